@@ -1,0 +1,91 @@
+/**
+ * The seams between `VrrpInstance` and the world. Each is an interface a user may replace: the Linux adapters
+ * (`vrrp/linux`) implement them with raw sockets and netlink, the testing kit (`vrrp/testing`) with fakes on a
+ * simulated network. Adapters stay thin: no protocol decisions here, only I/O.
+ */
+import type { AddressFamily } from '../core/advertisement.js';
+import type { VirtualAddress } from '../config.js';
+
+/** A monotonic clock and one-shot timers. Times are in milliseconds. */
+export interface Clock {
+  /** Monotonic time in ms (fractions allowed); never goes back. */
+  now(): number;
+  /** Calls `callback` once, `delayMs` from now; returns a function that cancels it. */
+  setTimer(delayMs: number, callback: () => void): () => void;
+}
+
+/** A VRRP packet as received: the VRRP message bytes plus what the IP header said. */
+export interface ReceivedPacket {
+  /** The VRRP message (from the version/type byte on). */
+  bytes: Uint8Array;
+  /** Source address (canonical text). */
+  src: string;
+  /** Destination address (canonical text): the multicast group or our unicast address. */
+  dst: string;
+  /** IPv4 TTL or IPv6 hop limit as received. */
+  ttl: number;
+}
+
+/** What a transport needs to know to open. */
+export interface TransportOptions {
+  /** Interface name. */
+  interface: string;
+  /** Address family. */
+  family: AddressFamily;
+  /** VRID, for transports that demultiplex several instances on one socket. */
+  vrid: number;
+  /** Unicast peers; empty means multicast. */
+  unicastPeers: readonly string[];
+  /** Configured source address, if any. */
+  primaryAddress: string | undefined;
+}
+
+/** Sends and receives VRRP packets (IP protocol 112) on one interface. */
+export interface Transport {
+  /**
+   * Starts receiving; every packet goes to `onPacket`. Resolves with the primary address used as our source (and
+   * in the tie-break). Must send with TTL / hop limit 255.
+   */
+  open(options: TransportOptions, onPacket: (packet: ReceivedPacket) => void): Promise<{ primaryAddress: string }>;
+  /** Sends one VRRP message to `dst`. */
+  send(dst: string, bytes: Uint8Array): void | Promise<void>;
+  /** Stops receiving and releases the socket. */
+  close(): void | Promise<void>;
+}
+
+/** Adds, removes and announces the virtual addresses. */
+export interface VipManager {
+  /** Adds the addresses to the interface; resolves once they are usable. */
+  add(iface: string, addresses: readonly VirtualAddress[]): Promise<void>;
+  /** Removes the addresses this manager added. */
+  remove(iface: string, addresses: readonly VirtualAddress[]): Promise<void>;
+  /** Tells the LAN where the addresses are now: gratuitous ARP (IPv4) or unsolicited Neighbor Advertisement (IPv6). */
+  announce(iface: string, addresses: readonly VirtualAddress[]): Promise<void>;
+}
+
+/** Reports the interface's link state (up with a usable address, or not). */
+export interface LinkMonitor {
+  /** Starts watching; calls `onChange` whenever the state changes. Returns the state now and a stop function. */
+  watch(iface: string, onChange: (up: boolean) => void): Promise<{ up: boolean; stop: () => void }>;
+}
+
+/** The adapters an instance runs on. `linkMonitor` is optional: without it the link is assumed up. */
+export interface Adapters {
+  /** Packet I/O. */
+  transport: Transport;
+  /** Virtual address management. */
+  vipManager: VipManager;
+  /** Time and timers. */
+  clock: Clock;
+  /** Link state. */
+  linkMonitor?: LinkMonitor;
+}
+
+/** The real clock: `performance.now()` and `setTimeout`. */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimer(delayMs, callback) {
+    const handle = setTimeout(callback, Math.max(0, delayMs));
+    return () => clearTimeout(handle);
+  },
+};

@@ -1,0 +1,298 @@
+/**
+ * The user-facing configuration of a `VrrpInstance`: its schema (zod), its defaults, and the resolved form the
+ * rest of the library works with. Validation reports every problem at once, each with its path, because a user
+ * fixing a config one error per run is a user lost.
+ */
+import { z } from 'zod';
+import type { AddressFamily, VrrpVersion } from './core/advertisement.js';
+import { canonicalIp, parseIp, parseIpPrefix } from './core/ip-address.js';
+import type { V3Ipv4ChecksumMode } from './core/codec.js';
+import { ConfigError, type ConfigIssue } from './errors.js';
+
+/** A check run by a `function` tracker: true (or a promise of true) means healthy. */
+export type TrackerCheck = (signal: AbortSignal) => boolean | Promise<boolean>;
+
+/** Fields every tracker type shares, with keepalived's `vrrp_script` meaning and defaults. */
+export interface TrackerCommonConfig {
+  /** Unique name within the instance; shows up in events. */
+  name: string;
+  /** How often the check runs, in ms (default 1000; keepalived's `interval`). */
+  intervalMs?: number;
+  /** How long one check may take before it counts as failed, in ms (default: `intervalMs`). */
+  timeoutMs?: number;
+  /** Priority adjustment −253…253 (default 0: a failing check puts the instance in Fault). */
+  weight?: number;
+  /** Consecutive failures before an up tracker counts as down (default 1). */
+  fall?: number;
+  /** Consecutive successes before a down tracker counts as up (default 1). */
+  rise?: number;
+  /** Flip the sign of the adjustment; with weight 0, fault while the check succeeds (default false). */
+  reverse?: boolean;
+}
+
+/** A tracker whose check is a function in the app: `{ type: 'function', name, check, … }`. */
+export interface FunctionTrackerConfig extends TrackerCommonConfig {
+  /** Tracker type. */
+  type: 'function';
+  /** The check; it receives an AbortSignal that fires on timeout or stop. A throw counts as a failure. */
+  check: TrackerCheck;
+}
+
+/** Any tracker configuration. */
+export type TrackerConfig = FunctionTrackerConfig;
+
+/** VRRPv2 authentication (RFC 3768 §5.3.6). */
+export type AuthenticationConfig = { type: 'none' } | { type: 'simple'; password: string };
+
+/** Configuration of one VRRP instance (one virtual router on one interface). */
+export interface VrrpConfig {
+  /** Name used in logs and events (default `vrid-<vrid>`). */
+  name?: string;
+  /** Network interface, e.g. `eth0`. */
+  interface: string;
+  /** Virtual Router Identifier, 1…255. */
+  vrid: number;
+  /** Base priority 1…255 (default 100); 255 means this host owns the virtual addresses. */
+  priority?: number;
+  /** VRRP version, 2 or 3 (default 3). */
+  version?: 2 | 3;
+  /** Advertisement interval in ms (default 1000). v2: whole seconds; v3: multiples of 10 ms, 10…40950. */
+  advertIntervalMs?: number;
+  /** Virtual addresses, `ip` or `ip/prefix`, all IPv4 or all IPv6. */
+  virtualAddresses: string[];
+  /** Preempt a lower-priority master (default true). */
+  preempt?: boolean;
+  /** Wait this long after first hearing a lower-priority master before preempting it, in ms (default 0). */
+  preemptDelayMs?: number;
+  /** Starting wish, like keepalived's `state`; never decides the election (see docs/protocol.md). */
+  initialState?: 'backup' | 'master';
+  /** Send advertisements to these addresses instead of the multicast group (default: multicast). */
+  unicastPeers?: string[];
+  /** Source address of advertisements (default: the interface's primary address, as the transport finds it). */
+  primaryAddress?: string;
+  /** VRRPv2 authentication (default none). */
+  authentication?: AuthenticationConfig;
+  /** VRRPv3 over IPv4 checksum on send: with the pseudo-header (keepalived, FRR; default) or without (RFC 9568). */
+  v3Ipv4Checksum?: V3Ipv4ChecksumMode;
+  /** Accept only checksums made in the `v3Ipv4Checksum` mode (default false: accept either). */
+  strictChecksum?: boolean;
+  /** Health checks that adjust the priority or put the instance in Fault. */
+  trackers?: TrackerConfig[];
+  /** Longest time one hook may run before it is reported as timed out, in ms (default 30000). */
+  hookTimeoutMs?: number;
+}
+
+/** A virtual address, parsed. */
+export interface VirtualAddress {
+  /** Canonical address text. */
+  address: string;
+  /** Prefix length (32 or 128 when none was given). */
+  prefixLength: number;
+  /** Address family. */
+  family: AddressFamily;
+}
+
+/** A tracker configuration with every default filled in. */
+export type ResolvedTrackerConfig = Required<Omit<FunctionTrackerConfig, 'timeoutMs'>> & { timeoutMs: number };
+
+/** A validated configuration with every default filled in. */
+export interface ResolvedConfig {
+  /** See {@link VrrpConfig.name}. */
+  name: string;
+  /** See {@link VrrpConfig.interface}. */
+  interface: string;
+  /** See {@link VrrpConfig.vrid}. */
+  vrid: number;
+  /** See {@link VrrpConfig.priority}. */
+  priority: number;
+  /** See {@link VrrpConfig.version}. */
+  version: VrrpVersion;
+  /** Address family of the instance, from its virtual addresses. */
+  family: AddressFamily;
+  /** See {@link VrrpConfig.advertIntervalMs}. */
+  advertIntervalMs: number;
+  /** Parsed virtual addresses. */
+  virtualAddresses: VirtualAddress[];
+  /** See {@link VrrpConfig.preempt}. */
+  preempt: boolean;
+  /** See {@link VrrpConfig.preemptDelayMs}. */
+  preemptDelayMs: number;
+  /** See {@link VrrpConfig.initialState}. */
+  initialState: 'backup' | 'master' | undefined;
+  /** Canonical unicast peers. */
+  unicastPeers: string[];
+  /** Canonical primary address, if configured. */
+  primaryAddress: string | undefined;
+  /** See {@link VrrpConfig.authentication}. */
+  authentication: AuthenticationConfig;
+  /** See {@link VrrpConfig.v3Ipv4Checksum}. */
+  v3Ipv4Checksum: V3Ipv4ChecksumMode;
+  /** See {@link VrrpConfig.strictChecksum}. */
+  strictChecksum: boolean;
+  /** Trackers with defaults. */
+  trackers: ResolvedTrackerConfig[];
+  /** See {@link VrrpConfig.hookTimeoutMs}. */
+  hookTimeoutMs: number;
+}
+
+const int = (min: number, max: number) =>
+  z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+
+const trackerSchema = z.discriminatedUnion(
+  'type',
+  [
+    z
+      .object({
+        type: z.literal('function'),
+        name: z.string({ error: 'must be a string' }).min(1, 'must not be empty'),
+        check: z.custom<TrackerCheck>((value) => typeof value === 'function', { message: 'must be a function' }),
+        intervalMs: int(1, 86_400_000).default(1000),
+        timeoutMs: int(1, 86_400_000).optional(),
+        weight: int(-253, 253).default(0),
+        fall: int(1, 1_000_000).default(1),
+        rise: int(1, 1_000_000).default(1),
+        reverse: z.boolean({ error: 'must be true or false' }).default(false),
+      })
+      .strict(),
+  ],
+  { error: "unknown tracker type (known: 'function')" },
+);
+
+const schema = z
+  .object({
+    name: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
+    interface: z.string({ error: 'must be a string (e.g. "eth0")' }).min(1, 'must not be empty'),
+    vrid: int(1, 255),
+    priority: int(1, 255).default(100),
+    version: z.union([z.literal(2), z.literal(3)], { error: 'must be 2 or 3' }).default(3),
+    advertIntervalMs: int(10, 255_000).default(1000),
+    virtualAddresses: z.array(z.string({ error: 'must be a string' }), { error: 'must be an array of addresses' }).min(1, 'must list at least one address').max(255, 'must list at most 255 addresses'),
+    preempt: z.boolean({ error: 'must be true or false' }).default(true),
+    preemptDelayMs: int(0, 3_600_000).default(0),
+    initialState: z.enum(['backup', 'master'], { error: "must be 'backup' or 'master'" }).optional(),
+    unicastPeers: z.array(z.string({ error: 'must be a string' }), { error: 'must be an array of addresses' }).default([]),
+    primaryAddress: z.string({ error: 'must be a string' }).optional(),
+    authentication: z
+      .discriminatedUnion(
+        'type',
+        [
+          z.object({ type: z.literal('none') }).strict(),
+          z.object({ type: z.literal('simple'), password: z.string({ error: 'must be a string' }) }).strict(),
+        ],
+        { error: "type must be 'none' or 'simple'" },
+      )
+      .default({ type: 'none' }),
+    v3Ipv4Checksum: z.enum(['pseudo-header', 'rfc9568'], { error: "must be 'pseudo-header' or 'rfc9568'" }).default('pseudo-header'),
+    strictChecksum: z.boolean({ error: 'must be true or false' }).default(false),
+    trackers: z.array(trackerSchema, { error: 'must be an array' }).default([]),
+    hookTimeoutMs: int(1, 86_400_000).default(30_000),
+  })
+  .strict();
+
+type Parsed = z.output<typeof schema>;
+
+/** Checks that need several fields at once; each pushes an issue with the path of the field to fix. */
+function crossCheck(parsed: Parsed, issues: ConfigIssue[]): ResolvedConfig | undefined {
+  const virtualAddresses: VirtualAddress[] = [];
+  const seen = new Set<string>();
+  parsed.virtualAddresses.forEach((text, index) => {
+    const prefix = parseIpPrefix(text);
+    if (!prefix) {
+      issues.push({ path: `virtualAddresses.${index}`, message: `"${text}" is not an IPv4/IPv6 address or address/prefix` });
+      return;
+    }
+    const address = canonicalIp(text.split('/')[0] ?? '') ?? text;
+    if (seen.has(address)) issues.push({ path: `virtualAddresses.${index}`, message: `${address} is listed twice` });
+    seen.add(address);
+    virtualAddresses.push({ address, prefixLength: prefix.prefixLength, family: prefix.family });
+  });
+  const family = virtualAddresses[0]?.family ?? 'ipv4';
+  virtualAddresses.forEach((vip, index) => {
+    if (vip.family !== family) {
+      issues.push({ path: `virtualAddresses.${index}`, message: `${vip.address} is ${vip.family} but the first address is ${family}: one family per instance` });
+    }
+  });
+  if (parsed.version === 2) {
+    if (family === 'ipv6') issues.push({ path: 'version', message: 'VRRPv2 carries IPv4 only (RFC 3768); use version 3 for IPv6' });
+    if (parsed.advertIntervalMs % 1000 !== 0) {
+      issues.push({ path: 'advertIntervalMs', message: 'VRRPv2 advertises whole seconds: must be a multiple of 1000' });
+    }
+  } else {
+    if (parsed.advertIntervalMs % 10 !== 0 || parsed.advertIntervalMs > 40_950) {
+      issues.push({ path: 'advertIntervalMs', message: 'VRRPv3 advertises centiseconds: must be a multiple of 10 from 10 to 40950' });
+    }
+    if (parsed.authentication.type !== 'none') {
+      issues.push({ path: 'authentication', message: 'VRRPv3 has no authentication (RFC 9568 §9); remove it or use version 2' });
+    }
+  }
+  if (parsed.authentication.type === 'simple') {
+    const { password } = parsed.authentication;
+    // RFC 3768 §5.3.10: up to 8 octets of text; keepalived truncates longer ones silently, we refuse instead.
+    if (!/^[\x21-\x7e]{1,8}$/.test(password)) {
+      issues.push({ path: 'authentication.password', message: 'must be 1 to 8 printable ASCII characters' });
+    }
+  }
+  const unicastPeers: string[] = [];
+  parsed.unicastPeers.forEach((text, index) => {
+    const ip = parseIp(text);
+    if (!ip) issues.push({ path: `unicastPeers.${index}`, message: `"${text}" is not an IP address` });
+    else if (ip.family !== family) issues.push({ path: `unicastPeers.${index}`, message: `${text} is ${ip.family} but the virtual addresses are ${family}` });
+    else unicastPeers.push(canonicalIp(text) ?? text);
+  });
+  let primaryAddress: string | undefined;
+  if (parsed.primaryAddress !== undefined) {
+    const ip = parseIp(parsed.primaryAddress);
+    if (!ip) issues.push({ path: 'primaryAddress', message: `"${parsed.primaryAddress}" is not an IP address` });
+    else if (ip.family !== family) issues.push({ path: 'primaryAddress', message: `${parsed.primaryAddress} is ${ip.family} but the virtual addresses are ${family}` });
+    else primaryAddress = canonicalIp(parsed.primaryAddress);
+  }
+  const names = new Set<string>();
+  parsed.trackers.forEach((tracker, index) => {
+    if (names.has(tracker.name)) issues.push({ path: `trackers.${index}.name`, message: `"${tracker.name}" is used by another tracker` });
+    names.add(tracker.name);
+    if (parsed.priority === 255 && tracker.weight !== 0) {
+      // keepalived refuses this too: the owner's priority is fixed at 255 (RFC 9568 §5.2.4).
+      issues.push({ path: `trackers.${index}.weight`, message: 'an address owner (priority 255) cannot have weighted trackers; use weight 0 or a lower priority' });
+    }
+  });
+  if (issues.length > 0) return undefined;
+  return {
+    name: parsed.name ?? `vrid-${parsed.vrid}`,
+    interface: parsed.interface,
+    vrid: parsed.vrid,
+    priority: parsed.priority,
+    version: parsed.version,
+    family,
+    advertIntervalMs: parsed.advertIntervalMs,
+    virtualAddresses,
+    preempt: parsed.preempt,
+    preemptDelayMs: parsed.preemptDelayMs,
+    initialState: parsed.initialState,
+    unicastPeers,
+    primaryAddress,
+    authentication: parsed.authentication,
+    v3Ipv4Checksum: parsed.v3Ipv4Checksum,
+    strictChecksum: parsed.strictChecksum,
+    trackers: parsed.trackers.map((tracker) => ({ ...tracker, timeoutMs: tracker.timeoutMs ?? tracker.intervalMs })),
+    hookTimeoutMs: parsed.hookTimeoutMs,
+  };
+}
+
+/**
+ * Validates a configuration and fills in defaults. Throws {@link ConfigError} listing every problem with its path.
+ */
+export function resolveConfig(config: unknown): ResolvedConfig {
+  const result = schema.safeParse(config);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => ({
+        path: issue.path.map(String).join('.'),
+        message: issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message,
+      })),
+    );
+  }
+  const issues: ConfigIssue[] = [];
+  const resolved = crossCheck(result.data, issues);
+  if (!resolved) throw new ConfigError(issues);
+  return resolved;
+}

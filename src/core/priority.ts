@@ -1,0 +1,95 @@
+/**
+ * Weighted election: how tracked checks move a router's priority, with keepalived's semantics so that users who
+ * migrate from `vrrp_script` / `track_script` get the numbers they expect.
+ *
+ * Theory of operation:
+ * - Each tracker has a status: `unknown` until its first result, then `up` or `down`.
+ * - The first result sets the status directly; after that a status flips only after `fall` consecutive failures
+ *   (up → down) or `rise` consecutive successes (down → up).
+ * - A tracker with `weight > 0` adds its weight while up; `weight < 0` adds its (negative) weight while down;
+ *   `weight 0` adds nothing but puts the router in Fault while down.
+ * - `reverse` flips the sign of the adjustment (weight 2 reverse subtracts 2 while up), and for weight 0 makes
+ *   "up" the faulty status — keepalived 2.2.7's `weight_multiplier` of −1.
+ * - An `unknown` weighted tracker adjusts nothing (the router runs at its base priority until the first result); an
+ *   `unknown` weight-0 tracker holds the router in Initialize until its first result, as keepalived does, so that a
+ *   router never advertises before it knows whether it is healthy.
+ * - Effective priority = base + Σ adjustments, clamped to 1…254. A base of 255 (the address owner,
+ *   RFC 9568 §6.1) is never adjusted.
+ */
+
+/** The parts of a tracker's configuration that decide priority (the check itself lives outside the core). */
+export interface TrackerSpec {
+  /** Unique name, used in events and inputs. */
+  name: string;
+  /** Priority adjustment, −253…253; 0 means "fault while down". */
+  weight: number;
+  /** Consecutive failures that turn an `up` tracker `down`. */
+  fall: number;
+  /** Consecutive successes that turn a `down` tracker `up`. */
+  rise: number;
+  /** Flip the sign of the adjustment; with weight 0, fault while up instead of down (keepalived's `reverse`). */
+  reverse: boolean;
+}
+
+/** A tracker's current status as the election sees it. */
+export type TrackerStatus = 'unknown' | 'up' | 'down';
+
+/** Mutable per-tracker state kept by the router. */
+export interface TrackerState {
+  /** Current status. */
+  status: TrackerStatus;
+  /** Consecutive results that disagree with `status` (counts toward `fall` or `rise`). */
+  streak: number;
+}
+
+/** Lowest and highest priority a non-owner can have (RFC 9568 §5.2.4: 1…254 for backups). */
+export const MIN_EFFECTIVE_PRIORITY = 1;
+/** See {@link MIN_EFFECTIVE_PRIORITY}. */
+export const MAX_EFFECTIVE_PRIORITY = 254;
+/** Priority of the address owner (RFC 9568 §5.2.4). */
+export const OWNER_PRIORITY = 255;
+
+/** Fresh state for a tracker that has not reported yet. */
+export function initialTrackerState(): TrackerState {
+  return { status: 'unknown', streak: 0 };
+}
+
+/**
+ * Applies one check result to a tracker's state and returns the new state (the input is not changed).
+ * `up` is the check's result (true: success); `rise`/`fall` apply from the second result on.
+ */
+export function applyTrackerResult(spec: Pick<TrackerSpec, 'rise' | 'fall'>, state: TrackerState, up: boolean): TrackerState {
+  if (state.status === 'unknown') return { status: up ? 'up' : 'down', streak: 0 };
+  const agrees = (state.status === 'up') === up;
+  if (agrees) return { status: state.status, streak: 0 };
+  const streak = state.streak + 1;
+  const needed = state.status === 'up' ? spec.fall : spec.rise;
+  if (streak >= needed) return { status: up ? 'up' : 'down', streak: 0 };
+  return { status: state.status, streak };
+}
+
+/** The priority adjustment one tracker contributes in its current status. */
+export function trackerAdjustment(spec: TrackerSpec, status: TrackerStatus): number {
+  const multiplier = spec.reverse ? -1 : 1;
+  if (status === 'up' && spec.weight > 0) return spec.weight * multiplier;
+  if (status === 'down' && spec.weight < 0) return spec.weight * multiplier;
+  return 0;
+}
+
+/** True when a weight-0 tracker is in its faulty status (down, or up when reversed): the router goes to Fault. */
+export function trackerFaults(spec: TrackerSpec, status: TrackerStatus): boolean {
+  return spec.weight === 0 && status === (spec.reverse ? 'up' : 'down');
+}
+
+/** True when a weight-0 tracker has not reported yet: the router waits in Initialize for it. */
+export function trackerPending(spec: TrackerSpec, status: TrackerStatus): boolean {
+  return spec.weight === 0 && status === 'unknown';
+}
+
+/** Effective priority: base plus adjustments, clamped to 1…254; the owner (255) is never adjusted. */
+export function effectivePriority(basePriority: number, adjustments: Iterable<number>): number {
+  if (basePriority === OWNER_PRIORITY) return OWNER_PRIORITY;
+  let sum = basePriority;
+  for (const adjustment of adjustments) sum += adjustment;
+  return Math.min(MAX_EFFECTIVE_PRIORITY, Math.max(MIN_EFFECTIVE_PRIORITY, sum));
+}

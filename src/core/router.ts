@@ -1,0 +1,506 @@
+/**
+ * The VRRP state machine of one virtual router (RFC 9568 §6, with the VRRPv2 differences of RFC 3768 §6), plus a
+ * Fault state for the SDK.
+ *
+ * Contract (the rules every caller and every change must keep):
+ * 1. `handle(input, nowMs)` is the only way in. It returns the actions to perform, in execution order, and never
+ *    throws for anything that came from the network: a bad packet becomes a `protocolError` action and a counter.
+ * 2. After every call, ask `nextDeadline()` and arrange for a `timeout` input at that instant (one timer, always
+ *    re-armed). A `timeout` that arrives early, or twice, is a no-op.
+ * 3. `nowMs` is a monotonic clock reading in milliseconds and never goes back. The core has no clock, no timers,
+ *    no randomness and no I/O of its own; that is what makes it testable to the exact millisecond.
+ *
+ * Theory of operation:
+ * - One deadline stands for the RFC's two timers: in Master it is the Adver_Timer, in Backup the Master_Down_Timer.
+ *   Initialize (stopped) and Fault have none.
+ * - Becoming Master emits, in this order: `send` (one per destination), `addVips`, `announce`, `transition`. The
+ *   instance applies actions in order, so "master" is observable only once the addresses are up and announced.
+ * - Leaving Master emits `send` (priority 0, when the RFC or keepalived sends one), `removeVips`, `transition`.
+ * - Effective priority is derived from the base priority and tracker results (see priority.ts); a change emits
+ *   `priorityChange` and, when Master, an immediate advertisement so that peers learn it within one packet.
+ * - Decode leniently, judge strictly: the codec reads anything shaped like VRRP; this file applies the receive
+ *   checks of RFC 9568 §7.1 in order and counts the first failure (stats.ts).
+ */
+import type { AddressFamily, Advertisement, VrrpVersion } from './advertisement.js';
+import { decodeAdvertisement, encodeAdvertisement, type DecodeErrorCode, type V3Ipv4ChecksumMode } from './codec.js';
+import { compareIp, parseIp } from './ip-address.js';
+import {
+  applyTrackerResult,
+  effectivePriority,
+  initialTrackerState,
+  OWNER_PRIORITY,
+  trackerAdjustment,
+  trackerFaults,
+  trackerPending,
+  type TrackerSpec,
+  type TrackerState,
+} from './priority.js';
+import { createStats, type VrrpStats } from './stats.js';
+import { masterDownIntervalMs, skewTimeMs } from './timers.js';
+
+/** States of a virtual router: the three of RFC 9568 §6.4 plus Fault (link down or a weight-0 tracker down). */
+export type RouterState = 'initialize' | 'backup' | 'master' | 'fault';
+
+/** VRRPv2 authentication (RFC 3768 §5.3.6); VRRPv3 has none. */
+export type Authentication = { type: 'none' } | { type: 'simple'; password: string };
+
+/** Everything the state machine needs to know, already validated and canonical. */
+export interface RouterConfig {
+  /** Virtual Router Identifier, 1…255. */
+  vrid: number;
+  /** Protocol version. */
+  version: VrrpVersion;
+  /** Address family of the advertisements and virtual addresses. */
+  family: AddressFamily;
+  /** Configured (base) priority, 1…255; 255 marks the address owner. */
+  priority: number;
+  /** Advertisement_Interval in ms. */
+  advertIntervalMs: number;
+  /** Virtual addresses as canonical text without prefix, as carried in advertisements. */
+  virtualAddresses: readonly string[];
+  /** This router's primary address: the source of its advertisements and its side of the tie-break. */
+  primaryAddress: string;
+  /** Where advertisements go: the VRRP multicast group, or the unicast peers. */
+  destinations: readonly string[];
+  /** Preempt_Mode (RFC 9568 §6.1): a higher-priority backup takes over from a lower-priority master. */
+  preempt: boolean;
+  /** After entering Backup, behave as if `preempt` were false for this long (keepalived's `preempt_delay`). */
+  preemptDelayMs: number;
+  /**
+   * Starting wish, like keepalived's `state`. An owner (255) goes Master at once unless it wishes `backup`; any other
+   * router always starts in Backup, and the `master` wish only shortens its first Master_Down_Timer to
+   * Advertisement_Interval + Skew_Time (keepalived's sync-group start), so a running master is still heard first.
+   */
+  initialState?: 'backup' | 'master' | undefined;
+  /** VRRPv2 authentication; must be `none` for v3. */
+  authentication: Authentication;
+  /** How VRRPv3 over IPv4 computes the checksum it sends. */
+  v3Ipv4Checksum: V3Ipv4ChecksumMode;
+  /** Accept received VRRPv3 IPv4 checksums only in the `v3Ipv4Checksum` mode (default: either mode). */
+  strictChecksum: boolean;
+  /** Trackers that adjust priority or cause Fault. */
+  trackers: readonly TrackerSpec[];
+}
+
+/** Inputs of the state machine. */
+export type RouterInput =
+  | { type: 'start' }
+  | { type: 'stop' }
+  | { type: 'timeout' }
+  | { type: 'packet'; bytes: Uint8Array; src: string; dst: string; ttl: number }
+  | { type: 'tracker'; name: string; passed: boolean }
+  | { type: 'link'; up: boolean };
+
+/** Why a transition happened; stable strings, safe to match on and to log. */
+export type TransitionReason =
+  | 'startup'
+  | 'startup-owner'
+  | 'master-down-timer-expired'
+  | 'higher-priority-advertisement'
+  | 'equal-priority-higher-address'
+  | 'stopped'
+  | 'link-down'
+  | 'tracker-down'
+  | 'fault-cleared';
+
+/** Why a packet was dropped; one code per counter in stats.ts. */
+export type ProtocolErrorCode = DecodeErrorCode | 'ttl' | 'auth-mismatch' | 'auth-failure' | 'address-list';
+
+/** Actions the caller must perform, in order. */
+export type RouterAction =
+  | { type: 'send'; dst: string; bytes: Uint8Array; advertisement: Advertisement }
+  | { type: 'addVips' }
+  | { type: 'removeVips' }
+  | { type: 'announce' }
+  | { type: 'transition'; from: RouterState; to: RouterState; reason: TransitionReason; peer?: string }
+  | { type: 'priorityChange'; from: number; to: number }
+  | { type: 'protocolError'; code: ProtocolErrorCode; message: string; src: string };
+
+const decodeCounter: Record<DecodeErrorCode, keyof VrrpStats> = {
+  length: 'packetLengthErrors',
+  'address-count': 'packetLengthErrors',
+  version: 'versionErrors',
+  family: 'versionErrors',
+  type: 'invalidTypeErrors',
+  checksum: 'checksumErrors',
+  'auth-type': 'invalidAuthTypeErrors',
+  interval: 'advIntervalErrors',
+  vrid: 'vridErrors',
+};
+
+/** The VRRP state machine of one virtual router. Pure: see the contract at the top of this file. */
+export class VirtualRouter {
+  readonly #config: RouterConfig;
+  readonly #primaryBytes: Uint8Array;
+  readonly #virtualAddressSet: ReadonlySet<string>;
+  readonly #trackerStates = new Map<string, TrackerState>();
+  readonly #stats: VrrpStats = createStats();
+  /** Encoded advertisements by priority; a router only ever sends a handful of distinct packets. */
+  readonly #packetCache = new Map<number, { dst: string; bytes: Uint8Array; advertisement: Advertisement }[]>();
+  #state: RouterState = 'initialize';
+  #deadlineMs: number | undefined;
+  #masterAdverIntervalMs: number;
+  #priority: number;
+  #linkUp = true;
+  /** A start was asked for but a weight-0 tracker has not reported yet (keepalived holds the instance the same way). */
+  #startPending = false;
+  /** When preemption may happen, once a lower-priority master has been heard (keepalived's `preempt_time`). */
+  #preemptAtMs: number | undefined;
+  #lastNowMs = -Infinity;
+
+  /** Creates a router in Initialize; nothing happens until a `start` input. */
+  constructor(config: RouterConfig) {
+    const primary = parseIp(config.primaryAddress);
+    if (!primary || primary.family !== config.family) {
+      throw new TypeError(`primary address ${config.primaryAddress} is not an ${config.family} address`);
+    }
+    this.#config = config;
+    this.#primaryBytes = primary.bytes;
+    this.#virtualAddressSet = new Set(config.virtualAddresses);
+    for (const tracker of config.trackers) this.#trackerStates.set(tracker.name, initialTrackerState());
+    this.#masterAdverIntervalMs = config.advertIntervalMs;
+    this.#priority = this.#computePriority();
+  }
+
+  /** Current state. */
+  get state(): RouterState {
+    return this.#state;
+  }
+
+  /** Current effective priority (base plus tracker adjustments, clamped; 255 for the owner). */
+  get priority(): number {
+    return this.#priority;
+  }
+
+  /** Master_Adver_Interval in ms: ours when Master, the master's (v3) or ours (v2) when Backup. */
+  get masterAdverIntervalMs(): number {
+    return this.#masterAdverIntervalMs;
+  }
+
+  /** A snapshot of the counters. */
+  get stats(): VrrpStats {
+    return { ...this.#stats };
+  }
+
+  /** Status of each tracker, by name. */
+  get trackers(): ReadonlyMap<string, TrackerState> {
+    return this.#trackerStates;
+  }
+
+  /** The instant at which the caller must deliver a `timeout` input, or undefined when no timer runs. */
+  nextDeadline(): number | undefined {
+    return this.#deadlineMs;
+  }
+
+  /** Feeds one input at `nowMs` and returns the actions to perform, in order. See the contract above. */
+  handle(input: RouterInput, nowMs: number): RouterAction[] {
+    // Rule 3: a clock that goes back is the caller's bug, but crashing the router would lose the VIPs; clamp.
+    const now = Math.max(nowMs, this.#lastNowMs);
+    this.#lastNowMs = now;
+    const actions: RouterAction[] = [];
+    switch (input.type) {
+      case 'start':
+        if (this.#state === 'initialize') {
+          this.#startPending = true;
+          this.#startup(now, actions, 'startup');
+        }
+        break;
+      case 'stop':
+        this.#shutdown(actions);
+        break;
+      case 'timeout':
+        this.#timeout(now, actions);
+        break;
+      case 'packet':
+        this.#receive(input, now, actions);
+        break;
+      case 'tracker':
+        this.#trackerResult(input.name, input.passed, now, actions);
+        break;
+      case 'link':
+        this.#linkUp = input.up;
+        if (this.#startPending) this.#startup(now, actions, 'startup');
+        else this.#reconsiderFault(now, actions, 'link-down');
+        break;
+    }
+    return actions;
+  }
+
+  // RFC 9568 §6.4.1: Initialize, "If a Startup event is received". Also the way out of Fault.
+  #startup(now: number, actions: RouterAction[], reason: 'startup' | 'fault-cleared'): void {
+    if (this.#trackersPending()) return; // held until every weight-0 tracker has reported once
+    this.#startPending = false;
+    if (this.#faulted()) {
+      this.#transition(actions, 'fault', this.#linkUp ? 'tracker-down' : 'link-down');
+      return;
+    }
+    const wish = reason === 'startup' ? this.#config.initialState : 'backup';
+    if (this.#priority === OWNER_PRIORITY && wish !== 'backup') {
+      this.#becomeMaster(now, actions, 'startup-owner');
+      return;
+    }
+    this.#masterAdverIntervalMs = this.#config.advertIntervalMs;
+    this.#becomeBackup(now, actions, reason);
+    if (wish === 'master') {
+      const { version, advertIntervalMs } = this.#config;
+      this.#deadlineMs = now + advertIntervalMs + skewTimeMs(version, this.#priority, advertIntervalMs);
+    }
+  }
+
+  // RFC 9568 §6.4.2 / §6.4.3: "If a Shutdown event is received".
+  #shutdown(actions: RouterAction[]): void {
+    this.#startPending = false;
+    if (this.#state === 'initialize') return;
+    if (this.#state === 'master') {
+      this.#sendAdvertisement(actions, 0);
+      actions.push({ type: 'removeVips' });
+    }
+    this.#transition(actions, 'initialize', 'stopped');
+  }
+
+  #timeout(now: number, actions: RouterAction[]): void {
+    if (this.#deadlineMs === undefined || now < this.#deadlineMs) return; // early or repeated: rule 2
+    if (this.#state === 'master') {
+      // RFC 9568 §6.4.3: "If the Adver_Timer fires".
+      this.#sendAdvertisement(actions, this.#priority);
+      this.#deadlineMs = now + this.#config.advertIntervalMs;
+    } else if (this.#state === 'backup') {
+      // RFC 9568 §6.4.2: "If the Master_Down_Timer fires".
+      this.#becomeMaster(now, actions, 'master-down-timer-expired');
+    }
+  }
+
+  #becomeMaster(now: number, actions: RouterAction[], reason: TransitionReason): void {
+    this.#sendAdvertisement(actions, this.#priority);
+    actions.push({ type: 'addVips' }, { type: 'announce' });
+    this.#deadlineMs = now + this.#config.advertIntervalMs;
+    this.#masterAdverIntervalMs = this.#config.advertIntervalMs;
+    this.#stats.masterTransitions++;
+    this.#transition(actions, 'master', reason);
+  }
+
+  #becomeBackup(now: number, actions: RouterAction[], reason: TransitionReason, peer?: string): void {
+    if (this.#state === 'master') actions.push({ type: 'removeVips' });
+    this.#resetMasterDownTimer(now);
+    this.#preemptAtMs = undefined;
+    this.#transition(actions, 'backup', reason, peer);
+  }
+
+  #resetMasterDownTimer(now: number): void {
+    this.#deadlineMs = now + masterDownIntervalMs(this.#config.version, this.#priority, this.#masterAdverIntervalMs);
+  }
+
+  #transition(actions: RouterAction[], to: RouterState, reason: TransitionReason, peer?: string): void {
+    const from = this.#state;
+    this.#state = to;
+    if (to === 'initialize' || to === 'fault') this.#deadlineMs = undefined;
+    actions.push(peer === undefined ? { type: 'transition', from, to, reason } : { type: 'transition', from, to, reason, peer });
+  }
+
+  #sendAdvertisement(actions: RouterAction[], priority: number): void {
+    let packets = this.#packetCache.get(priority);
+    if (!packets) {
+      const config = this.#config;
+      const advertisement: Advertisement = {
+        version: config.version,
+        vrid: config.vrid,
+        priority,
+        advertIntervalMs: config.advertIntervalMs,
+        addresses: [...config.virtualAddresses],
+      };
+      if (config.version === 2) {
+        advertisement.authType = config.authentication.type === 'simple' ? 1 : 0;
+        if (config.authentication.type === 'simple') advertisement.authPassword = config.authentication.password;
+      }
+      packets = config.destinations.map((dst) => ({
+        dst,
+        advertisement,
+        bytes: encodeAdvertisement(advertisement, {
+          family: config.family,
+          src: config.primaryAddress,
+          dst,
+          v3Ipv4Checksum: config.v3Ipv4Checksum,
+        }),
+      }));
+      this.#packetCache.set(priority, packets);
+    }
+    for (const packet of packets) {
+      actions.push({ type: 'send', dst: packet.dst, bytes: packet.bytes, advertisement: packet.advertisement });
+      this.#stats.advertisementsSent++;
+      if (priority === 0) this.#stats.priorityZeroSent++;
+    }
+  }
+
+  // RFC 9568 §7.1 receive checks, then §6.4.2 (Backup) / §6.4.3 (Master) handling.
+  #receive(packet: Extract<RouterInput, { type: 'packet' }>, now: number, actions: RouterAction[]): void {
+    if (this.#state !== 'backup' && this.#state !== 'master') return; // not listening
+    const config = this.#config;
+    const drop = (code: ProtocolErrorCode, counter: keyof VrrpStats, message: string): void => {
+      this.#stats[counter]++;
+      actions.push({ type: 'protocolError', code, message, src: packet.src });
+    };
+    // §7.1: "MUST verify that the IP TTL is 255" / "the IPv6 Hop Limit is 255".
+    if (packet.ttl !== 255) return drop('ttl', 'ipTtlErrors', `ttl ${packet.ttl} is not 255`);
+    const decoded = decodeAdvertisement(packet.bytes, {
+      family: config.family,
+      src: packet.src,
+      dst: packet.dst,
+      v3Ipv4Checksum: config.strictChecksum ? config.v3Ipv4Checksum : 'either',
+    });
+    if (!decoded.ok) {
+      const counter = decodeCounter[decoded.error.code];
+      // Another VRID is normal traffic on a shared LAN: count it, do not report it as an error.
+      if (counter === 'vridErrors') {
+        this.#stats.vridErrors++;
+        return;
+      }
+      return drop(decoded.error.code, counter, decoded.error.message);
+    }
+    const advert = decoded.advertisement;
+    // §7.1: "MUST verify that the VRID is configured on the receiving interface".
+    if (advert.vrid !== config.vrid) {
+      this.#stats.vridErrors++;
+      return;
+    }
+    // §7.1: "MUST verify that the VRRP version is 3" (2 for RFC 3768).
+    if (advert.version !== config.version) {
+      return drop('version', 'versionErrors', `version ${advert.version} but this router runs version ${config.version}`);
+    }
+    const src = parseIp(packet.src);
+    if (!src || src.family !== config.family) return drop('family', 'versionErrors', `source ${packet.src} is not ${config.family}`);
+    // Our own advertisement looped back, or an address clash: never act on it (answering would ping-pong).
+    if (compareIp(src.bytes, this.#primaryBytes) === 0) return;
+    // RFC 3768 §7.1: "MUST perform authentication specified by Auth Type".
+    if (config.version === 2) {
+      const expectedType = config.authentication.type === 'simple' ? 1 : 0;
+      if ((advert.authType ?? 0) !== expectedType) {
+        return drop('auth-mismatch', 'authTypeMismatchErrors', `auth type ${advert.authType ?? 0}, expected ${expectedType}`);
+      }
+      if (config.authentication.type === 'simple' && advert.authPassword !== config.authentication.password) {
+        return drop('auth-failure', 'authFailures', 'authentication password mismatch');
+      }
+    }
+    // §7.1: "MAY verify that the IPvX Address(es) associated with the VRID are valid ... If the packet was not
+    // generated by the address owner (Priority does not equal 255), the receiver MUST drop the packet".
+    if (advert.priority !== OWNER_PRIORITY && !this.#sameAddresses(advert.addresses)) {
+      return drop('address-list', 'addressListErrors', `virtual addresses [${advert.addresses.join(', ')}] differ from ours`);
+    }
+    // RFC 3768 §7.1: "MUST verify that the Adver Interval in the packet is the same as the locally configured".
+    // VRRPv3 instead adopts the master's interval (RFC 9568 §6.4.2).
+    if (config.version === 2 && advert.advertIntervalMs !== config.advertIntervalMs) {
+      return drop('interval', 'advIntervalErrors', `advert interval ${advert.advertIntervalMs} ms, ours is ${config.advertIntervalMs} ms`);
+    }
+    this.#stats.advertisementsReceived++;
+    if (advert.priority === 0) this.#stats.priorityZeroReceived++;
+    if (this.#state === 'backup') this.#backupReceive(advert, packet.src, now);
+    else this.#masterReceive(advert, packet.src, src.bytes, now, actions);
+  }
+
+  #sameAddresses(addresses: readonly string[]): boolean {
+    if (addresses.length !== this.#virtualAddressSet.size) return false;
+    return addresses.every((address) => this.#virtualAddressSet.has(address));
+  }
+
+  // RFC 9568 §6.4.2: Backup, "If an ADVERTISEMENT is received".
+  #backupReceive(advert: Advertisement, _src: string, now: number): void {
+    if (advert.priority === 0) {
+      // "Set the Master_Down_Timer to Skew_Time".
+      this.#deadlineMs = now + skewTimeMs(this.#config.version, this.#priority, this.#masterAdverIntervalMs);
+      return;
+    }
+    if (advert.priority >= this.#priority) this.#preemptAtMs = undefined;
+    else if (this.#config.preempt && this.#preemptAtMs === undefined) {
+      // keepalived's preempt_delay counts from the first lower-priority advertisement heard, not from startup.
+      this.#preemptAtMs = now + this.#config.preemptDelayMs;
+    }
+    const preempting = this.#config.preempt && this.#preemptAtMs !== undefined && now >= this.#preemptAtMs;
+    if (!preempting) {
+      // "Set Master_Adver_Interval to Adver Interval contained in the ADVERTISEMENT" (v3 only).
+      if (this.#config.version === 3) this.#masterAdverIntervalMs = advert.advertIntervalMs;
+      this.#resetMasterDownTimer(now);
+    }
+    // Otherwise: "Discard the ADVERTISEMENT" — the Master_Down_Timer runs out and we preempt.
+  }
+
+  // RFC 9568 §6.4.3: Master, "If an ADVERTISEMENT is received".
+  #masterReceive(advert: Advertisement, src: string, srcBytes: Uint8Array, now: number, actions: RouterAction[]): void {
+    if (advert.priority === 0) {
+      // "Send an ADVERTISEMENT; Reset the Adver_Timer to Advertisement_Interval".
+      this.#sendAdvertisement(actions, this.#priority);
+      this.#deadlineMs = now + this.#config.advertIntervalMs;
+      return;
+    }
+    const higher = advert.priority > this.#priority;
+    const tieLost = advert.priority === this.#priority && compareIp(srcBytes, this.#primaryBytes) > 0;
+    if (higher || tieLost) {
+      // "Cancel Adver_Timer; Set Master_Adver_Interval ...; Recompute ...; Set Master_Down_Timer; → Backup".
+      if (this.#config.version === 3) this.#masterAdverIntervalMs = advert.advertIntervalMs;
+      this.#becomeBackup(now, actions, higher ? 'higher-priority-advertisement' : 'equal-priority-higher-address', src);
+      return;
+    }
+    // RFC 9568 §6.4.3 says send an advertisement at once (keepalived too), so the lower master of a healed split
+    // yields within one packet. keepalived also re-announces: the other master's gratuitous ARPs may have moved the
+    // clients' ARP entries away from us. The Adver_Timer keeps its rhythm.
+    this.#sendAdvertisement(actions, this.#priority);
+    actions.push({ type: 'announce' });
+  }
+
+  #trackerResult(name: string, passed: boolean, now: number, actions: RouterAction[]): void {
+    const spec = this.#config.trackers.find((tracker) => tracker.name === name);
+    const state = this.#trackerStates.get(name);
+    if (!spec || !state) return;
+    this.#trackerStates.set(name, applyTrackerResult(spec, state, passed));
+    this.#updatePriority(now, actions);
+    if (this.#startPending) this.#startup(now, actions, 'startup');
+    else this.#reconsiderFault(now, actions, 'tracker-down');
+  }
+
+  #computePriority(): number {
+    const adjustments = this.#config.trackers.map((spec) =>
+      trackerAdjustment(spec, this.#trackerStates.get(spec.name)?.status ?? 'unknown'),
+    );
+    return effectivePriority(this.#config.priority, adjustments);
+  }
+
+  #trackersPending(): boolean {
+    return this.#config.trackers.some((spec) => trackerPending(spec, this.#trackerStates.get(spec.name)?.status ?? 'unknown'));
+  }
+
+  #faulted(): boolean {
+    if (!this.#linkUp) return true;
+    return this.#config.trackers.some((spec) => trackerFaults(spec, this.#trackerStates.get(spec.name)?.status ?? 'unknown'));
+  }
+
+  #updatePriority(now: number, actions: RouterAction[]): void {
+    const next = this.#computePriority();
+    if (next === this.#priority) return;
+    const from = this.#priority;
+    this.#priority = next;
+    this.#packetCache.clear();
+    actions.push({ type: 'priorityChange', from, to: next });
+    if (this.#state === 'master') {
+      // Tell the peers now rather than at the next Adver_Timer (keepalived waits for it): a master that just lost
+      // priority hands over one interval sooner. The Adver_Timer keeps its rhythm.
+      this.#sendAdvertisement(actions, next);
+    } else if (this.#state === 'backup' && this.#deadlineMs !== undefined) {
+      // Skew_Time depends on our priority; move the running Master_Down_Timer by the difference (as keepalived does).
+      const { version } = this.#config;
+      const interval = this.#masterAdverIntervalMs;
+      this.#deadlineMs = Math.max(now, this.#deadlineMs + skewTimeMs(version, next, interval) - skewTimeMs(version, from, interval));
+    }
+  }
+
+  #reconsiderFault(now: number, actions: RouterAction[], reason: 'link-down' | 'tracker-down'): void {
+    const faulted = this.#faulted();
+    if (faulted && (this.#state === 'master' || this.#state === 'backup')) {
+      // keepalived sends priority 0 when a master enters FAULT, so the backup takes over after Skew_Time.
+      if (this.#state === 'master') {
+        this.#sendAdvertisement(actions, 0);
+        actions.push({ type: 'removeVips' });
+      }
+      this.#transition(actions, 'fault', this.#linkUp ? reason : 'link-down');
+    } else if (!faulted && this.#state === 'fault') {
+      this.#startup(now, actions, 'fault-cleared');
+    }
+  }
+}

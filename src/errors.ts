@@ -1,0 +1,53 @@
+/**
+ * Errors thrown or emitted by the library. One base class with a literal `code`, so callers switch on codes,
+ * never on message text. Messages are short and lowercase.
+ */
+
+/** Codes of every {@link VrrpError} the library produces. */
+export type VrrpErrorCode =
+  | 'config_invalid'
+  | 'not_started'
+  | 'already_started'
+  | 'no_adapters'
+  | 'transport_failed'
+  | 'send_failed'
+  | 'vip_failed'
+  | 'hook_failed'
+  | 'hook_timeout'
+  | 'tracker_failed'
+  | 'aborted';
+
+/** Base class of every error the library throws or emits. */
+export class VrrpError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: VrrpErrorCode;
+
+  /** Creates an error with a code, a short lowercase message and an optional cause. */
+  constructor(code: VrrpErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'VrrpError';
+    this.code = code;
+  }
+}
+
+/** One problem found in a configuration: where (`path`, e.g. `trackers.0.weight`) and why. */
+export interface ConfigIssue {
+  /** Dotted path of the offending field; empty for the whole object. */
+  path: string;
+  /** What is wrong with it. */
+  message: string;
+}
+
+/** A configuration was rejected; `issues` lists every problem, each with its path. */
+export class ConfigError extends VrrpError {
+  /** Every problem found, in field order. */
+  readonly issues: readonly ConfigIssue[];
+
+  /** Creates the error from its issues; the message lists them all, one per line. */
+  constructor(issues: readonly ConfigIssue[]) {
+    const lines = issues.map((issue) => `  - ${issue.path || '(config)'}: ${issue.message}`);
+    super('config_invalid', `invalid vrrp config (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}

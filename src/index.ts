@@ -1,0 +1,39 @@
+/**
+ * `vrrp`: VRRP (RFC 3768 / RFC 9568) failover inside a Node.js app. Start with {@link VrrpInstance}.
+ */
+export {
+  VrrpInstance,
+  type VrrpState,
+  type VrrpEvents,
+  type StateChangeEvent,
+  type PriorityChangeEvent,
+  type ProtocolErrorEvent,
+  type HookErrorEvent,
+  type HookContext,
+  type Hook,
+  type InstanceStats,
+} from './instance.js';
+export {
+  resolveConfig,
+  type VrrpConfig,
+  type ResolvedConfig,
+  type TrackerConfig,
+  type FunctionTrackerConfig,
+  type TrackerCommonConfig,
+  type TrackerCheck,
+  type AuthenticationConfig,
+  type VirtualAddress,
+  type ResolvedTrackerConfig,
+} from './config.js';
+export { VrrpError, ConfigError, type ConfigIssue, type VrrpErrorCode } from './errors.js';
+export {
+  systemClock,
+  type Adapters,
+  type Clock,
+  type Transport,
+  type TransportOptions,
+  type ReceivedPacket,
+  type VipManager,
+  type LinkMonitor,
+} from './adapters/types.js';
+export * from './core/index.js';

@@ -1,0 +1,462 @@
+/**
+ * `VrrpInstance`: the class users touch, and the only place that wires the pure core to the adapters.
+ *
+ * Theory of operation:
+ * - One private step function: read the clock, hand the input to the core (`VirtualRouter.handle`), queue the
+ *   actions it returns, re-arm exactly one timer at `nextDeadline()`. Inputs are packets, timer expiries, tracker
+ *   results and link changes; nothing else changes protocol state.
+ * - Actions run in order on one serial queue, so asynchronous VIP work never interleaves: a `master` event is
+ *   emitted only after the addresses are added and announced, because that is the order the core returns them in.
+ * - Hooks run on a second serial queue, in transition order, one at a time, each awaited with a timeout. They never
+ *   block the action queue: a slow `onMaster` must not delay the advertisements that keep us master, nor the VIP
+ *   removal when we lose. A hook that throws or times out is reported (`hookError`) and the next one runs.
+ * - Failures of I/O (send, VIP change) are reported as `error` events and counted; the protocol keeps running.
+ */
+import { EventEmitter } from 'eventemitter3';
+import type { Adapters, Clock, ReceivedPacket } from './adapters/types.js';
+import { resolveConfig, type ResolvedConfig, type VrrpConfig } from './config.js';
+import { effectivePriority } from './core/priority.js';
+import {
+  VirtualRouter,
+  type ProtocolErrorCode,
+  type RouterAction,
+  type RouterConfig,
+  type RouterInput,
+  type RouterState,
+  type TransitionReason,
+} from './core/router.js';
+import { createStats, type VrrpStats } from './core/stats.js';
+import { VrrpError } from './errors.js';
+
+/** IPv4 and IPv6 VRRP multicast groups (RFC 9568 §5.1.1.2, §5.1.2.2). */
+const MULTICAST_GROUP = { ipv4: '224.0.0.18', ipv6: 'ff02::12' } as const;
+
+/** A state of the instance: `initialize` before start and after stop, then `backup`, `master` or `fault`. */
+export type VrrpState = RouterState;
+
+/** Payload of `stateChange`, `master`, `backup`, `fault` and `stop`. */
+export interface StateChangeEvent {
+  /** State left. */
+  from: VrrpState;
+  /** State entered. */
+  to: VrrpState;
+  /** Why (stable string). */
+  reason: TransitionReason;
+  /** Address of the router whose advertisement caused it, when one did. */
+  peer?: string;
+}
+
+/** Payload of `priorityChange`. */
+export interface PriorityChangeEvent {
+  /** Previous effective priority. */
+  from: number;
+  /** New effective priority. */
+  to: number;
+}
+
+/** Payload of `protocolError`: a received packet was dropped. */
+export interface ProtocolErrorEvent {
+  /** Why it was dropped. */
+  code: ProtocolErrorCode;
+  /** Human-readable detail. */
+  message: string;
+  /** Sender address. */
+  src: string;
+}
+
+/** Payload of `hookError`. */
+export interface HookErrorEvent {
+  /** The state whose hook failed. */
+  state: VrrpState;
+  /** `hook_failed` (it threw) or `hook_timeout`. */
+  error: VrrpError;
+}
+
+/** Events of a {@link VrrpInstance}, with their payloads. */
+export interface VrrpEvents {
+  /** Any state change, after its actions were applied. */
+  stateChange: [event: StateChangeEvent];
+  /** Became master: VIPs are added and announced. */
+  master: [event: StateChangeEvent];
+  /** Became backup. */
+  backup: [event: StateChangeEvent];
+  /** Entered fault (link down or a weight-0 tracker down). */
+  fault: [event: StateChangeEvent];
+  /** Stopped: priority 0 was sent if we were master, VIPs removed, transport closed. */
+  stop: [event: StateChangeEvent];
+  /** Effective priority changed. */
+  priorityChange: [event: PriorityChangeEvent];
+  /** A received packet was dropped (and counted). */
+  protocolError: [event: ProtocolErrorEvent];
+  /** A hook threw or timed out; the state machine went on. */
+  hookError: [event: HookErrorEvent];
+  /** An I/O failure (send, VIP change): reported, counted, never fatal. */
+  error: [error: VrrpError];
+}
+
+/** What a hook receives. */
+export interface HookContext extends StateChangeEvent {
+  /** Aborted when the hook times out, when the instance leaves the state, or on stop. */
+  signal: AbortSignal;
+}
+
+/** A hook: may be async; it is awaited (up to `hookTimeoutMs`) before the next hook runs. */
+export type Hook = (context: HookContext) => void | Promise<void>;
+
+/** Counters: the core's (RFC 6527 names) plus the instance's I/O failures. */
+export interface InstanceStats extends VrrpStats {
+  /** Sends that failed. */
+  sendErrors: number;
+  /** VIP add/remove/announce calls that failed. */
+  vipErrors: number;
+  /** Hooks that threw or timed out. */
+  hookErrors: number;
+}
+
+type HookState = 'master' | 'backup' | 'fault';
+
+/** One VRRP virtual router inside this process. */
+export class VrrpInstance extends EventEmitter<VrrpEvents> {
+  /** The validated configuration with defaults filled in. */
+  readonly config: ResolvedConfig;
+  readonly #givenAdapters: Adapters | undefined;
+  #adapters: Adapters | undefined;
+  #router: VirtualRouter | undefined;
+  #state: VrrpState = 'initialize';
+  #running = false;
+  #actionQueue: Promise<void> = Promise.resolve();
+  #hookQueue: Promise<void> = Promise.resolve();
+  #cancelTimer: (() => void) | undefined;
+  #timerDeadline: number | undefined;
+  #stopLink: (() => void) | undefined;
+  #trackerTimers = new Map<string, () => void>();
+  #trackerAborts = new Set<AbortController>();
+  #stateAbort = new AbortController();
+  readonly #hooks: Record<HookState, Hook[]> = { master: [], backup: [], fault: [] };
+  readonly #ioStats = { sendErrors: 0, vipErrors: 0, hookErrors: 0 };
+
+  /**
+   * Validates `config` (throws {@link ConfigError} listing every problem) and keeps the adapters. Without adapters,
+   * `start()` loads the Linux ones from `vrrp/linux`.
+   */
+  constructor(config: VrrpConfig, adapters?: Adapters) {
+    super();
+    this.config = resolveConfig(config);
+    this.#givenAdapters = adapters;
+  }
+
+  /** Current state; `master` only once the VIPs are up. */
+  get state(): VrrpState {
+    return this.#state;
+  }
+
+  /** Current effective priority (base plus tracker adjustments, clamped to 1…254; 255 for an owner). */
+  get effectivePriority(): number {
+    return this.#router?.priority ?? effectivePriority(this.config.priority, []);
+  }
+
+  /** Counters since the last `start()`. */
+  get stats(): InstanceStats {
+    return { ...(this.#router?.stats ?? createStats()), ...this.#ioStats };
+  }
+
+  /** Whether `start()` has run and `stop()` has not. */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** Registers a hook run on every transition to master, after the VIPs are up. Returns an unsubscribe function. */
+  onMaster(hook: Hook): () => void {
+    return this.#addHook('master', hook);
+  }
+
+  /** Registers a hook run on every transition to backup. Returns an unsubscribe function. */
+  onBackup(hook: Hook): () => void {
+    return this.#addHook('backup', hook);
+  }
+
+  /** Registers a hook run on every transition to fault. Returns an unsubscribe function. */
+  onFault(hook: Hook): () => void {
+    return this.#addHook('fault', hook);
+  }
+
+  /** Resolves when the instance is in `state` (at once if it already is); rejects if `signal` aborts first. */
+  waitFor(state: VrrpState, options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.#state === state) return Promise.resolve();
+    const { signal } = options;
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        this.off('stateChange', onChange);
+        reject(new VrrpError('aborted', `stopped waiting for ${state}`, { cause: signal?.reason }));
+      };
+      const onChange = (event: StateChangeEvent): void => {
+        if (event.to !== state) return;
+        this.off('stateChange', onChange);
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      if (signal?.aborted) return onAbort();
+      this.on('stateChange', onChange);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Opens the transport, starts trackers and the protocol. Resolves once the first transition is applied. */
+  async start(): Promise<void> {
+    if (this.#running) throw new VrrpError('already_started', 'instance is already running');
+    this.#running = true;
+    try {
+      const adapters = (this.#adapters ??= this.#givenAdapters ?? (await loadDefaultAdapters()));
+      const { primaryAddress } = await adapters.transport.open(
+        {
+          interface: this.config.interface,
+          family: this.config.family,
+          vrid: this.config.vrid,
+          unicastPeers: this.config.unicastPeers,
+          primaryAddress: this.config.primaryAddress,
+        },
+        (packet) => this.#receive(packet),
+      );
+      this.#router = new VirtualRouter(this.#routerConfig(this.config.primaryAddress ?? primaryAddress));
+      if (adapters.linkMonitor) {
+        const link = await adapters.linkMonitor.watch(this.config.interface, (up) => this.#step({ type: 'link', up }));
+        this.#stopLink = link.stop;
+        if (!link.up) this.#step({ type: 'link', up: false });
+      }
+      this.#stateAbort = new AbortController();
+      this.#step({ type: 'start' });
+      for (const tracker of this.config.trackers) this.#runTracker(tracker.name);
+      await this.#actionQueue;
+    } catch (error) {
+      this.#running = false;
+      await this.#teardown();
+      throw error instanceof VrrpError ? error : new VrrpError('transport_failed', 'could not start the transport', { cause: error });
+    }
+  }
+
+  /**
+   * Stops: a master sends priority 0 (RFC 9568 §6.4.3) and removes its VIPs; then the transport closes, trackers
+   * and timers stop, running hooks are aborted and awaited. Safe to call twice.
+   */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    for (const cancel of this.#trackerTimers.values()) cancel();
+    this.#trackerTimers.clear();
+    for (const controller of this.#trackerAborts) controller.abort(new VrrpError('aborted', 'instance stopped'));
+    this.#step({ type: 'stop' });
+    await this.#actionQueue;
+    await this.#teardown();
+    this.#stateAbort.abort(new VrrpError('aborted', 'instance stopped'));
+    await this.#hookQueue;
+  }
+
+  /** `await using instance = …` stops it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  #routerConfig(primaryAddress: string): RouterConfig {
+    const config = this.config;
+    return {
+      vrid: config.vrid,
+      version: config.version,
+      family: config.family,
+      priority: config.priority,
+      advertIntervalMs: config.advertIntervalMs,
+      virtualAddresses: config.virtualAddresses.map((vip) => vip.address),
+      primaryAddress,
+      destinations: config.unicastPeers.length > 0 ? config.unicastPeers : [MULTICAST_GROUP[config.family]],
+      preempt: config.preempt,
+      preemptDelayMs: config.preemptDelayMs,
+      initialState: config.initialState,
+      authentication: config.authentication,
+      v3Ipv4Checksum: config.v3Ipv4Checksum,
+      strictChecksum: config.strictChecksum,
+      trackers: config.trackers,
+    };
+  }
+
+  get #clock(): Clock {
+    // Only called while running, when adapters are set.
+    return (this.#adapters as Adapters).clock;
+  }
+
+  #receive(packet: ReceivedPacket): void {
+    this.#step({ type: 'packet', bytes: packet.bytes, src: packet.src, dst: packet.dst, ttl: packet.ttl });
+  }
+
+  /** The one way into the core: clock → handle → queue actions → re-arm the single timer. */
+  #step(input: RouterInput): void {
+    const router = this.#router;
+    if (!router) return;
+    const clock = this.#clock;
+    const actions = router.handle(input, clock.now());
+    if (actions.length > 0) this.#actionQueue = this.#actionQueue.then(() => this.#apply(actions));
+    const deadline = router.nextDeadline();
+    if (deadline === this.#timerDeadline) return;
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
+    this.#timerDeadline = deadline;
+    if (deadline !== undefined) {
+      this.#cancelTimer = clock.setTimer(deadline - clock.now(), () => {
+        this.#cancelTimer = undefined;
+        this.#timerDeadline = undefined;
+        this.#step({ type: 'timeout' });
+      });
+    }
+  }
+
+  async #apply(actions: readonly RouterAction[]): Promise<void> {
+    const adapters = this.#adapters as Adapters;
+    const { interface: iface, virtualAddresses } = this.config;
+    for (const action of actions) {
+      switch (action.type) {
+        case 'send':
+          try {
+            await adapters.transport.send(action.dst, action.bytes);
+          } catch (cause) {
+            this.#ioStats.sendErrors++;
+            this.emit('error', new VrrpError('send_failed', `could not send advertisement to ${action.dst}`, { cause }));
+          }
+          break;
+        case 'addVips':
+          await this.#vipCall('add', () => adapters.vipManager.add(iface, virtualAddresses));
+          break;
+        case 'removeVips':
+          await this.#vipCall('remove', () => adapters.vipManager.remove(iface, virtualAddresses));
+          break;
+        case 'announce':
+          await this.#vipCall('announce', () => adapters.vipManager.announce(iface, virtualAddresses));
+          break;
+        case 'transition':
+          this.#applyTransition(action);
+          break;
+        case 'priorityChange':
+          this.emit('priorityChange', { from: action.from, to: action.to });
+          break;
+        case 'protocolError':
+          this.emit('protocolError', { code: action.code, message: action.message, src: action.src });
+          break;
+      }
+    }
+  }
+
+  async #vipCall(what: string, call: () => Promise<void>): Promise<void> {
+    try {
+      await call();
+    } catch (cause) {
+      this.#ioStats.vipErrors++;
+      const detail = cause instanceof Error ? `: ${cause.message}` : '';
+      this.emit('error', new VrrpError('vip_failed', `could not ${what} virtual addresses${detail}`, { cause }));
+    }
+  }
+
+  #applyTransition(action: Extract<RouterAction, { type: 'transition' }>): void {
+    const event: StateChangeEvent = { from: action.from, to: action.to, reason: action.reason };
+    if (action.peer !== undefined) event.peer = action.peer;
+    this.#state = action.to;
+    // Hooks of the state we leave are told to wind down; hooks of the new state get a fresh signal.
+    this.#stateAbort.abort(new VrrpError('aborted', `left state ${action.from}`));
+    this.#stateAbort = new AbortController();
+    this.emit('stateChange', event);
+    if (action.to === 'initialize') {
+      this.emit('stop', event);
+      return;
+    }
+    this.emit(action.to, event);
+    const hooks = [...this.#hooks[action.to]];
+    if (hooks.length === 0) return;
+    const stateSignal = this.#stateAbort.signal;
+    this.#hookQueue = this.#hookQueue.then(async () => {
+      for (const hook of hooks) await this.#runHook(action.to as HookState, hook, event, stateSignal);
+    });
+  }
+
+  async #runHook(state: HookState, hook: Hook, event: StateChangeEvent, stateSignal: AbortSignal): Promise<void> {
+    const controller = new AbortController();
+    const abort = (): void => controller.abort(stateSignal.reason);
+    if (stateSignal.aborted) abort();
+    else stateSignal.addEventListener('abort', abort, { once: true });
+    const { hookTimeoutMs } = this.config;
+    let cancelTimeout: (() => void) | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      cancelTimeout = this.#adapters?.clock.setTimer(hookTimeoutMs, () => resolve('timeout'));
+    });
+    try {
+      const outcome = await Promise.race([Promise.resolve().then(() => hook({ ...event, signal: controller.signal })), timedOut]);
+      if (outcome === 'timeout') {
+        const error = new VrrpError('hook_timeout', `${state} hook did not finish within ${hookTimeoutMs} ms`);
+        controller.abort(error);
+        this.#reportHookError(state, error);
+      }
+    } catch (cause) {
+      const detail = cause instanceof Error ? `: ${cause.message}` : '';
+      this.#reportHookError(state, new VrrpError('hook_failed', `${state} hook failed${detail}`, { cause }));
+    } finally {
+      cancelTimeout?.();
+      stateSignal.removeEventListener('abort', abort);
+    }
+  }
+
+  #reportHookError(state: HookState, error: VrrpError): void {
+    this.#ioStats.hookErrors++;
+    this.emit('hookError', { state, error });
+  }
+
+  #addHook(state: HookState, hook: Hook): () => void {
+    this.#hooks[state].push(hook);
+    return () => {
+      const index = this.#hooks[state].indexOf(hook);
+      if (index >= 0) this.#hooks[state].splice(index, 1);
+    };
+  }
+
+  /** Runs one check now and schedules the next one `intervalMs` after it finishes (checks never overlap). */
+  #runTracker(name: string): void {
+    const tracker = this.config.trackers.find((t) => t.name === name);
+    if (!tracker || !this.#running) return;
+    const clock = this.#clock;
+    const controller = new AbortController();
+    this.#trackerAborts.add(controller);
+    let settled = false;
+    const finish = (passed: boolean): void => {
+      if (settled) return;
+      settled = true;
+      cancelTimeout();
+      this.#trackerAborts.delete(controller);
+      if (!this.#running) return;
+      this.#step({ type: 'tracker', name, passed });
+      this.#trackerTimers.set(name, clock.setTimer(tracker.intervalMs, () => this.#runTracker(name)));
+    };
+    const cancelTimeout = clock.setTimer(tracker.timeoutMs, () => {
+      controller.abort(new VrrpError('tracker_failed', `tracker ${name} timed out after ${tracker.timeoutMs} ms`));
+      finish(false);
+    });
+    Promise.resolve()
+      .then(() => tracker.check(controller.signal))
+      .then(
+        (result) => finish(result === true),
+        () => finish(false),
+      );
+  }
+
+  async #teardown(): Promise<void> {
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
+    this.#timerDeadline = undefined;
+    this.#stopLink?.();
+    this.#stopLink = undefined;
+    try {
+      await this.#adapters?.transport.close();
+    } catch (cause) {
+      this.emit('error', new VrrpError('transport_failed', 'could not close the transport', { cause }));
+    }
+  }
+}
+
+async function loadDefaultAdapters(): Promise<Adapters> {
+  const linux: { createLinuxAdapters?: () => Promise<Adapters> } = await import('./linux/index.js');
+  if (!linux.createLinuxAdapters) throw new VrrpError('no_adapters', 'no adapters given and vrrp/linux has none');
+  return linux.createLinuxAdapters();
+}

@@ -1,0 +1,144 @@
+/**
+ * In-memory adapters: a transport that records what it sends and lets a test inject what it receives, a VIP
+ * manager that keeps the addresses in a set, and a link monitor a test can flip. Each can fail on demand, so apps
+ * can test their own error handling.
+ */
+import type { LinkMonitor, ReceivedPacket, Transport, TransportOptions, VipManager } from '../adapters/types.js';
+import type { VirtualAddress } from '../config.js';
+
+/** A packet a {@link FakeTransport} was asked to send. */
+export interface SentPacket {
+  /** Destination. */
+  dst: string;
+  /** VRRP message bytes. */
+  bytes: Uint8Array;
+}
+
+/** A {@link Transport} in memory. */
+export class FakeTransport implements Transport {
+  /** Everything sent, in order. */
+  readonly sent: SentPacket[] = [];
+  /** The primary address `open` reports. */
+  readonly primaryAddress: string;
+  /** Options the instance opened with, once open. */
+  options: TransportOptions | undefined;
+  #onPacket: ((packet: ReceivedPacket) => void) | undefined;
+  readonly #onSend: ((dst: string, bytes: Uint8Array) => void) | undefined;
+  /** When set, the next `send` throws this error (once). */
+  failNextSend: Error | undefined;
+
+  /** `primaryAddress` is what `open` resolves with; `onSend` sees every packet sent (the simulated wire). */
+  constructor(options: { primaryAddress: string; onSend?: (dst: string, bytes: Uint8Array) => void }) {
+    this.primaryAddress = options.primaryAddress;
+    this.#onSend = options.onSend;
+  }
+
+  /** Whether the instance has the transport open. */
+  get isOpen(): boolean {
+    return this.#onPacket !== undefined;
+  }
+
+  /** See {@link Transport.open}. */
+  async open(options: TransportOptions, onPacket: (packet: ReceivedPacket) => void): Promise<{ primaryAddress: string }> {
+    this.options = options;
+    this.#onPacket = onPacket;
+    return { primaryAddress: this.primaryAddress };
+  }
+
+  /** See {@link Transport.send}. */
+  send(dst: string, bytes: Uint8Array): void {
+    if (this.failNextSend) {
+      const error = this.failNextSend;
+      this.failNextSend = undefined;
+      throw error;
+    }
+    this.sent.push({ dst, bytes });
+    this.#onSend?.(dst, bytes);
+  }
+
+  /** See {@link Transport.close}. */
+  close(): void {
+    this.#onPacket = undefined;
+  }
+
+  /** Delivers a packet to the instance as if it came off the wire (ignored while closed). */
+  inject(packet: ReceivedPacket): void {
+    this.#onPacket?.(packet);
+  }
+}
+
+/** One call made to a {@link FakeVipManager}. */
+export interface VipCall {
+  /** Which method. */
+  op: 'add' | 'remove' | 'announce';
+  /** Addresses passed (canonical text with prefix). */
+  addresses: string[];
+}
+
+/** A {@link VipManager} in memory. */
+export class FakeVipManager implements VipManager {
+  /** Addresses currently "on the interface" (canonical text, no prefix). */
+  readonly addresses = new Set<string>();
+  /** Every call, in order. */
+  readonly calls: VipCall[] = [];
+  /** Number of `announce` calls (one per gratuitous-ARP burst). */
+  announcements = 0;
+  /** When set, the next call of that kind rejects with the error (once). */
+  readonly failNext: Partial<Record<VipCall['op'], Error>> = {};
+
+  /** See {@link VipManager.add}. */
+  async add(_iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
+    this.#record('add', addresses);
+    for (const vip of addresses) this.addresses.add(vip.address);
+  }
+
+  /** See {@link VipManager.remove}. */
+  async remove(_iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
+    this.#record('remove', addresses);
+    for (const vip of addresses) this.addresses.delete(vip.address);
+  }
+
+  /** See {@link VipManager.announce}. */
+  async announce(_iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
+    this.#record('announce', addresses);
+    this.announcements++;
+  }
+
+  #record(op: VipCall['op'], addresses: readonly VirtualAddress[]): void {
+    const failure = this.failNext[op];
+    if (failure) {
+      delete this.failNext[op];
+      throw failure;
+    }
+    this.calls.push({ op, addresses: addresses.map((vip) => `${vip.address}/${vip.prefixLength}`) });
+  }
+}
+
+/** A {@link LinkMonitor} whose state a test sets with {@link FakeLinkMonitor.setUp}. */
+export class FakeLinkMonitor implements LinkMonitor {
+  #up: boolean;
+  readonly #listeners = new Set<(up: boolean) => void>();
+
+  /** Starts with the link up unless told otherwise. */
+  constructor(up = true) {
+    this.#up = up;
+  }
+
+  /** Current link state. */
+  get up(): boolean {
+    return this.#up;
+  }
+
+  /** See {@link LinkMonitor.watch}. */
+  async watch(_iface: string, onChange: (up: boolean) => void): Promise<{ up: boolean; stop: () => void }> {
+    this.#listeners.add(onChange);
+    return { up: this.#up, stop: () => this.#listeners.delete(onChange) };
+  }
+
+  /** Changes the link state and tells every watcher (no-op when unchanged). */
+  setUp(up: boolean): void {
+    if (up === this.#up) return;
+    this.#up = up;
+    for (const listener of this.#listeners) listener(up);
+  }
+}
