@@ -13,7 +13,8 @@
 import fc from 'fast-check';
 import { describe, it } from 'vitest';
 import { masterDownIntervalMs } from '../../src/core/timers.js';
-import { SimNetwork, type VrrpInstance } from '../../src/testing/index.js';
+import type { VrrpInstance } from '../../src/instance.js';
+import { SimNetwork } from '../../src/testing/index.js';
 import { propertySeed } from '../support/seed.js';
 
 interface Phase {
@@ -47,7 +48,9 @@ const phasesArb = (withKills: boolean) =>
 
 type Cluster = { net: SimNetwork; nodes: VrrpInstance[]; priorities: number[]; addresses: string[] };
 
-function buildCluster(c: fc.RecordValue<typeof clusterArb extends fc.Arbitrary<infer T> ? T : never>): Cluster {
+type ClusterParams = typeof clusterArb extends fc.Arbitrary<infer T> ? T : never;
+
+function buildCluster(c: ClusterParams): Cluster {
   const net = new SimNetwork({ seed: c.netSeed, latencyMs: c.latencyMs, jitterMs: c.jitterMs });
   // A random but deterministic assignment of addresses, so that priority and address order are unrelated.
   const hosts = c.priorities.map((_, i) => 10 + ((i * 37 + c.addressOrder) % 200));
@@ -97,7 +100,8 @@ describe('SimNetwork convergence properties', () => {
     await fc.assert(
       fc.asyncProperty(clusterArb, phasesArb(false), async (c, phases) => {
         const cluster = buildCluster(c);
-        const { net, nodes } = cluster;
+        const net: SimNetwork = cluster.net;
+        const { nodes } = cluster;
         await runChaos(cluster, phases, c.advertIntervalMs);
         const winner = expectedWinner(cluster.priorities, cluster.addresses);
         await net.advance(boundMs(cluster, winner, c.advertIntervalMs));
@@ -117,7 +121,7 @@ describe('SimNetwork convergence properties', () => {
     await fc.assert(
       fc.asyncProperty(clusterArb, phasesArb(true), async (c, phases) => {
         const cluster = buildCluster(c);
-        const { net } = cluster;
+        const net: SimNetwork = cluster.net;
         await runChaos(cluster, phases, c.advertIntervalMs);
         const top = Math.max(...cluster.priorities);
         const winner = expectedWinner(cluster.priorities, cluster.addresses);
