@@ -278,18 +278,35 @@ function crossCheck(parsed: Parsed, issues: ConfigIssue[]): ResolvedConfig | und
   };
 }
 
+/** Address-syntax problems found in a config that failed the schema (best effort: only string entries). */
+function addressIssues(config: unknown): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (typeof config !== 'object' || config === null) return issues;
+  const record = config as Record<string, unknown>;
+  for (const [field, parse] of [['virtualAddresses', parseIpPrefix], ['unicastPeers', parseIp]] as const) {
+    const list = record[field];
+    if (!Array.isArray(list)) continue;
+    list.forEach((entry, index) => {
+      if (typeof entry === 'string' && !parse(entry)) issues.push({ path: `${field}.${index}`, message: `"${entry}" is not a valid address` });
+    });
+  }
+  return issues;
+}
+
 /**
  * Validates a configuration and fills in defaults. Throws {@link ConfigError} listing every problem with its path.
  */
 export function resolveConfig(config: unknown): ResolvedConfig {
   const result = schema.safeParse(config);
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => ({
-        path: issue.path.map(String).join('.'),
-        message: issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message,
-      })),
-    );
+    const issues: ConfigIssue[] = result.error.issues.map((issue) => ({
+      path: issue.path.map(String).join('.'),
+      message: issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message,
+    }));
+    // The schema stops before the address checks; run those on whatever is there so that one run lists everything.
+    const reported = new Set(issues.map((issue) => issue.path));
+    for (const issue of addressIssues(config)) if (!reported.has(issue.path)) issues.push(issue);
+    throw new ConfigError(issues);
   }
   const issues: ConfigIssue[] = [];
   const resolved = crossCheck(result.data, issues);

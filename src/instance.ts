@@ -130,10 +130,16 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   #timerDeadline: number | undefined;
   #stopLink: (() => void) | undefined;
   #trackerTimers = new Map<string, () => void>();
-  #trackerAborts = new Set<AbortController>();
+  /** Checks in flight: their controller, and the cancel function of their timeout. */
+  #trackerRuns = new Map<AbortController, () => void>();
+  /** Bumped on every start and stop, so that a check finishing after a restart cannot start a second loop. */
+  #generation = 0;
+  /** start() and stop() run one after the other, never interleaved, whatever the caller awaits. */
+  #lifecycle: Promise<unknown> = Promise.resolve();
+  #firstTransition: { promise: Promise<void>; resolve: () => void } | undefined;
   #stateAbort = new AbortController();
   readonly #hooks: Record<HookState, Hook[]> = { master: [], backup: [], fault: [] };
-  readonly #ioStats = { sendErrors: 0, vipErrors: 0, hookErrors: 0 };
+  #ioStats = { sendErrors: 0, vipErrors: 0, hookErrors: 0 };
 
   /**
    * Validates `config` (throws {@link ConfigError} listing every problem) and keeps the adapters. Without adapters,
@@ -201,10 +207,25 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     });
   }
 
-  /** Opens the transport, starts trackers and the protocol. Resolves once the first transition is applied. */
-  async start(): Promise<void> {
+  /**
+   * Opens the transport, starts trackers and the protocol. Resolves once the first transition is applied — with a
+   * weight-0 tracker, that is after its first result (the instance waits in `initialize` for it, as keepalived does).
+   * Calls to `start()` and `stop()` are serialized.
+   */
+  start(): Promise<void> {
+    const run = this.#lifecycle.then(() => this.#start());
+    this.#lifecycle = run.catch(() => undefined);
+    return run;
+  }
+
+  async #start(): Promise<void> {
     if (this.#running) throw new VrrpError('already_started', 'instance is already running');
     this.#running = true;
+    this.#generation++;
+    this.#ioStats = { sendErrors: 0, vipErrors: 0, hookErrors: 0 };
+    let resolveFirst = (): void => {};
+    const firstPromise = new Promise<void>((resolve) => (resolveFirst = resolve));
+    this.#firstTransition = { promise: firstPromise, resolve: resolveFirst };
     try {
       const adapters = (this.#adapters ??= this.#givenAdapters ?? (await loadDefaultAdapters()));
       const { primaryAddress } = await adapters.transport.open(
@@ -214,6 +235,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
           vrid: this.config.vrid,
           unicastPeers: this.config.unicastPeers,
           primaryAddress: this.config.primaryAddress,
+          virtualAddresses: this.config.virtualAddresses.map((vip) => vip.address),
         },
         (packet) => this.#receive(packet),
       );
@@ -225,7 +247,9 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       }
       this.#stateAbort = new AbortController();
       this.#step({ type: 'start' });
-      for (const tracker of this.config.trackers) this.#runTracker(tracker.name);
+      const generation = this.#generation;
+      for (const tracker of this.config.trackers) this.#runTracker(tracker.name, generation);
+      await firstPromise;
       await this.#actionQueue;
     } catch (error) {
       this.#running = false;
@@ -238,12 +262,24 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
    * Stops: a master sends priority 0 (RFC 9568 §6.4.3) and removes its VIPs; then the transport closes, trackers
    * and timers stop, running hooks are aborted and awaited. Safe to call twice.
    */
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    const run = this.#lifecycle.then(() => this.#stop());
+    this.#lifecycle = run.catch(() => undefined);
+    return run;
+  }
+
+  async #stop(): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
+    this.#generation++;
+    this.#firstTransition?.resolve();
     for (const cancel of this.#trackerTimers.values()) cancel();
     this.#trackerTimers.clear();
-    for (const controller of this.#trackerAborts) controller.abort(new VrrpError('aborted', 'instance stopped'));
+    for (const [controller, cancelTimeout] of this.#trackerRuns) {
+      cancelTimeout();
+      controller.abort(new VrrpError('aborted', 'instance stopped'));
+    }
+    this.#trackerRuns.clear();
     this.#step({ type: 'stop' });
     await this.#actionQueue;
     await this.#teardown();
@@ -302,6 +338,9 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       this.#cancelTimer = clock.setTimer(deadline - clock.now(), () => {
         this.#cancelTimer = undefined;
         this.#timerDeadline = undefined;
+        // Packets that arrived while the loop was busy come first: libuv runs expired timers before it polls
+        // sockets, so without this a late Master_Down_Timer would fire although the master's adverts are waiting.
+        this.#adapters?.transport.drain?.();
         this.#step({ type: 'timeout' });
       });
     }
@@ -356,6 +395,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     const event: StateChangeEvent = { from: action.from, to: action.to, reason: action.reason };
     if (action.peer !== undefined) event.peer = action.peer;
     this.#state = action.to;
+    this.#firstTransition?.resolve();
     // Hooks of the state we leave are told to wind down; hooks of the new state get a fresh signal.
     this.#stateAbort.abort(new VrrpError('aborted', `left state ${action.from}`));
     this.#stateAbort = new AbortController();
@@ -413,26 +453,26 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   }
 
   /** Runs one check now and schedules the next one `intervalMs` after it finishes (checks never overlap). */
-  #runTracker(name: string): void {
+  #runTracker(name: string, generation: number): void {
     const tracker = this.config.trackers.find((t) => t.name === name);
-    if (!tracker || !this.#running) return;
+    if (!tracker || generation !== this.#generation) return;
     const clock = this.#clock;
     const controller = new AbortController();
-    this.#trackerAborts.add(controller);
     let settled = false;
     const finish = (passed: boolean): void => {
       if (settled) return;
       settled = true;
       cancelTimeout();
-      this.#trackerAborts.delete(controller);
-      if (!this.#running) return;
+      this.#trackerRuns.delete(controller);
+      if (generation !== this.#generation) return; // stopped (and maybe restarted) meanwhile
       this.#step({ type: 'tracker', name, passed });
-      this.#trackerTimers.set(name, clock.setTimer(tracker.intervalMs, () => this.#runTracker(name)));
+      this.#trackerTimers.set(name, clock.setTimer(tracker.intervalMs, () => this.#runTracker(name, generation)));
     };
     const cancelTimeout = clock.setTimer(tracker.timeoutMs, () => {
       controller.abort(new VrrpError('tracker_failed', `tracker ${name} timed out after ${tracker.timeoutMs} ms`));
       finish(false);
     });
+    this.#trackerRuns.set(controller, cancelTimeout);
     Promise.resolve()
       .then(() => tracker.check(controller.signal))
       .then(

@@ -38,6 +38,8 @@ export interface TransportOptions {
   unicastPeers: readonly string[];
   /** Configured source address, if any. */
   primaryAddress: string | undefined;
+  /** Our virtual addresses (canonical): never to be picked as the primary address. */
+  virtualAddresses: readonly string[];
 }
 
 /** Sends and receives VRRP packets (IP protocol 112) on one interface. */
@@ -51,6 +53,12 @@ export interface Transport {
   send(dst: string, bytes: Uint8Array): void | Promise<void>;
   /** Stops receiving and releases the socket. */
   close(): void | Promise<void>;
+  /**
+   * Optional: synchronously hands every packet already waiting in the socket to `onPacket`. Called before a timer
+   * expiry is processed, so that a backup whose timer fires late (the event loop was blocked) first hears the
+   * adverts that arrived meanwhile instead of declaring a live master dead.
+   */
+  drain?(): void;
 }
 
 /** Adds, removes and announces the virtual addresses. */

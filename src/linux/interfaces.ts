@@ -1,0 +1,104 @@
+/**
+ * Reading interface state through rtnetlink: index, flags, MAC, addresses. Thin helpers shared by the transport,
+ * the VIP manager, the link monitor and `doctor()`.
+ */
+import type { AddressFamily } from '../core/advertisement.js';
+import { formatIp, isIpv6LinkLocal, parseIp } from '../core/ip-address.js';
+import { loadNetlink, type NlAddressMessage, type RtNetlinkSocket } from './native.js';
+
+/** AF_INET / AF_INET6 as the kernel numbers them. */
+export const AF = { ipv4: 2, ipv6: 10 } as const;
+
+/** An interface as the VRRP adapters need it. */
+export interface InterfaceInfo {
+  /** Kernel interface index. */
+  index: number;
+  /** Administratively up (IFF_UP). */
+  adminUp: boolean;
+  /** Carrier present and operational (IFF_RUNNING). */
+  running: boolean;
+  /** Hardware address, 6 bytes for Ethernet. */
+  mac: Uint8Array;
+}
+
+/** An address on an interface. */
+export interface InterfaceAddress {
+  /** Canonical address text. */
+  address: string;
+  /** Prefix length. */
+  prefixLength: number;
+  /** Family. */
+  family: AddressFamily;
+  /** IFA_F_SECONDARY (IPv4): not the primary address of its subnet. */
+  secondary: boolean;
+  /** IPv4 label, when set. */
+  label: string | undefined;
+}
+
+let shared: RtNetlinkSocket | undefined;
+
+/** A process-wide rtnetlink socket for requests (not subscribed to any group; does not keep the loop alive). */
+export function requestSocket(): RtNetlinkSocket {
+  shared ??= loadNetlink().createRtNetlink();
+  return shared;
+}
+
+/** Looks an interface up by name; undefined when it does not exist. */
+export async function getInterface(ifname: string, socket = requestSocket()): Promise<InterfaceInfo | undefined> {
+  const links = await socket.getLinks();
+  const link = links.find((candidate) => candidate.attrs.ifname === ifname);
+  if (!link || link.data.index === undefined) return undefined;
+  const flags = link.data.flags ?? {};
+  return {
+    index: link.data.index,
+    adminUp: flags.up === true,
+    running: flags.running === true,
+    mac: new Uint8Array(link.attrs.address ?? new Uint8Array(6)),
+  };
+}
+
+/** Converts one netlink address message; undefined for messages without an address of a known family. */
+export function toInterfaceAddress(message: NlAddressMessage): (InterfaceAddress & { index: number }) | undefined {
+  const bytes = message.attrs.local ?? message.attrs.address;
+  const family = message.data.family === AF.ipv4 ? 'ipv4' : message.data.family === AF.ipv6 ? 'ipv6' : undefined;
+  if (!bytes || !family || (bytes.length !== 4 && bytes.length !== 16)) return undefined;
+  const flags = { ...message.data.flags, ...message.attrs.flags };
+  return {
+    index: message.data.index ?? 0,
+    address: formatIp(new Uint8Array(bytes)),
+    prefixLength: message.data.prefixlen ?? (family === 'ipv4' ? 32 : 128),
+    family,
+    secondary: flags.secondary === true,
+    label: message.attrs.label,
+  };
+}
+
+/** Addresses of one interface and family, in kernel order (primary IPv4 addresses first). */
+export async function getInterfaceAddresses(index: number, family: AddressFamily, socket = requestSocket()): Promise<InterfaceAddress[]> {
+  const messages = await socket.getAddresses();
+  const result: InterfaceAddress[] = [];
+  for (const message of messages) {
+    const address = toInterfaceAddress(message);
+    if (address && address.index === index && address.family === family) result.push(address);
+  }
+  return result;
+}
+
+/**
+ * The address VRRP uses as its source and tie-breaker (RFC 9568 §5.1.1.1, §5.1.2.1): IPv4 — the interface's first
+ * primary address; IPv6 — its link-local address. `exclude` lists our own VIPs, which must never be picked.
+ */
+export function pickPrimaryAddress(addresses: readonly InterfaceAddress[], family: AddressFamily, exclude: ReadonlySet<string>): string | undefined {
+  const candidates = addresses.filter((a) => !exclude.has(a.address));
+  if (family === 'ipv4') return (candidates.find((a) => !a.secondary) ?? candidates[0])?.address;
+  return candidates.find((a) => {
+    const parsed = parseIp(a.address);
+    return parsed !== undefined && isIpv6LinkLocal(parsed.bytes);
+  })?.address;
+}
+
+/** Parses the errno name out of a netlink error ("Request rejected: EEXIST" → "EEXIST"). */
+export function netlinkErrno(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  return /\b(E[A-Z0-9]+)\b/.exec(message)?.[1];
+}

@@ -1,0 +1,278 @@
+/**
+ * Configuration validation (src/config.ts): defaults are filled in, and a bad configuration is refused with a
+ * ConfigError whose `issues` name every problem by path, so a user fixes them all in one run.
+ */
+import { describe, expect, it } from 'vitest';
+import { resolveConfig, type VrrpConfig } from '../../src/config.js';
+import { ConfigError, VrrpError } from '../../src/errors.js';
+import { VrrpInstance } from '../../src/instance.js';
+
+const check = (): boolean => true;
+
+/** A minimal valid configuration; `overrides` replace fields. */
+function config(overrides: Record<string, unknown> = {}): VrrpConfig {
+  return { interface: 'eth0', vrid: 51, virtualAddresses: ['192.0.2.100/24'], ...overrides } as VrrpConfig;
+}
+
+/** The ConfigError thrown for `input`; fails the test (saying so) if the input was accepted or another error came. */
+function rejection(input: unknown): ConfigError {
+  try {
+    resolveConfig(input);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw new Error(`expected a ConfigError, got ${String(error)}`);
+  }
+  throw new Error(`expected a ConfigError, but the config was accepted: ${JSON.stringify(input)}`);
+}
+
+/** The issue paths of the ConfigError thrown for `input`. */
+function issuePaths(input: unknown): string[] {
+  return rejection(input).issues.map((issue) => issue.path);
+}
+
+describe('defaults', () => {
+  // Given only the required fields (interface, vrid, one VIP)
+  // when the config is resolved
+  // then every optional field carries its documented default.
+  it('fills in every optional field with its documented default', () => {
+    const resolved = resolveConfig(config());
+    expect(resolved).toEqual({
+      name: 'vrid-51',
+      interface: 'eth0',
+      vrid: 51,
+      priority: 100,
+      version: 3,
+      family: 'ipv4',
+      advertIntervalMs: 1000,
+      virtualAddresses: [{ address: '192.0.2.100', prefixLength: 24, family: 'ipv4' }],
+      preempt: true,
+      preemptDelayMs: 0,
+      initialState: undefined,
+      unicastPeers: [],
+      primaryAddress: undefined,
+      authentication: { type: 'none' },
+      v3Ipv4Checksum: 'pseudo-header',
+      strictChecksum: false,
+      trackers: [],
+      hookTimeoutMs: 30_000,
+    });
+  });
+
+  // Given a function tracker with only type, name and check
+  // when the config is resolved
+  // then it gets keepalived's vrrp_script defaults, and its timeout defaults to its interval.
+  it('fills in tracker defaults, with timeoutMs defaulting to intervalMs', () => {
+    const resolved = resolveConfig(config({ trackers: [{ type: 'function', name: 'db', check, intervalMs: 250 }] }));
+    expect(resolved.trackers).toEqual([
+      { type: 'function', name: 'db', check, intervalMs: 250, timeoutMs: 250, weight: 0, fall: 1, rise: 1, reverse: false },
+    ]);
+  });
+
+  // Given a VIP without a prefix length
+  // when the config is resolved
+  // then it is a host address (/32).
+  it('gives a VIP without a prefix the host prefix length', () => {
+    const resolved = resolveConfig(config({ virtualAddresses: ['192.0.2.100'] }));
+    expect(resolved.virtualAddresses).toEqual([{ address: '192.0.2.100', prefixLength: 32, family: 'ipv4' }]);
+  });
+
+  // Given IPv6 VIPs written in a non-canonical form
+  // when the config is resolved
+  // then the family is ipv6 and the addresses are canonical.
+  it('derives the ipv6 family from the VIPs and canonicalizes them', () => {
+    const resolved = resolveConfig(config({ virtualAddresses: ['2001:DB8:0:0::1/64'] }));
+    expect(resolved.family).toBe('ipv6');
+    expect(resolved.virtualAddresses).toEqual([{ address: '2001:db8::1', prefixLength: 64, family: 'ipv6' }]);
+  });
+
+  // Given an invalid config
+  // when a VrrpInstance is constructed with it
+  // then the constructor throws the same ConfigError (code config_invalid) before anything starts.
+  it('makes the VrrpInstance constructor throw ConfigError with code config_invalid', () => {
+    let thrown: unknown;
+    try {
+      new VrrpInstance(config({ vrid: 0 }));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect(thrown).toBeInstanceOf(VrrpError);
+    expect((thrown as ConfigError).code).toBe('config_invalid');
+  });
+});
+
+describe('every problem is reported with its path', () => {
+  // Given vrid 0 and priority 300 (two field-level problems)
+  // when the config is resolved
+  // then both are listed, each under its own path.
+  it('lists every field-level problem at once', () => {
+    expect(issuePaths(config({ vrid: 0, priority: 300 }))).toEqual(['vrid', 'priority']);
+  });
+
+  // Given three problems that need several fields to see (mixed VIP families, a v2 interval that is not whole
+  // seconds, a unicast peer of the wrong family)
+  // when the config is resolved
+  // then all three are listed, each under its own path.
+  it('lists every cross-field problem at once', () => {
+    const paths = issuePaths(
+      config({ version: 2, advertIntervalMs: 1500, virtualAddresses: ['192.0.2.100', '2001:db8::1'], unicastPeers: ['2001:db8::2'] }),
+    );
+    expect(paths).toEqual(['virtualAddresses.1', 'advertIntervalMs', 'unicastPeers.0']);
+  });
+
+  // Given vrid 0
+  // when the config is resolved
+  // then the error message names the field and says why it is wrong, in lowercase.
+  it('names the field and the reason in the error message', () => {
+    const error = rejection(config({ vrid: 0 }));
+    expect(error.message).toMatch(/vrid: must be at least 1/);
+    expect(error.issues).toEqual([{ path: 'vrid', message: 'must be at least 1' }]);
+  });
+
+  // Given a second VIP that is not an address
+  // when the config is resolved
+  // then the issue points at that list element and quotes the bad text.
+  it('points at the bad virtual address by index', () => {
+    const error = rejection(config({ virtualAddresses: ['192.0.2.100', 'not-an-ip'] }));
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0]?.path).toBe('virtualAddresses.1');
+    expect(error.issues[0]?.message).toContain('not-an-ip');
+  });
+});
+
+describe('protocol rules', () => {
+  // Given one IPv4 and one IPv6 VIP
+  // when the config is resolved
+  // then the second VIP is refused: one family per instance.
+  it('refuses VIPs of mixed families', () => {
+    const error = rejection(config({ virtualAddresses: ['192.0.2.100', '2001:db8::1'] }));
+    expect(error.issues.map((issue) => issue.path)).toEqual(['virtualAddresses.1']);
+    expect(error.issues[0]?.message).toMatch(/family/);
+  });
+
+  // Given version 2 with an IPv6 VIP
+  // when the config is resolved
+  // then `version` is refused (RFC 3768 is IPv4 only).
+  it('refuses VRRPv2 with IPv6 addresses', () => {
+    const error = rejection(config({ version: 2, virtualAddresses: ['2001:db8::1'] }));
+    expect(error.issues.map((issue) => issue.path)).toEqual(['version']);
+    expect(error.issues[0]?.message).toMatch(/ipv6/i);
+  });
+
+  // Given version 2 with a 1500 ms interval
+  // when the config is resolved
+  // then `advertIntervalMs` is refused (v2 carries whole seconds).
+  it('refuses a VRRPv2 interval that is not whole seconds', () => {
+    const error = rejection(config({ version: 2, advertIntervalMs: 1500 }));
+    expect(error.issues.map((issue) => issue.path)).toEqual(['advertIntervalMs']);
+    expect(error.issues[0]?.message).toMatch(/multiple of 1000/);
+  });
+
+  // Given version 3 with a 15 ms interval
+  // when the config is resolved
+  // then `advertIntervalMs` is refused (v3 carries centiseconds).
+  it('refuses a VRRPv3 interval that is not whole centiseconds', () => {
+    const error = rejection(config({ advertIntervalMs: 15 }));
+    expect(error.issues.map((issue) => issue.path)).toEqual(['advertIntervalMs']);
+    expect(error.issues[0]?.message).toMatch(/multiple of 10/);
+  });
+
+  // Given version 3 (the default) with simple authentication
+  // when the config is resolved
+  // then `authentication` is refused (RFC 9568 has none).
+  it('refuses authentication with VRRPv3', () => {
+    const error = rejection(config({ authentication: { type: 'simple', password: 'secret' } }));
+    expect(error.issues.map((issue) => issue.path)).toEqual(['authentication']);
+  });
+
+  // Given version 2 with a 9-character password
+  // when the config is resolved
+  // then the password is refused (RFC 3768: 8 octets at most), not silently truncated.
+  it('refuses a password longer than 8 characters', () => {
+    const error = rejection(config({ version: 2, authentication: { type: 'simple', password: '123456789' } }));
+    expect(error.issues.map((issue) => issue.path)).toEqual(['authentication.password']);
+    expect(error.issues[0]?.message).toMatch(/8/);
+  });
+
+  // Given version 2 with an 8-character password
+  // when the config is resolved
+  // then it is accepted as is (the limit is inclusive).
+  it('accepts a password of exactly 8 characters with VRRPv2', () => {
+    const resolved = resolveConfig(config({ version: 2, authentication: { type: 'simple', password: '12345678' } }));
+    expect(resolved.authentication).toEqual({ type: 'simple', password: '12345678' });
+  });
+
+  // Given IPv4 VIPs and an IPv6 unicast peer
+  // when the config is resolved
+  // then the peer is refused by index.
+  it('refuses a unicast peer of the other family', () => {
+    const error = rejection(config({ unicastPeers: ['2001:db8::2'] }));
+    expect(error.issues.map((issue) => issue.path)).toEqual(['unicastPeers.0']);
+    expect(error.issues[0]?.message).toMatch(/ipv6/);
+  });
+});
+
+describe('shape of the config object', () => {
+  // Given a field the schema does not know (a typo, say)
+  // when the config is resolved
+  // then it is refused by name rather than ignored.
+  it('refuses an unknown field and names it', () => {
+    const error = rejection(config({ prority: 150 }));
+    expect(error.issues).toEqual([{ path: '', message: 'unknown field "prority"' }]);
+    expect(error.message).toContain('prority');
+  });
+
+  // Given a tracker whose type is not 'function'
+  // when the config is resolved
+  // then the tracker's type is refused and the known types are listed.
+  it('refuses an unknown tracker type', () => {
+    const error = rejection(config({ trackers: [{ type: 'exec', name: 'script', check }] }));
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0]?.path).toBe('trackers.0.type');
+    expect(error.issues[0]?.message).toMatch(/unknown tracker type.*function/);
+  });
+
+  // Given two trackers with the same name
+  // when the config is resolved
+  // then the second one's name is refused.
+  it('refuses duplicate tracker names', () => {
+    const trackers = [
+      { type: 'function', name: 'db', check },
+      { type: 'function', name: 'db', check },
+    ];
+    const error = rejection(config({ trackers }));
+    expect(error.issues.map((issue) => issue.path)).toEqual(['trackers.1.name']);
+    expect(error.issues[0]?.message).toContain('db');
+  });
+
+  // Given an address owner (priority 255) with a weighted tracker
+  // when the config is resolved
+  // then the weight is refused: the owner's priority is never adjusted.
+  it('refuses a weighted tracker on priority 255', () => {
+    const error = rejection(config({ priority: 255, trackers: [{ type: 'function', name: 'db', weight: 5, check }] }));
+    expect(error.issues.map((issue) => issue.path)).toEqual(['trackers.0.weight']);
+  });
+
+  // Given an address owner (priority 255) with a weight-0 tracker
+  // when the config is resolved
+  // then it is accepted: a weight-0 tracker only causes Fault.
+  it('accepts a weight-0 tracker on priority 255', () => {
+    const resolved = resolveConfig(config({ priority: 255, trackers: [{ type: 'function', name: 'db', check }] }));
+    expect(resolved.trackers.map((tracker) => tracker.weight)).toEqual([0]);
+  });
+});
+
+describe('every problem in one run', () => {
+  // Given a config with two field errors and a bad address at once; when it is resolved
+  // then all three problems are listed, each with its path — not one per run.
+  it('lists schema errors and address errors together', () => {
+    let error: unknown;
+    try {
+      resolveConfig({ interface: 'eth0', vrid: 0, priority: 300, virtualAddresses: ['192.0.2.100', 'nope'] });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map((issue) => issue.path)).toEqual(['vrid', 'priority', 'virtualAddresses.1']);
+  });
+});

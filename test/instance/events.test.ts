@@ -1,0 +1,288 @@
+/**
+ * Events of a VrrpInstance: typed payloads for state and priority changes, dropped packets reported as
+ * protocolError, I/O failures reported as 'error' (never fatal), and the waitFor() helper.
+ */
+import { describe, expect, it } from 'vitest';
+import type { PriorityChangeEvent, ProtocolErrorEvent, StateChangeEvent } from '../../src/instance.js';
+import { VrrpError } from '../../src/errors.js';
+import { MASTER_DOWN_MS, PEER, VIP, createHarness, decodeSent, peerAdvert, startAsMaster } from './harness.js';
+
+describe('stateChange', () => {
+  // Given a running backup
+  // when its master-down timer expires
+  // then stateChange carries exactly {from: 'backup', to: 'master', reason: 'master-down-timer-expired'}.
+  it('carries from, to and reason', async () => {
+    const harness = createHarness();
+    const changes: StateChangeEvent[] = [];
+    await harness.instance.start();
+    harness.instance.on('stateChange', (event) => changes.push(event));
+    await harness.clock.advanceTo(MASTER_DOWN_MS);
+    expect(changes).toEqual([{ from: 'backup', to: 'master', reason: 'master-down-timer-expired' }]);
+  });
+
+  // Given a master
+  // when a peer with priority 200 advertises
+  // then stateChange to backup names the peer that caused it.
+  it('names the peer whose advertisement caused the change', async () => {
+    const harness = createHarness();
+    await startAsMaster(harness);
+    const changes: StateChangeEvent[] = [];
+    harness.instance.on('stateChange', (event) => changes.push(event));
+    harness.transport.inject(peerAdvert({ priority: 200 }));
+    await harness.clock.advance(0);
+    expect(changes).toEqual([{ from: 'master', to: 'backup', reason: 'higher-priority-advertisement', peer: PEER }]);
+  });
+
+  // Given a backup
+  // when its master-down timer expires
+  // then 'stateChange' comes before the per-state 'master' event, with the same payload.
+  it("emits stateChange before the per-state event, with the same payload", async () => {
+    const harness = createHarness();
+    const log: [string, StateChangeEvent][] = [];
+    await harness.instance.start();
+    harness.instance.on('stateChange', (event) => log.push(['stateChange', event]));
+    harness.instance.on('master', (event) => log.push(['master', event]));
+    await harness.clock.advanceTo(MASTER_DOWN_MS);
+    const expected: StateChangeEvent = { from: 'backup', to: 'master', reason: 'master-down-timer-expired' };
+    expect(log).toEqual([
+      ['stateChange', expected],
+      ['master', expected],
+    ]);
+  });
+});
+
+describe('priorityChange', () => {
+  // Given a tracker with weight 2 whose check passes
+  // when the instance starts and the first result arrives
+  // then priorityChange reports 100 → 102 and effectivePriority is 102.
+  it('reports the rise when a weighted check first passes', async () => {
+    const { instance, clock } = createHarness({ trackers: [{ type: 'function', name: 'db', weight: 2, check: () => true }] });
+    const changes: PriorityChangeEvent[] = [];
+    instance.on('priorityChange', (event) => changes.push(event));
+    await instance.start();
+    await clock.advance(0);
+    expect(changes).toEqual([{ from: 100, to: 102 }]);
+    expect(instance.effectivePriority).toBe(102);
+  });
+
+  // Given a tracker with weight 2 (interval 1000 ms) that passed at start
+  // when its check starts failing
+  // then at the next run priorityChange reports 102 → 100.
+  it('reports the drop when a weighted check turns to failing', async () => {
+    let healthy = true;
+    const harness = createHarness({ trackers: [{ type: 'function', name: 'db', weight: 2, check: () => healthy }] });
+    const { instance, clock } = harness;
+    await instance.start();
+    await clock.advance(0);
+    expect(instance.effectivePriority, 'set-up: the passing check should give 102').toBe(102);
+    const changes: PriorityChangeEvent[] = [];
+    instance.on('priorityChange', (event) => changes.push(event));
+    healthy = false;
+    await clock.advance(1000);
+    expect(changes).toEqual([{ from: 102, to: 100 }]);
+    expect(instance.effectivePriority).toBe(100);
+  });
+
+  // Given a master with a weight-2 tracker that passes
+  // when the check fails
+  // then the master advertises its new priority 100 at once, not at the next Adver_Timer.
+  it('advertises the new priority at once when master', async () => {
+    let healthy = true;
+    const harness = createHarness({ trackers: [{ type: 'function', name: 'db', weight: 2, intervalMs: 500, check: () => healthy }] });
+    const { instance, clock, transport, sendTimes } = harness;
+    await instance.start();
+    // Master_Down_Interval at priority 102: 3000 + 154 × 1000 / 256 = 3601.5625 ms.
+    await clock.advanceTo(3601.5625);
+    expect(instance.state, 'set-up: should be master').toBe('master');
+    expect(decodeSent(transport.sent.at(-1)).priority).toBe(102);
+    healthy = false;
+    await clock.advanceTo(4000);
+    expect(decodeSent(transport.sent.at(-1)).priority).toBe(100);
+    expect(sendTimes.at(-1)).toBe(4000);
+  });
+});
+
+describe('protocolError', () => {
+  // Given a backup
+  // when a peer's advertisement arrives with TTL 254
+  // then protocolError reports code 'ttl' and the sender (RFC 9568 §7.1: TTL must be 255).
+  it('reports a packet with TTL 254', async () => {
+    const harness = createHarness();
+    await harness.instance.start();
+    const errors: ProtocolErrorEvent[] = [];
+    harness.instance.on('protocolError', (event) => errors.push(event));
+    harness.transport.inject(peerAdvert({ priority: 200, ttl: 254 }));
+    await harness.clock.advance(0);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'ttl', src: PEER });
+    expect(errors[0]?.message).toContain('254');
+  });
+
+  // Given a backup
+  // when a peer's advertisement arrives with TTL 254
+  // then stats.ipTtlErrors counts it and it is not counted as received.
+  it('counts a packet with TTL 254 in stats.ipTtlErrors', async () => {
+    const harness = createHarness();
+    await harness.instance.start();
+    harness.transport.inject(peerAdvert({ priority: 200, ttl: 254 }));
+    await harness.clock.advance(0);
+    expect(harness.instance.stats.ipTtlErrors).toBe(1);
+    expect(harness.instance.stats.advertisementsReceived).toBe(0);
+  });
+
+  // Given a backup
+  // when a higher-priority advertisement arrives with TTL 254 and then nothing else
+  // then it is ignored: the backup still becomes master at its own Master_Down_Interval.
+  it('ignores a dropped packet for the election', async () => {
+    const harness = createHarness();
+    await harness.instance.start();
+    harness.transport.inject(peerAdvert({ priority: 200, ttl: 254 }));
+    await harness.clock.advanceTo(MASTER_DOWN_MS);
+    expect(harness.instance.state).toBe('master');
+  });
+});
+
+describe('I/O errors', () => {
+  // Given a VIP manager whose next add() rejects with 'boom'
+  // when the instance becomes master
+  // then 'error' is emitted with code 'vip_failed', the message says why, and the cause is kept.
+  it("reports a failed VIP add as 'error' with code 'vip_failed'", async () => {
+    const harness = createHarness();
+    const boom = new Error('boom');
+    harness.vips.failNext.add = boom;
+    const errors: VrrpError[] = [];
+    harness.instance.on('error', (error) => errors.push(error));
+    await startAsMaster(harness);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(VrrpError);
+    expect(errors[0]?.code).toBe('vip_failed');
+    expect(errors[0]?.message).toContain('boom');
+    expect(errors[0]?.cause).toBe(boom);
+    expect(harness.instance.stats.vipErrors).toBe(1);
+  });
+
+  // Given a VIP manager whose next add() rejects
+  // when the master-down timer expires
+  // then the instance still becomes master (and still announces).
+  it('still becomes master when adding the VIPs fails', async () => {
+    const harness = createHarness();
+    harness.vips.failNext.add = new Error('boom');
+    harness.instance.on('error', () => {});
+    await harness.instance.start();
+    await harness.clock.advanceTo(MASTER_DOWN_MS);
+    expect(harness.instance.state).toBe('master');
+    expect(harness.vips.announcements).toBe(1);
+  });
+
+  // Given a VIP manager whose next add() rejects
+  // when the instance has been master for 3 s
+  // then it kept advertising every 1000 ms at its priority.
+  it('keeps advertising after adding the VIPs failed', async () => {
+    const harness = createHarness();
+    harness.vips.failNext.add = new Error('boom');
+    harness.instance.on('error', () => {});
+    await startAsMaster(harness);
+    await harness.clock.advance(3000);
+    expect(harness.sendTimes).toEqual([0, 1, 2, 3].map((n) => MASTER_DOWN_MS + n * 1000));
+    expect(decodeSent(harness.transport.sent.at(-1))).toMatchObject({ priority: 100, addresses: [VIP] });
+  });
+
+  // Given a transport whose next send throws
+  // when the instance becomes master and sends its first advertisement
+  // then 'error' is emitted with code 'send_failed' and the cause is kept.
+  it("reports a failed send as 'error' with code 'send_failed'", async () => {
+    const harness = createHarness();
+    const cause = new Error('enobufs');
+    harness.transport.failNextSend = cause;
+    const errors: VrrpError[] = [];
+    harness.instance.on('error', (error) => errors.push(error));
+    await startAsMaster(harness);
+    expect(errors.map((error) => error.code)).toEqual(['send_failed']);
+    expect(errors[0]?.cause).toBe(cause);
+  });
+
+  // Given a transport whose next send throws
+  // when the instance becomes master and keeps advertising for 2 s
+  // then stats.sendErrors is 1 and the later advertisements went out.
+  it('counts a failed send in stats.sendErrors and keeps sending', async () => {
+    const harness = createHarness();
+    harness.transport.failNextSend = new Error('enobufs');
+    harness.instance.on('error', () => {});
+    await startAsMaster(harness);
+    await harness.clock.advance(2000);
+    expect(harness.instance.stats.sendErrors).toBe(1);
+    expect(harness.sendTimes).toEqual([MASTER_DOWN_MS + 1000, MASTER_DOWN_MS + 2000]);
+    expect(harness.instance.state).toBe('master');
+  });
+});
+
+describe('waitFor', () => {
+  // Given a running backup and a pending waitFor('master')
+  // when the master-down timer expires
+  // then the promise resolves — not before.
+  it("resolves waitFor('master') when the instance becomes master", async () => {
+    const harness = createHarness();
+    await harness.instance.start();
+    let resolved = false;
+    const waiting = harness.instance.waitFor('master').then(() => {
+      resolved = true;
+    });
+    await harness.clock.advanceTo(MASTER_DOWN_MS - 1);
+    expect(resolved, 'resolved while still backup').toBe(false);
+    await harness.clock.advanceTo(MASTER_DOWN_MS);
+    await waiting;
+    expect(resolved).toBe(true);
+  });
+
+  // Given a master
+  // when waitFor('master') is called
+  // then it resolves at once, without any virtual time passing.
+  it('resolves at once when the instance is already in the state', async () => {
+    const harness = createHarness();
+    await startAsMaster(harness);
+    let resolved = false;
+    void harness.instance.waitFor('master').then(() => {
+      resolved = true;
+    });
+    await Promise.resolve();
+    expect(resolved).toBe(true);
+  });
+
+  // Given a backup and a waitFor('master') with an AbortSignal
+  // when the signal aborts
+  // then the promise rejects with a VrrpError of code 'aborted' carrying the abort reason.
+  it("rejects with code 'aborted' when its signal aborts", async () => {
+    const harness = createHarness();
+    await harness.instance.start();
+    const controller = new AbortController();
+    const waiting = harness.instance.waitFor('master', { signal: controller.signal });
+    const reason = new Error('gave up');
+    controller.abort(reason);
+    await expect(waiting).rejects.toBeInstanceOf(VrrpError);
+    await expect(waiting).rejects.toMatchObject({ code: 'aborted', cause: reason });
+  });
+
+  // Given a backup and an already aborted signal
+  // when waitFor('master') is called with it
+  // then it rejects with code 'aborted' at once.
+  it('rejects at once when the signal is already aborted', async () => {
+    const harness = createHarness();
+    await harness.instance.start();
+    const waiting = harness.instance.waitFor('master', { signal: AbortSignal.abort() });
+    await expect(waiting).rejects.toMatchObject({ code: 'aborted' });
+  });
+
+  // Given a waitFor('master') whose signal aborted
+  // when the instance later becomes master
+  // then it no longer listens (no stateChange listener is left behind).
+  it('removes its listener after rejecting', async () => {
+    const harness = createHarness();
+    await harness.instance.start();
+    const before = harness.instance.listenerCount('stateChange');
+    const controller = new AbortController();
+    const waiting = harness.instance.waitFor('master', { signal: controller.signal });
+    controller.abort();
+    await expect(waiting).rejects.toMatchObject({ code: 'aborted' });
+    expect(harness.instance.listenerCount('stateChange')).toBe(before);
+  });
+});

@@ -1,0 +1,71 @@
+/**
+ * start() and stop() called without awaiting each other, restarts, and what survives a restart. These pin the
+ * fixes for races found in review: lifecycle calls are serialized, counters and tracker loops belong to one run.
+ */
+import { describe, expect, it } from 'vitest';
+import { MASTER_DOWN_MS, createHarness, sleep, startAsMaster } from './harness.js';
+
+describe('lifecycle calls are serialized', () => {
+  // Given a running instance; when stop() is called and start() right after, without awaiting the stop
+  // then the restart happens after the stop finished: the transport is open and the instance becomes master again.
+  it('start() during stop() waits for the stop and then runs', async () => {
+    const h = createHarness();
+    await startAsMaster(h);
+    const stopping = h.instance.stop();
+    await h.instance.start();
+    await stopping;
+    expect(h.transport.isOpen).toBe(true);
+    expect(h.instance.state).toBe('backup');
+    await h.clock.advance(MASTER_DOWN_MS);
+    expect(h.instance.state).toBe('master');
+  });
+
+  // Given a fresh instance; when stop() is called while start() is still pending
+  // then the instance ends stopped: state initialize, not running, transport closed, and a stop event was seen.
+  it('stop() during start() leaves the instance stopped', async () => {
+    const h = createHarness();
+    const stops: string[] = [];
+    h.instance.on('stop', (event) => stops.push(event.reason));
+    const starting = h.instance.start();
+    await h.instance.stop();
+    await starting;
+    expect({ running: h.instance.running, state: h.instance.state, open: h.transport.isOpen }).toEqual({ running: false, state: 'initialize', open: false });
+    expect(stops).toEqual(['stopped']);
+  });
+});
+
+describe('one run at a time', () => {
+  // Given a send failure counted in one run; when the instance is stopped and started again
+  // then the I/O counters start from zero, like the protocol counters.
+  it('resets the I/O counters on start', async () => {
+    const h = createHarness();
+    h.transport.failNextSend = new Error('boom');
+    await startAsMaster(h);
+    expect(h.instance.stats.sendErrors).toBe(1);
+    await h.instance.stop();
+    await h.instance.start();
+    expect(h.instance.stats.sendErrors).toBe(0);
+  });
+
+  // Given a weight-0 tracker; when start() resolves
+  // then the tracker's first result is already in and the first transition applied (state backup, not initialize).
+  it('start() with a weight-0 tracker resolves after the first transition', async () => {
+    const h = createHarness({ trackers: [{ type: 'function', name: 'db', check: () => true }] });
+    await h.instance.start();
+    expect(h.instance.state).toBe('backup');
+  });
+
+  // Given a tracker whose check takes 500 ms and ignores its signal; when the instance is stopped and restarted
+  // at 100 ms while that check is still running
+  // then only the new run's loop schedules checks: at 100, 1600, 3100 — never two loops at once.
+  it('a check finishing after a restart does not start a second tracker loop', async () => {
+    const h = createHarness({ trackers: [{ type: 'function', name: 'slow', weight: 2, intervalMs: 1000, timeoutMs: 800, check: async () => { runs.push(h.clock.now()); await sleep(h.clock, 500); return true; } }] });
+    const runs: number[] = [];
+    await h.instance.start();
+    await h.clock.advance(100);
+    await h.instance.stop();
+    await h.instance.start();
+    await h.clock.advance(3200);
+    expect(runs).toEqual([0, 100, 1600, 3100]);
+  });
+});
