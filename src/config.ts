@@ -58,8 +58,8 @@ export interface VrrpConfig {
   version?: 2 | 3;
   /** Advertisement interval in ms (default 1000). v2: whole seconds; v3: multiples of 10 ms, 10…40950. */
   advertIntervalMs?: number;
-  /** Virtual addresses, `ip` or `ip/prefix`, all IPv4 or all IPv6. */
-  virtualAddresses: string[];
+  /** Virtual addresses, `ip` or `ip/prefix` (or `{ address, label }`), all IPv4 or all IPv6. */
+  virtualAddresses: (string | VirtualAddressConfig)[];
   /** Preempt a lower-priority master (default true). */
   preempt?: boolean;
   /** Wait this long after first hearing a lower-priority master before preempting it, in ms (default 0). */
@@ -80,6 +80,26 @@ export interface VrrpConfig {
   trackers?: TrackerConfig[];
   /** Longest time one hook may run before it is reported as timed out, in ms (default 30000). */
   hookTimeoutMs?: number;
+  /** Gratuitous ARP / unsolicited NA on becoming master (keepalived's `garp_master_*`). */
+  garp?: GarpConfig;
+}
+
+/** A virtual address with an IPv4 label (keepalived's `label`), e.g. `{ address: '10.0.0.1/24', label: 'eth0:vip' }`. */
+export interface VirtualAddressConfig {
+  /** `ip` or `ip/prefix`. */
+  address: string;
+  /** IPv4 address label (≤ 15 characters, conventionally `<interface>:<suffix>`). */
+  label?: string;
+}
+
+/** Announcement knobs, with keepalived's defaults. */
+export interface GarpConfig {
+  /** Frames per address sent at once on becoming master (default 5; `garp_master_repeat`). */
+  repeat?: number;
+  /** Delay before a second burst, in ms; 0 disables it (default 5000; `garp_master_delay`). */
+  delayMs?: number;
+  /** Re-announce every this many ms while master; 0 disables it (default 0; `garp_master_refresh`). */
+  refreshMs?: number;
 }
 
 /** A virtual address, parsed. */
@@ -90,6 +110,8 @@ export interface VirtualAddress {
   prefixLength: number;
   /** Address family. */
   family: AddressFamily;
+  /** IPv4 label, if configured. */
+  label?: string;
 }
 
 /** A tracker configuration with every default filled in. */
@@ -133,6 +155,8 @@ export interface ResolvedConfig {
   trackers: ResolvedTrackerConfig[];
   /** See {@link VrrpConfig.hookTimeoutMs}. */
   hookTimeoutMs: number;
+  /** Announcement knobs with defaults filled in. */
+  garp: Required<GarpConfig>;
 }
 
 const int = (min: number, max: number) =>
@@ -166,7 +190,24 @@ const schema = z
     priority: int(1, 255).default(100),
     version: z.union([z.literal(2), z.literal(3)], { error: 'must be 2 or 3' }).default(3),
     advertIntervalMs: int(10, 255_000).default(1000),
-    virtualAddresses: z.array(z.string({ error: 'must be a string' }), { error: 'must be an array of addresses' }).min(1, 'must list at least one address').max(255, 'must list at most 255 addresses'),
+    virtualAddresses: z
+      .array(
+        z.union(
+          [
+            z.string(),
+            z
+              .object({
+                address: z.string({ error: 'must be a string' }),
+                label: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(15, 'must be at most 15 characters (IFNAMSIZ)').optional(),
+              })
+              .strict(),
+          ],
+          { error: "must be 'ip', 'ip/prefix' or { address, label }" },
+        ),
+        { error: 'must be an array of addresses' },
+      )
+      .min(1, 'must list at least one address')
+      .max(255, 'must list at most 255 addresses'),
     preempt: z.boolean({ error: 'must be true or false' }).default(true),
     preemptDelayMs: int(0, 3_600_000).default(0),
     initialState: z.enum(['backup', 'master'], { error: "must be 'backup' or 'master'" }).optional(),
@@ -186,6 +227,14 @@ const schema = z
     strictChecksum: z.boolean({ error: 'must be true or false' }).default(false),
     trackers: z.array(trackerSchema, { error: 'must be an array' }).default([]),
     hookTimeoutMs: int(1, 86_400_000).default(30_000),
+    garp: z
+      .object({
+        repeat: int(0, 255).default(5),
+        delayMs: int(0, 3_600_000).default(5000),
+        refreshMs: int(0, 86_400_000).default(0),
+      })
+      .strict()
+      .default({ repeat: 5, delayMs: 5000, refreshMs: 0 }),
   })
   .strict();
 
@@ -195,7 +244,9 @@ type Parsed = z.output<typeof schema>;
 function crossCheck(parsed: Parsed, issues: ConfigIssue[]): ResolvedConfig | undefined {
   const virtualAddresses: VirtualAddress[] = [];
   const seen = new Set<string>();
-  parsed.virtualAddresses.forEach((text, index) => {
+  parsed.virtualAddresses.forEach((entry, index) => {
+    const text = typeof entry === 'string' ? entry : entry.address;
+    const label = typeof entry === 'string' ? undefined : entry.label;
     const prefix = parseIpPrefix(text);
     if (!prefix) {
       issues.push({ path: `virtualAddresses.${index}`, message: `"${text}" is not an IPv4/IPv6 address or address/prefix` });
@@ -204,7 +255,10 @@ function crossCheck(parsed: Parsed, issues: ConfigIssue[]): ResolvedConfig | und
     const address = canonicalIp(text.split('/')[0] ?? '') ?? text;
     if (seen.has(address)) issues.push({ path: `virtualAddresses.${index}`, message: `${address} is listed twice` });
     seen.add(address);
-    virtualAddresses.push({ address, prefixLength: prefix.prefixLength, family: prefix.family });
+    if (label !== undefined && prefix.family === 'ipv6') {
+      issues.push({ path: `virtualAddresses.${index}.label`, message: 'labels exist for IPv4 addresses only' });
+    }
+    virtualAddresses.push(label === undefined ? { address, prefixLength: prefix.prefixLength, family: prefix.family } : { address, prefixLength: prefix.prefixLength, family: prefix.family, label });
   });
   const family = virtualAddresses[0]?.family ?? 'ipv4';
   virtualAddresses.forEach((vip, index) => {
@@ -275,6 +329,7 @@ function crossCheck(parsed: Parsed, issues: ConfigIssue[]): ResolvedConfig | und
     strictChecksum: parsed.strictChecksum,
     trackers: parsed.trackers.map((tracker) => ({ ...tracker, timeoutMs: tracker.timeoutMs ?? tracker.intervalMs })),
     hookTimeoutMs: parsed.hookTimeoutMs,
+    garp: parsed.garp,
   };
 }
 
@@ -287,7 +342,9 @@ function addressIssues(config: unknown): ConfigIssue[] {
     const list = record[field];
     if (!Array.isArray(list)) continue;
     list.forEach((entry, index) => {
-      if (typeof entry === 'string' && !parse(entry)) issues.push({ path: `${field}.${index}`, message: `"${entry}" is not a valid address` });
+      const text = typeof entry === 'object' && entry !== null && 'address' in entry ? (entry as { address: unknown }).address : entry;
+      const path = text === entry ? `${field}.${index}` : `${field}.${index}.address`;
+      if (typeof text === 'string' && !parse(text)) issues.push({ path, message: `"${text}" is not a valid address` });
     });
   }
   return issues;

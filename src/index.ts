@@ -23,6 +23,8 @@ export {
   type TrackerCheck,
   type AuthenticationConfig,
   type VirtualAddress,
+  type VirtualAddressConfig,
+  type GarpConfig,
   type ResolvedTrackerConfig,
 } from './config.js';
 export { VrrpError, ConfigError, type ConfigIssue, type VrrpErrorCode } from './errors.js';

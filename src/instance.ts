@@ -239,6 +239,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
         },
         (packet) => this.#receive(packet),
       );
+      await adapters.vipManager.prepare?.(this.config.interface, this.config.virtualAddresses);
       this.#router = new VirtualRouter(this.#routerConfig(this.config.primaryAddress ?? primaryAddress));
       if (adapters.linkMonitor) {
         const link = await adapters.linkMonitor.watch(this.config.interface, (up) => this.#step({ type: 'link', up }));
@@ -489,8 +490,9 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     this.#stopLink = undefined;
     try {
       await this.#adapters?.transport.close();
+      await this.#adapters?.vipManager.close?.();
     } catch (cause) {
-      this.emit('error', new VrrpError('transport_failed', 'could not close the transport', { cause }));
+      this.emit('error', new VrrpError('transport_failed', 'could not close the adapters', { cause }));
     }
   }
 }

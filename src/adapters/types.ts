@@ -69,6 +69,13 @@ export interface VipManager {
   remove(iface: string, addresses: readonly VirtualAddress[]): Promise<void>;
   /** Tells the LAN where the addresses are now: gratuitous ARP (IPv4) or unsolicited Neighbor Advertisement (IPv6). */
   announce(iface: string, addresses: readonly VirtualAddress[]): Promise<void>;
+  /**
+   * Optional: called once at start, before the protocol runs. The Linux manager removes addresses of ours that a
+   * crashed run left behind (and nothing else).
+   */
+  prepare?(iface: string, addresses: readonly VirtualAddress[]): Promise<void>;
+  /** Optional: releases resources (sockets, timers) at stop. */
+  close?(): void | Promise<void>;
 }
 
 /** Reports the interface's link state (up with a usable address, or not). */

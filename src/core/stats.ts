@@ -3,7 +3,9 @@
  * can map them onto SNMP/Prometheus names without a table.
  *
  * Rules: counters only ever grow while the router lives; every dropped packet increments exactly one error
- * counter (the first check it failed, in RFC 9568 §7.1 order).
+ * counter (the first check it failed, in RFC 9568 §7.1 order) — with one deliberate exception: a packet for
+ * another VRID is counted in `vridErrors` whatever else is wrong with it (its version, say), because on a LAN
+ * shared with other routers that traffic is normal and must not raise `protocolError` events.
  */
 
 /** Per-router counters (RFC 6527 `vrrpv3StatisticsTable` names in camelCase, plus v2 authentication counters). */

@@ -33,6 +33,9 @@ export interface RawSocketWrap {
   setOption(level: number, option: number, value: number | Buffer, length?: number): void;
   pause(recv: boolean, send: boolean): void;
   close(): void;
+  /** The wrap is an EventEmitter too: `recvReady` fires when the fd is readable. */
+  on(event: 'recvReady', listener: () => void): void;
+  removeAllListeners(event: string): void;
 }
 
 /** The subset of a raw-socket `Socket` we use. */
