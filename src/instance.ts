@@ -227,7 +227,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     const firstPromise = new Promise<void>((resolve) => (resolveFirst = resolve));
     this.#firstTransition = { promise: firstPromise, resolve: resolveFirst };
     try {
-      const adapters = (this.#adapters ??= this.#givenAdapters ?? (await loadDefaultAdapters()));
+      const adapters = (this.#adapters ??= this.#givenAdapters ?? (await loadDefaultAdapters(this.config)));
       const { primaryAddress } = await adapters.transport.open(
         {
           interface: this.config.interface,
@@ -497,8 +497,11 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   }
 }
 
-async function loadDefaultAdapters(): Promise<Adapters> {
-  const linux: { createLinuxAdapters?: () => Promise<Adapters> } = await import('./linux/index.js');
+async function loadDefaultAdapters(config: ResolvedConfig): Promise<Adapters> {
+  const linux: { createLinuxAdapters?: (config: ResolvedConfig) => Promise<Adapters> } = await import('./linux/index.js');
   if (!linux.createLinuxAdapters) throw new VrrpError('no_adapters', 'no adapters given and vrrp/linux has none');
-  return linux.createLinuxAdapters();
+  if (process.platform !== 'linux') {
+    throw new VrrpError('no_adapters', `no adapters given and the default ones need Linux (this is ${process.platform})`);
+  }
+  return linux.createLinuxAdapters(config);
 }

@@ -24,7 +24,7 @@ import { AF, getInterface, getInterfaceAddresses, netlinkErrno, requestSocket } 
 /** Sends announcement frames; the Linux implementation uses an AF_PACKET socket. */
 export interface AnnouncementSender {
   /** Sends `repeat` announcements for each address out of `ifname`. */
-  announce(ifname: string, addresses: readonly VirtualAddress[], repeat: number): Promise<void> | void;
+  announce(ifname: string, addresses: readonly VirtualAddress[], options: { repeat: number }): Promise<void> | void;
   /** Releases sockets. */
   close(): void;
 }
@@ -137,11 +137,11 @@ export class NetlinkVipManager implements VipManager {
     const announcer = this.#announcer;
     if (!announcer || this.#garp.repeat === 0) return;
     this.#cancelBursts();
-    await announcer.announce(iface, addresses, this.#garp.repeat);
+    await announcer.announce(iface, addresses, { repeat: this.#garp.repeat });
     const later = (delayMs: number, repeatEvery: boolean): void => {
       const timer = (repeatEvery ? setInterval : setTimeout)(() => {
         if (!repeatEvery) this.#timers.delete(timer);
-        Promise.resolve(announcer.announce(iface, addresses, this.#garp.repeat)).catch((cause: unknown) =>
+        Promise.resolve(announcer.announce(iface, addresses, { repeat: this.#garp.repeat })).catch((cause: unknown) =>
           this.#onError(new VrrpError('vip_failed', `scheduled announcement on ${iface} failed`, { cause })),
         );
       }, delayMs);

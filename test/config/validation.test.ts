@@ -55,6 +55,7 @@ describe('defaults', () => {
       strictChecksum: false,
       trackers: [],
       hookTimeoutMs: 30_000,
+      garp: { repeat: 5, delayMs: 5000, refreshMs: 0 },
     });
   });
 

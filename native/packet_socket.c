@@ -1,0 +1,266 @@
+/*
+ * vrrp_packet: the smallest AF_PACKET surface the library needs, in C with Node-API only.
+ *
+ * Why it exists: gratuitous ARP (RFC 5227 §3) and unsolicited Neighbor Advertisements (RFC 4861 §7.2.6) are whole
+ * Ethernet frames, and only an AF_PACKET socket can send those. The npm modules we use (raw-socket, netlink) stop
+ * at IP, so this addon opens one packet socket per interface and sends frames that JavaScript built byte by byte.
+ * Everything that is policy (frame layout, retries, error wording) lives in TypeScript; this file only does
+ * syscalls and reports errno.
+ *
+ * JavaScript surface (wrapped by src/linux/packet-socket.ts, the only module that loads this file):
+ *   open(ifname: string) -> { handle: External, ifindex: number, hatype: number, mac: Buffer (hardware address) }
+ *   send(handle, frame: Uint8Array) -> undefined   (frame starts with the 14-byte Ethernet header)
+ *   close(handle) -> undefined                     (idempotent)
+ * Failed syscalls throw an Error with numeric `errno` and `syscall`; the wrapper turns errno into its name.
+ *
+ * Design notes:
+ * - The socket is opened with protocol 0: packet(7) says such a socket receives nothing, so no receive queue ever
+ *   fills up behind a socket that only sends (keepalived attaches a drop-all BPF filter for the same reason).
+ * - SOCK_NONBLOCK: a full device queue must never block Node's event loop; the caller sees EAGAIN instead, which
+ *   is harmless for announcements that are unreliable and repeated by design.
+ * - The file descriptor lives in a type-tagged External with a finalizer, so a forgotten close() cannot leak it,
+ *   and a closed handle cannot send on a descriptor number that the process has since reused for something else.
+ * - Context-aware (NAPI_MODULE_INIT, no globals): loads in worker threads and in several threads at once.
+ */
+
+#include <errno.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <netinet/in.h>
+#include <linux/if_packet.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <node_api.h>
+
+/* Ethernet header length: destination, source, EtherType. A frame shorter than this cannot be addressed. */
+#define ETH_HEADER_LEN 14
+/* Length of an Ethernet MAC address, the only hardware address length this addon reports. */
+#define MAC_LEN 6
+
+/* One open packet socket. fd is -1 once closed. */
+typedef struct {
+  int fd;
+  int ifindex;
+} packet_handle;
+
+/* Random tag so send()/close() reject any External that did not come from open(). */
+static const napi_type_tag HANDLE_TAG = {0x7672727061636b74ULL, 0x5f68616e646c6531ULL};
+
+/* Returns NULL from the calling function when a Node-API call fails (an exception is then pending or thrown). */
+#define NAPI_CALL(env, call)                                             \
+  do {                                                                   \
+    if ((call) != napi_ok) {                                             \
+      throw_last_napi_error(env);                                        \
+      return NULL;                                                       \
+    }                                                                    \
+  } while (0)
+
+/* Turns a failed Node-API call into a JS exception unless one is already pending. */
+static void throw_last_napi_error(napi_env env) {
+  bool pending = false;
+  napi_is_exception_pending(env, &pending);
+  if (pending) return;
+  const napi_extended_error_info *info = NULL;
+  napi_get_last_error_info(env, &info);
+  napi_throw_error(env, NULL, info != NULL && info->error_message != NULL ? info->error_message : "node-api call failed");
+}
+
+/* Throws Error("<syscall>: <strerror>") with numeric `errno` and string `syscall`, and returns NULL for the caller. */
+static napi_value throw_errno(napi_env env, const char *syscall, int error_number) {
+  char message[160];
+  napi_value msg_value, error, errno_value, syscall_value;
+  snprintf(message, sizeof(message), "%s: %s", syscall, strerror(error_number));
+  if (napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg_value) != napi_ok ||
+      napi_create_error(env, NULL, msg_value, &error) != napi_ok ||
+      napi_create_int32(env, error_number, &errno_value) != napi_ok ||
+      napi_create_string_utf8(env, syscall, NAPI_AUTO_LENGTH, &syscall_value) != napi_ok ||
+      napi_set_named_property(env, error, "errno", errno_value) != napi_ok ||
+      napi_set_named_property(env, error, "syscall", syscall_value) != napi_ok) {
+    throw_last_napi_error(env);
+    return NULL;
+  }
+  napi_throw(env, error);
+  return NULL;
+}
+
+/* GC finalizer of a handle: closes a descriptor the caller forgot, then frees the struct. */
+static void finalize_handle(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  packet_handle *handle = (packet_handle *)data;
+  if (handle->fd >= 0) close(handle->fd);
+  free(handle);
+}
+
+/* Reads `value` as one of our handles; throws TypeError and returns NULL otherwise. */
+static packet_handle *get_handle(napi_env env, napi_value value) {
+  napi_valuetype type;
+  bool tagged = false;
+  void *data = NULL;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_external ||
+      napi_check_object_type_tag(env, value, &HANDLE_TAG, &tagged) != napi_ok || !tagged ||
+      napi_get_value_external(env, value, &data) != napi_ok) {
+    napi_throw_type_error(env, NULL, "expected a packet socket handle");
+    return NULL;
+  }
+  return (packet_handle *)data;
+}
+
+/* open(ifname): socket + SIOCGIFINDEX + SIOCGIFHWADDR on that interface. */
+static napi_value open_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+
+  napi_valuetype type = napi_undefined;
+  if (argc >= 1) NAPI_CALL(env, napi_typeof(env, argv[0], &type));
+  if (type != napi_string) {
+    napi_throw_type_error(env, NULL, "interface name must be a string");
+    return NULL;
+  }
+  /* One byte more than IFNAMSIZ tells "too long" apart from "fits exactly". */
+  char ifname[IFNAMSIZ + 1];
+  size_t length = 0;
+  NAPI_CALL(env, napi_get_value_string_utf8(env, argv[0], ifname, sizeof(ifname), &length));
+  if (length == 0 || length >= IFNAMSIZ || strlen(ifname) != length) {
+    /* The kernel would say ENODEV for these; say it before a syscall, with the same errno. */
+    return throw_errno(env, "if_nametoindex", ENODEV);
+  }
+
+  int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof(ifr));
+  memcpy(ifr.ifr_name, ifname, length + 1);
+  if (ioctl(fd, SIOCGIFINDEX, &ifr) < 0) {
+    int error_number = errno;
+    close(fd);
+    return throw_errno(env, "ioctl(SIOCGIFINDEX)", error_number);
+  }
+  int ifindex = ifr.ifr_ifindex;
+
+  memset(&ifr, 0, sizeof(ifr));
+  memcpy(ifr.ifr_name, ifname, length + 1);
+  if (ioctl(fd, SIOCGIFHWADDR, &ifr) < 0) {
+    int error_number = errno;
+    close(fd);
+    return throw_errno(env, "ioctl(SIOCGIFHWADDR)", error_number);
+  }
+
+  packet_handle *handle = (packet_handle *)malloc(sizeof(packet_handle));
+  if (handle == NULL) {
+    close(fd);
+    return throw_errno(env, "malloc", ENOMEM);
+  }
+  handle->fd = fd;
+  handle->ifindex = ifindex;
+
+  napi_value external;
+  if (napi_create_external(env, handle, finalize_handle, NULL, &external) != napi_ok) {
+    close(fd);
+    free(handle);
+    throw_last_napi_error(env);
+    return NULL;
+  }
+  /* From here on the finalizer owns fd and handle. */
+  NAPI_CALL(env, napi_type_tag_object(env, external, &HANDLE_TAG));
+
+  napi_value result, ifindex_value, hatype_value, mac_value;
+  NAPI_CALL(env, napi_create_object(env, &result));
+  NAPI_CALL(env, napi_create_int32(env, ifindex, &ifindex_value));
+  /* ARPHRD_* (1 = Ethernet): the wrapper refuses interfaces whose frames are not Ethernet. */
+  NAPI_CALL(env, napi_create_uint32(env, (uint32_t)ifr.ifr_hwaddr.sa_family, &hatype_value));
+  NAPI_CALL(env, napi_create_buffer_copy(env, MAC_LEN, ifr.ifr_hwaddr.sa_data, NULL, &mac_value));
+  NAPI_CALL(env, napi_set_named_property(env, result, "handle", external));
+  NAPI_CALL(env, napi_set_named_property(env, result, "ifindex", ifindex_value));
+  NAPI_CALL(env, napi_set_named_property(env, result, "hatype", hatype_value));
+  NAPI_CALL(env, napi_set_named_property(env, result, "mac", mac_value));
+  return result;
+}
+
+/* send(handle, frame): one sendto() of the whole frame to the handle's interface. */
+static napi_value send_frame(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) {
+    napi_throw_type_error(env, NULL, "send needs a handle and a frame");
+    return NULL;
+  }
+  packet_handle *handle = get_handle(env, argv[0]);
+  if (handle == NULL) return NULL;
+
+  bool is_typedarray = false;
+  NAPI_CALL(env, napi_is_typedarray(env, argv[1], &is_typedarray));
+  napi_typedarray_type array_type = napi_int8_array;
+  size_t frame_length = 0;
+  void *frame = NULL;
+  if (is_typedarray) {
+    NAPI_CALL(env, napi_get_typedarray_info(env, argv[1], &array_type, &frame_length, &frame, NULL, NULL));
+  }
+  if (!is_typedarray || array_type != napi_uint8_array) {
+    napi_throw_type_error(env, NULL, "frame must be a Uint8Array");
+    return NULL;
+  }
+  if (frame_length < ETH_HEADER_LEN) {
+    napi_throw_range_error(env, NULL, "frame is shorter than an ethernet header");
+    return NULL;
+  }
+  if (handle->fd < 0) return throw_errno(env, "sendto", EBADF);
+
+  const uint8_t *bytes = (const uint8_t *)frame;
+  struct sockaddr_ll address;
+  memset(&address, 0, sizeof(address));
+  address.sll_family = AF_PACKET;
+  address.sll_ifindex = handle->ifindex;
+  /* With SOCK_RAW the kernel sends the frame as given; sll_protocol still sets skb->protocol, so take it from the
+   * frame's own EtherType (already in network order) rather than trusting the caller twice. */
+  memcpy(&address.sll_protocol, bytes + 12, 2);
+  address.sll_halen = MAC_LEN;
+  memcpy(address.sll_addr, bytes, MAC_LEN);
+
+  ssize_t sent;
+  do {
+    sent = sendto(handle->fd, frame, frame_length, 0, (const struct sockaddr *)&address, sizeof(address));
+  } while (sent < 0 && errno == EINTR);
+  if (sent < 0) return throw_errno(env, "sendto", errno);
+  /* Packet sockets send whole frames or fail; a short count would mean a truncated frame on the wire. */
+  if ((size_t)sent != frame_length) return throw_errno(env, "sendto", EMSGSIZE);
+  return NULL;
+}
+
+/* close(handle): closes the descriptor now instead of at garbage collection. Idempotent. */
+static napi_value close_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "close needs a handle");
+    return NULL;
+  }
+  packet_handle *handle = get_handle(env, argv[0]);
+  if (handle == NULL) return NULL;
+  if (handle->fd >= 0) {
+    /* Linux releases the descriptor even when close() reports an error, so never retry and never report. */
+    close(handle->fd);
+    handle->fd = -1;
+  }
+  return NULL;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor properties[] = {
+      {"open", NULL, open_socket, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"send", NULL, send_frame, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, close_socket, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  NAPI_CALL(env, napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties));
+  return exports;
+}

@@ -1,0 +1,138 @@
+/**
+ * Announces virtual addresses after they move to this host: gratuitous ARP for IPv4, unsolicited Neighbor
+ * Advertisements for IPv6, so neighbors replace the old master's MAC now instead of when their entry goes stale.
+ *
+ * Rules:
+ * - keepalived 2.2.7's pattern (vrrp_send_link_update): `repeat` rounds (its default is 5), each round one frame per
+ *   address. keepalived sends rounds back to back unless `garp_interval`/`gna_interval` is set; `delayMs` is ours.
+ * - One packet socket per interface, opened on first use and kept until `close()`: a failover announces several
+ *   addresses several times, and reopening would redo two ioctls per frame.
+ * - A socket that fails to send is dropped from the cache, so the next announcement reopens it (an interface that
+ *   was deleted and recreated has a new index).
+ */
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AddressFamily } from '../core/advertisement.js';
+import { parseIp } from '../core/ip-address.js';
+import { gratuitousArpFrame, unsolicitedNeighborAdvertisementFrame } from './announce-frames.js';
+import { openPacketSocket, type PacketSocket } from './packet-socket.js';
+
+/** One address to announce. */
+export interface AnnouncedAddress {
+  /** The address as text, e.g. `10.0.0.5` or `2001:db8::5` (no prefix length). */
+  address: string;
+  /** Its family; must match the text. */
+  family: AddressFamily;
+}
+
+/** How many times to announce, and how far apart. */
+export interface AnnounceOptions {
+  /** Rounds to send, each with one frame per address: an integer ≥ 1 (keepalived's default is 5). */
+  repeat: number;
+  /** Pause between rounds in milliseconds; default 0, back to back as keepalived does. */
+  delayMs?: number;
+}
+
+// /proc/net/if_inet6 flags (IFA_F_*, linux/if_addr.h) that make an address unusable as a source (RFC 4862 §5.4).
+const IFA_F_DADFAILED = 0x08;
+const IFA_F_TENTATIVE = 0x40;
+// Scope column value of a link-local address (IPV6_ADDR_LINKLOCAL).
+const SCOPE_LINK_LOCAL = 0x20;
+
+/** Sends gratuitous ARP / unsolicited NA for virtual addresses, with one cached packet socket per interface. */
+export class Announcer {
+  readonly #sockets = new Map<string, PacketSocket>();
+
+  /**
+   * Sends `repeat` rounds of announcements for `addresses` on `ifname`. Throws RangeError on a bad address or
+   * option, and {@link PacketSocketError} (from ./packet-socket.js) when the socket cannot be opened or a frame
+   * cannot be sent; earlier frames have gone out by then.
+   */
+  async announce(ifname: string, addresses: readonly AnnouncedAddress[], options: AnnounceOptions): Promise<void> {
+    const { repeat, delayMs = 0 } = options;
+    if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError('repeat must be an integer >= 1');
+    if (!Number.isFinite(delayMs) || delayMs < 0) throw new RangeError('delayMs must be a number >= 0');
+    const targets = addresses.map(({ address, family }) => {
+      const parsed = parseIp(address);
+      if (parsed === undefined || parsed.family !== family) throw new RangeError(`${address} is not an ${family} address`);
+      return parsed;
+    });
+    if (targets.length === 0) return;
+
+    const socket = this.#socketFor(ifname);
+    // Build every frame once, before sending anything: the bytes are the same in every round.
+    const hasIpv6 = targets.some((target) => target.family === 'ipv6');
+    const linkLocal = hasIpv6 ? usableLinkLocal(ifname) : undefined;
+    const router = hasIpv6 && ipv6Forwarding(ifname);
+    const frames = targets.map(({ family, bytes }) =>
+      family === 'ipv4'
+        ? gratuitousArpFrame(socket.mac, bytes)
+        : // Without a usable link-local (addr_gen_mode none, DAD still running) fall back to the target itself,
+          // which is what keepalived 2.2.7 always uses as the source: it is assigned to the interface too.
+          unsolicitedNeighborAdvertisementFrame(socket.mac, linkLocal ?? bytes, bytes, { router }),
+    );
+
+    for (let round = 0; round < repeat; round++) {
+      if (round > 0 && delayMs > 0) {
+        await sleep(delayMs);
+        // close() ran during the pause (the instance is stopping): the rest of the burst is no longer wanted.
+        if (this.#sockets.get(ifname) !== socket) return;
+      }
+      for (const frame of frames) {
+        try {
+          socket.send(frame);
+        } catch (error) {
+          this.close(ifname);
+          throw error;
+        }
+      }
+    }
+  }
+
+  /** Closes the cached socket of `ifname`, or of every interface when none is given. */
+  close(ifname?: string): void {
+    for (const [name, socket] of this.#sockets) {
+      if (ifname !== undefined && name !== ifname) continue;
+      socket.close();
+      this.#sockets.delete(name);
+    }
+  }
+
+  #socketFor(ifname: string): PacketSocket {
+    let socket = this.#sockets.get(ifname);
+    if (socket === undefined) {
+      socket = openPacketSocket(ifname);
+      this.#sockets.set(ifname, socket);
+    }
+    return socket;
+  }
+}
+
+// First link-local address of `ifname` that is neither tentative nor failed DAD, from /proc/net/if_inet6 (this
+// process's network namespace). Lines: address (32 hex), ifindex, prefix length, scope, flags, name.
+function usableLinkLocal(ifname: string): Uint8Array | undefined {
+  let text: string;
+  try {
+    text = readFileSync('/proc/net/if_inet6', 'utf8');
+  } catch {
+    return undefined; // IPv6 disabled in the kernel: the fallback source is as good as any.
+  }
+  for (const line of text.split('\n')) {
+    const [hex, , , scope, flags, name] = line.trim().split(/\s+/);
+    if (name !== ifname || hex === undefined || hex.length !== 32 || scope === undefined || flags === undefined) continue;
+    if (Number.parseInt(scope, 16) !== SCOPE_LINK_LOCAL) continue;
+    if ((Number.parseInt(flags, 16) & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) !== 0) continue;
+    return Uint8Array.from({ length: 16 }, (_, i) => Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16));
+  }
+  return undefined;
+}
+
+// keepalived 2.2.7 sets the NA Router flag exactly when IPv6 forwarding is on for the interface; so do we (see
+// NeighborAdvertisementOptions.router for why it matters).
+function ipv6Forwarding(ifname: string): boolean {
+  try {
+    return readFileSync(`/proc/sys/net/ipv6/conf/${ifname}/forwarding`, 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * The native packet socket on a real L2 segment: two network namespaces of our own joined by a veth pair.
+ * A node process inside namespace A sends frames through the addon; namespace B proves they arrived AND were
+ * understood: tcpdump decodes them, and B's neighbor cache swaps a stale MAC for the sender's.
+ *
+ * Needs root on Linux (netns, veth, AF_PACKET). Without it the suite skips with one line on stderr; under CI=true
+ * it fails instead, so CI cannot go green without running it. Namespaces are `vrrpp-<pid>-a|b`, addresses
+ * 10.98.0.0/24 and 2001:db8:98::/64 exist only inside them, and both are deleted in afterAll (and at exit).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gratuitousArpFrame, unsolicitedNeighborAdvertisementFrame } from '../../src/linux/announce-frames.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ADDON = join(ROOT, 'build', 'Release', 'vrrp_packet.node');
+const NS_A = `vrrpp-${process.pid}-a`;
+const NS_B = `vrrpp-${process.pid}-b`;
+const MAC_A = '02:98:00:00:00:01';
+const MAC_B = '02:98:00:00:00:02';
+const OLD_MAC = '02:00:00:00:00:99';
+// EUI-64 link-local of MAC_A (RFC 4291 §2.5.1 / RFC 2464 §4), what the Announcer must pick from /proc/net/if_inet6.
+const LINK_LOCAL_A = 'fe80::98:ff:fe00:1';
+
+const macBytes = (mac: string): Uint8Array => Uint8Array.from(mac.split(':'), (part) => Number.parseInt(part, 16));
+const toHex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex');
+
+function whyNotRunnable(): string | undefined {
+  if (process.platform !== 'linux') return `needs linux (network namespaces, AF_PACKET), this is ${process.platform}`;
+  if (process.getuid?.() !== 0) return 'needs root (ip netns, veth, CAP_NET_RAW); run the tests as root to cover it';
+  return undefined;
+}
+const skipReason = whyNotRunnable();
+const inCi = process.env.CI === 'true';
+if (skipReason !== undefined && !inCi) process.stderr.write(`SKIPPED test/linux/packet-socket.test.ts: ${skipReason}\n`);
+
+if (skipReason !== undefined && inCi) {
+  describe('packet socket on a veth pair', () => {
+    it('runs under CI (CI=true forbids skipping it)', () => {
+      throw new Error(`packet socket integration test cannot run: ${skipReason}`);
+    });
+  });
+}
+
+const run = (command: string, args: string[]): string => execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const inNs = (ns: string, command: string, ...args: string[]): string => run('ip', ['netns', 'exec', ns, command, ...args]);
+
+function deleteNamespaces(): void {
+  for (const ns of [NS_A, NS_B]) {
+    try {
+      run('ip', ['netns', 'del', ns]);
+    } catch {
+      // Already gone (or never created): nothing to clean.
+    }
+  }
+}
+
+// Namespaces left behind by a run that was killed before its afterAll: ours by prefix, owner pid no longer alive.
+function deleteOrphanedNamespaces(): void {
+  for (const line of run('ip', ['netns', 'list']).split('\n')) {
+    const match = /^(vrrpp-(\d+)-[ab])\b/.exec(line);
+    if (match === null) continue;
+    try {
+      process.kill(Number(match[2]), 0);
+    } catch {
+      run('ip', ['netns', 'del', match[1]!]);
+    }
+  }
+}
+
+// Starts tcpdump in B and resolves once it is capturing, so nothing we send afterwards can be missed.
+async function startCapture(filter: string, count: number): Promise<{ child: ChildProcess; done: Promise<string> }> {
+  const child = spawn('ip', ['netns', 'exec', NS_B, 'tcpdump', '-i', 'eth0', '-e', '-n', '-vv', '-l', '-c', String(count), filter], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  const done = new Promise<string>((resolveDone, rejectDone) => {
+    child.on('error', rejectDone);
+    child.on('exit', () => resolveDone(stdout));
+  });
+  await new Promise<void>((resolveReady, rejectReady) => {
+    const timer = setTimeout(() => rejectReady(new Error(`tcpdump did not start: ${stderr}`)), 10_000);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('listening on')) {
+        clearTimeout(timer);
+        resolveReady();
+      }
+    });
+    child.on('exit', () => rejectReady(new Error(`tcpdump exited early: ${stderr}`)));
+  });
+  return { child, done };
+}
+
+// Waits for the capture to end (it stops by itself after `count` frames), killing our tcpdump if it does not.
+async function finishCapture(capture: { child: ChildProcess; done: Promise<string> }): Promise<string> {
+  const timer = setTimeout(() => capture.child.kill('SIGINT'), 10_000);
+  try {
+    return await capture.done;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// B's neighbor entry for `address`, polled briefly: the kernel updates it as it receives, tcpdump may be faster.
+async function neighborInB(address: string, expectedMac: string): Promise<{ lladdr?: string; state?: string[] }> {
+  let entry: { lladdr?: string; state?: string[] } = {};
+  for (let attempt = 0; attempt < 40; attempt++) {
+    const entries = JSON.parse(run('ip', ['-n', NS_B, '-j', 'neigh', 'show', address, 'dev', 'eth0']) || '[]') as (typeof entry)[];
+    entry = entries[0] ?? {};
+    if (entry.lladdr === expectedMac) break;
+    await new Promise((wait) => setTimeout(wait, 50));
+  }
+  return entry;
+}
+
+function prepopulateStale(address: string): void {
+  run('ip', ['-n', NS_B, 'neigh', 'replace', address, 'lladdr', OLD_MAC, 'dev', 'eth0', 'nud', 'stale']);
+}
+
+describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => {
+  let workDir = '';
+
+  beforeAll(() => {
+    for (const tool of ['ip', 'tcpdump']) {
+      try {
+        run('which', [tool]);
+      } catch {
+        throw new Error(`${tool} not found: install it (apt-get install iproute2 tcpdump)`);
+      }
+    }
+    if (!existsSync(ADDON)) run(process.execPath, [join(ROOT, 'scripts', 'build-native.mjs'), '--strict']);
+    process.once('exit', deleteNamespaces);
+    deleteOrphanedNamespaces();
+
+    run('ip', ['netns', 'add', NS_A]);
+    run('ip', ['netns', 'add', NS_B]);
+    // Created directly inside the namespaces: the veth never exists in the host namespace, even for a moment.
+    const vethA = `vp${process.pid}a`.slice(0, 15);
+    const vethB = `vp${process.pid}b`.slice(0, 15);
+    run('ip', ['link', 'add', vethA, 'netns', NS_A, 'type', 'veth', 'peer', 'name', vethB, 'netns', NS_B]);
+    for (const [ns, veth, mac, last] of [[NS_A, vethA, MAC_A, '1'], [NS_B, vethB, MAC_B, '2']] as const) {
+      run('ip', ['-n', ns, 'link', 'set', veth, 'name', 'eth0', 'address', mac]);
+      // No DAD: the link-local is usable as soon as the link is up, so the Announcer test needs no wait.
+      inNs(ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.eth0.accept_dad=0');
+      run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+      run('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
+      run('ip', ['-n', ns, 'addr', 'add', `10.98.0.${last}/24`, 'dev', 'eth0']);
+      run('ip', ['-n', ns, 'addr', 'add', `2001:db8:98::${last}/64`, 'dev', 'eth0', 'nodad']);
+    }
+
+    workDir = mkdtempSync(join(tmpdir(), 'vrrpp-'));
+    // Readable by `nobody` for the EPERM case below.
+    chmodSync(workDir, 0o755);
+  }, 120_000);
+
+  afterAll(() => {
+    deleteNamespaces();
+    if (workDir !== '') rmSync(workDir, { recursive: true, force: true });
+  });
+
+  // Given a node process inside A that loads the addon by absolute path, when it sends our GARP for 10.98.0.100 and
+  // our unsolicited NA for 2001:db8:98::100, then B decodes both frames and replaces its stale entries with A's MAC.
+  it('sends a gratuitous ARP and an unsolicited NA that update the neighbor caches across the link', async () => {
+    const script = join(workDir, 'send-raw.mjs');
+    writeFileSync(
+      script,
+      [
+        "import { createRequire } from 'node:module';",
+        `const addon = createRequire(import.meta.url)(${JSON.stringify(ADDON)});`,
+        'const [ifname, ...frames] = process.argv.slice(2);',
+        'const socket = addon.open(ifname);',
+        "for (const frame of frames) addon.send(socket.handle, new Uint8Array(Buffer.from(frame, 'hex')));",
+        'addon.close(socket.handle);',
+        "console.log(JSON.stringify({ ifindex: socket.ifindex, hatype: socket.hatype, mac: Buffer.from(socket.mac).toString('hex') }));",
+      ].join('\n'),
+    );
+    prepopulateStale('10.98.0.100');
+    prepopulateStale('2001:db8:98::100');
+
+    const garp = gratuitousArpFrame(macBytes(MAC_A), Uint8Array.of(10, 98, 0, 100));
+    const na = unsolicitedNeighborAdvertisementFrame(
+      macBytes(MAC_A),
+      Uint8Array.from(Buffer.from('fe80000000000000009800fffe000001', 'hex')),
+      Uint8Array.from(Buffer.from('20010db8009800000000000000000100', 'hex')),
+    );
+    const capture = await startCapture('(arp and arp[6:2] = 1) or (icmp6 and ip6[40] = 136)', 2);
+    const output = inNs(NS_A, process.execPath, script, 'eth0', toHex(garp), toHex(na));
+    const captured = await finishCapture(capture);
+
+    // What the addon read inside A: eth0's index there, Ethernet (ARPHRD_ETHER = 1), and the MAC we set.
+    const opened = JSON.parse(output) as { ifindex: number; hatype: number; mac: string };
+    expect(opened.ifindex).toBe(Number(inNs(NS_A, 'cat', '/sys/class/net/eth0/ifindex').trim()));
+    expect(opened.hatype).toBe(1);
+    expect(opened.mac).toBe(MAC_A.replaceAll(':', ''));
+
+    // tcpdump in B decoded both, with the sender MAC on the wire and a checksum it accepts.
+    expect(captured).toContain(`${MAC_A} > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), length 42`);
+    expect(captured).toContain('Request who-has 10.98.0.100 (ff:ff:ff:ff:ff:ff) tell 10.98.0.100');
+    expect(captured).toContain(`${MAC_A} > 33:33:00:00:00:01, ethertype IPv6 (0x86dd), length 86`);
+    expect(captured).toContain('hlim 255');
+    expect(captured).toContain(`${LINK_LOCAL_A} > ff02::1: [icmp6 sum ok]`);
+    expect(captured).toContain('neighbor advertisement, length 32, tgt is 2001:db8:98::100, Flags [override]');
+
+    // B's kernel understood them: the stale entries now hold A's MAC.
+    expect((await neighborInB('10.98.0.100', MAC_A)).lladdr).toBe(MAC_A);
+    expect((await neighborInB('2001:db8:98::100', MAC_A)).lladdr).toBe(MAC_A);
+  });
+
+  // Given the TypeScript modules (transpiled as-is to a temp dir) running inside A, when the Announcer announces one
+  // address per family twice, then B sees 4 frames, the NA comes from A's link-local (read from A's
+  // /proc/net/if_inet6), and B's caches are updated; the wrapper's errors read as documented.
+  it('announces through Announcer and reports errors by errno name', async () => {
+    const moduleDir = transpileSources(workDir);
+    const script = join(workDir, 'announce.mjs');
+    writeFileSync(
+      script,
+      [
+        `import { Announcer } from ${JSON.stringify(join(moduleDir, 'linux', 'announcer.js'))};`,
+        `import { loadPacketAddon, openPacketSocket } from ${JSON.stringify(join(moduleDir, 'linux', 'packet-socket.js'))};`,
+        'const failure = (f) => { try { f(); return null; } catch (e) { return { code: e.code, message: e.message }; } };',
+        'const result = { load: loadPacketAddon() };',
+        "result.nodev = failure(() => openPacketSocket('nope0'));",
+        "result.loopback = failure(() => openPacketSocket('lo'));",
+        "if (process.argv[2] === 'announce') {",
+        '  const announcer = new Announcer();',
+        "  await announcer.announce('eth0', [{ address: '10.98.0.101', family: 'ipv4' }, { address: '2001:db8:98::101', family: 'ipv6' }], { repeat: 2, delayMs: 20 });",
+        '  announcer.close();',
+        '} else {',
+        "  result.eperm = failure(() => openPacketSocket('eth0'));",
+        '}',
+        'console.log(JSON.stringify(result));',
+      ].join('\n'),
+    );
+    prepopulateStale('10.98.0.101');
+    prepopulateStale('2001:db8:98::101');
+
+    const capture = await startCapture('(arp and arp[6:2] = 1) or (icmp6 and ip6[40] = 136)', 4);
+    const result = JSON.parse(inNs(NS_A, process.execPath, script, 'announce')) as Record<string, { code?: string; message?: string; ok?: boolean } | null>;
+    const captured = await finishCapture(capture);
+
+    expect(result.load).toEqual({ ok: true });
+    expect(result.nodev).toEqual({ code: 'ENODEV', message: 'packet socket on nope0: ENODEV (no such interface)' });
+    expect(result.loopback).toEqual({ code: 'EINVAL', message: 'packet socket on lo: EINVAL (not an ethernet interface, hardware type 772)' });
+    expect(captured.match(/Request who-has 10\.98\.0\.101 \(ff:ff:ff:ff:ff:ff\) tell 10\.98\.0\.101/g)).toHaveLength(2);
+    expect(captured.match(new RegExp(`${LINK_LOCAL_A} > ff02::1: \\[icmp6 sum ok\\] ICMP6, neighbor advertisement, length 32, tgt is 2001:db8:98::101, Flags \\[override\\]`, 'g'))).toHaveLength(2);
+    expect((await neighborInB('10.98.0.101', MAC_A)).lladdr).toBe(MAC_A);
+    expect((await neighborInB('2001:db8:98::101', MAC_A)).lladdr).toBe(MAC_A);
+
+    // Without CAP_NET_RAW (uid nobody, no capabilities), opening fails with the documented EPERM message.
+    const unprivileged = JSON.parse(
+      inNs(NS_A, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, script, 'eperm'),
+    ) as Record<string, { code?: string; message?: string } | null>;
+    expect(unprivileged.eperm).toEqual({ code: 'EPERM', message: 'packet socket on eth0: EPERM (need CAP_NET_RAW)' });
+  });
+});
+
+// Node 20 cannot run TypeScript, and the process inside the namespace must run the real modules: transpile each
+// one the announcer needs, unchanged, into <dir>/src and point <dir>/build at the real build, so the addon's
+// relative path (../../build/Release/vrrp_packet.node) resolves exactly as it does from src/ and dist/.
+function transpileSources(dir: string): string {
+  const ts = createRequire(import.meta.url)('typescript') as typeof import('typescript');
+  const sources = ['core/checksum.ts', 'core/ip-address.ts', 'linux/announce-frames.ts', 'linux/packet-socket.ts', 'linux/announcer.ts'];
+  for (const source of sources) {
+    const { outputText } = ts.transpileModule(readFileSync(join(ROOT, 'src', source), 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
+    });
+    const target = join(dir, 'src', source.replace(/\.ts$/, '.js'));
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, outputText);
+  }
+  if (!existsSync(join(dir, 'build'))) symlinkSync(join(ROOT, 'build'), join(dir, 'build'));
+  return join(dir, 'src');
+}
