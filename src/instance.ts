@@ -2,34 +2,24 @@
  * `VrrpInstance`: the class users touch, and the only place that wires the pure core to the adapters.
  *
  * Theory of operation:
- * - One private step function: read the clock, hand the input to the core (`VirtualRouter.handle`), queue the
- *   actions it returns, re-arm exactly one timer at `nextDeadline()`. Inputs are packets, timer expiries, tracker
- *   results and link changes; nothing else changes protocol state.
- * - Actions run in order on one serial queue, so asynchronous VIP work never interleaves: a `master` event is
- *   emitted only after the addresses are added and announced, because that is the order the core returns them in.
+ * - The protocol runs in an {@link Engine} (core + adapters + the one timer); this class keeps what belongs to the
+ *   app — events, hooks, tracker checks — and talks to the engine only in plain data (tracker results in,
+ *   EngineEvents out), so that the engine can later move to its own thread without changing this API.
+ * - The engine reports a transition only after the actions before it were applied: a `master` event is emitted
+ *   only after the addresses are added and announced.
  * - Hooks run on a second serial queue, in transition order, one at a time, each awaited with a timeout. They never
  *   block the action queue: a slow `onMaster` must not delay the advertisements that keep us master, nor the VIP
  *   removal when we lose. A hook that throws or times out is reported (`hookError`) and the next one runs.
  * - Failures of I/O (send, VIP change) are reported as `error` events and counted; the protocol keeps running.
  */
 import { EventEmitter } from 'eventemitter3';
-import type { Adapters, Clock, ReceivedPacket } from './adapters/types.js';
+import type { Adapters, Clock } from './adapters/types.js';
 import { resolveConfig, type ResolvedConfig, type VrrpConfig } from './config.js';
 import { effectivePriority } from './core/priority.js';
-import {
-  VirtualRouter,
-  type ProtocolErrorCode,
-  type RouterAction,
-  type RouterConfig,
-  type RouterInput,
-  type RouterState,
-  type TransitionReason,
-} from './core/router.js';
-import { createStats, type VrrpStats } from './core/stats.js';
+import type { ProtocolErrorCode, RouterState, TransitionReason } from './core/router.js';
+import { createStats } from './core/stats.js';
+import { Engine, type EngineEvent, type EngineStats } from './engine.js';
 import { VrrpError } from './errors.js';
-
-/** IPv4 and IPv6 VRRP multicast groups (RFC 9568 §5.1.1.2, §5.1.2.2). */
-const MULTICAST_GROUP = { ipv4: '224.0.0.18', ipv6: 'ff02::12' } as const;
 
 /** A state of the instance: `initialize` before start and after stop, then `backup`, `master` or `fault`. */
 export type VrrpState = RouterState;
@@ -103,12 +93,8 @@ export interface HookContext extends StateChangeEvent {
 /** A hook: may be async; it is awaited (up to `hookTimeoutMs`) before the next hook runs. */
 export type Hook = (context: HookContext) => void | Promise<void>;
 
-/** Counters: the core's (RFC 6527 names) plus the instance's I/O failures. */
-export interface InstanceStats extends VrrpStats {
-  /** Sends that failed. */
-  sendErrors: number;
-  /** VIP add/remove/announce calls that failed. */
-  vipErrors: number;
+/** Counters: the core's (RFC 6527 names), the engine's I/O failures, and hook failures. */
+export interface InstanceStats extends EngineStats {
   /** Hooks that threw or timed out. */
   hookErrors: number;
 }
@@ -121,14 +107,10 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   readonly config: ResolvedConfig;
   readonly #givenAdapters: Adapters | undefined;
   #adapters: Adapters | undefined;
-  #router: VirtualRouter | undefined;
+  #engine: Engine | undefined;
   #state: VrrpState = 'initialize';
   #running = false;
-  #actionQueue: Promise<void> = Promise.resolve();
   #hookQueue: Promise<void> = Promise.resolve();
-  #cancelTimer: (() => void) | undefined;
-  #timerDeadline: number | undefined;
-  #stopLink: (() => void) | undefined;
   #trackerTimers = new Map<string, () => void>();
   /** Checks in flight: their controller, and the cancel function of their timeout. */
   #trackerRuns = new Map<AbortController, () => void>();
@@ -139,7 +121,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   #firstTransition: { promise: Promise<void>; resolve: () => void } | undefined;
   #stateAbort = new AbortController();
   readonly #hooks: Record<HookState, Hook[]> = { master: [], backup: [], fault: [] };
-  #ioStats = { sendErrors: 0, vipErrors: 0, hookErrors: 0 };
+  #hookErrors = 0;
 
   /**
    * Validates `config` (throws {@link ConfigError} listing every problem) and keeps the adapters. Without adapters,
@@ -158,12 +140,12 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
 
   /** Current effective priority (base plus tracker adjustments, clamped to 1…254; 255 for an owner). */
   get effectivePriority(): number {
-    return this.#router?.priority ?? effectivePriority(this.config.priority, []);
+    return this.#engine?.priority ?? effectivePriority(this.config.priority, []);
   }
 
   /** Counters since the last `start()`. */
   get stats(): InstanceStats {
-    return { ...(this.#router?.stats ?? createStats()), ...this.#ioStats };
+    return { ...(this.#engine?.stats ?? { ...createStats(), sendErrors: 0, vipErrors: 0 }), hookErrors: this.#hookErrors };
   }
 
   /** Whether `start()` has run and `stop()` has not. */
@@ -222,40 +204,23 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     if (this.#running) throw new VrrpError('already_started', 'instance is already running');
     this.#running = true;
     this.#generation++;
-    this.#ioStats = { sendErrors: 0, vipErrors: 0, hookErrors: 0 };
+    this.#hookErrors = 0;
     let resolveFirst = (): void => {};
     const firstPromise = new Promise<void>((resolve) => (resolveFirst = resolve));
     this.#firstTransition = { promise: firstPromise, resolve: resolveFirst };
     try {
       const adapters = (this.#adapters ??= this.#givenAdapters ?? (await loadDefaultAdapters(this.config)));
-      const { primaryAddress } = await adapters.transport.open(
-        {
-          interface: this.config.interface,
-          family: this.config.family,
-          vrid: this.config.vrid,
-          unicastPeers: this.config.unicastPeers,
-          primaryAddress: this.config.primaryAddress,
-          virtualAddresses: this.config.virtualAddresses.map((vip) => vip.address),
-        },
-        (packet) => this.#receive(packet),
-      );
-      await adapters.vipManager.prepare?.(this.config.interface, this.config.virtualAddresses);
-      this.#router = new VirtualRouter(this.#routerConfig(this.config.primaryAddress ?? primaryAddress));
-      if (adapters.linkMonitor) {
-        const link = await adapters.linkMonitor.watch(this.config.interface, (up) => this.#step({ type: 'link', up }));
-        this.#stopLink = link.stop;
-        if (!link.up) this.#step({ type: 'link', up: false });
-      }
+      const engine = new Engine(this.config, adapters, (event) => this.#onEngineEvent(event));
+      this.#engine = engine;
       this.#stateAbort = new AbortController();
-      this.#step({ type: 'start' });
+      await engine.start();
       const generation = this.#generation;
       for (const tracker of this.config.trackers) this.#runTracker(tracker.name, generation);
       await firstPromise;
-      await this.#actionQueue;
+      await engine.idle();
     } catch (error) {
       this.#running = false;
-      await this.#teardown();
-      throw error instanceof VrrpError ? error : new VrrpError('transport_failed', 'could not start the transport', { cause: error });
+      throw error;
     }
   }
 
@@ -281,9 +246,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       controller.abort(new VrrpError('aborted', 'instance stopped'));
     }
     this.#trackerRuns.clear();
-    this.#step({ type: 'stop' });
-    await this.#actionQueue;
-    await this.#teardown();
+    await this.#engine?.stop();
     this.#stateAbort.abort(new VrrpError('aborted', 'instance stopped'));
     await this.#hookQueue;
   }
@@ -293,106 +256,29 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     await this.stop();
   }
 
-  #routerConfig(primaryAddress: string): RouterConfig {
-    const config = this.config;
-    return {
-      vrid: config.vrid,
-      version: config.version,
-      family: config.family,
-      priority: config.priority,
-      advertIntervalMs: config.advertIntervalMs,
-      virtualAddresses: config.virtualAddresses.map((vip) => vip.address),
-      primaryAddress,
-      destinations: config.unicastPeers.length > 0 ? config.unicastPeers : [MULTICAST_GROUP[config.family]],
-      preempt: config.preempt,
-      preemptDelayMs: config.preemptDelayMs,
-      initialState: config.initialState,
-      authentication: config.authentication,
-      v3Ipv4Checksum: config.v3Ipv4Checksum,
-      strictChecksum: config.strictChecksum,
-      trackers: config.trackers,
-    };
-  }
-
   get #clock(): Clock {
     // Only called while running, when adapters are set.
     return (this.#adapters as Adapters).clock;
   }
 
-  #receive(packet: ReceivedPacket): void {
-    this.#step({ type: 'packet', bytes: packet.bytes, src: packet.src, dst: packet.dst, ttl: packet.ttl });
-  }
-
-  /** The one way into the core: clock → handle → queue actions → re-arm the single timer. */
-  #step(input: RouterInput): void {
-    const router = this.#router;
-    if (!router) return;
-    const clock = this.#clock;
-    const actions = router.handle(input, clock.now());
-    if (actions.length > 0) this.#actionQueue = this.#actionQueue.then(() => this.#apply(actions));
-    const deadline = router.nextDeadline();
-    if (deadline === this.#timerDeadline) return;
-    this.#cancelTimer?.();
-    this.#cancelTimer = undefined;
-    this.#timerDeadline = deadline;
-    if (deadline !== undefined) {
-      this.#cancelTimer = clock.setTimer(deadline - clock.now(), () => {
-        this.#cancelTimer = undefined;
-        this.#timerDeadline = undefined;
-        // Packets that arrived while the loop was busy come first: libuv runs expired timers before it polls
-        // sockets, so without this a late Master_Down_Timer would fire although the master's adverts are waiting.
-        this.#adapters?.transport.drain?.();
-        this.#step({ type: 'timeout' });
-      });
+  #onEngineEvent(event: EngineEvent): void {
+    switch (event.type) {
+      case 'transition':
+        this.#applyTransition(event);
+        break;
+      case 'priorityChange':
+        this.emit('priorityChange', { from: event.from, to: event.to });
+        break;
+      case 'protocolError':
+        this.emit('protocolError', { code: event.code, message: event.message, src: event.src });
+        break;
+      case 'error':
+        this.emit('error', new VrrpError(event.code, event.message, event.cause === undefined ? undefined : { cause: event.cause }));
+        break;
     }
   }
 
-  async #apply(actions: readonly RouterAction[]): Promise<void> {
-    const adapters = this.#adapters as Adapters;
-    const { interface: iface, virtualAddresses } = this.config;
-    for (const action of actions) {
-      switch (action.type) {
-        case 'send':
-          try {
-            await adapters.transport.send(action.dst, action.bytes);
-          } catch (cause) {
-            this.#ioStats.sendErrors++;
-            this.emit('error', new VrrpError('send_failed', `could not send advertisement to ${action.dst}`, { cause }));
-          }
-          break;
-        case 'addVips':
-          await this.#vipCall('add', () => adapters.vipManager.add(iface, virtualAddresses));
-          break;
-        case 'removeVips':
-          await this.#vipCall('remove', () => adapters.vipManager.remove(iface, virtualAddresses));
-          break;
-        case 'announce':
-          await this.#vipCall('announce', () => adapters.vipManager.announce(iface, virtualAddresses));
-          break;
-        case 'transition':
-          this.#applyTransition(action);
-          break;
-        case 'priorityChange':
-          this.emit('priorityChange', { from: action.from, to: action.to });
-          break;
-        case 'protocolError':
-          this.emit('protocolError', { code: action.code, message: action.message, src: action.src });
-          break;
-      }
-    }
-  }
-
-  async #vipCall(what: string, call: () => Promise<void>): Promise<void> {
-    try {
-      await call();
-    } catch (cause) {
-      this.#ioStats.vipErrors++;
-      const detail = cause instanceof Error ? `: ${cause.message}` : '';
-      this.emit('error', new VrrpError('vip_failed', `could not ${what} virtual addresses${detail}`, { cause }));
-    }
-  }
-
-  #applyTransition(action: Extract<RouterAction, { type: 'transition' }>): void {
+  #applyTransition(action: Extract<EngineEvent, { type: 'transition' }>): void {
     const event: StateChangeEvent = { from: action.from, to: action.to, reason: action.reason };
     if (action.peer !== undefined) event.peer = action.peer;
     this.#state = action.to;
@@ -441,7 +327,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   }
 
   #reportHookError(state: HookState, error: VrrpError): void {
-    this.#ioStats.hookErrors++;
+    this.#hookErrors++;
     this.emit('hookError', { state, error });
   }
 
@@ -466,7 +352,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       cancelTimeout();
       this.#trackerRuns.delete(controller);
       if (generation !== this.#generation) return; // stopped (and maybe restarted) meanwhile
-      this.#step({ type: 'tracker', name, passed });
+      this.#engine?.command({ type: 'tracker', name, passed });
       this.#trackerTimers.set(name, clock.setTimer(tracker.intervalMs, () => this.#runTracker(name, generation)));
     };
     const cancelTimeout = clock.setTimer(tracker.timeoutMs, () => {
@@ -480,20 +366,6 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
         (result) => finish(result === true),
         () => finish(false),
       );
-  }
-
-  async #teardown(): Promise<void> {
-    this.#cancelTimer?.();
-    this.#cancelTimer = undefined;
-    this.#timerDeadline = undefined;
-    this.#stopLink?.();
-    this.#stopLink = undefined;
-    try {
-      await this.#adapters?.transport.close();
-      await this.#adapters?.vipManager.close?.();
-    } catch (cause) {
-      this.emit('error', new VrrpError('transport_failed', 'could not close the adapters', { cause }));
-    }
   }
 }
 

@@ -1,0 +1,237 @@
+/**
+ * The engine: the pure core wired to the adapters — transport, timer, VIP changes, link events. It is the part
+ * whose timing matters, and the part a later release moves to its own thread so that a main thread blocked by the
+ * app cannot delay an advertisement. To make that move mechanical, the engine:
+ * - talks to its owner only through {@link EngineCommand}-shaped calls (start, stop, tracker result) and
+ *   {@link EngineEvent}s, which are plain data (structured-clone safe: no functions; an error's `cause` is an
+ *   Error, which structured clone carries across threads);
+ * - creates and owns every adapter call, so raw-socket (one thread per process) is loaded where the engine runs;
+ * - knows nothing of hooks, trackers' check functions or events listeners, which stay with the app.
+ *
+ * Theory of operation: one private step function reads the clock, hands the input to the core, queues the actions
+ * it returns on one serial queue (so VIP work never interleaves) and re-arms exactly one timer at
+ * `nextDeadline()`. A transition is reported only after the actions before it were applied.
+ */
+import type { Adapters } from './adapters/types.js';
+import type { ResolvedConfig } from './config.js';
+import { effectivePriority } from './core/priority.js';
+import {
+  VirtualRouter,
+  type ProtocolErrorCode,
+  type RouterAction,
+  type RouterConfig,
+  type RouterInput,
+  type RouterState,
+  type TransitionReason,
+} from './core/router.js';
+import { createStats, type VrrpStats } from './core/stats.js';
+import { VrrpError, type VrrpErrorCode } from './errors.js';
+
+/** IPv4 and IPv6 VRRP multicast groups (RFC 9568 §5.1.1.2, §5.1.2.2). */
+const MULTICAST_GROUP = { ipv4: '224.0.0.18', ipv6: 'ff02::12' } as const;
+
+/** What the engine reports, as plain data. */
+export type EngineEvent =
+  | { type: 'transition'; from: RouterState; to: RouterState; reason: TransitionReason; peer?: string }
+  | { type: 'priorityChange'; from: number; to: number }
+  | { type: 'protocolError'; code: ProtocolErrorCode; message: string; src: string }
+  | { type: 'error'; code: VrrpErrorCode; message: string; cause?: unknown };
+
+/** What the engine accepts from its owner besides start/stop, as plain data. */
+export type EngineCommand = { type: 'tracker'; name: string; passed: boolean };
+
+/** Engine-side counters: the core's plus I/O failures. */
+export interface EngineStats extends VrrpStats {
+  /** Sends that failed. */
+  sendErrors: number;
+  /** VIP add/remove/announce calls that failed. */
+  vipErrors: number;
+}
+
+/** The core plus adapters of one instance. */
+export class Engine {
+  readonly #config: ResolvedConfig;
+  readonly #adapters: Adapters;
+  readonly #emit: (event: EngineEvent) => void;
+  #router: VirtualRouter | undefined;
+  #actionQueue: Promise<void> = Promise.resolve();
+  #cancelTimer: (() => void) | undefined;
+  #timerDeadline: number | undefined;
+  #stopLink: (() => void) | undefined;
+  #io = { sendErrors: 0, vipErrors: 0 };
+
+  /** Creates an idle engine; nothing is opened until `start()`. */
+  constructor(config: ResolvedConfig, adapters: Adapters, emit: (event: EngineEvent) => void) {
+    this.#config = config;
+    this.#adapters = adapters;
+    this.#emit = emit;
+  }
+
+  /** Current effective priority. */
+  get priority(): number {
+    return this.#router?.priority ?? effectivePriority(this.#config.priority, []);
+  }
+
+  /** Counters of the current run. */
+  get stats(): EngineStats {
+    return { ...(this.#router?.stats ?? createStats()), ...this.#io };
+  }
+
+  /** Opens the transport, cleans leftovers, starts watching the link and starts the protocol. */
+  async start(): Promise<void> {
+    const config = this.#config;
+    const adapters = this.#adapters;
+    this.#io = { sendErrors: 0, vipErrors: 0 };
+    try {
+      const { primaryAddress } = await adapters.transport.open(
+        {
+          interface: config.interface,
+          family: config.family,
+          vrid: config.vrid,
+          unicastPeers: config.unicastPeers,
+          primaryAddress: config.primaryAddress,
+          virtualAddresses: config.virtualAddresses.map((vip) => vip.address),
+        },
+        (packet) => this.#step({ type: 'packet', bytes: packet.bytes, src: packet.src, dst: packet.dst, ttl: packet.ttl }),
+      );
+      await adapters.vipManager.prepare?.(config.interface, config.virtualAddresses);
+      this.#router = new VirtualRouter(routerConfig(config, config.primaryAddress ?? primaryAddress));
+      if (adapters.linkMonitor) {
+        const link = await adapters.linkMonitor.watch(config.interface, (up) => this.#step({ type: 'link', up }));
+        this.#stopLink = link.stop;
+        if (!link.up) this.#step({ type: 'link', up: false });
+      }
+      this.#step({ type: 'start' });
+    } catch (error) {
+      await this.#teardown();
+      throw error instanceof VrrpError ? error : new VrrpError('transport_failed', 'could not start the transport', { cause: error });
+    }
+  }
+
+  /** Stops the protocol (a master sends priority 0 and removes its VIPs), then closes the adapters. */
+  async stop(): Promise<void> {
+    this.#step({ type: 'stop' });
+    await this.#actionQueue;
+    await this.#teardown();
+  }
+
+  /** Resolves when every action queued so far has been applied. */
+  async idle(): Promise<void> {
+    await this.#actionQueue;
+  }
+
+  /** Feeds a command from the owner. */
+  command(command: EngineCommand): void {
+    this.#step(command);
+  }
+
+  /** The one way into the core: clock → handle → queue actions → re-arm the single timer. */
+  #step(input: RouterInput): void {
+    const router = this.#router;
+    if (!router) return;
+    const clock = this.#adapters.clock;
+    const actions = router.handle(input, clock.now());
+    if (actions.length > 0) this.#actionQueue = this.#actionQueue.then(() => this.#apply(actions));
+    const deadline = router.nextDeadline();
+    if (deadline === this.#timerDeadline) return;
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
+    this.#timerDeadline = deadline;
+    if (deadline !== undefined) {
+      this.#cancelTimer = clock.setTimer(deadline - clock.now(), () => {
+        this.#cancelTimer = undefined;
+        this.#timerDeadline = undefined;
+        // Packets that arrived while the loop was busy come first: libuv runs expired timers before it polls
+        // sockets, so without this a late Master_Down_Timer would fire although the master's adverts are waiting.
+        this.#adapters.transport.drain?.();
+        this.#step({ type: 'timeout' });
+      });
+    }
+  }
+
+  async #apply(actions: readonly RouterAction[]): Promise<void> {
+    const { transport, vipManager } = this.#adapters;
+    const { interface: iface, virtualAddresses } = this.#config;
+    for (const action of actions) {
+      switch (action.type) {
+        case 'send':
+          try {
+            await transport.send(action.dst, action.bytes);
+          } catch (cause) {
+            this.#io.sendErrors++;
+            this.#error('send_failed', `could not send advertisement to ${action.dst}`, cause);
+          }
+          break;
+        case 'addVips':
+          await this.#vipCall('add', () => vipManager.add(iface, virtualAddresses));
+          break;
+        case 'removeVips':
+          await this.#vipCall('remove', () => vipManager.remove(iface, virtualAddresses));
+          break;
+        case 'announce':
+          await this.#vipCall('announce', () => vipManager.announce(iface, virtualAddresses));
+          break;
+        case 'transition': {
+          const { type: _type, ...rest } = action;
+          this.#emit({ type: 'transition', ...rest });
+          break;
+        }
+        case 'priorityChange':
+          this.#emit({ type: 'priorityChange', from: action.from, to: action.to });
+          break;
+        case 'protocolError':
+          this.#emit({ type: 'protocolError', code: action.code, message: action.message, src: action.src });
+          break;
+      }
+    }
+  }
+
+  async #vipCall(what: string, call: () => Promise<void>): Promise<void> {
+    try {
+      await call();
+    } catch (cause) {
+      this.#io.vipErrors++;
+      this.#error('vip_failed', `could not ${what} virtual addresses${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
+    }
+  }
+
+  #error(code: VrrpErrorCode, message: string, cause: unknown): void {
+    const event: EngineEvent = { type: 'error', code, message };
+    if (cause !== undefined) event.cause = cause;
+    this.#emit(event);
+  }
+
+  async #teardown(): Promise<void> {
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
+    this.#timerDeadline = undefined;
+    this.#stopLink?.();
+    this.#stopLink = undefined;
+    try {
+      await this.#adapters.transport.close();
+      await this.#adapters.vipManager.close?.();
+    } catch (cause) {
+      this.#error('transport_failed', 'could not close the adapters', cause);
+    }
+  }
+}
+
+function routerConfig(config: ResolvedConfig, primaryAddress: string): RouterConfig {
+  return {
+    vrid: config.vrid,
+    version: config.version,
+    family: config.family,
+    priority: config.priority,
+    advertIntervalMs: config.advertIntervalMs,
+    virtualAddresses: config.virtualAddresses.map((vip) => vip.address),
+    primaryAddress,
+    destinations: config.unicastPeers.length > 0 ? config.unicastPeers : [MULTICAST_GROUP[config.family]],
+    preempt: config.preempt,
+    preemptDelayMs: config.preemptDelayMs,
+    initialState: config.initialState,
+    authentication: config.authentication,
+    v3Ipv4Checksum: config.v3Ipv4Checksum,
+    strictChecksum: config.strictChecksum,
+    trackers: config.trackers,
+  };
+}
