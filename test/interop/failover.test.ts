@@ -1,0 +1,127 @@
+/**
+ * Failover between our library and keepalived 2.2.7 as a client sees it: a pinger in a client namespace pings the
+ * VIP every 10 ms, so "the client's pings resume" is measured, not assumed — and they can only resume at once if
+ * the new master's gratuitous ARP moved the client's ARP entry. Also: clean stop (priority 0 → takeover within
+ * Skew_Time), link loss (fault and recovery), and an app that blocks its event loop.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Lab, labAvailable, requireLab } from './lab.js';
+import { keepalivedSide, ourConfig, vipOf } from './scenario.js';
+import { startVrrp } from './vrrp-process.js';
+
+requireLab();
+
+const INTERVAL_MS = 100;
+const skewMs = (priority: number): number => ((256 - priority) * INTERVAL_MS) / 256;
+const masterDownMs = (priority: number): number => 3 * INTERVAL_MS + skewMs(priority);
+
+describe.skipIf(!labAvailable.ok)('failover against keepalived, seen from a client', () => {
+  let lab: Lab;
+  beforeEach(async () => {
+    lab = await Lab.create({ hosts: ['ka', 'us'], client: true });
+  });
+  afterEach(async () => {
+    await lab?.destroy();
+  });
+
+  const holdsVip = async (host: string): Promise<boolean> => (await lab.addresses(host)).includes(vipOf(lab));
+
+  // Given keepalived master (150) and us backup (100), a client pinging the VIP
+  // when keepalived's link is cut (its carrier drops: keepalived goes to FAULT without a word)
+  // then we take over one Master_Down_Interval after its last advert, and the client's pings resume within a few
+  // hundred ms of our takeover — which needs our gratuitous ARP, since the client's ARP entry named keepalived.
+  it("keepalived's master cut off: we take over and the client's pings resume", async () => {
+    const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 150 }));
+    await ka.waitForLog(/Entering MASTER STATE/, 5000);
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 100 }));
+    await us.waitForState('backup', 5000);
+    const pinger = lab.pinger('client', vipOf(lab));
+    await pinger.waitForReplies(5, 5000);
+    const cutAt = Date.now();
+    await lab.linkDown('ka');
+    const master = await us.waitForState('master', 5000);
+    await pinger.waitForReplies(3, 5000, master.atMs);
+    const gap = pinger.longestGap(cutAt - 1000);
+    await pinger.stop();
+    console.log(`[interop] keepalived→vrrp takeover ${master.atMs - cutAt} ms after the cut, client outage ${gap?.gapMs} ms`);
+    expect(master.atMs - cutAt).toBeLessThan(masterDownMs(100) + 300);
+    expect(gap?.gapMs).toBeLessThan(masterDownMs(100) + 500);
+    expect(await holdsVip('us')).toBe(true);
+    await us.stop();
+  });
+
+  // Given us master (150) and keepalived backup (100), a client pinging the VIP
+  // when our link is cut (we go to fault)
+  // then keepalived takes over and the client's pings resume; and when our link comes back we recover to backup
+  // and then preempt back (150 > 100).
+  it("our master cut off: keepalived takes over, the client's pings resume, we recover and preempt back", async () => {
+    const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 100 }));
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
+    await us.waitForState('master', 5000);
+    const pinger = lab.pinger('client', vipOf(lab));
+    await pinger.waitForReplies(5, 5000);
+    const cutAt = Date.now();
+    const from = ka.lines.length;
+    await lab.linkDown('us');
+    await us.waitForState('fault', 3000);
+    await ka.waitForLog(/Entering MASTER STATE/, 5000, from);
+    await pinger.waitForReplies(3, 5000, Date.now());
+    const gap = pinger.longestGap(cutAt - 1000);
+    console.log(`[interop] vrrp→keepalived client outage after a link cut: ${gap?.gapMs} ms`);
+    expect(gap?.gapMs).toBeLessThan(masterDownMs(100) + 500);
+    const mark = us.events.length;
+    await lab.linkUp('us');
+    await us.waitForState('backup', 5000, mark);
+    await us.waitForState('master', 5000, mark);
+    await pinger.stop();
+    expect(await holdsVip('ka')).toBe(false);
+    await us.stop();
+  });
+
+  // Given us master (150) and keepalived backup (100)
+  // when we are stopped cleanly (SIGTERM)
+  // then we send priority 0, remove the VIP and exit 0, and keepalived takes over within its Skew_Time (39 ms at
+  // 100 ms adverts) of our last packet, with some slack for two processes' scheduling.
+  it('our clean stop: priority 0, VIP gone, keepalived takes over within skew time', async () => {
+    const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 100 }));
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
+    await us.waitForState('master', 5000);
+    const capture = await lab.capture('client');
+    await new Promise((r) => setTimeout(r, 300));
+    const from = capture.packets.length;
+    expect(await us.stop()).toBe(0);
+    const zero = await capture.waitFor((p) => p.prio === 0 && p.src === lab.host('us').ipv4, 3000, from);
+    const takeover = await capture.waitFor((p) => p.src === lab.host('ka').ipv4 && p.prio === 100, 3000, from);
+    await capture.stop();
+    const delayMs = takeover.timeMs - zero.timeMs;
+    console.log(`[interop] priority 0 → keepalived's first advert: ${delayMs.toFixed(1)} ms (skew ${skewMs(100)} ms)`);
+    expect(delayMs).toBeLessThan(skewMs(100) + 30);
+    expect(await holdsVip('us')).toBe(false);
+  });
+
+  // Given keepalived master (200) sending every 100 ms and our embedded app as backup (100)
+  // when the app blocks its event loop for 1 s (ten adverts pile up in the socket; the Master_Down_Timer is long
+  // overdue when the loop wakes)
+  // then we read the waiting adverts before acting on the late timer and never declare the live master dead.
+  it('a backup whose loop was blocked reads waiting adverts before its late timer', async () => {
+    const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 200 }));
+    await ka.waitForLog(/Entering MASTER STATE/, 5000);
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 100 }), { embedded: true, flags: ['--block', '1000'] });
+    await us.waitFor((e) => e.event === 'unblocked', 8000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(us.events.filter((e) => e.event === 'stateChange').map((e) => e.to)).toEqual(['backup']);
+    await us.stop();
+  });
+
+  // The control experiment for the test above: the same app with the transport's drain() hidden does declare the
+  // live master dead when its loop wakes — so the test above would catch a regression.
+  it('control: without draining the socket first, the late timer wins and we falsely take over', async () => {
+    const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 200 }));
+    await ka.waitForLog(/Entering MASTER STATE/, 5000);
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 100 }), { embedded: true, flags: ['--block', '1000', '--no-drain'] });
+    await us.waitFor((e) => e.event === 'unblocked', 8000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(us.events.filter((e) => e.event === 'stateChange').map((e) => e.to)).toContain('master');
+    await us.stop();
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * Runs our library inside a lab host, as a separate process (raw-socket loads in one thread per process, and the
+ * socket must live in the host's namespace): either the `vrrp run` CLI from dist/, or the embedded-app fixture.
+ * Events arrive as JSON lines and are kept with their arrival time.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Lab } from './lab.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const dist = join(repo, 'dist');
+
+/** One JSON line the process printed, with the wall-clock time it reached us. */
+export interface VrrpEvent {
+  event: string;
+  atMs: number;
+  [field: string]: unknown;
+}
+
+/** A running vrrp process in a lab host. */
+export interface VrrpProcess {
+  readonly host: string;
+  readonly events: readonly VrrpEvent[];
+  readonly stderr: string;
+  /** Resolves with the first event (from index `from`) that matches; rejects on timeout or exit, with the log. */
+  waitFor(match: (event: VrrpEvent) => boolean, timeoutMs?: number, from?: number): Promise<VrrpEvent>;
+  /** Shorthand: the first `stateChange` to `to`. */
+  waitForState(to: string, timeoutMs?: number, from?: number): Promise<VrrpEvent>;
+  /** SIGTERM and wait for exit; resolves with the exit code. */
+  stop(timeoutMs?: number): Promise<number | null>;
+  /** SIGKILL (a crash) and wait for exit. */
+  kill(): Promise<void>;
+  /** Exit code, once exited. */
+  readonly exitCode: number | null;
+  /** Everything printed so far, for failure messages. */
+  describe(): string;
+}
+
+let configCount = 0;
+
+/** Starts `vrrp run <config>` (or, with `embedded`, the fixture app) in `host`. */
+export function startVrrp(lab: Lab, host: string, config: unknown, options: { embedded?: boolean; flags?: string[] } = {}): VrrpProcess {
+  configCount += 1;
+  const configPath = join(lab.tmpDir, `vrrp-${host}-${configCount}.json`);
+  writeFileSync(configPath, JSON.stringify(config));
+  const argv = options.embedded
+    ? [process.execPath, join(repo, 'test/interop/fixtures/embedded-instance.mjs'), dist, configPath, ...(options.flags ?? [])]
+    : [process.execPath, join(dist, 'cli.js'), 'run', configPath];
+  const child: ChildProcess = lab.spawn(host, argv);
+  const events: VrrpEvent[] = [];
+  let stderr = '';
+  let buffered = '';
+  let exitCode: number | null = null;
+  let exited = false;
+  const waiters = new Set<() => void>();
+  const notify = (): void => {
+    for (const waiter of [...waiters]) waiter();
+  };
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    let newline = buffered.indexOf('\n');
+    while (newline >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      newline = buffered.indexOf('\n');
+      try {
+        events.push({ ...(JSON.parse(line) as Record<string, unknown>), atMs: Date.now() } as VrrpEvent);
+      } catch {
+        stderr += `[stdout] ${line}\n`;
+      }
+    }
+    notify();
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exit = new Promise<void>((resolve) => {
+    child.on('exit', (code) => {
+      exitCode = code;
+      exited = true;
+      notify();
+      resolve();
+    });
+  });
+  const describe = (): string =>
+    `vrrp in ${host}:\n${events.map((e) => JSON.stringify(e)).join('\n')}\nstderr:\n${stderr}`;
+  const waitFor: VrrpProcess['waitFor'] = (match, timeoutMs = 10_000, from = 0) =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        const found = events.slice(from).find(match);
+        if (found) {
+          cleanup();
+          resolve(found);
+        } else if (exited) {
+          cleanup();
+          reject(new Error(`process exited (${exitCode}) before the awaited event\n${describe()}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for an event\n${describe()}`));
+      }, timeoutMs);
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
+      waiters.add(check);
+      check();
+    });
+  return {
+    host,
+    events,
+    get stderr() {
+      return stderr;
+    },
+    get exitCode() {
+      return exitCode;
+    },
+    waitFor,
+    waitForState: (to, timeoutMs, from) => waitFor((e) => e.event === 'stateChange' && e.to === to, timeoutMs, from),
+    async stop(timeoutMs = 5000) {
+      if (!exited) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+        await exit;
+        clearTimeout(timer);
+      }
+      return exitCode;
+    },
+    async kill() {
+      if (!exited) {
+        child.kill('SIGKILL');
+        await exit;
+      }
+    },
+    describe,
+  };
+}
