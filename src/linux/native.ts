@@ -65,7 +65,7 @@ export function loadRawSocket(): RawSocketModule {
 /** Address message as the netlink module returns it. */
 export interface NlAddressMessage {
   data: { family?: number; prefixlen?: number; flags?: Record<string, boolean>; scope?: number; index?: number };
-  attrs: { address?: Buffer; local?: Buffer; label?: string; flags?: Record<string, boolean> };
+  attrs: { address?: Buffer; local?: Buffer; label?: string; flags?: Record<string, boolean>; cacheInfo?: { ifaPrefered?: number; ifaValid?: number } };
 }
 
 /** Link message as the netlink module returns it. */

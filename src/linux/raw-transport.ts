@@ -10,6 +10,10 @@
  *   by checking which of our candidate destinations makes the VRRP checksum valid.
  * - The socket is bound to the interface (SO_BINDTODEVICE), multicast loop is off (we must not hear ourselves),
  *   and TTL / hop limit 255 is set for both multicast and unicast (RFC 9568 §5.1.1.3, §5.1.2.3).
+ * - The source must be the primary address, never one of our VIPs. IPv4: IP_MULTICAST_IF's ip_mreqn fixes it for
+ *   multicast, and a VIP added to the primary's subnet is secondary, so unicast keeps the primary. IPv6 has no
+ *   primary: the VIP manager adds IPv6 VIPs deprecated (preferred lifetime 0), which source address selection
+ *   avoids (RFC 6724 rule 3); raw-socket offers no bind() to pin it otherwise.
  * - Receiving and sending call the native wrap directly (synchronous recvfrom/sendto on a non-blocking fd):
  *   raw-socket's own readiness handler closes the socket on a spurious EAGAIN, and `drain()` must read
  *   synchronously when a late timer fires.

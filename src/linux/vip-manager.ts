@@ -7,8 +7,9 @@
  *   can be cleaned by the next run (`prepare`) — only addresses whose marker names a dead process are touched.
  * - Markers live in /run/vrrp/<network namespace>/<interface>/<address>, holding the owner's pid. /run is a tmpfs:
  *   markers vanish at reboot, exactly when the addresses do.
- * - IPv6 VIPs are added with IFA_F_NODAD: duplicate address detection would keep a taking-over master's address
- *   tentative (unusable) for about a second.
+ * - IPv6 VIPs are added with IFA_F_NODAD (duplicate address detection would keep a taking-over master's address
+ *   tentative, unusable, for about a second) and deprecated (preferred lifetime 0) so they are never chosen as a
+ *   source address: a unicast peer that checks sources, as keepalived does, would drop adverts sent from a VIP.
  * - Announcing (gratuitous ARP / unsolicited NA) is delegated to an {@link AnnouncementSender}; this class only
  *   schedules keepalived's bursts: `repeat` frames at once, a second burst after `delayMs`, and one every
  *   `refreshMs` while the addresses stay up.
@@ -93,8 +94,11 @@ export class NetlinkVipManager implements VipManager {
     for (const vip of addresses) {
       const bytes = Buffer.from((parseIp(vip.address) as { bytes: Uint8Array }).bytes);
       const family = vip.family === 'ipv4' ? AF.ipv4 : AF.ipv6;
-      const attrs: { local: Buffer; address: Buffer; label?: string } = { local: bytes, address: bytes };
+      const attrs: { local: Buffer; address: Buffer; label?: string; cacheInfo?: { ifaPrefered: number; ifaValid: number } } = { local: bytes, address: bytes };
       if (vip.label !== undefined) attrs.label = vip.label;
+      // Deprecated (preferred lifetime 0, valid forever): still reachable, never picked as a source address, so our
+      // own adverts (and the host's outgoing connections) keep the real address and a unicast peer keeps hearing us.
+      if (vip.family === 'ipv6') attrs.cacheInfo = { ifaPrefered: 0, ifaValid: 0xffffffff };
       try {
         this.#writeMarker(iface, vip.address);
         await requestSocket().newAddress(
