@@ -29,6 +29,10 @@ describe.skipIf(!labAvailable.ok)('election against keepalived', () => {
     await ka.waitForLog(/Entering BACKUP STATE/, 5000);
     await new Promise((r) => setTimeout(r, 300));
     expect({ us: await holdsVip('us'), ka: await holdsVip('ka') }).toEqual({ us: true, ka: false });
+    // The CLI's event line carries what a log shipper needs, in a stable shape.
+    const line = us.events.find((e) => e.event === 'stateChange' && e.to === 'master');
+    expect(line).toMatchObject({ event: 'stateChange', name: 'us', vrid: 51, from: 'backup', to: 'master', reason: 'master-down-timer-expired' });
+    expect(new Date(String(line?.time)).toISOString()).toBe(line?.time);
     expect(await us.stop()).toBe(0);
   });
 

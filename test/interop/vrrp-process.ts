@@ -41,14 +41,19 @@ export interface VrrpProcess {
 let configCount = 0;
 
 /** Starts `vrrp run <config>` (or, with `embedded`, the fixture app) in `host`. */
-export function startVrrp(lab: Lab, host: string, config: unknown, options: { embedded?: boolean; flags?: string[] } = {}): VrrpProcess {
+export function startVrrp(
+  lab: Lab,
+  host: string,
+  config: unknown,
+  options: { embedded?: boolean; flags?: string[]; /** Prepended to the command, e.g. setpriv to drop a capability. */ wrapper?: string[] } = {},
+): VrrpProcess {
   configCount += 1;
   const configPath = join(lab.tmpDir, `vrrp-${host}-${configCount}.json`);
   writeFileSync(configPath, JSON.stringify(config));
   const argv = options.embedded
     ? [process.execPath, join(repo, 'test/interop/fixtures/embedded-instance.mjs'), dist, configPath, ...(options.flags ?? [])]
     : [process.execPath, join(dist, 'cli.js'), 'run', configPath];
-  const child: ChildProcess = lab.spawn(host, argv);
+  const child: ChildProcess = lab.spawn(host, [...(options.wrapper ?? []), ...argv]);
   const events: VrrpEvent[] = [];
   let stderr = '';
   let buffered = '';

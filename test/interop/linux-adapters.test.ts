@@ -1,0 +1,136 @@
+/**
+ * The Linux adapters on a real segment, our library alone (no keepalived needed for these): virtual addresses
+ * (leftovers of a crashed run cleaned, foreign addresses never touched, kernel errors reported with the address
+ * and the reason), link and address events (fault and recovery without polling), gratuitous ARP bursts with
+ * keepalived's knobs, and `vrrp doctor` inside a namespace.
+ */
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Lab, labAvailable, requireLab } from './lab.js';
+import { ourConfig, vipOf } from './scenario.js';
+import { startVrrp } from './vrrp-process.js';
+
+requireLab();
+
+const cli = join(fileURLToPath(new URL('../..', import.meta.url)), 'dist', 'cli.js');
+
+describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () => {
+  let lab: Lab;
+  beforeEach(async () => {
+    lab = await Lab.create({ hosts: ['us'], client: true });
+  });
+  afterEach(async () => {
+    await lab?.destroy();
+  });
+
+  const holdsVip = async (): Promise<boolean> => (await lab.addresses('us')).includes(vipOf(lab));
+
+  // Given our master crashed (SIGKILL: no priority 0, no cleanup), leaving its VIP on eth0
+  // when it is started again
+  // then the new run removes the leftover before the protocol starts: as a fresh backup it does not hold the VIP.
+  it('removes the VIP a crashed run left behind, at start', async () => {
+    const first = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
+    await first.waitForState('master', 5000);
+    await first.kill();
+    expect(await holdsVip()).toBe(true);
+    const second = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
+    await second.waitForState('backup', 5000);
+    expect(await holdsVip()).toBe(false);
+    await second.waitForState('master', 5000);
+    expect(await holdsVip()).toBe(true);
+    await second.stop();
+    expect(await holdsVip()).toBe(false);
+  });
+
+  // Given the VIP was already on eth0, put there by someone else
+  // when our instance becomes master and then stops
+  // then the address is still there afterwards: we never remove an address we did not add.
+  it('never removes an address it did not add', async () => {
+    await lab.exec('us', ['ip', 'addr', 'add', `${vipOf(lab)}/24`, 'dev', 'eth0']);
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
+    await us.waitForState('master', 5000);
+    expect(await us.stop()).toBe(0);
+    expect(await holdsVip()).toBe(true);
+  });
+
+  // Given our process runs without CAP_NET_ADMIN (a common capability mistake; CAP_NET_RAW is kept, so the
+  // protocol runs) when it becomes master
+  // then the refused VIP is reported as an error naming the address and the kernel's reason (EPERM), and the
+  // instance stays master, still advertising.
+  it('reports a kernel refusal with the address and the reason', async () => {
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }), { wrapper: ['setpriv', '--bounding-set', '-net_admin', '--inh-caps', '-net_admin', '--'] });
+    const error = await us.waitFor((e) => e.event === 'error' && e.code === 'vip_failed', 5000);
+    expect(error.message).toContain(`${vipOf(lab)}/24`);
+    expect(error.message).toMatch(/EPERM/);
+    await us.waitForState('master', 5000);
+    expect(await holdsVip()).toBe(false);
+    await us.stop();
+  });
+
+  // Given a master; when its primary address is deleted, then it goes to fault (VIP removed); when the address is
+  // back, it recovers to backup and, alone on the segment, becomes master again. Driven by netlink events.
+  it('goes to fault when the primary address disappears and recovers when it returns', async () => {
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
+    await us.waitForState('master', 5000);
+    const mark = us.events.length;
+    const primary = `${lab.host('us').ipv4}/24`;
+    await lab.exec('us', ['ip', 'addr', 'del', primary, 'dev', 'eth0']);
+    await us.waitForState('fault', 2000, mark);
+    expect(await holdsVip()).toBe(false);
+    await lab.exec('us', ['ip', 'addr', 'add', primary, 'dev', 'eth0']);
+    await us.waitForState('backup', 2000, mark);
+    await us.waitForState('master', 5000, mark);
+    await us.stop();
+  });
+
+  // Given garp { repeat: 3, delayMs: 500, refreshMs: 0 }
+  // when we become master
+  // then the client sees exactly 3 gratuitous ARPs for the VIP at once (ARP requests, sender = target = VIP) and 3
+  // more about 500 ms later — keepalived's garp_master_repeat / garp_master_delay.
+  it('sends gratuitous ARP bursts as configured by repeat and delayMs', async () => {
+    const capture = await lab.capture('client', 'arp');
+    const config = { ...ourConfig(lab, 'us', { priority: 150 }), garp: { repeat: 3, delayMs: 500, refreshMs: 0 } };
+    const us = startVrrp(lab, 'us', config);
+    await us.waitForState('master', 5000);
+    await new Promise((r) => setTimeout(r, 900));
+    await capture.stop();
+    const vip = vipOf(lab);
+    const garps = capture.lines.filter((line) => line.includes(`Request who-has ${vip}`) && line.includes(`tell ${vip}`));
+    const times = garps.map((line) => Number(line.split(' ')[0]) * 1000);
+    expect(times).toHaveLength(6);
+    const gap = (times[3] as number) - (times[2] as number);
+    expect(gap).toBeGreaterThan(400);
+    expect(gap).toBeLessThan(800);
+    await us.stop();
+  });
+
+  // Given garp { repeat: 1, delayMs: 0, refreshMs: 200 }; when we are master for about a second
+  // then the client sees one gratuitous ARP at takeover and then one every ~200 ms (garp_master_refresh).
+  it('refreshes gratuitous ARP while master when refreshMs is set', async () => {
+    const capture = await lab.capture('client', 'arp');
+    const config = { ...ourConfig(lab, 'us', { priority: 150 }), garp: { repeat: 1, delayMs: 0, refreshMs: 200 } };
+    const us = startVrrp(lab, 'us', config);
+    await us.waitForState('master', 5000);
+    await new Promise((r) => setTimeout(r, 1050));
+    await us.stop();
+    await capture.stop();
+    const vip = vipOf(lab);
+    const count = capture.lines.filter((line) => line.includes(`Request who-has ${vip}`) && line.includes(`tell ${vip}`)).length;
+    expect(count).toBeGreaterThanOrEqual(5);
+    expect(count).toBeLessThanOrEqual(7);
+  });
+
+  // Given a lab host; when `vrrp doctor` runs there for eth0 and for an interface that does not exist
+  // then the first is ready (exit 0, the interface line names the address VRRP will send from) and the second
+  // is not (exit 1, saying the interface does not exist).
+  it('vrrp doctor tells what is ready and what is missing', async () => {
+    const good = await lab.exec('us', [process.execPath, cli, 'doctor', '--interface', 'eth0']);
+    expect(good.code).toBe(0);
+    expect(good.stdout).toContain(`✔ interface: eth0 is up; VRRP will send from ${lab.host('us').ipv4}`);
+    expect(good.stdout).toContain('net.ipv4.ip_nonlocal_bind');
+    const bad = await lab.exec('us', [process.execPath, cli, 'doctor', '--interface', 'nope0']);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain('✘ interface: interface nope0 does not exist');
+  });
+});
