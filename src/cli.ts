@@ -71,17 +71,29 @@ async function run(path: string | undefined): Promise<number> {
     instance.on('hookError', (e) => line('hookError', instance, { state: e.state, code: e.error.code, message: e.error.message }));
     instance.on('error', (e) => line('error', instance, { code: e.code, message: e.message, cause: e.cause instanceof Error ? e.cause.message : undefined }));
   }
-  let stopping: Promise<void> | undefined;
-  const stopAll = (signal: string): Promise<void> => {
+  let stopping: Promise<number> | undefined;
+  const stopAll = (signal: string): Promise<number> => {
     stopping ??= (async () => {
       line('stopping', undefined, { signal });
-      await Promise.allSettled(instances.map((instance) => instance.stop()));
-      line('stopped', undefined, {});
+      const results = await Promise.allSettled(instances.map((instance) => instance.stop()));
+      const failed = results.filter((result) => result.status === 'rejected');
+      line('stopped', undefined, failed.length > 0 ? { failed: failed.length } : {});
+      return failed.length > 0 ? 1 : 0;
     })();
     return stopping;
   };
   const exit = new Promise<number>((resolve) => {
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stopAll(signal).then(() => resolve(0)));
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.on(signal, () => {
+        // A second signal while stopping (a hook hanging, say) means "now": exit at once, like most daemons.
+        if (stopping) {
+          line('forced', undefined, { signal });
+          resolve(130);
+          return;
+        }
+        void stopAll(signal).then(resolve);
+      });
+    }
   });
   try {
     await Promise.all(instances.map((instance) => instance.start()));

@@ -14,6 +14,7 @@
  */
 import type { Adapters } from './adapters/types.js';
 import type { ResolvedConfig } from './config.js';
+import { VRRP_MULTICAST_GROUP } from './core/advertisement.js';
 import { effectivePriority } from './core/priority.js';
 import {
   VirtualRouter,
@@ -27,8 +28,6 @@ import {
 import { createStats, type VrrpStats } from './core/stats.js';
 import { VrrpError, type VrrpErrorCode } from './errors.js';
 
-/** IPv4 and IPv6 VRRP multicast groups (RFC 9568 §5.1.1.2, §5.1.2.2). */
-const MULTICAST_GROUP = { ipv4: '224.0.0.18', ipv6: 'ff02::12' } as const;
 
 /** What the engine reports, as plain data. */
 export type EngineEvent =
@@ -93,7 +92,16 @@ export class Engine {
           virtualAddresses: config.virtualAddresses.map((vip) => vip.address),
         },
         (packet) => this.#step({ type: 'packet', bytes: packet.bytes, src: packet.src, dst: packet.dst, ttl: packet.ttl }),
+        (error) => {
+          // A dead transport is a dead link: go to fault (a master sends priority 0 if it still can) and say why.
+          this.#error('transport_failed', error.message, error);
+          this.#step({ type: 'link', up: false });
+        },
       );
+      adapters.vipManager.setErrorHandler?.((error) => {
+        this.#io.vipErrors++;
+        this.#error('vip_failed', error.message, error);
+      });
       await adapters.vipManager.prepare?.(config.interface, config.virtualAddresses);
       this.#router = new VirtualRouter(routerConfig(config, config.primaryAddress ?? primaryAddress));
       if (adapters.linkMonitor) {
@@ -131,7 +139,13 @@ export class Engine {
     if (!router) return;
     const clock = this.#adapters.clock;
     const actions = router.handle(input, clock.now());
-    if (actions.length > 0) this.#actionQueue = this.#actionQueue.then(() => this.#apply(actions));
+    if (actions.length > 0) {
+      // Self-healing chain: whatever one batch throws, the next batches still run (a stuck queue would keep the
+      // VIPs while no advert goes out — a split brain).
+      this.#actionQueue = this.#actionQueue
+        .then(() => this.#apply(actions))
+        .catch((cause: unknown) => this.#error('transport_failed', 'an action failed unexpectedly', cause));
+    }
     const deadline = router.nextDeadline();
     if (deadline === this.#timerDeadline) return;
     this.#cancelTimer?.();
@@ -198,7 +212,11 @@ export class Engine {
   #error(code: VrrpErrorCode, message: string, cause: unknown): void {
     const event: EngineEvent = { type: 'error', code, message };
     if (cause !== undefined) event.cause = cause;
-    this.#emit(event);
+    try {
+      this.#emit(event);
+    } catch {
+      // The owner's error reporting failed; nothing left to tell, and the protocol must go on.
+    }
   }
 
   async #teardown(): Promise<void> {
@@ -225,7 +243,7 @@ function routerConfig(config: ResolvedConfig, primaryAddress: string): RouterCon
     advertIntervalMs: config.advertIntervalMs,
     virtualAddresses: config.virtualAddresses.map((vip) => vip.address),
     primaryAddress,
-    destinations: config.unicastPeers.length > 0 ? config.unicastPeers : [MULTICAST_GROUP[config.family]],
+    destinations: config.unicastPeers.length > 0 ? config.unicastPeers : [VRRP_MULTICAST_GROUP[config.family]],
     preempt: config.preempt,
     preemptDelayMs: config.preemptDelayMs,
     initialState: config.initialState,

@@ -15,6 +15,7 @@ export type VrrpErrorCode =
   | 'hook_failed'
   | 'hook_timeout'
   | 'tracker_failed'
+  | 'listener_failed'
   | 'aborted';
 
 /** Base class of every error the library throws or emits. */

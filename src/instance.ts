@@ -72,7 +72,7 @@ export interface VrrpEvents {
   backup: [event: StateChangeEvent];
   /** Entered fault (link down or a weight-0 tracker down). */
   fault: [event: StateChangeEvent];
-  /** Stopped: priority 0 was sent if we were master, VIPs removed, transport closed. */
+  /** Stopped: priority 0 was sent if we were master and the VIPs are removed; the transport closes right after. */
   stop: [event: StateChangeEvent];
   /** Effective priority changed. */
   priorityChange: [event: PriorityChangeEvent];
@@ -220,6 +220,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       await engine.idle();
     } catch (error) {
       this.#running = false;
+      this.#generation++; // no tracker loop of this failed start may live on
       throw error;
     }
   }
@@ -238,7 +239,6 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     if (!this.#running) return;
     this.#running = false;
     this.#generation++;
-    this.#firstTransition?.resolve();
     for (const cancel of this.#trackerTimers.values()) cancel();
     this.#trackerTimers.clear();
     for (const [controller, cancelTimeout] of this.#trackerRuns) {
@@ -246,6 +246,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       controller.abort(new VrrpError('aborted', 'instance stopped'));
     }
     this.#trackerRuns.clear();
+    // start() resolved only after the first transition, so the engine's stop always yields one to `initialize`.
     await this.#engine?.stop();
     this.#stateAbort.abort(new VrrpError('aborted', 'instance stopped'));
     await this.#hookQueue;
@@ -267,14 +268,35 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
         this.#applyTransition(event);
         break;
       case 'priorityChange':
-        this.emit('priorityChange', { from: event.from, to: event.to });
+        this.#emitSafely('priorityChange', { from: event.from, to: event.to });
         break;
       case 'protocolError':
-        this.emit('protocolError', { code: event.code, message: event.message, src: event.src });
+        this.#emitSafely('protocolError', { code: event.code, message: event.message, src: event.src });
         break;
       case 'error':
-        this.emit('error', new VrrpError(event.code, event.message, event.cause === undefined ? undefined : { cause: event.cause }));
+        this.#emitError(new VrrpError(event.code, event.message, event.cause === undefined ? undefined : { cause: event.cause }));
         break;
+    }
+  }
+
+  /**
+   * Emits without letting a listener's exception escape into the engine: a throwing `master` listener must not
+   * stop the advertisements (the VIPs would stay up while peers take over). The exception is reported as an
+   * `error` event (`listener_failed`) instead.
+   */
+  #emitSafely<E extends keyof VrrpEvents>(event: E, ...args: VrrpEvents[E]): void {
+    try {
+      (this.emit as (event: E, ...args: VrrpEvents[E]) => boolean)(event, ...args);
+    } catch (cause) {
+      this.#emitError(new VrrpError('listener_failed', `a ${String(event)} listener threw${cause instanceof Error ? `: ${cause.message}` : ''}`, { cause }));
+    }
+  }
+
+  #emitError(error: VrrpError): void {
+    try {
+      this.emit('error', error);
+    } catch {
+      // An error listener that throws has nobody left to tell.
     }
   }
 
@@ -286,18 +308,25 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     // Hooks of the state we leave are told to wind down; hooks of the new state get a fresh signal.
     this.#stateAbort.abort(new VrrpError('aborted', `left state ${action.from}`));
     this.#stateAbort = new AbortController();
-    this.emit('stateChange', event);
+    this.#emitSafely('stateChange', event);
     if (action.to === 'initialize') {
-      this.emit('stop', event);
+      this.#emitSafely('stop', event);
       return;
     }
-    this.emit(action.to, event);
+    this.#emitSafely(action.to, event);
     const hooks = [...this.#hooks[action.to]];
     if (hooks.length === 0) return;
     const stateSignal = this.#stateAbort.signal;
-    this.#hookQueue = this.#hookQueue.then(async () => {
-      for (const hook of hooks) await this.#runHook(action.to as HookState, hook, event, stateSignal);
-    });
+    this.#hookQueue = this.#hookQueue
+      .then(async () => {
+        for (const hook of hooks) {
+          // A state already left by the time its turn comes is history: promoting a database for a mastership
+          // that already ended would do harm. Hooks that started are awaited; the rest of that state's are skipped.
+          if (stateSignal.aborted) return;
+          await this.#runHook(action.to as HookState, hook, event, stateSignal);
+        }
+      })
+      .catch(() => {});
   }
 
   async #runHook(state: HookState, hook: Hook, event: StateChangeEvent, stateSignal: AbortSignal): Promise<void> {
@@ -328,7 +357,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
 
   #reportHookError(state: HookState, error: VrrpError): void {
     this.#hookErrors++;
-    this.emit('hookError', { state, error });
+    this.#emitSafely('hookError', { state, error });
   }
 
   #addHook(state: HookState, hook: Hook): () => void {
@@ -339,34 +368,42 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     };
   }
 
-  /** Runs one check now and schedules the next one `intervalMs` after it finishes (checks never overlap). */
+  /**
+   * Runs one check now. Its result goes to the engine when it settles, or as a failure when `timeoutMs` passes
+   * first (its signal is then aborted). The next check is scheduled `intervalMs` after this one has settled — even
+   * a timed-out check — so checks never overlap: a hung check that ignores its signal holds the tracker down.
+   */
   #runTracker(name: string, generation: number): void {
     const tracker = this.config.trackers.find((t) => t.name === name);
     if (!tracker || generation !== this.#generation) return;
     const clock = this.#clock;
     const controller = new AbortController();
-    let settled = false;
-    const finish = (passed: boolean): void => {
-      if (settled) return;
-      settled = true;
-      cancelTimeout();
-      this.#trackerRuns.delete(controller);
-      if (generation !== this.#generation) return; // stopped (and maybe restarted) meanwhile
+    let reported = false;
+    const report = (passed: boolean): void => {
+      if (reported || generation !== this.#generation) return;
+      reported = true;
       this.#engine?.command({ type: 'tracker', name, passed });
-      this.#trackerTimers.set(name, clock.setTimer(tracker.intervalMs, () => this.#runTracker(name, generation)));
     };
     const cancelTimeout = clock.setTimer(tracker.timeoutMs, () => {
       controller.abort(new VrrpError('tracker_failed', `tracker ${name} timed out after ${tracker.timeoutMs} ms`));
-      finish(false);
+      report(false);
     });
     this.#trackerRuns.set(controller, cancelTimeout);
+    const settled = (passed: boolean): void => {
+      cancelTimeout();
+      this.#trackerRuns.delete(controller);
+      report(passed);
+      if (generation !== this.#generation) return; // stopped (and maybe restarted) meanwhile
+      this.#trackerTimers.set(name, clock.setTimer(tracker.intervalMs, () => this.#runTracker(name, generation)));
+    };
     Promise.resolve()
       .then(() => tracker.check(controller.signal))
       .then(
-        (result) => finish(result === true),
-        () => finish(false),
+        (result) => settled(result === true),
+        () => settled(false),
       );
   }
+
 }
 
 async function loadDefaultAdapters(config: ResolvedConfig): Promise<Adapters> {

@@ -46,9 +46,14 @@ export interface TransportOptions {
 export interface Transport {
   /**
    * Starts receiving; every packet goes to `onPacket`. Resolves with the primary address used as our source (and
-   * in the tie-break). Must send with TTL / hop limit 255.
+   * in the tie-break). Must send with TTL / hop limit 255. `onFailure` is called if the transport dies later (the
+   * instance then goes to fault and reports it).
    */
-  open(options: TransportOptions, onPacket: (packet: ReceivedPacket) => void): Promise<{ primaryAddress: string }>;
+  open(
+    options: TransportOptions,
+    onPacket: (packet: ReceivedPacket) => void,
+    onFailure?: (error: Error) => void,
+  ): Promise<{ primaryAddress: string }>;
   /** Sends one VRRP message to `dst`. */
   send(dst: string, bytes: Uint8Array): void | Promise<void>;
   /** Stops receiving and releases the socket. */
@@ -76,6 +81,8 @@ export interface VipManager {
   prepare?(iface: string, addresses: readonly VirtualAddress[]): Promise<void>;
   /** Optional: releases resources (sockets, timers) at stop. */
   close?(): void | Promise<void>;
+  /** Optional: where to report failures of work nobody awaits (scheduled announcement bursts). */
+  setErrorHandler?(handler: (error: Error) => void): void;
 }
 
 /** Reports the interface's link state (up with a usable address, or not). */

@@ -10,6 +10,12 @@
 /** Address family of a VRRP instance: IPv4 (IP protocol 112 to 224.0.0.18) or IPv6 (to ff02::12). */
 export type AddressFamily = 'ipv4' | 'ipv6';
 
+/** The VRRP multicast groups (RFC 9568 §5.1.1.2, §5.1.2.2; RFC 3768 §5.2.2). */
+export const VRRP_MULTICAST_GROUP = { ipv4: '224.0.0.18', ipv6: 'ff02::12' } as const;
+
+/** VRRP's IP protocol number (RFC 9568 §5.1.1.4). */
+export const VRRP_IP_PROTOCOL = 112;
+
 /** VRRP protocol version: 2 (RFC 3768, IPv4 only) or 3 (RFC 9568, IPv4 and IPv6). */
 export type VrrpVersion = 2 | 3;
 

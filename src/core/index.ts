@@ -1,5 +1,6 @@
 /** The pure protocol core: codec, state machine, election and timer arithmetic. No I/O, no clock. */
 export type { Advertisement, AddressFamily, VrrpVersion, AuthType } from './advertisement.js';
+export { VRRP_MULTICAST_GROUP, VRRP_IP_PROTOCOL } from './advertisement.js';
 export {
   decodeAdvertisement,
   encodeAdvertisement,

@@ -343,6 +343,12 @@ export class VirtualRouter {
       this.#stats[counter]++;
       actions.push({ type: 'protocolError', code, message, src: packet.src });
     };
+    // Another VRID's traffic is normal on a shared LAN: look at the VRID byte before judging anything else, so that
+    // a neighbour's packets are only counted, never reported (stats.ts explains the one exception to RFC order).
+    if (packet.bytes instanceof Uint8Array && packet.bytes.length >= 2 && packet.bytes[1] !== config.vrid) {
+      this.#stats.vridErrors++;
+      return;
+    }
     // §7.1: "MUST verify that the IP TTL is 255" / "the IPv6 Hop Limit is 255".
     if (packet.ttl !== 255) return drop('ttl', 'ipTtlErrors', `ttl ${packet.ttl} is not 255`);
     const decoded = decodeAdvertisement(packet.bytes, {

@@ -86,15 +86,40 @@ export async function getInterfaceAddresses(index: number, family: AddressFamily
 
 /**
  * The address VRRP uses as its source and tie-breaker (RFC 9568 §5.1.1.1, §5.1.2.1): IPv4 — the interface's first
- * primary address; IPv6 — its link-local address. `exclude` lists our own VIPs, which must never be picked.
+ * primary address; IPv6 — its link-local address. With unicast peers, the address the kernel will actually send
+ * from: ours in the first peer's subnet (the checksum's pseudo-header and the tie-break must name the source on the
+ * wire). `exclude` lists our own VIPs, which must never be picked.
  */
-export function pickPrimaryAddress(addresses: readonly InterfaceAddress[], family: AddressFamily, exclude: ReadonlySet<string>): string | undefined {
+export function pickPrimaryAddress(
+  addresses: readonly InterfaceAddress[],
+  family: AddressFamily,
+  exclude: ReadonlySet<string>,
+  unicastPeers: readonly string[] = [],
+): string | undefined {
   const candidates = addresses.filter((a) => !exclude.has(a.address));
+  const peer = unicastPeers[0] === undefined ? undefined : parseIp(unicastPeers[0]);
+  if (peer) {
+    const onLink = candidates.find((a) => {
+      const own = parseIp(a.address);
+      return own !== undefined && !a.secondary && samePrefix(own.bytes, peer.bytes, a.prefixLength);
+    });
+    if (onLink) return onLink.address;
+  }
   if (family === 'ipv4') return (candidates.find((a) => !a.secondary) ?? candidates[0])?.address;
   return candidates.find((a) => {
     const parsed = parseIp(a.address);
     return parsed !== undefined && isIpv6LinkLocal(parsed.bytes);
   })?.address;
+}
+
+/** True when `a` and `b` agree on their first `prefixLength` bits. */
+function samePrefix(a: Uint8Array, b: Uint8Array, prefixLength: number): boolean {
+  if (a.length !== b.length) return false;
+  for (let bit = 0; bit < prefixLength; bit += 8) {
+    const mask = prefixLength - bit >= 8 ? 0xff : (0xff << (8 - (prefixLength - bit))) & 0xff;
+    if ((((a[bit / 8] as number) ^ (b[bit / 8] as number)) & mask) !== 0) return false;
+  }
+  return true;
 }
 
 /** Parses the errno name out of a netlink error ("Request rejected: EEXIST" → "EEXIST"). */

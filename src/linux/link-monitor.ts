@@ -32,28 +32,45 @@ export class NetlinkLinkMonitor implements LinkMonitor {
   /** See {@link LinkMonitor.watch}. */
   async watch(iface: string, onChange: (up: boolean) => void): Promise<{ up: boolean; stop: () => void }> {
     const socket: RtNetlinkSocket = loadNetlink().createRtNetlink();
-    socket.addMembership('LINK');
-    socket.addMembership(this.#family === 'ipv4' ? 'IPV4_IFADDR' : 'IPV6_IFADDR');
-    let up = await this.isUp(iface);
     let stopped = false;
+    let retry: NodeJS.Timeout | undefined;
+    const stop = (): void => {
+      stopped = true;
+      clearTimeout(retry);
+      socket.socket.close?.();
+    };
+    let up: boolean | undefined;
     let checking: Promise<void> = Promise.resolve();
     // Events only say "something changed"; re-reading the state keeps this correct whatever the message was.
-    socket.on('message', () => {
+    const recheck = (): void => {
       checking = checking.then(async () => {
         if (stopped) return;
-        const now = await this.isUp(iface).catch(() => false);
-        if (stopped || now === up) return;
+        let now: boolean;
+        try {
+          now = await this.isUp(iface);
+        } catch {
+          // A failed read says nothing about the link: keep the state we know and look again shortly.
+          retry = setTimeout(recheck, 100);
+          retry.unref();
+          return;
+        }
+        if (stopped || up === undefined || now === up) return;
         up = now;
         onChange(now);
       });
-    });
-    socket.on('error', () => {});
-    return {
-      up,
-      stop: () => {
-        stopped = true;
-        socket.socket.close?.();
-      },
     };
+    try {
+      // Listen before the first read, so that a change during that read is not lost.
+      socket.on('message', recheck);
+      socket.on('error', () => {});
+      socket.addMembership('LINK');
+      socket.addMembership(this.#family === 'ipv4' ? 'IPV4_IFADDR' : 'IPV6_IFADDR');
+      up = await this.isUp(iface);
+      recheck(); // catch a change that raced the first read
+      return { up, stop };
+    } catch (error) {
+      stop();
+      throw error;
+    }
   }
 }

@@ -41,8 +41,6 @@ export interface RawSocketWrap {
 /** The subset of a raw-socket `Socket` we use. */
 export interface RawSocket {
   wrap: RawSocketWrap;
-  buffer: Buffer;
-  on(event: 'message', listener: (buffer: Buffer, source: string) => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
   removeAllListeners(): void;
   close(): void;

@@ -19,16 +19,17 @@
  *   synchronously when a late timer fires.
  */
 import type { ReceivedPacket, Transport, TransportOptions } from '../adapters/types.js';
+import { VRRP_IP_PROTOCOL, VRRP_MULTICAST_GROUP } from '../core/advertisement.js';
 import { internetChecksum, pseudoHeaderIpv6 } from '../core/checksum.js';
 import { canonicalIp, formatIp, parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
 import { getInterface, getInterfaceAddresses, pickPrimaryAddress } from './interfaces.js';
 import { loadRawSocket, type RawSocket } from './native.js';
 
-const VRRP_PROTOCOL = 112;
 const SOL_SOCKET = 1;
 const SO_BINDTODEVICE = 25;
 const SO_RCVBUF = 8;
+const SO_RCVBUFFORCE = 33;
 const IPPROTO_IP = 0;
 const IP_TTL = 2;
 const IP_MULTICAST_IF = 32;
@@ -41,9 +42,9 @@ const IPV6_MULTICAST_IF = 17;
 const IPV6_MULTICAST_HOPS = 18;
 const IPV6_MULTICAST_LOOP = 19;
 const IPV6_ADD_MEMBERSHIP = 20;
+const IPV6_CHECKSUM = 7;
 const IPV6_MINHOPCOUNT = 73;
-
-const GROUP = { ipv4: '224.0.0.18', ipv6: 'ff02::12' } as const;
+const GROUP = VRRP_MULTICAST_GROUP;
 
 /** Counters of what the transport itself dropped before the core saw it. */
 export interface RawTransportStats {
@@ -60,19 +61,22 @@ export class RawSocketTransport implements Transport {
   #socket: RawSocket | undefined;
   #options: TransportOptions | undefined;
   #onPacket: ((packet: ReceivedPacket) => void) | undefined;
-  #ifname = '';
   #sendSuffix = '';
   #candidateDestinations: Uint8Array[] = [];
   #candidateText: string[] = [];
   readonly #buffer = Buffer.alloc(65_536);
 
   /** See {@link Transport.open}. */
-  async open(options: TransportOptions, onPacket: (packet: ReceivedPacket) => void): Promise<{ primaryAddress: string }> {
+  async open(
+    options: TransportOptions,
+    onPacket: (packet: ReceivedPacket) => void,
+    onFailure?: (error: Error) => void,
+  ): Promise<{ primaryAddress: string }> {
     const link = await getInterface(options.interface);
     if (!link) throw new VrrpError('transport_failed', `interface ${options.interface} does not exist`);
     const addresses = await getInterfaceAddresses(link.index, options.family);
     const primaryAddress =
-      options.primaryAddress ?? pickPrimaryAddress(addresses, options.family, new Set(options.virtualAddresses));
+      options.primaryAddress ?? pickPrimaryAddress(addresses, options.family, new Set(options.virtualAddresses), options.unicastPeers);
     if (!primaryAddress) {
       const what = options.family === 'ipv4' ? 'an IPv4 address' : 'an IPv6 link-local address';
       throw new VrrpError('transport_failed', `interface ${options.interface} has no ${what} to send VRRP from`);
@@ -81,7 +85,7 @@ export class RawSocketTransport implements Transport {
     const family = options.family === 'ipv4' ? raw.AddressFamily.IPv4 : raw.AddressFamily.IPv6;
     let socket: RawSocket;
     try {
-      socket = raw.createSocket({ protocol: VRRP_PROTOCOL, addressFamily: family });
+      socket = raw.createSocket({ protocol: VRRP_IP_PROTOCOL, addressFamily: family });
     } catch (cause) {
       throw new VrrpError('transport_failed', `cannot open a raw socket (${errorText(cause)}): needs root or CAP_NET_RAW`, { cause });
     }
@@ -94,11 +98,16 @@ export class RawSocketTransport implements Transport {
     // Take reception over from raw-socket's handler (see the header).
     socket.wrap.removeAllListeners('recvReady');
     socket.wrap.on('recvReady', () => this.drain());
-    socket.on('error', () => this.stats.receiveErrors++);
+    // raw-socket closes its socket on a poll error, and the next send would silently open a fresh, unconfigured one
+    // (no interface binding, TTL 64): our packets would be dropped by every peer. Treat the error as fatal instead.
+    socket.on('error', (error) => {
+      this.stats.receiveErrors++;
+      this.close();
+      onFailure?.(new VrrpError('transport_failed', `raw socket on ${options.interface} failed: ${errorText(error)}`, { cause: error }));
+    });
     this.#socket = socket;
     this.#options = options;
     this.#onPacket = onPacket;
-    this.#ifname = options.interface;
     // Link-local destinations need the interface as zone for sendto.
     this.#sendSuffix = options.family === 'ipv6' ? `%${options.interface}` : '';
     if (options.family === 'ipv6') {
@@ -113,7 +122,12 @@ export class RawSocketTransport implements Transport {
     const wrap = socket.wrap;
     const ifname = Buffer.from(`${options.interface}\0`);
     wrap.setOption(SOL_SOCKET, SO_BINDTODEVICE, ifname, ifname.length);
-    wrap.setOption(SOL_SOCKET, SO_RCVBUF, 1 << 20);
+    // Room for a burst of adverts while the app blocks the loop; FORCE passes rmem_max (we hold CAP_NET_ADMIN).
+    try {
+      wrap.setOption(SOL_SOCKET, SO_RCVBUFFORCE, 1 << 20);
+    } catch {
+      wrap.setOption(SOL_SOCKET, SO_RCVBUF, 1 << 20);
+    }
     const multicast = options.unicastPeers.length === 0;
     if (options.family === 'ipv4') {
       wrap.setOption(IPPROTO_IP, IP_TTL, 255);
@@ -132,6 +146,9 @@ export class RawSocketTransport implements Transport {
       wrap.setOption(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0);
       wrap.setOption(IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex);
       wrap.setOption(IPPROTO_IPV6, IPV6_MINHOPCOUNT, 255);
+      // The kernel fills in (and on receive verifies) the checksum with the source it really uses, the way
+      // keepalived does it: our own checksum cannot know the source address the kernel picks.
+      wrap.setOption(IPPROTO_IPV6, IPV6_CHECKSUM, 6);
       if (multicast) {
         // struct ipv6_mreq { ipv6mr_multiaddr; ipv6mr_interface }
         const mreq = Buffer.alloc(20);
@@ -177,7 +194,7 @@ export class RawSocketTransport implements Transport {
 
   #parseIpv4(length: number): ReceivedPacket | undefined {
     const b = this.#buffer;
-    if (length < 20 || b[0] === undefined || b[0] >> 4 !== 4) {
+    if (length < 20 || (b[0] as number) >> 4 !== 4) {
       this.stats.malformedIpHeaders++;
       return undefined;
     }
@@ -224,11 +241,6 @@ export class RawSocketTransport implements Transport {
     if (!socket) return;
     socket.removeAllListeners();
     socket.close();
-  }
-
-  /** Name of the interface this transport is bound to (empty before open). */
-  get interfaceName(): string {
-    return this.#ifname;
   }
 }
 

@@ -39,7 +39,7 @@ export interface NetlinkVipManagerOptions {
   /** Where markers live (default /run/vrrp). */
   stateDir?: string;
   /** Called when a scheduled (second or refresh) burst fails; nothing awaits those. */
-  onError?: (error: VrrpError) => void;
+  onError?: (error: Error) => void;
 }
 
 /** A {@link VipManager} over rtnetlink. */
@@ -48,7 +48,7 @@ export class NetlinkVipManager implements VipManager {
   readonly #announcer: AnnouncementSender | undefined;
   readonly #garp: Required<GarpConfig>;
   readonly #stateDir: string;
-  readonly #onError: (error: VrrpError) => void;
+  #onError: (error: Error) => void;
   readonly #timers = new Set<NodeJS.Timeout>();
 
   /** Creates a manager; nothing touches the system until a method is called. */
@@ -57,6 +57,11 @@ export class NetlinkVipManager implements VipManager {
     this.#garp = { repeat: 5, delayMs: 5000, refreshMs: 0, ...options.garp };
     this.#stateDir = options.stateDir ?? '/run/vrrp';
     this.#onError = options.onError ?? (() => {});
+  }
+
+  /** See {@link VipManager.setErrorHandler}. */
+  setErrorHandler(handler: (error: Error) => void): void {
+    this.#onError = handler;
   }
 
   /** Addresses this manager added and has not removed yet. */
@@ -145,9 +150,11 @@ export class NetlinkVipManager implements VipManager {
     const later = (delayMs: number, repeatEvery: boolean): void => {
       const timer = (repeatEvery ? setInterval : setTimeout)(() => {
         if (!repeatEvery) this.#timers.delete(timer);
-        Promise.resolve(announcer.announce(iface, addresses, { repeat: this.#garp.repeat })).catch((cause: unknown) =>
-          this.#onError(new VrrpError('vip_failed', `scheduled announcement on ${iface} failed`, { cause })),
-        );
+        Promise.resolve()
+          .then(() => announcer.announce(iface, addresses, { repeat: this.#garp.repeat }))
+          .catch((cause: unknown) =>
+            this.#onError(new VrrpError('vip_failed', `scheduled announcement on ${iface} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })),
+          );
       }, delayMs);
       timer.unref();
       this.#timers.add(timer);

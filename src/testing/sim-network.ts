@@ -13,11 +13,12 @@
  */
 import type { Adapters } from '../adapters/types.js';
 import type { VrrpConfig } from '../config.js';
+import { VRRP_MULTICAST_GROUP } from '../core/advertisement.js';
 import { decodeAdvertisement } from '../core/codec.js';
 import { parseIp } from '../core/ip-address.js';
 import { VrrpInstance } from '../instance.js';
 import { FakeLinkMonitor, FakeTransport, FakeVipManager } from './fakes.js';
-import { VirtualClock } from './virtual-clock.js';
+import { settle, VirtualClock } from './virtual-clock.js';
 
 /** Options of a {@link SimNetwork}. */
 export interface SimNetworkOptions {
@@ -87,7 +88,7 @@ function createRandom(seed: number): () => number {
   };
 }
 
-const MULTICAST = new Set(['224.0.0.18', 'ff02::12']);
+const MULTICAST = new Set<string>(Object.values(VRRP_MULTICAST_GROUP));
 
 /** A simulated LAN of `VrrpInstance`s in virtual time. */
 export class SimNetwork {
@@ -168,25 +169,30 @@ export class SimNetwork {
   /** Advances virtual time by `ms`: packets are delivered and timers fire in order. */
   async advance(ms: number): Promise<void> {
     await this.clock.advance(ms);
-    await this.#settlePending();
   }
 
-  /** Crashes a node: cut off first (its last words are lost), then its instance stops. */
+  /**
+   * Crashes a node: cut off first (its last words are lost), then its instance stops. The stop is not awaited in
+   * real time (a hook ignoring its signal would wait for a virtual timeout nobody advances); it completes as
+   * virtual time passes, and `stopAll` awaits it.
+   */
   async kill(instance: VrrpInstance): Promise<void> {
     const node = this.node(instance);
     if (!node.alive) return;
     node.alive = false;
     this.#log('kill', node, 'crashed');
-    await instance.stop();
+    this.#track(instance.stop());
+    await settle();
   }
 
-  /** Restarts a killed node: reattached, and the same instance started again. */
+  /** Restarts a killed node: reattached, and the same instance started again (after its crash-stop completed). */
   async revive(instance: VrrpInstance): Promise<void> {
     const node = this.node(instance);
     if (node.alive) return;
     node.alive = true;
     this.#log('revive', node, 'restarted');
-    await instance.start();
+    this.#track(instance.start());
+    await settle();
   }
 
   /** Cuts or restores a node's link (the instance sees it through its link monitor: Fault while down). */
@@ -220,9 +226,19 @@ export class SimNetwork {
     return this.#nodes.filter((node) => node.alive && node.instance.state === 'master').map((node) => node.instance);
   }
 
-  /** Stops every instance (for test teardown). */
+  /** Stops every instance (for test teardown); hooks still running get up to `hookTimeoutMs` of virtual time. */
   async stopAll(): Promise<void> {
-    for (const node of this.#nodes) await node.instance.stop();
+    const stops = Promise.all(this.#nodes.map((node) => node.instance.stop()));
+    let done = false;
+    void stops.finally(() => (done = true));
+    await settle();
+    // Drive virtual time while anything still waits on it (a hook's timeout), one timer at a time.
+    while (!done) {
+      const next = this.clock.nextTimerAt();
+      if (next === undefined) break;
+      await this.clock.advanceTo(next);
+    }
+    await stops;
     await this.#settlePending();
   }
 

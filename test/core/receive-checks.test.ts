@@ -447,3 +447,25 @@ function readSeed(): number {
   if (!Number.isSafeInteger(parsed)) throw new Error(`FC_SEED must be an integer, got ${fromEnvironment}`);
   return parsed | 0;
 }
+
+describe('another VRID is only counted, whatever else is wrong with it', () => {
+  // Given a backup for VRID 51; when a TTL-64 packet of VRID 20 arrives
+  // then it counts in vridErrors only: no ttl error, no protocolError (a neighbour's traffic is not our problem).
+  it('a foreign VRID with a bad TTL raises no protocolError', () => {
+    const config = makeConfig({ vrid: 51 });
+    const router = startedBackup(config);
+    const actions = router.handle(advertFrom({ ...config, vrid: 20 }, HIGHER_PEER, 100, {}, { ttl: 64 }), 500);
+    expect(errorCodesOf(actions)).toEqual([]);
+    expect(nonZeroDropCounters(router.stats)).toEqual({ vridErrors: 1 });
+  });
+
+  // Given a strict RFC 9568-checksum backup for VRID 51; when keepalived's (pseudo-header) advert for VRID 20
+  // arrives, then it is counted as another VRID's, not as a checksum error.
+  it('a foreign VRID in the other checksum convention raises no protocolError', () => {
+    const config = makeConfig({ vrid: 51, strictChecksum: true, v3Ipv4Checksum: 'rfc9568' });
+    const router = startedBackup(config);
+    const actions = router.handle(advertFrom({ ...config, vrid: 20 }, HIGHER_PEER, 100, {}, { v3Ipv4Checksum: 'pseudo-header' }), 500);
+    expect(errorCodesOf(actions)).toEqual([]);
+    expect(nonZeroDropCounters(router.stats)).toEqual({ vridErrors: 1 });
+  });
+});

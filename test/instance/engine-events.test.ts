@@ -24,7 +24,7 @@ describe('engine events cross threads', () => {
     await engine.start();
     engine.command({ type: 'tracker', name: 't', passed: true });
     await clock.advance(4000);
-    transport.inject({ bytes: new Uint8Array([1, 2, 3]), src: PEER, dst: GROUP, ttl: 255 });
+    transport.inject({ bytes: new Uint8Array([0x31, 51, 3]), src: PEER, dst: GROUP, ttl: 255 }); // truncated, our VRID
     transport.inject(peerAdvert({ priority: 200 }));
     await clock.advance(10);
     await engine.stop();

@@ -26,6 +26,7 @@ const cells: Cell[] = [
   { name: 'v3 IPv4 unicast', side: { version: 3, intervalMs: 100, unicastPeer: 'PEER' } },
   { name: 'v3 IPv6 multicast', side: { version: 3, intervalMs: 100, family: 'ipv6' } },
   { name: 'v3 IPv6 unicast', side: { version: 3, intervalMs: 100, family: 'ipv6', unicastPeer: 'PEER' } },
+  { name: 'v3 IPv6 unicast, our source address not configured', side: { version: 3, intervalMs: 100, family: 'ipv6', unicastPeer: 'PEER', derivePrimary: true } },
 ];
 
 describe.skipIf(!labAvailable.ok)('interop matrix with keepalived', () => {

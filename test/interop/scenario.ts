@@ -16,6 +16,8 @@ export interface Side {
   unicastPeer?: string;
   password?: string;
   preempt?: boolean;
+  /** Unicast: leave our `primaryAddress` out, so the library must find the address it really sends from. */
+  derivePrimary?: boolean;
 }
 
 /** The VIP of every scenario: index 100 of the lab's subnet. */
@@ -51,7 +53,7 @@ export function ourConfig(lab: Lab, host: string, side: Side): Record<string, un
   if (side.password) config.authentication = { type: 'simple', password: side.password };
   if (side.unicastPeer) {
     config.unicastPeers = [addressOf(lab, side.unicastPeer, family)];
-    config.primaryAddress = addressOf(lab, host, family);
+    if (!side.derivePrimary) config.primaryAddress = addressOf(lab, host, family);
   }
   return config;
 }
