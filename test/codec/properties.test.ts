@@ -24,19 +24,10 @@ import {
   type V3Ipv4ChecksumMode,
 } from '../../src/core/codec.js';
 import { canonicalIp, formatIp, parseIp } from '../../src/core/ip-address.js';
+import { propertySeed } from '../support/seed.js';
 
-const seed = readSeed();
-console.log(`fast-check seed ${seed} (replay: FC_SEED=${seed} npx vitest run test/codec/properties.test.ts)`);
+const seed = propertySeed('codec/properties');
 
-function readSeed(): number {
-  const fromEnvironment = process.env.FC_SEED;
-  if (fromEnvironment === undefined || fromEnvironment === '') {
-    return (Date.now() ^ Math.floor(Math.random() * 0x1_0000_0000)) | 0;
-  }
-  const parsed = Number(fromEnvironment);
-  if (!Number.isSafeInteger(parsed)) throw new Error(`FC_SEED must be an integer, got ${fromEnvironment}`);
-  return parsed | 0;
-}
 
 // Runs a property with the file's seed; a failure names the seed to replay it with.
 function check<T>(property: fc.IProperty<T>, numRuns: number): void {

@@ -26,6 +26,7 @@ import {
   withValidChecksum,
   type PacketInput,
 } from './helpers.js';
+import { propertySeed } from '../support/seed.js';
 
 const STARTED_DEADLINE = 3000 + ((256 - 100) * 1000) / 256; // 3609.375
 const ARRIVAL = 1000;
@@ -362,8 +363,7 @@ describe('a router that is not listening', () => {
 });
 
 describe('garbage never throws', () => {
-  const seed = readSeed();
-  console.log(`fast-check seed ${seed} (replay: FC_SEED=${seed} npx vitest run test/core/receive-checks.test.ts)`);
+  const seed = propertySeed('core/receive-checks');
 
   function check<T>(property: fc.IProperty<T>, numRuns: number): void {
     try {
@@ -438,15 +438,6 @@ describe('garbage never throws', () => {
   });
 });
 
-function readSeed(): number {
-  const fromEnvironment = process.env.FC_SEED;
-  if (fromEnvironment === undefined || fromEnvironment === '') {
-    return (Date.now() ^ Math.floor(Math.random() * 0x1_0000_0000)) | 0;
-  }
-  const parsed = Number(fromEnvironment);
-  if (!Number.isSafeInteger(parsed)) throw new Error(`FC_SEED must be an integer, got ${fromEnvironment}`);
-  return parsed | 0;
-}
 
 describe('another VRID is only counted, whatever else is wrong with it', () => {
   // Given a backup for VRID 51; when a TTL-64 packet of VRID 20 arrives
