@@ -24,20 +24,10 @@ import {
   type V3Ipv4ChecksumMode,
 } from '../../src/core/codec.js';
 import { canonicalIp, formatIp, parseIp } from '../../src/core/ip-address.js';
-import { propertySeed } from '../support/seed.js';
+import { propertySeed, seededCheck } from '../support/seed.js';
 
 const seed = propertySeed('codec/properties');
-
-
-// Runs a property with the file's seed; a failure names the seed to replay it with.
-function check<T>(property: fc.IProperty<T>, numRuns: number): void {
-  try {
-    fc.assert(property, { numRuns, seed });
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new Error(`property failed; replay with FC_SEED=${seed}\n${message}`, { cause: error });
-  }
-}
+const check = seededCheck(seed);
 
 // ── generators ─────────────────────────────────────────────────────────────────────────────────────────────────
 

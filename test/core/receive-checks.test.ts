@@ -26,7 +26,7 @@ import {
   withValidChecksum,
   type PacketInput,
 } from './helpers.js';
-import { propertySeed } from '../support/seed.js';
+import { propertySeed, seededCheck } from '../support/seed.js';
 
 const STARTED_DEADLINE = 3000 + ((256 - 100) * 1000) / 256; // 3609.375
 const ARRIVAL = 1000;
@@ -365,14 +365,7 @@ describe('a router that is not listening', () => {
 describe('garbage never throws', () => {
   const seed = propertySeed('core/receive-checks');
 
-  function check<T>(property: fc.IProperty<T>, numRuns: number): void {
-    try {
-      fc.assert(property, { numRuns, seed });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      throw new Error(`property failed; replay with FC_SEED=${seed}\n${message}`, { cause: error });
-    }
-  }
+  const check = seededCheck(seed);
 
   const address = fc.oneof(
     fc.constantFrom(HIGHER_PEER, GROUP_V4, '2001:db8::1', 'ff02::12', '', 'not an address', '999.1.1.1', '::'),
