@@ -152,6 +152,9 @@ export class Engine {
     this.#cancelTimer = undefined;
     this.#timerDeadline = deadline;
     if (deadline !== undefined) {
+      // Only a Backup's timer (the Master_Down_Timer) asks for precision: its expiry is a takeover, where every
+      // millisecond is outage; a Master's advert may leave a millisecond late at no cost.
+      const precise = router.state === 'backup';
       this.#cancelTimer = clock.setTimer(deadline - clock.now(), () => {
         this.#cancelTimer = undefined;
         this.#timerDeadline = undefined;
@@ -159,7 +162,7 @@ export class Engine {
         // sockets, so without this a late Master_Down_Timer would fire although the master's adverts are waiting.
         this.#adapters.transport.drain?.();
         this.#step({ type: 'timeout' });
-      });
+      }, { precise });
     }
   }
 

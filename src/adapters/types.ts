@@ -10,8 +10,12 @@ import type { VirtualAddress } from '../config.js';
 export interface Clock {
   /** Monotonic time in ms (fractions allowed); never goes back. */
   now(): number;
-  /** Calls `callback` once, `delayMs` from now; returns a function that cancels it. */
-  setTimer(delayMs: number, callback: () => void): () => void;
+  /**
+   * Calls `callback` once, no earlier than `delayMs` from now; returns a function that cancels it. `precise` asks
+   * for sub-millisecond accuracy where it matters (a backup's Master_Down_Timer, whose expiry is a takeover) at
+   * some CPU cost; a clock may ignore it.
+   */
+  setTimer(delayMs: number, callback: () => void, options?: { precise?: boolean }): () => void;
 }
 
 /** A VRRP packet as received: the VRRP message bytes plus what the IP header said. */
@@ -103,11 +107,34 @@ export interface Adapters {
   linkMonitor?: LinkMonitor;
 }
 
-/** The real clock: `performance.now()` and `setTimeout`. */
+/**
+ * The real clock: `performance.now()` and `setTimeout`. Node's timers count whole milliseconds from a cached loop
+ * time, so they fire up to ~1 ms early or late against `performance.now()`. A precise timer therefore sleeps until
+ * about a millisecond before its due time and polls the last stretch with `setImmediate` — a millisecond of
+ * spinning, spent only when a takeover is due, never on the periodic advertisement timer.
+ */
 export const systemClock: Clock = {
   now: () => performance.now(),
-  setTimer(delayMs, callback) {
-    const handle = setTimeout(callback, Math.max(0, delayMs));
-    return () => clearTimeout(handle);
+  setTimer(delayMs, callback, options) {
+    if (!options?.precise) {
+      const handle = setTimeout(callback, Math.max(0, delayMs));
+      return () => clearTimeout(handle);
+    }
+    const dueMs = performance.now() + delayMs;
+    let timeout: NodeJS.Timeout | undefined;
+    let immediate: NodeJS.Immediate | undefined;
+    const tick = (): void => {
+      timeout = undefined;
+      immediate = undefined;
+      const remainingMs = dueMs - performance.now();
+      if (remainingMs <= 0) callback();
+      else if (remainingMs < 2) immediate = setImmediate(tick);
+      else timeout = setTimeout(tick, Math.floor(remainingMs) - 1);
+    };
+    tick();
+    return () => {
+      clearTimeout(timeout);
+      clearImmediate(immediate);
+    };
   },
 };

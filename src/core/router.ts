@@ -161,6 +161,9 @@ export class VirtualRouter {
     for (const tracker of config.trackers) this.#trackerStates.set(tracker.name, initialTrackerState());
     this.#masterAdverIntervalMs = config.advertIntervalMs;
     this.#priority = this.#computePriority();
+    // Encode the packets a takeover and a stop will send now, not in the middle of the takeover.
+    this.#packetsFor(this.#priority);
+    this.#packetsFor(0);
   }
 
   /** Current state. */
@@ -300,40 +303,39 @@ export class VirtualRouter {
   }
 
   #sendAdvertisement(actions: RouterAction[], priority: number): void {
-    let packets = this.#packetCache.get(priority);
-    if (!packets) {
-      const config = this.#config;
-      const advertisement: Advertisement = {
-        version: config.version,
-        vrid: config.vrid,
-        priority,
-        advertIntervalMs: config.advertIntervalMs,
-        addresses: [...config.virtualAddresses],
-      };
-      if (config.version === 2) {
-        advertisement.authType = config.authentication.type === 'simple' ? 1 : 0;
-        if (config.authentication.type === 'simple') advertisement.authPassword = config.authentication.password;
-      }
-      Object.freeze(advertisement.addresses);
-      Object.freeze(advertisement);
-      packets = config.destinations.map((dst) => ({
-        dst,
-        advertisement,
-        bytes: encodeAdvertisement(advertisement, {
-          family: config.family,
-          src: config.primaryAddress,
-          dst,
-          v3Ipv4Checksum: config.v3Ipv4Checksum,
-        }),
-      }));
-      this.#packetCache.set(priority, packets);
-    }
-    for (const packet of packets) {
+    for (const packet of this.#packetsFor(priority)) {
       actions.push({ type: 'send', dst: packet.dst, bytes: packet.bytes, advertisement: packet.advertisement });
       this.#stats.advertisementsSent++;
       if (priority === 0) this.#stats.priorityZeroSent++;
     }
   }
+
+  #packetsFor(priority: number): { dst: string; bytes: Uint8Array; advertisement: Advertisement }[] {
+    let packets = this.#packetCache.get(priority);
+    if (packets) return packets;
+    const config = this.#config;
+    const advertisement: Advertisement = {
+      version: config.version,
+      vrid: config.vrid,
+      priority,
+      advertIntervalMs: config.advertIntervalMs,
+      addresses: [...config.virtualAddresses],
+    };
+    if (config.version === 2) {
+      advertisement.authType = config.authentication.type === 'simple' ? 1 : 0;
+      if (config.authentication.type === 'simple') advertisement.authPassword = config.authentication.password;
+    }
+    Object.freeze(advertisement.addresses);
+    Object.freeze(advertisement);
+    packets = config.destinations.map((dst) => ({
+      dst,
+      advertisement,
+      bytes: encodeAdvertisement(advertisement, { family: config.family, src: config.primaryAddress, dst, v3Ipv4Checksum: config.v3Ipv4Checksum }),
+    }));
+    this.#packetCache.set(priority, packets);
+    return packets;
+  }
+
 
   // RFC 9568 §7.1 receive checks, then §6.4.2 (Backup) / §6.4.3 (Master) handling.
   #receive(packet: Extract<RouterInput, { type: 'packet' }>, now: number, actions: RouterAction[]): void {
@@ -494,7 +496,6 @@ export class VirtualRouter {
     if (next === this.#priority) return;
     const from = this.#priority;
     this.#priority = next;
-    this.#packetCache.clear();
     actions.push({ type: 'priorityChange', from, to: next });
     if (this.#state === 'master') {
       // Tell the peers now rather than at the next Adver_Timer (keepalived waits for it): a master that just lost

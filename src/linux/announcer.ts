@@ -89,6 +89,14 @@ export class Announcer {
     }
   }
 
+  /** Opens (and caches) the socket of `ifname` now, so that the first announcement does not pay for it. */
+  warm(ifname: string): void {
+    const socket = this.#socketFor(ifname);
+    // Build one frame of each kind and throw them away: the first takeover then runs compiled code.
+    gratuitousArpFrame(socket.mac, new Uint8Array(4));
+    unsolicitedNeighborAdvertisementFrame(socket.mac, new Uint8Array(16), new Uint8Array(16), { router: false });
+  }
+
   /** Closes the cached socket of `ifname`, or of every interface when none is given. */
   close(ifname?: string): void {
     for (const [name, socket] of this.#sockets) {

@@ -63,7 +63,7 @@ export function loadRawSocket(): RawSocketModule {
 /** Address message as the netlink module returns it. */
 export interface NlAddressMessage {
   data: { family?: number; prefixlen?: number; flags?: Record<string, boolean>; scope?: number; index?: number };
-  attrs: { address?: Buffer; local?: Buffer; label?: string; flags?: Record<string, boolean>; cacheInfo?: { ifaPrefered?: number; ifaValid?: number } };
+  attrs: { address?: Buffer; local?: Buffer; label?: string; flags?: Record<string, boolean>; cacheInfo?: { ifaPrefered?: number; ifaValid?: number; cstamp?: number } };
 }
 
 /** Link message as the netlink module returns it. */

@@ -19,7 +19,7 @@
  * 5. {@link Lab.sweepStale}, run by every {@link Lab.create}, deletes namespaces and temp dirs whose owner is dead.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -332,6 +332,20 @@ function killNamespacePidsSync(namespaces: string[]): number[] {
   return killed;
 }
 
+/**
+ * Our library records the VIPs it adds under /run/vrrp/<namespace inode>/ (crash cleanup for its next run); a lab
+ * whose processes were killed must not leave those behind. The inode is the one of /run/netns/<name>.
+ */
+function removeVrrpMarkersSync(namespaces: string[]): void {
+  for (const ns of namespaces) {
+    try {
+      rmSync(join('/run/vrrp', String(statSync(join('/run/netns', ns)).ino)), { recursive: true, force: true });
+    } catch {
+      // already gone
+    }
+  }
+}
+
 function deleteNamespacesSync(namespaces: string[]): void {
   if (namespaces.length === 0) return;
   // One `ip` for all; -force keeps going past namespaces that are already gone.
@@ -613,6 +627,7 @@ export class Lab {
     });
     if (stale.length > 0) {
       killNamespacePidsSync(stale);
+      removeVrrpMarkersSync(stale);
       deleteNamespacesSync(stale);
     }
     for (const entry of readdirSync(tmpdir())) {
@@ -983,6 +998,7 @@ export class Lab {
     if (this.#destroyed) return;
     for (const tracked of this.#tracked) signalGroup(tracked.child.pid, 'SIGKILL');
     killNamespacePidsSync(this.namespaces);
+    removeVrrpMarkersSync(this.namespaces);
     deleteNamespacesSync(this.namespaces);
     rmSync(this.tmpDir, { recursive: true, force: true });
     this.#destroyed = true;

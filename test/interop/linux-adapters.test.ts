@@ -4,6 +4,7 @@
  * and the reason), link and address events (fault and recovery without polling), gratuitous ARP bursts with
  * keepalived's knobs, and `vrrp doctor` inside a namespace.
  */
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -52,6 +53,21 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     await us.waitForState('master', 5000);
     expect(await us.stop()).toBe(0);
     expect(await holdsVip()).toBe(true);
+  });
+
+  // Given a marker left by a dead process for our VIP (a recycled namespace, say) whose creation stamp does not
+  // match, and the VIP configured by hand
+  // when our instance starts, then the hand-made address survives: only the very address we added is ever removed.
+  it('a stale marker never removes an address configured by hand', async () => {
+    const inode = statSync(join('/run/netns', lab.host('us').ns)).ino;
+    const dir = join('/run/vrrp', String(inode), 'eth0');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, vipOf(lab)), '999999999 1\n');
+    await lab.exec('us', ['ip', 'addr', 'add', `${vipOf(lab)}/24`, 'dev', 'eth0']);
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
+    await us.waitForState('backup', 5000);
+    expect(await holdsVip()).toBe(true);
+    await us.stop();
   });
 
   // Given our process runs without CAP_NET_ADMIN (a common capability mistake; CAP_NET_RAW is kept, so the
