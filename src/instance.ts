@@ -118,7 +118,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   #generation = 0;
   /** start() and stop() run one after the other, never interleaved, whatever the caller awaits. */
   #lifecycle: Promise<unknown> = Promise.resolve();
-  #firstTransition: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** Resolves the promise `start()` waits on: the first transition of the run has been applied. */
+  #resolveFirstTransition: (() => void) | undefined;
   #stateAbort = new AbortController();
   readonly #hooks: Record<HookState, Hook[]> = { master: [], backup: [], fault: [] };
   #hookErrors = 0;
@@ -205,9 +206,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     this.#running = true;
     this.#generation++;
     this.#hookErrors = 0;
-    let resolveFirst = (): void => {};
-    const firstPromise = new Promise<void>((resolve) => (resolveFirst = resolve));
-    this.#firstTransition = { promise: firstPromise, resolve: resolveFirst };
+    const firstTransition = new Promise<void>((resolve) => (this.#resolveFirstTransition = resolve));
     try {
       const adapters = (this.#adapters ??= this.#givenAdapters ?? (await loadDefaultAdapters(this.config)));
       const engine = new Engine(this.config, adapters, (event) => this.#onEngineEvent(event));
@@ -216,7 +215,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       await engine.start();
       const generation = this.#generation;
       for (const tracker of this.config.trackers) this.#runTracker(tracker.name, generation);
-      await firstPromise;
+      await firstTransition;
       await engine.idle();
     } catch (error) {
       this.#running = false;
@@ -304,7 +303,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     const event: StateChangeEvent = { from: action.from, to: action.to, reason: action.reason };
     if (action.peer !== undefined) event.peer = action.peer;
     this.#state = action.to;
-    this.#firstTransition?.resolve();
+    this.#resolveFirstTransition?.();
     // Hooks of the state we leave are told to wind down; hooks of the new state get a fresh signal.
     this.#stateAbort.abort(new VrrpError('aborted', `left state ${action.from}`));
     this.#stateAbort = new AbortController();
