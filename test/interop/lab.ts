@@ -167,7 +167,7 @@ function run(file: string, args: string[], options: ExecOptions = {}): Promise<E
 }
 
 /** Calls `onLine` for every complete line of a stream (the last, unterminated one on end). */
-function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
+export function eachLine(stream: NodeJS.ReadableStream, onLine: (line: string) => void): void {
   let buffer = '';
   stream.setEncoding('utf8');
   stream.on('data', (chunk: string) => {
@@ -234,7 +234,7 @@ interface Tracked {
  * Resolves on the first value `check` returns that is not undefined; `check` runs at once and then on every
  * `subscribe` notification. Rejects after `timeoutMs` with `describe()` in the message.
  */
-function waitUntil<T>(
+export function waitUntil<T>(
   check: () => T | undefined,
   subscribe: (notify: () => void) => () => void,
   timeoutMs: number,
@@ -259,7 +259,7 @@ function waitUntil<T>(
 }
 
 /** A set of callbacks run on every new line or packet. */
-class Notifier {
+export class Notifier {
   readonly #listeners = new Set<() => void>();
   subscribe = (listener: () => void): (() => void) => {
     this.#listeners.add(listener);
@@ -919,8 +919,9 @@ export class Lab {
    */
   async capture(host: string, filter = 'ip proto 112 or ip6 proto 112'): Promise<Capture> {
     const iface = host === BRIDGE ? 'br0' : 'eth0';
-    // -U -l: a line per packet as it arrives; -e: MACs; -v: TTL/hop limit and VRRP fields; -tt: epoch times.
-    const tracked = this.#spawnTracked(host, [tools.tcpdump!, '-i', iface, '-U', '-l', '-n', '-tt', '-e', '-v', filter]);
+    // --immediate-mode -U -l: a line per packet as it arrives (without immediate mode, packets reach us in ~100 ms
+    // blocks: timestamps stay right, delivery is late); -e: MACs; -v: TTL/hop limit and VRRP fields; -tt: epoch.
+    const tracked = this.#spawnTracked(host, [tools.tcpdump!, '-i', iface, '--immediate-mode', '-U', '-l', '-n', '-tt', '-e', '-v', filter]);
     const { child } = tracked;
     const packets: CapturedPacket[] = [];
     const lines: string[] = [];
