@@ -35,17 +35,38 @@ export interface InterfaceAddress {
   label: string | undefined;
 }
 
-let shared: RtNetlinkSocket | undefined;
+let dumpSocket: RtNetlinkSocket | undefined;
+let changeSocket: RtNetlinkSocket | undefined;
+let dumpQueue: Promise<unknown> = Promise.resolve();
 
-/** A process-wide rtnetlink socket for requests (not subscribed to any group; does not keep the loop alive). */
-export function requestSocket(): RtNetlinkSocket {
-  shared ??= loadNetlink().createRtNetlink();
-  return shared;
+/**
+ * Runs `task` on the process-wide dump socket once every dump queued before it has finished. One at a time because
+ * the kernel runs one dump per netlink socket (a second request is refused with EBUSY) and node-netlink assembles a
+ * dump's parts by arrival, so any reply landing between them fails the dump ("Multipart message not terminated
+ * properly"). Seen when the link monitor re-read the addresses while the VIP manager read them too.
+ */
+export function serializedDump<T>(task: (socket: RtNetlinkSocket) => Promise<T>): Promise<T> {
+  const result = dumpQueue.then(() => {
+    dumpSocket ??= loadNetlink().createRtNetlink();
+    return task(dumpSocket);
+  });
+  dumpQueue = result.catch(() => undefined);
+  return result;
+}
+
+/**
+ * The process-wide socket for requests answered by one acknowledgement (adding and deleting addresses). It never
+ * carries a dump, so an acknowledgement cannot split one, and an address change never queues behind a dump: a
+ * takeover's VIP goes up at once. Not subscribed to any group; does not keep the event loop alive.
+ */
+export function changeRequestSocket(): RtNetlinkSocket {
+  changeSocket ??= loadNetlink().createRtNetlink();
+  return changeSocket;
 }
 
 /** Looks an interface up by name; undefined when it does not exist. */
-export async function getInterface(ifname: string, socket = requestSocket()): Promise<InterfaceInfo | undefined> {
-  const links = await socket.getLinks();
+export async function getInterface(ifname: string): Promise<InterfaceInfo | undefined> {
+  const links = await serializedDump((socket) => socket.getLinks());
   const link = links.find((candidate) => candidate.attrs.ifname === ifname);
   if (!link || link.data.index === undefined) return undefined;
   const flags = link.data.flags ?? {};
@@ -55,6 +76,11 @@ export async function getInterface(ifname: string, socket = requestSocket()): Pr
     running: flags.running === true,
     mac: new Uint8Array(link.attrs.address ?? new Uint8Array(6)),
   };
+}
+
+/** Every address message of the namespace (all interfaces, both families), read as one serialized dump. */
+export function getAllAddresses(): Promise<NlAddressMessage[]> {
+  return serializedDump((socket) => socket.getAddresses());
 }
 
 /** Converts one netlink address message; undefined for messages without an address of a known family. */
@@ -74,8 +100,8 @@ export function toInterfaceAddress(message: NlAddressMessage): (InterfaceAddress
 }
 
 /** Addresses of one interface and family, in kernel order (primary IPv4 addresses first). */
-export async function getInterfaceAddresses(index: number, family: AddressFamily, socket = requestSocket()): Promise<InterfaceAddress[]> {
-  const messages = await socket.getAddresses();
+export async function getInterfaceAddresses(index: number, family: AddressFamily): Promise<InterfaceAddress[]> {
+  const messages = await getAllAddresses();
   const result: InterfaceAddress[] = [];
   for (const message of messages) {
     const address = toInterfaceAddress(message);

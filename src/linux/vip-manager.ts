@@ -22,7 +22,7 @@ import type { VipManager } from '../adapters/types.js';
 import type { GarpConfig, VirtualAddress } from '../config.js';
 import { parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
-import { AF, getInterface, getInterfaceAddresses, netlinkErrno, requestSocket, toInterfaceAddress } from './interfaces.js';
+import { AF, changeRequestSocket, getAllAddresses, getInterface, getInterfaceAddresses, netlinkErrno, toInterfaceAddress } from './interfaces.js';
 
 /** Sends announcement frames; the Linux implementation uses an AF_PACKET socket. */
 export interface AnnouncementSender {
@@ -233,7 +233,7 @@ export class NetlinkVipManager implements VipManager {
   async #delete(index: number, vip: VirtualAddress): Promise<void> {
     const bytes = Buffer.from((parseIp(vip.address) as { bytes: Uint8Array }).bytes);
     try {
-      await requestSocket().delAddress(
+      await changeRequestSocket().delAddress(
         { family: vip.family === 'ipv4' ? AF.ipv4 : AF.ipv6, prefixlen: vip.prefixLength, index },
         { local: bytes, address: bytes },
       );
@@ -293,7 +293,7 @@ function markerName(address: string): string {
 /** Creation time (IFA_CACHEINFO cstamp, centiseconds since boot) of every address on an interface. */
 async function addressCreationStamps(index: number): Promise<Map<string, number>> {
   const stamps = new Map<string, number>();
-  for (const message of await requestSocket().getAddresses()) {
+  for (const message of await getAllAddresses()) {
     const address = toInterfaceAddress(message);
     const stamp = message.attrs.cacheInfo?.cstamp;
     if (address && address.index === index && stamp !== undefined) stamps.set(address.address, stamp);
@@ -309,7 +309,7 @@ function newAddressRequest(index: number, vip: VirtualAddress): Promise<unknown>
   // Deprecated (preferred lifetime 0, valid forever): still reachable, never picked as a source address, so our
   // own adverts (and the host's outgoing connections) keep the real address and a unicast peer keeps hearing us.
   if (vip.family === 'ipv6') attrs.cacheInfo = { ifaPrefered: 0, ifaValid: 0xffffffff };
-  return requestSocket().newAddress(
+  return changeRequestSocket().newAddress(
     { family: vip.family === 'ipv4' ? AF.ipv4 : AF.ipv6, prefixlen: vip.prefixLength, index, ...(vip.family === 'ipv6' ? { flags: { nodad: true } } : {}) },
     attrs,
     { flags: { create: true, excl: true } },

@@ -137,6 +137,26 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     expect(count).toBeLessThanOrEqual(7);
   });
 
+  // Given one `vrrp run` process with four instances (VRIDs 61–64, a VIP each), which start together and so read
+  // links and addresses through rtnetlink at the same moment
+  // then every instance starts and becomes master: concurrent netlink dumps in one process must not fail each
+  // other (the kernel allows one dump per socket; before the fix, most concurrent reads failed with EBUSY or
+  // "Multipart message not terminated properly", and the whole start with them).
+  it('starts several instances of one process at once', async () => {
+    const vrids = [61, 62, 63, 64];
+    const instances = vrids.map((vrid) => ({
+      ...ourConfig(lab, 'us', { priority: 150, vrid }),
+      name: `vr${vrid}`,
+      virtualAddresses: [`${lab.ipv4(vrid + 100)}/24`],
+    }));
+    const us = startVrrp(lab, 'us', { instances });
+    const masters = await Promise.all(vrids.map((vrid) => us.waitFor((e) => e.event === 'stateChange' && e.vrid === vrid && e.to === 'master', 5000)));
+    expect(masters.map((e) => e.vrid)).toEqual(vrids);
+    const held = await lab.addresses('us');
+    for (const vrid of vrids) expect(held, `VIP of VRID ${vrid}`).toContain(lab.ipv4(vrid + 100));
+    expect(await us.stop()).toBe(0);
+  });
+
   // Given a lab host; when `vrrp doctor` runs there for eth0 and for an interface that does not exist
   // then the first is ready (exit 0, the interface line names the address VRRP will send from) and the second
   // is not (exit 1, saying the interface does not exist).
