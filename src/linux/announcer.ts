@@ -42,6 +42,8 @@ const SCOPE_LINK_LOCAL = 0x20;
 /** Sends gratuitous ARP / unsolicited NA for virtual addresses, with one cached packet socket per interface. */
 export class Announcer {
   readonly #sockets = new Map<string, PacketSocket>();
+  /** Gratuitous ARP frames by socket (its MAC) and address: the same bytes at every takeover. */
+  readonly #arpFrames = new WeakMap<PacketSocket, Map<string, Uint8Array>>();
 
   /**
    * Sends `repeat` rounds of announcements for `addresses` on `ifname`. Throws RangeError on a bad address or
@@ -55,23 +57,12 @@ export class Announcer {
     const targets = addresses.map(({ address, family }) => {
       const parsed = parseIp(address);
       if (parsed === undefined || parsed.family !== family) throw new RangeError(`${address} is not an ${family} address`);
-      return parsed;
+      return { ...parsed, text: address };
     });
     if (targets.length === 0) return;
 
     const socket = this.#socketFor(ifname);
-    // Build every frame once, before sending anything: the bytes are the same in every round.
-    const hasIpv6 = targets.some((target) => target.family === 'ipv6');
-    const linkLocal = hasIpv6 ? usableLinkLocal(ifname) : undefined;
-    const router = hasIpv6 && ipv6Forwarding(ifname);
-    const frames = targets.map(({ family, bytes }) =>
-      family === 'ipv4'
-        ? gratuitousArpFrame(socket.mac, bytes)
-        : // Without a usable link-local (addr_gen_mode none, DAD still running) fall back to the target itself,
-          // which is what keepalived 2.2.7 always uses as the source: it is assigned to the interface too.
-          unsolicitedNeighborAdvertisementFrame(socket.mac, linkLocal ?? bytes, bytes, { router }),
-    );
-
+    const frames = this.#frames(socket, ifname, targets);
     for (let round = 0; round < repeat; round++) {
       if (round > 0 && delayMs > 0) {
         await sleep(delayMs);
@@ -89,9 +80,18 @@ export class Announcer {
     }
   }
 
-  /** Opens (and caches) the socket of `ifname` now, so that the first announcement does not pay for it. */
-  warm(ifname: string): void {
+  /**
+   * Opens (and caches) the socket of `ifname` now and builds the IPv4 frames of `addresses`, so that the first
+   * announcement neither opens a socket nor builds a frame; IPv6 frames are built when sent, since their source
+   * (the link-local address, usable only once its DAD is done) and Router flag can change.
+   */
+  warm(ifname: string, addresses: readonly AnnouncedAddress[] = []): void {
     const socket = this.#socketFor(ifname);
+    const targets = addresses.flatMap(({ address }) => {
+      const parsed = parseIp(address);
+      return parsed === undefined ? [] : [{ ...parsed, text: address }];
+    });
+    this.#frames(socket, ifname, targets);
     // Build one frame of each kind and throw them away: the first takeover then runs compiled code.
     gratuitousArpFrame(socket.mac, new Uint8Array(4));
     unsolicitedNeighborAdvertisementFrame(socket.mac, new Uint8Array(16), new Uint8Array(16), { router: false });
@@ -104,6 +104,31 @@ export class Announcer {
       socket.close();
       this.#sockets.delete(name);
     }
+  }
+
+  /** The frames announcing `targets` from `socket`: IPv4 ones from the socket's cache, IPv6 ones built now. */
+  #frames(socket: PacketSocket, ifname: string, targets: readonly { family: AddressFamily; bytes: Uint8Array; text: string }[]): Uint8Array[] {
+    let cache = this.#arpFrames.get(socket);
+    if (cache === undefined) {
+      cache = new Map();
+      this.#arpFrames.set(socket, cache);
+    }
+    const hasIpv6 = targets.some((target) => target.family === 'ipv6');
+    const linkLocal = hasIpv6 ? usableLinkLocal(ifname) : undefined;
+    const router = hasIpv6 && ipv6Forwarding(ifname);
+    return targets.map(({ family, bytes, text }) => {
+      if (family === 'ipv6') {
+        // Without a usable link-local (addr_gen_mode none, DAD still running) fall back to the target itself,
+        // which is what keepalived 2.2.7 always uses as the source: it is assigned to the interface too.
+        return unsolicitedNeighborAdvertisementFrame(socket.mac, linkLocal ?? bytes, bytes, { router });
+      }
+      let frame = cache.get(text);
+      if (frame === undefined) {
+        frame = gratuitousArpFrame(socket.mac, bytes);
+        cache.set(text, frame);
+      }
+      return frame;
+    });
   }
 
   #socketFor(ifname: string): PacketSocket {

@@ -76,17 +76,37 @@ export interface NlLinkMessage {
 export interface RtNetlinkSocket {
   getLinks(): Promise<NlLinkMessage[]>;
   getAddresses(): Promise<NlAddressMessage[]>;
-  newAddress(data: NlAddressMessage['data'], attrs: NlAddressMessage['attrs'], options?: { flags?: Record<string, boolean> }): Promise<unknown>;
-  delAddress(data: NlAddressMessage['data'], attrs: NlAddressMessage['attrs']): Promise<unknown>;
   addMembership(group: string): void;
   on(event: 'message', listener: (messages: { kind: string }[]) => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
-  socket: { close?: () => void; unref?: () => void; ref?: () => void };
+  socket: {
+    close?: () => void;
+    unref?: () => void;
+    ref?: () => void;
+    /**
+     * Sends one message whose payload is already encoded, with REQUEST|ACK added to `flags`; the send happens
+     * inside the call (sendmsg on an idle socket). Resolves on the acknowledgement; rejects with
+     * "Request rejected: E…" on an error acknowledgement.
+     */
+    request(type: number, data: Buffer[], options?: { flags?: number }): Promise<unknown>;
+  };
+}
+
+/** netlink's encoder stream: the encoded parts of one message payload. */
+export interface NlAttrStream {
+  bufs: Buffer[];
 }
 
 /** The subset of the netlink module we use. */
 export interface NetlinkModule {
   createRtNetlink(options?: { ref?: boolean }): RtNetlinkSocket;
+  /** Creates an empty encoder stream. */
+  AttrStream: new () => NlAttrStream;
+  /** rtnetlink encoders. */
+  rt: {
+    /** Encodes an ifaddrmsg and its attributes (the payload of RTM_NEWADDR / RTM_DELADDR). */
+    formatAddressMessage(message: { kind: 'address'; data: NlAddressMessage['data']; attrs: NlAddressMessage['attrs'] }, out: NlAttrStream): void;
+  };
 }
 
 let netlink: NetlinkModule | undefined;

@@ -5,10 +5,13 @@
  * - Never remove an address we did not add: an address that already existed when we added it (EEXIST) stays the
  *   user's. What we add is recorded both in memory and in a marker file, so that a run that crashed with VIPs up
  *   can be cleaned by the next run (`prepare`) — only addresses whose marker names a dead process are touched.
- * - Markers live in /run/vrrp/<network namespace>/<interface>/<address>, holding the owner's pid and, once the
- *   kernel acknowledged the add, the address's creation stamp — its identity, so a recycled namespace inode can
- *   never make us remove an address configured by hand. /run is a tmpfs: markers vanish at reboot, exactly when
- *   the addresses do.
+ * - Markers live in /run/vrrp/<network namespace>/<interface>/<address>, holding the owner's pid and a state:
+ *   `standby` (not held), `adding` (requested), or, once the kernel acknowledged the add, the address's creation
+ *   stamp — its identity, so a recycled namespace inode can never make us remove an address configured by hand.
+ *   Where /run is a tmpfs, markers vanish at reboot with the addresses; elsewhere a marker naming a dead process
+ *   and an absent address is simply deleted.
+ * - A takeover does no lookup, no encoding and no file-system call: `prepare` encodes the requests and opens the
+ *   markers, and `add` sends inside the call, so the caller can announce in the same turn.
  * - IPv6 VIPs are added with IFA_F_NODAD (duplicate address detection would keep a taking-over master's address
  *   tentative, unusable, for about a second) and deprecated (preferred lifetime 0) so they are never chosen as a
  *   source address: a unicast peer that checks sources, as keepalived does, would drop adverts sent from a VIP.
@@ -16,13 +19,14 @@
  *   schedules keepalived's bursts: `repeat` frames at once, a second burst after `delayMs`, and one every
  *   `refreshMs` while the addresses stay up.
  */
-import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VipManager } from '../adapters/types.js';
 import type { GarpConfig, VirtualAddress } from '../config.js';
 import { parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
 import { AF, changeRequestSocket, getAllAddresses, getInterface, getInterfaceAddresses, netlinkErrno, toInterfaceAddress } from './interfaces.js';
+import { loadNetlink, type NlAddressMessage } from './native.js';
 
 /** Sends announcement frames; the Linux implementation uses an AF_PACKET socket. */
 export interface AnnouncementSender {
@@ -30,8 +34,11 @@ export interface AnnouncementSender {
   announce(ifname: string, addresses: readonly VirtualAddress[], options: { repeat: number }): Promise<void> | void;
   /** Releases sockets. */
   close(): void;
-  /** Optional: gets ready to send on `ifname` (opens its socket) so that the first takeover does not pay for it. */
-  warm?(ifname: string): void;
+  /**
+   * Optional: gets ready to announce `addresses` on `ifname` (opens its socket, builds what it can of the frames)
+   * so that the first takeover does not pay for it.
+   */
+  warm?(ifname: string, addresses: readonly VirtualAddress[]): void;
 }
 
 /** Options of {@link NetlinkVipManager}. */
@@ -46,6 +53,32 @@ export interface NetlinkVipManagerOptions {
   onError?: (error: Error) => void;
 }
 
+/** RTM_NEWADDR / RTM_DELADDR (linux/rtnetlink.h). */
+const RTM_NEWADDR = 20;
+const RTM_DELADDR = 21;
+/** NLM_F_EXCL | NLM_F_CREATE (linux/netlink.h): add, refusing with EEXIST if the address is already there. */
+const NLM_F_EXCL_CREATE = 0x200 | 0x400;
+
+/**
+ * Marker states, written in place (fixed width, one pwrite on a descriptor opened at `prepare`: a takeover must
+ * not wait for a file system — `writeFileSync` measured 0.26 ms on an ext4 /run, pwrite 2 µs):
+ * - `standby`: we do not hold the address; a later run leaves it alone.
+ * - `adding`: we asked for it (written before the request, so a crash right after still leaves a trace); a later
+ *   run removes it if present.
+ * - digits: the kernel's creation stamp of the address we added; a later run removes only that very address.
+ */
+type MarkerState = 'standby' | 'adding' | number;
+const MARKER_WIDTH = 40;
+
+/** A VIP ready for a takeover: its interface index, its encoded requests and its open marker. */
+interface PreparedVip {
+  readonly vip: VirtualAddress;
+  readonly index: number;
+  readonly addRequest: Buffer;
+  readonly deleteRequest: Buffer;
+  marker: number | undefined;
+}
+
 /** A {@link VipManager} over rtnetlink. */
 export class NetlinkVipManager implements VipManager {
   readonly #ours = new Set<string>();
@@ -56,8 +89,11 @@ export class NetlinkVipManager implements VipManager {
   readonly #timers = new Set<NodeJS.Timeout>();
   /** Acknowledgements of adds still outstanding: `remove` waits for them, so it knows what is ours. */
   #acknowledgements: Promise<void> = Promise.resolve();
-  /** Interface indexes by name: a link dump costs milliseconds, and a takeover must not pay for one. */
-  readonly #indexes = new Map<string, number>();
+  /**
+   * Encoded requests and open markers by interface and address, built before the first takeover: looking the
+   * interface up (a link dump costs milliseconds) and encoding messages are work a takeover must not wait for.
+   */
+  readonly #prepared = new Map<string, PreparedVip>();
 
   /** Creates a manager; nothing touches the system until a method is called. */
   constructor(options: NetlinkVipManagerOptions = {}) {
@@ -77,73 +113,63 @@ export class NetlinkVipManager implements VipManager {
     return this.#ours;
   }
 
-  /** See {@link VipManager.prepare}: removes our leftovers of a crashed run. */
+  /**
+   * See {@link VipManager.prepare}: removes our leftovers of a crashed run, then gets every address ready for a
+   * takeover (requests encoded, markers open, the announcement socket open).
+   */
   async prepare(iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
     const link = await getInterface(iface);
     if (!link) return;
-    this.#indexes.set(iface, link.index);
+    await this.#removeLeftovers(iface, link.index, addresses);
+    this.#prepareRequests(iface, link.index, addresses);
     try {
-      this.#announcer?.warm?.(iface);
+      this.#announcer?.warm?.(iface, addresses);
     } catch {
       // Reported when an announcement is actually attempted.
-    }
-    try {
-      // Create the marker directory and write once, so that the takeover's marker write is a warm, single call.
-      const probe = join(this.#markerDir(iface), '.probe');
-      mkdirSync(this.#markerDir(iface), { recursive: true });
-      writeFileSync(probe, `${process.pid}\n`);
-      rmSync(probe, { force: true });
-    } catch {
-      // Markers are best effort (see #writeMarker).
     }
     // Run the add path once now, with a request the kernel refuses without touching anything (create|excl of an
     // address the interface already has: EEXIST), so that the first takeover runs compiled code — measured: the
     // first add cost 0.6 ms, later ones 0.1 ms, all of it between the takeover's advert and its gratuitous ARP.
     const family = addresses[0]?.family ?? 'ipv4';
     const existing = (await getInterfaceAddresses(link.index, family)).find((a) => !addresses.some((vip) => vip.address === a.address));
-    if (existing) await newAddressRequest(link.index, { ...existing, label: undefined }).catch(() => undefined);
-    const dir = this.#markerDir(iface);
-    let markers: string[];
-    try {
-      markers = readdirSync(dir);
-    } catch {
-      return;
-    }
-    const wanted = new Map(addresses.map((vip) => [markerName(vip.address), vip]));
-    for (const marker of markers) {
-      const vip = wanted.get(marker);
-      if (!vip) continue;
-      const [owner = Number.NaN, stamp] = readFileSync(join(dir, marker), 'utf8').trim().split(/\s+/).map(Number);
-      if (owner !== process.pid && processAlive(owner)) continue; // a live process holds it: not a leftover
-      const stamps = await addressCreationStamps(link.index);
-      const present = stamps.has(vip.address);
-      // With a stamp, only that very address is ours; without one (a crash before it was written), the marker is.
-      const ours = present && (stamp === undefined || Number.isNaN(stamp) || stamps.get(vip.address) === stamp);
-      if (ours) await this.#delete(link.index, vip);
-      rmSync(join(dir, marker), { force: true });
+    if (existing) {
+      const probe = encodeAddressRequest(link.index, { ...existing, label: undefined });
+      await changeRequestSocket().socket.request(RTM_NEWADDR, [probe], { flags: NLM_F_EXCL_CREATE }).catch(() => undefined);
     }
   }
 
   /**
-   * See {@link VipManager.add}. Resolves as soon as the requests are sent: rtnetlink applies a request inside the
-   * sendmsg call, so the addresses are usable then, and waiting for the kernel's acknowledgement would put a whole
-   * event-loop turn between the takeover's advert and its gratuitous ARP. The acknowledgements are checked in the
-   * background; a refusal is reported through the error handler as a VrrpError naming the address and the
-   * kernel's reason.
+   * See {@link VipManager.add}. The requests are sent inside this call when the addresses were prepared (always,
+   * after `prepare`): rtnetlink applies a request inside the sendmsg call, so the addresses are usable when it
+   * returns, and the caller can announce them in the same turn. The acknowledgements are checked in the background;
+   * a refusal is reported through the error handler as a VrrpError naming the address and the kernel's reason.
    */
-  async add(iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
-    const link = await this.#link(iface);
-    const requests = addresses.map((vip) => {
+  add(iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
+    const ready = addresses.map((vip) => this.#prepared.get(preparedKey(iface, vip.address)));
+    if (ready.every((entry) => entry !== undefined)) {
+      this.#sendAdds(iface, ready as PreparedVip[]);
+      return Promise.resolve();
+    }
+    return this.#link(iface).then((index) => {
+      this.#prepareRequests(iface, index, addresses);
+      this.#sendAdds(iface, addresses.map((vip) => this.#prepared.get(preparedKey(iface, vip.address)) as PreparedVip));
+    });
+  }
+
+  #sendAdds(iface: string, entries: readonly PreparedVip[]): void {
+    const socket = changeRequestSocket().socket;
+    const requests = entries.map((entry) => {
       // Counted as ours from the moment we ask (create|excl), so that a remove racing the acknowledgement removes
       // it; an EEXIST answer takes it back. The marker goes first: a crash right after the kernel applied the
-      // request must still leave a trace for the next run (prepare() made this write cheap).
-      const wasOurs = this.#ours.has(vip.address);
-      this.#ours.add(vip.address);
-      if (!wasOurs) this.#writeMarker(iface, vip.address);
-      return { vip, reply: newAddressRequest(link.index, vip), wasOurs };
+      // request must still leave a trace for the next run.
+      const wasOurs = this.#ours.has(entry.vip.address);
+      this.#ours.add(entry.vip.address);
+      if (!wasOurs) this.#writeMarker(iface, entry, 'adding');
+      return { entry, reply: socket.request(RTM_NEWADDR, [entry.addRequest], { flags: NLM_F_EXCL_CREATE }), wasOurs };
     });
     const settled = Promise.all(
-      requests.map(async ({ vip, reply, wasOurs }) => {
+      requests.map(async ({ entry, reply, wasOurs }) => {
+        const { vip } = entry;
         try {
           await reply;
           return undefined;
@@ -151,39 +177,43 @@ export class NetlinkVipManager implements VipManager {
           const errno = netlinkErrno(error);
           if (!wasOurs) {
             this.#ours.delete(vip.address);
-            this.#removeMarker(iface, vip.address);
+            this.#writeMarker(iface, entry, 'standby');
           }
+          // ENODEV: the interface was recreated; look its index up again next time.
+          if (errno === 'ENODEV') this.#forget(iface);
           if (errno === 'EEXIST') return undefined; // somebody else's address (or ours already): not ours to remove
-          if (errno === 'ENODEV') this.#indexes.delete(iface); // recreated interface: look its index up again
           return `${vip.address}/${vip.prefixLength}: ${errno ?? String(error)}`;
         }
       }),
     ).then(async (results) => {
       const failures = results.filter((failure): failure is string => failure !== undefined);
       if (failures.length > 0) this.#onError(new VrrpError('vip_failed', `cannot add ${failures.join(', ')} on ${iface}`));
-      await this.#stampMarkers(iface, link.index, requests.filter((request, i) => results[i] === undefined && this.#ours.has(request.vip.address)).map((request) => request.vip));
+      const added = requests.filter((request, i) => results[i] === undefined && this.#ours.has(request.entry.vip.address));
+      await this.#stampMarkers(iface, added.map((request) => request.entry));
     });
     this.#acknowledgements = this.#acknowledgements.then(() => settled);
   }
-
-
 
   /** See {@link VipManager.remove}. Only addresses this manager added are removed. */
   async remove(iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
     this.#cancelBursts();
     await this.#acknowledgements;
-    const link = await this.#link(iface);
     const failures: string[] = [];
     for (const vip of addresses) {
       if (!this.#ours.has(vip.address)) continue;
+      let entry = this.#prepared.get(preparedKey(iface, vip.address));
       try {
-        await this.#delete(link.index, vip);
+        if (!entry) {
+          this.#prepareRequests(iface, await this.#link(iface), [vip]);
+          entry = this.#prepared.get(preparedKey(iface, vip.address)) as PreparedVip;
+        }
+        await deleteAddress(entry.deleteRequest);
       } catch (error) {
         failures.push(`${vip.address}/${vip.prefixLength}: ${netlinkErrno(error) ?? String(error)}`);
         continue;
       }
       this.#ours.delete(vip.address);
-      this.#removeMarker(iface, vip.address);
+      this.#writeMarker(iface, entry, 'standby');
     }
     if (failures.length > 0) throw new VrrpError('vip_failed', `cannot remove ${failures.join(', ')} from ${iface}`);
   }
@@ -210,10 +240,19 @@ export class NetlinkVipManager implements VipManager {
     if (this.#garp.refreshMs > 0) later(this.#garp.refreshMs, true);
   }
 
-  /** See {@link VipManager.close}. */
+  /**
+   * See {@link VipManager.close}. Markers of addresses we no longer hold are deleted; a marker of an address still
+   * up (its removal failed) stays for the next run to clean.
+   */
   close(): void {
     this.#cancelBursts();
     this.#announcer?.close();
+    for (const [key, entry] of this.#prepared) {
+      const iface = key.slice(0, key.indexOf(' '));
+      this.#closeMarker(entry);
+      if (!this.#ours.has(entry.vip.address)) rmSync(this.#markerPath(iface, entry.vip.address), { force: true });
+    }
+    this.#prepared.clear();
   }
 
   #cancelBursts(): void {
@@ -221,44 +260,90 @@ export class NetlinkVipManager implements VipManager {
     this.#timers.clear();
   }
 
-  async #link(iface: string): Promise<{ index: number }> {
-    const cached = this.#indexes.get(iface);
-    if (cached !== undefined) return { index: cached };
+  async #link(iface: string): Promise<number> {
+    const cached = [...this.#prepared.entries()].find(([key]) => key.startsWith(`${iface} `))?.[1].index;
+    if (cached !== undefined) return cached;
     const link = await getInterface(iface);
     if (!link) throw new VrrpError('vip_failed', `interface ${iface} does not exist`);
-    this.#indexes.set(iface, link.index);
-    return link;
+    return link.index;
   }
 
-  async #delete(index: number, vip: VirtualAddress): Promise<void> {
-    const bytes = Buffer.from((parseIp(vip.address) as { bytes: Uint8Array }).bytes);
+  /** Drops what was prepared for `iface` (its index changed); the next call prepares again. */
+  #forget(iface: string): void {
+    for (const [key, entry] of this.#prepared) {
+      if (!key.startsWith(`${iface} `)) continue;
+      this.#closeMarker(entry);
+      this.#prepared.delete(key);
+    }
+  }
+
+  /** Encodes the requests of `addresses` and opens their markers (state `standby`, or kept if we hold it). */
+  #prepareRequests(iface: string, index: number, addresses: readonly VirtualAddress[]): void {
+    for (const vip of addresses) {
+      const key = preparedKey(iface, vip.address);
+      const old = this.#prepared.get(key);
+      if (old?.index === index) continue;
+      if (old) this.#closeMarker(old);
+      const entry: PreparedVip = {
+        vip,
+        index,
+        addRequest: encodeAddressRequest(index, vip),
+        deleteRequest: encodeAddressRequest(index, { ...vip, label: undefined }),
+        marker: this.#openMarker(iface, vip.address),
+      };
+      this.#prepared.set(key, entry);
+      this.#writeMarker(iface, entry, this.#ours.has(vip.address) ? 'adding' : 'standby');
+    }
+  }
+
+  /** Removes the addresses that a dead run of ours left behind, as its markers tell; never anything else. */
+  async #removeLeftovers(iface: string, index: number, addresses: readonly VirtualAddress[]): Promise<void> {
+    const dir = this.#markerDir(iface);
+    let markers: string[];
     try {
-      await changeRequestSocket().delAddress(
-        { family: vip.family === 'ipv4' ? AF.ipv4 : AF.ipv6, prefixlen: vip.prefixLength, index },
-        { local: bytes, address: bytes },
-      );
-    } catch (error) {
-      const errno = netlinkErrno(error);
-      if (errno === 'EADDRNOTAVAIL' || errno === 'ENOENT' || errno === 'ESRCH') return; // already gone
-      throw error;
+      markers = readdirSync(dir);
+    } catch {
+      return;
+    }
+    const wanted = new Map(addresses.map((vip) => [markerName(vip.address), vip]));
+    for (const marker of markers) {
+      const vip = wanted.get(marker);
+      if (!vip) continue;
+      let text: string;
+      try {
+        text = readFileSync(join(dir, marker), 'utf8');
+      } catch {
+        continue;
+      }
+      const [ownerText = '', state = ''] = text.trim().split(/\s+/);
+      const owner = Number(ownerText);
+      if (owner !== process.pid && processAlive(owner)) continue; // a live process holds it: not a leftover
+      if (state !== 'standby') {
+        const stamps = await addressCreationStamps(index);
+        const stamp = /^\d+$/.test(state) ? Number(state) : undefined;
+        // With a stamp, only that very address is ours; without one (a crash before it was written), the marker is.
+        const ours = stamps.has(vip.address) && (stamp === undefined || stamps.get(vip.address) === stamp);
+        if (ours) await deleteAddress(encodeAddressRequest(index, { ...vip, label: undefined }));
+      }
+      rmSync(join(dir, marker), { force: true });
     }
   }
 
   /**
-   * Adds the kernel's creation time of each address (centiseconds since boot) to its marker: the address's
+   * Writes the kernel's creation time of each address (centiseconds since boot) into its marker: the address's
    * identity. A later run then removes a leftover only if it is that very address — not one somebody configured by
    * hand after the namespace (and its inode, which names the marker directory) was recycled.
    */
-  async #stampMarkers(iface: string, index: number, vips: readonly VirtualAddress[]): Promise<void> {
-    if (vips.length === 0) return;
+  async #stampMarkers(iface: string, entries: readonly PreparedVip[]): Promise<void> {
+    if (entries.length === 0) return;
     try {
-      const stamps = await addressCreationStamps(index);
-      for (const vip of vips) {
-        const stamp = stamps.get(vip.address);
-        if (stamp !== undefined && this.#ours.has(vip.address)) this.#writeMarker(iface, vip.address, stamp);
+      const stamps = await addressCreationStamps(entries[0]?.index ?? 0);
+      for (const entry of entries) {
+        const stamp = stamps.get(entry.vip.address);
+        if (stamp !== undefined && this.#ours.has(entry.vip.address)) this.#writeMarker(iface, entry, stamp);
       }
     } catch {
-      // Without the stamp, the pid alone decides (see prepare).
+      // Without the stamp, the pid alone decides (see #removeLeftovers).
     }
   }
 
@@ -266,24 +351,43 @@ export class NetlinkVipManager implements VipManager {
     return join(this.#stateDir, networkNamespaceId(), iface);
   }
 
-  #writeMarker(iface: string, address: string, createdCs?: number): void {
+  #markerPath(iface: string, address: string): string {
+    return join(this.#markerDir(iface), markerName(address));
+  }
+
+  #openMarker(iface: string, address: string): number | undefined {
     try {
-      const dir = this.#markerDir(iface);
-      const content = createdCs === undefined ? `${process.pid}\n` : `${process.pid} ${createdCs}\n`;
-      try {
-        writeFileSync(join(dir, markerName(address)), content);
-      } catch {
-        mkdirSync(dir, { recursive: true });
-        writeFileSync(join(dir, markerName(address)), content);
-      }
+      mkdirSync(this.#markerDir(iface), { recursive: true });
+      return openSync(this.#markerPath(iface, address), 'w');
     } catch {
-      // Markers only help a later run clean up after a crash; failing to write one must not block a takeover.
+      return undefined; // markers are best effort (see #writeMarker)
     }
   }
 
-  #removeMarker(iface: string, address: string): void {
-    rmSync(join(this.#markerDir(iface), markerName(address)), { force: true });
+  #closeMarker(entry: PreparedVip): void {
+    if (entry.marker === undefined) return;
+    try {
+      closeSync(entry.marker);
+    } catch {
+      // already closed
+    }
+    entry.marker = undefined;
   }
+
+  #writeMarker(iface: string, entry: PreparedVip, state: MarkerState): void {
+    // Markers only help a later run clean up after a crash; failing to write one must not block a takeover.
+    const record = Buffer.from(`${process.pid} ${state}`.padEnd(MARKER_WIDTH - 1, ' ') + '\n');
+    try {
+      if (entry.marker !== undefined) writeSync(entry.marker, record, 0, record.length, 0);
+      else writeFileSync(this.#markerPath(iface, entry.vip.address), record);
+    } catch {
+      // see above
+    }
+  }
+}
+
+function preparedKey(iface: string, address: string): string {
+  return `${iface} ${address}`;
 }
 
 function markerName(address: string): string {
@@ -301,19 +405,35 @@ async function addressCreationStamps(index: number): Promise<Map<string, number>
   return stamps;
 }
 
-/** An RTM_NEWADDR request with create|excl for one virtual address (the kernel applies it inside sendmsg). */
-function newAddressRequest(index: number, vip: VirtualAddress): Promise<unknown> {
+/**
+ * The payload of an RTM_NEWADDR (or, without label, RTM_DELADDR) request for one address. IPv6 addresses are added
+ * with IFA_F_NODAD and deprecated (preferred lifetime 0, valid forever): still reachable, never picked as a source
+ * address, so our own adverts (and the host's outgoing connections) keep the real address and a unicast peer keeps
+ * hearing us.
+ */
+export function encodeAddressRequest(index: number, vip: VirtualAddress): Buffer {
   const bytes = Buffer.from((parseIp(vip.address) as { bytes: Uint8Array }).bytes);
-  const attrs: { local: Buffer; address: Buffer; label?: string; cacheInfo?: { ifaPrefered: number; ifaValid: number } } = { local: bytes, address: bytes };
+  const ipv6 = vip.family === 'ipv6';
+  const attrs: NlAddressMessage['attrs'] = { local: bytes, address: bytes };
   if (vip.label !== undefined) attrs.label = vip.label;
-  // Deprecated (preferred lifetime 0, valid forever): still reachable, never picked as a source address, so our
-  // own adverts (and the host's outgoing connections) keep the real address and a unicast peer keeps hearing us.
-  if (vip.family === 'ipv6') attrs.cacheInfo = { ifaPrefered: 0, ifaValid: 0xffffffff };
-  return changeRequestSocket().newAddress(
-    { family: vip.family === 'ipv4' ? AF.ipv4 : AF.ipv6, prefixlen: vip.prefixLength, index, ...(vip.family === 'ipv6' ? { flags: { nodad: true } } : {}) },
-    attrs,
-    { flags: { create: true, excl: true } },
-  );
+  if (ipv6) attrs.cacheInfo = { ifaPrefered: 0, ifaValid: 0xffffffff };
+  const data: NlAddressMessage['data'] = { family: ipv6 ? AF.ipv6 : AF.ipv4, prefixlen: vip.prefixLength, index };
+  if (ipv6) data.flags = { nodad: true };
+  const netlink = loadNetlink();
+  const stream = new netlink.AttrStream();
+  netlink.rt.formatAddressMessage({ kind: 'address', data, attrs }, stream);
+  return Buffer.concat(stream.bufs);
+}
+
+/** Deletes one address; an address already gone is not an error. */
+async function deleteAddress(request: Buffer): Promise<void> {
+  try {
+    await changeRequestSocket().socket.request(RTM_DELADDR, [request]);
+  } catch (error) {
+    const errno = netlinkErrno(error);
+    if (errno === 'EADDRNOTAVAIL' || errno === 'ENOENT' || errno === 'ESRCH') return; // already gone
+    throw error;
+  }
 }
 
 let namespaceId: string | undefined;

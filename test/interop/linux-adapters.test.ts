@@ -4,7 +4,7 @@
  * and the reason), link and address events (fault and recovery without polling), gratuitous ARP bursts with
  * keepalived's knobs, and `vrrp doctor` inside a namespace.
  */
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -68,6 +68,46 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     await us.waitForState('backup', 5000);
     expect(await holdsVip()).toBe(true);
     await us.stop();
+  });
+
+  // Given a marker of a dead process in state `standby` (it was running but did not hold the VIP), and the VIP
+  // configured by hand; when our instance starts, then the address survives: standby means "not ours".
+  it('a standby marker never removes the address', async () => {
+    const inode = statSync(join('/run/netns', lab.host('us').ns)).ino;
+    const dir = join('/run/vrrp', String(inode), 'eth0');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, vipOf(lab)), '999999999 standby\n');
+    await lab.exec('us', ['ip', 'addr', 'add', `${vipOf(lab)}/24`, 'dev', 'eth0']);
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
+    await us.waitForState('backup', 5000);
+    expect(await holdsVip()).toBe(true);
+    await us.stop();
+  });
+
+  // Given a marker of a dead process in state `adding` (it crashed after asking for the VIP, before the kernel's
+  // acknowledgement was read), and the VIP on eth0; when our instance starts, then it removes the leftover.
+  it('an adding marker of a dead process removes its leftover', async () => {
+    const inode = statSync(join('/run/netns', lab.host('us').ns)).ino;
+    const dir = join('/run/vrrp', String(inode), 'eth0');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, vipOf(lab)), '999999999 adding\n');
+    await lab.exec('us', ['ip', 'addr', 'add', `${vipOf(lab)}/24`, 'dev', 'eth0']);
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
+    await us.waitForState('backup', 5000);
+    expect(await holdsVip()).toBe(false);
+    await us.stop();
+  });
+
+  // Given an instance that became master and stopped cleanly; then no marker is left behind (they are deleted at a
+  // clean stop, and only a crash leaves one for the next run).
+  it('a clean stop leaves no marker', async () => {
+    const inode = statSync(join('/run/netns', lab.host('us').ns)).ino;
+    const dir = join('/run/vrrp', String(inode), 'eth0');
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
+    await us.waitForState('master', 5000);
+    expect(readdirSync(dir)).toEqual([vipOf(lab)]);
+    expect(await us.stop()).toBe(0);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   // Given our process runs without CAP_NET_ADMIN (a common capability mistake; CAP_NET_RAW is kept, so the
