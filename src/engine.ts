@@ -54,6 +54,8 @@ export class Engine {
   readonly #emit: (event: EngineEvent) => void;
   #router: VirtualRouter | undefined;
   #actionQueue: Promise<void> = Promise.resolve();
+  /** Batches queued or running: with none, a new batch's leading sends go out at once (see #step). */
+  #batchesInFlight = 0;
   #cancelTimer: (() => void) | undefined;
   #timerDeadline: number | undefined;
   #stopLink: (() => void) | undefined;
@@ -103,7 +105,9 @@ export class Engine {
         this.#error('vip_failed', error.message, error);
       });
       await adapters.vipManager.prepare?.(config.interface, config.virtualAddresses);
-      this.#router = new VirtualRouter(routerConfig(config, config.primaryAddress ?? primaryAddress));
+      const coreConfig = routerConfig(config, config.primaryAddress ?? primaryAddress);
+      rehearseTakeover(coreConfig);
+      this.#router = new VirtualRouter(coreConfig);
       if (adapters.linkMonitor) {
         const link = await adapters.linkMonitor.watch(config.interface, (up) => this.#step({ type: 'link', up }));
         this.#stopLink = link.stop;
@@ -140,11 +144,17 @@ export class Engine {
     const clock = this.#adapters.clock;
     const actions = router.handle(input, clock.now());
     if (actions.length > 0) {
-      // Self-healing chain: whatever one batch throws, the next batches still run (a stuck queue would keep the
-      // VIPs while no advert goes out — a split brain).
-      this.#actionQueue = this.#actionQueue
-        .then(() => this.#apply(actions))
-        .catch((cause: unknown) => this.#error('transport_failed', 'an action failed unexpectedly', cause));
+      this.#batchesInFlight++;
+      const run = (): Promise<void> =>
+        this.#apply(actions)
+          // Self-healing chain: whatever one batch throws, the next batches still run (a stuck queue would keep
+          // the VIPs while no advert goes out — a split brain).
+          .catch((cause: unknown) => this.#error('transport_failed', 'an action failed unexpectedly', cause))
+          .finally(() => this.#batchesInFlight--);
+      // Nothing queued: the batch starts now, in this call — a takeover's advert and VIP requests leave before the
+      // timer bookkeeping below and before any microtask turn (measured: 0.1-0.2 ms sooner at a first takeover).
+      // Otherwise it waits its turn behind the batches before it.
+      this.#actionQueue = this.#batchesInFlight === 1 ? run() : this.#actionQueue.then(run);
     }
     const deadline = router.nextDeadline();
     if (deadline === this.#timerDeadline) return;
@@ -160,33 +170,46 @@ export class Engine {
         this.#timerDeadline = undefined;
         // Packets that arrived while the loop was busy come first: libuv runs expired timers before it polls
         // sockets, so without this a late Master_Down_Timer would fire although the master's adverts are waiting.
-        this.#adapters.transport.drain?.();
+        // A timer on time needs no drain: the loop polled the socket within the last moments (a precise timer
+        // polls it on every turn of its final millisecond), and an empty read costs 0.06-0.3 ms at a takeover.
+        if (clock.now() - deadline > DRAIN_WHEN_LATE_MS) this.#adapters.transport.drain?.();
         this.#step({ type: 'timeout' });
       }, { precise });
     }
   }
 
   async #apply(actions: readonly RouterAction[]): Promise<void> {
-    const { transport, vipManager } = this.#adapters;
+    const { vipManager } = this.#adapters;
     const { interface: iface, virtualAddresses } = this.#config;
     for (const action of actions) {
       switch (action.type) {
-        case 'send':
+        case 'send': {
+          const sent = this.#send(action.dst, action.bytes);
+          if (sent) await sent;
+          break;
+        }
+        // Direct calls, no closures: a takeover runs these cases for the first time, and V8 compiles every
+        // function literal at its first call (measured: tens of microseconds each, before the gratuitous ARP).
+        case 'addVips':
           try {
-            await transport.send(action.dst, action.bytes);
+            await vipManager.add(iface, virtualAddresses);
           } catch (cause) {
-            this.#io.sendErrors++;
-            this.#error('send_failed', `could not send advertisement to ${action.dst}`, cause);
+            this.#vipFailed('add', cause);
           }
           break;
-        case 'addVips':
-          await this.#vipCall('add', () => vipManager.add(iface, virtualAddresses));
-          break;
         case 'removeVips':
-          await this.#vipCall('remove', () => vipManager.remove(iface, virtualAddresses));
+          try {
+            await vipManager.remove(iface, virtualAddresses);
+          } catch (cause) {
+            this.#vipFailed('remove', cause);
+          }
           break;
         case 'announce':
-          await this.#vipCall('announce', () => vipManager.announce(iface, virtualAddresses));
+          try {
+            await vipManager.announce(iface, virtualAddresses);
+          } catch (cause) {
+            this.#vipFailed('announce', cause);
+          }
           break;
         case 'transition': {
           const { type: _type, ...rest } = action;
@@ -203,13 +226,25 @@ export class Engine {
     }
   }
 
-  async #vipCall(what: string, call: () => Promise<void>): Promise<void> {
+  /** Sends one advertisement; a failure is counted and reported, never thrown. A promise only if the send is. */
+  #send(dst: string, bytes: Uint8Array): Promise<void> | undefined {
     try {
-      await call();
+      const sent = this.#adapters.transport.send(dst, bytes);
+      if (sent) return sent.catch((cause: unknown) => this.#sendFailed(dst, cause));
     } catch (cause) {
-      this.#io.vipErrors++;
-      this.#error('vip_failed', `could not ${what} virtual addresses${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
+      this.#sendFailed(dst, cause);
     }
+    return undefined;
+  }
+
+  #sendFailed(dst: string, cause: unknown): void {
+    this.#io.sendErrors++;
+    this.#error('send_failed', `could not send advertisement to ${dst}`, cause);
+  }
+
+  #vipFailed(what: string, cause: unknown): void {
+    this.#io.vipErrors++;
+    this.#error('vip_failed', `could not ${what} virtual addresses${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
   }
 
   #error(code: VrrpErrorCode, message: string, cause: unknown): void {
@@ -235,6 +270,26 @@ export class Engine {
       this.#error('transport_failed', 'could not close the adapters', cause);
     }
   }
+}
+
+/**
+ * How late a timer may fire before the socket is drained first. Below this the loop cannot have left an advert
+ * unread for long; above it (an app blocked the thread) adverts may be waiting and must be read before a
+ * Master_Down_Timer may declare the master dead.
+ */
+const DRAIN_WHEN_LATE_MS = 1;
+
+/**
+ * Runs a throwaway router through start → takeover → stop, so that V8 has compiled the takeover's code before the
+ * first real takeover runs it (V8 compiles a function at its first call; measured: the first `handle` of a
+ * takeover cost 0.1 ms, later ones 0.03 ms). Pure: no I/O, nothing kept.
+ */
+function rehearseTakeover(config: RouterConfig): void {
+  const router = new VirtualRouter({ ...config, trackers: [], initialState: 'backup' });
+  router.handle({ type: 'start' }, 0);
+  const deadlineMs = router.nextDeadline() ?? 0;
+  router.handle({ type: 'timeout' }, deadlineMs);
+  router.handle({ type: 'stop' }, deadlineMs + 1);
 }
 
 function routerConfig(config: ResolvedConfig, primaryAddress: string): RouterConfig {

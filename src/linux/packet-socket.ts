@@ -1,6 +1,7 @@
 /**
- * AF_PACKET sockets for sending whole Ethernet frames (gratuitous ARP, unsolicited NA), through our own tiny
- * Node-API addon `build/Release/vrrp_packet.node` (native/packet_socket.c). This is the only module that loads it.
+ * AF_PACKET sockets for sending whole Ethernet frames (gratuitous ARP, unsolicited NA), and a synchronous
+ * rtnetlink request socket for the takeover's address changes, through our own tiny Node-API addon
+ * `build/Release/vrrp_packet.node` (native/packet_socket.c). This is the only module that loads it.
  *
  * Rules:
  * - The addon is optional: it is built at install time on Linux and may be missing. Nothing loads it until
@@ -65,6 +66,9 @@ interface NativeAddon {
   open(ifname: string): NativeOpenResult;
   send(handle: unknown, frame: Uint8Array): void;
   close(handle: unknown): void;
+  routeOpen(): unknown;
+  routeRequest(handle: unknown, message: Uint8Array): number;
+  routeClose(handle: unknown): void;
 }
 
 // Loaded at most once per process (per thread: the addon is context-aware). A failure is remembered too, so a
@@ -157,6 +161,49 @@ export function openPacketSocket(ifname: string): PacketSocket {
     },
     close,
     [Symbol.dispose]: close,
+  };
+}
+
+/** A NETLINK_ROUTE socket whose requests complete inside the call. */
+export interface RouteRequestSocket {
+  /**
+   * Sends one whole netlink message (header included; it must ask for an ACK — its sequence number is set here)
+   * and returns the errno name of the kernel's acknowledgement, or undefined when the kernel accepted it. Throws
+   * {@link PacketSocketError} when the socket itself fails.
+   */
+  request(message: Uint8Array): string | undefined;
+  /** Closes the socket. Idempotent. */
+  close(): void;
+}
+
+/**
+ * Opens a synchronous rtnetlink request socket (see native/packet_socket.c for why it exists). Throws
+ * {@link PacketSocketError}, `ERR_VRRP_NO_ADDON` when the addon is missing.
+ */
+export function openRouteRequestSocket(): RouteRequestSocket {
+  const native = requireAddon();
+  let handle: unknown;
+  try {
+    handle = native.routeOpen();
+  } catch (error) {
+    throw toPacketSocketError('rtnetlink socket', error);
+  }
+  let closed = false;
+  return {
+    request(message: Uint8Array): string | undefined {
+      let errno: number;
+      try {
+        errno = native.routeRequest(handle, message);
+      } catch (error) {
+        throw toPacketSocketError('rtnetlink request', error);
+      }
+      return errno === 0 ? undefined : errnoName(errno);
+    },
+    close(): void {
+      if (closed) return;
+      closed = true;
+      native.routeClose(handle);
+    },
   };
 }
 

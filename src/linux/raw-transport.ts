@@ -97,6 +97,10 @@ export class RawSocketTransport implements Transport {
     }
     // Take reception over from raw-socket's handler (see the header).
     socket.wrap.removeAllListeners('recvReady');
+    // Run Node's Buffer-over-ArrayBuffer path once now: its first call measured 0.05 ms, and the first real
+    // call would be a takeover's advert.
+    const probe = new Uint8Array(1);
+    Buffer.from(probe.buffer, probe.byteOffset, probe.byteLength);
     socket.wrap.on('recvReady', () => this.drain());
     // raw-socket closes its socket on a poll error, and the next send would silently open a fresh, unconfigured one
     // (no interface binding, TTL 64): our packets would be dropped by every peer. Treat the error as fatal instead.

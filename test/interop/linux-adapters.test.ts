@@ -4,7 +4,7 @@
  * and the reason), link and address events (fault and recovery without polling), gratuitous ARP bursts with
  * keepalived's knobs, and `vrrp doctor` inside a namespace.
  */
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,7 +14,8 @@ import { startVrrp } from './vrrp-process.js';
 
 requireLab();
 
-const cli = join(fileURLToPath(new URL('../..', import.meta.url)), 'dist', 'cli.js');
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const cli = join(repo, 'dist', 'cli.js');
 
 describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () => {
   let lab: Lab;
@@ -195,6 +196,24 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     const held = await lab.addresses('us');
     for (const vrid of vrids) expect(held, `VIP of VRID ${vrid}`).toContain(lab.ipv4(vrid + 100));
     expect(await us.stop()).toBe(0);
+  });
+
+  // Given a copy of the package without its native addon (build/ missing: a failed or unapproved install)
+  // when that CLI becomes master and stops
+  // then the VIP still comes and goes (address requests fall back to the netlink module), and the missing
+  // announcements are reported as errors that say how to build the addon.
+  it('moves the VIP without the native addon, and says the announcements are missing', async () => {
+    const copy = join(lab.tmpDir, 'no-addon');
+    cpSync(join(repo, 'dist'), join(copy, 'dist'), { recursive: true });
+    cpSync(join(repo, 'package.json'), join(copy, 'package.json'));
+    symlinkSync(join(repo, 'node_modules'), join(copy, 'node_modules'));
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }), { cli: join(copy, 'dist', 'cli.js') });
+    await us.waitForState('master', 5000);
+    const error = await us.waitFor((e) => e.event === 'error' && e.code === 'vip_failed', 5000);
+    expect(error.message).toContain('native addon not built');
+    expect(await holdsVip()).toBe(true);
+    expect(await us.stop()).toBe(0);
+    expect(await holdsVip()).toBe(false);
   });
 
   // Given a lab host; when `vrrp doctor` runs there for eth0 and for an interface that does not exist

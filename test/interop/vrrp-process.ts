@@ -45,14 +45,21 @@ export function startVrrp(
   lab: Lab,
   host: string,
   config: unknown,
-  options: { embedded?: boolean; flags?: string[]; /** Prepended to the command, e.g. setpriv to drop a capability. */ wrapper?: string[] } = {},
+  options: {
+    embedded?: boolean;
+    flags?: string[];
+    /** Prepended to the command, e.g. setpriv to drop a capability. */
+    wrapper?: string[];
+    /** Another build's cli.js (default: this repository's dist/cli.js). */
+    cli?: string;
+  } = {},
 ): VrrpProcess {
   configCount += 1;
   const configPath = join(lab.tmpDir, `vrrp-${host}-${configCount}.json`);
   writeFileSync(configPath, JSON.stringify(config));
   const argv = options.embedded
     ? [process.execPath, join(repo, 'test/interop/fixtures/embedded-instance.mjs'), dist, configPath, ...(options.flags ?? [])]
-    : [process.execPath, join(dist, 'cli.js'), 'run', configPath];
+    : [process.execPath, options.cli ?? join(dist, 'cli.js'), 'run', configPath];
   const child: ChildProcess = lab.spawn(host, [...(options.wrapper ?? []), ...argv]);
   const events: VrrpEvent[] = [];
   let stderr = '';

@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gratuitousArpFrame, unsolicitedNeighborAdvertisementFrame } from '../../src/linux/announce-frames.js';
+import { addressRequest } from '../../src/linux/vip-manager.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ADDON = join(ROOT, 'build', 'Release', 'vrrp_packet.node');
@@ -258,6 +259,47 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
       inNs(NS_A, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath, script, 'eperm'),
     ) as Record<string, { code?: string; message?: string } | null>;
     expect(unprivileged.eperm).toEqual({ code: 'EPERM', message: 'packet socket on eth0: EPERM (need CAP_NET_RAW)' });
+  });
+
+  // Given an rtnetlink request socket of the addon inside A, and RTM_NEWADDR/RTM_DELADDR messages encoded by the VIP
+  // manager, when it adds 10.98.0.77/24, adds it again, deletes it and deletes it again
+  // then each answer is the kernel's, read inside the call: success, EEXIST, success, EADDRNOTAVAIL; the address
+  // is on A's eth0 right after the first call returned; and malformed messages are refused before any syscall.
+  it('adds and deletes an address synchronously through the route request socket', async () => {
+    const moduleDir = transpileSources(workDir);
+    const index = Number(inNs(NS_A, 'cat', '/sys/class/net/eth0/ifindex').trim());
+    const vip = { address: '10.98.0.77', prefixLength: 24, family: 'ipv4' as const, label: undefined };
+    const add = toHex(addressRequest(20, index, vip).message);
+    const remove = toHex(addressRequest(21, index, vip).message);
+    const script = join(workDir, 'route.mjs');
+    writeFileSync(
+      script,
+      [
+        `import { openRouteRequestSocket } from ${JSON.stringify(join(moduleDir, 'linux', 'packet-socket.js'))};`,
+        "import { execFileSync } from 'node:child_process';",
+        'const socket = openRouteRequestSocket();',
+        "const hex = (text) => new Uint8Array(Buffer.from(text, 'hex'));",
+        "const present = () => execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' }).includes('10.98.0.77/24');",
+        'const [add, remove] = process.argv.slice(2);',
+        'const answers = [socket.request(hex(add))];',
+        'const presentAfterAdd = present();',
+        'answers.push(socket.request(hex(add)), socket.request(hex(remove)), socket.request(hex(remove)));',
+        'const failure = (f) => { try { f(); return null; } catch (e) { return `${e.name}: ${e.message}`; } };',
+        'const short = hex(add).subarray(0, 20);',
+        'const noAck = hex(add); noAck[6] &= ~4;',
+        'const malformed = [failure(() => socket.request(short)), failure(() => socket.request(noAck))];',
+        'socket.close();',
+        "console.log(JSON.stringify({ answers: answers.map((a) => a ?? 'ok'), presentAfterAdd, presentAtEnd: present(), malformed }));",
+      ].join('\n'),
+    );
+    const result = JSON.parse(inNs(NS_A, process.execPath, script, add, remove)) as { answers: string[]; presentAfterAdd: boolean; presentAtEnd: boolean; malformed: string[] };
+    expect(result.answers).toEqual(['ok', 'EEXIST', 'ok', 'EADDRNOTAVAIL']);
+    expect(result.presentAfterAdd).toBe(true);
+    expect(result.presentAtEnd).toBe(false);
+    expect(result.malformed).toEqual([
+      'RangeError: message length must match its header, and it must ask for an ACK',
+      'RangeError: message length must match its header, and it must ask for an ACK',
+    ]);
   });
 });
 
