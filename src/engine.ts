@@ -192,7 +192,8 @@ export class Engine {
         // function literal at its first call (measured: tens of microseconds each, before the gratuitous ARP).
         case 'addVips':
           try {
-            await vipManager.add(iface, virtualAddresses);
+            const added = vipManager.add(iface, virtualAddresses);
+            if (added) await added;
           } catch (cause) {
             this.#vipFailed('add', cause);
           }

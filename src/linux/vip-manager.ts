@@ -149,7 +149,7 @@ export class NetlinkVipManager implements VipManager {
    * returns, and the caller can announce them in the same turn. The acknowledgements are checked in the background;
    * a refusal is reported through the error handler as a VrrpError naming the address and the kernel's reason.
    */
-  add(iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
+  add(iface: string, addresses: readonly VirtualAddress[]): Promise<void> | void {
     const ready: PreparedVip[] = [];
     for (const vip of addresses) {
       const entry = this.#prepared.get(preparedKey(iface, vip.address));
@@ -158,7 +158,7 @@ export class NetlinkVipManager implements VipManager {
     }
     if (ready.length === addresses.length) {
       this.#sendAdds(iface, ready);
-      return Promise.resolve();
+      return; // the addresses are up: nothing to wait for
     }
     return this.#link(iface).then((index) => {
       this.#prepareRequests(iface, index, addresses);
