@@ -94,6 +94,12 @@ export class Announcer {
       return parsed === undefined ? [] : [{ ...parsed, text: address }];
     });
     this.#frames(socket, ifname, targets);
+    // Compile send() now: an empty frame is refused (RangeError) before any syscall, so nothing leaves.
+    try {
+      socket.send(new Uint8Array(0));
+    } catch {
+      // expected
+    }
     // Build one frame of each kind and throw them away: the first takeover then runs compiled code.
     gratuitousArpFrame(socket.mac, new Uint8Array(4));
     unsolicitedNeighborAdvertisementFrame(socket.mac, new Uint8Array(16), new Uint8Array(16), { router: false });
