@@ -55,7 +55,7 @@
 /* Length of an Ethernet MAC address, the only hardware address length this addon reports. */
 #define MAC_LEN 6
 
-/* One open packet socket. fd is -1 once closed. */
+/* One open packet socket. fd is -1 once closed; it comes first (see finalize_handle). */
 typedef struct {
   int fd;
   int ifindex;
@@ -64,7 +64,8 @@ typedef struct {
 /* Random tag so send()/close() reject any External that did not come from open(). */
 static const napi_type_tag HANDLE_TAG = {0x7672727061636b74ULL, 0x5f68616e646c6531ULL};
 
-/* One rtnetlink request socket. fd is -1 once closed; seq numbers its requests so acknowledgements match. */
+/* One rtnetlink request socket. fd is -1 once closed and comes first (see finalize_handle); seq numbers its
+ * requests so acknowledgements match. */
 typedef struct {
   int fd;
   uint32_t seq;
@@ -116,27 +117,28 @@ static napi_value throw_errno(napi_env env, const char *syscall, int error_numbe
   return NULL;
 }
 
-/* GC finalizer of a handle: closes a descriptor the caller forgot, then frees the struct. */
+/* GC finalizer of both handle types: closes a descriptor the caller forgot, then frees the struct. Both structs
+ * begin with their `int fd` for this. */
 static void finalize_handle(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
-  packet_handle *handle = (packet_handle *)data;
-  if (handle->fd >= 0) close(handle->fd);
-  free(handle);
+  int *fd = (int *)data;
+  if (*fd >= 0) close(*fd);
+  free(data);
 }
 
-/* Reads `value` as one of our handles; throws TypeError and returns NULL otherwise. */
-static packet_handle *get_handle(napi_env env, napi_value value) {
+/* Reads `value` as an External tagged `tag`; throws TypeError("expected <what>") and returns NULL otherwise. */
+static void *get_tagged(napi_env env, napi_value value, const napi_type_tag *tag, const char *what) {
   napi_valuetype type;
   bool tagged = false;
   void *data = NULL;
   if (napi_typeof(env, value, &type) != napi_ok || type != napi_external ||
-      napi_check_object_type_tag(env, value, &HANDLE_TAG, &tagged) != napi_ok || !tagged ||
+      napi_check_object_type_tag(env, value, tag, &tagged) != napi_ok || !tagged ||
       napi_get_value_external(env, value, &data) != napi_ok) {
-    napi_throw_type_error(env, NULL, "expected a packet socket handle");
+    napi_throw_type_error(env, NULL, what);
     return NULL;
   }
-  return (packet_handle *)data;
+  return data;
 }
 
 /* open(ifname): socket + SIOCGIFINDEX + SIOCGIFHWADDR on that interface. */
@@ -221,7 +223,7 @@ static napi_value send_frame(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "send needs a handle and a frame");
     return NULL;
   }
-  packet_handle *handle = get_handle(env, argv[0]);
+  packet_handle *handle = get_tagged(env, argv[0], &HANDLE_TAG, "expected a packet socket handle");
   if (handle == NULL) return NULL;
 
   bool is_typedarray = false;
@@ -272,7 +274,7 @@ static napi_value close_socket(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "close needs a handle");
     return NULL;
   }
-  packet_handle *handle = get_handle(env, argv[0]);
+  packet_handle *handle = get_tagged(env, argv[0], &HANDLE_TAG, "expected a packet socket handle");
   if (handle == NULL) return NULL;
   if (handle->fd >= 0) {
     /* Linux releases the descriptor even when close() reports an error, so never retry and never report. */
@@ -280,29 +282,6 @@ static napi_value close_socket(napi_env env, napi_callback_info info) {
     handle->fd = -1;
   }
   return NULL;
-}
-
-/* GC finalizer of a route handle. */
-static void finalize_route(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)hint;
-  route_handle *handle = (route_handle *)data;
-  if (handle->fd >= 0) close(handle->fd);
-  free(handle);
-}
-
-/* Reads `value` as a route handle; throws TypeError and returns NULL otherwise. */
-static route_handle *get_route(napi_env env, napi_value value) {
-  napi_valuetype type;
-  bool tagged = false;
-  void *data = NULL;
-  if (napi_typeof(env, value, &type) != napi_ok || type != napi_external ||
-      napi_check_object_type_tag(env, value, &ROUTE_TAG, &tagged) != napi_ok || !tagged ||
-      napi_get_value_external(env, value, &data) != napi_ok) {
-    napi_throw_type_error(env, NULL, "expected a route socket handle");
-    return NULL;
-  }
-  return (route_handle *)data;
 }
 
 /* routeOpen(): a NETLINK_ROUTE socket bound to a kernel-chosen port, subscribed to nothing. */
@@ -326,7 +305,7 @@ static napi_value route_open(napi_env env, napi_callback_info info) {
   handle->fd = fd;
   handle->seq = 0;
   napi_value external;
-  if (napi_create_external(env, handle, finalize_route, NULL, &external) != napi_ok) {
+  if (napi_create_external(env, handle, finalize_handle, NULL, &external) != napi_ok) {
     close(fd);
     free(handle);
     throw_last_napi_error(env);
@@ -378,7 +357,7 @@ static napi_value route_request(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "routeRequest needs a handle and a message");
     return NULL;
   }
-  route_handle *handle = get_route(env, argv[0]);
+  route_handle *handle = get_tagged(env, argv[0], &ROUTE_TAG, "expected a route socket handle");
   if (handle == NULL) return NULL;
   bool is_typedarray = false;
   NAPI_CALL(env, napi_is_typedarray(env, argv[1], &is_typedarray));
@@ -431,7 +410,7 @@ static napi_value route_close(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "routeClose needs a handle");
     return NULL;
   }
-  route_handle *handle = get_route(env, argv[0]);
+  route_handle *handle = get_tagged(env, argv[0], &ROUTE_TAG, "expected a route socket handle");
   if (handle == NULL) return NULL;
   if (handle->fd >= 0) {
     close(handle->fd);

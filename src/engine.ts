@@ -194,28 +194,23 @@ export class Engine {
             this.#error('send_failed', `could not send advertisement to ${action.dst}`, cause);
           }
           break;
-        // Direct calls, no closures: a takeover runs these cases for the first time, and V8 compiles every
-        // function literal at its first call (measured: tens of microseconds each, before the gratuitous ARP).
+        // Direct calls, no closures: a takeover runs this case for the first time, and V8 compiles every function
+        // literal at its first call (measured: tens of microseconds each, before the gratuitous ARP).
         case 'addVips':
-          try {
-            const added = vipManager.add(iface, virtualAddresses);
-            if (added) await added;
-          } catch (cause) {
-            this.#vipFailed('add', cause);
-          }
-          break;
         case 'removeVips':
-          try {
-            await vipManager.remove(iface, virtualAddresses);
-          } catch (cause) {
-            this.#vipFailed('remove', cause);
-          }
-          break;
         case 'announce':
           try {
-            await vipManager.announce(iface, virtualAddresses);
+            const done =
+              action.type === 'addVips'
+                ? vipManager.add(iface, virtualAddresses)
+                : action.type === 'removeVips'
+                  ? vipManager.remove(iface, virtualAddresses)
+                  : vipManager.announce(iface, virtualAddresses);
+            if (done) await done;
           } catch (cause) {
-            this.#vipFailed('announce', cause);
+            this.#io.vipErrors++;
+            const what = action.type === 'addVips' ? 'add' : action.type === 'removeVips' ? 'remove' : 'announce';
+            this.#error('vip_failed', `could not ${what} virtual addresses${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
           }
           break;
         case 'transition': {
@@ -231,11 +226,6 @@ export class Engine {
           break;
       }
     }
-  }
-
-  #vipFailed(what: string, cause: unknown): void {
-    this.#io.vipErrors++;
-    this.#error('vip_failed', `could not ${what} virtual addresses${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
   }
 
   #error(code: VrrpErrorCode, message: string, cause: unknown): void {

@@ -27,6 +27,13 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
   });
 
   const holdsVip = async (): Promise<boolean> => (await lab.addresses('us')).includes(vipOf(lab));
+  /** Where our library keeps its VIP markers for eth0 of host `us` (named by the namespace's inode). */
+  const markerDir = (): string => join('/run/vrrp', String(statSync(join('/run/netns', lab.host('us').ns)).ino), 'eth0');
+  /** Leaves a marker for the VIP, as a run of ours that is no longer alive would have. */
+  const writeMarker = (content: string): void => {
+    mkdirSync(markerDir(), { recursive: true });
+    writeFileSync(join(markerDir(), vipOf(lab)), content);
+  };
 
   // Given our master crashed (SIGKILL: no priority 0, no cleanup), leaving its VIP on eth0
   // when it is started again
@@ -60,10 +67,7 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
   // match, and the VIP configured by hand
   // when our instance starts, then the hand-made address survives: only the very address we added is ever removed.
   it('a stale marker never removes an address configured by hand', async () => {
-    const inode = statSync(join('/run/netns', lab.host('us').ns)).ino;
-    const dir = join('/run/vrrp', String(inode), 'eth0');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, vipOf(lab)), '999999999 1\n');
+    writeMarker('999999999 1\n');
     await lab.exec('us', ['ip', 'addr', 'add', `${vipOf(lab)}/24`, 'dev', 'eth0']);
     const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
     await us.waitForState('backup', 5000);
@@ -74,10 +78,7 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
   // Given a marker of a dead process in state `standby` (it was running but did not hold the VIP), and the VIP
   // configured by hand; when our instance starts, then the address survives: standby means "not ours".
   it('a standby marker never removes the address', async () => {
-    const inode = statSync(join('/run/netns', lab.host('us').ns)).ino;
-    const dir = join('/run/vrrp', String(inode), 'eth0');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, vipOf(lab)), '999999999 standby\n');
+    writeMarker('999999999 standby\n');
     await lab.exec('us', ['ip', 'addr', 'add', `${vipOf(lab)}/24`, 'dev', 'eth0']);
     const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
     await us.waitForState('backup', 5000);
@@ -88,10 +89,7 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
   // Given a marker of a dead process in state `adding` (it crashed after asking for the VIP, before the kernel's
   // acknowledgement was read), and the VIP on eth0; when our instance starts, then it removes the leftover.
   it('an adding marker of a dead process removes its leftover', async () => {
-    const inode = statSync(join('/run/netns', lab.host('us').ns)).ino;
-    const dir = join('/run/vrrp', String(inode), 'eth0');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, vipOf(lab)), '999999999 adding\n');
+    writeMarker('999999999 adding\n');
     await lab.exec('us', ['ip', 'addr', 'add', `${vipOf(lab)}/24`, 'dev', 'eth0']);
     const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
     await us.waitForState('backup', 5000);
@@ -102,8 +100,7 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
   // Given an instance that became master and stopped cleanly; then no marker is left behind (they are deleted at a
   // clean stop, and only a crash leaves one for the next run).
   it('a clean stop leaves no marker', async () => {
-    const inode = statSync(join('/run/netns', lab.host('us').ns)).ino;
-    const dir = join('/run/vrrp', String(inode), 'eth0');
+    const dir = markerDir();
     const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
     await us.waitForState('master', 5000);
     expect(readdirSync(dir)).toEqual([vipOf(lab)]);
