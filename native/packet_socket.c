@@ -265,25 +265,6 @@ static napi_value send_frame(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* close(handle): closes the descriptor now instead of at garbage collection. Idempotent. */
-static napi_value close_socket(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 1) {
-    napi_throw_type_error(env, NULL, "close needs a handle");
-    return NULL;
-  }
-  packet_handle *handle = get_tagged(env, argv[0], &HANDLE_TAG, "expected a packet socket handle");
-  if (handle == NULL) return NULL;
-  if (handle->fd >= 0) {
-    /* Linux releases the descriptor even when close() reports an error, so never retry and never report. */
-    close(handle->fd);
-    handle->fd = -1;
-  }
-  return NULL;
-}
-
 /* routeOpen(): a NETLINK_ROUTE socket bound to a kernel-chosen port, subscribed to nothing. */
 static napi_value route_open(napi_env env, napi_callback_info info) {
   (void)info;
@@ -401,20 +382,32 @@ static napi_value route_request(napi_env env, napi_callback_info info) {
   return value;
 }
 
-/* routeClose(handle): closes the descriptor now. Idempotent. */
-static napi_value route_close(napi_env env, napi_callback_info info) {
+/* What close()/routeClose() need to know about their handle type; passed as the callback's data. */
+typedef struct {
+  const napi_type_tag *tag;
+  const char *missing;
+  const char *expected;
+} handle_kind;
+static const handle_kind PACKET_KIND = {&HANDLE_TAG, "close needs a handle", "expected a packet socket handle"};
+static const handle_kind ROUTE_KIND = {&ROUTE_TAG, "routeClose needs a handle", "expected a route socket handle"};
+
+/* close(handle) / routeClose(handle): closes the descriptor now instead of at garbage collection. Idempotent. */
+static napi_value close_handle(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *data = NULL;
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, &data));
+  const handle_kind *kind = (const handle_kind *)data;
   if (argc < 1) {
-    napi_throw_type_error(env, NULL, "routeClose needs a handle");
+    napi_throw_type_error(env, NULL, kind->missing);
     return NULL;
   }
-  route_handle *handle = get_tagged(env, argv[0], &ROUTE_TAG, "expected a route socket handle");
-  if (handle == NULL) return NULL;
-  if (handle->fd >= 0) {
-    close(handle->fd);
-    handle->fd = -1;
+  int *fd = (int *)get_tagged(env, argv[0], kind->tag, kind->expected); /* both handle structs begin with fd */
+  if (fd == NULL) return NULL;
+  if (*fd >= 0) {
+    /* Linux releases the descriptor even when close() reports an error, so never retry and never report. */
+    close(*fd);
+    *fd = -1;
   }
   return NULL;
 }
@@ -423,10 +416,10 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
       {"open", NULL, open_socket, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, send_frame, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"close", NULL, close_socket, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, close_handle, NULL, NULL, NULL, napi_enumerable, (void *)&PACKET_KIND},
       {"routeOpen", NULL, route_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"routeRequest", NULL, route_request, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"routeClose", NULL, route_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"routeClose", NULL, close_handle, NULL, NULL, NULL, napi_enumerable, (void *)&ROUTE_KIND},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties));
   return exports;
