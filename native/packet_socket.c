@@ -21,6 +21,15 @@
  *                                                  (sends one whole netlink message, which must ask for an ACK;
  *                                                   returns the acknowledgement's errno, 0 for success)
  *   routeClose(handle) -> undefined                (idempotent)
+ *   findSocket(cookie: Uint8Array(8)) -> number    (the descriptor of this process whose SO_COOKIE is `cookie`, or
+ *                                                   -1; used to find raw-socket's descriptor, which it keeps private)
+ *   receiveAge(fd: number) -> number               (milliseconds since the kernel received the last datagram read
+ *                                                   from `fd` (SIOCGSTAMPNS), or -1 when unknown; the first call
+ *                                                   turns receive timestamps on)
+ *
+ * Why receive ages: a backup starts its Master_Down_Timer when the master's advert arrives. JavaScript reads the
+ * advert 0.2-0.3 ms after the kernel received it (measured), later if the app keeps the loop busy; the kernel's
+ * timestamp says when it really arrived.
  * Failed syscalls throw an Error with numeric `errno` and `syscall`; the wrapper turns errno into its name.
  *
  * Design notes:
@@ -39,7 +48,10 @@
 #include <netinet/in.h>
 #include <linux/if_packet.h>
 #include <linux/netlink.h>
+#include <dirent.h>
+#include <linux/sockios.h>
 #include <poll.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -412,6 +424,67 @@ static napi_value close_handle(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* findSocket(cookie): scans /proc/self/fd for the socket whose SO_COOKIE equals `cookie` (8 bytes, host order). */
+static napi_value find_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool is_typedarray = false;
+  if (argc >= 1) NAPI_CALL(env, napi_is_typedarray(env, argv[0], &is_typedarray));
+  napi_typedarray_type array_type = napi_int8_array;
+  size_t length = 0;
+  void *data = NULL;
+  if (is_typedarray) NAPI_CALL(env, napi_get_typedarray_info(env, argv[0], &array_type, &length, &data, NULL, NULL));
+  if (!is_typedarray || array_type != napi_uint8_array || length != sizeof(uint64_t)) {
+    napi_throw_type_error(env, NULL, "cookie must be a Uint8Array of 8 bytes");
+    return NULL;
+  }
+  uint64_t wanted;
+  memcpy(&wanted, data, sizeof(wanted));
+  int found = -1;
+  DIR *directory = opendir("/proc/self/fd");
+  if (directory == NULL) return throw_errno(env, "opendir", errno);
+  int own = dirfd(directory);
+  for (struct dirent *entry = readdir(directory); entry != NULL; entry = readdir(directory)) {
+    char *end = NULL;
+    long fd = strtol(entry->d_name, &end, 10);
+    if (end == entry->d_name || *end != '\0' || fd == own) continue;
+    uint64_t cookie = 0;
+    socklen_t size = sizeof(cookie);
+    /* Not a socket (ENOTSOCK) or no cookie: not ours. */
+    if (getsockopt((int)fd, SOL_SOCKET, SO_COOKIE, &cookie, &size) == 0 && size == sizeof(cookie) && cookie == wanted) {
+      found = (int)fd;
+      break;
+    }
+  }
+  closedir(directory);
+  napi_value value;
+  NAPI_CALL(env, napi_create_int32(env, found, &value));
+  return value;
+}
+
+/* receiveAge(fd): age of the last datagram read from fd, from its kernel receive timestamp, in milliseconds. */
+static napi_value receive_age(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t fd = -1;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok) {
+    napi_throw_type_error(env, NULL, "receiveAge needs a descriptor");
+    return NULL;
+  }
+  double age_ms = -1;
+  struct timespec stamp, now;
+  /* SIOCGSTAMPNS: CLOCK_REALTIME of the last datagram read; ENOENT until one was read with stamping on (the first
+   * call turns it on). Both sides on CLOCK_REALTIME, so only their difference is used. */
+  if (ioctl(fd, SIOCGSTAMPNS, &stamp) == 0 && clock_gettime(CLOCK_REALTIME, &now) == 0) {
+    age_ms = (double)(now.tv_sec - stamp.tv_sec) * 1e3 + (double)(now.tv_nsec - stamp.tv_nsec) / 1e6;
+  }
+  napi_value value;
+  NAPI_CALL(env, napi_create_double(env, age_ms, &value));
+  return value;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
       {"open", NULL, open_socket, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -420,6 +493,8 @@ NAPI_MODULE_INIT() {
       {"routeOpen", NULL, route_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"routeRequest", NULL, route_request, NULL, NULL, NULL, napi_enumerable, NULL},
       {"routeClose", NULL, close_handle, NULL, NULL, NULL, napi_enumerable, (void *)&ROUTE_KIND},
+      {"findSocket", NULL, find_socket, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"receiveAge", NULL, receive_age, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties));
   return exports;

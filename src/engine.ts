@@ -93,7 +93,7 @@ export class Engine {
           primaryAddress: config.primaryAddress,
           virtualAddresses: config.virtualAddresses.map((vip) => vip.address),
         },
-        (packet) => this.#step({ type: 'packet', bytes: packet.bytes, src: packet.src, dst: packet.dst, ttl: packet.ttl }),
+        (packet) => this.#step({ type: 'packet', bytes: packet.bytes, src: packet.src, dst: packet.dst, ttl: packet.ttl }, packet.ageMs),
         (error) => {
           // A dead transport is a dead link: go to fault (a master sends priority 0 if it still can) and say why.
           this.#error('transport_failed', error.message, error);
@@ -137,12 +137,15 @@ export class Engine {
     this.#step(command);
   }
 
-  /** The one way into the core: clock → handle → queue actions → re-arm the single timer. */
-  #step(input: RouterInput): void {
+  /**
+   * The one way into the core: clock → handle → queue actions → re-arm the single timer. `ageMs` dates an input
+   * that happened before now (a packet with a receive timestamp); the core never lets its time go backwards.
+   */
+  #step(input: RouterInput, ageMs = 0): void {
     const router = this.#router;
     if (!router) return;
     const clock = this.#adapters.clock;
-    const actions = router.handle(input, clock.now());
+    const actions = router.handle(input, clock.now() - (ageMs > 0 ? ageMs : 0));
     if (actions.length > 0) {
       this.#batchesInFlight++;
       const run = (): Promise<void> =>

@@ -28,6 +28,11 @@ export interface ReceivedPacket {
   dst: string;
   /** IPv4 TTL or IPv6 hop limit as received. */
   ttl: number;
+  /**
+   * Optional: how long ago, in milliseconds, the packet arrived (a kernel receive timestamp). The engine then
+   * handles it as of its arrival, so a Master_Down_Timer starts when the advert came, not when it was read.
+   */
+  ageMs?: number;
 }
 
 /** What a transport needs to know to open. */

@@ -31,6 +31,8 @@ export interface RawSocketWrap {
   recv(buffer: Buffer, callback: (buffer: Buffer, bytes: number, source: string) => void): void;
   send(buffer: Buffer, offset: number, length: number, address: string, callback: (bytes: number) => void): void;
   setOption(level: number, option: number, value: number | Buffer, length?: number): void;
+  /** getsockopt into `value`; returns the length written. */
+  getOption(level: number, option: number, value: Buffer, length: number): number;
   pause(recv: boolean, send: boolean): void;
   close(): void;
   /** The wrap is an EventEmitter too: `recvReady` fires when the fd is readable. */

@@ -69,6 +69,8 @@ interface NativeAddon {
   routeOpen(): unknown;
   routeRequest(handle: unknown, message: Uint8Array): number;
   routeClose(handle: unknown): void;
+  findSocket(cookie: Uint8Array): number;
+  receiveAge(fd: number): number;
 }
 
 // Loaded at most once per process (per thread: the addon is context-aware). A failure is remembered too, so a
@@ -205,6 +207,30 @@ export function openRouteRequestSocket(): RouteRequestSocket {
       native.routeClose(handle);
     },
   };
+}
+
+/**
+ * This process's descriptor of the socket whose SO_COOKIE is `cookie` (8 bytes, as getsockopt returns it), or
+ * undefined when there is none, the addon is missing or the scan fails. Used to reach raw-socket's descriptor,
+ * which that module keeps private. The descriptor stays its owner's: never close it.
+ */
+export function findSocketDescriptor(cookie: Uint8Array): number | undefined {
+  try {
+    const fd = requireAddon().findSocket(cookie);
+    return fd >= 0 ? fd : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Milliseconds since the kernel received the last datagram read from `fd` (its receive timestamp), or undefined
+ * when unknown. The first call turns the socket's receive timestamps on, so it knows nothing of earlier datagrams.
+ * Needs the addon: check with {@link loadPacketAddon} (or {@link findSocketDescriptor}) first.
+ */
+export function receiveAgeMs(fd: number): number | undefined {
+  const age = requireAddon().receiveAge(fd);
+  return age >= 0 ? age : undefined;
 }
 
 // Why each errno happens here, in the words an operator needs; anything else keeps the kernel's own text.

@@ -17,6 +17,10 @@
  * - Receiving and sending call the native wrap directly (synchronous recvfrom/sendto on a non-blocking fd):
  *   raw-socket's own readiness handler closes the socket on a spurious EAGAIN, and `drain()` must read
  *   synchronously when a late timer fires.
+ * - Each packet carries its age from the kernel's receive timestamp (SIOCGSTAMPNS through our addon), so the
+ *   engine dates it by its arrival: JavaScript reads an advert 0.2-0.3 ms after it arrived (measured), more while
+ *   the app holds the loop. raw-socket keeps its descriptor private; the addon finds it by the socket's SO_COOKIE.
+ *   Without the addon (or on a kernel without SO_COOKIE) packets carry no age and are dated when read.
  */
 import type { ReceivedPacket, Transport, TransportOptions } from '../adapters/types.js';
 import { VRRP_IP_PROTOCOL, VRRP_MULTICAST_GROUP } from '../core/advertisement.js';
@@ -25,11 +29,15 @@ import { canonicalIp, formatIp, parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
 import { getInterface, getInterfaceAddresses, pickPrimaryAddress } from './interfaces.js';
 import { loadRawSocket, type RawSocket } from './native.js';
+import { findSocketDescriptor, receiveAgeMs } from './packet-socket.js';
 
 const SOL_SOCKET = 1;
 const SO_BINDTODEVICE = 25;
 const SO_RCVBUF = 8;
 const SO_RCVBUFFORCE = 33;
+const SO_COOKIE = 57;
+/** Ages above this are not trusted: the wall clock was stepped between the packet's arrival and its read. */
+const MAX_TRUSTED_AGE_MS = 60_000;
 const IPPROTO_IP = 0;
 const IP_TTL = 2;
 const IP_MULTICAST_IF = 32;
@@ -65,6 +73,8 @@ export class RawSocketTransport implements Transport {
   #candidateDestinations: Uint8Array[] = [];
   #candidateText: string[] = [];
   readonly #buffer = Buffer.alloc(65_536);
+  /** raw-socket's descriptor, for receive timestamps; undefined when it cannot be found. */
+  #fd: number | undefined;
 
   /** See {@link Transport.open}. */
   async open(
@@ -118,6 +128,7 @@ export class RawSocketTransport implements Transport {
       this.close();
       onFailure?.(new VrrpError('transport_failed', `raw socket on ${options.interface} failed: ${errorText(error)}`, { cause: error }));
     });
+    this.#fd = socketDescriptor(socket);
     this.#socket = socket;
     this.#options = options;
     this.#onPacket = onPacket;
@@ -200,7 +211,11 @@ export class RawSocketTransport implements Transport {
       }
       if (length < 0) return;
       const packet = this.#options?.family === 'ipv4' ? this.#parseIpv4(length) : this.#parseIpv6(length, source);
-      if (packet) onPacket(packet);
+      if (packet) {
+        const ageMs = this.#fd === undefined ? undefined : receiveAgeMs(this.#fd);
+        if (ageMs !== undefined && ageMs < MAX_TRUSTED_AGE_MS) packet.ageMs = ageMs;
+        onPacket(packet);
+      }
       if (!this.#socket) return; // closed by a handler
     }
   }
@@ -250,6 +265,7 @@ export class RawSocketTransport implements Transport {
   close(): void {
     const socket = this.#socket;
     this.#socket = undefined;
+    this.#fd = undefined; // raw-socket closes it; its number may be reused by anything
     this.#onPacket = undefined;
     if (!socket) return;
     socket.removeAllListeners();
@@ -258,6 +274,22 @@ export class RawSocketTransport implements Transport {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * raw-socket's descriptor of `socket`, found by its SO_COOKIE, with receive timestamps turned on; undefined when
+ * the kernel, the addon or the scan cannot tell.
+ */
+function socketDescriptor(socket: RawSocket): number | undefined {
+  const cookie = Buffer.alloc(8);
+  try {
+    socket.wrap.getOption(SOL_SOCKET, SO_COOKIE, cookie, cookie.length);
+  } catch {
+    return undefined; // a kernel without SO_COOKIE (before 4.12 for raw sockets)
+  }
+  const fd = findSocketDescriptor(new Uint8Array(cookie));
+  if (fd !== undefined) receiveAgeMs(fd); // the first call turns the timestamps on
+  return fd;
+}
 
 /** raw-socket's send callback: called synchronously with the byte count; errors are thrown instead. */
 function ignoreSendResult(_bytes: number): void {}

@@ -1,7 +1,8 @@
 /**
  * The engine's timer rules, on fakes in virtual time: a timer that fires late reads the socket before it acts (a
  * late Master_Down_Timer must not beat adverts already waiting), a timer on time does not (an empty read costs a
- * takeover time), and the start-up rehearsal of a takeover leaves no trace.
+ * takeover time), a packet with a receive timestamp counts from its arrival, and the start-up rehearsal of a
+ * takeover leaves no trace.
  */
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/adapters/types.js';
@@ -65,6 +66,22 @@ describe('engine timers', () => {
     await clock.advance(MASTER_DOWN_MS);
     expect(becameMaster(events)).toBe(true);
     expect(transport.drains).toBe(0);
+    await engine.stop();
+  });
+
+  // Given a backup (Master_Down_Timer from t = 0) that reads, at t = 1000 ms, a master's advert which the kernel
+  // received 300 ms earlier (ageMs 300, as after an app blocked the loop)
+  // then its new Master_Down_Timer counts from the arrival, t = 700: it takes over at 700 + 3609.375 ms, not at
+  // 1000 + 3609.375 ms.
+  it('dates a packet by its receive timestamp', async () => {
+    const { clock, transport, engine, events } = setUp(0);
+    await engine.start();
+    await clock.advance(1000);
+    transport.inject({ ...peerAdvert({ priority: 200 }), ageMs: 300 });
+    await clock.advanceTo(700 + MASTER_DOWN_MS - 0.001);
+    expect(becameMaster(events)).toBe(false);
+    await clock.advanceTo(700 + MASTER_DOWN_MS);
+    expect(becameMaster(events)).toBe(true);
     await engine.stop();
   });
 

@@ -4,12 +4,16 @@
  * the new master's gratuitous ARP moved the client's ARP entry. Also: clean stop (priority 0 → takeover within
  * Skew_Time), link loss (fault and recovery), and an app that blocks its event loop.
  */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Lab, labAvailable, requireLab } from './lab.js';
 import { keepalivedSide, ourConfig, vipOf } from './scenario.js';
 import { startVrrp } from './vrrp-process.js';
 
 requireLab();
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
 
 const INTERVAL_MS = 100;
 const skewMs = (priority: number): number => ((256 - priority) * INTERVAL_MS) / 256;
@@ -111,6 +115,25 @@ describe.skipIf(!labAvailable.ok)('failover against keepalived, seen from a clie
     await new Promise((r) => setTimeout(r, 500));
     expect(us.events.filter((e) => e.event === 'stateChange').map((e) => e.to)).toEqual(['backup']);
     await us.stop();
+  });
+
+  // Given keepalived master sending every 100 ms and our raw transport in a process that blocks its loop for 350 ms
+  // when the process reads the adverts that arrived meanwhile
+  // then each carries its age from the kernel's receive timestamp: the oldest 250–450 ms (it came early in the
+  // block), each younger than the one before — so the engine dates adverts by arrival, not by when it read them.
+  it('packets read after a blocked loop carry their kernel receive age', async () => {
+    const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 200 }));
+    await ka.waitForLog(/Entering MASTER STATE/, 5000);
+    const fixture = join(repo, 'test/interop/fixtures/receive-ages.mjs');
+    const result = await lab.exec('us', [process.execPath, fixture, join(repo, 'dist'), 'eth0', '350']);
+    expect(result.code, result.stderr).toBe(0);
+    const ages = JSON.parse(result.stdout) as (number | null)[];
+    expect(ages.length).toBeGreaterThanOrEqual(3);
+    expect(ages.every((age) => typeof age === 'number')).toBe(true);
+    const [oldest] = ages as number[];
+    expect(oldest).toBeGreaterThanOrEqual(250);
+    expect(oldest).toBeLessThanOrEqual(450);
+    for (let i = 1; i < ages.length; i++) expect(ages[i] as number, `age ${i} after age ${i - 1}`).toBeLessThan(ages[i - 1] as number);
   });
 
   // The control experiment for the test above: the same app with the transport's drain() hidden does declare the
