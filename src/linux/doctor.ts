@@ -59,7 +59,7 @@ export async function doctor(options: { interface?: string; family?: 'ipv4' | 'i
       : {
           name: 'announcements',
           status: 'warning',
-          message: `AF_PACKET addon unavailable (${packet.reason}): no gratuitous ARP, clients will follow the VIP only when their ARP entries expire`,
+          message: `AF_PACKET addon unavailable (${packet.reason}): no gratuitous ARP, clients will follow the VIP only when their ARP entries expire; adverts are dated when read, not when received, and VIP changes go through the slower netlink module`,
           fix: 'reinstall vrrp with build tools present (python3, make, a C compiler) and, on npm 11+, `npm install-scripts approve vrrp`',
         },
   );
