@@ -153,6 +153,25 @@ static void *get_tagged(napi_env env, napi_value value, const napi_type_tag *tag
   return data;
 }
 
+/* Reads `value` as a Uint8Array into *data / *length; throws TypeError("<what> must be a Uint8Array") and returns
+ * false otherwise (or when a Node-API call fails, with its exception pending). */
+static bool get_bytes(napi_env env, napi_value value, const char *what, void **data, size_t *length) {
+  bool is_typedarray = false;
+  napi_typedarray_type array_type = napi_int8_array;
+  if (napi_is_typedarray(env, value, &is_typedarray) != napi_ok ||
+      (is_typedarray && napi_get_typedarray_info(env, value, &array_type, length, data, NULL, NULL) != napi_ok)) {
+    throw_last_napi_error(env);
+    return false;
+  }
+  if (!is_typedarray || array_type != napi_uint8_array) {
+    char message[96];
+    snprintf(message, sizeof(message), "%s must be a Uint8Array", what);
+    napi_throw_type_error(env, NULL, message);
+    return false;
+  }
+  return true;
+}
+
 /* open(ifname): socket + SIOCGIFINDEX + SIOCGIFHWADDR on that interface. */
 static napi_value open_socket(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -238,18 +257,9 @@ static napi_value send_frame(napi_env env, napi_callback_info info) {
   packet_handle *handle = get_tagged(env, argv[0], &HANDLE_TAG, "expected a packet socket handle");
   if (handle == NULL) return NULL;
 
-  bool is_typedarray = false;
-  NAPI_CALL(env, napi_is_typedarray(env, argv[1], &is_typedarray));
-  napi_typedarray_type array_type = napi_int8_array;
   size_t frame_length = 0;
   void *frame = NULL;
-  if (is_typedarray) {
-    NAPI_CALL(env, napi_get_typedarray_info(env, argv[1], &array_type, &frame_length, &frame, NULL, NULL));
-  }
-  if (!is_typedarray || array_type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "frame must be a Uint8Array");
-    return NULL;
-  }
+  if (!get_bytes(env, argv[1], "frame", &frame, &frame_length)) return NULL;
   if (frame_length < ETH_HEADER_LEN) {
     napi_throw_range_error(env, NULL, "frame is shorter than an ethernet header");
     return NULL;
@@ -352,16 +362,9 @@ static napi_value route_request(napi_env env, napi_callback_info info) {
   }
   route_handle *handle = get_tagged(env, argv[0], &ROUTE_TAG, "expected a route socket handle");
   if (handle == NULL) return NULL;
-  bool is_typedarray = false;
-  NAPI_CALL(env, napi_is_typedarray(env, argv[1], &is_typedarray));
-  napi_typedarray_type array_type = napi_int8_array;
   size_t length = 0;
   void *data = NULL;
-  if (is_typedarray) NAPI_CALL(env, napi_get_typedarray_info(env, argv[1], &array_type, &length, &data, NULL, NULL));
-  if (!is_typedarray || array_type != napi_uint8_array) {
-    napi_throw_type_error(env, NULL, "message must be a Uint8Array");
-    return NULL;
-  }
+  if (!get_bytes(env, argv[1], "message", &data, &length)) return NULL;
   if (length < NLMSG_HDRLEN || length > ROUTE_MAX_REQUEST) {
     napi_throw_range_error(env, NULL, "message must hold one netlink header and at most 1024 bytes");
     return NULL;
@@ -429,14 +432,14 @@ static napi_value find_socket(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  bool is_typedarray = false;
-  if (argc >= 1) NAPI_CALL(env, napi_is_typedarray(env, argv[0], &is_typedarray));
-  napi_typedarray_type array_type = napi_int8_array;
   size_t length = 0;
   void *data = NULL;
-  if (is_typedarray) NAPI_CALL(env, napi_get_typedarray_info(env, argv[0], &array_type, &length, &data, NULL, NULL));
-  if (!is_typedarray || array_type != napi_uint8_array || length != sizeof(uint64_t)) {
-    napi_throw_type_error(env, NULL, "cookie must be a Uint8Array of 8 bytes");
+  if (argc < 1 || !get_bytes(env, argv[0], "cookie", &data, &length)) {
+    if (argc < 1) napi_throw_type_error(env, NULL, "findSocket needs a cookie");
+    return NULL;
+  }
+  if (length != sizeof(uint64_t)) {
+    napi_throw_range_error(env, NULL, "cookie must be 8 bytes");
     return NULL;
   }
   uint64_t wanted;
