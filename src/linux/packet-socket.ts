@@ -70,6 +70,7 @@ interface NativeAddon {
   routeRequest(handle: unknown, message: Uint8Array): number;
   routeClose(handle: unknown): void;
   findSocket(cookie: Uint8Array): number;
+  sendTo(fd: number, cookie: Uint8Array, datagram: Uint8Array, address: Uint8Array, scopeId: number): void;
   receiveAge(fd: number): number;
 }
 
@@ -210,27 +211,56 @@ export function openRouteRequestSocket(): RouteRequestSocket {
 }
 
 /**
- * This process's descriptor of the socket whose SO_COOKIE is `cookie` (8 bytes, as getsockopt returns it), or
- * undefined when there is none, the addon is missing or the scan fails. Used to reach raw-socket's descriptor,
- * which that module keeps private. The descriptor stays its owner's: never close it.
+ * A socket another module opened and keeps private (raw-socket's), reached through its descriptor. The owner keeps
+ * the socket and its options; this only sends on it and reads its receive timestamps. Never close it.
  */
-export function findSocketDescriptor(cookie: Uint8Array): number | undefined {
-  try {
-    const fd = requireAddon().findSocket(cookie);
-    return fd >= 0 ? fd : undefined;
-  } catch {
-    return undefined;
-  }
+export interface BorrowedSocket {
+  /** The owner's descriptor, found by SO_COOKIE. */
+  readonly fd: number;
+  /**
+   * One sendto of `datagram` to `address` (4 or 16 bytes; `scopeId` is the interface index for an IPv6 link-scope
+   * destination, else 0), synchronous. The descriptor's cookie is checked first, so a descriptor its owner closed
+   * and the process reused is refused (`EBADF`) instead of written to. Throws {@link PacketSocketError}.
+   */
+  sendTo(datagram: Uint8Array, address: Uint8Array, scopeId: number): void;
+  /**
+   * Milliseconds since the kernel received the last datagram read from the socket (its receive timestamp), or
+   * undefined when unknown. Timestamps are on from {@link borrowSocket} on, so earlier datagrams have none.
+   */
+  receiveAgeMs(): number | undefined;
 }
 
 /**
- * Milliseconds since the kernel received the last datagram read from `fd` (its receive timestamp), or undefined
- * when unknown. The first call turns the socket's receive timestamps on, so it knows nothing of earlier datagrams.
- * Needs the addon: check with {@link loadPacketAddon} (or {@link findSocketDescriptor}) first.
+ * Borrows this process's socket whose SO_COOKIE is `cookie` (8 bytes, as getsockopt returns it) and turns its
+ * receive timestamps on; undefined when there is none, the addon is missing or the scan fails, and the caller
+ * keeps using the owner's own calls.
  */
-export function receiveAgeMs(fd: number): number | undefined {
-  const age = requireAddon().receiveAge(fd);
-  return age >= 0 ? age : undefined;
+export function borrowSocket(cookie: Uint8Array): BorrowedSocket | undefined {
+  let native: NativeAddon;
+  let fd: number;
+  try {
+    native = requireAddon();
+    fd = native.findSocket(cookie);
+    if (fd < 0) return undefined;
+    native.receiveAge(fd); // the first call turns the timestamps on
+  } catch {
+    return undefined;
+  }
+  const ownCookie = new Uint8Array(cookie);
+  return {
+    fd,
+    sendTo(datagram: Uint8Array, address: Uint8Array, scopeId: number): void {
+      try {
+        native.sendTo(fd, ownCookie, datagram, address, scopeId);
+      } catch (error) {
+        throw toPacketSocketError('sendto', error);
+      }
+    },
+    receiveAgeMs(): number | undefined {
+      const age = native.receiveAge(fd);
+      return age >= 0 ? age : undefined;
+    },
+  };
 }
 
 // Why each errno happens here, in the words an operator needs; anything else keeps the kernel's own text.

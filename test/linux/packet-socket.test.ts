@@ -301,6 +301,51 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
       'RangeError: message length must match its header, and it must ask for an ACK',
     ]);
   });
+
+  // Given raw-socket's socket borrowed by its SO_COOKIE, when we send a datagram through the addon, then another raw
+  // socket of the protocol receives it; and once raw-socket closed it and its number went to another socket, the
+  // send is refused with EBADF instead of going out on that socket.
+  it('sends on a borrowed socket and refuses it once its descriptor changed hands', async () => {
+    const moduleDir = transpileSources(workDir);
+    const script = join(workDir, 'borrow.mjs');
+    writeFileSync(
+      script,
+      [
+        "import { createRequire } from 'node:module';",
+        `import { borrowSocket } from ${JSON.stringify(join(moduleDir, 'linux', 'packet-socket.js'))};`,
+        `const raw = createRequire(${JSON.stringify(join(ROOT, 'package.json'))})('raw-socket');`,
+        'const sender = raw.createSocket({ protocol: 253 });',
+        'const receiver = raw.createSocket({ protocol: 253 });',
+        'const cookie = Buffer.alloc(8);',
+        'sender.wrap.getOption(1, 57, cookie, 8);',
+        'const borrowed = borrowSocket(new Uint8Array(cookie));',
+        "const payload = new TextEncoder().encode('vrrp borrowed send');",
+        'const heard = new Promise((resolve) => receiver.on(\'message\', (buffer, source) => {',
+        '  const text = buffer.subarray((buffer[0] & 0x0f) * 4).toString();',
+        "  if (text === 'vrrp borrowed send') resolve({ source, ttl: buffer[8] });",
+        '}));',
+        'borrowed.sendTo(payload, new Uint8Array([127, 0, 0, 1]), 0);',
+        'let timer;',
+        'const received = await Promise.race([heard, new Promise((r) => (timer = setTimeout(() => r(null), 2000)))]);',
+        'clearTimeout(timer);',
+        'sender.close();',
+        'const fd = borrowed.fd;',
+        'const other = raw.createSocket({ protocol: 254 }); // takes the lowest free number: the one just freed',
+        'const otherCookie = Buffer.alloc(8);',
+        'other.wrap.getOption(1, 57, otherCookie, 8);',
+        'const reused = borrowSocket(new Uint8Array(otherCookie))?.fd === fd;',
+        'let refused = null;',
+        'try { borrowed.sendTo(payload, new Uint8Array([127, 0, 0, 1]), 0); } catch (e) { refused = `${e.name} ${e.code}`; }',
+        'receiver.close();',
+        'other.close();',
+        'console.log(JSON.stringify({ received, reused, refused }));',
+      ].join('\n'),
+    );
+    const result = JSON.parse(inNs(NS_A, process.execPath, script)) as { received: { source: string } | null; reused: boolean; refused: string | null };
+    expect(result.received?.source).toBe('127.0.0.1');
+    expect(result.reused).toBe(true);
+    expect(result.refused).toBe('PacketSocketError EBADF');
+  });
 });
 
 // Node 20 cannot run TypeScript, and the process inside the namespace must run the real modules: transpile each
