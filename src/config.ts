@@ -310,6 +310,9 @@ function crossCheck(parsed: Parsed, issues: ConfigIssue[]): ResolvedConfig | und
     }
   });
   if (issues.length > 0) return undefined;
+  // Frozen: adapters may key caches on this very list (the Linux announcer keeps each list's gratuitous ARP round).
+  for (const vip of virtualAddresses) Object.freeze(vip);
+  Object.freeze(virtualAddresses);
   return {
     name: parsed.name ?? `vrid-${parsed.vrid}`,
     interface: parsed.interface,

@@ -36,6 +36,8 @@ export interface AnnounceOptions {
 // /proc/net/if_inet6 flags (IFA_F_*, linux/if_addr.h) that make an address unusable as a source (RFC 4862 §5.4).
 const IFA_F_DADFAILED = 0x08;
 const IFA_F_TENTATIVE = 0x40;
+// fe80::1: a valid unicast source and target for the throwaway frame warm() builds (:: is refused as a source).
+const WARM_UP_LINK_LOCAL = Uint8Array.of(0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
 // Scope column value of a link-local address (IPV6_ADDR_LINKLOCAL).
 const SCOPE_LINK_LOCAL = 0x20;
 
@@ -44,6 +46,13 @@ export class Announcer {
   readonly #sockets = new Map<string, PacketSocket>();
   /** Gratuitous ARP frames by socket (its MAC) and address: the same bytes at every takeover. */
   readonly #arpFrames = new WeakMap<PacketSocket, Map<string, Uint8Array>>();
+  /**
+   * The whole round of a frozen all-IPv4 address list, by the list itself: an instance announces the same list (its
+   * resolved configuration's, frozen) at every takeover, so the round is looked up instead of parsing and looking
+   * up each address between the advert and the gratuitous ARP. Valid while its socket is the interface's current
+   * one. Only frozen lists: the contents of a list that can change cannot be trusted to match its cached frames.
+   */
+  readonly #ipv4Rounds = new WeakMap<readonly AnnouncedAddress[], { socket: PacketSocket; frames: Uint8Array[] }>();
 
   /**
    * Sends `repeat` rounds of announcements for `addresses` on `ifname`. Throws RangeError on a bad address or
@@ -54,17 +63,17 @@ export class Announcer {
     const { repeat, delayMs = 0 } = options;
     if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError('repeat must be an integer >= 1');
     if (!Number.isFinite(delayMs) || delayMs < 0) throw new RangeError('delayMs must be a number >= 0');
-    // Loops, not map(): no function literal on the takeover's path (V8 compiles each at its first call).
-    const targets: { family: AddressFamily; bytes: Uint8Array; text: string }[] = [];
-    for (const { address, family } of addresses) {
-      const parsed = parseIp(address);
-      if (parsed === undefined || parsed.family !== family) throw new RangeError(`${address} is not an ${family} address`);
-      targets.push({ family: parsed.family, bytes: parsed.bytes, text: address });
+    if (addresses.length === 0) return;
+    let socket = this.#sockets.get(ifname);
+    const cached = this.#ipv4Rounds.get(addresses);
+    let frames: Uint8Array[];
+    if (cached !== undefined && socket !== undefined && cached.socket === socket) {
+      frames = cached.frames;
+    } else {
+      socket = this.#socketFor(ifname);
+      frames = this.#frames(socket, ifname, parseTargets(addresses));
+      this.#rememberRound(addresses, socket, frames);
     }
-    if (targets.length === 0) return;
-
-    const socket = this.#socketFor(ifname);
-    const frames = this.#frames(socket, ifname, targets);
     for (let round = 0; round < repeat; round++) {
       if (round > 0 && delayMs > 0) {
         await sleep(delayMs);
@@ -89,11 +98,14 @@ export class Announcer {
    */
   warm(ifname: string, addresses: readonly AnnouncedAddress[] = []): void {
     const socket = this.#socketFor(ifname);
-    const targets = addresses.flatMap(({ address }) => {
-      const parsed = parseIp(address);
-      return parsed === undefined ? [] : [{ ...parsed, text: address }];
-    });
-    this.#frames(socket, ifname, targets);
+    let targets: { family: AddressFamily; bytes: Uint8Array; text: string }[] = [];
+    try {
+      targets = parseTargets(addresses);
+    } catch {
+      // A bad address is reported when an announcement is attempted; nothing to build ahead.
+    }
+    const frames = this.#frames(socket, ifname, targets);
+    if (targets.length > 0) this.#rememberRound(addresses, socket, frames);
     // Compile send() now: an empty frame is refused (RangeError) before any syscall, so nothing leaves.
     try {
       socket.send(new Uint8Array(0));
@@ -102,7 +114,7 @@ export class Announcer {
     }
     // Build one frame of each kind and throw them away: the first takeover then runs compiled code.
     gratuitousArpFrame(socket.mac, new Uint8Array(4));
-    unsolicitedNeighborAdvertisementFrame(socket.mac, new Uint8Array(16), new Uint8Array(16), { router: false });
+    unsolicitedNeighborAdvertisementFrame(socket.mac, WARM_UP_LINK_LOCAL, WARM_UP_LINK_LOCAL, { router: false });
   }
 
   /** Closes the cached socket of `ifname`, or of every interface when none is given. */
@@ -143,6 +155,12 @@ export class Announcer {
     return frames;
   }
 
+  #rememberRound(addresses: readonly AnnouncedAddress[], socket: PacketSocket, frames: Uint8Array[]): void {
+    if (addresses.length > 0 && Object.isFrozen(addresses) && addresses.every((a) => a.family === 'ipv4' && Object.isFrozen(a))) {
+      this.#ipv4Rounds.set(addresses, { socket, frames });
+    }
+  }
+
   #socketFor(ifname: string): PacketSocket {
     let socket = this.#sockets.get(ifname);
     if (socket === undefined) {
@@ -151,6 +169,17 @@ export class Announcer {
     }
     return socket;
   }
+}
+
+/** The addresses parsed; throws RangeError for one whose text is not an address of its family. */
+function parseTargets(addresses: readonly AnnouncedAddress[]): { family: AddressFamily; bytes: Uint8Array; text: string }[] {
+  const targets: { family: AddressFamily; bytes: Uint8Array; text: string }[] = [];
+  for (const { address, family } of addresses) {
+    const parsed = parseIp(address);
+    if (parsed === undefined || parsed.family !== family) throw new RangeError(`${address} is not an ${family} address`);
+    targets.push({ family: parsed.family, bytes: parsed.bytes, text: address });
+  }
+  return targets;
 }
 
 // First link-local address of `ifname` that is neither tentative nor failed DAD, from /proc/net/if_inet6 (this

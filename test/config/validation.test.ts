@@ -77,6 +77,15 @@ describe('defaults', () => {
     expect(resolved.virtualAddresses).toEqual([{ address: '192.0.2.100', prefixLength: 32, family: 'ipv4' }]);
   });
 
+  // Given a resolved config
+  // then its VIP list and each VIP are frozen, so adapters may keep work keyed by the list (the Linux announcer
+  // keeps each frozen list's gratuitous ARP round and rebuilds it for any other list).
+  it('freezes the resolved VIP list and its entries', () => {
+    const resolved = resolveConfig(config({ virtualAddresses: ['192.0.2.100', '192.0.2.101/24'] }));
+    expect(Object.isFrozen(resolved.virtualAddresses)).toBe(true);
+    expect(resolved.virtualAddresses.every((vip) => Object.isFrozen(vip))).toBe(true);
+  });
+
   // Given IPv6 VIPs written in a non-canonical form
   // when the config is resolved
   // then the family is ipv6 and the addresses are canonical.

@@ -261,6 +261,31 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
     expect(unprivileged.eperm).toEqual({ code: 'EPERM', message: 'packet socket on eth0: EPERM (need CAP_NET_RAW)' });
   });
 
+  // Given an Announcer warmed with a list that is not frozen, when the list's address changes between two
+  // announcements, then the second one announces the new address: only frozen lists have their round kept.
+  it("announces a list's current addresses when the list is not frozen", async () => {
+    const moduleDir = transpileSources(workDir);
+    const script = join(workDir, 'announce-changed.mjs');
+    writeFileSync(
+      script,
+      [
+        `import { Announcer } from ${JSON.stringify(join(moduleDir, 'linux', 'announcer.js'))};`,
+        'const announcer = new Announcer();',
+        "const list = [{ address: '10.98.0.102', family: 'ipv4' }];",
+        "announcer.warm('eth0', list);",
+        "await announcer.announce('eth0', list, { repeat: 1 });",
+        "list[0].address = '10.98.0.103';",
+        "await announcer.announce('eth0', list, { repeat: 1 });",
+        'announcer.close();',
+      ].join('\n'),
+    );
+    const capture = await startCapture('arp and arp[6:2] = 1', 2);
+    inNs(NS_A, process.execPath, script);
+    const captured = await finishCapture(capture);
+    const announced = [...captured.matchAll(/Request who-has (10\.98\.0\.\d+) \(ff:ff:ff:ff:ff:ff\) tell \1/g)].map((m) => m[1]);
+    expect(announced).toEqual(['10.98.0.102', '10.98.0.103']);
+  });
+
   // Given an rtnetlink request socket of the addon inside A, and RTM_NEWADDR/RTM_DELADDR messages encoded by the VIP
   // manager, when it adds 10.98.0.77/24, adds it again, deletes it and deletes it again
   // then each answer is the kernel's, read inside the call: success, EEXIST, success, EADDRNOTAVAIL; the address
