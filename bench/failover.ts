@@ -8,8 +8,8 @@
  * bench/results/failover-latest.md) with, per pair × advert interval × mode:
  * - takeover delay: the old master's last advert (crash) or its priority-0 advert (clean stop) → the new master's
  *   first advert, both from ONE tcpdump capture on the client host (one clock; see bench/probes.ts);
- * - client-observed outage: the longest gap between echo replies to the VIP, probed every 2 ms from the client
- *   by bench/icmp-pinger.mjs (see there why not iputils ping).
+ * - client-observed outage: the longest gap between echo replies to the VIP, probed every 0.25 ms from the client
+ *   by bench/icmp-pinger.c (see there why C and not iputils ping).
  *
  * Each run gets a fresh lab (old, new, client), always destroyed. Old master priority 150, new master 100,
  * VRRPv3 over IPv4 multicast, VIP = lab.ipv4(100). The event is injected 5 ms after the client saw an advert from
@@ -17,8 +17,9 @@
  * client's outage by a random part of one interval and blur the comparison between implementations) but not while
  * the backup is still reading that advert (the injection's own work would compete with it for the CPU).
  * - crash: the old master's VRRP process is SIGKILLed (keepalived: its VRRP child, `handle.kill()`; ours:
- *   `kill()`) and its link is cut at the same time (`lab.linkDown`), since a SIGKILLed daemon leaves the VIP on
- *   eth0 and the kernel would go on answering for it;
+ *   `kill()`) and its link is cut at the same time, since a SIGKILLed daemon leaves the VIP on eth0 and the kernel
+ *   would go on answering for it (`lab.prepareLinkDown`: an `ip -batch` started beforehand, so that the cut lands
+ *   within a fraction of a millisecond of the kill, not a process spawn later);
  * - clean: SIGTERM with the link up (priority 0, VIP removed).
  * Runs are interleaved (for each interval, mode and run index, every pair in turn), so drift in the machine's load
  * hits all pairs alike. A failed run (a timeout, a process that died) is reported and the benchmark goes on; a run
@@ -53,8 +54,8 @@ const PAIRS: readonly Pair[] = [
 const MODES: readonly Mode[] = ['crash', 'clean'];
 const OLD_PRIORITY = 150;
 const NEW_PRIORITY = 100;
-/** Client probe period. */
-const PING_INTERVAL_MS = 2;
+/** Client probe period: the resolution of every outage figure. */
+const PING_INTERVAL_MS = 0.25;
 /** The event is injected this long after the client saw an advert from the old master (see {@link runOnce}). */
 const EVENT_AFTER_ADVERT_MS = 5;
 /** How long after the new master's first advert the client keeps probing (so the outage's end is seen). */
@@ -67,6 +68,19 @@ const TARGET_SLACK_MS = 2;
 /** Wall-clock ms with sub-ms precision (Date.now() truncates), comparable with tcpdump's and the pinger's times. */
 const wallClockMs = (): number => performance.timeOrigin + performance.now();
 const pairLabel = (pair: Pair): string => `${pair.old}→${pair.new}`;
+
+/**
+ * Waits until wall-clock `targetMs`: a timer up to 1.5 ms before it, then a spin. The event's phase after the
+ * aligned advert goes straight into a crash's outage, and a timer alone lands anywhere in the millisecond after its
+ * due time (a spread of ±0.5 ms, measured in this benchmark's "advert → event" before the spin).
+ */
+async function sleepUntil(targetMs: number): Promise<void> {
+  const coarseMs = targetMs - 1.5 - wallClockMs();
+  if (coarseMs > 0) await sleep(coarseMs);
+  while (wallClockMs() < targetMs) {
+    // spin: the benchmark process has nothing else to do, and the routers are idle at this phase
+  }
+}
 const skewMs = (priority: number, intervalMs: number): number => ((256 - priority) * intervalMs) / 256;
 const masterDownMs = (priority: number, intervalMs: number): number => 3 * intervalMs + skewMs(priority, intervalMs);
 /** The RFC bound of the new master's takeover delay in a mode. */
@@ -182,7 +196,7 @@ interface Sample {
   outageMs?: number;
   /** The advert we aligned to → the moment we injected the event (aimed at {@link EVENT_AFTER_ADVERT_MS}). */
   eventAfterAdvertMs: number;
-  /** The event → the last echo reply before the outage (a crash's link cut takes a few ms to apply). */
+  /** The event → the last echo reply before the outage (a crash's link cut takes a moment to apply). */
   lastReplyAfterEventMs?: number;
   /** New master's first advert → its first gratuitous ARP for the VIP, as the client captured them. */
   garpAfterAdvertMs?: number;
@@ -226,14 +240,16 @@ async function runOnce(pair: Pair, intervalMs: number, mode: Mode): Promise<Samp
     const pinger = startFinePinger(lab, 'client', vip, PING_INTERVAL_MS);
     try {
       await pinger.waitForReplies(50, 5_000);
+      // A crash's link cut is prepared now, so that it takes effect at the event rather than a spawn later.
+      const cutLink = mode === 'crash' ? lab.prepareLinkDown('old') : undefined;
       // Inject the event at a fixed phase: EVENT_AFTER_ADVERT_MS after an advert of the old master.
       const mark = capture.packets.length;
       const aligned = await capture.waitFor((p) => p.src === oldIp && p.prio === OLD_PRIORITY, 3 * intervalMs + 2_000, mark);
-      // Not at once: the injection's own work (spawning `ip` for the link cut and polling its operstate) would
-      // compete for the CPU with the backup reading that very advert, and delay the start of its timer.
-      await sleep(Math.max(0, aligned.timeMs + EVENT_AFTER_ADVERT_MS - wallClockMs()));
+      // Not at once: the injection's own work (the link cut, polling its operstate) would compete for the CPU with
+      // the backup reading that very advert, and delay the start of its timer.
+      await sleepUntil(aligned.timeMs + EVENT_AFTER_ADVERT_MS);
       const eventAt = wallClockMs();
-      const gone = mode === 'crash' ? Promise.all([oldRouter.crash(), lab.linkDown('old')]) : oldRouter.stop();
+      const gone = cutLink !== undefined ? Promise.all([oldRouter.crash(), cutLink()]) : oldRouter.stop();
       // Reject later, not now: an unhandled rejection must not kill the benchmark while we wait for the takeover.
       const goneSettled = gone.then(
         () => undefined,
@@ -355,7 +371,7 @@ const signed = (ms: number): string => `${ms > 0 ? '+' : ms < 0 ? '−' : '±'}$
 const DIAGNOSTICS_LEGEND = [
   'takeover − RFC bound: how late the new master was against the RFC (negative: early).',
   `advert → event: the old master's advert that the event was aligned to → the event (aimed at ${EVENT_AFTER_ADVERT_MS} ms).`,
-  "event → last reply: the event → the client's last echo reply before the outage (a link cut takes a few ms to apply).",
+  "event → last reply: the event → the client's last echo reply before the outage (a link cut takes a moment to apply).",
   "new's advert → its GARP: the new master's first advert → its first gratuitous ARP for the VIP, both captured at the client.",
   'GARP → first reply: that gratuitous ARP → the first echo reply after the outage.',
   "reference → first reply: the old master's last advert (crash) or priority 0 (clean) → the first echo reply after the outage; " +
@@ -631,7 +647,7 @@ async function main(): Promise<number> {
     '- **crash**: the old master\'s VRRP process is SIGKILLed and its link cut at the same time; **clean**: SIGTERM, link up (priority 0).',
     `- The event is injected ${EVENT_AFTER_ADVERT_MS} ms after the client saw an advert from the old master (a fixed phase, so that outages compare across pairs).`,
     "- **takeover**: old master's last advert (crash) or its priority-0 advert (clean) → new master's first advert, both from one tcpdump capture on the client.",
-    `- **outage**: longest gap between echo replies from the VIP to the client, probed every ${PING_INTERVAL_MS} ms (bench/icmp-pinger.mjs).`,
+    `- **outage**: longest gap between echo replies from the VIP to the client, probed every ${PING_INTERVAL_MS} ms (bench/icmp-pinger.c).`,
     `- **RFC bound**: crash: Master_Down_Interval = 3 × interval + (256 − ${NEW_PRIORITY}) × interval / 256; clean: Skew_Time = (256 − ${NEW_PRIORITY}) × interval / 256.`,
     `- Targets (only for rows with our \`vrrp\`): our takeover as new master ≤ RFC bound + ${TARGET_SLACK_MS} ms; our client outage ≤ keepalived→keepalived's in the same run (same interval and mode).`,
     '',

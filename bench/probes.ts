@@ -1,11 +1,33 @@
 /**
- * The benchmark's fine pinger on the lab's client host, tracked by the lab (killed on destroy): echo requests
- * every 1–2 ms from bench/icmp-pinger.mjs (see there why not iputils ping). Captures use {@link Lab.capture}.
+ * The benchmark's fine pinger on the lab's client host, tracked by the lab (killed on destroy): echo requests on a
+ * sub-millisecond grid from bench/icmp-pinger.c (see there why C, and why not iputils ping), compiled once per
+ * benchmark process. Captures use {@link Lab.capture}.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eachLine, type Lab, Notifier, waitUntil } from '../test/interop/lab.js';
 
-const PINGER = fileURLToPath(new URL('./icmp-pinger.mjs', import.meta.url));
+const PINGER_SOURCE = fileURLToPath(new URL('./icmp-pinger.c', import.meta.url));
+let pingerBinary: string | undefined;
+
+/** Compiles bench/icmp-pinger.c into a temporary directory (removed at exit) on first use. */
+function pinger(): string {
+  if (pingerBinary !== undefined) return pingerBinary;
+  const dir = mkdtempSync(join(tmpdir(), 'vrrp-bench-pinger-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const binary = join(dir, 'icmp-pinger');
+  try {
+    execFileSync(process.env.CC ?? 'cc', ['-O2', '-Wall', '-o', binary, PINGER_SOURCE], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    const stderr = String((error as { stderr?: unknown }).stderr ?? '').trim();
+    throw new Error(`cannot compile bench/icmp-pinger.c (the benchmark needs a C compiler, as the addon does): ${stderr || String(error)}`);
+  }
+  pingerBinary = binary;
+  return binary;
+}
 
 /** The fine-grained pinger. */
 export interface FinePinger {
@@ -16,9 +38,9 @@ export interface FinePinger {
   stop(): Promise<void>;
 }
 
-/** Pings `target` from `host` every `intervalMs` with bench/icmp-pinger.mjs. */
+/** Pings `target` from `host` every `intervalMs` (sub-millisecond allowed) with bench/icmp-pinger.c. */
 export function startFinePinger(lab: Lab, host: string, target: string, intervalMs: number): FinePinger {
-  const child = lab.spawn(host, [process.execPath, PINGER, target, String(intervalMs)]);
+  const child = lab.spawn(host, [pinger(), target, String(Math.round(intervalMs * 1000))]);
   const replies: number[] = [];
   const events = new Notifier();
   let stderr = '';
