@@ -630,7 +630,6 @@ async function main(): Promise<number> {
     ...(leftovers.length > 0 ? ['', `LEAK: namespaces left behind: ${leftovers.join(', ')}`] : []),
     '',
     `total run time: ${totalS.toFixed(1)} s`,
-    `written: ${RESULTS}`,
     '',
   ].join('\n');
   process.stdout.write(report);
