@@ -28,6 +28,12 @@
  *                                                   raw-socket's, after checking that its SO_COOKIE is still
  *                                                   `cookie`: a descriptor closed and reused by the app is refused
  *                                                   with EBADF instead of written to)
+ *   burst(ops: [kind, target, bytes][]) -> Int32Array
+ *                                                  (runs up to 256 operations back to back, each checked before
+ *                                                   the first runs: kind 0 = pwrite(target fd, bytes, offset 0),
+ *                                                   1 = routeRequest(target route handle, bytes), 2 = send(target
+ *                                                   packet handle, frame); one result per operation: 0, the
+ *                                                   kernel's acknowledgement errno or the failed syscall's errno)
  *   receiveAge(fd: number) -> number               (milliseconds since the kernel received the last datagram read
  *                                                   from `fd` (SIOCGSTAMPNS), or -1 when unknown; the first call
  *                                                   turns receive timestamps on)
@@ -40,6 +46,10 @@
  * on a takeover, after 100 ms of idling, that wrapper measured 0.1-0.2 ms around a sendto of tens of
  * microseconds, all of it before the new master's virtual addresses and gratuitous ARP. The socket and its options
  * stay raw-socket's; only the send takes this shorter road.
+ *
+ * Why burst: a takeover writes its crash-cleanup markers, adds its addresses and sends its gratuitous ARP, in that
+ * order, as fast as it can: each step is a syscall of tens of microseconds, and crossing from JavaScript for each,
+ * with the code between them run for the first time in a long while, measured about as much again.
  * Failed syscalls throw an Error with numeric `errno` and `syscall`; the wrapper turns errno into its name.
  *
  * Design notes:
@@ -82,6 +92,8 @@ typedef struct {
   int fd;
   int ifindex;
 } packet_handle;
+
+static int frame_send(packet_handle *handle, const uint8_t *bytes, size_t frame_length);
 
 /* Random tag so send()/close() reject any External that did not come from open(). */
 static const napi_type_tag HANDLE_TAG = {0x7672727061636b74ULL, 0x5f68616e646c6531ULL};
@@ -274,9 +286,14 @@ static napi_value send_frame(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "frame is shorter than an ethernet header");
     return NULL;
   }
-  if (handle->fd < 0) return throw_errno(env, "sendto", EBADF);
+  int error_number = frame_send(handle, (const uint8_t *)frame, frame_length);
+  if (error_number != 0) return throw_errno(env, "sendto", error_number);
+  return NULL;
+}
 
-  const uint8_t *bytes = (const uint8_t *)frame;
+/* Sends one whole frame (at least ETH_HEADER_LEN bytes, checked by the caller); returns 0 or an errno. */
+static int frame_send(packet_handle *handle, const uint8_t *bytes, size_t frame_length) {
+  if (handle->fd < 0) return EBADF;
   struct sockaddr_ll address;
   memset(&address, 0, sizeof(address));
   address.sll_family = AF_PACKET;
@@ -289,13 +306,15 @@ static napi_value send_frame(napi_env env, napi_callback_info info) {
 
   ssize_t sent;
   do {
-    sent = sendto(handle->fd, frame, frame_length, 0, (const struct sockaddr *)&address, sizeof(address));
+    sent = sendto(handle->fd, bytes, frame_length, 0, (const struct sockaddr *)&address, sizeof(address));
   } while (sent < 0 && errno == EINTR);
-  if (sent < 0) return throw_errno(env, "sendto", errno);
+  if (sent < 0) return errno;
   /* Packet sockets send whole frames or fail; a short count would mean a truncated frame on the wire. */
-  if ((size_t)sent != frame_length) return throw_errno(env, "sendto", EMSGSIZE);
-  return NULL;
+  return (size_t)sent == frame_length ? 0 : EMSGSIZE;
 }
+
+static const char *route_message_problem(const void *data, size_t length);
+static int route_exchange(route_handle *handle, const void *data, size_t length, int *acknowledged, const char **failed_syscall);
 
 /* routeOpen(): a NETLINK_ROUTE socket bound to a kernel-chosen port, subscribed to nothing. */
 static napi_value route_open(napi_env env, napi_callback_info info) {
@@ -375,19 +394,40 @@ static napi_value route_request(napi_env env, napi_callback_info info) {
   size_t length = 0;
   void *data = NULL;
   if (!get_bytes(env, argv[1], "message", &data, &length)) return NULL;
-  if (length < NLMSG_HDRLEN || length > ROUTE_MAX_REQUEST) {
-    napi_throw_range_error(env, NULL, "message must hold one netlink header and at most 1024 bytes");
+  const char *problem = route_message_problem(data, length);
+  if (problem != NULL) {
+    napi_throw_range_error(env, NULL, problem);
     return NULL;
   }
+  int acknowledged = 0;
+  const char *failed_syscall = NULL;
+  int error_number = route_exchange(handle, data, length, &acknowledged, &failed_syscall);
+  if (error_number != 0) return throw_errno(env, failed_syscall, error_number);
+  napi_value value;
+  NAPI_CALL(env, napi_create_int32(env, acknowledged, &value));
+  return value;
+}
+
+/* Why `data` cannot be sent as one acknowledged request, or NULL when it can. */
+static const char *route_message_problem(const void *data, size_t length) {
+  if (length < NLMSG_HDRLEN || length > ROUTE_MAX_REQUEST) return "message must hold one netlink header and at most 1024 bytes";
+  struct nlmsghdr header;
+  memcpy(&header, data, sizeof(header));
+  if (header.nlmsg_len != length || (header.nlmsg_flags & NLM_F_ACK) == 0) {
+    return "message length must match its header, and it must ask for an ACK";
+  }
+  return NULL;
+}
+
+/* Sends one checked request and reads its acknowledgement into *acknowledged (its errno, 0 = success); returns 0,
+ * or the errno of the syscall that failed (named in *failed_syscall). */
+static int route_exchange(route_handle *handle, const void *data, size_t length, int *acknowledged, const char **failed_syscall) {
+  *failed_syscall = "sendto";
+  if (handle->fd < 0) return EBADF;
   /* A copy, so the caller's prepared bytes stay untouched while we stamp our sequence number into the header. */
   uint32_t message[ROUTE_MAX_REQUEST / sizeof(uint32_t)];
   memcpy(message, data, length);
   struct nlmsghdr *header = (struct nlmsghdr *)message;
-  if (header->nlmsg_len != length || (header->nlmsg_flags & NLM_F_ACK) == 0) {
-    napi_throw_range_error(env, NULL, "message length must match its header, and it must ask for an ACK");
-    return NULL;
-  }
-  if (handle->fd < 0) return throw_errno(env, "sendto", EBADF);
   handle->seq = handle->seq == UINT32_MAX ? 1 : handle->seq + 1;
   header->nlmsg_seq = handle->seq;
   header->nlmsg_pid = 0;
@@ -399,12 +439,14 @@ static napi_value route_request(napi_env env, napi_callback_info info) {
   do {
     sent = sendto(handle->fd, message, length, 0, (const struct sockaddr *)&kernel, sizeof(kernel));
   } while (sent < 0 && errno == EINTR);
-  if (sent < 0) return throw_errno(env, "sendto", errno);
+  if (sent < 0) return errno;
   int result = read_acknowledgement(handle->fd, handle->seq);
-  if (result < 0) return throw_errno(env, "recv", errno);
-  napi_value value;
-  NAPI_CALL(env, napi_create_int32(env, result, &value));
-  return value;
+  if (result < 0) {
+    *failed_syscall = "recv";
+    return errno;
+  }
+  *acknowledged = result;
+  return 0;
 }
 
 /* What close()/routeClose() need to know about their handle type; passed as the callback's data. */
@@ -551,6 +593,113 @@ static napi_value receive_age(napi_env env, napi_callback_info info) {
   return value;
 }
 
+/* Most operations one burst takes: a takeover's are two per address plus its announcement frames. */
+#define BURST_MAX_OPS 256
+
+/* One checked operation of a burst. */
+typedef struct {
+  int32_t kind; /* BURST_PWRITE, BURST_ROUTE or BURST_FRAME */
+  int fd;       /* BURST_PWRITE */
+  void *handle; /* route_handle (BURST_ROUTE) or packet_handle (BURST_FRAME) */
+  void *data;
+  size_t length;
+} burst_op;
+
+enum { BURST_PWRITE = 0, BURST_ROUTE = 1, BURST_FRAME = 2 };
+
+/* burst(ops): runs [kind, target, bytes] operations back to back and returns an Int32Array of their results. */
+static napi_value burst(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool is_array = false;
+  if (argc >= 1) NAPI_CALL(env, napi_is_array(env, argv[0], &is_array));
+  if (!is_array) {
+    napi_throw_type_error(env, NULL, "burst needs an array of operations");
+    return NULL;
+  }
+  uint32_t count = 0;
+  NAPI_CALL(env, napi_get_array_length(env, argv[0], &count));
+  if (count > BURST_MAX_OPS) {
+    napi_throw_range_error(env, NULL, "a burst holds at most 256 operations");
+    return NULL;
+  }
+  /* Every operation is checked before the first one runs: a malformed burst does nothing at all. */
+  burst_op ops[BURST_MAX_OPS];
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value op, kind_value, target, bytes;
+    uint32_t op_length = 0;
+    bool op_is_array = false;
+    NAPI_CALL(env, napi_get_element(env, argv[0], i, &op));
+    NAPI_CALL(env, napi_is_array(env, op, &op_is_array));
+    if (op_is_array) NAPI_CALL(env, napi_get_array_length(env, op, &op_length));
+    if (!op_is_array || op_length != 3) {
+      napi_throw_type_error(env, NULL, "each burst operation is [kind, target, bytes]");
+      return NULL;
+    }
+    NAPI_CALL(env, napi_get_element(env, op, 0, &kind_value));
+    NAPI_CALL(env, napi_get_element(env, op, 1, &target));
+    NAPI_CALL(env, napi_get_element(env, op, 2, &bytes));
+    burst_op *checked = &ops[i];
+    if (napi_get_value_int32(env, kind_value, &checked->kind) != napi_ok) {
+      napi_throw_type_error(env, NULL, "burst operation kind must be a number");
+      return NULL;
+    }
+    if (!get_bytes(env, bytes, "burst operation bytes", &checked->data, &checked->length)) return NULL;
+    checked->fd = -1;
+    checked->handle = NULL;
+    if (checked->kind == BURST_PWRITE) {
+      if (napi_get_value_int32(env, target, &checked->fd) != napi_ok || checked->fd < 0) {
+        napi_throw_type_error(env, NULL, "a pwrite operation needs a descriptor");
+        return NULL;
+      }
+    } else if (checked->kind == BURST_ROUTE) {
+      checked->handle = get_tagged(env, target, &ROUTE_TAG, "a route operation needs a route socket handle");
+      if (checked->handle == NULL) return NULL;
+      const char *problem = route_message_problem(checked->data, checked->length);
+      if (problem != NULL) {
+        napi_throw_range_error(env, NULL, problem);
+        return NULL;
+      }
+    } else if (checked->kind == BURST_FRAME) {
+      checked->handle = get_tagged(env, target, &HANDLE_TAG, "a frame operation needs a packet socket handle");
+      if (checked->handle == NULL) return NULL;
+      if (checked->length < ETH_HEADER_LEN) {
+        napi_throw_range_error(env, NULL, "frame is shorter than an ethernet header");
+        return NULL;
+      }
+    } else {
+      napi_throw_range_error(env, NULL, "burst operation kind must be 0 (pwrite), 1 (route) or 2 (frame)");
+      return NULL;
+    }
+  }
+  napi_value buffer, results;
+  void *result_data = NULL;
+  NAPI_CALL(env, napi_create_arraybuffer(env, count * sizeof(int32_t), &result_data, &buffer));
+  NAPI_CALL(env, napi_create_typedarray(env, napi_int32_array, count, buffer, 0, &results));
+  int32_t *result = (int32_t *)result_data;
+  /* Back to back, nothing else in between: the point of a burst. A failure is recorded and the rest still runs
+   * (one address refused must not keep the others from being added and announced). */
+  for (uint32_t i = 0; i < count; i++) {
+    const burst_op *op = &ops[i];
+    if (op->kind == BURST_PWRITE) {
+      ssize_t written;
+      do {
+        written = pwrite(op->fd, op->data, op->length, 0);
+      } while (written < 0 && errno == EINTR);
+      result[i] = written < 0 ? errno : (size_t)written == op->length ? 0 : EIO;
+    } else if (op->kind == BURST_ROUTE) {
+      int acknowledged = 0;
+      const char *failed_syscall = NULL;
+      int error_number = route_exchange((route_handle *)op->handle, op->data, op->length, &acknowledged, &failed_syscall);
+      result[i] = error_number != 0 ? error_number : acknowledged;
+    } else {
+      result[i] = frame_send((packet_handle *)op->handle, (const uint8_t *)op->data, op->length);
+    }
+  }
+  return results;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor properties[] = {
       {"open", NULL, open_socket, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -561,6 +710,7 @@ NAPI_MODULE_INIT() {
       {"routeClose", NULL, close_handle, NULL, NULL, NULL, napi_enumerable, (void *)&ROUTE_KIND},
       {"findSocket", NULL, find_socket, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendTo", NULL, send_to, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"burst", NULL, burst, NULL, NULL, NULL, napi_enumerable, NULL},
       {"receiveAge", NULL, receive_age, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties));

@@ -70,6 +70,7 @@ interface NativeAddon {
   routeRequest(handle: unknown, message: Uint8Array): number;
   routeClose(handle: unknown): void;
   findSocket(cookie: Uint8Array): number;
+  burst(ops: readonly (readonly [number, unknown, Uint8Array])[]): Int32Array;
   sendTo(fd: number, cookie: Uint8Array, datagram: Uint8Array, address: Uint8Array, scopeId: number): void;
   receiveAge(fd: number): number;
 }
@@ -78,6 +79,9 @@ interface NativeAddon {
 // missing addon costs one filesystem lookup, not one per announcement.
 let addon: NativeAddon | undefined;
 let addonFailure: string | undefined;
+
+/** The native handle behind each socket this module opened, for {@link prepareBurst}. */
+const nativeHandles = new WeakMap<PacketSocket | RouteRequestSocket, unknown>();
 
 function requireAddon(): NativeAddon {
   if (addon !== undefined) return addon;
@@ -150,7 +154,7 @@ export function openPacketSocket(ifname: string): PacketSocket {
     closed = true;
     native.close(handle);
   };
-  return {
+  const socket: PacketSocket = {
     ifname,
     ifindex,
     mac,
@@ -165,6 +169,8 @@ export function openPacketSocket(ifname: string): PacketSocket {
     close,
     [Symbol.dispose]: close,
   };
+  nativeHandles.set(socket, handle);
+  return socket;
 }
 
 /** A NETLINK_ROUTE socket whose requests complete inside the call. */
@@ -192,7 +198,7 @@ export function openRouteRequestSocket(): RouteRequestSocket {
     throw toPacketSocketError('rtnetlink socket', error);
   }
   let closed = false;
-  return {
+  const socket: RouteRequestSocket = {
     request(message: Uint8Array): string | undefined {
       let errno: number;
       try {
@@ -206,6 +212,57 @@ export function openRouteRequestSocket(): RouteRequestSocket {
       if (closed) return;
       closed = true;
       native.routeClose(handle);
+    },
+  };
+  nativeHandles.set(socket, handle);
+  return socket;
+}
+
+/** One operation of a {@link Burst}. */
+export type BurstOperation =
+  | { kind: 'pwrite'; fd: number; bytes: Uint8Array }
+  | { kind: 'route'; socket: RouteRequestSocket; message: Uint8Array }
+  | { kind: 'frame'; socket: PacketSocket; frame: Uint8Array };
+
+/** Operations checked once and run back to back in one native call. */
+export interface Burst {
+  /**
+   * Runs every operation in order, the rest still running after one fails. Returns one result per operation:
+   * undefined for success, else the errno name (for `route`, the kernel's acknowledgement, e.g. `EEXIST`).
+   */
+  run(): (string | undefined)[];
+}
+
+const BURST_KIND = { pwrite: 0, route: 1, frame: 2 } as const;
+
+/**
+ * Prepares `operations` to run as one native call (see native/packet_socket.c for why: a takeover's marker
+ * writes, address requests and gratuitous ARP frames, without JavaScript between them). The sockets must come
+ * from {@link openPacketSocket} / {@link openRouteRequestSocket}. Throws {@link PacketSocketError}
+ * (`ERR_VRRP_NO_ADDON` without the addon) or TypeError for a socket of unknown origin.
+ */
+export function prepareBurst(operations: readonly BurstOperation[]): Burst {
+  const native = requireAddon();
+  const ops = operations.map((op): [number, unknown, Uint8Array] => {
+    if (op.kind === 'pwrite') return [BURST_KIND.pwrite, op.fd, op.bytes];
+    const handle = nativeHandles.get(op.socket);
+    if (handle === undefined) throw new TypeError(`${op.kind} operation on a socket this module did not open`);
+    return op.kind === 'route' ? [BURST_KIND.route, handle, op.message] : [BURST_KIND.frame, handle, op.frame];
+  });
+  return {
+    run(): (string | undefined)[] {
+      let codes: Int32Array;
+      try {
+        codes = native.burst(ops);
+      } catch (error) {
+        throw toPacketSocketError('burst', error);
+      }
+      const results: (string | undefined)[] = [];
+      for (let i = 0; i < codes.length; i++) {
+        const code = codes[i] as number;
+        results.push(code === 0 ? undefined : errnoName(code));
+      }
+      return results;
     },
   };
 }

@@ -327,6 +327,59 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
     ]);
   });
 
+  // Given a burst of a marker write, an address add, the same add again and a gratuitous ARP for that address
+  // when it runs
+  // then each operation's result is its own (ok, ok, EEXIST, ok), the file and the address are there and B sees
+  // the frame; and a burst with one malformed operation throws before running any, leaving the file untouched.
+  it('runs a burst back to back, checking every operation before the first one runs', async () => {
+    const moduleDir = transpileSources(workDir);
+    const index = Number(inNs(NS_A, 'cat', '/sys/class/net/eth0/ifindex').trim());
+    const vip = { address: '10.98.0.78', prefixLength: 24, family: 'ipv4' as const, label: undefined };
+    const add = toHex(addressRequest(20, index, vip).message);
+    const remove = toHex(addressRequest(21, index, vip).message);
+    const script = join(workDir, 'burst.mjs');
+    const file = join(workDir, 'burst-marker');
+    writeFileSync(
+      script,
+      [
+        `import { openPacketSocket, openRouteRequestSocket, prepareBurst } from ${JSON.stringify(join(moduleDir, 'linux', 'packet-socket.js'))};`,
+        `import { gratuitousArpFrame } from ${JSON.stringify(join(moduleDir, 'linux', 'announce-frames.js'))};`,
+        "import { openSync, readFileSync, closeSync } from 'node:fs';",
+        "import { execFileSync } from 'node:child_process';",
+        "const [add, remove, file] = process.argv.slice(2);",
+        "const hex = (text) => new Uint8Array(Buffer.from(text, 'hex'));",
+        "const route = openRouteRequestSocket();",
+        "const packet = openPacketSocket('eth0');",
+        "const fd = openSync(file, 'w');",
+        "const text = (t) => new TextEncoder().encode(t);",
+        "const frame = gratuitousArpFrame(packet.mac, Uint8Array.of(10, 98, 0, 78));",
+        'const results = prepareBurst([',
+        "  { kind: 'pwrite', fd, bytes: text('adding') },",
+        "  { kind: 'route', socket: route, message: hex(add) },",
+        "  { kind: 'route', socket: route, message: hex(add) },",
+        "  { kind: 'frame', socket: packet, frame },",
+        ']).run();',
+        "const present = execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' }).includes('10.98.0.78/24');",
+        'let malformed = null;',
+        "try { prepareBurst([{ kind: 'pwrite', fd, bytes: text('XXXXXX') }, { kind: 'frame', socket: packet, frame: new Uint8Array(10) }]).run(); } catch (e) { malformed = `${e.name}: ${e.message}`; }",
+        "const content = readFileSync(file, 'utf8');",
+        'route.request(hex(remove));',
+        'closeSync(fd); route.close(); packet.close();',
+        "console.log(JSON.stringify({ results: results.map((r) => r ?? 'ok'), present, malformed, content }));",
+      ].join('\n'),
+    );
+    const capture = await startCapture('arp and arp[6:2] = 1', 1);
+    const result = JSON.parse(inNs(NS_A, process.execPath, script, add, remove, file)) as Record<string, unknown>;
+    const captured = await finishCapture(capture);
+    expect(result).toEqual({
+      results: ['ok', 'ok', 'EEXIST', 'ok'],
+      present: true,
+      malformed: 'RangeError: frame is shorter than an ethernet header',
+      content: 'adding',
+    });
+    expect(captured).toMatch(/Request who-has 10\.98\.0\.78 \(ff:ff:ff:ff:ff:ff\) tell 10\.98\.0\.78/);
+  });
+
   // Given raw-socket's socket borrowed by its SO_COOKIE, when we send a datagram through the addon, then another raw
   // socket of the protocol receives it; and once raw-socket closed it and its number went to another socket, the
   // send is refused with EBADF instead of going out on that socket.
