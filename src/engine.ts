@@ -184,7 +184,8 @@ export class Engine {
   async #apply(actions: readonly RouterAction[]): Promise<void> {
     const { vipManager } = this.#adapters;
     const { interface: iface, virtualAddresses } = this.#config;
-    for (const action of actions) {
+    for (let i = 0; i < actions.length; i++) {
+      const action = actions[i] as RouterAction;
       switch (action.type) {
         case 'send':
           // Inline, not a helper: a backup's first send is its takeover, and V8 compiles a function at its first
@@ -199,12 +200,17 @@ export class Engine {
           break;
         // Direct calls, no closures: a takeover runs this case for the first time, and V8 compiles every function
         // literal at its first call (measured: tens of microseconds each, before the gratuitous ARP).
+        // A takeover's add and announce, in a row, go to addAndAnnounce when the manager has it (one step, so the
+        // announcement can leave the moment the addresses are up); the announce is then skipped.
         case 'addVips':
         case 'removeVips':
-        case 'announce':
+        case 'announce': {
+          const both = action.type === 'addVips' && actions[i + 1]?.type === 'announce' && vipManager.addAndAnnounce !== undefined;
+          if (both) i++;
           try {
-            const done =
-              action.type === 'addVips'
+            const done = both
+              ? vipManager.addAndAnnounce?.(iface, virtualAddresses)
+              : action.type === 'addVips'
                 ? vipManager.add(iface, virtualAddresses)
                 : action.type === 'removeVips'
                   ? vipManager.remove(iface, virtualAddresses)
@@ -212,10 +218,11 @@ export class Engine {
             if (done) await done;
           } catch (cause) {
             this.#io.vipErrors++;
-            const what = action.type === 'addVips' ? 'add' : action.type === 'removeVips' ? 'remove' : 'announce';
+            const what = both ? 'add and announce' : action.type === 'addVips' ? 'add' : action.type === 'removeVips' ? 'remove' : 'announce';
             this.#error('vip_failed', `could not ${what} virtual addresses${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
           }
           break;
+        }
         case 'transition': {
           const { type: _type, ...rest } = action;
           this.#emit({ type: 'transition', ...rest });

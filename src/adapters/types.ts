@@ -87,6 +87,12 @@ export interface VipManager {
   /** Tells the LAN where the addresses are now: gratuitous ARP (IPv4) or unsolicited Neighbor Advertisement (IPv6). */
   announce(iface: string, addresses: readonly VirtualAddress[]): Promise<void>;
   /**
+   * Optional: `add` then `announce` in one step, which a takeover asks for (the engine calls this instead of the
+   * two when the core asks for both in a row), so that a manager can send the announcement the moment the
+   * addresses are up. The Linux manager does both in one native call. Without it the engine calls the two.
+   */
+  addAndAnnounce?(iface: string, addresses: readonly VirtualAddress[]): Promise<void> | void;
+  /**
    * Optional: called once at start, before the protocol runs. The Linux manager removes addresses of ours that a
    * crashed run left behind (and nothing else).
    */
