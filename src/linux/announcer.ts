@@ -117,6 +117,16 @@ export class Announcer {
     unsolicitedNeighborAdvertisementFrame(socket.mac, WARM_UP_LINK_LOCAL, WARM_UP_LINK_LOCAL, { router: false });
   }
 
+  /**
+   * One announcement round of `addresses` on `ifname`, ready to send, and the socket to send it on: available for a
+   * frozen all-IPv4 list once {@link warm} or an announcement built it, while that socket is the interface's; else
+   * undefined. For a caller that sends the frames itself (the VIP manager's takeover burst).
+   */
+  round(ifname: string, addresses: readonly AnnouncedAddress[]): { socket: PacketSocket; frames: readonly Uint8Array[] } | undefined {
+    const cached = this.#ipv4Rounds.get(addresses);
+    return cached !== undefined && this.#sockets.get(ifname) === cached.socket ? cached : undefined;
+  }
+
   /** Closes the cached socket of `ifname`, or of every interface when none is given. */
   close(ifname?: string): void {
     for (const [name, socket] of this.#sockets) {

@@ -138,6 +138,27 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     await us.stop();
   });
 
+  // Given our VIP manager prepared for a frozen address list (as an instance's configuration is) and then for one
+  // that is not frozen
+  // when each takes over through addAndAnnounce and is released
+  // then the frozen list's takeover is one prepared native burst and the other goes through add and announce, and
+  // both do the same: the address is up and its marker says `adding` when the call returns, the marker holds the
+  // address's creation stamp once acknowledged, two gratuitous ARPs reach the client, and release undoes it all.
+  it('a takeover of a frozen list goes out as one native burst, with the same effects as add and announce', async () => {
+    const capture = await lab.capture('client', 'arp');
+    const fixture = join(repo, 'test/interop/fixtures/takeover-burst.mjs');
+    const stateDir = join(lab.tmpDir, 'markers');
+    const result = await lab.exec('us', [process.execPath, fixture, join(repo, 'dist'), 'eth0', vipOf(lab), stateDir]);
+    await capture.stop();
+    expect(result.code, result.stderr).toBe(0);
+    const { frozen, mutable } = JSON.parse(result.stdout) as Record<'frozen' | 'mutable', Record<string, unknown>>;
+    const same = { heldAtOnce: true, markerAtOnce: 'adding', markerAfter: expect.stringMatching(/^\d+$/), heldAfterRemove: false, markerAfterRemove: 'standby' };
+    expect(frozen).toEqual({ burst: 1, ...same });
+    expect(mutable).toEqual({ burst: 0, ...same });
+    const vip = vipOf(lab);
+    expect(capture.lines.filter((line) => line.includes(`Request who-has ${vip}`) && line.includes(`tell ${vip}`))).toHaveLength(4);
+  });
+
   // Given garp { repeat: 3, delayMs: 500, refreshMs: 0 }
   // when we become master
   // then the client sees exactly 3 gratuitous ARPs for the VIP at once (ARP requests, sender = target = VIP) and 3
