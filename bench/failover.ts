@@ -18,8 +18,8 @@
  * the backup is still reading that advert (the injection's own work would compete with it for the CPU).
  * - crash: the old master's VRRP process is SIGKILLed (keepalived: its VRRP child, `handle.kill()`; ours:
  *   `kill()`) and its link is cut at the same time, since a SIGKILLed daemon leaves the VIP on eth0 and the kernel
- *   would go on answering for it (`lab.prepareLinkDown`: an `ip -batch` started beforehand, so that the cut lands
- *   within a fraction of a millisecond of the kill, not a process spawn later);
+ *   would go on answering for it (the cut by bench/link-cutter.c, armed before the event with its instant: it
+ *   lands there, not a process spawn or a wake-up later);
  * - clean: SIGTERM with the link up (priority 0, VIP removed).
  * Runs are interleaved (for each interval, mode and run index, every pair in turn), so drift in the machine's load
  * hits all pairs alike. A failed run (a timeout, a process that died) is reported and the benchmark goes on; a run
@@ -34,7 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { type Capture, type CapturedPacket, Lab, LAB_PREFIX, labAvailable, listNamespaces, tools } from '../test/interop/lab.js';
 import { keepalivedSide, ourConfig, vipOf } from '../test/interop/scenario.js';
 import { startVrrp } from '../test/interop/vrrp-process.js';
-import { startFinePinger } from './probes.js';
+import { startFinePinger, startLinkCutter } from './probes.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(repo, 'bench/results/failover-latest.md');
@@ -240,16 +240,18 @@ async function runOnce(pair: Pair, intervalMs: number, mode: Mode): Promise<Samp
     const pinger = startFinePinger(lab, 'client', vip, PING_INTERVAL_MS);
     try {
       await pinger.waitForReplies(50, 5_000);
-      // A crash's link cut is prepared now, so that it takes effect at the event rather than a spawn later.
-      const cutLink = mode === 'crash' ? lab.prepareLinkDown('old') : undefined;
+      // A crash's link cut is armed now, to land at the event's instant rather than a spawn or a wake-up later.
+      const cutter = mode === 'crash' ? await startLinkCutter(lab, 'old') : undefined;
       // Inject the event at a fixed phase: EVENT_AFTER_ADVERT_MS after an advert of the old master.
       const mark = capture.packets.length;
       const aligned = await capture.waitFor((p) => p.src === oldIp && p.prio === OLD_PRIORITY, 3 * intervalMs + 2_000, mark);
       // Not at once: the injection's own work (the link cut, polling its operstate) would compete for the CPU with
       // the backup reading that very advert, and delay the start of its timer.
-      await sleepUntil(aligned.timeMs + EVENT_AFTER_ADVERT_MS);
-      const eventAt = wallClockMs();
-      const gone = cutLink !== undefined ? Promise.all([oldRouter.crash(), cutLink()]) : oldRouter.stop();
+      const eventAtMs = aligned.timeMs + EVENT_AFTER_ADVERT_MS;
+      const cut = cutter?.cutAt(eventAtMs);
+      await sleepUntil(eventAtMs);
+      const stoppedAt = wallClockMs();
+      const gone = cut !== undefined ? Promise.all([oldRouter.crash(), cut]) : oldRouter.stop();
       // Reject later, not now: an unhandled rejection must not kill the benchmark while we wait for the takeover.
       const goneSettled = gone.then(
         () => undefined,
@@ -264,6 +266,9 @@ async function runOnce(pair: Pair, intervalMs: number, mode: Mode): Promise<Samp
       );
       const goneError = await goneSettled;
       if (goneError !== undefined) throw goneError;
+      // A crash's event is its link cut, at the instant the cutter reports (tcpdump's clock); a clean stop's, the
+      // SIGTERM.
+      const eventAt = cut !== undefined ? await cut : stoppedAt;
       await pinger.stop();
       await capture.stop();
 

@@ -673,10 +673,11 @@ export class Lab {
   }
 
   /**
-   * Starts a long-running command inside a host's namespace. It is tracked and killed (with its process group)
-   * on destroy, and dies with the test process even if that is SIGKILLed.
+   * Starts a long-running command inside a host's namespace (or the bridge's, {@link BRIDGE}). It is tracked and
+   * killed (with its process group) on destroy, and dies with the test process even if that is SIGKILLed. Its
+   * stdin is a pipe with `stdin: true`, else closed.
    */
-  spawn(host: string, argv: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): ChildProcess {
+  spawn(host: string, argv: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; stdin?: boolean } = {}): ChildProcess {
     return this.#spawnTracked(host, argv, options).child;
   }
 
@@ -813,30 +814,19 @@ export class Lab {
   }
 
   /**
-   * {@link linkDown}, prepared ahead: an `ip -batch` process starts now, and the returned function writes it the
-   * cut, which then takes effect well under a millisecond later instead of after a process spawn (a few
-   * milliseconds, different every time: the failover benchmark's crash rows measured 5-11 ms from the call to the
-   * client's last reply). The function resolves, like linkDown, once both ends see the carrier gone. Unused, the
-   * process is killed with the lab.
+   * Resolves once both ends of a host's link (its eth0 and its bridge port) report the link `up` or not, as
+   * {@link linkDown} / {@link linkUp} do before they resolve; for a cut made by other means (the benchmark's
+   * link-cutter).
    */
-  prepareLinkDown(host: string, side: LinkSide = 'bridge'): () => Promise<void> {
+  async awaitLink(host: string, up: boolean): Promise<void> {
     const { ns, bridgePort } = this.host(host);
-    const [where, dev] = side === 'bridge' ? [BRIDGE, bridgePort] : [host, 'eth0'];
-    const tracked = this.#spawnTracked(where, [tools.ip!, '-batch', '-'], { stdin: true });
-    let stderr = '';
-    tracked.child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    return async () => {
-      tracked.child.stdin!.end(`link set ${dev} down\n`);
-      await tracked.exited;
-      if (tracked.child.exitCode !== 0) throw new Error(`ip -batch (link set ${dev} down) failed: ${stderr.trim() || `exit ${tracked.child.exitCode}`}`);
-      await this.#waitOperstate(
-        [
-          { ns, dev: 'eth0' },
-          { ns: this.bridgeNs, dev: bridgePort },
-        ],
-        false,
-      );
-    };
+    await this.#waitOperstate(
+      [
+        { ns, dev: 'eth0' },
+        { ns: this.bridgeNs, dev: bridgePort },
+      ],
+      up,
+    );
   }
 
   /** Restores what {@link linkDown} cut. */
