@@ -170,16 +170,14 @@ export class NetlinkVipManager implements VipManager {
     const family = addresses[0]?.family ?? 'ipv4';
     const existing = (await getInterfaceAddresses(link.index, family)).find((a) => !addresses.some((vip) => vip.address === a.address));
     if (existing) await sendAddressRequest(addressRequest(RTM_NEWADDR, link.index, { ...existing, label: undefined }));
+    this.#prepareTakeover(iface, addresses);
     // V8 compiles a function at its first call — the whole body, but not the functions defined inside it. The
     // takeover's path is written without inner functions, so calling it once here with nothing to do compiles it:
     // with this and the engine's own warm-up, a first takeover's gratuitous ARP left 0.3-0.4 ms after its advert
-    // instead of about 0.75 ms (timed inside the process, in a namespace). Through add() itself, whose own first
-    // call measured 0.06-0.07 ms at a takeover when only #sendAdds was warmed.
-    this.add(iface, []);
-    await this.announce(iface, []);
-    this.#prepareTakeover(iface, addresses);
-    // And the takeover burst's JavaScript: the engine's entry point, the validity check, the burst's run() (an
-    // empty burst: no syscall) and the scheduling of later bursts (nothing to schedule).
+    // instead of about 0.75 ms (timed inside the process, in a namespace). addAndAnnounce with nothing to add runs
+    // add() and announce() themselves (add()'s own first call measured 0.06-0.07 ms at a takeover); then the
+    // burst's own JavaScript: the validity check, run() of an empty burst (no syscall) and the scheduling of
+    // later bursts (nothing to schedule).
     await this.addAndAnnounce(iface, []);
     const takeover = this.#takeovers.get(addresses);
     if (takeover !== undefined) {
