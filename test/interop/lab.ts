@@ -1176,13 +1176,7 @@ export class Lab {
     const [where, dev] = side === 'bridge' ? [this.bridgeNs, bridgePort] : [ns, 'eth0'];
     await run(tools.ip!, ['-n', where, 'link', 'set', dev, state], { check: true });
     // Both ends, so that when this resolves the host has seen the carrier change and traffic flows (or not).
-    await this.#waitOperstate(
-      [
-        { ns, dev: 'eth0' },
-        { ns: this.bridgeNs, dev: bridgePort },
-      ],
-      state === 'up',
-    );
+    await this.awaitLink(host, state === 'up');
   }
 
   #ns(host: string): string {
