@@ -9,7 +9,7 @@
  * - takeover delay: the old master's last advert (crash) or its priority-0 advert (clean stop) → the new master's
  *   first advert, both from ONE tcpdump capture on the client host (one clock; see bench/probes.ts);
  * - client-observed outage: the longest gap between echo replies to the VIP, probed every 0.25 ms from the client
- *   by bench/icmp-pinger.c (see there why C and not iputils ping).
+ *   by bench/icmp-pinger.c (see there why C and not iputils ping, and why it runs SCHED_FIFO).
  *
  * Each run gets a fresh lab (old, new, client), always destroyed. Old master priority 150, new master 100,
  * VRRPv3 over IPv4 multicast, VIP = lab.ipv4(100). The event is injected 5 ms after the client saw an advert from
@@ -651,7 +651,7 @@ async function main(): Promise<number> {
     '- **crash**: the old master\'s VRRP process is SIGKILLed and its link cut at the same time; **clean**: SIGTERM, link up (priority 0).',
     `- The event is injected ${EVENT_AFTER_ADVERT_MS} ms after the client saw an advert from the old master (a fixed phase, so that outages compare across pairs).`,
     "- **takeover**: old master's last advert (crash) or its priority-0 advert (clean) → new master's first advert, both from one tcpdump capture on the client.",
-    `- **outage**: longest gap between echo replies from the VIP to the client, probed every ${PING_INTERVAL_MS} ms (bench/icmp-pinger.c).`,
+    `- **outage**: longest gap between echo replies from the VIP to the client, probed every ${PING_INTERVAL_MS} ms (bench/icmp-pinger.c, real-time priority so that the routers' CPU use does not delay the probe).`,
     `- **RFC bound**: crash: Master_Down_Interval = 3 × interval + (256 − ${NEW_PRIORITY}) × interval / 256; clean: Skew_Time = (256 − ${NEW_PRIORITY}) × interval / 256.`,
     `- Targets (only for rows with our \`vrrp\`): our takeover as new master ≤ RFC bound + ${TARGET_SLACK_MS} ms; our client outage ≤ keepalived→keepalived's in the same run (same interval and mode).`,
     '',
