@@ -34,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { type Capture, type CapturedPacket, Lab, LAB_PREFIX, labAvailable, listNamespaces, tools } from '../test/interop/lab.js';
 import { keepalivedSide, ourConfig, vipOf } from '../test/interop/scenario.js';
 import { startVrrp } from '../test/interop/vrrp-process.js';
+import { median, medianDifferenceInterval } from './stats.js';
 import { startFinePinger, startLinkCutter } from './probes.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
@@ -93,12 +94,16 @@ const rfcBoundMs = (mode: Mode, intervalMs: number): number =>
 interface Options {
   runs: number;
   intervals: number[];
+  pairs: readonly Pair[];
+  modes: readonly Mode[];
   quick: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
   let runs: number | undefined;
   let intervals: number[] | undefined;
+  let pairs: readonly Pair[] = PAIRS;
+  let modes: readonly Mode[] = MODES;
   let quick = false;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]!;
@@ -122,6 +127,18 @@ function parseArgs(argv: string[]): Options {
         if (intervals.some((ms) => !Number.isInteger(ms) || ms < 10 || ms % 10 !== 0)) usage('--intervals: multiples of 10 ms');
         break;
       }
+      case '--pairs': {
+        const names = value().split(',');
+        pairs = PAIRS.filter((pair) => names.includes(`${pair.old}-${pair.new}`));
+        if (pairs.length !== names.length) usage(`--pairs: each of ${PAIRS.map((p) => `${p.old}-${p.new}`).join(', ')}`);
+        break;
+      }
+      case '--modes': {
+        const names = value().split(',');
+        modes = MODES.filter((mode) => names.includes(mode));
+        if (modes.length !== names.length) usage(`--modes: each of ${MODES.join(', ')}`);
+        break;
+      }
       case '--help':
       case '-h':
         usage();
@@ -133,16 +150,20 @@ function parseArgs(argv: string[]): Options {
   return {
     runs: runs ?? (quick ? 3 : 10),
     intervals: intervals ?? (quick ? [100, 10] : [1000, 100, 10]),
+    pairs,
+    modes,
     quick,
   };
 }
 
 function usage(problem?: string): never {
   const text =
-    'usage: npm run bench:failover [-- [--runs N] [--quick] [--intervals 1000,100,10]]\n' +
+    'usage: npm run bench:failover [-- [--runs N] [--quick] [--intervals 1000,100,10] [--pairs P,...] [--modes M,...]]\n' +
     '  --runs N        runs per row (default 10)\n' +
     '  --quick         3 runs per row, 1000 ms adverts skipped\n' +
-    '  --intervals L   advert intervals in ms, comma-separated (default 1000,100,10)\n';
+    '  --intervals L   advert intervals in ms, comma-separated (default 1000,100,10)\n' +
+    '  --pairs L       only these old-new pairs, e.g. keepalived-vrrp (default: all three)\n' +
+    '  --modes L       only these of crash, clean (default: both)\n';
   process.stderr.write(problem === undefined ? text : `${problem}\n${text}`);
   process.exit(problem === undefined ? 0 : 2);
 }
@@ -354,11 +375,6 @@ interface Row {
   errors: string[];
 }
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const worst = (values: number[]): number => Math.max(...values);
 
 /** ms with a precision that suits the size. */
@@ -371,6 +387,10 @@ function fmt(ms: number | undefined): string {
 const mark = (ok: boolean): string => (ok ? 'yes' : 'NO');
 /** A difference in ms with its sign. */
 const signed = (ms: number): string => `${ms > 0 ? '+' : ms < 0 ? '−' : '±'}${Math.abs(ms).toFixed(1)} ms`;
+/** A difference in ms with its sign and two decimals: the outage differences at stake are tenths of a ms. */
+const signed2 = (ms: number): string => `${ms > 0 ? '+' : ms < 0 ? '−' : '±'}${Math.abs(ms).toFixed(2)}`;
+/** Confidence of the interval printed beside the outage medians' difference. */
+const INTERVAL_CONFIDENCE = 0.9;
 
 /** What the diagnostics columns mean. */
 const DIAGNOSTICS_LEGEND = [
@@ -413,8 +433,13 @@ function table(header: string[], rows: string[][]): string {
 }
 
 function resultTable(rows: Row[], runs: number): string {
-  const baseline = (row: Row): Summary | undefined =>
-    summarize(rows.find((r) => r.pair.old === 'keepalived' && r.pair.new === 'keepalived' && r.intervalMs === row.intervalMs && r.mode === row.mode)!);
+  // Absent when --pairs left keepalived→keepalived out: no outage comparison then.
+  const baselineRow = (row: Row): Row | undefined =>
+    rows.find((r) => r.pair.old === 'keepalived' && r.pair.new === 'keepalived' && r.intervalMs === row.intervalMs && r.mode === row.mode);
+  const baseline = (row: Row): Summary | undefined => {
+    const base = baselineRow(row);
+    return base === undefined ? undefined : summarize(base);
+  };
   const body = rows.map((row) => {
     const s = summarize(row);
     const bound = rfcBoundMs(row.mode, row.intervalMs);
@@ -426,10 +451,15 @@ function resultTable(rows: Row[], runs: number): string {
         ? `${mark(s.takeoverMedian <= bound + TARGET_SLACK_MS)} (${signed(s.takeoverMedian - bound)}) / ` +
           `${mark(s.takeoverWorst <= bound + TARGET_SLACK_MS)} (${signed(s.takeoverWorst - bound)})`
         : '';
-    const versus = (ours: number, theirs: number): string => `${mark(ours <= theirs)} (${signed(ours - theirs)})`;
+    const versus = (ours: number, theirs: number): string => `${mark(ours <= theirs)} (${signed2(ours - theirs)} ms)`;
+    const outages = (r: Row): number[] => r.samples.map((x) => x.outageMs).filter((ms): ms is number => ms !== undefined);
+    const interval = (): string => {
+      const { low, high } = medianDifferenceInterval(outages(row), outages(baselineRow(row)!), { confidence: INTERVAL_CONFIDENCE });
+      return `[${signed2(low)}, ${signed2(high)}]`;
+    };
     const outageVsKa =
       oursAny && s?.outageMedian !== undefined && ka?.outageMedian !== undefined && s.neverResumed === 0 && ka.neverResumed === 0
-        ? `${versus(s.outageMedian, ka.outageMedian)} / ${versus(s.outageWorst!, ka.outageWorst!)}`
+        ? `${mark(s.outageMedian <= ka.outageMedian)} (${signed2(s.outageMedian - ka.outageMedian)} ms, ${interval()}) / ${versus(s.outageWorst!, ka.outageWorst!)}`
         : oursAny && s !== undefined && s.neverResumed > 0
           ? 'NO (client lost the VIP)'
           : '';
@@ -456,7 +486,7 @@ function resultTable(rows: Row[], runs: number): string {
       'outage median / worst',
       'RFC bound',
       `our takeover ≤ bound + ${TARGET_SLACK_MS} ms (median / worst; takeover − bound)`,
-      'our outage ≤ keepalived→keepalived (median / worst; difference)',
+      `our outage ≤ keepalived→keepalived (median: difference, ${Math.round(INTERVAL_CONFIDENCE * 100)} % interval / worst: difference)`,
     ],
     body,
   );
@@ -560,8 +590,8 @@ async function main(): Promise<number> {
   const jiffiesBefore = cpuJiffies();
   const rows: Row[] = [];
   for (const intervalMs of options.intervals) {
-    for (const mode of MODES) {
-      for (const pair of PAIRS) rows.push({ pair, intervalMs, mode, samples: [], errors: [] });
+    for (const mode of options.modes) {
+      for (const pair of options.pairs) rows.push({ pair, intervalMs, mode, samples: [], errors: [] });
     }
   }
   const total = rows.length * options.runs;
@@ -571,9 +601,9 @@ async function main(): Promise<number> {
   );
   let done = 0;
   for (const intervalMs of options.intervals) {
-    for (const mode of MODES) {
+    for (const mode of options.modes) {
       for (let run = 1; run <= options.runs; run += 1) {
-        for (const pair of PAIRS) {
+        for (const pair of options.pairs) {
           const row = rows.find((r) => r.pair === pair && r.intervalMs === intervalMs && r.mode === mode)!;
           done += 1;
           const label = `[${String(done).padStart(String(total).length)}/${total}] ${pairLabel(pair).padEnd(21)} ${String(intervalMs).padStart(4)} ms ${mode.padEnd(5)} #${run}`;
@@ -616,6 +646,8 @@ async function main(): Promise<number> {
   const codeLine = `vrrp ${facts.revision} (dist/ built from the work tree at the start)`;
   const runLine =
     `${options.runs} runs per row${options.quick ? ' (--quick)' : ''}, adverts ${options.intervals.join(' / ')} ms, ` +
+    (options.pairs.length < PAIRS.length ? `only ${options.pairs.map(pairLabel).join(', ')}, ` : '') +
+    (options.modes.length < MODES.length ? `only ${options.modes.join(', ')}, ` : '') +
     `${total} runs in ${(totalS / 60).toFixed(1)} min (${totalS.toFixed(0)} s), started ${startedAt.toISOString()}; ` +
     `machine CPU busy ${busyPercent.toFixed(0)} % of ${facts.cores} cores over the run`;
 
@@ -654,6 +686,7 @@ async function main(): Promise<number> {
     `- **outage**: longest gap between echo replies from the VIP to the client, probed every ${PING_INTERVAL_MS} ms (bench/icmp-pinger.c, real-time priority so that the routers' CPU use does not delay the probe).`,
     `- **RFC bound**: crash: Master_Down_Interval = 3 × interval + (256 − ${NEW_PRIORITY}) × interval / 256; clean: Skew_Time = (256 − ${NEW_PRIORITY}) × interval / 256.`,
     `- Targets (only for rows with our \`vrrp\`): our takeover as new master ≤ RFC bound + ${TARGET_SLACK_MS} ms; our client outage ≤ keepalived→keepalived's in the same run (same interval and mode).`,
+    `- Interval: a ${Math.round(INTERVAL_CONFIDENCE * 100)} % bootstrap interval of the difference of the outage medians (each row's runs resampled; bench/stats.ts). When it holds 0, this run cannot tell the two apart, whatever the sign of the difference; in the crash rows, vrrp→keepalived (keepalived the new master, the old one gone at the same instant) shows how far keepalived differs from itself.`,
     '',
     results,
     '',
@@ -670,10 +703,17 @@ async function main(): Promise<number> {
   ].join('\n');
   mkdirSync(join(repo, 'bench/results'), { recursive: true });
   // Only the full run (10 runs × every interval) replaces the file the README quotes; shorter runs go beside it.
-  const full = options.runs >= 10 && [1000, 100, 10].every((ms) => options.intervals.includes(ms));
+  const full =
+    options.runs >= 10 &&
+    [1000, 100, 10].every((ms) => options.intervals.includes(ms)) &&
+    options.pairs.length === PAIRS.length &&
+    options.modes.length === MODES.length;
   const target = full ? RESULTS : RESULTS.replace('latest.md', 'partial.md');
   writeFileSync(target, markdown);
-  console.log(`results written to ${target}`);
+  // Every sample as measured, so that a later question (another statistic, a suspicious run) need not rerun it.
+  const raw = { facts, startedAt: startedAt.toISOString(), options, rows };
+  writeFileSync(target.replace(/\.md$/, '.json'), `${JSON.stringify(raw, null, 1)}\n`);
+  console.log(`results written to ${target} (samples: ${target.replace(/\.md$/, '.json')})`);
   if (leftovers.length > 0) return 1;
   return rows.every((row) => row.samples.length === 0) ? 1 : 0;
 }

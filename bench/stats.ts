@@ -1,0 +1,60 @@
+/**
+ * Statistics of the failover benchmark, kept apart from its I/O so that they can be tested.
+ *
+ * Why an interval at all: the outage target compares two medians of 10 runs each, and two implementations that
+ * recover equally fast still differ by a tenth of a millisecond or so from run to run (the probe's phase, the
+ * kernel's timing). A bare sign of the difference then reads like a verdict it is not. The bootstrap interval says
+ * how far the difference would move if the same row were run again: an interval that holds 0 means this run cannot
+ * tell the two apart.
+ */
+
+/** Median of a non-empty list (mean of the middle two for an even count). */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new RangeError('median of no values');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Options of {@link medianDifferenceInterval}. */
+export interface IntervalOptions {
+  /** Probability the interval covers (two-sided); 0.9 leaves 5 % on each side. */
+  confidence?: number;
+  /** Resamples drawn. */
+  resamples?: number;
+  /** Seed of the resampling, so that the same samples always give the same interval. */
+  seed?: number;
+}
+
+/**
+ * Percentile bootstrap interval of median(a) − median(b): each resample draws |a| values from `a` and |b| from `b`
+ * with replacement. Deterministic for a given seed.
+ */
+export function medianDifferenceInterval(
+  a: readonly number[],
+  b: readonly number[],
+  { confidence = 0.9, resamples = 4000, seed = 1 }: IntervalOptions = {},
+): { low: number; high: number } {
+  if (a.length === 0 || b.length === 0) throw new RangeError('an interval needs samples on both sides');
+  if (!(confidence > 0 && confidence < 1)) throw new RangeError(`confidence must be in (0, 1), got ${confidence}`);
+  const random = mulberry32(seed);
+  const draw = (values: readonly number[]): number[] => values.map(() => values[Math.floor(random() * values.length)]!);
+  const differences = new Float64Array(resamples);
+  for (let i = 0; i < resamples; i += 1) differences[i] = median(draw(a)) - median(draw(b));
+  differences.sort();
+  const tail = (1 - confidence) / 2;
+  const at = (q: number): number => differences[Math.min(resamples - 1, Math.max(0, Math.round(q * (resamples - 1))))]!;
+  return { low: at(tail), high: at(1 - tail) };
+}
+
+/** A small seeded PRNG (mulberry32): uniform in [0, 1). Math.random cannot be seeded. */
+function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * The failover benchmark's statistics (bench/stats.ts): the median, and the bootstrap interval of a difference of
+ * medians that the report prints beside the outage verdict.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { median, medianDifferenceInterval } from '../../bench/stats.js';
+import { propertySeed, seededCheck } from '../support/seed.js';
+
+const check = seededCheck(propertySeed('bench/stats'));
+
+describe('median', () => {
+  it('takes the middle value of an odd count and the mean of the middle two of an even count', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+  });
+
+  it('refuses an empty list instead of returning NaN', () => {
+    expect(() => median([])).toThrow(RangeError);
+  });
+});
+
+describe('medianDifferenceInterval', () => {
+  it('is the single difference when both sides are constant', () => {
+    expect(medianDifferenceInterval([5, 5, 5], [3, 3])).toEqual({ low: 2, high: 2 });
+  });
+
+  it('gives the same interval for the same samples and seed', () => {
+    const a = [36.1, 36.4, 36.2, 36.9, 36.3, 36.2, 36.5, 36.3, 36.2, 36.6];
+    const b = [36.3, 36.2, 36.8, 36.2, 36.4, 36.1, 36.2, 36.3, 36.7, 36.2];
+    expect(medianDifferenceInterval(a, b)).toEqual(medianDifferenceInterval(a, b));
+  });
+
+  it('holds 0 for two draws of the same spread, and excludes 0 once one side is shifted well beyond it', () => {
+    const spread = [0.0, 0.05, 0.1, 0.12, 0.15, 0.18, 0.2, 0.22, 0.25, 0.3];
+    const same = medianDifferenceInterval(spread, [...spread].reverse());
+    expect(same.low).toBeLessThanOrEqual(0);
+    expect(same.high).toBeGreaterThanOrEqual(0);
+    const shifted = medianDifferenceInterval(spread.map((v) => v + 1), spread);
+    expect(shifted.low).toBeGreaterThan(0);
+  });
+
+  it('never lies outside the smallest and largest difference any resample could give', () => {
+    check(
+      fc.property(
+        fc.array(fc.double({ min: -100, max: 100, noNaN: true }), { minLength: 1, maxLength: 12 }),
+        fc.double({ min: -10, max: 10, noNaN: true }),
+        (values, shift) => {
+          const { low, high } = medianDifferenceInterval(values.map((v) => v + shift), values, { resamples: 200 });
+          const lowest = Math.min(...values) + shift - Math.max(...values);
+          const highest = Math.max(...values) + shift - Math.min(...values);
+          return low <= high && low >= lowest - 1e-9 && high <= highest + 1e-9;
+        },
+      ),
+      100,
+    );
+  });
+
+  it('refuses samples missing on one side and a confidence outside (0, 1)', () => {
+    expect(() => medianDifferenceInterval([], [1])).toThrow(RangeError);
+    expect(() => medianDifferenceInterval([1], [1], { confidence: 1 })).toThrow(/confidence/);
+  });
+});
