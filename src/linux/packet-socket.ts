@@ -73,6 +73,10 @@ interface NativeAddon {
   burst(ops: readonly (readonly [number, unknown, Uint8Array])[]): Int32Array;
   sendTo(fd: number, cookie: Uint8Array, datagram: Uint8Array, address: Uint8Array, scopeId: number): void;
   receiveAge(fd: number): number;
+  timerOpen(callback: () => void): unknown;
+  timerArm(handle: unknown, delayMs: number): void;
+  timerDisarm(handle: unknown): void;
+  timerClose(handle: unknown): void;
 }
 
 // Loaded at most once per process (per thread: the addon is context-aware). A failure is remembered too, so a
@@ -171,6 +175,47 @@ export function openPacketSocket(ifname: string): PacketSocket {
   };
   nativeHandles.set(socket, handle);
   return socket;
+}
+
+/** A one-shot timer on the kernel's high-resolution clock that wakes the event loop (native/precise_timer.c). */
+export interface PreciseTimer {
+  /** Arms it to call back `delayMs` from now (fractions allowed; 0 or less: at once), replacing any due time. */
+  arm(delayMs: number): void;
+  /** Disarms it: no call until armed again. */
+  disarm(): void;
+  /** Closes it for good (a closed timer cannot be armed). Idempotent. */
+  close(): void;
+}
+
+/**
+ * Opens a disarmed precise timer that calls `callback` once per expiry. An armed timer keeps the process alive, as
+ * setTimeout does; a disarmed one does not. Throws {@link PacketSocketError}, `ERR_VRRP_NO_ADDON` when the addon
+ * is missing.
+ */
+export function openPreciseTimer(callback: () => void): PreciseTimer {
+  if (typeof callback !== 'function') throw new TypeError('callback must be a function');
+  const native = requireAddon();
+  let handle: unknown;
+  try {
+    handle = native.timerOpen(callback);
+  } catch (error) {
+    throw toPacketSocketError('precise timer', error);
+  }
+  let closed = false;
+  return {
+    arm(delayMs: number): void {
+      if (closed) throw new PacketSocketError('precise timer: EBADF (closed)', 'EBADF', constants.errno.EBADF);
+      native.timerArm(handle, delayMs);
+    },
+    disarm(): void {
+      if (!closed) native.timerDisarm(handle);
+    },
+    close(): void {
+      if (closed) return;
+      closed = true;
+      native.timerClose(handle);
+    },
+  };
 }
 
 /** A NETLINK_ROUTE socket whose requests complete inside the call. */
