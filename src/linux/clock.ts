@@ -2,12 +2,13 @@
  * The Linux clock: `systemClock`'s time and ordinary timers, with its precise timers (a backup's
  * Master_Down_Timer, whose expiry is a takeover) on a timerfd through our addon (native/precise_timer.c).
  *
- * Why: the portable precise timer sleeps short of its due time and polls the event loop with `setImmediate` for
- * the last millisecond or two. That poll costs a core while it runs, fired 0.1-0.3 ms after the due time in a
- * namespace lab, and allocates an Immediate per turn, so a garbage collection may start right before a takeover
- * and delay it by its length (scavenges of 0.3-4.5 ms were seen within 12 ms of takeovers in the failover
- * benchmark). A timerfd expires on the kernel's high-resolution clock and wakes the loop like a socket would; the
- * process sleeps until then. Without the addon this clock is `systemClock`.
+ * Why: the portable precise timer sleeps short of its due time in several steps (Linux lets an epoll_wait of T ms
+ * end up to T/1000 late) and polls the event loop with `setImmediate` for the last millisecond or two, running
+ * JavaScript and allocating an Immediate on every turn. A timerfd sleeps once, to the nanosecond; for the last
+ * {@link SPIN_MS} the loop then turns without sleeping and without JavaScript, the due time checked in C, so the
+ * takeover starts on a hot process. (Firing straight from the timerfd, with no spin, took our takeovers from 0.2
+ * to 0.3-0.7 ms past the RFC bound in the failover benchmark: a process woken from a long sleep answers late.)
+ * Without the addon this clock is `systemClock`.
  *
  * Timers are pooled per thread: a backup re-arms its Master_Down_Timer at every advert, and re-arming a timerfd is
  * one syscall where opening one is several. A disarmed timer does not keep the process alive.
@@ -22,6 +23,13 @@ interface Slot {
   callback: (() => void) | undefined;
 }
 
+/**
+ * How long before its due time a precise timer stops sleeping and polls the loop: covers the wake-up of a sleeping
+ * process (0.3-0.5 ms seen in the failover benchmark) with room to spare. Spent only when a Master_Down_Timer
+ * actually runs out, i.e. right before a takeover: a backup hearing its master re-arms the timer long before.
+ */
+const SPIN_MS = 2;
+
 const idleSlots: Slot[] = [];
 /** Set once opening a native timer failed (no addon): every precise timer then falls back to systemClock's. */
 let nativeUnavailable = false;
@@ -32,14 +40,17 @@ function takeSlot(): Slot | undefined {
   if (nativeUnavailable) return undefined;
   const slot: Slot = { timer: undefined as unknown as PreciseTimer, armedFor: undefined, callback: undefined };
   try {
-    slot.timer = openPreciseTimer(() => {
-      const callback = slot.callback;
-      if (callback === undefined) return;
-      slot.armedFor = undefined;
-      slot.callback = undefined;
-      idleSlots.push(slot);
-      callback();
-    });
+    slot.timer = openPreciseTimer(
+      () => {
+        const callback = slot.callback;
+        if (callback === undefined) return;
+        slot.armedFor = undefined;
+        slot.callback = undefined;
+        idleSlots.push(slot);
+        callback();
+      },
+      { spinMs: SPIN_MS },
+    );
   } catch {
     nativeUnavailable = true;
     return undefined;

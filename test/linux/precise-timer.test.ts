@@ -28,13 +28,16 @@ const skipReason = whyNotRunnable();
 if (skipReason !== undefined && process.env.CI !== 'true') process.stderr.write(`SKIPPED test/linux/precise-timer.test.ts: ${skipReason}\n`);
 const suite = skipReason === undefined || process.env.CI === 'true' ? describe : describe.skip;
 
-/** Resolves with performance.now() when a fresh precise timer armed for `delayMs` fires. */
-function firedAt(delayMs: number): Promise<number> {
+/** Resolves with performance.now() when a fresh precise timer armed for `delayMs` (spinning `spinMs`) fires. */
+function firedAt(delayMs: number, spinMs = 0): Promise<number> {
   return new Promise((resolvePromise) => {
-    const timer = openPreciseTimer(() => {
-      timer.close();
-      resolvePromise(performance.now());
-    });
+    const timer = openPreciseTimer(
+      () => {
+        timer.close();
+        resolvePromise(performance.now());
+      },
+      { spinMs },
+    );
     timer.arm(delayMs);
   });
 }
@@ -99,6 +102,54 @@ suite('precise timer (timerfd on the event loop)', () => {
     expect(fired[0]).toBeGreaterThanOrEqual(30);
   });
 
+  it('with a spin, calls back once, never before its delay', async () => {
+    const armedAt = performance.now();
+    const at = await firedAt(15, 5);
+    expect(at - armedAt).toBeGreaterThanOrEqual(15);
+  });
+
+  it('a delay shorter than the spin spins from the start and still waits for its due time', async () => {
+    const armedAt = performance.now();
+    const at = await firedAt(4, 10);
+    expect(at - armedAt).toBeGreaterThanOrEqual(4);
+  });
+
+  // The spin must not block the loop: a backup still has to read an advert that arrives in its last milliseconds.
+  it('keeps serving the event loop while it spins: a timeout due during the spin runs before it fires', async () => {
+    const order: string[] = [];
+    const armedAt = performance.now();
+    const fired = firedAt(40, 30).then((at) => order.push(`precise at ${at - armedAt >= 40 ? '≥' : '<'} 40 ms`));
+    setTimeout(() => order.push('timeout at 20 ms'), 20);
+    await fired;
+    expect(order).toEqual(['timeout at 20 ms', 'precise at ≥ 40 ms']);
+  });
+
+  it('re-armed while spinning, waits for the new due time', async () => {
+    let rearmedAt = Number.POSITIVE_INFINITY;
+    const at = await new Promise<number>((done) => {
+      const timer = openPreciseTimer(
+        () => {
+          timer.close();
+          done(performance.now());
+        },
+        { spinMs: 20 },
+      );
+      timer.arm(25);
+      setTimeout(() => {
+        // About 10 ms in: spinning since 5 ms. Node's timers may run up to a millisecond off performance.now(),
+        // so the re-arm's own instant is the reference.
+        rearmedAt = performance.now();
+        timer.arm(40);
+      }, 10);
+    });
+    expect(at - rearmedAt).toBeGreaterThanOrEqual(40);
+  });
+
+  it('refuses a negative or non-finite spin', () => {
+    expect(() => openPreciseTimer(() => undefined, { spinMs: -1 })).toThrow(RangeError);
+    expect(() => openPreciseTimer(() => undefined, { spinMs: Number.NaN })).toThrow(RangeError);
+  });
+
   it('refuses to arm once closed, with EBADF', () => {
     const timer = openPreciseTimer(() => undefined);
     timer.close();
@@ -110,11 +161,11 @@ suite('precise timer (timerfd on the event loop)', () => {
     const out = runChild(`
       import { createRequire } from 'node:module';
       const addon = createRequire(import.meta.url)(process.env.ADDON);
-      const idle = addon.timerOpen(() => console.log('idle fired'));
-      const disarmed = addon.timerOpen(() => console.log('disarmed fired'));
+      const idle = addon.timerOpen(() => console.log('idle fired'), 0);
+      const disarmed = addon.timerOpen(() => console.log('disarmed fired'), 0);
       addon.timerArm(disarmed, 5);
       addon.timerDisarm(disarmed);
-      const armed = addon.timerOpen(() => console.log('armed fired'));
+      const armed = addon.timerOpen(() => console.log('armed fired'), 2);
       addon.timerArm(armed, 30);
     `);
     expect(out.trim().split('\n')).toEqual(['armed fired']);
@@ -125,9 +176,9 @@ suite('precise timer (timerfd on the event loop)', () => {
       import { createRequire } from 'node:module';
       const addon = createRequire(import.meta.url)(process.env.ADDON);
       process.on('uncaughtException', (error) => console.log('caught ' + error.message));
-      const throwing = addon.timerOpen(() => { throw new Error('boom'); });
+      const throwing = addon.timerOpen(() => { throw new Error('boom'); }, 0);
       addon.timerArm(throwing, 1);
-      const next = addon.timerOpen(() => console.log('next fired'));
+      const next = addon.timerOpen(() => console.log('next fired'), 2);
       addon.timerArm(next, 20);
     `);
     expect(out.trim().split('\n')).toEqual(['caught boom', 'next fired']);
@@ -141,7 +192,7 @@ suite('precise timer (timerfd on the event loop)', () => {
         Promise.resolve().then(() => console.log('microtask'));
         setImmediate(() => console.log('immediate'));
         console.log('callback');
-      });
+      }, 0);
       addon.timerArm(timer, 1);
     `);
     expect(out.trim().split('\n')).toEqual(['callback', 'microtask', 'immediate']);
@@ -152,7 +203,7 @@ suite('precise timer (timerfd on the event loop)', () => {
       `const { parentPort } = require('node:worker_threads');
        const addon = require(${JSON.stringify(ADDON)});
        const start = performance.now();
-       const timer = addon.timerOpen(() => { parentPort.postMessage(performance.now() - start); addon.timerClose(timer); });
+       const timer = addon.timerOpen(() => { parentPort.postMessage(performance.now() - start); addon.timerClose(timer); }, 2);
        addon.timerArm(timer, 10);`,
       { eval: true },
     );
