@@ -34,7 +34,6 @@
  *                                                   1 = routeRequest(target route handle, bytes), 2 = send(target
  *                                                   packet handle, frame); one result per operation: 0, the
  *                                                   kernel's acknowledgement errno or the failed syscall's errno)
- *   timerOpen / timerArm / timerDisarm / timerClose   (precise one-shot timers: native/precise_timer.c)
  *   receiveAge(fd: number) -> number               (milliseconds since the kernel received the last datagram read
  *                                                   from `fd` (SIOCGSTAMPNS), or -1 when unknown; the first call
  *                                                   turns receive timestamps on)
@@ -82,8 +81,6 @@
 #include <unistd.h>
 
 #include <node_api.h>
-
-#include "precise_timer.h"
 
 /* Ethernet header length: destination, source, EtherType. A frame shorter than this cannot be addressed. */
 #define ETH_HEADER_LEN 14
@@ -717,9 +714,5 @@ NAPI_MODULE_INIT() {
       {"receiveAge", NULL, receive_age, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties));
-  if (!register_precise_timer(env, exports)) {
-    throw_last_napi_error(env);
-    return NULL;
-  }
   return exports;
 }

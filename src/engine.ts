@@ -171,11 +171,10 @@ export class Engine {
       this.#cancelTimer = clock.setTimer(deadline - clock.now(), () => {
         this.#cancelTimer = undefined;
         this.#timerDeadline = undefined;
-        // Packets that arrived while the loop was busy come first: libuv runs expired setTimeout timers before it
-        // polls sockets, so without this a late Master_Down_Timer would fire although the master's adverts are
-        // waiting. (The Linux clock's timerfd is polled with the socket, which then usually comes first; this
-        // does not rely on that.) A timer on time needs no drain: the loop polled the socket within the last
-        // moments, and an empty read costs 0.06-0.3 ms at a takeover.
+        // Packets that arrived while the loop was busy come first: libuv runs expired timers before it polls
+        // sockets, so without this a late Master_Down_Timer would fire although the master's adverts are waiting.
+        // A timer on time needs no drain: the loop polled the socket within the last moments (a precise timer
+        // polls it on every turn of its final millisecond), and an empty read costs 0.06-0.3 ms at a takeover.
         if (clock.now() - deadline > DRAIN_WHEN_LATE_MS) this.#adapters.transport.drain?.();
         this.#step({ type: 'timeout' });
       }, { precise });

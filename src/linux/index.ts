@@ -3,10 +3,9 @@
  * unsolicited NA — plus `doctor()`. This entry point is the only place that loads the native modules, so that
  * `vrrp` itself installs and runs anywhere.
  */
-import type { Adapters } from '../adapters/types.js';
+import { systemClock, type Adapters } from '../adapters/types.js';
 import type { ResolvedConfig } from '../config.js';
 import { Announcer } from './announcer.js';
-import { linuxClock } from './clock.js';
 import { NetlinkLinkMonitor } from './link-monitor.js';
 import { RawSocketTransport } from './raw-transport.js';
 import { NetlinkVipManager } from './vip-manager.js';
@@ -15,7 +14,6 @@ export { RawSocketTransport, type RawTransportStats } from './raw-transport.js';
 export { NetlinkVipManager, type NetlinkVipManagerOptions, type AnnouncementSender } from './vip-manager.js';
 export { NetlinkLinkMonitor } from './link-monitor.js';
 export { Announcer } from './announcer.js';
-export { linuxClock } from './clock.js';
 export { doctor, formatDoctorReport, type DoctorCheck, type DoctorReport } from './doctor.js';
 
 /** Creates the Linux adapters for one instance (its config decides family, VIPs and announcement knobs). */
@@ -23,7 +21,7 @@ export async function createLinuxAdapters(config: ResolvedConfig): Promise<Adapt
   return {
     transport: new RawSocketTransport(),
     vipManager: new NetlinkVipManager({ announcer: new Announcer(), garp: config.garp }),
-    clock: linuxClock,
+    clock: systemClock,
     linkMonitor: new NetlinkLinkMonitor({ family: config.family, virtualAddresses: config.virtualAddresses.map((vip) => vip.address) }),
   };
 }

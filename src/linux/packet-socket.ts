@@ -73,10 +73,6 @@ interface NativeAddon {
   burst(ops: readonly (readonly [number, unknown, Uint8Array])[]): Int32Array;
   sendTo(fd: number, cookie: Uint8Array, datagram: Uint8Array, address: Uint8Array, scopeId: number): void;
   receiveAge(fd: number): number;
-  timerOpen(callback: () => void, spinMs: number): unknown;
-  timerArm(handle: unknown, delayMs: number): void;
-  timerDisarm(handle: unknown): void;
-  timerClose(handle: unknown): void;
 }
 
 // Loaded at most once per process (per thread: the addon is context-aware). A failure is remembered too, so a
@@ -175,62 +171,6 @@ export function openPacketSocket(ifname: string): PacketSocket {
   };
   nativeHandles.set(socket, handle);
   return socket;
-}
-
-/**
- * A one-shot timer on the kernel's high-resolution clock that wakes the event loop (native/precise_timer.c): a
- * timerfd sleeps until `spinMs` before the due time, then the loop turns without sleeping (still serving its
- * sockets and timers) until the due time, checked in C on every turn.
- */
-export interface PreciseTimer {
-  /** Arms it to call back `delayMs` from now (fractions allowed; 0 or less: on the next loop turn), replacing any due time. */
-  arm(delayMs: number): void;
-  /** Disarms it: no call until armed again. */
-  disarm(): void;
-  /** Closes it for good (a closed timer cannot be armed). Idempotent. */
-  close(): void;
-}
-
-/** Options of {@link openPreciseTimer}. */
-export interface PreciseTimerOptions {
-  /**
-   * How long before the due time the loop stops sleeping and polls on every turn (default 0: the timerfd's own
-   * expiry calls back). A process woken from a long sleep answers a few tenths of a millisecond late; a spin of
-   * a millisecond or two absorbs that at the cost of that much CPU.
-   */
-  spinMs?: number;
-}
-
-/**
- * Opens a disarmed precise timer that calls `callback` once per expiry. An armed timer keeps the process alive, as
- * setTimeout does; a disarmed one does not. Throws {@link PacketSocketError}, `ERR_VRRP_NO_ADDON` when the addon
- * is missing.
- */
-export function openPreciseTimer(callback: () => void, { spinMs = 0 }: PreciseTimerOptions = {}): PreciseTimer {
-  if (typeof callback !== 'function') throw new TypeError('callback must be a function');
-  if (!(spinMs >= 0 && Number.isFinite(spinMs))) throw new RangeError(`spinMs must be a finite number ≥ 0, got ${spinMs}`);
-  const native = requireAddon();
-  let handle: unknown;
-  try {
-    handle = native.timerOpen(callback, spinMs);
-  } catch (error) {
-    throw toPacketSocketError('precise timer', error);
-  }
-  let closed = false;
-  return {
-    arm(delayMs: number): void {
-      if (closed) throw new PacketSocketError('precise timer: EBADF (closed)', 'EBADF', constants.errno.EBADF);
-      native.timerArm(handle, delayMs);
-    },
-    disarm(): void {
-      if (!closed) native.timerDisarm(handle);
-    },
-    close(): void {
-      if (closed) return;
-      closed = true;
-      native.timerClose(handle);
-    },
-  };
 }
 
 /** A NETLINK_ROUTE socket whose requests complete inside the call. */
