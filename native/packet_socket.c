@@ -21,13 +21,14 @@
  *                                                  (sends one whole netlink message, which must ask for an ACK;
  *                                                   returns the acknowledgement's errno, 0 for success)
  *   routeClose(handle) -> undefined                (idempotent)
- *   findSocket(cookie: Uint8Array(8)) -> number    (the descriptor of this process whose SO_COOKIE is `cookie`, or
- *                                                   -1; used to find raw-socket's descriptor, which it keeps private)
- *   sendTo(fd: number, cookie: Uint8Array(8), datagram: Uint8Array, address: Uint8Array(4 | 16), scopeId: number)
- *                                                  -> undefined (sendto on a descriptor this addon does not own,
- *                                                   raw-socket's, after checking that its SO_COOKIE is still
- *                                                   `cookie`: a descriptor closed and reused by the app is refused
- *                                                   with EBADF instead of written to)
+ *   findSocket(cookie: Uint8Array(8)) -> number    (a new descriptor (close-on-exec), owned by the caller, of the
+ *                                                   socket of this process whose SO_COOKIE is `cookie`, or -1; used
+ *                                                   to reach raw-socket's socket, whose descriptor it keeps private.
+ *                                                   A descriptor of our own, not raw-socket's number: that number
+ *                                                   may be closed and reused by the app, ours stays on this socket
+ *                                                   until we close it, so no send needs a check first)
+ *   sendTo(fd: number, datagram: Uint8Array, address: Uint8Array(4 | 16), scopeId: number)
+ *                                                  -> undefined (one sendto on a descriptor from findSocket)
  *   burst(ops: [kind, target, bytes][]) -> Int32Array
  *                                                  (runs up to 256 operations back to back, each checked before
  *                                                   the first runs: kind 0 = pwrite(target fd, bytes, offset 0),
@@ -63,6 +64,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <netinet/in.h>
@@ -508,7 +510,12 @@ static napi_value find_socket(napi_env env, napi_callback_info info) {
     socklen_t size = sizeof(cookie);
     /* Not a socket (ENOTSOCK) or no cookie: not ours. */
     if (getsockopt((int)fd, SOL_SOCKET, SO_COOKIE, &cookie, &size) == 0 && size == sizeof(cookie) && cookie == wanted) {
-      found = (int)fd;
+      found = fcntl((int)fd, F_DUPFD_CLOEXEC, 0);
+      if (found < 0) {
+        int error_number = errno;
+        closedir(directory);
+        return throw_errno(env, "fcntl", error_number);
+      }
       break;
     }
   }
@@ -518,34 +525,28 @@ static napi_value find_socket(napi_env env, napi_callback_info info) {
   return value;
 }
 
-/* sendTo(fd, cookie, datagram, address, scopeId): one sendto on a borrowed descriptor, checked by its cookie. */
+/* sendTo(fd, datagram, address, scopeId): one sendto on a descriptor from findSocket. */
 static napi_value send_to(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 4;
+  napi_value argv[4];
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t fd = -1;
   uint32_t scope_id = 0;
-  if (argc < 5 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_uint32(env, argv[4], &scope_id) != napi_ok) {
-    napi_throw_type_error(env, NULL, "sendTo needs a descriptor, a cookie, a datagram, an address and a scope id");
+  if (argc < 4 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_get_value_uint32(env, argv[3], &scope_id) != napi_ok) {
+    napi_throw_type_error(env, NULL, "sendTo needs a descriptor, a datagram, an address and a scope id");
     return NULL;
   }
-  size_t cookie_length = 0, datagram_length = 0, address_length = 0;
-  void *cookie_data = NULL, *datagram = NULL, *address = NULL;
-  if (!get_bytes(env, argv[1], "cookie", &cookie_data, &cookie_length) ||
-      !get_bytes(env, argv[2], "datagram", &datagram, &datagram_length) ||
-      !get_bytes(env, argv[3], "address", &address, &address_length)) {
+  size_t datagram_length = 0, address_length = 0;
+  void *datagram = NULL, *address = NULL;
+  if (!get_bytes(env, argv[1], "datagram", &datagram, &datagram_length) ||
+      !get_bytes(env, argv[2], "address", &address, &address_length)) {
     return NULL;
   }
-  if (cookie_length != sizeof(uint64_t) || (address_length != 4 && address_length != 16)) {
-    napi_throw_range_error(env, NULL, "cookie must be 8 bytes and address 4 or 16");
+  if (address_length != 4 && address_length != 16) {
+    napi_throw_range_error(env, NULL, "address must be 4 or 16 bytes");
     return NULL;
   }
-  uint64_t wanted, cookie = 0;
-  socklen_t cookie_size = sizeof(cookie);
-  memcpy(&wanted, cookie_data, sizeof(wanted));
-  if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_COOKIE, &cookie, &cookie_size) != 0 || cookie != wanted) {
-    return throw_errno(env, "sendto", EBADF);
-  }
+  if (fd < 0) return throw_errno(env, "sendto", EBADF);
   struct sockaddr_storage storage;
   memset(&storage, 0, sizeof(storage));
   socklen_t storage_length;

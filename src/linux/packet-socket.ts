@@ -11,6 +11,7 @@
  * - Failures are `PacketSocketError`s with the errno name as `code` and a short lowercase message that says what to
  *   do, e.g. `packet socket on eth0: EPERM (need CAP_NET_RAW)`.
  */
+import { closeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 
@@ -71,7 +72,7 @@ interface NativeAddon {
   routeClose(handle: unknown): void;
   findSocket(cookie: Uint8Array): number;
   burst(ops: readonly (readonly [number, unknown, Uint8Array])[]): Int32Array;
-  sendTo(fd: number, cookie: Uint8Array, datagram: Uint8Array, address: Uint8Array, scopeId: number): void;
+  sendTo(fd: number, datagram: Uint8Array, address: Uint8Array, scopeId: number): void;
   receiveAge(fd: number): number;
 }
 
@@ -268,16 +269,18 @@ export function prepareBurst(operations: readonly BurstOperation[]): Burst {
 }
 
 /**
- * A socket another module opened and keeps private (raw-socket's), reached through its descriptor. The owner keeps
- * the socket and its options; this only sends on it and reads its receive timestamps. Never close it.
+ * A socket another module opened and keeps private (raw-socket's), reached through a descriptor of our own on it
+ * (a dup). The owner keeps the socket and its options; this only sends on it and reads its receive timestamps. Our
+ * descriptor stays on that socket whatever the owner does with its own number (closed and reused by the app, the
+ * number would name another socket), so no send needs a check first; it also keeps the socket open until
+ * {@link BorrowedSocket.close}.
  */
 export interface BorrowedSocket {
-  /** The owner's descriptor, found by SO_COOKIE. */
+  /** Our own descriptor of the socket. */
   readonly fd: number;
   /**
    * One sendto of `datagram` to `address` (4 or 16 bytes; `scopeId` is the interface index for an IPv6 link-scope
-   * destination, else 0), synchronous. The descriptor's cookie is checked first, so a descriptor its owner closed
-   * and the process reused is refused (`EBADF`) instead of written to. Throws {@link PacketSocketError}.
+   * destination, else 0), synchronous. Throws {@link PacketSocketError} (`EBADF` once closed).
    */
   sendTo(datagram: Uint8Array, address: Uint8Array, scopeId: number): void;
   /**
@@ -285,12 +288,14 @@ export interface BorrowedSocket {
    * undefined when unknown. Timestamps are on from {@link borrowSocket} on, so earlier datagrams have none.
    */
   receiveAgeMs(): number | undefined;
+  /** Closes our descriptor (the owner's stays as it is). Idempotent. */
+  close(): void;
 }
 
 /**
- * Borrows this process's socket whose SO_COOKIE is `cookie` (8 bytes, as getsockopt returns it) and turns its
- * receive timestamps on; undefined when there is none, the addon is missing or the scan fails, and the caller
- * keeps using the owner's own calls.
+ * Borrows this process's socket whose SO_COOKIE is `cookie` (8 bytes, as getsockopt returns it) through a
+ * descriptor of our own, and turns its receive timestamps on; undefined when there is none, the addon is missing or
+ * the scan fails, and the caller keeps using the owner's own calls.
  */
 export function borrowSocket(cookie: Uint8Array): BorrowedSocket | undefined {
   let native: NativeAddon;
@@ -299,23 +304,35 @@ export function borrowSocket(cookie: Uint8Array): BorrowedSocket | undefined {
     native = requireAddon();
     fd = native.findSocket(cookie);
     if (fd < 0) return undefined;
-    native.receiveAge(fd); // the first call turns the timestamps on
   } catch {
     return undefined;
   }
-  const ownCookie = new Uint8Array(cookie);
+  try {
+    native.receiveAge(fd); // the first call turns the timestamps on
+  } catch {
+    closeSync(fd);
+    return undefined;
+  }
+  let closed = false;
   return {
     fd,
     sendTo(datagram: Uint8Array, address: Uint8Array, scopeId: number): void {
+      if (closed) throw new PacketSocketError('sendto: EBADF (socket is closed)', 'EBADF', constants.errno.EBADF);
       try {
-        native.sendTo(fd, ownCookie, datagram, address, scopeId);
+        native.sendTo(fd, datagram, address, scopeId);
       } catch (error) {
         throw toPacketSocketError('sendto', error);
       }
     },
     receiveAgeMs(): number | undefined {
+      if (closed) return undefined;
       const age = native.receiveAge(fd);
       return age >= 0 ? age : undefined;
+    },
+    close(): void {
+      if (closed) return;
+      closed = true;
+      closeSync(fd);
     },
   };
 }

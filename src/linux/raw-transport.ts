@@ -294,7 +294,10 @@ export class RawSocketTransport implements Transport {
   close(): void {
     const socket = this.#socket;
     this.#socket = undefined;
-    this.#borrowed = undefined; // raw-socket closes it; its number may be reused by anything
+    // Our own descriptor of the socket: closed with it (it would otherwise keep the socket, and its multicast
+    // membership, open).
+    this.#borrowed?.close();
+    this.#borrowed = undefined;
     this.#onPacket = undefined;
     if (!socket) return;
     socket.removeAllListeners();
