@@ -58,3 +58,28 @@ function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** {@link noWorseVerdict}'s answer: ours vs theirs, smaller is better (an outage). */
+export interface NoWorseVerdict {
+  /**
+   * `yes`: our median is no larger; `tie`: it is larger, but the interval of the difference reaches 0, so this run
+   * cannot tell the two apart (counted as met: not shown worse); `NO`: larger beyond the run's own spread.
+   */
+  verdict: 'yes' | 'tie' | 'NO';
+  /** median(ours) − median(theirs). */
+  difference: number;
+  /** The bootstrap interval of that difference ({@link medianDifferenceInterval}). */
+  low: number;
+  high: number;
+}
+
+/**
+ * Is `ours` no worse than `theirs` (smaller is better)? Judged on the medians, with the bootstrap interval deciding
+ * whether a positive difference is more than this run's noise: see {@link NoWorseVerdict}.
+ */
+export function noWorseVerdict(ours: readonly number[], theirs: readonly number[], options: IntervalOptions = {}): NoWorseVerdict {
+  const difference = median(ours) - median(theirs);
+  const { low, high } = medianDifferenceInterval(ours, theirs, options);
+  const verdict = difference <= 0 ? 'yes' : low <= 0 ? 'tie' : 'NO';
+  return { verdict, difference, low, high };
+}

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { median, medianDifferenceInterval } from '../../bench/stats.js';
+import { median, medianDifferenceInterval, noWorseVerdict } from '../../bench/stats.js';
 import { propertySeed, seededCheck } from '../support/seed.js';
 
 const check = seededCheck(propertySeed('bench/stats'));
@@ -59,5 +59,27 @@ describe('medianDifferenceInterval', () => {
   it('refuses samples missing on one side and a confidence outside (0, 1)', () => {
     expect(() => medianDifferenceInterval([], [1])).toThrow(RangeError);
     expect(() => medianDifferenceInterval([1], [1], { confidence: 1 })).toThrow(/confidence/);
+  });
+});
+
+describe('noWorseVerdict', () => {
+  const spread = [10.0, 10.05, 10.1, 10.12, 10.15, 10.18, 10.2, 10.22, 10.25, 10.3];
+
+  it('says yes when our median is no larger', () => {
+    expect(noWorseVerdict(spread.map((v) => v - 0.05), spread)).toMatchObject({ verdict: 'yes' });
+    expect(noWorseVerdict(spread, [...spread].reverse())).toMatchObject({ verdict: 'yes', difference: 0 });
+  });
+
+  it('says tie when our median is larger by less than the spread of the runs (the interval reaches 0)', () => {
+    const result = noWorseVerdict(spread.map((v) => v + 0.02), spread);
+    expect(result.verdict).toBe('tie');
+    expect(result.difference).toBeCloseTo(0.02, 9);
+    expect(result.low).toBeLessThanOrEqual(0);
+  });
+
+  it('says NO when our median is larger beyond the spread (the interval lies above 0)', () => {
+    const result = noWorseVerdict(spread.map((v) => v + 0.5), spread);
+    expect(result.verdict).toBe('NO');
+    expect(result.low).toBeGreaterThan(0);
   });
 });
