@@ -29,12 +29,14 @@
  *                                                   until we close it, so no send needs a check first)
  *   sendTo(fd: number, datagram: Uint8Array, address: Uint8Array(4 | 16), scopeId: number)
  *                                                  -> undefined (one sendto on a descriptor from findSocket)
- *   burst(ops: [kind, target, bytes][]) -> Int32Array
- *                                                  (runs up to 256 operations back to back, each checked before
- *                                                   the first runs: kind 0 = pwrite(target fd, bytes, offset 0),
- *                                                   1 = routeRequest(target route handle, bytes), 2 = send(target
- *                                                   packet handle, frame); one result per operation: 0, the
- *                                                   kernel's acknowledgement errno or the failed syscall's errno)
+ *   burstPrepare(ops: [kind, target, bytes][]) -> External
+ *                                                  (checks and copies up to 256 operations, refusing the whole
+ *                                                   list if one is malformed: kind 0 = pwrite(target fd, bytes,
+ *                                                   offset 0), 1 = routeRequest(target route handle, bytes), 2 =
+ *                                                   send(target packet handle, frame); keeps the handles alive)
+ *   burstRun(prepared) -> Int32Array              (runs them back to back, no Node-API call until the last is
+ *                                                   done; one result per operation: 0, the kernel's
+ *                                                   acknowledgement errno or the failed syscall's errno)
  *   receiveAge(fd: number) -> number               (milliseconds since the kernel received the last datagram read
  *                                                   from `fd` (SIOCGSTAMPNS), or -1 when unknown; the first call
  *                                                   turns receive timestamps on)
@@ -602,14 +604,34 @@ typedef struct {
   int32_t kind; /* BURST_PWRITE, BURST_ROUTE or BURST_FRAME */
   int fd;       /* BURST_PWRITE */
   void *handle; /* route_handle (BURST_ROUTE) or packet_handle (BURST_FRAME) */
-  void *data;
+  void *data;   /* a copy, inside the prepared burst's own allocation */
   size_t length;
 } burst_op;
 
 enum { BURST_PWRITE = 0, BURST_ROUTE = 1, BURST_FRAME = 2 };
 
-/* burst(ops): runs [kind, target, bytes] operations back to back and returns an Int32Array of their results. */
-static napi_value burst(napi_env env, napi_callback_info info) {
+/* A burst checked and copied once, run as often as asked. It holds a reference to every socket handle it names, so
+ * that their structs outlive it; a socket closed meanwhile has fd -1 and its operation fails with EBADF. */
+typedef struct {
+  uint32_t count;
+  uint32_t ref_count;
+  napi_ref refs[BURST_MAX_OPS];
+  burst_op ops[BURST_MAX_OPS];
+  /* the operations' bytes follow */
+} prepared_burst;
+
+/* Random tag so burstRun() rejects any External that did not come from burstPrepare(). */
+static const napi_type_tag BURST_TAG = {0x767272705f627572ULL, 0x73745f7072657061ULL};
+
+static void finalize_burst(napi_env env, void *data, void *hint) {
+  (void)hint;
+  prepared_burst *prepared = (prepared_burst *)data;
+  for (uint32_t i = 0; i < prepared->ref_count; i++) napi_delete_reference(env, prepared->refs[i]);
+  free(prepared);
+}
+
+/* burstPrepare(ops): checks [kind, target, bytes] operations and copies them into a prepared burst (External). */
+static napi_value burst_prepare(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
@@ -625,8 +647,10 @@ static napi_value burst(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "a burst holds at most 256 operations");
     return NULL;
   }
-  /* Every operation is checked before the first one runs: a malformed burst does nothing at all. */
+  /* Every operation is checked before anything is kept: a malformed burst is refused whole. */
   burst_op ops[BURST_MAX_OPS];
+  napi_value targets[BURST_MAX_OPS];
+  size_t total_bytes = 0;
   for (uint32_t i = 0; i < count; i++) {
     napi_value op, kind_value, target, bytes;
     uint32_t op_length = 0;
@@ -642,6 +666,7 @@ static napi_value burst(napi_env env, napi_callback_info info) {
     NAPI_CALL(env, napi_get_element(env, op, 1, &target));
     NAPI_CALL(env, napi_get_element(env, op, 2, &bytes));
     burst_op *checked = &ops[i];
+    targets[i] = target;
     if (napi_get_value_int32(env, kind_value, &checked->kind) != napi_ok) {
       napi_throw_type_error(env, NULL, "burst operation kind must be a number");
       return NULL;
@@ -673,16 +698,54 @@ static napi_value burst(napi_env env, napi_callback_info info) {
       napi_throw_range_error(env, NULL, "burst operation kind must be 0 (pwrite), 1 (route) or 2 (frame)");
       return NULL;
     }
+    total_bytes += checked->length;
   }
-  napi_value buffer, results;
-  void *result_data = NULL;
-  NAPI_CALL(env, napi_create_arraybuffer(env, count * sizeof(int32_t), &result_data, &buffer));
-  NAPI_CALL(env, napi_create_typedarray(env, napi_int32_array, count, buffer, 0, &results));
-  int32_t *result = (int32_t *)result_data;
+  prepared_burst *prepared = (prepared_burst *)malloc(sizeof(prepared_burst) + total_bytes);
+  if (prepared == NULL) return throw_errno(env, "malloc", ENOMEM);
+  prepared->count = count;
+  prepared->ref_count = 0;
+  uint8_t *storage = (uint8_t *)(prepared + 1);
+  for (uint32_t i = 0; i < count; i++) {
+    prepared->ops[i] = ops[i];
+    if (ops[i].length > 0) memcpy(storage, ops[i].data, ops[i].length);
+    prepared->ops[i].data = storage;
+    storage += ops[i].length;
+    if (ops[i].handle != NULL && napi_create_reference(env, targets[i], 1, &prepared->refs[prepared->ref_count]) == napi_ok) {
+      prepared->ref_count++;
+    } else if (ops[i].handle != NULL) {
+      finalize_burst(env, prepared, NULL);
+      throw_last_napi_error(env);
+      return NULL;
+    }
+  }
+  napi_value external;
+  if (napi_create_external(env, prepared, finalize_burst, NULL, &external) != napi_ok) {
+    finalize_burst(env, prepared, NULL);
+    throw_last_napi_error(env);
+    return NULL;
+  }
+  NAPI_CALL(env, napi_type_tag_object(env, external, &BURST_TAG));
+  return external;
+}
+
+/* burstRun(prepared): runs a prepared burst's operations back to back; an Int32Array of their results. */
+static napi_value burst_run(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "burstRun needs a prepared burst");
+    return NULL;
+  }
+  prepared_burst *prepared = (prepared_burst *)get_tagged(env, argv[0], &BURST_TAG, "expected a prepared burst");
+  if (prepared == NULL) return NULL;
+  uint32_t count = prepared->count;
+  /* Results land on the stack and are copied out after the last operation: no Node-API call before then. */
+  int32_t result[BURST_MAX_OPS];
   /* Back to back, nothing else in between: the point of a burst. A failure is recorded and the rest still runs
    * (one address refused must not keep the others from being added and announced). */
   for (uint32_t i = 0; i < count; i++) {
-    const burst_op *op = &ops[i];
+    const burst_op *op = &prepared->ops[i];
     if (op->kind == BURST_PWRITE) {
       ssize_t written;
       do {
@@ -698,6 +761,11 @@ static napi_value burst(napi_env env, napi_callback_info info) {
       result[i] = frame_send((packet_handle *)op->handle, (const uint8_t *)op->data, op->length);
     }
   }
+  napi_value buffer, results;
+  void *result_data = NULL;
+  NAPI_CALL(env, napi_create_arraybuffer(env, count * sizeof(int32_t), &result_data, &buffer));
+  if (count > 0) memcpy(result_data, result, count * sizeof(int32_t));
+  NAPI_CALL(env, napi_create_typedarray(env, napi_int32_array, count, buffer, 0, &results));
   return results;
 }
 
@@ -711,7 +779,8 @@ NAPI_MODULE_INIT() {
       {"routeClose", NULL, close_handle, NULL, NULL, NULL, napi_enumerable, (void *)&ROUTE_KIND},
       {"findSocket", NULL, find_socket, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sendTo", NULL, send_to, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"burst", NULL, burst, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"burstPrepare", NULL, burst_prepare, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"burstRun", NULL, burst_run, NULL, NULL, NULL, napi_enumerable, NULL},
       {"receiveAge", NULL, receive_age, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties));

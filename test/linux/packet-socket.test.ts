@@ -331,7 +331,7 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
   // when it runs
   // then each operation's result is its own (ok, ok, EEXIST, ok), the file and the address are there and B sees
   // the frame; and a burst with one malformed operation throws before running any, leaving the file untouched.
-  it('runs a burst back to back, checking every operation before the first one runs', async () => {
+  it('runs a prepared burst back to back; refuses a malformed one whole; fails operations on a closed socket', async () => {
     const moduleDir = transpileSources(workDir);
     const index = Number(inNs(NS_A, 'cat', '/sys/class/net/eth0/ifindex').trim());
     const vip = { address: '10.98.0.78', prefixLength: 24, family: 'ipv4' as const, label: undefined };
@@ -364,8 +364,10 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
         "try { prepareBurst([{ kind: 'pwrite', fd, bytes: text('XXXXXX') }, { kind: 'frame', socket: packet, frame: new Uint8Array(10) }]).run(); } catch (e) { malformed = `${e.name}: ${e.message}`; }",
         "const content = readFileSync(file, 'utf8');",
         'route.request(hex(remove));',
+        "const prepared = prepareBurst([{ kind: 'frame', socket: packet, frame }]);",
         'closeSync(fd); route.close(); packet.close();',
-        "console.log(JSON.stringify({ results: results.map((r) => r ?? 'ok'), present, malformed, content }));",
+        'const afterClose = prepared.run();',
+        "console.log(JSON.stringify({ results: results.map((r) => r ?? 'ok'), present, malformed, content, afterClose }));",
       ].join('\n'),
     );
     const capture = await startCapture('arp and arp[6:2] = 1', 1);
@@ -376,6 +378,7 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
       present: true,
       malformed: 'RangeError: frame is shorter than an ethernet header',
       content: 'adding',
+      afterClose: ['EBADF'],
     });
     expect(captured).toMatch(/Request who-has 10\.98\.0\.78 \(ff:ff:ff:ff:ff:ff\) tell 10\.98\.0\.78/);
   });
