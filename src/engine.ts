@@ -176,8 +176,9 @@ export class Engine {
   /**
    * Every timer's callback: one function, compiled at start (see {@link Engine.start}). A backup's timer never
    * fires until its takeover, and V8 compiles a function at its first call: as a closure created per arming, this
-   * was compiled at the takeover, 50-75 µs between the Master_Down_Timer's expiry and our advert (measured inside
-   * the process, failover benchmark, 100 ms adverts). `rehearsal` runs it with nothing to do.
+   * was compiled at the takeover, 53-75 µs between the Master_Down_Timer's expiry and the engine's step (measured
+   * inside the process, failover benchmark, 100 ms adverts; 18-24 µs since). `rehearsal` runs it with nothing to
+   * do.
    */
   readonly #onTimer = (rehearsal?: boolean): void => {
     const deadline = this.#timerDeadline;
