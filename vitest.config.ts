@@ -14,7 +14,7 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
-    // Integration tests fork real processes (raw-socket loads in one thread per process only).
+    // Integration tests fork real processes: each lab host runs its own process inside its network namespace.
     pool: 'forks',
     testTimeout: 60_000,
   },

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Builds the optional native addon `build/Release/vrrp_packet.node` (native/packet_socket.c) with node-gyp.
+ * Builds the optional native addon `build/Release/vrrp_packet.node` (native/ (addon.c lists its parts)) with node-gyp.
  *
  * Run as the package's `install` script, so it must never break an install: the core library works anywhere and
  * only gratuitous ARP / unsolicited NA need the addon. So on anything but Linux, or when the build fails, it prints
@@ -24,12 +24,12 @@ const logPath = join(root, 'build', 'native-build.log');
 function giveUp(reason, withLog = false) {
   const log = withLog ? `; full log: ${logPath}` : '';
   process.stderr.write(
-    `vrrp: warning: native packet socket addon not built (${reason}); gratuitous ARP and unsolicited NA are unavailable, the rest of vrrp works${log}\n`,
+    `vrrp: warning: native addon not built (${reason}); the Linux adapters (VRRP sockets, engine timer, gratuitous ARP) are unavailable — the core and vrrp/testing work${log}\n`,
   );
   process.exit(strict ? 1 : 0);
 }
 
-if (process.platform !== 'linux') giveUp(`AF_PACKET is linux-only, this is ${process.platform}`);
+if (process.platform !== 'linux') giveUp(`raw sockets and AF_PACKET are linux-only, this is ${process.platform}`);
 
 // node-gyp, in order: the one npm hands to lifecycle scripts, the one bundled with the npm that runs us, the one
 // bundled with the npm installed next to this node, then whatever is on PATH. No download: installs may be offline.

@@ -38,8 +38,23 @@ export interface FunctionTrackerConfig extends TrackerCommonConfig {
   check: TrackerCheck;
 }
 
+/**
+ * A tracker of the app's own responsiveness: `{ type: 'eventLoopLag', thresholdMs, … }`. The engine measures how
+ * long the main thread has not answered (on the engine thread, where a blocked main thread cannot hide it); past
+ * `thresholdMs` the tracker is down, so a truly wedged app gives up the VIP (weight 0: fault; a negative weight:
+ * a lower priority) while a merely busy one keeps it. Off unless configured.
+ */
+export interface EventLoopLagTrackerConfig extends Omit<TrackerCommonConfig, 'name' | 'timeoutMs'> {
+  /** Tracker type. */
+  type: 'eventLoopLag';
+  /** Name (default `eventLoopLag`). */
+  name?: string;
+  /** The main thread counts as wedged once it has not answered for this long, in ms (10…600000). */
+  thresholdMs: number;
+}
+
 /** Any tracker configuration. */
-export type TrackerConfig = FunctionTrackerConfig;
+export type TrackerConfig = FunctionTrackerConfig | EventLoopLagTrackerConfig;
 
 /** VRRPv2 authentication (RFC 3768 §5.3.6). */
 export type AuthenticationConfig = { type: 'none' } | { type: 'simple'; password: string };
@@ -115,7 +130,13 @@ export interface VirtualAddress {
 }
 
 /** A tracker configuration with every default filled in. */
-export type ResolvedTrackerConfig = Required<Omit<FunctionTrackerConfig, 'timeoutMs'>> & { timeoutMs: number };
+export type ResolvedTrackerConfig = ResolvedFunctionTrackerConfig | ResolvedEventLoopLagTrackerConfig;
+
+/** A `function` tracker with every default filled in. */
+export type ResolvedFunctionTrackerConfig = Required<Omit<FunctionTrackerConfig, 'timeoutMs'>> & { timeoutMs: number };
+
+/** An `eventLoopLag` tracker with every default filled in (`intervalMs`: how often the engine looks). */
+export type ResolvedEventLoopLagTrackerConfig = Required<EventLoopLagTrackerConfig>;
 
 /** A validated configuration with every default filled in. */
 export interface ResolvedConfig {
@@ -178,8 +199,20 @@ const trackerSchema = z.discriminatedUnion(
         reverse: z.boolean({ error: 'must be true or false' }).default(false),
       })
       .strict(),
+    z
+      .object({
+        type: z.literal('eventLoopLag'),
+        name: z.string({ error: 'must be a string' }).min(1, 'must not be empty').default('eventLoopLag'),
+        thresholdMs: int(10, 600_000),
+        intervalMs: int(5, 600_000).optional(),
+        weight: int(-253, 253).default(0),
+        fall: int(1, 1_000_000).default(1),
+        rise: int(1, 1_000_000).default(1),
+        reverse: z.boolean({ error: 'must be true or false' }).default(false),
+      })
+      .strict(),
   ],
-  { error: "unknown tracker type (known: 'function')" },
+  { error: "unknown tracker type (known: 'function', 'eventLoopLag')" },
 );
 
 const schema = z
@@ -330,7 +363,12 @@ function crossCheck(parsed: Parsed, issues: ConfigIssue[]): ResolvedConfig | und
     authentication: parsed.authentication,
     v3Ipv4Checksum: parsed.v3Ipv4Checksum,
     strictChecksum: parsed.strictChecksum,
-    trackers: parsed.trackers.map((tracker) => ({ ...tracker, timeoutMs: tracker.timeoutMs ?? tracker.intervalMs })),
+    trackers: parsed.trackers.map((tracker): ResolvedTrackerConfig =>
+      tracker.type === 'function'
+        ? { ...tracker, timeoutMs: tracker.timeoutMs ?? tracker.intervalMs }
+        : // Looking four times per threshold bounds how late a wedge is noticed to a quarter of the threshold.
+          { ...tracker, intervalMs: tracker.intervalMs ?? Math.max(5, Math.floor(tracker.thresholdMs / 4)) },
+    ),
     hookTimeoutMs: parsed.hookTimeoutMs,
     garp: parsed.garp,
   };

@@ -16,6 +16,7 @@ export type VrrpErrorCode =
   | 'hook_timeout'
   | 'tracker_failed'
   | 'listener_failed'
+  | 'engine_failed'
   | 'aborted';
 
 /** Base class of every error the library throws or emits. */

@@ -13,12 +13,14 @@
  * - Failures of I/O (send, VIP change) are reported as `error` events and counted; the protocol keeps running.
  */
 import { EventEmitter } from 'eventemitter3';
+import { systemClock } from './adapters/system-clock.js';
 import type { Adapters, Clock } from './adapters/types.js';
 import { resolveConfig, type ResolvedConfig, type VrrpConfig } from './config.js';
 import { effectivePriority } from './core/priority.js';
 import type { ProtocolErrorCode, RouterState, TransitionReason } from './core/router.js';
 import { createStats } from './core/stats.js';
-import { Engine, type EngineEvent, type EngineStats } from './engine.js';
+import { Engine, type EngineEvent, type EngineStats } from './engine/engine.js';
+import { RemoteEngine, type EngineLike } from './engine/host.js';
 import { VrrpError } from './errors.js';
 
 /** A state of the instance: `initialize` before start and after stop, then `backup`, `master` or `fault`. */
@@ -106,8 +108,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   /** The validated configuration with defaults filled in. */
   readonly config: ResolvedConfig;
   readonly #givenAdapters: Adapters | undefined;
-  #adapters: Adapters | undefined;
-  #engine: Engine | undefined;
+  #engine: EngineLike | undefined;
   #state: VrrpState = 'initialize';
   #running = false;
   #hookQueue: Promise<void> = Promise.resolve();
@@ -126,7 +127,9 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
 
   /**
    * Validates `config` (throws {@link ConfigError} listing every problem) and keeps the adapters. Without adapters,
-   * `start()` loads the Linux ones from `vrrp/linux`.
+   * the instance runs on Linux with the `vrrp/linux` adapters on the process's engine thread (a worker shared by
+   * every such instance), so a busy main thread cannot delay an advertisement; with adapters, its engine runs on
+   * this thread with them.
    */
   constructor(config: VrrpConfig, adapters?: Adapters) {
     super();
@@ -208,13 +211,14 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     this.#hookErrors = 0;
     const firstTransition = new Promise<void>((resolve) => (this.#resolveFirstTransition = resolve));
     try {
-      const adapters = (this.#adapters ??= this.#givenAdapters ?? (await loadDefaultAdapters(this.config)));
-      const engine = new Engine(this.config, adapters, (event) => this.#onEngineEvent(event));
+      const emit = (event: EngineEvent): void => this.#onEngineEvent(event);
+      const engine = this.#givenAdapters ? new Engine(this.config, this.#givenAdapters, emit) : defaultEngine(this.config, emit);
       this.#engine = engine;
       this.#stateAbort = new AbortController();
       await engine.start();
       const generation = this.#generation;
-      for (const tracker of this.config.trackers) this.#runTracker(tracker.name, generation);
+      // Function trackers run here, in the app; eventLoopLag trackers run in the engine.
+      for (const tracker of this.config.trackers) if (tracker.type === 'function') this.#runTracker(tracker.name, generation);
       await firstTransition;
       await engine.idle();
     } catch (error) {
@@ -256,9 +260,9 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     await this.stop();
   }
 
+  /** The clock of hook timeouts and tracker checks: the adapters', or the main thread's with the engine thread. */
   get #clock(): Clock {
-    // Only called while running, when adapters are set.
-    return (this.#adapters as Adapters).clock;
+    return this.#givenAdapters?.clock ?? systemClock;
   }
 
   #onEngineEvent(event: EngineEvent): void {
@@ -273,9 +277,23 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
         this.#emitSafely('protocolError', { code: event.code, message: event.message, src: event.src });
         break;
       case 'error':
+        if (event.code === 'engine_failed') this.#engineFailed();
         this.#emitError(new VrrpError(event.code, event.message, event.cause === undefined ? undefined : { cause: event.cause }));
         break;
     }
+  }
+
+  /** The engine thread died: this run is over (the engine reported it and removed the VIPs); stop the trackers. */
+  #engineFailed(): void {
+    this.#running = false;
+    this.#generation++;
+    for (const cancel of this.#trackerTimers.values()) cancel();
+    this.#trackerTimers.clear();
+    for (const [controller, cancelTimeout] of this.#trackerRuns) {
+      cancelTimeout();
+      controller.abort(new VrrpError('aborted', 'engine thread died'));
+    }
+    this.#trackerRuns.clear();
   }
 
   /**
@@ -336,7 +354,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     const { hookTimeoutMs } = this.config;
     let cancelTimeout: (() => void) | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
-      cancelTimeout = this.#adapters?.clock.setTimer(hookTimeoutMs, () => resolve('timeout'));
+      cancelTimeout = this.#clock.setTimer(hookTimeoutMs, () => resolve('timeout'));
     });
     try {
       const outcome = await Promise.race([Promise.resolve().then(() => hook({ ...event, signal: controller.signal })), timedOut]);
@@ -374,7 +392,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
    */
   #runTracker(name: string, generation: number): void {
     const tracker = this.config.trackers.find((t) => t.name === name);
-    if (!tracker || generation !== this.#generation) return;
+    if (tracker?.type !== 'function' || generation !== this.#generation) return;
     const clock = this.#clock;
     const controller = new AbortController();
     let reported = false;
@@ -405,11 +423,10 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
 
 }
 
-async function loadDefaultAdapters(config: ResolvedConfig): Promise<Adapters> {
-  const linux: { createLinuxAdapters?: (config: ResolvedConfig) => Promise<Adapters> } = await import('./linux/index.js');
-  if (!linux.createLinuxAdapters) throw new VrrpError('no_adapters', 'no adapters given and vrrp/linux has none');
+/** The engine of an instance without adapters: on the engine thread with the Linux adapters. */
+function defaultEngine(config: ResolvedConfig, emit: (event: EngineEvent) => void): EngineLike {
   if (process.platform !== 'linux') {
     throw new VrrpError('no_adapters', `no adapters given and the default ones need Linux (this is ${process.platform})`);
   }
-  return linux.createLinuxAdapters(config);
+  return new RemoteEngine(config, emit);
 }

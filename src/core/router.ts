@@ -21,7 +21,7 @@
  * - Decode leniently, judge strictly: the codec reads anything shaped like VRRP; this file applies the receive
  *   checks of RFC 9568 §7.1 in order and counts the first failure (stats.ts).
  */
-import type { AddressFamily, Advertisement, VrrpVersion } from './advertisement.js';
+import { VRRP_MULTICAST_GROUP, type AddressFamily, type Advertisement, type VrrpVersion } from './advertisement.js';
 import { decodeAdvertisement, encodeAdvertisement, type DecodeErrorCode, type V3Ipv4ChecksumMode } from './codec.js';
 import { compareIp, parseIp } from './ip-address.js';
 import {
@@ -132,6 +132,8 @@ const decodeCounter: Record<DecodeErrorCode, keyof VrrpStats> = {
 /** The VRRP state machine of one virtual router. Pure: see the contract at the top of this file. */
 export class VirtualRouter {
   readonly #config: RouterConfig;
+  /** Sends to the multicast group (no unicast peers): the TTL / hop limit check applies (see #receive). */
+  readonly #multicast: boolean;
   readonly #primaryBytes: Uint8Array;
   readonly #virtualAddressSet: ReadonlySet<string>;
   readonly #trackerStates = new Map<string, TrackerState>();
@@ -156,6 +158,7 @@ export class VirtualRouter {
       throw new TypeError(`primary address ${config.primaryAddress} is not an ${config.family} address`);
     }
     this.#config = config;
+    this.#multicast = config.destinations.every((dst) => dst === VRRP_MULTICAST_GROUP[config.family]);
     this.#primaryBytes = primary.bytes;
     this.#virtualAddressSet = new Set(config.virtualAddresses);
     for (const tracker of config.trackers) this.#trackerStates.set(tracker.name, initialTrackerState());
@@ -351,8 +354,10 @@ export class VirtualRouter {
       this.#stats.vridErrors++;
       return;
     }
-    // §7.1: "MUST verify that the IP TTL is 255" / "the IPv6 Hop Limit is 255".
-    if (packet.ttl !== 255) return drop('ttl', 'ipTtlErrors', `ttl ${packet.ttl} is not 255`);
+    // §7.1: "MUST verify that the IP TTL is 255" / "the IPv6 Hop Limit is 255" — on a multicast instance. With
+    // unicast peers, which may sit behind a router, keepalived skips the check and sends IPv6 unicast adverts with
+    // the default hop limit (64, seen in the interop matrix); we do as it does, or no keepalived peer is heard.
+    if (packet.ttl !== 255 && this.#multicast) return drop('ttl', 'ipTtlErrors', `ttl ${packet.ttl} is not 255`);
     const decoded = decodeAdvertisement(packet.bytes, {
       family: config.family,
       src: packet.src,

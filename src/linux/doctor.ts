@@ -1,18 +1,15 @@
 /**
  * Preflight: says in plain words what this machine lacks to run VRRP, and how to fix each thing. It reads files
- * and asks the kernel; it changes nothing. raw-socket is checked by its built binary, not loaded, because loading
- * it claims the thread (see native.ts) and an app may want its engine elsewhere.
+ * and asks the kernel; it changes nothing.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { getInterface, getInterfaceAddresses, pickPrimaryAddress } from './interfaces.js';
 import { loadNetlink } from './native.js';
 import { loadPacketAddon } from './packet-socket.js';
 
 /** One check's outcome. */
 export interface DoctorCheck {
-  /** Short name, e.g. `raw-socket`. */
+  /** Short name, e.g. `addon`. */
   name: string;
   /** `ok`, or how bad it is: `error` stops VRRP from working, `warning` degrades it. */
   status: 'ok' | 'error' | 'warning';
@@ -30,7 +27,6 @@ export interface DoctorReport {
   checks: DoctorCheck[];
 }
 
-const require = createRequire(import.meta.url);
 const CAP_NET_ADMIN = 12;
 const CAP_NET_RAW = 13;
 
@@ -50,16 +46,15 @@ export async function doctor(options: { interface?: string; family?: 'ipv4' | 'i
   const nodeOk = major > 20 || (major === 20 && minor >= 19);
   add(nodeOk ? { name: 'node', status: 'ok', message: `Node.js ${process.versions.node}` } : { name: 'node', status: 'error', message: `Node.js ${process.versions.node} is too old`, fix: 'use Node.js 20.19 or newer' });
 
-  add(checkRawSocket());
   add(checkNetlink());
-  const packet = loadPacketAddon();
+  const addon = loadPacketAddon();
   add(
-    packet.ok
-      ? { name: 'announcements', status: 'ok', message: 'AF_PACKET addon built: gratuitous ARP / unsolicited NA available' }
+    addon.ok
+      ? { name: 'addon', status: 'ok', message: 'native addon built: VRRP sockets, engine timer, gratuitous ARP / unsolicited NA available' }
       : {
-          name: 'announcements',
-          status: 'warning',
-          message: `AF_PACKET addon unavailable (${packet.reason}): no gratuitous ARP, clients will follow the VIP only when their ARP entries expire; adverts are dated when read, not when received, and VIP changes go through the slower netlink module`,
+          name: 'addon',
+          status: 'error',
+          message: `native addon unavailable (${addon.reason}): no VRRP sockets on Linux`,
           fix: 'reinstall vrrp with build tools present (python3, make, a C compiler) and, on npm 11+, `npm install-scripts approve vrrp`',
         },
   );
@@ -100,20 +95,6 @@ export function formatDoctorReport(report: DoctorReport): string {
   const lines = report.checks.flatMap((check) => [`${mark[check.status]} ${check.name}: ${check.message}`, ...(check.fix ? [`    fix: ${check.fix}`] : [])]);
   lines.push(report.ok ? 'ready for VRRP' : 'not ready: fix the ✘ lines above');
   return lines.join('\n');
-}
-
-function checkRawSocket(): DoctorCheck {
-  let entry: string;
-  try {
-    entry = require.resolve('raw-socket');
-  } catch {
-    return { name: 'raw-socket', status: 'error', message: 'raw-socket is not installed', fix: 'npm install raw-socket@1.8.1 (builds with node-gyp: python3, make, g++)' };
-  }
-  const binary = join(dirname(entry), 'build', 'Release', 'raw.node');
-  if (!existsSync(binary)) {
-    return { name: 'raw-socket', status: 'error', message: 'raw-socket is installed but not built', fix: 'npm install-scripts approve raw-socket && npm rebuild raw-socket (needs python3, make, g++)' };
-  }
-  return { name: 'raw-socket', status: 'ok', message: 'raw-socket built' };
 }
 
 function checkNetlink(): DoctorCheck {

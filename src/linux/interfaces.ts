@@ -64,6 +64,19 @@ export function changeRequestSocket(): RtNetlinkSocket {
   return changeSocket;
 }
 
+/**
+ * Closes this thread's netlink sockets (they reopen on next use). The engine thread calls it before it ends:
+ * netlink 0.3.0 crashes the process when a thread is torn down with one of its sockets open (measured: a worker
+ * ended with an open socket took the process down with SIGSEGV every time, with it closed never).
+ */
+export function closeNetlinkSockets(): void {
+  dumpSocket?.socket.close?.();
+  dumpSocket = undefined;
+  dumpQueue = Promise.resolve();
+  changeSocket?.socket.close?.();
+  changeSocket = undefined;
+}
+
 /** Looks an interface up by name; undefined when it does not exist. */
 export async function getInterface(ifname: string): Promise<InterfaceInfo | undefined> {
   const links = await serializedDump((socket) => socket.getLinks());

@@ -4,13 +4,149 @@
  *
  * "Up" means: the interface exists, is administratively up, has carrier (IFF_RUNNING), and still has an address
  * VRRP can send from (IPv4: any address that is not one of our VIPs; IPv6: a link-local address).
+ *
+ * One event socket per thread, shared by every watcher: events only say "something changed", so a burst of them
+ * (a takeover of 255 instances adds 255 addresses) is coalesced into one re-read per interface on the next turn,
+ * and each watcher judges its own state from that one read. With a socket per instance, each address change was
+ * read by every instance and each re-read the whole table: instances² dumps at a mass takeover.
  */
 import type { LinkMonitor } from '../adapters/types.js';
 import type { AddressFamily } from '../core/advertisement.js';
-import { getInterface, getInterfaceAddresses, pickPrimaryAddress } from './interfaces.js';
+import { getInterface, getInterfaceAddresses, pickPrimaryAddress, type InterfaceAddress, type InterfaceInfo } from './interfaces.js';
 import { loadNetlink, type RtNetlinkSocket } from './native.js';
 
-/** A {@link LinkMonitor} over rtnetlink events. */
+interface Watcher {
+  family: AddressFamily;
+  virtualAddresses: ReadonlySet<string>;
+  up: boolean;
+  onChange: (up: boolean) => void;
+}
+
+interface Snapshot {
+  link: InterfaceInfo | undefined;
+  addresses: Record<AddressFamily, InterfaceAddress[]>;
+}
+
+/** Judges whether a watcher's link is up from one read of its interface. Pure. */
+function judge(snapshot: Snapshot, family: AddressFamily, virtualAddresses: ReadonlySet<string>): boolean {
+  const link = snapshot.link;
+  if (!link || !link.adminUp || !link.running) return false;
+  return pickPrimaryAddress(snapshot.addresses[family], family, virtualAddresses) !== undefined;
+}
+
+async function readInterface(iface: string, families: ReadonlySet<AddressFamily>): Promise<Snapshot> {
+  const link = await getInterface(iface);
+  const snapshot: Snapshot = { link, addresses: { ipv4: [], ipv6: [] } };
+  if (!link) return snapshot;
+  for (const family of families) snapshot.addresses[family] = await getInterfaceAddresses(link.index, family);
+  return snapshot;
+}
+
+/** The thread's event socket and the watchers of each interface. */
+class LinkHub {
+  #socket: RtNetlinkSocket | undefined;
+  readonly #watchers = new Map<string, Set<Watcher>>();
+  readonly #dirty = new Set<string>();
+  #scheduled = false;
+  #reading: Promise<void> = Promise.resolve();
+  #retry: NodeJS.Timeout | undefined;
+
+  async add(iface: string, watcher: Omit<Watcher, 'up'>): Promise<{ up: boolean; stop: () => void }> {
+    this.#open();
+    // Listen before the first read, so that a change during that read is not lost.
+    let set = this.#watchers.get(iface);
+    if (!set) this.#watchers.set(iface, (set = new Set()));
+    const entry: Watcher = { ...watcher, up: true };
+    try {
+      entry.up = judge(await readInterface(iface, new Set([watcher.family])), watcher.family, watcher.virtualAddresses);
+    } catch (error) {
+      this.#maybeClose();
+      throw error;
+    }
+    set.add(entry);
+    this.#markDirty(iface); // catch a change that raced the first read
+    return {
+      up: entry.up,
+      stop: () => {
+        set.delete(entry);
+        if (set.size === 0 && this.#watchers.get(iface) === set) this.#watchers.delete(iface);
+        this.#maybeClose();
+      },
+    };
+  }
+
+  #open(): void {
+    if (this.#socket) return;
+    const socket = loadNetlink().createRtNetlink();
+    socket.on('message', () => {
+      for (const iface of this.#watchers.keys()) this.#markDirty(iface);
+    });
+    socket.on('error', () => {});
+    socket.addMembership('LINK');
+    socket.addMembership('IPV4_IFADDR');
+    socket.addMembership('IPV6_IFADDR');
+    this.#socket = socket;
+  }
+
+  /** Closes the event socket whatever is still watched (the thread is ending). */
+  close(): void {
+    this.#watchers.clear();
+    this.#maybeClose();
+  }
+
+  #maybeClose(): void {
+    if (this.#watchers.size > 0 || !this.#socket) return;
+    this.#socket.socket.close?.();
+    this.#socket = undefined;
+    clearTimeout(this.#retry);
+    this.#dirty.clear();
+  }
+
+  #markDirty(iface: string): void {
+    this.#dirty.add(iface);
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    // Coalesce: every event of this turn leads to one re-read per interface.
+    setImmediate(() => {
+      this.#scheduled = false;
+      const ifaces = [...this.#dirty];
+      this.#dirty.clear();
+      this.#reading = this.#reading.then(() => this.#recheck(ifaces));
+    });
+  }
+
+  async #recheck(ifaces: readonly string[]): Promise<void> {
+    for (const iface of ifaces) {
+      const set = this.#watchers.get(iface);
+      if (!set || set.size === 0) continue;
+      let snapshot: Snapshot;
+      try {
+        snapshot = await readInterface(iface, new Set([...set].map((w) => w.family)));
+      } catch {
+        // A failed read says nothing about the link: keep the state we know and look again shortly.
+        clearTimeout(this.#retry);
+        this.#retry = setTimeout(() => this.#markDirty(iface), 100);
+        this.#retry.unref();
+        continue;
+      }
+      for (const watcher of [...set]) {
+        const up = judge(snapshot, watcher.family, watcher.virtualAddresses);
+        if (up === watcher.up || !set.has(watcher)) continue;
+        watcher.up = up;
+        watcher.onChange(up);
+      }
+    }
+  }
+}
+
+let hub: LinkHub | undefined;
+
+/** Closes this thread's link event socket (see closeNetlinkSockets in ./interfaces.ts for why). */
+export function closeLinkMonitor(): void {
+  hub?.close();
+}
+
+/** A {@link LinkMonitor} over rtnetlink events, on the thread's shared event socket. */
 export class NetlinkLinkMonitor implements LinkMonitor {
   readonly #family: AddressFamily;
   readonly #virtualAddresses: ReadonlySet<string>;
@@ -23,54 +159,12 @@ export class NetlinkLinkMonitor implements LinkMonitor {
 
   /** Reads the state once. */
   async isUp(iface: string): Promise<boolean> {
-    const link = await getInterface(iface);
-    if (!link || !link.adminUp || !link.running) return false;
-    const addresses = await getInterfaceAddresses(link.index, this.#family);
-    return pickPrimaryAddress(addresses, this.#family, this.#virtualAddresses) !== undefined;
+    return judge(await readInterface(iface, new Set([this.#family])), this.#family, this.#virtualAddresses);
   }
 
   /** See {@link LinkMonitor.watch}. */
-  async watch(iface: string, onChange: (up: boolean) => void): Promise<{ up: boolean; stop: () => void }> {
-    const socket: RtNetlinkSocket = loadNetlink().createRtNetlink();
-    let stopped = false;
-    let retry: NodeJS.Timeout | undefined;
-    const stop = (): void => {
-      stopped = true;
-      clearTimeout(retry);
-      socket.socket.close?.();
-    };
-    let up: boolean | undefined;
-    let checking: Promise<void> = Promise.resolve();
-    // Events only say "something changed"; re-reading the state keeps this correct whatever the message was.
-    const recheck = (): void => {
-      checking = checking.then(async () => {
-        if (stopped) return;
-        let now: boolean;
-        try {
-          now = await this.isUp(iface);
-        } catch {
-          // A failed read says nothing about the link: keep the state we know and look again shortly.
-          retry = setTimeout(recheck, 100);
-          retry.unref();
-          return;
-        }
-        if (stopped || up === undefined || now === up) return;
-        up = now;
-        onChange(now);
-      });
-    };
-    try {
-      // Listen before the first read, so that a change during that read is not lost.
-      socket.on('message', recheck);
-      socket.on('error', () => {});
-      socket.addMembership('LINK');
-      socket.addMembership(this.#family === 'ipv4' ? 'IPV4_IFADDR' : 'IPV6_IFADDR');
-      up = await this.isUp(iface);
-      recheck(); // catch a change that raced the first read
-      return { up, stop };
-    } catch (error) {
-      stop();
-      throw error;
-    }
+  watch(iface: string, onChange: (up: boolean) => void): Promise<{ up: boolean; stop: () => void }> {
+    hub ??= new LinkHub();
+    return hub.add(iface, { family: this.#family, virtualAddresses: this.#virtualAddresses, onChange });
   }
 }

@@ -1,11 +1,8 @@
 /**
- * The one place that loads the Linux native modules (`raw-socket`, `netlink`). They are optional dependencies, so
- * `vrrp` installs anywhere; they are loaded lazily, on first use, so importing `vrrp/linux` on a machine without them
- * fails only when a Linux adapter is actually created — with a message that says how to get them.
- *
- * raw-socket is not context-aware: it loads in one thread per process only ("Module did not self-register" in a
- * second). Everything that touches it goes through `loadRawSocket`, so the thread that first creates a transport
- * owns it; a worker-thread engine must create its transports there and nowhere else.
+ * The one place that loads `netlink` (an optional dependency, Node-API, loadable in any thread), so `vrrp`
+ * installs anywhere; it is loaded lazily, on first use, so importing `vrrp/linux` on a machine without it fails only
+ * when a Linux adapter is actually created — with a message that says how to get it. Our own addon has its own
+ * loader (./addon.ts).
  */
 import { createRequire } from 'node:module';
 import { VrrpError } from '../errors.js';
@@ -22,45 +19,7 @@ function loadOptional<T>(name: string, hint: string): T {
   }
 }
 
-const rawSocketHint =
-  'install it with `npm install raw-socket@1.8.1` and, on npm 11+, approve its build with `npm install-scripts approve raw-socket` (it compiles with node-gyp: needs python3, make and a C++ compiler)';
 const netlinkHint = 'install it with `npm install netlink@0.3.0` (prebuilt for x64/arm64; approve with `npm install-scripts approve netlink` on npm 11+)';
-
-/** The subset of raw-socket's native socket we use: synchronous send and receive on the non-blocking fd. */
-export interface RawSocketWrap {
-  recv(buffer: Buffer, callback: (buffer: Buffer, bytes: number, source: string) => void): void;
-  send(buffer: Buffer, offset: number, length: number, address: string, callback: (bytes: number) => void): void;
-  setOption(level: number, option: number, value: number | Buffer, length?: number): void;
-  /** getsockopt into `value`; returns the length written. */
-  getOption(level: number, option: number, value: Buffer, length: number): number;
-  pause(recv: boolean, send: boolean): void;
-  close(): void;
-  /** The wrap is an EventEmitter too: `recvReady` fires when the fd is readable. */
-  on(event: 'recvReady', listener: () => void): void;
-  removeAllListeners(event: string): void;
-}
-
-/** The subset of a raw-socket `Socket` we use. */
-export interface RawSocket {
-  wrap: RawSocketWrap;
-  on(event: 'error', listener: (error: Error) => void): void;
-  removeAllListeners(): void;
-  close(): void;
-}
-
-/** The subset of the raw-socket module we use. */
-export interface RawSocketModule {
-  createSocket(options: { protocol: number; addressFamily: number; bufferSize?: number }): RawSocket;
-  AddressFamily: { IPv4: number; IPv6: number };
-}
-
-let rawSocket: RawSocketModule | undefined;
-
-/** Loads raw-socket once (per process: see the header). */
-export function loadRawSocket(): RawSocketModule {
-  rawSocket ??= loadOptional<RawSocketModule>('raw-socket', rawSocketHint);
-  return rawSocket;
-}
 
 /** Address message as the netlink module returns it. */
 export interface NlAddressMessage {

@@ -453,3 +453,18 @@ describe('another VRID is only counted, whatever else is wrong with it', () => {
     expect(nonZeroDropCounters(router.stats)).toEqual({ vridErrors: 1 });
   });
 });
+
+describe('TTL check with unicast peers (as keepalived)', () => {
+  // Given an instance with unicast peers (which may sit behind a router)
+  // when an advert arrives with TTL 64 (keepalived sends IPv6 unicast adverts with the default hop limit)
+  // then it is accepted, while the same advert to a multicast instance is dropped as 'ttl'.
+  it('accepts a unicast advert whose TTL is not 255, and only with unicast peers', () => {
+    const unicast = { ...makeConfig(), destinations: [HIGHER_PEER] };
+    const { router, actions } = receive(unicast, advertFrom(unicast, HIGHER_PEER, 200, {}, { ttl: 64 }));
+    expect(errorCodesOf(actions)).toEqual([]);
+    expect(router.stats.ipTtlErrors).toBe(0);
+    expect(router.stats.advertisementsReceived).toBe(1);
+    const multicast = makeConfig();
+    expectDropped(receive(multicast, advertFrom(multicast, HIGHER_PEER, 200, {}, { ttl: 64 })), 'ttl', 'ipTtlErrors');
+  });
+});

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config.js';
-import { Engine, type EngineEvent } from '../../src/engine.js';
+import { Engine, type EngineEvent } from '../../src/engine/engine.js';
 import { FakeTransport, FakeVipManager, VirtualClock } from '../../src/testing/index.js';
 import { GROUP, PEER, peerAdvert } from './harness.js';
 

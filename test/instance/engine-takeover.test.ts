@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { VirtualAddress } from '../../src/config.js';
 import { resolveConfig } from '../../src/config.js';
-import { Engine, type EngineEvent } from '../../src/engine.js';
+import { Engine, type EngineEvent } from '../../src/engine/engine.js';
 import { FakeTransport, FakeVipManager, VirtualClock } from '../../src/testing/index.js';
 import { MASTER_DOWN_MS } from './harness.js';
 

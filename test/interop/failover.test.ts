@@ -103,14 +103,15 @@ describe.skipIf(!labAvailable.ok)('failover against keepalived, seen from a clie
     expect(await holdsVip('us')).toBe(false);
   });
 
-  // Given keepalived master (200) sending every 100 ms and our embedded app as backup (100)
+  // Given keepalived master (200) sending every 100 ms and our embedded app as backup (100), its engine on the main
+  // thread with setTimeout timers (custom adapters; the default engine thread is tested in engine-thread.test.ts)
   // when the app blocks its event loop for 1 s (ten adverts pile up in the socket; the Master_Down_Timer is long
   // overdue when the loop wakes)
   // then we read the waiting adverts before acting on the late timer and never declare the live master dead.
   it('a backup whose loop was blocked reads waiting adverts before its late timer', async () => {
     const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 200 }));
     await ka.waitForLog(/Entering MASTER STATE/, 5000);
-    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 100 }), { embedded: true, flags: ['--block', '1000'] });
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 100 }), { embedded: true, flags: ['--block', '1000', '--system-clock'] });
     await us.waitFor((e) => e.event === 'unblocked', 8000);
     await new Promise((r) => setTimeout(r, 500));
     expect(us.events.filter((e) => e.event === 'stateChange').map((e) => e.to)).toEqual(['backup']);
@@ -141,7 +142,7 @@ describe.skipIf(!labAvailable.ok)('failover against keepalived, seen from a clie
   it('control: without draining the socket first, the late timer wins and we falsely take over', async () => {
     const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 200 }));
     await ka.waitForLog(/Entering MASTER STATE/, 5000);
-    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 100 }), { embedded: true, flags: ['--block', '1000', '--no-drain'] });
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 100 }), { embedded: true, flags: ['--block', '1000', '--system-clock', '--no-drain'] });
     await us.waitFor((e) => e.event === 'unblocked', 8000);
     await new Promise((r) => setTimeout(r, 500));
     expect(us.events.filter((e) => e.event === 'stateChange').map((e) => e.to)).toContain('master');

@@ -217,20 +217,19 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
   });
 
   // Given a copy of the package without its native addon (build/ missing: a failed or unapproved install)
-  // when that CLI becomes master and stops
-  // then the VIP still comes and goes (address requests fall back to the netlink module), and the missing
-  // announcements are reported as errors that say how to build the addon.
-  it('moves the VIP without the native addon, and says the announcements are missing', async () => {
+  // when its CLI starts
+  // then it refuses at once (exit 1) with an error that says how to build the addon — the VRRP sockets are the
+  // addon's — and leaves nothing on the interface.
+  it('without the native addon, says how to build it and exits 1', async () => {
     const copy = join(lab.tmpDir, 'no-addon');
     cpSync(join(repo, 'dist'), join(copy, 'dist'), { recursive: true });
     cpSync(join(repo, 'package.json'), join(copy, 'package.json'));
     symlinkSync(join(repo, 'node_modules'), join(copy, 'node_modules'));
     const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }), { cli: join(copy, 'dist', 'cli.js') });
-    await us.waitForState('master', 5000);
-    const error = await us.waitFor((e) => e.event === 'error' && e.code === 'vip_failed', 5000);
-    expect(error.message).toContain('native addon not built');
-    expect(await holdsVip()).toBe(true);
-    expect(await us.stop()).toBe(0);
+    const error = await us.waitFor((e) => e.event === 'error', 5000);
+    expect(String(error.message)).toContain('native addon not built');
+    expect(String(error.message)).toContain('npm rebuild vrrp');
+    expect(await us.stop()).toBe(1);
     expect(await holdsVip()).toBe(false);
   });
 

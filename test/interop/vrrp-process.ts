@@ -1,6 +1,6 @@
 /**
- * Runs our library inside a lab host, as a separate process (raw-socket loads in one thread per process, and the
- * socket must live in the host's namespace): either the `vrrp run` CLI from dist/, or the embedded-app fixture.
+ * Runs our library inside a lab host, as a separate process (its sockets must live in the host's network
+ * namespace): either the `vrrp run` CLI from dist/, or the embedded-app fixture.
  * Events arrive as JSON lines and are kept with their arrival time.
  */
 import type { ChildProcess } from 'node:child_process';

@@ -1,21 +1,21 @@
 /**
  * The engine: the pure core wired to the adapters — transport, timer, VIP changes, link events. It is the part
- * whose timing matters, and the part a later release moves to its own thread so that a main thread blocked by the
- * app cannot delay an advertisement. To make that move mechanical, the engine:
- * - talks to its owner only through {@link EngineCommand}-shaped calls (start, stop, tracker result) and
- *   {@link EngineEvent}s, which are plain data (structured-clone safe: no functions; an error's `cause` is an
- *   Error, which structured clone carries across threads);
- * - creates and owns every adapter call, so raw-socket (one thread per process) is loaded where the engine runs;
- * - knows nothing of hooks, trackers' check functions or events listeners, which stay with the app.
+ * whose timing matters. With the default Linux adapters it runs on the engine thread (./worker.ts), one per
+ * process, so an app that blocks its main thread cannot delay an advertisement; with custom adapters (and in
+ * `SimNetwork`) it runs on the app's thread. Either way it:
+ * - talks to its owner only through {@link EngineCommand}s (tracker results) and {@link EngineEvent}s, which are
+ *   plain data (structured-clone safe: no functions; an error's `cause` is an Error, which structured clone
+ *   carries across threads);
+ * - knows nothing of hooks, trackers' check functions or event listeners, which stay with the app.
  *
- * Theory of operation: one private step function reads the clock, hands the input to the core, queues the actions
- * it returns on one serial queue (so VIP work never interleaves) and re-arms exactly one timer at
- * `nextDeadline()`. A transition is reported only after the actions before it were applied.
+ * Theory of operation (docs/architecture.md, "The run loop"): one private step function reads the clock, hands the
+ * input to the core, queues the actions it returns on one serial queue (so VIP work never interleaves) and re-arms
+ * exactly one timer at `nextDeadline()`. A transition is reported only after the actions before it were applied.
  */
-import type { Adapters } from './adapters/types.js';
-import type { ResolvedConfig } from './config.js';
-import { VRRP_MULTICAST_GROUP } from './core/advertisement.js';
-import { effectivePriority } from './core/priority.js';
+import type { Adapters } from '../adapters/types.js';
+import type { ResolvedConfig } from '../config.js';
+import { VRRP_MULTICAST_GROUP } from '../core/advertisement.js';
+import { effectivePriority } from '../core/priority.js';
 import {
   VirtualRouter,
   type ProtocolErrorCode,
@@ -24,9 +24,9 @@ import {
   type RouterInput,
   type RouterState,
   type TransitionReason,
-} from './core/router.js';
-import { createStats, type VrrpStats } from './core/stats.js';
-import { VrrpError, type VrrpErrorCode } from './errors.js';
+} from '../core/router.js';
+import { createStats, type VrrpStats } from '../core/stats.js';
+import { VrrpError, type VrrpErrorCode } from '../errors.js';
 
 
 /** What the engine reports, as plain data. */
@@ -47,6 +47,20 @@ export interface EngineStats extends VrrpStats {
   vipErrors: number;
 }
 
+/** The counters of {@link EngineStats}, in the order a stats sink holds them. */
+export const ENGINE_STATS_KEYS: readonly (keyof EngineStats)[] = [...(Object.keys(createStats()) as (keyof VrrpStats)[]), 'sendErrors', 'vipErrors'];
+
+/** How an engine is hosted: where it learns the main thread's lag, where it publishes its counters. */
+export interface EngineOptions {
+  /**
+   * How long the app's main thread has not answered, in ms, for `eventLoopLag` trackers. Given on the engine thread;
+   * without it (an engine on the main thread) the lag is how late the tracker's own timer fired.
+   */
+  mainThreadLagMs?: () => number;
+  /** Receives every counter of {@link EngineStats} (in {@link ENGINE_STATS_KEYS} order) after each step. */
+  statsSink?: Float64Array;
+}
+
 /** The core plus adapters of one instance. */
 export class Engine {
   readonly #config: ResolvedConfig;
@@ -60,12 +74,15 @@ export class Engine {
   #timerDeadline: number | undefined;
   #stopLink: (() => void) | undefined;
   #io = { sendErrors: 0, vipErrors: 0 };
+  readonly #options: EngineOptions;
+  readonly #lagTimers = new Map<string, () => void>();
 
   /** Creates an idle engine; nothing is opened until `start()`. */
-  constructor(config: ResolvedConfig, adapters: Adapters, emit: (event: EngineEvent) => void) {
+  constructor(config: ResolvedConfig, adapters: Adapters, emit: (event: EngineEvent) => void, options: EngineOptions = {}) {
     this.#config = config;
     this.#adapters = adapters;
     this.#emit = emit;
+    this.#options = options;
   }
 
   /** Current effective priority. */
@@ -115,9 +132,12 @@ export class Engine {
         if (!link.up) this.#step({ type: 'link', up: false });
       }
       this.#step({ type: 'start' });
+      this.#startLagTrackers();
     } catch (error) {
       await this.#teardown();
-      throw error instanceof VrrpError ? error : new VrrpError('transport_failed', 'could not start the transport', { cause: error });
+      throw error instanceof VrrpError
+        ? error
+        : new VrrpError('transport_failed', `could not start the transport${error instanceof Error ? `: ${error.message}` : ''}`, { cause: error });
     }
   }
 
@@ -147,6 +167,7 @@ export class Engine {
     if (!router) return;
     const clock = this.#adapters.clock;
     const actions = router.handle(input, clock.now() - (ageMs > 0 ? ageMs : 0));
+    if (this.#options.statsSink) this.#publishStats(this.#options.statsSink);
     if (actions.length > 0) {
       this.#batchesInFlight++;
       const run = (): Promise<void> =>
@@ -250,6 +271,33 @@ export class Engine {
     }
   }
 
+  #publishStats(sink: Float64Array): void {
+    const stats = this.stats;
+    for (let i = 0; i < ENGINE_STATS_KEYS.length; i++) sink[i] = stats[ENGINE_STATS_KEYS[i] as keyof EngineStats];
+  }
+
+  /**
+   * `eventLoopLag` trackers: every `intervalMs` the engine asks how long the main thread has not answered and
+   * hands the core a result, which applies weight, fall, rise and reverse like any tracker's. The first result
+   * comes at once, so a weight-0 tracker does not hold the start.
+   */
+  #startLagTrackers(): void {
+    const clock = this.#adapters.clock;
+    for (const tracker of this.#config.trackers) {
+      if (tracker.type !== 'eventLoopLag') continue;
+      const { name, intervalMs, thresholdMs } = tracker;
+      const look = (expectedMs: number): void => {
+        const source = this.#options.mainThreadLagMs;
+        const lagMs = source ? source() : Math.max(0, clock.now() - expectedMs);
+        this.#step({ type: 'tracker', name, passed: lagMs < thresholdMs });
+        if (!this.#router) return;
+        const dueMs = clock.now() + intervalMs;
+        this.#lagTimers.set(name, clock.setTimer(intervalMs, () => look(dueMs)));
+      };
+      look(clock.now());
+    }
+  }
+
   #error(code: VrrpErrorCode, message: string, cause: unknown): void {
     const event: EngineEvent = { type: 'error', code, message };
     if (cause !== undefined) event.cause = cause;
@@ -261,6 +309,8 @@ export class Engine {
   }
 
   async #teardown(): Promise<void> {
+    for (const cancel of this.#lagTimers.values()) cancel();
+    this.#lagTimers.clear();
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     this.#timerDeadline = undefined;

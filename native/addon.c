@@ -1,0 +1,60 @@
+/*
+ * vrrp_packet: the syscalls the vrrp library needs below IP, in C with Node-API only (no node-addon-api, no nan,
+ * so the binary is ABI-stable across Node majors). Everything that is policy (packet layout, retries, error
+ * wording) lives in TypeScript (src/linux/addon.ts is the only module that loads this addon); the C only does
+ * syscalls and reports errno. This file registers the functions; each concern has its own file:
+ *
+ *   packet.c       AF_PACKET sockets for whole Ethernet frames (gratuitous ARP, unsolicited NA)
+ *                  open(ifname) -> { handle, ifindex, hatype, mac }, send(handle, frame), close(handle)
+ *   route.c        synchronous rtnetlink requests (address add/delete during a takeover)
+ *                  routeOpen() -> handle, routeRequest(handle, message) -> ack errno, routeClose(handle)
+ *   burst.c        a takeover's syscalls back to back: burstPrepare(ops) -> prepared, burstRun(prepared) -> results
+ *   vrrp_socket.c  raw IP sockets of protocol 112 for the adverts, watched on the opening thread's loop
+ *                  vrrpOpen, vrrpJoin, vrrpRecv, vrrpSend, vrrpClose, vrrpRef
+ *   timer.c        one precise timerfd per thread: timerOpen, timerArm, timerDisarm, timerClose, timerRef,
+ *                  monotonicMs
+ *   watcher.c      what vrrp_socket.c and timer.c share: uv_poll on the opener's loop, the JavaScript call and its
+ *                  errors, and the handles' lifetime, including thread teardown
+ *   common.c       error reporting, argument reading, the plain-descriptor finalizer
+ *
+ * Failed syscalls throw an Error with numeric `errno` and `syscall`; the wrapper turns errno into its name.
+ * Handles are type-tagged Externals with finalizers: a forgotten close cannot leak a descriptor, and a closed handle
+ * cannot reach a descriptor number the process has since reused.
+ *
+ * Context-aware (NAPI_MODULE_INIT, no mutable globals): it loads in worker threads and in several threads at once,
+ * and each thread's sockets and timer are watched by that thread's own event loop.
+ */
+#include "burst.h"
+#include "common.h"
+#include "packet.h"
+#include "route.h"
+#include "timer.h"
+#include "vrrp_socket.h"
+#include "watcher.h"
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor properties[] = {
+      {"open", NULL, packet_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"send", NULL, packet_send, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, close_handle, NULL, NULL, NULL, napi_enumerable, (void *)&PACKET_KIND},
+      {"routeOpen", NULL, route_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"routeRequest", NULL, route_request, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"routeClose", NULL, close_handle, NULL, NULL, NULL, napi_enumerable, (void *)&ROUTE_KIND},
+      {"burstPrepare", NULL, burst_prepare, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"burstRun", NULL, burst_run, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"vrrpOpen", NULL, vrrp_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"vrrpJoin", NULL, vrrp_join, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"vrrpRecv", NULL, vrrp_recv, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"vrrpSend", NULL, vrrp_send, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"vrrpClose", NULL, watcher_js_close, NULL, NULL, NULL, napi_enumerable, (void *)&VRRP_KIND},
+      {"vrrpRef", NULL, watcher_js_ref, NULL, NULL, NULL, napi_enumerable, (void *)&VRRP_KIND},
+      {"timerOpen", NULL, timer_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"timerArm", NULL, timer_arm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"timerDisarm", NULL, timer_disarm, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"timerClose", NULL, watcher_js_close, NULL, NULL, NULL, napi_enumerable, (void *)&TIMER_KIND},
+      {"timerRef", NULL, watcher_js_ref, NULL, NULL, NULL, napi_enumerable, (void *)&TIMER_KIND},
+      {"monotonicMs", NULL, monotonic_ms, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  NAPI_CALL(env, napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties));
+  return exports;
+}

@@ -1,0 +1,197 @@
+/*
+ * burst.c: burstPrepare(ops) checks and copies a list of operations once; burstRun(prepared) runs them back to
+ * back with no Node-API call until the last is done.
+ *
+ * Why: a takeover writes its crash-cleanup markers, adds its addresses and sends its gratuitous ARP, in that
+ * order, as fast as it can: each step is a syscall of tens of microseconds, and crossing from JavaScript for each,
+ * with the code between them run for the first time in a long while, measured about as much again.
+ *
+ * Operations are [kind, target, bytes]: kind 0 = pwrite(target fd, bytes, offset 0), 1 = routeRequest(target route
+ * handle, bytes), 2 = send(target packet handle, frame). Up to 256 per burst; a malformed one refuses the whole
+ * list. A prepared burst keeps the handles it names alive. burstRun returns an Int32Array with one result per
+ * operation: 0, the kernel's acknowledgement errno or the failed syscall's errno.
+ */
+#include "burst.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "packet.h"
+#include "route.h"
+
+/* Most operations one burst takes: a takeover's are two per address plus its announcement frames. */
+#define BURST_MAX_OPS 256
+
+/* One checked operation of a burst. */
+typedef struct {
+  int32_t kind; /* BURST_PWRITE, BURST_ROUTE or BURST_FRAME */
+  int fd;       /* BURST_PWRITE */
+  void *handle; /* route_handle (BURST_ROUTE) or packet_handle (BURST_FRAME) */
+  void *data;   /* a copy, inside the prepared burst's own allocation */
+  size_t length;
+} burst_op;
+
+enum { BURST_PWRITE = 0, BURST_ROUTE = 1, BURST_FRAME = 2 };
+
+/* A burst checked and copied once, run as often as asked. It holds a reference to every socket handle it names, so
+ * that their structs outlive it; a socket closed meanwhile has fd -1 and its operation fails with EBADF. */
+typedef struct {
+  uint32_t count;
+  uint32_t ref_count;
+  napi_ref refs[BURST_MAX_OPS];
+  burst_op ops[BURST_MAX_OPS];
+  /* the operations' bytes follow */
+} prepared_burst;
+
+/* Random tag so burstRun() rejects any External that did not come from burstPrepare(). */
+static const napi_type_tag BURST_TAG = {0x767272705f627572ULL, 0x73745f7072657061ULL};
+
+static void finalize_burst(napi_env env, void *data, void *hint) {
+  (void)hint;
+  prepared_burst *prepared = (prepared_burst *)data;
+  for (uint32_t i = 0; i < prepared->ref_count; i++) napi_delete_reference(env, prepared->refs[i]);
+  free(prepared);
+}
+
+/* burstPrepare(ops): checks [kind, target, bytes] operations and copies them into a prepared burst (External). */
+napi_value burst_prepare(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool is_array = false;
+  if (argc >= 1) NAPI_CALL(env, napi_is_array(env, argv[0], &is_array));
+  if (!is_array) {
+    napi_throw_type_error(env, NULL, "burst needs an array of operations");
+    return NULL;
+  }
+  uint32_t count = 0;
+  NAPI_CALL(env, napi_get_array_length(env, argv[0], &count));
+  if (count > BURST_MAX_OPS) {
+    napi_throw_range_error(env, NULL, "a burst holds at most 256 operations");
+    return NULL;
+  }
+  /* Every operation is checked before anything is kept: a malformed burst is refused whole. */
+  burst_op ops[BURST_MAX_OPS];
+  napi_value targets[BURST_MAX_OPS];
+  size_t total_bytes = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value op, kind_value, target, bytes;
+    uint32_t op_length = 0;
+    bool op_is_array = false;
+    NAPI_CALL(env, napi_get_element(env, argv[0], i, &op));
+    NAPI_CALL(env, napi_is_array(env, op, &op_is_array));
+    if (op_is_array) NAPI_CALL(env, napi_get_array_length(env, op, &op_length));
+    if (!op_is_array || op_length != 3) {
+      napi_throw_type_error(env, NULL, "each burst operation is [kind, target, bytes]");
+      return NULL;
+    }
+    NAPI_CALL(env, napi_get_element(env, op, 0, &kind_value));
+    NAPI_CALL(env, napi_get_element(env, op, 1, &target));
+    NAPI_CALL(env, napi_get_element(env, op, 2, &bytes));
+    burst_op *checked = &ops[i];
+    targets[i] = target;
+    if (napi_get_value_int32(env, kind_value, &checked->kind) != napi_ok) {
+      napi_throw_type_error(env, NULL, "burst operation kind must be a number");
+      return NULL;
+    }
+    if (!get_bytes(env, bytes, "burst operation bytes", &checked->data, &checked->length)) return NULL;
+    checked->fd = -1;
+    checked->handle = NULL;
+    if (checked->kind == BURST_PWRITE) {
+      if (napi_get_value_int32(env, target, &checked->fd) != napi_ok || checked->fd < 0) {
+        napi_throw_type_error(env, NULL, "a pwrite operation needs a descriptor");
+        return NULL;
+      }
+    } else if (checked->kind == BURST_ROUTE) {
+      checked->handle = get_tagged(env, target, &ROUTE_TAG, "a route operation needs a route socket handle");
+      if (checked->handle == NULL) return NULL;
+      const char *problem = route_message_problem(checked->data, checked->length);
+      if (problem != NULL) {
+        napi_throw_range_error(env, NULL, problem);
+        return NULL;
+      }
+    } else if (checked->kind == BURST_FRAME) {
+      checked->handle = get_tagged(env, target, &PACKET_TAG, "a frame operation needs a packet socket handle");
+      if (checked->handle == NULL) return NULL;
+      if (checked->length < ETH_HEADER_LEN) {
+        napi_throw_range_error(env, NULL, "frame is shorter than an ethernet header");
+        return NULL;
+      }
+    } else {
+      napi_throw_range_error(env, NULL, "burst operation kind must be 0 (pwrite), 1 (route) or 2 (frame)");
+      return NULL;
+    }
+    total_bytes += checked->length;
+  }
+  prepared_burst *prepared = (prepared_burst *)malloc(sizeof(prepared_burst) + total_bytes);
+  if (prepared == NULL) return throw_errno(env, "malloc", ENOMEM);
+  prepared->count = count;
+  prepared->ref_count = 0;
+  uint8_t *storage = (uint8_t *)(prepared + 1);
+  for (uint32_t i = 0; i < count; i++) {
+    prepared->ops[i] = ops[i];
+    if (ops[i].length > 0) memcpy(storage, ops[i].data, ops[i].length);
+    prepared->ops[i].data = storage;
+    storage += ops[i].length;
+    if (ops[i].handle != NULL && napi_create_reference(env, targets[i], 1, &prepared->refs[prepared->ref_count]) == napi_ok) {
+      prepared->ref_count++;
+    } else if (ops[i].handle != NULL) {
+      finalize_burst(env, prepared, NULL);
+      throw_last_napi_error(env);
+      return NULL;
+    }
+  }
+  napi_value external;
+  if (napi_create_external(env, prepared, finalize_burst, NULL, &external) != napi_ok) {
+    finalize_burst(env, prepared, NULL);
+    throw_last_napi_error(env);
+    return NULL;
+  }
+  NAPI_CALL(env, napi_type_tag_object(env, external, &BURST_TAG));
+  return external;
+}
+
+/* burstRun(prepared): runs a prepared burst's operations back to back; an Int32Array of their results. */
+napi_value burst_run(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "burstRun needs a prepared burst");
+    return NULL;
+  }
+  prepared_burst *prepared = (prepared_burst *)get_tagged(env, argv[0], &BURST_TAG, "expected a prepared burst");
+  if (prepared == NULL) return NULL;
+  uint32_t count = prepared->count;
+  /* Results land on the stack and are copied out after the last operation: no Node-API call before then. */
+  int32_t result[BURST_MAX_OPS];
+  /* Back to back, nothing else in between: the point of a burst. A failure is recorded and the rest still runs
+   * (one address refused must not keep the others from being added and announced). */
+  for (uint32_t i = 0; i < count; i++) {
+    const burst_op *op = &prepared->ops[i];
+    if (op->kind == BURST_PWRITE) {
+      ssize_t written;
+      do {
+        written = pwrite(op->fd, op->data, op->length, 0);
+      } while (written < 0 && errno == EINTR);
+      result[i] = written < 0 ? errno : (size_t)written == op->length ? 0 : EIO;
+    } else if (op->kind == BURST_ROUTE) {
+      int acknowledged = 0;
+      const char *failed_syscall = NULL;
+      int error_number = route_exchange((route_handle *)op->handle, op->data, op->length, &acknowledged, &failed_syscall);
+      result[i] = error_number != 0 ? error_number : acknowledged;
+    } else {
+      result[i] = frame_send((packet_handle *)op->handle, (const uint8_t *)op->data, op->length);
+    }
+  }
+  napi_value buffer, results;
+  void *result_data = NULL;
+  NAPI_CALL(env, napi_create_arraybuffer(env, count * sizeof(int32_t), &result_data, &buffer));
+  if (count > 0) memcpy(result_data, result, count * sizeof(int32_t));
+  NAPI_CALL(env, napi_create_typedarray(env, napi_int32_array, count, buffer, 0, &results));
+  return results;
+}
+

@@ -1,0 +1,17 @@
+/*
+ * vrrp_socket.h: raw IP sockets of protocol 112 for VRRP adverts, watched on the opener's loop (vrrp_socket.c).
+ */
+#ifndef VRRP_VRRP_SOCKET_H
+#define VRRP_VRRP_SOCKET_H
+
+#include "common.h"
+
+/* vrrpClose()'s and vrrpRef()'s handle_kind (see common.h); they are watcher_js_close / watcher_js_ref. */
+extern const handle_kind VRRP_KIND;
+
+napi_value vrrp_open(napi_env env, napi_callback_info info);
+napi_value vrrp_join(napi_env env, napi_callback_info info);
+napi_value vrrp_recv(napi_env env, napi_callback_info info);
+napi_value vrrp_send(napi_env env, napi_callback_info info);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * watcher.h: a descriptor watched by uv_poll on the event loop of the thread that opened it, calling a JavaScript
+ * function when it is readable (watcher.c). The VRRP sockets (vrrp_socket.c) and the timer (timer.c) are watchers.
+ */
+#ifndef VRRP_WATCHER_H
+#define VRRP_WATCHER_H
+
+#include <stdbool.h>
+
+#include <uv.h>
+
+#include "common.h"
+
+typedef struct watcher watcher;
+
+/* Runs on readiness before JavaScript is called; returns false to skip the call (the timer: nothing expired).
+ * `status` is libuv's (< 0 on a poll error). */
+typedef bool (*watcher_ready_fn)(watcher *w, int status);
+
+/* Embedded FIRST in each watched handle struct (so the struct's address is the watcher's). Only the thread that
+ * created it ever touches it. */
+struct watcher {
+  int fd;                                     /* -1 once closed */
+  bool closed;                                /* closed: fd closed, poll stopped, no more JavaScript calls */
+  bool poll_open;                             /* uv_poll_init done and uv_close not called yet */
+  bool poll_closing;                          /* uv_close called, its callback not run yet */
+  bool in_callback;                           /* inside the JavaScript call (see watcher.c) */
+  unsigned refs;                              /* owners of the struct, freed at 0 (see watcher.c) */
+  napi_env env;                               /* of the thread that opened it */
+  napi_ref callback;                          /* the JavaScript function, strongly held; NULL once released */
+  napi_async_context async_context;           /* NULL once released */
+  napi_async_cleanup_hook_handle cleanup_hook;/* NULL once removed */
+  watcher_ready_fn ready;                     /* NULL: always call */
+  uv_poll_t poll;
+};
+
+/* Takes `w` (zeroed, malloc'ed, the kind's whole struct) and `fd` and starts watching `fd` for readability on the
+ * calling thread's loop, calling `callback` with no arguments on readiness. Returns the External tagged `tag`
+ * that owns them, or NULL with an exception thrown; on failure `fd` is closed and `w` freed (now or later). */
+napi_value watcher_start(napi_env env, watcher *w, int fd, napi_value callback, const char *resource_name,
+                         const napi_type_tag *tag, watcher_ready_fn ready);
+
+/* close(handle) for a watcher kind: callback data is its handle_kind. Idempotent. */
+napi_value watcher_js_close(napi_env env, napi_callback_info info);
+
+/* ref(handle, ref: boolean) for a watcher kind: callback data is its handle_kind. uv_ref/uv_unref of the poll, so
+ * an open watcher can let its thread's loop end; a no-op once closed. */
+napi_value watcher_js_ref(napi_env env, napi_callback_info info);
+
+#endif

@@ -1,0 +1,223 @@
+/**
+ * One timer for every instance of a thread: a {@link Clock} whose timers live in one deadline heap over a single
+ * underlying one-shot wake-up (the addon's timerfd on Linux, see native/timer.c; `setTimeout` elsewhere).
+ *
+ * Why: each instance needs one timer (its Master_Down_Timer or its Adver_Timer) plus its trackers'. With one
+ * kernel timer per instance, 255 instances at 10 ms adverts are 25,500 timer syscalls and wake-ups a second however
+ * few packets there are; here the thread wakes once per distinct due time, and re-arming a timer that is not the
+ * earliest costs a heap push and no syscall. CPU grows with packets, not with instances (docs/architecture.md).
+ *
+ * Rules:
+ * - Timers fire in due-time order; two due at the same time fire in the order they were set.
+ * - A timer fires no earlier than its due time (the wake-up source guarantees that for itself; a wake-up that comes
+ *   early anyway re-arms for what is left).
+ * - Cancelling is O(1): the entry is marked and skipped when it reaches the top (its slot is reclaimed then).
+ * - A callback that throws does not stop the others due at the same time; the error goes to `onError`.
+ */
+import type { Clock } from '../adapters/types.js';
+
+/** The single wake-up a {@link DeadlineClock} drives: one pending due time at most. */
+export interface WakeUpSource {
+  /** Monotonic now in ms, the same timeline as the due times. */
+  now(): number;
+  /** Wake up (call the `onWake` given at creation) at `dueMs`, replacing any earlier arming. */
+  arm(dueMs: number): void;
+  /** Cancel the pending wake-up, if any. */
+  disarm(): void;
+  /** Whether a pending wake-up keeps the thread alive (ref) or not. */
+  ref?(ref: boolean): void;
+  /** Releases the source. */
+  close?(): void;
+}
+
+interface Entry {
+  dueMs: number;
+  seq: number;
+  callback: (() => void) | undefined;
+}
+
+/** A {@link Clock} multiplexing every timer of a thread onto one {@link WakeUpSource}. */
+export class DeadlineClock implements Clock {
+  readonly #heap: Entry[] = [];
+  #seq = 0;
+  #armedMs: number | undefined;
+  #source: WakeUpSource;
+  readonly #onError: (error: unknown) => void;
+  /** Timers set and not yet fired or cancelled: the source holds the thread alive only while there are some. */
+  #live = 0;
+
+  /**
+   * `createSource(onWake)` builds the wake-up source that calls `onWake` at its armed time; `onError` receives what
+   * a timer callback throws.
+   */
+  constructor(createSource: (onWake: () => void) => WakeUpSource, onError: (error: unknown) => void = reportUncaught) {
+    this.#source = createSource(this.#onWake);
+    this.#onError = onError;
+  }
+
+  /** See {@link Clock.now}. */
+  now(): number {
+    return this.#source.now();
+  }
+
+  /** Timers pending (not fired, not cancelled). */
+  get pending(): number {
+    return this.#live;
+  }
+
+  /** See {@link Clock.setTimer}. Every timer of this clock is precise: the source wakes at the due time. */
+  setTimer(delayMs: number, callback: () => void): () => void {
+    const entry: Entry = { dueMs: this.#source.now() + Math.max(0, delayMs), seq: this.#seq++, callback };
+    this.#push(entry);
+    this.#live++;
+    if (this.#live === 1) this.#source.ref?.(true);
+    if (this.#armedMs === undefined || entry.dueMs < this.#armedMs) this.#arm(entry.dueMs);
+    return () => {
+      if (entry.callback === undefined) return;
+      entry.callback = undefined;
+      this.#released();
+      // The heap keeps the entry until it reaches the top; the source may wake once for nothing then.
+    };
+  }
+
+  /** Cancels every timer and releases the source. */
+  close(): void {
+    for (const entry of this.#heap) entry.callback = undefined;
+    this.#heap.length = 0;
+    this.#live = 0;
+    this.#armedMs = undefined;
+    this.#source.disarm();
+    this.#source.close?.();
+  }
+
+  readonly #onWake = (): void => {
+    this.#armedMs = undefined;
+    const now = this.#source.now();
+    const heap = this.#heap;
+    // Fire everything due. A callback may set new timers (due now or later): they join the heap and, when due,
+    // fire in this same loop, in order.
+    while (heap.length > 0) {
+      const top = heap[0] as Entry;
+      if (top.callback === undefined) {
+        this.#pop();
+        continue;
+      }
+      if (top.dueMs > now) break;
+      this.#pop();
+      const callback = top.callback;
+      top.callback = undefined;
+      this.#released();
+      try {
+        callback();
+      } catch (error) {
+        this.#onError(error);
+      }
+    }
+    while (heap.length > 0 && (heap[0] as Entry).callback === undefined) this.#pop();
+    if (heap.length > 0) this.#arm((heap[0] as Entry).dueMs);
+  };
+
+  #released(): void {
+    this.#live--;
+    if (this.#live === 0) this.#source.ref?.(false);
+  }
+
+  #arm(dueMs: number): void {
+    this.#armedMs = dueMs;
+    this.#source.arm(dueMs);
+  }
+
+  #push(entry: Entry): void {
+    const heap = this.#heap;
+    heap.push(entry);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(entry, heap[parent] as Entry)) break;
+      heap[i] = heap[parent] as Entry;
+      i = parent;
+    }
+    heap[i] = entry;
+  }
+
+  #pop(): void {
+    const heap = this.#heap;
+    const last = heap.pop() as Entry;
+    if (heap.length === 0) return;
+    let i = 0;
+    const n = heap.length;
+    for (;;) {
+      const left = 2 * i + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      const child = right < n && before(heap[right] as Entry, heap[left] as Entry) ? right : left;
+      if (!before(heap[child] as Entry, last)) break;
+      heap[i] = heap[child] as Entry;
+      i = child;
+    }
+    heap[i] = last;
+  }
+}
+
+function before(a: Entry, b: Entry): boolean {
+  return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.seq < b.seq);
+}
+
+function reportUncaught(error: unknown): void {
+  // Rethrown outside the loop, so one failing callback cannot stop the timers due with it.
+  queueMicrotask(() => {
+    throw error;
+  });
+}
+
+/**
+ * A wake-up source on `setTimeout`, for threads without the addon: it sleeps in steps that end before the due time
+ * and polls the last stretch with `setImmediate` (see {@link preciseSleepMs} for why) — some CPU in the final
+ * millisecond or two, which the timerfd source does not spend.
+ */
+export function timeoutWakeUpSource(onWake: () => void, sleepMs: (remainingMs: number) => number): WakeUpSource {
+  let dueMs: number | undefined;
+  let timeout: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
+  let referenced = true;
+  const clear = (): void => {
+    clearTimeout(timeout);
+    clearImmediate(immediate);
+    timeout = undefined;
+    immediate = undefined;
+  };
+  const tick = (): void => {
+    timeout = undefined;
+    immediate = undefined;
+    if (dueMs === undefined) return;
+    const remainingMs = dueMs - performance.now();
+    if (remainingMs <= 0) {
+      dueMs = undefined;
+      onWake();
+      return;
+    }
+    const step = sleepMs(remainingMs);
+    if (step === 0) immediate = setImmediate(tick);
+    else {
+      timeout = setTimeout(tick, step);
+      if (!referenced) timeout.unref();
+    }
+  };
+  return {
+    now: () => performance.now(),
+    arm(due) {
+      clear();
+      dueMs = due;
+      tick();
+    },
+    disarm() {
+      dueMs = undefined;
+      clear();
+    },
+    ref(ref) {
+      referenced = ref;
+      if (ref) timeout?.ref();
+      else timeout?.unref();
+    },
+  };
+}

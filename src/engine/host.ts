@@ -1,0 +1,321 @@
+/**
+ * The main thread's side of the engine thread: one worker per process (./worker.ts), started with the first
+ * instance that needs it and shared by all, and a {@link RemoteEngine} per instance that speaks for its engine
+ * there with the same surface as a local {@link Engine}.
+ *
+ * Theory of operation:
+ * - Commands and events are plain-data messages (./messages.ts), ordered per direction.
+ * - Counters live in a SharedArrayBuffer per engine that the engine thread rewrites after each step, so `stats`
+ *   stays a synchronous read without a message per packet.
+ * - The worker keeps the process alive while an engine runs (as sockets on the main thread did) and is unref'd
+ *   when none does, so an app that stopped every instance can exit.
+ * - A worker that dies is reported on every instance it served (`engine_failed`), each goes to `initialize`
+ *   (stopped), and the VIPs it added are removed from the main thread, as its markers tell (a worker cannot
+ *   remove them any more; without this the dead engine's VIPs would stay on the interface for good).
+ * - `eventLoopLag` trackers: while an instance has one, the main thread bumps a shared counter every few ms; the
+ *   engine thread measures how long it has not moved.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { ResolvedConfig } from '../config.js';
+import { effectivePriority } from '../core/priority.js';
+import type { RouterState } from '../core/router.js';
+import { VrrpError } from '../errors.js';
+import { ENGINE_STATS_KEYS, type EngineCommand, type EngineEvent, type EngineStats } from './engine.js';
+import { plainConfig, type FromEngine, type ToEngine } from './messages.js';
+
+/** What `VrrpInstance` needs of an engine, wherever it runs. */
+export interface EngineLike {
+  /** Current effective priority. */
+  readonly priority: number;
+  /** Counters of the current run. */
+  readonly stats: EngineStats;
+  /** Opens the adapters and starts the protocol. */
+  start(): Promise<void>;
+  /** Stops the protocol and closes the adapters. */
+  stop(): Promise<void>;
+  /** Resolves when every action queued so far has been applied. */
+  idle(): Promise<void>;
+  /** Feeds a command (a tracker result). */
+  command(command: EngineCommand): void;
+}
+
+/**
+ * The worker's module: next to this file when built (dist/engine/worker.js). Run from the TypeScript sources (the
+ * test runner), the built one is used, since Node cannot start a worker from a .ts file.
+ */
+function workerUrl(): URL {
+  const beside = new URL('./worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(beside))) return beside;
+  const built = new URL('../../dist/engine/worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(built))) return built;
+  throw new VrrpError('no_adapters', 'the engine thread module is missing (dist/engine/worker.js): run `npm run build`');
+}
+
+/** How long the process's exit waits for the engine thread to stop its engines and close its sockets. */
+const EXIT_GRACE_MS = 2000;
+
+/** The period of the main thread's heartbeat for a lag threshold: a few beats per threshold, within 5…250 ms. */
+export function heartbeatPeriodMs(thresholdMs: number): number {
+  return Math.min(250, Math.max(5, Math.floor(thresholdMs / 8)));
+}
+
+class EngineHost {
+  #worker: Worker | undefined;
+  readonly #engines = new Map<number, RemoteEngine>();
+  #nextId = 1;
+  #running = 0;
+  #beat: Int32Array | undefined;
+  #beatTimer: NodeJS.Timeout | undefined;
+  #beatPeriodMs = Infinity;
+  /** Why the worker is about to die, when it said so. */
+  #fatal: string | undefined;
+
+  register(engine: RemoteEngine): number {
+    const id = this.#nextId++;
+    this.#engines.set(id, engine);
+    return id;
+  }
+
+  post(message: ToEngine): void {
+    this.#ensureWorker().postMessage(message);
+  }
+
+  /** An engine started running (true) or stopped (false): the worker holds the process only while some run. */
+  running(delta: 1 | -1): void {
+    this.#running += delta;
+    if (this.#running === 1 && delta === 1) this.#worker?.ref();
+    if (this.#running === 0) {
+      this.#worker?.unref();
+      this.#stopHeartbeat();
+    }
+  }
+
+  /** Starts (or speeds up) the main thread's heartbeat for a lag threshold. */
+  heartbeat(thresholdMs: number): void {
+    const periodMs = heartbeatPeriodMs(thresholdMs);
+    if (this.#beat && periodMs >= this.#beatPeriodMs) return;
+    if (!this.#beat) {
+      this.#beat = new Int32Array(new SharedArrayBuffer(4));
+      this.post({ type: 'heartbeat', beat: this.#beat.buffer as SharedArrayBuffer });
+    }
+    clearInterval(this.#beatTimer);
+    this.#beatPeriodMs = periodMs;
+    const beat = this.#beat;
+    this.#beatTimer = setInterval(() => Atomics.add(beat, 0, 1), periodMs);
+    this.#beatTimer.unref();
+  }
+
+  #stopHeartbeat(): void {
+    clearInterval(this.#beatTimer);
+    this.#beatTimer = undefined;
+    this.#beatPeriodMs = Infinity;
+  }
+
+  /** For tests of engine-thread failure: the worker dies of an uncaught exception, as a bug would end it. */
+  injectCrash(): void {
+    this.#worker?.postMessage({ type: 'crash' } satisfies ToEngine);
+  }
+
+  /**
+   * At process exit (`process.exit()` included, which gives no chance to await): the engine thread stops every
+   * engine — priority 0 sent, VIPs removed — and closes its sockets while this thread waits for it, at most
+   * {@link EXIT_GRACE_MS}. Without it, an exit with instances running would leave their VIPs up, and netlink
+   * crashes the process when a thread ends with its sockets open.
+   */
+  readonly #onExit = (): void => {
+    const worker = this.#worker;
+    if (!worker || this.#running === 0) return;
+    const ack = new Int32Array(new SharedArrayBuffer(4));
+    worker.postMessage({ type: 'shutdown', ack: ack.buffer as SharedArrayBuffer } satisfies ToEngine);
+    Atomics.wait(ack, 0, 0, EXIT_GRACE_MS);
+  };
+
+  #ensureWorker(): Worker {
+    if (this.#worker) return this.#worker;
+    const worker = new Worker(workerUrl(), { name: 'vrrp-engine' });
+    worker.on('message', (message: FromEngine) => {
+      if (message.type === 'fatal') this.#fatal = message.message;
+      else if ('id' in message) this.#engines.get(message.id)?.receive(message);
+    });
+    worker.on('error', (error) => this.#died(error));
+    worker.on('exit', (code) => this.#died(new Error(this.#fatal ?? `engine thread exited with code ${code}`)));
+    process.once('exit', this.#onExit);
+    if (this.#running === 0) worker.unref();
+    this.#worker = worker;
+    if (this.#beat) worker.postMessage({ type: 'heartbeat', beat: this.#beat.buffer as SharedArrayBuffer } satisfies ToEngine);
+    return worker;
+  }
+
+  #died(error: Error): void {
+    if (!this.#worker) return; // 'error' then 'exit': reported once
+    process.off('exit', this.#onExit);
+    this.#worker = undefined;
+    this.#fatal = undefined;
+    this.#running = 0;
+    this.#stopHeartbeat();
+    this.#beat = undefined;
+    const engines = [...this.#engines.values()];
+    this.#engines.clear();
+    for (const engine of engines) engine.died(error);
+  }
+}
+
+let host: EngineHost | undefined;
+
+/** The process's engine host. */
+export function engineHost(): EngineHost {
+  host ??= new EngineHost();
+  return host;
+}
+
+type Pending = { resolve: () => void; reject: (error: unknown) => void };
+
+/** An {@link Engine} on the engine thread, seen from the main thread. */
+export class RemoteEngine implements EngineLike {
+  readonly #config: ResolvedConfig;
+  readonly #emit: (event: EngineEvent) => void;
+  readonly #host: EngineHost;
+  readonly #id: number;
+  readonly #stats = new Float64Array(new SharedArrayBuffer(ENGINE_STATS_KEYS.length * 8));
+  #priority: number;
+  #state: RouterState = 'initialize';
+  #started: Pending | undefined;
+  #stopped: Pending | undefined;
+  readonly #idles = new Map<number, Pending>();
+  #nextIdle = 1;
+  #running = false;
+  #dead = false;
+
+  /** An engine for `config` whose events go to `emit`; nothing runs until `start()`. */
+  constructor(config: ResolvedConfig, emit: (event: EngineEvent) => void) {
+    this.#config = config;
+    this.#emit = emit;
+    this.#host = engineHost();
+    this.#id = this.#host.register(this);
+    this.#priority = effectivePriority(config.priority, []);
+  }
+
+  /** See {@link EngineLike.priority}. */
+  get priority(): number {
+    return this.#priority;
+  }
+
+  /** See {@link EngineLike.stats}. */
+  get stats(): EngineStats {
+    const stats = {} as Record<keyof EngineStats, number>;
+    for (let i = 0; i < ENGINE_STATS_KEYS.length; i++) stats[ENGINE_STATS_KEYS[i] as keyof EngineStats] = this.#stats[i] as number;
+    return stats;
+  }
+
+  /** See {@link EngineLike.start}. */
+  start(): Promise<void> {
+    this.#stats.fill(0);
+    const lagTrackers = this.#config.trackers.filter((tracker) => tracker.type === 'eventLoopLag');
+    return new Promise<void>((resolve, reject) => {
+      this.#started = { resolve, reject };
+      this.#running = true;
+      this.#host.running(1);
+      for (const tracker of lagTrackers) this.#host.heartbeat(tracker.thresholdMs);
+      this.#host.post({ type: 'start', id: this.#id, config: plainConfig(this.#config), stats: this.#stats.buffer as SharedArrayBuffer });
+    });
+  }
+
+  /** See {@link EngineLike.stop}. */
+  stop(): Promise<void> {
+    if (!this.#running) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.#stopped = { resolve, reject };
+      this.#host.post({ type: 'stop', id: this.#id });
+    });
+  }
+
+  /** See {@link EngineLike.idle}. */
+  idle(): Promise<void> {
+    if (!this.#running) return Promise.resolve();
+    const request = this.#nextIdle++;
+    return new Promise<void>((resolve, reject) => {
+      this.#idles.set(request, { resolve, reject });
+      this.#host.post({ type: 'idle', id: this.#id, request });
+    });
+  }
+
+  /** See {@link EngineLike.command}. */
+  command(command: EngineCommand): void {
+    if (this.#running) this.#host.post({ type: 'command', id: this.#id, command });
+  }
+
+  /** A message from the engine thread for this engine. */
+  receive(message: FromEngine): void {
+    switch (message.type) {
+      case 'event':
+        this.#priority = message.priority;
+        if (message.event.type === 'transition') this.#state = message.event.to;
+        this.#emit(message.event);
+        break;
+      case 'started':
+        this.#started?.resolve();
+        this.#started = undefined;
+        break;
+      case 'startFailed':
+        this.#finish();
+        this.#started?.reject(new VrrpError(message.error.code, message.error.message));
+        this.#started = undefined;
+        break;
+      case 'stopped':
+        this.#finish();
+        this.#stopped?.resolve();
+        this.#stopped = undefined;
+        break;
+      case 'idle':
+        this.#idles.get(message.request)?.resolve();
+        this.#idles.delete(message.request);
+        break;
+    }
+  }
+
+  /** The engine thread died: report it, remove the VIPs it may have added, and end this run as stopped. */
+  died(cause: Error): void {
+    if (this.#dead || !this.#running) return;
+    this.#dead = true;
+    const wasState = this.#state;
+    this.#finish();
+    const error = new VrrpError('engine_failed', `the engine thread died (${cause.message}); instance ${this.#config.name} stopped`, { cause });
+    this.#emit({ type: 'error', code: error.code, message: error.message, cause });
+    void releaseVips(this.#config).then(
+      () => undefined,
+      (removal: unknown) =>
+        this.#emit({ type: 'error', code: 'vip_failed', message: `could not remove the virtual addresses after the engine thread died: ${removal instanceof Error ? removal.message : String(removal)}`, cause: removal }),
+    ).finally(() => {
+      if (wasState !== 'initialize') this.#emit({ type: 'transition', from: wasState, to: 'initialize', reason: 'stopped' });
+      this.#started?.reject(error);
+      this.#started = undefined;
+      this.#stopped?.resolve();
+      this.#stopped = undefined;
+      for (const pending of this.#idles.values()) pending.resolve();
+      this.#idles.clear();
+    });
+  }
+
+  #finish(): void {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#state = 'initialize';
+    this.#host.running(-1);
+  }
+}
+
+/**
+ * Removes the VIPs that a dead engine thread of this process added, and only those: the VIP manager's own
+ * leftover cleanup, which trusts markers naming this very process (see src/linux/vip-manager.ts).
+ */
+async function releaseVips(config: ResolvedConfig): Promise<void> {
+  const { NetlinkVipManager } = await import('../linux/vip-manager.js');
+  const manager = new NetlinkVipManager();
+  try {
+    await manager.prepare(config.interface, config.virtualAddresses);
+  } finally {
+    manager.close();
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The messages between the app's main thread and the engine thread: plain data only (structured clone), one
+ * engine per instance, addressed by a numeric id. Order is postMessage's: per direction, in sending order, so a
+ * transition never overtakes the events before it.
+ */
+import type { ResolvedConfig, ResolvedTrackerConfig } from '../config.js';
+import type { VrrpErrorCode } from '../errors.js';
+import type { EngineCommand, EngineEvent } from './engine.js';
+
+/** A config as it crosses to the engine thread: function trackers keep their specs, not their check functions. */
+export type PlainConfig = Omit<ResolvedConfig, 'trackers'> & { trackers: PlainTrackerConfig[] };
+
+/** A tracker spec without its function. */
+export type PlainTrackerConfig = Exclude<ResolvedTrackerConfig, { type: 'function' }> | (Omit<Extract<ResolvedTrackerConfig, { type: 'function' }>, 'check'>);
+
+/** Main thread → engine thread. */
+export type ToEngine =
+  | { type: 'start'; id: number; config: PlainConfig; stats: SharedArrayBuffer }
+  | { type: 'stop'; id: number }
+  | { type: 'idle'; id: number; request: number }
+  | { type: 'command'; id: number; command: EngineCommand }
+  | { type: 'heartbeat'; beat: SharedArrayBuffer }
+  /** The process is exiting: stop every engine, release every socket, then set `ack[0]` and notify. */
+  | { type: 'shutdown'; ack: SharedArrayBuffer }
+  /** Tests only: die of an uncaught exception, as a bug would. */
+  | { type: 'crash' };
+
+/** An error as plain data (structured clone keeps an Error's message but drops its `code`). */
+export interface PlainError {
+  code: VrrpErrorCode;
+  message: string;
+}
+
+/** Engine thread → main thread. */
+export type FromEngine =
+  | { type: 'started'; id: number }
+  | { type: 'startFailed'; id: number; error: PlainError }
+  | { type: 'fatal'; message: string }
+  | { type: 'stopped'; id: number }
+  | { type: 'idle'; id: number; request: number }
+  | { type: 'event'; id: number; event: EngineEvent; priority: number };
+
+/** The config without functions, ready to cross. */
+export function plainConfig(config: ResolvedConfig): PlainConfig {
+  return {
+    ...config,
+    trackers: config.trackers.map((tracker) => {
+      if (tracker.type !== 'function') return tracker;
+      const { check: _check, ...spec } = tracker;
+      return spec;
+    }),
+  };
+}

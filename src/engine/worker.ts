@@ -1,0 +1,135 @@
+/**
+ * The engine thread's entry point: one worker per process runs every Linux engine of the process — core, the one
+ * timer, VRRP sockets, VIP changes, announcements, link events — on its own event loop, so an app that blocks its
+ * main thread never costs an advertisement, a takeover or a VIP change (docs/architecture.md, "Threads").
+ *
+ * It creates the Linux adapters here, never on the main thread: the addon's sockets and timer are watched by the
+ * loop of the thread that opened them. Only plain data crosses (./messages.ts).
+ *
+ * Keep `fs` promises and `dns.lookup` out of this thread: libuv's thread pool is shared by the process, and a
+ * busy pool on the app's side would delay them.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { ResolvedConfig } from '../config.js';
+import { VrrpError } from '../errors.js';
+import { createLinuxAdapters, releaseThreadResources } from '../linux/index.js';
+import { Engine, type EngineEvent } from './engine.js';
+import type { FromEngine, ToEngine } from './messages.js';
+
+const port = parentPort;
+if (!port) throw new Error('src/engine/worker.ts runs as a worker thread only');
+
+const engines = new Map<number, Engine>();
+let starting = 0;
+
+/**
+ * Releases the thread's netlink sockets once no engine runs or starts: netlink 0.3.0 crashes the process when a
+ * thread ends with one open, and the app may exit (or this thread be ended) any time after its last stop.
+ */
+function releaseWhenIdle(): void {
+  if (engines.size === 0 && starting === 0) releaseThreadResources();
+}
+
+/**
+ * The main thread's heartbeat: a counter it bumps every few ms while some instance has an `eventLoopLag` tracker.
+ * Its lag is how long the counter has not moved, measured here on our own clock.
+ */
+let beat: Int32Array | undefined;
+let lastBeat = -1;
+let lastBeatSeenMs = 0;
+
+function mainThreadLagMs(): number {
+  const now = performance.now();
+  if (!beat) return 0;
+  const value = Atomics.load(beat, 0);
+  if (value !== lastBeat) {
+    lastBeat = value;
+    lastBeatSeenMs = now;
+    return 0;
+  }
+  return now - lastBeatSeenMs;
+}
+
+function post(message: FromEngine): void {
+  port?.postMessage(message);
+}
+
+async function start(id: number, config: ResolvedConfig, stats: SharedArrayBuffer): Promise<void> {
+  starting++;
+  try {
+    const adapters = await createLinuxAdapters(config);
+    let engine: Engine | undefined;
+    const emit = (event: EngineEvent): void => post({ type: 'event', id, event, priority: engine?.priority ?? config.priority });
+    engine = new Engine(config, adapters, emit, { mainThreadLagMs, statsSink: new Float64Array(stats) });
+    engines.set(id, engine);
+    await engine.start();
+    post({ type: 'started', id });
+  } catch (error) {
+    engines.delete(id);
+    const code = error instanceof VrrpError ? error.code : 'transport_failed';
+    post({ type: 'startFailed', id, error: { code, message: error instanceof Error ? error.message : String(error) } });
+  } finally {
+    starting--;
+    releaseWhenIdle();
+  }
+}
+
+/** Stops every engine (priority 0 sent, VIPs removed) and releases every socket; for the process's exit. */
+async function shutdown(ack: Int32Array): Promise<void> {
+  const all = [...engines.values()];
+  engines.clear();
+  await Promise.allSettled(all.map((engine) => engine.stop()));
+  releaseThreadResources();
+  Atomics.store(ack, 0, 1);
+  Atomics.notify(ack, 0);
+}
+
+// A bug that escapes to here ends the thread; its sockets are closed first (see releaseWhenIdle), and the main
+// thread is told why before the exit it sees.
+process.on('uncaughtException', (error) => {
+  try {
+    releaseThreadResources();
+  } finally {
+    post({ type: 'fatal', message: error instanceof Error ? error.message : String(error) });
+    process.exit(1);
+  }
+});
+
+port.on('message', (message: ToEngine) => {
+  switch (message.type) {
+    case 'start':
+      // Function trackers arrive as specs without their check (it runs on the main thread); the engine only needs
+      // the spec, so the plain config is the config.
+      void start(message.id, message.config as ResolvedConfig, message.stats);
+      break;
+    case 'stop': {
+      const engine = engines.get(message.id);
+      engines.delete(message.id);
+      void (engine ? engine.stop() : Promise.resolve()).finally(() => {
+        post({ type: 'stopped', id: message.id });
+        releaseWhenIdle();
+      });
+      break;
+    }
+    case 'idle': {
+      const engine = engines.get(message.id);
+      void (engine ? engine.idle() : Promise.resolve()).finally(() => post({ type: 'idle', id: message.id, request: message.request }));
+      break;
+    }
+    case 'command':
+      engines.get(message.id)?.command(message.command);
+      break;
+    case 'shutdown':
+      void shutdown(new Int32Array(message.ack));
+      break;
+    case 'crash':
+      setImmediate(() => {
+        throw new Error('injected engine thread crash');
+      });
+      break;
+    case 'heartbeat':
+      beat = new Int32Array(message.beat);
+      lastBeat = -1;
+      break;
+  }
+});

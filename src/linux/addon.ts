@@ -1,0 +1,141 @@
+/**
+ * The one loader of our Node-API addon `build/Release/vrrp_packet.node` (native/), and its typed surface. Every
+ * module that needs the addon asks here; nothing else calls `require` on it.
+ *
+ * Rules:
+ * - The addon is optional at import time: it is built at install time on Linux and may be missing. Nothing loads
+ *   it until {@link loadAddon} is called, so importing `vrrp/linux` never fails.
+ * - One relative path finds it from both `src/linux/` (tests) and `dist/linux/` (the package): both sit two levels
+ *   below the package root, where node-gyp writes `build/`.
+ * - It is context-aware (NAPI_MODULE_INIT): each thread that loads it gets its own instance, and sockets and timers
+ *   it opens are watched by the event loop of the thread that opened them. The engine thread relies on this.
+ * - Failures are {@link PacketSocketError}s with the errno name as `code` and a short lowercase message that says
+ *   what to do, e.g. `packet socket on eth0: EPERM (need CAP_NET_RAW)`.
+ */
+import { createRequire } from 'node:module';
+import { constants } from 'node:os';
+
+/** Path of the addon relative to this file, valid from src/linux/ and dist/linux/ alike. */
+const ADDON_RELATIVE_PATH = '../../build/Release/vrrp_packet.node';
+
+/** What the C side returns from open(); see native/packet.c. */
+export interface NativeOpenResult {
+  handle: unknown;
+  ifindex: number;
+  hatype: number;
+  mac: Uint8Array;
+}
+
+/** The addon's functions, as native/addon.c registers them. Handles are opaque type-tagged externals. */
+export interface NativeAddon {
+  open(ifname: string): NativeOpenResult;
+  send(handle: unknown, frame: Uint8Array): void;
+  close(handle: unknown): void;
+  routeOpen(): unknown;
+  routeRequest(handle: unknown, message: Uint8Array): number;
+  routeClose(handle: unknown): void;
+  burstPrepare(ops: readonly (readonly [number, unknown, Uint8Array])[]): unknown;
+  burstRun(prepared: unknown): Int32Array;
+  vrrpOpen(family: 4 | 6, ifname: string, onReadable: () => void): unknown;
+  vrrpJoin(handle: unknown): void;
+  vrrpRecv(handle: unknown, data: Uint8Array, addresses: Uint8Array, meta: Float64Array): number;
+  vrrpSend(handle: unknown, data: Uint8Array, dst: Uint8Array, source: Uint8Array | null): void;
+  vrrpClose(handle: unknown): void;
+  vrrpRef(handle: unknown, ref: boolean): void;
+  timerOpen(onExpire: () => void): unknown;
+  timerArm(handle: unknown, dueMs: number): void;
+  timerDisarm(handle: unknown): void;
+  timerClose(handle: unknown): void;
+  timerRef(handle: unknown, ref: boolean): void;
+  monotonicMs(): number;
+}
+
+/** A failed addon operation: `code` is the errno name (`EPERM`, `ENODEV`…) or `ERR_VRRP_NO_ADDON`. */
+export class PacketSocketError extends Error {
+  /** Errno name, or `ERR_VRRP_NO_ADDON` when the native addon cannot be loaded. */
+  readonly code: string;
+  /** Numeric errno, 0 when the failure is not a syscall's. */
+  readonly errno: number;
+  /** The syscall that failed (`socket`, `ioctl(SIOCGIFINDEX)`, `sendto`), empty when none did. */
+  readonly syscall: string;
+
+  /** Creates the error; `message` is already the full short lowercase sentence. */
+  constructor(message: string, code: string, errno = 0, syscall = '', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PacketSocketError';
+    this.code = code;
+    this.errno = errno;
+    this.syscall = syscall;
+  }
+}
+
+// Loaded at most once per thread. A failure is remembered too, so a missing addon costs one filesystem lookup.
+let addon: NativeAddon | undefined;
+let addonFailure: string | undefined;
+
+/** Loads the addon (once per thread); throws {@link PacketSocketError} `ERR_VRRP_NO_ADDON` saying what to do. */
+export function loadAddon(): NativeAddon {
+  if (addon !== undefined) return addon;
+  if (addonFailure !== undefined) throw new PacketSocketError(`native addon unavailable: ${addonFailure}`, 'ERR_VRRP_NO_ADDON');
+  if (process.platform !== 'linux') {
+    addonFailure = `raw sockets and af_packet are linux-only here, this is ${process.platform}`;
+    throw new PacketSocketError(`native addon unavailable: ${addonFailure}`, 'ERR_VRRP_NO_ADDON');
+  }
+  try {
+    addon = createRequire(import.meta.url)(ADDON_RELATIVE_PATH) as NativeAddon;
+    return addon;
+  } catch (error) {
+    addonFailure = describeLoadFailure(error);
+    throw new PacketSocketError(`native addon unavailable: ${addonFailure}`, 'ERR_VRRP_NO_ADDON', 0, '', { cause: error });
+  }
+}
+
+/** Whether the addon loads here, and if not why (a doctor's question). Never throws. */
+export function probeAddon(): { ok: true } | { ok: false; reason: string } {
+  try {
+    loadAddon();
+    return { ok: true };
+  } catch {
+    return { ok: false, reason: addonFailure ?? 'unknown failure' };
+  }
+}
+
+function describeLoadFailure(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'MODULE_NOT_FOUND') {
+    return 'native addon not built (build/Release/vrrp_packet.node is missing); run `npm rebuild vrrp --foreground-scripts` with python3, make and a c compiler installed';
+  }
+  const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+  return `native addon does not load: ${message}`;
+}
+
+// Why each errno happens here, in the words an operator needs; anything else keeps the kernel's own text.
+const HINTS: Readonly<Record<string, string>> = {
+  EPERM: 'need CAP_NET_RAW',
+  EACCES: 'need CAP_NET_RAW',
+  ENODEV: 'no such interface',
+  ENXIO: 'interface is gone',
+  ENETDOWN: 'interface is down',
+  EAGAIN: 'device queue full, frame dropped',
+  ENOBUFS: 'no buffer space, frame dropped',
+  EMSGSIZE: 'frame larger than the interface mtu',
+  EAFNOSUPPORT: 'kernel without af_packet',
+  EBADF: 'socket is closed',
+};
+
+// Maps the addon's `{ errno, syscall }` errors to PacketSocketError; TypeErrors and RangeErrors (our own misuse)
+// pass through untouched.
+export function toPacketSocketError(context: string, error: unknown): unknown {
+  const errno = (error as { errno?: unknown } | null)?.errno;
+  if (typeof errno !== 'number') return error;
+  const syscall = String((error as { syscall?: unknown }).syscall ?? '');
+  const name = errnoName(errno);
+  const kernelText = error instanceof Error ? error.message.slice(error.message.indexOf(': ') + 2).toLowerCase() : '';
+  const hint = HINTS[name] ?? kernelText;
+  return new PacketSocketError(`${context}: ${name}${hint === '' ? '' : ` (${hint})`}`, name, errno, syscall, { cause: error });
+}
+
+export function errnoName(errno: number): string {
+  for (const [name, value] of Object.entries(constants.errno)) if (value === errno) return name;
+  return `E${errno}`;
+}

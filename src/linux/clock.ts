@@ -1,0 +1,44 @@
+/**
+ * The clock of the thread that runs Linux engines: one {@link DeadlineClock} over the addon's timerfd
+ * (native/timer.c), so every instance's timers share one kernel timer that wakes the thread at the due time with
+ * no timer slack and no polling. `performance.now()` and CLOCK_MONOTONIC differ by a per-thread origin, measured
+ * once. Without the addon, the same heap runs on `setTimeout` with a polled last millisecond.
+ */
+import { preciseSleepMs } from '../adapters/system-clock.js';
+import { DeadlineClock, timeoutWakeUpSource, type WakeUpSource } from '../engine/deadline-clock.js';
+import { loadAddon } from './addon.js';
+
+/** A wake-up source on the addon's timerfd; throws when the addon is missing. */
+export function timerfdWakeUpSource(onWake: () => void): WakeUpSource {
+  const native = loadAddon();
+  const handle = native.timerOpen(onWake);
+  native.timerRef(handle, false);
+  // performance.now() = CLOCK_MONOTONIC − this thread's time origin; the difference is fixed for the thread.
+  const offsetMs = native.monotonicMs() - performance.now();
+  let closed = false;
+  return {
+    now: () => performance.now(),
+    arm: (dueMs) => native.timerArm(handle, dueMs + offsetMs),
+    disarm: () => native.timerDisarm(handle),
+    ref: (ref) => {
+      if (!closed) native.timerRef(handle, ref);
+    },
+    close: () => {
+      closed = true;
+      native.timerClose(handle);
+    },
+  };
+}
+
+let clock: DeadlineClock | undefined;
+
+/** This thread's one clock for Linux engines (timerfd when the addon loads, else `setTimeout`). */
+export function threadClock(): DeadlineClock {
+  if (clock) return clock;
+  try {
+    clock = new DeadlineClock(timerfdWakeUpSource);
+  } catch {
+    clock = new DeadlineClock((onWake) => timeoutWakeUpSource(onWake, preciseSleepMs));
+  }
+  return clock;
+}

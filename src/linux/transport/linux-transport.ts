@@ -1,0 +1,86 @@
+/**
+ * The {@link Transport} of one instance on Linux: a thin view on its thread's shared VRRP socket for the interface
+ * and family (./vrrp-socket.ts), registered under the instance's VRID. It picks the primary address (our source
+ * and tie-break address), encodes the destinations once, and sends with the source pinned.
+ */
+import type { ReceivedPacket, Transport, TransportOptions } from '../../adapters/types.js';
+import { VRRP_MULTICAST_GROUP } from '../../core/advertisement.js';
+import { parseIp } from '../../core/ip-address.js';
+import { VrrpError } from '../../errors.js';
+import { getInterface, getInterfaceAddresses, pickPrimaryAddress } from '../interfaces.js';
+import { acquireVrrpSocket, type VrrpSocket, type VrrpSocketStats } from './vrrp-socket.js';
+
+/** A {@link Transport} on the thread's shared raw socket for its interface. One per VRRP instance. */
+export class LinuxTransport implements Transport {
+  #socket: VrrpSocket | undefined;
+  #vrid = 0;
+  #source: Uint8Array | null = null;
+  /** Destinations as the addon takes them, by the text the core uses (the core sends to a fixed set). */
+  readonly #destinations = new Map<string, Uint8Array>();
+
+  /** Drop counters of the shared socket (all instances on the interface and family). */
+  get socketStats(): VrrpSocketStats | undefined {
+    return this.#socket?.stats;
+  }
+
+  /** See {@link Transport.open}. */
+  async open(
+    options: TransportOptions,
+    onPacket: (packet: ReceivedPacket) => void,
+    onFailure?: (error: Error) => void,
+  ): Promise<{ primaryAddress: string }> {
+    if (this.#socket) throw new VrrpError('transport_failed', 'transport is already open');
+    const link = await getInterface(options.interface);
+    if (!link) throw new VrrpError('transport_failed', `interface ${options.interface} does not exist`);
+    const addresses = await getInterfaceAddresses(link.index, options.family);
+    const primaryAddress =
+      options.primaryAddress ?? pickPrimaryAddress(addresses, options.family, new Set(options.virtualAddresses), options.unicastPeers);
+    if (!primaryAddress) {
+      const what = options.family === 'ipv4' ? 'an IPv4 address' : 'an IPv6 link-local address';
+      throw new VrrpError('transport_failed', `interface ${options.interface} has no ${what} to send VRRP from`);
+    }
+    const socket = acquireVrrpSocket(options.interface, options.family);
+    try {
+      socket.register(options.vrid, { onPacket, onFailure: onFailure ?? (() => {}) }, options.unicastPeers.length === 0);
+    } catch (error) {
+      if (socket.receivers === 0) socket.close();
+      throw error;
+    }
+    this.#socket = socket;
+    this.#vrid = options.vrid;
+    this.#source = addressBytes(primaryAddress);
+    this.#destinations.clear();
+    for (const dst of [VRRP_MULTICAST_GROUP[options.family], ...options.unicastPeers]) this.#destinations.set(dst, addressBytes(dst));
+    return { primaryAddress };
+  }
+
+  /** See {@link Transport.send}. Synchronous sendmsg; errors are thrown to the engine, which reports them. */
+  send(dst: string, bytes: Uint8Array): void {
+    const socket = this.#socket;
+    if (socket === undefined) throw new VrrpError('send_failed', 'transport is closed');
+    let address = this.#destinations.get(dst);
+    if (address === undefined) {
+      address = addressBytes(dst);
+      this.#destinations.set(dst, address);
+    }
+    socket.send(bytes, address, this.#source);
+  }
+
+  /** See {@link Transport.drain}: reads the shared socket until it is empty. */
+  drain(): void {
+    this.#socket?.drain();
+  }
+
+  /** See {@link Transport.close}. */
+  close(): void {
+    const socket = this.#socket;
+    this.#socket = undefined;
+    socket?.unregister(this.#vrid);
+  }
+}
+
+function addressBytes(text: string): Uint8Array {
+  const parsed = parseIp(text);
+  if (!parsed) throw new VrrpError('transport_failed', `${text} is not an IP address`);
+  return parsed.bytes;
+}

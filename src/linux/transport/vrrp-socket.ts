@@ -1,0 +1,221 @@
+/**
+ * The VRRP sockets of a thread: one raw IP socket (protocol 112) per interface and family, opened by our addon
+ * (native/vrrp_socket.c) and shared by every instance on that interface, which registers its VRID.
+ *
+ * Why one socket, not one per instance: every raw socket of protocol 112 on an interface receives its own copy of
+ * every VRRP packet, so with a socket per instance receive work grows with instances × packets (measured: 200
+ * instances pegged a core as backup). Here each packet is read once and handed to the one instance whose VRID it
+ * carries, as keepalived does.
+ *
+ * Socket facts this relies on (Linux; set by the addon at open):
+ * - Bound to the interface (SO_BINDTODEVICE), multicast loop off, TTL / hop limit 255 on send (RFC 9568 §5.1.1.3,
+ *   §5.1.2.3), the multicast group joined once when the first multicast instance registers.
+ * - IPv4 delivers the IP header: TTL, source and destination come from it. IPv6 delivers no header: the source
+ *   comes from recvmsg, the destination from IPV6_PKTINFO and the hop limit from IPV6_HOPLIMIT, so the core judges
+ *   the hop limit itself and counts it (no IPV6_MINHOPCOUNT silently dropping it in the kernel). The kernel
+ *   computes and verifies the IPv6 VRRP checksum (IPV6_CHECKSUM 6), with the source it really uses.
+ * - Each packet carries its age from its kernel receive timestamp (SO_TIMESTAMPNS), so the engine dates it by its
+ *   arrival, not by when it was read.
+ * - Sends pin their source to the instance's primary address with IP_PKTINFO / IPV6_PKTINFO, so an advert never
+ *   leaves from a VIP, whatever the kernel's source selection would pick.
+ * - Readiness is a uv_poll on the event loop of the thread that opened the socket: the engine thread's.
+ */
+import type { ReceivedPacket } from '../../adapters/types.js';
+import type { AddressFamily } from '../../core/advertisement.js';
+import { formatIp } from '../../core/ip-address.js';
+import { VrrpError } from '../../errors.js';
+import { loadAddon, toPacketSocketError, type NativeAddon } from '../addon.js';
+import { parseIpv4Datagram } from './ip-header.js';
+
+/** Ages above this are not trusted: the wall clock was stepped between the packet's arrival and its read. */
+const MAX_TRUSTED_AGE_MS = 60_000;
+
+/** What an instance registers to receive its VRID's packets. */
+export interface VridReceiver {
+  /** A packet carrying this VRID. */
+  onPacket(packet: ReceivedPacket): void;
+  /** The socket failed for good; the instance goes to fault. */
+  onFailure(error: Error): void;
+}
+
+/** Counters of what the socket dropped before any instance saw it. */
+export interface VrrpSocketStats {
+  /** Datagrams read. */
+  received: number;
+  /** IPv4 datagrams whose header could not be read, or messages too short to carry a VRID. */
+  malformed: number;
+  /** Packets for a VRID no instance of this process serves on this interface (normal on a shared LAN). */
+  otherVrid: number;
+  /** Receive calls that failed with something other than "nothing to read". */
+  receiveErrors: number;
+}
+
+/** One shared raw socket. */
+export class VrrpSocket {
+  /** Interface name. */
+  readonly ifname: string;
+  /** Address family. */
+  readonly family: AddressFamily;
+  /** Drop counters. */
+  readonly stats: VrrpSocketStats = { received: 0, malformed: 0, otherVrid: 0, receiveErrors: 0 };
+  readonly #native: NativeAddon;
+  #handle: unknown;
+  #joined = false;
+  /** Receivers by VRID (index 1…255). */
+  readonly #receivers: (VridReceiver | undefined)[] = new Array(256).fill(undefined);
+  #count = 0;
+  readonly #data = new Uint8Array(65_536);
+  readonly #addresses = new Uint8Array(32);
+  readonly #meta = new Float64Array(3);
+  readonly #onClose: () => void;
+
+  /** Opens the socket; throws a `transport_failed` {@link VrrpError} saying what is missing. */
+  constructor(ifname: string, family: AddressFamily, onClose: () => void) {
+    this.ifname = ifname;
+    this.family = family;
+    this.#onClose = onClose;
+    try {
+      this.#native = loadAddon();
+    } catch (cause) {
+      throw new VrrpError('transport_failed', `cannot open the vrrp socket on ${ifname}: ${(cause as Error).message}`, { cause });
+    }
+    try {
+      this.#handle = this.#native.vrrpOpen(family === 'ipv4' ? 4 : 6, ifname, this.drain);
+    } catch (cause) {
+      const error = toPacketSocketError(`raw socket on ${ifname}`, cause);
+      const errno = (error as { code?: string }).code;
+      const hint = errno === 'EPERM' || errno === 'EACCES' ? ': needs root or CAP_NET_RAW' : '';
+      throw new VrrpError('transport_failed', `cannot open the vrrp socket (${(error as Error).message})${hint}`, { cause: error });
+    }
+  }
+
+  /** Number of registered VRIDs. */
+  get receivers(): number {
+    return this.#count;
+  }
+
+  /** Registers `vrid`; throws if another instance of this thread serves it on this interface and family. */
+  register(vrid: number, receiver: VridReceiver, multicast: boolean): void {
+    if (this.#receivers[vrid] !== undefined) {
+      throw new VrrpError('transport_failed', `vrid ${vrid} (${this.family}) is already served on ${this.ifname} by another instance of this process`);
+    }
+    if (multicast && !this.#joined) {
+      try {
+        this.#native.vrrpJoin(this.#handle);
+      } catch (cause) {
+        throw new VrrpError('transport_failed', `cannot join the vrrp multicast group on ${this.ifname}: ${(toPacketSocketError('join', cause) as Error).message}`, { cause });
+      }
+      this.#joined = true;
+    }
+    this.#receivers[vrid] = receiver;
+    this.#count++;
+  }
+
+  /** Unregisters `vrid`; the last one closes the socket. */
+  unregister(vrid: number): void {
+    if (this.#receivers[vrid] === undefined) return;
+    this.#receivers[vrid] = undefined;
+    this.#count--;
+    if (this.#count === 0) this.close();
+  }
+
+  /** Sends one VRRP message to `dst` from `source` (4 or 16 bytes each). Throws a `PacketSocketError`. */
+  send(bytes: Uint8Array, dst: Uint8Array, source: Uint8Array | null): void {
+    try {
+      this.#native.vrrpSend(this.#handle, bytes, dst, source);
+    } catch (cause) {
+      throw toPacketSocketError(`send on ${this.ifname}`, cause);
+    }
+  }
+
+  /**
+   * Reads every datagram waiting and hands each to its VRID's receiver, synchronously. Called by the addon when the
+   * socket is readable, and by the engine before a late timer is processed (see Transport.drain).
+   */
+  readonly drain = (): void => {
+    const native = this.#native;
+    for (;;) {
+      if (this.#handle === undefined) return;
+      let length: number;
+      try {
+        length = native.vrrpRecv(this.#handle, this.#data, this.#addresses, this.#meta);
+      } catch {
+        this.stats.receiveErrors++;
+        return;
+      }
+      if (length < 0) return;
+      this.stats.received++;
+      this.#dispatch(length);
+    }
+  };
+
+  #dispatch(length: number): void {
+    const data = this.#data;
+    let packet: ReceivedPacket;
+    if (this.family === 'ipv4') {
+      const datagram = parseIpv4Datagram(data, length);
+      if (datagram === undefined || datagram.payloadEnd - datagram.payloadOffset < 2) {
+        this.stats.malformed++;
+        return;
+      }
+      packet = {
+        bytes: data.slice(datagram.payloadOffset, datagram.payloadEnd),
+        src: formatIp(datagram.src),
+        dst: formatIp(datagram.dst),
+        ttl: datagram.ttl,
+      };
+    } else {
+      if (length < 2) {
+        this.stats.malformed++;
+        return;
+      }
+      const hopLimit = this.#meta[1] as number;
+      packet = {
+        bytes: data.slice(0, length),
+        src: formatIp(this.#addresses.subarray(0, 16)),
+        dst: formatIp(this.#addresses.subarray(16, 32)),
+        // The addon asks for IPV6_HOPLIMIT on every packet; were it ever missing, the kernel's own check is gone
+        // too, so the packet is judged as sent by a neighbour (hop limit 255) rather than dropped.
+        ttl: hopLimit >= 0 ? hopLimit : 255,
+      };
+    }
+    const receiver = this.#receivers[packet.bytes[1] as number];
+    if (receiver === undefined) {
+      this.stats.otherVrid++;
+      return;
+    }
+    const ageMs = this.#meta[0] as number;
+    if (ageMs >= 0 && ageMs < MAX_TRUSTED_AGE_MS) packet.ageMs = ageMs;
+    receiver.onPacket(packet);
+  }
+
+  /** Closes the socket (idempotent); every receiver still registered is told. */
+  close(): void {
+    const handle = this.#handle;
+    if (handle === undefined) return;
+    this.#handle = undefined;
+    this.#native.vrrpClose(handle);
+    this.#onClose();
+  }
+}
+
+/** This thread's sockets, by interface and family. */
+const sockets = new Map<string, VrrpSocket>();
+
+/** The socket for `ifname` and `family` of this thread, opened on first use. */
+export function acquireVrrpSocket(ifname: string, family: AddressFamily): VrrpSocket {
+  const key = `${family} ${ifname}`;
+  let socket = sockets.get(key);
+  if (socket === undefined) {
+    socket = new VrrpSocket(ifname, family, () => {
+      if (sockets.get(key) === socket) sockets.delete(key);
+    });
+    sockets.set(key, socket);
+  }
+  return socket;
+}
+
+/** Every open socket of this thread (for status and tests). */
+export function openVrrpSockets(): readonly VrrpSocket[] {
+  return [...sockets.values()];
+}

@@ -1,0 +1,142 @@
+/**
+ * The engine thread's one timer: every instance's timers in one deadline heap over a single wake-up. Shown on a
+ * fake wake-up source whose time the test moves, so each rule is checked exactly: due-time order, ties in setting
+ * order, never early, one arming for many timers, cancel, and the thread held alive only while timers are pending.
+ */
+import { describe, expect, it } from 'vitest';
+import { DeadlineClock, type WakeUpSource } from '../../src/engine/deadline-clock.js';
+
+/** A wake-up source in virtual time: `advanceTo` wakes the clock once if the armed time has come. */
+class FakeSource implements WakeUpSource {
+  nowMs = 0;
+  armedMs: number | undefined;
+  arms = 0;
+  referenced = false;
+  constructor(readonly onWake: () => void) {}
+  now(): number {
+    return this.nowMs;
+  }
+  arm(dueMs: number): void {
+    this.arms++;
+    this.armedMs = dueMs;
+  }
+  disarm(): void {
+    this.armedMs = undefined;
+  }
+  ref(ref: boolean): void {
+    this.referenced = ref;
+  }
+  advanceTo(ms: number): void {
+    this.nowMs = ms;
+    if (this.armedMs !== undefined && this.armedMs <= ms) {
+      this.armedMs = undefined;
+      this.onWake();
+    }
+  }
+}
+
+function setUp(): { clock: DeadlineClock; source: FakeSource; fired: string[]; errors: unknown[] } {
+  let source: FakeSource | undefined;
+  const errors: unknown[] = [];
+  const clock = new DeadlineClock((onWake) => (source = new FakeSource(onWake)), (error) => errors.push(error));
+  return { clock, source: source as unknown as FakeSource, fired: [], errors };
+}
+
+describe('DeadlineClock', () => {
+  it('fires timers in due-time order, ties in the order they were set', () => {
+    const { clock, source, fired } = setUp();
+    clock.setTimer(30, () => fired.push('c'));
+    clock.setTimer(10, () => fired.push('a'));
+    clock.setTimer(10, () => fired.push('b'));
+    source.advanceTo(100);
+    expect(fired).toEqual(['a', 'b', 'c']);
+  });
+
+  it('never fires a timer before its due time', () => {
+    const { clock, source, fired } = setUp();
+    clock.setTimer(10, () => fired.push('a'));
+    clock.setTimer(20, () => fired.push('b'));
+    source.advanceTo(15);
+    expect(fired).toEqual(['a']);
+    expect(source.armedMs).toBe(20);
+    source.advanceTo(20);
+    expect(fired).toEqual(['a', 'b']);
+  });
+
+  it('arms the wake-up only when a new timer is due before the armed one', () => {
+    const { clock, source } = setUp();
+    clock.setTimer(100, () => {});
+    for (let i = 0; i < 200; i++) clock.setTimer(200 + i, () => {});
+    expect(source.arms).toBe(1);
+    clock.setTimer(50, () => {});
+    expect(source.arms).toBe(2);
+    expect(source.armedMs).toBe(50);
+  });
+
+  it('a cancelled timer never fires, and the one after it still does', () => {
+    const { clock, source, fired } = setUp();
+    const cancel = clock.setTimer(10, () => fired.push('cancelled'));
+    clock.setTimer(20, () => fired.push('kept'));
+    cancel();
+    cancel(); // idempotent
+    source.advanceTo(10);
+    expect(fired).toEqual([]);
+    expect(source.armedMs).toBe(20);
+    source.advanceTo(20);
+    expect(fired).toEqual(['kept']);
+  });
+
+  it('a timer set from a callback at zero delay fires in the same wake-up, after those already due', () => {
+    const { clock, source, fired } = setUp();
+    clock.setTimer(10, () => {
+      fired.push('a');
+      clock.setTimer(0, () => fired.push('c'));
+    });
+    clock.setTimer(10, () => fired.push('b'));
+    source.advanceTo(10);
+    expect(fired).toEqual(['a', 'b', 'c']);
+  });
+
+  it('a throwing callback is reported and does not stop the others due with it', () => {
+    const { clock, source, fired, errors } = setUp();
+    clock.setTimer(10, () => {
+      throw new Error('boom');
+    });
+    clock.setTimer(10, () => fired.push('after'));
+    source.advanceTo(10);
+    expect(fired).toEqual(['after']);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('holds the thread alive only while a timer is pending', () => {
+    const { clock, source } = setUp();
+    expect(source.referenced).toBe(false);
+    const cancel = clock.setTimer(10, () => {});
+    expect(source.referenced).toBe(true);
+    cancel();
+    expect(source.referenced).toBe(false);
+    clock.setTimer(10, () => {});
+    source.advanceTo(10);
+    expect(source.referenced).toBe(false);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('many instances re-arming their timers cost one wake-up per distinct due time', () => {
+    const { clock, source, fired } = setUp();
+    // 255 backups, each re-armed by 10 adverts: every re-arm cancels the previous timer.
+    const cancels: (() => void)[] = [];
+    for (let round = 0; round < 10; round++) {
+      for (let vrid = 1; vrid <= 255; vrid++) {
+        cancels[vrid]?.();
+        cancels[vrid] = clock.setTimer(1000 + round, () => fired.push(`vrid ${vrid}`));
+      }
+    }
+    let wakeUps = 0;
+    while (source.armedMs !== undefined) {
+      wakeUps++;
+      source.advanceTo(source.armedMs);
+    }
+    expect(fired).toHaveLength(255);
+    expect(wakeUps).toBeLessThanOrEqual(10);
+  });
+});

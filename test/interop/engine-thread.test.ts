@@ -1,0 +1,184 @@
+/**
+ * The engine thread beside keepalived 2.2.7: an app that blocks its main thread for seconds costs no advert, no
+ * takeover and no VIP change; its events and hooks arrive afterwards, in order. An `eventLoopLag` tracker makes a
+ * truly wedged app give the VIP up. A dead engine thread is reported and leaves no VIP. And 255 instances per
+ * family share one socket per interface and family in one process, electing correctly beside keepalived.
+ *
+ * Our side is the embedded-app fixture (test/interop/fixtures/embedded-instance.mjs) as users get it — no adapters,
+ * so the engine runs on its thread — or `vrrp run` for the scale test.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { keepalivedConf, Lab, labAvailable, requireLab } from './lab.js';
+import { keepalivedSide, ourConfig, vipOf } from './scenario.js';
+import { startVrrp, type VrrpEvent } from './vrrp-process.js';
+
+requireLab();
+
+const transitions = (events: readonly VrrpEvent[]): string[] => events.filter((e) => e.event === 'stateChange').map((e) => String(e.to));
+const hooks = (events: readonly VrrpEvent[]): string[] => events.filter((e) => e.event === 'hook').map((e) => String(e.state));
+const masterLines = (lines: readonly string[]): number => lines.filter((line) => /Entering MASTER STATE/.test(line)).length;
+
+describe.skipIf(!labAvailable.ok)('the engine thread beside keepalived', () => {
+  let lab: Lab;
+  beforeEach(async () => {
+    lab = await Lab.create({ hosts: ['ka', 'us'] });
+  });
+  afterEach(async () => {
+    await lab?.destroy();
+  });
+
+  const holdsVip = async (host: string): Promise<boolean> => (await lab.addresses(host)).includes(vipOf(lab));
+
+  // Given our embedded master (150, 100 ms adverts) and keepalived backup (100)
+  // when the app blocks its main thread for 2 s
+  // then keepalived never becomes master (no advert was missed) and we still hold the VIP.
+  it('a master whose app blocks its main thread for 2 s stays master', async () => {
+    const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 100 }));
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }), { embedded: true, flags: ['--block-master', '2000'] });
+    await us.waitForState('master', 5000);
+    await us.waitFor((e) => e.event === 'blocking', 5000);
+    const from = ka.lines.length; // keepalived, started first, may have been master until we preempted it
+    await us.waitFor((e) => e.event === 'unblocked', 8000);
+    await sleep(300);
+    expect(masterLines(ka.lines.slice(from)), ka.lines.slice(-10).join('\n')).toBe(0);
+    expect(transitions(us.events)).toEqual(['backup', 'master']);
+    expect(await holdsVip('us')).toBe(true);
+    expect(await holdsVip('ka')).toBe(false);
+    await us.stop();
+  });
+
+  // Given the same pair, when our link is cut and restored while the app's main thread is blocked
+  // then the engine goes to fault, back to backup and preempts back to master — all during the block, the VIP
+  // back on our host before the app wakes — and the app then receives the three events and their hooks in order.
+  it('transitions during a 3 s block happen on time; events and hooks arrive afterwards, in order', async () => {
+    const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 100 }));
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }), { embedded: true, flags: ['--block-master', '3000'] });
+    await us.waitForState('master', 5000);
+    const blocking = await us.waitFor((e) => e.event === 'blocking', 5000);
+    await lab.linkDown('us', 'host');
+    await ka.waitForLog(/Entering MASTER STATE/, 2000);
+    await lab.linkUp('us', 'host');
+    // Our preemption, seen by keepalived, while our app is still blocked.
+    await ka.waitForLog(/Entering BACKUP STATE/, 2000, ka.lines.findIndex((line) => /Entering MASTER STATE/.test(line)));
+    await lab.waitForAddress('us', vipOf(lab), { timeoutMs: 1500 });
+    expect(us.events.some((e) => e.event === 'unblocked'), 'the app was still blocked when the VIP came back').toBe(false);
+    const unblocked = await us.waitFor((e) => e.event === 'unblocked', 5000);
+    await us.waitFor((e) => e.event === 'hook' && e.state === 'master', 3000, us.events.indexOf(unblocked));
+    const after = us.events.slice(us.events.indexOf(blocking));
+    expect(transitions(after)).toEqual(['fault', 'backup', 'master']);
+    expect(hooks(after)).toEqual(['fault', 'backup', 'master']);
+    // Every one of them reached the app after it woke.
+    for (const event of after.filter((e) => e.event === 'stateChange' || e.event === 'hook')) expect(event.atMs).toBeGreaterThanOrEqual(unblocked.atMs);
+    await us.stop();
+  });
+
+  // Given keepalived master (150) and our embedded backup (100), when the app blocks its main thread for 2 s
+  // then we never take over: the engine kept hearing the adverts.
+  it('a backup whose app blocks its main thread never takes over from a live master', async () => {
+    const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 150 }));
+    await ka.waitForLog(/Entering MASTER STATE/, 5000);
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 100 }), { embedded: true, flags: ['--block', '2000'] });
+    await us.waitFor((e) => e.event === 'unblocked', 8000);
+    await sleep(500);
+    expect(transitions(us.events)).toEqual(['backup']);
+    expect(await holdsVip('us')).toBe(false);
+    await us.stop();
+  });
+
+  // Given our master with an eventLoopLag tracker (weight 0, threshold 500 ms), when the app wedges its main
+  // thread for 2 s, then the engine faults (priority 0) and keepalived takes the VIP during the wedge; once the app
+  // answers again we recover and preempt back.
+  it('an eventLoopLag tracker makes a wedged app give up mastership', async () => {
+    const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 100 }));
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }), { embedded: true, flags: ['--lag-tracker', '500', '--block-master', '2000'] });
+    await us.waitForState('master', 5000);
+    await us.waitFor((e) => e.event === 'blocking', 5000);
+    await ka.waitForLog(/Entering MASTER STATE/, 1500);
+    await lab.waitForAddress('ka', vipOf(lab), { timeoutMs: 1000 });
+    expect(us.events.some((e) => e.event === 'unblocked'), 'keepalived took over only after the block').toBe(false);
+    const unblocked = await us.waitFor((e) => e.event === 'unblocked', 5000);
+    await us.waitForState('master', 5000, us.events.indexOf(unblocked));
+    expect(transitions(us.events)).toEqual(['backup', 'master', 'fault', 'backup', 'master']);
+    await us.stop();
+  });
+
+  // Given our master, when its engine thread dies, then every instance reports engine_failed, the VIP leaves our
+  // host (removed from the main thread, as the markers tell) and keepalived takes over.
+  it('a dead engine thread is reported and leaves no VIP', async () => {
+    const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 100 }));
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }), { embedded: true, flags: ['--kill-engine'] });
+    await us.waitForState('master', 5000);
+    expect(await holdsVip('us')).toBe(true);
+    const failed = await us.waitFor((e) => e.event === 'error' && e.code === 'engine_failed', 5000);
+    expect(String(failed.message)).toMatch(/engine thread died/);
+    await lab.waitForAddress('us', vipOf(lab), { present: false, timeoutMs: 2000 });
+    await us.waitForState('initialize', 2000);
+    await ka.waitForLog(/Entering MASTER STATE/, 2000);
+    await us.stop();
+  });
+});
+
+describe.skipIf(!labAvailable.ok)('255 instances per family in one process beside keepalived', () => {
+  let lab: Lab;
+  beforeEach(async () => {
+    lab = await Lab.create({ hosts: ['ka', 'us'], ipv6: true });
+  });
+  afterEach(async () => {
+    await lab?.destroy();
+  });
+
+  // Given 255 IPv4 and 255 IPv6 instances (VRIDs 1…255 in each family) in one `vrrp run`, and keepalived with the
+  // same 510, where we have the higher priority on even VRIDs and keepalived on odd ones
+  // when the elections settle
+  // then each side holds exactly its half of the 510 VIPs.
+  it('510 instances elect correctly: each side holds exactly its half', async () => {
+    const vrids = Array.from({ length: 255 }, (_, i) => i + 1);
+    const v4 = (vrid: number): string => `198.51.100.${vrid}`;
+    const v6 = (vrid: number): string => `2001:db8:ffff::${vrid.toString(16)}`;
+    const ours = (vrid: number): boolean => vrid % 2 === 0;
+    const instances = vrids.flatMap((vrid) => [
+      { name: `v4-${vrid}`, interface: 'eth0', vrid, priority: ours(vrid) ? 150 : 100, advertIntervalMs: 1000, virtualAddresses: [`${v4(vrid)}/32`], garp: { repeat: 1, delayMs: 0 } },
+      { name: `v6-${vrid}`, interface: 'eth0', vrid, priority: ours(vrid) ? 150 : 100, advertIntervalMs: 1000, virtualAddresses: [`${v6(vrid)}/128`], garp: { repeat: 1, delayMs: 0 } },
+    ]);
+    const ka = await lab.startKeepalived(
+      'ka',
+      keepalivedConf({
+        routerId: 'ka',
+        instances: vrids.flatMap((vrid) => [
+          { name: `V4_${vrid}`, vrid, priority: ours(vrid) ? 100 : 150, advertIntervalS: 1, vips: [`${v4(vrid)}/32`], extra: ['garp_master_delay 0'] },
+          { name: `V6_${vrid}`, vrid, priority: ours(vrid) ? 100 : 150, advertIntervalS: 1, vips: [`${v6(vrid)}/128`], extra: ['garp_master_delay 0'] },
+        ]),
+      }),
+      { readyTimeoutMs: 20_000 },
+    );
+    const us = startVrrp(lab, 'us', { instances });
+    await us.waitFor((e) => e.event === 'started', 30_000);
+    const expected = (host: 'us' | 'ka'): string[] =>
+      vrids.filter((vrid) => (host === 'us') === ours(vrid)).flatMap((vrid) => [v4(vrid), v6(vrid)]).sort();
+    const held = async (host: 'us' | 'ka'): Promise<string[]> =>
+      (await lab.addresses(host)).filter((a) => a.startsWith('198.51.100.') || a.startsWith('2001:db8:ffff::')).sort();
+    // Settled: both sides hold their halves (Master_Down_Interval at 1 s adverts is about 3.6 s).
+    const deadline = Date.now() + 30_000;
+    let lastUs: string[] = [];
+    let lastKa: string[] = [];
+    while (Date.now() < deadline) {
+      [lastUs, lastKa] = await Promise.all([held('us'), held('ka')]);
+      if (lastUs.length === 255 && lastKa.length === 255) break;
+      await sleep(500);
+    }
+    expect(lastUs).toEqual(expected('us'));
+    expect(lastKa).toEqual(expected('ka'));
+    // Stable: a few seconds later nothing moved, and neither side logged a transition since.
+    const kaMark = ka.lines.length;
+    const usMark = us.events.length;
+    await sleep(3000);
+    expect(await held('us')).toEqual(expected('us'));
+    expect(await held('ka')).toEqual(expected('ka'));
+    expect(ka.lines.slice(kaMark).filter((line) => /Entering \w+ STATE/.test(line))).toEqual([]);
+    expect(us.events.slice(usMark).filter((e) => e.event === 'stateChange')).toEqual([]);
+    // Every one of our 254 masterships (127 even VRIDs per family) was announced to the app.
+    expect(us.events.filter((e) => e.event === 'stateChange' && e.to === 'master')).toHaveLength(254);
+    await us.stop(20_000);
+  }, 120_000);
+});

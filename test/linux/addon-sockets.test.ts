@@ -1,0 +1,512 @@
+/**
+ * The addon's event-driven parts, for real: the per-thread timerfd timer (in this process), and the VRRP raw IP
+ * sockets between two network namespaces of our own joined by a veth pair. Socket code runs in node processes
+ * started inside the namespaces (fixtures under ./fixtures print JSON lines); B's receivers read only from the
+ * addon's onReadable callback, so every packet they report shows the readiness path works.
+ *
+ * Timer tests need Linux only. Socket tests need root (ip netns, veth, CAP_NET_RAW): without it they skip with one
+ * line on stderr; under CI=true they fail instead, so CI cannot go green without running them. Namespaces are
+ * `vrrps-<pid>-a|b`; the addresses 10.97.0.1-3/24 and 2001:db8:97::1-2/64 exist only inside them; both
+ * namespaces are deleted in afterAll (and at exit). Timing asserts are one-sided or generous (≤ 50 ms late).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ADDON = join(ROOT, 'build', 'Release', 'vrrp_packet.node');
+const FIXTURES = join(ROOT, 'test', 'linux', 'fixtures');
+const NS_A = `vrrps-${process.pid}-a`;
+const NS_B = `vrrps-${process.pid}-b`;
+const MAC_A = '02:97:00:00:00:01';
+const MAC_B = '02:97:00:00:00:02';
+// EUI-64 link-local of MAC_A (RFC 4291 §2.5.1), as the fixtures print addresses: eight groups, no "::".
+const LINK_LOCAL_A = 'fe80:0:0:0:97:ff:fe00:1';
+const ALL_VRRP_V6 = 'ff02:0:0:0:0:0:0:12';
+
+/** The part of the addon these tests drive (see native/addon.c). */
+interface Addon {
+  routeOpen(): unknown;
+  routeClose(handle: unknown): void;
+  vrrpOpen(family: number, ifname: string, onReadable: () => void): unknown;
+  timerOpen(onExpire: () => void): unknown;
+  timerArm(handle: unknown, dueMs: number): void;
+  timerDisarm(handle: unknown): void;
+  timerClose(handle: unknown): void;
+  timerRef(handle: unknown, ref: boolean): void;
+  monotonicMs(): number;
+}
+
+function linuxSkipReason(): string | undefined {
+  return process.platform === 'linux' ? undefined : `needs linux (timerfd, raw sockets, network namespaces), this is ${process.platform}`;
+}
+function rootSkipReason(): string | undefined {
+  return linuxSkipReason() ?? (process.getuid?.() !== 0 ? 'needs root (ip netns, veth, CAP_NET_RAW); run the tests as root to cover it' : undefined);
+}
+const linuxSkip = linuxSkipReason();
+const rootSkip = rootSkipReason();
+const inCi = process.env.CI === 'true';
+if (rootSkip !== undefined && !inCi) {
+  process.stderr.write(`SKIPPED ${linuxSkip === undefined ? 'socket tests of ' : ''}test/linux/addon-sockets.test.ts: ${rootSkip}\n`);
+}
+if (rootSkip !== undefined && inCi) {
+  describe('addon sockets and timer', () => {
+    it('runs under CI (CI=true forbids skipping it)', () => {
+      throw new Error(`addon socket integration test cannot run: ${rootSkip}`);
+    });
+  });
+}
+
+const run = (command: string, args: string[]): string => execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const sleep = (ms: number): Promise<void> => new Promise((wake) => setTimeout(wake, ms));
+
+/** Resolves once `condition` holds, checking every millisecond; rejects after `timeoutMs`. */
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const start = performance.now();
+  while (!condition()) {
+    if (performance.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await sleep(1);
+  }
+}
+
+function loadAddon(): Addon {
+  if (!existsSync(ADDON)) run(process.execPath, [join(ROOT, 'scripts', 'build-native.mjs'), '--strict']);
+  return createRequire(import.meta.url)(ADDON) as Addon;
+}
+
+/** Runs a fixture to its end (outside any namespace) and returns its exit code, stdout and stderr. */
+function runFixture(args: string[], timeoutMs = 5_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolveRun, rejectRun) => {
+    const child = spawn(args[0]!, args.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', rejectRun);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolveRun({ code, stdout, stderr });
+    });
+  });
+}
+
+describe.skipIf(linuxSkip !== undefined)('timerfd timer, callbacks and argument checks (no root needed)', () => {
+  let addon: Addon;
+  beforeAll(() => {
+    addon = loadAddon();
+  }, 120_000);
+
+  /** A timer that records when (monotonicMs) each expiry was delivered; closed by the caller. */
+  function recordingTimer(): { handle: unknown; expiries: number[] } {
+    const expiries: number[] = [];
+    const handle = addon.timerOpen(() => expiries.push(addon.monotonicMs()));
+    return { handle, expiries };
+  }
+
+  it('monotonicMs reads CLOCK_MONOTONIC, the clock of process.hrtime and performance.now', async () => {
+    const before = addon.monotonicMs() - Number(process.hrtime.bigint()) / 1e6;
+    const offset = addon.monotonicMs() - performance.now();
+    await sleep(30);
+    expect(Math.abs(addon.monotonicMs() - Number(process.hrtime.bigint()) / 1e6 - before)).toBeLessThan(1);
+    expect(Math.abs(addon.monotonicMs() - performance.now() - offset)).toBeLessThan(1);
+  });
+
+  it('fires once, never before its due time, when armed 20 ms ahead', async () => {
+    const { handle, expiries } = recordingTimer();
+    try {
+      const due = addon.monotonicMs() + 20;
+      addon.timerArm(handle, due);
+      await until(() => expiries.length > 0, 1_000, 'the expiry');
+      await sleep(50); // room for a second expiry that must not come
+      expect(expiries).toHaveLength(1);
+      expect(expiries[0]).toBeGreaterThanOrEqual(due);
+      expect(expiries[0]! - due).toBeLessThanOrEqual(50);
+    } finally {
+      addon.timerClose(handle);
+    }
+  });
+
+  it('does not fire once disarmed', async () => {
+    const { handle, expiries } = recordingTimer();
+    try {
+      addon.timerArm(handle, addon.monotonicMs() + 10);
+      addon.timerDisarm(handle);
+      await sleep(60);
+      expect(expiries).toEqual([]);
+    } finally {
+      addon.timerClose(handle);
+    }
+  });
+
+  it('moves its one expiry when re-armed', async () => {
+    const { handle, expiries } = recordingTimer();
+    try {
+      addon.timerArm(handle, addon.monotonicMs() + 10);
+      const due = addon.monotonicMs() + 40;
+      addon.timerArm(handle, due);
+      await until(() => expiries.length > 0, 1_000, 'the expiry');
+      await sleep(30);
+      expect(expiries).toHaveLength(1);
+      expect(expiries[0]).toBeGreaterThanOrEqual(due);
+      expect(expiries[0]! - due).toBeLessThanOrEqual(50);
+    } finally {
+      addon.timerClose(handle);
+    }
+  });
+
+  it('fires at once for a due time in the past, including 0 and the clock origin', async () => {
+    const { handle, expiries } = recordingTimer();
+    try {
+      for (const due of [addon.monotonicMs() - 1_000, 0, -5]) {
+        const armedAt = addon.monotonicMs();
+        const count = expiries.length;
+        addon.timerArm(handle, due);
+        await until(() => expiries.length > count, 1_000, `the expiry of due time ${due}`);
+        expect(expiries[count]! - armedAt).toBeLessThanOrEqual(50);
+      }
+      expect(expiries).toHaveLength(3);
+    } finally {
+      addon.timerClose(handle);
+    }
+  });
+
+  // Both timers expire while this thread is busy, so one epoll_wait reports both; the first callback re-arms the
+  // other one: the other's expiry was cleared by that re-arm and must not be delivered as a (false) timeout.
+  it('skips an expiry that a re-arm cleared after epoll reported it', async () => {
+    const fired: string[] = [];
+    const timers: unknown[] = [];
+    for (const name of ['first', 'second']) {
+      timers.push(
+        addon.timerOpen(() => {
+          fired.push(name);
+          for (const timer of timers) addon.timerArm(timer, addon.monotonicMs() + 10_000);
+        }),
+      );
+    }
+    const [first, second] = timers;
+    try {
+      const due = addon.monotonicMs() + 5;
+      addon.timerArm(first, due);
+      addon.timerArm(second, due);
+      while (addon.monotonicMs() < due + 5); // busy: both expire before the loop polls again
+      await sleep(30);
+      expect(fired).toHaveLength(1);
+    } finally {
+      addon.timerClose(first);
+      addon.timerClose(second);
+    }
+  });
+
+  it('closes idempotently: a closed timer never fires, arming it throws EBADF, disarming it does nothing', async () => {
+    const { handle, expiries } = recordingTimer();
+    addon.timerArm(handle, addon.monotonicMs() + 10);
+    addon.timerClose(handle);
+    addon.timerClose(handle);
+    await sleep(40);
+    expect(expiries).toEqual([]);
+    expect(() => addon.timerArm(handle, 0)).toThrow(expect.objectContaining({ errno: 9, syscall: 'timerfd_settime' }));
+    expect(() => addon.timerDisarm(handle)).not.toThrow();
+    expect(() => addon.timerRef(handle, false)).not.toThrow();
+  });
+
+  it('refuses handles of another kind and bad due times before any syscall', () => {
+    const route = addon.routeOpen();
+    const { handle } = recordingTimer();
+    try {
+      expect(() => addon.timerArm(route, 0)).toThrow(new TypeError('expected a timer handle'));
+      expect(() => addon.timerArm(handle, Number.NaN)).toThrow(RangeError);
+      expect(() => addon.timerArm(handle, Number.POSITIVE_INFINITY)).toThrow(RangeError);
+      expect(() => addon.timerOpen('not a function' as unknown as () => void)).toThrow(new TypeError('onExpire must be a function'));
+    } finally {
+      addon.routeClose(route);
+      addon.timerClose(handle);
+    }
+  });
+
+  it('checks vrrpOpen arguments before opening a socket: family, interface name, callback', () => {
+    expect(() => addon.vrrpOpen(5, 'lo', () => {})).toThrow(new RangeError('family must be 4 or 6'));
+    expect(() => addon.vrrpOpen(4, 'lo', null as unknown as () => void)).toThrow(new TypeError('onReadable must be a function'));
+    expect(() => addon.vrrpOpen(4, 'nope0', () => {})).toThrow(expect.objectContaining({ errno: 19, syscall: 'if_nametoindex' }));
+    expect(() => addon.vrrpOpen(6, 'x'.repeat(16), () => {})).toThrow(expect.objectContaining({ errno: 19, syscall: 'if_nametoindex' }));
+  });
+
+  it('hands an exception thrown by onExpire to uncaughtException, runs its nextTick, and keeps the timer working', async () => {
+    const result = await runFixture([process.execPath, join(FIXTURES, 'timer-throws.mjs'), 'handled']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ uncaught: ['thrown by onExpire'], ticks: 1, expiries: 2, receiverIsGlobal: true, args: 0 });
+  });
+
+  it('dies of an exception thrown by onExpire when nothing handles it, like any uncaught exception', async () => {
+    const result = await runFixture([process.execPath, join(FIXTURES, 'timer-throws.mjs')]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('Error: thrown by onExpire');
+  });
+
+  it('lets a worker thread end cleanly with its timer still armed (unref, process.exit, terminate)', async () => {
+    const result = await runFixture([process.execPath, join(FIXTURES, 'vrrp-worker.mjs'), 'timer']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const done = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string; workers?: unknown });
+    expect(done.at(-1)).toEqual({
+      event: 'done',
+      workers: [
+        { mode: 'unref', errors: [], packet: { timer: true }, exitCode: 0 },
+        { mode: 'exit', errors: [], packet: { timer: true }, exitCode: 0 },
+        { mode: 'terminate', errors: [], packet: { timer: true }, exitCode: 1 },
+      ],
+    });
+  });
+});
+
+// ---- sockets between two namespaces ----
+
+const inNs = (ns: string, command: string, ...args: string[]): string => run('ip', ['netns', 'exec', ns, command, ...args]);
+
+function deleteNamespaces(): void {
+  for (const ns of [NS_A, NS_B]) {
+    try {
+      run('ip', ['netns', 'del', ns]);
+    } catch {
+      // Already gone (or never created): nothing to clean.
+    }
+  }
+}
+
+// Namespaces left behind by a run that was killed before its afterAll: ours by prefix, owner pid no longer alive.
+function deleteOrphanedNamespaces(): void {
+  for (const line of run('ip', ['netns', 'list']).split('\n')) {
+    const match = /^(vrrps-(\d+)-[ab])\b/.exec(line);
+    if (match === null) continue;
+    try {
+      process.kill(Number(match[2]), 0);
+    } catch {
+      run('ip', ['netns', 'del', match[1]!]);
+    }
+  }
+}
+
+interface Packet {
+  event: 'packet';
+  length: number;
+  src: string;
+  dst: string | null;
+  dstBytesZero?: boolean;
+  ageMs: number;
+  hopLimit: number;
+  ifindex: number;
+  payloadHex: string;
+  callbackArgs: number;
+  readableCalls: number;
+  ttl?: number;
+  protocol?: number;
+  headerDst?: string;
+}
+
+/** A node process in `ns` running `fixture`, whose JSON lines are collected; `ready` resolves on {"event":"ready"}. */
+async function startInNs(ns: string, fixture: string, args: string[]): Promise<{ finished: Promise<{ code: number | null; lines: { event: string }[]; stderr: string }> }> {
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, join(FIXTURES, fixture), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const lines = (): { event: string }[] => stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { event: string });
+  const kill = setTimeout(() => child.kill('SIGKILL'), 8_000);
+  const finished = new Promise<{ code: number | null; lines: { event: string }[]; stderr: string }>((resolveDone, rejectDone) => {
+    child.on('error', rejectDone);
+    child.on('close', (code) => {
+      clearTimeout(kill);
+      resolveDone({ code, lines: lines(), stderr });
+    });
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await new Promise<void>((resolveReady, rejectReady) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes('{"event":"ready"}')) resolveReady();
+    });
+    void finished.then(({ code }) => rejectReady(new Error(`${fixture} ended before it was ready (exit ${code}): ${stderr}`)));
+  });
+  return { finished };
+}
+
+/** Starts a receiver in B for `count` packets of `family`, runs `operations` in A, returns both sides' results. */
+async function exchange(family: 4 | 6, count: number, operations: object[]): Promise<{ sent: unknown[]; packets: Packet[]; end: { event: string; readableCalls?: number } }> {
+  const receiver = await startInNs(NS_B, 'vrrp-receive.mjs', [String(family), String(count), '3000']);
+  const sent = JSON.parse(inNs(NS_A, process.execPath, join(FIXTURES, 'vrrp-send.mjs'), JSON.stringify(operations))) as unknown[];
+  const { code, lines, stderr } = await receiver.finished;
+  expect(stderr).toBe('');
+  const end = lines.at(-1) as { event: string; readableCalls?: number };
+  expect(end.event, `receiver: ${JSON.stringify(lines)}; sender: ${JSON.stringify(sent)}`).toBe('done');
+  expect(code).toBe(0);
+  return { sent, packets: lines.filter((line): line is Packet => line.event === 'packet'), end };
+}
+
+/** A VRRPv3 advertisement (RFC 9568 §5.2) for VRID 51, priority 100, 1 s interval, with one address. */
+function advert(address: number[]): string {
+  return Buffer.from([0x31, 51, 100, 1, 0x00, 100, 0, 0, ...address]).toString('hex');
+}
+const ADVERT_V4 = advert([10, 97, 0, 100]);
+const ADVERT_V6 = advert([0x20, 0x01, 0x0d, 0xb8, 0, 0x97, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x00]);
+
+function bytesOf(address: string): number[] {
+  if (address.includes('.')) return address.split('.').map(Number);
+  return address.split(':').flatMap((group) => {
+    const value = Number.parseInt(group, 16);
+    return [value >> 8, value & 0xff];
+  });
+}
+
+/** One's-complement sum of the IPv6 pseudo-header (RFC 8200 §8.1) and `payload`, folded to 16 bits. */
+function pseudoHeaderSum(src: number[], dst: number[], payload: number[]): number {
+  const words = [...src, ...dst, 0, 0, payload.length >> 8, payload.length & 0xff, 0, 0, 0, 112, ...payload];
+  if (words.length % 2 === 1) words.push(0);
+  let sum = 0;
+  for (let i = 0; i < words.length; i += 2) sum += (words[i]! << 8) | words[i + 1]!;
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >> 16);
+  return sum;
+}
+
+/** A whole Ethernet frame from A carrying `payloadHex` as VRRP over IPv6 to ff02::12 with `hopLimit`. */
+function ipv6Frame(hopLimit: number, payloadHex: string, source: string, checksumOk: boolean): string {
+  const payload = [...Buffer.from(payloadHex, 'hex')];
+  const src = bytesOf(source);
+  const dst = bytesOf(ALL_VRRP_V6);
+  const checksum = (~pseudoHeaderSum(src, dst, payload) & 0xffff) ^ (checksumOk ? 0 : 0x5555);
+  payload[6] = checksum >> 8;
+  payload[7] = checksum & 0xff;
+  const ethernet = [0x33, 0x33, 0, 0, 0, 0x12, ...MAC_A.split(':').map((part) => Number.parseInt(part, 16)), 0x86, 0xdd];
+  const ipv6 = [0x60, 0, 0, 0, payload.length >> 8, payload.length & 0xff, 112, hopLimit, ...src, ...dst];
+  return Buffer.from([...ethernet, ...ipv6, ...payload]).toString('hex');
+}
+
+describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namespaces', () => {
+  let ifindexB = 0;
+
+  beforeAll(() => {
+    try {
+      run('which', ['ip']);
+    } catch {
+      throw new Error('ip not found: install it (apt-get install iproute2)');
+    }
+    loadAddon();
+    process.once('exit', deleteNamespaces);
+    deleteOrphanedNamespaces();
+
+    run('ip', ['netns', 'add', NS_A]);
+    run('ip', ['netns', 'add', NS_B]);
+    // Created directly inside the namespaces: the veth never exists in the host namespace, even for a moment.
+    const vethA = `vs${process.pid}a`.slice(0, 15);
+    const vethB = `vs${process.pid}b`.slice(0, 15);
+    run('ip', ['link', 'add', vethA, 'netns', NS_A, 'type', 'veth', 'peer', 'name', vethB, 'netns', NS_B]);
+    for (const [ns, veth, mac, last] of [[NS_A, vethA, MAC_A, '1'], [NS_B, vethB, MAC_B, '2']] as const) {
+      run('ip', ['-n', ns, 'link', 'set', veth, 'name', 'eth0', 'address', mac]);
+      // No DAD: the link-local address is usable (and picked as the multicast source) as soon as the link is up.
+      inNs(ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.eth0.accept_dad=0');
+      run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+      run('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
+      run('ip', ['-n', ns, 'addr', 'add', `10.97.0.${last}/24`, 'dev', 'eth0']);
+      run('ip', ['-n', ns, 'addr', 'add', `2001:db8:97::${last}/64`, 'dev', 'eth0', 'nodad']);
+    }
+    // A's secondary address, for the pinned-source test.
+    run('ip', ['-n', NS_A, 'addr', 'add', '10.97.0.3/24', 'dev', 'eth0']);
+    ifindexB = Number(inNs(NS_B, 'cat', '/sys/class/net/eth0/ifindex').trim());
+  }, 60_000);
+
+  afterAll(() => {
+    deleteNamespaces();
+  });
+
+  it('delivers an IPv4 advert sent to 224.0.0.18 to a joined socket through onReadable, with TTL 255 and a receive age', async () => {
+    const { sent, packets, end } = await exchange(4, 1, [{ op: 'send', family: 4, dst: '224.0.0.18', payloadHex: ADVERT_V4 }]);
+    expect(sent).toEqual([{ ok: true }]);
+    expect(packets).toHaveLength(1);
+    const packet = packets[0]!;
+    expect(packet).toMatchObject({ src: '10.97.0.1', dst: null, dstBytesZero: true, ttl: 255, protocol: 112, headerDst: '224.0.0.18' });
+    expect(packet).toMatchObject({ payloadHex: ADVERT_V4, length: 20 + ADVERT_V4.length / 2, hopLimit: -1, ifindex: -1, callbackArgs: 0 });
+    expect(packet.ageMs).toBeGreaterThanOrEqual(0);
+    expect(packet.ageMs).toBeLessThan(1_000);
+    expect(end.readableCalls).toBeGreaterThanOrEqual(1);
+  });
+
+  it('delivers an IPv6 advert to ff02::12 with hop limit 255, its link-local source, destination, interface and a kernel-made checksum', async () => {
+    const { sent, packets } = await exchange(6, 1, [{ op: 'send', family: 6, dst: 'ff02::12', payloadHex: ADVERT_V6 }]);
+    expect(sent).toEqual([{ ok: true }]);
+    expect(packets).toHaveLength(1);
+    const packet = packets[0]!;
+    expect(packet).toMatchObject({ src: LINK_LOCAL_A, dst: ALL_VRRP_V6, hopLimit: 255, ifindex: ifindexB, length: ADVERT_V6.length / 2, callbackArgs: 0 });
+    expect(packet.ageMs).toBeGreaterThanOrEqual(0);
+    expect(packet.ageMs).toBeLessThan(1_000);
+    // The bytes are ours but for the checksum (offset 6), which the sending kernel filled in (IPV6_CHECKSUM): over
+    // the pseudo-header with the source it picked, it sums to 0xffff.
+    expect(packet.payloadHex.slice(0, 12) + packet.payloadHex.slice(16)).toBe(ADVERT_V6.slice(0, 12) + ADVERT_V6.slice(16));
+    expect(pseudoHeaderSum(bytesOf(packet.src), bytesOf(ALL_VRRP_V6), [...Buffer.from(packet.payloadHex, 'hex')])).toBe(0xffff);
+  });
+
+  it('pins the IPv4 source to a secondary address of A when vrrpSend gets a source', async () => {
+    const { sent, packets } = await exchange(4, 1, [{ op: 'send', family: 4, dst: '224.0.0.18', source: '10.97.0.3', payloadHex: ADVERT_V4 }]);
+    expect(sent).toEqual([{ ok: true }]);
+    expect(packets.map((packet) => [packet.src, packet.ttl])).toEqual([['10.97.0.3', 255]]);
+  });
+
+  it('pins the IPv6 source to a global address of A when vrrpSend gets a source', async () => {
+    const { sent, packets } = await exchange(6, 1, [{ op: 'send', family: 6, dst: 'ff02::12', source: '2001:db8:97::1', payloadHex: ADVERT_V6 }]);
+    expect(sent).toEqual([{ ok: true }]);
+    expect(packets.map((packet) => [packet.src, packet.hopLimit])).toEqual([['2001:db8:97:0:0:0:0:1', 255]]);
+  });
+
+  // Sent as a whole frame through the addon's packet socket: our VRRP socket always sends with hop limit 255.
+  it('delivers an IPv6 advert that arrived with hop limit 64 and reports 64 (no IPV6_MINHOPCOUNT)', async () => {
+    const frame = ipv6Frame(64, ADVERT_V6, LINK_LOCAL_A, true);
+    const { sent, packets } = await exchange(6, 1, [{ op: 'frame', frameHex: frame }]);
+    expect(sent).toEqual([{ ok: true }]);
+    expect(packets.map((packet) => [packet.src, packet.hopLimit])).toEqual([[LINK_LOCAL_A, 64]]);
+  });
+
+  it('never delivers an IPv6 advert whose VRRP checksum is wrong: the kernel checks it (IPV6_CHECKSUM)', async () => {
+    const bad = ipv6Frame(255, advert([0x20, 0x01, 0x0d, 0xb8, 0, 0x97, 0, 0, 0, 0, 0, 0, 0, 0, 0x0b, 0xad]), LINK_LOCAL_A, false);
+    const good = ipv6Frame(255, ADVERT_V6, LINK_LOCAL_A, true);
+    // The receiver stops after one packet: the first one delivered must be the good one, sent second.
+    const { sent, packets } = await exchange(6, 1, [{ op: 'frame', frameHex: bad }, { op: 'frame', frameHex: good }]);
+    expect(sent).toEqual([{ ok: true }, { ok: true }]);
+    expect(packets.map((packet) => packet.payloadHex.slice(-4))).toEqual(['0100']);
+  });
+
+  it('closes idempotently; sending, receiving and joining on a closed socket throw EBADF', () => {
+    const results = JSON.parse(inNs(NS_A, process.execPath, join(FIXTURES, 'vrrp-send.mjs'), JSON.stringify([{ op: 'closed', family: 4 }, { op: 'closed', family: 6 }]))) as unknown[];
+    const ebadf = (syscall: string): object => ({ error: { name: 'Error', message: `${syscall}: Bad file descriptor`, errno: 9, syscall } });
+    for (const result of results) {
+      expect(result).toEqual({
+        firstClose: { ok: true },
+        secondClose: { ok: true },
+        send: ebadf('sendmsg'),
+        recv: ebadf('recvmsg'),
+        join: ebadf('setsockopt'),
+        ref: { ok: true },
+      });
+    }
+  });
+
+  it('delivers packets to sockets opened in worker threads, which end cleanly with the socket still open', async () => {
+    const receiver = await startInNs(NS_B, 'vrrp-worker.mjs', ['4']);
+    const sent = JSON.parse(inNs(NS_A, process.execPath, join(FIXTURES, 'vrrp-send.mjs'), JSON.stringify([{ op: 'send', family: 4, dst: '224.0.0.18', payloadHex: ADVERT_V4 }])));
+    expect(sent).toEqual([{ ok: true }]);
+    const { code, lines, stderr } = await receiver.finished;
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const done = lines.at(-1) as { event: string; workers: { mode: string; errors: string[]; packet: { length: number; src: string; ageMs: number }; exitCode: number }[] };
+    expect(done.event).toBe('done');
+    expect(done.workers.map(({ mode, errors, exitCode }) => ({ mode, errors, exitCode }))).toEqual([
+      { mode: 'unref', errors: [], exitCode: 0 },
+      { mode: 'exit', errors: [], exitCode: 0 },
+      { mode: 'terminate', errors: [], exitCode: 1 }, // worker.terminate() always reports 1
+    ]);
+    for (const { packet } of done.workers) {
+      expect(packet).toMatchObject({ length: 20 + ADVERT_V4.length / 2, src: '10.97.0.1' });
+      expect(packet.ageMs).toBeGreaterThanOrEqual(0);
+      expect(packet.ageMs).toBeLessThan(1_000);
+    }
+  });
+});
