@@ -76,9 +76,31 @@ export class DeadlineClock implements Clock {
       if (entry.callback === undefined) return;
       entry.callback = undefined;
       this.#released();
-      // The heap keeps the entry until it reaches the top; the source may wake once for nothing then.
+      // The heap keeps the entry until it reaches the top. If it was the one the source is armed for, re-arm for
+      // the next live one at the end of this turn: a backup's Master_Down_Timer is cancelled by every advert, so
+      // the earliest timer is cancelled about once per packet, and waking for nothing cost more (a wake-up and a
+      // call into JavaScript) than one re-arm per turn shared by every packet of the turn (a syscall).
+      if (entry.dueMs === this.#armedMs && !this.#rearmQueued) {
+        this.#rearmQueued = true;
+        queueMicrotask(this.#rearm);
+      }
     };
   }
+
+  #rearmQueued = false;
+
+  /** Re-arms the source for the earliest live timer, dropping cancelled ones from the top (see the cancel above). */
+  readonly #rearm = (): void => {
+    this.#rearmQueued = false;
+    const heap = this.#heap;
+    while (heap.length > 0 && (heap[0] as Entry).callback === undefined) this.#pop();
+    const next = heap[0]?.dueMs;
+    if (next === this.#armedMs) return;
+    if (next === undefined) {
+      this.#armedMs = undefined;
+      this.#source.disarm();
+    } else this.#arm(next);
+  };
 
   /** Cancels every timer and releases the source. */
   close(): void {
@@ -91,8 +113,13 @@ export class DeadlineClock implements Clock {
   }
 
   readonly #onWake = (): void => {
+    // The source woke us for the time it was armed at: that time has come, whatever our own reading of the clock
+    // says. Two readings of one clock through two paths (timerfd's CLOCK_MONOTONIC, performance.now()) can differ
+    // by a few microseconds; trusting our reading alone re-armed a due time already past, and the source fired
+    // again at once, until the readings agreed (measured: 19 wake-ups per timer before this).
+    const armedMs = this.#armedMs ?? -Infinity;
     this.#armedMs = undefined;
-    const now = this.#source.now();
+    const now = Math.max(this.#source.now(), armedMs);
     const heap = this.#heap;
     // Fire everything due. A callback may set new timers (due now or later): they join the heap and, when due,
     // fire in this same loop, in order.

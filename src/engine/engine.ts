@@ -168,7 +168,7 @@ export class Engine {
     const clock = this.#adapters.clock;
     const actions = router.handle(input, clock.now() - (ageMs > 0 ? ageMs : 0));
     if (this.#options.statsSink) this.#publishStats(this.#options.statsSink);
-    if (actions.length > 0) {
+    if (actions.length > 0 && !(this.#batchesInFlight === 0 && this.#sendAtOnce(actions))) {
       this.#batchesInFlight++;
       const run = (): Promise<void> =>
         this.#apply(actions)
@@ -271,9 +271,49 @@ export class Engine {
     }
   }
 
+  /**
+   * A master's periodic batch — sends only, nothing queued before it, a transport that sends synchronously — goes
+   * out here without the promise chain of a queued batch (three promises and their microtasks per advert: at 255
+   * masters × 100 ms adverts, a measurable share of the engine thread's CPU). Returns false, having done nothing,
+   * when the batch is not of that kind; a send that turns out asynchronous joins the queue as a batch would.
+   */
+  #sendAtOnce(actions: readonly RouterAction[]): boolean {
+    for (let i = 0; i < actions.length; i++) if ((actions[i] as RouterAction).type !== 'send') return false;
+    const transport = this.#adapters.transport;
+    for (let i = 0; i < actions.length; i++) {
+      const action = actions[i] as Extract<RouterAction, { type: 'send' }>;
+      try {
+        const sent = transport.send(action.dst, action.bytes);
+        if (sent) {
+          this.#batchesInFlight++;
+          const rest = actions.slice(i + 1);
+          this.#actionQueue = sent
+            .catch((cause: unknown) => this.#sendFailed(action.dst, cause))
+            .then(() => (rest.length > 0 ? this.#apply(rest) : undefined))
+            .catch((cause: unknown) => this.#error('transport_failed', 'an action failed unexpectedly', cause))
+            .finally(() => this.#batchesInFlight--);
+          return true;
+        }
+      } catch (cause) {
+        this.#sendFailed(action.dst, cause);
+      }
+    }
+    return true;
+  }
+
+  #sendFailed(dst: string, cause: unknown): void {
+    this.#io.sendErrors++;
+    this.#error('send_failed', `could not send advertisement to ${dst}`, cause);
+  }
+
   #publishStats(sink: Float64Array): void {
-    const stats = this.stats;
-    for (let i = 0; i < ENGINE_STATS_KEYS.length; i++) sink[i] = stats[ENGINE_STATS_KEYS[i] as keyof EngineStats];
+    // Straight from the two sources, no merged object: this runs after every step.
+    const core = (this.#router as VirtualRouter).stats as unknown as Record<string, number>;
+    const io = this.#io as Record<string, number>;
+    for (let i = 0; i < ENGINE_STATS_KEYS.length; i++) {
+      const key = ENGINE_STATS_KEYS[i] as string;
+      sink[i] = core[key] ?? io[key] ?? 0;
+    }
   }
 
   /**

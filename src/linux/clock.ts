@@ -14,7 +14,7 @@ export function timerfdWakeUpSource(onWake: () => void): WakeUpSource {
   const handle = native.timerOpen(onWake);
   native.timerRef(handle, false);
   // performance.now() = CLOCK_MONOTONIC − this thread's time origin; the difference is fixed for the thread.
-  const offsetMs = native.monotonicMs() - performance.now();
+  const offsetMs = monotonicOffsetMs(native.monotonicMs);
   let closed = false;
   return {
     now: () => performance.now(),
@@ -28,6 +28,25 @@ export function timerfdWakeUpSource(onWake: () => void): WakeUpSource {
       native.timerClose(handle);
     },
   };
+}
+
+/**
+ * CLOCK_MONOTONIC − performance.now(), read between two performance.now() readings, keeping the tightest of a few
+ * tries: a single reading was off by 0.5 ms (the first native call is slow, and it fell between the two clocks).
+ */
+export function monotonicOffsetMs(monotonicMs: () => number): number {
+  let best = Infinity;
+  let offsetMs = 0;
+  for (let i = 0; i < 8; i++) {
+    const before = performance.now();
+    const monotonic = monotonicMs();
+    const after = performance.now();
+    if (after - before < best) {
+      best = after - before;
+      offsetMs = monotonic - (before + after) / 2;
+    }
+  }
+  return offsetMs;
 }
 
 let clock: DeadlineClock | undefined;

@@ -54,6 +54,27 @@ export function serializedDump<T>(task: (socket: RtNetlinkSocket) => Promise<T>)
   return result;
 }
 
+/** Dumps queued and not yet started, by kind: a caller that arrives meanwhile joins one instead of queueing another. */
+const joinable = new Map<'links' | 'addresses', Promise<unknown>>();
+
+/**
+ * A dump shared by every caller that asks before it starts. Each gets a reading taken after its request, and a
+ * burst of requests — 255 instances starting, or taking over, at once — costs one dump instead of one each (each
+ * dump parses every address of the namespace: 255 × 255 parsed messages at a mass takeover, measured as garbage
+ * that grew the engine thread's heap). Callers must not change the result: it is shared.
+ */
+function sharedDump<T>(kind: 'links' | 'addresses', task: (socket: RtNetlinkSocket) => Promise<T>): Promise<T> {
+  const waiting = joinable.get(kind);
+  if (waiting) return waiting as Promise<T>;
+  const result = serializedDump((socket) => {
+    joinable.delete(kind);
+    return task(socket);
+  });
+  joinable.set(kind, result);
+  result.catch(() => joinable.delete(kind));
+  return result;
+}
+
 /**
  * The process-wide socket for requests answered by one acknowledgement (adding and deleting addresses). It never
  * carries a dump, so an acknowledgement cannot split one, and an address change never queues behind a dump: a
@@ -73,13 +94,14 @@ export function closeNetlinkSockets(): void {
   dumpSocket?.socket.close?.();
   dumpSocket = undefined;
   dumpQueue = Promise.resolve();
+  joinable.clear();
   changeSocket?.socket.close?.();
   changeSocket = undefined;
 }
 
 /** Looks an interface up by name; undefined when it does not exist. */
 export async function getInterface(ifname: string): Promise<InterfaceInfo | undefined> {
-  const links = await serializedDump((socket) => socket.getLinks());
+  const links = await sharedDump('links', (socket) => socket.getLinks());
   const link = links.find((candidate) => candidate.attrs.ifname === ifname);
   if (!link || link.data.index === undefined) return undefined;
   const flags = link.data.flags ?? {};
@@ -93,7 +115,7 @@ export async function getInterface(ifname: string): Promise<InterfaceInfo | unde
 
 /** Every address message of the namespace (all interfaces, both families), read as one serialized dump. */
 export function getAllAddresses(): Promise<NlAddressMessage[]> {
-  return serializedDump((socket) => socket.getAddresses());
+  return sharedDump('addresses', (socket) => socket.getAddresses());
 }
 
 /** Converts one netlink address message; undefined for messages without an address of a known family. */

@@ -27,7 +27,7 @@ import type { GarpConfig, VirtualAddress } from '../config.js';
 import { parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
 import { AF, changeRequestSocket, getAllAddresses, getInterface, getInterfaceAddresses, netlinkErrno, toInterfaceAddress } from './interfaces.js';
-import { loadNetlink, type NlAddressMessage } from './native.js';
+import { addressRequest as encodeAddressRequest, RTM_DELADDR, RTM_NEWADDR, type AddressRequest } from './vip/address-request.js';
 import { openRouteRequestSocket, PacketSocketError, prepareBurst, type Burst, type BurstOperation, type PacketSocket, type RouteRequestSocket } from './packet-socket.js';
 
 /** Sends announcement frames; the Linux implementation uses an AF_PACKET socket. */
@@ -60,11 +60,6 @@ export interface NetlinkVipManagerOptions {
   onError?: (error: Error) => void;
 }
 
-/** RTM_NEWADDR / RTM_DELADDR (linux/rtnetlink.h). */
-const RTM_NEWADDR = 20;
-const RTM_DELADDR = 21;
-/** NLM_F_EXCL | NLM_F_CREATE (linux/netlink.h): add, refusing with EEXIST if the address is already there. */
-const NLM_F_EXCL_CREATE = 0x200 | 0x400;
 
 /**
  * Marker states, written in place (fixed width, one pwrite on a descriptor opened at `prepare`: a takeover must
@@ -561,53 +556,12 @@ async function addressCreationStamps(index: number): Promise<Map<string, number>
   return stamps;
 }
 
-/**
- * The payload of an RTM_NEWADDR (or, without label, RTM_DELADDR) request for one address. IPv6 addresses are added
- * with IFA_F_NODAD and deprecated (preferred lifetime 0, valid forever): still reachable, never picked as a source
- * address, so our own adverts (and the host's outgoing connections) keep the real address and a unicast peer keeps
- * hearing us.
- */
-function encodeAddressRequest(index: number, vip: VirtualAddress): Buffer {
-  const bytes = Buffer.from((parseIp(vip.address) as { bytes: Uint8Array }).bytes);
-  const ipv6 = vip.family === 'ipv6';
-  const attrs: NlAddressMessage['attrs'] = { local: bytes, address: bytes };
-  if (vip.label !== undefined) attrs.label = vip.label;
-  if (ipv6) attrs.cacheInfo = { ifaPrefered: 0, ifaValid: 0xffffffff };
-  const data: NlAddressMessage['data'] = { family: ipv6 ? AF.ipv6 : AF.ipv4, prefixlen: vip.prefixLength, index };
-  if (ipv6) data.flags = { nodad: true };
-  const netlink = loadNetlink();
-  const stream = new netlink.AttrStream();
-  netlink.rt.formatAddressMessage({ kind: 'address', data, attrs }, stream);
-  return Buffer.concat(stream.bufs);
+/** An address request for this host (netlink headers are in host byte order). */
+function addressRequest(type: typeof RTM_NEWADDR | typeof RTM_DELADDR, index: number, vip: VirtualAddress): AddressRequest {
+  return encodeAddressRequest(type, index, vip, HOST_LITTLE_ENDIAN);
 }
 
-/** One encoded address request: its payload (for the netlink module) and the whole message (for the addon). */
-export interface AddressRequest {
-  readonly type: typeof RTM_NEWADDR | typeof RTM_DELADDR;
-  readonly flags: number;
-  readonly payload: Buffer;
-  readonly message: Uint8Array;
-}
-
-/** NLM_F_REQUEST | NLM_F_ACK (linux/netlink.h). */
-const NLM_F_REQUEST_ACK = 0x1 | 0x4;
-/** sizeof(struct nlmsghdr). */
-const NLMSG_HDRLEN = 16;
-
-/** Encodes an add (create|excl: EEXIST if present) or delete request for one address on interface `index`. */
-export function addressRequest(type: typeof RTM_NEWADDR | typeof RTM_DELADDR, index: number, vip: VirtualAddress): AddressRequest {
-  const flags = type === RTM_NEWADDR ? NLM_F_EXCL_CREATE : 0;
-  const payload = encodeAddressRequest(index, vip);
-  const message = new Uint8Array(NLMSG_HDRLEN + payload.length);
-  const header = new DataView(message.buffer);
-  const little = endianness() === 'LE'; // netlink headers are in host byte order
-  header.setUint32(0, message.length, little); // nlmsg_len
-  header.setUint16(4, type, little);
-  header.setUint16(6, flags | NLM_F_REQUEST_ACK, little);
-  // nlmsg_seq and nlmsg_pid stay 0: the sender numbers its own requests.
-  message.set(payload, NLMSG_HDRLEN);
-  return { type, flags, payload, message };
-}
+const HOST_LITTLE_ENDIAN = endianness() === 'LE';
 
 let routeSocket: RouteRequestSocket | null | undefined;
 
@@ -627,7 +581,7 @@ export function sendAddressRequest(request: AddressRequest): Promise<string | un
     }
   }
   return changeRequestSocket()
-    .socket.request(request.type, [request.payload], { flags: request.flags })
+    .socket.request(request.type, [Buffer.from(request.payload.buffer, request.payload.byteOffset, request.payload.byteLength)], { flags: request.flags })
     .then(
       () => undefined,
       (error: unknown) => netlinkErrno(error) ?? String(error),

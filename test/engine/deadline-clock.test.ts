@@ -140,3 +140,47 @@ describe('DeadlineClock', () => {
     expect(wakeUps).toBeLessThanOrEqual(10);
   });
 });
+
+describe('DeadlineClock woken by a source whose clock runs a little ahead', () => {
+  // Given a wake-up source that fires when its own clock reaches the armed time, while the clock the timers read
+  // is a few microseconds behind it (two readings of one clock through two paths)
+  // when it wakes the DeadlineClock for the earliest timer
+  // then that timer fires in this wake-up — the source's word is trusted — and the source is not re-armed for a
+  // time already past (which made it fire again at once, in a loop).
+  it('fires the armed timer on the wake-up it asked for, without re-arming for the past', () => {
+    const { clock, source, fired } = setUp();
+    clock.setTimer(10, () => fired.push('a'));
+    clock.setTimer(20, () => fired.push('b'));
+    source.nowMs = 9.997; // our reading: 3 µs short of the due time the source woke us for
+    source.onWake();
+    expect(fired).toEqual(['a']);
+    expect(source.armedMs).toBe(20);
+    expect(source.arms).toBe(2);
+  });
+});
+
+describe('DeadlineClock re-arming after the earliest timer is cancelled', () => {
+  // Given the source armed for the earliest of several timers
+  // when that timer is cancelled (a backup's Master_Down_Timer, moved by an advert)
+  // then by the end of the turn the source is armed for the next live timer — it does not wake for nothing — and
+  // several cancellations in one turn cost one re-arm.
+  it('re-arms once per turn for the next live timer', async () => {
+    const { clock, source } = setUp();
+    const cancels = [10, 20, 30].map((ms) => clock.setTimer(ms, () => {}));
+    expect(source.armedMs).toBe(10);
+    const armsBefore = source.arms;
+    cancels[0]?.();
+    cancels[1]?.();
+    await Promise.resolve();
+    expect(source.armedMs).toBe(30);
+    expect(source.arms - armsBefore).toBe(1);
+  });
+
+  it('disarms when the last live timer is cancelled', async () => {
+    const { clock, source } = setUp();
+    const cancel = clock.setTimer(10, () => {});
+    cancel();
+    await Promise.resolve();
+    expect(source.armedMs).toBeUndefined();
+  });
+});

@@ -15,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gratuitousArpFrame, unsolicitedNeighborAdvertisementFrame } from '../../src/linux/announce-frames.js';
-import { addressRequest } from '../../src/linux/vip-manager.js';
+import { addressRequest } from '../../src/linux/vip/address-request.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ADDON = join(ROOT, 'build', 'Release', 'vrrp_packet.node');

@@ -1,0 +1,212 @@
+/**
+ * What the scale and stall benchmarks measure of a process and of an advert stream, kept apart from their I/O so
+ * that the arithmetic can be tested (test/bench/cpu.test.ts).
+ *
+ * CPU: the utime + stime of every process of a tree, from /proc/<pid>/stat, read at the start and the end of a
+ * window, as a percentage of ONE core (100 % = one core busy all the time, as top shows it). /proc/<pid>/stat sums
+ * every thread of the process, so a worker thread (our engine thread), libuv's pool and V8's GC helpers all count,
+ * as they should: they are work the daemon costs the machine. Resolution is one clock tick (1/CLK_TCK s, read with
+ * `getconf CLK_TCK`, 100 where that fails): 0.03 % of a core over a 30 s window, fine for a daemon that is mostly
+ * asleep. Ticks of a child that exits within the window are lost (the kernel adds them to the parent's cutime,
+ * not utime); neither keepalived's VRRP child nor `vrrp run` forks while idle, so nothing is lost here.
+ *
+ * Memory: VmRSS from /proc/<pid>/status (resident set, shared library pages included, as `ps` reports it), summed
+ * over the tree.
+ *
+ * Advert timing: the intervals between consecutive adverts of one sender, minus the nominal interval, and their
+ * percentiles (nearest rank, so that every figure printed is one interval that was really seen).
+ */
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+// ---------------------------------------------------------------------------------------------------------------
+// /proc parsing (pure)
+
+/** The fields of /proc/<pid>/stat the benchmarks use. */
+export interface ProcStat {
+  pid: number;
+  /** The command name as the kernel keeps it (at most 15 characters; may hold spaces and parentheses). */
+  comm: string;
+  state: string;
+  ppid: number;
+  /** User-mode CPU time, in clock ticks, of all threads. */
+  utime: number;
+  /** Kernel-mode CPU time, in clock ticks, of all threads. */
+  stime: number;
+  numThreads: number;
+}
+
+/**
+ * Parses one /proc/<pid>/stat line: `pid (comm) state ppid … utime stime …` (proc(5)). `comm` may hold spaces and
+ * `)` itself, so it runs from the first `(` to the LAST `)`; the fields after it are split on spaces.
+ */
+export function parseProcStat(line: string): ProcStat {
+  const open = line.indexOf('(');
+  const close = line.lastIndexOf(')');
+  if (open < 0 || close < open) throw new Error(`not a /proc/<pid>/stat line: ${JSON.stringify(line.slice(0, 80))}`);
+  const pid = Number(line.slice(0, open).trim());
+  const rest = line.slice(close + 2).trim().split(/\s+/);
+  // rest[0] is field 3 (state); field k of proc(5) is rest[k - 3].
+  const field = (k: number): number => {
+    const value = Number(rest[k - 3]);
+    if (!Number.isFinite(value)) throw new Error(`/proc/<pid>/stat: field ${k} missing or not a number in ${JSON.stringify(line.slice(0, 80))}`);
+    return value;
+  };
+  if (!Number.isInteger(pid)) throw new Error(`/proc/<pid>/stat: no pid in ${JSON.stringify(line.slice(0, 80))}`);
+  return {
+    pid,
+    comm: line.slice(open + 1, close),
+    state: rest[0] ?? '?',
+    ppid: field(4),
+    utime: field(14),
+    stime: field(15),
+    numThreads: field(20),
+  };
+}
+
+/** VmRSS of a /proc/<pid>/status text, in KiB; undefined for a kernel thread or a zombie (no VmRSS line). */
+export function parseVmRssKb(status: string): number | undefined {
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  return match === null ? undefined : Number(match[1]);
+}
+
+/** CPU time `ticks` spent over `windowMs`, as a percentage of one core. */
+export function cpuPercent(ticks: number, clockTicksPerSecond: number, windowMs: number): number {
+  if (!(windowMs > 0)) throw new RangeError(`the window must be positive, got ${windowMs} ms`);
+  if (!(clockTicksPerSecond > 0)) throw new RangeError(`CLK_TCK must be positive, got ${clockTicksPerSecond}`);
+  return (100 * ticks * 1000) / (clockTicksPerSecond * windowMs);
+}
+
+/** `ours / theirs`, undefined when `theirs` is 0 (no ratio to speak of). */
+export function ratio(ours: number, theirs: number): number | undefined {
+  return theirs > 0 ? ours / theirs : undefined;
+}
+
+/** Growth per instance from a reference count to `count`, in the unit of the sizes; undefined at the reference. */
+export function growthPerInstance(size: number, count: number, referenceSize: number, referenceCount: number): number | undefined {
+  return count === referenceCount ? undefined : (size - referenceSize) / (count - referenceCount);
+}
+
+/** The pids of `root` and all its descendants, given every process's parent (`ppids`: pid → ppid). */
+export function treeOf(root: number, ppids: ReadonlyMap<number, number>): number[] {
+  const children = new Map<number, number[]>();
+  for (const [pid, ppid] of ppids) {
+    const list = children.get(ppid);
+    if (list === undefined) children.set(ppid, [pid]);
+    else list.push(pid);
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i += 1) tree.push(...(children.get(tree[i]!) ?? []).filter((pid) => !tree.includes(pid)));
+  return tree;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// advert timing (pure)
+
+/** The `p`-th percentile (0…100) by nearest rank of a non-empty list: always one of the values. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) throw new RangeError('percentile of no values');
+  if (!(p >= 0 && p <= 100)) throw new RangeError(`percentile must be in [0, 100], got ${p}`);
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[rank - 1]!;
+}
+
+/** Intervals between consecutive times (sorted first), each minus `nominalMs`. */
+export function intervalJitter(timesMs: readonly number[], nominalMs: number): number[] {
+  const sorted = [...timesMs].sort((a, b) => a - b);
+  const jitter: number[] = [];
+  for (let i = 1; i < sorted.length; i += 1) jitter.push(sorted[i]! - sorted[i - 1]! - nominalMs);
+  return jitter;
+}
+
+/** p50 / p99 / max of a jitter list; undefined for an empty one. */
+export function jitterSummary(jitterMs: readonly number[]): { p50: number; p99: number; max: number; count: number } | undefined {
+  if (jitterMs.length === 0) return undefined;
+  return { p50: percentile(jitterMs, 50), p99: percentile(jitterMs, 99), max: Math.max(...jitterMs), count: jitterMs.length };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// /proc reading
+
+let clockTicks: number | undefined;
+
+/** sysconf(_SC_CLK_TCK) via `getconf CLK_TCK`; 100 (every Linux architecture's USER_HZ) when that fails. */
+export function clockTicksPerSecond(): number {
+  if (clockTicks !== undefined) return clockTicks;
+  const result = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const value = Number(result.stdout?.trim());
+  clockTicks = result.status === 0 && Number.isInteger(value) && value > 0 ? value : 100;
+  return clockTicks;
+}
+
+/** /proc/<pid>/stat, parsed; undefined when the process is gone. */
+export function readProcStat(pid: number): ProcStat | undefined {
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** VmRSS of a process in KiB; undefined when it is gone (or a zombie). */
+export function readRssKb(pid: number): number | undefined {
+  try {
+    return parseVmRssKb(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every live process's parent, from /proc. */
+function allParents(): Map<number, number> {
+  const ppids = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readProcStat(Number(entry));
+    if (stat !== undefined) ppids.set(stat.pid, stat.ppid);
+  }
+  return ppids;
+}
+
+/** `root` and its live descendants. */
+export function processTree(root: number): number[] {
+  return treeOf(root, allParents());
+}
+
+/** One reading of a process tree. */
+export interface TreeSample {
+  /** Wall-clock ms since the epoch. */
+  atMs: number;
+  /** utime + stime of every process of the tree, in clock ticks. */
+  ticks: number;
+  /** Sum of VmRSS, KiB. */
+  rssKb: number;
+  pids: number[];
+}
+
+/** Reads CPU ticks and RSS of `root`'s tree now; undefined when `root` is gone. */
+export function sampleTree(root: number): TreeSample | undefined {
+  const atMs = Date.now();
+  if (readProcStat(root) === undefined) return undefined;
+  let ticks = 0;
+  let rssKb = 0;
+  const pids: number[] = [];
+  for (const pid of processTree(root)) {
+    const stat = readProcStat(pid);
+    if (stat === undefined) continue;
+    ticks += stat.utime + stat.stime;
+    rssKb += readRssKb(pid) ?? 0;
+    pids.push(pid);
+  }
+  return { atMs, ticks, rssKb, pids };
+}
+
+/** The command line of a process, arguments joined by spaces; undefined when it is gone. */
+export function readCmdline(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+  } catch {
+    return undefined;
+  }
+}

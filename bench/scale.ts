@@ -1,0 +1,677 @@
+/**
+ * Scale benchmark: the CPU and memory one VRRP process costs when it runs many instances, for keepalived 2.2.7 and
+ * our `vrrp run` CLI, side by side, in one run on the interop lab's namespace segment.
+ *
+ *   npm run bench:scale [-- [--counts 1,50,200,255] [--seconds 30] [--interval-ms 100] [--dist DIR]]
+ *
+ * A benchmark, not a test: it never fails on figures. For each count N it runs three configurations, each in a
+ * fresh lab with the same two seats (host `a` holds the master seat, priority 150; host `b` the backup seat,
+ * priority 100): keepalived → keepalived (the baseline), vrrp → keepalived (ours the master) and keepalived → vrrp
+ * (ours the backup). Every side is ONE process running N VRRPv3 IPv4 instances, VRIDs 1…N, each with its own VIP
+ * 198.18.<lab>.<vrid>/32 (RFC 2544's benchmark range, so that 255 VIPs fit and none collides with the lab's
+ * 10.99.<lab>.0/24; it exists only inside the lab's namespaces), adverts every `--interval-ms` (default 100 ms).
+ * The master seat starts first and must hold all N VIPs (`ip -j addr` in its namespace), then the backup starts and
+ * must report BACKUP for all N and hold none; after a short warm-up, the CPU and RSS of the VRRP process tree of
+ * BOTH seats are read once a second for `--seconds` (default 30): CPU as utime + stime over the window in % of one
+ * core, RSS as the median of the per-second VmRSS readings (see bench/cpu.ts for the method and its resolution).
+ * keepalived is measured by its VRRP child (the pid from its --vrrp_pid file: the process that speaks VRRP; the
+ * parent only supervises and is recorded in the JSON); ours by the `vrrp run` node process and all its threads.
+ *
+ * Why this way: each of our configurations has keepalived as the peer, so both seats see the same packet rate as in
+ * the baseline, and the row compares the same seat under the same load. A fresh lab per configuration leaves no
+ * state of one run (VIPs, neighbour entries, a lingering process) to the next, and the configurations of one N run
+ * back to back, so drift in the machine's load hits them alike. The peer process is measured too (JSON) as a check
+ * that the comparison is fair.
+ *
+ * Printed per count and seat: keepalived CPU %, ours, their ratio (target ≤ 1.0), both RSS in MB, and our RSS
+ * growth per added instance relative to the smallest count (N = 1 by default; target ≤ 20 KB). A configuration that
+ * does not settle (our process dies, or the master never holds every VIP) is still measured if its processes live,
+ * and flagged; the run goes on. Results: bench/results/scale-latest.md and .json (every sample).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { median } from './stats.js';
+import {
+  clockTicksPerSecond,
+  cpuPercent,
+  growthPerInstance,
+  ratio,
+  readCmdline,
+  sampleTree,
+  type TreeSample,
+} from './cpu.js';
+import { type KeepalivedHandle, keepalivedConf, Lab, LAB_PREFIX, labAvailable, listNamespaces, tools } from '../test/interop/lab.js';
+import { startVrrp, type VrrpProcess } from '../test/interop/vrrp-process.js';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS = join(repo, 'bench/results/scale-latest.md');
+
+type Impl = 'keepalived' | 'vrrp';
+type Seat = 'master' | 'backup';
+/** Which implementation sits in which seat. */
+interface Config {
+  master: Impl;
+  backup: Impl;
+}
+const CONFIGS: readonly Config[] = [
+  { master: 'keepalived', backup: 'keepalived' },
+  { master: 'vrrp', backup: 'keepalived' },
+  { master: 'keepalived', backup: 'vrrp' },
+];
+const SEATS: readonly Seat[] = ['master', 'backup'];
+const HOST: Record<Seat, string> = { master: 'a', backup: 'b' };
+const PRIORITY: Record<Seat, number> = { master: 150, backup: 100 };
+/** Between "settled" and the window: lets startup garbage, JIT and the first GARP bursts pass. */
+const WARMUP_MS = 3_000;
+const SAMPLE_EVERY_MS = 1_000;
+const TARGET_CPU_RATIO = 1.0;
+const TARGET_RSS_GROWTH_KB = 20;
+
+const configLabel = (c: Config): string => `${c.master}→${c.backup}`;
+
+// ---------------------------------------------------------------------------------------------------------------
+// command line
+
+interface Options {
+  counts: number[];
+  seconds: number;
+  intervalMs: number;
+  /** The build whose cli.js runs our side (default: this repository's dist/). */
+  dist: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const options: Options = { counts: [1, 50, 200, 255], seconds: 30, intervalMs: 100, dist: join(repo, 'dist') };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined) usage(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '--counts': {
+        options.counts = [...new Set(value().split(',').map(Number))].sort((a, b) => a - b);
+        if (options.counts.some((n) => !Number.isInteger(n) || n < 1 || n > 255)) usage('--counts: whole numbers 1…255');
+        break;
+      }
+      case '--seconds': {
+        options.seconds = Number(value());
+        if (!(options.seconds >= 1)) usage('--seconds must be at least 1');
+        break;
+      }
+      case '--interval-ms': {
+        options.intervalMs = Number(value());
+        if (!Number.isInteger(options.intervalMs) || options.intervalMs < 10 || options.intervalMs % 10 !== 0) usage('--interval-ms: a multiple of 10 ms');
+        break;
+      }
+      case '--dist':
+        options.dist = resolve(value());
+        break;
+      case '--help':
+      case '-h':
+        usage();
+        break;
+      default:
+        usage(`unknown argument ${arg}`);
+    }
+  }
+  return options;
+}
+
+function usage(problem?: string): never {
+  const text =
+    'usage: npm run bench:scale [-- [--counts 1,50,200,255] [--seconds 30] [--interval-ms 100]]\n' +
+    '  --counts L        instance counts per process, comma-separated, 1…255 (default 1,50,200,255)\n' +
+    '  --seconds S       measurement window per configuration (default 30)\n' +
+    '  --interval-ms MS  advert interval of every instance (default 100)\n' +
+    "  --dist DIR        run another build's DIR/cli.js on our side (default: this repository's dist/)\n";
+  process.stderr.write(problem === undefined ? text : `${problem}\n${text}`);
+  process.exit(problem === undefined ? 0 : 2);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// one seat
+
+const vipOf = (lab: Lab, vrid: number): string => `198.18.${lab.n}.${vrid}`;
+const vrids = (count: number): number[] => Array.from({ length: count }, (_, i) => i + 1);
+
+interface Router {
+  impl: Impl;
+  seat: Seat;
+  /** The pid whose tree is measured (keepalived: its VRRP child). */
+  pid(): number | undefined;
+  /** keepalived's parent, for the record. */
+  parentPid(): number | undefined;
+  /** VRIDs this router currently reports in `state`. */
+  inState(state: 'master' | 'backup'): Set<number>;
+  /** State changes so far, each with the wall-clock time it reached us. */
+  transitions(): { atMs: number; vrid: number; to: string }[];
+  alive(): boolean;
+  describe(): string;
+  errors(): string[];
+}
+
+function keepalivedRouter(lab: Lab, handle: KeepalivedHandle, seat: Seat): Router {
+  const transitions = (): { atMs: number; vrid: number; to: string }[] =>
+    handle.log.flatMap((line) => {
+      const match = /\(VI_(\d+)\) Entering (\w+) STATE/.exec(line.text);
+      return match === null ? [] : [{ atMs: line.atMs, vrid: Number(match[1]), to: match[2]!.toLowerCase() }];
+    });
+  return {
+    impl: 'keepalived',
+    seat,
+    pid: () => handle.vrrpPid(),
+    parentPid: () => handle.pid,
+    inState(state) {
+      const current = new Map<number, string>();
+      for (const t of transitions()) current.set(t.vrid, t.to);
+      return new Set([...current].filter(([, to]) => to === state).map(([vrid]) => vrid));
+    },
+    transitions,
+    alive: () => !handle.exited,
+    describe: () => `keepalived in ${handle.host}:${handle.lines.slice(-10).map((l) => `\n  | ${l}`).join('')}`,
+    errors: () => [],
+  };
+}
+
+/** Finds the `vrrp run` process in a lab host: the one node process there whose command line runs dist/cli.js. */
+function ourPid(lab: Lab, host: string): number | undefined {
+  const result = spawnSync(tools.ip!, ['netns', 'pids', lab.host(host).ns], { encoding: 'utf8' });
+  const pids = (result.stdout ?? '').split(/\s+/).filter(Boolean).map(Number);
+  return pids.find((pid) => / \S*dist\/cli\.js run /.test(` ${readCmdline(pid) ?? ''} `));
+}
+
+function ourRouter(lab: Lab, vrrp: VrrpProcess, seat: Seat): Router {
+  let pid: number | undefined;
+  const transitions = (): { atMs: number; vrid: number; to: string }[] =>
+    vrrp.events.filter((e) => e.event === 'stateChange').map((e) => ({ atMs: e.atMs, vrid: Number(e.vrid), to: String(e.to) }));
+  return {
+    impl: 'vrrp',
+    seat,
+    pid() {
+      pid ??= ourPid(lab, HOST[seat]);
+      return pid;
+    },
+    parentPid: () => undefined,
+    inState(state) {
+      const current = new Map<number, string>();
+      for (const t of transitions()) current.set(t.vrid, t.to);
+      return new Set([...current].filter(([, to]) => to === state).map(([vrid]) => vrid));
+    },
+    transitions,
+    alive: () => vrrp.exitCode === null,
+    describe: () => vrrp.describe().split('\n').slice(-15).join('\n'),
+    errors: () => vrrp.events.filter((e) => e.event === 'error').map((e) => `${String(e.code)}: ${String(e.message)}`),
+  };
+}
+
+async function startRouter(lab: Lab, impl: Impl, seat: Seat, count: number, options: Options): Promise<Router> {
+  const { intervalMs } = options;
+  const host = HOST[seat];
+  const priority = PRIORITY[seat];
+  if (impl === 'keepalived') {
+    const conf = keepalivedConf({
+      routerId: host,
+      instances: vrids(count).map((vrid) => ({
+        name: `VI_${vrid}`,
+        vrid,
+        priority,
+        version: 3,
+        advertIntervalS: intervalMs / 1000,
+        vips: [`${vipOf(lab, vrid)}/32`],
+        // Quiet: no second GARP burst 5 s after a takeover, as in the interop scenarios.
+        extra: ['garp_master_delay 0'],
+      })),
+    });
+    const handle = await lab.startKeepalived(host, conf, { readyTimeoutMs: 30_000 });
+    return keepalivedRouter(lab, handle, seat);
+  }
+  const instances = vrids(count).map((vrid) => ({
+    name: `vr${vrid}`,
+    interface: 'eth0',
+    vrid,
+    priority,
+    version: 3,
+    advertIntervalMs: intervalMs,
+    virtualAddresses: [`${vipOf(lab, vrid)}/32`],
+    garp: { repeat: 3, delayMs: 0 },
+  }));
+  const vrrp = startVrrp(lab, host, { instances }, { cli: join(options.dist, 'cli.js') });
+  // A process that starts slowly (many instances, a busy peer) but lives is still measured: the settle check flags it.
+  await vrrp.waitFor((e) => e.event === 'started', 30_000).catch((error: unknown) => {
+    if (vrrp.exitCode !== null) throw error;
+    process.stderr.write(`    vrrp in ${host}: no "started" after 30 s, going on (it is alive)\n`);
+  });
+  return ourRouter(lab, vrrp, seat);
+}
+
+/** How many of the N VIPs a host holds on eth0. */
+async function vipsHeld(lab: Lab, seat: Seat, count: number): Promise<number> {
+  const held = new Set(await lab.addresses(HOST[seat]));
+  return vrids(count).filter((vrid) => held.has(vipOf(lab, vrid))).length;
+}
+
+/** Polls `check` every 100 ms until it returns true; false after `timeoutMs`. */
+async function pollUntil(check: () => Promise<boolean> | boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (performance.now() > deadline) return false;
+    await sleep(100);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// one configuration
+
+interface SeatResult {
+  impl: Impl;
+  pid?: number;
+  /** CPU of the measured tree over the window, % of one core. */
+  cpuPercent?: number;
+  /** Median of the per-second RSS readings, KiB. */
+  rssKb?: number;
+  rssMaxKb?: number;
+  /** keepalived's parent (supervisor) over the same window. */
+  parent?: { cpuPercent?: number; rssKb?: number };
+  /** State changes inside the window (0 expected). */
+  transitionsInWindow: number;
+  samples: TreeSample[];
+  parentSamples?: TreeSample[];
+  errors: string[];
+}
+
+interface Run {
+  count: number;
+  config: Config;
+  settled: boolean;
+  /** Why not settled, or what went wrong. */
+  problem?: string;
+  settleMs?: number;
+  windowMs?: number;
+  vipsAtEnd?: { master: number; backup: number };
+  seats: Partial<Record<Seat, SeatResult>>;
+}
+
+function summarizeSamples(samples: TreeSample[]): { cpuPercent?: number; rssKb?: number; rssMaxKb?: number } {
+  if (samples.length < 2) return {};
+  const first = samples[0]!;
+  const last = samples.at(-1)!;
+  const rss = samples.map((s) => s.rssKb);
+  return {
+    cpuPercent: cpuPercent(last.ticks - first.ticks, clockTicksPerSecond(), last.atMs - first.atMs),
+    rssKb: median(rss),
+    rssMaxKb: Math.max(...rss),
+  };
+}
+
+async function runConfig(count: number, config: Config, options: Options): Promise<Run> {
+  const run: Run = { count, config, settled: false, seats: {} };
+  const lab = await Lab.create({ hosts: [HOST.master, HOST.backup] });
+  try {
+    const t0 = performance.now();
+    // Master seat first, alone, so that it wins every VRID without a preemption round.
+    const master = await startRouter(lab, config.master, 'master', count, options);
+    const settleTimeoutMs = 30_000 + count * 100;
+    const masterUp = await pollUntil(async () => !master.alive() || (await vipsHeld(lab, 'master', count)) === count, settleTimeoutMs);
+    if (!master.alive()) throw new Error(`${config.master} in the master seat exited while starting\n${master.describe()}`);
+    const backup = await startRouter(lab, config.backup, 'backup', count, options);
+    const settled =
+      masterUp &&
+      (await pollUntil(
+        async () =>
+          !backup.alive() ||
+          !master.alive() ||
+          (backup.inState('backup').size === count &&
+            master.inState('master').size === count &&
+            (await vipsHeld(lab, 'master', count)) === count &&
+            (await vipsHeld(lab, 'backup', count)) === 0),
+        settleTimeoutMs,
+      )) &&
+      backup.alive() &&
+      master.alive();
+    run.settleMs = performance.now() - t0;
+    if (!settled) {
+      const [m, b] = [await vipsHeld(lab, 'master', count), await vipsHeld(lab, 'backup', count)];
+      run.problem =
+        `not settled after ${(run.settleMs / 1000).toFixed(1)} s: master seat holds ${m}/${count} VIPs and reports ${master.inState('master').size} master, ` +
+        `backup seat holds ${b} VIPs and reports ${backup.inState('backup').size} backup` +
+        (master.alive() ? '' : `; ${config.master} in the master seat exited`) +
+        (backup.alive() ? '' : `; ${config.backup} in the backup seat exited`);
+    }
+    run.settled = settled;
+    await sleep(WARMUP_MS);
+
+    const routers: Record<Seat, Router> = { master, backup };
+    const roots = Object.fromEntries(SEATS.map((seat) => [seat, routers[seat].alive() ? routers[seat].pid() : undefined])) as Record<Seat, number | undefined>;
+    const parents = Object.fromEntries(SEATS.map((seat) => [seat, routers[seat].parentPid()])) as Record<Seat, number | undefined>;
+    const samples: Record<Seat, TreeSample[]> = { master: [], backup: [] };
+    const parentSamples: Record<Seat, TreeSample[]> = { master: [], backup: [] };
+    const take = (): void => {
+      for (const seat of SEATS) {
+        const root = roots[seat];
+        const sample = root === undefined ? undefined : sampleTree(root);
+        if (sample !== undefined) samples[seat].push(sample);
+        const parent = parents[seat];
+        // keepalived's parent alone: its tree would count the VRRP child twice.
+        const parentSample = parent === undefined ? undefined : sampleTree(parent);
+        if (parentSample !== undefined) {
+          const child = sample?.pids ?? [];
+          const own = sampleSingle(parentSample, child.length > 0 ? sample : undefined);
+          parentSamples[seat].push(own);
+        }
+      }
+    };
+    const windowStart = Date.now();
+    const started = performance.now();
+    take();
+    for (let i = 1; i * SAMPLE_EVERY_MS <= options.seconds * 1000; i += 1) {
+      // Aligned to the window's start, so that sampling drift does not stretch the window.
+      await sleep(Math.max(0, started + i * SAMPLE_EVERY_MS - performance.now()));
+      take();
+    }
+    const windowEnd = Date.now();
+    run.windowMs = windowEnd - windowStart;
+    run.vipsAtEnd = { master: await vipsHeld(lab, 'master', count), backup: await vipsHeld(lab, 'backup', count) };
+    for (const seat of SEATS) {
+      const router = routers[seat];
+      const summary = summarizeSamples(samples[seat]);
+      const parentSummary = summarizeSamples(parentSamples[seat]);
+      run.seats[seat] = {
+        impl: router.impl,
+        ...(roots[seat] === undefined ? {} : { pid: roots[seat] }),
+        ...summary,
+        ...(parents[seat] === undefined ? {} : { parent: { cpuPercent: parentSummary.cpuPercent, rssKb: parentSummary.rssKb } }),
+        transitionsInWindow: router.transitions().filter((t) => t.atMs >= windowStart && t.atMs <= windowEnd).length,
+        samples: samples[seat],
+        ...(parents[seat] === undefined ? {} : { parentSamples: parentSamples[seat] }),
+        errors: router.errors(),
+      };
+      if (!router.alive()) run.problem = `${run.problem === undefined ? '' : `${run.problem}; `}${router.impl} in the ${seat} seat exited during the window`;
+    }
+  } catch (error) {
+    run.problem = error instanceof Error ? error.message.split('\n').slice(0, 12).join('\n    ') : String(error);
+  } finally {
+    await lab.destroy();
+  }
+  return run;
+}
+
+/** A parent's own figures: its tree minus its child's tree (sampled at nearly the same instant). */
+function sampleSingle(tree: TreeSample, child: TreeSample | undefined): TreeSample {
+  if (child === undefined) return tree;
+  return {
+    atMs: tree.atMs,
+    ticks: tree.ticks - child.ticks,
+    rssKb: tree.rssKb - child.rssKb,
+    pids: tree.pids.filter((pid) => !child.pids.includes(pid)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// report
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+const pct = (value: number | undefined): string => (value === undefined ? '–' : `${value.toFixed(2)} %`);
+const mb = (kb: number | undefined): string => (kb === undefined ? '–' : (kb / 1024).toFixed(1));
+const yesNo = (ok: boolean | undefined): string => (ok === undefined ? '–' : ok ? 'yes' : 'NO');
+
+interface Row {
+  count: number;
+  seat: Seat;
+  keepalived?: SeatResult;
+  ours?: SeatResult;
+  ratio?: number;
+  growthKb?: number;
+  keepalivedGrowthKb?: number;
+  notes: string[];
+}
+
+function buildRows(runs: Run[], counts: number[]): Row[] {
+  const find = (count: number, config: Config): Run | undefined => runs.find((r) => r.count === count && r.config === config);
+  const baseline = CONFIGS[0]!;
+  const oursIn = (seat: Seat): Config => CONFIGS.find((c) => c[seat] === 'vrrp')!;
+  const reference = counts[0]!;
+  const rows: Row[] = [];
+  for (const count of counts) {
+    for (const seat of SEATS) {
+      const kaRun = find(count, baseline);
+      const ourRun = find(count, oursIn(seat));
+      const keepalived = kaRun?.seats[seat];
+      const ours = ourRun?.seats[seat];
+      const refOurs = find(reference, oursIn(seat))?.seats[seat];
+      const refKa = find(reference, baseline)?.seats[seat];
+      const notes: string[] = [];
+      for (const [label, r] of [
+        ['keepalived→keepalived', kaRun],
+        [configLabel(oursIn(seat)), ourRun],
+      ] as const) {
+        if (r === undefined) continue;
+        if (r.problem !== undefined) notes.push(`${label}: ${r.problem.split('\n')[0]}`);
+        const flaps = SEATS.map((s) => r.seats[s]?.transitionsInWindow ?? 0).reduce((a, b) => a + b, 0);
+        if (flaps > 0) notes.push(`${label}: ${flaps} state changes in the window`);
+        const errors = SEATS.flatMap((s) => r.seats[s]?.errors ?? []);
+        if (errors.length > 0) notes.push(`${label}: ${errors.length} error events (first: ${errors[0]})`);
+      }
+      rows.push({
+        count,
+        seat,
+        ...(keepalived === undefined ? {} : { keepalived }),
+        ...(ours === undefined ? {} : { ours }),
+        ratio: ours?.cpuPercent !== undefined && keepalived?.cpuPercent !== undefined ? ratio(ours.cpuPercent, keepalived.cpuPercent) : undefined,
+        growthKb:
+          ours?.rssKb !== undefined && refOurs?.rssKb !== undefined ? growthPerInstance(ours.rssKb, count, refOurs.rssKb, reference) : undefined,
+        keepalivedGrowthKb:
+          keepalived?.rssKb !== undefined && refKa?.rssKb !== undefined ? growthPerInstance(keepalived.rssKb, count, refKa.rssKb, reference) : undefined,
+        notes,
+      });
+    }
+  }
+  return rows;
+}
+
+function resultTable(rows: Row[], reference: number): string {
+  return table(
+    [
+      'count',
+      'side',
+      'keepalived CPU',
+      'ours CPU',
+      'ratio',
+      'keepalived RSS MB',
+      'ours RSS MB',
+      `ours RSS growth KB/instance (vs N=${reference})`,
+      `keepalived RSS growth KB/instance`,
+      `CPU ratio ≤ ${TARGET_CPU_RATIO.toFixed(1)}`,
+      `growth ≤ ${TARGET_RSS_GROWTH_KB} KB`,
+    ],
+    rows.map((row) => [
+      String(row.count),
+      row.seat,
+      pct(row.keepalived?.cpuPercent),
+      pct(row.ours?.cpuPercent),
+      row.ratio === undefined ? '–' : row.ratio.toFixed(2),
+      mb(row.keepalived?.rssKb),
+      mb(row.ours?.rssKb),
+      row.growthKb === undefined ? '–' : row.growthKb.toFixed(1),
+      row.keepalivedGrowthKb === undefined ? '–' : row.keepalivedGrowthKb.toFixed(1),
+      yesNo(row.ratio === undefined ? undefined : row.ratio <= TARGET_CPU_RATIO),
+      yesNo(row.growthKb === undefined ? undefined : row.growthKb <= TARGET_RSS_GROWTH_KB),
+    ]),
+  );
+}
+
+/** The peer of each of our configurations, beside its baseline figure: a check that the comparison was fair. */
+function peerTable(runs: Run[], counts: number[]): string {
+  const rows: string[][] = [];
+  for (const count of counts) {
+    for (const config of CONFIGS.slice(1)) {
+      const peerSeat: Seat = config.master === 'keepalived' ? 'master' : 'backup';
+      const peer = runs.find((r) => r.count === count && r.config === config)?.seats[peerSeat];
+      const base = runs.find((r) => r.count === count && r.config === CONFIGS[0])?.seats[peerSeat];
+      rows.push([String(count), configLabel(config), `keepalived ${peerSeat}`, pct(peer?.cpuPercent), pct(base?.cpuPercent), mb(peer?.rssKb), mb(base?.rssKb)]);
+    }
+  }
+  return table(['count', 'configuration', 'peer', 'peer CPU', 'same seat in keepalived→keepalived', 'peer RSS MB', 'baseline RSS MB'], rows);
+}
+
+function machineFacts(dist: string): { node: string; keepalived: string; kernel: string; cpu: string; cores: number; memoryGb: number; clockTicks: number; revision: string } {
+  const version = spawnSync(tools.keepalived!, ['--version'], { encoding: 'utf8' });
+  const keepalived = `${version.stdout ?? ''}${version.stderr ?? ''}`.split('\n')[0]?.trim() || 'keepalived: unknown version';
+  const cpu = cpus();
+  return {
+    node: process.version,
+    keepalived,
+    kernel: release(),
+    cpu: `${cpu[0]?.model ?? 'unknown'} × ${cpu.length}`,
+    cores: cpu.length,
+    memoryGb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    clockTicks: clockTicksPerSecond(),
+    revision: revision(dist),
+  };
+}
+
+/**
+ * The code measured: for this repository's dist/, the commit and whether src/ differed from it (dist/ is built from
+ * the work tree); for another build, its directory and, when it is a git checkout, its commit.
+ */
+function revision(dist: string): string {
+  const git = (dir: string, ...args: string[]): string | undefined => {
+    const result = spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8' });
+    return result.status === 0 ? result.stdout.trim() : undefined;
+  };
+  if (dist !== join(repo, 'dist')) {
+    const root = dirname(dist);
+    const commit = existsSync(join(root, '.git')) ? git(root, 'rev-parse', '--short', 'HEAD') : undefined;
+    return `${commit === undefined ? 'build' : commit} from ${dist}`;
+  }
+  const commit = git(repo, 'rev-parse', '--short', 'HEAD');
+  if (commit === undefined) return 'not a git checkout';
+  const dirty = git(repo, 'status', '--porcelain', '--', 'src');
+  return `${dirty === '' ? commit : `${commit} + uncommitted changes in src/`} (dist/ built from the work tree at the start)`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// main
+
+async function main(): Promise<number> {
+  const options = parseArgs(process.argv.slice(2));
+  if (!labAvailable.ok) {
+    process.stderr.write(`bench:scale cannot run here: ${labAvailable.reason ?? 'lab unavailable'}\n`);
+    return 1;
+  }
+  if (!existsSync(join(options.dist, 'cli.js'))) {
+    process.stderr.write(`${join(options.dist, 'cli.js')} is missing: run \`npm run build\` first\n`);
+    return 1;
+  }
+  const facts = machineFacts(options.dist);
+  const startedAt = new Date();
+  const started = performance.now();
+  const total = options.counts.length * CONFIGS.length;
+  process.stderr.write(
+    `bench:scale: ${total} configurations (counts ${options.counts.join(', ')}; ${options.seconds} s each; adverts ${options.intervalMs} ms; ` +
+      `node ${facts.node}, ${facts.keepalived}, kernel ${facts.kernel}, ${facts.cores} cores)\n`,
+  );
+  const runs: Run[] = [];
+  let done = 0;
+  for (const count of options.counts) {
+    for (const config of CONFIGS) {
+      done += 1;
+      const label = `[${String(done).padStart(String(total).length)}/${total}] N=${String(count).padStart(3)} ${configLabel(config).padEnd(21)}`;
+      const t0 = performance.now();
+      const run = await runConfig(count, config, options);
+      runs.push(run);
+      const seat = (s: Seat): string => {
+        const r = run.seats[s];
+        return r === undefined ? `${s} –` : `${s} ${r.impl} ${pct(r.cpuPercent)} ${mb(r.rssKb)} MB`;
+      };
+      process.stderr.write(
+        `${label}: ${seat('master')}, ${seat('backup')}` +
+          `${run.settled ? '' : ' (NOT SETTLED)'} (${((performance.now() - t0) / 1000).toFixed(1)} s)` +
+          `${run.problem === undefined ? '' : `\n    ${run.problem}`}\n`,
+      );
+    }
+  }
+  const totalS = (performance.now() - started) / 1000;
+  const leftovers = listNamespaces().filter((name) => name.startsWith(`${LAB_PREFIX}${process.pid}-`));
+  const reference = options.counts[0]!;
+  const rows = buildRows(runs, options.counts);
+  const results = resultTable(rows, reference);
+  const peers = peerTable(runs, options.counts);
+  const notes = rows.flatMap((row) => row.notes.map((note) => `- N=${row.count} ${row.seat}: ${note}`));
+  const uniqueNotes = [...new Set(notes)];
+
+  const factsLine = `node ${facts.node} · ${facts.keepalived} · kernel ${facts.kernel} · ${facts.cpu} · ${facts.memoryGb} GB · CLK_TCK ${facts.clockTicks}`;
+  const codeLine = `vrrp ${facts.revision}`;
+  const runLine =
+    `counts ${options.counts.join(' / ')}, ${options.seconds} s window per configuration, adverts ${options.intervalMs} ms, ` +
+    `${total} configurations in ${(totalS / 60).toFixed(1)} min, started ${startedAt.toISOString()}`;
+  const report = [
+    '',
+    `machine: ${factsLine}`,
+    `code:    ${codeLine}`,
+    `run:     ${runLine}`,
+    '',
+    results,
+    '  CPU: % of one core over the window (keepalived: its VRRP child; ours: the `vrrp run` process, all threads); RSS: median VmRSS.',
+    '  ratio –: keepalived used less than one clock tick in the window (no ratio to speak of; lengthen --seconds).',
+    '',
+    'peers (keepalived beside our process, and the same seat in the baseline):',
+    peers,
+    ...(uniqueNotes.length > 0 ? ['', 'notes:', ...uniqueNotes] : []),
+    ...(leftovers.length > 0 ? ['', `LEAK: namespaces left behind: ${leftovers.join(', ')}`] : []),
+    '',
+    `total run time: ${totalS.toFixed(1)} s`,
+    '',
+  ].join('\n');
+  process.stdout.write(report);
+
+  const markdown = [
+    '# Scale benchmark: latest run',
+    '',
+    'Generated by `npm run bench:scale` (bench/scale.ts); do not edit by hand.',
+    '',
+    `- Machine: ${factsLine}`,
+    `- Code: ${codeLine}`,
+    `- Run: ${runLine}`,
+    `- Setup: per count N and configuration, a fresh lab of two hosts; one process per host runs N VRRPv3 IPv4 instances (VRIDs 1…N, one VIP 198.18.<lab>.<vrid>/32 each), master seat priority ${PRIORITY.master}, backup seat ${PRIORITY.backup}. Configurations: keepalived→keepalived (baseline), vrrp→keepalived (ours the master), keepalived→vrrp (ours the backup).`,
+    `- Measured once settled (master seat holds all N VIPs, backup seat reports BACKUP for all N and holds none) and ${WARMUP_MS / 1000} s of warm-up: CPU = utime + stime of the process tree from /proc/<pid>/stat over the window, in % of one core; RSS = median of per-second VmRSS readings. keepalived: its VRRP child (the parent only supervises; its figures are in the JSON); ours: the \`vrrp run\` node process with all its threads.`,
+    `- Targets: CPU ratio ours / keepalived ≤ ${TARGET_CPU_RATIO.toFixed(1)} in the same seat; our RSS growth ≤ ${TARGET_RSS_GROWTH_KB} KB per instance, relative to N=${reference}.`,
+    '',
+    results,
+    '',
+    'Peers (a fairness check: keepalived beside our process against the same seat in the baseline):',
+    '',
+    peers,
+    ...(uniqueNotes.length > 0 ? ['', 'Notes:', '', ...uniqueNotes] : []),
+    '',
+  ].join('\n');
+  mkdirSync(join(repo, 'bench/results'), { recursive: true });
+  writeFileSync(RESULTS, markdown);
+  const raw = { facts, startedAt: startedAt.toISOString(), options, warmupMs: WARMUP_MS, sampleEveryMs: SAMPLE_EVERY_MS, runs, rows: rows.map(({ keepalived: _k, ours: _o, ...rest }) => rest) };
+  writeFileSync(RESULTS.replace(/\.md$/, '.json'), `${JSON.stringify(raw, null, 1)}\n`);
+  console.log(`results written to ${RESULTS} (samples: ${RESULTS.replace(/\.md$/, '.json')})`);
+  if (leftovers.length > 0) return 1;
+  return runs.every((run) => run.problem !== undefined && Object.keys(run.seats).length === 0) ? 1 : 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`bench:scale: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

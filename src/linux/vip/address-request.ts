@@ -1,0 +1,103 @@
+/**
+ * The rtnetlink requests that add and remove a virtual address (RTM_NEWADDR / RTM_DELADDR), encoded whole — netlink
+ * header, `struct ifaddrmsg`, attributes — by this pure function, once per address at `prepare()`: a takeover sends
+ * prepared bytes and encodes nothing. Pure: no I/O, no native module, unit-tested byte for byte.
+ *
+ * Layout (linux/netlink.h, linux/if_addr.h, linux/rtnetlink.h), all in host byte order:
+ *   nlmsghdr   { u32 len; u16 type; u16 flags; u32 seq; u32 pid }              16 bytes (seq and pid left 0:
+ *                                                                              the sender numbers its requests)
+ *   ifaddrmsg  { u8 family; u8 prefixlen; u8 flags; u8 scope; u32 index }     8 bytes
+ *   rtattr     { u16 len; u16 type } + payload, padded to 4                    IFA_LOCAL, IFA_ADDRESS, then
+ *                                                                              IFA_LABEL or IFA_CACHEINFO
+ *
+ * IPv6 addresses are added with IFA_F_NODAD and deprecated (preferred lifetime 0, valid forever): still reachable,
+ * never picked as a source address, so our own adverts (and the host's outgoing connections) keep the real address
+ * and a unicast peer keeps hearing us (docs/linux.md).
+ */
+import type { VirtualAddress } from '../../config.js';
+import { parseIp } from '../../core/ip-address.js';
+
+/** RTM_NEWADDR / RTM_DELADDR (linux/rtnetlink.h). */
+export const RTM_NEWADDR = 20;
+/** See {@link RTM_NEWADDR}. */
+export const RTM_DELADDR = 21;
+/** NLM_F_REQUEST | NLM_F_ACK (linux/netlink.h). */
+const NLM_F_REQUEST_ACK = 0x1 | 0x4;
+/** NLM_F_EXCL | NLM_F_CREATE: add, refusing with EEXIST if the address is already there. */
+export const NLM_F_EXCL_CREATE = 0x200 | 0x400;
+const NLMSG_HDRLEN = 16;
+const IFADDRMSG_LEN = 8;
+const IFA_ADDRESS = 1;
+const IFA_LOCAL = 2;
+const IFA_LABEL = 3;
+const IFA_CACHEINFO = 6;
+const IFA_F_NODAD = 0x02;
+const AF_INET = 2;
+const AF_INET6 = 10;
+/** An IPv6 VIP's lifetimes: preferred 0 (deprecated), valid forever. */
+const INFINITY_LIFE_TIME = 0xffffffff;
+
+/** One encoded address request: the whole netlink message, ready for the addon's route socket. */
+export interface AddressRequest {
+  /** RTM_NEWADDR or RTM_DELADDR. */
+  readonly type: typeof RTM_NEWADDR | typeof RTM_DELADDR;
+  /** The request's flags besides REQUEST|ACK (create|excl for an add). */
+  readonly flags: number;
+  /** The payload after the netlink header (for the netlink module's `request`). */
+  readonly payload: Uint8Array;
+  /** The whole message. */
+  readonly message: Uint8Array;
+}
+
+const align4 = (n: number): number => (n + 3) & ~3;
+
+/**
+ * Encodes an add (create|excl: EEXIST if present) or delete request for `vip` on interface `index`. A delete
+ * carries no label (the kernel matches the address, and a label would have to match too). `littleEndian` is the
+ * host's byte order (netlink headers are in host order).
+ */
+export function addressRequest(
+  type: typeof RTM_NEWADDR | typeof RTM_DELADDR,
+  index: number,
+  vip: VirtualAddress,
+  littleEndian = true,
+): AddressRequest {
+  const parsed = parseIp(vip.address);
+  if (!parsed) throw new TypeError(`${vip.address} is not an IP address`);
+  const ipv6 = vip.family === 'ipv6';
+  const label = type === RTM_NEWADDR && !ipv6 && vip.label !== undefined ? new TextEncoder().encode(`${vip.label}\0`) : undefined;
+  const addressAttrLength = 4 + parsed.bytes.length;
+  let length = NLMSG_HDRLEN + IFADDRMSG_LEN + 2 * align4(addressAttrLength);
+  if (label) length += align4(4 + label.length);
+  if (ipv6) length += 4 + 16;
+  const message = new Uint8Array(length);
+  const view = new DataView(message.buffer);
+  const flags = type === RTM_NEWADDR ? NLM_F_EXCL_CREATE : 0;
+  view.setUint32(0, length, littleEndian);
+  view.setUint16(4, type, littleEndian);
+  view.setUint16(6, flags | NLM_F_REQUEST_ACK, littleEndian);
+  let at = NLMSG_HDRLEN;
+  message[at] = ipv6 ? AF_INET6 : AF_INET;
+  message[at + 1] = vip.prefixLength;
+  message[at + 2] = ipv6 ? IFA_F_NODAD : 0;
+  message[at + 3] = 0; // scope: universe
+  view.setUint32(at + 4, index, littleEndian);
+  at += IFADDRMSG_LEN;
+  const attribute = (attrType: number, payload: Uint8Array): void => {
+    view.setUint16(at, 4 + payload.length, littleEndian);
+    view.setUint16(at + 2, attrType, littleEndian);
+    message.set(payload, at + 4);
+    at += align4(4 + payload.length);
+  };
+  attribute(IFA_LOCAL, parsed.bytes);
+  attribute(IFA_ADDRESS, parsed.bytes);
+  if (label) attribute(IFA_LABEL, label);
+  if (ipv6) {
+    const cacheInfo = new Uint8Array(16);
+    const info = new DataView(cacheInfo.buffer);
+    info.setUint32(0, 0, littleEndian); // ifa_prefered
+    info.setUint32(4, INFINITY_LIFE_TIME, littleEndian); // ifa_valid
+    attribute(IFA_CACHEINFO, cacheInfo);
+  }
+  return { type, flags, payload: message.subarray(NLMSG_HDRLEN), message };
+}

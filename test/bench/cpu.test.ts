@@ -1,0 +1,179 @@
+/**
+ * The scale and stall benchmarks' arithmetic (bench/cpu.ts): parsing /proc/<pid>/stat and /proc/<pid>/status,
+ * CPU percentages, growth per instance, process trees, and the advert-interval percentiles.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  cpuPercent,
+  growthPerInstance,
+  intervalJitter,
+  jitterSummary,
+  parseProcStat,
+  parseVmRssKb,
+  percentile,
+  ratio,
+  treeOf,
+} from '../../bench/cpu.js';
+import { propertySeed, seededCheck } from '../support/seed.js';
+
+const check = seededCheck(propertySeed('bench/cpu'));
+
+/** A /proc/<pid>/stat line as the kernel writes it (52 fields), with the fields the benchmark reads set. */
+function statLine(pid: number, comm: string, fields: { state?: string; ppid?: number; utime?: number; stime?: number; threads?: number }): string {
+  // Fields 3…52; index k − 3 holds field k.
+  const rest = Array.from({ length: 50 }, () => '0');
+  rest[0] = fields.state ?? 'S';
+  rest[4 - 3] = String(fields.ppid ?? 1);
+  rest[14 - 3] = String(fields.utime ?? 0);
+  rest[15 - 3] = String(fields.stime ?? 0);
+  rest[20 - 3] = String(fields.threads ?? 1);
+  return `${pid} (${comm}) ${rest.join(' ')}\n`;
+}
+
+describe('parseProcStat', () => {
+  it('reads pid, comm, state, ppid, utime, stime and thread count of a real line', () => {
+    // A node process's line, as read from /proc (trimmed of nothing).
+    const line =
+      '4242 (node) S 4200 4242 4200 0 -1 4194560 12345 0 0 0 731 214 0 0 20 0 11 0 987654 1234567890 16384 ' +
+      '18446744073709551615 1 1 0 0 0 0 0 16781312 134234626 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 0\n';
+    expect(parseProcStat(line)).toEqual({ pid: 4242, comm: 'node', state: 'S', ppid: 4200, utime: 731, stime: 214, numThreads: 11 });
+  });
+
+  it('keeps spaces and parentheses inside the process name', () => {
+    const parsed = parseProcStat(statLine(7, 'a (b) c) d', { state: 'R', ppid: 3, utime: 5, stime: 6, threads: 2 }));
+    expect(parsed).toMatchObject({ pid: 7, comm: 'a (b) c) d', state: 'R', ppid: 3, utime: 5, stime: 6, numThreads: 2 });
+  });
+
+  it('parses any name the kernel can hold (up to 15 bytes, any character but NUL and newline)', () => {
+    check(
+      fc.property(
+        fc.integer({ min: 1, max: 4_194_304 }),
+        fc.string({ maxLength: 15 }).filter((s) => !/[\0\n]/.test(s)),
+        fc.nat(),
+        fc.nat(),
+        fc.nat(),
+        (pid, comm, ppid, utime, stime) => {
+          const parsed = parseProcStat(statLine(pid, comm, { ppid, utime, stime }));
+          expect(parsed).toMatchObject({ pid, comm, ppid, utime, stime });
+        },
+      ),
+      300,
+    );
+  });
+
+  it('refuses text that is not a stat line instead of returning NaN', () => {
+    expect(() => parseProcStat('')).toThrow();
+    expect(() => parseProcStat('12 node S 1 2 3')).toThrow();
+    expect(() => parseProcStat('12 (node) S 1')).toThrow(/field/);
+  });
+});
+
+describe('parseVmRssKb', () => {
+  it('reads VmRSS in kB from a status text', () => {
+    expect(parseVmRssKb('Name:\tnode\nVmPeak:\t  999 kB\nVmRSS:\t   65432 kB\nRssAnon:\t  1 kB\n')).toBe(65432);
+  });
+
+  it('is undefined without a VmRSS line (kernel thread, zombie)', () => {
+    expect(parseVmRssKb('Name:\tkthreadd\nState:\tS (sleeping)\n')).toBeUndefined();
+  });
+});
+
+describe('cpuPercent', () => {
+  it('is 100 for one core busy the whole window', () => {
+    expect(cpuPercent(100, 100, 1_000)).toBe(100);
+    expect(cpuPercent(3_000, 100, 30_000)).toBe(100);
+  });
+
+  it('scales with ticks and CLK_TCK, and can exceed 100 for several threads', () => {
+    expect(cpuPercent(3, 100, 30_000)).toBeCloseTo(0.1, 12);
+    expect(cpuPercent(250, 250, 1_000)).toBe(100);
+    expect(cpuPercent(400, 100, 2_000)).toBe(200);
+  });
+
+  it('refuses an empty window or a zero CLK_TCK', () => {
+    expect(() => cpuPercent(1, 100, 0)).toThrow(RangeError);
+    expect(() => cpuPercent(1, 0, 1_000)).toThrow(RangeError);
+  });
+});
+
+describe('ratio and growthPerInstance', () => {
+  it('divides, and has no ratio to a zero', () => {
+    expect(ratio(1.5, 3)).toBe(0.5);
+    expect(ratio(1, 0)).toBeUndefined();
+  });
+
+  it('spreads the growth over the added instances, none at the reference', () => {
+    expect(growthPerInstance(70_000, 50, 65_000, 1)).toBeCloseTo(5_000 / 49, 12);
+    expect(growthPerInstance(65_000, 1, 65_000, 1)).toBeUndefined();
+    expect(growthPerInstance(64_000, 50, 65_000, 1)).toBeLessThan(0);
+  });
+});
+
+describe('treeOf', () => {
+  it('finds the root and every descendant, not siblings', () => {
+    const ppids = new Map([
+      [1, 0],
+      [10, 1],
+      [11, 10],
+      [12, 10],
+      [13, 12],
+      [20, 1],
+    ]);
+    expect(treeOf(10, ppids).sort((a, b) => a - b)).toEqual([10, 11, 12, 13]);
+    expect(treeOf(13, ppids)).toEqual([13]);
+  });
+
+  it('is the root alone when it is unknown', () => {
+    expect(treeOf(99, new Map([[1, 0]]))).toEqual([99]);
+  });
+});
+
+describe('percentile', () => {
+  it('takes the nearest rank: always one of the values', () => {
+    const values = [5, 1, 4, 2, 3];
+    expect(percentile(values, 50)).toBe(3);
+    expect(percentile(values, 0)).toBe(1);
+    expect(percentile(values, 100)).toBe(5);
+    expect(percentile(Array.from({ length: 100 }, (_, i) => i + 1), 99)).toBe(99);
+    expect(percentile(Array.from({ length: 1000 }, (_, i) => i + 1), 99)).toBe(990);
+  });
+
+  it('refuses an empty list and a percentile out of range', () => {
+    expect(() => percentile([], 50)).toThrow(RangeError);
+    expect(() => percentile([1], 101)).toThrow(RangeError);
+  });
+
+  it('lies between the smallest and the largest value and grows with p', () => {
+    check(
+      fc.property(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 50 }), (values) => {
+        const p50 = percentile(values, 50);
+        const p99 = percentile(values, 99);
+        expect(values).toContain(p50);
+        expect(p50).toBeGreaterThanOrEqual(Math.min(...values));
+        expect(p99).toBeLessThanOrEqual(Math.max(...values));
+        expect(p99).toBeGreaterThanOrEqual(p50);
+      }),
+      300,
+    );
+  });
+});
+
+describe('intervalJitter and jitterSummary', () => {
+  it('gives each interval minus the nominal, in time order', () => {
+    expect(intervalJitter([1000, 1010.5, 1020, 1031], 10)).toEqual([0.5, -0.5, 1]);
+    expect(intervalJitter([1020, 1000, 1010], 10)).toEqual([0, 0]);
+  });
+
+  it('has no interval for fewer than two adverts, and no summary then', () => {
+    expect(intervalJitter([], 10)).toEqual([]);
+    expect(intervalJitter([5], 10)).toEqual([]);
+    expect(jitterSummary([])).toBeUndefined();
+  });
+
+  it('reports a lost role as one long interval, the max', () => {
+    const times = [...Array.from({ length: 200 }, (_, i) => i * 10), 1990 + 1500];
+    const summary = jitterSummary(intervalJitter(times, 10))!;
+    expect(summary).toMatchObject({ p50: 0, p99: 0, max: 1490, count: 200 });
+  });
+});
