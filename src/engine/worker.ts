@@ -21,6 +21,8 @@ if (!port) throw new Error('src/engine/worker.ts runs as a worker thread only');
 
 const engines = new Map<number, Engine>();
 let starting = 0;
+/** How long the exit's shutdown gives the engines to stop (the main thread waits a little longer). */
+const SHUTDOWN_BUDGET_MS = 1500;
 
 /**
  * Releases the thread's netlink sockets once no engine runs or starts: netlink 0.3.0 crashes the process when a
@@ -74,11 +76,15 @@ async function start(id: number, config: ResolvedConfig, stats: SharedArrayBuffe
   }
 }
 
-/** Stops every engine (priority 0 sent, VIPs removed) and releases every socket; for the process's exit. */
+/**
+ * Stops every engine (priority 0 sent, VIPs removed) and releases every socket; for the process's exit. The main
+ * thread waits {@link SHUTDOWN_BUDGET_MS} plus a margin at most: past the budget the sockets are released anyway,
+ * since a thread torn down with a netlink socket open takes the process down with it (see releaseWhenIdle).
+ */
 async function shutdown(ack: Int32Array): Promise<void> {
   const all = [...engines.values()];
   engines.clear();
-  await Promise.allSettled(all.map((engine) => engine.stop()));
+  await Promise.race([Promise.allSettled(all.map((engine) => engine.stop())), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_BUDGET_MS))]);
   releaseThreadResources();
   Atomics.store(ack, 0, 1);
   Atomics.notify(ack, 0);

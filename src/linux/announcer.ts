@@ -10,6 +10,7 @@
  * - A socket that fails to send is dropped from the cache, so the next announcement reopens it (an interface that
  *   was deleted and recreated has a new index).
  */
+import type { AnnouncementSender } from './vip-manager.js';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressFamily } from '../core/advertisement.js';
@@ -219,4 +220,30 @@ function ipv6Forwarding(ifname: string): boolean {
   } catch {
     return false;
   }
+}
+
+let shared: Announcer | undefined;
+
+/**
+ * The thread's announcer, seen by one VIP manager: announcements go through one AF_PACKET socket per interface for
+ * the whole thread (with 255 instances, 255 sockets cost 255 closes of about 12 ms each at stop — the kernel waits
+ * for an RCU grace period on every packet socket it releases — and the exit's shutdown ran out of time). `close()`
+ * without an interface leaves the shared sockets to the others; `close(ifname)` drops a failed one for everybody,
+ * and the next announcement reopens it.
+ */
+export function threadAnnouncer(): AnnouncementSender {
+  const announcer = (shared ??= new Announcer());
+  return {
+    announce: (ifname, addresses, options) => announcer.announce(ifname, addresses, options),
+    warm: (ifname, addresses) => announcer.warm(ifname, addresses),
+    round: (ifname, addresses) => announcer.round(ifname, addresses),
+    close: (ifname) => {
+      if (ifname !== undefined) announcer.close(ifname);
+    },
+  };
+}
+
+/** Closes the thread announcer's sockets (the thread is ending or idle). */
+export function closeThreadAnnouncer(): void {
+  shared?.close();
 }

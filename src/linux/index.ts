@@ -8,7 +8,7 @@
  */
 import type { Adapters } from '../adapters/types.js';
 import type { ResolvedConfig } from '../config.js';
-import { Announcer } from './announcer.js';
+import { closeThreadAnnouncer, threadAnnouncer } from './announcer.js';
 import { threadClock } from './clock.js';
 import { closeNetlinkSockets } from './interfaces.js';
 import { closeLinkMonitor, NetlinkLinkMonitor } from './link-monitor.js';
@@ -19,7 +19,7 @@ export { LinuxTransport } from './transport/linux-transport.js';
 export type { VrrpSocketStats } from './transport/vrrp-socket.js';
 export { NetlinkVipManager, type NetlinkVipManagerOptions, type AnnouncementSender } from './vip-manager.js';
 export { NetlinkLinkMonitor } from './link-monitor.js';
-export { Announcer } from './announcer.js';
+export { Announcer, threadAnnouncer } from './announcer.js';
 export { threadClock } from './clock.js';
 export { doctor, formatDoctorReport, type DoctorCheck, type DoctorReport } from './doctor.js';
 
@@ -27,7 +27,7 @@ export { doctor, formatDoctorReport, type DoctorCheck, type DoctorReport } from 
 export async function createLinuxAdapters(config: ResolvedConfig): Promise<Adapters> {
   return {
     transport: new LinuxTransport(),
-    vipManager: new NetlinkVipManager({ announcer: new Announcer(), garp: config.garp }),
+    vipManager: new NetlinkVipManager({ announcer: threadAnnouncer(), garp: config.garp }),
     clock: threadClock(),
     linkMonitor: new NetlinkLinkMonitor({ family: config.family, virtualAddresses: config.virtualAddresses.map((vip) => vip.address) }),
   };
@@ -38,6 +38,7 @@ export async function createLinuxAdapters(config: ResolvedConfig): Promise<Adapt
  * the process (netlink 0.3.0); the engine thread calls this whenever its last engine stops and before it ends.
  */
 export function releaseThreadResources(): void {
+  closeThreadAnnouncer();
   closeLinkMonitor();
   closeNetlinkSockets();
 }

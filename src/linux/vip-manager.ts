@@ -34,8 +34,11 @@ import { openRouteRequestSocket, PacketSocketError, prepareBurst, type Burst, ty
 export interface AnnouncementSender {
   /** Sends `repeat` announcements for each address out of `ifname`. */
   announce(ifname: string, addresses: readonly VirtualAddress[], options: { repeat: number }): Promise<void> | void;
-  /** Releases sockets. */
-  close(): void;
+  /**
+   * With `ifname`: drops that interface's socket (it failed; the next announcement reopens it). Without: this
+   * manager is done with the sender (a sender shared by the thread keeps its sockets for the others).
+   */
+  close(ifname?: string): void;
   /**
    * Optional: gets ready to announce `addresses` on `ifname` (opens its socket, builds what it can of the frames)
    * so that the first takeover does not pay for it.
@@ -211,7 +214,7 @@ export class NetlinkVipManager implements VipManager {
     for (let i = takeover.firstFrame; i < results.length && failure === undefined; i++) failure = results[i];
     if (failure !== undefined) {
       // As the announcer does with a socket that failed: drop it, so that the next announcement reopens it.
-      this.#announcer?.close();
+      this.#announcer?.close(iface);
       throw new VrrpError('vip_failed', `cannot announce on ${iface}: ${failure}`);
     }
     this.#scheduleLaterBursts(iface, addresses);
