@@ -343,7 +343,7 @@ function crossCheck(parsed: Parsed, issues: ConfigIssue[]): ResolvedConfig | und
     }
   });
   if (issues.length > 0) return undefined;
-  // Frozen: adapters may key caches on this very list (the Linux announcer keeps each list's gratuitous ARP round).
+  // Frozen: the resolved configuration is read by the engine and the adapters, never changed.
   for (const vip of virtualAddresses) Object.freeze(vip);
   Object.freeze(virtualAddresses);
   return {

@@ -105,13 +105,8 @@ port.on('message', (message: ToEngine) => {
   switch (message.type) {
     case 'start': {
       // Function trackers arrive as specs without their check (it runs on the main thread); the engine only needs
-      // the spec, so the plain config is the config. Structured clone thaws what resolveConfig froze: the VIP list
-      // is frozen again, since the Linux VIP manager and announcer keep a takeover's prepared burst only for a list
-      // that cannot change.
-      const config = message.config as ResolvedConfig;
-      for (const vip of config.virtualAddresses) Object.freeze(vip);
-      Object.freeze(config.virtualAddresses);
-      void start(message.id, config, message.stats);
+      // the spec, so the plain config is the config.
+      void start(message.id, message.config as ResolvedConfig, message.stats);
       break;
     }
     case 'stop': {

@@ -42,19 +42,21 @@ const WARM_UP_LINK_LOCAL = Uint8Array.of(0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 
 // Scope column value of a link-local address (IPV6_ADDR_LINKLOCAL).
 const SCOPE_LINK_LOCAL = 0x20;
 
+/** A prepared announcement round: its frames and the socket to send them on (see {@link Announcer.prepareRound}). */
+export interface AnnouncementRound {
+  /** Interface. */
+  readonly ifname: string;
+  /** The socket the frames are for (their source MAC is its interface's). */
+  readonly socket: PacketSocket;
+  /** One frame per address. */
+  readonly frames: readonly Uint8Array[];
+}
+
 /** Sends gratuitous ARP / unsolicited NA for virtual addresses, with one cached packet socket per interface. */
 export class Announcer {
   readonly #sockets = new Map<string, PacketSocket>();
   /** Gratuitous ARP frames by socket (its MAC) and address: the same bytes at every takeover. */
   readonly #arpFrames = new WeakMap<PacketSocket, Map<string, Uint8Array>>();
-  /**
-   * The whole round of a frozen all-IPv4 address list, by the list itself: an instance announces the same list (its
-   * resolved configuration's, frozen) at every takeover, so the round is looked up instead of parsing and looking
-   * up each address between the advert and the gratuitous ARP. Valid while its socket is the interface's current
-   * one. Only frozen lists: the contents of a list that can change cannot be trusted to match its cached frames.
-   */
-  readonly #ipv4Rounds = new WeakMap<readonly AnnouncedAddress[], { socket: PacketSocket; frames: Uint8Array[] }>();
-
   /**
    * Sends `repeat` rounds of announcements for `addresses` on `ifname`. Throws RangeError on a bad address or
    * option, and {@link PacketSocketError} (from ./packet-socket.js) when the socket cannot be opened or a frame
@@ -65,16 +67,8 @@ export class Announcer {
     if (!Number.isInteger(repeat) || repeat < 1) throw new RangeError('repeat must be an integer >= 1');
     if (!Number.isFinite(delayMs) || delayMs < 0) throw new RangeError('delayMs must be a number >= 0');
     if (addresses.length === 0) return;
-    let socket = this.#sockets.get(ifname);
-    const cached = this.#ipv4Rounds.get(addresses);
-    let frames: Uint8Array[];
-    if (cached !== undefined && socket !== undefined && cached.socket === socket) {
-      frames = cached.frames;
-    } else {
-      socket = this.#socketFor(ifname);
-      frames = this.#frames(socket, ifname, parseTargets(addresses));
-      this.#rememberRound(addresses, socket, frames);
-    }
+    const socket = this.#socketFor(ifname);
+    const frames = this.#frames(socket, ifname, parseTargets(addresses));
     for (let round = 0; round < repeat; round++) {
       if (round > 0 && delayMs > 0) {
         await sleep(delayMs);
@@ -105,8 +99,7 @@ export class Announcer {
     } catch {
       // A bad address is reported when an announcement is attempted; nothing to build ahead.
     }
-    const frames = this.#frames(socket, ifname, targets);
-    if (targets.length > 0) this.#rememberRound(addresses, socket, frames);
+    this.#frames(socket, ifname, targets);
     // Compile send() now: an empty frame is refused (RangeError) before any syscall, so nothing leaves.
     try {
       socket.send(new Uint8Array(0));
@@ -119,13 +112,20 @@ export class Announcer {
   }
 
   /**
-   * One announcement round of `addresses` on `ifname`, ready to send, and the socket to send it on: available for a
-   * frozen all-IPv4 list once {@link warm} or an announcement built it, while that socket is the interface's; else
-   * undefined. For a caller that sends the frames itself (the VIP manager's takeover burst).
+   * One announcement round of an all-IPv4 `addresses` list on `ifname`, built now, as a handle its caller keeps
+   * (the VIP manager's takeover burst sends its frames itself); undefined for an empty list or one with IPv6
+   * addresses, whose frames depend on state read at send time (link-local source, Router flag). The handle stays
+   * valid while {@link isCurrent} says so. Throws like {@link announce} when the socket cannot be opened.
    */
-  round(ifname: string, addresses: readonly AnnouncedAddress[]): { socket: PacketSocket; frames: readonly Uint8Array[] } | undefined {
-    const cached = this.#ipv4Rounds.get(addresses);
-    return cached !== undefined && this.#sockets.get(ifname) === cached.socket ? cached : undefined;
+  prepareRound(ifname: string, addresses: readonly AnnouncedAddress[]): AnnouncementRound | undefined {
+    if (addresses.length === 0 || addresses.some((a) => a.family !== 'ipv4')) return undefined;
+    const socket = this.#socketFor(ifname);
+    return { ifname, socket, frames: this.#frames(socket, ifname, parseTargets(addresses)) };
+  }
+
+  /** Whether `round`'s socket is still its interface's (a failed socket is dropped and reopened). */
+  isCurrent(round: AnnouncementRound): boolean {
+    return this.#sockets.get(round.ifname) === round.socket;
   }
 
   /** Closes the cached socket of `ifname`, or of every interface when none is given. */
@@ -164,12 +164,6 @@ export class Announcer {
       frames.push(frame);
     }
     return frames;
-  }
-
-  #rememberRound(addresses: readonly AnnouncedAddress[], socket: PacketSocket, frames: Uint8Array[]): void {
-    if (addresses.length > 0 && Object.isFrozen(addresses) && addresses.every((a) => a.family === 'ipv4' && Object.isFrozen(a))) {
-      this.#ipv4Rounds.set(addresses, { socket, frames });
-    }
   }
 
   #socketFor(ifname: string): PacketSocket {
@@ -236,7 +230,8 @@ export function threadAnnouncer(): AnnouncementSender {
   return {
     announce: (ifname, addresses, options) => announcer.announce(ifname, addresses, options),
     warm: (ifname, addresses) => announcer.warm(ifname, addresses),
-    round: (ifname, addresses) => announcer.round(ifname, addresses),
+    prepareRound: (ifname, addresses) => announcer.prepareRound(ifname, addresses),
+    isCurrent: (round) => announcer.isCurrent(round),
     close: (ifname) => {
       if (ifname !== undefined) announcer.close(ifname);
     },

@@ -49,13 +49,16 @@ export function monotonicOffsetMs(monotonicMs: () => number): number {
   return offsetMs;
 }
 
+/** How early a precise timer's thread is woken once before its due time (see DeadlineClock). */
+const PRECISE_LEAD_MS = 1;
+
 let clock: DeadlineClock | undefined;
 
 /** This thread's one clock for Linux engines (timerfd when the addon loads, else `setTimeout`). */
 export function threadClock(): DeadlineClock {
   if (clock) return clock;
   try {
-    clock = new DeadlineClock(timerfdWakeUpSource);
+    clock = new DeadlineClock(timerfdWakeUpSource, undefined, { preciseLeadMs: PRECISE_LEAD_MS });
   } catch {
     clock = new DeadlineClock((onWake) => timeoutWakeUpSource(onWake, preciseSleepMs));
   }

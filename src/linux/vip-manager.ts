@@ -27,8 +27,11 @@ import type { GarpConfig, VirtualAddress } from '../config.js';
 import { parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
 import { AF, changeRequestSocket, getAllAddresses, getInterface, getInterfaceAddresses, netlinkErrno, toInterfaceAddress } from './interfaces.js';
+import { judgeLeftover, markerRecord, parseMarker, type MarkerState } from './vip/markers.js';
+import { laterBursts } from './vip/schedule.js';
 import { addressRequest as encodeAddressRequest, RTM_DELADDR, RTM_NEWADDR, type AddressRequest } from './vip/address-request.js';
-import { openRouteRequestSocket, PacketSocketError, prepareBurst, type Burst, type BurstOperation, type PacketSocket, type RouteRequestSocket } from './packet-socket.js';
+import type { AnnouncementRound } from './announcer.js';
+import { openRouteRequestSocket, PacketSocketError, prepareBurst, type Burst, type BurstOperation, type RouteRequestSocket } from './packet-socket.js';
 
 /** Sends announcement frames; the Linux implementation uses an AF_PACKET socket. */
 export interface AnnouncementSender {
@@ -45,10 +48,12 @@ export interface AnnouncementSender {
    */
   warm?(ifname: string, addresses: readonly VirtualAddress[]): void;
   /**
-   * Optional: one announcement round of `addresses` on `ifname` and its packet socket, when ready to be sent by
-   * someone else (the takeover burst); undefined when not.
+   * Optional: one announcement round of `addresses` on `ifname`, built now, as a handle for someone else to send
+   * (the takeover burst); undefined when it cannot be prepared.
    */
-  round?(ifname: string, addresses: readonly VirtualAddress[]): { socket: PacketSocket; frames: readonly Uint8Array[] } | undefined;
+  prepareRound?(ifname: string, addresses: readonly VirtualAddress[]): AnnouncementRound | undefined;
+  /** Optional, with `prepareRound`: whether a prepared round's socket is still its interface's. */
+  isCurrent?(round: AnnouncementRound): boolean;
 }
 
 /** Options of {@link NetlinkVipManager}. */
@@ -63,17 +68,6 @@ export interface NetlinkVipManagerOptions {
   onError?: (error: Error) => void;
 }
 
-
-/**
- * Marker states, written in place (fixed width, one pwrite on a descriptor opened at `prepare`: a takeover must
- * not wait for a file system — `writeFileSync` measured 0.26 ms on an ext4 /run, pwrite 2 µs):
- * - `standby`: we do not hold the address; a later run leaves it alone.
- * - `adding`: we asked for it (written before the request, so a crash right after still leaves a trace); a later
- *   run removes it if present.
- * - digits: the kernel's creation stamp of the address we added; a later run removes only that very address.
- */
-type MarkerState = 'standby' | 'adding' | number;
-const MARKER_WIDTH = 40;
 
 /** One add request in flight: its VIP, the kernel's answer to come, and whether the address was ours before. */
 interface AddRequest {
@@ -97,8 +91,11 @@ interface PreparedVip {
  */
 interface TakeoverBurst {
   readonly iface: string;
+  /** The addresses it takes over, in order (what a takeover asks for is checked against them). */
+  readonly addresses: readonly string[];
   readonly entries: readonly PreparedVip[];
-  readonly socket: PacketSocket;
+  /** The announcement round it sends, a handle from the announcer. */
+  readonly round: AnnouncementRound;
   readonly burst: Burst;
   /** Index of each entry's request among the burst's results. */
   readonly requestIndexes: readonly number[];
@@ -123,7 +120,7 @@ export class NetlinkVipManager implements VipManager {
   readonly #prepared = new Map<string, PreparedVip>();
   #burstCount = 0;
   /** Takeover bursts by address list (an instance's frozen configuration list). */
-  readonly #takeovers = new WeakMap<readonly VirtualAddress[], TakeoverBurst>();
+  #takeover: TakeoverBurst | undefined;
 
   /** Creates a manager; nothing touches the system until a method is called. */
   constructor(options: NetlinkVipManagerOptions = {}) {
@@ -177,7 +174,7 @@ export class NetlinkVipManager implements VipManager {
     // burst's own JavaScript: the validity check, run() of an empty burst (no syscall) and the scheduling of
     // later bursts (nothing to schedule).
     await this.addAndAnnounce(iface, []);
-    const takeover = this.#takeovers.get(addresses);
+    const takeover = this.#takeover;
     if (takeover !== undefined) {
       this.#takeoverValid(takeover, iface, addresses);
       prepareBurst([]).run();
@@ -193,7 +190,7 @@ export class NetlinkVipManager implements VipManager {
    * `add` then `announce`. Acknowledgements are handled as `add` handles them.
    */
   addAndAnnounce(iface: string, addresses: readonly VirtualAddress[]): Promise<void> | void {
-    const takeover = this.#takeovers.get(addresses);
+    const takeover = this.#takeover;
     if (takeover === undefined || !this.#takeoverValid(takeover, iface, addresses)) {
       const added = this.add(iface, addresses);
       const announced = added ? added.then(() => this.announce(iface, addresses)) : this.announce(iface, addresses);
@@ -224,7 +221,12 @@ export class NetlinkVipManager implements VipManager {
   #prepareTakeover(iface: string, addresses: readonly VirtualAddress[]): void {
     if (addresses.length === 0 || this.#garp.repeat === 0) return;
     const route = routeRequestSocket();
-    const round = this.#announcer?.round?.(iface, addresses);
+    let round: AnnouncementRound | undefined;
+    try {
+      round = this.#announcer?.prepareRound?.(iface, addresses);
+    } catch {
+      return; // no socket (yet): add() and announce() do it, and report why
+    }
     if (route === null || round === undefined) return;
     const entries: PreparedVip[] = [];
     const operations: BurstOperation[] = [];
@@ -247,11 +249,14 @@ export class NetlinkVipManager implements VipManager {
     } catch {
       return; // e.g. too many operations for one call: add() and announce() do it
     }
-    this.#takeovers.set(addresses, { iface, entries, socket: round.socket, burst, requestIndexes, firstFrame });
+    this.#takeover = { iface, addresses: addresses.map((vip) => vip.address), entries, round, burst, requestIndexes, firstFrame };
   }
 
   #takeoverValid(takeover: TakeoverBurst, iface: string, addresses: readonly VirtualAddress[]): boolean {
-    if (takeover.iface !== iface || this.#announcer?.round?.(iface, addresses)?.socket !== takeover.socket) return false;
+    // The burst is this manager's (one per instance), checked against what it is asked to take over: the same
+    // interface, the same addresses in the same order, its announcement socket still the interface's.
+    if (takeover.iface !== iface || takeover.addresses.length !== addresses.length || this.#announcer?.isCurrent?.(takeover.round) !== true) return false;
+    for (let i = 0; i < addresses.length; i++) if (takeover.addresses[i] !== (addresses[i] as VirtualAddress).address) return false;
     for (const entry of takeover.entries) {
       // Ours already (a takeover without a release in between): add() knows not to rewrite its marker.
       if (this.#prepared.get(preparedKey(iface, entry.vip.address)) !== entry || this.#ours.has(entry.vip.address)) return false;
@@ -375,8 +380,7 @@ export class NetlinkVipManager implements VipManager {
       timer.unref();
       this.#timers.add(timer);
     };
-    if (this.#garp.delayMs > 0) later(this.#garp.delayMs, false);
-    if (this.#garp.refreshMs > 0) later(this.#garp.refreshMs, true);
+    for (const burst of laterBursts(this.#garp)) later(burst.delayMs, burst.repeating);
   }
 
   /**
@@ -454,18 +458,15 @@ export class NetlinkVipManager implements VipManager {
       } catch {
         continue;
       }
-      const [ownerText = '', state = ''] = text.trim().split(/\s+/);
-      const owner = Number(ownerText);
-      if (owner !== process.pid && processAlive(owner)) continue; // a live process holds it: not a leftover
-      if (state !== 'standby') {
-        const stamps = await addressCreationStamps(index);
-        const stamp = /^\d+$/.test(state) ? Number(state) : undefined;
-        // With a stamp, only that very address is ours; without one (a crash before it was written), the marker is.
-        const ours = stamps.has(vip.address) && (stamp === undefined || stamps.get(vip.address) === stamp);
-        if (ours) {
-          const errno = await deleteAddress(addressRequest(RTM_DELADDR, index, { ...vip, label: undefined }));
-          if (errno !== undefined) throw new VrrpError('vip_failed', `cannot remove the leftover ${vip.address}/${vip.prefixLength} from ${iface}: ${errno}`);
-        }
+      const parsed = parseMarker(text);
+      const ownerAlive = parsed !== undefined && parsed.owner !== process.pid && processAlive(parsed.owner);
+      if (ownerAlive) continue; // a live process holds it: not a leftover
+      const stamps = parsed !== undefined && parsed.state !== 'standby' ? await addressCreationStamps(index) : undefined;
+      const verdict = judgeLeftover(parsed, { selfPid: process.pid, ownerAlive, presentStamp: stamps?.get(vip.address) });
+      if (verdict === 'keep') continue;
+      if (verdict === 'remove') {
+        const errno = await deleteAddress(addressRequest(RTM_DELADDR, index, { ...vip, label: undefined }));
+        if (errno !== undefined) throw new VrrpError('vip_failed', `cannot remove the leftover ${vip.address}/${vip.prefixLength} from ${iface}: ${errno}`);
       }
       rmSync(join(dir, marker), { force: true });
     }
@@ -518,7 +519,7 @@ export class NetlinkVipManager implements VipManager {
 
   #writeMarker(iface: string, entry: PreparedVip, state: MarkerState): void {
     // Markers only help a later run clean up after a crash; failing to write one must not block a takeover.
-    const record = state === 'adding' ? ADDING_RECORD : markerRecord(state);
+    const record = state === 'adding' ? ADDING_RECORD : ownRecord(state);
     try {
       if (entry.marker !== undefined) writeSync(entry.marker, record, 0, record.length, 0);
       else writeFileSync(this.#markerPath(iface, entry.vip.address), record);
@@ -529,12 +530,12 @@ export class NetlinkVipManager implements VipManager {
 }
 
 /** One marker line: our pid and the state, padded to the fixed width that lets pwrite replace it in place. */
-function markerRecord(state: MarkerState): Buffer {
-  return Buffer.from(`${process.pid} ${state}`.padEnd(MARKER_WIDTH - 1, ' ') + '\n');
+function ownRecord(state: MarkerState): Uint8Array {
+  return markerRecord(process.pid, state);
 }
 
 /** The record a takeover writes, encoded once: its pwrite sits between the advert and the gratuitous ARP. */
-const ADDING_RECORD = markerRecord('adding');
+const ADDING_RECORD = ownRecord('adding');
 
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

@@ -78,8 +78,7 @@ describe('defaults', () => {
   });
 
   // Given a resolved config
-  // then its VIP list and each VIP are frozen, so adapters may keep work keyed by the list (the Linux announcer
-  // keeps each frozen list's gratuitous ARP round and rebuilds it for any other list).
+  // then its VIP list and each VIP are frozen: the engine and the adapters read the configuration, never change it.
   it('freezes the resolved VIP list and its entries', () => {
     const resolved = resolveConfig(config({ virtualAddresses: ['192.0.2.100', '192.0.2.101/24'] }));
     expect(Object.isFrozen(resolved.virtualAddresses)).toBe(true);

@@ -184,3 +184,30 @@ describe('DeadlineClock re-arming after the earliest timer is cancelled', () => 
     expect(source.armedMs).toBeUndefined();
   });
 });
+
+describe('DeadlineClock with an early wake for precise timers', () => {
+  function setUpLead(leadMs: number): { clock: DeadlineClock; source: FakeSource; fired: string[] } {
+    let source: FakeSource | undefined;
+    const clock = new DeadlineClock((onWake) => (source = new FakeSource(onWake)), () => {}, { preciseLeadMs: leadMs });
+    return { clock, source: source as unknown as FakeSource, fired: [] };
+  }
+
+  // Given a precise timer (a backup's Master_Down_Timer) due at 100 ms and a 1 ms lead
+  // then the source is armed at 99 ms; that wake fires nothing and re-arms at 100 ms, where the timer fires.
+  it('wakes once a lead before a precise timer, and fires it at its due time, not before', () => {
+    const { clock, source, fired } = setUpLead(1);
+    clock.setTimer(100, () => fired.push('takeover'), { precise: true });
+    expect(source.armedMs).toBe(99);
+    source.advanceTo(99);
+    expect(fired).toEqual([]);
+    expect(source.armedMs).toBe(100);
+    source.advanceTo(100);
+    expect(fired).toEqual(['takeover']);
+  });
+
+  it('arms an ordinary timer at its due time', () => {
+    const { clock, source } = setUpLead(1);
+    clock.setTimer(100, () => {});
+    expect(source.armedMs).toBe(100);
+  });
+});

@@ -103,19 +103,63 @@ describe.skipIf(!labAvailable.ok)('the engine thread beside keepalived', () => {
     await us.stop();
   });
 
-  // Given our master, when its engine thread dies, then every instance reports engine_failed, the VIP leaves our
-  // host (removed from the main thread, as the markers tell) and keepalived takes over.
-  it('a dead engine thread is reported and leaves no VIP', async () => {
-    const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 100 }));
-    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }), { embedded: true, flags: ['--kill-engine'] });
-    await us.waitForState('master', 5000);
-    expect(await holdsVip('us')).toBe(true);
-    const failed = await us.waitFor((e) => e.event === 'error' && e.code === 'engine_failed', 5000);
-    expect(String(failed.message)).toMatch(/engine thread died/);
+  // Given two instances of ours as masters (VRIDs 51 and 52, each with its VIP) beside keepalived backups
+  // when the engine thread dies of an uncaught exception
+  // then each instance reports engine_failed and ends its run, both VIPs leave our host (removed from the main
+  // thread, as the markers tell), and keepalived takes both over.
+  it('a dead engine thread is reported on every instance and leaves no VIP', async () => {
+    const second = lab.ipv4(101);
+    const ka = await lab.startKeepalived(
+      'ka',
+      keepalivedConf({
+        routerId: 'ka',
+        instances: [
+          { name: 'VI', vrid: 51, priority: 100, advertIntervalS: 0.1, vips: [`${vipOf(lab)}/24`], extra: ['garp_master_delay 0'] },
+          { name: 'VJ', vrid: 52, priority: 100, advertIntervalS: 0.1, vips: [`${second}/24`], extra: ['garp_master_delay 0'] },
+        ],
+      }),
+    );
+    const one = ourConfig(lab, 'us', { priority: 150 });
+    const two = { ...ourConfig(lab, 'us', { priority: 150, vrid: 52 }), name: 'us2', virtualAddresses: [`${second}/24`] };
+    const us = startVrrp(lab, 'us', { instances: [one, two] }, { embedded: true, flags: ['--kill-engine'] });
+    await us.waitFor((e) => e.event === 'killing-engine', 8000);
+    const mark = ka.lines.length; // keepalived, started first, was master until we preempted it
+    expect(await lab.addresses('us')).toEqual(expect.arrayContaining([vipOf(lab), second]));
+    await us.waitFor((e) => e.event === 'error' && e.code === 'engine_failed' && e.name === 'us', 5000);
+    const failed = await us.waitFor((e) => e.event === 'error' && e.code === 'engine_failed' && e.name === 'us2', 5000);
+    expect(String(failed.message)).toMatch(/engine thread died \(injected engine thread crash\)/);
     await lab.waitForAddress('us', vipOf(lab), { present: false, timeoutMs: 2000 });
-    await us.waitForState('initialize', 2000);
-    await ka.waitForLog(/Entering MASTER STATE/, 2000);
+    await lab.waitForAddress('us', second, { present: false, timeoutMs: 2000 });
+    await us.waitFor((e) => e.event === 'stateChange' && e.to === 'initialize' && e.name === 'us2', 2000);
+    await ka.waitForLog(/\(VI\) Entering MASTER STATE/, 2000, mark);
+    await ka.waitForLog(/\(VJ\) Entering MASTER STATE/, 2000, mark);
     await us.stop();
+  });
+});
+
+describe.skipIf(!labAvailable.ok)('process exit with the engine thread running', () => {
+  let lab: Lab;
+  beforeEach(async () => {
+    lab = await Lab.create({ hosts: ['ka', 'us'] });
+  });
+  afterEach(async () => {
+    await lab?.destroy();
+  });
+
+  // Given our master (150, 100 ms adverts) beside a keepalived backup (100)
+  // when the app calls process.exit(0) without stopping its instance
+  // then the process exits 0 (no crash), our VIP is gone, and keepalived takes over within Skew_Time plus a margin
+  // — sooner than its Master_Down_Interval (360.9 ms), so it heard our priority 0.
+  it('process.exit() stops the instances first: priority 0 sent, VIP removed, clean exit', async () => {
+    const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 100 }));
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }), { embedded: true, flags: ['--exit-when-master'] });
+    const exiting = await us.waitFor((e) => e.event === 'exiting', 8000);
+    const mark = ka.lines.length;
+    const line = await ka.waitForLog(/Entering MASTER STATE/, 2000, mark);
+    const atMs = ka.log.find((entry) => entry.text === line)?.atMs ?? Number.NaN;
+    expect(atMs - exiting.atMs).toBeLessThan(300);
+    expect(await lab.addresses('us')).not.toContain(vipOf(lab));
+    expect(await us.stop()).toBe(0);
   });
 });
 

@@ -140,23 +140,25 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
 
   // Given our VIP manager prepared for a frozen address list (as an instance's configuration is) and then for one
   // that is not frozen
-  // when each takes over through addAndAnnounce and is released
-  // then the frozen list's takeover is one prepared native burst and the other goes through add and announce, and
-  // both do the same: the address is up and its marker says `adding` when the call returns, the marker holds the
+  // when it takes over through addAndAnnounce with the prepared list, an equal copy of it, and after its
+  // announcement socket was dropped, releasing in between
+  // then the first two are one prepared native burst each (the burst is the manager's, not the array's), the third
+  // goes through add and announce, and all do the same: the address is up and its marker says `adding` when the call returns, the marker holds the
   // address's creation stamp once acknowledged, two gratuitous ARPs reach the client, and release undoes it all.
-  it('a takeover of a frozen list goes out as one native burst, with the same effects as add and announce', async () => {
+  it('a takeover of the prepared addresses goes out as one native burst, with the same effects as add and announce', async () => {
     const capture = await lab.capture('client', 'arp');
     const fixture = join(repo, 'test/interop/fixtures/takeover-burst.mjs');
     const stateDir = join(lab.tmpDir, 'markers');
     const result = await lab.exec('us', [process.execPath, fixture, join(repo, 'dist'), 'eth0', vipOf(lab), stateDir]);
     await capture.stop();
     expect(result.code, result.stderr).toBe(0);
-    const { frozen, mutable } = JSON.parse(result.stdout) as Record<'frozen' | 'mutable', Record<string, unknown>>;
+    const { same: prepared, copy, dropped } = JSON.parse(result.stdout) as Record<'same' | 'copy' | 'dropped', Record<string, unknown>>;
     const same = { heldAtOnce: true, markerAtOnce: 'adding', markerAfter: expect.stringMatching(/^\d+$/), heldAfterRemove: false, markerAfterRemove: 'standby' };
-    expect(frozen).toEqual({ burst: 1, ...same });
-    expect(mutable).toEqual({ burst: 0, ...same });
+    expect(prepared).toEqual({ burst: 1, ...same });
+    expect(copy).toEqual({ burst: 1, ...same });
+    expect(dropped).toEqual({ burst: 0, ...same });
     const vip = vipOf(lab);
-    expect(capture.lines.filter((line) => line.includes(`Request who-has ${vip}`) && line.includes(`tell ${vip}`))).toHaveLength(4);
+    expect(capture.lines.filter((line) => line.includes(`Request who-has ${vip}`) && line.includes(`tell ${vip}`))).toHaveLength(6);
   });
 
   // Given garp { repeat: 3, delayMs: 500, refreshMs: 0 }
