@@ -22,8 +22,14 @@ export interface WakeUpSource {
   now(): number;
   /** Wake up (call the `onWake` given at creation) at `dueMs`, replacing any earlier arming. */
   arm(dueMs: number): void;
-  /** Cancel the pending wake-up, if any. */
+  /** Cancel the pending wake-up, if any (an armed one or a poll). */
   disarm(): void;
+  /**
+   * Optional: wake up at `dueMs` by polling the event loop until then (the loop keeps reading its sockets),
+   * replacing any arming; for the last stretch of a precise timer, where the first call into JavaScript after an
+   * idle sleep costs more than the time left.
+   */
+  poll?(dueMs: number): void;
   /** Whether a pending wake-up keeps the thread alive (ref) or not. */
   ref?(ref: boolean): void;
   /** Releases the source. */
@@ -63,10 +69,12 @@ export class DeadlineClock implements Clock {
   }
 
   /**
-   * A precise timer's thread is woken this long before its due time once, then again at the due time: after a
-   * long idle stretch (a backup's life), the first call into JavaScript from the event loop is slow (measured at a
-   * takeover: 55–175 µs on the main thread, and our takeover 0.5–0.7 ms past the RFC bound on the engine thread);
-   * the early wake pays it while there is time. 0: no early wake.
+   * A precise timer's thread is woken this long before its due time, and the rest is polled (when the source can
+   * poll) or armed again for the due time: after a long idle stretch (a backup's life), the first call into
+   * JavaScript from the event loop is slow (measured at a takeover: 55–175 µs on the main thread; our takeover
+   * 0.5–0.7 ms past the RFC bound on the engine thread with a plain timerfd wake-up); the early wake pays it while
+   * there is time. 0: no early wake. Only a precise timer about to expire is polled — a backup whose master is
+   * alive never gets there.
    */
   readonly #preciseLeadMs: number;
   /** The due time of the entry the source is armed for (#armedMs is earlier when it is a precise entry's early wake). */
@@ -170,15 +178,25 @@ export class DeadlineClock implements Clock {
   }
 
   #arm(entry: Entry): void {
-    let atMs = entry.dueMs;
-    // A precise entry's early wake, once: it is no longer precise after it (the next arming is its due time).
-    if (entry.precise && this.#preciseLeadMs > 0 && entry.dueMs - this.#source.now() > this.#preciseLeadMs) {
-      atMs = entry.dueMs - this.#preciseLeadMs;
-      entry.precise = false;
-    }
-    this.#armedMs = atMs;
     this.#armedDueMs = entry.dueMs;
-    this.#source.arm(atMs);
+    if (entry.precise && this.#preciseLeadMs > 0) {
+      // (A margin of 50 µs: the early wake itself must not look early by the microseconds two clocks disagree.)
+      if (entry.dueMs - this.#source.now() > this.#preciseLeadMs + 0.05) {
+        // A precise entry's early wake: the lead before its due time.
+        this.#armedMs = entry.dueMs - this.#preciseLeadMs;
+        this.#source.arm(this.#armedMs);
+        return;
+      }
+      // Within the lead (after its early wake): the last stretch is polled where the source can, which also reads
+      // the sockets on every turn, so an advert that arrives meanwhile still counts.
+      if (this.#source.poll) {
+        this.#armedMs = entry.dueMs;
+        this.#source.poll(entry.dueMs);
+        return;
+      }
+    }
+    this.#armedMs = entry.dueMs;
+    this.#source.arm(entry.dueMs);
   }
 
   #push(entry: Entry): void {

@@ -17,6 +17,7 @@ import type { AddressFamily } from '../core/advertisement.js';
 import { parseIp } from '../core/ip-address.js';
 import { gratuitousArpFrame, unsolicitedNeighborAdvertisementFrame } from './announce-frames.js';
 import { openPacketSocket, type PacketSocket } from './packet-socket.js';
+import { warmAnnouncement } from './warm-up.js';
 
 /** One address to announce. */
 export interface AnnouncedAddress {
@@ -37,8 +38,6 @@ export interface AnnounceOptions {
 // /proc/net/if_inet6 flags (IFA_F_*, linux/if_addr.h) that make an address unusable as a source (RFC 4862 §5.4).
 const IFA_F_DADFAILED = 0x08;
 const IFA_F_TENTATIVE = 0x40;
-// fe80::1: a valid unicast source and target for the throwaway frame warm() builds (:: is refused as a source).
-const WARM_UP_LINK_LOCAL = Uint8Array.of(0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);
 // Scope column value of a link-local address (IPV6_ADDR_LINKLOCAL).
 const SCOPE_LINK_LOCAL = 0x20;
 
@@ -100,15 +99,7 @@ export class Announcer {
       // A bad address is reported when an announcement is attempted; nothing to build ahead.
     }
     this.#frames(socket, ifname, targets);
-    // Compile send() now: an empty frame is refused (RangeError) before any syscall, so nothing leaves.
-    try {
-      socket.send(new Uint8Array(0));
-    } catch {
-      // expected
-    }
-    // Build one frame of each kind and throw them away: the first takeover then runs compiled code.
-    gratuitousArpFrame(socket.mac, new Uint8Array(4));
-    unsolicitedNeighborAdvertisementFrame(socket.mac, WARM_UP_LINK_LOCAL, WARM_UP_LINK_LOCAL, { router: false });
+    warmAnnouncement(socket);
   }
 
   /**

@@ -1,7 +1,8 @@
 /**
  * The clock of the thread that runs Linux engines: one {@link DeadlineClock} over the addon's timerfd
  * (native/timer.c), so every instance's timers share one kernel timer that wakes the thread at the due time with
- * no timer slack and no polling. `performance.now()` and CLOCK_MONOTONIC differ by a per-thread origin, measured
+ * no timer slack and no polling — except the last {@link PRECISE_LEAD_MS} of a precise timer about to expire (a
+ * takeover), polled with setImmediate. `performance.now()` and CLOCK_MONOTONIC differ by a per-thread origin, measured
  * once. Without the addon, the same heap runs on `setTimeout` with a polled last millisecond.
  */
 import { preciseSleepMs } from '../adapters/system-clock.js';
@@ -16,15 +17,42 @@ export function timerfdWakeUpSource(onWake: () => void): WakeUpSource {
   // performance.now() = CLOCK_MONOTONIC − this thread's time origin; the difference is fixed for the thread.
   const offsetMs = monotonicOffsetMs(native.monotonicMs);
   let closed = false;
+  let polling: NodeJS.Immediate | undefined;
+  let pollDueMs = 0;
+  const stopPolling = (): void => {
+    if (polling === undefined) return;
+    clearImmediate(polling);
+    polling = undefined;
+  };
+  // One setImmediate per loop turn: the turn's poll phase reads the sockets (timeout 0), then this checks the time.
+  const tick = (): void => {
+    if (performance.now() >= pollDueMs) {
+      polling = undefined;
+      onWake();
+    } else polling = setImmediate(tick);
+  };
   return {
     now: () => performance.now(),
-    arm: (dueMs) => native.timerArm(handle, dueMs + offsetMs),
-    disarm: () => native.timerDisarm(handle),
+    arm: (dueMs) => {
+      stopPolling();
+      native.timerArm(handle, dueMs + offsetMs);
+    },
+    disarm: () => {
+      stopPolling();
+      native.timerDisarm(handle);
+    },
+    poll: (dueMs) => {
+      native.timerDisarm(handle);
+      stopPolling();
+      pollDueMs = dueMs;
+      polling = setImmediate(tick);
+    },
     ref: (ref) => {
       if (!closed) native.timerRef(handle, ref);
     },
     close: () => {
       closed = true;
+      stopPolling();
       native.timerClose(handle);
     },
   };

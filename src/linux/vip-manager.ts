@@ -29,6 +29,7 @@ import { VrrpError } from '../errors.js';
 import { AF, changeRequestSocket, getAllAddresses, getInterface, getInterfaceAddresses, netlinkErrno, toInterfaceAddress } from './interfaces.js';
 import { judgeLeftover, markerRecord, parseMarker, type MarkerState } from './vip/markers.js';
 import { laterBursts } from './vip/schedule.js';
+import { warmTakeover } from './warm-up.js';
 import { addressRequest as encodeAddressRequest, RTM_DELADDR, RTM_NEWADDR, type AddressRequest } from './vip/address-request.js';
 import type { AnnouncementRound } from './announcer.js';
 import { openRouteRequestSocket, PacketSocketError, prepareBurst, type Burst, type BurstOperation, type RouteRequestSocket } from './packet-socket.js';
@@ -159,27 +160,13 @@ export class NetlinkVipManager implements VipManager {
     } catch {
       // Reported when an announcement is actually attempted.
     }
-    // Run the add path once now, with a request the kernel refuses without touching anything (create|excl of an
-    // address the interface already has: EEXIST), so that the first takeover runs compiled code — measured: the
-    // first add cost 0.6 ms, later ones 0.1 ms, all of it between the takeover's advert and its gratuitous ARP.
+    this.#prepareTakeover(iface, addresses);
     const family = addresses[0]?.family ?? 'ipv4';
     const existing = (await getInterfaceAddresses(link.index, family)).find((a) => !addresses.some((vip) => vip.address === a.address));
-    if (existing) await sendAddressRequest(addressRequest(RTM_NEWADDR, link.index, { ...existing, label: undefined }));
-    this.#prepareTakeover(iface, addresses);
-    // V8 compiles a function at its first call — the whole body, but not the functions defined inside it. The
-    // takeover's path is written without inner functions, so calling it once here with nothing to do compiles it:
-    // with this and the engine's own warm-up, a first takeover's gratuitous ARP left 0.3-0.4 ms after its advert
-    // instead of about 0.75 ms (timed inside the process, in a namespace). addAndAnnounce with nothing to add runs
-    // add() and announce() themselves (add()'s own first call measured 0.06-0.07 ms at a takeover); then the
-    // burst's own JavaScript: the validity check, run() of an empty burst (no syscall) and the scheduling of
-    // later bursts (nothing to schedule).
-    await this.addAndAnnounce(iface, []);
-    const takeover = this.#takeover;
-    if (takeover !== undefined) {
-      this.#takeoverValid(takeover, iface, addresses);
-      prepareBurst([]).run();
-      this.#scheduleLaterBursts(iface, []);
-    }
+    await warmTakeover(iface, {
+      addAndAnnounce: (name, list) => this.addAndAnnounce(name, list),
+      ...(existing ? { refusedAdd: () => sendAddressRequest(addressRequest(RTM_NEWADDR, link.index, { ...existing, label: undefined })) } : {}),
+    });
   }
 
   /**
@@ -360,8 +347,7 @@ export class NetlinkVipManager implements VipManager {
     if (!announcer || this.#garp.repeat === 0) return;
     this.#cancelBursts();
     await announcer.announce(iface, addresses, { repeat: this.#garp.repeat });
-    if (addresses.length === 0) return; // prepare's warm-up
-    this.#scheduleLaterBursts(iface, addresses);
+    this.#scheduleLaterBursts(iface, addresses); // nothing for an empty list (the warm-up's)
   }
 
   /** keepalived's second burst (`delayMs`) and refreshes (`refreshMs`) after a first burst, until `remove`. */

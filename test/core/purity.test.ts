@@ -1,5 +1,5 @@
 /**
- * The core is pure (ARCHITECTURE.md §1): no Node built-ins, no I/O or platform packages, no zod, no emitter, no
+ * The core is pure (docs/architecture.md, "Layers"): no Node built-ins, no I/O or platform packages, no zod, no emitter, no
  * timers, no wall clock, no randomness. Each file of src/core/ is parsed with the TypeScript compiler (so comments
  * and strings that merely mention a name do not count) and every offending import or use is reported as
  * `file:line: what`.

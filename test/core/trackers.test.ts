@@ -1,5 +1,5 @@
 /**
- * Trackers, effective priority and Fault, with keepalived's semantics (ARCHITECTURE.md §3, priority.ts):
+ * Trackers, effective priority and Fault, with keepalived's semantics (docs/protocol.md, src/core/priority.ts):
  * weight > 0 adds while up, weight < 0 subtracts while down, reverse flips the sign, weight 0 faults while down
  * (while up when reversed); the first result sets the status, rise/fall apply after it; clamp to 1…254; the owner's
  * 255 is never adjusted. Plus the link input, which faults the router the same way.

@@ -211,3 +211,62 @@ describe('DeadlineClock with an early wake for precise timers', () => {
     expect(source.armedMs).toBe(100);
   });
 });
+
+describe('DeadlineClock polling the last stretch of a precise timer', () => {
+  /** A source that can poll: `polledMs` is the due time it polls for. */
+  class PollingSource extends FakeSource {
+    polledMs: number | undefined;
+    poll(dueMs: number): void {
+      this.armedMs = undefined;
+      this.polledMs = dueMs;
+    }
+    override arm(dueMs: number): void {
+      this.polledMs = undefined;
+      super.arm(dueMs);
+    }
+    override advanceTo(ms: number): void {
+      if (this.polledMs !== undefined && this.polledMs <= ms) {
+        this.nowMs = ms;
+        this.polledMs = undefined;
+        this.onWake();
+        return;
+      }
+      super.advanceTo(ms);
+    }
+  }
+
+  // Given a precise timer due at 100 ms, a 1 ms lead and a source that can poll
+  // then it wakes at 99 ms, polls the last millisecond, and fires at 100 ms; an ordinary timer is never polled.
+  it('wakes a lead early, then polls to the due time', () => {
+    let source: PollingSource | undefined;
+    const clock = new DeadlineClock((onWake) => (source = new PollingSource(onWake)), () => {}, { preciseLeadMs: 1 });
+    const fired: string[] = [];
+    clock.setTimer(100, () => fired.push('takeover'), { precise: true });
+    clock.setTimer(200, () => fired.push('advert'));
+    const s = source as PollingSource;
+    expect(s.armedMs).toBe(99);
+    s.advanceTo(99);
+    expect(s.polledMs).toBe(100);
+    expect(fired).toEqual([]);
+    s.advanceTo(100);
+    expect(fired).toEqual(['takeover']);
+    expect(s.armedMs).toBe(200);
+    expect(s.polledMs).toBeUndefined();
+  });
+
+  // Given the poll of a precise timer, when that timer is cancelled (an advert came in time), then the poll stops
+  // and the source is armed for the next timer.
+  it('stops polling when the precise timer is cancelled', async () => {
+    let source: PollingSource | undefined;
+    const clock = new DeadlineClock((onWake) => (source = new PollingSource(onWake)), () => {}, { preciseLeadMs: 1 });
+    const cancel = clock.setTimer(100, () => {}, { precise: true });
+    clock.setTimer(200, () => {});
+    const s = source as PollingSource;
+    s.advanceTo(99);
+    expect(s.polledMs).toBe(100);
+    cancel();
+    await Promise.resolve();
+    expect(s.polledMs).toBeUndefined();
+    expect(s.armedMs).toBe(200);
+  });
+});

@@ -45,7 +45,12 @@ describe.skipIf(!labAvailable.ok)('the engine thread beside keepalived', () => {
     expect(transitions(us.events)).toEqual(['backup', 'master']);
     expect(await holdsVip('us')).toBe(true);
     expect(await holdsVip('ka')).toBe(false);
-    await us.stop();
+    expect(await us.stop()).toBe(0);
+    // Counters cross from the engine thread: about 10 adverts a second for the run, priority 0 at the stop.
+    const stats = (us.events.find((e) => e.event === 'stopped')?.stats ?? {}) as Record<string, number>;
+    expect(stats.advertisementsSent).toBeGreaterThan(20);
+    expect(stats.priorityZeroSent).toBe(1);
+    expect(stats.masterTransitions).toBe(1);
   });
 
   // Given the same pair, when our link is cut and restored while the app's main thread is blocked

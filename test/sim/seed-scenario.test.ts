@@ -1,5 +1,5 @@
 /**
- * The tutorial our users come from (../shared/design/SEED-SCENARIO.md), exactly as `npm run demo` runs it:
+ * The keepalived tutorial our users come from (told in examples/seed-scenario.js), exactly as `npm run demo` runs it:
  * VRRPv2, advert 1 s, VIP 192.168.1.100, VRID 51, priorities 101/100, chk_haproxy every 2 s with weight 2, both
  * nodes configured `state MASTER`. Times below follow from RFC 3768 §6.1:
  * Master_Down_Interval = 3 × 1 s + (256 − priority)/256 s, with a one-way latency of 0.3 ms on the wire.

@@ -8,6 +8,7 @@ import { VRRP_MULTICAST_GROUP } from '../../core/advertisement.js';
 import { parseIp } from '../../core/ip-address.js';
 import { VrrpError } from '../../errors.js';
 import { getInterface, getInterfaceAddresses, pickPrimaryAddress } from '../interfaces.js';
+import { warmTransportSend } from '../warm-up.js';
 import { acquireVrrpSocket, type VrrpSocket, type VrrpSocketStats } from './vrrp-socket.js';
 
 /** A {@link Transport} on the thread's shared raw socket for its interface. One per VRRP instance. */
@@ -39,20 +40,11 @@ export class LinuxTransport implements Transport {
       const what = options.family === 'ipv4' ? 'an IPv4 address' : 'an IPv6 link-local address';
       throw new VrrpError('transport_failed', `interface ${options.interface} has no ${what} to send VRRP from`);
     }
-    // Warm-up: a backup's first send is its takeover's advert, and V8 compiles a function at its first call
-    // (measured on the raw-socket transport: the advert left 0.07 ms sooner). With no socket yet, send() throws at
-    // its first line; the socket's send refuses an empty destination before any syscall.
-    try {
-      this.send(VRRP_MULTICAST_GROUP[options.family], EMPTY);
-    } catch {
-      // expected: "transport is closed"
-    }
     const socket = acquireVrrpSocket(options.interface, options.family);
-    try {
-      socket.send(EMPTY, EMPTY, null);
-    } catch {
-      // expected: RangeError, nothing sent
-    }
+    warmTransportSend(
+      () => this.send(VRRP_MULTICAST_GROUP[options.family], EMPTY),
+      () => socket.send(EMPTY, EMPTY, null),
+    );
     try {
       socket.register(options.vrid, { onPacket, onFailure: onFailure ?? (() => {}) }, options.unicastPeers.length === 0);
     } catch (error) {

@@ -160,8 +160,8 @@ export class VrrpSocket {
       }
       packet = {
         bytes: data.slice(datagram.payloadOffset, datagram.payloadEnd),
-        src: formatIp(datagram.src),
-        dst: formatIp(datagram.dst),
+        src: ipv4Text(datagram.src),
+        dst: ipv4Text(datagram.dst),
         ttl: datagram.ttl,
       };
     } else {
@@ -197,6 +197,24 @@ export class VrrpSocket {
     this.#native.vrrpClose(handle);
     this.#onClose();
   }
+}
+
+/**
+ * IPv4 addresses as text, remembered by value: every packet names its source and destination, and on a LAN they
+ * are a handful (the peers, the group) — formatting them anew was per-packet work. Bounded: cleared when full.
+ */
+const ipv4Texts = new Map<number, string>();
+const IPV4_TEXTS_MAX = 4096;
+
+function ipv4Text(bytes: Uint8Array): string {
+  const key = (((bytes[0] as number) << 24) | ((bytes[1] as number) << 16) | ((bytes[2] as number) << 8) | (bytes[3] as number)) >>> 0;
+  let text = ipv4Texts.get(key);
+  if (text === undefined) {
+    if (ipv4Texts.size >= IPV4_TEXTS_MAX) ipv4Texts.clear();
+    text = formatIp(bytes);
+    ipv4Texts.set(key, text);
+  }
+  return text;
 }
 
 /** This thread's sockets, by interface and family. */
