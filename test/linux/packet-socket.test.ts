@@ -389,7 +389,7 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
 // relative path (../../build/Release/vrrp_packet.node) resolves exactly as it does from src/ and dist/.
 function transpileSources(dir: string): string {
   const ts = createRequire(import.meta.url)('typescript') as typeof import('typescript');
-  const sources = ['core/checksum.ts', 'core/ip-address.ts', 'linux/announce-frames.ts', 'linux/addon.ts', 'linux/packet-socket.ts', 'linux/announcer.ts'];
+  const sources = ['core/checksum.ts', 'core/ip-address.ts', 'linux/announce-frames.ts', 'linux/addon.ts', 'linux/packet-socket.ts', 'linux/warm-up.ts', 'linux/announcer.ts'];
   for (const source of sources) {
     const { outputText } = ts.transpileModule(readFileSync(join(ROOT, 'src', source), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
