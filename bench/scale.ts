@@ -34,6 +34,7 @@ import { cpus, release, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { codeRevision } from './revision.js';
 import { median } from './stats.js';
 import {
   clockTicksPerSecond,
@@ -538,7 +539,7 @@ function machineFacts(dist: string): { node: string; keepalived: string; kernel:
     cores: cpu.length,
     memoryGb: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     clockTicks: clockTicksPerSecond(),
-    revision: revision(dist),
+    revision: codeRevision(repo, dist),
   };
 }
 
@@ -546,21 +547,6 @@ function machineFacts(dist: string): { node: string; keepalived: string; kernel:
  * The code measured: for this repository's dist/, the commit and whether src/ differed from it (dist/ is built from
  * the work tree); for another build, its directory and, when it is a git checkout, its commit.
  */
-function revision(dist: string): string {
-  const git = (dir: string, ...args: string[]): string | undefined => {
-    const result = spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8' });
-    return result.status === 0 ? result.stdout.trim() : undefined;
-  };
-  if (dist !== join(repo, 'dist')) {
-    const root = dirname(dist);
-    const commit = existsSync(join(root, '.git')) ? git(root, 'rev-parse', '--short', 'HEAD') : undefined;
-    return `${commit === undefined ? 'build' : commit} from ${dist}`;
-  }
-  const commit = git(repo, 'rev-parse', '--short', 'HEAD');
-  if (commit === undefined) return 'not a git checkout';
-  const dirty = git(repo, 'status', '--porcelain', '--', 'src');
-  return `${dirty === '' ? commit : `${commit} + uncommitted changes in src/`} (dist/ built from the work tree at the start)`;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // main

@@ -36,6 +36,7 @@ import { cpus, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { codeRevision } from './revision.js';
 import { intervalJitter, jitterSummary } from './cpu.js';
 import { eachLine, type KeepalivedHandle, keepalivedConf, Lab, LAB_PREFIX, labAvailable, listNamespaces, Notifier, tools, waitUntil } from '../test/interop/lab.js';
 
@@ -396,21 +397,6 @@ function transitionTable(result: Result): string {
   );
 }
 
-function revision(dist: string): string {
-  const git = (dir: string, ...args: string[]): string | undefined => {
-    const result = spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8' });
-    return result.status === 0 ? result.stdout.trim() : undefined;
-  };
-  if (dist !== join(repo, 'dist')) {
-    const root = dirname(dist);
-    const commit = existsSync(join(root, '.git')) ? git(root, 'rev-parse', '--short', 'HEAD') : undefined;
-    return `${commit === undefined ? 'build' : commit} from ${dist}`;
-  }
-  const commit = git(repo, 'rev-parse', '--short', 'HEAD');
-  if (commit === undefined) return 'not a git checkout';
-  const dirty = git(repo, 'status', '--porcelain', '--', 'src');
-  return `${dirty === '' ? commit : `${commit} + uncommitted changes in src/`} (dist/ built from the work tree at the start)`;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // main
@@ -428,7 +414,7 @@ async function main(): Promise<number> {
   const version = spawnSync(tools.keepalived!, ['--version'], { encoding: 'utf8' });
   const keepalived = `${version.stdout ?? ''}${version.stderr ?? ''}`.split('\n')[0]?.trim() || 'keepalived: unknown version';
   const cpu = cpus();
-  const facts = { node: process.version, keepalived, kernel: release(), cpu: `${cpu[0]?.model ?? 'unknown'} × ${cpu.length}`, cores: cpu.length, revision: revision(options.dist) };
+  const facts = { node: process.version, keepalived, kernel: release(), cpu: `${cpu[0]?.model ?? 'unknown'} × ${cpu.length}`, cores: cpu.length, revision: codeRevision(repo, options.dist) };
   const startedAt = new Date();
   const started = performance.now();
   process.stderr.write(`bench:stall: seed ${options.seed} (replay with --seed ${options.seed}); ${options.minutes} min; node ${facts.node}, ${facts.keepalived}, kernel ${facts.kernel}\n`);

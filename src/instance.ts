@@ -240,15 +240,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
 
   async #stop(): Promise<void> {
     if (!this.#running) return;
-    this.#running = false;
-    this.#generation++;
-    for (const cancel of this.#trackerTimers.values()) cancel();
-    this.#trackerTimers.clear();
-    for (const [controller, cancelTimeout] of this.#trackerRuns) {
-      cancelTimeout();
-      controller.abort(new VrrpError('aborted', 'instance stopped'));
-    }
-    this.#trackerRuns.clear();
+    this.#endRun('instance stopped');
     // start() resolved only after the first transition, so the engine's stop always yields one to `initialize`.
     await this.#engine?.stop();
     this.#stateAbort.abort(new VrrpError('aborted', 'instance stopped'));
@@ -283,15 +275,20 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     }
   }
 
-  /** The engine thread died: this run is over (the engine reported it and removed the VIPs); stop the trackers. */
+  /** The engine thread died: this run is over (the engine reported it and removed the VIPs). */
   #engineFailed(): void {
+    this.#endRun('engine thread died');
+  }
+
+  /** Ends the run on this side: no tracker loop of it may live on, and checks in flight are aborted with `why`. */
+  #endRun(why: string): void {
     this.#running = false;
     this.#generation++;
     for (const cancel of this.#trackerTimers.values()) cancel();
     this.#trackerTimers.clear();
     for (const [controller, cancelTimeout] of this.#trackerRuns) {
       cancelTimeout();
-      controller.abort(new VrrpError('aborted', 'engine thread died'));
+      controller.abort(new VrrpError('aborted', why));
     }
     this.#trackerRuns.clear();
   }
