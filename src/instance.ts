@@ -147,7 +147,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     return this.#engine?.priority ?? effectivePriority(this.config.priority, []);
   }
 
-  /** Counters since the last `start()`. */
+  /** Counters since the last `start()` (with the engine thread, at most 100 ms behind; exact after `stop()`). */
   get stats(): InstanceStats {
     return { ...(this.#engine?.stats ?? { ...createStats(), sendErrors: 0, vipErrors: 0 }), hookErrors: this.#hookErrors };
   }
