@@ -123,13 +123,14 @@ class EngineHost {
 
   /**
    * At process exit (`process.exit()` included, which gives no chance to await): the engine thread stops every
-   * engine — priority 0 sent, VIPs removed — and closes its sockets while this thread waits for it, at most
-   * {@link EXIT_GRACE_MS}. Without it, an exit with instances running would leave their VIPs up, and netlink
+   * engine still running — priority 0 sent, VIPs removed — and closes its sockets while this thread waits for it,
+   * at most {@link EXIT_GRACE_MS} (a few ms when nothing runs). Without it, an exit with instances running would leave their VIPs up, and netlink
    * crashes the process when a thread ends with its sockets open.
    */
   readonly #onExit = (): void => {
     const worker = this.#worker;
-    if (!worker || this.#running === 0) return;
+    // Even with no engine running: the thread may still be closing its last sockets.
+    if (!worker) return;
     const ack = new Int32Array(new SharedArrayBuffer(4));
     worker.postMessage({ type: 'shutdown', ack: ack.buffer as SharedArrayBuffer } satisfies ToEngine);
     Atomics.wait(ack, 0, 0, EXIT_GRACE_MS);

@@ -33,7 +33,7 @@ describe.skipIf(!labAvailable.ok)('election against keepalived', () => {
     const line = us.events.find((e) => e.event === 'stateChange' && e.to === 'master');
     expect(line).toMatchObject({ event: 'stateChange', name: 'us', vrid: 51, from: 'backup', to: 'master', reason: 'master-down-timer-expired' });
     expect(new Date(String(line?.time)).toISOString()).toBe(line?.time);
-    expect(await us.stop()).toBe(0);
+    expect(await us.stop(), us.describe()).toBe(0);
   });
 
   // Given keepalived at 200 and us at 100; when both run for a while

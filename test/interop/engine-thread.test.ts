@@ -45,7 +45,7 @@ describe.skipIf(!labAvailable.ok)('the engine thread beside keepalived', () => {
     expect(transitions(us.events)).toEqual(['backup', 'master']);
     expect(await holdsVip('us')).toBe(true);
     expect(await holdsVip('ka')).toBe(false);
-    expect(await us.stop()).toBe(0);
+    expect(await us.stop(), us.describe()).toBe(0);
     // Counters cross from the engine thread: about 10 adverts a second for the run, priority 0 at the stop.
     const stats = (us.events.find((e) => e.event === 'stopped')?.stats ?? {}) as Record<string, number>;
     expect(stats.advertisementsSent).toBeGreaterThan(20);
@@ -164,7 +164,7 @@ describe.skipIf(!labAvailable.ok)('process exit with the engine thread running',
     const atMs = ka.log.find((entry) => entry.text === line)?.atMs ?? Number.NaN;
     expect(atMs - exiting.atMs).toBeLessThan(300);
     expect(await lab.addresses('us')).not.toContain(vipOf(lab));
-    expect(await us.stop()).toBe(0);
+    expect(await us.stop(), us.describe()).toBe(0);
   });
 });
 

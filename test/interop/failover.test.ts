@@ -93,7 +93,7 @@ describe.skipIf(!labAvailable.ok)('failover against keepalived, seen from a clie
     const capture = await lab.capture('client');
     await new Promise((r) => setTimeout(r, 300));
     const from = capture.packets.length;
-    expect(await us.stop()).toBe(0);
+    expect(await us.stop(), us.describe()).toBe(0);
     const zero = await capture.waitFor((p) => p.prio === 0 && p.src === lab.host('us').ipv4, 3000, from);
     const takeover = await capture.waitFor((p) => p.src === lab.host('ka').ipv4 && p.prio === 100, 3000, from);
     await capture.stop();

@@ -59,7 +59,7 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     await lab.exec('us', ['ip', 'addr', 'add', `${vipOf(lab)}/24`, 'dev', 'eth0']);
     const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
     await us.waitForState('master', 5000);
-    expect(await us.stop()).toBe(0);
+    expect(await us.stop(), us.describe()).toBe(0);
     expect(await holdsVip()).toBe(true);
   });
 
@@ -104,7 +104,7 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
     await us.waitForState('master', 5000);
     expect(readdirSync(dir)).toEqual([vipOf(lab)]);
-    expect(await us.stop()).toBe(0);
+    expect(await us.stop(), us.describe()).toBe(0);
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -215,7 +215,7 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     expect(masters.map((e) => e.vrid)).toEqual(vrids);
     const held = await lab.addresses('us');
     for (const vrid of vrids) expect(held, `VIP of VRID ${vrid}`).toContain(lab.ipv4(vrid + 100));
-    expect(await us.stop()).toBe(0);
+    expect(await us.stop(), us.describe()).toBe(0);
   });
 
   // Given a copy of the package without its native addon (build/ missing: a failed or unapproved install)

@@ -70,7 +70,7 @@ describe.skipIf(!labAvailable.ok)('interop matrix with keepalived', () => {
         }
 
         const from = ka.lines.length;
-        expect(await us.stop()).toBe(0);
+        expect(await us.stop(), us.describe()).toBe(0);
         await ka.waitForLog(/received priority 0 advertisement/i, 3000, from);
         await ka.waitForLog(/Entering MASTER STATE/, 3000, from);
         expect((await lab.addresses('us')).includes(vipOf(lab, family))).toBe(false);

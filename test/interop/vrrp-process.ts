@@ -65,6 +65,7 @@ export function startVrrp(
   let stderr = '';
   let buffered = '';
   let exitCode: number | null = null;
+  let exitSignal: NodeJS.Signals | null = null;
   let exited = false;
   const waiters = new Set<() => void>();
   const notify = (): void => {
@@ -89,15 +90,17 @@ export function startVrrp(
     stderr += chunk;
   });
   const exit = new Promise<void>((resolve) => {
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
       exitCode = code;
+      exitSignal = signal;
       exited = true;
       notify();
       resolve();
     });
   });
+  // How it ended tells a crash (SIGSEGV, SIGABRT) from a hang that stop() ended with SIGKILL.
   const describe = (): string =>
-    `vrrp in ${host}:\n${events.map((e) => JSON.stringify(e)).join('\n')}\nstderr:\n${stderr}`;
+    `vrrp in ${host}${exited ? ` (exit ${exitCode ?? `by ${exitSignal}`})` : ''}:\n${events.map((e) => JSON.stringify(e)).join('\n')}\nstderr:\n${stderr}`;
   const waitFor: VrrpProcess['waitFor'] = (match, timeoutMs = 10_000, from = 0) =>
     new Promise((resolve, reject) => {
       const check = (): void => {
