@@ -123,8 +123,10 @@ const HINTS: Readonly<Record<string, string>> = {
   EBADF: 'socket is closed',
 };
 
-// Maps the addon's `{ errno, syscall }` errors to PacketSocketError; TypeErrors and RangeErrors (our own misuse)
-// pass through untouched.
+/**
+ * Maps the addon's `{ errno, syscall }` errors to {@link PacketSocketError} named `context: ERRNO (hint)`;
+ * TypeErrors and RangeErrors (our own misuse) pass through untouched.
+ */
 export function toPacketSocketError(context: string, error: unknown): unknown {
   const errno = (error as { errno?: unknown } | null)?.errno;
   if (typeof errno !== 'number') return error;
@@ -135,6 +137,7 @@ export function toPacketSocketError(context: string, error: unknown): unknown {
   return new PacketSocketError(`${context}: ${name}${hint === '' ? '' : ` (${hint})`}`, name, errno, syscall, { cause: error });
 }
 
+/** The errno's name (`EPERM`), or `E<number>` for one this platform does not name. */
 export function errnoName(errno: number): string {
   for (const [name, value] of Object.entries(constants.errno)) if (value === errno) return name;
   return `E${errno}`;
