@@ -34,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { type Capture, type CapturedPacket, Lab, LAB_PREFIX, labAvailable, listNamespaces, tools } from '../test/interop/lab.js';
 import { keepalivedSide, ourConfig, vipOf } from '../test/interop/scenario.js';
 import { startVrrp } from '../test/interop/vrrp-process.js';
+import { codeRevision } from './revision.js';
 import { median, noWorseVerdict } from './stats.js';
 import { startFinePinger, startLinkCutter } from './probes.js';
 
@@ -540,22 +541,11 @@ function machineFacts(): { node: string; keepalived: string; kernel: string; cpu
     kernel: release(),
     cpu: `${cpu[0]?.model ?? 'unknown'} × ${cpu.length}`,
     cores: cpu.length,
-    revision: revision(),
+    revision: codeRevision(repo),
   };
 }
 
 /** The commit measured, and whether src/ differed from it (dist/ is built from the work tree). */
-function revision(): string {
-  const git = (...args: string[]): string | undefined => {
-    const result = spawnSync('git', ['-C', repo, ...args], { encoding: 'utf8' });
-    return result.status === 0 ? result.stdout.trim() : undefined;
-  };
-  const commit = git('rev-parse', '--short', 'HEAD');
-  if (commit === undefined) return 'not a git checkout';
-  const dirty = git('status', '--porcelain', '--', 'src');
-  return dirty === '' ? commit : `${commit} + uncommitted changes in src/`;
-}
-
 /** Busy and total jiffies of all CPUs, from /proc/stat. */
 function cpuJiffies(): { busy: number; total: number } {
   const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -642,7 +632,7 @@ async function main(): Promise<number> {
     return [...counts].map(([message, n]) => `- ${pairLabel(row.pair)} ${row.intervalMs} ms ${row.mode} (${n}×): ${message}`);
   });
   const factsLine = `node ${facts.node} · ${facts.keepalived} · kernel ${facts.kernel} · ${facts.cpu}`;
-  const codeLine = `vrrp ${facts.revision} (dist/ built from the work tree at the start)`;
+  const codeLine = `vrrp ${facts.revision}`;
   const runLine =
     `${options.runs} runs per row${options.quick ? ' (--quick)' : ''}, adverts ${options.intervals.join(' / ')} ms, ` +
     (options.pairs.length < PAIRS.length ? `only ${options.pairs.map(pairLabel).join(', ')}, ` : '') +

@@ -37,6 +37,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { codeRevision } from './revision.js';
+import { mulberry32 } from './stats.js';
 import { intervalJitter, jitterSummary } from './cpu.js';
 import { eachLine, type KeepalivedHandle, keepalivedConf, Lab, LAB_PREFIX, labAvailable, listNamespaces, Notifier, tools, waitUntil } from '../test/interop/lab.js';
 
@@ -111,6 +112,15 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
+/**
+ * The stalls of a run, drawn here from `seed` (uniform in BLOCK_MIN_MS…BLOCK_MAX_MS): as many as the window can
+ * hold (each stall follows FREE_MS of free running), so one seed replays the same stalls.
+ */
+function stallDurations(seed: number, minutes: number): number[] {
+  const random = mulberry32(seed);
+  return Array.from({ length: Math.ceil((minutes * 60_000) / FREE_MS) + 1 }, () => Math.round(BLOCK_MIN_MS + random() * (BLOCK_MAX_MS - BLOCK_MIN_MS)));
+}
+
 function usage(problem?: string): never {
   const text =
     'usage: npm run bench:stall [-- [--minutes 10] [--seed N] [--dist DIR]]\n' +
@@ -153,9 +163,7 @@ function startApp(lab: Lab, options: Options): App {
       garp: { repeat: 3, delayMs: 0 },
     })),
     expect: VRIDS.map((v) => (v.master === 'vrrp' ? 'master' : 'backup')),
-    seed: options.seed,
-    blockMinMs: BLOCK_MIN_MS,
-    blockMaxMs: BLOCK_MAX_MS,
+    stallsMs: stallDurations(options.seed, options.minutes),
     freeMs: FREE_MS,
     settleQuietMs: SETTLE_QUIET_MS,
   };

@@ -48,7 +48,7 @@ export function medianDifferenceInterval(
 }
 
 /** A small seeded PRNG (mulberry32): uniform in [0, 1). Math.random cannot be seeded. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

@@ -1,7 +1,9 @@
 /**
- * The main-thread clock for adapters that keep their engine on the app's thread (custom adapters): `performance.now()`
- * and `setTimeout`. The Linux engine thread uses its own one-timer clock (src/engine/deadline-clock.ts) instead.
+ * Clocks on `setTimeout`: the main-thread clock for adapters that keep their engine on the app's thread (custom
+ * adapters), and the wake-up source the engine thread's one-timer clock (src/engine/deadline-clock.ts) falls back
+ * on without the addon's timerfd.
  */
+import type { WakeUpSource } from '../engine/deadline-clock.js';
 import type { Clock } from './types.js';
 
 /**
@@ -16,6 +18,58 @@ export function preciseSleepMs(remainingMs: number): number {
 }
 
 /**
+ * A wake-up source on `setTimeout`, for threads without the addon: it sleeps in steps that end before the due time
+ * and polls the last stretch with `setImmediate` (see {@link preciseSleepMs} for why) — some CPU in the final
+ * millisecond or two, which the timerfd source does not spend.
+ */
+export function timeoutWakeUpSource(onWake: () => void, sleepMs: (remainingMs: number) => number = preciseSleepMs): WakeUpSource {
+  let dueMs: number | undefined;
+  let timeout: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
+  let referenced = true;
+  const clear = (): void => {
+    clearTimeout(timeout);
+    clearImmediate(immediate);
+    timeout = undefined;
+    immediate = undefined;
+  };
+  const tick = (): void => {
+    timeout = undefined;
+    immediate = undefined;
+    if (dueMs === undefined) return;
+    const remainingMs = dueMs - performance.now();
+    if (remainingMs <= 0) {
+      dueMs = undefined;
+      onWake();
+      return;
+    }
+    const step = sleepMs(remainingMs);
+    if (step === 0) immediate = setImmediate(tick);
+    else {
+      timeout = setTimeout(tick, step);
+      if (!referenced) timeout.unref();
+    }
+  };
+  return {
+    now: () => performance.now(),
+    arm(due) {
+      clear();
+      dueMs = due;
+      tick();
+    },
+    disarm() {
+      dueMs = undefined;
+      clear();
+    },
+    ref(ref) {
+      referenced = ref;
+      if (ref) timeout?.ref();
+      else timeout?.unref();
+    },
+  };
+}
+
+/**
  * The real clock: `performance.now()` and `setTimeout`. A precise timer sleeps in steps that each end before its
  * due time (see {@link preciseSleepMs}) and polls the last stretch with `setImmediate` — a millisecond or two of
  * spinning, spent only when a takeover is due, never on the periodic advertisement timer.
@@ -27,22 +81,8 @@ export const systemClock: Clock = {
       const handle = setTimeout(callback, Math.max(0, delayMs));
       return () => clearTimeout(handle);
     }
-    const dueMs = performance.now() + delayMs;
-    let timeout: NodeJS.Timeout | undefined;
-    let immediate: NodeJS.Immediate | undefined;
-    const tick = (): void => {
-      timeout = undefined;
-      immediate = undefined;
-      const remainingMs = dueMs - performance.now();
-      if (remainingMs <= 0) return callback();
-      const sleepMs = preciseSleepMs(remainingMs);
-      if (sleepMs === 0) immediate = setImmediate(tick);
-      else timeout = setTimeout(tick, sleepMs);
-    };
-    tick();
-    return () => {
-      clearTimeout(timeout);
-      clearImmediate(immediate);
-    };
+    const source = timeoutWakeUpSource(callback);
+    source.arm(performance.now() + delayMs);
+    return () => source.disarm();
   },
 };

@@ -15,6 +15,7 @@
  * - A callback that throws does not stop the others due at the same time; the error goes to `onError`.
  */
 import type { Clock } from '../adapters/types.js';
+import { DeadlineHeap } from './deadline-heap.js';
 
 /** The single wake-up a {@link DeadlineClock} drives: one pending due time at most. */
 export interface WakeUpSource {
@@ -46,7 +47,7 @@ interface Entry {
 
 /** A {@link Clock} multiplexing every timer of a thread onto one {@link WakeUpSource}. */
 export class DeadlineClock implements Clock {
-  readonly #heap: Entry[] = [];
+  readonly #heap = new DeadlineHeap<Entry>();
   #seq = 0;
   #armedMs: number | undefined;
   #source: WakeUpSource;
@@ -93,7 +94,7 @@ export class DeadlineClock implements Clock {
   /** See {@link Clock.setTimer}. Every timer of this clock is precise: the source wakes at the due time. */
   setTimer(delayMs: number, callback: () => void, options?: { precise?: boolean }): () => void {
     const entry: Entry = { dueMs: this.#source.now() + Math.max(0, delayMs), seq: this.#seq++, callback, precise: options?.precise === true };
-    this.#push(entry);
+    this.#heap.push(entry);
     this.#live++;
     if (this.#live === 1) this.#source.ref?.(true);
     if (this.#armedDueMs === undefined || entry.dueMs < this.#armedDueMs) this.#arm(entry);
@@ -117,9 +118,8 @@ export class DeadlineClock implements Clock {
   /** Re-arms the source for the earliest live timer, dropping cancelled ones from the top (see the cancel above). */
   readonly #rearm = (): void => {
     this.#rearmQueued = false;
-    const heap = this.#heap;
-    while (heap.length > 0 && (heap[0] as Entry).callback === undefined) this.#pop();
-    const next = heap[0];
+    this.#heap.dropWhile(isCancelled);
+    const next = this.#heap.peek();
     if (next?.dueMs === this.#armedDueMs) return;
     if (next === undefined) {
       this.#armedMs = undefined;
@@ -130,8 +130,8 @@ export class DeadlineClock implements Clock {
 
   /** Cancels every timer and releases the source. */
   close(): void {
-    for (const entry of this.#heap) entry.callback = undefined;
-    this.#heap.length = 0;
+    for (const entry of this.#heap.values()) entry.callback = undefined;
+    this.#heap.clear();
     this.#live = 0;
     this.#armedMs = undefined;
     this.#armedDueMs = undefined;
@@ -151,15 +151,12 @@ export class DeadlineClock implements Clock {
     const heap = this.#heap;
     // Fire everything due. A callback may set new timers (due now or later): they join the heap and, when due,
     // fire in this same loop, in order.
-    while (heap.length > 0) {
-      const top = heap[0] as Entry;
-      if (top.callback === undefined) {
-        this.#pop();
-        continue;
-      }
-      if (top.dueMs > now) break;
-      this.#pop();
-      const callback = top.callback;
+    for (;;) {
+      heap.dropWhile(isCancelled);
+      const top = heap.peek();
+      if (top === undefined || top.dueMs > now) break;
+      heap.pop();
+      const callback = top.callback as () => void;
       top.callback = undefined;
       this.#released();
       try {
@@ -168,8 +165,8 @@ export class DeadlineClock implements Clock {
         this.#onError(error);
       }
     }
-    while (heap.length > 0 && (heap[0] as Entry).callback === undefined) this.#pop();
-    if (heap.length > 0) this.#arm(heap[0] as Entry);
+    const next = heap.peek();
+    if (next !== undefined) this.#arm(next);
   };
 
   #released(): void {
@@ -198,41 +195,11 @@ export class DeadlineClock implements Clock {
     this.#armedMs = entry.dueMs;
     this.#source.arm(entry.dueMs);
   }
-
-  #push(entry: Entry): void {
-    const heap = this.#heap;
-    heap.push(entry);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!before(entry, heap[parent] as Entry)) break;
-      heap[i] = heap[parent] as Entry;
-      i = parent;
-    }
-    heap[i] = entry;
-  }
-
-  #pop(): void {
-    const heap = this.#heap;
-    const last = heap.pop() as Entry;
-    if (heap.length === 0) return;
-    let i = 0;
-    const n = heap.length;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= n) break;
-      const right = left + 1;
-      const child = right < n && before(heap[right] as Entry, heap[left] as Entry) ? right : left;
-      if (!before(heap[child] as Entry, last)) break;
-      heap[i] = heap[child] as Entry;
-      i = child;
-    }
-    heap[i] = last;
-  }
 }
 
-function before(a: Entry, b: Entry): boolean {
-  return a.dueMs < b.dueMs || (a.dueMs === b.dueMs && a.seq < b.seq);
+/** A timer cancelled but still in the heap. */
+function isCancelled(entry: Entry): boolean {
+  return entry.callback === undefined;
 }
 
 function reportUncaught(error: unknown): void {
@@ -240,56 +207,4 @@ function reportUncaught(error: unknown): void {
   queueMicrotask(() => {
     throw error;
   });
-}
-
-/**
- * A wake-up source on `setTimeout`, for threads without the addon: it sleeps in steps that end before the due time
- * and polls the last stretch with `setImmediate` (see {@link preciseSleepMs} for why) — some CPU in the final
- * millisecond or two, which the timerfd source does not spend.
- */
-export function timeoutWakeUpSource(onWake: () => void, sleepMs: (remainingMs: number) => number): WakeUpSource {
-  let dueMs: number | undefined;
-  let timeout: NodeJS.Timeout | undefined;
-  let immediate: NodeJS.Immediate | undefined;
-  let referenced = true;
-  const clear = (): void => {
-    clearTimeout(timeout);
-    clearImmediate(immediate);
-    timeout = undefined;
-    immediate = undefined;
-  };
-  const tick = (): void => {
-    timeout = undefined;
-    immediate = undefined;
-    if (dueMs === undefined) return;
-    const remainingMs = dueMs - performance.now();
-    if (remainingMs <= 0) {
-      dueMs = undefined;
-      onWake();
-      return;
-    }
-    const step = sleepMs(remainingMs);
-    if (step === 0) immediate = setImmediate(tick);
-    else {
-      timeout = setTimeout(tick, step);
-      if (!referenced) timeout.unref();
-    }
-  };
-  return {
-    now: () => performance.now(),
-    arm(due) {
-      clear();
-      dueMs = due;
-      tick();
-    },
-    disarm() {
-      dueMs = undefined;
-      clear();
-    },
-    ref(ref) {
-      referenced = ref;
-      if (ref) timeout?.ref();
-      else timeout?.unref();
-    },
-  };
 }

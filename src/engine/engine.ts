@@ -232,8 +232,7 @@ export class Engine {
             const sent = this.#adapters.transport.send(action.dst, action.bytes);
             if (sent) await sent;
           } catch (cause) {
-            this.#io.sendErrors++;
-            this.#error('send_failed', `could not send advertisement to ${action.dst}`, cause);
+            this.#sendFailed(action.dst, cause);
           }
           break;
         // Direct calls, no closures: a takeover runs this case for the first time, and V8 compiles every function

@@ -101,7 +101,8 @@ class EngineHost {
     if (this.#beat && periodMs >= this.#beatPeriodMs) return;
     if (!this.#beat) {
       this.#beat = new Int32Array(new SharedArrayBuffer(4));
-      this.post({ type: 'heartbeat', beat: this.#beat.buffer as SharedArrayBuffer });
+      // A worker started from now on is handed the counter as it starts (#ensureWorker).
+      this.#worker?.postMessage({ type: 'heartbeat', beat: this.#beat.buffer as SharedArrayBuffer } satisfies ToEngine);
     }
     clearInterval(this.#beatTimer);
     this.#beatPeriodMs = periodMs;

@@ -5,8 +5,8 @@
  * takeover), polled with setImmediate. `performance.now()` and CLOCK_MONOTONIC differ by a per-thread origin, measured
  * once. Without the addon, the same heap runs on `setTimeout` with a polled last millisecond.
  */
-import { preciseSleepMs } from '../adapters/system-clock.js';
-import { DeadlineClock, timeoutWakeUpSource, type WakeUpSource } from '../engine/deadline-clock.js';
+import { timeoutWakeUpSource } from '../adapters/system-clock.js';
+import { DeadlineClock, type WakeUpSource } from '../engine/deadline-clock.js';
 import { loadAddon } from './addon.js';
 
 /** A wake-up source on the addon's timerfd; throws when the addon is missing. */
@@ -88,7 +88,7 @@ export function threadClock(): DeadlineClock {
   try {
     clock = new DeadlineClock(timerfdWakeUpSource, undefined, { preciseLeadMs: PRECISE_LEAD_MS });
   } catch {
-    clock = new DeadlineClock((onWake) => timeoutWakeUpSource(onWake, preciseSleepMs));
+    clock = new DeadlineClock((onWake) => timeoutWakeUpSource(onWake));
   }
   return clock;
 }

@@ -4,9 +4,10 @@
  * fakes) runs to completion at the virtual instant it belongs to. Ten minutes of protocol take milliseconds.
  */
 import type { Clock } from '../adapters/types.js';
+import { DeadlineHeap } from '../engine/deadline-heap.js';
 
 interface Timer {
-  atMs: number;
+  dueMs: number;
   seq: number;
   callback: () => void;
   cancelled: boolean;
@@ -21,7 +22,7 @@ export function settle(): Promise<void> {
 export class VirtualClock implements Clock {
   #nowMs: number;
   #seq = 0;
-  readonly #heap: Timer[] = [];
+  readonly #heap = new DeadlineHeap<Timer>();
   #advancing = false;
 
   /** Starts at `startMs` (default 0). */
@@ -36,8 +37,8 @@ export class VirtualClock implements Clock {
 
   /** Schedules `callback` at now + `delayMs` (negative delays fire at now). Returns a cancel function. */
   setTimer(delayMs: number, callback: () => void): () => void {
-    const timer: Timer = { atMs: this.#nowMs + Math.max(0, delayMs), seq: this.#seq++, callback, cancelled: false };
-    this.#push(timer);
+    const timer: Timer = { dueMs: this.#nowMs + Math.max(0, delayMs), seq: this.#seq++, callback, cancelled: false };
+    this.#heap.push(timer);
     return () => {
       timer.cancelled = true;
     };
@@ -45,13 +46,13 @@ export class VirtualClock implements Clock {
 
   /** Number of timers still scheduled. */
   get pendingTimers(): number {
-    return this.#heap.filter((timer) => !timer.cancelled).length;
+    return this.#heap.values().filter((timer) => !timer.cancelled).length;
   }
 
   /** Virtual time of the next timer, if any. */
   nextTimerAt(): number | undefined {
-    this.#dropCancelled();
-    return this.#heap[0]?.atMs;
+    this.#heap.dropWhile(isCancelled);
+    return this.#heap.peek()?.dueMs;
   }
 
   /** Advances time by `ms`, firing every timer due on the way, in order, settling promises after each. */
@@ -66,11 +67,11 @@ export class VirtualClock implements Clock {
     try {
       await settle();
       for (;;) {
-        this.#dropCancelled();
-        const next = this.#heap[0];
-        if (!next || next.atMs > targetMs) break;
-        this.#pop();
-        this.#nowMs = Math.max(this.#nowMs, next.atMs);
+        this.#heap.dropWhile(isCancelled);
+        const next = this.#heap.peek();
+        if (!next || next.dueMs > targetMs) break;
+        this.#heap.pop();
+        this.#nowMs = Math.max(this.#nowMs, next.dueMs);
         next.callback();
         await settle();
       }
@@ -79,42 +80,8 @@ export class VirtualClock implements Clock {
       this.#advancing = false;
     }
   }
+}
 
-  #dropCancelled(): void {
-    while (this.#heap[0]?.cancelled) this.#pop();
-  }
-
-  #before(a: Timer, b: Timer): boolean {
-    return a.atMs < b.atMs || (a.atMs === b.atMs && a.seq < b.seq);
-  }
-
-  #push(timer: Timer): void {
-    const heap = this.#heap;
-    heap.push(timer);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.#before(heap[i] as Timer, heap[parent] as Timer)) break;
-      [heap[i], heap[parent]] = [heap[parent] as Timer, heap[i] as Timer];
-      i = parent;
-    }
-  }
-
-  #pop(): void {
-    const heap = this.#heap;
-    const last = heap.pop();
-    if (heap.length === 0 || !last) return;
-    heap[0] = last;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      const right = left + 1;
-      let smallest = i;
-      if (left < heap.length && this.#before(heap[left] as Timer, heap[smallest] as Timer)) smallest = left;
-      if (right < heap.length && this.#before(heap[right] as Timer, heap[smallest] as Timer)) smallest = right;
-      if (smallest === i) break;
-      [heap[i], heap[smallest]] = [heap[smallest] as Timer, heap[i] as Timer];
-      i = smallest;
-    }
-  }
+function isCancelled(timer: Timer): boolean {
+  return timer.cancelled;
 }

@@ -9,18 +9,20 @@
  * `vrrps-<pid>-a|b`; the addresses 10.97.0.1-3/24 and 2001:db8:97::1-2/64 exist only inside them; both
  * namespaces are deleted in afterAll (and at exit). Timing asserts are one-sided or generous (≤ 50 ms late).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNetnsPair, inNs, run, type NetnsPair } from './netns-pair.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ADDON = join(ROOT, 'build', 'Release', 'vrrp_packet.node');
 const FIXTURES = join(ROOT, 'test', 'linux', 'fixtures');
 const NS_A = `vrrps-${process.pid}-a`;
 const NS_B = `vrrps-${process.pid}-b`;
+let pair: NetnsPair | undefined;
 const MAC_A = '02:97:00:00:00:01';
 const MAC_B = '02:97:00:00:00:02';
 // EUI-64 link-local of MAC_A (RFC 4291 §2.5.1), as the fixtures print addresses: eight groups, no "::".
@@ -60,7 +62,6 @@ if (rootSkip !== undefined && inCi) {
   });
 }
 
-const run = (command: string, args: string[]): string => execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const sleep = (ms: number): Promise<void> => new Promise((wake) => setTimeout(wake, ms));
 
 /** Resolves once `condition` holds, checking every millisecond; rejects after `timeoutMs`. */
@@ -265,30 +266,7 @@ describe.skipIf(linuxSkip !== undefined)('timerfd timer, callbacks and argument 
 
 // ---- sockets between two namespaces ----
 
-const inNs = (ns: string, command: string, ...args: string[]): string => run('ip', ['netns', 'exec', ns, command, ...args]);
 
-function deleteNamespaces(): void {
-  for (const ns of [NS_A, NS_B]) {
-    try {
-      run('ip', ['netns', 'del', ns]);
-    } catch {
-      // Already gone (or never created): nothing to clean.
-    }
-  }
-}
-
-// Namespaces left behind by a run that was killed before its afterAll: ours by prefix, owner pid no longer alive.
-function deleteOrphanedNamespaces(): void {
-  for (const line of run('ip', ['netns', 'list']).split('\n')) {
-    const match = /^(vrrps-(\d+)-[ab])\b/.exec(line);
-    if (match === null) continue;
-    try {
-      process.kill(Number(match[2]), 0);
-    } catch {
-      run('ip', ['netns', 'del', match[1]!]);
-    }
-  }
-}
 
 interface Packet {
   event: 'packet';
@@ -392,31 +370,14 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
       throw new Error('ip not found: install it (apt-get install iproute2)');
     }
     loadAddon();
-    process.once('exit', deleteNamespaces);
-    deleteOrphanedNamespaces();
-
-    run('ip', ['netns', 'add', NS_A]);
-    run('ip', ['netns', 'add', NS_B]);
-    // Created directly inside the namespaces: the veth never exists in the host namespace, even for a moment.
-    const vethA = `vs${process.pid}a`.slice(0, 15);
-    const vethB = `vs${process.pid}b`.slice(0, 15);
-    run('ip', ['link', 'add', vethA, 'netns', NS_A, 'type', 'veth', 'peer', 'name', vethB, 'netns', NS_B]);
-    for (const [ns, veth, mac, last] of [[NS_A, vethA, MAC_A, '1'], [NS_B, vethB, MAC_B, '2']] as const) {
-      run('ip', ['-n', ns, 'link', 'set', veth, 'name', 'eth0', 'address', mac]);
-      // No DAD: the link-local address is usable (and picked as the multicast source) as soon as the link is up.
-      inNs(ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.eth0.accept_dad=0');
-      run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-      run('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
-      run('ip', ['-n', ns, 'addr', 'add', `10.97.0.${last}/24`, 'dev', 'eth0']);
-      run('ip', ['-n', ns, 'addr', 'add', `2001:db8:97::${last}/64`, 'dev', 'eth0', 'nodad']);
-    }
+    pair = createNetnsPair({ prefix: 'vrrps', subnet: 97, macs: [MAC_A, MAC_B] });
     // A's secondary address, for the pinned-source test.
     run('ip', ['-n', NS_A, 'addr', 'add', '10.97.0.3/24', 'dev', 'eth0']);
     ifindexB = Number(inNs(NS_B, 'cat', '/sys/class/net/eth0/ifindex').trim());
   }, 60_000);
 
   afterAll(() => {
-    deleteNamespaces();
+    pair?.destroy();
   });
 
   it('delivers an IPv4 advert sent to 224.0.0.18 to a joined socket through onReadable, with TTL 255 and a receive age', async () => {

@@ -7,13 +7,14 @@
  * it fails instead, so CI cannot go green without running it. Namespaces are `vrrpp-<pid>-a|b`, addresses
  * 10.98.0.0/24 and 2001:db8:98::/64 exist only inside them, and both are deleted in afterAll (and at exit).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNetnsPair, inNs, run, type NetnsPair } from './netns-pair.js';
 import { gratuitousArpFrame, unsolicitedNeighborAdvertisementFrame } from '../../src/linux/announce-frames.js';
 import { addressRequest } from '../../src/linux/vip/address-request.js';
 
@@ -21,6 +22,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ADDON = join(ROOT, 'build', 'Release', 'vrrp_packet.node');
 const NS_A = `vrrpp-${process.pid}-a`;
 const NS_B = `vrrpp-${process.pid}-b`;
+let pair: NetnsPair | undefined;
 const MAC_A = '02:98:00:00:00:01';
 const MAC_B = '02:98:00:00:00:02';
 const OLD_MAC = '02:00:00:00:00:99';
@@ -47,31 +49,7 @@ if (skipReason !== undefined && inCi) {
   });
 }
 
-const run = (command: string, args: string[]): string => execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const inNs = (ns: string, command: string, ...args: string[]): string => run('ip', ['netns', 'exec', ns, command, ...args]);
 
-function deleteNamespaces(): void {
-  for (const ns of [NS_A, NS_B]) {
-    try {
-      run('ip', ['netns', 'del', ns]);
-    } catch {
-      // Already gone (or never created): nothing to clean.
-    }
-  }
-}
-
-// Namespaces left behind by a run that was killed before its afterAll: ours by prefix, owner pid no longer alive.
-function deleteOrphanedNamespaces(): void {
-  for (const line of run('ip', ['netns', 'list']).split('\n')) {
-    const match = /^(vrrpp-(\d+)-[ab])\b/.exec(line);
-    if (match === null) continue;
-    try {
-      process.kill(Number(match[2]), 0);
-    } catch {
-      run('ip', ['netns', 'del', match[1]!]);
-    }
-  }
-}
 
 // Starts tcpdump in B and resolves once it is capturing, so nothing we send afterwards can be missed.
 async function startCapture(filter: string, count: number): Promise<{ child: ChildProcess; done: Promise<string> }> {
@@ -137,24 +115,7 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
       }
     }
     if (!existsSync(ADDON)) run(process.execPath, [join(ROOT, 'scripts', 'build-native.mjs'), '--strict']);
-    process.once('exit', deleteNamespaces);
-    deleteOrphanedNamespaces();
-
-    run('ip', ['netns', 'add', NS_A]);
-    run('ip', ['netns', 'add', NS_B]);
-    // Created directly inside the namespaces: the veth never exists in the host namespace, even for a moment.
-    const vethA = `vp${process.pid}a`.slice(0, 15);
-    const vethB = `vp${process.pid}b`.slice(0, 15);
-    run('ip', ['link', 'add', vethA, 'netns', NS_A, 'type', 'veth', 'peer', 'name', vethB, 'netns', NS_B]);
-    for (const [ns, veth, mac, last] of [[NS_A, vethA, MAC_A, '1'], [NS_B, vethB, MAC_B, '2']] as const) {
-      run('ip', ['-n', ns, 'link', 'set', veth, 'name', 'eth0', 'address', mac]);
-      // No DAD: the link-local is usable as soon as the link is up, so the Announcer test needs no wait.
-      inNs(ns, 'sysctl', '-q', '-w', 'net.ipv6.conf.eth0.accept_dad=0');
-      run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-      run('ip', ['-n', ns, 'link', 'set', 'eth0', 'up']);
-      run('ip', ['-n', ns, 'addr', 'add', `10.98.0.${last}/24`, 'dev', 'eth0']);
-      run('ip', ['-n', ns, 'addr', 'add', `2001:db8:98::${last}/64`, 'dev', 'eth0', 'nodad']);
-    }
+    pair = createNetnsPair({ prefix: 'vrrpp', subnet: 98, macs: [MAC_A, MAC_B] });
 
     workDir = mkdtempSync(join(tmpdir(), 'vrrpp-'));
     // Readable by `nobody` for the EPERM case below.
@@ -162,7 +123,7 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
   }, 120_000);
 
   afterAll(() => {
-    deleteNamespaces();
+    pair?.destroy();
     if (workDir !== '') rmSync(workDir, { recursive: true, force: true });
   });
 

@@ -24,12 +24,8 @@ export class LinuxTransport implements Transport {
     return this.#socket?.stats;
   }
 
-  /** See {@link Transport.open}. */
-  async open(
-    options: TransportOptions,
-    onPacket: (packet: ReceivedPacket) => void,
-    onFailure?: (error: Error) => void,
-  ): Promise<{ primaryAddress: string }> {
+  /** See {@link Transport.open}. `onFailure` is never called: see VridReceiver. */
+  async open(options: TransportOptions, onPacket: (packet: ReceivedPacket) => void): Promise<{ primaryAddress: string }> {
     if (this.#socket) throw new VrrpError('transport_failed', 'transport is already open');
     const link = await getInterface(options.interface);
     if (!link) throw new VrrpError('transport_failed', `interface ${options.interface} does not exist`);
@@ -46,7 +42,7 @@ export class LinuxTransport implements Transport {
       () => socket.send(EMPTY, EMPTY, null),
     );
     try {
-      socket.register(options.vrid, { onPacket, onFailure: onFailure ?? (() => {}) }, options.unicastPeers.length === 0);
+      socket.register(options.vrid, { onPacket }, options.unicastPeers.length === 0);
     } catch (error) {
       if (socket.receivers === 0) socket.close();
       throw error;

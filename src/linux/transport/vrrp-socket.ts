@@ -30,12 +30,13 @@ import { parseIpv4Datagram } from './ip-header.js';
 /** Ages above this are not trusted: the wall clock was stepped between the packet's arrival and its read. */
 const MAX_TRUSTED_AGE_MS = 60_000;
 
-/** What an instance registers to receive its VRID's packets. */
+/**
+ * What an instance registers to receive its VRID's packets. There is no failure callback: a failed receive is
+ * counted and the next readiness tries again, and a dead interface is the link monitor's to report.
+ */
 export interface VridReceiver {
   /** A packet carrying this VRID. */
   onPacket(packet: ReceivedPacket): void;
-  /** The socket failed for good; the instance goes to fault. */
-  onFailure(error: Error): void;
 }
 
 /** Counters of what the socket dropped before any instance saw it. */
@@ -189,7 +190,7 @@ export class VrrpSocket {
     receiver.onPacket(packet);
   }
 
-  /** Closes the socket (idempotent); every receiver still registered is told. */
+  /** Closes the socket (idempotent); the last receiver's unregister does it. */
   close(): void {
     const handle = this.#handle;
     if (handle === undefined) return;
@@ -231,9 +232,4 @@ export function acquireVrrpSocket(ifname: string, family: AddressFamily): VrrpSo
     sockets.set(key, socket);
   }
   return socket;
-}
-
-/** Every open socket of this thread (for status and tests). */
-export function openVrrpSockets(): readonly VrrpSocket[] {
-  return [...sockets.values()];
 }
