@@ -31,6 +31,7 @@ export {
   trackerFaults,
   trackerPending,
   initialTrackerState,
+  valuedAdjustment,
   OWNER_PRIORITY,
   MIN_EFFECTIVE_PRIORITY,
   MAX_EFFECTIVE_PRIORITY,

@@ -88,7 +88,8 @@ export type RouterInput =
   | { type: 'stop' }
   | { type: 'timeout' }
   | { type: 'packet'; bytes: Uint8Array; src: string; dst: string; ttl: number }
-  | { type: 'tracker'; name: string; passed: boolean }
+  /** A check result; `value` is a valued tracker's reading (keepalived's `track_file`), see priority.ts. */
+  | { type: 'tracker'; name: string; passed: boolean; value?: number }
   | { type: 'link'; up: boolean };
 
 /** Why a transition happened; stable strings, safe to match on and to log. */
@@ -161,7 +162,7 @@ export class VirtualRouter {
     this.#multicast = config.destinations.every((dst) => dst === VRRP_MULTICAST_GROUP[config.family]);
     this.#primaryBytes = primary.bytes;
     this.#virtualAddressSet = new Set(config.virtualAddresses);
-    for (const tracker of config.trackers) this.#trackerStates.set(tracker.name, initialTrackerState());
+    for (const tracker of config.trackers) this.#trackerStates.set(tracker.name, initialTrackerState(tracker));
     this.#masterAdverIntervalMs = config.advertIntervalMs;
     this.#priority = this.#computePriority();
     // Encode the packets a takeover and a stop will send now, not in the middle of the takeover.
@@ -222,7 +223,7 @@ export class VirtualRouter {
         this.#receive(input, now, actions);
         break;
       case 'tracker':
-        this.#trackerResult(input.name, input.passed, now, actions);
+        this.#trackerResult(input.name, input.passed, input.value, now, actions);
         break;
       case 'link':
         this.#linkUp = input.up;
@@ -470,20 +471,21 @@ export class VirtualRouter {
     actions.push({ type: 'announce' });
   }
 
-  #trackerResult(name: string, passed: boolean, now: number, actions: RouterAction[]): void {
+  #trackerResult(name: string, passed: boolean, value: number | undefined, now: number, actions: RouterAction[]): void {
     const spec = this.#config.trackers.find((tracker) => tracker.name === name);
     const state = this.#trackerStates.get(name);
     if (!spec || !state) return;
-    this.#trackerStates.set(name, applyTrackerResult(spec, state, passed));
+    this.#trackerStates.set(name, applyTrackerResult(spec, state, passed, value));
     this.#updatePriority(now, actions);
     if (this.#startPending) this.#startup(now, actions, 'startup');
     else this.#reconsiderFault(now, actions, 'tracker-down');
   }
 
   #computePriority(): number {
-    const adjustments = this.#config.trackers.map((spec) =>
-      trackerAdjustment(spec, this.#trackerStates.get(spec.name)?.status ?? 'unknown'),
-    );
+    const adjustments = this.#config.trackers.map((spec) => {
+      const state = this.#trackerStates.get(spec.name);
+      return trackerAdjustment(spec, state?.status ?? 'unknown', state?.value);
+    });
     return effectivePriority(this.#config.priority, adjustments);
   }
 
