@@ -73,8 +73,11 @@ export type RouterOutcome = 'accepted' | 'owner-list' | DropCounter | 'not-liste
 
 /** What a run saw. Counts are per packet; every map sums to `count` except `mutations` and `coverage`'s keys. */
 export interface FuzzReport {
+  /** The seed the run drew from. */
   seed: number;
+  /** Packets generated. */
   count: number;
+  /** Wall time of the run, ms. */
   elapsedMs: number;
   /** Where each packet ended in its router. */
   routerOutcomes: Map<RouterOutcome, number>;
@@ -108,6 +111,7 @@ export class FuzzFailure extends Error {
   }
 }
 
+/** The four router states, in report order. */
 export const ROUTER_STATES: readonly RouterState[] = ['initialize', 'backup', 'master', 'fault'];
 
 /**
