@@ -1,0 +1,1354 @@
+/**
+ * keepalived.conf → `vrrp run` configuration. Gives the statements parsed by `parseKeepalivedConf` keepalived's
+ * meaning (keepalived.conf(5); keepalived 2.2.7 read for facts only) and writes it in our shape, with keepalived's
+ * defaults spelled out — version 2, 5 gratuitous ARPs, script interval 1 s … — so that the result behaves as the
+ * keepalived configuration did whatever our own defaults are.
+ *
+ * Rules:
+ * - Every keyword is applied, or reported: a *warning* (`file:line` and why) when ignoring it leaves the failover
+ *   working as configured, an *error* when it would not (addresses or routes that would not move, peers we would
+ *   not hear, a value keepalived could not read either). A result with errors must not be run.
+ * - Where keepalived silently adjusts a configuration (a fractional VRRPv2 interval rounded, weighted trackers
+ *   dropped in a sync group, priority 255 derived from `state MASTER`), the same adjustment is made and reported.
+ * - The instance fields are checked with `resolveConfig`, and its complaints are reported at the keepalived line
+ *   that set the field.
+ */
+import { resolveConfig, type AuthenticationConfig, type GarpConfig, type VirtualAddressConfig, type VrrpConfig } from '../config.js';
+import type { AddressFamily } from '../core/advertisement.js';
+import { parseIp, parseIpPrefix } from '../core/ip-address.js';
+import { ConfigError } from '../errors.js';
+import {
+  positionPath,
+  splitKeepalivedWords,
+  type KeepalivedConf,
+  type KeepalivedIssue,
+  type KeepalivedPosition,
+  type KeepalivedStatement,
+} from './parse.js';
+import { GLOBAL_DEFS, GLOBAL_DEFS_PREFIXES, INSTANCE, SYNC_GROUP, TOP_LEVEL, type Unsupported } from './unsupported.js';
+
+/** Fields every imported tracker carries, with keepalived's values made explicit. */
+export interface ImportedTrackerCommon {
+  /** keepalived's name of the script, process, file or interface (prefixed with its kind if two kinds share it). */
+  name: string;
+  /** Priority adjustment; 0: a down tracker puts the instance in fault. */
+  weight: number;
+  /** keepalived's `reverse`. */
+  reverse: boolean;
+  /** Consecutive failures before an up tracker counts as down (keepalived's `fall`; 1 where it has none). */
+  fall: number;
+  /** Consecutive successes before a down tracker counts as up (keepalived's `rise`; 1 where it has none). */
+  rise: number;
+}
+
+/** A `vrrp_script`: `command` is run as keepalived runs `script "…"` (see `splitKeepalivedCommand`). */
+export interface ImportedExecTracker extends ImportedTrackerCommon {
+  /** Tracker type. */
+  type: 'exec';
+  /** The script string, quotes of the configuration removed, to be split into argv (never run by a shell). */
+  command: string;
+  /** User to run the command as (`user`, else `script_user`); absent: the user running vrrp. */
+  user?: string;
+  /** keepalived's `interval`, in ms. */
+  intervalMs: number;
+  /** keepalived's `timeout` (default: the interval), in ms. */
+  timeoutMs: number;
+  /** keepalived's `init_fail`: the tracker starts down. */
+  initFail: boolean;
+}
+
+/** A `vrrp_track_process`: up while the number of matching processes is within the quorum. */
+export interface ImportedProcessTracker extends ImportedTrackerCommon {
+  /** Tracker type. */
+  type: 'process';
+  /** Process name (as /proc/PID/comm shows it) or, with `args`, the command's first word. */
+  process: string;
+  /** Parameters that must follow (space-separated; single-quoted where they contain spaces); '' for none. */
+  args?: string;
+  /** Fewest matching processes for up (keepalived's `quorum`, default 1). */
+  quorum: number;
+  /** Most matching processes for up (keepalived's `quorum_max`; absent: no limit). */
+  quorumMax?: number;
+}
+
+/** A `track_file`: the integer in the file times the weight adjusts the priority. */
+export interface ImportedFileTracker extends ImportedTrackerCommon {
+  /** Tracker type. */
+  type: 'file';
+  /** The file to read. */
+  path: string;
+}
+
+/** A `track_interface`: another interface's link state. */
+export interface ImportedInterfaceTracker extends ImportedTrackerCommon {
+  /** Tracker type. */
+  type: 'interface';
+  /** The interface whose link is tracked. */
+  interface: string;
+}
+
+/** Any imported tracker. */
+export type ImportedTracker = ImportedExecTracker | ImportedProcessTracker | ImportedFileTracker | ImportedInterfaceTracker;
+
+/** Notify scripts, as written in the configuration (a quoted script and its arguments stay one string). */
+export interface ImportedNotify {
+  /** `notify_master`. */
+  master?: string;
+  /** `notify_backup`. */
+  backup?: string;
+  /** `notify_fault`. */
+  fault?: string;
+  /** `notify_stop`. */
+  stop?: string;
+  /** `notify`: run on every transition with keepalived's four extra arguments. */
+  any?: string;
+}
+
+/** One `vrrp_instance`, in `VrrpConfig`'s fields plus the tracker and notify shapes `vrrp run` takes. */
+export interface ImportedInstanceConfig extends Omit<VrrpConfig, 'name' | 'trackers'> {
+  /** The `vrrp_instance` name. */
+  name: string;
+  /** Health checks, from the instance's and its sync group's `track_*` blocks. */
+  trackers: ImportedTracker[];
+  /** Notify scripts of the instance. */
+  notify?: ImportedNotify;
+}
+
+/** One `vrrp_sync_group`: its members change state together. */
+export interface ImportedGroupConfig {
+  /** The `vrrp_sync_group` name. */
+  name: string;
+  /** Names of the member instances. */
+  members: string[];
+  /** Notify scripts of the group. */
+  notify?: ImportedNotify;
+}
+
+/** Settings of `global_defs` that apply to the process, not to one instance. */
+export interface ImportedGlobalConfig {
+  /** `router_id`: names this node in notifications and logs. */
+  routerId?: string;
+  /** `vrrp_startup_delay`: wait this long before starting the instances, in ms. */
+  startupDelayMs?: number;
+  /** `script_user`: default user of scripts (already copied into each exec tracker without its own `user`). */
+  scriptUser?: string;
+}
+
+/** The configuration `vrrp run` takes, converted from keepalived.conf. */
+export interface ImportedRunConfig {
+  /** The instances, in configuration order. */
+  instances: ImportedInstanceConfig[];
+  /** The sync groups. */
+  groups: ImportedGroupConfig[];
+  /** Process-wide settings. */
+  global: ImportedGlobalConfig;
+}
+
+/** Result of {@link keepalivedToConfig}. */
+export interface KeepalivedImport {
+  /** The converted configuration; do not run it while `errors` is not empty. */
+  config: ImportedRunConfig;
+  /** What was ignored or adjusted, with its `file:line` and why. */
+  warnings: KeepalivedIssue[];
+  /** What cannot be run as configured, with its `file:line` and why. */
+  errors: KeepalivedIssue[];
+}
+
+type TrackKind = 'script' | 'process' | 'file' | 'interface';
+
+interface TrackRef {
+  kind: TrackKind;
+  name: string;
+  weight?: number;
+  reverse?: boolean;
+  position: KeepalivedPosition;
+}
+
+interface ScriptDef {
+  position: KeepalivedPosition;
+  command?: string;
+  user?: string;
+  intervalMs: number;
+  timeoutMs?: number;
+  weight: number;
+  reverse: boolean;
+  rise: number;
+  fall: number;
+  initFail: boolean;
+  used: boolean;
+}
+
+interface ProcessDef {
+  position: KeepalivedPosition;
+  process?: string;
+  params: string[];
+  paramMatch: boolean;
+  weight: number;
+  reverse: boolean;
+  quorum: number;
+  quorumMax?: number;
+}
+
+interface FileDef {
+  position: KeepalivedPosition;
+  path?: string;
+  weight: number;
+  reverse: boolean;
+}
+
+interface GlobalDefaults {
+  version?: 2 | 3;
+  garp: GarpConfig;
+  v3ChecksumAsV2?: boolean;
+  scriptUser?: string;
+}
+
+interface InstanceDraft {
+  name: string;
+  position: KeepalivedPosition;
+  /** Where each output field was set, to report schema complaints at their line. */
+  fieldPositions: Map<string, KeepalivedPosition>;
+  interface?: string;
+  vrid?: number;
+  priority?: number;
+  state?: 'master' | 'backup';
+  advertMicroseconds?: number;
+  version?: 2 | 3;
+  nativeIpv6?: KeepalivedPosition;
+  virtualAddresses: { value: string | VirtualAddressConfig; family: AddressFamily; position: KeepalivedPosition }[];
+  unicastPeers: string[];
+  primaryAddress?: string;
+  authentication?: { type: 'PASS' | 'AH'; password?: string; position: KeepalivedPosition };
+  nopreempt?: KeepalivedPosition;
+  preempt?: KeepalivedPosition;
+  preemptDelayMs?: number;
+  garp: GarpConfig;
+  tracks: TrackRef[];
+  notify: ImportedNotify;
+  v3ChecksumAsV2?: boolean;
+  errorsBefore: number;
+}
+
+interface GroupDraft {
+  name: string;
+  position: KeepalivedPosition;
+  members: { name: string; position: KeepalivedPosition }[];
+  tracks: TrackRef[];
+  notify: ImportedNotify;
+  trackingWeight: boolean;
+}
+
+const DEFAULT_GARP = { repeat: 5, delayMs: 5000, refreshMs: 0 } as const;
+const NOTIFY_KEYS: Readonly<Record<string, keyof ImportedNotify>> = {
+  notify_master: 'master',
+  notify_backup: 'backup',
+  notify_fault: 'fault',
+  notify_stop: 'stop',
+  notify: 'any',
+};
+const TRACK_BLOCKS: Readonly<Record<string, TrackKind>> = {
+  track_script: 'script',
+  track_process: 'process',
+  track_file: 'file',
+  track_interface: 'interface',
+};
+
+class Report {
+  readonly warnings: KeepalivedIssue[] = [];
+  readonly errors: KeepalivedIssue[] = [];
+
+  warn(at: KeepalivedPosition, message: string): void {
+    this.warnings.push({ path: positionPath(at), message });
+  }
+
+  error(at: KeepalivedPosition, message: string): void {
+    this.errors.push({ path: positionPath(at), message });
+  }
+
+  /** Reports a keyword this importer does not apply, from a table entry (or as unknown). */
+  unsupported(statement: KeepalivedStatement, entry: Unsupported | undefined, where: string): void {
+    const { keyword } = statement;
+    if (!entry) this.warn(statement.position, `${keyword} is not a ${where} keyword known here; ignored${statement.block ? ' with its block' : ''}`);
+    else if (entry.refuse) this.error(statement.position, `${keyword} is refused: ${entry.why}`);
+    else this.warn(statement.position, `${keyword} is ignored: ${entry.why}`);
+  }
+}
+
+/** Reads the values of one statement, reporting what is missing or wrong at its line. */
+class Values {
+  readonly #statement: KeepalivedStatement;
+  readonly #report: Report;
+
+  constructor(statement: KeepalivedStatement, report: Report) {
+    this.#statement = statement;
+    this.#report = report;
+  }
+
+  #at(index: number): KeepalivedPosition {
+    return this.#statement.argPositions[index] ?? this.#statement.position;
+  }
+
+  /** Reports values after `count` as ignored and a block as unexpected. */
+  atMost(count: number): this {
+    const { keyword, args, block, blockPosition } = this.#statement;
+    if (args.length > count) this.#report.warn(this.#at(count), `${keyword}: extra value${args.length - count === 1 ? '' : 's'} "${args.slice(count).join(' ')}" ignored`);
+    if (block) this.#report.error(blockPosition ?? this.#statement.position, `${keyword}: expected no block after it`);
+    return this;
+  }
+
+  string(index: number, what: string): string | undefined {
+    const value = this.#statement.args[index];
+    if (value === undefined) this.#report.error(this.#at(index), `${this.#statement.keyword}: expected ${what} after it`);
+    return value;
+  }
+
+  integer(index: number, min: number, max: number): number | undefined {
+    const text = this.#statement.args[index];
+    const expected = `a whole number from ${min} to ${max}`;
+    if (text === undefined) {
+      this.#report.error(this.#at(index), `${this.#statement.keyword}: expected ${expected} after it`);
+      return undefined;
+    }
+    const value = /^[+-]?\d+$/.test(text) ? Number(text) : Number.NaN;
+    if (!(value >= min && value <= max)) {
+      this.#report.error(this.#at(index), `${this.#statement.keyword}: expected ${expected}, got "${text}"`);
+      return undefined;
+    }
+    return value;
+  }
+
+  /** Decimal seconds (keepalived's TIMER values, e.g. `2` or `0.5`), in µs so that callers can round as keepalived. */
+  microseconds(index: number, minMs: number, maxMs: number): number | undefined {
+    const text = this.#statement.args[index];
+    const expected = `seconds from ${minMs / 1000} to ${maxMs / 1000} (e.g. 2 or 0.5)`;
+    const match = text === undefined ? null : /^(\d*)(?:\.(\d*))?$/.exec(text);
+    if (text === undefined || match === null || text === '.' || text === '') {
+      this.#report.error(this.#at(index), `${this.#statement.keyword}: expected ${expected}${text === undefined ? ' after it' : `, got "${text}"`}`);
+      return undefined;
+    }
+    const fraction = (match[2] ?? '').padEnd(6, '0');
+    const micro = Number(match[1] || '0') * 1_000_000 + Math.round(Number(`${fraction.slice(0, 6)}.${fraction.slice(6) || '0'}`));
+    if (micro < minMs * 1000 || micro > maxMs * 1000) {
+      this.#report.error(this.#at(index), `${this.#statement.keyword}: expected ${expected}, got "${text}"`);
+      return undefined;
+    }
+    return micro;
+  }
+
+  /** Decimal seconds, rounded to whole ms (reported when that changes the value). */
+  milliseconds(index: number, minMs: number, maxMs: number): number | undefined {
+    const micro = this.microseconds(index, minMs, maxMs);
+    if (micro === undefined) return undefined;
+    const ms = Math.round(micro / 1000);
+    if (ms * 1000 !== micro) this.#report.warn(this.#at(index), `${this.#statement.keyword}: ${this.#statement.args[index]} s rounded to ${ms} ms`);
+    return ms;
+  }
+
+  /** keepalived's optional <BOOL>: absent means true. */
+  boolean(index: number): boolean | undefined {
+    const text = this.#statement.args[index];
+    if (text === undefined) return true;
+    if (['on', 'true', 'yes'].includes(text)) return true;
+    if (['off', 'false', 'no'].includes(text)) return false;
+    this.#report.error(this.#at(index), `${this.#statement.keyword}: expected on, off, true, false, yes or no, got "${text}"`);
+    return undefined;
+  }
+
+  /** The values re-read as keepalived reads a command line: [command, user?, group?]. */
+  command(): string[] | undefined {
+    const words = splitKeepalivedWords(this.#statement.argsText, false);
+    if (words === undefined) {
+      this.#report.error(this.#at(0), `${this.#statement.keyword}: unterminated quote in "${this.#statement.argsText}": expected a closing ' or "`);
+      return undefined;
+    }
+    if (words.length === 0 || words[0] === '') {
+      this.#report.error(this.#at(0), `${this.#statement.keyword}: expected a command after it`);
+      return undefined;
+    }
+    if (this.#statement.block) this.#report.error(this.#statement.blockPosition ?? this.#statement.position, `${this.#statement.keyword}: expected no block after it`);
+    return words;
+  }
+}
+
+/** The block of a block keyword; reports (and returns []) when there is none. */
+function blockOf(statement: KeepalivedStatement, report: Report, names = 0): KeepalivedStatement[] {
+  if (statement.args.length > names) {
+    const extra = statement.args.slice(names).join(' ');
+    report.warn(statement.argPositions[names] ?? statement.position, `${statement.keyword}: extra value${statement.args.length - names === 1 ? '' : 's'} "${extra}" before its block ignored`);
+  }
+  if (!statement.block) {
+    report.error(statement.position, `${statement.keyword}: expected a '{' block after it`);
+    return [];
+  }
+  return statement.block;
+}
+
+/** Quotes a parameter for a command-like string (split later as keepalived splits commands). */
+function quoteParameter(value: string): string {
+  return /^[^\s'"\\]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * Converts a parsed keepalived configuration to the configuration `vrrp run` takes. Never throws for a bad
+ * configuration: every problem is in `errors` (must not run) or `warnings` (runs, with the difference explained),
+ * each with its `file:line`. The parser's notes come first among the warnings.
+ */
+export function keepalivedToConfig(conf: KeepalivedConf): KeepalivedImport {
+  const report = new Report();
+  for (const note of conf.notes) report.warnings.push(note);
+  const defaults: GlobalDefaults = { garp: {} };
+  const global: ImportedGlobalConfig = {};
+  const scripts = new Map<string, ScriptDef>();
+  const processes = new Map<string, ProcessDef>();
+  const files = new Map<string, FileDef>();
+  const instanceStatements: KeepalivedStatement[] = [];
+  const groupStatements: KeepalivedStatement[] = [];
+
+  const define = <T>(map: Map<string, T>, statement: KeepalivedStatement, build: (name: string) => T): void => {
+    const name = new Values(statement, report).string(0, 'a name');
+    if (name === undefined) return;
+    if (map.has(name)) {
+      report.warn(statement.position, `${statement.keyword} ${name} is defined twice; the first one is used, as keepalived does`);
+      return;
+    }
+    map.set(name, build(name));
+  };
+
+  for (const statement of conf.statements) {
+    switch (statement.keyword) {
+      case 'global_defs':
+        readGlobalDefs(statement, report, defaults, global);
+        break;
+      case 'vrrp_script':
+        define(scripts, statement, () => readScript(statement, report));
+        break;
+      case 'track_process':
+        report.warn(statement.position, 'track_process: keepalived names this block vrrp_track_process; read as such');
+        define(processes, statement, () => readProcess(statement, report));
+        break;
+      case 'vrrp_track_process':
+        define(processes, statement, () => readProcess(statement, report));
+        break;
+      case 'track_file':
+      case 'vrrp_track_file':
+        define(files, statement, () => readFile(statement, report));
+        break;
+      case 'vrrp_instance':
+        instanceStatements.push(statement);
+        break;
+      case 'vrrp_sync_group':
+        groupStatements.push(statement);
+        break;
+      default:
+        report.unsupported(statement, TOP_LEVEL[statement.keyword], 'top-level');
+    }
+  }
+
+  const drafts: InstanceDraft[] = [];
+  for (const statement of instanceStatements) {
+    const draft = readInstance(statement, report);
+    if (!draft) continue;
+    if (drafts.some((other) => other.name === draft.name)) {
+      report.error(statement.position, `vrrp_instance ${draft.name} is defined twice: instance names must be unique`);
+      continue;
+    }
+    drafts.push(draft);
+  }
+  const groups = groupStatements.map((statement) => readGroup(statement, report)).filter((group): group is GroupDraft => group !== undefined);
+
+  // Membership: an instance belongs to the first group naming it, as in keepalived.
+  const groupOf = new Map<string, GroupDraft>();
+  const groupsOut: ImportedGroupConfig[] = [];
+  for (const group of groups) {
+    const members: string[] = [];
+    for (const member of group.members) {
+      if (!drafts.some((draft) => draft.name === member.name)) {
+        report.warn(member.position, `vrrp_sync_group ${group.name}: no vrrp_instance ${member.name}; ignored, as keepalived does`);
+        continue;
+      }
+      const other = groupOf.get(member.name);
+      if (other) {
+        report.warn(member.position, `vrrp_sync_group ${group.name}: ${member.name} is already in sync group ${other.name}; ignored here, as keepalived does`);
+        continue;
+      }
+      groupOf.set(member.name, group);
+      members.push(member.name);
+    }
+    if (members.length === 0) {
+      report.warn(group.position, `vrrp_sync_group ${group.name} has no instance; removed, as keepalived does`);
+      continue;
+    }
+    if (members.length === 1) report.warn(group.position, `vrrp_sync_group ${group.name} has only one instance (${members[0]}): probably not what was meant`);
+    groupsOut.push({ name: group.name, members, ...(hasNotify(group.notify) ? { notify: group.notify } : {}) });
+  }
+
+  const resolver = new TrackerResolver(report, scripts, processes, files, defaults);
+  const instances: ImportedInstanceConfig[] = [];
+  const seenVrids = new Map<string, InstanceDraft>();
+  for (const draft of drafts) {
+    const instance = finishInstance(draft, report, defaults, resolver, groupOf.get(draft.name));
+    if (!instance) continue;
+    const family = draft.virtualAddresses[0]?.family ?? 'ipv4';
+    const key = `${instance.interface}/${family}/${instance.vrid}`;
+    const clash = seenVrids.get(key);
+    if (clash) {
+      report.error(draft.fieldPositions.get('vrid') ?? draft.position, `vrrp_instance ${draft.name}: virtual_router_id ${instance.vrid} is already used by ${clash.name} on ${instance.interface} (${family})`);
+    }
+    seenVrids.set(key, draft);
+    instances.push(instance);
+  }
+  resolver.reportUnused();
+  if (instances.length === 0 && report.errors.length === 0) {
+    report.error({ file: conf.files[0] ?? 'keepalived.conf', line: 1, column: 1 }, 'no vrrp_instance: expected at least one');
+  }
+  return { config: { instances, groups: groupsOut, global }, warnings: inFileOrder(report.warnings, conf.files), errors: inFileOrder(report.errors, conf.files) };
+}
+
+/** Issues in the order of the configuration (files in reading order, then lines); stable within a line. */
+function inFileOrder(issues: KeepalivedIssue[], files: readonly string[]): KeepalivedIssue[] {
+  const key = (issue: KeepalivedIssue): [number, number] => {
+    const colon = issue.path.lastIndexOf(':');
+    const index = files.indexOf(issue.path.slice(0, colon));
+    return [index < 0 ? files.length : index, Number(issue.path.slice(colon + 1))];
+  };
+  return issues
+    .map((issue, order) => ({ issue, order, key: key(issue) }))
+    .sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || a.order - b.order)
+    .map(({ issue }) => issue);
+}
+
+function hasNotify(notify: ImportedNotify): boolean {
+  return Object.keys(notify).length > 0;
+}
+
+function readGlobalDefs(statement: KeepalivedStatement, report: Report, defaults: GlobalDefaults, global: ImportedGlobalConfig): void {
+  for (const entry of blockOf(statement, report)) {
+    const values = new Values(entry, report);
+    switch (entry.keyword) {
+      case 'router_id': {
+        const id = values.atMost(1).string(0, 'a name');
+        if (id !== undefined) global.routerId = id;
+        break;
+      }
+      case 'vrrp_version': {
+        const version = values.atMost(1).integer(0, 2, 3);
+        if (version === 2 || version === 3) defaults.version = version;
+        break;
+      }
+      case 'vrrp_garp_master_delay': {
+        const delayMs = values.atMost(1).milliseconds(0, 0, 3_600_000);
+        if (delayMs !== undefined) defaults.garp.delayMs = delayMs;
+        break;
+      }
+      case 'vrrp_garp_master_repeat': {
+        const repeat = values.atMost(1).integer(0, 0, 255);
+        if (repeat !== undefined) defaults.garp.repeat = repeat;
+        break;
+      }
+      case 'vrrp_garp_master_refresh': {
+        const refreshMs = values.atMost(1).milliseconds(0, 0, 86_400_000);
+        if (refreshMs !== undefined) defaults.garp.refreshMs = refreshMs;
+        break;
+      }
+      case 'vrrp_min_garp': {
+        // keepalived.conf(5): one ARP/NA at a time and no second round 5 s later; explicit settings still win.
+        if (values.atMost(1).boolean(0) === true) defaults.garp = { repeat: 1, delayMs: 0, ...defaults.garp };
+        break;
+      }
+      case 'vrrp_startup_delay': {
+        const delayMs = values.atMost(1).milliseconds(0, 0, 3_600_000);
+        if (delayMs !== undefined) global.startupDelayMs = delayMs;
+        break;
+      }
+      case 'script_user': {
+        values.atMost(2);
+        const user = values.string(0, 'a user name');
+        if (user === undefined) break;
+        defaults.scriptUser = user;
+        global.scriptUser = user;
+        if (entry.args[1] !== undefined) {
+          report.warn(entry.argPositions[1] ?? entry.position, `script_user: group "${entry.args[1]}" is not applied: scripts run with ${user}'s own groups`);
+        }
+        break;
+      }
+      case 'v3_checksum_as_v2': {
+        const value = values.atMost(1).boolean(0);
+        if (value !== undefined) defaults.v3ChecksumAsV2 = value;
+        break;
+      }
+      case 'vrrp_mcast_group4':
+      case 'vrrp_mcast_group6': {
+        const group = values.atMost(1).string(0, 'a multicast address');
+        const expected = entry.keyword === 'vrrp_mcast_group4' ? '224.0.0.18' : 'ff02::12';
+        // The IANA group is what we use: saying so explicitly changes nothing.
+        if (group !== undefined && group.toLowerCase() !== expected) report.unsupported(entry, GLOBAL_DEFS[entry.keyword], 'global_defs');
+        break;
+      }
+      default: {
+        const prefix = GLOBAL_DEFS_PREFIXES.find(([start]) => entry.keyword.startsWith(start));
+        report.unsupported(entry, GLOBAL_DEFS[entry.keyword] ?? prefix?.[1], 'global_defs');
+      }
+    }
+  }
+}
+
+function readScript(statement: KeepalivedStatement, report: Report): ScriptDef {
+  const script: ScriptDef = { position: statement.position, intervalMs: 1000, weight: 0, reverse: false, rise: 1, fall: 1, initFail: false, used: false };
+  let timeoutAt: KeepalivedPosition | undefined;
+  for (const entry of blockOf(statement, report, 1)) {
+    const values = new Values(entry, report);
+    switch (entry.keyword) {
+      case 'script': {
+        const words = values.command();
+        if (!words) break;
+        script.command = words[0];
+        if (words.length > 1) {
+          report.warn(entry.position, `script: "${words.slice(1).join(' ')}" after the command is ignored, as keepalived does: quote the whole command to pass arguments`);
+        }
+        break;
+      }
+      case 'interval': {
+        const intervalMs = values.atMost(1).milliseconds(0, 1, 86_400_000);
+        if (intervalMs !== undefined) script.intervalMs = intervalMs;
+        break;
+      }
+      case 'timeout': {
+        const timeoutMs = values.atMost(1).milliseconds(0, 1, 86_400_000);
+        if (timeoutMs !== undefined) script.timeoutMs = timeoutMs;
+        timeoutAt = entry.position;
+        break;
+      }
+      case 'weight': {
+        values.atMost(2);
+        const weight = values.integer(0, -253, 253);
+        if (weight !== undefined) script.weight = weight;
+        const option = entry.args[1];
+        if (option === 'reverse') script.reverse = true;
+        else if (option !== undefined) report.warn(entry.argPositions[1] ?? entry.position, `weight: unknown option "${option}" ignored (expected reverse)`);
+        break;
+      }
+      case 'rise':
+      case 'fall': {
+        const count = values.atMost(1).integer(0, 1, 1_000_000);
+        if (count !== undefined) script[entry.keyword] = count;
+        break;
+      }
+      case 'user': {
+        values.atMost(2);
+        const user = values.string(0, 'a user name');
+        if (user !== undefined) script.user = user;
+        if (entry.args[1] !== undefined) report.warn(entry.argPositions[1] ?? entry.position, `user: group "${entry.args[1]}" is not applied: the script runs with ${user ?? 'the user'}'s own groups`);
+        break;
+      }
+      case 'init_fail':
+        values.atMost(0);
+        script.initFail = true;
+        break;
+      default:
+        report.unsupported(entry, undefined, 'vrrp_script');
+    }
+  }
+  if (script.command === undefined) report.error(statement.position, `vrrp_script ${statement.args[0] ?? ''}: expected a script line in its block`);
+  if (script.timeoutMs !== undefined && script.timeoutMs > script.intervalMs && timeoutAt) {
+    // Checks never overlap: a check still running when the next is due delays it, as keepalived's do.
+    report.warn(timeoutAt, `timeout ${script.timeoutMs} ms is longer than the interval (${script.intervalMs} ms): a slow check delays the next one`);
+  }
+  return script;
+}
+
+function readProcess(statement: KeepalivedStatement, report: Report): ProcessDef {
+  const process: ProcessDef = { position: statement.position, params: [], paramMatch: false, weight: 0, reverse: false, quorum: 1 };
+  for (const entry of blockOf(statement, report, 1)) {
+    const values = new Values(entry, report);
+    switch (entry.keyword) {
+      case 'process': {
+        const name = values.string(0, 'a process name');
+        if (name === undefined) break;
+        process.process = name;
+        process.params = entry.args.slice(1);
+        break;
+      }
+      case 'param_match': {
+        values.atMost(1);
+        process.paramMatch = true;
+        const mode = entry.args[0];
+        if (mode !== undefined) {
+          report.warn(entry.argPositions[0] ?? entry.position, `param_match ${mode} is not supported: the parameters must match exactly`);
+        }
+        break;
+      }
+      case 'weight': {
+        values.atMost(2);
+        const weight = values.integer(0, -254, 254);
+        if (weight !== undefined) process.weight = weight;
+        const option = entry.args[1];
+        if (option === 'reverse') process.reverse = true;
+        else if (option !== undefined) report.warn(entry.argPositions[1] ?? entry.position, `weight: unknown option "${option}" ignored (expected reverse)`);
+        break;
+      }
+      case 'quorum': {
+        const quorum = values.atMost(1).integer(0, 0, 1_000_000);
+        if (quorum !== undefined) process.quorum = quorum;
+        break;
+      }
+      case 'quorum_max': {
+        const quorumMax = values.atMost(1).integer(0, 0, 1_000_000);
+        if (quorumMax !== undefined) process.quorumMax = quorumMax;
+        break;
+      }
+      case 'delay':
+      case 'fork_delay':
+      case 'terminate_delay':
+        report.warn(entry.position, `${entry.keyword} is ignored: a change in the number of processes counts at once`);
+        break;
+      case 'full_command':
+        report.warn(entry.position, 'full_command is ignored: processes are matched by name, and by their parameters when process lists some');
+        break;
+      default:
+        report.unsupported(entry, undefined, 'vrrp_track_process');
+    }
+  }
+  if (process.process === undefined) report.error(statement.position, `${statement.keyword} ${statement.args[0] ?? ''}: expected a process line in its block`);
+  if (process.quorumMax !== undefined && process.quorumMax < process.quorum) {
+    report.error(statement.position, `${statement.keyword} ${statement.args[0] ?? ''}: quorum_max ${process.quorumMax} is below quorum ${process.quorum}`);
+  }
+  return process;
+}
+
+function readFile(statement: KeepalivedStatement, report: Report): FileDef {
+  // keepalived.conf(5): a track_file's weight defaults to 1.
+  const file: FileDef = { position: statement.position, weight: 1, reverse: false };
+  for (const entry of blockOf(statement, report, 1)) {
+    const values = new Values(entry, report);
+    switch (entry.keyword) {
+      case 'file': {
+        const path = values.atMost(1).string(0, 'a file name');
+        if (path !== undefined) file.path = path;
+        break;
+      }
+      case 'weight': {
+        values.atMost(2);
+        const weight = values.integer(0, -254, 254);
+        if (weight !== undefined) file.weight = weight;
+        const option = entry.args[1];
+        if (option === 'reverse') file.reverse = true;
+        else if (option !== undefined) report.warn(entry.argPositions[1] ?? entry.position, `weight: unknown option "${option}" ignored (expected reverse)`);
+        break;
+      }
+      case 'init_file':
+        report.warn(entry.position, 'init_file is ignored: create the file before starting vrrp (a missing file counts as down)');
+        break;
+      default:
+        report.unsupported(entry, undefined, 'track_file');
+    }
+  }
+  if (file.path === undefined) report.error(statement.position, `${statement.keyword} ${statement.args[0] ?? ''}: expected a file line in its block`);
+  return file;
+}
+
+/** Reads `track_* { NAME [weight W [reverse|noreverse]] }` entries. */
+function readTrackBlock(statement: KeepalivedStatement, kind: TrackKind, report: Report): TrackRef[] {
+  const refs: TrackRef[] = [];
+  for (const entry of blockOf(statement, report)) {
+    if (entry.block) report.error(entry.blockPosition ?? entry.position, `${statement.keyword}: expected no block inside it`);
+    const ref: TrackRef = { kind, name: entry.keyword, position: entry.position };
+    const [option, weightText, direction, ...extra] = entry.args;
+    if (option !== undefined) {
+      if (option !== 'weight' || weightText === undefined) {
+        // keepalived drops such an entry whole; so do we, but say so.
+        report.warn(entry.position, `${statement.keyword} ${entry.keyword}: expected "weight N" after the name, got "${entry.args.join(' ')}"; entry ignored, as keepalived does`);
+        continue;
+      }
+      const weight = new Values(entry, report).integer(1, -254, 254);
+      if (weight === undefined) continue;
+      ref.weight = weight;
+      // keepalived accepts ±254 for scripts and interfaces only to clamp it to ±253.
+      if ((kind === 'script' || kind === 'interface') && Math.abs(weight) === 254) {
+        ref.weight = Math.sign(weight) * 253;
+        report.warn(entry.argPositions[1] ?? entry.position, `${statement.keyword} ${entry.keyword}: weight ${weight} set to ${ref.weight}, as keepalived does`);
+      }
+      if (direction === 'reverse') ref.reverse = true;
+      else if (direction === 'noreverse' && kind !== 'interface') ref.reverse = false;
+      else if (direction !== undefined) report.warn(entry.argPositions[2] ?? entry.position, `${statement.keyword} ${entry.keyword}: unknown option "${direction}" ignored`);
+      if (extra.length > 0) report.warn(entry.argPositions[3] ?? entry.position, `${statement.keyword} ${entry.keyword}: extra values "${extra.join(' ')}" ignored`);
+    }
+    refs.push(ref);
+  }
+  return refs;
+}
+
+/** Reads a `notify*` line into `notify`; reports a user (not applied) and a second script for the same event. */
+function readNotify(statement: KeepalivedStatement, report: Report, notify: ImportedNotify): void {
+  const key = NOTIFY_KEYS[statement.keyword];
+  if (key === undefined) return;
+  const words = new Values(statement, report).command();
+  if (!words) return;
+  if (notify[key] !== undefined) {
+    report.warn(statement.position, `${statement.keyword} is set twice; the first one is kept, as keepalived does`);
+    return;
+  }
+  notify[key] = words[0] ?? '';
+  if (words.length > 1) {
+    report.warn(
+      statement.argPositions[1] ?? statement.position,
+      `${statement.keyword}: user "${words.slice(1).join(' ')}" is not applied: notify scripts run as the user running vrrp (to pass arguments, quote the script with them)`,
+    );
+  }
+}
+
+function readInstance(statement: KeepalivedStatement, report: Report): InstanceDraft | undefined {
+  const name = new Values(statement, report).string(0, 'an instance name');
+  if (name === undefined) return undefined;
+  const draft: InstanceDraft = {
+    name,
+    position: statement.position,
+    fieldPositions: new Map(),
+    virtualAddresses: [],
+    unicastPeers: [],
+    garp: {},
+    tracks: [],
+    notify: {},
+    errorsBefore: report.errors.length,
+  };
+  const set = (field: string, entry: KeepalivedStatement): void => {
+    if (draft.fieldPositions.has(field) && field !== 'virtualAddresses' && field !== 'unicastPeers') {
+      report.warn(entry.position, `${entry.keyword} is set again; the last value is used`);
+    }
+    draft.fieldPositions.set(field, entry.position);
+  };
+  for (const entry of blockOf(statement, report, 1)) {
+    const values = new Values(entry, report);
+    switch (entry.keyword) {
+      case 'state': {
+        const state = values.atMost(1).string(0, 'MASTER or BACKUP');
+        if (state === undefined) break;
+        if (state === 'MASTER') draft.state = 'master';
+        else if (state !== 'BACKUP') {
+          report.warn(entry.argPositions[0] ?? entry.position, `state "${state}" is neither MASTER nor BACKUP; BACKUP is used, as keepalived does`);
+          draft.state = 'backup';
+        } else if (draft.state === 'master') {
+          report.warn(entry.position, 'state BACKUP after state MASTER is ignored, as keepalived does');
+        } else draft.state = 'backup';
+        set('initialState', entry);
+        break;
+      }
+      case 'interface': {
+        const ifname = values.atMost(1).string(0, 'an interface name');
+        if (ifname !== undefined) draft.interface = ifname;
+        set('interface', entry);
+        break;
+      }
+      case 'virtual_router_id': {
+        const vrid = values.atMost(1).integer(0, 1, 255);
+        if (vrid !== undefined) draft.vrid = vrid;
+        set('vrid', entry);
+        break;
+      }
+      case 'priority': {
+        const priority = values.atMost(1).integer(0, 1, 255);
+        if (priority !== undefined) draft.priority = priority;
+        set('priority', entry);
+        break;
+      }
+      case 'advert_int': {
+        // keepalived reads 0.01 s to 255 s here and fits the value to the version later (see finishInstance).
+        const micro = values.atMost(1).microseconds(0, 10, 255_000);
+        if (micro !== undefined) draft.advertMicroseconds = micro;
+        set('advertIntervalMs', entry);
+        break;
+      }
+      case 'version': {
+        const version = values.atMost(1).integer(0, 2, 3);
+        if (version === 2 || version === 3) draft.version = version;
+        set('version', entry);
+        break;
+      }
+      case 'native_ipv6':
+        values.atMost(0);
+        draft.nativeIpv6 = entry.position;
+        break;
+      case 'authentication':
+        readAuthentication(entry, report, draft);
+        set('authentication', entry);
+        break;
+      case 'virtual_ipaddress':
+        readVirtualAddresses(entry, report, draft);
+        set('virtualAddresses', entry);
+        break;
+      case 'unicast_peer':
+        for (const peer of blockOf(entry, report)) {
+          if (peer.block) report.error(peer.blockPosition ?? peer.position, 'unicast_peer: expected no block inside it');
+          if (!parseIp(peer.keyword)) {
+            report.error(peer.position, `unicast_peer: expected an IP address, got "${peer.keyword}"`);
+            continue;
+          }
+          draft.fieldPositions.set(`unicastPeers.${draft.unicastPeers.length}`, peer.position);
+          draft.unicastPeers.push(peer.keyword);
+          if (peer.args.length > 0) {
+            report.warn(peer.argPositions[0] ?? peer.position, `unicast_peer ${peer.keyword}: "${peer.args.join(' ')}" is ignored: TTL limits of unicast adverts are not supported`);
+          }
+        }
+        set('unicastPeers', entry);
+        break;
+      case 'unicast_src_ip':
+      case 'mcast_src_ip': {
+        const address = values.atMost(1).string(0, 'an IP address');
+        if (address === undefined) break;
+        if (!parseIp(address)) report.error(entry.argPositions[0] ?? entry.position, `${entry.keyword}: expected an IP address, got "${address}"`);
+        else {
+          if (draft.primaryAddress !== undefined && draft.primaryAddress !== address) {
+            report.warn(entry.position, `${entry.keyword} replaces the source address ${draft.primaryAddress} set before`);
+          }
+          draft.primaryAddress = address;
+          draft.fieldPositions.set('primaryAddress', entry.position);
+        }
+        break;
+      }
+      case 'track_script':
+      case 'track_process':
+      case 'track_file':
+      case 'track_interface':
+        draft.tracks.push(...readTrackBlock(entry, TRACK_BLOCKS[entry.keyword] ?? 'script', report));
+        break;
+      case 'nopreempt':
+        values.atMost(0);
+        draft.nopreempt = entry.position;
+        break;
+      case 'preempt':
+        // keepalived keeps `preempt` for backwards compatibility: preempting is the default; `nopreempt` wins.
+        values.atMost(0);
+        draft.preempt = entry.position;
+        break;
+      case 'preempt_delay': {
+        const delayMs = values.atMost(1).milliseconds(0, 0, 1_000_000);
+        if (delayMs !== undefined) draft.preemptDelayMs = delayMs;
+        set('preemptDelayMs', entry);
+        break;
+      }
+      case 'garp_master_delay': {
+        const delayMs = values.atMost(1).milliseconds(0, 0, 3_600_000);
+        if (delayMs !== undefined) draft.garp.delayMs = delayMs;
+        set('garp.delayMs', entry);
+        break;
+      }
+      case 'garp_master_repeat': {
+        const repeat = values.atMost(1).integer(0, 0, 255);
+        if (repeat !== undefined) draft.garp.repeat = repeat;
+        set('garp.repeat', entry);
+        break;
+      }
+      case 'garp_master_refresh': {
+        const refreshMs = values.atMost(1).milliseconds(0, 0, 86_400_000);
+        if (refreshMs !== undefined) draft.garp.refreshMs = refreshMs;
+        set('garp.refreshMs', entry);
+        break;
+      }
+      case 'notify':
+      case 'notify_master':
+      case 'notify_backup':
+      case 'notify_fault':
+      case 'notify_stop':
+        readNotify(entry, report, draft.notify);
+        break;
+      case 'accept':
+        // Accept mode is what vrrp does anyway: it installs no rule dropping traffic to the VIPs.
+        values.atMost(0);
+        break;
+      case 'v3_checksum_as_v2': {
+        const value = values.atMost(1).boolean(0);
+        if (value !== undefined) draft.v3ChecksumAsV2 = value;
+        set('v3Ipv4Checksum', entry);
+        break;
+      }
+      default:
+        report.unsupported(entry, INSTANCE[entry.keyword], 'vrrp_instance');
+    }
+  }
+  return draft;
+}
+
+function readAuthentication(statement: KeepalivedStatement, report: Report, draft: InstanceDraft): void {
+  let type: 'PASS' | 'AH' | undefined;
+  let password: string | undefined;
+  for (const entry of blockOf(statement, report)) {
+    const values = new Values(entry, report);
+    if (entry.keyword === 'auth_type') {
+      const text = values.atMost(1).string(0, 'PASS or AH');
+      if (text === 'PASS' || text === 'AH') type = text;
+      else if (text !== undefined) report.error(entry.argPositions[0] ?? entry.position, `auth_type: expected PASS or AH, got "${text}"`);
+    } else if (entry.keyword === 'auth_pass') {
+      password = values.atMost(1).string(0, 'a password');
+      if (password !== undefined && password.length > 8) {
+        report.warn(entry.argPositions[0] ?? entry.position, `auth_pass: only the first 8 characters are used ("${password.slice(0, 8)}"), as keepalived does`);
+        password = password.slice(0, 8);
+      }
+    } else report.unsupported(entry, undefined, 'authentication');
+  }
+  if (type === undefined) {
+    report.error(statement.position, 'authentication: expected an auth_type line in its block');
+    return;
+  }
+  draft.authentication = password === undefined ? { type, position: statement.position } : { type, password, position: statement.position };
+}
+
+function readVirtualAddresses(statement: KeepalivedStatement, report: Report, draft: InstanceDraft): void {
+  const valued = new Set(['brd', 'broadcast', 'dev', 'scope', 'label', 'peer', 'preferred_lft', 'track_group']);
+  const flags = new Set(['home', '-nodad', 'nodad', 'mngtmpaddr', 'noprefixroute', 'autojoin', 'no_track']);
+  for (const entry of blockOf(statement, report)) {
+    if (entry.block) report.error(entry.blockPosition ?? entry.position, 'virtual_ipaddress: expected no block inside it');
+    const prefix = parseIpPrefix(entry.keyword);
+    if (!prefix) {
+      report.error(entry.position, `virtual_ipaddress: expected an address or address/prefix, got "${entry.keyword}"`);
+      continue;
+    }
+    let label: string | undefined;
+    const ignored: string[] = [];
+    for (let i = 0; i < entry.args.length; i++) {
+      const option = entry.args[i] ?? '';
+      const at = entry.argPositions[i] ?? entry.position;
+      if (option === 'use_vmac') {
+        report.error(at, `virtual_ipaddress ${entry.keyword}: use_vmac is refused: ${INSTANCE.use_vmac?.why ?? ''}`);
+        continue;
+      }
+      if (flags.has(option)) {
+        ignored.push(option);
+        continue;
+      }
+      if (!valued.has(option)) {
+        report.error(at, `virtual_ipaddress ${entry.keyword}: unknown option "${option}" (expected dev, label, brd, scope, peer, …)`);
+        continue;
+      }
+      const value = entry.args[i + 1];
+      if (value === undefined) {
+        report.error(at, `virtual_ipaddress ${entry.keyword}: expected a value after ${option}`);
+        break;
+      }
+      i++;
+      if (option === 'label') label = value;
+      else if (option === 'dev') {
+        if (draft.interface !== undefined && value !== draft.interface) {
+          report.error(at, `virtual_ipaddress ${entry.keyword}: dev ${value} is refused: addresses go on the instance's interface (${draft.interface}); another interface is not supported`);
+        } else if (draft.interface === undefined) {
+          // Checked again once the instance's interface is known (it may come after this block).
+          draft.fieldPositions.set(`dev:${draft.virtualAddresses.length}:${value}`, at);
+        }
+      } else if (option === 'scope' && value === 'global') {
+        // The default: nothing to report.
+      } else ignored.push(`${option} ${value}`);
+    }
+    if (ignored.length > 0) {
+      report.warn(entry.argPositions[0] ?? entry.position, `virtual_ipaddress ${entry.keyword}: "${ignored.join(' ')}" ignored: the address is added with its prefix and label only`);
+    }
+    draft.fieldPositions.set(`virtualAddresses.${draft.virtualAddresses.length}`, entry.position);
+    draft.virtualAddresses.push({ value: label === undefined ? entry.keyword : { address: entry.keyword, label }, family: prefix.family, position: entry.position });
+  }
+}
+
+function readGroup(statement: KeepalivedStatement, report: Report): GroupDraft | undefined {
+  const name = new Values(statement, report).string(0, 'a group name');
+  if (name === undefined) return undefined;
+  const group: GroupDraft = { name, position: statement.position, members: [], tracks: [], notify: {}, trackingWeight: false };
+  for (const entry of blockOf(statement, report, 1)) {
+    switch (entry.keyword) {
+      case 'group':
+        for (const member of blockOf(entry, report)) {
+          // keepalived also accepts several names on one line.
+          for (const [index, memberName] of [member.keyword, ...member.args].entries()) {
+            group.members.push({ name: memberName, position: index === 0 ? member.position : (member.argPositions[index - 1] ?? member.position) });
+          }
+        }
+        break;
+      case 'track_script':
+      case 'track_process':
+      case 'track_file':
+      case 'track_interface':
+        group.tracks.push(...readTrackBlock(entry, TRACK_BLOCKS[entry.keyword] ?? 'script', report));
+        break;
+      case 'notify':
+      case 'notify_master':
+      case 'notify_backup':
+      case 'notify_fault':
+      case 'notify_stop':
+        readNotify(entry, report, group.notify);
+        break;
+      case 'sync_group_tracking_weight':
+        new Values(entry, report).atMost(0);
+        group.trackingWeight = true;
+        break;
+      case 'global_tracking':
+        new Values(entry, report).atMost(0);
+        report.warn(entry.position, 'global_tracking is deprecated in keepalived; read as sync_group_tracking_weight (the members keep their weighted trackers)');
+        group.trackingWeight = true;
+        break;
+      default:
+        report.unsupported(entry, SYNC_GROUP[entry.keyword], 'vrrp_sync_group');
+    }
+  }
+  if (group.members.length === 0) report.warn(statement.position, `vrrp_sync_group ${name}: no group block naming its instances`);
+  return group;
+}
+
+/** Turns track references into trackers, with the definitions' defaults and keepalived's overrides. */
+class TrackerResolver {
+  readonly #report: Report;
+  readonly #scripts: Map<string, ScriptDef>;
+  readonly #processes: Map<string, ProcessDef>;
+  readonly #files: Map<string, FileDef>;
+  readonly #defaults: GlobalDefaults;
+  readonly #processesUsed = new Set<string>();
+  readonly #filesUsed = new Set<string>();
+  #warnedDefaultUser = false;
+
+  constructor(report: Report, scripts: Map<string, ScriptDef>, processes: Map<string, ProcessDef>, files: Map<string, FileDef>, defaults: GlobalDefaults) {
+    this.#report = report;
+    this.#scripts = scripts;
+    this.#processes = processes;
+    this.#files = files;
+    this.#defaults = defaults;
+  }
+
+  resolve(ref: TrackRef): ImportedTracker | undefined {
+    const missing = (block: string): undefined => {
+      this.#report.warn(ref.position, `track_${ref.kind} ${ref.name}: no ${block} of that name; ignored, as keepalived does`);
+      return undefined;
+    };
+    switch (ref.kind) {
+      case 'script': {
+        const def = this.#scripts.get(ref.name);
+        if (!def) return missing('vrrp_script');
+        if (def.command === undefined) return undefined;
+        def.used = true;
+        const user = def.user ?? this.#defaults.scriptUser;
+        if (user === undefined && !this.#warnedDefaultUser) {
+          this.#warnedDefaultUser = true;
+          this.#report.warn(
+            def.position,
+            'scripts run as the user running vrrp: keepalived would run them as keepalived_script if that user exists, else as root; set script_user (global_defs) or user to choose',
+          );
+        }
+        return {
+          type: 'exec',
+          name: ref.name,
+          command: def.command,
+          ...(user === undefined ? {} : { user }),
+          intervalMs: def.intervalMs,
+          timeoutMs: def.timeoutMs ?? def.intervalMs,
+          weight: ref.weight ?? def.weight,
+          fall: def.fall,
+          rise: def.rise,
+          reverse: ref.reverse ?? def.reverse,
+          initFail: def.initFail,
+        };
+      }
+      case 'process': {
+        const def = this.#processes.get(ref.name);
+        if (!def) return missing('vrrp_track_process');
+        if (def.process === undefined) return undefined;
+        this.#processesUsed.add(ref.name);
+        const args = def.params.length > 0 || def.paramMatch ? { args: def.params.map(quoteParameter).join(' ') } : {};
+        return {
+          type: 'process',
+          name: ref.name,
+          process: def.process,
+          ...args,
+          quorum: def.quorum,
+          ...(def.quorumMax === undefined ? {} : { quorumMax: def.quorumMax }),
+          weight: ref.weight ?? def.weight,
+          fall: 1,
+          rise: 1,
+          reverse: ref.reverse ?? def.reverse,
+        };
+      }
+      case 'file': {
+        const def = this.#files.get(ref.name);
+        if (!def) return missing('track_file');
+        if (def.path === undefined) return undefined;
+        this.#filesUsed.add(ref.name);
+        return { type: 'file', name: ref.name, path: def.path, weight: ref.weight ?? def.weight, fall: 1, rise: 1, reverse: ref.reverse ?? def.reverse };
+      }
+      case 'interface':
+        return { type: 'interface', name: ref.name, interface: ref.name, weight: ref.weight ?? 0, fall: 1, rise: 1, reverse: ref.reverse ?? false };
+    }
+  }
+
+  /** Definitions no instance or group tracks: keepalived does not run them either; say so. */
+  reportUnused(): void {
+    for (const [name, def] of this.#scripts) if (!def.used && def.command !== undefined) this.#report.warn(def.position, `vrrp_script ${name} is not tracked by any instance or group; it is not run`);
+    for (const [name, def] of this.#processes) if (!this.#processesUsed.has(name)) this.#report.warn(def.position, `vrrp_track_process ${name} is not tracked by any instance or group`);
+    for (const [name, def] of this.#files) if (!this.#filesUsed.has(name)) this.#report.warn(def.position, `track_file ${name} is not tracked by any instance or group`);
+  }
+}
+
+function finishInstance(
+  draft: InstanceDraft,
+  report: Report,
+  defaults: GlobalDefaults,
+  resolver: TrackerResolver,
+  group: GroupDraft | undefined,
+): ImportedInstanceConfig | undefined {
+  const where = `vrrp_instance ${draft.name}`;
+  if (draft.interface === undefined) report.error(draft.position, `${where}: expected an interface line (vrrp needs the interface even with unicast peers)`);
+  if (draft.vrid === undefined) report.error(draft.position, `${where}: expected a virtual_router_id line`);
+  if (draft.virtualAddresses.length === 0) report.error(draft.position, `${where}: expected a virtual_ipaddress block with at least one address`);
+  for (const [key, position] of draft.fieldPositions) {
+    const dev = /^dev:\d+:(.*)$/.exec(key)?.[1];
+    if (dev !== undefined && draft.interface !== undefined && dev !== draft.interface) {
+      report.error(position, `virtual_ipaddress: dev ${dev} is refused: addresses go on the instance's interface (${draft.interface}); another interface is not supported`);
+    }
+  }
+
+  const first = draft.virtualAddresses[0];
+  const family: AddressFamily = first?.family ?? 'ipv4';
+  for (const vip of draft.virtualAddresses) {
+    if (vip.family !== family) report.error(vip.position, `${where}: ${typeof vip.value === 'string' ? vip.value : vip.value.address} is ${vip.family} but the first address is ${family}: keepalived and vrrp take one family per instance`);
+  }
+  if (draft.nativeIpv6 && family !== 'ipv6') report.error(draft.nativeIpv6, `${where}: native_ipv6 with IPv4 virtual addresses`);
+
+  // keepalived: IPv6 instances default to VRRPv3, IPv4 ones to vrrp_version (default 2).
+  const version: 2 | 3 = draft.version ?? (family === 'ipv6' || draft.nativeIpv6 ? 3 : (defaults.version ?? 2));
+  if (version === 2 && family === 'ipv6') {
+    report.error(draft.fieldPositions.get('version') ?? draft.position, `${where}: VRRPv2 over IPv6 (a keepalived extension) is not supported: use version 3 on every node`);
+  }
+
+  let priority = draft.priority;
+  if (priority === undefined) {
+    // keepalived 2.2.7 derives the priority from the state when none is configured: MASTER means the address owner.
+    priority = draft.state === 'master' ? 255 : 100;
+    if (draft.state === 'master') {
+      report.warn(draft.fieldPositions.get('initialState') ?? draft.position, `${where}: state MASTER without a priority makes it the address owner (priority 255), as keepalived does`);
+      draft.fieldPositions.set('priority', draft.fieldPositions.get('initialState') ?? draft.position);
+    }
+  }
+  const initialState = draft.state ?? (priority === 255 ? 'master' : 'backup');
+
+  let preempt = true;
+  if (draft.nopreempt) {
+    if (priority === 255) report.warn(draft.nopreempt, `${where}: nopreempt is ignored for an address owner (priority 255), as keepalived does`);
+    else if (initialState === 'master') report.warn(draft.nopreempt, `${where}: nopreempt is ignored with state MASTER, as keepalived does`);
+    else preempt = false;
+  }
+  let preemptDelayMs = draft.preemptDelayMs ?? 0;
+  if (preemptDelayMs > 0) {
+    const at = draft.fieldPositions.get('preemptDelayMs') ?? draft.position;
+    if (initialState === 'master') {
+      report.warn(at, `${where}: preempt_delay is ignored with state MASTER, as keepalived does`);
+      preemptDelayMs = 0;
+    } else if (!preempt) {
+      report.warn(at, `${where}: preempt_delay is ignored with nopreempt, as keepalived does`);
+      preemptDelayMs = 0;
+    }
+  }
+
+  const advertIntervalMs = fitAdvertInterval(draft, version, report, where);
+
+  let authentication: AuthenticationConfig = { type: 'none' };
+  if (draft.authentication) {
+    const { type, password, position } = draft.authentication;
+    if (type === 'AH') report.error(position, `${where}: auth_type AH (IPsec AH) is refused: not supported; use PASS or none`);
+    else if (version === 3) report.warn(position, `${where}: authentication is ignored: VRRPv3 has none (RFC 9568), as keepalived does`);
+    else if (password === undefined) report.warn(position, `${where}: authentication without auth_pass is ignored, as keepalived does`);
+    else authentication = { type: 'simple', password };
+  }
+
+  const garp = {
+    repeat: draft.garp.repeat ?? defaults.garp.repeat ?? DEFAULT_GARP.repeat,
+    delayMs: draft.garp.delayMs ?? defaults.garp.delayMs ?? DEFAULT_GARP.delayMs,
+    refreshMs: draft.garp.refreshMs ?? defaults.garp.refreshMs ?? DEFAULT_GARP.refreshMs,
+  };
+
+  const trackers = collectTrackers(draft, priority, report, resolver, group);
+
+  if (draft.interface === undefined || draft.vrid === undefined || draft.virtualAddresses.length === 0) return undefined;
+  const instance: ImportedInstanceConfig = {
+    name: draft.name,
+    interface: draft.interface,
+    vrid: draft.vrid,
+    priority,
+    version,
+    advertIntervalMs,
+    virtualAddresses: draft.virtualAddresses.map((vip) => vip.value),
+    initialState,
+    preempt,
+    preemptDelayMs,
+    unicastPeers: draft.unicastPeers,
+    ...(draft.primaryAddress === undefined ? {} : { primaryAddress: draft.primaryAddress }),
+    authentication,
+    ...(version === 3 && family === 'ipv4' ? { v3Ipv4Checksum: (draft.v3ChecksumAsV2 ?? defaults.v3ChecksumAsV2) === true ? 'rfc9568' : 'pseudo-header' } : {}),
+    garp,
+    trackers,
+    ...(hasNotify(draft.notify) ? { notify: draft.notify } : {}),
+  };
+  if (report.errors.length === draft.errorsBefore) validate(instance, draft, report);
+  return instance;
+}
+
+/** keepalived fits advert_int to the version: whole seconds below 256 for v2, 10 ms steps up to 40.95 s for v3. */
+function fitAdvertInterval(draft: InstanceDraft, version: 2 | 3, report: Report, where: string): number {
+  const micro = draft.advertMicroseconds ?? 1_000_000;
+  const at = draft.fieldPositions.get('advertIntervalMs') ?? draft.position;
+  const step = version === 2 ? 1_000_000 : 10_000;
+  const max = version === 2 ? 255_000_000 : 40_950_000;
+  let fitted = Math.min(max, Math.max(step, Math.round(micro / step) * step));
+  if (micro > max) fitted = max;
+  if (fitted !== micro) {
+    const unit = version === 2 ? 'whole seconds up to 255 s' : '10 ms steps up to 40.95 s';
+    report.warn(at, `${where}: advert_int ${micro / 1_000_000} s set to ${fitted / 1_000_000} s: VRRPv${version} advertises ${unit}, as keepalived does`);
+  }
+  return fitted / 1000;
+}
+
+function collectTrackers(draft: InstanceDraft, priority: number, report: Report, resolver: TrackerResolver, group: GroupDraft | undefined): ImportedTracker[] {
+  const where = `vrrp_instance ${draft.name}`;
+  const trackers: ImportedTracker[] = [];
+  const seen = new Set<string>();
+  const owner = priority === 255;
+  const syncIgnoresWeights = group !== undefined && !group.trackingWeight;
+  const add = (ref: TrackRef, fromGroup: boolean): void => {
+    const tracker = resolver.resolve(ref);
+    if (!tracker) return;
+    // keepalived (vrrp_complete_instance): an owner's priority never moves, and a sync group moves as one, so weights
+    // are dropped there — interfaces keep tracking unweighted in a group, files with the default weight 1 go to 0.
+    if (tracker.weight !== 0 && (owner || (syncIgnoresWeights && !fromGroup && tracker.type !== 'process'))) {
+      const why = owner ? 'an address owner (priority 255) never changes priority' : `it is in sync group ${group?.name ?? ''} without sync_group_tracking_weight`;
+      const unweighted = (!owner && tracker.type === 'interface') || (tracker.type === 'file' && tracker.weight === 1 && !fromGroup);
+      if (unweighted) {
+        report.warn(ref.position, `${where}: track_${ref.kind} ${ref.name} weight ${tracker.weight} set to 0 (down means fault) because ${why}, as keepalived does`);
+        tracker.weight = 0;
+      } else {
+        report.warn(ref.position, `${where}: weighted track_${ref.kind} ${ref.name} ignored because ${why}, as keepalived does`);
+        return;
+      }
+    }
+    const key = `${ref.kind}:${ref.name}`;
+    if (seen.has(key)) {
+      report.warn(ref.position, `${where}: track_${ref.kind} ${ref.name} is tracked twice; the second is ignored, as keepalived does`);
+      return;
+    }
+    seen.add(key);
+    if (trackers.some((other) => other.name === tracker.name)) {
+      const renamed = `${ref.kind}:${ref.name}`;
+      report.warn(ref.position, `${where}: tracker ${ref.name} renamed ${renamed}: another tracker of the instance has that name`);
+      tracker.name = renamed;
+    }
+    trackers.push(tracker);
+  };
+  for (const ref of draft.tracks) add(ref, false);
+  for (const ref of group?.tracks ?? []) add(ref, true);
+  return trackers;
+}
+
+/** Checks the instance against the config schema; complaints are reported at the line that set the field. */
+function validate(instance: ImportedInstanceConfig, draft: InstanceDraft, report: Report): void {
+  // Trackers and notify use shapes the schema may not know yet; they were checked while reading.
+  const { trackers: _trackers, notify: _notify, ...checked } = instance;
+  try {
+    resolveConfig(checked);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    for (const issue of error.issues) {
+      const segments = issue.path.split('.');
+      const at = draft.fieldPositions.get(segments.slice(0, 2).join('.')) ?? draft.fieldPositions.get(segments[0] ?? '') ?? draft.position;
+      report.error(at, `vrrp_instance ${draft.name}: ${issue.path || 'config'}: ${issue.message}`);
+    }
+  }
+}

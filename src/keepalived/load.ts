@@ -1,0 +1,137 @@
+/**
+ * Reading keepalived.conf from disk: the include reader (with keepalived's glob patterns: `*`, `?`, `[…]` and csh
+ * braces `{a,b}`), the config id keepalived defaults to (the host name up to its first dot), and the one call the
+ * CLI makes to import a file. Node-only; the parser and the converter stay pure.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { keepalivedToConfig, type KeepalivedImport } from './convert.js';
+import { parseKeepalivedConf, type KeepalivedConf, type KeepalivedIncludeResult } from './parse.js';
+
+/** Options of {@link loadKeepalivedConf} and {@link importKeepalivedConf}. */
+export interface KeepalivedLoadOptions {
+  /** keepalived's config id for `@ID` lines (keepalived's `-i`); default: the host name up to its first dot. */
+  configId?: string;
+  /** Environment for `${_ENV NAME}` (default `process.env`). */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Expands csh-style braces: `a{b,c{d,e}}f` → `abf`, `acdf`, `acef` (keepalived's glob uses GLOB_BRACE). */
+export function expandBraces(pattern: string): string[] {
+  let depth = 0;
+  let open = -1;
+  const commas: number[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') i++;
+    else if (c === '{') {
+      if (depth++ === 0) open = i;
+    } else if (c === '}' && depth > 0) {
+      if (--depth === 0) {
+        const head = pattern.slice(0, open);
+        const tail = pattern.slice(i + 1);
+        const bounds = [open, ...commas, i];
+        const out: string[] = [];
+        for (let k = 0; k + 1 < bounds.length; k++) {
+          for (const variant of expandBraces(`${head}${pattern.slice((bounds[k] ?? 0) + 1, bounds[k + 1])}${tail}`)) out.push(variant);
+        }
+        return out;
+      }
+    } else if (c === ',' && depth === 1) commas.push(i);
+  }
+  return [pattern];
+}
+
+/** A glob segment (`*`, `?`, `[…]`) as a regular expression; a leading dot must be matched literally, as in glob. */
+function segmentPattern(segment: string): RegExp {
+  let source = '';
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment[i] ?? '';
+    if (c === '*') source += '[^/]*';
+    else if (c === '?') source += '[^/]';
+    else if (c === '[') {
+      const end = segment.indexOf(']', i + 2);
+      if (end < 0) source += '\\[';
+      else {
+        const body = segment.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\');
+        source += `[${body}]`;
+        i = end;
+      }
+    } else if (c === '\\' && i + 1 < segment.length) source += (segment[++i] ?? '').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    else source += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${segment.startsWith('.') ? '' : '(?!\\.)'}${source}$`);
+}
+
+const isFile = (path: string): boolean => {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+};
+
+/** The files a keepalived include pattern names, sorted per brace alternative as glob(3) sorts them. */
+export function globFiles(pattern: string): string[] {
+  const found: string[] = [];
+  for (const alternative of expandBraces(pattern)) {
+    const absolute = alternative.startsWith('/');
+    let paths = [absolute ? '/' : '.'];
+    const segments = alternative.split('/').filter((segment) => segment !== '');
+    for (const segment of segments) {
+      const next: string[] = [];
+      for (const base of paths) {
+        if (!/[*?[]/.test(segment)) {
+          next.push(base === '.' && !absolute ? segment : join(base, segment));
+          continue;
+        }
+        let names: string[];
+        try {
+          names = readdirSync(base).sort();
+        } catch {
+          continue;
+        }
+        const regex = segmentPattern(segment);
+        for (const name of names) if (regex.test(name)) next.push(base === '.' && !absolute ? name : join(base, name));
+      }
+      paths = next;
+    }
+    for (const path of paths) if (isFile(path) && !found.includes(path)) found.push(path);
+  }
+  return found;
+}
+
+/**
+ * Reads and parses a keepalived configuration file and everything it includes. Throws `KeepalivedSyntaxError`
+ * (file, line, column) for a syntax error, including an include that cannot be read.
+ */
+export function loadKeepalivedConf(path: string, options: KeepalivedLoadOptions = {}): KeepalivedConf {
+  const text = readFileSync(path, 'utf8');
+  // The parser has already made a relative pattern relative to the including file's directory.
+  const include = (pattern: string): KeepalivedIncludeResult[] => globFiles(pattern).map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+  return parseKeepalivedConf(text, {
+    file: path,
+    include,
+    configId: options.configId ?? hostname().split('.')[0] ?? '',
+    env: options.env ?? process.env,
+  });
+}
+
+/**
+ * Imports a keepalived configuration file for `vrrp run` / `vrrp import-keepalived`: reads it (with its includes)
+ * and converts it. Syntax errors throw `KeepalivedSyntaxError`; everything else is in the result's `errors` (do not
+ * run) and `warnings` (runs; each says what differs from keepalived and why), each with its `file:line`.
+ */
+export function importKeepalivedConf(path: string, options: KeepalivedLoadOptions = {}): KeepalivedImport {
+  return keepalivedToConfig(loadKeepalivedConf(path, options));
+}
+
+/**
+ * Whether a configuration file's text is keepalived.conf rather than JSON: JSON starts with `{` or `[`, which
+ * keepalived.conf cannot (its first statement is a keyword). For `vrrp run FILE`.
+ */
+export function isKeepalivedConfText(text: string): boolean {
+  const first = /^\s*(\S)/.exec(text)?.[1];
+  return first !== undefined && first !== '{' && first !== '[';
+}
