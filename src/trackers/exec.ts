@@ -1,0 +1,223 @@
+/**
+ * `exec` trackers (keepalived's `vrrp_script`): run a command, exit status 0 means up.
+ *
+ * How a run goes, and why:
+ * - The argv is spawned directly (no shell; see command-line.ts for how a string becomes one), in a process group
+ *   of its own (`detached`: setsid), as keepalived does with setpgid, so that a timeout can kill the command and
+ *   everything it started — a `sh -c` that forked a `curl` must not leave the `curl` behind.
+ * - On abort (the tracker's timeout, or stop) the group gets SIGTERM; if the command has not exited
+ *   `killGraceMs` later (2 s, keepalived's), the group gets SIGKILL. Once the command has exited after a SIGTERM,
+ *   the group gets SIGKILL anyway, for children that ignored the SIGTERM (keepalived does the same).
+ * - The run settles when the command has exited and its output is read. A command that leaves a background
+ *   process holding its stdout does not hold the tracker: the output is cut 100 ms after the exit.
+ * - stdout and stderr are kept (the last 4 KiB, interleaved as they came); a failure's reason ends with a short
+ *   tail of them, so `exit code 1: haproxy: no process found` says why without a log.
+ * - `user` switches uid/gid through spawn's options (libuv then drops the supplementary groups). That needs root;
+ *   without it the run fails at once with a reason that says so, rather than with spawn's bare EPERM.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { errorReason, tail, type Probe, type ProbeResult } from './types.js';
+
+/** keepalived's grace between SIGTERM and SIGKILL for a script that overran its timeout. */
+const DEFAULT_KILL_GRACE_MS = 2000;
+/** How much output is kept for the reason of a failure, in bytes. */
+const OUTPUT_KEPT_BYTES = 4096;
+/** How much of that output a reason shows, in characters. */
+const REASON_OUTPUT_CHARS = 200;
+/** How long after the command's exit its output may still arrive before the pipes are cut, in ms. */
+const OUTPUT_AFTER_EXIT_MS = 100;
+
+/** What an `exec` probe needs from its tracker's configuration. */
+export interface ExecProbeConfig {
+  /** The program and its arguments. */
+  argv: readonly string[];
+  /** `name`, `name:group`, `uid` or `uid:gid`; absent: this process's user. */
+  user?: string | undefined;
+}
+
+/** Knobs of an `exec` probe; the defaults are the real system's. */
+export interface ExecProbeOptions {
+  /** Time between SIGTERM and SIGKILL of a run that was aborted, in ms (default 2000, keepalived's). */
+  killGraceMs?: number;
+  /** This process's uid (default `process.getuid()`). */
+  ownUid?: () => number;
+  /** The passwd file users are looked up in (default `/etc/passwd`). */
+  passwdPath?: string;
+  /** The group file groups are looked up in (default `/etc/group`). */
+  groupPath?: string;
+}
+
+/** Creates the probe of an `exec` tracker: each call runs the command once (see the file header). */
+export function createExecProbe(config: ExecProbeConfig, options: ExecProbeOptions = {}): Probe {
+  const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  const ownUid = options.ownUid ?? (() => process.getuid?.() ?? 0);
+  return async (signal) => {
+    if (signal.aborted) return { up: false, reason: 'aborted before it ran' };
+    let ids: UserIds | undefined;
+    if (config.user !== undefined) {
+      const resolved = await resolveUser(config.user, options.passwdPath ?? '/etc/passwd', options.groupPath ?? '/etc/group');
+      if ('error' in resolved) return { up: false, reason: resolved.error };
+      const own = ownUid();
+      if (own !== 0) {
+        // Only root may switch; libuv would also fail on setgroups for our own uid, so running "as ourselves"
+        // simply runs without a switch.
+        if (resolved.uid !== own) {
+          return { up: false, reason: `cannot run as user ${config.user}: switching user needs root (this process runs as uid ${own})` };
+        }
+      } else {
+        ids = resolved;
+      }
+    }
+    return run(config.argv, ids, signal, killGraceMs);
+  };
+}
+
+/** A uid and gid to run as. */
+interface UserIds {
+  uid: number;
+  gid: number;
+}
+
+function run(argv: readonly string[], ids: UserIds | undefined, signal: AbortSignal, killGraceMs: number): Promise<ProbeResult> {
+  const [program = '', ...args] = argv;
+  return new Promise<ProbeResult>((resolve) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, ...(ids ?? {}) });
+    } catch (error) {
+      resolve({ up: false, reason: `cannot run ${program}: ${errorReason(error)}` });
+      return;
+    }
+    const output = new OutputTail(OUTPUT_KEPT_BYTES);
+    child.stdout?.on('data', (chunk: Buffer) => output.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk));
+    let aborted = false;
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let spawnError: Error | undefined;
+    let graceTimer: NodeJS.Timeout | undefined;
+    let outputTimer: NodeJS.Timeout | undefined;
+    let done = false;
+    const killGroup = (killSignal: NodeJS.Signals): void => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, killSignal);
+      } catch {
+        // ESRCH: the group is gone already.
+      }
+    };
+    const onAbort = (): void => {
+      if (aborted || exit) return;
+      aborted = true;
+      killGroup('SIGTERM');
+      graceTimer = setTimeout(() => killGroup('SIGKILL'), killGraceMs);
+    };
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(graceTimer);
+      clearTimeout(outputTimer);
+      signal.removeEventListener('abort', onAbort);
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      resolve(outcome(program, { aborted, exit, spawnError, output: output.text() }));
+    };
+    child.on('error', (error) => {
+      spawnError ??= error;
+      // A command that could not be started emits no exit; one that could, emits its own close.
+      if (child.pid === undefined) finish();
+    });
+    child.on('exit', (code, exitSignal) => {
+      exit = { code, signal: exitSignal };
+      clearTimeout(graceTimer);
+      if (aborted) killGroup('SIGKILL');
+      outputTimer = setTimeout(finish, OUTPUT_AFTER_EXIT_MS);
+    });
+    child.on('close', finish);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The result of a finished run. */
+function outcome(
+  program: string,
+  run: { aborted: boolean; exit: { code: number | null; signal: NodeJS.Signals | null } | undefined; spawnError: Error | undefined; output: string },
+): ProbeResult {
+  if (run.exit === undefined) return { up: false, reason: `cannot run ${program}: ${errorReason(run.spawnError)}` };
+  const output = run.output.trim();
+  const said = output === '' ? '' : `: ${tail(output.replace(/\s*\n\s*/g, ' | '), REASON_OUTPUT_CHARS)}`;
+  if (run.aborted) return { up: false, reason: `killed (${run.exit.signal ?? `exit code ${run.exit.code}`}) after it was aborted${said}` };
+  if (run.exit.code === 0) return { up: true, reason: 'exit code 0' };
+  if (run.exit.code !== null) return { up: false, reason: `exit code ${run.exit.code}${said}` };
+  return { up: false, reason: `killed by ${run.exit.signal ?? 'a signal'}${said}` };
+}
+
+/** The last `maxBytes` of a stream of chunks. */
+class OutputTail {
+  readonly #maxBytes: number;
+  #chunks: Buffer[] = [];
+  #bytes = 0;
+
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
+  }
+
+  push(chunk: Buffer): void {
+    this.#chunks.push(chunk);
+    this.#bytes += chunk.length;
+    while (this.#chunks.length > 1 && this.#bytes - (this.#chunks[0]?.length ?? 0) >= this.#maxBytes) {
+      this.#bytes -= this.#chunks.shift()?.length ?? 0;
+    }
+  }
+
+  text(): string {
+    const all = Buffer.concat(this.#chunks);
+    return all.subarray(Math.max(0, all.length - this.#maxBytes)).toString('utf8');
+  }
+}
+
+/**
+ * Resolves `name`, `name:group`, `uid` or `uid:gid` to ids, from the passwd and group files (keepalived looks
+ * users up with getpwnam; Node.js has no such call, so NSS sources such as LDAP are not consulted).
+ */
+export async function resolveUser(spec: string, passwdPath: string, groupPath: string): Promise<UserIds | { error: string }> {
+  const [user = '', group] = spec.split(':');
+  const passwd = await readTable(passwdPath);
+  const entry = passwd.find((fields) => (/^\d+$/.test(user) ? fields[2] === user : fields[0] === user));
+  let uid: number;
+  let gid: number | undefined;
+  if (entry) {
+    uid = Number(entry[2]);
+    gid = Number(entry[3]);
+  } else if (/^\d+$/.test(user)) {
+    uid = Number(user);
+  } else {
+    return { error: `cannot run as user ${user}: not found in ${passwdPath}` };
+  }
+  if (group !== undefined) {
+    if (/^\d+$/.test(group)) gid = Number(group);
+    else {
+      const groupEntry = (await readTable(groupPath)).find((fields) => fields[0] === group);
+      if (!groupEntry) return { error: `cannot run as group ${group}: not found in ${groupPath}` };
+      gid = Number(groupEntry[2]);
+    }
+  }
+  if (gid === undefined || !Number.isInteger(uid) || !Number.isInteger(gid)) {
+    return { error: `cannot run as uid ${user}: it has no entry in ${passwdPath}, so give its group too (${user}:GID)` };
+  }
+  return { uid, gid };
+}
+
+/** The colon-separated lines of a passwd-style file (none when it cannot be read). */
+async function readTable(path: string): Promise<string[][]> {
+  try {
+    const text = await readFile(path, 'utf8');
+    return text
+      .split('\n')
+      .filter((line) => line !== '' && !line.startsWith('#'))
+      .map((line) => line.split(':'));
+  } catch {
+    return [];
+  }
+}
