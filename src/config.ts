@@ -8,6 +8,7 @@ import type { AddressFamily, VrrpVersion } from './core/advertisement.js';
 import { canonicalIp, parseIp, parseIpPrefix } from './core/ip-address.js';
 import type { V3Ipv4ChecksumMode } from './core/codec.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
+import { commandArgv } from './trackers/command-line.js';
 
 /** A check run by a `function` tracker: true (or a promise of true) means healthy. */
 export type TrackerCheck = (signal: AbortSignal) => boolean | Promise<boolean>;
@@ -28,6 +29,12 @@ export interface TrackerCommonConfig {
   rise?: number;
   /** Flip the sign of the adjustment; with weight 0, fault while the check succeeds (default false). */
   reverse?: boolean;
+  /**
+   * Start as failed instead of unknown (default false; keepalived's `init_fail`): a weight-0 tracker faults the
+   * instance from the start instead of holding it in `initialize`, a weighted one adjusts as failed, and it takes
+   * `rise` successes to come up.
+   */
+  initFail?: boolean;
 }
 
 /** A tracker whose check is a function in the app: `{ type: 'function', name, check, … }`. */
@@ -44,7 +51,7 @@ export interface FunctionTrackerConfig extends TrackerCommonConfig {
  * `thresholdMs` the tracker is down, so a truly wedged app gives up the VIP (weight 0: fault; a negative weight:
  * a lower priority) while a merely busy one keeps it. Off unless configured.
  */
-export interface EventLoopLagTrackerConfig extends Omit<TrackerCommonConfig, 'name' | 'timeoutMs'> {
+export interface EventLoopLagTrackerConfig extends Omit<TrackerCommonConfig, 'name' | 'timeoutMs' | 'initFail'> {
   /** Tracker type. */
   type: 'eventLoopLag';
   /** Name (default `eventLoopLag`). */
@@ -53,8 +60,101 @@ export interface EventLoopLagTrackerConfig extends Omit<TrackerCommonConfig, 'na
   thresholdMs: number;
 }
 
+/**
+ * A command run every `intervalMs`: exit status 0 means up (keepalived's `vrrp_script`). An array is spawned as is
+ * (no shell); a string is split into words the way keepalived splits `script "…"` (quotes group, backslash escapes,
+ * no shell: see src/trackers/command-line.ts). Runs never overlap; at `timeoutMs` the command's whole process group
+ * gets SIGTERM, then SIGKILL.
+ */
+export interface ExecTrackerConfig extends TrackerCommonConfig {
+  /** Tracker type. */
+  type: 'exec';
+  /** `['/usr/bin/killall', '-0', 'haproxy']`, or `'killall -0 haproxy'`. */
+  command: string | string[];
+  /**
+   * Run as this user: `name`, `name:group`, `uid` or `uid:gid`, names looked up in /etc/passwd and /etc/group
+   * (keepalived's `user`). Switching user needs root. Default: this process's user.
+   */
+  user?: string;
+}
+
+/** Up when a TCP connection to `host:port` opens within `timeoutMs`. */
+export interface TcpTrackerConfig extends TrackerCommonConfig {
+  /** Tracker type. */
+  type: 'tcp';
+  /** Host name or address. */
+  host: string;
+  /** TCP port, 1…65535. */
+  port: number;
+}
+
+/** Up when an HTTP(S) GET of `url` answers with a status in range (and a body that matches) within `timeoutMs`. */
+export interface HttpTrackerConfig extends TrackerCommonConfig {
+  /** Tracker type. */
+  type: 'http';
+  /** `http://…` or `https://…`. Redirects are not followed: a 3xx is judged as any status. */
+  url: string;
+  /** Accepted status: one code or an inclusive `[min, max]` (default `[200, 299]`). */
+  status?: number | [number, number];
+  /** The body must contain this substring, or match it when written `/regex/flags`. */
+  bodyMatch?: string;
+}
+
+/**
+ * Up when the number of running processes that match is within `[quorum, quorumMax]` (keepalived's
+ * `track_process`), read from /proc every `intervalMs`. Give at least one of `process`, `args`, `pidFile`; every
+ * one given must match. Zombies do not count.
+ */
+export interface ProcessTrackerConfig extends TrackerCommonConfig {
+  /** Tracker type. */
+  type: 'process';
+  /** The process name exactly as in /proc/PID/comm (at most 15 characters), e.g. `haproxy`. */
+  process?: string;
+  /** The whole command line exactly, its arguments joined by single spaces (/proc/PID/cmdline). */
+  args?: string;
+  /** A file holding the PID of the one process to look at. */
+  pidFile?: string;
+  /** Fewest matching processes for up (default 1). */
+  quorum?: number;
+  /** Most matching processes for up (default: no limit). */
+  quorumMax?: number;
+}
+
+/**
+ * The integer in a file, times `weight`, is the priority adjustment (keepalived's `track_file`), read every
+ * `intervalMs`. With weight 0 a non-zero value faults the instance; a product below −253 faults it too. As in
+ * keepalived, a missing or empty file, or one that does not start with a number, counts as 0.
+ */
+export interface FileTrackerConfig extends Omit<TrackerCommonConfig, 'weight'> {
+  /** Tracker type. */
+  type: 'file';
+  /** The file to read. */
+  path: string;
+  /** Multiplies the value read, −254…254 (default 1, as keepalived's `track_file`). */
+  weight?: number;
+}
+
+/** Another interface's link (keepalived's `track_interface`): up while it is administratively up and running. */
+export interface InterfaceTrackerConfig extends TrackerCommonConfig {
+  /** Tracker type. */
+  type: 'interface';
+  /** The interface to watch, e.g. `eth1`. */
+  interface: string;
+}
+
 /** Any tracker configuration. */
-export type TrackerConfig = FunctionTrackerConfig | EventLoopLagTrackerConfig;
+export type TrackerConfig =
+  | FunctionTrackerConfig
+  | EventLoopLagTrackerConfig
+  | ExecTrackerConfig
+  | TcpTrackerConfig
+  | HttpTrackerConfig
+  | ProcessTrackerConfig
+  | FileTrackerConfig
+  | InterfaceTrackerConfig;
+
+/** The type names of the trackers. */
+export type TrackerType = TrackerConfig['type'];
 
 /** VRRPv2 authentication (RFC 3768 §5.3.6). */
 export type AuthenticationConfig = { type: 'none' } | { type: 'simple'; password: string };
@@ -130,13 +230,43 @@ export interface VirtualAddress {
 }
 
 /** A tracker configuration with every default filled in. */
-export type ResolvedTrackerConfig = ResolvedFunctionTrackerConfig | ResolvedEventLoopLagTrackerConfig;
+export type ResolvedTrackerConfig =
+  | ResolvedFunctionTrackerConfig
+  | ResolvedEventLoopLagTrackerConfig
+  | ResolvedExecTrackerConfig
+  | ResolvedTcpTrackerConfig
+  | ResolvedHttpTrackerConfig
+  | ResolvedProcessTrackerConfig
+  | ResolvedFileTrackerConfig
+  | ResolvedInterfaceTrackerConfig;
+
+/** A tracker of type `T` with its defaults filled in; the fields in `Optional` stay optional. */
+type Resolved<T extends { timeoutMs?: number }, Optional extends keyof T = never> = Required<Omit<T, 'timeoutMs' | Optional>> &
+  Pick<T, Optional> & { timeoutMs: number };
 
 /** A `function` tracker with every default filled in. */
-export type ResolvedFunctionTrackerConfig = Required<Omit<FunctionTrackerConfig, 'timeoutMs'>> & { timeoutMs: number };
+export type ResolvedFunctionTrackerConfig = Resolved<FunctionTrackerConfig>;
 
 /** An `eventLoopLag` tracker with every default filled in (`intervalMs`: how often the engine looks). */
 export type ResolvedEventLoopLagTrackerConfig = Required<EventLoopLagTrackerConfig>;
+
+/** An `exec` tracker with defaults filled in; `argv` is what runs (see {@link ExecTrackerConfig.command}). */
+export type ResolvedExecTrackerConfig = Resolved<ExecTrackerConfig, 'user'> & { argv: string[] };
+
+/** A `tcp` tracker with defaults filled in. */
+export type ResolvedTcpTrackerConfig = Resolved<TcpTrackerConfig>;
+
+/** An `http` tracker with defaults filled in; `status` is always a `[min, max]` range. */
+export type ResolvedHttpTrackerConfig = Resolved<Omit<HttpTrackerConfig, 'status'>, 'bodyMatch'> & { status: [number, number] };
+
+/** A `process` tracker with defaults filled in (no `quorumMax`: no upper limit). */
+export type ResolvedProcessTrackerConfig = Resolved<ProcessTrackerConfig, 'process' | 'args' | 'pidFile' | 'quorumMax'>;
+
+/** A `file` tracker with defaults filled in; `valued` tells the core that its reading, not up/down, adjusts. */
+export type ResolvedFileTrackerConfig = Resolved<FileTrackerConfig> & { valued: true };
+
+/** An `interface` tracker with defaults filled in. */
+export type ResolvedInterfaceTrackerConfig = Resolved<InterfaceTrackerConfig>;
 
 /** A validated configuration with every default filled in. */
 export interface ResolvedConfig {
@@ -183,37 +313,190 @@ export interface ResolvedConfig {
 const int = (min: number, max: number) =>
   z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
+const nonEmpty = () => z.string({ error: 'must be a string' }).min(1, 'must not be empty');
+const flag = () => z.boolean({ error: 'must be true or false' });
+
+/** The fields every tracker type shares (keepalived's `vrrp_script` defaults); `weight` as given. */
+const trackerFields = (weight: z.ZodDefault<z.ZodNumber> = int(-253, 253).default(0)) => ({
+  name: nonEmpty(),
+  intervalMs: int(1, 86_400_000).default(1000),
+  timeoutMs: int(1, 86_400_000).optional(),
+  weight,
+  fall: int(1, 1_000_000).default(1),
+  rise: int(1, 1_000_000).default(1),
+  reverse: flag().default(false),
+  initFail: flag().default(false),
+});
+
+const TRACKER_TYPES = ['function', 'eventLoopLag', 'exec', 'tcp', 'http', 'process', 'file', 'interface'] as const;
+
 const trackerSchema = z.discriminatedUnion(
   'type',
   [
     z
       .object({
         type: z.literal('function'),
-        name: z.string({ error: 'must be a string' }).min(1, 'must not be empty'),
+        ...trackerFields(),
         check: z.custom<TrackerCheck>((value) => typeof value === 'function', { message: 'must be a function' }),
-        intervalMs: int(1, 86_400_000).default(1000),
-        timeoutMs: int(1, 86_400_000).optional(),
-        weight: int(-253, 253).default(0),
-        fall: int(1, 1_000_000).default(1),
-        rise: int(1, 1_000_000).default(1),
-        reverse: z.boolean({ error: 'must be true or false' }).default(false),
       })
       .strict(),
     z
       .object({
         type: z.literal('eventLoopLag'),
-        name: z.string({ error: 'must be a string' }).min(1, 'must not be empty').default('eventLoopLag'),
+        name: nonEmpty().default('eventLoopLag'),
         thresholdMs: int(10, 600_000),
         intervalMs: int(5, 600_000).optional(),
         weight: int(-253, 253).default(0),
         fall: int(1, 1_000_000).default(1),
         rise: int(1, 1_000_000).default(1),
-        reverse: z.boolean({ error: 'must be true or false' }).default(false),
+        reverse: flag().default(false),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal('exec'),
+        ...trackerFields(),
+        command: z.union([z.string(), z.array(z.string({ error: 'must be a string' }))], {
+          error: "must be a command line string or an argv array (['/bin/true'])",
+        }),
+        user: z
+          .string({ error: 'must be a string' })
+          .regex(/^[^:\s]+(:[^:\s]+)?$/, "must be 'user', 'user:group', 'uid' or 'uid:gid'")
+          .optional(),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal('tcp'),
+        ...trackerFields(),
+        host: nonEmpty(),
+        port: int(1, 65_535),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal('http'),
+        ...trackerFields(),
+        url: nonEmpty(),
+        status: z.union([int(100, 599), z.tuple([int(100, 599), int(100, 599)])], { error: 'must be a status code or [min, max]' }).default([200, 299]),
+        bodyMatch: z.string({ error: 'must be a string' }).optional(),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal('process'),
+        ...trackerFields(),
+        // The kernel keeps 15 bytes of a process name (TASK_COMM_LEN); a longer name could never match.
+        process: nonEmpty().max(15, 'must be at most 15 characters (the kernel keeps no more of a name); match a longer one with args').optional(),
+        args: nonEmpty().optional(),
+        pidFile: nonEmpty().optional(),
+        quorum: int(0, 1_000_000).default(1),
+        quorumMax: int(0, 1_000_000).optional(),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal('file'),
+        // keepalived: weight defaults to 1 and may be ±254, so that a −1 in the file can fault a priority-254 node.
+        ...trackerFields(int(-254, 254).default(1)),
+        path: nonEmpty(),
+      })
+      .strict(),
+    z
+      .object({
+        type: z.literal('interface'),
+        ...trackerFields(),
+        interface: nonEmpty().max(15, 'must be at most 15 characters (IFNAMSIZ)'),
       })
       .strict(),
   ],
-  { error: "unknown tracker type (known: 'function', 'eventLoopLag')" },
-);
+  { error: `unknown tracker type (known: ${TRACKER_TYPES.map((type) => `'${type}'`).join(', ')})` },
+).superRefine((tracker, ctx) => {
+  // Part of the schema, so that these are listed together with every other problem of the config in one run.
+  for (const { path, message } of trackerProblems(tracker)) ctx.addIssue({ code: 'custom', path, message });
+});
+
+type ParsedTracker = z.output<typeof trackerSchema>;
+
+/** What is wrong with a tracker whose fields each parsed: problems between fields, each with its path in the tracker. */
+function trackerProblems(tracker: ParsedTracker): { path: string[]; message: string }[] {
+  const problems: { path: string[]; message: string }[] = [];
+  switch (tracker.type) {
+    case 'exec': {
+      const split = commandArgv(tracker.command);
+      if (!split.ok) problems.push({ path: ['command'], message: split.error });
+      break;
+    }
+    case 'http': {
+      let url: URL | undefined;
+      try {
+        url = new URL(tracker.url);
+      } catch {
+        problems.push({ path: ['url'], message: `"${tracker.url}" is not a URL` });
+      }
+      if (url && url.protocol !== 'http:' && url.protocol !== 'https:') {
+        problems.push({ path: ['url'], message: `must be http:// or https://, not ${url.protocol}//` });
+      }
+      if (Array.isArray(tracker.status) && tracker.status[0] > tracker.status[1]) {
+        problems.push({ path: ['status'], message: `[${tracker.status[0]}, ${tracker.status[1]}] is empty: min must not exceed max` });
+      }
+      const bodyMatch = tracker.bodyMatch === undefined ? undefined : bodyMatchProblem(tracker.bodyMatch);
+      if (bodyMatch) problems.push({ path: ['bodyMatch'], message: bodyMatch });
+      break;
+    }
+    case 'process':
+      if (tracker.process === undefined && tracker.args === undefined && tracker.pidFile === undefined) {
+        problems.push({ path: [], message: 'must give process, args or pidFile (what to look for)' });
+      }
+      if (tracker.quorumMax !== undefined && tracker.quorumMax < tracker.quorum) {
+        problems.push({ path: ['quorumMax'], message: `must be at least quorum (${tracker.quorum})` });
+      }
+      break;
+    default:
+      break;
+  }
+  return problems;
+}
+
+/** A tracker that passed the schema, with its defaults filled in and its derived fields computed. */
+function resolveTracker(tracker: ParsedTracker): ResolvedTrackerConfig {
+  switch (tracker.type) {
+    case 'function':
+    case 'tcp':
+    case 'process':
+    case 'interface':
+      return withTimeout(tracker);
+    case 'eventLoopLag':
+      // Looking four times per threshold bounds how late a wedge is noticed to a quarter of the threshold.
+      return { ...tracker, intervalMs: tracker.intervalMs ?? Math.max(5, Math.floor(tracker.thresholdMs / 4)) };
+    case 'exec': {
+      const split = commandArgv(tracker.command);
+      // The schema refused a command that does not split; this is never the empty fallback.
+      return { ...withTimeout(tracker), argv: split.ok ? split.argv : [] };
+    }
+    case 'http':
+      return { ...withTimeout(tracker), status: typeof tracker.status === 'number' ? [tracker.status, tracker.status] : tracker.status };
+    case 'file':
+      return { ...withTimeout(tracker), valued: true };
+  }
+}
+
+/** keepalived's `timeout` defaults to the script's `interval`: a check may take up to the time until the next. */
+function withTimeout<T extends { intervalMs: number; timeoutMs?: number | undefined }>(tracker: T): T & { timeoutMs: number } {
+  return { ...tracker, timeoutMs: tracker.timeoutMs ?? tracker.intervalMs };
+}
+
+/** Why a `bodyMatch` cannot be used, or undefined: a `/regex/flags` must compile. */
+function bodyMatchProblem(bodyMatch: string): string | undefined {
+  const regex = /^\/(.*)\/([a-z]*)$/s.exec(bodyMatch);
+  if (!regex) return undefined;
+  try {
+    new RegExp(regex[1] ?? '', regex[2]);
+    return undefined;
+  } catch (error) {
+    return `is not a valid regular expression: ${(error as Error).message}`;
+  }
+}
 
 const schema = z
   .object({
@@ -334,6 +617,7 @@ function crossCheck(parsed: Parsed, issues: ConfigIssue[]): ResolvedConfig | und
     else primaryAddress = canonicalIp(parsed.primaryAddress);
   }
   const names = new Set<string>();
+  const trackers: ResolvedTrackerConfig[] = [];
   parsed.trackers.forEach((tracker, index) => {
     if (names.has(tracker.name)) issues.push({ path: `trackers.${index}.name`, message: `"${tracker.name}" is used by another tracker` });
     names.add(tracker.name);
@@ -341,6 +625,7 @@ function crossCheck(parsed: Parsed, issues: ConfigIssue[]): ResolvedConfig | und
       // keepalived refuses this too: the owner's priority is fixed at 255 (RFC 9568 §5.2.4).
       issues.push({ path: `trackers.${index}.weight`, message: 'an address owner (priority 255) cannot have weighted trackers; use weight 0 or a lower priority' });
     }
+    trackers.push(resolveTracker(tracker));
   });
   if (issues.length > 0) return undefined;
   // Frozen: the resolved configuration is read by the engine and the adapters, never changed.
@@ -363,12 +648,7 @@ function crossCheck(parsed: Parsed, issues: ConfigIssue[]): ResolvedConfig | und
     authentication: parsed.authentication,
     v3Ipv4Checksum: parsed.v3Ipv4Checksum,
     strictChecksum: parsed.strictChecksum,
-    trackers: parsed.trackers.map((tracker): ResolvedTrackerConfig =>
-      tracker.type === 'function'
-        ? { ...tracker, timeoutMs: tracker.timeoutMs ?? tracker.intervalMs }
-        : // Looking four times per threshold bounds how late a wedge is noticed to a quarter of the threshold.
-          { ...tracker, intervalMs: tracker.intervalMs ?? Math.max(5, Math.floor(tracker.thresholdMs / 4)) },
-    ),
+    trackers,
     hookTimeoutMs: parsed.hookTimeoutMs,
     garp: parsed.garp,
   };

@@ -65,7 +65,7 @@ describe('defaults', () => {
   it('fills in tracker defaults, with timeoutMs defaulting to intervalMs', () => {
     const resolved = resolveConfig(config({ trackers: [{ type: 'function', name: 'db', check, intervalMs: 250 }] }));
     expect(resolved.trackers).toEqual([
-      { type: 'function', name: 'db', check, intervalMs: 250, timeoutMs: 250, weight: 0, fall: 1, rise: 1, reverse: false },
+      { type: 'function', name: 'db', check, intervalMs: 250, timeoutMs: 250, weight: 0, fall: 1, rise: 1, reverse: false, initFail: false },
     ]);
   });
 
@@ -231,11 +231,11 @@ describe('shape of the config object', () => {
     expect(error.message).toContain('prority');
   });
 
-  // Given a tracker whose type is not 'function'
+  // Given a tracker whose type is none of the known ones
   // when the config is resolved
   // then the tracker's type is refused and the known types are listed.
   it('refuses an unknown tracker type', () => {
-    const error = rejection(config({ trackers: [{ type: 'exec', name: 'script', check }] }));
+    const error = rejection(config({ trackers: [{ type: 'snmp', name: 'script', check }] }));
     expect(error.issues).toHaveLength(1);
     expect(error.issues[0]?.path).toBe('trackers.0.type');
     expect(error.issues[0]?.message).toMatch(/unknown tracker type.*function/);
