@@ -9,6 +9,7 @@ export {
   type PriorityChangeEvent,
   type ProtocolErrorEvent,
   type HookErrorEvent,
+  type TrackerChangeEvent,
   type HookContext,
   type Hook,
   type InstanceStats,
@@ -19,6 +20,13 @@ export {
   type ResolvedConfig,
   type TrackerConfig,
   type FunctionTrackerConfig,
+  type ExecTrackerConfig,
+  type TcpTrackerConfig,
+  type HttpTrackerConfig,
+  type ProcessTrackerConfig,
+  type FileTrackerConfig,
+  type InterfaceTrackerConfig,
+  type TrackerType,
   type TrackerCommonConfig,
   type TrackerCheck,
   type AuthenticationConfig,
@@ -27,6 +35,7 @@ export {
   type GarpConfig,
   type ResolvedTrackerConfig,
 } from './config.js';
+export type { TrackerHost, InterfaceLinkReader, InterfaceLinkState } from './trackers/types.js';
 export { VrrpError, ConfigError, type ConfigIssue, type VrrpErrorCode } from './errors.js';
 export {
   systemClock,

@@ -11,17 +11,23 @@
  *   block the action queue: a slow `onMaster` must not delay the advertisements that keep us master, nor the VIP
  *   removal when we lose. A hook that throws or times out is reported (`hookError`) and the next one runs.
  * - Failures of I/O (send, VIP change) are reported as `error` events and counted; the protocol keeps running.
+ * - Trackers other than `eventLoopLag` run here, each through its probe (src/trackers/): one run at start, the next
+ *   `intervalMs` after the previous one settled, a run that outlives `timeoutMs` reported as failed and aborted.
+ *   Each result goes to the engine, and to a mirror of the core's tracker state (the same pure functions), which
+ *   is what `trackerChange` events, with the result's reason, are emitted from.
  */
 import { EventEmitter } from 'eventemitter3';
 import { systemClock } from './adapters/system-clock.js';
 import type { Adapters, Clock } from './adapters/types.js';
-import { resolveConfig, type ResolvedConfig, type VrrpConfig } from './config.js';
-import { effectivePriority } from './core/priority.js';
-import type { ProtocolErrorCode, RouterState, TransitionReason } from './core/router.js';
+import { resolveConfig, type ResolvedConfig, type TrackerType, type VrrpConfig } from './config.js';
+import { applyTrackerResult, effectivePriority, initialTrackerState, type TrackerState, type TrackerStatus } from './core/priority.js';
+import type { ProtocolErrorCode, RouterInput, RouterState, TransitionReason } from './core/router.js';
 import { createStats } from './core/stats.js';
 import { Engine, type EngineEvent, type EngineStats } from './engine/engine.js';
 import { RemoteEngine, type EngineLike } from './engine/host.js';
 import { VrrpError } from './errors.js';
+import { createProbe, defaultTrackerHost, type InstanceTrackerConfig } from './trackers/index.js';
+import { errorReason, type Probe, type ProbeResult } from './trackers/types.js';
 
 /** A state of the instance: `initialize` before start and after stop, then `backup`, `master` or `fault`. */
 export type VrrpState = RouterState;
@@ -56,6 +62,28 @@ export interface ProtocolErrorEvent {
   src: string;
 }
 
+/**
+ * Payload of `trackerChange`: a tracker's status changed (after `fall` / `rise`), or a `file` tracker's value did.
+ * Not emitted for `eventLoopLag` trackers, which the engine runs.
+ */
+export interface TrackerChangeEvent {
+  /** The tracker's name. */
+  name: string;
+  /** The tracker's type. */
+  type: TrackerType;
+  /** Status before: `unknown` until the first result (or `down` with `initFail`). */
+  from: TrackerStatus;
+  /** Status now. */
+  to: TrackerStatus;
+  /**
+   * Why, from the result that made the change: `exit code 1: …`, `timed out after 2000 ms`, `ECONNREFUSED`,
+   * `status 503, expected 200–299`, `2 of quorum 3 processes`, `value 3 × weight -10 = -30`, `eth1 admin down`.
+   */
+  reason: string;
+  /** A `file` tracker's value read. */
+  value?: number;
+}
+
 /** Payload of `hookError`. */
 export interface HookErrorEvent {
   /** The state whose hook failed. */
@@ -78,6 +106,8 @@ export interface VrrpEvents {
   stop: [event: StateChangeEvent];
   /** Effective priority changed. */
   priorityChange: [event: PriorityChangeEvent];
+  /** A tracker's status (or a `file` tracker's value) changed, with the reason. */
+  trackerChange: [event: TrackerChangeEvent];
   /** A received packet was dropped (and counted). */
   protocolError: [event: ProtocolErrorEvent];
   /** A hook threw or timed out; the state machine went on. */
@@ -113,6 +143,10 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   #running = false;
   #hookQueue: Promise<void> = Promise.resolve();
   #trackerTimers = new Map<string, () => void>();
+  /** This run's probe of each tracker the instance runs (all but `eventLoopLag`), by name. */
+  #probes = new Map<string, { tracker: InstanceTrackerConfig; probe: Probe }>();
+  /** The core's tracker state as the results delivered make it (see applyTrackerResult), for trackerChange. */
+  #trackerStates = new Map<string, TrackerState>();
   /** Checks in flight: their controller, and the cancel function of their timeout. */
   #trackerRuns = new Map<AbortController, () => void>();
   /** Bumped on every start and stop, so that a check finishing after a restart cannot start a second loop. */
@@ -217,8 +251,16 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       this.#stateAbort = new AbortController();
       await engine.start();
       const generation = this.#generation;
-      // Function trackers run here, in the app; eventLoopLag trackers run in the engine.
-      for (const tracker of this.config.trackers) if (tracker.type === 'function') this.#runTracker(tracker.name, generation);
+      // Trackers run here, in the app; eventLoopLag trackers run in the engine.
+      this.#probes.clear();
+      this.#trackerStates.clear();
+      const host = { ...defaultTrackerHost(), ...this.#givenAdapters?.trackerHost };
+      for (const tracker of this.config.trackers) {
+        if (tracker.type === 'eventLoopLag') continue;
+        this.#probes.set(tracker.name, { tracker, probe: createProbe(tracker, host) });
+        this.#trackerStates.set(tracker.name, initialTrackerState(tracker));
+      }
+      for (const name of this.#probes.keys()) this.#runTracker(name, generation);
       await firstTransition;
       await engine.idle();
     } catch (error) {
@@ -384,38 +426,56 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
 
   /**
    * Runs one check now. Its result goes to the engine when it settles, or as a failure when `timeoutMs` passes
-   * first (its signal is then aborted). The next check is scheduled `intervalMs` after this one has settled — even
-   * a timed-out check — so checks never overlap: a hung check that ignores its signal holds the tracker down.
+   * first (its signal is then aborted: an `exec` command's process group is killed). The next check is scheduled
+   * `intervalMs` after this one has settled — even a timed-out check — so checks never overlap: a hung check that
+   * ignores its signal holds the tracker down.
    */
   #runTracker(name: string, generation: number): void {
-    const tracker = this.config.trackers.find((t) => t.name === name);
-    if (tracker?.type !== 'function' || generation !== this.#generation) return;
+    const entry = this.#probes.get(name);
+    if (!entry || generation !== this.#generation) return;
+    const { tracker, probe } = entry;
     const clock = this.#clock;
     const controller = new AbortController();
     let reported = false;
-    const report = (passed: boolean): void => {
+    const report = (result: ProbeResult): void => {
       if (reported || generation !== this.#generation) return;
       reported = true;
-      this.#engine?.command({ type: 'tracker', name, passed });
+      this.#deliverResult(tracker, result);
     };
     const cancelTimeout = clock.setTimer(tracker.timeoutMs, () => {
       controller.abort(new VrrpError('tracker_failed', `tracker ${name} timed out after ${tracker.timeoutMs} ms`));
-      report(false);
+      report({ up: false, reason: `timed out after ${tracker.timeoutMs} ms` });
     });
     this.#trackerRuns.set(controller, cancelTimeout);
-    const settled = (passed: boolean): void => {
+    const settled = (result: ProbeResult): void => {
       cancelTimeout();
       this.#trackerRuns.delete(controller);
-      report(passed);
+      report(result);
       if (generation !== this.#generation) return; // stopped (and maybe restarted) meanwhile
       this.#trackerTimers.set(name, clock.setTimer(tracker.intervalMs, () => this.#runTracker(name, generation)));
     };
     Promise.resolve()
-      .then(() => tracker.check(controller.signal))
-      .then(
-        (result) => settled(result === true),
-        () => settled(false),
-      );
+      .then(() => probe(controller.signal))
+      .then(settled, (error: unknown) => settled({ up: false, reason: `check failed: ${errorReason(error)}` }));
+  }
+
+  /**
+   * Hands one result to the engine and to the mirror of the core's tracker state, emitting `trackerChange` first
+   * when the status (or a `file` tracker's value) changes, so that a log reads "tracker down" before the priority
+   * change or the fault it causes.
+   */
+  #deliverResult(tracker: InstanceTrackerConfig, result: ProbeResult): void {
+    const before = this.#trackerStates.get(tracker.name) ?? initialTrackerState(tracker);
+    const after = applyTrackerResult(tracker, before, result.up, result.value);
+    this.#trackerStates.set(tracker.name, after);
+    if (after.status !== before.status || after.value !== before.value) {
+      const event: TrackerChangeEvent = { name: tracker.name, type: tracker.type, from: before.status, to: after.status, reason: result.reason };
+      if (result.value !== undefined) event.value = result.value;
+      this.#emitSafely('trackerChange', event);
+    }
+    const input: Extract<RouterInput, { type: 'tracker' }> = { type: 'tracker', name: tracker.name, passed: result.up };
+    if (result.value !== undefined) input.value = result.value;
+    this.#engine?.command(input);
   }
 
 }

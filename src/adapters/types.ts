@@ -5,6 +5,7 @@
  */
 import type { AddressFamily } from '../core/advertisement.js';
 import type { VirtualAddress } from '../config.js';
+import type { TrackerHost } from '../trackers/types.js';
 
 /** A monotonic clock and one-shot timers. Times are in milliseconds. */
 export interface Clock {
@@ -119,6 +120,11 @@ export interface Adapters {
   clock: Clock;
   /** Link state. */
   linkMonitor?: LinkMonitor;
+  /**
+   * What the built-in trackers read (`interface` trackers' links, `process` trackers' /proc); each field optional,
+   * the real system's otherwise. A test fakes an `interface` tracker's link here.
+   */
+  trackerHost?: Partial<TrackerHost>;
 }
 
 export { systemClock, preciseSleepMs } from './system-clock.js';
