@@ -35,35 +35,35 @@ export interface ImportedTrackerCommon {
   weight: number;
   /** keepalived's `reverse`. */
   reverse: boolean;
+  /** keepalived's `init_fail` (vrrp_script only): the tracker starts down; false elsewhere. */
+  initFail: boolean;
   /** Consecutive failures before an up tracker counts as down (keepalived's `fall`; 1 where it has none). */
   fall: number;
   /** Consecutive successes before a down tracker counts as up (keepalived's `rise`; 1 where it has none). */
   rise: number;
 }
 
-/** A `vrrp_script`: `command` is run as keepalived runs `script "…"` (see `splitKeepalivedCommand`). */
+/** A `vrrp_script`: `command` is run as keepalived runs `script "…"` (split into argv with quotes and escapes, no shell). */
 export interface ImportedExecTracker extends ImportedTrackerCommon {
   /** Tracker type. */
   type: 'exec';
   /** The script string, quotes of the configuration removed, to be split into argv (never run by a shell). */
   command: string;
-  /** User to run the command as (`user`, else `script_user`); absent: the user running vrrp. */
+  /** User to run the command as, `name` or `name:group` (`user`, else `script_user`); absent: the user running vrrp. */
   user?: string;
   /** keepalived's `interval`, in ms. */
   intervalMs: number;
   /** keepalived's `timeout` (default: the interval), in ms. */
   timeoutMs: number;
-  /** keepalived's `init_fail`: the tracker starts down. */
-  initFail: boolean;
 }
 
 /** A `vrrp_track_process`: up while the number of matching processes is within the quorum. */
 export interface ImportedProcessTracker extends ImportedTrackerCommon {
   /** Tracker type. */
   type: 'process';
-  /** Process name (as /proc/PID/comm shows it) or, with `args`, the command's first word. */
-  process: string;
-  /** Parameters that must follow (space-separated; single-quoted where they contain spaces); '' for none. */
+  /** Process name as /proc/PID/comm shows it (keepalived's `process NAME` without parameters). */
+  process?: string;
+  /** The whole command line, words joined by single spaces (keepalived's `process` with parameters, or `full_command`). */
   args?: string;
   /** Fewest matching processes for up (keepalived's `quorum`, default 1). */
   quorum: number;
@@ -183,6 +183,7 @@ interface ProcessDef {
   process?: string;
   params: string[];
   paramMatch: boolean;
+  fullCommand: boolean;
   weight: number;
   reverse: boolean;
   quorum: number;
@@ -258,7 +259,9 @@ class Report {
   readonly errors: KeepalivedIssue[] = [];
 
   warn(at: KeepalivedPosition, message: string): void {
-    this.warnings.push({ path: positionPath(at), message });
+    const path = positionPath(at);
+    // A sync group's tracker is resolved once per member: say a thing about a line once.
+    if (!this.warnings.some((warning) => warning.path === path && warning.message === message)) this.warnings.push({ path, message });
   }
 
   error(at: KeepalivedPosition, message: string): void {
@@ -356,7 +359,7 @@ class Values {
 
   /** The values re-read as keepalived reads a command line: [command, user?, group?]. */
   command(): string[] | undefined {
-    const words = splitKeepalivedWords(this.#statement.argsText, false);
+    const words = splitKeepalivedWords(this.#statement.argsText);
     if (words === undefined) {
       this.#report.error(this.#at(0), `${this.#statement.keyword}: unterminated quote in "${this.#statement.argsText}": expected a closing ' or "`);
       return undefined;
@@ -381,11 +384,6 @@ function blockOf(statement: KeepalivedStatement, report: Report, names = 0): Kee
     return [];
   }
   return statement.block;
-}
-
-/** Quotes a parameter for a command-like string (split later as keepalived splits commands). */
-function quoteParameter(value: string): string {
-  return /^[^\s'"\\]+$/.test(value) ? value : `'${value.replace(/'/g, "'\\''")}'`;
 }
 
 /**
@@ -561,14 +559,10 @@ function readGlobalDefs(statement: KeepalivedStatement, report: Report, defaults
         break;
       }
       case 'script_user': {
-        values.atMost(2);
-        const user = values.string(0, 'a user name');
+        const user = readUser(entry, report);
         if (user === undefined) break;
         defaults.scriptUser = user;
         global.scriptUser = user;
-        if (entry.args[1] !== undefined) {
-          report.warn(entry.argPositions[1] ?? entry.position, `script_user: group "${entry.args[1]}" is not applied: scripts run with ${user}'s own groups`);
-        }
         break;
       }
       case 'v3_checksum_as_v2': {
@@ -590,6 +584,22 @@ function readGlobalDefs(statement: KeepalivedStatement, report: Report, defaults
       }
     }
   }
+}
+
+/**
+ * `user NAME [[:]GROUP]` as the exec tracker's `user` (`name` or `name:group`). keepalived's `:` before the group
+ * (or alone) also sets the user's supplementary groups, which spawning here cannot (libuv drops them).
+ */
+function readUser(statement: KeepalivedStatement, report: Report): string | undefined {
+  const values = new Values(statement, report).atMost(2);
+  const user = values.string(0, 'a user name');
+  const group = statement.args[1];
+  if (user === undefined || group === undefined) return user;
+  if (group.startsWith(':')) {
+    report.warn(statement.argPositions[1] ?? statement.position, `${statement.keyword}: the supplementary groups of ${user} (asked for by ":") are not set: scripts run with the user and its primary or given group only`);
+  }
+  const name = group.replace(/^:/, '');
+  return name === '' ? user : `${user}:${name}`;
 }
 
 function readScript(statement: KeepalivedStatement, report: Report): ScriptDef {
@@ -634,10 +644,8 @@ function readScript(statement: KeepalivedStatement, report: Report): ScriptDef {
         break;
       }
       case 'user': {
-        values.atMost(2);
-        const user = values.string(0, 'a user name');
+        const user = readUser(entry, report);
         if (user !== undefined) script.user = user;
-        if (entry.args[1] !== undefined) report.warn(entry.argPositions[1] ?? entry.position, `user: group "${entry.args[1]}" is not applied: the script runs with ${user ?? 'the user'}'s own groups`);
         break;
       }
       case 'init_fail':
@@ -657,7 +665,7 @@ function readScript(statement: KeepalivedStatement, report: Report): ScriptDef {
 }
 
 function readProcess(statement: KeepalivedStatement, report: Report): ProcessDef {
-  const process: ProcessDef = { position: statement.position, params: [], paramMatch: false, weight: 0, reverse: false, quorum: 1 };
+  const process: ProcessDef = { position: statement.position, params: [], paramMatch: false, fullCommand: false, weight: 0, reverse: false, quorum: 1 };
   for (const entry of blockOf(statement, report, 1)) {
     const values = new Values(entry, report);
     switch (entry.keyword) {
@@ -702,7 +710,8 @@ function readProcess(statement: KeepalivedStatement, report: Report): ProcessDef
         report.warn(entry.position, `${entry.keyword} is ignored: a change in the number of processes counts at once`);
         break;
       case 'full_command':
-        report.warn(entry.position, 'full_command is ignored: processes are matched by name, and by their parameters when process lists some');
+        new Values(entry, report).atMost(0);
+        process.fullCommand = true;
         break;
       default:
         report.unsupported(entry, undefined, 'vrrp_track_process');
@@ -1145,18 +1154,20 @@ class TrackerResolver {
         if (!def) return missing('vrrp_track_process');
         if (def.process === undefined) return undefined;
         this.#processesUsed.add(ref.name);
-        const args = def.params.length > 0 || def.paramMatch ? { args: def.params.map(quoteParameter).join(' ') } : {};
+        // keepalived matches the name (/proc/PID/comm) unless parameters, param_match or full_command ask for the
+        // command line; then the whole line must match, as `args` does.
+        const byCommandLine = def.params.length > 0 || def.paramMatch || def.fullCommand;
         return {
           type: 'process',
           name: ref.name,
-          process: def.process,
-          ...args,
+          ...(byCommandLine ? { args: [def.process, ...def.params].join(' ') } : { process: def.process }),
           quorum: def.quorum,
           ...(def.quorumMax === undefined ? {} : { quorumMax: def.quorumMax }),
           weight: ref.weight ?? def.weight,
           fall: 1,
           rise: 1,
           reverse: ref.reverse ?? def.reverse,
+          initFail: false,
         };
       }
       case 'file': {
@@ -1164,10 +1175,10 @@ class TrackerResolver {
         if (!def) return missing('track_file');
         if (def.path === undefined) return undefined;
         this.#filesUsed.add(ref.name);
-        return { type: 'file', name: ref.name, path: def.path, weight: ref.weight ?? def.weight, fall: 1, rise: 1, reverse: ref.reverse ?? def.reverse };
+        return { type: 'file', name: ref.name, path: def.path, weight: ref.weight ?? def.weight, fall: 1, rise: 1, reverse: ref.reverse ?? def.reverse, initFail: false };
       }
       case 'interface':
-        return { type: 'interface', name: ref.name, interface: ref.name, weight: ref.weight ?? 0, fall: 1, rise: 1, reverse: ref.reverse ?? false };
+        return { type: 'interface', name: ref.name, interface: ref.name, weight: ref.weight ?? 0, fall: 1, rise: 1, reverse: ref.reverse ?? false, initFail: false };
     }
   }
 
@@ -1330,6 +1341,7 @@ function collectTrackers(draft: InstanceDraft, priority: number, report: Report,
       report.warn(ref.position, `${where}: tracker ${ref.name} renamed ${renamed}: another tracker of the instance has that name`);
       tracker.name = renamed;
     }
+    draft.fieldPositions.set(`trackers.${trackers.length}`, ref.position);
     trackers.push(tracker);
   };
   for (const ref of draft.tracks) add(ref, false);
@@ -1339,16 +1351,27 @@ function collectTrackers(draft: InstanceDraft, priority: number, report: Report,
 
 /** Checks the instance against the config schema; complaints are reported at the line that set the field. */
 function validate(instance: ImportedInstanceConfig, draft: InstanceDraft, report: Report): void {
-  // Trackers and notify use shapes the schema may not know yet; they were checked while reading.
-  const { trackers: _trackers, notify: _notify, ...checked } = instance;
+  // `notify` belongs to `vrrp run`, not to the instance schema.
+  const { notify: _notify, ...checked } = instance;
+  let issues = schemaIssues(checked);
+  if (issues.some((issue) => issue.message.startsWith('unknown tracker type'))) {
+    // A schema without these tracker types yet: check the rest; the trackers were checked while reading.
+    const { trackers: _trackers, ...rest } = checked;
+    issues = schemaIssues(rest);
+  }
+  for (const issue of issues) {
+    const segments = issue.path.split('.');
+    const at = draft.fieldPositions.get(segments.slice(0, 2).join('.')) ?? draft.fieldPositions.get(segments[0] ?? '') ?? draft.position;
+    report.error(at, `vrrp_instance ${draft.name}: ${issue.path || 'config'}: ${issue.message}`);
+  }
+}
+
+function schemaIssues(config: unknown): readonly { path: string; message: string }[] {
   try {
-    resolveConfig(checked);
+    resolveConfig(config);
+    return [];
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const issue of error.issues) {
-      const segments = issue.path.split('.');
-      const at = draft.fieldPositions.get(segments.slice(0, 2).join('.')) ?? draft.fieldPositions.get(segments[0] ?? '') ?? draft.position;
-      report.error(at, `vrrp_instance ${draft.name}: ${issue.path || 'config'}: ${issue.message}`);
-    }
+    if (error instanceof ConfigError) return error.issues;
+    throw error;
   }
 }

@@ -4,7 +4,6 @@
  */
 export {
   parseKeepalivedConf,
-  splitKeepalivedCommand,
   splitKeepalivedWords,
   positionPath,
   KeepalivedSyntaxError,

@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { keepalivedToConfig, type KeepalivedImport } from './convert.js';
 import { parseKeepalivedConf, type KeepalivedConf, type KeepalivedIncludeResult } from './parse.js';
 
@@ -108,10 +108,12 @@ export function globFiles(pattern: string): string[] {
  */
 export function loadKeepalivedConf(path: string, options: KeepalivedLoadOptions = {}): KeepalivedConf {
   const text = readFileSync(path, 'utf8');
+  // Absolute, as keepalived's ${_PWD} is, so that a script named relative to it runs from any working directory.
+  const file = resolve(path);
   // The parser has already made a relative pattern relative to the including file's directory.
   const include = (pattern: string): KeepalivedIncludeResult[] => globFiles(pattern).map((file) => ({ file, text: readFileSync(file, 'utf8') }));
   return parseKeepalivedConf(text, {
-    file: path,
+    file,
     include,
     configId: options.configId ?? hostname().split('.')[0] ?? '',
     env: options.env ?? process.env,

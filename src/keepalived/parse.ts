@@ -23,7 +23,7 @@
  *
  * Keywords whose value is a command (`script`, `notify*`) are read a second time by keepalived with shell-like
  * quoting; each statement therefore keeps its arguments' source text (`argsText`), and `splitKeepalivedWords`
- * implements that second reading.
+ * implements that reading.
  */
 import { VrrpError } from '../errors.js';
 
@@ -470,13 +470,13 @@ export function parseKeepalivedConf(text: string, options: KeepalivedParseOption
 }
 
 /**
- * Splits text the way keepalived re-reads a command (`script "…"`, `notify* "…"`): words separated by unquoted
- * whitespace; `"…"` and `'…'` group (their quotes removed, adjacent text joined: `a"b c"d` is `ab cd`).
- * With `escapes`, `\n`, `\t`, `\xHH`, `\NNN` (octal), `\cC` (control) and `\C` (C itself) are decoded, as for a
- * command's arguments; without, a backslash and the character after it are kept, as for the first reading.
- * Returns undefined for an unterminated quote.
+ * Splits text the way keepalived first re-reads a command line (`script "…"`, `notify* "…" user group`): words
+ * separated by unquoted whitespace; `"…"` and `'…'` group (their quotes removed, adjacent text joined: `a"b c"d` is
+ * `ab cd`); a backslash and the character after it are kept as they are. The first word is the command string that
+ * keepalived later splits into argv with escapes (trackers' `commandArgv` does that here); the words after it are
+ * the user and group. Returns undefined for an unterminated quote.
  */
-export function splitKeepalivedWords(text: string, escapes: boolean): string[] | undefined {
+export function splitKeepalivedWords(text: string): string[] | undefined {
   const words: string[] = [];
   let i = 0;
   while (i < text.length) {
@@ -488,9 +488,7 @@ export function splitKeepalivedWords(text: string, escapes: boolean): string[] |
       const c = text[i] ?? '';
       if (c === '\\') {
         if (i + 1 >= text.length) return undefined;
-        const [decoded, used] = escapes ? decodeEscape(text, i + 1) : [`\\${text[i + 1] ?? ''}`, 1];
-        word += decoded;
-        i += used;
+        word += c + (text[++i] ?? '');
         continue;
       }
       if (quote !== undefined) {
@@ -509,29 +507,4 @@ export function splitKeepalivedWords(text: string, escapes: boolean): string[] |
     words.push(word);
   }
   return words;
-}
-
-/** Decodes the escape whose letter is at `at`; returns the text and how many characters it used. */
-function decodeEscape(text: string, at: number): [string, number] {
-  const c = text[at] ?? '';
-  const simple: Record<string, string> = { a: '\x07', b: '\b', E: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
-  if (c === 'x' && /[0-9a-fA-F]/.test(text[at + 1] ?? '')) {
-    const hex = /^[0-9a-fA-F]{1,2}/.exec(text.slice(at + 1))?.[0] ?? '';
-    return [String.fromCharCode(parseInt(hex, 16)), 1 + hex.length];
-  }
-  if (c === 'c' && at + 1 < text.length) return [String.fromCharCode((text.charCodeAt(at + 1) & 0x1f) >>> 0), 2];
-  if (/[0-7]/.test(c)) {
-    const octal = /^[0-7]{1,3}/.exec(text.slice(at))?.[0] ?? c;
-    return [String.fromCharCode(parseInt(octal, 8) & 0xff), octal.length];
-  }
-  return [simple[c] ?? c, 1];
-}
-
-/**
- * The argv keepalived runs for a command string (a `vrrp_script`'s `script`, a `notify*` value): the string split
- * with shell-like quoting and escapes (see {@link splitKeepalivedWords}), never through a shell. `argv[0]` without a
- * slash is looked up in PATH. Returns undefined for an unterminated quote.
- */
-export function splitKeepalivedCommand(command: string): string[] | undefined {
-  return splitKeepalivedWords(command, true);
 }

@@ -7,7 +7,6 @@ import { describe, expect, it } from 'vitest';
 import {
   KeepalivedSyntaxError,
   parseKeepalivedConf,
-  splitKeepalivedCommand,
   splitKeepalivedWords,
   type KeepalivedConf,
   type KeepalivedParseOptions,
@@ -275,25 +274,31 @@ describe('parameters ($NAME=VALUE)', () => {
   });
 });
 
-describe("commands: keepalived's second reading of script and notify values", () => {
-  // Given the man page's example; then the arguments come out as keepalived.conf(5) lists them.
-  it("splits the man page's notify_master example into the documented arguments", () => {
-    const [command] = splitKeepalivedWords(`"/etc/keepalived/notify_event.sh ' spaces\\\\x20f\\x69le ' '\\"s p a c e \\"' SG1.low master" user group`, false) ?? [];
-    expect(splitKeepalivedCommand(command ?? '')).toEqual(['/etc/keepalived/notify_event.sh', ' spaces\\x20file ', '"s p a c e "', 'SG1.low', 'master']);
+describe("commands: keepalived's re-reading of script and notify values", () => {
+  // Given the man page's notify_master example; then the command keeps its inner quotes and backslashes for the
+  // argv split, and the user and group come after it.
+  it("splits the man page's notify_master example into the command, the user and the group", () => {
+    const text = `"/etc/keepalived/notify_event.sh ' spaces\\\\x20f\\x69le ' '\\"s p a c e \\"' SG1.low master" user group`;
+    expect(splitKeepalivedWords(text)).toEqual([`/etc/keepalived/notify_event.sh ' spaces\\\\x20f\\x69le ' '\\"s p a c e \\"' SG1.low master`, 'user', 'group']);
   });
 
-  // Given a quoted command and a user after it; then the first reading gives the command whole, then the user.
+  // Given a quoted command and a user after it; then the command comes whole, then the user.
   it('reads a quoted command and the user after it as two words', () => {
-    expect(splitKeepalivedWords('"killall -0 haproxy" root', false)).toEqual(['killall -0 haproxy', 'root']);
+    expect(splitKeepalivedWords('"killall -0 haproxy" root')).toEqual(['killall -0 haproxy', 'root']);
+  });
+
+  // Given single quotes; then they group as double quotes do.
+  it('groups single-quoted text too', () => {
+    expect(splitKeepalivedWords("'killall -0 haproxy'")).toEqual(['killall -0 haproxy']);
   });
 
   // Given adjacent quoted and bare text; then they join into one word, as in a shell.
   it('joins adjacent quoted and bare text into one word', () => {
-    expect(splitKeepalivedWords(`abcd" efg h jkl "mnop`, false)).toEqual(['abcd efg h jkl mnop']);
+    expect(splitKeepalivedWords(`abcd" efg h jkl "mnop`)).toEqual(['abcd efg h jkl mnop']);
   });
 
   // Given an unterminated single quote; then there is no result.
   it('returns undefined for an unterminated quote', () => {
-    expect(splitKeepalivedWords("'oops", true)).toBeUndefined();
+    expect(splitKeepalivedWords("'oops")).toBeUndefined();
   });
 });

@@ -1,0 +1,159 @@
+/**
+ * `include`: keepalived splices the included files' lines in place (at the top level or inside a block), resolves
+ * a relative name against the including file's directory, and accepts a pattern matching nothing for `include` and
+ * `includer` only. Positions in an included file name that file. On disk, `loadKeepalivedConf` expands globs and
+ * csh braces.
+ */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  KeepalivedSyntaxError,
+  expandBraces,
+  globFiles,
+  loadKeepalivedConf,
+  parseKeepalivedConf,
+  type KeepalivedIncludeResult,
+  type KeepalivedStatement,
+} from '../../src/keepalived/index.js';
+
+type Shape = { keyword: string; args: string[]; block?: Shape[] };
+function shape(statements: KeepalivedStatement[]): Shape[] {
+  return statements.map((s) => (s.block ? { keyword: s.keyword, args: s.args, block: shape(s.block) } : { keyword: s.keyword, args: s.args }));
+}
+
+/** An include reader over an in-memory file system that records the paths it was asked for. */
+function reader(files: Record<string, KeepalivedIncludeResult | KeepalivedIncludeResult[]>): { include: (path: string) => KeepalivedIncludeResult | KeepalivedIncludeResult[]; asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    include: (path) => {
+      asked.push(path);
+      return files[path] ?? [];
+    },
+  };
+}
+
+describe('include', () => {
+  // Given an include at the top level; then the included statements take its place.
+  it('splices the included statements where the include is', () => {
+    const { include } = reader({ '/etc/keepalived/scripts.conf': 'vrrp_script chk { script true }\n' });
+    const conf = parseKeepalivedConf('global_defs { router_id a }\ninclude /etc/keepalived/scripts.conf\nvrrp_instance VI { }\n', { file: '/etc/keepalived/keepalived.conf', include });
+    expect(shape(conf.statements).map((s) => s.keyword)).toEqual(['global_defs', 'vrrp_script', 'vrrp_instance']);
+  });
+
+  // Given an include inside a block; then its statements belong to that block, as keepalived reads lines.
+  it('splices an include inside a block into that block', () => {
+    const { include } = reader({ '/etc/keepalived/vips.conf': '10.0.0.1/24\n10.0.0.2/24\n' });
+    const conf = parseKeepalivedConf('virtual_ipaddress {\n  include /etc/keepalived/vips.conf\n}\n', { file: '/etc/keepalived/keepalived.conf', include });
+    expect(shape(conf.statements)).toEqual([{ keyword: 'virtual_ipaddress', args: [], block: [{ keyword: '10.0.0.1/24', args: [] }, { keyword: '10.0.0.2/24', args: [] }] }]);
+  });
+
+  // Given a relative include; then the reader is asked for it relative to the including file's directory.
+  it("resolves a relative name against the including file's directory, nested includes too", () => {
+    const { include, asked } = reader({
+      '/etc/keepalived/conf.d/a.conf': { file: '/etc/keepalived/conf.d/a.conf', text: 'include sub/b.conf\n' },
+      '/etc/keepalived/conf.d/sub/b.conf': { file: '/etc/keepalived/conf.d/sub/b.conf', text: 'router_id b\n' },
+    });
+    parseKeepalivedConf('include conf.d/a.conf\n', { file: '/etc/keepalived/keepalived.conf', include });
+    expect(asked).toEqual(['/etc/keepalived/conf.d/a.conf', '/etc/keepalived/conf.d/sub/b.conf']);
+  });
+
+  // Given a pattern that matched two files; then both are read, in the order given, and listed in `files`.
+  it('reads every file the reader returns for a pattern, in order', () => {
+    const { include } = reader({
+      '/k/*.conf': [
+        { file: '/k/1.conf', text: 'a 1\n' },
+        { file: '/k/2.conf', text: 'b 2\n' },
+      ],
+    });
+    const conf = parseKeepalivedConf('include /k/*.conf\n', { file: '/k/main.conf', include });
+    expect(shape(conf.statements)).toEqual([
+      { keyword: 'a', args: ['1'] },
+      { keyword: 'b', args: ['2'] },
+    ]);
+    expect(conf.files).toEqual(['/k/main.conf', '/k/1.conf', '/k/2.conf']);
+  });
+
+  // Given an included file; then its statements' positions name that file and its own lines.
+  it("gives statements of an included file that file's name and lines", () => {
+    const { include } = reader({ '/k/inc.conf': { file: '/k/inc.conf', text: '\n\npriority 100\n' } });
+    const conf = parseKeepalivedConf('include /k/inc.conf\n', { file: '/k/main.conf', include });
+    expect(conf.statements[0]?.position).toEqual({ file: '/k/inc.conf', line: 3, column: 1 });
+  });
+
+  // Given a syntax error in an included file; then the error names that file and line.
+  it('reports a syntax error in an included file at its own file and line', () => {
+    const { include } = reader({ '/k/bad.conf': { file: '/k/bad.conf', text: 'a {\n}\n}\n' } });
+    const error = (() => {
+      try {
+        parseKeepalivedConf('include /k/bad.conf\n', { file: '/k/main.conf', include });
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(KeepalivedSyntaxError);
+    expect((error as KeepalivedSyntaxError).message).toBe("/k/bad.conf:3:1: unexpected '}': no block is open here");
+  });
+
+  // Given include / includer matching nothing; then nothing is included and a note says so at the include's line.
+  it('notes an include or includer that matched nothing', () => {
+    const { include } = reader({});
+    const conf = parseKeepalivedConf('include /none/*.conf\nincluder /none/x.conf\n', { file: '/k/main.conf', include });
+    expect(conf.statements).toEqual([]);
+    expect(conf.notes).toEqual([
+      { path: '/k/main.conf:1', message: 'include /none/*.conf: no file matched, nothing included' },
+      { path: '/k/main.conf:2', message: 'includer /none/x.conf: no file matched, nothing included' },
+    ]);
+  });
+
+  // Given includea (or includem, includew, includeb) matching nothing; then it is an error, as in keepalived.
+  it('refuses includea matching nothing', () => {
+    const { include } = reader({});
+    expect(() => parseKeepalivedConf('includea /none/*.conf\n', { file: '/k/main.conf', include })).toThrow('/k/main.conf:1:1: includea /none/*.conf: expected at least one matching file');
+  });
+
+  // Given a file that includes itself; then the loop is reported instead of followed.
+  it('refuses a file that includes itself', () => {
+    const { include } = reader({ '/k/main.conf': { file: '/k/main.conf', text: 'include /k/main.conf\n' } });
+    expect(() => parseKeepalivedConf('include /k/main.conf\n', { file: '/k/main.conf', include })).toThrow('/k/main.conf includes itself');
+  });
+
+  // Given a reader that throws (an unreadable file); then the error is at the include line.
+  it('reports a reader failure at the include line', () => {
+    const include = (): never => {
+      throw new Error('EACCES: permission denied');
+    };
+    expect(() => parseKeepalivedConf('\ninclude /k/secret.conf\n', { file: '/k/main.conf', include })).toThrow('/k/main.conf:2:1: cannot include /k/secret.conf: EACCES: permission denied');
+  });
+});
+
+describe('includes on disk', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vrrp-keepalived-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  // Given the Debian-style fixture (include conf.d/*.conf); then the instances come from the included files.
+  it('loads a config whose instances live in conf.d/*.conf', () => {
+    const path = fileURLToPath(new URL('./fixtures/with-includes.conf', import.meta.url));
+    const conf = loadKeepalivedConf(path);
+    expect(conf.statements.map((s) => `${s.keyword} ${s.args.join(' ')}`.trim())).toEqual(['global_defs', 'vrrp_script chk_proxy', 'vrrp_instance PROXY']);
+    expect(conf.files.map((file) => file.slice(file.indexOf('fixtures/')))).toEqual(['fixtures/with-includes.conf', 'fixtures/conf.d/10-checks.conf', 'fixtures/conf.d/20-instance.conf']);
+  });
+
+  // Given files matching a glob with braces, in an unsorted directory; then they are found sorted, dotfiles left out.
+  it('expands *, ? and {a,b} patterns, sorted, without dotfiles', () => {
+    mkdirSync(join(dir, 'conf.d'));
+    for (const name of ['b.conf', 'a.conf', '.hidden.conf', 'c.txt', 'x1.vrrp']) writeFileSync(join(dir, 'conf.d', name), '');
+    expect(globFiles(join(dir, 'conf.d/*.conf'))).toEqual([join(dir, 'conf.d/a.conf'), join(dir, 'conf.d/b.conf')]);
+    expect(globFiles(join(dir, 'conf.d/{*.txt,x?.vrrp}'))).toEqual([join(dir, 'conf.d/c.txt'), join(dir, 'conf.d/x1.vrrp')]);
+    expect(globFiles(join(dir, 'conf.d/missing.conf'))).toEqual([]);
+  });
+
+  // Given csh braces, nested; then every alternative comes out in order.
+  it('expands nested csh braces in order', () => {
+    expect(expandBraces('{foo/{,cat,dog},bar}')).toEqual(['foo/', 'foo/cat', 'foo/dog', 'bar']);
+  });
+});

@@ -1,0 +1,676 @@
+/**
+ * keepalived keywords → `vrrp run` configuration (src/keepalived/convert.ts): each covered keyword is applied with
+ * keepalived's meaning and defaults, or reported at its `file:line` — a warning when the failover still works as
+ * configured, an error when it would not.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  keepalivedToConfig,
+  parseKeepalivedConf,
+  type ImportedInstanceConfig,
+  type ImportedTracker,
+  type KeepalivedImport,
+  type KeepalivedIssue,
+} from '../../src/keepalived/index.js';
+
+const convert = (text: string, configId?: string): KeepalivedImport =>
+  keepalivedToConfig(parseKeepalivedConf(text, { file: 'k.conf', ...(configId === undefined ? {} : { configId }) }));
+
+/** A configuration with one IPv4 instance VI_1 (eth0, VRID 51, 192.0.2.1/24), `body` inside it and `outside` before. */
+const conf = (body = '', outside = ''): string =>
+  `${outside}\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 51\n    virtual_ipaddress {\n        192.0.2.1/24\n    }\n${body}\n}\n`;
+
+/** The one instance of a result. */
+function only(result: KeepalivedImport): ImportedInstanceConfig {
+  expect(result.config.instances).toHaveLength(1);
+  return result.config.instances[0] as ImportedInstanceConfig;
+}
+
+/** `k.conf:N` of the first line of `text` containing `needle`. */
+function at(text: string, needle: string): string {
+  const index = text.split('\n').findIndex((line) => line.includes(needle));
+  if (index < 0) throw new Error(`no line contains ${needle}`);
+  return `k.conf:${index + 1}`;
+}
+
+/** The messages of `issues` at the line of `text` containing `needle`. */
+function messagesAt(issues: KeepalivedIssue[], text: string, needle: string): string[] {
+  const path = at(text, needle);
+  return issues.filter((issue) => issue.path === path).map((issue) => issue.message);
+}
+
+const script = (body: string, name = 'chk'): string => `vrrp_script ${name} {\n    script "/bin/check"\n${body}\n}\n`;
+const tracking = (name = 'chk'): string => `track_script {\n    ${name}\n}`;
+const tracker = (result: KeepalivedImport, index = 0): ImportedTracker | undefined => only(result).trackers[index];
+
+describe('global_defs', () => {
+  // Given router_id; then it is the process-wide routerId.
+  it('applies router_id as global.routerId', () => {
+    expect(convert(conf('', 'global_defs {\n  router_id LB01\n}')).config.global).toEqual({ routerId: 'LB01' });
+  });
+
+  // Given vrrp_version 3; then IPv4 instances without a version line run VRRPv3.
+  it('applies vrrp_version as the default version of IPv4 instances', () => {
+    expect(only(convert(conf('', 'global_defs {\n  vrrp_version 3\n}'))).version).toBe(3);
+  });
+
+  // Given vrrp_version 3 and an instance saying version 2; then the instance's own line wins.
+  it("lets an instance's version line override vrrp_version", () => {
+    expect(only(convert(conf('version 2', 'global_defs {\n  vrrp_version 3\n}'))).version).toBe(2);
+  });
+
+  // Given vrrp_garp_master_delay / _repeat / _refresh; then they are every instance's garp settings, in ms.
+  it('applies vrrp_garp_master_delay, _repeat and _refresh as garp defaults', () => {
+    const text = conf('', 'global_defs {\n  vrrp_garp_master_delay 10\n  vrrp_garp_master_repeat 2\n  vrrp_garp_master_refresh 60\n}');
+    expect(only(convert(text)).garp).toEqual({ repeat: 2, delayMs: 10_000, refreshMs: 60_000 });
+  });
+
+  // Given vrrp_min_garp; then one announcement and no second round, as keepalived.conf(5) says.
+  it('applies vrrp_min_garp as one announcement without a second round', () => {
+    expect(only(convert(conf('', 'global_defs {\n  vrrp_min_garp\n}'))).garp).toEqual({ repeat: 1, delayMs: 0, refreshMs: 0 });
+  });
+
+  // Given vrrp_startup_delay 5.5; then global.startupDelayMs 5500.
+  it('applies vrrp_startup_delay as global.startupDelayMs', () => {
+    expect(convert(conf('', 'global_defs {\n  vrrp_startup_delay 5.5\n}')).config.global.startupDelayMs).toBe(5500);
+  });
+
+  // Given script_user with a group; then scripts without their own user run as user:group.
+  it('applies script_user USER GROUP as the user:group of scripts', () => {
+    const result = convert(conf(tracking(), `global_defs {\n  script_user nobody nogroup\n}\n${script('')}`));
+    expect(tracker(result)).toMatchObject({ type: 'exec', user: 'nobody:nogroup' });
+    expect(result.config.global.scriptUser).toBe('nobody:nogroup');
+  });
+
+  // Given no script_user; then the scripts run as vrrp's user, and a warning says whom keepalived would use.
+  it('warns, without script_user, that scripts run as the user running vrrp', () => {
+    const text = conf(tracking(), script(''));
+    const result = convert(text);
+    expect(tracker(result)).not.toHaveProperty('user');
+    expect(messagesAt(result.warnings, text, 'vrrp_script chk')).toEqual([
+      'scripts run as the user running vrrp: keepalived would run them as keepalived_script if that user exists, else as root; set script_user (global_defs) or user to choose',
+    ]);
+  });
+
+  // Given the keywords that cannot be applied; then each is a warning at its line saying what happens instead.
+  it.each([
+    ['enable_script_security', /^enable_script_security is ignored: vrrp does not check that scripts run as root/],
+    ['vrrp_strict', /^vrrp_strict is ignored: keepalived's strict mode refuses or resets/],
+    ['vrrp_skip_check_adv_addr', /^vrrp_skip_check_adv_addr is ignored: every advert is checked/],
+    ['notify_fifo /run/k.fifo', /^notify_fifo is ignored: no notify FIFO/],
+    ['vrrp_garp_lower_prio_repeat 2', /^vrrp_garp_lower_prio_repeat is ignored: a master that hears a lower priority re-announces/],
+    ['vrrp_garp_lower_prio_delay 2', /^vrrp_garp_lower_prio_delay is ignored/],
+    ['vrrp_garp_interval 0.001', /^vrrp_garp_interval is ignored: announcement timing/],
+    ['vrrp_garp_master_refresh_repeat 2', /^vrrp_garp_master_refresh_repeat is ignored/],
+    ['smtp_server 127.0.0.1', /^smtp_server is ignored: no e-mail alerts/],
+  ])('reports %s as a warning at its line', (line, message) => {
+    const text = conf('', `global_defs {\n  ${line}\n}`);
+    const result = convert(text);
+    expect(result.errors).toEqual([]);
+    expect(messagesAt(result.warnings, text, line)).toEqual([expect.stringMatching(message)]);
+  });
+
+  // Given vrrp_mcast_group4 with the IANA group; then nothing to report: it is what vrrp uses.
+  it('accepts vrrp_mcast_group4 224.0.0.18 silently and refuses another group', () => {
+    expect(convert(conf('', 'global_defs {\n  vrrp_mcast_group4 224.0.0.18\n}')).warnings).toEqual([]);
+    const text = conf('', 'global_defs {\n  vrrp_mcast_group4 239.0.0.18\n}');
+    expect(messagesAt(convert(text).errors, text, 'vrrp_mcast_group4')).toEqual([expect.stringMatching(/^vrrp_mcast_group4 is refused: only the IANA group/)]);
+  });
+
+  // Given a misspelt keyword; then a warning names it and its line.
+  it('reports an unknown global_defs keyword at its line', () => {
+    const text = conf('', 'global_defs {\n  router_idd LB01\n}');
+    expect(messagesAt(convert(text).warnings, text, 'router_idd')).toEqual(['router_idd is not a global_defs keyword known here; ignored']);
+  });
+});
+
+describe('vrrp_script', () => {
+  // Given only `script`; then keepalived's defaults, spelled out: 1 s, timeout = interval, weight 0, rise/fall 1.
+  it("spells out keepalived's defaults: interval 1000 ms, timeout = interval, weight 0, rise 1, fall 1", () => {
+    expect(tracker(convert(conf(tracking(), script(''))))).toEqual({
+      type: 'exec',
+      name: 'chk',
+      command: '/bin/check',
+      intervalMs: 1000,
+      timeoutMs: 1000,
+      weight: 0,
+      fall: 1,
+      rise: 1,
+      reverse: false,
+      initFail: false,
+    });
+  });
+
+  // Given interval, timeout, weight reverse, rise, fall, init_fail and user; then each lands in its field, in ms.
+  it('applies interval, timeout (seconds → ms), weight … reverse, rise, fall, init_fail and user', () => {
+    const body = '    interval 2.5\n    timeout 0.75\n    weight -10 reverse\n    rise 3\n    fall 4\n    init_fail\n    user haproxy';
+    expect(tracker(convert(conf(tracking(), script(body))))).toEqual({
+      type: 'exec',
+      name: 'chk',
+      command: '/bin/check',
+      user: 'haproxy',
+      intervalMs: 2500,
+      timeoutMs: 750,
+      weight: -10,
+      fall: 4,
+      rise: 3,
+      reverse: true,
+      initFail: true,
+    });
+  });
+
+  // Given a quoted command with arguments and single quotes inside; then the command string keeps them for argv.
+  it('keeps a quoted command whole, inner quotes included, for the argv split', () => {
+    const text = conf(tracking(), `vrrp_script chk {\n    script "/usr/bin/check --name 'my app'"\n}`);
+    expect(tracker(convert(text))).toMatchObject({ command: "/usr/bin/check --name 'my app'" });
+  });
+
+  // Given an unquoted command with arguments; then keepalived runs only the first word — so do we, and say so.
+  it('keeps only the first word of an unquoted command, as keepalived does, and warns', () => {
+    const text = conf(tracking(), 'vrrp_script chk {\n    script /usr/bin/pgrep haproxy\n}');
+    const result = convert(text);
+    expect(tracker(result)).toMatchObject({ command: '/usr/bin/pgrep' });
+    expect(messagesAt(result.warnings, text, 'script /usr')).toEqual([
+      'script: "haproxy" after the command is ignored, as keepalived does: quote the whole command to pass arguments',
+    ]);
+  });
+
+  // Given a vrrp_script without script; then an error at the block.
+  it('refuses a vrrp_script without a script line', () => {
+    const text = conf(tracking(), 'vrrp_script chk {\n    interval 2\n}');
+    expect(messagesAt(convert(text).errors, text, 'vrrp_script chk')).toEqual(['vrrp_script chk: expected a script line in its block']);
+  });
+
+  // Given a bad interval; then an error at its value naming what was expected.
+  it('refuses an interval that is not a number of seconds', () => {
+    const text = conf(tracking(), script('    interval 2s'));
+    expect(messagesAt(convert(text).errors, text, 'interval 2s')).toEqual(['interval: expected seconds from 0.001 to 86400 (e.g. 2 or 0.5), got "2s"']);
+  });
+
+  // Given a script no instance tracks; then keepalived does not run it, and a warning says so.
+  it('warns about a vrrp_script no instance tracks', () => {
+    const text = conf('', script(''));
+    expect(messagesAt(convert(text).warnings, text, 'vrrp_script chk')).toContain('vrrp_script chk is not tracked by any instance or group; it is not run');
+  });
+
+  // Given track_script naming no vrrp_script; then keepalived ignores the entry; so do we, with a warning.
+  it('warns about track_script naming an undefined script', () => {
+    const text = conf('track_script {\n    nothere\n}');
+    const result = convert(text);
+    expect(only(result).trackers).toEqual([]);
+    expect(messagesAt(result.warnings, text, 'nothere')).toEqual(['track_script nothere: no vrrp_script of that name; ignored, as keepalived does']);
+  });
+});
+
+describe('vrrp_track_process and track_file', () => {
+  // Given a process by name; then a process tracker matching /proc/PID/comm, with quorum and quorum_max.
+  it('imports a process name, quorum and quorum_max', () => {
+    const text = conf('track_process {\n    haproxy\n}', 'vrrp_track_process haproxy {\n    process haproxy\n    quorum 2\n    quorum_max 8\n    weight -20\n}');
+    expect(tracker(convert(text))).toEqual({ type: 'process', name: 'haproxy', process: 'haproxy', quorum: 2, quorumMax: 8, weight: -20, fall: 1, rise: 1, reverse: false, initFail: false });
+  });
+
+  // Given a process with parameters; then the whole command line must match, as `args`.
+  it('imports a process with parameters as its whole command line (args)', () => {
+    const text = conf('track_process {\n    named\n}', 'vrrp_track_process named {\n    process "/usr/sbin/named" -u bind "-c /etc/named.conf"\n}');
+    expect(tracker(convert(text))).toMatchObject({ type: 'process', args: '/usr/sbin/named -u bind -c /etc/named.conf', quorum: 1 });
+    expect(tracker(convert(text))).not.toHaveProperty('process');
+  });
+
+  // Given full_command; then the process string is the whole command line.
+  it('imports full_command as a whole-command-line match', () => {
+    const text = conf('track_process {\n    p\n}', 'vrrp_track_process p {\n    process "/usr/bin/python3 /srv/app.py"\n    full_command\n}');
+    expect(tracker(convert(text))).toMatchObject({ args: '/usr/bin/python3 /srv/app.py' });
+  });
+
+  // Given param_match partial and delay; then warnings: exact matching, changes count at once.
+  it('warns that param_match initial/partial and delays are not supported', () => {
+    const text = conf('track_process {\n    p\n}', 'vrrp_track_process p {\n    process app x\n    param_match partial\n    delay 2\n}');
+    const result = convert(text);
+    expect(messagesAt(result.warnings, text, 'param_match')).toEqual(['param_match partial is not supported: the parameters must match exactly']);
+    expect(messagesAt(result.warnings, text, 'delay 2')).toEqual(['delay is ignored: a change in the number of processes counts at once']);
+  });
+
+  // Given a top-level track_process block (keepalived's name is vrrp_track_process); then read as such, with a note.
+  it('reads a top-level track_process block as vrrp_track_process, with a warning', () => {
+    const text = conf('track_process {\n    p\n}', 'track_process p {\n    process app\n}');
+    const result = convert(text);
+    expect(tracker(result)).toMatchObject({ type: 'process', process: 'app' });
+    expect(messagesAt(result.warnings, text, 'track_process p {')).toEqual(['track_process: keepalived names this block vrrp_track_process; read as such']);
+  });
+
+  // Given a track_file without weight; then keepalived's default weight 1.
+  it('imports track_file with keepalived’s default weight 1', () => {
+    const text = conf('track_file {\n    f\n}', 'track_file f {\n    file "/run/offset"\n}');
+    expect(tracker(convert(text))).toEqual({ type: 'file', name: 'f', path: '/run/offset', weight: 1, fall: 1, rise: 1, reverse: false, initFail: false });
+  });
+
+  // Given the deprecated vrrp_track_file; then it reads like track_file.
+  it('reads vrrp_track_file like track_file', () => {
+    const text = conf('track_file {\n    f\n}', 'vrrp_track_file f {\n    file "/run/offset"\n    weight 5 reverse\n}');
+    expect(tracker(convert(text))).toMatchObject({ type: 'file', weight: 5, reverse: true });
+  });
+
+  // Given init_file; then a warning: the file is not created.
+  it('warns that init_file does not create the file', () => {
+    const text = conf('track_file {\n    f\n}', 'track_file f {\n    file "/run/offset"\n    init_file 0 overwrite\n}');
+    expect(messagesAt(convert(text).warnings, text, 'init_file')).toEqual(['init_file is ignored: create the file before starting vrrp (a missing file counts as down)']);
+  });
+});
+
+describe('vrrp_instance: identity and timing', () => {
+  // Given the minimal instance; then name, interface, VRID, VIP, and keepalived's defaults (priority 100, BACKUP).
+  it('imports name, interface, virtual_router_id and keepalived’s defaults (priority 100, backup, v2, 1 s)', () => {
+    expect(only(convert(conf()))).toEqual({
+      name: 'VI_1',
+      interface: 'eth0',
+      vrid: 51,
+      priority: 100,
+      version: 2,
+      advertIntervalMs: 1000,
+      virtualAddresses: ['192.0.2.1/24'],
+      initialState: 'backup',
+      preempt: true,
+      preemptDelayMs: 0,
+      unicastPeers: [],
+      authentication: { type: 'none' },
+      garp: { repeat: 5, delayMs: 5000, refreshMs: 0 },
+      trackers: [],
+    });
+  });
+
+  // Given state MASTER and a priority; then the wish is master.
+  it('imports state MASTER as initialState master', () => {
+    expect(only(convert(conf('state MASTER\npriority 150'))).initialState).toBe('master');
+  });
+
+  // Given state MASTER without a priority; then keepalived 2.2.7 makes it the owner (255): so do we, and warn.
+  it('makes state MASTER without priority the address owner (255), as keepalived does, and warns', () => {
+    const text = conf('state MASTER');
+    const result = convert(text);
+    expect(only(result).priority).toBe(255);
+    expect(messagesAt(result.warnings, text, 'state MASTER')).toEqual(['vrrp_instance VI_1: state MASTER without a priority makes it the address owner (priority 255), as keepalived does']);
+  });
+
+  // Given an unknown state; then BACKUP, as keepalived does, with a warning.
+  it('reads an unknown state as BACKUP and warns', () => {
+    const text = conf('state master');
+    const result = convert(text);
+    expect(only(result).initialState).toBe('backup');
+    expect(messagesAt(result.warnings, text, 'state master')).toEqual(['state "master" is neither MASTER nor BACKUP; BACKUP is used, as keepalived does']);
+  });
+
+  // Given priority and advert_int; then they are applied (seconds → ms).
+  it('applies priority and advert_int', () => {
+    expect(only(convert(conf('priority 150\nadvert_int 3')))).toMatchObject({ priority: 150, advertIntervalMs: 3000 });
+  });
+
+  // Given a fractional advert_int on VRRPv2; then rounded to whole seconds as keepalived does, with a warning.
+  it('rounds a fractional VRRPv2 advert_int to whole seconds, as keepalived does, and warns', () => {
+    const text = conf('advert_int 0.4');
+    const result = convert(text);
+    expect(only(result).advertIntervalMs).toBe(1000);
+    expect(messagesAt(result.warnings, text, 'advert_int')).toEqual(['vrrp_instance VI_1: advert_int 0.4 s set to 1 s: VRRPv2 advertises whole seconds up to 255 s, as keepalived does']);
+  });
+
+  // Given version 3 and 0.1 s; then 100 ms adverts.
+  it('applies version 3 with a sub-second advert_int', () => {
+    expect(only(convert(conf('version 3\nadvert_int 0.1')))).toMatchObject({ version: 3, advertIntervalMs: 100 });
+  });
+
+  // Given an out-of-range priority; then an error at its value.
+  it('refuses a priority outside 1…255 at its value', () => {
+    const text = conf('priority 300');
+    expect(messagesAt(convert(text).errors, text, 'priority 300')).toEqual(['priority: expected a whole number from 1 to 255, got "300"']);
+  });
+
+  // Given an instance without interface; then an error at the instance.
+  it('refuses an instance without interface', () => {
+    const text = 'vrrp_instance NOIF {\n  virtual_router_id 1\n  virtual_ipaddress {\n    10.0.0.1\n  }\n}\n';
+    expect(messagesAt(convert(text).errors, text, 'vrrp_instance NOIF')).toEqual(['vrrp_instance NOIF: expected an interface line (vrrp needs the interface even with unicast peers)']);
+  });
+
+  // Given two instances with one name; then an error at the second.
+  it('refuses two instances with the same name', () => {
+    const text = `${conf()}\nvrrp_instance VI_1 {\n  interface eth1\n  virtual_router_id 52\n  virtual_ipaddress {\n    192.0.2.2\n  }\n}\n`;
+    expect(convert(text).errors).toEqual([{ path: 'k.conf:11', message: 'vrrp_instance VI_1 is defined twice: instance names must be unique' }]);
+  });
+
+  // Given two instances with one VRID on one interface and family; then an error: they would share adverts.
+  it('refuses two instances with one VRID on one interface', () => {
+    const text = `${conf()}\nvrrp_instance VI_2 {\n  interface eth0\n  virtual_router_id 51\n  virtual_ipaddress {\n    192.0.2.2\n  }\n}\n`;
+    expect(convert(text).errors.map((e) => e.message)).toEqual(['vrrp_instance VI_2: virtual_router_id 51 is already used by VI_1 on eth0 (ipv4)']);
+  });
+});
+
+describe('vrrp_instance: addresses and peers', () => {
+  // Given VIPs with dev (the instance's interface) and label; then addresses with labels.
+  it('imports virtual_ipaddress entries with dev (the same interface) and label', () => {
+    const text = conf('virtual_ipaddress {\n    192.0.2.2/24 dev eth0 label eth0:vip\n}');
+    expect(only(convert(text)).virtualAddresses).toEqual(['192.0.2.1/24', { address: '192.0.2.2/24', label: 'eth0:vip' }]);
+  });
+
+  // Given a VIP on another interface; then refused: it would not go where keepalived puts it.
+  it('refuses a virtual address on another interface (dev)', () => {
+    const text = conf('virtual_ipaddress {\n    192.0.2.2/24 dev eth1\n}');
+    expect(messagesAt(convert(text).errors, text, 'dev eth1')).toEqual([
+      "virtual_ipaddress 192.0.2.2/24: dev eth1 is refused: addresses go on the instance's interface (eth0); another interface is not supported",
+    ]);
+  });
+
+  // Given brd / scope host / no_track; then the address is kept and the options reported.
+  it('warns about address options it does not apply', () => {
+    const text = conf('virtual_ipaddress {\n    192.0.2.2/24 brd 192.0.2.255 no_track\n}');
+    expect(messagesAt(convert(text).warnings, text, 'brd')).toEqual(['virtual_ipaddress 192.0.2.2/24: "brd 192.0.2.255 no_track" ignored: the address is added with its prefix and label only']);
+  });
+
+  // Given a bad address; then an error at it.
+  it('refuses an entry that is not an address', () => {
+    const text = conf('virtual_ipaddress {\n    192.0.2.300\n}');
+    expect(messagesAt(convert(text).errors, text, '192.0.2.300')).toEqual(['virtual_ipaddress: expected an address or address/prefix, got "192.0.2.300"']);
+  });
+
+  // Given IPv6 VIPs; then VRRPv3, keepalived's choice for IPv6.
+  it('runs an IPv6 instance as VRRPv3', () => {
+    const text = 'vrrp_instance V6 {\n  interface eth0\n  virtual_router_id 5\n  virtual_ipaddress {\n    2001:db8::5/64\n  }\n}\n';
+    expect(only(convert(text))).toMatchObject({ version: 3, virtualAddresses: ['2001:db8::5/64'] });
+  });
+
+  // Given IPv6 VIPs and version 2 (keepalived's extension); then refused.
+  it('refuses VRRPv2 over IPv6', () => {
+    const text = 'vrrp_instance V6 {\n  interface eth0\n  version 2\n  virtual_router_id 5\n  virtual_ipaddress {\n    2001:db8::5/64\n  }\n}\n';
+    expect(messagesAt(convert(text).errors, text, 'version 2')).toEqual(['vrrp_instance V6: VRRPv2 over IPv6 (a keepalived extension) is not supported: use version 3 on every node']);
+  });
+
+  // Given IPv4 and IPv6 VIPs in one instance; then an error at the odd one.
+  it('refuses mixed address families in one instance', () => {
+    const text = conf('virtual_ipaddress {\n    2001:db8::1\n}');
+    expect(messagesAt(convert(text).errors, text, '2001:db8::1')).toEqual(['vrrp_instance VI_1: 2001:db8::1 is ipv6 but the first address is ipv4: keepalived and vrrp take one family per instance']);
+  });
+
+  // Given virtual_ipaddress_excluded; then refused: those addresses would not move.
+  it('refuses virtual_ipaddress_excluded', () => {
+    const text = conf('virtual_ipaddress_excluded {\n    192.0.2.200/24\n}');
+    expect(messagesAt(convert(text).errors, text, 'virtual_ipaddress_excluded')).toEqual([expect.stringMatching(/^virtual_ipaddress_excluded is refused: excluded addresses are not supported: they would not move/)]);
+  });
+
+  // Given unicast_src_ip and unicast_peer; then primaryAddress and unicastPeers.
+  it('applies unicast_src_ip and unicast_peer', () => {
+    const text = conf('unicast_src_ip 192.0.2.11\nunicast_peer {\n    192.0.2.12\n    192.0.2.13 min_ttl 250\n}');
+    const result = convert(text);
+    expect(only(result)).toMatchObject({ primaryAddress: '192.0.2.11', unicastPeers: ['192.0.2.12', '192.0.2.13'] });
+    expect(messagesAt(result.warnings, text, 'min_ttl')).toEqual(['unicast_peer 192.0.2.13: "min_ttl 250" is ignored: TTL limits of unicast adverts are not supported']);
+  });
+
+  // Given mcast_src_ip; then it is the source address, as unicast_src_ip is.
+  it('applies mcast_src_ip as primaryAddress', () => {
+    expect(only(convert(conf('mcast_src_ip 192.0.2.11'))).primaryAddress).toBe('192.0.2.11');
+  });
+
+  // Given v3_checksum_as_v2 on a VRRPv3 IPv4 instance; then the RFC 9568 checksum.
+  it('applies v3_checksum_as_v2 as v3Ipv4Checksum rfc9568', () => {
+    expect(only(convert(conf('version 3\nv3_checksum_as_v2'))).v3Ipv4Checksum).toBe('rfc9568');
+    expect(only(convert(conf('version 3'))).v3Ipv4Checksum).toBe('pseudo-header');
+  });
+});
+
+describe('vrrp_instance: authentication, preemption, announcements', () => {
+  // Given PASS authentication on VRRPv2; then simple authentication.
+  it('applies authentication PASS as simple authentication', () => {
+    expect(only(convert(conf('authentication {\n    auth_type PASS\n    auth_pass secret\n}'))).authentication).toEqual({ type: 'simple', password: 'secret' });
+  });
+
+  // Given a password longer than 8; then keepalived's first 8 characters, with a warning.
+  it('keeps the first 8 characters of a longer auth_pass, as keepalived does, and warns', () => {
+    const text = conf('authentication {\n    auth_type PASS\n    auth_pass 0123456789\n}');
+    const result = convert(text);
+    expect(only(result).authentication).toEqual({ type: 'simple', password: '01234567' });
+    expect(messagesAt(result.warnings, text, 'auth_pass')).toEqual(['auth_pass: only the first 8 characters are used ("01234567"), as keepalived does']);
+  });
+
+  // Given authentication on VRRPv3; then ignored, as keepalived does.
+  it('ignores authentication on VRRPv3, as keepalived does, and warns', () => {
+    const text = conf('version 3\nauthentication {\n    auth_type PASS\n    auth_pass secret\n}');
+    const result = convert(text);
+    expect(only(result).authentication).toEqual({ type: 'none' });
+    expect(messagesAt(result.warnings, text, 'authentication {')).toEqual(['vrrp_instance VI_1: authentication is ignored: VRRPv3 has none (RFC 9568), as keepalived does']);
+  });
+
+  // Given AH authentication; then refused.
+  it('refuses auth_type AH', () => {
+    const text = conf('authentication {\n    auth_type AH\n    auth_pass secret\n}');
+    expect(messagesAt(convert(text).errors, text, 'authentication {')).toEqual(['vrrp_instance VI_1: auth_type AH (IPsec AH) is refused: not supported; use PASS or none']);
+  });
+
+  // Given nopreempt on a BACKUP; then preempt false.
+  it('applies nopreempt', () => {
+    expect(only(convert(conf('state BACKUP\nnopreempt'))).preempt).toBe(false);
+  });
+
+  // Given nopreempt with state MASTER; then keepalived clears it: so do we, with a warning.
+  it('ignores nopreempt with state MASTER, as keepalived does', () => {
+    const text = conf('state MASTER\npriority 150\nnopreempt');
+    const result = convert(text);
+    expect(only(result).preempt).toBe(true);
+    expect(messagesAt(result.warnings, text, 'nopreempt')).toEqual(['vrrp_instance VI_1: nopreempt is ignored with state MASTER, as keepalived does']);
+  });
+
+  // Given preempt_delay; then preemptDelayMs.
+  it('applies preempt_delay in ms', () => {
+    expect(only(convert(conf('preempt_delay 2.5'))).preemptDelayMs).toBe(2500);
+  });
+
+  // Given garp_master_* in the instance; then they override the global ones.
+  it('applies garp_master_delay, _repeat and _refresh of the instance over global_defs', () => {
+    const text = conf('garp_master_delay 1\ngarp_master_repeat 3\ngarp_master_refresh 30', 'global_defs {\n  vrrp_garp_master_delay 10\n}');
+    expect(only(convert(text)).garp).toEqual({ repeat: 3, delayMs: 1000, refreshMs: 30_000 });
+  });
+
+  // Given accept; then nothing to report (vrrp accepts traffic to the VIPs); no_accept is reported.
+  it('takes accept silently and reports no_accept', () => {
+    expect(convert(conf('accept')).warnings).toEqual([]);
+    const text = conf('no_accept');
+    expect(messagesAt(convert(text).warnings, text, 'no_accept')).toEqual([expect.stringMatching(/^no_accept is ignored: vrrp installs no firewall rules/)]);
+  });
+
+  // Given smtp_alert; then a warning: no e-mail.
+  it('reports smtp_alert', () => {
+    const text = conf('smtp_alert');
+    expect(messagesAt(convert(text).warnings, text, 'smtp_alert')).toEqual(["smtp_alert is ignored: no e-mail alerts: use notify scripts or the library's events"]);
+  });
+});
+
+describe('vrrp_instance: notify', () => {
+  // Given every notify keyword; then each script string as written (a quoted script keeps its arguments).
+  it('imports notify_master, _backup, _fault, _stop and notify as written', () => {
+    const text = conf(
+      'notify_master "/etc/k/n.sh master"\nnotify_backup /etc/k/backup.sh\nnotify_fault "/etc/k/n.sh fault"\nnotify_stop \'/etc/k/n.sh stop\'\nnotify /etc/k/any.sh',
+    );
+    expect(only(convert(text)).notify).toEqual({
+      master: '/etc/k/n.sh master',
+      backup: '/etc/k/backup.sh',
+      fault: '/etc/k/n.sh fault',
+      stop: '/etc/k/n.sh stop',
+      any: '/etc/k/any.sh',
+    });
+  });
+
+  // Given a user after the script; then the script is kept and the user reported.
+  it('reports the user of a notify script as not applied', () => {
+    const text = conf('notify_master "/etc/k/n.sh master" root');
+    const result = convert(text);
+    expect(only(result).notify).toEqual({ master: '/etc/k/n.sh master' });
+    expect(messagesAt(result.warnings, text, 'notify_master')).toEqual([
+      'notify_master: user "root" is not applied: notify scripts run as the user running vrrp (to pass arguments, quote the script with them)',
+    ]);
+  });
+
+  // Given notify_master twice; then the first is kept, as keepalived does.
+  it('keeps the first of two notify_master lines, as keepalived does', () => {
+    const text = conf('notify_master /a.sh\nnotify_master /b.sh');
+    const result = convert(text);
+    expect(only(result).notify).toEqual({ master: '/a.sh' });
+    expect(messagesAt(result.warnings, text, 'notify_master /b.sh')).toEqual(['notify_master is set twice; the first one is kept, as keepalived does']);
+  });
+});
+
+describe('vrrp_instance: track_* weight overrides', () => {
+  // Given a script weight 2 and an override weight -5 noreverse; then the override wins.
+  it("overrides a script's weight and reverse in track_script", () => {
+    const text = conf('track_script {\n    chk weight -5 noreverse\n}', script('    weight 2 reverse'));
+    expect(tracker(convert(text))).toMatchObject({ weight: -5, reverse: false });
+  });
+
+  // Given track_interface with and without weight; then interface trackers, weight 0 by default.
+  it('imports track_interface entries, weight 0 unless given', () => {
+    const text = conf('track_interface {\n    eth1\n    eth2 weight -20 reverse\n}');
+    expect(only(convert(text)).trackers).toEqual([
+      { type: 'interface', name: 'eth1', interface: 'eth1', weight: 0, fall: 1, rise: 1, reverse: false, initFail: false },
+      { type: 'interface', name: 'eth2', interface: 'eth2', weight: -20, fall: 1, rise: 1, reverse: true, initFail: false },
+    ]);
+  });
+
+  // Given weight 254 on an interface; then 253, as keepalived clamps it.
+  it('clamps an interface or script weight of ±254 to ±253, as keepalived does', () => {
+    const text = conf('track_interface {\n    eth1 weight -254\n}');
+    const result = convert(text);
+    expect(tracker(result)).toMatchObject({ weight: -253 });
+    expect(messagesAt(result.warnings, text, 'eth1 weight')).toEqual(['track_interface eth1: weight -254 set to -253, as keepalived does']);
+  });
+
+  // Given track_file and track_process overrides; then they apply.
+  it('overrides track_file and track_process weights', () => {
+    const outside = 'track_file f {\n    file /run/f\n}\nvrrp_track_process p {\n    process app\n}';
+    const text = conf('track_file {\n    f weight -3 reverse\n}\ntrack_process {\n    p weight 7\n}', outside);
+    expect(only(convert(text)).trackers.map((t) => [t.type, t.weight, t.reverse])).toEqual([
+      ['file', -3, true],
+      ['process', 7, false],
+    ]);
+  });
+
+  // Given an entry with an option other than weight; then keepalived drops the entry; so do we, with a warning.
+  it('drops a track entry with an unknown option, as keepalived does, and warns', () => {
+    const text = conf('track_interface {\n    eth1 wieght 5\n}');
+    const result = convert(text);
+    expect(only(result).trackers).toEqual([]);
+    expect(messagesAt(result.warnings, text, 'wieght')).toEqual(['track_interface eth1: expected "weight N" after the name, got "wieght 5"; entry ignored, as keepalived does']);
+  });
+
+  // Given a script and an interface of the same name; then the second is renamed with its kind.
+  it('renames a tracker whose name another tracker of the instance has', () => {
+    const text = conf('track_script {\n    eth1\n}\ntrack_interface {\n    eth1\n}', script('', 'eth1'));
+    expect(only(convert(text)).trackers.map((t) => t.name)).toEqual(['eth1', 'interface:eth1']);
+  });
+
+  // Given priority 255 and weighted trackers; then keepalived drops them (an owner never moves): so do we.
+  it('drops weighted trackers of an address owner, as keepalived does', () => {
+    const text = conf('priority 255\ntrack_script {\n    chk weight 5\n}\ntrack_interface {\n    eth1\n}', script(''));
+    const result = convert(text);
+    expect(only(result).trackers.map((t) => t.name)).toEqual(['eth1']);
+    expect(messagesAt(result.warnings, text, 'chk weight 5')).toEqual([
+      'vrrp_instance VI_1: weighted track_script chk ignored because an address owner (priority 255) never changes priority, as keepalived does',
+    ]);
+  });
+});
+
+describe('vrrp_instance: refused and unknown keywords', () => {
+  // Given keywords whose absence would change the network's view; then each is an error at its line.
+  it.each([
+    ['use_vmac', /^use_vmac is refused: VMAC interfaces are not supported/],
+    ['virtual_routes {\n    10.9.0.0/16 via 192.0.2.254\n}', /^virtual_routes is refused: virtual routes are not supported/],
+    ['virtual_rules {\n    from 10.9.0.0/16 table 1\n}', /^virtual_rules is refused/],
+    ['mcast_dst_ip 239.1.1.1', /^mcast_dst_ip is refused/],
+    ['track_bfd {\n    b1\n}', /^track_bfd is refused: BFD is not supported/],
+  ])('refuses %s', (line, message) => {
+    const text = conf(line);
+    expect(messagesAt(convert(text).errors, text, line.split('\n')[0] ?? line)).toEqual([expect.stringMatching(message)]);
+  });
+
+  // Given a misspelt keyword; then a warning names it, its block, and its line.
+  it('reports an unknown keyword with its block at its line', () => {
+    const text = conf('virtual_ipadress {\n    192.0.2.9\n}');
+    expect(messagesAt(convert(text).warnings, text, 'virtual_ipadress')).toEqual(['virtual_ipadress is not a vrrp_instance keyword known here; ignored with its block']);
+  });
+
+  // Given a schema problem only visible on the whole instance (a label too long); then an error at its line.
+  it('reports a problem the config schema finds at the keepalived line that set the field', () => {
+    const text = conf('virtual_ipaddress {\n    192.0.2.2/24 label eth0:a-very-long-label\n}');
+    expect(messagesAt(convert(text).errors, text, 'a-very-long-label')).toEqual(['vrrp_instance VI_1: virtualAddresses.1.label: must be at most 15 characters (IFNAMSIZ)']);
+  });
+});
+
+describe('vrrp_sync_group', () => {
+  const pair = (group: string, outside = '', bodyA = ''): string =>
+    `${outside}\nvrrp_instance A {\n  interface eth0\n  virtual_router_id 1\n  virtual_ipaddress {\n    192.0.2.1\n  }\n${bodyA}\n}\nvrrp_instance B {\n  interface eth1\n  virtual_router_id 2\n  virtual_ipaddress {\n    198.51.100.1\n  }\n}\n${group}`;
+
+  // Given a group of A and B with notify scripts; then a group with its members and notify.
+  it('imports the group, its members and its notify scripts', () => {
+    const result = convert(pair('vrrp_sync_group G {\n  group {\n    A\n    B\n  }\n  notify_master "/g.sh master"\n  notify /g-any.sh\n}\n'));
+    expect(result.config.groups).toEqual([{ name: 'G', members: ['A', 'B'], notify: { master: '/g.sh master', any: '/g-any.sh' } }]);
+  });
+
+  // Given group-level track_script and track_interface; then every member tracks them.
+  it("adds the group's trackers to every member", () => {
+    const result = convert(pair('vrrp_sync_group G {\n  group {\n    A\n    B\n  }\n  track_script {\n    chk\n  }\n  track_interface {\n    eth9\n  }\n}\n', script('')));
+    expect(result.config.instances.map((i) => i.trackers.map((t) => t.name))).toEqual([
+      ['chk', 'eth9'],
+      ['chk', 'eth9'],
+    ]);
+  });
+
+  // Given a member's own weighted script; then keepalived ignores it inside a group: so do we, with a warning.
+  it("drops a member's weighted tracker unless sync_group_tracking_weight, as keepalived does", () => {
+    const text = pair('vrrp_sync_group G {\n  group {\n    A\n    B\n  }\n}\n', script(''), 'track_script {\n    chk weight 10\n}');
+    const result = convert(text);
+    expect(result.config.instances[0]?.trackers).toEqual([]);
+    expect(messagesAt(result.warnings, text, 'chk weight 10')).toEqual([
+      'vrrp_instance A: weighted track_script chk ignored because it is in sync group G without sync_group_tracking_weight, as keepalived does',
+    ]);
+  });
+
+  // Given sync_group_tracking_weight; then members keep their weighted trackers.
+  it('keeps weighted member trackers with sync_group_tracking_weight', () => {
+    const text = pair('vrrp_sync_group G {\n  group {\n    A\n    B\n  }\n  sync_group_tracking_weight\n}\n', script(''), 'track_script {\n    chk weight 10\n}');
+    expect(convert(text).config.instances[0]?.trackers.map((t) => t.weight)).toEqual([10]);
+  });
+
+  // Given a member that does not exist; then ignored with a warning, as keepalived does.
+  it('ignores a member that is no vrrp_instance, with a warning', () => {
+    const text = pair('vrrp_sync_group G {\n  group {\n    A\n    B\n    C\n  }\n}\n');
+    const result = convert(text);
+    expect(result.config.groups[0]?.members).toEqual(['A', 'B']);
+    expect(messagesAt(result.warnings, text, '    C')).toEqual(['vrrp_sync_group G: no vrrp_instance C; ignored, as keepalived does']);
+  });
+
+  // Given an instance in two groups; then it stays in the first.
+  it('keeps an instance in the first of two groups that name it', () => {
+    const result = convert(pair('vrrp_sync_group G1 {\n  group {\n    A\n    B\n  }\n}\nvrrp_sync_group G2 {\n  group {\n    A\n  }\n}\n'));
+    expect(result.config.groups.map((g) => [g.name, g.members])).toEqual([['G1', ['A', 'B']]]);
+    expect(result.warnings.map((w) => w.message)).toEqual(['vrrp_sync_group G2 has no instance; removed, as keepalived does', 'vrrp_sync_group G2: A is already in sync group G1; ignored here, as keepalived does']);
+  });
+});
+
+describe('top level', () => {
+  // Given an LVS virtual_server; then refused: the LVS half would not be set up.
+  it('refuses virtual_server (LVS)', () => {
+    const text = conf('', 'virtual_server 192.0.2.1 80 {\n  delay_loop 6\n}');
+    expect(messagesAt(convert(text).errors, text, 'virtual_server')).toEqual([expect.stringMatching(/^virtual_server is refused: LVS is not supported/)]);
+  });
+
+  // Given static_routes; then refused: the routes would not be set.
+  it('refuses static_routes', () => {
+    const text = conf('', 'static_routes {\n  10.9.0.0/16 via 192.0.2.254\n}');
+    expect(messagesAt(convert(text).errors, text, 'static_routes')).toEqual([expect.stringMatching(/^static_routes is refused/)]);
+  });
+
+  // Given no instance at all; then an error: there is nothing to run.
+  it('refuses a configuration without vrrp_instance', () => {
+    expect(convert('global_defs {\n  router_id x\n}\n').errors).toEqual([{ path: 'k.conf:1', message: 'no vrrp_instance: expected at least one' }]);
+  });
+
+  // Given issues from several places; then they come in the order of the configuration.
+  it('lists warnings in configuration order', () => {
+    const text = conf('smtp_alert\nadvert_int 0.5', 'global_defs {\n  vrrp_strict\n}');
+    const lines = convert(text).warnings.map((w) => Number(w.path.split(':')[1]));
+    expect(lines).toEqual([...lines].sort((a, b) => a - b));
+  });
+});
