@@ -105,7 +105,7 @@ export interface ImportedNotify {
 }
 
 /** One `vrrp_instance`, in `VrrpConfig`'s fields plus the tracker and notify shapes `vrrp run` takes. */
-export interface ImportedInstanceConfig extends Omit<VrrpConfig, 'name' | 'trackers'> {
+export interface ImportedInstanceConfig extends Omit<VrrpConfig, 'name' | 'trackers' | 'notify'> {
   /** The `vrrp_instance` name. */
   name: string;
   /** Health checks, from the instance's and its sync group's `track_*` blocks. */

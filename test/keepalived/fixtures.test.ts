@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { importKeepalivedConf } from '../../src/keepalived/index.js';
+import { importKeepalivedConf, isKeepalivedConfText } from '../../src/keepalived/index.js';
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -57,5 +57,17 @@ describe('real-world-style configurations', () => {
   it('imports the conditional fixture for the other node with its own lines', () => {
     const instance = importKeepalivedConf(fixture('conditional.conf'), { configId: 'backup' }).config.instances[0];
     expect(instance).toMatchObject({ priority: 100, primaryAddress: '10.20.0.2', unicastPeers: ['10.20.0.1'], virtualAddresses: ['10.20.0.100/24'], interface: 'eth0' });
+  });
+});
+
+describe('telling keepalived.conf from JSON (for vrrp run FILE)', () => {
+  // Given JSON; then not keepalived.conf: JSON starts with { or [.
+  it('takes text starting with { or [ for JSON', () => {
+    expect([isKeepalivedConfText('  {"instances": []}'), isKeepalivedConfText('[]')]).toEqual([false, false]);
+  });
+
+  // Given the tutorial's file, or one starting with a comment; then keepalived.conf.
+  it('takes text starting with a keyword or a comment for keepalived.conf', () => {
+    expect([isKeepalivedConfText(readFileSync(fixture('tutorial-master.conf'), 'utf8')), isKeepalivedConfText('! Configuration File for keepalived\n')]).toEqual([true, true]);
   });
 });

@@ -111,8 +111,12 @@ describe('global_defs', () => {
   });
 
   // Given vrrp_mcast_group4 with the IANA group; then nothing to report: it is what vrrp uses.
-  it('accepts vrrp_mcast_group4 224.0.0.18 silently and refuses another group', () => {
+  it('accepts vrrp_mcast_group4 224.0.0.18 silently', () => {
     expect(convert(conf('', 'global_defs {\n  vrrp_mcast_group4 224.0.0.18\n}')).warnings).toEqual([]);
+  });
+
+  // Given another group; then refused: this node would not hear its peers.
+  it('refuses a vrrp_mcast_group4 other than 224.0.0.18', () => {
     const text = conf('', 'global_defs {\n  vrrp_mcast_group4 239.0.0.18\n}');
     expect(messagesAt(convert(text).errors, text, 'vrrp_mcast_group4')).toEqual([expect.stringMatching(/^vrrp_mcast_group4 is refused: only the IANA group/)]);
   });
@@ -409,6 +413,10 @@ describe('vrrp_instance: addresses and peers', () => {
   // Given v3_checksum_as_v2 on a VRRPv3 IPv4 instance; then the RFC 9568 checksum.
   it('applies v3_checksum_as_v2 as v3Ipv4Checksum rfc9568', () => {
     expect(only(convert(conf('version 3\nv3_checksum_as_v2'))).v3Ipv4Checksum).toBe('rfc9568');
+  });
+
+  // Given a VRRPv3 IPv4 instance without it; then keepalived's pseudo-header checksum, written out.
+  it("writes out keepalived's pseudo-header checksum for VRRPv3 over IPv4", () => {
     expect(only(convert(conf('version 3'))).v3Ipv4Checksum).toBe('pseudo-header');
   });
 });
@@ -465,9 +473,13 @@ describe('vrrp_instance: authentication, preemption, announcements', () => {
     expect(only(convert(text)).garp).toEqual({ repeat: 3, delayMs: 1000, refreshMs: 30_000 });
   });
 
-  // Given accept; then nothing to report (vrrp accepts traffic to the VIPs); no_accept is reported.
-  it('takes accept silently and reports no_accept', () => {
+  // Given accept; then nothing to report: vrrp accepts traffic to the VIPs anyway.
+  it('takes accept silently', () => {
     expect(convert(conf('accept')).warnings).toEqual([]);
+  });
+
+  // Given no_accept; then a warning: no firewall rule drops traffic to the VIPs.
+  it('reports no_accept', () => {
     const text = conf('no_accept');
     expect(messagesAt(convert(text).warnings, text, 'no_accept')).toEqual([expect.stringMatching(/^no_accept is ignored: vrrp installs no firewall rules/)]);
   });
