@@ -389,7 +389,8 @@ function blockOf(statement: KeepalivedStatement, report: Report, names = 0): Kee
 /**
  * Converts a parsed keepalived configuration to the configuration `vrrp run` takes. Never throws for a bad
  * configuration: every problem is in `errors` (must not run) or `warnings` (runs, with the difference explained),
- * each with its `file:line`. The parser's notes come first among the warnings.
+ * each with its `file:line`, in configuration order. The parser's notes (skipped conditional lines, includes that
+ * matched nothing) are among the warnings.
  */
 export function keepalivedToConfig(conf: KeepalivedConf): KeepalivedImport {
   const report = new Report();
