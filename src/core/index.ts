@@ -19,6 +19,7 @@ export {
   type RouterInput,
   type RouterAction,
   type RouterState,
+  type MasterInfo,
   type TransitionReason,
   type ProtocolErrorCode,
   type Authentication,

@@ -18,6 +18,12 @@
  * - Leaving Master emits `send` (priority 0, when the RFC or keepalived sends one), `removeVips`, `transition`.
  * - Effective priority is derived from the base priority and tracker results (see priority.ts); a change emits
  *   `priorityChange` and, when Master, an immediate advertisement so that peers learn it within one packet.
+ * - The master as last heard (ourselves when Master) rides on each `transition` (`master`), and a change of it
+ *   between transitions — a new address, priority or interval — is a `masterChange` action. A backup hears the
+ *   master every interval: each advert costs a comparison of three fields, and only a change makes an action.
+ * - A master that hears a master it outranks (a healed split brain) emits `lowerMasterHeard` once per episode: at
+ *   the first such advert, again only after that router was silent for its Master_Down_Interval, or when its
+ *   address or priority changes — not per packet, though a one-way partition makes it send every interval.
  * - Decode leniently, judge strictly: the codec reads anything shaped like VRRP; this file applies the receive
  *   checks of RFC 9568 §7.1 in order and counts the first failure (stats.ts).
  */
@@ -107,6 +113,18 @@ export type TransitionReason =
 /** Why a packet was dropped; one code per counter in stats.ts. */
 export type ProtocolErrorCode = DecodeErrorCode | 'ttl' | 'auth-mismatch' | 'auth-failure' | 'address-list';
 
+/** A master as heard: its primary address, priority and advertisement interval; `self` when it is this router. */
+export interface MasterInfo {
+  /** The master's primary address (the source of its advertisements). */
+  address: string;
+  /** The priority it advertises. */
+  priority: number;
+  /** The advertisement interval it advertises, in ms. */
+  advertIntervalMs: number;
+  /** Whether the master is this router. */
+  self: boolean;
+}
+
 /** Actions the caller must perform, in order. */
 export type RouterAction =
   /** `bytes` and `advertisement` are shared by every send at the same priority: read them, never modify them. */
@@ -114,9 +132,14 @@ export type RouterAction =
   | { type: 'addVips' }
   | { type: 'removeVips' }
   | { type: 'announce' }
-  | { type: 'transition'; from: RouterState; to: RouterState; reason: TransitionReason; peer?: string }
+  /** `master`: the master as known once in `to` (ourselves in Master, the preempting peer in Backup); absent: unknown. */
+  | { type: 'transition'; from: RouterState; to: RouterState; reason: TransitionReason; peer?: string; master?: MasterInfo }
   | { type: 'priorityChange'; from: number; to: number }
-  | { type: 'protocolError'; code: ProtocolErrorCode; message: string; src: string };
+  | { type: 'protocolError'; code: ProtocolErrorCode; message: string; src: string }
+  /** The master as heard changed without a transition; `master` absent: unknown (it resigned with priority 0). */
+  | { type: 'masterChange'; master?: MasterInfo }
+  /** In Master, an advertisement from a master we outrank (lower priority, or equal with a lower address). */
+  | { type: 'lowerMasterHeard'; src: string; priority: number; advertIntervalMs: number };
 
 const decodeCounter: Record<DecodeErrorCode, keyof VrrpStats> = {
   length: 'packetLengthErrors',
@@ -151,6 +174,10 @@ export class VirtualRouter {
   /** When preemption may happen, once a lower-priority master has been heard (keepalived's `preempt_time`). */
   #preemptAtMs: number | undefined;
   #lastNowMs = -Infinity;
+  /** The master as last heard, ourselves when Master; undefined when unknown (see the header). */
+  #master: MasterInfo | undefined;
+  /** The outranked master of the current episode and when we last heard it (see the header). */
+  #lowerMaster: { address: string; priority: number; heardAtMs: number } | undefined;
 
   /** Creates a router in Initialize; nothing happens until a `start` input. */
   constructor(config: RouterConfig) {
@@ -183,6 +210,11 @@ export class VirtualRouter {
   /** Master_Adver_Interval in ms: ours when Master, the master's (v3) or ours (v2) when Backup. */
   get masterAdverIntervalMs(): number {
     return this.#masterAdverIntervalMs;
+  }
+
+  /** The master as last heard (ourselves when Master), or undefined when unknown. Do not modify it. */
+  get master(): Readonly<MasterInfo> | undefined {
+    return this.#master;
   }
 
   /** A snapshot of the counters. */
@@ -285,25 +317,43 @@ export class VirtualRouter {
     this.#deadlineMs = now + this.#config.advertIntervalMs;
     this.#masterAdverIntervalMs = this.#config.advertIntervalMs;
     this.#stats.masterTransitions++;
-    this.#transition(actions, 'master', reason);
+    this.#lowerMaster = undefined;
+    this.#transition(actions, 'master', reason, undefined, this.#selfAsMaster());
   }
 
-  #becomeBackup(now: number, actions: RouterAction[], reason: TransitionReason, peer?: string): void {
+  #becomeBackup(now: number, actions: RouterAction[], reason: TransitionReason, peer?: MasterInfo): void {
     if (this.#state === 'master') actions.push({ type: 'removeVips' });
     this.#resetMasterDownTimer(now);
     this.#preemptAtMs = undefined;
-    this.#transition(actions, 'backup', reason, peer);
+    this.#transition(actions, 'backup', reason, peer?.address, peer);
+  }
+
+  #selfAsMaster(): MasterInfo {
+    return { address: this.#config.primaryAddress, priority: this.#priority, advertIntervalMs: this.#config.advertIntervalMs, self: true };
   }
 
   #resetMasterDownTimer(now: number): void {
     this.#deadlineMs = now + masterDownIntervalMs(this.#config.version, this.#priority, this.#masterAdverIntervalMs);
   }
 
-  #transition(actions: RouterAction[], to: RouterState, reason: TransitionReason, peer?: string): void {
+  /** `master`: the master as known in `to`; unknown unless given (a fresh backup, fault and initialize hear no one). */
+  #transition(actions: RouterAction[], to: RouterState, reason: TransitionReason, peer?: string, master?: MasterInfo): void {
     const from = this.#state;
     this.#state = to;
+    this.#master = master;
     if (to === 'initialize' || to === 'fault') this.#deadlineMs = undefined;
-    actions.push(peer === undefined ? { type: 'transition', from, to, reason } : { type: 'transition', from, to, reason, peer });
+    const action: Extract<RouterAction, { type: 'transition' }> = { type: 'transition', from, to, reason };
+    if (peer !== undefined) action.peer = peer;
+    if (master !== undefined) action.master = master;
+    actions.push(action);
+  }
+
+  /** Records the master a backup heard, with an action only when its address, priority or interval changed. */
+  #heardMaster(actions: RouterAction[], address: string, priority: number, advertIntervalMs: number): void {
+    const known = this.#master;
+    if (known !== undefined && known.address === address && known.priority === priority && known.advertIntervalMs === advertIntervalMs) return;
+    this.#master = { address, priority, advertIntervalMs, self: false };
+    actions.push({ type: 'masterChange', master: this.#master });
   }
 
   #sendAdvertisement(actions: RouterAction[], priority: number): void {
@@ -414,7 +464,7 @@ export class VirtualRouter {
     if (!ourAddresses) this.#stats.addressListErrors++;
     this.#stats.advertisementsReceived++;
     if (advert.priority === 0) this.#stats.priorityZeroReceived++;
-    if (this.#state === 'backup') this.#backupReceive(advert, packet.src, now);
+    if (this.#state === 'backup') this.#backupReceive(advert, packet.src, now, actions);
     else this.#masterReceive(advert, packet.src, src.bytes, now, actions);
   }
 
@@ -430,12 +480,20 @@ export class VirtualRouter {
   }
 
   // RFC 9568 §6.4.2: Backup, "If an ADVERTISEMENT is received".
-  #backupReceive(advert: Advertisement, _src: string, now: number): void {
+  #backupReceive(advert: Advertisement, src: string, now: number, actions: RouterAction[]): void {
     if (advert.priority === 0) {
       // "Set the Master_Down_Timer to Skew_Time".
       this.#deadlineMs = now + skewTimeMs(this.#config.version, this.#priority, this.#masterAdverIntervalMs);
+      // The master resigned: no one is master until someone advertises (or we take over). A priority 0 from a
+      // router other than the one we know leaves ours in place.
+      if (this.#master !== undefined && this.#master.address === src) {
+        this.#master = undefined;
+        actions.push({ type: 'masterChange' });
+      }
       return;
     }
+    // Whoever advertises is master, even one we are about to preempt: it holds the addresses until we do.
+    this.#heardMaster(actions, src, advert.priority, advert.advertIntervalMs);
     if (advert.priority >= this.#priority) this.#preemptAtMs = undefined;
     else if (this.#preempts() && this.#preemptAtMs === undefined) {
       // keepalived's preempt_delay counts from the first lower-priority advertisement heard, not from startup.
@@ -463,7 +521,8 @@ export class VirtualRouter {
     if (higher || tieLost) {
       // "Cancel Adver_Timer; Set Master_Adver_Interval ...; Recompute ...; Set Master_Down_Timer; → Backup".
       if (this.#config.version === 3) this.#masterAdverIntervalMs = advert.advertIntervalMs;
-      this.#becomeBackup(now, actions, higher ? 'higher-priority-advertisement' : 'equal-priority-higher-address', src);
+      const master: MasterInfo = { address: src, priority: advert.priority, advertIntervalMs: advert.advertIntervalMs, self: false };
+      this.#becomeBackup(now, actions, higher ? 'higher-priority-advertisement' : 'equal-priority-higher-address', master);
       return;
     }
     // RFC 9568 §6.4.3 says send an advertisement at once (keepalived too), so the lower master of a healed split
@@ -471,6 +530,20 @@ export class VirtualRouter {
     // clients' ARP entries away from us. The Adver_Timer keeps its rhythm.
     this.#sendAdvertisement(actions, this.#priority);
     actions.push({ type: 'announce' });
+    // A healed split brain: after our answer, tell the owner once per episode (see the header), so that its app
+    // can re-assert.
+    const lower = this.#lowerMaster;
+    if (
+      lower === undefined ||
+      lower.address !== src ||
+      lower.priority !== advert.priority ||
+      now - lower.heardAtMs > masterDownIntervalMs(this.#config.version, advert.priority, advert.advertIntervalMs)
+    ) {
+      this.#lowerMaster = { address: src, priority: advert.priority, heardAtMs: now };
+      actions.push({ type: 'lowerMasterHeard', src, priority: advert.priority, advertIntervalMs: advert.advertIntervalMs });
+    } else {
+      lower.heardAtMs = now;
+    }
   }
 
   #trackerResult(name: string, passed: boolean, value: number | undefined, now: number, actions: RouterAction[]): void {
@@ -510,6 +583,8 @@ export class VirtualRouter {
       // Tell the peers now rather than at the next Adver_Timer (keepalived waits for it): a master that just lost
       // priority hands over one interval sooner. The Adver_Timer keeps its rhythm.
       this.#sendAdvertisement(actions, next);
+      this.#master = this.#selfAsMaster();
+      actions.push({ type: 'masterChange', master: this.#master });
     } else if (this.#state === 'backup' && this.#deadlineMs !== undefined) {
       // Skew_Time depends on our priority; move the running Master_Down_Timer by the difference (as keepalived does).
       const { version } = this.#config;

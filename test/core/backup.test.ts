@@ -6,19 +6,22 @@
  * Master_Down_Interval is 3000 + 156 × 1000 / 256 = 3609.375 ms and its Skew_Time 609.375 ms.
  */
 import { describe, it, expect } from 'vitest';
-import { HIGHER_PEER, LOWER_PEER, advertFrom, makeConfig, nonZeroDropCounters, startedBackup, transitionsOf, typesOf } from './helpers.js';
+import { HIGHER_PEER, LOWER_PEER, advertFrom, errorCodesOf, makeConfig, nonZeroDropCounters, peerAsMaster, selfAsMaster, startedBackup, transitionsOf, typesOf } from './helpers.js';
 import { VirtualRouter } from '../../src/core/router.js';
 
 const DOWN_MS = 3 * 1000 + ((256 - 100) * 1000) / 256; // 3609.375
 const SKEW_MS = ((256 - 100) * 1000) / 256; // 609.375
 
 describe('an accepted advertisement', () => {
-  // Given a backup, when a higher-priority master advertises,
-  // then the backup answers nothing: it only re-arms its timer.
-  it('produces no action', () => {
+  // Given a backup, when a higher-priority master advertises, then the backup answers nothing: it re-arms its timer,
+  // and reports the master it now knows (masterChange) the first time only — a backup hears its master every
+  // interval, and the same master again is no news.
+  it('produces no action but the first masterChange', () => {
     const config = makeConfig();
     const router = startedBackup(config);
-    expect(router.handle(advertFrom(config, HIGHER_PEER, 200), 1000)).toEqual([]);
+    expect(router.handle(advertFrom(config, HIGHER_PEER, 200), 1000)).toEqual([{ type: 'masterChange', master: peerAsMaster(HIGHER_PEER, 200) }]);
+    expect(router.handle(advertFrom(config, HIGHER_PEER, 200), 2000)).toEqual([]);
+    expect(router.master).toEqual(peerAsMaster(HIGHER_PEER, 200));
   });
 
   // Given a backup, when two adverts are accepted,
@@ -51,7 +54,7 @@ describe('priority 0: the master is leaving', () => {
     router.handle(advertFrom(config, HIGHER_PEER, 0), 2000);
     expect(router.handle({ type: 'timeout' }, 2000 + SKEW_MS - 1)).toEqual([]);
     const actions = router.handle({ type: 'timeout' }, 2000 + SKEW_MS);
-    expect(transitionsOf(actions)).toEqual([{ type: 'transition', from: 'backup', to: 'master', reason: 'master-down-timer-expired' }]);
+    expect(transitionsOf(actions)).toEqual([{ type: 'transition', from: 'backup', to: 'master', reason: 'master-down-timer-expired', master: selfAsMaster(config) }]);
   });
 
   // Given a backup, when a priority-0 advert is accepted,
@@ -126,7 +129,8 @@ describe('preempt on: a lower-priority master is discarded and preempted', () =>
     const config = makeConfig({ preempt: true });
     const router = startedBackup(config);
     router.handle(advertFrom(config, HIGHER_PEER, 200), 1000);
-    expect(router.handle(advertFrom(config, HIGHER_PEER, 50), 2000)).toEqual([]);
+    // The master is still the master until we take over: its new priority is news, the timer is not touched.
+    expect(router.handle(advertFrom(config, HIGHER_PEER, 50), 2000)).toEqual([{ type: 'masterChange', master: peerAsMaster(HIGHER_PEER, 50) }]);
     expect(router.nextDeadline()).toBe(1000 + DOWN_MS);
   });
 
@@ -138,7 +142,7 @@ describe('preempt on: a lower-priority master is discarded and preempted', () =>
     router.handle(advertFrom(config, HIGHER_PEER, 200), 1000);
     for (const t of [2000, 3000, 4000]) router.handle(advertFrom(config, HIGHER_PEER, 50), t);
     const actions = router.handle({ type: 'timeout' }, 1000 + DOWN_MS);
-    expect(transitionsOf(actions)).toEqual([{ type: 'transition', from: 'backup', to: 'master', reason: 'master-down-timer-expired' }]);
+    expect(transitionsOf(actions)).toEqual([{ type: 'transition', from: 'backup', to: 'master', reason: 'master-down-timer-expired', master: selfAsMaster(config) }]);
   });
 
   // Given a preempting backup, when a lower-priority advert is discarded,
@@ -146,7 +150,7 @@ describe('preempt on: a lower-priority master is discarded and preempted', () =>
   it('a discarded lower-priority advertisement is not a protocol error', () => {
     const config = makeConfig({ preempt: true });
     const router = startedBackup(config);
-    expect(router.handle(advertFrom(config, HIGHER_PEER, 50), 1000)).toEqual([]);
+    expect(errorCodesOf(router.handle(advertFrom(config, HIGHER_PEER, 50), 1000))).toEqual([]);
     expect(router.stats.advertisementsReceived).toBe(1);
     expect(nonZeroDropCounters(router.stats)).toEqual({});
   });
@@ -194,7 +198,7 @@ describe('preemptDelayMs (keepalived preempt_delay)', () => {
     const router = startedBackup(config);
     for (const t of [1000, 2000, 3000, 4000, 5000, 6000, 7000, 8000]) router.handle(advertFrom(config, LOWER_PEER, 50), t);
     const actions = router.handle({ type: 'timeout' }, 5000 + DOWN_MS);
-    expect(transitionsOf(actions)).toEqual([{ type: 'transition', from: 'backup', to: 'master', reason: 'master-down-timer-expired' }]);
+    expect(transitionsOf(actions)).toEqual([{ type: 'transition', from: 'backup', to: 'master', reason: 'master-down-timer-expired', master: selfAsMaster(config) }]);
   });
 
   // Given a backup that heard a priority-200 master from t=1000 to t=8000, when that master drops to priority 50
@@ -226,7 +230,7 @@ describe('the address owner in Backup', () => {
     const router = startedBackup(config);
     for (const t of [1000, 2000, 3000]) router.handle(advertFrom(config, HIGHER_PEER, 100), t);
     const actions = router.handle({ type: 'timeout' }, 3000 + 1000 / 256);
-    expect(transitionsOf(actions)).toEqual([{ type: 'transition', from: 'backup', to: 'master', reason: 'master-down-timer-expired' }]);
+    expect(transitionsOf(actions)).toEqual([{ type: 'transition', from: 'backup', to: 'master', reason: 'master-down-timer-expired', master: selfAsMaster(config) }]);
   });
 });
 

@@ -9,7 +9,7 @@ import type { Advertisement } from '../../src/core/advertisement.js';
 import { internetChecksum, pseudoHeaderIpv4, pseudoHeaderIpv6 } from '../../src/core/checksum.js';
 import { encodeAdvertisement, type V3Ipv4ChecksumMode } from '../../src/core/codec.js';
 import { parseIp } from '../../src/core/ip-address.js';
-import { VirtualRouter, type RouterAction, type RouterConfig, type RouterInput } from '../../src/core/router.js';
+import { VirtualRouter, type MasterInfo, type RouterAction, type RouterConfig, type RouterInput } from '../../src/core/router.js';
 import type { VrrpStats } from '../../src/core/stats.js';
 
 /** This router's primary address. */
@@ -151,6 +151,16 @@ export function sentPriorities(actions: readonly RouterAction[]): number[] {
 /** The `transition` actions, in order. */
 export function transitionsOf(actions: readonly RouterAction[]): Extract<RouterAction, { type: 'transition' }>[] {
   return actions.flatMap((action) => (action.type === 'transition' ? [action] : []));
+}
+
+/** The router of `config` as the master a `transition` to Master names (at its base priority unless given). */
+export function selfAsMaster(config: RouterConfig, priority = config.priority): MasterInfo {
+  return { address: config.primaryAddress, priority, advertIntervalMs: config.advertIntervalMs, self: true };
+}
+
+/** A peer as the master a backup hears, advertising `priority` at `advertIntervalMs` (1000 unless given). */
+export function peerAsMaster(address: string, priority: number, advertIntervalMs = 1000): MasterInfo {
+  return { address, priority, advertIntervalMs, self: false };
 }
 
 /** The codes of the `protocolError` actions, in order. */

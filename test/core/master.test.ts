@@ -11,6 +11,7 @@ import {
   LOWER_PEER,
   advertFrom,
   makeConfig,
+  peerAsMaster,
   sentPriorities,
   startedMaster,
   transitionsOf,
@@ -30,12 +31,13 @@ describe('a higher-priority advertisement', () => {
   });
 
   // Given a master at 100, when a priority-200 advert arrives from 192.0.2.5,
-  // then the transition names the reason 'higher-priority-advertisement' and the new master as peer.
+  // then the transition names the reason 'higher-priority-advertisement', the new master as peer, and that master
+  // as the one now known.
   it("reports reason 'higher-priority-advertisement' with the sender as peer", () => {
     const { router, masterSinceMs } = startedMaster(config);
     const actions = router.handle(advertFrom(config, LOWER_PEER, 200), masterSinceMs + 100);
     expect(transitionsOf(actions)).toEqual([
-      { type: 'transition', from: 'master', to: 'backup', reason: 'higher-priority-advertisement', peer: LOWER_PEER },
+      { type: 'transition', from: 'master', to: 'backup', reason: 'higher-priority-advertisement', peer: LOWER_PEER, master: peerAsMaster(LOWER_PEER, 200) },
     ]);
   });
 
@@ -77,16 +79,17 @@ describe('an equal-priority advertisement: the higher primary address wins', () 
     const actions = router.handle(advertFrom(config, HIGHER_PEER, 100), masterSinceMs + 100);
     expect(typesOf(actions)).toEqual(['removeVips', 'transition']);
     expect(transitionsOf(actions)).toEqual([
-      { type: 'transition', from: 'master', to: 'backup', reason: 'equal-priority-higher-address', peer: HIGHER_PEER },
+      { type: 'transition', from: 'master', to: 'backup', reason: 'equal-priority-higher-address', peer: HIGHER_PEER, master: peerAsMaster(HIGHER_PEER, 100) },
     ]);
   });
 
   // Given a master at 100 on 192.0.2.10, when priority 100 arrives from 192.0.2.5,
-  // then it stays Master, answering at once with its own advertisement and re-announcing its VIPs.
+  // then it stays Master, answering at once with its own advertisement and re-announcing its VIPs, and reports
+  // the master it outranks (lowerMasterHeard).
   it('from a lower address is answered with an advertisement and an announce', () => {
     const { router, masterSinceMs } = startedMaster(config);
     const actions = router.handle(advertFrom(config, LOWER_PEER, 100), masterSinceMs + 100);
-    expect(typesOf(actions)).toEqual(['send', 'announce']);
+    expect(typesOf(actions)).toEqual(['send', 'announce', 'lowerMasterHeard']);
     expect(sentPriorities(actions)).toEqual([100]);
     expect(router.state).toBe('master');
   });
@@ -112,18 +115,26 @@ describe('an equal-priority advertisement: the higher primary address wins', () 
     const { router, masterSinceMs } = startedMaster(v6);
     const actions = router.handle(advertFrom(v6, 'fe80::8000', 100), masterSinceMs + 100);
     expect(transitionsOf(actions)).toEqual([
-      { type: 'transition', from: 'master', to: 'backup', reason: 'equal-priority-higher-address', peer: 'fe80::8000' },
+      {
+        type: 'transition',
+        from: 'master',
+        to: 'backup',
+        reason: 'equal-priority-higher-address',
+        peer: 'fe80::8000',
+        master: peerAsMaster('fe80::8000', 100),
+      },
     ]);
   });
 });
 
 describe('a lower-priority advertisement', () => {
   // Given a master at 100, when a priority-50 advert arrives at t,
-  // then in that same call it answers with an advertisement at its own priority (RFC 9568 §6.4.3) and re-announces.
+  // then in that same call it answers with an advertisement at its own priority (RFC 9568 §6.4.3) and re-announces,
+  // and only then reports the healed split (lowerMasterHeard).
   it('is answered at once with an advertisement and an announce', () => {
     const { router, masterSinceMs } = startedMaster(config);
     const actions = router.handle(advertFrom(config, HIGHER_PEER, 50), masterSinceMs + 100);
-    expect(typesOf(actions)).toEqual(['send', 'announce']);
+    expect(typesOf(actions)).toEqual(['send', 'announce', 'lowerMasterHeard']);
     expect(sentPriorities(actions)).toEqual([100]);
   });
 

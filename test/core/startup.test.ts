@@ -4,7 +4,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { VirtualRouter } from '../../src/core/router.js';
-import { GROUP_V4, makeConfig, sentPriorities, transitionsOf, typesOf } from './helpers.js';
+import { GROUP_V4, makeConfig, selfAsMaster, sentPriorities, transitionsOf, typesOf } from './helpers.js';
 
 describe('before start', () => {
   // Given a freshly built router, when nothing has been fed to it yet,
@@ -82,9 +82,10 @@ describe('the address owner (priority 255) starts as Master at once', () => {
   // Given priority 255, when it starts,
   // then the transition is initialize → master with reason 'startup-owner'.
   it('reports the transition with reason startup-owner', () => {
-    const router = new VirtualRouter(makeConfig({ priority: 255 }));
+    const config = makeConfig({ priority: 255 });
+    const router = new VirtualRouter(config);
     const actions = router.handle({ type: 'start' }, 0);
-    expect(transitionsOf(actions)).toEqual([{ type: 'transition', from: 'initialize', to: 'master', reason: 'startup-owner' }]);
+    expect(transitionsOf(actions)).toEqual([{ type: 'transition', from: 'initialize', to: 'master', reason: 'startup-owner', master: selfAsMaster(config) }]);
     expect(router.state).toBe('master');
   });
 

@@ -4,7 +4,7 @@
  */
 import { describe, it, expect } from 'vitest';
 import { masterDownIntervalMs, skewTimeMs } from '../../src/core/timers.js';
-import { HIGHER_PEER, advertFrom, makeConfig, sentPriorities, startedBackup, startedMaster, transitionsOf, typesOf } from './helpers.js';
+import { HIGHER_PEER, advertFrom, makeConfig, selfAsMaster, sentPriorities, startedBackup, startedMaster, transitionsOf, typesOf } from './helpers.js';
 
 describe('Skew_Time', () => {
   // Given v2, when the skew is computed at several priorities and intervals,
@@ -89,7 +89,9 @@ describe('the backup takes over at exactly the Master_Down_Interval after the la
     router.handle(advertFrom(config, HIGHER_PEER, 200), lastAdvertMs);
     const actions = router.handle({ type: 'timeout' }, takeoverMs);
     expect(typesOf(actions)).toEqual(['send', 'addVips', 'announce', 'transition']);
-    expect(transitionsOf(actions)).toEqual([{ type: 'transition', from: 'backup', to: 'master', reason: 'master-down-timer-expired' }]);
+    expect(transitionsOf(actions)).toEqual([
+      { type: 'transition', from: 'backup', to: 'master', reason: 'master-down-timer-expired', master: selfAsMaster(config) },
+    ]);
   });
 
   // Given a backup that just took over at its deadline, when the same timeout is delivered again,

@@ -165,15 +165,17 @@ describe('first result, then fall and rise', () => {
 
 describe('priority changes while running', () => {
   // Given a master at 100 with a weight −10 tracker that was up, when the tracker goes down,
-  // then it emits priorityChange and sends an advertisement at priority 90 at once.
+  // then it emits priorityChange, sends an advertisement at priority 90 at once, and reports itself as the master
+  // at its new priority.
   it('a master whose priority changes advertises the new priority at once', () => {
     const router = backupWith(tracker(-10));
     report(router, true);
     const takeoverMs = router.nextDeadline()!;
     router.handle({ type: 'timeout' }, takeoverMs);
     const actions = router.handle({ type: 'tracker', name: 'check', passed: false }, takeoverMs + 300);
-    expect(typesOf(actions)).toEqual(['priorityChange', 'send']);
+    expect(typesOf(actions)).toEqual(['priorityChange', 'send', 'masterChange']);
     expect(sentPriorities(actions)).toEqual([90]);
+    expect(actions.at(-1)).toMatchObject({ type: 'masterChange', master: { priority: 90, self: true } });
   });
 
   // Given a master whose Adver_Timer is due at T + 1000, when its priority changes at T + 300,
