@@ -18,6 +18,7 @@ import { VRRP_MULTICAST_GROUP } from '../core/advertisement.js';
 import { effectivePriority } from '../core/priority.js';
 import {
   VirtualRouter,
+  type MasterInfo,
   type ProtocolErrorCode,
   type RouterAction,
   type RouterConfig,
@@ -31,9 +32,14 @@ import { VrrpError, type VrrpErrorCode } from '../errors.js';
 
 /** What the engine reports, as plain data. */
 export type EngineEvent =
-  | { type: 'transition'; from: RouterState; to: RouterState; reason: TransitionReason; peer?: string }
+  /** `master`: the master as known in `to` (see the core's transition action); absent: unknown. */
+  | { type: 'transition'; from: RouterState; to: RouterState; reason: TransitionReason; peer?: string; master?: MasterInfo }
   | { type: 'priorityChange'; from: number; to: number }
   | { type: 'protocolError'; code: ProtocolErrorCode; message: string; src: string }
+  /** The master as heard changed between transitions; absent: unknown. */
+  | { type: 'masterChange'; master?: MasterInfo }
+  /** A master heard a master it outranks (a healed split brain), once per episode. */
+  | { type: 'lowerMasterHeard'; src: string; priority: number; advertIntervalMs: number }
   | { type: 'error'; code: VrrpErrorCode; message: string; cause?: unknown };
 
 /** What the engine accepts from its owner besides start/stop, as plain data. */
@@ -270,6 +276,12 @@ export class Engine {
           break;
         case 'protocolError':
           this.#emit({ type: 'protocolError', code: action.code, message: action.message, src: action.src });
+          break;
+        case 'masterChange':
+          this.#emit(action.master === undefined ? { type: 'masterChange' } : { type: 'masterChange', master: action.master });
+          break;
+        case 'lowerMasterHeard':
+          this.#emit({ type: 'lowerMasterHeard', src: action.src, priority: action.priority, advertIntervalMs: action.advertIntervalMs });
           break;
       }
     }
