@@ -197,6 +197,12 @@ export interface VrrpConfig {
   hookTimeoutMs?: number;
   /** Gratuitous ARP / unsolicited NA on becoming master (keepalived's `garp_master_*`). */
   garp?: GarpConfig;
+  /**
+   * Kernel lifetime of the VIPs while master, renewed by the engine, in ms (default 5000; rounded up to whole
+   * seconds): if the process dies or freezes, the kernel removes its VIPs within about this long. 0 turns leases
+   * off (the VIPs then stay until removed, as keepalived's do). See docs/linux.md, "VIP leases".
+   */
+  vipLeaseMs?: number;
 }
 
 /** A virtual address with an IPv4 label (keepalived's `label`), e.g. `{ address: '10.0.0.1/24', label: 'eth0:vip' }`. */
@@ -308,6 +314,8 @@ export interface ResolvedConfig {
   hookTimeoutMs: number;
   /** Announcement knobs with defaults filled in. */
   garp: Required<GarpConfig>;
+  /** See {@link VrrpConfig.vipLeaseMs}. */
+  vipLeaseMs: number;
 }
 
 const int = (min: number, max: number) =>
@@ -543,6 +551,7 @@ const schema = z
     strictChecksum: z.boolean({ error: 'must be true or false' }).default(false),
     trackers: z.array(trackerSchema, { error: 'must be an array' }).default([]),
     hookTimeoutMs: int(1, 86_400_000).default(30_000),
+    vipLeaseMs: z.union([z.literal(0), int(1000, 86_400_000)], { error: 'must be 0 (no lease) or a whole number of ms from 1000 to 86400000' }).default(5000),
     garp: z
       .object({
         repeat: int(0, 255).default(5),
@@ -651,6 +660,7 @@ function crossCheck(parsed: Parsed, issues: ConfigIssue[]): ResolvedConfig | und
     trackers,
     hookTimeoutMs: parsed.hookTimeoutMs,
     garp: parsed.garp,
+    vipLeaseMs: parsed.vipLeaseMs,
   };
 }
 

@@ -12,6 +12,7 @@ export type VrrpErrorCode =
   | 'transport_failed'
   | 'send_failed'
   | 'vip_failed'
+  | 'announce_failed'
   | 'hook_failed'
   | 'hook_timeout'
   | 'tracker_failed'

@@ -349,6 +349,12 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   }
 
   #emitError(error: VrrpError): void {
+    // eventemitter3 drops an `error` nobody listens to; no failure may pass unseen, so it becomes a process warning
+    // (printed to stderr by Node unless the app handles 'warning' events or runs with --no-warnings).
+    if (this.listenerCount('error') === 0) {
+      process.emitWarning(error.message, { type: 'VrrpWarning', code: `VRRP_${error.code.toUpperCase()}` });
+      return;
+    }
     try {
       this.emit('error', error);
     } catch {

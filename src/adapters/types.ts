@@ -80,7 +80,9 @@ export interface Transport {
 export interface VipManager {
   /**
    * Adds the addresses to the interface; resolves once they are usable. May return nothing when they are usable
-   * on return: the announcement then follows in the same turn, without waiting for a microtask.
+   * on return: the announcement then follows in the same turn, without waiting for a microtask. Throws (or rejects)
+   * when they could not all be added: the engine then reports the failure, does not report mastership, faults
+   * (priority 0, so a peer serves) and tries again later.
    */
   add(iface: string, addresses: readonly VirtualAddress[]): Promise<void> | void;
   /** Removes the addresses this manager added. */
@@ -90,7 +92,9 @@ export interface VipManager {
   /**
    * Optional: `add` then `announce` in one step, which a takeover asks for (the engine calls this instead of the
    * two when the core asks for both in a row), so that a manager can send the announcement the moment the
-   * addresses are up. The Linux manager does both in one native call. Without it the engine calls the two.
+   * addresses are up. The Linux manager does both in one native call. Without it the engine calls the two. A
+   * failure after the addresses are up (only the announcement) throws a VrrpError with code `announce_failed`,
+   * which keeps the mastership; any other failure counts as the addresses' (see `add`).
    */
   addAndAnnounce?(iface: string, addresses: readonly VirtualAddress[]): Promise<void> | void;
   /**

@@ -96,7 +96,13 @@ export type RouterInput =
   | { type: 'packet'; bytes: Uint8Array; src: string; dst: string; ttl: number }
   /** A check result; `value` is a valued tracker's reading (keepalived's `track_file`), see priority.ts. */
   | { type: 'tracker'; name: string; passed: boolean; value?: number }
-  | { type: 'link'; up: boolean };
+  | { type: 'link'; up: boolean }
+  /**
+   * Whether the virtual addresses can be held: false when the owner could not add them on becoming Master (the
+   * router faults — priority 0 sent, so a peer serves — rather than claim a mastership without addresses); true to
+   * try again (the owner retries with a backoff).
+   */
+  | { type: 'vips'; up: boolean };
 
 /** Why a transition happened; stable strings, safe to match on and to log. */
 export type TransitionReason =
@@ -108,6 +114,7 @@ export type TransitionReason =
   | 'stopped'
   | 'link-down'
   | 'tracker-down'
+  | 'vip-failed'
   | 'fault-cleared';
 
 /** Why a packet was dropped; one code per counter in stats.ts. */
@@ -169,6 +176,7 @@ export class VirtualRouter {
   #masterAdverIntervalMs: number;
   #priority: number;
   #linkUp = true;
+  #vipsUp = true;
   /** A start was asked for but a weight-0 tracker has not reported yet (keepalived holds the instance the same way). */
   #startPending = false;
   /** When preemption may happen, once a lower-priority master has been heard (keepalived's `preempt_time`). */
@@ -262,6 +270,11 @@ export class VirtualRouter {
         if (this.#startPending) this.#startup(now, actions, 'startup');
         else this.#reconsiderFault(now, actions, 'link-down');
         break;
+      case 'vips':
+        this.#vipsUp = input.up;
+        if (this.#startPending) this.#startup(now, actions, 'startup');
+        else this.#reconsiderFault(now, actions, 'vip-failed');
+        break;
     }
     return actions;
   }
@@ -271,7 +284,7 @@ export class VirtualRouter {
     if (this.#trackersPending()) return; // held until every weight-0 tracker has reported once
     this.#startPending = false;
     if (this.#faulted()) {
-      this.#transition(actions, 'fault', this.#linkUp ? 'tracker-down' : 'link-down');
+      this.#transition(actions, 'fault', this.#faultReason('tracker-down'));
       return;
     }
     // Leaving Fault is a fresh start without the configured wish: an owner goes Master at once (RFC 9568 §6.4.1).
@@ -569,7 +582,7 @@ export class VirtualRouter {
   }
 
   #faulted(): boolean {
-    if (!this.#linkUp) return true;
+    if (!this.#linkUp || !this.#vipsUp) return true;
     return this.#config.trackers.some((spec) => trackerFaults(spec, this.#trackerStates.get(spec.name)?.status ?? 'unknown'));
   }
 
@@ -593,7 +606,14 @@ export class VirtualRouter {
     }
   }
 
-  #reconsiderFault(now: number, actions: RouterAction[], reason: 'link-down' | 'tracker-down'): void {
+  /** Why the router is faulted: the link first, then its addresses, then `fallback` (a tracker). */
+  #faultReason(fallback: 'link-down' | 'tracker-down' | 'vip-failed'): TransitionReason {
+    if (!this.#linkUp) return 'link-down';
+    if (!this.#vipsUp) return 'vip-failed';
+    return fallback;
+  }
+
+  #reconsiderFault(now: number, actions: RouterAction[], reason: 'link-down' | 'tracker-down' | 'vip-failed'): void {
     const faulted = this.#faulted();
     if (faulted && (this.#state === 'master' || this.#state === 'backup')) {
       // keepalived sends priority 0 when a master enters FAULT, so the backup takes over after Skew_Time.
@@ -601,7 +621,7 @@ export class VirtualRouter {
         this.#sendAdvertisement(actions, 0);
         actions.push({ type: 'removeVips' });
       }
-      this.#transition(actions, 'fault', this.#linkUp ? reason : 'link-down');
+      this.#transition(actions, 'fault', this.#faultReason(reason));
     } else if (!faulted && this.#state === 'fault') {
       this.#startup(now, actions, 'fault-cleared');
     }

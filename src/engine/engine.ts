@@ -43,7 +43,7 @@ export type EngineEvent =
   | { type: 'error'; code: VrrpErrorCode; message: string; cause?: unknown };
 
 /** What the engine accepts from its owner besides start/stop, as plain data. */
-export type EngineCommand = { type: 'tracker'; name: string; passed: boolean };
+export type EngineCommand = { type: 'tracker'; name: string; passed: boolean; value?: number };
 
 /** Engine-side counters: the core's plus I/O failures. */
 export interface EngineStats extends VrrpStats {
@@ -78,6 +78,11 @@ export class Engine {
   #batchesInFlight = 0;
   #cancelTimer: (() => void) | undefined;
   #timerDeadline: number | undefined;
+  /** The state the owner was last told of: a mastership whose addresses failed is never reported (see #apply). */
+  #reportedState: RouterState = 'initialize';
+  /** Wait before the next try after the addresses could not be added; doubles per failure (see #vipsFailed). */
+  #vipRetryMs = VIP_RETRY_MIN_MS;
+  #cancelVipRetry: (() => void) | undefined;
   #stopLink: (() => void) | undefined;
   #io = { sendErrors: 0, vipErrors: 0 };
   readonly #options: EngineOptions;
@@ -106,6 +111,8 @@ export class Engine {
     const config = this.#config;
     const adapters = this.#adapters;
     this.#io = { sendErrors: 0, vipErrors: 0 };
+    this.#reportedState = 'initialize';
+    this.#vipRetryMs = VIP_RETRY_MIN_MS;
     try {
       const { primaryAddress } = await adapters.transport.open(
         {
@@ -228,8 +235,12 @@ export class Engine {
   async #apply(actions: readonly RouterAction[]): Promise<void> {
     const { vipManager } = this.#adapters;
     const { interface: iface, virtualAddresses } = this.#config;
+    // Set when this batch's addresses could not be added: its announcement and its transition to Master are not
+    // performed — the owner is never told of a mastership without addresses — and the core is told (#vipsFailed).
+    let vipsFailed = false;
     for (let i = 0; i < actions.length; i++) {
       const action = actions[i] as RouterAction;
+      if (vipsFailed && (action.type === 'announce' || (action.type === 'transition' && action.to === 'master'))) continue;
       switch (action.type) {
         case 'send':
           // Inline, not a helper: a backup's first send is its takeover, and V8 compiles a function at its first
@@ -263,12 +274,20 @@ export class Engine {
             this.#io.vipErrors++;
             const what = both ? 'add and announce' : action.type === 'addVips' ? 'add' : action.type === 'removeVips' ? 'remove' : 'announce';
             this.#error('vip_failed', `could not ${what} virtual addresses${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
+            // Only the addresses decide: an announcement that failed after they were up (announce_failed) keeps
+            // the mastership — the next burst may pass, and the clients' ARP caches expire meanwhile anyway.
+            if (action.type === 'addVips' && !(cause instanceof VrrpError && cause.code === 'announce_failed')) vipsFailed = true;
           }
           break;
         }
         case 'transition': {
           const { type: _type, ...rest } = action;
-          this.#emit({ type: 'transition', ...rest });
+          // Told from the state the owner knows: after an unreported mastership (its addresses failed), that is
+          // the state before it.
+          const from = this.#reportedState;
+          this.#reportedState = action.to;
+          if (action.to === 'master') this.#vipRetryMs = VIP_RETRY_MIN_MS; // the addresses are up
+          if (from !== action.to) this.#emit({ type: 'transition', ...rest, from });
           break;
         }
         case 'priorityChange':
@@ -285,6 +304,22 @@ export class Engine {
           break;
       }
     }
+    if (vipsFailed) this.#vipsFailed();
+  }
+
+  /**
+   * The addresses could not be added on becoming Master: the core faults (priority 0 goes out, so a peer serves;
+   * whatever was added is removed), and tries again after a backoff — 1 s, doubling to 30 s — by leaving Fault:
+   * Master again only if it still wins the election, where the add is tried anew.
+   */
+  #vipsFailed(): void {
+    this.#step({ type: 'vips', up: false });
+    this.#cancelVipRetry?.();
+    this.#cancelVipRetry = this.#adapters.clock.setTimer(this.#vipRetryMs, () => {
+      this.#cancelVipRetry = undefined;
+      this.#step({ type: 'vips', up: true });
+    });
+    this.#vipRetryMs = Math.min(VIP_RETRY_MAX_MS, this.#vipRetryMs * 2);
   }
 
   /**
@@ -368,6 +403,8 @@ export class Engine {
   }
 
   async #teardown(): Promise<void> {
+    this.#cancelVipRetry?.();
+    this.#cancelVipRetry = undefined;
     for (const cancel of this.#lagTimers.values()) cancel();
     this.#lagTimers.clear();
     this.#cancelTimer?.();
@@ -383,6 +420,10 @@ export class Engine {
     }
   }
 }
+
+/** First and longest wait before trying the addresses again after they could not be added (see #vipsFailed). */
+const VIP_RETRY_MIN_MS = 1000;
+const VIP_RETRY_MAX_MS = 30_000;
 
 /** How stale the counters an engine thread publishes may be (see #step). */
 const STATS_PUBLISH_MS = 100;

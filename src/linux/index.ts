@@ -27,7 +27,7 @@ export { doctor, formatDoctorReport, type DoctorCheck, type DoctorReport } from 
 export async function createLinuxAdapters(config: ResolvedConfig): Promise<Adapters> {
   return {
     transport: new LinuxTransport(),
-    vipManager: new NetlinkVipManager({ announcer: threadAnnouncer(), garp: config.garp }),
+    vipManager: new NetlinkVipManager({ announcer: threadAnnouncer(), garp: config.garp, leaseMs: config.vipLeaseMs }),
     clock: threadClock(),
     linkMonitor: new NetlinkLinkMonitor({ family: config.family, virtualAddresses: config.virtualAddresses.map((vip) => vip.address) }),
   };

@@ -20,6 +20,8 @@ interface Watcher {
   virtualAddresses: ReadonlySet<string>;
   up: boolean;
   onChange: (up: boolean) => void;
+  /** Told every address of its family after each re-read (the VIP manager's watch, see {@link watchAddresses}). */
+  onAddresses?: (addresses: readonly InterfaceAddress[]) => void;
 }
 
 interface Snapshot {
@@ -130,6 +132,13 @@ class LinkHub {
         continue;
       }
       for (const watcher of [...set]) {
+        if (watcher.onAddresses !== undefined && snapshot.link !== undefined) {
+          try {
+            watcher.onAddresses(snapshot.addresses[watcher.family]);
+          } catch {
+            // The watcher reports its own failures; one must not stop the others.
+          }
+        }
         const up = judge(snapshot, watcher.family, watcher.virtualAddresses);
         if (up === watcher.up || !set.has(watcher)) continue;
         watcher.up = up;
@@ -144,6 +153,21 @@ let hub: LinkHub | undefined;
 /** Closes this thread's link event socket (see closeNetlinkSockets in ./interfaces.ts for why). */
 export function closeLinkMonitor(): void {
   hub?.close();
+}
+
+/**
+ * Calls `onAddresses` with every `family` address of `iface` after each address or link change on it (coalesced per
+ * turn, from the thread's shared event socket); resolves with a stop function. How the VIP manager notices an
+ * address of ours removed behind its back.
+ */
+export async function watchAddresses(
+  iface: string,
+  family: AddressFamily,
+  onAddresses: (addresses: readonly InterfaceAddress[]) => void,
+): Promise<() => void> {
+  hub ??= new LinkHub();
+  const { stop } = await hub.add(iface, { family, virtualAddresses: new Set(), onChange: () => {}, onAddresses });
+  return stop;
 }
 
 /** A {@link LinkMonitor} over rtnetlink events, on the thread's shared event socket. */

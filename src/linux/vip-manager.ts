@@ -18,6 +18,14 @@
  * - Announcing (gratuitous ARP / unsolicited NA) is delegated to an {@link AnnouncementSender}; this class only
  *   schedules keepalived's bursts: `repeat` frames at once, a second burst after `delayMs`, and one every
  *   `refreshMs` while the addresses stay up.
+ * - Leases (`leaseMs`, docs/linux.md "VIP leases"): an address we add carries a kernel valid lifetime that this
+ *   manager renews while it holds the address, so a process that dies or freezes loses its VIPs within the lease
+ *   — the kernel removes them, nobody has to. An IPv4 VIP shorter than /32 is leased only where the interface has
+ *   `promote_secondaries`: were it the primary address of its subnet, its expiry would delete the subnet's other
+ *   addresses, the host's own among them. Such a VIP keeps a lifetime of forever, and that is reported once.
+ * - An add the kernel refuses is thrown to the caller, never only logged: the engine must not report mastership
+ *   without the addresses. An address of ours that disappears while we hold it (a network manager removed it) is
+ *   added again at once, and reported.
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
@@ -26,7 +34,8 @@ import type { VipManager } from '../adapters/types.js';
 import type { GarpConfig, VirtualAddress } from '../config.js';
 import { parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
-import { AF, changeRequestSocket, getAllAddresses, getInterface, getInterfaceAddresses, netlinkErrno, toInterfaceAddress } from './interfaces.js';
+import { AF, changeRequestSocket, getAllAddresses, getInterface, getInterfaceAddresses, netlinkErrno, toInterfaceAddress, type InterfaceAddress } from './interfaces.js';
+import { watchAddresses } from './link-monitor.js';
 import { judgeLeftover, markerRecord, parseMarker, type MarkerState } from './vip/markers.js';
 import { laterBursts } from './vip/schedule.js';
 import { warmTakeover } from './warm-up.js';
@@ -67,13 +76,27 @@ export interface NetlinkVipManagerOptions {
   stateDir?: string;
   /** Called when a scheduled (second or refresh) burst fails; nothing awaits those. */
   onError?: (error: Error) => void;
+  /**
+   * Kernel lifetime of the addresses we add, renewed while we hold them, in ms (rounded up to whole seconds: the
+   * kernel's unit); 0: no lease, addresses stay until removed. Default {@link DEFAULT_VIP_LEASE_MS}.
+   */
+  leaseMs?: number;
+  /**
+   * Watches the addresses of an interface (default: the thread's rtnetlink event socket, see link-monitor.ts);
+   * returns a stop function. How a VIP removed behind our back is noticed.
+   */
+  watchAddresses?: (iface: string, family: 'ipv4' | 'ipv6', onAddresses: (addresses: readonly InterfaceAddress[]) => void) => Promise<() => void>;
 }
+
+/** Default lease of a VIP: a crashed or frozen master's addresses are gone within about this long. */
+export const DEFAULT_VIP_LEASE_MS = 5000;
 
 
 /** One add request in flight: its VIP, the kernel's answer to come, and whether the address was ours before. */
 interface AddRequest {
   entry: PreparedVip;
-  reply: Promise<string | undefined>;
+  /** The kernel's answer: an errno name or undefined; a promise only without the addon. */
+  reply: string | undefined | Promise<string | undefined>;
   wasOurs: boolean;
 }
 
@@ -83,6 +106,8 @@ interface PreparedVip {
   readonly index: number;
   readonly addRequest: AddressRequest;
   readonly deleteRequest: AddressRequest;
+  /** The lease renewal (replace|create with the same lifetimes); undefined when the address is not leased. */
+  readonly renewRequest: AddressRequest | undefined;
   marker: number | undefined;
 }
 
@@ -122,6 +147,17 @@ export class NetlinkVipManager implements VipManager {
   #burstCount = 0;
   /** Takeover bursts by address list (an instance's frozen configuration list). */
   #takeover: TakeoverBurst | undefined;
+  /** Lease in whole seconds; 0: none. */
+  readonly #leaseS: number;
+  /** Renews the leases of the addresses we hold; set while we hold any. */
+  #renewal: NodeJS.Timeout | undefined;
+  readonly #watchAddresses: NonNullable<NetlinkVipManagerOptions['watchAddresses']>;
+  /** Stops the address watch of each interface we hold addresses on. */
+  readonly #addressWatches = new Map<string, Promise<() => void>>();
+  /** Addresses being removed by us right now: their disappearance is expected. */
+  readonly #removing = new Set<string>();
+  /** VIPs that could not be leased, reported once each. */
+  readonly #unleasedReported = new Set<string>();
 
   /** Creates a manager; nothing touches the system until a method is called. */
   constructor(options: NetlinkVipManagerOptions = {}) {
@@ -129,6 +165,9 @@ export class NetlinkVipManager implements VipManager {
     this.#garp = { repeat: 5, delayMs: 5000, refreshMs: 0, ...options.garp };
     this.#stateDir = options.stateDir ?? '/run/vrrp';
     this.#onError = options.onError ?? (() => {});
+    const leaseMs = options.leaseMs ?? DEFAULT_VIP_LEASE_MS;
+    this.#leaseS = leaseMs > 0 ? Math.ceil(leaseMs / 1000) : 0;
+    this.#watchAddresses = options.watchAddresses ?? watchAddresses;
   }
 
   /** See {@link VipManager.setErrorHandler}. */
@@ -180,7 +219,10 @@ export class NetlinkVipManager implements VipManager {
     const takeover = this.#takeover;
     if (takeover === undefined || !this.#takeoverValid(takeover, iface, addresses)) {
       const added = this.add(iface, addresses);
-      const announced = added ? added.then(() => this.announce(iface, addresses)) : this.announce(iface, addresses);
+      const announce = (): Promise<void> => this.announce(iface, addresses).catch((cause: unknown) => {
+        throw new VrrpError('announce_failed', `cannot announce on ${iface}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+      });
+      const announced = added ? added.then(announce) : announce();
       // Ready for the next takeover (the interface may have been recreated, or the socket replaced).
       return announced.finally(() => this.#prepareTakeover(iface, addresses));
     }
@@ -191,15 +233,17 @@ export class NetlinkVipManager implements VipManager {
     const requests: AddRequest[] = [];
     for (let i = 0; i < takeover.entries.length; i++) {
       const entry = takeover.entries[i] as PreparedVip;
-      requests.push({ entry, reply: Promise.resolve(results[takeover.requestIndexes[i] as number]), wasOurs: false });
+      requests.push({ entry, reply: results[takeover.requestIndexes[i] as number], wasOurs: false });
     }
+    // A refused add throws here, before any announcement is counted: the caller must not claim the addresses.
     this.#settleAdds(iface, requests);
     let failure: string | undefined;
     for (let i = takeover.firstFrame; i < results.length && failure === undefined; i++) failure = results[i];
     if (failure !== undefined) {
       // As the announcer does with a socket that failed: drop it, so that the next announcement reopens it.
       this.#announcer?.close(iface);
-      throw new VrrpError('vip_failed', `cannot announce on ${iface}: ${failure}`);
+      // The addresses are up: only the announcement failed (the caller keeps the mastership; the next burst may pass).
+      throw new VrrpError('announce_failed', `cannot announce on ${iface}: ${failure}`);
     }
     this.#scheduleLaterBursts(iface, addresses);
   }
@@ -253,9 +297,10 @@ export class NetlinkVipManager implements VipManager {
 
   /**
    * See {@link VipManager.add}. The requests are sent inside this call when the addresses were prepared (always,
-   * after `prepare`): rtnetlink applies a request inside the sendmsg call, so the addresses are usable when it
-   * returns, and the caller can announce them in the same turn. The acknowledgements are checked in the background;
-   * a refusal is reported through the error handler as a VrrpError naming the address and the kernel's reason.
+   * after `prepare`): rtnetlink applies a request inside the sendmsg call, and with the addon its answer comes
+   * back inside the call too, so the addresses are usable when it returns and the caller can announce them in the
+   * same turn. A refusal (any answer but success or EEXIST) throws a `vip_failed` VrrpError naming each address and
+   * the kernel's reason — synchronously with the addon, as a rejection without it.
    */
   add(iface: string, addresses: readonly VirtualAddress[]): Promise<void> | void {
     const ready: PreparedVip[] = [];
@@ -264,17 +309,14 @@ export class NetlinkVipManager implements VipManager {
       if (entry === undefined) break;
       ready.push(entry);
     }
-    if (ready.length === addresses.length) {
-      this.#sendAdds(iface, ready);
-      return; // the addresses are up: nothing to wait for
-    }
+    if (ready.length === addresses.length) return this.#sendAdds(iface, ready);
     return this.#link(iface).then((index) => {
       this.#prepareRequests(iface, index, addresses);
-      this.#sendAdds(iface, addresses.map((vip) => this.#prepared.get(preparedKey(iface, vip.address)) as PreparedVip));
+      return this.#sendAdds(iface, addresses.map((vip) => this.#prepared.get(preparedKey(iface, vip.address)) as PreparedVip));
     });
   }
 
-  #sendAdds(iface: string, entries: readonly PreparedVip[]): void {
+  #sendAdds(iface: string, entries: readonly PreparedVip[]): Promise<void> | void {
     // A loop, not map(): no function literal on the takeover's path (see prepare's warm-up).
     const requests: AddRequest[] = [];
     for (const entry of entries) {
@@ -284,36 +326,111 @@ export class NetlinkVipManager implements VipManager {
       const wasOurs = this.#ours.has(entry.vip.address);
       this.#ours.add(entry.vip.address);
       if (!wasOurs) this.#writeMarker(iface, entry, 'adding');
-      requests.push({ entry, reply: sendAddressRequest(entry.addRequest), wasOurs });
+      requests.push({ entry, reply: sendAddressRequestNow(entry.addRequest), wasOurs });
     }
-    this.#settleAdds(iface, requests);
+    return this.#settleAdds(iface, requests);
   }
 
-  /** Handles the kernel's answers to add requests (refusals reported, markers stamped), in the next loop turn. */
-  #settleAdds(iface: string, requests: readonly AddRequest[]): void {
-    // The bookkeeping of the answers waits for the next turn of the loop: what the caller does in this one (a
-    // takeover announces the addresses right after this call) must not queue behind it.
-    const settled = nextTurn().then(() => Promise.all(
-      requests.map(async ({ entry, reply, wasOurs }) => {
-        const { vip } = entry;
-        const errno = await reply;
-        if (errno === undefined) return undefined;
-        if (!wasOurs) {
-          this.#ours.delete(vip.address);
-          this.#writeMarker(iface, entry, 'standby');
-        }
-        // ENODEV: the interface was recreated; look its index up again next time.
-        if (errno === 'ENODEV') this.#forget(iface);
-        if (errno === 'EEXIST') return undefined; // somebody else's address (or ours already): not ours to remove
-        return `${vip.address}/${vip.prefixLength}: ${errno}`;
-      }),
-    )).then(async (results) => {
-      const failures = results.filter((failure): failure is string => failure !== undefined);
-      if (failures.length > 0) this.#onError(new VrrpError('vip_failed', `cannot add ${failures.join(', ')} on ${iface}`));
-      const added = requests.filter((request, i) => results[i] === undefined && this.#ours.has(request.entry.vip.address));
-      await this.#stampMarkers(iface, added.map((request) => request.entry));
-    });
-    this.#acknowledgements = this.#acknowledgements.then(() => settled);
+  /**
+   * Handles the kernel's answers to add requests: a refusal takes the address back out of ours and throws (see
+   * {@link add}); the addresses that are up get their lease renewed and their markers stamped, in the background.
+   * Synchronous when every answer is (the addon), else a promise of the same.
+   */
+  #settleAdds(iface: string, requests: readonly AddRequest[]): Promise<void> | void {
+    let pending = false;
+    for (let i = 0; i < requests.length; i++) if (typeof (requests[i] as AddRequest).reply === 'object') pending = true;
+    if (!pending) return this.#judgeAdds(iface, requests, requests.map((request) => request.reply as string | undefined));
+    const judged = Promise.all(requests.map((request) => request.reply)).then((errnos) => this.#judgeAdds(iface, requests, errnos));
+    this.#acknowledgements = this.#acknowledgements.then(() => judged.catch(() => {}));
+    return judged;
+  }
+
+  #judgeAdds(iface: string, requests: readonly AddRequest[], errnos: readonly (string | undefined)[]): void {
+    const failures: string[] = [];
+    const added: PreparedVip[] = [];
+    for (let i = 0; i < requests.length; i++) {
+      const { entry, wasOurs } = requests[i] as AddRequest;
+      const errno = errnos[i];
+      if (errno === undefined) {
+        if (this.#ours.has(entry.vip.address)) added.push(entry);
+        continue;
+      }
+      const { vip } = entry;
+      if (!wasOurs) {
+        this.#ours.delete(vip.address);
+        this.#writeMarker(iface, entry, 'standby');
+      }
+      // ENODEV: the interface was recreated; look its index up again next time.
+      if (errno === 'ENODEV') this.#forget(iface);
+      if (errno === 'EEXIST') continue; // somebody else's address (or ours already): not ours to remove
+      failures.push(`${vip.address}/${vip.prefixLength}: ${errno}`);
+    }
+    if (added.length > 0) this.#held(iface, added);
+    if (failures.length > 0) throw new VrrpError('vip_failed', `cannot add ${failures.join(', ')} on ${iface}`);
+  }
+
+  /**
+   * Addresses just added: their leases start being renewed, their interface's addresses watched, their markers
+   * stamped — all after this turn, so that what the caller does now (a takeover announces) does not wait.
+   */
+  #held(iface: string, entries: readonly PreparedVip[]): void {
+    if (this.#leaseS > 0 && this.#renewal === undefined) {
+      // A third of the lease: two renewals may be missed (a loaded host) before the kernel removes the address.
+      const renewMs = Math.max(250, Math.floor((this.#leaseS * 1000) / 3));
+      this.#renewal = setInterval(() => this.#renewLeases(), renewMs);
+      this.#renewal.unref();
+    }
+    if (!this.#addressWatches.has(iface)) {
+      const family = entries[0]?.vip.family ?? 'ipv4';
+      const watch = this.#watchAddresses(iface, family, (addresses) => this.#checkHeld(iface, addresses));
+      watch.catch(() => {}); // without the watch, the lease renewal still brings a removed address back
+      this.#addressWatches.set(iface, watch);
+    }
+    const stamped = nextTurn().then(() => this.#stampMarkers(iface, entries));
+    this.#acknowledgements = this.#acknowledgements.then(() => stamped);
+  }
+
+  /** Renews the lease of every address we hold; a refusal is reported (the address may be gone at expiry). */
+  #renewLeases(): void {
+    for (const [key, entry] of this.#prepared) {
+      if (entry.renewRequest === undefined || !this.#ours.has(entry.vip.address) || this.#removing.has(entry.vip.address)) continue;
+      const reply = sendAddressRequestNow(entry.renewRequest);
+      const report = (errno: string | undefined): void => {
+        if (errno !== undefined) this.#onError(new VrrpError('vip_failed', `cannot renew the lease of ${entry.vip.address}/${entry.vip.prefixLength} on ${key.slice(0, key.indexOf(' '))}: ${errno}`));
+      };
+      if (typeof reply === 'object') void reply.then(report);
+      else report(reply);
+    }
+  }
+
+  /**
+   * An address snapshot of `iface` (after any address change on it): an address we hold that is missing was
+   * removed behind our back — by a network manager, DHCP client or a person. It is added again at once (with its
+   * lease) and reported: a master without its VIP serves nobody.
+   */
+  #checkHeld(iface: string, addresses: readonly InterfaceAddress[]): void {
+    const present = new Set(addresses.map((address) => address.address));
+    for (const [key, entry] of this.#prepared) {
+      const { vip } = entry;
+      if (!key.startsWith(`${iface} `) || !this.#ours.has(vip.address) || this.#removing.has(vip.address) || present.has(vip.address)) continue;
+      const request = entry.renewRequest ?? entry.addRequest;
+      const reply = sendAddressRequestNow(request);
+      const report = (errno: string | undefined): void => {
+        const outcome = errno === undefined || errno === 'EEXIST' ? 'added it again' : `could not add it again: ${errno}`;
+        this.#onError(new VrrpError('vip_failed', `${vip.address}/${vip.prefixLength} was removed from ${iface} behind our back; ${outcome}`));
+      };
+      if (typeof reply === 'object') void reply.then(report);
+      else report(reply);
+    }
+  }
+
+  /** No address held any more: stop renewing and watching. */
+  #released(): void {
+    if (this.#ours.size > 0) return;
+    clearInterval(this.#renewal);
+    this.#renewal = undefined;
+    for (const watch of this.#addressWatches.values()) void watch.then((stop) => stop(), () => {});
+    this.#addressWatches.clear();
   }
 
   /** See {@link VipManager.remove}. Only addresses this manager added are removed. */
@@ -324,6 +441,7 @@ export class NetlinkVipManager implements VipManager {
     for (const vip of addresses) {
       if (!this.#ours.has(vip.address)) continue;
       let entry = this.#prepared.get(preparedKey(iface, vip.address));
+      this.#removing.add(vip.address);
       try {
         if (!entry) {
           this.#prepareRequests(iface, await this.#link(iface), [vip]);
@@ -334,10 +452,13 @@ export class NetlinkVipManager implements VipManager {
       } catch (error) {
         failures.push(`${vip.address}/${vip.prefixLength}: ${error instanceof Error ? error.message : String(error)}`);
         continue;
+      } finally {
+        this.#removing.delete(vip.address);
       }
       this.#ours.delete(vip.address);
       this.#writeMarker(iface, entry, 'standby');
     }
+    this.#released();
     if (failures.length > 0) throw new VrrpError('vip_failed', `cannot remove ${failures.join(', ')} from ${iface}`);
   }
 
@@ -375,6 +496,10 @@ export class NetlinkVipManager implements VipManager {
    */
   close(): void {
     this.#cancelBursts();
+    clearInterval(this.#renewal);
+    this.#renewal = undefined;
+    for (const watch of this.#addressWatches.values()) void watch.then((stop) => stop(), () => {});
+    this.#addressWatches.clear();
     this.#announcer?.close();
     for (const [key, entry] of this.#prepared) {
       const iface = key.slice(0, key.indexOf(' '));
@@ -413,16 +538,38 @@ export class NetlinkVipManager implements VipManager {
       const old = this.#prepared.get(key);
       if (old?.index === index) continue;
       if (old) this.#closeMarker(old);
+      const leaseS = this.#leaseFor(iface, vip);
       const entry: PreparedVip = {
         vip,
         index,
-        addRequest: addressRequest(RTM_NEWADDR, index, vip),
+        addRequest: addressRequest(RTM_NEWADDR, index, vip, leaseS),
         deleteRequest: addressRequest(RTM_DELADDR, index, { ...vip, label: undefined }),
+        renewRequest: leaseS === undefined ? undefined : addressRequest(RTM_NEWADDR, index, vip, leaseS, true),
         marker: this.#openMarker(iface, vip.address),
       };
       this.#prepared.set(key, entry);
       this.#writeMarker(iface, entry, this.#ours.has(vip.address) ? 'adding' : 'standby');
     }
+  }
+
+  /**
+   * The lease of `vip` on `iface` in seconds, or undefined for none: leases off, or an IPv4 VIP shorter than /32
+   * on an interface without `promote_secondaries` (see the file comment), which is reported once.
+   */
+  #leaseFor(iface: string, vip: VirtualAddress): number | undefined {
+    if (this.#leaseS === 0) return undefined;
+    if (vip.family === 'ipv6' || vip.prefixLength === 32 || promotesSecondaries(iface)) return this.#leaseS;
+    const key = preparedKey(iface, vip.address);
+    if (!this.#unleasedReported.has(key)) {
+      this.#unleasedReported.add(key);
+      this.#onError(
+        new VrrpError(
+          'vip_failed',
+          `${vip.address}/${vip.prefixLength} on ${iface} gets no lease: without net.ipv4.conf.${iface}.promote_secondaries=1 its expiry could delete the subnet's other addresses; it stays until removed (use a /32 VIP, or set promote_secondaries)`,
+        ),
+      );
+    }
+    return undefined;
   }
 
   /** Removes the addresses that a dead run of ours left behind, as its markers tell; never anything else. */
@@ -546,9 +693,18 @@ async function addressCreationStamps(index: number): Promise<Map<string, number>
   return stamps;
 }
 
-/** An address request for this host (netlink headers are in host byte order). */
-function addressRequest(type: typeof RTM_NEWADDR | typeof RTM_DELADDR, index: number, vip: VirtualAddress): AddressRequest {
-  return encodeAddressRequest(type, index, vip, HOST_LITTLE_ENDIAN);
+/** An address request for this host (netlink headers are in host byte order), leased for `leaseS` seconds. */
+function addressRequest(type: typeof RTM_NEWADDR | typeof RTM_DELADDR, index: number, vip: VirtualAddress, leaseS?: number, refresh = false): AddressRequest {
+  return encodeAddressRequest(type, index, vip, { littleEndian: HOST_LITTLE_ENDIAN, ...(leaseS === undefined ? {} : { leaseS }), refresh });
+}
+
+/** Whether the interface promotes a secondary address when its subnet's primary goes (sysctl, per interface). */
+function promotesSecondaries(iface: string): boolean {
+  try {
+    return readFileSync(`/proc/sys/net/ipv4/conf/${iface}/promote_secondaries`, 'utf8').trim() === '1';
+  } catch {
+    return false;
+  }
 }
 
 const HOST_LITTLE_ENDIAN = endianness() === 'LE';
@@ -562,12 +718,17 @@ let routeSocket: RouteRequestSocket | null | undefined;
  * address itself is still applied inside its send).
  */
 export function sendAddressRequest(request: AddressRequest): Promise<string | undefined> {
+  return Promise.resolve(sendAddressRequestNow(request));
+}
+
+/** {@link sendAddressRequest}, answering synchronously when the addon is there (a promise only without it). */
+function sendAddressRequestNow(request: AddressRequest): string | undefined | Promise<string | undefined> {
   const routeSocket = routeRequestSocket();
   if (routeSocket !== null) {
     try {
-      return Promise.resolve(routeSocket.request(request.message));
+      return routeSocket.request(request.message);
     } catch (error) {
-      return Promise.resolve(error instanceof PacketSocketError ? error.code : String(error));
+      return error instanceof PacketSocketError ? error.code : String(error);
     }
   }
   return changeRequestSocket()

@@ -85,6 +85,8 @@ export class FakeVipManager implements VipManager {
   announcements = 0;
   /** When set, the next call of that kind rejects with the error (once). */
   readonly failNext: Partial<Record<VipCall['op'], Error>> = {};
+  /** When set, every call of that kind rejects with the error until the entry is deleted (an interface that refuses). */
+  readonly failing: Partial<Record<VipCall['op'], Error>> = {};
 
   /** See {@link VipManager.add}. */
   async add(_iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
@@ -110,6 +112,8 @@ export class FakeVipManager implements VipManager {
       delete this.failNext[op];
       throw failure;
     }
+    const lasting = this.failing[op];
+    if (lasting) throw lasting;
     this.calls.push({ op, addresses: addresses.map((vip) => `${vip.address}/${vip.prefixLength}`) });
   }
 }

@@ -24,6 +24,7 @@ describe('engine events cross threads', () => {
     await engine.start();
     engine.command({ type: 'tracker', name: 't', passed: true });
     await clock.advance(4000);
+    await clock.advance(1500); // the failed add faulted the engine; its retry after 1 s brings it back to listening
     transport.inject({ bytes: new Uint8Array([0x31, 51, 3]), src: PEER, dst: GROUP, ttl: 255 }); // truncated, our VRID
     transport.inject(peerAdvert({ priority: 200 }));
     await clock.advance(10);

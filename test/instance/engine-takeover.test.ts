@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { VirtualAddress } from '../../src/config.js';
 import { resolveConfig } from '../../src/config.js';
 import { Engine, type EngineEvent } from '../../src/engine/engine.js';
+import { VrrpError } from '../../src/errors.js';
 import { FakeTransport, FakeVipManager, VirtualClock } from '../../src/testing/index.js';
 import { MASTER_DOWN_MS } from './harness.js';
 
@@ -71,13 +72,25 @@ describe('engine takeover and the VIP manager', () => {
   // then a vip_failed error names the combined step, and the new master keeps advertising.
   it('reports a failing addAndAnnounce and keeps the new master advertising', async () => {
     const vips = new CombinedVipManager();
-    vips.failCombined = new Error('cannot announce on eth0: ENETDOWN');
+    vips.failCombined = new VrrpError('announce_failed', 'cannot announce on eth0: ENETDOWN');
     const { events, transport, clock, engine } = await takeOver(vips);
     const error = events.find((e) => e.type === 'error');
     expect(error).toMatchObject({ code: 'vip_failed', message: 'could not add and announce virtual addresses: cannot announce on eth0: ENETDOWN' });
     const sentBefore = transport.sent.length;
     await clock.advance(3000);
     expect(transport.sent.length).toBeGreaterThanOrEqual(sentBefore + 3);
+    await engine.stop();
+  });
+
+  // Given a manager whose combined add-and-announce fails in the add (the kernel refused an address)
+  // when the engine takes over
+  // then the takeover is not reported as master: the engine faults with reason 'vip-failed'.
+  it('faults instead of reporting master when addAndAnnounce fails to add', async () => {
+    const vips = new CombinedVipManager();
+    vips.failCombined = new VrrpError('vip_failed', 'cannot add 192.0.2.100/32 on eth0: EACCES');
+    const { events, engine } = await takeOver(vips);
+    const transitions = events.filter((e) => e.type === 'transition').map((e) => `${e.from}>${e.to}:${e.reason}`);
+    expect(transitions).toEqual(['initialize>backup:startup', 'backup>fault:vip-failed']);
     await engine.stop();
   });
 });

@@ -144,7 +144,7 @@ describe('protocolError', () => {
 
 describe('I/O errors', () => {
   // Given a VIP manager whose next add() rejects with 'boom'
-  // when the instance becomes master
+  // when the master-down timer expires
   // then 'error' is emitted with code 'vip_failed', the message says why, and the cause is kept.
   it("reports a failed VIP add as 'error' with code 'vip_failed'", async () => {
     const harness = createHarness();
@@ -152,7 +152,8 @@ describe('I/O errors', () => {
     harness.vips.failNext.add = boom;
     const errors: VrrpError[] = [];
     harness.instance.on('error', (error) => errors.push(error));
-    await startAsMaster(harness);
+    await harness.instance.start();
+    await harness.clock.advanceTo(MASTER_DOWN_MS);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toBeInstanceOf(VrrpError);
     expect(errors[0]?.code).toBe('vip_failed');
@@ -161,30 +162,101 @@ describe('I/O errors', () => {
     expect(harness.instance.stats.vipErrors).toBe(1);
   });
 
-  // Given a VIP manager whose next add() rejects
+  // Given a VIP manager that refuses every add
   // when the master-down timer expires
-  // then the instance still becomes master (and still announces).
-  it('still becomes master when adding the VIPs fails', async () => {
+  // then the instance goes from backup to fault with reason 'vip-failed', and never reports master.
+  it('goes to fault instead of master when the VIPs cannot be added', async () => {
     const harness = createHarness();
-    harness.vips.failNext.add = new Error('boom');
+    harness.vips.failing.add = new Error('EACCES');
+    harness.instance.on('error', () => {});
+    const changes: StateChangeEvent[] = [];
+    let masters = 0;
+    harness.instance.on('stateChange', (event) => changes.push(event));
+    harness.instance.on('master', () => masters++);
+    await harness.instance.start();
+    await harness.clock.advanceTo(MASTER_DOWN_MS);
+    expect(harness.instance.state).toBe('fault');
+    expect(changes.at(-1)).toMatchObject({ from: 'backup', to: 'fault', reason: 'vip-failed' });
+    expect(masters).toBe(0);
+    expect(harness.vips.announcements).toBe(0);
+  });
+
+  // Given a VIP manager that refuses every add
+  // when the master-down timer expires
+  // then the advert it sent on taking over is followed by a priority-0 advert, so a peer takes over at once.
+  it('sends priority 0 after the VIPs could not be added, so a peer serves', async () => {
+    const harness = createHarness();
+    harness.vips.failing.add = new Error('EACCES');
     harness.instance.on('error', () => {});
     await harness.instance.start();
     await harness.clock.advanceTo(MASTER_DOWN_MS);
-    expect(harness.instance.state).toBe('master');
-    expect(harness.vips.announcements).toBe(1);
+    expect(decodeSent(harness.transport.sent.at(-1))).toMatchObject({ priority: 0 });
   });
 
-  // Given a VIP manager whose next add() rejects
-  // when the instance has been master for 3 s
-  // then it kept advertising every 1000 ms at its priority.
-  it('keeps advertising after adding the VIPs failed', async () => {
+  // Given a VIP manager that refused the add at the first takeover and then accepts
+  // when 1 s has passed (the first backoff) and the master-down interval after it
+  // then the instance leaves fault, becomes master with its VIPs, and reports master once.
+  it('tries again after 1 s and becomes master once the VIPs can be added', async () => {
+    const harness = createHarness();
+    harness.vips.failing.add = new Error('EACCES');
+    harness.instance.on('error', () => {});
+    const states: string[] = [];
+    harness.instance.on('stateChange', (event) => states.push(`${event.from}>${event.to}:${event.reason}`));
+    await harness.instance.start();
+    await harness.clock.advanceTo(MASTER_DOWN_MS);
+    delete harness.vips.failing.add;
+    await harness.clock.advance(999);
+    expect(harness.instance.state).toBe('fault');
+    await harness.clock.advance(1);
+    expect(harness.instance.state).toBe('backup');
+    await harness.clock.advance(MASTER_DOWN_MS);
+    expect(harness.instance.state).toBe('master');
+    expect(harness.vips.addresses.has(VIP)).toBe(true);
+    expect(states).toEqual([
+      'initialize>backup:startup',
+      'backup>fault:vip-failed',
+      'fault>backup:fault-cleared',
+      'backup>master:master-down-timer-expired',
+    ]);
+  });
+
+  // Given a VIP manager that keeps refusing
+  // when the instance keeps trying
+  // then the waits between tries double: 1 s, 2 s, 4 s.
+  it('backs off between tries while the VIPs still cannot be added', async () => {
+    const harness = createHarness();
+    harness.vips.failing.add = new Error('EACCES');
+    harness.instance.on('error', () => {});
+    const faults: number[] = [];
+    harness.instance.on('stateChange', (event) => {
+      if (event.to === 'fault') faults.push(harness.clock.now());
+    });
+    await harness.instance.start();
+    await harness.clock.advanceTo(MASTER_DOWN_MS + 3 * (1000 + MASTER_DOWN_MS) + 7000);
+    const gaps = faults.slice(1).map((at, i) => at - (faults[i] as number) - MASTER_DOWN_MS);
+    expect(gaps).toEqual([1000, 2000, 4000]);
+  });
+
+  // Given nobody listening for 'error'
+  // when adding the VIPs fails
+  // then the failure is a process warning, not silence.
+  it("turns an error nobody listens for into a process warning", async () => {
     const harness = createHarness();
     harness.vips.failNext.add = new Error('boom');
-    harness.instance.on('error', () => {});
-    await startAsMaster(harness);
-    await harness.clock.advance(3000);
-    expect(harness.sendTimes).toEqual([0, 1, 2, 3].map((n) => MASTER_DOWN_MS + n * 1000));
-    expect(decodeSent(harness.transport.sent.at(-1))).toMatchObject({ priority: 100, addresses: [VIP] });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => {
+      if (warning.name === 'VrrpWarning') warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    try {
+      await harness.instance.start();
+      await harness.clock.advanceTo(MASTER_DOWN_MS);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((warning) => (warning as Error & { code?: string }).code)).toEqual(['VRRP_VIP_FAILED']);
+    expect(warnings[0]?.message).toContain('boom');
   });
 
   // Given a transport whose next send throws

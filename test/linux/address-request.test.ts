@@ -73,10 +73,46 @@ describe('addressRequest', () => {
   });
 
   it('writes a big-endian host in big-endian order', () => {
-    const { message } = addressRequest(RTM_NEWADDR, 0x01020304, V4_PLAIN, false);
+    const { message } = addressRequest(RTM_NEWADDR, 0x01020304, V4_PLAIN, { littleEndian: false });
     const view = new DataView(message.buffer, message.byteOffset);
     expect(view.getUint32(0, false)).toBe(message.length);
     expect(view.getUint32(16 + 4, false)).toBe(0x01020304);
+  });
+
+  // A lease is the kernel's valid lifetime: IPv4 gets valid = preferred = the lease, IPv6 stays deprecated
+  // (preferred 0). The same bytes as the netlink module's cacheInfo attribute.
+  it('carries a leased IPv4 address its lifetimes, as the netlink module encodes them', () => {
+    const netlink = createRequire(import.meta.url)('netlink') as NetlinkEncoder;
+    const stream = new netlink.AttrStream();
+    const bytes = Buffer.from([192, 0, 2, 100]);
+    netlink.rt.formatAddressMessage(
+      { kind: 'address', data: { family: 2, prefixlen: 32, index: 7 }, attrs: { local: bytes, address: bytes, cacheInfo: { ifaPrefered: 5, ifaValid: 5 } } },
+      stream,
+    );
+    expect(hex(addressRequest(RTM_NEWADDR, 7, V4_PLAIN, { leaseS: 5 }).payload)).toBe(Buffer.concat(stream.bufs).toString('hex'));
+  });
+
+  it('keeps a leased IPv6 address deprecated (preferred 0) with the lease as its valid lifetime', () => {
+    const { message } = addressRequest(RTM_NEWADDR, 7, V6, { leaseS: 5 });
+    const view = new DataView(message.buffer, message.byteOffset);
+    const cacheInfoAt = message.length - 16; // the last attribute's payload
+    expect(view.getUint16(cacheInfoAt - 2, true)).toBe(6); // IFA_CACHEINFO
+    expect(view.getUint32(cacheInfoAt, true)).toBe(0);
+    expect(view.getUint32(cacheInfoAt + 4, true)).toBe(5);
+  });
+
+  it('renews a lease with replace|create, so that a vanished address comes back', () => {
+    const { message } = addressRequest(RTM_NEWADDR, 7, V4_PLAIN, { leaseS: 5, refresh: true });
+    expect(new DataView(message.buffer, message.byteOffset).getUint16(6, true)).toBe(0x1 | 0x4 | 0x100 | 0x400);
+  });
+
+  it('puts no lifetimes on a delete', () => {
+    expect(hex(addressRequest(RTM_DELADDR, 7, V4_PLAIN, { leaseS: 5 }).payload)).toBe(netlinkPayload(7, V4_PLAIN, false));
+  });
+
+  it('refuses a lease that is not a whole number of seconds from 1', () => {
+    expect(() => addressRequest(RTM_NEWADDR, 7, V4_PLAIN, { leaseS: 0.5 })).toThrow(RangeError);
+    expect(() => addressRequest(RTM_NEWADDR, 7, V4_PLAIN, { leaseS: 0 })).toThrow(RangeError);
   });
 
   it('refuses an address that does not parse', () => {

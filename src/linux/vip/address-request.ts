@@ -10,9 +10,15 @@
  *   rtattr     { u16 len; u16 type } + payload, padded to 4                    IFA_LOCAL, IFA_ADDRESS, then
  *                                                                              IFA_LABEL or IFA_CACHEINFO
  *
- * IPv6 addresses are added with IFA_F_NODAD and deprecated (preferred lifetime 0, valid forever): still reachable,
- * never picked as a source address, so our own adverts (and the host's outgoing connections) keep the real address
- * and a unicast peer keeps hearing us (docs/linux.md).
+ * IPv6 addresses are added with IFA_F_NODAD and deprecated (preferred lifetime 0): still reachable, never picked
+ * as a source address, so our own adverts (and the host's outgoing connections) keep the real address and a unicast
+ * peer keeps hearing us (docs/linux.md).
+ *
+ * A leased address (`leaseS`) carries a kernel valid lifetime of that many seconds (IPv4's preferred lifetime the
+ * same, IPv6's 0): the kernel deletes it when nobody renews it — a master that crashed or froze. The renewal is a
+ * `refresh` request: RTM_NEWADDR with NLM_F_CREATE | NLM_F_REPLACE and the same lifetimes, which resets them on the
+ * address and re-creates it if it is gone (docs/linux.md, "VIP leases"). Without a lease the valid lifetime is
+ * forever.
  */
 import type { VirtualAddress } from '../../config.js';
 import { parseIp } from '../../core/ip-address.js';
@@ -25,6 +31,8 @@ export const RTM_DELADDR = 21;
 const NLM_F_REQUEST_ACK = 0x1 | 0x4;
 /** NLM_F_EXCL | NLM_F_CREATE: add, refusing with EEXIST if the address is already there. */
 export const NLM_F_EXCL_CREATE = 0x200 | 0x400;
+/** NLM_F_REPLACE | NLM_F_CREATE: set the address's lifetimes, creating it if it is gone (a lease renewal). */
+export const NLM_F_REPLACE_CREATE = 0x100 | 0x400;
 const NLMSG_HDRLEN = 16;
 const IFADDRMSG_LEN = 8;
 const IFA_ADDRESS = 1;
@@ -34,8 +42,18 @@ const IFA_CACHEINFO = 6;
 const IFA_F_NODAD = 0x02;
 const AF_INET = 2;
 const AF_INET6 = 10;
-/** An IPv6 VIP's lifetimes: preferred 0 (deprecated), valid forever. */
+/** A lifetime of forever (linux/if_addr.h INFINITY_LIFE_TIME). */
 const INFINITY_LIFE_TIME = 0xffffffff;
+
+/** How an address request is built besides its type. */
+export interface AddressRequestOptions {
+  /** Host byte order (netlink headers are in host order); default little-endian. */
+  littleEndian?: boolean;
+  /** Kernel valid lifetime in whole seconds (a lease); omitted: forever. Only for RTM_NEWADDR. */
+  leaseS?: number;
+  /** A lease renewal (NLM_F_CREATE | NLM_F_REPLACE) instead of an exclusive add. Only for RTM_NEWADDR. */
+  refresh?: boolean;
+}
 
 /** One encoded address request: the whole netlink message, ready for the addon's route socket. */
 export interface AddressRequest {
@@ -52,27 +70,35 @@ export interface AddressRequest {
 const align4 = (n: number): number => (n + 3) & ~3;
 
 /**
- * Encodes an add (create|excl: EEXIST if present) or delete request for `vip` on interface `index`. A delete
- * carries no label (the kernel matches the address, and a label would have to match too). `littleEndian` is the
- * host's byte order (netlink headers are in host order).
+ * Encodes an add (create|excl: EEXIST if present; or a lease renewal, see {@link AddressRequestOptions}) or delete
+ * request for `vip` on interface `index`. A delete carries no label (the kernel matches the address, and a label
+ * would have to match too) and no lifetimes.
  */
 export function addressRequest(
   type: typeof RTM_NEWADDR | typeof RTM_DELADDR,
   index: number,
   vip: VirtualAddress,
-  littleEndian = true,
+  options: AddressRequestOptions = {},
 ): AddressRequest {
+  const littleEndian = options.littleEndian ?? true;
   const parsed = parseIp(vip.address);
   if (!parsed) throw new TypeError(`${vip.address} is not an IP address`);
+  const leaseS = type === RTM_NEWADDR ? options.leaseS : undefined;
+  if (leaseS !== undefined && (!Number.isInteger(leaseS) || leaseS < 1 || leaseS >= INFINITY_LIFE_TIME)) {
+    throw new RangeError(`a lease is a whole number of seconds from 1, not ${leaseS}`);
+  }
   const ipv6 = vip.family === 'ipv6';
   const label = type === RTM_NEWADDR && !ipv6 && vip.label !== undefined ? new TextEncoder().encode(`${vip.label}\0`) : undefined;
+  // Lifetimes travel in IFA_CACHEINFO: always for IPv6 (deprecated; a delete carries it too, and the kernel ignores
+  // it there), for IPv4 only with a lease.
+  const cacheInfo = ipv6 || leaseS !== undefined;
   const addressAttrLength = 4 + parsed.bytes.length;
   let length = NLMSG_HDRLEN + IFADDRMSG_LEN + 2 * align4(addressAttrLength);
   if (label) length += align4(4 + label.length);
-  if (ipv6) length += 4 + 16;
+  if (cacheInfo) length += 4 + 16;
   const message = new Uint8Array(length);
   const view = new DataView(message.buffer);
-  const flags = type === RTM_NEWADDR ? NLM_F_EXCL_CREATE : 0;
+  const flags = type === RTM_NEWADDR ? (options.refresh === true ? NLM_F_REPLACE_CREATE : NLM_F_EXCL_CREATE) : 0;
   view.setUint32(0, length, littleEndian);
   view.setUint16(4, type, littleEndian);
   view.setUint16(6, flags | NLM_F_REQUEST_ACK, littleEndian);
@@ -92,12 +118,13 @@ export function addressRequest(
   attribute(IFA_LOCAL, parsed.bytes);
   attribute(IFA_ADDRESS, parsed.bytes);
   if (label) attribute(IFA_LABEL, label);
-  if (ipv6) {
-    const cacheInfo = new Uint8Array(16);
-    const info = new DataView(cacheInfo.buffer);
-    info.setUint32(0, 0, littleEndian); // ifa_prefered
-    info.setUint32(4, INFINITY_LIFE_TIME, littleEndian); // ifa_valid
-    attribute(IFA_CACHEINFO, cacheInfo);
+  if (cacheInfo) {
+    const bytes = new Uint8Array(16);
+    const info = new DataView(bytes.buffer);
+    const validS = leaseS ?? INFINITY_LIFE_TIME;
+    info.setUint32(0, ipv6 ? 0 : validS, littleEndian); // ifa_prefered
+    info.setUint32(4, validS, littleEndian); // ifa_valid
+    attribute(IFA_CACHEINFO, bytes);
   }
   return { type, flags, payload: message.subarray(NLMSG_HDRLEN), message };
 }
