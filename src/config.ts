@@ -701,3 +701,161 @@ export function resolveConfig(config: unknown): ResolvedConfig {
   if (!resolved) throw new ConfigError(issues);
   return resolved;
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Notify scripts and sync groups (keepalived's `notify*` and `vrrp_sync_group`), for `vrrp run` and the library's
+// attachNotify / VrrpGroup. Not fields of VrrpConfig: an instance never runs a script by itself.
+
+/**
+ * A notify command: a string split into words the way keepalived splits `notify_master "…"` (quotes group,
+ * backslash escapes, no shell; see src/trackers/command-line.ts), or an argv array spawned as is.
+ */
+export type NotifyCommand = string | string[];
+
+/**
+ * Notify scripts of an instance or a sync group (keepalived's `notify_master`, `notify_backup`, `notify_fault`,
+ * `notify_stop` and `notify`). The scripts of one instance or group run one at a time, in transition order; one
+ * whose state was already left when its turn comes is skipped. See src/notify.ts.
+ */
+export interface NotifyConfig {
+  /** Run on becoming master, once the VIPs are up (`notify_master`). */
+  master?: NotifyCommand;
+  /** Run on becoming backup (`notify_backup`). */
+  backup?: NotifyCommand;
+  /** Run on entering fault (`notify_fault`). */
+  fault?: NotifyCommand;
+  /** Run on stop (`notify_stop`). */
+  stop?: NotifyCommand;
+  /**
+   * Run on every transition, after the state's own script, with keepalived's four arguments appended:
+   * `INSTANCE`|`GROUP`, the name, `MASTER`|`BACKUP`|`FAULT`|`STOP`, the priority (0 for a group) (`notify`).
+   */
+  any?: NotifyCommand;
+  /**
+   * How long one script may run, in ms (default 30000); then its process group gets SIGTERM, and SIGKILL 2 s later.
+   * keepalived waits for none but `notify_stop` (1 s).
+   */
+  timeoutMs?: number;
+}
+
+/** The scripts a {@link NotifyConfig} names. */
+export type NotifyScript = 'master' | 'backup' | 'fault' | 'stop' | 'any';
+
+/** A {@link NotifyConfig} with each command split into the argv that runs, and the timeout filled in. */
+export interface ResolvedNotifyConfig {
+  /** See {@link NotifyConfig.master}. */
+  master?: string[];
+  /** See {@link NotifyConfig.backup}. */
+  backup?: string[];
+  /** See {@link NotifyConfig.fault}. */
+  fault?: string[];
+  /** See {@link NotifyConfig.stop}. */
+  stop?: string[];
+  /** See {@link NotifyConfig.any}. */
+  any?: string[];
+  /** See {@link NotifyConfig.timeoutMs}. */
+  timeoutMs: number;
+}
+
+/**
+ * A sync group (keepalived's `vrrp_sync_group`): instances that fail over together. See src/group.ts for what
+ * "together" means here and where it differs from keepalived.
+ */
+export interface SyncGroupConfig {
+  /** The group's name, in events and notify arguments. */
+  name: string;
+  /** The names of its member instances (each instance in one group at most). */
+  members: string[];
+  /** Notify scripts of the group (`$1` is `GROUP`, `$4` is 0, as in keepalived). */
+  notify?: NotifyConfig;
+}
+
+/** A {@link SyncGroupConfig} with its notify resolved. */
+export interface ResolvedSyncGroupConfig {
+  /** See {@link SyncGroupConfig.name}. */
+  name: string;
+  /** See {@link SyncGroupConfig.members}. */
+  members: string[];
+  /** See {@link SyncGroupConfig.notify}; absent when none is configured. */
+  notify?: ResolvedNotifyConfig;
+}
+
+const NOTIFY_SCRIPTS = ['master', 'backup', 'fault', 'stop', 'any'] as const satisfies readonly NotifyScript[];
+
+const notifyCommandSchema = z.union([z.string(), z.array(z.string({ error: 'must be a string' }))], {
+  error: 'must be a command string or an array of strings (argv)',
+});
+
+const notifySchema = z
+  .object({
+    master: notifyCommandSchema.optional(),
+    backup: notifyCommandSchema.optional(),
+    fault: notifyCommandSchema.optional(),
+    stop: notifyCommandSchema.optional(),
+    any: notifyCommandSchema.optional(),
+    timeoutMs: int(1, 86_400_000).default(30_000),
+  })
+  .strict()
+  .superRefine((notify, ctx) => {
+    // Split here, so that a command that cannot run is a config error listed with the rest, not a failure at the
+    // first transition.
+    for (const script of NOTIFY_SCRIPTS) {
+      const command = notify[script];
+      if (command === undefined) continue;
+      const split = commandArgv(command);
+      if (!split.ok) ctx.addIssue({ code: 'custom', path: [script], message: split.error });
+    }
+  });
+
+const syncGroupSchema = z
+  .object({
+    name: nonEmpty(),
+    members: z.array(nonEmpty(), { error: 'must be an array of instance names' }).min(1, 'must name at least one instance'),
+    notify: notifySchema.optional(),
+  })
+  .strict()
+  .superRefine((group, ctx) => {
+    group.members.forEach((member, index) => {
+      if (group.members.indexOf(member) !== index) ctx.addIssue({ code: 'custom', path: ['members', index], message: `"${member}" is listed twice` });
+    });
+  });
+
+/** zod's issues as ours, each path prefixed with `prefix` (e.g. `notify`). */
+function schemaIssues(error: z.ZodError, prefix: string): ConfigIssue[] {
+  return error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter((part) => part !== '').join('.'),
+    message: issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message,
+  }));
+}
+
+function resolvedNotify(parsed: z.output<typeof notifySchema>): ResolvedNotifyConfig {
+  const resolved: ResolvedNotifyConfig = { timeoutMs: parsed.timeoutMs };
+  for (const script of NOTIFY_SCRIPTS) {
+    const command = parsed[script];
+    if (command === undefined) continue;
+    const split = commandArgv(command);
+    if (split.ok) resolved[script] = split.argv;
+  }
+  return resolved;
+}
+
+/**
+ * Validates notify scripts and splits each command into its argv. Throws {@link ConfigError} listing every problem;
+ * paths start with `prefix` (default `notify`).
+ */
+export function resolveNotifyConfig(notify: unknown, prefix = 'notify'): ResolvedNotifyConfig {
+  const result = notifySchema.safeParse(notify);
+  if (!result.success) throw new ConfigError(schemaIssues(result.error, prefix));
+  return resolvedNotify(result.data);
+}
+
+/**
+ * Validates a sync group (name, members, notify). Throws {@link ConfigError} listing every problem; paths start
+ * with `prefix` (default: none). Whether the members exist is the caller's to check: it knows the instances.
+ */
+export function resolveSyncGroupConfig(group: unknown, prefix = ''): ResolvedSyncGroupConfig {
+  const result = syncGroupSchema.safeParse(group);
+  if (!result.success) throw new ConfigError(schemaIssues(result.error, prefix));
+  const { name, members, notify } = result.data;
+  return notify === undefined ? { name, members } : { name, members, notify: resolvedNotify(notify) };
+}
