@@ -27,6 +27,7 @@ import { Engine, type EngineEvent, type EngineStats } from './engine/engine.js';
 import { RemoteEngine, type EngineLike } from './engine/host.js';
 import { VrrpError } from './errors.js';
 import { createProbe, defaultTrackerHost, type InstanceTrackerConfig } from './trackers/index.js';
+import { holdResult, syncGroupHold, withSyncHold, type SyncHold } from './sync-hold.js';
 import { errorReason, type Probe, type ProbeResult } from './trackers/types.js';
 
 /** A state of the instance: `initialize` before start and after stop, then `backup`, `master` or `fault`. */
@@ -246,7 +247,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     const firstTransition = new Promise<void>((resolve) => (this.#resolveFirstTransition = resolve));
     try {
       const emit = (event: EngineEvent): void => this.#onEngineEvent(event);
-      const engine = this.#givenAdapters ? new Engine(this.config, this.#givenAdapters, emit) : defaultEngine(this.config, emit);
+      const config = withSyncHold(this.config, this.#syncHold);
+      const engine = this.#givenAdapters ? new Engine(config, this.#givenAdapters, emit) : defaultEngine(config, emit);
       this.#engine = engine;
       this.#stateAbort = new AbortController();
       await engine.start();
@@ -484,6 +486,24 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     this.#engine?.command(input);
   }
 
+  /** VrrpGroup's hold on this instance, if it is in a sync group (see the method below). */
+  #syncHold: SyncHold | undefined;
+
+  /**
+   * @internal VrrpGroup's hold (src/group.ts), not public API: `held` keeps the instance in fault as a failing
+   * weight-0 tracker named `name` would (a master sends priority 0 and removes its VIPs); `false` releases it. The
+   * engine gets the hold's tracker at start (see {@link withSyncHold}), so the first call must come before
+   * `start()`. Resolves once the engine has applied it: `state` then tells whether the instance is in fault for
+   * reasons of its own.
+   */
+  async [syncGroupHold](name: string, held: boolean): Promise<void> {
+    const hold = (this.#syncHold ??= { name, held, reverse: true });
+    hold.held = held;
+    const engine = this.#engine;
+    if (!engine || !this.#running) return; // applied by the next start
+    engine.command({ type: 'tracker', name: hold.name, passed: holdResult(hold, held) });
+    await engine.idle();
+  }
 }
 
 /** The engine of an instance without adapters: on the engine thread with the Linux adapters. */

@@ -1,0 +1,51 @@
+/**
+ * The hold a `VrrpGroup` (src/group.ts) keeps its members in fault with: a hidden weight-0 tracker the engine gets
+ * at start, fed by `VrrpInstance[syncGroupHold]`. Internal: not exported from the package.
+ *
+ * Why a tracker: a failing weight-0 tracker is exactly keepalived's sync-group fault — a master sends priority 0
+ * and removes its VIPs, a backup stops listening — and the core already implements it; the group needs no new
+ * protocol state. Why its odd start: an `unknown` weight-0 tracker holds an instance in `initialize` until its
+ * first result, so the hold starts `down` (initFail) and reads that as "not held" (reverse) when the run starts
+ * released, or as "held" when it starts held.
+ */
+import type { ResolvedConfig, ResolvedFunctionTrackerConfig } from './config.js';
+
+/** @internal The key of a VrrpGroup's hold method on an instance. */
+export const syncGroupHold: unique symbol = Symbol('vrrp.syncGroupHold');
+
+/** @internal A sync group's hold on one instance: what was last asked, and how this run's tracker reads it. */
+export interface SyncHold {
+  /** The hidden tracker's name. */
+  name: string;
+  /** Held in fault (true) or released. */
+  held: boolean;
+  /** This run's tracker faults while `up` (true) or while `down`: fixed at start, see {@link withSyncHold}. */
+  reverse: boolean;
+}
+
+/** @internal The tracker result that makes `hold` say `held` in the current run. */
+export function holdResult(hold: SyncHold, held: boolean): boolean {
+  return hold.reverse === held;
+}
+
+/**
+ * @internal The config the engine gets at start: with a hold, plus its hidden weight-0 tracker, set up to read
+ * `down` as the hold's current state (see the file header). Without one, `config` as is.
+ */
+export function withSyncHold(config: ResolvedConfig, hold: SyncHold | undefined): ResolvedConfig {
+  if (!hold) return config;
+  hold.reverse = !hold.held;
+  const tracker: ResolvedFunctionTrackerConfig = {
+    type: 'function',
+    name: hold.name,
+    check: () => false, // never run: the instance runs probes of config.trackers only; the group feeds this one
+    intervalMs: 1000,
+    timeoutMs: 1000,
+    weight: 0,
+    fall: 1,
+    rise: 1,
+    reverse: hold.reverse,
+    initFail: true,
+  };
+  return { ...config, trackers: [...config.trackers, tracker] };
+}
