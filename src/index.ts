@@ -35,6 +35,24 @@ export {
   type GarpConfig,
   type ResolvedTrackerConfig,
 } from './config.js';
+export {
+  resolveNotifyConfig,
+  resolveSyncGroupConfig,
+  type NotifyConfig,
+  type NotifyCommand,
+  type NotifyScript,
+  type ResolvedNotifyConfig,
+  type SyncGroupConfig,
+  type ResolvedSyncGroupConfig,
+} from './config.js';
+export {
+  VrrpGroup,
+  type GroupState,
+  type GroupTransitionReason,
+  type GroupStateChangeEvent,
+  type GroupHoldEvent,
+  type VrrpGroupEvents,
+} from './group.js';
 export type { TrackerHost, InterfaceLinkReader, InterfaceLinkState } from './trackers/types.js';
 export { VrrpError, ConfigError, type ConfigIssue, type VrrpErrorCode } from './errors.js';
 export {
