@@ -53,6 +53,20 @@ export {
   type GroupHoldEvent,
   type VrrpGroupEvents,
 } from './group.js';
+export {
+  attachNotify,
+  NotifyRunner,
+  type NotifyState,
+  type NotifySource,
+  type NotifyOptions,
+  type NotifyEvents,
+  type NotifyEventBase,
+  type NotifyStartEvent,
+  type NotifyOutputEvent,
+  type NotifyDoneEvent,
+  type NotifySkipEvent,
+  type TransitionSource,
+} from './notify.js';
 export type { TrackerHost, InterfaceLinkReader, InterfaceLinkState } from './trackers/types.js';
 export { VrrpError, ConfigError, type ConfigIssue, type VrrpErrorCode } from './errors.js';
 export {

@@ -1,0 +1,195 @@
+/**
+ * Notify scripts for real: a recording script (its arguments and timestamps appended to a file) shows the order,
+ * that scripts never overlap, that stale ones are skipped, keepalived's arguments on `any`, the timeout killing the
+ * script's whole process group, and the scripts' output reported line by line.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { attachNotify, NotifyRunner, type NotifyDoneEvent, type NotifyOutputEvent, type NotifySkipEvent } from '../../src/notify.js';
+import { SimNetwork } from '../../src/testing/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vrrp-notify-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let logCount = 0;
+
+/**
+ * A script that appends `start <args> <ns>` and, `sleepS` later, `end <args> <ns>` to a fresh log file, and says
+ * its arguments on stdout and stderr. Returns the argv prefix to run it and the log's path.
+ */
+function recorder(sleepS = 0.2): { argv: string[]; log: string } {
+  const log = join(dir, `log-${++logCount}`);
+  const script = join(dir, `rec-${logCount}.sh`);
+  writeFileSync(
+    script,
+    `#!/bin/sh\necho "start $* $(date +%s%N)" >> '${log}'\nsleep ${sleepS}\necho "out $*"\necho "err $*" >&2\necho "end $* $(date +%s%N)" >> '${log}'\n`,
+  );
+  writeFileSync(log, '');
+  return { argv: ['/bin/sh', script], log };
+}
+
+interface Record {
+  what: 'start' | 'end';
+  args: string;
+  ns: bigint;
+}
+
+function records(log: string): Record[] {
+  return readFileSync(log, 'utf8')
+    .trim()
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const words = line.split(' ');
+      return { what: words[0] as 'start' | 'end', args: words.slice(1, -1).join(' '), ns: BigInt(words.at(-1) ?? '0') };
+    });
+}
+
+/** Asserts that the runs in the log never overlap: each start comes after the previous run's end. */
+function expectOneAtATime(list: Record[]): void {
+  for (let i = 0; i < list.length; i += 2) {
+    expect(list[i]?.what).toBe('start');
+    expect(list[i + 1]).toMatchObject({ what: 'end', args: list[i]?.args });
+    if (i > 0) expect((list[i]?.ns ?? 0n) >= (list[i - 1]?.ns ?? 0n)).toBe(true);
+  }
+}
+
+/** Whether `pid` is gone (or a zombie waiting for a reaper that is not us) within a second. */
+async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 20; i++) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return true;
+    }
+    if (/^\d+ \(.*\) Z/.test(stat)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
+
+describe('notify scripts', () => {
+  // Given a master script that runs 200 ms; when master → backup → master arrive while it runs
+  // then it finishes, the first master's `any` and the backup's scripts are skipped as stale, and the last master's
+  // scripts run after it, one at a time, `any` with keepalived's four arguments.
+  it('run in transition order, one at a time, skipping the scripts of states already left', async () => {
+    const { argv, log } = recorder(0.2);
+    const runner = new NotifyRunner({ kind: 'instance', name: 'VI_1' }, { master: [...argv, 'm'], backup: [...argv, 'b'], any: [...argv, 'any'] });
+    const skipped: NotifySkipEvent[] = [];
+    runner.on('skip', (event) => skipped.push(event));
+    runner.transition('master', 100);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    runner.transition('backup', 100);
+    runner.transition('master', 101);
+    await runner.idle();
+    const list = records(log);
+    expect(list.map((r) => `${r.what} ${r.args}`)).toEqual(['start m', 'end m', 'start m', 'end m', 'start any INSTANCE VI_1 MASTER 101', 'end any INSTANCE VI_1 MASTER 101']);
+    expectOneAtATime(list);
+    expect(skipped.map((event) => `${event.state}/${event.script}`)).toEqual(['master/any', 'backup/backup', 'backup/any']);
+  });
+
+  // Given an instance on the simulated network with every script recording; when it flaps (link down and up
+  // twice) faster than its scripts run
+  // then no two scripts overlap, scripts of transitions already superseded are skipped, and the last transition's
+  // scripts always run, last.
+  it('follow an instance through rapid transitions: order kept, stale skipped, the last state always notified', async () => {
+    const { argv, log } = recorder(0.05);
+    const net = new SimNetwork({ seed: 3 });
+    const instance = net.addNode({ name: 'VI_1', interface: 'eth0', vrid: 1, priority: 150, virtualAddresses: ['10.0.0.100'] }, { address: '10.0.0.1', start: false });
+    const runner = attachNotify(instance, { master: [...argv, 'm'], backup: [...argv, 'b'], fault: [...argv, 'f'], stop: [...argv, 's'], any: [...argv, 'any'] });
+    const transitions: string[] = [];
+    instance.on('stateChange', (event) => transitions.push(event.to));
+    const started = instance.start();
+    await net.advance(10);
+    await started;
+    await net.advance(4000);
+    for (const up of [false, true, false, true]) {
+      net.setLink(instance, up);
+      await net.advance(100);
+    }
+    await net.advance(4000);
+    await net.stopAll();
+    await runner.idle();
+    expect(transitions).toEqual(['backup', 'master', 'fault', 'backup', 'fault', 'backup', 'master', 'initialize']);
+    const list = records(log);
+    expectOneAtATime(list);
+    const ran = list.filter((r) => r.what === 'start').map((r) => r.args);
+    // Every run belongs to a transition, in order; the stop is last, `any` after the state's own script.
+    expect(ran.slice(-2)).toEqual(['s', 'any INSTANCE VI_1 STOP 150']);
+    expect(ran.length).toBeLessThan(transitions.length * 2);
+  });
+
+  // Given a script that starts a background sleep and waits, with a 300 ms timeout
+  // then at 300 ms its process group gets SIGTERM: the script and its background child are gone, and `done` says
+  // it timed out; a script that ignores SIGTERM is SIGKILLed after the grace period.
+  it('kill the whole process group at the timeout, SIGKILL after the grace period', async () => {
+    const runner = new NotifyRunner(
+      { kind: 'instance', name: 'VI_1' },
+      { master: ['/bin/sh', '-c', 'sleep 30 & echo "child $!"; wait'], fault: ['/bin/sh', '-c', "trap '' TERM; echo ready; sleep 30 & wait; sleep 30"], timeoutMs: 300 },
+      { killGraceMs: 200 },
+    );
+    const done: NotifyDoneEvent[] = [];
+    const output: NotifyOutputEvent[] = [];
+    runner.on('done', (event) => done.push(event));
+    runner.on('output', (event) => output.push(event));
+    const before = Date.now();
+    runner.transition('master', 100);
+    await runner.idle();
+    expect(done[0]).toMatchObject({ script: 'master', timedOut: true, signal: 'SIGTERM', exitCode: null });
+    expect(Date.now() - before).toBeLessThan(2000);
+    const child = Number(/^child (\d+)$/.exec(output.find((event) => event.line.startsWith('child'))?.line ?? '')?.[1]);
+    expect(child).toBeGreaterThan(0);
+    expect(await gone(child)).toBe(true);
+    runner.transition('fault', 100);
+    await runner.idle();
+    expect(done[1]).toMatchObject({ script: 'fault', timedOut: true, signal: 'SIGKILL' });
+    expect(done[1]?.durationMs).toBeGreaterThanOrEqual(450);
+  });
+
+  // Given scripts writing to stdout and stderr, one without a final newline; then each line is an `output` event
+  // with its stream, in order per stream.
+  it('report their output line by line, per stream', async () => {
+    const runner = new NotifyRunner({ kind: 'group', name: 'G' }, { backup: ['/bin/sh', '-c', 'echo one; echo two >&2; printf "three"'] });
+    const output: NotifyOutputEvent[] = [];
+    runner.on('output', (event) => output.push(event));
+    runner.transition('backup', 0);
+    await runner.idle();
+    expect(output.map((event) => `${event.stream}: ${event.line}`).sort()).toEqual(['stderr: two', 'stdout: one', 'stdout: three']);
+    expect(output[0]).toMatchObject({ kind: 'group', name: 'G', state: 'backup', script: 'backup' });
+  });
+
+  // Given command strings; then they are split as keepalived splits them (quotes group, no shell), only `any` gets
+  // the four arguments, and every script finds them in its environment.
+  it("split strings as keepalived does and append keepalived's arguments to `any` only", async () => {
+    const runner = new NotifyRunner(
+      { kind: 'instance', name: 'VI_1' },
+      { master: `/bin/sh -c 'echo "master: $# [$*] $VRRP_SOURCE $VRRP_NAME $VRRP_STATE $VRRP_PRIORITY"' x`, any: `/bin/sh -c 'echo "any: $#" "[$*]"' x` },
+    );
+    const lines: string[] = [];
+    runner.on('output', (event) => lines.push(event.line));
+    runner.transition('master', 102);
+    await runner.idle();
+    expect(lines).toEqual(['master: 0 [] INSTANCE VI_1 MASTER 102', 'any: 4 [INSTANCE VI_1 MASTER 102]']);
+  });
+
+  // Given a script that does not exist; then `done` says why, and the next script still runs.
+  it('report a script that cannot start and go on', async () => {
+    const runner = new NotifyRunner({ kind: 'instance', name: 'VI_1' }, { master: 'no-such-notify-script-here', any: ['/bin/true'] });
+    const done: NotifyDoneEvent[] = [];
+    runner.on('done', (event) => done.push(event));
+    runner.transition('master', 100);
+    await runner.idle();
+    expect(done.map((event) => [event.script, event.exitCode, event.error])).toEqual([
+      ['master', null, 'ENOENT'],
+      ['any', 0, undefined],
+    ]);
+  });
+
+  // Given a notify config with an empty command and an unknown field; then the runner refuses it, naming both.
+  it('refuse a bad config with every problem', () => {
+    expect(() => new NotifyRunner({ kind: 'instance', name: 'x' }, { master: '', backp: 'x' } as never)).toThrow(/notify: unknown field "backp"[\s\S]*notify\.master: is empty|notify\.master: is empty[\s\S]*unknown field "backp"/);
+  });
+});
