@@ -15,6 +15,8 @@ export type VrrpErrorCode =
   | 'announce_failed'
   | 'hook_failed'
   | 'hook_timeout'
+  | 'while_master_failed'
+  | 'while_master_timeout'
   | 'tracker_failed'
   | 'listener_failed'
   | 'engine_failed'

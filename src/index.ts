@@ -12,7 +12,13 @@ export {
   type TrackerChangeEvent,
   type HookContext,
   type Hook,
+  type HookKind,
   type InstanceStats,
+  type VrrpMaster,
+  type MasterChangeEvent,
+  type LowerMasterHeardEvent,
+  type WhileMasterWork,
+  type WhileMasterContext,
 } from './instance.js';
 export {
   resolveConfig,

@@ -11,6 +11,13 @@
  *   block the action queue: a slow `onMaster` must not delay the advertisements that keep us master, nor the VIP
  *   removal when we lose. A hook that throws or times out is reported (`hookError`) and the next one runs.
  * - Failures of I/O (send, VIP change) are reported as `error` events and counted; the protocol keeps running.
+ * - `whileMaster` work is not a hook: it has no timeout while master and runs beside the hook queue, started where
+ *   `master` is emitted and aborted with the mastership's signal. Each registration runs one at a time: a run starts
+ *   only after the previous run of the same registration settled, so a quick master → backup → master never has
+ *   two copies of one app's work serving at once; a run whose mastership ended while it waited is skipped.
+ * - `term` counts this object's masterships (never reset, not by stop/start): stamped on every event and context so
+ *   that work of an old mastership can be told from the current one's. `master` is the core's master as heard,
+ *   updated before any event of the transition that carries it, so every listener sees state and master agree.
  * - Trackers other than `eventLoopLag` run here, each through its probe (src/trackers/): one run at start, the next
  *   `intervalMs` after the previous one settled, a run that outlives `timeoutMs` reported as failed and aborted.
  *   Each result goes to the engine, and to a mirror of the core's tracker state (the same pure functions), which
@@ -21,7 +28,7 @@ import { systemClock } from './adapters/system-clock.js';
 import type { Adapters, Clock } from './adapters/types.js';
 import { resolveConfig, type ResolvedConfig, type TrackerType, type VrrpConfig } from './config.js';
 import { applyTrackerResult, effectivePriority, initialTrackerState, type TrackerState, type TrackerStatus } from './core/priority.js';
-import type { ProtocolErrorCode, RouterInput, RouterState, TransitionReason } from './core/router.js';
+import type { MasterInfo, ProtocolErrorCode, RouterInput, RouterState, TransitionReason } from './core/router.js';
 import { createStats } from './core/stats.js';
 import { Engine, type EngineEvent, type EngineStats } from './engine/engine.js';
 import { RemoteEngine, type EngineLike } from './engine/host.js';
@@ -43,6 +50,43 @@ export interface StateChangeEvent {
   reason: TransitionReason;
   /** Address of the router whose advertisement caused it, when one did. */
   peer?: string;
+  /**
+   * This instance's mastership count: incremented at each transition to master, never reset (not by `stop()` /
+   * `start()`). In a `master` event, the new mastership's; in the others, the latest mastership's (0: none yet).
+   * Stamp work with it to fence an old mastership's (see {@link VrrpInstance.term}).
+   */
+  term: number;
+}
+
+/**
+ * The master as last heard: its primary address, the priority and advertisement interval it advertises, and
+ * whether it is this instance. See {@link VrrpInstance.master}.
+ */
+export type VrrpMaster = Readonly<MasterInfo>;
+
+/** Payload of `masterChange`: the master as heard changed (address, priority or interval), or became unknown. */
+export interface MasterChangeEvent {
+  /** The master before; undefined when it was unknown. */
+  from: VrrpMaster | undefined;
+  /** The master now; undefined when unknown (before the first advertisement, after the master resigned, in fault, stopped). */
+  to: VrrpMaster | undefined;
+}
+
+/**
+ * Payload of `lowerMasterHeard`: as master, we heard another master that we outrank (lower priority, or equal with
+ * a lower address) — a healed split brain, or a one-way partition. We answered with an advertisement and
+ * re-announced our addresses; the other side should yield within one packet. Emitted once per episode: again only
+ * after that router was silent for its Master_Down_Interval, or when its address or priority changes.
+ */
+export interface LowerMasterHeardEvent {
+  /** The other master's primary address. */
+  address: string;
+  /** The priority it advertised. */
+  priority: number;
+  /** The advertisement interval it advertised, in ms. */
+  advertIntervalMs: number;
+  /** Our current mastership's term: the one to re-assert. */
+  term: number;
 }
 
 /** Payload of `priorityChange`. */
@@ -87,8 +131,10 @@ export interface TrackerChangeEvent {
 
 /** Payload of `hookError`. */
 export interface HookErrorEvent {
-  /** The state whose hook failed. */
+  /** The state whose hook failed (`initialize` for an `onStop` hook). */
   state: VrrpState;
+  /** Which kind of hook failed: `onMaster`'s, `onBackup`'s, `onFault`'s or `onStop`'s. */
+  hook: HookKind;
   /** `hook_failed` (it threw) or `hook_timeout`. */
   error: VrrpError;
 }
@@ -103,6 +149,10 @@ export interface VrrpEvents {
   backup: [event: StateChangeEvent];
   /** Entered fault (link down or a weight-0 tracker down). */
   fault: [event: StateChangeEvent];
+  /** The master as heard changed, after the events of the transition that changed it, if one did. */
+  masterChange: [event: MasterChangeEvent];
+  /** As master, we heard a master we outrank (a healed split brain): re-assert what the app holds. */
+  lowerMasterHeard: [event: LowerMasterHeardEvent];
   /** Stopped: priority 0 was sent if we were master and the VIPs are removed; the transport closes right after. */
   stop: [event: StateChangeEvent];
   /** Effective priority changed. */
@@ -113,7 +163,10 @@ export interface VrrpEvents {
   protocolError: [event: ProtocolErrorEvent];
   /** A hook threw or timed out; the state machine went on. */
   hookError: [event: HookErrorEvent];
-  /** An I/O failure (send, VIP change): reported, counted, never fatal. */
+  /**
+   * A failure: I/O (send, VIP change), or `whileMaster` work that threw (`while_master_failed`) or did not settle
+   * within `hookTimeoutMs` of its signal's abort (`while_master_timeout`). Reported, counted, never fatal.
+   */
   error: [error: VrrpError];
 }
 
@@ -126,13 +179,34 @@ export interface HookContext extends StateChangeEvent {
 /** A hook: may be async; it is awaited (up to `hookTimeoutMs`) before the next hook runs. */
 export type Hook = (context: HookContext) => void | Promise<void>;
 
-/** Counters: the core's (RFC 6527 names), the engine's I/O failures, and hook failures. */
+/** The kinds of hook: `onMaster`, `onBackup`, `onFault`, `onStop`. */
+export type HookKind = 'master' | 'backup' | 'fault' | 'stop';
+
+/** What `whileMaster` work receives besides its signal: the transition to master that began its mastership. */
+export type WhileMasterContext = Readonly<StateChangeEvent>;
+
+/**
+ * Work scoped to a mastership (see {@link VrrpInstance.whileMaster}): runs while master, with no timeout; wind down
+ * when `signal` aborts.
+ */
+export type WhileMasterWork = (signal: AbortSignal, context: WhileMasterContext) => void | Promise<void>;
+
+/** Counters: the core's (RFC 6527 names), the engine's I/O failures, and hook and `whileMaster` failures. */
 export interface InstanceStats extends EngineStats {
   /** Hooks that threw or timed out. */
   hookErrors: number;
+  /** `whileMaster` runs that threw, rejected, or did not settle within `hookTimeoutMs` of their abort. */
+  whileMasterErrors: number;
 }
 
-type HookState = 'master' | 'backup' | 'fault';
+/** One `whileMaster` registration and its latest run. */
+interface WhileMasterEntry {
+  readonly work: WhileMasterWork;
+  /** The latest run's controller: aborted when its mastership ends, on stop, or by the disposer. */
+  controller: AbortController | undefined;
+  /** Settles (never rejects) when the latest run has: the next run of this registration waits for it. */
+  settled: Promise<void>;
+}
 
 /** One VRRP virtual router inside this process. */
 export class VrrpInstance extends EventEmitter<VrrpEvents> {
@@ -157,8 +231,18 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   /** Resolves the promise `start()` waits on: the first transition of the run has been applied. */
   #resolveFirstTransition: (() => void) | undefined;
   #stateAbort = new AbortController();
-  readonly #hooks: Record<HookState, Hook[]> = { master: [], backup: [], fault: [] };
+  readonly #hooks: Record<HookKind, Hook[]> = { master: [], backup: [], fault: [], stop: [] };
   #hookErrors = 0;
+  #whileMasterErrors = 0;
+  /** Masterships of this object so far: never reset, so that it only grows across stop / start. */
+  #term = 0;
+  /** The master as last heard (frozen: handed to the app as is). */
+  #master: VrrpMaster | undefined;
+  readonly #whileMaster = new Set<WhileMasterEntry>();
+  /** The current mastership's transition and signal, while master: what `whileMaster` work starts with. */
+  #mastership: { context: WhileMasterContext; signal: AbortSignal } | undefined;
+  /** Runs of `whileMaster` not yet released (settled, or past `hookTimeoutMs` after their abort): stop waits for them. */
+  readonly #whileMasterRuns = new Set<Promise<void>>();
 
   /**
    * Validates `config` (throws {@link ConfigError} listing every problem) and keeps the adapters. Without adapters,
@@ -184,7 +268,27 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
 
   /** Counters since the last `start()` (with the engine thread, at most 100 ms behind; exact after `stop()`). */
   get stats(): InstanceStats {
-    return { ...(this.#engine?.stats ?? { ...createStats(), sendErrors: 0, vipErrors: 0 }), hookErrors: this.#hookErrors };
+    const engine = this.#engine?.stats ?? { ...createStats(), sendErrors: 0, vipErrors: 0 };
+    return { ...engine, hookErrors: this.#hookErrors, whileMasterErrors: this.#whileMasterErrors };
+  }
+
+  /**
+   * This instance's mastership count: 0 until it first becomes master, then incremented at each transition to
+   * master (when `master` is emitted), never reset — not by `stop()` / `start()` of this object. Work that stamps
+   * its writes with the term it started under can be fenced: a smaller term is an older mastership's.
+   */
+  get term(): number {
+    return this.#term;
+  }
+
+  /**
+   * The current master as last heard, or undefined when unknown (started and no advertisement heard yet, the
+   * master resigned with priority 0, in fault, stopped). Ourselves (`self: true`) while master. Changes are
+   * `masterChange` events. Learned from advertisements, so a master that died is still named here until our
+   * Master_Down_Timer runs out.
+   */
+  get master(): VrrpMaster | undefined {
+    return this.#master;
   }
 
   /** Whether `start()` has run and `stop()` has not. */
@@ -205,6 +309,43 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   /** Registers a hook run on every transition to fault. Returns an unsubscribe function. */
   onFault(hook: Hook): () => void {
     return this.#addHook('fault', hook);
+  }
+
+  /**
+   * Registers a hook run when the instance stops (`stop()`, or a dead engine thread): after the VIPs are removed
+   * and the `stop` event, after the hooks of earlier transitions and after the `whileMaster` work of the ended
+   * mastership has wound down, so it may close what that work used. Never skipped; its signal aborts only at
+   * `hookTimeoutMs`. `stop()` resolves once it has run. Returns an unsubscribe function.
+   */
+  onStop(hook: Hook): () => void {
+    return this.#addHook('stop', hook);
+  }
+
+  /**
+   * Runs `work` during every mastership: started when `master` is emitted (the VIPs are up), or at once when
+   * registered while master; `signal` aborts when the instance leaves master, on stop, or when the returned disposer
+   * is called. There is no timeout while master: serve, replicate, hold a lease.
+   *
+   * - One run at a time per registration: the next mastership's run starts only after the previous run settled,
+   *   and is skipped if that mastership ended meanwhile. Separate registrations run side by side.
+   * - A throw or rejection is an `error` event (`while_master_failed`), counted in `stats.whileMasterErrors`;
+   *   the state machine never waits for it. A rejection with the signal's reason (or an `AbortError`) after the
+   *   abort is the expected wind-down, not a failure. A run that returns while still master is not restarted
+   *   until the next mastership.
+   * - A run still going `hookTimeoutMs` after its abort is reported (`while_master_timeout`) and `stop()` stops
+   *   waiting for it; its registration starts again only once it settles.
+   * - `context.term` names the mastership: compare it with {@link VrrpInstance.term} to fence stale work.
+   *
+   * Returns a disposer: it aborts a running run and unregisters `work`.
+   */
+  whileMaster(work: WhileMasterWork): () => void {
+    const entry: WhileMasterEntry = { work, controller: undefined, settled: Promise.resolve() };
+    this.#whileMaster.add(entry);
+    if (this.#mastership) this.#runWhileMaster(entry, this.#mastership);
+    return () => {
+      if (!this.#whileMaster.delete(entry)) return;
+      entry.controller?.abort(new VrrpError('aborted', 'whileMaster disposed'));
+    };
   }
 
   /** Resolves when the instance is in `state` (at once if it already is); rejects if `signal` aborts first. */
@@ -244,6 +385,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     this.#running = true;
     this.#generation++;
     this.#hookErrors = 0;
+    this.#whileMasterErrors = 0;
     const firstTransition = new Promise<void>((resolve) => (this.#resolveFirstTransition = resolve));
     try {
       const emit = (event: EngineEvent): void => this.#onEngineEvent(event);
@@ -274,7 +416,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
 
   /**
    * Stops: a master sends priority 0 (RFC 9568 §6.4.3) and removes its VIPs; then the transport closes, trackers
-   * and timers stop, running hooks are aborted and awaited. Safe to call twice.
+   * and timers stop, running hooks and `whileMaster` work are aborted and awaited (`whileMaster` up to
+   * `hookTimeoutMs`), and the `onStop` hooks run. Safe to call twice.
    */
   stop(): Promise<void> {
     const run = this.#lifecycle.then(() => this.#stop());
@@ -288,7 +431,9 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     // start() resolved only after the first transition, so the engine's stop always yields one to `initialize`.
     await this.#engine?.stop();
     this.#stateAbort.abort(new VrrpError('aborted', 'instance stopped'));
+    // The onStop hooks on the queue wait for whileMaster work to wind down; this waits for both.
     await this.#hookQueue;
+    await this.#whileMasterReleased();
   }
 
   /** `await using instance = …` stops it at the end of the scope. */
@@ -311,6 +456,12 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
         break;
       case 'protocolError':
         this.#emitSafely('protocolError', { code: event.code, message: event.message, src: event.src });
+        break;
+      case 'masterChange':
+        this.#setMaster(event.master);
+        break;
+      case 'lowerMasterHeard':
+        this.#emitSafely('lowerMasterHeard', { address: event.src, priority: event.priority, advertIntervalMs: event.advertIntervalMs, term: this.#term });
         break;
       case 'error':
         if (event.code === 'engine_failed') this.#engineFailed();
@@ -365,35 +516,129 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   }
 
   #applyTransition(action: Extract<EngineEvent, { type: 'transition' }>): void {
-    const event: StateChangeEvent = { from: action.from, to: action.to, reason: action.reason };
+    if (action.to === 'master') this.#term++;
+    const event: StateChangeEvent = { from: action.from, to: action.to, reason: action.reason, term: this.#term };
     if (action.peer !== undefined) event.peer = action.peer;
     this.#state = action.to;
+    // Set before any event of this transition, reported after them: a `master` listener reads `master.self`.
+    const masterBefore = this.#master;
+    this.#master = action.master === undefined ? undefined : Object.freeze({ ...action.master });
     this.#resolveFirstTransition?.();
     // Hooks of the state we leave are told to wind down; hooks of the new state get a fresh signal.
     this.#stateAbort.abort(new VrrpError('aborted', `left state ${action.from}`));
     this.#stateAbort = new AbortController();
+    this.#mastership = action.to === 'master' ? { context: Object.freeze({ ...event }), signal: this.#stateAbort.signal } : undefined;
     this.#emitSafely('stateChange', event);
-    if (action.to === 'initialize') {
-      this.#emitSafely('stop', event);
-      return;
-    }
-    this.#emitSafely(action.to, event);
-    const hooks = [...this.#hooks[action.to]];
+    this.#emitSafely(action.to === 'initialize' ? 'stop' : action.to, event);
+    this.#reportMasterChange(masterBefore);
+    const mastership = this.#mastership;
+    if (mastership) for (const entry of this.#whileMaster) this.#runWhileMaster(entry, mastership);
+    const kind: HookKind = action.to === 'initialize' ? 'stop' : action.to;
+    const hooks = [...this.#hooks[kind]];
     if (hooks.length === 0) return;
-    const stateSignal = this.#stateAbort.signal;
+    // Stop hooks are never skipped and not aborted by a later state: a stop is final for this run.
+    const stateSignal = kind === 'stop' ? new AbortController().signal : this.#stateAbort.signal;
     this.#hookQueue = this.#hookQueue
       .then(async () => {
+        // onStop runs once the ended mastership's whileMaster work has wound down, so it may close what it used.
+        if (kind === 'stop') await this.#whileMasterReleased();
         for (const hook of hooks) {
           // A state already left by the time its turn comes is history: promoting a database for a mastership
           // that already ended would do harm. Hooks that started are awaited; the rest of that state's are skipped.
           if (stateSignal.aborted) return;
-          await this.#runHook(action.to as HookState, hook, event, stateSignal);
+          await this.#runHook(kind, hook, event, stateSignal);
         }
       })
       .catch(() => {});
   }
 
-  async #runHook(state: HookState, hook: Hook, event: StateChangeEvent, stateSignal: AbortSignal): Promise<void> {
+  /** The master as heard changed between transitions (the core reports changes only). */
+  #setMaster(master: MasterInfo | undefined): void {
+    const before = this.#master;
+    this.#master = master === undefined ? undefined : Object.freeze({ ...master });
+    this.#reportMasterChange(before);
+  }
+
+  #reportMasterChange(before: VrrpMaster | undefined): void {
+    const now = this.#master;
+    const same =
+      before === now ||
+      (before !== undefined &&
+        now !== undefined &&
+        before.address === now.address &&
+        before.priority === now.priority &&
+        before.advertIntervalMs === now.advertIntervalMs &&
+        before.self === now.self);
+    if (!same) this.#emitSafely('masterChange', { from: before, to: now });
+  }
+
+  /**
+   * Starts one run of `entry` for `mastership`, once the registration's previous run settled (never two at once).
+   * The run's signal follows the mastership's; its failures are reported, never thrown (see whileMaster()).
+   */
+  #runWhileMaster(entry: WhileMasterEntry, mastership: { context: WhileMasterContext; signal: AbortSignal }): void {
+    const controller = new AbortController();
+    const { signal } = controller;
+    const endOfMastership = (): void => controller.abort(mastership.signal.reason);
+    if (mastership.signal.aborted) endOfMastership();
+    else mastership.signal.addEventListener('abort', endOfMastership, { once: true });
+    entry.controller = controller;
+    const { term } = mastership.context;
+    let started = false;
+    let settledYet = false;
+    const settled = entry.settled
+      .then(async () => {
+        // Its mastership ended (or it was disposed) while the previous run wound down: skipped, like the hooks of a
+        // state already left.
+        if (signal.aborted) return;
+        started = true;
+        try {
+          await entry.work(signal, mastership.context);
+        } catch (cause) {
+          if (signal.aborted && (cause === signal.reason || (cause as { name?: unknown } | null)?.name === 'AbortError')) return; // its wind-down
+          const detail = cause instanceof Error ? `: ${cause.message}` : '';
+          this.#reportWhileMasterError(new VrrpError('while_master_failed', `whileMaster work of term ${term} failed${detail}`, { cause }));
+        }
+      })
+      .finally(() => {
+        settledYet = true;
+        mastership.signal.removeEventListener('abort', endOfMastership);
+      });
+    entry.settled = settled;
+    // What stop() and the onStop hooks wait for: the run settled, or hookTimeoutMs passed since its abort.
+    const released = new Promise<void>((resolve) => {
+      void settled.then(resolve);
+      const afterAbort = (): void => {
+        if (settledYet) return; // it ended while still master: nothing to wait for
+        const { hookTimeoutMs } = this.config;
+        const cancel = this.#clock.setTimer(hookTimeoutMs, () => {
+          if (settledYet) return;
+          // Only a run that started is late; one still waiting for a late predecessor was reported through it.
+          if (started) {
+            this.#reportWhileMasterError(new VrrpError('while_master_timeout', `whileMaster work of term ${term} did not finish within ${hookTimeoutMs} ms of its abort`));
+          }
+          resolve();
+        });
+        void settled.then(cancel);
+      };
+      if (signal.aborted) afterAbort();
+      else signal.addEventListener('abort', afterAbort, { once: true });
+    });
+    this.#whileMasterRuns.add(released);
+    void released.then(() => this.#whileMasterRuns.delete(released));
+  }
+
+  /** Resolves when every whileMaster run so far is released (settled, or late past its abort; see whileMaster()). */
+  async #whileMasterReleased(): Promise<void> {
+    await Promise.all(this.#whileMasterRuns);
+  }
+
+  #reportWhileMasterError(error: VrrpError): void {
+    this.#whileMasterErrors++;
+    this.#emitError(error);
+  }
+
+  async #runHook(kind: HookKind, hook: Hook, event: StateChangeEvent, stateSignal: AbortSignal): Promise<void> {
     const controller = new AbortController();
     const abort = (): void => controller.abort(stateSignal.reason);
     if (stateSignal.aborted) abort();
@@ -406,29 +651,29 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     try {
       const outcome = await Promise.race([Promise.resolve().then(() => hook({ ...event, signal: controller.signal })), timedOut]);
       if (outcome === 'timeout') {
-        const error = new VrrpError('hook_timeout', `${state} hook did not finish within ${hookTimeoutMs} ms`);
+        const error = new VrrpError('hook_timeout', `${kind} hook did not finish within ${hookTimeoutMs} ms`);
         controller.abort(error);
-        this.#reportHookError(state, error);
+        this.#reportHookError(kind, error);
       }
     } catch (cause) {
       const detail = cause instanceof Error ? `: ${cause.message}` : '';
-      this.#reportHookError(state, new VrrpError('hook_failed', `${state} hook failed${detail}`, { cause }));
+      this.#reportHookError(kind, new VrrpError('hook_failed', `${kind} hook failed${detail}`, { cause }));
     } finally {
       cancelTimeout?.();
       stateSignal.removeEventListener('abort', abort);
     }
   }
 
-  #reportHookError(state: HookState, error: VrrpError): void {
+  #reportHookError(kind: HookKind, error: VrrpError): void {
     this.#hookErrors++;
-    this.#emitSafely('hookError', { state, error });
+    this.#emitSafely('hookError', { state: kind === 'stop' ? 'initialize' : kind, hook: kind, error });
   }
 
-  #addHook(state: HookState, hook: Hook): () => void {
-    this.#hooks[state].push(hook);
+  #addHook(kind: HookKind, hook: Hook): () => void {
+    this.#hooks[kind].push(hook);
     return () => {
-      const index = this.#hooks[state].indexOf(hook);
-      if (index >= 0) this.#hooks[state].splice(index, 1);
+      const index = this.#hooks[kind].indexOf(hook);
+      if (index >= 0) this.#hooks[kind].splice(index, 1);
     };
   }
 

@@ -17,7 +17,7 @@ describe('stateChange', () => {
     await harness.instance.start();
     harness.instance.on('stateChange', (event) => changes.push(event));
     await harness.clock.advanceTo(MASTER_DOWN_MS);
-    expect(changes).toEqual([{ from: 'backup', to: 'master', reason: 'master-down-timer-expired' }]);
+    expect(changes).toEqual([{ from: 'backup', to: 'master', reason: 'master-down-timer-expired', term: 1 }]);
   });
 
   // Given a master
@@ -30,7 +30,7 @@ describe('stateChange', () => {
     harness.instance.on('stateChange', (event) => changes.push(event));
     harness.transport.inject(peerAdvert({ priority: 200 }));
     await harness.clock.advance(0);
-    expect(changes).toEqual([{ from: 'master', to: 'backup', reason: 'higher-priority-advertisement', peer: PEER }]);
+    expect(changes).toEqual([{ from: 'master', to: 'backup', reason: 'higher-priority-advertisement', peer: PEER, term: 1 }]);
   });
 
   // Given a backup
@@ -43,7 +43,7 @@ describe('stateChange', () => {
     harness.instance.on('stateChange', (event) => log.push(['stateChange', event]));
     harness.instance.on('master', (event) => log.push(['master', event]));
     await harness.clock.advanceTo(MASTER_DOWN_MS);
-    const expected: StateChangeEvent = { from: 'backup', to: 'master', reason: 'master-down-timer-expired' };
+    const expected: StateChangeEvent = { from: 'backup', to: 'master', reason: 'master-down-timer-expired', term: 1 };
     expect(log).toEqual([
       ['stateChange', expected],
       ['master', expected],

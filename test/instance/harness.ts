@@ -93,3 +93,22 @@ export function untilAborted(signal: AbortSignal): Promise<void> {
     else signal.addEventListener('abort', () => resolve(), { once: true });
   });
 }
+
+/**
+ * Stops the instance while driving virtual time, one timer at a time, until the stop completes: a stop waits for
+ * work winding down on the virtual clock (a hook's or a whileMaster's cleanup, a timeout), which no one else
+ * advances. Throws if the stop still waits with no timer left.
+ */
+export async function stopInVirtualTime(harness: Harness): Promise<void> {
+  let done = false;
+  const stopping = harness.instance.stop().finally(() => (done = true));
+  await harness.clock.advance(0);
+  while (!done) {
+    const next = harness.clock.nextTimerAt();
+    if (next === undefined) break;
+    await harness.clock.advanceTo(next);
+  }
+  await harness.clock.advance(0);
+  if (!done) throw new Error('stop() is still waiting and no virtual timer is left to fire');
+  await stopping;
+}

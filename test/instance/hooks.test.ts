@@ -69,9 +69,9 @@ describe('order and awaiting', () => {
     transport.inject(peerAdvert({ priority: 200 }));
     await clock.advance(0);
     expect(contexts).toEqual([
-      { from: 'initialize', to: 'backup', reason: 'startup' },
-      { from: 'backup', to: 'master', reason: 'master-down-timer-expired' },
-      { from: 'master', to: 'backup', reason: 'higher-priority-advertisement', peer: '192.0.2.2' },
+      { from: 'initialize', to: 'backup', reason: 'startup', term: 0 },
+      { from: 'backup', to: 'master', reason: 'master-down-timer-expired', term: 1 },
+      { from: 'master', to: 'backup', reason: 'higher-priority-advertisement', peer: '192.0.2.2', term: 1 },
     ]);
   });
 });

@@ -18,7 +18,7 @@ describe('start', () => {
     await instance.start();
     expect(instance.state).toBe('backup');
     expect(instance.running).toBe(true);
-    expect(changes).toEqual([{ from: 'initialize', to: 'backup', reason: 'startup' }]);
+    expect(changes).toEqual([{ from: 'initialize', to: 'backup', reason: 'startup', term: 0 }]);
   });
 
   // Given a fresh instance
@@ -128,7 +128,7 @@ describe('stop', () => {
     harness.instance.on('stateChange', (event) => log.push(['stateChange', event]));
     harness.instance.on('stop', (event) => log.push(['stop', event]));
     await harness.instance.stop();
-    const expected: StateChangeEvent = { from: 'master', to: 'initialize', reason: 'stopped' };
+    const expected: StateChangeEvent = { from: 'master', to: 'initialize', reason: 'stopped', term: 1 };
     expect(log).toEqual([
       ['stateChange', expected],
       ['stop', expected],

@@ -20,7 +20,7 @@ describe('link down', () => {
     link.setUp(false);
     await harness.clock.advance(0);
     expect(harness.instance.state).toBe('fault');
-    expect(changes).toEqual([{ from: 'backup', to: 'fault', reason: 'link-down' }]);
+    expect(changes).toEqual([{ from: 'backup', to: 'fault', reason: 'link-down', term: 0 }]);
   });
 
   // Given a master
@@ -100,7 +100,7 @@ describe('link up', () => {
     link.setUp(true);
     await harness.clock.advance(0);
     expect(harness.instance.state).toBe('backup');
-    expect(changes).toEqual([{ from: 'fault', to: 'backup', reason: 'fault-cleared' }]);
+    expect(changes).toEqual([{ from: 'fault', to: 'backup', reason: 'fault-cleared', term: 1 }]);
   });
 
   // Given an instance back in backup after its link recovered, alone on the segment

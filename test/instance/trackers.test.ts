@@ -202,7 +202,7 @@ describe('weight-0 trackers and fault', () => {
     healthy = false;
     await harness.clock.advance(1000);
     expect(harness.instance.state).toBe('fault');
-    expect(faults).toEqual([{ from: 'backup', to: 'fault', reason: 'tracker-down' }]);
+    expect(faults).toEqual([{ from: 'backup', to: 'fault', reason: 'tracker-down', term: 0 }]);
   });
 
   // Given a running backup with a weight-0 tracker and an onFault hook
@@ -212,14 +212,14 @@ describe('weight-0 trackers and fault', () => {
     let healthy = true;
     const harness = createHarness({ trackers: [{ type: 'function', name: 'db', check: () => healthy }] });
     const hookCalls: Omit<HookContext, 'signal'>[] = [];
-    harness.instance.onFault(({ from, to, reason }) => {
-      hookCalls.push({ from, to, reason });
+    harness.instance.onFault(({ from, to, reason, term }) => {
+      hookCalls.push({ from, to, reason, term });
     });
     await harness.instance.start();
     await harness.clock.advance(0);
     healthy = false;
     await harness.clock.advance(1000);
-    expect(hookCalls).toEqual([{ from: 'backup', to: 'fault', reason: 'tracker-down' }]);
+    expect(hookCalls).toEqual([{ from: 'backup', to: 'fault', reason: 'tracker-down', term: 0 }]);
   });
 
   // Given an instance in fault because its weight-0 check failed
@@ -238,7 +238,7 @@ describe('weight-0 trackers and fault', () => {
     healthy = true;
     await harness.clock.advance(1000);
     expect(harness.instance.state).toBe('backup');
-    expect(changes).toEqual([{ from: 'fault', to: 'backup', reason: 'fault-cleared' }]);
+    expect(changes).toEqual([{ from: 'fault', to: 'backup', reason: 'fault-cleared', term: 0 }]);
   });
 
   // Given a weight-0 tracker whose check fails from the start
