@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { getInterface, getInterfaceAddresses, pickPrimaryAddress } from './interfaces.js';
 import { loadNetlink } from './native.js';
+import { hasCapability, NEEDED_CAPABILITIES, readCapabilities, type CapabilitySets, type NeededCapability } from './capabilities.js';
 import { loadPacketAddon } from './packet-socket.js';
+import { canCreateIn, chooseMarkerDir, MARKER_DIR_FIX } from './vip/markers.js';
 
 /** One check's outcome. */
 export interface DoctorCheck {
@@ -25,10 +27,36 @@ export interface DoctorReport {
   ok: boolean;
   /** Every check, in order. */
   checks: DoctorCheck[];
+  /**
+   * When a capability is missing: how to grant CAP_NET_RAW and CAP_NET_ADMIN without root, best first — a systemd
+   * unit, then container flags, and `setcap` on the node binary last, with its cost. {@link formatDoctorReport}
+   * prints it after the checks.
+   */
+  advice?: string;
 }
 
-const CAP_NET_ADMIN = 12;
-const CAP_NET_RAW = 13;
+/**
+ * How to grant the two capabilities and nothing else, best first. A systemd unit confines them to one service and
+ * one user; a container to one container; `setcap` on node hands them to every script any user runs with it.
+ */
+export const RUN_WITHOUT_ROOT_ADVICE = [
+  'How to run VRRP without root, with only CAP_NET_RAW and CAP_NET_ADMIN (vrrp\'s docs/running-without-root.md):',
+  '  1. systemd (best): in the [Service] section of the unit that runs your app or `vrrp run`',
+  '       User=vrrp',
+  '       AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN',
+  '       CapabilityBoundingSet=CAP_NET_RAW CAP_NET_ADMIN',
+  '       NoNewPrivileges=yes',
+  '       RuntimeDirectory=vrrp',
+  '       RuntimeDirectoryPreserve=yes',
+  '     (create the user first: useradd --system --no-create-home --shell /usr/sbin/nologin vrrp)',
+  '  2. a container: host network, and only these two capabilities, e.g.',
+  '       docker run --network host --cap-drop ALL --cap-add NET_RAW --cap-add NET_ADMIN …',
+  '     (Kubernetes: hostNetwork: true, securityContext.capabilities: { drop: [ALL], add: [NET_RAW, NET_ADMIN] });',
+  '     Docker gives --cap-add capabilities to uid 0 of the container only, not to a --user: run `vrrp doctor` inside it',
+  '  3. last resort: setcap cap_net_raw,cap_net_admin+ep "$(readlink -f "$(command -v node)")"',
+  '     — this gives both rights to every Node.js script that any user on this host runs with that binary, makes Node',
+  '     ignore NODE_OPTIONS (secure mode), and is lost silently when node is upgraded',
+].join('\n');
 
 /** Runs every check; pass `interface` (and `family`) to check the interface VRRP will use. */
 export async function doctor(options: { interface?: string; family?: 'ipv4' | 'ipv6' } = {}): Promise<DoctorReport> {
@@ -59,18 +87,14 @@ export async function doctor(options: { interface?: string; family?: 'ipv4' | 'i
         },
   );
 
-  const caps = effectiveCapabilities();
-  for (const [cap, bit, why] of [
-    ['CAP_NET_RAW', CAP_NET_RAW, 'raw VRRP sockets and ARP frames'],
-    ['CAP_NET_ADMIN', CAP_NET_ADMIN, 'adding and removing the virtual addresses'],
-  ] as const) {
-    const has = caps === undefined ? undefined : (caps & (1n << BigInt(bit))) !== 0n;
-    add(
-      has
-        ? { name: cap, status: 'ok', message: `${cap} present` }
-        : { name: cap, status: 'error', message: has === undefined ? `cannot read capabilities (needed: ${cap} for ${why})` : `${cap} missing: needed for ${why}`, fix: `run as root, or grant it: setcap cap_net_raw,cap_net_admin+ep "$(readlink -f "$(command -v node)")" (or AmbientCapabilities=${cap} in a systemd unit)` },
-    );
+  const caps = readCapabilities();
+  const missing: string[] = [];
+  for (const cap of NEEDED_CAPABILITIES) {
+    const check = checkCapability(cap, caps);
+    if (check.status !== 'ok') missing.push(cap.name);
+    add(check);
   }
+  add(checkMarkerDir());
 
   for (const [key, path] of [
     ['net.ipv4.ip_nonlocal_bind', '/proc/sys/net/ipv4/ip_nonlocal_bind'],
@@ -86,7 +110,7 @@ export async function doctor(options: { interface?: string; family?: 'ipv4' | 'i
   }
 
   if (options.interface) add(await checkInterface(options.interface, options.family ?? 'ipv4'));
-  return { ok: checks.every((check) => check.status !== 'error'), checks };
+  return { ok: checks.every((check) => check.status !== 'error'), checks, ...(missing.length > 0 ? { advice: RUN_WITHOUT_ROOT_ADVICE } : {}) };
 }
 
 /** The report as text, one line per check, with the fix indented under each problem. */
@@ -94,16 +118,55 @@ export function formatDoctorReport(report: DoctorReport): string {
   const mark = { ok: '✔', warning: '!', error: '✘' } as const;
   const lines = report.checks.flatMap((check) => [`${mark[check.status]} ${check.name}: ${check.message}`, ...(check.fix ? [`    fix: ${check.fix}`] : [])]);
   lines.push(report.ok ? 'ready for VRRP' : 'not ready: fix the ✘ lines above');
+  if (report.advice !== undefined) lines.push('', report.advice);
   return lines.join('\n');
 }
 
 function checkNetlink(): DoctorCheck {
   try {
     loadNetlink();
-    return { name: 'netlink', status: 'ok', message: 'netlink loads' };
+    return { name: 'netlink', status: 'ok', message: 'the netlink module loads: link and address events and reads' };
   } catch (error) {
-    return { name: 'netlink', status: 'error', message: error instanceof Error ? error.message : String(error), fix: 'npm install netlink@0.3.0 (and on npm 11+: npm install-scripts approve netlink)' };
+    const detail = error instanceof Error ? error.message : String(error);
+    return {
+      name: 'netlink',
+      status: 'error',
+      message: `the netlink module (an optional dependency) does not load: no link and address events or reads on Linux (${detail})`,
+      fix: 'npm install netlink@0.3.0 (and on npm 11+: npm install-scripts approve netlink)',
+    };
   }
+}
+
+function checkCapability(cap: NeededCapability, caps: CapabilitySets | undefined): DoctorCheck {
+  const mask = 1n << BigInt(cap.bit);
+  if (caps === undefined) {
+    return { name: cap.name, status: 'error', message: `cannot read this process's capabilities (/proc/self/status); ${cap.name} is needed for ${cap.why}`, fix: 'run on Linux with /proc mounted' };
+  }
+  if (hasCapability(caps, cap)) return { name: cap.name, status: 'ok', message: `${cap.name} present` };
+  const uid = process.geteuid?.();
+  const bounded = (caps.bounding & mask) === 0n;
+  return {
+    name: cap.name,
+    status: 'error',
+    message:
+      `${cap.name} missing (uid ${uid ?? '?'}): needed for ${cap.why}` +
+      (bounded ? `; the bounding set lacks it too, so nothing started from here can gain it (a container without --cap-add ${cap.short}?)` : ''),
+    fix: `grant ${cap.name} to the service that runs VRRP, and nothing more: a systemd unit's AmbientCapabilities= first (below)`,
+  };
+}
+
+function checkMarkerDir(): DoctorCheck {
+  const choice = chooseMarkerDir({ env: process.env, uid: process.geteuid?.(), writable: canCreateIn });
+  if (choice.dir !== undefined) {
+    const how = choice.source === '/run/vrrp' ? '' : ` (${choice.source})`;
+    return { name: 'markers', status: 'ok', message: `VIP markers go to ${choice.dir}${how}: a crashed run's VIPs are removed when it starts again` };
+  }
+  return {
+    name: 'markers',
+    status: 'warning',
+    message: `no directory for the VIP markers: ${choice.problem}; VIPs that a crashed run leaves up will not be removed when it starts again`,
+    fix: MARKER_DIR_FIX,
+  };
 }
 
 async function checkInterface(ifname: string, family: 'ipv4' | 'ipv6'): Promise<DoctorCheck> {
@@ -122,12 +185,6 @@ async function checkInterface(ifname: string, family: 'ipv4' | 'ipv6'): Promise<
   } catch (error) {
     return { name: 'interface', status: 'error', message: `cannot read ${ifname}: ${error instanceof Error ? error.message : String(error)}` };
   }
-}
-
-function effectiveCapabilities(): bigint | undefined {
-  const status = readTrimmed('/proc/self/status');
-  const hex = status ? /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1] : undefined;
-  return hex === undefined ? undefined : BigInt(`0x${hex}`);
 }
 
 function readTrimmed(path: string): string | undefined {

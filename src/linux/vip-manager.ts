@@ -36,7 +36,7 @@ import { parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
 import { AF, changeRequestSocket, getAllAddresses, getInterface, getInterfaceAddresses, netlinkErrno, toInterfaceAddress, type InterfaceAddress } from './interfaces.js';
 import { watchAddresses } from './link-monitor.js';
-import { judgeLeftover, markerRecord, parseMarker, type MarkerState } from './vip/markers.js';
+import { judgeLeftover, markerDirectory, markerRecord, parseMarker, type MarkerState } from './vip/markers.js';
 import { laterBursts } from './vip/schedule.js';
 import { warmTakeover } from './warm-up.js';
 import { addressRequest as encodeAddressRequest, RTM_DELADDR, RTM_NEWADDR, type AddressRequest } from './vip/address-request.js';
@@ -163,7 +163,7 @@ export class NetlinkVipManager implements VipManager {
   constructor(options: NetlinkVipManagerOptions = {}) {
     this.#announcer = options.announcer;
     this.#garp = { repeat: 5, delayMs: 5000, refreshMs: 0, ...options.garp };
-    this.#stateDir = options.stateDir ?? '/run/vrrp';
+    this.#stateDir = options.stateDir ?? markerDirectory();
     this.#onError = options.onError ?? (() => {});
     const leaseMs = options.leaseMs ?? DEFAULT_VIP_LEASE_MS;
     this.#leaseS = leaseMs > 0 ? Math.ceil(leaseMs / 1000) : 0;

@@ -4,7 +4,7 @@
  * Events arrive as JSON lines and are kept with their arrival time.
  */
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from './lab.js';
@@ -52,11 +52,14 @@ export function startVrrp(
     wrapper?: string[];
     /** Another build's cli.js (default: this repository's dist/cli.js). */
     cli?: string;
+    /** Where the config file goes (default: the lab's temp dir, root's only); it is made readable by everyone, for a run as another user. */
+    configDir?: string;
   } = {},
 ): VrrpProcess {
   configCount += 1;
-  const configPath = join(lab.tmpDir, `vrrp-${host}-${configCount}.json`);
+  const configPath = join(options.configDir ?? lab.tmpDir, `vrrp-${host}-${configCount}.json`);
   writeFileSync(configPath, JSON.stringify(config));
+  if (options.configDir !== undefined) chmodSync(configPath, 0o644);
   const argv = options.embedded
     ? [process.execPath, join(repo, 'test/interop/fixtures/embedded-instance.mjs'), dist, configPath, ...(options.flags ?? [])]
     : [process.execPath, options.cli ?? join(dist, 'cli.js'), 'run', configPath];

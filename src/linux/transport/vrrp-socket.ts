@@ -25,6 +25,7 @@ import type { AddressFamily } from '../../core/advertisement.js';
 import { formatIp } from '../../core/ip-address.js';
 import { VrrpError } from '../../errors.js';
 import { loadAddon, toPacketSocketError, type NativeAddon } from '../addon.js';
+import { missingCapabilitiesHint } from '../capabilities.js';
 import { parseIpv4Datagram } from './ip-header.js';
 
 /** Ages above this are not trusted: the wall clock was stepped between the packet's arrival and its read. */
@@ -85,7 +86,7 @@ export class VrrpSocket {
     } catch (cause) {
       const error = toPacketSocketError(`raw socket on ${ifname}`, cause);
       const errno = (error as { code?: string }).code;
-      const hint = errno === 'EPERM' || errno === 'EACCES' ? ': needs root or CAP_NET_RAW' : '';
+      const hint = errno === 'EPERM' || errno === 'EACCES' ? `: ${missingCapabilitiesHint('CAP_NET_RAW')}` : '';
       throw new VrrpError('transport_failed', `cannot open the vrrp socket (${(error as Error).message})${hint}`, { cause: error });
     }
   }

@@ -1,7 +1,8 @@
 /**
  * The crash-cleanup markers of the VIP manager, their format and their judgement, pure: what a marker file says,
- * and what a starting run must do about the address it names. The store (files under /run/vrrp, written in place
- * with pwrite) stays in ../vip-manager.ts; nothing here touches a file or the kernel.
+ * and what a starting run must do about the address it names. The store (files under the marker directory, written
+ * in place with pwrite) stays in ../vip-manager.ts; nothing here touches a file or the kernel, except
+ * {@link markerDirectory}, which picks that directory (see "Where markers live" below).
  *
  * A marker is one fixed-width line, `<pid> <state>` padded with spaces to {@link MARKER_WIDTH} bytes, so a takeover
  * rewrites it in place with one pwrite on a descriptor opened at `prepare` (writeFileSync measured 0.26 ms on an
@@ -13,6 +14,9 @@
  *   run removes only that very address — not one configured by hand after the namespace's inode, which names the
  *   marker directory, was recycled.
  */
+
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 
 /** A marker's state. */
 export type MarkerState = 'standby' | 'adding' | number;
@@ -64,4 +68,106 @@ export function judgeLeftover(marker: { owner: number; state: MarkerState } | un
   if (marker.state === 'standby' || facts.presentStamp === undefined) return 'forget';
   if (marker.state === 'adding' || marker.state === facts.presentStamp) return 'remove';
   return 'forget';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Where markers live
+
+/** Root's marker directory, and anyone's who can write it (systemd's `RuntimeDirectory=vrrp` makes it the unit's). */
+export const RUN_MARKER_DIR = '/run/vrrp';
+
+/** Where markers go, and why there; see {@link chooseMarkerDir}. */
+export interface MarkerDirChoice {
+  /** The directory (markers go under `<dir>/<netns inode>/<interface>/`); undefined when none is usable. */
+  dir: string | undefined;
+  /** How it was chosen, for a report: `VRRP_STATE_DIR`, `/run/vrrp` or `XDG_RUNTIME_DIR`. */
+  source?: 'VRRP_STATE_DIR' | '/run/vrrp' | 'XDG_RUNTIME_DIR';
+  /** Without a directory: what was tried and why none will do. */
+  problem?: string;
+}
+
+/** What {@link chooseMarkerDir} decides from. */
+export interface MarkerDirFacts {
+  /** `VRRP_STATE_DIR` and `XDG_RUNTIME_DIR` of the process. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** The effective uid (undefined off POSIX). */
+  uid: number | undefined;
+  /** Whether this process can create files in `dir`, making it (and missing parents) first if need be. */
+  writable(dir: string): boolean;
+}
+
+/**
+ * Where the crash-cleanup markers live. /run is root's, and a process with only CAP_NET_RAW and CAP_NET_ADMIN
+ * cannot write there (neither capability bypasses file permissions), so:
+ * 1. `VRRP_STATE_DIR`, when set: the operator's choice, used as is (unusable: no markers, and it is said);
+ * 2. /run/vrrp for root, and for a user who can write it: a systemd unit's `RuntimeDirectory=vrrp` creates it
+ *    owned by its `User=` (`RuntimeDirectoryPreserve=yes` keeps it, and the markers, over a crash and a restart);
+ * 3. `$XDG_RUNTIME_DIR/vrrp`: a login session's /run/user/<uid>, the user's own tmpfs;
+ * 4. none: no markers — the VIPs a crashed run left up are then not removed by the next start. Pure: the caller
+ *    says it (`markerDirectory` with a process warning, `doctor()` with a check).
+ * Every choice is a tmpfs in the usual setups, so markers vanish at reboot with the addresses they describe.
+ */
+export function chooseMarkerDir(facts: MarkerDirFacts): MarkerDirChoice {
+  const who = facts.uid === undefined ? 'this user' : `uid ${facts.uid}`;
+  const explicit = facts.env.VRRP_STATE_DIR;
+  if (explicit !== undefined && explicit !== '') {
+    if (!isAbsolute(explicit)) return { dir: undefined, source: 'VRRP_STATE_DIR', problem: `VRRP_STATE_DIR=${explicit} is not an absolute path` };
+    if (!facts.writable(explicit)) return { dir: undefined, source: 'VRRP_STATE_DIR', problem: `VRRP_STATE_DIR=${explicit} is not writable by ${who}` };
+    return { dir: explicit, source: 'VRRP_STATE_DIR' };
+  }
+  if (facts.uid === 0 || facts.writable(RUN_MARKER_DIR)) return { dir: RUN_MARKER_DIR, source: '/run/vrrp' };
+  const runtime = facts.env.XDG_RUNTIME_DIR;
+  if (runtime === undefined || runtime === '' || !isAbsolute(runtime)) {
+    return { dir: undefined, problem: `${RUN_MARKER_DIR} is not writable by ${who} and XDG_RUNTIME_DIR is not set` };
+  }
+  const dir = join(runtime, 'vrrp');
+  if (!facts.writable(dir)) return { dir: undefined, problem: `neither ${RUN_MARKER_DIR} nor ${dir} (XDG_RUNTIME_DIR) is writable by ${who}` };
+  return { dir, source: 'XDG_RUNTIME_DIR' };
+}
+
+/** What to do when {@link chooseMarkerDir} finds no directory, in one sentence for a warning or a report. */
+export const MARKER_DIR_FIX =
+  'in a systemd unit, RuntimeDirectory=vrrp with RuntimeDirectoryPreserve=yes (it makes /run/vrrp the service user\'s); elsewhere, set VRRP_STATE_DIR to a directory this user owns on a tmpfs (such as /run), so markers vanish at reboot with the addresses';
+
+/**
+ * Whether this process can create files in `dir`: the directory, or its nearest existing ancestor (which the VIP
+ * manager would create the rest in), is a directory it may write and enter.
+ */
+export function canCreateIn(dir: string): boolean {
+  for (let path = dir; ; path = dirname(path)) {
+    try {
+      if (!statSync(path).isDirectory()) return false;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && dirname(path) !== path) continue;
+      return false;
+    }
+    try {
+      accessSync(path, constants.W_OK | constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+let chosen: MarkerDirChoice | undefined;
+
+/**
+ * The marker directory of this process (chosen once per thread, from its environment and uid): the VIP manager's
+ * default. Without a usable one, a process warning says so once — what was tried, what it costs, how to fix it — and
+ * the manager's marker writes fail quietly, as any marker write may (they must never block a takeover).
+ */
+export function markerDirectory(): string {
+  if (chosen === undefined) {
+    chosen = chooseMarkerDir({ env: process.env, uid: process.geteuid?.(), writable: canCreateIn });
+    if (chosen.dir === undefined) {
+      process.emitWarning(
+        `no directory for the VIP markers: ${chosen.problem}. VIPs that a crashed run leaves up will not be removed when it starts again. Fix: ${MARKER_DIR_FIX}.`,
+        { type: 'VrrpWarning', code: 'VRRP_NO_MARKER_DIR' },
+      );
+    }
+  }
+  // Unusable: the directory that was refused, so writes fail as the warning says (never a relative path).
+  const explicit = process.env.VRRP_STATE_DIR;
+  return chosen.dir ?? (explicit !== undefined && isAbsolute(explicit) ? explicit : RUN_MARKER_DIR);
 }
