@@ -35,6 +35,7 @@ describe.skipIf(!labAvailable.ok)('the engine thread beside keepalived', () => {
   // then keepalived never becomes master (no advert was missed) and we still hold the VIP.
   it('a master whose app blocks its main thread for 2 s stays master', async () => {
     const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 100 }));
+    await ka.waitForLog(/Entering MASTER STATE/, 5000); // so that we hear it as master before we preempt it
     const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }), { embedded: true, flags: ['--block-master', '2000'] });
     await us.waitForState('master', 5000);
     await us.waitFor((e) => e.event === 'blocking', 5000);
@@ -51,6 +52,13 @@ describe.skipIf(!labAvailable.ok)('the engine thread beside keepalived', () => {
     expect(stats.advertisementsSent).toBeGreaterThan(20);
     expect(stats.priorityZeroSent).toBe(1);
     expect(stats.masterTransitions).toBe(1);
+    // Who leads crosses from the engine thread too: keepalived heard as master first, then ourselves from our
+    // takeover (term 1, on the event and on the instance), then nobody once stopped.
+    const kaMaster = { address: lab.host('ka').ipv4, priority: 100, advertIntervalMs: 100, self: false };
+    const usMaster = { address: lab.host('us').ipv4, priority: 150, advertIntervalMs: 100, self: true };
+    const masterChanges = us.events.filter((e) => e.event === 'masterChange').map((e) => e.to);
+    expect(masterChanges, us.describe()).toEqual([kaMaster, usMaster, null]);
+    expect(us.events.find((e) => e.event === 'stateChange' && e.to === 'master')).toMatchObject({ term: 1, instanceTerm: 1 });
   });
 
   // Given the same pair, when our link is cut and restored while the app's main thread is blocked
