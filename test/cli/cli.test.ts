@@ -1,6 +1,6 @@
 /**
  * `vrrp run` rejects bad configs before touching the network: non-zero exit (2) and every problem listed with its
- * path, for one instance and for `{ "instances": [...] }`. Runs the built CLI (npm test builds dist/ first); needs
+ * path, for one instance, for `{ "instances": [...] }`, and for its notify scripts, groups and global settings. Runs the built CLI (npm test builds dist/ first); needs
  * no root, because validation comes before any socket.
  */
 import { execFile } from 'node:child_process';
@@ -60,10 +60,40 @@ describe('vrrp run with a bad config', () => {
     expect(result.stderr).toMatch(/broken\.json is not valid JSON/);
   });
 
+  // Given notify and sync group problems; when run; then exit 2 with each problem at its path, before any socket.
+  it('lists notify and sync group problems with their paths', async () => {
+    const one = { name: 'VI_1', interface: 'eth0', vrid: 1, virtualAddresses: ['10.0.0.1'], notify: { master: "sh -c 'unterminated", fault: [], timeoutMs: 0 } };
+    const two = { name: 'VI_2', interface: 'eth0', vrid: 2, virtualAddresses: ['10.0.0.2'] };
+    const path = configFile('groups.json', {
+      instances: [one, two],
+      groups: [
+        { name: 'G1', members: ['VI_1', 'VI_3'], notify: { any: '' } },
+        { name: 'G2', members: ['VI_1'] },
+      ],
+      global: { startupDelayMs: -1, colour: 'blue' },
+    });
+    const result = await runCli(['run', path]);
+    expect(result.code).toBe(2);
+    for (const problem of [
+      'instances.0.notify.master: has an unmatched \' quote',
+      'instances.0.notify.fault: is empty',
+      'instances.0.notify.timeoutMs: must be at least 1',
+      'groups.0.notify.any: is empty',
+      'groups.0.members.1: no instance is named "VI_3"',
+      'groups.1.members.0: "VI_1" is already in group G1',
+      'global.startupDelayMs: must be at least 0',
+      'global: unknown field "colour"',
+    ]) {
+      expect(result.stderr).toContain(`- ${problem}`);
+    }
+    expect(result.stdout).toBe('');
+  });
+
   // Given no config path or an unknown command; then usage on stderr and exit 2.
   it('prints usage and exits 2 for an unknown command', async () => {
     const result = await runCli(['frobnicate']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('vrrp run <config.json>');
+    expect(result.stderr).toContain('vrrp run <config>');
+    expect(result.stderr).toContain('vrrp import-keepalived <keepalived.conf>');
   });
 });

@@ -1,0 +1,198 @@
+/**
+ * `vrrp run` for real, each run in a network namespace of its own (`unshare -rn`: a user namespace makes this work
+ * without root where the kernel allows it) with a veth pair whose end `eth0` carries the instances. Shows the
+ * lines the CLI prints — trackerChange, the sync group's state and holds, notify scripts and their output — and
+ * that notify scripts get keepalived's arguments, the stop scripts run before exit, `vrrp_startup_delay` is
+ * honoured, and the tutorial's keepalived.conf runs unchanged. Skipped, loudly, where namespaces cannot be made.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const cli = join(repo, 'dist', 'cli.js');
+const dir = mkdtempSync(join(tmpdir(), 'vrrp-cli-run-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Makes eth0 (a veth whose peer is up) with 192.168.1.10/24 in the new namespace, then runs the command. */
+const SETUP = 'ip link add eth0 type veth peer name eth1 && ip link set eth1 up && ip link set eth0 up && ip addr add 192.168.1.10/24 dev eth0 && exec "$@"';
+
+function probe(): { ok: boolean; reason?: string } {
+  if (process.platform !== 'linux') return { ok: false, reason: 'not Linux' };
+  try {
+    execFileSync('unshare', ['-rn', 'sh', '-c', SETUP, 'sh', 'true'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, reason: `unshare -rn with a veth pair failed: ${String((error as { stderr?: Buffer }).stderr ?? error).trim()}` };
+  }
+}
+const available = probe();
+if (!available.ok) process.stderr.write(`SKIPPED test/cli/run-netns.test.ts: ${available.reason}\n`);
+
+interface Line {
+  event: string;
+  [field: string]: unknown;
+}
+
+interface Run {
+  lines: Line[];
+  stderr: () => string;
+  waitFor(match: (line: Line) => boolean, timeoutMs?: number): Promise<Line>;
+  stop(): Promise<number | null>;
+}
+
+const running = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+});
+
+function runCli(config: string): Run {
+  const child = spawn('unshare', ['-rn', 'sh', '-c', SETUP, 'sh', process.execPath, cli, 'run', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  const lines: Line[] = [];
+  let stderr = '';
+  let buffered = '';
+  let exited: number | null | undefined;
+  const waiters = new Set<() => void>();
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    let newline = buffered.indexOf('\n');
+    while (newline >= 0) {
+      lines.push(JSON.parse(buffered.slice(0, newline)) as Line);
+      buffered = buffered.slice(newline + 1);
+      newline = buffered.indexOf('\n');
+    }
+    for (const waiter of [...waiters]) waiter();
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exit = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      exited = code;
+      running.delete(child);
+      for (const waiter of [...waiters]) waiter();
+      resolve(code);
+    }),
+  );
+  const describeRun = (): string => `${lines.map((l) => JSON.stringify(l)).join('\n')}\nstderr:\n${stderr}`;
+  return {
+    lines,
+    stderr: () => stderr,
+    waitFor: (match, timeoutMs = 10_000) =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          const found = lines.find(match);
+          if (found) {
+            done();
+            resolve(found);
+          } else if (exited !== undefined) {
+            done();
+            reject(new Error(`vrrp run exited (${exited}) before the line awaited\n${describeRun()}`));
+          }
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`timed out waiting for a line\n${describeRun()}`));
+        }, timeoutMs);
+        const done = (): void => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      }),
+    stop: async () => {
+      child.kill('SIGTERM');
+      return exit;
+    },
+  };
+}
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe.skipIf(!available.ok)('vrrp run', () => {
+  // Given two instances in a sync group, a weight-0 exec check on the first, and notify scripts recording their
+  // arguments; when the check fails and recovers, then the CLI stops
+  // then it prints the trackerChange, the group's fault and holds, the members' faults, the recovery, notify lines
+  // with the scripts' output, and the stop scripts run before it exits 0.
+  it('prints trackerChange, sync group and notify lines; runs the scripts with keepalived arguments', async () => {
+    const flag = join(dir, 'healthy');
+    const log = join(dir, 'notify.log');
+    writeFileSync(flag, '');
+    writeFileSync(log, '');
+    const record = ['/bin/sh', '-c', `echo "$*" >> '${log}'; echo "recorded $*"`, 'record'];
+    const base = { interface: 'eth0', priority: 150, version: 3, advertIntervalMs: 100, garp: { repeat: 1, delayMs: 0 } };
+    const config = file(
+      'group.json',
+      JSON.stringify({
+        instances: [
+          { ...base, name: 'VI_1', vrid: 1, virtualAddresses: ['192.168.1.101/24'], trackers: [{ type: 'exec', name: 'chk_flag', command: ['test', '-e', flag], intervalMs: 100 }], notify: { any: record } },
+          { ...base, name: 'VI_2', vrid: 2, virtualAddresses: ['192.168.1.102/24'], notify: { any: record } },
+        ],
+        groups: [{ name: 'G', members: ['VI_1', 'VI_2'], notify: { fault: [...record, 'group-fault-script'], any: record } }],
+      }),
+    );
+    const run = runCli(config);
+    await run.waitFor((l) => l.event === 'groupStateChange' && l.to === 'master');
+    expect(run.lines.find((l) => l.event === 'trackerChange')).toMatchObject({ name: 'VI_1', vrid: 1, tracker: 'chk_flag', type: 'exec', from: 'unknown', to: 'up', reason: 'exit code 0' });
+    unlinkSync(flag);
+    await run.waitFor((l) => l.event === 'trackerChange' && l.to === 'down');
+    await run.waitFor((l) => l.event === 'stateChange' && l.name === 'VI_2' && l.to === 'fault');
+    expect(run.lines.find((l) => l.event === 'trackerChange' && l.to === 'down')).toMatchObject({ tracker: 'chk_flag', from: 'up', reason: 'exit code 1' });
+    expect(run.lines.find((l) => l.event === 'groupStateChange' && l.to === 'fault')).toMatchObject({ group: 'G', from: 'master', reason: 'member-fault', member: 'VI_1', detail: 'tracker-down: chk_flag' });
+    // Both are held: VI_2 because VI_1 is faulty, VI_1 so that it stays in fault until no member is faulty.
+    expect(run.lines.filter((l) => l.event === 'groupHold' && l.held === true).map((l) => [l.member, l.reason]).sort()).toEqual([
+      ['VI_1', 'VI_1 is faulty (tracker-down: chk_flag)'],
+      ['VI_2', 'VI_1 is faulty (tracker-down: chk_flag)'],
+    ]);
+    writeFileSync(flag, '');
+    await run.waitFor((l) => l.event === 'groupStateChange' && l.from === 'backup' && l.to === 'master');
+    await run.waitFor((l) => l.event === 'notify' && l.kind === 'group' && l.state === 'master' && l.script === 'any' && run.lines.indexOf(l) > run.lines.findIndex((x) => x.event === 'groupStateChange' && x.from === 'backup'));
+    expect(await run.stop()).toBe(0);
+    expect(run.lines.at(-1)).toMatchObject({ event: 'stopped' });
+    const recorded = readFileSync(log, 'utf8').trim().split('\n');
+    // Each instance's and the group's transitions, keepalived's four arguments last; the stop scripts ran.
+    expect(recorded).toContain('INSTANCE VI_1 FAULT 150');
+    expect(recorded).toContain('INSTANCE VI_2 FAULT 150');
+    expect(recorded).toContain('group-fault-script');
+    expect(recorded).toContain('GROUP G FAULT 0');
+    expect(recorded.slice(-3).sort()).toEqual(['GROUP G STOP 0', 'INSTANCE VI_1 STOP 150', 'INSTANCE VI_2 STOP 150']);
+    expect(recorded.at(-1)).toBe('GROUP G STOP 0');
+    // The script's own output, a line each, prefixed with what it ran for.
+    expect(run.lines.find((l) => l.event === 'notifyOutput' && l.line === 'recorded GROUP G FAULT 0')).toMatchObject({ kind: 'group', name: 'G', state: 'fault', script: 'any', stream: 'stdout' });
+    expect(run.lines.find((l) => l.event === 'notify' && l.kind === 'group' && l.state === 'fault' && l.script === 'fault')).toMatchObject({ exitCode: 0, argv: [...record, 'group-fault-script'] });
+  });
+
+  // Given the tutorial's keepalived.conf, unchanged (eth0, 192.168.1.100, chk_haproxy); when run
+  // then it starts with one warning, prints chk_haproxy's first result as a trackerChange line, and stops cleanly.
+  it("runs the tutorial's keepalived.conf unchanged", async () => {
+    const run = runCli(join(repo, 'test', 'keepalived', 'fixtures', 'tutorial-master.conf'));
+    await run.waitFor((l) => l.event === 'started');
+    const tracker = await run.waitFor((l) => l.event === 'trackerChange', 5000);
+    expect(tracker).toMatchObject({ name: 'Instance0', vrid: 51, tracker: 'chk_haproxy', type: 'exec', from: 'unknown' });
+    expect(run.stderr()).toMatch(/^warning: .*tutorial-master\.conf:1: scripts run as the user running vrrp/);
+    expect(await run.stop()).toBe(0);
+  });
+
+  // Given a keepalived.conf with vrrp_startup_delay 0.5; when run; then nothing starts for half a second.
+  it('honours vrrp_startup_delay', async () => {
+    const conf = file(
+      'delay.conf',
+      ['global_defs {', '  vrrp_startup_delay 0.5', '}', 'vrrp_instance VI_1 {', '  interface eth0', '  virtual_router_id 7', '  virtual_ipaddress {', '    192.168.1.107', '  }', '}', ''].join('\n'),
+    );
+    const run = runCli(conf);
+    const delay = await run.waitFor((l) => l.event === 'startupDelay');
+    expect(delay.ms).toBe(500);
+    const first = await run.waitFor((l) => l.event === 'stateChange');
+    expect(Date.parse(String(first.time)) - Date.parse(String(delay.time))).toBeGreaterThanOrEqual(490);
+    expect(await run.stop()).toBe(0);
+    expect(existsSync(conf)).toBe(true);
+  });
+});
