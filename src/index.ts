@@ -73,6 +73,16 @@ export {
   type NotifySkipEvent,
   type TransitionSource,
 } from './notify.js';
+export {
+  resolveRunConfig,
+  loadRunConfig,
+  RunConfigError,
+  type RunConfig,
+  type RunInstanceConfig,
+  type RunGlobalConfig,
+  type ResolvedRunConfig,
+  type LoadedRunConfig,
+} from './run-config.js';
 export type { TrackerHost, InterfaceLinkReader, InterfaceLinkState } from './trackers/types.js';
 export { VrrpError, ConfigError, type ConfigIssue, type VrrpErrorCode } from './errors.js';
 export {
