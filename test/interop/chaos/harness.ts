@@ -412,7 +412,8 @@ function expectedError(e: OurEvent, name: NodeName, event: ChaosEvent | undefine
 export const KNOWN_BUGS = {
   'start-on-down-link':
     'an instance with an IPv6 VIP cannot start while its link is down: start() throws transport_failed ("interface ' +
-    'eth0 has no an IPv6 link-local address to send VRRP from") and vrrp run exits 1, where IPv4 instances and ' +
+    'eth0 has no an IPv6 link-local address to send VRRP from"), so vrrp run exits 1 and an app\'s start() rejects, ' +
+    'where IPv4 instances and ' +
     'keepalived start in fault and recover when the link comes back (src/linux/transport/linux-transport.ts, open())',
   'ipv6-vip-readded-on-link-down':
     'on a link cut the kernel drops the IPv6 VIP with the link; the VIP manager reports vip_failed "was removed from ' +
@@ -629,8 +630,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     };
     const lastActivity = (): number => Math.max(nodes.cli.lastTransitionMs(), nodes.app.lastTransitionMs(), nodes.ka.lastTransitionMs());
     const transitionsSince = (ms: number): number => nodes.cli.transitionsSince(ms) + nodes.app.transitionsSince(ms) + nodes.ka.transitionsSince(ms);
-    /** When each node's link last went down or up. */
+    /** When each node's link last went down or up, and last came up. */
     const linkChangedAt: Partial<Record<NodeName, number>> = {};
+    const linkUpAt: Partial<Record<NodeName, number>> = {};
     /** When each node last died or froze (for the lease check). */
     const downSince: Partial<Record<NodeName, number>> = {};
     /** keepalived's complaints that are not failures (each text once), for the report. */
@@ -682,9 +684,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
             if (inc.exit === undefined) continue; // still starting: looked at next time
             // A failed start: one line, the reason its stderr gives (the supervisor starts it again).
             if (!inc.expectedExit && !read.exitReported) {
-              const reason = inc.stderr.trim().split('\n')[0] ?? '';
+              // vrrp run prints `vrrp: <message>`; the app dies of the rejected start(), which Node prints with its stack.
+              const lines = inc.stderr.trim().split('\n');
+              const reason = (lines.find((line) => /^(?:vrrp: |\w*Error: )/.test(line)) ?? lines[0] ?? '').trim();
               const text = `#${inc.n} failed to start (exit ${inc.exit.code ?? inc.exit.signal}): ${reason}`;
-              if (!world[name].link && /link-local address to send VRRP from/.test(reason)) bug(name, 'start-on-down-link', text);
+              // Its link was down when it was started (the supervisor's last try may have begun just before the link came up).
+              const linkDownAtSpawn = !world[name].link || inc.spawnedAt < (linkUpAt[name] ?? 0);
+              if (linkDownAtSpawn && /link-local address to send VRRP from/.test(inc.stderr)) bug(name, 'start-on-down-link', text);
               else report(name, text);
               read.exitReported = true;
             }
@@ -937,6 +943,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         case 'linkUp':
           linkChangedAt[name] = Date.now();
           await lab.linkUp(name, 'host');
+          linkUpAt[name] = Date.now();
           // The kernel drops IPv6 addresses with the link; put the host's own back, as a network manager would.
           await lab.exec(name, [tools.ip!, 'addr', 'replace', `${host.ipv6!}/64`, 'dev', 'eth0', 'nodad'], { check: true });
           break;
