@@ -5,7 +5,7 @@
  * - Never remove an address we did not add: an address that already existed when we added it (EEXIST) stays the
  *   user's. What we add is recorded both in memory and in a marker file, so that a run that crashed with VIPs up
  *   can be cleaned by the next run (`prepare`) — only addresses whose marker names a dead process are touched.
- * - Markers live in /run/vrrp/<network namespace>/<interface>/<address>, holding the owner's pid and a state:
+ * - Markers live in <marker dir>/<network namespace>/<interface>/<address> (markerDirectory(): /run/vrrp for root), holding the owner's pid and a state:
  *   `standby` (not held), `adding` (requested), or, once the kernel acknowledged the add, the address's creation
  *   stamp — its identity, so a recycled namespace inode can never make us remove an address configured by hand.
  *   Where /run is a tmpfs, markers vanish at reboot with the addresses; elsewhere a marker naming a dead process
@@ -20,9 +20,11 @@
  *   `refreshMs` while the addresses stay up.
  * - Leases (`leaseMs`, docs/linux.md "VIP leases"): an address we add carries a kernel valid lifetime that this
  *   manager renews while it holds the address, so a process that dies or freezes loses its VIPs within the lease
- *   — the kernel removes them, nobody has to. An IPv4 VIP shorter than /32 is leased only where the interface has
- *   `promote_secondaries`: were it the primary address of its subnet, its expiry would delete the subnet's other
- *   addresses, the host's own among them. Such a VIP keeps a lifetime of forever, and that is reported once.
+ *   — the kernel removes them, nobody has to. An IPv4 VIP shorter than /32 is leased only when it cannot be the
+ *   primary address of its subnet — the interface already has an address of the host in that subnet (the usual
+ *   case: the VIP joins as a secondary) — or the interface has `promote_secondaries`: a primary's expiry would
+ *   delete the subnet's other addresses, the host's own among them. Otherwise it keeps a lifetime of forever, and
+ *   that is reported once.
  * - An add the kernel refuses is thrown to the caller, never only logged: the engine must not report mastership
  *   without the addresses. An address of ours that disappears while we hold it (a network manager removed it) is
  *   added again at once, and reported.
@@ -72,7 +74,7 @@ export interface NetlinkVipManagerOptions {
   announcer?: AnnouncementSender;
   /** Burst schedule (keepalived's defaults when omitted). */
   garp?: GarpConfig;
-  /** Where markers live (default /run/vrrp). */
+  /** Where markers live (default: markerDirectory(), see vip/markers.ts). */
   stateDir?: string;
   /** Called when a scheduled (second or refresh) burst fails; nothing awaits those. */
   onError?: (error: Error) => void;
@@ -158,6 +160,8 @@ export class NetlinkVipManager implements VipManager {
   readonly #removing = new Set<string>();
   /** VIPs that could not be leased, reported once each. */
   readonly #unleasedReported = new Set<string>();
+  /** VIPs (by interface and address) whose subnet has an address of the host on the interface, seen at `prepare`. */
+  readonly #secondaryVips = new Set<string>();
 
   /** Creates a manager; nothing touches the system until a method is called. */
   constructor(options: NetlinkVipManagerOptions = {}) {
@@ -193,6 +197,12 @@ export class NetlinkVipManager implements VipManager {
     const link = await getInterface(iface);
     if (!link) return;
     await this.#removeLeftovers(iface, link.index, addresses);
+    if (this.#leaseS > 0 && addresses.some((vip) => vip.family === 'ipv4' && vip.prefixLength < 32)) {
+      const hostAddresses = (await getInterfaceAddresses(link.index, 'ipv4')).filter((a) => !addresses.some((vip) => vip.address === a.address));
+      for (const vip of addresses) {
+        if (hostAddresses.some((a) => sameSubnet(a.address, vip.address, vip.prefixLength))) this.#secondaryVips.add(preparedKey(iface, vip.address));
+      }
+    }
     this.#prepareRequests(iface, link.index, addresses);
     try {
       this.#announcer?.warm?.(iface, addresses);
@@ -554,18 +564,19 @@ export class NetlinkVipManager implements VipManager {
 
   /**
    * The lease of `vip` on `iface` in seconds, or undefined for none: leases off, or an IPv4 VIP shorter than /32
-   * on an interface without `promote_secondaries` (see the file comment), which is reported once.
+   * that could be its subnet's primary address on an interface without `promote_secondaries` (see the file
+   * comment), which is reported once.
    */
   #leaseFor(iface: string, vip: VirtualAddress): number | undefined {
     if (this.#leaseS === 0) return undefined;
-    if (vip.family === 'ipv6' || vip.prefixLength === 32 || promotesSecondaries(iface)) return this.#leaseS;
     const key = preparedKey(iface, vip.address);
+    if (vip.family === 'ipv6' || vip.prefixLength === 32 || this.#secondaryVips.has(key) || promotesSecondaries(iface)) return this.#leaseS;
     if (!this.#unleasedReported.has(key)) {
       this.#unleasedReported.add(key);
       this.#onError(
         new VrrpError(
           'vip_failed',
-          `${vip.address}/${vip.prefixLength} on ${iface} gets no lease: without net.ipv4.conf.${iface}.promote_secondaries=1 its expiry could delete the subnet's other addresses; it stays until removed (use a /32 VIP, or set promote_secondaries)`,
+          `${vip.address}/${vip.prefixLength} on ${iface} gets no lease: it would be the primary address of its subnet, and without net.ipv4.conf.${iface}.promote_secondaries=1 its expiry would delete the subnet's other addresses; it stays until removed (use a /32 VIP, an address of the host in its subnet, or set promote_secondaries)`,
         ),
       );
     }
@@ -696,6 +707,18 @@ async function addressCreationStamps(index: number): Promise<Map<string, number>
 /** An address request for this host (netlink headers are in host byte order), leased for `leaseS` seconds. */
 function addressRequest(type: typeof RTM_NEWADDR | typeof RTM_DELADDR, index: number, vip: VirtualAddress, leaseS?: number, refresh = false): AddressRequest {
   return encodeAddressRequest(type, index, vip, { littleEndian: HOST_LITTLE_ENDIAN, ...(leaseS === undefined ? {} : { leaseS }), refresh });
+}
+
+/** Whether two IPv4 addresses share their first `prefixLength` bits. */
+function sameSubnet(a: string, b: string, prefixLength: number): boolean {
+  const x = parseIp(a)?.bytes;
+  const y = parseIp(b)?.bytes;
+  if (x === undefined || y === undefined || x.length !== y.length) return false;
+  for (let bit = 0; bit < prefixLength; bit++) {
+    const mask = 0x80 >> (bit % 8);
+    if (((x[bit >> 3] as number) & mask) !== ((y[bit >> 3] as number) & mask)) return false;
+  }
+  return true;
 }
 
 /** Whether the interface promotes a secondary address when its subnet's primary goes (sysctl, per interface). */

@@ -111,13 +111,16 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
   // Given our process runs without CAP_NET_ADMIN (a common capability mistake; CAP_NET_RAW is kept, so the
   // protocol runs) when it becomes master
   // then the refused VIP is reported as an error naming the address and the kernel's reason (EPERM), and the
-  // instance stays master, still advertising.
-  it('reports a kernel refusal with the address and the reason', async () => {
+  // instance goes to fault (reason vip-failed, priority 0 sent) instead of claiming a mastership without its VIP.
+  it('reports a kernel refusal with the address and the reason, and faults instead of claiming master', async () => {
     const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }), { wrapper: ['setpriv', '--bounding-set', '-net_admin', '--inh-caps', '-net_admin', '--'] });
     const error = await us.waitFor((e) => e.event === 'error' && e.code === 'vip_failed', 5000);
     expect(error.message).toContain(`${vipOf(lab)}/24`);
     expect(error.message).toMatch(/EPERM/);
-    await us.waitForState('master', 5000);
+    // No mastership without its address: the instance faults with the reason instead of claiming master.
+    const fault = await us.waitForState('fault', 5000);
+    expect(fault.reason).toBe('vip-failed');
+    expect(us.events.some((e) => e.event === 'stateChange' && e.to === 'master')).toBe(false);
     expect(await holdsVip()).toBe(false);
     await us.stop();
   });
