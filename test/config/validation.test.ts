@@ -56,6 +56,7 @@ describe('defaults', () => {
       trackers: [],
       hookTimeoutMs: 30_000,
       garp: { repeat: 5, delayMs: 5000, refreshMs: 0 },
+      vipLeaseMs: 5000,
     });
   });
 
@@ -283,5 +284,13 @@ describe('every problem in one run', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).issues.map((issue) => issue.path)).toEqual(['vrid', 'priority', 'virtualAddresses.1']);
+  });
+});
+
+describe('vipLeaseMs', () => {
+  // A lease shorter than the kernel's one-second unit cannot be honoured; 0 is the explicit "off".
+  it('accepts 0 (off) and refuses a lease under one second, naming the field', () => {
+    expect(resolveConfig({ interface: 'eth0', vrid: 1, virtualAddresses: ['192.0.2.1/32'], vipLeaseMs: 0 }).vipLeaseMs).toBe(0);
+    expect(() => resolveConfig({ interface: 'eth0', vrid: 1, virtualAddresses: ['192.0.2.1/32'], vipLeaseMs: 500 })).toThrow(/vipLeaseMs: must be at least 1000/);
   });
 });
