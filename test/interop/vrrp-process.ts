@@ -32,6 +32,8 @@ export interface VrrpProcess {
   stop(timeoutMs?: number): Promise<number | null>;
   /** SIGKILL (a crash) and wait for exit. */
   kill(): Promise<void>;
+  /** Sends `signal` (e.g. SIGSTOP / SIGCONT: a frozen process) without waiting for anything. */
+  signal(signal: NodeJS.Signals): void;
   /** Exit code, once exited. */
   readonly exitCode: number | null;
   /** Everything printed so far, for failure messages. */
@@ -138,6 +140,9 @@ export function startVrrp(
     },
     waitFor,
     waitForState: (to, timeoutMs, from) => waitFor((e) => e.event === 'stateChange' && e.to === to, timeoutMs, from),
+    signal(signal) {
+      if (!exited) child.kill(signal);
+    },
     async stop(timeoutMs = 5000) {
       if (!exited) {
         child.kill('SIGTERM');

@@ -1,0 +1,86 @@
+/**
+ * VIP leases, for real: a master that dies without a word (SIGKILL) or freezes (SIGSTOP) loses its VIP within its
+ * lease, because the kernel removes an address whose lifetime nobody renews — while keepalived, the peer, takes the
+ * VIP over and the client's pings move to it (its gratuitous ARP). keepalived itself keeps its VIPs after a kill -9;
+ * this is what we do better. Also: a VIP removed behind a live master's back comes back at once, and is reported.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Lab, labAvailable, requireLab } from './lab.js';
+import { keepalivedSide, ourConfig, vipOf } from './scenario.js';
+import { startVrrp, type VrrpProcess } from './vrrp-process.js';
+
+requireLab();
+
+/** The lease under test: 2 s, so the kernel (which checks about once a second) removes the VIP within ~3 s. */
+const LEASE_MS = 2000;
+const LEASE_BOUND_MS = LEASE_MS + 1500;
+
+describe.skipIf(!labAvailable.ok)('VIP leases beside keepalived, seen from a client', () => {
+  let lab: Lab;
+  beforeEach(async () => {
+    lab = await Lab.create({ hosts: ['ka', 'us'], client: true });
+  });
+  afterEach(async () => {
+    await lab?.destroy();
+  });
+
+  const holdsVip = async (host: string): Promise<boolean> => (await lab.addresses(host)).includes(vipOf(lab));
+
+  /** Polls until `host` no longer holds the VIP; resolves with how long that took from `sinceMs`. */
+  const vipGoneAfter = async (host: string, sinceMs: number, timeoutMs: number): Promise<number> => {
+    while (Date.now() - sinceMs < timeoutMs) {
+      if (!(await holdsVip(host))) return Date.now() - sinceMs;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`${host} still holds ${vipOf(lab)} ${timeoutMs} ms after the event`);
+  };
+
+  const startPair = async (): Promise<{ us: VrrpProcess }> => {
+    const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 100 }));
+    const us = startVrrp(lab, 'us', { ...ourConfig(lab, 'us', { priority: 150 }), vipLeaseMs: LEASE_MS });
+    await us.waitForState('master', 5000);
+    await ka.waitForLog(/Entering BACKUP STATE/, 5000);
+    expect(await holdsVip('us')).toBe(true);
+    return { us };
+  };
+
+  for (const [how, signal] of [
+    ['killed with SIGKILL', 'SIGKILL'],
+    ['frozen with SIGSTOP', 'SIGSTOP'],
+  ] as const) {
+    // Given us master (150, lease 2 s) and keepalived backup (100), a client pinging the VIP
+    // when our process is <how>
+    // then the VIP leaves our host within the lease bound, keepalived holds it, and the client's pings reach it.
+    it(`a master ${how} loses its VIP within its lease, and the client's pings move to the peer`, async () => {
+      const { us } = await startPair();
+      const pinger = lab.pinger('client', vipOf(lab));
+      await pinger.waitForReplies(5, 5000);
+      const at = Date.now();
+      us.signal(signal);
+      const goneMs = await vipGoneAfter('us', at, LEASE_BOUND_MS + 2000);
+      await pinger.waitForReplies(3, 5000, Date.now());
+      const gap = pinger.longestGap(at - 1000);
+      await pinger.stop();
+      console.log(`[vip-lease] ${how}: VIP gone from the dead master after ${goneMs} ms (lease ${LEASE_MS} ms); client outage ${gap?.gapMs} ms`);
+      expect(goneMs).toBeLessThanOrEqual(LEASE_BOUND_MS);
+      expect(await holdsVip('ka')).toBe(true);
+      if (signal === 'SIGSTOP') us.signal('SIGCONT');
+      await us.stop();
+    });
+  }
+
+  // Given us master with a lease
+  // when somebody deletes the VIP from our interface (a network manager, a person)
+  // then it is back within a second, and the removal is reported as a vip_failed error.
+  it('a VIP removed behind a live master is added again at once and reported', async () => {
+    const { us } = await startPair();
+    const mark = us.events.length;
+    await lab.exec('us', ['ip', 'addr', 'del', `${vipOf(lab)}/24`, 'dev', 'eth0']);
+    const at = Date.now();
+    const report = await us.waitFor((e) => e.event === 'error' && e.code === 'vip_failed', 3000, mark);
+    expect(String(report.message)).toMatch(/behind our back; added it again/);
+    while (!(await holdsVip('us')) && Date.now() - at < 2000) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await holdsVip('us')).toBe(true);
+    await us.stop();
+  });
+});
