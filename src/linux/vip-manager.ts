@@ -87,7 +87,7 @@ export interface NetlinkVipManagerOptions {
    * Watches the addresses of an interface (default: the thread's rtnetlink event socket, see link-monitor.ts);
    * returns a stop function. How a VIP removed behind our back is noticed.
    */
-  watchAddresses?: (iface: string, family: 'ipv4' | 'ipv6', onAddresses: (addresses: readonly InterfaceAddress[]) => void) => Promise<() => void>;
+  watchAddresses?: (iface: string, family: 'ipv4' | 'ipv6', onAddresses: (addresses: readonly InterfaceAddress[], linkUp: boolean) => void) => Promise<() => void>;
 }
 
 /** Default lease of a VIP: a crashed or frozen master's addresses are gone within about this long. */
@@ -392,7 +392,7 @@ export class NetlinkVipManager implements VipManager {
     }
     if (!this.#addressWatches.has(iface)) {
       const family = entries[0]?.vip.family ?? 'ipv4';
-      const watch = this.#watchAddresses(iface, family, (addresses) => this.#checkHeld(iface, addresses));
+      const watch = this.#watchAddresses(iface, family, (addresses, linkUp) => this.#checkHeld(iface, addresses, linkUp));
       watch.catch(() => {}); // without the watch, the lease renewal still brings a removed address back
       this.#addressWatches.set(iface, watch);
     }
@@ -416,9 +416,12 @@ export class NetlinkVipManager implements VipManager {
   /**
    * An address snapshot of `iface` (after any address change on it): an address we hold that is missing was
    * removed behind our back — by a network manager, DHCP client or a person. It is added again at once (with its
-   * lease) and reported: a master without its VIP serves nobody.
+   * lease) and reported: a master without its VIP serves nobody. Not on a link that is down: the kernel drops IPv6
+   * addresses with the link, and the link monitor faults the instance (which removes its VIPs) — found by the
+   * chaos run, where the VIP went back onto the down link.
    */
-  #checkHeld(iface: string, addresses: readonly InterfaceAddress[]): void {
+  #checkHeld(iface: string, addresses: readonly InterfaceAddress[], linkUp: boolean): void {
+    if (!linkUp) return;
     const present = new Set(addresses.map((address) => address.address));
     for (const [key, entry] of this.#prepared) {
       const { vip } = entry;
