@@ -1,6 +1,6 @@
 /**
  * `vrrp run keepalived.conf` beside keepalived 2.2.7 on a lab segment (network namespaces; root and keepalived
- * needed, see test/interop/lab.ts): the tutorial's configuration (../shared/design/SEED-SCENARIO.md) on both hosts,
+ * needed, see test/interop/lab.ts): the tutorial's configuration (test/keepalived/fixtures/tutorial-*.conf) on both hosts,
  * priorities 101 (us) and 100 (keepalived), `chk_haproxy` with weight 2 — its `killall -0 haproxy` replaced by a
  * test of a flag file per host, so that the check fails on our host alone — and the same notify scripts on both.
  * Our notify scripts must fire as keepalived's do: the state's script, then `notify` with INSTANCE, the name, the

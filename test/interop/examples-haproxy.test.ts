@@ -1,5 +1,5 @@
 /**
- * examples/haproxy-sidecar for real: the keepalived tutorial (../shared/design/SEED-SCENARIO.md) on two lab hosts,
+ * examples/haproxy-sidecar for real: the keepalived tutorial (examples/haproxy-sidecar/README.md) on two lab hosts,
  * each with Debian's HAProxy in front of a tiny backend (python3 -m http.server answering its host's name) and a
  * VRRP node whose health check is the tutorial's `killall -0 haproxy` every 2 s with weight 2, at priorities 101
  * and 100, VRRPv2 at 1 s as keepalived defaults. A client host GETs the VIP every 20 ms; HAProxy on the master is

@@ -1,5 +1,5 @@
 /**
- * The tutorial our users come from (../shared/design/SEED-SCENARIO.md): its two keepalived.conf files import to
+ * The tutorial our users come from (test/keepalived/fixtures/tutorial-{master,backup}.conf, docs/keepalived.md): its two keepalived.conf files import to
  * what the tutorial means — VRID 51, VIP 192.168.1.100, priorities 101 / 100, `chk_haproxy` running
  * `killall -0 haproxy` every 2 s with weight 2 — and, run on the simulated network, behave as the tutorial says:
  * the 101 node serves, loses the VIP when HAProxy dies there, and takes it back when HAProxy returns.
