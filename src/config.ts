@@ -8,6 +8,7 @@ import type { AddressFamily, VrrpVersion } from './core/advertisement.js';
 import { canonicalIp, parseIp, parseIpPrefix } from './core/ip-address.js';
 import type { V3Ipv4ChecksumMode } from './core/codec.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
+import { checkLogger, type VrrpLogger } from './logger.js';
 import { commandArgv } from './trackers/command-line.js';
 
 /** A check run by a `function` tracker: true (or a promise of true) means healthy. */
@@ -203,6 +204,13 @@ export interface VrrpConfig {
    * off (the VIPs then stay until removed, as keepalived's do). See docs/linux.md, "VIP leases".
    */
   vipLeaseMs?: number;
+  /**
+   * Where the instance logs (library only, not in a `vrrp run` file): a pino logger, or any object with `trace`,
+   * `debug`, `info`, `warn`, `error` (each called as `(fields, message)`) and `child`. The instance logs through
+   * `logger.child({ instance: name, vrid })`. Default: silent, or `util.debuglog('vrrp')` with `NODE_DEBUG=vrrp`.
+   * Not part of the resolved config (a logger cannot cross to the engine thread). See docs/observability.md.
+   */
+  logger?: VrrpLogger;
 }
 
 /** A virtual address with an IPv4 label (keepalived's `label`), e.g. `{ address: '10.0.0.1/24', label: 'eth0:vip' }`. */
@@ -565,11 +573,49 @@ const schema = z
 
 type Parsed = z.output<typeof schema>;
 
-/** Checks that need several fields at once; each pushes an issue with the path of the field to fix. */
-function crossCheck(parsed: Parsed, issues: ConfigIssue[]): ResolvedConfig | undefined {
+/**
+ * The fields of a config that parsed, each on its own: what the checks between fields can still look at when the
+ * schema refused another field. A tracker list keeps its indexes (a refused tracker is a hole), so that a
+ * problem found there carries the tracker's path.
+ */
+type PartlyParsed = Partial<Omit<Parsed, 'trackers'>> & { trackers?: (ParsedTracker | undefined)[] };
+
+/** Parses each top-level field of a config that failed the schema on its own, keeping those that pass. */
+function parseFieldByField(config: unknown): PartlyParsed {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) return {};
+  const record = config as Record<string, unknown>;
+  const parsed: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(schema.shape)) {
+    const result = (field as z.ZodType).safeParse(record[key]);
+    if (result.success) parsed[key] = result.data;
+    else if (key === 'trackers' && Array.isArray(record.trackers)) {
+      parsed.trackers = record.trackers.map((tracker) => {
+        const one = trackerSchema.safeParse(tracker);
+        return one.success ? one.data : undefined;
+      });
+    }
+  }
+  return parsed as PartlyParsed;
+}
+
+/** What the checks between fields derive: the fields of the resolved config that need more than the schema. */
+interface CrossChecked {
+  virtualAddresses: VirtualAddress[];
+  family: AddressFamily;
+  unicastPeers: string[];
+  primaryAddress: string | undefined;
+  trackers: ResolvedTrackerConfig[];
+}
+
+/**
+ * Checks that need several fields at once; each pushes an issue with the path of the field to fix. A check whose
+ * fields did not all parse is skipped (their own problems are listed already); what it derives is used only when
+ * every field parsed and no issue was pushed.
+ */
+function crossCheck(parsed: PartlyParsed, issues: ConfigIssue[]): CrossChecked {
   const virtualAddresses: VirtualAddress[] = [];
   const seen = new Set<string>();
-  parsed.virtualAddresses.forEach((entry, index) => {
+  (parsed.virtualAddresses ?? []).forEach((entry, index) => {
     const text = typeof entry === 'string' ? entry : entry.address;
     const label = typeof entry === 'string' ? undefined : entry.label;
     const prefix = parseIpPrefix(text);
@@ -585,26 +631,28 @@ function crossCheck(parsed: Parsed, issues: ConfigIssue[]): ResolvedConfig | und
     }
     virtualAddresses.push(label === undefined ? { address, prefixLength: prefix.prefixLength, family: prefix.family } : { address, prefixLength: prefix.prefixLength, family: prefix.family, label });
   });
-  const family = virtualAddresses[0]?.family ?? 'ipv4';
+  // Unknown when no address parsed: the checks against the instance's family are skipped then.
+  const knownFamily = virtualAddresses[0]?.family;
+  const family = knownFamily ?? 'ipv4';
   virtualAddresses.forEach((vip, index) => {
     if (vip.family !== family) {
       issues.push({ path: `virtualAddresses.${index}`, message: `${vip.address} is ${vip.family} but the first address is ${family}: one family per instance` });
     }
   });
   if (parsed.version === 2) {
-    if (family === 'ipv6') issues.push({ path: 'version', message: 'VRRPv2 carries IPv4 only (RFC 3768); use version 3 for IPv6' });
-    if (parsed.advertIntervalMs % 1000 !== 0) {
+    if (knownFamily === 'ipv6') issues.push({ path: 'version', message: 'VRRPv2 carries IPv4 only (RFC 3768); use version 3 for IPv6' });
+    if (parsed.advertIntervalMs !== undefined && parsed.advertIntervalMs % 1000 !== 0) {
       issues.push({ path: 'advertIntervalMs', message: 'VRRPv2 advertises whole seconds: must be a multiple of 1000' });
     }
-  } else {
-    if (parsed.advertIntervalMs % 10 !== 0 || parsed.advertIntervalMs > 40_950) {
+  } else if (parsed.version === 3) {
+    if (parsed.advertIntervalMs !== undefined && (parsed.advertIntervalMs % 10 !== 0 || parsed.advertIntervalMs > 40_950)) {
       issues.push({ path: 'advertIntervalMs', message: 'VRRPv3 advertises centiseconds: must be a multiple of 10 from 10 to 40950' });
     }
-    if (parsed.authentication.type !== 'none') {
+    if (parsed.authentication !== undefined && parsed.authentication.type !== 'none') {
       issues.push({ path: 'authentication', message: 'VRRPv3 has no authentication (RFC 9568 §9); remove it or use version 2' });
     }
   }
-  if (parsed.authentication.type === 'simple') {
+  if (parsed.authentication?.type === 'simple') {
     const { password } = parsed.authentication;
     // RFC 3768 §5.3.10: up to 8 octets of text; keepalived truncates longer ones silently, we refuse instead.
     if (!/^[\x21-\x7e]{1,8}$/.test(password)) {
@@ -612,22 +660,23 @@ function crossCheck(parsed: Parsed, issues: ConfigIssue[]): ResolvedConfig | und
     }
   }
   const unicastPeers: string[] = [];
-  parsed.unicastPeers.forEach((text, index) => {
+  (parsed.unicastPeers ?? []).forEach((text, index) => {
     const ip = parseIp(text);
     if (!ip) issues.push({ path: `unicastPeers.${index}`, message: `"${text}" is not an IP address` });
-    else if (ip.family !== family) issues.push({ path: `unicastPeers.${index}`, message: `${text} is ${ip.family} but the virtual addresses are ${family}` });
+    else if (knownFamily !== undefined && ip.family !== family) issues.push({ path: `unicastPeers.${index}`, message: `${text} is ${ip.family} but the virtual addresses are ${family}` });
     else unicastPeers.push(canonicalIp(text) ?? text);
   });
   let primaryAddress: string | undefined;
   if (parsed.primaryAddress !== undefined) {
     const ip = parseIp(parsed.primaryAddress);
     if (!ip) issues.push({ path: 'primaryAddress', message: `"${parsed.primaryAddress}" is not an IP address` });
-    else if (ip.family !== family) issues.push({ path: 'primaryAddress', message: `${parsed.primaryAddress} is ${ip.family} but the virtual addresses are ${family}` });
+    else if (knownFamily !== undefined && ip.family !== family) issues.push({ path: 'primaryAddress', message: `${parsed.primaryAddress} is ${ip.family} but the virtual addresses are ${family}` });
     else primaryAddress = canonicalIp(parsed.primaryAddress);
   }
   const names = new Set<string>();
   const trackers: ResolvedTrackerConfig[] = [];
-  parsed.trackers.forEach((tracker, index) => {
+  (parsed.trackers ?? []).forEach((tracker, index) => {
+    if (tracker === undefined) return;
     if (names.has(tracker.name)) issues.push({ path: `trackers.${index}.name`, message: `"${tracker.name}" is used by another tracker` });
     names.add(tracker.name);
     if (parsed.priority === 255 && tracker.weight !== 0) {
@@ -636,32 +685,7 @@ function crossCheck(parsed: Parsed, issues: ConfigIssue[]): ResolvedConfig | und
     }
     trackers.push(resolveTracker(tracker));
   });
-  if (issues.length > 0) return undefined;
-  // Frozen: the resolved configuration is read by the engine and the adapters, never changed.
-  for (const vip of virtualAddresses) Object.freeze(vip);
-  Object.freeze(virtualAddresses);
-  return {
-    name: parsed.name ?? `vrid-${parsed.vrid}`,
-    interface: parsed.interface,
-    vrid: parsed.vrid,
-    priority: parsed.priority,
-    version: parsed.version,
-    family,
-    advertIntervalMs: parsed.advertIntervalMs,
-    virtualAddresses,
-    preempt: parsed.preempt,
-    preemptDelayMs: parsed.preemptDelayMs,
-    initialState: parsed.initialState,
-    unicastPeers,
-    primaryAddress,
-    authentication: parsed.authentication,
-    v3Ipv4Checksum: parsed.v3Ipv4Checksum,
-    strictChecksum: parsed.strictChecksum,
-    trackers,
-    hookTimeoutMs: parsed.hookTimeoutMs,
-    garp: parsed.garp,
-    vipLeaseMs: parsed.vipLeaseMs,
-  };
+  return { virtualAddresses, family, unicastPeers, primaryAddress, trackers };
 }
 
 /** Address-syntax problems found in a config that failed the schema (best effort: only string entries). */
@@ -685,20 +709,73 @@ function addressIssues(config: unknown): ConfigIssue[] {
  * Validates a configuration and fills in defaults. Throws {@link ConfigError} listing every problem with its path.
  */
 export function resolveConfig(config: unknown): ResolvedConfig {
+  if (typeof config === 'object' && config !== null && 'logger' in config) return resolveWithLogger(config as Record<string, unknown>);
   const result = schema.safeParse(config);
   if (!result.success) {
     const issues: ConfigIssue[] = result.error.issues.map((issue) => ({
       path: issue.path.map(String).join('.'),
       message: issue.code === 'unrecognized_keys' ? `unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message,
     }));
-    // The schema stops before the address checks; run those on whatever is there so that one run lists everything.
+    // The schema stops before the checks between fields; run those on the fields that parsed, and the address
+    // syntax on whatever is there, so that one run lists everything (not two problems now and four after the fix).
     const reported = new Set(issues.map((issue) => issue.path));
-    for (const issue of addressIssues(config)) if (!reported.has(issue.path)) issues.push(issue);
+    const more: ConfigIssue[] = [...addressIssues(config)];
+    crossCheck(parseFieldByField(config), more);
+    for (const issue of more) {
+      if (reported.has(issue.path)) continue;
+      reported.add(issue.path);
+      issues.push(issue);
+    }
     throw new ConfigError(issues);
   }
   const issues: ConfigIssue[] = [];
-  const resolved = crossCheck(result.data, issues);
-  if (!resolved) throw new ConfigError(issues);
+  const checked = crossCheck(result.data, issues);
+  if (issues.length > 0) throw new ConfigError(issues);
+  const parsed = result.data;
+  // Frozen: the resolved configuration is read by the engine and the adapters, never changed.
+  for (const vip of checked.virtualAddresses) Object.freeze(vip);
+  Object.freeze(checked.virtualAddresses);
+  return {
+    name: parsed.name ?? `vrid-${parsed.vrid}`,
+    interface: parsed.interface,
+    vrid: parsed.vrid,
+    priority: parsed.priority,
+    version: parsed.version,
+    family: checked.family,
+    advertIntervalMs: parsed.advertIntervalMs,
+    virtualAddresses: checked.virtualAddresses,
+    preempt: parsed.preempt,
+    preemptDelayMs: parsed.preemptDelayMs,
+    initialState: parsed.initialState,
+    unicastPeers: checked.unicastPeers,
+    primaryAddress: checked.primaryAddress,
+    authentication: parsed.authentication,
+    v3Ipv4Checksum: parsed.v3Ipv4Checksum,
+    strictChecksum: parsed.strictChecksum,
+    trackers: checked.trackers,
+    hookTimeoutMs: parsed.hookTimeoutMs,
+    garp: parsed.garp,
+    vipLeaseMs: parsed.vipLeaseMs,
+  };
+}
+
+/**
+ * {@link resolveConfig} of a config with a `logger`: the logger is checked apart and left out of the result — it
+ * holds functions, and the resolved config is plain data that crosses to the engine thread (the instance keeps the
+ * logger; src/logger.ts). Its problems join the others in one {@link ConfigError}.
+ */
+function resolveWithLogger(config: Record<string, unknown>): ResolvedConfig {
+  const { logger, ...rest } = config;
+  const loggerIssues: ConfigIssue[] = [];
+  checkLogger(logger, 'logger', loggerIssues);
+  let resolved: ResolvedConfig;
+  try {
+    resolved = resolveConfig(rest);
+  } catch (error) {
+    if (error instanceof ConfigError && loggerIssues.length > 0) throw new ConfigError([...error.issues, ...loggerIssues]);
+    throw error;
+  }
+  if (loggerIssues.length > 0) throw new ConfigError(loggerIssues);
   return resolved;
 }
 

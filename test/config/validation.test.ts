@@ -285,6 +285,34 @@ describe('every problem in one run', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).issues.map((issue) => issue.path)).toEqual(['vrid', 'priority', 'virtualAddresses.1']);
   });
+
+  // Given schema errors (vrid, a tracker's port) beside problems only the checks between fields see (a v2
+  // interval, v3 authentication, a peer of the other family, a duplicate tracker name); when resolved; then all of
+  // them are listed together, not the second set after the first is fixed.
+  it('lists the checks between fields beside the schema errors', () => {
+    let error: unknown;
+    try {
+      resolveConfig({
+        interface: 'eth0',
+        vrid: 0,
+        version: 3,
+        authentication: { type: 'simple', password: 'secret' },
+        virtualAddresses: ['192.0.2.1', '192.0.2.1'],
+        unicastPeers: ['2001:db8::1'],
+        trackers: [
+          { type: 'tcp', name: 'db', host: 'localhost', port: 70000 },
+          { type: 'file', name: 'f', path: '/tmp/x' },
+          { type: 'file', name: 'f', path: '/tmp/y' },
+        ],
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map((issue) => issue.path).sort()).toEqual(
+      ['vrid', 'trackers.0.port', 'authentication', 'virtualAddresses.1', 'unicastPeers.0', 'trackers.2.name'].sort(),
+    );
+  });
 });
 
 describe('vipLeaseMs', () => {
