@@ -158,7 +158,17 @@ export type TrackerConfig =
 export type TrackerType = TrackerConfig['type'];
 
 /** VRRPv2 authentication (RFC 3768 §5.3.6). */
-export type AuthenticationConfig = { type: 'none' } | { type: 'simple'; password: string };
+export type AuthenticationConfig =
+  | {
+      /** No authentication data (keepalived without `authentication`). */
+      type: 'none';
+    }
+  | {
+      /** A clear-text password in every advert (`auth_type PASS`): guards against misconfiguration, not attack. */
+      type: 'simple';
+      /** Up to 8 characters (`auth_pass`). */
+      password: string;
+    };
 
 /** Configuration of one VRRP instance (one virtual router on one interface). */
 export interface VrrpConfig {
@@ -265,19 +275,28 @@ export type ResolvedFunctionTrackerConfig = Resolved<FunctionTrackerConfig>;
 export type ResolvedEventLoopLagTrackerConfig = Required<EventLoopLagTrackerConfig>;
 
 /** An `exec` tracker with defaults filled in; `argv` is what runs (see {@link ExecTrackerConfig.command}). */
-export type ResolvedExecTrackerConfig = Resolved<ExecTrackerConfig, 'user'> & { argv: string[] };
+export type ResolvedExecTrackerConfig = Resolved<ExecTrackerConfig, 'user'> & {
+  /** The command as run: the argv given, or the string split as keepalived splits `script "…"`. */
+  argv: string[];
+};
 
 /** A `tcp` tracker with defaults filled in. */
 export type ResolvedTcpTrackerConfig = Resolved<TcpTrackerConfig>;
 
 /** An `http` tracker with defaults filled in; `status` is always a `[min, max]` range. */
-export type ResolvedHttpTrackerConfig = Resolved<Omit<HttpTrackerConfig, 'status'>, 'bodyMatch'> & { status: [number, number] };
+export type ResolvedHttpTrackerConfig = Resolved<Omit<HttpTrackerConfig, 'status'>, 'bodyMatch'> & {
+  /** The accepted status codes, `[min, max]` inclusive (one code `c` becomes `[c, c]`). */
+  status: [number, number];
+};
 
 /** A `process` tracker with defaults filled in (no `quorumMax`: no upper limit). */
 export type ResolvedProcessTrackerConfig = Resolved<ProcessTrackerConfig, 'process' | 'args' | 'pidFile' | 'quorumMax'>;
 
 /** A `file` tracker with defaults filled in; `valued` tells the core that its reading, not up/down, adjusts. */
-export type ResolvedFileTrackerConfig = Resolved<FileTrackerConfig> & { valued: true };
+export type ResolvedFileTrackerConfig = Resolved<FileTrackerConfig> & {
+  /** Always true: the core adjusts by the value read times the weight, not by up/down. */
+  valued: true;
+};
 
 /** An `interface` tracker with defaults filled in. */
 export type ResolvedInterfaceTrackerConfig = Resolved<InterfaceTrackerConfig>;

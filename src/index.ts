@@ -1,5 +1,7 @@
 /**
  * `vrrp`: VRRP (RFC 3768 / RFC 9568) failover inside a Node.js app. Start with {@link VrrpInstance}.
+ *
+ * @module vrrp
  */
 export {
   VrrpInstance,
@@ -32,6 +34,7 @@ export {
   type ProcessTrackerConfig,
   type FileTrackerConfig,
   type InterfaceTrackerConfig,
+  type EventLoopLagTrackerConfig,
   type TrackerType,
   type TrackerCommonConfig,
   type TrackerCheck,
@@ -40,6 +43,14 @@ export {
   type VirtualAddressConfig,
   type GarpConfig,
   type ResolvedTrackerConfig,
+  type ResolvedFunctionTrackerConfig,
+  type ResolvedEventLoopLagTrackerConfig,
+  type ResolvedExecTrackerConfig,
+  type ResolvedTcpTrackerConfig,
+  type ResolvedHttpTrackerConfig,
+  type ResolvedProcessTrackerConfig,
+  type ResolvedFileTrackerConfig,
+  type ResolvedInterfaceTrackerConfig,
 } from './config.js';
 export {
   resolveNotifyConfig,
@@ -83,6 +94,7 @@ export {
   type ResolvedRunConfig,
   type LoadedRunConfig,
 } from './run-config.js';
+export type { KeepalivedIssue } from './keepalived/index.js';
 export type { TrackerHost, InterfaceLinkReader, InterfaceLinkState } from './trackers/types.js';
 export { VrrpError, ConfigError, type ConfigIssue, type VrrpErrorCode } from './errors.js';
 export {

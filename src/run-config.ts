@@ -38,11 +38,25 @@ export interface RunConfig {
 /** A run config, validated: each instance's config resolved, notify commands split into argv. */
 export interface ResolvedRunConfig {
   /** The instances, in file order: each one's config (valid: `new VrrpInstance(config)` takes it), name and notify. */
-  instances: { config: VrrpConfig; name: string; notify?: ResolvedNotifyConfig }[];
+  instances: {
+    /** The instance's configuration, as `new VrrpInstance(config)` takes it. */
+    config: VrrpConfig;
+    /** Its `name` (a keepalived.conf's `vrrp_instance` name), or `vrid-N` when it has none; unique in the file. */
+    name: string;
+    /** Its notify scripts, when it has any. */
+    notify?: ResolvedNotifyConfig;
+  }[];
   /** The sync groups, members naming instances of `instances`. */
   groups: ResolvedSyncGroupConfig[];
   /** Process-wide settings, defaults filled in. */
-  global: { startupDelayMs: number; routerId?: string; scriptUser?: string };
+  global: {
+    /** keepalived's `vrrp_startup_delay` in ms: nothing starts before it has passed (0: at once). */
+    startupDelayMs: number;
+    /** Names this node in the `started` line (keepalived's `router_id`), when given. */
+    routerId?: string;
+    /** keepalived's `script_user`, kept for reference: the importer already put it on each exec tracker. */
+    scriptUser?: string;
+  };
 }
 
 /** A run config file, read: the config, and what the keepalived importer warned about (empty for JSON). */

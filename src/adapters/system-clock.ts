@@ -71,8 +71,9 @@ export function timeoutWakeUpSource(onWake: () => void, sleepMs: (remainingMs: n
 
 /**
  * The real clock: `performance.now()` and `setTimeout`. A precise timer sleeps in steps that each end before its
- * due time (see {@link preciseSleepMs}) and polls the last stretch with `setImmediate` — a millisecond or two of
- * spinning, spent only when a takeover is due, never on the periodic advertisement timer.
+ * due time (leaving room for the kernel's timer slack, see `preciseSleepMs` in this file) and polls the last
+ * stretch with `setImmediate` — a millisecond or two of spinning, spent only when a takeover is due, never on the
+ * periodic advertisement timer.
  */
 export const systemClock: Clock = {
   now: () => performance.now(),

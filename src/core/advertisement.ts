@@ -11,7 +11,12 @@
 export type AddressFamily = 'ipv4' | 'ipv6';
 
 /** The VRRP multicast groups (RFC 9568 §5.1.1.2, §5.1.2.2; RFC 3768 §5.2.2). */
-export const VRRP_MULTICAST_GROUP = { ipv4: '224.0.0.18', ipv6: 'ff02::12' } as const;
+export const VRRP_MULTICAST_GROUP = {
+  /** 224.0.0.18, IPv4 adverts (VRRPv2 and v3). */
+  ipv4: '224.0.0.18',
+  /** ff02::12, IPv6 adverts (VRRPv3 only). */
+  ipv6: 'ff02::12',
+} as const;
 
 /** VRRP's IP protocol number (RFC 9568 §5.1.1.4). */
 export const VRRP_IP_PROTOCOL = 112;

@@ -96,7 +96,19 @@ export interface DecodeError {
 }
 
 /** Outcome of `decodeAdvertisement`. */
-export type DecodeResult = { ok: true; advertisement: Advertisement } | { ok: false; error: DecodeError };
+export type DecodeResult =
+  | {
+      /** Decoded. */
+      ok: true;
+      /** The advertisement the bytes carry. */
+      advertisement: Advertisement;
+    }
+  | {
+      /** Dropped. */
+      ok: false;
+      /** Why: the first check that failed. */
+      error: DecodeError;
+    };
 
 const HEADER_LENGTH = 8;
 const V2_AUTH_DATA_LENGTH = 8;

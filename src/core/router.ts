@@ -48,7 +48,17 @@ import { masterDownIntervalMs, skewTimeMs } from './timers.js';
 export type RouterState = 'initialize' | 'backup' | 'master' | 'fault';
 
 /** VRRPv2 authentication (RFC 3768 §5.3.6); VRRPv3 has none. */
-export type Authentication = { type: 'none' } | { type: 'simple'; password: string };
+export type Authentication =
+  | {
+      /** No authentication data. */
+      type: 'none';
+    }
+  | {
+      /** A clear-text password (RFC 3768 Auth Type 1). */
+      type: 'simple';
+      /** Up to 8 characters, sent zero-padded. */
+      password: string;
+    };
 
 /** Everything the state machine needs to know, already validated and canonical. */
 export interface RouterConfig {

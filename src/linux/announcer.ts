@@ -41,7 +41,11 @@ const IFA_F_TENTATIVE = 0x40;
 // Scope column value of a link-local address (IPV6_ADDR_LINKLOCAL).
 const SCOPE_LINK_LOCAL = 0x20;
 
-/** A prepared announcement round: its frames and the socket to send them on (see {@link Announcer.prepareRound}). */
+/**
+ * A prepared announcement round: its frames and the socket to send them on (see {@link Announcer.prepareRound}).
+ *
+ * @internal
+ */
 export interface AnnouncementRound {
   /** Interface. */
   readonly ifname: string;
@@ -58,7 +62,7 @@ export class Announcer {
   readonly #arpFrames = new WeakMap<PacketSocket, Map<string, Uint8Array>>();
   /**
    * Sends `repeat` rounds of announcements for `addresses` on `ifname`. Throws RangeError on a bad address or
-   * option, and {@link PacketSocketError} (from ./packet-socket.js) when the socket cannot be opened or a frame
+   * option, and a `PacketSocketError` (exported by `vrrp/linux`) when the socket cannot be opened or a frame
    * cannot be sent; earlier frames have gone out by then.
    */
   async announce(ifname: string, addresses: readonly AnnouncedAddress[], options: AnnounceOptions): Promise<void> {
@@ -107,6 +111,9 @@ export class Announcer {
    * (the VIP manager's takeover burst sends its frames itself); undefined for an empty list or one with IPv6
    * addresses, whose frames depend on state read at send time (link-local source, Router flag). The handle stays
    * valid while {@link isCurrent} says so. Throws like {@link announce} when the socket cannot be opened.
+   * Internal: for the VIP manager's takeover burst; a round holds a packet socket, which is not a public type.
+   *
+   * @internal
    */
   prepareRound(ifname: string, addresses: readonly AnnouncedAddress[]): AnnouncementRound | undefined {
     if (addresses.length === 0 || addresses.some((a) => a.family !== 'ipv4')) return undefined;
@@ -114,7 +121,12 @@ export class Announcer {
     return { ifname, socket, frames: this.#frames(socket, ifname, parseTargets(addresses)) };
   }
 
-  /** Whether `round`'s socket is still its interface's (a failed socket is dropped and reopened). */
+  /**
+   * Whether `round`'s socket is still its interface's (a failed socket is dropped and reopened).
+   * Internal, like {@link prepareRound}.
+   *
+   * @internal
+   */
   isCurrent(round: AnnouncementRound): boolean {
     return this.#sockets.get(round.ifname) === round.socket;
   }

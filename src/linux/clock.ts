@@ -7,6 +7,7 @@
  */
 import { timeoutWakeUpSource } from '../adapters/system-clock.js';
 import { DeadlineClock, type WakeUpSource } from '../engine/deadline-clock.js';
+import type { Clock } from '../adapters/types.js';
 import { loadAddon } from './addon.js';
 
 /** A wake-up source on the addon's timerfd; throws when the addon is missing. */
@@ -82,8 +83,8 @@ const PRECISE_LEAD_MS = 1;
 
 let clock: DeadlineClock | undefined;
 
-/** This thread's one clock for Linux engines (timerfd when the addon loads, else `setTimeout`). */
-export function threadClock(): DeadlineClock {
+/** This thread's one clock for Linux engines (a `DeadlineClock`: timerfd when the addon loads, else `setTimeout`). */
+export function threadClock(): Clock {
   if (clock) return clock;
   try {
     clock = new DeadlineClock(timerfdWakeUpSource, undefined, { preciseLeadMs: PRECISE_LEAD_MS });

@@ -5,6 +5,8 @@
  *
  * `VrrpInstance` without adapters runs these on its engine thread (src/engine/worker.ts); an app may also create
  * them itself and pass them in, which keeps the engine on the app's main thread.
+ *
+ * @module vrrp/linux
  */
 import type { Adapters } from '../adapters/types.js';
 import type { ResolvedConfig } from '../config.js';
@@ -18,8 +20,10 @@ import { NetlinkVipManager } from './vip-manager.js';
 export { LinuxTransport } from './transport/linux-transport.js';
 export type { VrrpSocketStats } from './transport/vrrp-socket.js';
 export { NetlinkVipManager, type NetlinkVipManagerOptions, type AnnouncementSender } from './vip-manager.js';
+export type { InterfaceAddress } from './interfaces.js';
 export { NetlinkLinkMonitor } from './link-monitor.js';
-export { Announcer, threadAnnouncer } from './announcer.js';
+export { Announcer, threadAnnouncer, type AnnouncedAddress, type AnnounceOptions } from './announcer.js';
+export { PacketSocketError } from './addon.js';
 export { threadClock } from './clock.js';
 export { doctor, formatDoctorReport, type DoctorCheck, type DoctorReport } from './doctor.js';
 

@@ -62,9 +62,17 @@ export interface AnnouncementSender {
   /**
    * Optional: one announcement round of `addresses` on `ifname`, built now, as a handle for someone else to send
    * (the takeover burst); undefined when it cannot be prepared.
+   * Internal: what our own `Announcer` offers the takeover burst; a sender of your own leaves it out.
+   *
+   * @internal
    */
   prepareRound?(ifname: string, addresses: readonly VirtualAddress[]): AnnouncementRound | undefined;
-  /** Optional, with `prepareRound`: whether a prepared round's socket is still its interface's. */
+  /**
+   * Optional, with `prepareRound`: whether a prepared round's socket is still its interface's.
+   * Internal, like `prepareRound`.
+   *
+   * @internal
+   */
   isCurrent?(round: AnnouncementRound): boolean;
 }
 
@@ -80,7 +88,7 @@ export interface NetlinkVipManagerOptions {
   onError?: (error: Error) => void;
   /**
    * Kernel lifetime of the addresses we add, renewed while we hold them, in ms (rounded up to whole seconds: the
-   * kernel's unit); 0: no lease, addresses stay until removed. Default {@link DEFAULT_VIP_LEASE_MS}.
+   * kernel's unit); 0: no lease, addresses stay until removed. Default 5000 (`DEFAULT_VIP_LEASE_MS`).
    */
   leaseMs?: number;
   /**
