@@ -1,30 +1,71 @@
 #!/usr/bin/env node
 /**
- * `vrrp` command line:
+ * `vrrp` command line (`vrrp --help`, `vrrp <command> --help`):
  *   vrrp run <config>                      run the instances of a JSON config or a keepalived.conf, printing one
  *                                          JSON line per event
  *   vrrp import-keepalived <keepalived.conf>   print the JSON config it becomes; warnings and errors on stderr
  *   vrrp doctor [--interface IF] [--family ipv4|ipv6]   say what this machine lacks
  *
- * `run` stops cleanly on SIGTERM / SIGINT (a master sends priority 0 and removes its VIPs; the stop notify scripts
- * run) and exits 0; a bad config exits 2 with every problem listed (a keepalived.conf's at their `file:line`); a
- * start failure exits 1. `import-keepalived` exits 2 when the file has errors, printing no config then, so that a
- * redirect cannot leave a runnable file with refused parts silently dropped.
+ * Flags are parsed by `node:util` parseArgs in strict mode: an unknown flag, a missing value or a stray argument is
+ * an error (exit 2) naming it, with the nearest known flag as a hint — never ignored, so that a typo cannot pass for
+ * a check that ran. `run` stops cleanly on SIGTERM / SIGINT, and when the process that started it ends under npx /
+ * npm or with `--exit-with-parent` (src/parent-watch.ts): a master sends priority 0 and removes its VIPs, the stop
+ * notify scripts run, and it exits 0. A bad config exits 2 with every problem listed (a keepalived.conf's at their
+ * `file:line`); a start failure exits 1. `import-keepalived` exits 2 when the file has errors, printing no config
+ * then, so that a redirect cannot leave a runnable file with refused parts silently dropped.
+ *
+ * A command is one entry of COMMANDS: its usage, help text, flags and handler. A new command or flag is added there
+ * and shows up in the help and in the flag checks by itself.
  */
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, VrrpError } from './errors.js';
 import { VrrpGroup } from './group.js';
 import { VrrpInstance } from './instance.js';
 import { importKeepalivedConf, KeepalivedSyntaxError, type KeepalivedIssue } from './keepalived/index.js';
 import { attachNotify, type NotifyEventBase, type NotifyRunner } from './notify.js';
+import { launchers, startedByNpm, watchProcesses } from './parent-watch.js';
 import { loadRunConfig, RunConfigError } from './run-config.js';
 
-const USAGE = `usage:
-  vrrp run <config>                         run the instance(s) of a JSON config or a keepalived.conf;
-                                            one JSON line per event on stdout
-  vrrp import-keepalived <keepalived.conf>  print the equivalent JSON config on stdout; warnings and errors
-                                            (file:line) on stderr; exit 2 on errors
-  vrrp doctor [--interface IF] [--family ipv4|ipv6]
-`;
+/** The flags of one command, as parseArgs takes them. */
+type Options = NonNullable<ParseArgsConfig['options']>;
+/** What parseArgs made of a command's flags. */
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/** One subcommand: how it is called, what it says in its help, its flags, and what it does. */
+interface Command {
+  /** One line for the command list of `vrrp --help`. */
+  summary: string;
+  /** The usage line, without the leading `usage: `. */
+  usage: string;
+  /** Paragraphs after the usage line in `vrrp <command> --help`. */
+  description: string;
+  /** Its flags (`--help` is added to every command). */
+  options: Options;
+  /** What each flag does, in the help: `[flag text, explanation]`. */
+  optionHelp: [string, string][];
+  /** How many positional arguments it takes, and what they are called in an error. */
+  positionals: { min: number; max: number; name: string };
+  /** Runs it; resolves to the exit code. */
+  handler(values: Values, positionals: string[]): Promise<number>;
+}
+
+/** A command line that cannot be run: exit 2, the message and where to look for help. */
+class UsageError extends Error {
+  /** The command it is about, for the `see vrrp <command> --help` hint. */
+  readonly command: string | undefined;
+
+  constructor(message: string, command?: string) {
+    super(message);
+    this.command = command;
+  }
+}
+
+/** The version of the package this CLI belongs to (dist/cli.js → ../package.json). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
 
 /** One JSON line on stdout: the event, who it is about, its fields, and the time. */
 function line(event: string, head: Record<string, unknown>, fields: Record<string, unknown> = {}): void {
@@ -39,11 +80,7 @@ function printIssues(kind: 'warning' | 'error', issues: readonly KeepalivedIssue
   for (const issue of issues) process.stderr.write(`${kind}: ${issue.path}: ${issue.message}\n`);
 }
 
-async function importCommand(path: string | undefined): Promise<number> {
-  if (!path) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+async function importCommand(path: string): Promise<number> {
   let imported;
   try {
     imported = importKeepalivedConf(path);
@@ -81,11 +118,7 @@ function logNotify(runner: NotifyRunner): void {
   runner.on('skip', (event) => line('notifySkipped', head(event), { reason: event.reason }));
 }
 
-async function run(path: string | undefined): Promise<number> {
-  if (!path) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+async function run(path: string, options: { exitWithParent: boolean }): Promise<number> {
   let loaded;
   try {
     loaded = loadRunConfig(path);
@@ -158,6 +191,15 @@ async function run(path: string | undefined): Promise<number> {
     return stopping;
   };
   const exit = new Promise<number>((resolve) => {
+    // npx may not pass a signal on, and an npm killed outright leaves us running with the VIPs: when the processes
+    // that started us end, stop as on SIGTERM (src/parent-watch.ts).
+    if (options.exitWithParent || startedByNpm()) {
+      watchProcesses(launchers(), (gone) => {
+        if (stopping) return;
+        line('parentGone', {}, { pid: gone.pid, role: gone.role });
+        void stopAll('parent-gone').then(resolve);
+      });
+    }
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.on(signal, () => {
         // A second signal while stopping (a hook or script hanging, say) means "now": exit at once, like most daemons.
@@ -203,36 +245,205 @@ async function run(path: string | undefined): Promise<number> {
   return exit;
 }
 
-async function doctorCommand(args: string[]): Promise<number> {
+async function doctorCommand(values: Values): Promise<number> {
+  const family = values.family as string | undefined;
+  if (family !== undefined && family !== 'ipv4' && family !== 'ipv6') throw new UsageError(`--family must be ipv4 or ipv6, not '${family}'`, 'doctor');
+  const iface = values.interface as string | undefined;
+  if (iface === '') throw new UsageError('--interface must name an interface (e.g. eth0)', 'doctor');
   const { doctor, formatDoctorReport } = await import('./linux/index.js');
-  const get = (flag: string): string | undefined => {
-    const index = args.indexOf(flag);
-    return index >= 0 ? args[index + 1] : undefined;
-  };
-  const family = get('--family');
-  const report = await doctor({ ...(get('--interface') ? { interface: get('--interface') } : {}), ...(family === 'ipv6' || family === 'ipv4' ? { family } : {}) });
+  const report = await doctor({ ...(iface !== undefined ? { interface: iface } : {}), ...(family === 'ipv4' || family === 'ipv6' ? { family } : {}) });
   process.stdout.write(`${formatDoctorReport(report)}\n`);
   return report.ok ? 0 : 1;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'run':
-      return run(rest[0]);
-    case 'import-keepalived':
-      return importCommand(rest[0]);
-    case 'doctor':
-      return doctorCommand(rest);
-    default:
-      process.stderr.write(USAGE);
-      return command === undefined || command === '--help' || command === '-h' ? 0 : 2;
+/** The subcommands, in the order `vrrp --help` lists them. */
+const COMMANDS: Record<string, Command> = {
+  run: {
+    summary: 'run the instance(s) of a JSON config or a keepalived.conf; one JSON line per event on stdout',
+    usage: 'vrrp run [options] <config>',
+    description: `Runs the instance(s) of <config>: a JSON file (one instance, or { "instances", "groups", "global" })
+or a keepalived.conf, converted as \`vrrp import-keepalived\` does (its warnings on stderr). Prints one JSON
+line per event on stdout. Needs CAP_NET_RAW and CAP_NET_ADMIN (\`vrrp doctor\` checks).
+
+Stops cleanly on SIGTERM or SIGINT (a master sends priority 0 and removes its VIPs; the stop notify scripts run)
+and exits 0; a second signal exits at once. Under npx or npm, a signal to npm may not reach this process: it
+also stops, the same way, within a second of npm or its parent process ending.
+
+Exit codes: 0 stopped cleanly; 1 a start failed; 2 a bad command line or config (every problem listed).`,
+    options: {
+      'exit-with-parent': { type: 'boolean' },
+    },
+    optionHelp: [['--exit-with-parent', 'stop (cleanly) when the process that started this one ends; on by default under npx / npm']],
+    positionals: { min: 1, max: 1, name: '<config>' },
+    handler: (values, [path]) => run(path as string, { exitWithParent: values['exit-with-parent'] === true }),
+  },
+  'import-keepalived': {
+    summary: 'print the JSON config a keepalived.conf becomes; warnings and errors (file:line) on stderr',
+    usage: 'vrrp import-keepalived <keepalived.conf>',
+    description: `Prints the JSON config <keepalived.conf> becomes on stdout; warnings (what runs differently) and
+errors (what cannot be converted) on stderr, each at its file:line.
+
+Exit codes: 0 converted; 2 the file has errors (no config is printed then, so that a redirect cannot leave a
+runnable file with refused parts silently dropped) or a bad command line.`,
+    options: {},
+    optionHelp: [],
+    positionals: { min: 1, max: 1, name: '<keepalived.conf>' },
+    handler: (_values, [path]) => importCommand(path as string),
+  },
+  doctor: {
+    summary: 'say what this machine lacks for VRRP, in plain words, and how to fix it',
+    usage: 'vrrp doctor [--interface IF] [--family ipv4|ipv6]',
+    description: `Checks what VRRP needs here — Node.js, the native addon and netlink, capabilities, the marker
+directory, ip_nonlocal_bind, and the interface when given — and says what is missing and how to fix it.
+
+Exit codes: 0 ready; 1 something is missing; 2 a bad command line.`,
+    options: {
+      interface: { type: 'string', short: 'i' },
+      family: { type: 'string' },
+    },
+    optionHelp: [
+      ['-i, --interface IF', 'the interface VRRP will run on (checked: exists, up, has an address)'],
+      ['--family ipv4|ipv6', 'check this family only (default: both sysctls; the interface for ipv4)'],
+    ],
+    positionals: { min: 0, max: 0, name: '' },
+    handler: (values) => doctorCommand(values),
+  },
+};
+
+const HELP_OPTION: Options = { help: { type: 'boolean', short: 'h' } };
+
+/** `vrrp --help`: the commands and the global flags. */
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const commands = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
+  return `usage: vrrp <command> [options]
+
+commands:
+${commands.join('\n')}
+
+options:
+  -h, --help     this help; \`vrrp <command> --help\` for a command's
+  -v, --version  the version of vrrp
+`;
+}
+
+/** `vrrp <command> --help`. */
+function commandHelp(command: Command): string {
+  const flags: [string, string][] = [...command.optionHelp, ['-h, --help', 'this help']];
+  const width = Math.max(...flags.map(([flag]) => flag.length));
+  return `usage: ${command.usage}
+
+${command.description}
+
+options:
+${flags.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`).join('\n')}
+`;
+}
+
+/** Edit distance, for "did you mean": typos are a letter or two off. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    let previous = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const saved = row[j] as number;
+      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = saved;
+    }
   }
+  return row[b.length] as number;
+}
+
+/** The known word nearest to `word` (a typo's likely meaning), when it is near enough to be a guess worth saying. */
+function nearest(word: string, known: readonly string[]): string | undefined {
+  let best: { word: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const d = candidate.startsWith(word) || word.startsWith(candidate) ? 1 : distance(word, candidate);
+    if (!best || d < best.distance) best = { word: candidate, distance: d };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(word.length / 3)) ? best.word : undefined;
+}
+
+/** parseArgs in strict mode, its errors turned into ours: the flag named, the nearest known one as a hint. */
+function parse(args: string[], options: Options, command: string | undefined): { values: Values; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
+    return { values: values as Values, positionals };
+  } catch (error) {
+    const { code, message } = error as { code?: string; message: string };
+    const flag = /'([^']+)'/.exec(message)?.[1];
+    const longs = Object.keys(options).map((name) => `--${name}`);
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag !== undefined) {
+      const name = flag.startsWith('--') ? flag.split('=')[0] ?? flag : flag;
+      const hint = name.startsWith('--') ? nearest(name, longs) : undefined;
+      throw new UsageError(`unknown option ${name}${hint ? ` (did you mean ${hint}?)` : ''}`, command);
+    }
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      // parseArgs names the flag as '-i, --interface <value>' (missing value) or '--help' (a value given to a switch).
+      const option = /--[\w-]+/.exec(message)?.[0] ?? flag ?? 'an option';
+      const takesValue = options[option.slice(2)]?.type === 'string';
+      throw new UsageError(takesValue ? `${option} needs a value` : `${option} takes no value`, command);
+    }
+    throw new UsageError(message, command);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) throw new UsageError('no command given');
+  if (first.startsWith('-')) {
+    const { values, positionals } = parse(argv, { ...HELP_OPTION, version: { type: 'boolean', short: 'v' } }, undefined);
+    if (values.version) {
+      process.stdout.write(`${packageVersion()}\n`);
+      return 0;
+    }
+    if (values.help && positionals.length === 0) {
+      process.stdout.write(usage());
+      return 0;
+    }
+    throw new UsageError('options go after the command: vrrp <command> [options]');
+  }
+  if (first === 'help') {
+    const topic = rest[0];
+    if (topic === undefined) {
+      process.stdout.write(usage());
+      return 0;
+    }
+    const command = COMMANDS[topic];
+    if (!command) throw unknownCommand(topic);
+    process.stdout.write(commandHelp(command));
+    return 0;
+  }
+  const command = COMMANDS[first];
+  if (!command) throw unknownCommand(first);
+  const { values, positionals } = parse(rest, { ...command.options, ...HELP_OPTION }, first);
+  if (values.help) {
+    process.stdout.write(commandHelp(command));
+    return 0;
+  }
+  const { min, max, name } = command.positionals;
+  if (positionals.length < min) throw new UsageError(`missing ${name}`, first);
+  if (positionals.length > max) {
+    const extra = positionals.slice(max).map((arg) => `'${arg}'`).join(', ');
+    throw new UsageError(max === 0 ? `takes no arguments, got ${extra}` : `takes one ${name}, got also ${extra}`, first);
+  }
+  return command.handler(values, positionals);
+}
+
+function unknownCommand(name: string): UsageError {
+  const hint = nearest(name, Object.keys(COMMANDS));
+  return new UsageError(`unknown command '${name}'${hint ? ` (did you mean ${hint}?)` : ''}`);
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
+    if (error instanceof UsageError) {
+      const where = error.command ? `vrrp ${error.command}` : 'vrrp';
+      process.stderr.write(`${where}: ${error.message}\n${error.command ? `see 'vrrp ${error.command} --help'\n` : usage()}`);
+      process.exit(2);
+    }
     process.stderr.write(`vrrp: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(error instanceof VrrpError && error.code === 'config_invalid' ? 2 : 1);
   },

@@ -89,11 +89,11 @@ describe('vrrp run with a bad config', () => {
     expect(result.stdout).toBe('');
   });
 
-  // Given no config path or an unknown command; then usage on stderr and exit 2.
+  // Given an unknown command; then usage on stderr, listing the commands, and exit 2.
   it('prints usage and exits 2 for an unknown command', async () => {
     const result = await runCli(['frobnicate']);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('vrrp run <config>');
-    expect(result.stderr).toContain('vrrp import-keepalived <keepalived.conf>');
+    expect(result.stderr).toMatch(/^  run /m);
+    expect(result.stderr).toMatch(/^  import-keepalived /m);
   });
 });

@@ -38,6 +38,9 @@ interface Line {
 }
 
 interface Run {
+  child: ChildProcess;
+  /** Settles when stdout closes: every process holding it (an orphaned `vrrp run` too) has exited. */
+  closed: Promise<void>;
   lines: Line[];
   stderr: () => string;
   waitFor(match: (line: Line) => boolean, timeoutMs?: number): Promise<Line>;
@@ -45,13 +48,24 @@ interface Run {
 }
 
 const running = new Set<ChildProcess>();
+/** Processes started by one of ours (a `vrrp run` whose parent a test kills): killed too after each test. */
+const orphans = new Set<number>();
 afterEach(() => {
   for (const child of running) child.kill('SIGKILL');
   running.clear();
+  for (const pid of orphans) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already, as it should be
+    }
+  }
+  orphans.clear();
 });
 
-function runCli(config: string): Run {
-  const child = spawn('unshare', ['-rn', 'sh', '-c', SETUP, 'sh', process.execPath, cli, 'run', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** `vrrp run [args] config` in a namespace of its own; `node` runs `prefix` first (a launcher script, say). */
+function runCli(config: string, args: string[] = [], prefix: string[] = []): Run {
+  const child = spawn('unshare', ['-rn', 'sh', '-c', SETUP, 'sh', process.execPath, ...prefix, cli, 'run', ...args, config], { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   const lines: Line[] = [];
   let stderr = '';
@@ -77,8 +91,19 @@ function runCli(config: string): Run {
       resolve(code);
     }),
   );
+  // Lines are awaited until stdout closes, not until our child exits: a `vrrp run` orphaned by a test still prints.
+  let ended = false;
+  const closed = new Promise<void>((resolve) =>
+    child.stdout.on('close', () => {
+      ended = true;
+      for (const waiter of [...waiters]) waiter();
+      resolve();
+    }),
+  );
   const describeRun = (): string => `${lines.map((l) => JSON.stringify(l)).join('\n')}\nstderr:\n${stderr}`;
   return {
+    child,
+    closed,
     lines,
     stderr: () => stderr,
     waitFor: (match, timeoutMs = 10_000) =>
@@ -88,9 +113,9 @@ function runCli(config: string): Run {
           if (found) {
             done();
             resolve(found);
-          } else if (exited !== undefined) {
+          } else if (ended) {
             done();
-            reject(new Error(`vrrp run exited (${exited}) before the line awaited\n${describeRun()}`));
+            reject(new Error(`vrrp run closed its output (exit code ${String(exited)}) before the line awaited\n${describeRun()}`));
           }
         };
         const timer = setTimeout(() => {
@@ -188,6 +213,29 @@ describe.skipIf(!available.ok)('vrrp run', () => {
     expect(tracker).toMatchObject({ name: 'Instance0', vrid: 51, tracker: 'chk_haproxy', type: 'exec', from: 'unknown' });
     expect(run.stderr()).toMatch(/^warning: .*tutorial-master\.conf:1: scripts run as the user running vrrp/);
     expect(await run.stop()).toBe(0);
+  });
+
+  // Given `vrrp run --exit-with-parent` as master with a VIP, started by a process; when that process is
+  // SIGKILLed (as an npm whose signals never reach us); then vrrp run stops as on SIGTERM: the VIP is gone from
+  // eth0 when the stop script runs, and it exits.
+  it('gives up its VIP and exits when the process that started it is killed', async () => {
+    const seen = join(dir, 'addresses-at-stop');
+    const config = file(
+      'parent.json',
+      JSON.stringify({ interface: 'eth0', vrid: 9, priority: 150, advertIntervalMs: 100, virtualAddresses: ['192.168.1.109/24'], garp: { repeat: 1, delayMs: 0 }, notify: { stop: ['/bin/sh', '-c', `ip -o addr show dev eth0 > '${seen}'`] } }),
+    );
+    const launcher = `require('node:child_process').spawn(process.execPath, process.argv.slice(1), { stdio: 'inherit' });`;
+    const run = runCli(config, ['--exit-with-parent'], ['-e', launcher]);
+    await run.waitFor((l) => l.event === 'stateChange' && l.to === 'master');
+    for (const pid of execFileSync('pgrep', ['-P', String(run.child.pid)], { encoding: 'utf8' }).trim().split('\n')) orphans.add(Number(pid));
+    run.child.kill('SIGKILL');
+    await run.waitFor((l) => l.event === 'stopped');
+    await run.closed;
+    expect(run.lines.find((l) => l.event === 'stopping')).toMatchObject({ signal: 'parent-gone' });
+    expect(run.lines.find((l) => l.event === 'notify' && l.state === 'stop')).toMatchObject({ exitCode: 0 });
+    const addresses = readFileSync(seen, 'utf8');
+    expect(addresses).toContain('192.168.1.10/24');
+    expect(addresses).not.toContain('192.168.1.109');
   });
 
   // Given a keepalived.conf with vrrp_startup_delay 0.5; when run; then nothing starts for half a second.
