@@ -14,19 +14,21 @@
  *    every member;
  * 5. the group has a state of its own — MASTER, BACKUP or FAULT — with notify scripts (`$1` GROUP, `$4` 0).
  *
- * What this class does:
- * - (1) exactly: each member carries a hold (a hidden weight-0 tracker, see `syncGroupHold` in src/instance.ts).
+ * What this class does — (1) to (3) where the members' engines run (src/engine/sync-group.ts, on the engine thread
+ * with the Linux adapters), so that a blocked main thread delays no group takeover; the holds of (1) from here:
+ * - (1) exactly: a member that faults makes the other masters resign at once (priority 0, VIPs removed), and each
+ *   member carries a hold (a hidden weight-0 tracker, see `syncGroupHold` in src/instance.ts).
  *   While some member is in fault on its own — a weight-0 tracker down, its link down, a `file` tracker faulting —
  *   the group holds every other member in fault, and the faulty members too where their recovery stays visible
  *   (a tracker's), so that a member that recovers first stays in fault until none is faulty. A member whose fault
  *   the group cannot see end while it is held (its link, an `eventLoopLag` tracker) is not held; when the group
  *   releases its members and one stays in fault, that one is faulty on its own and the others are held again.
- * - (2) and (3) are not forced: the protocol has no way here to make an instance master or backup against its own
- *   election. With the members configured alike (same priorities on each node, which (4) ensures in keepalived),
- *   their elections agree anyway; after a takeover the members become master within an advert interval or so of
- *   each other rather than at once. Where they disagree — one network cut between the nodes while both links stay
- *   up — keepalived keeps the member that lost its peer as BACKUP; here it becomes master on its own (a split the
- *   group's state does not hide: it keeps its last state while the members disagree).
+ * - (2) exactly: a member whose Master_Down_Timer fires only wishes to take over and waits as backup until every
+ *   member wishes to or is master (or the group is master already); then every backup member becomes master at
+ *   once — sending adverts as master and taking its VIPs — whatever its own election says. One network cut between
+ *   the nodes while both links stay up thus keeps the member that lost its peer in backup, as keepalived does.
+ * - (3) exactly: a master member that hears a higher priority and becomes backup makes the other masters backup
+ *   (their VIPs removed, no priority 0, as in keepalived). Members moved so report the reason `sync-group`.
  * - (4) is the importer's (src/keepalived/): it drops the weights as keepalived does and reports each. A library
  *   user's weighted trackers are left alone.
  * - (5): `state` and `stateChange` / `master` / `backup` / `fault` / `stop` events: `fault` as soon as a member is
@@ -37,8 +39,10 @@ import { EventEmitter } from 'eventemitter3';
 import type { ResolvedTrackerConfig } from './config.js';
 import { initialTrackerState, trackerFaults, type TrackerStatus } from './core/priority.js';
 import { ConfigError, VrrpError } from './errors.js';
+import { checkLogger, logSafely, resolveLogger, type VrrpLogger } from './logger.js';
 import type { StateChangeEvent, TrackerChangeEvent, VrrpInstance, VrrpState } from './instance.js';
-import { syncGroupHold } from './sync-hold.js';
+import type { VrrpGroupStatus } from './status.js';
+import { enginePlacement, syncGroupHold } from './sync-hold.js';
 
 /** The group's state: `initialize` before its members start and after they stopped. */
 export type GroupState = 'initialize' | 'backup' | 'master' | 'fault';
@@ -49,7 +53,7 @@ export type GroupTransitionReason =
   | 'member-fault'
   /** Every member is master now. */
   | 'members-master'
-  /** Every member is backup now (after a fault: no member is faulty any more). */
+  /** Every member is backup now (after a fault: no member is faulty any more; or a master member heard a higher priority). */
   | 'members-backup'
   /** Every member stopped. */
   | 'stopped';
@@ -112,8 +116,20 @@ interface Member {
   opaqueFault: string | undefined;
 }
 
+/** Options of a {@link VrrpGroup}. */
+export interface VrrpGroupOptions {
+  /**
+   * Where the group logs its state changes and holds (see `VrrpConfig.logger`), through `logger.child({ group })`.
+   * Default: silent, or `util.debuglog('vrrp')` with `NODE_DEBUG=vrrp`. Members log through their own loggers.
+   */
+  logger?: VrrpLogger;
+}
+
 /** Instances already in a group: an instance belongs to one group at most (keepalived's rule too). */
 const groupOf = new WeakMap<VrrpInstance, VrrpGroup>();
+
+/** Groups made in this process: each gets its own id, so that two groups of one name never share a link. */
+let groupsMade = 0;
 
 /** A keepalived sync group: its members fail over together (see the file header for what that means exactly). */
 export class VrrpGroup extends EventEmitter<VrrpGroupEvents> {
@@ -121,6 +137,10 @@ export class VrrpGroup extends EventEmitter<VrrpGroupEvents> {
   readonly name: string;
   readonly #members: Member[];
   readonly #holdName: string;
+  /** The app's logger (or NODE_DEBUG's, or silence) bound to this group; see src/logger.ts. */
+  readonly #log: VrrpLogger;
+  /** This group's id in the process (see `groupsMade`). */
+  readonly #groupId: string;
   #state: GroupState = 'initialize';
   /** The reconciliation running, if one is; `#again` asks it for one more pass. */
   #reconciling: Promise<void> | undefined;
@@ -130,13 +150,21 @@ export class VrrpGroup extends EventEmitter<VrrpGroupEvents> {
    * Makes `members` one sync group named `name`. Every member must be stopped (the hold is armed at start) and in
    * no other group. Throws `ConfigError` otherwise.
    */
-  constructor(name: string, members: readonly VrrpInstance[]) {
+  constructor(name: string, members: readonly VrrpInstance[], options: VrrpGroupOptions = {}) {
     super();
     const issues: { path: string; message: string }[] = [];
+    const logger = checkLogger(options.logger, 'options.logger', issues);
+    this.#log = resolveLogger(logger, { group: name });
     if (typeof name !== 'string' || name === '') issues.push({ path: 'name', message: 'must be a non-empty string' });
     if (members.length === 0) issues.push({ path: 'members', message: 'must name at least one instance' });
     this.name = name;
     this.#holdName = `sync_group:${name}`;
+    const groupId = `${name}#${++groupsMade}`;
+    this.#groupId = groupId;
+    const placements = new Set(members.map((instance) => instance[enginePlacement]));
+    if (placements.size > 1) {
+      issues.push({ path: 'members', message: 'mixes instances given adapters with instances on the default ones: their engines run on different threads and could not change state together' });
+    }
     members.forEach((instance, index) => {
       const where = `members.${index}`;
       if (members.indexOf(instance) !== index) issues.push({ path: where, message: `${instance.config.name} is listed twice` });
@@ -160,7 +188,7 @@ export class VrrpGroup extends EventEmitter<VrrpGroupEvents> {
       };
       this.#resetTrackers(member);
       // Arms the hold, released: the engine learns it at the member's next start.
-      void instance[syncGroupHold](this.#holdName, false);
+      void instance[syncGroupHold](this.#holdName, false, groupId);
       instance.on('trackerChange', (event) => this.#onTrackerChange(member, event));
       instance.on('stateChange', (event) => this.#onStateChange(member, event));
       return member;
@@ -175,6 +203,23 @@ export class VrrpGroup extends EventEmitter<VrrpGroupEvents> {
   /** The member instances, in the order given. */
   get members(): readonly VrrpInstance[] {
     return this.#members.map((member) => member.instance);
+  }
+
+  /** When the group entered its state (wall clock), for status(). */
+  #sinceMs = Date.now();
+
+  /**
+   * A snapshot of the group and each member (see {@link VrrpGroupStatus}, {@link VrrpInstance.status}): plain
+   * JSON-serialisable data, read synchronously.
+   */
+  status(): VrrpGroupStatus {
+    return {
+      name: this.name,
+      state: this.#state,
+      since: new Date(this.#sinceMs).toISOString(),
+      holding: this.#members.filter((member) => member.held).map((member) => member.name),
+      members: this.#members.map((member) => member.instance.status()),
+    };
   }
 
   /** Whether the group holds `instance` in fault now (because another member is faulty). */
@@ -287,9 +332,10 @@ export class VrrpGroup extends EventEmitter<VrrpGroupEvents> {
 
   async #setHold(member: Member, held: boolean, reason?: string): Promise<void> {
     member.held = held;
+    logSafely(this.#log, 'info', { member: member.name, held, ...(reason === undefined ? {} : { reason }) }, held ? `holding ${member.name} in fault: ${reason ?? ''}` : `releasing ${member.name}`);
     this.#emitSafely('hold', reason === undefined ? { member: member.name, held } : { member: member.name, held, reason });
     try {
-      await member.instance[syncGroupHold](this.#holdName, held);
+      await member.instance[syncGroupHold](this.#holdName, held, this.#groupId);
     } catch (cause) {
       this.#emitError(new VrrpError('engine_failed', `sync group ${this.name}: cannot ${held ? 'hold' : 'release'} ${member.name}`, { cause }));
     }
@@ -323,6 +369,8 @@ export class VrrpGroup extends EventEmitter<VrrpGroupEvents> {
     const event: GroupStateChangeEvent = { from: this.#state, to, reason, member };
     if (detail !== undefined) event.detail = detail;
     this.#state = to;
+    this.#sinceMs = Date.now();
+    logSafely(this.#log, 'info', { ...event }, `${event.from} → ${event.to} (${event.reason})`);
     this.#emitSafely('stateChange', event);
     this.#emitSafely(to === 'initialize' ? 'stop' : to, event);
   }
@@ -336,6 +384,7 @@ export class VrrpGroup extends EventEmitter<VrrpGroupEvents> {
   }
 
   #emitError(error: VrrpError): void {
+    logSafely(this.#log, 'error', { code: error.code, err: error }, error.message);
     try {
       this.emit('error', error);
     } catch {

@@ -36,6 +36,8 @@ import { VrrpError } from './errors.js';
 import { createProbe, defaultTrackerHost, type InstanceTrackerConfig } from './trackers/index.js';
 import { holdResult, syncGroupHold, withSyncHold, type SyncHold } from './sync-hold.js';
 import { errorReason, type Probe, type ProbeResult } from './trackers/types.js';
+import { logSafely, resolveLogger, type VrrpLogger } from './logger.js';
+import { stateChannel, vipChannel, type StateChannelMessage, type VipChannelMessage } from './diagnostics.js';
 
 /** A state of the instance: `initialize` before start and after stop, then `backup`, `master` or `fault`. */
 export type VrrpState = RouterState;
@@ -197,6 +199,8 @@ export interface InstanceStats extends EngineStats {
   hookErrors: number;
   /** `whileMaster` runs that threw, rejected, or did not settle within `hookTimeoutMs` of their abort. */
   whileMasterErrors: number;
+  /** State changes reported (`stateChange` events), the final one to `initialize` at stop included. */
+  transitions: number;
 }
 
 /** One `whileMaster` registration and its latest run. */
@@ -234,6 +238,9 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   readonly #hooks: Record<HookKind, Hook[]> = { master: [], backup: [], fault: [], stop: [] };
   #hookErrors = 0;
   #whileMasterErrors = 0;
+  #transitions = 0;
+  /** The app's logger (or NODE_DEBUG's, or silence) with this instance's bindings; see src/logger.ts. */
+  readonly #log: VrrpLogger;
   /** Masterships of this object so far: never reset, so that it only grows across stop / start. */
   #term = 0;
   /** The master as last heard (frozen: handed to the app as is). */
@@ -254,6 +261,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     super();
     this.config = resolveConfig(config);
     this.#givenAdapters = adapters;
+    this.#log = resolveLogger(config.logger, { instance: this.config.name, vrid: this.config.vrid });
   }
 
   /** Current state; `master` only once the VIPs are up. */
@@ -268,8 +276,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
 
   /** Counters since the last `start()` (with the engine thread, at most 100 ms behind; exact after `stop()`). */
   get stats(): InstanceStats {
-    const engine = this.#engine?.stats ?? { ...createStats(), sendErrors: 0, vipErrors: 0 };
-    return { ...engine, hookErrors: this.#hookErrors, whileMasterErrors: this.#whileMasterErrors };
+    const engine = this.#engine?.stats ?? { ...createStats(), sendErrors: 0, vipErrors: 0, vipChanges: 0, masterDownExpirations: 0 };
+    return { ...engine, hookErrors: this.#hookErrors, whileMasterErrors: this.#whileMasterErrors, transitions: this.#transitions };
   }
 
   /**
@@ -386,6 +394,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     this.#generation++;
     this.#hookErrors = 0;
     this.#whileMasterErrors = 0;
+    this.#transitions = 0;
+    logSafely(this.#log, 'debug', { interface: this.config.interface, family: this.config.family, priority: this.config.priority }, 'starting');
     const firstTransition = new Promise<void>((resolve) => (this.#resolveFirstTransition = resolve));
     try {
       const emit = (event: EngineEvent): void => this.#onEngineEvent(event);
@@ -452,15 +462,22 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
         this.#applyTransition(event);
         break;
       case 'priorityChange':
+        logSafely(this.#log, 'info', { from: event.from, to: event.to }, `priority ${event.from} → ${event.to}`);
         this.#emitSafely('priorityChange', { from: event.from, to: event.to });
         break;
+      case 'vips':
+        this.#vipsChanged(event);
+        break;
       case 'protocolError':
+        // warn: a drop is a misconfigured peer (or worse); one line per dropped packet, as keepalived logs them.
+        logSafely(this.#log, 'warn', { code: event.code, src: event.src }, `advertisement from ${event.src} dropped: ${event.message}`);
         this.#emitSafely('protocolError', { code: event.code, message: event.message, src: event.src });
         break;
       case 'masterChange':
         this.#setMaster(event.master);
         break;
       case 'lowerMasterHeard':
+        logSafely(this.#log, 'warn', { src: event.src, priority: event.priority, term: this.#term }, `heard master ${event.src} (priority ${event.priority}) that we outrank: re-asserting`);
         this.#emitSafely('lowerMasterHeard', { address: event.src, priority: event.priority, advertIntervalMs: event.advertIntervalMs, term: this.#term });
         break;
       case 'error':
@@ -501,7 +518,17 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     }
   }
 
+  /** The engine added or removed the VIPs: logged and published on `vrrp:vip` (no event: `master` tells the app). */
+  #vipsChanged(event: Extract<EngineEvent, { type: 'vips' }>): void {
+    logSafely(this.#log, 'info', { action: event.action, addresses: event.addresses }, `${event.action === 'add' ? 'added' : 'removed'} ${event.addresses.join(', ')}`);
+    if (!vipChannel.hasSubscribers) return;
+    const { name, vrid, family, interface: iface } = this.config;
+    const message: VipChannelMessage = { name, vrid, family, interface: iface, action: event.action, addresses: event.addresses };
+    vipChannel.publish(message);
+  }
+
   #emitError(error: VrrpError): void {
+    logSafely(this.#log, 'error', { code: error.code, err: error }, error.message);
     // eventemitter3 drops an `error` nobody listens to; no failure may pass unseen, so it becomes a process warning
     // (printed to stderr by Node unless the app handles 'warning' events or runs with --no-warnings).
     if (this.listenerCount('error') === 0) {
@@ -520,6 +547,14 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     const event: StateChangeEvent = { from: action.from, to: action.to, reason: action.reason, term: this.#term };
     if (action.peer !== undefined) event.peer = action.peer;
     this.#state = action.to;
+    this.#transitions++;
+    const fields = { from: action.from, to: action.to, reason: action.reason, term: this.#term, ...(action.peer === undefined ? {} : { peer: action.peer }) };
+    logSafely(this.#log, 'info', fields, `${action.from} → ${action.to} (${action.reason})`);
+    if (stateChannel.hasSubscribers) {
+      const { name, vrid, family, interface: iface } = this.config;
+      const message: StateChannelMessage = { name, vrid, family, interface: iface, ...event };
+      stateChannel.publish(message);
+    }
     // Set before any event of this transition, reported after them: a `master` listener reads `master.self`.
     const masterBefore = this.#master;
     this.#master = action.master === undefined ? undefined : Object.freeze({ ...action.master });
@@ -569,7 +604,9 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
         before.priority === now.priority &&
         before.advertIntervalMs === now.advertIntervalMs &&
         before.self === now.self);
-    if (!same) this.#emitSafely('masterChange', { from: before, to: now });
+    if (same) return;
+    logSafely(this.#log, 'debug', { master: now ?? null }, now === undefined ? 'master unknown' : `master is ${now.self ? 'us' : now.address} (priority ${now.priority})`);
+    this.#emitSafely('masterChange', { from: before, to: now });
   }
 
   /**
@@ -666,6 +703,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
 
   #reportHookError(kind: HookKind, error: VrrpError): void {
     this.#hookErrors++;
+    logSafely(this.#log, 'error', { hook: kind, code: error.code, err: error }, error.message);
     this.#emitSafely('hookError', { state: kind === 'stop' ? 'initialize' : kind, hook: kind, error });
   }
 
@@ -721,6 +759,10 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     const before = this.#trackerStates.get(tracker.name) ?? initialTrackerState(tracker);
     const after = applyTrackerResult(tracker, before, result.up, result.value);
     this.#trackerStates.set(tracker.name, after);
+    logSafely(this.#log, 'trace', { tracker: tracker.name, up: result.up, reason: result.reason }, `tracker ${tracker.name} ${result.up ? 'passed' : 'failed'}`);
+    if (after.status !== before.status) {
+      logSafely(this.#log, 'info', { tracker: tracker.name, from: before.status, to: after.status, reason: result.reason }, `tracker ${tracker.name} ${before.status} → ${after.status}: ${result.reason}`);
+    }
     if (after.status !== before.status || after.value !== before.value) {
       const event: TrackerChangeEvent = { name: tracker.name, type: tracker.type, from: before.status, to: after.status, reason: result.reason };
       if (result.value !== undefined) event.value = result.value;

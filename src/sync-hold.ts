@@ -9,14 +9,24 @@
  * released, or as "held" when it starts held.
  */
 import type { ResolvedConfig, ResolvedFunctionTrackerConfig } from './config.js';
+import type { EngineConfig } from './engine/engine.js';
 
 /** @internal The key of a VrrpGroup's hold method on an instance. */
 export const syncGroupHold: unique symbol = Symbol('vrrp.syncGroupHold');
+
+/**
+ * @internal The key of an instance's getter that says where its engine runs: `engine-thread` (the default Linux
+ * adapters, on the engine thread) or `app` (given adapters, on the app's thread). A group's members change state
+ * together on the thread of their engines (src/engine/sync-group.ts), so they must share it.
+ */
+export const enginePlacement: unique symbol = Symbol('vrrp.enginePlacement');
 
 /** @internal A sync group's hold on one instance: what was last asked, and how this run's tracker reads it. */
 export interface SyncHold {
   /** The hidden tracker's name. */
   name: string;
+  /** The group's id, unique in the process: its members' engines meet under it (src/engine/sync-group.ts). */
+  groupId: string;
   /** Held in fault (true) or released. */
   held: boolean;
   /** This run's tracker faults while `up` (true) or while `down`: fixed at start, see {@link withSyncHold}. */
@@ -30,9 +40,9 @@ export function holdResult(hold: SyncHold, held: boolean): boolean {
 
 /**
  * @internal The config the engine gets at start: with a hold, plus its hidden weight-0 tracker, set up to read
- * `down` as the hold's current state (see the file header). Without one, `config` as is.
+ * `down` as the hold's current state (see the file header), and the group's id. Without one, `config` as is.
  */
-export function withSyncHold(config: ResolvedConfig, hold: SyncHold | undefined): ResolvedConfig {
+export function withSyncHold(config: ResolvedConfig, hold: SyncHold | undefined): EngineConfig {
   if (!hold) return config;
   hold.reverse = !hold.held;
   const tracker: ResolvedFunctionTrackerConfig = {
@@ -47,5 +57,5 @@ export function withSyncHold(config: ResolvedConfig, hold: SyncHold | undefined)
     reverse: hold.reverse,
     initFail: true,
   };
-  return { ...config, trackers: [...config.trackers, tracker] };
+  return { ...config, trackers: [...config.trackers, tracker], syncGroupId: hold.groupId };
 }

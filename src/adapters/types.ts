@@ -56,14 +56,22 @@ export interface TransportOptions {
 export interface Transport {
   /**
    * Starts receiving; every packet goes to `onPacket`. Resolves with the primary address used as our source (and
-   * in the tie-break). Must send with TTL / hop limit 255. `onFailure` is called if the transport dies later (the
-   * instance then goes to fault and reports it).
+   * in the tie-break), or with none when the interface has no address to send from yet (an IPv6 link that is down
+   * has no link-local address): the instance then starts in Fault and, when its link monitor reports the link up,
+   * asks {@link Transport.resolvePrimaryAddress} again — so a transport that can resolve none needs that method and
+   * a link monitor beside it. Must send with TTL / hop limit 255. `onFailure` is called if the transport dies later
+   * (the instance then goes to fault and reports it).
    */
   open(
     options: TransportOptions,
     onPacket: (packet: ReceivedPacket) => void,
     onFailure?: (error: Error) => void,
-  ): Promise<{ primaryAddress: string }>;
+  ): Promise<{ primaryAddress: string | undefined }>;
+  /**
+   * Optional: picks the primary address again and sends from it from now on; resolves with it, or undefined when
+   * the interface still has none. Called when the link comes up while the instance has no primary address.
+   */
+  resolvePrimaryAddress?(): Promise<string | undefined>;
   /** Sends one VRRP message to `dst`. */
   send(dst: string, bytes: Uint8Array): void | Promise<void>;
   /** Stops receiving and releases the socket. */

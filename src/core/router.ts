@@ -24,6 +24,8 @@
  * - A master that hears a master it outranks (a healed split brain) emits `lowerMasterHeard` once per episode: at
  *   the first such advert, again only after that router was silent for its Master_Down_Interval, or when its
  *   address or priority changes — not per packet, though a one-way partition makes it send every interval.
+ * - A sync group member (`syncGroup`) never takes over on its own timer: it wishes (`wantMaster`), and its group's
+ *   `sync` input moves it to master or backup (src/engine/sync-group.ts decides, beside the engines).
  * - Decode leniently, judge strictly: the codec reads anything shaped like VRRP; this file applies the receive
  *   checks of RFC 9568 §7.1 in order and counts the first failure (stats.ts).
  */
@@ -74,8 +76,12 @@ export interface RouterConfig {
   advertIntervalMs: number;
   /** Virtual addresses as canonical text without prefix, as carried in advertisements. */
   virtualAddresses: readonly string[];
-  /** This router's primary address: the source of its advertisements and its side of the tie-break. */
-  primaryAddress: string;
+  /**
+   * This router's primary address: the source of its advertisements and its side of the tie-break. Undefined while
+   * the interface has none to send from (an IPv6 link whose link-local address went with the link): the router then
+   * stays in Fault, reason `link-down`, until a `link` input brings one.
+   */
+  primaryAddress: string | undefined;
   /** Where advertisements go: the VRRP multicast group, or the unicast peers. */
   destinations: readonly string[];
   /** Preempt_Mode (RFC 9568 §6.1): a higher-priority backup takes over from a lower-priority master. */
@@ -96,6 +102,12 @@ export interface RouterConfig {
   strictChecksum: boolean;
   /** Trackers that adjust priority or cause Fault. */
   trackers: readonly TrackerSpec[];
+  /**
+   * A member of a sync group (keepalived's `vrrp_sync_group`): a Backup whose Master_Down_Timer fires does not take
+   * over but wishes to (`wantMaster`) and waits, the timer re-armed, until the group answers with a `sync` input —
+   * the group goes master only when every member would (see src/engine/sync-group.ts). Default false.
+   */
+  syncGroup?: boolean;
 }
 
 /** Inputs of the state machine. */
@@ -106,13 +118,26 @@ export type RouterInput =
   | { type: 'packet'; bytes: Uint8Array; src: string; dst: string; ttl: number }
   /** A check result; `value` is a valued tracker's reading (keepalived's `track_file`), see priority.ts. */
   | { type: 'tracker'; name: string; passed: boolean; value?: number }
-  | { type: 'link'; up: boolean }
+  /**
+   * The link went down or came back. `primaryAddress`, when given, replaces the configured one: an interface can
+   * regain a different source address (an IPv6 link-local address comes back with the link), and one that had none
+   * at start gets one. The engine gives it only on a link that comes up, so nothing is sent from the old one after.
+   */
+  | { type: 'link'; up: boolean; primaryAddress?: string }
   /**
    * Whether the virtual addresses can be held: false when the owner could not add them on becoming Master (the
    * router faults — priority 0 sent, so a peer serves — rather than claim a mastership without addresses); true to
    * try again (the owner retries with a backoff).
    */
-  | { type: 'vips'; up: boolean };
+  | { type: 'vips'; up: boolean }
+  /**
+   * The sync group's word (only for a `syncGroup` router): `master` makes a Backup Master now, as if its
+   * Master_Down_Timer had fired; `backup` makes a Master Backup (VIPs removed), after a priority 0 when `resign`
+   * (a member faulted, so a peer should take over at once, as keepalived's members leaving for FAULT do). Any other
+   * state ignores it.
+   */
+  | { type: 'sync'; to: 'master' }
+  | { type: 'sync'; to: 'backup'; resign: boolean };
 
 /** Why a transition happened; stable strings, safe to match on and to log. */
 export type TransitionReason =
@@ -125,7 +150,9 @@ export type TransitionReason =
   | 'link-down'
   | 'tracker-down'
   | 'vip-failed'
-  | 'fault-cleared';
+  | 'fault-cleared'
+  /** Moved by its sync group: another member became master, or left master (see the `sync` input). */
+  | 'sync-group';
 
 /** Why a packet was dropped; one code per counter in stats.ts. */
 export type ProtocolErrorCode = DecodeErrorCode | 'ttl' | 'auth-mismatch' | 'auth-failure' | 'address-list';
@@ -156,7 +183,12 @@ export type RouterAction =
   /** The master as heard changed without a transition; `master` absent: unknown (it resigned with priority 0). */
   | { type: 'masterChange'; master?: MasterInfo }
   /** In Master, an advertisement from a master we outrank (lower priority, or equal with a lower address). */
-  | { type: 'lowerMasterHeard'; src: string; priority: number; advertIntervalMs: number };
+  | { type: 'lowerMasterHeard'; src: string; priority: number; advertIntervalMs: number }
+  /**
+   * A `syncGroup` Backup wishes to become Master (its Master_Down_Timer fired), or no longer does (it heard a master
+   * it does not preempt). Only on a change; a transition ends a wish without this action.
+   */
+  | { type: 'wantMaster'; want: boolean };
 
 const decodeCounter: Record<DecodeErrorCode, keyof VrrpStats> = {
   length: 'packetLengthErrors',
@@ -175,7 +207,9 @@ export class VirtualRouter {
   readonly #config: RouterConfig;
   /** Sends to the multicast group (no unicast peers): the TTL / hop limit check applies (see #receive). */
   readonly #multicast: boolean;
-  readonly #primaryBytes: Uint8Array;
+  /** The primary address and its bytes; undefined while the interface has none (see RouterConfig.primaryAddress). */
+  #primaryAddress: string | undefined;
+  #primaryBytes: Uint8Array | undefined;
   readonly #virtualAddressSet: ReadonlySet<string>;
   readonly #trackerStates = new Map<string, TrackerState>();
   readonly #stats: VrrpStats = createStats();
@@ -194,25 +228,30 @@ export class VirtualRouter {
   #lastNowMs = -Infinity;
   /** The master as last heard, ourselves when Master; undefined when unknown (see the header). */
   #master: MasterInfo | undefined;
+  /** A `syncGroup` Backup's wish to become Master, told to the group (see the `wantMaster` action). */
+  #wantMaster = false;
   /** The outranked master of the current episode and when we last heard it (see the header). */
   #lowerMaster: { address: string; priority: number; heardAtMs: number } | undefined;
 
   /** Creates a router in Initialize; nothing happens until a `start` input. */
   constructor(config: RouterConfig) {
-    const primary = parseIp(config.primaryAddress);
-    if (!primary || primary.family !== config.family) {
+    if (config.primaryAddress !== undefined && !isFamilyAddress(config.primaryAddress, config.family)) {
       throw new TypeError(`primary address ${config.primaryAddress} is not an ${config.family} address`);
     }
     this.#config = config;
     this.#multicast = config.destinations.every((dst) => dst === VRRP_MULTICAST_GROUP[config.family]);
-    this.#primaryBytes = primary.bytes;
+    this.#primaryAddress = config.primaryAddress;
+    this.#primaryBytes = config.primaryAddress === undefined ? undefined : parseIp(config.primaryAddress)?.bytes;
     this.#virtualAddressSet = new Set(config.virtualAddresses);
     for (const tracker of config.trackers) this.#trackerStates.set(tracker.name, initialTrackerState(tracker));
     this.#masterAdverIntervalMs = config.advertIntervalMs;
     this.#priority = this.#computePriority();
-    // Encode the packets a takeover and a stop will send now, not in the middle of the takeover.
-    this.#packetsFor(this.#priority);
-    this.#packetsFor(0);
+    this.#encodeAhead();
+  }
+
+  /** The primary address in use (our source and tie-break side), or undefined while the interface has none. */
+  get primaryAddress(): string | undefined {
+    return this.#primaryAddress;
   }
 
   /** Current state. */
@@ -277,6 +316,7 @@ export class VirtualRouter {
         break;
       case 'link':
         this.#linkUp = input.up;
+        if (input.primaryAddress !== undefined && input.primaryAddress !== this.#primaryAddress) this.#adoptPrimaryAddress(input.primaryAddress);
         if (this.#startPending) this.#startup(now, actions, 'startup');
         else this.#reconsiderFault(now, actions, 'link-down');
         break;
@@ -284,6 +324,15 @@ export class VirtualRouter {
         this.#vipsUp = input.up;
         if (this.#startPending) this.#startup(now, actions, 'startup');
         else this.#reconsiderFault(now, actions, 'vip-failed');
+        break;
+      case 'sync':
+        if (!this.#config.syncGroup) break;
+        // A granted wish reports its own timer; a member made master by another's takeover reports the group.
+        if (input.to === 'master' && this.#state === 'backup') this.#becomeMaster(now, actions, this.#wantMaster ? 'master-down-timer-expired' : 'sync-group');
+        else if (input.to === 'backup' && this.#state === 'master') {
+          if (input.resign) this.#sendAdvertisement(actions, 0);
+          this.#becomeBackup(now, actions, 'sync-group');
+        }
         break;
     }
     return actions;
@@ -330,7 +379,15 @@ export class VirtualRouter {
       this.#deadlineMs = now + this.#config.advertIntervalMs;
     } else if (this.#state === 'backup') {
       // RFC 9568 §6.4.2: "If the Master_Down_Timer fires".
-      this.#becomeMaster(now, actions, 'master-down-timer-expired');
+      if (this.#config.syncGroup) {
+        // A sync group member only wishes, and waits for the group with its timer re-armed (keepalived prefers
+        // backup to a group half master).
+        this.#resetMasterDownTimer(now);
+        if (!this.#wantMaster) {
+          this.#wantMaster = true;
+          actions.push({ type: 'wantMaster', want: true });
+        }
+      } else this.#becomeMaster(now, actions, 'master-down-timer-expired');
     }
   }
 
@@ -352,7 +409,8 @@ export class VirtualRouter {
   }
 
   #selfAsMaster(): MasterInfo {
-    return { address: this.#config.primaryAddress, priority: this.#priority, advertIntervalMs: this.#config.advertIntervalMs, self: true };
+    // Master only with a primary address: #faulted() holds the router in Fault without one.
+    return { address: this.#primaryAddress as string, priority: this.#priority, advertIntervalMs: this.#config.advertIntervalMs, self: true };
   }
 
   #resetMasterDownTimer(now: number): void {
@@ -364,6 +422,7 @@ export class VirtualRouter {
     const from = this.#state;
     this.#state = to;
     this.#master = master;
+    this.#wantMaster = false;
     if (to === 'initialize' || to === 'fault') this.#deadlineMs = undefined;
     const action: Extract<RouterAction, { type: 'transition' }> = { type: 'transition', from, to, reason };
     if (peer !== undefined) action.peer = peer;
@@ -377,6 +436,23 @@ export class VirtualRouter {
     if (known !== undefined && known.address === address && known.priority === priority && known.advertIntervalMs === advertIntervalMs) return;
     this.#master = { address, priority, advertIntervalMs, self: false };
     actions.push({ type: 'masterChange', master: this.#master });
+  }
+
+  /** Encodes the packets a takeover and a stop will send now, not in the middle of the takeover. */
+  #encodeAhead(): void {
+    if (this.#primaryAddress === undefined) return;
+    this.#packetsFor(this.#priority);
+    this.#packetsFor(0);
+  }
+
+  /** A new source address: what was encoded from the old one goes (the IPv6 checksum covers the source). */
+  #adoptPrimaryAddress(address: string): void {
+    // Like a bad config in the constructor, a bad address here is the caller's bug, not the network's (rule 1).
+    if (!isFamilyAddress(address, this.#config.family)) throw new TypeError(`primary address ${address} is not an ${this.#config.family} address`);
+    this.#primaryAddress = address;
+    this.#primaryBytes = parseIp(address)?.bytes;
+    this.#packetCache.clear();
+    this.#encodeAhead();
   }
 
   #sendAdvertisement(actions: RouterAction[], priority: number): void {
@@ -407,7 +483,7 @@ export class VirtualRouter {
     packets = config.destinations.map((dst) => ({
       dst,
       advertisement,
-      bytes: encodeAdvertisement(advertisement, { family: config.family, src: config.primaryAddress, dst, v3Ipv4Checksum: config.v3Ipv4Checksum }),
+      bytes: encodeAdvertisement(advertisement, { family: config.family, src: this.#primaryAddress as string, dst, v3Ipv4Checksum: config.v3Ipv4Checksum }),
     }));
     this.#packetCache.set(priority, packets);
     return packets;
@@ -460,7 +536,7 @@ export class VirtualRouter {
     const src = parseIp(packet.src);
     if (!src || src.family !== config.family) return drop('family', 'versionErrors', `source ${packet.src} is not ${config.family}`);
     // Our own advertisement looped back, or an address clash: never act on it (answering would ping-pong).
-    if (compareIp(src.bytes, this.#primaryBytes) === 0) return;
+    if (this.#primaryBytes !== undefined && compareIp(src.bytes, this.#primaryBytes) === 0) return;
     // RFC 3768 §7.1: "MUST perform authentication specified by Auth Type".
     if (config.version === 2) {
       const expectedType = config.authentication.type === 'simple' ? 1 : 0;
@@ -524,6 +600,11 @@ export class VirtualRouter {
     }
     const preempting = this.#preempts() && this.#preemptAtMs !== undefined && now >= this.#preemptAtMs;
     if (!preempting) {
+      // A master we do not preempt: a sync group member no longer wishes to take over (keepalived too).
+      if (this.#wantMaster) {
+        this.#wantMaster = false;
+        actions.push({ type: 'wantMaster', want: false });
+      }
       // "Set Master_Adver_Interval to Adver Interval contained in the ADVERTISEMENT" (v3 only).
       if (this.#config.version === 3) this.#masterAdverIntervalMs = advert.advertIntervalMs;
       this.#resetMasterDownTimer(now);
@@ -540,7 +621,7 @@ export class VirtualRouter {
       return;
     }
     const higher = advert.priority > this.#priority;
-    const tieLost = advert.priority === this.#priority && compareIp(srcBytes, this.#primaryBytes) > 0;
+    const tieLost = advert.priority === this.#priority && compareIp(srcBytes, this.#primaryBytes as Uint8Array) > 0;
     if (higher || tieLost) {
       // "Cancel Adver_Timer; Set Master_Adver_Interval ...; Recompute ...; Set Master_Down_Timer; → Backup".
       if (this.#config.version === 3) this.#masterAdverIntervalMs = advert.advertIntervalMs;
@@ -592,7 +673,7 @@ export class VirtualRouter {
   }
 
   #faulted(): boolean {
-    if (!this.#linkUp || !this.#vipsUp) return true;
+    if (!this.#linkUp || !this.#vipsUp || this.#primaryBytes === undefined) return true;
     return this.#config.trackers.some((spec) => trackerFaults(spec, this.#trackerStates.get(spec.name)?.status ?? 'unknown'));
   }
 
@@ -618,7 +699,8 @@ export class VirtualRouter {
 
   /** Why the router is faulted: the link first, then its addresses, then `fallback` (a tracker). */
   #faultReason(fallback: 'link-down' | 'tracker-down' | 'vip-failed'): TransitionReason {
-    if (!this.#linkUp) return 'link-down';
+    // No address to send from is the link's fault too: the link monitor reports such a link down.
+    if (!this.#linkUp || this.#primaryBytes === undefined) return 'link-down';
     if (!this.#vipsUp) return 'vip-failed';
     return fallback;
   }
@@ -636,4 +718,9 @@ export class VirtualRouter {
       this.#startup(now, actions, 'fault-cleared');
     }
   }
+}
+
+/** True when `address` parses as an address of `family`. */
+function isFamilyAddress(address: string, family: AddressFamily): boolean {
+  return parseIp(address)?.family === family;
 }

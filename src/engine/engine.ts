@@ -28,6 +28,7 @@ import {
 } from '../core/router.js';
 import { createStats, type VrrpStats } from '../core/stats.js';
 import { VrrpError, type VrrpErrorCode } from '../errors.js';
+import { syncGroupLink, type SyncGroupLink, type SyncMember } from './sync-group.js';
 
 
 /** What the engine reports, as plain data. */
@@ -41,6 +42,12 @@ export type EngineEvent =
   /** A master heard a master it outranks (a healed split brain), once per episode. */
   | { type: 'lowerMasterHeard'; src: string; priority: number; advertIntervalMs: number }
   | { type: 'error'; code: VrrpErrorCode; message: string; cause?: unknown };
+
+/**
+ * The config an engine runs: the instance's, plus `syncGroupId` for a member of a sync group (set by
+ * src/sync-hold.ts; plain data, so it crosses to the engine thread with the rest).
+ */
+export type EngineConfig = ResolvedConfig & { syncGroupId?: string };
 
 /** What the engine accepts from its owner besides start/stop, as plain data. */
 export type EngineCommand = { type: 'tracker'; name: string; passed: boolean; value?: number };
@@ -77,6 +84,8 @@ export class Engine {
   /** Batches queued or running: with none, a new batch's leading sends go out at once (see #step). */
   #batchesInFlight = 0;
   #cancelTimer: (() => void) | undefined;
+  /** Counts link changes, see #onLink. */
+  #linkChanges = 0;
   #timerDeadline: number | undefined;
   /** The state the owner was last told of: a mastership whose addresses failed is never reported (see #apply). */
   #reportedState: RouterState = 'initialize';
@@ -87,6 +96,10 @@ export class Engine {
   #io = { sendErrors: 0, vipErrors: 0 };
   readonly #options: EngineOptions;
   readonly #lagTimers = new Map<string, () => void>();
+  /** The sync group this engine's core is a member of (see ./sync-group.ts), while it runs. */
+  #syncLink: SyncGroupLink | undefined;
+  /** This engine as its sync group sees it: the group's word goes through the one step function. */
+  readonly #syncMember: SyncMember = { sync: (input) => this.#step(input) };
 
   /** Creates an idle engine; nothing is opened until `start()`. */
   constructor(config: ResolvedConfig, adapters: Adapters, emit: (event: EngineEvent) => void, options: EngineOptions = {}) {
@@ -135,14 +148,26 @@ export class Engine {
         this.#error('vip_failed', error.message, error);
       });
       await adapters.vipManager.prepare?.(config.interface, config.virtualAddresses);
-      const coreConfig = routerConfig(config, config.primaryAddress ?? primaryAddress);
+      const source = config.primaryAddress ?? primaryAddress;
+      if (source === undefined && (!adapters.linkMonitor || !adapters.transport.resolvePrimaryAddress)) {
+        // Nothing would tell us when an address comes, so waiting in Fault would be waiting for ever.
+        const what = config.family === 'ipv4' ? 'IPv4 address' : 'IPv6 link-local address';
+        throw new VrrpError('transport_failed', `interface ${config.interface} has no ${what} to send VRRP from`);
+      }
+      const coreConfig = routerConfig(config, source);
       rehearseTakeover(coreConfig);
       this.#onTimer(true);
       this.#router = new VirtualRouter(coreConfig);
+      const groupId = (config as EngineConfig).syncGroupId;
+      if (groupId !== undefined) {
+        this.#syncLink = syncGroupLink(groupId);
+        this.#syncLink.join(this.#syncMember);
+      }
       if (adapters.linkMonitor) {
-        const link = await adapters.linkMonitor.watch(config.interface, (up) => this.#step({ type: 'link', up }));
+        const link = await adapters.linkMonitor.watch(config.interface, (up) => this.#onLink(up));
         this.#stopLink = link.stop;
         if (!link.up) this.#step({ type: 'link', up: false });
+        else if (source === undefined) this.#onLink(true);
       }
       this.#step({ type: 'start' });
       this.#startLagTrackers();
@@ -165,6 +190,27 @@ export class Engine {
   /** Resolves when every action queued so far has been applied. */
   async idle(): Promise<void> {
     await this.#actionQueue;
+  }
+
+  /**
+   * A link change from the link monitor. A link that comes up while the router has no primary address (it started,
+   * or went down, without one to send from) first has the transport pick one; the core leaves Fault only with it.
+   * `#linkChanges` drops the answer of a pick that a later change overtook.
+   */
+  #onLink(up: boolean): void {
+    const change = ++this.#linkChanges;
+    const resolve = this.#adapters.transport.resolvePrimaryAddress;
+    if (!up || this.#router?.primaryAddress !== undefined || resolve === undefined) {
+      this.#step({ type: 'link', up });
+      return;
+    }
+    resolve.call(this.#adapters.transport).then(
+      (primaryAddress) => {
+        if (change !== this.#linkChanges) return;
+        this.#step(primaryAddress === undefined ? { type: 'link', up } : { type: 'link', up, primaryAddress });
+      },
+      (cause: unknown) => this.#error('transport_failed', 'could not pick an address to send VRRP from', cause),
+    );
   }
 
   /** Feeds a command from the owner. */
@@ -199,6 +245,7 @@ export class Engine {
       // Otherwise it waits its turn behind the batches before it.
       this.#actionQueue = this.#batchesInFlight === 1 ? run() : this.#actionQueue.then(run);
     }
+    if (this.#syncLink !== undefined) this.#tellSyncGroup(this.#syncLink, actions);
     const deadline = router.nextDeadline();
     if (deadline === this.#timerDeadline) return;
     this.#cancelTimer?.();
@@ -209,6 +256,18 @@ export class Engine {
       // millisecond is outage; a Master's advert may leave a millisecond late at no cost.
       const precise = router.state === 'backup';
       this.#cancelTimer = clock.setTimer(deadline - clock.now(), this.#onTimer, precise ? PRECISE : NOT_PRECISE);
+    }
+  }
+
+  /**
+   * Tells the sync group of the core's transitions and wishes as the core makes them, not once applied: the group's
+   * other members follow within the same step (their VIPs go up beside this member's, not after them).
+   */
+  #tellSyncGroup(link: SyncGroupLink, actions: readonly RouterAction[]): void {
+    for (let i = 0; i < actions.length; i++) {
+      const action = actions[i] as RouterAction;
+      if (action.type === 'transition') link.transition(this.#syncMember, action.from, action.to, action.reason);
+      else if (action.type === 'wantMaster') link.wish(this.#syncMember, action.want);
     }
   }
 
@@ -403,6 +462,8 @@ export class Engine {
   }
 
   async #teardown(): Promise<void> {
+    this.#syncLink?.leave(this.#syncMember);
+    this.#syncLink = undefined;
     this.#cancelVipRetry?.();
     this.#cancelVipRetry = undefined;
     for (const cancel of this.#lagTimers.values()) cancel();
@@ -444,14 +505,16 @@ const DRAIN_WHEN_LATE_MS = 1;
  * takeover cost 0.1 ms, later ones 0.03 ms). Pure: no I/O, nothing kept.
  */
 function rehearseTakeover(config: RouterConfig): void {
-  const router = new VirtualRouter({ ...config, trackers: [], initialState: 'backup' });
+  // Without an address yet, rehearse with a stand-in one: the code paths are the same.
+  const primaryAddress = config.primaryAddress ?? (config.family === 'ipv4' ? '192.0.2.1' : 'fe80::1');
+  const router = new VirtualRouter({ ...config, primaryAddress, trackers: [], initialState: 'backup', syncGroup: false });
   router.handle({ type: 'start' }, 0);
   const deadlineMs = router.nextDeadline() ?? 0;
   router.handle({ type: 'timeout' }, deadlineMs);
   router.handle({ type: 'stop' }, deadlineMs + 1);
 }
 
-function routerConfig(config: ResolvedConfig, primaryAddress: string): RouterConfig {
+function routerConfig(config: ResolvedConfig, primaryAddress: string | undefined): RouterConfig {
   return {
     vrid: config.vrid,
     version: config.version,
@@ -468,5 +531,6 @@ function routerConfig(config: ResolvedConfig, primaryAddress: string): RouterCon
     v3Ipv4Checksum: config.v3Ipv4Checksum,
     strictChecksum: config.strictChecksum,
     trackers: config.trackers,
+    syncGroup: (config as EngineConfig).syncGroupId !== undefined,
   };
 }

@@ -31,6 +31,11 @@ export interface InterfaceAddress {
   family: AddressFamily;
   /** IFA_F_SECONDARY (IPv4): not the primary address of its subnet. */
   secondary: boolean;
+  /**
+   * IFA_F_TENTATIVE or IFA_F_DADFAILED (IPv6): duplicate address detection has not passed, so the kernel will not
+   * send from it yet (a link-local address is tentative for about a second after the link comes up).
+   */
+  tentative: boolean;
   /** IPv4 label, when set. */
   label: string | undefined;
 }
@@ -130,6 +135,7 @@ export function toInterfaceAddress(message: NlAddressMessage): (InterfaceAddress
     prefixLength: message.data.prefixlen ?? (family === 'ipv4' ? 32 : 128),
     family,
     secondary: flags.secondary === true,
+    tentative: flags.tentative === true || flags.dadfailed === true,
     label: message.attrs.label,
   };
 }
@@ -157,7 +163,8 @@ export function pickPrimaryAddress(
   exclude: ReadonlySet<string>,
   unicastPeers: readonly string[] = [],
 ): string | undefined {
-  const candidates = addresses.filter((a) => !exclude.has(a.address));
+  // A tentative address cannot be sent from; when DAD passes the kernel says so and the link monitor looks again.
+  const candidates = addresses.filter((a) => !exclude.has(a.address) && !a.tentative);
   const peer = unicastPeers[0] === undefined ? undefined : parseIp(unicastPeers[0]);
   if (peer) {
     const onLink = candidates.find((a) => {

@@ -18,8 +18,11 @@ export interface SentPacket {
 export class FakeTransport implements Transport {
   /** Everything sent, in order. */
   readonly sent: SentPacket[] = [];
-  /** The primary address `open` reports. */
-  readonly primaryAddress: string;
+  /**
+   * The primary address `open` and `resolvePrimaryAddress` report; undefined plays an interface with none to send
+   * from yet (set it, then bring the link up, to play one arriving).
+   */
+  primaryAddress: string | undefined;
   /** Options the instance opened with, once open. */
   options: TransportOptions | undefined;
   #onPacket: ((packet: ReceivedPacket) => void) | undefined;
@@ -28,7 +31,7 @@ export class FakeTransport implements Transport {
   failNextSend: Error | undefined;
 
   /** `primaryAddress` is what `open` resolves with; `onSend` sees every packet sent (the simulated wire). */
-  constructor(options: { primaryAddress: string; onSend?: (dst: string, bytes: Uint8Array) => void }) {
+  constructor(options: { primaryAddress: string | undefined; onSend?: (dst: string, bytes: Uint8Array) => void }) {
     this.primaryAddress = options.primaryAddress;
     this.#onSend = options.onSend;
   }
@@ -39,10 +42,15 @@ export class FakeTransport implements Transport {
   }
 
   /** See {@link Transport.open}. */
-  async open(options: TransportOptions, onPacket: (packet: ReceivedPacket) => void): Promise<{ primaryAddress: string }> {
+  async open(options: TransportOptions, onPacket: (packet: ReceivedPacket) => void): Promise<{ primaryAddress: string | undefined }> {
     this.options = options;
     this.#onPacket = onPacket;
     return { primaryAddress: this.primaryAddress };
+  }
+
+  /** See {@link Transport.resolvePrimaryAddress}: {@link FakeTransport.primaryAddress} as it is now. */
+  async resolvePrimaryAddress(): Promise<string | undefined> {
+    return this.primaryAddress;
   }
 
   /** See {@link Transport.send}. */

@@ -155,7 +155,7 @@ export function transitionsOf(actions: readonly RouterAction[]): Extract<RouterA
 
 /** The router of `config` as the master a `transition` to Master names (at its base priority unless given). */
 export function selfAsMaster(config: RouterConfig, priority = config.priority): MasterInfo {
-  return { address: config.primaryAddress, priority, advertIntervalMs: config.advertIntervalMs, self: true };
+  return { address: config.primaryAddress!, priority, advertIntervalMs: config.advertIntervalMs, self: true };
 }
 
 /** A peer as the master a backup hears, advertising `priority` at `advertIntervalMs` (1000 unless given). */

@@ -172,7 +172,7 @@ describe('our own advertisement looped back', () => {
   // then it is ignored: no answer (which would ping-pong), no transition.
   it('is ignored by the master', () => {
     const { router, masterSinceMs } = startedMaster(config);
-    expect(router.handle(advertFrom(config, config.primaryAddress, 200), masterSinceMs + 100)).toEqual([]);
+    expect(router.handle(advertFrom(config, config.primaryAddress!, 200), masterSinceMs + 100)).toEqual([]);
     expect(router.state).toBe('master');
   });
 });

@@ -174,7 +174,7 @@ function expectedOutcome(
   const advert = decoded.advertisement;
   if (advert.vrid !== config.vrid) return 'vridErrors';
   if (advert.version !== config.version) return 'versionErrors';
-  if (canonicalIp(packet.src) === canonicalIp(config.primaryAddress)) return 'own-address';
+  if (canonicalIp(packet.src) === canonicalIp(config.primaryAddress!)) return 'own-address';
   if (config.version === 2) {
     const simple = config.authentication.type === 'simple';
     if ((advert.authType ?? 0) !== (simple ? 1 : 0)) return 'authTypeMismatchErrors';
@@ -398,7 +398,7 @@ function freshAdvert(random: Random, scenario: Scenario): SeedPacket {
     }
   }
   if (version === 3 && advertisement.addresses.length === 0) advertisement.addresses = [...config.virtualAddresses];
-  const src = random.chance(0.9) ? random.pick(scenario.peers.slice(0, 3)) : config.primaryAddress;
+  const src = random.chance(0.9) ? random.pick(scenario.peers.slice(0, 3)) : config.primaryAddress!;
   const dst = scenario.inboundDst;
   const mode: V3Ipv4ChecksumMode = random.chance(0.5) ? 'pseudo-header' : 'rfc9568';
   const bytes = encodeAdvertisement(advertisement, { family: config.family, src, dst, v3Ipv4Checksum: mode });
@@ -819,7 +819,7 @@ function checkPacket(
     return { problem: `a packet moved the router from ${stateBefore} to ${router.state}` };
   }
   for (const send of sends) {
-    const ours = decodeAdvertisement(send.bytes, decodeOptionsFor(config, config.primaryAddress, send.dst));
+    const ours = decodeAdvertisement(send.bytes, decodeOptionsFor(config, config.primaryAddress!, send.dst));
     if (!ours.ok || ours.advertisement.priority !== send.advertisement.priority) return { problem: `a sent packet does not decode: ${JSON.stringify(ours)}` };
   }
   const routerProblem = checkRouter(scenario);

@@ -40,10 +40,14 @@ export interface Harness {
 }
 
 /** Builds an instance on fresh fakes (not started). Pass `link` to give it a link monitor. */
-export function createHarness(overrides: Partial<VrrpConfig> = {}, options: { link?: FakeLinkMonitor } = {}): Harness {
+export function createHarness(
+  overrides: Partial<VrrpConfig> = {},
+  options: { link?: FakeLinkMonitor; primaryAddress?: string | undefined } = {},
+): Harness {
   const clock = new VirtualClock();
   const sendTimes: number[] = [];
-  const transport = new FakeTransport({ primaryAddress: PRIMARY, onSend: () => sendTimes.push(clock.now()) });
+  const primaryAddress = 'primaryAddress' in options ? options.primaryAddress : PRIMARY;
+  const transport = new FakeTransport({ primaryAddress, onSend: () => sendTimes.push(clock.now()) });
   const vips = new FakeVipManager();
   const link = options.link;
   const adapters = link ? { transport, vipManager: vips, clock, linkMonitor: link } : { transport, vipManager: vips, clock };

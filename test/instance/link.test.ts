@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StateChangeEvent } from '../../src/instance.js';
 import { FakeLinkMonitor } from '../../src/testing/index.js';
-import { VIP, createHarness, decodeSent, startAsMaster } from './harness.js';
+import { MASTER_DOWN_MS, PRIMARY, VIP, createHarness, decodeSent, startAsMaster } from './harness.js';
 
 describe('link down', () => {
   // Given a running backup
@@ -132,5 +132,41 @@ describe('link up', () => {
     await harness.clock.advance(10_000);
     expect(harness.instance.state).toBe('initialize');
     expect(harness.transport.sent).toEqual([]);
+  });
+});
+
+describe('an interface with no address to send from', () => {
+  // Given a down link that took the interface's only usable address with it (an IPv6 link-local address goes with
+  // the link), when the instance starts, then start() resolves and the instance is in fault, sending nothing —
+  // keepalived starts the same way — where it used to reject with transport_failed.
+  it('starts in fault instead of failing', async () => {
+    const link = new FakeLinkMonitor(false);
+    const harness = createHarness({}, { link, primaryAddress: undefined });
+    await harness.instance.start();
+    await harness.clock.advance(10_000);
+    expect(harness.instance.state).toBe('fault');
+    expect(harness.transport.sent).toEqual([]);
+  });
+
+  // Given such an instance, when the address comes back with the link, then it leaves fault, becomes master after
+  // its Master_Down_Interval and advertises from that address.
+  it('recovers when the link brings an address back', async () => {
+    const link = new FakeLinkMonitor(false);
+    const harness = createHarness({}, { link, primaryAddress: undefined });
+    await harness.instance.start();
+    harness.transport.primaryAddress = PRIMARY;
+    link.setUp(true);
+    await harness.clock.advance(0);
+    expect(harness.instance.state).toBe('backup');
+    await harness.clock.advance(MASTER_DOWN_MS);
+    expect(harness.instance.state).toBe('master');
+    expect(decodeSent(harness.transport.sent.at(-1), PRIMARY).priority).toBe(100);
+  });
+
+  // Given a transport with no address and no link monitor to say when one comes, when the instance starts, then
+  // start() rejects with transport_failed naming the interface: waiting in fault would be waiting for ever.
+  it('fails to start when nothing would tell it an address came', async () => {
+    const harness = createHarness({}, { primaryAddress: undefined });
+    await expect(harness.instance.start()).rejects.toMatchObject({ code: 'transport_failed', message: expect.stringMatching(/eth0 has no IPv4 address to send VRRP from/) });
   });
 });

@@ -18,6 +18,8 @@ export class LinuxTransport implements Transport {
   #source: Uint8Array | null = null;
   /** Destinations as the addon takes them, by the text the core uses (the core sends to a fixed set). */
   readonly #destinations = new Map<string, Uint8Array>();
+  /** What open() was given, to pick the primary address again (see resolvePrimaryAddress). */
+  #options: TransportOptions | undefined;
 
   /** Drop counters of the shared socket (all instances on the interface and family). */
   get socketStats(): VrrpSocketStats | undefined {
@@ -25,17 +27,11 @@ export class LinuxTransport implements Transport {
   }
 
   /** See {@link Transport.open}. `onFailure` is never called: see VridReceiver. */
-  async open(options: TransportOptions, onPacket: (packet: ReceivedPacket) => void): Promise<{ primaryAddress: string }> {
+  async open(options: TransportOptions, onPacket: (packet: ReceivedPacket) => void): Promise<{ primaryAddress: string | undefined }> {
     if (this.#socket) throw new VrrpError('transport_failed', 'transport is already open');
-    const link = await getInterface(options.interface);
-    if (!link) throw new VrrpError('transport_failed', `interface ${options.interface} does not exist`);
-    const addresses = await getInterfaceAddresses(link.index, options.family);
-    const primaryAddress =
-      options.primaryAddress ?? pickPrimaryAddress(addresses, options.family, new Set(options.virtualAddresses), options.unicastPeers);
-    if (!primaryAddress) {
-      const what = options.family === 'ipv4' ? 'an IPv4 address' : 'an IPv6 link-local address';
-      throw new VrrpError('transport_failed', `interface ${options.interface} has no ${what} to send VRRP from`);
-    }
+    // No address to send from (an IPv6 link that is down has no link-local address) is not an error: the instance
+    // starts in Fault, as keepalived does, and asks again when the link monitor reports the link up.
+    const primaryAddress = await this.#pickPrimaryAddress(options);
     const socket = acquireVrrpSocket(options.interface, options.family);
     warmTransportSend(
       () => this.send(VRRP_MULTICAST_GROUP[options.family], EMPTY),
@@ -49,10 +45,28 @@ export class LinuxTransport implements Transport {
     }
     this.#socket = socket;
     this.#vrid = options.vrid;
-    this.#source = addressBytes(primaryAddress);
+    this.#options = options;
+    this.#source = primaryAddress === undefined ? null : addressBytes(primaryAddress);
     this.#destinations.clear();
     for (const dst of [VRRP_MULTICAST_GROUP[options.family], ...options.unicastPeers]) this.#destinations.set(dst, addressBytes(dst));
     return { primaryAddress };
+  }
+
+  /** See {@link Transport.resolvePrimaryAddress}. */
+  async resolvePrimaryAddress(): Promise<string | undefined> {
+    const options = this.#options;
+    if (options === undefined || this.#socket === undefined) return undefined;
+    const primaryAddress = await this.#pickPrimaryAddress(options);
+    if (primaryAddress !== undefined) this.#source = addressBytes(primaryAddress);
+    return primaryAddress;
+  }
+
+  async #pickPrimaryAddress(options: TransportOptions): Promise<string | undefined> {
+    if (options.primaryAddress !== undefined) return options.primaryAddress;
+    const link = await getInterface(options.interface);
+    if (!link) throw new VrrpError('transport_failed', `interface ${options.interface} does not exist`);
+    const addresses = await getInterfaceAddresses(link.index, options.family);
+    return pickPrimaryAddress(addresses, options.family, new Set(options.virtualAddresses), options.unicastPeers);
   }
 
   /** See {@link Transport.send}. Synchronous sendmsg; errors are thrown to the engine, which reports them. */

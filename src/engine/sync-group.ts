@@ -1,0 +1,138 @@
+/**
+ * Sync groups where the engines run: the members of one `VrrpGroup` (src/group.ts) change state together, decided
+ * on the thread of their engines (the engine thread with the Linux adapters), so that a blocked main thread delays
+ * no group takeover, as it delays no takeover of a lone instance (docs/architecture.md, "Threads").
+ *
+ * keepalived's `vrrp_sync_group`, as its keepalived.conf(5) and its behaviour describe it (docs/keepalived.md):
+ * - The group goes master only when every member would: a member's core in Backup whose Master_Down_Timer fires
+ *   only wishes to (`wantMaster`), and the wish is granted when every other member wishes too or is master — or
+ *   when the group is master already. Otherwise the member waits as Backup (keepalived prefers a group in backup to
+ *   a group half master: one network cut between the nodes must not split the group's VIPs between them).
+ * - A member that becomes master makes every other member in Backup master at once (`sync` master): they send
+ *   adverts as master and take their VIPs, whatever their own election says.
+ * - A master member that leaves for Backup (it heard a higher priority) makes the other masters Backup; they
+ *   send nothing more and remove their VIPs (no priority 0: keepalived sends none when going to BACKUP).
+ * - A member that faults makes the other masters resign at once — priority 0, VIPs removed — so the peer group
+ *   takes over within Skew_Time; `VrrpGroup` then holds them in fault (src/sync-hold.ts) until no member is.
+ *
+ * One link per group, found by the id `VrrpGroup` gives its members' configs (`syncGroupId`). Every member must
+ * have its engine on the same thread, which `VrrpGroup` checks (src/group.ts).
+ */
+import type { RouterInput, RouterState, TransitionReason } from '../core/router.js';
+
+/** A member as the link sees it: a way to feed its core the group's word. */
+export interface SyncMember {
+  /** Feeds the member's core a `sync` input (through its engine's step). */
+  sync(input: Extract<RouterInput, { type: 'sync' }>): void;
+}
+
+interface Entry {
+  /** The member's core state, as its transitions told. */
+  state: RouterState;
+  /** Whether its Master_Down_Timer fired and it waits for the group to go master. */
+  wants: boolean;
+}
+
+type Notice =
+  | { type: 'transition'; member: SyncMember; from: RouterState; to: RouterState; reason: TransitionReason }
+  | { type: 'wish'; member: SyncMember; want: boolean };
+
+/** The members of one sync group on this thread (see the file header). */
+export class SyncGroupLink {
+  readonly #id: string;
+  readonly #members = new Map<SyncMember, Entry>();
+  /** keepalived's group state MASTER: a member went master and none has left since. */
+  #master = false;
+  /** Notices not yet handled: a notice handled forces members, whose transitions notify in turn (see #handle). */
+  readonly #queue: Notice[] = [];
+  #busy = false;
+
+  /** A link for the group `id`; see {@link syncGroupLink}. */
+  constructor(id: string) {
+    this.#id = id;
+  }
+
+  /** Adds a member whose core just started (in Initialize). */
+  join(member: SyncMember): void {
+    this.#members.set(member, { state: 'initialize', wants: false });
+  }
+
+  /** Removes a member whose engine stopped; the last one out drops the link. */
+  leave(member: SyncMember): void {
+    this.#members.delete(member);
+    this.#master = [...this.#members.values()].some((entry) => entry.state === 'master');
+    if (this.#members.size === 0 && links.get(this.#id) === this) links.delete(this.#id);
+  }
+
+  /** A member's core made a transition. */
+  transition(member: SyncMember, from: RouterState, to: RouterState, reason: TransitionReason): void {
+    this.#notify({ type: 'transition', member, from, to, reason });
+  }
+
+  /** A member's core wishes to become master, or no longer does. */
+  wish(member: SyncMember, want: boolean): void {
+    this.#notify({ type: 'wish', member, want });
+  }
+
+  /**
+   * Notices are handled one at a time, in order: forcing a member runs its engine's step at once, whose transition
+   * notifies here again — queued behind the notice being handled rather than nested in it.
+   */
+  #notify(notice: Notice): void {
+    this.#queue.push(notice);
+    if (this.#busy) return;
+    this.#busy = true;
+    try {
+      for (let notice = this.#queue.shift(); notice !== undefined; notice = this.#queue.shift()) this.#handle(notice);
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  #handle(notice: Notice): void {
+    const entry = this.#members.get(notice.member);
+    if (!entry) return; // a member that left meanwhile
+    if (notice.type === 'wish') {
+      entry.wants = notice.want;
+      if (!notice.want) return;
+      const everyone = [...this.#members].every(([member, other]) => member === notice.member || other.wants || other.state === 'master');
+      if (this.#master || everyone) notice.member.sync({ type: 'sync', to: 'master' });
+      return;
+    }
+    entry.state = notice.to;
+    entry.wants = false;
+    if (notice.to === 'master') {
+      if (this.#master) return;
+      this.#master = true;
+      this.#force('backup', { type: 'sync', to: 'master' }, notice.member);
+    } else if (notice.to === 'fault') {
+      this.#master = false;
+      this.#force('master', { type: 'sync', to: 'backup', resign: true }, notice.member);
+    } else if (notice.from === 'master' && notice.to === 'backup' && notice.reason !== 'sync-group') {
+      this.#master = false;
+      this.#force('master', { type: 'sync', to: 'backup', resign: false }, notice.member);
+    } else if (notice.to === 'initialize') {
+      this.#master = [...this.#members.values()].some((other) => other.state === 'master');
+    }
+  }
+
+  /** Feeds `input` to every member but `cause` that is in state `from`. */
+  #force(from: RouterState, input: Extract<RouterInput, { type: 'sync' }>, cause: SyncMember): void {
+    for (const [member, entry] of this.#members) {
+      if (member !== cause && entry.state === from) member.sync(input);
+    }
+  }
+}
+
+/** The links of this thread, by group id. */
+const links = new Map<string, SyncGroupLink>();
+
+/** The link of the sync group `id` on this thread, made at its first member's start. */
+export function syncGroupLink(id: string): SyncGroupLink {
+  let link = links.get(id);
+  if (!link) {
+    link = new SyncGroupLink(id);
+    links.set(id, link);
+  }
+  return link;
+}
