@@ -71,6 +71,20 @@ export {
   type VrrpGroupEvents,
 } from './group.js';
 export {
+  STATUS_COUNTER_NAMES,
+  type VrrpStatus,
+  type VrrpGroupStatus,
+  type TrackerStatusEntry,
+  type MasterStatus,
+  type TimerStatus,
+  type VipStatus,
+  type EngineStatus,
+  type ProtocolErrorStatus,
+  type StatusCounters,
+  type NewMasterReason,
+  type ProtoErrReason,
+} from './status.js';
+export {
   attachNotify,
   NotifyRunner,
   type NotifyState,

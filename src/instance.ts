@@ -36,6 +36,10 @@ import { VrrpError } from './errors.js';
 import { createProbe, defaultTrackerHost, type InstanceTrackerConfig } from './trackers/index.js';
 import { holdResult, syncGroupHold, withSyncHold, type SyncHold } from './sync-hold.js';
 import { errorReason, type Probe, type ProbeResult } from './trackers/types.js';
+import { masterDownIntervalMs, skewTimeMs } from './core/timers.js';
+import { trackerAdjustment, trackerFaults } from './core/priority.js';
+import { STATS_PUBLISH_MS } from './engine/engine.js';
+import { newMasterReason, protoErrReason, statusCounters, type NewMasterReason, type ProtoErrReason, type ProtocolErrorStatus, type VrrpStatus } from './status.js';
 import { logSafely, resolveLogger, type VrrpLogger } from './logger.js';
 import { stateChannel, vipChannel, type StateChannelMessage, type VipChannelMessage } from './diagnostics.js';
 
@@ -250,6 +254,14 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   #mastership: { context: WhileMasterContext; signal: AbortSignal } | undefined;
   /** Runs of `whileMaster` not yet released (settled, or past `hookTimeoutMs` after their abort): stop waits for them. */
   readonly #whileMasterRuns = new Set<Promise<void>>();
+  /** For status(): when the state was entered (wall clock, and the instance's clock) and why. */
+  #since: { wallMs: number; clockMs: number; reason: TransitionReason | null } | undefined;
+  /** For status(): when the counters started, RFC 6527's reasons, the latest drop, each tracker's latest reason. */
+  #countersSinceMs: number | undefined;
+  #newMasterReason: NewMasterReason = 'notMaster';
+  #protoErrReason: ProtoErrReason = 'noError';
+  #lastProtocolError: ProtocolErrorStatus | null = null;
+  readonly #trackerReasons = new Map<string, string>();
 
   /**
    * Validates `config` (throws {@link ConfigError} listing every problem) and keeps the adapters. Without adapters,
@@ -261,8 +273,14 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     super();
     this.config = resolveConfig(config);
     this.#givenAdapters = adapters;
+    this.#createdAtMs = Date.now();
+    this.#createdAtClockMs = this.#clock.now();
     this.#log = resolveLogger(config.logger, { instance: this.config.name, vrid: this.config.vrid });
   }
+
+  /** When the object was made, for status() before the first transition (wall clock, and the instance's clock). */
+  readonly #createdAtMs: number;
+  readonly #createdAtClockMs: number;
 
   /** Current state; `master` only once the VIPs are up. */
   get state(): VrrpState {
@@ -302,6 +320,92 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   /** Whether `start()` has run and `stop()` has not. */
   get running(): boolean {
     return this.#running;
+  }
+
+  /**
+   * A snapshot of everything the instance knows, as plain JSON-serialisable data (see {@link VrrpStatus}): state
+   * and since when, term, effective priority and each tracker's part, the master as heard, the timers, the VIPs and
+   * their leases, the engine's lag, and the counters under their RFC 6527 names.
+   *
+   * Synchronous and cheap, so that a status page or a signal handler may call it at any time: it reads what this
+   * thread already has (its record of the engine's events) and, with the engine thread, the shared buffer that
+   * thread rewrites with its counters. The figures only the engine knows — the next timer, the VIP leases, the
+   * timer lateness, `eventLoopLag` trackers — are as of its last step (at most about 100 ms old); asking the engine
+   * thread instead would make `status()` async and cost a message round trip, for figures that move every step
+   * anyway.
+   */
+  status(): VrrpStatus {
+    const config = this.config;
+    const engine = this.#engine;
+    const runtime = engine?.runtime();
+    const clock = this.#clock;
+    const effective = this.effectivePriority;
+    const master = this.#master;
+    const state = this.#state;
+    const trackers = config.trackers.map((tracker) => {
+      const name = tracker.name as string;
+      // The mirror is exact for the trackers run here; the engine's buffer has the eventLoopLag ones.
+      const held = this.#running ? (this.#trackerStates.get(name) ?? runtime?.trackers[name]) : undefined;
+      const current = held ?? (tracker.type === 'eventLoopLag' ? initialTrackerState() : initialTrackerState(tracker));
+      return {
+        name,
+        type: tracker.type,
+        status: current.status,
+        weight: tracker.weight,
+        reverse: tracker.reverse,
+        contribution: trackerAdjustment(tracker, current.status, current.value),
+        faults: trackerFaults(tracker, current.status),
+        value: current.value ?? null,
+        reason: this.#trackerReasons.get(name) ?? null,
+      };
+    });
+    const masterAdverIntervalMs = runtime?.masterAdverIntervalMs ?? config.advertIntervalMs;
+    const nextInMs = state === 'master' || state === 'backup' ? runtime?.nextTimerInMs : undefined;
+    const since = this.#since;
+    const remote = this.#givenAdapters === undefined;
+    return {
+      name: config.name,
+      vrid: config.vrid,
+      version: config.version,
+      family: config.family,
+      interface: config.interface,
+      running: this.#running,
+      state,
+      since: new Date(since?.wallMs ?? this.#createdAtMs).toISOString(),
+      inStateMs: Math.max(0, clock.now() - (since?.clockMs ?? this.#createdAtClockMs)),
+      reason: since?.reason ?? null,
+      term: this.#term,
+      priority: {
+        effective,
+        base: config.priority,
+        trackers,
+        heldByGroup: this.#syncHold === undefined ? null : this.#running && this.#syncHold.held,
+      },
+      master: master === undefined ? null : { address: master.address, priority: master.priority, advertIntervalMs: master.advertIntervalMs, self: master.self },
+      timers: {
+        advertIntervalMs: config.advertIntervalMs,
+        masterAdverIntervalMs,
+        skewTimeMs: skewTimeMs(config.version, effective, masterAdverIntervalMs),
+        masterDownIntervalMs: masterDownIntervalMs(config.version, effective, masterAdverIntervalMs),
+        preemptDelayMs: config.preemptDelayMs,
+        next: nextInMs === undefined ? null : { timer: state === 'master' ? 'Adver_Timer' : 'Master_Down_Timer', inMs: nextInMs },
+      },
+      vips: config.virtualAddresses.map((vip, index) => ({
+        address: vip.address,
+        prefixLength: vip.prefixLength,
+        held: state === 'master',
+        leaseMs: remote ? config.vipLeaseMs : null,
+        leaseRemainingMs: state === 'master' ? (runtime?.vipLeaseRemainingMs[index] ?? null) : null,
+      })),
+      engine: { thread: remote ? 'worker' : 'main', timerLateMs: runtime?.timerLateMs ?? 0, timerLateMaxMs: runtime?.timerLateMaxMs ?? 0 },
+      counters: statusCounters(this.stats as unknown as Record<string, number>, {
+        vrrpv3StatisticsNewMasterReason: this.#newMasterReason,
+        vrrpv3StatisticsProtoErrReason: this.#protoErrReason,
+        vrrpv3StatisticsRowDiscontinuityTime: this.#countersSinceMs === undefined ? null : new Date(this.#countersSinceMs).toISOString(),
+        vrrpv3StatisticsRefreshRate: remote ? STATS_PUBLISH_MS : 0,
+      }),
+      lastProtocolError: this.#lastProtocolError,
+    };
   }
 
   /** Registers a hook run on every transition to master, after the VIPs are up. Returns an unsubscribe function. */
@@ -396,6 +500,14 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     this.#whileMasterErrors = 0;
     this.#transitions = 0;
     logSafely(this.#log, 'debug', { interface: this.config.interface, family: this.config.family, priority: this.config.priority }, 'starting');
+    // The counters restart with the run (RFC 6527's discontinuity), and what status() tells of them with them.
+    this.#countersSinceMs = Date.now();
+    this.#newMasterReason = 'notMaster';
+    this.#protoErrReason = 'noError';
+    this.#lastProtocolError = null;
+    this.#trackerReasons.clear();
+    this.#transitions = 0;
+    logSafely(this.#log, 'debug', { interface: this.config.interface, family: this.config.family, priority: this.config.priority }, 'starting');
     const firstTransition = new Promise<void>((resolve) => (this.#resolveFirstTransition = resolve));
     try {
       const emit = (event: EngineEvent): void => this.#onEngineEvent(event);
@@ -469,6 +581,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
         this.#vipsChanged(event);
         break;
       case 'protocolError':
+        this.#lastProtocolError = { code: event.code, message: event.message, src: event.src, at: new Date().toISOString() };
+        this.#protoErrReason = protoErrReason(event.code) ?? this.#protoErrReason;
         // warn: a drop is a misconfigured peer (or worse); one line per dropped packet, as keepalived logs them.
         logSafely(this.#log, 'warn', { code: event.code, src: event.src }, `advertisement from ${event.src} dropped: ${event.message}`);
         this.#emitSafely('protocolError', { code: event.code, message: event.message, src: event.src });
@@ -547,6 +661,16 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     const event: StateChangeEvent = { from: action.from, to: action.to, reason: action.reason, term: this.#term };
     if (action.peer !== undefined) event.peer = action.peer;
     this.#state = action.to;
+    this.#transitions++;
+    const fields = { from: action.from, to: action.to, reason: action.reason, term: this.#term, ...(action.peer === undefined ? {} : { peer: action.peer }) };
+    logSafely(this.#log, 'info', fields, `${action.from} → ${action.to} (${action.reason})`);
+    if (stateChannel.hasSubscribers) {
+      const { name, vrid, family, interface: iface } = this.config;
+      const message: StateChannelMessage = { name, vrid, family, interface: iface, ...event };
+      stateChannel.publish(message);
+    }
+    this.#since = { wallMs: Date.now(), clockMs: this.#clock.now(), reason: action.reason };
+    if (action.to === 'master') this.#newMasterReason = newMasterReason(action.reason, this.config.priority);
     this.#transitions++;
     const fields = { from: action.from, to: action.to, reason: action.reason, term: this.#term, ...(action.peer === undefined ? {} : { peer: action.peer }) };
     logSafely(this.#log, 'info', fields, `${action.from} → ${action.to} (${action.reason})`);
@@ -759,6 +883,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     const before = this.#trackerStates.get(tracker.name) ?? initialTrackerState(tracker);
     const after = applyTrackerResult(tracker, before, result.up, result.value);
     this.#trackerStates.set(tracker.name, after);
+    this.#trackerReasons.set(tracker.name, result.reason);
     logSafely(this.#log, 'trace', { tracker: tracker.name, up: result.up, reason: result.reason }, `tracker ${tracker.name} ${result.up ? 'passed' : 'failed'}`);
     if (after.status !== before.status) {
       logSafely(this.#log, 'info', { tracker: tracker.name, from: before.status, to: after.status, reason: result.reason }, `tracker ${tracker.name} ${before.status} → ${after.status}: ${result.reason}`);

@@ -114,6 +114,11 @@ export interface VipManager {
   close?(): void | Promise<void>;
   /** Optional: where to report failures of work nobody awaits (scheduled announcement bursts). */
   setErrorHandler?(handler: (error: Error) => void): void;
+  /**
+   * Optional, for `status()`: how long until `address` on `iface` expires unless renewed, in ms — undefined when
+   * this manager does not hold it or gave it no lifetime. Called after engine steps: keep it cheap (no I/O).
+   */
+  leaseRemainingMs?(iface: string, address: string): number | undefined;
 }
 
 /** Reports the interface's link state (up with a usable address, or not). */

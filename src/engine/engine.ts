@@ -13,9 +13,9 @@
  * exactly one timer at `nextDeadline()`. A transition is reported only after the actions before it were applied.
  */
 import type { Adapters } from '../adapters/types.js';
-import type { ResolvedConfig } from '../config.js';
+import type { ResolvedConfig, VirtualAddress } from '../config.js';
 import { VRRP_MULTICAST_GROUP } from '../core/advertisement.js';
-import { effectivePriority } from '../core/priority.js';
+import { effectivePriority, type TrackerState, type TrackerStatus } from '../core/priority.js';
 import {
   VirtualRouter,
   type MasterInfo,
@@ -63,6 +63,60 @@ export interface EngineStats extends VrrpStats {
 /** The counters of {@link EngineStats}, in the order a stats sink holds them. */
 export const ENGINE_STATS_KEYS: readonly (keyof EngineStats)[] = [...(Object.keys(createStats()) as (keyof VrrpStats)[]), 'sendErrors', 'vipErrors'];
 
+/**
+ * What an engine knows beyond its counters, for `status()`: the core's next timer and tracker states, its timers'
+ * lateness, the VIPs' leases. Read in place from a local engine; from the engine thread, as of its last publish
+ * into the shared buffer (after a step that did anything, at least every {@link STATS_PUBLISH_MS} otherwise).
+ */
+export interface EngineRuntime {
+  /** How long until the core's timer fires (Adver_Timer in Master, Master_Down_Timer in Backup), in ms; undefined: none runs. */
+  nextTimerInMs: number | undefined;
+  /** Master_Adver_Interval as the core holds it, in ms. */
+  masterAdverIntervalMs: number;
+  /** How late the engine's latest timer fired, in ms. */
+  timerLateMs: number;
+  /** The worst lateness since start, in ms. */
+  timerLateMaxMs: number;
+  /** Each VIP's remaining lease in config order, in ms; undefined: not held, not leased, or not told. */
+  vipLeaseRemainingMs: (number | undefined)[];
+  /** Each tracker's state as the core holds it, by name. */
+  trackers: Record<string, TrackerState>;
+}
+
+/** Tracker statuses as the shared buffer codes them (their index). */
+const TRACKER_STATUS_CODES: readonly TrackerStatus[] = ['unknown', 'up', 'down'];
+
+/**
+ * Length of a shared buffer (in float64s) that holds an engine's counters and its runtime: the counters in
+ * {@link ENGINE_STATS_KEYS} order; the publish instant, the next timer's instant (NaN: none), Master_Adver_Interval,
+ * the latest and worst timer lateness; each VIP's lease expiry instant (NaN: none); each tracker's status code and
+ * value (NaN: none). Instants are wall-clock ms.
+ */
+export function runtimeSinkLength(config: Pick<ResolvedConfig, 'virtualAddresses' | 'trackers'>): number {
+  return ENGINE_STATS_KEYS.length + 5 + config.virtualAddresses.length + 2 * config.trackers.length;
+}
+
+/** Reads the runtime an engine thread published into `sink` (see {@link runtimeSinkLength}), as of now. */
+export function readRuntime(sink: Float64Array, config: Pick<ResolvedConfig, 'virtualAddresses' | 'trackers'>): EngineRuntime {
+  const wallMs = Date.now();
+  const remaining = (instant: number): number | undefined => (Number.isNaN(instant) ? undefined : Math.max(0, instant - wallMs));
+  let at = ENGINE_STATS_KEYS.length + 1; // past the publish instant
+  const nextTimerInMs = remaining(sink[at++] as number);
+  const masterAdverIntervalMs = sink[at++] as number;
+  const timerLateMs = sink[at++] as number;
+  const timerLateMaxMs = sink[at++] as number;
+  const vipLeaseRemainingMs = config.virtualAddresses.map(() => remaining(sink[at++] as number));
+  const trackers: Record<string, TrackerState> = {};
+  for (const tracker of config.trackers) {
+    const code = sink[at++] as number;
+    const value = sink[at++] as number;
+    const status = TRACKER_STATUS_CODES[code];
+    if (status === undefined) continue;
+    trackers[tracker.name as string] = Number.isNaN(value) ? { status, streak: 0 } : { status, streak: 0, value };
+  }
+  return { nextTimerInMs, masterAdverIntervalMs, timerLateMs, timerLateMaxMs, vipLeaseRemainingMs, trackers };
+}
+
 /** How an engine is hosted: where it learns the main thread's lag, where it publishes its counters. */
 export interface EngineOptions {
   /**
@@ -70,7 +124,10 @@ export interface EngineOptions {
    * without it (an engine on the main thread) the lag is how late the tracker's own timer fired.
    */
   mainThreadLagMs?: () => number;
-  /** Receives every counter of {@link EngineStats} (in {@link ENGINE_STATS_KEYS} order) after each step. */
+  /**
+   * Receives every counter of {@link EngineStats} (in {@link ENGINE_STATS_KEYS} order) after each step, and the
+   * runtime after them when it is {@link runtimeSinkLength} long.
+   */
   statsSink?: Float64Array;
 }
 
@@ -119,6 +176,24 @@ export class Engine {
     return { ...(this.#router?.stats ?? createStats()), ...this.#io };
   }
 
+  /** What the engine knows beyond counters, for `status()`: see {@link EngineRuntime}. */
+  runtime(): EngineRuntime {
+    const router = this.#router;
+    const clock = this.#adapters.clock;
+    const deadline = router?.nextDeadline();
+    const leases = this.#adapters.vipManager.leaseRemainingMs;
+    const trackers: Record<string, TrackerState> = {};
+    if (router) for (const [name, state] of router.trackers) trackers[name] = { ...state };
+    return {
+      nextTimerInMs: deadline === undefined ? undefined : Math.max(0, deadline - clock.now()),
+      masterAdverIntervalMs: router?.masterAdverIntervalMs ?? this.#config.advertIntervalMs,
+      timerLateMs: this.#timerLateMs,
+      timerLateMaxMs: this.#timerLateMaxMs,
+      vipLeaseRemainingMs: this.#config.virtualAddresses.map((vip) => (router && leases ? leases.call(this.#adapters.vipManager, this.#config.interface, vip.address) : undefined)),
+      trackers,
+    };
+  }
+
   /** Opens the transport, cleans leftovers, starts watching the link and starts the protocol. */
   async start(): Promise<void> {
     const config = this.#config;
@@ -126,6 +201,8 @@ export class Engine {
     this.#io = { sendErrors: 0, vipErrors: 0 };
     this.#reportedState = 'initialize';
     this.#vipRetryMs = VIP_RETRY_MIN_MS;
+    this.#timerLateMs = 0;
+    this.#timerLateMaxMs = 0;
     try {
       const { primaryAddress } = await adapters.transport.open(
         {
@@ -287,7 +364,11 @@ export class Engine {
     // sockets, so without this a late Master_Down_Timer would fire although the master's adverts are waiting.
     // A timer on time needs no drain: the loop polled the socket within the last moments (a precise timer
     // polls it on every turn of its final millisecond), and an empty read costs 0.06-0.3 ms at a takeover.
-    if (this.#adapters.clock.now() - deadline > DRAIN_WHEN_LATE_MS) this.#adapters.transport.drain?.();
+    const lateMs = this.#adapters.clock.now() - deadline;
+    // The engine thread's lag as the protocol feels it, for status(): kept, not reported per timer.
+    this.#timerLateMs = lateMs;
+    if (lateMs > this.#timerLateMaxMs) this.#timerLateMaxMs = lateMs;
+    if (lateMs > DRAIN_WHEN_LATE_MS) this.#adapters.transport.drain?.();
     this.#step({ type: 'timeout' });
   };
 
@@ -417,15 +498,48 @@ export class Engine {
   }
 
   #statsPublishedMs = -Infinity;
+  /** How late the latest timer fired, and the worst since start, in ms (see #onTimer). */
+  #timerLateMs = 0;
+  #timerLateMaxMs = 0;
 
   #publishStats(sink: Float64Array): void {
     this.#statsPublishedMs = this.#adapters.clock.now();
     // Straight from the two sources, no merged object: this runs after every step.
-    const core = (this.#router as VirtualRouter).stats as unknown as Record<string, number>;
+    const router = this.#router as VirtualRouter;
+    const core = router.stats as unknown as Record<string, number>;
     const io = this.#io as Record<string, number>;
     for (let i = 0; i < ENGINE_STATS_KEYS.length; i++) {
       const key = ENGINE_STATS_KEYS[i] as string;
       sink[i] = core[key] ?? io[key] ?? 0;
+    }
+    if (sink.length >= runtimeSinkLength(this.#config)) this.#publishRuntime(sink, router);
+  }
+
+  /**
+   * The runtime beside the counters (layout: {@link runtimeSinkLength}). Instants cross as wall-clock ms
+   * (`Date.now()` based): the threads' monotonic clocks have different origins, the wall clock is shared.
+   */
+  #publishRuntime(sink: Float64Array, router: VirtualRouter): void {
+    const clock = this.#adapters.clock;
+    const wallMs = Date.now();
+    const deadline = router.nextDeadline();
+    let at = ENGINE_STATS_KEYS.length;
+    sink[at++] = wallMs;
+    sink[at++] = deadline === undefined ? Number.NaN : wallMs + (deadline - clock.now());
+    sink[at++] = router.masterAdverIntervalMs;
+    sink[at++] = this.#timerLateMs;
+    sink[at++] = this.#timerLateMaxMs;
+    const { vipManager } = this.#adapters;
+    const { interface: iface, virtualAddresses, trackers } = this.#config;
+    for (let i = 0; i < virtualAddresses.length; i++) {
+      const remaining = vipManager.leaseRemainingMs?.(iface, (virtualAddresses[i] as VirtualAddress).address);
+      sink[at++] = remaining === undefined ? Number.NaN : wallMs + remaining;
+    }
+    const states = router.trackers;
+    for (let i = 0; i < trackers.length; i++) {
+      const state = states.get((trackers[i] as { name: string }).name);
+      sink[at++] = state === undefined ? Number.NaN : TRACKER_STATUS_CODES.indexOf(state.status);
+      sink[at++] = state?.value ?? Number.NaN;
     }
   }
 
@@ -487,7 +601,7 @@ const VIP_RETRY_MIN_MS = 1000;
 const VIP_RETRY_MAX_MS = 30_000;
 
 /** How stale the counters an engine thread publishes may be (see #step). */
-const STATS_PUBLISH_MS = 100;
+export const STATS_PUBLISH_MS = 100;
 /** The timer options of #step, allocated once (they are asked for on every packet). */
 const PRECISE = { precise: true } as const;
 const NOT_PRECISE = { precise: false } as const;

@@ -22,7 +22,7 @@ import type { ResolvedConfig } from '../config.js';
 import { effectivePriority } from '../core/priority.js';
 import type { RouterState } from '../core/router.js';
 import { VrrpError } from '../errors.js';
-import { ENGINE_STATS_KEYS, type EngineCommand, type EngineEvent, type EngineStats } from './engine.js';
+import { ENGINE_STATS_KEYS, readRuntime, runtimeSinkLength, type EngineCommand, type EngineEvent, type EngineRuntime, type EngineStats } from './engine.js';
 import { plainConfig, type FromEngine, type ToEngine } from './messages.js';
 
 /** What `VrrpInstance` needs of an engine, wherever it runs. */
@@ -31,6 +31,8 @@ export interface EngineLike {
   readonly priority: number;
   /** Counters of the current run. */
   readonly stats: EngineStats;
+  /** The core's timers and trackers, the timers' lateness, the VIPs' leases (see {@link EngineRuntime}). */
+  runtime(): EngineRuntime;
   /** Opens the adapters and starts the protocol. */
   start(): Promise<void>;
   /** Stops the protocol and closes the adapters. */
@@ -186,7 +188,8 @@ export class RemoteEngine implements EngineLike {
   readonly #emit: (event: EngineEvent) => void;
   readonly #host: EngineHost;
   readonly #id: number;
-  readonly #stats = new Float64Array(new SharedArrayBuffer(ENGINE_STATS_KEYS.length * 8));
+  /** Counters, then the runtime (see runtimeSinkLength): one buffer, one publish per step on the engine thread. */
+  readonly #stats: Float64Array;
   #priority: number;
   #state: RouterState = 'initialize';
   #started: Pending | undefined;
@@ -203,6 +206,8 @@ export class RemoteEngine implements EngineLike {
     this.#host = engineHost();
     this.#id = this.#host.register(this);
     this.#priority = effectivePriority(config.priority, []);
+    this.#stats = new Float64Array(new SharedArrayBuffer(runtimeSinkLength(config) * 8));
+    this.#stats.fill(Number.NaN, ENGINE_STATS_KEYS.length);
   }
 
   /** See {@link EngineLike.priority}. */
@@ -217,9 +222,20 @@ export class RemoteEngine implements EngineLike {
     return stats;
   }
 
+  /** See {@link EngineLike.runtime}: as the engine thread last published it. */
+  runtime(): EngineRuntime {
+    const runtime = readRuntime(this.#stats, this.#config);
+    // Not published yet (NaN): what a run that has not stepped would say.
+    if (Number.isNaN(runtime.masterAdverIntervalMs)) runtime.masterAdverIntervalMs = this.#config.advertIntervalMs;
+    if (Number.isNaN(runtime.timerLateMs)) runtime.timerLateMs = 0;
+    if (Number.isNaN(runtime.timerLateMaxMs)) runtime.timerLateMaxMs = 0;
+    return runtime;
+  }
+
   /** See {@link EngineLike.start}. */
   start(): Promise<void> {
-    this.#stats.fill(0);
+    this.#stats.fill(0, 0, ENGINE_STATS_KEYS.length);
+    this.#stats.fill(Number.NaN, ENGINE_STATS_KEYS.length);
     const lagTrackers = this.#config.trackers.filter((tracker) => tracker.type === 'eventLoopLag');
     return new Promise<void>((resolve, reject) => {
       this.#started = { resolve, reject };

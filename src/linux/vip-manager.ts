@@ -168,6 +168,8 @@ export class NetlinkVipManager implements VipManager {
   readonly #removing = new Set<string>();
   /** VIPs that could not be leased, reported once each. */
   readonly #unleasedReported = new Set<string>();
+  /** When each leased address we hold (by preparedKey) last got its lifetime, on performance.now(): for status(). */
+  readonly #leasedAtMs = new Map<string, number>();
   /** VIPs (by interface and address) whose subnet has an address of the host on the interface, seen at `prepare`. */
   readonly #secondaryVips = new Set<string>();
 
@@ -190,6 +192,16 @@ export class NetlinkVipManager implements VipManager {
   /** Addresses this manager added and has not removed yet. */
   get added(): ReadonlySet<string> {
     return this.#ours;
+  }
+
+  /**
+   * See {@link VipManager.leaseRemainingMs}: the lifetime left since the kernel last set it (the add, or the
+   * latest renewal it accepted), rounded lease included.
+   */
+  leaseRemainingMs(iface: string, address: string): number | undefined {
+    if (!this.#ours.has(address)) return undefined;
+    const at = this.#leasedAtMs.get(preparedKey(iface, address));
+    return at === undefined ? undefined : Math.max(0, this.#leaseS * 1000 - (performance.now() - at));
   }
 
   /** Takeovers (`addAndAnnounce`) sent as one prepared native burst; the others went through add and announce. */
@@ -392,6 +404,11 @@ export class NetlinkVipManager implements VipManager {
    * stamped — all after this turn, so that what the caller does now (a takeover announces) does not wait.
    */
   #held(iface: string, entries: readonly PreparedVip[]): void {
+    const now = performance.now();
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as PreparedVip;
+      if (entry.renewRequest !== undefined) this.#leasedAtMs.set(preparedKey(iface, entry.vip.address), now);
+    }
     if (this.#leaseS > 0 && this.#renewal === undefined) {
       // A third of the lease: two renewals may be missed (a loaded host) before the kernel removes the address.
       const renewMs = Math.max(250, Math.floor((this.#leaseS * 1000) / 3));
@@ -413,7 +430,9 @@ export class NetlinkVipManager implements VipManager {
     for (const [key, entry] of this.#prepared) {
       if (entry.renewRequest === undefined || !this.#ours.has(entry.vip.address) || this.#removing.has(entry.vip.address)) continue;
       const reply = sendAddressRequestNow(entry.renewRequest);
+      const sentAtMs = performance.now();
       const report = (errno: string | undefined): void => {
+        if (errno === undefined) this.#leasedAtMs.set(key, sentAtMs);
         if (errno !== undefined) this.#onError(new VrrpError('vip_failed', `cannot renew the lease of ${entry.vip.address}/${entry.vip.prefixLength} on ${key.slice(0, key.indexOf(' '))}: ${errno}`));
       };
       if (typeof reply === 'object') void reply.then(report);
@@ -477,6 +496,7 @@ export class NetlinkVipManager implements VipManager {
         this.#removing.delete(vip.address);
       }
       this.#ours.delete(vip.address);
+      this.#leasedAtMs.delete(preparedKey(iface, vip.address));
       this.#writeMarker(iface, entry, 'standby');
     }
     this.#released();
