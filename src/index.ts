@@ -69,6 +69,7 @@ export {
   type GroupStateChangeEvent,
   type GroupHoldEvent,
   type VrrpGroupEvents,
+  type VrrpGroupOptions,
 } from './group.js';
 export {
   STATUS_COUNTER_NAMES,
@@ -110,6 +111,8 @@ export {
 } from './run-config.js';
 export type { KeepalivedIssue } from './keepalived/index.js';
 export type { TrackerHost, InterfaceLinkReader, InterfaceLinkState } from './trackers/types.js';
+export { LOG_LEVELS, type VrrpLogger, type VrrpLogFn, type VrrpLogFields, type VrrpLogLevel } from './logger.js';
+export { CHANNELS, type ChannelInstance, type StateChannelMessage, type VipChannelMessage, type AdvertChannelMessage } from './diagnostics.js';
 export { VrrpError, ConfigError, type ConfigIssue, type VrrpErrorCode } from './errors.js';
 export {
   systemClock,

@@ -28,6 +28,9 @@ import {
 } from '../core/router.js';
 import { createStats, type VrrpStats } from '../core/stats.js';
 import { VrrpError, type VrrpErrorCode } from '../errors.js';
+import { advertReceivedChannel, advertSentChannel, type AdvertChannelMessage, type ChannelInstance } from '../diagnostics.js';
+import { decodeAdvertisement } from '../core/codec.js';
+import type { Advertisement } from '../core/advertisement.js';
 import { syncGroupLink, type SyncGroupLink, type SyncMember } from './sync-group.js';
 
 
@@ -41,6 +44,8 @@ export type EngineEvent =
   | { type: 'masterChange'; master?: MasterInfo }
   /** A master heard a master it outranks (a healed split brain), once per episode. */
   | { type: 'lowerMasterHeard'; src: string; priority: number; advertIntervalMs: number }
+  /** The virtual addresses were added (`add`) or removed (`remove`): for logs, the `vrrp:vip` channel, metrics. */
+  | { type: 'vips'; action: 'add' | 'remove'; addresses: string[] }
   | { type: 'error'; code: VrrpErrorCode; message: string; cause?: unknown };
 
 /**
@@ -58,10 +63,20 @@ export interface EngineStats extends VrrpStats {
   sendErrors: number;
   /** VIP add/remove/announce calls that failed. */
   vipErrors: number;
+  /** Virtual addresses added or removed (each address counts once per add or remove). */
+  vipChanges: number;
+  /** Master_Down_Timer expiries that made this router master (a backup that stopped hearing its master). */
+  masterDownExpirations: number;
 }
 
 /** The counters of {@link EngineStats}, in the order a stats sink holds them. */
-export const ENGINE_STATS_KEYS: readonly (keyof EngineStats)[] = [...(Object.keys(createStats()) as (keyof VrrpStats)[]), 'sendErrors', 'vipErrors'];
+export const ENGINE_STATS_KEYS: readonly (keyof EngineStats)[] = [
+  ...(Object.keys(createStats()) as (keyof VrrpStats)[]),
+  'sendErrors',
+  'vipErrors',
+  'vipChanges',
+  'masterDownExpirations',
+];
 
 /**
  * What an engine knows beyond its counters, for `status()`: the core's next timer and tracker states, its timers'
@@ -150,8 +165,13 @@ export class Engine {
   #vipRetryMs = VIP_RETRY_MIN_MS;
   #cancelVipRetry: (() => void) | undefined;
   #stopLink: (() => void) | undefined;
-  #io = { sendErrors: 0, vipErrors: 0 };
+  #io = { sendErrors: 0, vipErrors: 0, vipChanges: 0, masterDownExpirations: 0 };
   readonly #options: EngineOptions;
+  /** Who we are in diagnostics-channel messages; `src` is our primary address once the transport named it. */
+  readonly #channelInstance: ChannelInstance;
+  #channelSrc = '';
+  /** The addresses as the `vips` event names them, built once (the event follows a takeover). */
+  readonly #vipAddresses: readonly string[];
   readonly #lagTimers = new Map<string, () => void>();
   /** The sync group this engine's core is a member of (see ./sync-group.ts), while it runs. */
   #syncLink: SyncGroupLink | undefined;
@@ -164,6 +184,8 @@ export class Engine {
     this.#adapters = adapters;
     this.#emit = emit;
     this.#options = options;
+    this.#channelInstance = { name: config.name, vrid: config.vrid, family: config.family, interface: config.interface };
+    this.#vipAddresses = Object.freeze(config.virtualAddresses.map((vip) => vip.address));
   }
 
   /** Current effective priority. */
@@ -198,7 +220,7 @@ export class Engine {
   async start(): Promise<void> {
     const config = this.#config;
     const adapters = this.#adapters;
-    this.#io = { sendErrors: 0, vipErrors: 0 };
+    this.#io = { sendErrors: 0, vipErrors: 0, vipChanges: 0, masterDownExpirations: 0 };
     this.#reportedState = 'initialize';
     this.#vipRetryMs = VIP_RETRY_MIN_MS;
     this.#timerLateMs = 0;
@@ -213,13 +235,18 @@ export class Engine {
           primaryAddress: config.primaryAddress,
           virtualAddresses: config.virtualAddresses.map((vip) => vip.address),
         },
-        (packet) => this.#step({ type: 'packet', bytes: packet.bytes, src: packet.src, dst: packet.dst, ttl: packet.ttl }, packet.ageMs),
+        (packet) => {
+          // One property read per packet when nobody listens (src/diagnostics.ts).
+          if (advertReceivedChannel.hasSubscribers) this.#publishReceived(packet.bytes, packet.src, packet.dst, packet.ttl);
+          this.#step({ type: 'packet', bytes: packet.bytes, src: packet.src, dst: packet.dst, ttl: packet.ttl }, packet.ageMs);
+        },
         (error) => {
           // A dead transport is a dead link: go to fault (a master sends priority 0 if it still can) and say why.
           this.#error('transport_failed', error.message, error);
           this.#step({ type: 'link', up: false });
         },
       );
+      this.#channelSrc = config.primaryAddress ?? primaryAddress ?? '';
       adapters.vipManager.setErrorHandler?.((error) => {
         this.#io.vipErrors++;
         this.#error('vip_failed', error.message, error);
@@ -380,6 +407,8 @@ export class Engine {
     let vipsFailed = false;
     for (let i = 0; i < actions.length; i++) {
       const action = actions[i] as RouterAction;
+      // Counted whether or not the mastership it starts is reported (its addresses may fail below).
+      if (action.type === 'transition' && action.reason === 'master-down-timer-expired') this.#io.masterDownExpirations++;
       if (vipsFailed && (action.type === 'announce' || (action.type === 'transition' && action.to === 'master'))) continue;
       switch (action.type) {
         case 'send':
@@ -388,6 +417,7 @@ export class Engine {
           try {
             const sent = this.#adapters.transport.send(action.dst, action.bytes);
             if (sent) await sent;
+            if (advertSentChannel.hasSubscribers) this.#publishSent(action.dst, action.advertisement);
           } catch (cause) {
             this.#sendFailed(action.dst, cause);
           }
@@ -410,6 +440,11 @@ export class Engine {
                   ? vipManager.remove(iface, virtualAddresses)
                   : vipManager.announce(iface, virtualAddresses);
             if (done) await done;
+            // After the fact, off the takeover's path: the addresses are up (or gone) and announced already.
+            if (action.type !== 'announce') {
+              this.#io.vipChanges += this.#vipAddresses.length;
+              this.#emit({ type: 'vips', action: action.type === 'addVips' ? 'add' : 'remove', addresses: [...this.#vipAddresses] });
+            }
           } catch (cause) {
             this.#io.vipErrors++;
             const what = both ? 'add and announce' : action.type === 'addVips' ? 'add' : action.type === 'removeVips' ? 'remove' : 'announce';
@@ -475,6 +510,8 @@ export class Engine {
       const action = actions[i] as Extract<RouterAction, { type: 'send' }>;
       try {
         const sent = transport.send(action.dst, action.bytes);
+        // A send that completes later is published by nobody: the transports that matter send at once.
+        if (advertSentChannel.hasSubscribers && !sent) this.#publishSent(action.dst, action.advertisement);
         if (sent) {
           this.#batchesInFlight++;
           const rest = actions.slice(i + 1);
@@ -490,6 +527,42 @@ export class Engine {
       }
     }
     return true;
+  }
+
+  /** `vrrp:advert:sent`, for a subscriber (see src/diagnostics.ts). */
+  #publishSent(dst: string, advertisement: Readonly<Advertisement>): void {
+    const message: AdvertChannelMessage = {
+      ...this.#channelInstance,
+      src: this.#channelSrc,
+      dst,
+      version: advertisement.version,
+      priority: advertisement.priority,
+      advertIntervalMs: advertisement.advertIntervalMs,
+      addresses: [...advertisement.addresses],
+    };
+    advertSentChannel.publish(message);
+  }
+
+  /**
+   * `vrrp:advert:received`, for a subscriber: the packet decoded on its own (the core's decode keeps nothing), so
+   * this costs only while someone listens. A packet that does not decode is not an advert: the core reports it.
+   */
+  #publishReceived(bytes: Uint8Array, src: string, dst: string, ttl: number): void {
+    // Either checksum mode: what arrived is told; whether it is accepted is the core's to say.
+    const decoded = decodeAdvertisement(bytes, { family: this.#config.family, src, dst, v3Ipv4Checksum: 'either' });
+    if (!decoded.ok) return;
+    const { advertisement } = decoded;
+    const message: AdvertChannelMessage = {
+      ...this.#channelInstance,
+      src,
+      dst,
+      version: advertisement.version,
+      priority: advertisement.priority,
+      advertIntervalMs: advertisement.advertIntervalMs,
+      addresses: advertisement.addresses,
+      ttl,
+    };
+    advertReceivedChannel.publish(message);
   }
 
   #sendFailed(dst: string, cause: unknown): void {
