@@ -506,8 +506,6 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     this.#protoErrReason = 'noError';
     this.#lastProtocolError = null;
     this.#trackerReasons.clear();
-    this.#transitions = 0;
-    logSafely(this.#log, 'debug', { interface: this.config.interface, family: this.config.family, priority: this.config.priority }, 'starting');
     const firstTransition = new Promise<void>((resolve) => (this.#resolveFirstTransition = resolve));
     try {
       const emit = (event: EngineEvent): void => this.#onEngineEvent(event);
@@ -671,14 +669,6 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     }
     this.#since = { wallMs: Date.now(), clockMs: this.#clock.now(), reason: action.reason };
     if (action.to === 'master') this.#newMasterReason = newMasterReason(action.reason, this.config.priority);
-    this.#transitions++;
-    const fields = { from: action.from, to: action.to, reason: action.reason, term: this.#term, ...(action.peer === undefined ? {} : { peer: action.peer }) };
-    logSafely(this.#log, 'info', fields, `${action.from} → ${action.to} (${action.reason})`);
-    if (stateChannel.hasSubscribers) {
-      const { name, vrid, family, interface: iface } = this.config;
-      const message: StateChannelMessage = { name, vrid, family, interface: iface, ...event };
-      stateChannel.publish(message);
-    }
     // Set before any event of this transition, reported after them: a `master` listener reads `master.self`.
     const masterBefore = this.#master;
     this.#master = action.master === undefined ? undefined : Object.freeze({ ...action.master });
