@@ -116,7 +116,9 @@ const extend = (schema, shape) => (typeof schema.safeExtend === 'function' ? sch
 function runFileSchema() {
   const exported = schemaNamed('runConfigSchema');
   if (exported) return exported;
-  const instance = notifySchema ? extend(instanceSchema, { notify: notifySchema.optional() }) : instanceSchema;
+  const withNotify = notifySchema ? extend(instanceSchema, { notify: notifySchema.optional() }) : instanceSchema;
+  // The key goes on the instance itself, so that a one-instance file stays "an instance" (one definition, one table).
+  const instance = schemaKey.single ? extend(withNotify, { $schema: z.string().optional().meta({ description: SCHEMA_KEY_DESCRIPTION }) }) : withNotify;
   named(instance, 'instance');
   if (trackerSchema) named(trackerSchema, 'tracker');
   if (notifySchema) named(notifySchema, 'notify');
@@ -129,8 +131,7 @@ function runFileSchema() {
       global: globalSchema ? globalSchema.optional() : z.object({}).catchall(z.unknown()).optional(),
     })
     .strict();
-  const single = schemaKey.single ? extend(instance, { $schema: z.string().optional().meta({ description: SCHEMA_KEY_DESCRIPTION }) }) : instance;
-  return z.union([single, many]);
+  return z.union([instance, many]);
 }
 
 const fileSchema = runFileSchema();
@@ -551,7 +552,7 @@ function editorHelp() {
     ...inFile,
     '```',
     '',
-    'or map it to your files in the editor\'s settings:',
+    'Or map the schema to your config files in the editor\'s settings.',
     ...settings,
   ];
 }

@@ -97,7 +97,11 @@ const globalSchema = z
   })
   .strict();
 
-const RUN_KEYS = new Set(['instances', 'groups', 'global']);
+/** What a `"$schema"` key must be. */
+const SCHEMA_KEY_MESSAGE = 'must be a string (the path or URL of the JSON Schema)';
+
+/** A file's top-level keys in the `{ instances, … }` form; `$schema` is what editors (and schema/*.json) add. */
+const RUN_KEYS = new Set(['$schema', 'instances', 'groups', 'global']);
 
 /**
  * Validates a parsed run config (one instance's config, or `{ instances, groups?, global? }`). Throws
@@ -111,7 +115,8 @@ export function resolveRunConfig(value: unknown): ResolvedRunConfig {
   const long = 'instances' in record;
   let list: unknown[] = [record];
   if (long) {
-    for (const key of Object.keys(record)) if (!RUN_KEYS.has(key)) issues.push({ path: '', message: `unknown field "${key}" (known: instances, groups, global)` });
+    for (const key of Object.keys(record)) if (!RUN_KEYS.has(key)) issues.push({ path: '', message: `unknown field "${key}" (known: $schema, instances, groups, global)` });
+    if (record.$schema !== undefined && typeof record.$schema !== 'string') issues.push({ path: '$schema', message: SCHEMA_KEY_MESSAGE });
     if (!Array.isArray(record.instances) || record.instances.length === 0) {
       throw new ConfigError([...issues, { path: 'instances', message: 'must be a non-empty array' }]);
     }
@@ -121,7 +126,10 @@ export function resolveRunConfig(value: unknown): ResolvedRunConfig {
   const instances: ResolvedRunConfig['instances'] = [];
   list.forEach((entry, index) => {
     const prefix = prefixOf(index);
-    const { notify, ...rest } = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>) : { notify: undefined };
+    // `"$schema"` points an editor at the JSON Schema (schema/vrrp-config.schema.json offers it on an instance, so
+    // that a one-instance file can carry it): vrrp ignores it, and the library's config never sees it.
+    const { notify, $schema, ...rest } = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>) : { notify: undefined, $schema: undefined };
+    if ($schema !== undefined && typeof $schema !== 'string') issues.push({ path: `${prefix}$schema`, message: SCHEMA_KEY_MESSAGE });
     const config = (typeof entry === 'object' && entry !== null ? rest : entry) as VrrpConfig;
     let resolved: ResolvedConfig | undefined;
     try {
