@@ -73,7 +73,12 @@ export interface TimerStatus {
    * The timer that runs now — the Adver_Timer in Master, the Master_Down_Timer in Backup — and how long until it
    * fires (as of the engine's last step, see the file header); null when none runs (initialize, fault).
    */
-  next: { timer: 'Adver_Timer' | 'Master_Down_Timer'; inMs: number } | null;
+  next: {
+    /** Which of the two runs. */
+    timer: 'Adver_Timer' | 'Master_Down_Timer';
+    /** Time left until it fires, in ms. */
+    inMs: number;
+  } | null;
 }
 
 /** One virtual address. */
@@ -180,25 +185,45 @@ export interface StatusCounters {
 
 /** The counters of `instance.stats` and the name each has in {@link StatusCounters}. */
 export const STATUS_COUNTER_NAMES = {
+  /** Times this router entered Master. */
   masterTransitions: 'vrrpv3StatisticsMasterTransitions',
+  /** Well-formed advertisements accepted for processing. */
   advertisementsReceived: 'vrrpv3StatisticsRcvdAdvertisements',
+  /** Dropped: a v2 advertisement interval other than ours. */
   advIntervalErrors: 'vrrpv3StatisticsAdvIntervalErrors',
+  /** Dropped: TTL / hop limit not 255. */
   ipTtlErrors: 'vrrpv3StatisticsIpTtlErrors',
+  /** Accepted advertisements carrying priority 0. */
   priorityZeroReceived: 'vrrpv3StatisticsRcvdPriZeroPackets',
+  /** Priority-0 advertisements this router sent. */
   priorityZeroSent: 'vrrpv3StatisticsSentPriZeroPackets',
+  /** Dropped: type field not 1. */
   invalidTypeErrors: 'vrrpv3StatisticsRcvdInvalidTypePackets',
+  /** Dropped: a virtual address list other than ours, from a sender that is not the owner. */
   addressListErrors: 'vrrpv3StatisticsAddressListErrors',
+  /** Dropped: length inconsistent with the address count. */
   packetLengthErrors: 'vrrpv3StatisticsPacketLengthErrors',
+  /** Dropped: checksum wrong. */
   checksumErrors: 'vrrpv3RouterChecksumErrors',
+  /** Dropped: a version other than ours. */
   versionErrors: 'vrrpv3RouterVersionErrors',
+  /** Not for us: another VRID on the segment. */
   vridErrors: 'vrrpv3RouterVrIdErrors',
+  /** Dropped: v2 authentication type unknown (RFC 2787). */
   invalidAuthTypeErrors: 'vrrpStatsInvalidAuthType',
+  /** Dropped: v2 authentication type other than ours (RFC 2787). */
   authTypeMismatchErrors: 'vrrpStatsAuthTypeMismatch',
+  /** Dropped: v2 password wrong (RFC 2787). */
   authFailures: 'vrrpStatsAuthFailures',
+  /** Advertisements this router sent, one per destination (no RFC name). */
   advertisementsSent: 'advertisementsSent',
+  /** Sends that failed (no RFC name). */
   sendErrors: 'sendErrors',
+  /** VIP add / remove / announce calls that failed (no RFC name). */
   vipErrors: 'vipErrors',
+  /** Hooks that threw or timed out (no RFC name). */
   hookErrors: 'hookErrors',
+  /** `whileMaster` runs that failed or outlived their abort (no RFC name). */
   whileMasterErrors: 'whileMasterErrors',
 } as const satisfies Record<string, keyof StatusCounters>;
 

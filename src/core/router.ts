@@ -112,32 +112,85 @@ export interface RouterConfig {
 
 /** Inputs of the state machine. */
 export type RouterInput =
-  | { type: 'start' }
-  | { type: 'stop' }
-  | { type: 'timeout' }
-  | { type: 'packet'; bytes: Uint8Array; src: string; dst: string; ttl: number }
+  | {
+      /** RFC 9568 §6.4.1's Startup event: leave Initialize (held while a weight-0 tracker has not reported). */
+      type: 'start';
+    }
+  | {
+      /** The Shutdown event: a Master sends priority 0 and gives up its addresses; every state goes to Initialize. */
+      type: 'stop';
+    }
+  | {
+      /** The deadline from `nextDeadline()` has come: a timer (Adver, Master_Down, preempt delay) may fire. */
+      type: 'timeout';
+    }
+  | {
+      /** A VRRP packet arrived. */
+      type: 'packet';
+      /** The VRRP message, without the IP header. */
+      bytes: Uint8Array;
+      /** The IP source address, canonical text. */
+      src: string;
+      /** The IP destination address: the multicast group, or ours for a unicast advert. */
+      dst: string;
+      /** The IP TTL / hop limit it arrived with (must be 255 on multicast, RFC 9568 §7.1). */
+      ttl: number;
+    }
   /** A check result; `value` is a valued tracker's reading (keepalived's `track_file`), see priority.ts. */
-  | { type: 'tracker'; name: string; passed: boolean; value?: number }
+  | {
+      /** A tracker reported. */
+      type: 'tracker';
+      /** The tracker's name, as configured. */
+      name: string;
+      /** Whether this run passed. */
+      passed: boolean;
+      /** A valued tracker's reading (times its weight is the adjustment); absent for the others. */
+      value?: number;
+    }
   /**
    * The link went down or came back. `primaryAddress`, when given, replaces the configured one: an interface can
    * regain a different source address (an IPv6 link-local address comes back with the link), and one that had none
    * at start gets one. The engine gives it only on a link that comes up, so nothing is sent from the old one after.
    */
-  | { type: 'link'; up: boolean; primaryAddress?: string }
+  | {
+      /** The link changed. */
+      type: 'link';
+      /** Whether it is up and running now. */
+      up: boolean;
+      /** The primary address to use from now on, when it changed or there was none. */
+      primaryAddress?: string;
+    }
   /**
    * Whether the virtual addresses can be held: false when the owner could not add them on becoming Master (the
    * router faults — priority 0 sent, so a peer serves — rather than claim a mastership without addresses); true to
    * try again (the owner retries with a backoff).
    */
-  | { type: 'vips'; up: boolean }
+  | {
+      /** The addresses could, or could not, be added. */
+      type: 'vips';
+      /** False: they could not (Fault); true: try again. */
+      up: boolean;
+    }
   /**
    * The sync group's word (only for a `syncGroup` router): `master` makes a Backup Master now, as if its
    * Master_Down_Timer had fired; `backup` makes a Master Backup (VIPs removed), after a priority 0 when `resign`
    * (a member faulted, so a peer should take over at once, as keepalived's members leaving for FAULT do). Any other
    * state ignores it.
    */
-  | { type: 'sync'; to: 'master' }
-  | { type: 'sync'; to: 'backup'; resign: boolean };
+  | {
+      /** The sync group's word. */
+      type: 'sync';
+      /** Become Master. */
+      to: 'master';
+    }
+  | {
+      /** The sync group's word. */
+      type: 'sync';
+      /** Become Backup. */
+      to: 'backup';
+      /** Send priority 0 first, so that a peer takes over at once. */
+      resign: boolean;
+    };
 
 /** Why a transition happened; stable strings, safe to match on and to log. */
 export type TransitionReason =
@@ -172,23 +225,89 @@ export interface MasterInfo {
 /** Actions the caller must perform, in order. */
 export type RouterAction =
   /** `bytes` and `advertisement` are shared by every send at the same priority: read them, never modify them. */
-  | { type: 'send'; dst: string; bytes: Uint8Array; advertisement: Readonly<Advertisement> }
-  | { type: 'addVips' }
-  | { type: 'removeVips' }
-  | { type: 'announce' }
+  | {
+      /** Send an advertisement. */
+      type: 'send';
+      /** Where: the multicast group or one unicast peer. */
+      dst: string;
+      /** The encoded VRRP message. */
+      bytes: Uint8Array;
+      /** What `bytes` encode. */
+      advertisement: Readonly<Advertisement>;
+    }
+  | {
+      /** Add the virtual addresses (becoming Master). */
+      type: 'addVips';
+    }
+  | {
+      /** Remove the virtual addresses (leaving Master). */
+      type: 'removeVips';
+    }
+  | {
+      /** Announce the virtual addresses: gratuitous ARP / unsolicited Neighbor Advertisements. */
+      type: 'announce';
+    }
   /** `master`: the master as known once in `to` (ourselves in Master, the preempting peer in Backup); absent: unknown. */
-  | { type: 'transition'; from: RouterState; to: RouterState; reason: TransitionReason; peer?: string; master?: MasterInfo }
-  | { type: 'priorityChange'; from: number; to: number }
-  | { type: 'protocolError'; code: ProtocolErrorCode; message: string; src: string }
+  | {
+      /** The state changed; reported after the actions before it were applied. */
+      type: 'transition';
+      /** The state left. */
+      from: RouterState;
+      /** The state entered. */
+      to: RouterState;
+      /** Why. */
+      reason: TransitionReason;
+      /** The router whose advertisement caused it, when one did. */
+      peer?: string;
+      /** The master as known once in `to`; absent: unknown. */
+      master?: MasterInfo;
+    }
+  | {
+      /** The effective priority changed (a tracker). */
+      type: 'priorityChange';
+      /** The priority before. */
+      from: number;
+      /** The priority now. */
+      to: number;
+    }
+  | {
+      /** A packet was dropped; one counter was incremented. */
+      type: 'protocolError';
+      /** Why, one code per counter. */
+      code: ProtocolErrorCode;
+      /** What was wrong, for a log line. */
+      message: string;
+      /** The packet's source address. */
+      src: string;
+    }
   /** The master as heard changed without a transition; `master` absent: unknown (it resigned with priority 0). */
-  | { type: 'masterChange'; master?: MasterInfo }
+  | {
+      /** The master as heard changed. */
+      type: 'masterChange';
+      /** The master now; absent: unknown. */
+      master?: MasterInfo;
+    }
   /** In Master, an advertisement from a master we outrank (lower priority, or equal with a lower address). */
-  | { type: 'lowerMasterHeard'; src: string; priority: number; advertIntervalMs: number }
+  | {
+      /** We heard a master we outrank. */
+      type: 'lowerMasterHeard';
+      /** Its primary address. */
+      src: string;
+      /** The priority it advertised. */
+      priority: number;
+      /** The advertisement interval it advertised, in ms. */
+      advertIntervalMs: number;
+    }
   /**
    * A `syncGroup` Backup wishes to become Master (its Master_Down_Timer fired), or no longer does (it heard a master
    * it does not preempt). Only on a change; a transition ends a wish without this action.
    */
-  | { type: 'wantMaster'; want: boolean };
+  | {
+      /** The wish changed. */
+      type: 'wantMaster';
+      /** Whether it wishes to become Master now. */
+      want: boolean;
+    };
 
 const decodeCounter: Record<DecodeErrorCode, keyof VrrpStats> = {
   length: 'packetLengthErrors',
