@@ -24,6 +24,7 @@ import type { RouterState } from '../core/router.js';
 import { VrrpError } from '../errors.js';
 import { ENGINE_STATS_KEYS, readRuntime, runtimeSinkLength, type EngineCommand, type EngineEvent, type EngineRuntime, type EngineStats } from './engine.js';
 import { plainConfig, type FromEngine, type ToEngine } from './messages.js';
+import { ADVERT_FORWARD_POLL_MS, advertReceivedChannel, advertSentChannel, advertSubscribers } from '../diagnostics.js';
 
 /** What `VrrpInstance` needs of an engine, wherever it runs. */
 export interface EngineLike {
@@ -76,6 +77,9 @@ class EngineHost {
   #beatPeriodMs = Infinity;
   /** Why the worker is about to die, when it said so. */
   #fatal: string | undefined;
+  /** What the engine thread was last told to forward of the advert channels, and the look that keeps it true. */
+  #forwarding = { sent: false, received: false };
+  #forwardPoll: NodeJS.Timeout | undefined;
 
   register(engine: RemoteEngine): number {
     const id = this.#nextId++;
@@ -90,11 +94,28 @@ class EngineHost {
   /** An engine started running (true) or stopped (false): the worker holds the process only while some run. */
   running(delta: 1 | -1): void {
     this.#running += delta;
-    if (this.#running === 1 && delta === 1) this.#worker?.ref();
+    if (this.#running === 1 && delta === 1) {
+      this.#worker?.ref();
+      // Node tells nobody of a subscription: look now (a subscriber from before the start hears the first
+      // adverts), then every ADVERT_FORWARD_POLL_MS while engines run.
+      this.#checkForwarding();
+      this.#forwardPoll = setInterval(() => this.#checkForwarding(), ADVERT_FORWARD_POLL_MS);
+      this.#forwardPoll.unref();
+    }
     if (this.#running === 0) {
       this.#worker?.unref();
       this.#stopHeartbeat();
+      clearInterval(this.#forwardPoll);
+      this.#forwardPoll = undefined;
     }
+  }
+
+  /** Tells the engine thread which advert channels have subscribers here, when that changed. */
+  #checkForwarding(): void {
+    const now = advertSubscribers();
+    if (now.sent === this.#forwarding.sent && now.received === this.#forwarding.received) return;
+    this.#forwarding = now;
+    this.#ensureWorker().postMessage({ type: 'forwardAdverts', ...now } satisfies ToEngine);
   }
 
   /** Starts (or speeds up) the main thread's heartbeat for a lag threshold. */
@@ -146,7 +167,10 @@ class EngineHost {
     // than with 4 MB, for the same CPU within a tick). docs/linux.md has the figures.
     const worker = new Worker(workerUrl(), { name: 'vrrp-engine', resourceLimits: { maxYoungGenerationSizeMb: ENGINE_YOUNG_GENERATION_MB } });
     worker.on('message', (message: FromEngine) => {
-      if (message.type === 'fatal') this.#fatal = message.message;
+      if (message.type === 'advert') {
+        const channel = message.direction === 'sent' ? advertSentChannel : advertReceivedChannel;
+        if (channel.hasSubscribers) channel.publish(message.message);
+      } else if (message.type === 'fatal') this.#fatal = message.message;
       else if ('id' in message) this.#engines.get(message.id)?.receive(message);
     });
     worker.on('error', (error) => this.#died(error));
@@ -166,6 +190,10 @@ class EngineHost {
     this.#running = 0;
     this.#stopHeartbeat();
     this.#beat = undefined;
+    // A new worker starts forwarding nothing: tell it afresh at the next start.
+    this.#forwarding = { sent: false, received: false };
+    clearInterval(this.#forwardPoll);
+    this.#forwardPoll = undefined;
     const engines = [...this.#engines.values()];
     this.#engines.clear();
     for (const engine of engines) engine.died(error);

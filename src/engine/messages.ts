@@ -6,6 +6,7 @@
 import type { ResolvedConfig, ResolvedTrackerConfig } from '../config.js';
 import type { VrrpErrorCode } from '../errors.js';
 import type { EngineCommand, EngineEvent } from './engine.js';
+import type { AdvertChannelMessage } from '../diagnostics.js';
 
 /** A config as it crosses to the engine thread: function trackers keep their specs, not their check functions. */
 export type PlainConfig = Omit<ResolvedConfig, 'trackers'> & { trackers: PlainTrackerConfig[] };
@@ -20,6 +21,8 @@ export type ToEngine =
   | { type: 'idle'; id: number; request: number }
   | { type: 'command'; id: number; command: EngineCommand }
   | { type: 'heartbeat'; beat: SharedArrayBuffer }
+  /** Which advert channels have subscribers on the main thread: forward those adverts (src/diagnostics.ts). */
+  | { type: 'forwardAdverts'; sent: boolean; received: boolean }
   /** The process is exiting: stop every engine, release every socket, then set `ack[0]` and notify. */
   | { type: 'shutdown'; ack: SharedArrayBuffer }
   /** Tests only: die of an uncaught exception, as a bug would. */
@@ -38,7 +41,9 @@ export type FromEngine =
   | { type: 'fatal'; message: string }
   | { type: 'stopped'; id: number }
   | { type: 'idle'; id: number; request: number }
-  | { type: 'event'; id: number; event: EngineEvent; priority: number };
+  | { type: 'event'; id: number; event: EngineEvent; priority: number }
+  /** An advert for a main-thread subscriber of `vrrp:advert:*`, only while asked for (`forwardAdverts`). */
+  | { type: 'advert'; direction: 'sent' | 'received'; message: AdvertChannelMessage };
 
 /** The config without functions, ready to cross. */
 export function plainConfig(config: ResolvedConfig): PlainConfig {

@@ -14,6 +14,7 @@ import type { ResolvedConfig } from '../config.js';
 import { VrrpError } from '../errors.js';
 import { createLinuxAdapters, releaseThreadResources } from '../linux/index.js';
 import { Engine, type EngineEvent } from './engine.js';
+import { advertReceivedChannel, advertSentChannel } from '../diagnostics.js';
 import type { FromEngine, ToEngine } from './messages.js';
 
 const port = parentPort;
@@ -54,6 +55,27 @@ function mainThreadLagMs(): number {
 
 function post(message: FromEngine): void {
   port?.postMessage(message);
+}
+
+/**
+ * Forwarding of adverts to main-thread subscribers of the `vrrp:advert:*` channels: subscribed here (so the
+ * engines publish) only while the main thread says it has subscribers; a message per advert then, none otherwise.
+ */
+const forwardSent = (message: unknown): void => post({ type: 'advert', direction: 'sent', message: message as Extract<FromEngine, { type: 'advert' }>['message'] });
+const forwardReceived = (message: unknown): void => post({ type: 'advert', direction: 'received', message: message as Extract<FromEngine, { type: 'advert' }>['message'] });
+const forwarding = { sent: false, received: false };
+
+function forwardAdverts(sent: boolean, received: boolean): void {
+  if (sent !== forwarding.sent) {
+    if (sent) advertSentChannel.subscribe(forwardSent);
+    else advertSentChannel.unsubscribe(forwardSent);
+  }
+  if (received !== forwarding.received) {
+    if (received) advertReceivedChannel.subscribe(forwardReceived);
+    else advertReceivedChannel.unsubscribe(forwardReceived);
+  }
+  forwarding.sent = sent;
+  forwarding.received = received;
 }
 
 async function start(id: number, config: ResolvedConfig, stats: SharedArrayBuffer): Promise<void> {
@@ -143,6 +165,9 @@ port.on('message', (message: ToEngine) => {
     case 'heartbeat':
       beat = new Int32Array(message.beat);
       lastBeat = -1;
+      break;
+    case 'forwardAdverts':
+      forwardAdverts(message.sent, message.received);
       break;
   }
 });
