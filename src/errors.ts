@@ -20,6 +20,7 @@ export type VrrpErrorCode =
   | 'tracker_failed'
   | 'listener_failed'
   | 'engine_failed'
+  | 'control_failed'
   | 'aborted';
 
 /** Base class of every error the library throws or emits. */

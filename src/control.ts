@@ -1,0 +1,408 @@
+/**
+ * The control socket of `vrrp run`, and its client `vrrp status`: a Unix socket on which a run answers with its
+ * status (every instance's `status()`, every group's), plus the status dump `vrrp run` writes on SIGUSR1.
+ *
+ * Who may ask — the permission check. The peer's credentials (SO_PEERCRED) are not reachable from Node without an
+ * addon, so the check is the file system's, as for most daemons' sockets: connecting to a Unix socket needs write
+ * permission on the socket file and search permission on every directory above it. So:
+ * - the socket is created 0600 (the umask is narrowed while it is bound, and it is chmod'ed and checked after), so
+ *   only its owner — the user `vrrp run` runs as — and root can connect;
+ * - the default directory (/run/vrrp/control for root, else `$XDG_RUNTIME_DIR/vrrp/control`) is made 0700, and an
+ *   existing one is used only when this user owns it and nobody else may enter it;
+ * - a directory given with `--socket` must be this user's or root's, and not writable by others unless sticky
+ *   (/tmp): nobody else may then replace the socket with their own.
+ * The test: test/cli/control.test.ts connects as uid 65534 (`setpriv`) and is refused.
+ *
+ * The protocol is one JSON line each way: `{"command":"status"}` → `{"ok":true,"status":…}` or
+ * `{"ok":false,"error":"…"}`; a request is at most {@link MAX_REQUEST_BYTES} and must arrive within
+ * {@link REQUEST_TIMEOUT_MS}, so a stuck client cannot hold a connection open.
+ *
+ * Nothing here reads the status itself: the run hands in a function that builds it (`instance.status()` is
+ * synchronous, see src/status.ts), so an answer never waits on the engine thread.
+ */
+import { chmodSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { basename, dirname, join } from 'node:path';
+import { VrrpError } from './errors.js';
+import type { GroupState } from './group.js';
+import type { VrrpStatus } from './status.js';
+
+/** A sync group as `vrrp status` shows it: its members by name (their statuses are in `instances`). */
+export interface RunGroupStatus {
+  /** The group's name. */
+  name: string;
+  /** Its state. */
+  state: GroupState;
+  /** When it entered it, ISO 8601. */
+  since: string;
+  /** Members it holds in fault now. */
+  holding: string[];
+  /** Its members, by name. */
+  members: string[];
+}
+
+/** What one `vrrp run` answers on its control socket and writes on SIGUSR1. */
+export interface RunStatus {
+  /** The process. */
+  pid: number;
+  /** The config file it runs. */
+  config: string;
+  /** keepalived's `router_id`, when the config names one; else null. */
+  routerId: string | null;
+  /** When the run began, ISO 8601. */
+  startedAt: string;
+  /** When this status was taken, ISO 8601. */
+  at: string;
+  /** Each instance, in config order. */
+  instances: VrrpStatus[];
+  /** Each sync group. */
+  groups: RunGroupStatus[];
+}
+
+/** Largest request accepted, in bytes. */
+export const MAX_REQUEST_BYTES = 4096;
+/** How long a connection may take to send its request, and a client waits for the answer, in ms. */
+export const REQUEST_TIMEOUT_MS = 5000;
+
+/** Why the control socket could not be served or reached (code `control_failed`): the message says what and where. */
+export class ControlError extends VrrpError {
+  /** Creates the error. */
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('control_failed', message, options);
+    this.name = 'ControlError';
+  }
+}
+
+/**
+ * The directory of the control sockets by default: /run/vrrp/control for root (or a user who owns /run/vrrp, as a
+ * systemd unit's `RuntimeDirectory=vrrp` makes it), else `$XDG_RUNTIME_DIR/vrrp/control`; undefined when neither
+ * applies (then `--socket` says where).
+ */
+export function defaultControlDirectory(env: NodeJS.ProcessEnv = process.env, uid = process.getuid?.()): string | undefined {
+  if (uid === 0 || ownedBy('/run/vrrp', uid)) return '/run/vrrp/control';
+  const runtime = env.XDG_RUNTIME_DIR;
+  if (runtime !== undefined && runtime.startsWith('/')) return join(runtime, 'vrrp', 'control');
+  return undefined;
+}
+
+/** The default socket of a run of `configPath`: `<control directory>/<config file name without extension>.sock`. */
+export function defaultSocketPath(configPath: string, directory = defaultControlDirectory()): string | undefined {
+  if (directory === undefined) return undefined;
+  const name = basename(configPath).replace(/\.[^.]*$/, '') || 'vrrp';
+  return join(directory, `${name}.sock`);
+}
+
+/** The status dump's path for a socket: beside it, `.json` instead of `.sock`. */
+export function dumpPathFor(socketPath: string): string {
+  return socketPath.replace(/\.sock$/, '') + '.json';
+}
+
+function ownedBy(path: string, uid: number | undefined): boolean {
+  try {
+    return uid !== undefined && statSync(path).uid === uid;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Makes the default directory (0700) if missing, and checks it: a directory, this user's, closed to group and
+ * others. Anything else is refused — a socket in a directory someone else controls could be swapped for theirs.
+ */
+function preparePrivateDirectory(directory: string): void {
+  try {
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+  } catch (cause) {
+    throw new ControlError(`cannot create the control directory ${directory}: ${(cause as Error).message}`, { cause });
+  }
+  const stats = lstatSync(directory);
+  const uid = process.getuid?.();
+  if (!stats.isDirectory()) throw new ControlError(`${directory} is not a directory`);
+  if (uid !== undefined && stats.uid !== uid) throw new ControlError(`the control directory ${directory} belongs to uid ${stats.uid}, not to this user (uid ${uid})`);
+  if ((stats.mode & 0o077) !== 0) {
+    throw new ControlError(`the control directory ${directory} is open to others (mode ${(stats.mode & 0o777).toString(8)}); it must be 700`);
+  }
+}
+
+/** Checks a directory given with `--socket`: this user's or root's, and not writable by others unless sticky. */
+function checkGivenDirectory(directory: string): void {
+  let stats;
+  try {
+    stats = statSync(directory);
+  } catch (cause) {
+    throw new ControlError(`cannot use ${directory} for the control socket: ${(cause as Error).message}`, { cause });
+  }
+  const uid = process.getuid?.();
+  if (!stats.isDirectory()) throw new ControlError(`${directory} is not a directory`);
+  if (uid !== undefined && stats.uid !== uid && stats.uid !== 0) throw new ControlError(`${directory} belongs to uid ${stats.uid}: another user could replace the control socket there`);
+  const sticky = (stats.mode & 0o1000) !== 0;
+  if ((stats.mode & 0o022) !== 0 && !sticky) {
+    throw new ControlError(`${directory} is writable by others (mode ${(stats.mode & 0o777).toString(8)}) and not sticky: another user could replace the control socket there`);
+  }
+}
+
+/** A socket already at `path`: a live run's (refused), or a stale one from a run that died (removed). */
+async function clearStale(path: string): Promise<void> {
+  let stats;
+  try {
+    stats = lstatSync(path);
+  } catch {
+    return; // nothing there
+  }
+  if (!stats.isSocket()) throw new ControlError(`${path} exists and is not a socket: not removing it`);
+  const live = await new Promise<boolean>((resolve) => {
+    const socket = connect(path);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+  if (live) throw new ControlError(`another vrrp run answers on ${path}: give this one its own --socket`);
+  rmSync(path, { force: true });
+}
+
+/** A running control server. */
+export interface ControlServer {
+  /** The socket's path. */
+  readonly path: string;
+  /** Stops answering and removes the socket file (if it is still ours). Safe to call twice. */
+  close(): Promise<void>;
+  /** Removes the socket file now, synchronously (for process exit, where nothing can be awaited). */
+  removeSocketNow(): void;
+}
+
+/** Options of {@link startControlServer}. */
+export interface ControlServerOptions {
+  /** Where to listen. */
+  path: string;
+  /** Whether `path` is the default (its directory is made and must be private) or given (its directory is checked). */
+  isDefault: boolean;
+  /** Builds the status to answer with; called once per request. */
+  status: () => RunStatus;
+}
+
+/**
+ * Listens on `options.path` (mode 0600, see the file header for the permission check). Rejects with a
+ * {@link ControlError} when the directory is not safe, another run answers there, or the socket cannot be bound.
+ */
+export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
+  const { path } = options;
+  const directory = dirname(path);
+  if (options.isDefault) preparePrivateDirectory(directory);
+  else checkGivenDirectory(directory);
+  await clearStale(path);
+  const server = createServer({ allowHalfOpen: false }, (socket) => serve(socket, options.status));
+  // Bound with the umask narrowed so that the file is born 0600: a chmod after bind would leave a moment in which
+  // another user could connect. listen() binds synchronously for a path; the umask is back before it returns.
+  // (Process-wide, so the engine thread's marker files made in that instant are 0600 too: harmless, root reads them.)
+  const umask = process.umask(0o177);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, () => {
+        server.off('error', reject);
+        resolve();
+      });
+      process.umask(umask);
+    });
+  } catch (cause) {
+    throw new ControlError(`cannot listen on ${path}: ${(cause as Error).message}`, { cause });
+  } finally {
+    process.umask(umask);
+  }
+  chmodSync(path, 0o600);
+  const { ino } = lstatSync(path);
+  server.unref();
+  let closed = false;
+  const removeSocketNow = (): void => {
+    try {
+      // Only our own socket: a later run may have taken the path since.
+      if (lstatSync(path).ino === ino) rmSync(path, { force: true });
+    } catch {
+      // gone already
+    }
+  };
+  return {
+    path,
+    removeSocketNow,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      removeSocketNow();
+    },
+  };
+}
+
+/** Answers one connection: reads one JSON line, writes one JSON line, closes. */
+function serve(socket: Socket, status: () => RunStatus): void {
+  let buffer = '';
+  const reply = (answer: { ok: true; status: RunStatus } | { ok: false; error: string }): void => {
+    socket.end(`${JSON.stringify(answer)}\n`);
+  };
+  socket.setEncoding('utf8');
+  socket.setTimeout(REQUEST_TIMEOUT_MS, () => socket.destroy());
+  socket.on('error', () => socket.destroy());
+  socket.on('data', (chunk: string) => {
+    buffer += chunk;
+    if (buffer.length > MAX_REQUEST_BYTES) {
+      reply({ ok: false, error: `request longer than ${MAX_REQUEST_BYTES} bytes` });
+      socket.removeAllListeners('data');
+      return;
+    }
+    const end = buffer.indexOf('\n');
+    if (end < 0) return;
+    socket.removeAllListeners('data');
+    let request: unknown;
+    try {
+      request = JSON.parse(buffer.slice(0, end));
+    } catch {
+      reply({ ok: false, error: 'request is not JSON: send {"command":"status"} and a newline' });
+      return;
+    }
+    const command = typeof request === 'object' && request !== null ? (request as { command?: unknown }).command : undefined;
+    if (command !== 'status') {
+      reply({ ok: false, error: `unknown command ${JSON.stringify(command)}: the only command is "status"` });
+      return;
+    }
+    try {
+      reply({ ok: true, status: status() });
+    } catch (error) {
+      reply({ ok: false, error: `status failed: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  });
+}
+
+/**
+ * Asks the run behind `path` for its status. Rejects with a {@link ControlError} saying why in the user's terms:
+ * no such socket, permission denied (the socket is its owner's only), a stale socket (its run is gone), no answer.
+ */
+export function requestStatus(path: string, timeoutMs = REQUEST_TIMEOUT_MS): Promise<RunStatus> {
+  return new Promise<RunStatus>((resolve, reject) => {
+    const socket = connect(path);
+    let answer = '';
+    const fail = (message: string, cause?: unknown): void => {
+      socket.destroy();
+      reject(new ControlError(message, { cause }));
+    };
+    socket.setEncoding('utf8');
+    socket.setTimeout(timeoutMs, () => fail(`${path}: no answer within ${timeoutMs} ms`));
+    socket.once('connect', () => socket.write(`${JSON.stringify({ command: 'status' })}\n`));
+    socket.on('data', (chunk: string) => (answer += chunk));
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      switch (error.code) {
+        case 'ENOENT':
+          return fail(`${path}: no such socket (is vrrp run running, with this --socket?)`, error);
+        case 'EACCES':
+        case 'EPERM':
+          return fail(`${path}: permission denied — the control socket answers only the user vrrp run runs as (and root)`, error);
+        case 'ECONNREFUSED':
+          return fail(`${path}: nobody answers (a stale socket: its vrrp run is gone)`, error);
+        default:
+          return fail(`${path}: ${error.message}`, error);
+      }
+    });
+    socket.once('end', () => {
+      socket.destroy();
+      let parsed: { ok?: unknown; status?: unknown; error?: unknown };
+      try {
+        parsed = JSON.parse(answer) as typeof parsed;
+      } catch {
+        reject(new ControlError(`${path}: the answer is not JSON`));
+        return;
+      }
+      if (parsed.ok === true) resolve(parsed.status as RunStatus);
+      else reject(new ControlError(`${path}: ${String(parsed.error)}`));
+    });
+  });
+}
+
+/** The sockets in `directory` (`*.sock`), sorted; none when it does not exist or cannot be read. */
+export function listControlSockets(directory: string): string[] {
+  try {
+    return readdirSync(directory)
+      .filter((name) => name.endsWith('.sock'))
+      .sort()
+      .map((name) => join(directory, name));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Writes `status` as JSON to `path` for the operator (SIGUSR1): mode 0600, written beside and renamed into place,
+ * so a reader never sees half a file and an existing file (or a link planted there) is replaced, not written
+ * through.
+ */
+export function writeStatusDump(path: string, status: RunStatus): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(status, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  renameSync(temporary, path);
+}
+
+/** A duration for people: `850ms`, `12.3s`, `4m05s`, `2h03m`, `3d04h`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)}s`;
+  const pad = (n: number): string => String(Math.floor(n)).padStart(2, '0');
+  if (s < 3600) return `${Math.floor(s / 60)}m${pad(s % 60)}s`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h${pad((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86_400)}d${pad((s % 86_400) / 3600)}h`;
+}
+
+/** Lines of a table, columns padded to their widest cell. */
+function table(rows: string[][]): string[] {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  '));
+}
+
+/** `vrrp status`'s human table of one run: a head line, a row per instance with its trackers below, the groups. */
+export function formatRunStatus(run: RunStatus): string {
+  const lines: string[] = [];
+  const up = Date.parse(run.at) - Date.parse(run.startedAt);
+  lines.push(`vrrp run pid ${run.pid}, ${run.config}, up ${formatDuration(up)}${run.routerId ? `, router_id ${run.routerId}` : ''}`);
+  const rows: string[][] = [['INSTANCE', 'VRID', 'IF', 'STATE', 'FOR', 'TERM', 'PRIO (BASE)', 'MASTER', 'NEXT TIMER', 'VIPS']];
+  for (const instance of run.instances) {
+    const master = instance.master === null ? '-' : instance.master.self ? 'self' : `${instance.master.address} (${instance.master.priority})`;
+    const next = instance.timers.next === null ? '-' : `${instance.timers.next.timer === 'Adver_Timer' ? 'advert' : 'master down'} in ${formatDuration(instance.timers.next.inMs)}`;
+    const vips = instance.vips
+      .map((vip) => `${vip.address}/${vip.prefixLength}${vip.held ? (vip.leaseRemainingMs === null ? ' held' : ` held, lease ${formatDuration(vip.leaseRemainingMs)}`) : ''}`)
+      .join(', ');
+    rows.push([
+      instance.name,
+      String(instance.vrid),
+      instance.interface,
+      instance.state.toUpperCase(),
+      formatDuration(instance.inStateMs),
+      String(instance.term),
+      `${instance.priority.effective} (${instance.priority.base})`,
+      master,
+      next,
+      vips,
+    ]);
+  }
+  lines.push(...table(rows));
+  for (const instance of run.instances) {
+    const details: string[] = [];
+    for (const tracker of instance.priority.trackers) {
+      const effect = tracker.faults ? 'FAULT' : tracker.contribution === 0 ? '±0' : tracker.contribution > 0 ? `+${tracker.contribution}` : String(tracker.contribution);
+      details.push(`  ${instance.name}: tracker ${tracker.name} (${tracker.type}) ${tracker.status} ${effect}${tracker.reason ? ` — ${tracker.reason}` : ''}`);
+    }
+    if (instance.priority.heldByGroup === true) details.push(`  ${instance.name}: held in fault by its sync group`);
+    if (instance.engine.timerLateMaxMs >= 1) details.push(`  ${instance.name}: engine timers late by up to ${formatDuration(instance.engine.timerLateMaxMs)}`);
+    const error = instance.lastProtocolError;
+    if (error) details.push(`  ${instance.name}: last dropped packet: ${error.code} from ${error.src} at ${error.at} (${error.message})`);
+    if (details.length > 0) lines.push(...details);
+  }
+  if (run.groups.length > 0) {
+    const now = Date.parse(run.at);
+    const groupRows = [['GROUP', 'STATE', 'FOR', 'MEMBERS', 'HOLDING']];
+    for (const group of run.groups) {
+      groupRows.push([group.name, group.state.toUpperCase(), formatDuration(now - Date.parse(group.since)), group.members.join(', '), group.holding.join(', ') || '-']);
+    }
+    lines.push(...table(groupRows));
+  }
+  return `${lines.join('\n')}\n`;
+}

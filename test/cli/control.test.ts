@@ -1,0 +1,163 @@
+/**
+ * The control socket of `vrrp run` (src/control.ts), server and client in this process, and its permission check:
+ * a client running as another user (uid 65534, through `setpriv`; the tests run as root) is refused, both by the
+ * private directory and by the socket file's own mode.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ControlError, requestStatus, startControlServer, writeStatusDump, type ControlServer, type RunStatus } from '../../src/control.js';
+
+const RUN: RunStatus = { pid: 1, config: '/etc/vrrp.json', routerId: null, startedAt: '2026-01-01T00:00:00.000Z', at: '2026-01-01T00:00:01.000Z', instances: [], groups: [] };
+
+let scratch: string;
+let server: ControlServer | undefined;
+
+beforeEach(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'vrrp-control-'));
+});
+
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+/** Connects to `path` as uid/gid 65534 in a child process; resolves with `connected` or the error code. */
+function connectAsNobody(path: string): Promise<string> {
+  const script = `const s=require('node:net').connect(${JSON.stringify(path)});s.on('connect',()=>{console.log('connected');s.destroy()});s.on('error',(e)=>console.log(e.code))`;
+  return new Promise((resolve, reject) => {
+    execFile('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], { timeout: 10_000 }, (error, stdout) => {
+      if (error) reject(error);
+      else resolve(stdout.trim());
+    });
+  });
+}
+
+describe('control socket', () => {
+  it('answers its status to its owner', async () => {
+    const path = join(scratch, 'control', 'run.sock');
+    server = await startControlServer({ path, isDefault: true, status: () => RUN });
+    expect(await requestStatus(path)).toEqual(RUN);
+  });
+
+  it('creates the socket 0600 in a 0700 directory', async () => {
+    const path = join(scratch, 'control', 'run.sock');
+    server = await startControlServer({ path, isDefault: true, status: () => RUN });
+    expect(lstatSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(join(scratch, 'control')).mode & 0o777).toBe(0o700);
+  });
+
+  it('refuses another user: the private directory stops it', async () => {
+    const path = join(scratch, 'control', 'run.sock');
+    server = await startControlServer({ path, isDefault: true, status: () => RUN });
+    chmodSync(scratch, 0o755); // mkdtemp makes it 0700: let the other user reach the control directory's door
+    expect(await connectAsNobody(path)).toBe('EACCES');
+  });
+
+  it('refuses another user: the socket file\'s own mode stops it in an open directory', async () => {
+    const open = join(scratch, 'open');
+    mkdirSync(open, { mode: 0o755 });
+    chmodSync(scratch, 0o755);
+    const path = join(open, 'run.sock');
+    server = await startControlServer({ path, isDefault: false, status: () => RUN });
+    expect(await connectAsNobody(path)).toBe('EACCES');
+  });
+
+  it('a socket others could reach is reachable by them (the check above is not vacuous)', async () => {
+    chmodSync(scratch, 0o755);
+    const path = join(scratch, 'wide.sock');
+    const wide = createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => wide.listen(path, resolve));
+    try {
+      chmodSync(path, 0o666);
+      expect(await connectAsNobody(path)).toBe('connected');
+    } finally {
+      await new Promise<void>((resolve) => wide.close(() => resolve()));
+    }
+  });
+
+  it('refuses a default directory that is open to others', async () => {
+    const directory = join(scratch, 'control');
+    mkdirSync(directory, { mode: 0o755 });
+    chmodSync(directory, 0o755);
+    await expect(startControlServer({ path: join(directory, 'run.sock'), isDefault: true, status: () => RUN })).rejects.toThrow(/open to others \(mode 755\)/);
+  });
+
+  it('refuses a given directory writable by others and not sticky', async () => {
+    const directory = join(scratch, 'shared');
+    mkdirSync(directory);
+    chmodSync(directory, 0o777);
+    await expect(startControlServer({ path: join(directory, 'run.sock'), isDefault: false, status: () => RUN })).rejects.toThrow(/writable by others \(mode 777\) and not sticky/);
+  });
+
+  it('refuses a path where another run answers', async () => {
+    const path = join(scratch, 'control', 'run.sock');
+    server = await startControlServer({ path, isDefault: true, status: () => RUN });
+    await expect(startControlServer({ path, isDefault: true, status: () => RUN })).rejects.toThrow(/another vrrp run answers on/);
+  });
+
+  it('replaces a stale socket left by a run that died', async () => {
+    const directory = join(scratch, 'control');
+    mkdirSync(directory, { mode: 0o700 });
+    const path = join(directory, 'run.sock');
+    // A run killed with -9 leaves its socket file behind.
+    const child = spawn(process.execPath, ['-e', `require('node:net').createServer().listen(${JSON.stringify(path)}, () => console.log('up'))`]);
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGKILL');
+    await exited;
+    expect(lstatSync(path).isSocket()).toBe(true);
+    server = await startControlServer({ path, isDefault: true, status: () => RUN });
+    expect(await requestStatus(path)).toEqual(RUN);
+  });
+
+  it('will not remove a file that is not a socket', async () => {
+    const directory = join(scratch, 'control');
+    mkdirSync(directory, { mode: 0o700 });
+    writeFileSync(join(directory, 'run.sock'), 'mine');
+    await expect(startControlServer({ path: join(directory, 'run.sock'), isDefault: true, status: () => RUN })).rejects.toThrow(/exists and is not a socket/);
+  });
+
+  it('removes its socket when closed', async () => {
+    const path = join(scratch, 'control', 'run.sock');
+    server = await startControlServer({ path, isDefault: true, status: () => RUN });
+    await server.close();
+    expect(() => lstatSync(path)).toThrow(/ENOENT/);
+  });
+
+  it('answers an unknown command with an error naming it', async () => {
+    const path = join(scratch, 'control', 'run.sock');
+    server = await startControlServer({ path, isDefault: true, status: () => RUN });
+    const answer = await new Promise<string>((resolve) => {
+      let text = '';
+      const socket = connect(path, () => socket.write('{"command":"reload"}\n'));
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (text += chunk));
+      socket.on('end', () => resolve(text));
+    });
+    expect(JSON.parse(answer)).toEqual({ ok: false, error: 'unknown command "reload": the only command is "status"' });
+  });
+
+  it('tells a client plainly when nobody serves the path', async () => {
+    await expect(requestStatus(join(scratch, 'none.sock'))).rejects.toThrow(ControlError);
+    await expect(requestStatus(join(scratch, 'none.sock'))).rejects.toThrow(/no such socket/);
+  });
+});
+
+describe('status dump', () => {
+  it('is written 0600, and replaces a link planted at its path instead of writing through it', () => {
+    const target = join(scratch, 'victim');
+    writeFileSync(target, 'untouched');
+    const path = join(scratch, 'run.json');
+    symlinkSync(target, path);
+    writeStatusDump(path, RUN);
+    expect(readFileSync(target, 'utf8')).toBe('untouched');
+    expect(lstatSync(path).isSymbolicLink()).toBe(false);
+    expect(lstatSync(path).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(RUN);
+  });
+});
