@@ -120,8 +120,10 @@ export {
   type Clock,
   type Transport,
   type TransportOptions,
+  type TransportOpened,
   type ReceivedPacket,
   type VipManager,
   type LinkMonitor,
+  type LinkWatch,
 } from './adapters/types.js';
 export * from './core/index.js';

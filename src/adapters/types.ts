@@ -52,6 +52,12 @@ export interface TransportOptions {
   virtualAddresses: readonly string[];
 }
 
+/** What {@link Transport.open} resolves with. */
+export interface TransportOpened {
+  /** Our source address and side of the tie-break; undefined while the interface has none to send from. */
+  primaryAddress: string | undefined;
+}
+
 /** Sends and receives VRRP packets (IP protocol 112) on one interface. */
 export interface Transport {
   /**
@@ -66,7 +72,7 @@ export interface Transport {
     options: TransportOptions,
     onPacket: (packet: ReceivedPacket) => void,
     onFailure?: (error: Error) => void,
-  ): Promise<{ primaryAddress: string | undefined }>;
+  ): Promise<TransportOpened>;
   /**
    * Optional: picks the primary address again and sends from it from now on; resolves with it, or undefined when
    * the interface still has none. Called when the link comes up while the instance has no primary address.
@@ -121,10 +127,18 @@ export interface VipManager {
   leaseRemainingMs?(iface: string, address: string): number | undefined;
 }
 
+/** A link being watched: what {@link LinkMonitor.watch} resolves with. */
+export interface LinkWatch {
+  /** Whether the link is up now (up and running, with a usable address). */
+  up: boolean;
+  /** Stops watching: `onChange` is not called again. */
+  stop: () => void;
+}
+
 /** Reports the interface's link state (up with a usable address, or not). */
 export interface LinkMonitor {
   /** Starts watching; calls `onChange` whenever the state changes. Returns the state now and a stop function. */
-  watch(iface: string, onChange: (up: boolean) => void): Promise<{ up: boolean; stop: () => void }>;
+  watch(iface: string, onChange: (up: boolean) => void): Promise<LinkWatch>;
 }
 
 /** The adapters an instance runs on. `linkMonitor` is optional: without it the link is assumed up. */

@@ -10,7 +10,7 @@
  * and each watcher judges its own state from that one read. With a socket per instance, each address change was
  * read by every instance and each re-read the whole table: instances² dumps at a mass takeover.
  */
-import type { LinkMonitor } from '../adapters/types.js';
+import type { LinkMonitor, LinkWatch } from '../adapters/types.js';
 import type { AddressFamily } from '../core/advertisement.js';
 import { getInterface, getInterfaceAddresses, pickPrimaryAddress, type InterfaceAddress, type InterfaceInfo } from './interfaces.js';
 import { loadNetlink, type RtNetlinkSocket } from './native.js';
@@ -197,7 +197,7 @@ export class NetlinkLinkMonitor implements LinkMonitor {
   }
 
   /** See {@link LinkMonitor.watch}. */
-  watch(iface: string, onChange: (up: boolean) => void): Promise<{ up: boolean; stop: () => void }> {
+  watch(iface: string, onChange: (up: boolean) => void): Promise<LinkWatch> {
     hub ??= new LinkHub();
     return hub.add(iface, { family: this.#family, virtualAddresses: this.#virtualAddresses, onChange });
   }

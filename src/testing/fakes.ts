@@ -3,7 +3,7 @@
  * manager that keeps the addresses in a set, and a link monitor a test can flip. Each can fail on demand, so apps
  * can test their own error handling.
  */
-import type { LinkMonitor, ReceivedPacket, Transport, TransportOptions, VipManager } from '../adapters/types.js';
+import type { LinkMonitor, LinkWatch, ReceivedPacket, Transport, TransportOpened, TransportOptions, VipManager } from '../adapters/types.js';
 import type { VirtualAddress } from '../config.js';
 
 /** A packet a {@link FakeTransport} was asked to send. */
@@ -42,7 +42,7 @@ export class FakeTransport implements Transport {
   }
 
   /** See {@link Transport.open}. */
-  async open(options: TransportOptions, onPacket: (packet: ReceivedPacket) => void): Promise<{ primaryAddress: string | undefined }> {
+  async open(options: TransportOptions, onPacket: (packet: ReceivedPacket) => void): Promise<TransportOpened> {
     this.options = options;
     this.#onPacket = onPacket;
     return { primaryAddress: this.primaryAddress };
@@ -142,7 +142,7 @@ export class FakeLinkMonitor implements LinkMonitor {
   }
 
   /** See {@link LinkMonitor.watch}. */
-  async watch(_iface: string, onChange: (up: boolean) => void): Promise<{ up: boolean; stop: () => void }> {
+  async watch(_iface: string, onChange: (up: boolean) => void): Promise<LinkWatch> {
     this.#listeners.add(onChange);
     return { up: this.#up, stop: () => this.#listeners.delete(onChange) };
   }

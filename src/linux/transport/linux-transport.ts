@@ -3,7 +3,7 @@
  * and family (./vrrp-socket.ts), registered under the instance's VRID. It picks the primary address (our source
  * and tie-break address), encodes the destinations once, and sends with the source pinned.
  */
-import type { ReceivedPacket, Transport, TransportOptions } from '../../adapters/types.js';
+import type { ReceivedPacket, Transport, TransportOpened, TransportOptions } from '../../adapters/types.js';
 import { VRRP_MULTICAST_GROUP } from '../../core/advertisement.js';
 import { parseIp } from '../../core/ip-address.js';
 import { VrrpError } from '../../errors.js';
@@ -27,7 +27,7 @@ export class LinuxTransport implements Transport {
   }
 
   /** See {@link Transport.open}. `onFailure` is never called: see VridReceiver. */
-  async open(options: TransportOptions, onPacket: (packet: ReceivedPacket) => void): Promise<{ primaryAddress: string | undefined }> {
+  async open(options: TransportOptions, onPacket: (packet: ReceivedPacket) => void): Promise<TransportOpened> {
     if (this.#socket) throw new VrrpError('transport_failed', 'transport is already open');
     // No address to send from (an IPv6 link that is down has no link-local address) is not an error: the instance
     // starts in Fault, as keepalived does, and asks again when the link monitor reports the link up.
