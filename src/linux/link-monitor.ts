@@ -9,11 +9,18 @@
  * (a takeover of 255 instances adds 255 addresses) is coalesced into one re-read per interface on the next turn,
  * and each watcher judges its own state from that one read. With a socket per instance, each address change was
  * read by every instance and each re-read the whole table: instances² dumps at a mass takeover.
+ *
+ * A notification that only repeats what the last re-read saw is not news: renewing a VIP's lease (an RTM_NEWADDR
+ * that changes nothing but the lifetimes) re-reads nothing. Every master renews every few seconds, and each
+ * re-read parses every address of the namespace: 255 masters re-read 255 addresses many times a second, garbage
+ * that lived long enough to reach the old generation (measured: three quarters of the engine thread's promoted
+ * bytes, and tens of MB of RSS at 255 instances; docs/linux.md).
  */
 import type { LinkMonitor, LinkWatch } from '../adapters/types.js';
 import type { AddressFamily } from '../core/advertisement.js';
-import { getInterface, getInterfaceAddresses, pickPrimaryAddress, type InterfaceAddress, type InterfaceInfo } from './interfaces.js';
-import { loadNetlink, type RtNetlinkSocket } from './native.js';
+import { getInterface, getInterfaceAddresses, pickPrimaryAddress, toInterfaceAddress, type InterfaceAddress, type InterfaceInfo } from './interfaces.js';
+import { loadNetlink, type NlRawMessage, type RtNetlinkSocket } from './native.js';
+import { RTM_NEWADDR } from './vip/address-request.js';
 
 interface Watcher {
   family: AddressFamily;
@@ -39,6 +46,35 @@ function judge(snapshot: Snapshot, family: AddressFamily, virtualAddresses: Read
   return pickPrimaryAddress(snapshot.addresses[family], family, virtualAddresses) !== undefined;
 }
 
+/** One re-read of an interface as the hub keeps it, to judge the notifications that follow it. */
+export interface LastRead {
+  /** The interface's index at the read; undefined when it did not exist. */
+  index: number | undefined;
+  /** The families the read covered. */
+  families: ReadonlySet<AddressFamily>;
+  /** What it saw, per family. */
+  addresses: Readonly<Record<AddressFamily, readonly InterfaceAddress[]>>;
+}
+
+/**
+ * True when an added-address notification only repeats what a re-read saw — same interface, address, prefix, flags
+ * and label, as a lease renewal does: no watcher could judge differently from a new read. Pure.
+ */
+export function repeatsLastRead(seen: InterfaceAddress & { index: number }, reads: Iterable<LastRead>): boolean {
+  for (const read of reads) {
+    if (read.index !== seen.index || !read.families.has(seen.family)) continue;
+    const known = read.addresses[seen.family];
+    for (let i = 0; i < known.length; i++) if (sameAddress(known[i] as InterfaceAddress, seen)) return true;
+  }
+  return false;
+}
+
+/** Every field the watchers judge by agrees (address, prefix, flags, label). */
+function sameAddress(known: InterfaceAddress, seen: InterfaceAddress): boolean {
+  for (const key of Object.keys(seen) as (keyof InterfaceAddress)[]) if (known[key] !== seen[key]) return false;
+  return true;
+}
+
 async function readInterface(iface: string, families: ReadonlySet<AddressFamily>): Promise<Snapshot> {
   const link = await getInterface(iface);
   const snapshot: Snapshot = { link, addresses: { ipv4: [], ipv6: [] } };
@@ -54,6 +90,10 @@ class LinkHub {
   readonly #dirty = new Set<string>();
   #scheduled = false;
   #reading: Promise<void> = Promise.resolve();
+  /** Re-reads queued or running; while there is one, every notification is news (see #isNews). */
+  #reads = 0;
+  /** The last re-read of each interface and the families it covered. */
+  readonly #last = new Map<string, LastRead>();
   #retry: NodeJS.Timeout | undefined;
 
   async add(iface: string, watcher: Omit<Watcher, 'up'>): Promise<{ up: boolean; stop: () => void }> {
@@ -74,7 +114,10 @@ class LinkHub {
       up: entry.up,
       stop: () => {
         set.delete(entry);
-        if (set.size === 0 && this.#watchers.get(iface) === set) this.#watchers.delete(iface);
+        if (set.size === 0 && this.#watchers.get(iface) === set) {
+          this.#watchers.delete(iface);
+          this.#last.delete(iface);
+        }
         this.#maybeClose();
       },
     };
@@ -83,14 +126,33 @@ class LinkHub {
   #open(): void {
     if (this.#socket) return;
     const socket = loadNetlink().createRtNetlink();
-    socket.on('message', () => {
+    const changed = (): void => {
       for (const iface of this.#watchers.keys()) this.#markDirty(iface);
-    });
+    };
+    // The raw messages carry their type, which tells an address added (or renewed) from one removed.
+    if (socket.socket.on) socket.socket.on('message', (messages) => messages.some((message) => this.#isNews(message)) && changed());
+    else socket.on('message', changed);
     socket.on('error', () => {});
     socket.addMembership('LINK');
     socket.addMembership('IPV4_IFADDR');
     socket.addMembership('IPV6_IFADDR');
     this.#socket = socket;
+  }
+
+  /**
+   * Whether a notification may change what a watcher judges. Only an RTM_NEWADDR can be old news: one whose
+   * address, prefix, flags and label the last re-read of its interface saw already (a lease renewal). Anything
+   * else is news, and so is everything while a re-read is queued or running, since that read may predate it.
+   */
+  #isNews(message: NlRawMessage): boolean {
+    if (message.type !== RTM_NEWADDR || this.#scheduled || this.#reads > 0) return true;
+    let seen: (InterfaceAddress & { index: number }) | undefined;
+    try {
+      seen = toInterfaceAddress(loadNetlink().rt.parseAddressMessage(message.data));
+    } catch {
+      return true;
+    }
+    return seen === undefined || !repeatsLastRead(seen, this.#last.values());
   }
 
   /** Closes the event socket whatever is still watched (the thread is ending). */
@@ -105,6 +167,7 @@ class LinkHub {
     this.#socket = undefined;
     clearTimeout(this.#retry);
     this.#dirty.clear();
+    this.#last.clear();
   }
 
   #markDirty(iface: string): void {
@@ -116,7 +179,8 @@ class LinkHub {
       this.#scheduled = false;
       const ifaces = [...this.#dirty];
       this.#dirty.clear();
-      this.#reading = this.#reading.then(() => this.#recheck(ifaces));
+      this.#reads++;
+      this.#reading = this.#reading.then(() => this.#recheck(ifaces)).finally(() => this.#reads--);
     });
   }
 
@@ -128,7 +192,9 @@ class LinkHub {
       let families: ReadonlySet<AddressFamily> = new Set();
       try {
         snapshot = await readInterface(iface, (families = new Set([...set].map((w) => w.family))));
+        this.#last.set(iface, { index: snapshot.link?.index, families, addresses: snapshot.addresses });
       } catch {
+        this.#last.delete(iface);
         // A failed read says nothing about the link: keep the state we know and look again shortly.
         clearTimeout(this.#retry);
         this.#retry = setTimeout(() => this.#markDirty(iface), 100);

@@ -33,6 +33,12 @@ export interface NlLinkMessage {
   attrs: { ifname?: string; address?: Buffer; operstate?: number };
 }
 
+/** A netlink message as the socket received it: its type and its undecoded payload. */
+export interface NlRawMessage {
+  type: number;
+  data: Buffer;
+}
+
 /** The subset of netlink's rtnetlink socket we use. */
 export interface RtNetlinkSocket {
   getLinks(): Promise<NlLinkMessage[]>;
@@ -50,6 +56,8 @@ export interface RtNetlinkSocket {
      * "Request rejected: E…" on an error acknowledgement.
      */
     request(type: number, data: Buffer[], options?: { flags?: number }): Promise<unknown>;
+    /** The raw notifications, before parsing: each with its message type (RTM_NEWADDR, RTM_DELADDR…). */
+    on?(event: 'message', listener: (messages: readonly NlRawMessage[]) => void): void;
   };
 }
 
@@ -67,6 +75,8 @@ export interface NetlinkModule {
   rt: {
     /** Encodes an ifaddrmsg and its attributes (the payload of RTM_NEWADDR / RTM_DELADDR). */
     formatAddressMessage(message: { kind: 'address'; data: NlAddressMessage['data']; attrs: NlAddressMessage['attrs'] }, out: NlAttrStream): void;
+    /** Decodes the payload of an RTM_NEWADDR / RTM_DELADDR message. */
+    parseAddressMessage(data: Buffer): NlAddressMessage;
   };
 }
 

@@ -1,0 +1,75 @@
+/**
+ * Which address notifications the link monitor's shared event socket treats as old news: an RTM_NEWADDR that only
+ * repeats what the last re-read of its interface saw (a VIP's lease renewal) re-reads nothing, since every master
+ * renews every few seconds and each re-read parses every address of the namespace (docs/linux.md). Anything that
+ * could change a watcher's judgement must still be news. The socket path itself runs in the lab tests
+ * (test/interop/vip-lease.test.ts: a VIP deleted behind a live master comes back).
+ */
+import { describe, expect, it } from 'vitest';
+import type { InterfaceAddress } from '../../src/linux/interfaces.js';
+import { repeatsLastRead, type LastRead } from '../../src/linux/link-monitor.js';
+
+const address = (overrides: Partial<InterfaceAddress> = {}): InterfaceAddress & { index: number } => ({
+  index: 2,
+  address: '10.0.0.10',
+  prefixLength: 32,
+  family: 'ipv4',
+  secondary: false,
+  tentative: false,
+  label: 'eth0',
+  ...overrides,
+});
+
+const read = (addresses: InterfaceAddress[], overrides: Partial<LastRead> = {}): LastRead => ({
+  index: 2,
+  families: new Set(['ipv4']),
+  addresses: { ipv4: addresses.filter((a) => a.family === 'ipv4'), ipv6: addresses.filter((a) => a.family === 'ipv6') },
+  ...overrides,
+});
+
+describe('repeatsLastRead', () => {
+  it('calls a renewal of an address the last read saw unchanged old news', () => {
+    expect(repeatsLastRead(address(), [read([address({ address: '10.0.0.1', prefixLength: 24 }), address()])])).toBe(true);
+  });
+
+  it('calls an address the last read did not see news', () => {
+    expect(repeatsLastRead(address({ address: '10.0.0.11' }), [read([address()])])).toBe(false);
+  });
+
+  it('calls a changed prefix length news', () => {
+    expect(repeatsLastRead(address({ prefixLength: 24 }), [read([address()])])).toBe(false);
+  });
+
+  it('calls a changed secondary flag news (a promotion after the primary left)', () => {
+    expect(repeatsLastRead(address({ secondary: false }), [read([address({ secondary: true })])])).toBe(false);
+  });
+
+  it('calls a changed tentative flag news (duplicate address detection passed)', () => {
+    const ipv6 = { family: 'ipv6' as const, address: 'fe80::1', prefixLength: 64, label: undefined };
+    const last = read([address({ ...ipv6, tentative: true })], { families: new Set(['ipv6']) });
+    expect(repeatsLastRead(address({ ...ipv6, tentative: false }), [last])).toBe(false);
+  });
+
+  it('calls a changed label news', () => {
+    expect(repeatsLastRead(address({ label: 'eth0:vip' }), [read([address()])])).toBe(false);
+  });
+
+  it('calls the same address on another interface index news', () => {
+    expect(repeatsLastRead(address({ index: 3 }), [read([address()])])).toBe(false);
+  });
+
+  it('calls an address of a family the last read did not cover news', () => {
+    const ipv6 = address({ family: 'ipv6', address: '2001:db8::1', prefixLength: 128 });
+    const last: LastRead = { index: 2, families: new Set(['ipv4']), addresses: { ipv4: [], ipv6: [ipv6] } };
+    expect(repeatsLastRead(ipv6, [last])).toBe(false);
+  });
+
+  it('calls everything news before any read', () => {
+    expect(repeatsLastRead(address(), [])).toBe(false);
+  });
+
+  it('finds the read of the right interface among several', () => {
+    const other = read([address({ index: 5 })], { index: 5 });
+    expect(repeatsLastRead(address(), [other, read([address()])])).toBe(true);
+  });
+});
