@@ -161,7 +161,10 @@ async function run(path: string, options: { exitWithParent: boolean }): Promise<
   for (const runner of runners) logNotify(runner);
   for (const instance of instances) {
     const head = ofInstance(instance);
-    instance.on('stateChange', (e) => line('stateChange', head, { from: e.from, to: e.to, reason: e.reason, ...(e.peer ? { peer: e.peer } : {}), priority: instance.effectivePriority }));
+    instance.on('stateChange', (e) => line('stateChange', head, { from: e.from, to: e.to, reason: e.reason, ...(e.peer ? { peer: e.peer } : {}), priority: instance.effectivePriority, term: e.term }));
+    // The master as heard (null: unknown), and a master we outrank: who leads, as the library's events tell it.
+    instance.on('masterChange', (e) => line('masterChange', head, { master: e.to ? { address: e.to.address, priority: e.to.priority, advertIntervalMs: e.to.advertIntervalMs, self: e.to.self } : null, term: instance.term }));
+    instance.on('lowerMasterHeard', (e) => line('lowerMasterHeard', head, { address: e.address, priority: e.priority, advertIntervalMs: e.advertIntervalMs, term: e.term }));
     instance.on('priorityChange', (e) => line('priorityChange', head, { from: e.from, to: e.to }));
     instance.on('trackerChange', (e) => line('trackerChange', head, { tracker: e.name, type: e.type, from: e.from, to: e.to, reason: e.reason, ...(e.value !== undefined ? { value: e.value } : {}) }));
     instance.on('protocolError', (e) => line('protocolError', head, { code: e.code, message: e.message, src: e.src }));

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { encodeAdvertisement } from '../../src/core/codec.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(repo, 'dist', 'cli.js');
@@ -136,6 +137,18 @@ function runCli(config: string, args: string[] = [], prefix: string[] = []): Run
   };
 }
 
+/** Sends VRRP packets (argv: hex bytes, count) from 192.168.1.20 out of eth1, TTL 255, one every 100 ms. */
+const SEND_ADVERTS = [
+  'import socket, sys, time',
+  's = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)',
+  's.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)',
+  "s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton('192.168.1.20'))",
+  "s.bind(('192.168.1.20', 0))",
+  'for _ in range(int(sys.argv[2])):',
+  "    s.sendto(bytes.fromhex(sys.argv[1]), ('224.0.0.18', 0))",
+  '    time.sleep(0.1)',
+].join('\n');
+
 function file(name: string, text: string): string {
   const path = join(dir, name);
   writeFileSync(path, text);
@@ -236,6 +249,36 @@ describe.skipIf(!available.ok)('vrrp run', () => {
     const addresses = readFileSync(seen, 'utf8');
     expect(addresses).toContain('192.168.1.10/24');
     expect(addresses).not.toContain('192.168.1.109');
+  });
+
+  // Given vrrp run master (150) on eth0; when a router on eth1 advertises as master at 100, then at 200, then falls
+  // silent; then it prints who leads: term 1 and itself as master, lowerMasterHeard (192.168.1.20, 100, term 1),
+  // the 200 master as masterChange after its backup transition, and term 2 when it takes over again.
+  it('prints masterChange, lowerMasterHeard and the term of each mastership', async () => {
+    const config = file('leader.json', JSON.stringify({ interface: 'eth0', vrid: 12, priority: 150, advertIntervalMs: 100, virtualAddresses: ['192.168.1.112/24'], garp: { repeat: 1, delayMs: 0 } }));
+    const run = runCli(config);
+    expect(await run.waitFor((l) => l.event === 'stateChange' && l.to === 'master')).toMatchObject({ term: 1 });
+    expect(await run.waitFor((l) => l.event === 'masterChange')).toMatchObject({ name: 'vrid-12', master: { address: '192.168.1.10', priority: 150, advertIntervalMs: 100, self: true }, term: 1 });
+    const pid = String(run.child.pid);
+    const inNamespace = ['-t', pid, '-U', '-n', '--preserve-credentials'];
+    execFileSync('nsenter', [...inNamespace, 'ip', 'addr', 'add', '192.168.1.20/24', 'dev', 'eth1']);
+    // 192.168.1.20 is local to this namespace: eth0 drops packets from a local source unless told to take them.
+    execFileSync('nsenter', [...inNamespace, 'sysctl', '-qw', 'net.ipv4.conf.eth0.accept_local=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.eth0.rp_filter=0']);
+    // Adverts from 192.168.1.20 out of eth1, which the veth pair delivers to eth0: a second master on the link.
+    const advertise = (priority: number, count: number): void => {
+      const advert = { version: 3 as const, vrid: 12, priority, advertIntervalMs: 100, addresses: ['192.168.1.112'] };
+      const bytes = Buffer.from(encodeAdvertisement(advert, { family: 'ipv4', src: '192.168.1.20', dst: '224.0.0.18', v3Ipv4Checksum: 'pseudo-header' })).toString('hex');
+      execFileSync('nsenter', [...inNamespace, 'python3', '-c', SEND_ADVERTS, bytes, String(count)], { timeout: 10_000 });
+    };
+    advertise(100, 3);
+    expect(await run.waitFor((l) => l.event === 'lowerMasterHeard')).toMatchObject({ address: '192.168.1.20', priority: 100, advertIntervalMs: 100, term: 1 });
+    advertise(200, 3);
+    const backup = await run.waitFor((l) => l.event === 'stateChange' && l.from === 'master' && l.to === 'backup');
+    expect(backup).toMatchObject({ reason: 'higher-priority-advertisement', peer: '192.168.1.20', term: 1 });
+    const heard = await run.waitFor((l) => l.event === 'masterChange' && (l.master as { self?: boolean } | null)?.self === false);
+    expect(heard).toMatchObject({ master: { address: '192.168.1.20', priority: 200, advertIntervalMs: 100, self: false }, term: 1 });
+    expect(await run.waitFor((l) => l.event === 'stateChange' && l.to === 'master' && l.term === 2)).toMatchObject({ from: 'backup', reason: 'master-down-timer-expired' });
+    expect(await run.stop()).toBe(0);
   });
 
   // Given a keepalived.conf with vrrp_startup_delay 0.5; when run; then nothing starts for half a second.
