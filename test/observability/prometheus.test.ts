@@ -1,0 +1,131 @@
+/**
+ * vrrp/prometheus: metric names, types and values after a scripted failover in SimNetwork, read from a fresh
+ * prom-client Registry (the global one stays empty); drops by reason; a sync group's state; registrations that
+ * share one registry; unregistering; a missing or crowded registry refused naming the field.
+ */
+import { Counter, Registry, register as globalRegistry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, VrrpGroup, type VrrpConfig } from '../../src/index.js';
+import { METRIC_NAMES, registerMetrics } from '../../src/prometheus.js';
+import { SimNetwork } from '../../src/testing/index.js';
+import { createHarness, peerAdvert } from '../instance/harness.js';
+
+const VIP = '192.0.2.100';
+const node = (name: string, priority: number): VrrpConfig => ({ name, interface: 'eth0', vrid: 51, priority, virtualAddresses: [`${VIP}/24`] });
+
+/** The value of one series in a registry, by metric name and labels (undefined: no such series). */
+async function valueOf(registry: Registry, name: string, labels: Record<string, string>): Promise<number | undefined> {
+  const metric = (await registry.getMetricsAsJSON()).find((entry) => entry.name === name);
+  const series = metric?.values.find((value) => Object.entries(labels).every(([key, wanted]) => String(value.labels[key]) === wanted));
+  return series?.value;
+}
+
+/** a (200) is master from 3.2 s, is killed at 8 s; b (100) takes over; scraped at 13 s, both still as they are. */
+async function scriptedFailover() {
+  const net = new SimNetwork({ seed: 5 });
+  const a = net.addNode(node('a', 200), { address: '192.0.2.1' });
+  const b = net.addNode(node('b', 100), { address: '192.0.2.2' });
+  const registry = new Registry();
+  const metrics = registerMetrics([a, b], { register: registry });
+  await net.advance(8000);
+  await net.kill(a);
+  await net.advance(5000);
+  return { net, a, b, registry, metrics };
+}
+
+describe('registerMetrics', () => {
+  it('registers every documented metric with its type, on the given registry only', async () => {
+    const { net, registry } = await scriptedFailover();
+    const json = await registry.getMetricsAsJSON();
+    expect(json.map((metric) => metric.name).sort()).toEqual([...METRIC_NAMES].sort());
+    const types = Object.fromEntries(json.map((metric) => [metric.name, String(metric.type)]));
+    for (const name of METRIC_NAMES) expect(types[name], name).toBe(name.endsWith('_total') ? 'counter' : 'gauge');
+    expect(await globalRegistry.getMetricsAsJSON()).toEqual([]);
+    await net.stopAll();
+  });
+
+  it('shows the failover: b master, a stopped, one state series set per instance', async () => {
+    const { net, registry } = await scriptedFailover();
+    const text = await registry.metrics();
+    expect(text).toContain('vrrp_state{instance="b",vrid="51",family="ipv4",state="master"} 1');
+    expect(text).toContain('vrrp_state{instance="b",vrid="51",family="ipv4",state="backup"} 0');
+    expect(text).toContain('vrrp_state{instance="a",vrid="51",family="ipv4",state="initialize"} 1');
+    await net.stopAll();
+  });
+
+  it('counts transitions, the master-down expiry, adverts and VIP changes of each instance', async () => {
+    const { net, registry } = await scriptedFailover();
+    const a = { instance: 'a', vrid: '51', family: 'ipv4' };
+    const b = { instance: 'b', vrid: '51', family: 'ipv4' };
+    // a: initialize → backup → master → initialize; b: initialize → backup → master.
+    expect(await valueOf(registry, 'vrrp_transitions_total', a)).toBe(3);
+    expect(await valueOf(registry, 'vrrp_transitions_total', b)).toBe(2);
+    expect(await valueOf(registry, 'vrrp_master_transitions_total', b)).toBe(1);
+    expect(await valueOf(registry, 'vrrp_master_down_expirations_total', a)).toBe(1);
+    expect(await valueOf(registry, 'vrrp_master_down_expirations_total', b)).toBe(1);
+    // a, master from 3.2 s to 8 s, advertised at 3.2, 4.2 … 7.2 s — five adverts, all heard by b — and priority 0
+    // as the kill stopped it, cut off already.
+    expect(await valueOf(registry, 'vrrp_adverts_sent_total', a)).toBe(6);
+    expect(await valueOf(registry, 'vrrp_priority_zero_sent_total', a)).toBe(1);
+    expect(await valueOf(registry, 'vrrp_adverts_received_total', b)).toBe(5);
+    expect(await valueOf(registry, 'vrrp_vip_changes_total', a)).toBe(2); // added, removed by the kill
+    expect(await valueOf(registry, 'vrrp_vip_changes_total', b)).toBe(1);
+    expect(await valueOf(registry, 'vrrp_effective_priority', b)).toBe(100);
+    expect(await valueOf(registry, 'vrrp_engine_lag_seconds', b)).toBe(0); // a virtual clock fires on time
+    expect(await valueOf(registry, 'vrrp_errors_total', { ...b, kind: 'send' })).toBe(0);
+    await net.stopAll();
+  });
+
+  it('counts a dropped advertisement under its reason', async () => {
+    const harness = createHarness();
+    const registry = new Registry();
+    registerMetrics(harness.instance, { register: registry });
+    await harness.instance.start();
+    harness.transport.inject(peerAdvert({ priority: 150, ttl: 64 }));
+    const labels = { instance: 'vrid-51', vrid: '51', family: 'ipv4' };
+    expect(await valueOf(registry, 'vrrp_drops_total', { ...labels, reason: 'ttl' })).toBe(1);
+    expect(await valueOf(registry, 'vrrp_drops_total', { ...labels, reason: 'checksum' })).toBe(0);
+    await harness.instance.stop();
+  });
+
+  it("shows a sync group's state and its members'", async () => {
+    const net = new SimNetwork({ seed: 9 });
+    const outside = net.addNode({ ...node('outside', 200), vrid: 1 }, { address: '192.0.2.1', start: false });
+    const inside = net.addNode({ ...node('inside', 200), vrid: 2, virtualAddresses: ['192.0.2.101/24'] }, { address: '192.0.2.1', start: false });
+    const group = new VrrpGroup('edge', [outside, inside]);
+    const registry = new Registry();
+    registerMetrics(group, { register: registry });
+    await group.start();
+    await net.advance(5000);
+    expect(await valueOf(registry, 'vrrp_group_state', { group: 'edge', state: 'master' })).toBe(1);
+    expect(await valueOf(registry, 'vrrp_state', { instance: 'inside', state: 'master' })).toBe(1);
+    await net.stopAll();
+  });
+
+  it('lists instances registered separately under one metric, and removes the metrics with the last', async () => {
+    const first = createHarness({ name: 'one' });
+    const second = createHarness({ name: 'two', vrid: 52 });
+    const registry = new Registry();
+    const one = registerMetrics(first.instance, { register: registry });
+    const two = registerMetrics(second.instance, { register: registry });
+    const states = async () => (await registry.getMetricsAsJSON()).find((metric) => metric.name === 'vrrp_state')?.values.map((value) => value.labels.instance);
+    expect(new Set(await states())).toEqual(new Set(['one', 'two']));
+    one.unregister();
+    expect(new Set(await states())).toEqual(new Set(['two']));
+    two[Symbol.dispose]();
+    expect(await registry.getMetricsAsJSON()).toEqual([]);
+  });
+
+  it('refuses a missing registry, naming register', () => {
+    const { instance } = createHarness();
+    expect(() => registerMetrics(instance, {} as never)).toThrow(ConfigError);
+    expect(() => registerMetrics(instance, {} as never)).toThrow(/register: must be a prom-client Registry/);
+  });
+
+  it('refuses a registry where a name is taken by a metric of someone else', () => {
+    const { instance } = createHarness();
+    const registry = new Registry();
+    new Counter({ name: 'vrrp_adverts_sent_total', help: 'not ours', registers: [registry] });
+    expect(() => registerMetrics(instance, { register: registry })).toThrow(/register: already has metrics named vrrp_adverts_sent_total/);
+  });
+});
