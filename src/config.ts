@@ -59,6 +59,11 @@ export interface EventLoopLagTrackerConfig extends Omit<TrackerCommonConfig, 'na
   name?: string;
   /** The main thread counts as wedged once it has not answered for this long, in ms (10…600000). */
   thresholdMs: number;
+  /**
+   * How often the engine looks, in ms (5…600000; default `thresholdMs / 4`, at least 5): a few looks per threshold,
+   * so that a wedge is seen within about a quarter of it past the threshold.
+   */
+  intervalMs?: number;
 }
 
 /**
@@ -578,7 +583,20 @@ const schema = z
     strictChecksum: z.boolean({ error: 'must be true or false' }).default(false),
     trackers: z.array(trackerSchema, { error: 'must be an array' }).default([]),
     hookTimeoutMs: int(1, 86_400_000).default(30_000),
-    vipLeaseMs: z.union([z.literal(0), int(1000, 86_400_000)], { error: 'must be 0 (no lease) or a whole number of ms from 1000 to 86400000' }).default(5000),
+    // The range's own messages name the 0 too: zod reports the number branch's issue, not the union's error.
+    vipLeaseMs: z
+      .union(
+        [
+          z.literal(0),
+          z
+            .number({ error: 'must be a number' })
+            .int('must be a whole number')
+            .min(1000, 'must be 0 (leases off) or at least 1000')
+            .max(86_400_000, 'must be 0 (leases off) or at most 86400000'),
+        ],
+        { error: 'must be 0 (leases off) or a whole number of ms from 1000 to 86400000' },
+      )
+      .default(5000),
     garp: z
       .object({
         repeat: int(0, 255).default(5),

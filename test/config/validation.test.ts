@@ -319,6 +319,20 @@ describe('vipLeaseMs', () => {
   // A lease shorter than the kernel's one-second unit cannot be honoured; 0 is the explicit "off".
   it('accepts 0 (off) and refuses a lease under one second, naming the field', () => {
     expect(resolveConfig({ interface: 'eth0', vrid: 1, virtualAddresses: ['192.0.2.1/32'], vipLeaseMs: 0 }).vipLeaseMs).toBe(0);
-    expect(() => resolveConfig({ interface: 'eth0', vrid: 1, virtualAddresses: ['192.0.2.1/32'], vipLeaseMs: 500 })).toThrow(/vipLeaseMs: must be at least 1000/);
+    expect(() => resolveConfig({ interface: 'eth0', vrid: 1, virtualAddresses: ['192.0.2.1/32'], vipLeaseMs: 500 })).toThrow(/vipLeaseMs: must be 0 \(leases off\) or at least 1000$/m);
+  });
+
+  // The error a user meets first must tell them the way out as well as the limit.
+  it('says that 0 turns leases off when a lease is too long or not a number', () => {
+    const message = (vipLeaseMs: unknown): string => {
+      try {
+        resolveConfig({ interface: 'eth0', vrid: 1, virtualAddresses: ['192.0.2.1/32'], vipLeaseMs } as never);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(message(90_000_000)).toMatch(/vipLeaseMs: must be 0 \(leases off\) or at most 86400000$/m);
+    expect(message('5s')).toMatch(/vipLeaseMs: must be 0 \(leases off\) or a whole number of ms from 1000 to 86400000$/m);
   });
 });
