@@ -14,6 +14,8 @@
  * - `unregister()` (or `using`) takes the instances back out; the metrics leave the registry with the last one.
  *
  * Names and meanings: docs/observability.md, "Metrics"; a Grafana dashboard on them: docs/grafana-dashboard.json.
+ *
+ * @module vrrp/prometheus
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { ConfigError } from './errors.js';
