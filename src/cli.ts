@@ -5,6 +5,8 @@
  *                                          JSON line per event
  *   vrrp import-keepalived <keepalived.conf>   print the JSON config it becomes; warnings and errors on stderr
  *   vrrp doctor [--interface IF] [--family ipv4|ipv6]   say what this machine lacks
+ *   vrrp status [--json] [--socket PATH]   what each running `vrrp run` thinks, asked on its control socket
+ *                                          (src/control.ts); `kill -USR1` on a run writes the same as JSON
  *
  * Flags are parsed by `node:util` parseArgs in strict mode: an unknown flag, a missing value or a stray argument is
  * an error (exit 2) naming it, with the nearest known flag as a hint — never ignored, so that a typo cannot pass for
@@ -18,6 +20,7 @@
  * and shows up in the help and in the flag checks by itself.
  */
 import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, VrrpError } from './errors.js';
 import { VrrpGroup } from './group.js';
@@ -26,6 +29,7 @@ import { importKeepalivedConf, KeepalivedSyntaxError, type KeepalivedIssue } fro
 import { attachNotify, type NotifyEventBase, type NotifyRunner } from './notify.js';
 import { launchers, startedByNpm, watchProcesses } from './parent-watch.js';
 import { loadRunConfig, RunConfigError } from './run-config.js';
+import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatRunStatus, listControlSockets, requestStatus, startControlServer, writeStatusDump, type ControlServer, type RunStatus } from './control.js';
 
 /** The flags of one command, as parseArgs takes them. */
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -118,7 +122,7 @@ function logNotify(runner: NotifyRunner): void {
   runner.on('skip', (event) => line('notifySkipped', head(event), { reason: event.reason }));
 }
 
-async function run(path: string, options: { exitWithParent: boolean }): Promise<number> {
+async function run(path: string, options: { exitWithParent: boolean; socket?: string; statusFile?: string }): Promise<number> {
   let loaded;
   try {
     loaded = loadRunConfig(path);
@@ -177,6 +181,54 @@ async function run(path: string, options: { exitWithParent: boolean }): Promise<
     group.on('hold', (e) => line('groupHold', head, { member: e.member, held: e.held, ...(e.reason ? { reason: e.reason } : {}) }));
     group.on('error', (e) => line('error', head, { code: e.code, message: e.message }));
   }
+
+  // The control socket (`vrrp status`) and the SIGUSR1 dump (src/control.ts): up before the startup delay, so that
+  // an operator can already ask; the socket goes at exit, whichever way the process ends.
+  const startedAt = new Date().toISOString();
+  const runStatus = (): RunStatus => ({
+    pid: process.pid,
+    config: resolvePath(path),
+    routerId: config.global.routerId ?? null,
+    startedAt,
+    at: new Date().toISOString(),
+    instances: instances.map((instance) => instance.status()),
+    groups: groups.map((group) => {
+      const { name, state, since, holding, members } = group.status();
+      return { name, state, since, holding, members: members.map((member) => member.name) };
+    }),
+  });
+  let control: ControlServer | undefined;
+  const socketPath = options.socket ?? defaultSocketPath(path);
+  if (socketPath === undefined) {
+    process.stderr.write('vrrp: no control socket (vrrp status cannot reach this run): not root and no XDG_RUNTIME_DIR; give --socket PATH\n');
+  } else {
+    try {
+      control = await startControlServer({ path: socketPath, isDefault: options.socket === undefined, status: runStatus });
+      process.once('exit', control.removeSocketNow);
+    } catch (error) {
+      if (!(error instanceof ControlError)) throw error;
+      // A socket asked for by name is part of the deal; the default one is a convenience, missed out loud.
+      if (options.socket !== undefined) {
+        process.stderr.write(`vrrp: ${error.message}\n`);
+        return 1;
+      }
+      process.stderr.write(`vrrp: no control socket (vrrp status cannot reach this run): ${error.message}\n`);
+    }
+  }
+  const statusFile = options.statusFile ?? (socketPath === undefined ? undefined : dumpPathFor(socketPath));
+  // keepalived writes its state on a signal; Node would open the inspector on SIGUSR1, which a listener replaces.
+  process.on('SIGUSR1', () => {
+    if (statusFile === undefined) {
+      line('error', {}, { code: 'control_failed', message: 'no status file: give --status-file PATH' });
+      return;
+    }
+    try {
+      writeStatusDump(statusFile, runStatus());
+      line('statusDumped', {}, { path: statusFile });
+    } catch (error) {
+      line('error', {}, { code: 'control_failed', message: `cannot write the status to ${statusFile}: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  });
 
   let stopping: Promise<number> | undefined;
   let cancelDelay: (() => void) | undefined;
@@ -242,6 +294,7 @@ async function run(path: string, options: { exitWithParent: boolean }): Promise<
     return 1;
   }
   line('started', config.global.routerId ? { routerId: config.global.routerId } : {}, {
+    controlSocket: control?.path ?? null,
     instances: instances.map((i) => ({ name: i.config.name, vrid: i.config.vrid, state: i.state })),
     ...(groups.length > 0 ? { groups: groups.map((g) => ({ group: g.name, members: g.members.map((m) => m.config.name), state: g.state })) } : {}),
   });
@@ -257,6 +310,37 @@ async function doctorCommand(values: Values): Promise<number> {
   const report = await doctor({ ...(iface !== undefined ? { interface: iface } : {}), ...(family === 'ipv4' || family === 'ipv6' ? { family } : {}) });
   process.stdout.write(`${formatDoctorReport(report)}\n`);
   return report.ok ? 0 : 1;
+}
+
+/**
+ * `vrrp status`: asks each `vrrp run` — the one behind `--socket`, else every socket in the default control
+ * directory — for its status and prints a table per run, or a JSON array of them with `--json`. Exit 1 when the
+ * socket given, or every socket found, cannot be reached (a stale socket among live ones is only reported).
+ */
+async function statusCommand(values: Values): Promise<number> {
+  const given = values.socket as string | undefined;
+  if (given === '') throw new UsageError('--socket must name a socket path', 'status');
+  let paths: string[];
+  if (given !== undefined) paths = [given];
+  else {
+    const directory = defaultControlDirectory();
+    if (directory === undefined) throw new UsageError('no default control directory for this user (not root, no XDG_RUNTIME_DIR): give --socket PATH', 'status');
+    paths = listControlSockets(directory);
+    if (paths.length === 0) {
+      process.stderr.write(`vrrp status: no vrrp run found: no socket in ${directory} (is one running, as this user? else give --socket PATH)\n`);
+      return 1;
+    }
+  }
+  const answers = await Promise.allSettled(paths.map((socket) => requestStatus(socket)));
+  const runs: RunStatus[] = [];
+  for (const answer of answers) {
+    if (answer.status === 'fulfilled') runs.push(answer.value);
+    else process.stderr.write(`vrrp status: ${answer.reason instanceof Error ? answer.reason.message : String(answer.reason)}\n`);
+  }
+  const text = values.json === true ? `${JSON.stringify(runs, null, 2)}\n` : runs.map(formatRunStatus).join('\n');
+  // Written out before the exit that follows: a status of hundreds of instances is more than a pipe takes at once.
+  await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
+  return runs.length === 0 || (given !== undefined && runs.length < paths.length) ? 1 : 0;
 }
 
 /** The subcommands, in the order `vrrp --help` lists them. */
@@ -275,10 +359,46 @@ also stops, the same way, within a second of npm or its parent process ending.
 Exit codes: 0 stopped cleanly; 1 a start failed; 2 a bad command line or config (every problem listed).`,
     options: {
       'exit-with-parent': { type: 'boolean' },
+      socket: { type: 'string' },
+      'status-file': { type: 'string' },
     },
-    optionHelp: [['--exit-with-parent', 'stop (cleanly) when the process that started this one ends; on by default under npx / npm']],
+    optionHelp: [
+      ['--exit-with-parent', 'stop (cleanly) when the process that started this one ends; on by default under npx / npm'],
+      ['--socket PATH', 'the control socket vrrp status asks (default: /run/vrrp/control/<config name>.sock for root, else $XDG_RUNTIME_DIR/vrrp/control/…)'],
+      ['--status-file PATH', 'where SIGUSR1 writes the status as JSON (default: beside the socket, <name>.status.json)'],
+    ],
     positionals: { min: 1, max: 1, name: '<config>' },
-    handler: (values, [path]) => run(path as string, { exitWithParent: values['exit-with-parent'] === true }),
+    handler: (values, [path]) => {
+      for (const flag of ['socket', 'status-file'] as const) if (values[flag] === '') throw new UsageError(`--${flag} must name a path`, 'run');
+      return run(path as string, {
+        exitWithParent: values['exit-with-parent'] === true,
+        ...(typeof values.socket === 'string' ? { socket: values.socket } : {}),
+        ...(typeof values['status-file'] === 'string' ? { statusFile: values['status-file'] } : {}),
+      });
+    },
+  },
+  status: {
+    summary: 'show what each running vrrp run thinks: state, priority and trackers, master, timers, VIPs (--json)',
+    usage: 'vrrp status [--json] [--socket PATH]',
+    description: `Asks each running \`vrrp run\` for its status through its control socket — the one given, else
+every socket in the default directory (/run/vrrp/control for root, else $XDG_RUNTIME_DIR/vrrp/control) —
+and prints a table per run: each instance's state and for how long, term, effective and base priority, the
+master as heard, the next timer, the VIPs and their leases; then each tracker's part, and the sync groups.
+The socket answers only the user vrrp run runs as (and root). \`kill -USR1\` on a vrrp run writes the same
+status as JSON to a file (it logs where).
+
+Exit codes: 0 every run asked answered; 1 none found or none answered (or the one given did not);
+2 a bad command line.`,
+    options: {
+      json: { type: 'boolean' },
+      socket: { type: 'string', short: 's' },
+    },
+    optionHelp: [
+      ['--json', 'print a JSON array of the runs\' statuses (instance.status() of each instance) instead of tables'],
+      ['-s, --socket PATH', 'ask the vrrp run behind this socket only'],
+    ],
+    positionals: { min: 0, max: 0, name: '' },
+    handler: (values) => statusCommand(values),
   },
   'import-keepalived': {
     summary: 'print the JSON config a keepalived.conf becomes; warnings and errors (file:line) on stderr',

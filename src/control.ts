@@ -92,9 +92,9 @@ export function defaultSocketPath(configPath: string, directory = defaultControl
   return join(directory, `${name}.sock`);
 }
 
-/** The status dump's path for a socket: beside it, `.json` instead of `.sock`. */
+/** The status dump's path for a socket: beside it, `<name>.status.json` (never a plain `.json`: a config may be called so). */
 export function dumpPathFor(socketPath: string): string {
-  return socketPath.replace(/\.sock$/, '') + '.json';
+  return `${socketPath.replace(/\.sock$/, '')}.status.json`;
 }
 
 function ownedBy(path: string, uid: number | undefined): boolean {
@@ -362,7 +362,10 @@ function table(rows: string[][]): string[] {
 export function formatRunStatus(run: RunStatus): string {
   const lines: string[] = [];
   const up = Date.parse(run.at) - Date.parse(run.startedAt);
-  lines.push(`vrrp run pid ${run.pid}, ${run.config}, up ${formatDuration(up)}${run.routerId ? `, router_id ${run.routerId}` : ''}`);
+  // One engine thread serves every instance of a run: its lateness is the run's, said once.
+  const lateMs = Math.max(0, ...run.instances.map((instance) => instance.engine.timerLateMaxMs));
+  const late = lateMs >= 1 ? `, engine timers late by up to ${formatDuration(lateMs)}` : '';
+  lines.push(`vrrp run pid ${run.pid}, ${run.config}, up ${formatDuration(up)}${run.routerId ? `, router_id ${run.routerId}` : ''}${late}`);
   const rows: string[][] = [['INSTANCE', 'VRID', 'IF', 'STATE', 'FOR', 'TERM', 'PRIO (BASE)', 'MASTER', 'NEXT TIMER', 'VIPS']];
   for (const instance of run.instances) {
     const master = instance.master === null ? '-' : instance.master.self ? 'self' : `${instance.master.address} (${instance.master.priority})`;
@@ -391,7 +394,6 @@ export function formatRunStatus(run: RunStatus): string {
       details.push(`  ${instance.name}: tracker ${tracker.name} (${tracker.type}) ${tracker.status} ${effect}${tracker.reason ? ` — ${tracker.reason}` : ''}`);
     }
     if (instance.priority.heldByGroup === true) details.push(`  ${instance.name}: held in fault by its sync group`);
-    if (instance.engine.timerLateMaxMs >= 1) details.push(`  ${instance.name}: engine timers late by up to ${formatDuration(instance.engine.timerLateMaxMs)}`);
     const error = instance.lastProtocolError;
     if (error) details.push(`  ${instance.name}: last dropped packet: ${error.code} from ${error.src} at ${error.at} (${error.message})`);
     if (details.length > 0) lines.push(...details);
