@@ -29,6 +29,7 @@ import { importKeepalivedConf, KeepalivedSyntaxError, type KeepalivedIssue } fro
 import { attachNotify, type NotifyEventBase, type NotifyRunner } from './notify.js';
 import { launchers, startedByNpm, watchProcesses } from './parent-watch.js';
 import { loadRunConfig, RunConfigError } from './run-config.js';
+import type { MetricsListen, MetricsServer } from './metrics-server.js';
 import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatRunStatus, listControlSockets, requestStatus, startControlServer, writeStatusDump, type ControlServer, type RunStatus } from './control.js';
 
 /** The flags of one command, as parseArgs takes them. */
@@ -122,7 +123,43 @@ function logNotify(runner: NotifyRunner): void {
   runner.on('skip', (event) => line('notifySkipped', head(event), { reason: event.reason }));
 }
 
-async function run(path: string, options: { exitWithParent: boolean; socket?: string; statusFile?: string }): Promise<number> {
+/**
+ * `--metrics`' value: `:9650` (every interface, the exporters' convention), `9650`, `127.0.0.1:9650`, `[::1]:9650`;
+ * port 0 picks a free one. Anything else is a usage error naming the flag.
+ */
+function metricsOption(values: Values): { metrics?: MetricsListen } {
+  const text = values.metrics as string | undefined;
+  if (text === undefined) return {};
+  const match = /^(?:(\[[^\]]+\]|[^:[\]]*):)?(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  if (!match || port > 65_535) throw new UsageError(`--metrics must be [HOST]:PORT (e.g. :9650, 127.0.0.1:9650 or [::1]:9650), not '${text}'`, 'run');
+  const host = match[1] === undefined || match[1] === '' ? undefined : match[1].replace(/^\[(.*)\]$/, '$1');
+  return { metrics: { host, port } };
+}
+
+/** prom-client is an optional peer: without it, `--metrics` says what to install instead of a module error. */
+function promClientMissing(error: unknown): never {
+  if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes('prom-client')) {
+    throw new UsageError('--metrics needs the prom-client package (an optional peer dependency of vrrp): npm install prom-client', 'run');
+  }
+  throw error;
+}
+
+/** Starts the `--metrics` endpoint before the instances start; a port that cannot be had stops the run (exit 1). */
+async function serveMetrics(listen: MetricsListen, targets: readonly (VrrpInstance | VrrpGroup)[]): Promise<MetricsServer | number> {
+  const { startMetricsServer } = await import('./metrics-server.js').catch(promClientMissing);
+  try {
+    const server = await startMetricsServer(targets, listen);
+    line('metrics', {}, { address: server.address.address, port: server.address.port, path: '/metrics' });
+    return server;
+  } catch (error) {
+    const where = `${listen.host ?? ''}:${listen.port}`;
+    process.stderr.write(`vrrp: --metrics ${where}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+async function run(path: string, options: { metrics?: MetricsListen; exitWithParent: boolean; socket?: string; statusFile?: string }): Promise<number> {
   let loaded;
   try {
     loaded = loadRunConfig(path);
@@ -163,6 +200,12 @@ async function run(path: string, options: { exitWithParent: boolean; socket?: st
     return vrrpGroup;
   });
   for (const runner of runners) logNotify(runner);
+  let metricsServer: MetricsServer | undefined;
+  if (options.metrics) {
+    const served = await serveMetrics(options.metrics, [...instances, ...groups]);
+    if (typeof served === 'number') return served;
+    metricsServer = served;
+  }
   for (const instance of instances) {
     const head = ofInstance(instance);
     instance.on('stateChange', (e) => line('stateChange', head, { from: e.from, to: e.to, reason: e.reason, ...(e.peer ? { peer: e.peer } : {}), priority: instance.effectivePriority, term: e.term }));
@@ -239,6 +282,7 @@ async function run(path: string, options: { exitWithParent: boolean; socket?: st
       const results = await Promise.allSettled(instances.map((instance) => instance.stop()));
       // The stop scripts (instances', then groups') run before we exit; each is bounded by its timeout.
       await Promise.all(runners.map((runner) => runner.idle()));
+      await metricsServer?.close();
       const failed = results.filter((result) => result.status === 'rejected');
       line('stopped', {}, failed.length > 0 ? { failed: failed.length } : {});
       return failed.length > 0 ? 1 : 0;
@@ -291,6 +335,7 @@ async function run(path: string, options: { exitWithParent: boolean; socket?: st
     process.stderr.write(`vrrp: ${err.message}\n`);
     await Promise.allSettled(instances.map((instance) => instance.stop()));
     await Promise.all(runners.map((runner) => runner.idle()));
+    await metricsServer?.close();
     return 1;
   }
   line('started', config.global.routerId ? { routerId: config.global.routerId } : {}, {
@@ -359,11 +404,13 @@ also stops, the same way, within a second of npm or its parent process ending.
 Exit codes: 0 stopped cleanly; 1 a start failed; 2 a bad command line or config (every problem listed).`,
     options: {
       'exit-with-parent': { type: 'boolean' },
+      metrics: { type: 'string' },
       socket: { type: 'string' },
       'status-file': { type: 'string' },
     },
     optionHelp: [
       ['--exit-with-parent', 'stop (cleanly) when the process that started this one ends; on by default under npx / npm'],
+      ['--metrics [HOST]:PORT', 'serve Prometheus metrics at http://HOST:PORT/metrics, e.g. :9650 (needs prom-client installed)'],
       ['--socket PATH', 'the control socket vrrp status asks (default: /run/vrrp/control/<config name>.sock for root, else $XDG_RUNTIME_DIR/vrrp/control/…)'],
       ['--status-file PATH', 'where SIGUSR1 writes the status as JSON (default: beside the socket, <name>.status.json)'],
     ],
@@ -371,7 +418,7 @@ Exit codes: 0 stopped cleanly; 1 a start failed; 2 a bad command line or config 
     handler: (values, [path]) => {
       for (const flag of ['socket', 'status-file'] as const) if (values[flag] === '') throw new UsageError(`--${flag} must name a path`, 'run');
       return run(path as string, {
-        exitWithParent: values['exit-with-parent'] === true,
+        exitWithParent: values['exit-with-parent'] === true, ...metricsOption(values),
         ...(typeof values.socket === 'string' ? { socket: values.socket } : {}),
         ...(typeof values['status-file'] === 'string' ? { statusFile: values['status-file'] } : {}),
       });
