@@ -1,6 +1,10 @@
-// typedoc's settings for `npm run docs` (HTML into docs/api/, not committed) and for the test that checks every
-// export is documented (test/docs/api-docs.test.ts). The entry points are read from package.json's `exports`, so a
-// subpath added there (vrrp/prometheus, say) is documented and checked without anyone remembering this file.
+// typedoc's settings for `npm run docs` (HTML into docs/api/) and for the test that checks every export is
+// documented (test/docs/api-docs.test.ts). The entry points are read from package.json's `exports`, so a subpath
+// added there is documented and checked without anyone remembering this file.
+//
+// Neither HTML nor Markdown output is committed: the same TSDoc ships in the package's .d.ts files, which editors
+// show on hover; the pages rebuild from the sources in seconds; and a committed copy would either go stale or
+// churn with every comment edit (the check above is what keeps the comments complete).
 import { existsSync, readFileSync } from 'node:fs';
 
 /** Every string in an `exports` value (conditions may nest). */
