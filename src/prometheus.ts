@@ -9,7 +9,7 @@
  *   instance nobody scrapes costs nothing.
  * - Never the global registry: the app names the registry (`{ register }`), so that two libraries never fight over
  *   `prom-client`'s default one, and tests start from an empty one.
- * - One metric per name and registry, shared by every instance registered on it (labels `instance`, `vrid`,
+ * - One metric per name and registry, shared by every instance registered on it (labels `vrrp_instance`, `vrid`,
  *   `family`): prom-client refuses a name twice, and a scrape must list all instances under one `# TYPE` line.
  * - `unregister()` (or `using`) takes the instances back out; the metrics leave the registry with the last one.
  *
@@ -95,7 +95,11 @@ const COUNTERS: readonly (readonly [string, string, keyof InstanceStats])[] = [
   ['vrrp_vip_changes_total', 'Virtual addresses added or removed, one per address.', 'vipChanges'],
 ];
 
-const INSTANCE_LABELS = ['instance', 'vrid', 'family'] as const;
+/**
+ * `vrrp_instance`, not `instance`: Prometheus sets `instance` to the scraped target (host:port) and renames a
+ * clashing label of ours to `exported_instance`, which no dashboard expects.
+ */
+const INSTANCE_LABELS = ['vrrp_instance', 'vrid', 'family'] as const;
 type InstanceLabels = Record<(typeof INSTANCE_LABELS)[number], string>;
 
 /** The metrics on one registry and the instances and groups they read. */
@@ -107,7 +111,7 @@ interface MetricSet {
 
 const sets = new WeakMap<Registry, MetricSet>();
 
-const labelsOf = (instance: VrrpInstance): InstanceLabels => ({ instance: instance.config.name, vrid: String(instance.config.vrid), family: instance.config.family });
+const labelsOf = (instance: VrrpInstance): InstanceLabels => ({ vrrp_instance: instance.config.name, vrid: String(instance.config.vrid), family: instance.config.family });
 
 /**
  * Registers Prometheus metrics of `target` — one instance, a sync group (its members, and the group's state), or a

@@ -130,9 +130,9 @@ describe.skipIf(!available.ok)('vrrp run --metrics, serving', () => {
     const url = `http://127.0.0.1:${String(listening.port)}/metrics`;
     const { status, body } = await getInside(pid, url);
     expect(status).toBe(200);
-    expect(body).toContain('vrrp_state{instance="web",vrid="51",family="ipv4",state="master"} 1');
-    expect(body).toContain('vrrp_effective_priority{instance="web",vrid="51",family="ipv4"} 150');
-    expect(body).toMatch(/^vrrp_engine_lag_seconds\{instance="web",vrid="51",family="ipv4"\} \d/m);
+    expect(body).toContain('vrrp_state{vrrp_instance="web",vrid="51",family="ipv4",state="master"} 1');
+    expect(body).toContain('vrrp_effective_priority{vrrp_instance="web",vrid="51",family="ipv4"} 150');
+    expect(body).toMatch(/^vrrp_engine_lag_seconds\{vrrp_instance="web",vrid="51",family="ipv4"\} \d/m);
     expect(await run.stop()).toBe(0);
   });
 });

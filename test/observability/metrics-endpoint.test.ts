@@ -31,8 +31,8 @@ describe('metrics endpoint', () => {
       expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
       const text = await response.text();
       expect(text).toContain('# TYPE vrrp_master_down_expirations_total counter');
-      expect(text).toContain('vrrp_state{instance="b",vrid="51",family="ipv4",state="master"} 1');
-      expect(text).toContain('vrrp_master_down_expirations_total{instance="b",vrid="51",family="ipv4"} 1');
+      expect(text).toContain('vrrp_state{vrrp_instance="b",vrid="51",family="ipv4",state="master"} 1');
+      expect(text).toContain('vrrp_master_down_expirations_total{vrrp_instance="b",vrid="51",family="ipv4"} 1');
       expect(await globalRegistry.getMetricsAsJSON()).toEqual([]);
     } finally {
       await server.close();

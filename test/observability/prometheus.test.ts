@@ -3,6 +3,7 @@
  * prom-client Registry (the global one stays empty); drops by reason; a sync group's state; registrations that
  * share one registry; unregistering; a missing or crowded registry refused naming the field.
  */
+import { readFileSync } from 'node:fs';
 import { Counter, Registry, register as globalRegistry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, VrrpGroup, type VrrpConfig } from '../../src/index.js';
@@ -47,16 +48,16 @@ describe('registerMetrics', () => {
   it('shows the failover: b master, a stopped, one state series set per instance', async () => {
     const { net, registry } = await scriptedFailover();
     const text = await registry.metrics();
-    expect(text).toContain('vrrp_state{instance="b",vrid="51",family="ipv4",state="master"} 1');
-    expect(text).toContain('vrrp_state{instance="b",vrid="51",family="ipv4",state="backup"} 0');
-    expect(text).toContain('vrrp_state{instance="a",vrid="51",family="ipv4",state="initialize"} 1');
+    expect(text).toContain('vrrp_state{vrrp_instance="b",vrid="51",family="ipv4",state="master"} 1');
+    expect(text).toContain('vrrp_state{vrrp_instance="b",vrid="51",family="ipv4",state="backup"} 0');
+    expect(text).toContain('vrrp_state{vrrp_instance="a",vrid="51",family="ipv4",state="initialize"} 1');
     await net.stopAll();
   });
 
   it('counts transitions, the master-down expiry, adverts and VIP changes of each instance', async () => {
     const { net, registry } = await scriptedFailover();
-    const a = { instance: 'a', vrid: '51', family: 'ipv4' };
-    const b = { instance: 'b', vrid: '51', family: 'ipv4' };
+    const a = { vrrp_instance: 'a', vrid: '51', family: 'ipv4' };
+    const b = { vrrp_instance: 'b', vrid: '51', family: 'ipv4' };
     // a: initialize → backup → master → initialize; b: initialize → backup → master.
     expect(await valueOf(registry, 'vrrp_transitions_total', a)).toBe(3);
     expect(await valueOf(registry, 'vrrp_transitions_total', b)).toBe(2);
@@ -82,7 +83,7 @@ describe('registerMetrics', () => {
     registerMetrics(harness.instance, { register: registry });
     await harness.instance.start();
     harness.transport.inject(peerAdvert({ priority: 150, ttl: 64 }));
-    const labels = { instance: 'vrid-51', vrid: '51', family: 'ipv4' };
+    const labels = { vrrp_instance: 'vrid-51', vrid: '51', family: 'ipv4' };
     expect(await valueOf(registry, 'vrrp_drops_total', { ...labels, reason: 'ttl' })).toBe(1);
     expect(await valueOf(registry, 'vrrp_drops_total', { ...labels, reason: 'checksum' })).toBe(0);
     await harness.instance.stop();
@@ -98,7 +99,7 @@ describe('registerMetrics', () => {
     await group.start();
     await net.advance(5000);
     expect(await valueOf(registry, 'vrrp_group_state', { group: 'edge', state: 'master' })).toBe(1);
-    expect(await valueOf(registry, 'vrrp_state', { instance: 'inside', state: 'master' })).toBe(1);
+    expect(await valueOf(registry, 'vrrp_state', { vrrp_instance: 'inside', state: 'master' })).toBe(1);
     await net.stopAll();
   });
 
@@ -108,7 +109,7 @@ describe('registerMetrics', () => {
     const registry = new Registry();
     const one = registerMetrics(first.instance, { register: registry });
     const two = registerMetrics(second.instance, { register: registry });
-    const states = async () => (await registry.getMetricsAsJSON()).find((metric) => metric.name === 'vrrp_state')?.values.map((value) => value.labels.instance);
+    const states = async () => (await registry.getMetricsAsJSON()).find((metric) => metric.name === 'vrrp_state')?.values.map((value) => value.labels.vrrp_instance);
     expect(new Set(await states())).toEqual(new Set(['one', 'two']));
     one.unregister();
     expect(new Set(await states())).toEqual(new Set(['two']));
@@ -127,5 +128,13 @@ describe('registerMetrics', () => {
     const registry = new Registry();
     new Counter({ name: 'vrrp_adverts_sent_total', help: 'not ours', registers: [registry] });
     expect(() => registerMetrics(instance, { register: registry })).toThrow(/register: already has metrics named vrrp_adverts_sent_total/);
+  });
+
+  it('has a Grafana dashboard in docs that queries only metrics and labels registered here', () => {
+    const dashboard = JSON.parse(readFileSync(new URL('../../docs/grafana-dashboard.json', import.meta.url), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+    const exprs = dashboard.panels.flatMap((panel) => panel.targets.map((target) => target.expr));
+    const used = new Set(exprs.flatMap((expr) => expr.match(/\bvrrp_[a-z_]+(?=[{[(\s)])/g) ?? []));
+    expect([...used].filter((name) => !(METRIC_NAMES as readonly string[]).includes(name) && name !== 'vrrp_instance')).toEqual([]);
+    expect(used).toContain('vrrp_state');
   });
 });
