@@ -873,7 +873,7 @@ export interface ResolvedNotifyConfig {
 
 /**
  * A sync group (keepalived's `vrrp_sync_group`): instances that go master, backup and fault together, as
- * keepalived's members do. See src/group.ts for how, and the one place it differs from keepalived.
+ * keepalived's members do. See src/group.ts for how, and where it still differs from keepalived.
  */
 export interface SyncGroupConfig {
   /** The group's name, in events and notify arguments. */
