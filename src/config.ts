@@ -4,6 +4,8 @@
  * fixing a config one error per run is a user lost.
  */
 import { z } from 'zod';
+// Declares the globals our public types name, for apps whose lib / @types/node lack them (src/globals.ts).
+import './globals.js';
 import type { AddressFamily, VrrpVersion } from './core/advertisement.js';
 import { canonicalIp, parseIp, parseIpPrefix } from './core/ip-address.js';
 import type { V3Ipv4ChecksumMode } from './core/codec.js';

@@ -24,6 +24,8 @@
  *   is what `trackerChange` events, with the result's reason, are emitted from.
  */
 import { EventEmitter } from 'eventemitter3';
+// Declares the globals our public types name, for apps whose lib / @types/node lack them (src/globals.ts).
+import './globals.js';
 import { systemClock } from './adapters/system-clock.js';
 import type { Adapters, Clock } from './adapters/types.js';
 import { resolveConfig, type ResolvedConfig, type TrackerType, type VrrpConfig } from './config.js';

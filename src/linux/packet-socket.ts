@@ -10,6 +10,8 @@
  *   do, e.g. `packet socket on eth0: EPERM (need CAP_NET_RAW)`.
  */
 import { constants } from 'node:os';
+// Declares Symbol.dispose for apps whose lib / @types/node lack it (src/globals.ts).
+import '../globals.js';
 import { loadAddon, PacketSocketError, probeAddon, toPacketSocketError, errnoName, type NativeOpenResult } from './addon.js';
 
 export { PacketSocketError } from './addon.js';
