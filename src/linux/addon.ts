@@ -1,12 +1,14 @@
 /**
- * The one loader of our Node-API addon `build/Release/vrrp_packet.node` (native/), and its typed surface. Every
- * module that needs the addon asks here; nothing else calls `require` on it.
+ * The one loader of our Node-API addon `vrrp_packet.node` (native/), and its typed surface. Every module that needs
+ * the addon asks here; nothing else calls `require` on it.
  *
  * Rules:
  * - The addon is optional at import time: it is built at install time on Linux and may be missing. Nothing loads
  *   it until {@link loadAddon} is called, so importing `vrrp/linux` never fails.
- * - One relative path finds it from both `src/linux/` (tests) and `dist/linux/` (the package): both sit two levels
- *   below the package root, where node-gyp writes `build/`.
+ * - Two places, in order: `build/Release/` (a source build: the install script's fallback, or a developer's
+ *   `npm run build:native`, which must win over an older prebuilt binary) and `prebuilds/<platform>-<arch>-<libc>/`
+ *   (built at `npm pack` by scripts/build-native.mjs --prebuild; Node-API only, so one binary serves every Node).
+ *   Relative paths find both from `src/linux/` (tests) and `dist/linux/` (the package), two levels below the root.
  * - It is context-aware (NAPI_MODULE_INIT): each thread that loads it gets its own instance, and sockets and timers
  *   it opens are watched by the event loop of the thread that opened them. The engine thread relies on this.
  * - Failures are {@link PacketSocketError}s with the errno name as `code` and a short lowercase message that says
@@ -15,8 +17,14 @@
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 
-/** Path of the addon relative to this file, valid from src/linux/ and dist/linux/ alike. */
-const ADDON_RELATIVE_PATH = '../../build/Release/vrrp_packet.node';
+/** A source build of the addon, relative to this file, valid from src/linux/ and dist/linux/ alike. */
+const SOURCE_BUILD_PATH = '../../build/Release/vrrp_packet.node';
+
+/** The prebuilt binary for this machine, e.g. `prebuilds/linux-x64-glibc/` (scripts/build-native.mjs agrees). */
+function prebuiltPath(): string {
+  const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return `../../prebuilds/${process.platform}-${process.arch}-${header?.glibcVersionRuntime ? 'glibc' : 'musl'}/vrrp_packet.node`;
+}
 
 /** What the C side returns from open(); see native/packet.c. */
 export interface NativeOpenResult {
@@ -81,13 +89,18 @@ export function loadAddon(): NativeAddon {
     addonFailure = `raw sockets and af_packet are linux-only here, this is ${process.platform}`;
     throw new PacketSocketError(`native addon unavailable: ${addonFailure}`, 'ERR_VRRP_NO_ADDON');
   }
-  try {
-    addon = createRequire(import.meta.url)(ADDON_RELATIVE_PATH) as NativeAddon;
-    return addon;
-  } catch (error) {
-    addonFailure = describeLoadFailure(error);
-    throw new PacketSocketError(`native addon unavailable: ${addonFailure}`, 'ERR_VRRP_NO_ADDON', 0, '', { cause: error });
+  const require = createRequire(import.meta.url);
+  const failures: { path: string; error: unknown }[] = [];
+  for (const path of [SOURCE_BUILD_PATH, prebuiltPath()]) {
+    try {
+      addon = require(path) as NativeAddon;
+      return addon;
+    } catch (error) {
+      failures.push({ path, error });
+    }
   }
+  addonFailure = describeLoadFailure(failures);
+  throw new PacketSocketError(`native addon unavailable: ${addonFailure}`, 'ERR_VRRP_NO_ADDON', 0, '', { cause: failures.at(-1)?.error });
 }
 
 /** Whether the addon loads here, and if not why (a doctor's question). Never throws. */
@@ -100,13 +113,15 @@ export function probeAddon(): { ok: true } | { ok: false; reason: string } {
   }
 }
 
-function describeLoadFailure(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'MODULE_NOT_FOUND') {
-    return 'native addon not built (build/Release/vrrp_packet.node is missing); run `npm rebuild vrrp --foreground-scripts` with python3, make and a c compiler installed';
+/** Why no candidate loaded: a binary that exists but fails says most; else neither exists. */
+function describeLoadFailure(failures: readonly { path: string; error: unknown }[]): string {
+  const broken = failures.find(({ error }) => (error as { code?: unknown } | null)?.code !== 'MODULE_NOT_FOUND');
+  if (broken) {
+    const message = broken.error instanceof Error ? broken.error.message.split('\n')[0]! : String(broken.error);
+    return `native addon does not load (${broken.path.replace('../../', '')}): ${message}`;
   }
-  const message = error instanceof Error ? error.message.split('\n')[0]! : String(error);
-  return `native addon does not load: ${message}`;
+  const prebuilt = failures[1]?.path.replace('../../', '') ?? 'prebuilds/';
+  return `no native addon: no prebuilt binary for this machine (${prebuilt}) and no source build (build/Release/vrrp_packet.node); install python3, make and a c compiler, then run \`npm rebuild vrrp --foreground-scripts\` (on npm 11+, \`npm install-scripts approve vrrp\` first)`;
 }
 
 // Why each errno happens here, in the words an operator needs; anything else keeps the kernel's own text.

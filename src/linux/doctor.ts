@@ -83,7 +83,7 @@ export async function doctor(options: { interface?: string; family?: 'ipv4' | 'i
           name: 'addon',
           status: 'error',
           message: `native addon unavailable (${addon.reason}): no VRRP sockets on Linux`,
-          fix: 'reinstall vrrp with build tools present (python3, make, a C compiler) and, on npm 11+, `npm install-scripts approve vrrp`',
+          fix: 'install python3, make and a C compiler, then `npm rebuild vrrp --foreground-scripts` (on npm 11+, `npm install-scripts approve vrrp` first); docs/installing.md',
         },
   );
 

@@ -347,7 +347,7 @@ describe.skipIf(!labReady)('vrrp doctor without root', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('✘ netlink: the netlink module (an optional dependency) does not load');
     expect(result.stdout).toContain('fix: npm install netlink@0.3.0');
-    expect(result.stdout).toContain('✘ addon: native addon unavailable (native addon not built (build/Release/vrrp_packet.node is missing)');
+    expect(result.stdout).toContain('✘ addon: native addon unavailable (no native addon: no prebuilt binary for this machine');
     expect(result.stdout).toContain('✔ CAP_NET_RAW: CAP_NET_RAW present');
   });
 });
