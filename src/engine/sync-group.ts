@@ -35,7 +35,9 @@ interface Entry {
 
 type Notice =
   | { type: 'transition'; member: SyncMember; from: RouterState; to: RouterState; reason: TransitionReason }
-  | { type: 'wish'; member: SyncMember; want: boolean };
+  | { type: 'wish'; member: SyncMember; want: boolean }
+  /** A member left: a wish it held back may be granted now. */
+  | { type: 'left' };
 
 /** The members of one sync group on this thread (see the file header). */
 export class SyncGroupLink {
@@ -62,6 +64,8 @@ export class SyncGroupLink {
     this.#members.delete(member);
     this.#master = [...this.#members.values()].some((entry) => entry.state === 'master');
     if (this.#members.size === 0 && links.get(this.#id) === this) links.delete(this.#id);
+    // The others' wishes are not said again (a core tells a change only): they are looked at here.
+    else this.#notify({ type: 'left' });
   }
 
   /** A member's core made a transition. */
@@ -90,13 +94,17 @@ export class SyncGroupLink {
   }
 
   #handle(notice: Notice): void {
+    if (notice.type === 'left') {
+      const wishing = [...this.#members].find(([, entry]) => entry.wants);
+      if (wishing && (this.#master || this.#everyoneWants(wishing[0]))) wishing[0].sync({ type: 'sync', to: 'master' });
+      return;
+    }
     const entry = this.#members.get(notice.member);
     if (!entry) return; // a member that left meanwhile
     if (notice.type === 'wish') {
       entry.wants = notice.want;
       if (!notice.want) return;
-      const everyone = [...this.#members].every(([member, other]) => member === notice.member || other.wants || other.state === 'master');
-      if (this.#master || everyone) notice.member.sync({ type: 'sync', to: 'master' });
+      if (this.#master || this.#everyoneWants(notice.member)) notice.member.sync({ type: 'sync', to: 'master' });
       return;
     }
     entry.state = notice.to;
@@ -114,6 +122,11 @@ export class SyncGroupLink {
     } else if (notice.to === 'initialize') {
       this.#master = [...this.#members.values()].some((other) => other.state === 'master');
     }
+  }
+
+  /** Whether every member but `wisher` wishes to be master or is. */
+  #everyoneWants(wisher: SyncMember): boolean {
+    return [...this.#members].every(([member, other]) => member === wisher || other.wants || other.state === 'master');
   }
 
   /** Feeds `input` to every member but `cause` that is in state `from`. */

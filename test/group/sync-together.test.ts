@@ -160,6 +160,25 @@ describe('VrrpGroup members change state together', () => {
     expect([holder(OUTSIDE_VIP), holder(INSIDE_VIP)]).toEqual([['A_OUTSIDE'], ['A_INSIDE']]);
   });
 
+  // Given B's inside member wishing to take over (cut from A's) but held back by its outside sibling; when that
+  // sibling is stopped alone; then the wish is granted: a stopped member holds no one back.
+  it('a member that stops no longer holds back its sibling', async () => {
+    net = new SimNetwork({ seed: 26 });
+    const a = host('A', 200, 1, { ok: true });
+    const b = host('B', 100, 2, { ok: true });
+    await startAll(a, b);
+    await net.advance(5000);
+    net.partition([a.inside], [b.inside]);
+    await net.advance(5000);
+    expect(states(b)).toEqual(['backup', 'backup', 'backup']);
+    const stopping = b.outside.stop();
+    await net.advance(10);
+    await stopping;
+    await net.advance(10);
+    expect([b.outside.state, b.inside.state]).toEqual(['initialize', 'master']);
+    expect(holder(INSIDE_VIP).sort()).toEqual(['A_INSIDE', 'B_INSIDE']); // two segments now, one master on each
+  });
+
   // Given instances given adapters (SimNetwork's) and one on the default Linux adapters
   // then the group refuses them: their engines run on different threads.
   it('refuses members whose engines run on different threads', async () => {
