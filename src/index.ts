@@ -85,6 +85,7 @@ export {
   type NewMasterReason,
   type ProtoErrReason,
 } from './status.js';
+export type { RunStatus, RunGroupStatus } from './control.js';
 export {
   attachNotify,
   NotifyRunner,

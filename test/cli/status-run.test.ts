@@ -80,7 +80,11 @@ describe.skipIf(!available.ok)('vrrp status against a running vrrp run', () => {
         priority: 150,
         advertIntervalMs: 1000,
         virtualAddresses: ['192.168.1.100/24'],
-        trackers: [{ type: 'exec', name: 'chk_true', command: 'true', weight: 2, intervalMs: 1000 }],
+        trackers: [
+          { type: 'exec', name: 'chk_true', command: 'true', weight: 2, intervalMs: 1000 },
+          // Run on the engine thread: its status can only come from the buffer that thread publishes.
+          { type: 'eventLoopLag', name: 'lag', thresholdMs: 5000, weight: -10 },
+        ],
       }),
     );
     child = spawn('unshare', ['-rn', 'sh', '-c', SETUP, 'sh', process.execPath, cli, 'run', '--socket', socket, config], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -121,7 +125,14 @@ describe.skipIf(!available.ok)('vrrp status against a running vrrp run', () => {
     const [run] = JSON.parse(result.stdout) as RunStatus[];
     const instance = run?.instances[0];
     expect(instance).toMatchObject({ name: 'VI_1', state: 'master', term: 1, master: { self: true, priority: 152 }, engine: { thread: 'worker' } });
-    expect(instance?.priority).toMatchObject({ effective: 152, base: 150, trackers: [{ name: 'chk_true', status: 'up', contribution: 2, reason: 'exit code 0' }] });
+    expect(instance?.priority).toMatchObject({
+      effective: 152,
+      base: 150,
+      trackers: [
+        { name: 'chk_true', status: 'up', contribution: 2, reason: 'exit code 0' },
+        { name: 'lag', type: 'eventLoopLag', status: 'up', contribution: 0, reason: null },
+      ],
+    });
     // Adverts every 1000 ms: the next is due within an interval (as of the engine's last step).
     expect(instance?.timers.next?.timer).toBe('Adver_Timer');
     expect(instance?.timers.next?.inMs).toBeLessThanOrEqual(1000);
@@ -136,11 +147,12 @@ describe.skipIf(!available.ok)('vrrp status against a running vrrp run', () => {
   it('prints a table with a row per instance and its trackers below', async () => {
     const result = await status(['--socket', socket]);
     expect(result.code, result.stderr).toBe(0);
-    const [head, columns, row, tracker] = result.stdout.split('\n');
+    const [head, columns, row, tracker, lag] = result.stdout.split('\n');
     expect(head).toMatch(new RegExp(`^vrrp run pid \\d+, ${join(dir, 'node.json')}, up `));
     expect(columns).toMatch(/^INSTANCE\s+VRID\s+IF\s+STATE\s+FOR\s+TERM\s+PRIO \(BASE\)\s+MASTER\s+NEXT TIMER\s+VIPS$/);
     expect(row).toMatch(/^VI_1\s+51\s+eth0\s+MASTER\s+\S+\s+1\s+152 \(150\)\s+self\s+advert in \S+\s+192\.168\.1\.100\/24 held, lease \S+$/);
     expect(tracker).toBe('  VI_1: tracker chk_true (exec) up +2 — exit code 0');
+    expect(lag).toBe('  VI_1: tracker lag (eventLoopLag) up ±0');
   });
 
   it('writes the same status as JSON on SIGUSR1, 0600, and says where', async () => {

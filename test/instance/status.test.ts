@@ -135,6 +135,16 @@ describe('instance.status() after a scripted failover in SimNetwork', () => {
     expect(after.effective).toBe(150);
   });
 
+  it('takes an eventLoopLag tracker\'s status from the engine, which runs it', async () => {
+    net = new SimNetwork({ seed: 1, latencyMs: 1 });
+    const a = net.addNode(config('A', 150, { trackers: [{ type: 'eventLoopLag', thresholdMs: 1000, weight: -50 }] }), { address: A });
+    await net.advance(5000);
+    // In virtual time its timer is never late: up, so its negative weight takes nothing off.
+    expect(a.status().priority.trackers).toEqual([
+      { name: 'eventLoopLag', type: 'eventLoopLag', status: 'up', weight: -50, reverse: false, contribution: 0, faults: false, value: null, reason: null },
+    ]);
+  });
+
   it('survives a JSON round trip unchanged', async () => {
     const { a, b } = pair();
     await net.advance(10_000);
