@@ -140,15 +140,47 @@ export function toInterfaceAddress(message: NlAddressMessage): (InterfaceAddress
   };
 }
 
-/** Addresses of one interface and family, in kernel order (primary IPv4 addresses first). */
-export async function getInterfaceAddresses(index: number, family: AddressFamily): Promise<InterfaceAddress[]> {
-  const messages = await getAllAddresses();
-  const result: InterfaceAddress[] = [];
+/** One interface's addresses in one dump: per family in kernel order, and each address's creation stamp. */
+export interface InterfaceAddressTable {
+  /** IPv4 addresses, primary addresses first (kernel order). */
+  ipv4: readonly InterfaceAddress[];
+  /** IPv6 addresses, in kernel order. */
+  ipv6: readonly InterfaceAddress[];
+  /** IFA_CACHEINFO's creation stamp by address text, where the kernel gave one. */
+  stamps: ReadonlyMap<string, number>;
+}
+
+/**
+ * Each dump's addresses, converted once and grouped by interface. A dump is shared by every caller that joined it
+ * (hundreds at a mass start or takeover), and converting all of its messages once per caller was most of the
+ * engine thread's garbage while 255 instances started (docs/linux.md). Keyed by the dump's result: it goes with it.
+ */
+const tables = new WeakMap<readonly NlAddressMessage[], Map<number, InterfaceAddressTable>>();
+
+/** The addresses of a dump by interface index, converted once per dump. Shared: callers must not change them. */
+export function addressTables(messages: readonly NlAddressMessage[]): ReadonlyMap<number, InterfaceAddressTable> {
+  let byIndex = tables.get(messages);
+  if (byIndex !== undefined) return byIndex;
+  const built = new Map<number, { ipv4: InterfaceAddress[]; ipv6: InterfaceAddress[]; stamps: Map<string, number> }>();
   for (const message of messages) {
     const address = toInterfaceAddress(message);
-    if (address && address.index === index && address.family === family) result.push(address);
+    if (!address) continue;
+    let table = built.get(address.index);
+    if (!table) built.set(address.index, (table = { ipv4: [], ipv6: [], stamps: new Map() }));
+    table[address.family].push(address);
+    const stamp = message.attrs.cacheInfo?.cstamp;
+    if (stamp !== undefined) table.stamps.set(address.address, stamp);
   }
-  return result;
+  byIndex = built;
+  tables.set(messages, byIndex);
+  return byIndex;
+}
+
+const NO_ADDRESSES: readonly InterfaceAddress[] = Object.freeze([]);
+
+/** Addresses of one interface and family, in kernel order (primary IPv4 addresses first). Shared: do not change. */
+export async function getInterfaceAddresses(index: number, family: AddressFamily): Promise<readonly InterfaceAddress[]> {
+  return addressTables(await getAllAddresses()).get(index)?.[family] ?? NO_ADDRESSES;
 }
 
 /**

@@ -36,7 +36,7 @@ interface Watcher {
 
 interface Snapshot {
   link: InterfaceInfo | undefined;
-  addresses: Record<AddressFamily, InterfaceAddress[]>;
+  addresses: Record<AddressFamily, readonly InterfaceAddress[]>;
 }
 
 /** Judges whether a watcher's link is up from one read of its interface. Pure. */
@@ -129,7 +129,8 @@ class LinkHub {
     const changed = (): void => {
       for (const iface of this.#watchers.keys()) this.#markDirty(iface);
     };
-    // The raw messages carry their type, which tells an address added (or renewed) from one removed.
+    // The raw messages carry their type, which tells an address added (or renewed) from one removed. This listener
+    // runs inside netlink's native callback, where a throw aborts the process: #isNews cannot throw.
     if (socket.socket.on) socket.socket.on('message', (messages) => messages.some((message) => this.#isNews(message)) && changed());
     else socket.on('message', changed);
     socket.on('error', () => {});
@@ -145,14 +146,13 @@ class LinkHub {
    * else is news, and so is everything while a re-read is queued or running, since that read may predate it.
    */
   #isNews(message: NlRawMessage): boolean {
-    if (message.type !== RTM_NEWADDR || this.#scheduled || this.#reads > 0) return true;
-    let seen: (InterfaceAddress & { index: number }) | undefined;
     try {
-      seen = toInterfaceAddress(loadNetlink().rt.parseAddressMessage(message.data));
+      if (message.type !== RTM_NEWADDR || this.#scheduled || this.#reads > 0) return true;
+      const seen = toInterfaceAddress(loadNetlink().rt.parseAddressMessage(message.data));
+      return seen === undefined || !repeatsLastRead(seen, this.#last.values());
     } catch {
       return true;
     }
-    return seen === undefined || !repeatsLastRead(seen, this.#last.values());
   }
 
   /** Closes the event socket whatever is still watched (the thread is ending). */

@@ -36,7 +36,7 @@ import type { VipManager } from '../adapters/types.js';
 import type { GarpConfig, VirtualAddress } from '../config.js';
 import { parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
-import { AF, changeRequestSocket, getAllAddresses, getInterface, getInterfaceAddresses, netlinkErrno, toInterfaceAddress, type InterfaceAddress } from './interfaces.js';
+import { addressTables, AF, changeRequestSocket, getAllAddresses, getInterface, getInterfaceAddresses, netlinkErrno, type InterfaceAddress } from './interfaces.js';
 import { watchAddresses } from './link-monitor.js';
 import { judgeLeftover, markerDirectory, markerRecord, parseMarker, type MarkerState } from './vip/markers.js';
 import { laterBursts } from './vip/schedule.js';
@@ -725,14 +725,8 @@ function markerName(address: string): string {
 }
 
 /** Creation time (IFA_CACHEINFO cstamp, centiseconds since boot) of every address on an interface. */
-async function addressCreationStamps(index: number): Promise<Map<string, number>> {
-  const stamps = new Map<string, number>();
-  for (const message of await getAllAddresses()) {
-    const address = toInterfaceAddress(message);
-    const stamp = message.attrs.cacheInfo?.cstamp;
-    if (address && address.index === index && stamp !== undefined) stamps.set(address.address, stamp);
-  }
-  return stamps;
+async function addressCreationStamps(index: number): Promise<ReadonlyMap<string, number>> {
+  return addressTables(await getAllAddresses()).get(index)?.stamps ?? new Map<string, number>();
 }
 
 /** An address request for this host (netlink headers are in host byte order), leased for `leaseS` seconds. */
