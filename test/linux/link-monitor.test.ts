@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { InterfaceAddress } from '../../src/linux/interfaces.js';
 import { repeatsLastRead, type LastRead } from '../../src/linux/link-monitor.js';
 
-const address = (overrides: Partial<InterfaceAddress> = {}): InterfaceAddress & { index: number } => ({
+const address = (overrides: Partial<InterfaceAddress & { index: number }> = {}): InterfaceAddress & { index: number } => ({
   index: 2,
   address: '10.0.0.10',
   prefixLength: 32,
