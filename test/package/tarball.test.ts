@@ -140,6 +140,21 @@ describe('installed in an empty project with no compiler on PATH', () => {
     expect(existsSync(join(app, 'node_modules', 'vrrp', 'build'))).toBe(false);
   });
 
+  // A machine no prebuilt binary fits (here: the package without its prebuilds/) and no compiler: the install
+  // script fails, naming what is missing, since npm shows a script's output only when it fails.
+  it('fails the install script loudly when no prebuilt fits and the source build fails', async () => {
+    const copy = join(scratch, 'no-prebuilt');
+    cpSync(join(app, 'node_modules', 'vrrp'), copy, { recursive: true });
+    rmSync(join(copy, 'prebuilds'), { recursive: true });
+    const failed = await run(process.execPath, [join(copy, 'scripts', 'build-native.mjs')], { cwd: copy, env: appEnv() });
+    expect(failed.code, ok(failed)).toBe(1);
+    expect(failed.stderr).toContain('vrrp: ERROR: no native addon for linux-x64-glibc: node-gyp rebuild failed');
+    expect(failed.stderr).toContain('install python3, make and a C compiler');
+    const optional = await run(process.execPath, [join(copy, 'scripts', 'build-native.mjs')], { cwd: copy, env: { ...appEnv(), VRRP_NATIVE_OPTIONAL: '1' } });
+    expect(optional.code, ok(optional)).toBe(0);
+    expect(optional.stderr).toContain('vrrp: warning: native addon not built');
+  });
+
   it('requires every subpath from CommonJS', async () => {
     const script = `for (const name of ${JSON.stringify(subpaths)}) { const m = require(name); if (Object.keys(m).length === 0) throw new Error(name + ' exports nothing'); console.log(name); }`;
     const result = await run(process.execPath, ['-e', script], { cwd: app, env: appEnv() });
