@@ -55,6 +55,7 @@ describe('control socket', () => {
     const path = join(scratch, 'control', 'run.sock');
     server = await startControlServer({ path, isDefault: true, status: () => RUN });
     chmodSync(scratch, 0o755); // mkdtemp makes it 0700: let the other user reach the control directory's door
+    chmodSync(path, 0o666); // so that only the directory stands in the way
     expect(await connectAsNobody(path)).toBe('EACCES');
   });
 
