@@ -236,9 +236,10 @@ export class Engine {
           virtualAddresses: config.virtualAddresses.map((vip) => vip.address),
         },
         (packet) => {
-          // One property read per packet when nobody listens (src/diagnostics.ts).
-          if (advertReceivedChannel.hasSubscribers) this.#publishReceived(packet.bytes, packet.src, packet.dst, packet.ttl);
           this.#step({ type: 'packet', bytes: packet.bytes, src: packet.src, dst: packet.dst, ttl: packet.ttl }, packet.ageMs);
+          // After the step, so that a subscriber never delays what the packet makes the core do; one property read
+          // per packet when nobody listens (src/diagnostics.ts).
+          if (advertReceivedChannel.hasSubscribers) this.#publishReceived(packet.bytes, packet.src, packet.dst, packet.ttl);
         },
         (error) => {
           // A dead transport is a dead link: go to fault (a master sends priority 0 if it still can) and say why.
