@@ -34,7 +34,28 @@
  *   vrrpSend(handle, data, dst: 4 | 16 bytes, source: 4 | 16 bytes | null)  (source pins the source address)
  *   vrrpClose(handle)                                  (idempotent)
  *   vrrpRef(handle, ref)                               (whether the open socket keeps its thread's loop alive)
+ *   vrrpAbsorb(handle, vrid, payload | null, source, destination, ttl) -> absorbed?   (see below)
+ *   vrrpAbsorbed(handle, vrid, meta: Float64Array(1)) -> count   (meta[0] = age ms of the last one, -1 = none)
+ *   vrrpHold(handle, ms)                               (after reading only absorbed repeats, leave it unread ms)
  * Failed syscalls throw an Error with numeric `errno` and `syscall`; a closed socket fails with EBADF.
+ *
+ * Absorbed repeats, and why: a backup's master repeats one byte-identical advert every Advertisement_Interval, and
+ * the only thing the core does with a repeat is restart the Master_Down_Timer from its arrival. Waking JavaScript
+ * for each was the backup's main cost (measured: ~2,000 wake-ups/s at 255 VRIDs of 100 ms, each a libuv callback
+ * into V8 and a microtask checkpoint that cost more than the packet's work). So the engine may declare, per VRID,
+ * the packet it accepted that way (VRRP message, source, destination, TTL / hop limit: vrrpAbsorb); an exact repeat
+ * is then read here, on readiness, before any JavaScript runs, and only its kernel receive time is kept and counted.
+ * The engine collects them (vrrpAbsorbed) before it lets its core see any other input or a Master_Down_Timer expire,
+ * and feeds the core the last one at its arrival: the core's state is what it would have been. Anything else — a
+ * different packet, another source, another VRID — reaches JavaScript as before, in order after the repeats read
+ * with it (only repeats are held back, and they change nothing but the timer and a counter).
+ *
+ * Held reads, and why: with every repeat absorbed, the thread still woke once per few packets (keepalived's 255
+ * VRIDs arrive spread over the interval) to read them. Since each packet carries its kernel receive time, reading
+ * it later changes nothing the core computes; so, when JavaScript sets a hold (vrrpHold: only while every VRID of
+ * the socket absorbs, and shorter than any of their Skew_Times, so that a master's priority 0 is still read well
+ * before the takeover it asks for), a readiness that found only repeats stops the poll for that long, and the
+ * thread then reads a batch of them in one wake-up.
  */
 /* struct in6_pktinfo (RFC 3542) is a GNU extension of glibc's <netinet/in.h>. */
 #define _GNU_SOURCE
@@ -65,13 +86,50 @@
 /* Elements of `meta` that vrrpRecv fills. */
 #define META_LEN 3
 
-/* One open VRRP socket: a watcher (first, see watcher.h) plus what sends and joins need. */
+/* Longest VRRP message whose repeats can be absorbed (62 IPv4 or 15 IPv6 addresses): longer ones all go to
+ * JavaScript, as before. */
+#define ABSORB_MAX_PAYLOAD 256
+/* Absorbed repeats read per readiness before the loop gets its turn back (see vrrp_ready). */
+#define READY_BUDGET 64
+
+/* The repeat one VRID absorbs (see "Absorbed repeats" in the file comment): the packet's VRRP message and the IP
+ * fields the core judges, and what was absorbed since the engine last asked. */
+typedef struct {
+  bool armed;
+  uint8_t ttl;                    /* TTL (IPv4) or hop limit (IPv6) */
+  uint16_t length;                /* of payload */
+  uint8_t source[16];             /* 4 bytes for IPv4 */
+  uint8_t destination[16];
+  uint8_t payload[ABSORB_MAX_PAYLOAD];
+  struct timespec last;           /* kernel receive time (CLOCK_REALTIME) of the last repeat absorbed */
+  uint32_t count;                 /* repeats absorbed since the last vrrpAbsorbed */
+} absorb_entry;
+
+/* One datagram as read, before it is handed to JavaScript. */
+typedef struct {
+  ssize_t length;
+  uint8_t addresses[ADDRESSES_LEN];
+  bool stamped;
+  struct timespec stamp;          /* SO_TIMESTAMPNS, CLOCK_REALTIME */
+  double hop_limit, ifindex;      /* -1: unknown */
+} received_datagram;
+
+/* One open VRRP socket: a watcher (first, see watcher.h) plus what sends, joins and absorbed repeats need. calloc'ed
+ * whole: the pages of the table and the buffer are touched only when used. */
 typedef struct {
   watcher base;
   int family; /* AF_INET or AF_INET6 */
   int ifindex;
   bool joined;
+  bool pending;                   /* `last` holds a datagram read before JavaScript was called (vrrp_ready) */
+  unsigned absorbing;             /* armed entries */
+  unsigned hold_ms;               /* after reading it empty, leave the socket unread this long (vrrpHold) */
+  received_datagram last;
+  absorb_entry absorb[256];       /* by VRID */
+  uint8_t buffer[65536];          /* more than any IP datagram */
 } vrrp_socket;
+
+static bool vrrp_ready(watcher *w, int status);
 
 /* Random tag so the vrrp* functions reject any External that did not come from vrrpOpen(). */
 static const napi_type_tag VRRP_TAG = {0x767272705f736f63ULL, 0x6b65745f69703131ULL};
@@ -168,7 +226,7 @@ napi_value vrrp_open(napi_env env, napi_callback_info info) {
   socket_handle->ifindex = (int)ifindex;
   socket_handle->joined = false;
   /* The watcher owns fd and the struct from here, even when it fails. */
-  return watcher_start(env, &socket_handle->base, fd, argv[2], "vrrp:socket", &VRRP_TAG, NULL);
+  return watcher_start(env, &socket_handle->base, fd, argv[2], "vrrp:socket", &VRRP_TAG, vrrp_ready);
 }
 
 /* Reads argv[0] as an open VRRP socket; throws (TypeError, or EBADF naming `syscall` once closed), NULL otherwise. */
@@ -217,7 +275,152 @@ napi_value vrrp_join(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* vrrpRecv(handle, data, addresses, meta): one recvmsg; see the file comment for what lands where. */
+/* What read_one() reports. */
+enum { READ_EMPTY = 0, READ_DELIVER = 1, READ_ABSORBED = 2 };
+
+/* Whether the datagram just read (s->last) is a repeat the engine declared absorbable (see "Absorbed repeats" in the
+ * file comment); if so, records its arrival and counts it. */
+static bool absorb(vrrp_socket *s) {
+  const uint8_t *datagram = s->buffer;
+  size_t length = (size_t)s->last.length;
+  const uint8_t *payload, *source, *destination;
+  size_t payload_length, address_length;
+  int ttl;
+  if (s->family == AF_INET) {
+    /* The IP header the kernel hands over: the same fields src/linux/transport/ip-header.ts reads. */
+    if (length < 20 || datagram[0] >> 4 != 4) return false;
+    size_t header_length = (size_t)(datagram[0] & 0x0f) * 4;
+    if (header_length < 20 || header_length > length) return false;
+    size_t total_length = ((size_t)datagram[2] << 8) | datagram[3];
+    size_t end = total_length > header_length ? total_length : header_length;
+    if (end > length) end = length;
+    payload = datagram + header_length;
+    payload_length = end - header_length;
+    source = datagram + 12;
+    destination = datagram + 16;
+    address_length = 4;
+    ttl = datagram[8];
+  } else {
+    if (s->last.hop_limit < 0) return false;
+    payload = datagram;
+    payload_length = length;
+    source = s->last.addresses;
+    destination = s->last.addresses + 16;
+    address_length = 16;
+    ttl = (int)s->last.hop_limit;
+  }
+  if (payload_length < 2) return false;
+  absorb_entry *entry = &s->absorb[payload[1]];
+  if (!entry->armed || payload_length != entry->length || ttl != entry->ttl ||
+      memcmp(payload, entry->payload, payload_length) != 0 || memcmp(source, entry->source, address_length) != 0 ||
+      memcmp(destination, entry->destination, address_length) != 0) {
+    return false;
+  }
+  if (s->last.stamped) {
+    entry->last = s->last.stamp;
+  } else if (clock_gettime(CLOCK_REALTIME, &entry->last) != 0) {
+    return false; /* no arrival time to report: let JavaScript date it */
+  }
+  entry->count++;
+  return true;
+}
+
+/* One recvmsg into s->buffer, its facts into s->last. READ_ABSORBED: it was an absorbed repeat, nothing to deliver;
+ * READ_DELIVER: s->last holds a datagram for JavaScript; READ_EMPTY: nothing waits; < 0: -errno of a failed recvmsg. */
+static int read_one(vrrp_socket *s) {
+  struct sockaddr_in6 source; /* large enough for either family */
+  /* Room for a timestamp, a packet info and a hop limit, aligned for struct cmsghdr. */
+  union {
+    struct cmsghdr align;
+    char bytes[256];
+  } control;
+  struct iovec vector = {.iov_base = s->buffer, .iov_len = sizeof(s->buffer)};
+  struct msghdr message;
+  memset(&message, 0, sizeof(message));
+  memset(&source, 0, sizeof(source));
+  message.msg_name = &source;
+  message.msg_namelen = sizeof(source);
+  message.msg_iov = &vector;
+  message.msg_iovlen = 1;
+  message.msg_control = control.bytes;
+  message.msg_controllen = sizeof(control.bytes);
+  ssize_t received;
+  do {
+    received = recvmsg(s->base.fd, &message, MSG_DONTWAIT);
+  } while (received < 0 && errno == EINTR);
+  if (received < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? READ_EMPTY : -errno;
+
+  /* A truncated datagram (MSG_TRUNC) reports the bytes read: the buffer exceeds any VRRP packet. */
+  received_datagram *last = &s->last;
+  last->length = received;
+  memset(last->addresses, 0, ADDRESSES_LEN);
+  if (s->family == AF_INET) {
+    memcpy(last->addresses, &((struct sockaddr_in *)&source)->sin_addr, 4);
+  } else {
+    memcpy(last->addresses, &source.sin6_addr, 16);
+  }
+  last->stamped = false;
+  last->hop_limit = -1;
+  last->ifindex = -1;
+  for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header != NULL; header = CMSG_NXTHDR(&message, header)) {
+    if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_TIMESTAMPNS &&
+        header->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+      memcpy(&last->stamp, CMSG_DATA(header), sizeof(last->stamp));
+      last->stamped = true;
+    } else if (header->cmsg_level == IPPROTO_IPV6 && header->cmsg_type == IPV6_PKTINFO &&
+               header->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+      struct in6_pktinfo packet_info;
+      memcpy(&packet_info, CMSG_DATA(header), sizeof(packet_info));
+      memcpy(last->addresses + 16, &packet_info.ipi6_addr, 16);
+      last->ifindex = packet_info.ipi6_ifindex;
+    } else if (header->cmsg_level == IPPROTO_IPV6 && header->cmsg_type == IPV6_HOPLIMIT &&
+               header->cmsg_len >= CMSG_LEN(sizeof(int))) {
+      int hops;
+      memcpy(&hops, CMSG_DATA(header), sizeof(hops));
+      last->hop_limit = hops;
+    } else if (header->cmsg_level == IPPROTO_IP && header->cmsg_type == IP_PKTINFO &&
+               header->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+      /* Not asked for today (IPv4's destination is in the IP header); reported if a caller ever turns it on. */
+      struct in_pktinfo packet_info;
+      memcpy(&packet_info, CMSG_DATA(header), sizeof(packet_info));
+      last->ifindex = packet_info.ipi_ifindex;
+    }
+  }
+  return s->absorbing > 0 && absorb(s) ? READ_ABSORBED : READ_DELIVER;
+}
+
+/* Milliseconds since a CLOCK_REALTIME stamp, or -1 when unknown. Both readings are on CLOCK_REALTIME, so only their
+ * difference is used; a negative one means the clock was stepped back meanwhile: the packet is new, and -1 must keep
+ * meaning "unknown". */
+static double age_ms(const struct timespec *stamp) {
+  struct timespec now;
+  if (clock_gettime(CLOCK_REALTIME, &now) != 0) return -1;
+  double age = (double)(now.tv_sec - stamp->tv_sec) * 1e3 + (double)(now.tv_nsec - stamp->tv_nsec) / 1e6;
+  return age < 0 ? 0 : age;
+}
+
+/* The socket's readiness, before JavaScript: while some VRID absorbs repeats, read here and call JavaScript only
+ * for a datagram it must see (kept in s->last for the vrrpRecv that follows). Reads at most READY_BUDGET absorbed
+ * repeats per readiness, so that a flood of them cannot hold the loop: the poll is level-triggered, it comes back. */
+static bool vrrp_ready(watcher *w, int status) {
+  vrrp_socket *s = (vrrp_socket *)w;
+  if (status < 0 || s->absorbing == 0 || s->pending) return true;
+  for (int i = 0; i < READY_BUDGET; i++) {
+    int outcome = read_one(s);
+    if (outcome == READ_ABSORBED) continue;
+    if (outcome == READ_EMPTY) {
+      if (s->hold_ms > 0) watcher_hold(w, s->hold_ms);
+      return false;
+    }
+    /* A datagram to deliver, or a failed read that vrrpRecv will meet again and report. */
+    s->pending = outcome == READ_DELIVER;
+    return true;
+  }
+  return false;
+}
+
+/* vrrpRecv(handle, data, addresses, meta): the next datagram that is not an absorbed repeat; see the file comment
+ * for what lands where. */
 napi_value vrrp_recv(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
@@ -240,77 +443,145 @@ napi_value vrrp_recv(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "addresses must hold 32 bytes and meta 3 numbers");
     return NULL;
   }
-
-  struct sockaddr_in6 source; /* large enough for either family */
-  /* Room for a timestamp, a packet info and a hop limit, aligned for struct cmsghdr. */
-  union {
-    struct cmsghdr align;
-    char bytes[256];
-  } control;
-  struct iovec vector = {.iov_base = data, .iov_len = data_length};
-  struct msghdr message;
-  memset(&message, 0, sizeof(message));
-  memset(&source, 0, sizeof(source));
-  message.msg_name = &source;
-  message.msg_namelen = sizeof(source);
-  message.msg_iov = &vector;
-  message.msg_iovlen = 1;
-  message.msg_control = control.bytes;
-  message.msg_controllen = sizeof(control.bytes);
-  ssize_t received;
-  do {
-    received = recvmsg(socket_handle->base.fd, &message, MSG_DONTWAIT);
-  } while (received < 0 && errno == EINTR);
   napi_value result;
-  if (received < 0) {
-    if (errno != EAGAIN && errno != EWOULDBLOCK) return throw_errno(env, "recvmsg", errno);
-    NAPI_CALL(env, napi_create_int32(env, -1, &result));
-    return result;
-  }
-
-  /* A truncated datagram (MSG_TRUNC) reports the bytes read: `data` is meant to exceed any VRRP packet. */
-  uint8_t *addresses = (uint8_t *)addresses_data;
-  memset(addresses, 0, ADDRESSES_LEN);
-  if (socket_handle->family == AF_INET) {
-    memcpy(addresses, &((struct sockaddr_in *)&source)->sin_addr, 4);
-  } else {
-    memcpy(addresses, &source.sin6_addr, 16);
-  }
-  double age_ms = -1, hop_limit = -1, ifindex = -1;
-  for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header != NULL; header = CMSG_NXTHDR(&message, header)) {
-    if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_TIMESTAMPNS &&
-        header->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
-      struct timespec stamp, now;
-      memcpy(&stamp, CMSG_DATA(header), sizeof(stamp));
-      /* Both on CLOCK_REALTIME, so only their difference is used. A negative one means the clock was stepped back
-       * meanwhile: the packet is new, and -1 must keep meaning "unknown". */
-      if (clock_gettime(CLOCK_REALTIME, &now) == 0) {
-        age_ms = (double)(now.tv_sec - stamp.tv_sec) * 1e3 + (double)(now.tv_nsec - stamp.tv_nsec) / 1e6;
-        if (age_ms < 0) age_ms = 0;
-      }
-    } else if (header->cmsg_level == IPPROTO_IPV6 && header->cmsg_type == IPV6_PKTINFO &&
-               header->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
-      struct in6_pktinfo packet_info;
-      memcpy(&packet_info, CMSG_DATA(header), sizeof(packet_info));
-      memcpy(addresses + 16, &packet_info.ipi6_addr, 16);
-      ifindex = packet_info.ipi6_ifindex;
-    } else if (header->cmsg_level == IPPROTO_IPV6 && header->cmsg_type == IPV6_HOPLIMIT &&
-               header->cmsg_len >= CMSG_LEN(sizeof(int))) {
-      int hops;
-      memcpy(&hops, CMSG_DATA(header), sizeof(hops));
-      hop_limit = hops;
-    } else if (header->cmsg_level == IPPROTO_IP && header->cmsg_type == IP_PKTINFO &&
-               header->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
-      /* Not asked for today (IPv4's destination is in the IP header); reported if a caller ever turns it on. */
-      struct in_pktinfo packet_info;
-      memcpy(&packet_info, CMSG_DATA(header), sizeof(packet_info));
-      ifindex = packet_info.ipi_ifindex;
+  if (!socket_handle->pending) {
+    int outcome;
+    do {
+      outcome = read_one(socket_handle);
+    } while (outcome == READ_ABSORBED);
+    if (outcome < 0) return throw_errno(env, "recvmsg", -outcome);
+    if (outcome == READ_EMPTY) {
+      NAPI_CALL(env, napi_create_int32(env, -1, &result));
+      return result;
     }
   }
-  meta[0] = age_ms;
-  meta[1] = hop_limit;
-  meta[2] = ifindex;
-  NAPI_CALL(env, napi_create_int32(env, (int32_t)received, &result));
+  socket_handle->pending = false;
+  const received_datagram *last = &socket_handle->last;
+  size_t length = (size_t)last->length < data_length ? (size_t)last->length : data_length;
+  memcpy(data, socket_handle->buffer, length);
+  memcpy(addresses_data, last->addresses, ADDRESSES_LEN);
+  meta[0] = last->stamped ? age_ms(&last->stamp) : -1;
+  meta[1] = last->hop_limit;
+  meta[2] = last->ifindex;
+  NAPI_CALL(env, napi_create_int32(env, (int32_t)length, &result));
+  return result;
+}
+
+/* vrrpAbsorb(handle, vrid, payload, source, destination, ttl): declares (payload given) or clears (null) the repeat
+ * of `vrid` to absorb; returns whether it is absorbed (false: too long to keep, every packet goes to JavaScript). */
+napi_value vrrp_absorb(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) {
+    napi_throw_type_error(env, NULL, "vrrpAbsorb needs a handle, a vrid and a payload (or null)");
+    return NULL;
+  }
+  vrrp_socket *s = get_open_socket(env, argv[0], "vrrpAbsorb");
+  if (s == NULL) return NULL;
+  int32_t vrid = 0;
+  if (napi_get_value_int32(env, argv[1], &vrid) != napi_ok || vrid < 1 || vrid > 255) {
+    napi_throw_range_error(env, NULL, "vrid must be a whole number from 1 to 255");
+    return NULL;
+  }
+  absorb_entry *entry = &s->absorb[vrid];
+  napi_valuetype payload_type = napi_undefined;
+  NAPI_CALL(env, napi_typeof(env, argv[2], &payload_type));
+  bool absorbed = false;
+  if (payload_type != napi_null && payload_type != napi_undefined) {
+    if (argc < 6) {
+      napi_throw_type_error(env, NULL, "vrrpAbsorb needs a source, a destination and a ttl with a payload");
+      return NULL;
+    }
+    void *payload = NULL, *source = NULL, *destination = NULL;
+    size_t payload_length = 0, source_length = 0, destination_length = 0;
+    int32_t ttl = -1;
+    if (!get_bytes(env, argv[2], "payload", &payload, &payload_length) ||
+        !get_bytes(env, argv[3], "source", &source, &source_length) ||
+        !get_bytes(env, argv[4], "destination", &destination, &destination_length)) {
+      return NULL;
+    }
+    size_t address_length = s->family == AF_INET ? 4 : 16;
+    if (source_length != address_length || destination_length != address_length) {
+      napi_throw_range_error(env, NULL, address_length == 4 ? "addresses of an IPv4 socket are 4 bytes" : "addresses of an IPv6 socket are 16 bytes");
+      return NULL;
+    }
+    if (napi_get_value_int32(env, argv[5], &ttl) != napi_ok || ttl < 0 || ttl > 255) {
+      napi_throw_range_error(env, NULL, "ttl must be a whole number from 0 to 255");
+      return NULL;
+    }
+    if (payload_length < 2 || ((uint8_t *)payload)[1] != vrid) {
+      napi_throw_range_error(env, NULL, "payload must be a VRRP message of this vrid");
+      return NULL;
+    }
+    if (payload_length <= ABSORB_MAX_PAYLOAD) {
+      memcpy(entry->payload, payload, payload_length);
+      entry->length = (uint16_t)payload_length;
+      memcpy(entry->source, source, address_length);
+      memcpy(entry->destination, destination, address_length);
+      entry->ttl = (uint8_t)ttl;
+      absorbed = true;
+    }
+  }
+  if (absorbed != entry->armed) s->absorbing += absorbed ? 1 : -1;
+  entry->armed = absorbed;
+  entry->count = 0;
+  napi_value result;
+  NAPI_CALL(env, napi_get_boolean(env, absorbed, &result));
+  return result;
+}
+
+/* vrrpHold(handle, ms): after a readiness that found only absorbed repeats, leave the socket unread for `ms` (0:
+ * never). See "Absorbed repeats" in the file comment. */
+napi_value vrrp_hold(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) {
+    napi_throw_type_error(env, NULL, "vrrpHold needs a handle and a time in ms");
+    return NULL;
+  }
+  vrrp_socket *s = get_open_socket(env, argv[0], "vrrpHold");
+  if (s == NULL) return NULL;
+  int32_t ms = -1;
+  if (napi_get_value_int32(env, argv[1], &ms) != napi_ok || ms < 0 || ms > 1000) {
+    napi_throw_range_error(env, NULL, "hold must be a whole number of ms from 0 to 1000");
+    return NULL;
+  }
+  s->hold_ms = (unsigned)ms;
+  return NULL;
+}
+
+/* vrrpAbsorbed(handle, vrid, meta): the repeats of `vrid` absorbed since the last call (their count is returned and
+ * reset), meta[0] the age in ms of the last one; 0 once closed. */
+napi_value vrrp_absorbed(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) {
+    napi_throw_type_error(env, NULL, "vrrpAbsorbed needs a handle, a vrid and a meta array");
+    return NULL;
+  }
+  vrrp_socket *s = (vrrp_socket *)get_tagged(env, argv[0], &VRRP_TAG, "expected a vrrp socket handle");
+  if (s == NULL) return NULL;
+  int32_t vrid = 0;
+  if (napi_get_value_int32(env, argv[1], &vrid) != napi_ok || vrid < 1 || vrid > 255) {
+    napi_throw_range_error(env, NULL, "vrid must be a whole number from 1 to 255");
+    return NULL;
+  }
+  double *meta = NULL;
+  size_t meta_length = 0;
+  if (!get_float64s(env, argv[2], "meta", &meta, &meta_length)) return NULL;
+  if (meta_length < 1) {
+    napi_throw_range_error(env, NULL, "meta must hold 1 number");
+    return NULL;
+  }
+  absorb_entry *entry = &s->absorb[vrid];
+  uint32_t count = s->base.fd < 0 ? 0 : entry->count;
+  meta[0] = count > 0 ? age_ms(&entry->last) : -1;
+  entry->count = 0;
+  napi_value result;
+  NAPI_CALL(env, napi_create_uint32(env, count, &result));
   return result;
 }
 

@@ -32,6 +32,10 @@
  * inside the function's own call, the release waits until napi_make_callback has returned, since it still uses the
  * async context.
  *
+ * Holding (watcher_hold): the poll is stopped and a uv_timer_t of the same loop starts it again. The timer is a
+ * fourth owner from its uv_timer_init until its close callback; closing closes it before the poll, so its close
+ * callback runs before the poll's, which removes the cleanup hook last. Its ref state follows the poll's.
+ *
  * Thread teardown: a worker that ends (or a main thread that exits normally) with a watcher open must not leave a
  * uv handle on its loop: Node aborts a worker whose loop still has handles when it closes it, and the struct would
  * be used after the env is gone. Each watcher therefore registers napi_add_async_cleanup_hook: when the env is torn
@@ -77,6 +81,10 @@ static void remove_cleanup_hook(watcher *w) {
   }
 }
 
+static void on_hold_closed(uv_handle_t *handle) {
+  watcher_unref((watcher *)handle->data);
+}
+
 static void on_poll_closed(uv_handle_t *handle) {
   watcher *w = (watcher *)handle->data;
   w->poll_closing = false;
@@ -88,6 +96,12 @@ static void on_poll_closed(uv_handle_t *handle) {
 static bool watcher_close_now(watcher *w) {
   if (w->closed) return true;
   w->closed = true;
+  if (w->hold_open) {
+    w->hold_open = false;
+    w->holding = false;
+    uv_timer_stop(&w->hold);
+    uv_close((uv_handle_t *)&w->hold, on_hold_closed);
+  }
   if (w->poll_open) {
     w->poll_open = false;
     w->poll_closing = true;
@@ -165,6 +179,8 @@ static void call_js(watcher *w) {
   napi_close_handle_scope(env, scope);
 }
 
+static void restart_poll(watcher *w);
+
 static void on_poll(uv_poll_t *handle, int status, int events) {
   (void)events;
   watcher *w = (watcher *)handle->data;
@@ -178,17 +194,45 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
     release_js(w); /* closed during the call: its release waited until now */
   } else if (status < 0) {
     /* libuv stopped the poll on the error; keep watching (the call above let JavaScript read the error). */
-    int error_number = uv_poll_start(&w->poll, UV_READABLE, on_poll);
-    if (error_number < 0) {
-      napi_handle_scope scope;
-      if (napi_open_handle_scope(w->env, &scope) == napi_ok) {
-        throw_errno(w->env, "uv_poll_start", -error_number);
-        report_call_failure(w->env, napi_pending_exception);
-        napi_close_handle_scope(w->env, scope);
-      }
-    }
+    restart_poll(w);
   }
   watcher_unref(w);
+}
+
+/* Starts the (stopped) poll again; a failure is reported as a failed call would be. */
+static void restart_poll(watcher *w) {
+  int error_number = uv_poll_start(&w->poll, UV_READABLE, on_poll);
+  if (error_number < 0) {
+    napi_handle_scope scope;
+    if (napi_open_handle_scope(w->env, &scope) == napi_ok) {
+      throw_errno(w->env, "uv_poll_start", -error_number);
+      report_call_failure(w->env, napi_pending_exception);
+      napi_close_handle_scope(w->env, scope);
+    }
+  }
+}
+
+static void on_hold_end(uv_timer_t *handle) {
+  watcher *w = (watcher *)handle->data;
+  w->holding = false;
+  if (!w->closed) restart_poll(w);
+}
+
+void watcher_hold(watcher *w, uint64_t ms) {
+  if (w->closed || !w->poll_open || w->holding) return;
+  if (!w->hold_open) {
+    if (uv_timer_init(w->poll.loop, &w->hold) != 0) return; /* no hold: the poll just goes on */
+    w->hold.data = w;
+    w->hold_open = true;
+    w->refs++; /* the uv_timer_t's, until on_hold_closed */
+    if (!uv_has_ref((uv_handle_t *)&w->poll)) uv_unref((uv_handle_t *)&w->hold);
+  }
+  if (uv_poll_stop(&w->poll) != 0) return;
+  if (uv_timer_start(&w->hold, on_hold_end, ms, 0) != 0) {
+    restart_poll(w);
+    return;
+  }
+  w->holding = true;
 }
 
 napi_value watcher_start(napi_env env, watcher *w, int fd, napi_value callback, const char *resource_name,
@@ -280,6 +324,13 @@ napi_value watcher_js_ref(napi_env env, napi_callback_info info) {
       uv_ref((uv_handle_t *)&w->poll);
     } else {
       uv_unref((uv_handle_t *)&w->poll);
+    }
+  }
+  if (w->hold_open) {
+    if (ref) {
+      uv_ref((uv_handle_t *)&w->hold);
+    } else {
+      uv_unref((uv_handle_t *)&w->hold);
     }
   }
   return NULL;

@@ -31,7 +31,10 @@ struct watcher {
   napi_async_context async_context;           /* NULL once released */
   napi_async_cleanup_hook_handle cleanup_hook;/* NULL once removed */
   watcher_ready_fn ready;                     /* NULL: always call */
+  bool hold_open;                             /* uv_timer_init of `hold` done and uv_close not called yet */
+  bool holding;                               /* the poll is stopped until `hold` fires (watcher_hold) */
   uv_poll_t poll;
+  uv_timer_t hold;
 };
 
 /* Takes `w` (zeroed, malloc'ed, the kind's whole struct) and `fd` and starts watching `fd` for readability on the
@@ -39,6 +42,11 @@ struct watcher {
  * that owns them, or NULL with an exception thrown; on failure `fd` is closed and `w` freed (now or later). */
 napi_value watcher_start(napi_env env, watcher *w, int fd, napi_value callback, const char *resource_name,
                          const napi_type_tag *tag, watcher_ready_fn ready);
+
+/* Stops watching for `ms` milliseconds, then watches again (readiness that came meanwhile is seen then: the poll is
+ * level-triggered). For the ready function of a descriptor whose data may wait (vrrp_socket.c's absorbed repeats).
+ * A no-op when closed or already holding. */
+void watcher_hold(watcher *w, uint64_t ms);
 
 /* close(handle) for a watcher kind: callback data is its handle_kind. Idempotent. */
 napi_value watcher_js_close(napi_env env, napi_callback_info info);

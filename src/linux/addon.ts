@@ -48,6 +48,9 @@ export interface NativeAddon {
   vrrpJoin(handle: unknown): void;
   vrrpRecv(handle: unknown, data: Uint8Array, addresses: Uint8Array, meta: Float64Array): number;
   vrrpSend(handle: unknown, data: Uint8Array, dst: Uint8Array, source: Uint8Array | null): void;
+  vrrpAbsorb(handle: unknown, vrid: number, payload: Uint8Array | null, source?: Uint8Array, destination?: Uint8Array, ttl?: number): boolean;
+  vrrpAbsorbed(handle: unknown, vrid: number, meta: Float64Array): number;
+  vrrpHold(handle: unknown, ms: number): void;
   vrrpClose(handle: unknown): void;
   vrrpRef(handle: unknown, ref: boolean): void;
   timerOpen(onExpire: () => void): unknown;

@@ -406,6 +406,72 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     expect(pseudoHeaderSum(bytesOf(packet.src), bytesOf(ALL_VRRP_V6), [...Buffer.from(packet.payloadHex, 'hex')])).toBe(0xffff);
   });
 
+  /** Runs vrrp-absorb.mjs in B absorbing repeats of `payloadHex` and `operations` in A; B's lines. */
+  async function absorbExchange(
+    args: { family: 4 | 6; payloadHex: string; source: string; destination: string; holdMs: number; expected: number },
+    operations: object[],
+  ): Promise<{ packets: { payloadHex: string }[]; done: { absorbed: number; lastAgeMs: number; again: number } }> {
+    const { family, payloadHex, source, destination, holdMs, expected } = args;
+    const receiver = await startInNs(NS_B, 'vrrp-absorb.mjs', [String(family), payloadHex, source, destination, '255', String(holdMs), String(expected), '300']);
+    inNs(NS_A, process.execPath, join(FIXTURES, 'vrrp-send.mjs'), JSON.stringify(operations));
+    const { code, lines, stderr } = await receiver.finished;
+    expect(stderr).toBe('');
+    expect(code, JSON.stringify(lines)).toBe(0);
+    const done = lines.at(-1) as unknown as { event: string; absorbed: number; lastAgeMs: number; again: number };
+    expect(done.event).toBe('done');
+    return { packets: lines.filter((line) => line.event === 'packet') as unknown as { payloadHex: string }[], done };
+  }
+
+  // Given a socket absorbing repeats of ADVERT_V4 from A (vrrpAbsorb)
+  // when A sends it twice, then an advert that differs in its priority, then it again
+  // then only the different advert is handed to JavaScript; the three repeats are counted, with the last one's age.
+  it('absorbs exact IPv4 repeats of the declared advert and hands over any other packet', async () => {
+    const other = ADVERT_V4.slice(0, 4) + '5a' + ADVERT_V4.slice(6); // priority 90
+    const send = (payloadHex: string): object => ({ op: 'send', family: 4, dst: '224.0.0.18', payloadHex });
+    const { packets, done } = await absorbExchange(
+      { family: 4, payloadHex: ADVERT_V4, source: '10.97.0.1', destination: '224.0.0.18', holdMs: 0, expected: 1 },
+      [send(ADVERT_V4), send(ADVERT_V4), send(other), send(ADVERT_V4)],
+    );
+    expect(packets.map((packet) => packet.payloadHex)).toEqual([other]);
+    expect(done.absorbed).toBe(3);
+    expect(done.lastAgeMs).toBeGreaterThanOrEqual(0);
+    expect(done.lastAgeMs).toBeLessThan(1_000);
+    expect(done.again).toBe(0); // taking them resets the count
+  });
+
+  // Given a socket absorbing repeats of the declared advert from another source address (A's secondary)
+  // then A's adverts from its primary address are no repeats: all of them are handed over.
+  it('hands over the same advert from another source', async () => {
+    const send = { op: 'send', family: 4, dst: '224.0.0.18', payloadHex: ADVERT_V4 };
+    const { packets, done } = await absorbExchange(
+      { family: 4, payloadHex: ADVERT_V4, source: '10.97.0.3', destination: '224.0.0.18', holdMs: 0, expected: 2 },
+      [send, send],
+    );
+    expect(packets).toHaveLength(2);
+    expect(done.absorbed).toBe(0);
+  });
+
+  // Given a socket absorbing IPv6 repeats (the payload with the checksum A's kernel computes) and holding its reads
+  // 20 ms after a readiness that found only repeats (vrrpHold)
+  // then a different advert sent after repeats is still handed over, and the repeats are counted.
+  it('absorbs exact IPv6 repeats and still hands over another advert while holding its reads', async () => {
+    const withChecksum = (payloadHex: string): string => {
+      const payload = [...Buffer.from(payloadHex, 'hex')];
+      const checksum = ~pseudoHeaderSum(bytesOf(LINK_LOCAL_A), bytesOf(ALL_VRRP_V6), payload) & 0xffff;
+      payload[6] = checksum >> 8;
+      payload[7] = checksum & 0xff;
+      return Buffer.from(payload).toString('hex');
+    };
+    const other = ADVERT_V6.slice(0, 4) + '5a' + ADVERT_V6.slice(6);
+    const send = (payloadHex: string): object => ({ op: 'send', family: 6, dst: 'ff02::12', payloadHex });
+    const { packets, done } = await absorbExchange(
+      { family: 6, payloadHex: withChecksum(ADVERT_V6), source: LINK_LOCAL_A, destination: ALL_VRRP_V6, holdMs: 20, expected: 1 },
+      [send(ADVERT_V6), send(ADVERT_V6), send(other), send(ADVERT_V6)],
+    );
+    expect(packets.map((packet) => packet.payloadHex)).toEqual([withChecksum(other)]);
+    expect(done.absorbed).toBe(3);
+  });
+
   it('pins the IPv4 source to a secondary address of A when vrrpSend gets a source', async () => {
     const { sent, packets } = await exchange(4, 1, [{ op: 'send', family: 4, dst: '224.0.0.18', source: '10.97.0.3', payloadHex: ADVERT_V4 }]);
     expect(sent).toEqual([{ ok: true }]);
