@@ -88,6 +88,21 @@ export interface Transport {
    * adverts that arrived meanwhile instead of declaring a live master dead.
    */
   drain?(): void;
+  /**
+   * Optional: from now on, absorb exact repeats of `packet` (the same message, source, destination and TTL / hop
+   * limit) below JavaScript instead of handing them to `onPacket`, keeping only the last one's arrival and their
+   * count for {@link Transport.takeRepeats}; `undefined` absorbs nothing again. Returns whether it absorbs (a
+   * transport may decline, e.g. a message too long to keep). The engine asks only while its core says a repeat
+   * would do nothing but restart the Master_Down_Timer (docs/linux.md, "Absorbed repeats"). `holdMs`: how long
+   * the transport may leave other packets for this instance unread meanwhile (they keep their arrival time).
+   */
+  absorbRepeats?(packet: ReceivedPacket | undefined, holdMs?: number): boolean;
+  /**
+   * Optional, with `absorbRepeats`: the repeats absorbed since the last call — how many, and how long ago the last
+   * one arrived, in ms — or undefined when there were none. Synchronous: the engine asks before any other input
+   * reaches its core and before its Master_Down_Timer may expire.
+   */
+  takeRepeats?(): { count: number; ageMs: number } | undefined;
 }
 
 /** Adds, removes and announces the virtual addresses. */

@@ -351,6 +351,8 @@ export class VirtualRouter {
   #wantMaster = false;
   /** The outranked master of the current episode and when we last heard it (see the header). */
   #lowerMaster: { address: string; priority: number; heardAtMs: number } | undefined;
+  /** The master as recorded by the last packet, when a Backup accepted it quietly (see repeatIsQuiet). */
+  #quietMaster: MasterInfo | undefined;
 
   /** Creates a router in Initialize; nothing happens until a `start` input. */
   constructor(config: RouterConfig) {
@@ -391,6 +393,33 @@ export class VirtualRouter {
   /** The master as last heard (ourselves when Master), or undefined when unknown. Do not modify it. */
   get master(): Readonly<MasterInfo> | undefined {
     return this.#master;
+  }
+
+  /**
+   * Whether a byte-identical repeat of the packet last handled, arriving later, would do nothing but count one more
+   * advertisement received and restart the Master_Down_Timer from its arrival: true after a Backup accepted an
+   * advertisement that way (no action, no other counter, no preemption pending), for as long as nothing since
+   * changed what a repeat would do (a transition, another packet, a priority that now preempts). The engine's cue
+   * to let the transport absorb such repeats below JavaScript (docs/linux.md, "Absorbed repeats").
+   */
+  get repeatIsQuiet(): boolean {
+    const master = this.#quietMaster;
+    return (
+      master !== undefined &&
+      master === this.#master &&
+      this.#state === 'backup' &&
+      this.#preemptAtMs === undefined &&
+      (master.priority >= this.#priority || !this.#preempts())
+    );
+  }
+
+  /**
+   * Counts `count` repeats of the packet last handled as received advertisements without handling them: the ones a
+   * transport absorbed before the last, which the engine then hands over as a packet (RFC 6527 counts every advert
+   * heard). Does nothing unless {@link repeatIsQuiet}.
+   */
+  countRepeats(count: number): void {
+    if (count > 0 && this.repeatIsQuiet) this.#stats.advertisementsReceived += count;
   }
 
   /** A snapshot of the counters. */
@@ -611,6 +640,7 @@ export class VirtualRouter {
 
   // RFC 9568 §7.1 receive checks, then §6.4.2 (Backup) / §6.4.3 (Master) handling.
   #receive(packet: Extract<RouterInput, { type: 'packet' }>, now: number, actions: RouterAction[]): void {
+    this.#quietMaster = undefined; // set again below only if this packet is accepted quietly
     if (this.#state !== 'backup' && this.#state !== 'master') return; // not listening
     const config = this.#config;
     const drop = (code: ProtocolErrorCode, counter: keyof VrrpStats, message: string): void => {
@@ -682,8 +712,11 @@ export class VirtualRouter {
     if (!ourAddresses) this.#stats.addressListErrors++;
     this.#stats.advertisementsReceived++;
     if (advert.priority === 0) this.#stats.priorityZeroReceived++;
-    if (this.#state === 'backup') this.#backupReceive(advert, packet.src, now, actions);
-    else this.#masterReceive(advert, packet.src, src.bytes, now, actions);
+    if (this.#state === 'backup') {
+      this.#backupReceive(advert, packet.src, now, actions);
+      // A repeat of this packet would do just this again: count it and restart the timer (see repeatIsQuiet).
+      if (ourAddresses && advert.priority !== 0 && actions.length === 0 && this.#preemptAtMs === undefined) this.#quietMaster = this.#master;
+    } else this.#masterReceive(advert, packet.src, src.bytes, now, actions);
   }
 
   /** RFC 9568 §6.1 Preempt_Mode: "the exception is that the Virtual Router owner (255) always preempts". */

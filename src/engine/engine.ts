@@ -27,11 +27,12 @@ import {
   type TransitionReason,
 } from '../core/router.js';
 import { createStats, type VrrpStats } from '../core/stats.js';
+import { skewTimeMs } from '../core/timers.js';
 import { VrrpError, type VrrpErrorCode } from '../errors.js';
+import { syncGroupLink, type SyncGroupLink, type SyncMember } from './sync-group.js';
 import { advertReceivedChannel, advertSentChannel, type AdvertChannelMessage, type ChannelInstance } from '../diagnostics.js';
 import { decodeAdvertisement } from '../core/codec.js';
 import type { Advertisement } from '../core/advertisement.js';
-import { syncGroupLink, type SyncGroupLink, type SyncMember } from './sync-group.js';
 
 
 /** What the engine reports, as plain data. */
@@ -159,6 +160,15 @@ export class Engine {
   /** Counts link changes, see #onLink. */
   #linkChanges = 0;
   #timerDeadline: number | undefined;
+  /** When the armed timer is due: the core's deadline, or a repeat check before it (see #step). */
+  #timerDueMs: number | undefined;
+  /** The armed timer is a repeat check's (or its deadline's, once past the check lead): see #step. */
+  #timerChecksRepeats = false;
+  /**
+   * The packet whose exact repeats the transport absorbs (docs/linux.md, "Absorbed repeats"); undefined: none. Set
+   * only while the core says a repeat would do nothing but restart the Master_Down_Timer (`repeatIsQuiet`).
+   */
+  #repeat: Extract<RouterInput, { type: 'packet' }> | undefined;
   /** The state the owner was last told of: a mastership whose addresses failed is never reported (see #apply). */
   #reportedState: RouterState = 'initialize';
   /** Wait before the next try after the addresses could not be added; doubles per failure (see #vipsFailed). */
@@ -330,6 +340,9 @@ export class Engine {
   #step(input: RouterInput, ageMs = 0): void {
     const router = this.#router;
     if (!router) return;
+    // The repeats the transport absorbed came before this input: the core hears them first, so that its state is
+    // what it would have been had each reached it.
+    if (this.#repeat !== undefined && input !== this.#repeat) this.#takeRepeats(router, this.#repeat);
     const clock = this.#adapters.clock;
     const actions = router.handle(input, clock.now() - (ageMs > 0 ? ageMs : 0));
     const sink = this.#options.statsSink;
@@ -351,16 +364,67 @@ export class Engine {
       this.#actionQueue = this.#batchesInFlight === 1 ? run() : this.#actionQueue.then(run);
     }
     if (this.#syncLink !== undefined) this.#tellSyncGroup(this.#syncLink, actions);
+    if (this.#adapters.transport.absorbRepeats !== undefined) this.#considerRepeats(input, actions, router);
     const deadline = router.nextDeadline();
-    if (deadline === this.#timerDeadline) return;
+    const checksRepeats = this.#repeat !== undefined;
+    if (deadline === this.#timerDeadline && checksRepeats === this.#timerChecksRepeats) return;
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     this.#timerDeadline = deadline;
+    this.#timerDueMs = deadline;
+    this.#timerChecksRepeats = checksRepeats;
     if (deadline !== undefined) {
+      const inMs = deadline - clock.now();
+      const checkMs = checksRepeats ? repeatCheckMs(deadline, router.masterAdverIntervalMs) : undefined;
+      if (checkMs !== undefined && checkMs > clock.now()) {
+        // Absorbed repeats do not move the core's deadline: look for them shortly before it, where the timeout
+        // step takes them first (its timeout, early, changes nothing), and the deadline moves on; a master that
+        // fell silent leaves it in place, and the precise timer below is armed for it. Not precise: a precise
+        // timer polls its last stretch, which would cost every instance that per check. On a grid of a quarter
+        // Master_Adver_Interval (at most REPEAT_CHECK_GRID_MS), so that the checks of many instances share one
+        // wake-up of the thread; a check early by that much still finds the repeats of a live master. A check
+        // that found none leaves a check time already past: the precise timer follows.
+        this.#timerDueMs = checkMs;
+        this.#cancelTimer = clock.setTimer(checkMs - clock.now(), this.#onTimer, NOT_PRECISE);
+        return;
+      }
       // Only a Backup's timer (the Master_Down_Timer) asks for precision: its expiry is a takeover, where every
       // millisecond is outage; a Master's advert may leave a millisecond late at no cost.
       const precise = router.state === 'backup';
-      this.#cancelTimer = clock.setTimer(deadline - clock.now(), this.#onTimer, precise ? PRECISE : NOT_PRECISE);
+      this.#cancelTimer = clock.setTimer(inMs, this.#onTimer, precise ? PRECISE : NOT_PRECISE);
+    }
+  }
+
+  /**
+   * Hands the core the repeats of `repeat` the transport absorbed since it last asked: all but the last are only
+   * counted (the core's `countRepeats`), the last is handled as the packet it is, as of its arrival — the core ends
+   * where it would have ended had each repeat reached it (each one's only effect was to restart the
+   * Master_Down_Timer from its arrival, and the last one's restart is the one that stands).
+   */
+  #takeRepeats(router: VirtualRouter, repeat: Extract<RouterInput, { type: 'packet' }>): void {
+    const taken = this.#adapters.transport.takeRepeats?.();
+    if (taken === undefined) return;
+    router.countRepeats(taken.count - 1);
+    this.#step(repeat, taken.ageMs);
+  }
+
+  /**
+   * After a step: lets the transport absorb exact repeats of a packet the core accepted quietly (`repeatIsQuiet`: a
+   * repeat would do nothing but restart the Master_Down_Timer), and stops it as soon as anything else happened —
+   * another packet, an action, a state in which a repeat would do more. See docs/linux.md, "Absorbed repeats".
+   */
+  #considerRepeats(input: RouterInput, actions: readonly RouterAction[], router: VirtualRouter): void {
+    // Not while someone subscribes to `vrrp:advert:received`: every advert is published there.
+    const quiet = actions.length === 0 && router.repeatIsQuiet && !advertReceivedChannel.hasSubscribers;
+    if (input.type === 'packet' && quiet) {
+      if (input === this.#repeat) return;
+      // Other packets may then wait unread for a while: less than half the Skew_Time, so that a priority 0 is
+      // handled well before the takeover it asks for (a packet keeps its arrival time, so the takeover is on time).
+      const holdMs = Math.min(REPEAT_HOLD_MAX_MS, skewTimeMs(this.#config.version, router.priority, router.masterAdverIntervalMs) / 2);
+      this.#repeat = this.#adapters.transport.absorbRepeats?.(input, holdMs) === true ? input : undefined;
+    } else if (!quiet && this.#repeat !== undefined) {
+      this.#repeat = undefined;
+      this.#adapters.transport.absorbRepeats?.(undefined);
     }
   }
 
@@ -384,10 +448,11 @@ export class Engine {
    * do.
    */
   readonly #onTimer = (rehearsal?: boolean): void => {
-    const deadline = this.#timerDeadline;
+    const deadline = this.#timerDueMs;
     if (rehearsal === true || deadline === undefined) return;
     this.#cancelTimer = undefined;
     this.#timerDeadline = undefined;
+    this.#timerDueMs = undefined;
     // Packets that arrived while the loop was busy come first: libuv runs expired timers before it polls
     // sockets, so without this a late Master_Down_Timer would fire although the master's adverts are waiting.
     // A timer on time needs no drain: the loop polled the socket within the last moments (a precise timer
@@ -659,6 +724,9 @@ export class Engine {
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     this.#timerDeadline = undefined;
+    this.#timerDueMs = undefined;
+    this.#timerChecksRepeats = false;
+    this.#repeat = undefined; // the transport's close ends the absorbing
     this.#stopLink?.();
     this.#stopLink = undefined;
     try {
@@ -674,6 +742,16 @@ export class Engine {
 const VIP_RETRY_MIN_MS = 1000;
 const VIP_RETRY_MAX_MS = 30_000;
 
+/**
+ * How long before the core's deadline the engine looks for absorbed repeats (see #step): more than a precise
+ * timer's early wake (1 ms, src/linux/clock.ts), so that a live master's repeats move the deadline before it.
+ */
+const REPEAT_CHECK_LEAD_MS = 5;
+/** The longest a transport that absorbs repeats may leave other packets unread (see #considerRepeats). */
+const REPEAT_HOLD_MAX_MS = 20;
+/** The coarsest grid repeat checks are put on (see #step): 255 instances at 100 ms share about 40 wake-ups a second. */
+const REPEAT_CHECK_GRID_MS = 25;
+
 /** How stale the counters an engine thread publishes may be (see #step). */
 export const STATS_PUBLISH_MS = 100;
 /** The timer options of #step, allocated once (they are asked for on every packet). */
@@ -686,6 +764,13 @@ const NOT_PRECISE = { precise: false } as const;
  * Master_Down_Timer may declare the master dead.
  */
 const DRAIN_WHEN_LATE_MS = 1;
+
+/** When to look for absorbed repeats before `deadlineMs` (see #step): REPEAT_CHECK_LEAD_MS before it, down to the grid. */
+function repeatCheckMs(deadlineMs: number, masterAdverIntervalMs: number): number {
+  const latestMs = deadlineMs - REPEAT_CHECK_LEAD_MS;
+  const gridMs = Math.max(1, Math.min(REPEAT_CHECK_GRID_MS, masterAdverIntervalMs / 4));
+  return latestMs - (latestMs % gridMs);
+}
 
 /**
  * Runs a throwaway router through start → takeover → stop, so that V8 has compiled the takeover's code before the

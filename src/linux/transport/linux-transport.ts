@@ -86,6 +86,23 @@ export class LinuxTransport implements Transport {
     this.#socket?.drain();
   }
 
+  /** See {@link Transport.absorbRepeats}: the shared socket absorbs them for our VRID (native/vrrp_socket.c). */
+  absorbRepeats(packet: ReceivedPacket | undefined, holdMs = 0): boolean {
+    const socket = this.#socket;
+    if (socket === undefined) return false;
+    const src = packet && parseIp(packet.src);
+    const dst = packet && parseIp(packet.dst);
+    if (packet === undefined || !src || !dst) return socket.absorb(this.#vrid, undefined);
+    return socket.absorb(this.#vrid, { bytes: packet.bytes, source: src.bytes, destination: dst.bytes, ttl: packet.ttl, holdMs });
+  }
+
+  /** See {@link Transport.takeRepeats}. */
+  takeRepeats(): { count: number; ageMs: number } | undefined {
+    const socket = this.#socket;
+    const count = socket === undefined ? 0 : socket.takeAbsorbed(this.#vrid);
+    return count === 0 ? undefined : { count, ageMs: (socket as VrrpSocket).absorbedAgeMs };
+  }
+
   /** See {@link Transport.close}. */
   close(): void {
     const socket = this.#socket;

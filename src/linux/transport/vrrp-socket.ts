@@ -40,6 +40,23 @@ export interface VridReceiver {
   onPacket(packet: ReceivedPacket): void;
 }
 
+/** A packet whose exact repeats the addon absorbs for one VRID (see {@link VrrpSocket.absorb}). */
+export interface AbsorbedRepeat {
+  /** The VRRP message. */
+  bytes: Uint8Array;
+  /** Source address, 4 or 16 bytes. */
+  source: Uint8Array;
+  /** Destination address, 4 or 16 bytes. */
+  destination: Uint8Array;
+  /** TTL (IPv4) or hop limit (IPv6). */
+  ttl: number;
+  /** How long other packets for this VRID may wait unread, in ms. */
+  holdMs: number;
+}
+
+/** The longest hold the addon is asked for, whatever the instances allow (native/vrrp_socket.c, "Held reads"). */
+const MAX_HOLD_MS = 50;
+
 /** Counters of what the socket dropped before any instance saw it. */
 export interface VrrpSocketStats {
   /** Datagrams read. */
@@ -69,6 +86,11 @@ export class VrrpSocket {
   readonly #data = new Uint8Array(65_536);
   readonly #addresses = new Uint8Array(32);
   readonly #meta = new Float64Array(3);
+  readonly #absorbedMeta = new Float64Array(1);
+  /** Each absorbing VRID's hold in ms (see absorb); undefined: not absorbing. */
+  readonly #holds: (number | undefined)[] = new Array(256).fill(undefined);
+  /** The hold the addon has. */
+  #hold = 0;
   readonly #onClose: () => void;
 
   /** Opens the socket; throws a `transport_failed` {@link VrrpError} saying what is missing. */
@@ -111,6 +133,7 @@ export class VrrpSocket {
     }
     this.#receivers[vrid] = receiver;
     this.#count++;
+    this.#setHold(); // a VRID that does not absorb yet ends the held reads
   }
 
   /** Unregisters `vrid`; the last one closes the socket. */
@@ -118,7 +141,56 @@ export class VrrpSocket {
     if (this.#receivers[vrid] === undefined) return;
     this.#receivers[vrid] = undefined;
     this.#count--;
+    this.absorb(vrid, undefined);
     if (this.#count === 0) this.close();
+  }
+
+  /**
+   * Has the addon absorb exact repeats of `repeat.bytes` (the VRRP message) for `vrid` from `source` to
+   * `destination` with `ttl` — read and counted on readiness, never handed to JavaScript (native/vrrp_socket.c,
+   * "Absorbed repeats"); undefined absorbs nothing. Returns whether it absorbs (a message too long to keep is not).
+   * While every VRID of the socket absorbs, the socket is read in batches, held for the shortest `holdMs` of them
+   * ("Held reads" there); otherwise on every readiness, as before.
+   */
+  absorb(vrid: number, repeat: AbsorbedRepeat | undefined): boolean {
+    if (this.#handle === undefined) return false;
+    const absorbed =
+      repeat === undefined
+        ? this.#native.vrrpAbsorb(this.#handle, vrid, null)
+        : this.#native.vrrpAbsorb(this.#handle, vrid, repeat.bytes, repeat.source, repeat.destination, repeat.ttl);
+    this.#holds[vrid] = absorbed && repeat !== undefined ? Math.max(0, Math.floor(repeat.holdMs)) : undefined;
+    this.#setHold();
+    return absorbed;
+  }
+
+  /** The socket's hold: the shortest of its VRIDs' while every registered one absorbs, else none. */
+  #setHold(): void {
+    let holdMs = Infinity;
+    let absorbing = 0;
+    for (let vrid = 1; vrid < 256; vrid++) {
+      const hold = this.#holds[vrid];
+      if (hold === undefined || this.#receivers[vrid] === undefined) continue;
+      absorbing++;
+      if (hold < holdMs) holdMs = hold;
+    }
+    const hold = absorbing > 0 && absorbing === this.#count ? Math.min(holdMs, MAX_HOLD_MS) : 0;
+    if (hold === this.#hold || this.#handle === undefined) return;
+    this.#hold = hold;
+    this.#native.vrrpHold(this.#handle, hold);
+  }
+
+  /** How many repeats the addon absorbed for `vrid` since the last call; the last one's age is then {@link absorbedAgeMs}. */
+  takeAbsorbed(vrid: number): number {
+    if (this.#handle === undefined) return 0;
+    const count = this.#native.vrrpAbsorbed(this.#handle, vrid, this.#absorbedMeta);
+    this.stats.received += count;
+    return count;
+  }
+
+  /** Age in ms of the last repeat {@link takeAbsorbed} reported, 0 when unknown or not to be trusted (as a read packet's). */
+  get absorbedAgeMs(): number {
+    const ageMs = this.#absorbedMeta[0] as number;
+    return ageMs >= 0 && ageMs < MAX_TRUSTED_AGE_MS ? ageMs : 0;
   }
 
   /** Sends one VRRP message to `dst` from `source` (4 or 16 bytes each). Throws a `PacketSocketError`. */
