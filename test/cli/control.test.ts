@@ -9,7 +9,9 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ControlError, requestStatus, startControlServer, writeStatusDump, type ControlServer, type RunStatus } from '../../src/control.js';
+import { ControlError, formatDuration, formatRunStatus, requestStatus, startControlServer, writeStatusDump, type ControlServer, type RunStatus } from '../../src/control.js';
+import { SimNetwork } from '../../src/testing/index.js';
+import { VrrpGroup } from '../../src/group.js';
 
 const RUN: RunStatus = { pid: 1, config: '/etc/vrrp.json', routerId: null, startedAt: '2026-01-01T00:00:00.000Z', at: '2026-01-01T00:00:01.000Z', instances: [], groups: [] };
 
@@ -160,5 +162,39 @@ describe('status dump', () => {
     expect(lstatSync(path).isSymbolicLink()).toBe(false);
     expect(lstatSync(path).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(RUN);
+  });
+});
+
+describe('vrrp status table', () => {
+  it('shows a held member, a tracker that faults, a dropped packet and the group', async () => {
+    const net = new SimNetwork({ seed: 1, latencyMs: 1 });
+    const base = { interface: 'eth0', priority: 150, advertIntervalMs: 1000 };
+    const outside = net.addNode(
+      { ...base, name: 'OUT', vrid: 1, virtualAddresses: ['192.0.2.100/24'], trackers: [{ type: 'function', name: 'chk_db', intervalMs: 500, check: () => false }] },
+      { address: '192.0.2.1', start: false },
+    );
+    const inside = net.addNode({ ...base, name: 'IN', vrid: 2, virtualAddresses: ['10.0.0.10/24'] }, { address: '192.0.2.11', start: false });
+    const group = new VrrpGroup('G', [outside, inside]);
+    try {
+      await Promise.all([outside.start(), inside.start()]);
+      await net.advance(5000);
+      await group.settled();
+      const at = new Date(Date.parse(RUN.startedAt) + 65_000).toISOString();
+      const { name, state, holding, members } = group.status();
+      const text = formatRunStatus({ ...RUN, at, instances: members, groups: [{ name, state, since: RUN.startedAt, holding, members: members.map((m) => m.name) }] });
+      const lines = text.split('\n');
+      expect(lines[0]).toBe('vrrp run pid 1, /etc/vrrp.json, up 1m05s');
+      expect(lines[2]).toMatch(/^OUT\s+1\s+eth0\s+FAULT\s+\S+\s+0\s+150 \(150\)\s+-\s+-\s+192\.0\.2\.100\/24$/);
+      expect(lines).toContain('  OUT: tracker chk_db (function) down FAULT — check returned false');
+      expect(lines).toContain('  IN: held in fault by its sync group');
+      expect(lines.at(-3)).toMatch(/^GROUP\s+STATE\s+FOR\s+MEMBERS\s+HOLDING$/);
+      expect(lines.at(-2)).toMatch(/^G\s+FAULT\s+1m05s\s+OUT, IN\s+OUT, IN$/);
+    } finally {
+      await net.stopAll();
+    }
+  });
+
+  it('writes durations as people read them', () => {
+    expect([850, 12_340, 245_000, 7_380_000, 277_200_000].map(formatDuration)).toEqual(['850ms', '12.3s', '4m05s', '2h03m', '3d05h']);
   });
 });
