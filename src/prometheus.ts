@@ -17,15 +17,18 @@
  *
  * @module vrrp/prometheus
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type OpenMetricsContentType, type PrometheusContentType, type Registry } from 'prom-client';
 import { ConfigError } from './errors.js';
 import type { VrrpGroup } from './group.js';
 import type { InstanceStats, VrrpInstance, VrrpState } from './instance.js';
 
+/** A prom-client registry of either exposition format. */
+export type MetricsRegistry = Registry<PrometheusContentType> | Registry<OpenMetricsContentType>;
+
 /** Options of {@link registerMetrics}. */
 export interface MetricsOptions {
   /** The prom-client `Registry` to register on (required: the global registry is never used). */
-  register: Registry;
+  register: MetricsRegistry;
 }
 
 /** What {@link registerMetrics} returns: takes the instances (and group) back out of the registry. */
@@ -109,7 +112,7 @@ interface MetricSet {
   readonly names: string[];
 }
 
-const sets = new WeakMap<Registry, MetricSet>();
+const sets = new WeakMap<MetricsRegistry, MetricSet>();
 
 const labelsOf = (instance: VrrpInstance): InstanceLabels => ({ vrrp_instance: instance.config.name, vrid: String(instance.config.vrid), family: instance.config.family });
 
@@ -160,7 +163,7 @@ function release<K>(map: Map<K, number>, key: K): void {
 }
 
 /** The metrics of one registry, reading the set's instances at each scrape. */
-function createSet(register: Registry): MetricSet {
+function createSet(register: MetricsRegistry): MetricSet {
   const set: MetricSet = { instances: new Map(), groups: new Map(), names: [] };
   const taken = METRIC_NAMES.filter((name) => register.getSingleMetric(name) !== undefined);
   if (taken.length > 0) {

@@ -117,6 +117,15 @@ describe('registerMetrics', () => {
     expect(await registry.getMetricsAsJSON()).toEqual([]);
   });
 
+  it('registers on an OpenMetrics registry too', async () => {
+    const { instance } = createHarness({ name: 'om' });
+    const registry = new Registry(Registry.OPENMETRICS_CONTENT_TYPE);
+    registerMetrics(instance, { register: registry });
+    const text = await registry.metrics();
+    expect(text).toContain('vrrp_state{vrrp_instance="om",vrid="51",family="ipv4",state="initialize"} 1');
+    expect(text).toContain('# TYPE vrrp_adverts_sent counter');
+  });
+
   it('refuses a missing registry, naming register', () => {
     const { instance } = createHarness();
     expect(() => registerMetrics(instance, {} as never)).toThrow(ConfigError);
