@@ -36,7 +36,7 @@ import { Engine, type EngineEvent, type EngineStats } from './engine/engine.js';
 import { RemoteEngine, type EngineLike } from './engine/host.js';
 import { VrrpError } from './errors.js';
 import { createProbe, defaultTrackerHost, type InstanceTrackerConfig } from './trackers/index.js';
-import { holdResult, syncGroupHold, withSyncHold, type SyncHold } from './sync-hold.js';
+import { enginePlacement, holdResult, syncGroupHold, withSyncHold, type SyncHold } from './sync-hold.js';
 import { errorReason, type Probe, type ProbeResult } from './trackers/types.js';
 import { masterDownIntervalMs, skewTimeMs } from './core/timers.js';
 import { trackerAdjustment, trackerFaults } from './core/priority.js';
@@ -890,6 +890,11 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     this.#engine?.command(input);
   }
 
+  /** @internal Where this instance's engine runs, for VrrpGroup (see {@link enginePlacement}). */
+  get [enginePlacement](): 'engine-thread' | 'app' {
+    return this.#givenAdapters ? 'app' : 'engine-thread';
+  }
+
   /** VrrpGroup's hold on this instance, if it is in a sync group (see the method below). */
   #syncHold: SyncHold | undefined;
 
@@ -900,8 +905,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
    * `start()`. Resolves once the engine has applied it: `state` then tells whether the instance is in fault for
    * reasons of its own.
    */
-  async [syncGroupHold](name: string, held: boolean): Promise<void> {
-    const hold = (this.#syncHold ??= { name, held, reverse: true });
+  async [syncGroupHold](name: string, held: boolean, groupId: string): Promise<void> {
+    const hold = (this.#syncHold ??= { name, groupId, held, reverse: true });
     hold.held = held;
     const engine = this.#engine;
     if (!engine || !this.#running) return; // applied by the next start
