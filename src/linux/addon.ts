@@ -83,6 +83,11 @@ export class PacketSocketError extends Error {
 // Loaded at most once per thread. A failure is remembered too, so a missing addon costs one filesystem lookup.
 let addon: NativeAddon | undefined;
 let addonFailure: string | undefined;
+/** Which copy loaded, for the doctor: the package's prebuilt binary, or a source build. */
+let addonOrigin: AddonOrigin | undefined;
+
+/** Where the loaded addon came from: `prebuilt` (prebuilds/<tag>/) or `source` (build/Release/). */
+export type AddonOrigin = { kind: 'prebuilt'; tag: string } | { kind: 'source' };
 
 /** Loads the addon (once per thread); throws {@link PacketSocketError} `ERR_VRRP_NO_ADDON` saying what to do. */
 export function loadAddon(): NativeAddon {
@@ -97,6 +102,7 @@ export function loadAddon(): NativeAddon {
   for (const path of [SOURCE_BUILD_PATH, prebuiltPath()]) {
     try {
       addon = require(path) as NativeAddon;
+      addonOrigin = path === SOURCE_BUILD_PATH ? { kind: 'source' } : { kind: 'prebuilt', tag: path.split('/').at(-2) ?? '' };
       return addon;
     } catch (error) {
       failures.push({ path, error });
@@ -106,11 +112,11 @@ export function loadAddon(): NativeAddon {
   throw new PacketSocketError(`native addon unavailable: ${addonFailure}`, 'ERR_VRRP_NO_ADDON', 0, '', { cause: failures.at(-1)?.error });
 }
 
-/** Whether the addon loads here, and if not why (a doctor's question). Never throws. */
-export function probeAddon(): { ok: true } | { ok: false; reason: string } {
+/** Whether the addon loads here and which copy did, or why not (a doctor's question). Never throws. */
+export function probeAddon(): { ok: true; origin: AddonOrigin } | { ok: false; reason: string } {
   try {
     loadAddon();
-    return { ok: true };
+    return { ok: true, origin: addonOrigin ?? { kind: 'source' } };
   } catch {
     return { ok: false, reason: addonFailure ?? 'unknown failure' };
   }

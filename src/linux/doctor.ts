@@ -78,7 +78,11 @@ export async function doctor(options: { interface?: string; family?: 'ipv4' | 'i
   const addon = loadPacketAddon();
   add(
     addon.ok
-      ? { name: 'addon', status: 'ok', message: 'native addon built: VRRP sockets, engine timer, gratuitous ARP / unsolicited NA available' }
+      ? {
+          name: 'addon',
+          status: 'ok',
+          message: `native addon loaded (${addon.origin.kind === 'prebuilt' ? `prebuilt for ${addon.origin.tag}` : 'built from source'}): VRRP sockets, engine timer, gratuitous ARP / unsolicited NA available`,
+        }
       : {
           name: 'addon',
           status: 'error',

@@ -42,7 +42,7 @@ const nativeHandles = new WeakMap<PacketSocket | RouteRequestSocket, unknown>();
  * Preflight for a doctor command: loads the addon without opening any socket. Never throws.
  * `{ ok: false, reason }` says why gratuitous ARP / unsolicited NA are unavailable and what to do.
  */
-export function loadPacketAddon(): { ok: true } | { ok: false; reason: string } {
+export function loadPacketAddon(): ReturnType<typeof probeAddon> {
   return probeAddon();
 }
 

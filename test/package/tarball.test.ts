@@ -190,7 +190,7 @@ describe('installed in an empty project with no compiler on PATH', () => {
 
   it('loads the addon from the prebuilt binary (vrrp doctor)', async () => {
     const result = await run(join(app, 'node_modules', '.bin', 'vrrp'), ['doctor'], { cwd: app, env: appEnv() });
-    expect(result.stdout, ok(result)).toMatch(/^✔ addon: /m);
+    expect(result.stdout, ok(result)).toContain('✔ addon: native addon loaded (prebuilt for linux-x64-glibc)');
   });
 
   it('prints its version', async () => {
