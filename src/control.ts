@@ -150,16 +150,22 @@ async function clearStale(path: string): Promise<void> {
     return; // nothing there
   }
   if (!stats.isSocket()) throw new ControlError(`${path} exists and is not a socket: not removing it`);
-  const live = await new Promise<boolean>((resolve) => {
+  // Only a refused connection proves the socket dead (nobody listens); anything else is not ours to judge.
+  const answer = await new Promise<'live' | 'dead' | Error>((resolve) => {
     const socket = connect(path);
     socket.once('connect', () => {
       socket.destroy();
-      resolve(true);
+      resolve('live');
     });
-    socket.once('error', () => resolve(false));
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED' ? 'dead' : error));
   });
-  if (live) throw new ControlError(`another vrrp run answers on ${path}: give this one its own --socket`);
-  rmSync(path, { force: true });
+  if (answer === 'live') throw new ControlError(`another vrrp run answers on ${path}: give this one its own --socket`);
+  if (answer instanceof Error) throw new ControlError(`cannot tell whether a run answers on ${path}: ${answer.message}`, { cause: answer });
+  try {
+    rmSync(path, { force: true });
+  } catch (cause) {
+    throw new ControlError(`cannot remove the stale socket ${path}: ${(cause as Error).message}`, { cause });
+  }
 }
 
 /** A running control server. */
@@ -196,7 +202,17 @@ export async function startControlServer(options: ControlServerOptions): Promise
   // Bound with the umask narrowed so that the file is born 0600: a chmod after bind would leave a moment in which
   // another user could connect. listen() binds synchronously for a path; the umask is back before it returns.
   // (Process-wide, so the engine thread's marker files made in that instant are 0600 too: harmless, root reads them.)
-  const umask = process.umask(0o177);
+  // In a worker thread the umask cannot be set: the private directory and the chmod below are then the guard.
+  let umask: number | undefined;
+  try {
+    umask = process.umask(0o177);
+  } catch {
+    umask = undefined;
+  }
+  const restore = (): void => {
+    if (umask !== undefined) process.umask(umask);
+    umask = undefined;
+  };
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -204,12 +220,12 @@ export async function startControlServer(options: ControlServerOptions): Promise
         server.off('error', reject);
         resolve();
       });
-      process.umask(umask);
+      restore();
     });
   } catch (cause) {
     throw new ControlError(`cannot listen on ${path}: ${(cause as Error).message}`, { cause });
   } finally {
-    process.umask(umask);
+    restore();
   }
   chmodSync(path, 0o600);
   const { ino } = lstatSync(path);
