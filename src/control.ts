@@ -227,8 +227,14 @@ export async function startControlServer(options: ControlServerOptions): Promise
   } finally {
     restore();
   }
-  chmodSync(path, 0o600);
-  const { ino } = lstatSync(path);
+  let ino: number;
+  try {
+    chmodSync(path, 0o600);
+    ino = lstatSync(path).ino;
+  } catch (cause) {
+    server.close();
+    throw new ControlError(`cannot make ${path} its owner's only: ${(cause as Error).message}`, { cause });
+  }
   server.unref();
   let closed = false;
   const removeSocketNow = (): void => {
