@@ -7,13 +7,13 @@
  * the app's own @types/node, and with only the @types/node@12 that `netlink` brings. About 70 s, most of it the
  * prepack's TypeScript build.
  *
- * Installs use `--prefer-offline`: the npm cache `npm ci` filled has the tarballs; npm may still ask the registry
- * for package metadata it has not cached.
+ * The install is `npm ci --offline` with a lock made from ours (see writeAppLock): no registry, a few seconds.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,11 +51,64 @@ const appEnv = (): NodeJS.ProcessEnv => ({ ...process.env, PATH: PATH_WITHOUT_CO
 
 let tarball = '';
 let files: string[] = [];
-let manifest: { version: string; exports: Record<string, unknown>; peerDependencies?: Record<string, string>; devDependencies?: Record<string, string> } = { version: '', exports: {} };
+interface Manifest {
+  version: string;
+  license?: string;
+  engines?: Record<string, string>;
+  bin?: Record<string, string>;
+  exports: Record<string, unknown>;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, unknown>;
+  devDependencies?: Record<string, string>;
+}
+let manifest: Manifest = { version: '', exports: {} };
 let app = '';
 let installed: Result = { code: -1, stdout: '', stderr: '' };
 /** Every subpath of `exports` but package.json, as an app names it: vrrp, vrrp/testing, … */
 let subpaths: string[] = [];
+
+/** What an app's lock keeps of an entry of ours. */
+const LOCK_FIELDS = ['version', 'resolved', 'integrity', 'license', 'dependencies', 'optionalDependencies', 'peerDependencies', 'peerDependenciesMeta', 'engines', 'bin', 'hasInstallScript', 'cpu', 'os'];
+
+/**
+ * The app: depends on the tarball and on our optional peers (prom-client for vrrp/prometheus, at the version our
+ * own tests use, so that every subpath can load). Its package-lock.json is what npm would write, made from ours —
+ * each dependency hoisted to the top unless another version is there (so netlink's @types/node@12 lands in
+ * node_modules/@types, as for an app without its own) — so that `npm ci --offline` installs from the cache
+ * `npm ci` filled, with no registry.
+ */
+function writeAppLock(dir: string, tgz: string): void {
+  const ours = (JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')) as { packages: Record<string, Record<string, unknown>> }).packages;
+  const packages: Record<string, Record<string, unknown>> = {};
+  const place = (name: string, from: string, optional: boolean): void => {
+    const source = ours[`${from}/node_modules/${name}`] ? `${from}/node_modules/${name}` : `node_modules/${name}`;
+    const entry = ours[source];
+    if (!entry) throw new Error(`package-lock.json has no ${name} (needed by ${from || 'the app'})`);
+    let target = `node_modules/${name}`;
+    if (packages[target] && packages[target]?.version !== entry.version) target = `${from}/node_modules/${name}`;
+    if (packages[target]) return;
+    const copy = Object.fromEntries(Object.entries(entry).filter(([key]) => LOCK_FIELDS.includes(key)));
+    // Our lock leaves out registry URLs; npm needs one per tarball, which it then finds in its cache by integrity.
+    copy.resolved ??= `https://registry.npmjs.org/${name}/-/${name.split('/').at(-1)}-${String(entry.version)}.tgz`;
+    if (optional) copy.optional = true;
+    packages[target] = copy;
+    for (const dep of Object.keys((entry.dependencies as object | undefined) ?? {})) place(dep, source, optional);
+    for (const dep of Object.keys((entry.optionalDependencies as object | undefined) ?? {})) place(dep, source, true);
+  };
+  const peers = Object.keys(manifest.peerDependencies ?? {});
+  const dependencies = { vrrp: `file:${tgz}`, ...Object.fromEntries(peers.map((name) => [name, manifest.devDependencies?.[name] ?? manifest.peerDependencies?.[name] ?? '*'])) };
+  packages[''] = { name: 'app', version: '1.0.0', dependencies };
+  const { dependencies: runtime, optionalDependencies, peerDependencies, peerDependenciesMeta, bin, engines, license } = manifest;
+  const integrity = `sha512-${createHash('sha512').update(readFileSync(join(dir, tgz))).digest('base64')}`;
+  packages['node_modules/vrrp'] = { version: manifest.version, resolved: `file:${tgz}`, integrity, hasInstallScript: true, license, dependencies: runtime, optionalDependencies, peerDependencies, peerDependenciesMeta, bin, engines };
+  for (const name of Object.keys(runtime ?? {})) place(name, 'node_modules/vrrp', false);
+  for (const name of Object.keys(optionalDependencies ?? {})) place(name, 'node_modules/vrrp', true);
+  for (const name of peers) place(name, '', false);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, dependencies }));
+  writeFileSync(join(dir, 'package-lock.json'), JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages }));
+}
 
 beforeAll(async () => {
   const stage = join(scratch, 'stage');
@@ -64,7 +117,7 @@ beforeAll(async () => {
   symlinkSync(join(repo, 'node_modules'), join(stage, 'node_modules'));
   const packed = await run('npm', ['pack', '--pack-destination', scratch, '--silent'], { cwd: stage, timeoutMs: 300_000 });
   if (packed.code !== 0) throw new Error(`npm pack failed\n${ok(packed)}`);
-  manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as typeof manifest;
+  manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as Manifest;
   tarball = join(scratch, `vrrp-${manifest.version}.tgz`);
   files = (await run('tar', ['-tzf', tarball], { cwd: scratch })).stdout.split('\n').filter(Boolean).map((path) => path.replace(/^package\//, ''));
   subpaths = Object.keys(manifest.exports).filter((key) => key !== './package.json').map((key) => (key === '.' ? 'vrrp' : `vrrp/${key.slice(2)}`));
@@ -76,11 +129,9 @@ beforeAll(async () => {
   }
   app = join(scratch, 'app');
   mkdirSync(app);
-  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
-  // The optional peers too (prom-client for vrrp/prometheus), at the versions our own tests use, so that every
-  // subpath can load.
-  const peers = Object.keys(manifest.peerDependencies ?? {}).map((name) => `${name}@${manifest.devDependencies?.[name] ?? manifest.peerDependencies?.[name]}`);
-  installed = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts', tarball, ...peers], { cwd: app, env: appEnv(), timeoutMs: 300_000 });
+  cpSync(tarball, join(app, basename(tarball)));
+  writeAppLock(app, basename(tarball));
+  installed = await run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--foreground-scripts'], { cwd: app, env: appEnv(), timeoutMs: 300_000 });
 }, 600_000);
 
 describe('the packed tarball', () => {
