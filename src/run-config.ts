@@ -112,15 +112,18 @@ export function resolveRunConfig(value: unknown): ResolvedRunConfig {
   const issues: ConfigIssue[] = [];
   const record = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
   if (!record) throw new ConfigError([{ path: '', message: 'must be an object: one instance, or { "instances": [ … ] }' }]);
+  let membersCheckable = true;
   const long = 'instances' in record;
   let list: unknown[] = [record];
   if (long) {
     for (const key of Object.keys(record)) if (!RUN_KEYS.has(key)) issues.push({ path: '', message: `unknown field "${key}" (known: $schema, instances, groups, global)` });
     if (record.$schema !== undefined && typeof record.$schema !== 'string') issues.push({ path: '$schema', message: SCHEMA_KEY_MESSAGE });
     if (!Array.isArray(record.instances) || record.instances.length === 0) {
-      throw new ConfigError([...issues, { path: 'instances', message: 'must be a non-empty array' }]);
-    }
-    list = record.instances;
+      // Without instances the groups' members cannot be checked; everything else still is, in this round.
+      issues.push({ path: 'instances', message: 'must be a non-empty array' });
+      list = [];
+      membersCheckable = false;
+    } else list = record.instances;
   }
   const prefixOf = (index: number): string => (list.length > 1 ? `instances.${index}.` : '');
   const instances: ResolvedRunConfig['instances'] = [];
@@ -172,7 +175,7 @@ export function resolveRunConfig(value: unknown): ResolvedRunConfig {
           if (groupNames.has(raw.name)) issues.push({ path: `groups.${index}.name`, message: `"${raw.name}" is the name of another group` });
           groupNames.add(raw.name);
         }
-        const members = Array.isArray(raw.members) ? raw.members : [];
+        const members = Array.isArray(raw.members) && membersCheckable ? raw.members : [];
         members.forEach((member, m) => {
           if (typeof member !== 'string' || member === '') return;
           const where = `groups.${index}.members.${m}`;

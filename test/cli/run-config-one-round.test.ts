@@ -1,0 +1,25 @@
+/**
+ * `vrrp run`'s config is reported in one round: an unusable `instances` list does not hide what is wrong with the
+ * groups and the global settings (a user fixing it would otherwise meet those only on the next run).
+ */
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
+import { resolveRunConfig } from '../../src/run-config.js';
+
+describe('resolveRunConfig', () => {
+  it('lists the group and global problems beside an empty instances list', () => {
+    let error: unknown;
+    try {
+      resolveRunConfig({ instances: [], groups: [{ name: '', members: ['VI_1'] }], global: { startupDelayMs: -1 } });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const paths = (error as ConfigError).issues.map((issue) => issue.path);
+    expect(paths).toContain('instances');
+    expect(paths).toContain('global.startupDelayMs');
+    expect(paths.some((path) => path.startsWith('groups.0.name'))).toBe(true);
+    // Members are not judged against an instance list that is not there.
+    expect(paths.some((path) => path.startsWith('groups.0.members'))).toBe(false);
+  });
+});
