@@ -122,6 +122,7 @@ export {
   type Transport,
   type TransportOptions,
   type TransportOpened,
+  type AbsorbedRepeats,
   type ReceivedPacket,
   type VipManager,
   type LinkMonitor,

@@ -102,7 +102,15 @@ export interface Transport {
    * one arrived, in ms — or undefined when there were none. Synchronous: the engine asks before any other input
    * reaches its core and before its Master_Down_Timer may expire.
    */
-  takeRepeats?(): { count: number; ageMs: number } | undefined;
+  takeRepeats?(): AbsorbedRepeats | undefined;
+}
+
+/** What {@link Transport.takeRepeats} hands over: the repeats a transport absorbed since it was last asked. */
+export interface AbsorbedRepeats {
+  /** How many exact repeats arrived. */
+  count: number;
+  /** How long ago the last of them arrived, in ms. */
+  ageMs: number;
 }
 
 /** Adds, removes and announces the virtual addresses. */

@@ -3,7 +3,7 @@
  * and family (./vrrp-socket.ts), registered under the instance's VRID. It picks the primary address (our source
  * and tie-break address), encodes the destinations once, and sends with the source pinned.
  */
-import type { ReceivedPacket, Transport, TransportOpened, TransportOptions } from '../../adapters/types.js';
+import type { AbsorbedRepeats, ReceivedPacket, Transport, TransportOpened, TransportOptions } from '../../adapters/types.js';
 import { VRRP_MULTICAST_GROUP } from '../../core/advertisement.js';
 import { parseIp } from '../../core/ip-address.js';
 import { VrrpError } from '../../errors.js';
@@ -97,7 +97,7 @@ export class LinuxTransport implements Transport {
   }
 
   /** See {@link Transport.takeRepeats}. */
-  takeRepeats(): { count: number; ageMs: number } | undefined {
+  takeRepeats(): AbsorbedRepeats | undefined {
     const socket = this.#socket;
     const count = socket === undefined ? 0 : socket.takeAbsorbed(this.#vrid);
     return count === 0 ? undefined : { count, ageMs: (socket as VrrpSocket).absorbedAgeMs };
