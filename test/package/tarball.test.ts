@@ -110,7 +110,12 @@ function writeAppLock(dir: string, tgz: string): void {
   writeFileSync(join(dir, 'package-lock.json'), JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages }));
 }
 
+/** The package's prebuilt binary is for linux-x64: elsewhere `npm pack` cannot make it, so this file says so and skips. */
+const here = process.platform === 'linux' && process.arch === 'x64';
+if (!here) process.stderr.write(`SKIPPED test/package/tarball.test.ts: packs the linux-x64 prebuilt addon, this is ${process.platform}-${process.arch}\n`);
+
 beforeAll(async () => {
+  if (!here) return;
   const stage = join(scratch, 'stage');
   mkdirSync(stage);
   for (const input of PACK_INPUTS) cpSync(join(repo, input), join(stage, input), { recursive: true });
@@ -134,7 +139,7 @@ beforeAll(async () => {
   installed = await run('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--foreground-scripts'], { cwd: app, env: appEnv(), timeoutMs: 300_000 });
 }, 600_000);
 
-describe('the packed tarball', () => {
+describe.skipIf(!here)('the packed tarball', () => {
   it('ships the built code, types, LICENSE, schema and the prebuilt linux-x64 glibc addon', () => {
     for (const path of ['dist/index.js', 'dist/index.d.ts', 'dist/cli.js', 'LICENSE', 'README.md', 'CHANGELOG.md', 'schema/vrrp-config.schema.json', 'prebuilds/linux-x64-glibc/vrrp_packet.node', 'scripts/build-native.mjs', 'binding.gyp', 'native/addon.c']) {
       expect(files, path).toContain(path);
@@ -184,7 +189,7 @@ describe('the packed tarball', () => {
   });
 });
 
-describe('installed in an empty project with no compiler on PATH', () => {
+describe.skipIf(!here)('installed in an empty project with no compiler on PATH', () => {
   it('installs, using the prebuilt addon instead of building', () => {
     expect(installed.code, ok(installed)).toBe(0);
     expect(installed.stdout).toContain('vrrp: using the prebuilt native addon for linux-x64-glibc');
@@ -250,7 +255,7 @@ describe('installed in an empty project with no compiler on PATH', () => {
   });
 });
 
-describe('an app type-checked against the shipped types', () => {
+describe.skipIf(!here)('an app type-checked against the shipped types', () => {
   /** The README's SimNetwork snippet, as a user pastes it. */
   function readmeSnippet(): string {
     const readme = readFileSync(join(repo, 'README.md'), 'utf8');
