@@ -391,7 +391,9 @@ export function formatRunStatus(run: RunStatus): string {
   const rows: string[][] = [['INSTANCE', 'VRID', 'IF', 'STATE', 'FOR', 'TERM', 'PRIO (BASE)', 'MASTER', 'NEXT TIMER', 'VIPS']];
   for (const instance of run.instances) {
     const master = instance.master === null ? '-' : instance.master.self ? 'self' : `${instance.master.address} (${instance.master.priority})`;
-    const next = instance.timers.next === null ? '-' : `${instance.timers.next.timer === 'Adver_Timer' ? 'advert' : 'master down'} in ${formatDuration(instance.timers.next.inMs)}`;
+    // With repeats absorbed the core's Master_Down_Timer is a lower bound (see TimerStatus.next): said as one.
+    const timer = instance.timers.next;
+    const next = timer === null ? '-' : `${timer.timer === 'Adver_Timer' ? 'advert' : 'master down'} in ${timer.repeatsAbsorbed ? '≥ ' : ''}${formatDuration(timer.inMs)}`;
     const vips = instance.vips
       .map((vip) => `${vip.address}/${vip.prefixLength}${vip.held ? (vip.leaseRemainingMs === null ? ' held' : ` held, lease ${formatDuration(vip.leaseRemainingMs)}`) : ''}`)
       .join(', ');

@@ -390,7 +390,10 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
         skewTimeMs: skewTimeMs(config.version, effective, masterAdverIntervalMs),
         masterDownIntervalMs: masterDownIntervalMs(config.version, effective, masterAdverIntervalMs),
         preemptDelayMs: config.preemptDelayMs,
-        next: nextInMs === undefined ? null : { timer: state === 'master' ? 'Adver_Timer' : 'Master_Down_Timer', inMs: nextInMs },
+        next:
+          nextInMs === undefined
+            ? null
+            : { timer: state === 'master' ? 'Adver_Timer' : 'Master_Down_Timer', inMs: nextInMs, repeatsAbsorbed: state === 'backup' && runtime?.absorbingRepeats === true },
       },
       vips: config.virtualAddresses.map((vip, index) => ({
         address: vip.address,

@@ -78,6 +78,12 @@ export interface TimerStatus {
     timer: 'Adver_Timer' | 'Master_Down_Timer';
     /** Time left until it fires, in ms. */
     inMs: number;
+    /**
+     * Whether the Linux transport absorbs the master's repeated adverts below JavaScript now: they reach the core in
+     * a batch shortly (5 ms) before this timer would fire, when a live master's move it on. Until then `inMs` is the
+     * timer as the core last set it: a lower bound, small on a healthy backup, not an alarm.
+     */
+    repeatsAbsorbed: boolean;
   } | null;
 }
 

@@ -87,6 +87,11 @@ export const ENGINE_STATS_KEYS: readonly (keyof EngineStats)[] = [
 export interface EngineRuntime {
   /** How long until the core's timer fires (Adver_Timer in Master, Master_Down_Timer in Backup), in ms; undefined: none runs. */
   nextTimerInMs: number | undefined;
+  /**
+   * Whether the transport absorbs the master's repeated adverts now: they reach the core in a batch shortly before
+   * its Master_Down_Timer would fire, so that timer's `nextTimerInMs` is a lower bound until then.
+   */
+  absorbingRepeats: boolean;
   /** Master_Adver_Interval as the core holds it, in ms. */
   masterAdverIntervalMs: number;
   /** How late the engine's latest timer fired, in ms. */
@@ -105,11 +110,11 @@ const TRACKER_STATUS_CODES: readonly TrackerStatus[] = ['unknown', 'up', 'down']
 /**
  * Length of a shared buffer (in float64s) that holds an engine's counters and its runtime: the counters in
  * {@link ENGINE_STATS_KEYS} order; the publish instant, the next timer's instant (NaN: none), Master_Adver_Interval,
- * the latest and worst timer lateness; each VIP's lease expiry instant (NaN: none); each tracker's status code and
- * value (NaN: none). Instants are wall-clock ms.
+ * the latest and worst timer lateness, whether repeats are absorbed (1) or not (0); each VIP's lease expiry instant
+ * (NaN: none); each tracker's status code and value (NaN: none). Instants are wall-clock ms.
  */
 export function runtimeSinkLength(config: Pick<ResolvedConfig, 'virtualAddresses' | 'trackers'>): number {
-  return ENGINE_STATS_KEYS.length + 5 + config.virtualAddresses.length + 2 * config.trackers.length;
+  return ENGINE_STATS_KEYS.length + 6 + config.virtualAddresses.length + 2 * config.trackers.length;
 }
 
 /** Reads the runtime an engine thread published into `sink` (see {@link runtimeSinkLength}), as of now. */
@@ -121,6 +126,7 @@ export function readRuntime(sink: Float64Array, config: Pick<ResolvedConfig, 'vi
   const masterAdverIntervalMs = sink[at++] as number;
   const timerLateMs = sink[at++] as number;
   const timerLateMaxMs = sink[at++] as number;
+  const absorbingRepeats = sink[at++] === 1;
   const vipLeaseRemainingMs = config.virtualAddresses.map(() => remaining(sink[at++] as number));
   const trackers: Record<string, TrackerState> = {};
   for (const tracker of config.trackers) {
@@ -130,7 +136,7 @@ export function readRuntime(sink: Float64Array, config: Pick<ResolvedConfig, 'vi
     if (status === undefined) continue;
     trackers[tracker.name as string] = Number.isNaN(value) ? { status, streak: 0 } : { status, streak: 0, value };
   }
-  return { nextTimerInMs, masterAdverIntervalMs, timerLateMs, timerLateMaxMs, vipLeaseRemainingMs, trackers };
+  return { nextTimerInMs, absorbingRepeats, masterAdverIntervalMs, timerLateMs, timerLateMaxMs, vipLeaseRemainingMs, trackers };
 }
 
 /** How an engine is hosted: where it learns the main thread's lag, where it publishes its counters. */
@@ -218,6 +224,7 @@ export class Engine {
     if (router) for (const [name, state] of router.trackers) trackers[name] = { ...state };
     return {
       nextTimerInMs: deadline === undefined ? undefined : Math.max(0, deadline - clock.now()),
+      absorbingRepeats: this.#repeat !== undefined,
       masterAdverIntervalMs: router?.masterAdverIntervalMs ?? this.#config.advertIntervalMs,
       timerLateMs: this.#timerLateMs,
       timerLateMaxMs: this.#timerLateMaxMs,
@@ -668,6 +675,7 @@ export class Engine {
     sink[at++] = router.masterAdverIntervalMs;
     sink[at++] = this.#timerLateMs;
     sink[at++] = this.#timerLateMaxMs;
+    sink[at++] = this.#repeat === undefined ? 0 : 1;
     const { vipManager } = this.#adapters;
     const { interface: iface, virtualAddresses, trackers } = this.#config;
     for (let i = 0; i < virtualAddresses.length; i++) {

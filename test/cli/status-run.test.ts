@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunStatus } from '../../src/control.js';
+import { encodeAdvertisement } from '../../src/core/codec.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(repo, 'dist', 'cli.js');
@@ -134,7 +135,7 @@ describe.skipIf(!available.ok)('vrrp status against a running vrrp run', () => {
       ],
     });
     // Adverts every 1000 ms: the next is due within an interval (as of the engine's last step).
-    expect(instance?.timers.next?.timer).toBe('Adver_Timer');
+    expect(instance?.timers.next).toMatchObject({ timer: 'Adver_Timer', repeatsAbsorbed: false });
     expect(instance?.timers.next?.inMs).toBeLessThanOrEqual(1000);
     // A 5 s lease (the default), renewed every third of it: between 2/3 of it and all of it left, give or take a step.
     const vip = instance?.vips[0];
@@ -183,3 +184,71 @@ describe.skipIf(!available.ok)('vrrp status against a running vrrp run', () => {
     expect(result.stderr).toContain('no such socket');
   });
 });
+
+/** Sends VRRP packets (argv: hex bytes, count) from 192.168.1.20 out of eth1, TTL 255, one every 100 ms. */
+const SEND_ADVERTS = [
+  'import socket, sys, time',
+  's = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)',
+  's.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)',
+  "s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton('192.168.1.20'))",
+  "s.bind(('192.168.1.20', 0))",
+  'for _ in range(int(sys.argv[2])):',
+  "    s.sendto(bytes.fromhex(sys.argv[1]), ('224.0.0.18', 0))",
+  '    time.sleep(0.1)',
+].join('\n');
+
+describe.skipIf(!available.ok)('vrrp status of a backup', () => {
+  // Given vrrp run at 100 on eth0 and a master at 200 advertising every 100 ms from eth1 (the veth peer)
+  // when vrrp status is asked while that master speaks
+  // then the backup names it, and its Master_Down_Timer is the core's, flagged as a lower bound while the
+  // transport absorbs the master's repeats (they reach the core in a batch just before the timer would fire).
+  it('names the master it hears, and says its Master_Down_Timer is a lower bound while repeats are absorbed', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'vrrp-status-backup-'));
+    const path = join(scratch, 'backup.sock');
+    const config = join(scratch, 'backup.json');
+    writeFileSync(config, JSON.stringify({ name: 'VI_B', interface: 'eth0', vrid: 12, priority: 100, advertIntervalMs: 100, virtualAddresses: ['192.168.1.112/24'] }));
+    const run = spawn('unshare', ['-rn', 'sh', '-c', SETUP, 'sh', process.execPath, cli, 'run', '--socket', path, config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    run.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    const exited = new Promise<number | null>((resolve) => run.once('exit', resolve));
+    let sender: ChildProcess | undefined;
+    try {
+      await until(() => out.includes('"event":"started"'), () => `no started line:\n${out}`);
+      const inNamespace = ['-t', String(run.pid), '-U', '-n', '--preserve-credentials'];
+      execFileSync('nsenter', [...inNamespace, 'ip', 'addr', 'add', '192.168.1.20/24', 'dev', 'eth1']);
+      // 192.168.1.20 is local to this namespace: eth0 drops packets from a local source unless told to take them.
+      execFileSync('nsenter', [...inNamespace, 'sysctl', '-qw', 'net.ipv4.conf.eth0.accept_local=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.eth0.rp_filter=0']);
+      const advert = { version: 3 as const, vrid: 12, priority: 200, advertIntervalMs: 100, addresses: ['192.168.1.112'] };
+      const bytes = Buffer.from(encodeAdvertisement(advert, { family: 'ipv4', src: '192.168.1.20', dst: '224.0.0.18', v3Ipv4Checksum: 'pseudo-header' })).toString('hex');
+      sender = spawn('nsenter', [...inNamespace, 'python3', '-c', SEND_ADVERTS, bytes, '100'], { stdio: 'ignore' });
+      let seen: RunStatus['instances'][number] | undefined;
+      await until(
+        async () => {
+          const result = await status(['--json', '--socket', path]);
+          seen = result.code === 0 ? (JSON.parse(result.stdout) as RunStatus[])[0]?.instances[0] : undefined;
+          return seen?.master?.address === '192.168.1.20' && seen.timers.next?.repeatsAbsorbed === true;
+        },
+        () => `never a backup absorbing 192.168.1.20's repeats; last status:\n${JSON.stringify(seen, null, 2)}`,
+      );
+      expect(seen).toMatchObject({ state: 'backup', master: { address: '192.168.1.20', priority: 200, advertIntervalMs: 100, self: false }, engine: { thread: 'worker' } });
+      expect(seen?.timers.next?.timer).toBe('Master_Down_Timer');
+      // Never later than a full Master_Down_Interval from the last advert the core took.
+      expect(seen?.timers.next?.inMs).toBeLessThanOrEqual(seen?.timers.masterDownIntervalMs ?? 0);
+    } finally {
+      sender?.kill('SIGKILL');
+      run.kill('SIGTERM');
+      await exited;
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
+
+/** Polls `check` every 100 ms for up to 10 s; throws `describe()` when it never holds. */
+async function until(check: () => boolean | Promise<boolean>, describe: () => string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(describe());
+}
