@@ -9,7 +9,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ControlError, formatDuration, formatRunStatus, requestStatus, startControlServer, writeStatusDump, type ControlServer, type RunStatus } from '../../src/control.js';
+import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatDuration, formatRunStatus, requestStatus, startControlServer, writeStatusDump, type ControlServer, type RunStatus } from '../../src/control.js';
 import { SimNetwork } from '../../src/testing/index.js';
 import { VrrpGroup } from '../../src/group.js';
 
@@ -196,5 +196,24 @@ describe('vrrp status table', () => {
 
   it('writes durations as people read them', () => {
     expect([850, 12_340, 245_000, 7_380_000, 277_200_000].map(formatDuration)).toEqual(['850ms', '12.3s', '4m05s', '2h03m', '3d05h']);
+  });
+});
+
+describe('where the control socket is by default', () => {
+  it('is under /run/vrrp/control for root', () => {
+    expect(defaultControlDirectory({}, 0)).toBe('/run/vrrp/control');
+  });
+
+  it('is under $XDG_RUNTIME_DIR for another user who does not own /run/vrrp', () => {
+    expect(defaultControlDirectory({ XDG_RUNTIME_DIR: '/run/user/1000' }, 1000)).toBe('/run/user/1000/vrrp/control');
+  });
+
+  it('is nowhere for such a user without $XDG_RUNTIME_DIR (then --socket says where)', () => {
+    expect(defaultControlDirectory({}, 1000)).toBeUndefined();
+  });
+
+  it('is named after the config file, the dump beside it never a plain .json', () => {
+    expect(defaultSocketPath('/etc/keepalived/keepalived.conf', '/run/vrrp/control')).toBe('/run/vrrp/control/keepalived.sock');
+    expect(dumpPathFor('/run/vrrp/control/vrrp.sock')).toBe('/run/vrrp/control/vrrp.status.json');
   });
 });
