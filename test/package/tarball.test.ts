@@ -163,7 +163,7 @@ describe.skipIf(!here)('the packed tarball', () => {
     const data = readFileSync(tarball);
     const { messages } = await publint({ pack: { tarball: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer }, level: 'suggestion', strict: true });
     expect(messages.map((message) => formatMessage(message, pkg) ?? message.code)).toEqual([]);
-  });
+  }, 180_000);
 
   // node16 from CommonJS resolves our ESM entry points: Node ≥ 20.19 (our engines) requires them, so attw's
   // cjs-resolves-to-esm is not a problem here; node10 resolution predates `exports` (TypeScript deprecates it).
@@ -171,7 +171,7 @@ describe.skipIf(!here)('the packed tarball', () => {
     const attw = join(repo, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
     const result = await run(process.execPath, [attw, tarball, '--profile', 'node16', '--ignore-rules', 'cjs-resolves-to-esm', '--format', 'table-flipped'], { cwd: scratch });
     expect(result.code, ok(result)).toBe(0);
-  });
+  }, 180_000);
 
   // One binary for every Node (Node-API, libuv's stable ABI) and for glibc 2.17 (RHEL 7, Debian 8, Ubuntu 14.04) on.
   it('prebuilt addon needs glibc 2.17 at most and only Node-API, libuv and libc from its host', async () => {
@@ -290,7 +290,7 @@ void doctor;
     writeApp(dir, { skipLibCheck: false, types: ['node'], typeRoots: [join(repo, 'node_modules', '@types')] });
     const result = await run(process.execPath, [tsc, '-p', dir], { cwd: app });
     expect(result.code, ok(result)).toBe(0);
-  });
+  }, 180_000);
 
   // The app has no @types/node: the 12.x that netlink depends on is hoisted to node_modules/@types, and ES2022's lib
   // has no Symbol.asyncDispose. skipLibCheck on, as `tsc --init` writes: @types/node@12 fails its own checks.
@@ -301,6 +301,6 @@ void doctor;
     writeApp(dir, { skipLibCheck: true });
     const result = await run(process.execPath, [tsc, '-p', dir], { cwd: app });
     expect(result.code, ok(result)).toBe(0);
-  });
+  }, 180_000);
 });
 
