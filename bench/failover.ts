@@ -692,7 +692,7 @@ async function main(): Promise<number> {
     '',
   ].join('\n');
   mkdirSync(join(repo, 'bench/results'), { recursive: true });
-  // Only the full run (10 runs × every interval) replaces the file the README quotes; shorter runs go beside it.
+  // Only the full run (10 runs × every interval) replaces the file docs/benchmarks.md quotes; shorter runs go beside it.
   const full =
     options.runs >= 10 &&
     [1000, 100, 10].every((ms) => options.intervals.includes(ms)) &&

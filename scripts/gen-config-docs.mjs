@@ -477,7 +477,7 @@ function trackerSections(page, def, heading) {
   if (def.description) section.body.push(def.description, '');
   section.body.push(
     'How weights, `fall` / `rise`, `initFail` and the types behave, with keepalived\'s semantics and where we differ:',
-    'the README, "Trackers".',
+    '[trackers.md](trackers.md).',
     '',
   );
   // A field is common when most types have it with the same schema; a type that differs shows its own row.

@@ -68,7 +68,7 @@ export interface ChaosOptions {
   /**
    * Re-announce the VIPs this often while master (ours: `garp.refreshMs`; keepalived: `garp_master_refresh`, whole
    * seconds); 0 turns it off. Without it, a healed partition whose island master wins leaves the client on the loser
-   * about half of the time (see the README's chaos notes).
+   * about half of the time (see docs/benchmarks.md, "Chaos").
    */
   garpRefreshMs?: number;
   /** Turn the lease check on; with it, `leaseMs` goes into our configs as `vipLeaseMs`. */
