@@ -55,7 +55,12 @@ export function serializedDump<T>(task: (socket: RtNetlinkSocket) => Promise<T>)
     dumpSocket ??= loadNetlink().createRtNetlink();
     return task(dumpSocket);
   });
-  dumpQueue = result.catch(() => undefined);
+  // Settles with nothing: passing the result on would keep the last dump (every address of the namespace, parsed)
+  // alive until the next one.
+  dumpQueue = result.then(
+    () => undefined,
+    () => undefined,
+  );
   return result;
 }
 
