@@ -4,7 +4,7 @@
  * share one registry; unregistering; a missing or crowded registry refused naming the field.
  */
 import { readFileSync } from 'node:fs';
-import { Counter, Registry, register as globalRegistry } from 'prom-client';
+import { Counter, Registry, register as globalRegistry, type OpenMetricsContentType } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, VrrpGroup, type VrrpConfig } from '../../src/index.js';
 import { METRIC_NAMES, registerMetrics } from '../../src/prometheus.js';
@@ -119,7 +119,9 @@ describe('registerMetrics', () => {
 
   it('registers on an OpenMetrics registry too', async () => {
     const { instance } = createHarness({ name: 'om' });
-    const registry = new Registry(Registry.OPENMETRICS_CONTENT_TYPE);
+    // prom-client's types declare no constructor argument (its runtime takes one), so set the type after.
+    const registry = new Registry<OpenMetricsContentType>();
+    registry.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
     registerMetrics(instance, { register: registry });
     const text = await registry.metrics();
     expect(text).toContain('vrrp_state{vrrp_instance="om",vrid="51",family="ipv4",state="initialize"} 1');
