@@ -294,7 +294,11 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     return this.#engine?.priority ?? effectivePriority(this.config.priority, []);
   }
 
-  /** Counters since the last `start()` (with the engine thread, at most 100 ms behind; exact after `stop()`). */
+  /**
+   * Counters since the last `start()` (with the engine thread, at most 100 ms behind — a backup's
+   * `advertisementsReceived` up to about one Master_Down_Interval, see docs/linux.md, "Absorbed repeats"; exact
+   * after `stop()`).
+   */
   get stats(): InstanceStats {
     const engine = this.#engine?.stats ?? { ...createStats(), sendErrors: 0, vipErrors: 0, vipChanges: 0, masterDownExpirations: 0 };
     return { ...engine, hookErrors: this.#hookErrors, whileMasterErrors: this.#whileMasterErrors, transitions: this.#transitions };
