@@ -207,7 +207,7 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
     const result = JSON.parse(inNs(NS_A, process.execPath, script, 'announce')) as Record<string, { code?: string; message?: string; ok?: boolean } | null>;
     const captured = await finishCapture(capture);
 
-    expect(result.load).toEqual({ ok: true });
+    expect(result.load).toEqual({ ok: true, origin: { kind: 'source' } }); // the build/ copy, linked in by transpileSources
     expect(result.nodev).toEqual({ code: 'ENODEV', message: 'packet socket on nope0: ENODEV (no such interface)' });
     expect(result.loopback).toEqual({ code: 'EINVAL', message: 'packet socket on lo: EINVAL (not an ethernet interface, hardware type 772)' });
     expect(captured.match(/Request who-has 10\.98\.0\.101 \(ff:ff:ff:ff:ff:ff\) tell 10\.98\.0\.101/g)).toHaveLength(2);
@@ -350,7 +350,7 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
 // relative path (../../build/Release/vrrp_packet.node) resolves exactly as it does from src/ and dist/.
 function transpileSources(dir: string): string {
   const ts = createRequire(import.meta.url)('typescript') as typeof import('typescript');
-  const sources = ['core/checksum.ts', 'core/ip-address.ts', 'linux/announce-frames.ts', 'linux/addon.ts', 'linux/packet-socket.ts', 'linux/warm-up.ts', 'linux/announcer.ts'];
+  const sources = ['globals.ts', 'core/checksum.ts', 'core/ip-address.ts', 'linux/announce-frames.ts', 'linux/addon.ts', 'linux/packet-socket.ts', 'linux/warm-up.ts', 'linux/announcer.ts'];
   for (const source of sources) {
     const { outputText } = ts.transpileModule(readFileSync(join(ROOT, 'src', source), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
