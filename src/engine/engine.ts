@@ -517,6 +517,10 @@ export class Engine {
             if (action.type !== 'announce') {
               this.#io.vipChanges += this.#vipAddresses.length;
               this.#emit({ type: 'vips', action: action.type === 'addVips' ? 'add' : 'remove', addresses: [...this.#vipAddresses] });
+              // The leases changed now, after the step that asked for them: publish, so that a status read once
+              // the transition is seen shows them (it showed none until the next step, up to an interval later).
+              const sink = this.#options.statsSink;
+              if (sink !== undefined && this.#router) this.#publishStats(sink);
             }
           } catch (cause) {
             this.#io.vipErrors++;
