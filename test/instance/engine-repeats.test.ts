@@ -174,6 +174,36 @@ describe('absorbed repeats', () => {
     expect(instants[1]).toBe(instants[0]);
   });
 
+  // Given a backup (priority 100, preempt) absorbing the repeats of a master at priority 150
+  // when a tracker raises our priority to 200 at t = 5.2 s
+  // then the absorbing ends, the next repeats reach the core, and it preempts when a plain engine does.
+  it('ends the absorbing when a tracker changes what a repeat would do', async () => {
+    const instants: (number | undefined)[] = [];
+    for (const absorbing of [false, true]) {
+      const run = setUp(absorbing, { preempt: true, trackers: [{ type: 'function', name: 'up', weight: 100, check: () => true }] });
+      await run.engine.start();
+      advertise(run, () => peerAdvert({ priority: 150 }), 500, 20_500);
+      let declaredBefore = 0;
+      run.clock.setTimer(5200, () => {
+        if (run.transport instanceof AbsorbingTransport) declaredBefore = run.transport.declared.length;
+        run.engine.command({ type: 'tracker', name: 'up', passed: true });
+      });
+      await run.clock.advance(30_000);
+      instants.push(takeoverAt(run));
+      if (run.transport instanceof AbsorbingTransport) {
+        const declared = run.transport.declared;
+        expect(declared.slice(0, declaredBefore).filter((packet) => packet !== undefined).length).toBeGreaterThan(0);
+        // From the tracker's change on: only "absorb nothing", never a packet again.
+        expect(declared.slice(declaredBefore).length).toBeGreaterThan(0);
+        expect(declared.slice(declaredBefore).every((packet) => packet === undefined)).toBe(true);
+      }
+      await run.engine.stop();
+    }
+    expect(instants[0]).toBeDefined();
+    expect(instants[0]).toBeLessThan(20_500);
+    expect(instants[1]).toBe(instants[0]);
+  });
+
   // Given a master (it took over alone) hearing a lower-priority router's repeated adverts
   // then nothing is absorbed: a master answers each one.
   it('absorbs nothing as master', async () => {
