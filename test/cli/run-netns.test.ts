@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { OWN_NETNS_SETUP, ownNetnsAvailable } from '../support/own-netns.js';
 import { encodeAdvertisement } from '../../src/core/codec.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -18,20 +19,7 @@ const cli = join(repo, 'dist', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'vrrp-cli-run-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Makes eth0 (a veth whose peer is up) with 192.168.1.10/24 in the new namespace, then runs the command. */
-const SETUP = 'ip link add eth0 type veth peer name eth1 && ip link set eth1 up && ip link set eth0 up && ip addr add 192.168.1.10/24 dev eth0 && exec "$@"';
-
-function probe(): { ok: boolean; reason?: string } {
-  if (process.platform !== 'linux') return { ok: false, reason: 'not Linux' };
-  try {
-    execFileSync('unshare', ['-rn', 'sh', '-c', SETUP, 'sh', 'true'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, reason: `unshare -rn with a veth pair failed: ${String((error as { stderr?: Buffer }).stderr ?? error).trim()}` };
-  }
-}
-const available = probe();
-if (!available.ok) process.stderr.write(`SKIPPED test/cli/run-netns.test.ts: ${available.reason}\n`);
+const available = { ok: ownNetnsAvailable('test/cli/run-netns.test.ts') };
 
 interface Line {
   event: string;
@@ -66,7 +54,7 @@ afterEach(() => {
 
 /** `vrrp run [args] config` in a namespace of its own; `node` runs `prefix` first (a launcher script, say). */
 function runCli(config: string, args: string[] = [], prefix: string[] = []): Run {
-  const child = spawn('unshare', ['-rn', 'sh', '-c', SETUP, 'sh', process.execPath, ...prefix, cli, 'run', ...args, config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('unshare', ['-rn', 'sh', '-c', OWN_NETNS_SETUP, 'sh', process.execPath, ...prefix, cli, 'run', ...args, config], { stdio: ['ignore', 'pipe', 'pipe'] });
   running.add(child);
   const lines: Line[] = [];
   let stderr = '';

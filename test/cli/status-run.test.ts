@@ -10,24 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { OWN_NETNS_SETUP, ownNetnsAvailable } from '../support/own-netns.js';
 import type { RunStatus } from '../../src/control.js';
 import { encodeAdvertisement } from '../../src/core/codec.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(repo, 'dist', 'cli.js');
-const SETUP = 'ip link add eth0 type veth peer name eth1 && ip link set eth1 up && ip link set eth0 up && ip addr add 192.168.1.10/24 dev eth0 && exec "$@"';
-
-function probe(): { ok: boolean; reason?: string } {
-  if (process.platform !== 'linux') return { ok: false, reason: 'not Linux' };
-  try {
-    execFileSync('unshare', ['-rn', 'sh', '-c', SETUP, 'sh', 'true'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, reason: `unshare -rn with a veth pair failed: ${String((error as { stderr?: Buffer }).stderr ?? error).trim()}` };
-  }
-}
-const available = probe();
-if (!available.ok) process.stderr.write(`SKIPPED test/cli/status-run.test.ts: ${available.reason}\n`);
+const available = { ok: ownNetnsAvailable('test/cli/status-run.test.ts') };
 
 interface Line {
   event: string;
@@ -88,7 +77,7 @@ describe.skipIf(!available.ok)('vrrp status against a running vrrp run', () => {
         ],
       }),
     );
-    child = spawn('unshare', ['-rn', 'sh', '-c', SETUP, 'sh', process.execPath, cli, 'run', '--socket', socket, config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn('unshare', ['-rn', 'sh', '-c', OWN_NETNS_SETUP, 'sh', process.execPath, cli, 'run', '--socket', socket, config], { stdio: ['ignore', 'pipe', 'pipe'] });
     let buffered = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       buffered += chunk;
@@ -207,7 +196,7 @@ describe.skipIf(!available.ok)('vrrp status of a backup', () => {
     const path = join(scratch, 'backup.sock');
     const config = join(scratch, 'backup.json');
     writeFileSync(config, JSON.stringify({ name: 'VI_B', interface: 'eth0', vrid: 12, priority: 100, advertIntervalMs: 100, virtualAddresses: ['192.168.1.112/24'] }));
-    const run = spawn('unshare', ['-rn', 'sh', '-c', SETUP, 'sh', process.execPath, cli, 'run', '--socket', path, config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = spawn('unshare', ['-rn', 'sh', '-c', OWN_NETNS_SETUP, 'sh', process.execPath, cli, 'run', '--socket', path, config], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     run.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     const exited = new Promise<number | null>((resolve) => run.once('exit', resolve));

@@ -4,25 +4,14 @@
  * subscribed after the start (the thread forwards them once it learns of the subscriber). The app runs in a
  * network namespace of its own (`unshare -rn`, gone with the process) with eth0 up; it needs dist/ (npm run build).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { OWN_NETNS_SETUP, ownNetnsAvailable } from '../support/own-netns.js';
 
 const app = fileURLToPath(new URL('./fixtures/channels-app.mjs', import.meta.url));
-const SETUP = 'ip link add eth0 type veth peer name eth1 && ip link set eth1 up && ip link set eth0 up && ip addr add 192.168.1.10/24 dev eth0 && exec "$@"';
-
-function probe(): { ok: boolean; reason?: string } {
-  if (process.platform !== 'linux') return { ok: false, reason: 'not Linux' };
-  try {
-    execFileSync('unshare', ['-rn', 'sh', '-c', SETUP, 'sh', 'true'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
-    return { ok: true };
-  } catch (error) {
-    return { ok: false, reason: `unshare -rn with a veth pair failed: ${String((error as { stderr?: Buffer }).stderr ?? error).trim()}` };
-  }
-}
-const available = probe();
-if (!available.ok) process.stderr.write(`SKIPPED test/interop/channels-engine-thread.test.ts: ${available.reason}\n`);
+const available = { ok: ownNetnsAvailable('test/interop/channels-engine-thread.test.ts') };
 
 interface Finding {
   channel?: string;
@@ -33,7 +22,7 @@ interface Finding {
 
 describe.skipIf(!available.ok)('diagnostics channels from the engine thread', () => {
   it('reaches subscribers on the app thread: state and VIP changes, and adverts once subscribed', async () => {
-    const { stdout } = await promisify(execFile)('unshare', ['-rn', 'sh', '-c', SETUP, 'sh', process.execPath, app], { timeout: 30_000 });
+    const { stdout } = await promisify(execFile)('unshare', ['-rn', 'sh', '-c', OWN_NETNS_SETUP, 'sh', process.execPath, app], { timeout: 30_000 });
     const findings = stdout.trim().split('\n').map((line) => JSON.parse(line) as Finding);
     expect(findings.at(-1)).toEqual({ done: true });
     const states = findings.filter((f) => f.channel === 'vrrp:state').map((f) => `${String(f.message?.from)} → ${String(f.message?.to)}`);
