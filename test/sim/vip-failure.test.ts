@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { StateChangeEvent } from '../../src/instance.js';
 import { SimNetwork } from '../../src/testing/index.js';
 
-const config = { interface: 'eth0', vrid: 51, advertIntervalMs: 1000, virtualAddresses: ['10.0.0.100/24'] } as const;
+const config = { interface: 'eth0', vrid: 51, advertIntervalMs: 1000, virtualAddresses: ['10.0.0.100/24'] };
 
 function cluster() {
   const net = new SimNetwork({ seed: 1, latencyMs: 0.3 });
