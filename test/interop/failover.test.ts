@@ -120,8 +120,9 @@ describe.skipIf(!labAvailable.ok)('failover against keepalived, seen from a clie
 
   // Given keepalived master sending every 100 ms and our raw transport in a process that blocks its loop for 350 ms
   // when the process reads the adverts that arrived meanwhile
-  // then each carries its age from the kernel's receive timestamp: the oldest 250–450 ms (it came early in the
-  // block), each younger than the one before — so the engine dates adverts by arrival, not by when it read them.
+  // then each carries its age from the kernel's receive timestamp: the oldest 200–450 ms (it came early in the
+  // block: about 350 − 100 ms, less keepalived's own timer jitter, which once made it 248.95), each younger than the
+  // one before — so the engine dates adverts by arrival, not by when it read them (that would give ages near 0).
   it('packets read after a blocked loop carry their kernel receive age', async () => {
     const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 200 }));
     await ka.waitForLog(/Entering MASTER STATE/, 5000);
@@ -132,7 +133,7 @@ describe.skipIf(!labAvailable.ok)('failover against keepalived, seen from a clie
     expect(ages.length).toBeGreaterThanOrEqual(3);
     expect(ages.every((age) => typeof age === 'number')).toBe(true);
     const [oldest] = ages as number[];
-    expect(oldest).toBeGreaterThanOrEqual(250);
+    expect(oldest).toBeGreaterThanOrEqual(200);
     expect(oldest).toBeLessThanOrEqual(450);
     for (let i = 1; i < ages.length; i++) expect(ages[i] as number, `age ${i} after age ${i - 1}`).toBeLessThan(ages[i - 1] as number);
   });
