@@ -127,7 +127,9 @@ async function startLoadBalancer(lab: Lab, lb: Lb, kind: Kind, vip: string): Pro
     const conf = join(lab.tmpDir, `keepalived-${lb}.conf`);
     writeFileSync(conf, tutorialConf(vip, lb));
     if (kind === 'cli') {
-      node = host.start('vrrp run', [process.execPath, cli, 'run', conf]);
+      // Its control socket in the lab's temp dir, which destroy() removes: the default (/run/vrrp/control) outlived
+      // the hosts, which end by SIGKILL.
+      node = host.start('vrrp run', [process.execPath, cli, 'run', '--socket', join(lab.tmpDir, `control-${lb}.sock`), conf]);
     } else {
       const base = join(lab.tmpDir, `keepalived-${lb}`);
       node = host.start('keepalived', [
