@@ -3,27 +3,15 @@
  * path, for one instance, for `{ "instances": [...] }`, and for its notify scripts, groups and global settings. Runs the built CLI (npm test builds dist/ first); needs
  * no root, because validation comes before any socket.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/run-cli.js';
 
-const cli = join(fileURLToPath(new URL('../..', import.meta.url)), 'dist', 'cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'vrrp-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [cli, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 function configFile(name: string, content: unknown): string {
   const path = join(dir, name);

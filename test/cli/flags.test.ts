@@ -3,26 +3,15 @@
  * the flag — never ignored, so that `vrrp doctor --interfce eth0` cannot print "ready" after checking nothing.
  * Runs the built CLI (npm test builds dist/ first); nothing here touches the network.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/run-cli.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
-const cli = join(repo, 'dist', 'cli.js');
 const COMMANDS = ['run', 'import-keepalived', 'doctor'];
 
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [cli, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('vrrp --version and help', () => {
   it('prints the package version for --version and -v', async () => {

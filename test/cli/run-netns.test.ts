@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { OWN_NETNS_SETUP, ownNetnsAvailable } from '../support/own-netns.js';
+import { enterOwnNetns, OWN_NETNS_SETUP, ownNetnsAvailable, SEND_ADVERTS_FROM_PEER } from '../support/own-netns.js';
 import { encodeAdvertisement } from '../../src/core/codec.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -125,17 +125,6 @@ function runCli(config: string, args: string[] = [], prefix: string[] = []): Run
   };
 }
 
-/** Sends VRRP packets (argv: hex bytes, count) from 192.168.1.20 out of eth1, TTL 255, one every 100 ms. */
-const SEND_ADVERTS = [
-  'import socket, sys, time',
-  's = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)',
-  's.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)',
-  "s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton('192.168.1.20'))",
-  "s.bind(('192.168.1.20', 0))",
-  'for _ in range(int(sys.argv[2])):',
-  "    s.sendto(bytes.fromhex(sys.argv[1]), ('224.0.0.18', 0))",
-  '    time.sleep(0.1)',
-].join('\n');
 
 function file(name: string, text: string): string {
   const path = join(dir, name);
@@ -248,7 +237,7 @@ describe.skipIf(!available.ok)('vrrp run', () => {
     expect(await run.waitFor((l) => l.event === 'stateChange' && l.to === 'master')).toMatchObject({ term: 1 });
     expect(await run.waitFor((l) => l.event === 'masterChange')).toMatchObject({ name: 'vrid-12', master: { address: '192.168.1.10', priority: 150, advertIntervalMs: 100, self: true }, term: 1 });
     const pid = String(run.child.pid);
-    const inNamespace = ['-t', pid, '-U', '-n', '--preserve-credentials'];
+    const inNamespace = enterOwnNetns(pid);
     execFileSync('nsenter', [...inNamespace, 'ip', 'addr', 'add', '192.168.1.20/24', 'dev', 'eth1']);
     // 192.168.1.20 is local to this namespace: eth0 drops packets from a local source unless told to take them.
     execFileSync('nsenter', [...inNamespace, 'sysctl', '-qw', 'net.ipv4.conf.eth0.accept_local=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.eth0.rp_filter=0']);
@@ -256,7 +245,7 @@ describe.skipIf(!available.ok)('vrrp run', () => {
     const advertise = (priority: number, count: number): void => {
       const advert = { version: 3 as const, vrid: 12, priority, advertIntervalMs: 100, addresses: ['192.168.1.112'] };
       const bytes = Buffer.from(encodeAdvertisement(advert, { family: 'ipv4', src: '192.168.1.20', dst: '224.0.0.18', v3Ipv4Checksum: 'pseudo-header' })).toString('hex');
-      execFileSync('nsenter', [...inNamespace, 'python3', '-c', SEND_ADVERTS, bytes, String(count)], { timeout: 10_000 });
+      execFileSync('nsenter', [...inNamespace, 'python3', '-c', SEND_ADVERTS_FROM_PEER, bytes, String(count)], { timeout: 10_000 });
     };
     advertise(100, 3);
     expect(await run.waitFor((l) => l.event === 'lowerMasterHeard')).toMatchObject({ address: '192.168.1.20', priority: 100, advertIntervalMs: 100, term: 1 });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { OWN_NETNS_SETUP, ownNetnsAvailable } from '../support/own-netns.js';
+import { enterOwnNetns, OWN_NETNS_SETUP, ownNetnsAvailable, SEND_ADVERTS_FROM_PEER } from '../support/own-netns.js';
 import type { RunStatus } from '../../src/control.js';
 import { encodeAdvertisement } from '../../src/core/codec.js';
 
@@ -174,17 +174,6 @@ describe.skipIf(!available.ok)('vrrp status against a running vrrp run', () => {
   });
 });
 
-/** Sends VRRP packets (argv: hex bytes, count) from 192.168.1.20 out of eth1, TTL 255, one every 100 ms. */
-const SEND_ADVERTS = [
-  'import socket, sys, time',
-  's = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)',
-  's.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)',
-  "s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton('192.168.1.20'))",
-  "s.bind(('192.168.1.20', 0))",
-  'for _ in range(int(sys.argv[2])):',
-  "    s.sendto(bytes.fromhex(sys.argv[1]), ('224.0.0.18', 0))",
-  '    time.sleep(0.1)',
-].join('\n');
 
 describe.skipIf(!available.ok)('vrrp status of a backup', () => {
   // Given vrrp run at 100 on eth0 and a master at 200 advertising every 100 ms from eth1 (the veth peer)
@@ -203,13 +192,13 @@ describe.skipIf(!available.ok)('vrrp status of a backup', () => {
     let sender: ChildProcess | undefined;
     try {
       await until(() => out.includes('"event":"started"'), () => `no started line:\n${out}`);
-      const inNamespace = ['-t', String(run.pid), '-U', '-n', '--preserve-credentials'];
+      const inNamespace = enterOwnNetns(run.pid!);
       execFileSync('nsenter', [...inNamespace, 'ip', 'addr', 'add', '192.168.1.20/24', 'dev', 'eth1']);
       // 192.168.1.20 is local to this namespace: eth0 drops packets from a local source unless told to take them.
       execFileSync('nsenter', [...inNamespace, 'sysctl', '-qw', 'net.ipv4.conf.eth0.accept_local=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.eth0.rp_filter=0']);
       const advert = { version: 3 as const, vrid: 12, priority: 200, advertIntervalMs: 100, addresses: ['192.168.1.112'] };
       const bytes = Buffer.from(encodeAdvertisement(advert, { family: 'ipv4', src: '192.168.1.20', dst: '224.0.0.18', v3Ipv4Checksum: 'pseudo-header' })).toString('hex');
-      sender = spawn('nsenter', [...inNamespace, 'python3', '-c', SEND_ADVERTS, bytes, '100'], { stdio: 'ignore' });
+      sender = spawn('nsenter', [...inNamespace, 'python3', '-c', SEND_ADVERTS_FROM_PEER, bytes, '100'], { stdio: 'ignore' });
       let seen: RunStatus['instances'][number] | undefined;
       await until(
         async () => {

@@ -39,3 +39,23 @@ function probe(): { ok: boolean; reason?: string } {
     return { ok: false, reason: `unshare -rn with a veth pair failed: ${String((error as { stderr?: Buffer }).stderr ?? error).trim()}` };
   }
 }
+
+/**
+ * Python that sends VRRP packets (argv: hex bytes, count) from 192.168.1.20 — the address a test puts on eth1, the
+ * veth peer — with TTL 255, one every 100 ms: a master on the wire beside the process under test.
+ */
+export const SEND_ADVERTS_FROM_PEER = [
+  'import socket, sys, time',
+  's = socket.socket(socket.AF_INET, socket.SOCK_RAW, 112)',
+  's.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 255)',
+  "s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton('192.168.1.20'))",
+  "s.bind(('192.168.1.20', 0))",
+  'for _ in range(int(sys.argv[2])):',
+  "    s.sendto(bytes.fromhex(sys.argv[1]), ('224.0.0.18', 0))",
+  '    time.sleep(0.1)',
+].join('\n');
+
+/** `nsenter` arguments that enter the user and network namespaces of `pid` (a process started by inOwnNetns). */
+export function enterOwnNetns(pid: number | string): string[] {
+  return ['-t', String(pid), '-U', '-n', '--preserve-credentials'];
+}
