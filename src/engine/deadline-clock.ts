@@ -97,7 +97,8 @@ export class DeadlineClock implements Clock {
     this.#heap.push(entry);
     this.#live++;
     if (this.#live === 1) this.#source.ref?.(true);
-    if (this.#armedDueMs === undefined || entry.dueMs < this.#armedDueMs) this.#arm(entry);
+    // While a wake-up fires its timers, the source is armed once at its end, for whatever is then the earliest.
+    if (!this.#firing && (this.#armedDueMs === undefined || entry.dueMs < this.#armedDueMs)) this.#arm(entry);
     return () => {
       if (entry.callback === undefined) return;
       entry.callback = undefined;
@@ -106,7 +107,7 @@ export class DeadlineClock implements Clock {
       // the next live one at the end of this turn: a backup's Master_Down_Timer is cancelled by every advert, so
       // the earliest timer is cancelled about once per packet, and waking for nothing cost more (a wake-up and a
       // call into JavaScript) than one re-arm per turn shared by every packet of the turn (a syscall).
-      if (entry.dueMs === this.#armedDueMs && !this.#rearmQueued) {
+      if (entry.dueMs === this.#armedDueMs && !this.#rearmQueued && !this.#firing) {
         this.#rearmQueued = true;
         queueMicrotask(this.#rearm);
       }
@@ -114,6 +115,11 @@ export class DeadlineClock implements Clock {
   }
 
   #rearmQueued = false;
+  /**
+   * Set while #onWake fires due timers. Why: the timers they set (each master's next Adver_Timer, often the same
+   * instant) re-armed the source one by one, a timerfd syscall each, where one at the end of the wake-up does.
+   */
+  #firing = false;
 
   /** Re-arms the source for the earliest live timer, dropping cancelled ones from the top (see the cancel above). */
   readonly #rearm = (): void => {
@@ -151,20 +157,26 @@ export class DeadlineClock implements Clock {
     const heap = this.#heap;
     // Fire everything due. A callback may set new timers (due now or later): they join the heap and, when due,
     // fire in this same loop, in order.
-    for (;;) {
-      heap.dropWhile(isCancelled);
-      const top = heap.peek();
-      if (top === undefined || top.dueMs > now) break;
-      heap.pop();
-      const callback = top.callback as () => void;
-      top.callback = undefined;
-      this.#released();
-      try {
-        callback();
-      } catch (error) {
-        this.#onError(error);
+    this.#firing = true;
+    try {
+      for (;;) {
+        heap.dropWhile(isCancelled);
+        const top = heap.peek();
+        if (top === undefined || top.dueMs > now) break;
+        heap.pop();
+        const callback = top.callback as () => void;
+        top.callback = undefined;
+        this.#released();
+        try {
+          callback();
+        } catch (error) {
+          this.#onError(error);
+        }
       }
+    } finally {
+      this.#firing = false;
     }
+    heap.dropWhile(isCancelled);
     const next = heap.peek();
     if (next !== undefined) this.#arm(next);
   };

@@ -151,6 +151,12 @@ export interface EngineOptions {
    * runtime after them when it is {@link runtimeSinkLength} long.
    */
   statsSink?: Float64Array;
+  /**
+   * Puts a Master's Adver_Timer on a grid of {@link ADVERT_GRID_DIVISOR}ths of its interval, so that the adverts of
+   * many instances share the thread's wake-ups (see {@link advertDueMs}). Set on the Linux engine thread; off
+   * elsewhere, where a simulation keeps the RFC's exact instants.
+   */
+  advertGrid?: boolean;
 }
 
 /** The core plus adapters of one instance. */
@@ -170,6 +176,8 @@ export class Engine {
   #timerDueMs: number | undefined;
   /** The armed timer is a repeat check's (or its deadline's, once past the check lead): see #step. */
   #timerChecksRepeats = false;
+  /** The armed timer is a Master's Adver_Timer put on the advert grid: its timeout is dated at its due time. */
+  #timerOnGrid = false;
   /**
    * The packet whose exact repeats the transport absorbs (docs/linux.md, "Absorbed repeats"); undefined: none. Set
    * only while the core says a repeat would do nothing but restart the Master_Down_Timer (`repeatIsQuiet`).
@@ -344,14 +352,14 @@ export class Engine {
    * The one way into the core: clock → handle → queue actions → re-arm the single timer. `ageMs` dates an input
    * that happened before now (a packet with a receive timestamp); the core never lets its time go backwards.
    */
-  #step(input: RouterInput, ageMs = 0): void {
+  #step(input: RouterInput, ageMs = 0, atMs?: number): void {
     const router = this.#router;
     if (!router) return;
     // The repeats the transport absorbed came before this input: the core hears them first, so that its state is
     // what it would have been had each reached it.
     if (this.#repeat !== undefined && input !== this.#repeat) this.#takeRepeats(router, this.#repeat);
     const clock = this.#adapters.clock;
-    const actions = router.handle(input, clock.now() - (ageMs > 0 ? ageMs : 0));
+    const actions = router.handle(input, atMs ?? clock.now() - (ageMs > 0 ? ageMs : 0));
     const sink = this.#options.statsSink;
     // Counters cross to the app at most every STATS_PUBLISH_MS, and at once with any other action (a transition, a
     // drop): a backup's every advert moves a counter, and copying them all per packet was per-packet work that the
@@ -380,6 +388,7 @@ export class Engine {
     this.#timerDeadline = deadline;
     this.#timerDueMs = deadline;
     this.#timerChecksRepeats = checksRepeats;
+    this.#timerOnGrid = false;
     if (deadline !== undefined) {
       const inMs = deadline - clock.now();
       const checkMs = checksRepeats ? repeatCheckMs(deadline, router.masterAdverIntervalMs) : undefined;
@@ -398,6 +407,13 @@ export class Engine {
       // Only a Backup's timer (the Master_Down_Timer) asks for precision: its expiry is a takeover, where every
       // millisecond is outage; a Master's advert may leave a millisecond late at no cost.
       const precise = router.state === 'backup';
+      if (router.state === 'master' && this.#options.advertGrid === true) {
+        const dueMs = advertDueMs(deadline, this.#config.advertIntervalMs);
+        this.#timerDueMs = dueMs;
+        this.#timerOnGrid = true;
+        this.#cancelTimer = clock.setTimer(dueMs - clock.now(), this.#onTimer, NOT_PRECISE);
+        return;
+      }
       this.#cancelTimer = clock.setTimer(inMs, this.#onTimer, precise ? PRECISE : NOT_PRECISE);
     }
   }
@@ -469,7 +485,11 @@ export class Engine {
     this.#timerLateMs = lateMs;
     if (lateMs > this.#timerLateMaxMs) this.#timerLateMaxMs = lateMs;
     if (lateMs > DRAIN_WHEN_LATE_MS) this.#adapters.transport.drain?.();
-    this.#step({ type: 'timeout' });
+    // A grid timer on time (within one grid step: the wake-up's other instances come first) is dated at its due
+    // time, not at the moment the thread got to it: the next deadline is then on the grid again (due + interval),
+    // and the instances sharing this wake-up share the next one too. Later than that, the thread was busy: real time.
+    if (this.#timerOnGrid && lateMs < this.#config.advertIntervalMs / ADVERT_GRID_DIVISOR) this.#step({ type: 'timeout' }, 0, deadline);
+    else this.#step({ type: 'timeout' });
   };
 
   async #apply(actions: readonly RouterAction[]): Promise<void> {
@@ -778,6 +798,24 @@ const NOT_PRECISE = { precise: false } as const;
 const DRAIN_WHEN_LATE_MS = 1;
 
 /** When to look for absorbed repeats before `deadlineMs` (see #step): REPEAT_CHECK_LEAD_MS before it, down to the grid. */
+/**
+ * A Master's Adver_Timer waits for the next point of a grid of `advertIntervalMs / ADVERT_GRID_DIVISOR` (5 ms at
+ * 100 ms adverts), so that instances whose deadlines fall within one step share one wake-up of the engine thread
+ * and stay together: on the Linux engine thread every wake-up costs a timerfd re-arm, an epoll return and a call
+ * into JavaScript, which at 255 masters started a few milliseconds apart was about 115 wake-ups a second for 2,550
+ * adverts (docs/linux.md, "Advert grid"). An advert then leaves up to a twentieth of its interval late, once: the
+ * timeout is dated at the grid point, so the next deadline is on the grid and the interval stays exact. Receivers
+ * wait three intervals and the Skew_Time before taking over, so the delay costs no margin that matters.
+ */
+export const ADVERT_GRID_DIVISOR = 20;
+
+/** The grid point at or after `deadlineMs` (see {@link ADVERT_GRID_DIVISOR}). */
+export function advertDueMs(deadlineMs: number, advertIntervalMs: number): number {
+  const gridMs = advertIntervalMs / ADVERT_GRID_DIVISOR;
+  // A deadline on the grid already (due + interval, computed in floating point) stays where it is.
+  return Math.ceil(deadlineMs / gridMs - 1e-9) * gridMs;
+}
+
 function repeatCheckMs(deadlineMs: number, masterAdverIntervalMs: number): number {
   const latestMs = deadlineMs - REPEAT_CHECK_LEAD_MS;
   const gridMs = Math.max(1, Math.min(REPEAT_CHECK_GRID_MS, masterAdverIntervalMs / 4));

@@ -84,7 +84,7 @@ async function start(id: number, config: ResolvedConfig, stats: SharedArrayBuffe
     const adapters = await createLinuxAdapters(config);
     let engine: Engine | undefined;
     const emit = (event: EngineEvent): void => post({ type: 'event', id, event, priority: engine?.priority ?? config.priority });
-    engine = new Engine(config, adapters, emit, { mainThreadLagMs, statsSink: new Float64Array(stats) });
+    engine = new Engine(config, adapters, emit, { mainThreadLagMs, statsSink: new Float64Array(stats), advertGrid: true });
     engines.set(id, engine);
     await engine.start();
     post({ type: 'started', id });

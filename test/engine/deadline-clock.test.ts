@@ -139,6 +139,22 @@ describe('DeadlineClock', () => {
     expect(fired).toHaveLength(255);
     expect(wakeUps).toBeLessThanOrEqual(10);
   });
+
+  it('re-arms the source once per wake-up, however many timers its callbacks set', () => {
+    const { clock, source, fired } = setUp();
+    // 255 masters due together, each setting its next Adver_Timer from its callback (the same instant for all).
+    for (let vrid = 1; vrid <= 255; vrid++) {
+      clock.setTimer(100, () => {
+        fired.push(`vrid ${vrid}`);
+        clock.setTimer(100, () => {});
+      });
+    }
+    const armsBefore = source.arms;
+    source.advanceTo(100);
+    expect(fired).toHaveLength(255);
+    expect(source.arms - armsBefore).toBe(1);
+    expect(source.armedMs).toBe(200);
+  });
 });
 
 describe('DeadlineClock woken by a source whose clock runs a little ahead', () => {
