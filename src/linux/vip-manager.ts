@@ -98,6 +98,47 @@ export interface NetlinkVipManagerOptions {
   watchAddresses?: (iface: string, family: 'ipv4' | 'ipv6', onAddresses: (addresses: readonly InterfaceAddress[], linkUp: boolean) => void) => Promise<() => void>;
 }
 
+/**
+ * The lease renewal rounds of this thread, by period: one interval timer renews the leases of every manager that
+ * holds addresses. Why: each manager's own timer woke the thread once per instance and period (255 masters at the
+ * default lease: 150 wake-ups a second, each a call into JavaScript for one netlink request); a shared round wakes it
+ * once per period for all of them. A manager that joins gets its first renewal within one period of its add, as
+ * with a timer of its own, so the lease's margin (two missed renewals) is unchanged.
+ */
+const renewalRounds = new Map<number, { timer: NodeJS.Timeout; members: Set<() => void> }>();
+
+/** Joins the renewal round of period `renewMs`; returns the function that leaves it. Exported for its tests. */
+export function joinRenewals(renewMs: number, renew: () => void): () => void {
+  let round = renewalRounds.get(renewMs);
+  if (round === undefined) {
+    const members = new Set<() => void>();
+    const timer = setInterval(() => {
+      // A member that throws must not cost the others their renewal.
+      for (const member of members) {
+        try {
+          member();
+        } catch (error) {
+          queueMicrotask(() => {
+            throw error;
+          });
+        }
+      }
+    }, renewMs);
+    timer.unref();
+    round = { timer, members };
+    renewalRounds.set(renewMs, round);
+  }
+  const joined = round;
+  joined.members.add(renew);
+  return () => {
+    joined.members.delete(renew);
+    if (joined.members.size === 0 && renewalRounds.get(renewMs) === joined) {
+      clearInterval(joined.timer);
+      renewalRounds.delete(renewMs);
+    }
+  };
+}
+
 /** Default lease of a VIP: a crashed or frozen master's addresses are gone within about this long. */
 export const DEFAULT_VIP_LEASE_MS = 5000;
 
@@ -159,8 +200,8 @@ export class NetlinkVipManager implements VipManager {
   #takeover: TakeoverBurst | undefined;
   /** Lease in whole seconds; 0: none. */
   readonly #leaseS: number;
-  /** Renews the leases of the addresses we hold; set while we hold any. */
-  #renewal: NodeJS.Timeout | undefined;
+  /** Leaves the thread's lease renewal round (see joinRenewals); set while we hold any address. */
+  #leaveRenewals: (() => void) | undefined;
   readonly #watchAddresses: NonNullable<NetlinkVipManagerOptions['watchAddresses']>;
   /** Stops the address watch of each interface we hold addresses on. */
   readonly #addressWatches = new Map<string, Promise<() => void>>();
@@ -409,11 +450,10 @@ export class NetlinkVipManager implements VipManager {
       const entry = entries[i] as PreparedVip;
       if (entry.renewRequest !== undefined) this.#leasedAtMs.set(preparedKey(iface, entry.vip.address), now);
     }
-    if (this.#leaseS > 0 && this.#renewal === undefined) {
+    if (this.#leaseS > 0 && this.#leaveRenewals === undefined) {
       // A third of the lease: two renewals may be missed (a loaded host) before the kernel removes the address.
       const renewMs = Math.max(250, Math.floor((this.#leaseS * 1000) / 3));
-      this.#renewal = setInterval(() => this.#renewLeases(), renewMs);
-      this.#renewal.unref();
+      this.#leaveRenewals = joinRenewals(renewMs, this.#renewLeases);
     }
     if (!this.#addressWatches.has(iface)) {
       const family = entries[0]?.vip.family ?? 'ipv4';
@@ -426,7 +466,7 @@ export class NetlinkVipManager implements VipManager {
   }
 
   /** Renews the lease of every address we hold; a refusal is reported (the address may be gone at expiry). */
-  #renewLeases(): void {
+  readonly #renewLeases = (): void => {
     for (const [key, entry] of this.#prepared) {
       if (entry.renewRequest === undefined || !this.#ours.has(entry.vip.address) || this.#removing.has(entry.vip.address)) continue;
       const reply = sendAddressRequestNow(entry.renewRequest);
@@ -438,7 +478,7 @@ export class NetlinkVipManager implements VipManager {
       if (typeof reply === 'object') void reply.then(report);
       else report(reply);
     }
-  }
+  };
 
   /**
    * An address snapshot of `iface` (after any address change on it): an address we hold that is missing was
@@ -467,8 +507,8 @@ export class NetlinkVipManager implements VipManager {
   /** No address held any more: stop renewing and watching. */
   #released(): void {
     if (this.#ours.size > 0) return;
-    clearInterval(this.#renewal);
-    this.#renewal = undefined;
+    this.#leaveRenewals?.();
+    this.#leaveRenewals = undefined;
     for (const watch of this.#addressWatches.values()) void watch.then((stop) => stop(), () => {});
     this.#addressWatches.clear();
   }
@@ -537,8 +577,8 @@ export class NetlinkVipManager implements VipManager {
    */
   close(): void {
     this.#cancelBursts();
-    clearInterval(this.#renewal);
-    this.#renewal = undefined;
+    this.#leaveRenewals?.();
+    this.#leaveRenewals = undefined;
     for (const watch of this.#addressWatches.values()) void watch.then((stop) => stop(), () => {});
     this.#addressWatches.clear();
     this.#announcer?.close();
