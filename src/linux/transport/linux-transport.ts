@@ -81,9 +81,9 @@ export class LinuxTransport implements Transport {
     socket.send(bytes, address, this.#source);
   }
 
-  /** See {@link Transport.drain}: reads the shared socket until it is empty. */
+  /** See {@link Transport.drain}: reads the shared socket until it is empty, unless a read just found it so. */
   drain(): void {
-    this.#socket?.drain();
+    this.#socket?.drainIfStale();
   }
 
   /** See {@link Transport.absorbRepeats}: the shared socket absorbs them for our VRID (native/vrrp_socket.c). */

@@ -56,6 +56,11 @@ export interface AbsorbedRepeat {
 
 /** The longest hold the addon is asked for, whatever the instances allow (native/vrrp_socket.c, "Held reads"). */
 const MAX_HOLD_MS = 50;
+/**
+ * A read that found the socket empty this recently stands for a drain (see VrrpSocket.drainIfStale): as fresh as
+ * the engine's own bound for a timer on time, which needs no drain (DRAIN_WHEN_LATE_MS, src/engine/engine.ts).
+ */
+const FRESH_EMPTY_MS = 1;
 
 /** Counters of what the socket dropped before any instance saw it. */
 export interface VrrpSocketStats {
@@ -217,11 +222,27 @@ export class VrrpSocket {
         this.stats.receiveErrors++;
         return;
       }
-      if (length < 0) return;
+      if (length < 0) {
+        this.#emptyAtMs = performance.now();
+        return;
+      }
       this.stats.received++;
       this.#dispatch(length);
     }
   };
+
+  /** When a read last found the socket empty (performance.now()). */
+  #emptyAtMs = -Infinity;
+
+  /**
+   * The engine's drain before a late timer (see Transport.drain): skipped when a read found the socket empty less
+   * than {@link FRESH_EMPTY_MS} ago. Why: the timers of many instances fire in one wake-up of the thread, each a
+   * little later than the one before; once they pass the engine's lateness bound, each drained the socket again, an
+   * empty recvmsg per advert sent (seen at 255 masters), where the first drain of the wake-up had read it already.
+   */
+  drainIfStale(): void {
+    if (performance.now() - this.#emptyAtMs >= FRESH_EMPTY_MS) this.drain();
+  }
 
   #dispatch(length: number): void {
     const data = this.#data;
