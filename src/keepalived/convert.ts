@@ -227,7 +227,8 @@ interface InstanceDraft {
   tracks: TrackRef[];
   notify: ImportedNotify;
   v3ChecksumAsV2?: boolean;
-  errorsBefore: number;
+  /** Where (`file:line`) this instance's own errors are, so far: its schema check does not say them again. */
+  errorLines: Set<string>;
 }
 
 interface GroupDraft {
@@ -445,8 +446,12 @@ export function keepalivedToConfig(conf: KeepalivedConf): KeepalivedImport {
 
   const drafts: InstanceDraft[] = [];
   for (const statement of instanceStatements) {
+    const errorsBefore = report.errors.length;
     const draft = readInstance(statement, report);
     if (!draft) continue;
+    // Counted here, not by the instance's later check: the errors of the instances, groups and trackers read after
+    // it used to stop its schema check, which then came up only on the next run (a second round of problems).
+    for (const error of report.errors.slice(errorsBefore)) draft.errorLines.add(error.path);
     if (drafts.some((other) => other.name === draft.name)) {
       report.error(statement.position, `vrrp_instance ${draft.name} is defined twice: instance names must be unique`);
       continue;
@@ -818,7 +823,7 @@ function readInstance(statement: KeepalivedStatement, report: Report): InstanceD
     garp: {},
     tracks: [],
     notify: {},
-    errorsBefore: report.errors.length,
+    errorLines: new Set(),
   };
   const set = (field: string, entry: KeepalivedStatement): void => {
     if (draft.fieldPositions.has(field) && field !== 'virtualAddresses' && field !== 'unicastPeers') {
@@ -1198,6 +1203,7 @@ function finishInstance(
   resolver: TrackerResolver,
   group: GroupDraft | undefined,
 ): ImportedInstanceConfig | undefined {
+  const errorsBefore = report.errors.length;
   const where = `vrrp_instance ${draft.name}`;
   if (draft.interface === undefined) report.error(draft.position, `${where}: expected an interface line (vrrp needs the interface even with unicast peers)`);
   if (draft.vrid === undefined) report.error(draft.position, `${where}: expected a virtual_router_id line`);
@@ -1290,7 +1296,10 @@ function finishInstance(
     trackers,
     ...(hasNotify(draft.notify) ? { notify: draft.notify } : {}),
   };
-  if (report.errors.length === draft.errorsBefore) validate(instance, draft, report);
+  for (const error of report.errors.slice(errorsBefore)) draft.errorLines.add(error.path);
+  // Checked even when the instance has errors already, so that every problem is in one report; a line that has
+  // one of its errors is not blamed twice.
+  validate(instance, draft, report);
   return instance;
 }
 
@@ -1363,6 +1372,7 @@ function validate(instance: ImportedInstanceConfig, draft: InstanceDraft, report
   for (const issue of issues) {
     const segments = issue.path.split('.');
     const at = draft.fieldPositions.get(segments.slice(0, 2).join('.')) ?? draft.fieldPositions.get(segments[0] ?? '') ?? draft.position;
+    if (draft.errorLines.has(positionPath(at))) continue;
     report.error(at, `vrrp_instance ${draft.name}: ${issue.path || 'config'}: ${issue.message}`);
   }
 }
