@@ -57,7 +57,7 @@ function workerUrl(): URL {
 }
 
 /** The engine thread's young generation, in MB (see where the worker is created). */
-const ENGINE_YOUNG_GENERATION_MB = 4;
+const ENGINE_YOUNG_GENERATION_MB = 2;
 
 /** How long the process's exit waits for the engine thread to stop its engines and close its sockets. */
 const EXIT_GRACE_MS = 2000;
@@ -164,7 +164,8 @@ class EngineHost {
     if (this.#worker) return this.#worker;
     // A small young generation: the engine's garbage is short-lived packets and actions, and V8 otherwise grows the
     // thread's nursery with its allocation rate (measured: 200 masters at 100 ms, 12 MB more RSS with the default
-    // than with 4 MB, for the same CPU within a tick). docs/linux.md has the figures.
+    // than with 4 MB, for the same CPU within a tick; 255 masters, about 3.5 MB less again with 2 MB than with 4,
+    // and no less with 1). docs/linux.md has the figures.
     const worker = new Worker(workerUrl(), { name: 'vrrp-engine', resourceLimits: { maxYoungGenerationSizeMb: ENGINE_YOUNG_GENERATION_MB } });
     worker.on('message', (message: FromEngine) => {
       if (message.type === 'advert') {
