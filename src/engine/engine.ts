@@ -429,6 +429,11 @@ export class Engine {
     if (taken === undefined) return;
     router.countRepeats(taken.count - 1);
     this.#step(repeat, taken.ageMs);
+    // A subscriber that arrived while they were absorbed (the absorbing ends at the next step) still hears each one,
+    // late: every advert received is told on vrrp:advert:received.
+    if (advertReceivedChannel.hasSubscribers) {
+      for (let i = 0; i < taken.count; i++) this.#publishReceived(repeat.bytes, repeat.src, repeat.dst, repeat.ttl);
+    }
   }
 
   /**

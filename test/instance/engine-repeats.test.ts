@@ -4,6 +4,7 @@
  * every repeat had reached the core — the same takeover instant, the same counters — while anything else still
  * reaches it at once.
  */
+import * as diagnostics from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import type { ReceivedPacket } from '../../src/adapters/types.js';
 import { resolveConfig, type VrrpConfig } from '../../src/config.js';
@@ -202,6 +203,28 @@ describe('absorbed repeats', () => {
     expect(instants[0]).toBeDefined();
     expect(instants[0]).toBeLessThan(20_500);
     expect(instants[1]).toBe(instants[0]);
+  });
+
+  // Given a backup absorbing its master's repeats, and nobody on vrrp:advert:received
+  // when a subscriber arrives at t = 5.2 s (the absorbing goes on until the engine's next step)
+  // then every advert from then on is published to it, the ones absorbed meanwhile included (when taken).
+  it('publishes to a vrrp:advert:received subscriber the repeats absorbed before it arrived', async () => {
+    const run = setUp(true);
+    await run.engine.start();
+    advertise(run, () => peerAdvert({ priority: 200 }), 500, 10_500);
+    await run.clock.advance(5200);
+    const heard: number[] = [];
+    const onMessage = (): void => void heard.push(run.clock.now());
+    diagnostics.subscribe('vrrp:advert:received', onMessage);
+    try {
+      await run.clock.advance(5800);
+      await run.engine.stop();
+    } finally {
+      diagnostics.unsubscribe('vrrp:advert:received', onMessage);
+    }
+    // Adverts at 5.5, 6.5 … 10.5 s: six, none lost, whether absorbed before the subscriber's first step or not.
+    expect(heard).toHaveLength(6);
+    expect((run.transport as AbsorbingTransport).absorbedTotal).toBeGreaterThan(0);
   });
 
   // Given a master (it took over alone) hearing a lower-priority router's repeated adverts
