@@ -93,14 +93,20 @@ export class DeadlineClock implements Clock {
 
   /** See {@link Clock.setTimer}. Every timer of this clock is precise: the source wakes at the due time. */
   setTimer(delayMs: number, callback: () => void, options?: { precise?: boolean }): () => void {
-    const entry: Entry = { dueMs: this.#source.now() + Math.max(0, delayMs), seq: this.#seq++, callback, precise: options?.precise === true };
+    const entry = this.#spare.pop() ?? { dueMs: 0, seq: 0, callback: undefined, precise: false };
+    entry.dueMs = this.#source.now() + Math.max(0, delayMs);
+    const seq = this.#seq++;
+    entry.seq = seq;
+    entry.callback = callback;
+    entry.precise = options?.precise === true;
     this.#heap.push(entry);
     this.#live++;
     if (this.#live === 1) this.#source.ref?.(true);
     // While a wake-up fires its timers, the source is armed once at its end, for whatever is then the earliest.
     if (!this.#firing && (this.#armedDueMs === undefined || entry.dueMs < this.#armedDueMs)) this.#arm(entry);
     return () => {
-      if (entry.callback === undefined) return;
+      // Fired, cancelled, or since reused for another timer (its seq is then another): nothing to cancel.
+      if (entry.seq !== seq || entry.callback === undefined) return;
       entry.callback = undefined;
       this.#released();
       // The heap keeps the entry until it reaches the top. If it was the one the source is armed for, re-arm for
@@ -116,6 +122,24 @@ export class DeadlineClock implements Clock {
 
   #rearmQueued = false;
   /**
+   * Entries that left the heap, for the next timers. Why: V8 pretenured the entries' allocation site (at start, the
+   * timers of every instance live long), so each new entry and its due time went straight to the old generation
+   * and stayed there as garbage until a full GC — at 255 masters, one entry and one boxed number per advert, about
+   * 200 KB of old generation a second (docs/linux.md, "Memory per instance").
+   */
+  readonly #spare: Entry[] = [];
+
+  /** Puts an entry that left the heap aside for reuse (its callback is cleared already). */
+  #recycle(entry: Entry): void {
+    if (this.#spare.length < SPARE_ENTRIES_MAX) this.#spare.push(entry);
+  }
+
+  /** Drops cancelled entries from the top of the heap, keeping them for reuse. */
+  #dropCancelled(): void {
+    const heap = this.#heap;
+    for (let top = heap.peek(); top !== undefined && top.callback === undefined; top = heap.peek()) this.#recycle(heap.pop() as Entry);
+  }
+  /**
    * Set while #onWake fires due timers. Why: the timers they set (each master's next Adver_Timer, often the same
    * instant) re-armed the source one by one, a timerfd syscall each, where one at the end of the wake-up does.
    */
@@ -124,7 +148,7 @@ export class DeadlineClock implements Clock {
   /** Re-arms the source for the earliest live timer, dropping cancelled ones from the top (see the cancel above). */
   readonly #rearm = (): void => {
     this.#rearmQueued = false;
-    this.#heap.dropWhile(isCancelled);
+    this.#dropCancelled();
     const next = this.#heap.peek();
     if (next?.dueMs === this.#armedDueMs) return;
     if (next === undefined) {
@@ -160,12 +184,13 @@ export class DeadlineClock implements Clock {
     this.#firing = true;
     try {
       for (;;) {
-        heap.dropWhile(isCancelled);
+        this.#dropCancelled();
         const top = heap.peek();
         if (top === undefined || top.dueMs > now) break;
         heap.pop();
         const callback = top.callback as () => void;
         top.callback = undefined;
+        this.#recycle(top);
         this.#released();
         try {
           callback();
@@ -176,7 +201,7 @@ export class DeadlineClock implements Clock {
     } finally {
       this.#firing = false;
     }
-    heap.dropWhile(isCancelled);
+    this.#dropCancelled();
     const next = heap.peek();
     if (next !== undefined) this.#arm(next);
   };
@@ -209,10 +234,8 @@ export class DeadlineClock implements Clock {
   }
 }
 
-/** A timer cancelled but still in the heap. */
-function isCancelled(entry: Entry): boolean {
-  return entry.callback === undefined;
-}
+/** The most entries kept for reuse: more than one thread's timers at once (255 instances, a few each). */
+const SPARE_ENTRIES_MAX = 1024;
 
 function reportUncaught(error: unknown): void {
   // Rethrown outside the loop, so one failing callback cannot stop the timers due with it.

@@ -140,6 +140,32 @@ describe('DeadlineClock', () => {
     expect(wakeUps).toBeLessThanOrEqual(10);
   });
 
+  it('a cancel called late, after its timer fired and another took its place, cancels nothing', () => {
+    const { clock, source, fired } = setUp();
+    const cancelFirst = clock.setTimer(10, () => fired.push('first'));
+    source.advanceTo(10);
+    // The first timer's entry is free again: the next timer may be given it.
+    const cancelSecond = clock.setTimer(10, () => fired.push('second'));
+    cancelFirst();
+    cancelFirst();
+    source.advanceTo(20);
+    expect(fired).toEqual(['first', 'second']);
+    cancelSecond();
+    expect(clock.pending).toBe(0);
+  });
+
+  it('a cancel called late, after its cancelled timer left the heap and another took its place, cancels nothing', async () => {
+    const { clock, source, fired } = setUp();
+    const cancelFirst = clock.setTimer(10, () => fired.push('first'));
+    clock.setTimer(5, () => fired.push('early'));
+    cancelFirst();
+    source.advanceTo(20); // 'early' fires; the cancelled entry leaves the heap on the way
+    clock.setTimer(10, () => fired.push('second'));
+    cancelFirst();
+    source.advanceTo(40);
+    expect(fired).toEqual(['early', 'second']);
+  });
+
   it('re-arms the source once per wake-up, however many timers its callbacks set', () => {
     const { clock, source, fired } = setUp();
     // 255 masters due together, each setting its next Adver_Timer from its callback (the same instant for all).
