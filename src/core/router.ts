@@ -224,7 +224,7 @@ export interface MasterInfo {
 
 /** Actions the caller must perform, in order. */
 export type RouterAction =
-  /** `bytes` and `advertisement` are shared by every send at the same priority: read them, never modify them. */
+  /** The action itself (frozen), `bytes` and `advertisement` are shared by every send at the same priority: read them, never modify them. */
   | {
       /** Send an advertisement. */
       type: 'send';
@@ -333,7 +333,11 @@ export class VirtualRouter {
   readonly #trackerStates = new Map<string, TrackerState>();
   readonly #stats: VrrpStats = createStats();
   /** Encoded advertisements by priority; a router only ever sends a handful of distinct packets. */
-  readonly #packetCache = new Map<number, { dst: string; bytes: Uint8Array; advertisement: Advertisement }[]>();
+  /**
+   * The send actions of each priority, ready-made and frozen: a master sends one per interval, and building the
+   * action each time was per-advert garbage (docs/linux.md, "Memory per instance").
+   */
+  readonly #packetCache = new Map<number, readonly Extract<RouterAction, { type: 'send' }>[]>();
   #state: RouterState = 'initialize';
   #deadlineMs: number | undefined;
   #masterAdverIntervalMs: number;
@@ -425,6 +429,14 @@ export class VirtualRouter {
   /** A snapshot of the counters. */
   get stats(): VrrpStats {
     return { ...this.#stats };
+  }
+
+  /**
+   * The counters themselves, not a copy: they move with every later input, so copy what you keep. For a caller that
+   * reads them after every step (the engine publishing them), where a copy per advert was garbage.
+   */
+  get statsView(): Readonly<VrrpStats> {
+    return this.#stats;
   }
 
   /** Status of each tracker, by name. */
@@ -605,14 +617,14 @@ export class VirtualRouter {
 
   #sendAdvertisement(actions: RouterAction[], priority: number): void {
     for (const packet of this.#packetsFor(priority)) {
-      actions.push({ type: 'send', dst: packet.dst, bytes: packet.bytes, advertisement: packet.advertisement });
+      actions.push(packet);
       this.#stats.advertisementsSent++;
       if (priority === 0) this.#stats.priorityZeroSent++;
     }
   }
 
-  #packetsFor(priority: number): { dst: string; bytes: Uint8Array; advertisement: Advertisement }[] {
-    let packets = this.#packetCache.get(priority);
+  #packetsFor(priority: number): readonly Extract<RouterAction, { type: 'send' }>[] {
+    const packets = this.#packetCache.get(priority);
     if (packets) return packets;
     const config = this.#config;
     const advertisement: Advertisement = {
@@ -628,13 +640,16 @@ export class VirtualRouter {
     }
     Object.freeze(advertisement.addresses);
     Object.freeze(advertisement);
-    packets = config.destinations.map((dst) => ({
-      dst,
-      advertisement,
-      bytes: encodeAdvertisement(advertisement, { family: config.family, src: this.#primaryAddress as string, dst, v3Ipv4Checksum: config.v3Ipv4Checksum }),
-    }));
-    this.#packetCache.set(priority, packets);
-    return packets;
+    const built = config.destinations.map((dst) =>
+      Object.freeze({
+        type: 'send' as const,
+        dst,
+        bytes: encodeAdvertisement(advertisement, { family: config.family, src: this.#primaryAddress as string, dst, v3Ipv4Checksum: config.v3Ipv4Checksum }),
+        advertisement,
+      }),
+    );
+    this.#packetCache.set(priority, built);
+    return built;
   }
 
 

@@ -493,8 +493,8 @@ export class Engine {
     // A grid timer on time (within one grid step: the wake-up's other instances come first) is dated at its due
     // time, not at the moment the thread got to it: the next deadline is then on the grid again (due + interval),
     // and the instances sharing this wake-up share the next one too. Later than that, the thread was busy: real time.
-    if (this.#timerOnGrid && lateMs < this.#config.advertIntervalMs / ADVERT_GRID_DIVISOR) this.#step({ type: 'timeout' }, 0, deadline);
-    else this.#step({ type: 'timeout' });
+    if (this.#timerOnGrid && lateMs < this.#config.advertIntervalMs / ADVERT_GRID_DIVISOR) this.#step(TIMEOUT, 0, deadline);
+    else this.#step(TIMEOUT);
   };
 
   async #apply(actions: readonly RouterAction[]): Promise<void> {
@@ -681,7 +681,7 @@ export class Engine {
     this.#statsPublishedMs = this.#adapters.clock.now();
     // Straight from the two sources, no merged object: this runs after every step.
     const router = this.#router as VirtualRouter;
-    const core = router.stats as unknown as Record<string, number>;
+    const core = router.statsView as unknown as Record<string, number>;
     const io = this.#io as Record<string, number>;
     for (let i = 0; i < ENGINE_STATS_KEYS.length; i++) {
       const key = ENGINE_STATS_KEYS[i] as string;
@@ -791,6 +791,8 @@ const REPEAT_CHECK_GRID_MS = 25;
 
 /** How stale the counters an engine thread publishes may be (see #step). */
 export const STATS_PUBLISH_MS = 100;
+/** The input of every timer, allocated once (a master steps with it once per advert). */
+const TIMEOUT: RouterInput = Object.freeze({ type: 'timeout' });
 /** The timer options of #step, allocated once (they are asked for on every packet). */
 const PRECISE = { precise: true } as const;
 const NOT_PRECISE = { precise: false } as const;
