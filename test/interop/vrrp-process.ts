@@ -64,7 +64,16 @@ export function startVrrp(
   if (options.configDir !== undefined) chmodSync(configPath, 0o644);
   const argv = options.embedded
     ? [process.execPath, join(repo, 'test/interop/fixtures/embedded-instance.mjs'), dist, configPath, ...(options.flags ?? [])]
-    : [process.execPath, options.cli ?? join(dist, 'cli.js'), 'run', configPath];
+    : [
+        process.execPath,
+        options.cli ?? join(dist, 'cli.js'),
+        'run',
+        // Its control socket in the lab's temp dir, which destroy() removes: the default (/run/vrrp/control) outlived
+        // a process ended by SIGKILL (the failover benchmark's crashes left one per run). Not for a run as another
+        // user (a wrapper), whose default is under its own XDG_RUNTIME_DIR and which cannot write the lab's dir.
+        ...(options.wrapper === undefined ? ['--socket', join(lab.tmpDir, `control-${host}-${configCount}.sock`)] : []),
+        configPath,
+      ];
   const child: ChildProcess = lab.spawn(host, [...(options.wrapper ?? []), ...argv]);
   const events: VrrpEvent[] = [];
   let stderr = '';
