@@ -139,6 +139,7 @@ export class DeadlineClock implements Clock {
     const heap = this.#heap;
     for (let top = heap.peek(); top !== undefined && top.callback === undefined; top = heap.peek()) this.#recycle(heap.pop() as Entry);
   }
+
   /**
    * Set while #onWake fires due timers. Why: the timers they set (each master's next Adver_Timer, often the same
    * instant) re-armed the source one by one, a timerfd syscall each, where one at the end of the wake-up does.

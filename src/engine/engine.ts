@@ -804,7 +804,6 @@ const NOT_PRECISE = { precise: false } as const;
  */
 const DRAIN_WHEN_LATE_MS = 1;
 
-/** When to look for absorbed repeats before `deadlineMs` (see #step): REPEAT_CHECK_LEAD_MS before it, down to the grid. */
 /**
  * A Master's Adver_Timer waits for the next point of a grid of `advertIntervalMs / ADVERT_GRID_DIVISOR` (5 ms at
  * 100 ms adverts), so that instances whose deadlines fall within one step share one wake-up of the engine thread
@@ -823,6 +822,7 @@ export function advertDueMs(deadlineMs: number, advertIntervalMs: number): numbe
   return Math.ceil(deadlineMs / gridMs - 1e-9) * gridMs;
 }
 
+/** When to look for absorbed repeats before `deadlineMs` (see #step): REPEAT_CHECK_LEAD_MS before it, down to the grid. */
 function repeatCheckMs(deadlineMs: number, masterAdverIntervalMs: number): number {
   const latestMs = deadlineMs - REPEAT_CHECK_LEAD_MS;
   const gridMs = Math.max(1, Math.min(REPEAT_CHECK_GRID_MS, masterAdverIntervalMs / 4));
