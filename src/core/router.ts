@@ -332,10 +332,10 @@ export class VirtualRouter {
   readonly #virtualAddressSet: ReadonlySet<string>;
   readonly #trackerStates = new Map<string, TrackerState>();
   readonly #stats: VrrpStats = createStats();
-  /** Encoded advertisements by priority; a router only ever sends a handful of distinct packets. */
   /**
-   * The send actions of each priority, ready-made and frozen: a master sends one per interval, and building the
-   * action each time was per-advert garbage (docs/linux.md, "Memory per instance").
+   * The send actions of each priority (a router only ever sends a handful of distinct packets), encoded once and
+   * frozen: a master sends one per interval, and building the action each time was per-advert garbage
+   * (docs/linux.md, "Memory per instance").
    */
   readonly #packetCache = new Map<number, readonly Extract<RouterAction, { type: 'send' }>[]>();
   #state: RouterState = 'initialize';

@@ -431,9 +431,7 @@ export class Engine {
     this.#step(repeat, taken.ageMs);
     // A subscriber that arrived while they were absorbed (the absorbing ends at the next step) still hears each one,
     // late: every advert received is told on vrrp:advert:received.
-    if (advertReceivedChannel.hasSubscribers) {
-      for (let i = 0; i < taken.count; i++) this.#publishReceived(repeat.bytes, repeat.src, repeat.dst, repeat.ttl);
-    }
+    if (advertReceivedChannel.hasSubscribers) this.#publishReceived(repeat.bytes, repeat.src, repeat.dst, repeat.ttl, taken.count);
   }
 
   /**
@@ -649,7 +647,7 @@ export class Engine {
    * `vrrp:advert:received`, for a subscriber: the packet decoded on its own (the core's decode keeps nothing), so
    * this costs only while someone listens. A packet that does not decode is not an advert: the core reports it.
    */
-  #publishReceived(bytes: Uint8Array, src: string, dst: string, ttl: number): void {
+  #publishReceived(bytes: Uint8Array, src: string, dst: string, ttl: number, times = 1): void {
     // Either checksum mode: what arrived is told; whether it is accepted is the core's to say.
     const decoded = decodeAdvertisement(bytes, { family: this.#config.family, src, dst, v3Ipv4Checksum: 'either' });
     if (!decoded.ok) return;
@@ -664,7 +662,8 @@ export class Engine {
       addresses: advertisement.addresses,
       ttl,
     };
-    advertReceivedChannel.publish(message);
+    // `times` identical packets (absorbed repeats): decoded once, told once each.
+    for (let i = 0; i < times; i++) advertReceivedChannel.publish(message);
   }
 
   #sendFailed(dst: string, cause: unknown): void {

@@ -40,6 +40,14 @@ async function masterOn(clock: Clock, vrid: number, advertGrid: boolean): Promis
   return { sends, engine };
 }
 
+/** A master on the grid whose timers all fire `lateMs` late: the instants of its adverts after the takeover's. */
+async function sendsWithLateTimers(lateMs: number): Promise<number[]> {
+  const virtual = new VirtualClock();
+  const { sends } = await masterOn(new LateClock(virtual, lateMs), 1, true);
+  await virtual.advance(MASTER_DOWN_MS + 20 * INTERVAL_MS);
+  return sends.slice(1);
+}
+
 function gaps(times: readonly number[]): number[] {
   return times.slice(1).map((t, i) => t - (times[i] as number));
 }
@@ -75,10 +83,7 @@ describe('advert grid', () => {
   });
 
   it('with it, a timer that fires a little late (less than a step) keeps the interval exact', async () => {
-    const virtual = new VirtualClock();
-    const { sends } = await masterOn(new LateClock(virtual, 0.3), 1, true);
-    await virtual.advance(MASTER_DOWN_MS + 20 * INTERVAL_MS);
-    const later = sends.slice(1);
+    const later = await sendsWithLateTimers(0.3);
     expect(later.length).toBeGreaterThanOrEqual(18);
     // Dated at its due time, each timeout sets the next deadline on the grid: had it been dated when it ran, each
     // interval would be one step longer (the deadline 0.3 ms past a grid point waits for the next one).
@@ -86,10 +91,7 @@ describe('advert grid', () => {
   });
 
   it('with it, a timer later than one step (a busy thread) is dated when it ran: no catch-up burst', async () => {
-    const virtual = new VirtualClock();
-    const { sends } = await masterOn(new LateClock(virtual, 7), 1, true);
-    await virtual.advance(MASTER_DOWN_MS + 20 * INTERVAL_MS);
-    const later = sends.slice(1);
+    const later = await sendsWithLateTimers(7);
     expect(later.length).toBeGreaterThanOrEqual(10);
     expect(gaps(later).filter((gap) => gap < INTERVAL_MS)).toEqual([]);
   });
