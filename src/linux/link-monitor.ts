@@ -19,8 +19,14 @@
 import type { LinkMonitor, LinkWatch } from '../adapters/types.js';
 import type { AddressFamily } from '../core/advertisement.js';
 import { getInterface, getInterfaceAddresses, pickPrimaryAddress, toInterfaceAddress, type InterfaceAddress, type InterfaceInfo } from './interfaces.js';
-import { loadNetlink, type NlRawMessage, type RtNetlinkSocket } from './native.js';
+import { loadNetlink, type NlEventSocket, type NlRawMessage } from './native.js';
 import { RTM_NEWADDR } from './vip/address-request.js';
+
+/** linux/netlink.h and linux/rtnetlink.h: the route protocol and the groups the hub listens to. */
+const NETLINK_ROUTE = 0;
+const RTNLGRP_LINK = 1;
+const RTNLGRP_IPV4_IFADDR = 5;
+const RTNLGRP_IPV6_IFADDR = 9;
 
 interface Watcher {
   family: AddressFamily;
@@ -85,7 +91,7 @@ async function readInterface(iface: string, families: ReadonlySet<AddressFamily>
 
 /** The thread's event socket and the watchers of each interface. */
 class LinkHub {
-  #socket: RtNetlinkSocket | undefined;
+  #socket: NlEventSocket | undefined;
   readonly #watchers = new Map<string, Set<Watcher>>();
   readonly #dirty = new Set<string>();
   #scheduled = false;
@@ -125,18 +131,20 @@ class LinkHub {
 
   #open(): void {
     if (this.#socket) return;
-    const socket = loadNetlink().createRtNetlink();
+    // A plain socket, not netlink's rtnetlink one: that one decodes every notification into objects before any
+    // listener sees it, and the lease renewals make those most of the engine thread's netlink work (a renewal per
+    // VIP every third of the lease); #isNews decodes only what it must.
+    const socket = loadNetlink().createNetlink(NETLINK_ROUTE);
     const changed = (): void => {
       for (const iface of this.#watchers.keys()) this.#markDirty(iface);
     };
     // The raw messages carry their type, which tells an address added (or renewed) from one removed. This listener
     // runs inside netlink's native callback, where a throw aborts the process: #isNews cannot throw.
-    if (socket.socket.on) socket.socket.on('message', (messages) => messages.some((message) => this.#isNews(message)) && changed());
-    else socket.on('message', changed);
+    socket.on('message', (messages) => messages.some((message) => this.#isNews(message)) && changed());
     socket.on('error', () => {});
-    socket.addMembership('LINK');
-    socket.addMembership('IPV4_IFADDR');
-    socket.addMembership('IPV6_IFADDR');
+    socket.addMembership(RTNLGRP_LINK);
+    socket.addMembership(RTNLGRP_IPV4_IFADDR);
+    socket.addMembership(RTNLGRP_IPV6_IFADDR);
     this.#socket = socket;
   }
 
@@ -163,7 +171,7 @@ class LinkHub {
 
   #maybeClose(): void {
     if (this.#watchers.size > 0 || !this.#socket) return;
-    this.#socket.socket.close?.();
+    this.#socket.close();
     this.#socket = undefined;
     clearTimeout(this.#retry);
     this.#dirty.clear();

@@ -61,6 +61,15 @@ export interface RtNetlinkSocket {
   };
 }
 
+/** A plain netlink socket as the link monitor uses it: multicast groups in, raw notifications out. */
+export interface NlEventSocket {
+  /** Joins an RTNLGRP_* group by number. */
+  addMembership(group: number): void;
+  on(event: 'message', listener: (messages: readonly NlRawMessage[]) => void): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+  close(): void;
+}
+
 /** netlink's encoder stream: the encoded parts of one message payload. */
 export interface NlAttrStream {
   bufs: Buffer[];
@@ -69,6 +78,8 @@ export interface NlAttrStream {
 /** The subset of the netlink module we use. */
 export interface NetlinkModule {
   createRtNetlink(options?: { ref?: boolean }): RtNetlinkSocket;
+  /** A plain netlink socket of `protocol` (0: NETLINK_ROUTE): headers parsed, payloads left as bytes. */
+  createNetlink(protocol: number): NlEventSocket;
   /** Creates an empty encoder stream. */
   AttrStream: new () => NlAttrStream;
   /** rtnetlink encoders. */
