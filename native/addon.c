@@ -47,6 +47,7 @@ NAPI_MODULE_INIT() {
       {"vrrpJoin", NULL, vrrp_join, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpRecv", NULL, vrrp_recv, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpSend", NULL, vrrp_send, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"vrrpSendMany", NULL, vrrp_send_many, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpAbsorb", NULL, vrrp_absorb, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpAbsorbed", NULL, vrrp_absorbed, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpHold", NULL, vrrp_hold, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -32,6 +32,7 @@
  *   vrrpRecv(handle, data, addresses: Uint8Array(32), meta: Float64Array(3)) -> bytes read, or -1 if none waits
  *       addresses[0..16) source, [16..32) destination (IPv6 only); meta = [age ms, hop limit, ifindex], -1 = unknown
  *   vrrpSend(handle, data, dst: 4 | 16 bytes, source: 4 | 16 bytes | null)  (source pins the source address)
+ *   vrrpSendMany(handle, data[], dst[], source[], count, errnos: Int32Array) -> failures   (see below)
  *   vrrpClose(handle)                                  (idempotent)
  *   vrrpRef(handle, ref)                               (whether the open socket keeps its thread's loop alive)
  *   vrrpAbsorb(handle, vrid, payload | null, source, destination, ttl) -> absorbed?   (see below)
@@ -56,6 +57,14 @@
  * the socket absorbs, and shorter than any of their Skew_Times, so that a master's priority 0 is still read well
  * before the takeover it asks for), a readiness that found only repeats stops the poll for that long, and the
  * thread then reads a batch of them in one wake-up.
+ *
+ * Batched adverts, and why: each sendmsg delivers its packet to the peers on the segment inside the call, and the
+ * wake-up of a peer process that this causes preempted the engine thread on its return from the syscall, once per
+ * advert (measured at 50 masters beside keepalived: 250-300 preemptions a second, and a quarter of the thread's
+ * perf samples in the switches). The masters' routine adverts that fall due in one wake-up of the thread (they
+ * share a grid, see src/engine/engine.ts) are therefore queued in JavaScript and leave together in one sendmmsg
+ * (vrrpSendMany) when that wake-up's work is done: one preemption per wake-up instead of one per advert (measured:
+ * 30-70 a second). Anything else (a takeover's advert, a priority-0 advert) is sent at once.
  */
 /* struct in6_pktinfo (RFC 3542) is a GNU extension of glibc's <netinet/in.h>. */
 #define _GNU_SOURCE
@@ -585,6 +594,96 @@ napi_value vrrp_absorbed(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* One message's destination, pinned source and buffers, for sendmsg / sendmmsg. */
+typedef struct {
+  union {
+    struct sockaddr_in v4;
+    struct sockaddr_in6 v6;
+  } to;
+  union {
+    struct cmsghdr align;
+    char bytes[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+  } control;
+  struct iovec vector;
+} send_slot;
+
+/* Fills `message` (and `slot`, which it points into) for `data` to `dst`, from `source` when not NULL. Addresses
+ * are 4 or 16 bytes as the socket's family wants; the caller checked. */
+static void fill_message(const vrrp_socket *s, send_slot *slot, struct msghdr *message, void *data, size_t data_length,
+                         const void *dst, const void *source) {
+  memset(message, 0, sizeof(*message));
+  memset(&slot->control, 0, sizeof(slot->control));
+  slot->vector.iov_base = data;
+  slot->vector.iov_len = data_length;
+  message->msg_iov = &slot->vector;
+  message->msg_iovlen = 1;
+  if (s->family == AF_INET) {
+    struct sockaddr_in *to4 = &slot->to.v4;
+    memset(to4, 0, sizeof(*to4));
+    to4->sin_family = AF_INET;
+    memcpy(&to4->sin_addr, dst, 4);
+    message->msg_name = to4;
+    message->msg_namelen = sizeof(*to4);
+    if (source != NULL) {
+      message->msg_control = slot->control.bytes;
+      message->msg_controllen = CMSG_SPACE(sizeof(struct in_pktinfo));
+      struct cmsghdr *header = CMSG_FIRSTHDR(message);
+      header->cmsg_level = IPPROTO_IP;
+      header->cmsg_type = IP_PKTINFO;
+      header->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
+      struct in_pktinfo packet_info;
+      memset(&packet_info, 0, sizeof(packet_info));
+      packet_info.ipi_ifindex = s->ifindex;
+      memcpy(&packet_info.ipi_spec_dst, source, 4);
+      memcpy(CMSG_DATA(header), &packet_info, sizeof(packet_info));
+    }
+  } else {
+    struct sockaddr_in6 *to6 = &slot->to.v6;
+    memset(to6, 0, sizeof(*to6));
+    to6->sin6_family = AF_INET6;
+    memcpy(&to6->sin6_addr, dst, 16);
+    if (IN6_IS_ADDR_LINKLOCAL(&to6->sin6_addr) || IN6_IS_ADDR_MULTICAST(&to6->sin6_addr)) {
+      to6->sin6_scope_id = (uint32_t)s->ifindex;
+    }
+    message->msg_name = to6;
+    message->msg_namelen = sizeof(*to6);
+    if (source != NULL) {
+      message->msg_control = slot->control.bytes;
+      message->msg_controllen = CMSG_SPACE(sizeof(struct in6_pktinfo));
+      struct cmsghdr *header = CMSG_FIRSTHDR(message);
+      header->cmsg_level = IPPROTO_IPV6;
+      header->cmsg_type = IPV6_PKTINFO;
+      header->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
+      struct in6_pktinfo packet_info;
+      memset(&packet_info, 0, sizeof(packet_info));
+      memcpy(&packet_info.ipi6_addr, source, 16);
+      packet_info.ipi6_ifindex = (unsigned int)s->ifindex;
+      memcpy(CMSG_DATA(header), &packet_info, sizeof(packet_info));
+    }
+  }
+}
+
+/* Reads one message's destination and source (null or undefined: none) and checks their lengths; throws and
+ * returns false otherwise. */
+static bool get_addresses(napi_env env, const vrrp_socket *s, napi_value dst_value, napi_value source_value, void **dst,
+                          void **source) {
+  size_t address_length = s->family == AF_INET ? 4 : 16;
+  size_t dst_length = 0, source_length = 0;
+  *source = NULL;
+  if (!get_bytes(env, dst_value, "destination", dst, &dst_length)) return false;
+  napi_valuetype source_type = napi_undefined;
+  if (source_value != NULL && napi_typeof(env, source_value, &source_type) != napi_ok) return false;
+  if (source_type != napi_undefined && source_type != napi_null &&
+      !get_bytes(env, source_value, "source", source, &source_length)) {
+    return false;
+  }
+  if (dst_length != address_length || (*source != NULL && source_length != address_length)) {
+    napi_throw_range_error(env, NULL, address_length == 4 ? "addresses of an IPv4 socket are 4 bytes" : "addresses of an IPv6 socket are 16 bytes");
+    return false;
+  }
+  return true;
+}
+
 /* vrrpSend(handle, data, dst, source): one sendmsg, with the source pinned when given. */
 napi_value vrrp_send(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -596,78 +695,16 @@ napi_value vrrp_send(napi_env env, napi_callback_info info) {
   }
   vrrp_socket *socket_handle = (vrrp_socket *)get_tagged(env, argv[0], &VRRP_TAG, "expected a vrrp socket handle");
   if (socket_handle == NULL) return NULL;
-  size_t address_length = socket_handle->family == AF_INET ? 4 : 16;
   void *data = NULL, *dst = NULL, *source = NULL;
-  size_t data_length = 0, dst_length = 0, source_length = 0;
-  if (!get_bytes(env, argv[1], "data", &data, &data_length) || !get_bytes(env, argv[2], "destination", &dst, &dst_length)) {
-    return NULL;
-  }
-  napi_valuetype source_type = napi_undefined;
-  if (argc >= 4) NAPI_CALL(env, napi_typeof(env, argv[3], &source_type));
-  if (source_type != napi_undefined && source_type != napi_null &&
-      !get_bytes(env, argv[3], "source", &source, &source_length)) {
-    return NULL;
-  }
-  if (dst_length != address_length || (source != NULL && source_length != address_length)) {
-    napi_throw_range_error(env, NULL, address_length == 4 ? "addresses of an IPv4 socket are 4 bytes" : "addresses of an IPv6 socket are 16 bytes");
+  size_t data_length = 0;
+  if (!get_bytes(env, argv[1], "data", &data, &data_length) ||
+      !get_addresses(env, socket_handle, argv[2], argc >= 4 ? argv[3] : NULL, &dst, &source)) {
     return NULL;
   }
   if (socket_handle->base.fd < 0) return throw_errno(env, "sendmsg", EBADF);
-
-  struct sockaddr_in to4;
-  struct sockaddr_in6 to6;
-  union {
-    struct cmsghdr align;
-    char bytes[CMSG_SPACE(sizeof(struct in6_pktinfo))];
-  } control;
-  struct iovec vector = {.iov_base = data, .iov_len = data_length};
+  send_slot slot;
   struct msghdr message;
-  memset(&message, 0, sizeof(message));
-  memset(&control, 0, sizeof(control));
-  message.msg_iov = &vector;
-  message.msg_iovlen = 1;
-  if (socket_handle->family == AF_INET) {
-    memset(&to4, 0, sizeof(to4));
-    to4.sin_family = AF_INET;
-    memcpy(&to4.sin_addr, dst, 4);
-    message.msg_name = &to4;
-    message.msg_namelen = sizeof(to4);
-    if (source != NULL) {
-      message.msg_control = control.bytes;
-      message.msg_controllen = CMSG_SPACE(sizeof(struct in_pktinfo));
-      struct cmsghdr *header = CMSG_FIRSTHDR(&message);
-      header->cmsg_level = IPPROTO_IP;
-      header->cmsg_type = IP_PKTINFO;
-      header->cmsg_len = CMSG_LEN(sizeof(struct in_pktinfo));
-      struct in_pktinfo packet_info;
-      memset(&packet_info, 0, sizeof(packet_info));
-      packet_info.ipi_ifindex = socket_handle->ifindex;
-      memcpy(&packet_info.ipi_spec_dst, source, 4);
-      memcpy(CMSG_DATA(header), &packet_info, sizeof(packet_info));
-    }
-  } else {
-    memset(&to6, 0, sizeof(to6));
-    to6.sin6_family = AF_INET6;
-    memcpy(&to6.sin6_addr, dst, 16);
-    if (IN6_IS_ADDR_LINKLOCAL(&to6.sin6_addr) || IN6_IS_ADDR_MULTICAST(&to6.sin6_addr)) {
-      to6.sin6_scope_id = (uint32_t)socket_handle->ifindex;
-    }
-    message.msg_name = &to6;
-    message.msg_namelen = sizeof(to6);
-    if (source != NULL) {
-      message.msg_control = control.bytes;
-      message.msg_controllen = CMSG_SPACE(sizeof(struct in6_pktinfo));
-      struct cmsghdr *header = CMSG_FIRSTHDR(&message);
-      header->cmsg_level = IPPROTO_IPV6;
-      header->cmsg_type = IPV6_PKTINFO;
-      header->cmsg_len = CMSG_LEN(sizeof(struct in6_pktinfo));
-      struct in6_pktinfo packet_info;
-      memset(&packet_info, 0, sizeof(packet_info));
-      memcpy(&packet_info.ipi6_addr, source, 16);
-      packet_info.ipi6_ifindex = (unsigned int)socket_handle->ifindex;
-      memcpy(CMSG_DATA(header), &packet_info, sizeof(packet_info));
-    }
-  }
+  fill_message(socket_handle, &slot, &message, data, data_length, dst, source);
   ssize_t sent;
   do {
     sent = sendmsg(socket_handle->base.fd, &message, 0);
@@ -676,4 +713,89 @@ napi_value vrrp_send(napi_env env, napi_callback_info info) {
   /* A raw datagram goes out whole or not at all. */
   if ((size_t)sent != data_length) return throw_errno(env, "sendmsg", EMSGSIZE);
   return NULL;
+}
+
+/* How many messages one sendmmsg carries here (a bound for the slots on the stack; a longer batch loops). */
+#define SEND_MANY_CHUNK 64
+
+/* vrrpSendMany(handle, data[], dst[], source[], count, errnos: Int32Array) -> failures: the first `count` messages
+ * of the arrays in order, in as few sendmmsg calls as the kernel takes; errnos[i] is 0 for a message sent, its errno
+ * otherwise (a message the kernel refused is skipped, the rest still go). Why: see "Batched adverts" above. */
+napi_value vrrp_send_many(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 6) {
+    napi_throw_type_error(env, NULL, "vrrpSendMany needs a handle, data, destination and source arrays, a count and an errno array");
+    return NULL;
+  }
+  vrrp_socket *s = (vrrp_socket *)get_tagged(env, argv[0], &VRRP_TAG, "expected a vrrp socket handle");
+  if (s == NULL) return NULL;
+  uint32_t count = 0;
+  if (napi_get_value_uint32(env, argv[4], &count) != napi_ok) {
+    napi_throw_type_error(env, NULL, "count must be a whole number");
+    return NULL;
+  }
+  napi_typedarray_type errnos_type;
+  size_t errnos_length = 0;
+  void *errnos_data = NULL;
+  bool is_typed = false;
+  NAPI_CALL(env, napi_is_typedarray(env, argv[5], &is_typed));
+  if (is_typed) NAPI_CALL(env, napi_get_typedarray_info(env, argv[5], &errnos_type, &errnos_length, &errnos_data, NULL, NULL));
+  if (!is_typed || errnos_type != napi_int32_array) {
+    napi_throw_type_error(env, NULL, "errnos must be an Int32Array");
+    return NULL;
+  }
+  if (errnos_length < count) {
+    napi_throw_range_error(env, NULL, "errnos is shorter than count");
+    return NULL;
+  }
+  int32_t *errnos = (int32_t *)errnos_data;
+  uint32_t failures = 0;
+  send_slot slots[SEND_MANY_CHUNK];
+  struct mmsghdr messages[SEND_MANY_CHUNK];
+  size_t lengths[SEND_MANY_CHUNK];
+  uint32_t next = 0;
+  while (next < count) {
+    uint32_t chunk = count - next < SEND_MANY_CHUNK ? count - next : SEND_MANY_CHUNK;
+    for (uint32_t i = 0; i < chunk; i++) {
+      napi_value data_value, dst_value, source_value;
+      NAPI_CALL(env, napi_get_element(env, argv[1], next + i, &data_value));
+      NAPI_CALL(env, napi_get_element(env, argv[2], next + i, &dst_value));
+      NAPI_CALL(env, napi_get_element(env, argv[3], next + i, &source_value));
+      void *data = NULL, *dst = NULL, *source = NULL;
+      if (!get_bytes(env, data_value, "data", &data, &lengths[i]) ||
+          !get_addresses(env, s, dst_value, source_value, &dst, &source)) {
+        return NULL;
+      }
+      fill_message(s, &slots[i], &messages[i].msg_hdr, data, lengths[i], dst, source);
+      messages[i].msg_len = 0;
+    }
+    if (s->base.fd < 0) {
+      for (uint32_t i = 0; i < chunk; i++) errnos[next + i] = EBADF;
+      failures += chunk;
+      next += chunk;
+      continue;
+    }
+    int sent = sendmmsg(s->base.fd, messages, chunk, 0);
+    if (sent < 0) {
+      if (errno == EINTR) continue;
+      /* The first message of the chunk failed: note it, the others are tried again after it. */
+      errnos[next] = errno;
+      failures++;
+      next++;
+      continue;
+    }
+    for (int i = 0; i < sent; i++) {
+      /* A raw datagram goes out whole or not at all. */
+      bool whole = messages[i].msg_len == lengths[i];
+      errnos[next + (uint32_t)i] = whole ? 0 : EMSGSIZE;
+      if (!whole) failures++;
+    }
+    /* Fewer sent than asked: the kernel stopped at a failed message, whose error the next call (from it) reports. */
+    next += (uint32_t)sent;
+  }
+  napi_value result;
+  NAPI_CALL(env, napi_create_uint32(env, failures, &result));
+  return result;
 }

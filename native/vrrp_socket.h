@@ -13,6 +13,7 @@ napi_value vrrp_open(napi_env env, napi_callback_info info);
 napi_value vrrp_join(napi_env env, napi_callback_info info);
 napi_value vrrp_recv(napi_env env, napi_callback_info info);
 napi_value vrrp_send(napi_env env, napi_callback_info info);
+napi_value vrrp_send_many(napi_env env, napi_callback_info info);
 napi_value vrrp_absorb(napi_env env, napi_callback_info info);
 napi_value vrrp_absorbed(napi_env env, napi_callback_info info);
 napi_value vrrp_hold(napi_env env, napi_callback_info info);

@@ -80,6 +80,13 @@ export interface Transport {
   resolvePrimaryAddress?(): Promise<string | undefined>;
   /** Sends one VRRP message to `dst`. */
   send(dst: string, bytes: Uint8Array): void | Promise<void>;
+  /**
+   * Optional: sends one VRRP message to `dst` before the current task's microtasks are done, together with the other
+   * messages queued on the same socket in this task (one system call for all of them); `failed` hears of a message
+   * that could not be sent. Must keep the order of everything handed to this transport's socket: a later
+   * {@link Transport.send} sends what is queued first. The engine queues only a master's routine adverts.
+   */
+  queue?(dst: string, bytes: Uint8Array, failed: (dst: string, cause: unknown) => void): void;
   /** Stops receiving and releases the socket. */
   close(): void | Promise<void>;
   /**

@@ -395,7 +395,7 @@ export class Engine {
     // drop): a backup's every advert moves a counter, and copying them all per packet was per-packet work that the
     // app, reading `stats` now and then, does not need.
     if (sink !== undefined && (actions.length > 0 || clock.now() - this.#statsPublishedMs >= STATS_PUBLISH_MS)) this.#publishStats(sink);
-    if (actions.length > 0 && !(this.#batchesInFlight === 0 && this.#sendAtOnce(actions))) {
+    if (actions.length > 0 && !(this.#batchesInFlight === 0 && this.#sendAtOnce(actions, input === TIMEOUT))) {
       this.#batchesInFlight++;
       const run = (): Promise<void> =>
         this.#apply(actions)
@@ -632,10 +632,25 @@ export class Engine {
    * out here without the promise chain of a queued batch (three promises and their microtasks per advert: at 255
    * masters × 100 ms adverts, a measurable share of the engine thread's CPU). Returns false, having done nothing,
    * when the batch is not of that kind; a send that turns out asynchronous joins the queue as a batch would.
+   * `routine`: the batch is a timer's sends only, i.e. a master's periodic advert; a transport that queues
+   * ({@link Transport.queue}) sends it with the other instances' of this wake-up in one system call (each send
+   * used to cost a preemption by the peer it woke: native/vrrp_socket.c, "Batched adverts"). Not while a
+   * `vrrp:advert:sent` subscriber listens, who is told of each advert as it leaves.
    */
-  #sendAtOnce(actions: readonly RouterAction[]): boolean {
+  #sendAtOnce(actions: readonly RouterAction[], routine: boolean): boolean {
     for (let i = 0; i < actions.length; i++) if ((actions[i] as RouterAction).type !== 'send') return false;
     const transport = this.#adapters.transport;
+    if (routine && transport.queue !== undefined && !advertSentChannel.hasSubscribers) {
+      for (let i = 0; i < actions.length; i++) {
+        const action = actions[i] as Extract<RouterAction, { type: 'send' }>;
+        try {
+          transport.queue(action.dst, action.bytes, this.#queuedSendFailed);
+        } catch (cause) {
+          this.#sendFailed(action.dst, cause);
+        }
+      }
+      return true;
+    }
     for (let i = 0; i < actions.length; i++) {
       const action = actions[i] as Extract<RouterAction, { type: 'send' }>;
       try {
@@ -695,6 +710,9 @@ export class Engine {
     // `times` identical packets (absorbed repeats): decoded once, told once each.
     for (let i = 0; i < times; i++) advertReceivedChannel.publish(message);
   }
+
+  /** A queued advert the transport could not send (see #sendAtOnce); one function per engine, not one per advert. */
+  readonly #queuedSendFailed = (dst: string, cause: unknown): void => this.#sendFailed(dst, cause);
 
   #sendFailed(dst: string, cause: unknown): void {
     this.#io.sendErrors++;

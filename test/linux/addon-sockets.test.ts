@@ -484,6 +484,45 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     expect(packets.map((packet) => [packet.src, packet.hopLimit])).toEqual([['2001:db8:97:0:0:0:0:1', 255]]);
   });
 
+  it('sends a batch in order with vrrpSendMany, each message with its own destination and pinned source', async () => {
+    const second = advert([10, 97, 0, 101]);
+    const { sent, packets } = await exchange(4, 2, [
+      { op: 'sendMany', family: 4, messages: [{ dst: '224.0.0.18', payloadHex: ADVERT_V4 }, { dst: '224.0.0.18', source: '10.97.0.3', payloadHex: second }] },
+    ]);
+    expect(sent).toEqual([{ ok: true, value: 0, errnos: [0, 0] }]);
+    expect(packets.map((packet) => [packet.payloadHex, packet.src, packet.ttl])).toEqual([
+      [ADVERT_V4, '10.97.0.1', 255],
+      [second, '10.97.0.3', 255],
+    ]);
+  });
+
+  it('sends the rest of a batch past a message the kernel refuses, and gives that one its errno', async () => {
+    const last = advert([10, 97, 0, 102]);
+    // A datagram over IPv4's 65,535 bytes: the kernel refuses it (EMSGSIZE) before anything leaves.
+    const { sent, packets } = await exchange(4, 2, [
+      {
+        op: 'sendMany',
+        family: 4,
+        messages: [{ dst: '224.0.0.18', payloadHex: ADVERT_V4 }, { dst: '224.0.0.18', zeros: 70_000 }, { dst: '224.0.0.18', payloadHex: last }],
+      },
+    ]);
+    expect(sent).toEqual([{ ok: true, value: 1, errnos: [0, 90, 0] }]); // EMSGSIZE
+    expect(packets.map((packet) => packet.payloadHex)).toEqual([ADVERT_V4, last]);
+  });
+
+  it('sends an IPv6 batch with vrrpSendMany, the kernel making each checksum', async () => {
+    const second = advert([0x20, 0x01, 0x0d, 0xb8, 0, 0x97, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0x01]);
+    const { sent, packets } = await exchange(6, 2, [{ op: 'sendMany', family: 6, messages: [{ dst: 'ff02::12', payloadHex: ADVERT_V6 }, { dst: 'ff02::12', payloadHex: second }] }]);
+    expect(sent).toEqual([{ ok: true, value: 0, errnos: [0, 0] }]);
+    // Ours but for the checksum (offset 6), which sums to 0xffff over the pseudo-header (see the single send's test).
+    const withoutChecksum = (payloadHex: string): string => payloadHex.slice(0, 12) + payloadHex.slice(16);
+    expect(packets.map((packet) => [withoutChecksum(packet.payloadHex), packet.src, packet.hopLimit])).toEqual([
+      [withoutChecksum(ADVERT_V6), LINK_LOCAL_A, 255],
+      [withoutChecksum(second), LINK_LOCAL_A, 255],
+    ]);
+    for (const packet of packets) expect(pseudoHeaderSum(bytesOf(packet.src), bytesOf(ALL_VRRP_V6), [...Buffer.from(packet.payloadHex, 'hex')])).toBe(0xffff);
+  });
+
   // Sent as a whole frame through the addon's packet socket: our VRRP socket always sends with hop limit 255.
   it('delivers an IPv6 advert that arrived with hop limit 64 and reports 64 (no IPV6_MINHOPCOUNT)', async () => {
     const frame = ipv6Frame(64, ADVERT_V6, LINK_LOCAL_A, true);

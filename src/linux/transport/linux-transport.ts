@@ -73,12 +73,23 @@ export class LinuxTransport implements Transport {
   send(dst: string, bytes: Uint8Array): void {
     const socket = this.#socket;
     if (socket === undefined) throw new VrrpError('send_failed', 'transport is closed');
+    socket.send(bytes, this.#destination(dst), this.#source);
+  }
+
+  /** See {@link Transport.queue}: one sendmmsg per socket and task (native/vrrp_socket.c, "Batched adverts"). */
+  queue(dst: string, bytes: Uint8Array, failed: (dst: string, cause: unknown) => void): void {
+    const socket = this.#socket;
+    if (socket === undefined) throw new VrrpError('send_failed', 'transport is closed');
+    socket.queue(bytes, this.#destination(dst), this.#source, dst, failed);
+  }
+
+  #destination(dst: string): Uint8Array {
     let address = this.#destinations.get(dst);
     if (address === undefined) {
       address = addressBytes(dst);
       this.#destinations.set(dst, address);
     }
-    socket.send(bytes, address, this.#source);
+    return address;
   }
 
   /** See {@link Transport.drain}: reads the shared socket until it is empty, unless a read just found it so. */

@@ -19,6 +19,9 @@
  * - Sends pin their source to the instance's primary address with IP_PKTINFO / IPV6_PKTINFO, so an advert never
  *   leaves from a VIP, whatever the kernel's source selection would pick.
  * - Readiness is a uv_poll on the event loop of the thread that opened the socket: the engine thread's.
+ * - Routine adverts may be queued ({@link VrrpSocket.queue}) and leave together in one sendmmsg once the current
+ *   task's synchronous work is done (native/vrrp_socket.c, "Batched adverts"); a send at once first sends what is
+ *   queued, so the socket's packets leave in the order they were handed over.
  */
 import type { ReceivedPacket } from '../../adapters/types.js';
 import type { AddressFamily } from '../../core/advertisement.js';
@@ -28,6 +31,8 @@ import { loadAddon, toPacketSocketError, type NativeAddon } from '../addon.js';
 import { missingCapabilitiesHint } from '../capabilities.js';
 import { parseIpv4Datagram } from './ip-header.js';
 
+/** Bad file descriptor (errno.h): what a message queued on a socket closed before its flush is refused with. */
+const EBADF = 9;
 /** Ages above this are not trusted: the wall clock was stepped between the packet's arrival and its read. */
 const MAX_TRUSTED_AGE_MS = 60_000;
 
@@ -74,6 +79,9 @@ export interface VrrpSocketStats {
   receiveErrors: number;
 }
 
+/** Who hears of a queued message that could not be sent (see {@link VrrpSocket.queue}). */
+export type QueuedSendFailed = (dst: string, cause: unknown) => void;
+
 /** One shared raw socket. */
 export class VrrpSocket {
   /** Interface name. */
@@ -97,6 +105,14 @@ export class VrrpSocket {
   /** The hold the addon has. */
   #hold = 0;
   readonly #onClose: () => void;
+  /** The messages queued for the next flush, by position; only the first #queued count (see queue). */
+  readonly #queuedData: Uint8Array[] = [];
+  readonly #queuedDst: Uint8Array[] = [];
+  readonly #queuedSource: (Uint8Array | null)[] = [];
+  readonly #queuedDstText: string[] = [];
+  readonly #queuedFailed: QueuedSendFailed[] = [];
+  #queued = 0;
+  #errnos = new Int32Array(64);
 
   /** Opens the socket; throws a `transport_failed` {@link VrrpError} saying what is missing. */
   constructor(ifname: string, family: AddressFamily, onClose: () => void) {
@@ -200,10 +216,61 @@ export class VrrpSocket {
 
   /** Sends one VRRP message to `dst` from `source` (4 or 16 bytes each). Throws a `PacketSocketError`. */
   send(bytes: Uint8Array, dst: Uint8Array, source: Uint8Array | null): void {
+    if (this.#queued > 0) this.#flush(); // what was handed over first leaves first
     try {
       this.#native.vrrpSend(this.#handle, bytes, dst, source);
     } catch (cause) {
       throw toPacketSocketError(`send on ${this.ifname}`, cause);
+    }
+  }
+
+  /**
+   * Queues a message to leave with every other one queued in the same task, in one sendmmsg, when its synchronous
+   * work is done (a microtask); `failed` hears of a message the kernel refused, with `dstText` for its report.
+   * Nothing is allocated per message: the queue's arrays are reused.
+   */
+  queue(bytes: Uint8Array, dst: Uint8Array, source: Uint8Array | null, dstText: string, failed: QueuedSendFailed): void {
+    const at = this.#queued++;
+    if (at === 0) queueMicrotask(this.#flush);
+    this.#queuedData[at] = bytes;
+    this.#queuedDst[at] = dst;
+    this.#queuedSource[at] = source;
+    this.#queuedDstText[at] = dstText;
+    this.#queuedFailed[at] = failed;
+  }
+
+  /** Sends what is queued; each refused message is reported to its sender, and no report stops the others. */
+  readonly #flush = (): void => {
+    const count = this.#queued;
+    if (count === 0) return;
+    this.#queued = 0;
+    if (this.#errnos.length < count) this.#errnos = new Int32Array(Math.max(count, this.#errnos.length * 2));
+    const errnos = this.#errnos;
+    let failures = count;
+    if (this.#handle === undefined) {
+      errnos.fill(EBADF, 0, count); // queued after the close
+    } else {
+      try {
+        failures = this.#native.vrrpSendMany(this.#handle, this.#queuedData, this.#queuedDst, this.#queuedSource, count, errnos);
+      } catch (cause) {
+        // A bad argument, not a kernel refusal: every message of this flush is reported with it.
+        for (let i = 0; i < count; i++) this.#report(i, cause);
+        return;
+      }
+    }
+    for (let i = 0; i < count && failures > 0; i++) {
+      const errno = errnos[i] as number;
+      if (errno === 0) continue;
+      failures--;
+      this.#report(i, toPacketSocketError(`send on ${this.ifname}`, Object.assign(new Error(`sendmmsg: errno ${errno}`), { errno, syscall: 'sendmmsg' })));
+    }
+  };
+
+  #report(at: number, cause: unknown): void {
+    try {
+      (this.#queuedFailed[at] as QueuedSendFailed)(this.#queuedDstText[at] as string, cause);
+    } catch {
+      // A sender reports its own failures; one that throws must not cost the others theirs.
     }
   }
 
@@ -288,6 +355,7 @@ export class VrrpSocket {
   close(): void {
     const handle = this.#handle;
     if (handle === undefined) return;
+    this.#flush(); // handed over before the close: they leave
     this.#handle = undefined;
     this.#native.vrrpClose(handle);
     this.#onClose();
