@@ -56,7 +56,8 @@
  * it later changes nothing the core computes; so, when JavaScript sets a hold (vrrpHold: only while every VRID of
  * the socket absorbs, and shorter than any of their Skew_Times, so that a master's priority 0 is still read well
  * before the takeover it asks for), a readiness that found only repeats stops the poll for that long, and the
- * thread then reads a batch of them in one wake-up.
+ * thread then reads a batch of them in one wake-up. Only when they come faster than the hold (see vrrp_ready):
+ * otherwise the hold's end is one wake-up more per packet, not fewer.
  *
  * Batched adverts, and why: each sendmsg delivers its packet to the peers on the segment inside the call, and the
  * wake-up of a peer process that this causes preempted the engine thread on its return from the syscall, once per
@@ -133,6 +134,8 @@ typedef struct {
   bool pending;                   /* `last` holds a datagram read before JavaScript was called (vrrp_ready) */
   unsigned absorbing;             /* armed entries */
   unsigned hold_ms;               /* after reading it empty, leave the socket unread this long (vrrpHold) */
+  bool arrived;                   /* last_arrival is set */
+  struct timespec last_arrival;   /* CLOCK_REALTIME arrival of the last repeat absorbed */
   received_datagram last;
   absorb_entry absorb[256];       /* by VRID */
   uint8_t buffer[65536];          /* more than any IP datagram */
@@ -331,6 +334,8 @@ static bool absorb(vrrp_socket *s) {
     return false; /* no arrival time to report: let JavaScript date it */
   }
   entry->count++;
+  s->last_arrival = entry->last;
+  s->arrived = true;
   return true;
 }
 
@@ -408,17 +413,32 @@ static double age_ms(const struct timespec *stamp) {
   return age < 0 ? 0 : age;
 }
 
+/* Milliseconds from `from` to `to` (CLOCK_REALTIME stamps; negative if the clock was stepped back). */
+static double ms_between(const struct timespec *from, const struct timespec *to) {
+  return (double)(to->tv_sec - from->tv_sec) * 1e3 + (double)(to->tv_nsec - from->tv_nsec) / 1e6;
+}
+
 /* The socket's readiness, before JavaScript: while some VRID absorbs repeats, read here and call JavaScript only
  * for a datagram it must see (kept in s->last for the vrrpRecv that follows). Reads at most READY_BUDGET absorbed
- * repeats per readiness, so that a flood of them cannot hold the loop: the poll is level-triggered, it comes back. */
+ * repeats per readiness, so that a flood of them cannot hold the loop: the poll is level-triggered, it comes back.
+ * A readiness that found only repeats holds the reads (see "Held reads") only when its first one arrived within
+ * the hold of the last one read before it: packets come faster than the hold, so it saves wake-ups. Slower ones (a
+ * lone VRID's one per interval) would pay a wake-up for the hold's end and two epoll_ctl per packet for nothing. */
 static bool vrrp_ready(watcher *w, int status) {
   vrrp_socket *s = (vrrp_socket *)w;
   if (status < 0 || s->absorbing == 0 || s->pending) return true;
+  bool hold = false;
+  const bool had_arrival = s->arrived;
+  const struct timespec previous = s->last_arrival;
   for (int i = 0; i < READY_BUDGET; i++) {
     int outcome = read_one(s);
-    if (outcome == READ_ABSORBED) continue;
+    if (outcome == READ_ABSORBED) {
+      /* absorb() dated it in s->last_arrival. */
+      if (i == 0) hold = had_arrival && ms_between(&previous, &s->last_arrival) < (double)s->hold_ms;
+      continue;
+    }
     if (outcome == READ_EMPTY) {
-      if (s->hold_ms > 0) watcher_hold(w, s->hold_ms);
+      if (s->hold_ms > 0 && hold) watcher_hold(w, s->hold_ms);
       return false;
     }
     /* A datagram to deliver, or a failed read that vrrpRecv will meet again and report. */

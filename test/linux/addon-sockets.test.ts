@@ -410,7 +410,7 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
   async function absorbExchange(
     args: { family: 4 | 6; payloadHex: string; source: string; destination: string; holdMs: number; expected: number },
     operations: object[],
-  ): Promise<{ packets: { payloadHex: string }[]; done: { absorbed: number; lastAgeMs: number; again: number } }> {
+  ): Promise<{ packets: { payloadHex: string; ageMs: number }[]; done: { absorbed: number; lastAgeMs: number; again: number } }> {
     const { family, payloadHex, source, destination, holdMs, expected } = args;
     const receiver = await startInNs(NS_B, 'vrrp-absorb.mjs', [String(family), payloadHex, source, destination, '255', String(holdMs), String(expected), '300']);
     inNs(NS_A, process.execPath, join(FIXTURES, 'vrrp-send.mjs'), JSON.stringify(operations));
@@ -419,7 +419,7 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     expect(code, JSON.stringify(lines)).toBe(0);
     const done = lines.at(-1) as unknown as { event: string; absorbed: number; lastAgeMs: number; again: number };
     expect(done.event).toBe('done');
-    return { packets: lines.filter((line) => line.event === 'packet') as unknown as { payloadHex: string }[], done };
+    return { packets: lines.filter((line) => line.event === 'packet') as unknown as { payloadHex: string; ageMs: number }[], done };
   }
 
   // Given a socket absorbing repeats of ADVERT_V4 from A (vrrpAbsorb)
@@ -470,6 +470,27 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     );
     expect(packets.map((packet) => packet.payloadHex)).toEqual([withChecksum(other)]);
     expect(done.absorbed).toBe(3);
+  });
+
+  // The hold pays only when repeats come faster than it lasts (a busy segment): then one wake-up reads many. A
+  // readiness whose first repeat came a hold or more after the one before does not hold, so a lone VRID's
+  // repeats (one per interval) cost no wake-up for the hold's end. Seen through the age of the packet that
+  // follows: one left unread by a hold of 200 ms waits for it; one read at once is fresh.
+  const holdMs = 200;
+  const otherV4 = ADVERT_V4.slice(0, 4) + '5a' + ADVERT_V4.slice(6);
+  const sendV4 = (payloadHex: string): object => ({ op: 'send', family: 4, dst: '224.0.0.18', payloadHex });
+  const absorbingV4 = { family: 4 as const, payloadHex: ADVERT_V4, source: '10.97.0.1', destination: '224.0.0.18', holdMs, expected: 1 };
+
+  it('holds its reads after repeats that came faster than the hold: the next packet waits for the hold to end', async () => {
+    const { packets } = await absorbExchange(absorbingV4, [sendV4(ADVERT_V4), { op: 'sleep', ms: 20 }, sendV4(ADVERT_V4), { op: 'sleep', ms: 20 }, sendV4(otherV4)]);
+    expect(packets.map((packet) => packet.payloadHex)).toEqual([otherV4]);
+    expect(packets[0]?.ageMs).toBeGreaterThanOrEqual(100); // held: read ~180 ms after it arrived
+  });
+
+  it('does not hold after a repeat that came a hold or more after the one before: the next packet is read at once', async () => {
+    const { packets } = await absorbExchange(absorbingV4, [sendV4(ADVERT_V4), { op: 'sleep', ms: 300 }, sendV4(ADVERT_V4), { op: 'sleep', ms: 20 }, sendV4(otherV4)]);
+    expect(packets.map((packet) => packet.payloadHex)).toEqual([otherV4]);
+    expect(packets[0]?.ageMs).toBeLessThan(100); // not held: read within milliseconds
   });
 
   it('pins the IPv4 source to a secondary address of A when vrrpSend gets a source', async () => {
