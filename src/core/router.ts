@@ -450,10 +450,13 @@ export class VirtualRouter {
   }
 
   /** Feeds one input at `nowMs` and returns the actions to perform, in order. See the contract above. */
-  handle(input: RouterInput, nowMs: number): RouterAction[] {
+  handle(input: RouterInput, nowMs: number): readonly RouterAction[] {
     // Rule 3: a clock that goes back is the caller's bug, but crashing the router would lose the VIPs; clamp.
     const now = Math.max(nowMs, this.#lastNowMs);
     this.#lastNowMs = now;
+    // A Master's Adver_Timer: its sends are the whole answer, and the cached (frozen) list of them is returned
+    // itself — this is most steps of a master's life, and a new array each was per-advert garbage.
+    if (input.type === 'timeout' && this.#state === 'master' && this.#deadlineMs !== undefined && now >= this.#deadlineMs) return this.#advertTimerFired(now);
     const actions: RouterAction[] = [];
     switch (input.type) {
       case 'start':
@@ -531,13 +534,17 @@ export class VirtualRouter {
     this.#transition(actions, 'initialize', 'stopped');
   }
 
+  /** RFC 9568 §6.4.3: "If the Adver_Timer fires" — send an advertisement, reset the Adver_Timer. */
+  #advertTimerFired(now: number): readonly RouterAction[] {
+    const packets = this.#packetsFor(this.#priority);
+    this.#countSent(packets.length, this.#priority);
+    this.#deadlineMs = now + this.#config.advertIntervalMs;
+    return packets;
+  }
+
   #timeout(now: number, actions: RouterAction[]): void {
     if (this.#deadlineMs === undefined || now < this.#deadlineMs) return; // early or repeated: rule 2
-    if (this.#state === 'master') {
-      // RFC 9568 §6.4.3: "If the Adver_Timer fires".
-      this.#sendAdvertisement(actions, this.#priority);
-      this.#deadlineMs = now + this.#config.advertIntervalMs;
-    } else if (this.#state === 'backup') {
+    if (this.#state === 'backup') {
       // RFC 9568 §6.4.2: "If the Master_Down_Timer fires".
       if (this.#config.syncGroup) {
         // A sync group member only wishes, and waits for the group with its timer re-armed (keepalived prefers
@@ -616,11 +623,14 @@ export class VirtualRouter {
   }
 
   #sendAdvertisement(actions: RouterAction[], priority: number): void {
-    for (const packet of this.#packetsFor(priority)) {
-      actions.push(packet);
-      this.#stats.advertisementsSent++;
-      if (priority === 0) this.#stats.priorityZeroSent++;
-    }
+    const packets = this.#packetsFor(priority);
+    for (let i = 0; i < packets.length; i++) actions.push(packets[i] as RouterAction);
+    this.#countSent(packets.length, priority);
+  }
+
+  #countSent(count: number, priority: number): void {
+    this.#stats.advertisementsSent += count;
+    if (priority === 0) this.#stats.priorityZeroSent += count;
   }
 
   #packetsFor(priority: number): readonly Extract<RouterAction, { type: 'send' }>[] {
@@ -648,6 +658,7 @@ export class VirtualRouter {
         advertisement,
       }),
     );
+    Object.freeze(built); // handed out as it is (#advertTimerFired)
     this.#packetCache.set(priority, built);
     return built;
   }

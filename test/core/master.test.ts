@@ -222,3 +222,21 @@ describe('shutdown', () => {
     expect(router.handle({ type: 'stop' }, masterSinceMs + 200)).toEqual([]);
   });
 });
+
+describe('the Adver_Timer', () => {
+  // Given a master at 100, when its Adver_Timer fires twice,
+  // then each answer is the same frozen list of its sends (cached, not rebuilt per advert: a master's most common
+  // step), each advert is counted, and the timer is reset one interval on.
+  it('answers with its cached, frozen sends, counts each advert and resets the timer', () => {
+    const { router, masterSinceMs } = startedMaster(config);
+    const sentBefore = router.stats.advertisementsSent;
+    const first = router.handle({ type: 'timeout' }, masterSinceMs + 1000);
+    const second = router.handle({ type: 'timeout' }, masterSinceMs + 2000);
+    expect(typesOf(first)).toEqual(['send']);
+    expect(second).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(sentPriorities(first)).toEqual([100]);
+    expect(router.stats.advertisementsSent - sentBefore).toBe(2);
+    expect(router.nextDeadline()).toBe(masterSinceMs + 3000);
+  });
+});

@@ -33,7 +33,7 @@ const STARTED_DEADLINE = 3000 + ((256 - 100) * 1000) / 256; // 3609.375
 const ARRIVAL = 1000;
 
 /** Feeds `packet` to a fresh backup built from `config` at t=1000; returns the router and the actions. */
-function receive(config: RouterConfig, packet: PacketInput): { router: VirtualRouter; actions: RouterAction[] } {
+function receive(config: RouterConfig, packet: PacketInput): { router: VirtualRouter; actions: readonly RouterAction[] } {
   const router = startedBackup(config);
   const actions = router.handle(packet, ARRIVAL);
   return { router, actions };
@@ -56,7 +56,7 @@ function patched(bytes: Uint8Array, patch: (copy: Uint8Array) => void): Uint8Arr
  * counter (`counter`) at 1, nothing accepted, the timer untouched.
  */
 function expectDropped(
-  result: { router: VirtualRouter; actions: RouterAction[] },
+  result: { router: VirtualRouter; actions: readonly RouterAction[] },
   code: string,
   counter: keyof VrrpStats,
 ): void {
@@ -426,7 +426,7 @@ describe('garbage never throws', () => {
       dst: null as unknown as string,
       ttl: 255,
     } as const;
-    let actions: RouterAction[] = [];
+    let actions: readonly RouterAction[] = [];
     expect(() => (actions = router.handle(hostile, ARRIVAL))).not.toThrow();
     expect(actions.map((action) => action.type)).toEqual(['protocolError']);
   });

@@ -668,7 +668,7 @@ function control(scenario: Scenario, input: RouterInput, counter: { inputs: numb
   counter.inputs++;
   const { router } = scenario;
   const from = router.state;
-  let actions: RouterAction[];
+  let actions: readonly RouterAction[];
   try {
     actions = router.handle(input, scenario.nowMs);
   } catch (error) {
@@ -945,7 +945,7 @@ export function runFuzz(options: FuzzOptions): FuzzReport {
     const coverage = report.coverage.get(scenario.name)!;
     coverage.set(stateBefore, coverage.get(stateBefore)! + 1);
     const before = router.stats;
-    let actions: RouterAction[];
+    let actions: readonly RouterAction[];
     try {
       actions = router.handle(input, scenario.nowMs);
     } catch (error) {
