@@ -125,6 +125,17 @@ export type RouterInput =
       type: 'timeout';
     }
   | {
+      /**
+       * `count` byte-identical repeats of the packet last handled arrived, the last of them at this input's instant:
+       * handled as handling each of them would be, while {@link VirtualRouter.repeatIsQuiet} (each counts as an
+       * advertisement received, the Master_Down_Timer restarts from the last one's arrival), without decoding them
+       * again. Ignored when not quiet: the caller then hands over the packet itself.
+       */
+      type: 'repeats';
+      /** How many arrived (at least 1). */
+      count: number;
+    }
+  | {
       /** A VRRP packet arrived. */
       type: 'packet';
       /** The VRRP message, without the IP header. */
@@ -473,6 +484,14 @@ export class VirtualRouter {
         break;
       case 'packet':
         this.#receive(input, now, actions);
+        break;
+      case 'repeats':
+        // What #receive and #backupReceive do with a quiet repeat, and nothing else can: same bytes, same checks
+        // passed, same master, no preemption pending (a property test holds the two to each other).
+        if (input.count >= 1 && this.repeatIsQuiet) {
+          this.#stats.advertisementsReceived += input.count;
+          this.#resetMasterDownTimer(now);
+        }
         break;
       case 'tracker':
         this.#trackerResult(input.name, input.passed, input.value, now, actions);
