@@ -19,7 +19,8 @@
  * Run as root (or with CAP_NET_RAW + CAP_NET_ADMIN) on each database host:
  *   VRRP_PRIORITY=101 PG_PEER=10.0.0.12 PGHOST=/var/run/postgresql node app.js    # db1, the primary
  *   VRRP_PRIORITY=100 PG_PEER=10.0.0.11 PGHOST=/var/run/postgresql node app.js    # db2, the standby
- * Environment: VRRP_INTERFACE (eth0), VRRP_VIP (192.168.1.100), VRRP_PRIORITY (101), VRRP_NAME (pg);
+ * Environment: VRRP_INTERFACE (eth0), VRRP_VIP (192.168.1.100), VRRP_PRIORITY (101), VRRP_NAME (pg),
+ * VRRP_VIP_LEASE_MS (the library's default, 5000: how long a VIP outlives a crashed app; 0: until removed);
  * PG_PEER: the other database host's own address (not the VIP), for fencing; the local database through libpq's
  * PGHOST, PGPORT, PGUSER, PGDATABASE (a role allowed ALTER SYSTEM, pg_reload_conf(), pg_promote() and
  * pg_terminate_backend(): a superuser, or one granted those); PSQL: the psql binary (default `psql`).
@@ -39,6 +40,7 @@ const vrrp = new VrrpInstance({
   priority: Number(env.VRRP_PRIORITY ?? 101),
   preempt: false,
   virtualAddresses: [env.VRRP_VIP ?? '192.168.1.100'],
+  ...(env.VRRP_VIP_LEASE_MS === undefined ? {} : { vipLeaseMs: Number(env.VRRP_VIP_LEASE_MS) }),
 });
 
 /** @param {string} event @param {Record<string, unknown>} fields */
