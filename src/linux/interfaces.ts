@@ -145,6 +145,85 @@ export function toInterfaceAddress(message: NlAddressMessage): (InterfaceAddress
   };
 }
 
+/** linux/if_addr.h: the ifaddrmsg attributes and flags {@link decodeAddressNotice} reads. */
+const IFA_ADDRESS = 1;
+const IFA_LOCAL = 2;
+const IFA_LABEL = 3;
+const IFA_FLAGS = 8;
+const IFA_F_SECONDARY = 0x01;
+const IFA_F_DADFAILED = 0x08;
+const IFA_F_TENTATIVE = 0x40;
+/** linux/netlink.h: the attribute type's flag bits (NLA_F_NESTED, NLA_F_NET_BYTEORDER). */
+const NLA_TYPE_MASK = 0x3fff;
+const utf8 = new TextDecoder();
+
+/**
+ * {@link toInterfaceAddress} of an RTM_NEWADDR / RTM_DELADDR payload (an ifaddrmsg and its attributes), read here
+ * rather than by netlink's decoder, which builds an object for every attribute and flag: the link monitor judges
+ * every address notification, one per VIP and lease renewal. The same answer as `toInterfaceAddress(netlink's
+ * parseAddressMessage(payload))` for every payload that decodes (test/linux/address-notice.test.ts holds the two
+ * together); undefined for one it cannot read, or without an address of a known family. Pure.
+ */
+export function decodeAddressNotice(payload: Uint8Array): (InterfaceAddress & { index: number }) | undefined {
+  if (payload.length < 8) return undefined;
+  const familyCode = payload[0] as number;
+  const family = familyCode === AF.ipv4 ? 'ipv4' : familyCode === AF.ipv6 ? 'ipv6' : undefined;
+  const prefixLength = payload[1] as number;
+  let flags = payload[2] as number;
+  const index = readHostU32(payload, 4);
+  let address: Uint8Array | undefined;
+  let local: Uint8Array | undefined;
+  let label: string | undefined;
+  // Attributes: { u16 length (header included), u16 type, value }, each aligned to 4 bytes.
+  let at = 8;
+  while (at + 4 <= payload.length) {
+    const length = readHostU16(payload, at);
+    const type = readHostU16(payload, at + 2) & NLA_TYPE_MASK;
+    if (length < 4 || at + length > payload.length) return undefined;
+    const value = payload.subarray(at + 4, at + length);
+    if (type === IFA_ADDRESS) address = value;
+    else if (type === IFA_LOCAL) local = value;
+    else if (type === IFA_LABEL) {
+      if (value.length === 0 || value[value.length - 1] !== 0) return undefined; // a C string
+      label = utf8.decode(value.subarray(0, value.length - 1));
+    } else if (type === IFA_FLAGS) {
+      if (value.length !== 4) return undefined;
+      flags |= readHostU32(value, 0); // the full flags; ifa_flags holds their low byte
+    }
+    at += (length + 3) & ~3;
+  }
+  const bytes = local ?? address;
+  if (bytes === undefined || family === undefined || (bytes.length !== 4 && bytes.length !== 16)) return undefined;
+  return {
+    index,
+    address: formatIp(bytes),
+    prefixLength,
+    family,
+    secondary: (flags & IFA_F_SECONDARY) !== 0,
+    tentative: (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) !== 0,
+    label,
+  };
+}
+
+/** Whether this machine is little-endian: netlink's integers are in host order. */
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** A u16 in host order at `at`. */
+export function readHostU16(bytes: Uint8Array, at: number): number {
+  const b0 = bytes[at] as number;
+  const b1 = bytes[at + 1] as number;
+  return HOST_LITTLE_ENDIAN ? b0 | (b1 << 8) : (b0 << 8) | b1;
+}
+
+/** A u32 in host order at `at`. */
+export function readHostU32(bytes: Uint8Array, at: number): number {
+  const b0 = bytes[at] as number;
+  const b1 = bytes[at + 1] as number;
+  const b2 = bytes[at + 2] as number;
+  const b3 = bytes[at + 3] as number;
+  return (HOST_LITTLE_ENDIAN ? b0 | (b1 << 8) | (b2 << 16) | (b3 << 24) : b3 | (b2 << 8) | (b1 << 16) | (b0 << 24)) >>> 0;
+}
+
 /** One interface's addresses in one dump: per family in kernel order, and each address's creation stamp. */
 export interface InterfaceAddressTable {
   /** IPv4 addresses, primary addresses first (kernel order). */

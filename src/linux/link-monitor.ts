@@ -18,8 +18,8 @@
  */
 import type { LinkMonitor, LinkWatch } from '../adapters/types.js';
 import type { AddressFamily } from '../core/advertisement.js';
-import { getInterface, getInterfaceAddresses, pickPrimaryAddress, toInterfaceAddress, type InterfaceAddress, type InterfaceInfo } from './interfaces.js';
-import { loadNetlink, type NlEventSocket, type NlRawMessage } from './native.js';
+import { decodeAddressNotice, getInterface, getInterfaceAddresses, pickPrimaryAddress, readHostU16, readHostU32, type InterfaceAddress, type InterfaceInfo } from './interfaces.js';
+import { loadNetlink, type NlEventSocket } from './native.js';
 import { RTM_NEWADDR } from './vip/address-request.js';
 
 /** linux/netlink.h and linux/rtnetlink.h: the route protocol and the groups the hub listens to. */
@@ -27,6 +27,8 @@ const NETLINK_ROUTE = 0;
 const RTNLGRP_LINK = 1;
 const RTNLGRP_IPV4_IFADDR = 5;
 const RTNLGRP_IPV6_IFADDR = 9;
+/** sizeof(struct nlmsghdr). */
+const NLMSG_HEADER_BYTES = 16;
 
 interface Watcher {
   family: AddressFamily;
@@ -141,16 +143,17 @@ class LinkHub {
 
   #open(): void {
     if (this.#socket) return;
-    // A plain socket, not netlink's rtnetlink one: that one decodes every notification into objects before any
+    // A raw socket, not netlink's rtnetlink one: that one decodes every notification into objects before any
     // listener sees it, and the lease renewals make those most of the engine thread's netlink work (a renewal per
-    // VIP every third of the lease); #isNews decodes only what it must.
-    const socket = loadNetlink().createNetlink(NETLINK_ROUTE);
+    // VIP every third of the lease); here only the message headers are read, and #isNews decodes only the
+    // RTM_NEWADDRs it judges (decodeAddressNotice).
+    const socket = new (loadNetlink().RawNetlinkSocket)(NETLINK_ROUTE);
     const changed = (): void => {
       for (const iface of this.#watchers.keys()) this.#markDirty(iface);
     };
-    // The raw messages carry their type, which tells an address added (or renewed) from one removed. This listener
-    // runs inside netlink's native callback, where a throw aborts the process: #isNews cannot throw.
-    socket.on('message', (messages) => messages.some((message) => this.#isNews(message)) && changed());
+    // This listener runs inside netlink's native callback, where a throw aborts the process: #hasNews cannot throw.
+    socket.on('message', (datagram) => this.#hasNews(datagram) && changed());
+    socket.on('truncatedMessage', changed); // messages lost: anything may have changed
     socket.on('error', () => {});
     socket.addMembership(RTNLGRP_LINK);
     socket.addMembership(RTNLGRP_IPV4_IFADDR);
@@ -158,19 +161,32 @@ class LinkHub {
     this.#socket = socket;
   }
 
+  /** Whether any message of a datagram is news (see #isNews); a datagram that cannot be read is. Never throws. */
+  #hasNews(datagram: Uint8Array): boolean {
+    try {
+      // Messages: { u32 length (header included), u16 type, u16 flags, u32 seq, u32 port }, payload, 4-aligned.
+      let at = 0;
+      while (at + NLMSG_HEADER_BYTES <= datagram.length) {
+        const length = readHostU32(datagram, at);
+        if (length < NLMSG_HEADER_BYTES || at + length > datagram.length) return true;
+        if (this.#isNews(readHostU16(datagram, at + 4), datagram.subarray(at + NLMSG_HEADER_BYTES, at + length))) return true;
+        at += (length + 3) & ~3;
+      }
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
   /**
    * Whether a notification may change what a watcher judges. Only an RTM_NEWADDR can be old news: one whose
    * address, prefix, flags and label the last re-read of its interface saw already (a lease renewal). Anything
    * else is news, and so is everything while a re-read is queued or running, since that read may predate it.
    */
-  #isNews(message: NlRawMessage): boolean {
-    try {
-      if (message.type !== RTM_NEWADDR || this.#scheduled || this.#reads > 0) return true;
-      const seen = toInterfaceAddress(loadNetlink().rt.parseAddressMessage(message.data));
-      return seen === undefined || !repeatsLastRead(seen, this.#last.values());
-    } catch {
-      return true;
-    }
+  #isNews(type: number, payload: Uint8Array): boolean {
+    if (type !== RTM_NEWADDR || this.#scheduled || this.#reads > 0) return true;
+    const seen = decodeAddressNotice(payload);
+    return seen === undefined || !repeatsLastRead(seen, this.#last.values());
   }
 
   /** Closes the event socket whatever is still watched (the thread is ending). */

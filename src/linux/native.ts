@@ -33,12 +33,6 @@ export interface NlLinkMessage {
   attrs: { ifname?: string; address?: Buffer; operstate?: number };
 }
 
-/** A netlink message as the socket received it: its type and its undecoded payload. */
-export interface NlRawMessage {
-  type: number;
-  data: Buffer;
-}
-
 /** The subset of netlink's rtnetlink socket we use. */
 export interface RtNetlinkSocket {
   getLinks(): Promise<NlLinkMessage[]>;
@@ -56,16 +50,17 @@ export interface RtNetlinkSocket {
      * "Request rejected: E…" on an error acknowledgement.
      */
     request(type: number, data: Buffer[], options?: { flags?: number }): Promise<unknown>;
-    /** The raw notifications, before parsing: each with its message type (RTM_NEWADDR, RTM_DELADDR…). */
-    on?(event: 'message', listener: (messages: readonly NlRawMessage[]) => void): void;
   };
 }
 
-/** A plain netlink socket as the link monitor uses it: multicast groups in, raw notifications out. */
+/** A raw netlink socket as the link monitor uses it: multicast groups in, datagrams of notifications out. */
 export interface NlEventSocket {
   /** Joins an RTNLGRP_* group by number. */
   addMembership(group: number): void;
-  on(event: 'message', listener: (messages: readonly NlRawMessage[]) => void): void;
+  /** One datagram: one or more netlink messages, each with its 16-byte header. */
+  on(event: 'message', listener: (datagram: Buffer) => void): void;
+  /** A datagram cut short (the read buffer was too small): its messages are lost. */
+  on(event: 'truncatedMessage', listener: () => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
   close(): void;
 }
@@ -78,8 +73,8 @@ export interface NlAttrStream {
 /** The subset of the netlink module we use. */
 export interface NetlinkModule {
   createRtNetlink(options?: { ref?: boolean }): RtNetlinkSocket;
-  /** A plain netlink socket of `protocol` (0: NETLINK_ROUTE): headers parsed, payloads left as bytes. */
-  createNetlink(protocol: number): NlEventSocket;
+  /** A raw netlink socket of `protocol` (0: NETLINK_ROUTE): each datagram as it was read, messages undecoded. */
+  RawNetlinkSocket: new (protocol: number) => NlEventSocket;
   /** Creates an empty encoder stream. */
   AttrStream: new () => NlAttrStream;
   /** rtnetlink encoders. */
