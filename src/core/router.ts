@@ -428,15 +428,6 @@ export class VirtualRouter {
     );
   }
 
-  /**
-   * Counts `count` repeats of the packet last handled as received advertisements without handling them: the ones a
-   * transport absorbed before the last, which the engine then hands over as a packet (RFC 6527 counts every advert
-   * heard). Does nothing unless {@link repeatIsQuiet}.
-   */
-  countRepeats(count: number): void {
-    if (count > 0 && this.repeatIsQuiet) this.#stats.advertisementsReceived += count;
-  }
-
   /** A snapshot of the counters. */
   get stats(): VrrpStats {
     return { ...this.#stats };

@@ -449,21 +449,16 @@ export class Engine {
   }
 
   /**
-   * Hands the core the repeats of `repeat` the transport absorbed since it last asked: all but the last are only
-   * counted (the core's `countRepeats`), the last is handled as the packet it is, as of its arrival — the core ends
-   * where it would have ended had each repeat reached it (each one's only effect was to restart the
-   * Master_Down_Timer from its arrival, and the last one's restart is the one that stands).
+   * Hands the core the repeats of `repeat` the transport absorbed since it last asked, as of the last one's arrival:
+   * while a repeat is quiet (as it was when the absorbing began, unless a step since said otherwise) as one
+   * `repeats` input — each counts as received and the Master_Down_Timer restarts from the last, without the core
+   * decoding the packet again (that decode was a third of a backup's engine thread at 50 VRIDs); otherwise the last
+   * is handled as the packet it is.
    */
   #takeRepeats(router: VirtualRouter, repeat: Extract<RouterInput, { type: 'packet' }>): void {
     const taken = this.#adapters.transport.takeRepeats?.();
     if (taken === undefined) return;
-    // Quiet (as it was when the absorbing began, unless a step since said otherwise): the core takes them as
-    // repeats, without decoding the packet again — that decode was a third of a backup's engine thread at 50 VRIDs.
-    if (router.repeatIsQuiet) this.#step({ type: 'repeats', count: taken.count }, taken.ageMs);
-    else {
-      router.countRepeats(taken.count - 1);
-      this.#step(repeat, taken.ageMs);
-    }
+    this.#step(router.repeatIsQuiet ? { type: 'repeats', count: taken.count } : repeat, taken.ageMs);
     // A subscriber that arrived while they were absorbed (the absorbing ends at the next step) still hears each one,
     // late: every advert received is told on vrrp:advert:received.
     if (advertReceivedChannel.hasSubscribers) this.#publishReceived(repeat.bytes, repeat.src, repeat.dst, repeat.ttl, taken.count);
