@@ -35,9 +35,11 @@
  *   vrrpSendMany(handle, data[], dst[], source[], count, errnos: Int32Array) -> failures   (see below)
  *   vrrpClose(handle)                                  (idempotent)
  *   vrrpRef(handle, ref)                               (whether the open socket keeps its thread's loop alive)
- *   vrrpAbsorb(handle, vrid, payload | null, source, destination, ttl) -> absorbed?   (see below)
+ *   vrrpAbsorb(handle, vrid, payload | null, source, destination, ttl[, silenceInMs, silenceAfterMs]) -> absorbed?
+ *                                                      (see "Absorbed repeats" and "Silence watch" below)
  *   vrrpAbsorbed(handle, vrid, meta: Float64Array(1)) -> count   (meta[0] = age ms of the last one, -1 = none)
  *   vrrpHold(handle, ms)                               (after reading only absorbed repeats, leave it unread ms)
+ *   vrrpSilent(handle) -> vrid                         (a VRID whose silence watch fired, once each; 0: none)
  * Failed syscalls throw an Error with numeric `errno` and `syscall`; a closed socket fails with EBADF.
  *
  * Absorbed repeats, and why: a backup's master repeats one byte-identical advert every Advertisement_Interval, and
@@ -59,6 +61,20 @@
  * thread then reads a batch of them in one wake-up. Only when they come faster than the hold (see vrrp_ready):
  * otherwise the hold's end is one wake-up more per packet, not fewer.
  *
+ * Silence watch, and why: with its repeats absorbed, a backup's Master_Down_Timer still had to be moved in
+ * JavaScript: the engine woke shortly before each deadline to collect the repeats, about three times a second per
+ * VRID at 100 ms adverts, each wake-up a call into V8 that cost more than the packets of that time (measured at one
+ * backup: 13 wake-ups a second, 0.19 % of a core, most of it those three). So vrrpAbsorb may also say when the VRID
+ * is silent: no repeat for `silenceAfterMs` since the last one (or `silenceInMs` from the call, for the first).
+ * One libuv timer per socket (the watcher's alarm) is set for the earliest of its VRIDs' silences; when it fires,
+ * VRIDs whose master repeated meanwhile are simply looked at again later, and only a VRID that fell silent wakes
+ * JavaScript: the readiness callback runs, its vrrpRecv reports -2 once the socket is empty, and vrrpSilent names
+ * the VRIDs. The engine then collects the repeats and arms its precise timer for the real deadline, which the
+ * silence precedes by a margin it chose (the alarm counts whole milliseconds from the loop's time). A repeat that
+ * arrives after its VRID fell silent watches it again. Times are the packets' kernel receive times
+ * (CLOCK_REALTIME); a clock stepped back restarts the count from the step, one stepped forward fires early, which
+ * only costs a look.
+ *
  * Batched adverts, and why: each sendmsg delivers its packet to the peers on the segment inside the call, and the
  * wake-up of a peer process that this causes preempted the engine thread on its return from the syscall, once per
  * advert (measured at 50 masters beside keepalived: 250-300 preemptions a second, and a quarter of the thread's
@@ -74,6 +90,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -99,6 +116,10 @@
 /* Longest VRRP message whose repeats can be absorbed (62 IPv4 or 15 IPv6 addresses): longer ones all go to
  * JavaScript, as before. */
 #define ABSORB_MAX_PAYLOAD 256
+/* Up to this many watched VRIDs, each repeat moves the silence alarm (a look at every entry, in C) instead of
+ * leaving it to fire and look then: one VRID's alarm woke the thread about three times a second for nothing, a
+ * fifth of its wake-ups, where the look costs about a microsecond. More VRIDs share the alarm's wake-ups. */
+#define SILENCE_REARM_MAX 4
 /* Absorbed repeats read per readiness before the loop gets its turn back (see vrrp_ready). */
 #define READY_BUDGET 64
 
@@ -113,7 +134,13 @@ typedef struct {
   uint8_t payload[ABSORB_MAX_PAYLOAD];
   struct timespec last;           /* kernel receive time (CLOCK_REALTIME) of the last repeat absorbed */
   uint32_t count;                 /* repeats absorbed since the last vrrpAbsorbed */
+  uint8_t watch;                  /* the silence watch ("Silence watch" in the file comment): WATCH_* */
+  double silence_ms;              /* silent this long after `since_ms` */
+  double since_ms;                /* CLOCK_REALTIME ms of the last repeat, or as declared */
 } absorb_entry;
+
+/* absorb_entry.watch: no watch; watching; fell silent, JavaScript not told yet; told (until the next repeat). */
+enum { WATCH_OFF = 0, WATCH_ON = 1, WATCH_SILENT = 2, WATCH_TOLD = 3 };
 
 /* One datagram as read, before it is handed to JavaScript. */
 typedef struct {
@@ -134,6 +161,8 @@ typedef struct {
   bool pending;                   /* `last` holds a datagram read before JavaScript was called (vrrp_ready) */
   unsigned absorbing;             /* armed entries */
   unsigned hold_ms;               /* after reading it empty, leave the socket unread this long (vrrpHold) */
+  unsigned silent_untold;         /* entries in WATCH_SILENT */
+  unsigned watching;              /* entries not in WATCH_OFF */
   bool arrived;                   /* last_arrival is set */
   struct timespec last_arrival;   /* CLOCK_REALTIME arrival of the last repeat absorbed */
   received_datagram last;
@@ -290,6 +319,57 @@ napi_value vrrp_join(napi_env env, napi_callback_info info) {
 /* What read_one() reports. */
 enum { READ_EMPTY = 0, READ_DELIVER = 1, READ_ABSORBED = 2 };
 
+static double realtime_ms(const struct timespec *t) {
+  return (double)t->tv_sec * 1e3 + (double)t->tv_nsec / 1e6;
+}
+
+static void on_silence_alarm(watcher *w);
+
+/* Looks at every watched VRID (see "Silence watch" in the file comment): one silent for its silence_ms is marked
+ * for JavaScript, and the alarm is set for the earliest silence of the others. Returns whether one fell silent. */
+static bool watch_silence(vrrp_socket *s) {
+  struct timespec now_stamp;
+  /* Without a clock, look again in a millisecond rather than never. */
+  if (clock_gettime(CLOCK_REALTIME, &now_stamp) != 0) {
+    watcher_alarm(&s->base, 1, on_silence_alarm);
+    return false;
+  }
+  const double now = realtime_ms(&now_stamp);
+  double next = -1;
+  bool fell = false;
+  for (int vrid = 1; vrid < 256; vrid++) {
+    absorb_entry *entry = &s->absorb[vrid];
+    if (entry->watch != WATCH_ON) continue;
+    double left = entry->since_ms + entry->silence_ms - now;
+    if (left > entry->silence_ms) {
+      /* The clock was stepped back: count from now. */
+      entry->since_ms = now;
+      left = entry->silence_ms;
+    }
+    /* Within half a millisecond: the alarm counts whole ones. */
+    if (left <= 0.5) {
+      entry->watch = WATCH_SILENT;
+      s->silent_untold++;
+      fell = true;
+    } else if (next < 0 || left < next) {
+      next = left;
+    }
+  }
+  if (next < 0) {
+    watcher_alarm_stop(&s->base);
+  } else {
+    watcher_alarm(&s->base, (uint64_t)ceil(next), on_silence_alarm);
+  }
+  return fell;
+}
+
+/* The silence alarm: JavaScript hears only of a VRID that fell silent. */
+static void on_silence_alarm(watcher *w) {
+  vrrp_socket *s = (vrrp_socket *)w;
+  watch_silence(s);
+  if (s->silent_untold > 0) watcher_wake(w);
+}
+
 /* Whether the datagram just read (s->last) is a repeat the engine declared absorbable (see "Absorbed repeats" in the
  * file comment); if so, records its arrival and counts it. */
 static bool absorb(vrrp_socket *s) {
@@ -336,6 +416,18 @@ static bool absorb(vrrp_socket *s) {
   entry->count++;
   s->last_arrival = entry->last;
   s->arrived = true;
+  if (entry->watch != WATCH_OFF) {
+    entry->since_ms = realtime_ms(&entry->last);
+    /* Silent before this repeat: watched again. A live one moves on without a look (see watch_silence), unless
+     * the socket watches so few that the look costs less than the alarm's wake-up it spares. */
+    if (entry->watch != WATCH_ON) {
+      if (entry->watch == WATCH_SILENT) s->silent_untold--;
+      entry->watch = WATCH_ON;
+      watch_silence(s);
+    } else if (s->watching <= SILENCE_REARM_MAX) {
+      watch_silence(s);
+    }
+  }
   return true;
 }
 
@@ -439,7 +531,8 @@ static bool vrrp_ready(watcher *w, int status) {
     }
     if (outcome == READ_EMPTY) {
       if (s->hold_ms > 0 && hold) watcher_hold(w, s->hold_ms);
-      return false;
+      /* A silence not told yet (one that fell while JavaScript was busy) goes with the next readiness. */
+      return s->silent_untold > 0;
     }
     /* A datagram to deliver, or a failed read that vrrpRecv will meet again and report. */
     s->pending = outcome == READ_DELIVER;
@@ -480,7 +573,8 @@ napi_value vrrp_recv(napi_env env, napi_callback_info info) {
     } while (outcome == READ_ABSORBED);
     if (outcome < 0) return throw_errno(env, "recvmsg", -outcome);
     if (outcome == READ_EMPTY) {
-      NAPI_CALL(env, napi_create_int32(env, -1, &result));
+      /* -2: empty, and some VRID fell silent (vrrpSilent names it). */
+      NAPI_CALL(env, napi_create_int32(env, socket_handle->silent_untold > 0 ? -2 : -1, &result));
       return result;
     }
   }
@@ -496,11 +590,13 @@ napi_value vrrp_recv(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* vrrpAbsorb(handle, vrid, payload, source, destination, ttl): declares (payload given) or clears (null) the repeat
- * of `vrid` to absorb; returns whether it is absorbed (false: too long to keep, every packet goes to JavaScript). */
+/* vrrpAbsorb(handle, vrid, payload, source, destination, ttl[, silenceInMs, silenceAfterMs]): declares (payload
+ * given) or clears (null) the repeat of `vrid` to absorb; returns whether it is absorbed (false: too long to keep,
+ * every packet goes to JavaScript). With the silence times, also watches the VRID's silence (see "Silence watch"
+ * in the file comment); any call ends the watch declared before. */
 napi_value vrrp_absorb(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
+  size_t argc = 8;
+  napi_value argv[8];
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 3) {
     napi_throw_type_error(env, NULL, "vrrpAbsorb needs a handle, a vrid and a payload (or null)");
@@ -555,8 +651,58 @@ napi_value vrrp_absorb(napi_env env, napi_callback_info info) {
   if (absorbed != entry->armed) s->absorbing += absorbed ? 1 : -1;
   entry->armed = absorbed;
   entry->count = 0;
+  if (entry->watch == WATCH_SILENT) s->silent_untold--;
+  if (entry->watch != WATCH_OFF) s->watching--;
+  entry->watch = WATCH_OFF;
+  if (absorbed && argc >= 8) {
+    double in_ms = -1, after_ms = -1;
+    if (napi_get_value_double(env, argv[6], &in_ms) != napi_ok || napi_get_value_double(env, argv[7], &after_ms) != napi_ok ||
+        !(in_ms >= 0 && in_ms <= 3.6e6) || !(after_ms > 0 && after_ms <= 3.6e6)) {
+      entry->armed = false;
+      s->absorbing--;
+      napi_throw_range_error(env, NULL, "silence times must be ms from 0 to an hour (after: above 0)");
+      return NULL;
+    }
+    struct timespec now;
+    if (clock_gettime(CLOCK_REALTIME, &now) != 0) {
+      entry->armed = false;
+      s->absorbing--;
+      return throw_errno(env, "clock_gettime", errno);
+    }
+    entry->silence_ms = after_ms;
+    entry->since_ms = realtime_ms(&now) + in_ms - after_ms;
+    entry->watch = WATCH_ON;
+    s->watching++;
+    /* Silent already (a deadline closer than the margin): told from the loop, not inside this call. */
+    if (watch_silence(s)) watcher_alarm(&s->base, 0, on_silence_alarm);
+  }
   napi_value result;
   NAPI_CALL(env, napi_get_boolean(env, absorbed, &result));
+  return result;
+}
+
+/* vrrpSilent(handle): a VRID whose silence watch fired and was not named yet (see "Silence watch" in the file
+ * comment), or 0. */
+napi_value vrrp_silent(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "vrrpSilent needs a handle");
+    return NULL;
+  }
+  vrrp_socket *s = (vrrp_socket *)get_tagged(env, argv[0], &VRRP_TAG, "expected a vrrp socket handle");
+  if (s == NULL) return NULL;
+  int32_t found = 0;
+  for (int vrid = 1; vrid < 256 && s->silent_untold > 0; vrid++) {
+    if (s->absorb[vrid].watch != WATCH_SILENT) continue;
+    s->absorb[vrid].watch = WATCH_TOLD;
+    s->silent_untold--;
+    found = vrid;
+    break;
+  }
+  napi_value result;
+  NAPI_CALL(env, napi_create_int32(env, found, &result));
   return result;
 }
 

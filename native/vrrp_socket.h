@@ -17,5 +17,6 @@ napi_value vrrp_send_many(napi_env env, napi_callback_info info);
 napi_value vrrp_absorb(napi_env env, napi_callback_info info);
 napi_value vrrp_absorbed(napi_env env, napi_callback_info info);
 napi_value vrrp_hold(napi_env env, napi_callback_info info);
+napi_value vrrp_silent(napi_env env, napi_callback_info info);
 
 #endif

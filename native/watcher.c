@@ -34,7 +34,8 @@
  *
  * Holding (watcher_hold): the poll is stopped and a uv_timer_t of the same loop starts it again. The timer is a
  * fourth owner from its uv_timer_init until its close callback; closing closes it before the poll, so its close
- * callback runs before the poll's, which removes the cleanup hook last. Its ref state follows the poll's.
+ * callback runs before the poll's, which removes the cleanup hook last. Its ref state follows the poll's. The
+ * alarm (watcher_alarm), a second uv_timer_t that runs a C function, is owned, closed and ref'ed the same way.
  *
  * Thread teardown: a worker that ends (or a main thread that exits normally) with a watcher open must not leave a
  * uv handle on its loop: Node aborts a worker whose loop still has handles when it closes it, and the struct would
@@ -85,6 +86,10 @@ static void on_hold_closed(uv_handle_t *handle) {
   watcher_unref((watcher *)handle->data);
 }
 
+static void on_alarm_closed(uv_handle_t *handle) {
+  watcher_unref((watcher *)handle->data);
+}
+
 static void on_poll_closed(uv_handle_t *handle) {
   watcher *w = (watcher *)handle->data;
   w->poll_closing = false;
@@ -101,6 +106,11 @@ static bool watcher_close_now(watcher *w) {
     w->holding = false;
     uv_timer_stop(&w->hold);
     uv_close((uv_handle_t *)&w->hold, on_hold_closed);
+  }
+  if (w->alarm_open) {
+    w->alarm_open = false;
+    uv_timer_stop(&w->alarm);
+    uv_close((uv_handle_t *)&w->alarm, on_alarm_closed);
   }
   if (w->poll_open) {
     w->poll_open = false;
@@ -181,21 +191,30 @@ static void call_js(watcher *w) {
 
 static void restart_poll(watcher *w);
 
+/* Calls JavaScript with the struct held, releasing what a close inside the call left. */
+static void call_js_held(watcher *w) {
+  w->refs++;
+  w->in_callback = true;
+  call_js(w);
+  w->in_callback = false;
+  if (w->closed) release_js(w); /* closed during the call: its release waited until now */
+  watcher_unref(w);
+}
+
+void watcher_wake(watcher *w) {
+  if (w->closed || w->callback == NULL || w->in_callback) return;
+  call_js_held(w);
+}
+
 static void on_poll(uv_poll_t *handle, int status, int events) {
   (void)events;
   watcher *w = (watcher *)handle->data;
   if (w->closed || w->callback == NULL) return;
   if (w->ready != NULL && !w->ready(w, status)) return;
-  w->refs++;
-  w->in_callback = true;
-  call_js(w);
-  w->in_callback = false;
-  if (w->closed) {
-    release_js(w); /* closed during the call: its release waited until now */
-  } else if (status < 0) {
-    /* libuv stopped the poll on the error; keep watching (the call above let JavaScript read the error). */
-    restart_poll(w);
-  }
+  w->refs++; /* past the call, for the restart below */
+  call_js_held(w);
+  /* libuv stopped the poll on the error; keep watching (the call above let JavaScript read the error). */
+  if (!w->closed && status < 0) restart_poll(w);
   watcher_unref(w);
 }
 
@@ -233,6 +252,31 @@ void watcher_hold(watcher *w, uint64_t ms) {
     return;
   }
   w->holding = true;
+}
+
+static void on_alarm(uv_timer_t *handle) {
+  watcher *w = (watcher *)handle->data;
+  if (w->closed || w->alarm_fn == NULL) return;
+  w->refs++; /* the function may close the watcher */
+  w->alarm_fn(w);
+  watcher_unref(w);
+}
+
+void watcher_alarm(watcher *w, uint64_t ms, void (*fn)(watcher *w)) {
+  if (w->closed || !w->poll_open) return;
+  if (!w->alarm_open) {
+    if (uv_timer_init(w->poll.loop, &w->alarm) != 0) return; /* cannot happen: uv_timer_init only fills the struct */
+    w->alarm.data = w;
+    w->alarm_open = true;
+    w->refs++; /* the uv_timer_t's, until on_alarm_closed */
+    if (!uv_has_ref((uv_handle_t *)&w->poll)) uv_unref((uv_handle_t *)&w->alarm);
+  }
+  w->alarm_fn = fn;
+  uv_timer_start(&w->alarm, on_alarm, ms, 0);
+}
+
+void watcher_alarm_stop(watcher *w) {
+  if (w->alarm_open) uv_timer_stop(&w->alarm);
 }
 
 napi_value watcher_start(napi_env env, watcher *w, int fd, napi_value callback, const char *resource_name,
@@ -331,6 +375,13 @@ napi_value watcher_js_ref(napi_env env, napi_callback_info info) {
       uv_ref((uv_handle_t *)&w->hold);
     } else {
       uv_unref((uv_handle_t *)&w->hold);
+    }
+  }
+  if (w->alarm_open) {
+    if (ref) {
+      uv_ref((uv_handle_t *)&w->alarm);
+    } else {
+      uv_unref((uv_handle_t *)&w->alarm);
     }
   }
   return NULL;

@@ -33,8 +33,11 @@ struct watcher {
   watcher_ready_fn ready;                     /* NULL: always call */
   bool hold_open;                             /* uv_timer_init of `hold` done and uv_close not called yet */
   bool holding;                               /* the poll is stopped until `hold` fires (watcher_hold) */
+  bool alarm_open;                            /* uv_timer_init of `alarm` done and uv_close not called yet */
+  void (*alarm_fn)(watcher *w);               /* what `alarm` runs (watcher_alarm) */
   uv_poll_t poll;
   uv_timer_t hold;
+  uv_timer_t alarm;
 };
 
 /* Takes `w` (zeroed, malloc'ed, the kind's whole struct) and `fd` and starts watching `fd` for readability on the
@@ -47,6 +50,16 @@ napi_value watcher_start(napi_env env, watcher *w, int fd, napi_value callback, 
  * level-triggered). For the ready function of a descriptor whose data may wait (vrrp_socket.c's absorbed repeats).
  * A no-op when closed or already holding. */
 void watcher_hold(watcher *w, uint64_t ms);
+
+/* Runs `fn(w)` in C once, `ms` milliseconds from the loop's time, replacing any alarm set before (one per watcher:
+ * vrrp_socket.c's silence watch). A no-op when closed; stopped by watcher_alarm_stop or the close. */
+void watcher_alarm(watcher *w, uint64_t ms, void (*fn)(watcher *w));
+
+/* Cancels the alarm, if any. */
+void watcher_alarm_stop(watcher *w);
+
+/* Calls the JavaScript function now, as a readiness would (for an alarm that has news for JavaScript). */
+void watcher_wake(watcher *w);
 
 /* close(handle) for a watcher kind: callback data is its handle_kind. Idempotent. */
 napi_value watcher_js_close(napi_env env, napi_callback_info info);

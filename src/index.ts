@@ -123,6 +123,7 @@ export {
   type TransportOptions,
   type TransportOpened,
   type AbsorbedRepeats,
+  type RepeatSilence,
   type ReceivedPacket,
   type VipManager,
   type LinkMonitor,

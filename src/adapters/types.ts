@@ -103,13 +103,34 @@ export interface Transport {
    * would do nothing but restart the Master_Down_Timer (docs/linux.md, "Absorbed repeats"). `holdMs`: how long
    * the transport may leave other packets for this instance unread meanwhile (they keep their arrival time).
    */
-  absorbRepeats?(packet: ReceivedPacket | undefined, holdMs?: number): boolean;
+  absorbRepeats?(packet: ReceivedPacket | undefined, holdMs?: number, silence?: RepeatSilence): boolean;
+  /**
+   * Whether {@link Transport.absorbRepeats} honours its `silence`: the engine then arms no timer of its own to find
+   * a master that fell silent (docs/linux.md, "Silence watch"). A transport without it is asked no `silence`.
+   */
+  readonly watchesSilence?: boolean;
   /**
    * Optional, with `absorbRepeats`: the repeats absorbed since the last call — how many, and how long ago the last
    * one arrived, in ms — or undefined when there were none. Synchronous: the engine asks before any other input
    * reaches its core and before its Master_Down_Timer may expire.
    */
   takeRepeats?(): AbsorbedRepeats | undefined;
+}
+
+/**
+ * What an absorbing transport that {@link Transport.watchesSilence} watches for: the time after which the absorbed
+ * repeats stopped, so that the engine need not look for them on a timer.
+ */
+export interface RepeatSilence {
+  /** Silent when no repeat arrived this long from now, in ms (the first repeat moves it). */
+  inMs: number;
+  /** Silent when no repeat arrived this long after the last one, in ms. */
+  afterMs: number;
+  /**
+   * Called once when the repeats stopped for that long, synchronously or later, never before; a repeat that
+   * arrives after that watches anew. Not called after the absorbing ended or changed.
+   */
+  onSilence: () => void;
 }
 
 /** What {@link Transport.takeRepeats} hands over: the repeats a transport absorbed since it was last asked. */

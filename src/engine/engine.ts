@@ -27,7 +27,7 @@ import {
   type TransitionReason,
 } from '../core/router.js';
 import { createStats, type VrrpStats } from '../core/stats.js';
-import { skewTimeMs } from '../core/timers.js';
+import { masterDownIntervalMs, skewTimeMs } from '../core/timers.js';
 import { VrrpError, type VrrpErrorCode } from '../errors.js';
 import { syncGroupLink, type SyncGroupLink, type SyncMember } from './sync-group.js';
 import { advertReceivedChannel, advertSentChannel, type AdvertChannelMessage, type ChannelInstance } from '../diagnostics.js';
@@ -204,8 +204,8 @@ export class Engine {
   #timerDeadline: number | undefined;
   /** When the armed timer is due: the core's deadline, or a repeat check before it (see #step). */
   #timerDueMs: number | undefined;
-  /** The armed timer is a repeat check's (or its deadline's, once past the check lead): see #step. */
-  #timerChecksRepeats = false;
+  /** What the armed timer is for while repeats are absorbed (TIMER_*; see #step). */
+  #timerMode = TIMER_PLAIN;
   /** The armed timer is a Master's Adver_Timer put on the advert grid: its timeout is dated at its due time. */
   #timerOnGrid = false;
   /**
@@ -213,6 +213,12 @@ export class Engine {
    * only while the core says a repeat would do nothing but restart the Master_Down_Timer (`repeatIsQuiet`).
    */
   #repeat: Extract<RouterInput, { type: 'packet' }> | undefined;
+  /**
+   * The transport watches the absorbed repeats for silence (Transport.watchesSilence): no timer of ours looks for
+   * them; `#silent`: it said they stopped, and the precise timer is armed for the deadline (see #onSilence).
+   */
+  #silenceWatched = false;
+  #silent = false;
   /** The state the owner was last told of: a mastership whose addresses failed is never reported (see #apply). */
   #reportedState: RouterState = 'initialize';
   /** Wait before the next try after the addresses could not be added; doubles per failure (see #vipsFailed). */
@@ -411,17 +417,27 @@ export class Engine {
     if (this.#syncLink !== undefined) this.#tellSyncGroup(this.#syncLink, actions);
     if (this.#adapters.transport.absorbRepeats !== undefined) this.#considerRepeats(input, actions, router);
     const deadline = router.nextDeadline();
-    const checksRepeats = this.#repeat !== undefined;
-    if (deadline === this.#timerDeadline && checksRepeats === this.#timerChecksRepeats) return;
+    const mode = this.#repeat === undefined ? TIMER_PLAIN : !this.#silenceWatched ? TIMER_CHECK : this.#silent ? TIMER_PLAIN : TIMER_REFRESH;
+    if (deadline === this.#timerDeadline && mode === this.#timerMode) return;
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     this.#timerDeadline = deadline;
     this.#timerDueMs = deadline;
-    this.#timerChecksRepeats = checksRepeats;
+    this.#timerMode = mode;
     this.#timerOnGrid = false;
     if (deadline !== undefined) {
       const inMs = deadline - clock.now();
-      const checkMs = checksRepeats ? repeatCheckMs(deadline, router.masterAdverIntervalMs) : undefined;
+      if (mode === TIMER_REFRESH) {
+        // The transport tells of a silent master (#onSilence); until then the deadline is not ours to watch, and
+        // this timer only collects the repeats for the counters: at the deadline or later, on a whole-second grid
+        // that every instance of the thread shares — at 100 ms adverts one wake-up a second for all of them, where
+        // the checks below woke about three times a second per instance (docs/linux.md, "Silence watch").
+        const dueMs = Math.ceil((clock.now() + Math.max(1, deadline - clock.now())) / REPEAT_REFRESH_MS) * REPEAT_REFRESH_MS;
+        this.#timerDueMs = dueMs;
+        this.#cancelTimer = clock.setTimer(dueMs - clock.now(), this.#onTimer, NOT_PRECISE);
+        return;
+      }
+      const checkMs = mode === TIMER_CHECK ? repeatCheckMs(deadline, router.masterAdverIntervalMs) : undefined;
       if (checkMs !== undefined && checkMs > clock.now()) {
         // Absorbed repeats do not move the core's deadline: look for them shortly before it, where the timeout
         // step takes them first (its timeout, early, changes nothing), and the deadline moves on; a master that
@@ -458,6 +474,8 @@ export class Engine {
   #takeRepeats(router: VirtualRouter, repeat: Extract<RouterInput, { type: 'packet' }>): void {
     const taken = this.#adapters.transport.takeRepeats?.();
     if (taken === undefined) return;
+    // A repeat after the silence: the transport watches again (RepeatSilence.onSilence).
+    this.#silent = false;
     this.#step(router.repeatIsQuiet ? { type: 'repeats', count: taken.count } : repeat, taken.ageMs);
     // A subscriber that arrived while they were absorbed (the absorbing ends at the next step) still hears each one,
     // late: every advert received is told on vrrp:advert:received.
@@ -477,12 +495,36 @@ export class Engine {
       // Other packets may then wait unread for a while: less than half the Skew_Time, so that a priority 0 is
       // handled well before the takeover it asks for (a packet keeps its arrival time, so the takeover is on time).
       const holdMs = Math.min(REPEAT_HOLD_MAX_MS, skewTimeMs(this.#config.version, router.priority, router.masterAdverIntervalMs) / 2);
-      this.#repeat = this.#adapters.transport.absorbRepeats?.(input, holdMs) === true ? input : undefined;
+      const transport = this.#adapters.transport;
+      const deadline = router.nextDeadline();
+      // Silent a margin before the deadline, which is the packet's arrival plus the Master_Down_Interval: the
+      // transport says so, and the precise timer takes it from there.
+      const watch = transport.watchesSilence === true && deadline !== undefined;
+      const masterDownMs = masterDownIntervalMs(this.#config.version, router.priority, router.masterAdverIntervalMs);
+      const leadMs = Math.min(SILENCE_LEAD_MS, masterDownMs / 4);
+      const absorbed = watch
+        ? transport.absorbRepeats?.(input, holdMs, { inMs: deadline - leadMs - this.#adapters.clock.now(), afterMs: masterDownMs - leadMs, onSilence: this.#onSilence })
+        : transport.absorbRepeats?.(input, holdMs);
+      this.#repeat = absorbed === true ? input : undefined;
+      this.#silenceWatched = absorbed === true && watch;
+      this.#silent = false;
     } else if (!quiet && this.#repeat !== undefined) {
       this.#repeat = undefined;
+      this.#silenceWatched = false;
+      this.#silent = false;
       this.#adapters.transport.absorbRepeats?.(undefined);
     }
   }
+
+  /**
+   * The transport found the absorbed repeats stopped, a margin before the deadline: collect what came (a step takes
+   * them first), after which the precise timer is armed for the deadline as it then stands (see #step).
+   */
+  readonly #onSilence = (): void => {
+    if (!this.#silenceWatched || this.#repeat === undefined) return;
+    this.#silent = true;
+    this.#step(TIMEOUT);
+  };
 
   /**
    * Tells the sync group of the core's transitions and wishes as the core makes them, not once applied: the group's
@@ -803,8 +845,10 @@ export class Engine {
     this.#cancelTimer = undefined;
     this.#timerDeadline = undefined;
     this.#timerDueMs = undefined;
-    this.#timerChecksRepeats = false;
+    this.#timerMode = TIMER_PLAIN;
     this.#repeat = undefined; // the transport's close ends the absorbing
+    this.#silenceWatched = false;
+    this.#silent = false;
     this.#stopLink?.();
     this.#stopLink = undefined;
     try {
@@ -829,6 +873,21 @@ const REPEAT_CHECK_LEAD_MS = 5;
 const REPEAT_HOLD_MAX_MS = 20;
 /** The coarsest grid repeat checks are put on (see #step): 255 instances at 100 ms share about 40 wake-ups a second. */
 const REPEAT_CHECK_GRID_MS = 25;
+/**
+ * How long before the core's deadline a transport that watches for silence reports one (at most a quarter of the
+ * Master_Down_Interval): the precise timer is armed then, and the addon's alarm counts whole milliseconds.
+ */
+const SILENCE_LEAD_MS = 10;
+/**
+ * While a transport watches for silence, its absorbed repeats are collected on this grid, no sooner than the
+ * core's deadline, for the counters only: `advertisementsReceived` of an absorbing backup is then at most about a
+ * Master_Down_Interval and this much behind.
+ */
+const REPEAT_REFRESH_MS = 1000;
+/** The armed timer's purpose (see #step): the core's deadline; a repeat check before it; a refresh of the counters. */
+const TIMER_PLAIN = 0;
+const TIMER_CHECK = 1;
+const TIMER_REFRESH = 2;
 
 /** How stale the counters an engine thread publishes may be (see #step). */
 export const STATS_PUBLISH_MS = 100;

@@ -50,7 +50,18 @@ export interface NativeAddon {
   vrrpSend(handle: unknown, data: Uint8Array, dst: Uint8Array, source: Uint8Array | null): void;
   /** The first `count` messages in one sendmmsg (or as few as the kernel takes); `errnos[i]` 0 if sent; returns the failures. */
   vrrpSendMany(handle: unknown, data: readonly Uint8Array[], dst: readonly Uint8Array[], source: readonly (Uint8Array | null)[], count: number, errnos: Int32Array): number;
-  vrrpAbsorb(handle: unknown, vrid: number, payload: Uint8Array | null, source?: Uint8Array, destination?: Uint8Array, ttl?: number): boolean;
+  vrrpAbsorb(
+    handle: unknown,
+    vrid: number,
+    payload: Uint8Array | null,
+    source?: Uint8Array,
+    destination?: Uint8Array,
+    ttl?: number,
+    silenceInMs?: number,
+    silenceAfterMs?: number,
+  ): boolean;
+  /** A VRID whose silence watch fired, once each (native/vrrp_socket.c, "Silence watch"); 0: none. */
+  vrrpSilent(handle: unknown): number;
   vrrpAbsorbed(handle: unknown, vrid: number, meta: Float64Array): number;
   vrrpHold(handle: unknown, ms: number): void;
   vrrpClose(handle: unknown): void;

@@ -6,7 +6,7 @@
  */
 import * as diagnostics from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
-import type { ReceivedPacket } from '../../src/adapters/types.js';
+import type { ReceivedPacket, RepeatSilence } from '../../src/adapters/types.js';
 import { resolveConfig, type VrrpConfig } from '../../src/config.js';
 import { Engine, type EngineEvent } from '../../src/engine/engine.js';
 import { FakeTransport, FakeVipManager, VirtualClock } from '../../src/testing/index.js';
@@ -34,11 +34,15 @@ class AbsorbingTransport extends FakeTransport {
   }
 
   takeRepeats(): { count: number; ageMs: number } | undefined {
+    this.takes++;
     if (this.#count === 0) return undefined;
     const taken = { count: this.#count, ageMs: this.clock.now() - this.#lastAtMs };
     this.#count = 0;
     return taken;
   }
+
+  /** Times the engine took the repeats (each a call into its JavaScript on the engine thread). */
+  takes = 0;
 
   /** The wire: an exact repeat of the declared packet is absorbed, anything else reaches the engine. */
   deliver(packet: ReceivedPacket): void {
@@ -47,11 +51,55 @@ class AbsorbingTransport extends FakeTransport {
       this.#count++;
       this.absorbedTotal++;
       this.#lastAtMs = this.clock.now();
+      this.absorbed();
       return;
     }
     this.inject(packet);
   }
+
+  /** A repeat was absorbed (for the silence watch below). */
+  protected absorbed(): void {}
 }
+
+/**
+ * An absorbing transport that watches for silence (Transport.watchesSilence), as the addon's alarm does: the
+ * engine hears `onSilence` once no repeat came for `afterMs` (or `inMs` from the declaration), and again after a
+ * repeat that followed.
+ */
+class WatchingTransport extends AbsorbingTransport {
+  readonly watchesSilence = true;
+  /** Silences told. */
+  silences = 0;
+  #silence: RepeatSilence | undefined;
+  #cancel: (() => void) | undefined;
+
+  override absorbRepeats(packet: ReceivedPacket | undefined, _holdMs?: number, silence?: RepeatSilence): boolean {
+    this.#silence = packet === undefined ? undefined : silence;
+    const absorbed = super.absorbRepeats(packet);
+    this.#watch(silence?.inMs);
+    return absorbed;
+  }
+
+  protected override absorbed(): void {
+    this.#watch(this.#silence?.afterMs);
+  }
+
+  #watch(inMs: number | undefined): void {
+    this.#cancel?.();
+    this.#cancel = undefined;
+    const silence = this.#silence;
+    if (silence === undefined || inMs === undefined) return;
+    this.#cancel = this.clock.setTimer(Math.max(0, inMs), () => {
+      this.#cancel = undefined;
+      this.silences++;
+      silence.onSilence();
+    });
+  }
+}
+
+/** Which transport a run uses: one that hands every packet over, one that absorbs repeats, one that also watches. */
+type Kind = 'plain' | 'absorbing' | 'watching';
+const KINDS: readonly Kind[] = ['plain', 'absorbing', 'watching'];
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
@@ -61,15 +109,16 @@ interface Run {
   clock: VirtualClock;
   engine: Engine;
   events: { atMs: number; event: EngineEvent }[];
-  /** Puts a packet on the wire: absorbed or handed over (absorbing), or always handed over (plain). */
+  /** Puts a packet on the wire: absorbed or handed over (absorbing, watching), or always handed over (plain). */
   deliver(packet: ReceivedPacket): void;
   transport: FakeTransport;
 }
 
-/** One backup engine, on a transport that absorbs repeats or on a plain one. */
-function setUp(absorbing: boolean, overrides: Partial<VrrpConfig> = {}): Run {
+/** One backup engine, on a transport of the given kind. */
+function setUp(kind: Kind, overrides: Partial<VrrpConfig> = {}): Run {
   const clock = new VirtualClock();
-  const transport = absorbing ? new AbsorbingTransport(clock) : new FakeTransport({ primaryAddress: PRIMARY });
+  const transport =
+    kind === 'watching' ? new WatchingTransport(clock) : kind === 'absorbing' ? new AbsorbingTransport(clock) : new FakeTransport({ primaryAddress: PRIMARY });
   const events: Run['events'] = [];
   const engine = new Engine(resolveConfig(baseConfig(overrides)), { transport, vipManager: new FakeVipManager(), clock }, (event) =>
     events.push({ atMs: clock.now(), event }),
@@ -93,8 +142,8 @@ describe('absorbed repeats', () => {
   // then both take over at the same instant: 20 s + Master_Down_Interval.
   it('takes over at the same instant as a backup that hears every repeat', async () => {
     const instants: (number | undefined)[] = [];
-    for (const absorbing of [false, true]) {
-      const run = setUp(absorbing);
+    for (const kind of KINDS) {
+      const run = setUp(kind);
       await run.engine.start();
       advertise(run, () => peerAdvert({ priority: 200 }), 500, 20_500);
       await run.clock.advance(30_000);
@@ -103,29 +152,29 @@ describe('absorbed repeats', () => {
       await run.engine.stop();
     }
     expect(instants[0]).toBe(20_500 + MASTER_DOWN_MS);
-    expect(instants[1]).toBe(instants[0]);
+    expect(instants.slice(1)).toEqual([instants[0], instants[0]]);
   });
 
   // Given the same master, heard for 10.5 s with its repeats absorbed
   // then the adverts received count every absorbed repeat, as the plain engine's do.
   it('counts absorbed repeats as received advertisements', async () => {
     const received: number[] = [];
-    for (const absorbing of [false, true]) {
-      const run = setUp(absorbing);
+    for (const kind of KINDS) {
+      const run = setUp(kind);
       await run.engine.start();
       advertise(run, () => peerAdvert({ priority: 200 }), 500, 10_500);
       await run.clock.advance(11_000);
       await run.engine.stop(); // stop hands the core what was absorbed last
       received.push(run.engine.stats.advertisementsReceived);
     }
-    expect(received).toEqual([11, 11]);
+    expect(received).toEqual([11, 11, 11]);
   });
 
   // Given a backup absorbing its master's repeats
   // when the master's advert changes (priority 200 → 180 at t = 5.5 s)
   // then the changed advert reaches the core at once (a masterChange at 5.5 s), and its own repeats are absorbed.
   it('hands a changed advert over at once and absorbs its repeats next', async () => {
-    const run = setUp(true);
+    const run = setUp('absorbing');
     await run.engine.start();
     advertise(run, () => peerAdvert({ priority: 200 }), 500, 4500);
     advertise(run, () => peerAdvert({ priority: 180 }), 5500, 10_500);
@@ -144,8 +193,8 @@ describe('absorbed repeats', () => {
   // then no repeat is absorbed — each one moves the preemption along — and it preempts when a plain engine does.
   it('absorbs nothing while a preemption is pending', async () => {
     const instants: (number | undefined)[] = [];
-    for (const absorbing of [false, true]) {
-      const run = setUp(absorbing, { preempt: true });
+    for (const kind of KINDS) {
+      const run = setUp(kind, { preempt: true });
       await run.engine.start();
       advertise(run, () => peerAdvert({ priority: 50 }), 500, 20_500);
       await run.clock.advance(30_000);
@@ -154,7 +203,7 @@ describe('absorbed repeats', () => {
       await run.engine.stop();
     }
     expect(instants[0]).toBeDefined();
-    expect(instants[1]).toBe(instants[0]);
+    expect(instants.slice(1)).toEqual([instants[0], instants[0]]);
   });
 
   // Given a backup absorbing its master's repeats
@@ -162,8 +211,8 @@ describe('absorbed repeats', () => {
   // then the priority 0 reaches the core and it takes over after Skew_Time, as a plain engine does.
   it('hands a priority 0 over and takes over after Skew_Time', async () => {
     const instants: (number | undefined)[] = [];
-    for (const absorbing of [false, true]) {
-      const run = setUp(absorbing);
+    for (const kind of KINDS) {
+      const run = setUp(kind);
       await run.engine.start();
       advertise(run, () => peerAdvert({ priority: 200 }), 500, 7500);
       run.clock.setTimer(8500, () => run.deliver(peerAdvert({ priority: 0 })));
@@ -172,7 +221,7 @@ describe('absorbed repeats', () => {
       await run.engine.stop();
     }
     expect(instants[0]).toBe(8500 + 609.375);
-    expect(instants[1]).toBe(instants[0]);
+    expect(instants.slice(1)).toEqual([instants[0], instants[0]]);
   });
 
   // Given a backup (priority 100, preempt) absorbing the repeats of a master at priority 150
@@ -180,8 +229,8 @@ describe('absorbed repeats', () => {
   // then the absorbing ends, the next repeats reach the core, and it preempts when a plain engine does.
   it('ends the absorbing when a tracker changes what a repeat would do', async () => {
     const instants: (number | undefined)[] = [];
-    for (const absorbing of [false, true]) {
-      const run = setUp(absorbing, { preempt: true, trackers: [{ type: 'function', name: 'up', weight: 100, check: () => true }] });
+    for (const kind of KINDS) {
+      const run = setUp(kind, { preempt: true, trackers: [{ type: 'function', name: 'up', weight: 100, check: () => true }] });
       await run.engine.start();
       advertise(run, () => peerAdvert({ priority: 150 }), 500, 20_500);
       let declaredBefore = 0;
@@ -202,14 +251,14 @@ describe('absorbed repeats', () => {
     }
     expect(instants[0]).toBeDefined();
     expect(instants[0]).toBeLessThan(20_500);
-    expect(instants[1]).toBe(instants[0]);
+    expect(instants.slice(1)).toEqual([instants[0], instants[0]]);
   });
 
   // Given a backup absorbing its master's repeats, and nobody on vrrp:advert:received
   // when a subscriber arrives at t = 5.2 s (the absorbing goes on until the engine's next step)
   // then every advert from then on is published to it, the ones absorbed meanwhile included (when taken).
   it('publishes to a vrrp:advert:received subscriber the repeats absorbed before it arrived', async () => {
-    const run = setUp(true);
+    const run = setUp('absorbing');
     await run.engine.start();
     advertise(run, () => peerAdvert({ priority: 200 }), 500, 10_500);
     await run.clock.advance(5200);
@@ -230,12 +279,54 @@ describe('absorbed repeats', () => {
   // Given a master (it took over alone) hearing a lower-priority router's repeated adverts
   // then nothing is absorbed: a master answers each one.
   it('absorbs nothing as master', async () => {
-    const run = setUp(true);
+    const run = setUp('absorbing');
     await run.engine.start();
     await run.clock.advance(MASTER_DOWN_MS);
     advertise(run, () => peerAdvert({ priority: 50 }), 4000, 8000);
     await run.clock.advance(5000);
     expect((run.transport as AbsorbingTransport).declared.filter((packet) => packet !== undefined)).toEqual([]);
     await run.engine.stop();
+  });
+  // Given a backup (100 ms adverts) whose master advertises every 100 ms for 10 s
+  // when one transport only absorbs the repeats and another also watches them for silence
+  // then the engine on the watching one takes the repeats about once a second (for the counters), where the other
+  // looked for them before every Master_Down deadline, about three times a second — each a wake-up of JavaScript
+  // on the engine thread — and it hears of no silence while the master lives.
+  it('with a silence watch, takes the repeats about once a second instead of before every deadline', async () => {
+    const takes: Partial<Record<Kind, number>> = {};
+    for (const kind of ['absorbing', 'watching'] as const) {
+      const run = setUp(kind, { advertIntervalMs: 100 });
+      await run.engine.start();
+      advertise(run, () => peerAdvert({ priority: 200, advertIntervalMs: 100 }), 100, 10_500, 100);
+      await run.clock.advance(10_400);
+      const transport = run.transport as AbsorbingTransport;
+      takes[kind] = transport.takes;
+      if (transport instanceof WatchingTransport) expect(transport.silences).toBe(0);
+      expect(takeoverAt(run)).toBeUndefined();
+      await run.engine.stop();
+    }
+    expect(takes.watching).toBeLessThanOrEqual(11);
+    expect(takes.absorbing).toBeGreaterThan(2 * (takes.watching as number));
+  });
+
+  // Given a backup whose master advertises every second until 5.5 s, then once more 5 ms before the deadline
+  // (after a watching transport said the repeats stopped, 10 ms before it), then never again
+  // then that late repeat keeps it a backup on every transport, and all take over at the same instant: a
+  // Master_Down_Interval after it.
+  it('stays backup for a repeat that came after the silence and before the deadline', async () => {
+    const instants: (number | undefined)[] = [];
+    const lateMs = 5500 + MASTER_DOWN_MS - 5;
+    for (const kind of KINDS) {
+      const run = setUp(kind);
+      await run.engine.start();
+      advertise(run, () => peerAdvert({ priority: 200 }), 500, 5500);
+      run.clock.setTimer(lateMs, () => run.deliver(peerAdvert({ priority: 200 })));
+      await run.clock.advance(20_000);
+      instants.push(takeoverAt(run));
+      if (run.transport instanceof WatchingTransport) expect(run.transport.silences).toBe(2);
+      await run.engine.stop();
+    }
+    expect(instants[0]).toBe(lateMs + MASTER_DOWN_MS);
+    expect(instants.slice(1)).toEqual([instants[0], instants[0]]);
   });
 });

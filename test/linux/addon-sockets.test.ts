@@ -493,6 +493,45 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     expect(packets[0]?.ageMs).toBeLessThan(100); // not held: read within milliseconds
   });
 
+  /** Runs vrrp-silence.mjs in B (ADVERT_V4's repeats from A, watched for silence) and `operations` in A; B's lines. */
+  async function silenceExchange(
+    watch: { inMs: number; afterMs: number; expected: number },
+    operations: object[],
+  ): Promise<{ silences: { vrid: number; count: number; lastAgeMs: number; sinceDeclaredMs: number }[]; packets: unknown[]; done: unknown }> {
+    const receiver = await startInNs(NS_B, 'vrrp-silence.mjs', [ADVERT_V4, '10.97.0.1', String(watch.inMs), String(watch.afterMs), String(watch.expected), '400']);
+    inNs(NS_A, process.execPath, join(FIXTURES, 'vrrp-send.mjs'), JSON.stringify(operations));
+    const { code, lines, stderr } = await receiver.finished;
+    expect(stderr).toBe('');
+    expect(code, JSON.stringify(lines)).toBe(0);
+    const silences = lines.filter((line) => line.event === 'silent') as unknown as { vrid: number; count: number; lastAgeMs: number; sinceDeclaredMs: number }[];
+    return { silences, packets: lines.filter((line) => line.event === 'packet'), done: lines.at(-1) };
+  }
+
+  // Given a socket absorbing ADVERT_V4's repeats with a silence watch of 150 ms after the last repeat
+  // when A repeats it 8 times 50 ms apart, pauses 400 ms, then repeats it once more
+  // then JavaScript hears of the VRID twice — after the eighth repeat and after the ninth, each time once the last
+  // repeat is 150 ms old — never while they came, and no packet is handed over.
+  it('tells of a VRID whose repeats stopped for the silence time, and again after a repeat that followed', async () => {
+    const repeats = Array.from({ length: 8 }, () => [sendV4(ADVERT_V4), { op: 'sleep', ms: 50 }]).flat();
+    const { silences, packets, done } = await silenceExchange({ inMs: 300, afterMs: 150, expected: 2 }, [...repeats, { op: 'sleep', ms: 400 }, sendV4(ADVERT_V4)]);
+    expect(packets).toEqual([]);
+    expect(silences.map((silence) => [silence.vrid, silence.count])).toEqual([
+      [51, 8],
+      [51, 1],
+    ]);
+    for (const silence of silences) expect(silence.lastAgeMs, JSON.stringify(silences)).toBeGreaterThanOrEqual(149);
+    expect(done).toMatchObject({ event: 'done', silences: 2 }); // and none more in the 400 ms after
+  });
+
+  // Given a socket absorbing with a silence watch due 200 ms after the declaration, and no repeat ever
+  // then JavaScript hears of the VRID once, no earlier than 200 ms after the declaration, and not again.
+  it('tells of a VRID that never repeated once the first silence time passed, once', async () => {
+    const { silences, done } = await silenceExchange({ inMs: 200, afterMs: 1000, expected: 1 }, []);
+    expect(silences.map((silence) => [silence.vrid, silence.count])).toEqual([[51, 0]]);
+    expect(silences[0]?.sinceDeclaredMs).toBeGreaterThanOrEqual(199);
+    expect(done).toMatchObject({ event: 'done', silences: 1 });
+  });
+
   it('pins the IPv4 source to a secondary address of A when vrrpSend gets a source', async () => {
     const { sent, packets } = await exchange(4, 1, [{ op: 'send', family: 4, dst: '224.0.0.18', source: '10.97.0.3', payloadHex: ADVERT_V4 }]);
     expect(sent).toEqual([{ ok: true }]);

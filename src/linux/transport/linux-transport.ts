@@ -3,13 +3,13 @@
  * and family (./vrrp-socket.ts), registered under the instance's VRID. It picks the primary address (our source
  * and tie-break address), encodes the destinations once, and sends with the source pinned.
  */
-import type { AbsorbedRepeats, ReceivedPacket, Transport, TransportOpened, TransportOptions } from '../../adapters/types.js';
+import type { AbsorbedRepeats, ReceivedPacket, RepeatSilence, Transport, TransportOpened, TransportOptions } from '../../adapters/types.js';
 import { VRRP_MULTICAST_GROUP } from '../../core/advertisement.js';
 import { parseIp } from '../../core/ip-address.js';
 import { VrrpError } from '../../errors.js';
 import { getInterface, getInterfaceAddresses, pickPrimaryAddress } from '../interfaces.js';
 import { warmTransportSend } from '../warm-up.js';
-import { acquireVrrpSocket, type VrrpSocket, type VrrpSocketStats } from './vrrp-socket.js';
+import { acquireVrrpSocket, type AbsorbedRepeat, type VrrpSocket, type VrrpSocketStats } from './vrrp-socket.js';
 
 /** A {@link Transport} on the thread's shared raw socket for its interface. One per VRRP instance. */
 export class LinuxTransport implements Transport {
@@ -38,7 +38,7 @@ export class LinuxTransport implements Transport {
       () => socket.send(EMPTY, EMPTY, null),
     );
     try {
-      socket.register(options.vrid, { onPacket }, options.unicastPeers.length === 0);
+      socket.register(options.vrid, { onPacket, onSilence: this.#onSilence }, options.unicastPeers.length === 0);
     } catch (error) {
       if (socket.receivers === 0) socket.close();
       throw error;
@@ -97,14 +97,25 @@ export class LinuxTransport implements Transport {
     this.#socket?.drainIfStale();
   }
 
+  /** See {@link Transport.watchesSilence}: the addon's alarm does (native/vrrp_socket.c, "Silence watch"). */
+  readonly watchesSilence = true;
+  /** Who hears of a silence (the engine's, from absorbRepeats). */
+  #silenceListener: (() => void) | undefined;
+  readonly #onSilence = (): void => this.#silenceListener?.();
+
   /** See {@link Transport.absorbRepeats}: the shared socket absorbs them for our VRID (native/vrrp_socket.c). */
-  absorbRepeats(packet: ReceivedPacket | undefined, holdMs = 0): boolean {
+  absorbRepeats(packet: ReceivedPacket | undefined, holdMs = 0, silence?: RepeatSilence): boolean {
     const socket = this.#socket;
+    this.#silenceListener = undefined;
     if (socket === undefined) return false;
     const src = packet && parseIp(packet.src);
     const dst = packet && parseIp(packet.dst);
     if (packet === undefined || !src || !dst) return socket.absorb(this.#vrid, undefined);
-    return socket.absorb(this.#vrid, { bytes: packet.bytes, source: src.bytes, destination: dst.bytes, ttl: packet.ttl, holdMs });
+    const repeat: AbsorbedRepeat = { bytes: packet.bytes, source: src.bytes, destination: dst.bytes, ttl: packet.ttl, holdMs };
+    if (silence !== undefined) repeat.silence = { inMs: Math.max(0, silence.inMs), afterMs: silence.afterMs };
+    const absorbed = socket.absorb(this.#vrid, repeat);
+    if (absorbed && silence !== undefined) this.#silenceListener = silence.onSilence;
+    return absorbed;
   }
 
   /** See {@link Transport.takeRepeats}. */

@@ -49,6 +49,8 @@ const MAX_TRUSTED_AGE_MS = 60_000;
 export interface VridReceiver {
   /** A packet carrying this VRID. */
   onPacket(packet: ReceivedPacket): void;
+  /** The VRID's absorbed repeats stopped (see {@link AbsorbedRepeat.silence}). */
+  onSilence?(): void;
 }
 
 /** A packet whose exact repeats the addon absorbs for one VRID (see {@link VrrpSocket.absorb}). */
@@ -63,6 +65,11 @@ export interface AbsorbedRepeat {
   ttl: number;
   /** How long other packets for this VRID may wait unread, in ms. */
   holdMs: number;
+  /**
+   * When to tell the receiver's `onSilence` that the repeats stopped: no repeat `inMs` from now, or `afterMs` after
+   * the last one (native/vrrp_socket.c, "Silence watch").
+   */
+  silence?: { inMs: number; afterMs: number };
 }
 
 /** The longest hold the addon is asked for, whatever the instances allow (native/vrrp_socket.c, "Held reads"). */
@@ -184,7 +191,9 @@ export class VrrpSocket {
     const absorbed =
       repeat === undefined
         ? this.#native.vrrpAbsorb(this.#handle, vrid, null)
-        : this.#native.vrrpAbsorb(this.#handle, vrid, repeat.bytes, repeat.source, repeat.destination, repeat.ttl);
+        : repeat.silence === undefined
+          ? this.#native.vrrpAbsorb(this.#handle, vrid, repeat.bytes, repeat.source, repeat.destination, repeat.ttl)
+          : this.#native.vrrpAbsorb(this.#handle, vrid, repeat.bytes, repeat.source, repeat.destination, repeat.ttl, repeat.silence.inMs, repeat.silence.afterMs);
     this.#holds[vrid] = absorbed && repeat !== undefined ? Math.max(0, Math.floor(repeat.holdMs)) : undefined;
     this.#setHold();
     return absorbed;
@@ -297,12 +306,28 @@ export class VrrpSocket {
       }
       if (length < 0) {
         this.#emptyAtMs = performance.now();
+        if (length === -2) this.#tellSilent();
         return;
       }
       this.stats.received++;
       this.#dispatch(length);
     }
   };
+
+  /** Tells each VRID whose silence watch fired (the addon's -2 from vrrpRecv): one receiver's throw spares none. */
+  #tellSilent(): void {
+    let first: unknown;
+    let failed = false;
+    for (let vrid: number; this.#handle !== undefined && (vrid = this.#native.vrrpSilent(this.#handle)) !== 0; ) {
+      try {
+        this.#receivers[vrid]?.onSilence?.();
+      } catch (error) {
+        if (!failed) first = error;
+        failed = true;
+      }
+    }
+    if (failed) throw first;
+  }
 
   /** When a read last found the socket empty (performance.now()). */
   #emptyAtMs = -Infinity;
