@@ -11,7 +11,8 @@
  *   burst.c        a takeover's syscalls back to back: burstPrepare(ops) -> prepared, burstRun(prepared) -> results
  *   vrrp_socket.c  raw IP sockets of protocol 112 for the adverts, watched on the opening thread's loop
  *                  vrrpOpen, vrrpJoin, vrrpRecv, vrrpSend, vrrpClose, vrrpRef, vrrpAbsorb, vrrpAbsorbed,
- *                  vrrpHold, vrrpSilent
+ *                  vrrpHold, vrrpNotice, vrrpRepeat,
+ *                  vrrpRepeated
  *   timer.c        one precise timerfd per thread: timerOpen, timerArm, timerDisarm, timerClose, timerRef,
  *                  monotonicMs
  *   watcher.c      what vrrp_socket.c and timer.c share: uv_poll on the opener's loop, the JavaScript call and its
@@ -51,7 +52,9 @@ NAPI_MODULE_INIT() {
       {"vrrpAbsorb", NULL, vrrp_absorb, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpAbsorbed", NULL, vrrp_absorbed, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpHold", NULL, vrrp_hold, NULL, NULL, NULL, napi_enumerable, NULL},
-      {"vrrpSilent", NULL, vrrp_silent, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"vrrpNotice", NULL, vrrp_notice, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"vrrpRepeat", NULL, vrrp_repeat, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"vrrpRepeated", NULL, vrrp_repeated, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpClose", NULL, watcher_js_close, NULL, NULL, NULL, napi_enumerable, (void *)&VRRP_KIND},
       {"vrrpRef", NULL, watcher_js_ref, NULL, NULL, NULL, napi_enumerable, (void *)&VRRP_KIND},
       {"timerOpen", NULL, timer_open, NULL, NULL, NULL, napi_enumerable, NULL},

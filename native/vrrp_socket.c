@@ -39,7 +39,10 @@
  *                                                      (see "Absorbed repeats" and "Silence watch" below)
  *   vrrpAbsorbed(handle, vrid, meta: Float64Array(1)) -> count   (meta[0] = age ms of the last one, -1 = none)
  *   vrrpHold(handle, ms)                               (after reading only absorbed repeats, leave it unread ms)
- *   vrrpSilent(handle) -> vrid                         (a VRID whose silence watch fired, once each; 0: none)
+ *   vrrpNotice(handle) -> vrid                         (a VRID with news, once each: its silence watch fired or its
+ *                                                       advert schedule stopped; 0: none)
+ *   vrrpRepeat(handle, vrid, data[] | null, dst[], source | null, inMs, intervalMs) -> repeated?   (see below)
+ *   vrrpRepeated(handle, vrid, meta: Float64Array(2)) -> firings   (meta = [age ms of the last, errno that stopped it])
  * Failed syscalls throw an Error with numeric `errno` and `syscall`; a closed socket fails with EBADF.
  *
  * Absorbed repeats, and why: a backup's master repeats one byte-identical advert every Advertisement_Interval, and
@@ -68,12 +71,24 @@
  * is silent: no repeat for `silenceAfterMs` since the last one (or `silenceInMs` from the call, for the first).
  * One libuv timer per socket (the watcher's alarm) is set for the earliest of its VRIDs' silences; when it fires,
  * VRIDs whose master repeated meanwhile are simply looked at again later, and only a VRID that fell silent wakes
- * JavaScript: the readiness callback runs, its vrrpRecv reports -2 once the socket is empty, and vrrpSilent names
+ * JavaScript: the readiness callback runs, its vrrpRecv reports -2 once the socket is empty, and vrrpNotice names
  * the VRIDs. The engine then collects the repeats and arms its precise timer for the real deadline, which the
  * silence precedes by a margin it chose (the alarm counts whole milliseconds from the loop's time). A repeat that
  * arrives after its VRID fell silent watches it again. Times are the packets' kernel receive times
  * (CLOCK_REALTIME); a clock stepped back restarts the count from the step, one stepped forward fires early, which
  * only costs a look.
+ *
+ * Repeated adverts, and why: a master's life is one Adver_Timer expiry after another, each sending the same bytes
+ * (the core's cached adverts). Stepping the core for each woke JavaScript ten times a second per VRID at 100 ms
+ * adverts; at one master that was most of the engine thread's CPU (0.28 % of a core against keepalived's 0.13 %
+ * for its whole VRRP process). So the engine may hand a master's routine adverts here (vrrpRepeat: the messages, a
+ * first due time and the interval), and the socket's alarm (the same one as the silence watch) sends them in C,
+ * every schedule due at one wake-up in one sendmmsg, keeping each schedule's phase as the engine's advert grid
+ * does. The engine collects the firings (vrrpRepeated) before any other input reaches its core and hands them to
+ * it as one input, so the core counts what was sent and its Adver_Timer restarts from the last one; anything that
+ * changes the adverts (a priority, a state) replaces or stops the schedule in the same step. A send the kernel
+ * refuses stops the schedule and is news for JavaScript (vrrpRecv -2, vrrpNotice), which reports it and sends from
+ * then on itself, as before.
  *
  * Batched adverts, and why: each sendmsg delivers its packet to the peers on the segment inside the call, and the
  * wake-up of a peer process that this causes preempted the engine thread on its return from the syscall, once per
@@ -139,6 +154,27 @@ typedef struct {
   double since_ms;                /* CLOCK_REALTIME ms of the last repeat, or as declared */
 } absorb_entry;
 
+/* Longest set of messages one advert schedule keeps (one per destination, concatenated), and most messages. */
+#define REPEAT_MAX_BYTES 1024
+#define REPEAT_MAX_MESSAGES 4
+
+/* One VRID's advert schedule ("Repeated adverts" in the file comment). */
+typedef struct {
+  bool on;
+  bool untold;                    /* stopped by a refused send; JavaScript not told yet */
+  bool pinned;                    /* `source` pins the source address */
+  uint8_t messages;
+  uint16_t offset[REPEAT_MAX_MESSAGES + 1]; /* message i is payload[offset[i], offset[i + 1]) */
+  uint8_t payload[REPEAT_MAX_BYTES];
+  uint8_t destination[REPEAT_MAX_MESSAGES][16];
+  uint8_t source[16];
+  double interval_ms;
+  double due_ms;                  /* CLOCK_MONOTONIC */
+  double last_ms;                 /* CLOCK_MONOTONIC of the last firing, as dated */
+  uint32_t fired;                 /* firings since the last vrrpRepeated */
+  int error;                      /* errno of the send that stopped it; 0 */
+} repeat_entry;
+
 /* absorb_entry.watch: no watch; watching; fell silent, JavaScript not told yet; told (until the next repeat). */
 enum { WATCH_OFF = 0, WATCH_ON = 1, WATCH_SILENT = 2, WATCH_TOLD = 3 };
 
@@ -161,12 +197,14 @@ typedef struct {
   bool pending;                   /* `last` holds a datagram read before JavaScript was called (vrrp_ready) */
   unsigned absorbing;             /* armed entries */
   unsigned hold_ms;               /* after reading it empty, leave the socket unread this long (vrrpHold) */
-  unsigned silent_untold;         /* entries in WATCH_SILENT */
+  unsigned news;                  /* VRIDs with news for JavaScript: a silence (WATCH_SILENT), a stopped schedule */
   unsigned watching;              /* entries not in WATCH_OFF */
+  unsigned repeating;             /* advert schedules on */
   bool arrived;                   /* last_arrival is set */
   struct timespec last_arrival;   /* CLOCK_REALTIME arrival of the last repeat absorbed */
   received_datagram last;
   absorb_entry absorb[256];       /* by VRID */
+  repeat_entry repeat[256];       /* by VRID */
   uint8_t buffer[65536];          /* more than any IP datagram */
 } vrrp_socket;
 
@@ -323,20 +361,22 @@ static double realtime_ms(const struct timespec *t) {
   return (double)t->tv_sec * 1e3 + (double)t->tv_nsec / 1e6;
 }
 
-static void on_silence_alarm(watcher *w);
+static double monotonic_now_ms(void) {
+  struct timespec now;
+  if (clock_gettime(CLOCK_MONOTONIC, &now) != 0) return -1;
+  return realtime_ms(&now);
+}
+
+static double adverts_next(vrrp_socket *s, bool send);
 
 /* Looks at every watched VRID (see "Silence watch" in the file comment): one silent for its silence_ms is marked
- * for JavaScript, and the alarm is set for the earliest silence of the others. Returns whether one fell silent. */
-static bool watch_silence(vrrp_socket *s) {
+ * for JavaScript. Returns ms until the earliest silence of the others, or -1 when none is watched. */
+static double silence_next(vrrp_socket *s) {
   struct timespec now_stamp;
   /* Without a clock, look again in a millisecond rather than never. */
-  if (clock_gettime(CLOCK_REALTIME, &now_stamp) != 0) {
-    watcher_alarm(&s->base, 1, on_silence_alarm);
-    return false;
-  }
+  if (clock_gettime(CLOCK_REALTIME, &now_stamp) != 0) return 1;
   const double now = realtime_ms(&now_stamp);
   double next = -1;
-  bool fell = false;
   for (int vrid = 1; vrid < 256; vrid++) {
     absorb_entry *entry = &s->absorb[vrid];
     if (entry->watch != WATCH_ON) continue;
@@ -349,25 +389,35 @@ static bool watch_silence(vrrp_socket *s) {
     /* Within half a millisecond: the alarm counts whole ones. */
     if (left <= 0.5) {
       entry->watch = WATCH_SILENT;
-      s->silent_untold++;
-      fell = true;
+      s->news++;
     } else if (next < 0 || left < next) {
       next = left;
     }
   }
+  return next;
+}
+
+static void on_socket_alarm(watcher *w);
+
+/* Sends the advert schedules that are due (when `send`), marks silent VRIDs, and sets the socket's one alarm for
+ * what comes next: at once when JavaScript has news to hear (told from the loop, never inside a call from it). */
+static void look(vrrp_socket *s, bool send) {
+  double next = s->watching > 0 ? silence_next(s) : -1;
+  double advert = s->repeating > 0 ? adverts_next(s, send) : -1;
+  if (advert >= 0 && (next < 0 || advert < next)) next = advert;
+  if (s->news > 0) next = 0;
   if (next < 0) {
     watcher_alarm_stop(&s->base);
   } else {
-    watcher_alarm(&s->base, (uint64_t)ceil(next), on_silence_alarm);
+    watcher_alarm(&s->base, (uint64_t)ceil(next), on_socket_alarm);
   }
-  return fell;
 }
 
-/* The silence alarm: JavaScript hears only of a VRID that fell silent. */
-static void on_silence_alarm(watcher *w) {
+/* The socket's alarm: adverts go out here, in C; JavaScript hears only of a VRID with news. */
+static void on_socket_alarm(watcher *w) {
   vrrp_socket *s = (vrrp_socket *)w;
-  watch_silence(s);
-  if (s->silent_untold > 0) watcher_wake(w);
+  look(s, true);
+  if (s->news > 0) watcher_wake(w);
 }
 
 /* Whether the datagram just read (s->last) is a repeat the engine declared absorbable (see "Absorbed repeats" in the
@@ -418,14 +468,14 @@ static bool absorb(vrrp_socket *s) {
   s->arrived = true;
   if (entry->watch != WATCH_OFF) {
     entry->since_ms = realtime_ms(&entry->last);
-    /* Silent before this repeat: watched again. A live one moves on without a look (see watch_silence), unless
+    /* Silent before this repeat: watched again. A live one moves on without a look (see silence_next), unless
      * the socket watches so few that the look costs less than the alarm's wake-up it spares. */
     if (entry->watch != WATCH_ON) {
-      if (entry->watch == WATCH_SILENT) s->silent_untold--;
+      if (entry->watch == WATCH_SILENT) s->news--;
       entry->watch = WATCH_ON;
-      watch_silence(s);
-    } else if (s->watching <= SILENCE_REARM_MAX) {
-      watch_silence(s);
+      look(s, false);
+    } else if (s->watching <= SILENCE_REARM_MAX && s->repeating == 0) {
+      look(s, false);
     }
   }
   return true;
@@ -532,7 +582,7 @@ static bool vrrp_ready(watcher *w, int status) {
     if (outcome == READ_EMPTY) {
       if (s->hold_ms > 0 && hold) watcher_hold(w, s->hold_ms);
       /* A silence not told yet (one that fell while JavaScript was busy) goes with the next readiness. */
-      return s->silent_untold > 0;
+      return s->news > 0;
     }
     /* A datagram to deliver, or a failed read that vrrpRecv will meet again and report. */
     s->pending = outcome == READ_DELIVER;
@@ -573,8 +623,8 @@ napi_value vrrp_recv(napi_env env, napi_callback_info info) {
     } while (outcome == READ_ABSORBED);
     if (outcome < 0) return throw_errno(env, "recvmsg", -outcome);
     if (outcome == READ_EMPTY) {
-      /* -2: empty, and some VRID fell silent (vrrpSilent names it). */
-      NAPI_CALL(env, napi_create_int32(env, socket_handle->silent_untold > 0 ? -2 : -1, &result));
+      /* -2: empty, and some VRID has news (vrrpNotice names it). */
+      NAPI_CALL(env, napi_create_int32(env, socket_handle->news > 0 ? -2 : -1, &result));
       return result;
     }
   }
@@ -651,7 +701,7 @@ napi_value vrrp_absorb(napi_env env, napi_callback_info info) {
   if (absorbed != entry->armed) s->absorbing += absorbed ? 1 : -1;
   entry->armed = absorbed;
   entry->count = 0;
-  if (entry->watch == WATCH_SILENT) s->silent_untold--;
+  if (entry->watch == WATCH_SILENT) s->news--;
   if (entry->watch != WATCH_OFF) s->watching--;
   entry->watch = WATCH_OFF;
   if (absorbed && argc >= 8) {
@@ -674,32 +724,37 @@ napi_value vrrp_absorb(napi_env env, napi_callback_info info) {
     entry->watch = WATCH_ON;
     s->watching++;
     /* Silent already (a deadline closer than the margin): told from the loop, not inside this call. */
-    if (watch_silence(s)) watcher_alarm(&s->base, 0, on_silence_alarm);
+    look(s, false);
   }
   napi_value result;
   NAPI_CALL(env, napi_get_boolean(env, absorbed, &result));
   return result;
 }
 
-/* vrrpSilent(handle): a VRID whose silence watch fired and was not named yet (see "Silence watch" in the file
- * comment), or 0. */
-napi_value vrrp_silent(napi_env env, napi_callback_info info) {
+/* vrrpNotice(handle): a VRID with news not named yet — its silence watch fired ("Silence watch") or its advert
+ * schedule stopped ("Repeated adverts") — or 0. */
+napi_value vrrp_notice(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 1) {
-    napi_throw_type_error(env, NULL, "vrrpSilent needs a handle");
+    napi_throw_type_error(env, NULL, "vrrpNotice needs a handle");
     return NULL;
   }
   vrrp_socket *s = (vrrp_socket *)get_tagged(env, argv[0], &VRRP_TAG, "expected a vrrp socket handle");
   if (s == NULL) return NULL;
   int32_t found = 0;
-  for (int vrid = 1; vrid < 256 && s->silent_untold > 0; vrid++) {
-    if (s->absorb[vrid].watch != WATCH_SILENT) continue;
-    s->absorb[vrid].watch = WATCH_TOLD;
-    s->silent_untold--;
-    found = vrid;
-    break;
+  for (int vrid = 1; vrid < 256 && s->news > 0 && found == 0; vrid++) {
+    if (s->absorb[vrid].watch == WATCH_SILENT) {
+      s->absorb[vrid].watch = WATCH_TOLD;
+      s->news--;
+      found = vrid;
+    }
+    if (s->repeat[vrid].untold) {
+      s->repeat[vrid].untold = false;
+      s->news--;
+      found = vrid;
+    }
   }
   napi_value result;
   NAPI_CALL(env, napi_create_int32(env, found, &result));
@@ -963,5 +1018,215 @@ napi_value vrrp_send_many(napi_env env, napi_callback_info info) {
   }
   napi_value result;
   NAPI_CALL(env, napi_create_uint32(env, failures, &result));
+  return result;
+}
+
+/* Sends `count` prepared messages of advert schedules (owners[i]: the VRID of message i) in sendmmsg calls; a
+ * message the kernel refuses stops its schedule and is news for JavaScript ("Repeated adverts"). */
+static void send_scheduled(vrrp_socket *s, struct mmsghdr *messages, const uint8_t *owners, const size_t *lengths, int count) {
+  int next = 0;
+  while (next < count) {
+    int sent = s->base.fd < 0 ? -1 : sendmmsg(s->base.fd, messages + next, (unsigned)(count - next), 0);
+    if (sent < 0 && s->base.fd >= 0 && errno == EINTR) continue;
+    int failed_at = -1, error = s->base.fd < 0 ? EBADF : errno;
+    if (sent < 0) {
+      failed_at = next;
+      sent = 0;
+    } else {
+      for (int i = 0; i < sent && failed_at < 0; i++) {
+        /* A raw datagram goes out whole or not at all. */
+        if (messages[next + i].msg_len != lengths[next + i]) {
+          failed_at = next + i;
+          error = EMSGSIZE;
+        }
+      }
+    }
+    if (failed_at < 0) {
+      next += sent;
+      continue;
+    }
+    repeat_entry *entry = &s->repeat[owners[failed_at]];
+    if (entry->on) {
+      entry->on = false;
+      entry->error = error;
+      entry->untold = true;
+      s->repeating--;
+      s->news++;
+    }
+    next = failed_at + 1;
+  }
+}
+
+/* Sends the schedules that are due (when `send`: see "Repeated adverts" in the file comment) and returns ms until
+ * the next is due, or -1 when none runs. A firing on time (later than its due time by less than a twentieth of the
+ * interval: the engine's advert grid) is dated at its due time, so that the schedule keeps its phase; a later one
+ * at the time it went, as the engine would date a late timer. */
+static double adverts_next(vrrp_socket *s, bool send) {
+  const double now = monotonic_now_ms();
+  if (now < 0) return 1;
+  struct mmsghdr messages[SEND_MANY_CHUNK];
+  send_slot slots[SEND_MANY_CHUNK];
+  size_t lengths[SEND_MANY_CHUNK];
+  uint8_t owners[SEND_MANY_CHUNK];
+  int count = 0;
+  double next = -1;
+  for (int vrid = 1; vrid < 256; vrid++) {
+    repeat_entry *entry = &s->repeat[vrid];
+    if (!entry->on) continue;
+    if (entry->due_ms - now <= 0.5) {
+      if (!send) {
+        next = 0;
+        continue;
+      }
+      if (count + entry->messages > SEND_MANY_CHUNK) {
+        send_scheduled(s, messages, owners, lengths, count);
+        count = 0;
+      }
+      for (int i = 0; i < entry->messages; i++) {
+        lengths[count] = (size_t)(entry->offset[i + 1] - entry->offset[i]);
+        fill_message(s, &slots[count], &messages[count].msg_hdr, entry->payload + entry->offset[i], lengths[count],
+                     entry->destination[i], entry->pinned ? entry->source : NULL);
+        messages[count].msg_len = 0;
+        owners[count] = (uint8_t)vrid;
+        count++;
+      }
+      entry->last_ms = now - entry->due_ms < entry->interval_ms / 20 ? entry->due_ms : now;
+      entry->due_ms = entry->last_ms + entry->interval_ms;
+      entry->fired++;
+    }
+    double left = entry->due_ms - now;
+    if (left < 0) left = 0;
+    if (next < 0 || left < next) next = left;
+  }
+  if (count > 0) send_scheduled(s, messages, owners, lengths, count);
+  return next;
+}
+
+/* vrrpRepeat(handle, vrid, data[] | null, dst[], source | null, inMs, intervalMs): from `inMs` from now, every
+ * `intervalMs`, sends each data[i] to dst[i] (from `source` when given) for `vrid` ("Repeated adverts" in the file
+ * comment); null stops it. Replaces the schedule before, and with it what vrrpRepeated had not collected. Returns
+ * false, doing nothing, for messages too many or too long to keep. */
+napi_value vrrp_repeat(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) {
+    napi_throw_type_error(env, NULL, "vrrpRepeat needs a handle, a vrid and the messages (or null)");
+    return NULL;
+  }
+  vrrp_socket *s = get_open_socket(env, argv[0], "vrrpRepeat");
+  if (s == NULL) return NULL;
+  int32_t vrid = 0;
+  if (napi_get_value_int32(env, argv[1], &vrid) != napi_ok || vrid < 1 || vrid > 255) {
+    napi_throw_range_error(env, NULL, "vrid must be a whole number from 1 to 255");
+    return NULL;
+  }
+  repeat_entry *entry = &s->repeat[vrid];
+  napi_valuetype data_type = napi_undefined;
+  NAPI_CALL(env, napi_typeof(env, argv[2], &data_type));
+  bool stop = data_type == napi_null || data_type == napi_undefined;
+  uint32_t messages = 0;
+  double in_ms = 0, interval_ms = 0;
+  if (!stop) {
+    if (argc < 7) {
+      napi_throw_type_error(env, NULL, "vrrpRepeat needs destinations, a source (or null), a first delay and an interval with messages");
+      return NULL;
+    }
+    uint32_t destinations = 0;
+    if (napi_get_array_length(env, argv[2], &messages) != napi_ok || napi_get_array_length(env, argv[3], &destinations) != napi_ok ||
+        messages != destinations || messages == 0) {
+      napi_throw_type_error(env, NULL, "data and dst must be arrays of the same, non-zero length");
+      return NULL;
+    }
+    if (napi_get_value_double(env, argv[5], &in_ms) != napi_ok || napi_get_value_double(env, argv[6], &interval_ms) != napi_ok ||
+        !(in_ms >= 0 && in_ms <= 3.6e6) || !(interval_ms >= 1 && interval_ms <= 3.6e6)) {
+      napi_throw_range_error(env, NULL, "the first delay must be 0 to an hour and the interval 1 ms to an hour");
+      return NULL;
+    }
+  }
+  /* Checked in full before the entry changes: a refusal leaves the schedule before as it was. */
+  repeat_entry next_entry;
+  memset(&next_entry, 0, sizeof(next_entry));
+  bool fits = messages <= REPEAT_MAX_MESSAGES;
+  size_t offset = 0;
+  for (uint32_t i = 0; fits && i < messages; i++) {
+    napi_value data_value, dst_value;
+    NAPI_CALL(env, napi_get_element(env, argv[2], i, &data_value));
+    NAPI_CALL(env, napi_get_element(env, argv[3], i, &dst_value));
+    void *data = NULL, *dst = NULL, *source = NULL;
+    size_t length = 0;
+    if (!get_bytes(env, data_value, "data", &data, &length) || !get_addresses(env, s, dst_value, argv[4], &dst, &source)) return NULL;
+    if (offset + length > REPEAT_MAX_BYTES) {
+      fits = false;
+      break;
+    }
+    memcpy(next_entry.payload + offset, data, length);
+    next_entry.offset[i] = (uint16_t)offset;
+    offset += length;
+    next_entry.offset[i + 1] = (uint16_t)offset;
+    memcpy(next_entry.destination[i], dst, s->family == AF_INET ? 4 : 16);
+    if (source != NULL) {
+      memcpy(next_entry.source, source, s->family == AF_INET ? 4 : 16);
+      next_entry.pinned = true;
+    }
+  }
+  napi_value result;
+  if (!stop && !fits) {
+    NAPI_CALL(env, napi_get_boolean(env, false, &result));
+    return result;
+  }
+  double now = stop ? 0 : monotonic_now_ms();
+  if (now < 0) return throw_errno(env, "clock_gettime", errno);
+  if (entry->on) s->repeating--;
+  if (entry->untold) s->news--;
+  if (stop) {
+    memset(entry, 0, sizeof(*entry));
+  } else {
+    next_entry.on = true;
+    next_entry.messages = (uint8_t)messages;
+    next_entry.interval_ms = interval_ms;
+    next_entry.due_ms = now + in_ms;
+    memcpy(entry, &next_entry, sizeof(*entry));
+    s->repeating++;
+  }
+  look(s, false);
+  NAPI_CALL(env, napi_get_boolean(env, !stop, &result));
+  return result;
+}
+
+/* vrrpRepeated(handle, vrid, meta): the firings of `vrid`'s schedule since the last call (returned and reset);
+ * meta[0] the age in ms of the last one (-1: none), meta[1] the errno of a send that stopped the schedule (0: none;
+ * reported once). */
+napi_value vrrp_repeated(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) {
+    napi_throw_type_error(env, NULL, "vrrpRepeated needs a handle, a vrid and a meta array");
+    return NULL;
+  }
+  vrrp_socket *s = (vrrp_socket *)get_tagged(env, argv[0], &VRRP_TAG, "expected a vrrp socket handle");
+  if (s == NULL) return NULL;
+  int32_t vrid = 0;
+  if (napi_get_value_int32(env, argv[1], &vrid) != napi_ok || vrid < 1 || vrid > 255) {
+    napi_throw_range_error(env, NULL, "vrid must be a whole number from 1 to 255");
+    return NULL;
+  }
+  double *meta = NULL;
+  size_t meta_length = 0;
+  if (!get_float64s(env, argv[2], "meta", &meta, &meta_length)) return NULL;
+  if (meta_length < 2) {
+    napi_throw_range_error(env, NULL, "meta must hold 2 numbers");
+    return NULL;
+  }
+  repeat_entry *entry = &s->repeat[vrid];
+  uint32_t fired = entry->fired;
+  double now = fired > 0 ? monotonic_now_ms() : -1;
+  meta[0] = fired > 0 && now >= 0 ? (now - entry->last_ms > 0 ? now - entry->last_ms : 0) : -1;
+  meta[1] = entry->error;
+  entry->fired = 0;
+  entry->error = 0;
+  napi_value result;
+  NAPI_CALL(env, napi_create_uint32(env, fired, &result));
   return result;
 }

@@ -124,6 +124,7 @@ export {
   type TransportOpened,
   type AbsorbedRepeats,
   type RepeatSilence,
+  type RepeatedAdverts,
   type ReceivedPacket,
   type VipManager,
   type LinkMonitor,

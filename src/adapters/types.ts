@@ -110,6 +110,19 @@ export interface Transport {
    */
   readonly watchesSilence?: boolean;
   /**
+   * Optional: from `inMs` from now, every `intervalMs`, send `sends` (a Master's routine adverts, the core's
+   * `routineSends`) without the engine stepping its core for each (docs/linux.md, "Repeated adverts"), until called
+   * again; `undefined` stops. Returns whether it does (a transport may decline, e.g. messages too long to keep: the
+   * engine then sends them itself). The firings are collected with {@link Transport.takeAdverts}. A send that fails
+   * stops the schedule, and `onStopped` is called (later, never inside this call) so that the engine collects it.
+   */
+  repeatAdverts?(sends: readonly { dst: string; bytes: Uint8Array }[] | undefined, inMs?: number, intervalMs?: number, onStopped?: () => void): boolean;
+  /**
+   * Optional, with `repeatAdverts`: the firings since the last call — how many, how long ago the last one was (in
+   * ms), and the failure that stopped the schedule if one did — or undefined when there was none of either.
+   */
+  takeAdverts?(): RepeatedAdverts | undefined;
+  /**
    * Optional, with `absorbRepeats`: the repeats absorbed since the last call — how many, and how long ago the last
    * one arrived, in ms — or undefined when there were none. Synchronous: the engine asks before any other input
    * reaches its core and before its Master_Down_Timer may expire.
@@ -131,6 +144,16 @@ export interface RepeatSilence {
    * arrives after that watches anew. Not called after the absorbing ended or changed.
    */
   onSilence: () => void;
+}
+
+/** What {@link Transport.takeAdverts} hands over: a Master's adverts a transport sent since it was last asked. */
+export interface RepeatedAdverts {
+  /** How many times the schedule fired (each time, every advert of it was sent). */
+  count: number;
+  /** How long ago the last firing was, in ms (its due time when on time). */
+  ageMs: number;
+  /** The send that failed and stopped the schedule. */
+  error?: { dst: string; cause: unknown };
 }
 
 /** What {@link Transport.takeRepeats} hands over: the repeats a transport absorbed since it was last asked. */

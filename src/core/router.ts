@@ -136,6 +136,17 @@ export type RouterInput =
       count: number;
     }
   | {
+      /**
+       * A Master's Adver_Timer fired `count` times, the last at this input's instant, and the transport sent its
+       * routine adverts ({@link VirtualRouter.routineSends}) each time: handled as those timeouts would be (each
+       * counts as sent, the Adver_Timer restarts from the last), without the caller stepping the core per advert.
+       * Ignored unless Master.
+       */
+      type: 'adverts';
+      /** How many times it fired (at least 1). */
+      count: number;
+    }
+  | {
       /** A VRRP packet arrived. */
       type: 'packet';
       /** The VRRP message, without the IP header. */
@@ -428,6 +439,14 @@ export class VirtualRouter {
     );
   }
 
+  /**
+   * What a Master's Adver_Timer sends while nothing changes (the same frozen array each time, see the `adverts`
+   * input); undefined unless Master. A new array means the adverts changed (priority, source address).
+   */
+  get routineSends(): readonly Extract<RouterAction, { type: 'send' }>[] | undefined {
+    return this.#state === 'master' && this.#primaryAddress !== undefined ? this.#packetsFor(this.#priority) : undefined;
+  }
+
   /** A snapshot of the counters. */
   get stats(): VrrpStats {
     return { ...this.#stats };
@@ -482,6 +501,13 @@ export class VirtualRouter {
         if (input.count >= 1 && this.repeatIsQuiet) {
           this.#stats.advertisementsReceived += input.count;
           this.#resetMasterDownTimer(now);
+        }
+        break;
+      case 'adverts':
+        // What #advertTimerFired does, `count` times over: the sends are the transport's, already made.
+        if (input.count >= 1 && this.#state === 'master' && this.#deadlineMs !== undefined) {
+          this.#countSent(input.count * this.#packetsFor(this.#priority).length, this.#priority);
+          this.#deadlineMs = now + this.#config.advertIntervalMs;
         }
         break;
       case 'tracker':

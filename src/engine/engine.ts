@@ -118,8 +118,8 @@ export interface EngineRuntime {
   /** How long until the core's timer fires (Adver_Timer in Master, Master_Down_Timer in Backup), in ms; undefined: none runs. */
   nextTimerInMs: number | undefined;
   /**
-   * Whether the transport absorbs the master's repeated adverts now: they reach the core in a batch shortly before
-   * its Master_Down_Timer would fire, so that timer's `nextTimerInMs` is a lower bound until then.
+   * Whether the transport absorbs the master's repeated adverts now: they reach the core in batches (before its
+   * Master_Down_Timer could fire), so that timer's `nextTimerInMs` is a lower bound until then.
    */
   absorbingRepeats: boolean;
   /** Master_Adver_Interval as the core holds it, in ms. */
@@ -219,6 +219,13 @@ export class Engine {
    */
   #silenceWatched = false;
   #silent = false;
+  /**
+   * The Master's routine adverts (the core's `routineSends`) that the transport sends on its own schedule
+   * (Transport.repeatAdverts; docs/linux.md, "Repeated adverts"); undefined: none, the Adver_Timer is ours.
+   */
+  #adverts: readonly RouterAction[] | undefined;
+  /** The transport's schedule stopped on a failed send: the adverts stay ours for the rest of this mastership. */
+  #advertsRefused = false;
   /** The state the owner was last told of: a mastership whose addresses failed is never reported (see #apply). */
   #reportedState: RouterState = 'initialize';
   /** Wait before the next try after the addresses could not be added; doubles per failure (see #vipsFailed). */
@@ -394,6 +401,8 @@ export class Engine {
     // The repeats the transport absorbed came before this input: the core hears them first, so that its state is
     // what it would have been had each reached it.
     if (this.#repeat !== undefined && input !== this.#repeat && input.type !== 'repeats') this.#takeRepeats(router, this.#repeat);
+    // Likewise the adverts the transport sent for us: the core counts them and restarts its Adver_Timer first.
+    if (this.#adverts !== undefined && input.type !== 'adverts') this.#takeAdverts();
     const clock = this.#adapters.clock;
     const actions = router.handle(input, atMs ?? clock.now() - (ageMs > 0 ? ageMs : 0));
     const sink = this.#options.statsSink;
@@ -416,8 +425,18 @@ export class Engine {
     }
     if (this.#syncLink !== undefined) this.#tellSyncGroup(this.#syncLink, actions);
     if (this.#adapters.transport.absorbRepeats !== undefined) this.#considerRepeats(input, actions, router);
+    if (this.#adapters.transport.repeatAdverts !== undefined) this.#considerAdverts(actions, router);
     const deadline = router.nextDeadline();
-    const mode = this.#repeat === undefined ? TIMER_PLAIN : !this.#silenceWatched ? TIMER_CHECK : this.#silent ? TIMER_PLAIN : TIMER_REFRESH;
+    const mode =
+      this.#adverts !== undefined
+        ? TIMER_REFRESH
+        : this.#repeat === undefined
+          ? TIMER_PLAIN
+          : !this.#silenceWatched
+            ? TIMER_CHECK
+            : this.#silent
+              ? TIMER_PLAIN
+              : TIMER_REFRESH;
     if (deadline === this.#timerDeadline && mode === this.#timerMode) return;
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
@@ -428,10 +447,11 @@ export class Engine {
     if (deadline !== undefined) {
       const inMs = deadline - clock.now();
       if (mode === TIMER_REFRESH) {
-        // The transport tells of a silent master (#onSilence); until then the deadline is not ours to watch, and
-        // this timer only collects the repeats for the counters: at the deadline or later, on a whole-second grid
-        // that every instance of the thread shares — at 100 ms adverts one wake-up a second for all of them, where
-        // the checks below woke about three times a second per instance (docs/linux.md, "Silence watch").
+        // The transport sends a Master's adverts (#considerAdverts), or tells of a Backup's silent master
+        // (#onSilence): the deadline is not ours to watch, and this timer only collects what the transport did,
+        // for the counters: at the deadline or later, on a whole-second grid that every instance of the thread
+        // shares — at 100 ms adverts one wake-up a second for all of them, where a master's Adver_Timer woke ten
+        // times a second and a backup's checks about three (docs/linux.md, "Repeated adverts", "Silence watch").
         const dueMs = Math.ceil((clock.now() + Math.max(1, deadline - clock.now())) / REPEAT_REFRESH_MS) * REPEAT_REFRESH_MS;
         this.#timerDueMs = dueMs;
         this.#cancelTimer = clock.setTimer(dueMs - clock.now(), this.#onTimer, NOT_PRECISE);
@@ -515,6 +535,59 @@ export class Engine {
       this.#adapters.transport.absorbRepeats?.(undefined);
     }
   }
+
+  /**
+   * Collects the adverts the transport sent for us (see #considerAdverts) into the core, and reports the send that
+   * stopped its schedule, if one did: the Adver_Timer is then ours again.
+   */
+  #takeAdverts(): void {
+    const taken = this.#adapters.transport.takeAdverts?.();
+    if (taken === undefined) return;
+    const sends = this.#adverts;
+    if (taken.error !== undefined) {
+      this.#adverts = undefined;
+      this.#advertsRefused = true;
+      this.#sendFailed(taken.error.dst, taken.error.cause);
+    }
+    if (taken.count === 0) return;
+    this.#step({ type: 'adverts', count: taken.count }, taken.ageMs);
+    // A subscriber that arrived meanwhile (the schedule stops at the next step) still hears each advert, late.
+    if (advertSentChannel.hasSubscribers && sends !== undefined) {
+      for (let n = 0; n < taken.count; n++) {
+        for (const send of sends) if (send.type === 'send') this.#publishSent(send.dst, send.advertisement);
+      }
+    }
+  }
+
+  /**
+   * After a step: lets the transport send a Master's routine adverts on its own schedule, from the core's deadline
+   * on (on the advert grid when the engine uses it), and moves or stops that schedule as soon as the adverts or
+   * their phase changed — another priority, a send at once (which restarts the Adver_Timer), another state. Not
+   * while someone subscribes to `vrrp:advert:sent`, who hears of every advert as it leaves. See docs/linux.md,
+   * "Repeated adverts".
+   */
+  #considerAdverts(actions: readonly RouterAction[], router: VirtualRouter): void {
+    const transport = this.#adapters.transport;
+    const deadline = router.nextDeadline();
+    const sends = advertSentChannel.hasSubscribers || deadline === undefined ? undefined : router.routineSends;
+    if (router.state !== 'master') this.#advertsRefused = false;
+    if (sends === undefined || this.#advertsRefused) {
+      if (this.#adverts !== undefined) {
+        this.#adverts = undefined;
+        transport.repeatAdverts?.(undefined);
+      }
+      return;
+    }
+    if (sends === this.#adverts && !sendsIn(actions)) return;
+    const intervalMs = this.#config.advertIntervalMs;
+    const dueMs = this.#options.advertGrid === true ? advertDueMs(deadline as number, intervalMs) : (deadline as number);
+    this.#adverts = transport.repeatAdverts?.(sends, dueMs - this.#adapters.clock.now(), intervalMs, this.#onAdvertsStopped) === true ? sends : undefined;
+  }
+
+  /** The transport's schedule stopped on a failed send: collect it (and its report) now, not at the next refresh. */
+  readonly #onAdvertsStopped = (): void => {
+    if (this.#adverts !== undefined) this.#step(TIMEOUT);
+  };
 
   /**
    * The transport found the absorbed repeats stopped, a margin before the deadline: collect what came (a step takes
@@ -847,6 +920,7 @@ export class Engine {
     this.#timerDueMs = undefined;
     this.#timerMode = TIMER_PLAIN;
     this.#repeat = undefined; // the transport's close ends the absorbing
+    this.#adverts = undefined; // and the advert schedule
     this.#silenceWatched = false;
     this.#silent = false;
     this.#stopLink?.();
@@ -920,6 +994,12 @@ export function advertDueMs(deadlineMs: number, advertIntervalMs: number): numbe
   const gridMs = advertIntervalMs / ADVERT_GRID_DIVISOR;
   // A deadline on the grid already (due + interval, computed in floating point) stays where it is.
   return Math.ceil(deadlineMs / gridMs - 1e-9) * gridMs;
+}
+
+/** Whether `actions` send anything (a send at once restarts a Master's Adver_Timer). */
+function sendsIn(actions: readonly RouterAction[]): boolean {
+  for (let i = 0; i < actions.length; i++) if ((actions[i] as RouterAction).type === 'send') return true;
+  return false;
 }
 
 /** When to look for absorbed repeats before `deadlineMs` (see #step): REPEAT_CHECK_LEAD_MS before it, down to the grid. */

@@ -532,6 +532,47 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     expect(done).toMatchObject({ event: 'done', silences: 1 });
   });
 
+  // Given a schedule of two messages to 224.0.0.18 (vrrpRepeat), every 100 ms from now, left to run 450 ms
+  // then B receives them in pairs, in order, with TTL 255, sent by the addon while A's JavaScript did nothing; A
+  // counts each firing (vrrpRepeated), dated within the interval.
+  it('sends a schedule of messages every interval in C, each firing counted (vrrpRepeat)', async () => {
+    const other = ADVERT_V4.slice(0, 4) + '5a' + ADVERT_V4.slice(6); // priority 90
+    const receiver = await startInNs(NS_B, 'vrrp-receive.mjs', ['4', '8', '3000']);
+    const report = JSON.parse(inNs(NS_A, process.execPath, join(FIXTURES, 'vrrp-repeat.mjs'), '100', '450', '224.0.0.18', ADVERT_V4, '224.0.0.18', other)) as {
+      repeating: boolean;
+      fired: number;
+      lastAgeMs: number;
+      errno: number;
+      notices: number[];
+    };
+    const { lines, stderr } = await receiver.finished;
+    expect(stderr).toBe('');
+    const packets = lines.filter((line): line is Packet => line.event === 'packet');
+    expect(report).toMatchObject({ repeating: true, errno: 0, notices: [] });
+    expect(report.fired).toBeGreaterThanOrEqual(4); // at 0, 100, 200, 300 and 400 ms, give or take the loop
+    expect(report.fired).toBeLessThanOrEqual(5);
+    expect(report.lastAgeMs).toBeGreaterThanOrEqual(0);
+    expect(report.lastAgeMs).toBeLessThan(100);
+    expect(packets.map((packet) => packet.payloadHex)).toEqual([ADVERT_V4, other, ADVERT_V4, other, ADVERT_V4, other, ADVERT_V4, other]);
+    expect(packets.every((packet) => packet.ttl === 255)).toBe(true);
+  });
+
+  // Given a schedule whose only message goes to the broadcast address (the socket has no SO_BROADCAST)
+  // then the kernel refuses its first send: the schedule stops, the errno is reported (vrrpRepeated), and the socket
+  // tells JavaScript of the VRID (vrrpRecv -2, vrrpNotice) without a packet.
+  it('stops a schedule whose send the kernel refuses and tells JavaScript of it', () => {
+    const report = JSON.parse(inNs(NS_A, process.execPath, join(FIXTURES, 'vrrp-repeat.mjs'), '50', '300', '255.255.255.255', ADVERT_V4)) as {
+      fired: number;
+      errno: number;
+      notices: number[];
+    };
+    // One firing, the refused one (the core counts an Adver_Timer expiry whose send fails, as when the engine sends),
+    // and none after it in 300 ms of a 50 ms schedule: it stopped.
+    expect(report.fired).toBe(1);
+    expect(report.errno).toBe(13); // EACCES
+    expect(report.notices).toEqual([51]);
+  });
+
   it('pins the IPv4 source to a secondary address of A when vrrpSend gets a source', async () => {
     const { sent, packets } = await exchange(4, 1, [{ op: 'send', family: 4, dst: '224.0.0.18', source: '10.97.0.3', payloadHex: ADVERT_V4 }]);
     expect(sent).toEqual([{ ok: true }]);

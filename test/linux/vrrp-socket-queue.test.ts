@@ -27,6 +27,7 @@ vi.mock('../../src/linux/addon.js', async (importOriginal) => {
       },
       vrrpClose: () => void calls.push({ op: 'close', payloads: [] }),
       vrrpAbsorb: () => false,
+      vrrpRepeat: () => false,
       vrrpHold: () => {},
     }),
   };

@@ -3,7 +3,8 @@
  * and family (./vrrp-socket.ts), registered under the instance's VRID. It picks the primary address (our source
  * and tie-break address), encodes the destinations once, and sends with the source pinned.
  */
-import type { AbsorbedRepeats, ReceivedPacket, RepeatSilence, Transport, TransportOpened, TransportOptions } from '../../adapters/types.js';
+import type { AbsorbedRepeats, ReceivedPacket, RepeatedAdverts, RepeatSilence, Transport, TransportOpened, TransportOptions } from '../../adapters/types.js';
+import { toPacketSocketError } from '../addon.js';
 import { VRRP_MULTICAST_GROUP } from '../../core/advertisement.js';
 import { parseIp } from '../../core/ip-address.js';
 import { VrrpError } from '../../errors.js';
@@ -38,7 +39,7 @@ export class LinuxTransport implements Transport {
       () => socket.send(EMPTY, EMPTY, null),
     );
     try {
-      socket.register(options.vrid, { onPacket, onSilence: this.#onSilence }, options.unicastPeers.length === 0);
+      socket.register(options.vrid, { onPacket, onNotice: this.#onNotice }, options.unicastPeers.length === 0);
     } catch (error) {
       if (socket.receivers === 0) socket.close();
       throw error;
@@ -101,7 +102,53 @@ export class LinuxTransport implements Transport {
   readonly watchesSilence = true;
   /** Who hears of a silence (the engine's, from absorbRepeats). */
   #silenceListener: (() => void) | undefined;
-  readonly #onSilence = (): void => this.#silenceListener?.();
+  /** Who hears of a stopped advert schedule (the engine's, from repeatAdverts). */
+  #stoppedListener: (() => void) | undefined;
+  /** The destinations of the advert schedule, for a failure's report. */
+  #repeatedDst: readonly string[] = [];
+  /** The addon's news of our VRID: a backup's silence or a master's stopped schedule (never both at once). */
+  readonly #onNotice = (): void => {
+    this.#silenceListener?.();
+    this.#stoppedListener?.();
+  };
+
+  /** See {@link Transport.repeatAdverts}: the shared socket's alarm sends them (native/vrrp_socket.c, "Repeated adverts"). */
+  repeatAdverts(sends: readonly { dst: string; bytes: Uint8Array }[] | undefined, inMs = 0, intervalMs = 1000, onStopped?: () => void): boolean {
+    const socket = this.#socket;
+    this.#stoppedListener = undefined;
+    if (socket === undefined) return false;
+    if (sends === undefined || sends.length === 0) {
+      socket.repeat(this.#vrid, undefined);
+      return false;
+    }
+    const repeated = socket.repeat(this.#vrid, {
+      data: sends.map((send) => send.bytes),
+      dst: sends.map((send) => this.#destination(send.dst)),
+      source: this.#source,
+      inMs: Math.max(0, inMs),
+      intervalMs,
+    });
+    if (repeated) {
+      this.#stoppedListener = onStopped;
+      this.#repeatedDst = sends.map((send) => send.dst);
+    }
+    return repeated;
+  }
+
+  /** See {@link Transport.takeAdverts}. */
+  takeAdverts(): RepeatedAdverts | undefined {
+    const socket = this.#socket;
+    if (socket === undefined) return undefined;
+    const count = socket.takeRepeated(this.#vrid);
+    const errno = socket.repeatedErrno;
+    if (count === 0 && errno === 0) return undefined;
+    const taken: RepeatedAdverts = { count, ageMs: socket.repeatedAgeMs };
+    if (errno !== 0) {
+      const cause = Object.assign(new Error(`sendmmsg: errno ${errno}`), { errno, syscall: 'sendmmsg' });
+      taken.error = { dst: this.#repeatedDst[0] ?? '', cause: toPacketSocketError(`send on ${socket.ifname}`, cause) };
+    }
+    return taken;
+  }
 
   /** See {@link Transport.absorbRepeats}: the shared socket absorbs them for our VRID (native/vrrp_socket.c). */
   absorbRepeats(packet: ReceivedPacket | undefined, holdMs = 0, silence?: RepeatSilence): boolean {

@@ -49,8 +49,8 @@ const MAX_TRUSTED_AGE_MS = 60_000;
 export interface VridReceiver {
   /** A packet carrying this VRID. */
   onPacket(packet: ReceivedPacket): void;
-  /** The VRID's absorbed repeats stopped (see {@link AbsorbedRepeat.silence}). */
-  onSilence?(): void;
+  /** The addon has news of this VRID: its absorbed repeats stopped ({@link AbsorbedRepeat.silence}), or its advert schedule did ({@link VrrpSocket.repeat}). */
+  onNotice?(): void;
 }
 
 /** A packet whose exact repeats the addon absorbs for one VRID (see {@link VrrpSocket.absorb}). */
@@ -113,6 +113,7 @@ export class VrrpSocket {
   readonly #addresses = new Uint8Array(32);
   readonly #meta = new Float64Array(3);
   readonly #absorbedMeta = new Float64Array(1);
+  readonly #repeatedMeta = new Float64Array(2);
   /** Each absorbing VRID's hold in ms (see absorb); undefined: not absorbing. */
   readonly #holds: (number | undefined)[] = new Array(256).fill(undefined);
   /** The hold the addon has. */
@@ -176,7 +177,40 @@ export class VrrpSocket {
     this.#receivers[vrid] = undefined;
     this.#count--;
     this.absorb(vrid, undefined);
+    this.repeat(vrid, undefined);
     if (this.#count === 0) this.close();
+  }
+
+  /**
+   * Has the addon send `schedule.data[i]` to `schedule.dst[i]` (from `source` when not null) for `vrid`, first
+   * `inMs` from now and then every `intervalMs`, in C (native/vrrp_socket.c, "Repeated adverts"); undefined stops.
+   * Returns whether it does (false: messages too many or too long to keep). Collect with {@link takeRepeated}.
+   */
+  repeat(vrid: number, schedule: { data: readonly Uint8Array[]; dst: readonly Uint8Array[]; source: Uint8Array | null; inMs: number; intervalMs: number } | undefined): boolean {
+    if (this.#handle === undefined) return false;
+    if (schedule === undefined) return this.#native.vrrpRepeat(this.#handle, vrid, null);
+    return this.#native.vrrpRepeat(this.#handle, vrid, schedule.data, schedule.dst, schedule.source, schedule.inMs, schedule.intervalMs);
+  }
+
+  /** How many times `vrid`'s schedule fired since the last call; see {@link repeatedAgeMs} and {@link repeatedErrno}. */
+  takeRepeated(vrid: number): number {
+    if (this.#handle === undefined) {
+      this.#repeatedMeta[0] = -1;
+      this.#repeatedMeta[1] = 0;
+      return 0;
+    }
+    return this.#native.vrrpRepeated(this.#handle, vrid, this.#repeatedMeta);
+  }
+
+  /** Age in ms of the last firing {@link takeRepeated} reported, 0 when unknown. */
+  get repeatedAgeMs(): number {
+    const ageMs = this.#repeatedMeta[0] as number;
+    return ageMs >= 0 && ageMs < MAX_TRUSTED_AGE_MS ? ageMs : 0;
+  }
+
+  /** The errno of the send that stopped the schedule, as {@link takeRepeated} reported it; 0: none. */
+  get repeatedErrno(): number {
+    return this.#repeatedMeta[1] as number;
   }
 
   /**
@@ -306,7 +340,7 @@ export class VrrpSocket {
       }
       if (length < 0) {
         this.#emptyAtMs = performance.now();
-        if (length === -2) this.#tellSilent();
+        if (length === -2) this.#tellNotices();
         return;
       }
       this.stats.received++;
@@ -314,13 +348,13 @@ export class VrrpSocket {
     }
   };
 
-  /** Tells each VRID whose silence watch fired (the addon's -2 from vrrpRecv): one receiver's throw spares none. */
-  #tellSilent(): void {
+  /** Tells each VRID the addon has news of (its -2 from vrrpRecv): one receiver's throw spares none. */
+  #tellNotices(): void {
     let first: unknown;
     let failed = false;
-    for (let vrid: number; this.#handle !== undefined && (vrid = this.#native.vrrpSilent(this.#handle)) !== 0; ) {
+    for (let vrid: number; this.#handle !== undefined && (vrid = this.#native.vrrpNotice(this.#handle)) !== 0; ) {
       try {
-        this.#receivers[vrid]?.onSilence?.();
+        this.#receivers[vrid]?.onNotice?.();
       } catch (error) {
         if (!failed) first = error;
         failed = true;
