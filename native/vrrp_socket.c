@@ -69,11 +69,11 @@
  * VRID at 100 ms adverts, each wake-up a call into V8 that cost more than the packets of that time (measured at one
  * backup: 13 wake-ups a second, 0.19 % of a core, most of it those three). So vrrpAbsorb may also say when the VRID
  * is silent: no repeat for `silenceAfterMs` since the last one (or `silenceInMs` from the call, for the first).
- * One libuv timer per socket (the watcher's alarm) is set for the earliest of its VRIDs' silences; when it fires,
+ * One timerfd per socket (the watcher's alarm) is set for the earliest of its VRIDs' silences; when it fires,
  * VRIDs whose master repeated meanwhile are simply looked at again later, and only a VRID that fell silent wakes
  * JavaScript: the readiness callback runs, its vrrpRecv reports -2 once the socket is empty, and vrrpNotice names
  * the VRIDs. The engine then collects the repeats and arms its precise timer for the real deadline, which the
- * silence precedes by a margin it chose (the alarm counts whole milliseconds from the loop's time). A repeat that
+ * silence precedes by a margin it chose. A repeat that
  * arrives after its VRID fell silent watches it again. Times are the packets' kernel receive times
  * (CLOCK_REALTIME); a clock stepped back restarts the count from the step, one stepped forward fires early, which
  * only costs a look.
@@ -105,7 +105,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <math.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -154,6 +153,9 @@ typedef struct {
   double since_ms;                /* CLOCK_REALTIME ms of the last repeat, or as declared */
 } absorb_entry;
 
+/* A schedule this close to its due time is sent now: the alarm (a timerfd) wakes at the due time, and the clock
+ * read after it may come a hair short of it. */
+#define ADVERT_EARLY_MS 0.05
 /* Longest set of messages one advert schedule keeps (one per destination, concatenated), and most messages. */
 #define REPEAT_MAX_BYTES 1024
 #define REPEAT_MAX_MESSAGES 4
@@ -386,7 +388,7 @@ static double silence_next(vrrp_socket *s) {
       entry->since_ms = now;
       left = entry->silence_ms;
     }
-    /* Within half a millisecond: the alarm counts whole ones. */
+    /* Within half a millisecond: silence has a margin of milliseconds before the deadline. */
     if (left <= 0.5) {
       entry->watch = WATCH_SILENT;
       s->news++;
@@ -409,7 +411,7 @@ static void look(vrrp_socket *s, bool send) {
   if (next < 0) {
     watcher_alarm_stop(&s->base);
   } else {
-    watcher_alarm(&s->base, (uint64_t)ceil(next), on_socket_alarm);
+    watcher_alarm(&s->base, next, on_socket_alarm);
   }
 }
 
@@ -1073,7 +1075,7 @@ static double adverts_next(vrrp_socket *s, bool send) {
   for (int vrid = 1; vrid < 256; vrid++) {
     repeat_entry *entry = &s->repeat[vrid];
     if (!entry->on) continue;
-    if (entry->due_ms - now <= 0.5) {
+    if (entry->due_ms - now <= ADVERT_EARLY_MS) {
       if (!send) {
         next = 0;
         continue;

@@ -35,7 +35,8 @@
  * Holding (watcher_hold): the poll is stopped and a uv_timer_t of the same loop starts it again. The timer is a
  * fourth owner from its uv_timer_init until its close callback; closing closes it before the poll, so its close
  * callback runs before the poll's, which removes the cleanup hook last. Its ref state follows the poll's. The
- * alarm (watcher_alarm), a second uv_timer_t that runs a C function, is owned, closed and ref'ed the same way.
+ * alarm (watcher_alarm), a timerfd watched by a second uv_poll_t that runs a C function, is owned, closed and ref'ed
+ * the same way; its descriptor is closed once its poll is stopped, as the watcher's own.
  *
  * Thread teardown: a worker that ends (or a main thread that exits normally) with a watcher open must not leave a
  * uv handle on its loop: Node aborts a worker whose loop still has handles when it closes it, and the struct would
@@ -52,6 +53,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 /* Drops one owner; frees the struct when it was the last. */
@@ -109,8 +111,10 @@ static bool watcher_close_now(watcher *w) {
   }
   if (w->alarm_open) {
     w->alarm_open = false;
-    uv_timer_stop(&w->alarm);
+    uv_poll_stop(&w->alarm);
     uv_close((uv_handle_t *)&w->alarm, on_alarm_closed);
+    close(w->alarm_fd);
+    w->alarm_fd = -1;
   }
   if (w->poll_open) {
     w->poll_open = false;
@@ -254,29 +258,64 @@ void watcher_hold(watcher *w, uint64_t ms) {
   w->holding = true;
 }
 
-static void on_alarm(uv_timer_t *handle) {
+static void on_alarm(uv_poll_t *handle, int status, int events) {
+  (void)events;
   watcher *w = (watcher *)handle->data;
   if (w->closed || w->alarm_fn == NULL) return;
+  if (status == 0) {
+    /* The expiry count; nothing (EAGAIN): re-armed or stopped since epoll saw it, so nothing is due. */
+    uint64_t expirations = 0;
+    ssize_t read_bytes;
+    do {
+      read_bytes = read(w->alarm_fd, &expirations, sizeof(expirations));
+    } while (read_bytes < 0 && errno == EINTR);
+    if (read_bytes < 0) return;
+  } else if (uv_poll_start(&w->alarm, UV_READABLE, on_alarm) != 0) {
+    /* Not expected of a timerfd; the function below looks anyway and sets the alarm again. */
+  }
   w->refs++; /* the function may close the watcher */
   w->alarm_fn(w);
   watcher_unref(w);
 }
 
-void watcher_alarm(watcher *w, uint64_t ms, void (*fn)(watcher *w)) {
-  if (w->closed || !w->poll_open) return;
-  if (!w->alarm_open) {
-    if (uv_timer_init(w->poll.loop, &w->alarm) != 0) return; /* cannot happen: uv_timer_init only fills the struct */
-    w->alarm.data = w;
-    w->alarm_open = true;
-    w->refs++; /* the uv_timer_t's, until on_alarm_closed */
-    if (!uv_has_ref((uv_handle_t *)&w->poll)) uv_unref((uv_handle_t *)&w->alarm);
+/* Makes the timerfd and its poll; false (no alarm: the caller's work waits for the next readiness) on failure. */
+static bool alarm_open(watcher *w) {
+  int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (fd < 0) return false;
+  if (uv_poll_init(w->poll.loop, &w->alarm, fd) != 0) {
+    close(fd);
+    return false;
   }
+  w->alarm.data = w;
+  w->alarm_fd = fd;
+  w->alarm_open = true;
+  w->refs++; /* the uv_poll_t's, until on_alarm_closed */
+  if (!uv_has_ref((uv_handle_t *)&w->poll)) uv_unref((uv_handle_t *)&w->alarm);
+  if (uv_poll_start(&w->alarm, UV_READABLE, on_alarm) != 0) return false;
+  return true;
+}
+
+void watcher_alarm(watcher *w, double ms, void (*fn)(watcher *w)) {
+  if (w->closed || !w->poll_open) return;
+  if (!w->alarm_open && !alarm_open(w)) return;
   w->alarm_fn = fn;
-  uv_timer_start(&w->alarm, on_alarm, ms, 0);
+  struct itimerspec setting;
+  memset(&setting, 0, sizeof(setting));
+  if (!(ms > 0)) ms = 0;
+  if (ms > 3.6e6) ms = 3.6e6;
+  int64_t microseconds = (int64_t)(ms * 1e3);
+  setting.it_value.tv_sec = (time_t)(microseconds / 1000000);
+  setting.it_value.tv_nsec = (long)(microseconds % 1000000) * 1000;
+  /* 0 would disarm: "now" is a nanosecond. */
+  if (setting.it_value.tv_sec == 0 && setting.it_value.tv_nsec == 0) setting.it_value.tv_nsec = 1;
+  timerfd_settime(w->alarm_fd, 0, &setting, NULL);
 }
 
 void watcher_alarm_stop(watcher *w) {
-  if (w->alarm_open) uv_timer_stop(&w->alarm);
+  if (!w->alarm_open) return;
+  struct itimerspec setting;
+  memset(&setting, 0, sizeof(setting));
+  timerfd_settime(w->alarm_fd, 0, &setting, NULL);
 }
 
 napi_value watcher_start(napi_env env, watcher *w, int fd, napi_value callback, const char *resource_name,

@@ -33,11 +33,12 @@ struct watcher {
   watcher_ready_fn ready;                     /* NULL: always call */
   bool hold_open;                             /* uv_timer_init of `hold` done and uv_close not called yet */
   bool holding;                               /* the poll is stopped until `hold` fires (watcher_hold) */
-  bool alarm_open;                            /* uv_timer_init of `alarm` done and uv_close not called yet */
-  void (*alarm_fn)(watcher *w);               /* what `alarm` runs (watcher_alarm) */
+  bool alarm_open;                            /* `alarm_fd` made and `alarm` polling it, uv_close not called yet */
+  int alarm_fd;                               /* the alarm's timerfd (watcher_alarm); valid while alarm_open */
+  void (*alarm_fn)(watcher *w);               /* what the alarm runs */
   uv_poll_t poll;
   uv_timer_t hold;
-  uv_timer_t alarm;
+  uv_poll_t alarm;
 };
 
 /* Takes `w` (zeroed, malloc'ed, the kind's whole struct) and `fd` and starts watching `fd` for readability on the
@@ -51,9 +52,11 @@ napi_value watcher_start(napi_env env, watcher *w, int fd, napi_value callback, 
  * A no-op when closed or already holding. */
 void watcher_hold(watcher *w, uint64_t ms);
 
-/* Runs `fn(w)` in C once, `ms` milliseconds from the loop's time, replacing any alarm set before (one per watcher:
- * vrrp_socket.c's silence watch). A no-op when closed; stopped by watcher_alarm_stop or the close. */
-void watcher_alarm(watcher *w, uint64_t ms, void (*fn)(watcher *w));
+/* Runs `fn(w)` in C once, `ms` milliseconds (fractions kept to the microsecond) from now on CLOCK_MONOTONIC,
+ * replacing any alarm set before (one per watcher: vrrp_socket.c's schedules and silence watch). A timerfd, not a
+ * libuv timer: those count whole milliseconds of the loop's cached time, which put a master's adverts at 10 ms up
+ * to 2 ms late. A no-op when closed; stopped by watcher_alarm_stop or the close. */
+void watcher_alarm(watcher *w, double ms, void (*fn)(watcher *w));
 
 /* Cancels the alarm, if any. */
 void watcher_alarm_stop(watcher *w);
