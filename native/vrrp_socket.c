@@ -593,6 +593,37 @@ static bool vrrp_ready(watcher *w, int status) {
   return false;
 }
 
+/* Reads a VRID (1…255); throws and returns false otherwise. */
+static bool get_vrid(napi_env env, napi_value value, int32_t *vrid) {
+  if (napi_get_value_int32(env, value, vrid) == napi_ok && *vrid >= 1 && *vrid <= 255) return true;
+  napi_throw_range_error(env, NULL, "vrid must be a whole number from 1 to 255");
+  return false;
+}
+
+/* Unpacks (handle, vrid, meta) for vrrpAbsorbed and vrrpRepeated: a socket (open or not), a VRID and a Float64Array
+ * of at least `meta_min` numbers; throws and returns false otherwise. */
+static bool get_vrid_meta(napi_env env, napi_callback_info info, const char *usage, size_t meta_min, vrrp_socket **s,
+                          int32_t *vrid, double **meta) {
+  size_t argc = 3;
+  napi_value argv[3];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) {
+    throw_last_napi_error(env);
+    return false;
+  }
+  if (argc < 3) {
+    napi_throw_type_error(env, NULL, usage);
+    return false;
+  }
+  *s = (vrrp_socket *)get_tagged(env, argv[0], &VRRP_TAG, "expected a vrrp socket handle");
+  size_t meta_length = 0;
+  if (*s == NULL || !get_vrid(env, argv[1], vrid) || !get_float64s(env, argv[2], "meta", meta, &meta_length)) return false;
+  if (meta_length < meta_min) {
+    napi_throw_range_error(env, NULL, meta_min == 1 ? "meta must hold 1 number" : "meta must hold 2 numbers");
+    return false;
+  }
+  return true;
+}
+
 /* vrrpRecv(handle, data, addresses, meta): the next datagram that is not an absorbed repeat; see the file comment
  * for what lands where. */
 napi_value vrrp_recv(napi_env env, napi_callback_info info) {
@@ -657,10 +688,7 @@ napi_value vrrp_absorb(napi_env env, napi_callback_info info) {
   vrrp_socket *s = get_open_socket(env, argv[0], "vrrpAbsorb");
   if (s == NULL) return NULL;
   int32_t vrid = 0;
-  if (napi_get_value_int32(env, argv[1], &vrid) != napi_ok || vrid < 1 || vrid > 255) {
-    napi_throw_range_error(env, NULL, "vrid must be a whole number from 1 to 255");
-    return NULL;
-  }
+  if (!get_vrid(env, argv[1], &vrid)) return NULL;
   absorb_entry *entry = &s->absorb[vrid];
   napi_valuetype payload_type = napi_undefined;
   NAPI_CALL(env, napi_typeof(env, argv[2], &payload_type));
@@ -787,27 +815,10 @@ napi_value vrrp_hold(napi_env env, napi_callback_info info) {
 /* vrrpAbsorbed(handle, vrid, meta): the repeats of `vrid` absorbed since the last call (their count is returned and
  * reset), meta[0] the age in ms of the last one; 0 once closed. */
 napi_value vrrp_absorbed(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 3) {
-    napi_throw_type_error(env, NULL, "vrrpAbsorbed needs a handle, a vrid and a meta array");
-    return NULL;
-  }
-  vrrp_socket *s = (vrrp_socket *)get_tagged(env, argv[0], &VRRP_TAG, "expected a vrrp socket handle");
-  if (s == NULL) return NULL;
+  vrrp_socket *s = NULL;
   int32_t vrid = 0;
-  if (napi_get_value_int32(env, argv[1], &vrid) != napi_ok || vrid < 1 || vrid > 255) {
-    napi_throw_range_error(env, NULL, "vrid must be a whole number from 1 to 255");
-    return NULL;
-  }
   double *meta = NULL;
-  size_t meta_length = 0;
-  if (!get_float64s(env, argv[2], "meta", &meta, &meta_length)) return NULL;
-  if (meta_length < 1) {
-    napi_throw_range_error(env, NULL, "meta must hold 1 number");
-    return NULL;
-  }
+  if (!get_vrid_meta(env, info, "vrrpAbsorbed needs a handle, a vrid and a meta array", 1, &s, &vrid, &meta)) return NULL;
   absorb_entry *entry = &s->absorb[vrid];
   uint32_t count = s->base.fd < 0 ? 0 : entry->count;
   meta[0] = count > 0 ? age_ms(&entry->last) : -1;
@@ -1119,10 +1130,7 @@ napi_value vrrp_repeat(napi_env env, napi_callback_info info) {
   vrrp_socket *s = get_open_socket(env, argv[0], "vrrpRepeat");
   if (s == NULL) return NULL;
   int32_t vrid = 0;
-  if (napi_get_value_int32(env, argv[1], &vrid) != napi_ok || vrid < 1 || vrid > 255) {
-    napi_throw_range_error(env, NULL, "vrid must be a whole number from 1 to 255");
-    return NULL;
-  }
+  if (!get_vrid(env, argv[1], &vrid)) return NULL;
   repeat_entry *entry = &s->repeat[vrid];
   napi_valuetype data_type = napi_undefined;
   NAPI_CALL(env, napi_typeof(env, argv[2], &data_type));
@@ -1200,27 +1208,10 @@ napi_value vrrp_repeat(napi_env env, napi_callback_info info) {
  * meta[0] the age in ms of the last one (-1: none), meta[1] the errno of a send that stopped the schedule (0: none;
  * reported once). */
 napi_value vrrp_repeated(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc < 3) {
-    napi_throw_type_error(env, NULL, "vrrpRepeated needs a handle, a vrid and a meta array");
-    return NULL;
-  }
-  vrrp_socket *s = (vrrp_socket *)get_tagged(env, argv[0], &VRRP_TAG, "expected a vrrp socket handle");
-  if (s == NULL) return NULL;
+  vrrp_socket *s = NULL;
   int32_t vrid = 0;
-  if (napi_get_value_int32(env, argv[1], &vrid) != napi_ok || vrid < 1 || vrid > 255) {
-    napi_throw_range_error(env, NULL, "vrid must be a whole number from 1 to 255");
-    return NULL;
-  }
   double *meta = NULL;
-  size_t meta_length = 0;
-  if (!get_float64s(env, argv[2], "meta", &meta, &meta_length)) return NULL;
-  if (meta_length < 2) {
-    napi_throw_range_error(env, NULL, "meta must hold 2 numbers");
-    return NULL;
-  }
+  if (!get_vrid_meta(env, info, "vrrpRepeated needs a handle, a vrid and a meta array", 2, &s, &vrid, &meta)) return NULL;
   repeat_entry *entry = &s->repeat[vrid];
   uint32_t fired = entry->fired;
   double now = fired > 0 ? monotonic_now_ms() : -1;

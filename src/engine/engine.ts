@@ -219,6 +219,8 @@ export class Engine {
    */
   #silenceWatched = false;
   #silent = false;
+  /** Inside the step that answers a silence (see #takeRepeats). */
+  #answeringSilence = false;
   /**
    * The Master's routine adverts (the core's `routineSends`) that the transport sends on its own schedule
    * (Transport.repeatAdverts; docs/linux.md, "Repeated adverts"); undefined: none, the Adver_Timer is ours.
@@ -494,8 +496,10 @@ export class Engine {
   #takeRepeats(router: VirtualRouter, repeat: Extract<RouterInput, { type: 'packet' }>): void {
     const taken = this.#adapters.transport.takeRepeats?.();
     if (taken === undefined) return;
-    // A repeat after the silence: the transport watches again (RepeatSilence.onSilence).
-    this.#silent = false;
+    // Repeats collected after the one collection that answered a silence came after that silence: the transport
+    // watches again (RepeatSilence.onSilence). Those collected by that very collection may be older than it (the
+    // ones since the collection before), and tell nothing of the silence: the precise timer decides.
+    if (!this.#answeringSilence) this.#silent = false;
     this.#step(router.repeatIsQuiet ? { type: 'repeats', count: taken.count } : repeat, taken.ageMs);
     // A subscriber that arrived while they were absorbed (the absorbing ends at the next step) still hears each one,
     // late: every advert received is told on vrrp:advert:received.
@@ -596,7 +600,12 @@ export class Engine {
   readonly #onSilence = (): void => {
     if (!this.#silenceWatched || this.#repeat === undefined) return;
     this.#silent = true;
-    this.#step(TIMEOUT);
+    this.#answeringSilence = true;
+    try {
+      this.#step(TIMEOUT);
+    } finally {
+      this.#answeringSilence = false;
+    }
   };
 
   /**
@@ -949,7 +958,7 @@ const REPEAT_HOLD_MAX_MS = 20;
 const REPEAT_CHECK_GRID_MS = 25;
 /**
  * How long before the core's deadline a transport that watches for silence reports one (at most a quarter of the
- * Master_Down_Interval): the precise timer is armed then, and the addon's alarm counts whole milliseconds.
+ * Master_Down_Interval): room for the engine to collect the repeats and arm its precise timer for the deadline.
  */
 const SILENCE_LEAD_MS = 10;
 /**

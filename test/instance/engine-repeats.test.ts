@@ -309,6 +309,24 @@ describe('absorbed repeats', () => {
     expect(takes.absorbing).toBeGreaterThan(2 * (takes.watching as number));
   });
 
+  // Given a backup (100 ms adverts) whose master advertises every 100 ms from 0.1 s to 5.05 s, then falls silent
+  // then every transport takes over at the same instant, 5.05 s + Master_Down_Interval: on the watching one, the
+  // repeats collected when it reports the silence (those since the last collection) do not hide the silence.
+  it('takes over on time at 100 ms adverts, the silence reported with repeats still to collect', async () => {
+    const instants: (number | undefined)[] = [];
+    for (const kind of KINDS) {
+      const run = setUp(kind, { advertIntervalMs: 100 });
+      await run.engine.start();
+      advertise(run, () => peerAdvert({ priority: 200, advertIntervalMs: 100 }), 100, 5050, 50);
+      await run.clock.advance(8000);
+      instants.push(takeoverAt(run));
+      if (run.transport instanceof WatchingTransport) expect(run.transport.silences).toBeGreaterThanOrEqual(1);
+      await run.engine.stop();
+    }
+    expect(instants[0]).toBe(5050 + 360.9375);
+    expect(instants.slice(1)).toEqual([instants[0], instants[0]]);
+  });
+
   // Given a backup whose master advertises every second until 5.5 s, then once more 5 ms before the deadline
   // (after a watching transport said the repeats stopped, 10 ms before it), then never again
   // then that late repeat keeps it a backup on every transport, and all take over at the same instant: a
