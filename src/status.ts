@@ -82,7 +82,6 @@ export interface TimerStatus {
      * Whether the Linux transport absorbs the master's repeated adverts below JavaScript now: they reach the core in
      * a batch about once a second (docs/linux.md, "Silence watch"), when a live master's move it on. Until then
      * `inMs` is the timer as the core last set it: a lower bound that may read 0 on a healthy backup, not an alarm.
-     * (Likewise a master's Adver_Timer while the addon sends its adverts: "Repeated adverts".)
      */
     repeatsAbsorbed: boolean;
   } | null;

@@ -276,7 +276,7 @@ export class Engine {
     const trackers: Record<string, TrackerState> = {};
     if (router) for (const [name, state] of router.trackers) trackers[name] = { ...state };
     return {
-      nextTimerInMs: deadline === undefined ? undefined : Math.max(0, deadline - clock.now()),
+      nextTimerInMs: deadline === undefined ? undefined : this.#adverts !== undefined ? nextOnSchedule(deadline, this.#config.advertIntervalMs, clock.now()) : Math.max(0, deadline - clock.now()),
       absorbingRepeats: this.#repeat !== undefined,
       masterAdverIntervalMs: router?.masterAdverIntervalMs ?? this.#config.advertIntervalMs,
       timerLateMs: this.#timerLateMs,
@@ -1003,6 +1003,16 @@ export function advertDueMs(deadlineMs: number, advertIntervalMs: number): numbe
   const gridMs = advertIntervalMs / ADVERT_GRID_DIVISOR;
   // A deadline on the grid already (due + interval, computed in floating point) stays where it is.
   return Math.ceil(deadlineMs / gridMs - 1e-9) * gridMs;
+}
+
+/**
+ * How long until the next advert of a schedule the transport runs (see #considerAdverts): the core's deadline is as
+ * of the last collection, and the schedule keeps its phase from there.
+ */
+function nextOnSchedule(deadlineMs: number, intervalMs: number, nowMs: number): number {
+  if (nowMs <= deadlineMs) return deadlineMs - nowMs;
+  const sinceMs = (nowMs - deadlineMs) % intervalMs;
+  return sinceMs === 0 ? 0 : intervalMs - sinceMs;
 }
 
 /** Whether `actions` send anything (a send at once restarts a Master's Adver_Timer). */

@@ -182,4 +182,14 @@ describe('repeated adverts', () => {
     expect(run.wire.filter((packet) => packet.atMs > 6500)).toEqual([]);
     await run.engine.stop();
   });
+  // Given a master on the repeating transport, 2.35 s into its schedule (the core last collected at a second)
+  // then the engine's runtime names its next advert where the schedule puts it, not the stale deadline (0).
+  it('tells the next advert of the schedule in its runtime', async () => {
+    const run = await startMaster(true);
+    await run.clock.advance(2350);
+    const next = run.wire.filter((packet) => packet.by === 'schedule').at(-1)?.atMs;
+    expect(next).toBeDefined();
+    expect(run.engine.runtime().nextTimerInMs).toBeCloseTo((next as number) + 1000 - run.clock.now(), 6);
+    await run.engine.stop();
+  });
 });
