@@ -153,7 +153,12 @@ export interface RepeatedAdverts {
   /** How long ago the last firing was, in ms (its due time when on time). */
   ageMs: number;
   /** The send that failed and stopped the schedule. */
-  error?: { dst: string; cause: unknown };
+  error?: {
+    /** The destination of the schedule's first advert (canonical text). */
+    dst: string;
+    /** What the transport could not do: an Error with an errno (`code`), for the engine's `send_failed` report. */
+    cause: unknown;
+  };
 }
 
 /** What {@link Transport.takeRepeats} hands over: the repeats a transport absorbed since it was last asked. */
