@@ -270,8 +270,10 @@ static void on_alarm(uv_poll_t *handle, int status, int events) {
       read_bytes = read(w->alarm_fd, &expirations, sizeof(expirations));
     } while (read_bytes < 0 && errno == EINTR);
     if (read_bytes < 0) return;
-  } else if (uv_poll_start(&w->alarm, UV_READABLE, on_alarm) != 0) {
-    /* Not expected of a timerfd; the function below looks anyway and sets the alarm again. */
+  } else {
+    /* A poll error (not expected of a timerfd) stops libuv's poll: watch again; the function below looks anyway
+     * and sets the alarm again. */
+    uv_poll_start(&w->alarm, UV_READABLE, on_alarm);
   }
   w->refs++; /* the function may close the watcher */
   w->alarm_fn(w);

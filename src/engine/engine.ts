@@ -225,7 +225,7 @@ export class Engine {
    * The Master's routine adverts (the core's `routineSends`) that the transport sends on its own schedule
    * (Transport.repeatAdverts; docs/linux.md, "Repeated adverts"); undefined: none, the Adver_Timer is ours.
    */
-  #adverts: readonly RouterAction[] | undefined;
+  #adverts: readonly Extract<RouterAction, { type: 'send' }>[] | undefined;
   /** The transport's schedule stopped on a failed send: the adverts stay ours for the rest of this mastership. */
   #advertsRefused = false;
   /** The state the owner was last told of: a mastership whose addresses failed is never reported (see #apply). */
@@ -454,7 +454,7 @@ export class Engine {
         // for the counters: at the deadline or later, on a whole-second grid that every instance of the thread
         // shares — at 100 ms adverts one wake-up a second for all of them, where a master's Adver_Timer woke ten
         // times a second and a backup's checks about three (docs/linux.md, "Repeated adverts", "Silence watch").
-        const dueMs = Math.ceil((clock.now() + Math.max(1, deadline - clock.now())) / REPEAT_REFRESH_MS) * REPEAT_REFRESH_MS;
+        const dueMs = Math.ceil(Math.max(clock.now() + 1, deadline) / REPEAT_REFRESH_MS) * REPEAT_REFRESH_MS;
         this.#timerDueMs = dueMs;
         this.#cancelTimer = clock.setTimer(dueMs - clock.now(), this.#onTimer, NOT_PRECISE);
         return;
@@ -558,7 +558,7 @@ export class Engine {
     // A subscriber that arrived meanwhile (the schedule stops at the next step) still hears each advert, late.
     if (advertSentChannel.hasSubscribers && sends !== undefined) {
       for (let n = 0; n < taken.count; n++) {
-        for (const send of sends) if (send.type === 'send') this.#publishSent(send.dst, send.advertisement);
+        for (const send of sends) this.#publishSent(send.dst, send.advertisement);
       }
     }
   }

@@ -66,7 +66,7 @@ export interface AbsorbedRepeat {
   /** How long other packets for this VRID may wait unread, in ms. */
   holdMs: number;
   /**
-   * When to tell the receiver's `onSilence` that the repeats stopped: no repeat `inMs` from now, or `afterMs` after
+   * When to tell the receiver's `onNotice` that the repeats stopped: no repeat `inMs` from now, or `afterMs` after
    * the last one (native/vrrp_socket.c, "Silence watch").
    */
   silence?: { inMs: number; afterMs: number };
