@@ -157,6 +157,11 @@ export type RouterInput =
       dst: string;
       /** The IP TTL / hop limit it arrived with (must be 255 on multicast, RFC 9568 §7.1). */
       ttl: number;
+      /**
+       * How long the packet waited before this step, when known (its kernel receive time): `nowMs` then dates its
+       * arrival, and `nowMs + ageMs` is when it is read. A Master answers a backlog once (see #masterReceive).
+       */
+      ageMs?: number;
     }
   /** A check result; `value` is a valued tracker's reading (keepalived's `track_file`), see priority.ts. */
   | {
@@ -375,6 +380,8 @@ export class VirtualRouter {
   #master: MasterInfo | undefined;
   /** A `syncGroup` Backup's wish to become Master, told to the group (see the `wantMaster` action). */
   #wantMaster = false;
+  /** When a Master last answered a lower master's advert, as `nowMs + ageMs` of the packet it answered (see #masterReceive). */
+  #answeredAtMs = -Infinity;
   /** The outranked master of the current episode and when we last heard it (see the header). */
   #lowerMaster: { address: string; priority: number; heardAtMs: number } | undefined;
   /** The master as recorded by the last packet, when a Backup accepted it quietly (see repeatIsQuiet). */
@@ -493,7 +500,7 @@ export class VirtualRouter {
         this.#timeout(now, actions);
         break;
       case 'packet':
-        this.#receive(input, now, actions);
+        this.#receive(input, now, actions, nowMs + (input.ageMs ?? 0));
         break;
       case 'repeats':
         // What #receive and #backupReceive do with a quiet repeat, and nothing else can: same bytes, same checks
@@ -701,7 +708,7 @@ export class VirtualRouter {
 
 
   // RFC 9568 §7.1 receive checks, then §6.4.2 (Backup) / §6.4.3 (Master) handling.
-  #receive(packet: Extract<RouterInput, { type: 'packet' }>, now: number, actions: RouterAction[]): void {
+  #receive(packet: Extract<RouterInput, { type: 'packet' }>, now: number, actions: RouterAction[], readAtMs: number): void {
     this.#quietMaster = undefined; // set again below only if this packet is accepted quietly
     if (this.#state !== 'backup' && this.#state !== 'master') return; // not listening
     const config = this.#config;
@@ -778,7 +785,7 @@ export class VirtualRouter {
       this.#backupReceive(advert, packet.src, now, actions);
       // A repeat of this packet would do just this again: count it and restart the timer (see repeatIsQuiet).
       if (ourAddresses && advert.priority !== 0 && actions.length === 0 && this.#preemptAtMs === undefined) this.#quietMaster = this.#master;
-    } else this.#masterReceive(advert, packet.src, src.bytes, now, actions);
+    } else this.#masterReceive(advert, packet.src, src.bytes, now, readAtMs, actions);
   }
 
   /** RFC 9568 §6.1 Preempt_Mode: "the exception is that the Virtual Router owner (255) always preempts". */
@@ -827,7 +834,7 @@ export class VirtualRouter {
   }
 
   // RFC 9568 §6.4.3: Master, "If an ADVERTISEMENT is received".
-  #masterReceive(advert: Advertisement, src: string, srcBytes: Uint8Array, now: number, actions: RouterAction[]): void {
+  #masterReceive(advert: Advertisement, src: string, srcBytes: Uint8Array, now: number, readAtMs: number, actions: RouterAction[]): void {
     if (advert.priority === 0) {
       // "Send an ADVERTISEMENT; Reset the Adver_Timer to Advertisement_Interval".
       this.#sendAdvertisement(actions, this.#priority);
@@ -846,8 +853,15 @@ export class VirtualRouter {
     // RFC 9568 §6.4.3 says send an advertisement at once (keepalived too), so the lower master of a healed split
     // yields within one packet. keepalived also re-announces: the other master's gratuitous ARPs may have moved the
     // clients' ARP entries away from us. The Adver_Timer keeps its rhythm.
-    this.#sendAdvertisement(actions, this.#priority);
-    actions.push({ type: 'announce' });
+    // Once per backlog: an answer sent after this advert arrived answers it already. A master frozen (SIGSTOP, a
+    // stuck VM) or stalled finds every advert the lower master sent meanwhile waiting, and answered each: dozens of
+    // adverts and announcements leaving at once — on a link cut during the freeze, each one an error event before
+    // the link event, read after them, put the instance in fault (chaos seed 3244800387).
+    if (now > this.#answeredAtMs) {
+      this.#sendAdvertisement(actions, this.#priority);
+      actions.push({ type: 'announce' });
+      this.#answeredAtMs = readAtMs;
+    }
     // A healed split brain: after our answer, tell the owner once per episode (see the header), so that its app
     // can re-assert.
     const lower = this.#lowerMaster;

@@ -306,7 +306,8 @@ export class Engine {
           virtualAddresses: config.virtualAddresses.map((vip) => vip.address),
         },
         (packet) => {
-          this.#step({ type: 'packet', bytes: packet.bytes, src: packet.src, dst: packet.dst, ttl: packet.ttl }, packet.ageMs);
+          const ageMs = packet.ageMs ?? 0;
+          this.#step({ type: 'packet', bytes: packet.bytes, src: packet.src, dst: packet.dst, ttl: packet.ttl, ageMs }, ageMs);
           // After the step, so that a subscriber never delays what the packet makes the core do; one property read
           // per packet when nobody listens (src/diagnostics.ts).
           if (advertReceivedChannel.hasSubscribers) this.#publishReceived(packet.bytes, packet.src, packet.dst, packet.ttl);
@@ -500,7 +501,9 @@ export class Engine {
     // watches again (RepeatSilence.onSilence). Those collected by that very collection may be older than it (the
     // ones since the collection before), and tell nothing of the silence: the precise timer decides.
     if (!this.#answeringSilence) this.#silent = false;
-    this.#step(router.repeatIsQuiet ? { type: 'repeats', count: taken.count } : repeat, taken.ageMs);
+    // The packet again, dated by the last repeat (its age is part of the input: see RouterInput); a copy, and rare:
+    // only once a repeat would do more than restart the timer.
+    this.#step(router.repeatIsQuiet ? { type: 'repeats', count: taken.count } : { ...repeat, ageMs: taken.ageMs }, taken.ageMs);
     // A subscriber that arrived while they were absorbed (the absorbing ends at the next step) still hears each one,
     // late: every advert received is told on vrrp:advert:received.
     if (advertReceivedChannel.hasSubscribers) this.#publishReceived(repeat.bytes, repeat.src, repeat.dst, repeat.ttl, taken.count);

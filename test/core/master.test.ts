@@ -153,6 +153,32 @@ describe('a lower-priority advertisement', () => {
     router.handle(advertFrom(config, HIGHER_PEER, 50), masterSinceMs + 400);
     expect(router.nextDeadline()).toBe(masterSinceMs + 1000);
   });
+
+  // Given a master frozen (SIGSTOP) from T + 100 to T + 5100 while a priority-50 peer took over and advertised every
+  // second, when the four adverts that waited in its socket are read at T + 5100 (each dated at its arrival, its
+  // age the rest), then only the first is answered (one advertisement, one announce): an answer sent after an
+  // advert arrived answers it already. Answering each sent them all at once — on a link cut during the freeze,
+  // each one an error event before the link event put the instance in fault (chaos seed 3244800387).
+  it('that waited in a backlog is answered once for the whole backlog', () => {
+    const { router, masterSinceMs } = startedMaster(config);
+    const readAtMs = masterSinceMs + 5100;
+    const answers = [1100, 2100, 3100, 4100].map((arrivedMs) => {
+      const arrivedAtMs = masterSinceMs + arrivedMs;
+      return router.handle({ ...advertFrom(config, HIGHER_PEER, 50), ageMs: readAtMs - arrivedAtMs }, arrivedAtMs);
+    });
+    expect(answers.map(typesOf)).toEqual([['send', 'announce', 'lowerMasterHeard'], [], [], []]);
+    expect(router.state).toBe('master');
+  });
+
+  // Given a master that answered a lower-priority advert read at once, when the next one arrives an interval later
+  // (and is read at once), then it is answered too: a one-way partition still gets an answer per advert.
+  it('is answered again when it arrived after the previous answer', () => {
+    const { router, masterSinceMs } = startedMaster(config);
+    const first = router.handle({ ...advertFrom(config, HIGHER_PEER, 50), ageMs: 0.2 }, masterSinceMs + 100);
+    const second = router.handle({ ...advertFrom(config, HIGHER_PEER, 50), ageMs: 0.2 }, masterSinceMs + 1100);
+    expect(typesOf(first)).toEqual(['send', 'announce', 'lowerMasterHeard']);
+    expect(typesOf(second)).toEqual(['send', 'announce']);
+  });
 });
 
 describe('a priority-0 advertisement: another master is leaving', () => {
