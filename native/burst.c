@@ -37,14 +37,20 @@ typedef struct {
 enum { BURST_PWRITE = 0, BURST_ROUTE = 1, BURST_FRAME = 2 };
 
 /* A burst checked and copied once, run as often as asked. It holds a reference to every socket handle it names, so
- * that their structs outlive it; a socket closed meanwhile has fd -1 and its operation fails with EBADF. */
+ * that their structs outlive it; a socket closed meanwhile has fd -1 and its operation fails with EBADF.
+ * One allocation sized to its operations: the header, `count` operations, up to `count` references, then the
+ * operations' bytes. Every instance keeps two prepared bursts, so fixed arrays of BURST_MAX_OPS (10 KB each) were
+ * most of our RSS growth per instance (docs/linux.md, "Memory per instance"). */
 typedef struct {
   uint32_t count;
   uint32_t ref_count;
-  napi_ref refs[BURST_MAX_OPS];
-  burst_op ops[BURST_MAX_OPS];
-  /* the operations' bytes follow */
+  napi_ref *refs; /* inside the same allocation, after ops */
+  burst_op ops[];
 } prepared_burst;
+
+/* The references follow the operations in one allocation, so the operations' size must keep them aligned. */
+_Static_assert(sizeof(prepared_burst) % _Alignof(napi_ref) == 0 && sizeof(burst_op) % _Alignof(napi_ref) == 0,
+               "prepared burst layout misaligns its references");
 
 /* Random tag so burstRun() rejects any External that did not come from burstPrepare(). */
 static const napi_type_tag BURST_TAG = {0x767272705f627572ULL, 0x73745f7072657061ULL};
@@ -126,11 +132,14 @@ napi_value burst_prepare(napi_env env, napi_callback_info info) {
     }
     total_bytes += checked->length;
   }
-  prepared_burst *prepared = (prepared_burst *)malloc(sizeof(prepared_burst) + total_bytes);
+  size_t refs_offset = sizeof(prepared_burst) + count * sizeof(burst_op);
+  size_t storage_offset = refs_offset + count * sizeof(napi_ref);
+  prepared_burst *prepared = (prepared_burst *)malloc(storage_offset + total_bytes);
   if (prepared == NULL) return throw_errno(env, "malloc", ENOMEM);
   prepared->count = count;
   prepared->ref_count = 0;
-  uint8_t *storage = (uint8_t *)(prepared + 1);
+  prepared->refs = (napi_ref *)((uint8_t *)prepared + refs_offset);
+  uint8_t *storage = (uint8_t *)prepared + storage_offset;
   for (uint32_t i = 0; i < count; i++) {
     prepared->ops[i] = ops[i];
     if (ops[i].length > 0) memcpy(storage, ops[i].data, ops[i].length);
