@@ -29,9 +29,9 @@
  *   without the addresses. An address of ours that disappears while we hold it (a network manager removed it) is
  *   added again at once, and reported.
  */
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { VipManager } from '../adapters/types.js';
 import type { GarpConfig, VirtualAddress } from '../config.js';
 import { parseIp } from '../core/ip-address.js';
@@ -599,12 +599,31 @@ export class NetlinkVipManager implements VipManager {
     for (const watch of this.#addressWatches.values()) void watch.then((stop) => stop(), () => {});
     this.#addressWatches.clear();
     this.#announcer?.close();
+    const ifaces = new Set<string>();
     for (const [key, entry] of this.#prepared) {
       const iface = key.slice(0, key.indexOf(' '));
+      ifaces.add(iface);
       this.#closeMarker(entry);
       if (!this.#ours.has(entry.vip.address)) rmSync(this.#markerPath(iface, entry.vip.address), { force: true });
     }
     this.#prepared.clear();
+    for (const iface of ifaces) this.#removeEmptyMarkerDirs(iface);
+  }
+
+  /**
+   * The interface's marker directory and its namespace's, when nothing is left in them: a namespace's inode names
+   * its directory, and a host that makes namespaces by the thousand (containers) would keep one empty directory per
+   * namespace ever used. A directory still holding a marker (another instance's, a failed removal's) stays.
+   */
+  #removeEmptyMarkerDirs(iface: string): void {
+    const dir = this.#markerDir(iface);
+    for (const path of [dir, dirname(dir)]) {
+      try {
+        rmdirSync(path);
+      } catch {
+        return; // not empty (ENOTEMPTY), already gone, or not ours to remove: leave it
+      }
+    }
   }
 
   #cancelBursts(): void {
@@ -731,12 +750,17 @@ export class NetlinkVipManager implements VipManager {
   }
 
   #openMarker(iface: string, address: string): number | undefined {
-    try {
-      mkdirSync(this.#markerDir(iface), { recursive: true });
-      return openSync(this.#markerPath(iface, address), 'w');
-    } catch {
-      return undefined; // markers are best effort (see #writeMarker)
+    // Twice: another process of this namespace may remove the directory, empty, between our mkdir and open (see
+    // #removeEmptyMarkerDirs).
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        mkdirSync(this.#markerDir(iface), { recursive: true });
+        return openSync(this.#markerPath(iface, address), 'w');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') break;
+      }
     }
+    return undefined; // markers are best effort (see #writeMarker)
   }
 
   #closeMarker(entry: PreparedVip): void {
