@@ -199,7 +199,8 @@ describe.skipIf(!labReady)('without root: uid 65534 with only CAP_NET_RAW and CA
     await pinger.stop();
 
     expect(await us.stop(), us.describe()).toBe(0);
-    expect(readdirSync(markerDir())).toEqual([]);
+    // A clean stop deletes its markers, and the directories they leave empty (linux-adapters.test.ts).
+    expect(existsSync(markerDir()), `${markerDir()} is left`).toBe(false);
     expect(us.stderr).not.toContain('VRRP_NO_MARKER_DIR');
     expect(us.events.filter((e) => e.event === 'error'), us.describe()).toEqual([]);
   });
