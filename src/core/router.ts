@@ -500,7 +500,7 @@ export class VirtualRouter {
         this.#timeout(now, actions);
         break;
       case 'packet':
-        this.#receive(input, now, actions, nowMs + (input.ageMs ?? 0));
+        this.#receive(input, now, actions);
         break;
       case 'repeats':
         // What #receive and #backupReceive do with a quiet repeat, and nothing else can: same bytes, same checks
@@ -708,7 +708,7 @@ export class VirtualRouter {
 
 
   // RFC 9568 §7.1 receive checks, then §6.4.2 (Backup) / §6.4.3 (Master) handling.
-  #receive(packet: Extract<RouterInput, { type: 'packet' }>, now: number, actions: RouterAction[], readAtMs: number): void {
+  #receive(packet: Extract<RouterInput, { type: 'packet' }>, now: number, actions: RouterAction[]): void {
     this.#quietMaster = undefined; // set again below only if this packet is accepted quietly
     if (this.#state !== 'backup' && this.#state !== 'master') return; // not listening
     const config = this.#config;
@@ -785,7 +785,7 @@ export class VirtualRouter {
       this.#backupReceive(advert, packet.src, now, actions);
       // A repeat of this packet would do just this again: count it and restart the timer (see repeatIsQuiet).
       if (ourAddresses && advert.priority !== 0 && actions.length === 0 && this.#preemptAtMs === undefined) this.#quietMaster = this.#master;
-    } else this.#masterReceive(advert, packet.src, src.bytes, now, readAtMs, actions);
+    } else this.#masterReceive(advert, packet.src, src.bytes, now, now + (packet.ageMs ?? 0), actions);
   }
 
   /** RFC 9568 §6.1 Preempt_Mode: "the exception is that the Virtual Router owner (255) always preempts". */
