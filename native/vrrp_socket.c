@@ -6,7 +6,7 @@
  * application may keep busy. These sockets are watchers (watcher.c): their readiness runs on the event loop of the
  * thread that opened them. They also give JavaScript what VRRP needs from each packet in one recvmsg, with no
  * extra syscall: the source, the destination (IPv6), the hop limit (IPv6; IPv4 has it in the IP header that the
- * kernel hands over with the data) and the kernel's receive timestamp.
+ * kernel hands over with the data) and the kernel's receive timestamp (read in batches: "Batched reads" below).
  *
  * Why receive timestamps: a backup starts its Master_Down_Timer when the master's advert arrives. JavaScript reads
  * the advert 0.2-0.3 ms after the kernel received it (measured), later if the app keeps the loop busy; the kernel's
@@ -97,6 +97,15 @@
  * share a grid, see src/engine/engine.ts) are therefore queued in JavaScript and leave together in one sendmmsg
  * (vrrpSendMany) when that wake-up's work is done: one preemption per wake-up instead of one per advert (measured:
  * 30-70 a second). Anything else (a takeover's advert, a priority-0 advert) is sent at once.
+ * Batched reads, and why: reading until the socket said "nothing waiting" cost a recvmsg that found nothing on
+ * every readiness, a fifth of a lone backup's syscalls per advert (epoll, recvmsg, the silence alarm's re-arm, the
+ * empty recvmsg, libuv's idle-time poll), and one recvmsg per packet at 255 VRIDs. So the socket reads up to
+ * READ_BATCH datagrams with one recvmmsg and hands them out one by one; in the readiness pass that reads absorbed
+ * repeats in C (vrrp_ready), a batch that came back short means the socket was empty at that instant, and the pass
+ * ends without asking the kernel again: the poll is level-triggered, so a datagram that arrived since calls again
+ * at the next loop iteration. Only there, where no JavaScript runs between the reads: JavaScript may run for long
+ * (an app's microtasks run inside the readiness call), and a read it makes, such as a late timer's drain that must
+ * see every advert that arrived, always asks the kernel.
  */
 /* struct in6_pktinfo (RFC 3542) is a GNU extension of glibc's <netinet/in.h>. */
 #define _GNU_SOURCE
@@ -136,6 +145,11 @@
 #define SILENCE_REARM_MAX 4
 /* Absorbed repeats read per readiness before the loop gets its turn back (see vrrp_ready). */
 #define READY_BUDGET 64
+/* Datagrams one recvmmsg reads ("Batched reads" in the file comment), and the room for each: more than the longest
+ * VRRP packet (an IPv6 one of 255 addresses is 4,088 bytes; an IPv4 one with its header at most 1,148). A longer
+ * datagram is truncated to this and fails its checks in JavaScript, as any malformed packet does. */
+#define READ_BATCH 8
+#define READ_SLOT_BYTES 8192
 
 /* The repeat one VRID absorbs (see "Absorbed repeats" in the file comment): the packet's VRRP message and the IP
  * fields the core judges, and what was absorbed since the engine last asked. */
@@ -182,6 +196,7 @@ enum { WATCH_OFF = 0, WATCH_ON = 1, WATCH_SILENT = 2, WATCH_TOLD = 3 };
 
 /* One datagram as read, before it is handed to JavaScript. */
 typedef struct {
+  const uint8_t *data;            /* its bytes: a slot of the socket's batch */
   ssize_t length;
   uint8_t addresses[ADDRESSES_LEN];
   bool stamped;
@@ -207,10 +222,22 @@ typedef struct {
   received_datagram last;
   absorb_entry absorb[256];       /* by VRID */
   repeat_entry repeat[256];       /* by VRID */
-  uint8_t buffer[65536];          /* more than any IP datagram */
+  /* The last recvmmsg ("Batched reads" in the file comment): `batch_count` datagrams, `batch_next` the next to take;
+   * `drained`: one in the readiness pass now running (`in_ready`, vrrp_ready) found fewer than READ_BATCH waiting. */
+  int batch_count, batch_next;
+  bool in_ready, drained;
+  struct mmsghdr batch[READ_BATCH];
+  struct iovec batch_vectors[READ_BATCH];
+  struct sockaddr_in6 batch_sources[READ_BATCH]; /* large enough for either family */
+  union {
+    struct cmsghdr align;
+    char bytes[256];              /* a timestamp, a packet info and a hop limit, aligned for struct cmsghdr */
+  } batch_control[READ_BATCH];
+  uint8_t batch_data[READ_BATCH][READ_SLOT_BYTES];
 } vrrp_socket;
 
 static bool vrrp_ready(watcher *w, int status);
+static bool ready_pass(vrrp_socket *s);
 
 /* Random tag so the vrrp* functions reject any External that did not come from vrrpOpen(). */
 static const napi_type_tag VRRP_TAG = {0x767272705f736f63ULL, 0x6b65745f69703131ULL};
@@ -425,7 +452,7 @@ static void on_socket_alarm(watcher *w) {
 /* Whether the datagram just read (s->last) is a repeat the engine declared absorbable (see "Absorbed repeats" in the
  * file comment); if so, records its arrival and counts it. */
 static bool absorb(vrrp_socket *s) {
-  const uint8_t *datagram = s->buffer;
+  const uint8_t *datagram = s->last.data;
   size_t length = (size_t)s->last.length;
   const uint8_t *payload, *source, *destination;
   size_t payload_length, address_length;
@@ -483,44 +510,60 @@ static bool absorb(vrrp_socket *s) {
   return true;
 }
 
-/* One recvmsg into s->buffer, its facts into s->last. READ_ABSORBED: it was an absorbed repeat, nothing to deliver;
- * READ_DELIVER: s->last holds a datagram for JavaScript; READ_EMPTY: nothing waits; < 0: -errno of a failed recvmsg. */
-static int read_one(vrrp_socket *s) {
-  struct sockaddr_in6 source; /* large enough for either family */
-  /* Room for a timestamp, a packet info and a hop limit, aligned for struct cmsghdr. */
-  union {
-    struct cmsghdr align;
-    char bytes[256];
-  } control;
-  struct iovec vector = {.iov_base = s->buffer, .iov_len = sizeof(s->buffer)};
-  struct msghdr message;
-  memset(&message, 0, sizeof(message));
-  memset(&source, 0, sizeof(source));
-  message.msg_name = &source;
-  message.msg_namelen = sizeof(source);
-  message.msg_iov = &vector;
-  message.msg_iovlen = 1;
-  message.msg_control = control.bytes;
-  message.msg_controllen = sizeof(control.bytes);
-  ssize_t received;
+/* Refills the batch with one recvmmsg. Returns the datagrams read, 0 when none waits, or -errno. A batch read short
+ * in the readiness pass marks the socket drained for the rest of that pass (see read_one). */
+static int read_batch(vrrp_socket *s) {
+  for (int i = 0; i < READ_BATCH; i++) {
+    struct msghdr *message = &s->batch[i].msg_hdr;
+    s->batch_vectors[i].iov_base = s->batch_data[i];
+    s->batch_vectors[i].iov_len = READ_SLOT_BYTES;
+    message->msg_name = &s->batch_sources[i];
+    message->msg_namelen = sizeof(s->batch_sources[i]);
+    message->msg_iov = &s->batch_vectors[i];
+    message->msg_iovlen = 1;
+    message->msg_control = s->batch_control[i].bytes;
+    message->msg_controllen = sizeof(s->batch_control[i].bytes);
+    message->msg_flags = 0;
+  }
+  int received;
   do {
-    received = recvmsg(s->base.fd, &message, MSG_DONTWAIT);
+    received = recvmmsg(s->base.fd, s->batch, READ_BATCH, MSG_DONTWAIT, NULL);
   } while (received < 0 && errno == EINTR);
-  if (received < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? READ_EMPTY : -errno;
+  s->batch_next = 0;
+  s->batch_count = received > 0 ? received : 0;
+  if (received < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+  if (received < READ_BATCH && s->in_ready) s->drained = true;
+  return received;
+}
 
-  /* A truncated datagram (MSG_TRUNC) reports the bytes read: the buffer exceeds any VRRP packet. */
+/* The next datagram, its facts into s->last: from the batch, else from a new recvmmsg, except when one in this
+ * readiness pass found the socket drained (readiness is level-triggered: a datagram that came since calls again).
+ * READ_ABSORBED: it was an absorbed repeat, nothing to deliver; READ_DELIVER: s->last holds a datagram for
+ * JavaScript; READ_EMPTY: nothing waits; < 0: -errno of a failed recvmmsg. */
+static int read_one(vrrp_socket *s) {
+  if (s->batch_next >= s->batch_count) {
+    if (s->in_ready && s->drained) return READ_EMPTY;
+    int received = read_batch(s);
+    if (received <= 0) return received < 0 ? received : READ_EMPTY;
+  }
+  const int index = s->batch_next++;
+  struct msghdr *message = &s->batch[index].msg_hdr;
+  const struct sockaddr_in6 *source = &s->batch_sources[index];
+
+  /* A truncated datagram (MSG_TRUNC) reports the bytes read (see READ_SLOT_BYTES). */
   received_datagram *last = &s->last;
-  last->length = received;
+  last->data = s->batch_data[index];
+  last->length = (ssize_t)s->batch[index].msg_len;
   memset(last->addresses, 0, ADDRESSES_LEN);
   if (s->family == AF_INET) {
-    memcpy(last->addresses, &((struct sockaddr_in *)&source)->sin_addr, 4);
+    memcpy(last->addresses, &((const struct sockaddr_in *)source)->sin_addr, 4);
   } else {
-    memcpy(last->addresses, &source.sin6_addr, 16);
+    memcpy(last->addresses, &source->sin6_addr, 16);
   }
   last->stamped = false;
   last->hop_limit = -1;
   last->ifindex = -1;
-  for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header != NULL; header = CMSG_NXTHDR(&message, header)) {
+  for (struct cmsghdr *header = CMSG_FIRSTHDR(message); header != NULL; header = CMSG_NXTHDR(message, header)) {
     if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_TIMESTAMPNS &&
         header->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
       memcpy(&last->stamp, CMSG_DATA(header), sizeof(last->stamp));
@@ -571,6 +614,16 @@ static double ms_between(const struct timespec *from, const struct timespec *to)
 static bool vrrp_ready(watcher *w, int status) {
   vrrp_socket *s = (vrrp_socket *)w;
   if (status < 0 || s->absorbing == 0 || s->pending) return true;
+  s->in_ready = true;
+  s->drained = false;
+  const bool call = ready_pass(s);
+  s->in_ready = false;
+  return call;
+}
+
+/* vrrp_ready's reads, with s->in_ready set: no JavaScript runs in between, so a short batch means "empty" here. */
+static bool ready_pass(vrrp_socket *s) {
+  watcher *w = &s->base;
   bool hold = false;
   const bool had_arrival = s->arrived;
   const struct timespec previous = s->last_arrival;
@@ -664,7 +717,7 @@ napi_value vrrp_recv(napi_env env, napi_callback_info info) {
   socket_handle->pending = false;
   const received_datagram *last = &socket_handle->last;
   size_t length = (size_t)last->length < data_length ? (size_t)last->length : data_length;
-  memcpy(data, socket_handle->buffer, length);
+  memcpy(data, last->data, length);
   memcpy(addresses_data, last->addresses, ADDRESSES_LEN);
   meta[0] = last->stamped ? age_ms(&last->stamp) : -1;
   meta[1] = last->hop_limit;

@@ -258,25 +258,27 @@ void watcher_hold(watcher *w, uint64_t ms) {
   w->holding = true;
 }
 
+/* The alarm fired. Its expiry count is not read first: timerfd_settime resets it (and the readiness with it), and
+ * the function re-arms or stops the alarm in nearly every call, so the read was a syscall per advert for nothing.
+ * Read only when the function left the alarm alone, or the level-triggered poll would call again at once. Without
+ * the read, a call can come for an alarm re-armed since epoll saw it expire (by another callback of the same loop
+ * iteration): the function judges what is due by the clock, so such a call finds nothing due and sets it again. */
 static void on_alarm(uv_poll_t *handle, int status, int events) {
   (void)events;
   watcher *w = (watcher *)handle->data;
   if (w->closed || w->alarm_fn == NULL) return;
-  if (status == 0) {
-    /* The expiry count; nothing (EAGAIN): re-armed or stopped since epoll saw it, so nothing is due. */
+  /* A poll error (not expected of a timerfd) stops libuv's poll: watch again; the function below looks anyway. */
+  if (status != 0) uv_poll_start(&w->alarm, UV_READABLE, on_alarm);
+  const uint32_t settings = w->alarm_settings;
+  w->refs++; /* the function may close the watcher */
+  w->alarm_fn(w);
+  if (!w->closed && w->alarm_open && w->alarm_settings == settings) {
     uint64_t expirations = 0;
     ssize_t read_bytes;
     do {
       read_bytes = read(w->alarm_fd, &expirations, sizeof(expirations));
     } while (read_bytes < 0 && errno == EINTR);
-    if (read_bytes < 0) return;
-  } else {
-    /* A poll error (not expected of a timerfd) stops libuv's poll: watch again; the function below looks anyway
-     * and sets the alarm again. */
-    uv_poll_start(&w->alarm, UV_READABLE, on_alarm);
   }
-  w->refs++; /* the function may close the watcher */
-  w->alarm_fn(w);
   watcher_unref(w);
 }
 
@@ -310,14 +312,14 @@ void watcher_alarm(watcher *w, double ms, void (*fn)(watcher *w)) {
   setting.it_value.tv_nsec = (long)(microseconds % 1000000) * 1000;
   /* 0 would disarm: "now" is a nanosecond. */
   if (setting.it_value.tv_sec == 0 && setting.it_value.tv_nsec == 0) setting.it_value.tv_nsec = 1;
-  timerfd_settime(w->alarm_fd, 0, &setting, NULL);
+  if (timerfd_settime(w->alarm_fd, 0, &setting, NULL) == 0) w->alarm_settings++;
 }
 
 void watcher_alarm_stop(watcher *w) {
   if (!w->alarm_open) return;
   struct itimerspec setting;
   memset(&setting, 0, sizeof(setting));
-  timerfd_settime(w->alarm_fd, 0, &setting, NULL);
+  if (timerfd_settime(w->alarm_fd, 0, &setting, NULL) == 0) w->alarm_settings++;
 }
 
 napi_value watcher_start(napi_env env, watcher *w, int fd, napi_value callback, const char *resource_name,

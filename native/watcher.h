@@ -36,6 +36,7 @@ struct watcher {
   bool alarm_open;                            /* `alarm_fd` made and `alarm` polling it, uv_close not called yet */
   int alarm_fd;                               /* the alarm's timerfd (watcher_alarm); valid while alarm_open */
   void (*alarm_fn)(watcher *w);               /* what the alarm runs */
+  uint32_t alarm_settings;                    /* timerfd_settime calls on the alarm so far (see on_alarm) */
   uv_poll_t poll;
   uv_timer_t hold;
   uv_poll_t alarm;

@@ -311,8 +311,8 @@ async function startInNs(ns: string, fixture: string, args: string[]): Promise<{
 }
 
 /** Starts a receiver in B for `count` packets of `family`, runs `operations` in A, returns both sides' results. */
-async function exchange(family: 4 | 6, count: number, operations: object[]): Promise<{ sent: unknown[]; packets: Packet[]; end: { event: string; readableCalls?: number } }> {
-  const receiver = await startInNs(NS_B, 'vrrp-receive.mjs', [String(family), String(count), '3000']);
+async function exchange(family: 4 | 6, count: number, operations: object[], receiverBlockMs = 0): Promise<{ sent: unknown[]; packets: Packet[]; end: { event: string; readableCalls?: number } }> {
+  const receiver = await startInNs(NS_B, 'vrrp-receive.mjs', [String(family), String(count), '3000', String(receiverBlockMs)]);
   const sent = JSON.parse(inNs(NS_A, process.execPath, join(FIXTURES, 'vrrp-send.mjs'), JSON.stringify(operations))) as unknown[];
   const { code, lines, stderr } = await receiver.finished;
   expect(stderr).toBe('');
@@ -390,6 +390,23 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     expect(packet.ageMs).toBeGreaterThanOrEqual(0);
     expect(packet.ageMs).toBeLessThan(1_000);
     expect(end.readableCalls).toBeGreaterThanOrEqual(1);
+  });
+
+  it('delivers a backlog longer than one batched read (20 adverts waiting) in one readiness, in order, each with its own source and age', async () => {
+    // 20 adverts of VRIDs 1…20 from two sources, sent while the receiver's thread is blocked: they wait in the socket
+    // and are read in batches of 8 (native/vrrp_socket.c, "Batched reads").
+    const messages = Array.from({ length: 20 }, (_, i) => ({
+      dst: '224.0.0.18',
+      ...(i % 2 === 1 ? { source: '10.97.0.3' } : {}),
+      payloadHex: Buffer.from([0x31, i + 1, 100, 1, 0x00, 100, 0, 0, 10, 97, 0, 100]).toString('hex'),
+    }));
+    const { sent, packets, end } = await exchange(4, 20, [{ op: 'sendMany', family: 4, messages }], 1000);
+    expect(sent).toMatchObject([{ ok: true, value: 0 }]);
+    expect(packets.map((packet) => packet.payloadHex)).toEqual(messages.map((message) => message.payloadHex));
+    expect(packets.map((packet) => packet.src)).toEqual(messages.map((message) => message.source ?? '10.97.0.1'));
+    // Each age is its own: they were sent before the block ended, and read after it.
+    for (const packet of packets) expect(packet.ageMs).toBeGreaterThan(0);
+    expect(end.readableCalls).toBe(1);
   });
 
   it('delivers an IPv6 advert to ff02::12 with hop limit 255, its link-local source, destination, interface and a kernel-made checksum', async () => {
