@@ -10,6 +10,13 @@
  * asleep. Ticks of a child that exits within the window are lost (the kernel adds them to the parent's cutime,
  * not utime); neither keepalived's VRRP child nor `vrrp run` forks while idle, so nothing is lost here.
  *
+ * Exact CPU, beside the ticks: the time each thread of the tree spent on a CPU, in nanoseconds, from the first
+ * field of /proc/<pid>/task/<tid>/schedstat (the scheduler's own sum_exec_runtime), summed. Ticks are sampled: a
+ * task is charged a whole tick when the tick finds it running, and on a tickless kernel an idle CPU has no tick, so
+ * a daemon whose wake-ups last tens of microseconds on an otherwise idle CPU is undercounted (keepalived's backup at
+ * one instance: 0.00–0.03 % in ticks, 0.05–0.08 % exact, measured). Threads that exit within the window take their
+ * time with them; neither daemon's threads exit while idle.
+ *
  * Memory: VmRSS from /proc/<pid>/status (resident set, shared library pages included, as `ps` reports it), summed
  * over the tree.
  *
@@ -75,6 +82,20 @@ export function cpuPercent(ticks: number, clockTicksPerSecond: number, windowMs:
   if (!(windowMs > 0)) throw new RangeError(`the window must be positive, got ${windowMs} ms`);
   if (!(clockTicksPerSecond > 0)) throw new RangeError(`CLK_TCK must be positive, got ${clockTicksPerSecond}`);
   return (100 * ticks * 1000) / (clockTicksPerSecond * windowMs);
+}
+
+/** The run time of one /proc/<pid>/task/<tid>/schedstat text (`run_ns wait_ns slices`), in ns. */
+export function parseSchedstatRunNs(text: string): number {
+  const first = text.trim().split(/\s+/)[0] ?? '';
+  const value = Number(first);
+  if (!/^\d+$/.test(first)) throw new Error(`not a schedstat line: ${JSON.stringify(text.slice(0, 80))}`);
+  return value;
+}
+
+/** CPU time `runNs` spent over `windowMs`, as a percentage of one core. */
+export function cpuPercentFromNs(runNs: number, windowMs: number): number {
+  if (!(windowMs > 0)) throw new RangeError(`the window must be positive, got ${windowMs} ms`);
+  return (100 * runNs) / (windowMs * 1e6);
 }
 
 /** `ours / theirs`, undefined when `theirs` is 0 (no ratio to speak of). */
@@ -149,6 +170,25 @@ export function readProcStat(pid: number): ProcStat | undefined {
   }
 }
 
+/** The run time of every thread of a process, in ns (see "Exact CPU" above); 0 when it is gone. */
+export function readRunNs(pid: number): number {
+  let total = 0;
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return 0;
+  }
+  for (const tid of tids) {
+    try {
+      total += parseSchedstatRunNs(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8'));
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return total;
+}
+
 /** VmRSS of a process in KiB; undefined when it is gone (or a zombie). */
 export function readRssKb(pid: number): number | undefined {
   try {
@@ -180,26 +220,30 @@ export interface TreeSample {
   atMs: number;
   /** utime + stime of every process of the tree, in clock ticks. */
   ticks: number;
+  /** Run time of every thread of the tree, in ns (schedstat). */
+  runNs: number;
   /** Sum of VmRSS, KiB. */
   rssKb: number;
   pids: number[];
 }
 
-/** Reads CPU ticks and RSS of `root`'s tree now; undefined when `root` is gone. */
+/** Reads CPU ticks, run time and RSS of `root`'s tree now; undefined when `root` is gone. */
 export function sampleTree(root: number): TreeSample | undefined {
   const atMs = Date.now();
   if (readProcStat(root) === undefined) return undefined;
   let ticks = 0;
+  let runNs = 0;
   let rssKb = 0;
   const pids: number[] = [];
   for (const pid of processTree(root)) {
     const stat = readProcStat(pid);
     if (stat === undefined) continue;
     ticks += stat.utime + stat.stime;
+    runNs += readRunNs(pid);
     rssKb += readRssKb(pid) ?? 0;
     pids.push(pid);
   }
-  return { atMs, ticks, rssKb, pids };
+  return { atMs, ticks, runNs, rssKb, pids };
 }
 
 /** The command line of a process, arguments joined by spaces; undefined when it is gone. */

@@ -1,15 +1,18 @@
 /**
- * The scale and stall benchmarks' arithmetic (bench/cpu.ts): parsing /proc/<pid>/stat and /proc/<pid>/status,
+ * The scale and stall benchmarks' arithmetic (bench/cpu.ts): parsing /proc/<pid>/stat, /proc/<pid>/status and a
+ * thread's schedstat,
  * CPU percentages, growth per instance, process trees, and the advert-interval percentiles.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   cpuPercent,
+  cpuPercentFromNs,
   growthPerInstance,
   intervalJitter,
   jitterSummary,
   parseProcStat,
+  parseSchedstatRunNs,
   parseVmRssKb,
   percentile,
   ratio,
@@ -94,6 +97,23 @@ describe('cpuPercent', () => {
   it('refuses an empty window or a zero CLK_TCK', () => {
     expect(() => cpuPercent(1, 100, 0)).toThrow(RangeError);
     expect(() => cpuPercent(1, 0, 1_000)).toThrow(RangeError);
+  });
+});
+
+describe('run time (schedstat)', () => {
+  it("reads a thread's run time in ns from the first field of its schedstat", () => {
+    expect(parseSchedstatRunNs('2869312561 140386027 2573\n')).toBe(2_869_312_561);
+  });
+
+  it('refuses a text that is not a schedstat line', () => {
+    expect(() => parseSchedstatRunNs('')).toThrow(/not a schedstat line/);
+    expect(() => parseSchedstatRunNs('abc 1 2')).toThrow(/not a schedstat line/);
+  });
+
+  it('is 100 % for one core busy the whole window, and 0.1 % for 30 ms in 30 s', () => {
+    expect(cpuPercentFromNs(1e9, 1_000)).toBe(100);
+    expect(cpuPercentFromNs(30e6, 30_000)).toBeCloseTo(0.1, 12);
+    expect(() => cpuPercentFromNs(1, 0)).toThrow(RangeError);
   });
 });
 
