@@ -12,10 +12,10 @@
  *
  * Exact CPU, beside the ticks: the time each thread of the tree spent on a CPU, in nanoseconds, from the first
  * field of /proc/<pid>/task/<tid>/schedstat (the scheduler's own sum_exec_runtime), summed. Ticks are sampled: a
- * task is charged a whole tick when the tick finds it running, and on a tickless kernel an idle CPU has no tick, so
- * a daemon whose wake-ups last tens of microseconds on an otherwise idle CPU is undercounted (keepalived's backup at
- * one instance: 0.00–0.03 % in ticks, 0.05–0.08 % exact, measured). Threads that exit within the window take their
- * time with them; neither daemon's threads exit while idle.
+ * task is charged a whole tick when the tick finds it running, so over a 30 s window one tick is 0.033 % of a core,
+ * and keepalived's VRRP process at one instance is a handful of them (0, 1 or 2 in a window as a backup across
+ * runs): a ratio against it is mostly rounding. Run time has no such step. Threads that exit within the window take
+ * their time with them; neither daemon's threads exit while idle.
  *
  * Memory: VmRSS from /proc/<pid>/status (resident set, shared library pages included, as `ps` reports it), summed
  * over the tree.

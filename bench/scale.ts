@@ -13,8 +13,8 @@
  * The master seat starts first and must hold all N VIPs (`ip -j addr` in its namespace), then the backup starts and
  * must report BACKUP for all N and hold none; after a warm-up (`--warmup`, default 15 s), the CPU and RSS of the VRRP process tree of
  * BOTH seats are read once a second for `--seconds` (default 30): CPU over the window in % of one core, from clock
- * ticks (utime + stime) and from the threads' run time (schedstat, judged against the target: ticks undercount short
- * wake-ups), RSS as the median of the per-second VmRSS readings (see bench/cpu.ts for the method and its resolution).
+ * ticks (utime + stime) and from the threads' run time (schedstat, judged against the target: a tick is 0.033 % of a
+ * core over 30 s, coarse for a daemon that is mostly asleep), RSS as the median of the per-second VmRSS readings (see bench/cpu.ts for the method and its resolution).
  * keepalived is measured by its VRRP child (the pid from its --vrrp_pid file: the process that speaks VRRP; the
  * parent only supervises and is recorded in the JSON); ours by the `vrrp run` node process and all its threads.
  *
@@ -664,7 +664,7 @@ async function main(): Promise<number> {
     `- Code: ${codeLine}`,
     `- Run: ${runLine}`,
     `- Setup: per count N and configuration, a fresh lab of two hosts; one process per host runs N VRRPv3 IPv4 instances (VRIDs 1…N, one VIP 198.18.<lab>.<vrid>/32 each), master seat priority ${PRIORITY.master}, backup seat ${PRIORITY.backup}. Configurations: keepalived→keepalived (baseline), vrrp→keepalived (ours the master), keepalived→vrrp (ours the backup).`,
-    `- Measured once settled (master seat holds all N VIPs, backup seat reports BACKUP for all N and holds none) and ${options.warmupS} s of warm-up: CPU over the window in % of one core, twice: from clock ticks (utime + stime of the process tree, /proc/<pid>/stat) and from run time (the scheduler's nanoseconds of every thread of the tree, /proc/<pid>/task/<tid>/schedstat); ticks are sampled and undercount short wake-ups on a tickless kernel, so the target is judged on run time; RSS = median of per-second VmRSS readings. keepalived: its VRRP child (the parent only supervises; its figures are in the JSON); ours: the \`vrrp run\` node process with all its threads.`,
+    `- Measured once settled (master seat holds all N VIPs, backup seat reports BACKUP for all N and holds none) and ${options.warmupS} s of warm-up: CPU over the window in % of one core, twice: from clock ticks (utime + stime of the process tree, /proc/<pid>/stat) and from run time (the scheduler's nanoseconds of every thread of the tree, /proc/<pid>/task/<tid>/schedstat); one tick is 0.033 % of a core over 30 s, so the target is judged on run time; RSS = median of per-second VmRSS readings. keepalived: its VRRP child (the parent only supervises; its figures are in the JSON); ours: the \`vrrp run\` node process with all its threads.`,
     `- Targets: CPU ratio ours / keepalived (run time) ≤ ${TARGET_CPU_RATIO.toFixed(1)} in the same seat; our RSS growth ≤ ${TARGET_RSS_GROWTH_KB} KB per instance, relative to N=${reference}.`,
     '',
     results,
