@@ -79,17 +79,15 @@ export function parseVmRssKb(status: string): number | undefined {
 
 /** CPU time `ticks` spent over `windowMs`, as a percentage of one core. */
 export function cpuPercent(ticks: number, clockTicksPerSecond: number, windowMs: number): number {
-  if (!(windowMs > 0)) throw new RangeError(`the window must be positive, got ${windowMs} ms`);
   if (!(clockTicksPerSecond > 0)) throw new RangeError(`CLK_TCK must be positive, got ${clockTicksPerSecond}`);
-  return (100 * ticks * 1000) / (clockTicksPerSecond * windowMs);
+  return cpuPercentFromNs((ticks * 1e9) / clockTicksPerSecond, windowMs);
 }
 
 /** The run time of one /proc/<pid>/task/<tid>/schedstat text (`run_ns wait_ns slices`), in ns. */
 export function parseSchedstatRunNs(text: string): number {
   const first = text.trim().split(/\s+/)[0] ?? '';
-  const value = Number(first);
   if (!/^\d+$/.test(first)) throw new Error(`not a schedstat line: ${JSON.stringify(text.slice(0, 80))}`);
-  return value;
+  return Number(first);
 }
 
 /** CPU time `runNs` spent over `windowMs`, as a percentage of one core. */

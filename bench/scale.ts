@@ -11,10 +11,11 @@
  * 198.18.<lab>.<vrid>/32 (RFC 2544's benchmark range, so that 255 VIPs fit and none collides with the lab's
  * 10.99.<lab>.0/24; it exists only inside the lab's namespaces), adverts every `--interval-ms` (default 100 ms).
  * The master seat starts first and must hold all N VIPs (`ip -j addr` in its namespace), then the backup starts and
- * must report BACKUP for all N and hold none; after a warm-up (`--warmup`, default 15 s), the CPU and RSS of the VRRP process tree of
- * BOTH seats are read once a second for `--seconds` (default 30): CPU over the window in % of one core, from clock
- * ticks (utime + stime) and from the threads' run time (schedstat, judged against the target: a tick is 0.033 % of a
- * core over 30 s, coarse for a daemon that is mostly asleep), RSS as the median of the per-second VmRSS readings (see bench/cpu.ts for the method and its resolution).
+ * must report BACKUP for all N and hold none; after a warm-up (`--warmup`, default 15 s), the CPU and RSS of the
+ * VRRP process tree of BOTH seats are read once a second for `--seconds` (default 30): CPU over the window in % of
+ * one core, from clock ticks (utime + stime) and from the threads' run time (schedstat, judged against the target:
+ * a tick is 0.033 % of a core over 30 s, coarse for a daemon that is mostly asleep), RSS as the median of the
+ * per-second VmRSS readings (see bench/cpu.ts for the method and its resolution).
  * keepalived is measured by its VRRP child (the pid from its --vrrp_pid file: the process that speaks VRRP; the
  * parent only supervises and is recorded in the JSON); ours by the `vrrp run` node process and all its threads.
  *
@@ -24,10 +25,10 @@
  * back to back, so drift in the machine's load hits them alike. The peer process is measured too (JSON) as a check
  * that the comparison is fair.
  *
- * Printed per count and seat: keepalived CPU %, ours, their ratio, in ticks and in run time (target ≤ 1.0), both RSS in MB, and our RSS
- * growth per added instance relative to the smallest count (N = 1 by default; target ≤ 20 KB). A configuration that
- * does not settle (our process dies, or the master never holds every VIP) is still measured if its processes live,
- * and flagged; the run goes on. Results: bench/results/scale-latest.md and .json (every sample).
+ * Printed per count and seat: keepalived CPU %, ours, their ratio, in ticks and in run time (target ≤ 1.0), both
+ * RSS in MB, and our RSS growth per added instance relative to the smallest count (N = 1 by default; target ≤
+ * 20 KB). A configuration that does not settle (our process dies, or the master never holds every VIP) is still
+ * measured if its processes live, and flagged; the run goes on. Results: bench/results/scale-latest.md and .json (every sample).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
