@@ -30,7 +30,8 @@ export interface ReceivedPacket {
   /** IPv4 TTL or IPv6 hop limit as received. */
   ttl: number;
   /**
-   * Optional: how long ago, in milliseconds, the packet arrived (a kernel receive timestamp). The engine then
+   * Optional: how long ago, in milliseconds, the packet arrived (a kernel receive timestamp), as of the call to
+   * `onPacket` — not of some earlier read: the engine dates it as the clock's now minus this age. The engine then
    * handles it as of its arrival, so a Master_Down_Timer starts when the advert came, not when it was read.
    */
   ageMs?: number;

@@ -6,7 +6,7 @@
  */
 import * as diagnostics from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
-import type { ReceivedPacket, RepeatSilence } from '../../src/adapters/types.js';
+import type { Clock, ReceivedPacket, RepeatSilence } from '../../src/adapters/types.js';
 import { resolveConfig, type VrrpConfig } from '../../src/config.js';
 import { Engine, type EngineEvent } from '../../src/engine/engine.js';
 import { FakeTransport, FakeVipManager, VirtualClock } from '../../src/testing/index.js';
@@ -94,6 +94,35 @@ class WatchingTransport extends AbsorbingTransport {
       this.silences++;
       silence.onSilence();
     });
+  }
+}
+
+/** A clock that reads `extraMs` ahead of `inner`: time the engine's own JavaScript took, as the test says. */
+class CreepingClock implements Clock {
+  extraMs = 0;
+  constructor(readonly inner: VirtualClock) {}
+  now(): number {
+    return this.inner.now() + this.extraMs;
+  }
+  setTimer(delayMs: number, callback: () => void): () => void {
+    return this.inner.setTimer(delayMs, callback);
+  }
+}
+
+/** An absorbing transport whose next collection of repeats takes `creepOnNextTakeMs` of the engine's clock. */
+class SlowTakeTransport extends AbsorbingTransport {
+  creepOnNextTakeMs = 0;
+  constructor(
+    clock: VirtualClock,
+    readonly creeping: CreepingClock,
+  ) {
+    super(clock);
+  }
+  override takeRepeats(): { count: number; ageMs: number } | undefined {
+    const taken = super.takeRepeats();
+    this.creeping.extraMs += this.creepOnNextTakeMs;
+    this.creepOnNextTakeMs = 0;
+    return taken;
   }
 }
 
@@ -222,6 +251,31 @@ describe('absorbed repeats', () => {
     }
     expect(instants[0]).toBe(8500 + 609.375);
     expect(instants.slice(1)).toEqual([instants[0], instants[0]]);
+  });
+
+  // Given a backup absorbing its master's repeats, whose own work before the core — collecting those repeats —
+  // takes 1 ms of the clock
+  // when the master resigns (priority 0 handed over at t = 8.5 s, age 0)
+  // then Skew_Time counts from the hand-over: it takes over at 8.5 s + 609.375 ms, not 1 ms later.
+  it('dates a packet at its hand-over, before collecting the repeats absorbed ahead of it', async () => {
+    const clock = new VirtualClock();
+    const creeping = new CreepingClock(clock);
+    const transport = new SlowTakeTransport(clock, creeping);
+    const events: Run['events'] = [];
+    const engine = new Engine(resolveConfig(baseConfig()), { transport, vipManager: new FakeVipManager(), clock: creeping }, (event) =>
+      events.push({ atMs: creeping.now(), event }),
+    );
+    const run: Run = { clock, engine, events, deliver: (packet) => transport.deliver(packet), transport };
+    await engine.start();
+    advertise(run, () => peerAdvert({ priority: 200 }), 500, 7500);
+    clock.setTimer(8500, () => {
+      transport.creepOnNextTakeMs = 1;
+      transport.deliver(peerAdvert({ priority: 0 }));
+    });
+    await clock.advance(12_000);
+    expect(transport.absorbedTotal).toBeGreaterThan(0);
+    expect(takeoverAt(run)).toBe(8500 + 609.375);
+    await engine.stop();
   });
 
   // Given a backup (priority 100, preempt) absorbing the repeats of a master at priority 150
