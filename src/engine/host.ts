@@ -24,7 +24,7 @@ import type { RouterState } from '../core/router.js';
 import { VrrpError } from '../errors.js';
 import { ENGINE_STATS_KEYS, readRuntime, runtimeSinkLength, type EngineCommand, type EngineEvent, type EngineRuntime, type EngineStats } from './engine.js';
 import { plainConfig, type FromEngine, type ToEngine } from './messages.js';
-import { ADVERT_FORWARD_POLL_MS, advertReceivedChannel, advertSentChannel, advertSubscribers } from '../diagnostics.js';
+import { ADVERT_FORWARD_POLL_MS, ADVERT_SUBSCRIPTIONS_WATCHED, advertReceivedChannel, advertSentChannel, advertSubscribers, onAdvertSubscriptions } from '../diagnostics.js';
 
 /** What `VrrpInstance` needs of an engine, wherever it runs. */
 export interface EngineLike {
@@ -80,6 +80,7 @@ class EngineHost {
   /** What the engine thread was last told to forward of the advert channels, and the look that keeps it true. */
   #forwarding = { sent: false, received: false };
   #forwardPoll: NodeJS.Timeout | undefined;
+  #stopForwardWatch: (() => void) | undefined;
 
   register(engine: RemoteEngine): number {
     const id = this.#nextId++;
@@ -96,27 +97,37 @@ class EngineHost {
     this.#running += delta;
     if (this.#running === 1 && delta === 1) {
       this.#worker?.ref();
-      // Node tells nobody of a subscription: look now (a subscriber from before the start hears the first
-      // adverts), then every ADVERT_FORWARD_POLL_MS while engines run.
+      // Look now (a subscriber from before the start hears the first adverts), then at each subscription change
+      // while engines run — or, where those cannot be heard, every ADVERT_FORWARD_POLL_MS.
       this.#checkForwarding();
-      this.#forwardPoll = setInterval(() => this.#checkForwarding(), ADVERT_FORWARD_POLL_MS);
-      this.#forwardPoll.unref();
+      if (ADVERT_SUBSCRIPTIONS_WATCHED) this.#stopForwardWatch = onAdvertSubscriptions(this.#checkForwarding);
+      else {
+        this.#forwardPoll = setInterval(this.#checkForwarding, ADVERT_FORWARD_POLL_MS);
+        this.#forwardPoll.unref();
+      }
     }
     if (this.#running === 0) {
       this.#worker?.unref();
       this.#stopHeartbeat();
-      clearInterval(this.#forwardPoll);
-      this.#forwardPoll = undefined;
+      this.#stopForwarding();
     }
   }
 
+  /** Stops hearing of (or looking for) the advert channels' subscribers. */
+  #stopForwarding(): void {
+    this.#stopForwardWatch?.();
+    this.#stopForwardWatch = undefined;
+    clearInterval(this.#forwardPoll);
+    this.#forwardPoll = undefined;
+  }
+
   /** Tells the engine thread which advert channels have subscribers here, when that changed. */
-  #checkForwarding(): void {
+  readonly #checkForwarding = (): void => {
     const now = advertSubscribers();
     if (now.sent === this.#forwarding.sent && now.received === this.#forwarding.received) return;
     this.#forwarding = now;
     this.#ensureWorker().postMessage({ type: 'forwardAdverts', ...now } satisfies ToEngine);
-  }
+  };
 
   /** Starts (or speeds up) the main thread's heartbeat for a lag threshold. */
   heartbeat(thresholdMs: number): void {
@@ -193,8 +204,7 @@ class EngineHost {
     this.#beat = undefined;
     // A new worker starts forwarding nothing: tell it afresh at the next start.
     this.#forwarding = { sent: false, received: false };
-    clearInterval(this.#forwardPoll);
-    this.#forwardPoll = undefined;
+    this.#stopForwarding();
     const engines = [...this.#engines.values()];
     this.#engines.clear();
     for (const engine of engines) engine.died(error);
