@@ -134,7 +134,8 @@ function subscriptionListeners(target: WatchedChannel): Set<() => void> {
             listener();
           } catch (error) {
             // Never the subscriber's failure: theirs is done. Reported, not thrown into their code.
-            process.emitWarning(error instanceof Error ? error : new Error(String(error)), 'VrrpWarning');
+            const message = error instanceof Error ? error.message : String(error);
+            process.emitWarning(`advert channel subscription listener failed: ${message}`, { type: 'VrrpWarning', code: 'VRRP_CHANNEL_LISTENER_FAILED' });
           }
         }
         return result;

@@ -82,6 +82,6 @@ describe('advert channel subscriptions', () => {
     );
     expect(() => subscribe(CHANNELS.advertReceived, noop)).not.toThrow();
     unsubscribe(CHANNELS.advertReceived, noop);
-    expect(warn).toHaveBeenCalledWith(expect.objectContaining({ message: 'listener broke' }), 'VrrpWarning');
+    expect(warn).toHaveBeenCalledWith(expect.stringContaining('listener broke'), expect.objectContaining({ type: 'VrrpWarning' }));
   });
 });
