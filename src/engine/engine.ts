@@ -309,7 +309,7 @@ export class Engine {
           const ageMs = packet.ageMs ?? 0;
           // Dated first, before the step's own work (collecting the repeats absorbed ahead of it): the age is as of
           // this call (Transport.open), and that work moved the arrival — and the Skew_Time counted from it — later
-          // (a 10 ms master's priority 0 in the failover bench's lab: up to 1.0 ms; after, within 0.06 ms).
+          // (a 10 ms master's priority 0 in the failover bench's lab: up to 1.0 ms; after, 0.06 ms at most).
           const atMs = this.#adapters.clock.now() - (ageMs > 0 ? ageMs : 0);
           this.#step({ type: 'packet', bytes: packet.bytes, src: packet.src, dst: packet.dst, ttl: packet.ttl, ageMs }, ageMs, atMs);
           // After the step, so that a subscriber never delays what the packet makes the core do; one property read
