@@ -307,11 +307,7 @@ export class Engine {
         },
         (packet) => {
           const ageMs = packet.ageMs ?? 0;
-          // Dated first, before the step's own work (collecting the repeats absorbed ahead of it): the age is as of
-          // this call (Transport.open), and that work moved the arrival — and the Skew_Time counted from it — later
-          // (a 10 ms master's priority 0 in the failover bench's lab: up to 1.0 ms; after, 0.06 ms at most).
-          const atMs = this.#adapters.clock.now() - (ageMs > 0 ? ageMs : 0);
-          this.#step({ type: 'packet', bytes: packet.bytes, src: packet.src, dst: packet.dst, ttl: packet.ttl, ageMs }, ageMs, atMs);
+          this.#step({ type: 'packet', bytes: packet.bytes, src: packet.src, dst: packet.dst, ttl: packet.ttl, ageMs }, ageMs);
           // After the step, so that a subscriber never delays what the packet makes the core do; one property read
           // per packet when nobody listens (src/diagnostics.ts).
           if (advertReceivedChannel.hasSubscribers) this.#publishReceived(packet.bytes, packet.src, packet.dst, packet.ttl);
@@ -405,13 +401,18 @@ export class Engine {
   #step(input: RouterInput, ageMs = 0, atMs?: number): void {
     const router = this.#router;
     if (!router) return;
+    const clock = this.#adapters.clock;
+    // Dated now, before the work below: an age is as of this call, and that work (collecting the repeats absorbed
+    // ahead of a packet, cold after a quiet spell) moved the arrival — and a Skew_Time or Master_Down_Timer counted
+    // from it — later (a 10 ms master's priority 0 in the failover bench's lab: up to 1.0 ms; after, 0.06 ms at
+    // most). A timer's timeout is not: it is handled at the time the work leaves, as before.
+    const datedMs = atMs ?? (input === TIMEOUT ? undefined : clock.now() - (ageMs > 0 ? ageMs : 0));
     // The repeats the transport absorbed came before this input: the core hears them first, so that its state is
     // what it would have been had each reached it.
     if (this.#repeat !== undefined && input !== this.#repeat && input.type !== 'repeats') this.#takeRepeats(router, this.#repeat);
     // Likewise the adverts the transport sent for us: the core counts them and restarts its Adver_Timer first.
     if (this.#adverts !== undefined && input.type !== 'adverts') this.#takeAdverts();
-    const clock = this.#adapters.clock;
-    const actions = router.handle(input, atMs ?? clock.now() - (ageMs > 0 ? ageMs : 0));
+    const actions = router.handle(input, datedMs ?? clock.now());
     const sink = this.#options.statsSink;
     // Counters cross to the app at most every STATS_PUBLISH_MS, and at once with any other action (a transition, a
     // drop): a backup's every advert moves a counter, and copying them all per packet was per-packet work that the
