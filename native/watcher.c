@@ -61,10 +61,11 @@ static void watcher_unref(watcher *w) {
   if (--w->refs == 0) free(w);
 }
 
-/* Releases the JavaScript function and the async context. Returns false if a Node-API call failed (the last
- * failure's info is then the env's last error). */
+/* Releases the JavaScript function, the async context and the kind's own references. Returns false if a Node-API
+ * call failed (the last failure's info is then the env's last error). */
 static bool release_js(watcher *w) {
   bool ok = true;
+  if (w->release != NULL) w->release(w);
   if (w->callback != NULL) {
     ok = napi_delete_reference(w->env, w->callback) == napi_ok && ok;
     w->callback = NULL;

@@ -31,6 +31,7 @@ struct watcher {
   napi_async_context async_context;           /* NULL once released */
   napi_async_cleanup_hook_handle cleanup_hook;/* NULL once removed */
   watcher_ready_fn ready;                     /* NULL: always call */
+  void (*release)(watcher *w);                /* the kind's own Node-API references, released with `callback` */
   bool hold_open;                             /* uv_timer_init of `hold` done and uv_close not called yet */
   bool holding;                               /* the poll is stopped until `hold` fires (watcher_hold) */
   bool alarm_open;                            /* `alarm_fd` made and `alarm` polling it, uv_close not called yet */

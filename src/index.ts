@@ -123,6 +123,7 @@ export {
   type TransportOptions,
   type TransportOpened,
   type AbsorbedRepeats,
+  type CounterTally,
   type RepeatSilence,
   type RepeatedAdverts,
   type ReceivedPacket,

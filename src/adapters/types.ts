@@ -103,21 +103,35 @@ export interface Transport {
    * transport may decline, e.g. a message too long to keep). The engine asks only while its core says a repeat
    * would do nothing but restart the Master_Down_Timer (docs/linux.md, "Absorbed repeats"). `holdMs`: how long
    * the transport may leave other packets for this instance unread meanwhile (they keep their arrival time).
+   * `tally` (only to a transport that {@link Transport.tallies}): count each repeat there as it is absorbed.
    */
-  absorbRepeats?(packet: ReceivedPacket | undefined, holdMs?: number, silence?: RepeatSilence): boolean;
+  absorbRepeats?(packet: ReceivedPacket | undefined, holdMs?: number, silence?: RepeatSilence, tally?: CounterTally): boolean;
   /**
    * Whether {@link Transport.absorbRepeats} honours its `silence`: the engine then arms no timer of its own to find
    * a master that fell silent (docs/linux.md, "Silence watch"). A transport without it is asked no `silence`.
    */
   readonly watchesSilence?: boolean;
   /**
+   * Whether {@link Transport.absorbRepeats} and {@link Transport.repeatAdverts} honour a `tally`: the engine then
+   * collects their repeats and firings only when something else happens, not on a timer to keep its published
+   * counters current (docs/linux.md, "Tallies"). A transport without it is given no `tally`.
+   */
+  readonly tallies?: boolean;
+  /**
    * Optional: from `inMs` from now, every `intervalMs`, send `sends` (a Master's routine adverts, the core's
    * `routineSends`) without the engine stepping its core for each (docs/linux.md, "Repeated adverts"), until called
    * again; `undefined` stops. Returns whether it does (a transport may decline, e.g. messages too long to keep: the
    * engine then sends them itself). The firings are collected with {@link Transport.takeAdverts}. A send that fails
    * stops the schedule, and `onStopped` is called (later, never inside this call) so that the engine collects it.
+   * `tally` (only to a transport that {@link Transport.tallies}): count each firing's adverts there as it goes.
    */
-  repeatAdverts?(sends: readonly { dst: string; bytes: Uint8Array }[] | undefined, inMs?: number, intervalMs?: number, onStopped?: () => void): boolean;
+  repeatAdverts?(
+    sends: readonly { dst: string; bytes: Uint8Array }[] | undefined,
+    inMs?: number,
+    intervalMs?: number,
+    onStopped?: () => void,
+    tally?: CounterTally,
+  ): boolean;
   /**
    * Optional, with `repeatAdverts`: the firings since the last call — how many, how long ago the last one was (in
    * ms), and the failure that stopped the schedule if one did — or undefined when there was none of either.
@@ -145,6 +159,22 @@ export interface RepeatSilence {
    * arrives after that watches anew. Not called after the absorbing ended or changed.
    */
   onSilence: () => void;
+}
+
+/**
+ * Where a transport that {@link Transport.tallies} counts what it does for the engine, as it happens: elements of
+ * the engine's counters, a Float64Array that the app's thread may read at any time (on a SharedArrayBuffer). While
+ * the transport absorbs or repeats with a tally, the engine leaves those two elements to it.
+ */
+export interface CounterTally {
+  /** The engine's counters. */
+  counts: Float64Array;
+  /** The counter to add to: 1 per absorbed repeat, or each firing's adverts. */
+  index: number;
+  /** Where to write the core's next timer expiry after each, as a wall-clock instant (`Date.now()` ms); -1: nowhere. */
+  deadlineIndex: number;
+  /** Absorbed repeats: that expiry's distance from a repeat's arrival (the Master_Down_Interval), in ms. */
+  deadlineAfterMs?: number;
 }
 
 /** What {@link Transport.takeAdverts} hands over: a Master's adverts a transport sent since it was last asked. */

@@ -59,11 +59,26 @@ export interface NativeAddon {
     ttl?: number,
     silenceInMs?: number,
     silenceAfterMs?: number,
+    counts?: Float64Array,
+    countIndex?: number,
+    deadlineIndex?: number,
+    deadlineAfterMs?: number,
   ): boolean;
   /** A VRID with news, once each: its silence watch fired or its advert schedule stopped (native/vrrp_socket.c); 0: none. */
   vrrpNotice(handle: unknown): number;
   /** From `inMs` on, every `intervalMs`, sends data[i] to dst[i] for `vrid` in C (native/vrrp_socket.c, "Repeated adverts"); null stops. */
-  vrrpRepeat(handle: unknown, vrid: number, data: readonly Uint8Array[] | null, dst?: readonly Uint8Array[], source?: Uint8Array | null, inMs?: number, intervalMs?: number): boolean;
+  vrrpRepeat(
+    handle: unknown,
+    vrid: number,
+    data: readonly Uint8Array[] | null,
+    dst?: readonly Uint8Array[],
+    source?: Uint8Array | null,
+    inMs?: number,
+    intervalMs?: number,
+    counts?: Float64Array,
+    countIndex?: number,
+    deadlineIndex?: number,
+  ): boolean;
   /** The firings of `vrid`'s schedule since the last call; meta = [age ms of the last or -1, errno that stopped it or 0]. */
   vrrpRepeated(handle: unknown, vrid: number, meta: Float64Array): number;
   vrrpAbsorbed(handle: unknown, vrid: number, meta: Float64Array): number;

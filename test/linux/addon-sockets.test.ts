@@ -425,18 +425,23 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
 
   /** Runs vrrp-absorb.mjs in B absorbing repeats of `payloadHex` and `operations` in A; B's lines. */
   async function absorbExchange(
-    args: { family: 4 | 6; payloadHex: string; source: string; destination: string; holdMs: number; expected: number },
+    args: { family: 4 | 6; payloadHex: string; source: string; destination: string; holdMs: number; expected: number; tally?: boolean },
     operations: object[],
-  ): Promise<{ packets: { payloadHex: string; ageMs: number }[]; done: { absorbed: number; lastAgeMs: number; again: number } }> {
+  ): Promise<{
+    packets: { payloadHex: string; ageMs: number }[];
+    done: { absorbed: number; lastAgeMs: number; again: number; tally?: [number, number]; wallMs?: number };
+    lines: { event: string }[];
+  }> {
     const { family, payloadHex, source, destination, holdMs, expected } = args;
-    const receiver = await startInNs(NS_B, 'vrrp-absorb.mjs', [String(family), payloadHex, source, destination, '255', String(holdMs), String(expected), '300']);
+    const tally = args.tally === true ? ['tally'] : [];
+    const receiver = await startInNs(NS_B, 'vrrp-absorb.mjs', [String(family), payloadHex, source, destination, '255', String(holdMs), String(expected), '300', ...tally]);
     inNs(NS_A, process.execPath, join(FIXTURES, 'vrrp-send.mjs'), JSON.stringify(operations));
     const { code, lines, stderr } = await receiver.finished;
     expect(stderr).toBe('');
     expect(code, JSON.stringify(lines)).toBe(0);
-    const done = lines.at(-1) as unknown as { event: string; absorbed: number; lastAgeMs: number; again: number };
+    const done = lines.at(-1) as unknown as { event: string; absorbed: number; lastAgeMs: number; again: number; tally?: [number, number]; wallMs?: number };
     expect(done.event).toBe('done');
-    return { packets: lines.filter((line) => line.event === 'packet') as unknown as { payloadHex: string; ageMs: number }[], done };
+    return { packets: lines.filter((line) => line.event === 'packet') as unknown as { payloadHex: string; ageMs: number }[], done, lines };
   }
 
   // Given a socket absorbing repeats of ADVERT_V4 from A (vrrpAbsorb)
@@ -454,6 +459,28 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     expect(done.lastAgeMs).toBeGreaterThanOrEqual(0);
     expect(done.lastAgeMs).toBeLessThan(1_000);
     expect(done.again).toBe(0); // taking them resets the count
+  });
+
+  // Given a socket absorbing repeats of ADVERT_V4 with a tally (count at 7, deadline 3000 ms after an arrival), after
+  // a declaration whose tally index lay outside the array was refused
+  // when A sends it twice, then another advert, then it again
+  // then the tally counts the three repeats as they are absorbed (10), before any vrrpAbsorbed, and holds the last
+  // one's arrival plus 3000 ms as a wall-clock instant.
+  it('tallies each absorbed repeat into the given Float64Array with the deadline it sets', async () => {
+    const other = ADVERT_V4.slice(0, 4) + '5a' + ADVERT_V4.slice(6);
+    const send = (payloadHex: string): object => ({ op: 'send', family: 4, dst: '224.0.0.18', payloadHex });
+    const { packets, done, lines } = await absorbExchange(
+      { family: 4, payloadHex: ADVERT_V4, source: '10.97.0.1', destination: '224.0.0.18', holdMs: 0, expected: 1, tally: true },
+      [send(ADVERT_V4), send(ADVERT_V4), send(other), send(ADVERT_V4)],
+    );
+    expect(lines[0]).toMatchObject({ event: 'badTally', name: 'RangeError' });
+    expect(packets.map((packet) => packet.payloadHex)).toEqual([other]);
+    expect(done.absorbed).toBe(3);
+    const [count, deadline] = done.tally as [number, number];
+    expect(count).toBe(10);
+    // The last repeat came before "done" (300 ms after the other advert) and within the run (well under 5 s).
+    expect(deadline - 3000).toBeLessThanOrEqual(done.wallMs as number);
+    expect(deadline - 3000).toBeGreaterThan((done.wallMs as number) - 5000);
   });
 
   // Given a socket absorbing repeats of the declared advert from another source address (A's secondary)
@@ -573,6 +600,24 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     expect(report.lastAgeMs).toBeLessThan(100);
     expect(packets.map((packet) => packet.payloadHex)).toEqual([ADVERT_V4, other, ADVERT_V4, other, ADVERT_V4, other, ADVERT_V4, other]);
     expect(packets.every((packet) => packet.ttl === 255)).toBe(true);
+  });
+
+  // Given the same two-message schedule with a tally (count at 5, and the next due time)
+  // then the count grows by two per firing as they go, and the deadline is the next firing's wall-clock instant:
+  // after the report, within one interval.
+  it('tallies each firing of a schedule: its messages, and the next due time', () => {
+    const other = ADVERT_V4.slice(0, 4) + '5a' + ADVERT_V4.slice(6);
+    const report = JSON.parse(inNs(NS_A, process.execPath, join(FIXTURES, 'vrrp-repeat.mjs'), 'tally', '100', '450', '224.0.0.18', ADVERT_V4, '224.0.0.18', other)) as {
+      repeating: boolean;
+      fired: number;
+      tally: [number, number];
+      wallMs: number;
+    };
+    expect(report.repeating).toBe(true);
+    expect(report.fired).toBeGreaterThanOrEqual(4);
+    expect(report.tally[0]).toBe(5 + 2 * report.fired);
+    expect(report.tally[1]).toBeGreaterThan(report.wallMs - 5); // clock reads a hair apart
+    expect(report.tally[1]).toBeLessThanOrEqual(report.wallMs + 100);
   });
 
   // Given a schedule whose only message goes to the broadcast address (the socket has no SO_BROADCAST)

@@ -23,7 +23,7 @@
  *   task's synchronous work is done (native/vrrp_socket.c, "Batched adverts"); a send at once first sends what is
  *   queued, so the socket's packets leave in the order they were handed over.
  */
-import type { ReceivedPacket } from '../../adapters/types.js';
+import type { CounterTally, ReceivedPacket } from '../../adapters/types.js';
 import type { AddressFamily } from '../../core/advertisement.js';
 import { formatIp } from '../../core/ip-address.js';
 import { VrrpError } from '../../errors.js';
@@ -70,6 +70,8 @@ export interface AbsorbedRepeat {
    * the last one (native/vrrp_socket.c, "Silence watch").
    */
   silence?: { inMs: number; afterMs: number };
+  /** Where each repeat is counted as it is absorbed (native/vrrp_socket.c, "Tallies"). */
+  tally?: CounterTally;
 }
 
 /** The longest hold the addon is asked for, whatever the instances allow (native/vrrp_socket.c, "Held reads"). */
@@ -186,10 +188,16 @@ export class VrrpSocket {
    * `inMs` from now and then every `intervalMs`, in C (native/vrrp_socket.c, "Repeated adverts"); undefined stops.
    * Returns whether it does (false: messages too many or too long to keep). Collect with {@link takeRepeated}.
    */
-  repeat(vrid: number, schedule: { data: readonly Uint8Array[]; dst: readonly Uint8Array[]; source: Uint8Array | null; inMs: number; intervalMs: number } | undefined): boolean {
+  repeat(
+    vrid: number,
+    schedule: { data: readonly Uint8Array[]; dst: readonly Uint8Array[]; source: Uint8Array | null; inMs: number; intervalMs: number; tally?: CounterTally } | undefined,
+  ): boolean {
     if (this.#handle === undefined) return false;
     if (schedule === undefined) return this.#native.vrrpRepeat(this.#handle, vrid, null);
-    return this.#native.vrrpRepeat(this.#handle, vrid, schedule.data, schedule.dst, schedule.source, schedule.inMs, schedule.intervalMs);
+    const { tally } = schedule;
+    return tally === undefined
+      ? this.#native.vrrpRepeat(this.#handle, vrid, schedule.data, schedule.dst, schedule.source, schedule.inMs, schedule.intervalMs)
+      : this.#native.vrrpRepeat(this.#handle, vrid, schedule.data, schedule.dst, schedule.source, schedule.inMs, schedule.intervalMs, tally.counts, tally.index, tally.deadlineIndex);
   }
 
   /** How many times `vrid`'s schedule fired since the last call; see {@link repeatedAgeMs} and {@link repeatedErrno}. */
@@ -222,12 +230,28 @@ export class VrrpSocket {
    */
   absorb(vrid: number, repeat: AbsorbedRepeat | undefined): boolean {
     if (this.#handle === undefined) return false;
+    const tally = repeat?.tally;
     const absorbed =
       repeat === undefined
         ? this.#native.vrrpAbsorb(this.#handle, vrid, null)
-        : repeat.silence === undefined
-          ? this.#native.vrrpAbsorb(this.#handle, vrid, repeat.bytes, repeat.source, repeat.destination, repeat.ttl)
-          : this.#native.vrrpAbsorb(this.#handle, vrid, repeat.bytes, repeat.source, repeat.destination, repeat.ttl, repeat.silence.inMs, repeat.silence.afterMs);
+        : tally !== undefined
+          ? this.#native.vrrpAbsorb(
+              this.#handle,
+              vrid,
+              repeat.bytes,
+              repeat.source,
+              repeat.destination,
+              repeat.ttl,
+              repeat.silence?.inMs,
+              repeat.silence?.afterMs,
+              tally.counts,
+              tally.index,
+              tally.deadlineIndex,
+              tally.deadlineAfterMs ?? 0,
+            )
+          : repeat.silence === undefined
+            ? this.#native.vrrpAbsorb(this.#handle, vrid, repeat.bytes, repeat.source, repeat.destination, repeat.ttl)
+            : this.#native.vrrpAbsorb(this.#handle, vrid, repeat.bytes, repeat.source, repeat.destination, repeat.ttl, repeat.silence.inMs, repeat.silence.afterMs);
     this.#holds[vrid] = absorbed && repeat !== undefined ? Math.max(0, Math.floor(repeat.holdMs)) : undefined;
     this.#setHold();
     return absorbed;
