@@ -12,7 +12,7 @@
  * input to the core, queues the actions it returns on one serial queue (so VIP work never interleaves) and re-arms
  * exactly one timer at `nextDeadline()`. A transition is reported only after the actions before it were applied.
  */
-import type { Adapters } from '../adapters/types.js';
+import type { Adapters, CounterTally } from '../adapters/types.js';
 import type { ResolvedConfig, VirtualAddress } from '../config.js';
 import { VRRP_MULTICAST_GROUP } from '../core/advertisement.js';
 import { effectivePriority, type TrackerState, type TrackerStatus } from '../core/priority.js';
@@ -85,11 +85,18 @@ export const ENGINE_STATS_KEYS: readonly (keyof EngineStats)[] = [
  * is a megamorphic lookup in V8, a miss for each of the four I/O counters — 9 % of the engine thread at 50 masters
  * (perf, docs/linux.md). A test holds the order to the key list.
  */
-export function writeCounters(sink: Float64Array, router: Pick<VirtualRouter, 'statsView'>, io: Pick<EngineStats, 'sendErrors' | 'vipErrors' | 'vipChanges' | 'masterDownExpirations'>): void {
+export function writeCounters(
+  sink: Float64Array,
+  router: Pick<VirtualRouter, 'statsView'>,
+  io: Pick<EngineStats, 'sendErrors' | 'vipErrors' | 'vipChanges' | 'masterDownExpirations'>,
+  tallied: TalliedCounters = NO_TALLIES,
+): void {
   const core = router.statsView;
   sink[0] = core.masterTransitions;
-  sink[1] = core.advertisementsReceived;
-  sink[2] = core.advertisementsSent;
+  // A counter the transport tallies is its to write (see Engine#lend); once back, it holds what the transport
+  // counted beyond the core (`extra`), so that it never goes back.
+  if ((tallied.lent & TALLY_RECEIVED) === 0) sink[RECEIVED_AT] = core.advertisementsReceived + tallied.receivedExtra;
+  if ((tallied.lent & TALLY_SENT) === 0) sink[SENT_AT] = core.advertisementsSent + tallied.sentExtra;
   sink[3] = core.priorityZeroReceived;
   sink[4] = core.priorityZeroSent;
   sink[5] = core.ipTtlErrors;
@@ -108,6 +115,25 @@ export function writeCounters(sink: Float64Array, router: Pick<VirtualRouter, 's
   sink[18] = io.vipChanges;
   sink[19] = io.masterDownExpirations;
 }
+
+/**
+ * Which counters of a shared buffer a transport tallies (Transport.tallies), and what the published ones hold
+ * beyond the core's count after a tally (repeats the core heard as one packet): see {@link writeCounters}.
+ */
+export interface TalliedCounters {
+  /** TALLY_RECEIVED and / or TALLY_SENT: the transport writes them now. */
+  lent: number;
+  receivedExtra: number;
+  sentExtra: number;
+}
+const NO_TALLIES: TalliedCounters = Object.freeze({ lent: 0, receivedExtra: 0, sentExtra: 0 });
+/** advertisementsReceived, tallied by a transport that absorbs repeats. */
+const TALLY_RECEIVED = 1;
+/** advertisementsSent, tallied by a transport that sends a Master's adverts on its own schedule. */
+const TALLY_SENT = 2;
+/** Where writeCounters puts those two ({@link ENGINE_STATS_KEYS} order). */
+const RECEIVED_AT = 1;
+const SENT_AT = 2;
 
 /**
  * What an engine knows beyond its counters, for `status()`: the core's next timer and tracker states, its timers'
@@ -228,6 +254,12 @@ export class Engine {
   #adverts: readonly Extract<RouterAction, { type: 'send' }>[] | undefined;
   /** The transport's schedule stopped on a failed send: the adverts stay ours for the rest of this mastership. */
   #advertsRefused = false;
+  /**
+   * The counters the transport tallies in the stats sink now (Transport.tallies; docs/linux.md, "Tallies"): while
+   * it does, no refresh timer collects its repeats or firings, and #publishStats leaves those counters and the
+   * next timer's instant to it.
+   */
+  readonly #tallied: TalliedCounters = { lent: 0, receivedExtra: 0, sentExtra: 0 };
   /** The state the owner was last told of: a mastership whose addresses failed is never reported (see #apply). */
   #reportedState: RouterState = 'initialize';
   /** Wait before the next try after the addresses could not be added; doubles per failure (see #vipsFailed). */
@@ -295,6 +327,9 @@ export class Engine {
     this.#vipRetryMs = VIP_RETRY_MIN_MS;
     this.#timerLateMs = 0;
     this.#timerLateMaxMs = 0;
+    this.#tallied.lent = 0;
+    this.#tallied.receivedExtra = 0;
+    this.#tallied.sentExtra = 0;
     try {
       const { primaryAddress } = await adapters.transport.open(
         {
@@ -460,6 +495,11 @@ export class Engine {
         // for the counters: at the deadline or later, on a whole-second grid that every instance of the thread
         // shares — at 100 ms adverts one wake-up a second for all of them, where a master's Adver_Timer woke ten
         // times a second and a backup's checks about three (docs/linux.md, "Repeated adverts", "Silence watch").
+        // Not even that when the transport tallies those counters itself (#lend): nothing is left to collect for.
+        if ((this.#tallied.lent & (this.#adverts !== undefined ? TALLY_SENT : TALLY_RECEIVED)) !== 0) {
+          this.#timerDueMs = undefined;
+          return;
+        }
         const dueMs = Math.ceil(Math.max(clock.now() + 1, deadline) / REPEAT_REFRESH_MS) * REPEAT_REFRESH_MS;
         this.#timerDueMs = dueMs;
         this.#cancelTimer = clock.setTimer(dueMs - clock.now(), this.#onTimer, NOT_PRECISE);
@@ -534,10 +574,12 @@ export class Engine {
       const watch = transport.watchesSilence === true && deadline !== undefined;
       const masterDownMs = masterDownIntervalMs(this.#config.version, router.priority, router.masterAdverIntervalMs);
       const leadMs = Math.min(SILENCE_LEAD_MS, masterDownMs / 4);
-      const absorbed = watch
-        ? transport.absorbRepeats?.(input, holdMs, { inMs: deadline - leadMs - this.#adapters.clock.now(), afterMs: masterDownMs - leadMs, onSilence: this.#onSilence })
-        : transport.absorbRepeats?.(input, holdMs);
+      const silence = watch ? { inMs: deadline - leadMs - this.#adapters.clock.now(), afterMs: masterDownMs - leadMs, onSilence: this.#onSilence } : undefined;
+      const tally = this.#lend(TALLY_RECEIVED, router, deadline, masterDownMs);
+      const absorbed = tally !== undefined ? transport.absorbRepeats?.(input, holdMs, silence, tally) : transport.absorbRepeats?.(input, holdMs, silence);
       this.#repeat = absorbed === true ? input : undefined;
+      if (absorbed !== true) this.#reclaim(TALLY_RECEIVED, router);
+      else if (tally !== undefined) this.#publishStats(tally.counts); // the rest of the runtime: no step may follow
       this.#silenceWatched = absorbed === true && watch;
       this.#silent = false;
     } else if (!quiet && this.#repeat !== undefined) {
@@ -545,7 +587,45 @@ export class Engine {
       this.#silenceWatched = false;
       this.#silent = false;
       this.#adapters.transport.absorbRepeats?.(undefined);
+      this.#reclaim(TALLY_RECEIVED, router);
     }
+  }
+
+  /**
+   * Where the transport may tally counter `which` (docs/linux.md, "Tallies"), when it can and the engine publishes
+   * into a sink long enough: that counter and the next timer's instant are brought up to date in the sink first,
+   * and from the call that hands the tally over until #reclaim they are the transport's to write.
+   */
+  #lend(which: number, router: VirtualRouter, deadline: number | undefined, deadlineAfterMs?: number): CounterTally | undefined {
+    const sink = this.#options.statsSink;
+    if (sink === undefined || this.#adapters.transport.tallies !== true || sink.length < runtimeSinkLength(this.#config)) return undefined;
+    const tallied = this.#tallied;
+    // Lent already: a packet the transport handed over (or a send of ours) was counted by the core alone meanwhile;
+    // taking the counter back and lending it again adds it. Between the transport's calls on this thread, as here,
+    // the addon writes nothing.
+    this.#reclaim(which, router);
+    const core = router.statsView;
+    sink[which === TALLY_RECEIVED ? RECEIVED_AT : SENT_AT] =
+      which === TALLY_RECEIVED ? core.advertisementsReceived + tallied.receivedExtra : core.advertisementsSent + tallied.sentExtra;
+    if (deadline !== undefined) sink[DEADLINE_AT] = Date.now() + (deadline - this.#adapters.clock.now());
+    tallied.lent |= which;
+    const tally: CounterTally = { counts: sink, index: which === TALLY_RECEIVED ? RECEIVED_AT : SENT_AT, deadlineIndex: DEADLINE_AT };
+    if (deadlineAfterMs !== undefined) tally.deadlineAfterMs = deadlineAfterMs;
+    return tally;
+  }
+
+  /**
+   * Takes counter `which` back from the transport, which no longer tallies it: what it counted beyond the core (the
+   * core heard a run of repeats as one packet, or not at all) stays in the published counter, which never goes back.
+   */
+  #reclaim(which: number, router: VirtualRouter): void {
+    const tallied = this.#tallied;
+    const sink = this.#options.statsSink;
+    if ((tallied.lent & which) === 0 || sink === undefined) return;
+    tallied.lent &= ~which;
+    const core = router.statsView;
+    if (which === TALLY_RECEIVED) tallied.receivedExtra = Math.max(tallied.receivedExtra, (sink[RECEIVED_AT] as number) - core.advertisementsReceived);
+    else tallied.sentExtra = Math.max(tallied.sentExtra, (sink[SENT_AT] as number) - core.advertisementsSent);
   }
 
   /**
@@ -587,13 +667,19 @@ export class Engine {
       if (this.#adverts !== undefined) {
         this.#adverts = undefined;
         transport.repeatAdverts?.(undefined);
+        this.#reclaim(TALLY_SENT, router);
       }
       return;
     }
     if (sends === this.#adverts && !sendsIn(actions)) return;
     const intervalMs = this.#config.advertIntervalMs;
     const dueMs = this.#options.advertGrid === true ? advertDueMs(deadline as number, intervalMs) : (deadline as number);
-    this.#adverts = transport.repeatAdverts?.(sends, dueMs - this.#adapters.clock.now(), intervalMs, this.#onAdvertsStopped) === true ? sends : undefined;
+    const inMs = dueMs - this.#adapters.clock.now();
+    const tally = this.#lend(TALLY_SENT, router, dueMs);
+    const repeated = tally !== undefined ? transport.repeatAdverts?.(sends, inMs, intervalMs, this.#onAdvertsStopped, tally) : transport.repeatAdverts?.(sends, inMs, intervalMs, this.#onAdvertsStopped);
+    this.#adverts = repeated === true ? sends : undefined;
+    if (repeated !== true) this.#reclaim(TALLY_SENT, router);
+    else if (tally !== undefined) this.#publishStats(tally.counts); // the rest of the runtime: no step may follow
   }
 
   /** The transport's schedule stopped on a failed send: collect it (and its report) now, not at the next refresh. */
@@ -859,7 +945,7 @@ export class Engine {
   #publishStats(sink: Float64Array): void {
     this.#statsPublishedMs = this.#adapters.clock.now();
     const router = this.#router as VirtualRouter;
-    writeCounters(sink, router, this.#io);
+    writeCounters(sink, router, this.#io, this.#tallied);
     if (sink.length >= runtimeSinkLength(this.#config)) this.#publishRuntime(sink, router);
   }
 
@@ -873,7 +959,9 @@ export class Engine {
     const deadline = router.nextDeadline();
     let at = ENGINE_STATS_KEYS.length;
     sink[at++] = wallMs;
-    sink[at++] = deadline === undefined ? Number.NaN : wallMs + (deadline - clock.now());
+    // A tallying transport writes the next timer's instant as it goes (see #lend).
+    if (this.#tallied.lent === 0) sink[at] = deadline === undefined ? Number.NaN : wallMs + (deadline - clock.now());
+    at++;
     sink[at++] = router.masterAdverIntervalMs;
     sink[at++] = this.#timerLateMs;
     sink[at++] = this.#timerLateMaxMs;
@@ -937,7 +1025,8 @@ export class Engine {
     this.#timerDueMs = undefined;
     this.#timerMode = TIMER_PLAIN;
     this.#repeat = undefined; // the transport's close ends the absorbing
-    this.#adverts = undefined; // and the advert schedule
+    this.#adverts = undefined; // and the advert schedule, and with them the tallies
+    this.#tallied.lent = 0;
     this.#silenceWatched = false;
     this.#silent = false;
     this.#stopLink?.();
@@ -979,6 +1068,9 @@ const REPEAT_REFRESH_MS = 1000;
 const TIMER_PLAIN = 0;
 const TIMER_CHECK = 1;
 const TIMER_REFRESH = 2;
+
+/** Where the runtime's next timer instant sits in a stats sink (see {@link runtimeSinkLength}). */
+const DEADLINE_AT = ENGINE_STATS_KEYS.length + 1;
 
 /** How stale the counters an engine thread publishes may be (see #step). */
 export const STATS_PUBLISH_MS = 100;

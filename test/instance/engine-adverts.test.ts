@@ -5,9 +5,9 @@
  * change, stop or fail.
  */
 import { describe, expect, it } from 'vitest';
-import type { RepeatedAdverts } from '../../src/adapters/types.js';
+import type { CounterTally, RepeatedAdverts } from '../../src/adapters/types.js';
 import { resolveConfig, type VrrpConfig } from '../../src/config.js';
-import { Engine, type EngineEvent } from '../../src/engine/engine.js';
+import { Engine, readRuntime, runtimeSinkLength, type EngineEvent } from '../../src/engine/engine.js';
 import { FakeTransport, FakeVipManager, VirtualClock } from '../../src/testing/index.js';
 import { baseConfig, MASTER_DOWN_MS, PRIMARY, peerAdvert } from './harness.js';
 
@@ -25,6 +25,10 @@ class RepeatingTransport extends FakeTransport {
   takes = 0;
   /** Schedules handed over (undefined: stopped). */
   readonly schedules: (readonly { dst: string; bytes: Uint8Array }[] | undefined)[] = [];
+  /** Where the schedule counts its adverts (given only when `tallies` is set). */
+  tally: CounterTally | undefined;
+  /** Transport.tallies, as the test wants it. */
+  tallies = false;
   /** When set, the schedule's next firing fails with it, which stops the schedule. */
   failNextFiring: Error | undefined;
   #cancel: (() => void) | undefined;
@@ -39,8 +43,9 @@ class RepeatingTransport extends FakeTransport {
     super({ primaryAddress: PRIMARY, onSend: (dst, bytes) => wire.push({ atMs: clock.now(), dst, priority: bytes[2] as number, by: 'engine' }) });
   }
 
-  repeatAdverts(sends: readonly { dst: string; bytes: Uint8Array }[] | undefined, inMs = 0, intervalMs = 1000, onStopped?: () => void): boolean {
+  repeatAdverts(sends: readonly { dst: string; bytes: Uint8Array }[] | undefined, inMs = 0, intervalMs = 1000, onStopped?: () => void, tally?: CounterTally): boolean {
     this.schedules.push(sends);
+    this.tally = sends === undefined ? undefined : tally;
     this.#cancel?.();
     this.#cancel = undefined;
     this.#fired = 0;
@@ -56,6 +61,11 @@ class RepeatingTransport extends FakeTransport {
       for (const send of sends) this.wire.push({ atMs: this.clock.now(), dst: send.dst, priority: send.bytes[2] as number, by: 'schedule' });
       this.#fired++;
       this.#lastAtMs = this.clock.now();
+      const tally = this.tally;
+      if (tally !== undefined) {
+        tally.counts[tally.index] = (tally.counts[tally.index] as number) + sends.length;
+        if (tally.deadlineIndex >= 0) tally.counts[tally.deadlineIndex] = Date.now() + intervalMs;
+      }
       this.#cancel = this.clock.setTimer(intervalMs, fire);
     };
     this.#cancel = this.clock.setTimer(inMs, fire);
@@ -82,16 +92,23 @@ interface Run {
   transport: FakeTransport;
 }
 
-/** One engine that becomes master alone at MASTER_DOWN_MS, on a repeating transport or a plain one. */
-async function startMaster(repeating: boolean, overrides: Partial<VrrpConfig> = {}): Promise<Run> {
+/**
+ * One engine that becomes master alone at MASTER_DOWN_MS, on a repeating transport or a plain one; with a stats
+ * sink, it publishes there, and the repeating transport tallies into it.
+ */
+async function startMaster(repeating: boolean, overrides: Partial<VrrpConfig> = {}, statsSink?: Float64Array): Promise<Run> {
   const clock = new VirtualClock();
   const wire: WirePacket[] = [];
   const transport = repeating
     ? new RepeatingTransport(clock, wire)
     : new FakeTransport({ primaryAddress: PRIMARY, onSend: (dst, bytes) => wire.push({ atMs: clock.now(), dst, priority: bytes[2] as number, by: 'engine' }) });
+  if (transport instanceof RepeatingTransport && statsSink !== undefined) transport.tallies = true;
   const events: Run['events'] = [];
-  const engine = new Engine(resolveConfig(baseConfig(overrides)), { transport, vipManager: new FakeVipManager(), clock }, (event) =>
-    events.push({ atMs: clock.now(), event }),
+  const engine = new Engine(
+    resolveConfig(baseConfig(overrides)),
+    { transport, vipManager: new FakeVipManager(), clock },
+    (event) => events.push({ atMs: clock.now(), event }),
+    statsSink === undefined ? {} : { statsSink },
   );
   await engine.start();
   await clock.advance(MASTER_DOWN_MS);
@@ -190,6 +207,45 @@ describe('repeated adverts', () => {
     const next = run.wire.filter((packet) => packet.by === 'schedule').at(-1)?.atMs;
     expect(next).toBeDefined();
     expect(run.engine.runtime().nextTimerInMs).toBeCloseTo((next as number) + 1000 - run.clock.now(), 6);
+    await run.engine.stop();
+  });
+
+  // Given a master at 100 ms adverts publishing into a stats sink, on a repeating transport that tallies there
+  // then from 1 s to 10 s the engine collects no firing (no refresh timer), yet the published advertisementsSent
+  // counts every advert on the wire as it leaves, and the runtime names the schedule's next one.
+  it('publishes each scheduled advert as it leaves through the tally, with no refresh timer to collect them', async () => {
+    const config = resolveConfig(baseConfig({ advertIntervalMs: 100 }));
+    const sink = new Float64Array(runtimeSinkLength(config));
+    const run = await startMaster(true, { advertIntervalMs: 100 }, sink);
+    const transport = run.transport as RepeatingTransport;
+    await run.clock.advance(1000);
+    const takesBefore = transport.takes;
+    for (let second = 0; second < 9; second++) {
+      await run.clock.advance(1000);
+      expect(sink[2], `advertisementsSent at ${run.clock.now()} ms`).toBe(run.wire.length);
+    }
+    expect(transport.takes - takesBefore).toBe(0);
+    // Right at a firing (the sink's instants are wall-clock, the test's time virtual: only there do they agree).
+    await run.clock.advance((run.wire.at(-1) as WirePacket).atMs + 100 - run.clock.now());
+    expect(run.wire.at(-1)?.atMs).toBe(run.clock.now());
+    const runtime = readRuntime(sink, config);
+    expect(runtime.nextTimerInMs).toBeGreaterThan(50);
+    expect(runtime.nextTimerInMs).toBeLessThanOrEqual(100);
+    await run.engine.stop();
+    expect(sink[2]).toBe(run.engine.stats.advertisementsSent);
+  });
+
+  // Given a tallying master (100 ms adverts) whose tracker raises its priority by 20 at 5.25 s: the engine sends that
+  // advert at once itself (counted by the core alone), and hands the new adverts to the schedule with the tally
+  // then at 7 s the published advertisementsSent still counts every advert on the wire, the engine's one included.
+  it('publishes the adverts the engine sent itself between tallies as well as the scheduled ones', async () => {
+    const overrides: Partial<VrrpConfig> = { advertIntervalMs: 100, trackers: [{ type: 'function', name: 'up', weight: 20, check: () => true }] };
+    const sink = new Float64Array(runtimeSinkLength(resolveConfig(baseConfig(overrides))));
+    const run = await startMaster(true, overrides, sink);
+    run.clock.setTimer(5250 - run.clock.now(), () => run.engine.command({ type: 'tracker', name: 'up', passed: true }));
+    await run.clock.advance(7000 - run.clock.now());
+    expect(run.wire.filter((packet) => packet.by === 'engine' && packet.atMs === 5250)).toHaveLength(1);
+    expect(sink[2]).toBe(run.wire.length);
     await run.engine.stop();
   });
 });

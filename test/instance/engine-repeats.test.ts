@@ -6,9 +6,9 @@
  */
 import * as diagnostics from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
-import type { Clock, ReceivedPacket, RepeatSilence } from '../../src/adapters/types.js';
+import type { Clock, CounterTally, ReceivedPacket, RepeatSilence } from '../../src/adapters/types.js';
 import { resolveConfig, type VrrpConfig } from '../../src/config.js';
-import { Engine, type EngineEvent } from '../../src/engine/engine.js';
+import { Engine, readRuntime, runtimeSinkLength, type EngineEvent } from '../../src/engine/engine.js';
 import { FakeTransport, FakeVipManager, VirtualClock } from '../../src/testing/index.js';
 import { baseConfig, MASTER_DOWN_MS, PRIMARY, peerAdvert } from './harness.js';
 
@@ -97,6 +97,29 @@ class WatchingTransport extends AbsorbingTransport {
   }
 }
 
+/**
+ * A watching transport that also tallies (Transport.tallies), as the addon does into the engine thread's shared
+ * counters: each absorbed repeat adds 1 to the tally's count at once, and writes the Master_Down deadline it
+ * implies (a wall-clock instant, as the app's thread reads it).
+ */
+class TallyingTransport extends WatchingTransport {
+  readonly tallies = true;
+  #tally: CounterTally | undefined;
+
+  override absorbRepeats(packet: ReceivedPacket | undefined, holdMs?: number, silence?: RepeatSilence, tally?: CounterTally): boolean {
+    this.#tally = packet === undefined ? undefined : tally;
+    return super.absorbRepeats(packet, holdMs, silence);
+  }
+
+  protected override absorbed(): void {
+    super.absorbed();
+    const tally = this.#tally;
+    if (tally === undefined) return;
+    tally.counts[tally.index] = (tally.counts[tally.index] as number) + 1;
+    if (tally.deadlineIndex >= 0) tally.counts[tally.deadlineIndex] = Date.now() + (tally.deadlineAfterMs ?? 0);
+  }
+}
+
 /** A clock that reads `extraMs` ahead of `inner`: time the engine's own JavaScript took, as the test says. */
 class CreepingClock implements Clock {
   extraMs = 0;
@@ -143,14 +166,23 @@ interface Run {
   transport: FakeTransport;
 }
 
-/** One backup engine, on a transport of the given kind. */
-function setUp(kind: Kind, overrides: Partial<VrrpConfig> = {}): Run {
+/** One backup engine, on a transport of the given kind (or a tallying one), publishing into `statsSink` if given. */
+function setUp(kind: Kind | 'tallying', overrides: Partial<VrrpConfig> = {}, statsSink?: Float64Array): Run {
   const clock = new VirtualClock();
   const transport =
-    kind === 'watching' ? new WatchingTransport(clock) : kind === 'absorbing' ? new AbsorbingTransport(clock) : new FakeTransport({ primaryAddress: PRIMARY });
+    kind === 'tallying'
+      ? new TallyingTransport(clock)
+      : kind === 'watching'
+        ? new WatchingTransport(clock)
+        : kind === 'absorbing'
+          ? new AbsorbingTransport(clock)
+          : new FakeTransport({ primaryAddress: PRIMARY });
   const events: Run['events'] = [];
-  const engine = new Engine(resolveConfig(baseConfig(overrides)), { transport, vipManager: new FakeVipManager(), clock }, (event) =>
-    events.push({ atMs: clock.now(), event }),
+  const engine = new Engine(
+    resolveConfig(baseConfig(overrides)),
+    { transport, vipManager: new FakeVipManager(), clock },
+    (event) => events.push({ atMs: clock.now(), event }),
+    statsSink === undefined ? {} : { statsSink },
   );
   const deliver = (packet: ReceivedPacket): void =>
     transport instanceof AbsorbingTransport ? transport.deliver(packet) : transport.inject(packet);
@@ -400,5 +432,91 @@ describe('absorbed repeats', () => {
     }
     expect(instants[0]).toBe(lateMs + MASTER_DOWN_MS);
     expect(instants.slice(1)).toEqual([instants[0], instants[0]]);
+  });
+});
+
+describe('tallied repeats', () => {
+  const config = resolveConfig(baseConfig({ advertIntervalMs: 100 }));
+  const RECEIVED_AT = 1; // advertisementsReceived in ENGINE_STATS_KEYS order
+
+  // Given a backup (100 ms adverts) publishing into a stats sink, its master advertising every 100 ms from 0.1 s
+  // when its transport watches for silence, with or without tallying the repeats in the sink itself
+  // then with the tally the published advertisementsReceived counts every advert up to the last (55 at 5.55 s) and
+  // the engine collects no repeats at all from 1 s to 10 s; without it the counter lags and the engine collects
+  // them on its refresh timer, about once a second (each a wake-up of JavaScript on the engine thread).
+  it('publishes each absorbed repeat as it comes, with no refresh timer to collect them', async () => {
+    const published: Record<string, number> = {};
+    const takes: Record<string, number> = {};
+    for (const kind of ['watching', 'tallying'] as const) {
+      const sink = new Float64Array(runtimeSinkLength(config));
+      const run = setUp(kind, { advertIntervalMs: 100 }, sink);
+      await run.engine.start();
+      advertise(run, () => peerAdvert({ priority: 200, advertIntervalMs: 100 }), 100, 10_000, 100);
+      await run.clock.advance(1000);
+      const takesBefore = (run.transport as AbsorbingTransport).takes;
+      await run.clock.advance(4550);
+      published[kind] = sink[RECEIVED_AT] as number;
+      await run.clock.advance(4450);
+      takes[kind] = (run.transport as AbsorbingTransport).takes - takesBefore;
+      expect(takeoverAt(run)).toBeUndefined();
+      await run.engine.stop();
+    }
+    expect(published.tallying).toBe(55);
+    expect(published.watching).toBeLessThan(55);
+    expect(takes.tallying).toBe(0);
+    expect(takes.watching).toBeGreaterThanOrEqual(8);
+  });
+
+  // Given the same backup on the tallying transport, 5.05 s in (last advert at 5.0 s)
+  // then its published runtime names the Master_Down_Timer the last repeat set (as the transport wrote it), not
+  // a deadline long past (0): at most a Master_Down_Interval away, and more than half of one.
+  it('publishes the Master_Down deadline the last absorbed repeat set', async () => {
+    const sink = new Float64Array(runtimeSinkLength(config));
+    const run = setUp('tallying', { advertIntervalMs: 100 }, sink);
+    await run.engine.start();
+    advertise(run, () => peerAdvert({ priority: 200, advertIntervalMs: 100 }), 100, 5000, 100);
+    await run.clock.advance(5050);
+    const runtime = readRuntime(sink, config);
+    expect(runtime.absorbingRepeats).toBe(true);
+    expect(runtime.nextTimerInMs).toBeGreaterThan(360.9375 / 2);
+    expect(runtime.nextTimerInMs).toBeLessThanOrEqual(360.9375);
+    await run.engine.stop();
+  });
+
+  // Given a backup on the tallying transport whose master advertises every 100 ms, at priority 200 until 2.0 s and
+  // 180 from 2.1 s (a changed advert: handed over and counted by the core alone, its repeats absorbed next)
+  // then at 4.05 s the published counter holds every advert: the changed one too, not only the repeats.
+  it('publishes the adverts handed over between tallies as well as the repeats', async () => {
+    const sink = new Float64Array(runtimeSinkLength(config));
+    const run = setUp('tallying', { advertIntervalMs: 100 }, sink);
+    await run.engine.start();
+    advertise(run, () => peerAdvert({ priority: 200, advertIntervalMs: 100 }), 100, 2000, 100);
+    advertise(run, () => peerAdvert({ priority: 180, advertIntervalMs: 100 }), 2100, 4000, 100);
+    await run.clock.advance(4050);
+    expect((run.transport as AbsorbingTransport).declared.map((packet) => packet?.bytes[2])).toEqual([200, undefined, 180]);
+    expect(sink[RECEIVED_AT]).toBe(40);
+    await run.engine.stop();
+  });
+
+  // Given a backup on the tallying transport whose master repeats every 100 ms, then resigns (priority 0 at 3.05 s)
+  // then the published counter never goes back while the tally hands it back to the engine and it takes over, and
+  // it ends equal to the engine's own count: every advert, the repeats and the priority 0.
+  it('never publishes a lower advertisementsReceived when the tally ends', async () => {
+    const sink = new Float64Array(runtimeSinkLength(config));
+    const run = setUp('tallying', { advertIntervalMs: 100 }, sink);
+    await run.engine.start();
+    advertise(run, () => peerAdvert({ priority: 200, advertIntervalMs: 100 }), 100, 3000, 100);
+    run.clock.setTimer(3050, () => run.deliver(peerAdvert({ priority: 0, advertIntervalMs: 100 })));
+    const seen: number[] = [];
+    for (let atMs = 0; atMs < 4000; atMs += 10) {
+      await run.clock.advance(10);
+      seen.push(sink[RECEIVED_AT] as number);
+    }
+    expect(takeoverAt(run)).toBeDefined();
+    expect(seen.every((count, i) => i === 0 || count >= (seen[i - 1] as number))).toBe(true);
+    expect(seen.at(-1)).toBe(31);
+    await run.engine.stop();
+    expect(sink[RECEIVED_AT]).toBe(31);
+    expect(run.engine.stats.advertisementsReceived).toBe(31);
   });
 });

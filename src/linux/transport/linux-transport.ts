@@ -3,7 +3,7 @@
  * and family (./vrrp-socket.ts), registered under the instance's VRID. It picks the primary address (our source
  * and tie-break address), encodes the destinations once, and sends with the source pinned.
  */
-import type { AbsorbedRepeats, ReceivedPacket, RepeatedAdverts, RepeatSilence, Transport, TransportOpened, TransportOptions } from '../../adapters/types.js';
+import type { AbsorbedRepeats, CounterTally, ReceivedPacket, RepeatedAdverts, RepeatSilence, Transport, TransportOpened, TransportOptions } from '../../adapters/types.js';
 import { toPacketSocketError } from '../addon.js';
 import { VRRP_MULTICAST_GROUP } from '../../core/advertisement.js';
 import { parseIp } from '../../core/ip-address.js';
@@ -100,6 +100,8 @@ export class LinuxTransport implements Transport {
 
   /** See {@link Transport.watchesSilence}: the addon's alarm does (native/vrrp_socket.c, "Silence watch"). */
   readonly watchesSilence = true;
+  /** See {@link Transport.tallies}: the addon counts into the engine's shared counters (native/vrrp_socket.c, "Tallies"). */
+  readonly tallies = true;
   /** Who hears of a silence (the engine's, from absorbRepeats). */
   #silenceListener: (() => void) | undefined;
   /** Who hears of a stopped advert schedule (the engine's, from repeatAdverts). */
@@ -113,7 +115,7 @@ export class LinuxTransport implements Transport {
   };
 
   /** See {@link Transport.repeatAdverts}: the shared socket's alarm sends them (native/vrrp_socket.c, "Repeated adverts"). */
-  repeatAdverts(sends: readonly { dst: string; bytes: Uint8Array }[] | undefined, inMs = 0, intervalMs = 1000, onStopped?: () => void): boolean {
+  repeatAdverts(sends: readonly { dst: string; bytes: Uint8Array }[] | undefined, inMs = 0, intervalMs = 1000, onStopped?: () => void, tally?: CounterTally): boolean {
     const socket = this.#socket;
     this.#stoppedListener = undefined;
     if (socket === undefined) return false;
@@ -127,6 +129,7 @@ export class LinuxTransport implements Transport {
       source: this.#source,
       inMs: Math.max(0, inMs),
       intervalMs,
+      ...(tally === undefined ? {} : { tally }),
     });
     if (repeated) {
       this.#stoppedListener = onStopped;
@@ -151,7 +154,7 @@ export class LinuxTransport implements Transport {
   }
 
   /** See {@link Transport.absorbRepeats}: the shared socket absorbs them for our VRID (native/vrrp_socket.c). */
-  absorbRepeats(packet: ReceivedPacket | undefined, holdMs = 0, silence?: RepeatSilence): boolean {
+  absorbRepeats(packet: ReceivedPacket | undefined, holdMs = 0, silence?: RepeatSilence, tally?: CounterTally): boolean {
     const socket = this.#socket;
     this.#silenceListener = undefined;
     if (socket === undefined) return false;
@@ -160,6 +163,7 @@ export class LinuxTransport implements Transport {
     if (packet === undefined || !src || !dst) return socket.absorb(this.#vrid, undefined);
     const repeat: AbsorbedRepeat = { bytes: packet.bytes, source: src.bytes, destination: dst.bytes, ttl: packet.ttl, holdMs };
     if (silence !== undefined) repeat.silence = { inMs: Math.max(0, silence.inMs), afterMs: silence.afterMs };
+    if (tally !== undefined) repeat.tally = tally;
     const absorbed = socket.absorb(this.#vrid, repeat);
     if (absorbed && silence !== undefined) this.#silenceListener = silence.onSilence;
     return absorbed;
