@@ -641,13 +641,20 @@ export class Engine {
       this.#advertsRefused = true;
       this.#sendFailed(taken.error.dst, taken.error.cause);
     }
-    if (taken.count === 0) return;
-    this.#step({ type: 'adverts', count: taken.count }, taken.ageMs);
-    // A subscriber that arrived meanwhile (the schedule stops at the next step) still hears each advert, late.
-    if (advertSentChannel.hasSubscribers && sends !== undefined) {
-      for (let n = 0; n < taken.count; n++) {
-        for (const send of sends) this.#publishSent(send.dst, send.advertisement);
+    if (taken.count > 0) {
+      this.#step({ type: 'adverts', count: taken.count }, taken.ageMs);
+      // A subscriber that arrived meanwhile (the schedule stops at the next step) still hears each advert, late.
+      if (advertSentChannel.hasSubscribers && sends !== undefined) {
+        for (let n = 0; n < taken.count; n++) {
+          for (const send of sends) this.#publishSent(send.dst, send.advertisement);
+        }
       }
+    }
+    // The stopped schedule counts no more: advertisementsSent is ours again, once the core counted its firings.
+    const sink = this.#options.statsSink;
+    if (taken.error !== undefined && this.#router !== undefined && (this.#tallied.lent & TALLY_SENT) !== 0 && sink !== undefined) {
+      this.#reclaim(TALLY_SENT, this.#router);
+      this.#publishStats(sink);
     }
   }
 

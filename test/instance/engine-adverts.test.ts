@@ -248,4 +248,20 @@ describe('repeated adverts', () => {
     expect(sink[2]).toBe(run.wire.length);
     await run.engine.stop();
   });
+
+  // Given a tallying master whose schedule fails at its firing after 2.5 s (the engine sends its adverts itself from then on)
+  // then 5 s later the published advertisementsSent counts every advert on the wire, the engine's own after the
+  // failure included: the counter came back to the engine with the failure.
+  it('publishes its own adverts again once a failed send stopped the tallying schedule', async () => {
+    const config = resolveConfig(baseConfig());
+    const sink = new Float64Array(runtimeSinkLength(config));
+    const run = await startMaster(true, {}, sink);
+    const transport = run.transport as RepeatingTransport;
+    await run.clock.advance(2500);
+    transport.failNextFiring = new Error('ENOBUFS');
+    await run.clock.advance(5000);
+    expect(run.wire.filter((packet) => packet.by === 'engine').length).toBeGreaterThanOrEqual(4);
+    expect(sink[2]).toBe(run.wire.length);
+    await run.engine.stop();
+  });
 });
