@@ -430,6 +430,16 @@ export class Engine {
   }
 
   /**
+   * Collects what the transport did for the core and decides again whether it may go on: call when a
+   * `vrrp:advert:*` channel gained or lost its subscribers. While the transport tallies, no timer steps the core,
+   * so without this the absorbing or the advert schedule — which keep each advert from the channels — would go on
+   * unnoticed for as long as nothing else happens.
+   */
+  reconsider(): void {
+    if (this.#router !== undefined) this.#step(TIMEOUT);
+  }
+
+  /**
    * The one way into the core: clock → handle → queue actions → re-arm the single timer. `ageMs` dates an input
    * that happened before now (a packet with a receive timestamp); the core never lets its time go backwards.
    */

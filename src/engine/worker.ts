@@ -74,8 +74,11 @@ function forwardAdverts(sent: boolean, received: boolean): void {
     if (received) advertReceivedChannel.subscribe(forwardReceived);
     else advertReceivedChannel.unsubscribe(forwardReceived);
   }
+  const changed = sent !== forwarding.sent || received !== forwarding.received;
   forwarding.sent = sent;
   forwarding.received = received;
+  // An engine whose transport tallies steps only when something happens: it must hear of this now.
+  if (changed) for (const engine of engines.values()) engine.reconsider();
 }
 
 async function start(id: number, config: ResolvedConfig, stats: SharedArrayBuffer): Promise<void> {

@@ -4,6 +4,7 @@
  * sent itself — same bytes, same instants, same counters — and hand the adverts back to the engine whenever they
  * change, stop or fail.
  */
+import * as diagnostics from 'node:diagnostics_channel';
 import { describe, expect, it } from 'vitest';
 import type { CounterTally, RepeatedAdverts } from '../../src/adapters/types.js';
 import { resolveConfig, type VrrpConfig } from '../../src/config.js';
@@ -263,5 +264,33 @@ describe('repeated adverts', () => {
     expect(run.wire.filter((packet) => packet.by === 'engine').length).toBeGreaterThanOrEqual(4);
     expect(sink[2]).toBe(run.wire.length);
     await run.engine.stop();
+  });
+
+  // Given a tallying master (100 ms adverts; no timer steps its core while the schedule runs)
+  // when a vrrp:advert:sent subscriber arrives at 5 s, with and without the engine told (reconsider)
+  // then told, it stops the schedule at once and the subscriber hears each advert of the next second (ten, and the
+  // ones sent before, late); not told, it hears none: nothing else steps the core.
+  it('stops the tallying schedule for a subscriber once told, not before', async () => {
+    const heard: Record<string, number> = {};
+    for (const told of [false, true]) {
+      const config = resolveConfig(baseConfig({ advertIntervalMs: 100 }));
+      const run = await startMaster(true, { advertIntervalMs: 100 }, new Float64Array(runtimeSinkLength(config)));
+      await run.clock.advance(5000 - run.clock.now());
+      let count = 0;
+      const onMessage = (): void => void count++;
+      diagnostics.subscribe('vrrp:advert:sent', onMessage);
+      try {
+        if (told) run.engine.reconsider();
+        await run.clock.advance(1000);
+        heard[String(told)] = count;
+        if (told) expect((run.transport as RepeatingTransport).schedules.at(-1)).toBeUndefined();
+      } finally {
+        diagnostics.unsubscribe('vrrp:advert:sent', onMessage);
+      }
+      await run.engine.stop();
+    }
+    // Told: the ten of that second, and before them, late, those the schedule had sent since the core last took them.
+    expect(heard.false).toBe(0);
+    expect(heard.true).toBeGreaterThanOrEqual(10);
   });
 });
