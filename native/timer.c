@@ -71,7 +71,7 @@ napi_value timer_open(napi_env env, napi_callback_info info) {
     return throw_errno(env, "malloc", ENOMEM);
   }
   /* The watcher owns fd and the struct from here, even when it fails. */
-  return watcher_start(env, timer, fd, argv[0], "vrrp:timer", &TIMER_TAG, timer_ready);
+  return watcher_start(env, timer, fd, argv[0], "vrrp:timer", &TIMER_TAG, timer_ready, false);
 }
 
 /* Reads argv[0] as a timer; throws and returns NULL otherwise. */

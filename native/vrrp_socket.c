@@ -360,7 +360,7 @@ napi_value vrrp_open(napi_env env, napi_callback_info info) {
   socket_handle->joined = false;
   socket_handle->base.release = release_tallies;
   /* The watcher owns fd and the struct from here, even when it fails. */
-  return watcher_start(env, &socket_handle->base, fd, argv[2], "vrrp:socket", &VRRP_TAG, vrrp_ready);
+  return watcher_start(env, &socket_handle->base, fd, argv[2], "vrrp:socket", &VRRP_TAG, vrrp_ready, true);
 }
 
 /* Reads argv[0] as an open VRRP socket; throws (TypeError, or EBADF naming `syscall` once closed), NULL otherwise. */

@@ -1,6 +1,7 @@
 /*
- * watcher.c: a descriptor watched by a uv_poll_t on the event loop of the thread that opened it, calling a
- * JavaScript function with no arguments each time it is readable. The VRRP sockets and the timer are watchers.
+ * watcher.c: a descriptor watched on the event loop of the thread that opened it — by a uv_poll_t, or by the
+ * thread's own wait in C ("Waiting in C" below) — calling a JavaScript function with no arguments each time it is
+ * readable. The VRRP sockets and the timer are watchers.
  *
  * Why on the opener's loop: the protocol engine may run on a worker thread. napi_get_uv_event_loop(env) is that
  * thread's loop, so readiness wakes the engine's own thread directly, with no hop through the main thread.
@@ -38,6 +39,24 @@
  * alarm (watcher_alarm), a timerfd watched by a second uv_poll_t that runs a C function, is owned, closed and ref'ed
  * the same way; its descriptor is closed once its poll is stopped, as the watcher's own.
  *
+ * Waiting in C ("waited" watchers: the VRRP sockets and their alarms), and why: a Node.js thread's every turn of
+ * its event loop costs work of Node's own whether or not anything is queued (Environment::CheckImmediate makes an
+ * object and runs a callback scope with a microtask checkpoint; libuv's idle-time accounting adds an epoll_pwait
+ * with timeout 0), and a lone backup turned the loop for each advert only to absorb it in C (perf of the engine
+ * thread: about a quarter of those wake-ups' samples in Node's part). So these descriptors are not in libuv's set
+ * but in the thread's own (thread_wait, one per thread): a uv_prepare_t, which runs just before libuv would sleep,
+ * sleeps instead — for as long as libuv would have (uv_backend_timeout), on our descriptors and on libuv's own
+ * backend fd together (set C) — and handles ours in C as they come; it returns to libuv when libuv's time is up,
+ * when libuv's own descriptors have news, or after a call into JavaScript (which may have changed what libuv waits
+ * for). A routine advert then costs epoll_wait, recvmmsg and the alarm's re-arm, and no turn of the loop. Our
+ * descriptors are also in a second set (A), itself watched by a uv_poll_t in libuv's: whenever libuv sleeps on its
+ * own instead (uv_backend_timeout said 0 — work pending, or handle changes not yet given to epoll — and libuv then
+ * found none), ours still wake it. One event per epoll_wait, always: a JavaScript call may close any watcher, so no
+ * list of events outlives one. The uv_poll_t keeps the loop alive while a registered watcher is ref'ed; both
+ * handles close at env teardown (an async cleanup hook, removed by their close callbacks). Calls and holds are as
+ * for the others: a hold takes the descriptor out of both sets' interest (EPOLL_CTL_MOD, no events) and a uv_timer_t
+ * puts it back; the sleep re-reads libuv's timeout after each descriptor it handled, so such a timer is honoured.
+ *
  * Thread teardown: a worker that ends (or a main thread that exits normally) with a watcher open must not leave a
  * uv handle on its loop: Node aborts a worker whose loop still has handles when it closes it, and the struct would
  * be used after the env is gone. Each watcher therefore registers napi_add_async_cleanup_hook: when the env is torn
@@ -53,8 +72,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
+
+/* The thread's wait ("Waiting in C" in the file comment): one per thread (one loop per thread), made by its first
+ * waited watcher, closed when the env is torn down. Only its thread touches it. */
+struct thread_wait {
+  uv_loop_t *loop;
+  int epfd;                                   /* the waited descriptors (set A) */
+  int sleepfd;                                /* them again, and the loop's backend fd (set C): the prepare's */
+  uv_poll_t poll;                             /* A in libuv's own set: heard when libuv sleeps instead */
+  uv_prepare_t prepare;                       /* where it sleeps, before libuv polls */
+  bool open;                                  /* not torn down yet */
+  bool running;                               /* `prepare` and `poll` started */
+  unsigned members;                           /* registered watchers */
+  unsigned refd;                              /* of those, the ones that keep the loop alive */
+  unsigned handles_open;                      /* `prepare` and `poll`, until their close callbacks */
+  napi_async_cleanup_hook_handle hook;        /* NULL once removed */
+};
+
+static _Thread_local thread_wait *current_wait;
+/* JavaScript calls made on this thread (call_js): the wait returns to libuv after one. */
+static _Thread_local unsigned js_calls;
+/* epoll data: a watcher's is its address, | 1 for its alarm; in set C, the loop's backend fd's is this. */
+#define WAIT_BACKEND ((uint64_t)2)
 
 /* Drops one owner; frees the struct when it was the last. */
 static void watcher_unref(watcher *w) {
@@ -85,8 +127,14 @@ static void remove_cleanup_hook(watcher *w) {
   }
 }
 
+static void wait_leave(watcher *w);
+
 static void on_hold_closed(uv_handle_t *handle) {
-  watcher_unref((watcher *)handle->data);
+  watcher *w = (watcher *)handle->data;
+  w->hold_closing = false;
+  /* A waited watcher has no poll to close last: its hold's close is the last (see watcher_close_now). */
+  if (w->waited && !w->poll_closing) remove_cleanup_hook(w);
+  watcher_unref(w);
 }
 
 static void on_alarm_closed(uv_handle_t *handle) {
@@ -107,13 +155,18 @@ static bool watcher_close_now(watcher *w) {
   if (w->hold_open) {
     w->hold_open = false;
     w->holding = false;
+    w->hold_closing = true;
     uv_timer_stop(&w->hold);
     uv_close((uv_handle_t *)&w->hold, on_hold_closed);
   }
+  /* Out of the wait's set before the descriptors close (a closed number may be reused at once). */
+  if (w->registered) wait_leave(w);
   if (w->alarm_open) {
     w->alarm_open = false;
-    uv_poll_stop(&w->alarm);
-    uv_close((uv_handle_t *)&w->alarm, on_alarm_closed);
+    if (!w->waited) {
+      uv_poll_stop(&w->alarm);
+      uv_close((uv_handle_t *)&w->alarm, on_alarm_closed);
+    }
     close(w->alarm_fd);
     w->alarm_fd = -1;
   }
@@ -130,7 +183,7 @@ static bool watcher_close_now(watcher *w) {
   }
   bool ok = w->in_callback ? true : release_js(w);
   /* Without a pending uv_close there is nothing left to wait for. */
-  if (!w->poll_closing) remove_cleanup_hook(w);
+  if (!w->poll_closing && !w->hold_closing) remove_cleanup_hook(w);
   return ok;
 }
 
@@ -180,6 +233,7 @@ static void report_call_failure(napi_env env, napi_status status) {
 /* Calls the watcher's JavaScript function with no arguments (see the file comment). */
 static void call_js(watcher *w) {
   napi_env env = w->env;
+  js_calls++;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) {
     /* Without a handle scope not even an Error can be created to report this. It cannot happen with a valid env. */
@@ -223,9 +277,11 @@ static void on_poll(uv_poll_t *handle, int status, int events) {
   watcher_unref(w);
 }
 
+static bool wait_watch(watcher *w, bool on);
+
 /* Starts the (stopped) poll again; a failure is reported as a failed call would be. */
 static void restart_poll(watcher *w) {
-  int error_number = uv_poll_start(&w->poll, UV_READABLE, on_poll);
+  int error_number = w->waited ? (wait_watch(w, true) ? 0 : -errno) : uv_poll_start(&w->poll, UV_READABLE, on_poll);
   if (error_number < 0) {
     napi_handle_scope scope;
     if (napi_open_handle_scope(w->env, &scope) == napi_ok) {
@@ -242,16 +298,27 @@ static void on_hold_end(uv_timer_t *handle) {
   if (!w->closed) restart_poll(w);
 }
 
+/* Whether the watcher's own readiness is watched, by its uv_poll or the thread's wait. */
+static bool watching(const watcher *w) {
+  return w->poll_open || w->registered;
+}
+
+/* Whether it keeps the loop alive (vrrpRef), as its handles' ref state follows. */
+static bool refd(watcher *w) {
+  return w->waited ? w->wait_refd : uv_has_ref((uv_handle_t *)&w->poll) != 0;
+}
+
 void watcher_hold(watcher *w, uint64_t ms) {
-  if (w->closed || !w->poll_open || w->holding) return;
+  if (w->closed || !watching(w) || w->holding) return;
   if (!w->hold_open) {
-    if (uv_timer_init(w->poll.loop, &w->hold) != 0) return; /* no hold: the poll just goes on */
+    uv_loop_t *loop = w->waited ? w->wait->loop : w->poll.loop;
+    if (uv_timer_init(loop, &w->hold) != 0) return; /* no hold: the poll just goes on */
     w->hold.data = w;
     w->hold_open = true;
     w->refs++; /* the uv_timer_t's, until on_hold_closed */
-    if (!uv_has_ref((uv_handle_t *)&w->poll)) uv_unref((uv_handle_t *)&w->hold);
+    if (!refd(w)) uv_unref((uv_handle_t *)&w->hold);
   }
-  if (uv_poll_stop(&w->poll) != 0) return;
+  if (w->waited ? !wait_watch(w, false) : uv_poll_stop(&w->poll) != 0) return;
   if (uv_timer_start(&w->hold, on_hold_end, ms, 0) != 0) {
     restart_poll(w);
     return;
@@ -264,12 +331,18 @@ void watcher_hold(watcher *w, uint64_t ms) {
  * Read only when the function left the alarm alone, or the level-triggered poll would call again at once. Without
  * the read, a call can come for an alarm re-armed since epoll saw it expire (by another callback of the same loop
  * iteration): the function judges what is due by the clock, so such a call finds nothing due and sets it again. */
+static void alarm_fire(watcher *w);
+
 static void on_alarm(uv_poll_t *handle, int status, int events) {
   (void)events;
   watcher *w = (watcher *)handle->data;
   if (w->closed || w->alarm_fn == NULL) return;
   /* A poll error (not expected of a timerfd) stops libuv's poll: watch again; the function below looks anyway. */
   if (status != 0) uv_poll_start(&w->alarm, UV_READABLE, on_alarm);
+  alarm_fire(w);
+}
+
+static void alarm_fire(watcher *w) {
   const uint32_t settings = w->alarm_settings;
   w->refs++; /* the function may close the watcher */
   w->alarm_fn(w);
@@ -283,10 +356,22 @@ static void on_alarm(uv_poll_t *handle, int status, int events) {
   watcher_unref(w);
 }
 
-/* Makes the timerfd and its poll; false (no alarm: the caller's work waits for the next readiness) on failure. */
+static bool wait_add(thread_wait *t, int fd, uint64_t data);
+
+/* Makes the timerfd and its poll (or its place in the thread's wait); false (no alarm: the caller's work waits for
+ * the next readiness) on failure. */
 static bool alarm_open(watcher *w) {
   int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
   if (fd < 0) return false;
+  if (w->waited) {
+    if (!wait_add(w->wait, fd, (uint64_t)(uintptr_t)w | 1)) {
+      close(fd);
+      return false;
+    }
+    w->alarm_fd = fd;
+    w->alarm_open = true;
+    return true;
+  }
   if (uv_poll_init(w->poll.loop, &w->alarm, fd) != 0) {
     close(fd);
     return false;
@@ -301,7 +386,7 @@ static bool alarm_open(watcher *w) {
 }
 
 void watcher_alarm(watcher *w, double ms, void (*fn)(watcher *w)) {
-  if (w->closed || !w->poll_open) return;
+  if (w->closed || !watching(w)) return;
   if (!w->alarm_open && !alarm_open(w)) return;
   w->alarm_fn = fn;
   struct itimerspec setting;
@@ -323,8 +408,211 @@ void watcher_alarm_stop(watcher *w) {
   if (timerfd_settime(w->alarm_fd, 0, &setting, NULL) == 0) w->alarm_settings++;
 }
 
+/* ---- The thread's wait ("Waiting in C" in the file comment) ---- */
+
+static bool epoll_add(int epfd, int fd, uint64_t data) {
+  struct epoll_event event;
+  memset(&event, 0, sizeof(event));
+  event.events = EPOLLIN;
+  event.data.u64 = data;
+  return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &event) == 0;
+}
+
+/* Puts `fd` in both sets (A for libuv, C for the prepare). */
+static bool wait_add(thread_wait *t, int fd, uint64_t data) {
+  if (!t->open) {
+    errno = EBADF;
+    return false;
+  }
+  if (!epoll_add(t->epfd, fd, data)) return false;
+  if (epoll_add(t->sleepfd, fd, data)) return true;
+  int error_number = errno;
+  epoll_ctl(t->epfd, EPOLL_CTL_DEL, fd, NULL);
+  errno = error_number;
+  return false;
+}
+
+/* Watches the watcher's own descriptor again (`on`) or not (a hold); it stays in the set either way. */
+static bool wait_watch(watcher *w, bool on) {
+  thread_wait *t = w->wait;
+  if (!w->registered || !t->open) {
+    errno = EBADF;
+    return false;
+  }
+  struct epoll_event event;
+  memset(&event, 0, sizeof(event));
+  event.events = on ? EPOLLIN : 0;
+  event.data.u64 = (uint64_t)(uintptr_t)w;
+  return epoll_ctl(t->epfd, EPOLL_CTL_MOD, w->fd, &event) == 0 && epoll_ctl(t->sleepfd, EPOLL_CTL_MOD, w->fd, &event) == 0;
+}
+
+static void on_wait_prepare(uv_prepare_t *handle);
+static void on_wait_readable(uv_poll_t *handle, int status, int events);
+
+/* Sleeps in the prepare phase and listens in libuv's set while some watcher is registered; keeps the loop alive
+ * (through the poll) while one is ref'ed. */
+static void wait_update(thread_wait *t) {
+  if (!t->open) return;
+  if (t->members > 0 && !t->running) {
+    t->running = uv_poll_start(&t->poll, UV_READABLE, on_wait_readable) == 0;
+    if (t->running) uv_prepare_start(&t->prepare, on_wait_prepare);
+  } else if (t->members == 0 && t->running) {
+    uv_prepare_stop(&t->prepare);
+    uv_poll_stop(&t->poll);
+    t->running = false;
+  }
+  if (t->refd > 0) {
+    uv_ref((uv_handle_t *)&t->poll);
+  } else {
+    uv_unref((uv_handle_t *)&t->poll);
+  }
+}
+
+/* Frees the wait once it is closed, its handles' close callbacks have run and no watcher points at it. */
+static void wait_free_if_done(thread_wait *t) {
+  if (t->open || t->handles_open > 0 || t->members > 0) return;
+  free(t);
+}
+
+static void on_wait_handle_closed(uv_handle_t *handle) {
+  thread_wait *t = (thread_wait *)handle->data;
+  if (--t->handles_open > 0) return;
+  if (t->hook != NULL) {
+    napi_remove_async_cleanup_hook(t->hook);
+    t->hook = NULL;
+  }
+  wait_free_if_done(t);
+}
+
+/* The env is being torn down: stop waiting and close the handles (the hook is removed once they are closed). */
+static void on_wait_teardown(napi_async_cleanup_hook_handle handle, void *arg) {
+  (void)handle;
+  thread_wait *t = (thread_wait *)arg;
+  if (!t->open) return;
+  t->open = false;
+  if (current_wait == t) current_wait = NULL;
+  uv_prepare_stop(&t->prepare);
+  uv_poll_stop(&t->poll);
+  uv_close((uv_handle_t *)&t->prepare, on_wait_handle_closed);
+  uv_close((uv_handle_t *)&t->poll, on_wait_handle_closed);
+  /* The poll is stopped: libuv no longer watches A, so both sets may close. */
+  close(t->sleepfd);
+  close(t->epfd);
+  t->sleepfd = -1;
+  t->epfd = -1;
+}
+
+/* The calling thread's wait, made on first use; NULL (errno set) when it cannot be made. */
+static thread_wait *wait_get(napi_env env, uv_loop_t *loop) {
+  thread_wait *t = current_wait;
+  if (t != NULL && t->loop == loop) return t;
+  t = (thread_wait *)calloc(1, sizeof(thread_wait));
+  if (t == NULL) {
+    errno = ENOMEM;
+    return NULL;
+  }
+  t->loop = loop;
+  t->epfd = epoll_create1(EPOLL_CLOEXEC);
+  t->sleepfd = t->epfd < 0 ? -1 : epoll_create1(EPOLL_CLOEXEC);
+  if (t->sleepfd < 0 || !epoll_add(t->sleepfd, uv_backend_fd(loop), WAIT_BACKEND) ||
+      uv_poll_init(loop, &t->poll, t->epfd) != 0) {
+    int error_number = errno != 0 ? errno : EINVAL;
+    if (t->sleepfd >= 0) close(t->sleepfd);
+    if (t->epfd >= 0) close(t->epfd);
+    free(t);
+    errno = error_number;
+    return NULL;
+  }
+  uv_prepare_init(loop, &t->prepare);
+  t->poll.data = t;
+  t->prepare.data = t;
+  uv_unref((uv_handle_t *)&t->prepare);
+  uv_unref((uv_handle_t *)&t->poll);
+  t->handles_open = 2;
+  t->open = true;
+  if (napi_add_async_cleanup_hook(env, on_wait_teardown, t, &t->hook) != napi_ok) {
+    t->hook = NULL;
+    on_wait_teardown(NULL, t);
+    errno = EINVAL;
+    return NULL;
+  }
+  current_wait = t;
+  return t;
+}
+
+/* Takes a watcher out of its wait (on close): its descriptors leave the set before they are closed. */
+static void wait_leave(watcher *w) {
+  thread_wait *t = w->wait;
+  w->registered = false;
+  if (t->open) {
+    epoll_ctl(t->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+    epoll_ctl(t->sleepfd, EPOLL_CTL_DEL, w->fd, NULL);
+    if (w->alarm_open) {
+      epoll_ctl(t->epfd, EPOLL_CTL_DEL, w->alarm_fd, NULL);
+      epoll_ctl(t->sleepfd, EPOLL_CTL_DEL, w->alarm_fd, NULL);
+    }
+  }
+  t->members--;
+  if (w->wait_refd) t->refd--;
+  w->wait_refd = false;
+  wait_update(t);
+  w->wait = NULL;
+  wait_free_if_done(t);
+}
+
+/* A waited descriptor is ready: what on_poll and on_alarm do for the others. */
+static void wait_dispatch(uint64_t data, uint32_t events) {
+  watcher *w = (watcher *)(uintptr_t)(data & ~(uint64_t)1);
+  if (w->closed) return;
+  if ((data & 1) != 0) {
+    if (w->alarm_fn != NULL) alarm_fire(w);
+    return;
+  }
+  if (w->callback == NULL) return;
+  if (w->ready != NULL && !w->ready(w, (events & EPOLLERR) != 0 ? UV_EIO : 0)) return;
+  call_js_held(w);
+}
+
+/* Handles what is ready in A, one event per epoll_wait (a JavaScript call may close any watcher, so no list of
+ * events outlives one), until nothing is or JavaScript ran (`calls` moved: libuv's turn). */
+static void wait_drain(thread_wait *t, unsigned calls) {
+  for (int budget = 64; budget > 0 && t->open && js_calls == calls; budget--) {
+    struct epoll_event event;
+    if (epoll_wait(t->epfd, &event, 1, 0) <= 0) return;
+    wait_dispatch(event.data.u64, event.events);
+  }
+}
+
+/* A is readable while libuv slept in its own set (the prepare could not sleep: libuv had work pending). */
+static void on_wait_readable(uv_poll_t *handle, int status, int events) {
+  (void)status;
+  (void)events;
+  thread_wait *t = (thread_wait *)handle->data;
+  wait_drain(t, js_calls);
+}
+
+/* Before libuv polls: sleep here instead, for as long as libuv would have, on the waited descriptors and on libuv's
+ * own backend fd (set C), handling the waited ones in C. Back to libuv when its time is up, when its own
+ * descriptors have news, or after a JavaScript call (which may have changed what libuv waits for). One of ours per
+ * epoll_wait, as in wait_drain. Libuv's set holds A, so its backend is readable for ours too: ours come first. */
+static void on_wait_prepare(uv_prepare_t *handle) {
+  thread_wait *t = (thread_wait *)handle->data;
+  const unsigned calls = js_calls;
+  while (t->open && js_calls == calls) {
+    /* Asked again each time: what C did meanwhile (a hold's timer) may have moved libuv's next timer. */
+    uv_update_time(t->loop);
+    struct epoll_event events[2];
+    int count = epoll_wait(t->sleepfd, events, 2, uv_backend_timeout(t->loop));
+    if (count <= 0) break; /* libuv's time is up, or a signal */
+    const struct epoll_event *ours = events[0].data.u64 != WAIT_BACKEND ? &events[0] : count > 1 ? &events[1] : NULL;
+    if (ours == NULL) break; /* libuv's own news */
+    wait_dispatch(ours->data.u64, ours->events);
+  }
+  uv_update_time(t->loop);
+}
+
 napi_value watcher_start(napi_env env, watcher *w, int fd, napi_value callback, const char *resource_name,
-                         const napi_type_tag *tag, watcher_ready_fn ready) {
+                         const napi_type_tag *tag, watcher_ready_fn ready, bool waited) {
   w->fd = fd;
   w->env = env;
   w->ready = ready;
@@ -351,18 +639,34 @@ napi_value watcher_start(napi_env env, watcher *w, int fd, napi_value callback, 
     watcher_close_now(w);
     return NULL;
   }
-  int error_number = uv_poll_init(loop, &w->poll, fd);
-  if (error_number < 0) {
-    watcher_close_now(w);
-    return throw_errno(env, "uv_poll_init", -error_number);
-  }
-  w->poll.data = w;
-  w->poll_open = true;
-  w->refs++; /* the uv_poll_t's, until on_poll_closed */
-  error_number = uv_poll_start(&w->poll, UV_READABLE, on_poll);
-  if (error_number < 0) {
-    watcher_close_now(w);
-    return throw_errno(env, "uv_poll_start", -error_number);
+  if (waited) {
+    thread_wait *t = wait_get(env, loop);
+    if (t == NULL || !wait_add(t, fd, (uint64_t)(uintptr_t)w)) {
+      int error_number = errno;
+      watcher_close_now(w);
+      return throw_errno(env, "epoll_ctl", error_number);
+    }
+    w->waited = true;
+    w->wait = t;
+    w->registered = true;
+    w->wait_refd = true;
+    t->members++;
+    t->refd++;
+    wait_update(t);
+  } else {
+    int error_number = uv_poll_init(loop, &w->poll, fd);
+    if (error_number < 0) {
+      watcher_close_now(w);
+      return throw_errno(env, "uv_poll_init", -error_number);
+    }
+    w->poll.data = w;
+    w->poll_open = true;
+    w->refs++; /* the uv_poll_t's, until on_poll_closed */
+    error_number = uv_poll_start(&w->poll, UV_READABLE, on_poll);
+    if (error_number < 0) {
+      watcher_close_now(w);
+      return throw_errno(env, "uv_poll_start", -error_number);
+    }
   }
   if (napi_add_async_cleanup_hook(env, on_env_teardown, w, &w->cleanup_hook) != napi_ok) {
     w->cleanup_hook = NULL;
@@ -413,6 +717,15 @@ napi_value watcher_js_ref(napi_env env, napi_callback_info info) {
     } else {
       uv_unref((uv_handle_t *)&w->poll);
     }
+  }
+  if (w->registered && w->wait_refd != ref) {
+    w->wait_refd = ref;
+    if (ref) {
+      w->wait->refd++;
+    } else {
+      w->wait->refd--;
+    }
+    wait_update(w->wait);
   }
   if (w->hold_open) {
     if (ref) {

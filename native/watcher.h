@@ -1,6 +1,7 @@
 /*
- * watcher.h: a descriptor watched by uv_poll on the event loop of the thread that opened it, calling a JavaScript
- * function when it is readable (watcher.c). The VRRP sockets (vrrp_socket.c) and the timer (timer.c) are watchers.
+ * watcher.h: a descriptor watched on the event loop of the thread that opened it (by uv_poll, or by the thread's own
+ * wait in C: watcher.c, "Waiting in C"), calling a JavaScript function when it is readable (watcher.c). The VRRP
+ * sockets (vrrp_socket.c, waited) and the timer (timer.c) are watchers.
  */
 #ifndef VRRP_WATCHER_H
 #define VRRP_WATCHER_H
@@ -12,6 +13,8 @@
 #include "common.h"
 
 typedef struct watcher watcher;
+/* The calling thread's own wait for the descriptors of waited watchers (watcher.c, "Waiting in C"). */
+typedef struct thread_wait thread_wait;
 
 /* Runs on readiness before JavaScript is called; returns false to skip the call (the timer: nothing expired).
  * `status` is libuv's (< 0 on a poll error). */
@@ -38,6 +41,11 @@ struct watcher {
   int alarm_fd;                               /* the alarm's timerfd (watcher_alarm); valid while alarm_open */
   void (*alarm_fn)(watcher *w);               /* what the alarm runs */
   uint32_t alarm_settings;                    /* timerfd_settime calls on the alarm so far (see on_alarm) */
+  bool waited;                                /* watched by the thread's wait in C, not by uv_poll ("Waiting in C") */
+  bool registered;                            /* waited: `fd` is in the wait's epoll set */
+  bool wait_refd;                             /* waited: keeps the loop alive (vrrpRef) */
+  bool hold_closing;                          /* waited: uv_close called on `hold`, its callback not run yet */
+  thread_wait *wait;                          /* waited: the thread's wait */
   uv_poll_t poll;
   uv_timer_t hold;
   uv_poll_t alarm;
@@ -45,9 +53,10 @@ struct watcher {
 
 /* Takes `w` (zeroed, malloc'ed, the kind's whole struct) and `fd` and starts watching `fd` for readability on the
  * calling thread's loop, calling `callback` with no arguments on readiness. Returns the External tagged `tag`
- * that owns them, or NULL with an exception thrown; on failure `fd` is closed and `w` freed (now or later). */
+ * that owns them, or NULL with an exception thrown; on failure `fd` is closed and `w` freed (now or later).
+ * `waited`: by the thread's wait in C rather than a uv_poll (watcher.c, "Waiting in C"). */
 napi_value watcher_start(napi_env env, watcher *w, int fd, napi_value callback, const char *resource_name,
-                         const napi_type_tag *tag, watcher_ready_fn ready);
+                         const napi_type_tag *tag, watcher_ready_fn ready, bool waited);
 
 /* Stops watching for `ms` milliseconds, then watches again (readiness that came meanwhile is seen then: the poll is
  * level-triggered). For the ready function of a descriptor whose data may wait (vrrp_socket.c's absorbed repeats).
