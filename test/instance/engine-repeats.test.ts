@@ -438,6 +438,13 @@ describe('absorbed repeats', () => {
 describe('tallied repeats', () => {
   const config = resolveConfig(baseConfig({ advertIntervalMs: 100 }));
   const RECEIVED_AT = 1; // advertisementsReceived in ENGINE_STATS_KEYS order
+  /** A started backup (100 ms adverts) on the tallying transport, publishing into its own stats sink. */
+  async function startTallying(): Promise<{ run: Run; sink: Float64Array }> {
+    const sink = new Float64Array(runtimeSinkLength(config));
+    const run = setUp('tallying', { advertIntervalMs: 100 }, sink);
+    await run.engine.start();
+    return { run, sink };
+  }
 
   // Given a backup (100 ms adverts) publishing into a stats sink, its master advertising every 100 ms from 0.1 s
   // when its transport watches for silence, with or without tallying the repeats in the sink itself
@@ -471,9 +478,7 @@ describe('tallied repeats', () => {
   // then its published runtime names the Master_Down_Timer the last repeat set (as the transport wrote it), not
   // a deadline long past (0): at most a Master_Down_Interval away, and more than half of one.
   it('publishes the Master_Down deadline the last absorbed repeat set', async () => {
-    const sink = new Float64Array(runtimeSinkLength(config));
-    const run = setUp('tallying', { advertIntervalMs: 100 }, sink);
-    await run.engine.start();
+    const { run, sink } = await startTallying();
     advertise(run, () => peerAdvert({ priority: 200, advertIntervalMs: 100 }), 100, 5000, 100);
     await run.clock.advance(5050);
     const runtime = readRuntime(sink, config);
@@ -487,9 +492,7 @@ describe('tallied repeats', () => {
   // 180 from 2.1 s (a changed advert: handed over and counted by the core alone, its repeats absorbed next)
   // then at 4.05 s the published counter holds every advert: the changed one too, not only the repeats.
   it('publishes the adverts handed over between tallies as well as the repeats', async () => {
-    const sink = new Float64Array(runtimeSinkLength(config));
-    const run = setUp('tallying', { advertIntervalMs: 100 }, sink);
-    await run.engine.start();
+    const { run, sink } = await startTallying();
     advertise(run, () => peerAdvert({ priority: 200, advertIntervalMs: 100 }), 100, 2000, 100);
     advertise(run, () => peerAdvert({ priority: 180, advertIntervalMs: 100 }), 2100, 4000, 100);
     await run.clock.advance(4050);
@@ -502,9 +505,7 @@ describe('tallied repeats', () => {
   // then the published counter never goes back while the tally hands it back to the engine and it takes over, and
   // it ends equal to the engine's own count: every advert, the repeats and the priority 0.
   it('never publishes a lower advertisementsReceived when the tally ends', async () => {
-    const sink = new Float64Array(runtimeSinkLength(config));
-    const run = setUp('tallying', { advertIntervalMs: 100 }, sink);
-    await run.engine.start();
+    const { run, sink } = await startTallying();
     advertise(run, () => peerAdvert({ priority: 200, advertIntervalMs: 100 }), 100, 3000, 100);
     run.clock.setTimer(3050, () => run.deliver(peerAdvert({ priority: 0, advertIntervalMs: 100 })));
     const seen: number[] = [];
