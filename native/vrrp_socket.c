@@ -115,8 +115,8 @@
  * empty recvmsg, libuv's idle-time poll), and one recvmsg per packet at 255 VRIDs. So the socket reads up to
  * READ_BATCH datagrams with one recvmmsg and hands them out one by one; in the readiness pass that reads absorbed
  * repeats in C (vrrp_ready), a batch that came back short means the socket was empty at that instant, and the pass
- * ends without asking the kernel again: the poll is level-triggered, so a datagram that arrived since calls again
- * at the next loop iteration. Only there, where no JavaScript runs between the reads: JavaScript may run for long
+ * ends without asking the kernel again: the wait is level-triggered (watcher.c, "Waiting in C"), so a datagram that
+ * arrived since is seen at the next one. Only there, where no JavaScript runs between the reads: JavaScript may run for long
  * (an app's microtasks run inside the readiness call), and a read it makes, such as a late timer's drain that must
  * see every advert that arrived, always asks the kernel.
  */
