@@ -436,7 +436,11 @@ export class Engine {
    * unnoticed for as long as nothing else happens.
    */
   reconsider(): void {
-    if (this.#router !== undefined) this.#step(TIMEOUT);
+    if (this.#router === undefined) return;
+    // As a timer's expiry would be (see #onTimer): adverts waiting unread come first, so that a deadline the
+    // collected repeats have not moved cannot fire ahead of them.
+    this.#adapters.transport.drain?.();
+    this.#step(TIMEOUT);
   }
 
   /**
