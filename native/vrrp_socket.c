@@ -494,10 +494,9 @@ static void release_tallies(watcher *w) {
 /* Looks at every watched VRID (see "Silence watch" in the file comment): one silent for its silence_ms is marked
  * for JavaScript. Returns ms until the earliest silence of the others, or -1 when none is watched. */
 static double silence_next(vrrp_socket *s) {
-  struct timespec now_stamp;
+  const double now = wall_now_ms();
   /* Without a clock, look again in a millisecond rather than never. */
-  if (clock_gettime(CLOCK_REALTIME, &now_stamp) != 0) return 1;
-  const double now = realtime_ms(&now_stamp);
+  if (now < 0) return 1;
   double next = -1;
   for (int vrid = 1; vrid < 256; vrid++) {
     absorb_entry *entry = &s->absorb[vrid];

@@ -590,7 +590,7 @@ export class Engine {
       const leadMs = Math.min(SILENCE_LEAD_MS, masterDownMs / 4);
       const silence = watch ? { inMs: deadline - leadMs - this.#adapters.clock.now(), afterMs: masterDownMs - leadMs, onSilence: this.#onSilence } : undefined;
       const tally = this.#lend(TALLY_RECEIVED, router, deadline, masterDownMs);
-      const absorbed = tally !== undefined ? transport.absorbRepeats?.(input, holdMs, silence, tally) : transport.absorbRepeats?.(input, holdMs, silence);
+      const absorbed = transport.absorbRepeats?.(input, holdMs, silence, tally);
       this.#repeat = absorbed === true ? input : undefined;
       if (absorbed !== true) this.#reclaim(TALLY_RECEIVED, router);
       else if (tally !== undefined) this.#publishStats(tally.counts); // the rest of the runtime: no step may follow
@@ -665,11 +665,7 @@ export class Engine {
       }
     }
     // The stopped schedule counts no more: advertisementsSent is ours again, once the core counted its firings.
-    const sink = this.#options.statsSink;
-    if (taken.error !== undefined && this.#router !== undefined && (this.#tallied.lent & TALLY_SENT) !== 0 && sink !== undefined) {
-      this.#reclaim(TALLY_SENT, this.#router);
-      this.#publishStats(sink);
-    }
+    if (taken.error !== undefined && this.#router !== undefined) this.#reclaim(TALLY_SENT, this.#router);
   }
 
   /**
@@ -697,7 +693,7 @@ export class Engine {
     const dueMs = this.#options.advertGrid === true ? advertDueMs(deadline as number, intervalMs) : (deadline as number);
     const inMs = dueMs - this.#adapters.clock.now();
     const tally = this.#lend(TALLY_SENT, router, dueMs);
-    const repeated = tally !== undefined ? transport.repeatAdverts?.(sends, inMs, intervalMs, this.#onAdvertsStopped, tally) : transport.repeatAdverts?.(sends, inMs, intervalMs, this.#onAdvertsStopped);
+    const repeated = transport.repeatAdverts?.(sends, inMs, intervalMs, this.#onAdvertsStopped, tally);
     this.#adverts = repeated === true ? sends : undefined;
     if (repeated !== true) this.#reclaim(TALLY_SENT, router);
     else if (tally !== undefined) this.#publishStats(tally.counts); // the rest of the runtime: no step may follow

@@ -195,9 +195,8 @@ export class VrrpSocket {
     if (this.#handle === undefined) return false;
     if (schedule === undefined) return this.#native.vrrpRepeat(this.#handle, vrid, null);
     const { tally } = schedule;
-    return tally === undefined
-      ? this.#native.vrrpRepeat(this.#handle, vrid, schedule.data, schedule.dst, schedule.source, schedule.inMs, schedule.intervalMs)
-      : this.#native.vrrpRepeat(this.#handle, vrid, schedule.data, schedule.dst, schedule.source, schedule.inMs, schedule.intervalMs, tally.counts, tally.index, tally.deadlineIndex);
+    // The addon takes undefined tally arguments as none.
+    return this.#native.vrrpRepeat(this.#handle, vrid, schedule.data, schedule.dst, schedule.source, schedule.inMs, schedule.intervalMs, tally?.counts, tally?.index, tally?.deadlineIndex);
   }
 
   /** How many times `vrid`'s schedule fired since the last call; see {@link repeatedAgeMs} and {@link repeatedErrno}. */
@@ -230,28 +229,25 @@ export class VrrpSocket {
    */
   absorb(vrid: number, repeat: AbsorbedRepeat | undefined): boolean {
     if (this.#handle === undefined) return false;
-    const tally = repeat?.tally;
+    const { silence, tally } = repeat ?? {};
+    // The addon takes undefined silence and tally arguments as none.
     const absorbed =
       repeat === undefined
         ? this.#native.vrrpAbsorb(this.#handle, vrid, null)
-        : tally !== undefined
-          ? this.#native.vrrpAbsorb(
-              this.#handle,
-              vrid,
-              repeat.bytes,
-              repeat.source,
-              repeat.destination,
-              repeat.ttl,
-              repeat.silence?.inMs,
-              repeat.silence?.afterMs,
-              tally.counts,
-              tally.index,
-              tally.deadlineIndex,
-              tally.deadlineAfterMs ?? 0,
-            )
-          : repeat.silence === undefined
-            ? this.#native.vrrpAbsorb(this.#handle, vrid, repeat.bytes, repeat.source, repeat.destination, repeat.ttl)
-            : this.#native.vrrpAbsorb(this.#handle, vrid, repeat.bytes, repeat.source, repeat.destination, repeat.ttl, repeat.silence.inMs, repeat.silence.afterMs);
+        : this.#native.vrrpAbsorb(
+            this.#handle,
+            vrid,
+            repeat.bytes,
+            repeat.source,
+            repeat.destination,
+            repeat.ttl,
+            silence?.inMs,
+            silence?.afterMs,
+            tally?.counts,
+            tally?.index,
+            tally?.deadlineIndex,
+            tally?.deadlineAfterMs ?? 0,
+          );
     this.#holds[vrid] = absorbed && repeat !== undefined ? Math.max(0, Math.floor(repeat.holdMs)) : undefined;
     this.#setHold();
     return absorbed;
