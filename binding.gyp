@@ -18,7 +18,7 @@
       # Node-API 8 is the first with type tags (napi_type_tag_object) and async cleanup hooks; every supported Node
       # has it.
       "defines": ["NAPI_VERSION=8"],
-      "cflags_c": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+      "cflags_c": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-Werror=implicit-function-declaration"]
     }
   ]
 }
