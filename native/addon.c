@@ -10,7 +10,7 @@
  *                  routeOpen() -> handle, routeRequest(handle, message) -> ack errno, routeClose(handle)
  *   burst.c        a takeover's syscalls back to back: burstPrepare(ops) -> prepared, burstRun(prepared) -> results
  *   vrrp_socket.c  raw IP sockets of protocol 112 for the adverts, watched on the opening thread's loop
- *                  vrrpOpen, vrrpJoin, vrrpRecv, vrrpSend, vrrpClose, vrrpRef, vrrpAbsorb, vrrpAbsorbed,
+ *                  vrrpOpen, vrrpJoin, vrrpRecv, vrrpSend, vrrpClose, vrrpRef, vrrpAbsorb, vrrpAbsorbed, vrrpFiltered,
  *                  vrrpHold, vrrpNotice, vrrpRepeat,
  *                  vrrpRepeated
  *   timer.c        one precise timerfd per thread: timerOpen, timerArm, timerDisarm, timerClose, timerRef,
@@ -51,6 +51,7 @@ NAPI_MODULE_INIT() {
       {"vrrpSendMany", NULL, vrrp_send_many, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpAbsorb", NULL, vrrp_absorb, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpAbsorbed", NULL, vrrp_absorbed, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"vrrpFiltered", NULL, vrrp_filtered, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpHold", NULL, vrrp_hold, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpNotice", NULL, vrrp_notice, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpRepeat", NULL, vrrp_repeat, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -45,6 +45,8 @@
  *   vrrpRepeat(handle, vrid, data[] | null, dst[], source | null, inMs, intervalMs[, counts, countIndex,
  *              deadlineIndex]) -> repeated?   (see below)
  *   vrrpRepeated(handle, vrid, meta: Float64Array(2)) -> firings   (meta = [age ms of the last, errno that stopped it])
+ *   vrrpFiltered(handle[, reads: Float64Array(2)]) -> VRIDs the filters take, -1: off   ("Filtered repeats" below;
+ *                                                      reads = [datagrams read from the socket, from its repeat socket])
  * Failed syscalls throw an Error with numeric `errno` and `syscall`; a closed socket fails with EBADF.
  *
  * Absorbed repeats, and why: a backup's master repeats one byte-identical advert every Advertisement_Interval, and
@@ -103,6 +105,27 @@
  * CLOCK_REALTIME ms, the app's Date.now()). The engine leaves those elements alone meanwhile (one writer at a time)
  * and collects the repeats and firings into its core only when something else happens. A tally lasts as long as
  * the declaration it came with; the socket's close releases what is left.
+ * Filtered repeats, and why: with every repeat absorbed in C, a lone backup still woke once per advert (ten times a
+ * second at 100 ms), each wake-up an epoll_wait, a recvmmsg and the silence alarm's re-arm: 0.10-0.14 % of a core
+ * against keepalived's 0.05 % (per-thread run time), and at 255 VRIDs about a hundred wake-ups a second. A repeat
+ * only proves the master alive; nothing needs it before the VRID's silence is judged. So a VRID with a silence watch
+ * is also covered by two classic socket filters (SO_ATTACH_FILTER, unprivileged, built here from the declarations):
+ * the socket's drops its exact declared repeats, and a second raw socket of the same interface and family (the
+ * repeat socket: bound, joined, never waited on) takes exactly those. Its datagrams wait in the kernel with their
+ * receive times; the socket's alarm reads them when it fires (the earliest silence, or sooner when its buffer could
+ * fill: drain_every_ms), and so does vrrpAbsorbed — up to the datagram JavaScript holds, if it holds one, so that
+ * a VRID's repeats are never counted ahead of a packet that came before them. A backup so wakes about three times a
+ * second whatever its count of VRIDs, and anything else (a priority 0, a new master, another VRID) still wakes the
+ * thread at once: the filters let it through. A filter covers the VRIDs' fields as absorb() compares them (IPv4 with
+ * a 20-byte header only; an IPv6 packet's addresses and hop limit read at SKF_NET_OFF), what they all share once.
+ * What one filter may hold is bounded (BPF_MAXINSNS, and the socket's option memory, net.core.optmem_max): VRIDs
+ * beyond it, and silent ones, are absorbed on readiness as before. The order of every change keeps each repeat on
+ * one socket at least: the socket stops dropping first (its whole filter goes at once, one syscall however many
+ * VRIDs change — filters_release), the repeat socket is read, and the filters follow the declarations once they
+ * settle (FILTER_SETTLE_MS): rebuilt once per burst, not once per declaration (255 declarations one by one cost
+ * 0.5 s, a change of all of them 2.4 s; now about 10 ms). A repeat that both sockets took meanwhile is counted once
+ * (its receive time is remembered per socket). If the repeat socket ever overflows (SO_RXQ_OVFL), filtering stops
+ * for the socket and every repeat is read on readiness again (vrrpFiltered: -1).
  * Batched adverts, and why: each sendmsg delivers its packet to the peers on the segment inside the call, and the
  * wake-up of a peer process that this causes preempted the engine thread on its return from the syscall, once per
  * advert (measured at 50 masters beside keepalived: 250-300 preemptions a second, and a quarter of the thread's
@@ -127,6 +150,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/sock_diag.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdint.h>
@@ -183,6 +208,8 @@ typedef struct {
   uint8_t destination[16];
   uint8_t payload[ABSORB_MAX_PAYLOAD];
   struct timespec last;           /* kernel receive time (CLOCK_REALTIME) of the last repeat absorbed */
+  struct timespec via_socket;     /* of the last one read from the socket itself, and from its repeat socket: */
+  struct timespec via_repeats;    /* a copy of one on both (a filter change between them) counts once */
   uint32_t count;                 /* repeats absorbed since the last vrrpAbsorbed */
   uint8_t watch;                  /* the silence watch ("Silence watch" in the file comment): WATCH_* */
   double silence_ms;              /* silent this long after `since_ms` */
@@ -218,6 +245,33 @@ typedef struct {
 /* absorb_entry.watch: no watch; watching; fell silent, JavaScript not told yet; told (until the next repeat). */
 enum { WATCH_OFF = 0, WATCH_ON = 1, WATCH_SILENT = 2, WATCH_TOLD = 3 };
 
+/* A set of VRIDs, one bit each. Why: the tables are 256 entries of about 0.6 KB (absorb) and 1.1 KB (repeat), and
+ * the alarm's looks visited every entry — about a hundred pages per wake-up for one VRID in use (perf of a lone
+ * master and a lone backup: 5 % of the engine thread's samples in those two loops). They visit the sets' members. */
+typedef struct {
+  uint64_t word[4];
+} vrid_set;
+
+static void vrid_set_put(vrid_set *set, int vrid, bool member) {
+  const uint64_t bit = (uint64_t)1 << (vrid & 63);
+  if (member) {
+    set->word[vrid >> 6] |= bit;
+  } else {
+    set->word[vrid >> 6] &= ~bit;
+  }
+}
+
+/* The smallest member above `after` (0 to start), or 0 when there is none. */
+static int vrid_set_next(const vrid_set *set, int after) {
+  int at = after + 1;
+  while (at < 256) {
+    const uint64_t rest = set->word[at >> 6] >> (at & 63);
+    if (rest != 0) return at + __builtin_ctzll(rest);
+    at = (at | 63) + 1;
+  }
+  return 0;
+}
+
 /* One datagram as read, before it is handed to JavaScript. */
 typedef struct {
   const uint8_t *data;            /* its bytes: a slot of the socket's batch */
@@ -227,6 +281,46 @@ typedef struct {
   struct timespec stamp;          /* SO_TIMESTAMPNS, CLOCK_REALTIME */
   double hop_limit, ifindex;      /* -1: unknown */
 } received_datagram;
+
+/* Datagrams the repeat socket reads per recvmmsg, and the room for each: it only ever holds declared repeats (its
+ * filter accepts nothing else), at most an IPv4 header with options and ABSORB_MAX_PAYLOAD. */
+#define REPEAT_READ_BATCH 32
+#define REPEAT_SLOT_BYTES 512
+/* How long declarations must rest before the filters follow them (see look). */
+#define FILTER_SETTLE_MS 20
+/* Longest filter program (the kernel's BPF_MAXINSNS). */
+#define FILTER_MAX_INSNS 4096
+/* Assumed receive-buffer cost of one queued repeat (its sk_buff's truesize is about 0.8-2.3 KB, by driver). */
+#define REPEAT_TRUESIZE 2304
+
+/* The repeat socket ("Filtered repeats" in the file comment): a second raw socket of the same interface and family,
+ * never waited on, whose filter accepts only the declared repeats of the VRIDs in `covered` — which the main
+ * socket's filter drops — read when the socket's alarm fires or JavaScript collects. */
+typedef struct {
+  int fd;                         /* -1 until opened (the first silence watch), and after the socket closed */
+  bool joined;
+  bool broken;                    /* a filter could not be set, or the repeat socket overflowed: filtering is off */
+  bool overflowed;                /* the kernel dropped repeats: filtering goes off after the read that saw it */
+  vrid_set covered;               /* VRIDs whose repeats the socket's filter drops: read from here */
+  vrid_set taken;                 /* VRIDs whose repeats this socket's filter takes (covered is a subset) */
+  unsigned covered_count;
+  double stale_since_ms;          /* CLOCK_MONOTONIC ms since the filters wait for filters_update; -1: they do not */
+  double drain_every_ms;          /* longest wait between reads before the buffer could fill (see filters_update) */
+  unsigned insn_cap;              /* longest program the socket's option memory took, or would (see filter_attach) */
+  unsigned capacity;              /* repeats the receive buffer holds, about */
+  uint32_t dropped;               /* SO_RXQ_OVFL: the kernel's count of repeats it dropped, as last reported */
+  double reads;                   /* datagrams read here, and on the socket itself (vrrpFiltered tells them) */
+  double socket_reads;
+  int count, next;                /* the batch: datagrams read, the next to take */
+  struct mmsghdr batch[REPEAT_READ_BATCH];
+  struct iovec vectors[REPEAT_READ_BATCH];
+  struct sockaddr_in6 sources[REPEAT_READ_BATCH];
+  union {
+    struct cmsghdr align;
+    char bytes[256];
+  } control[REPEAT_READ_BATCH];
+  uint8_t data[REPEAT_READ_BATCH][REPEAT_SLOT_BYTES];
+} repeat_socket;
 
 /* One open VRRP socket: a watcher (first, see watcher.h) plus what sends, joins and absorbed repeats need. calloc'ed
  * whole: the pages of the table and the buffer are touched only when used. */
@@ -246,6 +340,12 @@ typedef struct {
   received_datagram last;
   absorb_entry absorb[256];       /* by VRID */
   repeat_entry repeat[256];       /* by VRID */
+  vrid_set watch_on;              /* VRIDs whose absorb entry is in WATCH_ON */
+  vrid_set repeat_on;             /* VRIDs whose advert schedule is on */
+  bool filters_stale;             /* watch_on or a declaration changed since the filters were set */
+  bool bounded;                   /* JavaScript holds a datagram read at `bound`: repeats after it are not due yet */
+  struct timespec bound;
+  repeat_socket repeats;          /* "Filtered repeats" in the file comment */
   /* The last recvmmsg ("Batched reads" in the file comment): `batch_count` datagrams, `batch_next` the next to take;
    * `drained`: one in the readiness pass now running (`in_ready`, vrrp_ready) found fewer than READ_BATCH waiting. */
   int batch_count, batch_next;
@@ -358,6 +458,9 @@ napi_value vrrp_open(napi_env env, napi_callback_info info) {
   socket_handle->family = domain;
   socket_handle->ifindex = (int)ifindex;
   socket_handle->joined = false;
+  socket_handle->repeats.fd = -1;
+  socket_handle->repeats.insn_cap = FILTER_MAX_INSNS;
+  socket_handle->repeats.stale_since_ms = -1;
   socket_handle->base.release = release_tallies;
   /* The watcher owns fd and the struct from here, even when it fails. */
   return watcher_start(env, &socket_handle->base, fd, argv[2], "vrrp:socket", &VRRP_TAG, vrrp_ready, true);
@@ -374,7 +477,31 @@ static vrrp_socket *get_open_socket(napi_env env, napi_value value, const char *
   return socket_handle;
 }
 
-/* vrrpJoin(handle): joins VRRP's multicast group on the socket's interface, once. */
+/* Joins VRRP's multicast group on `ifindex`; returns 0 or the errno of the refusal. */
+static int join_group(int fd, int family, int ifindex) {
+  int result;
+  if (family == AF_INET) {
+    struct ip_mreqn membership;
+    memset(&membership, 0, sizeof(membership));
+    membership.imr_multiaddr.s_addr = htonl(0xe0000012); /* 224.0.0.18 */
+    membership.imr_address.s_addr = htonl(INADDR_ANY);
+    membership.imr_ifindex = ifindex;
+    result = setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &membership, sizeof(membership));
+  } else {
+    struct ipv6_mreq membership;
+    memset(&membership, 0, sizeof(membership));
+    static const uint8_t group[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12}; /* ff02::12 */
+    memcpy(&membership.ipv6mr_multiaddr, group, sizeof(group));
+    membership.ipv6mr_interface = (unsigned int)ifindex;
+    result = setsockopt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &membership, sizeof(membership));
+  }
+  return result == 0 ? 0 : errno;
+}
+
+static bool repeats_join(vrrp_socket *s);
+static void filters_off(vrrp_socket *s);
+
+/* vrrpJoin(handle): joins VRRP's multicast group on the socket's interface, once (its repeat socket too). */
 napi_value vrrp_join(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -385,27 +512,15 @@ napi_value vrrp_join(napi_env env, napi_callback_info info) {
   }
   vrrp_socket *socket_handle = get_open_socket(env, argv[0], "setsockopt");
   if (socket_handle == NULL || socket_handle->joined) return NULL;
-  int fd = socket_handle->base.fd;
-  if (socket_handle->family == AF_INET) {
-    struct ip_mreqn membership;
-    memset(&membership, 0, sizeof(membership));
-    membership.imr_multiaddr.s_addr = htonl(0xe0000012); /* 224.0.0.18 */
-    membership.imr_address.s_addr = htonl(INADDR_ANY);
-    membership.imr_ifindex = socket_handle->ifindex;
-    if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &membership, sizeof(membership)) < 0) {
-      return throw_errno(env, "setsockopt(IP_ADD_MEMBERSHIP)", errno);
-    }
-  } else {
-    struct ipv6_mreq membership;
-    memset(&membership, 0, sizeof(membership));
-    static const uint8_t group[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12}; /* ff02::12 */
-    memcpy(&membership.ipv6mr_multiaddr, group, sizeof(group));
-    membership.ipv6mr_interface = (unsigned int)socket_handle->ifindex;
-    if (setsockopt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &membership, sizeof(membership)) < 0) {
-      return throw_errno(env, "setsockopt(IPV6_ADD_MEMBERSHIP)", errno);
-    }
+  int error_number = join_group(socket_handle->base.fd, socket_handle->family, socket_handle->ifindex);
+  if (error_number != 0) {
+    return throw_errno(env, socket_handle->family == AF_INET ? "setsockopt(IP_ADD_MEMBERSHIP)" : "setsockopt(IPV6_ADD_MEMBERSHIP)", error_number);
   }
   socket_handle->joined = true;
+  /* A repeat socket that cannot join hears nothing: filtering off, every repeat read on readiness again. */
+  if (socket_handle->repeats.fd >= 0 && !socket_handle->repeats.joined && !repeats_join(socket_handle)) {
+    filters_off(socket_handle);
+  }
   return NULL;
 }
 
@@ -482,14 +597,23 @@ static bool get_tally(napi_env env, size_t argc, napi_value *argv, size_t at, bo
   return true;
 }
 
-/* The socket's tallies, released with its JavaScript callback once it is closed (watcher.h). */
+/* The socket's tallies, released with its JavaScript callback once it is closed (watcher.h), and its repeat socket. */
 static void release_tallies(watcher *w) {
   vrrp_socket *s = (vrrp_socket *)w;
+  if (s->repeats.fd >= 0) {
+    close(s->repeats.fd);
+    s->repeats.fd = -1;
+    s->repeats.covered_count = 0;
+  }
   for (int vrid = 1; vrid < 256; vrid++) {
     if (s->absorb[vrid].tally.ref != NULL) tally_release(w->env, &s->absorb[vrid].tally);
     if (s->repeat[vrid].tally.ref != NULL) tally_release(w->env, &s->repeat[vrid].tally);
   }
 }
+
+static void read_repeats(vrrp_socket *s, const struct timespec *until);
+static void filters_update(vrrp_socket *s);
+static void filters_release(vrrp_socket *s, int vrid);
 
 /* Looks at every watched VRID (see "Silence watch" in the file comment): one silent for its silence_ms is marked
  * for JavaScript. Returns ms until the earliest silence of the others, or -1 when none is watched. */
@@ -498,9 +622,8 @@ static double silence_next(vrrp_socket *s) {
   /* Without a clock, look again in a millisecond rather than never. */
   if (now < 0) return 1;
   double next = -1;
-  for (int vrid = 1; vrid < 256; vrid++) {
+  for (int vrid = vrid_set_next(&s->watch_on, 0); vrid != 0; vrid = vrid_set_next(&s->watch_on, vrid)) {
     absorb_entry *entry = &s->absorb[vrid];
-    if (entry->watch != WATCH_ON) continue;
     double left = entry->since_ms + entry->silence_ms - now;
     if (left > entry->silence_ms) {
       /* The clock was stepped back: count from now. */
@@ -510,6 +633,8 @@ static double silence_next(vrrp_socket *s) {
     /* Within half a millisecond: silence has a margin of milliseconds before the deadline. */
     if (left <= 0.5) {
       entry->watch = WATCH_SILENT;
+      vrid_set_put(&s->watch_on, vrid, false);
+      filters_release(s, vrid); /* its repeats must wake the thread again */
       s->news++;
     } else if (next < 0 || left < next) {
       next = left;
@@ -520,12 +645,30 @@ static double silence_next(vrrp_socket *s) {
 
 static void on_socket_alarm(watcher *w);
 
+
 /* Sends the advert schedules that are due (when `send`), marks silent VRIDs, and sets the socket's one alarm for
- * what comes next: at once when JavaScript has news to hear (told from the loop, never inside a call from it). */
+ * what comes next: at once when JavaScript has news to hear (told from the loop, never inside a call from it). The
+ * repeat socket is read first ("Filtered repeats" in the file comment), so that no silence is judged without its
+ * repeats, and at least every drain_every_ms. */
 static void look(vrrp_socket *s, bool send) {
+  repeat_socket *r = &s->repeats;
+  if (r->covered_count > 0) read_repeats(s, NULL);
   double next = s->watching > 0 ? silence_next(s) : -1;
   double advert = s->repeating > 0 ? adverts_next(s, send) : -1;
   if (advert >= 0 && (next < 0 || advert < next)) next = advert;
+  if (s->filters_stale && !r->broken) {
+    /* Declarations come in bursts (every instance of a process at its start, at a mass takeover): the filters
+     * follow once they settle, not once per declaration. */
+    const double now = monotonic_now_ms();
+    if (r->stale_since_ms < 0) r->stale_since_ms = now;
+    const double wait = r->stale_since_ms + FILTER_SETTLE_MS - now;
+    if (wait <= 0 || now < 0) {
+      filters_update(s);
+    } else if (next < 0 || wait < next) {
+      next = wait;
+    }
+  }
+  if (r->covered_count > 0 && r->drain_every_ms >= 0 && (next < 0 || r->drain_every_ms < next)) next = r->drain_every_ms;
   if (s->news > 0) next = 0;
   if (next < 0) {
     watcher_alarm_stop(&s->base);
@@ -537,15 +680,17 @@ static void look(vrrp_socket *s, bool send) {
 /* The socket's alarm: adverts go out here, in C; JavaScript hears only of a VRID with news. */
 static void on_socket_alarm(watcher *w) {
   vrrp_socket *s = (vrrp_socket *)w;
+  s->bounded = false; /* no JavaScript call is under way */
   look(s, true);
   if (s->news > 0) watcher_wake(w);
 }
 
-/* Whether the datagram just read (s->last) is a repeat the engine declared absorbable (see "Absorbed repeats" in the
- * file comment); if so, records its arrival and counts it. */
-static bool absorb(vrrp_socket *s) {
-  const uint8_t *datagram = s->last.data;
-  size_t length = (size_t)s->last.length;
+/* Whether datagram `d`, read from the socket (`from_repeats` false) or its repeat socket, is a repeat the engine
+ * declared absorbable (see "Absorbed repeats" in the file comment); if so, records its arrival and counts it. A
+ * repeat read from the repeat socket moves no alarm: its reader looks afterwards. */
+static bool absorb(vrrp_socket *s, const received_datagram *d, bool from_repeats) {
+  const uint8_t *datagram = d->data;
+  size_t length = (size_t)d->length;
   const uint8_t *payload, *source, *destination;
   size_t payload_length, address_length;
   int ttl;
@@ -564,13 +709,13 @@ static bool absorb(vrrp_socket *s) {
     address_length = 4;
     ttl = datagram[8];
   } else {
-    if (s->last.hop_limit < 0) return false;
+    if (d->hop_limit < 0) return false;
     payload = datagram;
     payload_length = length;
-    source = s->last.addresses;
-    destination = s->last.addresses + 16;
+    source = d->addresses;
+    destination = d->addresses + 16;
     address_length = 16;
-    ttl = (int)s->last.hop_limit;
+    ttl = (int)d->hop_limit;
   }
   if (payload_length < 2) return false;
   absorb_entry *entry = &s->absorb[payload[1]];
@@ -579,11 +724,17 @@ static bool absorb(vrrp_socket *s) {
       memcmp(destination, entry->destination, address_length) != 0) {
     return false;
   }
-  if (s->last.stamped) {
-    entry->last = s->last.stamp;
-  } else if (clock_gettime(CLOCK_REALTIME, &entry->last) != 0) {
+  struct timespec arrival;
+  if (d->stamped) {
+    arrival = d->stamp;
+    /* The same packet read from the other socket already (both took it while a filter changed): once is enough. */
+    const struct timespec *other = from_repeats ? &entry->via_socket : &entry->via_repeats;
+    if (arrival.tv_sec == other->tv_sec && arrival.tv_nsec == other->tv_nsec) return true;
+    *(from_repeats ? &entry->via_repeats : &entry->via_socket) = arrival;
+  } else if (clock_gettime(CLOCK_REALTIME, &arrival) != 0) {
     return false; /* no arrival time to report: let JavaScript date it */
   }
+  entry->last = arrival;
   entry->count++;
   s->last_arrival = entry->last;
   s->arrived = true;
@@ -598,39 +749,101 @@ static bool absorb(vrrp_socket *s) {
     if (entry->watch != WATCH_ON) {
       if (entry->watch == WATCH_SILENT) s->news--;
       entry->watch = WATCH_ON;
-      look(s, false);
-    } else if (s->watching <= SILENCE_REARM_MAX && s->repeating == 0) {
+      vrid_set_put(&s->watch_on, payload[1], true);
+      s->filters_stale = true;
+      if (!from_repeats) look(s, false);
+    } else if (!from_repeats && s->watching <= SILENCE_REARM_MAX && s->repeating == 0) {
       look(s, false);
     }
   }
   return true;
 }
 
+/* Points message i of a batch at its slot, ready for recvmmsg. */
+static void batch_slot(struct mmsghdr *messages, struct iovec *vectors, struct sockaddr_in6 *sources, void *control,
+                       size_t control_bytes, uint8_t *data, size_t data_bytes, int i) {
+  struct msghdr *message = &messages[i].msg_hdr;
+  vectors[i].iov_base = data;
+  vectors[i].iov_len = data_bytes;
+  message->msg_name = &sources[i];
+  message->msg_namelen = sizeof(sources[i]);
+  message->msg_iov = &vectors[i];
+  message->msg_iovlen = 1;
+  message->msg_control = control;
+  message->msg_controllen = control_bytes;
+  message->msg_flags = 0;
+}
+
+/* One recvmmsg without waiting: the datagrams read, 0 when none waits, or -errno. */
+static int receive_many(int fd, struct mmsghdr *messages, unsigned count) {
+  int received;
+  do {
+    received = recvmmsg(fd, messages, count, MSG_DONTWAIT, NULL);
+  } while (received < 0 && errno == EINTR);
+  if (received < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
+  return received;
+}
+
+/* The facts of one datagram a recvmmsg read into `out` (its bytes stay in `data`); `dropped` gets SO_RXQ_OVFL's
+ * count when the kernel reported one. */
+static void take_datagram(int family, const struct mmsghdr *read, const struct sockaddr_in6 *source, const uint8_t *data,
+                          received_datagram *out, uint32_t *dropped) {
+  struct msghdr *message = (struct msghdr *)&read->msg_hdr;
+  /* A truncated datagram (MSG_TRUNC) reports the bytes read (see READ_SLOT_BYTES). */
+  out->data = data;
+  out->length = (ssize_t)read->msg_len;
+  memset(out->addresses, 0, ADDRESSES_LEN);
+  if (family == AF_INET) {
+    memcpy(out->addresses, &((const struct sockaddr_in *)source)->sin_addr, 4);
+  } else {
+    memcpy(out->addresses, &source->sin6_addr, 16);
+  }
+  out->stamped = false;
+  out->hop_limit = -1;
+  out->ifindex = -1;
+  for (struct cmsghdr *header = CMSG_FIRSTHDR(message); header != NULL; header = CMSG_NXTHDR(message, header)) {
+    if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_TIMESTAMPNS &&
+        header->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+      memcpy(&out->stamp, CMSG_DATA(header), sizeof(out->stamp));
+      out->stamped = true;
+    } else if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SO_RXQ_OVFL &&
+               header->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
+      if (dropped != NULL) memcpy(dropped, CMSG_DATA(header), sizeof(*dropped));
+    } else if (header->cmsg_level == IPPROTO_IPV6 && header->cmsg_type == IPV6_PKTINFO &&
+               header->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+      struct in6_pktinfo packet_info;
+      memcpy(&packet_info, CMSG_DATA(header), sizeof(packet_info));
+      memcpy(out->addresses + 16, &packet_info.ipi6_addr, 16);
+      out->ifindex = packet_info.ipi6_ifindex;
+    } else if (header->cmsg_level == IPPROTO_IPV6 && header->cmsg_type == IPV6_HOPLIMIT &&
+               header->cmsg_len >= CMSG_LEN(sizeof(int))) {
+      int hops;
+      memcpy(&hops, CMSG_DATA(header), sizeof(hops));
+      out->hop_limit = hops;
+    } else if (header->cmsg_level == IPPROTO_IP && header->cmsg_type == IP_PKTINFO &&
+               header->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+      /* Not asked for today (IPv4's destination is in the IP header); reported if a caller ever turns it on. */
+      struct in_pktinfo packet_info;
+      memcpy(&packet_info, CMSG_DATA(header), sizeof(packet_info));
+      out->ifindex = packet_info.ipi_ifindex;
+    }
+  }
+}
+
 /* Refills the batch with one recvmmsg. Returns the datagrams read, 0 when none waits, or -errno. A batch read short
  * in the readiness pass marks the socket drained for the rest of that pass (see read_one). */
 static int read_batch(vrrp_socket *s) {
   for (int i = 0; i < READ_BATCH; i++) {
-    struct msghdr *message = &s->batch[i].msg_hdr;
-    s->batch_vectors[i].iov_base = s->batch_data[i];
-    s->batch_vectors[i].iov_len = READ_SLOT_BYTES;
-    message->msg_name = &s->batch_sources[i];
-    message->msg_namelen = sizeof(s->batch_sources[i]);
-    message->msg_iov = &s->batch_vectors[i];
-    message->msg_iovlen = 1;
-    message->msg_control = s->batch_control[i].bytes;
-    message->msg_controllen = sizeof(s->batch_control[i].bytes);
-    message->msg_flags = 0;
+    batch_slot(s->batch, s->batch_vectors, s->batch_sources, s->batch_control[i].bytes, sizeof(s->batch_control[i].bytes),
+               s->batch_data[i], READ_SLOT_BYTES, i);
   }
-  int received;
-  do {
-    received = recvmmsg(s->base.fd, s->batch, READ_BATCH, MSG_DONTWAIT, NULL);
-  } while (received < 0 && errno == EINTR);
+  int received = receive_many(s->base.fd, s->batch, READ_BATCH);
   s->batch_next = 0;
   s->batch_count = received > 0 ? received : 0;
-  if (received < 0) return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
-  if (received < READ_BATCH && s->in_ready) s->drained = true;
+  if (received >= 0 && received < READ_BATCH && s->in_ready) s->drained = true;
   return received;
 }
+
 
 /* The next datagram, its facts into s->last: from the batch, else from a new recvmmsg, except when one in this
  * readiness pass found the socket drained (readiness is level-triggered: a datagram that came since calls again).
@@ -643,47 +856,429 @@ static int read_one(vrrp_socket *s) {
     if (received <= 0) return received < 0 ? received : READ_EMPTY;
   }
   const int index = s->batch_next++;
-  struct msghdr *message = &s->batch[index].msg_hdr;
-  const struct sockaddr_in6 *source = &s->batch_sources[index];
+  s->repeats.socket_reads++;
+  take_datagram(s->family, &s->batch[index], &s->batch_sources[index], s->batch_data[index], &s->last, NULL);
+  return s->absorbing > 0 && absorb(s, &s->last, false) ? READ_ABSORBED : READ_DELIVER;
+}
 
-  /* A truncated datagram (MSG_TRUNC) reports the bytes read (see READ_SLOT_BYTES). */
-  received_datagram *last = &s->last;
-  last->data = s->batch_data[index];
-  last->length = (ssize_t)s->batch[index].msg_len;
-  memset(last->addresses, 0, ADDRESSES_LEN);
-  if (s->family == AF_INET) {
-    memcpy(last->addresses, &((const struct sockaddr_in *)source)->sin_addr, 4);
-  } else {
-    memcpy(last->addresses, &source->sin6_addr, 16);
+/* ---- Filtered repeats (see the file comment) ---- */
+
+static bool stamp_after(const struct timespec *a, const struct timespec *b) {
+  return a->tv_sec != b->tv_sec ? a->tv_sec > b->tv_sec : a->tv_nsec > b->tv_nsec;
+}
+
+/* The VRID of a datagram as a raw socket of `family` reads it (IPv4 from the IP header); 0 when too short. */
+static int datagram_vrid(int family, const received_datagram *d) {
+  if (family == AF_INET6) return d->length >= 2 ? d->data[1] : 0;
+  if (d->length < 1) return 0;
+  const ssize_t at = (ssize_t)(d->data[0] & 0x0f) * 4 + 1;
+  return at < d->length ? d->data[at] : 0;
+}
+
+/* Reads the repeat socket: every repeat that arrived up to `until` (NULL: all that wait), in order, each absorbed as
+ * if the socket had read it. One of a VRID the socket's filter does not drop (now) was taken by the socket too, and
+ * is skipped; so is one that is no declared repeat any more (filters_release read its VRID's before it changed).
+ * An overflow turns filtering off. */
+static void read_repeats(vrrp_socket *s, const struct timespec *until) {
+  repeat_socket *r = &s->repeats;
+  if (r->fd < 0) return;
+  bool emptied = false;
+  unsigned read = 0;
+  for (;;) {
+    if (r->next >= r->count) {
+      for (int i = 0; i < REPEAT_READ_BATCH; i++) {
+        batch_slot(r->batch, r->vectors, r->sources, r->control[i].bytes, sizeof(r->control[i].bytes), r->data[i],
+                   REPEAT_SLOT_BYTES, i);
+      }
+      if (emptied) break; /* the last read came back short: nothing waited then, and this read is for then */
+      int received = receive_many(r->fd, r->batch, REPEAT_READ_BATCH);
+      r->next = 0;
+      r->count = received > 0 ? received : 0;
+      if (received <= 0) break;
+      emptied = received < REPEAT_READ_BATCH;
+    }
+    received_datagram d;
+    uint32_t dropped = r->dropped;
+    take_datagram(s->family, &r->batch[r->next], &r->sources[r->next], r->data[r->next], &d, &dropped);
+    if (until != NULL && d.stamped && stamp_after(&d.stamp, until)) break;
+    r->next++;
+    r->reads++;
+    read++;
+    if (dropped != r->dropped) {
+      /* The buffer filled between two reads: the repeats that came after are lost, and with them the proof that a
+       * master lives. Back to reading every repeat on readiness (after this read). */
+      r->dropped = dropped;
+      r->overflowed = true;
+    }
+    const int vrid = datagram_vrid(s->family, &d);
+    if ((r->covered.word[vrid >> 6] & ((uint64_t)1 << (vrid & 63))) != 0) absorb(s, &d, true);
   }
-  last->stamped = false;
-  last->hop_limit = -1;
-  last->ifindex = -1;
-  for (struct cmsghdr *header = CMSG_FIRSTHDR(message); header != NULL; header = CMSG_NXTHDR(message, header)) {
-    if (header->cmsg_level == SOL_SOCKET && header->cmsg_type == SCM_TIMESTAMPNS &&
-        header->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
-      memcpy(&last->stamp, CMSG_DATA(header), sizeof(last->stamp));
-      last->stamped = true;
-    } else if (header->cmsg_level == IPPROTO_IPV6 && header->cmsg_type == IPV6_PKTINFO &&
-               header->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
-      struct in6_pktinfo packet_info;
-      memcpy(&packet_info, CMSG_DATA(header), sizeof(packet_info));
-      memcpy(last->addresses + 16, &packet_info.ipi6_addr, 16);
-      last->ifindex = packet_info.ipi6_ifindex;
-    } else if (header->cmsg_level == IPPROTO_IPV6 && header->cmsg_type == IPV6_HOPLIMIT &&
-               header->cmsg_len >= CMSG_LEN(sizeof(int))) {
-      int hops;
-      memcpy(&hops, CMSG_DATA(header), sizeof(hops));
-      last->hop_limit = hops;
-    } else if (header->cmsg_level == IPPROTO_IP && header->cmsg_type == IP_PKTINFO &&
-               header->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
-      /* Not asked for today (IPv4's destination is in the IP header); reported if a caller ever turns it on. */
-      struct in_pktinfo packet_info;
-      memcpy(&packet_info, CMSG_DATA(header), sizeof(packet_info));
-      last->ifindex = packet_info.ipi_ifindex;
+  /* A datagram reports the drops before it (SO_RXQ_OVFL), so drops after the last one queued go unseen until
+   * another comes: after a read of many, the socket's own count is asked too. */
+  if (!r->overflowed && read >= r->capacity / 4) {
+    uint32_t meminfo[SK_MEMINFO_VARS];
+    socklen_t length = sizeof(meminfo);
+    if (getsockopt(r->fd, SOL_SOCKET, SO_MEMINFO, meminfo, &length) == 0 && length > SK_MEMINFO_DROPS * sizeof(uint32_t) &&
+        meminfo[SK_MEMINFO_DROPS] != r->dropped) {
+      r->overflowed = true;
     }
   }
-  return s->absorbing > 0 && absorb(s) ? READ_ABSORBED : READ_DELIVER;
+  if (r->overflowed && !r->broken) filters_off(s); /* sets `broken` first: its own read ends here */
+}
+
+/* A filter program being built. */
+typedef struct {
+  struct sock_filter code[FILTER_MAX_INSNS];
+  unsigned length;
+} filter_program;
+
+static void emit(filter_program *p, uint16_t code, uint8_t jt, uint8_t jf, uint32_t k) {
+  struct sock_filter *at = &p->code[p->length++];
+  at->code = code;
+  at->jt = jt;
+  at->jf = jf;
+  at->k = k;
+}
+
+/* The fields every VRID of a filter's set agrees on: checked once, before the dispatch, instead of in each block.
+ * Why: the kernel takes at most FILTER_MAX_INSNS instructions, and at 255 VRIDs from one master (one source, one
+ * destination, one length) per-VRID checks of them left a fifth of the VRIDs out. */
+typedef struct {
+  bool length, ttl, source, destination;
+} shared_fields;
+
+static shared_fields filter_shared(const vrrp_socket *s, const vrid_set *set) {
+  shared_fields shared = {true, true, true, true};
+  const size_t address_length = s->family == AF_INET ? 4 : 16;
+  const absorb_entry *first = NULL;
+  for (int vrid = vrid_set_next(set, 0); vrid != 0; vrid = vrid_set_next(set, vrid)) {
+    const absorb_entry *entry = &s->absorb[vrid];
+    if (first == NULL) {
+      first = entry;
+      continue;
+    }
+    if (entry->length != first->length) shared.length = false;
+    if (entry->ttl != first->ttl) shared.ttl = false;
+    if (memcmp(entry->source, first->source, address_length) != 0) shared.source = false;
+    if (memcmp(entry->destination, first->destination, address_length) != 0) shared.destination = false;
+  }
+  return shared;
+}
+
+/* Comparisons of the header fields: those `shared` says (`in_prologue`), or the others (a block's). */
+static unsigned header_checks(const vrrp_socket *s, shared_fields shared, bool in_prologue) {
+  const unsigned address_checks = s->family == AF_INET ? 1u : 4u;
+  return (shared.length == in_prologue ? 1u : 0u) + (shared.ttl == in_prologue ? 1u : 0u) +
+         (shared.source == in_prologue ? address_checks : 0u) + (shared.destination == in_prologue ? address_checks : 0u);
+}
+
+/* Instructions before the dispatch (see filter_build). */
+static unsigned prologue_cost(const vrrp_socket *s, shared_fields shared) {
+  return 3u + (s->family == AF_INET ? 2u : 0u) + 2u * header_checks(s, shared, true) + 3u;
+}
+
+/* Instructions one VRID takes (see filter_build): its dispatch, its block's comparisons (the payload in words, then
+ * a half word and a byte for what is left) and the block's two returns. */
+static unsigned filter_cost(const vrrp_socket *s, const absorb_entry *entry, shared_fields shared) {
+  const unsigned left = entry->length % 4u;
+  const unsigned payload_checks = entry->length / 4u + (left == 3 ? 2u : left > 0 ? 1u : 0u);
+  return 2u + 2u * (header_checks(s, shared, false) + payload_checks) + 2u;
+}
+
+/* One comparison: load `size` (BPF_W, BPF_H or BPF_B) bytes at `k`, on to the next if equal to `value`, else to the
+ * "not a repeat" return at `fail`. */
+static void emit_check(filter_program *p, uint16_t size, uint32_t k, uint32_t value, unsigned fail) {
+  emit(p, (uint16_t)(BPF_LD | size | BPF_ABS), 0, 0, k);
+  emit(p, (uint16_t)(BPF_JMP | BPF_JEQ | BPF_K), 0, (uint8_t)(fail - (p->length + 1)), value);
+}
+
+static uint32_t big_endian(const uint8_t *bytes, size_t length) {
+  uint32_t value = 0;
+  for (size_t i = 0; i < length; i++) value = (value << 8) | bytes[i];
+  return value;
+}
+
+/* The header fields of `entry` that `shared` says (`in_prologue`), or the others: where the kernel's raw socket
+ * sees them — IPv4 from the IP header (20 bytes, no options), IPv6 from the VRRP header, its addresses and hop
+ * limit at SKF_NET_OFF. The length comes first: the payload's loads stay inside the packet. */
+static void emit_header(const vrrp_socket *s, const absorb_entry *entry, shared_fields shared, bool in_prologue, filter_program *p,
+                        unsigned fail) {
+  if (s->family == AF_INET) {
+    if (shared.length == in_prologue) emit_check(p, BPF_H, 2, 20u + entry->length, fail);
+    if (shared.ttl == in_prologue) emit_check(p, BPF_B, 8, entry->ttl, fail);
+    if (shared.source == in_prologue) emit_check(p, BPF_W, 12, big_endian(entry->source, 4), fail);
+    if (shared.destination == in_prologue) emit_check(p, BPF_W, 16, big_endian(entry->destination, 4), fail);
+    return;
+  }
+  if (shared.length == in_prologue) {
+    emit(p, BPF_LD | BPF_W | BPF_LEN, 0, 0, 0);
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, (uint8_t)(fail - (p->length + 1)), entry->length);
+  }
+  if (shared.ttl == in_prologue) emit_check(p, BPF_B, (uint32_t)SKF_NET_OFF + 7, entry->ttl, fail);
+  if (shared.source == in_prologue) {
+    for (uint32_t i = 0; i < 16; i += 4) emit_check(p, BPF_W, (uint32_t)SKF_NET_OFF + 8 + i, big_endian(entry->source + i, 4), fail);
+  }
+  if (shared.destination == in_prologue) {
+    for (uint32_t i = 0; i < 16; i += 4) emit_check(p, BPF_W, (uint32_t)SKF_NET_OFF + 24 + i, big_endian(entry->destination + i, 4), fail);
+  }
+}
+
+/* Builds the filter for the VRIDs of `set`: it returns `repeat` for an exact declared repeat of one of them (the
+ * fields absorb() compares) and `other` for anything else. The prologue checks what they all share; a dispatch by
+ * VRID jumps to one block per VRID whose comparisons end at its own "other" return (a classic filter's conditional
+ * jumps reach 255 instructions; a block is at most about 150). Returns false when it would not fit. */
+static bool filter_build(const vrrp_socket *s, const vrid_set *set, uint32_t repeat, uint32_t other, filter_program *p) {
+  const bool v4 = s->family == AF_INET;
+  const shared_fields shared = filter_shared(s, set);
+  unsigned count = 0, total = prologue_cost(s, shared) + 1; /* and the dispatch's last "other" */
+  const absorb_entry *first = NULL;
+  for (int vrid = vrid_set_next(set, 0); vrid != 0; vrid = vrid_set_next(set, vrid)) {
+    if (first == NULL) first = &s->absorb[vrid];
+    count++;
+    total += filter_cost(s, &s->absorb[vrid], shared);
+  }
+  if (total > FILTER_MAX_INSNS) return false;
+  p->length = 0;
+  if (count == 0) {
+    emit(p, BPF_RET | BPF_K, 0, 0, other);
+    return true;
+  }
+  /* Too short to hold a VRID: not ours to judge (and a load past the end would end the program with "drop"). */
+  emit(p, BPF_LD | BPF_W | BPF_LEN, 0, 0, 0);
+  emit(p, BPF_JMP | BPF_JGE | BPF_K, 1, 0, v4 ? 22 : 2);
+  emit(p, BPF_RET | BPF_K, 0, 0, other);
+  /* What they share, failing to the "other" after it. */
+  const unsigned prologue_fail = prologue_cost(s, shared) - 2;
+  if (v4) emit_check(p, BPF_B, 0, 0x45, prologue_fail); /* version 4, a 20-byte header */
+  if (first != NULL) emit_header(s, first, shared, true, p, prologue_fail);
+  emit(p, BPF_JMP | BPF_JA, 0, 0, 1);
+  emit(p, BPF_RET | BPF_K, 0, 0, other);
+  emit(p, BPF_LD | BPF_B | BPF_ABS, 0, 0, v4 ? 21 : 1);
+  /* The dispatch: per VRID "equal? then jump to its block", and "other" after the last. */
+  unsigned block = p->length + 2 * count + 1;
+  for (int vrid = vrid_set_next(set, 0); vrid != 0; vrid = vrid_set_next(set, vrid)) {
+    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (uint32_t)vrid);
+    emit(p, BPF_JMP | BPF_JA, 0, 0, block - (p->length + 1));
+    block += filter_cost(s, &s->absorb[vrid], shared) - 2;
+  }
+  emit(p, BPF_RET | BPF_K, 0, 0, other);
+  for (int vrid = vrid_set_next(set, 0); vrid != 0; vrid = vrid_set_next(set, vrid)) {
+    const absorb_entry *entry = &s->absorb[vrid];
+    const unsigned fail = p->length + filter_cost(s, entry, shared) - 2 - 1;
+    emit_header(s, entry, shared, false, p, fail);
+    const uint32_t payload_at = v4 ? 20 : 0;
+    for (uint32_t i = 0; i < entry->length; i += 4) {
+      const uint32_t left = entry->length - i;
+      const uint16_t size = left >= 4 ? BPF_W : left >= 2 ? BPF_H : BPF_B;
+      const size_t bytes = left >= 4 ? 4 : left >= 2 ? 2 : 1;
+      emit_check(p, size, payload_at + i, big_endian(entry->payload + i, bytes), fail);
+      if (left == 3) emit_check(p, BPF_B, payload_at + i + 2, entry->payload[i + 2], fail);
+    }
+    emit(p, BPF_RET | BPF_K, 0, 0, repeat);
+    emit(p, BPF_RET | BPF_K, 0, 0, other);
+  }
+  return p->length == total;
+}
+
+/* Joins the repeat socket to the group the socket joined. */
+static bool repeats_join(vrrp_socket *s) {
+  int error_number = join_group(s->repeats.fd, s->family, s->ifindex);
+  if (error_number != 0) {
+    errno = error_number;
+    return false;
+  }
+  s->repeats.joined = true;
+  return true;
+}
+
+/* Opens the repeat socket: the socket's options, a filter that takes nothing until filters_set gives it one, and
+ * the group when the socket has joined it. Returns false (errno set) when it cannot. */
+static bool repeats_open(vrrp_socket *s) {
+  repeat_socket *r = &s->repeats;
+  char ifname[IF_NAMESIZE];
+  if (if_indextoname((unsigned)s->ifindex, ifname) == NULL) return false;
+  int fd = socket(s->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_VRRP);
+  if (fd < 0) return false;
+  struct sock_filter nothing = {BPF_RET | BPF_K, 0, 0, 0};
+  struct sock_fprog program = {1, &nothing};
+  const int one = 1, rcvbuf = VRRP_RCVBUF;
+  bool ok = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) == 0 &&
+            setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)(strlen(ifname) + 1)) == 0 &&
+            (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) == 0 ||
+             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) == 0) &&
+            setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) == 0 &&
+            setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)) == 0;
+  if (ok && s->family == AF_INET6) {
+    const int offset = VRRP_CHECKSUM_OFFSET;
+    ok = setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &offset, sizeof(offset)) == 0 &&
+         setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) == 0 &&
+         setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one)) == 0;
+  }
+  int granted = 0;
+  socklen_t granted_length = sizeof(granted);
+  if (ok) ok = getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &granted_length) == 0;
+  if (!ok) {
+    int error_number = errno;
+    close(fd);
+    errno = error_number;
+    return false;
+  }
+  r->fd = fd;
+  r->capacity = (unsigned)granted / REPEAT_TRUESIZE;
+  if (s->joined && !repeats_join(s)) {
+    int error_number = errno;
+    close(fd);
+    r->fd = -1;
+    errno = error_number;
+    return false;
+  }
+  return true;
+}
+
+/* Sets a socket's filter program. The kernel charges a filter to the socket's option memory (net.core.optmem_max,
+ * 128 KiB by default, 20 KiB on older kernels) while the one it replaces is still charged; when that is too much,
+ * the old one goes first. On failure the socket is left with no filter (it takes everything) or its old one. */
+static bool filter_attach(int fd, const filter_program *p) {
+  struct sock_fprog program = {(unsigned short)p->length, (struct sock_filter *)p->code};
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) == 0) return true;
+  if (errno != ENOMEM) return false;
+  int unused = 0;
+  setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &unused, sizeof(unused));
+  return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) == 0;
+}
+
+static bool vrid_sets_equal(const vrid_set *a, const vrid_set *b) {
+  return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+static bool vrid_set_empty(const vrid_set *set) {
+  return (set->word[0] | set->word[1] | set->word[2] | set->word[3]) == 0;
+}
+
+/* The socket takes every repeat again, in one syscall: its filter goes, and with it the covered set. What the repeat
+ * socket took until then (the socket did not) is read now; what it takes from now on the socket takes too, and
+ * read_repeats skips it. */
+static void filters_uncover(vrrp_socket *s) {
+  repeat_socket *r = &s->repeats;
+  if (r->covered_count == 0) return;
+  int unused = 0;
+  setsockopt(s->base.fd, SOL_SOCKET, SO_DETACH_FILTER, &unused, sizeof(unused));
+  read_repeats(s, NULL);
+  memset(&r->covered, 0, sizeof(r->covered));
+  r->covered_count = 0;
+}
+
+/* The repeat socket takes nothing. */
+static void repeats_take_nothing(vrrp_socket *s) {
+  repeat_socket *r = &s->repeats;
+  struct sock_filter nothing = {BPF_RET | BPF_K, 0, 0, 0};
+  struct sock_fprog program = {1, &nothing};
+  if (r->fd >= 0) setsockopt(r->fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program));
+  memset(&r->taken, 0, sizeof(r->taken));
+}
+
+/* Filtering off for good (a filter refused for anything but its size, an overflow): the socket takes everything
+ * again, the repeat socket nothing. */
+static void filters_off(vrrp_socket *s) {
+  s->repeats.broken = true;
+  filters_uncover(s);
+  repeats_take_nothing(s);
+}
+
+/* Takes `vrid` out of the socket's filter now, before its declaration changes or when it falls silent — the whole
+ * filter, which is one syscall whatever the count (255 instances that change at once would otherwise rebuild it
+ * 255 times: seconds of the engine thread at a mass takeover, measured). filters_update brings back the others. */
+static void filters_release(vrrp_socket *s, int vrid) {
+  repeat_socket *r = &s->repeats;
+  const uint64_t bit = (uint64_t)1 << (vrid & 63);
+  /* The repeat socket's filter code for it is of the declaration before: rebuilt, whatever the set. */
+  r->taken.word[vrid >> 6] &= ~bit;
+  if ((r->covered.word[vrid >> 6] & bit) == 0) return;
+  filters_uncover(s);
+  s->filters_stale = true;
+}
+
+/* Covers the watched VRIDs (those in WATCH_ON, lowest first, as many as a filter may hold) when that changed; the
+ * others are absorbed on readiness, as without filters. The order keeps every repeat on one socket at least: the
+ * repeat socket takes the new set first, is read (skipping what the socket also took), then the socket drops it. */
+static void filters_update(vrrp_socket *s) {
+  s->filters_stale = false;
+  s->repeats.stale_since_ms = -1;
+  repeat_socket *r = &s->repeats;
+  if (r->broken) return;
+  vrid_set candidates = {{0}}, target = {{0}};
+  for (int vrid = vrid_set_next(&s->watch_on, 0); vrid != 0; vrid = vrid_set_next(&s->watch_on, vrid)) {
+    if (s->absorb[vrid].armed) vrid_set_put(&candidates, vrid, true);
+  }
+  /* What they share is judged over all of them. */
+  const shared_fields shared = filter_shared(s, &candidates);
+  filter_program *p = NULL;
+  for (;;) {
+    memset(&target, 0, sizeof(target));
+    unsigned total = prologue_cost(s, shared) + 1;
+    for (int vrid = vrid_set_next(&candidates, 0); vrid != 0; vrid = vrid_set_next(&candidates, vrid)) {
+      const unsigned cost = filter_cost(s, &s->absorb[vrid], shared);
+      if (total + cost > r->insn_cap) break;
+      total += cost;
+      vrid_set_put(&target, vrid, true);
+    }
+    if (vrid_sets_equal(&target, &r->covered) && vrid_sets_equal(&target, &r->taken)) break;
+    if (r->fd < 0) {
+      if (vrid_set_empty(&target)) break;
+      if (!repeats_open(s)) {
+        r->broken = true;
+        break;
+      }
+    }
+    /* The socket drops nothing the repeat socket is about to stop taking. */
+    bool subset = true;
+    for (int i = 0; i < 4; i++) subset = subset && (r->covered.word[i] & ~target.word[i]) == 0;
+    if (!subset) filters_uncover(s);
+    if (p == NULL && (p = (filter_program *)malloc(sizeof(filter_program))) == NULL) break;
+    bool ok = true;
+    if (vrid_set_empty(&target)) {
+      repeats_take_nothing(s); /* and the socket dropped nothing since filters_uncover */
+      break;
+    }
+    if (!vrid_sets_equal(&target, &r->taken)) {
+      ok = filter_build(s, &target, 0xffffffff, 0, p) && filter_attach(r->fd, p);
+      if (ok) {
+        r->taken = target;
+      } else {
+        repeats_take_nothing(s); /* it may have no filter now: it would take everything */
+        filters_uncover(s);
+      }
+    }
+    if (ok && !vrid_sets_equal(&target, &r->covered)) {
+      read_repeats(s, NULL); /* before the socket drops more: what it still took too is skipped here */
+      ok = filter_build(s, &target, 0, 0xffffffff, p) && filter_attach(s->base.fd, p);
+      if (ok) {
+        r->covered = target;
+      } else {
+        memset(&r->covered, 0, sizeof(r->covered)); /* its filter may be gone, or the old one is there: */
+        int unused = 0;
+        setsockopt(s->base.fd, SOL_SOCKET, SO_DETACH_FILTER, &unused, sizeof(unused)); /* none, known */
+      }
+    }
+    if (ok) break;
+    /* Refused for its size: remembered, fewer VRIDs next. Anything else: filtering off. */
+    if (errno != ENOMEM || p->length <= 1 || p->length - 1 >= r->insn_cap) {
+      filters_off(s);
+      break;
+    }
+    /* An eighth shorter: a few tries, rather than one per VRID (each is a conversion of the whole program). */
+    r->insn_cap = p->length - 1 - p->length / 8;
+  }
+  free(p);
+  r->covered_count = 0;
+  double per_ms = 0;
+  for (int vrid = vrid_set_next(&r->covered, 0); vrid != 0; vrid = vrid_set_next(&r->covered, vrid)) {
+    r->covered_count++;
+    /* A master repeats at least four times per silence (three intervals and a skew). */
+    per_ms += 4.0 / s->absorb[vrid].silence_ms;
+  }
+  /* Half the buffer at that rate: the alarm reads the repeat socket at least this often. */
+  r->drain_every_ms = per_ms > 0 ? ((double)r->capacity / 2.0) / per_ms : -1;
 }
 
 /* Milliseconds since a CLOCK_REALTIME stamp, or -1 when unknown. Both readings are on CLOCK_REALTIME, so only their
@@ -709,6 +1304,7 @@ static double ms_between(const struct timespec *from, const struct timespec *to)
  * lone VRID's one per interval) would pay a wake-up for the hold's end and two epoll_ctl per packet for nothing. */
 static bool vrrp_ready(watcher *w, int status) {
   vrrp_socket *s = (vrrp_socket *)w;
+  s->bounded = false; /* no JavaScript call is under way */
   if (status < 0 || s->absorbing == 0 || s->pending) return true;
   s->in_ready = true;
   s->drained = false;
@@ -798,6 +1394,7 @@ napi_value vrrp_recv(napi_env env, napi_callback_info info) {
     return NULL;
   }
   napi_value result;
+  socket_handle->bounded = false;
   if (!socket_handle->pending) {
     int outcome;
     do {
@@ -812,6 +1409,9 @@ napi_value vrrp_recv(napi_env env, napi_callback_info info) {
   }
   socket_handle->pending = false;
   const received_datagram *last = &socket_handle->last;
+  /* Until the next read, what JavaScript collects ends at this datagram (see vrrp_absorbed). */
+  socket_handle->bounded = last->stamped;
+  socket_handle->bound = last->stamp;
   size_t length = (size_t)last->length < data_length ? (size_t)last->length : data_length;
   memcpy(data, last->data, length);
   memcpy(addresses_data, last->addresses, ADDRESSES_LEN);
@@ -884,8 +1484,12 @@ napi_value vrrp_absorb(napi_env env, napi_callback_info info) {
       absorbed = true;
     }
   }
+  /* Its filter code is of the declaration before: out of the filters, and what the repeat socket holds of it read,
+   * before anything changes. */
+  filters_release(s, vrid);
   if (absorbed != entry->armed) s->absorbing += absorbed ? 1 : -1;
   entry->armed = absorbed;
+  s->filters_stale = true;
   entry->count = 0;
   tally_release(env, &entry->tally);
   if (absorbed) {
@@ -896,6 +1500,7 @@ napi_value vrrp_absorb(napi_env env, napi_callback_info info) {
   if (entry->watch == WATCH_SILENT) s->news--;
   if (entry->watch != WATCH_OFF) s->watching--;
   entry->watch = WATCH_OFF;
+  vrid_set_put(&s->watch_on, vrid, false);
   if (absorbed && watch) {
     double in_ms = -1, after_ms = -1;
     if (napi_get_value_double(env, argv[6], &in_ms) != napi_ok || napi_get_value_double(env, argv[7], &after_ms) != napi_ok ||
@@ -917,10 +1522,12 @@ napi_value vrrp_absorb(napi_env env, napi_callback_info info) {
     entry->silence_ms = after_ms;
     entry->since_ms = realtime_ms(&now) + in_ms - after_ms;
     entry->watch = WATCH_ON;
+    vrid_set_put(&s->watch_on, vrid, true);
     s->watching++;
-    /* Silent already (a deadline closer than the margin): told from the loop, not inside this call. */
-    look(s, false);
   }
+  /* Silent already (a deadline closer than the margin): told from the loop, not inside this call. The filters follow
+   * the declaration here too. */
+  look(s, false);
   napi_value result;
   NAPI_CALL(env, napi_get_boolean(env, absorbed, &result));
   return result;
@@ -985,11 +1592,44 @@ napi_value vrrp_absorbed(napi_env env, napi_callback_info info) {
   double *meta = NULL;
   if (!get_vrid_meta(env, info, "vrrpAbsorbed needs a handle, a vrid and a meta array", 1, &s, &vrid, &meta)) return NULL;
   absorb_entry *entry = &s->absorb[vrid];
+  /* The repeat socket's repeats first: up to the datagram JavaScript holds, if it holds one, else all. */
+  if (s->base.fd >= 0) read_repeats(s, s->bounded ? &s->bound : NULL);
   uint32_t count = s->base.fd < 0 ? 0 : entry->count;
   meta[0] = count > 0 ? age_ms(&entry->last) : -1;
   entry->count = 0;
   napi_value result;
   NAPI_CALL(env, napi_create_uint32(env, count, &result));
+  return result;
+}
+
+/* vrrpFiltered(handle[, reads: Float64Array(2)]): how many VRIDs the kernel's filters absorb now ("Filtered repeats"
+ * in the file comment), or -1 once filtering is off for good on this socket (a filter refused, or the repeat socket
+ * overflowed); reads = [datagrams read from the socket, from its repeat socket] since it opened. */
+napi_value vrrp_filtered(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "vrrpFiltered needs a handle");
+    return NULL;
+  }
+  vrrp_socket *s = (vrrp_socket *)get_tagged(env, argv[0], &VRRP_TAG, "expected a vrrp socket handle");
+  if (s == NULL) return NULL;
+  napi_valuetype type = napi_undefined;
+  if (argc >= 2) NAPI_CALL(env, napi_typeof(env, argv[1], &type));
+  if (type != napi_undefined) {
+    double *reads = NULL;
+    size_t length = 0;
+    if (!get_float64s(env, argv[1], "reads", &reads, &length)) return NULL;
+    if (length < 2) {
+      napi_throw_range_error(env, NULL, "reads must hold 2 numbers");
+      return NULL;
+    }
+    reads[0] = s->repeats.socket_reads;
+    reads[1] = s->repeats.reads;
+  }
+  napi_value result;
+  NAPI_CALL(env, napi_create_int32(env, s->repeats.broken ? -1 : (int32_t)s->repeats.covered_count, &result));
   return result;
 }
 
@@ -1226,6 +1866,7 @@ static void send_scheduled(vrrp_socket *s, struct mmsghdr *messages, const uint8
     repeat_entry *entry = &s->repeat[owners[failed_at]];
     if (entry->on) {
       entry->on = false;
+      vrid_set_put(&s->repeat_on, owners[failed_at], false);
       entry->error = error;
       entry->untold = true;
       s->repeating--;
@@ -1249,9 +1890,8 @@ static double adverts_next(vrrp_socket *s, bool send) {
   int count = 0;
   double next = -1;
   double wall = -1; /* CLOCK_REALTIME ms, read once a tally needs it */
-  for (int vrid = 1; vrid < 256; vrid++) {
+  for (int vrid = vrid_set_next(&s->repeat_on, 0); vrid != 0; vrid = vrid_set_next(&s->repeat_on, vrid)) {
     repeat_entry *entry = &s->repeat[vrid];
-    if (!entry->on) continue;
     if (entry->due_ms - now <= ADVERT_EARLY_MS) {
       if (!send) {
         next = 0;
@@ -1374,6 +2014,7 @@ napi_value vrrp_repeat(napi_env env, napi_callback_info info) {
     memcpy(entry, &next_entry, sizeof(*entry));
     s->repeating++;
   }
+  vrid_set_put(&s->repeat_on, vrid, !stop);
   look(s, false);
   NAPI_CALL(env, napi_get_boolean(env, !stop, &result));
   return result;

@@ -82,6 +82,11 @@ export interface NativeAddon {
   /** The firings of `vrid`'s schedule since the last call; meta = [age ms of the last or -1, errno that stopped it or 0]. */
   vrrpRepeated(handle: unknown, vrid: number, meta: Float64Array): number;
   vrrpAbsorbed(handle: unknown, vrid: number, meta: Float64Array): number;
+  /**
+   * How many VRIDs the kernel's filters absorb now (native/vrrp_socket.c, "Filtered repeats"), -1 once filtering is
+   * off for the socket; `reads` gets [datagrams read from the socket, from its repeat socket].
+   */
+  vrrpFiltered(handle: unknown, reads?: Float64Array): number;
   vrrpHold(handle: unknown, ms: number): void;
   vrrpClose(handle: unknown): void;
   vrrpRef(handle: unknown, ref: boolean): void;

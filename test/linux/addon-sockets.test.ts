@@ -423,6 +423,15 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     expect(pseudoHeaderSum(bytesOf(packet.src), bytesOf(ALL_VRRP_V6), [...Buffer.from(packet.payloadHex, 'hex')])).toBe(0xffff);
   });
 
+  /** An IPv6 advert as B receives it from A's link-local address: with the checksum A's kernel computes. */
+  const withChecksumV6 = (payloadHex: string): string => {
+    const payload = [...Buffer.from(payloadHex, 'hex')];
+    const checksum = ~pseudoHeaderSum(bytesOf(LINK_LOCAL_A), bytesOf(ALL_VRRP_V6), payload) & 0xffff;
+    payload[6] = checksum >> 8;
+    payload[7] = checksum & 0xff;
+    return Buffer.from(payload).toString('hex');
+  };
+
   /** Runs vrrp-absorb.mjs in B absorbing repeats of `payloadHex` and `operations` in A; B's lines. */
   async function absorbExchange(
     args: { family: 4 | 6; payloadHex: string; source: string; destination: string; holdMs: number; expected: number; tally?: boolean },
@@ -499,20 +508,13 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
   // 20 ms after a readiness that found only repeats (vrrpHold)
   // then a different advert sent after repeats is still handed over, and the repeats are counted.
   it('absorbs exact IPv6 repeats and still hands over another advert while holding its reads', async () => {
-    const withChecksum = (payloadHex: string): string => {
-      const payload = [...Buffer.from(payloadHex, 'hex')];
-      const checksum = ~pseudoHeaderSum(bytesOf(LINK_LOCAL_A), bytesOf(ALL_VRRP_V6), payload) & 0xffff;
-      payload[6] = checksum >> 8;
-      payload[7] = checksum & 0xff;
-      return Buffer.from(payload).toString('hex');
-    };
     const other = ADVERT_V6.slice(0, 4) + '5a' + ADVERT_V6.slice(6);
     const send = (payloadHex: string): object => ({ op: 'send', family: 6, dst: 'ff02::12', payloadHex });
     const { packets, done } = await absorbExchange(
-      { family: 6, payloadHex: withChecksum(ADVERT_V6), source: LINK_LOCAL_A, destination: ALL_VRRP_V6, holdMs: 20, expected: 1 },
+      { family: 6, payloadHex: withChecksumV6(ADVERT_V6), source: LINK_LOCAL_A, destination: ALL_VRRP_V6, holdMs: 20, expected: 1 },
       [send(ADVERT_V6), send(ADVERT_V6), send(other), send(ADVERT_V6)],
     );
-    expect(packets.map((packet) => packet.payloadHex)).toEqual([withChecksum(other)]);
+    expect(packets.map((packet) => packet.payloadHex)).toEqual([withChecksumV6(other)]);
     expect(done.absorbed).toBe(3);
   });
 
@@ -575,6 +577,87 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     expect(silences.map((silence) => [silence.vrid, silence.count])).toEqual([[51, 0]]);
     expect(silences[0]?.sinceDeclaredMs).toBeGreaterThanOrEqual(199);
     expect(done).toMatchObject({ event: 'done', silences: 1 });
+  });
+
+  /** Runs vrrp-filtered.mjs in B (repeats of `payloadHex` absorbed with a silence watch) and `operations` in A. */
+  async function filteredExchange(
+    args: { family: 4 | 6; payloadHex: string; source: string; destination: string; expected: number; redeclare?: boolean },
+    operations: object[],
+  ): Promise<{ ready: { filtered: number }; packets: string[]; redeclared: number[]; lines: object[]; done: { absorbed: number; filtered: number; socketReads: number; repeatReads: number } }> {
+    const { family, payloadHex, source, destination, expected } = args;
+    const receiver = await startInNs(NS_B, 'vrrp-filtered.mjs', [String(family), payloadHex, source, destination, String(expected), '300', ...(args.redeclare === true ? ['redeclare'] : [])]);
+    inNs(NS_A, process.execPath, join(FIXTURES, 'vrrp-send.mjs'), JSON.stringify(operations));
+    const { code, lines, stderr } = await receiver.finished;
+    expect(stderr).toBe('');
+    expect(code, JSON.stringify(lines)).toBe(0);
+    const of = (event: string): Record<string, unknown>[] => lines.filter((line) => line.event === event) as unknown as Record<string, unknown>[];
+    return {
+      ready: of('filtered')[0] as unknown as { filtered: number },
+      packets: of('packet').map((line) => String(line.payloadHex)),
+      redeclared: of('redeclared').map((line) => Number(line.absorbed)),
+      lines,
+      done: lines.at(-1) as unknown as { absorbed: number; filtered: number; socketReads: number; repeatReads: number },
+    };
+  }
+  const tenMsApart = (send: object, times: number): object[] => Array.from({ length: times }, () => [send, { op: 'sleep', ms: 10 }]).flat();
+
+  // Given a socket absorbing ADVERT_V4's repeats with a silence watch (so the kernel's filters take them: "Filtered
+  // repeats" in native/vrrp_socket.c)
+  // when A repeats it five times, sends an advert that differs in its priority, then repeats it twice more
+  // then only the different advert is handed over, and it is the only datagram read from the socket itself: the
+  // seven repeats were read from the repeat socket, each counted.
+  it('takes the repeats of a silence-watched VRID in the kernel: none is read from the socket, each is counted', async () => {
+    const { ready, packets, done } = await filteredExchange(
+      { family: 4, payloadHex: ADVERT_V4, source: '10.97.0.1', destination: '224.0.0.18', expected: 1 },
+      [...tenMsApart(sendV4(ADVERT_V4), 5), sendV4(otherV4), ...tenMsApart(sendV4(ADVERT_V4), 2)],
+    );
+    expect(ready.filtered).toBe(1);
+    expect(packets).toEqual([otherV4]);
+    expect(done).toMatchObject({ absorbed: 7, filtered: 1, socketReads: 1, repeatReads: 7 });
+  });
+
+  // The same for IPv6, whose filter reads the addresses and hop limit outside the datagram (SKF_NET_OFF).
+  it('takes the repeats of a silence-watched IPv6 VRID in the kernel too, and hands over another advert', async () => {
+    const other = ADVERT_V6.slice(0, 4) + '5a' + ADVERT_V6.slice(6);
+    const send = (payloadHex: string): object => ({ op: 'send', family: 6, dst: 'ff02::12', payloadHex });
+    const { ready, packets, done } = await filteredExchange(
+      { family: 6, payloadHex: withChecksumV6(ADVERT_V6), source: LINK_LOCAL_A, destination: ALL_VRRP_V6, expected: 1 },
+      [...tenMsApart(send(ADVERT_V6), 3), send(other), ...tenMsApart(send(ADVERT_V6), 2)],
+    );
+    expect(ready.filtered).toBe(1);
+    expect(packets).toEqual([withChecksumV6(other)]);
+    expect(done).toMatchObject({ absorbed: 5, filtered: 1, socketReads: 1, repeatReads: 5 });
+  });
+
+  // Given the same socket, which re-declares its repeat from each packet it is handed (as the engine does when a
+  // master's advert changes)
+  // when A repeats ADVERT_V4 three times, sends otherV4, repeats that twice, then sends ADVERT_V4 once more
+  // then the three repeats are counted when otherV4 arrives (taken by the filter under the old declaration), the two
+  // of otherV4 when ADVERT_V4 comes back, and ADVERT_V4 — no repeat any more — is handed over, not lost.
+  it('counts the repeats its filters took before a new declaration, and hands over the old advert after it', async () => {
+    const { packets, redeclared, lines, done } = await filteredExchange(
+      { family: 4, payloadHex: ADVERT_V4, source: '10.97.0.1', destination: '224.0.0.18', expected: 2, redeclare: true },
+      [...tenMsApart(sendV4(ADVERT_V4), 3), { op: 'sleep', ms: 60 }, sendV4(otherV4), { op: 'sleep', ms: 100 }, ...tenMsApart(sendV4(otherV4), 2), { op: 'sleep', ms: 60 }, sendV4(ADVERT_V4)],
+    );
+    expect(packets).toEqual([otherV4, ADVERT_V4]);
+    expect(redeclared, JSON.stringify(lines)).toEqual([3, 2]);
+    expect(done).toMatchObject({ absorbed: 0, filtered: 1 });
+  });
+
+  // Given the same socket, re-declaring from each packet handed over
+  // when A sends 6,000 repeats as fast as it can (more than the repeat socket's buffer holds), then otherV4, then
+  // repeats otherV4 three times
+  // then the overflow turns filtering off for the socket (vrrpFiltered -1) once otherV4 makes it read the repeat
+  // socket, and the three repeats that follow are absorbed on readiness, read from the socket itself.
+  it('turns its filters off when the repeat socket overflowed, and absorbs the repeats that follow on readiness', async () => {
+    const { packets, redeclared, lines, done } = await filteredExchange(
+      { family: 4, payloadHex: ADVERT_V4, source: '10.97.0.1', destination: '224.0.0.18', expected: 1, redeclare: true },
+      [{ op: 'burst', family: 4, dst: '224.0.0.18', payloadHex: ADVERT_V4, count: 6000 }, { op: 'sleep', ms: 100 }, sendV4(otherV4), { op: 'sleep', ms: 60 }, ...tenMsApart(sendV4(otherV4), 3)],
+    );
+    expect(packets).toEqual([otherV4]);
+    expect(redeclared[0]).toBeGreaterThan(0); // what the repeat socket held before it overflowed
+    expect(redeclared[0]).toBeLessThan(6000);
+    expect(done, JSON.stringify(lines)).toMatchObject({ absorbed: 3, filtered: -1, socketReads: 4 });
   });
 
   // Given a schedule of two messages to 224.0.0.18 (vrrpRepeat), every 100 ms from now, left to run 450 ms
