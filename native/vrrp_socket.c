@@ -396,15 +396,31 @@ static bool configure_ipv4(napi_env env, int fd, int ifindex) {
   return true;
 }
 
-/* The options of an IPv6 socket (see the file comment). */
+/* The sending options of an IPv6 socket (see the file comment). */
 static bool configure_ipv6(napi_env env, int fd, int ifindex) {
   return set_int(env, fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 255, "setsockopt(IPV6_UNICAST_HOPS)") &&
          set_int(env, fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255, "setsockopt(IPV6_MULTICAST_HOPS)") &&
          set_int(env, fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0, "setsockopt(IPV6_MULTICAST_LOOP)") &&
-         set_int(env, fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex, "setsockopt(IPV6_MULTICAST_IF)") &&
-         set_int(env, fd, IPPROTO_IPV6, IPV6_CHECKSUM, VRRP_CHECKSUM_OFFSET, "setsockopt(IPV6_CHECKSUM)") &&
-         set_int(env, fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1, "setsockopt(IPV6_RECVPKTINFO)") &&
-         set_int(env, fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 1, "setsockopt(IPV6_RECVHOPLIMIT)");
+         set_int(env, fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex, "setsockopt(IPV6_MULTICAST_IF)");
+}
+
+/* What a socket that receives adverts needs, the VRRP socket and its repeat socket alike (see the file comment):
+ * its interface, a receive buffer, receive times and, for IPv6, the kernel's checksum check, destination and hop
+ * limit. Returns NULL, or the syscall that failed (errno set); the caller closes `fd`. */
+static const char *configure_receiving(int fd, int domain, const char *ifname) {
+  const int one = 1, rcvbuf = VRRP_RCVBUF, checksum_offset = VRRP_CHECKSUM_OFFSET;
+  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)(strlen(ifname) + 1)) < 0) return "setsockopt(SO_BINDTODEVICE)";
+  /* SO_RCVBUFFORCE needs CAP_NET_ADMIN; without it, SO_RCVBUF gets what net.core.rmem_max allows. */
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0 &&
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) < 0) {
+    return "setsockopt(SO_RCVBUF)";
+  }
+  if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) < 0) return "setsockopt(SO_TIMESTAMPNS)";
+  if (domain != AF_INET6) return NULL;
+  if (setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &checksum_offset, sizeof(checksum_offset)) < 0) return "setsockopt(IPV6_CHECKSUM)";
+  if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) < 0) return "setsockopt(IPV6_RECVPKTINFO)";
+  if (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one)) < 0) return "setsockopt(IPV6_RECVHOPLIMIT)";
+  return NULL;
 }
 
 /* vrrpOpen(family, ifname, onReadable): a configured raw socket of protocol 112, watched on this thread's loop. */
@@ -436,18 +452,12 @@ napi_value vrrp_open(napi_env env, napi_callback_info info) {
   int domain = family == 4 ? AF_INET : AF_INET6;
   int fd = socket(domain, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_VRRP);
   if (fd < 0) return throw_errno(env, "socket", errno);
-  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)(strlen(ifname) + 1)) < 0) {
+  const char *failed = configure_receiving(fd, domain, ifname);
+  if (failed != NULL) {
     int error_number = errno;
     close(fd);
-    return throw_errno(env, "setsockopt(SO_BINDTODEVICE)", error_number);
+    return throw_errno(env, failed, error_number);
   }
-  int rcvbuf = VRRP_RCVBUF;
-  /* SO_RCVBUFFORCE needs CAP_NET_ADMIN; without it, SO_RCVBUF gets what net.core.rmem_max allows. */
-  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) < 0 &&
-      !set_int(env, fd, SOL_SOCKET, SO_RCVBUF, VRRP_RCVBUF, "setsockopt(SO_RCVBUF)")) {
-    return NULL;
-  }
-  if (!set_int(env, fd, SOL_SOCKET, SO_TIMESTAMPNS, 1, "setsockopt(SO_TIMESTAMPNS)")) return NULL;
   if (!(family == 4 ? configure_ipv4(env, fd, (int)ifindex) : configure_ipv6(env, fd, (int)ifindex))) return NULL;
 
   vrrp_socket *socket_handle = (vrrp_socket *)calloc(1, sizeof(vrrp_socket));
@@ -886,11 +896,11 @@ static void read_repeats(vrrp_socket *s, const struct timespec *until) {
   unsigned read = 0;
   for (;;) {
     if (r->next >= r->count) {
+      if (emptied) break; /* the last read came back short: nothing waited then, and this read is for then */
       for (int i = 0; i < REPEAT_READ_BATCH; i++) {
         batch_slot(r->batch, r->vectors, r->sources, r->control[i].bytes, sizeof(r->control[i].bytes), r->data[i],
                    REPEAT_SLOT_BYTES, i);
       }
-      if (emptied) break; /* the last read came back short: nothing waited then, and this read is for then */
       int received = receive_many(r->fd, r->batch, REPEAT_READ_BATCH);
       r->next = 0;
       r->count = received > 0 ? received : 0;
@@ -1099,21 +1109,13 @@ static bool repeats_open(vrrp_socket *s) {
   if (if_indextoname((unsigned)s->ifindex, ifname) == NULL) return false;
   int fd = socket(s->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_VRRP);
   if (fd < 0) return false;
+  /* Takes nothing until filters_update gives it a filter: attached before it is bound. */
   struct sock_filter nothing = {BPF_RET | BPF_K, 0, 0, 0};
   struct sock_fprog program = {1, &nothing};
-  const int one = 1, rcvbuf = VRRP_RCVBUF;
+  const int one = 1;
   bool ok = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) == 0 &&
-            setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)(strlen(ifname) + 1)) == 0 &&
-            (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) == 0 ||
-             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf)) == 0) &&
-            setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) == 0 &&
+            configure_receiving(fd, s->family, ifname) == NULL &&
             setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)) == 0;
-  if (ok && s->family == AF_INET6) {
-    const int offset = VRRP_CHECKSUM_OFFSET;
-    ok = setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &offset, sizeof(offset)) == 0 &&
-         setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one)) == 0 &&
-         setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one)) == 0;
-  }
   int granted = 0;
   socklen_t granted_length = sizeof(granted);
   if (ok) ok = getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &granted_length) == 0;
