@@ -15,7 +15,9 @@
  *                  vrrpRepeated
  *   timer.c        one precise timerfd per thread: timerOpen, timerArm, timerDisarm, timerClose, timerRef,
  *                  monotonicMs
- *   watcher.c      what vrrp_socket.c and timer.c share: uv_poll on the opener's loop, the JavaScript call and its
+ *   events.c       the link monitor's rtnetlink event socket, whose filter drops the notifications it judged
+ *                  old news (a VIP's lease renewal): eventsOpen, eventsRecv, eventsIgnore, eventsClose, eventsRef
+ *   watcher.c      what vrrp_socket.c, timer.c and events.c share: uv_poll on the opener's loop, the JavaScript call and its
  *                  errors, and the handles' lifetime, including thread teardown
  *   common.c       error reporting, argument reading, the plain-descriptor finalizer
  *
@@ -28,6 +30,7 @@
  */
 #include "burst.h"
 #include "common.h"
+#include "events.h"
 #include "packet.h"
 #include "route.h"
 #include "timer.h"
@@ -64,6 +67,11 @@ NAPI_MODULE_INIT() {
       {"timerClose", NULL, watcher_js_close, NULL, NULL, NULL, napi_enumerable, (void *)&TIMER_KIND},
       {"timerRef", NULL, watcher_js_ref, NULL, NULL, NULL, napi_enumerable, (void *)&TIMER_KIND},
       {"monotonicMs", NULL, monotonic_ms, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"eventsOpen", NULL, events_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"eventsRecv", NULL, events_recv, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"eventsIgnore", NULL, events_ignore, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"eventsClose", NULL, watcher_js_close, NULL, NULL, NULL, napi_enumerable, (void *)&EVENTS_KIND},
+      {"eventsRef", NULL, watcher_js_ref, NULL, NULL, NULL, napi_enumerable, (void *)&EVENTS_KIND},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties));
   return exports;

@@ -96,6 +96,14 @@ export interface NativeAddon {
   timerClose(handle: unknown): void;
   timerRef(handle: unknown, ref: boolean): void;
   monotonicMs(): number;
+  /** A NETLINK_ROUTE socket joined to `groups` (RTNLGRP_* numbers), watched on this thread's loop (native/events.c). */
+  eventsOpen(groups: readonly number[], onReadable: () => void): unknown;
+  /** One datagram into `buffer`: its length; -1 none waits, -2 notifications were dropped (ENOBUFS), -3 it was too long. */
+  eventsRecv(handle: unknown, buffer: Uint8Array): number;
+  /** Drops, in the kernel, each RTM_NEWADDR whose payload starts with one of `entries`; returns how many fit. */
+  eventsIgnore(handle: unknown, entries: readonly Uint8Array[]): number;
+  eventsClose(handle: unknown): void;
+  eventsRef(handle: unknown, ref: boolean): void;
 }
 
 /** A failed addon operation: `code` is the errno name (`EPERM`, `ENODEV`…) or `ERR_VRRP_NO_ADDON`. */

@@ -19,7 +19,8 @@
 import type { LinkMonitor, LinkWatch } from '../adapters/types.js';
 import type { AddressFamily } from '../core/advertisement.js';
 import { decodeAddressNotice, getInterface, getInterfaceAddresses, pickPrimaryAddress, readHostU16, readHostU32, type InterfaceAddress, type InterfaceInfo } from './interfaces.js';
-import { loadNetlink, type NlEventSocket } from './native.js';
+import { loadAddon } from './addon.js';
+import { loadNetlink } from './native.js';
 import { RTM_NEWADDR } from './vip/address-request.js';
 
 /** linux/netlink.h and linux/rtnetlink.h: the route protocol and the groups the hub listens to. */
@@ -27,6 +28,8 @@ const NETLINK_ROUTE = 0;
 const RTNLGRP_LINK = 1;
 const RTNLGRP_IPV4_IFADDR = 5;
 const RTNLGRP_IPV6_IFADDR = 9;
+/** sizeof(struct ifaddrmsg). */
+const IFADDRMSG_BYTES = 8;
 /** sizeof(struct nlmsghdr). */
 const NLMSG_HEADER_BYTES = 16;
 
@@ -101,9 +104,71 @@ async function readInterface(iface: string, families: ReadonlySet<AddressFamily>
   return snapshot;
 }
 
+/** The thread's rtnetlink event socket, as the hub uses it. */
+interface EventSource {
+  /**
+   * Drops, in the kernel, each RTM_NEWADDR whose payload starts with one of `entries` (native/events.c); replaces
+   * the entries before. A source without the addon keeps delivering them (JavaScript judges them, as before).
+   */
+  ignore(entries: readonly Uint8Array[]): void;
+  close(): void;
+}
+
+/** Largest datagram read from the event socket: notifications are one message of a few hundred bytes. */
+const EVENT_BUFFER_BYTES = 32 * 1024;
+
+/**
+ * Opens the thread's event socket, joined to `groups`: the addon's when it loads (its filter can drop old news in
+ * the kernel), else the netlink module's. `onDatagram` gets each datagram (a view valid during the call);
+ * `onLost` is called when notifications were lost. Both run inside a native callback, where a throw ends the thread:
+ * they must not throw.
+ */
+function openEvents(groups: readonly number[], onDatagram: (datagram: Uint8Array) => void, onLost: () => void): EventSource {
+  let addon: ReturnType<typeof loadAddon> | undefined;
+  try {
+    addon = loadAddon();
+  } catch {
+    addon = undefined; // no addon: the netlink module's socket, which cannot filter
+  }
+  if (addon !== undefined) {
+    const native = addon;
+    const buffer = new Uint8Array(EVENT_BUFFER_BYTES);
+    const handle: unknown = native.eventsOpen(groups, () => {
+      for (;;) {
+        let length: number;
+        try {
+          length = native.eventsRecv(handle, buffer);
+        } catch {
+          onLost(); // a failed read says nothing of what changed: look again
+          return;
+        }
+        if (length === -1) return;
+        if (length < 0) onLost(); // dropped by the kernel (-2) or too long to read (-3)
+        else onDatagram(buffer.subarray(0, length));
+      }
+    });
+    return {
+      ignore: (entries) => void native.eventsIgnore(handle, entries),
+      close: () => native.eventsClose(handle),
+    };
+  }
+  const socket = new (loadNetlink().RawNetlinkSocket)(NETLINK_ROUTE);
+  socket.on('message', onDatagram);
+  socket.on('truncatedMessage', onLost); // messages lost: anything may have changed
+  socket.on('error', () => {});
+  for (const group of groups) socket.addMembership(group);
+  return { ignore: () => {}, close: () => socket.close() };
+}
+
 /** The thread's event socket and the watchers of each interface. */
 class LinkHub {
-  #socket: NlEventSocket | undefined;
+  #socket: EventSource | undefined;
+  /**
+   * RTM_NEWADDR payload starts the kernel drops (see #isNews): old news as judged since the last news, by bytes
+   * (`ignoredKeys`: the same as text, so that one is declared once).
+   */
+  #ignored: Uint8Array[] = [];
+  readonly #ignoredKeys = new Set<string>();
   readonly #watchers = new Map<string, Set<Watcher>>();
   readonly #dirty = new Set<string>();
   #scheduled = false;
@@ -147,18 +212,11 @@ class LinkHub {
     // listener sees it, and the lease renewals make those most of the engine thread's netlink work (a renewal per
     // VIP every third of the lease); here only the message headers are read, and #isNews decodes only the
     // RTM_NEWADDRs it judges (decodeAddressNotice).
-    const socket = new (loadNetlink().RawNetlinkSocket)(NETLINK_ROUTE);
     const changed = (): void => {
       for (const iface of this.#watchers.keys()) this.#markDirty(iface);
     };
-    // This listener runs inside netlink's native callback, where a throw aborts the process: #hasNews cannot throw.
-    socket.on('message', (datagram) => this.#hasNews(datagram) && changed());
-    socket.on('truncatedMessage', changed); // messages lost: anything may have changed
-    socket.on('error', () => {});
-    socket.addMembership(RTNLGRP_LINK);
-    socket.addMembership(RTNLGRP_IPV4_IFADDR);
-    socket.addMembership(RTNLGRP_IPV6_IFADDR);
-    this.#socket = socket;
+    // These run inside a native callback, where a throw ends the thread: #hasNews and #markDirty cannot throw.
+    this.#socket = openEvents([RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR], (datagram) => this.#hasNews(datagram) && changed(), changed);
   }
 
   /** Whether any message of a datagram is news (see #isNews); a datagram that cannot be read is. Never throws. */
@@ -186,7 +244,45 @@ class LinkHub {
   #isNews(type: number, payload: Uint8Array): boolean {
     if (type !== RTM_NEWADDR || this.#scheduled || this.#reads > 0) return true;
     const seen = decodeAddressNotice(payload);
-    return seen === undefined || !repeatsLastRead(seen, this.#last.values());
+    if (seen === undefined || !repeatsLastRead(seen, this.#last.values())) return true;
+    this.#ignore(payload);
+    return false;
+  }
+
+  /**
+   * Old news: the same notification again (a lease renewal's, every third of the lease) is dropped by the kernel
+   * from now on, instead of waking this thread into JavaScript for the same judgement, until the next news clears
+   * it (#markDirty). What the filter compares: the ifaddrmsg (family, prefix, flags — secondary, tentative —
+   * scope, index) and the first attribute, the address; not the label, which #isNews compares too (a label changed
+   * on an address that keeps everything else is not seen until the next news). See native/events.c.
+   */
+  #ignore(payload: Uint8Array): void {
+    if (payload.length < IFADDRMSG_BYTES + 4) return;
+    const attributeBytes = readHostU16(payload, IFADDRMSG_BYTES);
+    if (attributeBytes !== 8 && attributeBytes !== 20) return; // an IPv4 or IPv6 address
+    const entry = payload.slice(0, IFADDRMSG_BYTES + attributeBytes);
+    const key = entry.join(',');
+    if (this.#ignoredKeys.has(key)) return;
+    this.#ignoredKeys.add(key);
+    this.#ignored.push(entry);
+    try {
+      this.#socket?.ignore(this.#ignored);
+    } catch {
+      // Not filtered: JavaScript keeps judging it, as before.
+    }
+  }
+
+  /** News: every notification is judged in JavaScript again, until one is old news again. Never throws. */
+  #unignore(): void {
+    if (this.#ignored.length === 0) return;
+    this.#ignored = [];
+    this.#ignoredKeys.clear();
+    try {
+      this.#socket?.ignore([]);
+    } catch {
+      // A filter that could not be removed drops only exact repeats of what was judged before: the re-read that
+      // follows this news sees what they would have said.
+    }
   }
 
   /** Closes the event socket whatever is still watched (the thread is ending). */
@@ -202,9 +298,12 @@ class LinkHub {
     clearTimeout(this.#retry);
     this.#dirty.clear();
     this.#last.clear();
+    this.#ignored = [];
+    this.#ignoredKeys.clear();
   }
 
   #markDirty(iface: string): void {
+    this.#unignore();
     this.#dirty.add(iface);
     if (this.#scheduled) return;
     this.#scheduled = true;

@@ -660,6 +660,30 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     expect(done, JSON.stringify(lines)).toMatchObject({ absorbed: 3, filtered: -1, socketReads: 4 });
   });
 
+  // Given the addon's rtnetlink event socket on the IPv4 address group (native/events.c), told to ignore the
+  // notification of an address just added (its payload start, as the link monitor declares old news)
+  // when that address's lifetime is renewed, another address is added and renewed, the first is removed, and then,
+  // with nothing ignored, added and renewed again
+  // then the renewal is dropped in the kernel, and everything else arrives: the other address's notifications, the
+  // removal, and the same renewal once the entries are cleared.
+  it.each([
+    [4, '10.97.0.50', '10.97.0.51'],
+    [6, '2001:db8:97::50', '2001:db8:97::51'],
+  ])('drops a renewal it was told to ignore, and only that (IPv%i event socket)', (family, address, other) => {
+    const report = JSON.parse(inNs(NS_A, process.execPath, join(FIXTURES, 'events.mjs'), String(family), address, other)) as Record<string, unknown>;
+    expect(report).toEqual({
+      add: [20],
+      covered: 1,
+      renew: [],
+      addOther: [20],
+      renewOther: [20],
+      remove: [21],
+      uncovered: 0,
+      readd: [20],
+      renewAfter: [20],
+    });
+  });
+
   // Given a schedule of two messages to 224.0.0.18 (vrrpRepeat), every 100 ms from now, left to run 450 ms
   // then B receives them in pairs, in order, with TTL 255, sent by the addon while A's JavaScript did nothing; A
   // counts each firing (vrrpRepeated), dated within the interval.

@@ -1,0 +1,234 @@
+/*
+ * events.c: the link monitor's rtnetlink event socket — eventsOpen(groups, onReadable), eventsRecv(handle, buffer),
+ * eventsIgnore(handle, entries), eventsClose(handle), eventsRef(handle, ref).
+ *
+ * Why here and not in the netlink module: the kernel tells every listener of each VIP lease renewal (an RTM_NEWADDR
+ * per held VIP every third of the lease, src/linux/vip-manager.ts), and each one woke the engine thread into
+ * JavaScript only for the link monitor to judge it old news — a repeat of what its last read of the interface saw.
+ * At one master that was one of the two wake-ups into JavaScript per renewal round, and leases cost about a third of
+ * a lone master's CPU (docs/linux.md, "VIP leases"). A classic socket filter (SO_ATTACH_FILTER) drops such repeats
+ * in the kernel instead, and the netlink module does not expose its descriptor to attach one. JavaScript declares
+ * what it judged old news (eventsIgnore: each entry is the start of an RTM_NEWADDR's payload as the kernel sent it
+ * — the ifaddrmsg with family, prefix, flags, scope and index, then the first attribute, IFA_ADDRESS with the
+ * address), and the filter drops an RTM_NEWADDR whose payload starts with one of them. Lifetimes come later in the
+ * message and are not compared. Anything else — a link change, a removal, an address added, changed or new —
+ * still reaches JavaScript, which clears the entries on any news (the interface is read again, see LinkHub).
+ *
+ * eventsRecv reads one datagram (one or more netlink messages) into `buffer` and returns its length; -1 when none
+ * waits, -2 when the kernel dropped notifications (ENOBUFS: the receive buffer filled), -3 when the datagram was
+ * longer than `buffer` (it is lost). Other failures throw an Error with numeric `errno` and `syscall`.
+ */
+#include "events.h"
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "watcher.h"
+
+#ifndef SOL_NETLINK
+#define SOL_NETLINK 270
+#endif
+
+/* Random tag so the events* functions reject any External that did not come from eventsOpen(). */
+static const napi_type_tag EVENTS_TAG = {0x767272705f657665ULL, 0x6e74735f6e6c3031ULL};
+const handle_kind EVENTS_KIND = {&EVENTS_TAG, "eventsClose needs a handle", "expected an events handle"};
+
+/* Receive buffer asked for: a renewal round of 255 VIPs queues 255 notifications at once. */
+#define EVENTS_RCVBUF (1 << 20)
+/* Longest entry: an ifaddrmsg (8 bytes) and an IFA_ADDRESS attribute of an IPv6 address (20). */
+#define ENTRY_MAX_BYTES 28
+/* Longest filter program (the kernel's BPF_MAXINSNS). */
+#define EVENTS_MAX_INSNS 4096
+
+/* eventsOpen(groups: number[], onReadable): a NETLINK_ROUTE socket joined to each RTNLGRP_* group, watched on this
+ * thread's loop; onReadable is called while a datagram waits. */
+napi_value events_open(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool is_array = false;
+  napi_valuetype type = napi_undefined;
+  if (argc >= 1) NAPI_CALL(env, napi_is_array(env, argv[0], &is_array));
+  if (argc >= 2) NAPI_CALL(env, napi_typeof(env, argv[1], &type));
+  if (!is_array || type != napi_function) {
+    napi_throw_type_error(env, NULL, "eventsOpen needs an array of groups and a callback");
+    return NULL;
+  }
+  uint32_t count = 0;
+  NAPI_CALL(env, napi_get_array_length(env, argv[0], &count));
+  uint32_t groups[32];
+  if (count > 32) {
+    napi_throw_range_error(env, NULL, "at most 32 groups");
+    return NULL;
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value element;
+    NAPI_CALL(env, napi_get_element(env, argv[0], i, &element));
+    if (napi_get_value_uint32(env, element, &groups[i]) != napi_ok || groups[i] == 0) {
+      napi_throw_type_error(env, NULL, "groups must be RTNLGRP_* numbers");
+      return NULL;
+    }
+  }
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  int size = EVENTS_RCVBUF;
+  /* Best effort: the kernel caps it at net.core.rmem_max; an overflow is reported by eventsRecv either way. */
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+  struct sockaddr_nl local;
+  memset(&local, 0, sizeof(local));
+  local.nl_family = AF_NETLINK;
+  if (bind(fd, (const struct sockaddr *)&local, sizeof(local)) < 0) {
+    int error_number = errno;
+    close(fd);
+    return throw_errno(env, "bind", error_number);
+  }
+  for (uint32_t i = 0; i < count; i++) {
+    if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &groups[i], sizeof(groups[i])) < 0) {
+      int error_number = errno;
+      close(fd);
+      return throw_errno(env, "setsockopt(NETLINK_ADD_MEMBERSHIP)", error_number);
+    }
+  }
+  watcher *events = (watcher *)calloc(1, sizeof(watcher));
+  if (events == NULL) {
+    close(fd);
+    return throw_errno(env, "malloc", ENOMEM);
+  }
+  /* The watcher owns fd and the struct from here, even when it fails. */
+  return watcher_start(env, events, fd, argv[1], "vrrp:events", &EVENTS_TAG, NULL, false);
+}
+
+/* Reads argv[0] as an open events socket; throws (TypeError, or EBADF once closed) and returns NULL otherwise. */
+static watcher *get_events(napi_env env, napi_value value, const char *syscall) {
+  watcher *events = (watcher *)get_tagged(env, value, &EVENTS_TAG, EVENTS_KIND.expected);
+  if (events == NULL) return NULL;
+  if (events->fd < 0) {
+    throw_errno(env, syscall, EBADF);
+    return NULL;
+  }
+  return events;
+}
+
+/* eventsRecv(handle, buffer): see the file comment. */
+napi_value events_recv(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 2) {
+    napi_throw_type_error(env, NULL, "eventsRecv needs a handle and a buffer");
+    return NULL;
+  }
+  watcher *events = get_events(env, argv[0], "recv");
+  if (events == NULL) return NULL;
+  void *data = NULL;
+  size_t length = 0;
+  if (!get_bytes(env, argv[1], "buffer", &data, &length)) return NULL;
+  ssize_t received;
+  do {
+    received = recv(events->fd, data, length, MSG_DONTWAIT | MSG_TRUNC);
+  } while (received < 0 && errno == EINTR);
+  int32_t outcome;
+  if (received >= 0) {
+    outcome = (size_t)received > length ? -3 : (int32_t)received;
+  } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+    outcome = -1;
+  } else if (errno == ENOBUFS) {
+    outcome = -2;
+  } else {
+    return throw_errno(env, "recv", errno);
+  }
+  napi_value result;
+  NAPI_CALL(env, napi_create_int32(env, outcome, &result));
+  return result;
+}
+
+static void emit(struct sock_filter *code, unsigned *length, uint16_t op, uint8_t jt, uint8_t jf, uint32_t k) {
+  struct sock_filter *at = &code[(*length)++];
+  at->code = op;
+  at->jt = jt;
+  at->jf = jf;
+  at->k = k;
+}
+
+/* Four bytes as a classic filter's word load sees them (network order), whatever the host's. */
+static uint32_t loaded_word(const uint8_t *bytes) {
+  return ((uint32_t)bytes[0] << 24) | ((uint32_t)bytes[1] << 16) | ((uint32_t)bytes[2] << 8) | bytes[3];
+}
+
+/* eventsIgnore(handle, entries: Uint8Array[]): drops, in the kernel, every RTM_NEWADDR whose payload starts with one
+ * of the entries (each 8 to 28 bytes, a multiple of 4); an empty list drops nothing. Replaces the entries before.
+ * Returns how many are in the filter (those that fit in one program, first first). */
+napi_value events_ignore(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool is_array = false;
+  if (argc >= 2) NAPI_CALL(env, napi_is_array(env, argv[1], &is_array));
+  if (!is_array) {
+    napi_throw_type_error(env, NULL, "eventsIgnore needs a handle and an array of entries");
+    return NULL;
+  }
+  watcher *events = get_events(env, argv[0], "setsockopt");
+  if (events == NULL) return NULL;
+  uint32_t count = 0;
+  NAPI_CALL(env, napi_get_array_length(env, argv[1], &count));
+  struct sock_filter *code = (struct sock_filter *)malloc(sizeof(struct sock_filter) * EVENTS_MAX_INSNS);
+  if (code == NULL) return throw_errno(env, "malloc", ENOMEM);
+  unsigned length = 0;
+  /* Not an RTM_NEWADDR: kept. The type is a host-order u16 at offset 4 of the message header. */
+  const uint16_t type = RTM_NEWADDR;
+  uint8_t type_bytes[2];
+  memcpy(type_bytes, &type, sizeof(type));
+  emit(code, &length, BPF_LD | BPF_H | BPF_ABS, 0, 0, 4);
+  emit(code, &length, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, ((uint32_t)type_bytes[0] << 8) | type_bytes[1]);
+  emit(code, &length, BPF_RET | BPF_K, 0, 0, 0xffffffff);
+  uint32_t covered = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value element;
+    void *data = NULL;
+    size_t bytes = 0;
+    if (napi_get_element(env, argv[1], i, &element) != napi_ok || !get_bytes(env, element, "entry", &data, &bytes)) {
+      free(code);
+      return NULL;
+    }
+    if (bytes < 8 || bytes > ENTRY_MAX_BYTES || bytes % 4 != 0) {
+      free(code);
+      napi_throw_range_error(env, NULL, "an entry is 8 to 28 bytes, a multiple of 4");
+      return NULL;
+    }
+    const unsigned words = (unsigned)(bytes / 4);
+    /* Its block: long enough, then each word; a mismatch jumps past the block's drop to the next block. */
+    const unsigned block = 2 + 2 * words + 1;
+    if (length + block + 1 > EVENTS_MAX_INSNS) break;
+    const unsigned next = length + block; /* index of the next block's first instruction */
+    emit(code, &length, BPF_LD | BPF_W | BPF_LEN, 0, 0, 0);
+    emit(code, &length, BPF_JMP | BPF_JGE | BPF_K, 0, (uint8_t)(next - (length + 1)), (uint32_t)(NLMSG_HDRLEN + bytes));
+    for (unsigned w = 0; w < words; w++) {
+      emit(code, &length, BPF_LD | BPF_W | BPF_ABS, 0, 0, (uint32_t)(NLMSG_HDRLEN + 4 * w));
+      emit(code, &length, BPF_JMP | BPF_JEQ | BPF_K, 0, (uint8_t)(next - (length + 1)), loaded_word((const uint8_t *)data + 4 * w));
+    }
+    emit(code, &length, BPF_RET | BPF_K, 0, 0, 0);
+    covered++;
+  }
+  emit(code, &length, BPF_RET | BPF_K, 0, 0, 0xffffffff);
+  int failed = 0;
+  if (covered == 0) {
+    int unused = 0;
+    if (setsockopt(events->fd, SOL_SOCKET, SO_DETACH_FILTER, &unused, sizeof(unused)) < 0 && errno != ENOENT) failed = errno;
+  } else {
+    struct sock_fprog program = {(unsigned short)length, code};
+    if (setsockopt(events->fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) < 0) failed = errno;
+  }
+  free(code);
+  if (failed != 0) return throw_errno(env, "setsockopt(SO_ATTACH_FILTER)", failed);
+  napi_value result;
+  NAPI_CALL(env, napi_create_uint32(env, covered, &result));
+  return result;
+}
