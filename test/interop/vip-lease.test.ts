@@ -83,4 +83,20 @@ describe.skipIf(!labAvailable.ok)('VIP leases beside keepalived, seen from a cli
     expect(await holdsVip('us')).toBe(true);
     await us.stop();
   });
+
+  // Given us master with a lease, renewed three times already (every third of the lease): the link monitor judged
+  // the first renewal's notification old news, and its event socket's filter drops the ones after (native/events.c)
+  // when somebody deletes the VIP
+  // then the removal still reaches the link monitor: it is reported as removed behind our back (which only the
+  // link monitor's read says; a renewal would bring the VIP back silently), and the VIP is back.
+  it('a VIP removed behind a live master whose renewals the event socket drops is still noticed and reported', async () => {
+    const { us } = await startPair();
+    await new Promise((resolve) => setTimeout(resolve, LEASE_MS)); // three renewals
+    const mark = us.events.length;
+    await lab.exec('us', ['ip', 'addr', 'del', `${vipOf(lab)}/24`, 'dev', 'eth0']);
+    const report = await us.waitFor((e) => e.event === 'error' && e.code === 'vip_failed', 3000, mark);
+    expect(String(report.message)).toMatch(/behind our back; added it again/);
+    expect(await holdsVip('us')).toBe(true);
+    await us.stop();
+  });
 });
