@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "route.h"
 #include "watcher.h"
 
 #ifndef SOL_NETLINK
@@ -76,19 +77,12 @@ napi_value events_open(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
-  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NETLINK_ROUTE);
-  if (fd < 0) return throw_errno(env, "socket", errno);
+  const char *failed = NULL;
+  int fd = route_socket(&failed);
+  if (fd < 0) return throw_errno(env, failed, errno);
   int size = EVENTS_RCVBUF;
   /* Best effort: the kernel caps it at net.core.rmem_max; an overflow is reported by eventsRecv either way. */
   setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-  struct sockaddr_nl local;
-  memset(&local, 0, sizeof(local));
-  local.nl_family = AF_NETLINK;
-  if (bind(fd, (const struct sockaddr *)&local, sizeof(local)) < 0) {
-    int error_number = errno;
-    close(fd);
-    return throw_errno(env, "bind", error_number);
-  }
   for (uint32_t i = 0; i < count; i++) {
     if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &groups[i], sizeof(groups[i])) < 0) {
       int error_number = errno;

@@ -30,19 +30,31 @@ const handle_kind ROUTE_KIND = {&ROUTE_TAG, "routeClose needs a handle", "expect
  * safety net that never runs in practice; it bounds how long a misbehaving kernel could stall the event loop. */
 #define ROUTE_ACK_TIMEOUT_MS 100
 
-/* routeOpen(): a NETLINK_ROUTE socket bound to a kernel-chosen port, subscribed to nothing. */
-napi_value route_open(napi_env env, napi_callback_info info) {
-  (void)info;
+int route_socket(const char **failed) {
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
-  if (fd < 0) return throw_errno(env, "socket", errno);
+  if (fd < 0) {
+    *failed = "socket";
+    return -1;
+  }
   struct sockaddr_nl local;
   memset(&local, 0, sizeof(local));
   local.nl_family = AF_NETLINK;
   if (bind(fd, (const struct sockaddr *)&local, sizeof(local)) < 0) {
     int error_number = errno;
     close(fd);
-    return throw_errno(env, "bind", error_number);
+    errno = error_number;
+    *failed = "bind";
+    return -1;
   }
+  return fd;
+}
+
+/* routeOpen(): a NETLINK_ROUTE socket bound to a kernel-chosen port, subscribed to nothing. */
+napi_value route_open(napi_env env, napi_callback_info info) {
+  (void)info;
+  const char *failed = NULL;
+  int fd = route_socket(&failed);
+  if (fd < 0) return throw_errno(env, failed, errno);
   route_handle *handle = (route_handle *)malloc(sizeof(route_handle));
   if (handle == NULL) {
     close(fd);

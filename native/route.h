@@ -28,6 +28,10 @@ const char *route_message_problem(const void *data, size_t length);
  * or the errno of the syscall that failed (named in *failed_syscall). */
 int route_exchange(route_handle *handle, const void *data, size_t length, int *acknowledged, const char **failed_syscall);
 
+/* A NETLINK_ROUTE socket, non-blocking and close-on-exec, bound to a kernel-chosen port and subscribed to nothing;
+ * -1 with errno set and *failed naming the syscall that failed. events.c opens its event socket with it too. */
+int route_socket(const char **failed);
+
 /* routeOpen() and routeRequest(handle, message); routeClose is close_handle with ROUTE_KIND. */
 napi_value route_open(napi_env env, napi_callback_info info);
 napi_value route_request(napi_env env, napi_callback_info info);

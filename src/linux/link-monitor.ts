@@ -124,14 +124,8 @@ const EVENT_BUFFER_BYTES = 32 * 1024;
  * they must not throw.
  */
 function openEvents(groups: readonly number[], onDatagram: (datagram: Uint8Array) => void, onLost: () => void): EventSource {
-  let addon: ReturnType<typeof loadAddon> | undefined;
   try {
-    addon = loadAddon();
-  } catch {
-    addon = undefined; // no addon: the netlink module's socket, which cannot filter
-  }
-  if (addon !== undefined) {
-    const native = addon;
+    const native = loadAddon();
     const buffer = new Uint8Array(EVENT_BUFFER_BYTES);
     const handle: unknown = native.eventsOpen(groups, () => {
       for (;;) {
@@ -151,6 +145,8 @@ function openEvents(groups: readonly number[], onDatagram: (datagram: Uint8Array
       ignore: (entries) => void native.eventsIgnore(handle, entries),
       close: () => native.eventsClose(handle),
     };
+  } catch {
+    // No addon, or no socket from it: the netlink module's socket, which cannot filter.
   }
   const socket = new (loadNetlink().RawNetlinkSocket)(NETLINK_ROUTE);
   socket.on('message', onDatagram);
