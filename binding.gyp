@@ -14,7 +14,8 @@
         "native/watcher.c",
         "native/vrrp_socket.c",
         "native/timer.c",
-        "native/events.c"
+        "native/events.c",
+        "native/renew.c"
       ],
       # Node-API 8 is the first with type tags (napi_type_tag_object) and async cleanup hooks; every supported Node
       # has it.

@@ -15,6 +15,8 @@
  *                  vrrpRepeated
  *   timer.c        one precise timerfd per thread: timerOpen, timerArm, timerDisarm, timerClose, timerRef,
  *                  monotonicMs
+ *   renew.c        VIP lease renewals sent from C, at a master's advert wake-up when one comes: renewOpen,
+ *                  renewSet, renewEvery, renewFailures, renewClose, renewRef
  *   events.c       the link monitor's rtnetlink event socket, whose filter drops the notifications it judged
  *                  old news (a VIP's lease renewal): eventsOpen, eventsRecv, eventsIgnore, eventsClose, eventsRef
  *   watcher.c      what vrrp_socket.c, timer.c and events.c share: uv_poll on the opener's loop, the JavaScript call and its
@@ -32,6 +34,7 @@
 #include "common.h"
 #include "events.h"
 #include "packet.h"
+#include "renew.h"
 #include "route.h"
 #include "timer.h"
 #include "vrrp_socket.h"
@@ -67,6 +70,12 @@ NAPI_MODULE_INIT() {
       {"timerClose", NULL, watcher_js_close, NULL, NULL, NULL, napi_enumerable, (void *)&TIMER_KIND},
       {"timerRef", NULL, watcher_js_ref, NULL, NULL, NULL, napi_enumerable, (void *)&TIMER_KIND},
       {"monotonicMs", NULL, monotonic_ms, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"renewOpen", NULL, renew_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"renewSet", NULL, renew_set, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"renewEvery", NULL, renew_every, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"renewFailures", NULL, renew_failures, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"renewClose", NULL, watcher_js_close, NULL, NULL, NULL, napi_enumerable, (void *)&RENEW_KIND},
+      {"renewRef", NULL, watcher_js_ref, NULL, NULL, NULL, napi_enumerable, (void *)&RENEW_KIND},
       {"eventsOpen", NULL, events_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"eventsRecv", NULL, events_recv, NULL, NULL, NULL, napi_enumerable, NULL},
       {"eventsIgnore", NULL, events_ignore, NULL, NULL, NULL, napi_enumerable, NULL},

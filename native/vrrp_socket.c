@@ -161,6 +161,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "renew.h"
 #include "watcher.h"
 
 /* VRRP's IP protocol number (RFC 9568 §5.1.1.4 / §5.1.2.4). */
@@ -692,6 +693,8 @@ static void on_socket_alarm(watcher *w) {
   vrrp_socket *s = (vrrp_socket *)w;
   s->bounded = false; /* no JavaScript call is under way */
   look(s, true);
+  /* A master's advert woke the thread: lease renewals nearly due go in this wake-up (native/renew.c). */
+  if (s->repeating > 0) renew_poke();
   if (s->news > 0) watcher_wake(w);
 }
 

@@ -104,6 +104,16 @@ export interface NativeAddon {
   eventsIgnore(handle: unknown, entries: readonly Uint8Array[]): number;
   eventsClose(handle: unknown): void;
   eventsRef(handle: unknown, ref: boolean): void;
+  /** A lease renewer on this thread (native/renew.c): okAt[slot] gets each slot's last acknowledged renewal (CLOCK_MONOTONIC ms). */
+  renewOpen(okAt: Float64Array, onFailure: () => void): unknown;
+  /** Renews `message` (a whole request asking for an ACK) in `slot` from the next round on; null stops the slot. */
+  renewSet(handle: unknown, slot: number, message: Uint8Array | null): void;
+  /** A round every `periodMs` (sooner at a master's advert in its last quarter); 0 stops. */
+  renewEvery(handle: unknown, periodMs: number): void;
+  /** The refusals since the last call as (slot, errno) pairs into `out`; returns how many. */
+  renewFailures(handle: unknown, out: Int32Array): number;
+  renewClose(handle: unknown): void;
+  renewRef(handle: unknown, ref: boolean): void;
 }
 
 /** A failed addon operation: `code` is the errno name (`EPERM`, `ENODEV`…) or `ERR_VRRP_NO_ADDON`. */

@@ -39,6 +39,7 @@ import { VrrpError } from '../errors.js';
 import { addressTables, AF, changeRequestSocket, getAllAddresses, getInterface, getInterfaceAddresses, netlinkErrno, type InterfaceAddress } from './interfaces.js';
 import { watchAddresses } from './link-monitor.js';
 import { judgeLeftover, markerDirectory, markerRecord, parseMarker, type MarkerState } from './vip/markers.js';
+import { NativeRenewals } from './vip/native-renewals.js';
 import { laterBursts } from './vip/schedule.js';
 import { warmTakeover } from './warm-up.js';
 import { addressRequest as encodeAddressRequest, RTM_DELADDR, RTM_NEWADDR, type AddressRequest } from './vip/address-request.js';
@@ -213,6 +214,10 @@ export class NetlinkVipManager implements VipManager {
   readonly #leasedAtMs = new Map<string, number>();
   /** VIPs (by interface and address) whose subnet has an address of the host on the interface, seen at `prepare`. */
   readonly #secondaryVips = new Set<string>();
+  /** The addon's renewer of this manager's period (./vip/native-renewals.ts); undefined: the JavaScript round. */
+  #native: NativeRenewals | undefined;
+  /** The slot and request of each address the addon renews, by preparedKey. */
+  readonly #renewing = new Map<string, { slot: number; message: Uint8Array }>();
 
   /** Creates a manager; nothing touches the system until a method is called. */
   constructor(options: NetlinkVipManagerOptions = {}) {
@@ -241,7 +246,11 @@ export class NetlinkVipManager implements VipManager {
    */
   leaseRemainingMs(iface: string, address: string): number | undefined {
     if (!this.#ours.has(address)) return undefined;
-    const at = this.#leasedAtMs.get(this.#leaseKey(iface, address));
+    const key = this.#leaseKey(iface, address);
+    let at = this.#leasedAtMs.get(key);
+    const renewing = this.#native === undefined ? undefined : this.#renewing.get(key);
+    const renewed = renewing === undefined ? undefined : this.#native?.renewedAt(renewing.slot);
+    if (renewed !== undefined && (at === undefined || renewed > at)) at = renewed;
     return at === undefined ? undefined : Math.max(0, this.#leaseS * 1000 - (performance.now() - at));
   }
 
@@ -467,10 +476,12 @@ export class NetlinkVipManager implements VipManager {
       const entry = entries[i] as PreparedVip;
       if (entry.renewRequest !== undefined) this.#leasedAtMs.set(preparedKey(iface, entry.vip.address), now);
     }
-    if (this.#leaseS > 0 && this.#leaveRenewals === undefined) {
+    if (this.#leaseS > 0) {
       // A third of the lease: two renewals may be missed (a loaded host) before the kernel removes the address.
       const renewMs = Math.max(250, Math.floor((this.#leaseS * 1000) / 3));
-      this.#leaveRenewals = joinRenewals(renewMs, this.#renewLeases);
+      if (this.#leaveRenewals === undefined) this.#native ??= NativeRenewals.for(renewMs);
+      this.#syncRenewals();
+      if (this.#native === undefined && this.#leaveRenewals === undefined) this.#leaveRenewals = joinRenewals(renewMs, this.#renewLeases);
     }
     if (!this.#addressWatches.has(iface)) {
       const family = entries[0]?.vip.family ?? 'ipv4';
@@ -480,6 +491,57 @@ export class NetlinkVipManager implements VipManager {
     }
     const stamped = nextTurn().then(() => this.#stampMarkers(iface, entries));
     this.#acknowledgements = this.#acknowledgements.then(() => stamped);
+  }
+
+  /**
+   * The addon renews exactly the leases of the addresses we hold and are not removing (#renewLeases' rule), from the
+   * next round on: called after each change of them. A renewer with no slot left hands this manager back to the
+   * JavaScript round.
+   */
+  #syncRenewals(): void {
+    const native = this.#native;
+    if (native === undefined) return;
+    for (const [key, entry] of this.#prepared) {
+      const held = this.#renewing.get(key);
+      const request = entry.renewRequest;
+      if (request === undefined || !this.#ours.has(entry.vip.address) || this.#removing.has(entry.vip.address)) {
+        if (held !== undefined) {
+          native.release(held.slot);
+          this.#renewing.delete(key);
+        }
+        continue;
+      }
+      if (held === undefined) {
+        const slot = native.take(request.message, (errno) => this.#renewalRefused(key, entry, errno));
+        if (slot === undefined) {
+          this.#stopNativeRenewals();
+          return;
+        }
+        this.#renewing.set(key, { slot, message: request.message });
+      } else if (held.message !== request.message) {
+        native.replace(held.slot, request.message);
+        held.message = request.message;
+      }
+    }
+    for (const [key, held] of this.#renewing) {
+      if (this.#prepared.has(key)) continue;
+      native.release(held.slot);
+      this.#renewing.delete(key);
+    }
+  }
+
+  /** Frees this manager's slots; with `toRound`, its leases go back to the JavaScript round. */
+  #stopNativeRenewals(toRound = true): void {
+    for (const held of this.#renewing.values()) this.#native?.release(held.slot);
+    this.#renewing.clear();
+    this.#native = undefined;
+    if (toRound && this.#leaseS > 0 && this.#leaveRenewals === undefined) {
+      this.#leaveRenewals = joinRenewals(Math.max(250, Math.floor((this.#leaseS * 1000) / 3)), this.#renewLeases);
+    }
+  }
+
+  #renewalRefused(key: string, entry: PreparedVip, errno: string): void {
+    this.#onError(new VrrpError('vip_failed', `cannot renew the lease of ${entry.vip.address}/${entry.vip.prefixLength} on ${key.slice(0, key.indexOf(' '))}: ${errno}`));
   }
 
   /** Renews the lease of every address we hold; a refusal is reported (the address may be gone at expiry). */
@@ -539,6 +601,9 @@ export class NetlinkVipManager implements VipManager {
       if (!this.#ours.has(vip.address)) continue;
       let entry = this.#prepared.get(preparedKey(iface, vip.address));
       this.#removing.add(vip.address);
+      // Not renewed from here on: a renewal (create|replace) after the delete would bring the address back.
+      this.#syncRenewals();
+      let removed = false;
       try {
         if (!entry) {
           this.#prepareRequests(iface, await this.#link(iface), [vip]);
@@ -546,15 +611,18 @@ export class NetlinkVipManager implements VipManager {
         }
         const errno = await deleteAddress(entry.deleteRequest);
         if (errno !== undefined) throw new Error(errno);
+        removed = true;
       } catch (error) {
         failures.push(`${vip.address}/${vip.prefixLength}: ${error instanceof Error ? error.message : String(error)}`);
-        continue;
       } finally {
         this.#removing.delete(vip.address);
       }
-      this.#ours.delete(vip.address);
-      this.#leasedAtMs.delete(preparedKey(iface, vip.address));
-      this.#writeMarker(iface, entry, 'standby');
+      if (removed) {
+        this.#ours.delete(vip.address);
+        this.#leasedAtMs.delete(preparedKey(iface, vip.address));
+        this.#writeMarker(iface, entry as PreparedVip, 'standby');
+      }
+      this.#syncRenewals(); // still ours after a failed delete: renewed again
     }
     this.#released();
     if (failures.length > 0) throw new VrrpError('vip_failed', `cannot remove ${failures.join(', ')} from ${iface}`);
@@ -594,6 +662,7 @@ export class NetlinkVipManager implements VipManager {
    */
   close(): void {
     this.#cancelBursts();
+    this.#stopNativeRenewals(false);
     this.#leaveRenewals?.();
     this.#leaveRenewals = undefined;
     for (const watch of this.#addressWatches.values()) void watch.then((stop) => stop(), () => {});
@@ -646,6 +715,7 @@ export class NetlinkVipManager implements VipManager {
       this.#closeMarker(entry);
       this.#prepared.delete(key);
     }
+    this.#syncRenewals(); // the old index's renewals would only be refused now
   }
 
   /** Encodes the requests of `addresses` and opens their markers (state `standby`, or kept if we hold it). */

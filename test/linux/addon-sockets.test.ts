@@ -684,6 +684,33 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     });
   });
 
+  // Given an address with a 2 s lifetime and the addon renewing it every 400 ms (native/renew.c, slot 3), beside a
+  // request for an interface that does not exist (slot 5)
+  // then after 3 s the address is still there (without renewals the kernel removes it after 2 s), each renewal is
+  // acknowledged and dated in okAt, and the other is refused with ENODEV, reported through onFailure, never dated.
+  // Alone, a round waits for its alarm: a period or more apart. Beside a master's schedule every 50 ms on the same
+  // thread, a round goes at the first advert in the last quarter of its period: always less than a period apart.
+  it.each([
+    ['alone', false],
+    ['beside a scheduled advert', true],
+  ])('renews a lease from C every period and reports a refusal (%s)', (_label, piggyback) => {
+    const report = JSON.parse(inNs(NS_A, process.execPath, join(FIXTURES, 'renew.mjs'), ...(piggyback ? ['piggyback'] : []))) as {
+      present: boolean;
+      validLifetime: number;
+      intervals: number[];
+      failures: number[][];
+      badOkAt: number;
+    };
+    expect(report.present, JSON.stringify(report)).toBe(true);
+    expect(report.validLifetime).toBeGreaterThanOrEqual(1);
+    expect(report.failures.length).toBeGreaterThanOrEqual(1);
+    expect(report.failures.every(([slot, errno]) => slot === 5 && errno === 19)).toBe(true); // ENODEV
+    expect(report.badOkAt).toBe(0);
+    expect(report.intervals.length, JSON.stringify(report)).toBeGreaterThanOrEqual(4);
+    if (piggyback) expect(Math.max(...report.intervals), JSON.stringify(report.intervals)).toBeLessThan(400);
+    else expect(Math.min(...report.intervals), JSON.stringify(report.intervals)).toBeGreaterThanOrEqual(399.5);
+  });
+
   // Given a schedule of two messages to 224.0.0.18 (vrrpRepeat), every 100 ms from now, left to run 450 ms
   // then B receives them in pairs, in order, with TTL 255, sent by the addon while A's JavaScript did nothing; A
   // counts each firing (vrrpRepeated), dated within the interval.
