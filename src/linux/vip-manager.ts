@@ -477,11 +477,9 @@ export class NetlinkVipManager implements VipManager {
       if (entry.renewRequest !== undefined) this.#leasedAtMs.set(preparedKey(iface, entry.vip.address), now);
     }
     if (this.#leaseS > 0) {
-      // A third of the lease: two renewals may be missed (a loaded host) before the kernel removes the address.
-      const renewMs = Math.max(250, Math.floor((this.#leaseS * 1000) / 3));
-      if (this.#leaveRenewals === undefined) this.#native ??= NativeRenewals.for(renewMs);
+      if (this.#leaveRenewals === undefined) this.#native ??= NativeRenewals.for(this.#renewMs);
       this.#syncRenewals();
-      if (this.#native === undefined && this.#leaveRenewals === undefined) this.#leaveRenewals = joinRenewals(renewMs, this.#renewLeases);
+      if (this.#native === undefined && this.#leaveRenewals === undefined) this.#leaveRenewals = joinRenewals(this.#renewMs, this.#renewLeases);
     }
     if (!this.#addressWatches.has(iface)) {
       const family = entries[0]?.vip.family ?? 'ipv4';
@@ -535,9 +533,15 @@ export class NetlinkVipManager implements VipManager {
     for (const held of this.#renewing.values()) this.#native?.release(held.slot);
     this.#renewing.clear();
     this.#native = undefined;
-    if (toRound && this.#leaseS > 0 && this.#leaveRenewals === undefined) {
-      this.#leaveRenewals = joinRenewals(Math.max(250, Math.floor((this.#leaseS * 1000) / 3)), this.#renewLeases);
-    }
+    if (toRound && this.#leaseS > 0 && this.#leaveRenewals === undefined) this.#leaveRenewals = joinRenewals(this.#renewMs, this.#renewLeases);
+  }
+
+  /**
+   * How often leases are renewed: a third of the lease, so that two renewals may be missed (a loaded host) before
+   * the kernel removes the address. The addon's renewer may renew up to a quarter of that sooner.
+   */
+  get #renewMs(): number {
+    return Math.max(250, Math.floor((this.#leaseS * 1000) / 3));
   }
 
   #renewalRefused(key: string, entry: PreparedVip, errno: string): void {
