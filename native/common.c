@@ -58,7 +58,7 @@ void *get_tagged(napi_env env, napi_value value, const napi_type_tag *tag, const
   return data;
 }
 
-/* Reads `value` as a typed array of type `wanted`; throws TypeError("<what> must be a <type_name>") otherwise. */
+/* Reads `value` as a typed array of type `wanted`; throws TypeError("<what> must be <type_name>") otherwise. */
 static bool get_typed(napi_env env, napi_value value, napi_typedarray_type wanted, const char *type_name, const char *what,
                       void **data, size_t *length) {
   bool is_typedarray = false;
@@ -70,7 +70,7 @@ static bool get_typed(napi_env env, napi_value value, napi_typedarray_type wante
   }
   if (!is_typedarray || array_type != wanted) {
     char message[96];
-    snprintf(message, sizeof(message), "%s must be a %s", what, type_name);
+    snprintf(message, sizeof(message), "%s must be %s", what, type_name);
     napi_throw_type_error(env, NULL, message);
     return false;
   }
@@ -78,14 +78,31 @@ static bool get_typed(napi_env env, napi_value value, napi_typedarray_type wante
 }
 
 bool get_bytes(napi_env env, napi_value value, const char *what, void **data, size_t *length) {
-  return get_typed(env, value, napi_uint8_array, "Uint8Array", what, data, length);
+  return get_typed(env, value, napi_uint8_array, "a Uint8Array", what, data, length);
 }
 
 bool get_float64s(napi_env env, napi_value value, const char *what, double **data, size_t *length) {
   void *raw = NULL;
-  if (!get_typed(env, value, napi_float64_array, "Float64Array", what, &raw, length)) return false;
+  if (!get_typed(env, value, napi_float64_array, "a Float64Array", what, &raw, length)) return false;
   *data = (double *)raw;
   return true;
+}
+
+bool get_int32s(napi_env env, napi_value value, const char *what, int32_t **data, size_t *length) {
+  void *raw = NULL;
+  if (!get_typed(env, value, napi_int32_array, "an Int32Array", what, &raw, length)) return false;
+  *data = (int32_t *)raw;
+  return true;
+}
+
+void *get_open(napi_env env, napi_value value, const handle_kind *kind, const char *syscall) {
+  int *fd = (int *)get_tagged(env, value, kind->tag, kind->expected);
+  if (fd == NULL) return NULL;
+  if (*fd < 0) {
+    throw_errno(env, syscall, EBADF);
+    return NULL;
+  }
+  return fd;
 }
 
 bool get_ifname(napi_env env, napi_value value, char *ifname) {

@@ -14,6 +14,7 @@
 #define VRRP_COMMON_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 
 #include <node_api.h>
@@ -47,6 +48,9 @@ bool get_bytes(napi_env env, napi_value value, const char *what, void **data, si
 /* Same as get_bytes for a Float64Array: throws TypeError("<what> must be a Float64Array"); *length counts elements. */
 bool get_float64s(napi_env env, napi_value value, const char *what, double **data, size_t *length);
 
+/* Same as get_bytes for an Int32Array: throws TypeError("<what> must be an Int32Array"); *length counts elements. */
+bool get_int32s(napi_env env, napi_value value, const char *what, int32_t **data, size_t *length);
+
 /* Reads `value` as an interface name that fits IFNAMSIZ into `ifname` (IFNAMSIZ + 1 bytes). Throws TypeError when it
  * is not a string and, before any syscall, the ENODEV the kernel would give (syscall "if_nametoindex") when it is
  * empty, too long or holds a NUL. Returns false after throwing. */
@@ -58,6 +62,10 @@ typedef struct {
   const char *missing;
   const char *expected;
 } handle_kind;
+
+/* Reads `value` as a handle of `kind` whose struct begins with its descriptor (-1 once closed): throws TypeError
+ * (kind->expected) for another value, EBADF naming `syscall` for a closed one, and returns NULL then. */
+void *get_open(napi_env env, napi_value value, const handle_kind *kind, const char *syscall);
 
 /* close(handle) / routeClose(handle): closes the descriptor now instead of at garbage collection. Idempotent. The
  * callback data is the handle_kind of the handle type; both handle structs begin with their `int fd`. */

@@ -99,17 +99,6 @@ napi_value events_open(napi_env env, napi_callback_info info) {
   return watcher_start(env, events, fd, argv[1], "vrrp:events", &EVENTS_TAG, NULL, false);
 }
 
-/* Reads argv[0] as an open events socket; throws (TypeError, or EBADF once closed) and returns NULL otherwise. */
-static watcher *get_events(napi_env env, napi_value value, const char *syscall) {
-  watcher *events = (watcher *)get_tagged(env, value, &EVENTS_TAG, EVENTS_KIND.expected);
-  if (events == NULL) return NULL;
-  if (events->fd < 0) {
-    throw_errno(env, syscall, EBADF);
-    return NULL;
-  }
-  return events;
-}
-
 /* eventsRecv(handle, buffer): see the file comment. */
 napi_value events_recv(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -119,7 +108,7 @@ napi_value events_recv(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "eventsRecv needs a handle and a buffer");
     return NULL;
   }
-  watcher *events = get_events(env, argv[0], "recv");
+  watcher *events = (watcher *)get_open(env, argv[0], &EVENTS_KIND, "recv");
   if (events == NULL) return NULL;
   void *data = NULL;
   size_t length = 0;
@@ -169,7 +158,7 @@ napi_value events_ignore(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "eventsIgnore needs a handle and an array of entries");
     return NULL;
   }
-  watcher *events = get_events(env, argv[0], "setsockopt");
+  watcher *events = (watcher *)get_open(env, argv[0], &EVENTS_KIND, "setsockopt");
   if (events == NULL) return NULL;
   uint32_t count = 0;
   NAPI_CALL(env, napi_get_array_length(env, argv[1], &count));

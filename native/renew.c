@@ -74,10 +74,12 @@ static double now_ms(void) {
 }
 
 /* Reads what waits on the socket: acknowledgements of the round `round` (older ones are late and were not waited
- * for: a refusal among them is still one). */
-static void read_acknowledgements(renewer *r, double at_ms) {
+ * for: a refusal among them is still one), until `expected` of this round came (0: until none waits) — rtnetlink
+ * queued them inside the round's sendmsg, so no read comes back empty for nothing. */
+static void read_acknowledgements(renewer *r, double at_ms, unsigned expected) {
   uint32_t buffer[4096];
-  for (;;) {
+  unsigned answered = 0;
+  while (expected == 0 || answered < expected) {
     ssize_t received;
     do {
       received = recv(r->base.fd, buffer, sizeof(buffer), MSG_DONTWAIT);
@@ -89,8 +91,10 @@ static void read_acknowledgements(renewer *r, double at_ms) {
       const struct nlmsgerr *answer = (const struct nlmsgerr *)NLMSG_DATA(header);
       const uint32_t slot = header->nlmsg_seq % RENEW_SEQ_STRIDE;
       if (slot >= RENEW_SLOTS) continue;
+      const bool current = header->nlmsg_seq / RENEW_SEQ_STRIDE == r->round;
+      if (current) answered++;
       if (answer->error == 0) {
-        if (header->nlmsg_seq / RENEW_SEQ_STRIDE == r->round && slot < r->ok_length) r->ok_at[slot] = at_ms;
+        if (current && slot < r->ok_length) r->ok_at[slot] = at_ms;
         continue;
       }
       const unsigned at = r->failed < RENEW_FAILURES_MAX ? r->failed++ : RENEW_FAILURES_MAX - 1;
@@ -109,7 +113,11 @@ static void renew_round(renewer *r) {
   const double now = now_ms();
   r->round = (r->round + 1) % (UINT32_MAX / RENEW_SEQ_STRIDE);
   size_t total = 0;
-  for (unsigned slot = 0; slot < r->used; slot++) total += NLMSG_ALIGN(r->entries[slot].length);
+  unsigned requests = 0;
+  for (unsigned slot = 0; slot < r->used; slot++) {
+    total += NLMSG_ALIGN(r->entries[slot].length);
+    if (r->entries[slot].length > 0) requests++;
+  }
   if (total > 0) {
     uint8_t *batch = (uint8_t *)malloc(total);
     int error_number = batch == NULL ? ENOMEM : 0;
@@ -136,7 +144,7 @@ static void renew_round(renewer *r) {
       free(batch);
     }
     if (error_number == 0) {
-      read_acknowledgements(r, now);
+      read_acknowledgements(r, now, requests);
     } else {
       for (unsigned slot = 0; slot < r->used; slot++) {
         if (r->entries[slot].length == 0) continue;
@@ -179,7 +187,7 @@ void renew_poke(void) {
 static bool renew_ready(watcher *w, int status) {
   renewer *r = (renewer *)w;
   (void)status;
-  read_acknowledgements(r, now_ms());
+  read_acknowledgements(r, now_ms(), 0);
   if (!r->untold) return false;
   r->untold = false;
   return true;
@@ -247,16 +255,6 @@ napi_value renew_open(napi_env env, napi_callback_info info) {
   return handle;
 }
 
-static renewer *get_renewer(napi_env env, napi_value value) {
-  renewer *r = (renewer *)get_tagged(env, value, &RENEW_TAG, RENEW_KIND.expected);
-  if (r == NULL) return NULL;
-  if (r->base.fd < 0) {
-    throw_errno(env, "sendto", EBADF);
-    return NULL;
-  }
-  return r;
-}
-
 /* renewSet(handle, slot, message | null): renews `message` (a whole request asking for an acknowledgement) in
  * `slot` from the next round on, or stops renewing the slot. */
 napi_value renew_set(napi_env env, napi_callback_info info) {
@@ -267,7 +265,7 @@ napi_value renew_set(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "renewSet needs a handle, a slot and a message (or null)");
     return NULL;
   }
-  renewer *r = get_renewer(env, argv[0]);
+  renewer *r = (renewer *)get_open(env, argv[0], &RENEW_KIND, "sendto");
   if (r == NULL) return NULL;
   uint32_t slot = 0;
   if (napi_get_value_uint32(env, argv[1], &slot) != napi_ok || slot >= r->ok_length) {
@@ -307,7 +305,7 @@ napi_value renew_every(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "renewEvery needs a handle and a period");
     return NULL;
   }
-  renewer *r = get_renewer(env, argv[0]);
+  renewer *r = (renewer *)get_open(env, argv[0], &RENEW_KIND, "sendto");
   if (r == NULL) return NULL;
   double period_ms = 0;
   if (napi_get_value_double(env, argv[1], &period_ms) != napi_ok || !(period_ms == 0 || (period_ms >= 10 && period_ms <= 3.6e6))) {
@@ -337,17 +335,9 @@ napi_value renew_failures(napi_env env, napi_callback_info info) {
   }
   renewer *r = (renewer *)get_tagged(env, argv[0], &RENEW_TAG, RENEW_KIND.expected);
   if (r == NULL) return NULL;
-  bool is_typed = false;
-  NAPI_CALL(env, napi_is_typedarray(env, argv[1], &is_typed));
-  napi_typedarray_type kind = napi_int8_array;
+  int32_t *out = NULL;
   size_t length = 0;
-  void *data = NULL;
-  if (is_typed) NAPI_CALL(env, napi_get_typedarray_info(env, argv[1], &kind, &length, &data, NULL, NULL));
-  if (!is_typed || kind != napi_int32_array) {
-    napi_throw_type_error(env, NULL, "out must be an Int32Array");
-    return NULL;
-  }
-  int32_t *out = (int32_t *)data;
+  if (!get_int32s(env, argv[1], "out", &out, &length)) return NULL;
   const unsigned count = r->failed;
   for (unsigned i = 0; i < count && 2 * i + 1 < length; i++) {
     out[2 * i] = r->failures[i][0];

@@ -479,13 +479,7 @@ napi_value vrrp_open(napi_env env, napi_callback_info info) {
 
 /* Reads argv[0] as an open VRRP socket; throws (TypeError, or EBADF naming `syscall` once closed), NULL otherwise. */
 static vrrp_socket *get_open_socket(napi_env env, napi_value value, const char *syscall) {
-  vrrp_socket *socket_handle = (vrrp_socket *)get_tagged(env, value, &VRRP_TAG, "expected a vrrp socket handle");
-  if (socket_handle == NULL) return NULL;
-  if (socket_handle->base.fd < 0) {
-    throw_errno(env, syscall, EBADF);
-    return NULL;
-  }
-  return socket_handle;
+  return (vrrp_socket *)get_open(env, value, &VRRP_KIND, syscall);
 }
 
 /* Joins VRRP's multicast group on `ifindex`; returns 0 or the errno of the refusal. */
@@ -1780,21 +1774,13 @@ napi_value vrrp_send_many(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "count must be a whole number");
     return NULL;
   }
-  napi_typedarray_type errnos_type;
+  int32_t *errnos = NULL;
   size_t errnos_length = 0;
-  void *errnos_data = NULL;
-  bool is_typed = false;
-  NAPI_CALL(env, napi_is_typedarray(env, argv[5], &is_typed));
-  if (is_typed) NAPI_CALL(env, napi_get_typedarray_info(env, argv[5], &errnos_type, &errnos_length, &errnos_data, NULL, NULL));
-  if (!is_typed || errnos_type != napi_int32_array) {
-    napi_throw_type_error(env, NULL, "errnos must be an Int32Array");
-    return NULL;
-  }
+  if (!get_int32s(env, argv[5], "errnos", &errnos, &errnos_length)) return NULL;
   if (errnos_length < count) {
     napi_throw_range_error(env, NULL, "errnos is shorter than count");
     return NULL;
   }
-  int32_t *errnos = (int32_t *)errnos_data;
   uint32_t failures = 0;
   send_slot slots[SEND_MANY_CHUNK];
   struct mmsghdr messages[SEND_MANY_CHUNK];

@@ -165,6 +165,8 @@ class LinkHub {
    */
   #ignored: Uint8Array[] = [];
   readonly #ignoredKeys = new Set<string>();
+  /** The filter is set once per batch of notifications read (a renewal round brings one per held VIP). */
+  #ignoreQueued = false;
   readonly #watchers = new Map<string, Set<Watcher>>();
   readonly #dirty = new Set<string>();
   #scheduled = false;
@@ -261,11 +263,18 @@ class LinkHub {
     if (this.#ignoredKeys.has(key)) return;
     this.#ignoredKeys.add(key);
     this.#ignored.push(entry);
-    try {
-      this.#socket?.ignore(this.#ignored);
-    } catch {
-      // Not filtered: JavaScript keeps judging it, as before.
-    }
+    if (this.#ignoreQueued) return;
+    this.#ignoreQueued = true;
+    // After the readiness call that read this batch returns (its microtasks run then): one filter for all of it.
+    queueMicrotask(() => {
+      this.#ignoreQueued = false;
+      if (this.#ignored.length === 0) return; // news cleared them meanwhile
+      try {
+        this.#socket?.ignore(this.#ignored);
+      } catch {
+        // Not filtered: JavaScript keeps judging them, as before.
+      }
+    });
   }
 
   /** News: every notification is judged in JavaScript again, until one is old news again. Never throws. */
