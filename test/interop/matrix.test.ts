@@ -48,6 +48,10 @@ describe.skipIf(!labAvailable.ok)('interop matrix with keepalived', () => {
         const capture = await lab.capture(cell.side.unicastPeer ? 'ka' : 'client');
         const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { ...cell.side, ...peerOf('ka'), priority: 100 }));
         const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { ...cell.side, ...peerOf('us'), priority: 150 }));
+        // The election's budget counts from our process's start, not its spawn: nine cells start Node at once on a
+        // machine that may have two cores and other test files, and that alone took 1.6–2.1 s (CI once exceeded the
+        // whole budget with it, the election never in question).
+        await us.waitFor((e) => e.event === 'started', 15_000);
         const settleMs = 4 * (cell.side.intervalMs ?? 100) + 2000;
         await us.waitForState('master', settleMs);
         await ka.waitForLog(/Entering BACKUP STATE/, settleMs);

@@ -74,6 +74,7 @@ export function startVrrp(
         ...(options.wrapper === undefined ? ['--socket', join(lab.tmpDir, `control-${host}-${configCount}.sock`)] : []),
         configPath,
       ];
+  const spawnedAtMs = Date.now();
   const child: ChildProcess = lab.spawn(host, [...(options.wrapper ?? []), ...argv]);
   const events: VrrpEvent[] = [];
   let stderr = '';
@@ -112,9 +113,11 @@ export function startVrrp(
       resolve();
     });
   });
-  // How it ended tells a crash (SIGSEGV, SIGABRT) from a hang that stop() ended with SIGKILL.
+  // How it ended tells a crash (SIGSEGV, SIGABRT) from a hang that stop() ended with SIGKILL; when it was spawned
+  // and when this was written tell a slow start (a loaded machine) from a process that stopped answering.
   const describe = (): string =>
-    `vrrp in ${host}${exited ? ` (exit ${exitCode ?? `by ${exitSignal}`})` : ''}:\n${events.map((e) => JSON.stringify(e)).join('\n')}\nstderr:\n${stderr}`;
+    `vrrp in ${host}${exited ? ` (exit ${exitCode ?? `by ${exitSignal}`})` : ''}, spawned ${new Date(spawnedAtMs).toISOString()}, ` +
+    `described ${new Date().toISOString()}:\n${events.map((e) => JSON.stringify(e)).join('\n')}\nstderr:\n${stderr}`;
   const waitFor: VrrpProcess['waitFor'] = (match, timeoutMs = 10_000, from = 0) =>
     new Promise((resolve, reject) => {
       const check = (): void => {
