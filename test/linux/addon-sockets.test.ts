@@ -541,10 +541,10 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
 
   /** Runs vrrp-silence.mjs in B (ADVERT_V4's repeats from A, watched for silence) and `operations` in A; B's lines. */
   async function silenceExchange(
-    watch: { inMs: number; afterMs: number; expected: number },
+    watch: { inMs: number; afterMs: number; expected: number; also?: number[] },
     operations: object[],
   ): Promise<{ silences: { vrid: number; count: number; lastAgeMs: number; sinceDeclaredMs: number }[]; packets: unknown[]; done: unknown }> {
-    const receiver = await startInNs(NS_B, 'vrrp-silence.mjs', [ADVERT_V4, '10.97.0.1', String(watch.inMs), String(watch.afterMs), String(watch.expected), '400']);
+    const receiver = await startInNs(NS_B, 'vrrp-silence.mjs', [ADVERT_V4, '10.97.0.1', String(watch.inMs), String(watch.afterMs), String(watch.expected), '400', (watch.also ?? []).join(',')]);
     inNs(NS_A, process.execPath, join(FIXTURES, 'vrrp-send.mjs'), JSON.stringify(operations));
     const { code, lines, stderr } = await receiver.finished;
     expect(stderr).toBe('');
@@ -577,6 +577,15 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     expect(silences.map((silence) => [silence.vrid, silence.count])).toEqual([[51, 0]]);
     expect(silences[0]?.sinceDeclaredMs).toBeGreaterThanOrEqual(199);
     expect(done).toMatchObject({ event: 'done', silences: 1 });
+  });
+
+  // Given three VRIDs declared with silence watches that all run out at the same instant (200, then 51, then 7) and
+  // no repeat ever
+  // then JavaScript hears of each once, lowest VRID first, and of none again.
+  it('tells of several VRIDs that fell silent together, each once, lowest first', async () => {
+    const { silences, done } = await silenceExchange({ inMs: 200, afterMs: 1000, expected: 3, also: [200, 7] }, []);
+    expect(silences.map((silence) => silence.vrid)).toEqual([7, 51, 200]);
+    expect(done).toMatchObject({ event: 'done', silences: 3 });
   });
 
   /** Runs vrrp-filtered.mjs in B (repeats of `payloadHex` absorbed with a silence watch) and `operations` in A. */
