@@ -98,6 +98,13 @@ interface Options {
   pairs: readonly Pair[];
   modes: readonly Mode[];
   quick: boolean;
+  /**
+   * How long the new master has been a backup when the event comes, ms (0: as soon as the capture and the probe
+   * are up, a few hundred ms after it started). Why: a backup that has run for a while is in another state — its
+   * master's repeats absorbed and filtered in the kernel, its Master_Down_Timer watched in C — so its takeover runs
+   * another path than a backup that just started (docs/benchmarks.md, "A settled backup").
+   */
+  backupForMs: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -106,6 +113,7 @@ function parseArgs(argv: string[]): Options {
   let pairs: readonly Pair[] = PAIRS;
   let modes: readonly Mode[] = MODES;
   let quick = false;
+  let backupForMs = 0;
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -123,6 +131,11 @@ function parseArgs(argv: string[]): Options {
       case '--quick':
         quick = true;
         break;
+      case '--backup-for': {
+        backupForMs = Number(value());
+        if (!Number.isInteger(backupForMs) || backupForMs < 0) usage('--backup-for must be 0 or more ms');
+        break;
+      }
       case '--intervals': {
         intervals = value().split(',').map(Number);
         if (intervals.some((ms) => !Number.isInteger(ms) || ms < 10 || ms % 10 !== 0)) usage('--intervals: multiples of 10 ms');
@@ -154,17 +167,19 @@ function parseArgs(argv: string[]): Options {
     pairs,
     modes,
     quick,
+    backupForMs,
   };
 }
 
 function usage(problem?: string): never {
   const text =
-    'usage: npm run bench:failover [-- [--runs N] [--quick] [--intervals 1000,100,10] [--pairs P,...] [--modes M,...]]\n' +
+    'usage: npm run bench:failover [-- [--runs N] [--quick] [--intervals 1000,100,10] [--pairs P,...] [--modes M,...] [--backup-for MS]]\n' +
     '  --runs N        runs per row (default 10)\n' +
     '  --quick         3 runs per row, 1000 ms adverts skipped\n' +
     '  --intervals L   advert intervals in ms, comma-separated (default 1000,100,10)\n' +
     '  --pairs L       only these old-new pairs, e.g. keepalived-vrrp (default: all three)\n' +
-    '  --modes L       only these of crash, clean (default: both)\n';
+    '  --modes L       only these of crash, clean (default: both)\n' +
+    '  --backup-for MS the new master has been a backup this long before the event (default 0: just started)\n';
   process.stderr.write(problem === undefined ? text : `${problem}\n${text}`);
   process.exit(problem === undefined ? 0 : 2);
 }
@@ -245,7 +260,7 @@ function garpTimes(capture: Capture, mac: string, vip: string): number[] {
   return times;
 }
 
-async function runOnce(pair: Pair, intervalMs: number, mode: Mode): Promise<Sample> {
+async function runOnce(pair: Pair, intervalMs: number, mode: Mode, backupForMs: number): Promise<Sample> {
   const lab = await Lab.create({ hosts: ['old', 'new'], client: true });
   try {
     const oldIp = lab.host('old').ipv4;
@@ -256,12 +271,14 @@ async function runOnce(pair: Pair, intervalMs: number, mode: Mode): Promise<Samp
     await oldRouter.waitState('master', masterDownMs(OLD_PRIORITY, intervalMs) + 5_000);
     const newRouter = await startRouter(lab, 'new', pair.new, NEW_PRIORITY, intervalMs);
     await newRouter.waitState('backup', 5_000);
+    const backupSinceMs = performance.now();
 
     const errors = (): string[] => [...oldRouter.errors(), ...newRouter.errors()];
     const capture = await lab.capture('client', 'ip proto 112 or arp');
     const pinger = startFinePinger(lab, 'client', vip, PING_INTERVAL_MS);
     try {
       await pinger.waitForReplies(50, 5_000);
+      await sleep(Math.max(0, backupSinceMs + backupForMs - performance.now()));
       // A crash's link cut is armed now, to land at the event's instant rather than a spawn or a wake-up later.
       const cutter = mode === 'crash' ? await startLinkCutter(lab, 'old') : undefined;
       // Inject the event at a fixed phase: EVENT_AFTER_ADVERT_MS after an advert of the old master.
@@ -598,7 +615,7 @@ async function main(): Promise<number> {
           const label = `[${String(done).padStart(String(total).length)}/${total}] ${pairLabel(pair).padEnd(21)} ${String(intervalMs).padStart(4)} ms ${mode.padEnd(5)} #${run}`;
           const t0 = performance.now();
           try {
-            const sample = await runOnce(pair, intervalMs, mode);
+            const sample = await runOnce(pair, intervalMs, mode, options.backupForMs);
             row.samples.push(sample);
             const outage = sample.outageMs === undefined ? `NO echo reply within ${RESUME_TIMEOUT_MS / 1000} s` : fmt(sample.outageMs);
             process.stderr.write(
@@ -637,6 +654,7 @@ async function main(): Promise<number> {
     `${options.runs} runs per row${options.quick ? ' (--quick)' : ''}, adverts ${options.intervals.join(' / ')} ms, ` +
     (options.pairs.length < PAIRS.length ? `only ${options.pairs.map(pairLabel).join(', ')}, ` : '') +
     (options.modes.length < MODES.length ? `only ${options.modes.join(', ')}, ` : '') +
+    (options.backupForMs > 0 ? `the new master a backup for ${options.backupForMs} ms before the event, ` : '') +
     `${total} runs in ${(totalS / 60).toFixed(1)} min (${totalS.toFixed(0)} s), started ${startedAt.toISOString()}; ` +
     `machine CPU busy ${busyPercent.toFixed(0)} % of ${facts.cores} cores over the run`;
 
@@ -669,7 +687,7 @@ async function main(): Promise<number> {
     `- Machine: ${factsLine}`,
     `- Code: ${codeLine}`,
     `- Run: ${runLine}`,
-    `- Setup: fresh lab of network namespaces per run (old master, new master, client on one bridge); VRRPv3, IPv4 multicast; old master priority ${OLD_PRIORITY}, new master ${NEW_PRIORITY}; one VIP.`,
+    `- Setup: fresh lab of network namespaces per run (old master, new master, client on one bridge); VRRPv3, IPv4 multicast; old master priority ${OLD_PRIORITY}, new master ${NEW_PRIORITY}; one VIP; ${options.backupForMs > 0 ? `the event comes once the new master has been a backup for ${options.backupForMs} ms` : 'the event comes as soon as the capture and the probe are up (the new master a backup for a few hundred ms)'}.`,
     '- **crash**: the old master\'s VRRP process is SIGKILLed and its link cut at the same time; **clean**: SIGTERM, link up (priority 0).',
     `- The event is injected ${EVENT_AFTER_ADVERT_MS} ms after the client saw an advert from the old master (a fixed phase, so that outages compare across pairs).`,
     "- **takeover**: old master's last advert (crash) or its priority-0 advert (clean) → new master's first advert, both from one tcpdump capture on the client.",
@@ -697,8 +715,10 @@ async function main(): Promise<number> {
     options.runs >= 10 &&
     [1000, 100, 10].every((ms) => options.intervals.includes(ms)) &&
     options.pairs.length === PAIRS.length &&
-    options.modes.length === MODES.length;
-  const target = full ? RESULTS : RESULTS.replace('latest.md', 'partial.md');
+    options.modes.length === MODES.length &&
+    options.backupForMs === 0;
+  // A settled backup's run goes beside both: its figures answer another question (docs/benchmarks.md).
+  const target = full ? RESULTS : RESULTS.replace('latest.md', options.backupForMs > 0 ? 'settled.md' : 'partial.md');
   writeFileSync(target, markdown);
   // Every sample as measured, so that a later question (another statistic, a suspicious run) need not rerun it.
   const raw = { facts, startedAt: startedAt.toISOString(), options, rows };
