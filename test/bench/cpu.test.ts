@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  asDeployed,
   cpuPercent,
   cpuPercentFromNs,
   growthPerInstance,
@@ -18,6 +19,7 @@ import {
   ratio,
   treeOf,
 } from '../../bench/cpu.js';
+import { startedByNpm } from '../../src/parent-watch.js';
 import { propertySeed, seededCheck } from '../support/seed.js';
 
 const check = seededCheck(propertySeed('bench/cpu'));
@@ -33,6 +35,17 @@ function statLine(pid: number, comm: string, fields: { state?: string; ppid?: nu
   rest[20 - 3] = String(fields.threads ?? 1);
   return `${pid} (${comm}) ${rest.join(' ')}\n`;
 }
+
+describe('asDeployed', () => {
+  // Given the environment a benchmark started by `npm run` has; when it is made as deployed
+  // then npm's two markers (what src/parent-watch.ts's startedByNpm reads) are gone and nothing else changed.
+  it("removes npm's markers from the environment and leaves the rest", () => {
+    const env: NodeJS.ProcessEnv = { npm_command: 'run-script', npm_lifecycle_event: 'bench:scale', PATH: '/usr/bin', npm_config_cache: '/c' };
+    asDeployed(env);
+    expect(env).toEqual({ PATH: '/usr/bin', npm_config_cache: '/c' });
+    expect(startedByNpm(env)).toBe(false);
+  });
+});
 
 describe('parseProcStat', () => {
   it('reads pid, comm, state, ppid, utime, stime and thread count of a real line', () => {
