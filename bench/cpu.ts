@@ -34,7 +34,7 @@ import { readdirSync, readFileSync } from 'node:fs';
  * environment, which the `vrrp run` the benchmark spawns inherits. Why: `npm run bench:…` is how the benchmark is
  * started, not how `vrrp run` is deployed (systemd, a container); a `vrrp run` that believes npm started it watches
  * its ancestors (src/parent-watch.ts), reading /proc once a second on its main thread — seen with strace in the
- * scale benchmark's window, 0.5–1 ms of run time a second, as much as the engine thread of one backup.
+ * scale benchmark's window, 0.5–1 ms of run time a second, comparable to the engine thread of one backup.
  */
 export function asDeployed(env: NodeJS.ProcessEnv = process.env): void {
   delete env.npm_command;
