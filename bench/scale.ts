@@ -28,7 +28,8 @@
  * Printed per count and seat: keepalived CPU %, ours, their ratio, in ticks and in run time (target ≤ 1.0), both
  * RSS in MB, and our RSS growth per added instance relative to the smallest count (N = 1 by default; target ≤
  * 20 KB). A configuration that does not settle (our process dies, or the master never holds every VIP) is still
- * measured if its processes live, and flagged; the run goes on. Results: bench/results/scale-latest.md and .json (every sample).
+ * measured if its processes live, and flagged; the run goes on. Results: bench/results/scale-latest.md and .json (every sample)
+ * for the default run, scale-partial.md and .json for any other.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -679,10 +680,20 @@ async function main(): Promise<number> {
     '',
   ].join('\n');
   mkdirSync(join(repo, 'bench/results'), { recursive: true });
-  writeFileSync(RESULTS, markdown);
+  // Only the default run (every count, the default window, warm-up, interval and build) replaces the report
+  // docs/benchmarks.md and the README quote; any other goes beside it (a `--counts 1` run once replaced it).
+  const defaults = parseArgs([]);
+  const full =
+    options.counts.join(',') === defaults.counts.join(',') &&
+    options.seconds === defaults.seconds &&
+    options.warmupS === defaults.warmupS &&
+    options.intervalMs === defaults.intervalMs &&
+    options.dist === defaults.dist;
+  const target = full ? RESULTS : RESULTS.replace('latest.md', 'partial.md');
+  writeFileSync(target, markdown);
   const raw = { facts, startedAt: startedAt.toISOString(), options, warmupMs: options.warmupS * 1000, sampleEveryMs: SAMPLE_EVERY_MS, runs, rows: rows.map(({ keepalived: _k, ours: _o, ...rest }) => rest) };
-  writeFileSync(RESULTS.replace(/\.md$/, '.json'), `${JSON.stringify(raw, null, 1)}\n`);
-  console.log(`results written to ${RESULTS} (samples: ${RESULTS.replace(/\.md$/, '.json')})`);
+  writeFileSync(target.replace(/\.md$/, '.json'), `${JSON.stringify(raw, null, 1)}\n`);
+  console.log(`results written to ${target} (samples: ${target.replace(/\.md$/, '.json')})`);
   if (leftovers.length > 0) return 1;
   return runs.every((run) => run.problem !== undefined && Object.keys(run.seats).length === 0) ? 1 : 0;
 }
