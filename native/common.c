@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 void throw_last_napi_error(napi_env env) {
@@ -147,4 +148,10 @@ napi_value close_handle(napi_env env, napi_callback_info info) {
     *fd = -1;
   }
   return NULL;
+}
+
+double monotonic_now_ms(void) {
+  struct timespec now;
+  if (clock_gettime(CLOCK_MONOTONIC, &now) != 0) return -1;
+  return (double)now.tv_sec * 1e3 + (double)now.tv_nsec / 1e6;
 }

@@ -38,6 +38,9 @@ napi_value throw_errno(napi_env env, const char *syscall, int error_number);
  * Both structs begin with their `int fd` for this. */
 void finalize_handle(napi_env env, void *data, void *hint);
 
+/* CLOCK_MONOTONIC now in milliseconds (fractions kept); -1 when the clock cannot be read. */
+double monotonic_now_ms(void);
+
 /* Reads `value` as an External tagged `tag`; throws TypeError(what) and returns NULL otherwise. */
 void *get_tagged(napi_env env, napi_value value, const napi_type_tag *tag, const char *what);
 

@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "route.h"
@@ -67,12 +66,6 @@ typedef struct renewer {
 
 static _Thread_local renewer *renewers;
 
-static double now_ms(void) {
-  struct timespec now;
-  if (clock_gettime(CLOCK_MONOTONIC, &now) != 0) return -1;
-  return (double)now.tv_sec * 1e3 + (double)now.tv_nsec / 1e6;
-}
-
 /* Reads what waits on the socket: acknowledgements of the round `round` (older ones are late and were not waited
  * for: a refusal among them is still one), until `expected` of this round came (0: until none waits) — rtnetlink
  * queued them inside the round's sendmsg, so no read comes back empty for nothing. */
@@ -110,7 +103,7 @@ static void on_renew_alarm(watcher *w);
 /* One round: every slot's request in one sendmsg, then the acknowledgements; the next round a period later. A send
  * the kernel refuses as a whole is a refusal of every slot (errno), reported as the acknowledgements are. */
 static void renew_round(renewer *r) {
-  const double now = now_ms();
+  const double now = monotonic_now_ms();
   r->round = (r->round + 1) % (UINT32_MAX / RENEW_SEQ_STRIDE);
   size_t total = 0;
   unsigned requests = 0;
@@ -174,7 +167,7 @@ static void on_renew_alarm(watcher *w) {
 
 void renew_poke(void) {
   if (renewers == NULL) return;
-  const double now = now_ms();
+  const double now = monotonic_now_ms();
   for (renewer *r = renewers, *next; r != NULL; r = next) {
     next = r->next; /* read first: JavaScript, told of a refusal, may close this renewer */
     if (r->base.closed || !(r->period_ms > 0) || now < r->due_ms - r->period_ms / 4) continue;
@@ -187,7 +180,7 @@ void renew_poke(void) {
 static bool renew_ready(watcher *w, int status) {
   renewer *r = (renewer *)w;
   (void)status;
-  read_acknowledgements(r, now_ms(), 0);
+  read_acknowledgements(r, monotonic_now_ms(), 0);
   if (!r->untold) return false;
   r->untold = false;
   return true;
@@ -318,7 +311,7 @@ napi_value renew_every(napi_env env, napi_callback_info info) {
     watcher_alarm_stop(&r->base);
     return NULL;
   }
-  r->due_ms = now_ms() + period_ms;
+  r->due_ms = monotonic_now_ms() + period_ms;
   watcher_alarm(&r->base, period_ms, on_renew_alarm);
   return NULL;
 }

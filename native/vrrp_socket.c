@@ -551,12 +551,6 @@ static double wall_now_ms(void) {
   return realtime_ms(&now);
 }
 
-static double monotonic_now_ms(void) {
-  struct timespec now;
-  if (clock_gettime(CLOCK_MONOTONIC, &now) != 0) return -1;
-  return realtime_ms(&now);
-}
-
 static double adverts_next(vrrp_socket *s, bool send);
 
 /* Writes one element of a tally: a single 8-byte store, so that the app's thread, reading the same memory through

@@ -501,8 +501,8 @@ export class NetlinkVipManager implements VipManager {
     if (native === undefined) return;
     for (const [key, entry] of this.#prepared) {
       const held = this.#renewing.get(key);
-      const request = entry.renewRequest;
-      if (request === undefined || !this.#ours.has(entry.vip.address) || this.#removing.has(entry.vip.address)) {
+      const request = this.#renewable(entry);
+      if (request === undefined) {
         if (held !== undefined) {
           native.release(held.slot);
           this.#renewing.delete(key);
@@ -544,6 +544,11 @@ export class NetlinkVipManager implements VipManager {
     return Math.max(250, Math.floor((this.#leaseS * 1000) / 3));
   }
 
+  /** The renewal request of an address whose lease is renewed — held and not being removed — else undefined. */
+  #renewable(entry: PreparedVip): AddressRequest | undefined {
+    return this.#ours.has(entry.vip.address) && !this.#removing.has(entry.vip.address) ? entry.renewRequest : undefined;
+  }
+
   #renewalRefused(key: string, entry: PreparedVip, errno: string): void {
     this.#onError(new VrrpError('vip_failed', `cannot renew the lease of ${entry.vip.address}/${entry.vip.prefixLength} on ${key.slice(0, key.indexOf(' '))}: ${errno}`));
   }
@@ -551,12 +556,13 @@ export class NetlinkVipManager implements VipManager {
   /** Renews the lease of every address we hold; a refusal is reported (the address may be gone at expiry). */
   readonly #renewLeases = (): void => {
     for (const [key, entry] of this.#prepared) {
-      if (entry.renewRequest === undefined || !this.#ours.has(entry.vip.address) || this.#removing.has(entry.vip.address)) continue;
-      const reply = sendAddressRequestNow(entry.renewRequest);
+      const request = this.#renewable(entry);
+      if (request === undefined) continue;
+      const reply = sendAddressRequestNow(request);
       const sentAtMs = performance.now();
       const report = (errno: string | undefined): void => {
         if (errno === undefined) this.#leasedAtMs.set(key, sentAtMs);
-        if (errno !== undefined) this.#onError(new VrrpError('vip_failed', `cannot renew the lease of ${entry.vip.address}/${entry.vip.prefixLength} on ${key.slice(0, key.indexOf(' '))}: ${errno}`));
+        else this.#renewalRefused(key, entry, errno);
       };
       if (typeof reply === 'object') void reply.then(report);
       else report(reply);

@@ -7,6 +7,7 @@
  * that interval (`joinRenewals` in ../vip-manager.ts).
  */
 import { errnoName, loadAddon, type NativeAddon } from '../addon.js';
+import { monotonicOffsetMs } from '../clock.js';
 
 /** Slots of one renewer (the addon's limit). */
 const SLOTS = 1024;
@@ -39,7 +40,7 @@ export class NativeRenewals {
   readonly #free: number[] = [];
   #used = 0;
   readonly #failures = new Int32Array(2 * 64);
-  /** performance.now() minus CLOCK_MONOTONIC ms: both count from the same clock. */
+  /** CLOCK_MONOTONIC ms minus performance.now(): both count from the same clock (read as the thread clock reads it). */
   readonly #offsetMs: number;
 
   private constructor(addon: NativeAddon, periodMs: number) {
@@ -47,7 +48,7 @@ export class NativeRenewals {
     this.#periodMs = periodMs;
     this.#handle = addon.renewOpen(this.#okAt, this.#onFailure);
     addon.renewRef(this.#handle, false); // renewals alone do not keep the thread alive, as the interval did not
-    this.#offsetMs = performance.now() - addon.monotonicMs();
+    this.#offsetMs = monotonicOffsetMs(addon.monotonicMs);
   }
 
   /** Renews `message` from the next round on; returns its slot, or undefined when every slot is taken. */
@@ -77,7 +78,7 @@ export class NativeRenewals {
   /** When `slot`'s last renewal was acknowledged, on performance.now(); undefined before the first. */
   renewedAt(slot: number): number | undefined {
     const at = this.#okAt[slot] ?? 0;
-    return at > 0 ? at + this.#offsetMs : undefined;
+    return at > 0 ? at - this.#offsetMs : undefined;
   }
 
   readonly #onFailure = (): void => {
