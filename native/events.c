@@ -145,9 +145,78 @@ static uint32_t loaded_word(const uint8_t *bytes) {
   return ((uint32_t)bytes[0] << 24) | ((uint32_t)bytes[1] << 16) | ((uint32_t)bytes[2] << 8) | bytes[3];
 }
 
+/* One entry as words: every word but the last is its "lead" (the ifaddrmsg, the attribute header and, for IPv6, the
+ * address's first twelve bytes), shared by the VIPs of one interface and subnet; the last word tells them apart. */
+typedef struct {
+  unsigned words;
+  uint32_t word[ENTRY_MAX_BYTES / 4];
+  int done; /* already placed in a chunk */
+} ignored_entry;
+
+static int same_lead(const ignored_entry *a, const ignored_entry *b) {
+  if (a->words != b->words) return 0;
+  for (unsigned w = 0; w + 1 < a->words; w++)
+    if (a->word[w] != b->word[w]) return 0;
+  return 1;
+}
+
+/* Values compared after one lead check, at most: every jump in a chunk must fit a classic filter's 8-bit offset
+ * (the lead's mismatch jumps over the whole chunk: 2 per lead word, the load, the values and the drop's 2). */
+#define CHUNK_VALUES 200
+
+/* Builds the program for the first `limit` entries into `code`; returns its length and sets *covered. Layout: not
+ * an RTM_NEWADDR → kept; then per chunk (entries with one lead, up to CHUNK_VALUES of them): the message long enough
+ * and its lead equal, else on to the next chunk; the last word loaded once and compared with each value, a match
+ * jumping to the chunk's drop; then kept. An entry costs one instruction and a chunk about twelve, where a block per
+ * entry (its length and every word compared) cost eleven: 255 IPv4 VIPs need ~270 instructions, not 2,800 — which
+ * the kernel refused (ENOMEM: the converted program outgrew the socket's option memory) past about 200 entries. */
+static unsigned build_program(struct sock_filter *code, ignored_entry *entries, uint32_t limit, uint32_t *covered) {
+  unsigned length = 0;
+  /* Not an RTM_NEWADDR: kept. The type is a host-order u16 at offset 4 of the message header. */
+  const uint16_t type = RTM_NEWADDR;
+  uint8_t type_bytes[2];
+  memcpy(type_bytes, &type, sizeof(type));
+  emit(code, &length, BPF_LD | BPF_H | BPF_ABS, 0, 0, 4);
+  emit(code, &length, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, ((uint32_t)type_bytes[0] << 8) | type_bytes[1]);
+  emit(code, &length, BPF_RET | BPF_K, 0, 0, 0xffffffff);
+  *covered = 0;
+  for (uint32_t i = 0; i < limit; i++) entries[i].done = 0;
+  for (uint32_t first = 0; first < limit; first++) {
+    if (entries[first].done) continue;
+    const ignored_entry *lead = &entries[first];
+    /* This chunk's values: the first not yet placed entries with this lead. */
+    uint32_t values[CHUNK_VALUES];
+    unsigned n = 0;
+    for (uint32_t i = first; i < limit && n < CHUNK_VALUES; i++) {
+      if (entries[i].done || !same_lead(lead, &entries[i])) continue;
+      entries[i].done = 1;
+      values[n++] = entries[i].word[entries[i].words - 1];
+    }
+    const unsigned lead_words = lead->words - 1;
+    const unsigned size = 2 + 2 * lead_words + 1 + n + 2;
+    if (length + size + 1 > EVENTS_MAX_INSNS) break;
+    const unsigned next = length + size; /* index of the next chunk's first instruction */
+    emit(code, &length, BPF_LD | BPF_W | BPF_LEN, 0, 0, 0);
+    emit(code, &length, BPF_JMP | BPF_JGE | BPF_K, 0, (uint8_t)(next - (length + 1)), (uint32_t)(NLMSG_HDRLEN + 4 * lead->words));
+    for (unsigned w = 0; w < lead_words; w++) {
+      emit(code, &length, BPF_LD | BPF_W | BPF_ABS, 0, 0, (uint32_t)(NLMSG_HDRLEN + 4 * w));
+      emit(code, &length, BPF_JMP | BPF_JEQ | BPF_K, 0, (uint8_t)(next - (length + 1)), lead->word[w]);
+    }
+    emit(code, &length, BPF_LD | BPF_W | BPF_ABS, 0, 0, (uint32_t)(NLMSG_HDRLEN + 4 * lead_words));
+    const unsigned drop = next - 1;
+    for (unsigned v = 0; v < n; v++) emit(code, &length, BPF_JMP | BPF_JEQ | BPF_K, (uint8_t)(drop - (length + 1)), 0, values[v]);
+    emit(code, &length, BPF_JMP | BPF_JA, 0, 0, 1);
+    emit(code, &length, BPF_RET | BPF_K, 0, 0, 0);
+    *covered += n;
+  }
+  emit(code, &length, BPF_RET | BPF_K, 0, 0, 0xffffffff);
+  return length;
+}
+
 /* eventsIgnore(handle, entries: Uint8Array[]): drops, in the kernel, every RTM_NEWADDR whose payload starts with one
  * of the entries (each 8 to 28 bytes, a multiple of 4); an empty list drops nothing. Replaces the entries before.
- * Returns how many are in the filter (those that fit in one program, first first). */
+ * Returns how many are in the filter: all of them unless the kernel refuses the program, then the most of the first
+ * ones it takes (halving); the rest reach JavaScript, which judges them as before. */
 napi_value events_ignore(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -163,53 +232,47 @@ napi_value events_ignore(napi_env env, napi_callback_info info) {
   uint32_t count = 0;
   NAPI_CALL(env, napi_get_array_length(env, argv[1], &count));
   struct sock_filter *code = (struct sock_filter *)malloc(sizeof(struct sock_filter) * EVENTS_MAX_INSNS);
-  if (code == NULL) return throw_errno(env, "malloc", ENOMEM);
-  unsigned length = 0;
-  /* Not an RTM_NEWADDR: kept. The type is a host-order u16 at offset 4 of the message header. */
-  const uint16_t type = RTM_NEWADDR;
-  uint8_t type_bytes[2];
-  memcpy(type_bytes, &type, sizeof(type));
-  emit(code, &length, BPF_LD | BPF_H | BPF_ABS, 0, 0, 4);
-  emit(code, &length, BPF_JMP | BPF_JEQ | BPF_K, 1, 0, ((uint32_t)type_bytes[0] << 8) | type_bytes[1]);
-  emit(code, &length, BPF_RET | BPF_K, 0, 0, 0xffffffff);
-  uint32_t covered = 0;
+  ignored_entry *entries = (ignored_entry *)malloc(sizeof(ignored_entry) * (count > 0 ? count : 1));
+  if (code == NULL || entries == NULL) {
+    free(code);
+    free(entries);
+    return throw_errno(env, "malloc", ENOMEM);
+  }
   for (uint32_t i = 0; i < count; i++) {
     napi_value element;
     void *data = NULL;
     size_t bytes = 0;
     if (napi_get_element(env, argv[1], i, &element) != napi_ok || !get_bytes(env, element, "entry", &data, &bytes)) {
       free(code);
+      free(entries);
       return NULL;
     }
     if (bytes < 8 || bytes > ENTRY_MAX_BYTES || bytes % 4 != 0) {
       free(code);
+      free(entries);
       napi_throw_range_error(env, NULL, "an entry is 8 to 28 bytes, a multiple of 4");
       return NULL;
     }
-    const unsigned words = (unsigned)(bytes / 4);
-    /* Its block: long enough, then each word; a mismatch jumps past the block's drop to the next block. */
-    const unsigned block = 2 + 2 * words + 1;
-    if (length + block + 1 > EVENTS_MAX_INSNS) break;
-    const unsigned next = length + block; /* index of the next block's first instruction */
-    emit(code, &length, BPF_LD | BPF_W | BPF_LEN, 0, 0, 0);
-    emit(code, &length, BPF_JMP | BPF_JGE | BPF_K, 0, (uint8_t)(next - (length + 1)), (uint32_t)(NLMSG_HDRLEN + bytes));
-    for (unsigned w = 0; w < words; w++) {
-      emit(code, &length, BPF_LD | BPF_W | BPF_ABS, 0, 0, (uint32_t)(NLMSG_HDRLEN + 4 * w));
-      emit(code, &length, BPF_JMP | BPF_JEQ | BPF_K, 0, (uint8_t)(next - (length + 1)), loaded_word((const uint8_t *)data + 4 * w));
-    }
-    emit(code, &length, BPF_RET | BPF_K, 0, 0, 0);
-    covered++;
+    entries[i].words = (unsigned)(bytes / 4);
+    for (unsigned w = 0; w < entries[i].words; w++) entries[i].word[w] = loaded_word((const uint8_t *)data + 4 * w);
   }
-  emit(code, &length, BPF_RET | BPF_K, 0, 0, 0xffffffff);
   int failed = 0;
-  if (covered == 0) {
-    int unused = 0;
-    if (setsockopt(events->fd, SOL_SOCKET, SO_DETACH_FILTER, &unused, sizeof(unused)) < 0 && errno != ENOENT) failed = errno;
-  } else {
+  uint32_t covered = 0;
+  for (uint32_t limit = count;; limit /= 2) {
+    const unsigned length = build_program(code, entries, limit, &covered);
+    failed = 0;
+    if (covered == 0) {
+      int unused = 0;
+      if (setsockopt(events->fd, SOL_SOCKET, SO_DETACH_FILTER, &unused, sizeof(unused)) < 0 && errno != ENOENT) failed = errno;
+      break;
+    }
     struct sock_fprog program = {(unsigned short)length, code};
-    if (setsockopt(events->fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) < 0) failed = errno;
+    if (setsockopt(events->fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) == 0) break;
+    failed = errno;
+    if (failed != ENOMEM) break;
   }
   free(code);
+  free(entries);
   if (failed != 0) return throw_errno(env, "setsockopt(SO_ATTACH_FILTER)", failed);
   napi_value result;
   NAPI_CALL(env, napi_create_uint32(env, covered, &result));
