@@ -118,8 +118,9 @@
  * second whatever its count of VRIDs, and anything else (a priority 0, a new master, another VRID) still wakes the
  * thread at once: the filters let it through. A filter covers the VRIDs' fields as absorb() compares them (IPv4 with
  * a 20-byte header only; an IPv6 packet's addresses and hop limit read at SKF_NET_OFF), what they all share once.
- * What one filter may hold is bounded (BPF_MAXINSNS, and the socket's option memory, net.core.optmem_max): VRIDs
- * beyond it, and silent ones, are absorbed on readiness as before. The order of every change keeps each repeat on
+ * What one filter may hold is bounded (BPF_MAXINSNS, and the socket's option memory, net.core.optmem_max, which
+ * the kernel charges with the converted program — see preload_words): VRIDs beyond it, and silent ones, are absorbed
+ * on readiness as before. The order of every change keeps each repeat on
  * one socket at least: the socket stops dropping first (its whole filter goes at once, one syscall however many
  * VRIDs change — filters_release), the repeat socket is read, and the filters follow the declarations once they
  * settle (FILTER_SETTLE_MS): rebuilt once per burst, not once per declaration (255 declarations one by one cost
@@ -984,9 +985,25 @@ static unsigned header_checks(const vrrp_socket *s, shared_fields shared, bool i
          (shared.source == in_prologue ? address_checks : 0u) + (shared.destination == in_prologue ? address_checks : 0u);
 }
 
+/* Payload words every VRID of a set has, loaded once into the filter's scratch memory before the dispatch (at most
+ * BPF_MEMWORDS). Why: the kernel converts each packet load (LD ABS) into a dozen or so instructions of its own, a
+ * scratch load into one, and charges the converted program to the socket's option memory; with a load per payload
+ * word per VRID, 255 VRIDs' program was refused (ENOMEM) and shrunk until about a fifth of them were left to wake
+ * the thread on readiness. */
+static unsigned preload_words(const vrrp_socket *s, const vrid_set *set) {
+  unsigned words = BPF_MEMWORDS;
+  bool any = false;
+  for (int vrid = vrid_set_next(set, 0); vrid != 0; vrid = vrid_set_next(set, vrid)) {
+    const unsigned whole = (unsigned)(s->absorb[vrid].length / 4u);
+    if (whole < words) words = whole;
+    any = true;
+  }
+  return any ? words : 0;
+}
+
 /* Instructions before the dispatch (see filter_build). */
-static unsigned prologue_cost(const vrrp_socket *s, shared_fields shared) {
-  return 3u + (s->family == AF_INET ? 2u : 0u) + 2u * header_checks(s, shared, true) + 3u;
+static unsigned prologue_cost(const vrrp_socket *s, shared_fields shared, unsigned preload) {
+  return 3u + 2u * preload + (s->family == AF_INET ? 2u : 0u) + 2u * header_checks(s, shared, true) + 3u;
 }
 
 /* Instructions one VRID takes (see filter_build): its dispatch, its block's comparisons (the payload in words, then
@@ -1042,7 +1059,8 @@ static void emit_header(const vrrp_socket *s, const absorb_entry *entry, shared_
 static bool filter_build(const vrrp_socket *s, const vrid_set *set, uint32_t repeat, uint32_t other, filter_program *p) {
   const bool v4 = s->family == AF_INET;
   const shared_fields shared = filter_shared(s, set);
-  unsigned count = 0, total = prologue_cost(s, shared) + 1; /* and the dispatch's last "other" */
+  const unsigned preload = preload_words(s, set);
+  unsigned count = 0, total = prologue_cost(s, shared, preload) + 1; /* and the dispatch's last "other" */
   const absorb_entry *first = NULL;
   for (int vrid = vrid_set_next(set, 0); vrid != 0; vrid = vrid_set_next(set, vrid)) {
     if (first == NULL) first = &s->absorb[vrid];
@@ -1055,12 +1073,21 @@ static bool filter_build(const vrrp_socket *s, const vrid_set *set, uint32_t rep
     emit(p, BPF_RET | BPF_K, 0, 0, other);
     return true;
   }
-  /* Too short to hold a VRID: not ours to judge (and a load past the end would end the program with "drop"). */
+  /* Shorter than the payload words every VRID has (or than a VRID byte): a repeat of none, not ours to judge (and a
+   * load past the end would end the program with "drop"). */
+  const uint32_t payload_at = v4 ? 20 : 0;
   emit(p, BPF_LD | BPF_W | BPF_LEN, 0, 0, 0);
-  emit(p, BPF_JMP | BPF_JGE | BPF_K, 1, 0, v4 ? 22 : 2);
+  emit(p, BPF_JMP | BPF_JGE | BPF_K, 1, 0, preload > 0 ? payload_at + 4u * preload : v4 ? 22 : 2);
   emit(p, BPF_RET | BPF_K, 0, 0, other);
+  /* The shared payload words into scratch memory, first: the kernel's check of scratch loads follows the program in
+   * order and takes a return for a path into what follows it, so no return may come between these and their loads
+   * unless every jump to it comes after them. */
+  for (unsigned w = 0; w < preload; w++) {
+    emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, payload_at + 4u * w);
+    emit(p, BPF_ST, 0, 0, w);
+  }
   /* What they share, failing to the "other" after it. */
-  const unsigned prologue_fail = prologue_cost(s, shared) - 2;
+  const unsigned prologue_fail = prologue_cost(s, shared, preload) - 2;
   if (v4) emit_check(p, BPF_B, 0, 0x45, prologue_fail); /* version 4, a 20-byte header */
   if (first != NULL) emit_header(s, first, shared, true, p, prologue_fail);
   emit(p, BPF_JMP | BPF_JA, 0, 0, 1);
@@ -1078,11 +1105,15 @@ static bool filter_build(const vrrp_socket *s, const vrid_set *set, uint32_t rep
     const absorb_entry *entry = &s->absorb[vrid];
     const unsigned fail = p->length + filter_cost(s, entry, shared) - 2 - 1;
     emit_header(s, entry, shared, false, p, fail);
-    const uint32_t payload_at = v4 ? 20 : 0;
     for (uint32_t i = 0; i < entry->length; i += 4) {
       const uint32_t left = entry->length - i;
       const uint16_t size = left >= 4 ? BPF_W : left >= 2 ? BPF_H : BPF_B;
       const size_t bytes = left >= 4 ? 4 : left >= 2 ? 2 : 1;
+      if (i / 4 < preload) { /* loaded before the dispatch */
+        emit(p, BPF_LD | BPF_MEM, 0, 0, i / 4);
+        emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, (uint8_t)(fail - (p->length + 1)), big_endian(entry->payload + i, 4));
+        continue;
+      }
       emit_check(p, size, payload_at + i, big_endian(entry->payload + i, bytes), fail);
       if (left == 3) emit_check(p, BPF_B, payload_at + i + 2, entry->payload[i + 2], fail);
     }
@@ -1216,10 +1247,11 @@ static void filters_update(vrrp_socket *s) {
   }
   /* What they share is judged over all of them. */
   const shared_fields shared = filter_shared(s, &candidates);
+  const unsigned preload = preload_words(s, &candidates);
   filter_program *p = NULL;
   for (;;) {
     memset(&target, 0, sizeof(target));
-    unsigned total = prologue_cost(s, shared) + 1;
+    unsigned total = prologue_cost(s, shared, preload) + 1;
     for (int vrid = vrid_set_next(&candidates, 0); vrid != 0; vrid = vrid_set_next(&candidates, vrid)) {
       const unsigned cost = filter_cost(s, &s->absorb[vrid], shared);
       if (total + cost > r->insn_cap) break;

@@ -669,6 +669,19 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     expect(done, JSON.stringify(lines)).toMatchObject({ absorbed: 3, filtered: -1, socketReads: 4 });
   });
 
+  // Given a socket absorbing exact repeats of 255 VRIDs with a silence watch (one master, one VIP each: what a backup
+  // of 255 instances declares)
+  // then its filters take all 255 IPv4 VRIDs, and all but two IPv6 ones (16 instructions each: a classic filter holds
+  // 4,096): with a packet load per payload word per VRID the kernel refused the IPv6 program (ENOMEM, its converted
+  // form outgrew the socket's option memory) and it was shrunk to 169 VRIDs, the rest read on readiness.
+  it.each([
+    [4, 255],
+    [6, 253],
+  ])('covers the repeats of 255 VRIDs with its filters (IPv%i: %i)', (family, covered) => {
+    const report = JSON.parse(inNs(NS_B, process.execPath, join(FIXTURES, 'vrrp-filtered-many.mjs'), String(family))) as { filtered: number };
+    expect(report.filtered).toBe(covered);
+  });
+
   // Given the addon's rtnetlink event socket on the IPv4 address group (native/events.c), told to ignore the
   // notification of an address just added (its payload start, as the link monitor declares old news)
   // when that address's lifetime is renewed, another address is added and renewed, the first is removed, and then,
