@@ -988,7 +988,7 @@ static unsigned header_checks(const vrrp_socket *s, shared_fields shared, bool i
 /* Payload words every VRID of a set has, loaded once into the filter's scratch memory before the dispatch (at most
  * BPF_MEMWORDS). Why: the kernel converts each packet load (LD ABS) into a dozen or so instructions of its own, a
  * scratch load into one, and charges the converted program to the socket's option memory; with a load per payload
- * word per VRID, 255 VRIDs' program was refused (ENOMEM) and shrunk until about a fifth of them were left to wake
+ * word per VRID, 255 IPv6 VRIDs' program was refused (ENOMEM) and shrunk to 169, the other VRIDs' repeats waking
  * the thread on readiness. */
 static unsigned preload_words(const vrrp_socket *s, const vrid_set *set) {
   unsigned words = BPF_MEMWORDS;
