@@ -218,6 +218,16 @@ export function toPacketSocketError(context: string, error: unknown): unknown {
 
 /** The errno's name (`EPERM`), or `E<number>` for one this platform does not name. */
 export function errnoName(errno: number): string {
-  for (const [name, value] of Object.entries(constants.errno)) if (value === errno) return name;
-  return `E${errno}`;
+  return (errnoNames ??= errnoTable()).get(errno) ?? `E${errno}`;
+}
+
+// Built at the first failure: a mass start asks for names hundreds of times (every instance clears its leftover
+// addresses, EADDRNOTAVAIL), and walking constants.errno's entries each time was a steady stream of garbage.
+let errnoNames: Map<number, string> | undefined;
+
+function errnoTable(): Map<number, string> {
+  const table = new Map<number, string>();
+  // The first name wins for an errno two names share (EAGAIN before EWOULDBLOCK), as the walk it replaces did.
+  for (const [name, value] of Object.entries(constants.errno)) if (!table.has(value)) table.set(value, name);
+  return table;
 }

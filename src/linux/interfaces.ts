@@ -280,20 +280,37 @@ export function pickPrimaryAddress(
   unicastPeers: readonly string[] = [],
 ): string | undefined {
   // A tentative address cannot be sent from; when DAD passes the kernel says so and the link monitor looks again.
-  const candidates = addresses.filter((a) => !exclude.has(a.address) && !a.tentative);
+  // Scans instead of filtering into a list: the link monitor judges every watcher after each re-read, so at 255
+  // instances this ran 255 times over 255 addresses per re-read, and the lists were most of what a mass start
+  // allocated on the engine thread (docs/linux.md, "Start-up garbage").
   const peer = unicastPeers[0] === undefined ? undefined : parseIp(unicastPeers[0]);
   if (peer) {
-    const onLink = candidates.find((a) => {
+    for (const a of addresses) {
+      if (!usable(a, exclude) || a.secondary) continue;
       const own = parseIp(a.address);
-      return own !== undefined && !a.secondary && samePrefix(own.bytes, peer.bytes, a.prefixLength);
-    });
-    if (onLink) return onLink.address;
+      if (own !== undefined && samePrefix(own.bytes, peer.bytes, a.prefixLength)) return a.address;
+    }
   }
-  if (family === 'ipv4') return (candidates.find((a) => !a.secondary) ?? candidates[0])?.address;
-  return candidates.find((a) => {
+  if (family === 'ipv4') {
+    let firstUsable: string | undefined;
+    for (const a of addresses) {
+      if (!usable(a, exclude)) continue;
+      if (!a.secondary) return a.address;
+      firstUsable ??= a.address;
+    }
+    return firstUsable;
+  }
+  for (const a of addresses) {
+    if (!usable(a, exclude)) continue;
     const parsed = parseIp(a.address);
-    return parsed !== undefined && isIpv6LinkLocal(parsed.bytes);
-  })?.address;
+    if (parsed !== undefined && isIpv6LinkLocal(parsed.bytes)) return a.address;
+  }
+  return undefined;
+}
+
+/** Whether VRRP could send from `a`: not one of ours (`exclude`), not tentative. */
+function usable(a: InterfaceAddress, exclude: ReadonlySet<string>): boolean {
+  return !exclude.has(a.address) && !a.tentative;
 }
 
 /** True when `a` and `b` agree on their first `prefixLength` bits. */

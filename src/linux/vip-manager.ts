@@ -578,10 +578,12 @@ export class NetlinkVipManager implements VipManager {
    */
   #checkHeld(iface: string, addresses: readonly InterfaceAddress[], linkUp: boolean): void {
     if (!linkUp) return;
-    const present = new Set(addresses.map((address) => address.address));
     for (const [key, entry] of this.#prepared) {
       const { vip } = entry;
-      if (!key.startsWith(`${iface} `) || !this.#ours.has(vip.address) || this.#removing.has(vip.address) || present.has(vip.address)) continue;
+      if (!this.#ours.has(vip.address) || this.#removing.has(vip.address) || !isOn(key, iface)) continue;
+      // A scan, not a set of `addresses` per call: every manager is told after each re-read of the interface, and
+      // at 255 instances those sets were a quarter of what a mass start allocated (docs/linux.md, "Start-up garbage").
+      if (addresses.some((address) => address.address === vip.address)) continue;
       const request = entry.renewRequest ?? entry.addRequest;
       const reply = sendAddressRequestNow(request);
       const report = (errno: string | undefined): void => {
@@ -711,8 +713,7 @@ export class NetlinkVipManager implements VipManager {
   }
 
   async #link(iface: string): Promise<number> {
-    const cached = [...this.#prepared.entries()].find(([key]) => key.startsWith(`${iface} `))?.[1].index;
-    if (cached !== undefined) return cached;
+    for (const [key, entry] of this.#prepared) if (isOn(key, iface)) return entry.index;
     const link = await getInterface(iface);
     if (!link) throw new VrrpError('vip_failed', `interface ${iface} does not exist`);
     return link.index;
@@ -721,7 +722,7 @@ export class NetlinkVipManager implements VipManager {
   /** Drops what was prepared for `iface` (its index changed); the next call prepares again. */
   #forget(iface: string): void {
     for (const [key, entry] of this.#prepared) {
-      if (!key.startsWith(`${iface} `)) continue;
+      if (!isOn(key, iface)) continue;
       this.#closeMarker(entry);
       this.#prepared.delete(key);
     }
@@ -879,6 +880,11 @@ function nextTurn(): Promise<void> {
 
 function preparedKey(iface: string, address: string): string {
   return `${iface} ${address}`;
+}
+
+/** Whether a {@link preparedKey} is of `iface`, without building its prefix. */
+function isOn(key: string, iface: string): boolean {
+  return key.length > iface.length && key.charCodeAt(iface.length) === 0x20 && key.startsWith(iface);
 }
 
 function markerName(address: string): string {
