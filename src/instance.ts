@@ -45,6 +45,9 @@ import { newMasterReason, protoErrReason, statusCounters, type NewMasterReason, 
 import { logSafely, resolveLogger, type VrrpLogger } from './logger.js';
 import { stateChannel, vipChannel, type StateChannelMessage, type VipChannelMessage } from './diagnostics.js';
 
+/** What an absent collection iterates as. */
+const NONE: readonly never[] = [];
+
 /** A state of the instance: `initialize` before start and after stop, then `backup`, `master` or `fault`. */
 export type VrrpState = RouterState;
 
@@ -227,20 +230,24 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   #state: VrrpState = 'initialize';
   #running = false;
   #hookQueue: Promise<void> = Promise.resolve();
-  #trackerTimers = new Map<string, () => void>();
+  // The collections below are made when first written: most instances run no tracker and no whileMaster work,
+  // and an empty Map costs ~180 bytes, an AbortController ~700 — at 255 instances, most of what an instance held on
+  // the app's thread (docs/linux.md, "Memory per instance").
+  #trackerTimers: Map<string, () => void> | undefined;
   /** This run's probe of each tracker the instance runs (all but `eventLoopLag`), by name. */
-  #probes = new Map<string, { tracker: InstanceTrackerConfig; probe: Probe }>();
+  #probes: Map<string, { tracker: InstanceTrackerConfig; probe: Probe }> | undefined;
   /** The core's tracker state as the results delivered make it (see applyTrackerResult), for trackerChange. */
-  #trackerStates = new Map<string, TrackerState>();
+  #trackerStates: Map<string, TrackerState> | undefined;
   /** Checks in flight: their controller, and the cancel function of their timeout. */
-  #trackerRuns = new Map<AbortController, () => void>();
+  #trackerRuns: Map<AbortController, () => void> | undefined;
   /** Bumped on every start and stop, so that a check finishing after a restart cannot start a second loop. */
   #generation = 0;
   /** start() and stop() run one after the other, never interleaved, whatever the caller awaits. */
   #lifecycle: Promise<unknown> = Promise.resolve();
   /** Resolves the promise `start()` waits on: the first transition of the run has been applied. */
   #resolveFirstTransition: (() => void) | undefined;
-  #stateAbort = new AbortController();
+  /** Aborted when the state is left; made when a hook or whileMaster run first asks for the state's signal. */
+  #stateAbort: AbortController | undefined;
   readonly #hooks: Record<HookKind, Hook[]> = { master: [], backup: [], fault: [], stop: [] };
   #hookErrors = 0;
   #whileMasterErrors = 0;
@@ -251,11 +258,11 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   #term = 0;
   /** The master as last heard (frozen: handed to the app as is). */
   #master: VrrpMaster | undefined;
-  readonly #whileMaster = new Set<WhileMasterEntry>();
-  /** The current mastership's transition and signal, while master: what `whileMaster` work starts with. */
-  #mastership: { context: WhileMasterContext; signal: AbortSignal } | undefined;
+  #whileMaster: Set<WhileMasterEntry> | undefined;
+  /** The current mastership's transition, while master: what `whileMaster` work starts with (and the state's signal). */
+  #mastership: WhileMasterContext | undefined;
   /** Runs of `whileMaster` not yet released (settled, or past `hookTimeoutMs` after their abort): stop waits for them. */
-  readonly #whileMasterRuns = new Set<Promise<void>>();
+  #whileMasterRuns: Set<Promise<void>> | undefined;
   /** For status(): when the state was entered (wall clock, and the instance's clock) and why. */
   #since: { wallMs: number; clockMs: number; reason: TransitionReason | null } | undefined;
   /** For status(): when the counters started, RFC 6527's reasons, the latest drop, each tracker's latest reason. */
@@ -263,7 +270,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   #newMasterReason: NewMasterReason = 'notMaster';
   #protoErrReason: ProtoErrReason = 'noError';
   #lastProtocolError: ProtocolErrorStatus | null = null;
-  readonly #trackerReasons = new Map<string, string>();
+  #trackerReasons: Map<string, string> | undefined;
 
   /**
    * Validates `config` (throws {@link ConfigError} listing every problem) and keeps the adapters. Without adapters,
@@ -351,7 +358,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     const trackers = config.trackers.map((tracker) => {
       const name = tracker.name as string;
       // The mirror is exact for the trackers run here; the engine's buffer has the eventLoopLag ones.
-      const held = this.#running ? (this.#trackerStates.get(name) ?? runtime?.trackers[name]) : undefined;
+      const held = this.#running ? (this.#trackerStates?.get(name) ?? runtime?.trackers[name]) : undefined;
       const current = held ?? (tracker.type === 'eventLoopLag' ? initialTrackerState() : initialTrackerState(tracker));
       return {
         name,
@@ -362,7 +369,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
         contribution: trackerAdjustment(tracker, current.status, current.value),
         faults: trackerFaults(tracker, current.status),
         value: current.value ?? null,
-        reason: this.#trackerReasons.get(name) ?? null,
+        reason: this.#trackerReasons?.get(name) ?? null,
       };
     });
     const masterAdverIntervalMs = runtime?.masterAdverIntervalMs ?? config.advertIntervalMs;
@@ -461,10 +468,10 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
    */
   whileMaster(work: WhileMasterWork): () => void {
     const entry: WhileMasterEntry = { work, controller: undefined, settled: Promise.resolve() };
-    this.#whileMaster.add(entry);
-    if (this.#mastership) this.#runWhileMaster(entry, this.#mastership);
+    (this.#whileMaster ??= new Set()).add(entry);
+    if (this.#mastership) this.#runWhileMaster(entry, this.#mastership, this.#stateSignal());
     return () => {
-      if (!this.#whileMaster.delete(entry)) return;
+      if (this.#whileMaster?.delete(entry) !== true) return;
       entry.controller?.abort(new VrrpError('aborted', 'whileMaster disposed'));
     };
   }
@@ -514,26 +521,26 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     this.#newMasterReason = 'notMaster';
     this.#protoErrReason = 'noError';
     this.#lastProtocolError = null;
-    this.#trackerReasons.clear();
+    this.#trackerReasons = undefined;
     const firstTransition = new Promise<void>((resolve) => (this.#resolveFirstTransition = resolve));
     try {
       const emit = (event: EngineEvent): void => this.#onEngineEvent(event);
       const config = withSyncHold(this.config, this.#syncHold);
       const engine = this.#givenAdapters ? new Engine(config, this.#givenAdapters, emit) : defaultEngine(config, emit);
       this.#engine = engine;
-      this.#stateAbort = new AbortController();
+      this.#stateAbort = undefined;
       await engine.start();
       const generation = this.#generation;
       // Trackers run here, in the app; eventLoopLag trackers run in the engine.
-      this.#probes.clear();
-      this.#trackerStates.clear();
+      this.#probes = undefined;
+      this.#trackerStates = undefined;
       const host = { ...defaultTrackerHost(), ...this.#givenAdapters?.trackerHost };
       for (const tracker of this.config.trackers) {
         if (tracker.type === 'eventLoopLag') continue;
-        this.#probes.set(tracker.name, { tracker, probe: createProbe(tracker, host) });
-        this.#trackerStates.set(tracker.name, initialTrackerState(tracker));
+        (this.#probes ??= new Map()).set(tracker.name, { tracker, probe: createProbe(tracker, host) });
+        (this.#trackerStates ??= new Map()).set(tracker.name, initialTrackerState(tracker));
       }
-      for (const name of this.#probes.keys()) this.#runTracker(name, generation);
+      for (const name of this.#probes?.keys() ?? NONE) this.#runTracker(name, generation);
       await firstTransition;
       await engine.idle();
     } catch (error) {
@@ -559,7 +566,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     this.#endRun('instance stopped');
     // start() resolved only after the first transition, so the engine's stop always yields one to `initialize`.
     await this.#engine?.stop();
-    this.#stateAbort.abort(new VrrpError('aborted', 'instance stopped'));
+    this.#stateAbort?.abort(new VrrpError('aborted', 'instance stopped'));
     // The onStop hooks on the queue wait for whileMaster work to wind down; this waits for both.
     await this.#hookQueue;
     await this.#whileMasterReleased();
@@ -617,13 +624,13 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   #endRun(why: string): void {
     this.#running = false;
     this.#generation++;
-    for (const cancel of this.#trackerTimers.values()) cancel();
-    this.#trackerTimers.clear();
-    for (const [controller, cancelTimeout] of this.#trackerRuns) {
+    for (const cancel of this.#trackerTimers?.values() ?? NONE) cancel();
+    this.#trackerTimers = undefined;
+    for (const [controller, cancelTimeout] of this.#trackerRuns ?? NONE) {
       cancelTimeout();
       controller.abort(new VrrpError('aborted', why));
     }
-    this.#trackerRuns.clear();
+    this.#trackerRuns = undefined;
   }
 
   /**
@@ -683,19 +690,19 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     this.#master = action.master === undefined ? undefined : Object.freeze({ ...action.master });
     this.#resolveFirstTransition?.();
     // Hooks of the state we leave are told to wind down; hooks of the new state get a fresh signal.
-    this.#stateAbort.abort(new VrrpError('aborted', `left state ${action.from}`));
-    this.#stateAbort = new AbortController();
-    this.#mastership = action.to === 'master' ? { context: Object.freeze({ ...event }), signal: this.#stateAbort.signal } : undefined;
+    this.#stateAbort?.abort(new VrrpError('aborted', `left state ${action.from}`));
+    this.#stateAbort = undefined;
+    this.#mastership = action.to === 'master' ? Object.freeze({ ...event }) : undefined;
     this.#emitSafely('stateChange', event);
     this.#emitSafely(action.to === 'initialize' ? 'stop' : action.to, event);
     this.#reportMasterChange(masterBefore);
     const mastership = this.#mastership;
-    if (mastership) for (const entry of this.#whileMaster) this.#runWhileMaster(entry, mastership);
+    if (mastership) for (const entry of this.#whileMaster ?? NONE) this.#runWhileMaster(entry, mastership, this.#stateSignal());
     const kind: HookKind = action.to === 'initialize' ? 'stop' : action.to;
     const hooks = [...this.#hooks[kind]];
     if (hooks.length === 0) return;
     // Stop hooks are never skipped and not aborted by a later state: a stop is final for this run.
-    const stateSignal = kind === 'stop' ? new AbortController().signal : this.#stateAbort.signal;
+    const stateSignal = kind === 'stop' ? new AbortController().signal : this.#stateSignal();
     this.#hookQueue = this.#hookQueue
       .then(async () => {
         // onStop runs once the ended mastership's whileMaster work has wound down, so it may close what it used.
@@ -708,6 +715,11 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
         }
       })
       .catch(() => {});
+  }
+
+  /** The current state's signal, aborted when the state is left (made at the first ask: see #stateAbort). */
+  #stateSignal(): AbortSignal {
+    return (this.#stateAbort ??= new AbortController()).signal;
   }
 
   /** The master as heard changed between transitions (the core reports changes only). */
@@ -736,14 +748,14 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
    * Starts one run of `entry` for `mastership`, once the registration's previous run settled (never two at once).
    * The run's signal follows the mastership's; its failures are reported, never thrown (see whileMaster()).
    */
-  #runWhileMaster(entry: WhileMasterEntry, mastership: { context: WhileMasterContext; signal: AbortSignal }): void {
+  #runWhileMaster(entry: WhileMasterEntry, context: WhileMasterContext, mastershipSignal: AbortSignal): void {
     const controller = new AbortController();
     const { signal } = controller;
-    const endOfMastership = (): void => controller.abort(mastership.signal.reason);
-    if (mastership.signal.aborted) endOfMastership();
-    else mastership.signal.addEventListener('abort', endOfMastership, { once: true });
+    const endOfMastership = (): void => controller.abort(mastershipSignal.reason);
+    if (mastershipSignal.aborted) endOfMastership();
+    else mastershipSignal.addEventListener('abort', endOfMastership, { once: true });
     entry.controller = controller;
-    const { term } = mastership.context;
+    const { term } = context;
     let started = false;
     let settledYet = false;
     const settled = entry.settled
@@ -753,7 +765,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
         if (signal.aborted) return;
         started = true;
         try {
-          await entry.work(signal, mastership.context);
+          await entry.work(signal, context);
         } catch (cause) {
           if (signal.aborted && (cause === signal.reason || (cause as { name?: unknown } | null)?.name === 'AbortError')) return; // its wind-down
           const detail = cause instanceof Error ? `: ${cause.message}` : '';
@@ -762,7 +774,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       })
       .finally(() => {
         settledYet = true;
-        mastership.signal.removeEventListener('abort', endOfMastership);
+        mastershipSignal.removeEventListener('abort', endOfMastership);
       });
     entry.settled = settled;
     // What stop() and the onStop hooks wait for: the run settled, or hookTimeoutMs passed since its abort.
@@ -784,13 +796,14 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       if (signal.aborted) afterAbort();
       else signal.addEventListener('abort', afterAbort, { once: true });
     });
-    this.#whileMasterRuns.add(released);
-    void released.then(() => this.#whileMasterRuns.delete(released));
+    const runs = (this.#whileMasterRuns ??= new Set());
+    runs.add(released);
+    void released.then(() => runs.delete(released));
   }
 
   /** Resolves when every whileMaster run so far is released (settled, or late past its abort; see whileMaster()). */
   async #whileMasterReleased(): Promise<void> {
-    await Promise.all(this.#whileMasterRuns);
+    await Promise.all(this.#whileMasterRuns ?? NONE);
   }
 
   #reportWhileMasterError(error: VrrpError): void {
@@ -845,7 +858,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
    * ignores its signal holds the tracker down.
    */
   #runTracker(name: string, generation: number): void {
-    const entry = this.#probes.get(name);
+    const entry = this.#probes?.get(name);
     if (!entry || generation !== this.#generation) return;
     const { tracker, probe } = entry;
     const clock = this.#clock;
@@ -860,13 +873,13 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       controller.abort(new VrrpError('tracker_failed', `tracker ${name} timed out after ${tracker.timeoutMs} ms`));
       report({ up: false, reason: `timed out after ${tracker.timeoutMs} ms` });
     });
-    this.#trackerRuns.set(controller, cancelTimeout);
+    (this.#trackerRuns ??= new Map()).set(controller, cancelTimeout);
     const settled = (result: ProbeResult): void => {
       cancelTimeout();
-      this.#trackerRuns.delete(controller);
+      this.#trackerRuns?.delete(controller);
       report(result);
       if (generation !== this.#generation) return; // stopped (and maybe restarted) meanwhile
-      this.#trackerTimers.set(name, clock.setTimer(tracker.intervalMs, () => this.#runTracker(name, generation)));
+      (this.#trackerTimers ??= new Map()).set(name, clock.setTimer(tracker.intervalMs, () => this.#runTracker(name, generation)));
     };
     Promise.resolve()
       .then(() => probe(controller.signal))
@@ -879,10 +892,10 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
    * change or the fault it causes.
    */
   #deliverResult(tracker: InstanceTrackerConfig, result: ProbeResult): void {
-    const before = this.#trackerStates.get(tracker.name) ?? initialTrackerState(tracker);
+    const before = this.#trackerStates?.get(tracker.name) ?? initialTrackerState(tracker);
     const after = applyTrackerResult(tracker, before, result.up, result.value);
-    this.#trackerStates.set(tracker.name, after);
-    this.#trackerReasons.set(tracker.name, result.reason);
+    (this.#trackerStates ??= new Map()).set(tracker.name, after);
+    (this.#trackerReasons ??= new Map()).set(tracker.name, result.reason);
     logSafely(this.#log, 'trace', { tracker: tracker.name, up: result.up, reason: result.reason }, `tracker ${tracker.name} ${result.up ? 'passed' : 'failed'}`);
     if (after.status !== before.status) {
       logSafely(this.#log, 'info', { tracker: tracker.name, from: before.status, to: after.status, reason: result.reason }, `tracker ${tracker.name} ${before.status} → ${after.status}: ${result.reason}`);

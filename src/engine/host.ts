@@ -233,7 +233,8 @@ export class RemoteEngine implements EngineLike {
   #state: RouterState = 'initialize';
   #started: Pending | undefined;
   #stopped: Pending | undefined;
-  readonly #idles = new Map<number, Pending>();
+  /** Made at the first `idle()`: an empty Map costs ~180 bytes an instance, and most never ask. */
+  #idles: Map<number, Pending> | undefined;
   #nextIdle = 1;
   #running = false;
   #dead = false;
@@ -299,7 +300,7 @@ export class RemoteEngine implements EngineLike {
     if (!this.#running) return Promise.resolve();
     const request = this.#nextIdle++;
     return new Promise<void>((resolve, reject) => {
-      this.#idles.set(request, { resolve, reject });
+      (this.#idles ??= new Map()).set(request, { resolve, reject });
       this.#host.post({ type: 'idle', id: this.#id, request });
     });
   }
@@ -332,8 +333,8 @@ export class RemoteEngine implements EngineLike {
         this.#stopped = undefined;
         break;
       case 'idle':
-        this.#idles.get(message.request)?.resolve();
-        this.#idles.delete(message.request);
+        this.#idles?.get(message.request)?.resolve();
+        this.#idles?.delete(message.request);
         break;
     }
   }
@@ -356,8 +357,8 @@ export class RemoteEngine implements EngineLike {
       this.#started = undefined;
       this.#stopped?.resolve();
       this.#stopped = undefined;
-      for (const pending of this.#idles.values()) pending.resolve();
-      this.#idles.clear();
+      for (const pending of this.#idles?.values() ?? []) pending.resolve();
+      this.#idles = undefined;
     });
   }
 

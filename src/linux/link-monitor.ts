@@ -364,6 +364,10 @@ class LinkHub {
 
 let hub: LinkHub | undefined;
 
+/** An address watch's: it judges no link, so it excludes nothing and ignores the verdict (one of each per thread). */
+const NO_ADDRESSES: ReadonlySet<string> = new Set();
+const ignoreChange = (): void => {};
+
 /** Closes this thread's link event socket (see closeNetlinkSockets in ./interfaces.ts for why). */
 export function closeLinkMonitor(): void {
   hub?.close();
@@ -380,7 +384,7 @@ export async function watchAddresses(
   onAddresses: (addresses: readonly InterfaceAddress[], linkUp: boolean) => void,
 ): Promise<() => void> {
   hub ??= new LinkHub();
-  const { stop } = await hub.add(iface, { family, virtualAddresses: new Set(), onChange: () => {}, onAddresses });
+  const { stop } = await hub.add(iface, { family, virtualAddresses: NO_ADDRESSES, onChange: ignoreChange, onAddresses });
   return stop;
 }
 

@@ -42,7 +42,7 @@ import { judgeLeftover, markerDirectory, markerRecord, parseMarker, type MarkerS
 import { NativeRenewals } from './vip/native-renewals.js';
 import { laterBursts } from './vip/schedule.js';
 import { warmTakeover } from './warm-up.js';
-import { addressRequest as encodeAddressRequest, RTM_DELADDR, RTM_NEWADDR, type AddressRequest } from './vip/address-request.js';
+import { addressRequest as encodeAddressRequest, requestPayload, RTM_DELADDR, RTM_NEWADDR, type AddressRequest } from './vip/address-request.js';
 import type { AnnouncementRound } from './announcer.js';
 import { openRouteRequestSocket, PacketSocketError, prepareBurst, type Burst, type BurstOperation, type RouteRequestSocket } from './packet-socket.js';
 
@@ -188,7 +188,11 @@ export class NetlinkVipManager implements VipManager {
   readonly #garp: Required<GarpConfig>;
   readonly #stateDir: string;
   #onError: (error: Error) => void;
-  readonly #timers = new Set<NodeJS.Timeout>();
+  /**
+   * Later announcement bursts' timers. This and the three sets below are made when first written: each is empty
+   * most of the time, and an empty Set costs ~150 bytes an instance (docs/linux.md, "Memory per instance").
+   */
+  #timers: Set<NodeJS.Timeout> | undefined;
   /** Acknowledgements of adds still outstanding: `remove` waits for them, so it knows what is ours. */
   #acknowledgements: Promise<void> = Promise.resolve();
   /**
@@ -207,13 +211,13 @@ export class NetlinkVipManager implements VipManager {
   /** Stops the address watch of each interface we hold addresses on. */
   readonly #addressWatches = new Map<string, Promise<() => void>>();
   /** Addresses being removed by us right now: their disappearance is expected. */
-  readonly #removing = new Set<string>();
+  #removing: Set<string> | undefined;
   /** VIPs that could not be leased, reported once each. */
-  readonly #unleasedReported = new Set<string>();
+  #unleasedReported: Set<string> | undefined;
   /** When each leased address we hold (by preparedKey) last got its lifetime, on performance.now(): for status(). */
   readonly #leasedAtMs = new Map<string, number>();
   /** VIPs (by interface and address) whose subnet has an address of the host on the interface, seen at `prepare`. */
-  readonly #secondaryVips = new Set<string>();
+  #secondaryVips: Set<string> | undefined;
   /** The addon's renewer of this manager's period (./vip/native-renewals.ts); undefined: the JavaScript round. */
   #native: NativeRenewals | undefined;
   /** The slot and request of each address the addon renews, by preparedKey. */
@@ -287,7 +291,7 @@ export class NetlinkVipManager implements VipManager {
     if (this.#leaseS > 0 && addresses.some((vip) => vip.family === 'ipv4' && vip.prefixLength < 32)) {
       const hostAddresses = (await getInterfaceAddresses(link.index, 'ipv4')).filter((a) => !addresses.some((vip) => vip.address === a.address));
       for (const vip of addresses) {
-        if (hostAddresses.some((a) => sameSubnet(a.address, vip.address, vip.prefixLength))) this.#secondaryVips.add(preparedKey(iface, vip.address));
+        if (hostAddresses.some((a) => sameSubnet(a.address, vip.address, vip.prefixLength))) (this.#secondaryVips ??= new Set()).add(preparedKey(iface, vip.address));
       }
     }
     this.#prepareRequests(iface, link.index, addresses);
@@ -546,7 +550,7 @@ export class NetlinkVipManager implements VipManager {
 
   /** The renewal request of an address whose lease is renewed — held and not being removed — else undefined. */
   #renewable(entry: PreparedVip): AddressRequest | undefined {
-    return this.#ours.has(entry.vip.address) && !this.#removing.has(entry.vip.address) ? entry.renewRequest : undefined;
+    return this.#ours.has(entry.vip.address) && this.#removing?.has(entry.vip.address) !== true ? entry.renewRequest : undefined;
   }
 
   #renewalRefused(key: string, entry: PreparedVip, errno: string): void {
@@ -580,7 +584,7 @@ export class NetlinkVipManager implements VipManager {
     if (!linkUp) return;
     for (const [key, entry] of this.#prepared) {
       const { vip } = entry;
-      if (!this.#ours.has(vip.address) || this.#removing.has(vip.address) || !isOn(key, iface)) continue;
+      if (!this.#ours.has(vip.address) || this.#removing?.has(vip.address) === true || !isOn(key, iface)) continue;
       // A scan, not a set of `addresses` per call: every manager is told after each re-read of the interface, and
       // at 255 instances those sets were a quarter of what a mass start allocated (docs/linux.md, "Start-up garbage").
       if (addresses.some((address) => address.address === vip.address)) continue;
@@ -612,7 +616,7 @@ export class NetlinkVipManager implements VipManager {
     for (const vip of addresses) {
       if (!this.#ours.has(vip.address)) continue;
       let entry = this.#prepared.get(preparedKey(iface, vip.address));
-      this.#removing.add(vip.address);
+      (this.#removing ??= new Set()).add(vip.address);
       // Not renewed from here on: a renewal (create|replace) after the delete would bring the address back.
       this.#syncRenewals();
       let removed = false;
@@ -627,7 +631,7 @@ export class NetlinkVipManager implements VipManager {
       } catch (error) {
         failures.push(`${vip.address}/${vip.prefixLength}: ${error instanceof Error ? error.message : String(error)}`);
       } finally {
-        this.#removing.delete(vip.address);
+        this.#removing?.delete(vip.address);
       }
       if (removed) {
         this.#ours.delete(vip.address);
@@ -655,7 +659,7 @@ export class NetlinkVipManager implements VipManager {
     if (!announcer || addresses.length === 0) return;
     const later = (delayMs: number, repeatEvery: boolean): void => {
       const timer = (repeatEvery ? setInterval : setTimeout)(() => {
-        if (!repeatEvery) this.#timers.delete(timer);
+        if (!repeatEvery) this.#timers?.delete(timer);
         Promise.resolve()
           .then(() => announcer.announce(iface, addresses, { repeat: this.#garp.repeat }))
           .catch((cause: unknown) =>
@@ -663,7 +667,7 @@ export class NetlinkVipManager implements VipManager {
           );
       }, delayMs);
       timer.unref();
-      this.#timers.add(timer);
+      (this.#timers ??= new Set()).add(timer);
     };
     for (const burst of laterBursts(this.#garp)) later(burst.delayMs, burst.repeating);
   }
@@ -708,8 +712,9 @@ export class NetlinkVipManager implements VipManager {
   }
 
   #cancelBursts(): void {
+    if (this.#timers === undefined) return;
     for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers.clear();
+    this.#timers = undefined;
   }
 
   async #link(iface: string): Promise<number> {
@@ -758,9 +763,9 @@ export class NetlinkVipManager implements VipManager {
   #leaseFor(iface: string, vip: VirtualAddress): number | undefined {
     if (this.#leaseS === 0) return undefined;
     const key = preparedKey(iface, vip.address);
-    if (vip.family === 'ipv6' || vip.prefixLength === 32 || this.#secondaryVips.has(key) || promotesSecondaries(iface)) return this.#leaseS;
-    if (!this.#unleasedReported.has(key)) {
-      this.#unleasedReported.add(key);
+    if (vip.family === 'ipv6' || vip.prefixLength === 32 || this.#secondaryVips?.has(key) === true || promotesSecondaries(iface)) return this.#leaseS;
+    if (this.#unleasedReported?.has(key) !== true) {
+      (this.#unleasedReported ??= new Set()).add(key);
       this.#onError(
         new VrrpError(
           'vip_failed',
@@ -946,8 +951,9 @@ function sendAddressRequestNow(request: AddressRequest): string | undefined | Pr
       return error instanceof PacketSocketError ? error.code : String(error);
     }
   }
+  const payload = requestPayload(request);
   return changeRequestSocket()
-    .socket.request(request.type, [Buffer.from(request.payload.buffer, request.payload.byteOffset, request.payload.byteLength)], { flags: request.flags })
+    .socket.request(request.type, [Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)], { flags: request.flags })
     .then(
       () => undefined,
       (error: unknown) => netlinkErrno(error) ?? String(error),

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import type { VirtualAddress } from '../../src/config.js';
-import { addressRequest, RTM_DELADDR, RTM_NEWADDR } from '../../src/linux/vip/address-request.js';
+import { addressRequest, requestPayload, RTM_DELADDR, RTM_NEWADDR } from '../../src/linux/vip/address-request.js';
 
 interface NetlinkEncoder {
   AttrStream: new () => { bufs: Buffer[] };
@@ -47,13 +47,13 @@ describe('addressRequest', () => {
     // The netlink module leaves a last attribute of odd length (a label) unpadded; we pad it to 4 bytes, as
     // NLMSG_ALIGN wants (the attribute's own length still says 13): same bytes, then zeros.
     it(`encodes the same add payload as the netlink module: ${name}`, () => {
-      const ours = hex(addressRequest(RTM_NEWADDR, 7, vip).payload);
+      const ours = hex(requestPayload(addressRequest(RTM_NEWADDR, 7, vip)));
       const theirs = netlinkPayload(7, vip, true);
       expect(ours.slice(0, theirs.length)).toBe(theirs);
       expect(ours.slice(theirs.length)).toMatch(/^(00){0,3}$/);
     });
     it(`encodes the same delete payload as the netlink module, without a label: ${name}`, () => {
-      expect(hex(addressRequest(RTM_DELADDR, 7, vip).payload)).toBe(netlinkPayload(7, vip, false));
+      expect(hex(requestPayload(addressRequest(RTM_DELADDR, 7, vip)))).toBe(netlinkPayload(7, vip, false));
     });
   }
 
@@ -89,7 +89,7 @@ describe('addressRequest', () => {
       { kind: 'address', data: { family: 2, prefixlen: 32, index: 7 }, attrs: { local: bytes, address: bytes, cacheInfo: { ifaPrefered: 5, ifaValid: 5 } } },
       stream,
     );
-    expect(hex(addressRequest(RTM_NEWADDR, 7, V4_PLAIN, { leaseS: 5 }).payload)).toBe(Buffer.concat(stream.bufs).toString('hex'));
+    expect(hex(requestPayload(addressRequest(RTM_NEWADDR, 7, V4_PLAIN, { leaseS: 5 })))).toBe(Buffer.concat(stream.bufs).toString('hex'));
   });
 
   it('keeps a leased IPv6 address deprecated (preferred 0) with the lease as its valid lifetime', () => {
@@ -107,7 +107,7 @@ describe('addressRequest', () => {
   });
 
   it('puts no lifetimes on a delete', () => {
-    expect(hex(addressRequest(RTM_DELADDR, 7, V4_PLAIN, { leaseS: 5 }).payload)).toBe(netlinkPayload(7, V4_PLAIN, false));
+    expect(hex(requestPayload(addressRequest(RTM_DELADDR, 7, V4_PLAIN, { leaseS: 5 })))).toBe(netlinkPayload(7, V4_PLAIN, false));
   });
 
   it('refuses a lease that is not a whole number of seconds from 1', () => {
