@@ -1006,12 +1006,33 @@ static unsigned prologue_cost(const vrrp_socket *s, shared_fields shared, unsign
   return 3u + 2u * preload + (s->family == AF_INET ? 2u : 0u) + 2u * header_checks(s, shared, true) + 3u;
 }
 
-/* Instructions one VRID takes (see filter_build): its dispatch, its block's comparisons (the payload in words, then
- * a half word and a byte for what is left) and the block's two returns. */
-static unsigned filter_cost(const vrrp_socket *s, const absorb_entry *entry, shared_fields shared) {
+/* Instructions of one VRID's block (see filter_build): its comparisons (the header fields not shared, the payload
+ * in words, then a half word and a byte for what is left) and its "repeat" return. */
+static unsigned block_length(const vrrp_socket *s, const absorb_entry *entry, shared_fields shared) {
   const unsigned left = entry->length % 4u;
   const unsigned payload_checks = entry->length / 4u + (left == 3 ? 2u : left > 0 ? 1u : 0u);
-  return 2u + 2u * (header_checks(s, shared, false) + payload_checks) + 2u;
+  return 2u * (header_checks(s, shared, false) + payload_checks) + 1u;
+}
+
+/* Longest run of blocks that share one "not a repeat" return after them: a comparison's false branch jumps at most
+ * 255 instructions ahead, and the first block's first comparison is its second instruction. Why shared: a return per
+ * block was one instruction per VRID, and 255 IPv6 VRIDs (16 each) did not fit the 4,096 a filter may hold. */
+#define FILTER_GROUP_MAX 256u
+
+/* A filter's size as VRIDs are added to it in order: the instructions so far, and the open group's length. */
+typedef struct {
+  unsigned total, group;
+} filter_size;
+
+/* Adds a block of `length` (and its dispatch, two instructions) to `size`; a block that would make its group too long
+ * starts the next one, which adds that group's return. */
+static void filter_size_add(filter_size *size, unsigned length) {
+  if (size->group == 0 || size->group + length > FILTER_GROUP_MAX) {
+    size->total += 1u; /* the new group's "not a repeat" return */
+    size->group = 0;
+  }
+  size->group += length;
+  size->total += 2u + length;
 }
 
 /* One comparison: load `size` (BPF_W, BPF_H or BPF_B) bytes at `k`, on to the next if equal to `value`, else to the
@@ -1052,21 +1073,27 @@ static void emit_header(const vrrp_socket *s, const absorb_entry *entry, shared_
   }
 }
 
+static void emit_block(const vrrp_socket *s, const absorb_entry *entry, shared_fields shared, unsigned preload, uint32_t payload_at,
+                       uint32_t repeat, unsigned fail, filter_program *p);
+
 /* Builds the filter for the VRIDs of `set`: it returns `repeat` for an exact declared repeat of one of them (the
  * fields absorb() compares) and `other` for anything else. The prologue checks what they all share; a dispatch by
- * VRID jumps to one block per VRID whose comparisons end at its own "other" return (a classic filter's conditional
- * jumps reach 255 instructions; a block is at most about 150). Returns false when it would not fit. */
+ * VRID jumps to one block per VRID, and the blocks' comparisons fail to an "other" return shared by the blocks of
+ * their group (a classic filter's conditional jumps reach 255 instructions: FILTER_GROUP_MAX; a block is at most
+ * about 150). Returns false when it would not fit. */
 static bool filter_build(const vrrp_socket *s, const vrid_set *set, uint32_t repeat, uint32_t other, filter_program *p) {
   const bool v4 = s->family == AF_INET;
   const shared_fields shared = filter_shared(s, set);
   const unsigned preload = preload_words(s, set);
-  unsigned count = 0, total = prologue_cost(s, shared, preload) + 1; /* and the dispatch's last "other" */
+  filter_size size = {prologue_cost(s, shared, preload) + 1, 0}; /* and the dispatch's last "other" */
+  unsigned count = 0;
   const absorb_entry *first = NULL;
   for (int vrid = vrid_set_next(set, 0); vrid != 0; vrid = vrid_set_next(set, vrid)) {
     if (first == NULL) first = &s->absorb[vrid];
     count++;
-    total += filter_cost(s, &s->absorb[vrid], shared);
+    filter_size_add(&size, block_length(s, &s->absorb[vrid], shared));
   }
+  const unsigned total = size.total;
   if (total > FILTER_MAX_INSNS) return false;
   p->length = 0;
   if (count == 0) {
@@ -1093,34 +1120,59 @@ static bool filter_build(const vrrp_socket *s, const vrid_set *set, uint32_t rep
   emit(p, BPF_JMP | BPF_JA, 0, 0, 1);
   emit(p, BPF_RET | BPF_K, 0, 0, other);
   emit(p, BPF_LD | BPF_B | BPF_ABS, 0, 0, v4 ? 21 : 1);
-  /* The dispatch: per VRID "equal? then jump to its block", and "other" after the last. */
-  unsigned block = p->length + 2 * count + 1;
+  /* The dispatch: per VRID "equal? then jump to its block", and "other" after the last. The blocks come in groups
+   * (FILTER_GROUP_MAX), each group followed by the "other" its blocks' comparisons fail to. */
+  unsigned block = p->length + 2 * count + 1, group = 0;
   for (int vrid = vrid_set_next(set, 0); vrid != 0; vrid = vrid_set_next(set, vrid)) {
+    const unsigned length = block_length(s, &s->absorb[vrid], shared);
+    if (group != 0 && group + length > FILTER_GROUP_MAX) {
+      block += 1; /* the closed group's return */
+      group = 0;
+    }
     emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (uint32_t)vrid);
     emit(p, BPF_JMP | BPF_JA, 0, 0, block - (p->length + 1));
-    block += filter_cost(s, &s->absorb[vrid], shared) - 2;
+    block += length;
+    group += length;
   }
   emit(p, BPF_RET | BPF_K, 0, 0, other);
-  for (int vrid = vrid_set_next(set, 0); vrid != 0; vrid = vrid_set_next(set, vrid)) {
-    const absorb_entry *entry = &s->absorb[vrid];
-    const unsigned fail = p->length + filter_cost(s, entry, shared) - 2 - 1;
-    emit_header(s, entry, shared, false, p, fail);
-    for (uint32_t i = 0; i < entry->length; i += 4) {
-      const uint32_t left = entry->length - i;
-      const uint16_t size = left >= 4 ? BPF_W : left >= 2 ? BPF_H : BPF_B;
-      const size_t bytes = left >= 4 ? 4 : left >= 2 ? 2 : 1;
-      if (i / 4 < preload) { /* loaded before the dispatch */
-        emit(p, BPF_LD | BPF_MEM, 0, 0, i / 4);
-        emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, (uint8_t)(fail - (p->length + 1)), big_endian(entry->payload + i, 4));
-        continue;
-      }
-      emit_check(p, size, payload_at + i, big_endian(entry->payload + i, bytes), fail);
-      if (left == 3) emit_check(p, BPF_B, payload_at + i + 2, entry->payload[i + 2], fail);
+  int vrid = vrid_set_next(set, 0);
+  while (vrid != 0) {
+    /* One group: its blocks, then their shared "other". */
+    unsigned group_length = 0;
+    int last = vrid;
+    for (int v = vrid; v != 0; v = vrid_set_next(set, v)) {
+      const unsigned length = block_length(s, &s->absorb[v], shared);
+      if (group_length != 0 && group_length + length > FILTER_GROUP_MAX) break;
+      group_length += length;
+      last = v;
     }
-    emit(p, BPF_RET | BPF_K, 0, 0, repeat);
+    const unsigned fail = p->length + group_length;
+    for (bool more = true; more; vrid = vrid_set_next(set, vrid)) {
+      more = vrid != last;
+      emit_block(s, &s->absorb[vrid], shared, preload, payload_at, repeat, fail, p);
+    }
     emit(p, BPF_RET | BPF_K, 0, 0, other);
   }
   return p->length == total;
+}
+
+/* One VRID's block (see filter_build): its comparisons, each failing to `fail`, then the "repeat" return. */
+static void emit_block(const vrrp_socket *s, const absorb_entry *entry, shared_fields shared, unsigned preload, uint32_t payload_at,
+                       uint32_t repeat, unsigned fail, filter_program *p) {
+  emit_header(s, entry, shared, false, p, fail);
+  for (uint32_t i = 0; i < entry->length; i += 4) {
+    const uint32_t left = entry->length - i;
+    const uint16_t size = left >= 4 ? BPF_W : left >= 2 ? BPF_H : BPF_B;
+    const size_t bytes = left >= 4 ? 4 : left >= 2 ? 2 : 1;
+    if (i / 4 < preload) { /* loaded before the dispatch */
+      emit(p, BPF_LD | BPF_MEM, 0, 0, i / 4);
+      emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, (uint8_t)(fail - (p->length + 1)), big_endian(entry->payload + i, 4));
+      continue;
+    }
+    emit_check(p, size, payload_at + i, big_endian(entry->payload + i, bytes), fail);
+    if (left == 3) emit_check(p, BPF_B, payload_at + i + 2, entry->payload[i + 2], fail);
+  }
+  emit(p, BPF_RET | BPF_K, 0, 0, repeat);
 }
 
 /* Joins the repeat socket to the group the socket joined. */
@@ -1251,11 +1303,12 @@ static void filters_update(vrrp_socket *s) {
   filter_program *p = NULL;
   for (;;) {
     memset(&target, 0, sizeof(target));
-    unsigned total = prologue_cost(s, shared, preload) + 1;
+    filter_size size = {prologue_cost(s, shared, preload) + 1, 0};
     for (int vrid = vrid_set_next(&candidates, 0); vrid != 0; vrid = vrid_set_next(&candidates, vrid)) {
-      const unsigned cost = filter_cost(s, &s->absorb[vrid], shared);
-      if (total + cost > r->insn_cap) break;
-      total += cost;
+      filter_size grown = size;
+      filter_size_add(&grown, block_length(s, &s->absorb[vrid], shared));
+      if (grown.total > r->insn_cap) break;
+      size = grown;
       vrid_set_put(&target, vrid, true);
     }
     if (vrid_sets_equal(&target, &r->covered) && vrid_sets_equal(&target, &r->taken)) break;

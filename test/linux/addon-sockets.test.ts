@@ -676,10 +676,33 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
   // form outgrew the socket's option memory) and it was shrunk to 169 VRIDs, the rest read on readiness.
   it.each([
     [4, 255],
-    [6, 253],
+    [6, 255],
   ])('covers the repeats of 255 VRIDs with its filters (IPv%i: %i)', (family, covered) => {
     const report = JSON.parse(inNs(NS_B, process.execPath, join(FIXTURES, 'vrrp-filtered-many.mjs'), String(family))) as { filtered: number };
     expect(report.filtered).toBe(covered);
+  });
+
+  // Given the same 255 declarations, probed at VRIDs on both sides of where the filter's blocks change groups (their
+  // comparisons share one "not a repeat" return per group of blocks: 36 blocks a group for IPv4, 19 for IPv6)
+  // when A sends each probed VRID's exact repeat twice and then an advert that differs in its priority
+  // then every repeat is taken in the kernel and counted, and every other advert is handed over: a comparison that
+  // failed to the wrong place would drop an advert that is news, or hand over a repeat.
+  it.each([4, 6] as const)('tells repeats from news at the edges of its filter block groups (IPv%i, 255 VRIDs)', async (family) => {
+    const probed = [1, 19, 20, 36, 37, 128, 255];
+    const vip = (vrid: number): number[] => (family === 4 ? [198, 18, 0, vrid] : [0x20, 0x01, 0x0d, 0xb8, 0, 0x18, 0, 0, 0, 0, 0, 0, 0, 0, 0, vrid]);
+    // The checksum left zero: for IPv6 the sender's kernel writes it (withChecksumV6 declares what it will be).
+    const advertOf = (vrid: number, priority: number): string => Buffer.from([0x31, vrid, priority, 1, 0, 10, 0, 0, ...vip(vrid)]).toString('hex');
+    const onWire = (payloadHex: string): string => (family === 6 ? withChecksumV6(payloadHex) : payloadHex);
+    const declared = Object.fromEntries(probed.map((vrid) => [String(vrid), onWire(advertOf(vrid, 150))]));
+    const send = (payloadHex: string): object => ({ op: 'send', family, dst: family === 4 ? '224.0.0.18' : 'ff02::12', payloadHex });
+    const receiver = await startInNs(NS_B, 'vrrp-filtered-many.mjs', [String(family), JSON.stringify(declared)]);
+    inNs(NS_A, process.execPath, join(FIXTURES, 'vrrp-send.mjs'), JSON.stringify(probed.flatMap((vrid) => [send(advertOf(vrid, 150)), send(advertOf(vrid, 150)), send(advertOf(vrid, 151))])));
+    const { code, lines, stderr } = await receiver.finished;
+    expect(stderr).toBe('');
+    expect(code, JSON.stringify(lines)).toBe(0);
+    const handed = lines.filter((line) => line.event === 'packet') as unknown as { vrid: number; payloadHex: string }[];
+    expect(handed.map((packet) => packet.payloadHex)).toEqual(probed.map((vrid) => onWire(advertOf(vrid, 151))));
+    expect(lines.at(-1)).toMatchObject({ event: 'done', filtered: 255, absorbed: 2 * probed.length, socketReads: probed.length, repeatReads: 2 * probed.length });
   });
 
   // Given the addon's rtnetlink event socket on the IPv4 address group (native/events.c), told to ignore the
