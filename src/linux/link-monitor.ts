@@ -108,9 +108,10 @@ async function readInterface(iface: string, families: ReadonlySet<AddressFamily>
 interface EventSource {
   /**
    * Drops, in the kernel, each RTM_NEWADDR whose payload starts with one of `entries` (native/events.c); replaces
-   * the entries before. A source without the addon keeps delivering them (JavaScript judges them, as before).
+   * the entries before; returns how many the kernel took (fewer when it refused a filter that long, native/events.c).
+   * A source without the addon keeps delivering them (JavaScript judges them, as before): undefined.
    */
-  ignore(entries: readonly Uint8Array[]): void;
+  ignore(entries: readonly Uint8Array[]): number | undefined;
   close(): void;
 }
 
@@ -142,7 +143,7 @@ function openEvents(groups: readonly number[], onDatagram: (datagram: Uint8Array
       }
     });
     return {
-      ignore: (entries) => void native.eventsIgnore(handle, entries),
+      ignore: (entries) => native.eventsIgnore(handle, entries),
       close: () => native.eventsClose(handle),
     };
   } catch {
@@ -153,7 +154,7 @@ function openEvents(groups: readonly number[], onDatagram: (datagram: Uint8Array
   socket.on('truncatedMessage', onLost); // messages lost: anything may have changed
   socket.on('error', () => {});
   for (const group of groups) socket.addMembership(group);
-  return { ignore: () => {}, close: () => socket.close() };
+  return { ignore: () => undefined, close: () => socket.close() };
 }
 
 /** The thread's event socket and the watchers of each interface. */
@@ -269,10 +270,13 @@ class LinkHub {
     queueMicrotask(() => {
       this.#ignoreQueued = false;
       if (this.#ignored.length === 0) return; // news cleared them meanwhile
+      const asked = this.#ignored.length;
       try {
-        this.#socket?.ignore(this.#ignored);
-      } catch {
-        // Not filtered: JavaScript keeps judging them, as before.
+        const took = this.#socket?.ignore(this.#ignored);
+        if (took !== undefined && took < asked) reportUnfiltered(`${took} of ${asked} fit`);
+      } catch (error) {
+        // Not filtered: JavaScript keeps judging them, as before — and says so (reportUnfiltered).
+        reportUnfiltered(error instanceof Error ? error.message : String(error));
       }
     });
   }
@@ -363,6 +367,23 @@ class LinkHub {
 }
 
 let hub: LinkHub | undefined;
+
+let unfilteredReported = false;
+
+/**
+ * Says once per thread that the kernel did not take the whole filter for lease renewals' notifications: correct
+ * either way (the link monitor judges what passes), but each renewal of an unfiltered VIP then wakes this thread into
+ * JavaScript — at 255 masters about 150 notifications a second, which went unseen for weeks when the filter did not
+ * fit (docs/linux.md, "VIP leases"). A process warning, as for the marker directory: there is no instance to tell.
+ */
+export function reportUnfiltered(why: string): void {
+  if (unfilteredReported) return;
+  unfilteredReported = true;
+  process.emitWarning(
+    `the kernel did not take the link monitor's whole filter for VIP lease renewals (${why}): the renewals it left out wake the engine thread, a CPU cost at many VIPs; nothing is lost`,
+    { type: 'VrrpWarning', code: 'VRRP_LINK_FILTER' },
+  );
+}
 
 /** An address watch's: it judges no link, so it excludes nothing and ignores the verdict (one of each per thread). */
 const NO_ADDRESSES: ReadonlySet<string> = new Set();

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { InterfaceAddress } from '../../src/linux/interfaces.js';
-import { repeatsLastRead, type LastRead } from '../../src/linux/link-monitor.js';
+import { reportUnfiltered, repeatsLastRead, type LastRead } from '../../src/linux/link-monitor.js';
 
 const address = (overrides: Partial<InterfaceAddress & { index: number }> = {}): InterfaceAddress & { index: number } => ({
   index: 2,
@@ -71,5 +71,22 @@ describe('repeatsLastRead', () => {
   it('finds the read of the right interface among several', () => {
     const other = read([address({ index: 5 })], { index: 5 });
     expect(repeatsLastRead(address(), [other, read([address()])])).toBe(true);
+  });
+});
+
+describe('reportUnfiltered', () => {
+  it('warns once per thread, with the reason, that lease renewals the kernel filter left out wake the engine thread', async () => {
+    const warnings: Error[] = [];
+    const listener = (warning: Error): void => void warnings.push(warning);
+    process.on('warning', listener);
+    try {
+      reportUnfiltered('100 of 255 fit');
+      reportUnfiltered('setsockopt(SO_ATTACH_FILTER): EINVAL');
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', listener);
+    }
+    expect(warnings.map((w) => [(w as Error & { code?: string }).code, w.name])).toEqual([['VRRP_LINK_FILTER', 'VrrpWarning']]);
+    expect(warnings[0]?.message).toContain('100 of 255 fit');
   });
 });
