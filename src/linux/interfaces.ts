@@ -281,7 +281,7 @@ export function pickPrimaryAddress(
 ): string | undefined {
   // A tentative address cannot be sent from; when DAD passes the kernel says so and the link monitor looks again.
   // Scans instead of filtering into a list: the link monitor judges every watcher after each re-read, so at 255
-  // instances this ran 255 times over 255 addresses per re-read, and the lists were most of what a mass start
+  // instances this ran 255 times over 255 addresses per re-read, and the lists were a fifth of what a mass start
   // allocated on the engine thread (docs/linux.md, "Start-up garbage").
   const peer = unicastPeers[0] === undefined ? undefined : parseIp(unicastPeers[0]);
   if (peer) {

@@ -97,7 +97,7 @@ export function loadNetlink(): NetlinkModule {
 /**
  * The four files of netlink 0.3 we use, not its index: that one also loads its nl80211, genl and WireGuard
  * codecs and builds a getter for each of their exports — measured on a lone backup's engine thread (sampling heap
- * profile of its first 3 s): about 1.1 MB of the 6.6 MB its start allocated, and about 0.4 MB kept in the heap of
+ * profile of its first 3 s): about 0.8 MiB of the 6.4 MiB its start allocated, and about 0.4 MB kept in the heap of
  * every thread that loads it (docs/linux.md, "Start-up garbage"). Undefined when the layout is not 0.3's (a newer
  * version with an exports map): the caller then loads the whole module.
  */

@@ -586,7 +586,7 @@ export class NetlinkVipManager implements VipManager {
       const { vip } = entry;
       if (!this.#ours.has(vip.address) || this.#removing?.has(vip.address) === true || !isOn(key, iface)) continue;
       // A scan, not a set of `addresses` per call: every manager is told after each re-read of the interface, and
-      // at 255 instances those sets were a quarter of what a mass start allocated (docs/linux.md, "Start-up garbage").
+      // at 255 instances those sets were a sixth of what a mass start allocated (docs/linux.md, "Start-up garbage").
       if (addresses.some((address) => address.address === vip.address)) continue;
       const request = entry.renewRequest ?? entry.addRequest;
       const reply = sendAddressRequestNow(request);
