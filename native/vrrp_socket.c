@@ -1024,10 +1024,16 @@ typedef struct {
   unsigned total, group;
 } filter_size;
 
+/* Whether a block of `length` opens a group after one `group` instructions long (0: none yet): the one rule by which
+ * filter_build lays its groups out and filter_size_add counts them. */
+static bool opens_group(unsigned group, unsigned length) {
+  return group == 0 || group + length > FILTER_GROUP_MAX;
+}
+
 /* Adds a block of `length` (and its dispatch, two instructions) to `size`; a block that would make its group too long
  * starts the next one, which adds that group's return. */
 static void filter_size_add(filter_size *size, unsigned length) {
-  if (size->group == 0 || size->group + length > FILTER_GROUP_MAX) {
+  if (opens_group(size->group, length)) {
     size->total += 1u; /* the new group's "not a repeat" return */
     size->group = 0;
   }
@@ -1125,8 +1131,8 @@ static bool filter_build(const vrrp_socket *s, const vrid_set *set, uint32_t rep
   unsigned block = p->length + 2 * count + 1, group = 0;
   for (int vrid = vrid_set_next(set, 0); vrid != 0; vrid = vrid_set_next(set, vrid)) {
     const unsigned length = block_length(s, &s->absorb[vrid], shared);
-    if (group != 0 && group + length > FILTER_GROUP_MAX) {
-      block += 1; /* the closed group's return */
+    if (opens_group(group, length)) {
+      if (group != 0) block += 1; /* the closed group's return */
       group = 0;
     }
     emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (uint32_t)vrid);
@@ -1142,7 +1148,7 @@ static bool filter_build(const vrrp_socket *s, const vrid_set *set, uint32_t rep
     int last = vrid;
     for (int v = vrid; v != 0; v = vrid_set_next(set, v)) {
       const unsigned length = block_length(s, &s->absorb[v], shared);
-      if (group_length != 0 && group_length + length > FILTER_GROUP_MAX) break;
+      if (group_length != 0 && opens_group(group_length, length)) break;
       group_length += length;
       last = v;
     }
