@@ -15,7 +15,8 @@
         "native/vrrp_socket.c",
         "native/timer.c",
         "native/events.c",
-        "native/renew.c"
+        "native/renew.c",
+        "native/memory.c"
       ],
       # Node-API 8 is the first with type tags (napi_type_tag_object) and async cleanup hooks; every supported Node
       # has it.

@@ -19,6 +19,7 @@
  *                  renewSet, renewEvery, renewFailures, renewClose, renewRef
  *   events.c       the link monitor's rtnetlink event socket, whose filter drops the notifications it judged
  *                  old news (a VIP's lease renewal): eventsOpen, eventsRecv, eventsIgnore, eventsClose, eventsRef
+ *   memory.c       start-up's pages given back once it is over: releaseStartupPages
  *   watcher.c      what vrrp_socket.c, timer.c and events.c share: uv_poll on the opener's loop, the JavaScript call and its
  *                  errors, and the handles' lifetime, including thread teardown
  *   common.c       error reporting, argument reading, the plain-descriptor finalizer
@@ -33,6 +34,7 @@
 #include "burst.h"
 #include "common.h"
 #include "events.h"
+#include "memory.h"
 #include "packet.h"
 #include "renew.h"
 #include "route.h"
@@ -81,6 +83,7 @@ NAPI_MODULE_INIT() {
       {"eventsIgnore", NULL, events_ignore, NULL, NULL, NULL, napi_enumerable, NULL},
       {"eventsClose", NULL, watcher_js_close, NULL, NULL, NULL, napi_enumerable, (void *)&EVENTS_KIND},
       {"eventsRef", NULL, watcher_js_ref, NULL, NULL, NULL, napi_enumerable, (void *)&EVENTS_KIND},
+      {"releaseStartupPages", NULL, release_startup_pages, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties));
   return exports;

@@ -114,6 +114,8 @@ export interface NativeAddon {
   renewFailures(handle: unknown, out: Int32Array): number;
   renewClose(handle: unknown): void;
   renewRef(handle: unknown, ref: boolean): void;
+  /** Drops the node executable's clean read-only mappings, then trims malloc (native/memory.c): [executableKb, rssBeforeKb, rssAfterKb]. */
+  releaseStartupPages(): Float64Array;
 }
 
 /** A failed addon operation: `code` is the errno name (`EPERM`, `ENODEV`…) or `ERR_VRRP_NO_ADDON`. */

@@ -1,0 +1,11 @@
+/*
+ * memory.h: start-up pages given back once start-up is over (memory.c).
+ */
+#ifndef VRRP_MEMORY_H
+#define VRRP_MEMORY_H
+
+#include "common.h"
+
+napi_value release_startup_pages(napi_env env, napi_callback_info info);
+
+#endif
