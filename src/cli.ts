@@ -22,6 +22,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { engineHost } from './engine/host.js';
 import { ConfigError, VrrpError } from './errors.js';
 import { VrrpGroup } from './group.js';
 import { VrrpInstance } from './instance.js';
@@ -343,7 +344,26 @@ async function run(path: string, options: { metrics?: MetricsListen; exitWithPar
     instances: instances.map((i) => ({ name: i.config.name, vrid: i.config.vrid, state: i.state })),
     ...(groups.length > 0 ? { groups: groups.map((g) => ({ group: g.name, members: g.members.map((m) => m.config.name), state: g.state })) } : {}),
   });
+  // Asked for: once start-up has settled, give back the pages only start-up used (src/linux/memory.ts). Not by
+  // default: a settled backup's worst takeovers were later with it (docs/benchmarks.md, "What a wake-up costs").
+  if (process.env.VRRP_RELEASE_STARTUP_PAGES === '1') setTimeout(() => void releaseStartup(), STARTUP_SETTLE_MS).unref();
   return exit;
+}
+
+/**
+ * How long after `started` the start-up's pages are given back: the instances' first election (a backup waits
+ * Master_Down_Interval, 3.6 s at 1 s adverts) and V8's optimizing of what runs at every advert are over by then.
+ */
+const STARTUP_SETTLE_MS = 10_000;
+
+/**
+ * Has the engine thread give back the start-up's pages and warm its takeover path again (src/engine/worker.ts,
+ * releasePages), and says what it freed; a failure is said, never fatal.
+ */
+async function releaseStartup(): Promise<void> {
+  const answer = await engineHost().releasePages();
+  if (answer?.release) line('startupPagesReleased', {}, { ...answer.release });
+  else if (answer?.error !== undefined) line('error', {}, { code: 'release_failed', message: `cannot release start-up pages: ${answer.error}` });
 }
 
 async function doctorCommand(values: Values): Promise<number> {

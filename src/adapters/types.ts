@@ -75,6 +75,11 @@ export interface Transport {
     onFailure?: (error: Error) => void,
   ): Promise<TransportOpened>;
   /**
+   * Optional: runs the send path once with nothing to send, as at open, so that its code is mapped and compiled
+   * again (after `releaseStartupPages`, say). Sends nothing.
+   */
+  warm?(): void;
+  /**
    * Optional: picks the primary address again and sends from it from now on; resolves with it, or undefined when
    * the interface still has none. Called when the link comes up while the instance has no primary address.
    */
@@ -226,6 +231,11 @@ export interface VipManager {
    * crashed run left behind (and nothing else).
    */
   prepare?(iface: string, addresses: readonly VirtualAddress[]): Promise<void>;
+  /**
+   * Optional: runs the takeover path once with nothing to add, as `prepare` did, so that its code is mapped and
+   * compiled again (after `releaseStartupPages`, say). Adds, removes and announces nothing.
+   */
+  warm?(iface: string, addresses: readonly VirtualAddress[]): Promise<void>;
   /** Optional: releases resources (sockets, timers) at stop. */
   close?(): void | Promise<void>;
   /** Optional: where to report failures of work nobody awaits (scheduled announcement bursts). */

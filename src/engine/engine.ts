@@ -392,6 +392,19 @@ export class Engine {
   }
 
   /** Stops the protocol (a master sends priority 0 and removes its VIPs), then closes the adapters. */
+  /**
+   * Runs the takeover path once with nothing to do, as start did — the core's rehearsal and the adapters' warm-ups
+   * — so that its code is mapped and compiled again after the process gave back its start-up pages
+   * (src/linux/memory.ts). Sends, adds and announces nothing; does nothing before start or after stop.
+   */
+  async warm(): Promise<void> {
+    if (!this.#router) return;
+    rehearseTakeover(routerConfig(this.#config, undefined));
+    this.#onTimer(true);
+    this.#adapters.transport.warm?.();
+    await this.#adapters.vipManager.warm?.(this.#config.interface, this.#config.virtualAddresses);
+  }
+
   async stop(): Promise<void> {
     this.#step({ type: 'stop' });
     await this.#actionQueue;

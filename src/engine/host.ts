@@ -92,6 +92,22 @@ class EngineHost {
     this.#ensureWorker().postMessage(message);
   }
 
+  /** Pending `releasePages` answers, oldest first. */
+  #releases: ((answer: PagesReleased) => void)[] | undefined;
+
+  /**
+   * Asks the engine thread to give back the process's start-up pages and warm its engines' takeover path again
+   * (src/engine/worker.ts, releasePages); undefined when no engine runs there.
+   */
+  releasePages(): Promise<PagesReleased> | undefined {
+    const worker = this.#worker;
+    if (!worker || this.#running === 0) return undefined;
+    return new Promise((resolve) => {
+      (this.#releases ??= []).push(resolve);
+      worker.postMessage({ type: 'releasePages' } satisfies ToEngine);
+    });
+  }
+
   /** An engine started running (true) or stopped (false): the worker holds the process only while some run. */
   running(delta: 1 | -1): void {
     this.#running += delta;
@@ -183,6 +199,7 @@ class EngineHost {
         const channel = message.direction === 'sent' ? advertSentChannel : advertReceivedChannel;
         if (channel.hasSubscribers) channel.publish(message.message);
       } else if (message.type === 'fatal') this.#fatal = message.message;
+      else if (message.type === 'pagesReleased') this.#releases?.shift()?.(message);
       else if ('id' in message) this.#engines.get(message.id)?.receive(message);
     });
     worker.on('error', (error) => this.#died(error));
@@ -208,8 +225,12 @@ class EngineHost {
     const engines = [...this.#engines.values()];
     this.#engines.clear();
     for (const engine of engines) engine.died(error);
+    for (const answer of this.#releases?.splice(0) ?? []) answer({ type: 'pagesReleased', error: `the engine thread died (${error.message})` });
   }
 }
+
+/** The engine thread's answer to a release of start-up pages. */
+export type PagesReleased = Extract<FromEngine, { type: 'pagesReleased' }>;
 
 let host: EngineHost | undefined;
 

@@ -25,6 +25,8 @@ export type ToEngine =
   | { type: 'forwardAdverts'; sent: boolean; received: boolean }
   /** The process is exiting: stop every engine, release every socket, then set `ack[0]` and notify. */
   | { type: 'shutdown'; ack: SharedArrayBuffer }
+  /** Give back the process's start-up pages (src/linux/memory.ts), then warm every engine's takeover path again. */
+  | { type: 'releasePages' }
   /** Tests only: die of an uncaught exception, as a bug would. */
   | { type: 'crash' };
 
@@ -41,6 +43,8 @@ export type FromEngine =
   | { type: 'fatal'; message: string }
   | { type: 'stopped'; id: number }
   | { type: 'idle'; id: number; request: number }
+  /** The answer to `releasePages`: kB as src/linux/memory.ts reports them, or why it failed. */
+  | { type: 'pagesReleased'; release?: { executableKb: number; rssBeforeKb: number; rssAfterKb: number }; error?: string }
   | { type: 'event'; id: number; event: EngineEvent; priority: number }
   /** An advert for a main-thread subscriber of `vrrp:advert:*`, only while asked for (`forwardAdverts`). */
   | { type: 'advert'; direction: 'sent' | 'received'; message: AdvertChannelMessage };

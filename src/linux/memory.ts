@@ -5,8 +5,8 @@
  *
  * Why: on the machine we measure on, every wake-up of a thread costs more the more pages its process has mapped,
  * and a VRRP engine is a thread that wakes ten times a second (docs/benchmarks.md, "What a wake-up costs").
- * Not called by the library or `vrrp run`: a settled backup's takeover maps back, as faults, the code it needs
- * (+5.5 ms against +1.2 ms past the RFC bound at the median, same page), so it is the app's choice.
+ * Used by the engine thread when `vrrp run` is asked to (`VRRP_RELEASE_STARTUP_PAGES=1`), which then warms its
+ * takeover path again (src/engine/worker.ts, releasePages); not by default.
  */
 import { loadAddon, toPacketSocketError } from './addon.js';
 

@@ -301,11 +301,29 @@ export class NetlinkVipManager implements VipManager {
       // Reported when an announcement is actually attempted.
     }
     this.#prepareTakeover(iface, addresses);
+    await this.#warmTakeover(iface, link.index, addresses);
+  }
+
+  /** See {@link VipManager.warm}: the announcer's frames and the takeover path as `prepare` warmed them. */
+  async warm(iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
+    const link = await getInterface(iface).catch(() => undefined);
+    if (!link) return;
+    try {
+      this.#announcer?.warm?.(iface, addresses);
+    } catch {
+      // Reported when an announcement is actually attempted.
+    }
+    // A master's pending announcement bursts would be cancelled by the empty takeover's announce: it warms the
+    // address request path only, and its next takeover (after a backup spell) runs that part of the path cold.
+    await this.#warmTakeover(iface, link.index, addresses, this.#ours.size === 0);
+  }
+
+  async #warmTakeover(iface: string, ifindex: number, addresses: readonly VirtualAddress[], takeover = true): Promise<void> {
     const family = addresses[0]?.family ?? 'ipv4';
-    const existing = (await getInterfaceAddresses(link.index, family)).find((a) => !addresses.some((vip) => vip.address === a.address));
+    const existing = (await getInterfaceAddresses(ifindex, family)).find((a) => !addresses.some((vip) => vip.address === a.address));
     await warmTakeover(iface, {
-      addAndAnnounce: (name, list) => this.addAndAnnounce(name, list),
-      ...(existing ? { refusedAdd: () => sendAddressRequest(addressRequest(RTM_NEWADDR, link.index, { ...existing, label: undefined })) } : {}),
+      addAndAnnounce: (name, list) => (takeover ? this.addAndAnnounce(name, list) : undefined),
+      ...(existing ? { refusedAdd: () => sendAddressRequest(addressRequest(RTM_NEWADDR, ifindex, { ...existing, label: undefined })) } : {}),
     });
   }
 

@@ -93,4 +93,31 @@ describe('engine takeover and the VIP manager', () => {
     expect(transitions).toEqual(['initialize>backup:startup', 'backup>fault:vip-failed']);
     await engine.stop();
   });
+
+  // Given a settled backup whose adapters can warm their takeover path (after the process gave back its start-up
+  // pages, src/engine/worker.ts)
+  // when the engine is asked to warm
+  // then it asks the transport and the VIP manager (with the interface and the VIPs), sends nothing, changes no
+  // address, and its next takeover runs as before.
+  it('warm() asks the adapters to warm their takeover path and sends, adds and announces nothing', async () => {
+    const clock = new VirtualClock();
+    const warmed: string[] = [];
+    const transport = Object.assign(new FakeTransport({ primaryAddress: '192.0.2.1' }), { warm: () => void warmed.push('transport') });
+    const vips = Object.assign(new CombinedVipManager(), {
+      warm: async (iface: string, addresses: readonly VirtualAddress[]) => void warmed.push(`vips ${iface} ${addresses.map((vip) => vip.address).join(',')}`),
+    });
+    const events: EngineEvent[] = [];
+    const engine = new Engine(config, { transport, vipManager: vips, clock }, (e) => events.push(e));
+    await engine.start();
+    const sentBefore = transport.sent.length;
+    await engine.warm();
+    expect(warmed).toEqual(['transport', 'vips eth0 192.0.2.100']);
+    expect(transport.sent.length, 'packets sent by warm()').toBe(sentBefore);
+    expect(vips.log, 'VIP manager calls by warm()').toEqual([]);
+    await clock.advance(MASTER_DOWN_MS + 1);
+    await engine.idle();
+    expect(vips.log).toEqual(['addAndAnnounce eth0 192.0.2.100']);
+    expect(events.filter((e) => e.type === 'transition').map((e) => e.to)).toEqual(['backup', 'master']);
+    await engine.stop();
+  });
 });

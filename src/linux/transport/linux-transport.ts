@@ -34,10 +34,7 @@ export class LinuxTransport implements Transport {
     // starts in Fault, as keepalived does, and asks again when the link monitor reports the link up.
     const primaryAddress = await this.#pickPrimaryAddress(options);
     const socket = acquireVrrpSocket(options.interface, options.family);
-    warmTransportSend(
-      () => this.send(VRRP_MULTICAST_GROUP[options.family], EMPTY),
-      () => socket.send(EMPTY, EMPTY, null),
-    );
+    this.#warm(options.family, socket);
     try {
       socket.register(options.vrid, { onPacket, onNotice: this.#onNotice }, options.unicastPeers.length === 0);
     } catch (error) {
@@ -54,6 +51,18 @@ export class LinuxTransport implements Transport {
   }
 
   /** See {@link Transport.resolvePrimaryAddress}. */
+  /** See {@link Transport.warm}: the send path as at open, nothing sent. */
+  warm(): void {
+    if (this.#socket && this.#options) this.#warm(this.#options.family, this.#socket);
+  }
+
+  #warm(family: TransportOptions['family'], socket: VrrpSocket): void {
+    warmTransportSend(
+      () => this.send(VRRP_MULTICAST_GROUP[family], EMPTY),
+      () => socket.send(EMPTY, EMPTY, null),
+    );
+  }
+
   async resolvePrimaryAddress(): Promise<string | undefined> {
     const options = this.#options;
     if (options === undefined || this.#socket === undefined) return undefined;
