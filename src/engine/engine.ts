@@ -391,7 +391,6 @@ export class Engine {
     }
   }
 
-  /** Stops the protocol (a master sends priority 0 and removes its VIPs), then closes the adapters. */
   /**
    * Runs the takeover path once with nothing to do, as start did — the core's rehearsal and the adapters' warm-ups
    * — so that its code is mapped and compiled again after the process gave back its start-up pages
@@ -405,6 +404,7 @@ export class Engine {
     await this.#adapters.vipManager.warm?.(this.#config.interface, this.#config.virtualAddresses);
   }
 
+  /** Stops the protocol (a master sends priority 0 and removes its VIPs), then closes the adapters. */
   async stop(): Promise<void> {
     this.#step({ type: 'stop' });
     await this.#actionQueue;

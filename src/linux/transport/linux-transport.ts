@@ -50,7 +50,6 @@ export class LinuxTransport implements Transport {
     return { primaryAddress };
   }
 
-  /** See {@link Transport.resolvePrimaryAddress}. */
   /** See {@link Transport.warm}: the send path as at open, nothing sent. */
   warm(): void {
     if (this.#socket && this.#options) this.#warm(this.#options.family, this.#socket);
@@ -63,6 +62,7 @@ export class LinuxTransport implements Transport {
     );
   }
 
+  /** See {@link Transport.resolvePrimaryAddress}. */
   async resolvePrimaryAddress(): Promise<string | undefined> {
     const options = this.#options;
     if (options === undefined || this.#socket === undefined) return undefined;
