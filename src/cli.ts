@@ -363,7 +363,7 @@ const STARTUP_SETTLE_MS = 10_000;
 async function releaseStartup(): Promise<void> {
   const answer = await engineHost().releasePages();
   if (answer?.release) line('startupPagesReleased', {}, { ...answer.release });
-  else if (answer?.error !== undefined) line('error', {}, { code: 'release_failed', message: `cannot release start-up pages: ${answer.error}` });
+  if (answer?.error !== undefined) line('error', {}, { code: 'release_failed', message: `cannot release start-up pages: ${answer.error}` });
 }
 
 async function doctorCommand(values: Values): Promise<number> {

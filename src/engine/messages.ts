@@ -43,7 +43,7 @@ export type FromEngine =
   | { type: 'fatal'; message: string }
   | { type: 'stopped'; id: number }
   | { type: 'idle'; id: number; request: number }
-  /** The answer to `releasePages`: kB as src/linux/memory.ts reports them, or why it failed. */
+  /** The answer to `releasePages`: kB as src/linux/memory.ts reports them (absent when it failed), and any failure. */
   | { type: 'pagesReleased'; release?: { executableKb: number; rssBeforeKb: number; rssAfterKb: number }; error?: string }
   | { type: 'event'; id: number; event: EngineEvent; priority: number }
   /** An advert for a main-thread subscriber of `vrrp:advert:*`, only while asked for (`forwardAdverts`). */

@@ -95,7 +95,7 @@ async function start(id: number, config: ResolvedConfig, stats: SharedArrayBuffe
   } catch (error) {
     engines.delete(id);
     const code = error instanceof VrrpError ? error.code : 'transport_failed';
-    post({ type: 'startFailed', id, error: { code, message: error instanceof Error ? error.message : String(error) } });
+    post({ type: 'startFailed', id, error: { code, message: messageOf(error) } });
   } finally {
     starting--;
     releaseWhenIdle();
@@ -109,13 +109,22 @@ async function start(id: number, config: ResolvedConfig, stats: SharedArrayBuffe
  * costs"). Both in one task of this thread: no takeover runs between the release and the warm-ups' first steps.
  */
 async function releasePages(): Promise<void> {
+  let release;
   try {
-    const release = releaseStartupPages();
-    await Promise.allSettled([...engines.values()].map((engine) => engine.warm()));
-    post({ type: 'pagesReleased', release });
+    release = releaseStartupPages();
   } catch (error) {
-    post({ type: 'pagesReleased', error: error instanceof Error ? error.message : String(error) });
+    post({ type: 'pagesReleased', error: messageOf(error) });
+    return;
   }
+  // A warm-up that fails leaves that takeover path cold, nothing worse; said, not thrown.
+  const results = await Promise.allSettled([...engines.values()].map((engine) => engine.warm()));
+  const failed = results.find((result) => result.status === 'rejected');
+  post({ type: 'pagesReleased', release, ...(failed ? { error: `a takeover warm-up after the release failed: ${messageOf(failed.reason)}` } : {}) });
+}
+
+/** An error's message, or the thrown value as text. */
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -143,7 +152,7 @@ process.on('uncaughtException', (error) => {
   try {
     releaseThreadResources();
   } finally {
-    post({ type: 'fatal', message: error instanceof Error ? error.message : String(error) });
+    post({ type: 'fatal', message: messageOf(error) });
     process.exit(1);
   }
 });
