@@ -41,6 +41,7 @@ import { watchAddresses } from './link-monitor.js';
 import { judgeLeftover, markerDirectory, markerRecord, parseMarker, type MarkerState } from './vip/markers.js';
 import { NativeRenewals } from './vip/native-renewals.js';
 import { laterBursts } from './vip/schedule.js';
+import { keptBytes } from './kept-bytes.js';
 import { warmTakeover } from './warm-up.js';
 import { addressRequest as encodeAddressRequest, requestPayload, RTM_DELADDR, RTM_NEWADDR, type AddressRequest } from './vip/address-request.js';
 import type { AnnouncementRound } from './announcer.js';
@@ -763,9 +764,9 @@ export class NetlinkVipManager implements VipManager {
       const entry: PreparedVip = {
         vip,
         index,
-        addRequest: addressRequest(RTM_NEWADDR, index, vip, leaseS),
-        deleteRequest: addressRequest(RTM_DELADDR, index, { ...vip, label: undefined }),
-        renewRequest: leaseS === undefined ? undefined : addressRequest(RTM_NEWADDR, index, vip, leaseS, true),
+        addRequest: addressRequest(RTM_NEWADDR, index, vip, { leaseS, kept: true }),
+        deleteRequest: addressRequest(RTM_DELADDR, index, { ...vip, label: undefined }, { kept: true }),
+        renewRequest: leaseS === undefined ? undefined : addressRequest(RTM_NEWADDR, index, vip, { leaseS, refresh: true, kept: true }),
         marker: this.#openMarker(iface, vip.address),
       };
       this.#prepared.set(key, entry);
@@ -919,9 +920,13 @@ async function addressCreationStamps(index: number): Promise<ReadonlyMap<string,
   return addressTables(await getAllAddresses()).get(index)?.stamps ?? new Map<string, number>();
 }
 
-/** An address request for this host (netlink headers are in host byte order), leased for `leaseS` seconds. */
-function addressRequest(type: typeof RTM_NEWADDR | typeof RTM_DELADDR, index: number, vip: VirtualAddress, leaseS?: number, refresh = false): AddressRequest {
-  return encodeAddressRequest(type, index, vip, { littleEndian: HOST_LITTLE_ENDIAN, ...(leaseS === undefined ? {} : { leaseS }), refresh });
+/**
+ * An address request for this host (netlink headers are in host byte order), leased for `leaseS` seconds; `kept`
+ * for a prepared one, which lives as long as its VIP and goes to the addon (see ./kept-bytes.ts).
+ */
+function addressRequest(type: typeof RTM_NEWADDR | typeof RTM_DELADDR, index: number, vip: VirtualAddress, options: { leaseS?: number | undefined; refresh?: boolean; kept?: boolean } = {}): AddressRequest {
+  const { leaseS, refresh = false, kept = false } = options;
+  return encodeAddressRequest(type, index, vip, { littleEndian: HOST_LITTLE_ENDIAN, ...(leaseS === undefined ? {} : { leaseS }), refresh, ...(kept ? { allocate: keptBytes } : {}) });
 }
 
 /** Whether two IPv4 addresses share their first `prefixLength` bits. */

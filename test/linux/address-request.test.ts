@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import type { VirtualAddress } from '../../src/config.js';
+import { keptBytes } from '../../src/linux/kept-bytes.js';
 import { addressRequest, requestPayload, RTM_DELADDR, RTM_NEWADDR } from '../../src/linux/vip/address-request.js';
 
 interface NetlinkEncoder {
@@ -115,7 +116,52 @@ describe('addressRequest', () => {
     expect(() => addressRequest(RTM_NEWADDR, 7, V4_PLAIN, { leaseS: 0 })).toThrow(RangeError);
   });
 
+  it('encodes into the bytes `allocate` gives, past their offset and the same as without it', () => {
+    const slab = new Uint8Array(256).fill(0xee);
+    const allocate = (length: number): Uint8Array => slab.subarray(40, 40 + length).fill(0);
+    const { message } = addressRequest(RTM_NEWADDR, 7, V6, { leaseS: 5, allocate });
+    expect(message.buffer).toBe(slab.buffer);
+    expect(message.byteOffset).toBe(40);
+    expect(hex(message)).toBe(hex(addressRequest(RTM_NEWADDR, 7, V6, { leaseS: 5 }).message));
+    expect(slab[39]).toBe(0xee); // nothing written before the view
+    expect(slab[40 + message.length]).toBe(0xee); // or after it
+  });
+
+  it('refuses bytes from `allocate` of another length than the request', () => {
+    expect(() => addressRequest(RTM_NEWADDR, 7, V4_PLAIN, { allocate: (length) => new Uint8Array(length + 4) })).toThrow(/allocate gave/);
+  });
+
   it('refuses an address that does not parse', () => {
     expect(() => addressRequest(RTM_NEWADDR, 1, { address: 'nope', prefixLength: 32, family: 'ipv4' })).toThrow(TypeError);
+  });
+});
+
+describe('keptBytes', () => {
+  it('hands out zeroed views of one shared buffer that do not overlap', () => {
+    const views = [keptBytes(36), keptBytes(52), keptBytes(44)];
+    for (const view of views) expect([...view].every((byte) => byte === 0)).toBe(true);
+    expect(new Set(views.map((view) => view.buffer)).size).toBe(1);
+    const ranges = views.map((view) => [view.byteOffset, view.byteOffset + view.length] as const).sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBeGreaterThanOrEqual(ranges[i - 1]![1]);
+  });
+
+  it('starts each view 8-aligned', () => {
+    for (const length of [1, 13, 36, 7]) expect(keptBytes(length).byteOffset % 8).toBe(0);
+  });
+
+  it('starts a new buffer when the current one is full, and gives a large request its own', () => {
+    const first = keptBytes(200);
+    let next = keptBytes(200);
+    for (let i = 0; i < 8 && next.buffer === first.buffer; i++) next = keptBytes(200);
+    expect(next.buffer).not.toBe(first.buffer);
+    expect(next.length).toBe(200);
+    const large = keptBytes(4096);
+    expect(large.byteOffset).toBe(0);
+    expect(large.buffer.byteLength).toBe(4096);
+  });
+
+  it('refuses a byte count that is not a whole number from 0', () => {
+    expect(() => keptBytes(-1)).toThrow(RangeError);
+    expect(() => keptBytes(1.5)).toThrow(RangeError);
   });
 });

@@ -53,6 +53,8 @@ export interface AddressRequestOptions {
   leaseS?: number;
   /** A lease renewal (NLM_F_CREATE | NLM_F_REPLACE) instead of an exclusive add. Only for RTM_NEWADDR. */
   refresh?: boolean;
+  /** Where the message's bytes go: `length` zeroed bytes (a view on a shared buffer is fine); default a new array. */
+  allocate?: (length: number) => Uint8Array;
 }
 
 /** One encoded address request: the whole netlink message, ready for the addon's route socket. */
@@ -94,8 +96,9 @@ export function addressRequest(
   let length = NLMSG_HDRLEN + IFADDRMSG_LEN + 2 * align4(addressAttrLength);
   if (label) length += align4(4 + label.length);
   if (cacheInfo) length += 4 + 16;
-  const message = new Uint8Array(length);
-  const view = new DataView(message.buffer);
+  const message = options.allocate?.(length) ?? new Uint8Array(length);
+  if (message.length !== length) throw new RangeError(`allocate gave ${message.length} bytes for a ${length}-byte request`);
+  const view = new DataView(message.buffer, message.byteOffset, length);
   const flags = type === RTM_NEWADDR ? (options.refresh === true ? NLM_F_REPLACE_CREATE : NLM_F_EXCL_CREATE) : 0;
   view.setUint32(0, length, littleEndian);
   view.setUint16(4, type, littleEndian);
