@@ -17,8 +17,6 @@ export class LinuxTransport implements Transport {
   #socket: VrrpSocket | undefined;
   #vrid = 0;
   #source: Uint8Array | null = null;
-  /** Destinations as the addon takes them, by the text the core uses (the core sends to a fixed set). */
-  readonly #destinations = new Map<string, Uint8Array>();
   /** What open() was given, to pick the primary address again (see resolvePrimaryAddress). */
   #options: TransportOptions | undefined;
 
@@ -45,8 +43,8 @@ export class LinuxTransport implements Transport {
     this.#vrid = options.vrid;
     this.#options = options;
     this.#source = primaryAddress === undefined ? null : addressBytes(primaryAddress);
-    this.#destinations.clear();
-    for (const dst of [VRRP_MULTICAST_GROUP[options.family], ...options.unicastPeers]) this.#destinations.set(dst, addressBytes(dst));
+    // Encoded now, not at the first send (a takeover's): parseIp is not free, and a bad peer should fail the open.
+    for (const dst of [VRRP_MULTICAST_GROUP[options.family], ...options.unicastPeers]) addressBytes(dst);
     return { primaryAddress };
   }
 
@@ -94,12 +92,7 @@ export class LinuxTransport implements Transport {
   }
 
   #destination(dst: string): Uint8Array {
-    let address = this.#destinations.get(dst);
-    if (address === undefined) {
-      address = addressBytes(dst);
-      this.#destinations.set(dst, address);
-    }
-    return address;
+    return addressBytes(dst);
   }
 
   /** See {@link Transport.drain}: reads the shared socket until it is empty, unless a read just found it so. */
@@ -195,8 +188,21 @@ export class LinuxTransport implements Transport {
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * Addresses as the addon takes them, one array per address for the whole thread: every instance sends to the same
+ * group, and those of an interface from the same primary address. One array each would cost ~250 bytes apiece,
+ * since an array handed to native code gets an ArrayBuffer of its own (./kept-bytes.ts). Never written after it is
+ * made; as many entries as the addresses configured (groups, unicast peers, primary addresses).
+ */
+const addressBytesByText = new Map<string, Uint8Array>();
+
 function addressBytes(text: string): Uint8Array {
-  const parsed = parseIp(text);
-  if (!parsed) throw new VrrpError('transport_failed', `${text} is not an IP address`);
-  return parsed.bytes;
+  let bytes = addressBytesByText.get(text);
+  if (bytes === undefined) {
+    const parsed = parseIp(text);
+    if (!parsed) throw new VrrpError('transport_failed', `${text} is not an IP address`);
+    bytes = parsed.bytes;
+    addressBytesByText.set(text, bytes);
+  }
+  return bytes;
 }
