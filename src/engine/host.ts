@@ -5,8 +5,9 @@
  *
  * Theory of operation:
  * - Commands and events are plain-data messages (./messages.ts), ordered per direction.
- * - Counters live in a SharedArrayBuffer per engine that the engine thread rewrites after each step, so `stats`
- *   stays a synchronous read without a message per packet.
+ * - Counters live in shared memory that the engine thread rewrites after each step, so `stats` stays a synchronous
+ *   read without a message per packet: a slot per engine in slabs of {@link STATS_SLAB_DOUBLES} (a
+ *   SharedArrayBuffer per engine cost ~400 bytes an instance across the two threads besides its counters).
  * - The worker keeps the process alive while an engine runs (as sockets on the main thread did) and is unref'd
  *   when none does, so an app that stopped every instance can exit.
  * - A worker that dies is reported on every instance it served (`engine_failed`), each goes to `initialize`
@@ -23,7 +24,7 @@ import { effectivePriority } from '../core/priority.js';
 import type { RouterState } from '../core/router.js';
 import { VrrpError } from '../errors.js';
 import { ENGINE_STATS_KEYS, readRuntime, runtimeSinkLength, type EngineCommand, type EngineEvent, type EngineRuntime, type EngineStats } from './engine.js';
-import { plainConfig, type FromEngine, type ToEngine } from './messages.js';
+import { plainConfig, type FromEngine, type StatsSlot, type ToEngine } from './messages.js';
 import { ADVERT_FORWARD_POLL_MS, ADVERT_SUBSCRIPTIONS_WATCHED, advertReceivedChannel, advertSentChannel, advertSubscribers, onAdvertSubscriptions } from '../diagnostics.js';
 
 /** What `VrrpInstance` needs of an engine, wherever it runs. */
@@ -59,6 +60,9 @@ function workerUrl(): URL {
 /** The engine thread's young generation, in MB (see where the worker is created). */
 const ENGINE_YOUNG_GENERATION_MB = 2;
 
+/** Doubles per stats slab: a few dozen engines' counters (an engine's are ~30 doubles, more with many VIPs). */
+const STATS_SLAB_DOUBLES = 1024;
+
 /** How long the process's exit waits for the engine thread to stop its engines and close its sockets. */
 const EXIT_GRACE_MS = 2000;
 
@@ -86,6 +90,39 @@ class EngineHost {
     const id = this.#nextId++;
     this.#engines.set(id, engine);
     return id;
+  }
+
+  /** The stats slabs, by number; every worker gets each of them before any start that uses it. */
+  readonly #statsSlabs: SharedArrayBuffer[] = [];
+  /** The slab slots are taken from, and how many of its doubles are taken. */
+  #statsSlab = -1;
+  #statsSlabUsed = 0;
+
+  /** A slot of `length` doubles for an engine's counters, and the view of it (a slot lives as long as the host). */
+  statsSlot(length: number): { slot: StatsSlot; view: Float64Array } {
+    let slab: number;
+    let offset = 0;
+    if (length > STATS_SLAB_DOUBLES) {
+      // More counters than a slab holds (hundreds of VIPs or trackers): a slab of its own.
+      slab = this.#newStatsSlab(length);
+    } else {
+      if (this.#statsSlab < 0 || this.#statsSlabUsed + length > STATS_SLAB_DOUBLES) {
+        this.#statsSlab = this.#newStatsSlab(STATS_SLAB_DOUBLES);
+        this.#statsSlabUsed = 0;
+      }
+      slab = this.#statsSlab;
+      offset = this.#statsSlabUsed;
+      this.#statsSlabUsed += length;
+    }
+    const view = new Float64Array(this.#statsSlabs[slab] as SharedArrayBuffer, offset * Float64Array.BYTES_PER_ELEMENT, length);
+    return { slot: { slab, offset, length }, view };
+  }
+
+  #newStatsSlab(doubles: number): number {
+    const buffer = new SharedArrayBuffer(doubles * Float64Array.BYTES_PER_ELEMENT);
+    const slab = this.#statsSlabs.push(buffer) - 1;
+    this.#worker?.postMessage({ type: 'statsSlab', slab, buffer } satisfies ToEngine);
+    return slab;
   }
 
   post(message: ToEngine): void {
@@ -207,6 +244,7 @@ class EngineHost {
     process.once('exit', this.#onExit);
     if (this.#running === 0) worker.unref();
     this.#worker = worker;
+    this.#statsSlabs.forEach((buffer, slab) => worker.postMessage({ type: 'statsSlab', slab, buffer } satisfies ToEngine));
     if (this.#beat) worker.postMessage({ type: 'heartbeat', beat: this.#beat.buffer as SharedArrayBuffer } satisfies ToEngine);
     return worker;
   }
@@ -248,8 +286,9 @@ export class RemoteEngine implements EngineLike {
   readonly #emit: (event: EngineEvent) => void;
   readonly #host: EngineHost;
   readonly #id: number;
-  /** Counters, then the runtime (see runtimeSinkLength): one buffer, one publish per step on the engine thread. */
+  /** Counters, then the runtime (see runtimeSinkLength): one slot, one publish per step on the engine thread. */
   readonly #stats: Float64Array;
+  readonly #statsSlot: StatsSlot;
   #priority: number;
   #state: RouterState = 'initialize';
   #started: Pending | undefined;
@@ -267,7 +306,9 @@ export class RemoteEngine implements EngineLike {
     this.#host = engineHost();
     this.#id = this.#host.register(this);
     this.#priority = effectivePriority(config.priority, []);
-    this.#stats = new Float64Array(new SharedArrayBuffer(runtimeSinkLength(config) * 8));
+    const { slot, view } = this.#host.statsSlot(runtimeSinkLength(config));
+    this.#stats = view;
+    this.#statsSlot = slot;
     this.#stats.fill(Number.NaN, ENGINE_STATS_KEYS.length);
   }
 
@@ -303,7 +344,7 @@ export class RemoteEngine implements EngineLike {
       this.#running = true;
       this.#host.running(1);
       for (const tracker of lagTrackers) this.#host.heartbeat(tracker.thresholdMs);
-      this.#host.post({ type: 'start', id: this.#id, config: plainConfig(this.#config), stats: this.#stats.buffer as SharedArrayBuffer });
+      this.#host.post({ type: 'start', id: this.#id, config: plainConfig(this.#config), stats: this.#statsSlot });
     });
   }
 

@@ -16,7 +16,9 @@ export type PlainTrackerConfig = Exclude<ResolvedTrackerConfig, { type: 'functio
 
 /** Main thread → engine thread. */
 export type ToEngine =
-  | { type: 'start'; id: number; config: PlainConfig; stats: SharedArrayBuffer }
+  | { type: 'start'; id: number; config: PlainConfig; stats: StatsSlot }
+  /** A buffer of engines' counters (see {@link StatsSlot}), sent once to each worker before any start that uses it. */
+  | { type: 'statsSlab'; slab: number; buffer: SharedArrayBuffer }
   | { type: 'stop'; id: number }
   | { type: 'idle'; id: number; request: number }
   | { type: 'command'; id: number; command: EngineCommand }
@@ -29,6 +31,13 @@ export type ToEngine =
   | { type: 'releasePages' }
   /** Tests only: die of an uncaught exception, as a bug would. */
   | { type: 'crash' };
+
+/** Where an engine's counters live: `length` doubles from `offset` (in doubles) of stats slab number `slab`. */
+export interface StatsSlot {
+  slab: number;
+  offset: number;
+  length: number;
+}
 
 /** An error as plain data (structured clone keeps an Error's message but drops its `code`). */
 export interface PlainError {

@@ -16,7 +16,7 @@ import { createLinuxAdapters, releaseThreadResources } from '../linux/index.js';
 import { releaseStartupPages } from '../linux/memory.js';
 import { Engine, type EngineEvent } from './engine.js';
 import { advertReceivedChannel, advertSentChannel } from '../diagnostics.js';
-import type { FromEngine, ToEngine } from './messages.js';
+import type { FromEngine, StatsSlot, ToEngine } from './messages.js';
 
 const port = parentPort;
 if (!port) throw new Error('src/engine/worker.ts runs as a worker thread only');
@@ -82,13 +82,19 @@ function forwardAdverts(sent: boolean, received: boolean): void {
   if (changed) for (const engine of engines.values()) engine.reconsider();
 }
 
-async function start(id: number, config: ResolvedConfig, stats: SharedArrayBuffer): Promise<void> {
+/** The stats slabs the main thread sent (`statsSlab`), by number. */
+const statsSlabs: SharedArrayBuffer[] = [];
+
+async function start(id: number, config: ResolvedConfig, slot: StatsSlot): Promise<void> {
   starting++;
   try {
     const adapters = await createLinuxAdapters(config);
     let engine: Engine | undefined;
     const emit = (event: EngineEvent): void => post({ type: 'event', id, event, priority: engine?.priority ?? config.priority });
-    engine = new Engine(config, adapters, emit, { mainThreadLagMs, statsSink: new Float64Array(stats), advertGrid: true });
+    const slab = statsSlabs[slot.slab];
+    if (slab === undefined) throw new Error(`stats slab ${slot.slab} never reached the engine thread`);
+    const statsSink = new Float64Array(slab, slot.offset * Float64Array.BYTES_PER_ELEMENT, slot.length);
+    engine = new Engine(config, adapters, emit, { mainThreadLagMs, statsSink, advertGrid: true });
     engines.set(id, engine);
     await engine.start();
     post({ type: 'started', id });
@@ -193,6 +199,9 @@ port.on('message', (message: ToEngine) => {
       setImmediate(() => {
         throw new Error('injected engine thread crash');
       });
+      break;
+    case 'statsSlab':
+      statsSlabs[message.slab] = message.buffer;
       break;
     case 'heartbeat':
       beat = new Int32Array(message.beat);

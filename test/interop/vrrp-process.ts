@@ -38,6 +38,8 @@ export interface VrrpProcess {
   readonly exitCode: number | null;
   /** Everything printed so far, for failure messages. */
   describe(): string;
+  /** The control socket of a `vrrp run` (for `requestStatus`); undefined for the embedded app or under a wrapper. */
+  readonly controlSocket: string | undefined;
 }
 
 let configCount = 0;
@@ -59,6 +61,7 @@ export function startVrrp(
   } = {},
 ): VrrpProcess {
   configCount += 1;
+  const controlSocket = options.embedded || options.wrapper !== undefined ? undefined : join(lab.tmpDir, `control-${host}-${configCount}.sock`);
   const configPath = join(options.configDir ?? lab.tmpDir, `vrrp-${host}-${configCount}.json`);
   writeFileSync(configPath, JSON.stringify(config));
   if (options.configDir !== undefined) chmodSync(configPath, 0o644);
@@ -71,7 +74,7 @@ export function startVrrp(
         // Its control socket in the lab's temp dir, which destroy() removes: the default (/run/vrrp/control) outlived
         // a process ended by SIGKILL (the failover benchmark's crashes left one per run). Not for a run as another
         // user (a wrapper), whose default is under its own XDG_RUNTIME_DIR and which cannot write the lab's dir.
-        ...(options.wrapper === undefined ? ['--socket', join(lab.tmpDir, `control-${host}-${configCount}.sock`)] : []),
+        ...(controlSocket !== undefined ? ['--socket', controlSocket] : []),
         configPath,
       ];
   const spawnedAtMs = Date.now();
@@ -143,6 +146,7 @@ export function startVrrp(
     });
   return {
     host,
+    controlSocket,
     events,
     get stderr() {
       return stderr;
