@@ -25,7 +25,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { engineHost } from './engine/host.js';
 import { ConfigError, VrrpError } from './errors.js';
 import { VrrpGroup } from './group.js';
-import { VrrpInstance } from './instance.js';
+import { VrrpInstance, type VrrpEvents } from './instance.js';
 import { importKeepalivedConf, KeepalivedSyntaxError, type KeepalivedIssue } from './keepalived/index.js';
 import { attachNotify, type NotifyEventBase, type NotifyRunner } from './notify.js';
 import { launchers, startedByNpm, watchProcesses } from './parent-watch.js';
@@ -80,6 +80,35 @@ function line(event: string, head: Record<string, unknown>, fields: Record<strin
 
 const ofInstance = (instance: VrrpInstance): Record<string, unknown> => ({ name: instance.config.name, vrid: instance.config.vrid });
 const ofGroup = (group: VrrpGroup): Record<string, unknown> => ({ group: group.name });
+
+/** The output line of each instance event, the instance as `this` (see where they are attached in `run`). */
+const INSTANCE_LINES = {
+  stateChange(this: VrrpInstance, e: VrrpEvents['stateChange'][0]): void {
+    line('stateChange', ofInstance(this), { from: e.from, to: e.to, reason: e.reason, ...(e.peer ? { peer: e.peer } : {}), priority: this.effectivePriority, term: e.term });
+  },
+  // The master as heard (null: unknown), and a master we outrank: who leads, as the library's events tell it.
+  masterChange(this: VrrpInstance, e: VrrpEvents['masterChange'][0]): void {
+    line('masterChange', ofInstance(this), { master: e.to ? { address: e.to.address, priority: e.to.priority, advertIntervalMs: e.to.advertIntervalMs, self: e.to.self } : null, term: this.term });
+  },
+  lowerMasterHeard(this: VrrpInstance, e: VrrpEvents['lowerMasterHeard'][0]): void {
+    line('lowerMasterHeard', ofInstance(this), { address: e.address, priority: e.priority, advertIntervalMs: e.advertIntervalMs, term: e.term });
+  },
+  priorityChange(this: VrrpInstance, e: VrrpEvents['priorityChange'][0]): void {
+    line('priorityChange', ofInstance(this), { from: e.from, to: e.to });
+  },
+  trackerChange(this: VrrpInstance, e: VrrpEvents['trackerChange'][0]): void {
+    line('trackerChange', ofInstance(this), { tracker: e.name, type: e.type, from: e.from, to: e.to, reason: e.reason, ...(e.value !== undefined ? { value: e.value } : {}) });
+  },
+  protocolError(this: VrrpInstance, e: VrrpEvents['protocolError'][0]): void {
+    line('protocolError', ofInstance(this), { code: e.code, message: e.message, src: e.src });
+  },
+  hookError(this: VrrpInstance, e: VrrpEvents['hookError'][0]): void {
+    line('hookError', ofInstance(this), { state: e.state, code: e.error.code, message: e.error.message });
+  },
+  error(this: VrrpInstance, e: VrrpEvents['error'][0]): void {
+    line('error', ofInstance(this), { code: e.code, message: e.message, cause: e.cause instanceof Error ? e.cause.message : undefined });
+  },
+};
 
 /** Prints the importer's issues on stderr, one per line, with their `file:line`. */
 function printIssues(kind: 'warning' | 'error', issues: readonly KeepalivedIssue[]): void {
@@ -207,17 +236,10 @@ async function run(path: string, options: { metrics?: MetricsListen; exitWithPar
     if (typeof served === 'number') return served;
     metricsServer = served;
   }
+  // One listener function per event for every instance, the instance as its context: a closure per event and
+  // instance was ~550 bytes an instance at 255 (docs/linux.md, "Memory per instance").
   for (const instance of instances) {
-    const head = ofInstance(instance);
-    instance.on('stateChange', (e) => line('stateChange', head, { from: e.from, to: e.to, reason: e.reason, ...(e.peer ? { peer: e.peer } : {}), priority: instance.effectivePriority, term: e.term }));
-    // The master as heard (null: unknown), and a master we outrank: who leads, as the library's events tell it.
-    instance.on('masterChange', (e) => line('masterChange', head, { master: e.to ? { address: e.to.address, priority: e.to.priority, advertIntervalMs: e.to.advertIntervalMs, self: e.to.self } : null, term: instance.term }));
-    instance.on('lowerMasterHeard', (e) => line('lowerMasterHeard', head, { address: e.address, priority: e.priority, advertIntervalMs: e.advertIntervalMs, term: e.term }));
-    instance.on('priorityChange', (e) => line('priorityChange', head, { from: e.from, to: e.to }));
-    instance.on('trackerChange', (e) => line('trackerChange', head, { tracker: e.name, type: e.type, from: e.from, to: e.to, reason: e.reason, ...(e.value !== undefined ? { value: e.value } : {}) }));
-    instance.on('protocolError', (e) => line('protocolError', head, { code: e.code, message: e.message, src: e.src }));
-    instance.on('hookError', (e) => line('hookError', head, { state: e.state, code: e.error.code, message: e.error.message }));
-    instance.on('error', (e) => line('error', head, { code: e.code, message: e.message, cause: e.cause instanceof Error ? e.cause.message : undefined }));
+    for (const event of Object.keys(INSTANCE_LINES) as (keyof typeof INSTANCE_LINES)[]) instance.on(event, INSTANCE_LINES[event] as never, instance);
   }
   for (const group of groups) {
     const head = ofGroup(group);

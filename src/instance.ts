@@ -248,7 +248,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   #resolveFirstTransition: (() => void) | undefined;
   /** Aborted when the state is left; made when a hook or whileMaster run first asks for the state's signal. */
   #stateAbort: AbortController | undefined;
-  readonly #hooks: Record<HookKind, Hook[]> = { master: [], backup: [], fault: [], stop: [] };
+  /** Hooks by kind, each list made when its first hook is added: most instances have none of most kinds. */
+  readonly #hooks: Partial<Record<HookKind, Hook[]>> = {};
   #hookErrors = 0;
   #whileMasterErrors = 0;
   #transitions = 0;
@@ -688,7 +689,10 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     // Set before any event of this transition, reported after them: a `master` listener reads `master.self`.
     const masterBefore = this.#master;
     this.#master = action.master === undefined ? undefined : Object.freeze({ ...action.master });
-    this.#resolveFirstTransition?.();
+    // Resolved once, then dropped: the resolver (and with it the promise, once start() returns) is not kept.
+    const resolveFirstTransition = this.#resolveFirstTransition;
+    this.#resolveFirstTransition = undefined;
+    resolveFirstTransition?.();
     // Hooks of the state we leave are told to wind down; hooks of the new state get a fresh signal.
     this.#stateAbort?.abort(new VrrpError('aborted', `left state ${action.from}`));
     this.#stateAbort = undefined;
@@ -699,7 +703,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     const mastership = this.#mastership;
     if (mastership) for (const entry of this.#whileMaster ?? NONE) this.#runWhileMaster(entry, mastership, this.#stateSignal());
     const kind: HookKind = action.to === 'initialize' ? 'stop' : action.to;
-    const hooks = [...this.#hooks[kind]];
+    const hooks = [...(this.#hooks[kind] ?? NONE)];
     if (hooks.length === 0) return;
     // Stop hooks are never skipped and not aborted by a later state: a stop is final for this run.
     const stateSignal = kind === 'stop' ? new AbortController().signal : this.#stateSignal();
@@ -844,10 +848,11 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   }
 
   #addHook(kind: HookKind, hook: Hook): () => void {
-    this.#hooks[kind].push(hook);
+    const hooks = (this.#hooks[kind] ??= []);
+    hooks.push(hook);
     return () => {
-      const index = this.#hooks[kind].indexOf(hook);
-      if (index >= 0) this.#hooks[kind].splice(index, 1);
+      const index = hooks.indexOf(hook);
+      if (index >= 0) hooks.splice(index, 1);
     };
   }
 
