@@ -336,6 +336,11 @@ export type RouterAction =
       want: boolean;
     };
 
+/** Address lists longer than this are looked up in a Set; shorter ones are scanned (as fast, and no Set to keep). */
+const ADDRESS_SET_FROM = 8;
+/** The trackers of a router that has none. */
+const NO_TRACKERS: ReadonlyMap<string, TrackerState> = new Map();
+
 const decodeCounter: Record<DecodeErrorCode, keyof VrrpStats> = {
   length: 'packetLengthErrors',
   'address-count': 'packetLengthErrors',
@@ -356,8 +361,13 @@ export class VirtualRouter {
   /** The primary address and its bytes; undefined while the interface has none (see RouterConfig.primaryAddress). */
   #primaryAddress: string | undefined;
   #primaryBytes: Uint8Array | undefined;
-  readonly #virtualAddressSet: ReadonlySet<string>;
-  readonly #trackerStates = new Map<string, TrackerState>();
+  /**
+   * The virtual addresses as a set, made only for a long list (see #sameAddresses), and the trackers' states, made
+   * only when there are trackers: each empty or small collection cost ~150–180 bytes an instance (docs/linux.md,
+   * "Memory per instance").
+   */
+  readonly #virtualAddressSet: ReadonlySet<string> | undefined;
+  readonly #trackerStates: Map<string, TrackerState> | undefined;
   readonly #stats: VrrpStats = createStats();
   /**
    * The send actions of each priority (a router only ever sends a handful of distinct packets), encoded once and
@@ -396,8 +406,8 @@ export class VirtualRouter {
     this.#multicast = config.destinations.every((dst) => dst === VRRP_MULTICAST_GROUP[config.family]);
     this.#primaryAddress = config.primaryAddress;
     this.#primaryBytes = config.primaryAddress === undefined ? undefined : parseIp(config.primaryAddress)?.bytes;
-    this.#virtualAddressSet = new Set(config.virtualAddresses);
-    for (const tracker of config.trackers) this.#trackerStates.set(tracker.name, initialTrackerState(tracker));
+    this.#virtualAddressSet = config.virtualAddresses.length > ADDRESS_SET_FROM ? new Set(config.virtualAddresses) : undefined;
+    this.#trackerStates = config.trackers.length > 0 ? new Map(config.trackers.map((tracker) => [tracker.name, initialTrackerState(tracker)])) : undefined;
     this.#masterAdverIntervalMs = config.advertIntervalMs;
     this.#priority = this.#computePriority();
     this.#encodeAhead();
@@ -469,7 +479,7 @@ export class VirtualRouter {
 
   /** Status of each tracker, by name. */
   get trackers(): ReadonlyMap<string, TrackerState> {
-    return this.#trackerStates;
+    return this.#trackerStates ?? NO_TRACKERS;
   }
 
   /** The instant at which the caller must deliver a `timeout` input, or undefined when no timer runs. */
@@ -794,9 +804,11 @@ export class VirtualRouter {
   }
 
   #sameAddresses(addresses: readonly string[]): boolean {
-    if (addresses.length !== this.#virtualAddressSet.size) return false;
+    const ours = this.#config.virtualAddresses;
+    const set = this.#virtualAddressSet;
+    if (addresses.length !== (set?.size ?? ours.length)) return false;
     // Each address once: with the count equal, a repeated one would stand in for one of ours that is missing.
-    return addresses.every((address, index) => this.#virtualAddressSet.has(address) && addresses.indexOf(address) === index);
+    return addresses.every((address, index) => (set ? set.has(address) : ours.includes(address)) && addresses.indexOf(address) === index);
   }
 
   // RFC 9568 §6.4.2: Backup, "If an ADVERTISEMENT is received".
@@ -880,9 +892,9 @@ export class VirtualRouter {
 
   #trackerResult(name: string, passed: boolean, value: number | undefined, now: number, actions: RouterAction[]): void {
     const spec = this.#config.trackers.find((tracker) => tracker.name === name);
-    const state = this.#trackerStates.get(name);
+    const state = this.#trackerStates?.get(name);
     if (!spec || !state) return;
-    this.#trackerStates.set(name, applyTrackerResult(spec, state, passed, value));
+    this.#trackerStates?.set(name, applyTrackerResult(spec, state, passed, value));
     this.#updatePriority(now, actions);
     if (this.#startPending) this.#startup(now, actions, 'startup');
     else this.#reconsiderFault(now, actions, 'tracker-down');
@@ -890,19 +902,19 @@ export class VirtualRouter {
 
   #computePriority(): number {
     const adjustments = this.#config.trackers.map((spec) => {
-      const state = this.#trackerStates.get(spec.name);
+      const state = this.#trackerStates?.get(spec.name);
       return trackerAdjustment(spec, state?.status ?? 'unknown', state?.value);
     });
     return effectivePriority(this.#config.priority, adjustments);
   }
 
   #trackersPending(): boolean {
-    return this.#config.trackers.some((spec) => trackerPending(spec, this.#trackerStates.get(spec.name)?.status ?? 'unknown'));
+    return this.#config.trackers.some((spec) => trackerPending(spec, this.#trackerStates?.get(spec.name)?.status ?? 'unknown'));
   }
 
   #faulted(): boolean {
     if (!this.#linkUp || !this.#vipsUp || this.#primaryBytes === undefined) return true;
-    return this.#config.trackers.some((spec) => trackerFaults(spec, this.#trackerStates.get(spec.name)?.status ?? 'unknown'));
+    return this.#config.trackers.some((spec) => trackerFaults(spec, this.#trackerStates?.get(spec.name)?.status ?? 'unknown'));
   }
 
   #updatePriority(now: number, actions: RouterAction[]): void {

@@ -31,4 +31,32 @@ describe('§7.1 "MAY verify that the IPvX Address(es) associated with the VRID a
     expect(errorCodesOf(actions)).toEqual([]);
     expect(router.stats.advertisementsReceived).toBe(1);
   });
+
+  // Lists of more than eight addresses are looked up in a Set, shorter ones scanned: the same rule on both paths.
+  const LONG = Array.from({ length: 12 }, (_, i) => `192.0.2.${110 + i}`);
+
+  it('drops a long list that repeats one of our addresses in place of another', () => {
+    const config = makeConfig({ virtualAddresses: LONG });
+    const router = startedBackup(config);
+    const repeated = [...LONG.slice(0, 11), LONG[0] as string];
+    const actions = router.handle(advertFrom(config, HIGHER_PEER, 200, { addresses: repeated }), 1000);
+    expect(errorCodesOf(actions)).toEqual(['address-list']);
+    expect(nonZeroDropCounters(router.stats)).toEqual({ addressListErrors: 1 });
+  });
+
+  it('drops a long list with an address that is not ours in place of one of ours', () => {
+    const config = makeConfig({ virtualAddresses: LONG });
+    const router = startedBackup(config);
+    const actions = router.handle(advertFrom(config, HIGHER_PEER, 200, { addresses: [...LONG.slice(0, 11), '192.0.2.250'] }), 1000);
+    expect(errorCodesOf(actions)).toEqual(['address-list']);
+    expect(nonZeroDropCounters(router.stats)).toEqual({ addressListErrors: 1 });
+  });
+
+  it('accepts a long list of our addresses in any order', () => {
+    const config = makeConfig({ virtualAddresses: LONG });
+    const router = startedBackup(config);
+    const actions = router.handle(advertFrom(config, HIGHER_PEER, 200, { addresses: [...LONG].reverse() }), 1000);
+    expect(errorCodesOf(actions)).toEqual([]);
+    expect(router.stats.advertisementsReceived).toBe(1);
+  });
 });
