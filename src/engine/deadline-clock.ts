@@ -41,8 +41,8 @@ interface Entry {
   dueMs: number;
   seq: number;
   callback: (() => void) | undefined;
-  /** Asked for precision (a backup's Master_Down_Timer): woken a little early once, see {@link DeadlineClock}. */
-  precise: boolean;
+  /** Asked for precision (a backup's Master_Down_Timer): woken this early once, see {@link DeadlineClock}; 0: not. */
+  leadMs: number;
 }
 
 /** A {@link Clock} multiplexing every timer of a thread onto one {@link WakeUpSource}. */
@@ -62,11 +62,12 @@ export class DeadlineClock implements Clock {
   constructor(
     createSource: (onWake: () => void) => WakeUpSource,
     onError: (error: unknown) => void = reportUncaught,
-    options: { preciseLeadMs?: number } = {},
+    options: { preciseLeadMs?: number | ((delayMs: number) => number) } = {},
   ) {
     this.#source = createSource(this.#onWake);
     this.#onError = onError;
-    this.#preciseLeadMs = options.preciseLeadMs ?? 0;
+    const lead = options.preciseLeadMs ?? 0;
+    this.#preciseLeadMs = typeof lead === 'number' ? () => lead : lead;
   }
 
   /**
@@ -75,9 +76,10 @@ export class DeadlineClock implements Clock {
    * JavaScript from the event loop is slow (measured at a takeover: 55–175 µs on the main thread; our takeover
    * 0.5–0.7 ms past the RFC bound on the engine thread with a plain timerfd wake-up); the early wake pays it while
    * there is time. 0: no early wake. Only a precise timer about to expire is polled — a backup whose master is
-   * alive never gets there.
+   * alive never gets there. A function gives the lead from the timer's delay: the longer the thread may have
+   * slept, the slower that first call (src/linux/clock.ts).
    */
-  readonly #preciseLeadMs: number;
+  readonly #preciseLeadMs: (delayMs: number) => number;
   /** The due time of the entry the source is armed for (#armedMs is earlier when it is a precise entry's early wake). */
   #armedDueMs: number | undefined;
 
@@ -93,12 +95,12 @@ export class DeadlineClock implements Clock {
 
   /** See {@link Clock.setTimer}. Every timer of this clock is precise: the source wakes at the due time. */
   setTimer(delayMs: number, callback: () => void, options?: { precise?: boolean }): () => void {
-    const entry = this.#spare.pop() ?? { dueMs: 0, seq: 0, callback: undefined, precise: false };
+    const entry = this.#spare.pop() ?? { dueMs: 0, seq: 0, callback: undefined, leadMs: 0 };
     entry.dueMs = this.#source.now() + Math.max(0, delayMs);
     const seq = this.#seq++;
     entry.seq = seq;
     entry.callback = callback;
-    entry.precise = options?.precise === true;
+    entry.leadMs = options?.precise === true ? Math.max(0, this.#preciseLeadMs(delayMs)) : 0;
     this.#heap.push(entry);
     this.#live++;
     if (this.#live === 1) this.#source.ref?.(true);
@@ -214,11 +216,11 @@ export class DeadlineClock implements Clock {
 
   #arm(entry: Entry): void {
     this.#armedDueMs = entry.dueMs;
-    if (entry.precise && this.#preciseLeadMs > 0) {
+    if (entry.leadMs > 0) {
       // (A margin of 50 µs: the early wake itself must not look early by the microseconds two clocks disagree.)
-      if (entry.dueMs - this.#source.now() > this.#preciseLeadMs + 0.05) {
+      if (entry.dueMs - this.#source.now() > entry.leadMs + 0.05) {
         // A precise entry's early wake: the lead before its due time.
-        this.#armedMs = entry.dueMs - this.#preciseLeadMs;
+        this.#armedMs = entry.dueMs - entry.leadMs;
         this.#source.arm(this.#armedMs);
         return;
       }

@@ -1077,7 +1077,7 @@ const VIP_RETRY_MAX_MS = 30_000;
 
 /**
  * How long before the core's deadline the engine looks for absorbed repeats (see #step): more than a precise
- * timer's early wake (1 ms, src/linux/clock.ts), so that a live master's repeats move the deadline before it.
+ * timer's early wake (1–3 ms, src/linux/clock.ts), so that a live master's repeats move the deadline before it.
  */
 const REPEAT_CHECK_LEAD_MS = 5;
 /** The longest a transport that absorbs repeats may leave other packets unread (see #considerRepeats). */

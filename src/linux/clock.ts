@@ -1,8 +1,8 @@
 /**
  * The clock of the thread that runs Linux engines: one {@link DeadlineClock} over the addon's timerfd
  * (native/timer.c), so every instance's timers share one kernel timer that wakes the thread at the due time with
- * no timer slack and no polling — except the last {@link PRECISE_LEAD_MS} of a precise timer about to expire (a
- * takeover), polled with setImmediate. `performance.now()` and CLOCK_MONOTONIC differ by a per-thread origin, measured
+ * no timer slack and no polling — except the last 1–3 ms of a precise timer about to expire (a takeover; see
+ * preciseLeadMs), polled with setImmediate. `performance.now()` and CLOCK_MONOTONIC differ by a per-thread origin, measured
  * once. Without the addon, the same heap runs on `setTimeout` with a polled last millisecond.
  */
 import { timeoutWakeUpSource } from '../adapters/system-clock.js';
@@ -78,8 +78,20 @@ export function monotonicOffsetMs(monotonicMs: () => number): number {
   return offsetMs;
 }
 
-/** How early a precise timer's thread is woken once before its due time (see DeadlineClock). */
-const PRECISE_LEAD_MS = 1;
+/**
+ * How early a precise timer's thread is woken once before its due time (see DeadlineClock), by the timer's delay:
+ * 1 ms per second of it, from 1 to 3 ms. Why: the first call into JavaScript after the thread slept costs more the
+ * longer it slept. A fresh backup at 1 s adverts, its master crashed (`bench/failover.ts --runs 5 --intervals 1000
+ * --modes crash --pairs keepalived-vrrp`, 2026-12-03, alternating): with a 1 ms lead its first advert left 2.0–2.3 ms
+ * past the RFC bound at the median (strace: 2.4 ms from the timerfd's wake-up to the send, no poll — the due time
+ * had passed before JavaScript ran), with 2 ms 1.1, with 3 ms 0.6–0.9 (keepalived→keepalived 0.6 in the same
+ * hour); at 100 ms and 10 ms adverts (a 0.36 s and a 36 ms timer) the lead stays 1 ms.
+ */
+function preciseLeadMs(delayMs: number): number {
+  return Math.min(PRECISE_LEAD_MAX_MS, Math.max(PRECISE_LEAD_MIN_MS, delayMs / 1000));
+}
+const PRECISE_LEAD_MIN_MS = 1;
+const PRECISE_LEAD_MAX_MS = 3;
 
 let clock: DeadlineClock | undefined;
 
@@ -87,7 +99,7 @@ let clock: DeadlineClock | undefined;
 export function threadClock(): Clock {
   if (clock) return clock;
   try {
-    clock = new DeadlineClock(timerfdWakeUpSource, undefined, { preciseLeadMs: PRECISE_LEAD_MS });
+    clock = new DeadlineClock(timerfdWakeUpSource, undefined, { preciseLeadMs });
   } catch {
     clock = new DeadlineClock((onWake) => timeoutWakeUpSource(onWake));
   }

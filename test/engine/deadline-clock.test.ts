@@ -247,6 +247,28 @@ describe('DeadlineClock with an early wake for precise timers', () => {
     expect(fired).toEqual(['takeover']);
   });
 
+  // Given a lead that grows with the timer's delay (src/linux/clock.ts: 1 ms per second, 1 to 3 ms)
+  // then a 3.6 s timer (a 1 s advert's Master_Down_Timer) wakes 3 ms early and a 360 ms one 1 ms early, and each
+  // still fires at its due time.
+  it('takes each precise timer its lead from its own delay', () => {
+    let source: FakeSource | undefined;
+    const lead = (delayMs: number): number => Math.min(3, Math.max(1, delayMs / 1000));
+    const clock = new DeadlineClock((onWake) => (source = new FakeSource(onWake)), () => {}, { preciseLeadMs: lead });
+    const s = source as unknown as FakeSource;
+    const fired: string[] = [];
+    clock.setTimer(3600, () => fired.push('long'), { precise: true });
+    expect(s.armedMs).toBe(3597);
+    s.advanceTo(3597);
+    expect(fired).toEqual([]);
+    expect(s.armedMs).toBe(3600);
+    s.advanceTo(3600);
+    expect(fired).toEqual(['long']);
+    clock.setTimer(360, () => fired.push('short'), { precise: true });
+    expect(s.armedMs).toBe(3959);
+    s.advanceTo(3960);
+    expect(fired).toEqual(['long', 'short']);
+  });
+
   it('arms an ordinary timer at its due time', () => {
     const { clock, source } = setUpLead(1);
     clock.setTimer(100, () => {});
