@@ -107,6 +107,9 @@ export interface NetlinkVipManagerOptions {
  * once per period for all of them. A manager that joins gets its first renewal within one period of its add, as
  * with a timer of its own, so the lease's margin (two missed renewals) is unchanged.
  */
+/** What a manager that never renewed a lease renews. */
+const NO_RENEWALS: ReadonlyMap<string, { slot: number; message: Uint8Array }> = new Map();
+
 const renewalRounds = new Map<number, { timer: NodeJS.Timeout; members: Set<() => void> }>();
 
 /** Joins the renewal round of period `renewMs`; returns the function that leaves it. Exported for its tests. */
@@ -184,7 +187,12 @@ interface TakeoverBurst {
 
 /** A {@link VipManager} over rtnetlink. */
 export class NetlinkVipManager implements VipManager {
-  readonly #ours = new Set<string>();
+  /**
+   * Addresses added and not removed yet. Made at the first add (a backup adds none), as are #addressWatches,
+   * #leasedAtMs, #renewing and #leaseKeys: an empty Map or Set costs ~180 bytes an instance (docs/linux.md,
+   * "Memory per instance").
+   */
+  #ours: Set<string> | undefined;
   readonly #announcer: AnnouncementSender | undefined;
   readonly #garp: Required<GarpConfig>;
   readonly #stateDir: string;
@@ -210,19 +218,19 @@ export class NetlinkVipManager implements VipManager {
   #leaveRenewals: (() => void) | undefined;
   readonly #watchAddresses: NonNullable<NetlinkVipManagerOptions['watchAddresses']>;
   /** Stops the address watch of each interface we hold addresses on. */
-  readonly #addressWatches = new Map<string, Promise<() => void>>();
+  #addressWatches: Map<string, Promise<() => void>> | undefined;
   /** Addresses being removed by us right now: their disappearance is expected. */
   #removing: Set<string> | undefined;
   /** VIPs that could not be leased, reported once each. */
   #unleasedReported: Set<string> | undefined;
   /** When each leased address we hold (by preparedKey) last got its lifetime, on performance.now(): for status(). */
-  readonly #leasedAtMs = new Map<string, number>();
+  #leasedAtMs: Map<string, number> | undefined;
   /** VIPs (by interface and address) whose subnet has an address of the host on the interface, seen at `prepare`. */
   #secondaryVips: Set<string> | undefined;
   /** The addon's renewer of this manager's period (./vip/native-renewals.ts); undefined: the JavaScript round. */
   #native: NativeRenewals | undefined;
   /** The slot and request of each address the addon renews, by preparedKey. */
-  readonly #renewing = new Map<string, { slot: number; message: Uint8Array }>();
+  #renewing: Map<string, { slot: number; message: Uint8Array }> | undefined;
 
   /** Creates a manager; nothing touches the system until a method is called. */
   constructor(options: NetlinkVipManagerOptions = {}) {
@@ -242,7 +250,7 @@ export class NetlinkVipManager implements VipManager {
 
   /** Addresses this manager added and has not removed yet. */
   get added(): ReadonlySet<string> {
-    return this.#ours;
+    return (this.#ours ??= new Set()); // the live set, as before: a caller may keep it
   }
 
   /**
@@ -250,10 +258,10 @@ export class NetlinkVipManager implements VipManager {
    * latest renewal it accepted), rounded lease included.
    */
   leaseRemainingMs(iface: string, address: string): number | undefined {
-    if (!this.#ours.has(address)) return undefined;
+    if (this.#ours?.has(address) !== true) return undefined;
     const key = this.#leaseKey(iface, address);
-    let at = this.#leasedAtMs.get(key);
-    const renewing = this.#native === undefined ? undefined : this.#renewing.get(key);
+    let at = this.#leasedAtMs?.get(key);
+    const renewing = this.#native === undefined ? undefined : this.#renewing?.get(key);
     const renewed = renewing === undefined ? undefined : this.#native?.renewedAt(renewing.slot);
     if (renewed !== undefined && (at === undefined || renewed > at)) at = renewed;
     return at === undefined ? undefined : Math.max(0, this.#leaseS * 1000 - (performance.now() - at));
@@ -267,14 +275,14 @@ export class NetlinkVipManager implements VipManager {
   #leaseKey(iface: string, address: string): string {
     if (iface !== this.#leaseKeysIface) {
       this.#leaseKeysIface = iface;
-      this.#leaseKeys.clear();
+      this.#leaseKeys?.clear();
     }
-    let key = this.#leaseKeys.get(address);
-    if (key === undefined) this.#leaseKeys.set(address, (key = preparedKey(iface, address)));
+    let key = this.#leaseKeys?.get(address);
+    if (key === undefined) (this.#leaseKeys ??= new Map()).set(address, (key = preparedKey(iface, address)));
     return key;
   }
   #leaseKeysIface: string | undefined;
-  readonly #leaseKeys = new Map<string, string>();
+  #leaseKeys: Map<string, string> | undefined;
 
   /** Takeovers (`addAndAnnounce`) sent as one prepared native burst; the others went through add and announce. */
   get takeoverBursts(): number {
@@ -316,7 +324,7 @@ export class NetlinkVipManager implements VipManager {
     }
     // A master's pending announcement bursts would be cancelled by the empty takeover's announce: it warms the
     // address request path only, and its next takeover (after a backup spell) runs that part of the path cold.
-    await this.#warmTakeover(iface, link.index, addresses, this.#ours.size === 0);
+    await this.#warmTakeover(iface, link.index, addresses, (this.#ours?.size ?? 0) === 0);
   }
 
   async #warmTakeover(iface: string, ifindex: number, addresses: readonly VirtualAddress[], takeover = true): Promise<void> {
@@ -347,7 +355,8 @@ export class NetlinkVipManager implements VipManager {
       return announced.finally(() => this.#prepareTakeover(iface, addresses));
     }
     this.#cancelBursts();
-    for (const entry of takeover.entries) this.#ours.add(entry.vip.address);
+    const ours = (this.#ours ??= new Set());
+    for (const entry of takeover.entries) ours.add(entry.vip.address);
     const results = takeover.burst.run();
     this.#burstCount++;
     const requests: AddRequest[] = [];
@@ -410,7 +419,7 @@ export class NetlinkVipManager implements VipManager {
     for (let i = 0; i < addresses.length; i++) if (takeover.addresses[i] !== (addresses[i] as VirtualAddress).address) return false;
     for (const entry of takeover.entries) {
       // Ours already (a takeover without a release in between): add() knows not to rewrite its marker.
-      if (this.#prepared.get(preparedKey(iface, entry.vip.address)) !== entry || this.#ours.has(entry.vip.address)) return false;
+      if (this.#prepared.get(preparedKey(iface, entry.vip.address)) !== entry || this.#ours?.has(entry.vip.address) === true) return false;
     }
     return true;
   }
@@ -443,8 +452,8 @@ export class NetlinkVipManager implements VipManager {
       // Counted as ours from the moment we ask (create|excl), so that a remove racing the acknowledgement removes
       // it; an EEXIST answer takes it back. The marker goes first: a crash right after the kernel applied the
       // request must still leave a trace for the next run.
-      const wasOurs = this.#ours.has(entry.vip.address);
-      this.#ours.add(entry.vip.address);
+      const wasOurs = this.#ours?.has(entry.vip.address) === true;
+      (this.#ours ??= new Set()).add(entry.vip.address);
       if (!wasOurs) this.#writeMarker(iface, entry, 'adding');
       requests.push({ entry, reply: sendAddressRequestNow(entry.addRequest), wasOurs });
     }
@@ -472,12 +481,12 @@ export class NetlinkVipManager implements VipManager {
       const { entry, wasOurs } = requests[i] as AddRequest;
       const errno = errnos[i];
       if (errno === undefined) {
-        if (this.#ours.has(entry.vip.address)) added.push(entry);
+        if (this.#ours?.has(entry.vip.address) === true) added.push(entry);
         continue;
       }
       const { vip } = entry;
       if (!wasOurs) {
-        this.#ours.delete(vip.address);
+        this.#ours?.delete(vip.address);
         this.#writeMarker(iface, entry, 'standby');
       }
       // ENODEV: the interface was recreated; look its index up again next time.
@@ -497,18 +506,18 @@ export class NetlinkVipManager implements VipManager {
     const now = performance.now();
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i] as PreparedVip;
-      if (entry.renewRequest !== undefined) this.#leasedAtMs.set(preparedKey(iface, entry.vip.address), now);
+      if (entry.renewRequest !== undefined) (this.#leasedAtMs ??= new Map()).set(preparedKey(iface, entry.vip.address), now);
     }
     if (this.#leaseS > 0) {
       if (this.#leaveRenewals === undefined) this.#native ??= NativeRenewals.for(this.#renewMs);
       this.#syncRenewals();
       if (this.#native === undefined && this.#leaveRenewals === undefined) this.#leaveRenewals = joinRenewals(this.#renewMs, this.#renewLeases);
     }
-    if (!this.#addressWatches.has(iface)) {
+    if (this.#addressWatches?.has(iface) !== true) {
       const family = entries[0]?.vip.family ?? 'ipv4';
       const watch = this.#watchAddresses(iface, family, (addresses, linkUp) => this.#checkHeld(iface, addresses, linkUp));
       watch.catch(() => {}); // without the watch, the lease renewal still brings a removed address back
-      this.#addressWatches.set(iface, watch);
+      (this.#addressWatches ??= new Map()).set(iface, watch);
     }
     const stamped = nextTurn().then(() => this.#stampMarkers(iface, entries));
     this.#acknowledgements = this.#acknowledgements.then(() => stamped);
@@ -523,12 +532,12 @@ export class NetlinkVipManager implements VipManager {
     const native = this.#native;
     if (native === undefined) return;
     for (const [key, entry] of this.#prepared) {
-      const held = this.#renewing.get(key);
+      const held = this.#renewing?.get(key);
       const request = this.#renewable(entry);
       if (request === undefined) {
         if (held !== undefined) {
           native.release(held.slot);
-          this.#renewing.delete(key);
+          this.#renewing?.delete(key);
         }
         continue;
       }
@@ -538,23 +547,23 @@ export class NetlinkVipManager implements VipManager {
           this.#stopNativeRenewals();
           return;
         }
-        this.#renewing.set(key, { slot, message: request.message });
+        (this.#renewing ??= new Map()).set(key, { slot, message: request.message });
       } else if (held.message !== request.message) {
         native.replace(held.slot, request.message);
         held.message = request.message;
       }
     }
-    for (const [key, held] of this.#renewing) {
+    for (const [key, held] of this.#renewing ?? NO_RENEWALS) {
       if (this.#prepared.has(key)) continue;
       native.release(held.slot);
-      this.#renewing.delete(key);
+      this.#renewing?.delete(key);
     }
   }
 
   /** Frees this manager's slots; with `toRound`, its leases go back to the JavaScript round. */
   #stopNativeRenewals(toRound = true): void {
-    for (const held of this.#renewing.values()) this.#native?.release(held.slot);
-    this.#renewing.clear();
+    for (const held of this.#renewing?.values() ?? []) this.#native?.release(held.slot);
+    this.#renewing?.clear();
     this.#native = undefined;
     if (toRound && this.#leaseS > 0 && this.#leaveRenewals === undefined) this.#leaveRenewals = joinRenewals(this.#renewMs, this.#renewLeases);
   }
@@ -569,7 +578,7 @@ export class NetlinkVipManager implements VipManager {
 
   /** The renewal request of an address whose lease is renewed — held and not being removed — else undefined. */
   #renewable(entry: PreparedVip): AddressRequest | undefined {
-    return this.#ours.has(entry.vip.address) && this.#removing?.has(entry.vip.address) !== true ? entry.renewRequest : undefined;
+    return this.#ours?.has(entry.vip.address) === true && this.#removing?.has(entry.vip.address) !== true ? entry.renewRequest : undefined;
   }
 
   #renewalRefused(key: string, entry: PreparedVip, errno: string): void {
@@ -584,7 +593,7 @@ export class NetlinkVipManager implements VipManager {
       const reply = sendAddressRequestNow(request);
       const sentAtMs = performance.now();
       const report = (errno: string | undefined): void => {
-        if (errno === undefined) this.#leasedAtMs.set(key, sentAtMs);
+        if (errno === undefined) (this.#leasedAtMs ??= new Map()).set(key, sentAtMs);
         else this.#renewalRefused(key, entry, errno);
       };
       if (typeof reply === 'object') void reply.then(report);
@@ -603,7 +612,7 @@ export class NetlinkVipManager implements VipManager {
     if (!linkUp) return;
     for (const [key, entry] of this.#prepared) {
       const { vip } = entry;
-      if (!this.#ours.has(vip.address) || this.#removing?.has(vip.address) === true || !isOn(key, iface)) continue;
+      if (this.#ours?.has(vip.address) !== true || this.#removing?.has(vip.address) === true || !isOn(key, iface)) continue;
       // A scan, not a set of `addresses` per call: every manager is told after each re-read of the interface, and
       // at 255 instances those sets were a sixth of what a mass start allocated (docs/linux.md, "Start-up garbage").
       if (addresses.some((address) => address.address === vip.address)) continue;
@@ -620,11 +629,11 @@ export class NetlinkVipManager implements VipManager {
 
   /** No address held any more: stop renewing and watching. */
   #released(): void {
-    if (this.#ours.size > 0) return;
+    if ((this.#ours?.size ?? 0) > 0) return;
     this.#leaveRenewals?.();
     this.#leaveRenewals = undefined;
-    for (const watch of this.#addressWatches.values()) void watch.then((stop) => stop(), () => {});
-    this.#addressWatches.clear();
+    for (const watch of this.#addressWatches?.values() ?? []) void watch.then((stop) => stop(), () => {});
+    this.#addressWatches?.clear();
   }
 
   /** See {@link VipManager.remove}. Only addresses this manager added are removed. */
@@ -633,7 +642,7 @@ export class NetlinkVipManager implements VipManager {
     await this.#acknowledgements;
     const failures: string[] = [];
     for (const vip of addresses) {
-      if (!this.#ours.has(vip.address)) continue;
+      if (this.#ours?.has(vip.address) !== true) continue;
       let entry = this.#prepared.get(preparedKey(iface, vip.address));
       (this.#removing ??= new Set()).add(vip.address);
       // Not renewed from here on: a renewal (create|replace) after the delete would bring the address back.
@@ -653,8 +662,8 @@ export class NetlinkVipManager implements VipManager {
         this.#removing?.delete(vip.address);
       }
       if (removed) {
-        this.#ours.delete(vip.address);
-        this.#leasedAtMs.delete(preparedKey(iface, vip.address));
+        this.#ours?.delete(vip.address);
+        this.#leasedAtMs?.delete(preparedKey(iface, vip.address));
         this.#writeMarker(iface, entry as PreparedVip, 'standby');
       }
       this.#syncRenewals(); // still ours after a failed delete: renewed again
@@ -700,15 +709,15 @@ export class NetlinkVipManager implements VipManager {
     this.#stopNativeRenewals(false);
     this.#leaveRenewals?.();
     this.#leaveRenewals = undefined;
-    for (const watch of this.#addressWatches.values()) void watch.then((stop) => stop(), () => {});
-    this.#addressWatches.clear();
+    for (const watch of this.#addressWatches?.values() ?? []) void watch.then((stop) => stop(), () => {});
+    this.#addressWatches?.clear();
     this.#announcer?.close();
     const ifaces = new Set<string>();
     for (const [key, entry] of this.#prepared) {
       const iface = key.slice(0, key.indexOf(' '));
       ifaces.add(iface);
       this.#closeMarker(entry);
-      if (!this.#ours.has(entry.vip.address)) rmSync(this.#markerPath(iface, entry.vip.address), { force: true });
+      if (this.#ours?.has(entry.vip.address) !== true) rmSync(this.#markerPath(iface, entry.vip.address), { force: true });
     }
     this.#prepared.clear();
     for (const iface of ifaces) this.#removeEmptyMarkerDirs(iface);
@@ -770,7 +779,7 @@ export class NetlinkVipManager implements VipManager {
         marker: this.#openMarker(iface, vip.address),
       };
       this.#prepared.set(key, entry);
-      this.#writeMarker(iface, entry, this.#ours.has(vip.address) ? 'adding' : 'standby');
+      this.#writeMarker(iface, entry, this.#ours?.has(vip.address) === true ? 'adding' : 'standby');
     }
   }
 
@@ -839,7 +848,7 @@ export class NetlinkVipManager implements VipManager {
       const stamps = await addressCreationStamps(entries[0]?.index ?? 0);
       for (const entry of entries) {
         const stamp = stamps.get(entry.vip.address);
-        if (stamp !== undefined && this.#ours.has(entry.vip.address)) this.#writeMarker(iface, entry, stamp);
+        if (stamp !== undefined && this.#ours?.has(entry.vip.address) === true) this.#writeMarker(iface, entry, stamp);
       }
     } catch {
       // Without the stamp, the pid alone decides (see #removeLeftovers).
