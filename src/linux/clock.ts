@@ -87,7 +87,7 @@ export function monotonicOffsetMs(monotonicMs: () => number): number {
  * had passed before JavaScript ran), with 2 ms 1.1, with 3 ms 0.6–0.9 (keepalived→keepalived 0.6 in the same
  * hour); at 100 ms and 10 ms adverts (a 0.36 s and a 36 ms timer) the lead stays 1 ms.
  */
-function preciseLeadMs(delayMs: number): number {
+export function preciseLeadMs(delayMs: number): number {
   return Math.min(PRECISE_LEAD_MAX_MS, Math.max(PRECISE_LEAD_MIN_MS, delayMs / 1000));
 }
 const PRECISE_LEAD_MIN_MS = 1;

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DeadlineClock, type WakeUpSource } from '../../src/engine/deadline-clock.js';
+import { preciseLeadMs } from '../../src/linux/clock.js';
 
 /** A wake-up source in virtual time: `advanceTo` wakes the clock once if the armed time has come. */
 class FakeSource implements WakeUpSource {
@@ -228,7 +229,7 @@ describe('DeadlineClock re-arming after the earliest timer is cancelled', () => 
 });
 
 describe('DeadlineClock with an early wake for precise timers', () => {
-  function setUpLead(leadMs: number): { clock: DeadlineClock; source: FakeSource; fired: string[] } {
+  function setUpLead(leadMs: number | ((delayMs: number) => number)): { clock: DeadlineClock; source: FakeSource; fired: string[] } {
     let source: FakeSource | undefined;
     const clock = new DeadlineClock((onWake) => (source = new FakeSource(onWake)), () => {}, { preciseLeadMs: leadMs });
     return { clock, source: source as unknown as FakeSource, fired: [] };
@@ -247,15 +248,11 @@ describe('DeadlineClock with an early wake for precise timers', () => {
     expect(fired).toEqual(['takeover']);
   });
 
-  // Given a lead that grows with the timer's delay (src/linux/clock.ts: 1 ms per second, 1 to 3 ms)
+  // Given the Linux thread's lead, which grows with the timer's delay (src/linux/clock.ts: 1 ms per second, 1 to 3 ms)
   // then a 3.6 s timer (a 1 s advert's Master_Down_Timer) wakes 3 ms early and a 360 ms one 1 ms early, and each
   // still fires at its due time.
   it('takes each precise timer its lead from its own delay', () => {
-    let source: FakeSource | undefined;
-    const lead = (delayMs: number): number => Math.min(3, Math.max(1, delayMs / 1000));
-    const clock = new DeadlineClock((onWake) => (source = new FakeSource(onWake)), () => {}, { preciseLeadMs: lead });
-    const s = source as unknown as FakeSource;
-    const fired: string[] = [];
+    const { clock, source: s, fired } = setUpLead(preciseLeadMs);
     clock.setTimer(3600, () => fired.push('long'), { precise: true });
     expect(s.armedMs).toBe(3597);
     s.advanceTo(3597);

@@ -81,18 +81,14 @@ export class LinuxTransport implements Transport {
   send(dst: string, bytes: Uint8Array): void {
     const socket = this.#socket;
     if (socket === undefined) throw new VrrpError('send_failed', 'transport is closed');
-    socket.send(bytes, this.#destination(dst), this.#source);
+    socket.send(bytes, addressBytes(dst), this.#source);
   }
 
   /** See {@link Transport.queue}: one sendmmsg per socket and task (native/vrrp_socket.c, "Batched adverts"). */
   queue(dst: string, bytes: Uint8Array, failed: (dst: string, cause: unknown) => void): void {
     const socket = this.#socket;
     if (socket === undefined) throw new VrrpError('send_failed', 'transport is closed');
-    socket.queue(bytes, this.#destination(dst), this.#source, dst, failed);
-  }
-
-  #destination(dst: string): Uint8Array {
-    return addressBytes(dst);
+    socket.queue(bytes, addressBytes(dst), this.#source, dst, failed);
   }
 
   /** See {@link Transport.drain}: reads the shared socket until it is empty, unless a read just found it so. */
@@ -127,7 +123,7 @@ export class LinuxTransport implements Transport {
     }
     const repeated = socket.repeat(this.#vrid, {
       data: sends.map((send) => send.bytes),
-      dst: sends.map((send) => this.#destination(send.dst)),
+      dst: sends.map((send) => addressBytes(send.dst)),
       source: this.#source,
       inMs: Math.max(0, inMs),
       intervalMs,
