@@ -17,6 +17,15 @@
  * and read-only data as the file has them. A mapping with anonymous pages (relocated read-only data, RELRO) holds
  * the process's own copies: dropping those would bring back the file's unrelocated bytes, so they are left alone,
  * as is every other file. Then malloc_trim gives free heap memory back (glibc only).
+ *
+ *   limitMallocArenas(count) -> boolean (applied)
+ *     caps glibc's malloc arenas for threads that have none yet (mallopt M_ARENA_MAX); false where that is not glibc.
+ *
+ * Why: glibc gives each thread that allocates its own arena (up to 8 per core), and an arena keeps what its thread
+ * freed for that thread alone. A `vrrp run` process has a dozen threads (V8's, libuv's, the engine's); the
+ * transient allocations of starting many instances stay behind in several arenas as free but resident memory
+ * (docs/linux.md, "Memory per instance"). Our threads allocate little and seldom at once, so sharing one arena costs
+ * no waiting worth measuring and leaves one pool of free memory that any thread reuses.
  */
 #include "memory.h"
 
@@ -110,5 +119,24 @@ napi_value release_startup_pages(napi_env env, napi_callback_info info) {
   values[1] = before_kb;
   values[2] = after_kb;
   NAPI_CALL(env, napi_create_typedarray(env, napi_float64_array, 3, buffer, 0, &result));
+  return result;
+}
+
+/* limitMallocArenas(count) -> boolean: mallopt(M_ARENA_MAX, count) where malloc is glibc's; false elsewhere. */
+napi_value limit_malloc_arenas(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t count = 0;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &count) != napi_ok || count < 1 || count > 64) {
+    napi_throw_range_error(env, NULL, "limitMallocArenas(count): count must be a whole number 1...64");
+    return NULL;
+  }
+  bool applied = false;
+#if defined(__GLIBC__)
+  applied = mallopt(M_ARENA_MAX, count) == 1;
+#endif
+  napi_value result;
+  NAPI_CALL(env, napi_get_boolean(env, applied, &result));
   return result;
 }

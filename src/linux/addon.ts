@@ -116,6 +116,8 @@ export interface NativeAddon {
   renewRef(handle: unknown, ref: boolean): void;
   /** Drops the node executable's clean read-only mappings, then trims malloc (native/memory.c): [executableKb, rssBeforeKb, rssAfterKb]. */
   releaseStartupPages(): Float64Array;
+  /** Caps glibc's malloc arenas at `count` for threads that have none yet (native/memory.c); false where malloc is not glibc's. */
+  limitMallocArenas(count: number): boolean;
 }
 
 /** A failed addon operation: `code` is the errno name (`EPERM`, `ENODEV`…) or `ERR_VRRP_NO_ADDON`. */

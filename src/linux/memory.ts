@@ -33,3 +33,18 @@ export function releaseStartupPages(): StartupRelease {
   }
   return { executableKb: values[0]!, rssBeforeKb: values[1]!, rssAfterKb: values[2]! };
 }
+
+/**
+ * Caps glibc's malloc arenas at `count` for every thread that has not allocated yet (native/memory.c): their freed
+ * memory then stays in pools that every thread reuses instead of one per thread. Returns false where malloc is not
+ * glibc's (nothing changed). Process-wide, so `vrrp run` calls it first thing; an app embedding the library decides
+ * for itself (the `MALLOC_ARENA_MAX` environment variable does the same from the start). Throws
+ * {@link PacketSocketError} without the addon.
+ */
+export function limitMallocArenas(count: number): boolean {
+  try {
+    return loadAddon().limitMallocArenas(count);
+  } catch (error) {
+    throw toPacketSocketError('limit of malloc arenas', error);
+  }
+}
