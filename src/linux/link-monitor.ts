@@ -183,7 +183,9 @@ class LinkHub {
     // Listen before the first read, so that a change during that read is not lost.
     let set = this.#watchers.get(iface);
     if (!set) this.#watchers.set(iface, (set = new Set()));
-    const entry: Watcher = { ...watcher, up: true };
+    // Spelled out, not spread: a spread copy got a hidden class of its own per watcher (~100 bytes each, two
+    // watchers per master at 255; docs/linux.md, "Memory per instance").
+    const entry: Watcher = { family: watcher.family, virtualAddresses: watcher.virtualAddresses, up: true, onChange: watcher.onChange, onAddresses: watcher.onAddresses };
     try {
       entry.up = judge(await readInterface(iface, new Set([watcher.family])), watcher.family, watcher.virtualAddresses);
     } catch (error) {

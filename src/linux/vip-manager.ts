@@ -107,9 +107,6 @@ export interface NetlinkVipManagerOptions {
  * once per period for all of them. A manager that joins gets its first renewal within one period of its add, as
  * with a timer of its own, so the lease's margin (two missed renewals) is unchanged.
  */
-/** What a manager that never renewed a lease renews. */
-const NO_RENEWALS: ReadonlyMap<string, { slot: number; message: Uint8Array }> = new Map();
-
 const renewalRounds = new Map<number, { timer: NodeJS.Timeout; members: Set<() => void> }>();
 
 /** Joins the renewal round of period `renewMs`; returns the function that leaves it. Exported for its tests. */
@@ -156,15 +153,25 @@ interface AddRequest {
   wasOurs: boolean;
 }
 
-/** A VIP ready for a takeover: its interface index, its encoded requests and its open marker. */
+/**
+ * A VIP ready for a takeover: its interface and index, its encoded requests and its open marker; and, while we hold
+ * it, its lease's state. One record per address rather than a Map per concern: each Map cost ~200 bytes an
+ * instance (docs/linux.md, "Memory per instance").
+ */
 interface PreparedVip {
   readonly vip: VirtualAddress;
+  readonly iface: string;
   readonly index: number;
   readonly addRequest: AddressRequest;
   readonly deleteRequest: AddressRequest;
   /** The lease renewal (replace|create with the same lifetimes); undefined when the address is not leased. */
   readonly renewRequest: AddressRequest | undefined;
   marker: number | undefined;
+  /** When the address we hold last got its lifetime, on performance.now() (for status()); undefined: not leased by us. */
+  leasedAtMs: number | undefined;
+  /** The addon's renewal slot of the lease and the request in it; undefined: not renewed by the addon. */
+  renewSlot: number | undefined;
+  renewMessage: Uint8Array | undefined;
 }
 
 /**
@@ -188,9 +195,8 @@ interface TakeoverBurst {
 /** A {@link VipManager} over rtnetlink. */
 export class NetlinkVipManager implements VipManager {
   /**
-   * Addresses added and not removed yet. Made at the first add (a backup adds none), as are #addressWatches,
-   * #leasedAtMs, #renewing and #leaseKeys: an empty Map or Set costs ~180 bytes an instance (docs/linux.md,
-   * "Memory per instance").
+   * Addresses added and not removed yet. Made at the first add (a backup adds none): an empty Set costs ~150
+   * bytes an instance (docs/linux.md, "Memory per instance").
    */
   #ours: Set<string> | undefined;
   readonly #announcer: AnnouncementSender | undefined;
@@ -217,20 +223,22 @@ export class NetlinkVipManager implements VipManager {
   /** Leaves the thread's lease renewal round (see joinRenewals); set while we hold any address. */
   #leaveRenewals: (() => void) | undefined;
   readonly #watchAddresses: NonNullable<NetlinkVipManagerOptions['watchAddresses']>;
-  /** Stops the address watch of each interface we hold addresses on. */
-  #addressWatches: Map<string, Promise<() => void>> | undefined;
+  /** The shared address watches (interface and family, see #watchHeld) this manager is told by while it holds addresses. */
+  #watching: string[] | undefined;
+  /**
+   * This thread's address watches, per watch function, interface and family: one watch tells every manager that
+   * holds addresses there, instead of a watcher, a closure, a promise and a Map per manager (~1 KB an instance at 255
+   * masters, and a re-read of the interface per manager at a mass takeover; docs/linux.md, "Memory per instance").
+   */
+  static readonly #sharedWatches = new WeakMap<NonNullable<NetlinkVipManagerOptions['watchAddresses']>, Map<string, { readonly managers: Set<NetlinkVipManager>; readonly stop: Promise<() => void> }>>();
   /** Addresses being removed by us right now: their disappearance is expected. */
   #removing: Set<string> | undefined;
   /** VIPs that could not be leased, reported once each. */
   #unleasedReported: Set<string> | undefined;
-  /** When each leased address we hold (by preparedKey) last got its lifetime, on performance.now(): for status(). */
-  #leasedAtMs: Map<string, number> | undefined;
   /** VIPs (by interface and address) whose subnet has an address of the host on the interface, seen at `prepare`. */
   #secondaryVips: Set<string> | undefined;
   /** The addon's renewer of this manager's period (./vip/native-renewals.ts); undefined: the JavaScript round. */
   #native: NativeRenewals | undefined;
-  /** The slot and request of each address the addon renews, by preparedKey. */
-  #renewing: Map<string, { slot: number; message: Uint8Array }> | undefined;
 
   /** Creates a manager; nothing touches the system until a method is called. */
   constructor(options: NetlinkVipManagerOptions = {}) {
@@ -259,30 +267,22 @@ export class NetlinkVipManager implements VipManager {
    */
   leaseRemainingMs(iface: string, address: string): number | undefined {
     if (this.#ours?.has(address) !== true) return undefined;
-    const key = this.#leaseKey(iface, address);
-    let at = this.#leasedAtMs?.get(key);
-    const renewing = this.#native === undefined ? undefined : this.#renewing?.get(key);
-    const renewed = renewing === undefined ? undefined : this.#native?.renewedAt(renewing.slot);
+    // A scan of this instance's few entries, not a lookup by preparedKey: the engine thread reads every VIP's lease
+    // after each step of its instance (its runtime for `status()`), and a key string per read was a tenth of what
+    // that thread allocated at 50 masters.
+    let entry: PreparedVip | undefined;
+    for (const candidate of this.#prepared.values()) {
+      if (candidate.vip.address === address && candidate.iface === iface) {
+        entry = candidate;
+        break;
+      }
+    }
+    if (entry === undefined) return undefined;
+    let at = entry.leasedAtMs;
+    const renewed = entry.renewSlot === undefined ? undefined : this.#native?.renewedAt(entry.renewSlot);
     if (renewed !== undefined && (at === undefined || renewed > at)) at = renewed;
     return at === undefined ? undefined : Math.max(0, this.#leaseS * 1000 - (performance.now() - at));
   }
-
-  /**
-   * {@link preparedKey}, remembered per address for the interface asked last: the engine thread reads every VIP's
-   * lease after each step of its instance (its runtime for `status()`), and a new key string per read was a tenth
-   * of what that thread allocated at 50 masters.
-   */
-  #leaseKey(iface: string, address: string): string {
-    if (iface !== this.#leaseKeysIface) {
-      this.#leaseKeysIface = iface;
-      this.#leaseKeys?.clear();
-    }
-    let key = this.#leaseKeys?.get(address);
-    if (key === undefined) (this.#leaseKeys ??= new Map()).set(address, (key = preparedKey(iface, address)));
-    return key;
-  }
-  #leaseKeysIface: string | undefined;
-  #leaseKeys: Map<string, string> | undefined;
 
   /** Takeovers (`addAndAnnounce`) sent as one prepared native burst; the others went through add and announce. */
   get takeoverBursts(): number {
@@ -506,19 +506,14 @@ export class NetlinkVipManager implements VipManager {
     const now = performance.now();
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i] as PreparedVip;
-      if (entry.renewRequest !== undefined) (this.#leasedAtMs ??= new Map()).set(preparedKey(iface, entry.vip.address), now);
+      if (entry.renewRequest !== undefined) entry.leasedAtMs = now;
     }
     if (this.#leaseS > 0) {
       if (this.#leaveRenewals === undefined) this.#native ??= NativeRenewals.for(this.#renewMs);
       this.#syncRenewals();
       if (this.#native === undefined && this.#leaveRenewals === undefined) this.#leaveRenewals = joinRenewals(this.#renewMs, this.#renewLeases);
     }
-    if (this.#addressWatches?.has(iface) !== true) {
-      const family = entries[0]?.vip.family ?? 'ipv4';
-      const watch = this.#watchAddresses(iface, family, (addresses, linkUp) => this.#checkHeld(iface, addresses, linkUp));
-      watch.catch(() => {}); // without the watch, the lease renewal still brings a removed address back
-      (this.#addressWatches ??= new Map()).set(iface, watch);
-    }
+    this.#watchHeld(iface, entries[0]?.vip.family ?? 'ipv4');
     const stamped = nextTurn().then(() => this.#stampMarkers(iface, entries));
     this.#acknowledgements = this.#acknowledgements.then(() => stamped);
   }
@@ -531,39 +526,36 @@ export class NetlinkVipManager implements VipManager {
   #syncRenewals(): void {
     const native = this.#native;
     if (native === undefined) return;
-    for (const [key, entry] of this.#prepared) {
-      const held = this.#renewing?.get(key);
+    for (const entry of this.#prepared.values()) {
       const request = this.#renewable(entry);
       if (request === undefined) {
-        if (held !== undefined) {
-          native.release(held.slot);
-          this.#renewing?.delete(key);
+        if (entry.renewSlot !== undefined) {
+          native.release(entry.renewSlot);
+          entry.renewSlot = entry.renewMessage = undefined;
         }
         continue;
       }
-      if (held === undefined) {
-        const slot = native.take(request.message, (errno) => this.#renewalRefused(key, entry, errno));
+      if (entry.renewSlot === undefined) {
+        const slot = native.take(request.message, (errno) => this.#renewalRefused(entry, errno));
         if (slot === undefined) {
           this.#stopNativeRenewals();
           return;
         }
-        (this.#renewing ??= new Map()).set(key, { slot, message: request.message });
-      } else if (held.message !== request.message) {
-        native.replace(held.slot, request.message);
-        held.message = request.message;
+        entry.renewSlot = slot;
+        entry.renewMessage = request.message;
+      } else if (entry.renewMessage !== request.message) {
+        native.replace(entry.renewSlot, request.message);
+        entry.renewMessage = request.message;
       }
-    }
-    for (const [key, held] of this.#renewing ?? NO_RENEWALS) {
-      if (this.#prepared.has(key)) continue;
-      native.release(held.slot);
-      this.#renewing?.delete(key);
     }
   }
 
   /** Frees this manager's slots; with `toRound`, its leases go back to the JavaScript round. */
   #stopNativeRenewals(toRound = true): void {
-    for (const held of this.#renewing?.values() ?? []) this.#native?.release(held.slot);
-    this.#renewing?.clear();
+    for (const entry of this.#prepared.values()) {
+      if (entry.renewSlot !== undefined) this.#native?.release(entry.renewSlot);
+      entry.renewSlot = entry.renewMessage = undefined;
+    }
     this.#native = undefined;
     if (toRound && this.#leaseS > 0 && this.#leaveRenewals === undefined) this.#leaveRenewals = joinRenewals(this.#renewMs, this.#renewLeases);
   }
@@ -581,20 +573,20 @@ export class NetlinkVipManager implements VipManager {
     return this.#ours?.has(entry.vip.address) === true && this.#removing?.has(entry.vip.address) !== true ? entry.renewRequest : undefined;
   }
 
-  #renewalRefused(key: string, entry: PreparedVip, errno: string): void {
-    this.#onError(new VrrpError('vip_failed', `cannot renew the lease of ${entry.vip.address}/${entry.vip.prefixLength} on ${key.slice(0, key.indexOf(' '))}: ${errno}`));
+  #renewalRefused(entry: PreparedVip, errno: string): void {
+    this.#onError(new VrrpError('vip_failed', `cannot renew the lease of ${entry.vip.address}/${entry.vip.prefixLength} on ${entry.iface}: ${errno}`));
   }
 
   /** Renews the lease of every address we hold; a refusal is reported (the address may be gone at expiry). */
   readonly #renewLeases = (): void => {
-    for (const [key, entry] of this.#prepared) {
+    for (const entry of this.#prepared.values()) {
       const request = this.#renewable(entry);
       if (request === undefined) continue;
       const reply = sendAddressRequestNow(request);
       const sentAtMs = performance.now();
       const report = (errno: string | undefined): void => {
-        if (errno === undefined) (this.#leasedAtMs ??= new Map()).set(key, sentAtMs);
-        else this.#renewalRefused(key, entry, errno);
+        if (errno === undefined) entry.leasedAtMs = sentAtMs; // a replaced entry took this one's (#prepareRequests)
+        else this.#renewalRefused(entry, errno);
       };
       if (typeof reply === 'object') void reply.then(report);
       else report(reply);
@@ -632,8 +624,40 @@ export class NetlinkVipManager implements VipManager {
     if ((this.#ours?.size ?? 0) > 0) return;
     this.#leaveRenewals?.();
     this.#leaveRenewals = undefined;
-    for (const watch of this.#addressWatches?.values() ?? []) void watch.then((stop) => stop(), () => {});
-    this.#addressWatches?.clear();
+    this.#unwatchHeld();
+  }
+
+  /** Joins the thread's address watch of `iface` and `family` (see #sharedWatches), made by the first to join. */
+  #watchHeld(iface: string, family: 'ipv4' | 'ipv6'): void {
+    const key = `${iface} ${family}`;
+    if (this.#watching?.includes(key) === true) return;
+    let watches = NetlinkVipManager.#sharedWatches.get(this.#watchAddresses);
+    if (watches === undefined) NetlinkVipManager.#sharedWatches.set(this.#watchAddresses, (watches = new Map()));
+    let watch = watches.get(key);
+    if (watch === undefined) {
+      const managers = new Set<NetlinkVipManager>();
+      const stop = this.#watchAddresses(iface, family, (addresses, linkUp) => {
+        for (const manager of managers) manager.#checkHeld(iface, addresses, linkUp);
+      });
+      stop.catch(() => {}); // without the watch, the lease renewal still brings a removed address back
+      watches.set(key, (watch = { managers, stop }));
+    }
+    watch.managers.add(this);
+    (this.#watching ??= []).push(key);
+  }
+
+  /** Leaves the address watches this manager joined; the last to leave one stops it. */
+  #unwatchHeld(): void {
+    const watching = this.#watching;
+    if (watching === undefined) return;
+    this.#watching = undefined;
+    const watches = NetlinkVipManager.#sharedWatches.get(this.#watchAddresses);
+    for (const key of watching) {
+      const watch = watches?.get(key);
+      if (watch === undefined || !watch.managers.delete(this) || watch.managers.size > 0) continue;
+      watches?.delete(key);
+      void watch.stop.then((stop) => stop(), () => {});
+    }
   }
 
   /** See {@link VipManager.remove}. Only addresses this manager added are removed. */
@@ -663,7 +687,7 @@ export class NetlinkVipManager implements VipManager {
       }
       if (removed) {
         this.#ours?.delete(vip.address);
-        this.#leasedAtMs?.delete(preparedKey(iface, vip.address));
+        (entry as PreparedVip).leasedAtMs = undefined;
         this.#writeMarker(iface, entry as PreparedVip, 'standby');
       }
       this.#syncRenewals(); // still ours after a failed delete: renewed again
@@ -709,8 +733,7 @@ export class NetlinkVipManager implements VipManager {
     this.#stopNativeRenewals(false);
     this.#leaveRenewals?.();
     this.#leaveRenewals = undefined;
-    for (const watch of this.#addressWatches?.values() ?? []) void watch.then((stop) => stop(), () => {});
-    this.#addressWatches?.clear();
+    this.#unwatchHeld();
     this.#announcer?.close();
     const ifaces = new Set<string>();
     for (const [key, entry] of this.#prepared) {
@@ -757,9 +780,10 @@ export class NetlinkVipManager implements VipManager {
     for (const [key, entry] of this.#prepared) {
       if (!isOn(key, iface)) continue;
       this.#closeMarker(entry);
+      // The old index's renewals would only be refused now.
+      if (entry.renewSlot !== undefined) this.#native?.release(entry.renewSlot);
       this.#prepared.delete(key);
     }
-    this.#syncRenewals(); // the old index's renewals would only be refused now
   }
 
   /** Encodes the requests of `addresses` and opens their markers (state `standby`, or kept if we hold it). */
@@ -772,11 +796,16 @@ export class NetlinkVipManager implements VipManager {
       const leaseS = this.#leaseFor(iface, vip);
       const entry: PreparedVip = {
         vip,
+        iface,
         index,
         addRequest: addressRequest(RTM_NEWADDR, index, vip, { leaseS, kept: true }),
         deleteRequest: addressRequest(RTM_DELADDR, index, { ...vip, label: undefined }, { kept: true }),
         renewRequest: leaseS === undefined ? undefined : addressRequest(RTM_NEWADDR, index, vip, { leaseS, refresh: true, kept: true }),
         marker: this.#openMarker(iface, vip.address),
+        // A held address's lease carries over; its renewal slot too, given the new request by #syncRenewals.
+        leasedAtMs: old?.leasedAtMs,
+        renewSlot: old?.renewSlot,
+        renewMessage: old?.renewMessage,
       };
       this.#prepared.set(key, entry);
       this.#writeMarker(iface, entry, this.#ours?.has(vip.address) === true ? 'adding' : 'standby');

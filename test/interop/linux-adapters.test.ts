@@ -166,6 +166,23 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     expect(capture.lines.filter((line) => line.includes(`Request who-has ${vip}`) && line.includes(`tell ${vip}`))).toHaveLength(6);
   });
 
+  // Given two of our VIP managers on one interface, each holding a VIP (two instances of one process)
+  // when the first releases its VIP and then the second's is deleted behind its back
+  // then one address watch served both (made once, not stopped by the first leaving), the second reports the
+  // deletion and has its VIP back, and the watch stops when the last holder leaves.
+  it('VIP managers on one interface share one address watch, kept until the last holder leaves', async () => {
+    const fixture = join(repo, 'test/interop/fixtures/shared-address-watch.mjs');
+    const vipB = lab.ipv4(101);
+    const result = await lab.exec('us', [process.execPath, fixture, join(repo, 'dist'), 'eth0', vipOf(lab), vipB, join(lab.tmpDir, 'markers-shared')]);
+    expect(result.code, result.stderr).toBe(0);
+    const outcome = JSON.parse(result.stdout) as { watchesWhileBothHold: number; stopsAfterFirstLeft: number; reports: string[]; heldAgain: boolean; stopsAfterBothLeft: number };
+    expect(outcome.watchesWhileBothHold, 'address watches made for two managers').toBe(1);
+    expect(outcome.stopsAfterFirstLeft, 'watches stopped when the first manager released').toBe(0);
+    expect(outcome.reports, 'what the second manager reported').toEqual([expect.stringMatching(new RegExp(`^${vipB.replaceAll('.', '\\.')}/24 was removed from eth0 behind our back; added it again`))]);
+    expect(outcome.heldAgain, 'the second VIP back on the interface').toBe(true);
+    expect(outcome.stopsAfterBothLeft, 'watches stopped when both had released').toBe(1);
+  });
+
   // Given garp { repeat: 3, delayMs: 500, refreshMs: 0 }
   // when we become master
   // then the client sees exactly 3 gratuitous ARPs for the VIP at once (ARP requests, sender = target = VIP) and 3
