@@ -385,7 +385,8 @@ const MALLOC_ARENAS = 1;
  * when it cannot be done, never fatal: the process only keeps more memory.
  */
 async function shareMallocArenas(): Promise<void> {
-  if (process.platform !== 'linux' || process.env.MALLOC_ARENA_MAX !== undefined) return; // the operator's choice stands
+  // The operator's choice stands, in either of glibc's spellings.
+  if (process.platform !== 'linux' || process.env.MALLOC_ARENA_MAX !== undefined || process.env.GLIBC_TUNABLES?.includes('glibc.malloc.arena_max') === true) return;
   try {
     const { limitMallocArenas } = await import('./linux/memory.js');
     limitMallocArenas(MALLOC_ARENAS);

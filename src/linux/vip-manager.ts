@@ -585,7 +585,7 @@ export class NetlinkVipManager implements VipManager {
       const reply = sendAddressRequestNow(request);
       const sentAtMs = performance.now();
       const report = (errno: string | undefined): void => {
-        if (errno === undefined) entry.leasedAtMs = sentAtMs; // a replaced entry took this one's (#prepareRequests)
+        if (errno === undefined) entry.leasedAtMs = sentAtMs; // a record replaced meanwhile kept the time it copied
         else this.#renewalRefused(entry, errno);
       };
       if (typeof reply === 'object') void reply.then(report);
