@@ -370,11 +370,14 @@ export class VirtualRouter {
   readonly #trackerStates: Map<string, TrackerState> | undefined;
   readonly #stats: VrrpStats = createStats();
   /**
-   * The send actions of each priority (a router only ever sends a handful of distinct packets), encoded once and
-   * frozen: a master sends one per interval, and building the action each time was per-advert garbage
-   * (docs/linux.md, "Memory per instance").
+   * The send actions of priority 0 (a stop's) and of the priority last asked for, encoded once and frozen: a master
+   * sends one per interval, and building the action each time was per-advert garbage. Two slots, not a Map by
+   * priority: a Map and its table were ~150 bytes an instance (docs/linux.md, "Memory per instance"); a priority
+   * left and come back to is encoded again.
    */
-  readonly #packetCache = new Map<number, readonly Extract<RouterAction, { type: 'send' }>[]>();
+  #packetsAtZero: readonly Extract<RouterAction, { type: 'send' }>[] | undefined;
+  #packetsAtPriority: readonly Extract<RouterAction, { type: 'send' }>[] | undefined;
+  #packetsPriority = 0;
   #state: RouterState = 'initialize';
   #deadlineMs: number | undefined;
   #masterAdverIntervalMs: number;
@@ -671,7 +674,7 @@ export class VirtualRouter {
     if (!isFamilyAddress(address, this.#config.family)) throw new TypeError(`primary address ${address} is not an ${this.#config.family} address`);
     this.#primaryAddress = address;
     this.#primaryBytes = parseIp(address)?.bytes;
-    this.#packetCache.clear();
+    this.#packetsAtZero = this.#packetsAtPriority = undefined;
     this.#encodeAhead();
   }
 
@@ -687,7 +690,7 @@ export class VirtualRouter {
   }
 
   #packetsFor(priority: number): readonly Extract<RouterAction, { type: 'send' }>[] {
-    const packets = this.#packetCache.get(priority);
+    const packets = priority === 0 ? this.#packetsAtZero : priority === this.#packetsPriority ? this.#packetsAtPriority : undefined;
     if (packets) return packets;
     const config = this.#config;
     const advertisement: Advertisement = {
@@ -712,7 +715,11 @@ export class VirtualRouter {
       }),
     );
     Object.freeze(built); // handed out as it is (#advertTimerFired)
-    this.#packetCache.set(priority, built);
+    if (priority === 0) this.#packetsAtZero = built;
+    else {
+      this.#packetsPriority = priority;
+      this.#packetsAtPriority = built;
+    }
     return built;
   }
 
@@ -935,6 +942,8 @@ export class VirtualRouter {
       const interval = this.#masterAdverIntervalMs;
       this.#deadlineMs = Math.max(now, this.#deadlineMs + skewTimeMs(version, next, interval) - skewTimeMs(version, from, interval));
     }
+    // Not a master: the packets of the new priority are encoded now, not in a takeover.
+    if (this.#state !== 'master') this.#encodeAhead();
   }
 
   /** Why the router is faulted: the link first, then its addresses, then `fallback` (a tracker). */

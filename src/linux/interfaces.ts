@@ -271,12 +271,13 @@ export async function getInterfaceAddresses(index: number, family: AddressFamily
  * The address VRRP uses as its source and tie-breaker (RFC 9568 §5.1.1.1, §5.1.2.1): IPv4 — the interface's first
  * primary address; IPv6 — its link-local address. With unicast peers, the address the kernel will actually send
  * from: ours in the first peer's subnet (the checksum's pseudo-header and the tie-break must name the source on the
- * wire). `exclude` lists our own VIPs, which must never be picked.
+ * wire). `exclude` lists our own VIPs, which must never be picked: a set, or a list for the few an instance has
+ * (a Set per link monitor was ~150 bytes an instance; docs/linux.md, "Memory per instance").
  */
 export function pickPrimaryAddress(
   addresses: readonly InterfaceAddress[],
   family: AddressFamily,
-  exclude: ReadonlySet<string>,
+  exclude: ReadonlySet<string> | readonly string[],
   unicastPeers: readonly string[] = [],
 ): string | undefined {
   // A tentative address cannot be sent from; when DAD passes the kernel says so and the link monitor looks again.
@@ -309,8 +310,8 @@ export function pickPrimaryAddress(
 }
 
 /** Whether VRRP could send from `a`: not one of ours (`exclude`), not tentative. */
-function usable(a: InterfaceAddress, exclude: ReadonlySet<string>): boolean {
-  return !exclude.has(a.address) && !a.tentative;
+function usable(a: InterfaceAddress, exclude: ReadonlySet<string> | readonly string[]): boolean {
+  return !a.tentative && !(exclude instanceof Set ? exclude.has(a.address) : (exclude as readonly string[]).includes(a.address));
 }
 
 /** True when `a` and `b` agree on their first `prefixLength` bits. */

@@ -35,7 +35,7 @@ const NLMSG_HEADER_BYTES = 16;
 
 interface Watcher {
   family: AddressFamily;
-  virtualAddresses: ReadonlySet<string>;
+  virtualAddresses: ReadonlySet<string> | readonly string[];
   up: boolean;
   onChange: (up: boolean) => void;
   /**
@@ -51,7 +51,7 @@ interface Snapshot {
 }
 
 /** Judges whether a watcher's link is up from one read of its interface. Pure. */
-function judge(snapshot: Snapshot, family: AddressFamily, virtualAddresses: ReadonlySet<string>): boolean {
+function judge(snapshot: Snapshot, family: AddressFamily, virtualAddresses: ReadonlySet<string> | readonly string[]): boolean {
   const link = snapshot.link;
   if (!link || !link.adminUp || !link.running) return false;
   return pickPrimaryAddress(snapshot.addresses[family], family, virtualAddresses) !== undefined;
@@ -388,7 +388,7 @@ export function reportUnfiltered(why: string): void {
 }
 
 /** An address watch's: it judges no link, so it excludes nothing and ignores the verdict (one of each per thread). */
-const NO_ADDRESSES: ReadonlySet<string> = new Set();
+const NO_ADDRESSES: readonly string[] = Object.freeze([]);
 const ignoreChange = (): void => {};
 
 /** Closes this thread's link event socket (see closeNetlinkSockets in ./interfaces.ts for why). */
@@ -414,12 +414,13 @@ export async function watchAddresses(
 /** A {@link LinkMonitor} over rtnetlink events, on the thread's shared event socket. */
 export class NetlinkLinkMonitor implements LinkMonitor {
   readonly #family: AddressFamily;
-  readonly #virtualAddresses: ReadonlySet<string>;
+  /** Scanned, not a Set: an instance has a few (docs/linux.md, "Memory per instance"). */
+  readonly #virtualAddresses: readonly string[];
 
   /** `virtualAddresses` are ours and never count as the interface's usable address. */
   constructor(options: { family: AddressFamily; virtualAddresses: readonly string[] }) {
     this.#family = options.family;
-    this.#virtualAddresses = new Set(options.virtualAddresses);
+    this.#virtualAddresses = Object.freeze([...options.virtualAddresses]); // the caller's list may change later
   }
 
   /** Reads the state once. */

@@ -8,8 +8,9 @@
  */
 import { describe, it, expect } from 'vitest';
 import type { TrackerSpec } from '../../src/core/priority.js';
+import { decodeAdvertisement } from '../../src/core/codec.js';
 import { VirtualRouter } from '../../src/core/router.js';
-import { HIGHER_PEER, advertFrom, makeConfig, sentPriorities, startedBackup, transitionsOf, typesOf } from './helpers.js';
+import { HIGHER_PEER, SELF, advertFrom, makeConfig, sentPriorities, startedBackup, transitionsOf, typesOf } from './helpers.js';
 
 /** A tracker spec: weight as given, fall/rise 1, not reversed, unless overridden. */
 function tracker(weight: number, overrides: Partial<TrackerSpec> = {}): TrackerSpec {
@@ -176,6 +177,29 @@ describe('priority changes while running', () => {
     expect(typesOf(actions)).toEqual(['priorityChange', 'send', 'masterChange']);
     expect(sentPriorities(actions)).toEqual([90]);
     expect(actions.at(-1)).toMatchObject({ type: 'masterChange', master: { priority: 90, self: true } });
+  });
+
+  // Given a master at 100 with a weight −10 tracker, when the tracker goes down, up again, and the master stops,
+  // then each advert, at once and at the next Adver_Timer, carries the priority of the moment in its bytes too
+  // (90, 100, 100) and the stop sends priority 0: the router keeps the packets of one priority and of priority 0
+  // only, so a priority come back to is encoded again, never an old one resent.
+  it('a priority left and come back to is advertised with its own packets, and a stop with priority 0', () => {
+    const router = backupWith(tracker(-10));
+    report(router, true);
+    const takeoverMs = router.nextDeadline()!;
+    router.handle({ type: 'timeout' }, takeoverMs);
+    const down = router.handle({ type: 'tracker', name: 'check', passed: false }, takeoverMs + 300);
+    const up = router.handle({ type: 'tracker', name: 'check', passed: true }, takeoverMs + 400);
+    const timer = router.handle({ type: 'timeout' }, router.nextDeadline()!);
+    const stop = router.handle({ type: 'stop' }, takeoverMs + 1500);
+    const wire = (actions: ReturnType<VirtualRouter['handle']>): number[] =>
+      actions.flatMap((action) => {
+        if (action.type !== 'send') return [];
+        const decoded = decodeAdvertisement(action.bytes, { family: 'ipv4', src: SELF, dst: action.dst });
+        return [decoded.ok ? decoded.advertisement.priority : -1];
+      });
+    expect([sentPriorities(down), sentPriorities(up), sentPriorities(timer), sentPriorities(stop)]).toEqual([[90], [100], [100], [0]]);
+    expect([wire(down), wire(up), wire(timer), wire(stop)], 'the priorities in the packets as sent').toEqual([[90], [100], [100], [0]]);
   });
 
   // Given a master whose Adver_Timer is due at T + 1000, when its priority changes at T + 300,

@@ -95,7 +95,9 @@ describe('pickPrimaryAddress', () => {
     check(
       fc.property(scenario, ({ family, list, exclude, peers }) => {
         const excluded = new Set(exclude);
-        expect(pickPrimaryAddress(list, family, excluded, peers)).toBe(byFilters(list, family, excluded, peers));
+        const expected = byFilters(list, family, excluded, peers);
+        expect(pickPrimaryAddress(list, family, excluded, peers), 'excluded as a set').toBe(expected);
+        expect(pickPrimaryAddress(list, family, exclude, peers), 'excluded as a list').toBe(expected);
       }),
       2000,
     );
