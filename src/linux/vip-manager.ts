@@ -602,9 +602,9 @@ export class NetlinkVipManager implements VipManager {
    */
   #checkHeld(iface: string, addresses: readonly InterfaceAddress[], linkUp: boolean): void {
     if (!linkUp) return;
-    for (const [key, entry] of this.#prepared) {
+    for (const entry of this.#prepared.values()) {
       const { vip } = entry;
-      if (this.#ours?.has(vip.address) !== true || this.#removing?.has(vip.address) === true || !isOn(key, iface)) continue;
+      if (entry.iface !== iface || this.#ours?.has(vip.address) !== true || this.#removing?.has(vip.address) === true) continue;
       // A scan, not a set of `addresses` per call: every manager is told after each re-read of the interface, and
       // at 255 instances those sets were a sixth of what a mass start allocated (docs/linux.md, "Start-up garbage").
       if (addresses.some((address) => address.address === vip.address)) continue;
@@ -736,11 +736,10 @@ export class NetlinkVipManager implements VipManager {
     this.#unwatchHeld();
     this.#announcer?.close();
     const ifaces = new Set<string>();
-    for (const [key, entry] of this.#prepared) {
-      const iface = key.slice(0, key.indexOf(' '));
-      ifaces.add(iface);
+    for (const entry of this.#prepared.values()) {
+      ifaces.add(entry.iface);
       this.#closeMarker(entry);
-      if (this.#ours?.has(entry.vip.address) !== true) rmSync(this.#markerPath(iface, entry.vip.address), { force: true });
+      if (this.#ours?.has(entry.vip.address) !== true) rmSync(this.#markerPath(entry.iface, entry.vip.address), { force: true });
     }
     this.#prepared.clear();
     for (const iface of ifaces) this.#removeEmptyMarkerDirs(iface);
@@ -769,7 +768,7 @@ export class NetlinkVipManager implements VipManager {
   }
 
   async #link(iface: string): Promise<number> {
-    for (const [key, entry] of this.#prepared) if (isOn(key, iface)) return entry.index;
+    for (const entry of this.#prepared.values()) if (entry.iface === iface) return entry.index;
     const link = await getInterface(iface);
     if (!link) throw new VrrpError('vip_failed', `interface ${iface} does not exist`);
     return link.index;
@@ -778,7 +777,7 @@ export class NetlinkVipManager implements VipManager {
   /** Drops what was prepared for `iface` (its index changed); the next call prepares again. */
   #forget(iface: string): void {
     for (const [key, entry] of this.#prepared) {
-      if (!isOn(key, iface)) continue;
+      if (entry.iface !== iface) continue;
       this.#closeMarker(entry);
       // The old index's renewals would only be refused now.
       if (entry.renewSlot !== undefined) this.#native?.release(entry.renewSlot);
@@ -942,11 +941,6 @@ function nextTurn(): Promise<void> {
 
 function preparedKey(iface: string, address: string): string {
   return `${iface} ${address}`;
-}
-
-/** Whether a {@link preparedKey} is of `iface`, without building its prefix. */
-function isOn(key: string, iface: string): boolean {
-  return key.length > iface.length && key.charCodeAt(iface.length) === 0x20 && key.startsWith(iface);
 }
 
 function markerName(address: string): string {

@@ -164,15 +164,21 @@ describe('first result, then fall and rise', () => {
   });
 });
 
+/** A backup at 100 with `spec` reported up, taken over at its Master_Down_Timer: a master, and when it became one. */
+function masterWithTrackerUp(spec: TrackerSpec): { router: VirtualRouter; takeoverMs: number } {
+  const router = backupWith(spec);
+  report(router, true);
+  const takeoverMs = router.nextDeadline()!;
+  router.handle({ type: 'timeout' }, takeoverMs);
+  return { router, takeoverMs };
+}
+
 describe('priority changes while running', () => {
   // Given a master at 100 with a weight −10 tracker that was up, when the tracker goes down,
   // then it emits priorityChange, sends an advertisement at priority 90 at once, and reports itself as the master
   // at its new priority.
   it('a master whose priority changes advertises the new priority at once', () => {
-    const router = backupWith(tracker(-10));
-    report(router, true);
-    const takeoverMs = router.nextDeadline()!;
-    router.handle({ type: 'timeout' }, takeoverMs);
+    const { router, takeoverMs } = masterWithTrackerUp(tracker(-10));
     const actions = router.handle({ type: 'tracker', name: 'check', passed: false }, takeoverMs + 300);
     expect(typesOf(actions)).toEqual(['priorityChange', 'send', 'masterChange']);
     expect(sentPriorities(actions)).toEqual([90]);
@@ -184,10 +190,7 @@ describe('priority changes while running', () => {
   // (90, 100, 100) and the stop sends priority 0: the router keeps the packets of one priority and of priority 0
   // only, so a priority come back to is encoded again, never an old one resent.
   it('a priority left and come back to is advertised with its own packets, and a stop with priority 0', () => {
-    const router = backupWith(tracker(-10));
-    report(router, true);
-    const takeoverMs = router.nextDeadline()!;
-    router.handle({ type: 'timeout' }, takeoverMs);
+    const { router, takeoverMs } = masterWithTrackerUp(tracker(-10));
     const down = router.handle({ type: 'tracker', name: 'check', passed: false }, takeoverMs + 300);
     const up = router.handle({ type: 'tracker', name: 'check', passed: true }, takeoverMs + 400);
     const timer = router.handle({ type: 'timeout' }, router.nextDeadline()!);
@@ -205,10 +208,7 @@ describe('priority changes while running', () => {
   // Given a master whose Adver_Timer is due at T + 1000, when its priority changes at T + 300,
   // then the Adver_Timer keeps its rhythm: still T + 1000.
   it("a master's priority change does not move its Adver_Timer", () => {
-    const router = backupWith(tracker(-10));
-    report(router, true);
-    const takeoverMs = router.nextDeadline()!;
-    router.handle({ type: 'timeout' }, takeoverMs);
+    const { router, takeoverMs } = masterWithTrackerUp(tracker(-10));
     router.handle({ type: 'tracker', name: 'check', passed: false }, takeoverMs + 300);
     expect(router.nextDeadline()).toBe(takeoverMs + 1000);
   });
