@@ -39,8 +39,11 @@ enum { BURST_PWRITE = 0, BURST_ROUTE = 1, BURST_FRAME = 2 };
 /* A burst checked and copied once, run as often as asked. It holds a reference to every socket handle it names, so
  * that their structs outlive it; a socket closed meanwhile has fd -1 and its operation fails with EBADF.
  * One allocation sized to its operations: the header, `count` operations, up to `count` references, then the
- * operations' bytes. Every instance keeps two prepared bursts, so fixed arrays of BURST_MAX_OPS (10 KB each) were
- * most of our RSS growth per instance (docs/linux.md, "Memory per instance"). */
+ * operations' bytes. Every instance keeps a prepared burst (its takeover), so fixed arrays of BURST_MAX_OPS (10 KB
+ * each) were most of our RSS growth per instance (docs/linux.md, "Memory per instance"). For the same reason a handle
+ * is referenced once however many operations name it, and equal bytes are kept once: a takeover sends the same
+ * frames on the same socket once per gratuitous ARP repeat (a Node-API reference and its global handle are about
+ * 100 bytes of malloc each). */
 typedef struct {
   uint32_t count;
   uint32_t ref_count;
@@ -82,6 +85,7 @@ napi_value burst_prepare(napi_env env, napi_callback_info info) {
   /* Every operation is checked before anything is kept: a malformed burst is refused whole. */
   burst_op ops[BURST_MAX_OPS];
   napi_value targets[BURST_MAX_OPS];
+  int16_t same_bytes[BURST_MAX_OPS]; /* an earlier operation with equal bytes, or -1 */
   size_t total_bytes = 0;
   for (uint32_t i = 0; i < count; i++) {
     napi_value op, kind_value, target, bytes;
@@ -130,7 +134,11 @@ napi_value burst_prepare(napi_env env, napi_callback_info info) {
       napi_throw_range_error(env, NULL, "burst operation kind must be 0 (pwrite), 1 (route) or 2 (frame)");
       return NULL;
     }
-    total_bytes += checked->length;
+    same_bytes[i] = -1;
+    for (uint32_t j = 0; j < i && same_bytes[i] < 0; j++) {
+      if (ops[j].length == checked->length && memcmp(ops[j].data, checked->data, checked->length) == 0) same_bytes[i] = (int16_t)j;
+    }
+    if (same_bytes[i] < 0) total_bytes += checked->length;
   }
   size_t refs_offset = sizeof(prepared_burst) + count * sizeof(burst_op);
   size_t storage_offset = refs_offset + count * sizeof(napi_ref);
@@ -142,12 +150,19 @@ napi_value burst_prepare(napi_env env, napi_callback_info info) {
   uint8_t *storage = (uint8_t *)prepared + storage_offset;
   for (uint32_t i = 0; i < count; i++) {
     prepared->ops[i] = ops[i];
-    if (ops[i].length > 0) memcpy(storage, ops[i].data, ops[i].length);
-    prepared->ops[i].data = storage;
-    storage += ops[i].length;
-    if (ops[i].handle != NULL && napi_create_reference(env, targets[i], 1, &prepared->refs[prepared->ref_count]) == napi_ok) {
+    if (same_bytes[i] >= 0) {
+      prepared->ops[i].data = prepared->ops[same_bytes[i]].data;
+    } else {
+      if (ops[i].length > 0) memcpy(storage, ops[i].data, ops[i].length);
+      prepared->ops[i].data = storage;
+      storage += ops[i].length;
+    }
+    bool named_before = false;
+    for (uint32_t j = 0; j < i && !named_before; j++) named_before = ops[j].handle == ops[i].handle;
+    if (ops[i].handle == NULL || named_before) continue;
+    if (napi_create_reference(env, targets[i], 1, &prepared->refs[prepared->ref_count]) == napi_ok) {
       prepared->ref_count++;
-    } else if (ops[i].handle != NULL) {
+    } else {
       finalize_burst(env, prepared, NULL);
       throw_last_napi_error(env);
       return NULL;

@@ -143,6 +143,11 @@
  * arrived since is seen at the next one. Only there, where no JavaScript runs between the reads: JavaScript may run for long
  * (an app's microtasks run inside the readiness call), and a read it makes, such as a late timer's drain that must
  * see every advert that arrived, always asks the kernel.
+ * Entry bytes, and why: the per-VRID tables (absorb and repeat, 256 entries each) are part of the socket's calloc'ed
+ * struct, whose pages become resident as their entries are first written. With each entry's bytes inline, room for
+ * the longest message (256 and 1,024 bytes), 255 masters made about 300 KB of the table resident, 1.2 KB a VRID,
+ * for adverts of a few dozen bytes. The bytes live in an allocation of their own, as long as the longest declared
+ * for that VRID yet (kept for the next declaration, freed at close), and an entry is a pointer.
  */
 /* struct in6_pktinfo (RFC 3542) is a GNU extension of glibc's <netinet/in.h>. */
 #define _GNU_SOURCE
@@ -206,9 +211,10 @@ typedef struct {
   bool armed;
   uint8_t ttl;                    /* TTL (IPv4) or hop limit (IPv6) */
   uint16_t length;                /* of payload */
+  uint16_t capacity;              /* of payload's allocation (see "Entry bytes" in the file comment) */
   uint8_t source[16];             /* 4 bytes for IPv4 */
   uint8_t destination[16];
-  uint8_t payload[ABSORB_MAX_PAYLOAD];
+  uint8_t *payload;               /* malloc'ed, kept for the next declaration; freed at close */
   struct timespec last;           /* kernel receive time (CLOCK_REALTIME) of the last repeat absorbed */
   struct timespec via_socket;     /* of the last one read from the socket itself, and from its repeat socket: */
   struct timespec via_repeats;    /* a copy of one on both (a filter change between them) counts once */
@@ -232,8 +238,9 @@ typedef struct {
   bool untold;                    /* stopped by a refused send; JavaScript not told yet */
   bool pinned;                    /* `source` pins the source address */
   uint8_t messages;
+  uint16_t capacity;              /* of payload's allocation (see "Entry bytes" in the file comment) */
   uint16_t offset[REPEAT_MAX_MESSAGES + 1]; /* message i is payload[offset[i], offset[i + 1]) */
-  uint8_t payload[REPEAT_MAX_BYTES];
+  uint8_t *payload;               /* malloc'ed, kept for the next schedule; freed at close */
   uint8_t destination[REPEAT_MAX_MESSAGES][16];
   uint8_t source[16];
   double interval_ms;
@@ -606,7 +613,20 @@ static bool get_tally(napi_env env, size_t argc, napi_value *argv, size_t at, bo
   return true;
 }
 
-/* The socket's tallies, released with its JavaScript callback once it is closed (watcher.h), and its repeat socket. */
+/* Makes `*bytes` hold at least `length` bytes (see "Entry bytes" in the file comment), keeping it when it does. Returns
+ * false, with `*bytes` as it was, when memory is short. */
+static bool entry_room(uint8_t **bytes, uint16_t *capacity, size_t length) {
+  if (*bytes != NULL && length <= *capacity) return true;
+  uint8_t *room = (uint8_t *)malloc(length > 0 ? length : 1);
+  if (room == NULL) return false;
+  free(*bytes);
+  *bytes = room;
+  *capacity = (uint16_t)length;
+  return true;
+}
+
+/* The socket's tallies, released with its JavaScript callback once it is closed (watcher.h), its repeat socket, and
+ * its entries' bytes. */
 static void release_tallies(watcher *w) {
   vrrp_socket *s = (vrrp_socket *)w;
   if (s->repeats.fd >= 0) {
@@ -617,7 +637,17 @@ static void release_tallies(watcher *w) {
   for (int vrid = 1; vrid < 256; vrid++) {
     if (s->absorb[vrid].tally.ref != NULL) tally_release(w->env, &s->absorb[vrid].tally);
     if (s->repeat[vrid].tally.ref != NULL) tally_release(w->env, &s->repeat[vrid].tally);
+    /* Closed: nothing sends or absorbs any more (vrrpRepeat and vrrpAbsorb refuse a closed socket). */
+    s->repeat[vrid].on = false;
+    s->absorb[vrid].armed = false;
+    free(s->repeat[vrid].payload);
+    s->repeat[vrid].payload = NULL;
+    free(s->absorb[vrid].payload);
+    s->absorb[vrid].payload = NULL;
   }
+  s->repeating = 0;
+  s->absorbing = 0;
+  memset(&s->repeat_on, 0, sizeof(s->repeat_on));
 }
 
 static void read_repeats(vrrp_socket *s, const struct timespec *until);
@@ -1570,7 +1600,8 @@ napi_value vrrp_absorb(napi_env env, napi_callback_info info) {
       watch = silence_type != napi_undefined;
     }
     if (!get_tally(env, argc, argv, 8, true, &next_tally)) return NULL;
-    if (payload_length <= ABSORB_MAX_PAYLOAD) {
+    /* Short of memory, the repeats go to JavaScript, as a longer message's do. */
+    if (payload_length <= ABSORB_MAX_PAYLOAD && entry_room(&entry->payload, &entry->capacity, payload_length)) {
       memcpy(entry->payload, payload, payload_length);
       entry->length = (uint16_t)payload_length;
       memcpy(entry->source, source, address_length);
@@ -2056,9 +2087,11 @@ napi_value vrrp_repeat(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
-  /* Checked in full before the entry changes: a refusal leaves the schedule before as it was. */
+  /* Checked in full before the entry changes: a refusal leaves the schedule before as it was. The messages are
+   * staged here, then copied into the entry's own bytes ("Entry bytes" in the file comment). */
   repeat_entry next_entry;
   memset(&next_entry, 0, sizeof(next_entry));
+  uint8_t staged[REPEAT_MAX_BYTES];
   bool fits = messages <= REPEAT_MAX_MESSAGES;
   size_t offset = 0;
   for (uint32_t i = 0; fits && i < messages; i++) {
@@ -2072,7 +2105,7 @@ napi_value vrrp_repeat(napi_env env, napi_callback_info info) {
       fits = false;
       break;
     }
-    memcpy(next_entry.payload + offset, data, length);
+    memcpy(staged + offset, data, length);
     next_entry.offset[i] = (uint16_t)offset;
     offset += length;
     next_entry.offset[i + 1] = (uint16_t)offset;
@@ -2090,12 +2123,21 @@ napi_value vrrp_repeat(napi_env env, napi_callback_info info) {
   double now = stop ? 0 : monotonic_now_ms();
   if (now < 0) return throw_errno(env, "clock_gettime", errno);
   if (!stop && !get_tally(env, argc, argv, 7, false, &next_entry.tally)) return NULL;
+  /* Last of the checks: a new allocation's bytes are written below, with the schedule that sends them. */
+  if (!stop && !entry_room(&entry->payload, &entry->capacity, offset)) {
+    tally_release(env, &next_entry.tally);
+    return throw_errno(env, "malloc", ENOMEM);
+  }
   if (entry->on) s->repeating--;
   if (entry->untold) s->news--;
   tally_release(env, &entry->tally);
+  /* The entry's bytes outlive its schedules (see "Entry bytes" in the file comment). */
+  uint8_t *bytes = entry->payload;
+  uint16_t capacity = entry->capacity;
   if (stop) {
     memset(entry, 0, sizeof(*entry));
   } else {
+    memcpy(bytes, staged, offset);
     next_entry.on = true;
     next_entry.messages = (uint8_t)messages;
     next_entry.interval_ms = interval_ms;
@@ -2103,6 +2145,8 @@ napi_value vrrp_repeat(napi_env env, napi_callback_info info) {
     memcpy(entry, &next_entry, sizeof(*entry));
     s->repeating++;
   }
+  entry->payload = bytes;
+  entry->capacity = capacity;
   vrid_set_put(&s->repeat_on, vrid, !stop);
   news_update(s, vrid);
   look(s, false);

@@ -803,6 +803,24 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     expect(report.tally[1]).toBeLessThanOrEqual(report.wallMs + 100);
   });
 
+  // Given a schedule of two 12-byte messages, replaced at 200 ms by one of 64 bytes and at 400 ms by one of 12 again
+  // then B receives each schedule's bytes whole, in that order: the bytes a schedule keeps follow it as it grows and
+  // shrinks (native/vrrp_socket.c, "Entry bytes").
+  it('sends a replaced schedule\'s own bytes, longer or shorter than the ones before', async () => {
+    const other = ADVERT_V4.slice(0, 4) + '5a' + ADVERT_V4.slice(6);
+    const long = advert(Array.from({ length: 56 }, (_, i) => 10 + i)); // 14 addresses' worth of bytes
+    const receiver = await startInNs(NS_B, 'vrrp-receive.mjs', ['4', '40', '1500']);
+    inNs(NS_A, process.execPath, join(FIXTURES, 'vrrp-repeat.mjs'), 'replace', long, ADVERT_V4, '--', '50', '600', '224.0.0.18', ADVERT_V4, '224.0.0.18', other);
+    const { lines } = await receiver.finished;
+    const payloads = lines.filter((line): line is Packet => line.event === 'packet').map((packet) => packet.payloadHex);
+    // Runs of one kind, in the order the schedules ran: the pair, the long one, the short one.
+    const runs = payloads.map((hex) => (hex === long ? 'long' : hex === ADVERT_V4 || hex === other ? 'first' : `unknown ${hex}`));
+    const kinds = runs.filter((kind, i) => i === 0 || kind !== runs[i - 1]);
+    expect(kinds, JSON.stringify(payloads)).toEqual(['first', 'long', 'first']);
+    expect(payloads.lastIndexOf(other), JSON.stringify(payloads)).toBeLessThan(payloads.indexOf(long)); // the pair went with the first schedule
+    expect(payloads.at(-1)).toBe(ADVERT_V4);
+  });
+
   // Given a schedule whose only message goes to the broadcast address (the socket has no SO_BROADCAST)
   // then the kernel refuses its first send: the schedule stops, the errno is reported (vrrpRepeated), and the socket
   // tells JavaScript of the VRID (vrrpRecv -2, vrrpNotice) without a packet.

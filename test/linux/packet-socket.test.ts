@@ -292,7 +292,7 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
   // when it runs
   // then each operation's result is its own (ok, ok, EEXIST, ok), the file and the address are there and B sees
   // the frame; and a burst with one malformed operation throws before running any, leaving the file untouched.
-  it('runs a prepared burst back to back; refuses a malformed one whole; fails operations on a closed socket', async () => {
+  it('runs a prepared burst back to back; refuses a malformed one whole; fails operations on a closed socket; keeps the sockets it names open', async () => {
     const moduleDir = transpileSources(workDir);
     const index = Number(inNs(NS_A, 'cat', '/sys/class/net/eth0/ifindex').trim());
     const vip = { address: '10.98.0.78', prefixLength: 24, family: 'ipv4' as const, label: undefined };
@@ -326,13 +326,17 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
         "const content = readFileSync(file, 'utf8');",
         'route.request(hex(remove));',
         "const prepared = prepareBurst([{ kind: 'frame', socket: packet, frame }]);",
+        // A socket that only a burst still names (twice: it holds it once) stays open through a garbage collection.
+        "const kept = (() => { const only = openPacketSocket('eth0'); return prepareBurst([{ kind: 'frame', socket: only, frame }, { kind: 'frame', socket: only, frame }]); })();",
+        'globalThis.gc(); await new Promise((resolve) => setImmediate(resolve)); globalThis.gc(); await new Promise((resolve) => setImmediate(resolve));',
+        "const keptResults = kept.run().map((r) => r ?? 'ok');",
         'closeSync(fd); route.close(); packet.close();',
         'const afterClose = prepared.run();',
-        "console.log(JSON.stringify({ results: results.map((r) => r ?? 'ok'), present, malformed, content, afterClose }));",
+        "console.log(JSON.stringify({ results: results.map((r) => r ?? 'ok'), present, malformed, content, afterClose, keptResults }));",
       ].join('\n'),
     );
     const capture = await startCapture('arp and arp[6:2] = 1', 1);
-    const result = JSON.parse(inNs(NS_A, process.execPath, script, add, remove, file)) as Record<string, unknown>;
+    const result = JSON.parse(inNs(NS_A, process.execPath, '--expose-gc', script, add, remove, file)) as Record<string, unknown>;
     const captured = await finishCapture(capture);
     expect(result).toEqual({
       results: ['ok', 'ok', 'EEXIST', 'ok'],
@@ -340,6 +344,7 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
       malformed: 'RangeError: frame is shorter than an ethernet header',
       content: 'adding',
       afterClose: ['EBADF'],
+      keptResults: ['ok', 'ok'],
     });
     expect(captured).toMatch(/Request who-has 10\.98\.0\.78 \(ff:ff:ff:ff:ff:ff\) tell 10\.98\.0\.78/);
   });
