@@ -353,6 +353,19 @@ const decodeCounter: Record<DecodeErrorCode, keyof VrrpStats> = {
   vrid: 'vridErrors',
 };
 
+/** The last primary address parsed, and its bytes (see primaryBytesOf). */
+let lastPrimary: { readonly text: string; readonly bytes: Uint8Array | undefined } | undefined;
+
+/**
+ * The bytes of a primary address, shared by the routers that have the same one (the instances of an interface):
+ * a Uint8Array and its buffer were ~0.2 KB an instance (docs/linux.md, "Memory per instance"). Routers only read
+ * them. Pure: the same text always gives the same bytes.
+ */
+function primaryBytesOf(text: string): Uint8Array | undefined {
+  if (lastPrimary?.text !== text) lastPrimary = { text, bytes: parseIp(text)?.bytes };
+  return lastPrimary.bytes;
+}
+
 /** The VRRP state machine of one virtual router. Pure: see the contract at the top of this file. */
 export class VirtualRouter {
   readonly #config: RouterConfig;
@@ -370,8 +383,8 @@ export class VirtualRouter {
   readonly #trackerStates: Map<string, TrackerState> | undefined;
   readonly #stats: VrrpStats = createStats();
   /**
-   * The send actions of priority 0 (a stop's) and of the priority last asked for, encoded once and frozen: a master
-   * sends one per interval, and building the action each time was per-advert garbage. Two slots, not a Map by
+   * The send actions of priority 0 (a stop's, made when first asked for) and of the priority last asked for, encoded
+   * once and frozen: a master sends one per interval, and building the action each time was per-advert garbage. Two slots, not a Map by
    * priority: a Map and its table were ~150 bytes an instance (docs/linux.md, "Memory per instance"); a priority
    * left and come back to is encoded again.
    */
@@ -408,7 +421,7 @@ export class VirtualRouter {
     this.#config = config;
     this.#multicast = config.destinations.every((dst) => dst === VRRP_MULTICAST_GROUP[config.family]);
     this.#primaryAddress = config.primaryAddress;
-    this.#primaryBytes = config.primaryAddress === undefined ? undefined : parseIp(config.primaryAddress)?.bytes;
+    this.#primaryBytes = config.primaryAddress === undefined ? undefined : primaryBytesOf(config.primaryAddress);
     this.#virtualAddressSet = config.virtualAddresses.length > ADDRESS_SET_FROM ? new Set(config.virtualAddresses) : undefined;
     this.#trackerStates = config.trackers.length > 0 ? new Map(config.trackers.map((tracker) => [tracker.name, initialTrackerState(tracker)])) : undefined;
     this.#masterAdverIntervalMs = config.advertIntervalMs;
@@ -661,11 +674,14 @@ export class VirtualRouter {
     actions.push({ type: 'masterChange', master: this.#master });
   }
 
-  /** Encodes the packets a takeover and a stop will send now, not in the middle of the takeover. */
+  /**
+   * Encodes the packets a takeover will send now, not in the middle of the takeover. A stop's (priority 0) are encoded
+   * when a stop asks for them: kept ahead, they were ~0.4 KB an instance for a moment that comes once, whose code
+   * the engine's rehearsal has compiled (docs/linux.md, "Memory per instance").
+   */
   #encodeAhead(): void {
     if (this.#primaryAddress === undefined) return;
     this.#packetsFor(this.#priority);
-    this.#packetsFor(0);
   }
 
   /** A new source address: what was encoded from the old one goes (the IPv6 checksum covers the source). */
@@ -673,7 +689,7 @@ export class VirtualRouter {
     // Like a bad config in the constructor, a bad address here is the caller's bug, not the network's (rule 1).
     if (!isFamilyAddress(address, this.#config.family)) throw new TypeError(`primary address ${address} is not an ${this.#config.family} address`);
     this.#primaryAddress = address;
-    this.#primaryBytes = parseIp(address)?.bytes;
+    this.#primaryBytes = primaryBytesOf(address);
     this.#packetsAtZero = this.#packetsAtPriority = undefined;
     this.#encodeAhead();
   }

@@ -277,8 +277,11 @@ export class Engine {
   #lagTimers: Map<string, () => void> | undefined;
   /** The sync group this engine's core is a member of (see ./sync-group.ts), while it runs. */
   #syncLink: SyncGroupLink | undefined;
-  /** This engine as its sync group sees it: the group's word goes through the one step function. */
-  readonly #syncMember: SyncMember = { sync: (input) => this.#step(input) };
+  /**
+   * This engine as its sync group sees it: the group's word goes through the one step function. Made when it joins
+   * one: most engines are in none, and the object and its function were ~0.15 KB an instance.
+   */
+  #syncMember: SyncMember | undefined;
 
   /** Creates an idle engine; nothing is opened until `start()`. */
   constructor(config: ResolvedConfig, adapters: Adapters, emit: (event: EngineEvent) => void, options: EngineOptions = {}) {
@@ -373,7 +376,7 @@ export class Engine {
       const groupId = (config as EngineConfig).syncGroupId;
       if (groupId !== undefined) {
         this.#syncLink = syncGroupLink(groupId);
-        this.#syncLink.join(this.#syncMember);
+        this.#syncLink.join((this.#syncMember ??= { sync: (input) => this.#step(input) }));
       }
       if (adapters.linkMonitor) {
         const link = await adapters.linkMonitor.watch(config.interface, (up) => this.#onLink(up));
@@ -738,10 +741,11 @@ export class Engine {
    * other members follow within the same step (their VIPs go up beside this member's, not after them).
    */
   #tellSyncGroup(link: SyncGroupLink, actions: readonly RouterAction[]): void {
+    const member = this.#syncMember as SyncMember; // made when it joined the group behind `link`
     for (let i = 0; i < actions.length; i++) {
       const action = actions[i] as RouterAction;
-      if (action.type === 'transition') link.transition(this.#syncMember, action.from, action.to, action.reason);
-      else if (action.type === 'wantMaster') link.wish(this.#syncMember, action.want);
+      if (action.type === 'transition') link.transition(member, action.from, action.to, action.reason);
+      else if (action.type === 'wantMaster') link.wish(member, action.want);
     }
   }
 
@@ -1044,7 +1048,7 @@ export class Engine {
   }
 
   async #teardown(): Promise<void> {
-    this.#syncLink?.leave(this.#syncMember);
+    if (this.#syncMember !== undefined) this.#syncLink?.leave(this.#syncMember);
     this.#syncLink = undefined;
     this.#cancelVipRetry?.();
     this.#cancelVipRetry = undefined;

@@ -220,17 +220,21 @@ function ipv6Forwarding(ifname: string): boolean {
 }
 
 let shared: Announcer | undefined;
+/** The one view of `shared` that every VIP manager of the thread gets (see threadAnnouncer). */
+let sharedSender: AnnouncementSender | undefined;
 
 /**
- * The thread's announcer, seen by one VIP manager: announcements go through one AF_PACKET socket per interface for
+ * The thread's announcer, as its VIP managers see it: announcements go through one AF_PACKET socket per interface for
  * the whole thread (with 255 instances, 255 sockets cost 255 closes of about 12 ms each at stop — the kernel waits
  * for an RCU grace period on every packet socket it releases — and the exit's shutdown ran out of time). `close()`
  * without an interface leaves the shared sockets to the others; `close(ifname)` drops a failed one for everybody,
- * and the next announcement reopens it.
+ * and the next announcement reopens it. One view for every manager, not one each: its five functions were ~0.4 KB
+ * an instance (docs/linux.md, "Memory per instance").
  */
 export function threadAnnouncer(): AnnouncementSender {
+  if (sharedSender !== undefined) return sharedSender;
   const announcer = (shared ??= new Announcer());
-  return {
+  return (sharedSender = {
     announce: (ifname, addresses, options) => announcer.announce(ifname, addresses, options),
     warm: (ifname, addresses) => announcer.warm(ifname, addresses),
     prepareRound: (ifname, addresses) => announcer.prepareRound(ifname, addresses),
@@ -238,7 +242,7 @@ export function threadAnnouncer(): AnnouncementSender {
     close: (ifname) => {
       if (ifname !== undefined) announcer.close(ifname);
     },
-  };
+  });
 }
 
 /** Closes the thread announcer's sockets (the thread is ending or idle). */

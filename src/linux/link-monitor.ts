@@ -157,6 +157,45 @@ function openEvents(groups: readonly number[], onDatagram: (datagram: Uint8Array
   return { ignore: () => undefined, close: () => socket.close() };
 }
 
+/**
+ * Short byte strings kept back to back in one buffer, each handed out as a view of it; the buffer doubles when full
+ * and the views move with it. Why: the link hub keeps one per held VIP (a renewal's notification it drops), and a
+ * Uint8Array of its own and its buffer were ~0.3 KB each, one per master (docs/linux.md, "Memory per instance").
+ *
+ * @internal
+ */
+export class PackedEntries {
+  #slab = new Uint8Array(0);
+  #used = 0;
+  #views: Uint8Array[] = [];
+
+  /** The entries, in the order added: views valid until the next add or clear. */
+  get views(): readonly Uint8Array[] {
+    return this.#views;
+  }
+
+  /** Keeps a copy of `bytes` as the last entry. */
+  add(bytes: Uint8Array): void {
+    const at = this.#used;
+    if (at + bytes.length > this.#slab.length) {
+      const grown = new Uint8Array(Math.max(256, 2 * (at + bytes.length)));
+      grown.set(this.#slab.subarray(0, at));
+      this.#views = this.#views.map((view) => grown.subarray(view.byteOffset, view.byteOffset + view.length));
+      this.#slab = grown;
+    }
+    this.#slab.set(bytes, at);
+    this.#used = at + bytes.length;
+    this.#views.push(this.#slab.subarray(at, this.#used));
+  }
+
+  /** Forgets every entry; the buffer is kept for the next ones (a renewal round brings them back) unless `release`. */
+  clear(release = false): void {
+    this.#views = [];
+    this.#used = 0;
+    if (release) this.#slab = new Uint8Array(0);
+  }
+}
+
 /** The thread's event socket and the watchers of each interface. */
 class LinkHub {
   #socket: EventSource | undefined;
@@ -164,7 +203,7 @@ class LinkHub {
    * RTM_NEWADDR payload starts the kernel drops (see #isNews): old news as judged since the last news, by bytes
    * (`ignoredKeys`: the same as text, so that one is declared once).
    */
-  #ignored: Uint8Array[] = [];
+  readonly #ignored = new PackedEntries();
   readonly #ignoredKeys = new Set<string>();
   /** The filter is set once per batch of notifications read (a renewal round brings one per held VIP). */
   #ignoreQueued = false;
@@ -261,20 +300,20 @@ class LinkHub {
     if (payload.length < IFADDRMSG_BYTES + 4) return;
     const attributeBytes = readHostU16(payload, IFADDRMSG_BYTES);
     if (attributeBytes !== 8 && attributeBytes !== 20) return; // an IPv4 or IPv6 address
-    const entry = payload.slice(0, IFADDRMSG_BYTES + attributeBytes);
-    const key = entry.join(',');
+    const length = IFADDRMSG_BYTES + attributeBytes;
+    const key = payload.subarray(0, length).join(',');
     if (this.#ignoredKeys.has(key)) return;
     this.#ignoredKeys.add(key);
-    this.#ignored.push(entry);
+    this.#ignored.add(payload.subarray(0, length));
     if (this.#ignoreQueued) return;
     this.#ignoreQueued = true;
     // After the readiness call that read this batch returns (its microtasks run then): one filter for all of it.
     queueMicrotask(() => {
       this.#ignoreQueued = false;
-      if (this.#ignored.length === 0) return; // news cleared them meanwhile
-      const asked = this.#ignored.length;
+      if (this.#ignored.views.length === 0) return; // news cleared them meanwhile
+      const asked = this.#ignored.views.length;
       try {
-        const took = this.#socket?.ignore(this.#ignored);
+        const took = this.#socket?.ignore(this.#ignored.views);
         if (took !== undefined && took < asked) reportUnfiltered(`${took} of ${asked} fit`);
       } catch (error) {
         // Not filtered: JavaScript keeps judging them, as before — and says so (reportUnfiltered).
@@ -285,8 +324,8 @@ class LinkHub {
 
   /** News: every notification is judged in JavaScript again, until one is old news again. Never throws. */
   #unignore(): void {
-    if (this.#ignored.length === 0) return;
-    this.#ignored = [];
+    if (this.#ignored.views.length === 0) return;
+    this.#ignored.clear();
     this.#ignoredKeys.clear();
     try {
       this.#socket?.ignore([]);
@@ -309,7 +348,7 @@ class LinkHub {
     clearTimeout(this.#retry);
     this.#dirty.clear();
     this.#last.clear();
-    this.#ignored = [];
+    this.#ignored.clear(true);
     this.#ignoredKeys.clear();
   }
 

@@ -177,19 +177,22 @@ interface PreparedVip {
 /**
  * A takeover of one address list prepared as one native call: for each address its marker write and its request,
  * then `repeat` announcement rounds. Valid while its entries are the prepared ones and its socket the announcer's.
+ * Entry i's marker write is operation 2i and its request 2i + 1 (see takeoverRequest), the rounds' frames follow:
+ * no index arrays and no copy of the address list, which cost ~0.2 KB an instance (docs/linux.md, "Memory per
+ * instance").
  */
 interface TakeoverBurst {
   readonly iface: string;
-  /** The addresses it takes over, in order (what a takeover asks for is checked against them). */
-  readonly addresses: readonly string[];
+  /** One per address taken over, in order (what a takeover asks for is checked against their addresses). */
   readonly entries: readonly PreparedVip[];
   /** The announcement round it sends, a handle from the announcer. */
   readonly round: AnnouncementRound;
   readonly burst: Burst;
-  /** Index of each entry's request among the burst's results. */
-  readonly requestIndexes: readonly number[];
-  /** Index of the first announcement frame among the burst's results. */
-  readonly firstFrame: number;
+}
+
+/** Index among a takeover burst's results of its entry `i`'s address request (see TakeoverBurst). */
+function takeoverRequest(i: number): number {
+  return 2 * i + 1;
 }
 
 /** A {@link VipManager} over rtnetlink. */
@@ -362,12 +365,12 @@ export class NetlinkVipManager implements VipManager {
     const requests: AddRequest[] = [];
     for (let i = 0; i < takeover.entries.length; i++) {
       const entry = takeover.entries[i] as PreparedVip;
-      requests.push({ entry, reply: results[takeover.requestIndexes[i] as number], wasOurs: false });
+      requests.push({ entry, reply: results[takeoverRequest(i)], wasOurs: false });
     }
     // A refused add throws here, before any announcement is counted: the caller must not claim the addresses.
     this.#settleAdds(iface, requests);
     let failure: string | undefined;
-    for (let i = takeover.firstFrame; i < results.length && failure === undefined; i++) failure = results[i];
+    for (let i = 2 * takeover.entries.length; i < results.length && failure === undefined; i++) failure = results[i];
     if (failure !== undefined) {
       // As the announcer does with a socket that failed: drop it, so that the next announcement reopens it.
       this.#announcer?.close(iface);
@@ -390,16 +393,14 @@ export class NetlinkVipManager implements VipManager {
     if (route === null || round === undefined) return;
     const entries: PreparedVip[] = [];
     const operations: BurstOperation[] = [];
-    const requestIndexes: number[] = [];
     for (const vip of addresses) {
       const entry = this.#prepared.get(preparedKey(iface, vip.address));
       if (entry?.marker === undefined) return; // no marker descriptor: add() writes it the slow way
       entries.push(entry);
+      // Operations 2i and takeoverRequest(i) (see TakeoverBurst).
       operations.push({ kind: 'pwrite', fd: entry.marker, bytes: ADDING_RECORD });
-      requestIndexes.push(operations.length);
       operations.push({ kind: 'route', socket: route, message: entry.addRequest.message });
     }
-    const firstFrame = operations.length;
     for (let r = 0; r < this.#garp.repeat; r++) {
       for (const frame of round.frames) operations.push({ kind: 'frame', socket: round.socket, frame });
     }
@@ -409,14 +410,14 @@ export class NetlinkVipManager implements VipManager {
     } catch {
       return; // e.g. too many operations for one call: add() and announce() do it
     }
-    this.#takeover = { iface, addresses: addresses.map((vip) => vip.address), entries, round, burst, requestIndexes, firstFrame };
+    this.#takeover = { iface, entries, round, burst };
   }
 
   #takeoverValid(takeover: TakeoverBurst, iface: string, addresses: readonly VirtualAddress[]): boolean {
     // The burst is this manager's (one per instance), checked against what it is asked to take over: the same
     // interface, the same addresses in the same order, its announcement socket still the interface's.
-    if (takeover.iface !== iface || takeover.addresses.length !== addresses.length || this.#announcer?.isCurrent?.(takeover.round) !== true) return false;
-    for (let i = 0; i < addresses.length; i++) if (takeover.addresses[i] !== (addresses[i] as VirtualAddress).address) return false;
+    if (takeover.iface !== iface || takeover.entries.length !== addresses.length || this.#announcer?.isCurrent?.(takeover.round) !== true) return false;
+    for (let i = 0; i < addresses.length; i++) if ((takeover.entries[i] as PreparedVip).vip.address !== (addresses[i] as VirtualAddress).address) return false;
     for (const entry of takeover.entries) {
       // Ours already (a takeover without a release in between): add() knows not to rewrite its marker.
       if (this.#prepared.get(preparedKey(iface, entry.vip.address)) !== entry || this.#ours?.has(entry.vip.address) === true) return false;

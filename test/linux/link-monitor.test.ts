@@ -5,9 +5,13 @@
  * could change a watcher's judgement must still be news. The socket path itself runs in the lab tests
  * (test/interop/vip-lease.test.ts: a VIP deleted behind a live master comes back).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { InterfaceAddress } from '../../src/linux/interfaces.js';
-import { reportUnfiltered, repeatsLastRead, type LastRead } from '../../src/linux/link-monitor.js';
+import { PackedEntries, reportUnfiltered, repeatsLastRead, type LastRead } from '../../src/linux/link-monitor.js';
+import { propertySeed, seededCheck } from '../support/seed.js';
+
+const check = seededCheck(propertySeed('link monitor packed entries'));
 
 const address = (overrides: Partial<InterfaceAddress & { index: number }> = {}): InterfaceAddress & { index: number } => ({
   index: 2,
@@ -88,5 +92,40 @@ describe('reportUnfiltered', () => {
     }
     expect(warnings.map((w) => [(w as Error & { code?: string }).code, w.name])).toEqual([['VRRP_LINK_FILTER', 'VrrpWarning']]);
     expect(warnings[0]?.message).toContain('100 of 255 fit');
+  });
+});
+
+// The old news the hub declares to its event socket's filter: one buffer for all of them (src/linux/link-monitor.ts).
+describe('PackedEntries', () => {
+  it('hands out every entry with its own bytes, in order, however often the buffer grew', () => {
+    // Entries of the sizes the hub keeps (an ifaddrmsg and an IPv4 or IPv6 address: 16 or 28 bytes) and more, enough
+    // of them to outgrow the first buffer (256 bytes) several times.
+    const entryArbitrary = fc.uint8Array({ minLength: 1, maxLength: 40, size: 'max' });
+    check(
+      fc.property(fc.array(entryArbitrary, { maxLength: 80, size: 'max' }), fc.integer({ min: 0, max: 80 }), (entries, clearAt) => {
+        const packed = new PackedEntries();
+        let expected: Uint8Array[] = [];
+        entries.forEach((entry, i) => {
+          if (i === clearAt) {
+            packed.clear();
+            expected = [];
+          }
+          packed.add(entry);
+          expected.push(entry.slice());
+          entry.fill(0); // a copy is kept, not the caller's bytes
+        });
+        expect(packed.views.map((view) => [...view])).toEqual(expected.map((entry) => [...entry]));
+      }),
+      300,
+    );
+  });
+
+  it('keeps nothing after a clear', () => {
+    const packed = new PackedEntries();
+    packed.add(Uint8Array.of(1, 2, 3));
+    packed.clear(true);
+    expect(packed.views).toEqual([]);
+    packed.add(Uint8Array.of(4));
+    expect(packed.views.map((view) => [...view])).toEqual([[4]]);
   });
 });
