@@ -384,9 +384,9 @@ export class VirtualRouter {
   readonly #stats: VrrpStats = createStats();
   /**
    * The send actions of priority 0 (a stop's, made when first asked for) and of the priority last asked for, encoded
-   * once and frozen: a master sends one per interval, and building the action each time was per-advert garbage. Two slots, not a Map by
-   * priority: a Map and its table were ~150 bytes an instance (docs/linux.md, "Memory per instance"); a priority
-   * left and come back to is encoded again.
+   * once and frozen: a master sends one per interval, and building the action each time was per-advert garbage. Two
+   * slots, not a Map by priority: a Map and its table were ~150 bytes an instance (docs/linux.md, "Memory per
+   * instance"); a priority left and come back to is encoded again.
    */
   #packetsAtZero: readonly Extract<RouterAction, { type: 'send' }>[] | undefined;
   #packetsAtPriority: readonly Extract<RouterAction, { type: 'send' }>[] | undefined;
