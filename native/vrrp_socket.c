@@ -380,7 +380,7 @@ static void news_update(vrrp_socket *s, int vrid) {
 
 static bool vrrp_ready(watcher *w, int status);
 static bool ready_pass(vrrp_socket *s);
-static void release_tallies(watcher *w);
+static void release_socket_parts(watcher *w);
 
 /* Random tag so the vrrp* functions reject any External that did not come from vrrpOpen(). */
 static const napi_type_tag VRRP_TAG = {0x767272705f736f63ULL, 0x6b65745f69703131ULL};
@@ -489,7 +489,7 @@ napi_value vrrp_open(napi_env env, napi_callback_info info) {
   socket_handle->repeats.fd = -1;
   socket_handle->repeats.insn_cap = FILTER_MAX_INSNS;
   socket_handle->repeats.stale_since_ms = -1;
-  socket_handle->base.release = release_tallies;
+  socket_handle->base.release = release_socket_parts;
   /* The watcher owns fd and the struct from here, even when it fails. */
   return watcher_start(env, &socket_handle->base, fd, argv[2], "vrrp:socket", &VRRP_TAG, vrrp_ready, true);
 }
@@ -627,7 +627,7 @@ static bool entry_room(uint8_t **bytes, uint16_t *capacity, size_t length) {
 
 /* The socket's tallies, released with its JavaScript callback once it is closed (watcher.h), its repeat socket, and
  * its entries' bytes. */
-static void release_tallies(watcher *w) {
+static void release_socket_parts(watcher *w) {
   vrrp_socket *s = (vrrp_socket *)w;
   if (s->repeats.fd >= 0) {
     close(s->repeats.fd);

@@ -300,11 +300,11 @@ class LinkHub {
     if (payload.length < IFADDRMSG_BYTES + 4) return;
     const attributeBytes = readHostU16(payload, IFADDRMSG_BYTES);
     if (attributeBytes !== 8 && attributeBytes !== 20) return; // an IPv4 or IPv6 address
-    const length = IFADDRMSG_BYTES + attributeBytes;
-    const key = payload.subarray(0, length).join(',');
+    const entry = payload.subarray(0, IFADDRMSG_BYTES + attributeBytes);
+    const key = entry.join(',');
     if (this.#ignoredKeys.has(key)) return;
     this.#ignoredKeys.add(key);
-    this.#ignored.add(payload.subarray(0, length));
+    this.#ignored.add(entry);
     if (this.#ignoreQueued) return;
     this.#ignoreQueued = true;
     // After the readiness call that read this batch returns (its microtasks run then): one filter for all of it.

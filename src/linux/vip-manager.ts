@@ -177,9 +177,9 @@ interface PreparedVip {
 /**
  * A takeover of one address list prepared as one native call: for each address its marker write and its request,
  * then `repeat` announcement rounds. Valid while its entries are the prepared ones and its socket the announcer's.
- * Entry i's marker write is operation 2i and its request 2i + 1 (see takeoverRequest), the rounds' frames follow:
- * no index arrays and no copy of the address list, which cost ~0.2 KB an instance (docs/linux.md, "Memory per
- * instance").
+ * Entry i's marker write is operation 2i and its request 2i + 1 (takeoverRequest), the rounds' frames follow
+ * (takeoverFirstFrame): no index arrays and no copy of the address list, which cost ~0.2 KB an instance
+ * (docs/linux.md, "Memory per instance").
  */
 interface TakeoverBurst {
   readonly iface: string;
@@ -193,6 +193,11 @@ interface TakeoverBurst {
 /** Index among a takeover burst's results of its entry `i`'s address request (see TakeoverBurst). */
 function takeoverRequest(i: number): number {
   return 2 * i + 1;
+}
+
+/** Index among a takeover burst's results of its first announcement frame, after `entries` entries (see TakeoverBurst). */
+function takeoverFirstFrame(entries: number): number {
+  return 2 * entries;
 }
 
 /** A {@link VipManager} over rtnetlink. */
@@ -370,7 +375,7 @@ export class NetlinkVipManager implements VipManager {
     // A refused add throws here, before any announcement is counted: the caller must not claim the addresses.
     this.#settleAdds(iface, requests);
     let failure: string | undefined;
-    for (let i = 2 * takeover.entries.length; i < results.length && failure === undefined; i++) failure = results[i];
+    for (let i = takeoverFirstFrame(takeover.entries.length); i < results.length && failure === undefined; i++) failure = results[i];
     if (failure !== undefined) {
       // As the announcer does with a socket that failed: drop it, so that the next announcement reopens it.
       this.#announcer?.close(iface);
