@@ -19,7 +19,8 @@
  *                  renewSet, renewEvery, renewFailures, renewClose, renewRef
  *   events.c       the link monitor's rtnetlink event socket, whose filter drops the notifications it judged
  *                  old news (a VIP's lease renewal): eventsOpen, eventsRecv, eventsIgnore, eventsClose, eventsRef
- *   memory.c       start-up's pages given back once it is over: releaseStartupPages; malloc's arenas capped:
+ *   memory.c       start-up's pages given back once it is over: releaseStartupPages; the executable's mapped
+ *                  stretches moved to huge pages: moveExecutableToHugePages; malloc's arenas capped:
  *                  limitMallocArenas
  *   watcher.c      what vrrp_socket.c, timer.c and events.c share: uv_poll on the opener's loop, the JavaScript call and its
  *                  errors, and the handles' lifetime, including thread teardown
@@ -85,6 +86,7 @@ NAPI_MODULE_INIT() {
       {"eventsClose", NULL, watcher_js_close, NULL, NULL, NULL, napi_enumerable, (void *)&EVENTS_KIND},
       {"eventsRef", NULL, watcher_js_ref, NULL, NULL, NULL, napi_enumerable, (void *)&EVENTS_KIND},
       {"releaseStartupPages", NULL, release_startup_pages, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"moveExecutableToHugePages", NULL, move_executable_to_huge_pages, NULL, NULL, NULL, napi_enumerable, NULL},
       {"limitMallocArenas", NULL, limit_malloc_arenas, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties));

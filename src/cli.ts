@@ -367,9 +367,7 @@ async function run(path: string, options: { metrics?: MetricsListen; exitWithPar
     instances: instances.map((i) => ({ name: i.config.name, vrid: i.config.vrid, state: i.state })),
     ...(groups.length > 0 ? { groups: groups.map((g) => ({ group: g.name, members: g.members.map((m) => m.config.name), state: g.state })) } : {}),
   });
-  // Asked for: once start-up has settled, give back the pages only start-up used (src/linux/memory.ts). Not by
-  // default: a settled backup's worst takeovers were later with it (docs/benchmarks.md, "What a wake-up costs").
-  if (process.env.VRRP_RELEASE_STARTUP_PAGES === '1') setTimeout(() => void releaseStartup(), STARTUP_SETTLE_MS).unref();
+  setTimeout(() => void settleStartup(), STARTUP_SETTLE_MS).unref();
   return exit;
 }
 
@@ -400,6 +398,24 @@ async function shareMallocArenas(): Promise<void> {
  * Master_Down_Interval, 3.6 s at 1 s adverts) and V8's optimizing of what runs at every advert are over by then.
  */
 const STARTUP_SETTLE_MS = 10_000;
+
+/**
+ * Once start-up has settled: the executable's mapped stretches go into huge pages unless `VRRP_HUGE_PAGES=0` (fewer
+ * page-table entries, cheaper wake-ups: docs/benchmarks.md, "What a wake-up costs"), then, asked for only, the pages
+ * only start-up used are given back (not by default: a settled backup's worst takeovers were later with it). Each
+ * says what it did; a failure is said, never fatal.
+ */
+async function settleStartup(): Promise<void> {
+  if (process.platform === 'linux' && process.env.VRRP_HUGE_PAGES !== '0') {
+    try {
+      const { moveExecutableToHugePages } = await import('./linux/memory.js');
+      line('executableHugePages', {}, { ...moveExecutableToHugePages() });
+    } catch (error) {
+      line('error', {}, { code: 'huge_pages_failed', message: `cannot move the executable to huge pages: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
+  if (process.env.VRRP_RELEASE_STARTUP_PAGES === '1') await releaseStartup();
+}
 
 /**
  * Has the engine thread give back the start-up's pages and warm its takeover path again (src/engine/worker.ts,

@@ -116,6 +116,8 @@ export interface NativeAddon {
   renewRef(handle: unknown, ref: boolean): void;
   /** Drops the node executable's clean read-only mappings, then trims malloc (native/memory.c): [executableKb, rssBeforeKb, rssAfterKb]. */
   releaseStartupPages(): Float64Array;
+  /** Moves the executable's mostly mapped read-only stretches into huge pages (native/memory.c): [movedKb, leftKb, failedKb, rssBeforeKb, rssAfterKb, status]. */
+  moveExecutableToHugePages(minResidentPercent: number): Float64Array;
   /** Caps glibc's malloc arenas at `count` for threads that have none yet (native/memory.c); false where malloc is not glibc's. */
   limitMallocArenas(count: number): boolean;
 }

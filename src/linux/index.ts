@@ -26,7 +26,7 @@ export { Announcer, threadAnnouncer, type AnnouncedAddress, type AnnounceOptions
 export { PacketSocketError } from './addon.js';
 export { threadClock } from './clock.js';
 export { doctor, formatDoctorReport, type DoctorCheck, type DoctorReport } from './doctor.js';
-export { limitMallocArenas } from './memory.js';
+export { limitMallocArenas, moveExecutableToHugePages, HUGE_PAGES_MIN_RESIDENT_PERCENT, type HugePagesMove, type HugePagesUnavailable } from './memory.js';
 
 /** Creates the Linux adapters for one instance (its config decides family, VIPs and announcement knobs). */
 export async function createLinuxAdapters(config: ResolvedConfig): Promise<Adapters> {

@@ -34,6 +34,58 @@ export function releaseStartupPages(): StartupRelease {
   return { executableKb: values[0]!, rssBeforeKb: values[1]!, rssAfterKb: values[2]! };
 }
 
+/** Why a move to huge pages did nothing: the administrator turned them off, or the kernel predates Linux 6.1. */
+export type HugePagesUnavailable = 'disabled' | 'unsupported';
+
+/** What one move of the executable to huge pages did, in kB. */
+export interface HugePagesMove {
+  /** Moved into huge pages. */
+  readonly movedKb: number;
+  /** Mapped less than the threshold: left as it was. */
+  readonly leftKb: number;
+  /** No huge page to be had at the moment (memory too fragmented): left as it was. */
+  readonly failedKb: number;
+  /** The process's resident set just before. */
+  readonly rssBeforeKb: number;
+  /** The process's resident set just after: higher by the unmapped parts of what moved. */
+  readonly rssAfterKb: number;
+  /** Set when nothing could be tried, and why. */
+  readonly unavailable?: HugePagesUnavailable;
+}
+
+/**
+ * The share of a huge page's worth of the executable that must be mapped already for it to move: at 50 %, a
+ * `vrrp run` process moved 28 of 76 MB (RSS +5 MB) and its engine thread's run time at one instance fell as much as
+ * at 25 % (39 MB moved, RSS +12 MB); docs/benchmarks.md, "What a wake-up costs".
+ */
+export const HUGE_PAGES_MIN_RESIDENT_PERCENT = 50;
+
+/**
+ * Moves every huge-page-sized stretch of the node executable's text and read-only data of which at least
+ * `minResidentPercent` is mapped into one anonymous transparent huge page at the same address (native/memory.c):
+ * same bytes, far fewer page-table entries, which is what a wake-up pays for on the machine we measure on
+ * (docs/benchmarks.md, "What a wake-up costs"). Process-wide, so `vrrp run` calls it once start-up has settled and
+ * an app embedding the library decides for itself. Does nothing, and says why, where transparent huge pages are
+ * turned off or the kernel is older than 6.1. Throws {@link PacketSocketError} without the addon.
+ */
+export function moveExecutableToHugePages(minResidentPercent: number = HUGE_PAGES_MIN_RESIDENT_PERCENT): HugePagesMove {
+  let values: Float64Array;
+  try {
+    values = loadAddon().moveExecutableToHugePages(minResidentPercent);
+  } catch (error) {
+    throw toPacketSocketError('move of the executable to huge pages', error);
+  }
+  const status = values[5];
+  return {
+    movedKb: values[0]!,
+    leftKb: values[1]!,
+    failedKb: values[2]!,
+    rssBeforeKb: values[3]!,
+    rssAfterKb: values[4]!,
+    ...(status === 1 ? { unavailable: 'disabled' as const } : status === 2 ? { unavailable: 'unsupported' as const } : {}),
+  };
+}
+
 /**
  * Caps glibc's malloc arenas at `count` for every thread that has not allocated yet (native/memory.c): their freed
  * memory then stays in pools that every thread reuses instead of one per thread. Returns false where malloc is not

@@ -1,0 +1,70 @@
+/**
+ * `vrrp run` moves the node executable's mapped stretches into huge pages 10 s after `started` (src/linux/memory.ts,
+ * called from src/cli.ts): it says so in an `executableHugePages` line, and what runs afterwards still works — a
+ * backup whose text moved takes over from a crashed keepalived master. `VRRP_HUGE_PAGES=0` turns it off.
+ */
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Lab, labAvailable, requireLab } from './lab.js';
+import { keepalivedSide, ourConfig, vipOf } from './scenario.js';
+import { startVrrp } from './vrrp-process.js';
+
+requireLab();
+
+/** Whether this machine lets a process ask for transparent huge pages. */
+function hugePagesAllowed(): boolean {
+  try {
+    return /\[(always|madvise)\]/.test(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(!labAvailable.ok)('vrrp run with its executable in huge pages', () => {
+  let lab: Lab;
+  beforeEach(async () => {
+    lab = await Lab.create({ hosts: ['ka', 'us'] });
+  });
+  afterEach(async () => {
+    await lab?.destroy();
+  });
+
+  // Given keepalived master (150) and our `vrrp run` backup (100)
+  // when 10 s have passed since our `started` line
+  // then we print executableHugePages with what moved, and when keepalived crashes we take over.
+  it('reports the move and still takes over from a crashed master', async () => {
+    const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 150 }));
+    await ka.waitForLog(/Entering MASTER STATE/, 5000);
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 100 }));
+    await us.waitForState('backup', 5000);
+    const moved = (await us.waitFor((e) => e.event === 'executableHugePages', 15_000)) as unknown as { movedKb: number; failedKb: number; unavailable?: string };
+    if (hugePagesAllowed()) {
+      expect(moved.unavailable, us.describe()).toBeUndefined();
+      expect(moved.movedKb + moved.failedKb, `kB moved or tried; ${us.describe()}`).toBeGreaterThanOrEqual(2048);
+    } else {
+      expect(moved.unavailable, us.describe()).toBe('disabled');
+    }
+
+    await ka.kill();
+    await us.waitForState('master', 5000);
+    await lab.waitForAddress('us', vipOf(lab), { timeoutMs: 1000 });
+    expect(us.events.filter((e) => e.event === 'error'), us.describe()).toEqual([]);
+    expect(await us.stop(), us.describe()).toBe(0);
+  });
+
+  // Given our `vrrp run` master started with VRRP_HUGE_PAGES=0
+  // when 10 s have passed since its `started` line (and a margin)
+  // then it printed no executableHugePages line.
+  it('moves nothing when VRRP_HUGE_PAGES=0', async () => {
+    // Read by the spawned `vrrp run` (the lab's processes inherit this environment).
+    process.env.VRRP_HUGE_PAGES = '0';
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
+    delete process.env.VRRP_HUGE_PAGES;
+    await us.waitForState('master', 5000);
+    const started = us.events.findIndex((e) => e.event === 'started');
+    expect(started, us.describe()).toBeGreaterThanOrEqual(0);
+    await new Promise((r) => setTimeout(r, 11_000));
+    expect(us.events.filter((e) => e.event === 'executableHugePages'), us.describe()).toEqual([]);
+    expect(await us.stop(), us.describe()).toBe(0);
+  });
+});
