@@ -400,13 +400,14 @@ async function shareMallocArenas(): Promise<void> {
 const STARTUP_SETTLE_MS = 10_000;
 
 /**
- * Once start-up has settled: the executable's mapped stretches go into huge pages unless `VRRP_HUGE_PAGES=0` (fewer
- * page-table entries, cheaper wake-ups: docs/benchmarks.md, "What a wake-up costs"), then, asked for only, the pages
- * only start-up used are given back (not by default: a settled backup's worst takeovers were later with it). Each
- * says what it did; a failure is said, never fatal.
+ * Once start-up has settled, each asked for only (docs/benchmarks.md, "What a wake-up costs"): the executable's
+ * mapped stretches go into huge pages (`VRRP_HUGE_PAGES=1`: cheaper wake-ups, but a settled backup's takeovers were
+ * later with it), then the pages only start-up used are given back (`VRRP_RELEASE_STARTUP_PAGES=1`: a smaller
+ * process, but a settled backup's worst takeovers were later with it). Each says what it did; a failure is said,
+ * never fatal.
  */
 async function settleStartup(): Promise<void> {
-  if (process.platform === 'linux' && process.env.VRRP_HUGE_PAGES !== '0') {
+  if (process.platform === 'linux' && process.env.VRRP_HUGE_PAGES === '1') {
     try {
       const { moveExecutableToHugePages } = await import('./linux/memory.js');
       line('executableHugePages', {}, { ...moveExecutableToHugePages() });

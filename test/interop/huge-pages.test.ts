@@ -1,7 +1,8 @@
 /**
- * `vrrp run` moves the node executable's mapped stretches into huge pages 10 s after `started` (src/linux/memory.ts,
- * called from src/cli.ts): it says so in an `executableHugePages` line, and what runs afterwards still works — a
- * backup whose text moved takes over from a crashed keepalived master. `VRRP_HUGE_PAGES=0` turns it off.
+ * `vrrp run` with VRRP_HUGE_PAGES=1 moves the node executable's mapped stretches into huge pages 10 s after
+ * `started` (src/linux/memory.ts, called from src/cli.ts): it says so in an `executableHugePages` line, and what runs
+ * afterwards still works — a backup whose text moved takes over from a crashed keepalived master. Without it,
+ * nothing moves.
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -29,13 +30,16 @@ describe.skipIf(!labAvailable.ok)('vrrp run with its executable in huge pages', 
     await lab?.destroy();
   });
 
-  // Given keepalived master (150) and our `vrrp run` backup (100)
+  // Given keepalived master (150) and our `vrrp run` backup (100) started with VRRP_HUGE_PAGES=1
   // when 10 s have passed since our `started` line
   // then we print executableHugePages with what moved, and when keepalived crashes we take over.
   it('reports the move and still takes over from a crashed master', async () => {
     const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 150 }));
     await ka.waitForLog(/Entering MASTER STATE/, 5000);
+    // Read by the spawned `vrrp run` (the lab's processes inherit this environment).
+    process.env.VRRP_HUGE_PAGES = '1';
     const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 100 }));
+    delete process.env.VRRP_HUGE_PAGES;
     await us.waitForState('backup', 5000);
     const moved = (await us.waitFor((e) => e.event === 'executableHugePages', 15_000)) as unknown as { movedKb: number; failedKb: number; unavailable?: string };
     if (hugePagesAllowed()) {
@@ -52,14 +56,12 @@ describe.skipIf(!labAvailable.ok)('vrrp run with its executable in huge pages', 
     expect(await us.stop(), us.describe()).toBe(0);
   });
 
-  // Given our `vrrp run` master started with VRRP_HUGE_PAGES=0
+  // Given our `vrrp run` master started without VRRP_HUGE_PAGES
   // when 10 s have passed since its `started` line (and a margin)
   // then it printed no executableHugePages line.
-  it('moves nothing when VRRP_HUGE_PAGES=0', async () => {
-    // Read by the spawned `vrrp run` (the lab's processes inherit this environment).
-    process.env.VRRP_HUGE_PAGES = '0';
+  it('moves nothing unless asked', async () => {
+    expect(process.env.VRRP_HUGE_PAGES, 'the test runner’s own environment asks for nothing').toBeUndefined();
     const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
-    delete process.env.VRRP_HUGE_PAGES;
     await us.waitForState('master', 5000);
     const started = us.events.findIndex((e) => e.event === 'started');
     expect(started, us.describe()).toBeGreaterThanOrEqual(0);
