@@ -54,9 +54,9 @@ export interface HugePagesMove {
 }
 
 /**
- * The share of a huge page's worth of the executable that must be mapped already for it to move: at 50 %, a
- * `vrrp run` process moved 28 of 76 MB (RSS +5 MB) and its engine thread's run time at one instance fell as much as
- * at 25 % (39 MB moved, RSS +12 MB); docs/benchmarks.md, "What a wake-up costs".
+ * The share of a huge page's worth of the executable that must be mapped already for it to move. A `vrrp run`
+ * process at one instance moved 37 MB at 50 % and 45 MB at 25 % (RSS +4–5 and +9.5 MB), and its run time fell about
+ * as much either way (docs/benchmarks.md, "What a wake-up costs").
  */
 export const HUGE_PAGES_MIN_RESIDENT_PERCENT = 50;
 

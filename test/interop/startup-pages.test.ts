@@ -2,7 +2,8 @@
  * `vrrp run` with VRRP_RELEASE_STARTUP_PAGES=1 gives back its start-up's pages 10 s after `started`
  * (src/linux/memory.ts; the engine thread then warms its takeover path again, src/engine/worker.ts): it says so in a `startupPagesReleased` line, its resident set
  * falls, and what it does afterwards still works — a backup whose pages went takes over from a crashed keepalived
- * master.
+ * master. The release comes after the move to huge pages has had its turn, so the first test also shows that nothing
+ * moves unasked (VRRP_HUGE_PAGES unset).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Lab, labAvailable, requireLab } from './lab.js';
@@ -34,6 +35,8 @@ describe.skipIf(!labAvailable.ok)('vrrp run after its start-up pages are release
     const released = (await us.waitFor((e) => e.event === 'startupPagesReleased', 15_000)) as unknown as { executableKb: number; rssBeforeKb: number; rssAfterKb: number };
     expect(released.executableKb, `executable kB dropped; ${us.describe()}`).toBeGreaterThan(1024);
     expect(released.rssAfterKb, `resident set after (before: ${released.rssBeforeKb} kB)`).toBeLessThan(released.rssBeforeKb - released.executableKb / 2);
+    // The move to huge pages has its turn just before the release (src/cli.ts, settleStartup): not asked, not done.
+    expect(us.events.filter((e) => e.event === 'executableHugePages'), 'a move to huge pages nobody asked for').toEqual([]);
 
     await ka.kill();
     await us.waitForState('master', 5000);
