@@ -78,25 +78,55 @@ static double resident_kb(void) {
   return (double)resident * (double)sysconf(_SC_PAGESIZE) / 1024.0;
 }
 
-/* One mapping being read from smaps: its range, whether it may be dropped, and its resident kB. */
+/* The call's one argument as a whole number in [min, max]; false with a RangeError saying `usage` otherwise. */
+static bool whole_number_argument(napi_env env, napi_callback_info info, int32_t min, int32_t max, const char *usage, int32_t *out) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return false;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], out) != napi_ok || *out < min || *out > max) {
+    napi_throw_range_error(env, NULL, usage);
+    return false;
+  }
+  return true;
+}
+
+/* A new Float64Array holding `count` values: how this file's functions report what they did. */
+static napi_value float64_values(napi_env env, const double *values, size_t count) {
+  napi_value buffer, result;
+  void *data = NULL;
+  NAPI_CALL(env, napi_create_arraybuffer(env, count * sizeof(double), &data, &buffer));
+  memcpy(data, values, count * sizeof(double));
+  NAPI_CALL(env, napi_create_typedarray(env, napi_float64_array, count, buffer, 0, &result));
+  return result;
+}
+
+/* The most mappings of the executable looked at: node has five or six; more would be a different program. */
+#define EXECUTABLE_MAPPINGS_MAX 32
+
+/* A clean read-only mapping of the executable: its range, protection and resident kB. */
 typedef struct {
   unsigned long start, end;
-  bool candidate;
+  int prot;
   unsigned long rss_kb;
-} mapping;
+} clean_mapping;
 
-/* Drops the executable's clean read-only mappings; returns their resident kB, or -errno when smaps cannot be read. */
-static double drop_executable_pages(void) {
+/*
+ * The executable's mappings (/proc/self/exe, never unmapped while the process lives) that are private, not
+ * writable and hold no anonymous page (smaps "Anonymous: 0 kB"): the text and read-only data as the file has them.
+ * Up to `max` into `out`; returns their number, or -errno when smaps cannot be read.
+ */
+static int clean_executable_mappings(clean_mapping *out, int max) {
   char executable[PATH_MAX];
   ssize_t length = readlink("/proc/self/exe", executable, sizeof(executable) - 1);
-  if (length <= 0) return -(double)errno;
+  if (length <= 0) return -errno;
   executable[length] = '\0';
   FILE *smaps = fopen("/proc/self/smaps", "re");
-  if (smaps == NULL) return -(double)errno;
+  if (smaps == NULL) return -errno;
   char line[PATH_MAX + 128];
-  mapping current = {0, 0, false, 0};
-  double dropped_kb = 0;
-  while (fgets(line, sizeof(line), smaps) != NULL) {
+  clean_mapping current = {0, 0, 0, 0};
+  bool candidate = false;
+  int count = 0;
+  while (fgets(line, sizeof(line), smaps) != NULL && count < max) {
     unsigned long start, end, offset, inode;
     char perms[5];
     int path_at = 0;
@@ -104,25 +134,35 @@ static double drop_executable_pages(void) {
     if (sscanf(line, "%lx-%lx %4s %lx %*x:%*x %lu %n", &start, &end, perms, &offset, &inode, &path_at) == 5 && path_at > 0) {
       char *path = line + path_at;
       path[strcspn(path, "\n")] = '\0';
-      current.start = start;
-      current.end = end;
-      current.rss_kb = 0;
-      current.candidate = perms[1] == '-' && perms[3] == 'p' && strcmp(path, executable) == 0;
+      current = (clean_mapping){start, end, PROT_READ | (perms[2] == 'x' ? PROT_EXEC : 0), 0};
+      candidate = perms[0] == 'r' && perms[1] == '-' && perms[3] == 'p' && strcmp(path, executable) == 0;
       continue;
     }
-    if (!current.candidate) continue;
+    if (!candidate) continue;
     unsigned long kb;
     if (sscanf(line, "Rss: %lu kB", &kb) == 1) {
       current.rss_kb = kb;
     } else if (sscanf(line, "Anonymous: %lu kB", &kb) == 1) {
       /* Decided once per mapping: Anonymous comes after Rss in every smaps entry. */
-      if (kb == 0 && current.rss_kb > 0 && madvise((void *)current.start, current.end - current.start, MADV_DONTNEED) == 0) {
-        dropped_kb += (double)current.rss_kb;
-      }
-      current.candidate = false;
+      if (kb == 0) out[count++] = current;
+      candidate = false;
     }
   }
   fclose(smaps);
+  return count;
+}
+
+/* Drops the executable's clean read-only mappings; returns their resident kB, or -errno when smaps cannot be read. */
+static double drop_executable_pages(void) {
+  clean_mapping mappings[EXECUTABLE_MAPPINGS_MAX];
+  int count = clean_executable_mappings(mappings, EXECUTABLE_MAPPINGS_MAX);
+  if (count < 0) return (double)count;
+  double dropped_kb = 0;
+  for (int m = 0; m < count; m++) {
+    if (mappings[m].rss_kb > 0 && madvise((void *)mappings[m].start, mappings[m].end - mappings[m].start, MADV_DONTNEED) == 0) {
+      dropped_kb += (double)mappings[m].rss_kb;
+    }
+  }
   return dropped_kb;
 }
 
@@ -135,30 +175,13 @@ napi_value release_startup_pages(napi_env env, napi_callback_info info) {
 #if defined(__GLIBC__)
   malloc_trim(0);
 #endif
-  double after_kb = resident_kb();
-  napi_value buffer, result;
-  void *data = NULL;
-  NAPI_CALL(env, napi_create_arraybuffer(env, 3 * sizeof(double), &data, &buffer));
-  double *values = (double *)data;
-  values[0] = executable_kb;
-  values[1] = before_kb;
-  values[2] = after_kb;
-  NAPI_CALL(env, napi_create_typedarray(env, napi_float64_array, 3, buffer, 0, &result));
-  return result;
+  double values[3] = {executable_kb, before_kb, resident_kb()};
+  return float64_values(env, values, 3);
 }
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE 25 /* Linux 6.1; older headers lack it */
 #endif
-
-/* The most mappings of the executable looked at: node has five or six; more would be a different program. */
-#define EXECUTABLE_MAPPINGS_MAX 32
-
-/* A mapping of the executable that may be moved: its range and protection. */
-typedef struct {
-  unsigned long start, end;
-  int prot;
-} moveable;
 
 /* What a move came to, in kB, and why nothing was done (status, see the surface above). */
 typedef struct {
@@ -184,39 +207,6 @@ static unsigned long huge_page_bytes(void) {
   if (fscanf(size, "%lu", &bytes) != 1) bytes = 0;
   fclose(size);
   return bytes;
-}
-
-/* The executable's clean read-only mappings (as drop_executable_pages chooses them), into `out`; their number, or -errno. */
-static int moveable_mappings(moveable *out, int max) {
-  char executable[PATH_MAX];
-  ssize_t length = readlink("/proc/self/exe", executable, sizeof(executable) - 1);
-  if (length <= 0) return -errno;
-  executable[length] = '\0';
-  FILE *smaps = fopen("/proc/self/smaps", "re");
-  if (smaps == NULL) return -errno;
-  char line[PATH_MAX + 128];
-  moveable current = {0, 0, 0};
-  bool candidate = false;
-  int count = 0;
-  while (fgets(line, sizeof(line), smaps) != NULL && count < max) {
-    unsigned long start, end, offset, inode;
-    char perms[5];
-    int path_at = 0;
-    if (sscanf(line, "%lx-%lx %4s %lx %*x:%*x %lu %n", &start, &end, perms, &offset, &inode, &path_at) == 5 && path_at > 0) {
-      char *path = line + path_at;
-      path[strcspn(path, "\n")] = '\0';
-      current = (moveable){start, end, PROT_READ | (perms[2] == 'x' ? PROT_EXEC : 0)};
-      candidate = perms[0] == 'r' && perms[1] == '-' && perms[3] == 'p' && strcmp(path, executable) == 0;
-      continue;
-    }
-    unsigned long kb;
-    if (candidate && sscanf(line, "Anonymous: %lu kB", &kb) == 1) {
-      if (kb == 0) out[count++] = current;
-      candidate = false;
-    }
-  }
-  fclose(smaps);
-  return count;
 }
 
 /* Of the `pages` pages from `address`, how many this process has mapped (/proc/self/pagemap's present bit); -1 unknown. */
@@ -265,8 +255,8 @@ static int move_executable(int min_percent, move_outcome *outcome) {
     outcome->status = 1;
     return 0;
   }
-  moveable mappings[EXECUTABLE_MAPPINGS_MAX];
-  int count = moveable_mappings(mappings, EXECUTABLE_MAPPINGS_MAX);
+  clean_mapping mappings[EXECUTABLE_MAPPINGS_MAX];
+  int count = clean_executable_mappings(mappings, EXECUTABLE_MAPPINGS_MAX);
   if (count < 0) return count;
   int pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
   if (pagemap < 0) return -errno;
@@ -303,43 +293,20 @@ static int move_executable(int min_percent, move_outcome *outcome) {
 
 /* moveExecutableToHugePages(minResidentPercent) -> Float64Array [movedKb, leftKb, failedKb, rssBeforeKb, rssAfterKb, status]. */
 napi_value move_executable_to_huge_pages(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t min_percent = 0;
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &min_percent) != napi_ok || min_percent < 1 || min_percent > 100) {
-    napi_throw_range_error(env, NULL, "moveExecutableToHugePages(minResidentPercent): a whole number 1...100");
-    return NULL;
-  }
+  if (!whole_number_argument(env, info, 1, 100, "moveExecutableToHugePages(minResidentPercent): a whole number 1...100", &min_percent)) return NULL;
   double before_kb = resident_kb();
   move_outcome outcome;
   int failed = move_executable(min_percent, &outcome);
   if (failed < 0) return throw_errno(env, "read of /proc/self/smaps or /proc/self/pagemap", -failed);
-  double after_kb = resident_kb();
-  napi_value buffer, result;
-  void *data = NULL;
-  NAPI_CALL(env, napi_create_arraybuffer(env, 6 * sizeof(double), &data, &buffer));
-  double *values = (double *)data;
-  values[0] = outcome.moved_kb;
-  values[1] = outcome.left_kb;
-  values[2] = outcome.failed_kb;
-  values[3] = before_kb;
-  values[4] = after_kb;
-  values[5] = outcome.status;
-  NAPI_CALL(env, napi_create_typedarray(env, napi_float64_array, 6, buffer, 0, &result));
-  return result;
+  double values[6] = {outcome.moved_kb, outcome.left_kb, outcome.failed_kb, before_kb, resident_kb(), outcome.status};
+  return float64_values(env, values, 6);
 }
 
 /* limitMallocArenas(count) -> boolean: mallopt(M_ARENA_MAX, count) where malloc is glibc's; false elsewhere. */
 napi_value limit_malloc_arenas(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int32_t count = 0;
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &count) != napi_ok || count < 1 || count > 64) {
-    napi_throw_range_error(env, NULL, "limitMallocArenas(count): count must be a whole number 1...64");
-    return NULL;
-  }
+  if (!whole_number_argument(env, info, 1, 64, "limitMallocArenas(count): count must be a whole number 1...64", &count)) return NULL;
   bool applied = false;
 #if defined(__GLIBC__)
   applied = mallopt(M_ARENA_MAX, count) == 1;

@@ -1,18 +1,55 @@
 /**
- * `vrrp run` with VRRP_RELEASE_STARTUP_PAGES=1 gives back its start-up's pages 10 s after `started`
- * (src/linux/memory.ts; the engine thread then warms its takeover path again, src/engine/worker.ts): it says so in a `startupPagesReleased` line, its resident set
- * falls, and what it does afterwards still works — a backup whose pages went takes over from a crashed keepalived
- * master. The release comes after the move to huge pages has had its turn, so the first test also shows that nothing
- * moves unasked (VRRP_HUGE_PAGES unset).
+ * What `vrrp run` does to its memory once start-up has settled, each asked for only (src/cli.ts, settleStartup;
+ * src/linux/memory.ts), and that what it does afterwards still works:
+ * - VRRP_RELEASE_STARTUP_PAGES=1 gives back its start-up's pages 10 s after `started` (the engine thread then warms
+ *   its takeover path again, src/engine/worker.ts): a `startupPagesReleased` line, a smaller resident set.
+ * - VRRP_HUGE_PAGES=1 moves the node executable's mapped stretches into huge pages then: an `executableHugePages`
+ *   line saying what moved.
+ * A backup after either takes over from a crashed keepalived master. The release comes after the move has had its
+ * turn, so the release's test also shows that nothing moves unasked.
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Lab, labAvailable, requireLab } from './lab.js';
 import { keepalivedSide, ourConfig, vipOf } from './scenario.js';
-import { startVrrp } from './vrrp-process.js';
+import { startVrrp, type VrrpProcess } from './vrrp-process.js';
 
 requireLab();
 
-describe.skipIf(!labAvailable.ok)('vrrp run after its start-up pages are released', () => {
+/** Whether this machine lets a process ask for transparent huge pages. */
+function hugePagesAllowed(): boolean {
+  try {
+    return /\[(always|madvise)\]/.test(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * keepalived master (150) and our `vrrp run` backup (100), started with `variable=1` in its environment (the lab's
+ * processes inherit the test's); returns once our process has printed `event`, with that line.
+ */
+async function settledBackup(lab: Lab, variable: string, event: string): Promise<{ us: VrrpProcess; kill: () => Promise<void>; line: Record<string, unknown> }> {
+  const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 150 }));
+  await ka.waitForLog(/Entering MASTER STATE/, 5000);
+  process.env[variable] = '1';
+  const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 100 }));
+  delete process.env[variable];
+  await us.waitForState('backup', 5000);
+  const line = (await us.waitFor((e) => e.event === event, 15_000)) as unknown as Record<string, unknown>;
+  return { us, kill: () => ka.kill(), line };
+}
+
+/** Crashes keepalived and expects our backup to take the VIP, with no error said, and to stop cleanly. */
+async function takesOverFromCrash(lab: Lab, us: VrrpProcess, kill: () => Promise<void>): Promise<void> {
+  await kill();
+  await us.waitForState('master', 5000);
+  await lab.waitForAddress('us', vipOf(lab), { timeoutMs: 1000 });
+  expect(us.events.filter((e) => e.event === 'error'), us.describe()).toEqual([]);
+  expect(await us.stop(), us.describe()).toBe(0);
+}
+
+describe.skipIf(!labAvailable.ok)('vrrp run once its start-up has settled', () => {
   let lab: Lab;
   beforeEach(async () => {
     lab = await Lab.create({ hosts: ['ka', 'us'], client: true });
@@ -21,28 +58,32 @@ describe.skipIf(!labAvailable.ok)('vrrp run after its start-up pages are release
     await lab?.destroy();
   });
 
-  // Given keepalived master (150) and our `vrrp run` backup (100)
+  // Given keepalived master (150) and our `vrrp run` backup (100) started with VRRP_RELEASE_STARTUP_PAGES=1
   // when 10 s have passed since our `started` line
   // then we print startupPagesReleased with a smaller resident set, and when keepalived crashes we take over.
   it('reports the release with a smaller resident set and still takes over from a crashed master', async () => {
-    const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 150 }));
-    await ka.waitForLog(/Entering MASTER STATE/, 5000);
-    // Read by the spawned `vrrp run` (the lab's processes inherit this environment); this file's only test.
-    process.env.VRRP_RELEASE_STARTUP_PAGES = '1';
-    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 100 }));
-    delete process.env.VRRP_RELEASE_STARTUP_PAGES;
-    await us.waitForState('backup', 5000);
-    const released = (await us.waitFor((e) => e.event === 'startupPagesReleased', 15_000)) as unknown as { executableKb: number; rssBeforeKb: number; rssAfterKb: number };
+    const { us, kill, line } = await settledBackup(lab, 'VRRP_RELEASE_STARTUP_PAGES', 'startupPagesReleased');
+    const released = line as unknown as { executableKb: number; rssBeforeKb: number; rssAfterKb: number };
     expect(released.executableKb, `executable kB dropped; ${us.describe()}`).toBeGreaterThan(1024);
     expect(released.rssAfterKb, `resident set after (before: ${released.rssBeforeKb} kB)`).toBeLessThan(released.rssBeforeKb - released.executableKb / 2);
     // The move to huge pages has its turn just before the release (src/cli.ts, settleStartup): not asked, not done.
     expect(us.events.filter((e) => e.event === 'executableHugePages'), 'a move to huge pages nobody asked for').toEqual([]);
+    await takesOverFromCrash(lab, us, kill);
+  });
 
-    await ka.kill();
-    await us.waitForState('master', 5000);
-    await lab.waitForAddress('us', vipOf(lab), { timeoutMs: 1000 });
-    expect(us.events.filter((e) => e.event === 'error'), us.describe()).toEqual([]);
-    expect(await us.stop(), us.describe()).toBe(0);
+  // Given keepalived master (150) and our `vrrp run` backup (100) started with VRRP_HUGE_PAGES=1
+  // when 10 s have passed since our `started` line
+  // then we print executableHugePages with what moved, and when keepalived crashes we take over.
+  it('reports the move to huge pages and still takes over from a crashed master', async () => {
+    const { us, kill, line } = await settledBackup(lab, 'VRRP_HUGE_PAGES', 'executableHugePages');
+    const moved = line as unknown as { movedKb: number; failedKb: number; unavailable?: string };
+    if (hugePagesAllowed()) {
+      expect(moved.unavailable, us.describe()).toBeUndefined();
+      expect(moved.movedKb + moved.failedKb, `kB moved or tried; ${us.describe()}`).toBeGreaterThanOrEqual(2048);
+    } else {
+      expect(moved.unavailable, us.describe()).toBe('disabled');
+    }
+    await takesOverFromCrash(lab, us, kill);
   });
 
   // Given our `vrrp run` master (150) alone, refreshing its gratuitous ARP every 200 ms (garp_master_refresh)
