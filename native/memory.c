@@ -1,5 +1,6 @@
 /*
- * memory.c: gives back, once start-up is over, the pages that start-up left mapped and the steady state does not use.
+ * memory.c: what a process's memory costs once start-up is over — the pages that start-up left mapped and the steady
+ * state does not use given back, the executable's mapped stretches moved into huge pages, malloc's arenas capped.
  *
  * JavaScript surface:
  *   releaseStartupPages() -> Float64Array [executableKb, rssBeforeKb, rssAfterKb]
@@ -225,7 +226,10 @@ static long mapped_pages(int pagemap, unsigned long address, unsigned long page_
 
 /*
  * Copies [address, address + bytes) into a new anonymous huge page and puts it in place with the given protection.
- * Returns 0, or an errno: EINVAL when the kernel has no MADV_COLLAPSE; any failure before mremap leaves the original.
+ * Returns 0, or an errno: EINVAL when the kernel has no MADV_COLLAPSE. A failure before mremap leaves the original
+ * as it was. The one risk left: mremap unmaps the target before it moves the copy there, so if the move itself then
+ * failed (out of memory), the stretch would be gone and the process would fault at its next use of it — the risk
+ * node's --use-largepages takes at start-up too.
  */
 static int move_to_huge_page(unsigned long address, unsigned long bytes, int prot) {
   /* Room for an aligned stretch: a huge page maps only at an address that is a multiple of its size. */

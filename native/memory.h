@@ -1,5 +1,6 @@
 /*
- * memory.h: start-up pages given back once start-up is over, the executable moved to huge pages, malloc's arenas capped (memory.c).
+ * memory.h: start-up pages given back once start-up is over, the executable moved to huge pages, malloc's arenas
+ * capped (memory.c).
  */
 #ifndef VRRP_MEMORY_H
 #define VRRP_MEMORY_H
