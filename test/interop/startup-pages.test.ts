@@ -8,35 +8,27 @@
  * A backup after either takes over from a crashed keepalived master. The release comes after the move has had its
  * turn, so the release's test also shows that nothing moves unasked.
  */
-import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Lab, labAvailable, requireLab } from './lab.js';
 import { keepalivedSide, ourConfig, vipOf } from './scenario.js';
 import { startVrrp, type VrrpProcess } from './vrrp-process.js';
+import type { HugePagesMove, StartupRelease } from '../../src/linux/memory.js';
+import { hugePagesAllowed } from '../support/huge-pages.js';
 
 requireLab();
 
-/** Whether this machine lets a process ask for transparent huge pages. */
-function hugePagesAllowed(): boolean {
-  try {
-    return /\[(always|madvise)\]/.test(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
 /**
  * keepalived master (150) and our `vrrp run` backup (100), started with `variable=1` in its environment (the lab's
- * processes inherit the test's); returns once our process has printed `event`, with that line.
+ * processes inherit the test's); returns once our process has printed `event`, with that line's fields.
  */
-async function settledBackup(lab: Lab, variable: string, event: string): Promise<{ us: VrrpProcess; kill: () => Promise<void>; line: Record<string, unknown> }> {
+async function settledBackup<Line>(lab: Lab, variable: string, event: string): Promise<{ us: VrrpProcess; kill: () => Promise<void>; line: Line }> {
   const ka = await lab.startKeepalived('ka', keepalivedSide(lab, 'ka', { priority: 150 }));
   await ka.waitForLog(/Entering MASTER STATE/, 5000);
   process.env[variable] = '1';
   const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 100 }));
   delete process.env[variable];
   await us.waitForState('backup', 5000);
-  const line = (await us.waitFor((e) => e.event === event, 15_000)) as unknown as Record<string, unknown>;
+  const line = (await us.waitFor((e) => e.event === event, 15_000)) as unknown as Line;
   return { us, kill: () => ka.kill(), line };
 }
 
@@ -62,8 +54,7 @@ describe.skipIf(!labAvailable.ok)('vrrp run once its start-up has settled', () =
   // when 10 s have passed since our `started` line
   // then we print startupPagesReleased with a smaller resident set, and when keepalived crashes we take over.
   it('reports the release with a smaller resident set and still takes over from a crashed master', async () => {
-    const { us, kill, line } = await settledBackup(lab, 'VRRP_RELEASE_STARTUP_PAGES', 'startupPagesReleased');
-    const released = line as unknown as { executableKb: number; rssBeforeKb: number; rssAfterKb: number };
+    const { us, kill, line: released } = await settledBackup<StartupRelease>(lab, 'VRRP_RELEASE_STARTUP_PAGES', 'startupPagesReleased');
     expect(released.executableKb, `executable kB dropped; ${us.describe()}`).toBeGreaterThan(1024);
     expect(released.rssAfterKb, `resident set after (before: ${released.rssBeforeKb} kB)`).toBeLessThan(released.rssBeforeKb - released.executableKb / 2);
     // The move to huge pages has its turn just before the release (src/cli.ts, settleStartup): not asked, not done.
@@ -75,8 +66,7 @@ describe.skipIf(!labAvailable.ok)('vrrp run once its start-up has settled', () =
   // when 10 s have passed since our `started` line
   // then we print executableHugePages with what moved, and when keepalived crashes we take over.
   it('reports the move to huge pages and still takes over from a crashed master', async () => {
-    const { us, kill, line } = await settledBackup(lab, 'VRRP_HUGE_PAGES', 'executableHugePages');
-    const moved = line as unknown as { movedKb: number; failedKb: number; unavailable?: string };
+    const { us, kill, line: moved } = await settledBackup<HugePagesMove>(lab, 'VRRP_HUGE_PAGES', 'executableHugePages');
     if (hugePagesAllowed()) {
       expect(moved.unavailable, us.describe()).toBeUndefined();
       expect(moved.movedKb + moved.failedKb, `kB moved or tried; ${us.describe()}`).toBeGreaterThanOrEqual(2048);

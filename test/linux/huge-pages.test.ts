@@ -6,33 +6,16 @@
  * administrator turned transparent huge pages off, what is checked is that nothing moved and the reason was said.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { HugePagesMove } from '../../src/linux/memory.js';
+import { hugePagesAllowed } from '../support/huge-pages.js';
+import { skipLoudly } from '../support/loud-skip.js';
 
 const loader = fileURLToPath(new URL('../interop/fixtures/ts-loader.mjs', import.meta.url));
 const memory = new URL('../../src/linux/memory.ts', import.meta.url).href;
 const skip = process.platform === 'linux' ? undefined : `needs linux (/proc/self/smaps, the addon), this is ${process.platform}`;
-if (skip !== undefined) {
-  if (process.env.CI === 'true') {
-    describe('moveExecutableToHugePages', () => {
-      it('runs under CI (CI=true forbids skipping it)', () => {
-        throw new Error(`huge pages test cannot run: ${skip}`);
-      });
-    });
-  } else {
-    process.stderr.write(`SKIPPED test/linux/huge-pages.test.ts: ${skip}\n`);
-  }
-}
-
-/** Whether this machine lets a process ask for transparent huge pages. */
-function hugePagesAllowed(): boolean {
-  try {
-    return /\[(always|madvise)\]/.test(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'));
-  } catch {
-    return false;
-  }
-}
+skipLoudly('test/linux/huge-pages.test.ts', 'moveExecutableToHugePages', skip);
 
 /** A mapping: its range, perms, path (empty for anonymous), resident and huge kB. */
 interface Mapping {
@@ -44,7 +27,7 @@ interface Mapping {
   hugeKb: number;
 }
 interface Outcome {
-  move: { movedKb: number; leftKb: number; failedKb: number; rssBeforeKb: number; rssAfterKb: number; unavailable?: string };
+  move: HugePagesMove;
   exe: string;
   before: Mapping[];
   after: Mapping[];

@@ -8,22 +8,13 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { skipLoudly } from '../support/loud-skip.js';
 
 const loader = fileURLToPath(new URL('../interop/fixtures/ts-loader.mjs', import.meta.url));
 const memory = new URL('../../src/linux/memory.ts', import.meta.url).href;
 const glibc = process.platform === 'linux' && typeof (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header?.glibcVersionRuntime === 'string';
 const skip = glibc ? undefined : `needs Linux with glibc (its arenas, the addon), this is ${process.platform}`;
-if (skip !== undefined) {
-  if (process.env.CI === 'true') {
-    describe('limitMallocArenas', () => {
-      it('runs under CI (CI=true forbids skipping it)', () => {
-        throw new Error(`malloc arenas test cannot run: ${skip}`);
-      });
-    });
-  } else {
-    process.stderr.write(`SKIPPED test/linux/malloc-arenas.test.ts: ${skip}\n`);
-  }
-}
+skipLoudly('test/linux/malloc-arenas.test.ts', 'limitMallocArenas', skip);
 
 interface Outcome {
   applied: boolean | null;

@@ -7,21 +7,12 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { skipLoudly } from '../support/loud-skip.js';
 
 const loader = fileURLToPath(new URL('../interop/fixtures/ts-loader.mjs', import.meta.url));
 const memory = new URL('../../src/linux/memory.ts', import.meta.url).href;
 const skip = process.platform === 'linux' ? undefined : `needs linux (/proc/self/smaps, the addon), this is ${process.platform}`;
-if (skip !== undefined) {
-  if (process.env.CI === 'true') {
-    describe('releaseStartupPages', () => {
-      it('runs under CI (CI=true forbids skipping it)', () => {
-        throw new Error(`start-up pages test cannot run: ${skip}`);
-      });
-    });
-  } else {
-    process.stderr.write(`SKIPPED test/linux/startup-pages.test.ts: ${skip}\n`);
-  }
-}
+skipLoudly('test/linux/startup-pages.test.ts', 'releaseStartupPages', skip);
 
 /** Per mapping of the executable (by its range): perms, resident kB and anonymous kB, before and after. */
 interface Mapping {
