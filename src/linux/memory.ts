@@ -3,8 +3,9 @@
  * only start-up read (bootstrap, parser, compilers) are unmapped from the process, and free malloc memory goes back
  * to the system. The pages stay in the page cache; one used again is mapped again at its next access.
  *
- * Why: on the machine we measure on, every wake-up of a thread costs more the more pages its process has mapped,
- * and a VRRP engine is a thread that wakes ten times a second (docs/benchmarks.md, "What a wake-up costs").
+ * Why: on the machine we measured on (with the kernel it ran until 2026-12-03; not with its next one), every wake-up
+ * of a thread cost more the more pages its process had mapped, and a VRRP engine is a thread that wakes ten times a
+ * second (docs/benchmarks.md, "What a wake-up costs"): whether it pays off depends on the machine, so measure.
  * Used by the engine thread when `vrrp run` is asked to (`VRRP_RELEASE_STARTUP_PAGES=1`), which then warms its
  * takeover path again (src/engine/worker.ts, releasePages); not by default.
  */
@@ -63,8 +64,9 @@ export const HUGE_PAGES_MIN_RESIDENT_PERCENT = 50;
 /**
  * Moves every huge-page-sized stretch of the node executable's text and read-only data of which at least
  * `minResidentPercent` is mapped into one anonymous transparent huge page at the same address (native/memory.c):
- * same bytes, far fewer page-table entries, which is what a wake-up pays for on the machine we measure on
- * (docs/benchmarks.md, "What a wake-up costs"). The price on that machine: touching memory in huge pages right after
+ * same bytes, far fewer page-table entries, which is what a wake-up paid for on the machine we measured on with the
+ * kernel it ran until 2026-12-03 (with its next one, page-table entries cost a wake-up nothing measurable and the
+ * move bought nothing: docs/benchmarks.md, "What a wake-up costs"). The price on that machine: touching memory in huge pages right after
  * a wake-up is slower, and a settled backup's takeover was 0.2–0.3 ms later at the median, so it is not done by
  * default; `vrrp run` does it when asked (`VRRP_HUGE_PAGES=1`), and an app embedding the library decides for itself
  * (it is process-wide). Does nothing, and says why, where transparent huge pages are turned off or the kernel is
