@@ -401,10 +401,10 @@ const STARTUP_SETTLE_MS = 10_000;
 
 /**
  * Once start-up has settled, each asked for only (docs/benchmarks.md, "What a wake-up costs"): the executable's
- * mapped stretches go into huge pages (`VRRP_HUGE_PAGES=1`: cheaper wake-ups where page-table entries cost them, but a
- * settled backup's takeovers were later with it), then the pages only start-up used are given back (`VRRP_RELEASE_STARTUP_PAGES=1`: a smaller
- * process, but a settled backup's worst takeovers were later with it). Each says what it did; a failure is said,
- * never fatal.
+ * mapped stretches go into huge pages (`VRRP_HUGE_PAGES=1`: cheaper wake-ups where page-table entries cost them,
+ * but a settled backup's takeovers were later with it), then the pages only start-up used are given back
+ * (`VRRP_RELEASE_STARTUP_PAGES=1`: a smaller process, but a settled backup's worst takeovers were later with it).
+ * Each says what it did; a failure is said, never fatal.
  */
 async function settleStartup(): Promise<void> {
   if (process.platform === 'linux' && process.env.VRRP_HUGE_PAGES === '1') {

@@ -66,11 +66,11 @@ export const HUGE_PAGES_MIN_RESIDENT_PERCENT = 50;
  * `minResidentPercent` is mapped into one anonymous transparent huge page at the same address (native/memory.c):
  * same bytes, far fewer page-table entries, which is what a wake-up paid for on the machine we measured on with the
  * kernel it ran until 2026-12-03 (with its next one, page-table entries cost a wake-up nothing measurable and the
- * move bought nothing: docs/benchmarks.md, "What a wake-up costs"). The price on that machine: touching memory in huge pages right after
- * a wake-up is slower, and a settled backup's takeover was 0.2–0.3 ms later at the median, so it is not done by
- * default; `vrrp run` does it when asked (`VRRP_HUGE_PAGES=1`), and an app embedding the library decides for itself
- * (it is process-wide). Does nothing, and says why, where transparent huge pages are turned off or the kernel is
- * older than 6.1. Throws {@link PacketSocketError} without the addon.
+ * move bought nothing: docs/benchmarks.md, "What a wake-up costs"). The price on that machine: touching memory in
+ * huge pages right after a wake-up is slower, and a settled backup's takeover was 0.2–0.3 ms later at the median,
+ * so it is not done by default; `vrrp run` does it when asked (`VRRP_HUGE_PAGES=1`), and an app embedding the
+ * library decides for itself (it is process-wide). Does nothing, and says why, where transparent huge pages are
+ * turned off or the kernel is older than 6.1. Throws {@link PacketSocketError} without the addon.
  */
 export function moveExecutableToHugePages(minResidentPercent: number = HUGE_PAGES_MIN_RESIDENT_PERCENT): HugePagesMove {
   let values: Float64Array;
