@@ -28,16 +28,17 @@
  *     whether a huge page was made (no MADV_COLLAPSE, before Linux 6.1; nothing done).
  *
  * Why (docs/benchmarks.md, "What a wake-up costs"): where a wake-up costs more the more pages its process has
- * mapped, what counts is page-table entries, not bytes. A C timer loop with 64 MB resident: 122-130 µs a wake-up in
- * 4 kB pages, 62-71 µs in huge pages, 63 µs with nothing mapped. The node executable's text and read-only data are
+ * mapped, what counts is page-table entries, not bytes. A C timer loop with 64 MB resident, on the machine we
+ * measured on with its kernel until 2026-12-03: 122-130 µs a wake-up in 4 kB pages, 62-71 µs in huge pages, 63 µs
+ * with nothing mapped (with its next kernel, 52-62 µs in 4 kB pages: nothing to gain there). The node executable's text and read-only data are
  * the largest mapped things in a `vrrp run` process (about 42 MB at one instance), mapped from the file in 4 kB
  * pages; the kernel here cannot map an executable's file pages huge (MADV_COLLAPSE on them: EINVAL), so the stretch
  * is copied into anonymous memory that can be, as node's own --use-largepages does for the text at start-up. The
  * bytes are the file's (the mapping holds no anonymous page), so every thread sees the same instructions and data
  * before and after; mremap swaps the mapping in one step under the address space's lock, so a thread running there
  * waits for it at its next fault. The cost: the stretches moved are the process's own memory now (a mostly mapped
- * 2 MB counts whole), no longer shared with other node processes through the page cache; and on the machine we
- * measure on, touching memory in huge pages right after a wake-up is slower (2,000 random pages of 64 MB: ~300 µs
+ * 2 MB counts whole), no longer shared with other node processes through the page cache; and on that machine and
+ * kernel, touching memory in huge pages right after a wake-up was slower (2,000 random pages of 64 MB: ~300 µs
  * against ~80), so a takeover, which touches much, came later. Hence asked for only (`VRRP_HUGE_PAGES=1`).
  *
  *   limitMallocArenas(count) -> boolean (applied)

@@ -16,6 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNetnsPair, inNs, run, type NetnsPair } from './netns-pair.js';
+import { skipLoudly } from '../support/loud-skip.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ADDON = join(ROOT, 'build', 'Release', 'vrrp_packet.node');
@@ -50,17 +51,7 @@ function rootSkipReason(): string | undefined {
 }
 const linuxSkip = linuxSkipReason();
 const rootSkip = rootSkipReason();
-const inCi = process.env.CI === 'true';
-if (rootSkip !== undefined && !inCi) {
-  process.stderr.write(`SKIPPED ${linuxSkip === undefined ? 'socket tests of ' : ''}test/linux/addon-sockets.test.ts: ${rootSkip}\n`);
-}
-if (rootSkip !== undefined && inCi) {
-  describe('addon sockets and timer', () => {
-    it('runs under CI (CI=true forbids skipping it)', () => {
-      throw new Error(`addon socket integration test cannot run: ${rootSkip}`);
-    });
-  });
-}
+skipLoudly(`${linuxSkip === undefined ? 'socket tests of ' : ''}test/linux/addon-sockets.test.ts`, 'addon sockets and timer', rootSkip);
 
 const sleep = (ms: number): Promise<void> => new Promise((wake) => setTimeout(wake, ms));
 

@@ -15,6 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNetnsPair, inNs, run, type NetnsPair } from './netns-pair.js';
+import { skipLoudly } from '../support/loud-skip.js';
 import { gratuitousArpFrame, unsolicitedNeighborAdvertisementFrame } from '../../src/linux/announce-frames.js';
 import { addressRequest } from '../../src/linux/vip/address-request.js';
 
@@ -38,16 +39,7 @@ function whyNotRunnable(): string | undefined {
   return undefined;
 }
 const skipReason = whyNotRunnable();
-const inCi = process.env.CI === 'true';
-if (skipReason !== undefined && !inCi) process.stderr.write(`SKIPPED test/linux/packet-socket.test.ts: ${skipReason}\n`);
-
-if (skipReason !== undefined && inCi) {
-  describe('packet socket on a veth pair', () => {
-    it('runs under CI (CI=true forbids skipping it)', () => {
-      throw new Error(`packet socket integration test cannot run: ${skipReason}`);
-    });
-  });
-}
+skipLoudly('test/linux/packet-socket.test.ts', 'packet socket on a veth pair', skipReason);
 
 
 
