@@ -12,7 +12,7 @@
  *   vrrp_socket.c  raw IP sockets of protocol 112 for the adverts, watched on the opening thread's loop
  *                  vrrpOpen, vrrpJoin, vrrpRecv, vrrpSend, vrrpClose, vrrpRef, vrrpAbsorb, vrrpAbsorbed, vrrpFiltered,
  *                  vrrpHold, vrrpNotice, vrrpRepeat,
- *                  vrrpRepeated
+ *                  vrrpRepeated, vrrpArmTakeover, vrrpTakeover
  *   timer.c        one precise timerfd per thread: timerOpen, timerArm, timerDisarm, timerClose, timerRef,
  *                  monotonicMs
  *   renew.c        VIP lease renewals sent from C, at a master's advert wake-up when one comes: renewOpen,
@@ -66,6 +66,8 @@ NAPI_MODULE_INIT() {
       {"vrrpNotice", NULL, vrrp_notice, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpRepeat", NULL, vrrp_repeat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpRepeated", NULL, vrrp_repeated, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"vrrpArmTakeover", NULL, vrrp_arm_takeover, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"vrrpTakeover", NULL, vrrp_takeover, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpClose", NULL, watcher_js_close, NULL, NULL, NULL, napi_enumerable, (void *)&VRRP_KIND},
       {"vrrpRef", NULL, watcher_js_ref, NULL, NULL, NULL, napi_enumerable, (void *)&VRRP_KIND},
       {"timerOpen", NULL, timer_open, NULL, NULL, NULL, napi_enumerable, NULL},

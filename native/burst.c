@@ -10,6 +10,12 @@
  * handle, bytes), 2 = send(target packet handle, frame). Up to 256 per burst; a malformed one refuses the whole
  * list. A prepared burst keeps the handles it names alive. burstRun returns an Int32Array with one result per
  * operation: 0, the kernel's acknowledgement errno or the failed syscall's errno.
+ *
+ * Fired bursts: a VRRP socket's alarm may run a burst itself, in C, the moment a takeover falls due (burst_fire; see
+ * "Armed takeovers" in vrrp_socket.c). Its results are kept, and the next burstRun hands them over instead of
+ * running the operations again: the JavaScript that then catches up (the VIP manager's takeover) does its
+ * bookkeeping as if it had run the burst itself, and no address is added twice (a second exclusive add would be
+ * refused with EEXIST and the address judged somebody else's). burst_forget drops kept results nobody will take.
  */
 #include "burst.h"
 
@@ -47,6 +53,8 @@ enum { BURST_PWRITE = 0, BURST_ROUTE = 1, BURST_FRAME = 2 };
 typedef struct {
   uint32_t count;
   uint32_t ref_count;
+  bool fired;              /* `kept` holds the results of a run by burst_fire that no burstRun has taken yet */
+  int32_t *kept;           /* malloc'ed at the first burst_fire, `count` results; freed with the burst */
   napi_ref *refs; /* inside the same allocation, after ops */
   burst_op ops[];
 } prepared_burst;
@@ -62,7 +70,50 @@ static void finalize_burst(napi_env env, void *data, void *hint) {
   (void)hint;
   prepared_burst *prepared = (prepared_burst *)data;
   for (uint32_t i = 0; i < prepared->ref_count; i++) napi_delete_reference(env, prepared->refs[i]);
+  free(prepared->kept);
   free(prepared);
+}
+
+/* Runs the operations back to back into `result` (see burstRun). */
+static void run_ops(const prepared_burst *prepared, int32_t *result) {
+  /* Back to back, nothing else in between: the point of a burst. A failure is recorded and the rest still runs
+   * (one address refused must not keep the others from being added and announced). */
+  for (uint32_t i = 0; i < prepared->count; i++) {
+    const burst_op *op = &prepared->ops[i];
+    if (op->kind == BURST_PWRITE) {
+      ssize_t written;
+      do {
+        written = pwrite(op->fd, op->data, op->length, 0);
+      } while (written < 0 && errno == EINTR);
+      result[i] = written < 0 ? errno : (size_t)written == op->length ? 0 : EIO;
+    } else if (op->kind == BURST_ROUTE) {
+      int acknowledged = 0;
+      const char *failed_syscall = NULL;
+      int error_number = route_exchange((route_handle *)op->handle, op->data, op->length, &acknowledged, &failed_syscall);
+      result[i] = error_number != 0 ? error_number : acknowledged;
+    } else {
+      result[i] = frame_send((packet_handle *)op->handle, (const uint8_t *)op->data, op->length);
+    }
+  }
+}
+
+void *burst_from(napi_env env, napi_value value) {
+  return get_tagged(env, value, &BURST_TAG, "expected a prepared burst");
+}
+
+bool burst_fire(void *burst) {
+  prepared_burst *prepared = (prepared_burst *)burst;
+  if (prepared->kept == NULL && prepared->count > 0) {
+    prepared->kept = (int32_t *)malloc(prepared->count * sizeof(int32_t));
+    if (prepared->kept == NULL) return false; /* not run: JavaScript runs it when it catches up */
+  }
+  run_ops(prepared, prepared->kept);
+  prepared->fired = true;
+  return true;
+}
+
+void burst_forget(void *burst) {
+  ((prepared_burst *)burst)->fired = false;
 }
 
 /* burstPrepare(ops): checks [kind, target, bytes] operations and copies them into a prepared burst (External). */
@@ -146,6 +197,8 @@ napi_value burst_prepare(napi_env env, napi_callback_info info) {
   if (prepared == NULL) return throw_errno(env, "malloc", ENOMEM);
   prepared->count = count;
   prepared->ref_count = 0;
+  prepared->fired = false;
+  prepared->kept = NULL;
   prepared->refs = (napi_ref *)((uint8_t *)prepared + refs_offset);
   uint8_t *storage = (uint8_t *)prepared + storage_offset;
   for (uint32_t i = 0; i < count; i++) {
@@ -192,24 +245,12 @@ napi_value burst_run(napi_env env, napi_callback_info info) {
   uint32_t count = prepared->count;
   /* Results land on the stack and are copied out after the last operation: no Node-API call before then. */
   int32_t result[BURST_MAX_OPS];
-  /* Back to back, nothing else in between: the point of a burst. A failure is recorded and the rest still runs
-   * (one address refused must not keep the others from being added and announced). */
-  for (uint32_t i = 0; i < count; i++) {
-    const burst_op *op = &prepared->ops[i];
-    if (op->kind == BURST_PWRITE) {
-      ssize_t written;
-      do {
-        written = pwrite(op->fd, op->data, op->length, 0);
-      } while (written < 0 && errno == EINTR);
-      result[i] = written < 0 ? errno : (size_t)written == op->length ? 0 : EIO;
-    } else if (op->kind == BURST_ROUTE) {
-      int acknowledged = 0;
-      const char *failed_syscall = NULL;
-      int error_number = route_exchange((route_handle *)op->handle, op->data, op->length, &acknowledged, &failed_syscall);
-      result[i] = error_number != 0 ? error_number : acknowledged;
-    } else {
-      result[i] = frame_send((packet_handle *)op->handle, (const uint8_t *)op->data, op->length);
-    }
+  if (prepared->fired) {
+    /* Run already, by a socket's alarm (see "Fired bursts" above): its results, once. */
+    prepared->fired = false;
+    if (count > 0) memcpy(result, prepared->kept, count * sizeof(int32_t));
+  } else {
+    run_ops(prepared, result);
   }
   napi_value buffer, results;
   void *result_data = NULL;

@@ -94,6 +94,18 @@
  * refuses stops the schedule and is news for JavaScript (vrrpRecv -2, vrrpNotice), which reports it and sends from
  * then on itself, as before.
  *
+ * Armed takeovers, and why: a backup's takeover is the one moment where microseconds are client outage, and the
+ * JavaScript between its Master_Down_Timer's expiry and its advert — the engine's step, the core, the send, most of
+ * it run for the first time in the process's life — took 0.2-0.35 ms before the advert's sendmsg and about as much
+ * again before the gratuitous ARP (in-process trace, failover benchmark, 1 s and 100 ms adverts; keepalived's own
+ * takeover came 0.3-0.5 ms sooner). So once the engine knows the deadline (its precise timer), it may arm the
+ * takeover here (vrrpArmTakeover: the adverts, the deadline, and the VIP manager's prepared burst, native/burst.c):
+ * the socket's alarm, at the deadline, reads the repeat socket, and when no repeat of the VRID came and no datagram
+ * waits unread on the socket (one JavaScript has not seen might be the master's), sends the adverts and fires the
+ * burst (markers, addresses, gratuitous ARP) in C, then tells JavaScript (vrrpNotice). The engine then steps its
+ * core as at any Master_Down_Timer expiry; the transport's send of those same adverts and the burst's next run are
+ * the ones that already went (vrrpTakeover, burstRun), so nothing leaves twice. Anything that waits unread, or a
+ * repeat, leaves the takeover to JavaScript, which is armed for just after the deadline as a fallback.
  * Tallies, and why: the engine collected absorbed repeats and scheduled firings once a second anyway, only so that
  * its counters (advertisementsReceived, advertisementsSent) and the next timer's time, which the app reads from a
  * buffer the engine thread shares with it, kept up. That wake-up of JavaScript was a third of a lone backup's
@@ -163,10 +175,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/sockios.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "burst.h"
 #include "renew.h"
 #include "watcher.h"
 
@@ -250,6 +265,25 @@ typedef struct {
   int error;                      /* errno of the send that stopped it; 0 */
   tally tally;                    /* where each firing's messages are counted at once ("Tallies") */
 } repeat_entry;
+
+/* One VRID's armed takeover ("Armed takeovers" in the file comment), allocated at its first arming. */
+typedef struct {
+  uint8_t state;                  /* TAKEOVER_* */
+  bool pinned;                    /* `source` pins the source address */
+  uint8_t messages;
+  uint16_t offset[REPEAT_MAX_MESSAGES + 1]; /* message i is payload[offset[i], offset[i + 1]) */
+  uint8_t payload[REPEAT_MAX_BYTES];
+  uint8_t destination[REPEAT_MAX_MESSAGES][16];
+  uint8_t source[16];
+  double due_ms;                  /* CLOCK_MONOTONIC */
+  double fired_ms;                /* CLOCK_MONOTONIC when it fired */
+  int error;                      /* errno of the first message the kernel refused when it fired; 0 */
+  void *burst;                    /* the prepared burst it fires (native/burst.c), or NULL */
+  napi_ref burst_ref;             /* keeps `burst` alive while armed or fired */
+} takeover_entry;
+
+/* takeover_entry.state: none; armed; fired, JavaScript not told yet; fired and told (until vrrpTakeover). */
+enum { TAKEOVER_OFF = 0, TAKEOVER_ARMED = 1, TAKEOVER_FIRED = 2, TAKEOVER_TOLD = 3 };
 
 /* absorb_entry.watch: no watch; watching; fell silent, JavaScript not told yet; told (until the next repeat). */
 enum { WATCH_OFF = 0, WATCH_ON = 1, WATCH_SILENT = 2, WATCH_TOLD = 3 };
@@ -356,6 +390,9 @@ typedef struct {
   bool bounded;                   /* JavaScript holds a datagram read at `bound`: repeats after it are not due yet */
   struct timespec bound;
   repeat_socket repeats;          /* "Filtered repeats" in the file comment */
+  takeover_entry *takeover[256];  /* by VRID, NULL until its first arming ("Armed takeovers") */
+  vrid_set takeover_on;           /* VRIDs whose takeover is armed */
+  unsigned taking;                /* armed takeovers */
   /* The last recvmmsg ("Batched reads" in the file comment): `batch_count` datagrams, `batch_next` the next to take;
    * `drained`: one in the readiness pass now running (`in_ready`, vrrp_ready) found fewer than READ_BATCH waiting. */
   int batch_count, batch_next;
@@ -375,7 +412,9 @@ typedef struct {
  * on entries, 1.7 KB a VRID, that nothing had touched, a page fault each (up to about a hundred, 1.4 ms sampled at
  * VRID 51 in the failover benchmark, the thread's time between its silence and its takeover). */
 static void news_update(vrrp_socket *s, int vrid) {
-  vrid_set_put(&s->news_on, vrid, s->absorb[vrid].watch == WATCH_SILENT || s->repeat[vrid].untold);
+  vrid_set_put(&s->news_on, vrid,
+               s->absorb[vrid].watch == WATCH_SILENT || s->repeat[vrid].untold ||
+                   (s->takeover[vrid] != NULL && s->takeover[vrid]->state == TAKEOVER_FIRED));
 }
 
 static bool vrrp_ready(watcher *w, int status);
@@ -644,7 +683,15 @@ static void release_socket_parts(watcher *w) {
     s->repeat[vrid].payload = NULL;
     free(s->absorb[vrid].payload);
     s->absorb[vrid].payload = NULL;
+    takeover_entry *takeover = s->takeover[vrid];
+    if (takeover != NULL) {
+      if (takeover->burst_ref != NULL) napi_delete_reference(w->env, takeover->burst_ref);
+      free(takeover);
+      s->takeover[vrid] = NULL;
+    }
   }
+  s->taking = 0;
+  memset(&s->takeover_on, 0, sizeof(s->takeover_on));
   s->repeating = 0;
   s->absorbing = 0;
   memset(&s->repeat_on, 0, sizeof(s->repeat_on));
@@ -684,6 +731,7 @@ static double silence_next(vrrp_socket *s) {
 }
 
 static void on_socket_alarm(watcher *w);
+static double takeovers_next(vrrp_socket *s, bool send);
 
 
 /* Sends the advert schedules that are due (when `send`), marks silent VRIDs, and sets the socket's one alarm for
@@ -694,6 +742,8 @@ static void look(vrrp_socket *s, bool send) {
   repeat_socket *r = &s->repeats;
   if (r->covered_count > 0) read_repeats(s, NULL);
   double next = s->watching > 0 ? silence_next(s) : -1;
+  double takeover = s->taking > 0 ? takeovers_next(s, send) : -1;
+  if (takeover >= 0 && (next < 0 || takeover < next)) next = takeover;
   double advert = s->repeating > 0 ? adverts_next(s, send) : -1;
   if (advert >= 0 && (next < 0 || advert < next)) next = advert;
   if (s->filters_stale && !r->broken) {
@@ -778,6 +828,13 @@ static bool absorb(vrrp_socket *s, const received_datagram *d, bool from_repeats
   }
   entry->last = arrival;
   entry->count++;
+  /* The master repeated: no takeover of this VRID is due ("Armed takeovers"); the engine arms again if need be. */
+  takeover_entry *takeover = s->takeover[payload[1]];
+  if (takeover != NULL && takeover->state == TAKEOVER_ARMED) {
+    takeover->state = TAKEOVER_OFF;
+    vrid_set_put(&s->takeover_on, payload[1], false);
+    s->taking--;
+  }
   s->last_arrival = entry->last;
   s->arrived = true;
   if (entry->tally.count != NULL) {
@@ -1660,8 +1717,8 @@ napi_value vrrp_absorb(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* vrrpNotice(handle): a VRID with news not named yet — its silence watch fired ("Silence watch") or its advert
- * schedule stopped ("Repeated adverts") — or 0. */
+/* vrrpNotice(handle): a VRID with news not named yet — its silence watch fired ("Silence watch"), its advert
+ * schedule stopped ("Repeated adverts") or its takeover fired ("Armed takeovers") — or 0. */
 napi_value vrrp_notice(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -1681,6 +1738,10 @@ napi_value vrrp_notice(napi_env env, napi_callback_info info) {
     }
     if (s->repeat[found].untold) {
       s->repeat[found].untold = false;
+      s->news--;
+    }
+    if (s->takeover[found] != NULL && s->takeover[found]->state == TAKEOVER_FIRED) {
+      s->takeover[found]->state = TAKEOVER_TOLD;
       s->news--;
     }
     news_update(s, found);
@@ -2171,5 +2232,258 @@ napi_value vrrp_repeated(napi_env env, napi_callback_info info) {
   entry->error = 0;
   napi_value result;
   NAPI_CALL(env, napi_create_uint32(env, fired, &result));
+  return result;
+}
+
+/* ---- Armed takeovers (see the file comment) ---- */
+
+/* Whether a datagram waits that JavaScript has not seen: one held for it, the rest of a batch, or one in the
+ * kernel's queue (SIOCINQ: the length of the first, 0 when none). */
+static bool unread_waiting(vrrp_socket *s) {
+  if (s->pending || s->batch_next < s->batch_count) return true;
+  int queued = 0;
+  if (s->base.fd < 0 || ioctl(s->base.fd, SIOCINQ, &queued) != 0) return true; /* cannot tell: JavaScript decides */
+  return queued > 0;
+}
+
+/* Stops `vrid`'s armed takeover (not a fired one). */
+static void takeover_disarm(vrrp_socket *s, int vrid) {
+  takeover_entry *entry = s->takeover[vrid];
+  if (entry == NULL || entry->state != TAKEOVER_ARMED) return;
+  entry->state = TAKEOVER_OFF;
+  vrid_set_put(&s->takeover_on, vrid, false);
+  s->taking--;
+}
+
+/* Sends the adverts of `entry` (for `vrid`) and fires its burst; notes the first refused message's errno. */
+static void takeover_fire(vrrp_socket *s, int vrid, takeover_entry *entry) {
+  struct mmsghdr messages[REPEAT_MAX_MESSAGES];
+  send_slot slots[REPEAT_MAX_MESSAGES];
+  size_t lengths[REPEAT_MAX_MESSAGES];
+  for (int i = 0; i < entry->messages; i++) {
+    lengths[i] = (size_t)(entry->offset[i + 1] - entry->offset[i]);
+    fill_message(s, &slots[i], &messages[i].msg_hdr, entry->payload + entry->offset[i], lengths[i], entry->destination[i],
+                 entry->pinned ? entry->source : NULL);
+    messages[i].msg_len = 0;
+  }
+  entry->error = 0;
+  entry->fired_ms = monotonic_now_ms();
+  int next = 0;
+  while (next < entry->messages) {
+    int sent = s->base.fd < 0 ? -1 : sendmmsg(s->base.fd, messages + next, (unsigned)(entry->messages - next), 0);
+    if (sent < 0 && s->base.fd >= 0 && errno == EINTR) continue;
+    if (sent <= 0) {
+      /* The message at `next` was refused: noted (JavaScript reports it as its own send's failure), the rest go. */
+      if (entry->error == 0) entry->error = s->base.fd < 0 ? EBADF : sent == 0 ? EIO : errno;
+      next++;
+      continue;
+    }
+    for (int i = next; i < next + sent; i++) {
+      /* A raw datagram goes out whole or not at all. */
+      if (messages[i].msg_len != lengths[i] && entry->error == 0) entry->error = EMSGSIZE;
+    }
+    next += sent;
+  }
+  /* A burst that could not keep its results is left to JavaScript, which runs it when it catches up. */
+  if (entry->burst != NULL) burst_fire(entry->burst);
+  entry->state = TAKEOVER_FIRED;
+  vrid_set_put(&s->takeover_on, vrid, false);
+  s->taking--;
+  s->news++;
+  news_update(s, vrid);
+}
+
+/* Fires the takeovers that are due (when `send`), and returns ms until the next, or -1 when none is armed. */
+static double takeovers_next(vrrp_socket *s, bool send) {
+  const double now = monotonic_now_ms();
+  if (now < 0) return 1;
+  double next = -1;
+  int waiting = -1; /* unread_waiting, asked once */
+  for (int vrid = vrid_set_next(&s->takeover_on, 0); vrid != 0; vrid = vrid_set_next(&s->takeover_on, vrid)) {
+    takeover_entry *entry = s->takeover[vrid];
+    if (entry->due_ms - now > ADVERT_EARLY_MS) {
+      if (next < 0 || entry->due_ms - now < next) next = entry->due_ms - now;
+      continue;
+    }
+    if (!send) {
+      next = 0;
+      continue;
+    }
+    if (waiting < 0) waiting = unread_waiting(s) ? 1 : 0;
+    /* Something unread might be this VRID's master: JavaScript reads it and decides (its fallback timer). */
+    if (waiting == 1) {
+      takeover_disarm(s, vrid);
+    } else {
+      takeover_fire(s, vrid, entry);
+    }
+  }
+  return next;
+}
+
+/* vrrpArmTakeover(handle, vrid, data[] | null, dst[], source | null, inMs, burst | null) -> armed: in `inMs`, unless
+ * a repeat of the VRID's master comes or a datagram waits unread, sends each data[i] to dst[i] (from `source` when
+ * given) and fires `burst` (native/burst.c), then tells JavaScript ("Armed takeovers" in the file comment). null
+ * data disarms. Replaces an armed takeover, not a fired one (vrrpTakeover settles that). false, nothing armed: the
+ * messages are too many or too long to keep, or a fired takeover is not settled yet. */
+napi_value vrrp_arm_takeover(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) {
+    napi_throw_type_error(env, NULL, "vrrpArmTakeover needs a handle, a vrid and the messages (or null)");
+    return NULL;
+  }
+  vrrp_socket *s = get_open_socket(env, argv[0], "vrrpArmTakeover");
+  if (s == NULL) return NULL;
+  int32_t vrid = 0;
+  if (!get_vrid(env, argv[1], &vrid)) return NULL;
+  napi_valuetype data_type = napi_undefined;
+  NAPI_CALL(env, napi_typeof(env, argv[2], &data_type));
+  napi_value result;
+  if (data_type == napi_null || data_type == napi_undefined) {
+    takeover_disarm(s, vrid);
+    look(s, false);
+    NAPI_CALL(env, napi_get_boolean(env, false, &result));
+    return result;
+  }
+  if (argc < 7) {
+    napi_throw_type_error(env, NULL, "vrrpArmTakeover needs destinations, a source (or null), a delay and a burst (or null)");
+    return NULL;
+  }
+  uint32_t messages = 0, destinations = 0;
+  if (napi_get_array_length(env, argv[2], &messages) != napi_ok || napi_get_array_length(env, argv[3], &destinations) != napi_ok ||
+      messages != destinations || messages == 0) {
+    napi_throw_type_error(env, NULL, "data and dst must be arrays of the same, non-zero length");
+    return NULL;
+  }
+  double in_ms = 0;
+  if (napi_get_value_double(env, argv[5], &in_ms) != napi_ok || !(in_ms >= 0 && in_ms <= 3.6e6)) {
+    napi_throw_range_error(env, NULL, "the delay must be 0 to an hour");
+    return NULL;
+  }
+  void *burst = NULL;
+  napi_valuetype burst_type = napi_undefined;
+  NAPI_CALL(env, napi_typeof(env, argv[6], &burst_type));
+  if (burst_type != napi_null && burst_type != napi_undefined) {
+    burst = burst_from(env, argv[6]);
+    if (burst == NULL) return NULL;
+  }
+  takeover_entry *entry = s->takeover[vrid];
+  if (entry != NULL && (entry->state == TAKEOVER_FIRED || entry->state == TAKEOVER_TOLD)) {
+    NAPI_CALL(env, napi_get_boolean(env, false, &result));
+    return result;
+  }
+  /* Checked and staged in full before the entry changes: a refusal leaves an armed takeover as it was. */
+  uint8_t staged[REPEAT_MAX_BYTES];
+  uint16_t offsets[REPEAT_MAX_MESSAGES + 1];
+  uint8_t staged_destinations[REPEAT_MAX_MESSAGES][16];
+  uint8_t source_bytes[16];
+  bool pinned = false, fits = messages <= REPEAT_MAX_MESSAGES;
+  size_t offset = 0, address_length = s->family == AF_INET ? 4 : 16;
+  offsets[0] = 0;
+  for (uint32_t i = 0; fits && i < messages; i++) {
+    napi_value data_value, dst_value;
+    NAPI_CALL(env, napi_get_element(env, argv[2], i, &data_value));
+    NAPI_CALL(env, napi_get_element(env, argv[3], i, &dst_value));
+    void *data = NULL, *dst = NULL, *source = NULL;
+    size_t length = 0;
+    if (!get_bytes(env, data_value, "data", &data, &length) || !get_addresses(env, s, dst_value, argv[4], &dst, &source)) return NULL;
+    if (offset + length > REPEAT_MAX_BYTES) {
+      fits = false;
+      break;
+    }
+    memcpy(staged + offset, data, length);
+    offset += length;
+    offsets[i + 1] = (uint16_t)offset;
+    memcpy(staged_destinations[i], dst, address_length);
+    if (source != NULL) {
+      memcpy(source_bytes, source, address_length);
+      pinned = true;
+    }
+  }
+  if (!fits) {
+    NAPI_CALL(env, napi_get_boolean(env, false, &result));
+    return result;
+  }
+  double now = monotonic_now_ms();
+  if (now < 0) return throw_errno(env, "clock_gettime", errno);
+  if (entry == NULL) {
+    entry = (takeover_entry *)calloc(1, sizeof(*entry));
+    if (entry == NULL) return throw_errno(env, "malloc", ENOMEM);
+    s->takeover[vrid] = entry;
+  }
+  napi_ref burst_ref = NULL;
+  if (burst != NULL) NAPI_CALL(env, napi_create_reference(env, argv[6], 1, &burst_ref));
+  if (entry->burst_ref != NULL) napi_delete_reference(env, entry->burst_ref);
+  memcpy(entry->payload, staged, offset);
+  memcpy(entry->offset, offsets, sizeof(offsets));
+  memcpy(entry->destination, staged_destinations, sizeof(staged_destinations));
+  if (pinned) memcpy(entry->source, source_bytes, address_length);
+  entry->pinned = pinned;
+  entry->messages = (uint8_t)messages;
+  entry->due_ms = now + in_ms;
+  entry->error = 0;
+  entry->burst = burst;
+  entry->burst_ref = burst_ref;
+  if (entry->state != TAKEOVER_ARMED) {
+    entry->state = TAKEOVER_ARMED;
+    vrid_set_put(&s->takeover_on, vrid, true);
+    s->taking++;
+  }
+  look(s, false);
+  NAPI_CALL(env, napi_get_boolean(env, true, &result));
+  return result;
+}
+
+/* vrrpTakeover(handle, vrid, settle[, meta]) -> -3 none, -2 armed, or (fired) the errno of its first refused advert,
+ * 0 when all went; a fired one's meta[0] gets how late it fired after its due time and meta[1] how long ago, in ms.
+ * With `settle`, also ends it: an armed one is disarmed, a fired one forgotten — and with settle 2 its burst's kept
+ * results too (nobody will take them: see burst_forget). */
+napi_value vrrp_takeover(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 3) {
+    napi_throw_type_error(env, NULL, "vrrpTakeover needs a handle, a vrid and a settle mode");
+    return NULL;
+  }
+  vrrp_socket *s = (vrrp_socket *)get_tagged(env, argv[0], &VRRP_TAG, "expected a vrrp socket handle");
+  if (s == NULL) return NULL;
+  int32_t vrid = 0, settle = 0;
+  if (!get_vrid(env, argv[1], &vrid)) return NULL;
+  if (napi_get_value_int32(env, argv[2], &settle) != napi_ok || settle < 0 || settle > 2) {
+    napi_throw_range_error(env, NULL, "settle must be 0 (look), 1 (end) or 2 (end and forget the burst)");
+    return NULL;
+  }
+  takeover_entry *entry = s->takeover[vrid];
+  int32_t outcome = -3;
+  if (entry != NULL && entry->state != TAKEOVER_OFF) {
+    outcome = entry->state == TAKEOVER_ARMED ? -2 : entry->error;
+    if (outcome >= 0 && argc >= 4) {
+      double *meta = NULL;
+      size_t meta_length = 0;
+      if (!get_float64s(env, argv[3], "meta", &meta, &meta_length)) return NULL;
+      if (meta_length >= 2) {
+        meta[0] = entry->fired_ms - entry->due_ms;
+        meta[1] = monotonic_now_ms() - entry->fired_ms;
+      }
+    }
+    if (settle > 0) {
+      if (entry->state == TAKEOVER_ARMED) {
+        takeover_disarm(s, vrid);
+        look(s, false);
+      } else {
+        if (entry->state == TAKEOVER_FIRED) s->news--;
+        if (settle == 2 && entry->burst != NULL) burst_forget(entry->burst);
+        entry->state = TAKEOVER_OFF;
+        news_update(s, vrid);
+      }
+      if (entry->burst_ref != NULL) napi_delete_reference(env, entry->burst_ref);
+      entry->burst_ref = NULL;
+      entry->burst = NULL;
+    }
+  }
+  napi_value result;
+  NAPI_CALL(env, napi_create_int32(env, outcome, &result));
   return result;
 }

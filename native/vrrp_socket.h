@@ -21,5 +21,7 @@ napi_value vrrp_hold(napi_env env, napi_callback_info info);
 napi_value vrrp_notice(napi_env env, napi_callback_info info);
 napi_value vrrp_repeat(napi_env env, napi_callback_info info);
 napi_value vrrp_repeated(napi_env env, napi_callback_info info);
+napi_value vrrp_arm_takeover(napi_env env, napi_callback_info info);
+napi_value vrrp_takeover(napi_env env, napi_callback_info info);
 
 #endif

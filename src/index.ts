@@ -125,6 +125,7 @@ export {
   type AbsorbedRepeats,
   type CounterTally,
   type RepeatSilence,
+  type TakeoverBurst,
   type RepeatedAdverts,
   type ReceivedPacket,
   type VipManager,

@@ -148,6 +148,32 @@ export interface Transport {
    * reaches its core and before its Master_Down_Timer may expire.
    */
   takeRepeats?(): AbsorbedRepeats | undefined;
+  /**
+   * Optional: arms a Backup's takeover (docs/architecture.md, "The prepare → takeover contract"). In `inMs` (the
+   * Master_Down_Timer's expiry), unless a repeat of the master's advert arrives or a packet waits unread, the
+   * transport sends `sends` (the core's `takeoverSends`) itself, fires `burst` (from the VIP manager's
+   * {@link VipManager.takeoverBurst}), and calls `onFired` later, never inside a call. The engine then steps its core
+   * as at any expiry; the transport's {@link Transport.send} of those same sends, and the burst's next run, are the
+   * ones that went. Calling again re-arms; `undefined` sends disarm. Returns whether it is armed.
+   */
+  armTakeover?(sends: readonly { dst: string; bytes: Uint8Array }[] | undefined, inMs?: number, burst?: TakeoverBurst, onFired?: () => void): boolean;
+  /**
+   * Optional, with `armTakeover`: ends what is left of it. An armed takeover is disarmed; a fired one whose sends
+   * the engine did not make is forgotten (its burst's results stay for the VIP manager's next `addAndAnnounce`).
+   * Returns whether one had fired and was left over (its addresses were added: the engine takes them off).
+   */
+  settleTakeover?(): boolean;
+  /**
+   * Optional, with `armTakeover`: whether the armed takeover fired — asked before any input reaches the core while
+   * one is armed, since `onFired` may come after an input that was already waiting (its expiry comes first).
+   */
+  takeoverFired?(): boolean;
+}
+
+/** A VIP manager's takeover prepared for a transport to fire ({@link Transport.armTakeover}); opaque. */
+export interface TakeoverBurst {
+  /** What the manager's transport-side counterpart recognises; nothing else reads it. */
+  readonly native: unknown;
 }
 
 /**
@@ -226,6 +252,12 @@ export interface VipManager {
    * which keeps the mastership; any other failure counts as the addresses' (see `add`).
    */
   addAndAnnounce?(iface: string, addresses: readonly VirtualAddress[]): Promise<void> | void;
+  /**
+   * Optional, with `addAndAnnounce`: the takeover of `addresses` on `iface` prepared for a transport to fire at the
+   * deadline ({@link Transport.armTakeover}), or undefined when there is none. A fired burst's next
+   * `addAndAnnounce` does the manager's bookkeeping with the results it got, and no syscall again.
+   */
+  takeoverBurst?(iface: string, addresses: readonly VirtualAddress[]): TakeoverBurst | undefined;
   /**
    * Optional: called once at start, before the protocol runs. The Linux manager removes addresses of ours that a
    * crashed run left behind (and nothing else).

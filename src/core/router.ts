@@ -480,6 +480,17 @@ export class VirtualRouter {
     return this.#state === 'master' && this.#primaryAddress !== undefined ? this.#packetsFor(this.#priority) : undefined;
   }
 
+  /**
+   * What a Backup's Master_Down_Timer expiry would send, were it now (RFC 9568 §6.4.2: the advert that starts its
+   * mastership; the same frozen array its `timeout` step then returns), or undefined when that expiry would not make
+   * it Master (not Backup, no address to send from, or a sync group member, which only wishes). For an engine that
+   * has the transport send them the moment the timer expires (docs/architecture.md, "The prepare → takeover
+   * contract").
+   */
+  get takeoverSends(): readonly Extract<RouterAction, { type: 'send' }>[] | undefined {
+    return this.#state === 'backup' && this.#primaryAddress !== undefined && !this.#config.syncGroup ? this.#packetsFor(this.#priority) : undefined;
+  }
+
   /** A snapshot of the counters. */
   get stats(): VrrpStats {
     return { ...this.#stats };

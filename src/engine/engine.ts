@@ -371,7 +371,7 @@ export class Engine {
       }
       const coreConfig = routerConfig(config, source);
       rehearseTakeover(coreConfig);
-      this.#onTimer(true);
+      this.#rehearseTakeoverPath();
       this.#router = new VirtualRouter(coreConfig);
       const groupId = (config as EngineConfig).syncGroupId;
       if (groupId !== undefined) {
@@ -402,9 +402,22 @@ export class Engine {
   async warm(): Promise<void> {
     if (!this.#router) return;
     rehearseTakeover(routerConfig(this.#config, undefined));
-    this.#onTimer(true);
+    this.#rehearseTakeoverPath();
     this.#adapters.transport.warm?.();
     await this.#adapters.vipManager.warm?.(this.#config.interface, this.#config.virtualAddresses);
+  }
+
+  /**
+   * The engine's own part of the takeover path, run once with nothing to do (docs/architecture.md, "The prepare →
+   * takeover contract"): the timer's callback and the armed takeover's functions, so that V8 has compiled them —
+   * the first call of the transport's arming, cold, moved its deadline 0.16 ms later (in-process trace).
+   */
+  #rehearseTakeoverPath(): void {
+    this.#onTimer(true);
+    this.#armTakeover(undefined, 0);
+    this.#disarmTakeover();
+    this.#onTakeoverFired(true);
+    this.#takeFiredTakeover(undefined);
   }
 
   /** Stops the protocol (a master sends priority 0 and removes its VIPs), then closes the adapters. */
@@ -473,6 +486,10 @@ export class Engine {
     // from it — later (a 10 ms master's priority 0 in the failover bench's lab: up to 1.0 ms; after, 0.06 ms at
     // most). A timer's timeout is not: it is handled at the time the work leaves, as before.
     const datedMs = atMs ?? (input === TIMEOUT ? undefined : clock.now() - (ageMs > 0 ? ageMs : 0));
+    if (this.#takeoverFired || (this.#takeoverSends !== undefined && this.#adapters.transport.takeoverFired?.() === true)) {
+      this.#takeFiredTakeover(router);
+      if (input === TIMEOUT) return;
+    }
     // The repeats the transport absorbed came before this input: the core hears them first, so that its state is
     // what it would have been had each reached it.
     if (this.#repeat !== undefined && input !== this.#repeat && input.type !== 'repeats') this.#takeRepeats(router, this.#repeat);
@@ -511,7 +528,14 @@ export class Engine {
             : this.#silent
               ? TIMER_PLAIN
               : TIMER_REFRESH;
-    if (deadline === this.#timerDeadline && mode === this.#timerMode) return;
+    if (deadline === this.#timerDeadline && mode === this.#timerMode) {
+      // The same expiry, but what it would send may have changed (a new priority): armed again with that.
+      if (this.#takeoverSends !== undefined && !this.#takeoverFired && router.takeoverSends !== this.#takeoverSends && deadline !== undefined) {
+        if (!this.#armTakeover(router, deadline)) this.#disarmTakeover();
+      }
+      return;
+    }
+    this.#disarmTakeover();
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     this.#timerDeadline = deadline;
@@ -559,8 +583,80 @@ export class Engine {
         this.#cancelTimer = clock.setTimer(dueMs - clock.now(), this.#onTimer, NOT_PRECISE);
         return;
       }
-      this.#cancelTimer = clock.setTimer(inMs, this.#onTimer, precise ? PRECISE : NOT_PRECISE);
+      // A Backup's takeover that the transport can fire at the deadline itself (docs/architecture.md, "The prepare
+      // → takeover contract"). Once the repeats are absorbed, armed only when the deadline is near (a silence or a
+      // check said so); before (a fresh backup's first adverts), at each packet, as the timer is. The precise
+      // timer then follows just after it, for when the transport left the takeover to us.
+      if (precise && this.#armTakeover(router, deadline)) {
+        // Not precise: a precise timer polls the loop from shortly before the deadline, and each turn's JavaScript
+        // delayed the transport's alarm (fired 0.02-0.19 ms late; asleep, the thread wakes for the alarm at once).
+        this.#timerDueMs = deadline + TAKEOVER_FALLBACK_MS;
+        this.#cancelTimer = clock.setTimer(deadline + TAKEOVER_FALLBACK_MS - clock.now(), this.#onTimer, NOT_PRECISE);
+        return;
+      }
+      // The delay as of this call: the code above, cold at a first takeover, took up to 0.6 ms after `inMs` was read.
+      this.#cancelTimer = clock.setTimer(deadline - clock.now(), this.#onTimer, precise ? PRECISE : NOT_PRECISE);
     }
+  }
+
+  /**
+   * Whether the transport armed a takeover at `deadline` (its sends, and the VIP manager's prepared burst). Why:
+   * between the Master_Down_Timer's expiry and the takeover's advert, this thread ran 0.2-0.35 ms of JavaScript
+   * (the step, the core, the send path: cold code, most of it run for the first time), and as much again before the
+   * gratuitous ARP; the transport's alarm sends and fires them in C at the deadline (native/vrrp_socket.c, "Armed
+   * takeovers"), and the step that follows finds them made (#onTakeoverFired).
+   */
+  #armTakeover(router: VirtualRouter | undefined, deadline: number): boolean {
+    const { transport, vipManager } = this.#adapters;
+    const sends = router?.takeoverSends;
+    if (transport.armTakeover === undefined || sends === undefined) return false;
+    const { interface: iface, virtualAddresses } = this.#config;
+    const burst = vipManager.takeoverBurst?.(iface, virtualAddresses);
+    this.#takeoverSends = transport.armTakeover(sends, deadline - this.#adapters.clock.now(), burst, this.#onTakeoverFired) ? sends : undefined;
+    this.#takeoverDeadline = deadline;
+    return this.#takeoverSends !== undefined;
+  }
+
+  /** The sends of the takeover armed in the transport (see #armTakeover), while armed; its deadline. */
+  #takeoverSends: readonly RouterAction[] | undefined;
+  #takeoverDeadline = 0;
+  /** The transport fired the armed takeover, and no step has handled its expiry yet. */
+  #takeoverFired = false;
+
+  /** Disarms an armed takeover that has not fired (a fired one waits for the step that handles it). */
+  #disarmTakeover(): void {
+    if (this.#takeoverSends === undefined) return;
+    this.#takeoverSends = undefined;
+    if (!this.#takeoverFired) this.#adapters.transport.armTakeover?.(undefined);
+  }
+
+  /** The transport fired the takeover: its Master_Down_Timer expired, handled now (its sends and burst are made). */
+  readonly #onTakeoverFired = (rehearsal?: boolean): void => {
+    if (rehearsal === true) return;
+    this.#takeoverFired = true;
+    this.#step(TIMEOUT);
+  };
+
+  /**
+   * The expiry of a fired takeover, ahead of any other input (what the transport did comes first, as with the
+   * repeats): the core becomes Master and asks for the sends and the burst that went. Should it not (no step since
+   * the arming changed what the expiry does, so only in a race this engine does not know of), the addresses the
+   * burst added are taken off again.
+   */
+  #takeFiredTakeover(router: VirtualRouter | undefined): void {
+    if (router === undefined) return; // a rehearsal (see #rehearseTakeoverPath)
+    this.#takeoverFired = false;
+    this.#takeoverSends = undefined;
+    this.#step(TIMEOUT, 0, Math.max(this.#adapters.clock.now(), this.#takeoverDeadline));
+    if (router.state === 'master') return;
+    if (this.#adapters.transport.settleTakeover?.() !== true) return;
+    const leftover: RouterAction[] = [{ type: 'addVips' }, { type: 'announce' }, { type: 'removeVips' }];
+    this.#batchesInFlight++;
+    const run = (): Promise<void> =>
+      this.#apply(leftover)
+        .catch((cause: unknown) => this.#error('transport_failed', 'an action failed unexpectedly', cause))
+        .finally(() => this.#batchesInFlight--);
+    this.#actionQueue = this.#batchesInFlight === 1 ? run() : this.#actionQueue.then(run);
   }
 
   /**
@@ -1121,6 +1217,12 @@ const NOT_PRECISE = { precise: false } as const;
  * Master_Down_Timer may declare the master dead.
  */
 const DRAIN_WHEN_LATE_MS = 1;
+/**
+ * How long after an armed takeover's deadline the precise timer comes, for when the transport left the takeover to
+ * the engine (a packet waited unread: see #armTakeover). Short, since that is then the takeover's delay; long enough
+ * that the transport's alarm, on time, comes first.
+ */
+const TAKEOVER_FALLBACK_MS = 0.5;
 
 /**
  * A Master's Adver_Timer waits for the next point of a grid of `advertIntervalMs / ADVERT_GRID_DIVISOR` (5 ms at
@@ -1173,6 +1275,7 @@ function rehearseTakeover(config: RouterConfig): void {
   const primaryAddress = config.primaryAddress ?? (config.family === 'ipv4' ? '192.0.2.1' : 'fe80::1');
   const router = new VirtualRouter({ ...config, primaryAddress, trackers: [], initialState: 'backup', syncGroup: false });
   router.handle({ type: 'start' }, 0);
+  void router.takeoverSends;
   const deadlineMs = router.nextDeadline() ?? 0;
   router.handle({ type: 'timeout' }, deadlineMs);
   router.handle({ type: 'stop' }, deadlineMs + 1);

@@ -64,7 +64,7 @@ export interface NativeAddon {
     deadlineIndex?: number,
     deadlineAfterMs?: number,
   ): boolean;
-  /** A VRID with news, once each: its silence watch fired or its advert schedule stopped (native/vrrp_socket.c); 0: none. */
+  /** A VRID with news, once each: its silence watch fired, its advert schedule stopped or its takeover fired (native/vrrp_socket.c); 0: none. */
   vrrpNotice(handle: unknown): number;
   /** From `inMs` on, every `intervalMs`, sends data[i] to dst[i] for `vrid` in C (native/vrrp_socket.c, "Repeated adverts"); null stops. */
   vrrpRepeat(
@@ -81,6 +81,16 @@ export interface NativeAddon {
   ): boolean;
   /** The firings of `vrid`'s schedule since the last call; meta = [age ms of the last or -1, errno that stopped it or 0]. */
   vrrpRepeated(handle: unknown, vrid: number, meta: Float64Array): number;
+  /**
+   * In `inMs`, unless a repeat comes or a datagram waits unread, sends data[i] to dst[i] for `vrid` and fires `burst`
+   * in C (native/vrrp_socket.c, "Armed takeovers"); null disarms. false: not armed (too long, or a fired one unsettled).
+   */
+  vrrpArmTakeover(handle: unknown, vrid: number, data: readonly Uint8Array[] | null, dst?: readonly Uint8Array[], source?: Uint8Array | null, inMs?: number, burst?: unknown): boolean;
+  /**
+   * `vrid`'s takeover: -3 none, -2 armed, else fired (the errno of its first refused advert, 0; meta = [ms late
+   * after its due time, ms ago]). settle 1 ends it, 2 also drops its burst's results.
+   */
+  vrrpTakeover(handle: unknown, vrid: number, settle: 0 | 1 | 2, meta?: Float64Array): number;
   vrrpAbsorbed(handle: unknown, vrid: number, meta: Float64Array): number;
   /**
    * How many VRIDs the kernel's filters absorb now (native/vrrp_socket.c, "Filtered repeats"), -1 once filtering is

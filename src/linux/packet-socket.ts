@@ -13,6 +13,7 @@ import { constants } from 'node:os';
 // Declares Symbol.dispose for apps whose lib / @types/node lack it (src/globals.ts).
 import '../globals.js';
 import { loadAddon, PacketSocketError, probeAddon, toPacketSocketError, errnoName, type NativeOpenResult } from './addon.js';
+import type { TakeoverBurst } from '../adapters/types.js';
 
 export { PacketSocketError } from './addon.js';
 
@@ -150,10 +151,12 @@ export type BurstOperation =
   | { kind: 'frame'; socket: PacketSocket; frame: Uint8Array };
 
 /** Operations checked once and run back to back in one native call. */
-export interface Burst {
+export interface Burst extends TakeoverBurst {
   /**
    * Runs every operation in order, the rest still running after one fails. Returns one result per operation:
-   * undefined for success, else the errno name (for `route`, the kernel's acknowledgement, e.g. `EEXIST`).
+   * undefined for success, else the errno name (for `route`, the kernel's acknowledgement, e.g. `EEXIST`). After
+   * a VRRP socket's alarm fired it (native/vrrp_socket.c, "Armed takeovers"), the next run returns that run's
+   * results and runs nothing.
    */
   run(): (string | undefined)[];
 }
@@ -184,6 +187,7 @@ export function prepareBurst(operations: readonly BurstOperation[]): Burst {
     throw toPacketSocketError('burst', error);
   }
   return {
+    native: prepared,
     run(): (string | undefined)[] {
       let codes: Int32Array;
       try {

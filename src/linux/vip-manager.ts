@@ -32,7 +32,7 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { VipManager } from '../adapters/types.js';
+import type { TakeoverBurst as TakeoverBurstHandle, VipManager } from '../adapters/types.js';
 import type { GarpConfig, VirtualAddress } from '../config.js';
 import { parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
@@ -338,6 +338,8 @@ export class NetlinkVipManager implements VipManager {
   async #warmTakeover(iface: string, ifindex: number, addresses: readonly VirtualAddress[], takeover = true): Promise<void> {
     const family = addresses[0]?.family ?? 'ipv4';
     const existing = (await getInterfaceAddresses(ifindex, family)).find((a) => !addresses.some((vip) => vip.address === a.address));
+    // What the engine hands the transport when it arms a takeover (native/vrrp_socket.c, "Armed takeovers").
+    this.takeoverBurst(iface, addresses);
     await warmTakeover(iface, {
       addAndAnnounce: (name, list) => (takeover ? this.addAndAnnounce(name, list) : undefined),
       ...(existing ? { refusedAdd: () => sendAddressRequest(addressRequest(RTM_NEWADDR, ifindex, { ...existing, label: undefined })) } : {}),
@@ -383,6 +385,15 @@ export class NetlinkVipManager implements VipManager {
       throw new VrrpError('announce_failed', `cannot announce on ${iface}: ${failure}`);
     }
     this.#scheduleLaterBursts(iface, addresses);
+  }
+
+  /**
+   * See {@link VipManager.takeoverBurst}: the prepared burst when `addAndAnnounce` would run it now. Once a
+   * transport fired it, that `addAndAnnounce` gets the fired run's results from it (native/burst.c, "Fired bursts").
+   */
+  takeoverBurst(iface: string, addresses: readonly VirtualAddress[]): TakeoverBurstHandle | undefined {
+    const takeover = this.#takeover;
+    return takeover !== undefined && this.#takeoverValid(takeover, iface, addresses) ? takeover.burst : undefined;
   }
 
   /** Builds the takeover burst of `addresses` on `iface` when everything it needs is ready. */

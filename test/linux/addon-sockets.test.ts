@@ -314,6 +314,21 @@ async function exchange(family: 4 | 6, count: number, operations: object[], rece
 }
 
 /** A VRRPv3 advertisement (RFC 9568 §5.2) for VRID 51, priority 100, 1 s interval, with one address. */
+/** What vrrp-takeover.mjs reports at its end. */
+interface TakeoverDone {
+  outcome: number;
+  lateMs?: number;
+  settled: number;
+  after: number;
+  notices: number[];
+  readableCalls: number;
+  sizeBeforeRuns: number;
+  firstRun: number[];
+  sizeAfterFirstRun: number;
+  secondRun: number[];
+  sizeAfterSecondRun: number;
+}
+
 function advert(address: number[]): string {
   return Buffer.from([0x31, 51, 100, 1, 0x00, 100, 0, 0, ...address]).toString('hex');
 }
@@ -810,6 +825,79 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     expect(kinds, JSON.stringify(payloads)).toEqual(['first', 'long', 'first']);
     expect(payloads.lastIndexOf(other), JSON.stringify(payloads)).toBeLessThan(payloads.indexOf(long)); // the pair went with the first schedule
     expect(payloads.at(-1)).toBe(ADVERT_V4);
+  });
+
+  /** Starts vrrp-takeover.mjs in A; resolves once it armed (its "ready" line), with its end to await. */
+  async function armInA(mode: 'fire' | 'unread' | 'repeat', inMs: number, forMs: number, source?: string): Promise<{ armed: boolean; done: Promise<TakeoverDone> }> {
+    const child = spawn('ip', ['netns', 'exec', NS_A, process.execPath, join(FIXTURES, 'vrrp-takeover.mjs'), mode, String(inMs), String(forMs), ADVERT_V4, ...(source ? [source] : [])], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const kill = setTimeout(() => child.kill('SIGKILL'), 8_000);
+    let onReady: (armed: boolean) => void = () => {};
+    const ready = new Promise<boolean>((resolveReady) => (onReady = resolveReady));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const line = stdout.split('\n').find((text) => text.includes('"ready"'));
+      if (line !== undefined) onReady((JSON.parse(line) as { armed: boolean }).armed);
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const done = new Promise<TakeoverDone>((resolveDone, rejectDone) => {
+      child.on('error', rejectDone);
+      child.on('close', (code) => {
+        clearTimeout(kill);
+        onReady(false);
+        const last = stdout.trim().split('\n').at(-1) ?? '';
+        if (code !== 0 || !last.includes('"done"')) rejectDone(new Error(`vrrp-takeover.mjs exited ${code}: ${stdout} ${stderr}`));
+        else resolveDone(JSON.parse(last) as TakeoverDone);
+      });
+    });
+    return { armed: await ready, done };
+  }
+
+  // Given a takeover armed in A for 150 ms from now (ADVERT_V4 to 224.0.0.18, and a burst of one pwrite)
+  // then B receives the advert once, sent by A's alarm in C; A's JavaScript hears of it (vrrpNotice 51), and
+  // vrrpTakeover says it went (0) no earlier than its time; the burst ran with it: its next run hands over that
+  // run's results without writing again, the one after writes; settled, no takeover is left.
+  it('fires an armed takeover in C at its time: the advert goes once, the burst runs with it and keeps its results for the next run', async () => {
+    const receiver = await startInNs(NS_B, 'vrrp-receive.mjs', ['4', '2', '1500']);
+    const { armed, done } = await armInA('fire', 150, 400);
+    const report = await done;
+    const { lines } = await receiver.finished;
+    const packets = lines.filter((line): line is Packet => line.event === 'packet');
+    expect(armed).toBe(true);
+    expect(packets.map((packet) => packet.payloadHex)).toEqual([ADVERT_V4]);
+    expect(report).toMatchObject({ outcome: 0, notices: [51], sizeBeforeRuns: 6, firstRun: [0], sizeAfterFirstRun: 0, secondRun: [0], sizeAfterSecondRun: 6, settled: 0, after: -3 });
+    expect(report.lateMs).toBeGreaterThanOrEqual(-0.05); // ADVERT_EARLY_MS: the alarm's clock read a hair short
+    expect(report.lateMs).toBeLessThan(50);
+  });
+
+  // Given a takeover armed in A for 300 ms from now, on a socket A never reads, and an advert of another VRID that B
+  // sends to A before then
+  // then at its time the datagram still waits unread (it might be the master's): the takeover does not fire — nothing
+  // is told, vrrpTakeover finds none (-3), and the burst has nothing kept (its next run writes).
+  it('leaves an armed takeover to JavaScript when a datagram waits unread at its time', async () => {
+    const { armed, done } = await armInA('unread', 300, 500);
+    expect(armed).toBe(true);
+    inNs(NS_B, process.execPath, join(FIXTURES, 'vrrp-send.mjs'), JSON.stringify([{ op: 'send', family: 4, dst: '10.97.0.1', payloadHex: advert([10, 97, 0, 101]).replace(/^3133/, '3134') }]));
+    const report = await done;
+    expect(report.readableCalls).toBeGreaterThan(0); // the datagram did arrive
+    expect(report).toMatchObject({ outcome: -3, notices: [], sizeAfterFirstRun: 6 });
+  });
+
+  // Given a takeover armed in A for 300 ms from now, on a socket that absorbs repeats of ADVERT_V4 from B, and that
+  // repeat sent by B before then
+  // then the master repeated: the takeover is disarmed (-3), nothing is told, and A sends nothing.
+  it('disarms an armed takeover when its master repeats before its time', async () => {
+    const receiver = await startInNs(NS_B, 'vrrp-receive.mjs', ['4', '1', '800']);
+    const { armed, done } = await armInA('repeat', 300, 500, '10.97.0.2');
+    expect(armed).toBe(true);
+    inNs(NS_B, process.execPath, join(FIXTURES, 'vrrp-send.mjs'), JSON.stringify([{ op: 'send', family: 4, dst: '224.0.0.18', payloadHex: ADVERT_V4 }]));
+    const report = await done;
+    const { lines } = await receiver.finished;
+    expect(report).toMatchObject({ outcome: -3, notices: [], sizeAfterFirstRun: 6 });
+    expect(lines.filter((line) => line.event === 'packet')).toEqual([]);
   });
 
   // Given a schedule whose only message goes to the broadcast address (the socket has no SO_BROADCAST)

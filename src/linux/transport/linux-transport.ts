@@ -3,14 +3,14 @@
  * and family (./vrrp-socket.ts), registered under the instance's VRID. It picks the primary address (our source
  * and tie-break address), encodes the destinations once, and sends with the source pinned.
  */
-import type { AbsorbedRepeats, CounterTally, ReceivedPacket, RepeatedAdverts, RepeatSilence, Transport, TransportOpened, TransportOptions } from '../../adapters/types.js';
+import type { AbsorbedRepeats, CounterTally, ReceivedPacket, RepeatedAdverts, RepeatSilence, TakeoverBurst, Transport, TransportOpened, TransportOptions } from '../../adapters/types.js';
 import { toPacketSocketError } from '../addon.js';
 import { VRRP_MULTICAST_GROUP } from '../../core/advertisement.js';
 import { parseIp } from '../../core/ip-address.js';
 import { VrrpError } from '../../errors.js';
 import { getInterface, getInterfaceAddresses, pickPrimaryAddress } from '../interfaces.js';
-import { warmTransportSend } from '../warm-up.js';
-import { acquireVrrpSocket, type AbsorbedRepeat, type VrrpSocket, type VrrpSocketStats } from './vrrp-socket.js';
+import { warmArmedTakeover, warmTransportSend } from '../warm-up.js';
+import { acquireVrrpSocket, TAKEOVER_ARMED, TAKEOVER_NONE, type AbsorbedRepeat, type VrrpSocket, type VrrpSocketStats } from './vrrp-socket.js';
 
 /** A {@link Transport} on the thread's shared raw socket for its interface. One per VRRP instance. */
 export class LinuxTransport implements Transport {
@@ -54,10 +54,20 @@ export class LinuxTransport implements Transport {
   }
 
   #warm(family: TransportOptions['family'], socket: VrrpSocket): void {
+    const group = VRRP_MULTICAST_GROUP[family];
     warmTransportSend(
-      () => this.send(VRRP_MULTICAST_GROUP[family], EMPTY),
+      () => this.send(group, EMPTY),
       () => socket.send(EMPTY, EMPTY, null),
     );
+    // The armed takeover's path (native/vrrp_socket.c, "Armed takeovers"): armed for an hour, looked at by a send
+    // (which disarms it and is refused before any syscall), settled. Nothing is sent.
+    if (this.#takeover === undefined) {
+      warmArmedTakeover(
+        () => this.armTakeover([{ dst: group, bytes: EMPTY }], WARM_UP_TAKEOVER_IN_MS),
+        () => this.send(group, EMPTY),
+        () => this.settleTakeover(),
+      );
+    }
   }
 
   /** See {@link Transport.resolvePrimaryAddress}. */
@@ -77,11 +87,100 @@ export class LinuxTransport implements Transport {
     return pickPrimaryAddress(addresses, options.family, new Set(options.virtualAddresses), options.unicastPeers);
   }
 
-  /** See {@link Transport.send}. Synchronous sendmsg; errors are thrown to the engine, which reports them. */
+  /**
+   * See {@link Transport.send}. Synchronous sendmsg; errors are thrown to the engine, which reports them. A send
+   * that an armed takeover made already (see armTakeover) is not made again: its outcome is the fired one's.
+   */
   send(dst: string, bytes: Uint8Array): void {
     const socket = this.#socket;
     if (socket === undefined) throw new VrrpError('send_failed', 'transport is closed');
+    if (this.#takeover !== undefined && this.#tookOver(dst, bytes)) return;
     socket.send(bytes, addressBytes(dst), this.#source);
+  }
+
+  /**
+   * The takeover armed or fired in the addon (native/vrrp_socket.c, "Armed takeovers"): its sends, those of them
+   * the engine has not made yet once it fired (`left`), and the errno of its first refused send.
+   */
+  #takeover: ArmedTakeover | undefined;
+
+  /**
+   * Whether `bytes` to `dst` went with the takeover that fired (then throws what its send met, if anything). A
+   * send while the takeover is only armed means the engine took over on its own (its fallback timer came first):
+   * the armed one is disarmed, so nothing goes twice.
+   */
+  #tookOver(dst: string, bytes: Uint8Array): boolean {
+    const takeover = this.#takeover as ArmedTakeover;
+    const socket = this.#socket as VrrpSocket;
+    if (!this.#hasFired()) {
+      socket.takeover(this.#vrid, 2);
+      this.#takeover = undefined;
+      return false;
+    }
+    const sends = takeover.sends;
+    let index = -1;
+    for (let i = 0; i < sends.length && index < 0; i++) if ((sends[i] as { bytes: Uint8Array }).bytes === bytes && (sends[i] as { dst: string }).dst === dst) index = i;
+    if (index < 0) return false;
+    if (--takeover.left === 0) {
+      // Every send made: the takeover is over; its burst's results wait for the VIP manager's run.
+      socket.takeover(this.#vrid, 1);
+      this.#takeover = undefined;
+    }
+    if (takeover.errno !== 0) {
+      const cause = Object.assign(new Error(`sendmmsg: errno ${takeover.errno}`), { errno: takeover.errno, syscall: 'sendmmsg' });
+      throw toPacketSocketError(`send on ${socket.ifname}`, cause);
+    }
+    return true;
+  }
+
+  /** See {@link Transport.armTakeover}: the shared socket's alarm fires it (native/vrrp_socket.c, "Armed takeovers"). */
+  armTakeover(sends: readonly { dst: string; bytes: Uint8Array }[] | undefined, inMs = 0, burst?: TakeoverBurst, onFired?: () => void): boolean {
+    const socket = this.#socket;
+    if (socket === undefined) return false;
+    // Fired already (the engine may not have heard yet): kept, for the sends and the burst run that catch up.
+    if (this.#hasFired()) return false;
+    if (sends === undefined || sends.length === 0) {
+      if (this.#takeover !== undefined) socket.takeover(this.#vrid, 2);
+      this.#takeover = undefined;
+      return false;
+    }
+    const armed = socket.armTakeover(this.#vrid, {
+      data: sends.map((send) => send.bytes),
+      dst: sends.map((send) => addressBytes(send.dst)),
+      source: this.#source,
+      inMs: Math.max(0, inMs),
+      burst: burst?.native ?? null,
+    });
+    this.#takeover = armed ? { sends, fired: false, left: sends.length, errno: 0, onFired } : undefined;
+    return armed;
+  }
+
+  /** Whether the takeover fired, asking the addon when it was armed (its alarm may have fired since). */
+  #hasFired(): boolean {
+    const takeover = this.#takeover;
+    if (takeover === undefined) return false;
+    if (takeover.fired) return true;
+    const outcome = (this.#socket as VrrpSocket).takeover(this.#vrid, 0);
+    if (outcome === TAKEOVER_ARMED || outcome === TAKEOVER_NONE) return false;
+    takeover.fired = true;
+    takeover.errno = outcome;
+    return true;
+  }
+
+  /** See {@link Transport.takeoverFired}. */
+  takeoverFired(): boolean {
+    return this.#hasFired();
+  }
+
+  /** See {@link Transport.settleTakeover}. */
+  settleTakeover(): boolean {
+    const takeover = this.#takeover;
+    const socket = this.#socket;
+    this.#takeover = undefined;
+    if (takeover === undefined || socket === undefined) return false;
+    // A fired one's burst results stay: the engine's addAndAnnounce takes them before it removes the addresses.
+    const outcome = socket.takeover(this.#vrid, 1);
+    return outcome !== TAKEOVER_ARMED && outcome !== TAKEOVER_NONE;
   }
 
   /** See {@link Transport.queue}: one sendmmsg per socket and task (native/vrrp_socket.c, "Batched adverts"). */
@@ -108,6 +207,11 @@ export class LinuxTransport implements Transport {
   #repeatedDst: readonly string[] = [];
   /** The addon's news of our VRID: a backup's silence or a master's stopped schedule (never both at once). */
   readonly #onNotice = (): void => {
+    const takeover = this.#takeover;
+    if (takeover !== undefined && !takeover.fired && this.#hasFired()) {
+      takeover.onFired?.();
+      return;
+    }
     this.#silenceListener?.();
     this.#stoppedListener?.();
   };
@@ -177,12 +281,25 @@ export class LinuxTransport implements Transport {
   /** See {@link Transport.close}. */
   close(): void {
     const socket = this.#socket;
+    if (this.#takeover !== undefined) socket?.takeover(this.#vrid, 2);
+    this.#takeover = undefined;
     this.#socket = undefined;
     socket?.unregister(this.#vrid);
   }
 }
 
 const EMPTY = new Uint8Array(0);
+/** An armed takeover's delay in a warm-up: far beyond the warm-up, which disarms it at once. */
+const WARM_UP_TAKEOVER_IN_MS = 3_600_000;
+
+/** A takeover armed in the addon, or fired there and not all of its sends made by the engine yet (see LinuxTransport). */
+interface ArmedTakeover {
+  readonly sends: readonly { dst: string; bytes: Uint8Array }[];
+  fired: boolean;
+  left: number;
+  errno: number;
+  readonly onFired: (() => void) | undefined;
+}
 
 /**
  * Addresses as the addon takes them, one array per address for the whole thread: every instance sends to the same

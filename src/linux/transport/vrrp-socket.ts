@@ -199,6 +199,39 @@ export class VrrpSocket {
     return this.#native.vrrpRepeat(this.#handle, vrid, schedule.data, schedule.dst, schedule.source, schedule.inMs, schedule.intervalMs, tally?.counts, tally?.index, tally?.deadlineIndex);
   }
 
+  /**
+   * Has the addon take `vrid` over in C in `takeover.inMs` (native/vrrp_socket.c, "Armed takeovers"): send
+   * `data[i]` to `dst[i]` (from `source` when not null) and fire `burst`, unless a repeat comes or a datagram waits
+   * unread; undefined disarms. Returns whether it is armed. See {@link takeover}.
+   */
+  armTakeover(vrid: number, takeover: { data: readonly Uint8Array[]; dst: readonly Uint8Array[]; source: Uint8Array | null; inMs: number; burst: unknown } | undefined): boolean {
+    if (this.#handle === undefined) return false;
+    if (takeover === undefined) return this.#native.vrrpArmTakeover(this.#handle, vrid, null);
+    return this.#native.vrrpArmTakeover(this.#handle, vrid, takeover.data, takeover.dst, takeover.source, takeover.inMs, takeover.burst ?? null);
+  }
+
+  /**
+   * `vrid`'s takeover: {@link TAKEOVER_NONE}, {@link TAKEOVER_ARMED}, or fired (the errno of its first refused
+   * advert, 0 when all went). `settle` 1 ends it (disarms, or forgets a fired one), 2 also drops its burst's results.
+   */
+  takeover(vrid: number, settle: 0 | 1 | 2): number {
+    if (this.#handle === undefined) return TAKEOVER_NONE;
+    return this.#native.vrrpTakeover(this.#handle, vrid, settle, this.#takeoverMeta);
+  }
+
+  /** How late after its due time the takeover that {@link takeover} last found fired went, in ms. */
+  get takeoverLateMs(): number {
+    return this.#takeoverMeta[0] as number;
+  }
+
+  /** How long before that call it went, in ms. */
+  get takeoverAgeMs(): number {
+    return this.#takeoverMeta[1] as number;
+  }
+
+  /** [late ms, age ms] of the last fired takeover {@link takeover} found. */
+  readonly #takeoverMeta = new Float64Array(2);
+
   /** How many times `vrid`'s schedule fired since the last call; see {@link repeatedAgeMs} and {@link repeatedErrno}. */
   takeRepeated(vrid: number): number {
     if (this.#handle === undefined) {
@@ -485,3 +518,8 @@ export function acquireVrrpSocket(ifname: string, family: AddressFamily): VrrpSo
   }
   return socket;
 }
+
+/** {@link VrrpSocket.takeover}: no takeover. */
+export const TAKEOVER_NONE = -3;
+/** {@link VrrpSocket.takeover}: armed, not fired. */
+export const TAKEOVER_ARMED = -2;
