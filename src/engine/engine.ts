@@ -866,7 +866,9 @@ export class Engine {
     // The engine thread's lag as the protocol feels it, for status(): kept, not reported per timer.
     this.#timerLateMs = lateMs;
     if (lateMs > this.#timerLateMaxMs) this.#timerLateMaxMs = lateMs;
-    if (lateMs > DRAIN_WHEN_LATE_MS) this.#adapters.transport.drain?.();
+    // So does the fallback of an armed takeover: the transport left it to us because a datagram waited unread (it
+    // may be the master's), and nothing says the loop has read it since.
+    if (lateMs > DRAIN_WHEN_LATE_MS || this.#takeoverSends !== undefined) this.#adapters.transport.drain?.();
     // A grid timer on time (within one grid step: the wake-up's other instances come first) is dated at its due
     // time, not at the moment the thread got to it: the next deadline is then on the grid again (due + interval),
     // and the instances sharing this wake-up share the next one too. Later than that, the thread was busy: real time.
