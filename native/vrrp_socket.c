@@ -247,17 +247,23 @@ typedef struct {
 #define REPEAT_MAX_BYTES 1024
 #define REPEAT_MAX_MESSAGES 4
 
+/* Messages kept to send later, an advert schedule's or an armed takeover's: message i is the bytes
+ * [offset[i], offset[i + 1]) of the keeper's payload, to destination[i], from `source` when pinned. */
+typedef struct {
+  uint8_t count;
+  bool pinned;
+  uint16_t offset[REPEAT_MAX_MESSAGES + 1];
+  uint8_t destination[REPEAT_MAX_MESSAGES][16];
+  uint8_t source[16];
+} message_set;
+
 /* One VRID's advert schedule ("Repeated adverts" in the file comment). */
 typedef struct {
   bool on;
   bool untold;                    /* stopped by a refused send; JavaScript not told yet */
-  bool pinned;                    /* `source` pins the source address */
-  uint8_t messages;
   uint16_t capacity;              /* of payload's allocation (see "Entry bytes" in the file comment) */
-  uint16_t offset[REPEAT_MAX_MESSAGES + 1]; /* message i is payload[offset[i], offset[i + 1]) */
+  message_set messages;           /* over `payload` */
   uint8_t *payload;               /* malloc'ed, kept for the next schedule; freed at close */
-  uint8_t destination[REPEAT_MAX_MESSAGES][16];
-  uint8_t source[16];
   double interval_ms;
   double due_ms;                  /* CLOCK_MONOTONIC */
   double last_ms;                 /* CLOCK_MONOTONIC of the last firing, as dated */
@@ -269,12 +275,8 @@ typedef struct {
 /* One VRID's armed takeover ("Armed takeovers" in the file comment), allocated at its first arming. */
 typedef struct {
   uint8_t state;                  /* TAKEOVER_* */
-  bool pinned;                    /* `source` pins the source address */
-  uint8_t messages;
-  uint16_t offset[REPEAT_MAX_MESSAGES + 1]; /* message i is payload[offset[i], offset[i + 1]) */
+  message_set messages;           /* over `payload` */
   uint8_t payload[REPEAT_MAX_BYTES];
-  uint8_t destination[REPEAT_MAX_MESSAGES][16];
-  uint8_t source[16];
   double due_ms;                  /* CLOCK_MONOTONIC */
   double fired_ms;                /* CLOCK_MONOTONIC when it fired */
   int error;                      /* errno of the first message the kernel refused when it fired; 0 */
@@ -2019,6 +2021,58 @@ napi_value vrrp_send_many(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* stage_messages's outcomes other than a length. */
+enum { STAGE_THROWN = -2, STAGE_TOO_LONG = -1 };
+
+/* Reads the messages data[i] to dst[i] (arrays of the same, non-zero length) from `source` (null or undefined: not
+ * pinned) into `set`, their bytes into `staged` (REPEAT_MAX_BYTES long). Returns the bytes' length, STAGE_TOO_LONG
+ * when they are too many or too long to keep, or STAGE_THROWN after throwing (a malformed argument). */
+static int stage_messages(napi_env env, const vrrp_socket *s, napi_value data, napi_value dst, napi_value source,
+                          message_set *set, uint8_t *staged) {
+  uint32_t count = 0, destinations = 0;
+  if (napi_get_array_length(env, data, &count) != napi_ok || napi_get_array_length(env, dst, &destinations) != napi_ok ||
+      count != destinations || count == 0) {
+    napi_throw_type_error(env, NULL, "data and dst must be arrays of the same, non-zero length");
+    return STAGE_THROWN;
+  }
+  if (count > REPEAT_MAX_MESSAGES) return STAGE_TOO_LONG;
+  memset(set, 0, sizeof(*set));
+  const size_t address_length = s->family == AF_INET ? 4 : 16;
+  size_t offset = 0;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value data_value, dst_value;
+    void *bytes = NULL, *to = NULL, *from = NULL;
+    size_t length = 0;
+    if (napi_get_element(env, data, i, &data_value) != napi_ok || napi_get_element(env, dst, i, &dst_value) != napi_ok) {
+      throw_last_napi_error(env);
+      return STAGE_THROWN;
+    }
+    if (!get_bytes(env, data_value, "data", &bytes, &length) || !get_addresses(env, s, dst_value, source, &to, &from)) return STAGE_THROWN;
+    if (offset + length > REPEAT_MAX_BYTES) return STAGE_TOO_LONG;
+    memcpy(staged + offset, bytes, length);
+    offset += length;
+    set->offset[i + 1] = (uint16_t)offset;
+    memcpy(set->destination[i], to, address_length);
+    if (from != NULL) {
+      memcpy(set->source, from, address_length);
+      set->pinned = true;
+    }
+  }
+  set->count = (uint8_t)count;
+  return (int)offset;
+}
+
+/* Fills messages[0, set->count) (and their slots and lengths) for `set` over `payload`, ready for sendmmsg. */
+static void fill_messages(const vrrp_socket *s, const message_set *set, uint8_t *payload, struct mmsghdr *messages,
+                          send_slot *slots, size_t *lengths) {
+  for (int i = 0; i < set->count; i++) {
+    lengths[i] = (size_t)(set->offset[i + 1] - set->offset[i]);
+    fill_message(s, &slots[i], &messages[i].msg_hdr, payload + set->offset[i], lengths[i], set->destination[i],
+                 set->pinned ? set->source : NULL);
+    messages[i].msg_len = 0;
+  }
+}
+
 /* Sends `count` prepared messages of advert schedules (owners[i]: the VRID of message i) in sendmmsg calls; a
  * message the kernel refuses stops its schedule and is news for JavaScript ("Repeated adverts"). */
 static void send_scheduled(vrrp_socket *s, struct mmsghdr *messages, const uint8_t *owners, const size_t *lengths, int count) {
@@ -2078,23 +2132,18 @@ static double adverts_next(vrrp_socket *s, bool send) {
         next = 0;
         continue;
       }
-      if (count + entry->messages > SEND_MANY_CHUNK) {
+      if (count + entry->messages.count > SEND_MANY_CHUNK) {
         send_scheduled(s, messages, owners, lengths, count);
         count = 0;
       }
-      for (int i = 0; i < entry->messages; i++) {
-        lengths[count] = (size_t)(entry->offset[i + 1] - entry->offset[i]);
-        fill_message(s, &slots[count], &messages[count].msg_hdr, entry->payload + entry->offset[i], lengths[count],
-                     entry->destination[i], entry->pinned ? entry->source : NULL);
-        messages[count].msg_len = 0;
-        owners[count] = (uint8_t)vrid;
-        count++;
-      }
+      fill_messages(s, &entry->messages, entry->payload, messages + count, slots + count, lengths + count);
+      memset(owners + count, vrid, entry->messages.count);
+      count += entry->messages.count;
       entry->last_ms = now - entry->due_ms < entry->interval_ms / 20 ? entry->due_ms : now;
       entry->due_ms = entry->last_ms + entry->interval_ms;
       entry->fired++;
       if (entry->tally.count != NULL) {
-        tally_add(entry->tally.count, entry->messages);
+        tally_add(entry->tally.count, entry->messages.count);
         if (entry->tally.deadline != NULL) {
           if (wall < 0) wall = wall_now_ms();
           if (wall >= 0) tally_store(entry->tally.deadline, wall + (entry->due_ms - now));
@@ -2129,17 +2178,10 @@ napi_value vrrp_repeat(napi_env env, napi_callback_info info) {
   napi_valuetype data_type = napi_undefined;
   NAPI_CALL(env, napi_typeof(env, argv[2], &data_type));
   bool stop = data_type == napi_null || data_type == napi_undefined;
-  uint32_t messages = 0;
   double in_ms = 0, interval_ms = 0;
   if (!stop) {
     if (argc < 7) {
       napi_throw_type_error(env, NULL, "vrrpRepeat needs destinations, a source (or null), a first delay and an interval with messages");
-      return NULL;
-    }
-    uint32_t destinations = 0;
-    if (napi_get_array_length(env, argv[2], &messages) != napi_ok || napi_get_array_length(env, argv[3], &destinations) != napi_ok ||
-        messages != destinations || messages == 0) {
-      napi_throw_type_error(env, NULL, "data and dst must be arrays of the same, non-zero length");
       return NULL;
     }
     if (napi_get_value_double(env, argv[5], &in_ms) != napi_ok || napi_get_value_double(env, argv[6], &interval_ms) != napi_ok ||
@@ -2153,31 +2195,10 @@ napi_value vrrp_repeat(napi_env env, napi_callback_info info) {
   repeat_entry next_entry;
   memset(&next_entry, 0, sizeof(next_entry));
   uint8_t staged[REPEAT_MAX_BYTES];
-  bool fits = messages <= REPEAT_MAX_MESSAGES;
-  size_t offset = 0;
-  for (uint32_t i = 0; fits && i < messages; i++) {
-    napi_value data_value, dst_value;
-    NAPI_CALL(env, napi_get_element(env, argv[2], i, &data_value));
-    NAPI_CALL(env, napi_get_element(env, argv[3], i, &dst_value));
-    void *data = NULL, *dst = NULL, *source = NULL;
-    size_t length = 0;
-    if (!get_bytes(env, data_value, "data", &data, &length) || !get_addresses(env, s, dst_value, argv[4], &dst, &source)) return NULL;
-    if (offset + length > REPEAT_MAX_BYTES) {
-      fits = false;
-      break;
-    }
-    memcpy(staged + offset, data, length);
-    next_entry.offset[i] = (uint16_t)offset;
-    offset += length;
-    next_entry.offset[i + 1] = (uint16_t)offset;
-    memcpy(next_entry.destination[i], dst, s->family == AF_INET ? 4 : 16);
-    if (source != NULL) {
-      memcpy(next_entry.source, source, s->family == AF_INET ? 4 : 16);
-      next_entry.pinned = true;
-    }
-  }
+  int offset = stop ? 0 : stage_messages(env, s, argv[2], argv[3], argv[4], &next_entry.messages, staged);
+  if (offset == STAGE_THROWN) return NULL;
   napi_value result;
-  if (!stop && !fits) {
+  if (offset == STAGE_TOO_LONG) {
     NAPI_CALL(env, napi_get_boolean(env, false, &result));
     return result;
   }
@@ -2185,7 +2206,7 @@ napi_value vrrp_repeat(napi_env env, napi_callback_info info) {
   if (now < 0) return throw_errno(env, "clock_gettime", errno);
   if (!stop && !get_tally(env, argc, argv, 7, false, &next_entry.tally)) return NULL;
   /* Last of the checks: a new allocation's bytes are written below, with the schedule that sends them. */
-  if (!stop && !entry_room(&entry->payload, &entry->capacity, offset)) {
+  if (!stop && !entry_room(&entry->payload, &entry->capacity, (size_t)offset)) {
     tally_release(env, &next_entry.tally);
     return throw_errno(env, "malloc", ENOMEM);
   }
@@ -2198,9 +2219,8 @@ napi_value vrrp_repeat(napi_env env, napi_callback_info info) {
   if (stop) {
     memset(entry, 0, sizeof(*entry));
   } else {
-    memcpy(bytes, staged, offset);
+    memcpy(bytes, staged, (size_t)offset);
     next_entry.on = true;
-    next_entry.messages = (uint8_t)messages;
     next_entry.interval_ms = interval_ms;
     next_entry.due_ms = now + in_ms;
     memcpy(entry, &next_entry, sizeof(*entry));
@@ -2260,17 +2280,13 @@ static void takeover_fire(vrrp_socket *s, int vrid, takeover_entry *entry) {
   struct mmsghdr messages[REPEAT_MAX_MESSAGES];
   send_slot slots[REPEAT_MAX_MESSAGES];
   size_t lengths[REPEAT_MAX_MESSAGES];
-  for (int i = 0; i < entry->messages; i++) {
-    lengths[i] = (size_t)(entry->offset[i + 1] - entry->offset[i]);
-    fill_message(s, &slots[i], &messages[i].msg_hdr, entry->payload + entry->offset[i], lengths[i], entry->destination[i],
-                 entry->pinned ? entry->source : NULL);
-    messages[i].msg_len = 0;
-  }
+  const int count = entry->messages.count;
+  fill_messages(s, &entry->messages, entry->payload, messages, slots, lengths);
   entry->error = 0;
   entry->fired_ms = monotonic_now_ms();
   int next = 0;
-  while (next < entry->messages) {
-    int sent = s->base.fd < 0 ? -1 : sendmmsg(s->base.fd, messages + next, (unsigned)(entry->messages - next), 0);
+  while (next < count) {
+    int sent = s->base.fd < 0 ? -1 : sendmmsg(s->base.fd, messages + next, (unsigned)(count - next), 0);
     if (sent < 0 && s->base.fd >= 0 && errno == EINTR) continue;
     if (sent <= 0) {
       /* The message at `next` was refused: noted (JavaScript reports it as its own send's failure), the rest go. */
@@ -2350,12 +2366,6 @@ napi_value vrrp_arm_takeover(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "vrrpArmTakeover needs destinations, a source (or null), a delay and a burst (or null)");
     return NULL;
   }
-  uint32_t messages = 0, destinations = 0;
-  if (napi_get_array_length(env, argv[2], &messages) != napi_ok || napi_get_array_length(env, argv[3], &destinations) != napi_ok ||
-      messages != destinations || messages == 0) {
-    napi_throw_type_error(env, NULL, "data and dst must be arrays of the same, non-zero length");
-    return NULL;
-  }
   double in_ms = 0;
   if (napi_get_value_double(env, argv[5], &in_ms) != napi_ok || !(in_ms >= 0 && in_ms <= 3.6e6)) {
     napi_throw_range_error(env, NULL, "the delay must be 0 to an hour");
@@ -2374,34 +2384,11 @@ napi_value vrrp_arm_takeover(napi_env env, napi_callback_info info) {
     return result;
   }
   /* Checked and staged in full before the entry changes: a refusal leaves an armed takeover as it was. */
+  message_set staged_messages;
   uint8_t staged[REPEAT_MAX_BYTES];
-  uint16_t offsets[REPEAT_MAX_MESSAGES + 1];
-  uint8_t staged_destinations[REPEAT_MAX_MESSAGES][16];
-  uint8_t source_bytes[16];
-  bool pinned = false, fits = messages <= REPEAT_MAX_MESSAGES;
-  size_t offset = 0, address_length = s->family == AF_INET ? 4 : 16;
-  offsets[0] = 0;
-  for (uint32_t i = 0; fits && i < messages; i++) {
-    napi_value data_value, dst_value;
-    NAPI_CALL(env, napi_get_element(env, argv[2], i, &data_value));
-    NAPI_CALL(env, napi_get_element(env, argv[3], i, &dst_value));
-    void *data = NULL, *dst = NULL, *source = NULL;
-    size_t length = 0;
-    if (!get_bytes(env, data_value, "data", &data, &length) || !get_addresses(env, s, dst_value, argv[4], &dst, &source)) return NULL;
-    if (offset + length > REPEAT_MAX_BYTES) {
-      fits = false;
-      break;
-    }
-    memcpy(staged + offset, data, length);
-    offset += length;
-    offsets[i + 1] = (uint16_t)offset;
-    memcpy(staged_destinations[i], dst, address_length);
-    if (source != NULL) {
-      memcpy(source_bytes, source, address_length);
-      pinned = true;
-    }
-  }
-  if (!fits) {
+  int offset = stage_messages(env, s, argv[2], argv[3], argv[4], &staged_messages, staged);
+  if (offset == STAGE_THROWN) return NULL;
+  if (offset == STAGE_TOO_LONG) {
     NAPI_CALL(env, napi_get_boolean(env, false, &result));
     return result;
   }
@@ -2415,12 +2402,8 @@ napi_value vrrp_arm_takeover(napi_env env, napi_callback_info info) {
   napi_ref burst_ref = NULL;
   if (burst != NULL) NAPI_CALL(env, napi_create_reference(env, argv[6], 1, &burst_ref));
   if (entry->burst_ref != NULL) napi_delete_reference(env, entry->burst_ref);
-  memcpy(entry->payload, staged, offset);
-  memcpy(entry->offset, offsets, sizeof(offsets));
-  memcpy(entry->destination, staged_destinations, sizeof(staged_destinations));
-  if (pinned) memcpy(entry->source, source_bytes, address_length);
-  entry->pinned = pinned;
-  entry->messages = (uint8_t)messages;
+  memcpy(entry->payload, staged, (size_t)offset);
+  entry->messages = staged_messages;
   entry->due_ms = now + in_ms;
   entry->error = 0;
   entry->burst = burst;
