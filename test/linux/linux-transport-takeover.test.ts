@@ -36,8 +36,10 @@ vi.mock('../../src/linux/addon.js', async (importOriginal) => {
       },
       vrrpArmTakeover: (_handle: unknown, _vrid: number, data: Uint8Array[] | null, _dst: unknown, _source: unknown, inMs: number) => {
         calls.push(data === null ? 'disarm' : `arm ${data.map((bytes) => bytes[0]).join(',')} in ${inMs}`);
-        if (data !== null) takeoverState = -2;
-        return data !== null;
+        // A message starting with 99 plays one too long to keep: refused, the one armed before left as it was.
+        if (data === null || data[0]?.[0] === 99) return false;
+        takeoverState = -2;
+        return true;
       },
       vrrpTakeover: (_handle: unknown, _vrid: number, settle: number) => {
         const state = takeoverState;
@@ -110,6 +112,14 @@ describe('LinuxTransport armed takeover', () => {
     transport.send(GROUP, other);
     expect(calls).toEqual(['arm 1 in 300', 'send 2']);
     expect(transport.takeoverFired()).toBe(true);
+    transport.close();
+  });
+
+  it('disarms the takeover armed before when the addon refuses to arm new sends', async () => {
+    const transport = await openTransport();
+    transport.armTakeover([{ dst: GROUP, bytes: advert }], 300);
+    expect(transport.armTakeover([{ dst: GROUP, bytes: Uint8Array.of(99) }], 300)).toBe(false);
+    expect(calls).toEqual(['arm 1 in 300', 'arm 99 in 300', 'settle 2']);
     transport.close();
   });
 

@@ -151,6 +151,8 @@ export class LinuxTransport implements Transport {
       inMs: Math.max(0, inMs),
       burst: burst?.native ?? null,
     });
+    // Refused (messages too many or too long to keep): the one armed before must not fire with its old sends.
+    if (!armed && this.#takeover !== undefined) socket.takeover(this.#vrid, 2);
     this.#takeover = armed ? { sends, fired: false, left: sends.length, errno: 0, onFired } : undefined;
     return armed;
   }
