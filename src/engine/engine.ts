@@ -12,7 +12,7 @@
  * input to the core, queues the actions it returns on one serial queue (so VIP work never interleaves) and re-arms
  * exactly one timer at `nextDeadline()`. A transition is reported only after the actions before it were applied.
  */
-import type { Adapters, CounterTally, ReceivedPacket } from '../adapters/types.js';
+import type { Adapters, CounterTally } from '../adapters/types.js';
 import type { ResolvedConfig, VirtualAddress } from '../config.js';
 import { VRRP_MULTICAST_GROUP } from '../core/advertisement.js';
 import { effectivePriority, type TrackerState, type TrackerStatus } from '../core/priority.js';
@@ -344,7 +344,13 @@ export class Engine {
           primaryAddress: config.primaryAddress,
           virtualAddresses: config.virtualAddresses.map((vip) => vip.address),
         },
-        this.#onPacket,
+        (packet) => {
+          const ageMs = packet.ageMs ?? 0;
+          this.#step({ type: 'packet', bytes: packet.bytes, src: packet.src, dst: packet.dst, ttl: packet.ttl, ageMs }, ageMs);
+          // After the step, so that a subscriber never delays what the packet makes the core do; one property read
+          // per packet when nobody listens (src/diagnostics.ts).
+          if (advertReceivedChannel.hasSubscribers) this.#publishReceived(packet.bytes, packet.src, packet.dst, packet.ttl);
+        },
         (error) => {
           // A dead transport is a dead link: go to fault (a master sends priority 0 if it still can) and say why.
           this.#error('transport_failed', error.message, error);
@@ -403,13 +409,11 @@ export class Engine {
 
   /**
    * The engine's own part of the takeover path, run once with nothing to do (docs/architecture.md, "The prepare →
-   * takeover contract"): the timer's and the packets' callbacks and the armed takeover's functions, so that V8 has
-   * compiled them —
+   * takeover contract"): the timer's callback and the armed takeover's functions, so that V8 has compiled them —
    * the first call of the transport's arming, cold, moved its deadline 0.16 ms later (in-process trace).
    */
   #rehearseTakeoverPath(): void {
     this.#onTimer(true);
-    this.#onPacket(undefined);
     this.#armTakeover(undefined, 0);
     this.#disarmTakeover();
     this.#onTakeoverFired(true);
@@ -615,21 +619,6 @@ export class Engine {
     this.#takeoverSends = undefined;
     if (!this.#takeoverFired) this.#adapters.transport.armTakeover?.(undefined);
   }
-
-  /**
-   * Every packet the transport hands over: one function, compiled at start (#rehearseTakeoverPath). Why: a packet is
-   * dated by its age as of the hand-over, and the step reads the clock for it only once this function runs; as a
-   * closure compiled at a fresh backup's first packet, that was 0.07-0.11 ms later, and the Master_Down_Timer that
-   * packet starts expired that much late (in-process trace, failover benchmark, 1 s adverts, 5 runs).
-   */
-  readonly #onPacket = (packet: ReceivedPacket | undefined): void => {
-    if (packet === undefined) return; // a rehearsal
-    const ageMs = packet.ageMs ?? 0;
-    this.#step({ type: 'packet', bytes: packet.bytes, src: packet.src, dst: packet.dst, ttl: packet.ttl, ageMs }, ageMs);
-    // After the step, so that a subscriber never delays what the packet makes the core do; one property read per
-    // packet when nobody listens (src/diagnostics.ts).
-    if (advertReceivedChannel.hasSubscribers) this.#publishReceived(packet.bytes, packet.src, packet.dst, packet.ttl);
-  };
 
   /** The transport fired the takeover: its Master_Down_Timer expired, handled now (its sends and burst are made). */
   readonly #onTakeoverFired = (rehearsal?: boolean): void => {
