@@ -207,7 +207,10 @@ export class LinuxTransport implements Transport {
   #stoppedListener: (() => void) | undefined;
   /** The destinations of the advert schedule, for a failure's report. */
   #repeatedDst: readonly string[] = [];
-  /** The addon's news of our VRID: a backup's silence or a master's stopped schedule (never both at once). */
+  /**
+   * The addon's news of our VRID: a backup's fired takeover (told to the engine as that alone), its silence, or a
+   * master's stopped schedule (never both of the last two at once).
+   */
   readonly #onNotice = (): void => {
     const takeover = this.#takeover;
     if (takeover !== undefined && !takeover.fired && this.#hasFired()) {
