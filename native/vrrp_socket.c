@@ -98,7 +98,7 @@
  * JavaScript between its Master_Down_Timer's expiry and its advert — the engine's step, the core, the send, most of
  * it run for the first time in the process's life — took 0.2-0.35 ms before the advert's sendmsg and about as much
  * again before the gratuitous ARP (in-process trace, failover benchmark, 1 s and 100 ms adverts; keepalived's own
- * takeover came 0.3-0.5 ms sooner). So once the engine knows the deadline (its precise timer), it may arm the
+ * takeover came 0.2-0.5 ms sooner). So once the engine knows the deadline (its precise timer), it may arm the
  * takeover here (vrrpArmTakeover: the adverts, the deadline, and the VIP manager's prepared burst, native/burst.c):
  * the socket's alarm, at the deadline, reads the repeat socket, and when no repeat of the VRID came and no datagram
  * waits unread on the socket (one JavaScript has not seen might be the master's), sends the adverts and fires the
@@ -2275,6 +2275,16 @@ static void takeover_disarm(vrrp_socket *s, int vrid) {
   s->taking--;
 }
 
+/* Frees `vrid`'s takeover entry once it is off (settled or disarmed): its 1.2 KB are allocated again at the next
+ * arming, so that a VRID holds them only while armed or fired (every instance arms once in its warm-up). */
+static void takeover_free(napi_env env, vrrp_socket *s, int vrid) {
+  takeover_entry *entry = s->takeover[vrid];
+  if (entry == NULL || entry->state != TAKEOVER_OFF) return;
+  if (entry->burst_ref != NULL) napi_delete_reference(env, entry->burst_ref);
+  free(entry);
+  s->takeover[vrid] = NULL;
+}
+
 /* Sends the adverts of `entry` (for `vrid`) and fires its burst; notes the first refused message's errno. */
 static void takeover_fire(vrrp_socket *s, int vrid, takeover_entry *entry) {
   struct mmsghdr messages[REPEAT_MAX_MESSAGES];
@@ -2358,6 +2368,7 @@ napi_value vrrp_arm_takeover(napi_env env, napi_callback_info info) {
   napi_value result;
   if (data_type == napi_null || data_type == napi_undefined) {
     takeover_disarm(s, vrid);
+    takeover_free(env, s, vrid);
     look(s, false);
     NAPI_CALL(env, napi_get_boolean(env, false, &result));
     return result;
@@ -2461,11 +2472,9 @@ napi_value vrrp_takeover(napi_env env, napi_callback_info info) {
         entry->state = TAKEOVER_OFF;
         news_update(s, vrid);
       }
-      if (entry->burst_ref != NULL) napi_delete_reference(env, entry->burst_ref);
-      entry->burst_ref = NULL;
-      entry->burst = NULL;
     }
   }
+  if (settle > 0) takeover_free(env, s, vrid);
   napi_value result;
   NAPI_CALL(env, napi_create_int32(env, outcome, &result));
   return result;
