@@ -531,7 +531,6 @@ export class Engine {
     this.#timerMode = mode;
     this.#timerOnGrid = false;
     if (deadline !== undefined) {
-      const inMs = deadline - clock.now();
       if (mode === TIMER_REFRESH) {
         // The transport sends a Master's adverts (#considerAdverts), or tells of a Backup's silent master
         // (#onSilence): the deadline is not ours to watch, and this timer only collects what the transport did,
@@ -584,7 +583,7 @@ export class Engine {
         this.#cancelTimer = clock.setTimer(deadline + TAKEOVER_FALLBACK_MS - clock.now(), this.#onTimer, PRECISE);
         return;
       }
-      // The delay as of this call: the code above, cold at a first takeover, took up to 0.6 ms after `inMs` was read.
+      // The delay as of this call: read before the code above, cold at a first takeover, it was up to 0.6 ms stale.
       this.#cancelTimer = clock.setTimer(deadline - clock.now(), this.#onTimer, precise ? PRECISE : NOT_PRECISE);
     }
   }
@@ -603,13 +602,11 @@ export class Engine {
     const { interface: iface, virtualAddresses } = this.#config;
     const burst = vipManager.takeoverBurst?.(iface, virtualAddresses);
     this.#takeoverSends = transport.armTakeover(sends, deadline - this.#adapters.clock.now(), burst, this.#onTakeoverFired) ? sends : undefined;
-    this.#takeoverDeadline = deadline;
     return this.#takeoverSends !== undefined;
   }
 
-  /** The sends of the takeover armed in the transport (see #armTakeover), while armed; its deadline. */
+  /** The sends of the takeover armed in the transport (see #armTakeover), while armed (at #timerDeadline). */
   #takeoverSends: readonly RouterAction[] | undefined;
-  #takeoverDeadline = 0;
   /** The transport fired the armed takeover, and no step has handled its expiry yet. */
   #takeoverFired = false;
 
@@ -637,7 +634,9 @@ export class Engine {
     if (router === undefined) return; // a rehearsal (see #rehearseTakeoverPath)
     this.#takeoverFired = false;
     this.#takeoverSends = undefined;
-    this.#step(TIMEOUT, 0, Math.max(this.#adapters.clock.now(), this.#takeoverDeadline));
+    // Dated no earlier than the deadline it fired at (a fallback timer that came first cleared it: it is past then).
+    const now = this.#adapters.clock.now();
+    this.#step(TIMEOUT, 0, Math.max(now, this.#timerDeadline ?? now));
     if (router.state === 'master') return;
     if (this.#adapters.transport.settleTakeover?.() !== true) return;
     this.#queueBatch([{ type: 'addVips' }, { type: 'announce' }, { type: 'removeVips' }]);

@@ -216,21 +216,8 @@ export class VrrpSocket {
    */
   takeover(vrid: number, settle: 0 | 1 | 2): number {
     if (this.#handle === undefined) return TAKEOVER_NONE;
-    return this.#native.vrrpTakeover(this.#handle, vrid, settle, this.#takeoverMeta);
+    return this.#native.vrrpTakeover(this.#handle, vrid, settle);
   }
-
-  /** How late after its due time the takeover that {@link takeover} last found fired went, in ms. */
-  get takeoverLateMs(): number {
-    return this.#takeoverMeta[0] as number;
-  }
-
-  /** How long before that call it went, in ms. */
-  get takeoverAgeMs(): number {
-    return this.#takeoverMeta[1] as number;
-  }
-
-  /** [late ms, age ms] of the last fired takeover {@link takeover} found. */
-  readonly #takeoverMeta = new Float64Array(2);
 
   /** How many times `vrid`'s schedule fired since the last call; see {@link repeatedAgeMs} and {@link repeatedErrno}. */
   takeRepeated(vrid: number): number {
