@@ -116,6 +116,21 @@ export function ratio(ours: number, theirs: number): number | undefined {
   return theirs > 0 ? ours / theirs : undefined;
 }
 
+/**
+ * ours[i] / theirs[i] for every round i where both are known and theirs is above 0, in round order: each round
+ * against the baseline of the same round (bench/scale.ts, "Rounds"), a round missing either side left out.
+ */
+export function ratiosByRound(ours: readonly (number | undefined)[], theirs: readonly (number | undefined)[]): number[] {
+  const ratios: number[] = [];
+  for (let i = 0; i < Math.min(ours.length, theirs.length); i += 1) {
+    const a = ours[i];
+    const b = theirs[i];
+    const r = a === undefined || b === undefined ? undefined : ratio(a, b);
+    if (r !== undefined) ratios.push(r);
+  }
+  return ratios;
+}
+
 /** Growth per instance from a reference count to `count`, in the unit of the sizes; undefined at the reference. */
 export function growthPerInstance(size: number, count: number, referenceSize: number, referenceCount: number): number | undefined {
   return count === referenceCount ? undefined : (size - referenceSize) / (count - referenceCount);

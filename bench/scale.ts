@@ -2,7 +2,7 @@
  * Scale benchmark: the CPU and memory one VRRP process costs when it runs many instances, for keepalived 2.2.7 and
  * our `vrrp run` CLI, side by side, in one run on the interop lab's namespace segment.
  *
- *   npm run bench:scale [-- [--counts 1,50,200,255] [--seconds 30] [--interval-ms 100] [--dist DIR]]
+ *   npm run bench:scale [-- [--counts 1,50,200,255] [--rounds 3] [--seconds 30] [--interval-ms 100] [--dist DIR]]
  *
  * A benchmark, not a test: it never fails on figures. For each count N it runs three configurations, each in a
  * fresh lab with the same two seats (host `a` holds the master seat, priority 150; host `b` the backup seat,
@@ -25,9 +25,17 @@
  * back to back, so drift in the machine's load hits them alike. The peer process is measured too (JSON) as a check
  * that the comparison is fair.
  *
+ * Rounds (`--rounds`, default 3): every configuration of every count runs once per round, round after round, and a
+ * row reads the median over the rounds. Why: one window of one instance is a few dozen milliseconds of CPU, almost
+ * all of it the kernel delivering each advert to the peer in the sender's time, and it moves with the machine's
+ * other load — three single runs of the same code in one hour read 0.91, 1.20 and 1.57 for one master's ratio, and
+ * our process's RSS at one instance 69.3–71.3 MB, a spread that alone decides the growth at 50. The ratio is taken
+ * per round (ours against the baseline of the same round, minutes apart) and its median is judged; its range is
+ * printed beside it.
+ *
  * Printed per count and seat: keepalived CPU %, ours, their ratio, in ticks and in run time (target ≤ 1.0), both
  * RSS in MB, and our RSS growth per added instance relative to the smallest count (N = 1 by default; target ≤
- * 20 KB). A configuration that does not settle (our process dies, or the master never holds every VIP) is still
+ * 20 KB) — each the median over the rounds. A configuration that does not settle (our process dies, or the master never holds every VIP) is still
  * measured if its processes live, and flagged; the run goes on. Results: bench/results/scale-latest.md and .json (every sample)
  * for the default run, scale-partial.md and .json for any other.
  */
@@ -45,7 +53,7 @@ import {
   cpuPercentFromNs,
   cpuPercent,
   growthPerInstance,
-  ratio,
+  ratiosByRound,
   readCmdline,
   sampleTree,
   type TreeSample,
@@ -81,6 +89,8 @@ const PRIORITY: Record<Seat, number> = { master: 150, backup: 100 };
  */
 const DEFAULT_WARMUP_S = 15;
 const SAMPLE_EVERY_MS = 1_000;
+/** Rounds by default: the fewest whose median a single odd window cannot move (see the file comment). */
+const DEFAULT_ROUNDS = 3;
 const TARGET_CPU_RATIO = 1.0;
 const TARGET_RSS_GROWTH_KB = 20;
 
@@ -91,6 +101,8 @@ const configLabel = (c: Config): string => `${c.master}→${c.backup}`;
 
 interface Options {
   counts: number[];
+  /** Times every configuration runs; rows read the median (see the file comment). */
+  rounds: number;
   seconds: number;
   /** Between "settled" and the window, s (see DEFAULT_WARMUP_S). */
   warmupS: number;
@@ -100,7 +112,7 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { counts: [1, 50, 200, 255], seconds: 30, warmupS: DEFAULT_WARMUP_S, intervalMs: 100, dist: join(repo, 'dist') };
+  const options: Options = { counts: [1, 50, 200, 255], rounds: DEFAULT_ROUNDS, seconds: 30, warmupS: DEFAULT_WARMUP_S, intervalMs: 100, dist: join(repo, 'dist') };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -113,6 +125,11 @@ function parseArgs(argv: string[]): Options {
       case '--counts': {
         options.counts = [...new Set(value().split(',').map(Number))].sort((a, b) => a - b);
         if (options.counts.some((n) => !Number.isInteger(n) || n < 1 || n > 255)) usage('--counts: whole numbers 1…255');
+        break;
+      }
+      case '--rounds': {
+        options.rounds = Number(value());
+        if (!Number.isInteger(options.rounds) || options.rounds < 1) usage('--rounds: a whole number, at least 1');
         break;
       }
       case '--seconds': {
@@ -146,8 +163,9 @@ function parseArgs(argv: string[]): Options {
 
 function usage(problem?: string): never {
   const text =
-    'usage: npm run bench:scale [-- [--counts 1,50,200,255] [--seconds 30] [--warmup 15] [--interval-ms 100]]\n' +
+    'usage: npm run bench:scale [-- [--counts 1,50,200,255] [--rounds 3] [--seconds 30] [--warmup 15] [--interval-ms 100]]\n' +
     '  --counts L        instance counts per process, comma-separated, 1…255 (default 1,50,200,255)\n' +
+    `  --rounds R        runs of every configuration; rows read the median (default ${DEFAULT_ROUNDS})\n` +
     '  --seconds S       measurement window per configuration (default 30)\n' +
     `  --warmup S        wait between settled and the window (default ${DEFAULT_WARMUP_S})\n` +
     '  --interval-ms MS  advert interval of every instance (default 100)\n' +
@@ -313,6 +331,8 @@ interface SeatResult {
 interface Run {
   count: number;
   config: Config;
+  /** 1…rounds. */
+  round: number;
   settled: boolean;
   /** Why not settled, or what went wrong. */
   problem?: string;
@@ -335,8 +355,8 @@ function summarizeSamples(samples: TreeSample[]): { cpuPercent?: number; cpuExac
   };
 }
 
-async function runConfig(count: number, config: Config, options: Options): Promise<Run> {
-  const run: Run = { count, config, settled: false, seats: {} };
+async function runConfig(count: number, config: Config, round: number, options: Options): Promise<Run> {
+  const run: Run = { count, config, round, settled: false, seats: {} };
   const lab = await Lab.create({ hosts: [HOST.master, HOST.backup] });
   try {
     const t0 = performance.now();
@@ -452,58 +472,105 @@ const pct = (value: number | undefined): string => (value === undefined ? '–' 
 const mb = (kb: number | undefined): string => (kb === undefined ? '–' : (kb / 1024).toFixed(1));
 const yesNo = (ok: boolean | undefined): string => (ok === undefined ? '–' : ok ? 'yes' : 'NO');
 
+/** A seat's figures over the rounds: each the median over the rounds that have it. */
+interface SeatSummary {
+  cpuPercent?: number;
+  cpuExactPercent?: number;
+  rssKb?: number;
+}
+
 interface Row {
   count: number;
   seat: Seat;
-  keepalived?: SeatResult;
-  ours?: SeatResult;
-  /** ours / keepalived from clock ticks. */
+  keepalived?: SeatSummary;
+  ours?: SeatSummary;
+  /** ours / keepalived from clock ticks, per round (same round's baseline), then the median. */
   ratio?: number;
-  /** ours / keepalived from run time: the one judged against the target (bench/cpu.ts, "Exact CPU"). */
+  /** The same from run time: the one judged against the target (bench/cpu.ts, "Exact CPU"). */
   exactRatio?: number;
+  /** The per-round run-time ratios the median was taken of, in round order. */
+  exactRatios: number[];
   growthKb?: number;
   keepalivedGrowthKb?: number;
   notes: string[];
 }
 
-function buildRows(runs: Run[], counts: number[]): Row[] {
-  const find = (count: number, config: Config): Run | undefined => runs.find((r) => r.count === count && r.config === config);
+/** The median of the defined values, or undefined when there are none. */
+function medianOf(values: readonly (number | undefined)[]): number | undefined {
+  const known = values.filter((v): v is number => v !== undefined);
+  return known.length === 0 ? undefined : median(known);
+}
+
+function summarizeSeat(results: readonly (SeatResult | undefined)[]): SeatSummary | undefined {
+  const present = results.filter((r): r is SeatResult => r !== undefined);
+  if (present.length === 0) return undefined;
+  const summary: SeatSummary = {};
+  const cpu = medianOf(present.map((r) => r.cpuPercent));
+  const exact = medianOf(present.map((r) => r.cpuExactPercent));
+  const rss = medianOf(present.map((r) => r.rssKb));
+  if (cpu !== undefined) summary.cpuPercent = cpu;
+  if (exact !== undefined) summary.cpuExactPercent = exact;
+  if (rss !== undefined) summary.rssKb = rss;
+  return summary;
+}
+
+function buildRows(runs: Run[], counts: number[], rounds: number): Row[] {
+  const find = (count: number, config: Config, round: number): Run | undefined =>
+    runs.find((r) => r.count === count && r.config === config && r.round === round);
+  const roundList = Array.from({ length: rounds }, (_, i) => i + 1);
   const baseline = CONFIGS[0]!;
   const oursIn = (seat: Seat): Config => CONFIGS.find((c) => c[seat] === 'vrrp')!;
   const reference = counts[0]!;
   const rows: Row[] = [];
   for (const count of counts) {
     for (const seat of SEATS) {
-      const kaRun = find(count, baseline);
-      const ourRun = find(count, oursIn(seat));
-      const keepalived = kaRun?.seats[seat];
-      const ours = ourRun?.seats[seat];
-      const refOurs = find(reference, oursIn(seat))?.seats[seat];
-      const refKa = find(reference, baseline)?.seats[seat];
+      const kaRuns = roundList.map((round) => find(count, baseline, round));
+      const ourRuns = roundList.map((round) => find(count, oursIn(seat), round));
+      const keepalived = summarizeSeat(kaRuns.map((r) => r?.seats[seat]));
+      const ours = summarizeSeat(ourRuns.map((r) => r?.seats[seat]));
+      const refOurs = summarizeSeat(roundList.map((round) => find(reference, oursIn(seat), round)?.seats[seat]));
+      const refKa = summarizeSeat(roundList.map((round) => find(reference, baseline, round)?.seats[seat]));
+      // Per round, against the baseline of the same round: the machine's load of those minutes hits both alike.
+      const figure = (r: Run | undefined, pick: (result: SeatResult) => number | undefined): number | undefined => {
+        const result = r?.seats[seat];
+        return result === undefined ? undefined : pick(result);
+      };
+      const perRound = (pick: (result: SeatResult) => number | undefined): number[] =>
+        ratiosByRound(
+          ourRuns.map((r) => figure(r, pick)),
+          kaRuns.map((r) => figure(r, pick)),
+        );
+      const exactRatios = perRound((r) => r.cpuExactPercent);
       const notes: string[] = [];
-      for (const [label, r] of [
-        ['keepalived→keepalived', kaRun],
-        [configLabel(oursIn(seat)), ourRun],
+      for (const [label, list] of [
+        ['keepalived→keepalived', kaRuns],
+        [configLabel(oursIn(seat)), ourRuns],
       ] as const) {
-        if (r === undefined) continue;
-        if (r.problem !== undefined) notes.push(`${label}: ${r.problem.split('\n')[0]}`);
-        const flaps = SEATS.map((s) => r.seats[s]?.transitionsInWindow ?? 0).reduce((a, b) => a + b, 0);
-        if (flaps > 0) notes.push(`${label}: ${flaps} state changes in the window`);
-        const errors = SEATS.flatMap((s) => r.seats[s]?.errors ?? []);
-        if (errors.length > 0) notes.push(`${label}: ${errors.length} error events (first: ${errors[0]})`);
+        for (const r of list) {
+          if (r === undefined) continue;
+          const tag = rounds > 1 ? `${label} (round ${r.round})` : label;
+          if (r.problem !== undefined) notes.push(`${tag}: ${r.problem.split('\n')[0]}`);
+          const flaps = SEATS.map((s) => r.seats[s]?.transitionsInWindow ?? 0).reduce((a, b) => a + b, 0);
+          if (flaps > 0) notes.push(`${tag}: ${flaps} state changes in the window`);
+          const errors = SEATS.flatMap((s) => r.seats[s]?.errors ?? []);
+          if (errors.length > 0) notes.push(`${tag}: ${errors.length} error events (first: ${errors[0]})`);
+        }
       }
+      const ticksRatio = medianOf(perRound((r) => r.cpuPercent));
+      const exactRatio = medianOf(exactRatios);
+      const growthKb = ours?.rssKb !== undefined && refOurs?.rssKb !== undefined ? growthPerInstance(ours.rssKb, count, refOurs.rssKb, reference) : undefined;
+      const keepalivedGrowthKb =
+        keepalived?.rssKb !== undefined && refKa?.rssKb !== undefined ? growthPerInstance(keepalived.rssKb, count, refKa.rssKb, reference) : undefined;
       rows.push({
         count,
         seat,
         ...(keepalived === undefined ? {} : { keepalived }),
         ...(ours === undefined ? {} : { ours }),
-        ratio: ours?.cpuPercent !== undefined && keepalived?.cpuPercent !== undefined ? ratio(ours.cpuPercent, keepalived.cpuPercent) : undefined,
-        exactRatio:
-          ours?.cpuExactPercent !== undefined && keepalived?.cpuExactPercent !== undefined ? ratio(ours.cpuExactPercent, keepalived.cpuExactPercent) : undefined,
-        growthKb:
-          ours?.rssKb !== undefined && refOurs?.rssKb !== undefined ? growthPerInstance(ours.rssKb, count, refOurs.rssKb, reference) : undefined,
-        keepalivedGrowthKb:
-          keepalived?.rssKb !== undefined && refKa?.rssKb !== undefined ? growthPerInstance(keepalived.rssKb, count, refKa.rssKb, reference) : undefined,
+        ...(ticksRatio === undefined ? {} : { ratio: ticksRatio }),
+        ...(exactRatio === undefined ? {} : { exactRatio }),
+        exactRatios,
+        ...(growthKb === undefined ? {} : { growthKb }),
+        ...(keepalivedGrowthKb === undefined ? {} : { keepalivedGrowthKb }),
         notes,
       });
     }
@@ -511,17 +578,25 @@ function buildRows(runs: Run[], counts: number[]): Row[] {
   return rows;
 }
 
-function resultTable(rows: Row[], reference: number): string {
+/** "min–max" of the per-round ratios, or "–" with fewer than two. */
+function spread(values: readonly number[]): string {
+  if (values.length < 2) return '–';
+  return `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
+}
+
+function resultTable(rows: Row[], reference: number, rounds: number): string {
+  const of = rounds > 1 ? `, median of ${rounds}` : '';
   return table(
     [
       'count',
       'side',
-      'keepalived CPU (ticks)',
+      `keepalived CPU (ticks${of})`,
       'ours CPU (ticks)',
       'ratio (ticks)',
       'keepalived CPU (run time)',
       'ours CPU (run time)',
       'ratio (run time)',
+      ...(rounds > 1 ? ['ratio range (run time)'] : []),
       'keepalived RSS MB',
       'ours RSS MB',
       `ours RSS growth KB/instance (vs N=${reference})`,
@@ -538,6 +613,7 @@ function resultTable(rows: Row[], reference: number): string {
       pct(row.keepalived?.cpuExactPercent),
       pct(row.ours?.cpuExactPercent),
       row.exactRatio === undefined ? '–' : row.exactRatio.toFixed(2),
+      ...(rounds > 1 ? [spread(row.exactRatios)] : []),
       mb(row.keepalived?.rssKb),
       mb(row.ours?.rssKb),
       row.growthKb === undefined ? '–' : row.growthKb.toFixed(1),
@@ -548,14 +624,14 @@ function resultTable(rows: Row[], reference: number): string {
   );
 }
 
-/** The peer of each of our configurations, beside its baseline figure: a check that the comparison was fair. */
+/** The peer of each of our configurations, beside its baseline figure (medians over the rounds): a check that the comparison was fair. */
 function peerTable(runs: Run[], counts: number[]): string {
   const rows: string[][] = [];
   for (const count of counts) {
     for (const config of CONFIGS.slice(1)) {
       const peerSeat: Seat = config.master === 'keepalived' ? 'master' : 'backup';
-      const peer = runs.find((r) => r.count === count && r.config === config)?.seats[peerSeat];
-      const base = runs.find((r) => r.count === count && r.config === CONFIGS[0])?.seats[peerSeat];
+      const peer = summarizeSeat(runs.filter((r) => r.count === count && r.config === config).map((r) => r.seats[peerSeat]));
+      const base = summarizeSeat(runs.filter((r) => r.count === count && r.config === CONFIGS[0]).map((r) => r.seats[peerSeat]));
       rows.push([String(count), configLabel(config), `keepalived ${peerSeat}`, pct(peer?.cpuExactPercent), pct(base?.cpuExactPercent), mb(peer?.rssKb), mb(base?.rssKb)]);
     }
   }
@@ -600,36 +676,40 @@ async function main(): Promise<number> {
   const facts = machineFacts(options.dist);
   const startedAt = new Date();
   const started = performance.now();
-  const total = options.counts.length * CONFIGS.length;
+  const total = options.counts.length * CONFIGS.length * options.rounds;
   process.stderr.write(
-    `bench:scale: ${total} configurations (counts ${options.counts.join(', ')}; ${options.seconds} s each; adverts ${options.intervalMs} ms; ` +
+    `bench:scale: ${total} configurations (counts ${options.counts.join(', ')}; ${options.rounds} round${options.rounds === 1 ? '' : 's'}; ${options.seconds} s each; adverts ${options.intervalMs} ms; ` +
       `node ${facts.node}, ${facts.keepalived}, kernel ${facts.kernel}, ${facts.cores} cores)\n`,
   );
   const runs: Run[] = [];
   let done = 0;
-  for (const count of options.counts) {
-    for (const config of CONFIGS) {
-      done += 1;
-      const label = `[${String(done).padStart(String(total).length)}/${total}] N=${String(count).padStart(3)} ${configLabel(config).padEnd(21)}`;
-      const t0 = performance.now();
-      const run = await runConfig(count, config, options);
-      runs.push(run);
-      const seat = (s: Seat): string => {
-        const r = run.seats[s];
-        return r === undefined ? `${s} –` : `${s} ${r.impl} ${pct(r.cpuPercent)} (run time ${pct(r.cpuExactPercent)}) ${mb(r.rssKb)} MB`;
-      };
-      process.stderr.write(
-        `${label}: ${seat('master')}, ${seat('backup')}` +
-          `${run.settled ? '' : ' (NOT SETTLED)'} (${((performance.now() - t0) / 1000).toFixed(1)} s)` +
-          `${run.problem === undefined ? '' : `\n    ${run.problem}`}\n`,
-      );
+  // Round after round (not each configuration R times in a row): a slow drift of the machine's load then falls on
+  // every configuration and count alike.
+  for (let round = 1; round <= options.rounds; round += 1) {
+    for (const count of options.counts) {
+      for (const config of CONFIGS) {
+        done += 1;
+        const label = `[${String(done).padStart(String(total).length)}/${total}] round ${round} N=${String(count).padStart(3)} ${configLabel(config).padEnd(21)}`;
+        const t0 = performance.now();
+        const run = await runConfig(count, config, round, options);
+        runs.push(run);
+        const seat = (s: Seat): string => {
+          const r = run.seats[s];
+          return r === undefined ? `${s} –` : `${s} ${r.impl} ${pct(r.cpuPercent)} (run time ${pct(r.cpuExactPercent)}) ${mb(r.rssKb)} MB`;
+        };
+        process.stderr.write(
+          `${label}: ${seat('master')}, ${seat('backup')}` +
+            `${run.settled ? '' : ' (NOT SETTLED)'} (${((performance.now() - t0) / 1000).toFixed(1)} s)` +
+            `${run.problem === undefined ? '' : `\n    ${run.problem}`}\n`,
+        );
+      }
     }
   }
   const totalS = (performance.now() - started) / 1000;
   const leftovers = listNamespaces().filter((name) => name.startsWith(`${LAB_PREFIX}${process.pid}-`));
   const reference = options.counts[0]!;
-  const rows = buildRows(runs, options.counts);
-  const results = resultTable(rows, reference);
+  const rows = buildRows(runs, options.counts, options.rounds);
+  const results = resultTable(rows, reference, options.rounds);
   const peers = peerTable(runs, options.counts);
   const notes = rows.flatMap((row) => row.notes.map((note) => `- N=${row.count} ${row.seat}: ${note}`));
   const uniqueNotes = [...new Set(notes)];
@@ -637,7 +717,7 @@ async function main(): Promise<number> {
   const factsLine = `node ${facts.node} · ${facts.keepalived} · kernel ${facts.kernel} · ${facts.cpu} · ${facts.memoryGb} GB · CLK_TCK ${facts.clockTicks}`;
   const codeLine = `vrrp ${facts.revision}`;
   const runLine =
-    `counts ${options.counts.join(' / ')}, ${options.seconds} s window per configuration, adverts ${options.intervalMs} ms, ` +
+    `counts ${options.counts.join(' / ')}, ${options.rounds} round${options.rounds === 1 ? '' : 's'}, ${options.seconds} s window per configuration, adverts ${options.intervalMs} ms, ` +
     `${total} configurations in ${(totalS / 60).toFixed(1)} min, started ${startedAt.toISOString()}`;
   const report = [
     '',
@@ -647,6 +727,7 @@ async function main(): Promise<number> {
     '',
     results,
     '  CPU: % of one core over the window (keepalived: its VRRP child; ours: the `vrrp run` process, all threads); RSS: median VmRSS.',
+    '  Each figure the median over the rounds; a ratio is taken per round against the same round\'s baseline, then its median.',
     '  ratio –: keepalived used less than one clock tick in the window (no ratio to speak of; lengthen --seconds).',
     '',
     'peers (keepalived beside our process, and the same seat in the baseline):',
@@ -669,6 +750,7 @@ async function main(): Promise<number> {
     `- Run: ${runLine}`,
     `- Setup: per count N and configuration, a fresh lab of two hosts; one process per host runs N VRRPv3 IPv4 instances (VRIDs 1…N, one VIP 198.18.<lab>.<vrid>/32 each), master seat priority ${PRIORITY.master}, backup seat ${PRIORITY.backup}. Configurations: keepalived→keepalived (baseline), vrrp→keepalived (ours the master), keepalived→vrrp (ours the backup).`,
     `- Measured once settled (master seat holds all N VIPs, backup seat reports BACKUP for all N and holds none) and ${options.warmupS} s of warm-up: CPU over the window in % of one core, twice: from clock ticks (utime + stime of the process tree, /proc/<pid>/stat) and from run time (the scheduler's nanoseconds of every thread of the tree, /proc/<pid>/task/<tid>/schedstat); one tick is 0.033 % of a core over 30 s, so the target is judged on run time; RSS = median of per-second VmRSS readings. keepalived: its VRRP child (the parent only supervises; its figures are in the JSON); ours: the \`vrrp run\` node process with all its threads.`,
+    `- Rounds: every configuration ran ${options.rounds} time${options.rounds === 1 ? '' : 's'}, round after round; each figure below is the median over the rounds, a ratio is taken per round against that round's baseline and then its median is judged (the range: its lowest and highest round). Why: one window of one instance moves with the machine's other load (bench/scale.ts, file comment).`,
     `- Targets: CPU ratio ours / keepalived (run time) ≤ ${TARGET_CPU_RATIO.toFixed(1)} in the same seat; our RSS growth ≤ ${TARGET_RSS_GROWTH_KB} KB per instance, relative to N=${reference}.`,
     '',
     results,
@@ -685,6 +767,7 @@ async function main(): Promise<number> {
   const defaults = parseArgs([]);
   const full =
     options.counts.join(',') === defaults.counts.join(',') &&
+    options.rounds === defaults.rounds &&
     options.seconds === defaults.seconds &&
     options.warmupS === defaults.warmupS &&
     options.intervalMs === defaults.intervalMs &&

@@ -17,6 +17,7 @@ import {
   parseVmRssKb,
   percentile,
   ratio,
+  ratiosByRound,
   treeOf,
 } from '../../bench/cpu.js';
 import { startedByNpm } from '../../src/parent-watch.js';
@@ -140,6 +141,17 @@ describe('ratio and growthPerInstance', () => {
     expect(growthPerInstance(70_000, 50, 65_000, 1)).toBeCloseTo(5_000 / 49, 12);
     expect(growthPerInstance(65_000, 1, 65_000, 1)).toBeUndefined();
     expect(growthPerInstance(64_000, 50, 65_000, 1)).toBeLessThan(0);
+  });
+});
+
+describe('ratiosByRound', () => {
+  it('divides each round by the baseline of the same round, not by another round', () => {
+    expect(ratiosByRound([0.2, 0.3, 0.1], [0.1, 0.3, 0.4])).toEqual([2, 1, 0.25]);
+  });
+
+  it('leaves out a round that lacks either side or whose baseline is zero, and keeps round order', () => {
+    expect(ratiosByRound([0.2, undefined, 0.3, 0.5], [0.1, 0.2, 0, 1])).toEqual([2, 0.5]);
+    expect(ratiosByRound([0.2, 0.4], [undefined, 0.2])).toEqual([2]);
   });
 });
 
