@@ -12,7 +12,7 @@
  * input to the core, queues the actions it returns on one serial queue (so VIP work never interleaves) and re-arms
  * exactly one timer at `nextDeadline()`. A transition is reported only after the actions before it were applied.
  */
-import type { Adapters, CounterTally } from '../adapters/types.js';
+import type { Adapters, CounterTally, ReceivedPacket } from '../adapters/types.js';
 import type { ResolvedConfig, VirtualAddress } from '../config.js';
 import { VRRP_MULTICAST_GROUP } from '../core/advertisement.js';
 import { effectivePriority, type TrackerState, type TrackerStatus } from '../core/priority.js';
@@ -344,13 +344,7 @@ export class Engine {
           primaryAddress: config.primaryAddress,
           virtualAddresses: config.virtualAddresses.map((vip) => vip.address),
         },
-        (packet) => {
-          const ageMs = packet.ageMs ?? 0;
-          this.#step({ type: 'packet', bytes: packet.bytes, src: packet.src, dst: packet.dst, ttl: packet.ttl, ageMs }, ageMs);
-          // After the step, so that a subscriber never delays what the packet makes the core do; one property read
-          // per packet when nobody listens (src/diagnostics.ts).
-          if (advertReceivedChannel.hasSubscribers) this.#publishReceived(packet.bytes, packet.src, packet.dst, packet.ttl);
-        },
+        this.#onPacket,
         (error) => {
           // A dead transport is a dead link: go to fault (a master sends priority 0 if it still can) and say why.
           this.#error('transport_failed', error.message, error);
@@ -409,11 +403,13 @@ export class Engine {
 
   /**
    * The engine's own part of the takeover path, run once with nothing to do (docs/architecture.md, "The prepare →
-   * takeover contract"): the timer's callback and the armed takeover's functions, so that V8 has compiled them —
+   * takeover contract"): the timer's and the packets' callbacks and the armed takeover's functions, so that V8 has
+   * compiled them —
    * the first call of the transport's arming, cold, moved its deadline 0.16 ms later (in-process trace).
    */
   #rehearseTakeoverPath(): void {
     this.#onTimer(true);
+    this.#onPacket(undefined);
     this.#armTakeover(undefined, 0);
     this.#disarmTakeover();
     this.#onTakeoverFired(true);
@@ -485,7 +481,7 @@ export class Engine {
     // ahead of a packet, cold after a quiet spell) moved the arrival — and a Skew_Time or Master_Down_Timer counted
     // from it — later (a 10 ms master's priority 0 in the failover bench's lab: up to 1.0 ms; after, 0.06 ms at
     // most). A timer's timeout is not: it is handled at the time the work leaves, as before.
-    const datedMs = atMs ?? (input === TIMEOUT ? undefined : clock.now() - (ageMs > 0 ? ageMs : 0));
+    const datedMs = atMs ?? (input === TIMEOUT ? undefined : datedBefore(clock.now(), ageMs));
     if (this.#takeoverFired || (this.#takeoverSends !== undefined && this.#adapters.transport.takeoverFired?.() === true)) {
       this.#takeFiredTakeover(router);
       if (input === TIMEOUT) return;
@@ -617,6 +613,22 @@ export class Engine {
     if (!this.#takeoverFired) this.#adapters.transport.armTakeover?.(undefined);
   }
 
+  /**
+   * Every packet the transport hands over; one function for all, compiled at start (#rehearseTakeoverPath). Why: a
+   * packet's age is as of this call, and the JavaScript between it and the step's own reading of the clock, cold at
+   * a backup's first packets, dated the master's advert 0.06-0.12 ms after its arrival (in-process trace, failover
+   * benchmark, 100 ms adverts) — its Master_Down_Timer, and the takeover, that much late. So the clock is read first.
+   */
+  readonly #onPacket = (packet: ReceivedPacket | undefined): void => {
+    const nowMs = this.#adapters.clock.now();
+    if (packet === undefined) return; // a rehearsal
+    const ageMs = packet.ageMs ?? 0;
+    this.#step({ type: 'packet', bytes: packet.bytes, src: packet.src, dst: packet.dst, ttl: packet.ttl, ageMs }, ageMs, datedBefore(nowMs, ageMs));
+    // After the step, so that a subscriber never delays what the packet makes the core do; one property read per
+    // packet when nobody listens (src/diagnostics.ts).
+    if (advertReceivedChannel.hasSubscribers) this.#publishReceived(packet.bytes, packet.src, packet.dst, packet.ttl);
+  };
+
   /** The transport fired the takeover: its Master_Down_Timer expired, handled now (its sends and burst are made). */
   readonly #onTakeoverFired = (rehearsal?: boolean): void => {
     if (rehearsal === true) return;
@@ -667,13 +679,18 @@ export class Engine {
   #takeRepeats(router: VirtualRouter, repeat: Extract<RouterInput, { type: 'packet' }>): void {
     const taken = this.#adapters.transport.takeRepeats?.();
     if (taken === undefined) return;
+    const nowMs = this.#adapters.clock.now(); // as for a packet: the age is as of that call
     // Repeats collected after the one collection that answered a silence came after that silence: the transport
     // watches again (RepeatSilence.onSilence). Those collected by that very collection may be older than it (the
     // ones since the collection before), and tell nothing of the silence: the precise timer decides.
     if (!this.#answeringSilence) this.#silent = false;
     // The packet again, dated by the last repeat (its age is part of the input: see RouterInput); a copy, and rare:
     // only once a repeat would do more than restart the timer.
-    this.#step(router.repeatIsQuiet ? { type: 'repeats', count: taken.count } : { ...repeat, ageMs: taken.ageMs }, taken.ageMs);
+    this.#step(
+      router.repeatIsQuiet ? { type: 'repeats', count: taken.count } : { ...repeat, ageMs: taken.ageMs },
+      taken.ageMs,
+      datedBefore(nowMs, taken.ageMs),
+    );
     // A subscriber that arrived while they were absorbed (the absorbing ends at the next step) still hears each one,
     // late: every advert received is told on vrrp:advert:received.
     if (advertReceivedChannel.hasSubscribers) this.#publishReceived(repeat.bytes, repeat.src, repeat.dst, repeat.ttl, taken.count);
@@ -760,6 +777,7 @@ export class Engine {
   #takeAdverts(): void {
     const taken = this.#adapters.transport.takeAdverts?.();
     if (taken === undefined) return;
+    const nowMs = this.#adapters.clock.now(); // as for a packet: the age is as of that call
     const sends = this.#adverts;
     if (taken.error !== undefined) {
       this.#adverts = undefined;
@@ -767,7 +785,7 @@ export class Engine {
       this.#sendFailed(taken.error.dst, taken.error.cause);
     }
     if (taken.count > 0) {
-      this.#step({ type: 'adverts', count: taken.count }, taken.ageMs);
+      this.#step({ type: 'adverts', count: taken.count }, taken.ageMs, datedBefore(nowMs, taken.ageMs));
       // A subscriber that arrived meanwhile (the schedule stops at the next step) still hears each advert, late.
       if (advertSentChannel.hasSubscribers && sends !== undefined) {
         for (let n = 0; n < taken.count; n++) {
@@ -1240,6 +1258,11 @@ export function advertDueMs(deadlineMs: number, advertIntervalMs: number): numbe
   const gridMs = advertIntervalMs / ADVERT_GRID_DIVISOR;
   // A deadline on the grid already (due + interval, computed in floating point) stays where it is.
   return Math.ceil(deadlineMs / gridMs - 1e-9) * gridMs;
+}
+
+/** An input's arrival: `ageMs` (as of the reading `nowMs`) before it; a negative age counts as none. */
+function datedBefore(nowMs: number, ageMs: number): number {
+  return nowMs - (ageMs > 0 ? ageMs : 0);
 }
 
 /**

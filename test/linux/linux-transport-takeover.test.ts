@@ -14,6 +14,8 @@ let takeoverState = -3;
 /** The socket's readiness callback, to play the addon's notice. */
 let onReadable: (() => void) | undefined;
 let noticeVrid = 0;
+/** The delay the stand-in addon was last armed with, as given. */
+let armedInMs: number | undefined;
 
 vi.mock('../../src/linux/addon.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../src/linux/addon.js')>();
@@ -35,7 +37,9 @@ vi.mock('../../src/linux/addon.js', async (importOriginal) => {
         return vrid;
       },
       vrrpArmTakeover: (_handle: unknown, _vrid: number, data: Uint8Array[] | null, _dst: unknown, _source: unknown, inMs: number) => {
-        calls.push(data === null ? 'disarm' : `arm ${data.map((bytes) => bytes[0]).join(',')} in ${inMs}`);
+        // Rounded: the transport counts what is left at this call, a few microseconds under what it was given.
+        calls.push(data === null ? 'disarm' : `arm ${data.map((bytes) => bytes[0]).join(',')} in ${Math.round(inMs)}`);
+        armedInMs = inMs;
         // A message starting with 99 plays one too long to keep: refused, the one armed before left as it was.
         if (data === null || data[0]?.[0] === 99) return false;
         takeoverState = -2;
@@ -94,6 +98,19 @@ describe('LinuxTransport armed takeover', () => {
     takeoverState = 101; // ENETUNREACH, as the alarm's sendmmsg met it
     expect(() => transport.send(GROUP, advert)).toThrow(/errno 101/);
     expect(calls.filter((call) => call.startsWith('send'))).toEqual([]);
+    transport.close();
+  });
+
+  it('hands the addon what is left of the delay at its call, not the delay as given to the transport', async () => {
+    const transport = await openTransport();
+    // The transport's own reading comes first; every later one is 0.25 ms on (the JavaScript before the addon's call).
+    const now = vi.spyOn(performance, 'now').mockImplementationOnce(() => 1000).mockImplementation(() => 1000.25);
+    try {
+      expect(transport.armTakeover([{ dst: GROUP, bytes: advert }], 300)).toBe(true);
+    } finally {
+      now.mockRestore();
+    }
+    expect(armedInMs).toBe(299.75);
     transport.close();
   });
 

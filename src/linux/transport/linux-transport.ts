@@ -135,6 +135,8 @@ export class LinuxTransport implements Transport {
 
   /** See {@link Transport.armTakeover}: the shared socket's alarm fires it (native/vrrp_socket.c, "Armed takeovers"). */
   armTakeover(sends: readonly { dst: string; bytes: Uint8Array }[] | undefined, inMs = 0, burst?: TakeoverBurst, onFired?: () => void): boolean {
+    // `inMs` is from now: the due time is fixed here, and the socket counts what is left of it at the addon's call.
+    const dueMs = performance.now() + Math.max(0, inMs);
     const socket = this.#socket;
     if (socket === undefined) return false;
     // Fired already (the engine may not have heard yet): kept, for the sends and the burst run that catch up.
@@ -148,7 +150,7 @@ export class LinuxTransport implements Transport {
       data: sends.map((send) => send.bytes),
       dst: sends.map((send) => addressBytes(send.dst)),
       source: this.#source,
-      inMs: Math.max(0, inMs),
+      dueMs,
       burst: burst?.native ?? null,
     });
     // Refused (messages too many or too long to keep): the one armed before must not fire with its old sends.
