@@ -223,7 +223,8 @@ function keepalivedRouter(lab: Lab, handle: KeepalivedHandle, seat: Seat): Route
 function ourPid(lab: Lab, host: string): number | undefined {
   const result = spawnSync(tools.ip!, ['netns', 'pids', lab.host(host).ns], { encoding: 'utf8' });
   const pids = (result.stdout ?? '').split(/\s+/).filter(Boolean).map(Number);
-  return pids.find((pid) => / \S*dist\/cli\.js run /.test(` ${readCmdline(pid) ?? ''} `));
+  // Any build's cli.js (--dist names a directory of any name).
+  return pids.find((pid) => / \S*\/cli\.js run /.test(` ${readCmdline(pid) ?? ''} `));
 }
 
 function ourRouter(lab: Lab, vrrp: VrrpProcess, seat: Seat): Router {
