@@ -35,8 +35,8 @@
  *
  * Printed per count and seat: keepalived CPU %, ours, their ratio, in ticks and in run time (target ≤ 1.0), both
  * RSS in MB, and our RSS growth per added instance relative to the smallest count (N = 1 by default; target ≤
- * 20 KB) — each the median over the rounds. A configuration that does not settle (our process dies, or the master never holds every VIP) is still
- * measured if its processes live, and flagged; the run goes on. Results: bench/results/scale-latest.md and .json (every sample)
+ * 20 KB) — each the median over the rounds. A configuration that does not settle (our process dies, or the master
+ * never holds every VIP) is still measured if its processes live, and flagged; the run goes on. Results: bench/results/scale-latest.md and .json (every sample)
  * for the default run, scale-partial.md and .json for any other.
  */
 import { spawnSync } from 'node:child_process';

@@ -404,8 +404,8 @@ export class Engine {
   /**
    * The engine's own part of the takeover path, run once with nothing to do (docs/architecture.md, "The prepare →
    * takeover contract"): the timer's and the packets' callbacks and the armed takeover's functions, so that V8 has
-   * compiled them —
-   * the first call of the transport's arming, cold, moved its deadline 0.16 ms later (in-process trace).
+   * compiled them — the first call of the transport's arming, cold, moved its deadline 0.16 ms later (in-process
+   * trace).
    */
   #rehearseTakeoverPath(): void {
     this.#onTimer(true);

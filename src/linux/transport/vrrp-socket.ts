@@ -200,10 +200,9 @@ export class VrrpSocket {
   }
 
   /**
-   * Has the addon take `vrid` over in C at `takeover.dueMs` (performance.now()'s timeline; native/vrrp_socket.c,
-   * "Armed takeovers"): send
-   * `data[i]` to `dst[i]` (from `source` when not null) and fire `burst`, unless a repeat comes or a datagram waits
-   * unread; undefined disarms. Returns whether it is armed. See {@link takeover}.
+   * Has the addon take `vrid` over in C at `takeover.dueMs` (on performance.now()'s timeline; native/vrrp_socket.c,
+   * "Armed takeovers"): send `data[i]` to `dst[i]` (from `source` when not null) and fire `burst`, unless a repeat
+   * comes or a datagram waits unread; undefined disarms. Returns whether it is armed. See {@link takeover}.
    */
   armTakeover(vrid: number, takeover: { data: readonly Uint8Array[]; dst: readonly Uint8Array[]; source: Uint8Array | null; dueMs: number; burst: unknown } | undefined): boolean {
     if (this.#handle === undefined) return false;
