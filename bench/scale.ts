@@ -28,8 +28,8 @@
  * Rounds (`--rounds`, default 3): every configuration of every count runs once per round, round after round, and a
  * row reads the median over the rounds. Why: one window of one instance is a few dozen milliseconds of CPU, almost
  * all of it the kernel delivering each advert to the peer in the sender's time, and it moves with the machine's
- * other load — three single runs of the same code in one hour read 0.91, 1.20 and 1.57 for one master's ratio, and
- * our process's RSS at one instance 69.3–71.3 MB, a spread that alone decides the growth at 50. The ratio is taken
+ * other load — two single runs of the same code ten minutes apart read 1.57 and 0.91 for one master's ratio, and
+ * our process's RSS at one instance moved 0.9 MB across runs, 18 KB per instance at 50. The ratio is taken
  * per round (ours against the baseline of the same round, minutes apart) and its median is judged; its range is
  * printed beside it.
  *
