@@ -470,18 +470,19 @@ export class Engine {
   }
 
   /**
-   * The one way into the core: clock → handle → queue actions → re-arm the single timer. `ageMs` dates an input
-   * that happened before now (a packet with a receive timestamp); the core never lets its time go backwards.
+   * The one way into the core: clock → handle → queue actions → re-arm the single timer. `atMs` dates an input
+   * that happened before now (a packet with a receive timestamp, read by its caller as it came: see datedBefore);
+   * the core never lets its time go backwards.
    */
-  #step(input: RouterInput, ageMs = 0, atMs?: number): void {
+  #step(input: RouterInput, atMs?: number): void {
     const router = this.#router;
     if (!router) return;
     const clock = this.#adapters.clock;
-    // Dated now, before the work below: an age is as of this call, and that work (collecting the repeats absorbed
-    // ahead of a packet, cold after a quiet spell) moved the arrival — and a Skew_Time or Master_Down_Timer counted
-    // from it — later (a 10 ms master's priority 0 in the failover bench's lab: up to 1.0 ms; after, 0.06 ms at
-    // most). A timer's timeout is not: it is handled at the time the work leaves, as before.
-    const datedMs = atMs ?? (input === TIMEOUT ? undefined : datedBefore(clock.now(), ageMs));
+    // Dated now, before the work below: that work (collecting the repeats absorbed ahead of a packet, cold after a
+    // quiet spell) moved an arrival — and a Skew_Time or Master_Down_Timer counted from it — later (a 10 ms master's
+    // priority 0 in the failover bench's lab: up to 1.0 ms; after, 0.06 ms at most). A timer's timeout is not: it
+    // is handled at the time the work leaves, as before.
+    const datedMs = atMs ?? (input === TIMEOUT ? undefined : clock.now());
     if (this.#takeoverFired || (this.#takeoverSends !== undefined && this.#adapters.transport.takeoverFired?.() === true)) {
       this.#takeFiredTakeover(router);
       if (input === TIMEOUT) return;
@@ -623,7 +624,7 @@ export class Engine {
     const nowMs = this.#adapters.clock.now();
     if (packet === undefined) return; // a rehearsal
     const ageMs = packet.ageMs ?? 0;
-    this.#step({ type: 'packet', bytes: packet.bytes, src: packet.src, dst: packet.dst, ttl: packet.ttl, ageMs }, ageMs, datedBefore(nowMs, ageMs));
+    this.#step({ type: 'packet', bytes: packet.bytes, src: packet.src, dst: packet.dst, ttl: packet.ttl, ageMs }, datedBefore(nowMs, ageMs));
     // After the step, so that a subscriber never delays what the packet makes the core do; one property read per
     // packet when nobody listens (src/diagnostics.ts).
     if (advertReceivedChannel.hasSubscribers) this.#publishReceived(packet.bytes, packet.src, packet.dst, packet.ttl);
@@ -648,7 +649,7 @@ export class Engine {
     this.#takeoverSends = undefined;
     // Dated no earlier than the deadline it fired at (a fallback timer that came first cleared it: it is past then).
     const now = this.#adapters.clock.now();
-    this.#step(TIMEOUT, 0, Math.max(now, this.#timerDeadline ?? now));
+    this.#step(TIMEOUT, Math.max(now, this.#timerDeadline ?? now));
     if (router.state === 'master') return;
     if (this.#adapters.transport.settleTakeover?.() !== true) return;
     this.#queueBatch([{ type: 'addVips' }, { type: 'announce' }, { type: 'removeVips' }]);
@@ -688,7 +689,6 @@ export class Engine {
     // only once a repeat would do more than restart the timer.
     this.#step(
       router.repeatIsQuiet ? { type: 'repeats', count: taken.count } : { ...repeat, ageMs: taken.ageMs },
-      taken.ageMs,
       datedBefore(nowMs, taken.ageMs),
     );
     // A subscriber that arrived while they were absorbed (the absorbing ends at the next step) still hears each one,
@@ -785,7 +785,7 @@ export class Engine {
       this.#sendFailed(taken.error.dst, taken.error.cause);
     }
     if (taken.count > 0) {
-      this.#step({ type: 'adverts', count: taken.count }, taken.ageMs, datedBefore(nowMs, taken.ageMs));
+      this.#step({ type: 'adverts', count: taken.count }, datedBefore(nowMs, taken.ageMs));
       // A subscriber that arrived meanwhile (the schedule stops at the next step) still hears each advert, late.
       if (advertSentChannel.hasSubscribers && sends !== undefined) {
         for (let n = 0; n < taken.count; n++) {
@@ -888,7 +888,7 @@ export class Engine {
     // A grid timer on time (within one grid step: the wake-up's other instances come first) is dated at its due
     // time, not at the moment the thread got to it: the next deadline is then on the grid again (due + interval),
     // and the instances sharing this wake-up share the next one too. Later than that, the thread was busy: real time.
-    if (this.#timerOnGrid && lateMs < this.#config.advertIntervalMs / ADVERT_GRID_DIVISOR) this.#step(TIMEOUT, 0, deadline);
+    if (this.#timerOnGrid && lateMs < this.#config.advertIntervalMs / ADVERT_GRID_DIVISOR) this.#step(TIMEOUT, deadline);
     else this.#step(TIMEOUT);
   };
 
