@@ -18,13 +18,14 @@
  * their time with them; neither daemon's threads exit while idle.
  *
  * Memory: VmRSS from /proc/<pid>/status (resident set, shared library pages included, as `ps` reports it), summed
- * over the tree.
+ * over the tree; and, once per window, where one process's resident pages lie, by kind of mapping (/proc/<pid>/smaps,
+ * `parseSmapsRss`), so that a growth in RSS can be told apart: compiled code, heaps, the executable, libraries.
  *
  * Advert timing: the intervals between consecutive adverts of one sender, minus the nominal interval, and their
  * percentiles (nearest rank, so that every figure printed is one interval that was really seen).
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 // ---------------------------------------------------------------------------------------------------------------
 // the measured process as deployed
@@ -221,6 +222,52 @@ export function readRunNs(pid: number): number {
 export function readRssKb(pid: number): number | undefined {
   try {
     return parseVmRssKb(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Kinds of mapping a resident page can lie in (`parseSmapsRss`). `code`: anonymous and executable, i.e. code made at
+ * run time (V8's compiled JavaScript; keepalived has none). `anonymous`: anonymous and not executable — V8's heaps,
+ * thread stacks, and the malloc arenas of threads other than the first. `brk`: the first malloc arena ([heap]).
+ * `executable`: the process's own executable file. `libraries`: every other file (shared libraries, a Node.js
+ * addon). `other`: the kernel's own ([stack], [vdso], [vvar]…).
+ */
+export const RSS_KINDS = ['code', 'anonymous', 'brk', 'executable', 'libraries', 'other'] as const;
+/** One kind of mapping of {@link RSS_KINDS}. */
+export type RssKind = (typeof RSS_KINDS)[number];
+
+/**
+ * A /proc/<pid>/smaps text's resident kB summed by kind of mapping (see {@link RSS_KINDS}); `executable` is the path
+ * /proc/<pid>/exe links to. Why by kind: RSS alone cannot say whether more instances cost heap, compiled code or
+ * malloc's free pages, and each asks for a different remedy.
+ */
+export function parseSmapsRss(smaps: string, executable: string): Record<RssKind, number> {
+  const kb: Record<RssKind, number> = { code: 0, anonymous: 0, brk: 0, executable: 0, libraries: 0, other: 0 };
+  let kind: RssKind | undefined;
+  for (const line of smaps.split('\n')) {
+    // A mapping's header: "start-end perms offset dev inode [path]"; the path may hold spaces.
+    const header = /^[0-9a-f]+-[0-9a-f]+ ([r-][w-][x-][ps]) [0-9a-f]+ \S+ \d+ *(.*)$/.exec(line);
+    if (header !== null) {
+      const [, perms, path] = header as unknown as [string, string, string];
+      if (path === '' || path.startsWith('[anon:')) kind = perms.includes('x') ? 'code' : 'anonymous';
+      else if (path === '[heap]') kind = 'brk';
+      else if (path === executable) kind = 'executable';
+      else if (path.startsWith('/')) kind = 'libraries';
+      else kind = 'other';
+      continue;
+    }
+    const rss = /^Rss:\s+(\d+) kB$/.exec(line);
+    if (rss !== null && kind !== undefined) kb[kind] += Number(rss[1]);
+  }
+  return kb;
+}
+
+/** Where a process's resident pages lie now, by kind of mapping (`parseSmapsRss`); undefined when it is gone. */
+export function readRssByKind(pid: number): Record<RssKind, number> | undefined {
+  try {
+    return parseSmapsRss(readFileSync(`/proc/${pid}/smaps`, 'utf8'), readlinkSync(`/proc/${pid}/exe`));
   } catch {
     return undefined;
   }

@@ -15,7 +15,9 @@
  * VRRP process tree of BOTH seats are read once a second for `--seconds` (default 30): CPU over the window in % of
  * one core, from clock ticks (utime + stime) and from the threads' run time (schedstat, judged against the target:
  * a tick is 0.033 % of a core over 30 s, coarse for a daemon that is mostly asleep), RSS as the median of the
- * per-second VmRSS readings (see bench/cpu.ts for the method and its resolution).
+ * per-second VmRSS readings (see bench/cpu.ts for the method and its resolution); and at the window's end, where
+ * the measured process's resident pages lie by kind of mapping (/proc/<pid>/smaps: compiled code, heaps and arenas,
+ * the first malloc arena, the executable, libraries), so that a growth in RSS names what grew.
  * keepalived is measured by its VRRP child (the pid from its --vrrp_pid file: the process that speaks VRRP; the
  * parent only supervises and is recorded in the JSON); ours by the `vrrp run` node process and all its threads.
  *
@@ -55,6 +57,9 @@ import {
   growthPerInstance,
   ratiosByRound,
   readCmdline,
+  readRssByKind,
+  RSS_KINDS,
+  type RssKind,
   sampleTree,
   type TreeSample,
 } from './cpu.js';
@@ -320,6 +325,8 @@ interface SeatResult {
   /** Median of the per-second RSS readings, KiB. */
   rssKb?: number;
   rssMaxKb?: number;
+  /** Where the measured process's resident pages lay at the window's end, kB by kind of mapping (bench/cpu.ts). */
+  rssByKindKb?: Record<RssKind, number>;
   /** keepalived's parent (supervisor) over the same window. */
   parent?: { cpuPercent?: number; cpuExactPercent?: number; rssKb?: number };
   /** State changes inside the window (0 expected). */
@@ -423,6 +430,7 @@ async function runConfig(count: number, config: Config, round: number, options: 
     }
     const windowEnd = Date.now();
     run.windowMs = windowEnd - windowStart;
+    const byKind = Object.fromEntries(SEATS.map((seat) => [seat, roots[seat] === undefined ? undefined : readRssByKind(roots[seat])])) as Record<Seat, Record<RssKind, number> | undefined>;
     run.vipsAtEnd = { master: await vipsHeld(lab, 'master', count), backup: await vipsHeld(lab, 'backup', count) };
     for (const seat of SEATS) {
       const router = routers[seat];
@@ -432,6 +440,7 @@ async function runConfig(count: number, config: Config, round: number, options: 
         impl: router.impl,
         ...(roots[seat] === undefined ? {} : { pid: roots[seat] }),
         ...summary,
+        ...(byKind[seat] === undefined ? {} : { rssByKindKb: byKind[seat] }),
         ...(parents[seat] === undefined ? {} : { parent: { cpuPercent: parentSummary.cpuPercent, cpuExactPercent: parentSummary.cpuExactPercent, rssKb: parentSummary.rssKb } }),
         transitionsInWindow: router.transitions().filter((t) => t.atMs >= windowStart && t.atMs <= windowEnd).length,
         samples: samples[seat],
@@ -625,6 +634,36 @@ function resultTable(rows: Row[], reference: number, rounds: number): string {
   );
 }
 
+/**
+ * Where our RSS lies, by kind of mapping, at each count and seat (medians over the rounds of the smaps reading at the
+ * window's end), each with its growth per instance against the smallest count: which kind an instance costs.
+ */
+function kindTable(runs: Run[], counts: number[]): string {
+  const reference = counts[0]!;
+  const oursIn = (seat: Seat): Config => CONFIGS.find((c) => c[seat] === 'vrrp')!;
+  const kb = (count: number, seat: Seat, kind: RssKind | 'total'): number | undefined =>
+    medianOf(
+      runs
+        .filter((r) => r.count === count && r.config === oursIn(seat))
+        .map((r) => r.seats[seat]?.rssByKindKb)
+        .map((k) => (k === undefined ? undefined : kind === 'total' ? RSS_KINDS.reduce((sum, each) => sum + k[each], 0) : k[kind])),
+    );
+  const rows: string[][] = [];
+  for (const count of counts) {
+    for (const seat of SEATS) {
+      const cell = (kind: RssKind | 'total'): string => {
+        const here = kb(count, seat, kind);
+        if (here === undefined) return '–';
+        const base = kb(reference, seat, kind);
+        const growth = count === reference || base === undefined ? undefined : growthPerInstance(here, count, base, reference);
+        return growth === undefined ? `${here}` : `${here} (${growth >= 0 ? '+' : ''}${growth.toFixed(1)})`;
+      };
+      rows.push([String(count), seat, cell('total'), ...RSS_KINDS.map((kind) => cell(kind))]);
+    }
+  }
+  return table(['count', 'side', 'all', ...RSS_KINDS], rows);
+}
+
 /** The peer of each of our configurations, beside its baseline figure (medians over the rounds): a check that the comparison was fair. */
 function peerTable(runs: Run[], counts: number[]): string {
   const rows: string[][] = [];
@@ -712,6 +751,7 @@ async function main(): Promise<number> {
   const rows = buildRows(runs, options.counts, options.rounds);
   const results = resultTable(rows, reference, options.rounds);
   const peers = peerTable(runs, options.counts);
+  const kinds = kindTable(runs, options.counts);
   const notes = rows.flatMap((row) => row.notes.map((note) => `- N=${row.count} ${row.seat}: ${note}`));
   const uniqueNotes = [...new Set(notes)];
 
@@ -730,6 +770,9 @@ async function main(): Promise<number> {
     '  CPU: % of one core over the window (keepalived: its VRRP child; ours: the `vrrp run` process, all threads); RSS: median VmRSS.',
     '  Each figure the median over the rounds; a ratio is taken per round against the same round\'s baseline, then its median.',
     '  ratio –: keepalived used less than one clock tick in the window (no ratio to speak of; lengthen --seconds).',
+    '',
+    `our RSS by kind of mapping at the window's end, kB (growth KB/instance vs N=${reference}):`,
+    kinds,
     '',
     'peers (keepalived beside our process, and the same seat in the baseline):',
     peers,
@@ -755,6 +798,10 @@ async function main(): Promise<number> {
     `- Targets: CPU ratio ours / keepalived (run time) ≤ ${TARGET_CPU_RATIO.toFixed(1)} in the same seat; our RSS growth ≤ ${TARGET_RSS_GROWTH_KB} KB per instance, relative to N=${reference}.`,
     '',
     results,
+    '',
+    `Our RSS by kind of mapping (/proc/<pid>/smaps at the window's end, median over the rounds; kB, and in brackets the growth per instance against N=${reference} in KB): code — compiled at run time (V8's JIT); anonymous — V8's heaps, thread stacks, the malloc arenas of threads after the first; brk — the first malloc arena; executable — node's own file; libraries — every other file, our addon among them; other — the kernel's ([stack], [vdso]).`,
+    '',
+    kinds,
     '',
     'Peers (a fairness check: keepalived beside our process against the same seat in the baseline):',
     '',

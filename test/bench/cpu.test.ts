@@ -14,6 +14,7 @@ import {
   jitterSummary,
   parseProcStat,
   parseSchedstatRunNs,
+  parseSmapsRss,
   parseVmRssKb,
   percentile,
   ratio,
@@ -93,6 +94,37 @@ describe('parseVmRssKb', () => {
 
   it('is undefined without a VmRSS line (kernel thread, zombie)', () => {
     expect(parseVmRssKb('Name:\tkthreadd\nState:\tS (sleeping)\n')).toBeUndefined();
+  });
+});
+
+describe('parseSmapsRss', () => {
+  /** An smaps entry: its header and the lines after it, Rss among them as the kernel writes it. */
+  const entry = (header: string, rssKb: number): string =>
+    `${header}\nSize:               2048 kB\nKernelPageSize:        4 kB\nRss:              ${String(rssKb).padStart(5)} kB\nPss:                 ${rssKb} kB\nVmFlags: rd wr mr mw me ac\n`;
+  const exe = '/usr/bin/node';
+  const smaps = [
+    entry('55d0c1a00000-55d0c1b00000 r--p 00000000 fe:01 1234                       /usr/bin/node', 100),
+    entry('55d0c1b00000-55d0c1c00000 r-xp 00100000 fe:01 1234                       /usr/bin/node', 200),
+    entry('55d0c2000000-55d0c2100000 rw-p 00000000 00:00 0                          [heap]', 30),
+    entry('7f0000000000-7f0000040000 rw-p 00000000 00:00 0 ', 7),
+    entry('7f0000040000-7f0000080000 rwxp 00000000 00:00 0 ', 11),
+    entry('7f0000080000-7f00000c0000 r-xp 00000000 00:00 0', 13),
+    entry('7f1000000000-7f1000010000 r-xp 00000000 fe:01 99                         /usr/lib/x86_64-linux-gnu/libc.so.6', 50),
+    entry('7f1000010000-7f1000020000 r-xp 00000000 fe:01 98                         /opt/app/build/Release/vrrp native.node', 5),
+    entry('7ffd00000000-7ffd00021000 rw-p 00000000 00:00 0                          [stack]', 3),
+    entry('7ffd00030000-7ffd00032000 r-xp 00000000 00:00 0                          [vdso]', 1),
+  ].join('');
+
+  it('sums resident kB by kind: code made at run time, anonymous, brk, the executable, libraries, the kernel\'s', () => {
+    expect(parseSmapsRss(smaps, exe)).toEqual({ code: 24, anonymous: 7, brk: 30, executable: 300, libraries: 55, other: 4 });
+  });
+
+  it('counts another executable\'s file as a library', () => {
+    expect(parseSmapsRss(smaps, '/usr/sbin/keepalived')).toMatchObject({ executable: 0, libraries: 355 });
+  });
+
+  it('reads nothing from a text without mappings', () => {
+    expect(parseSmapsRss('', exe)).toEqual({ code: 0, anonymous: 0, brk: 0, executable: 0, libraries: 0, other: 0 });
   });
 });
 
