@@ -1,5 +1,5 @@
 /**
- * What `vrrp run` does to its memory once start-up has settled, each asked for only (src/cli.ts, settleStartup;
+ * What `vrrp run` does to its memory once start-up has settled, each asked for only (src/cli-commands.ts, settleStartup;
  * src/linux/memory.ts), and that what it does afterwards still works:
  * - VRRP_RELEASE_STARTUP_PAGES=1 gives back its start-up's pages 10 s after `started` (the engine thread then warms
  *   its takeover path again, src/engine/worker.ts): a `startupPagesReleased` line, a smaller resident set.
@@ -57,7 +57,7 @@ describe.skipIf(!labAvailable.ok)('vrrp run once its start-up has settled', () =
     const { us, kill, line: released } = await settledBackup<StartupRelease>(lab, 'VRRP_RELEASE_STARTUP_PAGES', 'startupPagesReleased');
     expect(released.executableKb, `executable kB dropped; ${us.describe()}`).toBeGreaterThan(1024);
     expect(released.rssAfterKb, `resident set after (before: ${released.rssBeforeKb} kB)`).toBeLessThan(released.rssBeforeKb - released.executableKb / 2);
-    // The move to huge pages has its turn just before the release (src/cli.ts, settleStartup): not asked, not done.
+    // The move to huge pages has its turn just before the release (src/cli-commands.ts, settleStartup): not asked, not done.
     expect(us.events.filter((e) => e.event === 'executableHugePages'), 'a move to huge pages nobody asked for').toEqual([]);
     await takesOverFromCrash(lab, us, kill);
   });

@@ -1,0 +1,701 @@
+/**
+ * `vrrp` command line (`vrrp --help`, `vrrp <command> --help`):
+ *   vrrp run <config>                      run the instances of a JSON config or a keepalived.conf, printing one
+ *                                          JSON line per event
+ *   vrrp import-keepalived <keepalived.conf>   print the JSON config it becomes; warnings and errors on stderr
+ *   vrrp doctor [--interface IF] [--family ipv4|ipv6]   say what this machine lacks
+ *   vrrp status [--json] [--socket PATH]   what each running `vrrp run` thinks, asked on its control socket
+ *                                          (src/control.ts); `kill -USR1` on a run writes the same as JSON
+ *
+ * Flags are parsed by `node:util` parseArgs in strict mode: an unknown flag, a missing value or a stray argument is
+ * an error (exit 2) naming it, with the nearest known flag as a hint — never ignored, so that a typo cannot pass for
+ * a check that ran. `run` stops cleanly on SIGTERM / SIGINT, and when the process that started it ends under npx /
+ * npm or with `--exit-with-parent` (src/parent-watch.ts): a master sends priority 0 and removes its VIPs, the stop
+ * notify scripts run, and it exits 0. A bad config exits 2 with every problem listed (a keepalived.conf's at their
+ * `file:line`); a start failure exits 1. `import-keepalived` exits 2 when the file has errors, printing no config
+ * then, so that a redirect cannot leave a runnable file with refused parts silently dropped.
+ *
+ * A command is one entry of COMMANDS: its usage, help text, flags and handler. A new command or flag is added there
+ * and shows up in the help and in the flag checks by itself.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { engineHost } from './engine/host.js';
+import { ConfigError, VrrpError } from './errors.js';
+import { VrrpGroup } from './group.js';
+import { VrrpInstance, type VrrpEvents } from './instance.js';
+import { importKeepalivedConf, KeepalivedSyntaxError, type KeepalivedIssue } from './keepalived/index.js';
+import { attachNotify, type NotifyEventBase, type NotifyRunner } from './notify.js';
+import { launchers, startedByNpm, watchProcesses } from './parent-watch.js';
+import { loadRunConfig, RunConfigError } from './run-config.js';
+import type { MetricsListen, MetricsServer } from './metrics-server.js';
+import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatRunStatus, listControlSockets, requestStatus, startControlServer, writeStatusDump, type ControlServer, type RunStatus } from './control.js';
+
+/** The flags of one command, as parseArgs takes them. */
+type Options = NonNullable<ParseArgsConfig['options']>;
+/** What parseArgs made of a command's flags. */
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/** One subcommand: how it is called, what it says in its help, its flags, and what it does. */
+interface Command {
+  /** One line for the command list of `vrrp --help`. */
+  summary: string;
+  /** The usage line, without the leading `usage: `. */
+  usage: string;
+  /** Paragraphs after the usage line in `vrrp <command> --help`. */
+  description: string;
+  /** Its flags (`--help` is added to every command). */
+  options: Options;
+  /** What each flag does, in the help: `[flag text, explanation]`. */
+  optionHelp: [string, string][];
+  /** How many positional arguments it takes, and what they are called in an error. */
+  positionals: { min: number; max: number; name: string };
+  /** Runs it; resolves to the exit code. */
+  handler(values: Values, positionals: string[]): Promise<number>;
+}
+
+/** A command line that cannot be run: exit 2, the message and where to look for help. */
+class UsageError extends Error {
+  /** The command it is about, for the `see vrrp <command> --help` hint. */
+  readonly command: string | undefined;
+
+  constructor(message: string, command?: string) {
+    super(message);
+    this.command = command;
+  }
+}
+
+/** The version of the package this CLI belongs to (dist/cli.js → ../package.json). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+  return pkg.version ?? 'unknown';
+}
+
+/** One JSON line on stdout: the event, who it is about, its fields, and the time. */
+function line(event: string, head: Record<string, unknown>, fields: Record<string, unknown> = {}): void {
+  process.stdout.write(`${JSON.stringify({ event, ...head, ...fields, time: new Date().toISOString() })}\n`);
+}
+
+const ofInstance = (instance: VrrpInstance): Record<string, unknown> => ({ name: instance.config.name, vrid: instance.config.vrid });
+const ofGroup = (group: VrrpGroup): Record<string, unknown> => ({ group: group.name });
+
+/** The output line of each instance event, the instance as `this` (see where they are attached in `run`). */
+const INSTANCE_LINES = {
+  stateChange(this: VrrpInstance, e: VrrpEvents['stateChange'][0]): void {
+    line('stateChange', ofInstance(this), { from: e.from, to: e.to, reason: e.reason, ...(e.peer ? { peer: e.peer } : {}), priority: this.effectivePriority, term: e.term });
+  },
+  // The master as heard (null: unknown), and a master we outrank: who leads, as the library's events tell it.
+  masterChange(this: VrrpInstance, e: VrrpEvents['masterChange'][0]): void {
+    line('masterChange', ofInstance(this), { master: e.to ? { address: e.to.address, priority: e.to.priority, advertIntervalMs: e.to.advertIntervalMs, self: e.to.self } : null, term: this.term });
+  },
+  lowerMasterHeard(this: VrrpInstance, e: VrrpEvents['lowerMasterHeard'][0]): void {
+    line('lowerMasterHeard', ofInstance(this), { address: e.address, priority: e.priority, advertIntervalMs: e.advertIntervalMs, term: e.term });
+  },
+  priorityChange(this: VrrpInstance, e: VrrpEvents['priorityChange'][0]): void {
+    line('priorityChange', ofInstance(this), { from: e.from, to: e.to });
+  },
+  trackerChange(this: VrrpInstance, e: VrrpEvents['trackerChange'][0]): void {
+    line('trackerChange', ofInstance(this), { tracker: e.name, type: e.type, from: e.from, to: e.to, reason: e.reason, ...(e.value !== undefined ? { value: e.value } : {}) });
+  },
+  protocolError(this: VrrpInstance, e: VrrpEvents['protocolError'][0]): void {
+    line('protocolError', ofInstance(this), { code: e.code, message: e.message, src: e.src });
+  },
+  hookError(this: VrrpInstance, e: VrrpEvents['hookError'][0]): void {
+    line('hookError', ofInstance(this), { state: e.state, code: e.error.code, message: e.error.message });
+  },
+  error(this: VrrpInstance, e: VrrpEvents['error'][0]): void {
+    line('error', ofInstance(this), { code: e.code, message: e.message, cause: e.cause instanceof Error ? e.cause.message : undefined });
+  },
+};
+
+/** Prints the importer's issues on stderr, one per line, with their `file:line`. */
+function printIssues(kind: 'warning' | 'error', issues: readonly KeepalivedIssue[]): void {
+  for (const issue of issues) process.stderr.write(`${kind}: ${issue.path}: ${issue.message}\n`);
+}
+
+async function importCommand(path: string): Promise<number> {
+  let imported;
+  try {
+    imported = importKeepalivedConf(path);
+  } catch (error) {
+    if (error instanceof KeepalivedSyntaxError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return 2;
+    }
+    throw new VrrpError('config_invalid', `cannot import ${path}: ${(error as Error).message}`);
+  }
+  printIssues('error', imported.errors);
+  printIssues('warning', imported.warnings);
+  if (imported.errors.length > 0) {
+    process.stderr.write(`${path}: ${imported.errors.length} error${imported.errors.length === 1 ? '' : 's'}: not converted (fix them, or keep keepalived for what they name)\n`);
+    return 2;
+  }
+  process.stdout.write(`${JSON.stringify(imported.config, null, 2)}\n`);
+  return 0;
+}
+
+/** Prints notify activity: a line when a script ends or is skipped, and each line it wrote. */
+function logNotify(runner: NotifyRunner): void {
+  const head = (event: NotifyEventBase): Record<string, unknown> => ({ kind: event.kind, name: event.name, state: event.state, script: event.script });
+  runner.on('output', (event) => line('notifyOutput', head(event), { stream: event.stream, line: event.line }));
+  runner.on('done', (event) =>
+    line('notify', head(event), {
+      argv: event.argv,
+      exitCode: event.exitCode,
+      ...(event.signal ? { signal: event.signal } : {}),
+      durationMs: event.durationMs,
+      ...(event.timedOut ? { timedOut: true } : {}),
+      ...(event.error ? { error: event.error } : {}),
+    }),
+  );
+  runner.on('skip', (event) => line('notifySkipped', head(event), { reason: event.reason }));
+}
+
+/**
+ * `--metrics`' value: `:9650` (every interface, the exporters' convention), `9650`, `127.0.0.1:9650`, `[::1]:9650`;
+ * port 0 picks a free one. Anything else is a usage error naming the flag.
+ */
+function metricsOption(values: Values): { metrics?: MetricsListen } {
+  const text = values.metrics as string | undefined;
+  if (text === undefined) return {};
+  const match = /^(?:(\[[^\]]+\]|[^:[\]]*):)?(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  if (!match || port > 65_535) throw new UsageError(`--metrics must be [HOST]:PORT (e.g. :9650, 127.0.0.1:9650 or [::1]:9650), not '${text}'`, 'run');
+  const host = match[1] === undefined || match[1] === '' ? undefined : match[1].replace(/^\[(.*)\]$/, '$1');
+  return { metrics: { host, port } };
+}
+
+/** prom-client is an optional peer: without it, `--metrics` says what to install instead of a module error. */
+function promClientMissing(error: unknown): never {
+  if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes('prom-client')) {
+    throw new UsageError('--metrics needs the prom-client package (an optional peer dependency of vrrp): npm install prom-client', 'run');
+  }
+  throw error;
+}
+
+/** Starts the `--metrics` endpoint before the instances start; a port that cannot be had stops the run (exit 1). */
+async function serveMetrics(listen: MetricsListen, targets: readonly (VrrpInstance | VrrpGroup)[]): Promise<MetricsServer | number> {
+  const { startMetricsServer } = await import('./metrics-server.js').catch(promClientMissing);
+  try {
+    const server = await startMetricsServer(targets, listen);
+    line('metrics', {}, { address: server.address.address, port: server.address.port, path: '/metrics' });
+    return server;
+  } catch (error) {
+    const where = `${listen.host ?? ''}:${listen.port}`;
+    process.stderr.write(`vrrp: --metrics ${where}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+async function run(path: string, options: { metrics?: MetricsListen; exitWithParent: boolean; socket?: string; statusFile?: string }): Promise<number> {
+  await shareMallocArenas();
+  let loaded;
+  try {
+    loaded = loadRunConfig(path);
+  } catch (error) {
+    if (error instanceof RunConfigError) {
+      printIssues('warning', error.warnings);
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof KeepalivedSyntaxError) {
+      process.stderr.write(`invalid config ${path}: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  printIssues('warning', loaded.warnings);
+  const { config } = loaded;
+  const instances: VrrpInstance[] = [];
+  const runners: NotifyRunner[] = [];
+  try {
+    for (const entry of config.instances) {
+      const instance = new VrrpInstance(entry.config);
+      instances.push(instance);
+      if (entry.notify) runners.push(attachNotify(instance, entry.notify));
+    }
+  } catch (error) {
+    // Validated already; a failure here is a bug, but say it as the config error it is.
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const groups = config.groups.map((group) => {
+    const members = group.members.map((name) => instances.find((instance) => instance.config.name === name) as VrrpInstance);
+    const vrrpGroup = new VrrpGroup(group.name, members);
+    if (group.notify) runners.push(attachNotify(vrrpGroup, group.notify));
+    return vrrpGroup;
+  });
+  for (const runner of runners) logNotify(runner);
+  let metricsServer: MetricsServer | undefined;
+  if (options.metrics) {
+    const served = await serveMetrics(options.metrics, [...instances, ...groups]);
+    if (typeof served === 'number') return served;
+    metricsServer = served;
+  }
+  // One listener function per event for every instance, the instance as its context: a closure per event and
+  // instance was ~550 bytes an instance at 255 (docs/linux.md, "Memory per instance").
+  for (const instance of instances) {
+    for (const event of Object.keys(INSTANCE_LINES) as (keyof typeof INSTANCE_LINES)[]) instance.on(event, INSTANCE_LINES[event] as never, instance);
+  }
+  for (const group of groups) {
+    const head = ofGroup(group);
+    group.on('stateChange', (e) => line('groupStateChange', head, { from: e.from, to: e.to, reason: e.reason, member: e.member, ...(e.detail ? { detail: e.detail } : {}) }));
+    group.on('hold', (e) => line('groupHold', head, { member: e.member, held: e.held, ...(e.reason ? { reason: e.reason } : {}) }));
+    group.on('error', (e) => line('error', head, { code: e.code, message: e.message }));
+  }
+
+  // The control socket (`vrrp status`) and the SIGUSR1 dump (src/control.ts): up before the startup delay, so that
+  // an operator can already ask; the socket goes at exit, whichever way the process ends.
+  const startedAt = new Date().toISOString();
+  const runStatus = (): RunStatus => ({
+    pid: process.pid,
+    config: resolvePath(path),
+    routerId: config.global.routerId ?? null,
+    startedAt,
+    at: new Date().toISOString(),
+    instances: instances.map((instance) => instance.status()),
+    groups: groups.map((group) => {
+      const { name, state, since, holding, members } = group.status();
+      return { name, state, since, holding, members: members.map((member) => member.name) };
+    }),
+  });
+  let control: ControlServer | undefined;
+  const socketPath = options.socket ?? defaultSocketPath(path);
+  if (socketPath === undefined) {
+    process.stderr.write('vrrp: no control socket (vrrp status cannot reach this run): not root and no XDG_RUNTIME_DIR; give --socket PATH\n');
+  } else {
+    try {
+      control = await startControlServer({ path: socketPath, isDefault: options.socket === undefined, status: runStatus });
+      process.once('exit', control.removeSocketNow);
+    } catch (error) {
+      if (!(error instanceof ControlError)) throw error;
+      // A socket asked for by name is part of the deal; the default one is a convenience, missed out loud.
+      if (options.socket !== undefined) {
+        process.stderr.write(`vrrp: ${error.message}\n`);
+        return 1;
+      }
+      process.stderr.write(`vrrp: no control socket (vrrp status cannot reach this run): ${error.message}\n`);
+    }
+  }
+  const statusFile = options.statusFile ?? (socketPath === undefined ? undefined : dumpPathFor(socketPath));
+  // keepalived writes its state on a signal; Node would open the inspector on SIGUSR1, which a listener replaces.
+  process.on('SIGUSR1', () => {
+    if (statusFile === undefined) {
+      line('error', {}, { code: 'control_failed', message: 'no status file: give --status-file PATH' });
+      return;
+    }
+    try {
+      writeStatusDump(statusFile, runStatus());
+      line('statusDumped', {}, { path: statusFile });
+    } catch (error) {
+      line('error', {}, { code: 'control_failed', message: `cannot write the status to ${statusFile}: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  });
+
+  let stopping: Promise<number> | undefined;
+  let cancelDelay: (() => void) | undefined;
+  const stopAll = (signal: string): Promise<number> => {
+    stopping ??= (async () => {
+      line('stopping', {}, { signal });
+      cancelDelay?.();
+      const results = await Promise.allSettled(instances.map((instance) => instance.stop()));
+      // The stop scripts (instances', then groups') run before we exit; each is bounded by its timeout.
+      await Promise.all(runners.map((runner) => runner.idle()));
+      await metricsServer?.close();
+      const failed = results.filter((result) => result.status === 'rejected');
+      line('stopped', {}, failed.length > 0 ? { failed: failed.length } : {});
+      return failed.length > 0 ? 1 : 0;
+    })();
+    return stopping;
+  };
+  const exit = new Promise<number>((resolve) => {
+    // npx may not pass a signal on, and an npm killed outright leaves us running with the VIPs: when the processes
+    // that started us end, stop as on SIGTERM (src/parent-watch.ts).
+    if (options.exitWithParent || startedByNpm()) {
+      watchProcesses(launchers(), (gone) => {
+        if (stopping) return;
+        line('parentGone', {}, { pid: gone.pid, role: gone.role });
+        void stopAll('parent-gone').then(resolve);
+      });
+    }
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.on(signal, () => {
+        // A second signal while stopping (a hook or script hanging, say) means "now": exit at once, like most daemons.
+        if (stopping) {
+          line('forced', {}, { signal });
+          resolve(130);
+          return;
+        }
+        void stopAll(signal).then(resolve);
+      });
+    }
+  });
+
+  const { startupDelayMs } = config.global;
+  if (startupDelayMs > 0) {
+    // keepalived's vrrp_startup_delay: give the network (or the services checked) time to come up after boot.
+    line('startupDelay', {}, { ms: startupDelayMs });
+    const waited = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(true), startupDelayMs);
+      cancelDelay = () => {
+        clearTimeout(timer);
+        resolve(false);
+      };
+    });
+    cancelDelay = undefined;
+    if (!waited) return exit;
+  }
+  if (stopping) return exit;
+  try {
+    await Promise.all(instances.map((instance) => instance.start()));
+  } catch (error) {
+    const err = error instanceof VrrpError ? error : new VrrpError('transport_failed', String(error));
+    line('error', {}, { code: err.code, message: err.message });
+    process.stderr.write(`vrrp: ${err.message}\n`);
+    await Promise.allSettled(instances.map((instance) => instance.stop()));
+    await Promise.all(runners.map((runner) => runner.idle()));
+    await metricsServer?.close();
+    return 1;
+  }
+  line('started', config.global.routerId ? { routerId: config.global.routerId } : {}, {
+    controlSocket: control?.path ?? null,
+    instances: instances.map((i) => ({ name: i.config.name, vrid: i.config.vrid, state: i.state })),
+    ...(groups.length > 0 ? { groups: groups.map((g) => ({ group: g.name, members: g.members.map((m) => m.config.name), state: g.state })) } : {}),
+  });
+  setTimeout(() => void settleStartup(), STARTUP_SETTLE_MS).unref();
+  return exit;
+}
+
+/**
+ * The arenas all of the process's threads allocate from (src/linux/memory.ts): one, as keepalived's single thread
+ * has. With glibc's default of one per thread, 255 instances left ~2 MB of freed start-up memory resident in the
+ * arenas of threads that allocate rarely (docs/linux.md, "Memory per instance").
+ */
+const MALLOC_ARENAS = 1;
+
+/**
+ * Caps malloc's arenas before the engine thread and the instances allocate (src/linux/memory.ts); said on stderr
+ * when it cannot be done, never fatal: the process only keeps more memory.
+ */
+async function shareMallocArenas(): Promise<void> {
+  // The operator's choice stands, in either of glibc's spellings.
+  if (process.platform !== 'linux' || process.env.MALLOC_ARENA_MAX !== undefined || process.env.GLIBC_TUNABLES?.includes('glibc.malloc.arena_max') === true) return;
+  try {
+    const { limitMallocArenas } = await import('./linux/memory.js');
+    limitMallocArenas(MALLOC_ARENAS);
+  } catch (error) {
+    process.stderr.write(`vrrp: malloc arenas not capped: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+}
+
+/**
+ * How long after `started` the start-up's pages are given back: the instances' first election (a backup waits
+ * Master_Down_Interval, 3.6 s at 1 s adverts) and V8's optimizing of what runs at every advert are over by then.
+ */
+const STARTUP_SETTLE_MS = 10_000;
+
+/**
+ * Once start-up has settled, each asked for only (docs/benchmarks.md, "What a wake-up costs"): the executable's
+ * mapped stretches go into huge pages (`VRRP_HUGE_PAGES=1`: cheaper wake-ups where page-table entries cost them,
+ * but a settled backup's takeovers were later with it), then the pages only start-up used are given back
+ * (`VRRP_RELEASE_STARTUP_PAGES=1`: a smaller process, but a settled backup's worst takeovers were later with it).
+ * Each says what it did; a failure is said, never fatal.
+ */
+async function settleStartup(): Promise<void> {
+  if (process.platform === 'linux' && process.env.VRRP_HUGE_PAGES === '1') {
+    try {
+      const { moveExecutableToHugePages } = await import('./linux/memory.js');
+      line('executableHugePages', {}, { ...moveExecutableToHugePages() });
+    } catch (error) {
+      line('error', {}, { code: 'huge_pages_failed', message: `cannot move the executable to huge pages: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
+  if (process.env.VRRP_RELEASE_STARTUP_PAGES === '1') await releaseStartup();
+}
+
+/**
+ * Has the engine thread give back the start-up's pages and warm its takeover path again (src/engine/worker.ts,
+ * releasePages), and says what it freed; a failure is said, never fatal.
+ */
+async function releaseStartup(): Promise<void> {
+  const answer = await engineHost().releasePages();
+  if (answer?.release) line('startupPagesReleased', {}, { ...answer.release });
+  if (answer?.error !== undefined) line('error', {}, { code: 'release_failed', message: `cannot release start-up pages: ${answer.error}` });
+}
+
+async function doctorCommand(values: Values): Promise<number> {
+  const family = values.family as string | undefined;
+  if (family !== undefined && family !== 'ipv4' && family !== 'ipv6') throw new UsageError(`--family must be ipv4 or ipv6, not '${family}'`, 'doctor');
+  const iface = values.interface as string | undefined;
+  if (iface === '') throw new UsageError('--interface must name an interface (e.g. eth0)', 'doctor');
+  const { doctor, formatDoctorReport } = await import('./linux/index.js');
+  const report = await doctor({ ...(iface !== undefined ? { interface: iface } : {}), ...(family === 'ipv4' || family === 'ipv6' ? { family } : {}) });
+  process.stdout.write(`${formatDoctorReport(report)}\n`);
+  return report.ok ? 0 : 1;
+}
+
+/**
+ * `vrrp status`: asks each `vrrp run` — the one behind `--socket`, else every socket in the default control
+ * directory — for its status and prints a table per run, or a JSON array of them with `--json`. Exit 1 when the
+ * socket given, or every socket found, cannot be reached (a stale socket among live ones is only reported).
+ */
+async function statusCommand(values: Values): Promise<number> {
+  const given = values.socket as string | undefined;
+  if (given === '') throw new UsageError('--socket must name a socket path', 'status');
+  let paths: string[];
+  if (given !== undefined) paths = [given];
+  else {
+    const directory = defaultControlDirectory();
+    if (directory === undefined) throw new UsageError('no default control directory for this user (not root, no XDG_RUNTIME_DIR): give --socket PATH', 'status');
+    paths = listControlSockets(directory);
+    if (paths.length === 0) {
+      process.stderr.write(`vrrp status: no vrrp run found: no socket in ${directory} (is one running, as this user? else give --socket PATH)\n`);
+      return 1;
+    }
+  }
+  const answers = await Promise.allSettled(paths.map((socket) => requestStatus(socket)));
+  const runs: RunStatus[] = [];
+  for (const answer of answers) {
+    if (answer.status === 'fulfilled') runs.push(answer.value);
+    else process.stderr.write(`vrrp status: ${answer.reason instanceof Error ? answer.reason.message : String(answer.reason)}\n`);
+  }
+  const text = values.json === true ? `${JSON.stringify(runs, null, 2)}\n` : runs.map(formatRunStatus).join('\n');
+  // Written out before the exit that follows: a status of hundreds of instances is more than a pipe takes at once.
+  await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
+  return runs.length === 0 || (given !== undefined && runs.length < paths.length) ? 1 : 0;
+}
+
+/** The subcommands, in the order `vrrp --help` lists them. */
+const COMMANDS: Record<string, Command> = {
+  run: {
+    summary: 'run the instance(s) of a JSON config or a keepalived.conf; one JSON line per event on stdout',
+    usage: 'vrrp run [options] <config>',
+    description: `Runs the instance(s) of <config>: a JSON file (one instance, or { "instances", "groups", "global" })
+or a keepalived.conf, converted as \`vrrp import-keepalived\` does (its warnings on stderr). Prints one JSON
+line per event on stdout. Needs CAP_NET_RAW and CAP_NET_ADMIN (\`vrrp doctor\` checks).
+
+Stops cleanly on SIGTERM or SIGINT (a master sends priority 0 and removes its VIPs; the stop notify scripts run)
+and exits 0; a second signal exits at once. Under npx or npm, a signal to npm may not reach this process: it
+also stops, the same way, within a second of npm or its parent process ending.
+
+Exit codes: 0 stopped cleanly; 1 a start failed; 2 a bad command line or config (every problem listed).`,
+    options: {
+      'exit-with-parent': { type: 'boolean' },
+      metrics: { type: 'string' },
+      socket: { type: 'string' },
+      'status-file': { type: 'string' },
+    },
+    optionHelp: [
+      ['--exit-with-parent', 'stop (cleanly) when the process that started this one ends; on by default under npx / npm'],
+      ['--metrics [HOST]:PORT', 'serve Prometheus metrics at http://HOST:PORT/metrics, e.g. :9650 (needs prom-client installed)'],
+      ['--socket PATH', 'the control socket vrrp status asks (default: /run/vrrp/control/<config name>.sock for root, else $XDG_RUNTIME_DIR/vrrp/control/…)'],
+      ['--status-file PATH', 'where SIGUSR1 writes the status as JSON (default: beside the socket, <name>.status.json)'],
+    ],
+    positionals: { min: 1, max: 1, name: '<config>' },
+    handler: (values, [path]) => {
+      for (const flag of ['socket', 'status-file'] as const) if (values[flag] === '') throw new UsageError(`--${flag} must name a path`, 'run');
+      return run(path as string, {
+        exitWithParent: values['exit-with-parent'] === true, ...metricsOption(values),
+        ...(typeof values.socket === 'string' ? { socket: values.socket } : {}),
+        ...(typeof values['status-file'] === 'string' ? { statusFile: values['status-file'] } : {}),
+      });
+    },
+  },
+  status: {
+    summary: 'show what each running vrrp run thinks: state, priority and trackers, master, timers, VIPs (--json)',
+    usage: 'vrrp status [--json] [--socket PATH]',
+    description: `Asks each running \`vrrp run\` for its status through its control socket — the one given, else
+every socket in the default directory (/run/vrrp/control for root, else $XDG_RUNTIME_DIR/vrrp/control) —
+and prints a table per run: each instance's state and for how long, term, effective and base priority, the
+master as heard, the next timer, the VIPs and their leases; then each tracker's part, and the sync groups.
+The socket answers only the user vrrp run runs as (and root). \`kill -USR1\` on a vrrp run writes the same
+status as JSON to a file (it logs where).
+
+Exit codes: 0 every run asked answered; 1 none found or none answered (or the one given did not);
+2 a bad command line.`,
+    options: {
+      json: { type: 'boolean' },
+      socket: { type: 'string', short: 's' },
+    },
+    optionHelp: [
+      ['--json', 'print a JSON array of the runs\' statuses (instance.status() of each instance) instead of tables'],
+      ['-s, --socket PATH', 'ask the vrrp run behind this socket only'],
+    ],
+    positionals: { min: 0, max: 0, name: '' },
+    handler: (values) => statusCommand(values),
+  },
+  'import-keepalived': {
+    summary: 'print the JSON config a keepalived.conf becomes; warnings and errors (file:line) on stderr',
+    usage: 'vrrp import-keepalived <keepalived.conf>',
+    description: `Prints the JSON config <keepalived.conf> becomes on stdout; warnings (what runs differently) and
+errors (what cannot be converted) on stderr, each at its file:line.
+
+Exit codes: 0 converted; 2 the file has errors (no config is printed then, so that a redirect cannot leave a
+runnable file with refused parts silently dropped) or a bad command line.`,
+    options: {},
+    optionHelp: [],
+    positionals: { min: 1, max: 1, name: '<keepalived.conf>' },
+    handler: (_values, [path]) => importCommand(path as string),
+  },
+  doctor: {
+    summary: 'say what this machine lacks for VRRP, in plain words, and how to fix it',
+    usage: 'vrrp doctor [--interface IF] [--family ipv4|ipv6]',
+    description: `Checks what VRRP needs here — Node.js, the native addon and netlink, capabilities, the marker
+directory, ip_nonlocal_bind, and the interface when given — and says what is missing and how to fix it.
+
+Exit codes: 0 ready; 1 something is missing; 2 a bad command line.`,
+    options: {
+      interface: { type: 'string', short: 'i' },
+      family: { type: 'string' },
+    },
+    optionHelp: [
+      ['-i, --interface IF', 'the interface VRRP will run on (checked: exists, up, has an address)'],
+      ['--family ipv4|ipv6', 'check this family only (default: both sysctls; the interface for ipv4)'],
+    ],
+    positionals: { min: 0, max: 0, name: '' },
+    handler: (values) => doctorCommand(values),
+  },
+};
+
+const HELP_OPTION: Options = { help: { type: 'boolean', short: 'h' } };
+
+/** `vrrp --help`: the commands and the global flags. */
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const commands = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
+  return `usage: vrrp <command> [options]
+
+commands:
+${commands.join('\n')}
+
+options:
+  -h, --help     this help; \`vrrp <command> --help\` for a command's
+  -v, --version  the version of vrrp
+`;
+}
+
+/** `vrrp <command> --help`. */
+function commandHelp(command: Command): string {
+  const flags: [string, string][] = [...command.optionHelp, ['-h, --help', 'this help']];
+  const width = Math.max(...flags.map(([flag]) => flag.length));
+  return `usage: ${command.usage}
+
+${command.description}
+
+options:
+${flags.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`).join('\n')}
+`;
+}
+
+/** Edit distance, for "did you mean": typos are a letter or two off. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    let previous = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const saved = row[j] as number;
+      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = saved;
+    }
+  }
+  return row[b.length] as number;
+}
+
+/** The known word nearest to `word` (a typo's likely meaning), when it is near enough to be a guess worth saying. */
+function nearest(word: string, known: readonly string[]): string | undefined {
+  let best: { word: string; distance: number } | undefined;
+  for (const candidate of known) {
+    const d = candidate.startsWith(word) || word.startsWith(candidate) ? 1 : distance(word, candidate);
+    if (!best || d < best.distance) best = { word: candidate, distance: d };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(word.length / 3)) ? best.word : undefined;
+}
+
+/** parseArgs in strict mode, its errors turned into ours: the flag named, the nearest known one as a hint. */
+function parse(args: string[], options: Options, command: string | undefined): { values: Values; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals: true });
+    return { values: values as Values, positionals };
+  } catch (error) {
+    const { code, message } = error as { code?: string; message: string };
+    const flag = /'([^']+)'/.exec(message)?.[1];
+    const longs = Object.keys(options).map((name) => `--${name}`);
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && flag !== undefined) {
+      const name = flag.startsWith('--') ? flag.split('=')[0] ?? flag : flag;
+      const hint = name.startsWith('--') ? nearest(name, longs) : undefined;
+      throw new UsageError(`unknown option ${name}${hint ? ` (did you mean ${hint}?)` : ''}`, command);
+    }
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      // parseArgs names the flag as '-i, --interface <value>' (missing value) or '--help' (a value given to a switch).
+      const option = /--[\w-]+/.exec(message)?.[0] ?? flag ?? 'an option';
+      const takesValue = options[option.slice(2)]?.type === 'string';
+      throw new UsageError(takesValue ? `${option} needs a value` : `${option} takes no value`, command);
+    }
+    throw new UsageError(message, command);
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined) throw new UsageError('no command given');
+  if (first.startsWith('-')) {
+    const { values, positionals } = parse(argv, { ...HELP_OPTION, version: { type: 'boolean', short: 'v' } }, undefined);
+    if (values.version) {
+      process.stdout.write(`${packageVersion()}\n`);
+      return 0;
+    }
+    if (values.help && positionals.length === 0) {
+      process.stdout.write(usage());
+      return 0;
+    }
+    throw new UsageError('options go after the command: vrrp <command> [options]');
+  }
+  if (first === 'help') {
+    const topic = rest[0];
+    if (topic === undefined) {
+      process.stdout.write(usage());
+      return 0;
+    }
+    const command = COMMANDS[topic];
+    if (!command) throw unknownCommand(topic);
+    process.stdout.write(commandHelp(command));
+    return 0;
+  }
+  const command = COMMANDS[first];
+  if (!command) throw unknownCommand(first);
+  const { values, positionals } = parse(rest, { ...command.options, ...HELP_OPTION }, first);
+  if (values.help) {
+    process.stdout.write(commandHelp(command));
+    return 0;
+  }
+  const { min, max, name } = command.positionals;
+  if (positionals.length < min) throw new UsageError(`missing ${name}`, first);
+  if (positionals.length > max) {
+    const extra = positionals.slice(max).map((arg) => `'${arg}'`).join(', ');
+    throw new UsageError(max === 0 ? `takes no arguments, got ${extra}` : `takes one ${name}, got also ${extra}`, first);
+  }
+  return command.handler(values, positionals);
+}
+
+function unknownCommand(name: string): UsageError {
+  const hint = nearest(name, Object.keys(COMMANDS));
+  return new UsageError(`unknown command '${name}'${hint ? ` (did you mean ${hint}?)` : ''}`);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      const where = error.command ? `vrrp ${error.command}` : 'vrrp';
+      process.stderr.write(`${where}: ${error.message}\n${error.command ? `see 'vrrp ${error.command} --help'\n` : usage()}`);
+      process.exit(2);
+    }
+    process.stderr.write(`vrrp: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(error instanceof VrrpError && error.code === 'config_invalid' ? 2 : 1);
+  },
+);
