@@ -1,13 +1,13 @@
 /**
- * Which of V8's compilers a `vrrp` command lets its process use. `vrrp run` turns TurboFan, V8's optimizing
- * compiler, off: its JavaScript does little per advert (the addon sends routine adverts and runs takeovers), and
- * what TurboFan compiles is mostly start-up code that runs once per instance, while the compiler's own pages of
- * the node executable, its zones and the code it leaves cost megabytes (docs/linux.md, "Memory per instance", has
- * the figures). Sparkplug's baseline code and the interpreter still run.
+ * Which of V8's compilers a `vrrp` command lets its process use. `vrrp run` runs its JavaScript in V8's interpreter
+ * only (no Sparkplug baseline code, no TurboFan): it does little per advert (the addon sends routine adverts and
+ * runs takeovers), and what the compilers made of it was mostly start-up code that the start of a few dozen
+ * instances had made hot, while their code, its metadata and the optimizing compiler's own pages of the node
+ * executable and zones cost megabytes (docs/linux.md, "Memory per instance", has the figures).
  */
 
 /** The V8 flags `vrrp run` sets for its process, before any of its modules load. */
-export const RUN_V8_FLAGS = '--no-opt';
+export const RUN_V8_FLAGS = '--max-opt=0';
 
 /** An option on node's own command line that chooses V8's tiers: the operator's choice stands. */
 const TIER_OPTION = /^--(?:no-)?(?:opt|turbofan|maglev|sparkplug|jitless)$|^--max-opt(?:=|$)/;

@@ -1,5 +1,5 @@
 /**
- * Which V8 flags a `vrrp` command line sets (src/jit-tiers.ts): TurboFan off for `run` only, and an operator's own
+ * Which V8 flags a `vrrp` command line sets (src/jit-tiers.ts): the interpreter only for `run`, and an operator's own
  * tier option on node's command line stands. That the flag reaches V8 in a real `vrrp run` is shown in
  * test/interop/jit-tiers.test.ts.
  */
@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { RUN_V8_FLAGS, v8FlagsFor } from '../../src/jit-tiers.js';
 
 describe('v8FlagsFor', () => {
-  it('turns TurboFan off for run', () => {
-    expect(v8FlagsFor(['run', 'vrrp.json'], [])).toBe('--no-opt');
-    expect(RUN_V8_FLAGS).toBe('--no-opt');
+  it('keeps run to the interpreter', () => {
+    expect(v8FlagsFor(['run', 'vrrp.json'], [])).toBe('--max-opt=0');
+    expect(RUN_V8_FLAGS).toBe('--max-opt=0');
   });
 
   it('sets nothing for the short commands', () => {
@@ -25,7 +25,7 @@ describe('v8FlagsFor', () => {
 
   it('is not put off by node options that only name a tier', () => {
     for (const option of ['--trace-opt', '--trace-deopt', '--optimize-for-size', '--max-old-space-size=64']) {
-      expect(v8FlagsFor(['run', 'vrrp.json'], [option]), option).toBe('--no-opt');
+      expect(v8FlagsFor(['run', 'vrrp.json'], [option]), option).toBe('--max-opt=0');
     }
   });
 });
