@@ -1,7 +1,7 @@
 /**
- * Which V8 flags a `vrrp` command line sets (src/jit-tiers.ts): for `run` the interpreter only and feedback after about
- * 1,000 calls, and an operator's own option on node's command line for either stands. That the flag reaches V8 in a real `vrrp run` is shown in
- * test/interop/jit-tiers.test.ts.
+ * Which V8 flags a `vrrp` command line sets (src/jit-tiers.ts): for `run` the interpreter only and feedback after
+ * about 1,000 calls, and an operator's own option on node's command line for either stands. That the tier flag
+ * reaches V8 in a real `vrrp run` is shown in test/interop/jit-tiers.test.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
