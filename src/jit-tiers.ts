@@ -9,31 +9,31 @@
  * that one instance never had (docs/linux.md, "Memory per instance", has the figures).
  */
 
-/** The interpreter only: no Sparkplug, no TurboFan. */
-const TIER_FLAG = '--max-opt=0';
-/** Bytecode a function runs, in multiples of its own size, before V8 gives it a feedback vector (V8's default: 8). */
-const FEEDBACK_FLAG = '--interrupt-budget-factor-for-feedback-allocation=1000';
+/**
+ * Each flag `vrrp run` sets, and the options on node's own command line that choose the same thing: given one, the
+ * operator's choice stands and the flag is not set.
+ */
+const RUN_FLAGS: readonly { flag: string; chosenBy: RegExp }[] = [
+  // The interpreter only: no Sparkplug, no TurboFan.
+  { flag: '--max-opt=0', chosenBy: /^--(?:no-)?(?:opt|turbofan|maglev|sparkplug|jitless)$|^--max-opt(?:=|$)/ },
+  // Bytecode a function runs, in multiples of its own size, before V8 gives it a feedback vector (V8's default: 8).
+  {
+    flag: '--interrupt-budget-factor-for-feedback-allocation=1000',
+    chosenBy: /^--(?:no-)?lazy-feedback-allocation$|^--interrupt-budget(?:-factor)?-for-feedback-allocation(?:=|$)/,
+  },
+];
 
 /** The V8 flags `vrrp run` sets for its process, before any of its modules load. */
-export const RUN_V8_FLAGS = `${TIER_FLAG} ${FEEDBACK_FLAG}`;
-
-/** An option on node's own command line that chooses V8's tiers: the operator's choice stands. */
-const TIER_OPTION = /^--(?:no-)?(?:opt|turbofan|maglev|sparkplug|jitless)$|^--max-opt(?:=|$)/;
-/** An option on node's own command line that chooses when feedback is allocated: the operator's choice stands. */
-const FEEDBACK_OPTION = /^--(?:no-)?lazy-feedback-allocation$|^--interrupt-budget(?:-factor)?-for-feedback-allocation(?:=|$)/;
+export const RUN_V8_FLAGS = RUN_FLAGS.map(({ flag }) => flag).join(' ');
 
 /**
  * The V8 flags to set for `vrrp` called with `args` (its arguments after the script) by a node started with
- * `execArgv`, or undefined for none: only `run` sets any, and neither the tiers nor the feedback's allocation when
- * node was given an option of its own for it.
+ * `execArgv`, or undefined for none: only `run` sets any, and none that node was given an option of its own for.
  */
 export function v8FlagsFor(args: readonly string[], execArgv: readonly string[]): string | undefined {
   if (args[0] !== 'run') return undefined;
   // V8 takes `--no_opt` as `--no-opt`.
   const given = execArgv.map((option) => option.replaceAll('_', '-'));
-  const flags = [
-    ...(given.some((option) => TIER_OPTION.test(option)) ? [] : [TIER_FLAG]),
-    ...(given.some((option) => FEEDBACK_OPTION.test(option)) ? [] : [FEEDBACK_FLAG]),
-  ];
+  const flags = RUN_FLAGS.filter(({ chosenBy }) => !given.some((option) => chosenBy.test(option))).map(({ flag }) => flag);
   return flags.length === 0 ? undefined : flags.join(' ');
 }
