@@ -265,12 +265,23 @@ void watcher_wake(watcher *w) {
   call_js_held(w);
 }
 
+static void wait_drain(thread_wait *t, unsigned calls);
+
 static void on_poll(uv_poll_t *handle, int status, int events) {
   (void)events;
   watcher *w = (watcher *)handle->data;
   if (w->closed || w->callback == NULL) return;
-  if (w->ready != NULL && !w->ready(w, status)) return;
-  w->refs++; /* past the call, for the restart below */
+  w->refs++; /* past the calls, for the restart below */
+  /* Ours first, as in the prepare's sleep ("Waiting in C"): what is ready in the thread's wait is handled in C
+   * before this watcher's JavaScript runs, which may run long — cold after an idle spell, it held back an armed
+   * takeover whose alarm came due meanwhile until its own fallback took over in JavaScript, 1-2 ms late (docs/linux.md,
+   * "Ours before JavaScript"). Before the readiness check, so that an expiry re-armed by what ran is not taken. */
+  thread_wait *t = current_wait;
+  if (t != NULL && t->open && t->members > 0) wait_drain(t, js_calls);
+  if (w->closed || w->callback == NULL || (w->ready != NULL && !w->ready(w, status))) {
+    watcher_unref(w);
+    return;
+  }
   call_js_held(w);
   /* libuv stopped the poll on the error; keep watching (the call above let JavaScript read the error). */
   if (!w->closed && status < 0) restart_poll(w);

@@ -318,6 +318,8 @@ async function exchange(family: 4 | 6, count: number, operations: object[], rece
 interface TakeoverDone {
   outcome: number;
   lateMs?: number;
+  /** busy mode: what vrrpTakeover said in the JavaScript of the second timer to run. */
+  inTimer?: number;
   settled: number;
   after: number;
   notices: number[];
@@ -828,7 +830,7 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
   });
 
   /** Starts vrrp-takeover.mjs in A; resolves once it armed (its "ready" line), with its end to await. */
-  async function armInA(mode: 'fire' | 'unread' | 'repeat', inMs: number, forMs: number, source?: string): Promise<{ armed: boolean; done: Promise<TakeoverDone> }> {
+  async function armInA(mode: 'fire' | 'unread' | 'repeat' | 'busy', inMs: number, forMs: number, source?: string): Promise<{ armed: boolean; done: Promise<TakeoverDone> }> {
     const child = spawn('ip', ['netns', 'exec', NS_A, process.execPath, join(FIXTURES, 'vrrp-takeover.mjs'), mode, String(inMs), String(forMs), ADVERT_V4, ...(source ? [source] : [])], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -871,6 +873,18 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     expect(report).toMatchObject({ outcome: 0, notices: [51], sizeBeforeRuns: 6, firstRun: [0], sizeAfterFirstRun: 0, secondRun: [0], sizeAfterSecondRun: 6, settled: 0, after: -3 });
     expect(report.lateMs).toBeGreaterThanOrEqual(-0.05); // ADVERT_EARLY_MS: the alarm's clock read a hair short
     expect(report.lateMs).toBeLessThan(50);
+  });
+
+  // Given a takeover armed in A for 150 ms from now, and two of the addon's timers that expire together 1 ms before
+  // it, the first of whose callbacks to run blocks the thread for 5 ms
+  // then when the second timer's JavaScript runs, the takeover has fired (0): the alarm that came due during the
+  // block is handled in C before that JavaScript, not after it (native/watcher.c, on_poll: "Ours first").
+  it('fires an armed takeover that came due while JavaScript blocked the thread before the next JavaScript callback runs', async () => {
+    const { armed, done } = await armInA('busy', 150, 400);
+    const report = await done;
+    expect(armed).toBe(true);
+    expect(report.inTimer).toBe(0);
+    expect(report).toMatchObject({ outcome: 0, notices: [51] });
   });
 
   // Given a takeover armed in A for 300 ms from now, on a socket A never reads, and an advert of another VRID that B
