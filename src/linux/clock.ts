@@ -1,8 +1,8 @@
 /**
  * The clock of the thread that runs Linux engines: one {@link DeadlineClock} over the addon's timerfd
  * (native/timer.c), so every instance's timers share one kernel timer that wakes the thread at the due time with
- * no timer slack and no polling — except the last 1–3 ms of a precise timer about to expire (a takeover; see
- * preciseLeadMs), polled with setImmediate. `performance.now()` and CLOCK_MONOTONIC differ by a per-thread origin, measured
+ * no timer slack and no polling — except the last 3 ms of a precise timer about to expire (a takeover; see
+ * PRECISE_LEAD_MS), polled with setImmediate. `performance.now()` and CLOCK_MONOTONIC differ by a per-thread origin, measured
  * once. Without the addon, the same heap runs on `setTimeout` with a polled last millisecond.
  */
 import { timeoutWakeUpSource } from '../adapters/system-clock.js';
@@ -79,19 +79,22 @@ export function monotonicOffsetMs(monotonicMs: () => number): number {
 }
 
 /**
- * How early a precise timer's thread is woken once before its due time (see DeadlineClock), by the timer's delay:
- * 1 ms per second of it, from 1 to 3 ms. Why: the first call into JavaScript after the thread slept costs more the
- * longer it slept. A fresh backup at 1 s adverts, its master crashed (`bench/failover.ts --runs 5 --intervals 1000
- * --modes crash --pairs keepalived-vrrp`, 2026-12-03, alternating): with a 1 ms lead its first advert left 2.0–2.3 ms
- * past the RFC bound at the median (strace: 2.4 ms from the timerfd's wake-up to the send, no poll — the due time
- * had passed before JavaScript ran), with 2 ms 1.1, with 3 ms 0.6–0.9 (keepalived→keepalived 0.6 in the same
- * hour); at 100 ms and 10 ms adverts (a 0.36 s and a 36 ms timer) the lead stays 1 ms.
+ * How early a precise timer's thread is woken once before its due time (see DeadlineClock): 3 ms, whatever the
+ * timer's delay. Why: the first instants of a thread switched in after a sleep cost more the longer it slept, and
+ * the lead must cover them. Until 2026-12-04 the lead grew with the timer's delay (1 ms per second of it, 1 to 3
+ * ms: a fresh backup at 1 s adverts, its master crashed, left 2.0–2.3 ms past the RFC bound with a 1 ms lead, 0.6–0.9
+ * with 3 ms), so a clean stop's 609 ms Skew_Time at 1 s adverts got 1 ms — after 600 ms asleep the thread took no
+ * interrupt for about 1 ms once switched in (perf, docs/linux.md "Ours before JavaScript"), past its 1 ms. A/B in
+ * the failover benchmark's lab (`bench/failover.ts --runs 10 --pairs keepalived-vrrp`, dist/linux/clock.js edited
+ * between the arms, 2026-12-04 15:18–15:58, kernel fc-v1272), takeover past the RFC bound at the median (worst),
+ * 1–3 ms against 3 ms: 1 s clean +0.8 (+1.1) against +0.1 (+0.7); 100 ms crash +0.4 (+0.5) / +0.2 (+0.4), clean
+ * +0.3 (+0.7) / +0.2 (+0.3); 10 ms crash +0.3 (+0.7) / +0.2 (+0.6), clean +0.2 (+2.9) / +0.2 (+0.3); a backup of
+ * 15 s at 10 ms, crash, +0.6 (+2.8) / +0.5 (+1.2); of 5 s at 10 ms, clean, +0.3 (+0.9) / +0.4 (+1.7). (On
+ * 2026-12-02, before takeovers were armed in C, 3 ms made 10 ms clean stops later: the polled stretch competed for
+ * the CPU with the JavaScript that sent.) The polled stretch costs up to 3 ms of one core per precise timer that
+ * comes due — a takeover, or a silence that a late repeat then ends.
  */
-export function preciseLeadMs(delayMs: number): number {
-  return Math.min(PRECISE_LEAD_MAX_MS, Math.max(PRECISE_LEAD_MIN_MS, delayMs / 1000));
-}
-const PRECISE_LEAD_MIN_MS = 1;
-const PRECISE_LEAD_MAX_MS = 3;
+export const PRECISE_LEAD_MS = 3;
 
 let clock: DeadlineClock | undefined;
 
@@ -99,7 +102,7 @@ let clock: DeadlineClock | undefined;
 export function threadClock(): Clock {
   if (clock) return clock;
   try {
-    clock = new DeadlineClock(timerfdWakeUpSource, undefined, { preciseLeadMs });
+    clock = new DeadlineClock(timerfdWakeUpSource, undefined, { preciseLeadMs: PRECISE_LEAD_MS });
   } catch {
     clock = new DeadlineClock((onWake) => timeoutWakeUpSource(onWake));
   }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DeadlineClock, type WakeUpSource } from '../../src/engine/deadline-clock.js';
-import { preciseLeadMs } from '../../src/linux/clock.js';
+import { PRECISE_LEAD_MS } from '../../src/linux/clock.js';
 
 /** A wake-up source in virtual time: `advanceTo` wakes the clock once if the armed time has come. */
 class FakeSource implements WakeUpSource {
@@ -248,11 +248,10 @@ describe('DeadlineClock with an early wake for precise timers', () => {
     expect(fired).toEqual(['takeover']);
   });
 
-  // Given the Linux thread's lead, which grows with the timer's delay (src/linux/clock.ts: 1 ms per second, 1 to 3 ms)
-  // then a 3.6 s timer (a 1 s advert's Master_Down_Timer) wakes 3 ms early and a 360 ms one 1 ms early, and each
-  // still fires at its due time.
-  it('takes each precise timer its lead from its own delay', () => {
-    const { clock, source: s, fired } = setUpLead(preciseLeadMs);
+  // Given a lead that grows with the timer's delay (1 ms per second of it, 1 to 3 ms)
+  // then a 3.6 s timer wakes 3 ms early and a 360 ms one 1 ms early, and each still fires at its due time.
+  it('takes each precise timer its lead from its own delay when the lead is a function', () => {
+    const { clock, source: s, fired } = setUpLead((delayMs) => Math.min(3, Math.max(1, delayMs / 1000)));
     clock.setTimer(3600, () => fired.push('long'), { precise: true });
     expect(s.armedMs).toBe(3597);
     s.advanceTo(3597);
@@ -264,6 +263,21 @@ describe('DeadlineClock with an early wake for precise timers', () => {
     expect(s.armedMs).toBe(3959);
     s.advanceTo(3960);
     expect(fired).toEqual(['long', 'short']);
+  });
+
+  // Given the Linux thread's lead (src/linux/clock.ts, PRECISE_LEAD_MS)
+  // then a clean stop's 609 ms Skew_Time at 1 s adverts wakes the thread 3 ms early, as a 3.6 s Master_Down_Timer
+  // does: how long the thread slept, not the timer's delay, is what the lead must cover.
+  it('wakes the Linux thread 3 ms before a precise timer whatever its delay', () => {
+    const { clock, source: s, fired } = setUpLead(PRECISE_LEAD_MS);
+    clock.setTimer(609, () => fired.push('skew'), { precise: true });
+    expect(s.armedMs).toBe(606);
+    s.advanceTo(606);
+    expect(fired).toEqual([]);
+    s.advanceTo(609);
+    expect(fired).toEqual(['skew']);
+    clock.setTimer(3600, () => fired.push('master down'), { precise: true });
+    expect(s.armedMs).toBe(609 + 3597);
   });
 
   it('arms an ordinary timer at its due time', () => {
