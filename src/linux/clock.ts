@@ -90,8 +90,8 @@ export function monotonicOffsetMs(monotonicMs: () => number): number {
  * 1–3 ms against 3 ms: 1 s clean +0.8 (+1.1) against +0.1 (+0.7); 100 ms crash +0.4 (+0.5) / +0.2 (+0.4), clean
  * +0.3 (+0.7) / +0.2 (+0.3); 10 ms crash +0.3 (+0.7) / +0.2 (+0.6), clean +0.2 (+2.9) / +0.2 (+0.3); a backup of
  * 15 s at 10 ms, crash, +0.6 (+2.8) / +0.5 (+1.2); of 5 s at 10 ms, clean, +0.3 (+0.9) / +0.4 (+1.7). (On
- * 2026-12-02, before takeovers were armed in C, 3 ms made 10 ms clean stops later: the polled stretch competed for
- * the CPU with the JavaScript that sent.) The polled stretch costs up to 3 ms of one core per precise timer that
+ * 2026-12-02, before takeovers were armed in C, 3 ms made 10 ms clean stops later, +1.0 against +0.3 ms: the
+ * polled stretch competed for the CPU.) The polled stretch costs up to 3 ms of one core per precise timer that
  * comes due — a takeover, or a silence that a late repeat then ends.
  */
 export const PRECISE_LEAD_MS = 3;
