@@ -62,12 +62,11 @@ export class DeadlineClock implements Clock {
   constructor(
     createSource: (onWake: () => void) => WakeUpSource,
     onError: (error: unknown) => void = reportUncaught,
-    options: { preciseLeadMs?: number | ((delayMs: number) => number) } = {},
+    options: { preciseLeadMs?: number } = {},
   ) {
     this.#source = createSource(this.#onWake);
     this.#onError = onError;
-    const lead = options.preciseLeadMs ?? 0;
-    this.#preciseLeadMs = typeof lead === 'number' ? () => lead : lead;
+    this.#preciseLeadMs = Math.max(0, options.preciseLeadMs ?? 0);
   }
 
   /**
@@ -76,10 +75,9 @@ export class DeadlineClock implements Clock {
    * JavaScript from the event loop is slow (measured at a takeover: 55–175 µs on the main thread; our takeover
    * 0.5–0.7 ms past the RFC bound on the engine thread with a plain timerfd wake-up); the early wake pays it while
    * there is time. 0: no early wake. Only a precise timer about to expire is polled — a backup whose master is
-   * alive never gets there. A function gives the lead from the timer's delay: the longer the thread may have
-   * slept, the slower that first call (src/linux/clock.ts).
+   * alive never gets there. The Linux thread's lead and why: src/linux/clock.ts, PRECISE_LEAD_MS.
    */
-  readonly #preciseLeadMs: (delayMs: number) => number;
+  readonly #preciseLeadMs: number;
   /** The due time of the entry the source is armed for (#armedMs is earlier when it is a precise entry's early wake). */
   #armedDueMs: number | undefined;
 
@@ -100,7 +98,7 @@ export class DeadlineClock implements Clock {
     const seq = this.#seq++;
     entry.seq = seq;
     entry.callback = callback;
-    entry.leadMs = options?.precise === true ? Math.max(0, this.#preciseLeadMs(delayMs)) : 0;
+    entry.leadMs = options?.precise === true ? this.#preciseLeadMs : 0;
     this.#heap.push(entry);
     this.#live++;
     if (this.#live === 1) this.#source.ref?.(true);

@@ -229,7 +229,7 @@ describe('DeadlineClock re-arming after the earliest timer is cancelled', () => 
 });
 
 describe('DeadlineClock with an early wake for precise timers', () => {
-  function setUpLead(leadMs: number | ((delayMs: number) => number)): { clock: DeadlineClock; source: FakeSource; fired: string[] } {
+  function setUpLead(leadMs: number): { clock: DeadlineClock; source: FakeSource; fired: string[] } {
     let source: FakeSource | undefined;
     const clock = new DeadlineClock((onWake) => (source = new FakeSource(onWake)), () => {}, { preciseLeadMs: leadMs });
     return { clock, source: source as unknown as FakeSource, fired: [] };
@@ -246,23 +246,6 @@ describe('DeadlineClock with an early wake for precise timers', () => {
     expect(source.armedMs).toBe(100);
     source.advanceTo(100);
     expect(fired).toEqual(['takeover']);
-  });
-
-  // Given a lead that grows with the timer's delay (1 ms per second of it, 1 to 3 ms)
-  // then a 3.6 s timer wakes 3 ms early and a 360 ms one 1 ms early, and each still fires at its due time.
-  it('takes each precise timer its lead from its own delay when the lead is a function', () => {
-    const { clock, source: s, fired } = setUpLead((delayMs) => Math.min(3, Math.max(1, delayMs / 1000)));
-    clock.setTimer(3600, () => fired.push('long'), { precise: true });
-    expect(s.armedMs).toBe(3597);
-    s.advanceTo(3597);
-    expect(fired).toEqual([]);
-    expect(s.armedMs).toBe(3600);
-    s.advanceTo(3600);
-    expect(fired).toEqual(['long']);
-    clock.setTimer(360, () => fired.push('short'), { precise: true });
-    expect(s.armedMs).toBe(3959);
-    s.advanceTo(3960);
-    expect(fired).toEqual(['long', 'short']);
   });
 
   // Given the Linux thread's lead (src/linux/clock.ts, PRECISE_LEAD_MS)
