@@ -23,7 +23,8 @@
  *                  stretches moved to huge pages: moveExecutableToHugePages; malloc's arenas capped:
  *                  limitMallocArenas
  *   watcher.c      what vrrp_socket.c, timer.c and events.c share: uv_poll on the opener's loop, the JavaScript call and its
- *                  errors, and the handles' lifetime, including thread teardown
+ *                  errors, and the handles' lifetime, including thread teardown; waitDrain (the thread's own wait,
+ *                  handled now)
  *   common.c       error reporting, argument reading, the plain-descriptor finalizer
  *
  * Failed syscalls throw an Error with numeric `errno` and `syscall`; the wrapper turns errno into its name.
@@ -76,6 +77,7 @@ NAPI_MODULE_INIT() {
       {"timerClose", NULL, watcher_js_close, NULL, NULL, NULL, napi_enumerable, (void *)&TIMER_KIND},
       {"timerRef", NULL, watcher_js_ref, NULL, NULL, NULL, napi_enumerable, (void *)&TIMER_KIND},
       {"monotonicMs", NULL, monotonic_ms, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"waitDrain", NULL, watcher_js_drain, NULL, NULL, NULL, napi_enumerable, NULL},
       {"renewOpen", NULL, renew_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"renewSet", NULL, renew_set, NULL, NULL, NULL, napi_enumerable, NULL},
       {"renewEvery", NULL, renew_every, NULL, NULL, NULL, napi_enumerable, NULL},

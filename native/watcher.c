@@ -754,3 +754,16 @@ napi_value watcher_js_ref(napi_env env, napi_callback_info info) {
   }
   return NULL;
 }
+
+/* waitDrain(): what is ready in this thread's wait is handled now, in C, as on_poll does before a watcher's
+ * JavaScript ("Ours first") — for JavaScript about to act on a deadline of its own from a phase of the loop that no
+ * poll preceded: the clock's polled last stretch runs in setImmediate, and after a long early-wake callback the
+ * check phase comes straight after it, so an alarm due meanwhile had not been heard (src/linux/clock.ts). At most
+ * one JavaScript call (a socket's), as in wait_drain. */
+napi_value watcher_js_drain(napi_env env, napi_callback_info info) {
+  (void)env;
+  (void)info;
+  thread_wait *t = current_wait;
+  if (t != NULL && t->open && t->members > 0) wait_drain(t, js_calls);
+  return NULL;
+}

@@ -82,4 +82,7 @@ napi_value watcher_js_close(napi_env env, napi_callback_info info);
  * an open watcher can let its thread's loop end; a no-op once closed. */
 napi_value watcher_js_ref(napi_env env, napi_callback_info info);
 
+/* waitDrain(): handles in C what is ready in this thread's wait now (see watcher.c). */
+napi_value watcher_js_drain(napi_env env, napi_callback_info info);
+
 #endif

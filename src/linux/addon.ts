@@ -106,6 +106,8 @@ export interface NativeAddon {
   timerClose(handle: unknown): void;
   timerRef(handle: unknown, ref: boolean): void;
   monotonicMs(): number;
+  /** Handles in C what is ready in this thread's wait now (native/watcher.c, waitDrain): at most one JavaScript call. */
+  waitDrain(): void;
   /** A NETLINK_ROUTE socket joined to `groups` (RTNLGRP_* numbers), watched on this thread's loop (native/events.c). */
   eventsOpen(groups: readonly number[], onReadable: () => void): unknown;
   /** One datagram into `buffer`: its length; -1 none waits, -2 notifications were dropped (ENOBUFS), -3 it was too long. */

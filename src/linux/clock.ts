@@ -8,11 +8,13 @@
 import { timeoutWakeUpSource } from '../adapters/system-clock.js';
 import { DeadlineClock, type WakeUpSource } from '../engine/deadline-clock.js';
 import type { Clock } from '../adapters/types.js';
-import { loadAddon } from './addon.js';
+import { loadAddon, type NativeAddon } from './addon.js';
 
-/** A wake-up source on the addon's timerfd; throws when the addon is missing. */
-export function timerfdWakeUpSource(onWake: () => void): WakeUpSource {
-  const native = loadAddon();
+/** The addon's calls a {@link timerfdWakeUpSource} makes. */
+export type TimerAddon = Pick<NativeAddon, 'timerOpen' | 'timerArm' | 'timerDisarm' | 'timerClose' | 'timerRef' | 'monotonicMs' | 'waitDrain'>;
+
+/** A wake-up source on the addon's timerfd (`native`: the addon, loaded when not given); throws when it is missing. */
+export function timerfdWakeUpSource(onWake: () => void, native: TimerAddon = loadAddon()): WakeUpSource {
   const handle = native.timerOpen(onWake);
   native.timerRef(handle, false);
   // performance.now() = CLOCK_MONOTONIC − this thread's time origin; the difference is fixed for the thread.
@@ -20,6 +22,8 @@ export function timerfdWakeUpSource(onWake: () => void): WakeUpSource {
   let closed = false;
   let polling: NodeJS.Immediate | undefined;
   let pollDueMs = 0;
+  /** Counts the source's armings (arm, disarm, poll), so that the tick can tell whether what it ran re-armed it. */
+  let armings = 0;
   const stopPolling = (): void => {
     if (polling === undefined) return;
     clearImmediate(polling);
@@ -27,22 +31,36 @@ export function timerfdWakeUpSource(onWake: () => void): WakeUpSource {
   };
   // One setImmediate per loop turn: the turn's poll phase reads the sockets (timeout 0), then this checks the time.
   const tick = (): void => {
-    if (performance.now() >= pollDueMs) {
-      polling = undefined;
-      onWake();
-    } else polling = setImmediate(tick);
+    if (performance.now() < pollDueMs) {
+      polling = setImmediate(tick);
+      return;
+    }
+    polling = undefined;
+    // Ours before JavaScript (docs/linux.md): the thread's own wait is handled in C first, so an armed takeover
+    // whose alarm came due while the early wake's JavaScript ran fires from C now, not after this timer's callback
+    // (the engine's fallback) takes over in JavaScript, cold — the check phase follows that callback's poll phase
+    // with no poll between (perf of a fresh backup at 1 s, crash: JavaScript sent at +1.29 ms past the deadline,
+    // the alarm had expired at +0.002).
+    const before = armings;
+    native.waitDrain();
+    // A socket's JavaScript that ran in the drain re-armed the source (a master's advert moved the timers): its
+    // arming stands, and waking now would fire the heap as if that later time had come.
+    if (armings === before) onWake();
   };
   return {
     now: () => performance.now(),
     arm: (dueMs) => {
+      armings++;
       stopPolling();
       native.timerArm(handle, dueMs + offsetMs);
     },
     disarm: () => {
+      armings++;
       stopPolling();
       native.timerDisarm(handle);
     },
     poll: (dueMs) => {
+      armings++;
       native.timerDisarm(handle);
       stopPolling();
       pollDueMs = dueMs;

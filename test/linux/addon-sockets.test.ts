@@ -21,6 +21,7 @@ import { skipLoudly } from '../support/loud-skip.js';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ADDON = join(ROOT, 'build', 'Release', 'vrrp_packet.node');
 const FIXTURES = join(ROOT, 'test', 'linux', 'fixtures');
+const TS_LOADER = join(ROOT, 'test', 'interop', 'fixtures', 'ts-loader.mjs');
 const NS_A = `vrrps-${process.pid}-a`;
 const NS_B = `vrrps-${process.pid}-b`;
 let pair: NetnsPair | undefined;
@@ -320,6 +321,9 @@ interface TakeoverDone {
   lateMs?: number;
   /** busy mode: what vrrpTakeover said in the JavaScript of the second timer to run. */
   inTimer?: number;
+  /** tick mode: what vrrpTakeover said in the clock's early wake-up, and in its polled one. */
+  atWake?: number;
+  inTick?: number;
   settled: number;
   after: number;
   notices: number[];
@@ -830,8 +834,10 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
   });
 
   /** Starts vrrp-takeover.mjs in A; resolves once it armed (its "ready" line), with its end to await. */
-  async function armInA(mode: 'fire' | 'unread' | 'repeat' | 'busy', inMs: number, forMs: number, source?: string): Promise<{ armed: boolean; done: Promise<TakeoverDone> }> {
-    const child = spawn('ip', ['netns', 'exec', NS_A, process.execPath, join(FIXTURES, 'vrrp-takeover.mjs'), mode, String(inMs), String(forMs), ADVERT_V4, ...(source ? [source] : [])], {
+  async function armInA(mode: 'fire' | 'unread' | 'repeat' | 'busy' | 'tick', inMs: number, forMs: number, source?: string): Promise<{ armed: boolean; done: Promise<TakeoverDone> }> {
+    // The tick mode imports the thread clock's TypeScript source.
+    const loader = mode === 'tick' ? ['--import', TS_LOADER] : [];
+    const child = spawn('ip', ['netns', 'exec', NS_A, process.execPath, ...loader, join(FIXTURES, 'vrrp-takeover.mjs'), mode, String(inMs), String(forMs), ADVERT_V4, ...(source ? [source] : [])], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -884,6 +890,20 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     const report = await done;
     expect(armed).toBe(true);
     expect(report.inTimer).toBe(0);
+    expect(report).toMatchObject({ outcome: 0, notices: [51] });
+  });
+
+  // Given a takeover armed in A for 150 ms from now, and the thread clock's wake-up source woken 20 ms before it
+  // (the takeover still armed then), whose callback polls until 0.5 ms past the takeover's time and blocks the
+  // thread until 1 ms past it
+  // then when the polled wake-up's JavaScript runs (the check phase, with no poll since the block), the takeover has
+  // fired (0): the tick handles the thread's wait in C before it wakes the clock (src/linux/clock.ts, waitDrain).
+  it("fires an armed takeover that came due while JavaScript blocked the thread before the clock's polled wake-up runs", async () => {
+    const { armed, done } = await armInA('tick', 150, 400);
+    const report = await done;
+    expect(armed).toBe(true);
+    expect(report.atWake).toBe(-2);
+    expect(report.inTick).toBe(0);
     expect(report).toMatchObject({ outcome: 0, notices: [51] });
   });
 
