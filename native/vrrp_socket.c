@@ -45,8 +45,9 @@
  *   vrrpRepeat(handle, vrid, data[] | null, dst[], source | null, inMs, intervalMs[, counts, countIndex,
  *              deadlineIndex]) -> repeated?   (see below)
  *   vrrpRepeated(handle, vrid, meta: Float64Array(2)) -> firings   (meta = [age ms of the last, errno that stopped it])
- *   vrrpFiltered(handle[, reads: Float64Array(2)]) -> VRIDs the filters take, -1: off   ("Filtered repeats" below;
- *                                                      reads = [datagrams read from the socket, from its repeat socket])
+ *   vrrpFiltered(handle[, reads: Float64Array(2 or 4)]) -> VRIDs the filters take, -1: off   ("Filtered repeats"
+ *                                                      below; reads = [datagrams read from the socket, from its repeat
+ *                                                      socket, the alarm's looks, 1 if kernel silence timers serve it])
  * Failed syscalls throw an Error with numeric `errno` and `syscall`; a closed socket fails with EBADF.
  *
  * Absorbed repeats, and why: a backup's master repeats one byte-identical advert every Advertisement_Interval, and
@@ -139,6 +140,18 @@
  * 0.5 s, a change of all of them 2.4 s; now about 10 ms). A repeat that both sockets took meanwhile is counted once
  * (its receive time is remembered per socket). If the repeat socket ever overflows (SO_RXQ_OVFL), filtering stops
  * for the socket and every repeat is read on readiness again (vrrpFiltered: -1).
+ * Kernel silence timers, and why: filtered, a backup's repeats wake nothing, but the alarm still had to look before
+ * each possible silence (about three times a second at 100 ms adverts), and on a VM whose wake-ups cost by the
+ * process's page tables that alone made one backup cost twice keepalived's CPU. Where the process may load eBPF
+ * (CAP_BPF or root, a kernel with BPF timers), the socket opens, at its first silence watch, a third raw socket
+ * that keeps nothing, with a program on it (native/silence_bpf.c) that restarts a VRID's kernel timer of
+ * silence_ms at each packet that looks like its declared repeat; a timer that runs out writes the VRID into a ring
+ * buffer, whose descriptor is a second source of the socket's alarm (watcher_alarm_source). A VRID whose timer a
+ * repeat has restarted (one read here, stamped after the timer's declaration) is "trusted": its silence sets no
+ * alarm; it is still looked at every 2 s (TRUSTED_LOOK_MS: the tallies, and a wake-up the ring lost), and a
+ * look judges its silence exactly as before, from its repeats — the timer only decides when to look. A timer that
+ * fires clears the trust. VRRP_KERNEL_SILENCE=0, a refused load or a group the third socket cannot join: as
+ * without (vrrpFiltered's reads[3] says which).
  * Batched adverts, and why: each sendmsg delivers its packet to the peers on the segment inside the call, and the
  * wake-up of a peer process that this causes preempted the engine thread on its return from the syscall, once per
  * advert (measured at 50 masters beside keepalived: 250-300 preemptions a second, and a quarter of the thread's
@@ -183,6 +196,7 @@
 
 #include "burst.h"
 #include "renew.h"
+#include "silence_bpf.h"
 #include "watcher.h"
 
 /* VRRP's IP protocol number (RFC 9568 §5.1.1.4 / §5.1.2.4). */
@@ -203,6 +217,15 @@
  * leaving it to fire and look then: one VRID's alarm woke the thread about three times a second for nothing, a
  * fifth of its wake-ups, where the look costs about a microsecond. More VRIDs share the alarm's wake-ups. */
 #define SILENCE_REARM_MAX 4
+/* A VRID whose kernel silence timer runs ("Kernel silence timers" in the file comment) is still looked at this
+ * often: a wake-up the ring buffer lost would cost this much at most, and the tallies keep up. 2 s, not 1: each
+ * such look cost a lone backup 0.5-0.7 ms of CPU on this project's VM (a thread switched in after a long sleep), so
+ * at 1 s the looks alone came to keepalived's whole cost (`bench/scale.ts --counts 1`, 2026-12-04: 1.17 and 1.14
+ * times keepalived, against 1.71 without the timers). */
+#define TRUSTED_LOOK_MS 2000
+/* The kernel's timer runs this much longer than the silence: it must not fire before the look judges it silent
+ * (the filter's clock reading comes a little after the receive stamp the look counts from). */
+#define KERNEL_SILENCE_MARGIN_MS 0.2
 /* Absorbed repeats read per readiness before the loop gets its turn back (see vrrp_ready). */
 #define READY_BUDGET 64
 /* Datagrams one recvmmsg reads ("Batched reads" in the file comment), and the room for each: more than the longest
@@ -237,6 +260,8 @@ typedef struct {
   uint8_t watch;                  /* the silence watch ("Silence watch" in the file comment): WATCH_* */
   double silence_ms;              /* silent this long after `since_ms` */
   double since_ms;                /* CLOCK_REALTIME ms of the last repeat, or as declared */
+  double kernel_since_ms;         /* CLOCK_REALTIME ms its kernel silence timer was declared; 0: none */
+  bool kernel_trusted;            /* a repeat since then restarted that timer: no look is due for its silence */
   tally tally;                    /* where each repeat is counted at once ("Tallies" in the file comment) */
 } absorb_entry;
 
@@ -392,6 +417,9 @@ typedef struct {
   bool bounded;                   /* JavaScript holds a datagram read at `bound`: repeats after it are not due yet */
   struct timespec bound;
   repeat_socket repeats;          /* "Filtered repeats" in the file comment */
+  silence_bpf *silence;           /* "Kernel silence timers" in the file comment; NULL: none */
+  bool silence_tried;             /* silence_bpf_open was tried (once per socket) */
+  double looks;                   /* the alarm's calls (vrrpFiltered tells them) */
   takeover_entry *takeover[256];  /* by VRID, NULL until its first arming ("Armed takeovers") */
   vrid_set takeover_on;           /* VRIDs whose takeover is armed */
   unsigned taking;                /* armed takeovers */
@@ -563,6 +591,7 @@ static int join_group(int fd, int family, int ifindex) {
 
 static bool repeats_join(vrrp_socket *s);
 static void filters_off(vrrp_socket *s);
+static void kernel_silence_off(vrrp_socket *s);
 
 /* vrrpJoin(handle): joins VRRP's multicast group on the socket's interface, once (its repeat socket too). */
 napi_value vrrp_join(napi_env env, napi_callback_info info) {
@@ -583,6 +612,10 @@ napi_value vrrp_join(napi_env env, napi_callback_info info) {
   /* A repeat socket that cannot join hears nothing: filtering off, every repeat read on readiness again. */
   if (socket_handle->repeats.fd >= 0 && !socket_handle->repeats.joined && !repeats_join(socket_handle)) {
     filters_off(socket_handle);
+  }
+  /* Nor would the kernel's silence timers: the socket looks for silences itself again. */
+  if (socket_handle->silence != NULL && join_group(silence_bpf_socket_fd(socket_handle->silence), socket_handle->family, socket_handle->ifindex) != 0) {
+    kernel_silence_off(socket_handle);
   }
   return NULL;
 }
@@ -666,10 +699,73 @@ static bool entry_room(uint8_t **bytes, uint16_t *capacity, size_t length) {
   return true;
 }
 
+static void on_socket_alarm(watcher *w);
+
+/* No kernel silence timers for the socket from here on: every VRID is looked at as without them. */
+static void kernel_silence_off(vrrp_socket *s) {
+  if (s->silence == NULL) return;
+  watcher_alarm_source_remove(&s->base, silence_bpf_wake_fd(s->silence));
+  silence_bpf_close(s->silence);
+  s->silence = NULL;
+  for (int vrid = 1; vrid < 256; vrid++) {
+    s->absorb[vrid].kernel_since_ms = 0;
+    s->absorb[vrid].kernel_trusted = false;
+  }
+}
+
+/* Opens the socket's kernel silence timers, once: a raw socket of the interface and family that keeps nothing, the
+ * program on it, and its ring buffer in the thread's wait as a second source of the alarm. Without them (no
+ * CAP_BPF, an older kernel, VRRP_KERNEL_SILENCE=0) the socket looks for silences as before. */
+static void kernel_silence_open(vrrp_socket *s) {
+  if (s->silence_tried) return;
+  s->silence_tried = true;
+  const char *setting = getenv("VRRP_KERNEL_SILENCE");
+  if (setting != NULL && strcmp(setting, "0") == 0) return;
+  char ifname[IF_NAMESIZE];
+  if (if_indextoname((unsigned)s->ifindex, ifname) == NULL) return;
+  int fd = socket(s->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_VRRP);
+  if (fd < 0) return;
+  /* Takes nothing until the program replaces this: attached before it is bound. */
+  struct sock_filter nothing = {BPF_RET | BPF_K, 0, 0, 0};
+  struct sock_fprog program = {1, &nothing};
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) != 0 || configure_receiving(fd, s->family, ifname) != NULL) {
+    close(fd);
+    return;
+  }
+  silence_bpf *b = silence_bpf_open(s->family, fd); /* takes fd */
+  if (b == NULL) return;
+  if ((s->joined && join_group(silence_bpf_socket_fd(b), s->family, s->ifindex) != 0) ||
+      !watcher_alarm_source(&s->base, silence_bpf_wake_fd(b), on_socket_alarm)) {
+    silence_bpf_close(b);
+    return;
+  }
+  s->silence = b;
+}
+
+/* Declares (or, `on` false, ends) `vrid`'s kernel silence timer for its entry's watch. */
+static void kernel_silence_watch(vrrp_socket *s, int vrid, bool on) {
+  absorb_entry *entry = &s->absorb[vrid];
+  entry->kernel_trusted = false;
+  if (on && entry->length >= 8) kernel_silence_open(s);
+  if (s->silence == NULL) return;
+  if (!on || entry->length < 8) {
+    if (entry->kernel_since_ms > 0) silence_bpf_unwatch(s->silence, vrid);
+    entry->kernel_since_ms = 0;
+    return;
+  }
+  const double now = wall_now_ms();
+  if (now > 0 && silence_bpf_watch(s->silence, vrid, entry->silence_ms + KERNEL_SILENCE_MARGIN_MS, entry->source, entry->destination, entry->ttl, entry->payload)) {
+    entry->kernel_since_ms = now;
+  } else {
+    entry->kernel_since_ms = 0;
+  }
+}
+
 /* The socket's tallies, released with its JavaScript callback once it is closed (watcher.h), its repeat socket, and
  * its entries' bytes. */
 static void release_socket_parts(watcher *w) {
   vrrp_socket *s = (vrrp_socket *)w;
+  kernel_silence_off(s);
   if (s->repeats.fd >= 0) {
     close(s->repeats.fd);
     s->repeats.fd = -1;
@@ -720,13 +816,17 @@ static double silence_next(vrrp_socket *s) {
     }
     /* Within half a millisecond: silence has a margin of milliseconds before the deadline. */
     if (left <= 0.5) {
+      entry->kernel_trusted = false;
       entry->watch = WATCH_SILENT;
       vrid_set_put(&s->watch_on, vrid, false);
       filters_release(s, vrid); /* its repeats must wake the thread again */
       s->news++;
       news_update(s, vrid);
-    } else if (next < 0 || left < next) {
-      next = left;
+    } else {
+      /* The kernel's timer wakes the thread at the silence; a look still comes now and then (a lost wake-up would
+       * otherwise be a lost takeover), and for the tallies. */
+      if (entry->kernel_trusted && left < TRUSTED_LOOK_MS) left = TRUSTED_LOOK_MS;
+      if (next < 0 || left < next) next = left;
     }
   }
   return next;
@@ -736,12 +836,19 @@ static void on_socket_alarm(watcher *w);
 static double takeovers_next(vrrp_socket *s, bool send);
 
 
+/* A kernel silence timer fired for `vrid`: the next look judges it (silence_bpf_take's callback). */
+static void untrust(void *context, int vrid) {
+  ((vrrp_socket *)context)->absorb[vrid].kernel_trusted = false;
+}
+
 /* Sends the advert schedules that are due (when `send`), marks silent VRIDs, and sets the socket's one alarm for
  * what comes next: at once when JavaScript has news to hear (told from the loop, never inside a call from it). The
  * repeat socket is read first ("Filtered repeats" in the file comment), so that no silence is judged without its
  * repeats, and at least every drain_every_ms. */
 static void look(vrrp_socket *s, bool send) {
   repeat_socket *r = &s->repeats;
+  /* A kernel timer that fired: its VRID is judged by its repeats below, as without one. */
+  if (s->silence != NULL) silence_bpf_take(s->silence, untrust, s);
   if (r->covered_count > 0) read_repeats(s, NULL);
   double next = s->watching > 0 ? silence_next(s) : -1;
   double takeover = s->taking > 0 ? takeovers_next(s, send) : -1;
@@ -772,6 +879,7 @@ static void look(vrrp_socket *s, bool send) {
 /* The socket's alarm: adverts go out here, in C; JavaScript hears only of a VRID with news. */
 static void on_socket_alarm(watcher *w) {
   vrrp_socket *s = (vrrp_socket *)w;
+  s->looks++;
   s->bounded = false; /* no JavaScript call is under way */
   look(s, true);
   /* A master's advert woke the thread: lease renewals nearly due go in this wake-up (native/renew.c). */
@@ -845,6 +953,9 @@ static bool absorb(vrrp_socket *s, const received_datagram *d, bool from_repeats
   }
   if (entry->watch != WATCH_OFF) {
     entry->since_ms = realtime_ms(&entry->last);
+    /* Arrived after the kernel's timer was declared (with a margin for the stamp's lead on the filter's run): it
+     * restarted that timer too, which now says when the master falls silent. */
+    if (entry->kernel_since_ms > 0 && entry->since_ms > entry->kernel_since_ms + 1) entry->kernel_trusted = true;
     /* Silent before this repeat: watched again. A live one moves on without a look (see silence_next), unless
      * the socket watches so few that the look costs less than the alarm's wake-up it spares. */
     if (entry->watch != WATCH_ON) {
@@ -1711,6 +1822,7 @@ napi_value vrrp_absorb(napi_env env, napi_callback_info info) {
     vrid_set_put(&s->watch_on, vrid, true);
     s->watching++;
   }
+  kernel_silence_watch(s, vrid, entry->watch == WATCH_ON);
   /* Silent already (a deadline closer than the margin): told from the loop, not inside this call. The filters follow
    * the declaration here too. */
   look(s, false);
@@ -1817,6 +1929,10 @@ napi_value vrrp_filtered(napi_env env, napi_callback_info info) {
     }
     reads[0] = s->repeats.socket_reads;
     reads[1] = s->repeats.reads;
+    if (length >= 4) {
+      reads[2] = s->looks;
+      reads[3] = s->silence != NULL ? 1 : 0;
+    }
   }
   napi_value result;
   NAPI_CALL(env, napi_create_int32(env, s->repeats.broken ? -1 : (int32_t)s->repeats.covered_count, &result));

@@ -412,6 +412,29 @@ void watcher_alarm(watcher *w, double ms, void (*fn)(watcher *w)) {
   if (timerfd_settime(w->alarm_fd, 0, &setting, NULL) == 0) w->alarm_settings++;
 }
 
+bool watcher_alarm_source(watcher *w, int fd, void (*fn)(watcher *w)) {
+  if (w->closed || !w->waited || !w->registered || w->alarm_source_on) return false;
+  if (!wait_add(w->wait, fd, (uint64_t)(uintptr_t)w | 1)) return false;
+  w->alarm_fn = fn;
+  w->alarm_source_on = true;
+  w->alarm_source_fd = fd;
+  return true;
+}
+
+/* Takes the alarm's second source out of the wait's sets (at the watcher's close too, with its own descriptor). */
+static void alarm_source_leave(watcher *w) {
+  if (!w->alarm_source_on) return;
+  w->alarm_source_on = false;
+  thread_wait *t = w->wait;
+  if (t == NULL || !t->open) return;
+  epoll_ctl(t->epfd, EPOLL_CTL_DEL, w->alarm_source_fd, NULL);
+  epoll_ctl(t->sleepfd, EPOLL_CTL_DEL, w->alarm_source_fd, NULL);
+}
+
+void watcher_alarm_source_remove(watcher *w, int fd) {
+  if (w->alarm_source_on && w->alarm_source_fd == fd) alarm_source_leave(w);
+}
+
 void watcher_alarm_stop(watcher *w) {
   if (!w->alarm_open) return;
   struct itimerspec setting;
@@ -552,8 +575,11 @@ static thread_wait *wait_get(napi_env env, uv_loop_t *loop) {
 }
 
 /* Takes a watcher out of its wait (on close): its descriptors leave the set before they are closed. */
+static void alarm_source_leave(watcher *w);
+
 static void wait_leave(watcher *w) {
   thread_wait *t = w->wait;
+  alarm_source_leave(w);
   w->registered = false;
   if (t->open) {
     epoll_ctl(t->epfd, EPOLL_CTL_DEL, w->fd, NULL);

@@ -41,6 +41,8 @@ struct watcher {
   int alarm_fd;                               /* the alarm's timerfd (watcher_alarm); valid while alarm_open */
   void (*alarm_fn)(watcher *w);               /* what the alarm runs */
   uint32_t alarm_settings;                    /* timerfd_settime calls on the alarm so far (see on_alarm) */
+  bool alarm_source_on;                       /* waited: `alarm_source_fd` also runs alarm_fn (watcher_alarm_source) */
+  int alarm_source_fd;
   bool waited;                                /* watched by the thread's wait in C, not by uv_poll ("Waiting in C") */
   bool registered;                            /* waited: `fd` is in the wait's epoll set */
   bool wait_refd;                             /* waited: keeps the loop alive (vrrpRef) */
@@ -68,6 +70,14 @@ void watcher_hold(watcher *w, uint64_t ms);
  * libuv timer: those count whole milliseconds of the loop's cached time, which put a master's adverts at 10 ms up
  * to 2 ms late. A no-op when closed; stopped by watcher_alarm_stop or the close. */
 void watcher_alarm(watcher *w, double ms, void (*fn)(watcher *w));
+
+/* A waited watcher's alarm function `fn` also runs whenever `fd` is readable (vrrp_socket.c: the kernel silence
+ * timers' ring buffer), from the thread's wait; `fn` must leave `fd` unreadable (level-triggered). false when the
+ * watcher is not waited or `fd` cannot join the wait. The caller removes `fd` before closing the watcher. */
+bool watcher_alarm_source(watcher *w, int fd, void (*fn)(watcher *w));
+
+/* Takes `fd` out of the thread's wait again. */
+void watcher_alarm_source_remove(watcher *w, int fd);
 
 /* Cancels the alarm, if any. */
 void watcher_alarm_stop(watcher *w);

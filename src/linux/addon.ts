@@ -94,7 +94,8 @@ export interface NativeAddon {
   vrrpAbsorbed(handle: unknown, vrid: number, meta: Float64Array): number;
   /**
    * How many VRIDs the kernel's filters absorb now (native/vrrp_socket.c, "Filtered repeats"), -1 once filtering is
-   * off for the socket; `reads` gets [datagrams read from the socket, from its repeat socket].
+   * off for the socket; `reads` gets [datagrams read from the socket, from its repeat socket] and, when it has room
+   * for 4, [the alarm's looks, 1 if the kernel's silence timers serve the socket] (native/silence_bpf.c).
    */
   vrrpFiltered(handle: unknown, reads?: Float64Array): number;
   vrrpHold(handle: unknown, ms: number): void;

@@ -283,7 +283,7 @@ async function startInNs(ns: string, fixture: string, args: string[]): Promise<{
   let stdout = '';
   let stderr = '';
   const lines = (): { event: string }[] => stdout.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { event: string });
-  const kill = setTimeout(() => child.kill('SIGKILL'), 8_000);
+  const kill = setTimeout(() => child.kill('SIGKILL'), 11_000);
   const finished = new Promise<{ code: number | null; lines: { event: string }[]; stderr: string }>((resolveDone, rejectDone) => {
     child.on('error', rejectDone);
     child.on('close', (code) => {
@@ -553,15 +553,24 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
 
   /** Runs vrrp-silence.mjs in B (ADVERT_V4's repeats from A, watched for silence) and `operations` in A; B's lines. */
   async function silenceExchange(
-    watch: { inMs: number; afterMs: number; expected: number; also?: number[] },
+    watch: { inMs: number; afterMs: number; expected: number; also?: number[]; kernel?: false },
     operations: object[],
-  ): Promise<{ silences: { vrid: number; count: number; lastAgeMs: number; sinceDeclaredMs: number }[]; packets: unknown[]; done: unknown }> {
-    const receiver = await startInNs(NS_B, 'vrrp-silence.mjs', [ADVERT_V4, '10.97.0.1', String(watch.inMs), String(watch.afterMs), String(watch.expected), '400', (watch.also ?? []).join(',')]);
+  ): Promise<{ silences: { vrid: number; count: number; lastAgeMs: number; sinceDeclaredMs: number; looks: number; kernel: number }[]; packets: unknown[]; done: unknown }> {
+    const receiver = await startInNs(NS_B, 'vrrp-silence.mjs', [
+      ADVERT_V4,
+      '10.97.0.1',
+      String(watch.inMs),
+      String(watch.afterMs),
+      String(watch.expected),
+      '400',
+      (watch.also ?? []).join(','),
+      watch.kernel === false ? 'nokernel' : 'kernel',
+    ]);
     inNs(NS_A, process.execPath, join(FIXTURES, 'vrrp-send.mjs'), JSON.stringify(operations));
     const { code, lines, stderr } = await receiver.finished;
     expect(stderr).toBe('');
     expect(code, JSON.stringify(lines)).toBe(0);
-    const silences = lines.filter((line) => line.event === 'silent') as unknown as { vrid: number; count: number; lastAgeMs: number; sinceDeclaredMs: number }[];
+    const silences = lines.filter((line) => line.event === 'silent') as unknown as { vrid: number; count: number; lastAgeMs: number; sinceDeclaredMs: number; looks: number; kernel: number }[];
     return { silences, packets: lines.filter((line) => line.event === 'packet'), done: lines.at(-1) };
   }
 
@@ -580,6 +589,59 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     ]);
     for (const silence of silences) expect(silence.lastAgeMs, JSON.stringify(silences)).toBeGreaterThanOrEqual(299);
     expect(done).toMatchObject({ event: 'done', silences: 2 }); // and none more in the 400 ms after
+  });
+
+  /**
+   * The most looks of a socket's alarm up to a silence that the kernel's timer found (native/silence_bpf.c): the
+   * filters' settling, the first possible silence (300 ms after the first repeats, which came before the filters
+   * took them), then one every 2 s (TRUSTED_LOOK_MS), and the silence's own.
+   */
+  const kernelLooksAtMost = (silence: { sinceDeclaredMs: number }): number => 3 + Math.ceil((silence.sinceDeclaredMs - 300) / 2000);
+
+  // Given a socket absorbing ADVERT_V4's repeats with a silence watch of 300 ms after the last repeat (3 s for the
+  // first, as above), served by the kernel's silence timers (native/silence_bpf.c)
+  // when A repeats it 80 times 50 ms apart
+  // then the silence is told once, after the 80th, and the socket's alarm looked about every 2 s while they came —
+  // without the kernel's timers it looks before every possible silence, about every 250 ms (the next test).
+  it("tells of a silence found by the kernel's timer without looking before each possible silence", async () => {
+    const repeats = Array.from({ length: 80 }, () => [sendV4(ADVERT_V4), { op: 'sleep', ms: 50 }]).flat();
+    const { silences, done } = await silenceExchange({ inMs: 3000, afterMs: 300, expected: 1 }, repeats);
+    expect(silences.map((silence) => [silence.vrid, silence.count, silence.kernel])).toEqual([[51, 80, 1]]);
+    const silence = silences[0] as (typeof silences)[number];
+    expect(silence.lastAgeMs, JSON.stringify(silences)).toBeGreaterThanOrEqual(299);
+    expect(silence.looks, JSON.stringify(silences)).toBeLessThanOrEqual(kernelLooksAtMost(silence));
+    expect(done).toMatchObject({ event: 'done', silences: 1 });
+  });
+
+  // Given the same with the kernel's silence timers turned off (VRRP_KERNEL_SILENCE=0, as without CAP_BPF)
+  // then the socket looks for the silence itself, more often than the kernel's timers let it, and tells it the same.
+  it("tells of a silence as before without the kernel's silence timers", async () => {
+    const repeats = Array.from({ length: 80 }, () => [sendV4(ADVERT_V4), { op: 'sleep', ms: 50 }]).flat();
+    const { silences, done } = await silenceExchange({ inMs: 3000, afterMs: 300, expected: 1, kernel: false }, repeats);
+    expect(silences.map((silence) => [silence.vrid, silence.count, silence.kernel])).toEqual([[51, 80, 0]]);
+    const silence = silences[0] as (typeof silences)[number];
+    expect(silence.lastAgeMs, JSON.stringify(silences)).toBeGreaterThanOrEqual(299);
+    expect(silence.looks, JSON.stringify(silences)).toBeGreaterThan(kernelLooksAtMost(silence));
+    expect(done).toMatchObject({ event: 'done', silences: 1 });
+  });
+
+  // Given the same watch served by the kernel's silence timers
+  // when A repeats ADVERT_V4 20 times 50 ms apart, then sends 20 adverts of the same master at another priority
+  // then the silence is told once the last repeat is 300 ms old, while those adverts still come (each handed over
+  // as a packet): a packet that is not the declared repeat does not restart the kernel's timer.
+  it("tells of a silence while the master's other adverts still come: they do not restart the kernel's timer", async () => {
+    const otherPriority = Buffer.from([0x31, 51, 99, 1, 0x00, 100, 0, 0, 10, 97, 0, 100]).toString('hex');
+    const repeats = Array.from({ length: 20 }, () => [sendV4(ADVERT_V4), { op: 'sleep', ms: 50 }]).flat();
+    const others = Array.from({ length: 20 }, () => [sendV4(otherPriority), { op: 'sleep', ms: 50 }]).flat();
+    const receiver = await startInNs(NS_B, 'vrrp-silence.mjs', [ADVERT_V4, '10.97.0.1', '3000', '300', '1', '1200', '', 'kernel']);
+    inNs(NS_A, process.execPath, join(FIXTURES, 'vrrp-send.mjs'), JSON.stringify([...repeats, ...others]));
+    const { code, lines } = await receiver.finished;
+    expect(code, JSON.stringify(lines)).toBe(0);
+    const silent = lines.findIndex((line) => line.event === 'silent');
+    expect(lines[silent], JSON.stringify(lines)).toMatchObject({ vrid: 51, count: 20, kernel: 1 });
+    // Other adverts were handed over both before and after the silence was told.
+    expect(lines.slice(0, silent).filter((line) => line.event === 'packet').length, JSON.stringify(lines)).toBeGreaterThan(0);
+    expect(lines.slice(silent).filter((line) => line.event === 'packet').length, JSON.stringify(lines)).toBeGreaterThan(0);
   });
 
   // Given a socket absorbing with a silence watch due 200 ms after the declaration, and no repeat ever
