@@ -168,68 +168,65 @@ static void btf_member(btf_builder *b, const char *name, uint32_t type, uint32_t
 /* Type ids, in the order btf_load defines them. */
 enum { T_INT = 1, T_U32, T_U64, T_TIMER, T_VALUE, T_VOID_PTR, T_PROG_PROTO, T_PROG, T_CALLBACK_PROTO, T_CALLBACK };
 
+/* A type's header: its name, kind and member / parameter count, and its size or the type it refers to. */
+static void btf_type(btf_builder *b, const char *name, uint32_t kind, uint32_t count, uint32_t size_or_type) {
+  btf_word(b, name == NULL ? 0 : btf_string(b, name));
+  btf_word(b, (kind << 24) | count);
+  btf_word(b, size_or_type);
+}
+
+static void btf_param(btf_builder *b, const char *name, uint32_t type) {
+  btf_word(b, btf_string(b, name));
+  btf_word(b, type);
+}
+
 static int btf_load(void) {
   btf_builder *b = (btf_builder *)calloc(1, sizeof(btf_builder));
   if (b == NULL) return -1;
   b->string_bytes = 1; /* offset 0: the empty name */
-  btf_word(b, btf_string(b, "int"));
-  btf_word(b, (uint32_t)KIND_INT << 24);
-  btf_word(b, 4);
+  btf_type(b, "int", KIND_INT, 0, 4);
   btf_word(b, (1u << 24) | 32); /* signed, 32 bits */
-  btf_word(b, btf_string(b, "u32"));
-  btf_word(b, (uint32_t)KIND_INT << 24);
-  btf_word(b, 4);
+  btf_type(b, "u32", KIND_INT, 0, 4);
   btf_word(b, 32);
-  btf_word(b, btf_string(b, "u64"));
-  btf_word(b, (uint32_t)KIND_INT << 24);
-  btf_word(b, 8);
+  btf_type(b, "u64", KIND_INT, 0, 8);
   btf_word(b, 64);
   /* The kernel finds a timer in a map value by this struct's name and size. */
-  btf_word(b, btf_string(b, "bpf_timer"));
-  btf_word(b, ((uint32_t)KIND_STRUCT << 24) | 2);
-  btf_word(b, 16);
+  btf_type(b, "bpf_timer", KIND_STRUCT, 2, 16);
   btf_member(b, "a", T_U64, 0);
   btf_member(b, "b", T_U64, 64);
-  btf_word(b, btf_string(b, "watch_value"));
-  btf_word(b, ((uint32_t)KIND_STRUCT << 24) | 14);
-  btf_word(b, sizeof(watch_value));
-  btf_member(b, "timer", T_TIMER, 8 * offsetof(watch_value, timer));
-  btf_member(b, "after_ns", T_U64, 8 * offsetof(watch_value, after_ns));
-  btf_member(b, "watching", T_U32, 8 * offsetof(watch_value, watching));
-  btf_member(b, "ttl", T_U32, 8 * offsetof(watch_value, ttl));
-  btf_member(b, "s0", T_U32, 8 * offsetof(watch_value, source));
-  btf_member(b, "s1", T_U32, 8 * offsetof(watch_value, source) + 32);
-  btf_member(b, "s2", T_U32, 8 * offsetof(watch_value, source) + 64);
-  btf_member(b, "s3", T_U32, 8 * offsetof(watch_value, source) + 96);
-  btf_member(b, "d0", T_U32, 8 * offsetof(watch_value, destination));
-  btf_member(b, "d1", T_U32, 8 * offsetof(watch_value, destination) + 32);
-  btf_member(b, "d2", T_U32, 8 * offsetof(watch_value, destination) + 64);
-  btf_member(b, "d3", T_U32, 8 * offsetof(watch_value, destination) + 96);
-  btf_member(b, "h0", T_U32, 8 * offsetof(watch_value, head));
-  btf_member(b, "h1", T_U32, 8 * offsetof(watch_value, head) + 32);
-  btf_word(b, 0);
-  btf_word(b, (uint32_t)KIND_PTR << 24);
-  btf_word(b, 0); /* void * */
-  btf_word(b, 0);
-  btf_word(b, ((uint32_t)KIND_FUNC_PROTO << 24) | 1);
-  btf_word(b, T_INT);
-  btf_word(b, btf_string(b, "skb"));
-  btf_word(b, T_VOID_PTR);
-  btf_word(b, btf_string(b, "silence_filter"));
-  btf_word(b, (uint32_t)KIND_FUNC << 24); /* static */
-  btf_word(b, T_PROG_PROTO);
-  btf_word(b, 0);
-  btf_word(b, ((uint32_t)KIND_FUNC_PROTO << 24) | 3);
-  btf_word(b, T_INT);
-  btf_word(b, btf_string(b, "map"));
-  btf_word(b, T_VOID_PTR);
-  btf_word(b, btf_string(b, "key"));
-  btf_word(b, T_VOID_PTR);
-  btf_word(b, btf_string(b, "value"));
-  btf_word(b, T_VOID_PTR);
-  btf_word(b, btf_string(b, "silence_fired"));
-  btf_word(b, (uint32_t)KIND_FUNC << 24);
-  btf_word(b, T_CALLBACK_PROTO);
+  /* The map value: its words by name, the addresses and the head one word a member. */
+  static const struct {
+    const char *name;
+    uint32_t type;
+    size_t offset;
+  } members[] = {
+      {"timer", T_TIMER, offsetof(watch_value, timer)},
+      {"after_ns", T_U64, offsetof(watch_value, after_ns)},
+      {"watching", T_U32, offsetof(watch_value, watching)},
+      {"ttl", T_U32, offsetof(watch_value, ttl)},
+      {"s0", T_U32, offsetof(watch_value, source)},
+      {"s1", T_U32, offsetof(watch_value, source) + 4},
+      {"s2", T_U32, offsetof(watch_value, source) + 8},
+      {"s3", T_U32, offsetof(watch_value, source) + 12},
+      {"d0", T_U32, offsetof(watch_value, destination)},
+      {"d1", T_U32, offsetof(watch_value, destination) + 4},
+      {"d2", T_U32, offsetof(watch_value, destination) + 8},
+      {"d3", T_U32, offsetof(watch_value, destination) + 12},
+      {"h0", T_U32, offsetof(watch_value, head)},
+      {"h1", T_U32, offsetof(watch_value, head) + 4},
+  };
+  const uint32_t member_count = sizeof(members) / sizeof(members[0]);
+  btf_type(b, "watch_value", KIND_STRUCT, member_count, sizeof(watch_value));
+  for (uint32_t i = 0; i < member_count; i++) btf_member(b, members[i].name, members[i].type, (uint32_t)(8 * members[i].offset));
+  btf_type(b, NULL, KIND_PTR, 0, 0); /* void * */
+  btf_type(b, NULL, KIND_FUNC_PROTO, 1, T_INT);
+  btf_param(b, "skb", T_VOID_PTR);
+  btf_type(b, "silence_filter", KIND_FUNC, 0, T_PROG_PROTO); /* static */
+  btf_type(b, NULL, KIND_FUNC_PROTO, 3, T_INT);
+  btf_param(b, "map", T_VOID_PTR);
+  btf_param(b, "key", T_VOID_PTR);
+  btf_param(b, "value", T_VOID_PTR);
+  btf_type(b, "silence_fired", KIND_FUNC, 0, T_CALLBACK_PROTO);
 
   const size_t type_bytes = b->type_words * 4;
   const size_t total = sizeof(btf_header) + type_bytes + b->string_bytes;
