@@ -143,8 +143,8 @@
  * Kernel silence timers, and why: filtered, a backup's repeats wake nothing, but the alarm still had to look before
  * each possible silence (about three times a second at 100 ms adverts), and on a VM whose wake-ups cost by the
  * process's page tables that alone made one backup cost twice keepalived's CPU. Where the process may load eBPF
- * (CAP_BPF or root, a kernel with BPF timers), the socket opens, at its first silence watch, a third raw socket
- * that keeps nothing, with a program on it (native/silence_bpf.c) that restarts a VRID's kernel timer of
+ * (CAP_BPF or root, a kernel with BPF timers), a socket that watches at most KERNEL_SILENCE_MAX_VRIDS opens a third
+ * raw socket that keeps nothing (and closes it when it watches more), with a program on it (native/silence_bpf.c) that restarts a VRID's kernel timer of
  * silence_ms at each packet that looks like its declared repeat; a timer that runs out writes the VRID into a ring
  * buffer, whose descriptor is a second source of the socket's alarm (watcher_alarm_source). A VRID whose timer a
  * repeat has restarted (one read here, stamped after the timer's declaration) is "trusted": its silence sets no
@@ -226,6 +226,13 @@
 /* The kernel's timer runs this much longer than the silence: it must not fire before the look judges it silent
  * (the filter's clock reading comes a little after the receive stamp the look counts from). */
 #define KERNEL_SILENCE_MARGIN_MS 0.2
+/* Most silence watches a socket's kernel timers serve; more, and the socket looks for silences itself. Why: the
+ * program runs for every VRRP packet of the interface (about a microsecond each, charged to this process: 255
+ * backups at 100 ms cost 0.62 % of a core with the timers against 0.33 % without, `bench/scale.ts --counts 255`,
+ * 2026-12-04), and a socket that covers that many VRIDs reads its repeat socket every few hundred ms anyway
+ * (drain_every_ms: its buffer), so the timers spare no look there. At 50 backups they still spared more than they
+ * cost (0.11 % against 0.18 in the full run before). */
+#define KERNEL_SILENCE_MAX_VRIDS 64
 /* Absorbed repeats read per readiness before the loop gets its turn back (see vrrp_ready). */
 #define READY_BUDGET 64
 /* Datagrams one recvmmsg reads ("Batched reads" in the file comment), and the room for each: more than the longest
@@ -418,7 +425,7 @@ typedef struct {
   struct timespec bound;
   repeat_socket repeats;          /* "Filtered repeats" in the file comment */
   silence_bpf *silence;           /* "Kernel silence timers" in the file comment; NULL: none */
-  bool silence_tried;             /* silence_bpf_open was tried (once per socket) */
+  bool silence_unavailable;       /* silence_bpf_open failed (or VRRP_KERNEL_SILENCE=0): not tried again */
   double looks;                   /* the alarm's calls (vrrpFiltered tells them) */
   takeover_entry *takeover[256];  /* by VRID, NULL until its first arming ("Armed takeovers") */
   vrid_set takeover_on;           /* VRIDs whose takeover is armed */
@@ -717,8 +724,8 @@ static void kernel_silence_off(vrrp_socket *s) {
  * program on it, and its ring buffer in the thread's wait as a second source of the alarm. Without them (no
  * CAP_BPF, an older kernel, VRRP_KERNEL_SILENCE=0) the socket looks for silences as before. */
 static void kernel_silence_open(vrrp_socket *s) {
-  if (s->silence_tried) return;
-  s->silence_tried = true;
+  if (s->silence != NULL || s->silence_unavailable) return;
+  s->silence_unavailable = true; /* until it opened */
   const char *setting = getenv("VRRP_KERNEL_SILENCE");
   if (setting != NULL && strcmp(setting, "0") == 0) return;
   char ifname[IF_NAMESIZE];
@@ -740,19 +747,41 @@ static void kernel_silence_open(vrrp_socket *s) {
     return;
   }
   s->silence = b;
+  s->silence_unavailable = false;
 }
 
-/* Declares (or, `on` false, ends) `vrid`'s kernel silence timer for its entry's watch. */
+static void kernel_silence_declare(vrrp_socket *s, int vrid);
+
+/* Declares (or, `on` false, ends) `vrid`'s kernel silence timer for its entry's watch; opens the timers for a
+ * socket that watches few enough VRIDs (declaring the others it watches), closes them for one that watches more. */
 static void kernel_silence_watch(vrrp_socket *s, int vrid, bool on) {
   absorb_entry *entry = &s->absorb[vrid];
   entry->kernel_trusted = false;
-  if (on && entry->length >= 8) kernel_silence_open(s);
+  if (on && s->watching > KERNEL_SILENCE_MAX_VRIDS) {
+    kernel_silence_off(s);
+    return;
+  }
+  if (on && entry->length >= 8 && s->silence == NULL) {
+    kernel_silence_open(s);
+    if (s->silence == NULL) return;
+    for (int other = vrid_set_next(&s->watch_on, 0); other != 0; other = vrid_set_next(&s->watch_on, other)) {
+      if (other != vrid) kernel_silence_declare(s, other);
+    }
+  }
   if (s->silence == NULL) return;
   if (!on || entry->length < 8) {
     if (entry->kernel_since_ms > 0) silence_bpf_unwatch(s->silence, vrid);
     entry->kernel_since_ms = 0;
     return;
   }
+  kernel_silence_declare(s, vrid);
+}
+
+/* Writes `vrid`'s declared repeat and silence time into the kernel's map. */
+static void kernel_silence_declare(vrrp_socket *s, int vrid) {
+  absorb_entry *entry = &s->absorb[vrid];
+  entry->kernel_trusted = false;
+  if (entry->length < 8) return;
   const double now = wall_now_ms();
   if (now > 0 && silence_bpf_watch(s->silence, vrid, entry->silence_ms + KERNEL_SILENCE_MARGIN_MS, entry->source, entry->destination, entry->ttl, entry->payload)) {
     entry->kernel_since_ms = now;
