@@ -575,8 +575,6 @@ static thread_wait *wait_get(napi_env env, uv_loop_t *loop) {
 }
 
 /* Takes a watcher out of its wait (on close): its descriptors leave the set before they are closed. */
-static void alarm_source_leave(watcher *w);
-
 static void wait_leave(watcher *w) {
   thread_wait *t = w->wait;
   alarm_source_leave(w);
