@@ -720,6 +720,26 @@ static void kernel_silence_off(vrrp_socket *s) {
   }
 }
 
+/* A raw socket of `s`'s interface and family that receives adverts (configure_receiving) but takes nothing until
+ * its owner gives it a filter: the take-nothing filter is attached before the socket is bound, so no packet queues
+ * in between. The repeat socket and the kernel silence timers' socket start so. Returns the descriptor, or -1 with
+ * errno set. */
+static int quiet_socket_open(const vrrp_socket *s) {
+  char ifname[IF_NAMESIZE];
+  if (if_indextoname((unsigned)s->ifindex, ifname) == NULL) return -1;
+  int fd = socket(s->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_VRRP);
+  if (fd < 0) return -1;
+  struct sock_filter nothing = {BPF_RET | BPF_K, 0, 0, 0};
+  struct sock_fprog program = {1, &nothing};
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) != 0 || configure_receiving(fd, s->family, ifname) != NULL) {
+    int error_number = errno;
+    close(fd);
+    errno = error_number;
+    return -1;
+  }
+  return fd;
+}
+
 /* Opens the socket's kernel silence timers, once: a raw socket of the interface and family that keeps nothing, the
  * program on it, and its ring buffer in the thread's wait as a second source of the alarm. Without them (no
  * CAP_BPF, an older kernel, VRRP_KERNEL_SILENCE=0) the socket looks for silences as before. */
@@ -728,17 +748,8 @@ static void kernel_silence_open(vrrp_socket *s) {
   s->silence_unavailable = true; /* until it opened */
   const char *setting = getenv("VRRP_KERNEL_SILENCE");
   if (setting != NULL && strcmp(setting, "0") == 0) return;
-  char ifname[IF_NAMESIZE];
-  if (if_indextoname((unsigned)s->ifindex, ifname) == NULL) return;
-  int fd = socket(s->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_VRRP);
+  int fd = quiet_socket_open(s); /* takes nothing until the program replaces its filter */
   if (fd < 0) return;
-  /* Takes nothing until the program replaces this: attached before it is bound. */
-  struct sock_filter nothing = {BPF_RET | BPF_K, 0, 0, 0};
-  struct sock_fprog program = {1, &nothing};
-  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) != 0 || configure_receiving(fd, s->family, ifname) != NULL) {
-    close(fd);
-    return;
-  }
   silence_bpf *b = silence_bpf_open(s->family, fd); /* takes fd */
   if (b == NULL) return;
   if ((s->joined && join_group(silence_bpf_socket_fd(b), s->family, s->ifindex) != 0) ||
@@ -756,7 +767,7 @@ static void kernel_silence_declare(vrrp_socket *s, int vrid);
  * socket that watches few enough VRIDs (declaring the others it watches), closes them for one that watches more. */
 static void kernel_silence_watch(vrrp_socket *s, int vrid, bool on) {
   absorb_entry *entry = &s->absorb[vrid];
-  entry->kernel_trusted = false;
+  entry->kernel_trusted = false; /* kernel_silence_declare clears it too, but not every path below declares */
   if (on && s->watching > KERNEL_SILENCE_MAX_VRIDS) {
     kernel_silence_off(s);
     return;
@@ -1425,17 +1436,10 @@ static bool repeats_join(vrrp_socket *s) {
  * the group when the socket has joined it. Returns false (errno set) when it cannot. */
 static bool repeats_open(vrrp_socket *s) {
   repeat_socket *r = &s->repeats;
-  char ifname[IF_NAMESIZE];
-  if (if_indextoname((unsigned)s->ifindex, ifname) == NULL) return false;
-  int fd = socket(s->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_VRRP);
+  int fd = quiet_socket_open(s); /* takes nothing until filters_update gives it a filter */
   if (fd < 0) return false;
-  /* Takes nothing until filters_update gives it a filter: attached before it is bound. */
-  struct sock_filter nothing = {BPF_RET | BPF_K, 0, 0, 0};
-  struct sock_fprog program = {1, &nothing};
   const int one = 1;
-  bool ok = setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) == 0 &&
-            configure_receiving(fd, s->family, ifname) == NULL &&
-            setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)) == 0;
+  bool ok = setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one)) == 0;
   int granted = 0;
   socklen_t granted_length = sizeof(granted);
   if (ok) ok = getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &granted, &granted_length) == 0;
