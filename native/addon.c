@@ -10,9 +10,11 @@
  *                  routeOpen() -> handle, routeRequest(handle, message) -> ack errno, routeClose(handle)
  *   burst.c        a takeover's syscalls back to back: burstPrepare(ops) -> prepared, burstRun(prepared) -> results
  *   vrrp_socket.c  raw IP sockets of protocol 112 for the adverts, watched on the opening thread's loop
- *                  vrrpOpen, vrrpJoin, vrrpRecv, vrrpSend, vrrpClose, vrrpRef, vrrpAbsorb, vrrpAbsorbed, vrrpFiltered,
- *                  vrrpHold, vrrpNotice, vrrpRepeat,
- *                  vrrpRepeated, vrrpArmTakeover, vrrpTakeover
+ *                  vrrpOpen, vrrpJoin, vrrpRecv, vrrpSend, vrrpSendMany, vrrpClose, vrrpRef, vrrpAbsorb,
+ *                  vrrpAbsorbed, vrrpFiltered, vrrpHold, vrrpNotice, vrrpRepeat, vrrpRepeated, vrrpArmTakeover,
+ *                  vrrpTakeover, kernelSilenceProbe
+ *   silence_bpf.c  the kernel's silence timers: an eBPF socket filter, BPF timers and a ring buffer, assembled here
+ *                  (vrrp_socket.c's "Kernel silence timers")
  *   timer.c        one precise timerfd per thread: timerOpen, timerArm, timerDisarm, timerClose, timerRef,
  *                  monotonicMs
  *   renew.c        VIP lease renewals sent from C, at a master's advert wake-up when one comes: renewOpen,
@@ -63,6 +65,7 @@ NAPI_MODULE_INIT() {
       {"vrrpAbsorb", NULL, vrrp_absorb, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpAbsorbed", NULL, vrrp_absorbed, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpFiltered", NULL, vrrp_filtered, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"kernelSilenceProbe", NULL, kernel_silence_probe, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpHold", NULL, vrrp_hold, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpNotice", NULL, vrrp_notice, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpRepeat", NULL, vrrp_repeat, NULL, NULL, NULL, napi_enumerable, NULL},

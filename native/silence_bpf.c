@@ -383,27 +383,34 @@ static void close_if_open(int fd) {
   if (fd >= 0) close(fd);
 }
 
-silence_bpf *silence_bpf_open(int family, int fd) {
+/* A silence_bpf with nothing open yet; `socket_fd` is taken (closed by silence_bpf_close). NULL (ENOMEM) closes it. */
+static silence_bpf *fresh(int family, int socket_fd) {
   silence_bpf *b = (silence_bpf *)calloc(1, sizeof(silence_bpf));
   if (b == NULL) {
-    close(fd);
+    close_if_open(socket_fd);
     errno = ENOMEM;
     return NULL;
   }
   b->family = family;
-  b->socket_fd = fd;
+  b->socket_fd = socket_fd;
   b->btf_fd = b->array_fd = b->ring_fd = b->prog_fd = -1;
   b->page = (size_t)sysconf(_SC_PAGESIZE);
   b->consumer = MAP_FAILED;
   b->producer = MAP_FAILED;
+  return b;
+}
+
+/* Loads the BTF, both maps and the program into `b`, attaching nothing. false (errno set) when the kernel refuses. */
+static bool load(silence_bpf *b) {
   program *p = (program *)calloc(1, sizeof(program));
   bool ok = p != NULL && b->page > 0 && RING_BYTES % b->page == 0;
+  if (!ok) errno = p == NULL ? ENOMEM : EINVAL; /* EINVAL: pages too large for the ring (RING_BYTES) */
   if (ok) ok = (b->btf_fd = btf_load()) >= 0;
   if (ok) ok = (b->array_fd = map_create(MAP_ARRAY, 4, sizeof(watch_value), 256, b->btf_fd)) >= 0;
   if (ok) ok = (b->ring_fd = map_create(MAP_RINGBUF, 0, 0, RING_BYTES, -1)) >= 0;
   if (ok) {
     int callback_at = 0;
-    build(p, family, b->array_fd, b->ring_fd, &callback_at);
+    build(p, b->family, b->array_fd, b->ring_fd, &callback_at);
     const uint32_t func_info[4] = {0, T_PROG, (uint32_t)callback_at, T_CALLBACK};
     bpf_attr_t attr;
     memset(&attr, 0, sizeof(attr));
@@ -417,7 +424,16 @@ silence_bpf *silence_bpf_open(int family, int fd) {
     attr.prog.func_info_cnt = 2;
     ok = (b->prog_fd = sys_bpf(CMD_PROG_LOAD, &attr)) >= 0;
   }
-  if (ok) ok = setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, &b->prog_fd, sizeof(b->prog_fd)) == 0;
+  const int error_number = errno;
+  free(p);
+  errno = error_number;
+  return ok;
+}
+
+silence_bpf *silence_bpf_open(int family, int fd) {
+  silence_bpf *b = fresh(family, fd);
+  if (b == NULL) return NULL;
+  bool ok = load(b) && setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, &b->prog_fd, sizeof(b->prog_fd)) == 0;
   if (ok) {
     void *consumer = mmap(NULL, b->page, PROT_READ | PROT_WRITE, MAP_SHARED, b->ring_fd, 0);
     void *producer = consumer == MAP_FAILED ? MAP_FAILED : mmap(NULL, b->page + 2 * RING_BYTES, PROT_READ, MAP_SHARED, b->ring_fd, (off_t)b->page);
@@ -425,14 +441,21 @@ silence_bpf *silence_bpf_open(int family, int fd) {
     b->producer = producer;
     ok = consumer != MAP_FAILED && producer != MAP_FAILED;
   }
-  const int error_number = errno;
-  free(p);
   if (!ok) {
+    const int error_number = errno;
     silence_bpf_close(b);
     errno = error_number;
     return NULL;
   }
   return b;
+}
+
+int silence_bpf_probe(int family) {
+  silence_bpf *b = fresh(family, -1);
+  if (b == NULL) return ENOMEM;
+  const int error_number = load(b) ? 0 : (errno != 0 ? errno : EINVAL);
+  silence_bpf_close(b);
+  return error_number;
 }
 
 int silence_bpf_wake_fd(const silence_bpf *b) {

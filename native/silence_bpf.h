@@ -17,6 +17,11 @@ typedef struct silence_bpf silence_bpf;
  * 5.15). Takes `fd` either way: it is closed on failure, and by silence_bpf_close. */
 silence_bpf *silence_bpf_open(int family, int fd);
 
+/* Whether silence_bpf_open could load here, for a preflight: loads the BTF, the maps and the program for `family`,
+ * attaches nothing and closes them again. 0, or the errno the kernel refused with (EPERM: no CAP_BPF; EINVAL and
+ * the like: a kernel without BPF timers or ring buffers). */
+int silence_bpf_probe(int family);
+
 /* The ring buffer's descriptor: readable while a fired timer's VRID waits in it (silence_bpf_take). */
 int silence_bpf_wake_fd(const silence_bpf *b);
 

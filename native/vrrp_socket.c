@@ -1940,6 +1940,22 @@ napi_value vrrp_absorbed(napi_env env, napi_callback_info info) {
 /* vrrpFiltered(handle[, reads: Float64Array(2)]): how many VRIDs the kernel's filters absorb now ("Filtered repeats"
  * in the file comment), or -1 once filtering is off for good on this socket (a filter refused, or the repeat socket
  * overflowed); reads = [datagrams read from the socket, from its repeat socket] since it opened. */
+/* kernelSilenceProbe(family): 0 when the kernel silence timers could load here (silence_bpf_probe), else the errno
+ * it refused with. A preflight's question: it opens no socket and attaches nothing. */
+napi_value kernel_silence_probe(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int32_t family = 0;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &family) != napi_ok || (family != 4 && family != 6)) {
+    napi_throw_range_error(env, NULL, "family must be 4 or 6");
+    return NULL;
+  }
+  napi_value result;
+  NAPI_CALL(env, napi_create_int32(env, silence_bpf_probe(family == 4 ? AF_INET : AF_INET6), &result));
+  return result;
+}
+
 napi_value vrrp_filtered(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];

@@ -98,6 +98,8 @@ export interface NativeAddon {
    * for 4, [the alarm's looks, 1 if the kernel's silence timers serve the socket] (native/silence_bpf.c).
    */
   vrrpFiltered(handle: unknown, reads?: Float64Array): number;
+  /** 0 when the kernel silence timers could load here (no socket opened, nothing attached), else the errno refused with. */
+  kernelSilenceProbe(family: 4 | 6): number;
   vrrpHold(handle: unknown, ms: number): void;
   vrrpClose(handle: unknown): void;
   vrrpRef(handle: unknown, ref: boolean): void;

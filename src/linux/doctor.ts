@@ -7,6 +7,7 @@ import { getInterface, getInterfaceAddresses, pickPrimaryAddress } from './inter
 import { loadNetlink } from './native.js';
 import { hasCapability, NEEDED_CAPABILITIES, readCapabilities, type CapabilitySets, type NeededCapability } from './capabilities.js';
 import { loadPacketAddon } from './packet-socket.js';
+import { errnoName, loadAddon } from './addon.js';
 import { canCreateIn, chooseMarkerDir, MARKER_DIR_FIX } from './vip/markers.js';
 
 /** One check's outcome. */
@@ -99,6 +100,7 @@ export async function doctor(options: { interface?: string; family?: 'ipv4' | 'i
     add(check);
   }
   add(checkMarkerDir());
+  if (addon.ok) add(checkKernelSilence(options.family === 'ipv6' ? 6 : 4));
 
   for (const [key, path] of [
     ['net.ipv4.ip_nonlocal_bind', '/proc/sys/net/ipv4/ip_nonlocal_bind'],
@@ -139,6 +141,40 @@ function checkNetlink(): DoctorCheck {
       fix: 'npm install netlink@0.3.0 (and on npm 11+: npm install-scripts approve netlink)',
     };
   }
+}
+
+/**
+ * Whether a settled backup's silence can be kept by the kernel (docs/linux.md, "Kernel silence timers"): loads the
+ * eBPF program and its maps without attaching them. Without them VRRP works the same at some more CPU, so their
+ * absence is a warning; `probe` returns 0 or the errno the kernel refused with.
+ */
+export function checkKernelSilence(family: 4 | 6, probe: (family: 4 | 6) => number = (f) => loadAddon().kernelSilenceProbe(f), env: NodeJS.ProcessEnv = process.env): DoctorCheck {
+  const name = 'kernel silence timers';
+  if (env.VRRP_KERNEL_SILENCE === '0') {
+    return { name, status: 'ok', message: 'turned off (VRRP_KERNEL_SILENCE=0): a settled backup wakes before each possible silence of its master instead' };
+  }
+  let errno: number;
+  try {
+    errno = probe(family);
+  } catch (error) {
+    return { name, status: 'warning', message: `cannot ask the kernel: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  if (errno === 0) return { name, status: 'ok', message: 'available: a settled backup wakes when its master falls silent, and every 2 s, not before each possible silence' };
+  const code = errnoName(errno);
+  if (code === 'EPERM' || code === 'EACCES') {
+    return {
+      name,
+      status: 'warning',
+      message: `unavailable (${code}: CAP_BPF missing): a settled backup wakes before each possible silence of its master — the same timing, more CPU`,
+      fix: 'optional: grant CAP_BPF as well (AmbientCapabilities= and CapabilityBoundingSet= of a systemd unit, or --cap-add BPF); docs/running-without-root.md',
+    };
+  }
+  return {
+    name,
+    status: 'warning',
+    message: `unavailable (${code}: this kernel, ${readTrimmed('/proc/sys/kernel/osrelease') ?? 'unknown'}, refuses the program; BPF timers need 5.15 or later): a settled backup wakes before each possible silence of its master — the same timing, more CPU`,
+    fix: 'optional: a kernel of 5.15 or later',
+  };
 }
 
 function checkCapability(cap: NeededCapability, caps: CapabilitySets | undefined): DoctorCheck {

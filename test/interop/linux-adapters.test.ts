@@ -258,13 +258,15 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
   });
 
   // Given a lab host; when `vrrp doctor` runs there for eth0 and for an interface that does not exist
-  // then the first is ready (exit 0, the interface line names the address VRRP will send from) and the second
+  // then the first is ready (exit 0, the interface line names the address VRRP will send from, and as root the
+  // kernel silence timers load) and the second
   // is not (exit 1, saying the interface does not exist).
   it('vrrp doctor tells what is ready and what is missing', async () => {
     const good = await lab.exec('us', [process.execPath, cli, 'doctor', '--interface', 'eth0']);
     expect(good.code).toBe(0);
     expect(good.stdout).toContain(`✔ interface: eth0 is up; VRRP will send from ${lab.host('us').ipv4}`);
     expect(good.stdout).toContain('net.ipv4.ip_nonlocal_bind');
+    expect(good.stdout).toContain('✔ kernel silence timers: available');
     const bad = await lab.exec('us', [process.execPath, cli, 'doctor', '--interface', 'nope0']);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toContain('✘ interface: interface nope0 does not exist');

@@ -317,7 +317,7 @@ describe.skipIf(!labReady)('vrrp doctor without root', () => {
   });
 
   // Given exactly the two capabilities and an XDG_RUNTIME_DIR of the user's own; then doctor is satisfied (exit 0),
-  // says where markers go, and gives no advice.
+  // says where markers go, gives no advice, and warns only that the kernel silence timers need CAP_BPF.
   it('is satisfied with the two capabilities and a marker directory', async () => {
     const result = await doctor(WITH_CAPS, { XDG_RUNTIME_DIR: user.xdg });
     expect(result.code, result.stdout).toBe(0);
@@ -326,6 +326,15 @@ describe.skipIf(!labReady)('vrrp doctor without root', () => {
     expect(result.stdout).toContain(`✔ markers: VIP markers go to ${join(user.xdg, 'vrrp')} (XDG_RUNTIME_DIR)`);
     expect(result.stdout).toContain('ready for VRRP');
     expect(result.stdout).not.toContain('How to run VRRP without root');
+    expect(result.stdout).toContain('! kernel silence timers: unavailable (EPERM: CAP_BPF missing)');
+  });
+
+  // Given the two capabilities and CAP_BPF, the optional third; then the kernel silence timers are available.
+  it('finds the kernel silence timers available with CAP_BPF as well', async () => {
+    const three = '-all,+net_raw,+net_admin,+bpf';
+    const result = await doctor([`--inh-caps=${three}`, `--ambient-caps=${three}`, `--bounding-set=${three}`, '--no-new-privs'], { XDG_RUNTIME_DIR: user.xdg });
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toContain('✔ kernel silence timers: available');
   });
 
   // Given VRRP_STATE_DIR naming a directory the user cannot write; then the marker check names it.

@@ -6,12 +6,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { missingCapabilitiesHint, parseCapabilities } from '../../src/linux/capabilities.js';
-import { formatDoctorReport, RUN_WITHOUT_ROOT_ADVICE } from '../../src/linux/doctor.js';
+import { checkKernelSilence, formatDoctorReport, RUN_WITHOUT_ROOT_ADVICE } from '../../src/linux/doctor.js';
 import { canCreateIn, chooseMarkerDir, RUN_MARKER_DIR } from '../../src/linux/vip/markers.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -104,6 +104,47 @@ describe("the doctor's advice", () => {
     const lines = RUN_WITHOUT_ROOT_ADVICE.split('\n').map((line) => line.trim()).filter((line) => /^[A-Z][A-Za-z]+=/.test(line));
     expect(lines.length).toBeGreaterThanOrEqual(6);
     for (const line of lines) expect(unit.split('\n'), line).toContain(line);
+  });
+});
+
+// The doctor's question about the kernel silence timers, with the kernel's answer given: what each answer says.
+describe("the doctor's kernel silence timer check", () => {
+  const EPERM = constants.errno.EPERM;
+  const EINVAL = constants.errno.EINVAL;
+
+  it('is ok when the program loads', () => {
+    expect(checkKernelSilence(4, () => 0, {})).toMatchObject({ name: 'kernel silence timers', status: 'ok', message: expect.stringContaining('available') });
+  });
+
+  it('warns of CAP_BPF, and says it is optional, when the kernel answers EPERM', () => {
+    const check = checkKernelSilence(4, () => EPERM, {});
+    expect(check.status).toBe('warning');
+    expect(check.message).toContain('EPERM: CAP_BPF missing');
+    expect(check.message).toContain('the same timing, more CPU');
+    expect(check.fix).toContain('optional: grant CAP_BPF');
+  });
+
+  it('names the kernel when it refuses the program otherwise', () => {
+    const check = checkKernelSilence(6, () => EINVAL, {});
+    expect(check.status).toBe('warning');
+    expect(check.message).toContain('EINVAL: this kernel');
+    expect(check.message).toContain('5.15 or later');
+  });
+
+  it('asks the family it is given', () => {
+    const asked: number[] = [];
+    checkKernelSilence(6, (family) => (asked.push(family), 0), {});
+    expect(asked).toEqual([6]);
+  });
+
+  it('does not ask the kernel when VRRP_KERNEL_SILENCE=0 turned the timers off, and says so', () => {
+    const check = checkKernelSilence(4, () => { throw new Error('asked'); }, { VRRP_KERNEL_SILENCE: '0' });
+    expect(check).toMatchObject({ status: 'ok', message: expect.stringContaining('turned off (VRRP_KERNEL_SILENCE=0)') });
+  });
+
+  it('warns, with the reason, when the question itself fails', () => {
+    const check = checkKernelSilence(4, () => { throw new Error('no addon'); }, {});
+    expect(check).toMatchObject({ status: 'warning', message: 'cannot ask the kernel: no addon' });
   });
 });
 
