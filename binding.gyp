@@ -13,6 +13,7 @@
         "native/burst.c",
         "native/watcher.c",
         "native/vrrp_socket.c",
+        "native/repeat_filter.c",
         "native/silence_bpf.c",
         "native/timer.c",
         "native/events.c",

@@ -13,6 +13,8 @@
  *                  vrrpOpen, vrrpJoin, vrrpRecv, vrrpSend, vrrpSendMany, vrrpClose, vrrpRef, vrrpAbsorb,
  *                  vrrpAbsorbed, vrrpFiltered, vrrpHold, vrrpNotice, vrrpRepeat, vrrpRepeated, vrrpArmTakeover,
  *                  vrrpTakeover, kernelSilenceProbe
+ *   repeat_filter.c  the classic socket filter that tells declared repeats from anything else (vrrp_socket.c's
+ *                  "Filtered repeats"); vrid_set.h, the VRID sets both use
  *   silence_bpf.c  the kernel's silence timers: an eBPF socket filter, BPF timers and a ring buffer, assembled here
  *                  (vrrp_socket.c's "Kernel silence timers")
  *   timer.c        one precise timerfd per thread: timerOpen, timerArm, timerDisarm, timerClose, timerRef,

@@ -132,7 +132,7 @@
  * thread at once: the filters let it through. A filter covers the VRIDs' fields as absorb() compares them (IPv4 with
  * a 20-byte header only; an IPv6 packet's addresses and hop limit read at SKF_NET_OFF), what they all share once.
  * What one filter may hold is bounded (BPF_MAXINSNS, and the socket's option memory, net.core.optmem_max, which
- * the kernel charges with the converted program — see preload_words): VRIDs beyond it, and silent ones, are absorbed
+ * the kernel charges with the converted program — see preload_words in repeat_filter.c): VRIDs beyond it, and silent ones, are absorbed
  * on readiness as before. The order of every change keeps each repeat on
  * one socket at least: the socket stops dropping first (its whole filter goes at once, one syscall however many
  * VRIDs change — filters_release), the repeat socket is read, and the filters follow the declarations once they
@@ -196,6 +196,7 @@
 
 #include "burst.h"
 #include "renew.h"
+#include "repeat_filter.h"
 #include "silence_bpf.h"
 #include "watcher.h"
 
@@ -322,33 +323,6 @@ enum { TAKEOVER_OFF = 0, TAKEOVER_ARMED = 1, TAKEOVER_FIRED = 2, TAKEOVER_TOLD =
 /* absorb_entry.watch: no watch; watching; fell silent, JavaScript not told yet; told (until the next repeat). */
 enum { WATCH_OFF = 0, WATCH_ON = 1, WATCH_SILENT = 2, WATCH_TOLD = 3 };
 
-/* A set of VRIDs, one bit each. Why: the tables are 256 entries of about 0.6 KB (absorb) and 1.1 KB (repeat), and
- * the alarm's looks visited every entry — about a hundred pages per wake-up for one VRID in use (perf of a lone
- * master and a lone backup: 5 % of the engine thread's samples in those two loops). They visit the sets' members. */
-typedef struct {
-  uint64_t word[4];
-} vrid_set;
-
-static void vrid_set_put(vrid_set *set, int vrid, bool member) {
-  const uint64_t bit = (uint64_t)1 << (vrid & 63);
-  if (member) {
-    set->word[vrid >> 6] |= bit;
-  } else {
-    set->word[vrid >> 6] &= ~bit;
-  }
-}
-
-/* The smallest member above `after` (0 to start), or 0 when there is none. */
-static int vrid_set_next(const vrid_set *set, int after) {
-  int at = after + 1;
-  while (at < 256) {
-    const uint64_t rest = set->word[at >> 6] >> (at & 63);
-    if (rest != 0) return at + __builtin_ctzll(rest);
-    at = (at | 63) + 1;
-  }
-  return 0;
-}
-
 /* One datagram as read, before it is handed to JavaScript. */
 typedef struct {
   const uint8_t *data;            /* its bytes: a slot of the socket's batch */
@@ -365,8 +339,6 @@ typedef struct {
 #define REPEAT_SLOT_BYTES 512
 /* How long declarations must rest before the filters follow them (see look). */
 #define FILTER_SETTLE_MS 20
-/* Longest filter program (the kernel's BPF_MAXINSNS). */
-#define FILTER_MAX_INSNS 4096
 /* Assumed receive-buffer cost of one queued repeat (its sk_buff's truesize is about 0.8-2.3 KB, by driver). */
 #define REPEAT_TRUESIZE 2304
 
@@ -1179,248 +1151,6 @@ static void read_repeats(vrrp_socket *s, const struct timespec *until) {
   if (r->overflowed && !r->broken) filters_off(s); /* sets `broken` first: its own read ends here */
 }
 
-/* A filter program being built. */
-typedef struct {
-  struct sock_filter code[FILTER_MAX_INSNS];
-  unsigned length;
-} filter_program;
-
-static void emit(filter_program *p, uint16_t code, uint8_t jt, uint8_t jf, uint32_t k) {
-  struct sock_filter *at = &p->code[p->length++];
-  at->code = code;
-  at->jt = jt;
-  at->jf = jf;
-  at->k = k;
-}
-
-/* The fields every VRID of a filter's set agrees on: checked once, before the dispatch, instead of in each block.
- * Why: the kernel takes at most FILTER_MAX_INSNS instructions, and at 255 VRIDs from one master (one source, one
- * destination, one length) per-VRID checks of them left a fifth of the VRIDs out. */
-typedef struct {
-  bool length, ttl, source, destination;
-} shared_fields;
-
-static shared_fields filter_shared(const vrrp_socket *s, const vrid_set *set) {
-  shared_fields shared = {true, true, true, true};
-  const size_t address_length = s->family == AF_INET ? 4 : 16;
-  const absorb_entry *first = NULL;
-  for (int vrid = vrid_set_next(set, 0); vrid != 0; vrid = vrid_set_next(set, vrid)) {
-    const absorb_entry *entry = &s->absorb[vrid];
-    if (first == NULL) {
-      first = entry;
-      continue;
-    }
-    if (entry->length != first->length) shared.length = false;
-    if (entry->ttl != first->ttl) shared.ttl = false;
-    if (memcmp(entry->source, first->source, address_length) != 0) shared.source = false;
-    if (memcmp(entry->destination, first->destination, address_length) != 0) shared.destination = false;
-  }
-  return shared;
-}
-
-/* Comparisons of the header fields: those `shared` says (`in_prologue`), or the others (a block's). */
-static unsigned header_checks(const vrrp_socket *s, shared_fields shared, bool in_prologue) {
-  const unsigned address_checks = s->family == AF_INET ? 1u : 4u;
-  return (shared.length == in_prologue ? 1u : 0u) + (shared.ttl == in_prologue ? 1u : 0u) +
-         (shared.source == in_prologue ? address_checks : 0u) + (shared.destination == in_prologue ? address_checks : 0u);
-}
-
-/* Payload words every VRID of a set has, loaded once into the filter's scratch memory before the dispatch (at most
- * BPF_MEMWORDS). Why: the kernel converts each packet load (LD ABS) into a dozen or so instructions of its own, a
- * scratch load into one, and charges the converted program to the socket's option memory; with a load per payload
- * word per VRID, 255 IPv6 VRIDs' program was refused (ENOMEM) and shrunk to 169, the other VRIDs' repeats waking
- * the thread on readiness. */
-static unsigned preload_words(const vrrp_socket *s, const vrid_set *set) {
-  unsigned words = BPF_MEMWORDS;
-  bool any = false;
-  for (int vrid = vrid_set_next(set, 0); vrid != 0; vrid = vrid_set_next(set, vrid)) {
-    const unsigned whole = (unsigned)(s->absorb[vrid].length / 4u);
-    if (whole < words) words = whole;
-    any = true;
-  }
-  return any ? words : 0;
-}
-
-/* Instructions before the dispatch (see filter_build). */
-static unsigned prologue_cost(const vrrp_socket *s, shared_fields shared, unsigned preload) {
-  return 3u + 2u * preload + (s->family == AF_INET ? 2u : 0u) + 2u * header_checks(s, shared, true) + 3u;
-}
-
-/* Instructions of one VRID's block (see filter_build): its comparisons (the header fields not shared, the payload
- * in words, then a half word and a byte for what is left) and its "repeat" return. */
-static unsigned block_length(const vrrp_socket *s, const absorb_entry *entry, shared_fields shared) {
-  const unsigned left = entry->length % 4u;
-  const unsigned payload_checks = entry->length / 4u + (left == 3 ? 2u : left > 0 ? 1u : 0u);
-  return 2u * (header_checks(s, shared, false) + payload_checks) + 1u;
-}
-
-/* Longest run of blocks that share one "not a repeat" return after them: a comparison's false branch jumps at most
- * 255 instructions ahead, and the first block's first comparison is its second instruction. Why shared: a return per
- * block was one instruction per VRID, and 255 IPv6 VRIDs (16 each) did not fit the 4,096 a filter may hold. */
-#define FILTER_GROUP_MAX 256u
-
-/* A filter's size as VRIDs are added to it in order: the instructions so far, and the open group's length. */
-typedef struct {
-  unsigned total, group;
-} filter_size;
-
-/* Whether a block of `length` opens a group after one `group` instructions long (0: none yet): the one rule by which
- * filter_build lays its groups out and filter_size_add counts them. */
-static bool opens_group(unsigned group, unsigned length) {
-  return group == 0 || group + length > FILTER_GROUP_MAX;
-}
-
-/* Adds a block of `length` (and its dispatch, two instructions) to `size`; a block that would make its group too long
- * starts the next one, which adds that group's return. */
-static void filter_size_add(filter_size *size, unsigned length) {
-  if (opens_group(size->group, length)) {
-    size->total += 1u; /* the new group's "not a repeat" return */
-    size->group = 0;
-  }
-  size->group += length;
-  size->total += 2u + length;
-}
-
-/* One comparison: load `size` (BPF_W, BPF_H or BPF_B) bytes at `k`, on to the next if equal to `value`, else to the
- * "not a repeat" return at `fail`. */
-static void emit_check(filter_program *p, uint16_t size, uint32_t k, uint32_t value, unsigned fail) {
-  emit(p, (uint16_t)(BPF_LD | size | BPF_ABS), 0, 0, k);
-  emit(p, (uint16_t)(BPF_JMP | BPF_JEQ | BPF_K), 0, (uint8_t)(fail - (p->length + 1)), value);
-}
-
-static uint32_t big_endian(const uint8_t *bytes, size_t length) {
-  uint32_t value = 0;
-  for (size_t i = 0; i < length; i++) value = (value << 8) | bytes[i];
-  return value;
-}
-
-/* The header fields of `entry` that `shared` says (`in_prologue`), or the others: where the kernel's raw socket
- * sees them — IPv4 from the IP header (20 bytes, no options), IPv6 from the VRRP header, its addresses and hop
- * limit at SKF_NET_OFF. The length comes first: the payload's loads stay inside the packet. */
-static void emit_header(const vrrp_socket *s, const absorb_entry *entry, shared_fields shared, bool in_prologue, filter_program *p,
-                        unsigned fail) {
-  if (s->family == AF_INET) {
-    if (shared.length == in_prologue) emit_check(p, BPF_H, 2, 20u + entry->length, fail);
-    if (shared.ttl == in_prologue) emit_check(p, BPF_B, 8, entry->ttl, fail);
-    if (shared.source == in_prologue) emit_check(p, BPF_W, 12, big_endian(entry->source, 4), fail);
-    if (shared.destination == in_prologue) emit_check(p, BPF_W, 16, big_endian(entry->destination, 4), fail);
-    return;
-  }
-  if (shared.length == in_prologue) {
-    emit(p, BPF_LD | BPF_W | BPF_LEN, 0, 0, 0);
-    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, (uint8_t)(fail - (p->length + 1)), entry->length);
-  }
-  if (shared.ttl == in_prologue) emit_check(p, BPF_B, (uint32_t)SKF_NET_OFF + 7, entry->ttl, fail);
-  if (shared.source == in_prologue) {
-    for (uint32_t i = 0; i < 16; i += 4) emit_check(p, BPF_W, (uint32_t)SKF_NET_OFF + 8 + i, big_endian(entry->source + i, 4), fail);
-  }
-  if (shared.destination == in_prologue) {
-    for (uint32_t i = 0; i < 16; i += 4) emit_check(p, BPF_W, (uint32_t)SKF_NET_OFF + 24 + i, big_endian(entry->destination + i, 4), fail);
-  }
-}
-
-static void emit_block(const vrrp_socket *s, const absorb_entry *entry, shared_fields shared, unsigned preload, uint32_t payload_at,
-                       uint32_t repeat, unsigned fail, filter_program *p);
-
-/* Builds the filter for the VRIDs of `set`: it returns `repeat` for an exact declared repeat of one of them (the
- * fields absorb() compares) and `other` for anything else. The prologue checks what they all share; a dispatch by
- * VRID jumps to one block per VRID, and the blocks' comparisons fail to an "other" return shared by the blocks of
- * their group (a classic filter's conditional jumps reach 255 instructions: FILTER_GROUP_MAX; a block is at most
- * about 150). Returns false when it would not fit. */
-static bool filter_build(const vrrp_socket *s, const vrid_set *set, uint32_t repeat, uint32_t other, filter_program *p) {
-  const bool v4 = s->family == AF_INET;
-  const shared_fields shared = filter_shared(s, set);
-  const unsigned preload = preload_words(s, set);
-  filter_size size = {prologue_cost(s, shared, preload) + 1, 0}; /* and the dispatch's last "other" */
-  unsigned count = 0;
-  const absorb_entry *first = NULL;
-  for (int vrid = vrid_set_next(set, 0); vrid != 0; vrid = vrid_set_next(set, vrid)) {
-    if (first == NULL) first = &s->absorb[vrid];
-    count++;
-    filter_size_add(&size, block_length(s, &s->absorb[vrid], shared));
-  }
-  const unsigned total = size.total;
-  if (total > FILTER_MAX_INSNS) return false;
-  p->length = 0;
-  if (count == 0) {
-    emit(p, BPF_RET | BPF_K, 0, 0, other);
-    return true;
-  }
-  /* Shorter than the payload words every VRID has (or than a VRID byte): a repeat of none, not ours to judge (and a
-   * load past the end would end the program with "drop"). */
-  const uint32_t payload_at = v4 ? 20 : 0;
-  emit(p, BPF_LD | BPF_W | BPF_LEN, 0, 0, 0);
-  emit(p, BPF_JMP | BPF_JGE | BPF_K, 1, 0, preload > 0 ? payload_at + 4u * preload : v4 ? 22 : 2);
-  emit(p, BPF_RET | BPF_K, 0, 0, other);
-  /* The shared payload words into scratch memory, first: the kernel's check of scratch loads follows the program in
-   * order and takes a return for a path into what follows it, so no return may come between these and their loads
-   * unless every jump to it comes after them. */
-  for (unsigned w = 0; w < preload; w++) {
-    emit(p, BPF_LD | BPF_W | BPF_ABS, 0, 0, payload_at + 4u * w);
-    emit(p, BPF_ST, 0, 0, w);
-  }
-  /* What they share, failing to the "other" after it. */
-  const unsigned prologue_fail = prologue_cost(s, shared, preload) - 2;
-  if (v4) emit_check(p, BPF_B, 0, 0x45, prologue_fail); /* version 4, a 20-byte header */
-  if (first != NULL) emit_header(s, first, shared, true, p, prologue_fail);
-  emit(p, BPF_JMP | BPF_JA, 0, 0, 1);
-  emit(p, BPF_RET | BPF_K, 0, 0, other);
-  emit(p, BPF_LD | BPF_B | BPF_ABS, 0, 0, v4 ? 21 : 1);
-  /* The dispatch: per VRID "equal? then jump to its block", and "other" after the last. The blocks come in groups
-   * (FILTER_GROUP_MAX), each group followed by the "other" its blocks' comparisons fail to. */
-  unsigned block = p->length + 2 * count + 1, group = 0;
-  for (int vrid = vrid_set_next(set, 0); vrid != 0; vrid = vrid_set_next(set, vrid)) {
-    const unsigned length = block_length(s, &s->absorb[vrid], shared);
-    if (opens_group(group, length)) {
-      if (group != 0) block += 1; /* the closed group's return */
-      group = 0;
-    }
-    emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, (uint32_t)vrid);
-    emit(p, BPF_JMP | BPF_JA, 0, 0, block - (p->length + 1));
-    block += length;
-    group += length;
-  }
-  emit(p, BPF_RET | BPF_K, 0, 0, other);
-  int vrid = vrid_set_next(set, 0);
-  while (vrid != 0) {
-    /* One group: its blocks, then their shared "other". */
-    unsigned group_length = 0;
-    int last = vrid;
-    for (int v = vrid; v != 0; v = vrid_set_next(set, v)) {
-      const unsigned length = block_length(s, &s->absorb[v], shared);
-      if (group_length != 0 && opens_group(group_length, length)) break;
-      group_length += length;
-      last = v;
-    }
-    const unsigned fail = p->length + group_length;
-    for (bool more = true; more; vrid = vrid_set_next(set, vrid)) {
-      more = vrid != last;
-      emit_block(s, &s->absorb[vrid], shared, preload, payload_at, repeat, fail, p);
-    }
-    emit(p, BPF_RET | BPF_K, 0, 0, other);
-  }
-  return p->length == total;
-}
-
-/* One VRID's block (see filter_build): its comparisons, each failing to `fail`, then the "repeat" return. */
-static void emit_block(const vrrp_socket *s, const absorb_entry *entry, shared_fields shared, unsigned preload, uint32_t payload_at,
-                       uint32_t repeat, unsigned fail, filter_program *p) {
-  emit_header(s, entry, shared, false, p, fail);
-  for (uint32_t i = 0; i < entry->length; i += 4) {
-    const uint32_t left = entry->length - i;
-    const uint16_t size = left >= 4 ? BPF_W : left >= 2 ? BPF_H : BPF_B;
-    const size_t bytes = left >= 4 ? 4 : left >= 2 ? 2 : 1;
-    if (i / 4 < preload) { /* loaded before the dispatch */
-      emit(p, BPF_LD | BPF_MEM, 0, 0, i / 4);
-      emit(p, BPF_JMP | BPF_JEQ | BPF_K, 0, (uint8_t)(fail - (p->length + 1)), big_endian(entry->payload + i, 4));
-      continue;
-    }
-    emit_check(p, size, payload_at + i, big_endian(entry->payload + i, bytes), fail);
-    if (left == 3) emit_check(p, BPF_B, payload_at + i + 2, entry->payload[i + 2], fail);
-  }
-  emit(p, BPF_RET | BPF_K, 0, 0, repeat);
-}
-
 /* Joins the repeat socket to the group the socket joined. */
 static bool repeats_join(vrrp_socket *s) {
   int error_number = join_group(s->repeats.fd, s->family, s->ifindex);
@@ -1471,14 +1201,6 @@ static bool filter_attach(int fd, const filter_program *p) {
   int unused = 0;
   setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, &unused, sizeof(unused));
   return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) == 0;
-}
-
-static bool vrid_sets_equal(const vrid_set *a, const vrid_set *b) {
-  return memcmp(a, b, sizeof(*a)) == 0;
-}
-
-static bool vrid_set_empty(const vrid_set *set) {
-  return (set->word[0] | set->word[1] | set->word[2] | set->word[3]) == 0;
 }
 
 /* The socket takes every repeat again, in one syscall: its filter goes, and with it the covered set. What the repeat
@@ -1532,24 +1254,17 @@ static void filters_update(vrrp_socket *s) {
   s->repeats.stale_since_ms = -1;
   repeat_socket *r = &s->repeats;
   if (r->broken) return;
-  vrid_set candidates = {{0}}, target = {{0}};
+  vrid_set candidates = {{0}};
+  filter_repeat repeats[256]; /* the candidates' entries only */
   for (int vrid = vrid_set_next(&s->watch_on, 0); vrid != 0; vrid = vrid_set_next(&s->watch_on, vrid)) {
-    if (s->absorb[vrid].armed) vrid_set_put(&candidates, vrid, true);
+    const absorb_entry *entry = &s->absorb[vrid];
+    if (!entry->armed) continue;
+    vrid_set_put(&candidates, vrid, true);
+    repeats[vrid] = (filter_repeat){entry->payload, entry->source, entry->destination, entry->length, entry->ttl};
   }
-  /* What they share is judged over all of them. */
-  const shared_fields shared = filter_shared(s, &candidates);
-  const unsigned preload = preload_words(s, &candidates);
   filter_program *p = NULL;
   for (;;) {
-    memset(&target, 0, sizeof(target));
-    filter_size size = {prologue_cost(s, shared, preload) + 1, 0};
-    for (int vrid = vrid_set_next(&candidates, 0); vrid != 0; vrid = vrid_set_next(&candidates, vrid)) {
-      filter_size grown = size;
-      filter_size_add(&grown, block_length(s, &s->absorb[vrid], shared));
-      if (grown.total > r->insn_cap) break;
-      size = grown;
-      vrid_set_put(&target, vrid, true);
-    }
+    const vrid_set target = repeat_filter_fit(s->family, repeats, &candidates, r->insn_cap);
     if (vrid_sets_equal(&target, &r->covered) && vrid_sets_equal(&target, &r->taken)) break;
     if (r->fd < 0) {
       if (vrid_set_empty(&target)) break;
@@ -1569,7 +1284,7 @@ static void filters_update(vrrp_socket *s) {
       break;
     }
     if (!vrid_sets_equal(&target, &r->taken)) {
-      ok = filter_build(s, &target, 0xffffffff, 0, p) && filter_attach(r->fd, p);
+      ok = repeat_filter_build(s->family, repeats, &target, 0xffffffff, 0, p) && filter_attach(r->fd, p);
       if (ok) {
         r->taken = target;
       } else {
@@ -1579,7 +1294,7 @@ static void filters_update(vrrp_socket *s) {
     }
     if (ok && !vrid_sets_equal(&target, &r->covered)) {
       read_repeats(s, NULL); /* before the socket drops more: what it still took too is skipped here */
-      ok = filter_build(s, &target, 0, 0xffffffff, p) && filter_attach(s->base.fd, p);
+      ok = repeat_filter_build(s->family, repeats, &target, 0, 0xffffffff, p) && filter_attach(s->base.fd, p);
       if (ok) {
         r->covered = target;
       } else {
