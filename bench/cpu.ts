@@ -170,6 +170,30 @@ export function intervalJitter(timesMs: readonly number[], nominalMs: number): n
   return jitter;
 }
 
+/** A backup's takeover as one capture shows it: its first advert after the master's, and the master's silence before. */
+export interface WireTakeover {
+  /** The backup's first advert as master (capture clock, ms). */
+  atMs: number;
+  /** Since the master's last advert before it: what the backup's Master_Down_Timer measured, give or take the wire. */
+  masterSilentMs: number;
+}
+
+/**
+ * The designated backup's takeovers in one VRID's adverts (priority above 0, both senders, any order): each advert of
+ * the backup whose previous advert came from the master. Why from the wire: whether a takeover answered a master
+ * that really fell silent for a Master_Down_Interval is a fact of the capture, outside both senders' clocks.
+ */
+export function wireTakeovers(adverts: readonly { timeMs: number; fromBackup: boolean }[]): WireTakeover[] {
+  const sorted = [...adverts].sort((a, b) => a.timeMs - b.timeMs);
+  const takeovers: WireTakeover[] = [];
+  for (let i = 1; i < sorted.length; i += 1) {
+    const previous = sorted[i - 1]!;
+    const advert = sorted[i]!;
+    if (advert.fromBackup && !previous.fromBackup) takeovers.push({ atMs: advert.timeMs, masterSilentMs: advert.timeMs - previous.timeMs });
+  }
+  return takeovers;
+}
+
 /** p50 / p99 / max of a jitter list; undefined for an empty one. */
 export function jitterSummary(jitterMs: readonly number[]): { p50: number; p99: number; max: number; count: number } | undefined {
   if (jitterMs.length === 0) return undefined;

@@ -83,3 +83,36 @@ export function noWorseVerdict(ours: readonly number[], theirs: readonly number[
   const verdict = difference <= 0 ? 'yes' : low <= 0 ? 'tie' : 'NO';
   return { verdict, difference, low, high };
 }
+
+/** What {@link transitionVerdict} judges of one VRID of the stall benchmark. */
+export interface StallVrid {
+  /** Who is the designated master (priority 150); the other side is the backup. */
+  master: 'vrrp' | 'keepalived';
+  /** Transitions after settling, each side's. */
+  transitions: { vrrp: number; keepalived: number };
+  /** The backup's takeovers as the capture shows them, with the master's silence before each (bench/cpu.ts). */
+  backupTakeovers: readonly { masterSilentMs: number }[];
+  /** The backup's Master_Down_Interval. */
+  masterDownIntervalMs: number;
+}
+
+/**
+ * Whether a VRID's transitions meet the stall benchmark's target of none. Every transition after settling is
+ * spurious but one kind: our backup taking over from keepalived's master after that master fell silent on the wire
+ * for a whole Master_Down_Interval (and giving way when it spoke again), which is what RFC 9568 asks of a backup;
+ * that silence is keepalived's (the machine starved it). A silence of our master is never excused: not sending is
+ * what a stalled app must not do. Returns `yes`, `yes: …` (why excused) or `NO`.
+ */
+export function transitionVerdict(r: StallVrid): string {
+  if (r.transitions.vrrp + r.transitions.keepalived === 0) return 'yes';
+  const silent = r.backupTakeovers.filter((t) => t.masterSilentMs >= r.masterDownIntervalMs);
+  const excused =
+    r.master === 'keepalived' &&
+    r.transitions.keepalived === 0 &&
+    silent.length > 0 &&
+    silent.length === r.backupTakeovers.length &&
+    r.transitions.vrrp <= 2 * silent.length;
+  if (!excused) return 'NO';
+  const longest = Math.max(...silent.map((t) => t.masterSilentMs));
+  return `yes: after keepalived's master fell silent ≥ the ${r.masterDownIntervalMs.toFixed(1)} ms Master_Down_Interval (longest ${longest.toFixed(1)} ms)`;
+}

@@ -11,6 +11,7 @@ import {
   cpuPercentFromNs,
   growthPerInstance,
   intervalJitter,
+  wireTakeovers,
   jitterSummary,
   parseProcStat,
   parseSchedstatRunNs,
@@ -252,5 +253,25 @@ describe('intervalJitter and jitterSummary', () => {
     const times = [...Array.from({ length: 200 }, (_, i) => i * 10), 1990 + 1500];
     const summary = jitterSummary(intervalJitter(times, 10))!;
     expect(summary).toMatchObject({ p50: 0, p99: 0, max: 1490, count: 200 });
+  });
+});
+
+describe('wireTakeovers', () => {
+  const master = (timeMs: number) => ({ timeMs, fromBackup: false });
+  const backup = (timeMs: number) => ({ timeMs, fromBackup: true });
+
+  it('finds none while only the master advertises', () => {
+    expect(wireTakeovers([master(0), master(10), master(20)])).toEqual([]);
+  });
+
+  it("dates a takeover at the backup's first advert, with the master's silence before it", () => {
+    expect(wireTakeovers([master(0), master(10), backup(94), backup(104), master(105), master(115)])).toEqual([{ atMs: 94, masterSilentMs: 84 }]);
+  });
+
+  it('counts each return of the backup after the master as a takeover of its own, in capture order', () => {
+    expect(wireTakeovers([backup(300), master(0), backup(50), master(60), master(200)])).toEqual([
+      { atMs: 50, masterSilentMs: 50 },
+      { atMs: 300, masterSilentMs: 100 },
+    ]);
   });
 });

@@ -1,10 +1,10 @@
 /**
- * The failover benchmark's statistics (bench/stats.ts): the median, and the bootstrap interval of a difference of
- * medians that the report prints beside the outage verdict.
+ * The benchmarks' statistics (bench/stats.ts): the median, the bootstrap interval of a difference of medians that the
+ * failover report prints beside the outage verdict, and the stall report's verdict on transitions.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { median, medianDifferenceInterval, noWorseVerdict } from '../../bench/stats.js';
+import { median, medianDifferenceInterval, noWorseVerdict, transitionVerdict, type StallVrid } from '../../bench/stats.js';
 import { propertySeed, seededCheck } from '../support/seed.js';
 
 const check = seededCheck(propertySeed('bench/stats'));
@@ -81,5 +81,32 @@ describe('noWorseVerdict', () => {
     const result = noWorseVerdict(spread.map((v) => v + 0.5), spread);
     expect(result.verdict).toBe('NO');
     expect(result.low).toBeGreaterThan(0);
+  });
+});
+
+describe("the stall benchmark's verdict on transitions", () => {
+  const MDI = 36.09375; // 10 ms adverts, priority 100
+  const vrid = (over: Partial<StallVrid>): StallVrid => ({ master: 'keepalived', transitions: { vrrp: 0, keepalived: 0 }, backupTakeovers: [], masterDownIntervalMs: MDI, ...over });
+
+  it('meets the target with no transition', () => {
+    expect(transitionVerdict(vrid({}))).toBe('yes');
+  });
+
+  it("excuses our backup's takeover and return after keepalived's master fell silent for its Master_Down_Interval", () => {
+    const verdict = transitionVerdict(vrid({ transitions: { vrrp: 2, keepalived: 0 }, backupTakeovers: [{ masterSilentMs: 84 }] }));
+    expect(verdict).toBe("yes: after keepalived's master fell silent ≥ the 36.1 ms Master_Down_Interval (longest 84.0 ms)");
+  });
+
+  it('does not excuse a takeover after a silence shorter than the Master_Down_Interval', () => {
+    expect(transitionVerdict(vrid({ transitions: { vrrp: 2, keepalived: 0 }, backupTakeovers: [{ masterSilentMs: 30 }] }))).toBe('NO');
+  });
+
+  it("never excuses keepalived's takeover after our master fell silent", () => {
+    expect(transitionVerdict(vrid({ master: 'vrrp', transitions: { vrrp: 2, keepalived: 2 }, backupTakeovers: [{ masterSilentMs: 500 }] }))).toBe('NO');
+  });
+
+  it('does not excuse our transitions that no takeover on the wire accounts for', () => {
+    expect(transitionVerdict(vrid({ transitions: { vrrp: 4, keepalived: 0 }, backupTakeovers: [{ masterSilentMs: 84 }] }))).toBe('NO');
+    expect(transitionVerdict(vrid({ transitions: { vrrp: 1, keepalived: 0 }, backupTakeovers: [] }))).toBe('NO');
   });
 });
