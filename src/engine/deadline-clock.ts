@@ -62,11 +62,12 @@ export class DeadlineClock implements Clock {
   constructor(
     createSource: (onWake: () => void) => WakeUpSource,
     onError: (error: unknown) => void = reportUncaught,
-    options: { preciseLeadMs?: number } = {},
+    options: { preciseLeadMs?: number | ((delayMs: number) => number) } = {},
   ) {
     this.#source = createSource(this.#onWake);
     this.#onError = onError;
-    this.#preciseLeadMs = Math.max(0, options.preciseLeadMs ?? 0);
+    const lead = options.preciseLeadMs ?? 0;
+    this.#preciseLeadMs = typeof lead === 'function' ? (delayMs) => Math.max(0, lead(delayMs)) : () => Math.max(0, lead);
   }
 
   /**
@@ -75,9 +76,10 @@ export class DeadlineClock implements Clock {
    * JavaScript from the event loop is slow (measured at a takeover: 55–175 µs on the main thread; our takeover
    * 0.5–0.7 ms past the RFC bound on the engine thread with a plain timerfd wake-up); the early wake pays it while
    * there is time. 0: no early wake. Only a precise timer about to expire is polled — a backup whose master is
-   * alive never gets there. The Linux thread's lead and why: src/linux/clock.ts, PRECISE_LEAD_MS.
+   * alive never gets there. A number, or the lead for a timer's delay. The Linux thread's lead and why:
+   * src/linux/clock.ts, preciseLeadMs.
    */
-  readonly #preciseLeadMs: number;
+  readonly #preciseLeadMs: (delayMs: number) => number;
   /** The due time of the entry the source is armed for (#armedMs is earlier when it is a precise entry's early wake). */
   #armedDueMs: number | undefined;
 
@@ -98,7 +100,7 @@ export class DeadlineClock implements Clock {
     const seq = this.#seq++;
     entry.seq = seq;
     entry.callback = callback;
-    entry.leadMs = options?.precise === true ? this.#preciseLeadMs : 0;
+    entry.leadMs = options?.precise === true ? this.#preciseLeadMs(Math.max(0, delayMs)) : 0;
     this.#heap.push(entry);
     this.#live++;
     if (this.#live === 1) this.#source.ref?.(true);

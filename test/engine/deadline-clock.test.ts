@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DeadlineClock, type WakeUpSource } from '../../src/engine/deadline-clock.js';
-import { PRECISE_LEAD_MS } from '../../src/linux/clock.js';
+import { LONG_SLEEP_LEAD_MS, PRECISE_LEAD_MS, preciseLeadMs } from '../../src/linux/clock.js';
 
 /** A wake-up source in virtual time: `advanceTo` wakes the clock once if the armed time has come. */
 class FakeSource implements WakeUpSource {
@@ -229,7 +229,7 @@ describe('DeadlineClock re-arming after the earliest timer is cancelled', () => 
 });
 
 describe('DeadlineClock with an early wake for precise timers', () => {
-  function setUpLead(leadMs: number): { clock: DeadlineClock; source: FakeSource; fired: string[] } {
+  function setUpLead(leadMs: number | ((delayMs: number) => number)): { clock: DeadlineClock; source: FakeSource; fired: string[] } {
     let source: FakeSource | undefined;
     const clock = new DeadlineClock((onWake) => (source = new FakeSource(onWake)), () => {}, { preciseLeadMs: leadMs });
     return { clock, source: source as unknown as FakeSource, fired: [] };
@@ -248,19 +248,20 @@ describe('DeadlineClock with an early wake for precise timers', () => {
     expect(fired).toEqual(['takeover']);
   });
 
-  // Given the Linux thread's lead (src/linux/clock.ts, PRECISE_LEAD_MS)
-  // then a clean stop's 609 ms Skew_Time at 1 s adverts wakes the thread 3 ms early, as a 3.6 s Master_Down_Timer
-  // does: how long the thread slept, not the timer's delay, is what the lead must cover.
-  it('wakes the Linux thread 3 ms before a precise timer whatever its delay', () => {
-    const { clock, source: s, fired } = setUpLead(PRECISE_LEAD_MS);
+  // Given the Linux thread's lead (src/linux/clock.ts, preciseLeadMs)
+  // then a clean stop's 609 ms Skew_Time at 1 s adverts wakes the thread 3 ms early, and a fresh backup's 3.6 s
+  // Master_Down_Timer at 1 s adverts 8 ms early: the early wake's JavaScript after seconds asleep ran past 3 ms.
+  it('wakes the Linux thread 3 ms before a precise timer under a second, 8 ms before a longer one', () => {
+    const { clock, source: s, fired } = setUpLead(preciseLeadMs);
     clock.setTimer(609, () => fired.push('skew'), { precise: true });
-    expect(s.armedMs).toBe(606);
+    expect(s.armedMs).toBe(609 - PRECISE_LEAD_MS);
     s.advanceTo(606);
     expect(fired).toEqual([]);
     s.advanceTo(609);
     expect(fired).toEqual(['skew']);
     clock.setTimer(3600, () => fired.push('master down'), { precise: true });
-    expect(s.armedMs).toBe(609 + 3597);
+    expect(s.armedMs).toBe(609 + 3600 - LONG_SLEEP_LEAD_MS);
+    expect([PRECISE_LEAD_MS, LONG_SLEEP_LEAD_MS]).toEqual([3, 8]);
   });
 
   it('arms an ordinary timer at its due time', () => {
