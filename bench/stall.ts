@@ -327,11 +327,11 @@ async function runOnce(options: Options): Promise<Result> {
     const stalls = app.events.filter((e) => e.event === 'blocking' && inWindow(e.t)).map((e) => ({ atMs: e.t, ms: Number(e.ms) }));
     const vrids = VRIDS.map((v): VridResult => {
       const src = v.master === 'vrrp' ? appIp : peerIp;
-      const times = capture.packets.filter((p) => p.vrid === v.vrid && p.src === src && p.prio > 0 && inWindow(p.timeMs)).map((p) => p.timeMs);
       const backupSrc = v.master === 'vrrp' ? peerIp : appIp;
       const both = capture.packets
         .filter((p) => p.vrid === v.vrid && (p.src === src || p.src === backupSrc) && p.prio > 0 && inWindow(p.timeMs))
         .map((p) => ({ timeMs: p.timeMs, fromBackup: p.src === backupSrc }));
+      const times = both.filter((p) => !p.fromBackup).map((p) => p.timeMs);
       const jitter = intervalJitter(times, v.intervalMs);
       const summary = jitterSummary(jitter);
       return {

@@ -1652,9 +1652,6 @@ napi_value vrrp_absorbed(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* vrrpFiltered(handle[, reads: Float64Array(2)]): how many VRIDs the kernel's filters absorb now ("Filtered repeats"
- * in the file comment), or -1 once filtering is off for good on this socket (a filter refused, or the repeat socket
- * overflowed); reads = [datagrams read from the socket, from its repeat socket] since it opened. */
 /* kernelSilenceProbe(family): 0 when the kernel silence timers could load here (silence_bpf_probe), else the errno
  * it refused with. A preflight's question: it opens no socket and attaches nothing. */
 napi_value kernel_silence_probe(napi_env env, napi_callback_info info) {
@@ -1671,6 +1668,9 @@ napi_value kernel_silence_probe(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* vrrpFiltered(handle[, reads: Float64Array(2 or 4)]): how many VRIDs the kernel's filters absorb now ("Filtered repeats"
+ * in the file comment), or -1 once filtering is off for good on this socket (a filter refused, or the repeat socket
+ * overflowed); reads = [datagrams read from the socket, from its repeat socket] since it opened. */
 napi_value vrrp_filtered(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];

@@ -3,6 +3,7 @@
  * and asks the kernel; it changes nothing.
  */
 import { readFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { getInterface, getInterfaceAddresses, pickPrimaryAddress } from './interfaces.js';
 import { loadNetlink } from './native.js';
 import { hasCapability, NEEDED_CAPABILITIES, readCapabilities, type CapabilitySets, type NeededCapability } from './capabilities.js';
@@ -172,7 +173,7 @@ export function checkKernelSilence(family: 4 | 6, probe: (family: 4 | 6) => numb
   return {
     name,
     status: 'warning',
-    message: `unavailable (${code}: this kernel, ${readTrimmed('/proc/sys/kernel/osrelease') ?? 'unknown'}, refuses the program; BPF timers need 5.15 or later): a settled backup wakes before each possible silence of its master — the same timing, more CPU`,
+    message: `unavailable (${code}: this kernel, ${release()}, refuses the program; BPF timers need 5.15 or later): a settled backup wakes before each possible silence of its master — the same timing, more CPU`,
     fix: 'optional: a kernel of 5.15 or later',
   };
 }
