@@ -38,6 +38,7 @@ import { cpus, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { masterDownIntervalMs } from '../src/core/timers.js';
 import { codeRevision } from './revision.js';
 import { mulberry32, transitionVerdict } from './stats.js';
 import { asDeployed, intervalJitter, jitterSummary, type WireTakeover, wireTakeovers } from './cpu.js';
@@ -346,7 +347,7 @@ async function runOnce(options: Options): Promise<Result> {
           keepalived: transitions.filter((t) => t.side === 'keepalived' && t.vrid === v.vrid).length,
         },
         backupTakeovers: wireTakeovers(both),
-        masterDownIntervalMs: 3 * v.intervalMs + ((256 - BACKUP_PRIORITY) * v.intervalMs) / 256,
+        masterDownIntervalMs: masterDownIntervalMs(3, BACKUP_PRIORITY, v.intervalMs),
       };
     });
     const appErrors = app.events.filter((e) => e.event === 'error').map((e) => `vr${String(e.vrid)}: ${String(e.code)}: ${String(e.message)}`);

@@ -1668,9 +1668,10 @@ napi_value kernel_silence_probe(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* vrrpFiltered(handle[, reads: Float64Array(2 or 4)]): how many VRIDs the kernel's filters absorb now ("Filtered repeats"
- * in the file comment), or -1 once filtering is off for good on this socket (a filter refused, or the repeat socket
- * overflowed); reads = [datagrams read from the socket, from its repeat socket] since it opened. */
+/* vrrpFiltered(handle[, reads: Float64Array(2 or 4)]): how many VRIDs the kernel's filters absorb now ("Filtered
+ * repeats" in the file comment), or -1 once filtering is off for good on this socket (a filter refused, or the repeat
+ * socket overflowed); reads = [datagrams read from the socket, from its repeat socket] since it opened, and with 4,
+ * [the alarm's looks, 1 if kernel silence timers serve it] after them. */
 napi_value vrrp_filtered(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];

@@ -3,7 +3,8 @@
  * (native/timer.c), so every instance's timers share one kernel timer that wakes the thread at the due time with
  * no timer slack and no polling — except the last 3 ms (8 ms of a timer of a second or more) of a precise timer
  * about to expire (a takeover; see PRECISE_LEAD_MS), polled with setImmediate. `performance.now()` and
- * CLOCK_MONOTONIC differ by a per-thread origin, measured once. Without the addon, the same heap runs on `setTimeout` with a polled last millisecond.
+ * CLOCK_MONOTONIC differ by a per-thread origin, measured once. Without the addon, the same heap runs on `setTimeout`
+ * with a polled last millisecond.
  */
 import { timeoutWakeUpSource } from '../adapters/system-clock.js';
 import { DeadlineClock, type WakeUpSource } from '../engine/deadline-clock.js';
@@ -110,19 +111,19 @@ export function monotonicOffsetMs(monotonicMs: () => number): number {
  * rounds of one lead as between the leads (100 ms clean +1.10 / +1.00 with 8 ms, +0.22 / +3.89 with 3 ms), and a
  * 609 ms Skew_Time does well with 3 ms (below); a longer polled stretch competed for the CPU before (below).
  *
- * The short lead, 3 ms (for every timer, whatever its delay, until the A/B above). Why: the first instants of a
- * thread switched in after a sleep cost more the longer it slept, and the lead must cover them. Until 2026-12-04 the lead grew with the timer's delay (1 ms per second of it, 1 to 3
- * ms: a fresh backup at 1 s adverts, its master crashed, left 2.0–2.3 ms past the RFC bound with a 1 ms lead, 0.6–0.9
- * with 3 ms), so a clean stop's 609 ms Skew_Time at 1 s adverts got 1 ms — after 600 ms asleep the thread took no
- * interrupt for about 1 ms once switched in (perf, docs/linux.md "Ours before JavaScript"), past its 1 ms. A/B in
- * the failover benchmark's lab (`bench/failover.ts --runs 10 --pairs keepalived-vrrp`, dist/linux/clock.js edited
- * between the arms, 2026-12-04 15:18–15:58, kernel fc-v1272), takeover past the RFC bound at the median (worst),
- * 1–3 ms against 3 ms: 1 s clean +0.8 (+1.1) against +0.1 (+0.7); 100 ms crash +0.4 (+0.5) / +0.2 (+0.4), clean
- * +0.3 (+0.7) / +0.2 (+0.3); 10 ms crash +0.3 (+0.7) / +0.2 (+0.6), clean +0.2 (+2.9) / +0.2 (+0.3); a backup of
- * 15 s at 10 ms, crash, +0.6 (+2.8) / +0.5 (+1.2); of 5 s at 10 ms, clean, +0.3 (+0.9) / +0.4 (+1.7). (On
- * 2026-12-02, before takeovers were armed in C, 3 ms made 10 ms clean stops later, +1.0 against +0.3 ms: the
- * polled stretch competed for the CPU.) The polled stretch costs up to 3 ms (8 ms) of one core per precise timer
- * that comes due — a takeover, or a silence that a late repeat then ends.
+ * The short lead, 3 ms (for every timer, whatever its delay, until the A/B above). Why: the first instants of a thread
+ * switched in after a sleep cost more the longer it slept, and the lead must cover them. Until 2026-12-04 the lead grew
+ * with the timer's delay (1 ms per second of it, 1 to 3 ms: a fresh backup at 1 s adverts, its master crashed, left
+ * 2.0–2.3 ms past the RFC bound with a 1 ms lead, 0.6–0.9 with 3 ms), so a clean stop's 609 ms Skew_Time at 1 s adverts
+ * got 1 ms — after 600 ms asleep the thread took no interrupt for about 1 ms once switched in (perf, docs/linux.md
+ * "Ours before JavaScript"), past its 1 ms. A/B in the failover benchmark's lab (`bench/failover.ts --runs 10 --pairs
+ * keepalived-vrrp`, dist/linux/clock.js edited between the arms, 2026-12-04 15:18–15:58, kernel fc-v1272), takeover
+ * past the RFC bound at the median (worst), 1–3 ms against 3 ms: 1 s clean +0.8 (+1.1) against +0.1 (+0.7); 100 ms
+ * crash +0.4 (+0.5) / +0.2 (+0.4), clean +0.3 (+0.7) / +0.2 (+0.3); 10 ms crash +0.3 (+0.7) / +0.2 (+0.6), clean +0.2
+ * (+2.9) / +0.2 (+0.3); a backup of 15 s at 10 ms, crash, +0.6 (+2.8) / +0.5 (+1.2); of 5 s at 10 ms, clean, +0.3
+ * (+0.9) / +0.4 (+1.7). (On 2026-12-02, before takeovers were armed in C, 3 ms made 10 ms clean stops later, +1.0
+ * against +0.3 ms: the polled stretch competed for the CPU.) The polled stretch costs up to 3 ms (8 ms) of one core per
+ * precise timer that comes due — a takeover, or a silence that a late repeat then ends.
  */
 export const PRECISE_LEAD_MS = 3;
 
