@@ -8,8 +8,8 @@
  * (about a third of the thread's CPU with them against without, docs/linux.md, "VIP leases"). Here the prepared
  * requests go out in C: at the first wake-up the thread has anyway once a round is nearly due (renew_poke, from a
  * master's scheduled advert in vrrp_socket.c: in the last quarter of the period), else at the round's due time by
- * the renewer's own alarm. Each round is one sendmsg carrying every request and one read of the acknowledgements,
- * which rtnetlink queues inside that sendmsg.
+ * the renewer's own alarm. A round goes in sendmsg calls of at most RENEW_CHUNK requests, each followed by a read of
+ * its acknowledgements, which rtnetlink queues inside that sendmsg.
  *
  * JavaScript keeps a table of slots (renewSet: a request, or null to stop renewing it) and reads okAt[slot], the
  * CLOCK_MONOTONIC ms of the slot's last acknowledged renewal (0: none yet). A refusal is kept (slot, errno) and
@@ -39,6 +39,10 @@ const handle_kind RENEW_KIND = {&RENEW_TAG, "renewClose needs a handle", "expect
 #define RENEW_MESSAGE_MAX 128
 /* Refusals kept until JavaScript collects them; more are counted in the last one's place. */
 #define RENEW_FAILURES_MAX 64
+/* Requests per sendmsg of a round. rtnetlink queues one acknowledgement per request on our socket within the call,
+ * and a socket of the default receive buffer (212,992 bytes) holds about 256 of them (each is charged about 800
+ * bytes): the rest were dropped, so that 1,000 slots in one sendmsg had 256 acknowledged. 64 fit in a quarter of it. */
+#define RENEW_CHUNK 64
 /* A round's sequence numbers: round * RENEW_SEQ_STRIDE + slot, so that a late acknowledgement of an earlier round is
  * told apart. */
 #define RENEW_SEQ_STRIDE 2048
@@ -76,7 +80,8 @@ static void read_acknowledgements(renewer *r, double at_ms, unsigned expected) {
     ssize_t received;
     do {
       received = recv(r->base.fd, buffer, sizeof(buffer), MSG_DONTWAIT);
-    } while (received < 0 && errno == EINTR);
+      /* ENOBUFS: some acknowledgement did not fit and was dropped (that slot is dated next round); the others wait. */
+    } while (received < 0 && (errno == EINTR || errno == ENOBUFS));
     if (received <= 0) return;
     size_t left = (size_t)received;
     for (struct nlmsghdr *header = (struct nlmsghdr *)buffer; NLMSG_OK(header, left); header = NLMSG_NEXT(header, left)) {
@@ -100,53 +105,59 @@ static void read_acknowledgements(renewer *r, double at_ms, unsigned expected) {
 
 static void on_renew_alarm(watcher *w);
 
-/* One round: every slot's request in one sendmsg, then the acknowledgements; the next round a period later. A send
- * the kernel refuses as a whole is a refusal of every slot (errno), reported as the acknowledgements are. */
+/* Sends the requests of slots from..to-1 (`requests` of them, `total` bytes aligned) in one sendmsg and reads their
+ * acknowledgements. A send the kernel refuses as a whole is a refusal of each of those slots (errno), reported as
+ * the acknowledgements are. */
+static void renew_chunk(renewer *r, unsigned from, unsigned to, size_t total, unsigned requests, double now) {
+  /* Aligned for struct nlmsghdr. */
+  uint32_t words[RENEW_CHUNK * NLMSG_ALIGN(RENEW_MESSAGE_MAX) / sizeof(uint32_t)];
+  uint8_t *batch = (uint8_t *)words;
+  size_t at = 0;
+  for (unsigned slot = from; slot < to; slot++) {
+    const renew_entry *entry = &r->entries[slot];
+    if (entry->length == 0) continue;
+    memset(batch + at, 0, NLMSG_ALIGN(entry->length));
+    memcpy(batch + at, entry->message, entry->length);
+    struct nlmsghdr *header = (struct nlmsghdr *)(batch + at);
+    header->nlmsg_seq = r->round * RENEW_SEQ_STRIDE + slot;
+    header->nlmsg_pid = 0;
+    at += NLMSG_ALIGN(entry->length);
+  }
+  struct sockaddr_nl kernel;
+  memset(&kernel, 0, sizeof(kernel));
+  kernel.nl_family = AF_NETLINK;
+  ssize_t sent;
+  do {
+    sent = sendto(r->base.fd, batch, total, 0, (const struct sockaddr *)&kernel, sizeof(kernel));
+  } while (sent < 0 && errno == EINTR);
+  if (sent >= 0) {
+    read_acknowledgements(r, now, requests);
+    return;
+  }
+  const int error_number = errno;
+  for (unsigned slot = from; slot < to; slot++) {
+    if (r->entries[slot].length == 0) continue;
+    const unsigned failed_at = r->failed < RENEW_FAILURES_MAX ? r->failed++ : RENEW_FAILURES_MAX - 1;
+    r->failures[failed_at][0] = (int32_t)slot;
+    r->failures[failed_at][1] = error_number;
+    r->untold = true;
+  }
+}
+
+/* One round: every slot's request, RENEW_CHUNK to a sendmsg; the next round a period later. */
 static void renew_round(renewer *r) {
   const double now = monotonic_now_ms();
   r->round = (r->round + 1) % (UINT32_MAX / RENEW_SEQ_STRIDE);
-  size_t total = 0;
-  unsigned requests = 0;
-  for (unsigned slot = 0; slot < r->used; slot++) {
-    total += NLMSG_ALIGN(r->entries[slot].length);
-    if (r->entries[slot].length > 0) requests++;
-  }
-  if (total > 0) {
-    uint8_t *batch = (uint8_t *)malloc(total);
-    int error_number = batch == NULL ? ENOMEM : 0;
-    if (batch != NULL) {
-      size_t at = 0;
-      for (unsigned slot = 0; slot < r->used; slot++) {
-        const renew_entry *entry = &r->entries[slot];
-        if (entry->length == 0) continue;
-        memset(batch + at, 0, NLMSG_ALIGN(entry->length));
-        memcpy(batch + at, entry->message, entry->length);
-        struct nlmsghdr *header = (struct nlmsghdr *)(batch + at);
-        header->nlmsg_seq = r->round * RENEW_SEQ_STRIDE + slot;
-        header->nlmsg_pid = 0;
-        at += NLMSG_ALIGN(entry->length);
-      }
-      struct sockaddr_nl kernel;
-      memset(&kernel, 0, sizeof(kernel));
-      kernel.nl_family = AF_NETLINK;
-      ssize_t sent;
-      do {
-        sent = sendto(r->base.fd, batch, total, 0, (const struct sockaddr *)&kernel, sizeof(kernel));
-      } while (sent < 0 && errno == EINTR);
-      if (sent < 0) error_number = errno;
-      free(batch);
+  for (unsigned from = 0; from < r->used;) {
+    size_t total = 0;
+    unsigned requests = 0, to = from;
+    for (; to < r->used && requests < RENEW_CHUNK; to++) {
+      if (r->entries[to].length == 0) continue;
+      total += NLMSG_ALIGN(r->entries[to].length);
+      requests++;
     }
-    if (error_number == 0) {
-      read_acknowledgements(r, now, requests);
-    } else {
-      for (unsigned slot = 0; slot < r->used; slot++) {
-        if (r->entries[slot].length == 0) continue;
-        const unsigned at = r->failed < RENEW_FAILURES_MAX ? r->failed++ : RENEW_FAILURES_MAX - 1;
-        r->failures[at][0] = (int32_t)slot;
-        r->failures[at][1] = error_number;
-        r->untold = true;
-      }
-    }
+    if (requests > 0) renew_chunk(r, from, to, total, requests, now);
+    from = to;
   }
   r->due_ms = now + r->period_ms;
   watcher_alarm(&r->base, r->period_ms, on_renew_alarm);

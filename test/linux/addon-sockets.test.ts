@@ -836,6 +836,20 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     else expect(Math.min(...report.intervals), JSON.stringify(report.intervals)).toBeGreaterThanOrEqual(399.5);
   });
 
+  // Given 1,000 addresses on eth0, each renewed by the addon in a slot of its own (the renewer's limit is 1,024)
+  // then after two rounds every slot's renewal is acknowledged and dated in okAt, none refused, every address there.
+  // A round once sent every request in one sendmsg: the kernel queued an acknowledgement per request on a socket of
+  // the default receive buffer, which holds about 256 of them, and dropped the rest, so slots past ~256 were never
+  // dated (their leases read as running out in status) and a refusal among them was never told.
+  it('acknowledges every slot of a full renewer in each round (1,000 renewals)', () => {
+    const report = JSON.parse(inNs(NS_A, process.execPath, join(FIXTURES, 'renew.mjs'), 'many')) as {
+      acknowledged: number;
+      failures: number;
+      left: number;
+    };
+    expect(report, JSON.stringify(report)).toMatchObject({ acknowledged: 1000, failures: 0, left: 1000 });
+  });
+
   // Given a schedule of two messages to 224.0.0.18 (vrrpRepeat), every 100 ms from now, left to run 450 ms
   // then B receives them in pairs, in order, with TTL 255, sent by the addon while A's JavaScript did nothing; A
   // counts each firing (vrrpRepeated), dated within the interval.
