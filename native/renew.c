@@ -300,7 +300,8 @@ napi_value renew_set(napi_env env, napi_callback_info info) {
 }
 
 /* renewEvery(handle, periodMs): a round every periodMs (the first a period from now, or sooner at a wake-up in its
- * last quarter); 0 stops. */
+ * last quarter); 0 stops. A period over an hour (a lease of up to a day, as the config allows, renewed every third)
+ * renews hourly: an hour is the longest alarm (watcher_alarm), and a renewal sooner than needed costs one request. */
 napi_value renew_every(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -312,10 +313,11 @@ napi_value renew_every(napi_env env, napi_callback_info info) {
   renewer *r = (renewer *)get_open(env, argv[0], &RENEW_KIND, "sendto");
   if (r == NULL) return NULL;
   double period_ms = 0;
-  if (napi_get_value_double(env, argv[1], &period_ms) != napi_ok || !(period_ms == 0 || (period_ms >= 10 && period_ms <= 3.6e6))) {
-    napi_throw_range_error(env, NULL, "the period must be 0 or 10 ms to an hour");
+  if (napi_get_value_double(env, argv[1], &period_ms) != napi_ok || !(period_ms == 0 || (period_ms >= 10 && period_ms <= 8.64e7))) {
+    napi_throw_range_error(env, NULL, "the period must be 0 or 10 ms to a day");
     return NULL;
   }
+  if (period_ms > 3.6e6) period_ms = 3.6e6;
   if (period_ms == r->period_ms) return NULL;
   r->period_ms = period_ms;
   if (period_ms == 0) {

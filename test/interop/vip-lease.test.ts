@@ -101,4 +101,17 @@ describe.skipIf(!labAvailable.ok)('VIP leases beside keepalived, seen from a cli
     expect(await holdsVip('us')).toBe(true);
     await us.stop();
   });
+  // Given us alone with a lease of a day, the longest the config allows (renewed every third of it: 8 h)
+  // then it becomes master holding the VIP with about a day's lifetime, and nothing is reported. The addon's renewer
+  // once refused periods over an hour: the first master's add failed (vip_failed, then fault) and no lease was ever
+  // renewed after.
+  it('a lease of a day, the longest allowed, is taken and renewed without an error', async () => {
+    const us = startVrrp(lab, 'us', { ...ourConfig(lab, 'us', { priority: 150 }), vipLeaseMs: 86_400_000 });
+    await us.waitForState('master', 5000);
+    const { stdout } = await lab.exec('us', ['ip', '-j', '-4', 'addr', 'show', 'dev', 'eth0']);
+    const vip = (JSON.parse(stdout) as { addr_info: { local: string; valid_life_time: number }[] }[])[0]?.addr_info.find((a) => a.local === vipOf(lab));
+    expect(vip?.valid_life_time, stdout).toBeGreaterThan(86_000);
+    expect(us.events.filter((e) => e.event === 'error')).toEqual([]);
+    await us.stop();
+  });
 });

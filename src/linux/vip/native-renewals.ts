@@ -53,11 +53,15 @@ export class NativeRenewals {
 
   /** Renews `message` from the next round on; returns its slot, or undefined when every slot is taken. */
   take(message: Uint8Array, onFailure: (errno: string) => void): number | undefined {
-    const slot = this.#free.pop() ?? (this.#owners.length < SLOTS ? this.#owners.length : undefined);
+    const reused = this.#free.at(-1);
+    const slot = reused ?? (this.#owners.length < SLOTS ? this.#owners.length : undefined);
     if (slot === undefined) return undefined;
+    // The period first: should the addon refuse it (or the request), nothing of this slot has been taken.
+    if (this.#used === 0) this.#addon.renewEvery(this.#handle, this.#periodMs);
     this.#addon.renewSet(this.#handle, slot, message);
+    if (reused !== undefined) this.#free.pop();
     this.#owners[slot] = onFailure;
-    if (this.#used++ === 0) this.#addon.renewEvery(this.#handle, this.#periodMs);
+    this.#used++;
     return slot;
   }
 
