@@ -116,13 +116,19 @@ bool get_ifname(napi_env env, napi_value value, char *ifname) {
     napi_throw_type_error(env, NULL, "interface name must be a string");
     return false;
   }
-  /* One byte more than IFNAMSIZ tells "too long" apart from "fits exactly". */
+  /* The whole length first: a copy into a short buffer stops before a multi-byte character that does not fit, so
+   * a name of 17 bytes would come back as its first 15 — a name that fits, of another interface. */
   size_t length = 0;
-  if (napi_get_value_string_utf8(env, value, ifname, IFNAMSIZ + 1, &length) != napi_ok) {
+  if (napi_get_value_string_utf8(env, value, NULL, 0, &length) != napi_ok) {
     throw_last_napi_error(env);
     return false;
   }
-  if (length == 0 || length >= IFNAMSIZ || strlen(ifname) != length) {
+  size_t copied = 0;
+  if (length < IFNAMSIZ && napi_get_value_string_utf8(env, value, ifname, IFNAMSIZ, &copied) != napi_ok) {
+    throw_last_napi_error(env);
+    return false;
+  }
+  if (length == 0 || length >= IFNAMSIZ || copied != length || strlen(ifname) != length) {
     /* The kernel would say ENODEV for these; say it before a syscall, with the same errno. */
     throw_errno(env, "if_nametoindex", ENODEV);
     return false;

@@ -356,6 +356,13 @@ const int = (min: number, max: number) =>
   z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 
 const nonEmpty = () => z.string({ error: 'must be a string' }).min(1, 'must not be empty');
+const utf8 = new TextEncoder();
+/** A Linux interface name: the kernel's limit is IFNAMSIZ - 1 = 15 bytes, not characters. */
+const interfaceName = (error: string) =>
+  z
+    .string({ error })
+    .min(1, 'must not be empty')
+    .refine((name) => utf8.encode(name).length <= 15, 'must be at most 15 bytes (IFNAMSIZ)');
 const flag = () => z.boolean({ error: 'must be true or false' });
 
 /** The fields every tracker type shares (keepalived's `vrrp_script` defaults); `weight` as given. */
@@ -448,7 +455,7 @@ const trackerSchema = z.discriminatedUnion(
       .object({
         type: z.literal('interface'),
         ...trackerFields(),
-        interface: nonEmpty().max(15, 'must be at most 15 characters (IFNAMSIZ)'),
+        interface: interfaceName('must be a string'),
       })
       .strict(),
   ],
@@ -543,7 +550,7 @@ function bodyMatchProblem(bodyMatch: string): string | undefined {
 const schema = z
   .object({
     name: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
-    interface: z.string({ error: 'must be a string (e.g. "eth0")' }).min(1, 'must not be empty'),
+    interface: interfaceName('must be a string (e.g. "eth0")'),
     vrid: int(1, 255),
     priority: int(1, 255).default(100),
     version: z.union([z.literal(2), z.literal(3)], { error: 'must be 2 or 3' }).default(3),

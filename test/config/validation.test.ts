@@ -336,3 +336,21 @@ describe('vipLeaseMs', () => {
     expect(message('5s')).toMatch(/vipLeaseMs: must be 0 \(leases off\) or a whole number of ms from 1000 to 86400000$/m);
   });
 });
+
+describe('interface', () => {
+  // The kernel's limit is 15 bytes (IFNAMSIZ - 1): a longer name once passed the config and failed at the socket
+  // (ENODEV), and one whose 16th byte began a multi-byte character reached the addon cut to its first 15 bytes.
+  it('refuses a name over 15 bytes, naming the field, and takes one of exactly 15', () => {
+    const message = (name: string): string => {
+      try {
+        resolveConfig({ interface: name, vrid: 1, virtualAddresses: ['192.0.2.1/32'] });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(message('x'.repeat(15))).toBe('accepted');
+    expect(message('x'.repeat(16))).toMatch(/^  - interface: must be at most 15 bytes \(IFNAMSIZ\)$/m);
+    expect(message(`${'x'.repeat(14)}é`)).toMatch(/interface: must be at most 15 bytes \(IFNAMSIZ\)$/m);
+  });
+});

@@ -106,10 +106,10 @@ describe('refused, naming the field', () => {
   });
 
   // Given a file weight beyond keepalived's ±254, and an interface name beyond IFNAMSIZ.
-  it('refuses a file weight beyond ±254 and an interface name beyond 15 characters', () => {
+  it('refuses a file weight beyond ±254 and an interface name beyond 15 bytes', () => {
     expect(issues([{ type: 'file', name: 'a', path: '/x', weight: 255 }])).toEqual([{ path: 'trackers.0.weight', message: 'must be at most 254' }]);
     expect(issues([{ type: 'interface', name: 'a', interface: 'a-very-long-interface' }])).toEqual([
-      { path: 'trackers.0.interface', message: 'must be at most 15 characters (IFNAMSIZ)' },
+      { path: 'trackers.0.interface', message: 'must be at most 15 bytes (IFNAMSIZ)' },
     ]);
   });
 
