@@ -245,7 +245,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   /** start() and stop() run one after the other, never interleaved, whatever the caller awaits. */
   #lifecycle: Promise<unknown> = Promise.resolve();
   /** Resolves the promise `start()` waits on: the first transition of the run has been applied. */
-  #resolveFirstTransition: (() => void) | undefined;
+  /** The pending start's wait for its first transition: resolved by it, rejected when the engine thread dies first. */
+  #firstTransition: { resolve: () => void; reject: (error: unknown) => void } | undefined;
   /** Aborted when the state is left; made when a hook or whileMaster run first asks for the state's signal. */
   #stateAbort: AbortController | undefined;
   /** Hooks by kind, each list made when its first hook is added: most instances have none of most kinds. */
@@ -510,6 +511,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   }
 
   async #start(): Promise<void> {
+    // A run that the engine thread's death ended: its VIP clean-up and last transition come first.
+    await this.#engine?.released?.();
     if (this.#running) throw new VrrpError('already_started', 'instance is already running');
     this.#running = true;
     this.#generation++;
@@ -523,7 +526,9 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     this.#protoErrReason = 'noError';
     this.#lastProtocolError = null;
     this.#trackerReasons = undefined;
-    const firstTransition = new Promise<void>((resolve) => (this.#resolveFirstTransition = resolve));
+    const firstTransition = new Promise<void>((resolve, reject) => (this.#firstTransition = { resolve, reject }));
+    // Rejected (engine thread died) perhaps before it is awaited below, while engine.start() is: not unhandled then.
+    firstTransition.catch(() => undefined);
     try {
       const emit = (event: EngineEvent): void => this.#onEngineEvent(event);
       const config = withSyncHold(this.config, this.#syncHold);
@@ -546,6 +551,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       await engine.idle();
     } catch (error) {
       this.#running = false;
+      this.#firstTransition = undefined;
       this.#generation++; // no tracker loop of this failed start may live on
       throw error;
     }
@@ -563,7 +569,11 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   }
 
   async #stop(): Promise<void> {
-    if (!this.#running) return;
+    if (!this.#running) {
+      // Ended by the engine thread's death: stopped once its VIPs are removed.
+      await this.#engine?.released?.();
+      return;
+    }
     this.#endRun('instance stopped');
     // start() resolved only after the first transition, so the engine's stop always yields one to `initialize`.
     await this.#engine?.stop();
@@ -609,16 +619,24 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
         logSafely(this.#log, 'warn', { src: event.src, priority: event.priority, term: this.#term }, `heard master ${event.src} (priority ${event.priority}) that we outrank: re-asserting`);
         this.#emitSafely('lowerMasterHeard', { address: event.src, priority: event.priority, advertIntervalMs: event.advertIntervalMs, term: this.#term });
         break;
-      case 'error':
-        if (event.code === 'engine_failed') this.#engineFailed();
-        this.#emitError(new VrrpError(event.code, event.message, event.cause === undefined ? undefined : { cause: event.cause }));
+      case 'error': {
+        const error = new VrrpError(event.code, event.message, event.cause === undefined ? undefined : { cause: event.cause });
+        if (event.code === 'engine_failed') this.#engineFailed(error);
+        this.#emitError(error);
         break;
+      }
     }
   }
 
-  /** The engine thread died: this run is over (the engine reported it and removed the VIPs). */
-  #engineFailed(): void {
+  /**
+   * The engine thread died: this run is over (the engine reported it and removes the VIPs); a start still waiting for
+   * its first transition fails with `error` (none will come).
+   */
+  #engineFailed(error: VrrpError): void {
     this.#endRun('engine thread died');
+    const firstTransition = this.#firstTransition;
+    this.#firstTransition = undefined;
+    firstTransition?.reject(error);
   }
 
   /** Ends the run on this side: no tracker loop of it may live on, and checks in flight are aborted with `why`. */
@@ -690,9 +708,9 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     const masterBefore = this.#master;
     this.#master = action.master === undefined ? undefined : frozenMaster(action.master);
     // Resolved once, then dropped: the resolver (and with it the promise, once start() returns) is not kept.
-    const resolveFirstTransition = this.#resolveFirstTransition;
-    this.#resolveFirstTransition = undefined;
-    resolveFirstTransition?.();
+    const firstTransition = this.#firstTransition;
+    this.#firstTransition = undefined;
+    firstTransition?.resolve();
     // Hooks of the state we leave are told to wind down; hooks of the new state get a fresh signal.
     this.#stateAbort?.abort(new VrrpError('aborted', `left state ${action.from}`));
     this.#stateAbort = undefined;

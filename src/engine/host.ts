@@ -39,6 +39,11 @@ export interface EngineLike {
   start(): Promise<void>;
   /** Stops the protocol and closes the adapters. */
   stop(): Promise<void>;
+  /**
+   * Resolves once a run that ended on its own is wholly over — a dead engine thread's VIP clean-up and its last
+   * transition included — so that a new run cannot meet them (absent: nothing to wait for).
+   */
+  released?(): Promise<void>;
   /** Resolves when every action queued so far has been applied. */
   idle(): Promise<void>;
   /** Feeds a command (a tracker result). */
@@ -92,14 +97,33 @@ class EngineHost {
     return id;
   }
 
+  /** The engine's run is over: what its thread still says of it is dropped (an error becomes a process warning). */
+  unregister(id: number): void {
+    this.#engines.delete(id);
+  }
+
+  /** An engine's message, or an error of one whose run is over (nobody else would hear it). */
+  #deliver(message: Extract<FromEngine, { id: number }>): void {
+    const engine = this.#engines.get(message.id);
+    if (engine) engine.receive(message);
+    else if (message.type === 'event' && message.event.type === 'error') {
+      process.emitWarning(`after its run ended: ${message.event.message}`, { type: 'VrrpWarning', code: `VRRP_${message.event.code.toUpperCase()}` });
+    }
+  }
+
   /** The stats slabs, by number; every worker gets each of them before any start that uses it. */
   readonly #statsSlabs: SharedArrayBuffer[] = [];
   /** The slab slots are taken from, and how many of its doubles are taken. */
   #statsSlab = -1;
   #statsSlabUsed = 0;
 
-  /** A slot of `length` doubles for an engine's counters, and the view of it (a slot lives as long as the host). */
+  /** Slots given back by engines whose run is over, by length: taken again before any new room. */
+  readonly #freeStatsSlots = new Map<number, StatsSlot[]>();
+
+  /** A slot of `length` doubles for an engine's counters, and the view of it, until {@link releaseStatsSlot}. */
   statsSlot(length: number): { slot: StatsSlot; view: Float64Array } {
+    const free = this.#freeStatsSlots.get(length)?.pop();
+    if (free) return { slot: free, view: new Float64Array(this.#statsSlabs[free.slab] as SharedArrayBuffer, free.offset * Float64Array.BYTES_PER_ELEMENT, length) };
     let slab: number;
     let offset = 0;
     if (length > STATS_SLAB_DOUBLES) {
@@ -116,6 +140,13 @@ class EngineHost {
     }
     const view = new Float64Array(this.#statsSlabs[slab] as SharedArrayBuffer, offset * Float64Array.BYTES_PER_ELEMENT, length);
     return { slot: { slab, offset, length }, view };
+  }
+
+  /** An engine's run is over and its thread writes no more there: the slot may serve the next engine. */
+  releaseStatsSlot(slot: StatsSlot): void {
+    let free = this.#freeStatsSlots.get(slot.length);
+    if (!free) this.#freeStatsSlots.set(slot.length, (free = []));
+    free.push(slot);
   }
 
   #newStatsSlab(doubles: number): number {
@@ -237,7 +268,7 @@ class EngineHost {
         if (channel.hasSubscribers) channel.publish(message.message);
       } else if (message.type === 'fatal') this.#fatal = message.message;
       else if (message.type === 'pagesReleased') this.#releases?.shift()?.(message);
-      else if ('id' in message) this.#engines.get(message.id)?.receive(message);
+      else if ('id' in message) this.#deliver(message);
     });
     worker.on('error', (error) => this.#died(error));
     worker.on('exit', (code) => this.#died(new Error(this.#fatal ?? `engine thread exited with code ${code}`)));
@@ -254,15 +285,15 @@ class EngineHost {
     process.off('exit', this.#onExit);
     this.#worker = undefined;
     this.#fatal = undefined;
-    this.#running = 0;
     this.#stopHeartbeat();
     this.#beat = undefined;
     // A new worker starts forwarding nothing: tell it afresh at the next start.
     this.#forwarding = { sent: false, received: false };
     this.#stopForwarding();
-    const engines = [...this.#engines.values()];
-    this.#engines.clear();
-    for (const engine of engines) engine.died(error);
+    // Each running engine ends its run (running(-1), unregister), which brings the count to 0 with the thread it
+    // counted; one made but not started yet stays registered, for its start on the next thread.
+    for (const engine of [...this.#engines.values()]) engine.died(error);
+    this.#running = 0;
     for (const answer of this.#releases?.splice(0) ?? []) answer({ type: 'pagesReleased', error: `the engine thread died (${error.message})` });
   }
 }
@@ -287,7 +318,8 @@ export class RemoteEngine implements EngineLike {
   readonly #host: EngineHost;
   readonly #id: number;
   /** Counters, then the runtime (see runtimeSinkLength): one slot, one publish per step on the engine thread. */
-  readonly #stats: Float64Array;
+  /** The slot's view while the run lasts; a copy of its last word after (the slot then serves another engine). */
+  #stats: Float64Array;
   readonly #statsSlot: StatsSlot;
   #priority: number;
   #state: RouterState = 'initialize';
@@ -298,6 +330,8 @@ export class RemoteEngine implements EngineLike {
   #nextIdle = 1;
   #running = false;
   #dead = false;
+  /** Settles when a dead thread's clean-up for this engine is over (see {@link released}). */
+  #released: Promise<void> | undefined;
 
   /** An engine for `config` whose events go to `emit`; nothing runs until `start()`. */
   constructor(config: ResolvedConfig, emit: (event: EngineEvent) => void) {
@@ -393,6 +427,9 @@ export class RemoteEngine implements EngineLike {
         this.#finish();
         this.#stopped?.resolve();
         this.#stopped = undefined;
+        // The thread answers in order: anything still asked of this run was answered before `stopped`, or never will be.
+        for (const pending of this.#idles?.values() ?? []) pending.resolve();
+        this.#idles = undefined;
         break;
       case 'idle':
         this.#idles?.get(message.request)?.resolve();
@@ -409,7 +446,7 @@ export class RemoteEngine implements EngineLike {
     this.#finish();
     const error = new VrrpError('engine_failed', `the engine thread died (${cause.message}); instance ${this.#config.name} stopped`, { cause });
     this.#emit({ type: 'error', code: error.code, message: error.message, cause });
-    void releaseVips(this.#config).then(
+    this.#released = releaseVips(this.#config).then(
       () => undefined,
       (removal: unknown) =>
         this.#emit({ type: 'error', code: 'vip_failed', message: `could not remove the virtual addresses after the engine thread died: ${removal instanceof Error ? removal.message : String(removal)}`, cause: removal }),
@@ -421,7 +458,15 @@ export class RemoteEngine implements EngineLike {
       this.#stopped = undefined;
       for (const pending of this.#idles?.values() ?? []) pending.resolve();
       this.#idles = undefined;
+    }).catch((failure: unknown) => {
+      // A listener of the last events threw past the instance's guards: told, not left as an unhandled rejection.
+      process.emitWarning(`after the engine thread died: ${failure instanceof Error ? failure.message : String(failure)}`, { type: 'VrrpWarning' });
     });
+  }
+
+  /** See {@link EngineLike.released}. */
+  released(): Promise<void> {
+    return this.#released ?? Promise.resolve();
   }
 
   #finish(): void {
@@ -429,6 +474,10 @@ export class RemoteEngine implements EngineLike {
     this.#running = false;
     this.#state = 'initialize';
     this.#host.running(-1);
+    // Nothing of this run's thread reaches us from here on; its counters stay readable in a copy of their last word.
+    this.#host.unregister(this.#id);
+    this.#stats = Float64Array.from(this.#stats);
+    this.#host.releaseStatsSlot(this.#statsSlot);
   }
 }
 

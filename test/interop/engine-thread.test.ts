@@ -149,6 +149,58 @@ describe.skipIf(!labAvailable.ok)('the engine thread beside keepalived', () => {
     await ka.waitForLog(/\(VJ\) Entering MASTER STATE/, 2000, mark);
     await us.stop();
   });
+
+  // Given the same two masters beside keepalived, each started again from its engine_failed handler (as an app would)
+  // when the engine thread dies
+  // then both start again on a new engine thread, become master again with their VIPs, and the process lives on
+  // until stopped. The host's count of running engines once went to -2 at the death, so the new thread was left
+  // unref'd and the process exited under the restarted instances; and a start did not wait for the dead thread's
+  // VIP clean-up, whose transition to initialize then landed in the new run.
+  it('instances started again after the engine thread died run on a new thread and keep the process alive', async () => {
+    const second = lab.ipv4(101);
+    await lab.startKeepalived(
+      'ka',
+      keepalivedConf({
+        routerId: 'ka',
+        instances: [
+          { name: 'VI', vrid: 51, priority: 100, advertIntervalS: 0.1, vips: [`${vipOf(lab)}/24`], extra: ['garp_master_delay 0'] },
+          { name: 'VJ', vrid: 52, priority: 100, advertIntervalS: 0.1, vips: [`${second}/24`], extra: ['garp_master_delay 0'] },
+        ],
+      }),
+    );
+    const one = ourConfig(lab, 'us', { priority: 150 });
+    const two = { ...ourConfig(lab, 'us', { priority: 150, vrid: 52 }), name: 'us2', virtualAddresses: [`${second}/24`] };
+    const us = startVrrp(lab, 'us', { instances: [one, two] }, { embedded: true, flags: ['--kill-engine', '--restart-after-kill'] });
+    const killed = await us.waitFor((e) => e.event === 'killing-engine', 8000);
+    const from = us.events.indexOf(killed);
+    for (const name of ['us', 'us2']) {
+      await us.waitFor((e) => e.event === 'restarted' && e.name === name, 8000, from);
+      await us.waitFor((e) => e.event === 'stateChange' && e.to === 'master' && e.name === name, 8000, from);
+    }
+    // Each run ends before the next begins: after the death, initialize, then backup, then master, per instance.
+    for (const name of ['us', 'us2']) {
+      const after = us.events.slice(from).filter((e) => e.event === 'stateChange' && e.name === name).map((e) => String(e.to));
+      expect(after, us.describe()).toEqual(['initialize', 'backup', 'master']);
+    }
+    expect(await lab.addresses('us')).toEqual(expect.arrayContaining([vipOf(lab), second]));
+    await sleep(1500);
+    expect(us.exitCode, us.describe()).toBeNull();
+    expect(await us.stop(), us.describe()).toBe(0);
+    expect(us.events.some((e) => e.event === 'stopped')).toBe(true);
+  });
+
+  // Given our instance with a weight-0 tracker whose first check never ends, so that start() waits in initialize
+  // when the engine thread dies 1 s into that start
+  // then start() rejects with engine_failed instead of waiting forever, and stop() then returns.
+  it('a start still waiting for its first transition when the engine thread dies rejects with engine_failed', async () => {
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }), { embedded: true, flags: ['--kill-engine-while-starting'] });
+    await us.waitFor((e) => e.event === 'killing-engine', 8000);
+    const ended = await us.waitFor((e) => e.event === 'start-rejected' || e.event === 'started', 5000);
+    expect(ended, us.describe()).toMatchObject({ event: 'start-rejected', code: 'engine_failed' });
+    await us.waitFor((e) => e.event === 'stopped', 5000);
+    expect(await holdsVip('us')).toBe(false);
+    expect(await us.stop(), us.describe()).toBe(0);
+  });
 });
 
 describe.skipIf(!labAvailable.ok)('process exit with the engine thread running', () => {
