@@ -97,6 +97,11 @@ class EngineHost {
     return id;
   }
 
+  /** How many engines are registered: made and not yet ended (for tests of the host's bookkeeping). */
+  get registeredEngines(): number {
+    return this.#engines.size;
+  }
+
   /** The engine's run is over: what its thread still says of it is dropped (an error becomes a process warning). */
   unregister(id: number): void {
     this.#engines.delete(id);

@@ -189,6 +189,17 @@ describe.skipIf(!labAvailable.ok)('the engine thread beside keepalived', () => {
     expect(us.events.some((e) => e.event === 'stopped')).toBe(true);
   });
 
+  // Given our instance, started
+  // when the app stops and starts it five times
+  // then the engine thread's host has one engine registered: the running one. Each start makes an engine, and the
+  // host once kept every one (with its counters' slot and whatever its events' closure held) for the process's life.
+  it('an instance stopped and started again leaves no engine of an ended run registered', async () => {
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }), { embedded: true, flags: ['--cycles', '5'] });
+    const cycled = await us.waitFor((e) => e.event === 'cycled', 15_000);
+    expect(cycled, us.describe()).toMatchObject({ cycles: 5, registeredEngines: 1 });
+    expect(await us.stop(), us.describe()).toBe(0);
+  });
+
   // Given our instance with a weight-0 tracker whose first check never ends, so that start() waits in initialize
   // when the engine thread dies 1 s into that start
   // then start() rejects with engine_failed instead of waiting forever, and stop() then returns.
