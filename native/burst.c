@@ -8,7 +8,7 @@
  *
  * Operations are [kind, target, bytes]: kind 0 = pwrite(target fd, bytes, offset 0), 1 = routeRequest(target route
  * handle, bytes), 2 = send(target packet handle, frame). Up to 256 per burst; a malformed one refuses the whole
- * list. A prepared burst keeps the handles it names alive. burstRun returns an Int32Array with one result per
+ * list. A prepared burst keeps the handles it names alive, and writes through a duplicate of each descriptor. burstRun returns an Int32Array with one result per
  * operation: 0, the kernel's acknowledgement errno or the failed syscall's errno.
  *
  * Fired bursts: a VRRP socket's alarm may run a burst itself, in C, the moment a takeover falls due (burst_fire; see
@@ -20,6 +20,7 @@
 #include "burst.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,9 @@ static const napi_type_tag BURST_TAG = {0x767272705f627572ULL, 0x73745f707265706
 static void finalize_burst(napi_env env, void *data, void *hint) {
   (void)hint;
   prepared_burst *prepared = (prepared_burst *)data;
+  for (uint32_t i = 0; i < prepared->count; i++) {
+    if (prepared->ops[i].fd >= 0) close(prepared->ops[i].fd);
+  }
   for (uint32_t i = 0; i < prepared->ref_count; i++) napi_delete_reference(env, prepared->refs[i]);
   free(prepared->kept);
   free(prepared);
@@ -201,8 +205,11 @@ napi_value burst_prepare(napi_env env, napi_callback_info info) {
   prepared->kept = NULL;
   prepared->refs = (napi_ref *)((uint8_t *)prepared + refs_offset);
   uint8_t *storage = (uint8_t *)prepared + storage_offset;
+  /* No descriptor of the burst's own yet (finalize_burst closes those that are). */
+  for (uint32_t i = 0; i < count; i++) prepared->ops[i].fd = -1;
   for (uint32_t i = 0; i < count; i++) {
     prepared->ops[i] = ops[i];
+    prepared->ops[i].fd = -1;
     if (same_bytes[i] >= 0) {
       prepared->ops[i].data = prepared->ops[same_bytes[i]].data;
     } else {
@@ -219,6 +226,18 @@ napi_value burst_prepare(napi_env env, napi_callback_info info) {
       finalize_burst(env, prepared, NULL);
       throw_last_napi_error(env);
       return NULL;
+    }
+  }
+  /* A pwrite goes to a descriptor of the burst's own, a duplicate of the one it was given: an armed takeover may
+   * fire the burst from C after JavaScript closed its marker (the VIP manager forgetting an interface), and the
+   * number alone might then name whatever file was opened next. The duplicate still names the marker's file. */
+  for (uint32_t i = 0; i < count; i++) {
+    if (ops[i].kind != BURST_PWRITE) continue;
+    prepared->ops[i].fd = fcntl(ops[i].fd, F_DUPFD_CLOEXEC, 0);
+    if (prepared->ops[i].fd < 0) {
+      int error_number = errno;
+      finalize_burst(env, prepared, NULL);
+      return throw_errno(env, "fcntl(F_DUPFD_CLOEXEC)", error_number);
     }
   }
   napi_value external;

@@ -10,7 +10,8 @@
  * namespaces are deleted in afterAll (and at exit). Timing asserts are one-sided or generous (≤ 50 ms late).
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +43,8 @@ interface Addon {
   timerClose(handle: unknown): void;
   timerRef(handle: unknown, ref: boolean): void;
   monotonicMs(): number;
+  burstPrepare(ops: readonly (readonly [number, unknown, Uint8Array])[]): unknown;
+  burstRun(prepared: unknown): Int32Array;
 }
 
 function linuxSkipReason(): string | undefined {
@@ -225,6 +228,31 @@ describe.skipIf(linuxSkip !== undefined)('timerfd timer, callbacks and argument 
     expect(() => addon.vrrpOpen(4, 'lo', null as unknown as () => void)).toThrow(new TypeError('onReadable must be a function'));
     expect(() => addon.vrrpOpen(4, 'nope0', () => {})).toThrow(expect.objectContaining({ errno: 19, syscall: 'if_nametoindex' }));
     expect(() => addon.vrrpOpen(6, 'x'.repeat(16), () => {})).toThrow(expect.objectContaining({ errno: 19, syscall: 'if_nametoindex' }));
+  });
+
+  // Given a burst prepared with a pwrite to marker A's descriptor
+  // when A's descriptor is closed and another file B opened, which takes the same number, and then the burst runs
+  // then the bytes go to A's file, not to B: the burst writes to a duplicate of its own. An armed takeover fires its
+  // burst from C, possibly after the VIP manager closed a marker; with the bare number it wrote into whatever file
+  // had been opened next.
+  it('a prepared pwrite writes to the file it was given, even after that descriptor was closed and its number reused', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vrrp-burst-'));
+    try {
+      const a = openSync(join(dir, 'a'), 'w+');
+      const burst = addon.burstPrepare([[0, a, new TextEncoder().encode('adding')]]);
+      closeSync(a);
+      const b = openSync(join(dir, 'b'), 'w+');
+      try {
+        expect(b).toBe(a); // the lowest free number: the test shows what it means to
+        expect(Array.from(addon.burstRun(burst))).toEqual([0]);
+        expect(readFileSync(join(dir, 'b'), 'utf8')).toBe('');
+        expect(readFileSync(join(dir, 'a'), 'utf8')).toBe('adding');
+      } finally {
+        closeSync(b);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('hands an exception thrown by onExpire to uncaughtException, runs its nextTick, and keeps the timer working', async () => {
