@@ -629,19 +629,26 @@ static void on_wait_readable(uv_poll_t *handle, int status, int events) {
 /* Before libuv polls: sleep here instead, for as long as libuv would have, on the waited descriptors and on libuv's
  * own backend fd (set C), handling the waited ones in C. Back to libuv when its time is up, when its own
  * descriptors have news, or after a JavaScript call (which may have changed what libuv waits for). One of ours per
- * epoll_wait, as in wait_drain. Libuv's set holds A, so its backend is readable for ours too: ours come first. */
+ * epoll_wait, as in wait_drain. Libuv's set holds A, so its backend is readable for ours too: ours come first —
+ * but once libuv has work of its own (a timer due: timeout 0, or its descriptors' news beside ours), after that one
+ * of ours it is libuv's turn: a stream of ours that C handles without JavaScript (absorbed repeats, READY_BUDGET at a
+ * time, from a flood or a loop on the link) would otherwise keep this loop going and libuv's timers and messages
+ * waiting for as long as it lasts. */
 static void on_wait_prepare(uv_prepare_t *handle) {
   thread_wait *t = (thread_wait *)handle->data;
   const unsigned calls = js_calls;
   while (t->open && js_calls == calls) {
     /* Asked again each time: what C did meanwhile (a hold's timer) may have moved libuv's next timer. */
     uv_update_time(t->loop);
+    const int timeout = uv_backend_timeout(t->loop);
     struct epoll_event events[2];
-    int count = epoll_wait(t->sleepfd, events, 2, uv_backend_timeout(t->loop));
+    int count = epoll_wait(t->sleepfd, events, 2, timeout);
     if (count <= 0) break; /* libuv's time is up, or a signal */
+    const bool backend = events[0].data.u64 == WAIT_BACKEND || (count > 1 && events[1].data.u64 == WAIT_BACKEND);
     const struct epoll_event *ours = events[0].data.u64 != WAIT_BACKEND ? &events[0] : count > 1 ? &events[1] : NULL;
     if (ours == NULL) break; /* libuv's own news */
     wait_dispatch(ours->data.u64, ours->events);
+    if (timeout == 0 || backend) break;
   }
   uv_update_time(t->loop);
 }
