@@ -1203,6 +1203,19 @@ static bool filter_attach(int fd, const filter_program *p) {
   return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) == 0;
 }
 
+/* Builds the program for `set` into `p` and attaches it to `fd`: 0, or the errno to judge the failure by, read at
+ * once (the clean-up after a failure makes syscalls of its own). A program that would not fit is ENOMEM, as the
+ * kernel says of one too large, with `*tried` the cap it was built under; else `*tried` is its length. */
+static int filter_build_attach(int fd, int family, const filter_repeat *repeats, const vrid_set *set, uint32_t repeat, uint32_t other,
+                               unsigned cap, filter_program *p, unsigned *tried) {
+  if (!repeat_filter_build(family, repeats, set, repeat, other, p)) {
+    *tried = cap;
+    return ENOMEM;
+  }
+  *tried = p->length;
+  return filter_attach(fd, p) ? 0 : errno;
+}
+
 /* The socket takes every repeat again, in one syscall: its filter goes, and with it the covered set. What the repeat
  * socket took until then (the socket did not) is read now; what it takes from now on the socket takes too, and
  * read_repeats skips it. */
@@ -1278,24 +1291,25 @@ static void filters_update(vrrp_socket *s) {
     for (int i = 0; i < 4; i++) subset = subset && (r->covered.word[i] & ~target.word[i]) == 0;
     if (!subset) filters_uncover(s);
     if (p == NULL && (p = (filter_program *)malloc(sizeof(filter_program))) == NULL) break;
-    bool ok = true;
     if (vrid_set_empty(&target)) {
       repeats_take_nothing(s); /* and the socket dropped nothing since filters_uncover */
       break;
     }
+    int failure = 0;
+    unsigned tried = 0;
     if (!vrid_sets_equal(&target, &r->taken)) {
-      ok = repeat_filter_build(s->family, repeats, &target, 0xffffffff, 0, p) && filter_attach(r->fd, p);
-      if (ok) {
+      failure = filter_build_attach(r->fd, s->family, repeats, &target, 0xffffffff, 0, r->insn_cap, p, &tried);
+      if (failure == 0) {
         r->taken = target;
       } else {
         repeats_take_nothing(s); /* it may have no filter now: it would take everything */
         filters_uncover(s);
       }
     }
-    if (ok && !vrid_sets_equal(&target, &r->covered)) {
+    if (failure == 0 && !vrid_sets_equal(&target, &r->covered)) {
       read_repeats(s, NULL); /* before the socket drops more: what it still took too is skipped here */
-      ok = repeat_filter_build(s->family, repeats, &target, 0, 0xffffffff, p) && filter_attach(s->base.fd, p);
-      if (ok) {
+      failure = filter_build_attach(s->base.fd, s->family, repeats, &target, 0, 0xffffffff, r->insn_cap, p, &tried);
+      if (failure == 0) {
         r->covered = target;
       } else {
         memset(&r->covered, 0, sizeof(r->covered)); /* its filter may be gone, or the old one is there: */
@@ -1303,14 +1317,14 @@ static void filters_update(vrrp_socket *s) {
         setsockopt(s->base.fd, SOL_SOCKET, SO_DETACH_FILTER, &unused, sizeof(unused)); /* none, known */
       }
     }
-    if (ok) break;
+    if (failure == 0) break;
     /* Refused for its size: remembered, fewer VRIDs next. Anything else: filtering off. */
-    if (errno != ENOMEM || p->length <= 1 || p->length - 1 >= r->insn_cap) {
+    if (failure != ENOMEM || tried <= 1 || tried - 1 >= r->insn_cap) {
       filters_off(s);
       break;
     }
     /* An eighth shorter: a few tries, rather than one per VRID (each is a conversion of the whole program). */
-    r->insn_cap = p->length - 1 - p->length / 8;
+    r->insn_cap = tried - 1 - tried / 8;
   }
   free(p);
   r->covered_count = 0;

@@ -786,6 +786,23 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     expect(report.kernel).toBe(0);
   });
 
+  // Given B's socket option memory lowered to 20,000 bytes (net.core.optmem_max, one per namespace), 50 VRIDs
+  // declared and covered by the filters, then 205 more
+  // then the larger program, which the kernel refuses for its size, is shrunk until it fits: filtering stays on and
+  // covers more than the first 50 (193 here). The refusal's errno was once read after the clean-up's own syscalls
+  // (EAGAIN from reading the repeat socket), and filtering went off for good (-1).
+  it('shrinks a filter refused for its size when more VRIDs join, instead of turning filtering off', () => {
+    const before = inNs(NS_B, 'cat', '/proc/sys/net/core/optmem_max').trim();
+    inNs(NS_B, 'sh', '-c', 'echo 20000 > /proc/sys/net/core/optmem_max');
+    try {
+      const report = JSON.parse(inNs(NS_B, process.execPath, join(FIXTURES, 'vrrp-filtered-many.mjs'), '4', 'staged')) as { filtered: number };
+      expect(report.filtered).toBeGreaterThan(50);
+      expect(report.filtered).toBeLessThan(255);
+    } finally {
+      inNs(NS_B, 'sh', '-c', `echo ${before} > /proc/sys/net/core/optmem_max`);
+    }
+  });
+
   // Given the same 255 declarations, probed at VRIDs on both sides of where the filter's blocks change groups (their
   // comparisons share one "not a repeat" return per group of blocks: 36 blocks a group for IPv4, 19 for IPv6)
   // when A sends each probed VRID's exact repeat twice and then an advert that differs in its priority
