@@ -215,7 +215,9 @@ class LinkHub {
   #reads = 0;
   /** The last re-read of each interface and the families it covered. */
   readonly #last = new Map<string, LastRead>();
+  /** One timer for every interface whose read failed: each is read again when it fires. */
   #retry: NodeJS.Timeout | undefined;
+  readonly #retryIfaces = new Set<string>();
 
   async add(iface: string, watcher: Omit<Watcher, 'up'>): Promise<{ up: boolean; stop: () => void }> {
     this.#open();
@@ -346,6 +348,8 @@ class LinkHub {
     this.#socket.close();
     this.#socket = undefined;
     clearTimeout(this.#retry);
+    this.#retry = undefined;
+    this.#retryIfaces.clear();
     this.#dirty.clear();
     this.#last.clear();
     this.#ignored.clear(true);
@@ -363,7 +367,11 @@ class LinkHub {
       const ifaces = [...this.#dirty];
       this.#dirty.clear();
       this.#reads++;
-      this.#reading = this.#reading.then(() => this.#recheck(ifaces)).finally(() => this.#reads--);
+      // A re-read that failed past its own guards must not end the chain: every later re-read hangs on it.
+      this.#reading = this.#reading
+        .then(() => this.#recheck(ifaces))
+        .catch((error: unknown) => process.emitWarning(`link monitor: re-reading ${ifaces.join(', ')} failed: ${error instanceof Error ? error.message : String(error)}`, { type: 'VrrpWarning' }))
+        .finally(() => this.#reads--);
     });
   }
 
@@ -378,10 +386,18 @@ class LinkHub {
         this.#last.set(iface, { index: snapshot.link?.index, families, addresses: snapshot.addresses });
       } catch {
         this.#last.delete(iface);
-        // A failed read says nothing about the link: keep the state we know and look again shortly.
-        clearTimeout(this.#retry);
-        this.#retry = setTimeout(() => this.#markDirty(iface), 100);
-        this.#retry.unref();
+        // A failed read says nothing about the link: keep the state we know and look again shortly — with any
+        // other interface whose read failed meanwhile (a timer of one interface once replaced another's).
+        this.#retryIfaces.add(iface);
+        if (this.#retry === undefined) {
+          this.#retry = setTimeout(() => {
+            this.#retry = undefined;
+            const again = [...this.#retryIfaces];
+            this.#retryIfaces.clear();
+            for (const each of again) this.#markDirty(each);
+          }, 100);
+          this.#retry.unref();
+        }
         continue;
       }
       for (const watcher of [...set]) {
@@ -401,7 +417,12 @@ class LinkHub {
         const up = judge(snapshot, watcher.family, watcher.virtualAddresses);
         if (up === watcher.up || !set.has(watcher)) continue;
         watcher.up = up;
-        watcher.onChange(up);
+        try {
+          watcher.onChange(up);
+        } catch (error) {
+          // As for onAddresses: one watcher's failure must not keep the others from hearing of their link.
+          process.emitWarning(`link monitor: a watcher of ${iface} failed: ${error instanceof Error ? error.message : String(error)}`, { type: 'VrrpWarning' });
+        }
       }
     }
   }
