@@ -1180,11 +1180,17 @@ export class Engine {
     this.#silent = false;
     this.#stopLink?.();
     this.#stopLink = undefined;
+    // Each on its own: a transport that fails to close must not leave the VIP manager's renewals, address watch
+    // and timers running (a VIP whose removal failed would then be renewed forever).
     try {
       await this.#adapters.transport.close();
+    } catch (cause) {
+      this.#error('transport_failed', 'could not close the transport', cause);
+    }
+    try {
       await this.#adapters.vipManager.close?.();
     } catch (cause) {
-      this.#error('transport_failed', 'could not close the adapters', cause);
+      this.#error('vip_failed', 'could not close the VIP manager', cause);
     }
   }
 }
