@@ -8,8 +8,9 @@
  *
  * Operations are [kind, target, bytes]: kind 0 = pwrite(target fd, bytes, offset 0), 1 = routeRequest(target route
  * handle, bytes), 2 = send(target packet handle, frame). Up to 256 per burst; a malformed one refuses the whole
- * list. A prepared burst keeps the handles it names alive, and writes through a duplicate of each descriptor. burstRun returns an Int32Array with one result per
- * operation: 0, the kernel's acknowledgement errno or the failed syscall's errno.
+ * list. A prepared burst keeps the handles it names alive, and writes through a duplicate of each descriptor.
+ * burstRun returns an Int32Array with one result per operation: 0, the kernel's acknowledgement errno or the failed
+ * syscall's errno.
  *
  * Fired bursts: a VRRP socket's alarm may run a burst itself, in C, the moment a takeover falls due (burst_fire; see
  * "Armed takeovers" in vrrp_socket.c). Its results are kept, and the next burstRun hands them over instead of

@@ -244,7 +244,6 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   #generation = 0;
   /** start() and stop() run one after the other, never interleaved, whatever the caller awaits. */
   #lifecycle: Promise<unknown> = Promise.resolve();
-  /** Resolves the promise `start()` waits on: the first transition of the run has been applied. */
   /** The pending start's wait for its first transition: resolved by it, rejected when the engine thread dies first. */
   #firstTransition: { resolve: () => void; reject: (error: unknown) => void } | undefined;
   /** Aborted when the state is left; made when a hook or whileMaster run first asks for the state's signal. */

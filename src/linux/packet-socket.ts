@@ -164,13 +164,14 @@ export interface Burst extends TakeoverBurst {
 const BURST_KIND = { pwrite: 0, route: 1, frame: 2 } as const;
 
 /**
- * Prepares `operations` to run as one native call (see native/burst.c for why: a takeover's marker
- * writes, address requests and gratuitous ARP frames, without JavaScript between them). They are checked and
- * copied into the addon here, once: a run does no conversion (measured: reading 5 operations out of JavaScript
- * arrays took 14-19 µs of a takeover's burst). The bytes are copied, so later changes to them do not show; a socket
- * closed meanwhile fails its operations with `EBADF`; a pwrite writes through a duplicate of its descriptor, so it still reaches its file after the caller closed it. The sockets must come from {@link openPacketSocket} /
- * {@link openRouteRequestSocket}. Throws {@link PacketSocketError} (`ERR_VRRP_NO_ADDON` without the addon),
- * TypeError for a socket of unknown origin, RangeError for a malformed operation (then nothing is prepared).
+ * Prepares `operations` to run as one native call (see native/burst.c for why: a takeover's marker writes, address
+ * requests and gratuitous ARP frames, without JavaScript between them). They are checked and copied into the addon
+ * here, once: a run does no conversion (measured: reading 5 operations out of JavaScript arrays took 14-19 µs of a
+ * takeover's burst). The bytes are copied, so later changes to them do not show; a socket closed meanwhile fails its
+ * operations with `EBADF`; a pwrite writes through a duplicate of its descriptor, so it still reaches its file after
+ * the caller closed it. The sockets must come from {@link openPacketSocket} / {@link openRouteRequestSocket}. Throws
+ * {@link PacketSocketError} (`ERR_VRRP_NO_ADDON` without the addon), TypeError for a socket of unknown origin,
+ * RangeError for a malformed operation (then nothing is prepared).
  */
 export function prepareBurst(operations: readonly BurstOperation[]): Burst {
   const native = loadAddon();
