@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "packet.h"
@@ -234,7 +235,9 @@ napi_value burst_prepare(napi_env env, napi_callback_info info) {
    * number alone might then name whatever file was opened next. The duplicate still names the marker's file. */
   for (uint32_t i = 0; i < count; i++) {
     if (ops[i].kind != BURST_PWRITE) continue;
-    prepared->ops[i].fd = fcntl(ops[i].fd, F_DUPFD_CLOEXEC, 0);
+    /* The system call, not glibc's fcntl: since glibc 2.28 that is fcntl64@GLIBC_2.28, past the 2.17 the prebuilt
+     * addon stays within (test/package/tarball.test.ts). */
+    prepared->ops[i].fd = (int)syscall(SYS_fcntl, ops[i].fd, F_DUPFD_CLOEXEC, 0);
     if (prepared->ops[i].fd < 0) {
       int error_number = errno;
       finalize_burst(env, prepared, NULL);

@@ -146,7 +146,7 @@ export interface FileTrackerConfig extends Omit<TrackerCommonConfig, 'weight'> {
 export interface InterfaceTrackerConfig extends TrackerCommonConfig {
   /** Tracker type. */
   type: 'interface';
-  /** The interface to watch, e.g. `eth1`. */
+  /** The interface to watch, e.g. `eth1` (the kernel counts its 15 in bytes). */
   interface: string;
 }
 
@@ -181,7 +181,7 @@ export type AuthenticationConfig =
 export interface VrrpConfig {
   /** Name used in logs and events (default `vrid-<vrid>`). */
   name?: string;
-  /** Network interface, e.g. `eth0`. */
+  /** Network interface, e.g. `eth0` (the kernel counts its 15 in bytes). */
   interface: string;
   /** Virtual Router Identifier, 1…255. */
   vrid: number;
@@ -357,12 +357,16 @@ const int = (min: number, max: number) =>
 
 const nonEmpty = () => z.string({ error: 'must be a string' }).min(1, 'must not be empty');
 const utf8 = new TextEncoder();
-/** A Linux interface name: the kernel's limit is IFNAMSIZ - 1 = 15 bytes, not characters. */
+/**
+ * A Linux interface name: the kernel's limit is IFNAMSIZ - 1 = 15 bytes. The length check counts characters (what
+ * the generated docs can say); the refinement catches the names of 15 characters or fewer that are longer in bytes.
+ */
 const interfaceName = (error: string) =>
   z
     .string({ error })
     .min(1, 'must not be empty')
-    .refine((name) => utf8.encode(name).length <= 15, 'must be at most 15 bytes (IFNAMSIZ)');
+    .max(15, 'must be at most 15 bytes (IFNAMSIZ)')
+    .refine((name) => name.length > 15 || utf8.encode(name).length <= 15, 'must be at most 15 bytes (IFNAMSIZ)');
 const flag = () => z.boolean({ error: 'must be true or false' });
 
 /** The fields every tracker type shares (keepalived's `vrrp_script` defaults); `weight` as given. */
