@@ -121,7 +121,8 @@ describe.skipIf(!labAvailable.ok)('the engine thread beside keepalived', () => {
   // when the engine thread dies of an uncaught exception
   // then each instance reports engine_failed and ends its run, both VIPs leave our host (removed from the main
   // thread, as the markers tell), and keepalived takes both over.
-  it('a dead engine thread is reported on every instance and leaves no VIP', async () => {
+  /** Keepalived backups of VRIDs 51 and 52 (started first), and our embedded app with masters of both and `flags`. */
+  const twoMastersBesideKeepalived = async (flags: string[]) => {
     const second = lab.ipv4(101);
     const ka = await lab.startKeepalived(
       'ka',
@@ -135,7 +136,11 @@ describe.skipIf(!labAvailable.ok)('the engine thread beside keepalived', () => {
     );
     const one = ourConfig(lab, 'us', { priority: 150 });
     const two = { ...ourConfig(lab, 'us', { priority: 150, vrid: 52 }), name: 'us2', virtualAddresses: [`${second}/24`] };
-    const us = startVrrp(lab, 'us', { instances: [one, two] }, { embedded: true, flags: ['--kill-engine'] });
+    return { ka, second, us: startVrrp(lab, 'us', { instances: [one, two] }, { embedded: true, flags }) };
+  };
+
+  it('a dead engine thread is reported on every instance and leaves no VIP', async () => {
+    const { ka, second, us } = await twoMastersBesideKeepalived(['--kill-engine']);
     await us.waitFor((e) => e.event === 'killing-engine', 8000);
     const mark = ka.lines.length; // keepalived, started first, was master until we preempted it
     expect(await lab.addresses('us')).toEqual(expect.arrayContaining([vipOf(lab), second]));
@@ -157,20 +162,7 @@ describe.skipIf(!labAvailable.ok)('the engine thread beside keepalived', () => {
   // unref'd and the process exited under the restarted instances; and a start did not wait for the dead thread's
   // VIP clean-up, whose transition to initialize then landed in the new run.
   it('instances started again after the engine thread died run on a new thread and keep the process alive', async () => {
-    const second = lab.ipv4(101);
-    await lab.startKeepalived(
-      'ka',
-      keepalivedConf({
-        routerId: 'ka',
-        instances: [
-          { name: 'VI', vrid: 51, priority: 100, advertIntervalS: 0.1, vips: [`${vipOf(lab)}/24`], extra: ['garp_master_delay 0'] },
-          { name: 'VJ', vrid: 52, priority: 100, advertIntervalS: 0.1, vips: [`${second}/24`], extra: ['garp_master_delay 0'] },
-        ],
-      }),
-    );
-    const one = ourConfig(lab, 'us', { priority: 150 });
-    const two = { ...ourConfig(lab, 'us', { priority: 150, vrid: 52 }), name: 'us2', virtualAddresses: [`${second}/24`] };
-    const us = startVrrp(lab, 'us', { instances: [one, two] }, { embedded: true, flags: ['--kill-engine', '--restart-after-kill'] });
+    const { second, us } = await twoMastersBesideKeepalived(['--kill-engine', '--restart-after-kill']);
     const killed = await us.waitFor((e) => e.event === 'killing-engine', 8000);
     const from = us.events.indexOf(killed);
     for (const name of ['us', 'us2']) {
