@@ -23,6 +23,8 @@ if (!port) throw new Error('src/engine/worker.ts runs as a worker thread only');
 
 const engines = new Map<number, Engine>();
 let starting = 0;
+/** Stops under way: out of `engines` already (no command reaches them), not done yet (their VIPs may be going). */
+const stopping = new Set<Promise<unknown>>();
 /** How long the exit's shutdown gives the engines to stop (the main thread waits a little longer). */
 const SHUTDOWN_BUDGET_MS = 1500;
 
@@ -31,7 +33,7 @@ const SHUTDOWN_BUDGET_MS = 1500;
  * thread ends with one open, and the app may exit (or this thread be ended) any time after its last stop.
  */
 function releaseWhenIdle(): void {
-  if (engines.size === 0 && starting === 0) releaseThreadResources();
+  if (engines.size === 0 && starting === 0 && stopping.size === 0) releaseThreadResources();
 }
 
 /**
@@ -141,7 +143,9 @@ function messageOf(error: unknown): string {
 async function shutdown(ack: Int32Array): Promise<void> {
   const all = [...engines.values()];
   engines.clear();
-  await Promise.race([Promise.allSettled(all.map((engine) => engine.stop())), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_BUDGET_MS))]);
+  // Stops already under way count too: their VIPs may still be going when the sockets are released.
+  const stops = [...all.map((engine) => engine.stop()), ...stopping];
+  await Promise.race([Promise.allSettled(stops), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_BUDGET_MS))]);
   releaseThreadResources();
   // A closed netlink socket finishes closing in the loop's close phase: let two turns pass before the main thread
   // may tear this thread down (a thread torn down mid-close crashed the process at a `vrrp run` clean stop, 2 runs
@@ -174,11 +178,14 @@ port.on('message', (message: ToEngine) => {
     case 'stop': {
       const engine = engines.get(message.id);
       engines.delete(message.id);
-      // Released before the reply: an app that exits right after its last stop must find the sockets closed.
-      void (engine ? engine.stop() : Promise.resolve()).finally(() => {
+      // Released before the reply: an app that exits right after its last stop must find the sockets closed — but
+      // not under another engine's stop still under way (two stops at once: the first to end would release them).
+      const done: Promise<unknown> = (engine ? engine.stop() : Promise.resolve()).finally(() => {
+        stopping.delete(done);
         releaseWhenIdle();
         post({ type: 'stopped', id: message.id });
       });
+      stopping.add(done);
       break;
     }
     case 'idle': {
