@@ -889,7 +889,12 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     const report = (result: ProbeResult): void => {
       if (reported || generation !== this.#generation) return;
       reported = true;
-      this.#deliverResult(tracker, result);
+      try {
+        this.#deliverResult(tracker, result);
+      } catch (error) {
+        // Reported, never thrown into the clock's timer or left as an unhandled rejection of the loop below.
+        this.#emitError(new VrrpError('tracker_failed', `tracker ${name}: its result could not be applied: ${errorReason(error)}`, { cause: error }));
+      }
     };
     const cancelTimeout = clock.setTimer(tracker.timeoutMs, () => {
       controller.abort(new VrrpError('tracker_failed', `tracker ${name} timed out after ${tracker.timeoutMs} ms`));
@@ -901,7 +906,11 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       this.#trackerRuns?.delete(controller);
       report(result);
       if (generation !== this.#generation) return; // stopped (and maybe restarted) meanwhile
-      (this.#trackerTimers ??= new Map()).set(name, clock.setTimer(tracker.intervalMs, () => this.#runTracker(name, generation)));
+      try {
+        (this.#trackerTimers ??= new Map()).set(name, clock.setTimer(tracker.intervalMs, () => this.#runTracker(name, generation)));
+      } catch (error) {
+        this.#emitError(new VrrpError('tracker_failed', `tracker ${name} stopped: its next check could not be scheduled: ${errorReason(error)}`, { cause: error }));
+      }
     };
     Promise.resolve()
       .then(() => probe(controller.signal))
