@@ -201,17 +201,28 @@ napi_value burst_prepare(napi_env env, napi_callback_info info) {
   size_t storage_offset = refs_offset + count * sizeof(napi_ref);
   prepared_burst *prepared = (prepared_burst *)malloc(storage_offset + total_bytes);
   if (prepared == NULL) return throw_errno(env, "malloc", ENOMEM);
-  prepared->count = count;
+  prepared->count = 0; /* the operations copied so far: finalize_burst closes their descriptors */
   prepared->ref_count = 0;
   prepared->fired = false;
   prepared->kept = NULL;
   prepared->refs = (napi_ref *)((uint8_t *)prepared + refs_offset);
   uint8_t *storage = (uint8_t *)prepared + storage_offset;
-  /* No descriptor of the burst's own yet (finalize_burst closes those that are). */
-  for (uint32_t i = 0; i < count; i++) prepared->ops[i].fd = -1;
   for (uint32_t i = 0; i < count; i++) {
     prepared->ops[i] = ops[i];
-    prepared->ops[i].fd = -1;
+    if (ops[i].kind == BURST_PWRITE) {
+      /* A pwrite goes to a descriptor of the burst's own, a duplicate of the one it was given: an armed takeover may
+       * fire the burst from C after JavaScript closed its marker (the VIP manager forgetting an interface), and the
+       * number alone might then name whatever file was opened next. The duplicate still names the marker's file.
+       * The system call, not glibc's fcntl: since glibc 2.28 that is fcntl64@GLIBC_2.28, past the 2.17 the
+       * prebuilt addon stays within (test/package/tarball.test.ts). */
+      prepared->ops[i].fd = (int)syscall(SYS_fcntl, ops[i].fd, F_DUPFD_CLOEXEC, 0);
+      if (prepared->ops[i].fd < 0) {
+        int error_number = errno;
+        finalize_burst(env, prepared, NULL);
+        return throw_errno(env, "fcntl(F_DUPFD_CLOEXEC)", error_number);
+      }
+    }
+    prepared->count = i + 1;
     if (same_bytes[i] >= 0) {
       prepared->ops[i].data = prepared->ops[same_bytes[i]].data;
     } else {
@@ -228,20 +239,6 @@ napi_value burst_prepare(napi_env env, napi_callback_info info) {
       finalize_burst(env, prepared, NULL);
       throw_last_napi_error(env);
       return NULL;
-    }
-  }
-  /* A pwrite goes to a descriptor of the burst's own, a duplicate of the one it was given: an armed takeover may
-   * fire the burst from C after JavaScript closed its marker (the VIP manager forgetting an interface), and the
-   * number alone might then name whatever file was opened next. The duplicate still names the marker's file. */
-  for (uint32_t i = 0; i < count; i++) {
-    if (ops[i].kind != BURST_PWRITE) continue;
-    /* The system call, not glibc's fcntl: since glibc 2.28 that is fcntl64@GLIBC_2.28, past the 2.17 the prebuilt
-     * addon stays within (test/package/tarball.test.ts). */
-    prepared->ops[i].fd = (int)syscall(SYS_fcntl, ops[i].fd, F_DUPFD_CLOEXEC, 0);
-    if (prepared->ops[i].fd < 0) {
-      int error_number = errno;
-      finalize_burst(env, prepared, NULL);
-      return throw_errno(env, "fcntl(F_DUPFD_CLOEXEC)", error_number);
     }
   }
   napi_value external;

@@ -70,6 +70,14 @@ typedef struct renewer {
 
 static _Thread_local renewer *renewers;
 
+/* Keeps a refusal of `slot` (errno) for JavaScript; past RENEW_FAILURES_MAX the last place takes the newest. */
+static void keep_failure(renewer *r, unsigned slot, int error_number) {
+  const unsigned at = r->failed < RENEW_FAILURES_MAX ? r->failed++ : RENEW_FAILURES_MAX - 1;
+  r->failures[at][0] = (int32_t)slot;
+  r->failures[at][1] = error_number;
+  r->untold = true;
+}
+
 /* Reads what waits on the socket: acknowledgements of the round `round` (older ones are late and were not waited
  * for: a refusal among them is still one), until `expected` of this round came (0: until none waits) — rtnetlink
  * queued them inside the round's sendmsg, so no read comes back empty for nothing. */
@@ -95,10 +103,7 @@ static void read_acknowledgements(renewer *r, double at_ms, unsigned expected) {
         if (current && slot < r->ok_length) r->ok_at[slot] = at_ms;
         continue;
       }
-      const unsigned at = r->failed < RENEW_FAILURES_MAX ? r->failed++ : RENEW_FAILURES_MAX - 1;
-      r->failures[at][0] = (int32_t)slot;
-      r->failures[at][1] = -answer->error;
-      r->untold = true;
+      keep_failure(r, slot, -answer->error);
     }
   }
 }
@@ -136,11 +141,7 @@ static void renew_chunk(renewer *r, unsigned from, unsigned to, size_t total, un
   }
   const int error_number = errno;
   for (unsigned slot = from; slot < to; slot++) {
-    if (r->entries[slot].length == 0) continue;
-    const unsigned failed_at = r->failed < RENEW_FAILURES_MAX ? r->failed++ : RENEW_FAILURES_MAX - 1;
-    r->failures[failed_at][0] = (int32_t)slot;
-    r->failures[failed_at][1] = error_number;
-    r->untold = true;
+    if (r->entries[slot].length > 0) keep_failure(r, slot, error_number);
   }
 }
 
