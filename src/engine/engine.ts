@@ -221,6 +221,8 @@ export class Engine {
   readonly #adapters: Adapters;
   readonly #emit: (event: EngineEvent) => void;
   #router: VirtualRouter | undefined;
+  /** Set by stop: the core keeps the run's counters for `stats`, but hears nothing more (a late tracker result, a link pick). */
+  #stopped = false;
   #actionQueue: Promise<void> = Promise.resolve();
   /** Batches queued or running: with none, a new batch's leading sends go out at once (see #step). */
   #batchesInFlight = 0;
@@ -326,6 +328,7 @@ export class Engine {
   async start(): Promise<void> {
     const config = this.#config;
     const adapters = this.#adapters;
+    this.#stopped = false;
     this.#io = { sendErrors: 0, vipErrors: 0, vipChanges: 0, masterDownExpirations: 0 };
     this.#reportedState = 'initialize';
     this.#vipRetryMs = VIP_RETRY_MIN_MS;
@@ -394,7 +397,7 @@ export class Engine {
    * (src/linux/memory.ts). Sends, adds and announces nothing; does nothing before start or after stop.
    */
   async warm(): Promise<void> {
-    if (!this.#router) return;
+    if (!this.#router || this.#stopped) return;
     rehearseTakeover(routerConfig(this.#config, undefined));
     this.#rehearseTakeoverPath();
     this.#adapters.transport.warm?.();
@@ -419,6 +422,7 @@ export class Engine {
   /** Stops the protocol (a master sends priority 0 and removes its VIPs), then closes the adapters. */
   async stop(): Promise<void> {
     this.#step({ type: 'stop' });
+    this.#stopped = true;
     await this.#actionQueue;
     if (this.#options.statsSink && this.#router) this.#publishStats(this.#options.statsSink); // the run's last word
     await this.#teardown();
@@ -462,7 +466,7 @@ export class Engine {
    * unnoticed for as long as nothing else happens.
    */
   reconsider(): void {
-    if (this.#router === undefined) return;
+    if (this.#router === undefined || this.#stopped) return;
     // As a timer's expiry would be (see #onTimer): adverts waiting unread come first, so that a deadline the
     // collected repeats have not moved cannot fire ahead of them.
     this.#adapters.transport.drain?.();
@@ -476,7 +480,7 @@ export class Engine {
    */
   #step(input: RouterInput, atMs?: number): void {
     const router = this.#router;
-    if (!router) return;
+    if (!router || this.#stopped) return;
     const clock = this.#adapters.clock;
     // Dated now, before the work below: that work (collecting the repeats absorbed ahead of a packet, cold after a
     // quiet spell) moved an arrival — and a Skew_Time or Master_Down_Timer counted from it — later (a 10 ms master's

@@ -33,3 +33,20 @@ describe('engine teardown', () => {
     expect(events.filter((event) => event.type === 'error').map((event) => (event.type === 'error' ? [event.code, event.message] : []))).toEqual([['transport_failed', 'could not close the transport']]);
   });
 });
+
+describe('engine after stop', () => {
+  it('hands nothing to the core once stopped: a late tracker result moves no priority and emits nothing', async () => {
+    const clock = new VirtualClock();
+    const events: EngineEvent[] = [];
+    const config = resolveConfig(baseConfig({ trackers: [{ type: 'function', name: 't', weight: 5, check: () => true }] }));
+    const engine = new Engine(config, { transport: new FakeTransport({ primaryAddress: PRIMARY }), vipManager: new FakeVipManager(), clock }, (event) => events.push(event));
+    await engine.start();
+    await engine.stop();
+    const priorityAtStop = engine.priority;
+    const eventsAtStop = events.length;
+    // A check that was under way when the instance stopped reports afterwards.
+    engine.command({ type: 'tracker', name: 't', passed: true });
+    await engine.idle();
+    expect({ priority: engine.priority, events: events.slice(eventsAtStop) }).toEqual({ priority: priorityAtStop, events: [] });
+  });
+});
