@@ -86,11 +86,21 @@ export class SyncGroupLink {
     this.#queue.push(notice);
     if (this.#busy) return;
     this.#busy = true;
+    // A member whose step throws must not leave the notices behind it queued (replayed, stale, at the next notice):
+    // the queue is drained whatever happens, and the first failure is thrown to the caller afterwards.
+    let failure: { error: unknown } | undefined;
     try {
-      for (let notice = this.#queue.shift(); notice !== undefined; notice = this.#queue.shift()) this.#handle(notice);
+      for (let notice = this.#queue.shift(); notice !== undefined; notice = this.#queue.shift()) {
+        try {
+          this.#handle(notice);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }
     } finally {
       this.#busy = false;
     }
+    if (failure !== undefined) throw failure.error;
   }
 
   #handle(notice: Notice): void {
@@ -131,9 +141,18 @@ export class SyncGroupLink {
 
   /** Feeds `input` to every member but `cause` that is in state `from`. */
   #force(from: RouterState, input: Extract<RouterInput, { type: 'sync' }>, cause: SyncMember): void {
+    // Every member is forced even if one throws: stopping at it would leave the group half master (the split the
+    // sync group exists to prevent); the first failure is thrown once all were told.
+    let failure: { error: unknown } | undefined;
     for (const [member, entry] of this.#members) {
-      if (member !== cause && entry.state === from) member.sync(input);
+      if (member === cause || entry.state !== from) continue;
+      try {
+        member.sync(input);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
+    if (failure !== undefined) throw failure.error;
   }
 }
 
