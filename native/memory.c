@@ -218,7 +218,11 @@ static long mapped_pages(int pagemap, unsigned long address, unsigned long page_
   for (unsigned long done = 0; done < pages;) {
     unsigned long batch = pages - done < 512 ? pages - done : 512;
     off_t at = (off_t)((address / page_bytes + done) * sizeof(uint64_t));
-    if (pread(pagemap, entries, batch * sizeof(uint64_t), at) != (ssize_t)(batch * sizeof(uint64_t))) return -1;
+    ssize_t got = pread(pagemap, entries, batch * sizeof(uint64_t), at);
+    if (got != (ssize_t)(batch * sizeof(uint64_t))) {
+      if (got >= 0) errno = EIO; /* a short read sets no errno, and the caller returns -errno: 0 would say success */
+      return -1;
+    }
     for (unsigned long i = 0; i < batch; i++) mapped += (long)(entries[i] >> 63);
     done += batch;
   }

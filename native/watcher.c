@@ -548,9 +548,14 @@ static thread_wait *wait_get(napi_env env, uv_loop_t *loop) {
   t->loop = loop;
   t->epfd = epoll_create1(EPOLL_CLOEXEC);
   t->sleepfd = t->epfd < 0 ? -1 : epoll_create1(EPOLL_CLOEXEC);
-  if (t->sleepfd < 0 || !epoll_add(t->sleepfd, uv_backend_fd(loop), WAIT_BACKEND) ||
-      uv_poll_init(loop, &t->poll, t->epfd) != 0) {
-    int error_number = errno != 0 ? errno : EINVAL;
+  int error_number = 0;
+  if (t->sleepfd < 0 || !epoll_add(t->sleepfd, uv_backend_fd(loop), WAIT_BACKEND)) {
+    error_number = errno != 0 ? errno : EINVAL;
+  } else {
+    int poll_error = uv_poll_init(loop, &t->poll, t->epfd); /* libuv returns its error and need not set errno */
+    if (poll_error != 0) error_number = -poll_error;
+  }
+  if (error_number != 0) {
     if (t->sleepfd >= 0) close(t->sleepfd);
     if (t->epfd >= 0) close(t->epfd);
     free(t);
@@ -776,7 +781,7 @@ napi_value watcher_js_ref(napi_env env, napi_callback_info info) {
       uv_unref((uv_handle_t *)&w->hold);
     }
   }
-  if (w->alarm_open) {
+  if (w->alarm_open && !w->waited) { /* a waited watcher's alarm is a descriptor in the wait, not a uv_poll_t */
     if (ref) {
       uv_ref((uv_handle_t *)&w->alarm);
     } else {
