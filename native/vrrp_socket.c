@@ -27,7 +27,8 @@
  *   JavaScript, which counts them as errors (RFC 9568 §7.1). IPv4's checksum is computed and checked in JavaScript.
  *
  * JavaScript surface (family 4 or 6; addresses are raw bytes):
- *   vrrpOpen(family, ifname, onReadable) -> External   (onReadable() is called whenever a packet waits)
+ *   vrrpOpen(family, ifname, onReadable, kernelSilence?) -> External   (onReadable() is called whenever a packet
+ *                                                   waits; kernelSilence false: no kernel silence timers)
  *   vrrpJoin(handle)                                   (224.0.0.18 / ff02::12 on the socket's interface; once)
  *   vrrpRecv(handle, data, addresses: Uint8Array(32), meta: Float64Array(3)) -> bytes read, or -1 if none waits
  *       addresses[0..16) source, [16..32) destination (IPv6 only); meta = [age ms, hop limit, ifindex], -1 = unknown
@@ -397,7 +398,7 @@ typedef struct {
   struct timespec bound;
   repeat_socket repeats;          /* "Filtered repeats" in the file comment */
   silence_bpf *silence;           /* "Kernel silence timers" in the file comment; NULL: none */
-  bool silence_unavailable;       /* silence_bpf_open failed (or VRRP_KERNEL_SILENCE=0): not tried again */
+  bool silence_unavailable;       /* silence_bpf_open failed (or turned off at open): not tried again */
   double looks;                   /* the alarm's calls (vrrpFiltered tells them) */
   takeover_entry *takeover[256];  /* by VRID, NULL until its first arming ("Armed takeovers") */
   vrid_set takeover_on;           /* VRIDs whose takeover is armed */
@@ -489,10 +490,12 @@ static const char *configure_receiving(int fd, int domain, const char *ifname) {
   return NULL;
 }
 
-/* vrrpOpen(family, ifname, onReadable): a configured raw socket of protocol 112, watched on this thread's loop. */
+/* vrrpOpen(family, ifname, onReadable, kernelSilence): a configured raw socket of protocol 112, watched on this
+ * thread's loop. `kernelSilence` false turns its kernel silence timers off: JavaScript reads VRRP_KERNEL_SILENCE,
+ * because getenv here, on the engine thread, could race the main thread writing process.env. */
 napi_value vrrp_open(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   if (argc < 3) {
     napi_throw_type_error(env, NULL, "vrrpOpen needs a family, an interface name and a callback");
@@ -510,6 +513,14 @@ napi_value vrrp_open(napi_env env, napi_callback_info info) {
   if (type != napi_function) {
     napi_throw_type_error(env, NULL, "onReadable must be a function");
     return NULL;
+  }
+  bool kernel_silence = true;
+  if (argc >= 4) {
+    NAPI_CALL(env, napi_typeof(env, argv[3], &type));
+    if (type != napi_undefined && napi_get_value_bool(env, argv[3], &kernel_silence) != napi_ok) {
+      napi_throw_type_error(env, NULL, "kernelSilence must be a boolean");
+      return NULL;
+    }
   }
 
   unsigned int ifindex = if_nametoindex(ifname);
@@ -537,6 +548,7 @@ napi_value vrrp_open(napi_env env, napi_callback_info info) {
   socket_handle->repeats.fd = -1;
   socket_handle->repeats.insn_cap = FILTER_MAX_INSNS;
   socket_handle->repeats.stale_since_ms = -1;
+  socket_handle->silence_unavailable = !kernel_silence;
   socket_handle->base.release = release_socket_parts;
   /* The watcher owns fd and the struct from here, even when it fails. */
   return watcher_start(env, &socket_handle->base, fd, argv[2], "vrrp:socket", &VRRP_TAG, vrrp_ready, true);
@@ -718,8 +730,6 @@ static int quiet_socket_open(const vrrp_socket *s) {
 static void kernel_silence_open(vrrp_socket *s) {
   if (s->silence != NULL || s->silence_unavailable) return;
   s->silence_unavailable = true; /* until it opened */
-  const char *setting = getenv("VRRP_KERNEL_SILENCE");
-  if (setting != NULL && strcmp(setting, "0") == 0) return;
   int fd = quiet_socket_open(s); /* takes nothing until the program replaces its filter */
   if (fd < 0) return;
   silence_bpf *b = silence_bpf_open(s->family, fd); /* takes fd */
@@ -1970,39 +1980,36 @@ static void fill_messages(const vrrp_socket *s, const message_set *set, uint8_t 
 
 /* Sends `count` prepared messages of advert schedules (owners[i]: the VRID of message i) in sendmmsg calls; a
  * message the kernel refuses stops its schedule and is news for JavaScript ("Repeated adverts"). */
+static void stop_repeating_for(vrrp_socket *s, uint8_t vrid, int error) {
+  repeat_entry *entry = &s->repeat[vrid];
+  if (!entry->on) return;
+  entry->on = false;
+  vrid_set_put(&s->repeat_on, vrid, false);
+  entry->error = error;
+  entry->untold = true;
+  s->repeating--;
+  s->news++;
+  news_update(s, vrid);
+}
+
 static void send_scheduled(vrrp_socket *s, struct mmsghdr *messages, const uint8_t *owners, const size_t *lengths, int count) {
   int next = 0;
   while (next < count) {
     int sent = s->base.fd < 0 ? -1 : sendmmsg(s->base.fd, messages + next, (unsigned)(count - next), 0);
     if (sent < 0 && s->base.fd >= 0 && errno == EINTR) continue;
-    int failed_at = -1, error = s->base.fd < 0 ? EBADF : errno;
-    if (sent < 0) {
-      failed_at = next;
-      sent = 0;
-    } else {
-      for (int i = 0; i < sent && failed_at < 0; i++) {
-        /* A raw datagram goes out whole or not at all. */
-        if (messages[next + i].msg_len != lengths[next + i]) {
-          failed_at = next + i;
-          error = EMSGSIZE;
-        }
-      }
-    }
-    if (failed_at < 0) {
-      next += sent;
+    if (sent <= 0) {
+      /* The message at `next` failed and none after it went: its schedule stops, the rest are tried again. (0 is
+       * not a result sendmmsg gives for a non-empty batch; taken as a failure so the loop cannot spin on it.) */
+      stop_repeating_for(s, owners[next], s->base.fd < 0 ? EBADF : sent < 0 ? errno : EIO);
+      next++;
       continue;
     }
-    repeat_entry *entry = &s->repeat[owners[failed_at]];
-    if (entry->on) {
-      entry->on = false;
-      vrid_set_put(&s->repeat_on, owners[failed_at], false);
-      entry->error = error;
-      entry->untold = true;
-      s->repeating--;
-      s->news++;
-      news_update(s, owners[failed_at]);
+    /* A raw datagram goes out whole or not at all; one that did not stops its schedule, and the ones after it in
+     * this call went out already, so they are not sent again. */
+    for (int i = 0; i < sent; i++) {
+      if (messages[next + i].msg_len != lengths[next + i]) stop_repeating_for(s, owners[next + i], EMSGSIZE);
     }
-    next = failed_at + 1;
+    next += sent;
   }
 }
 

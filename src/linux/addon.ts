@@ -44,7 +44,7 @@ export interface NativeAddon {
   routeClose(handle: unknown): void;
   burstPrepare(ops: readonly (readonly [number, unknown, Uint8Array])[]): unknown;
   burstRun(prepared: unknown): Int32Array;
-  vrrpOpen(family: 4 | 6, ifname: string, onReadable: () => void): unknown;
+  vrrpOpen(family: 4 | 6, ifname: string, onReadable: () => void, kernelSilence?: boolean): unknown;
   vrrpJoin(handle: unknown): void;
   vrrpRecv(handle: unknown, data: Uint8Array, addresses: Uint8Array, meta: Float64Array): number;
   vrrpSend(handle: unknown, data: Uint8Array, dst: Uint8Array, source: Uint8Array | null): void;

@@ -141,7 +141,9 @@ export class VrrpSocket {
       throw new VrrpError('transport_failed', `cannot open the vrrp socket on ${ifname}: ${(cause as Error).message}`, { cause });
     }
     try {
-      this.#handle = this.#native.vrrpOpen(family === 'ipv4' ? 4 : 6, ifname, this.drain);
+      // VRRP_KERNEL_SILENCE=0 turns the kernel's silence timers off (docs/linux.md); read here, not by getenv in
+      // the addon, which on the engine thread could race the main thread's writes to process.env.
+      this.#handle = this.#native.vrrpOpen(family === 'ipv4' ? 4 : 6, ifname, this.drain, process.env.VRRP_KERNEL_SILENCE !== '0');
     } catch (cause) {
       const error = toPacketSocketError(`raw socket on ${ifname}`, cause);
       const errno = (error as { code?: string }).code;
