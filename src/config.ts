@@ -110,14 +110,28 @@ export interface HttpTrackerConfig extends TrackerCommonConfig {
 
 /**
  * Up when the number of running processes that match is within `[quorum, quorumMax]` (keepalived's
- * `track_process`), read from /proc every `intervalMs`. Give at least one of `process`, `args`, `pidFile`; every
- * one given must match. Zombies do not count.
+ * `track_process`), read from /proc every `intervalMs`. Give at least one of `process`, `command`, `args`,
+ * `pidFile`; every one given must match. Zombies do not count.
  */
 export interface ProcessTrackerConfig extends TrackerCommonConfig {
   /** Tracker type. */
   type: 'process';
   /** The process name exactly as in /proc/PID/comm (at most 15 characters), e.g. `haproxy`. */
   process?: string;
+  /**
+   * The program as the process was started, exactly: the first word of /proc/PID/cmdline, e.g. `/usr/sbin/haproxy`
+   * (keepalived's `process` with `full_command`). Its arguments are not looked at unless `params` or `paramMatch`
+   * ask.
+   */
+  command?: string;
+  /** The arguments after `command` to look for, compared by `paramMatch` (keepalived's `process CMD PARAM…`). */
+  params?: string[];
+  /**
+   * How `params` are compared (keepalived's `param_match`): `exact` (default when `params` are given) — the same
+   * arguments and no more, so `exact` without `params` means none; `partial` — the process's first arguments are
+   * `params`; `initial` — as `partial`, but its last one need only start with the last of `params`.
+   */
+  paramMatch?: 'exact' | 'partial' | 'initial';
   /** The whole command line exactly, its arguments joined by single spaces (/proc/PID/cmdline). */
   args?: string;
   /** A file holding the PID of the one process to look at. */
@@ -297,7 +311,7 @@ export type ResolvedHttpTrackerConfig = Resolved<Omit<HttpTrackerConfig, 'status
 };
 
 /** A `process` tracker with defaults filled in (no `quorumMax`: no upper limit). */
-export type ResolvedProcessTrackerConfig = Resolved<ProcessTrackerConfig, 'process' | 'args' | 'pidFile' | 'quorumMax'>;
+export type ResolvedProcessTrackerConfig = Resolved<ProcessTrackerConfig, 'process' | 'command' | 'params' | 'paramMatch' | 'args' | 'pidFile' | 'quorumMax'>;
 
 /** A `file` tracker with defaults filled in; `valued` tells the core that its reading, not up/down, adjusts. */
 export type ResolvedFileTrackerConfig = Resolved<FileTrackerConfig> & {
@@ -441,6 +455,9 @@ const trackerSchema = z.discriminatedUnion(
         ...trackerFields(),
         // The kernel keeps 15 bytes of a process name (TASK_COMM_LEN); a longer name could never match.
         process: nonEmpty().max(15, 'must be at most 15 characters (the kernel keeps no more of a name); match a longer one with args').optional(),
+        command: nonEmpty().optional(),
+        params: z.array(z.string()).optional(),
+        paramMatch: z.enum(['exact', 'partial', 'initial']).optional(),
         args: nonEmpty().optional(),
         pidFile: nonEmpty().optional(),
         quorum: int(0, 1_000_000).default(1),
@@ -498,9 +515,12 @@ function trackerProblems(tracker: ParsedTracker): { path: string[]; message: str
       break;
     }
     case 'process':
-      if (tracker.process === undefined && tracker.args === undefined && tracker.pidFile === undefined) {
-        problems.push({ path: [], message: 'must give process, args or pidFile (what to look for)' });
+      if (tracker.process === undefined && tracker.command === undefined && tracker.args === undefined && tracker.pidFile === undefined) {
+        problems.push({ path: [], message: 'must give process, command, args or pidFile (what to look for)' });
       }
+      // Arguments are compared after the program they belong to, as keepalived does.
+      if (tracker.params !== undefined && tracker.command === undefined) problems.push({ path: ['params'], message: 'needs command (the program whose arguments these are)' });
+      if (tracker.paramMatch !== undefined && tracker.command === undefined) problems.push({ path: ['paramMatch'], message: 'needs command (the program whose arguments it compares)' });
       if (tracker.quorumMax !== undefined && tracker.quorumMax < tracker.quorum) {
         problems.push({ path: ['quorumMax'], message: `must be at least quorum (${tracker.quorum})` });
       }

@@ -182,7 +182,9 @@ interface ProcessDef {
   position: KeepalivedPosition;
   process?: string;
   params: string[];
-  paramMatch: boolean;
+  /** keepalived's param_match: undefined (arguments not compared), or how they are. */
+  paramMatch?: 'exact' | 'partial' | 'initial';
+  /** Matched on the command line's first word (argv[0]) rather than the kernel's name. */
   fullCommand: boolean;
   weight: number;
   reverse: boolean;
@@ -671,24 +673,41 @@ function readScript(statement: KeepalivedStatement, report: Report): ScriptDef {
 }
 
 function readProcess(statement: KeepalivedStatement, report: Report): ProcessDef {
-  const process: ProcessDef = { position: statement.position, params: [], paramMatch: false, fullCommand: false, weight: 0, reverse: false, quorum: 1 };
+  const process: ProcessDef = { position: statement.position, params: [], fullCommand: false, weight: 0, reverse: false, quorum: 1 };
+  let processAt: KeepalivedPosition | undefined;
   for (const entry of blockOf(statement, report, 1)) {
     const values = new Values(entry, report);
     switch (entry.keyword) {
       case 'process': {
         const name = values.string(0, 'a process name');
         if (name === undefined) break;
+        if (process.process !== undefined) {
+          report.warn(entry.position, `process already set for ${statement.keyword} ${statement.args[0] ?? ''}: this one is ignored, as keepalived does`);
+          break;
+        }
         process.process = name;
+        processAt = entry.argPositions[0] ?? entry.position;
         process.params = entry.args.slice(1);
+        // keepalived: parameters make the match by command line, exact unless a param_match before said otherwise.
+        if (process.params.length > 0) {
+          process.fullCommand = true;
+          process.paramMatch ??= 'exact';
+        }
         break;
       }
       case 'param_match': {
         values.atMost(1);
-        process.paramMatch = true;
-        const mode = entry.args[0];
-        if (mode !== undefined) {
-          report.warn(entry.argPositions[0] ?? entry.position, `param_match ${mode} is not supported: the parameters must match exactly`);
+        const mode = entry.args[0] ?? 'exact';
+        if (mode === 'exact' && entry.args[0] !== undefined) {
+          report.warn(entry.argPositions[0] ?? entry.position, 'param_match exact is not a keepalived value: ignored, as keepalived does (no value means exact)');
+          break;
         }
+        if (mode !== 'exact' && mode !== 'partial' && mode !== 'initial') {
+          report.warn(entry.argPositions[0] ?? entry.position, `param_match ${mode} is not a keepalived value (initial or partial, or none for exact): ignored, as keepalived does`);
+          break;
+        }
+        process.paramMatch = mode;
+        process.fullCommand = true;
         break;
       }
       case 'weight': {
@@ -724,6 +743,12 @@ function readProcess(statement: KeepalivedStatement, report: Report): ProcessDef
     }
   }
   if (process.process === undefined) report.error(statement.position, `${statement.keyword} ${statement.args[0] ?? ''}: expected a process line in its block`);
+  else if (process.fullCommand && /\s/.test(process.process)) {
+    report.warn(
+      processAt ?? statement.position,
+      'compared with the program alone (the first word of the command line), as keepalived does: a space in it matches only a process that rewrote its command line; give the arguments as separate words after it',
+    );
+  }
   if (process.quorumMax !== undefined && process.quorumMax < process.quorum) {
     report.error(statement.position, `${statement.keyword} ${statement.args[0] ?? ''}: quorum_max ${process.quorumMax} is below quorum ${process.quorum}`);
   }
@@ -1161,12 +1186,14 @@ class TrackerResolver {
         if (def.process === undefined) return undefined;
         this.#processesUsed.add(ref.name);
         // keepalived matches the name (/proc/PID/comm) unless parameters, param_match or full_command ask for the
-        // command line; then the whole line must match, as `args` does.
-        const byCommandLine = def.params.length > 0 || def.paramMatch || def.fullCommand;
+        // command line; then the process is its first word (argv[0]), and its arguments are compared only when
+        // parameters or param_match ask.
         return {
           type: 'process',
           name: ref.name,
-          ...(byCommandLine ? { args: [def.process, ...def.params].join(' ') } : { process: def.process }),
+          ...(def.fullCommand
+            ? { command: def.process, ...(def.params.length > 0 ? { params: def.params } : {}), ...(def.paramMatch === undefined ? {} : { paramMatch: def.paramMatch }) }
+            : { process: def.process }),
           quorum: def.quorum,
           ...(def.quorumMax === undefined ? {} : { quorumMax: def.quorumMax }),
           weight: ref.weight ?? def.weight,

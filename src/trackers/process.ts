@@ -7,8 +7,12 @@
  *   directory walk per interval, and `fall`/`rise` give the damping that keepalived's fork and terminate delays give.
  * - `process` is compared with the process name in /proc/PID/stat (the kernel's `comm`, 15 bytes at most), exactly:
  *   `haproxy` does not match `haproxy-exporter` (keepalived: "equivalent to pgrep ^name$").
+ * - `command` is compared with the first word of /proc/PID/cmdline exactly, and `params` with the words after it by
+ *   `paramMatch`, as keepalived's `full_command` and `param_match` do: `exact` (the default once `params` are given,
+ *   and then also without them: no arguments), `partial` (the first arguments), `initial` (the first arguments, the
+ *   last of them a prefix); neither given, the arguments are not looked at.
  * - `args` is compared with the whole command line, /proc/PID/cmdline with its arguments joined by single spaces,
- *   exactly (keepalived's `full_command` with parameters).
+ *   exactly.
  * - `pidFile` narrows the candidates to the one process whose PID the file holds; an unreadable file, or one
  *   without a PID, counts zero processes.
  * - Zombies (state Z) and dead tasks (X) do not count: they have exited. Threads are not processes here.
@@ -23,6 +27,12 @@ const READ_CONCURRENCY = 64;
 export interface ProcessProbeConfig {
   /** Exact process name (comm). */
   process?: string | undefined;
+  /** Exact first word of the command line (argv[0]). */
+  command?: string | undefined;
+  /** Arguments after `command`, compared by `paramMatch`. */
+  params?: readonly string[] | undefined;
+  /** How `params` are compared; undefined with `params`: exact; undefined without: not at all. */
+  paramMatch?: 'exact' | 'partial' | 'initial' | undefined;
   /** Exact command line, arguments joined by single spaces. */
   args?: string | undefined;
   /** A file holding the one PID to look at. */
@@ -86,17 +96,31 @@ async function matchesProcess(config: ProcessProbeConfig, dir: string): Promise<
     const state = stat.slice(close + 2, close + 3);
     if (state === 'Z' || state === 'X' || state === 'x') return false;
     if (config.process !== undefined && stat.slice(open + 1, close) !== config.process) return false;
-    if (config.args !== undefined) {
+    if (config.args !== undefined || config.command !== undefined) {
       const cmdline = await readFile(`${dir}/cmdline`, 'utf8');
       const argv = cmdline.split('\0');
       if (argv.at(-1) === '') argv.pop();
-      if (argv.join(' ') !== config.args) return false;
+      if (config.args !== undefined && argv.join(' ') !== config.args) return false;
+      if (config.command !== undefined && !commandMatches(config, argv)) return false;
     }
     return true;
   } catch {
     // The process exited while we looked: it is not running.
     return false;
   }
+}
+
+/** Whether `argv` (a process's command line) is `command` with arguments that `params` and `paramMatch` accept. */
+export function commandMatches(config: Pick<ProcessProbeConfig, 'command' | 'params' | 'paramMatch'>, argv: readonly string[]): boolean {
+  if (argv[0] !== config.command) return false;
+  const mode = config.paramMatch ?? (config.params === undefined ? undefined : 'exact');
+  if (mode === undefined) return true;
+  const wanted = config.params ?? [];
+  const actual = argv.slice(1);
+  if (mode === 'exact') return actual.length === wanted.length && wanted.every((param, i) => actual[i] === param);
+  if (actual.length < wanted.length) return false;
+  const last = wanted.length - 1;
+  return wanted.every((param, i) => (mode === 'initial' && i === last ? (actual[i] as string).startsWith(param) : actual[i] === param));
 }
 
 /** The PID a pid file holds, or why there is none. */

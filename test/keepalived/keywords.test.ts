@@ -213,25 +213,48 @@ describe('vrrp_track_process and track_file', () => {
     expect(tracker(convert(text))).toEqual({ type: 'process', name: 'haproxy', process: 'haproxy', quorum: 2, quorumMax: 8, weight: -20, fall: 1, rise: 1, reverse: false, initFail: false });
   });
 
-  // Given a process with parameters; then the whole command line must match, as `args`.
-  it('imports a process with parameters as its whole command line (args)', () => {
+  // Given a process with parameters; then the program and its parameters, compared exactly (keepalived's default).
+  it('imports a process with parameters as command and exact params', () => {
     const text = conf('track_process {\n    named\n}', 'vrrp_track_process named {\n    process "/usr/sbin/named" -u bind "-c /etc/named.conf"\n}');
-    expect(tracker(convert(text))).toMatchObject({ type: 'process', args: '/usr/sbin/named -u bind -c /etc/named.conf', quorum: 1 });
+    expect(tracker(convert(text))).toMatchObject({ type: 'process', command: '/usr/sbin/named', params: ['-u', 'bind', '-c /etc/named.conf'], paramMatch: 'exact', quorum: 1 });
     expect(tracker(convert(text))).not.toHaveProperty('process');
   });
 
-  // Given full_command; then the process string is the whole command line.
-  it('imports full_command as a whole-command-line match', () => {
-    const text = conf('track_process {\n    p\n}', 'vrrp_track_process p {\n    process "/usr/bin/python3 /srv/app.py"\n    full_command\n}');
-    expect(tracker(convert(text))).toMatchObject({ args: '/usr/bin/python3 /srv/app.py' });
+  // Given full_command alone; then the program only (argv[0]): keepalived does not look at the arguments then.
+  it('imports full_command as a match of the program alone, arguments not compared', () => {
+    const text = conf('track_process {\n    p\n}', 'vrrp_track_process p {\n    process /usr/bin/java\n    full_command\n}');
+    const imported = tracker(convert(text));
+    expect(imported).toMatchObject({ type: 'process', command: '/usr/bin/java' });
+    expect(imported).not.toHaveProperty('params');
+    expect(imported).not.toHaveProperty('paramMatch');
+    expect(imported).not.toHaveProperty('args');
   });
 
-  // Given param_match partial and delay; then warnings: exact matching, changes count at once.
-  it('warns that param_match initial/partial and delays are not supported', () => {
-    const text = conf('track_process {\n    p\n}', 'vrrp_track_process p {\n    process app x\n    param_match partial\n    delay 2\n}');
+  // Given a process string with a space and full_command; then a warning: keepalived compares it with argv[0].
+  it('warns that a process with a space is compared with the program alone', () => {
+    const text = conf('track_process {\n    p\n}', 'vrrp_track_process p {\n    process "/usr/bin/python3 /srv/app.py"\n    full_command\n}');
     const result = convert(text);
-    expect(messagesAt(result.warnings, text, 'param_match')).toEqual(['param_match partial is not supported: the parameters must match exactly']);
-    expect(messagesAt(result.warnings, text, 'delay 2')).toEqual(['delay is ignored: a change in the number of processes counts at once']);
+    expect(tracker(result)).toMatchObject({ command: '/usr/bin/python3 /srv/app.py' });
+    expect(messagesAt(result.warnings, text, '"/usr/bin/python3')).toEqual([
+      'compared with the program alone (the first word of the command line), as keepalived does: a space in it matches only a process that rewrote its command line; give the arguments as separate words after it',
+    ]);
+  });
+
+  // Given param_match partial / initial; then imported as such, without a warning; delay warns (changes count at once).
+  it('imports param_match partial and initial', () => {
+    const partial = conf('track_process {\n    p\n}', 'vrrp_track_process p {\n    process app x\n    param_match partial\n    delay 2\n}');
+    const result = convert(partial);
+    expect(tracker(result)).toMatchObject({ command: 'app', params: ['x'], paramMatch: 'partial' });
+    expect(messagesAt(result.warnings, partial, 'param_match')).toEqual([]);
+    expect(messagesAt(result.warnings, partial, 'delay 2')).toEqual(['delay is ignored: a change in the number of processes counts at once']);
+    const initial = conf('track_process {\n    p\n}', 'vrrp_track_process p {\n    param_match initial\n    process app x\n}');
+    expect(tracker(convert(initial))).toMatchObject({ command: 'app', params: ['x'], paramMatch: 'initial' });
+  });
+
+  // Given param_match alone (no value); then exact: the process must have no arguments.
+  it('imports a bare param_match as exact, by command line', () => {
+    const text = conf('track_process {\n    p\n}', 'vrrp_track_process p {\n    process app\n    param_match\n}');
+    expect(tracker(convert(text))).toMatchObject({ command: 'app', paramMatch: 'exact' });
   });
 
   // Given a top-level track_process block (keepalived's name is vrrp_track_process); then read as such, with a note.

@@ -98,8 +98,10 @@ describe('refused, naming the field', () => {
 
   // Given process trackers without a criterion, with a name the kernel cannot hold, and quorumMax below quorum.
   it('refuses process trackers that cannot match', () => {
-    expect(issues([{ type: 'process', name: 'a' }])).toEqual([{ path: 'trackers.0', message: 'must give process, args or pidFile (what to look for)' }]);
+    expect(issues([{ type: 'process', name: 'a' }])).toEqual([{ path: 'trackers.0', message: 'must give process, command, args or pidFile (what to look for)' }]);
     expect(issues([{ type: 'process', name: 'a', process: 'a-very-long-process-name' }])[0]?.path).toBe('trackers.0.process');
+    expect(issues([{ type: 'process', name: 'a', process: 'haproxy', params: ['-f'] }])).toEqual([{ path: 'trackers.0.params', message: 'needs command (the program whose arguments these are)' }]);
+    expect(issues([{ type: 'process', name: 'a', process: 'haproxy', paramMatch: 'prefix' }])[0]?.path).toBe('trackers.0.paramMatch');
     expect(issues([{ type: 'process', name: 'a', process: 'haproxy', quorum: 3, quorumMax: 2 }])).toEqual([
       { path: 'trackers.0.quorumMax', message: 'must be at least quorum (3)' },
     ]);

@@ -98,6 +98,28 @@ describe('by command line', () => {
   });
 });
 
+describe('by command and parameters (keepalived full_command, param_match)', () => {
+  // Given our copy running with arguments (`<copy> 600 <unique>`)
+  // when probed with command = the copy's path, no params (keepalived's full_command alone)
+  // then it matches: the arguments are not looked at. Before, the import made this a whole-line match that no
+  // process with arguments could meet, and an instance tracking it stayed in fault.
+  it('matches the program alone when no parameters are given', async () => {
+    await start(['600', `${1 + (Date.now() % 100000)}`]); // sleep adds its arguments up
+    expect(await probe({ command: binary })(never)).toEqual({ up: true, reason: '1 process (quorum 1)' });
+  });
+
+  // Given the same process; then exact parameters must be all of them, partial the first ones, initial a prefix.
+  it('compares parameters exactly, partially or by their start', async () => {
+    const unique = `${10 + (Date.now() % 100000)}`; // sleep adds its arguments up
+    await start(['600', unique]);
+    expect((await probe({ command: binary, params: ['600', unique] })(never)).up).toBe(true);
+    expect((await probe({ command: binary, params: ['600'] })(never)).up).toBe(false);
+    expect((await probe({ command: binary, params: ['600'], paramMatch: 'partial' })(never)).up).toBe(true);
+    expect((await probe({ command: binary, params: ['600', unique.slice(0, 2)], paramMatch: 'initial' })(never)).up).toBe(true);
+    expect((await probe({ command: binary, paramMatch: 'exact' })(never)).up).toBe(false);
+  });
+});
+
 describe('by pid file', () => {
   // Given a pid file holding this test process's pid; then up; narrowed by a name it does not have, down.
   it('looks at the process whose pid the file holds', async () => {
