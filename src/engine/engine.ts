@@ -989,6 +989,10 @@ export class Engine {
    * Master again only if it still wins the election, where the add is tried anew.
    */
   #vipsFailed(): void {
+    // An add that failed after the core left the mastership it was for (a higher priority heard while it ran, a
+    // stop) is reported (vip_failed) and no more: faulting a backup took it out of the election for the backoff, and
+    // the removal queued behind the add clears whatever it did add.
+    if (this.#router?.state !== 'master') return;
     this.#step({ type: 'vips', up: false });
     this.#cancelVipRetry?.();
     this.#cancelVipRetry = this.#adapters.clock.setTimer(this.#vipRetryMs, () => {
