@@ -468,6 +468,8 @@ export class VirtualRouter {
       master === this.#master &&
       this.#state === 'backup' &&
       this.#preemptAtMs === undefined &&
+      // A sync group member that wishes to be master withdraws the wish at the next advert it accepts: news.
+      !this.#wantMaster &&
       (master.priority >= this.#priority || !this.#preempts())
     );
   }

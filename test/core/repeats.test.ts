@@ -67,6 +67,18 @@ describe('the repeats input', () => {
     expect(observable(router)).toEqual(before);
   });
 
+  it('is not quiet for a sync group member that wishes to be master: the next advert withdraws the wish', () => {
+    const config = makeConfig({ version: 3, priority: 100, advertIntervalMs: 1000, syncGroup: true });
+    const router = startedBackup(config);
+    const packet = advertFrom(config, HIGHER_PEER, 200);
+    router.handle(packet, 50);
+    router.handle(packet, 60); // accepted with no action: quiet
+    const deadline = router.nextDeadline() as number;
+    expect(router.handle({ type: 'timeout' }, deadline)).toEqual([{ type: 'wantMaster', want: true }]);
+    // Handled as a packet, a repeat now says the wish is withdrawn; a repeats input could not say it.
+    expect(router.repeatIsQuiet).toBe(false);
+  });
+
   it('does nothing to a backup whose last packet was not quiet (it asked to preempt)', () => {
     const config = makeConfig({ version: 3, priority: 200, preempt: true, advertIntervalMs: 1000 });
     const router = startedBackup(config);
