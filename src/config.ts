@@ -426,10 +426,7 @@ const trackerSchema = z.discriminatedUnion(
         command: z.union([z.string(), z.array(z.string({ error: 'must be a string' }))], {
           error: "must be a command line string or an argv array (['/bin/true'])",
         }),
-        user: z
-          .string({ error: 'must be a string' })
-          .regex(/^[^:\s]+(:[^:\s]+)?$/, "must be 'user', 'user:group', 'uid' or 'uid:gid'")
-          .optional(),
+        user: userSpec().optional(),
       })
       .strict(),
     z
@@ -883,6 +880,28 @@ export interface NotifyConfig {
    * keepalived waits for none but `notify_stop` (1 s).
    */
   timeoutMs?: number;
+  /**
+   * Run every script as this user: `name`, `name:group`, `uid` or `uid:gid`, names looked up in /etc/passwd and
+   * /etc/group (keepalived's `script_user`). Switching user needs root; without it a script that would switch does
+   * not run, and its `done` event says why. Default: this process's user.
+   */
+  user?: string;
+  /** A user for one script, over `user` (keepalived's user after a `notify_*` script), e.g. `{ master: 'postgres' }`. */
+  users?: NotifyUsers;
+}
+
+/** The user each notify script runs as, by script, over {@link NotifyConfig.user}. */
+export interface NotifyUsers {
+  /** User of the `master` script. */
+  master?: string;
+  /** User of the `backup` script. */
+  backup?: string;
+  /** User of the `fault` script. */
+  fault?: string;
+  /** User of the `stop` script. */
+  stop?: string;
+  /** User of the `any` script. */
+  any?: string;
 }
 
 /** The scripts a {@link NotifyConfig} names. */
@@ -902,6 +921,10 @@ export interface ResolvedNotifyConfig {
   any?: string[];
   /** See {@link NotifyConfig.timeoutMs}. */
   timeoutMs: number;
+  /** See {@link NotifyConfig.user}. */
+  user?: string;
+  /** See {@link NotifyConfig.users}. */
+  users?: NotifyUsers;
 }
 
 /**
@@ -929,6 +952,11 @@ export interface ResolvedSyncGroupConfig {
 
 const NOTIFY_SCRIPTS = ['master', 'backup', 'fault', 'stop', 'any'] as const satisfies readonly NotifyScript[];
 
+/** A user to run a script as, as keepalived writes it (`user[:group]`, names or ids). */
+function userSpec() {
+  return z.string({ error: 'must be a string' }).regex(/^[^:\s]+(:[^:\s]+)?$/, "must be 'user', 'user:group', 'uid' or 'uid:gid'");
+}
+
 const notifyCommandSchema = z.union([z.string(), z.array(z.string({ error: 'must be a string' }))], {
   error: 'must be a command string or an array of strings (argv)',
 });
@@ -941,6 +969,11 @@ const notifySchema = z
     stop: notifyCommandSchema.optional(),
     any: notifyCommandSchema.optional(),
     timeoutMs: int(1, 86_400_000).default(30_000),
+    user: userSpec().optional(),
+    users: z
+      .object({ master: userSpec().optional(), backup: userSpec().optional(), fault: userSpec().optional(), stop: userSpec().optional(), any: userSpec().optional() })
+      .strict()
+      .optional(),
   })
   .strict()
   .superRefine((notify, ctx) => {
@@ -977,6 +1010,11 @@ function schemaIssues(error: z.ZodError, prefix: string): ConfigIssue[] {
 
 function resolvedNotify(parsed: z.output<typeof notifySchema>): ResolvedNotifyConfig {
   const resolved: ResolvedNotifyConfig = { timeoutMs: parsed.timeoutMs };
+  if (parsed.user !== undefined) resolved.user = parsed.user;
+  if (parsed.users !== undefined) {
+    const users = Object.fromEntries(Object.entries(parsed.users).filter(([, user]) => user !== undefined)) as NotifyUsers;
+    if (Object.keys(users).length > 0) resolved.users = users;
+  }
   for (const script of NOTIFY_SCRIPTS) {
     const command = parsed[script];
     if (command === undefined) continue;

@@ -58,6 +58,7 @@ export {
   type NotifyConfig,
   type NotifyCommand,
   type NotifyScript,
+  type NotifyUsers,
   type ResolvedNotifyConfig,
   type SyncGroupConfig,
   type ResolvedSyncGroupConfig,

@@ -20,13 +20,15 @@
  *   group, SIGKILL 2 s later (keepalived gives `notify_stop` 1 s, then SIGKILL; the others no limit).
  * - stdout and stderr are read line by line and reported (`output` events), so `vrrp run` can log them; a script
  *   that leaves a daemon holding its stdout does not hold the queue: its output is cut 100 ms after it exits.
- * - Scripts run as the user running this process (keepalived: `script_user`, or a user after the script).
+ * - Scripts run as the user running this process, or as `user` / `users[script]` (keepalived's `script_user`, or a
+ *   user after the script); only root may switch.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'eventemitter3';
 import { resolveNotifyConfig, type NotifyConfig, type NotifyScript, type ResolvedNotifyConfig } from './config.js';
 import { VrrpGroup } from './group.js';
 import type { VrrpInstance } from './instance.js';
+import { resolveUser, type UserIds } from './trackers/exec.js';
 import { errorReason } from './trackers/types.js';
 
 /** A state notify scripts are run for: `stop` is keepalived's STOP (the instance or group stopped). */
@@ -114,6 +116,12 @@ export interface NotifyOptions {
   killGraceMs?: number;
   /** The environment scripts start from (default `process.env`). */
   env?: NodeJS.ProcessEnv;
+  /** This process's uid (default `process.getuid()`): only root may run a script as another user. */
+  ownUid?: () => number;
+  /** The passwd file users are looked up in (default `/etc/passwd`). */
+  passwdPath?: string;
+  /** The group file groups are looked up in (default `/etc/group`). */
+  groupPath?: string;
 }
 
 const DEFAULT_KILL_GRACE_MS = 2000;
@@ -137,6 +145,9 @@ export class NotifyRunner extends EventEmitter<NotifyEvents> {
   /** The scripts, split into argv. */
   readonly config: ResolvedNotifyConfig;
   readonly #killGraceMs: number;
+  readonly #ownUid: () => number;
+  readonly #passwdPath: string;
+  readonly #groupPath: string;
   readonly #env: NodeJS.ProcessEnv;
   #queue: Promise<void> = Promise.resolve();
   /** Number of the latest transition; a queued script of an older one is stale. */
@@ -149,6 +160,9 @@ export class NotifyRunner extends EventEmitter<NotifyEvents> {
     this.source = { kind: source.kind, name: source.name };
     this.config = resolveNotifyConfig(notify);
     this.#killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+    this.#ownUid = options.ownUid ?? (() => process.getuid?.() ?? 0);
+    this.#passwdPath = options.passwdPath ?? '/etc/passwd';
+    this.#groupPath = options.groupPath ?? '/etc/group';
     this.#env = options.env ?? process.env;
   }
 
@@ -205,7 +219,29 @@ export class NotifyRunner extends EventEmitter<NotifyEvents> {
     return this.#queue;
   }
 
-  #run(event: NotifyEventBase, priority: number): Promise<void> {
+  /**
+   * Runs one script, as its user when one is configured (`users[script]`, else `user`). A user that cannot be
+   * found, or a switch this process may not make (it is not root), runs nothing: the `done` event says why.
+   */
+  async #run(event: NotifyEventBase, priority: number): Promise<void> {
+    const user = this.config.users?.[event.script] ?? this.config.user;
+    let ids: UserIds | undefined;
+    if (user !== undefined) {
+      const resolved = await resolveUser(user, this.#passwdPath, this.#groupPath);
+      const own = this.#ownUid();
+      const refusal =
+        'error' in resolved ? resolved.error : own !== 0 && resolved.uid !== own ? `cannot run as user ${user}: switching user needs root (this process runs as uid ${own})` : undefined;
+      if (refusal !== undefined) {
+        this.#emitSafely('done', { ...event, exitCode: null, signal: null, durationMs: 0, timedOut: false, error: refusal });
+        return;
+      }
+      // Root switches; anyone else asked for their own uid simply runs (libuv's setgroups would refuse them).
+      if (own === 0 && !('error' in resolved)) ids = resolved;
+    }
+    await this.#spawn(event, priority, ids);
+  }
+
+  #spawn(event: NotifyEventBase, priority: number, ids: UserIds | undefined): Promise<void> {
     const [program = '', ...args] = event.argv;
     const env = {
       ...this.#env,
@@ -244,7 +280,7 @@ export class NotifyRunner extends EventEmitter<NotifyEvents> {
         resolve();
       };
       try {
-        child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env });
+        child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env, ...ids });
       } catch (error) {
         spawnError = error instanceof Error ? error : new Error(String(error));
         exit = undefined;

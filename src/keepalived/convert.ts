@@ -102,7 +102,14 @@ export interface ImportedNotify {
   stop?: string;
   /** `notify`: run on every transition with keepalived's four extra arguments. */
   any?: string;
+  /** `script_user` (global_defs): the user every script runs as. */
+  user?: string;
+  /** The user written after a script (`notify_master "/x.sh" postgres`), by script. */
+  users?: Partial<Record<NotifyScriptKey, string>>;
 }
+
+/** The scripts of an {@link ImportedNotify}. */
+type NotifyScriptKey = 'master' | 'backup' | 'fault' | 'stop' | 'any';
 
 /** One `vrrp_instance`, in `VrrpConfig`'s fields plus the tracker and notify shapes `vrrp run` takes. */
 export interface ImportedInstanceConfig extends Omit<VrrpConfig, 'name' | 'trackers' | 'notify'> {
@@ -130,7 +137,7 @@ export interface ImportedGlobalConfig {
   routerId?: string;
   /** `vrrp_startup_delay`: wait this long before starting the instances, in ms. */
   startupDelayMs?: number;
-  /** `script_user`: default user of scripts (already copied into each exec tracker without its own `user`). */
+  /** `script_user`: default user of scripts (already copied into each exec tracker without its own `user`, and into every notify config). */
   scriptUser?: string;
 }
 
@@ -204,6 +211,8 @@ interface GlobalDefaults {
   garp: GarpConfig;
   v3ChecksumAsV2?: boolean;
   scriptUser?: string;
+  /** Whether "notify scripts run as the user running vrrp" was said (once per import). */
+  warnedNotifyUser?: boolean;
 }
 
 interface InstanceDraft {
@@ -243,7 +252,7 @@ interface GroupDraft {
 }
 
 const DEFAULT_GARP = { repeat: 5, delayMs: 5000, refreshMs: 0 } as const;
-const NOTIFY_KEYS: Readonly<Record<string, keyof ImportedNotify>> = {
+const NOTIFY_KEYS: Readonly<Record<string, NotifyScriptKey>> = {
   notify_master: 'master',
   notify_backup: 'backup',
   notify_fault: 'fault',
@@ -485,7 +494,7 @@ export function keepalivedToConfig(conf: KeepalivedConf): KeepalivedImport {
       continue;
     }
     if (members.length === 1) report.warn(group.position, `vrrp_sync_group ${group.name} has only one instance (${members[0]}): probably not what was meant`);
-    groupsOut.push({ name: group.name, members, ...(hasNotify(group.notify) ? { notify: group.notify } : {}) });
+    groupsOut.push({ name: group.name, members, ...(hasNotify(group.notify) ? { notify: notifyAs(group.notify, defaults, report, group.position) } : {}) });
   }
 
   const resolver = new TrackerResolver(report, scripts, processes, files, defaults);
@@ -524,7 +533,7 @@ function inFileOrder(issues: KeepalivedIssue[], files: readonly string[]): Keepa
 }
 
 function hasNotify(notify: ImportedNotify): boolean {
-  return Object.keys(notify).length > 0;
+  return (['master', 'backup', 'fault', 'stop', 'any'] as const).some((script) => notify[script] !== undefined);
 }
 
 function readGlobalDefs(statement: KeepalivedStatement, report: Report, defaults: GlobalDefaults, global: ImportedGlobalConfig): void {
@@ -817,7 +826,7 @@ function readTrackBlock(statement: KeepalivedStatement, kind: TrackKind, report:
   return refs;
 }
 
-/** Reads a `notify*` line into `notify`; reports a user (not applied) and a second script for the same event. */
+/** Reads a `notify*` line into `notify`, with the user after the script; reports a second script for the same event. */
 function readNotify(statement: KeepalivedStatement, report: Report, notify: ImportedNotify): void {
   const key = NOTIFY_KEYS[statement.keyword];
   if (key === undefined) return;
@@ -828,12 +837,30 @@ function readNotify(statement: KeepalivedStatement, report: Report, notify: Impo
     return;
   }
   notify[key] = words[0] ?? '';
-  if (words.length > 1) {
+  // keepalived: `notify_master SCRIPT [USER [GROUP]]` (to pass arguments, the script is quoted with them).
+  const [, user, group, ...extra] = words;
+  if (user !== undefined) (notify.users ??= {})[key] = group === undefined ? user : `${user}:${group}`;
+  if (extra.length > 0) {
+    report.warn(statement.argPositions[3] ?? statement.position, `${statement.keyword}: extra values "${extra.join(' ')}" after the user and group ignored (to pass arguments, quote the script with them)`);
+  }
+}
+
+/**
+ * `notify` with the user its scripts run as: `script_user` for those without a user of their own, as keepalived
+ * does. Without either, they run as the user running vrrp, which is said once (keepalived would run them as
+ * keepalived_script if that user exists, else as root).
+ */
+function notifyAs(notify: ImportedNotify, defaults: GlobalDefaults, report: Report, position: KeepalivedPosition): ImportedNotify {
+  if (defaults.scriptUser !== undefined) return { ...notify, user: defaults.scriptUser };
+  const scripts = (['master', 'backup', 'fault', 'stop', 'any'] as const).filter((script) => notify[script] !== undefined);
+  if (!defaults.warnedNotifyUser && scripts.some((script) => notify.users?.[script] === undefined)) {
+    defaults.warnedNotifyUser = true;
     report.warn(
-      statement.argPositions[1] ?? statement.position,
-      `${statement.keyword}: user "${words.slice(1).join(' ')}" is not applied: notify scripts run as the user running vrrp (to pass arguments, quote the script with them)`,
+      position,
+      'notify scripts run as the user running vrrp: keepalived would run them as keepalived_script if that user exists, else as root; set script_user (global_defs) or a user after the script to choose',
     );
   }
+  return notify;
 }
 
 function readInstance(statement: KeepalivedStatement, report: Report): InstanceDraft | undefined {
@@ -1321,7 +1348,7 @@ function finishInstance(
     ...(version === 3 && family === 'ipv4' ? { v3Ipv4Checksum: (draft.v3ChecksumAsV2 ?? defaults.v3ChecksumAsV2) === true ? 'rfc9568' : 'pseudo-header' } : {}),
     garp,
     trackers,
-    ...(hasNotify(draft.notify) ? { notify: draft.notify } : {}),
+    ...(hasNotify(draft.notify) ? { notify: notifyAs(draft.notify, defaults, report, draft.position) } : {}),
   };
   for (const error of report.errors.slice(errorsBefore)) draft.errorLines.add(error.path);
   // Checked even when the instance has errors already, so that every problem is in one report; a line that has

@@ -74,7 +74,7 @@ export function createExecProbe(config: ExecProbeConfig, options: ExecProbeOptio
 }
 
 /** A uid and gid to run as. */
-interface UserIds {
+export interface UserIds {
   uid: number;
   gid: number;
 }

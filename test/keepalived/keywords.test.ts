@@ -529,13 +529,29 @@ describe('vrrp_instance: notify', () => {
     });
   });
 
-  // Given a user after the script; then the script is kept and the user reported.
-  it('reports the user of a notify script as not applied', () => {
-    const text = conf('notify_master "/etc/k/n.sh master" root');
+  // Given a user (and group) after the script; then that script runs as them, as keepalived runs it.
+  it('imports the user and group after a notify script as that script user', () => {
+    const text = conf('notify_master "/etc/k/n.sh master" root\nnotify_backup /etc/k/b.sh postgres dba');
     const result = convert(text);
-    expect(only(result).notify).toEqual({ master: '/etc/k/n.sh master' });
-    expect(messagesAt(result.warnings, text, 'notify_master')).toEqual([
-      'notify_master: user "root" is not applied: notify scripts run as the user running vrrp (to pass arguments, quote the script with them)',
+    expect(only(result).notify).toEqual({ master: '/etc/k/n.sh master', backup: '/etc/k/b.sh', users: { master: 'root', backup: 'postgres:dba' } });
+    expect(messagesAt(result.warnings, text, 'notify_master')).toEqual([]);
+  });
+
+  // Given script_user in global_defs; then every notify script without a user of its own runs as it. Before, the
+  // scripts ran as the user running vrrp (root, for most) with no word said.
+  it('applies script_user to notify scripts', () => {
+    const text = `global_defs {\n    script_user keepalived_script\n}\n${conf('notify_master /etc/k/m.sh\nnotify_backup /etc/k/b.sh root')}`;
+    const result = convert(text);
+    expect(only(result).notify).toEqual({ master: '/etc/k/m.sh', backup: '/etc/k/b.sh', user: 'keepalived_script', users: { backup: 'root' } });
+    expect(result.warnings.map((warning) => warning.message).filter((message) => message.startsWith('notify scripts run as'))).toEqual([]);
+  });
+
+  // Given notify scripts and neither script_user nor a user after them; then said once that they run as vrrp's user.
+  it('says once that notify scripts without a user run as the user running vrrp', () => {
+    const text = conf('notify_master /etc/k/m.sh\nnotify_backup /etc/k/b.sh');
+    const result = convert(text);
+    expect(result.warnings.map((warning) => warning.message).filter((message) => message.startsWith('notify scripts run as'))).toEqual([
+      'notify scripts run as the user running vrrp: keepalived would run them as keepalived_script if that user exists, else as root; set script_user (global_defs) or a user after the script to choose',
     ]);
   });
 

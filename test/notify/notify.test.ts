@@ -193,3 +193,46 @@ describe('notify scripts', () => {
     expect(() => new NotifyRunner({ kind: 'instance', name: 'x' }, { master: '', backp: 'x' } as never)).toThrow(/notify: unknown field "backp"[\s\S]*notify\.master: is empty|notify\.master: is empty[\s\S]*unknown field "backp"/);
   });
 });
+
+describe('notify scripts as a user', () => {
+  const root = process.getuid?.() === 0;
+
+  /** Runs `script`'s command of `config` for a transition to master and returns its done event and output. */
+  async function runMaster(runner: NotifyRunner): Promise<{ done: NotifyDoneEvent[]; output: string[] }> {
+    const done: NotifyDoneEvent[] = [];
+    const output: string[] = [];
+    runner.on('done', (event) => done.push(event));
+    runner.on('output', (event) => output.push(event.line));
+    runner.transition('master', 100);
+    await runner.idle();
+    return { done, output };
+  }
+
+  // Given root and user 'nobody' (uid 65534 in /etc/passwd) for every script, and 4321:4322 for the master's
+  // then the master's script runs as 4321:4322 (its own user wins) and `any` as nobody.
+  it.runIf(root)('runs each script as its user, the per-script user over the common one (as root)', async () => {
+    const runner = new NotifyRunner(
+      { kind: 'instance', name: 'VI_1' },
+      { master: ['sh', '-c', 'echo "master $(id -u):$(id -g)"'], any: ['sh', '-c', 'echo "any $(id -u):$(id -g)"'], user: 'nobody', users: { master: '4321:4322' } },
+    );
+    const { output } = await runMaster(runner);
+    expect(output).toEqual(['master 4321:4322', 'any 65534:65534']);
+  });
+
+  // Given a process that is not root (uid 1000, faked) and user 'nobody'
+  // then the script does not run and its done event says that switching user needs root.
+  it('does not run a script whose user this process may not switch to, and says why', async () => {
+    const marker = join(dir, `not-run-${Date.now()}`);
+    const runner = new NotifyRunner({ kind: 'instance', name: 'VI_1' }, { master: ['touch', marker], user: 'nobody' }, { ownUid: () => 1000 });
+    const { done } = await runMaster(runner);
+    expect(done.map((event) => event.error)).toEqual(['cannot run as user nobody: switching user needs root (this process runs as uid 1000)']);
+    expect(() => readFileSync(marker)).toThrow();
+  });
+
+  // Given a user that does not exist; then the script does not run and the reason names the user.
+  it('names a user that does not exist', async () => {
+    const runner = new NotifyRunner({ kind: 'instance', name: 'VI_1' }, { master: ['true'], users: { master: 'no-such-user-here' } });
+    const { done } = await runMaster(runner);
+    expect(done.map((event) => event.error)).toEqual(['cannot run as user no-such-user-here: not found in /etc/passwd']);
+  });
+});
