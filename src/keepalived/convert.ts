@@ -17,6 +17,7 @@ import { resolveConfig, type AuthenticationConfig, type GarpConfig, type Virtual
 import type { AddressFamily } from '../core/advertisement.js';
 import { parseIp, parseIpPrefix } from '../core/ip-address.js';
 import { ConfigError } from '../errors.js';
+import { commandArgv } from '../trackers/command-line.js';
 import {
   positionPath,
   splitKeepalivedWords,
@@ -373,12 +374,23 @@ class Values {
   command(): string[] | undefined {
     const words = splitKeepalivedWords(this.#statement.argsText);
     if (words === undefined) {
-      this.#report.error(this.#at(0), `${this.#statement.keyword}: unterminated quote in "${this.#statement.argsText}": expected a closing ' or "`);
+      this.#report.error(this.#at(0), `${this.#statement.keyword}: unterminated quote or lone \\ at the end of "${this.#statement.argsText}": expected a closing ' or ", or a character after the \\`);
       return undefined;
     }
     if (words.length === 0 || words[0] === '') {
       this.#report.error(this.#at(0), `${this.#statement.keyword}: expected a command after it`);
       return undefined;
+    }
+    // Backslashes are where keepalived's versions part: 2.2 (read here) takes escapes in the line and again in the
+    // command, 2.3.2 and later in the command only. Say what runs, so a config written for either can be checked.
+    if (this.#statement.argsText.includes('\\')) {
+      const argv = commandArgv(words[0] ?? '');
+      if (argv.ok) {
+        this.#report.warn(
+          this.#at(0),
+          `${this.#statement.keyword}: backslash escapes are read as keepalived 2.2 reads them (in the line, then again in the command; 2.3.2 and later read them once), so this runs ${JSON.stringify(argv.argv)}`,
+        );
+      }
     }
     if (this.#statement.block) this.#report.error(this.#statement.blockPosition ?? this.#statement.position, `${this.#statement.keyword}: expected no block after it`);
     return words;

@@ -26,6 +26,7 @@
  * implements that reading.
  */
 import { VrrpError } from '../errors.js';
+import { readEscape } from '../trackers/command-line.js';
 
 /** Where something is in a configuration file: 1-based line and column. */
 export interface KeepalivedPosition {
@@ -470,11 +471,13 @@ export function parseKeepalivedConf(text: string, options: KeepalivedParseOption
 }
 
 /**
- * Splits text the way keepalived first re-reads a command line (`script "…"`, `notify* "…" user group`): words
+ * Splits text the way keepalived 2.2 first re-reads a command line (`script "…"`, `notify* "…" user group`): words
  * separated by unquoted whitespace; `"…"` and `'…'` group (their quotes removed, adjacent text joined: `a"b c"d` is
- * `ab cd`); a backslash and the character after it are kept as they are. The first word is the command string that
- * keepalived later splits into argv with escapes (trackers' `commandArgv` does that here); the words after it are
- * the user and group. Returns undefined for an unterminated quote.
+ * `ab cd`); a backslash escape, inside quotes too, stands for its character (`\"` for `"`, `\\` for `\`, `\t` for
+ * a tab: src/trackers/command-line.ts). The first word is the command string that keepalived then splits into argv,
+ * escapes read a second time (trackers' `commandArgv` does that here); the words after it are the user and group.
+ * keepalived 2.3.2 and later keep the escapes as written in this first reading (its commit af7aa8bf); the reference
+ * here is 2.2.7, which the distributions ship. Returns undefined for an unterminated quote or a lone trailing `\`.
  */
 export function splitKeepalivedWords(text: string): string[] | undefined {
   const words: string[] = [];
@@ -487,8 +490,10 @@ export function splitKeepalivedWords(text: string): string[] | undefined {
     for (; i < text.length; i++) {
       const c = text[i] ?? '';
       if (c === '\\') {
-        if (i + 1 >= text.length) return undefined;
-        word += c + (text[++i] ?? '');
+        const escaped = readEscape(text, i + 1);
+        if (escaped === undefined) return undefined;
+        word += escaped.text;
+        i = escaped.next - 1;
         continue;
       }
       if (quote !== undefined) {

@@ -6,8 +6,9 @@
  *   keepalived execs the first word (looked up in PATH when it has no slash) with the others as its arguments.
  * - `"…"` and `'…'` group text into one word and are removed; they may sit inside a word (`a"b c"d` is `ab cd`).
  * - A backslash escapes the next character anywhere, inside quotes too (unlike a shell): `\\`, `\"`, `\'`, `\ `;
- *   and the C escapes keepalived documents: `\a \b \E \f \n \r \t \v`, `\nnn` (1–3 octal digits), `\xHH` (1–2 hex
- *   digits), `\cC` (control-C).
+ *   and the C escapes keepalived documents: `\a \b \E \f \n \r \t \v`, `\nnn` (1–3 octal digits), `\xHH…` (every hex
+ *   digit that follows is read, and the last two make the byte, as keepalived 2.2's char arithmetic does),
+ *   `\cC` (control-C).
  * - The one exception is keepalived's: a command whose first word starts with `<` then `/`
  *   (`</dev/tcp/127.0.0.1/80`, a bash idiom) is handed to `/bin/sh -c` (its words joined by spaces), as keepalived
  *   hands it to system(). Whether it works depends on what /bin/sh is (Debian's dash has no /dev/tcp).
@@ -67,16 +68,20 @@ export function splitCommandLine(text: string): SplitResult {
   return { ok: true, argv };
 }
 
-/** One escape sequence starting after the backslash at `start`: the text it stands for and where reading goes on. */
-function readEscape(text: string, start: number): { text: string; next: number } | undefined {
+/**
+ * One escape sequence starting after the backslash at `start`: the text it stands for and where reading goes on;
+ * undefined when the text ends there. keepalived's (see the file header); its configuration reader uses it too.
+ */
+export function readEscape(text: string, start: number): { text: string; next: number } | undefined {
   const char = text[start];
   if (char === undefined) return undefined;
   const simple = SIMPLE_ESCAPES[char];
   if (simple !== undefined) return { text: simple, next: start + 1 };
   if (char === 'x' && isHex(text[start + 1])) {
     let end = start + 1;
-    while (end < start + 3 && isHex(text[end])) end++;
-    return { text: String.fromCharCode(Number.parseInt(text.slice(start + 1, end), 16)), next: end };
+    while (isHex(text[end])) end++;
+    // keepalived 2.2 shifts each digit into one char: what is left is the byte of the last two.
+    return { text: String.fromCharCode(Number.parseInt(text.slice(Math.max(start + 1, end - 2), end), 16)), next: end };
   }
   if (char === 'c' && text[start + 1] !== undefined) {
     // The control version of a character: its low five bits (\cA is 0x01, \c[ is ESC).

@@ -129,6 +129,19 @@ describe('global_defs', () => {
 });
 
 describe('vrrp_script', () => {
+  // Given a quoted script with escaped quotes inside (written for keepalived 2.2, the version distributions ship)
+  // then it runs as 2.2 runs it: sh -c with the inner command as one argument — and a warning says which argv that
+  // is. Before, the escapes were kept in the first reading (2.3.2's way), and sh got `"test` as its command.
+  it('reads escaped quotes in a script as keepalived 2.2 does, and says what runs', () => {
+    const text = conf(tracking(), 'vrrp_script chk {\n    script "/bin/sh -c \\"test -e /x && exit 0\\""\n}\n');
+    const result = convert(text);
+    const imported = tracker(result);
+    expect(imported).toMatchObject({ type: 'exec', command: '/bin/sh -c "test -e /x && exit 0"' });
+    expect(messagesAt(result.warnings, text, '"/bin/sh')).toEqual([
+      'script: backslash escapes are read as keepalived 2.2 reads them (in the line, then again in the command; 2.3.2 and later read them once), so this runs ["/bin/sh","-c","test -e /x && exit 0"]',
+    ]);
+  });
+
   // Given only `script`; then keepalived's defaults, spelled out: 1 s, timeout = interval, weight 0, rise/fall 1.
   it("spells out keepalived's defaults: interval 1000 ms, timeout = interval, weight 0, rise 1, fall 1", () => {
     expect(tracker(convert(conf(tracking(), script(''))))).toEqual({

@@ -275,11 +275,17 @@ describe('parameters ($NAME=VALUE)', () => {
 });
 
 describe("commands: keepalived's re-reading of script and notify values", () => {
-  // Given the man page's notify_master example; then the command keeps its inner quotes and backslashes for the
-  // argv split, and the user and group come after it.
-  it("splits the man page's notify_master example into the command, the user and the group", () => {
+  // Given a later man page's notify_master example (keepalived 2.3's); then, read as keepalived 2.2.7 reads it, the
+  // escapes are taken in this first reading (`\\` is `\`, `\x69` is `i`, `\"` is `"`), and the user and group come
+  // after the command.
+  it("reads escapes in the first reading of a command, as keepalived 2.2 does, then the user and the group", () => {
     const text = `"/etc/keepalived/notify_event.sh ' spaces\\\\x20f\\x69le ' '\\"s p a c e \\"' SG1.low master" user group`;
-    expect(splitKeepalivedWords(text)).toEqual([`/etc/keepalived/notify_event.sh ' spaces\\\\x20f\\x69le ' '\\"s p a c e \\"' SG1.low master`, 'user', 'group']);
+    expect(splitKeepalivedWords(text)).toEqual([`/etc/keepalived/notify_event.sh ' spaces\\x20file ' '"s p a c e "' SG1.low master`, 'user', 'group']);
+  });
+
+  // Given a lone backslash at the end; then there is no result (keepalived: "Missing escape char at end").
+  it('refuses a lone backslash at the end', () => {
+    expect(splitKeepalivedWords('"/bin/true" \\')).toBeUndefined();
   });
 
   // Given a quoted command and a user after it; then the command comes whole, then the user.

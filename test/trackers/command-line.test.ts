@@ -36,6 +36,12 @@ describe('splitting', () => {
     expect(words('\\q')).toEqual(['q']);
   });
 
+  // Given \x followed by more than two hex digits; then keepalived 2.2's reading: every digit is read, the last two
+  // make the byte (its char arithmetic), and the text after them goes on.
+  it('reads every hex digit after \\x, keeping the byte of the last two, as keepalived 2.2 does', () => {
+    expect(words('\\x4142z')).toEqual(['Bz']);
+  });
+
   // Given broken strings; then why they cannot be split.
   it('refuses an unmatched quote, a lone trailing backslash and an empty command', () => {
     expect(splitCommandLine(`foo 'bar`)).toEqual({ ok: false, error: "has an unmatched ' quote" });
