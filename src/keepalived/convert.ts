@@ -360,6 +360,25 @@ class Values {
     return ms;
   }
 
+  /**
+   * Whole seconds, in ms, as keepalived 2.2 reads a script's `interval` and `timeout` (strtoul: a fraction is cut
+   * off, with a warning; 0 becomes 1). keepalived 2.3.2 and later take the fraction; the warning says so.
+   */
+  wholeSeconds(index: number, maxMs: number): number | undefined {
+    const micro = this.microseconds(index, 0, maxMs);
+    if (micro === undefined) return undefined;
+    let seconds = Math.floor(micro / 1_000_000);
+    const text = this.#statement.args[index];
+    if (seconds * 1_000_000 !== micro) {
+      this.#report.warn(this.#at(index), `${this.#statement.keyword}: keepalived 2.2 reads whole seconds, so ${text} is ${seconds} s here (2.3.2 and later take ${text} s)`);
+    }
+    if (seconds === 0) {
+      seconds = 1;
+      this.#report.warn(this.#at(index), `${this.#statement.keyword}: must be greater than 0; 1 s, as keepalived sets it`);
+    }
+    return seconds * 1000;
+  }
+
   /** keepalived's optional <BOOL>: absent means true. */
   boolean(index: number): boolean | undefined {
     const text = this.#statement.args[index];
@@ -647,12 +666,12 @@ function readScript(statement: KeepalivedStatement, report: Report): ScriptDef {
         break;
       }
       case 'interval': {
-        const intervalMs = values.atMost(1).milliseconds(0, 1, 86_400_000);
+        const intervalMs = values.atMost(1).wholeSeconds(0, 86_400_000);
         if (intervalMs !== undefined) script.intervalMs = intervalMs;
         break;
       }
       case 'timeout': {
-        const timeoutMs = values.atMost(1).milliseconds(0, 1, 86_400_000);
+        const timeoutMs = values.atMost(1).wholeSeconds(0, 86_400_000);
         if (timeoutMs !== undefined) script.timeoutMs = timeoutMs;
         timeoutAt = entry.position;
         break;

@@ -160,14 +160,14 @@ describe('vrrp_script', () => {
 
   // Given interval, timeout, weight reverse, rise, fall, init_fail and user; then each lands in its field, in ms.
   it('applies interval, timeout (seconds → ms), weight … reverse, rise, fall, init_fail and user', () => {
-    const body = '    interval 2.5\n    timeout 0.75\n    weight -10 reverse\n    rise 3\n    fall 4\n    init_fail\n    user haproxy';
+    const body = '    interval 5\n    timeout 3\n    weight -10 reverse\n    rise 3\n    fall 4\n    init_fail\n    user haproxy';
     expect(tracker(convert(conf(tracking(), script(body))))).toEqual({
       type: 'exec',
       name: 'chk',
       command: '/bin/check',
       user: 'haproxy',
-      intervalMs: 2500,
-      timeoutMs: 750,
+      intervalMs: 5000,
+      timeoutMs: 3000,
       weight: -10,
       fall: 4,
       rise: 3,
@@ -201,7 +201,21 @@ describe('vrrp_script', () => {
   // Given a bad interval; then an error at its value naming what was expected.
   it('refuses an interval that is not a number of seconds', () => {
     const text = conf(tracking(), script('    interval 2s'));
-    expect(messagesAt(convert(text).errors, text, 'interval 2s')).toEqual(['interval: expected seconds from 0.001 to 86400 (e.g. 2 or 0.5), got "2s"']);
+    expect(messagesAt(convert(text).errors, text, 'interval 2s')).toEqual(['interval: expected seconds from 0 to 86400 (e.g. 2 or 0.5), got "2s"']);
+  });
+
+  // Given interval 2.5 and timeout 0.5 (decimals: keepalived 2.3.2 takes them, 2.2 cuts them off)
+  // then 2.2's values — 2 s, and 0 made 1 s — each with a warning saying which version means what. Before, 2.5 s and
+  // 0.5 s: a check that passes in 0.7 s under keepalived 2.2 timed out here.
+  it('reads a script interval and timeout in whole seconds, as keepalived 2.2 does, and says so', () => {
+    const text = conf(tracking(), script('    interval 2.5\n    timeout 0.5'));
+    const result = convert(text);
+    expect(tracker(result)).toMatchObject({ intervalMs: 2000, timeoutMs: 1000 });
+    expect(messagesAt(result.warnings, text, '2.5')).toEqual(['interval: keepalived 2.2 reads whole seconds, so 2.5 is 2 s here (2.3.2 and later take 2.5 s)']);
+    expect(messagesAt(result.warnings, text, '0.5')).toEqual([
+      'timeout: keepalived 2.2 reads whole seconds, so 0.5 is 0 s here (2.3.2 and later take 0.5 s)',
+      'timeout: must be greater than 0; 1 s, as keepalived sets it',
+    ]);
   });
 
   // Given a script no instance tracks; then keepalived does not run it, and a warning says so.
