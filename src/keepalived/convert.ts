@@ -1013,9 +1013,11 @@ function readInstance(statement: KeepalivedStatement, report: Report): InstanceD
         draft.nopreempt = entry.position;
         break;
       case 'preempt':
-        // keepalived keeps `preempt` for backwards compatibility: preempting is the default; `nopreempt` wins.
+        // keepalived keeps `preempt` for backwards compatibility: preempting is the default, and it clears a
+        // `nopreempt` above it (the last of the two wins, as keepalived's flag does).
         values.atMost(0);
         draft.preempt = entry.position;
+        delete draft.nopreempt;
         break;
       case 'preempt_delay': {
         const delayMs = values.atMost(1).milliseconds(0, 0, 1_000_000);

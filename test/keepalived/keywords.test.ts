@@ -504,6 +504,13 @@ describe('vrrp_instance: authentication, preemption, announcements', () => {
     expect(only(convert(conf('state BACKUP\nnopreempt'))).preempt).toBe(false);
   });
 
+  // Given nopreempt then preempt, and preempt then nopreempt; then the last one wins, as keepalived's flag does.
+  // Before, nopreempt won whatever came after it.
+  it('takes the last of nopreempt and preempt', () => {
+    expect(only(convert(conf('state BACKUP\nnopreempt\npreempt'))).preempt).toBe(true);
+    expect(only(convert(conf('state BACKUP\npreempt\nnopreempt'))).preempt).toBe(false);
+  });
+
   // Given nopreempt with state MASTER; then keepalived clears it: so do we, with a warning.
   it('ignores nopreempt with state MASTER, as keepalived does', () => {
     const text = conf('state MASTER\npriority 150\nnopreempt');
