@@ -232,7 +232,8 @@ export function loadRunConfig(path: string): LoadedRunConfig {
     throw new VrrpError('config_invalid', `cannot read ${path}: ${(error as Error).message}`);
   }
   if (isKeepalivedConfText(text)) {
-    const imported = importKeepalivedConf(path);
+    // Run here: a script keepalived would disable at its start (program not found) is disabled here too.
+    const imported = importKeepalivedConf(path, { checkScripts: true });
     if (imported.errors.length > 0) throw new RunConfigError(path, imported.errors, imported.warnings);
     try {
       return { config: resolveRunConfig(imported.config), format: 'keepalived', warnings: imported.warnings };

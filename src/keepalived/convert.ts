@@ -184,6 +184,8 @@ interface ScriptDef {
   fall: number;
   initFail: boolean;
   used: boolean;
+  /** Its program cannot run here (see {@link KeepalivedConvertOptions.scriptRunnable}): disabled, said once. */
+  disabled?: boolean;
 }
 
 interface ProcessDef {
@@ -429,13 +431,23 @@ function blockOf(statement: KeepalivedStatement, report: Report, names = 0): Kee
   return statement.block;
 }
 
+/** Options of {@link keepalivedToConfig}. */
+export interface KeepalivedConvertOptions {
+  /**
+   * Whether a script's program (its command's first word) can run on this host. keepalived disables, as it starts,
+   * a `vrrp_script` whose program is not found or not executable, and the instances tracking it run without it;
+   * given this, so does the import (reported). Absent: not checked — an import may be for another host.
+   */
+  scriptRunnable?: (program: string) => boolean;
+}
+
 /**
  * Converts a parsed keepalived configuration to the configuration `vrrp run` takes. Never throws for a bad
  * configuration: every problem is in `errors` (must not run) or `warnings` (runs, with the difference explained),
  * each with its `file:line`, in configuration order. The parser's notes (skipped conditional lines, includes that
  * matched nothing) are among the warnings.
  */
-export function keepalivedToConfig(conf: KeepalivedConf): KeepalivedImport {
+export function keepalivedToConfig(conf: KeepalivedConf, options: KeepalivedConvertOptions = {}): KeepalivedImport {
   const report = new Report();
   for (const note of conf.notes) report.warnings.push(note);
   const defaults: GlobalDefaults = { garp: {} };
@@ -528,7 +540,7 @@ export function keepalivedToConfig(conf: KeepalivedConf): KeepalivedImport {
     groupsOut.push({ name: group.name, members, ...(hasNotify(group.notify) ? { notify: notifyAs(group.notify, defaults, report, group.position) } : {}) });
   }
 
-  const resolver = new TrackerResolver(report, scripts, processes, files, defaults);
+  const resolver = new TrackerResolver(report, scripts, processes, files, defaults, options.scriptRunnable);
   const instances: ImportedInstanceConfig[] = [];
   const seenVrids = new Map<string, InstanceDraft>();
   for (const draft of drafts) {
@@ -1198,8 +1210,17 @@ class TrackerResolver {
   readonly #processesUsed = new Set<string>();
   readonly #filesUsed = new Set<string>();
   #warnedDefaultUser = false;
+  readonly #scriptRunnable: ((program: string) => boolean) | undefined;
 
-  constructor(report: Report, scripts: Map<string, ScriptDef>, processes: Map<string, ProcessDef>, files: Map<string, FileDef>, defaults: GlobalDefaults) {
+  constructor(
+    report: Report,
+    scripts: Map<string, ScriptDef>,
+    processes: Map<string, ProcessDef>,
+    files: Map<string, FileDef>,
+    defaults: GlobalDefaults,
+    scriptRunnable: ((program: string) => boolean) | undefined,
+  ) {
+    this.#scriptRunnable = scriptRunnable;
     this.#report = report;
     this.#scripts = scripts;
     this.#processes = processes;
@@ -1218,6 +1239,16 @@ class TrackerResolver {
         if (!def) return missing('vrrp_script');
         if (def.command === undefined) return undefined;
         def.used = true;
+        if (def.disabled === true) return undefined;
+        // keepalived disables, as it starts, a script whose program it cannot find or run (its check_script_secure):
+        // the instances tracking it run without it. Faulting them instead would keep a node from ever serving.
+        const argv = commandArgv(def.command);
+        const program = argv.ok ? argv.argv[0] : undefined;
+        if (program !== undefined && this.#scriptRunnable !== undefined && !this.#scriptRunnable(program)) {
+          def.disabled = true;
+          this.#report.warn(def.position, `vrrp_script ${ref.name}: ${program} is not found or not executable here: disabled, as keepalived does — instances tracking it run without it`);
+          return undefined;
+        }
         const user = def.user ?? this.#defaults.scriptUser;
         if (user === undefined && !this.#warnedDefaultUser) {
           this.#warnedDefaultUser = true;

@@ -16,6 +16,7 @@ export {
 } from './parse.js';
 export {
   keepalivedToConfig,
+  type KeepalivedConvertOptions,
   type KeepalivedImport,
   type ImportedRunConfig,
   type ImportedInstanceConfig,
@@ -29,5 +30,5 @@ export {
   type ImportedFileTracker,
   type ImportedInterfaceTracker,
 } from './convert.js';
-export { loadKeepalivedConf, importKeepalivedConf, isKeepalivedConfText, globFiles, expandBraces, type KeepalivedLoadOptions } from './load.js';
+export { loadKeepalivedConf, importKeepalivedConf, isKeepalivedConfText, globFiles, expandBraces, programRunnable, type KeepalivedLoadOptions } from './load.js';
 export { printKeepalivedConf, type KeepalivedStatementText } from './print.js';

@@ -3,7 +3,7 @@
  * braces `{a,b}`), the config id keepalived defaults to (the host name up to its first dot), and the one call the
  * CLI makes to import a file. Node-only; the parser and the converter stay pure.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { keepalivedToConfig, type KeepalivedImport } from './convert.js';
@@ -15,6 +15,31 @@ export interface KeepalivedLoadOptions {
   configId?: string;
   /** Environment for `${_ENV NAME}` (default `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Disable, as keepalived does when it starts, each `vrrp_script` whose program is not found or not executable on
+   * this host (see {@link programRunnable}); for `vrrp run`, which runs the result here. Default: not checked.
+   */
+  checkScripts?: boolean;
+}
+
+/** keepalived's search path when PATH is not set (glibc's _PATH_DEFPATH). */
+const DEFAULT_PATH = '/bin:/usr/bin';
+
+/**
+ * Whether `program` is an executable file, looked up in PATH when it has no slash — keepalived's test of a script at
+ * its start (a bare name searched in PATH, a path resolved; not found, or not executable, disables it).
+ */
+export function programRunnable(program: string, env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+  const executable = (path: string): boolean => {
+    try {
+      accessSync(path, constants.X_OK);
+      return statSync(path).isFile();
+    } catch {
+      return false;
+    }
+  };
+  if (program.includes('/')) return executable(program);
+  return (env.PATH ?? DEFAULT_PATH).split(':').some((dir) => executable(join(dir === '' ? '.' : dir, program)));
 }
 
 /** Expands csh-style braces: `a{b,c{d,e}}f` → `abf`, `acdf`, `acef` (keepalived's glob uses GLOB_BRACE). */
@@ -126,7 +151,8 @@ export function loadKeepalivedConf(path: string, options: KeepalivedLoadOptions 
  * run) and `warnings` (runs; each says what differs from keepalived and why), each with its `file:line`.
  */
 export function importKeepalivedConf(path: string, options: KeepalivedLoadOptions = {}): KeepalivedImport {
-  return keepalivedToConfig(loadKeepalivedConf(path, options));
+  const env = options.env ?? process.env;
+  return keepalivedToConfig(loadKeepalivedConf(path, options), options.checkScripts === true ? { scriptRunnable: (program) => programRunnable(program, env) } : {});
 }
 
 /**

@@ -129,6 +129,24 @@ describe('global_defs', () => {
 });
 
 describe('vrrp_script', () => {
+  // Given a host where the script's program cannot run (scriptRunnable says no, as `vrrp run` asks)
+  // then the tracker is disabled, as keepalived disables it at its start — the instance runs without it — and a
+  // warning names the script and the program. Before, the tracker stayed down: with weight 0 the node never served.
+  it('disables a script whose program cannot run here, as keepalived does, and says so', () => {
+    const text = conf(tracking(), script(''));
+    const result = keepalivedToConfig(parseKeepalivedConf(text, { file: 'k.conf' }), { scriptRunnable: (program) => program !== '/bin/check' });
+    expect(only(result).trackers).toEqual([]);
+    expect(messagesAt(result.warnings, text, 'vrrp_script chk')).toEqual([
+      'vrrp_script chk: /bin/check is not found or not executable here: disabled, as keepalived does — instances tracking it run without it',
+    ]);
+    expect(result.errors).toEqual([]);
+  });
+
+  // Given no scriptRunnable (an import for another host); then the script is kept as written.
+  it('keeps a script when nobody says whether it can run here', () => {
+    expect(tracker(convert(conf(tracking(), script(''))))).toMatchObject({ type: 'exec', command: '/bin/check' });
+  });
+
   // Given a quoted script with escaped quotes inside (written for keepalived 2.2, the version distributions ship)
   // then it runs as 2.2 runs it: sh -c with the inner command as one argument — and a warning says which argv that
   // is. Before, the escapes were kept in the first reading (2.3.2's way), and sh got `"test` as its command.
