@@ -711,6 +711,9 @@ function readScript(statement: KeepalivedStatement, report: Report): ScriptDef {
       case 'init_fail':
         values.atMost(0);
         script.initFail = true;
+        // Read in keepalived 2.2.7's source: tracking a script (alloc_track_script) sets its initial state back to
+        // "not yet known", so init_fail changes nothing there. Applied here as its documentation says.
+        report.warn(entry.position, 'init_fail is applied as keepalived.conf(5) describes it (the script counts as failed until its first result); keepalived 2.2 itself resets it when an instance tracks the script, so there it had no effect');
         break;
       default:
         report.unsupported(entry, undefined, 'vrrp_script');

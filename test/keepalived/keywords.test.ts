@@ -217,6 +217,16 @@ describe('vrrp_script', () => {
   });
 
   // Given a bad interval; then an error at its value naming what was expected.
+  // Given init_fail; then applied as documented, with a warning that keepalived 2.2 itself resets it.
+  it('applies init_fail as documented and says that keepalived 2.2 has it do nothing', () => {
+    const text = conf(tracking(), script('    init_fail'));
+    const result = convert(text);
+    expect(tracker(result)).toMatchObject({ initFail: true });
+    expect(messagesAt(result.warnings, text, 'init_fail')).toEqual([
+      'init_fail is applied as keepalived.conf(5) describes it (the script counts as failed until its first result); keepalived 2.2 itself resets it when an instance tracks the script, so there it had no effect',
+    ]);
+  });
+
   it('refuses an interval that is not a number of seconds', () => {
     const text = conf(tracking(), script('    interval 2s'));
     expect(messagesAt(convert(text).errors, text, 'interval 2s')).toEqual(['interval: expected seconds from 0 to 86400 (e.g. 2 or 0.5), got "2s"']);
