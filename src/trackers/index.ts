@@ -10,6 +10,7 @@ import { createFileProbe } from './file.js';
 import { createHttpProbe } from './http.js';
 import { createInterfaceProbe, sysfsInterfaceLink } from './interface.js';
 import { createProcessProbe } from './process.js';
+import { sharedRun } from './shared-run.js';
 import { createTcpProbe } from './tcp.js';
 
 export { commandArgv, splitCommandLine, type SplitResult } from './command-line.js';
@@ -45,7 +46,8 @@ export function createProbe(tracker: InstanceTrackerConfig, host: TrackerHost): 
       };
     }
     case 'exec':
-      return createExecProbe(tracker);
+      // keepalived runs a vrrp_script once per interval for all the instances tracking it (src/trackers/shared-run.ts).
+      return sharedRun(JSON.stringify(['exec', tracker.name, tracker.argv, tracker.user ?? null, tracker.timeoutMs, tracker.intervalMs]), tracker.intervalMs, createExecProbe(tracker));
     case 'tcp':
       return createTcpProbe(tracker);
     case 'http':
