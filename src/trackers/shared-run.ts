@@ -6,7 +6,8 @@
  *
  * - Calls with the same key share: a call while a run of that key is under way waits for that run; a call within
  *   `windowMs` of the start of the last run (the tracker's interval: keepalived's results are up to one interval
- *   old too) takes that run's result. Otherwise the call starts a run of its own, and the others share it.
+ *   old too) takes that run's result, unless its caller (one instance's tracker) had it already. Otherwise the call
+ *   starts a run of its own, and the others share it.
  * - A caller whose signal fires (its timeout, its stop) stops waiting; the run is aborted only once every caller
  *   waiting for it has stopped waiting, so one instance's stop does not kill the check another still waits for.
  *   The last one settles when the aborted run has ended, as an unshared probe would.
@@ -30,10 +31,17 @@ const runs = new Map<string, SharedRun>();
  * `probe` shared by key (see the file header). `now` is a monotonic clock in ms (default `performance.now`).
  */
 export function sharedRun(key: string, windowMs: number, probe: Probe, now: () => number = () => performance.now()): Probe {
+  /** The last run this caller had its result of: never handed to it twice (see below). */
+  let seen: SharedRun | undefined;
   return (signal) => {
     let run = runs.get(key);
-    // The result of a run every caller left (killed) is no check's result: never handed on.
-    if (run !== undefined && run.settled && !run.controller.signal.aborted && now() - run.startedMs < windowMs) return run.result;
+    // The result of a run every caller left (killed) is no check's result: never handed on. Nor is a result this
+    // caller had already — whatever the clock says: an instance on a virtual clock checks many times within a
+    // real millisecond, and each check must be a run.
+    if (run !== undefined && run !== seen && run.settled && !run.controller.signal.aborted && now() - run.startedMs < windowMs) {
+      seen = run;
+      return run.result;
+    }
     // A run that every caller left is being killed: a new call starts afresh rather than join it.
     if (run === undefined || run.settled || run.controller.signal.aborted) {
       const controller = new AbortController();
@@ -52,6 +60,7 @@ export function sharedRun(key: string, windowMs: number, probe: Probe, now: () =
       runs.set(key, started);
       run = started;
     }
+    seen = run;
     return wait(run, signal);
   };
 }

@@ -43,21 +43,33 @@ describe('sharedRun', () => {
     expect({ runs: runs.length, results: await Promise.all([first, second]) }).toEqual({ runs: 1, results: [{ up: true, reason: 'exit code 0' }, { up: true, reason: 'exit code 0' }] });
   });
 
-  it('gives a call within the window the last result, and starts a new run once the window has passed', async () => {
+  it("gives another instance's call within the window the last result, and starts a new run once the window has passed", async () => {
     const { probe, runs } = standIn();
     let nowMs = 0;
-    const shared = sharedRun(`k${++keys}`, 1000, probe, () => nowMs);
-    const first = shared(never);
+    const key = `k${++keys}`;
+    const [mine, other] = [sharedRun(key, 1000, probe, () => nowMs), sharedRun(key, 1000, probe, () => nowMs)];
+    const first = mine(never);
     runs[0]?.settle({ up: false, reason: 'exit code 1' });
     await first;
     nowMs = 999;
-    expect(await shared(never)).toEqual({ up: false, reason: 'exit code 1' });
+    expect(await other(never)).toEqual({ up: false, reason: 'exit code 1' });
     expect(runs).toHaveLength(1);
     nowMs = 1000;
-    const third = shared(never);
+    const third = other(never);
     expect(runs).toHaveLength(2);
     runs[1]?.settle({ up: true, reason: 'exit code 0' });
     expect(await third).toEqual({ up: true, reason: 'exit code 0' });
+  });
+
+  // An instance on a virtual clock checks many times within a real millisecond: each of its checks is a run.
+  it('never hands one instance the same result twice, however close its checks come', async () => {
+    const { probe, runs } = standIn();
+    const shared = sharedRun(`k${++keys}`, 1000, probe, () => 0);
+    const first = shared(never);
+    runs[0]?.settle({ up: true, reason: 'exit code 0' });
+    await first;
+    void shared(never);
+    expect(runs).toHaveLength(2);
   });
 
   it('keeps the run going for the others when one caller stops waiting', async () => {
