@@ -19,8 +19,10 @@
  * and shows up in the help and in the flag checks by itself.
  */
 import { readFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { takeOverSignal } from './early-signals.js';
 import { engineHost } from './engine/host.js';
 import { ConfigError, VrrpError } from './errors.js';
 import { VrrpGroup } from './group.js';
@@ -72,9 +74,26 @@ function packageVersion(): string {
   return pkg.version ?? 'unknown';
 }
 
+/** Whether stdout can no longer be written (its reader went away: EPIPE); the lines are dropped then. */
+let stdoutGone = false;
+
 /** One JSON line on stdout: the event, who it is about, its fields, and the time. */
 function line(event: string, head: Record<string, unknown>, fields: Record<string, unknown> = {}): void {
+  if (stdoutGone) return;
   process.stdout.write(`${JSON.stringify({ event, ...head, ...fields, time: new Date().toISOString() })}\n`);
+}
+
+/**
+ * A reader of the lines that goes away (`vrrp run … | jq` and Ctrl-C, a restarted logger) makes the next write fail
+ * with EPIPE, an 'error' event that, unheard, ended the process — in a clean stop, before the priority 0 and the
+ * VIPs' removal. The run goes on without its lines, said once on stderr.
+ */
+function keepRunningWithoutStdout(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (stdoutGone) return;
+    stdoutGone = true;
+    process.stderr.write(`vrrp: stdout can no longer be written (${error.code ?? error.message}): event lines are dropped from now on\n`);
+  });
 }
 
 const ofInstance = (instance: VrrpInstance): Record<string, unknown> => ({ name: instance.config.name, vrid: instance.config.vrid });
@@ -189,6 +208,7 @@ async function serveMetrics(listen: MetricsListen, targets: readonly (VrrpInstan
 }
 
 async function run(path: string, options: { metrics?: MetricsListen; exitWithParent: boolean; socket?: string; statusFile?: string }): Promise<number> {
+  keepRunningWithoutStdout();
   await shareMallocArenas();
   let loaded;
   try {
@@ -282,8 +302,9 @@ async function run(path: string, options: { metrics?: MetricsListen; exitWithPar
     }
   }
   const statusFile = options.statusFile ?? (socketPath === undefined ? undefined : dumpPathFor(socketPath));
-  // keepalived writes its state on a signal; Node would open the inspector on SIGUSR1, which a listener replaces.
-  process.on('SIGUSR1', () => {
+  // keepalived writes its state on a signal; Node would open the inspector on SIGUSR1, which a listener replaces
+  // (held since the executable's first line: src/early-signals.ts). One that came meanwhile is answered now.
+  const dumpStatus = (): void => {
     if (statusFile === undefined) {
       line('error', {}, { code: 'control_failed', message: 'no status file: give --status-file PATH' });
       return;
@@ -294,7 +315,14 @@ async function run(path: string, options: { metrics?: MetricsListen; exitWithPar
     } catch (error) {
       line('error', {}, { code: 'control_failed', message: `cannot write the status to ${statusFile}: ${error instanceof Error ? error.message : String(error)}` });
     }
-  });
+  };
+  process.on('SIGUSR1', dumpStatus);
+  if (takeOverSignal('SIGUSR1')) dumpStatus();
+  // keepalived reloads its configuration on SIGHUP (`systemctl reload`); we cannot, and dying of it (Node's
+  // default) would leave the VIPs with no priority 0 sent. Said, and the run goes on as it was.
+  const reloadRefused = (): void => line('reloadUnsupported', {}, { signal: 'SIGHUP', message: 'configuration not reloaded: restart vrrp run to apply a new one' });
+  process.on('SIGHUP', reloadRefused);
+  if (takeOverSignal('SIGHUP')) reloadRefused();
 
   let stopping: Promise<number> | undefined;
   let cancelDelay: (() => void) | undefined;
@@ -327,7 +355,7 @@ async function run(path: string, options: { metrics?: MetricsListen; exitWithPar
         // A second signal while stopping (a hook or script hanging, say) means "now": exit at once, like most daemons.
         if (stopping) {
           line('forced', {}, { signal });
-          resolve(130);
+          resolve(128 + (osConstants.signals[signal] ?? 2)); // as a shell reports a death by that signal: 143, 130
           return;
         }
         void stopAll(signal).then(resolve);

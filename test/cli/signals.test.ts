@@ -1,0 +1,141 @@
+/**
+ * `vrrp run` and the signals and pipes an operator's tools bring: a SIGUSR1 that comes before the run is ready
+ * (Node.js would open its unauthenticated inspector on 127.0.0.1:9229), SIGHUP (keepalived's reload, or a closed
+ * terminal: Node.js would die of it, leaving the VIPs without a priority 0), and a reader of its lines that goes
+ * away (the next line's EPIPE ended the process, in a clean stop before the VIPs' removal). Shown with a config
+ * waiting out a long `startupDelayMs` (no namespace needed: the stop path is SIGTERM's, shown with VIPs in
+ * test/cli/run-netns.test.ts). Lines are awaited, never slept for; every process started is killed after each test.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const cli = join(repo, 'dist', 'cli.js');
+const dir = mkdtempSync(join(tmpdir(), 'vrrp-signals-'));
+const CONFIG = JSON.stringify({ instances: [{ interface: 'eth0', vrid: 1, virtualAddresses: ['192.0.2.1'] }], global: { startupDelayMs: 600_000 } });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+let runs = 0;
+
+interface Run {
+  child: ChildProcess;
+  events: () => string[];
+  stderr: () => string;
+  waitFor: (event: string) => Promise<void>;
+  exited: Promise<number | null>;
+}
+
+/** Starts `vrrp run` on `configPath` with a socket and a status file of its own in the test's directory. */
+function startRun(configPath: string): Run {
+  const n = ++runs;
+  const child = spawn(process.execPath, [cli, 'run', '--socket', join(dir, `ctl-${n}.sock`), '--status-file', join(dir, `status-${n}.json`), configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  const lines: string[] = [];
+  let stderr = '';
+  let buffered = '';
+  const waiters = new Set<() => void>();
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    buffered += chunk;
+    const parts = buffered.split('\n');
+    buffered = parts.pop() ?? '';
+    lines.push(...parts);
+    for (const waiter of [...waiters]) waiter();
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const events = (): string[] => lines.filter((line) => line.startsWith('{')).map((line) => (JSON.parse(line) as { event: string }).event);
+  const waitFor = (event: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no "${event}" line in 15 s:\n${lines.join('\n')}\nstderr:\n${stderr}`)), 15_000);
+      const check = (): void => {
+        if (!events().includes(event)) return;
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve();
+      };
+      waiters.add(check);
+      check();
+    });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, events, stderr: () => stderr, waitFor, exited };
+}
+
+describe('vrrp run and signals', () => {
+  // Given `vrrp run` still reading its config (a FIFO nobody has written yet)
+  // when SIGUSR1 comes
+  // then no inspector opens, and the status is written once the run is ready.
+  it('never opens the inspector on an early SIGUSR1, and answers it once ready', async () => {
+    const fifo = join(dir, 'early.json');
+    execFileSync('mkfifo', [fifo]);
+    const run = startRun(fifo);
+    // Opening the FIFO without blocking succeeds only once a reader has it open: then the run is reading its config.
+    let writer: number | undefined;
+    const deadline = Date.now() + 15_000;
+    while (writer === undefined) {
+      try {
+        writer = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENXIO' || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    run.child.kill('SIGUSR1');
+    writeSync(writer, CONFIG);
+    closeSync(writer);
+    await run.waitFor('statusDumped');
+    run.child.kill('SIGTERM');
+    expect({ code: await run.exited, inspector: /Debugger listening/.test(run.stderr()) }).toEqual({ code: 0, inspector: false });
+  });
+
+  // Given a run waiting out its start-up delay; when SIGHUP comes; then it says it cannot reload and runs on: a
+  // SIGTERM after it still stops it cleanly (stopping, stopped, exit 0). Before, SIGHUP killed it (exit 129).
+  it('runs on after SIGHUP, saying that it does not reload', async () => {
+    const config = join(dir, 'hup.json');
+    writeFileSync(config, CONFIG);
+    const run = startRun(config);
+    await run.waitFor('startupDelay');
+    run.child.kill('SIGHUP');
+    await run.waitFor('reloadUnsupported');
+    run.child.kill('SIGTERM');
+    expect({ code: await run.exited, events: run.events() }).toEqual({ code: 0, events: ['startupDelay', 'reloadUnsupported', 'stopping', 'stopped'] });
+  });
+
+  // Given a run whose stdout reader went away; when it next writes a line (the SIGUSR1 dump's) and then stops
+  // then it stops cleanly and exits 0, having said once on stderr that its lines are dropped. Before, the EPIPE
+  // was an unhandled 'error' event: exit 1, in a stop before the VIPs' removal.
+  it('stops cleanly after its stdout reader went away', async () => {
+    const config = join(dir, 'epipe.json');
+    writeFileSync(config, CONFIG);
+    const run = startRun(config);
+    await run.waitFor('startupDelay');
+    run.child.stdout?.destroy();
+    run.child.kill('SIGUSR1');
+    // The dump is written whether or not its line can be: its file appearing says the signal was handled.
+    const statusFile = join(dir, `status-${runs}.json`);
+    const deadline = Date.now() + 15_000;
+    while (!existsAndNonEmpty(statusFile)) {
+      if (Date.now() > deadline) throw new Error(`no ${statusFile} in 15 s; stderr:\n${run.stderr()}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    run.child.kill('SIGTERM');
+    const code = await run.exited;
+    expect({ code, unhandled: /Unhandled 'error' event/.test(run.stderr()) }).toEqual({ code: 0, unhandled: false });
+    expect(run.stderr()).toContain('vrrp: stdout can no longer be written (EPIPE)');
+  });
+});
+
+function existsAndNonEmpty(path: string): boolean {
+  try {
+    return statSync(path).size > 0;
+  } catch {
+    return false;
+  }
+}
