@@ -135,6 +135,20 @@ export function registerMetrics(target: VrrpInstance | VrrpGroup | readonly (Vrr
       instances.push(...one.members);
     } else instances.push(one);
   }
+  // Series are told apart by their labels only: two instances with the same name, VRID and family (on two
+  // interfaces, say) would write one set of gauges — the last writer's — and sum their counters.
+  const seen = new Map<string, VrrpInstance>();
+  for (const instance of [...(sets.get(register)?.instances.keys() ?? []), ...instances]) {
+    const labels = labelsOf(instance);
+    const key = JSON.stringify(labels);
+    const other = seen.get(key);
+    if (other !== undefined && other !== instance) {
+      throw new ConfigError([
+        { path: 'target', message: `two instances named "${labels.vrrp_instance}" (VRID ${labels.vrid}, ${labels.family}) would share one set of series: give them distinct names` },
+      ]);
+    }
+    seen.set(key, instance);
+  }
   const set = sets.get(register) ?? createSet(register);
   for (const instance of instances) set.instances.set(instance, (set.instances.get(instance) ?? 0) + 1);
   for (const group of groups) set.groups.set(group, (set.groups.get(group) ?? 0) + 1);

@@ -127,6 +127,7 @@ export function resolveRunConfig(value: unknown): ResolvedRunConfig {
   }
   const prefixOf = (index: number): string => (list.length > 1 ? `instances.${index}.` : '');
   const instances: ResolvedRunConfig['instances'] = [];
+  const indexOfName = new Map<string, number>();
   list.forEach((entry, index) => {
     const prefix = prefixOf(index);
     // `"$schema"` points an editor at the JSON Schema (schema/vrrp-config.schema.json offers it on an instance, so
@@ -150,7 +151,14 @@ export function resolveRunConfig(value: unknown): ResolvedRunConfig {
         issues.push(...error.issues);
       }
     }
-    if (resolved) instances.push(resolvedNotify ? { config, name: resolved.name, notify: resolvedNotify } : { config, name: resolved.name });
+    if (resolved) {
+      // Status, metrics and the event lines tell instances by name: two of one name (two unnamed instances of one
+      // VRID on two interfaces get the same default) would be one in each of them.
+      const first = indexOfName.get(resolved.name);
+      if (first !== undefined) issues.push({ path: `${prefix}name`, message: `"${resolved.name}" is the name of instances.${first} too: give each instance a name of its own` });
+      else indexOfName.set(resolved.name, index);
+      instances.push(resolvedNotify ? { config, name: resolved.name, notify: resolvedNotify } : { config, name: resolved.name });
+    }
   });
 
   const groups: ResolvedSyncGroupConfig[] = [];

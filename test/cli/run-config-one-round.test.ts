@@ -22,4 +22,17 @@ describe('resolveRunConfig', () => {
     // Members are not judged against an instance list that is not there.
     expect(paths.some((path) => path.startsWith('groups.0.members'))).toBe(false);
   });
+
+  // Given two unnamed instances of VRID 51 on two interfaces (the same default name); then the second's name is
+  // refused, naming the first: status, metrics and the event lines tell instances by name.
+  it('refuses two instances of one name', () => {
+    const instance = (ifname: string) => ({ interface: ifname, vrid: 51, virtualAddresses: ['192.0.2.1'] });
+    let error: unknown;
+    try {
+      resolveRunConfig({ instances: [instance('eth0'), instance('eth1')] });
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as ConfigError).issues).toEqual([{ path: 'instances.1.name', message: '"vrid-51" is the name of instances.0 too: give each instance a name of its own' }]);
+  });
 });

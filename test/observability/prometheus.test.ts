@@ -128,6 +128,19 @@ describe('registerMetrics', () => {
     expect(text).toContain('# TYPE vrrp_adverts_sent counter');
   });
 
+  // Given two instances of one name, VRID and family (two interfaces); then refused, at once or registered apart:
+  // their series would be one set (the last writer's gauges, summed counters).
+  it('refuses two instances that would share one set of series', () => {
+    const first = createHarness({ interface: 'eth0' });
+    const second = createHarness({ interface: 'eth1' });
+    expect(() => registerMetrics([first.instance, second.instance], { register: new Registry() })).toThrow(/two instances named "vrid-51" \(VRID 51, ipv4\) would share one set of series/);
+    const registry = new Registry();
+    registerMetrics(first.instance, { register: registry });
+    expect(() => registerMetrics(second.instance, { register: registry })).toThrow(ConfigError);
+    // The same instance twice is one instance: counted, not refused.
+    expect(() => registerMetrics(first.instance, { register: registry })).not.toThrow();
+  });
+
   it('refuses a missing registry, naming register', () => {
     const { instance } = createHarness();
     expect(() => registerMetrics(instance, {} as never)).toThrow(ConfigError);
