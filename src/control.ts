@@ -168,6 +168,20 @@ async function clearStale(path: string): Promise<void> {
   }
 }
 
+/** The most bytes a socket's path may have: sun_path holds 108, its last for the terminating NUL. */
+const SOCKET_PATH_MAX_BYTES = 107;
+
+/**
+ * Refuses a path longer than a Unix socket's address holds: Node.js would bind it cut short, leaving a socket file
+ * of another name and a misleading ENOENT from the chmod after.
+ */
+function checkSocketPathLength(path: string): void {
+  const bytes = Buffer.byteLength(path);
+  if (bytes > SOCKET_PATH_MAX_BYTES) {
+    throw new ControlError(`cannot listen on ${path}: a socket's path holds at most ${SOCKET_PATH_MAX_BYTES} bytes, this one has ${bytes}: give a shorter --socket`);
+  }
+}
+
 /** A running control server. */
 export interface ControlServer {
   /** The socket's path. */
@@ -194,6 +208,7 @@ export interface ControlServerOptions {
  */
 export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
   const { path } = options;
+  checkSocketPathLength(path);
   const directory = dirname(path);
   if (options.isDefault) preparePrivateDirectory(directory);
   else checkGivenDirectory(directory);
@@ -236,6 +251,8 @@ export async function startControlServer(options: ControlServerOptions): Promise
     throw new ControlError(`cannot make ${path} its owner's only: ${(cause as Error).message}`, { cause });
   }
   server.unref();
+  // As the metrics server's: a failure once listening is reported rather than left to end the process.
+  server.on('error', (error) => process.emitWarning(`control socket ${path}: ${error.message}`, { type: 'VrrpWarning', code: 'VRRP_CONTROL_FAILED' }));
   let closed = false;
   const removeSocketNow = (): void => {
     try {

@@ -59,6 +59,9 @@ export async function startMetricsServer(targets: readonly (VrrpInstance | VrrpG
     registration.unregister();
     throw error;
   }
+  // A failure once listening (an accept refused for want of descriptors) is the server's 'error' event, which,
+  // unheard, would end the process without a clean stop: reported, and the server goes on.
+  server.on('error', (error) => process.emitWarning(`metrics server: ${error.message}`, { type: 'VrrpWarning', code: 'VRRP_METRICS_FAILED' }));
   return {
     address: server.address() as AddressInfo,
     close: async () => {

@@ -4,7 +4,7 @@
  * private directory and by the socket file's own mode.
  */
 import { execFile, spawn } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +44,16 @@ describe('control socket', () => {
     const path = join(scratch, 'control', 'run.sock');
     server = await startControlServer({ path, isDefault: true, status: () => RUN });
     expect(await requestStatus(path)).toEqual(RUN);
+  });
+
+  // Given a path longer than a socket's address holds (107 bytes); then refused, naming the limit, and no file of a
+  // shortened name is left behind (Node.js would bind the path cut short).
+  it('refuses a path longer than a socket address holds, leaving no file', async () => {
+    const directory = join(scratch, 'control', 'd'.repeat(100));
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+    const path = join(directory, 'run.sock');
+    await expect(startControlServer({ path, isDefault: false, status: () => RUN })).rejects.toThrow(/a socket's path holds at most 107 bytes/);
+    expect(readdirSync(directory)).toEqual([]);
   });
 
   it('creates the socket 0600 in a 0700 directory', async () => {
