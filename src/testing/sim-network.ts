@@ -15,7 +15,7 @@ import type { Adapters } from '../adapters/types.js';
 import type { VrrpConfig } from '../config.js';
 import { VRRP_MULTICAST_GROUP } from '../core/advertisement.js';
 import { decodeAdvertisement } from '../core/codec.js';
-import { parseIp } from '../core/ip-address.js';
+import { canonicalIp } from '../core/ip-address.js';
 import { VrrpInstance } from '../instance.js';
 import { FakeLinkMonitor, FakeTransport, FakeVipManager } from './fakes.js';
 import { settle, VirtualClock } from './virtual-clock.js';
@@ -140,13 +140,15 @@ export class SimNetwork {
   addNode(config: VrrpConfig, options: AddNodeOptions): VrrpInstance {
     const name = options.name ?? config.name ?? options.address;
     if (this.#nodes.some((node) => node.name === name)) throw new Error(`a node named ${name} already exists`);
-    if (!parseIp(options.address)) throw new Error(`${options.address} is not an IP address`);
-    const transport = new FakeTransport({ primaryAddress: options.address, onSend: (dst, bytes) => this.#send(node, dst, bytes) });
+    // Canonical, as the configs' unicast peers are: `2001:DB8::10` must be the node that `2001:db8::10` reaches.
+    const address = canonicalIp(options.address);
+    if (address === undefined) throw new Error(`${options.address} is not an IP address`);
+    const transport = new FakeTransport({ primaryAddress: address, onSend: (dst, bytes) => this.#send(node, dst, bytes) });
     const vips = new FakeVipManager();
     const link = new FakeLinkMonitor(true);
     const adapters: Adapters = { transport, vipManager: vips, clock: this.clock, linkMonitor: link };
     const instance = new VrrpInstance(config, adapters);
-    const node: SimNode = { name, address: options.address, instance, transport, vips, link, alive: true };
+    const node: SimNode = { name, address, instance, transport, vips, link, alive: true };
     this.#nodes.push(node);
     this.#byInstance.set(instance, node);
     instance.on('stateChange', (event) => {

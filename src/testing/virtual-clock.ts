@@ -35,8 +35,12 @@ export class VirtualClock implements Clock {
     return this.#nowMs;
   }
 
-  /** Schedules `callback` at now + `delayMs` (negative delays fire at now). Returns a cancel function. */
+  /**
+   * Schedules `callback` at now + `delayMs` (negative delays fire at now). Returns a cancel function. Throws a
+   * RangeError for a delay that is not a finite number: NaN made the clock's time NaN for good.
+   */
   setTimer(delayMs: number, callback: () => void): () => void {
+    if (!Number.isFinite(delayMs)) throw new RangeError(`virtual clock: a timer's delay must be a finite number of ms, not ${delayMs}`);
     const timer: Timer = { dueMs: this.#nowMs + Math.max(0, delayMs), seq: this.#seq++, callback, cancelled: false };
     this.#heap.push(timer);
     return () => {
@@ -60,8 +64,12 @@ export class VirtualClock implements Clock {
     await this.advanceTo(this.#nowMs + ms);
   }
 
-  /** Advances to the absolute virtual time `targetMs` (no-op if it is in the past). */
+  /**
+   * Advances to the absolute virtual time `targetMs` (no-op if it is in the past). Rejects with a RangeError for a
+   * time that is not a finite number: every timer counted as due before NaN, so a periodic one never let it end.
+   */
   async advanceTo(targetMs: number): Promise<void> {
+    if (!Number.isFinite(targetMs)) throw new RangeError(`virtual clock: cannot advance to ${targetMs}: give a finite time in ms`);
     if (this.#advancing) throw new Error('virtual clock is already advancing (await the previous advance)');
     this.#advancing = true;
     try {
