@@ -28,7 +28,7 @@ import { EventEmitter } from 'eventemitter3';
 import { resolveNotifyConfig, type NotifyConfig, type NotifyScript, type ResolvedNotifyConfig } from './config.js';
 import { VrrpGroup } from './group.js';
 import type { VrrpInstance } from './instance.js';
-import { resolveUser, type UserIds } from './trackers/exec.js';
+import { runAs, type UserIds } from './trackers/exec.js';
 import { errorReason } from './trackers/types.js';
 
 /** A state notify scripts are run for: `stop` is keepalived's STOP (the instance or group stopped). */
@@ -224,21 +224,12 @@ export class NotifyRunner extends EventEmitter<NotifyEvents> {
    * found, or a switch this process may not make (it is not root), runs nothing: the `done` event says why.
    */
   async #run(event: NotifyEventBase, priority: number): Promise<void> {
-    const user = this.config.users?.[event.script] ?? this.config.user;
-    let ids: UserIds | undefined;
-    if (user !== undefined) {
-      const resolved = await resolveUser(user, this.#passwdPath, this.#groupPath);
-      const own = this.#ownUid();
-      const refusal =
-        'error' in resolved ? resolved.error : own !== 0 && resolved.uid !== own ? `cannot run as user ${user}: switching user needs root (this process runs as uid ${own})` : undefined;
-      if (refusal !== undefined) {
-        this.#emitSafely('done', { ...event, exitCode: null, signal: null, durationMs: 0, timedOut: false, error: refusal });
-        return;
-      }
-      // Root switches; anyone else asked for their own uid simply runs (libuv's setgroups would refuse them).
-      if (own === 0 && !('error' in resolved)) ids = resolved;
+    const as = await runAs(this.config.users?.[event.script] ?? this.config.user, this.#ownUid(), this.#passwdPath, this.#groupPath);
+    if ('refusal' in as) {
+      this.#emitSafely('done', { ...event, exitCode: null, signal: null, durationMs: 0, timedOut: false, error: as.refusal });
+      return;
     }
-    await this.#spawn(event, priority, ids);
+    await this.#spawn(event, priority, as.ids);
   }
 
   #spawn(event: NotifyEventBase, priority: number, ids: UserIds | undefined): Promise<void> {

@@ -54,23 +54,24 @@ export function createExecProbe(config: ExecProbeConfig, options: ExecProbeOptio
   const ownUid = options.ownUid ?? (() => process.getuid?.() ?? 0);
   return async (signal) => {
     if (signal.aborted) return { up: false, reason: 'aborted before it ran' };
-    let ids: UserIds | undefined;
-    if (config.user !== undefined) {
-      const resolved = await resolveUser(config.user, options.passwdPath ?? '/etc/passwd', options.groupPath ?? '/etc/group');
-      if ('error' in resolved) return { up: false, reason: resolved.error };
-      const own = ownUid();
-      if (own !== 0) {
-        // Only root may switch; libuv would also fail on setgroups for our own uid, so running "as ourselves"
-        // simply runs without a switch.
-        if (resolved.uid !== own) {
-          return { up: false, reason: `cannot run as user ${config.user}: switching user needs root (this process runs as uid ${own})` };
-        }
-      } else {
-        ids = resolved;
-      }
-    }
-    return run(config.argv, ids, signal, killGraceMs);
+    const as = await runAs(config.user, ownUid(), options.passwdPath ?? '/etc/passwd', options.groupPath ?? '/etc/group');
+    if ('refusal' in as) return { up: false, reason: as.refusal };
+    return run(config.argv, as.ids, signal, killGraceMs);
   };
+}
+
+/**
+ * The ids to spawn a command with to run it as `user` (undefined: as this process), or why it cannot run. Only root
+ * may switch; anyone else asked for their own uid runs without a switch (libuv's setgroups would refuse them).
+ * Exec trackers and notify scripts both run their commands through it.
+ */
+export async function runAs(user: string | undefined, ownUid: number, passwdPath: string, groupPath: string): Promise<{ ids: UserIds | undefined } | { refusal: string }> {
+  if (user === undefined) return { ids: undefined };
+  const resolved = await resolveUser(user, passwdPath, groupPath);
+  if ('error' in resolved) return { refusal: resolved.error };
+  if (ownUid === 0) return { ids: resolved };
+  if (resolved.uid !== ownUid) return { refusal: `cannot run as user ${user}: switching user needs root (this process runs as uid ${ownUid})` };
+  return { ids: undefined };
 }
 
 /** A uid and gid to run as. */
