@@ -48,7 +48,7 @@ import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { codeRevision } from './revision.js';
-import { median } from './stats.js';
+import { median, rotated } from './stats.js';
 import {
   asDeployed,
   clockTicksPerSecond,
@@ -727,7 +727,9 @@ async function main(): Promise<number> {
   // every configuration and count alike.
   for (let round = 1; round <= options.rounds; round += 1) {
     for (const count of options.counts) {
-      for (const config of CONFIGS) {
+      // Each round starts one configuration further on, so that being first after a count's change (a fresh lab of
+      // another size) does not always fall on the keepalived baseline.
+      for (const config of rotated(CONFIGS, round - 1)) {
         done += 1;
         const label = `[${String(done).padStart(String(total).length)}/${total}] round ${round} N=${String(count).padStart(3)} ${configLabel(config).padEnd(21)}`;
         const t0 = performance.now();

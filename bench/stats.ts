@@ -116,3 +116,13 @@ export function transitionVerdict(r: StallVrid): string {
   const longest = Math.max(...silent.map((t) => t.masterSilentMs));
   return `yes: after keepalived's master fell silent ≥ the ${r.masterDownIntervalMs.toFixed(1)} ms Master_Down_Interval (longest ${longest.toFixed(1)} ms)`;
 }
+
+/**
+ * `items` starting at its `by`-th (modulo its length), the ones before it after: the order of one round or run, so
+ * that over the rounds each item is first as often as the others (whatever running first does falls on all alike).
+ */
+export function rotated<T>(items: readonly T[], by: number): T[] {
+  if (items.length === 0) return [];
+  const start = ((by % items.length) + items.length) % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
+}

@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { median, medianDifferenceInterval, noWorseVerdict, transitionVerdict, type StallVrid } from '../../bench/stats.js';
+import { median, medianDifferenceInterval, noWorseVerdict, rotated, transitionVerdict, type StallVrid } from '../../bench/stats.js';
 import { propertySeed, seededCheck } from '../support/seed.js';
 
 const check = seededCheck(propertySeed('bench/stats'));
@@ -108,5 +108,14 @@ describe("the stall benchmark's verdict on transitions", () => {
   it('does not excuse our transitions that no takeover on the wire accounts for', () => {
     expect(transitionVerdict(vrid({ transitions: { vrrp: 4, keepalived: 0 }, backupTakeovers: [{ masterSilentMs: 84 }] }))).toBe('NO');
     expect(transitionVerdict(vrid({ transitions: { vrrp: 1, keepalived: 0 }, backupTakeovers: [] }))).toBe('NO');
+  });
+});
+
+describe('rotated: the order of one round', () => {
+  it('starts one item further on each round, wrapping, so that each item is first as often', () => {
+    const pairs = ['ka→ka', 'vrrp→ka', 'ka→vrrp'];
+    expect([0, 1, 2, 3].map((round) => rotated(pairs, round)[0])).toEqual(['ka→ka', 'vrrp→ka', 'ka→vrrp', 'ka→ka']);
+    expect(rotated(pairs, 1)).toEqual(['vrrp→ka', 'ka→vrrp', 'ka→ka']);
+    expect(rotated([], 5)).toEqual([]);
   });
 });
