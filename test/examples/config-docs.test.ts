@@ -102,6 +102,9 @@ describe('docs/configuration.md and schema/vrrp-config.schema.json', () => {
       .filter((text) => /"(vrid|instances)"/.test(text) && !text.includes('…'))
       .map((text) => [name, text] as const),
   );
+  it('find the configs the guides show (a pattern that stopped matching would leave nothing checked)', () => {
+    expect(shown.length).toBeGreaterThanOrEqual(3); // getting-started, configuration and clouds show one each
+  });
   it.each(shown)('take the config shown in docs/%s', (_name, text) => {
     const config = JSON.parse(text) as Record<string, unknown>;
     expect(runs(config)).toBe(true);
