@@ -18,10 +18,10 @@ import { startNode } from '../../examples/custom-transport/node.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const INTERVAL_MS = 100;
 // VRRPv3: Master_Down_Interval = 3 × interval + (256 − priority) × interval / 256; a backup at 100 takes over from
-// a silent master within it, and within the skew alone after a priority-0 advert.
+// a silent master within it, and within the skew alone after a priority-0 advert. Printed beside the times seen,
+// not asserted (timing is the benchmarks'): the tests assert what caused each takeover.
 const MASTER_DOWN_MS = 3 * INTERVAL_MS + ((256 - 100) * INTERVAL_MS) / 256;
 const SKEW_MS = ((256 - 100) * INTERVAL_MS) / 256;
-const SLACK_MS = 250; // a loaded test machine's scheduling
 
 /** A UDP port free on both loopback addresses. */
 async function freePort(): Promise<number> {
@@ -73,7 +73,9 @@ describe('custom transport: VRRP over UDP, in one process', () => {
     const stoppedAt = performance.now();
     const takeover = reaches(b, 'master', 2_000);
     await a.stop(); // sends priority 0 through the transport before closing it
-    expect((await takeover) - stoppedAt).toBeLessThan(SKEW_MS + SLACK_MS);
+    const tookMs = (await takeover) - stoppedAt;
+    console.log(`[custom-transport] priority 0 → b master in ${tookMs.toFixed(1)} ms (Skew_Time ${SKEW_MS} ms)`);
+    expect(b.stats.priorityZeroReceived).toBeGreaterThan(0); // the UDP transport carried a's resignation
   });
 
   it('refuses to open without unicast peers, saying why', async () => {
@@ -122,7 +124,8 @@ describe('custom transport: VRRP over UDP, between two processes', () => {
     const killedAt = performance.now();
     a.child.kill('SIGKILL'); // a crash: no priority 0, b must notice the silence
     const takeover = await b.next((line) => line.to === 'master', 5_000);
-    expect(takeover.at - killedAt).toBeLessThan(MASTER_DOWN_MS + SLACK_MS);
+    console.log(`[custom-transport] kill → b master in ${(takeover.at - killedAt).toFixed(1)} ms (Master_Down_Interval ${MASTER_DOWN_MS} ms)`);
+    expect((takeover as { reason?: string }).reason).toBe('master-down-timer-expired'); // it noticed the silence
     await b.next((line) => line.event === 'vip' && (line as { op?: string }).op === 'add', 1_000);
 
     b.child.kill('SIGTERM');
