@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { skipLoudly } from '../support/loud-skip.js';
 import { tempDir } from './helpers.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -31,6 +32,7 @@ const instance = { vrid: 51, virtualAddresses: ['192.0.2.100/24'] };
 const chkHaproxy = { type: 'exec', name: 'chk_haproxy', command: 'killall -0 haproxy', intervalMs: 2000, weight: 2 };
 
 describe('vrrp run with trackers in JSON', () => {
+  skipLoudly('test/trackers/cli-config.test.ts', 'vrrp run with trackers in JSON, on Linux', process.platform === 'linux' ? undefined : 'not Linux: vrrp run opens its interface with the Linux adapters');
   // Given the tutorial's chk_haproxy as an exec tracker, and an interface that does not exist
   // when vrrp run loads the file
   // then the config is accepted (no "invalid config", not exit 2): the run gets as far as opening the interface.

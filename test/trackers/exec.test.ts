@@ -6,6 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { skipLoudly } from '../support/loud-skip.js';
 import { commandArgv } from '../../src/trackers/command-line.js';
 import { createExecProbe } from '../../src/trackers/exec.js';
 import { isRunning, pidsIn, tempDir, until } from './helpers.js';
@@ -136,6 +137,7 @@ describe('abort (timeout or stop)', () => {
 
 describe('user', () => {
   const root = process.getuid?.() === 0;
+  skipLoudly('test/trackers/exec.test.ts (a command run as another user)', 'exec trackers as another user, as root', root ? undefined : 'not root: switching user needs it');
 
   // Given root and user 'nobody' (uid 65534 in /etc/passwd)
   // when the command checks its own uid
