@@ -3,10 +3,10 @@
  * a VRRPv3 election, a crash failover seen by a client, link cuts, packet capture, and above all that nothing
  * (namespace, process, temp file) outlives a lab, whether it is destroyed, interrupted or killed.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   destroyAllLabs,
   type KeepalivedHandle,
@@ -254,9 +254,23 @@ describe.skipIf(!labAvailable.ok)('interop lab cleanup when its owner dies', () 
     vrrpPid?: number;
   }
 
+  // A test that fails before it kills its owner must not leave it running with its lab and keepalived: the owner is
+  // killed (its daemons die with it, by their death signal) and its namespaces swept, whatever happened.
+  const owners: ChildProcess[] = [];
+  afterEach(async () => {
+    for (const owner of owners.splice(0)) {
+      if (owner.exitCode !== null || owner.signalCode !== null) continue;
+      const exited = new Promise((resolve) => owner.once('exit', resolve));
+      owner.kill('SIGKILL');
+      await exited;
+    }
+    await Lab.sweepStale();
+  });
+
   /** Runs crash-child.ts and resolves once its lab and keepalived are up. */
   function startOwner(): Promise<{ info: ChildLab; kill: (signal: NodeJS.Signals) => Promise<NodeJS.Signals | null> }> {
     const owner = spawn(process.execPath, ['--import', loader, child], { stdio: ['ignore', 'pipe', 'pipe'] });
+    owners.push(owner);
     const exited = new Promise<NodeJS.Signals | null>((resolve) => owner.once('exit', (_code, signal) => resolve(signal)));
     let stderr = '';
     owner.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
@@ -285,10 +299,13 @@ describe.skipIf(!labAvailable.ok)('interop lab cleanup when its owner dies', () 
   it('builds labs in parallel with distinct numbers and namespaces, and destroys idle ones fast', async () => {
     const labs = await Promise.all([Lab.create({ hosts: ['x', 'y'] }), Lab.create({ hosts: ['x', 'y'] })]);
     const [one, two] = labs as [Lab, Lab];
-    expect(one.n).not.toBe(two.n);
-    expect(one.host('x').ns).not.toBe(two.host('x').ns);
-    expect(await one.pingUntil('x', 'y', { timeoutMs: 2_000 })).toBeLessThan(1_000);
-    await Promise.all(labs.map((lab) => lab.destroy()));
+    try {
+      expect(one.n).not.toBe(two.n);
+      expect(one.host('x').ns).not.toBe(two.host('x').ns);
+      await one.pingUntil('x', 'y', { timeoutMs: 2_000 }); // throws if y never answers
+    } finally {
+      await Promise.all(labs.map((lab) => lab.destroy())); // also when an assertion above failed (idempotent)
+    }
     console.log(
       `[lab] two labs of 2 hosts in parallel: create ${one.timings.createMs.toFixed(1)} / ${two.timings.createMs.toFixed(1)} ms, ` +
         `destroy (nothing running) ${one.timings.destroyMs!.toFixed(1)} / ${two.timings.destroyMs!.toFixed(1)} ms`,
