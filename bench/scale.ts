@@ -331,6 +331,12 @@ interface SeatResult {
   parent?: { cpuPercent?: number; cpuExactPercent?: number; rssKb?: number };
   /** State changes inside the window (0 expected). */
   transitionsInWindow: number;
+  /**
+   * Packets the seat's eth0 sent per second over the window (its tx_packets counter): a master's adverts (count ×
+   * 1000 / interval) make nearly all of them. The CPU comparison assumes both sides of a seat send as many: this
+   * shows it.
+   */
+  txPacketsPerS?: number;
   samples: TreeSample[];
   parentSamples?: TreeSample[];
   errors: string[];
@@ -420,6 +426,7 @@ async function runConfig(count: number, config: Config, round: number, options: 
         }
       }
     };
+    const txBefore = await txPackets(lab);
     const windowStart = Date.now();
     const started = performance.now();
     take();
@@ -430,6 +437,7 @@ async function runConfig(count: number, config: Config, round: number, options: 
     }
     const windowEnd = Date.now();
     run.windowMs = windowEnd - windowStart;
+    const txAfter = await txPackets(lab);
     const byKind = Object.fromEntries(SEATS.map((seat) => [seat, roots[seat] === undefined ? undefined : readRssByKind(roots[seat])])) as Record<Seat, Record<RssKind, number> | undefined>;
     run.vipsAtEnd = { master: await vipsHeld(lab, 'master', count), backup: await vipsHeld(lab, 'backup', count) };
     for (const seat of SEATS) {
@@ -443,6 +451,7 @@ async function runConfig(count: number, config: Config, round: number, options: 
         ...(byKind[seat] === undefined ? {} : { rssByKindKb: byKind[seat] }),
         ...(parents[seat] === undefined ? {} : { parent: { cpuPercent: parentSummary.cpuPercent, cpuExactPercent: parentSummary.cpuExactPercent, rssKb: parentSummary.rssKb } }),
         transitionsInWindow: router.transitions().filter((t) => t.atMs >= windowStart && t.atMs <= windowEnd).length,
+        ...packetRate(txBefore[seat], txAfter[seat]),
         samples: samples[seat],
         ...(parents[seat] === undefined ? {} : { parentSamples: parentSamples[seat] }),
         errors: router.errors(),
@@ -455,6 +464,40 @@ async function runConfig(count: number, config: Config, round: number, options: 
     await lab.destroy();
   }
   return run;
+}
+
+/** Each seat's eth0 tx_packets counter, read in its namespace, with when it was read; undefined where unreadable. */
+async function txPackets(lab: Lab): Promise<Record<Seat, { packets: number; atMs: number } | undefined>> {
+  const read = async (seat: Seat): Promise<{ packets: number; atMs: number } | undefined> => {
+    try {
+      const result = await lab.exec(HOST[seat], ['cat', '/sys/class/net/eth0/statistics/tx_packets'], { check: true });
+      const packets = Number(result.stdout.trim());
+      return Number.isFinite(packets) ? { packets, atMs: performance.now() } : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  return { master: await read('master'), backup: await read('backup') };
+}
+
+/** Packets per second between two readings of a counter, as a SeatResult field (none when either is missing). */
+function packetRate(before: { packets: number; atMs: number } | undefined, after: { packets: number; atMs: number } | undefined): { txPacketsPerS?: number } {
+  if (before === undefined || after === undefined || after.atMs <= before.atMs) return {};
+  return { txPacketsPerS: (after.packets - before.packets) / ((after.atMs - before.atMs) / 1000) };
+}
+
+/** Packets each seat sent per second, medians over the rounds, per count and configuration: equal rates make the CPU comparison fair. */
+function rateTable(runs: Run[], counts: number[]): string {
+  const rows: string[][] = [];
+  const rate = (value: number | undefined): string => (value === undefined ? '–' : value.toFixed(1));
+  for (const count of counts) {
+    for (const config of CONFIGS) {
+      const mine = runs.filter((r) => r.count === count && r.config === config);
+      const median = (seat: Seat): number | undefined => medianOf(mine.map((r) => r.seats[seat]?.txPacketsPerS));
+      rows.push([String(count), configLabel(config), rate(median('master')), rate(median('backup'))]);
+    }
+  }
+  return table(['count', 'configuration', 'master seat packets sent/s', 'backup seat packets sent/s'], rows);
 }
 
 /** A parent's own figures: its tree minus its child's tree (sampled at nearly the same instant). */
@@ -753,6 +796,7 @@ async function main(): Promise<number> {
   const rows = buildRows(runs, options.counts, options.rounds);
   const results = resultTable(rows, reference, options.rounds);
   const peers = peerTable(runs, options.counts);
+  const rates = rateTable(runs, options.counts);
   const kinds = kindTable(runs, options.counts);
   const notes = rows.flatMap((row) => row.notes.map((note) => `- N=${row.count} ${row.seat}: ${note}`));
   const uniqueNotes = [...new Set(notes)];
@@ -808,6 +852,10 @@ async function main(): Promise<number> {
     'Peers (a fairness check: keepalived beside our process against the same seat in the baseline):',
     '',
     peers,
+    '',
+    `Packets each seat sent per second over the window (its eth0's tx_packets; a master's adverts, count × ${1000 / options.intervalMs}/s, make nearly all of them): the CPU comparison holds only where both implementations in a seat sent as many.`,
+    '',
+    rates,
     ...(uniqueNotes.length > 0 ? ['', 'Notes:', '', ...uniqueNotes] : []),
     '',
   ].join('\n');
