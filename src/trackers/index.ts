@@ -47,7 +47,11 @@ export function createProbe(tracker: InstanceTrackerConfig, host: TrackerHost): 
     }
     case 'exec':
       // keepalived runs a vrrp_script once per interval for all the instances tracking it (src/trackers/shared-run.ts).
-      return sharedRun(JSON.stringify(['exec', tracker.name, tracker.argv, tracker.user ?? null, tracker.timeoutMs, tracker.intervalMs]), tracker.intervalMs, createExecProbe(tracker));
+      return sharedRun(
+        JSON.stringify(['exec', tracker.name, tracker.argv, tracker.user ?? null, tracker.timeoutMs, tracker.intervalMs]),
+        { windowMs: tracker.intervalMs, timeoutMs: tracker.timeoutMs },
+        createExecProbe(tracker),
+      );
     case 'tcp':
       return createTcpProbe(tracker);
     case 'http':

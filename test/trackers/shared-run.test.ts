@@ -18,16 +18,33 @@ afterAll(() => tmp.remove());
 let keys = 0;
 const never = new AbortController().signal;
 
-/** A probe whose runs the test settles by hand; it records each run's signal. */
-function standIn(): { probe: (signal: AbortSignal) => Promise<ProbeResult>; runs: { signal: AbortSignal; settle: (result: ProbeResult) => void }[] } {
+/**
+ * A probe whose runs the test settles by hand; it records each run's signal. An aborted run settles at once, or —
+ * `slowKill` — only when the test settles it (a command still in its SIGTERM grace).
+ */
+function standIn(slowKill = false): { probe: (signal: AbortSignal) => Promise<ProbeResult>; runs: { signal: AbortSignal; settle: (result: ProbeResult) => void }[] } {
   const runs: { signal: AbortSignal; settle: (result: ProbeResult) => void }[] = [];
   return {
     runs,
     probe: (signal) =>
       new Promise<ProbeResult>((resolve) => {
         runs.push({ signal, settle: resolve });
-        signal.addEventListener('abort', () => resolve({ up: false, reason: 'killed after it was aborted' }), { once: true });
+        if (!slowKill) signal.addEventListener('abort', () => resolve({ up: false, reason: 'killed after it was aborted' }), { once: true });
       }),
+  };
+}
+
+/** A timer the test fires by hand. */
+function handTimer(): { setTimer: (ms: number, callback: () => void) => () => void; fire: () => void } {
+  const due: (() => void)[] = [];
+  return {
+    setTimer: (_ms, callback) => {
+      due.push(callback);
+      return () => due.splice(due.indexOf(callback), 1);
+    },
+    fire: () => {
+      for (const callback of due.splice(0)) callback();
+    },
   };
 }
 
@@ -35,7 +52,7 @@ describe('sharedRun', () => {
   it('has a call made while a run is under way wait for that run instead of starting another', async () => {
     const { probe, runs } = standIn();
     let nowMs = 0;
-    const shared = sharedRun(`k${++keys}`, 1000, probe, () => nowMs);
+    const shared = sharedRun(`k${++keys}`, { windowMs: 1000, timeoutMs: 60_000, now: () => nowMs }, probe);
     const first = shared(never);
     nowMs = 10;
     const second = shared(never);
@@ -47,7 +64,7 @@ describe('sharedRun', () => {
     const { probe, runs } = standIn();
     let nowMs = 0;
     const key = `k${++keys}`;
-    const [mine, other] = [sharedRun(key, 1000, probe, () => nowMs), sharedRun(key, 1000, probe, () => nowMs)];
+    const [mine, other] = [sharedRun(key, { windowMs: 1000, timeoutMs: 60_000, now: () => nowMs }, probe), sharedRun(key, { windowMs: 1000, timeoutMs: 60_000, now: () => nowMs }, probe)];
     const first = mine(never);
     runs[0]?.settle({ up: false, reason: 'exit code 1' });
     await first;
@@ -64,7 +81,7 @@ describe('sharedRun', () => {
   // An instance on a virtual clock checks many times within a real millisecond: each of its checks is a run.
   it('never hands one instance the same result twice, however close its checks come', async () => {
     const { probe, runs } = standIn();
-    const shared = sharedRun(`k${++keys}`, 1000, probe, () => 0);
+    const shared = sharedRun(`k${++keys}`, { windowMs: 1000, timeoutMs: 60_000, now: () => 0 }, probe);
     const first = shared(never);
     runs[0]?.settle({ up: true, reason: 'exit code 0' });
     await first;
@@ -74,7 +91,7 @@ describe('sharedRun', () => {
 
   it('keeps the run going for the others when one caller stops waiting', async () => {
     const { probe, runs } = standIn();
-    const shared = sharedRun(`k${++keys}`, 1000, probe, () => 0);
+    const shared = sharedRun(`k${++keys}`, { windowMs: 1000, timeoutMs: 60_000, now: () => 0 }, probe);
     const stopping = new AbortController();
     const leaving = shared(stopping.signal);
     const staying = shared(never);
@@ -87,7 +104,7 @@ describe('sharedRun', () => {
 
   it('aborts the run when its last caller stops waiting, and settles that caller with the aborted run', async () => {
     const { probe, runs } = standIn();
-    const shared = sharedRun(`k${++keys}`, 1000, probe, () => 0);
+    const shared = sharedRun(`k${++keys}`, { windowMs: 1000, timeoutMs: 60_000, now: () => 0 }, probe);
     const stopping = new AbortController();
     const only = shared(stopping.signal);
     stopping.abort();
@@ -98,10 +115,61 @@ describe('sharedRun', () => {
     expect(runs).toHaveLength(2);
   });
 
+  // A hung command with several instances waiting: each instance's own timeout left it running for the others, and
+  // their next checks joined it again — nobody ever killed it, and every check timed out.
+  it('aborts a run at its own deadline, however many callers still wait for it', async () => {
+    const { probe, runs } = standIn();
+    const timer = handTimer();
+    const key = `k${++keys}`;
+    const timing = { windowMs: 1000, timeoutMs: 500, now: () => 0, setTimer: timer.setTimer };
+    const waiting = [sharedRun(key, timing, probe)(never), sharedRun(key, timing, probe)(never)];
+    timer.fire(); // the run's deadline
+    expect(runs[0]?.signal.aborted).toBe(true);
+    expect(await Promise.all(waiting)).toEqual([
+      { up: false, reason: 'killed after it was aborted' },
+      { up: false, reason: 'killed after it was aborted' },
+    ]);
+  });
+
+  it('starts no run while the last one is still being killed: runs never overlap', async () => {
+    const { probe, runs } = standIn(true);
+    const timer = handTimer();
+    const key = `k${++keys}`;
+    const timing = { windowMs: 1000, timeoutMs: 500, now: () => 0, setTimer: timer.setTimer };
+    const [first, second] = [sharedRun(key, timing, probe), sharedRun(key, timing, probe)];
+    void first(never);
+    timer.fire(); // aborted, but what it ran has not ended yet
+    const next = second(never);
+    await Promise.resolve();
+    expect(runs).toHaveLength(1);
+    runs[0]?.settle({ up: false, reason: 'killed (SIGTERM) after it was aborted' });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(runs).toHaveLength(2);
+    runs[1]?.settle({ up: true, reason: 'exit code 0' });
+    expect(await next).toEqual({ up: true, reason: 'exit code 0' });
+  });
+
+  // An instance started (or a test begun) after a run began checks for itself: a result from before it existed
+  // could be of another world (a flag file a previous test left).
+  it("gives no caller the result of a run that started before it existed", async () => {
+    const { probe, runs } = standIn();
+    let nowMs = 0;
+    const key = `k${++keys}`;
+    const timing = { windowMs: 1000, timeoutMs: 60_000, now: () => nowMs };
+    const first = sharedRun(key, timing, probe)(never);
+    runs[0]?.settle({ up: true, reason: 'exit code 0' });
+    await first;
+    nowMs = 10;
+    const later = sharedRun(key, timing, probe);
+    nowMs = 20;
+    void later(never);
+    expect(runs).toHaveLength(2);
+  });
+
   it('never shares between two keys', () => {
     const { probe, runs } = standIn();
-    void sharedRun(`k${++keys}`, 1000, probe, () => 0)(never);
-    void sharedRun(`k${++keys}`, 1000, probe, () => 0)(never);
+    void sharedRun(`k${++keys}`, { windowMs: 1000, timeoutMs: 60_000, now: () => 0 }, probe)(never);
+    void sharedRun(`k${++keys}`, { windowMs: 1000, timeoutMs: 60_000, now: () => 0 }, probe)(never);
     expect(runs).toHaveLength(2);
   });
 });
