@@ -26,7 +26,8 @@ export function codeRevision(repo: string, dist: string = join(repo, 'dist')): s
   }
   const commit = git(repo, 'rev-parse', '--short', 'HEAD');
   if (commit === undefined) return 'not a git checkout';
-  const dirty = MEASURED_PATHS.filter((path) => (git(repo, 'status', '--porcelain', '--', path) ?? '') !== '');
+  // bench/results/ is what the benchmarks write: a run of one rewrites it before the next one's report.
+  const dirty = MEASURED_PATHS.filter((path) => (git(repo, 'status', '--porcelain', '--', path, ':(exclude)bench/results') ?? '') !== '');
   const changes = dirty.length === 0 ? '' : ` + uncommitted changes in ${dirty.map((path) => (path.includes('.') ? path : `${path}/`)).join(', ')}`;
   return `${commit}${changes} (dist/ and the addon built from the work tree at the start; ${addonHash(repo)})`;
 }

@@ -30,7 +30,7 @@ import { VrrpInstance, type VrrpEvents } from './instance.js';
 import { importKeepalivedConf, KeepalivedSyntaxError, type KeepalivedIssue } from './keepalived/index.js';
 import { attachNotify, type NotifyEventBase, type NotifyRunner } from './notify.js';
 import { launchers, startedByNpm, watchProcesses } from './parent-watch.js';
-import { loadRunConfig, RunConfigError } from './run-config.js';
+import { loadRunConfig, notifyUsers, RunConfigError } from './run-config.js';
 import type { MetricsListen, MetricsServer } from './metrics-server.js';
 import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatRunStatus, listControlSockets, requestStatus, startControlServer, writeStatusDump, type ControlServer, type RunStatus } from './control.js';
 
@@ -89,6 +89,9 @@ function line(event: string, head: Record<string, unknown>, fields: Record<strin
  * VIPs' removal. The run goes on without its lines, said once on stderr.
  */
 function keepRunningWithoutStdout(): void {
+  // stderr too: under `2>&1 | reader` it is the same dead pipe, and the notice below (or any later warning) written
+  // to it would be the unheard 'error' that ends the run.
+  process.stderr.on('error', () => {});
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     if (stdoutGone) return;
     stdoutGone = true;
@@ -227,6 +230,13 @@ async function run(path: string, options: { metrics?: MetricsListen; exitWithPar
   }
   printIssues('warning', loaded.warnings);
   const { config } = loaded;
+  const uid = process.getuid?.();
+  const users = notifyUsers(config);
+  if (uid !== undefined && uid !== 0 && users.length > 0) {
+    process.stderr.write(
+      `warning: notify scripts are set to run as ${users.join(', ')}, and this run is uid ${uid}, not root: a script whose user is another than this one will not run (its notify line will say why)\n`,
+    );
+  }
   const instances: VrrpInstance[] = [];
   const runners: NotifyRunner[] = [];
   try {

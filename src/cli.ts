@@ -9,8 +9,9 @@ import { setFlagsFromString } from 'node:v8';
 import { holdSignals } from './early-signals.js';
 import { v8FlagsFor } from './jit-tiers.js';
 
-// First of all: no instant in which SIGUSR1 opens Node's inspector or SIGHUP kills us (src/early-signals.ts).
-holdSignals(['SIGUSR1', 'SIGHUP']);
+// First of all, for `vrrp run`: no instant in which SIGUSR1 opens Node's inspector or SIGHUP kills it
+// (src/early-signals.ts). The other commands are short and keep Node's defaults.
+if (process.argv[2] === 'run') holdSignals(['SIGUSR1', 'SIGHUP']);
 
 const flags = v8FlagsFor(process.argv.slice(2), process.execArgv);
 if (flags !== undefined) setFlagsFromString(flags);

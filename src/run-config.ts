@@ -264,3 +264,19 @@ export function loadRunConfig(path: string): LoadedRunConfig {
     throw error;
   }
 }
+
+/**
+ * The users a run config's notify scripts are set to run as (`user`, `users`), for `vrrp run` to say at load what a
+ * process that is not root cannot do: run a script as another user (each such script would otherwise fail only
+ * at its transition, in its notify line).
+ */
+export function notifyUsers(config: ResolvedRunConfig): string[] {
+  const users = new Set<string>();
+  const add = (notify: ResolvedNotifyConfig | undefined): void => {
+    if (notify?.user !== undefined) users.add(notify.user);
+    for (const user of Object.values(notify?.users ?? {})) if (user !== undefined) users.add(user);
+  };
+  for (const instance of config.instances) add(instance.notify);
+  for (const group of config.groups) add(group.notify);
+  return [...users];
+}

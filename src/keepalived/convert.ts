@@ -369,13 +369,13 @@ class Values {
   wholeSeconds(index: number, maxMs: number): number | undefined {
     const micro = this.microseconds(index, 0, maxMs);
     if (micro === undefined) return undefined;
-    let seconds = Math.floor(micro / 1_000_000);
+    const whole = Math.floor(micro / 1_000_000);
+    // keepalived 2.2: a fraction cut off (strtoul), then 0 made 1. One warning, with the value that applies.
+    const seconds = Math.max(1, whole);
     const text = this.#statement.args[index];
-    if (seconds * 1_000_000 !== micro) {
-      this.#report.warn(this.#at(index), `${this.#statement.keyword}: keepalived 2.2 reads whole seconds, so ${text} is ${seconds} s here (2.3.2 and later take ${text} s)`);
-    }
-    if (seconds === 0) {
-      seconds = 1;
+    if (whole * 1_000_000 !== micro) {
+      this.#report.warn(this.#at(index), `${this.#statement.keyword}: keepalived 2.2 reads whole seconds, so ${text} is ${seconds} s here${whole === 0 ? ' (0, made 1)' : ''} (2.3.2 and later take ${text} s)`);
+    } else if (whole === 0) {
       this.#report.warn(this.#at(index), `${this.#statement.keyword}: must be greater than 0; 1 s, as keepalived sets it`);
     }
     return seconds * 1000;

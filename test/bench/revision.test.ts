@@ -19,6 +19,8 @@ function scratchRepo(): { repo: string; commit: string } {
   writeFileSync(join(repo, 'src', 'a.ts'), 'export {};\n');
   writeFileSync(join(repo, 'native', 'a.c'), 'int a;\n');
   writeFileSync(join(repo, 'bench', 'b.ts'), 'export {};\n');
+  mkdirSync(join(repo, 'bench', 'results'));
+  writeFileSync(join(repo, 'bench', 'results', 'x-latest.md'), 'before\n');
   const git = (...args: string[]): string => execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { encoding: 'utf8' }).trim();
   git('init', '-q');
   git('add', '.');
@@ -29,6 +31,13 @@ function scratchRepo(): { repo: string; commit: string } {
 describe('codeRevision', () => {
   it('names the commit alone when nothing measured has changed, and says there is no source-built addon', () => {
     const { repo, commit } = scratchRepo();
+    expect(codeRevision(repo)).toBe(`${commit} (dist/ and the addon built from the work tree at the start; no source-built addon)`);
+  });
+
+  // npm run bench runs failover, scale and stall in turn: each rewrites its results before the next one's report.
+  it('does not count the benchmarks\' own results as a change of the code', () => {
+    const { repo, commit } = scratchRepo();
+    writeFileSync(join(repo, 'bench', 'results', 'x-latest.md'), 'after\n');
     expect(codeRevision(repo)).toBe(`${commit} (dist/ and the addon built from the work tree at the start; no source-built addon)`);
   });
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { resolveRunConfig } from '../../src/run-config.js';
+import { notifyUsers, resolveRunConfig } from '../../src/run-config.js';
 
 describe('resolveRunConfig', () => {
   it('lists the group and global problems beside an empty instances list', () => {
@@ -34,5 +34,20 @@ describe('resolveRunConfig', () => {
       error = caught;
     }
     expect((error as ConfigError).issues).toEqual([{ path: 'instances.1.name', message: '"vrid-51" is the name of instances.0 too: give each instance a name of its own' }]);
+  });
+});
+
+describe('notifyUsers', () => {
+  // vrrp run says at load, when not root, which users its notify scripts would switch to.
+  it('lists the users of every notify config, instances and groups, once each', () => {
+    const config = resolveRunConfig({
+      instances: [
+        { name: 'VI_1', interface: 'eth0', vrid: 51, virtualAddresses: ['192.0.2.1'], notify: { master: '/x.sh', user: 'keepalived_script', users: { master: 'postgres' } } },
+        { name: 'VI_2', interface: 'eth0', vrid: 52, virtualAddresses: ['192.0.2.2'], notify: { backup: '/y.sh', user: 'keepalived_script' } },
+        { name: 'VI_3', interface: 'eth0', vrid: 53, virtualAddresses: ['192.0.2.3'] },
+      ],
+      groups: [{ name: 'G', members: ['VI_1', 'VI_2'], notify: { fault: '/z.sh', user: 'nobody' } }],
+    });
+    expect(notifyUsers(config).sort()).toEqual(['keepalived_script', 'nobody', 'postgres']);
   });
 });

@@ -240,10 +240,7 @@ describe('vrrp_script', () => {
     const result = convert(text);
     expect(tracker(result)).toMatchObject({ intervalMs: 2000, timeoutMs: 1000 });
     expect(messagesAt(result.warnings, text, '2.5')).toEqual(['interval: keepalived 2.2 reads whole seconds, so 2.5 is 2 s here (2.3.2 and later take 2.5 s)']);
-    expect(messagesAt(result.warnings, text, '0.5')).toEqual([
-      'timeout: keepalived 2.2 reads whole seconds, so 0.5 is 0 s here (2.3.2 and later take 0.5 s)',
-      'timeout: must be greater than 0; 1 s, as keepalived sets it',
-    ]);
+    expect(messagesAt(result.warnings, text, '0.5')).toEqual(['timeout: keepalived 2.2 reads whole seconds, so 0.5 is 1 s here (0, made 1) (2.3.2 and later take 0.5 s)']);
   });
 
   // Given a script no instance tracks; then keepalived does not run it, and a warning says so.
