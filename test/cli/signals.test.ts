@@ -34,10 +34,16 @@ interface Run {
   exited: Promise<number | null>;
 }
 
-/** Starts `vrrp run` on `configPath` with a socket and a status file of its own in the test's directory. */
-function startRun(configPath: string): Run {
+/**
+ * Starts `vrrp run` on `configPath` with a socket and a status file of its own in the test's directory; with
+ * `stderrToStdout`, its stderr is its stdout's pipe (`2>&1`, through an exec'ing shell: the child is vrrp itself).
+ */
+function startRun(configPath: string, stderrToStdout = false): Run {
   const n = ++runs;
-  const child = spawn(process.execPath, [cli, 'run', '--socket', join(dir, `ctl-${n}.sock`), '--status-file', join(dir, `status-${n}.json`), configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const argv = [cli, 'run', '--socket', join(dir, `ctl-${n}.sock`), '--status-file', join(dir, `status-${n}.json`), configPath];
+  const child = stderrToStdout
+    ? spawn('sh', ['-c', 'exec "$0" "$@" 2>&1', process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   const lines: string[] = [];
   let stderr = '';
@@ -129,6 +135,25 @@ describe('vrrp run and signals', () => {
     const code = await run.exited;
     expect({ code, unhandled: /Unhandled 'error' event/.test(run.stderr()) }).toEqual({ code: 0, unhandled: false });
     expect(run.stderr()).toContain('vrrp: stdout can no longer be written (EPIPE)');
+  });
+
+  // Given the same with stderr on the same pipe (`2>&1 | reader`); then the notice, which now meets a dead pipe too,
+  // does not end it either: a clean stop, exit 0. Before, that notice's own EPIPE ended the run (exit 1).
+  it('stops cleanly after its reader went away when stderr shares the pipe', async () => {
+    const config = join(dir, 'epipe-2.json');
+    writeFileSync(config, CONFIG);
+    const run = startRun(config, true);
+    await run.waitFor('startupDelay');
+    run.child.stdout?.destroy();
+    run.child.kill('SIGUSR1');
+    const statusFile = join(dir, `status-${runs}.json`);
+    const deadline = Date.now() + 15_000;
+    while (!existsAndNonEmpty(statusFile)) {
+      if (Date.now() > deadline) throw new Error(`no ${statusFile} in 15 s`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
   });
 });
 
