@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { launchers, readProcStat, startedByNpm } from '../../src/parent-watch.js';
+import { collectLines } from '../support/run-cli.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(repo, 'dist', 'cli.js');
@@ -38,12 +39,7 @@ function launch(script: string, args: string[], env: NodeJS.ProcessEnv = {}): { 
   if (child.pid !== undefined) pids.add(child.pid);
   const lines: string[] = [];
   const waiters = new Set<() => void>();
-  let buffered = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    lines.push(...parts);
+  collectLines(child.stdout, lines, () => {
     for (const waiter of [...waiters]) waiter();
   });
   // The pipe closes when the last process holding it (the orphaned vrrp run) has exited.

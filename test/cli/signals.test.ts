@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { collectLines } from '../support/run-cli.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(repo, 'dist', 'cli.js');
@@ -47,13 +48,8 @@ function startRun(configPath: string, stderrToStdout = false): Run {
   children.push(child);
   const lines: string[] = [];
   let stderr = '';
-  let buffered = '';
   const waiters = new Set<() => void>();
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    lines.push(...parts);
+  collectLines(child.stdout, lines, () => {
     for (const waiter of [...waiters]) waiter();
   });
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
@@ -125,12 +121,7 @@ describe('vrrp run and signals', () => {
     run.child.stdout?.destroy();
     run.child.kill('SIGUSR1');
     // The dump is written whether or not its line can be: its file appearing says the signal was handled.
-    const statusFile = join(dir, `status-${runs}.json`);
-    const deadline = Date.now() + 15_000;
-    while (!existsAndNonEmpty(statusFile)) {
-      if (Date.now() > deadline) throw new Error(`no ${statusFile} in 15 s; stderr:\n${run.stderr()}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await statusWritten(join(dir, `status-${runs}.json`), run.stderr);
     run.child.kill('SIGTERM');
     const code = await run.exited;
     expect({ code, unhandled: /Unhandled 'error' event/.test(run.stderr()) }).toEqual({ code: 0, unhandled: false });
@@ -146,21 +137,24 @@ describe('vrrp run and signals', () => {
     await run.waitFor('startupDelay');
     run.child.stdout?.destroy();
     run.child.kill('SIGUSR1');
-    const statusFile = join(dir, `status-${runs}.json`);
-    const deadline = Date.now() + 15_000;
-    while (!existsAndNonEmpty(statusFile)) {
-      if (Date.now() > deadline) throw new Error(`no ${statusFile} in 15 s`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await statusWritten(join(dir, `status-${runs}.json`), run.stderr);
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
   });
 });
 
-function existsAndNonEmpty(path: string): boolean {
-  try {
-    return statSync(path).size > 0;
-  } catch {
-    return false;
+/** Resolves once the status dump at `path` is written (non-empty); rejects after 15 s with the run's stderr. */
+async function statusWritten(path: string, stderr: () => string): Promise<void> {
+  const written = (): boolean => {
+    try {
+      return statSync(path).size > 0;
+    } catch {
+      return false;
+    }
+  };
+  const deadline = Date.now() + 15_000;
+  while (!written()) {
+    if (Date.now() > deadline) throw new Error(`no ${path} in 15 s; stderr:\n${stderr()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
