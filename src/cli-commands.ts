@@ -326,13 +326,10 @@ async function run(path: string, options: { metrics?: MetricsListen; exitWithPar
       line('error', {}, { code: 'control_failed', message: `cannot write the status to ${statusFile}: ${error instanceof Error ? error.message : String(error)}` });
     }
   };
-  process.on('SIGUSR1', dumpStatus);
-  if (takeOverSignal('SIGUSR1')) dumpStatus();
+  takeOverSignal('SIGUSR1', dumpStatus);
   // keepalived reloads its configuration on SIGHUP (`systemctl reload`); we cannot, and dying of it (Node's
   // default) would leave the VIPs with no priority 0 sent. Said, and the run goes on as it was.
-  const reloadRefused = (): void => line('reloadUnsupported', {}, { signal: 'SIGHUP', message: 'configuration not reloaded: restart vrrp run to apply a new one' });
-  process.on('SIGHUP', reloadRefused);
-  if (takeOverSignal('SIGHUP')) reloadRefused();
+  takeOverSignal('SIGHUP', () => line('reloadUnsupported', {}, { signal: 'SIGHUP', message: 'configuration not reloaded: restart vrrp run to apply a new one' }));
 
   let stopping: Promise<number> | undefined;
   let cancelDelay: (() => void) | undefined;

@@ -950,7 +950,8 @@ export interface ResolvedSyncGroupConfig {
   notify?: ResolvedNotifyConfig;
 }
 
-const NOTIFY_SCRIPTS = ['master', 'backup', 'fault', 'stop', 'any'] as const satisfies readonly NotifyScript[];
+/** Every notify script, in the order they are written. */
+export const NOTIFY_SCRIPTS = ['master', 'backup', 'fault', 'stop', 'any'] as const satisfies readonly NotifyScript[];
 
 /** A user to run a script as, as keepalived writes it (`user[:group]`, names or ids). */
 function userSpec() {

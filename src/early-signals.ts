@@ -3,7 +3,7 @@
  * SIGUSR1 (a debugger port on 127.0.0.1:9229 with no authentication, in a process that may be root) unless a
  * listener is installed, and dies on SIGHUP by default; `vrrp run` installs its own listeners only once its
  * configuration is loaded and its servers are up. So the executable holds both from its first line
- * ({@link holdSignals}), and the command takes them over, learning whether one came meanwhile
+ * ({@link holdSignals}), and the command takes them over, its listener answering one that came meanwhile
  * ({@link takeOverSignal}). Imports nothing: src/cli.ts loads it before anything else.
  */
 
@@ -23,12 +23,13 @@ export function holdSignals(signals: readonly NodeJS.Signals[]): void {
 }
 
 /**
- * Stops holding `signal` (its own listener must be installed first, so that no instant is left without one) and
- * tells whether it came while held.
+ * Hands `signal` to `listener`: installs it, then stops holding the signal (no instant is left without a listener),
+ * and calls it at once if the signal came while held.
  */
-export function takeOverSignal(signal: NodeJS.Signals): boolean {
+export function takeOverSignal(signal: NodeJS.Signals, listener: () => void): void {
+  process.on(signal, listener);
   const holder = holders.get(signal);
   if (holder !== undefined) process.off(signal, holder);
   holders.delete(signal);
-  return received.delete(signal);
+  if (received.delete(signal)) listener();
 }

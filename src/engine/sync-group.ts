@@ -88,19 +88,11 @@ export class SyncGroupLink {
     this.#busy = true;
     // A member whose step throws must not leave the notices behind it queued (replayed, stale, at the next notice):
     // the queue is drained whatever happens, and the first failure is thrown to the caller afterwards.
-    let failure: { error: unknown } | undefined;
     try {
-      for (let notice = this.#queue.shift(); notice !== undefined; notice = this.#queue.shift()) {
-        try {
-          this.#handle(notice);
-        } catch (error) {
-          failure ??= { error };
-        }
-      }
+      eachThenThrow(drain(this.#queue), (queued) => this.#handle(queued));
     } finally {
       this.#busy = false;
     }
-    if (failure !== undefined) throw failure.error;
   }
 
   #handle(notice: Notice): void {
@@ -143,17 +135,28 @@ export class SyncGroupLink {
   #force(from: RouterState, input: Extract<RouterInput, { type: 'sync' }>, cause: SyncMember): void {
     // Every member is forced even if one throws: stopping at it would leave the group half master (the split the
     // sync group exists to prevent); the first failure is thrown once all were told.
-    let failure: { error: unknown } | undefined;
-    for (const [member, entry] of this.#members) {
-      if (member === cause || entry.state !== from) continue;
-      try {
-        member.sync(input);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-    if (failure !== undefined) throw failure.error;
+    eachThenThrow(this.#members, ([member, entry]) => {
+      if (member !== cause && entry.state === from) member.sync(input);
+    });
   }
+}
+
+/** Runs `step` on every item, also after one throws; then throws the first failure, if any. */
+function eachThenThrow<T>(items: Iterable<T>, step: (item: T) => void): void {
+  let failure: { error: unknown } | undefined;
+  for (const item of items) {
+    try {
+      step(item);
+    } catch (error) {
+      failure ??= { error };
+    }
+  }
+  if (failure !== undefined) throw failure.error;
+}
+
+/** Takes `queue`'s items from its front until it is empty, including those pushed while it is being taken. */
+function* drain<T>(queue: T[]): Generator<T> {
+  for (let item = queue.shift(); item !== undefined; item = queue.shift()) yield item;
 }
 
 /** The links of this thread, by group id. */

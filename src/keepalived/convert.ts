@@ -13,7 +13,7 @@
  * - The instance fields are checked with `resolveConfig`, and its complaints are reported at the keepalived line
  *   that set the field.
  */
-import { resolveConfig, type AuthenticationConfig, type GarpConfig, type VirtualAddressConfig, type VrrpConfig } from '../config.js';
+import { NOTIFY_SCRIPTS, resolveConfig, type AuthenticationConfig, type GarpConfig, type NotifyScript, type VirtualAddressConfig, type VrrpConfig } from '../config.js';
 import type { AddressFamily } from '../core/advertisement.js';
 import { parseIp, parseIpPrefix } from '../core/ip-address.js';
 import { ConfigError } from '../errors.js';
@@ -106,11 +106,8 @@ export interface ImportedNotify {
   /** `script_user` (global_defs): the user every script runs as. */
   user?: string;
   /** The user written after a script (`notify_master "/x.sh" postgres`), by script. */
-  users?: Partial<Record<NotifyScriptKey, string>>;
+  users?: Partial<Record<NotifyScript, string>>;
 }
-
-/** The scripts of an {@link ImportedNotify}. */
-type NotifyScriptKey = 'master' | 'backup' | 'fault' | 'stop' | 'any';
 
 /** One `vrrp_instance`, in `VrrpConfig`'s fields plus the tracker and notify shapes `vrrp run` takes. */
 export interface ImportedInstanceConfig extends Omit<VrrpConfig, 'name' | 'trackers' | 'notify'> {
@@ -255,7 +252,7 @@ interface GroupDraft {
 }
 
 const DEFAULT_GARP = { repeat: 5, delayMs: 5000, refreshMs: 0 } as const;
-const NOTIFY_KEYS: Readonly<Record<string, NotifyScriptKey>> = {
+const NOTIFY_KEYS: Readonly<Record<string, NotifyScript>> = {
   notify_master: 'master',
   notify_backup: 'backup',
   notify_fault: 'fault',
@@ -576,7 +573,7 @@ function inFileOrder(issues: KeepalivedIssue[], files: readonly string[]): Keepa
 }
 
 function hasNotify(notify: ImportedNotify): boolean {
-  return (['master', 'backup', 'fault', 'stop', 'any'] as const).some((script) => notify[script] !== undefined);
+  return NOTIFY_SCRIPTS.some((script) => notify[script] !== undefined);
 }
 
 function readGlobalDefs(statement: KeepalivedStatement, report: Report, defaults: GlobalDefaults, global: ImportedGlobalConfig): void {
@@ -898,8 +895,7 @@ function readNotify(statement: KeepalivedStatement, report: Report, notify: Impo
  */
 function notifyAs(notify: ImportedNotify, defaults: GlobalDefaults, report: Report, position: KeepalivedPosition): ImportedNotify {
   if (defaults.scriptUser !== undefined) return { ...notify, user: defaults.scriptUser };
-  const scripts = (['master', 'backup', 'fault', 'stop', 'any'] as const).filter((script) => notify[script] !== undefined);
-  if (!defaults.warnedNotifyUser && scripts.some((script) => notify.users?.[script] === undefined)) {
+  if (!defaults.warnedNotifyUser && NOTIFY_SCRIPTS.some((script) => notify[script] !== undefined && notify.users?.[script] === undefined)) {
     defaults.warnedNotifyUser = true;
     report.warn(
       position,

@@ -91,11 +91,8 @@ function start(key: string, previous: SharedRun | undefined, timeoutMs: number, 
   // At once in the common case; after the last run has ended when that one is still being aborted.
   const ran = previous !== undefined && !previous.settled ? previous.result.then(go) : go();
   run.result = ran
-    .then(
-      (result) => result,
-      // A probe never rejects; were one to, every caller gets the failure as a result, as the instance would.
-      (error: unknown): ProbeResult => ({ up: false, reason: `check failed: ${error instanceof Error ? error.message : String(error)}` }),
-    )
+    // A probe never rejects; were one to, every caller gets the failure as a result, as the instance would.
+    .catch((error: unknown): ProbeResult => ({ up: false, reason: `check failed: ${error instanceof Error ? error.message : String(error)}` }))
     .then((result) => {
       cancelDeadline?.();
       run.settled = true;
