@@ -11,7 +11,8 @@
  * 2. A line starting with `@ID` is kept only when ID is the config id (`@^ID`: only when it is not); keepalived's
  *    config id defaults to the host name, so the Node loader passes that and the pure parser takes `configId`.
  * 3. `$NAME=VALUE` defines a parameter (a value ending in `\` continues on the next lines, up to an empty line);
- *    `${NAME}` anywhere and `$NAME` before whitespace are replaced, recursively; undefined names stay as they are.
+ *    `${NAME}` anywhere and `$NAME` before whitespace, `,`, `)` or the line end are replaced, recursively; undefined
+ *    names (and a definition given parameters, `${NAME 1}`) stay as they are.
  *    Built in: `${_PWD}`, `${_HASH}`, `${_BANG}`, `${_INSTANCE}`, `${_ENV NAME}`. `~SEQ` / `~LST` are refused.
  * 4. `include FILE` (and `includer`, `includem`, `includew`, `includeb`, `includea`) at the start of a line splices
  *    the included files' lines in place, wherever the line is — even inside a block, as keepalived does. A relative
@@ -282,7 +283,8 @@ class Lexer {
     // Each replacement is rescanned from where it was made, so a value naming another parameter is replaced too.
     for (let replacements = 0, from = 0; ; replacements++) {
       if (replacements > 10_000) throw new KeepalivedSyntaxError(position, 'parameter substitution does not end (a definition that uses itself?)');
-      const pattern = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:[ \t]+([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)(?=[ \t]|$)/g;
+      // keepalived 2.2.7 ends an unbraced $NAME at a blank, ',' or ')' too, so `$A,$B` reads both.
+      const pattern = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:[ \t]+([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)(?=[ \t,)]|$)/g;
       pattern.lastIndex = from;
       let match: RegExpExecArray | null;
       let replaced = false;
@@ -299,6 +301,8 @@ class Lexer {
   }
 
   #parameter(name: string, parameters: string | undefined, braced: boolean, position: KeepalivedPosition): string | undefined {
+    // Only _ENV and _RANDOM take parameters: keepalived leaves any other `${NAME 1}` as written.
+    if (parameters !== undefined && name !== '_ENV' && name !== '_RANDOM') return undefined;
     const defined = this.#definitions.get(name);
     if (defined !== undefined) return defined;
     switch (name) {

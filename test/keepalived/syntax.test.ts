@@ -235,6 +235,16 @@ describe('parameters ($NAME=VALUE)', () => {
     ]);
   });
 
+  // Given $NAME followed by ',' or ')'; then it is replaced, as keepalived 2.2.7 ends an unbraced name there too.
+  it('ends an unbraced $NAME at a comma or a closing parenthesis', () => {
+    expect(parsed('$A=eth0\n$B=eth1\nx $A,$B ($A)\n')).toEqual([{ keyword: 'x', args: ['eth0,eth1', '(eth0)'] }]);
+  });
+
+  // Given a definition of the file's own written with parameters; then it stays as written (only built-ins take them).
+  it('leaves ${NAME 1} as written when NAME is a definition of the file', () => {
+    expect(parsed('$A=eth0\nx "${A 1}" "${_PWD 1}" ${A}\n')).toEqual([{ keyword: 'x', args: ['${A 1}', '${_PWD 1}', 'eth0'] }]);
+  });
+
   // Given a value that names another parameter defined later; then it is replaced at use, recursively.
   it('replaces recursively, with the values current at the point of use', () => {
     expect(parsed('$A=10.2.${B}\n$B=0\nx ${A}.1\n$B=9\nx ${A}.1\n')).toEqual([
