@@ -149,6 +149,15 @@ export function registerMetrics(target: VrrpInstance | VrrpGroup | readonly (Vrr
     }
     seen.set(key, instance);
   }
+  // vrrp_group_state is labelled by the group's name alone: two groups of one name would write one series.
+  const seenGroups = new Map<string, VrrpGroup>();
+  for (const group of [...(sets.get(register)?.groups.keys() ?? []), ...groups]) {
+    const other = seenGroups.get(group.name);
+    if (other !== undefined && other !== group) {
+      throw new ConfigError([{ path: 'target', message: `two sync groups named "${group.name}" would share one vrrp_group_state series: give them distinct names` }]);
+    }
+    seenGroups.set(group.name, group);
+  }
   const set = sets.get(register) ?? createSet(register);
   for (const instance of instances) set.instances.set(instance, (set.instances.get(instance) ?? 0) + 1);
   for (const group of groups) set.groups.set(group, (set.groups.get(group) ?? 0) + 1);

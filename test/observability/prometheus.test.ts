@@ -103,6 +103,25 @@ describe('registerMetrics', () => {
     await net.stopAll();
   });
 
+  // Given two sync groups of one name (their members named apart); then refused, at once or registered apart: the
+  // group's series carries its name alone, so both would write one vrrp_group_state.
+  it('refuses two sync groups that would share one group series', () => {
+    const net = new SimNetwork({ seed: 9 });
+    const groupOf = (prefix: string, vrid: number) =>
+      new VrrpGroup('edge', [
+        net.addNode({ ...node(`${prefix}-a`, 200), vrid }, { address: '192.0.2.1', start: false }),
+        net.addNode({ ...node(`${prefix}-b`, 200), vrid: vrid + 1 }, { address: '192.0.2.1', start: false }),
+      ]);
+    const first = groupOf('one', 1);
+    const second = groupOf('two', 3);
+    expect(() => registerMetrics([first, second], { register: new Registry() })).toThrow(/two sync groups named "edge" would share one vrrp_group_state series/);
+    const registry = new Registry();
+    registerMetrics(first, { register: registry });
+    expect(() => registerMetrics(second, { register: registry })).toThrow(ConfigError);
+    // The same group twice is one group: counted, not refused.
+    expect(() => registerMetrics(first, { register: registry })).not.toThrow();
+  });
+
   it('lists instances registered separately under one metric, and removes the metrics with the last', async () => {
     const first = createHarness({ name: 'one' });
     const second = createHarness({ name: 'two', vrid: 52 });
