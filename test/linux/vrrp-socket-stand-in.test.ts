@@ -1,20 +1,31 @@
 /**
- * The engine's drain before a late timer (VrrpSocket.drainIfStale, src/linux/transport/vrrp-socket.ts): many
- * instances' timers fire in one wake-up, and each one past the lateness bound asked for a drain — an empty recvmsg
- * per advert sent at 255 masters. A read that found the socket empty within the last millisecond stands for one.
- * Shown on a stand-in addon (no socket, no root): what reaches vrrpRecv, on a clock the test moves.
+ * VrrpSocket (src/linux/transport/vrrp-socket.ts) on a stand-in addon (no socket, no root) that records what it was
+ * asked, on a clock the test moves.
+ *
+ * The drain before a late timer (drainIfStale): many instances' timers fire in one wake-up, and each one past the
+ * lateness bound asked for a drain — an empty recvmsg per advert sent at 255 masters. A read that found the socket
+ * empty within the last millisecond stands for one.
+ *
+ * VRRP_KERNEL_SILENCE=0 turns the kernel's silence timers off (docs/linux.md). The transport reads it and tells the
+ * addon at the socket's open (vrrpOpen's fourth argument): the addon no longer reads the environment itself, since
+ * its getenv on the engine thread could race the main thread writing process.env.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 const recvCalls: number[] = [];
 let nowMs = 1000;
+/** The fourth argument of each vrrpOpen the stand-in saw. */
+const kernelSilenceAsked: unknown[] = [];
 
 vi.mock('../../src/linux/addon.js', async (importOriginal) => {
   const original = await importOriginal<typeof import('../../src/linux/addon.js')>();
   return {
     ...original,
     loadAddon: () => ({
-      vrrpOpen: () => ({}),
+      vrrpOpen: (...args: unknown[]) => {
+        kernelSilenceAsked.push(args[3]);
+        return {};
+      },
       // An empty socket: every read finds nothing.
       vrrpRecv: () => {
         recvCalls.push(nowMs);
@@ -27,12 +38,14 @@ vi.mock('../../src/linux/addon.js', async (importOriginal) => {
 
 const { acquireVrrpSocket } = await import('../../src/linux/transport/vrrp-socket.js');
 
-describe('VrrpSocket.drainIfStale', () => {
-  afterEach(() => {
-    vi.restoreAllMocks();
-    recvCalls.length = 0;
-  });
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+  recvCalls.length = 0;
+  kernelSilenceAsked.length = 0;
+});
 
+describe('VrrpSocket.drainIfStale', () => {
   it('reads when no read has found the socket empty yet', () => {
     vi.spyOn(performance, 'now').mockImplementation(() => nowMs);
     const socket = acquireVrrpSocket('stand-in0', 'ipv4');
@@ -62,5 +75,19 @@ describe('VrrpSocket.drainIfStale', () => {
     socket.drain();
     socket.drain();
     expect(recvCalls).toEqual([3000, 3000]);
+  });
+});
+
+describe('VrrpSocket: the kernel silence timers at open', () => {
+  it('asks for them when VRRP_KERNEL_SILENCE is not set', () => {
+    vi.stubEnv('VRRP_KERNEL_SILENCE', undefined);
+    acquireVrrpSocket('stand-in-ks0', 'ipv4');
+    expect(kernelSilenceAsked).toEqual([true]);
+  });
+
+  it('turns them off when VRRP_KERNEL_SILENCE=0', () => {
+    vi.stubEnv('VRRP_KERNEL_SILENCE', '0');
+    acquireVrrpSocket('stand-in-ks1', 'ipv6');
+    expect(kernelSilenceAsked).toEqual([false]);
   });
 });
