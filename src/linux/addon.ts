@@ -28,28 +28,45 @@ function prebuiltPath(): string {
 
 /** What the C side returns from open(); see native/packet.c. */
 export interface NativeOpenResult {
+  /** The packet socket: an opaque type-tagged External for send() and close(). */
   handle: unknown;
+  /** The interface's index (SIOCGIFINDEX). */
   ifindex: number;
+  /** The interface's hardware type (ARPHRD_*, from SIOCGIFHWADDR). */
   hatype: number;
+  /** The interface's hardware address. */
   mac: Uint8Array;
 }
 
 /** The addon's functions, as native/addon.c registers them. Handles are opaque type-tagged externals. */
 export interface NativeAddon {
+  /** A send-only AF_PACKET socket on `ifname` for gratuitous ARP / unsolicited NA frames (native/packet.c). */
   open(ifname: string): NativeOpenResult;
+  /** Sends one whole Ethernet frame that JavaScript built. */
   send(handle: unknown, frame: Uint8Array): void;
+  /** Closes a packet socket (idempotent). */
   close(handle: unknown): void;
+  /** A NETLINK_ROUTE socket for synchronous requests, subscribed to nothing (native/route.c). */
   routeOpen(): unknown;
+  /** Sends one whole request (asking for an ACK) and returns the acknowledgement's errno, 0 for success. */
   routeRequest(handle: unknown, message: Uint8Array): number;
+  /** Closes a route socket (idempotent). */
   routeClose(handle: unknown): void;
+  /** Checks and copies [kind, target, bytes] operations once (0 pwrite, 1 routeRequest, 2 send; ≤ 256) (native/burst.c). */
   burstPrepare(ops: readonly (readonly [number, unknown, Uint8Array])[]): unknown;
+  /** Runs a prepared burst back to back (or hands over a fired one's kept results): one errno per operation, 0 = done. */
   burstRun(prepared: unknown): Int32Array;
+  /** A raw protocol-112 socket bound to `ifname` (native/vrrp_socket.c); `onReadable` runs whenever a packet waits; `kernelSilence` false: no kernel silence timers. */
   vrrpOpen(family: 4 | 6, ifname: string, onReadable: () => void, kernelSilence?: boolean): unknown;
+  /** Joins 224.0.0.18 / ff02::12 on the socket's interface (once). */
   vrrpJoin(handle: unknown): void;
+  /** One datagram into `data`: bytes read, -1 none waits, -2 news for vrrpNotice; addresses = [source, destination], meta = [age ms, hop limit, ifindex]. */
   vrrpRecv(handle: unknown, data: Uint8Array, addresses: Uint8Array, meta: Float64Array): number;
+  /** Sends one VRRP message to `dst` (4 or 16 bytes); `source` pins the source address. */
   vrrpSend(handle: unknown, data: Uint8Array, dst: Uint8Array, source: Uint8Array | null): void;
   /** The first `count` messages in one sendmmsg (or as few as the kernel takes); `errnos[i]` 0 if sent; returns the failures. */
   vrrpSendMany(handle: unknown, data: readonly Uint8Array[], dst: readonly Uint8Array[], source: readonly (Uint8Array | null)[], count: number, errnos: Int32Array): number;
+  /** Declares `vrid`'s accepted advert so that its exact repeats are read and counted in C, with an optional silence watch and tally (native/vrrp_socket.c, "Absorbed repeats"); null stops. */
   vrrpAbsorb(
     handle: unknown,
     vrid: number,
@@ -91,6 +108,7 @@ export interface NativeAddon {
    * after its due time, ms ago]). settle 1 ends it, 2 also drops its burst's results.
    */
   vrrpTakeover(handle: unknown, vrid: number, settle: 0 | 1 | 2, meta?: Float64Array): number;
+  /** The repeats of `vrid` absorbed since the last call; meta[0] = age ms of the last one, -1 none. */
   vrrpAbsorbed(handle: unknown, vrid: number, meta: Float64Array): number;
   /**
    * How many VRIDs the kernel's filters absorb now (native/vrrp_socket.c, "Filtered repeats"), -1 once filtering is
@@ -100,14 +118,23 @@ export interface NativeAddon {
   vrrpFiltered(handle: unknown, reads?: Float64Array): number;
   /** 0 when the kernel silence timers could load here (no socket opened, nothing attached), else the errno refused with. */
   kernelSilenceProbe(family: 4 | 6): number;
+  /** After a read found only absorbed repeats, leaves the socket unread for `ms`. */
   vrrpHold(handle: unknown, ms: number): void;
+  /** Closes a VRRP socket (idempotent). */
   vrrpClose(handle: unknown): void;
+  /** Whether the open socket keeps its thread's loop alive. */
   vrrpRef(handle: unknown, ref: boolean): void;
+  /** This thread's precise timerfd (native/timer.c); `onExpire` runs once per expiry. */
   timerOpen(onExpire: () => void): unknown;
+  /** Arms the timer for `dueMs`, an absolute CLOCK_MONOTONIC time in ms (fractions kept). */
   timerArm(handle: unknown, dueMs: number): void;
+  /** Disarms the timer (a no-op once closed). */
   timerDisarm(handle: unknown): void;
+  /** Closes the timer (idempotent). */
   timerClose(handle: unknown): void;
+  /** Whether the open timer keeps its thread's loop alive. */
   timerRef(handle: unknown, ref: boolean): void;
+  /** CLOCK_MONOTONIC now, in ms. */
   monotonicMs(): number;
   /** Handles in C what is ready in this thread's wait now (native/watcher.c, waitDrain): at most one JavaScript call. */
   waitDrain(): void;
@@ -117,7 +144,9 @@ export interface NativeAddon {
   eventsRecv(handle: unknown, buffer: Uint8Array): number;
   /** Drops, in the kernel, each RTM_NEWADDR whose payload starts with one of `entries`; returns how many fit. */
   eventsIgnore(handle: unknown, entries: readonly Uint8Array[]): number;
+  /** Closes the events socket. */
   eventsClose(handle: unknown): void;
+  /** Whether the open events socket keeps its thread's loop alive. */
   eventsRef(handle: unknown, ref: boolean): void;
   /** A lease renewer on this thread (native/renew.c): okAt[slot] gets each slot's last acknowledged renewal (CLOCK_MONOTONIC ms). */
   renewOpen(okAt: Float64Array, onFailure: () => void): unknown;
@@ -127,7 +156,9 @@ export interface NativeAddon {
   renewEvery(handle: unknown, periodMs: number): void;
   /** The refusals since the last call as (slot, errno) pairs into `out`; returns how many. */
   renewFailures(handle: unknown, out: Int32Array): number;
+  /** Closes the renewer and its socket. */
   renewClose(handle: unknown): void;
+  /** Whether the open renewer keeps its thread's loop alive. */
   renewRef(handle: unknown, ref: boolean): void;
   /** Drops the node executable's clean read-only mappings, then trims malloc (native/memory.c): [executableKb, rssBeforeKb, rssAfterKb]. */
   releaseStartupPages(): Float64Array;
