@@ -57,3 +57,20 @@ export class ConfigError extends VrrpError {
     this.issues = issues;
   }
 }
+
+/** An emitter that counts its listeners, as eventemitter3's do. */
+export interface ListenerCounter {
+  /** How many listeners `event` has. */
+  listenerCount(event: string): number;
+}
+
+/**
+ * Makes `error` a process warning when `event` has no listener on `emitter`, and says whether it did. eventemitter3
+ * drops an event nobody hears, and no failure may pass unseen: Node prints warnings on stderr unless the app handles
+ * 'warning' events or runs with --no-warnings.
+ */
+export function warnIfUnheard(emitter: ListenerCounter, event: string, error: VrrpError): boolean {
+  if (emitter.listenerCount(event) > 0) return false;
+  process.emitWarning(error.message, { type: 'VrrpWarning', code: `VRRP_${error.code.toUpperCase()}` });
+  return true;
+}

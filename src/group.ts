@@ -38,7 +38,7 @@
 import { EventEmitter } from 'eventemitter3';
 import type { ResolvedTrackerConfig } from './config.js';
 import { initialTrackerState, trackerFaults, type TrackerStatus } from './core/priority.js';
-import { ConfigError, VrrpError } from './errors.js';
+import { ConfigError, VrrpError, warnIfUnheard } from './errors.js';
 import { checkLogger, logSafely, resolveLogger, type VrrpLogger } from './logger.js';
 import type { StateChangeEvent, TrackerChangeEvent, VrrpInstance, VrrpState } from './instance.js';
 import type { VrrpGroupStatus } from './status.js';
@@ -385,6 +385,7 @@ export class VrrpGroup extends EventEmitter<VrrpGroupEvents> {
 
   #emitError(error: VrrpError): void {
     logSafely(this.#log, 'error', { code: error.code, err: error }, error.message);
+    if (warnIfUnheard(this, 'error', error)) return;
     try {
       this.emit('error', error);
     } catch {

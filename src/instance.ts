@@ -34,7 +34,7 @@ import type { MasterInfo, ProtocolErrorCode, RouterInput, RouterState, Transitio
 import { createStats } from './core/stats.js';
 import { Engine, type EngineEvent, type EngineStats } from './engine/engine.js';
 import { RemoteEngine, type EngineLike } from './engine/host.js';
-import { VrrpError } from './errors.js';
+import { VrrpError, warnIfUnheard } from './errors.js';
 import { createProbe, defaultTrackerHost, type InstanceTrackerConfig } from './trackers/index.js';
 import { enginePlacement, holdResult, syncGroupHold, withSyncHold, type SyncHold } from './sync-hold.js';
 import { errorReason, type Probe, type ProbeResult } from './trackers/types.js';
@@ -675,12 +675,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
 
   #emitError(error: VrrpError): void {
     logSafely(this.#log, 'error', { code: error.code, err: error }, error.message);
-    // eventemitter3 drops an `error` nobody listens to; no failure may pass unseen, so it becomes a process warning
-    // (printed to stderr by Node unless the app handles 'warning' events or runs with --no-warnings).
-    if (this.listenerCount('error') === 0) {
-      process.emitWarning(error.message, { type: 'VrrpWarning', code: `VRRP_${error.code.toUpperCase()}` });
-      return;
-    }
+    if (warnIfUnheard(this, 'error', error)) return;
     try {
       this.emit('error', error);
     } catch {
@@ -861,6 +856,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   #reportHookError(kind: HookKind, error: VrrpError): void {
     this.#hookErrors++;
     logSafely(this.#log, 'error', { hook: kind, code: error.code, err: error }, error.message);
+    if (warnIfUnheard(this, 'hookError', error)) return;
     this.#emitSafely('hookError', { state: kind === 'stop' ? 'initialize' : kind, hook: kind, error });
   }
 

@@ -214,6 +214,31 @@ describe('VrrpGroup', () => {
     expect(stopped).toMatchObject([{ from: 'master', to: 'initialize', reason: 'stopped' }]);
   });
 
+  // Given a group 'master' listener that throws and nobody listening for the group's 'error'
+  // then the failure is a process warning (eventemitter3 drops an unheard 'error'), not silence.
+  it("turns a group error nobody listens for into a process warning", async () => {
+    net = new SimNetwork({ seed: 17 });
+    const a = host('A', 200, 1, { ok: true });
+    a.group.on('master', () => {
+      throw new Error('listener kaput');
+    });
+    const warnings: (Error & { code?: string })[] = [];
+    const onWarning = (warning: Error): void => {
+      if (warning.name === 'VrrpWarning') warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    try {
+      await startAll(a);
+      await net.advance(5000);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(a.group.state).toBe('master');
+    expect(warnings.map((warning) => warning.code)).toEqual(['VRRP_LISTENER_FAILED']);
+    expect(warnings[0]?.message).toContain('listener kaput');
+  });
+
   // Given instances already running, in another group, or listed twice; then the group refuses them, naming each.
   it('refuses running members, members of another group and repeated members', async () => {
     net = new SimNetwork({ seed: 16 });

@@ -100,6 +100,30 @@ describe('failures', () => {
     expect(instance.stats.hookErrors).toBe(1);
   });
 
+  // Given an onMaster hook that throws and nobody listening for 'hookError'
+  // then the failure is a process warning (eventemitter3 drops an unheard event), not a counter alone.
+  it('turns a hook failure nobody listens for into a process warning', async () => {
+    const harness = createHarness();
+    harness.instance.onMaster(() => {
+      throw new Error('kaput');
+    });
+    const warnings: (Error & { code?: string })[] = [];
+    const onWarning = (warning: Error): void => {
+      if (warning.name === 'VrrpWarning') warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    try {
+      await startAsMaster(harness);
+      await harness.clock.advance(0);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((warning) => warning.code)).toEqual(['VRRP_HOOK_FAILED']);
+    expect(warnings[0]?.message).toContain('kaput');
+    expect(harness.instance.stats.hookErrors).toBe(1);
+  });
+
   // Given an onMaster hook that rejects, and a second onMaster hook
   // when the instance becomes master
   // then the second hook still runs.
