@@ -21,6 +21,7 @@ export type VrrpErrorCode =
   | 'listener_failed'
   | 'engine_failed'
   | 'control_failed'
+  | 'notify_failed'
   | 'aborted';
 
 /** Base class of every error the library throws or emits. */

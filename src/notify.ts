@@ -26,6 +26,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'eventemitter3';
 import { resolveNotifyConfig, type NotifyConfig, type NotifyScript, type ResolvedNotifyConfig } from './config.js';
+import { VrrpError, warnIfUnheard } from './errors.js';
 import { VrrpGroup } from './group.js';
 import type { VrrpInstance } from './instance.js';
 import { runAs, type UserIds } from './trackers/exec.js';
@@ -317,14 +318,30 @@ export class NotifyRunner extends EventEmitter<NotifyEvents> {
     });
   }
 
-  /** A listener that throws must not stop the queue. */
+  /**
+   * A listener that throws must not stop the queue: it becomes a process warning. A script that failed (did not
+   * start, exited non-zero, was killed) with nobody listening for `done` is a process warning too.
+   */
   #emitSafely<E extends keyof NotifyEvents>(event: E, ...args: NotifyEvents[E]): void {
+    if (event === 'done') {
+      const done = args[0] as NotifyDoneEvent;
+      if (done.exitCode !== 0 && warnIfUnheard(this, 'done', new VrrpError('notify_failed', `${this.source.kind} ${this.source.name}: ${done.script} notify script ${done.argv[0] ?? ''} for ${done.state} ${doneReason(done)}`))) return;
+    }
     try {
       (this.emit as (event: E, ...args: NotifyEvents[E]) => boolean)(event, ...args);
-    } catch {
-      // Nobody to tell: the notify events are the report.
+    } catch (cause) {
+      const error = new VrrpError('listener_failed', `a notify ${String(event)} listener threw${cause instanceof Error ? `: ${cause.message}` : ''}`, { cause });
+      process.emitWarning(error.message, { type: 'VrrpWarning', code: 'VRRP_LISTENER_FAILED' });
     }
   }
+}
+
+/** Why a script failed, in a few words: did not start (why), was killed at its timeout, by a signal, or its exit code. */
+function doneReason(done: NotifyDoneEvent): string {
+  if (done.error !== undefined) return `did not run: ${done.error}`;
+  if (done.timedOut) return `was killed after ${done.durationMs} ms (timeout)`;
+  if (done.signal !== null) return `was killed by ${done.signal}`;
+  return `exited with ${String(done.exitCode)}`;
 }
 
 /** Splits a stream's text into lines; keeps the unterminated rest for the next chunk. */

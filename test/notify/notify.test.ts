@@ -188,6 +188,32 @@ describe('notify scripts', () => {
     ]);
   });
 
+  // Given nobody listening for `done`; when master's script exits 1, `any` cannot start and backup's succeeds
+  // then each failure is a process warning naming the script and why (eventemitter3 drops an unheard event); the
+  // script that succeeds says nothing.
+  it('turn a failure nobody listens for into a process warning', async () => {
+    const runner = new NotifyRunner({ kind: 'instance', name: 'VI_1' }, { master: ['sh', '-c', 'exit 1'], any: ['/nonexistent/notify-script'], backup: ['true'] });
+    const warnings: (Error & { code?: string })[] = [];
+    const onWarning = (warning: Error): void => {
+      if (warning.name === 'VrrpWarning') warnings.push(warning);
+    };
+    process.on('warning', onWarning);
+    try {
+      runner.transition('master', 100);
+      await runner.idle();
+      runner.transition('backup', 100);
+      await runner.idle();
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.map((warning) => `${warning.code} ${warning.message}`)).toEqual([
+      'VRRP_NOTIFY_FAILED instance VI_1: master notify script sh for master exited with 1',
+      'VRRP_NOTIFY_FAILED instance VI_1: any notify script /nonexistent/notify-script for master did not run: ENOENT',
+      'VRRP_NOTIFY_FAILED instance VI_1: any notify script /nonexistent/notify-script for backup did not run: ENOENT',
+    ]);
+  });
+
   // Given a notify config with an empty command and an unknown field; then the runner refuses it, naming both.
   it('refuse a bad config with every problem', () => {
     expect(() => new NotifyRunner({ kind: 'instance', name: 'x' }, { master: '', backp: 'x' } as never)).toThrow(/notify: unknown field "backp"[\s\S]*notify\.master: is empty|notify\.master: is empty[\s\S]*unknown field "backp"/);
