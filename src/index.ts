@@ -129,6 +129,7 @@ export {
   type TakeoverBurst,
   type RepeatedAdverts,
   type ReceivedPacket,
+  type SharedSocketStats,
   type VipManager,
   type LinkMonitor,
   type LinkWatch,

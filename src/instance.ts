@@ -414,7 +414,12 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
         leaseMs: remote ? config.vipLeaseMs : null,
         leaseRemainingMs: state === 'master' ? (runtime?.vipLeaseRemainingMs[index] ?? null) : null,
       })),
-      engine: { thread: remote ? 'worker' : 'main', timerLateMs: runtime?.timerLateMs ?? 0, timerLateMaxMs: runtime?.timerLateMaxMs ?? 0 },
+      engine: {
+        thread: remote ? 'worker' : 'main',
+        timerLateMs: runtime?.timerLateMs ?? 0,
+        timerLateMaxMs: runtime?.timerLateMaxMs ?? 0,
+        socket: (this.#running ? engine?.socketStats?.() : undefined) ?? null,
+      },
       counters: statusCounters(this.stats as unknown as Record<string, number>, {
         vrrpv3StatisticsNewMasterReason: this.#newMasterReason,
         vrrpv3StatisticsProtoErrReason: this.#protoErrReason,

@@ -14,6 +14,7 @@
  * - Counter names: RFC 6527's where it has the object, RFC 2787's (VRRPv2 MIB) for the v2 authentication counters
  *   v3 has none of, ours for the rest (see {@link STATUS_COUNTER_NAMES}).
  */
+import type { SharedSocketStats } from './adapters/types.js';
 import type { GroupState } from './group.js';
 import type { TrackerStatus } from './core/priority.js';
 import type { ProtocolErrorCode, RouterState, TransitionReason } from './core/router.js';
@@ -112,6 +113,12 @@ export interface EngineStatus {
   timerLateMs: number;
   /** The latest timer lateness at its worst since start, in ms. */
   timerLateMaxMs: number;
+  /**
+   * The receive socket this instance shares with the process's other instances on its interface and family (the
+   * Linux adapters: one per thread), counted since that socket opened: what it read, and what it dropped before any
+   * instance saw it (malformed, another VRID, receive errors). null: not running, or a transport without one.
+   */
+  socket: SharedSocketStats | null;
 }
 
 /** The most recent dropped packet. */

@@ -59,6 +59,26 @@ export interface TransportOpened {
   primaryAddress: string | undefined;
 }
 
+/** What a shared receive socket counts before any instance sees a packet (see {@link Transport.socketStats}). */
+export interface SharedSocketStats {
+  /** Datagrams read, absorbed repeats included. */
+  readonly received: number;
+  /** IPv4 datagrams whose header could not be read, or messages too short to carry a VRID: dropped. */
+  readonly malformed: number;
+  /** Packets for a VRID no instance of this process serves on the interface (normal on a shared LAN): dropped. */
+  readonly otherVrid: number;
+  /** Receive calls that failed with something other than "nothing to read". */
+  readonly receiveErrors: number;
+}
+
+/** The order of {@link SharedSocketStats} as a socket keeps them in a Float64Array shared between threads. */
+export const SHARED_SOCKET_COUNTS = ['received', 'malformed', 'otherVrid', 'receiveErrors'] as const satisfies readonly (keyof SharedSocketStats)[];
+
+/** Reads counters kept in {@link SHARED_SOCKET_COUNTS} order. */
+export function readSharedSocketStats(counts: Float64Array): SharedSocketStats {
+  return { received: counts[0] as number, malformed: counts[1] as number, otherVrid: counts[2] as number, receiveErrors: counts[3] as number };
+}
+
 /** Sends and receives VRRP packets (IP protocol 112) on one interface. */
 export interface Transport {
   /**
@@ -95,6 +115,11 @@ export interface Transport {
   queue?(dst: string, bytes: Uint8Array, failed: (dst: string, cause: unknown) => void): void;
   /** Stops receiving and releases the socket. */
   close(): void | Promise<void>;
+  /**
+   * Optional: the counters of a socket this transport shares with other instances (on Linux, one per interface and
+   * family for the thread), for what it drops before any instance sees it; read live, not a copy.
+   */
+  readonly socketStats?: SharedSocketStats | undefined;
   /**
    * Optional: synchronously hands every packet already waiting in the socket to `onPacket`. Called before a timer
    * expiry is processed, so that a backup whose timer fires late (the event loop was blocked) first hears the

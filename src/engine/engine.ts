@@ -12,7 +12,7 @@
  * input to the core, queues the actions it returns on one serial queue (so VIP work never interleaves) and re-arms
  * exactly one timer at `nextDeadline()`. A transition is reported only after the actions before it were applied.
  */
-import type { Adapters, CounterTally, ReceivedPacket } from '../adapters/types.js';
+import type { Adapters, CounterTally, ReceivedPacket, SharedSocketStats } from '../adapters/types.js';
 import type { ResolvedConfig, VirtualAddress } from '../config.js';
 import { VRRP_MULTICAST_GROUP } from '../core/advertisement.js';
 import { effectivePriority, type TrackerState, type TrackerStatus } from '../core/priority.js';
@@ -303,6 +303,11 @@ export class Engine {
   /** Counters of the current run. */
   get stats(): EngineStats {
     return { ...(this.#router?.stats ?? createStats()), ...this.#io };
+  }
+
+  /** The counters of the receive socket the transport shares with other instances, when it has one (Transport.socketStats). */
+  socketStats(): SharedSocketStats | undefined {
+    return this.#adapters.transport.socketStats;
   }
 
   /** What the engine knows beyond counters, for `status()`: see {@link EngineRuntime}. */

@@ -19,7 +19,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { readSharedSocketStats, type SharedSocketStats } from '../adapters/types.js';
 import type { ResolvedConfig } from '../config.js';
+import type { AddressFamily } from '../core/advertisement.js';
 import { effectivePriority } from '../core/priority.js';
 import type { RouterState } from '../core/router.js';
 import { VrrpError } from '../errors.js';
@@ -35,6 +37,8 @@ export interface EngineLike {
   readonly stats: EngineStats;
   /** The core's timers and trackers, the timers' lateness, the VIPs' leases (see {@link EngineRuntime}). */
   runtime(): EngineRuntime;
+  /** The counters of the receive socket shared with other instances, when there is one (Transport.socketStats). */
+  socketStats?(): SharedSocketStats | undefined;
   /** Opens the adapters and starts the protocol. */
   start(): Promise<void>;
   /** Stops the protocol and closes the adapters. */
@@ -114,6 +118,15 @@ class EngineHost {
     else if (message.type === 'event' && message.event.type === 'error') {
       process.emitWarning(`after its run ended: ${message.event.message}`, { type: 'VrrpWarning', code: `VRRP_${message.event.code.toUpperCase()}` });
     }
+  }
+
+  /** The engine thread's VRRP sockets' counters, by family and interface: the latest socket of each (see socketStats). */
+  readonly #socketCounts = new Map<string, Float64Array>();
+
+  /** The counters of the engine thread's VRRP socket for `iface` and `family`, as of now; undefined: none opened. */
+  socketStats(iface: string, family: AddressFamily): SharedSocketStats | undefined {
+    const counts = this.#socketCounts.get(`${family} ${iface}`);
+    return counts === undefined ? undefined : readSharedSocketStats(counts);
   }
 
   /** The stats slabs, by number; every worker gets each of them before any start that uses it. */
@@ -273,6 +286,7 @@ class EngineHost {
         if (channel.hasSubscribers) channel.publish(message.message);
       } else if (message.type === 'fatal') this.#fatal = message.message;
       else if (message.type === 'pagesReleased') this.#releases?.shift()?.(message);
+      else if (message.type === 'socketCounts') this.#socketCounts.set(`${message.family} ${message.interface}`, new Float64Array(message.counts));
       else if ('id' in message) this.#deliver(message);
     });
     worker.on('error', (error) => this.#died(error));
@@ -361,6 +375,11 @@ export class RemoteEngine implements EngineLike {
     const stats = {} as Record<keyof EngineStats, number>;
     for (let i = 0; i < ENGINE_STATS_KEYS.length; i++) stats[ENGINE_STATS_KEYS[i] as keyof EngineStats] = this.#stats[i] as number;
     return stats;
+  }
+
+  /** See {@link EngineLike.socketStats}: the engine thread's socket for this instance's interface and family. */
+  socketStats(): SharedSocketStats | undefined {
+    return this.#host.socketStats(this.#config.interface, this.#config.family);
   }
 
   /** See {@link EngineLike.runtime}: as the engine thread last published it. */

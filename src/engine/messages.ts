@@ -3,6 +3,7 @@
  * engine per instance, addressed by a numeric id. Order is postMessage's: per direction, in sending order, so a
  * transition never overtakes the events before it.
  */
+import type { AddressFamily } from '../core/advertisement.js';
 import type { ResolvedConfig, ResolvedTrackerConfig } from '../config.js';
 import type { VrrpErrorCode } from '../errors.js';
 import type { EngineCommand, EngineEvent } from './engine.js';
@@ -55,6 +56,8 @@ export type FromEngine =
   /** The answer to `releasePages`: kB as src/linux/memory.ts reports them (absent when it failed), and any failure. */
   | { type: 'pagesReleased'; release?: { executableKb: number; rssBeforeKb: number; rssAfterKb: number }; error?: string }
   | { type: 'event'; id: number; event: EngineEvent; priority: number }
+  /** A VRRP socket the thread opened, and its counters in shared memory (src/linux/transport/vrrp-socket.ts). */
+  | { type: 'socketCounts'; interface: string; family: AddressFamily; counts: SharedArrayBuffer }
   /** An advert for a main-thread subscriber of `vrrp:advert:*`, only while asked for (`forwardAdverts`). */
   | { type: 'advert'; direction: 'sent' | 'received'; message: AdvertChannelMessage };
 

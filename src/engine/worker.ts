@@ -14,6 +14,7 @@ import type { ResolvedConfig } from '../config.js';
 import { VrrpError } from '../errors.js';
 import { createLinuxAdapters, releaseThreadResources } from '../linux/index.js';
 import { releaseStartupPages } from '../linux/memory.js';
+import { onVrrpSocketOpened } from '../linux/transport/vrrp-socket.js';
 import { Engine, type EngineEvent } from './engine.js';
 import { advertReceivedChannel, advertSentChannel } from '../diagnostics.js';
 import type { FromEngine, StatsSlot, ToEngine } from './messages.js';
@@ -59,6 +60,9 @@ function mainThreadLagMs(): number {
 function post(message: FromEngine): void {
   port?.postMessage(message);
 }
+
+// Each VRRP socket's counters are in shared memory: the main thread reads them for status() as they are counted.
+onVrrpSocketOpened((ifname, family, counts) => post({ type: 'socketCounts', interface: ifname, family, counts }));
 
 /**
  * Forwarding of adverts to main-thread subscribers of the `vrrp:advert:*` channels: subscribed here (so the

@@ -81,7 +81,7 @@ describe('instance.status() after a scripted failover in SimNetwork', () => {
     // A master's adverts leave at its takeover and every interval after: the next at takeover + 3000.
     expect(status.timers.next).toEqual({ timer: 'Adver_Timer', inMs: takeoverAt + 3000 - 15_000, repeatsAbsorbed: false });
     expect(status.vips).toEqual([{ address: VIP, prefixLength: 24, held: true, leaseMs: null, leaseRemainingMs: null }]);
-    expect(status.engine).toEqual({ thread: 'main', timerLateMs: 0, timerLateMaxMs: 0 });
+    expect(status.engine).toEqual({ thread: 'main', timerLateMs: 0, timerLateMaxMs: 0, socket: null });
   });
 
   it('counts under RFC 6527 names: the new master transitions once, for want of a response from the old one', async () => {
@@ -174,6 +174,22 @@ describe('instance.status() of dropped packets', () => {
     expect(status.counters.vrrpv3StatisticsProtoErrReason).toBe('ipTtlError');
     expect(harness.clock.now()).toBe(MASTER_DOWN_MS);
     await harness.instance.stop();
+  });
+});
+
+describe('instance.status() of a shared receive socket', () => {
+  // Given a transport that shares a receive socket and counts what it drops before any instance sees it
+  // then status() shows those counters as they are now while running, and null once stopped.
+  it("shows the transport's shared socket counters while running", async () => {
+    const harness = createHarness();
+    const counts = { received: 7, malformed: 1, otherVrid: 5, receiveErrors: 0 };
+    Object.defineProperty(harness.transport, 'socketStats', { get: () => ({ ...counts }) });
+    await startAsMaster(harness);
+    expect(harness.instance.status().engine.socket).toEqual({ received: 7, malformed: 1, otherVrid: 5, receiveErrors: 0 });
+    counts.malformed = 2;
+    expect(harness.instance.status().engine.socket?.malformed).toBe(2);
+    await harness.instance.stop();
+    expect(harness.instance.status().engine.socket).toBeNull();
   });
 });
 

@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Lab, labAvailable, requireLab } from './lab.js';
 import { ourConfig, vipOf } from './scenario.js';
 import { startVrrp } from './vrrp-process.js';
+import { requestStatus } from '../../src/control.js';
 
 requireLab();
 
@@ -235,6 +236,32 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     expect(masters.map((e) => e.vrid)).toEqual(vrids);
     const held = await lab.addresses('us');
     for (const vrid of vrids) expect(held, `VIP of VRID ${vrid}`).toContain(lab.ipv4(vrid + 100));
+    expect(await us.stop(), us.describe()).toBe(0);
+  });
+
+  // Given a `vrrp run` master on eth0 (its engine on the engine thread)
+  // when another host sends it a VRRP message of one byte and an advert for a VRID nobody here serves
+  // then `vrrp status` shows both drops in the shared socket's counters (engine.socket): they never reached an
+  // instance, and were counted where the engine thread reads them, not lost in it.
+  it("counts what the shared socket drops before any instance sees it, in the run's status", async () => {
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
+    await us.waitForState('master', 5000);
+    const socketOf = async () => (await requestStatus(us.controlSocket as string)).instances[0]?.engine.socket;
+    const before = await socketOf();
+    expect(before, JSON.stringify(before)).toMatchObject({ malformed: 0, otherVrid: 0, receiveErrors: 0 });
+    const otherVridAdvert = '3163640100 0a 0000 c0000201'.replaceAll(' ', ''); // v3, VRID 99, priority 100, 100 cs
+    const sent = await lab.exec('client', [process.execPath, join(repo, 'test/linux/fixtures/vrrp-send.mjs'), JSON.stringify([
+      { op: 'send', family: 4, dst: '224.0.0.18', payloadHex: '31' },
+      { op: 'send', family: 4, dst: '224.0.0.18', payloadHex: otherVridAdvert },
+    ])]);
+    expect(sent.stdout, sent.stderr).toContain('"ok":true');
+    let after = await socketOf();
+    for (const deadline = Date.now() + 3000; Date.now() < deadline && !(after && after.malformed >= 1 && after.otherVrid >= 1); ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      after = await socketOf();
+    }
+    expect(after, JSON.stringify(after)).toMatchObject({ malformed: 1, otherVrid: 1, receiveErrors: 0 });
+    expect(after?.received, JSON.stringify(after)).toBeGreaterThanOrEqual(2);
     expect(await us.stop(), us.describe()).toBe(0);
   });
 

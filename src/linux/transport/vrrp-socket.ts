@@ -23,7 +23,7 @@
  *   task's synchronous work is done (native/vrrp_socket.c, "Batched adverts"); a send at once first sends what is
  *   queued, so the socket's packets leave in the order they were handed over.
  */
-import type { CounterTally, ReceivedPacket } from '../../adapters/types.js';
+import { readSharedSocketStats, SHARED_SOCKET_COUNTS, type CounterTally, type ReceivedPacket, type SharedSocketStats } from '../../adapters/types.js';
 import type { AddressFamily } from '../../core/advertisement.js';
 import { formatIp } from '../../core/ip-address.js';
 import { VrrpError } from '../../errors.js';
@@ -82,16 +82,22 @@ const MAX_HOLD_MS = 50;
  */
 const FRESH_EMPTY_MS = 1;
 
-/** Counters of what the socket dropped before any instance saw it. */
-export interface VrrpSocketStats {
-  /** Datagrams read. */
-  received: number;
-  /** IPv4 datagrams whose header could not be read, or messages too short to carry a VRID. */
-  malformed: number;
-  /** Packets for a VRID no instance of this process serves on this interface (normal on a shared LAN). */
-  otherVrid: number;
-  /** Receive calls that failed with something other than "nothing to read". */
-  receiveErrors: number;
+/** Counters of what the socket read and dropped before any instance saw it. */
+export type VrrpSocketStats = SharedSocketStats;
+
+/** Where each counter of {@link VrrpSocket.counts} is (SHARED_SOCKET_COUNTS's order). */
+const RECEIVED = SHARED_SOCKET_COUNTS.indexOf('received');
+const MALFORMED = SHARED_SOCKET_COUNTS.indexOf('malformed');
+const OTHER_VRID = SHARED_SOCKET_COUNTS.indexOf('otherVrid');
+const RECEIVE_ERRORS = SHARED_SOCKET_COUNTS.indexOf('receiveErrors');
+
+/** Told of each socket this thread opens, with its counters (the engine thread hands them to the main thread). */
+export type VrrpSocketOpened = (ifname: string, family: AddressFamily, counts: SharedArrayBuffer) => void;
+let socketOpened: VrrpSocketOpened | undefined;
+
+/** Sets who is told of each VRRP socket this thread opens from now on (undefined: nobody). */
+export function onVrrpSocketOpened(listener: VrrpSocketOpened | undefined): void {
+  socketOpened = listener;
 }
 
 /** Who hears of a queued message that could not be sent (see {@link VrrpSocket.queue}). */
@@ -103,8 +109,20 @@ export class VrrpSocket {
   readonly ifname: string;
   /** Address family. */
   readonly family: AddressFamily;
-  /** Drop counters. */
-  readonly stats: VrrpSocketStats = { received: 0, malformed: 0, otherVrid: 0, receiveErrors: 0 };
+  /**
+   * Received, malformed, other VRID, receive errors: in shared memory, so that the main thread reads them as they
+   * are while this thread counts (status() of an instance on the engine thread; see {@link onVrrpSocketOpened}).
+   */
+  readonly counts = new Float64Array(new SharedArrayBuffer(SHARED_SOCKET_COUNTS.length * Float64Array.BYTES_PER_ELEMENT));
+
+  /** The counters, as of now. */
+  get stats(): VrrpSocketStats {
+    return readSharedSocketStats(this.counts);
+  }
+
+  #tally(index: number, n = 1): void {
+    this.counts[index] = (this.counts[index] as number) + n;
+  }
   readonly #native: NativeAddon;
   #handle: unknown;
   #joined = false;
@@ -299,7 +317,7 @@ export class VrrpSocket {
   takeAbsorbed(vrid: number): number {
     if (this.#handle === undefined) return 0;
     const count = this.#native.vrrpAbsorbed(this.#handle, vrid, this.#absorbedMeta);
-    this.stats.received += count;
+    this.#tally(RECEIVED, count);
     return count;
   }
 
@@ -381,7 +399,7 @@ export class VrrpSocket {
       try {
         length = native.vrrpRecv(this.#handle, this.#data, this.#addresses, this.#meta);
       } catch {
-        this.stats.receiveErrors++;
+        this.#tally(RECEIVE_ERRORS);
         return;
       }
       if (length < 0) {
@@ -389,7 +407,7 @@ export class VrrpSocket {
         if (length === -2) this.#tellNotices();
         return;
       }
-      this.stats.received++;
+      this.#tally(RECEIVED);
       this.#dispatch(length);
     }
   };
@@ -430,7 +448,7 @@ export class VrrpSocket {
     if (this.family === 'ipv4') {
       const datagram = parseIpv4Datagram(data, length);
       if (datagram === undefined || datagram.payloadEnd - datagram.payloadOffset < 2) {
-        this.stats.malformed++;
+        this.#tally(MALFORMED);
         return;
       }
       packet = {
@@ -441,7 +459,7 @@ export class VrrpSocket {
       };
     } else {
       if (length < 2) {
-        this.stats.malformed++;
+        this.#tally(MALFORMED);
         return;
       }
       const hopLimit = this.#meta[1] as number;
@@ -456,7 +474,7 @@ export class VrrpSocket {
     }
     const receiver = this.#receivers[packet.bytes[1] as number];
     if (receiver === undefined) {
-      this.stats.otherVrid++;
+      this.#tally(OTHER_VRID);
       return;
     }
     const ageMs = this.#meta[0] as number;
@@ -508,6 +526,7 @@ export function acquireVrrpSocket(ifname: string, family: AddressFamily): VrrpSo
       if (sockets.get(key) === socket) sockets.delete(key);
     });
     sockets.set(key, socket);
+    socketOpened?.(ifname, family, socket.counts.buffer as SharedArrayBuffer);
   }
   return socket;
 }
