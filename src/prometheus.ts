@@ -56,6 +56,7 @@ export const METRIC_NAMES = [
   'vrrp_errors_total',
   'vrrp_engine_lag_seconds',
   'vrrp_engine_lag_max_seconds',
+  'vrrp_socket_drops_total',
   'vrrp_group_state',
 ] as const;
 
@@ -294,6 +295,29 @@ function createSet(register: MetricsRegistry): MetricSet {
     collect() {
       this.reset();
       each((instance, labels) => this.set(labels, instance.status().engine.timerLateMaxMs / 1000));
+    },
+  });
+  add('vrrp_socket_drops_total');
+  new Counter({
+    name: 'vrrp_socket_drops_total',
+    help: 'Received packets a shared receive socket dropped before any instance saw them, by reason: malformed, other_vrid (normal on a shared LAN), receive_error.',
+    labelNames: ['interface', 'family', 'thread', 'reason'],
+    registers,
+    collect() {
+      this.reset();
+      // One socket serves every instance of a thread on an interface and family: counted once, not per instance.
+      const seen = new Set<string>();
+      for (const instance of set.instances.keys()) {
+        const { socket, thread } = instance.status().engine;
+        if (socket === null) continue;
+        const labels = { interface: instance.config.interface, family: instance.config.family, thread };
+        const key = `${labels.interface} ${labels.family} ${thread}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        this.inc({ ...labels, reason: 'malformed' }, socket.malformed);
+        this.inc({ ...labels, reason: 'other_vrid' }, socket.otherVrid);
+        this.inc({ ...labels, reason: 'receive_error' }, socket.receiveErrors);
+      }
     },
   });
   add('vrrp_group_state');

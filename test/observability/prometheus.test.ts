@@ -122,6 +122,24 @@ describe('registerMetrics', () => {
     expect(() => registerMetrics(first, { register: registry })).not.toThrow();
   });
 
+  // Given two running instances whose transports share one receive socket (same interface, family and thread)
+  // then its drops are one series per reason, not one per instance.
+  it("counts a shared socket's drops once, labelled by interface, family and thread", async () => {
+    const counts = { received: 9, malformed: 2, otherVrid: 5, receiveErrors: 1 };
+    const harnesses = [createHarness({ name: 'one' }), createHarness({ name: 'two', vrid: 52 })];
+    for (const harness of harnesses) Object.defineProperty(harness.transport, 'socketStats', { get: () => ({ ...counts }) });
+    const registry = new Registry();
+    registerMetrics(harnesses.map((harness) => harness.instance), { register: registry });
+    await Promise.all(harnesses.map((harness) => harness.instance.start()));
+    const series = (await registry.getMetricsAsJSON()).find((metric) => metric.name === 'vrrp_socket_drops_total')?.values;
+    expect(series).toEqual([
+      { labels: { interface: 'eth0', family: 'ipv4', thread: 'main', reason: 'malformed' }, value: 2 },
+      { labels: { interface: 'eth0', family: 'ipv4', thread: 'main', reason: 'other_vrid' }, value: 5 },
+      { labels: { interface: 'eth0', family: 'ipv4', thread: 'main', reason: 'receive_error' }, value: 1 },
+    ]);
+    await Promise.all(harnesses.map((harness) => harness.instance.stop()));
+  });
+
   it('lists instances registered separately under one metric, and removes the metrics with the last', async () => {
     const first = createHarness({ name: 'one' });
     const second = createHarness({ name: 'two', vrid: 52 });
