@@ -152,7 +152,12 @@ function openEvents(groups: readonly number[], onDatagram: (datagram: Uint8Array
   const socket = new (loadNetlink().RawNetlinkSocket)(NETLINK_ROUTE);
   socket.on('message', onDatagram);
   socket.on('truncatedMessage', onLost); // messages lost: anything may have changed
-  socket.on('error', () => {});
+  // A failed read (ENOBUFS: notifications dropped) says nothing of what changed: look again, and say so — a poll
+  // error also closes the module's socket, after which only re-reads would tell.
+  socket.on('error', (error: Error) => {
+    process.emitWarning(`link and address events (netlink module's socket): ${error.message}; reading the links again`, { type: 'VrrpWarning', code: 'VRRP_LINK_EVENTS_FAILED' });
+    onLost();
+  });
   for (const group of groups) socket.addMembership(group);
   return { ignore: () => undefined, close: () => socket.close() };
 }
@@ -375,6 +380,9 @@ class LinkHub {
     });
   }
 
+  /** Interfaces whose latest read failed (said once until a read works again). */
+  readonly #failingIfaces = new Set<string>();
+
   async #recheck(ifaces: readonly string[]): Promise<void> {
     for (const iface of ifaces) {
       const set = this.#watchers.get(iface);
@@ -384,8 +392,14 @@ class LinkHub {
       try {
         snapshot = await readInterface(iface, (families = new Set([...set].map((w) => w.family))));
         this.#last.set(iface, { index: snapshot.link?.index, families, addresses: snapshot.addresses });
-      } catch {
+        this.#failingIfaces.delete(iface);
+      } catch (error) {
         this.#last.delete(iface);
+        // Said once per run of failures: the watchers keep the state last read until a read works again.
+        if (!this.#failingIfaces.has(iface)) {
+          this.#failingIfaces.add(iface);
+          process.emitWarning(`link monitor: reading ${iface} failed (${error instanceof Error ? error.message : String(error)}); its last known state holds, reading again every 100 ms`, { type: 'VrrpWarning', code: 'VRRP_LINK_READ_FAILED' });
+        }
         // A failed read says nothing about the link: keep the state we know and look again shortly — with any
         // other interface whose read failed meanwhile (a timer of one interface once replaced another's).
         this.#retryIfaces.add(iface);
@@ -410,8 +424,9 @@ class LinkHub {
         if (watcher.onAddresses !== undefined && snapshot.link !== undefined) {
           try {
             watcher.onAddresses(snapshot.addresses[watcher.family], snapshot.link.adminUp && snapshot.link.running);
-          } catch {
-            // The watcher reports its own failures; one must not stop the others.
+          } catch (error) {
+            // One watcher's failure must not stop the others; it is said, as onChange's below.
+            process.emitWarning(`link monitor: a watcher of ${iface}'s addresses failed: ${error instanceof Error ? error.message : String(error)}`, { type: 'VrrpWarning' });
           }
         }
         const up = judge(snapshot, watcher.family, watcher.virtualAddresses);
