@@ -86,7 +86,10 @@ export interface NetlinkVipManagerOptions {
   garp?: GarpConfig;
   /** Where markers live (default: markerDirectory(), see vip/markers.ts). */
   stateDir?: string;
-  /** Called when a scheduled (second or refresh) burst fails; nothing awaits those. */
+  /**
+   * Called with what fails where nothing awaits it: a scheduled (second or refresh) burst, a lease renewal, an address
+   * removed behind our back, the address watch. Default: a process warning.
+   */
   onError?: (error: Error) => void;
   /**
    * Kernel lifetime of the addresses we add, renewed while we hold them, in ms (rounded up to whole seconds: the
@@ -253,7 +256,7 @@ export class NetlinkVipManager implements VipManager {
     this.#announcer = options.announcer;
     this.#garp = { repeat: 5, delayMs: 5000, refreshMs: 0, ...options.garp };
     this.#stateDir = options.stateDir ?? markerDirectory();
-    this.#onError = options.onError ?? (() => {});
+    this.#onError = options.onError ?? ((error) => process.emitWarning(error.message, { type: 'VrrpWarning', code: 'VRRP_VIP_FAILED' }));
     const leaseMs = options.leaseMs ?? DEFAULT_VIP_LEASE_MS;
     this.#leaseS = leaseMs > 0 ? Math.ceil(leaseMs / 1000) : 0;
     this.#watchAddresses = options.watchAddresses ?? watchAddresses;
@@ -656,7 +659,11 @@ export class NetlinkVipManager implements VipManager {
       const stop = this.#watchAddresses(iface, family, (addresses, linkUp) => {
         for (const manager of managers) manager.#checkHeld(iface, addresses, linkUp);
       });
-      stop.catch(() => {}); // without the watch, the lease renewal still brings a removed address back
+      // Without the watch, an address removed behind our back is found only by a lease renewal (if leased): say so.
+      stop.catch((error: unknown) => {
+        const failure = new VrrpError('vip_failed', `cannot watch the addresses of ${iface} (${family}): ${error instanceof Error ? error.message : String(error)}; an address removed behind our back is not restored until a lease renewal`, { cause: error });
+        for (const manager of managers) manager.#onError(failure);
+      });
       watches.set(key, (watch = { managers, stop }));
     }
     watch.managers.add(this);

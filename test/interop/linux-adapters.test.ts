@@ -184,6 +184,19 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     expect(outcome.stopsAfterBothLeft, 'watches stopped when both had released').toBe(1);
   });
 
+  // Given one of our VIP managers whose address watch cannot start (no socket for it)
+  // when it adds its VIP
+  // then the VIP is added and the failure is reported, saying what it costs (a removal behind our back is not
+  // noticed until a lease renewal) — it was swallowed.
+  it('reports an address watch that cannot start', async () => {
+    const fixture = join(repo, 'test/interop/fixtures/shared-address-watch.mjs');
+    const result = await lab.exec('us', [process.execPath, fixture, join(repo, 'dist'), 'eth0', vipOf(lab), lab.ipv4(101), join(lab.tmpDir, 'markers-failing'), 'failing']);
+    expect(result.code, result.stderr).toBe(0);
+    const outcome = JSON.parse(result.stdout) as { reports: string[]; held: boolean };
+    expect(outcome.held, 'the VIP on the interface').toBe(true);
+    expect(outcome.reports).toEqual(['cannot watch the addresses of eth0 (ipv4): EMFILE (no socket for the watch); an address removed behind our back is not restored until a lease renewal']);
+  });
+
   // Given garp { repeat: 3, delayMs: 500, refreshMs: 0 }
   // when we become master
   // then the client sees exactly 3 gratuitous ARPs for the VIP at once (ARP requests, sender = target = VIP) and 3
