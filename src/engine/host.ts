@@ -16,7 +16,7 @@
  * - `eventLoopLag` trackers: while an instance has one, the main thread bumps a shared counter every few ms; the
  *   engine thread measures how long it has not moved.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { readSharedSocketStats, type SharedSocketStats } from '../adapters/types.js';
@@ -271,6 +271,15 @@ class EngineHost {
     const ack = new Int32Array(new SharedArrayBuffer(4));
     worker.postMessage({ type: 'shutdown', ack: ack.buffer as SharedArrayBuffer } satisfies ToEngine);
     Atomics.wait(ack, 0, 0, EXIT_GRACE_MS);
+    const outcome = Atomics.load(ack, 0);
+    if (outcome === 1) return;
+    // Written now and synchronously: the process ends when this returns, before a warning's next tick.
+    const what = outcome === 2 ? 'did not finish stopping its instances' : `did not answer within ${EXIT_GRACE_MS} ms`;
+    try {
+      writeSync(2, `vrrp: at process exit the engine thread ${what}: priority 0 may not have been sent and virtual addresses may be left (a VIP lease, when set, removes them)\n`);
+    } catch {
+      // stderr closed: nothing left to tell.
+    }
   };
 
   #ensureWorker(): Worker {

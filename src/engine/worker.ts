@@ -58,7 +58,15 @@ function mainThreadLagMs(): number {
 }
 
 function post(message: FromEngine): void {
-  port?.postMessage(message);
+  try {
+    port?.postMessage(message);
+  } catch (error) {
+    // An error whose cause cannot cross threads (DataCloneError: a function, a socket in it) goes without the cause,
+    // its message kept, rather than not at all.
+    if (message.type !== 'event' || message.event.type !== 'error' || message.event.cause === undefined) throw error;
+    const { cause, ...event } = message.event;
+    port?.postMessage({ ...message, event: { ...event, message: `${event.message} (cause: ${cause instanceof Error ? cause.message : String(cause)})` } });
+  }
 }
 
 // Each VRRP socket's counters are in shared memory: the main thread reads them for status() as they are counted.
@@ -134,6 +142,11 @@ async function releasePages(): Promise<void> {
   post({ type: 'pagesReleased', release, ...(failed ? { error: `a takeover warm-up after the release failed: ${messageOf(failed.reason)}` } : {}) });
 }
 
+/** Tells the main thread of an engine's failure that nothing else would report (a warning there once its run is over). */
+function reportLate(id: number, what: string, error: unknown, priority: number): void {
+  post({ type: 'event', id, event: { type: 'error', code: 'engine_failed', message: `the engine's ${what} failed: ${messageOf(error)}` }, priority });
+}
+
 /** An error's message, or the thrown value as text. */
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -149,14 +162,15 @@ async function shutdown(ack: Int32Array): Promise<void> {
   engines.clear();
   // Stops already under way count too: their VIPs may still be going when the sockets are released.
   const stops = [...all.map((engine) => engine.stop()), ...stopping];
-  await Promise.race([Promise.allSettled(stops), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_BUDGET_MS))]);
+  const inTime = await Promise.race([Promise.allSettled(stops).then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), SHUTDOWN_BUDGET_MS))]);
   releaseThreadResources();
   // A closed netlink socket finishes closing in the loop's close phase: let two turns pass before the main thread
   // may tear this thread down (a thread torn down mid-close crashed the process at a `vrrp run` clean stop, 2 runs
   // of ~10 in CI-sized suites).
   await new Promise((resolve) => setImmediate(resolve));
   await new Promise((resolve) => setImmediate(resolve));
-  Atomics.store(ack, 0, 1);
+  // 1: every stop ended; 2: the budget ran out first (the main thread says so before the process ends).
+  Atomics.store(ack, 0, inTime ? 1 : 2);
   Atomics.notify(ack, 0);
 }
 
@@ -190,11 +204,15 @@ port.on('message', (message: ToEngine) => {
         post({ type: 'stopped', id: message.id });
       });
       stopping.add(done);
+      // A stop never rejects but by a bug; one that did must not end the thread (and every other engine) unhandled.
+      done.catch((error: unknown) => reportLate(message.id, 'stop', error, engine?.priority ?? 0));
       break;
     }
     case 'idle': {
       const engine = engines.get(message.id);
-      void (engine ? engine.idle() : Promise.resolve()).finally(() => post({ type: 'idle', id: message.id, request: message.request }));
+      (engine ? engine.idle() : Promise.resolve())
+        .catch((error: unknown) => reportLate(message.id, 'idle', error, engine?.priority ?? 0))
+        .finally(() => post({ type: 'idle', id: message.id, request: message.request }));
       break;
     }
     case 'command':
