@@ -486,7 +486,13 @@ async function statusCommand(values: Values): Promise<number> {
   else {
     const directory = defaultControlDirectory();
     if (directory === undefined) throw new UsageError('no default control directory for this user (not root, no XDG_RUNTIME_DIR): give --socket PATH', 'status');
-    paths = listControlSockets(directory);
+    try {
+      paths = listControlSockets(directory);
+    } catch (error) {
+      if (!(error instanceof ControlError)) throw error;
+      process.stderr.write(`vrrp status: ${error.message} (give --socket PATH to ask one run)\n`);
+      return 1;
+    }
     if (paths.length === 0) {
       process.stderr.write(`vrrp status: no vrrp run found: no socket in ${directory} (is one running, as this user? else give --socket PATH)\n`);
       return 1;

@@ -357,16 +357,22 @@ export function requestStatus(path: string, timeoutMs = REQUEST_TIMEOUT_MS): Pro
   });
 }
 
-/** The sockets in `directory` (`*.sock`), sorted; none when it does not exist or cannot be read. */
+/**
+ * The sockets in `directory` (`*.sock`), sorted; none when it does not exist. Throws {@link ControlError} when it
+ * cannot be read (EACCES, ENOTDIR): that is not "no run", and must not read as one.
+ */
 export function listControlSockets(directory: string): string[] {
+  let names: string[];
   try {
-    return readdirSync(directory)
-      .filter((name) => name.endsWith('.sock'))
-      .sort()
-      .map((name) => join(directory, name));
-  } catch {
-    return [];
+    names = readdirSync(directory);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new ControlError(`cannot read the control directory ${directory}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
+  return names
+    .filter((name) => name.endsWith('.sock'))
+    .sort()
+    .map((name) => join(directory, name));
 }
 
 /**

@@ -185,6 +185,7 @@ class OutputTail {
 export async function resolveUser(spec: string, passwdPath: string, groupPath: string): Promise<UserIds | { error: string }> {
   const [user = '', group] = spec.split(':');
   const passwd = await readTable(passwdPath);
+  if (!Array.isArray(passwd)) return { error: `cannot run as user ${user}: ${passwd.unreadable}` };
   const entry = passwd.find((fields) => (/^\d+$/.test(user) ? fields[2] === user : fields[0] === user));
   let uid: number;
   let gid: number | undefined;
@@ -199,7 +200,9 @@ export async function resolveUser(spec: string, passwdPath: string, groupPath: s
   if (group !== undefined) {
     if (/^\d+$/.test(group)) gid = Number(group);
     else {
-      const groupEntry = (await readTable(groupPath)).find((fields) => fields[0] === group);
+      const groups = await readTable(groupPath);
+      if (!Array.isArray(groups)) return { error: `cannot run as group ${group}: ${groups.unreadable}` };
+      const groupEntry = groups.find((fields) => fields[0] === group);
       if (!groupEntry) return { error: `cannot run as group ${group}: not found in ${groupPath}` };
       gid = Number(groupEntry[2]);
     }
@@ -210,15 +213,16 @@ export async function resolveUser(spec: string, passwdPath: string, groupPath: s
   return { uid, gid };
 }
 
-/** The colon-separated lines of a passwd-style file (none when it cannot be read). */
-async function readTable(path: string): Promise<string[][]> {
+/** The colon-separated lines of a passwd-style file, or why it cannot be read (so that "not found" is not said of it). */
+async function readTable(path: string): Promise<string[][] | { unreadable: string }> {
+  let text: string;
   try {
-    const text = await readFile(path, 'utf8');
-    return text
-      .split('\n')
-      .filter((line) => line !== '' && !line.startsWith('#'))
-      .map((line) => line.split(':'));
-  } catch {
-    return [];
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    return { unreadable: `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
   }
+  return text
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => line.split(':'));
 }

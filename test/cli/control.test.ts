@@ -9,7 +9,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatDuration, formatRunStatus, requestStatus, startControlServer, writeStatusDump, type ControlServer, type RunStatus } from '../../src/control.js';
+import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatDuration, formatRunStatus, listControlSockets, requestStatus, startControlServer, writeStatusDump, type ControlServer, type RunStatus } from '../../src/control.js';
 import { SimNetwork } from '../../src/testing/index.js';
 import { VrrpGroup } from '../../src/group.js';
 
@@ -158,6 +158,17 @@ describe('control socket', () => {
   it('tells a client plainly when nobody serves the path', async () => {
     await expect(requestStatus(join(scratch, 'none.sock'))).rejects.toThrow(ControlError);
     await expect(requestStatus(join(scratch, 'none.sock'))).rejects.toThrow(/no such socket/);
+  });
+});
+
+describe('finding runs', () => {
+  // Given a control directory that cannot be read (a file here: ENOTDIR); then listing it fails naming the reason,
+  // where it once read as "no vrrp run found"; a directory that does not exist is no run.
+  it('says a control directory cannot be read instead of finding no run in it', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'vrrp-ctl-list-')), 'not-a-dir');
+    writeFileSync(file, '');
+    expect(() => listControlSockets(file)).toThrow(/cannot read the control directory .*not-a-dir: ENOTDIR/);
+    expect(listControlSockets(join(file, '..', 'absent'))).toEqual([]);
   });
 });
 

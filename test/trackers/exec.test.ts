@@ -166,4 +166,10 @@ describe('user', () => {
     expect((await probeOf(['true'], {}, 'nobody:no-such-group')(never)).reason).toBe('cannot run as group no-such-group: not found in /etc/group');
     expect((await probeOf(['true'], {}, '54321')(never)).reason).toMatch(/give its group too \(54321:GID\)/);
   });
+
+  // Given a passwd or group file that cannot be read (a directory here: EISDIR); then the reason says so, not "not found".
+  it('says a user or group file cannot be read instead of calling the user missing', async () => {
+    expect((await probeOf(['true'], { passwdPath: '/etc' }, 'nobody')(never)).reason).toBe('cannot run as user nobody: cannot read /etc (EISDIR)');
+    expect((await probeOf(['true'], { groupPath: '/etc' }, 'nobody:nogroup')(never)).reason).toBe('cannot run as group nogroup: cannot read /etc (EISDIR)');
+  });
 });
