@@ -341,8 +341,8 @@ async function run(path: string, options: { metrics?: MetricsListen; exitWithPar
       // The stop scripts (instances', then groups') run before we exit; each is bounded by its timeout.
       await Promise.all(runners.map((runner) => runner.idle()));
       await metricsServer?.close();
-      const failed = results.filter((result) => result.status === 'rejected');
-      line('stopped', {}, failed.length > 0 ? { failed: failed.length } : {});
+      const failed = results.flatMap((result, i) => (result.status === 'rejected' ? [{ name: instances[i]?.config.name, reason: result.reason instanceof Error ? result.reason.message : String(result.reason) }] : []));
+      line('stopped', {}, failed.length > 0 ? { failed: failed.length, failures: failed } : {});
       return failed.length > 0 ? 1 : 0;
     })();
     return stopping;
