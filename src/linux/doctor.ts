@@ -112,7 +112,7 @@ export async function doctor(options: { interface?: string; family?: 'ipv4' | 'i
     add(
       value === '1'
         ? { name: key, status: 'ok', message: `${key} = 1: services on the backup can bind the VIP before they own it` }
-        : { name: key, status: 'warning', message: `${key} = ${value ?? 'unknown'}: a service on the backup (HAProxy, say) cannot bind the VIP until this node is master`, fix: `sysctl -w ${key}=1, and persist it: echo '${key} = 1' > /etc/sysctl.d/90-vrrp.conf` },
+        : { name: key, status: 'warning', message: `${key} = ${value ?? 'unknown'}: a service on the backup (HAProxy, say) cannot bind the VIP until this node is master`, fix: `sysctl -w ${key}=1, and persist it: echo '${key} = 1' > /etc/sysctl.d/90-vrrp-${key.split('.')[1]}-nonlocal-bind.conf` },
     );
   }
 

@@ -304,6 +304,10 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     expect(good.code).toBe(0);
     expect(good.stdout).toContain(`✔ interface: eth0 is up; VRRP will send from ${lab.host('us').ipv4}`);
     expect(good.stdout).toContain('net.ipv4.ip_nonlocal_bind');
+    // A new namespace has both ip_nonlocal_bind at 0: each fix persists its setting in a file of its own, so that
+    // following both keeps both (one file for both kept the last written only).
+    const persisted = [...good.stdout.matchAll(/> (\/etc\/sysctl\.d\/\S+)/g)].map((match) => match[1]);
+    expect(persisted, good.stdout).toEqual(['/etc/sysctl.d/90-vrrp-ipv4-nonlocal-bind.conf', '/etc/sysctl.d/90-vrrp-ipv6-nonlocal-bind.conf']);
     expect(good.stdout).toContain('✔ kernel silence timers: available');
     const bad = await lab.exec('us', [process.execPath, cli, 'doctor', '--interface', 'nope0']);
     expect(bad.code).toBe(1);
