@@ -136,10 +136,10 @@ function printIssues(kind: 'warning' | 'error', issues: readonly KeepalivedIssue
   for (const issue of issues) process.stderr.write(`${kind}: ${issue.path}: ${issue.message}\n`);
 }
 
-async function importCommand(path: string): Promise<number> {
+async function importCommand(path: string, configId: string | undefined): Promise<number> {
   let imported;
   try {
-    imported = importKeepalivedConf(path);
+    imported = importKeepalivedConf(path, configId !== undefined ? { configId } : {});
   } catch (error) {
     if (error instanceof KeepalivedSyntaxError) {
       process.stderr.write(`error: ${error.message}\n`);
@@ -210,12 +210,20 @@ async function serveMetrics(listen: MetricsListen, targets: readonly (VrrpInstan
   }
 }
 
-async function run(path: string, options: { metrics?: MetricsListen; exitWithParent: boolean; socket?: string; statusFile?: string }): Promise<number> {
+/** `--config-id ID` as an option of run or import-keepalived: keepalived's config id for `@ID` lines. */
+function configIdOption(values: Values, command: string): { configId?: string } {
+  const id = values['config-id'];
+  if (id === undefined) return {};
+  if (typeof id !== 'string' || !/^\S+$/.test(id)) throw new UsageError('--config-id must be one word (the ID of @ID lines)', command);
+  return { configId: id };
+}
+
+async function run(path: string, options: { metrics?: MetricsListen; exitWithParent: boolean; socket?: string; statusFile?: string; configId?: string }): Promise<number> {
   keepRunningWithoutStdout();
   await shareMallocArenas();
   let loaded;
   try {
-    loaded = loadRunConfig(path);
+    loaded = loadRunConfig(path, options.configId !== undefined ? { configId: options.configId } : {});
   } catch (error) {
     if (error instanceof RunConfigError) {
       printIssues('warning', error.warnings);
@@ -525,12 +533,14 @@ also stops, the same way, within a second of npm or its parent process ending.
 
 Exit codes: 0 stopped cleanly; 1 a start failed; 2 a bad command line or config (every problem listed).`,
     options: {
+      'config-id': { type: 'string' },
       'exit-with-parent': { type: 'boolean' },
       metrics: { type: 'string' },
       socket: { type: 'string' },
       'status-file': { type: 'string' },
     },
     optionHelp: [
+      ['--config-id ID', "a keepalived.conf's config id, for its @ID lines (keepalived -i; default: the host name up to its first dot)"],
       ['--exit-with-parent', 'stop (cleanly) when the process that started this one ends; on by default under npx / npm'],
       ['--metrics [HOST]:PORT', 'serve Prometheus metrics at http://HOST:PORT/metrics, e.g. :9650 (needs prom-client installed)'],
       ['--socket PATH', 'the control socket vrrp status asks (default: /run/vrrp/control/<config name>.sock for root, else $XDG_RUNTIME_DIR/vrrp/control/…)'],
@@ -540,7 +550,7 @@ Exit codes: 0 stopped cleanly; 1 a start failed; 2 a bad command line or config 
     handler: (values, [path]) => {
       for (const flag of ['socket', 'status-file'] as const) if (values[flag] === '') throw new UsageError(`--${flag} must name a path`, 'run');
       return run(path as string, {
-        exitWithParent: values['exit-with-parent'] === true, ...metricsOption(values),
+        exitWithParent: values['exit-with-parent'] === true, ...metricsOption(values), ...configIdOption(values, 'run'),
         ...(typeof values.socket === 'string' ? { socket: values.socket } : {}),
         ...(typeof values['status-file'] === 'string' ? { statusFile: values['status-file'] } : {}),
       });
@@ -571,16 +581,16 @@ Exit codes: 0 every run asked answered; 1 none found or none answered (or the on
   },
   'import-keepalived': {
     summary: 'print the JSON config a keepalived.conf becomes; warnings and errors (file:line) on stderr',
-    usage: 'vrrp import-keepalived <keepalived.conf>',
+    usage: 'vrrp import-keepalived [--config-id ID] <keepalived.conf>',
     description: `Prints the JSON config <keepalived.conf> becomes on stdout; warnings (what runs differently) and
 errors (what cannot be converted) on stderr, each at its file:line.
 
 Exit codes: 0 converted; 2 the file has errors (no config is printed then, so that a redirect cannot leave a
 runnable file with refused parts silently dropped) or a bad command line.`,
-    options: {},
-    optionHelp: [],
+    options: { 'config-id': { type: 'string' } },
+    optionHelp: [['--config-id ID', 'the config id for @ID lines (keepalived -i; default: the host name up to its first dot)']],
     positionals: { min: 1, max: 1, name: '<keepalived.conf>' },
-    handler: (_values, [path]) => importCommand(path as string),
+    handler: (values, [path]) => importCommand(path as string, configIdOption(values, 'import-keepalived').configId),
   },
   doctor: {
     summary: 'say what this machine lacks for VRRP, in plain words, and how to fix it',

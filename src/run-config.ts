@@ -231,8 +231,10 @@ function withoutUndefined<T extends object>(value: T): T {
  * Reads a file `vrrp run` was given: a keepalived.conf (anything not starting with `{` or `[`) is imported, its
  * warnings returned and its errors thrown; JSON is parsed. Either way the result is validated. Throws
  * {@link RunConfigError} (every problem, with where) or `KeepalivedSyntaxError` (`file:line:column`).
+ * `options.configId`: keepalived's config id for a keepalived.conf's `@ID` lines (keepalived's `-i`; default: the
+ * host name up to its first dot).
  */
-export function loadRunConfig(path: string): LoadedRunConfig {
+export function loadRunConfig(path: string, options: { configId?: string } = {}): LoadedRunConfig {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -241,7 +243,7 @@ export function loadRunConfig(path: string): LoadedRunConfig {
   }
   if (isKeepalivedConfText(text)) {
     // Run here: a script keepalived would disable at its start (program not found) is disabled here too.
-    const imported = importKeepalivedConf(path, { checkScripts: true });
+    const imported = importKeepalivedConf(path, { checkScripts: true, ...(options.configId !== undefined ? { configId: options.configId } : {}) });
     if (imported.errors.length > 0) throw new RunConfigError(path, imported.errors, imported.warnings);
     try {
       return { config: resolveRunConfig(imported.config), format: 'keepalived', warnings: imported.warnings };

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { importKeepalivedConf } from '../../src/keepalived/index.js';
-import { resolveRunConfig } from '../../src/run-config.js';
+import { loadRunConfig, resolveRunConfig } from '../../src/run-config.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(repo, 'dist', 'cli.js');
@@ -72,6 +72,24 @@ describe('vrrp import-keepalived', () => {
     expect(b?.instances[0]).toEqual({ ...m?.instances[0], priority: 100 });
     expect(m?.instances[0]?.trackers).toMatchObject([{ type: 'exec', name: 'chk_haproxy', command: 'killall -0 haproxy', intervalMs: 2000, weight: 2 }]);
     expect(master.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^warning: .*tutorial-master\.conf:1: scripts run as the user running vrrp/)]);
+  });
+
+  // Given one file for both nodes, told apart by @main / @backup lines (keepalived -i main / -i backup)
+  // then --config-id picks each node's lines: priority, unicast source and peer; without it, on a host of neither
+  // name, the file cannot be converted (its priority is left unset) — the case a user without the flag met.
+  it("picks a file's @ID lines with --config-id, as keepalived -i does", async () => {
+    const file = join(fixtures, 'conditional.conf');
+    const main = await runCli(['import-keepalived', '--config-id', 'main', file]);
+    const backup = await runCli(['import-keepalived', '--config-id', 'backup', file]);
+    expect([main.code, backup.code], `${main.stderr}${backup.stderr}`).toEqual([0, 0]);
+    const [m, b] = [JSON.parse(main.stdout), JSON.parse(backup.stdout)] as { instances: Record<string, unknown>[] }[];
+    expect(m?.instances[0]).toMatchObject({ priority: 150, primaryAddress: '10.20.0.1', unicastPeers: ['10.20.0.2'] });
+    expect(b?.instances[0]).toMatchObject({ priority: 100, primaryAddress: '10.20.0.2', unicastPeers: ['10.20.0.1'] });
+    const neither = await runCli(['import-keepalived', '--config-id', 'elsewhere', file]);
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain('priority');
+    // vrrp run --config-id reads the file through loadRunConfig with the same option.
+    expect(loadRunConfig(file, { configId: 'backup' }).config.instances[0]?.config).toMatchObject({ priority: 100, primaryAddress: '10.20.0.2' });
   });
 
   // Given a sync group with notify scripts; then the group and its notify come out in the JSON.
