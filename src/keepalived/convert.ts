@@ -1355,6 +1355,17 @@ function finishInstance(
     }
   }
   const initialState = draft.state ?? (priority === 255 ? 'master' : 'backup');
+  // keepalived 2.2.7 (vrrp_init_state) shortens the first Master_Down_Timer of `state MASTER` to one interval and
+  // its skew only for a sync group member; a non-owner outside a group waits the whole Master_Down_Interval, as a
+  // BACKUP does. Our initialState 'master' shortens it for every instance, so such an instance is imported as
+  // 'backup' to start as keepalived starts it.
+  const startsAsBackup = initialState === 'master' && priority !== 255 && group === undefined;
+  if (startsAsBackup) {
+    report.warn(
+      draft.fieldPositions.get('initialState') ?? draft.position,
+      `${where}: state MASTER below priority 255 outside a sync group starts as BACKUP in keepalived 2.2.7 (the whole Master_Down_Interval before it takes over): imported as initialState 'backup'`,
+    );
+  }
 
   let preempt = true;
   if (draft.nopreempt) {
@@ -1402,7 +1413,7 @@ function finishInstance(
     version,
     advertIntervalMs,
     virtualAddresses: draft.virtualAddresses.map((vip) => vip.value),
-    initialState,
+    initialState: startsAsBackup ? 'backup' : initialState,
     preempt,
     preemptDelayMs,
     unicastPeers: draft.unicastPeers,

@@ -61,7 +61,7 @@ describe('vrrp import-keepalived', () => {
   });
 
   // Given the tutorial's two configs; then each prints one instance that differs from the other in priority only,
-  // with the tutorial's check, and exits 0 with one warning (the script user).
+  // with the tutorial's check, and exits 0 with two warnings (the script user, how state MASTER starts).
   it("prints the tutorial's configs as one instance each: VRID 51, priorities 101 and 100, chk_haproxy", async () => {
     const master = await runCli(['import-keepalived', join(fixtures, 'tutorial-master.conf')]);
     const backup = await runCli(['import-keepalived', join(fixtures, 'tutorial-backup.conf')]);
@@ -71,7 +71,10 @@ describe('vrrp import-keepalived', () => {
     expect(m?.instances[0]).toMatchObject({ name: 'Instance0', interface: 'eth0', vrid: 51, priority: 101, virtualAddresses: ['192.168.1.100'] });
     expect(b?.instances[0]).toEqual({ ...m?.instances[0], priority: 100 });
     expect(m?.instances[0]?.trackers).toMatchObject([{ type: 'exec', name: 'chk_haproxy', command: 'killall -0 haproxy', intervalMs: 2000, weight: 2 }]);
-    expect(master.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^warning: .*tutorial-master\.conf:1: scripts run as the user running vrrp/)]);
+    expect(master.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^warning: .*tutorial-master\.conf:1: scripts run as the user running vrrp/),
+      expect.stringMatching(/^warning: .*tutorial-master\.conf:9: vrrp_instance Instance0: state MASTER below priority 255 outside a sync group starts as BACKUP/),
+    ]);
   });
 
   // Given one file for both nodes, told apart by @main / @backup lines (keepalived -i main / -i backup)

@@ -357,9 +357,20 @@ describe('vrrp_instance: identity and timing', () => {
     });
   });
 
-  // Given state MASTER and a priority; then the wish is master.
-  it('imports state MASTER as initialState master', () => {
-    expect(only(convert(conf('state MASTER\npriority 150'))).initialState).toBe('master');
+  // Given state MASTER and a priority below 255, outside a sync group; then keepalived 2.2.7 starts it as BACKUP with
+  // the whole Master_Down_Interval (vrrp_init_state): imported as backup, and said.
+  it('imports state MASTER below 255 outside a sync group as initialState backup, as keepalived starts it, and warns', () => {
+    const text = conf('state MASTER\npriority 150');
+    const result = convert(text);
+    expect(only(result).initialState).toBe('backup');
+    expect(messagesAt(result.warnings, text, 'state MASTER')).toEqual([
+      "vrrp_instance VI_1: state MASTER below priority 255 outside a sync group starts as BACKUP in keepalived 2.2.7 (the whole Master_Down_Interval before it takes over): imported as initialState 'backup'",
+    ]);
+  });
+
+  // Given state MASTER with priority 255; then it is the owner and starts as master.
+  it('imports state MASTER of an address owner as initialState master', () => {
+    expect(only(convert(conf('state MASTER\npriority 255'))).initialState).toBe('master');
   });
 
   // Given state MASTER without a priority; then keepalived 2.2.7 makes it the owner (255): so do we, and warn.
@@ -716,6 +727,14 @@ describe('vrrp_sync_group', () => {
   it('imports the group, its members and its notify scripts', () => {
     const result = convert(pair('vrrp_sync_group G {\n  group {\n    A\n    B\n  }\n  notify_master "/g.sh master"\n  notify /g-any.sh\n}\n'));
     expect(result.config.groups).toEqual([{ name: 'G', members: ['A', 'B'], notify: { master: '/g.sh master', any: '/g-any.sh' } }]);
+  });
+
+  // Given a member with state MASTER below 255; then it keeps its wish: keepalived shortens a sync group member's first
+  // Master_Down_Timer to one interval and its skew, as initialState 'master' does — and says nothing.
+  it("keeps state MASTER of a sync group member as initialState master, as keepalived starts it", () => {
+    const result = convert(pair('vrrp_sync_group G {\n  group {\n    A\n    B\n  }\n}\n', '', 'state MASTER\npriority 150'));
+    expect(result.config.instances.map((i) => i.initialState)).toEqual(['master', 'backup']);
+    expect(result.warnings.map((w) => w.message).filter((m) => m.includes('state MASTER'))).toEqual([]);
   });
 
   // Given group-level track_script and track_interface; then every member tracks them.

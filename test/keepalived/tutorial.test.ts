@@ -19,15 +19,16 @@ const instance = (result: KeepalivedImport): ImportedInstanceConfig => {
 };
 
 describe("the tutorial's keepalived.conf", () => {
-  // Given the master's config; then one instance Instance0 on eth0, VRID 51, priority 101, the VIP, state MASTER.
-  it('imports the master as Instance0 on eth0: VRID 51, priority 101, VIP 192.168.1.100, wish master', () => {
+  // Given the master's config; then one instance Instance0 on eth0, VRID 51, priority 101, the VIP; its state MASTER
+  // starts as keepalived 2.2.7 starts it outside a sync group: as a backup.
+  it('imports the master as Instance0 on eth0: VRID 51, priority 101, VIP 192.168.1.100, starting as keepalived does (backup)', () => {
     expect(instance(master())).toMatchObject({
       name: 'Instance0',
       interface: 'eth0',
       vrid: 51,
       priority: 101,
       virtualAddresses: ['192.168.1.100'],
-      initialState: 'master',
+      initialState: 'backup',
     });
   });
 
@@ -59,13 +60,16 @@ describe("the tutorial's keepalived.conf", () => {
     });
   });
 
-  // Given the tutorial as written; then no errors, and the one warning says which user runs the check.
-  it('imports without errors; the only warning is about the user that runs the script', () => {
+  // Given the tutorial as written; then no errors, and two warnings: which user runs the check, and how state MASTER
+  // starts.
+  it('imports without errors; the warnings say who runs the script and how state MASTER starts', () => {
     const result = master();
     expect(result.errors).toEqual([]);
-    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings.map((warning) => warning.message)).toEqual([
+      expect.stringMatching(/^scripts run as the user running vrrp/),
+      expect.stringMatching(/state MASTER below priority 255 outside a sync group starts as BACKUP in keepalived 2\.2\.7/),
+    ]);
     expect(result.warnings[0]?.path).toMatch(/tutorial-master\.conf:1$/);
-    expect(result.warnings[0]?.message).toMatch(/^scripts run as the user running vrrp/);
   });
 });
 
