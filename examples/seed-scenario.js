@@ -7,7 +7,8 @@
  * keepalived.conf                           →  VrrpInstance config
  *   vrrp_script chk_haproxy { interval 2      →  trackers: [{ type: 'function', name: 'chk_haproxy',
  *                             weight 2 }      →               intervalMs: 2000, weight: 2, check }]
- *   state MASTER                              →  initialState: 'master' (only a wish)
+ *   state MASTER                              →  initialState: 'backup': keepalived 2.2.7 starts a non-owner outside
+ *                                                a sync group as BACKUP (`vrrp import-keepalived` does the same)
  *   virtual_router_id 51, priority 101        →  vrid: 51, priority: 101
  *   virtual_ipaddress { 192.168.1.100 }       →  virtualAddresses: ['192.168.1.100']
  *   (keepalived's default vrrp_version 2, advert_int 1)  →  version: 2, advertIntervalMs: 1000
@@ -44,7 +45,7 @@ export async function runSeedScenario(options = {}) {
         version: 2,
         advertIntervalMs: 1000,
         priority,
-        initialState: 'master', // the tutorial's copy-paste slip: both say MASTER
+        initialState: 'backup', // the tutorial's copy-paste slip, both saying MASTER, starts as keepalived starts it
         virtualAddresses: ['192.168.1.100'],
         trackers: [{ type: 'function', name: 'chk_haproxy', intervalMs: 2000, weight: 2, check: () => haproxyRunning[name] }],
       },
@@ -60,7 +61,7 @@ export async function runSeedScenario(options = {}) {
 
   const lb1 = addLoadBalancer('lb1', 101, '192.168.1.11');
   const lb2 = addLoadBalancer('lb2', 100, '192.168.1.12');
-  print('Two load balancers start, both configured as MASTER (priority 101 and 100, chk_haproxy weight 2):');
+  print('Two load balancers start, both configured as MASTER — which keepalived starts as BACKUP — (priority 101 and 100, chk_haproxy weight 2):');
   await Promise.all([lb1.start(), lb2.start()]);
   await net.advance(10_000);
 

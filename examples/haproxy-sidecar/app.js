@@ -7,7 +7,8 @@
  *   vrrp_script chk_haproxy { script "killall -0 haproxy"      →  trackers: [{ type: 'exec', name: 'chk_haproxy',
  *                             interval 2; weight 2 }           →    command: 'killall -0 haproxy', intervalMs: 2000, weight: 2 }]
  *   interface eth0, virtual_router_id 51, priority 101         →  interface, vrid: 51, priority (VRRP_PRIORITY)
- *   state MASTER                                               →  initialState: 'master' (a wish: both hosts say it)
+ *   state MASTER                                               →  nothing: keepalived 2.2.7 starts a non-owner outside a
+ *                                                                 sync group as BACKUP, as we start every instance
  *   virtual_ipaddress { 192.168.1.100 }                        →  virtualAddresses (VRRP_VIP)
  *   (keepalived's defaults: vrrp_version 2, advert_int 1)      →  version: 2, advertIntervalMs: 1000
  *
@@ -42,7 +43,6 @@ const vrrp = new VrrpInstance({
   priority: Number(env.VRRP_PRIORITY ?? 101),
   version: 2,
   advertIntervalMs: 1000,
-  initialState: 'master',
   virtualAddresses: [env.VRRP_VIP ?? '192.168.1.100'],
   trackers: [{ type: 'exec', name: 'chk_haproxy', command: check, intervalMs: 2000, weight: 2 }],
 });

@@ -1,7 +1,7 @@
 /**
  * The keepalived tutorial our users come from (told in examples/seed-scenario.js), exactly as `npm run demo` runs it:
  * VRRPv2, advert 1 s, VIP 192.168.1.100, VRID 51, priorities 101/100, chk_haproxy every 2 s with weight 2, both
- * nodes configured `state MASTER`. Times below follow from RFC 3768 §6.1:
+ * nodes configured `state MASTER` (both start as backups, as keepalived starts them). Times below follow from RFC 3768 §6.1:
  * Master_Down_Interval = 3 × 1 s + (256 − priority)/256 s, with a one-way latency of 0.3 ms on the wire.
  */
 import { describe, expect, it } from 'vitest';
@@ -18,12 +18,12 @@ async function scenario() {
 }
 
 describe('seed scenario: two HAProxy hosts, both configured MASTER', () => {
-  it('elects lb1 (103 with its check) even though both wished to be master', async () => {
-    // given both nodes start as backup-with-a-master-wish, checks passing (103 vs 102)
-    // when lb1's shortened first timer (advert interval + skew) runs out first
-    // then lb1 is master at 1 s + skew(103), and lb2 never becomes master before the check fails
+  it('elects lb1 (103 with its check) even though both were configured MASTER', async () => {
+    // given both nodes start as backups, as keepalived starts `state MASTER` below 255, checks passing (103 vs 102)
+    // when lb1's Master_Down_Timer (3 intervals + skew) runs out first
+    // then lb1 is master at 3 s + skew(103), and lb2 never becomes master before the check fails
     const { at, timeline } = await scenario();
-    expect(at('lb1', /backup → master/)?.atMs).toBe(1000 + skewMs(103));
+    expect(at('lb1', /backup → master/)?.atMs).toBe(3000 + skewMs(103));
     const lb2FirstMaster = timeline.find((e) => e.node === 'lb2' && /→ master/.test(e.what));
     expect(lb2FirstMaster?.atMs).toBeGreaterThan(10_000);
   });
@@ -34,7 +34,7 @@ describe('seed scenario: two HAProxy hosts, both configured MASTER', () => {
     // last advert it accepted (lb1's periodic advert at 11.598 s), and lb1 yields on lb2's first advert
     const { at } = await scenario();
     expect(at('lb1', /priority 103 → 101/)?.atMs).toBe(12_000);
-    const lastAccepted = 1000 + skewMs(103) + 10 * 1000 + latencyMs;
+    const lastAccepted = 3000 + skewMs(103) + 8 * 1000 + latencyMs;
     const takeover = lastAccepted + 3000 + skewMs(102);
     expect(at('lb2', /backup → master/)?.atMs).toBeCloseTo(takeover, 9);
     expect(at('lb1', /master → backup \(higher-priority-advertisement\)/)?.atMs).toBeCloseTo(takeover + latencyMs, 9);
