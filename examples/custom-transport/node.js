@@ -51,7 +51,8 @@ class LoggedVips {
  * @returns {Promise<VrrpInstance>}
  */
 export async function startNode(options) {
-  const print = options.print ?? ((line) => process.stdout.write(`${JSON.stringify(line)}\n`));
+  // Each line with its wall-clock time, so that a takeover's time can be read off the two processes' output.
+  const print = options.print ?? ((line) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), ...line })}\n`));
   const instance = new VrrpInstance(
     {
       name: options.name,
