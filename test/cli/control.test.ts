@@ -165,10 +165,15 @@ describe('finding runs', () => {
   // Given a control directory that cannot be read (a file here: ENOTDIR); then listing it fails naming the reason,
   // where it once read as "no vrrp run found"; a directory that does not exist is no run.
   it('says a control directory cannot be read instead of finding no run in it', () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'vrrp-ctl-list-')), 'not-a-dir');
-    writeFileSync(file, '');
-    expect(() => listControlSockets(file)).toThrow(/cannot read the control directory .*not-a-dir: ENOTDIR/);
-    expect(listControlSockets(join(file, '..', 'absent'))).toEqual([]);
+    const scratch = mkdtempSync(join(tmpdir(), 'vrrp-ctl-list-'));
+    try {
+      const file = join(scratch, 'not-a-dir');
+      writeFileSync(file, '');
+      expect(() => listControlSockets(file)).toThrow(/cannot read the control directory .*not-a-dir: ENOTDIR/);
+      expect(listControlSockets(join(scratch, 'absent'))).toEqual([]);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
 
