@@ -31,6 +31,7 @@ import { importKeepalivedConf, KeepalivedSyntaxError, type KeepalivedIssue } fro
 import { attachNotify, type NotifyEventBase, type NotifyRunner } from './notify.js';
 import { launchers, startedByNpm, watchProcesses } from './parent-watch.js';
 import { loadRunConfig, notifyUsers, RunConfigError } from './run-config.js';
+import { nearest } from './nearest.js';
 import type { MetricsListen, MetricsServer } from './metrics-server.js';
 import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatRunStatus, listControlSockets, requestStatus, startControlServer, writeStatusDump, type ControlServer, type RunStatus } from './control.js';
 
@@ -642,30 +643,6 @@ ${flags.map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`).join('\n')}
 `;
 }
 
-/** Edit distance, for "did you mean": typos are a letter or two off. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i += 1) {
-    let previous = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j += 1) {
-      const saved = row[j] as number;
-      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = saved;
-    }
-  }
-  return row[b.length] as number;
-}
-
-/** The known word nearest to `word` (a typo's likely meaning), when it is near enough to be a guess worth saying. */
-function nearest(word: string, known: readonly string[]): string | undefined {
-  let best: { word: string; distance: number } | undefined;
-  for (const candidate of known) {
-    const d = candidate.startsWith(word) || word.startsWith(candidate) ? 1 : distance(word, candidate);
-    if (!best || d < best.distance) best = { word: candidate, distance: d };
-  }
-  return best && best.distance <= Math.max(2, Math.floor(word.length / 3)) ? best.word : undefined;
-}
 
 /** parseArgs in strict mode, its errors turned into ours: the flag named, the nearest known one as a hint. */
 function parse(args: string[], options: Options, command: string | undefined): { values: Values; positionals: string[] } {

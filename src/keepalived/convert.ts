@@ -27,6 +27,8 @@ import {
   type KeepalivedStatement,
 } from './parse.js';
 import { GLOBAL_DEFS, GLOBAL_DEFS_PREFIXES, INSTANCE, SYNC_GROUP, TOP_LEVEL, type Unsupported } from './unsupported.js';
+import { KEEPALIVED_KEYWORDS } from './vocabulary.js';
+import { nearest } from '../nearest.js';
 
 /** Fields every imported tracker carries, with keepalived's values made explicit. */
 export interface ImportedTrackerCommon {
@@ -283,7 +285,11 @@ class Report {
   /** Reports a keyword this importer does not apply, from a table entry (or as unknown). */
   unsupported(statement: KeepalivedStatement, entry: Unsupported | undefined, where: string): void {
     const { keyword } = statement;
-    if (!entry) this.warn(statement.position, `${keyword} is not a ${where} keyword known here; ignored${statement.block ? ' with its block' : ''}`);
+    if (!entry) {
+      const hint = nearest(keyword, KEEPALIVED_KEYWORDS[where] ?? []);
+      const guess = hint !== undefined && hint !== keyword ? ` (did you mean ${hint}?)` : '';
+      this.warn(statement.position, `${keyword} is not a ${where} keyword known here; ignored${statement.block ? ' with its block' : ''}${guess}`);
+    }
     else if (entry.refuse) this.error(statement.position, `${keyword} is refused: ${entry.why}`);
     else this.warn(statement.position, `${keyword} is ignored: ${entry.why}`);
   }

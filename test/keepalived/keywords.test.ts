@@ -706,10 +706,18 @@ describe('vrrp_instance: refused and unknown keywords', () => {
     expect(messagesAt(convert(text).errors, text, line.split('\n')[0] ?? line)).toEqual([expect.stringMatching(message)]);
   });
 
-  // Given a misspelt keyword; then a warning names it, its block, and its line.
-  it('reports an unknown keyword with its block at its line', () => {
+  // Given a misspelt keyword; then a warning names it, its block, its line, and the keyword it is nearest to.
+  it('reports an unknown keyword with its block at its line, and the keyword it may have meant', () => {
     const text = conf('virtual_ipadress {\n    192.0.2.9\n}');
-    expect(messagesAt(convert(text).warnings, text, 'virtual_ipadress')).toEqual(['virtual_ipadress is not a vrrp_instance keyword known here; ignored with its block']);
+    expect(messagesAt(convert(text).warnings, text, 'virtual_ipadress')).toEqual(['virtual_ipadress is not a vrrp_instance keyword known here; ignored with its block (did you mean virtual_ipaddress?)']);
+    const typo = conf('priorty 101');
+    expect(messagesAt(convert(typo).warnings, typo, 'priorty')).toEqual(['priorty is not a vrrp_instance keyword known here; ignored (did you mean priority?)']);
+  });
+
+  // Given a word near no keyword of its block; then no guess is offered.
+  it('guesses nothing for a word far from every keyword of its block', () => {
+    const text = conf('frobnicate_the_widgets yes');
+    expect(messagesAt(convert(text).warnings, text, 'frobnicate')).toEqual(['frobnicate_the_widgets is not a vrrp_instance keyword known here; ignored']);
   });
 
   // Given a schema problem only visible on the whole instance (a label too long); then an error at its line.
