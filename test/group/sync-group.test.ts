@@ -4,6 +4,7 @@
  * bring both back; the group's own state and events follow its members.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { vrrpWarningsDuring } from '../support/warnings.js';
 import type { VrrpConfig } from '../../src/config.js';
 import { VrrpGroup, type GroupStateChangeEvent } from '../../src/group.js';
 import type { VrrpInstance } from '../../src/instance.js';
@@ -222,18 +223,10 @@ describe('VrrpGroup', () => {
     a.group.on('master', () => {
       throw new Error('listener kaput');
     });
-    const warnings: (Error & { code?: string })[] = [];
-    const onWarning = (warning: Error): void => {
-      if (warning.name === 'VrrpWarning') warnings.push(warning);
-    };
-    process.on('warning', onWarning);
-    try {
+    const warnings = await vrrpWarningsDuring(async () => {
       await startAll(a);
       await net.advance(5000);
-      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
-    } finally {
-      process.off('warning', onWarning);
-    }
+    });
     expect(a.group.state).toBe('master');
     expect(warnings.map((warning) => warning.code)).toEqual(['VRRP_LISTENER_FAILED']);
     expect(warnings[0]?.message).toContain('listener kaput');

@@ -3,6 +3,7 @@
  * protocolError, I/O failures reported as 'error' (never fatal), and the waitFor() helper.
  */
 import { describe, expect, it } from 'vitest';
+import { vrrpWarningsDuring } from '../support/warnings.js';
 import type { PriorityChangeEvent, ProtocolErrorEvent, StateChangeEvent } from '../../src/instance.js';
 import { VrrpError } from '../../src/errors.js';
 import { MASTER_DOWN_MS, PEER, VIP, createHarness, decodeSent, peerAdvert, startAsMaster } from './harness.js';
@@ -243,19 +244,11 @@ describe('I/O errors', () => {
   it("turns an error nobody listens for into a process warning", async () => {
     const harness = createHarness();
     harness.vips.failNext.add = new Error('boom');
-    const warnings: Error[] = [];
-    const onWarning = (warning: Error): void => {
-      if (warning.name === 'VrrpWarning') warnings.push(warning);
-    };
-    process.on('warning', onWarning);
-    try {
+    const warnings = await vrrpWarningsDuring(async () => {
       await harness.instance.start();
       await harness.clock.advanceTo(MASTER_DOWN_MS);
-      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
-    } finally {
-      process.off('warning', onWarning);
-    }
-    expect(warnings.map((warning) => (warning as Error & { code?: string }).code)).toEqual(['VRRP_VIP_FAILED']);
+    });
+    expect(warnings.map((warning) => warning.code)).toEqual(['VRRP_VIP_FAILED']);
     expect(warnings[0]?.message).toContain('boom');
   });
 

@@ -3,6 +3,7 @@
  * the instance's clock; failures are reported and never stop the protocol; they never hold up advertisements.
  */
 import { describe, expect, it } from 'vitest';
+import { vrrpWarningsDuring } from '../support/warnings.js';
 import type { HookContext, HookErrorEvent } from '../../src/instance.js';
 import { VrrpError } from '../../src/errors.js';
 import { MASTER_DOWN_MS, createHarness, peerAdvert, sleep, startAsMaster, untilAborted } from './harness.js';
@@ -107,18 +108,10 @@ describe('failures', () => {
     harness.instance.onMaster(() => {
       throw new Error('kaput');
     });
-    const warnings: (Error & { code?: string })[] = [];
-    const onWarning = (warning: Error): void => {
-      if (warning.name === 'VrrpWarning') warnings.push(warning);
-    };
-    process.on('warning', onWarning);
-    try {
+    const warnings = await vrrpWarningsDuring(async () => {
       await startAsMaster(harness);
       await harness.clock.advance(0);
-      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
-    } finally {
-      process.off('warning', onWarning);
-    }
+    });
     expect(warnings.map((warning) => warning.code)).toEqual(['VRRP_HOOK_FAILED']);
     expect(warnings[0]?.message).toContain('kaput');
     expect(harness.instance.stats.hookErrors).toBe(1);

@@ -8,6 +8,7 @@
  * with priority 0, and we take over again after Skew_Time = (256 − 254) / 256 s = 7.8125 ms.
  */
 import { describe, expect, it } from 'vitest';
+import { warningsDuring } from '../support/warnings.js';
 import { VrrpError } from '../../src/errors.js';
 import type { WhileMasterContext } from '../../src/instance.js';
 import { MASTER_DOWN_MS, VIP, createHarness, peerAdvert, sleep, startAsMaster, stopInVirtualTime, untilAborted } from './harness.js';
@@ -381,19 +382,11 @@ describe('a whileMaster failure nobody listens for', () => {
     instance.whileMaster(() => {
       throw new Error('kaput');
     });
-    const warnings: Error[] = [];
-    const onWarning = (warning: Error): void => {
-      warnings.push(warning);
-    };
-    process.on('warning', onWarning);
-    try {
+    const warnings = await warningsDuring(async () => {
       await startAsMaster(harness);
       await harness.clock.advance(0);
-      await new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on the next tick
-      expect(warnings.map((warning) => warning.message)).toContain('whileMaster work of term 1 failed: kaput');
-    } finally {
-      process.off('warning', onWarning);
-    }
+    });
+    expect(warnings.map((warning) => warning.message)).toContain('whileMaster work of term 1 failed: kaput');
     expect(instance.stats.whileMasterErrors).toBe(1);
     await instance.stop();
   });

@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { warningsDuring } from '../support/warnings.js';
 import type { InterfaceAddress } from '../../src/linux/interfaces.js';
 import { PackedEntries, reportUnfiltered, repeatsLastRead, type LastRead } from '../../src/linux/link-monitor.js';
 import { propertySeed, seededCheck } from '../support/seed.js';
@@ -80,17 +81,11 @@ describe('repeatsLastRead', () => {
 
 describe('reportUnfiltered', () => {
   it('warns once per thread, with the reason, that lease renewals the kernel filter left out wake the engine thread', async () => {
-    const warnings: Error[] = [];
-    const listener = (warning: Error): void => void warnings.push(warning);
-    process.on('warning', listener);
-    try {
+    const warnings = await warningsDuring(() => {
       reportUnfiltered('100 of 255 fit');
       reportUnfiltered('setsockopt(SO_ATTACH_FILTER): EINVAL');
-      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
-    } finally {
-      process.off('warning', listener);
-    }
-    expect(warnings.map((w) => [(w as Error & { code?: string }).code, w.name])).toEqual([['VRRP_LINK_FILTER', 'VrrpWarning']]);
+    });
+    expect(warnings.map((w) => [w.code, w.name])).toEqual([['VRRP_LINK_FILTER', 'VrrpWarning']]);
     expect(warnings[0]?.message).toContain('100 of 255 fit');
   });
 });

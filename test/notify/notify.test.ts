@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { vrrpWarningsDuring } from '../support/warnings.js';
 import { attachNotify, NotifyRunner, type NotifyDoneEvent, type NotifyOutputEvent, type NotifySkipEvent } from '../../src/notify.js';
 import { SimNetwork } from '../../src/testing/index.js';
 import { skipLoudly } from '../support/loud-skip.js';
@@ -193,20 +194,12 @@ describe('notify scripts', () => {
   // script that succeeds says nothing.
   it('turn a failure nobody listens for into a process warning', async () => {
     const runner = new NotifyRunner({ kind: 'instance', name: 'VI_1' }, { master: ['sh', '-c', 'exit 1'], any: ['/nonexistent/notify-script'], backup: ['true'] });
-    const warnings: (Error & { code?: string })[] = [];
-    const onWarning = (warning: Error): void => {
-      if (warning.name === 'VrrpWarning') warnings.push(warning);
-    };
-    process.on('warning', onWarning);
-    try {
+    const warnings = await vrrpWarningsDuring(async () => {
       runner.transition('master', 100);
       await runner.idle();
       runner.transition('backup', 100);
       await runner.idle();
-      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
-    } finally {
-      process.off('warning', onWarning);
-    }
+    });
     expect(warnings.map((warning) => `${warning.code} ${warning.message}`)).toEqual([
       'VRRP_NOTIFY_FAILED instance VI_1: master notify script sh for master exited with 1',
       'VRRP_NOTIFY_FAILED instance VI_1: any notify script /nonexistent/notify-script for master did not run: ENOENT',

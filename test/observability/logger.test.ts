@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { warningsDuring } from '../support/warnings.js';
 import { ConfigError, VrrpGroup, VrrpInstance, type VrrpConfig } from '../../src/index.js';
 import type { VrrpLogFields, VrrpLogger, VrrpLogLevel } from '../../src/logger.js';
 import { SimNetwork } from '../../src/testing/index.js';
@@ -96,16 +97,10 @@ describe('logger', () => {
     const { logger, lines } = recordingLogger();
     const harness = createHarness({ logger });
     harness.vips.failNext.add = new Error('boom');
-    const warnings: Error[] = [];
-    const onWarning = (warning: Error): void => void warnings.push(warning);
-    process.on('warning', onWarning);
-    try {
+    const warnings = await warningsDuring(async () => {
       await startAsMaster(harness).catch(() => undefined);
       await harness.instance.stop();
-      await new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on the next tick
-    } finally {
-      process.off('warning', onWarning);
-    }
+    });
     const failure = lines.find((line) => line.level === 'error');
     expect(failure?.fields.code).toBe('vip_failed');
     expect(failure?.message).toBe('could not add virtual addresses: boom');
