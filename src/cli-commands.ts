@@ -532,7 +532,7 @@ Stops cleanly on SIGTERM or SIGINT (a master sends priority 0 and removes its VI
 and exits 0; a second signal exits at once. Under npx or npm, a signal to npm may not reach this process: it
 also stops, the same way, within a second of npm or its parent process ending.
 
-Exit codes: 0 stopped cleanly; 1 a start failed; 2 a bad command line or config (every problem listed).`,
+Exit codes: 0 stopped cleanly; 1 a start or a stop failed; 2 a bad command line or config (every problem listed).`,
     options: {
       'config-id': { type: 'string' },
       'exit-with-parent': { type: 'boolean' },
