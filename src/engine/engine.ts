@@ -56,7 +56,16 @@ export type EngineEvent =
 export type EngineConfig = ResolvedConfig & { syncGroupId?: string };
 
 /** What the engine accepts from its owner besides start/stop, as plain data. */
-export type EngineCommand = { type: 'tracker'; name: string; passed: boolean; value?: number };
+export type EngineCommand = {
+  /** A tracker's result, checked on the owner's thread. */
+  type: 'tracker';
+  /** The tracker's name. */
+  name: string;
+  /** Whether the check passed. */
+  passed: boolean;
+  /** A valued tracker's number (keepalived's track_file), when it reports one. */
+  value?: number;
+};
 
 /** Engine-side counters: the core's plus I/O failures. */
 export interface EngineStats extends VrrpStats {
@@ -123,7 +132,9 @@ export function writeCounters(
 export interface TalliedCounters {
   /** TALLY_RECEIVED and / or TALLY_SENT: the transport writes them now. */
   lent: number;
+  /** Adverts received beyond the core's count (repeats it heard as one), kept once the transport gave the counter back. */
   receivedExtra: number;
+  /** Adverts sent beyond the core's count (the transport's repeated firings), kept likewise. */
   sentExtra: number;
 }
 const NO_TALLIES: TalliedCounters = Object.freeze({ lent: 0, receivedExtra: 0, sentExtra: 0 });

@@ -35,14 +35,19 @@ export type ToEngine =
 
 /** Where an engine's counters live: `length` doubles from `offset` (in doubles) of stats slab number `slab`. */
 export interface StatsSlot {
+  /** The slab's number. */
   slab: number;
+  /** Where the slot starts in it, in doubles. */
   offset: number;
+  /** How many doubles it has. */
   length: number;
 }
 
 /** An error as plain data (structured clone keeps an Error's message but drops its `code`). */
 export interface PlainError {
+  /** The VrrpError's code. */
   code: VrrpErrorCode;
+  /** Its message. */
   message: string;
 }
 

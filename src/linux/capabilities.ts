@@ -6,9 +6,13 @@ import { readFileSync } from 'node:fs';
 
 /** A capability VRRP needs: its name, its bit, Docker's short name, and what it is for. */
 export interface NeededCapability {
+  /** Its name in capabilities(7). */
   name: 'CAP_NET_RAW' | 'CAP_NET_ADMIN';
+  /** Its bit in the capability sets. */
   bit: number;
+  /** Docker's name for it (`--cap-add`). */
   short: 'NET_RAW' | 'NET_ADMIN';
+  /** What VRRP needs it for. */
   why: string;
 }
 
@@ -20,7 +24,9 @@ export const NEEDED_CAPABILITIES: readonly NeededCapability[] = [
 
 /** A process's capability sets. */
 export interface CapabilitySets {
+  /** CapEff of /proc/self/status: what the process may do now. */
   effective: bigint;
+  /** CapBnd: what anything started from here could ever gain. */
   bounding: bigint;
 }
 

@@ -23,23 +23,33 @@ const netlinkHint = 'install it with `npm install netlink@0.3.0` (prebuilt for x
 
 /** Address message as the netlink module returns it. */
 export interface NlAddressMessage {
+  /** The ifaddrmsg header: family, prefix length, flags, scope, interface index. */
   data: { family?: number; prefixlen?: number; flags?: Record<string, boolean>; scope?: number; index?: number };
+  /** The IFA_* attributes that matter here. */
   attrs: { address?: Buffer; local?: Buffer; label?: string; flags?: Record<string, boolean>; cacheInfo?: { ifaPrefered?: number; ifaValid?: number; cstamp?: number } };
 }
 
 /** Link message as the netlink module returns it. */
 export interface NlLinkMessage {
+  /** The ifinfomsg header: interface index and IFF_* flags. */
   data: { index?: number; flags?: Record<string, boolean> };
+  /** The IFLA_* attributes that matter here. */
   attrs: { ifname?: string; address?: Buffer; operstate?: number };
 }
 
 /** The subset of netlink's rtnetlink socket we use. */
 export interface RtNetlinkSocket {
+  /** Dumps every link (RTM_GETLINK). */
   getLinks(): Promise<NlLinkMessage[]>;
+  /** Dumps every address (RTM_GETADDR). */
   getAddresses(): Promise<NlAddressMessage[]>;
+  /** Joins an RTNLGRP group by name. */
   addMembership(group: string): void;
+  /** Decoded notifications. */
   on(event: 'message', listener: (messages: { kind: string }[]) => void): void;
+  /** A failed receive (the inner socket's error, passed on). */
   on(event: 'error', listener: (error: Error) => void): void;
+  /** The raw socket underneath. */
   socket: {
     close?: () => void;
     unref?: () => void;
@@ -61,17 +71,21 @@ export interface NlEventSocket {
   on(event: 'message', listener: (datagram: Buffer) => void): void;
   /** A datagram cut short (the read buffer was too small): its messages are lost. */
   on(event: 'truncatedMessage', listener: () => void): void;
+  /** A failed receive (ENOBUFS: notifications dropped) or poll (the socket is then closed). */
   on(event: 'error', listener: (error: Error) => void): void;
+  /** Closes the socket. */
   close(): void;
 }
 
 /** netlink's encoder stream: the encoded parts of one message payload. */
 export interface NlAttrStream {
+  /** The encoded parts, in order. */
   bufs: Buffer[];
 }
 
 /** The subset of the netlink module we use. */
 export interface NetlinkModule {
+  /** An rtnetlink socket (`ref: false`: it does not keep the event loop alive). */
   createRtNetlink(options?: { ref?: boolean }): RtNetlinkSocket;
   /** A raw netlink socket of `protocol` (0: NETLINK_ROUTE): each datagram as it was read, messages undecoded. */
   RawNetlinkSocket: new (protocol: number) => NlEventSocket;

@@ -76,7 +76,9 @@ export async function runAs(user: string | undefined, ownUid: number, passwdPath
 
 /** A uid and gid to run as. */
 export interface UserIds {
+  /** The user id to run as. */
   uid: number;
+  /** The group id to run as. */
   gid: number;
 }
 
