@@ -64,13 +64,17 @@ export function createProcessProbe(config: ProcessProbeConfig, procRoot = '/proc
       }
     }
     let count = 0;
+    let unreadable = 0;
     for (let start = 0; start < candidates.length; start += READ_CONCURRENCY) {
       if (signal.aborted) return { up: false, reason: 'aborted while reading processes' };
       const batch = candidates.slice(start, start + READ_CONCURRENCY);
       const matches = await Promise.all(batch.map((pid) => matchesProcess(config, `${procRoot}/${pid}`)));
-      count += matches.filter(Boolean).length;
+      count += matches.filter((match) => match === true).length;
+      unreadable += matches.filter((match) => match === 'unreadable').length;
     }
     if (config.pidFile !== undefined && count === 0 && note === '') note = `pid ${candidates[0] ?? '?'} from ${config.pidFile} is not a matching running process, so `;
+    // Processes this user may not read (another user's under /proc mounted hidepid=1) count as absent: said when it matters.
+    if (unreadable > 0 && count < config.quorum) note = `${note}${unreadable} process${unreadable === 1 ? '' : 'es'} could not be read (EACCES: another user's, /proc hidepid?), so `;
     return judge(config, count, note);
   };
 }
@@ -85,8 +89,11 @@ function judge(config: ProcessProbeConfig, count: number, note: string): ProbeRe
   return { up: true, reason: `${note}${count} process${count === 1 ? '' : 'es'} (${range})` };
 }
 
-/** Whether the process at `dir` (/proc/PID) is running and matches every criterion given. */
-async function matchesProcess(config: ProcessProbeConfig, dir: string): Promise<boolean> {
+/**
+ * Whether the process at `dir` (/proc/PID) is running and matches every criterion given; `unreadable` when this
+ * user may not read it (EACCES / EPERM).
+ */
+async function matchesProcess(config: ProcessProbeConfig, dir: string): Promise<boolean | 'unreadable'> {
   try {
     const stat = await readFile(`${dir}/stat`, 'utf8');
     // "PID (comm) S …": comm may itself hold parentheses or spaces, so it ends at the last ')'.
@@ -104,7 +111,9 @@ async function matchesProcess(config: ProcessProbeConfig, dir: string): Promise<
       if (config.command !== undefined && !commandMatches(config, argv)) return false;
     }
     return true;
-  } catch {
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM') return 'unreadable';
     // The process exited while we looked: it is not running.
     return false;
   }
