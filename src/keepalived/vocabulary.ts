@@ -1,7 +1,8 @@
 /**
  * keepalived 2.2.7's keywords, by the block they belong in (the names its parsers install; facts of its
- * configuration language, listed here, not its code), and `v3_checksum_as_v2`, a later one this importer reads. Only for "did you mean": a keyword that neither keepalived nor
- * this importer knows is reported with the nearest one of its block, so that `priorty 101` says `priority`.
+ * configuration language, listed here, not its code), and `v3_checksum_as_v2`, a later one this importer reads.
+ * Only for "did you mean": a keyword that neither keepalived nor this importer knows is reported with the nearest
+ * one of its block, so that `priorty 101` says `priority`.
  */
 export const KEEPALIVED_KEYWORDS: Readonly<Record<string, readonly string[]>> = {
   'top-level': [
