@@ -445,6 +445,17 @@ export function formatRunStatus(run: RunStatus): string {
     if (error) details.push(`  ${instance.name}: last dropped packet: ${error.code} from ${error.src} at ${error.at} (${error.message})`);
     if (details.length > 0) lines.push(...details);
   }
+  // What a shared receive socket dropped before any instance saw it: once per socket, and only what is amiss
+  // (packets for other VRIDs are normal on a shared LAN).
+  const sockets = new Set<string>();
+  for (const instance of run.instances) {
+    const socket = instance.engine.socket;
+    const key = `${instance.interface} ${instance.family} ${instance.engine.thread}`;
+    if (socket === null || sockets.has(key)) continue;
+    sockets.add(key);
+    if (socket.malformed === 0 && socket.receiveErrors === 0) continue;
+    lines.push(`  socket ${instance.interface} (${instance.family}): ${socket.malformed} malformed, ${socket.receiveErrors} receive errors dropped before any instance (of ${socket.received} read)`);
+  }
   if (run.groups.length > 0) {
     const now = Date.parse(run.at);
     const groupRows = [['GROUP', 'STATE', 'FOR', 'MEMBERS', 'HOLDING']];

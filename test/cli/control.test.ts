@@ -220,6 +220,19 @@ describe('vrrp status table', () => {
     }
   });
 
+  // Given two instances on one shared socket that dropped malformed datagrams, and one whose socket dropped none
+  // then one line for the socket that dropped some, none for the other (other VRIDs are normal and not shown).
+  it('shows what a shared socket dropped before any instance, once per socket', () => {
+    const instance = (name: string, iface: string, socket: { received: number; malformed: number; otherVrid: number; receiveErrors: number }) => {
+      const net = new SimNetwork({ seed: 1 });
+      const status = net.addNode({ name, interface: iface, vrid: 1, virtualAddresses: ['192.0.2.100/24'] }, { address: '192.0.2.1', start: false }).status();
+      return { ...status, engine: { ...status.engine, thread: 'worker' as const, socket } };
+    };
+    const dropping = { received: 40, malformed: 3, otherVrid: 9, receiveErrors: 1 };
+    const text = formatRunStatus({ ...RUN, instances: [instance('A', 'eth0', dropping), instance('B', 'eth0', dropping), instance('C', 'eth1', { received: 5, malformed: 0, otherVrid: 2, receiveErrors: 0 })] });
+    expect(text.split('\n').filter((line) => line.includes('socket'))).toEqual(['  socket eth0 (ipv4): 3 malformed, 1 receive errors dropped before any instance (of 40 read)']);
+  });
+
   it('writes durations as people read them', () => {
     expect([850, 12_340, 245_000, 7_380_000, 277_200_000].map(formatDuration)).toEqual(['850ms', '12.3s', '4m05s', '2h03m', '3d05h']);
   });
