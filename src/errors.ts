@@ -72,6 +72,11 @@ export interface ListenerCounter {
  */
 export function warnIfUnheard(emitter: ListenerCounter, event: string, error: VrrpError): boolean {
   if (emitter.listenerCount(event) > 0) return false;
-  process.emitWarning(error.message, { type: 'VrrpWarning', code: `VRRP_${error.code.toUpperCase()}` });
+  emitVrrpWarning(error);
   return true;
+}
+
+/** `error` as a process warning of type `VrrpWarning`, its code `VRRP_` and the error's code in capitals. */
+export function emitVrrpWarning(error: VrrpError): void {
+  process.emitWarning(error.message, { type: 'VrrpWarning', code: `VRRP_${error.code.toUpperCase()}` });
 }

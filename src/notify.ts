@@ -26,7 +26,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'eventemitter3';
 import { resolveNotifyConfig, type NotifyConfig, type NotifyScript, type ResolvedNotifyConfig } from './config.js';
-import { VrrpError, warnIfUnheard } from './errors.js';
+import { emitVrrpWarning, VrrpError, warnIfUnheard } from './errors.js';
 import { VrrpGroup } from './group.js';
 import type { VrrpInstance } from './instance.js';
 import { runAs, type UserIds } from './trackers/exec.js';
@@ -330,8 +330,7 @@ export class NotifyRunner extends EventEmitter<NotifyEvents> {
     try {
       (this.emit as (event: E, ...args: NotifyEvents[E]) => boolean)(event, ...args);
     } catch (cause) {
-      const error = new VrrpError('listener_failed', `a notify ${String(event)} listener threw${cause instanceof Error ? `: ${cause.message}` : ''}`, { cause });
-      process.emitWarning(error.message, { type: 'VrrpWarning', code: 'VRRP_LISTENER_FAILED' });
+      emitVrrpWarning(new VrrpError('listener_failed', `a notify ${String(event)} listener threw${cause instanceof Error ? `: ${cause.message}` : ''}`, { cause }));
     }
   }
 }
