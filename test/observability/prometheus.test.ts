@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Counter, Registry, register as globalRegistry, type OpenMetricsContentType } from 'prom-client';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, VrrpGroup, type VrrpConfig } from '../../src/index.js';
 import { METRIC_NAMES, registerMetrics } from '../../src/prometheus.js';
 import { SimNetwork } from '../../src/testing/index.js';
@@ -176,6 +176,36 @@ describe('registerMetrics', () => {
     expect(() => registerMetrics(second.instance, { register: registry })).toThrow(ConfigError);
     // The same instance twice is one instance: counted, not refused.
     expect(() => registerMetrics(first.instance, { register: registry })).not.toThrow();
+  });
+
+  // Given two instances on one registry; when all its metrics are scraped, then each instance's stats and status()
+  // are read as often as for one metric: once for all of them (each read builds an object: read per metric, 255
+  // instances took 69–76 ms a scrape).
+  it('reads each instance once per scrape, whatever the number of metrics', async () => {
+    const { net, a, b, registry } = await scriptedFailover();
+    const spies = [a, b].map((instance) => ({ stats: vi.spyOn(instance, 'stats', 'get'), status: vi.spyOn(instance, 'status') }));
+    const readsOf = async (scrape: () => Promise<unknown>): Promise<number[]> => {
+      for (const spy of spies) for (const one of Object.values(spy)) one.mockClear();
+      await scrape();
+      return spies.flatMap((spy) => [spy.stats.mock.calls.length, spy.status.mock.calls.length]);
+    };
+    const one = await readsOf(() => registry.getSingleMetricAsString('vrrp_adverts_sent_total'));
+    expect([one[0], one[2]].every((count) => (count ?? 0) > 0), `one counter read each instance's stats: ${one.join(', ')}`).toBe(true);
+    expect(await readsOf(() => registry.metrics()), 'reads of stats, status() (a, b) for all metrics against one').toEqual(one);
+    expect(await readsOf(() => registry.getMetricsAsJSON()), 'the same as JSON').toEqual(one);
+    await net.stopAll();
+  });
+
+  // Given a scrape; when the instance goes on advertising, then the next scrape shows the new counts, not the
+  // previous scrape's read.
+  it('reads afresh at the next scrape', async () => {
+    const { net, b, registry } = await scriptedFailover();
+    const labels = { vrrp_instance: 'b', vrid: '51', family: 'ipv4' };
+    const before = await valueOf(registry, 'vrrp_adverts_sent_total', labels);
+    await net.advance(3000);
+    expect(await valueOf(registry, 'vrrp_adverts_sent_total', labels)).toBe((before ?? 0) + 3);
+    expect(b.stats.advertisementsSent).toBe((before ?? 0) + 3);
+    await net.stopAll();
   });
 
   it('refuses a missing registry, naming register', () => {
