@@ -207,6 +207,13 @@ export interface VrrpConfig {
   advertIntervalMs?: number;
   /** Virtual addresses, `ip` or `ip/prefix` (or `{ address, label }`), all IPv4 or all IPv6. */
   virtualAddresses: (string | VirtualAddressConfig)[];
+  /**
+   * Addresses held with mastership as `virtualAddresses` are — added, announced, leased, removed with them — but
+   * left out of the advertisements: keepalived's `virtual_ipaddress_excluded`. Of either family (an IPv6 address
+   * beside an IPv4 instance's, as dual-stack keepalived configs have), since the advertisement never carries them.
+   * Default none.
+   */
+  excludedAddresses?: (string | VirtualAddressConfig)[];
   /** Preempt a lower-priority master (default true). */
   preempt?: boolean;
   /** Wait this long after first hearing a lower-priority master before preempting it, in ms (default 0). */
@@ -340,6 +347,10 @@ export interface ResolvedConfig {
   advertIntervalMs: number;
   /** Parsed virtual addresses. */
   virtualAddresses: VirtualAddress[];
+  /** Parsed {@link VrrpConfig.excludedAddresses} (empty when none). */
+  excludedAddresses: VirtualAddress[];
+  /** Every address a master holds: `virtualAddresses`, then `excludedAddresses` — what the VIP manager is given. */
+  heldAddresses: VirtualAddress[];
   /** See {@link VrrpConfig.preempt}. */
   preempt: boolean;
   /** See {@link VrrpConfig.preemptDelayMs}. */
@@ -568,6 +579,23 @@ function bodyMatchProblem(bodyMatch: string): string | undefined {
   }
 }
 
+/** A list of virtual addresses: `ip`, `ip/prefix` or `{ address, label }` (virtualAddresses, excludedAddresses). */
+const addressList = z.array(
+  z.union(
+    [
+      z.string(),
+      z
+        .object({
+          address: z.string({ error: 'must be a string' }),
+          label: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(15, 'must be at most 15 characters (IFNAMSIZ)').optional(),
+        })
+        .strict(),
+    ],
+    { error: "must be 'ip', 'ip/prefix' or { address, label }" },
+  ),
+  { error: 'must be an array of addresses' },
+);
+
 const schema = z
   .object({
     name: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
@@ -576,24 +604,8 @@ const schema = z
     priority: int(1, 255).default(100),
     version: z.union([z.literal(2), z.literal(3)], { error: 'must be 2 or 3' }).default(3),
     advertIntervalMs: int(10, 255_000).default(1000),
-    virtualAddresses: z
-      .array(
-        z.union(
-          [
-            z.string(),
-            z
-              .object({
-                address: z.string({ error: 'must be a string' }),
-                label: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(15, 'must be at most 15 characters (IFNAMSIZ)').optional(),
-              })
-              .strict(),
-          ],
-          { error: "must be 'ip', 'ip/prefix' or { address, label }" },
-        ),
-        { error: 'must be an array of addresses' },
-      )
-      .min(1, 'must list at least one address')
-      .max(255, 'must list at most 255 addresses'),
+    virtualAddresses: addressList.min(1, 'must list at least one address').max(255, 'must list at most 255 addresses'),
+    excludedAddresses: addressList.max(255, 'must list at most 255 addresses').default([]),
     preempt: z.boolean({ error: 'must be true or false' }).default(true),
     preemptDelayMs: int(0, 3_600_000).default(0),
     initialState: z.enum(['backup', 'master'], { error: "must be 'backup' or 'master'" }).optional(),
@@ -668,6 +680,7 @@ function parseFieldByField(config: unknown): PartlyParsed {
 /** What the checks between fields derive: the fields of the resolved config that need more than the schema. */
 interface CrossChecked {
   virtualAddresses: VirtualAddress[];
+  excludedAddresses: VirtualAddress[];
   family: AddressFamily;
   unicastPeers: string[];
   primaryAddress: string | undefined;
@@ -680,24 +693,33 @@ interface CrossChecked {
  * every field parsed and no issue was pushed.
  */
 function crossCheck(parsed: PartlyParsed, issues: ConfigIssue[]): CrossChecked {
-  const virtualAddresses: VirtualAddress[] = [];
-  const seen = new Set<string>();
-  (parsed.virtualAddresses ?? []).forEach((entry, index) => {
-    const text = typeof entry === 'string' ? entry : entry.address;
-    const label = typeof entry === 'string' ? undefined : entry.label;
-    const prefix = parseIpPrefix(text);
-    if (!prefix) {
-      issues.push({ path: `virtualAddresses.${index}`, message: `"${text}" is not an IPv4/IPv6 address or address/prefix` });
-      return;
-    }
-    const address = canonicalIp(text.split('/')[0] ?? '') ?? text;
-    if (seen.has(address)) issues.push({ path: `virtualAddresses.${index}`, message: `${address} is listed twice` });
-    seen.add(address);
-    if (label !== undefined && prefix.family === 'ipv6') {
-      issues.push({ path: `virtualAddresses.${index}.label`, message: 'labels exist for IPv4 addresses only' });
-    }
-    virtualAddresses.push(label === undefined ? { address, prefixLength: prefix.prefixLength, family: prefix.family } : { address, prefixLength: prefix.prefixLength, family: prefix.family, label });
-  });
+  // One address in both lists would be added twice and removed once; the list it was first in is named.
+  const seen = new Map<string, string>();
+  const addresses = (field: 'virtualAddresses' | 'excludedAddresses'): VirtualAddress[] => {
+    const parsedList: VirtualAddress[] = [];
+    (parsed[field] ?? []).forEach((entry, index) => {
+      const text = typeof entry === 'string' ? entry : entry.address;
+      const label = typeof entry === 'string' ? undefined : entry.label;
+      const prefix = parseIpPrefix(text);
+      if (!prefix) {
+        issues.push({ path: `${field}.${index}`, message: `"${text}" is not an IPv4/IPv6 address or address/prefix` });
+        return;
+      }
+      const address = canonicalIp(text.split('/')[0] ?? '') ?? text;
+      const first = seen.get(address);
+      if (first === field) issues.push({ path: `${field}.${index}`, message: `${address} is listed twice` });
+      else if (first !== undefined) issues.push({ path: `${field}.${index}`, message: `${address} is in ${first} too: list it once` });
+      else seen.set(address, field);
+      if (label !== undefined && prefix.family === 'ipv6') {
+        issues.push({ path: `${field}.${index}.label`, message: 'labels exist for IPv4 addresses only' });
+      }
+      parsedList.push(label === undefined ? { address, prefixLength: prefix.prefixLength, family: prefix.family } : { address, prefixLength: prefix.prefixLength, family: prefix.family, label });
+    });
+    return parsedList;
+  };
+  const virtualAddresses = addresses('virtualAddresses');
+  // Of either family: they are never advertised, so the instance's family does not bind them.
+  const excludedAddresses = addresses('excludedAddresses');
   // Unknown when no address parsed: the checks against the instance's family are skipped then.
   const knownFamily = virtualAddresses[0]?.family;
   const family = knownFamily ?? 'ipv4';
@@ -752,7 +774,7 @@ function crossCheck(parsed: PartlyParsed, issues: ConfigIssue[]): CrossChecked {
     }
     trackers.push(resolveTracker(tracker));
   });
-  return { virtualAddresses, family, unicastPeers, primaryAddress, trackers };
+  return { virtualAddresses, excludedAddresses, family, unicastPeers, primaryAddress, trackers };
 }
 
 /** Address-syntax problems found in a config that failed the schema (best effort: only string entries). */
@@ -760,7 +782,7 @@ function addressIssues(config: unknown): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   if (typeof config !== 'object' || config === null) return issues;
   const record = config as Record<string, unknown>;
-  for (const [field, parse] of [['virtualAddresses', parseIpPrefix], ['unicastPeers', parseIp]] as const) {
+  for (const [field, parse] of [['virtualAddresses', parseIpPrefix], ['excludedAddresses', parseIpPrefix], ['unicastPeers', parseIp]] as const) {
     const list = record[field];
     if (!Array.isArray(list)) continue;
     list.forEach((entry, index) => {
@@ -800,8 +822,9 @@ export function resolveConfig(config: unknown): ResolvedConfig {
   if (issues.length > 0) throw new ConfigError(issues);
   const parsed = result.data;
   // Frozen: the resolved configuration is read by the engine and the adapters, never changed.
-  for (const vip of checked.virtualAddresses) Object.freeze(vip);
+  for (const vip of [...checked.virtualAddresses, ...checked.excludedAddresses]) Object.freeze(vip);
   Object.freeze(checked.virtualAddresses);
+  Object.freeze(checked.excludedAddresses);
   return {
     name: parsed.name ?? `vrid-${parsed.vrid}`,
     interface: parsed.interface,
@@ -811,6 +834,8 @@ export function resolveConfig(config: unknown): ResolvedConfig {
     family: checked.family,
     advertIntervalMs: parsed.advertIntervalMs,
     virtualAddresses: checked.virtualAddresses,
+    excludedAddresses: checked.excludedAddresses,
+    heldAddresses: Object.freeze([...checked.virtualAddresses, ...checked.excludedAddresses]) as VirtualAddress[],
     preempt: parsed.preempt,
     preemptDelayMs: parsed.preemptDelayMs,
     initialState: parsed.initialState,

@@ -407,9 +407,10 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
             ? null
             : { timer: state === 'master' ? 'Adver_Timer' : 'Master_Down_Timer', inMs: nextInMs, repeatsAbsorbed: state === 'backup' && runtime?.absorbingRepeats === true },
       },
-      vips: config.virtualAddresses.map((vip, index) => ({
+      vips: config.heldAddresses.map((vip, index) => ({
         address: vip.address,
         prefixLength: vip.prefixLength,
+        advertised: index < config.virtualAddresses.length,
         held: state === 'master',
         leaseMs: remote ? config.vipLeaseMs : null,
         leaseRemainingMs: state === 'master' ? (runtime?.vipLeaseRemainingMs[index] ?? null) : null,

@@ -94,6 +94,8 @@ export interface VipStatus {
   address: string;
   /** Its prefix length. */
   prefixLength: number;
+  /** Listed in the advertisements (`virtualAddresses`), or held without (`excludedAddresses`). */
+  advertised: boolean;
   /** Whether this instance holds it now (it is master: the addresses are up). */
   held: boolean;
   /** The configured lease (`vipLeaseMs`, 0: none) on the Linux adapters; null with adapters of the app's own. */
@@ -279,7 +281,7 @@ export interface VrrpStatus {
   master: MasterStatus | null;
   /** The timers. */
   timers: TimerStatus;
-  /** The virtual addresses, in config order. */
+  /** The addresses a master holds, in config order: `virtualAddresses`, then `excludedAddresses`. */
   vips: VipStatus[];
   /** The engine. */
   engine: EngineStatus;

@@ -256,7 +256,11 @@ export interface AbsorbedRepeats {
   ageMs: number;
 }
 
-/** Adds, removes and announces the virtual addresses. */
+/**
+ * Adds, removes and announces the virtual addresses. `addresses` is every address the instance's master holds: its
+ * `virtualAddresses`, then its `excludedAddresses` — which may be of the other family (an IPv6 address beside an
+ * IPv4 instance's), so a manager must not take the family of the first for all.
+ */
 export interface VipManager {
   /**
    * Adds the addresses to the interface; resolves once they are usable. May return nothing when they are usable

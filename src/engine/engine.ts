@@ -180,12 +180,12 @@ const TRACKER_STATUS_CODES: readonly TrackerStatus[] = ['unknown', 'up', 'down']
  * the latest and worst timer lateness, whether repeats are absorbed (1) or not (0); each VIP's lease expiry instant
  * (NaN: none); each tracker's status code and value (NaN: none). Instants are wall-clock ms.
  */
-export function runtimeSinkLength(config: Pick<ResolvedConfig, 'virtualAddresses' | 'trackers'>): number {
-  return ENGINE_STATS_KEYS.length + 6 + config.virtualAddresses.length + 2 * config.trackers.length;
+export function runtimeSinkLength(config: Pick<ResolvedConfig, 'heldAddresses' | 'trackers'>): number {
+  return ENGINE_STATS_KEYS.length + 6 + config.heldAddresses.length + 2 * config.trackers.length;
 }
 
 /** Reads the runtime an engine thread published into `sink` (see {@link runtimeSinkLength}), as of now. */
-export function readRuntime(sink: Float64Array, config: Pick<ResolvedConfig, 'virtualAddresses' | 'trackers'>): EngineRuntime {
+export function readRuntime(sink: Float64Array, config: Pick<ResolvedConfig, 'heldAddresses' | 'trackers'>): EngineRuntime {
   const wallMs = Date.now();
   const remaining = (instant: number): number | undefined => (Number.isNaN(instant) ? undefined : Math.max(0, instant - wallMs));
   let at = ENGINE_STATS_KEYS.length + 1; // past the publish instant
@@ -194,7 +194,7 @@ export function readRuntime(sink: Float64Array, config: Pick<ResolvedConfig, 'vi
   const timerLateMs = sink[at++] as number;
   const timerLateMaxMs = sink[at++] as number;
   const absorbingRepeats = sink[at++] === 1;
-  const vipLeaseRemainingMs = config.virtualAddresses.map(() => remaining(sink[at++] as number));
+  const vipLeaseRemainingMs = config.heldAddresses.map(() => remaining(sink[at++] as number));
   const trackers: Record<string, TrackerState> = {};
   for (const tracker of config.trackers) {
     const code = sink[at++] as number;
@@ -303,7 +303,7 @@ export class Engine {
     this.#emit = emit;
     this.#options = options;
     this.#channelInstance = { name: config.name, vrid: config.vrid, family: config.family, interface: config.interface };
-    this.#vipAddresses = Object.freeze(config.virtualAddresses.map((vip) => vip.address));
+    this.#vipAddresses = Object.freeze(config.heldAddresses.map((vip) => vip.address));
   }
 
   /** Current effective priority. */
@@ -335,7 +335,7 @@ export class Engine {
       masterAdverIntervalMs: router?.masterAdverIntervalMs ?? this.#config.advertIntervalMs,
       timerLateMs: this.#timerLateMs,
       timerLateMaxMs: this.#timerLateMaxMs,
-      vipLeaseRemainingMs: this.#config.virtualAddresses.map((vip) => (router && leases ? leases.call(this.#adapters.vipManager, this.#config.interface, vip.address) : undefined)),
+      vipLeaseRemainingMs: this.#config.heldAddresses.map((vip) => (router && leases ? leases.call(this.#adapters.vipManager, this.#config.interface, vip.address) : undefined)),
       trackers,
     };
   }
@@ -361,7 +361,8 @@ export class Engine {
           vrid: config.vrid,
           unicastPeers: config.unicastPeers,
           primaryAddress: config.primaryAddress,
-          virtualAddresses: config.virtualAddresses.map((vip) => vip.address),
+          // Every address we may hold, so that none is taken for the interface's own (the excluded ones too).
+          virtualAddresses: this.#vipAddresses,
         },
         this.#onPacket,
         (error) => {
@@ -375,7 +376,7 @@ export class Engine {
         this.#io.vipErrors++;
         this.#error('vip_failed', error.message, error);
       });
-      await adapters.vipManager.prepare?.(config.interface, config.virtualAddresses);
+      await adapters.vipManager.prepare?.(config.interface, config.heldAddresses);
       const source = config.primaryAddress ?? primaryAddress;
       if (source === undefined && (!adapters.linkMonitor || !adapters.transport.resolvePrimaryAddress)) {
         // Nothing would tell us when an address comes, so waiting in Fault would be waiting for ever.
@@ -417,7 +418,7 @@ export class Engine {
     rehearseTakeover(routerConfig(this.#config, undefined));
     this.#rehearseTakeoverPath();
     this.#adapters.transport.warm?.();
-    await this.#adapters.vipManager.warm?.(this.#config.interface, this.#config.virtualAddresses);
+    await this.#adapters.vipManager.warm?.(this.#config.interface, this.#config.heldAddresses);
   }
 
   /**
@@ -616,8 +617,8 @@ export class Engine {
     const { transport, vipManager } = this.#adapters;
     const sends = router?.takeoverSends;
     if (transport.armTakeover === undefined || sends === undefined) return false;
-    const { interface: iface, virtualAddresses } = this.#config;
-    const burst = vipManager.takeoverBurst?.(iface, virtualAddresses);
+    const { interface: iface, heldAddresses } = this.#config;
+    const burst = vipManager.takeoverBurst?.(iface, heldAddresses);
     this.#takeoverSends = transport.armTakeover(sends, deadline - this.#adapters.clock.now(), burst, this.#onTakeoverFired) ? sends : undefined;
     return this.#takeoverSends !== undefined;
   }
@@ -914,7 +915,7 @@ export class Engine {
 
   async #apply(actions: readonly RouterAction[]): Promise<void> {
     const { vipManager } = this.#adapters;
-    const { interface: iface, virtualAddresses } = this.#config;
+    const { interface: iface, heldAddresses } = this.#config;
     // Set when this batch's addresses could not be added: its announcement and its transition to Master are not
     // performed — the owner is never told of a mastership without addresses — and the core is told (#vipsFailed).
     let vipsFailed = false;
@@ -946,12 +947,12 @@ export class Engine {
           if (both) i++;
           try {
             const done = both
-              ? vipManager.addAndAnnounce?.(iface, virtualAddresses)
+              ? vipManager.addAndAnnounce?.(iface, heldAddresses)
               : action.type === 'addVips'
-                ? vipManager.add(iface, virtualAddresses)
+                ? vipManager.add(iface, heldAddresses)
                 : action.type === 'removeVips'
-                  ? vipManager.remove(iface, virtualAddresses)
-                  : vipManager.announce(iface, virtualAddresses);
+                  ? vipManager.remove(iface, heldAddresses)
+                  : vipManager.announce(iface, heldAddresses);
             if (done) await done;
             // After the fact, off the takeover's path: the addresses are up (or gone) and announced already.
             if (action.type !== 'announce') {
@@ -1140,9 +1141,9 @@ export class Engine {
     sink[at++] = this.#timerLateMaxMs;
     sink[at++] = this.#repeat === undefined ? 0 : 1;
     const { vipManager } = this.#adapters;
-    const { interface: iface, virtualAddresses, trackers } = this.#config;
-    for (let i = 0; i < virtualAddresses.length; i++) {
-      const remaining = vipManager.leaseRemainingMs?.(iface, (virtualAddresses[i] as VirtualAddress).address);
+    const { interface: iface, heldAddresses, trackers } = this.#config;
+    for (let i = 0; i < heldAddresses.length; i++) {
+      const remaining = vipManager.leaseRemainingMs?.(iface, (heldAddresses[i] as VirtualAddress).address);
       sink[at++] = remaining === undefined ? Number.NaN : wallMs + remaining;
     }
     const states = router.trackers;

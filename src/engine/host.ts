@@ -522,7 +522,7 @@ async function releaseVips(config: ResolvedConfig): Promise<void> {
   const { NetlinkVipManager } = await import('../linux/vip-manager.js');
   const manager = new NetlinkVipManager();
   try {
-    await manager.prepare(config.interface, config.virtualAddresses);
+    await manager.prepare(config.interface, config.heldAddresses);
   } finally {
     manager.close();
   }

@@ -230,6 +230,8 @@ interface InstanceDraft {
   version?: 2 | 3;
   nativeIpv6?: KeepalivedPosition;
   virtualAddresses: { value: string | VirtualAddressConfig; family: AddressFamily; position: KeepalivedPosition }[];
+  /** virtual_ipaddress_excluded, as virtualAddresses. */
+  excludedAddresses: { value: string | VirtualAddressConfig; family: AddressFamily; position: KeepalivedPosition }[];
   unicastPeers: string[];
   primaryAddress?: string;
   authentication?: { type: 'PASS' | 'AH'; password?: string; position: KeepalivedPosition };
@@ -919,6 +921,7 @@ function readInstance(statement: KeepalivedStatement, report: Report): InstanceD
     position: statement.position,
     fieldPositions: new Map(),
     virtualAddresses: [],
+    excludedAddresses: [],
     unicastPeers: [],
     garp: {},
     tracks: [],
@@ -926,7 +929,7 @@ function readInstance(statement: KeepalivedStatement, report: Report): InstanceD
     errorLines: new Set(),
   };
   const set = (field: string, entry: KeepalivedStatement): void => {
-    if (draft.fieldPositions.has(field) && field !== 'virtualAddresses' && field !== 'unicastPeers') {
+    if (draft.fieldPositions.has(field) && field !== 'virtualAddresses' && field !== 'excludedAddresses' && field !== 'unicastPeers') {
       report.warn(entry.position, `${entry.keyword} is set again; the last value is used`);
     }
     draft.fieldPositions.set(field, entry.position);
@@ -987,8 +990,12 @@ function readInstance(statement: KeepalivedStatement, report: Report): InstanceD
         set('authentication', entry);
         break;
       case 'virtual_ipaddress':
-        readVirtualAddresses(entry, report, draft);
+        readVirtualAddresses(entry, report, draft, 'virtualAddresses');
         set('virtualAddresses', entry);
+        break;
+      case 'virtual_ipaddress_excluded':
+        readVirtualAddresses(entry, report, draft, 'excludedAddresses');
+        set('excludedAddresses', entry);
         break;
       case 'unicast_peer':
         for (const peer of blockOf(entry, report)) {
@@ -1108,14 +1115,20 @@ function readAuthentication(statement: KeepalivedStatement, report: Report, draf
   draft.authentication = password === undefined ? { type, position: statement.position } : { type, password, position: statement.position };
 }
 
-function readVirtualAddresses(statement: KeepalivedStatement, report: Report, draft: InstanceDraft): void {
+/**
+ * A virtual_ipaddress or virtual_ipaddress_excluded block into `draft[list]`: one address a line with ip(8)'s
+ * options, of which the prefix, the label and dev (the instance's own interface only) are applied.
+ */
+function readVirtualAddresses(statement: KeepalivedStatement, report: Report, draft: InstanceDraft, list: 'virtualAddresses' | 'excludedAddresses'): void {
+  const keyword = statement.keyword;
+  const addresses = draft[list];
   const valued = new Set(['brd', 'broadcast', 'dev', 'scope', 'label', 'peer', 'preferred_lft', 'track_group']);
   const flags = new Set(['home', '-nodad', 'nodad', 'mngtmpaddr', 'noprefixroute', 'autojoin', 'no_track']);
   for (const entry of blockOf(statement, report)) {
-    if (entry.block) report.error(entry.blockPosition ?? entry.position, 'virtual_ipaddress: expected no block inside it');
+    if (entry.block) report.error(entry.blockPosition ?? entry.position, `${keyword}: expected no block inside it`);
     const prefix = parseIpPrefix(entry.keyword);
     if (!prefix) {
-      report.error(entry.position, `virtual_ipaddress: expected an address or address/prefix, got "${entry.keyword}"`);
+      report.error(entry.position, `${keyword}: expected an address or address/prefix, got "${entry.keyword}"`);
       continue;
     }
     let label: string | undefined;
@@ -1124,7 +1137,7 @@ function readVirtualAddresses(statement: KeepalivedStatement, report: Report, dr
       const option = entry.args[i] ?? '';
       const at = entry.argPositions[i] ?? entry.position;
       if (option === 'use_vmac') {
-        report.error(at, `virtual_ipaddress ${entry.keyword}: use_vmac is refused: ${INSTANCE.use_vmac?.why ?? ''}`);
+        report.error(at, `${keyword} ${entry.keyword}: use_vmac is refused: ${INSTANCE.use_vmac?.why ?? ''}`);
         continue;
       }
       if (flags.has(option)) {
@@ -1132,32 +1145,32 @@ function readVirtualAddresses(statement: KeepalivedStatement, report: Report, dr
         continue;
       }
       if (!valued.has(option)) {
-        report.error(at, `virtual_ipaddress ${entry.keyword}: unknown option "${option}" (expected dev, label, brd, scope, peer, …)`);
+        report.error(at, `${keyword} ${entry.keyword}: unknown option "${option}" (expected dev, label, brd, scope, peer, …)`);
         continue;
       }
       const value = entry.args[i + 1];
       if (value === undefined) {
-        report.error(at, `virtual_ipaddress ${entry.keyword}: expected a value after ${option}`);
+        report.error(at, `${keyword} ${entry.keyword}: expected a value after ${option}`);
         break;
       }
       i++;
       if (option === 'label') label = value;
       else if (option === 'dev') {
         if (draft.interface !== undefined && value !== draft.interface) {
-          report.error(at, `virtual_ipaddress ${entry.keyword}: dev ${value} is refused: addresses go on the instance's interface (${draft.interface}); another interface is not supported`);
+          report.error(at, `${keyword} ${entry.keyword}: dev ${value} is refused: addresses go on the instance's interface (${draft.interface}); another interface is not supported`);
         } else if (draft.interface === undefined) {
           // Checked again once the instance's interface is known (it may come after this block).
-          draft.fieldPositions.set(`dev:${draft.virtualAddresses.length}:${value}`, at);
+          draft.fieldPositions.set(`dev:${keyword}:${addresses.length}:${value}`, at);
         }
       } else if (option === 'scope' && value === 'global') {
         // The default: nothing to report.
       } else ignored.push(`${option} ${value}`);
     }
     if (ignored.length > 0) {
-      report.warn(entry.argPositions[0] ?? entry.position, `virtual_ipaddress ${entry.keyword}: "${ignored.join(' ')}" ignored: the address is added with its prefix and label only`);
+      report.warn(entry.argPositions[0] ?? entry.position, `${keyword} ${entry.keyword}: "${ignored.join(' ')}" ignored: the address is added with its prefix and label only`);
     }
-    draft.fieldPositions.set(`virtualAddresses.${draft.virtualAddresses.length}`, entry.position);
-    draft.virtualAddresses.push({ value: label === undefined ? entry.keyword : { address: entry.keyword, label }, family: prefix.family, position: entry.position });
+    draft.fieldPositions.set(`${list}.${addresses.length}`, entry.position);
+    addresses.push({ value: label === undefined ? entry.keyword : { address: entry.keyword, label }, family: prefix.family, position: entry.position });
   }
 }
 
@@ -1332,9 +1345,9 @@ function finishInstance(
   if (draft.vrid === undefined) report.error(draft.position, `${where}: expected a virtual_router_id line`);
   if (draft.virtualAddresses.length === 0) report.error(draft.position, `${where}: expected a virtual_ipaddress block with at least one address`);
   for (const [key, position] of draft.fieldPositions) {
-    const dev = /^dev:\d+:(.*)$/.exec(key)?.[1];
+    const [, keyword, dev] = /^dev:([a-z_]+):\d+:(.*)$/.exec(key) ?? [];
     if (dev !== undefined && draft.interface !== undefined && dev !== draft.interface) {
-      report.error(position, `virtual_ipaddress: dev ${dev} is refused: addresses go on the instance's interface (${draft.interface}); another interface is not supported`);
+      report.error(position, `${keyword}: dev ${dev} is refused: addresses go on the instance's interface (${draft.interface}); another interface is not supported`);
     }
   }
 
@@ -1419,6 +1432,7 @@ function finishInstance(
     version,
     advertIntervalMs,
     virtualAddresses: draft.virtualAddresses.map((vip) => vip.value),
+    ...(draft.excludedAddresses.length > 0 ? { excludedAddresses: draft.excludedAddresses.map((vip) => vip.value) } : {}),
     initialState: startsAsBackup ? 'backup' : initialState,
     preempt,
     preemptDelayMs,

@@ -174,10 +174,6 @@ export const TOP_LEVEL: Readonly<Record<string, Unsupported>> = {
 
 /** `vrrp_instance` keywords. */
 export const INSTANCE: Readonly<Record<string, Unsupported>> = {
-  virtual_ipaddress_excluded: {
-    refuse: true,
-    why: "excluded addresses are not supported: they would not move. Adding them to virtual_ipaddress instead changes the adverts' address list, which peers that exclude them drop",
-  },
   no_virtual_ipaddress: { refuse: true, why: 'an instance needs at least one virtual address (RFC 9568 §5.2.9)' },
   use_vmac: { refuse: true, why: 'VMAC interfaces are not supported: the VIPs would answer with the host MAC instead of 00:00:5e:00:01:VRID' },
   use_vmac_addr: { refuse: true, why: 'VMAC interfaces are not supported' },

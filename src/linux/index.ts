@@ -34,7 +34,7 @@ export async function createLinuxAdapters(config: ResolvedConfig): Promise<Adapt
     transport: new LinuxTransport(),
     vipManager: new NetlinkVipManager({ announcer: threadAnnouncer(), garp: config.garp, leaseMs: config.vipLeaseMs }),
     clock: threadClock(),
-    linkMonitor: new NetlinkLinkMonitor({ family: config.family, virtualAddresses: config.virtualAddresses.map((vip) => vip.address) }),
+    linkMonitor: new NetlinkLinkMonitor({ family: config.family, virtualAddresses: config.heldAddresses.map((vip) => vip.address) }),
   };
 }
 

@@ -533,7 +533,11 @@ export class NetlinkVipManager implements VipManager {
       this.#syncRenewals();
       if (this.#native === undefined && this.#leaveRenewals === undefined) this.#leaveRenewals = joinRenewals(this.#renewMs, this.#renewLeases);
     }
-    this.#watchHeld(iface, entries[0]?.vip.family ?? 'ipv4');
+    // One watch per family held: an instance's excluded addresses may be of the other family.
+    let families = 0;
+    for (let i = 0; i < entries.length; i++) families |= (entries[i] as PreparedVip).vip.family === 'ipv4' ? 1 : 2;
+    if ((families & 1) !== 0) this.#watchHeld(iface, 'ipv4');
+    if ((families & 2) !== 0) this.#watchHeld(iface, 'ipv6');
     const stamped = nextTurn().then(() => this.#stampMarkers(iface, entries));
     this.#acknowledgements = this.#acknowledgements.then(() => stamped);
   }
@@ -620,11 +624,12 @@ export class NetlinkVipManager implements VipManager {
    * addresses with the link, and the link monitor faults the instance (which removes its VIPs) — found by the
    * chaos run, where the VIP went back onto the down link.
    */
-  #checkHeld(iface: string, addresses: readonly InterfaceAddress[], linkUp: boolean): void {
+  #checkHeld(iface: string, family: 'ipv4' | 'ipv6', addresses: readonly InterfaceAddress[], linkUp: boolean): void {
     if (!linkUp) return;
     for (const entry of this.#prepared.values()) {
       const { vip } = entry;
-      if (entry.iface !== iface || this.#ours?.has(vip.address) !== true || this.#removing?.has(vip.address) === true) continue;
+      // `addresses` are the interface's of one family: an address of the other is told by its own watch.
+      if (entry.iface !== iface || vip.family !== family || this.#ours?.has(vip.address) !== true || this.#removing?.has(vip.address) === true) continue;
       // A scan, not a set of `addresses` per call: every manager is told after each re-read of the interface, and
       // at 255 instances those sets were a sixth of what a mass start allocated (docs/linux.md, "Start-up garbage").
       if (addresses.some((address) => address.address === vip.address)) continue;
@@ -657,7 +662,7 @@ export class NetlinkVipManager implements VipManager {
     if (watch === undefined) {
       const managers = new Set<NetlinkVipManager>();
       const stop = this.#watchAddresses(iface, family, (addresses, linkUp) => {
-        for (const manager of managers) manager.#checkHeld(iface, addresses, linkUp);
+        for (const manager of managers) manager.#checkHeld(iface, family, addresses, linkUp);
       });
       // Without the watch, an address removed behind our back is found only by a lease renewal (if leased): say so.
       stop.catch((error: unknown) => {

@@ -233,6 +233,19 @@ describe('vrrp status table', () => {
     expect(text.split('\n').filter((line) => line.includes('socket'))).toEqual(['  socket eth0 (ipv4): 3 malformed, 1 receive errors dropped before any instance (of 40 read)']);
   });
 
+  // Given a master with one advertised and one excluded address; then its VIPS cell names the excluded one so.
+  it('marks an excluded address in the VIPS column', async () => {
+    const net = new SimNetwork({ seed: 1 });
+    const master = net.addNode({ name: 'A', interface: 'eth0', vrid: 1, priority: 150, virtualAddresses: ['192.0.2.100/24'], excludedAddresses: ['2001:db8::100/64'] }, { address: '192.0.2.1' });
+    try {
+      await net.advance(5000);
+      const row = formatRunStatus({ ...RUN, instances: [master.status()] }).split('\n')[2];
+      expect(row).toMatch(/ 192\.0\.2\.100\/24 held, 2001:db8::100\/64 \(excluded\) held$/);
+    } finally {
+      await net.stopAll();
+    }
+  });
+
   it('writes durations as people read them', () => {
     expect([850, 12_340, 245_000, 7_380_000, 277_200_000].map(formatDuration)).toEqual(['850ms', '12.3s', '4m05s', '2h03m', '3d05h']);
   });

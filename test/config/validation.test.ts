@@ -45,6 +45,8 @@ describe('defaults', () => {
       family: 'ipv4',
       advertIntervalMs: 1000,
       virtualAddresses: [{ address: '192.0.2.100', prefixLength: 24, family: 'ipv4' }],
+      excludedAddresses: [],
+      heldAddresses: [{ address: '192.0.2.100', prefixLength: 24, family: 'ipv4' }],
       preempt: true,
       preemptDelayMs: 0,
       initialState: undefined,
@@ -352,5 +354,39 @@ describe('interface', () => {
     expect(message('x'.repeat(15))).toBe('accepted');
     expect(message('x'.repeat(16))).toMatch(/^  - interface: must be at most 15 bytes \(IFNAMSIZ\)$/m);
     expect(message(`${'x'.repeat(14)}é`)).toMatch(/interface: must be at most 15 bytes \(IFNAMSIZ\)$/m);
+  });
+});
+
+describe('excludedAddresses', () => {
+  // Given an IPv4 instance with an IPv6 and an IPv4 address excluded (keepalived's virtual_ipaddress_excluded)
+  // then they are accepted whatever their family, canonical, and held after the advertised ones.
+  it('takes addresses of either family and holds them after the advertised ones', () => {
+    const resolved = resolveConfig(config({ excludedAddresses: ['2001:DB8::0:1/64', { address: '198.51.100.7', label: 'eth0:x' }] }));
+    expect(resolved.family).toBe('ipv4');
+    expect(resolved.excludedAddresses).toEqual([
+      { address: '2001:db8::1', prefixLength: 64, family: 'ipv6' },
+      { address: '198.51.100.7', prefixLength: 32, family: 'ipv4', label: 'eth0:x' },
+    ]);
+    expect(resolved.heldAddresses.map((vip) => vip.address)).toEqual(['192.0.2.100', '2001:db8::1', '198.51.100.7']);
+    expect(Object.isFrozen(resolved.heldAddresses) && Object.isFrozen(resolved.excludedAddresses[0])).toBe(true);
+  });
+
+  // An address in both lists would be added twice and removed once: refused where it is repeated.
+  it('refuses an address listed in both lists, naming the second place', () => {
+    const error = rejection(config({ excludedAddresses: ['198.51.100.7', '192.0.2.100/32'] }));
+    expect(error.issues).toEqual([{ path: 'excludedAddresses.1', message: '192.0.2.100 is in virtualAddresses too: list it once' }]);
+  });
+
+  it('refuses a bad address, a repeat and an IPv6 label, each by its path', () => {
+    const error = rejection(config({ excludedAddresses: ['not-an-ip', '2001:db8::1', '2001:db8::1', { address: '2001:db8::2', label: 'eth0:v6' }] }));
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      'excludedAddresses.0: "not-an-ip" is not an IPv4/IPv6 address or address/prefix',
+      'excludedAddresses.2: 2001:db8::1 is listed twice',
+      'excludedAddresses.3.label: labels exist for IPv4 addresses only',
+    ]);
+  });
+
+  it('refuses a list that is not one', () => {
+    expect(issuePaths(config({ excludedAddresses: '2001:db8::1' }))).toEqual(['excludedAddresses']);
   });
 });

@@ -44,7 +44,7 @@ export interface VrrpProcess {
 
 let configCount = 0;
 
-/** Starts `vrrp run <config>` (or, with `embedded`, the fixture app) in `host`. */
+/** Starts `vrrp run <config>` (or, with `embedded`, the fixture app) in `host`; `config` is JSON data, or a keepalived.conf as a string. */
 export function startVrrp(
   lab: Lab,
   host: string,
@@ -62,8 +62,9 @@ export function startVrrp(
 ): VrrpProcess {
   configCount += 1;
   const controlSocket = options.embedded || options.wrapper !== undefined ? undefined : join(lab.tmpDir, `control-${host}-${configCount}.sock`);
-  const configPath = join(options.configDir ?? lab.tmpDir, `vrrp-${host}-${configCount}.json`);
-  writeFileSync(configPath, JSON.stringify(config));
+  // A string is a keepalived.conf, written as it is (`vrrp run` tells the formats apart by their text).
+  const configPath = join(options.configDir ?? lab.tmpDir, `vrrp-${host}-${configCount}.${typeof config === 'string' ? 'conf' : 'json'}`);
+  writeFileSync(configPath, typeof config === 'string' ? config : JSON.stringify(config));
   if (options.configDir !== undefined) chmodSync(configPath, 0o644);
   const argv = options.embedded
     ? [process.execPath, join(repo, 'test/interop/fixtures/embedded-instance.mjs'), dist, configPath, ...(options.flags ?? [])]

@@ -477,10 +477,27 @@ describe('vrrp_instance: addresses and peers', () => {
     expect(messagesAt(convert(text).errors, text, '2001:db8::1')).toEqual(['vrrp_instance VI_1: 2001:db8::1 is ipv6 but the first address is ipv4: keepalived and vrrp take one family per instance']);
   });
 
-  // Given virtual_ipaddress_excluded; then refused: those addresses would not move.
-  it('refuses virtual_ipaddress_excluded', () => {
-    const text = conf('virtual_ipaddress_excluded {\n    192.0.2.200/24\n}');
-    expect(messagesAt(convert(text).errors, text, 'virtual_ipaddress_excluded')).toEqual([expect.stringMatching(/^virtual_ipaddress_excluded is refused: excluded addresses are not supported: they would not move/)]);
+  // Given virtual_ipaddress_excluded with an IPv6 and an IPv4 address in an IPv4 instance (keepalived's dual-stack
+  // shape); then excludedAddresses, labels kept, whatever their family, and the config resolves.
+  it('applies virtual_ipaddress_excluded as excludedAddresses, of either family', () => {
+    const text = conf('virtual_ipaddress_excluded {\n    2001:db8::200/64\n    192.0.2.200/24 label eth0:ex\n}');
+    const result = convert(text);
+    expect(result.errors).toEqual([]);
+    expect(only(result)).toMatchObject({ virtualAddresses: ['192.0.2.1/24'], excludedAddresses: ['2001:db8::200/64', { address: '192.0.2.200/24', label: 'eth0:ex' }] });
+  });
+
+  // Given an excluded address on another interface; then refused as a virtual one is, naming its block.
+  it('refuses an excluded address on another interface (dev)', () => {
+    const text = conf('virtual_ipaddress_excluded {\n    2001:db8::200/64 dev eth1\n}');
+    expect(messagesAt(convert(text).errors, text, 'dev eth1')).toEqual([
+      "virtual_ipaddress_excluded 2001:db8::200/64: dev eth1 is refused: addresses go on the instance's interface (eth0); another interface is not supported",
+    ]);
+  });
+
+  // Given an address both advertised and excluded; then the config's own check, at the excluded line.
+  it('refuses an address listed in both blocks, at the excluded line', () => {
+    const text = conf('virtual_ipaddress_excluded {\n    192.0.2.1/32\n}');
+    expect(messagesAt(convert(text).errors, text, '192.0.2.1/32')).toEqual(['vrrp_instance VI_1: excludedAddresses.0: 192.0.2.1 is in virtualAddresses too: list it once']);
   });
 
   // Given unicast_src_ip and unicast_peer; then primaryAddress and unicastPeers.
