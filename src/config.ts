@@ -725,7 +725,7 @@ function crossCheck(parsed: PartlyParsed, issues: ConfigIssue[]): CrossChecked {
   const family = knownFamily ?? 'ipv4';
   virtualAddresses.forEach((vip, index) => {
     if (vip.family !== family) {
-      issues.push({ path: `virtualAddresses.${index}`, message: `${vip.address} is ${vip.family} but the first address is ${family}: one family per instance` });
+      issues.push({ path: `virtualAddresses.${index}`, message: `${vip.address} is ${vip.family} but the first address is ${family}: one family per instance is advertised (list the other family's in excludedAddresses)` });
     }
   });
   if (parsed.version === 2) {

@@ -1354,7 +1354,7 @@ function finishInstance(
   const first = draft.virtualAddresses[0];
   const family: AddressFamily = first?.family ?? 'ipv4';
   for (const vip of draft.virtualAddresses) {
-    if (vip.family !== family) report.error(vip.position, `${where}: ${typeof vip.value === 'string' ? vip.value : vip.value.address} is ${vip.family} but the first address is ${family}: keepalived and vrrp take one family per instance`);
+    if (vip.family !== family) report.error(vip.position, `${where}: ${typeof vip.value === 'string' ? vip.value : vip.value.address} is ${vip.family} but the first address is ${family}: keepalived and vrrp advertise one family per instance (an address of the other family may go in virtual_ipaddress_excluded)`);
   }
   if (draft.nativeIpv6 && family !== 'ipv6') report.error(draft.nativeIpv6, `${where}: native_ipv6 with IPv4 virtual addresses`);
 

@@ -474,7 +474,7 @@ describe('vrrp_instance: addresses and peers', () => {
   // Given IPv4 and IPv6 VIPs in one instance; then an error at the odd one.
   it('refuses mixed address families in one instance', () => {
     const text = conf('virtual_ipaddress {\n    2001:db8::1\n}');
-    expect(messagesAt(convert(text).errors, text, '2001:db8::1')).toEqual(['vrrp_instance VI_1: 2001:db8::1 is ipv6 but the first address is ipv4: keepalived and vrrp take one family per instance']);
+    expect(messagesAt(convert(text).errors, text, '2001:db8::1')).toEqual(['vrrp_instance VI_1: 2001:db8::1 is ipv6 but the first address is ipv4: keepalived and vrrp advertise one family per instance (an address of the other family may go in virtual_ipaddress_excluded)']);
   });
 
   // Given virtual_ipaddress_excluded with an IPv6 and an IPv4 address in an IPv4 instance (keepalived's dual-stack
