@@ -8,27 +8,11 @@
  * as the IPv4 one is; and a stop gives both back.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Lab, labAvailable, requireLab } from './lab.js';
+import { Lab, labAvailable, poll, requireLab } from './lab.js';
 import { requestStatus } from '../../src/control.js';
 import { startVrrp } from './vrrp-process.js';
 
 requireLab();
-
-/** The client's neighbour entry for `address` (its MAC), or undefined. */
-async function neighborMac(lab: Lab, host: string, address: string): Promise<string | undefined> {
-  const result = await lab.exec(host, ['ip', '-j', 'neigh', 'show', address, 'dev', 'eth0'], { check: true });
-  return (JSON.parse(result.stdout) as { lladdr?: string }[])[0]?.lladdr;
-}
-
-async function poll<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** One IPv4 VRRPv3 instance at 100 ms, its IPv4 VIP advertised and an IPv6 address excluded. */
 function conf(lab: Lab, host: string, priority: number): string {
@@ -82,7 +66,7 @@ describe.skipIf(!labAvailable.ok)('virtual_ipaddress_excluded beside keepalived'
 
     const pinger = lab.pinger('client', v6, { intervalMs: 20 });
     await pinger.waitForReplies(3, 5000);
-    expect(await neighborMac(lab, 'client', v6)).toBe(lab.host('ka').mac);
+    expect(await lab.neighborMac('client', v6)).toBe(lab.host('ka').mac);
     const before = await requestStatus(us.controlSocket as string);
     const counters = before.instances[0]?.counters as Record<string, number> | undefined;
     expect(counters?.vrrpv3StatisticsRcvdAdvertisements, us.describe()).toBeGreaterThan(0);
@@ -94,7 +78,7 @@ describe.skipIf(!labAvailable.ok)('virtual_ipaddress_excluded beside keepalived'
     await lab.waitForAddress('us', v6, { timeoutMs: 1000 });
     expect(await held('us')).toEqual([v4, v6].sort());
     expect(await held('ka')).toEqual([]);
-    await poll(`the client's neighbour entry for ${v6} to move to our MAC`, async () => ((await neighborMac(lab, 'client', v6)) === lab.host('us').mac ? true : undefined), 2000);
+    await poll(`the client's neighbour entry for ${v6} to move to our MAC`, async () => ((await lab.neighborMac('client', v6)) === lab.host('us').mac ? true : undefined), 2000);
     await pinger.waitForReplies(5, 5000, Date.now());
     await pinger.stop();
     const after = await requestStatus(us.controlSocket as string);

@@ -231,6 +231,20 @@ interface Tracked {
 }
 
 /**
+ * Resolves on the first value `check` returns that is not undefined, asking every 20 ms (for state only a command
+ * can read: a neighbour entry, an address); rejects after `timeoutMs` (default 5 s) naming `what`.
+ */
+export async function poll<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
  * Resolves on the first value `check` returns that is not undefined; `check` runs at once and then on every
  * `subscribe` notification. Rejects after `timeoutMs` with `describe()` in the message.
  */
@@ -839,6 +853,12 @@ export class Lab {
     const result = await run(tools.ip!, ['-n', this.#ns(host), '-j', 'addr', 'show', 'dev', dev], { check: true });
     const links = JSON.parse(result.stdout) as { addr_info?: { local: string }[] }[];
     return links.flatMap((link) => (link.addr_info ?? []).map((info) => info.local));
+  }
+
+  /** A host's neighbour entry (ARP or NDP) for `address` on eth0: its MAC, or undefined when it has none. */
+  async neighborMac(host: string, address: string): Promise<string | undefined> {
+    const result = await run(tools.ip!, ['-n', this.#ns(host), '-j', 'neigh', 'show', address, 'dev', 'eth0'], { check: true });
+    return (JSON.parse(result.stdout) as { lladdr?: string }[])[0]?.lladdr;
   }
 
   /**

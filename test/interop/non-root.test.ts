@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { skipLoudly } from '../support/loud-skip.js';
-import { type Capture, Lab, labAvailable, requireLab, tools } from './lab.js';
+import { type Capture, Lab, labAvailable, poll, requireLab, tools } from './lab.js';
 import { keepalivedSide, ourConfig, vipOf } from './scenario.js';
 import { startVrrp } from './vrrp-process.js';
 
@@ -93,22 +93,6 @@ function processesIn(lab: Lab, host: string): { uid: string; gid: string; groups
   });
 }
 
-/** The client's ARP entry for `address` (its MAC), or undefined. */
-async function neighborMac(lab: Lab, host: string, address: string): Promise<string | undefined> {
-  const result = await lab.exec(host, ['ip', '-j', 'neigh', 'show', address, 'dev', 'eth0'], { check: true });
-  return (JSON.parse(result.stdout) as { lladdr?: string }[])[0]?.lladdr;
-}
-
-async function poll<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** Gratuitous ARP requests for `vip` sent from `mac`, as the capture saw them (`who-has VIP (ff:…) tell VIP`). */
 function garpsFrom(capture: Capture, mac: string, vip: string): string[] {
   return capture.lines.filter((line) => line.includes(`${mac} >`) && line.includes(`Request who-has ${vip} `) && line.includes(`tell ${vip},`));
@@ -172,7 +156,7 @@ describe.skipIf(!labReady)('without root: uid 65534 with only CAP_NET_RAW and CA
     await new Promise((resolve) => setTimeout(resolve, 1200)); // past the client's ARP locktime (1 s), so a gratuitous ARP may override
     expect(us.events.filter((e) => e.event === 'stateChange' && e.to === 'master')).toEqual([]);
     expect({ us: await holdsVip('us'), ka: await holdsVip('ka') }).toEqual({ us: false, ka: true });
-    expect(await neighborMac(lab, 'client', vip)).toBe(kaMac);
+    expect(await lab.neighborMac('client', vip)).toBe(kaMac);
 
     const capture = await lab.capture('client', 'arp');
     const beforeTakeover = us.events.length;
@@ -181,7 +165,7 @@ describe.skipIf(!labReady)('without root: uid 65534 with only CAP_NET_RAW and CA
     expect(await holdsVip('us')).toBe(true);
     expect(readFileSync(join(markerDir(), vip), 'utf8')).toMatch(/^\d+ (adding|\d+) *\n$/);
     await poll('our gratuitous ARP at the client', () => (garpsFrom(capture, usMac, vip).length > 0 ? true : undefined));
-    await poll(`the client's ARP entry for ${vip} to move to ${usMac}`, async () => ((await neighborMac(lab, 'client', vip)) === usMac ? true : undefined));
+    await poll(`the client's ARP entry for ${vip} to move to ${usMac}`, async () => ((await lab.neighborMac('client', vip)) === usMac ? true : undefined));
     await pinger.waitForReplies(5, 5000, Date.now());
     // Leased, and the lease renewed: after twice its length (5 s) the address is still there, still leased.
     expect(await validLifetime(lab, 'us', vip)).toBeLessThanOrEqual(5);
@@ -195,7 +179,7 @@ describe.skipIf(!labReady)('without root: uid 65534 with only CAP_NET_RAW and CA
     await us.waitForState('backup', 5000, beforeReturn);
     await lab.waitForAddress('us', vip, { present: false });
     expect(await holdsVip('ka')).toBe(true);
-    await poll(`the client's ARP entry for ${vip} to move back to ${kaMac}`, async () => ((await neighborMac(lab, 'client', vip)) === kaMac ? true : undefined));
+    await poll(`the client's ARP entry for ${vip} to move back to ${kaMac}`, async () => ((await lab.neighborMac('client', vip)) === kaMac ? true : undefined));
     await pinger.waitForReplies(5, 5000, Date.now());
     await capture.stop();
     await pinger.stop();
