@@ -49,7 +49,7 @@ export interface TransportOptions {
   unicastPeers: readonly string[];
   /** Configured source address, if any. */
   primaryAddress: string | undefined;
-  /** Our virtual addresses (canonical): never to be picked as the primary address. */
+  /** Every address we may hold (canonical; the excluded ones too, of either family): never the primary address. */
   virtualAddresses: readonly string[];
 }
 

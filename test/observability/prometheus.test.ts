@@ -208,6 +208,24 @@ describe('registerMetrics', () => {
     await net.stopAll();
   });
 
+  // Given an app whose tests fake queueMicrotask (Jest's and sinon's fake timers do); then a scrape still reads
+  // afresh: the per-scrape reads end with a promise reaction, which no fake timer holds back.
+  it('reads afresh at the next scrape with queueMicrotask faked', async () => {
+    const { net, registry } = await scriptedFailover();
+    const labels = { vrrp_instance: 'b', vrid: '51', family: 'ipv4' };
+    const held: (() => void)[] = [];
+    const real = globalThis.queueMicrotask;
+    globalThis.queueMicrotask = (callback) => void held.push(callback);
+    try {
+      const before = await valueOf(registry, 'vrrp_adverts_sent_total', labels);
+      await net.advance(3000);
+      expect(await valueOf(registry, 'vrrp_adverts_sent_total', labels)).toBe((before ?? 0) + 3);
+    } finally {
+      globalThis.queueMicrotask = real;
+    }
+    await net.stopAll();
+  });
+
   it('refuses a missing registry, naming register', () => {
     const { instance } = createHarness();
     expect(() => registerMetrics(instance, {} as never)).toThrow(ConfigError);
