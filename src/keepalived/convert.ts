@@ -1345,9 +1345,11 @@ function finishInstance(
   if (draft.vrid === undefined) report.error(draft.position, `${where}: expected a virtual_router_id line`);
   if (draft.virtualAddresses.length === 0) report.error(draft.position, `${where}: expected a virtual_ipaddress block with at least one address`);
   for (const [key, position] of draft.fieldPositions) {
-    const [, keyword, dev] = /^dev:([a-z_]+):\d+:(.*)$/.exec(key) ?? [];
+    const [, keyword, index, dev] = /^dev:([a-z_]+):(\d+):(.*)$/.exec(key) ?? [];
     if (dev !== undefined && draft.interface !== undefined && dev !== draft.interface) {
-      report.error(position, `${keyword}: dev ${dev} is refused: addresses go on the instance's interface (${draft.interface}); another interface is not supported`);
+      const value = (keyword === 'virtual_ipaddress' ? draft.virtualAddresses : draft.excludedAddresses)[Number(index)]?.value;
+      const address = typeof value === 'object' ? value.address : value;
+      report.error(position, `${keyword} ${address ?? ''}: dev ${dev} is refused: addresses go on the instance's interface (${draft.interface}); another interface is not supported`);
     }
   }
 

@@ -494,6 +494,21 @@ describe('vrrp_instance: addresses and peers', () => {
     ]);
   });
 
+  // Given the interface line after the address blocks; then dev is checked once it is known, in either block,
+  // naming the block and the address as when the interface came first.
+  it('refuses dev on another interface when the interface line comes after the blocks', () => {
+    const text =
+      'vrrp_instance VI_1 {\n    virtual_router_id 51\n    virtual_ipaddress {\n        192.0.2.1/24 dev eth1\n    }\n' +
+      '    virtual_ipaddress_excluded {\n        2001:db8::200/64 dev eth2\n    }\n    interface eth0\n}\n';
+    const errors = convert(text).errors;
+    expect(messagesAt(errors, text, 'dev eth1')).toEqual([
+      "virtual_ipaddress 192.0.2.1/24: dev eth1 is refused: addresses go on the instance's interface (eth0); another interface is not supported",
+    ]);
+    expect(messagesAt(errors, text, 'dev eth2')).toEqual([
+      "virtual_ipaddress_excluded 2001:db8::200/64: dev eth2 is refused: addresses go on the instance's interface (eth0); another interface is not supported",
+    ]);
+  });
+
   // Given an address both advertised and excluded; then the config's own check, at the excluded line.
   it('refuses an address listed in both blocks, at the excluded line', () => {
     const text = conf('virtual_ipaddress_excluded {\n    192.0.2.1/32\n}');
