@@ -1154,7 +1154,10 @@ function readVirtualAddresses(statement: KeepalivedStatement, report: Report, dr
         break;
       }
       i++;
-      if (option === 'label') label = value;
+      // keepalived 2.2.7 drops an IPv6 address's label with a warning and adds the address (the kernel labels
+      // IPv4 addresses only); the config refuses one, so it is dropped here as there.
+      if (option === 'label' && prefix.family === 'ipv6') report.warn(at, `${keyword} ${entry.keyword}: label ${value} ignored: labels exist for IPv4 addresses only (keepalived ignores it too)`);
+      else if (option === 'label') label = value;
       else if (option === 'dev') {
         if (draft.interface !== undefined && value !== draft.interface) {
           report.error(at, `${keyword} ${entry.keyword}: dev ${value} is refused: addresses go on the instance's interface (${draft.interface}); another interface is not supported`);

@@ -509,6 +509,16 @@ describe('vrrp_instance: addresses and peers', () => {
     ]);
   });
 
+  // Given a label on an IPv6 address; then it is dropped with a warning and the address kept, as keepalived 2.2.7
+  // does (the kernel labels IPv4 addresses only).
+  it('drops the label of an IPv6 address with a warning, as keepalived does', () => {
+    const text = conf('virtual_ipaddress_excluded {\n    2001:db8::200/64 label eth0:v6\n}');
+    const result = convert(text);
+    expect(result.errors).toEqual([]);
+    expect(only(result).excludedAddresses).toEqual(['2001:db8::200/64']);
+    expect(messagesAt(result.warnings, text, 'label eth0:v6')).toEqual(['virtual_ipaddress_excluded 2001:db8::200/64: label eth0:v6 ignored: labels exist for IPv4 addresses only (keepalived ignores it too)']);
+  });
+
   // Given an address both advertised and excluded; then the config's own check, at the excluded line.
   it('refuses an address listed in both blocks, at the excluded line', () => {
     const text = conf('virtual_ipaddress_excluded {\n    192.0.2.1/32\n}');
