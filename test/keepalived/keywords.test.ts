@@ -96,7 +96,7 @@ describe('global_defs', () => {
   it.each([
     ['enable_script_security', /^enable_script_security is ignored: vrrp does not check that scripts run as root/],
     ['vrrp_strict', /^vrrp_strict is ignored: keepalived's strict mode refuses or resets/],
-    ['vrrp_skip_check_adv_addr', /^vrrp_skip_check_adv_addr is ignored: every advert is checked/],
+    ['vrrp_skip_check_adv_addr', /^vrrp_skip_check_adv_addr is ignored: keepalived 2.2.7 then skips the check for further adverts of a master whose advert it accepted, a speed-up; vrrp checks every advert, with the same outcome/],
     ['notify_fifo /run/k.fifo', /^notify_fifo is ignored: no notify FIFO/],
     ['vrrp_garp_lower_prio_repeat 2', /^vrrp_garp_lower_prio_repeat is ignored: a master that hears a lower priority re-announces/],
     ['vrrp_garp_lower_prio_delay 2', /^vrrp_garp_lower_prio_delay is ignored/],
