@@ -54,7 +54,7 @@ export const GLOBAL_DEFS: Readonly<Record<string, Unsupported>> = {
     why: "keepalived's strict mode refuses or resets unicast peers, authentication, preempt_delay and state MASTER below priority 255, and drops traffic to the VIPs (no_accept); here none of that happens and the VIPs accept traffic",
   },
   vrrp_skip_check_adv_addr: {
-    why: "keepalived 2.2.7 then skips the check for further adverts of a master whose advert it accepted, a speed-up; vrrp checks every advert, with the same outcome: one whose address list differs from ours is dropped (RFC 9568 §7.1), unless it comes from the owner",
+    why: "keepalived 2.2.7 then skips the check for further adverts of a master whose advert it accepted, a speed-up; vrrp checks every advert, with the same outcome: one whose address list differs from ours is dropped (RFC 9568 §7.1) — but for the address owner's (priority 255), which vrrp processes as RFC 3768 §7.1 says and keepalived drops",
   },
   vrrp_check_unicast_src: { why: "the source of a unicast advert is not checked against unicast_peer" },
   vrrp_lower_prio_no_advert: { why: 'a master that hears a lower priority answers at once with an advert (RFC 9568 §6.4.3)' },
