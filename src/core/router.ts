@@ -91,7 +91,8 @@ export interface RouterConfig {
   /**
    * Starting wish, like keepalived's `state`. An owner (255) goes Master at once unless it wishes `backup`; any other
    * router always starts in Backup, and the `master` wish only shortens its first Master_Down_Timer to
-   * Advertisement_Interval + Skew_Time (keepalived's sync-group start), so a running master is still heard first.
+   * Advertisement_Interval and the smallest Skew_Time, that of priority 255 (keepalived's sync-group start), so a
+   * running master is still heard first.
    */
   initialState?: 'backup' | 'master' | undefined;
   /** VRRPv2 authentication; must be `none` for v3. */
@@ -600,8 +601,10 @@ export class VirtualRouter {
     this.#masterAdverIntervalMs = this.#config.advertIntervalMs;
     this.#becomeBackup(now, actions, reason);
     if (wish === 'master') {
+      // keepalived 2.2.7's wait for a member that wants master: one interval, for a master to be heard, and the
+      // smallest skew there is (that of priority 255: 1/256 of a second in v2, of the interval in v3), not ours.
       const { version, advertIntervalMs } = this.#config;
-      this.#deadlineMs = now + advertIntervalMs + skewTimeMs(version, this.#priority, advertIntervalMs);
+      this.#deadlineMs = now + advertIntervalMs + skewTimeMs(version, OWNER_PRIORITY, advertIntervalMs);
     }
   }
 

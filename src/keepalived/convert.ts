@@ -1380,7 +1380,7 @@ function finishInstance(
   }
   const initialState = draft.state ?? (priority === 255 ? 'master' : 'backup');
   // keepalived 2.2.7 (vrrp_init_state) shortens the first Master_Down_Timer of `state MASTER` to one interval and
-  // its skew only for a sync group member; a non-owner outside a group waits the whole Master_Down_Interval, as a
+  // the smallest skew only for a sync group member; a non-owner outside a group waits the whole Master_Down_Interval, as a
   // BACKUP does. Our initialState 'master' shortens it for every instance, so such an instance is imported as
   // 'backup' to start as keepalived starts it.
   const startsAsBackup = initialState === 'master' && priority !== 255 && group === undefined;

@@ -147,11 +147,20 @@ describe('initialState is only a starting wish', () => {
   });
 
   // Given a non-owner whose initialState is 'master', when it starts at t=1000,
-  // then its first Master_Down_Timer is shortened to interval + Skew_Time: 1000 + 1000 + 156 × 1000 / 256.
-  it("a non-owner with initialState 'master' shortens its first timer to interval + Skew_Time", () => {
-    const router = new VirtualRouter(makeConfig({ priority: 100, initialState: 'master' }));
+  // then its first Master_Down_Timer is shortened to one interval and the smallest skew, as keepalived 2.2.7 waits
+  // for a sync group member in state MASTER (vrrp_scheduler.c: master_adver_int + VRRP_TIMER_SKEW_MIN): 1000 + 1000
+  // + 1000 / 256 — not its own skew (156 × 1000 / 256 at priority 100).
+  it("a non-owner with initialState 'master' shortens its first timer to one interval and the smallest skew", () => {
+    const router = new VirtualRouter(makeConfig({ version: 2, priority: 100, initialState: 'master' }));
     router.handle({ type: 'start' }, 1000);
-    expect(router.nextDeadline()).toBe(1000 + 1000 + ((256 - 100) * 1000) / 256);
+    expect(router.nextDeadline()).toBe(1000 + 1000 + 1000 / 256);
+  });
+
+  // The same in VRRPv3, where the skew is in units of the interval: 1000 + 100 + 100 / 256.
+  it("a VRRPv3 non-owner with initialState 'master' waits one interval and 1/256 of it", () => {
+    const router = new VirtualRouter(makeConfig({ version: 3, advertIntervalMs: 100, priority: 100, initialState: 'master' }));
+    router.handle({ type: 'start' }, 1000);
+    expect(router.nextDeadline()).toBe(1000 + 100 + 100 / 256);
   });
 
   // Given a non-owner with initialState 'master' that hears nothing, when its shortened timer fires,
@@ -159,7 +168,7 @@ describe('initialState is only a starting wish', () => {
   it("a non-owner with initialState 'master' takes over when the shortened timer fires", () => {
     const router = new VirtualRouter(makeConfig({ priority: 100, initialState: 'master' }));
     router.handle({ type: 'start' }, 0);
-    const actions = router.handle({ type: 'timeout' }, 1000 + ((256 - 100) * 1000) / 256);
+    const actions = router.handle({ type: 'timeout' }, 1000 + 1000 / 256);
     expect(typesOf(actions)).toEqual(['send', 'addVips', 'announce', 'transition']);
     expect(router.state).toBe('master');
   });
