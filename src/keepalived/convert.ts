@@ -652,8 +652,9 @@ function readGlobalDefs(statement: KeepalivedStatement, report: Report, defaults
 }
 
 /**
- * `user NAME [[:]GROUP]` as the exec tracker's `user` (`name` or `name:group`). keepalived's `:` before the group
- * (or alone) also sets the user's supplementary groups, which spawning here cannot (libuv drops them).
+ * `user NAME [GROUP]` as the exec tracker's `user` (`name` or `name:group`). keepalived after 2.2.7 reads a `:`
+ * before the group (or alone) as "and the user's supplementary groups", which spawning here cannot (libuv drops
+ * them; 2.2.7 runs scripts without them too, and takes `:GROUP` for a group's name): reported, not set.
  */
 function readUser(statement: KeepalivedStatement, report: Report): string | undefined {
   const values = new Values(statement, report).atMost(2);
@@ -726,8 +727,9 @@ function readScript(statement: KeepalivedStatement, report: Report): ScriptDef {
   }
   if (script.command === undefined) report.error(statement.position, `vrrp_script ${statement.args[0] ?? ''}: expected a script line in its block`);
   if (script.timeoutMs !== undefined && script.timeoutMs > script.intervalMs && timeoutAt) {
-    // Checks never overlap: a check still running when the next is due delays it, as keepalived's do.
-    report.warn(timeoutAt, `timeout ${script.timeoutMs} ms is longer than the interval (${script.intervalMs} ms): a slow check delays the next one`);
+    // Our checks never overlap: one still running when the next is due delays it. keepalived 2.2.7 starts the next
+    // anyway, at its fixed interval (vrrp_scheduler.c logs a "skipping run" it does not do), so its runs overlap.
+    report.warn(timeoutAt, `timeout ${script.timeoutMs} ms is longer than the interval (${script.intervalMs} ms): a slow check delays the next one (keepalived 2.2.7 starts it anyway, overlapping)`);
   }
   return script;
 }

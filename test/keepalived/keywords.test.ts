@@ -194,6 +194,15 @@ describe('vrrp_script', () => {
     });
   });
 
+  // Given a timeout longer than the interval; then a warning at the timeout: our checks never overlap, where
+  // keepalived 2.2.7 starts the next run at its interval anyway (its vrrp_script_thread).
+  it('warns that a timeout longer than the interval delays the next check, where keepalived overlaps them', () => {
+    const text = conf(tracking(), script('    interval 2\n    timeout 5'));
+    expect(messagesAt(convert(text).warnings, text, 'timeout 5')).toEqual([
+      'timeout 5000 ms is longer than the interval (2000 ms): a slow check delays the next one (keepalived 2.2.7 starts it anyway, overlapping)',
+    ]);
+  });
+
   // Given a quoted command with arguments and single quotes inside; then the command string keeps them for argv.
   it('keeps a quoted command whole, inner quotes included, for the argv split', () => {
     const text = conf(tracking(), `vrrp_script chk {\n    script "/usr/bin/check --name 'my app'"\n}`);
