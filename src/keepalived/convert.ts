@@ -253,6 +253,8 @@ interface GroupDraft {
   tracks: TrackRef[];
   notify: ImportedNotify;
   trackingWeight: boolean;
+  /** A member is an address owner (priority 255): the group's own trackers lose their weights (see collectTrackers). */
+  hasOwner?: boolean;
 }
 
 const DEFAULT_GARP = { repeat: 5, delayMs: 5000, refreshMs: 0 } as const;
@@ -536,6 +538,9 @@ export function keepalivedToConfig(conf: KeepalivedConf, options: KeepalivedConv
       }
       groupOf.set(member.name, group);
       members.push(member.name);
+      // As finishInstance derives it: a priority, else 255 from state MASTER.
+      const draft = drafts.find((one) => one.name === member.name);
+      if ((draft?.priority ?? (draft?.state === 'master' ? 255 : 100)) === 255) group.hasOwner = true;
     }
     if (members.length === 0) {
       report.warn(group.position, `vrrp_sync_group ${group.name} has no instance; removed, as keepalived does`);
@@ -1482,6 +1487,12 @@ function collectTrackers(draft: InstanceDraft, priority: number, report: Report,
   const add = (ref: TrackRef, fromGroup: boolean): void => {
     const tracker = resolver.resolve(ref);
     if (!tracker) return;
+    // keepalived 2.2.7 (sync_group_tracking_init): a group with an address owner among its members cannot have
+    // weights, so the group's own weighted trackers are fault trackers for every member, the owner too.
+    if (fromGroup && group?.hasOwner === true && tracker.weight !== 0) {
+      report.warn(ref.position, `${where}: sync group ${group.name}'s track_${ref.kind} ${ref.name} weight ${tracker.weight} set to 0 (down means fault) because a member is an address owner (priority 255), as keepalived does`);
+      tracker.weight = 0;
+    }
     // keepalived (vrrp_complete_instance): an owner's priority never moves, and a sync group moves as one, so weights
     // are dropped there — interfaces keep tracking unweighted in a group, files with the default weight 1 go to 0.
     if (tracker.weight !== 0 && (owner || (syncIgnoresWeights && !fromGroup && tracker.type !== 'process'))) {

@@ -789,7 +789,7 @@ describe('vrrp_sync_group', () => {
   });
 
   // Given a member with state MASTER below 255; then it keeps its wish: keepalived shortens a sync group member's first
-  // Master_Down_Timer to one interval and its skew, as initialState 'master' does — and says nothing.
+  // Master_Down_Timer to one interval and the smallest skew, as initialState 'master' does — and says nothing.
   it("keeps state MASTER of a sync group member as initialState master, as keepalived starts it", () => {
     const result = convert(pair('vrrp_sync_group G {\n  group {\n    A\n    B\n  }\n}\n', '', 'state MASTER\npriority 150'));
     expect(result.config.instances.map((i) => i.initialState)).toEqual(['master', 'backup']);
@@ -802,6 +802,20 @@ describe('vrrp_sync_group', () => {
     expect(result.config.instances.map((i) => i.trackers.map((t) => t.name))).toEqual([
       ['chk', 'eth9'],
       ['chk', 'eth9'],
+    ]);
+  });
+
+  // Given a group whose member A is an address owner (255) and a weighted group-level track_script; then every
+  // member tracks it with weight 0 (down means fault), the owner too, as keepalived 2.2.7's
+  // sync_group_tracking_init clears the weights of a group with an owner — not dropped for the owner, nor weighted
+  // for the others.
+  it("makes a group's weighted trackers fault trackers for every member when one is an address owner", () => {
+    const text = pair('vrrp_sync_group G {\n  group {\n    A\n    B\n  }\n  track_script {\n    chk weight 10\n  }\n}\n', script(''), 'priority 255');
+    const result = convert(text);
+    expect(result.config.instances.map((i) => i.trackers.map((t) => `${t.name} ${t.weight}`))).toEqual([['chk 0'], ['chk 0']]);
+    expect(messagesAt(result.warnings, text, 'chk weight 10')).toEqual([
+      "vrrp_instance A: sync group G's track_script chk weight 10 set to 0 (down means fault) because a member is an address owner (priority 255), as keepalived does",
+      "vrrp_instance B: sync group G's track_script chk weight 10 set to 0 (down means fault) because a member is an address owner (priority 255), as keepalived does",
     ]);
   });
 
