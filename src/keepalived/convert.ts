@@ -388,6 +388,28 @@ class Values {
     return seconds * 1000;
   }
 
+  /**
+   * Whole seconds in ms, 0 allowed, as keepalived 2.2.7 reads `garp_master_delay` and `garp_master_refresh`
+   * (strtoul: a fraction is cut off, with a warning).
+   */
+  seconds(index: number, maxMs: number): number | undefined {
+    const micro = this.microseconds(index, 0, maxMs);
+    if (micro === undefined) return undefined;
+    const whole = Math.floor(micro / 1_000_000);
+    if (whole * 1_000_000 !== micro) {
+      this.#report.warn(this.#at(index), `${this.#statement.keyword}: keepalived 2.2.7 reads whole seconds, so ${this.#statement.args[index]} is ${whole} s here`);
+    }
+    return whole * 1000;
+  }
+
+  /** A `garp_master_repeat`: keepalived 2.2.7 makes 0 one repeat, with a warning (0 was allowed before 2.0.7). */
+  garpRepeat(index: number): number | undefined {
+    const repeat = this.integer(index, 0, 255);
+    if (repeat !== 0) return repeat;
+    this.#report.warn(this.#at(index), `${this.#statement.keyword}: must be greater than 0; 1, as keepalived sets it`);
+    return 1;
+  }
+
   /** keepalived's optional <BOOL>: absent means true. */
   boolean(index: number): boolean | undefined {
     const text = this.#statement.args[index];
@@ -604,17 +626,17 @@ function readGlobalDefs(statement: KeepalivedStatement, report: Report, defaults
         break;
       }
       case 'vrrp_garp_master_delay': {
-        const delayMs = values.atMost(1).milliseconds(0, 0, 3_600_000);
+        const delayMs = values.atMost(1).seconds(0, 3_600_000);
         if (delayMs !== undefined) defaults.garp.delayMs = delayMs;
         break;
       }
       case 'vrrp_garp_master_repeat': {
-        const repeat = values.atMost(1).integer(0, 0, 255);
+        const repeat = values.atMost(1).garpRepeat(0);
         if (repeat !== undefined) defaults.garp.repeat = repeat;
         break;
       }
       case 'vrrp_garp_master_refresh': {
-        const refreshMs = values.atMost(1).milliseconds(0, 0, 86_400_000);
+        const refreshMs = values.atMost(1).seconds(0, 86_400_000);
         if (refreshMs !== undefined) defaults.garp.refreshMs = refreshMs;
         break;
       }
@@ -1057,19 +1079,19 @@ function readInstance(statement: KeepalivedStatement, report: Report): InstanceD
         break;
       }
       case 'garp_master_delay': {
-        const delayMs = values.atMost(1).milliseconds(0, 0, 3_600_000);
+        const delayMs = values.atMost(1).seconds(0, 3_600_000);
         if (delayMs !== undefined) draft.garp.delayMs = delayMs;
         set('garp.delayMs', entry);
         break;
       }
       case 'garp_master_repeat': {
-        const repeat = values.atMost(1).integer(0, 0, 255);
+        const repeat = values.atMost(1).garpRepeat(0);
         if (repeat !== undefined) draft.garp.repeat = repeat;
         set('garp.repeat', entry);
         break;
       }
       case 'garp_master_refresh': {
-        const refreshMs = values.atMost(1).milliseconds(0, 0, 86_400_000);
+        const refreshMs = values.atMost(1).seconds(0, 86_400_000);
         if (refreshMs !== undefined) draft.garp.refreshMs = refreshMs;
         set('garp.refreshMs', entry);
         break;

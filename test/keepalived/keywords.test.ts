@@ -617,6 +617,20 @@ describe('vrrp_instance: authentication, preemption, announcements', () => {
     expect(only(convert(text)).garp).toEqual({ repeat: 3, delayMs: 1000, refreshMs: 30_000 });
   });
 
+  // Given fractional garp_master_delay / _refresh and garp_master_repeat 0; then what keepalived 2.2.7 makes of them
+  // (its parser's strtoul): whole seconds, the fraction cut off, and a repeat of 0 made 1 — each reported. A repeat
+  // of 0 taken as written would send no gratuitous ARP at all on a takeover.
+  it('reads garp_master_delay and _refresh in whole seconds and makes a repeat of 0 one, as keepalived 2.2.7', () => {
+    const text = conf('garp_master_delay 0.5\ngarp_master_repeat 0\ngarp_master_refresh 2.7');
+    const result = convert(text);
+    expect(only(result).garp).toEqual({ repeat: 1, delayMs: 0, refreshMs: 2000 });
+    expect(result.warnings.map((warning) => warning.message)).toEqual([
+      'garp_master_delay: keepalived 2.2.7 reads whole seconds, so 0.5 is 0 s here',
+      'garp_master_repeat: must be greater than 0; 1, as keepalived sets it',
+      'garp_master_refresh: keepalived 2.2.7 reads whole seconds, so 2.7 is 2 s here',
+    ]);
+  });
+
   // Given accept; then nothing to report: vrrp accepts traffic to the VIPs anyway.
   it('takes accept silently', () => {
     expect(convert(conf('accept')).warnings).toEqual([]);
