@@ -1503,7 +1503,8 @@ function fitAdvertInterval(draft: InstanceDraft, version: 2 | 3, report: Report,
 function collectTrackers(draft: InstanceDraft, priority: number, report: Report, resolver: TrackerResolver, group: GroupDraft | undefined): ImportedTracker[] {
   const where = `vrrp_instance ${draft.name}`;
   const trackers: ImportedTracker[] = [];
-  const seen = new Set<string>();
+  /** Each tracked object's tracker, and whether it came from the group. */
+  const seen = new Map<string, { tracker: ImportedTracker; fromGroup: boolean }>();
   const owner = priority === 255;
   const syncIgnoresWeights = group !== undefined && !group.trackingWeight;
   const add = (ref: TrackRef, fromGroup: boolean): void => {
@@ -1529,11 +1530,25 @@ function collectTrackers(draft: InstanceDraft, priority: number, report: Report,
       }
     }
     const key = `${ref.kind}:${ref.name}`;
-    if (seen.has(key)) {
+    const earlier = seen.get(key);
+    if (earlier !== undefined && fromGroup && !earlier.fromGroup) {
+      // keepalived 2.2.7 (add_vrrp_to_track_script and its kin): tracked by the instance and by its group, the
+      // group's weight and reverse are used — unless the instance's entry is unweighted, which stays so.
+      if (earlier.tracker.weight === 0) {
+        report.warn(ref.position, `${where}: track_${ref.kind} ${ref.name} is tracked by the instance and by sync group ${group?.name ?? ''}; the instance's unweighted entry is kept, as keepalived does`);
+      } else {
+        earlier.tracker.weight = tracker.weight;
+        // A process's reverse is not taken from the group there: only its weight.
+        if (ref.kind !== 'process') earlier.tracker.reverse = tracker.reverse;
+        report.warn(ref.position, `${where}: track_${ref.kind} ${ref.name} is tracked by the instance and by sync group ${group?.name ?? ''}; the group's weight ${tracker.weight} is used, as keepalived does`);
+      }
+      return;
+    }
+    if (earlier !== undefined) {
       report.warn(ref.position, `${where}: track_${ref.kind} ${ref.name} is tracked twice; the second is ignored, as keepalived does`);
       return;
     }
-    seen.add(key);
+    seen.set(key, { tracker, fromGroup });
     if (trackers.some((other) => other.name === tracker.name)) {
       const renamed = `${ref.kind}:${ref.name}`;
       report.warn(ref.position, `${where}: tracker ${ref.name} renamed ${renamed}: another tracker of the instance has that name`);

@@ -833,6 +833,26 @@ describe('vrrp_sync_group', () => {
     ]);
   });
 
+  // Given a script tracked by member A (weight 10, kept by sync_group_tracking_weight) and by the group (weight 20
+  // reverse); then one tracker with the group's weight and reverse, as keepalived 2.2.7's add_vrrp_to_track_script
+  // updates the instance's entry — not the instance's, which the second mention used to leave as it was.
+  it("uses the group's weight for a script both a member and its group track, as keepalived does", () => {
+    const group = 'vrrp_sync_group G {\n  group {\n    A\n    B\n  }\n  sync_group_tracking_weight\n  track_script {\n    chk weight 20 reverse\n  }\n}\n';
+    const text = pair(group, script(''), 'track_script {\n    chk weight 10\n}');
+    const result = convert(text);
+    expect(result.config.instances[0]?.trackers.map((t) => ({ name: t.name, weight: t.weight, reverse: t.reverse }))).toEqual([{ name: 'chk', weight: 20, reverse: true }]);
+    expect(messagesAt(result.warnings, text, 'chk weight 20')).toEqual([
+      "vrrp_instance A: track_script chk is tracked by the instance and by sync group G; the group's weight 20 is used, as keepalived does",
+    ]);
+  });
+
+  // Given the same with the member's entry unweighted; then it stays unweighted (a fault tracker), as keepalived keeps it.
+  it("keeps a member's unweighted entry for a script its group tracks with a weight", () => {
+    const group = 'vrrp_sync_group G {\n  group {\n    A\n    B\n  }\n  track_script {\n    chk weight 20\n  }\n}\n';
+    const result = convert(pair(group, script(''), 'track_script {\n    chk\n}'));
+    expect(result.config.instances.map((i) => i.trackers.map((t) => `${t.name} ${t.weight}`))).toEqual([['chk 0'], ['chk 20']]);
+  });
+
   // Given a member's own weighted script; then keepalived ignores it inside a group: so do we, with a warning.
   it("drops a member's weighted tracker unless sync_group_tracking_weight, as keepalived does", () => {
     const text = pair('vrrp_sync_group G {\n  group {\n    A\n    B\n  }\n}\n', script(''), 'track_script {\n    chk weight 10\n}');
