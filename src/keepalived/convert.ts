@@ -230,6 +230,8 @@ interface InstanceDraft {
   version?: 2 | 3;
   nativeIpv6?: KeepalivedPosition;
   virtualAddresses: { value: string | VirtualAddressConfig; family: AddressFamily; position: KeepalivedPosition }[];
+  /** Its place among the top-level statements, in reading order (see TrackerResolver.resolve). */
+  order?: number;
   /** virtual_ipaddress_excluded, as virtualAddresses. */
   excludedAddresses: { value: string | VirtualAddressConfig; family: AddressFamily; position: KeepalivedPosition }[];
   unicastPeers: string[];
@@ -253,6 +255,8 @@ interface GroupDraft {
   tracks: TrackRef[];
   notify: ImportedNotify;
   trackingWeight: boolean;
+  /** Its place among the top-level statements, in reading order (see TrackerResolver.resolve). */
+  order?: number;
   /** A member is an address owner (priority 255): the group's own trackers lose their weights (see collectTrackers). */
   hasOwner?: boolean;
 }
@@ -487,6 +491,9 @@ export function keepalivedToConfig(conf: KeepalivedConf, options: KeepalivedConv
   const instanceStatements: KeepalivedStatement[] = [];
   const groupStatements: KeepalivedStatement[] = [];
 
+  /** Where each tracked object is defined among the top-level statements (`script:NAME`, …), in reading order. */
+  const definedAt = new Map<string, number>();
+  const order = new Map<KeepalivedStatement, number>();
   const define = <T>(map: Map<string, T>, statement: KeepalivedStatement, build: (name: string) => T): void => {
     const name = new Values(statement, report).string(0, 'a name');
     if (name === undefined) return;
@@ -495,8 +502,11 @@ export function keepalivedToConfig(conf: KeepalivedConf, options: KeepalivedConv
       return;
     }
     map.set(name, build(name));
+    const kind = map === (scripts as Map<string, unknown>) ? 'script' : map === (processes as Map<string, unknown>) ? 'process' : 'file';
+    definedAt.set(`${kind}:${name}`, order.get(statement) ?? 0);
   };
 
+  conf.statements.forEach((statement, index) => order.set(statement, index));
   for (const statement of conf.statements) {
     switch (statement.keyword) {
       case 'global_defs':
@@ -506,8 +516,8 @@ export function keepalivedToConfig(conf: KeepalivedConf, options: KeepalivedConv
         define(scripts, statement, () => readScript(statement, report));
         break;
       case 'track_process':
-        report.warn(statement.position, 'track_process: keepalived names this block vrrp_track_process; read as such');
-        define(processes, statement, () => readProcess(statement, report));
+        // Not a top-level keyword of keepalived 2.2.7 (nor 2.3): it ignores the block, and its tracks are "not found".
+        report.warn(statement.position, 'track_process: keepalived has no top-level track_process (its block is vrrp_track_process) and ignores this one: ignored here too — rename it vrrp_track_process to have it');
         break;
       case 'vrrp_track_process':
         define(processes, statement, () => readProcess(statement, report));
@@ -532,6 +542,7 @@ export function keepalivedToConfig(conf: KeepalivedConf, options: KeepalivedConv
     const errorsBefore = report.errors.length;
     const draft = readInstance(statement, report);
     if (!draft) continue;
+    draft.order = order.get(statement);
     // Counted here, not by the instance's later check: the errors of the instances, groups and trackers read after
     // it used to stop its schema check, which then came up only on the next run (a second round of problems).
     for (const error of report.errors.slice(errorsBefore)) draft.errorLines.add(error.path);
@@ -541,7 +552,13 @@ export function keepalivedToConfig(conf: KeepalivedConf, options: KeepalivedConv
     }
     drafts.push(draft);
   }
-  const groups = groupStatements.map((statement) => readGroup(statement, report)).filter((group): group is GroupDraft => group !== undefined);
+  const groups = groupStatements
+    .map((statement) => {
+      const group = readGroup(statement, report);
+      if (group !== undefined) group.order = order.get(statement);
+      return group;
+    })
+    .filter((group): group is GroupDraft => group !== undefined);
 
   // Membership: an instance belongs to the first group naming it, as in keepalived.
   const groupOf = new Map<string, GroupDraft>();
@@ -572,7 +589,7 @@ export function keepalivedToConfig(conf: KeepalivedConf, options: KeepalivedConv
     groupsOut.push({ name: group.name, members, ...(hasNotify(group.notify) ? { notify: notifyAs(group.notify, defaults, report, group.position) } : {}) });
   }
 
-  const resolver = new TrackerResolver(report, scripts, processes, files, defaults, options.scriptRunnable);
+  const resolver = new TrackerResolver(report, scripts, processes, files, defaults, options.scriptRunnable, definedAt);
   const instances: ImportedInstanceConfig[] = [];
   const seenVrids = new Map<string, InstanceDraft>();
   for (const draft of drafts) {
@@ -1261,6 +1278,7 @@ class TrackerResolver {
   readonly #filesUsed = new Set<string>();
   #warnedDefaultUser = false;
   readonly #scriptRunnable: ((program: string) => boolean) | undefined;
+  readonly #definedAt: ReadonlyMap<string, number>;
 
   constructor(
     report: Report,
@@ -1269,7 +1287,9 @@ class TrackerResolver {
     files: Map<string, FileDef>,
     defaults: GlobalDefaults,
     scriptRunnable: ((program: string) => boolean) | undefined,
+    definedAt: ReadonlyMap<string, number>,
   ) {
+    this.#definedAt = definedAt;
     this.#scriptRunnable = scriptRunnable;
     this.#report = report;
     this.#scripts = scripts;
@@ -1278,11 +1298,24 @@ class TrackerResolver {
     this.#defaults = defaults;
   }
 
-  resolve(ref: TrackRef): ImportedTracker | undefined {
+  /**
+   * The tracker `ref` names, as read by the block at top-level place `blockOrder`. keepalived 2.2.7 looks a tracked
+   * script, process or file up while it reads the block (alloc_track_script and its kin): one defined further down
+   * is "not found" there, and its track ignored — so it is here too, said with the way to have it.
+   */
+  resolve(ref: TrackRef, blockOrder: number | undefined): ImportedTracker | undefined {
     const missing = (block: string): undefined => {
       this.#report.warn(ref.position, `track_${ref.kind} ${ref.name}: no ${block} of that name; ignored, as keepalived does`);
       return undefined;
     };
+    const definedAt = this.#definedAt.get(`${ref.kind}:${ref.name}`);
+    if (definedAt !== undefined && blockOrder !== undefined && definedAt > blockOrder) {
+      this.#report.warn(
+        ref.position,
+        `track_${ref.kind} ${ref.name}: defined after this block, and keepalived 2.2.7 looks it up as it reads ("not found, ignoring"): ignored here too — define it before the block to track it`,
+      );
+      return undefined;
+    }
     switch (ref.kind) {
       case 'script': {
         const def = this.#scripts.get(ref.name);
@@ -1508,7 +1541,7 @@ function collectTrackers(draft: InstanceDraft, priority: number, report: Report,
   const owner = priority === 255;
   const syncIgnoresWeights = group !== undefined && !group.trackingWeight;
   const add = (ref: TrackRef, fromGroup: boolean): void => {
-    const tracker = resolver.resolve(ref);
+    const tracker = resolver.resolve(ref, fromGroup ? group?.order : draft.order);
     if (!tracker) return;
     // keepalived 2.2.7 (sync_group_tracking_init): a group with an address owner among its members cannot have
     // weights, so the group's own weighted trackers are fault trackers for every member, the owner too.

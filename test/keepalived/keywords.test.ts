@@ -160,6 +160,17 @@ describe('vrrp_script', () => {
     ]);
   });
 
+  // Given a vrrp_script defined after the instance that tracks it; then the track is ignored with a warning, as
+  // keepalived 2.2.7 ignores it (it looks the name up while reading the instance: "not found, ignoring").
+  it('ignores a track of a script defined after the instance, as keepalived does, and says how to have it', () => {
+    const text = `${conf(tracking())}${script('    weight -20')}`;
+    const result = convert(text);
+    expect(only(result).trackers).toEqual([]);
+    expect(messagesAt(result.warnings, text, '    chk')).toEqual([
+      'track_script chk: defined after this block, and keepalived 2.2.7 looks it up as it reads ("not found, ignoring"): ignored here too — define it before the block to track it',
+    ]);
+  });
+
   // Given only `script`; then keepalived's defaults, spelled out: 1 s, timeout = interval, weight 0, rise/fall 1.
   it("spells out keepalived's defaults: interval 1000 ms, timeout = interval, weight 0, rise 1, fall 1", () => {
     expect(tracker(convert(conf(tracking(), script(''))))).toEqual({
@@ -318,12 +329,15 @@ describe('vrrp_track_process and track_file', () => {
     expect(tracker(convert(text))).toMatchObject({ command: 'app', paramMatch: 'exact' });
   });
 
-  // Given a top-level track_process block (keepalived's name is vrrp_track_process); then read as such, with a note.
-  it('reads a top-level track_process block as vrrp_track_process, with a warning', () => {
+  // Given a top-level track_process block (keepalived's block is vrrp_track_process; 2.2.7 has no top-level
+  // track_process and ignores it); then ignored too, with the way to have it, and its track is not found.
+  it('ignores a top-level track_process block, as keepalived does, and says to rename it', () => {
     const text = conf('track_process {\n    p\n}', 'track_process p {\n    process app\n}');
     const result = convert(text);
-    expect(tracker(result)).toMatchObject({ type: 'process', process: 'app' });
-    expect(messagesAt(result.warnings, text, 'track_process p {')).toEqual(['track_process: keepalived names this block vrrp_track_process; read as such']);
+    expect(only(result).trackers).toEqual([]);
+    expect(messagesAt(result.warnings, text, 'track_process p {')).toEqual([
+      'track_process: keepalived has no top-level track_process (its block is vrrp_track_process) and ignores this one: ignored here too — rename it vrrp_track_process to have it',
+    ]);
   });
 
   // Given a track_file without weight; then keepalived's default weight 1.
@@ -851,6 +865,15 @@ describe('vrrp_sync_group', () => {
     const group = 'vrrp_sync_group G {\n  group {\n    A\n    B\n  }\n  track_script {\n    chk weight 20\n  }\n}\n';
     const result = convert(pair(group, script(''), 'track_script {\n    chk\n}'));
     expect(result.config.instances.map((i) => i.trackers.map((t) => `${t.name} ${t.weight}`))).toEqual([['chk 0'], ['chk 20']]);
+  });
+
+  // Given a group tracking a script defined after the group; then ignored for every member, as keepalived does.
+  it('ignores a group track of a script defined after the group, as keepalived does', () => {
+    const text = `${pair('vrrp_sync_group G {\n  group {\n    A\n    B\n  }\n  track_script {\n    chk\n  }\n}\n')}${script('')}`;
+    const result = convert(text);
+    expect(result.config.instances.map((i) => i.trackers)).toEqual([[], []]);
+    // Said once, at the group's line, for both members.
+    expect(messagesAt(result.warnings, text, '    chk').filter((m) => m.includes('defined after this block'))).toHaveLength(1);
   });
 
   // Given a member's own weighted script; then keepalived ignores it inside a group: so do we, with a warning.
