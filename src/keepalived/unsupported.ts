@@ -215,7 +215,7 @@ export const INSTANCE: Readonly<Record<string, Unsupported>> = {
   owner_ignore_adverts: { why: 'an owner (priority 255) processes adverts like any master' },
   skip_check_adv_addr: GLOBAL_DEFS.vrrp_skip_check_adv_addr ?? daemon,
   strict_mode: GLOBAL_DEFS.vrrp_strict ?? daemon,
-  no_accept: { why: 'vrrp installs no firewall rules, so the VIPs accept traffic (accept mode, the RFC 9568 default for keepalived too)' },
+  no_accept: { why: "vrrp installs no firewall rules, so the VIPs accept traffic (accept mode: keepalived's default, where RFC 9568's Accept_Mode defaults to false)" },
 };
 
 /** `vrrp_sync_group` keywords. */
