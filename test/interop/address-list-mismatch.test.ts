@@ -35,7 +35,7 @@ describe.skipIf(!labAvailable.ok)('address lists that differ, beside keepalived'
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(ka.lines.slice(from).filter((line) => /Entering \w+ STATE/.test(line)), 'keepalived stays master').toEqual([]);
     const counters = (await requestStatus(us.controlSocket as string)).instances[0]?.counters as Record<string, number> | undefined;
-    expect(counters?.vrrpv3StatisticsAddressListErrors, JSON.stringify(counters)).toBeGreaterThan(5);
+    expect(counters?.vrrpv3StatisticsAddressListErrors, JSON.stringify(counters)).toBeGreaterThan(0);
     expect(us.events.filter((e) => e.event === 'stateChange').map((e) => e.to)).toEqual(['backup', 'master']);
     expect({ us: (await lab.addresses('us')).includes(lab.ipv4(100)), ka: (await lab.addresses('ka')).includes(lab.ipv4(100)) }).toEqual({ us: true, ka: true });
     expect(await us.stop(), us.describe()).toBe(0);
