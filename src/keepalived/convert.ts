@@ -494,7 +494,7 @@ export function keepalivedToConfig(conf: KeepalivedConf, options: KeepalivedConv
   /** Where each tracked object is defined among the top-level statements (`script:NAME`, …), in reading order. */
   const definedAt = new Map<string, number>();
   const order = new Map<KeepalivedStatement, number>();
-  const define = <T>(map: Map<string, T>, statement: KeepalivedStatement, build: (name: string) => T): void => {
+  const define = <T>(map: Map<string, T>, kind: 'script' | 'process' | 'file', statement: KeepalivedStatement, build: (name: string) => T): void => {
     const name = new Values(statement, report).string(0, 'a name');
     if (name === undefined) return;
     if (map.has(name)) {
@@ -502,7 +502,6 @@ export function keepalivedToConfig(conf: KeepalivedConf, options: KeepalivedConv
       return;
     }
     map.set(name, build(name));
-    const kind = map === (scripts as Map<string, unknown>) ? 'script' : map === (processes as Map<string, unknown>) ? 'process' : 'file';
     definedAt.set(`${kind}:${name}`, order.get(statement) ?? 0);
   };
 
@@ -513,18 +512,18 @@ export function keepalivedToConfig(conf: KeepalivedConf, options: KeepalivedConv
         readGlobalDefs(statement, report, defaults, global);
         break;
       case 'vrrp_script':
-        define(scripts, statement, () => readScript(statement, report));
+        define(scripts, 'script', statement, () => readScript(statement, report));
         break;
       case 'track_process':
         // Not a top-level keyword of keepalived 2.2.7 (nor 2.3): it ignores the block, and its tracks are "not found".
         report.warn(statement.position, 'track_process: keepalived has no top-level track_process (its block is vrrp_track_process) and ignores this one: ignored here too — rename it vrrp_track_process to have it');
         break;
       case 'vrrp_track_process':
-        define(processes, statement, () => readProcess(statement, report));
+        define(processes, 'process', statement, () => readProcess(statement, report));
         break;
       case 'track_file':
       case 'vrrp_track_file':
-        define(files, statement, () => readFile(statement, report));
+        define(files, 'file', statement, () => readFile(statement, report));
         break;
       case 'vrrp_instance':
         instanceStatements.push(statement);
@@ -1442,9 +1441,9 @@ function finishInstance(
   }
   const initialState = draft.state ?? (priority === 255 ? 'master' : 'backup');
   // keepalived 2.2.7 (vrrp_init_state) shortens the first Master_Down_Timer of `state MASTER` to one interval and
-  // the smallest skew only for a sync group member; a non-owner outside a group waits the whole Master_Down_Interval, as a
-  // BACKUP does. Our initialState 'master' shortens it for every instance, so such an instance is imported as
-  // 'backup' to start as keepalived starts it.
+  // the smallest skew only for a sync group member; a non-owner outside a group waits the whole
+  // Master_Down_Interval, as a BACKUP does. Our initialState 'master' shortens it for every instance, so such an
+  // instance is imported as 'backup' to start as keepalived starts it.
   const startsAsBackup = initialState === 'master' && priority !== 255 && group === undefined;
   if (startsAsBackup) {
     report.warn(
