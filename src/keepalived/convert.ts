@@ -1548,11 +1548,18 @@ function collectTrackers(draft: InstanceDraft, priority: number, report: Report,
       report.warn(ref.position, `${where}: sync group ${group.name}'s track_${ref.kind} ${ref.name} weight ${tracker.weight} set to 0 (down means fault) because a member is an address owner (priority 255), as keepalived does`);
       tracker.weight = 0;
     }
+    // keepalived 2.2.7 logs that a sync group member's weighted track_interface loses its weight ("ignoring eth9
+    // tracked interface weight due to SYNC group"), yet applies it: it registers the weight on the interface before
+    // it clears its own copy, and a lab run showed the priority change (150 → 90) when the interface went down. As
+    // it runs, then: weighted.
+    if (tracker.weight !== 0 && !owner && syncIgnoresWeights && !fromGroup && tracker.type === 'interface') {
+      report.warn(ref.position, `${where}: track_interface ${ref.name} weight ${tracker.weight} kept: keepalived 2.2.7 logs that it ignores it in sync group ${group?.name ?? ''} but applies it`);
+    }
     // keepalived (vrrp_complete_instance): an owner's priority never moves, and a sync group moves as one, so weights
-    // are dropped there — interfaces keep tracking unweighted in a group, files with the default weight 1 go to 0.
-    if (tracker.weight !== 0 && (owner || (syncIgnoresWeights && !fromGroup && tracker.type !== 'process'))) {
+    // are dropped there — files with the default weight 1 go to 0.
+    else if (tracker.weight !== 0 && (owner || (syncIgnoresWeights && !fromGroup && tracker.type !== 'process'))) {
       const why = owner ? 'an address owner (priority 255) never changes priority' : `it is in sync group ${group?.name ?? ''} without sync_group_tracking_weight`;
-      const unweighted = (!owner && tracker.type === 'interface') || (tracker.type === 'file' && tracker.weight === 1 && !fromGroup);
+      const unweighted = tracker.type === 'file' && tracker.weight === 1 && !fromGroup;
       if (unweighted) {
         report.warn(ref.position, `${where}: track_${ref.kind} ${ref.name} weight ${tracker.weight} set to 0 (down means fault) because ${why}, as keepalived does`);
         tracker.weight = 0;

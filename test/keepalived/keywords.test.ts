@@ -886,6 +886,18 @@ describe('vrrp_sync_group', () => {
     ]);
   });
 
+  // Given a member's own weighted track_interface, no sync_group_tracking_weight; then kept weighted: keepalived 2.2.7
+  // logs that it ignores the weight in a sync group, yet applies it (a lab run: priority 150 → 90 when the interface
+  // went down, and the group stayed master as ours does with the weight kept).
+  it("keeps a member's weighted track_interface in a group, as keepalived applies it despite its log", () => {
+    const text = pair('vrrp_sync_group G {\n  group {\n    A\n    B\n  }\n}\n', '', 'track_interface {\n    eth9 weight -60\n}');
+    const result = convert(text);
+    expect(result.config.instances[0]?.trackers.map((t) => `${t.name} ${t.weight}`)).toEqual(['eth9 -60']);
+    expect(messagesAt(result.warnings, text, 'eth9 weight -60')).toEqual([
+      'vrrp_instance A: track_interface eth9 weight -60 kept: keepalived 2.2.7 logs that it ignores it in sync group G but applies it',
+    ]);
+  });
+
   // Given sync_group_tracking_weight; then members keep their weighted trackers.
   it('keeps weighted member trackers with sync_group_tracking_weight', () => {
     const text = pair('vrrp_sync_group G {\n  group {\n    A\n    B\n  }\n  sync_group_tracking_weight\n}\n', script(''), 'track_script {\n    chk weight 10\n}');
