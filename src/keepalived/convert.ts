@@ -576,9 +576,8 @@ export function keepalivedToConfig(conf: KeepalivedConf, options: KeepalivedConv
       }
       groupOf.set(member.name, group);
       members.push(member.name);
-      // As finishInstance derives it: a priority, else 255 from state MASTER.
       const draft = drafts.find((one) => one.name === member.name);
-      if ((draft?.priority ?? (draft?.state === 'master' ? 255 : 100)) === 255) group.hasOwner = true;
+      if (draft !== undefined && basePriority(draft) === 255) group.hasOwner = true;
     }
     if (members.length === 0) {
       report.warn(group.position, `vrrp_sync_group ${group.name} has no instance; removed, as keepalived does`);
@@ -1430,14 +1429,10 @@ function finishInstance(
     report.error(draft.fieldPositions.get('version') ?? draft.position, `${where}: VRRPv2 over IPv6 (a keepalived extension) is not supported: use version 3 on every node`);
   }
 
-  let priority = draft.priority;
-  if (priority === undefined) {
-    // keepalived 2.2.7 derives the priority from the state when none is configured: MASTER means the address owner.
-    priority = draft.state === 'master' ? 255 : 100;
-    if (draft.state === 'master') {
-      report.warn(draft.fieldPositions.get('initialState') ?? draft.position, `${where}: state MASTER without a priority makes it the address owner (priority 255), as keepalived does`);
-      draft.fieldPositions.set('priority', draft.fieldPositions.get('initialState') ?? draft.position);
-    }
+  const priority = basePriority(draft);
+  if (draft.priority === undefined && draft.state === 'master') {
+    report.warn(draft.fieldPositions.get('initialState') ?? draft.position, `${where}: state MASTER without a priority makes it the address owner (priority 255), as keepalived does`);
+    draft.fieldPositions.set('priority', draft.fieldPositions.get('initialState') ?? draft.position);
   }
   const initialState = draft.state ?? (priority === 255 ? 'master' : 'backup');
   // keepalived 2.2.7 (vrrp_init_state) shortens the first Master_Down_Timer of `state MASTER` to one interval and
@@ -1515,6 +1510,11 @@ function finishInstance(
   // one of its errors is not blamed twice.
   validate(instance, draft, report);
   return instance;
+}
+
+/** An instance's priority as keepalived 2.2.7 derives it when none is configured: MASTER means the address owner. */
+function basePriority(draft: InstanceDraft): number {
+  return draft.priority ?? (draft.state === 'master' ? 255 : 100);
 }
 
 /** keepalived fits advert_int to the version: whole seconds below 256 for v2, 10 ms steps up to 40.95 s for v3. */
