@@ -52,7 +52,9 @@ let dumpQueue: Promise<unknown> = Promise.resolve();
  */
 export function serializedDump<T>(task: (socket: RtNetlinkSocket) => Promise<T>): Promise<T> {
   const result = dumpQueue.then(() => {
-    dumpSocket ??= loadNetlink().createRtNetlink();
+    dumpSocket ??= openRequestSocket('dump', (failed) => {
+      if (dumpSocket === failed) dumpSocket = undefined;
+    });
     return task(dumpSocket);
   });
   // Settles with nothing: passing the result on would keep the last dump (every address of the namespace, parsed)
@@ -91,8 +93,38 @@ function sharedDump<T>(kind: 'links' | 'addresses', task: (socket: RtNetlinkSock
  * takeover's VIP goes up at once. Not subscribed to any group; does not keep the event loop alive.
  */
 export function changeRequestSocket(): RtNetlinkSocket {
-  changeSocket ??= loadNetlink().createRtNetlink();
+  changeSocket ??= openRequestSocket('address change', (failed) => {
+    if (changeSocket === failed) changeSocket = undefined;
+  });
   return changeSocket;
+}
+
+/**
+ * An rtnetlink socket for requests that survives its own failure. A failed read (ENOBUFS, or a poll error, after
+ * which netlink closes the socket) is emitted as 'error' on the module's inner socket, where no listener would make
+ * it an uncaught exception — the engine thread's death, every VIP released — and would leave the requests waiting
+ * on it unanswered for ever, so the dump queue behind them would never move again. Instead: a warning, each waiting
+ * request rejected with the error (its caller already handles a failed request), and the socket dropped and closed
+ * so that the next request opens a new one.
+ */
+function openRequestSocket(role: string, forget: (failed: RtNetlinkSocket) => void): RtNetlinkSocket {
+  const socket = loadNetlink().createRtNetlink();
+  socket.socket.on('error', (error: Error) => {
+    forget(socket);
+    process.emitWarning(`netlink ${role} socket: ${error.message}; its waiting requests fail and a new socket is opened`, { type: 'VrrpWarning', code: 'VRRP_NETLINK_FAILED' });
+    const waiting = socket.socket.requests;
+    if (waiting instanceof Map) for (const answer of [...waiting.values()]) if (typeof answer === 'function') answer(error);
+    // Closed a turn later: each rejected request still lets go of the socket on its way out, which throws "Netlink
+    // socket is closed" in place of the error above once the socket is closed (as after a poll error it already is).
+    setImmediate(() => {
+      try {
+        socket.socket.close?.();
+      } catch {
+        // A poll error has closed it already.
+      }
+    });
+  });
+  return socket;
 }
 
 /**

@@ -60,6 +60,13 @@ export interface RtNetlinkSocket {
      * "Request rejected: E…" on an error acknowledgement.
      */
     request(type: number, data: Buffer[], options?: { flags?: number }): Promise<unknown>;
+    /** A failed read or poll of the socket underneath; with no listener, an uncaught exception. */
+    on(event: 'error', listener: (error: Error) => void): void;
+    /**
+     * The answer callback of each request waiting for the kernel, by sequence number (netlink 0.3's protected
+     * field; checked before use). Called with an error, a request rejects with it.
+     */
+    readonly requests?: Map<number, (error: Error | null) => void>;
   };
 }
 
