@@ -7,7 +7,7 @@ import { z } from 'zod';
 // Declares the globals our public types name, for apps whose lib / @types/node lack them (src/globals.ts).
 import './globals.js';
 import type { AddressFamily, VrrpVersion } from './core/advertisement.js';
-import { canonicalIp, parseIp, parseIpPrefix } from './core/ip-address.js';
+import { canonicalIp, formatIp, parseIp, parseIpPrefix, type ParsedIp, type ParsedIpPrefix } from './core/ip-address.js';
 import type { V3Ipv4ChecksumMode } from './core/codec.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { checkLogger, type VrrpLogger } from './logger.js';
@@ -214,6 +214,11 @@ export interface VrrpConfig {
    * Default none.
    */
   excludedAddresses?: (string | VirtualAddressConfig)[];
+  /**
+   * Routes a master installs after its addresses are up and removes before they go: keepalived's `virtual_routes`
+   * (see docs/keepalived.md). Of either family. Default none.
+   */
+  virtualRoutes?: VirtualRouteConfig[];
   /** Preempt a lower-priority master (default true). */
   preempt?: boolean;
   /** Wait this long after first hearing a lower-priority master before preempting it, in ms (default 0). */
@@ -257,6 +262,59 @@ export interface VirtualAddressConfig {
   address: string;
   /** IPv4 address label (≤ 15 characters, conventionally `<interface>:<suffix>`). */
   label?: string;
+}
+
+/**
+ * A route that follows mastership, as `ip route add` would make it: `{ to: '10.9.0.0/24', via: '10.0.0.254' }`,
+ * `{ to: '0.0.0.0/0', via: '10.0.0.1', table: 100 }`, `{ to: '10.8.0.0/16', type: 'blackhole' }`.
+ */
+export interface VirtualRouteConfig {
+  /** Destination `ip/prefix` with its host bits zero (an address alone is a host route), or `default` given `via` or `src`. */
+  to: string;
+  /** Gateway (keepalived's `via` / `gw`); same family as `to`. */
+  via?: string;
+  /** Outgoing interface (`dev`); default none, the kernel picks it from `via`, as keepalived leaves it. */
+  dev?: string;
+  /** Preferred source address (`src`), usually a virtual address; same family as `to`. */
+  src?: string;
+  /** Metric (`metric`, `priority`), 0…4294967295 (default 0). */
+  metric?: number;
+  /** Routing table, 1…4294967295 (default 254, `main`). */
+  table?: number;
+  /** Scope (default as `ip route` chooses: `link` for a unicast route without `via`, `global` otherwise). */
+  scope?: VirtualRouteScope;
+  /** Route type (default `unicast`); the others need neither `via` nor `dev`. */
+  type?: VirtualRouteType;
+}
+
+/** Scopes of a virtual route, named as `ip route` names them. */
+export type VirtualRouteScope = 'global' | 'site' | 'link' | 'host' | 'nowhere';
+
+/** Types of a virtual route, named as `ip route` names them. */
+export type VirtualRouteType = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit';
+
+/** A virtual route, parsed: addresses canonical, defaults filled in. */
+export interface VirtualRoute {
+  /** The route's family, from its destination. */
+  family: AddressFamily;
+  /** Destination network address, canonical text. */
+  to: string;
+  /** Destination prefix length. */
+  prefixLength: number;
+  /** Gateway, canonical, if any. */
+  via: string | undefined;
+  /** Outgoing interface, if any. */
+  dev: string | undefined;
+  /** Preferred source, canonical, if any. */
+  src: string | undefined;
+  /** Metric. */
+  metric: number;
+  /** Routing table. */
+  table: number;
+  /** Scope. */
+  scope: VirtualRouteScope;
+  /** Type. */
+  type: VirtualRouteType;
 }
 
 /** Announcement knobs, with keepalived's defaults. */
@@ -351,6 +409,8 @@ export interface ResolvedConfig {
   excludedAddresses: VirtualAddress[];
   /** Every address a master holds: `virtualAddresses`, then `excludedAddresses` — what the VIP manager is given. */
   heldAddresses: VirtualAddress[];
+  /** Parsed {@link VrrpConfig.virtualRoutes} (empty when none). */
+  virtualRoutes: VirtualRoute[];
   /** See {@link VrrpConfig.preempt}. */
   preempt: boolean;
   /** See {@link VrrpConfig.preemptDelayMs}. */
@@ -596,6 +656,20 @@ const addressList = z.array(
   { error: 'must be an array of addresses' },
 );
 
+/** One virtual route as given; the addresses are checked with the other fields (crossCheck). */
+const routeSchema = z
+  .object({
+    to: z.string({ error: 'must be a string' }),
+    via: z.string({ error: 'must be a string' }).optional(),
+    dev: interfaceName('must be a string (e.g. "eth0")').optional(),
+    src: z.string({ error: 'must be a string' }).optional(),
+    metric: int(0, 0xffffffff).default(0),
+    table: int(1, 0xffffffff).default(254),
+    scope: z.enum(['global', 'site', 'link', 'host', 'nowhere'], { error: "must be 'global', 'site', 'link', 'host' or 'nowhere'" }).optional(),
+    type: z.enum(['unicast', 'blackhole', 'unreachable', 'prohibit'], { error: "must be 'unicast', 'blackhole', 'unreachable' or 'prohibit'" }).default('unicast'),
+  })
+  .strict();
+
 const schema = z
   .object({
     name: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
@@ -606,6 +680,7 @@ const schema = z
     advertIntervalMs: int(10, 255_000).default(1000),
     virtualAddresses: addressList.min(1, 'must list at least one address').max(255, 'must list at most 255 addresses'),
     excludedAddresses: addressList.max(255, 'must list at most 255 addresses').default([]),
+    virtualRoutes: z.array(routeSchema, { error: 'must be an array of routes' }).max(255, 'must list at most 255 routes').default([]),
     preempt: z.boolean({ error: 'must be true or false' }).default(true),
     preemptDelayMs: int(0, 3_600_000).default(0),
     initialState: z.enum(['backup', 'master'], { error: "must be 'backup' or 'master'" }).optional(),
@@ -681,6 +756,7 @@ function parseFieldByField(config: unknown): PartlyParsed {
 interface CrossChecked {
   virtualAddresses: VirtualAddress[];
   excludedAddresses: VirtualAddress[];
+  virtualRoutes: VirtualRoute[];
   family: AddressFamily;
   unicastPeers: string[];
   primaryAddress: string | undefined;
@@ -774,7 +850,93 @@ function crossCheck(parsed: PartlyParsed, issues: ConfigIssue[]): CrossChecked {
     }
     trackers.push(resolveTracker(tracker));
   });
-  return { virtualAddresses, excludedAddresses, family, unicastPeers, primaryAddress, trackers };
+  const virtualRoutes = routes(parsed.virtualRoutes ?? [], issues);
+  return { virtualAddresses, excludedAddresses, virtualRoutes, family, unicastPeers, primaryAddress, trackers };
+}
+
+/**
+ * Checks and canonicalizes the virtual routes: what the kernel would refuse (host bits in the destination, a family
+ * mixed within one route, a unicast route with nowhere to go) is refused here with the field to fix, and a route
+ * listed twice (same destination, table and metric: the kernel's key) too.
+ */
+function routes(list: readonly z.output<typeof routeSchema>[], issues: ConfigIssue[]): VirtualRoute[] {
+  const resolved: VirtualRoute[] = [];
+  const keys = new Map<string, number>();
+  list.forEach((route, index) => {
+    const path = `virtualRoutes.${index}`;
+    const problems = issues.length;
+    const via = route.via === undefined ? undefined : parseIp(route.via);
+    const src = route.src === undefined ? undefined : parseIp(route.src);
+    if (route.via !== undefined && !via) issues.push({ path: `${path}.via`, message: `"${route.via}" is not an IP address` });
+    if (route.src !== undefined && !src) issues.push({ path: `${path}.src`, message: `"${route.src}" is not an IP address` });
+    let to: ParsedIpPrefix | undefined;
+    if (route.to === 'default') {
+      const family = via?.family ?? src?.family;
+      if (family === undefined) issues.push({ path: `${path}.to`, message: "'default' needs via or src to tell its family: write 0.0.0.0/0 or ::/0" });
+      else to = { ...(parseIp(family === 'ipv4' ? '0.0.0.0' : '::') as ParsedIp), prefixLength: 0 };
+    } else {
+      to = parseIpPrefix(route.to);
+      if (!to) issues.push({ path: `${path}.to`, message: `"${route.to}" is not an IPv4/IPv6 address or address/prefix` });
+    }
+    if (to) {
+      const network = networkOf(to.bytes, to.prefixLength);
+      if (!network.every((byte, i) => byte === to.bytes[i])) {
+        issues.push({ path: `${path}.to`, message: `${route.to} has host bits set: the network is ${formatIp(network)}/${to.prefixLength}` });
+      }
+      for (const [field, address] of [['via', via], ['src', src]] as const) {
+        if (address && address.family !== to.family) issues.push({ path: `${path}.${field}`, message: `${route[field]} is ${address.family} but the route is ${to.family}` });
+      }
+    }
+    if (route.type === 'unicast' && via === undefined && route.dev === undefined && route.via === undefined) {
+      issues.push({ path: path, message: 'a unicast route needs via or dev (or a type: blackhole, unreachable, prohibit)' });
+    }
+    if (route.type !== 'unicast' && (route.via !== undefined || route.dev !== undefined)) {
+      issues.push({ path: `${path}.type`, message: `${route.type === 'unreachable' ? 'an' : 'a'} ${route.type} route goes nowhere: it takes neither via nor dev` });
+    }
+    if (issues.length > problems || !to) return;
+    const text = formatIp(to.bytes);
+    const key = `${text}/${to.prefixLength} table ${route.table} metric ${route.metric}`;
+    const first = keys.get(key);
+    if (first !== undefined) issues.push({ path: `${path}.to`, message: `${key} is virtualRoutes.${first} too: list it once` });
+    else keys.set(key, index);
+    resolved.push(
+      Object.freeze({
+        family: to.family,
+        to: text,
+        prefixLength: to.prefixLength,
+        via: via === undefined ? undefined : formatIp(via.bytes),
+        dev: route.dev,
+        src: src === undefined ? undefined : formatIp(src.bytes),
+        metric: route.metric,
+        table: route.table,
+        // iproute2's choice when no scope is given: a unicast route without a gateway reaches a link.
+        scope: route.scope ?? (route.type === 'unicast' && via === undefined ? 'link' : 'global'),
+        type: route.type,
+      }),
+    );
+  });
+  return resolved;
+}
+
+/** A virtual route as `ip route` words, for messages: `10.9.0.0/24 via 10.0.0.254 table 100`. */
+export function formatVirtualRoute(route: VirtualRoute): string {
+  const words = [route.type === 'unicast' ? '' : `${route.type} `, `${route.to}/${route.prefixLength}`];
+  if (route.via !== undefined) words.push(` via ${route.via}`);
+  if (route.dev !== undefined) words.push(` dev ${route.dev}`);
+  if (route.src !== undefined) words.push(` src ${route.src}`);
+  if (route.table !== 254) words.push(` table ${route.table}`);
+  if (route.metric !== 0) words.push(` metric ${route.metric}`);
+  return words.join('');
+}
+
+/** The network of `bytes`/`prefixLength`: the host bits cleared. */
+function networkOf(bytes: Uint8Array, prefixLength: number): Uint8Array {
+  const network = new Uint8Array(bytes.length);
+  for (let i = 0; i < bytes.length; i++) {
+    const bits = Math.max(0, Math.min(8, prefixLength - 8 * i));
+    network[i] = (bytes[i] as number) & ((0xff00 >> bits) & 0xff);
+  }
+  return network;
 }
 
 /** Address-syntax problems found in a config that failed the schema (best effort: only string entries). */
@@ -836,6 +998,7 @@ export function resolveConfig(config: unknown): ResolvedConfig {
     virtualAddresses: checked.virtualAddresses,
     excludedAddresses: checked.excludedAddresses,
     heldAddresses: Object.freeze([...checked.virtualAddresses, ...checked.excludedAddresses]) as VirtualAddress[],
+    virtualRoutes: Object.freeze(checked.virtualRoutes) as VirtualRoute[],
     preempt: parsed.preempt,
     preemptDelayMs: parsed.preemptDelayMs,
     initialState: parsed.initialState,

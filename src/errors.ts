@@ -13,6 +13,7 @@ export type VrrpErrorCode =
   | 'send_failed'
   | 'vip_failed'
   | 'announce_failed'
+  | 'route_failed'
   | 'hook_failed'
   | 'hook_timeout'
   | 'while_master_failed'

@@ -24,6 +24,7 @@ export {
 } from './instance.js';
 export {
   resolveConfig,
+  formatVirtualRoute,
   type VrrpConfig,
   type ResolvedConfig,
   type TrackerConfig,
@@ -41,6 +42,10 @@ export {
   type AuthenticationConfig,
   type VirtualAddress,
   type VirtualAddressConfig,
+  type VirtualRoute,
+  type VirtualRouteConfig,
+  type VirtualRouteScope,
+  type VirtualRouteType,
   type GarpConfig,
   type ResolvedTrackerConfig,
   type ResolvedFunctionTrackerConfig,

@@ -4,7 +4,7 @@
  * simulated network. Adapters stay thin: no protocol decisions here, only I/O.
  */
 import type { AddressFamily } from '../core/advertisement.js';
-import type { VirtualAddress } from '../config.js';
+import type { VirtualAddress, VirtualRoute } from '../config.js';
 import type { TrackerHost } from '../trackers/types.js';
 
 /** A monotonic clock and one-shot timers. Times are in milliseconds. */
@@ -297,6 +297,18 @@ export interface VipManager {
    * compiled again (after `releaseStartupPages`, say). Adds, removes and announces nothing.
    */
   warm?(iface: string, addresses: readonly VirtualAddress[]): Promise<void>;
+  /**
+   * Optional: installs the instance's virtual routes, after its addresses are up (keepalived's `virtual_routes`).
+   * Throws (or rejects) naming each route that failed; the engine reports that as `route_failed` and stays master.
+   * Needed only by instances that configure routes (their start fails without it).
+   */
+  addRoutes?(routes: readonly VirtualRoute[]): Promise<void> | void;
+  /**
+   * Optional, with `addRoutes`: removes those routes — at start (what a crashed run left: only routes this manager
+   * marks as its own may go), on leaving mastership before the addresses go, and at stop. A route already gone is
+   * no failure.
+   */
+  removeRoutes?(routes: readonly VirtualRoute[]): Promise<void> | void;
   /** Optional: releases resources (sockets, timers) at stop. */
   close?(): void | Promise<void>;
   /** Optional: where to report failures of work nobody awaits (scheduled announcement bursts). */

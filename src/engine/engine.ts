@@ -377,6 +377,12 @@ export class Engine {
         this.#error('vip_failed', error.message, error);
       });
       await adapters.vipManager.prepare?.(config.interface, config.heldAddresses);
+      if (config.virtualRoutes.length > 0) {
+        if (!adapters.vipManager.addRoutes || !adapters.vipManager.removeRoutes) {
+          throw new VrrpError('route_failed', 'virtualRoutes are configured but the VIP manager cannot install routes (it has no addRoutes / removeRoutes)');
+        }
+        await this.#changeRoutes(false); // what a crashed run of ours left
+      }
       const source = config.primaryAddress ?? primaryAddress;
       if (source === undefined && (!adapters.linkMonitor || !adapters.transport.resolvePrimaryAddress)) {
         // Nothing would tell us when an address comes, so waiting in Fault would be waiting for ever.
@@ -946,6 +952,8 @@ export class Engine {
           const both = action.type === 'addVips' && actions[i + 1]?.type === 'announce' && vipManager.addAndAnnounce !== undefined;
           if (both) i++;
           try {
+            // Routes go before the addresses they may use (a route whose source is a VIP), as keepalived's do.
+            if (action.type === 'removeVips' && this.#config.virtualRoutes.length > 0) await this.#changeRoutes(false);
             const done = both
               ? vipManager.addAndAnnounce?.(iface, heldAddresses)
               : action.type === 'addVips'
@@ -954,6 +962,8 @@ export class Engine {
                   ? vipManager.remove(iface, heldAddresses)
                   : vipManager.announce(iface, heldAddresses);
             if (done) await done;
+            // After the addresses (and their announcement), before the mastership is reported, as keepalived does.
+            if (action.type === 'addVips' && this.#config.virtualRoutes.length > 0) await this.#changeRoutes(true);
             // After the fact, off the takeover's path: the addresses are up (or gone) and announced already.
             if (action.type !== 'announce') {
               this.#io.vipChanges += this.#vipAddresses.length;
@@ -998,6 +1008,19 @@ export class Engine {
       }
     }
     if (vipsFailed) this.#vipsFailed();
+  }
+
+  /**
+   * Installs (`add`) or removes the virtual routes through the VIP manager. Never throws: a route that fails is
+   * reported (`route_failed`) and the mastership stands, as in keepalived — the addresses decide, not the routes.
+   */
+  async #changeRoutes(add: boolean): Promise<void> {
+    const { vipManager } = this.#adapters;
+    try {
+      await (add ? vipManager.addRoutes?.(this.#config.virtualRoutes) : vipManager.removeRoutes?.(this.#config.virtualRoutes));
+    } catch (cause) {
+      this.#error('route_failed', `could not ${add ? 'install' : 'remove'} virtual routes${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
+    }
   }
 
   /**

@@ -33,7 +33,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync
 import { endianness } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TakeoverBurst as TakeoverBurstHandle, VipManager } from '../adapters/types.js';
-import type { GarpConfig, VirtualAddress } from '../config.js';
+import { formatVirtualRoute, type GarpConfig, type VirtualAddress, type VirtualRoute } from '../config.js';
 import { parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
 import { addressTables, AF, changeRequestSocket, getAllAddresses, getInterface, getInterfaceAddresses, netlinkErrno, type InterfaceAddress } from './interfaces.js';
@@ -44,6 +44,7 @@ import { laterBursts } from './vip/schedule.js';
 import { keptBytes } from './kept-bytes.js';
 import { warmTakeover } from './warm-up.js';
 import { addressRequest as encodeAddressRequest, requestPayload, RTM_DELADDR, RTM_NEWADDR, type AddressRequest } from './vip/address-request.js';
+import { routeRequest, RTM_DELROUTE, RTM_NEWROUTE, type RouteRequest } from './vip/route-request.js';
 import type { AnnouncementRound } from './announcer.js';
 import { openRouteRequestSocket, PacketSocketError, prepareBurst, type Burst, type BurstOperation, type RouteRequestSocket } from './packet-socket.js';
 
@@ -725,6 +726,55 @@ export class NetlinkVipManager implements VipManager {
     if (failures.length > 0) throw new VrrpError('vip_failed', `cannot remove ${failures.join(', ')} from ${iface}`);
   }
 
+  /**
+   * See {@link VipManager.addRoutes}: each route installed with our protocol (112, src/linux/vip/route-request.ts), all tried, the
+   * failures named together. A route that is there already (EEXIST) counts as a failure: it is not ours — ours went
+   * at start and on release — and is left as it is.
+   */
+  async addRoutes(routes: readonly VirtualRoute[]): Promise<void> {
+    const failures: string[] = [];
+    for (const route of routes) {
+      try {
+        const errno = await sendAddressRequest(routeRequest(RTM_NEWROUTE, route, await this.#routeDevice(route)));
+        if (errno !== undefined) failures.push(`${formatVirtualRoute(route)}: ${errno === 'EEXIST' ? 'EEXIST (a route to it is there already, not ours; left as it is)' : errno}`);
+      } catch (error) {
+        failures.push(`${formatVirtualRoute(route)}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    if (failures.length > 0) throw new VrrpError('route_failed', `cannot install ${failures.join(', ')}`);
+  }
+
+  /**
+   * See {@link VipManager.removeRoutes}: only a route of our protocol goes (the kernel matches it). Gone already
+   * (ESRCH: the kernel removes an IPv4 route whose source address or device went) is no failure; nor is a `dev`
+   * that no longer exists, which took its routes with it.
+   */
+  async removeRoutes(routes: readonly VirtualRoute[]): Promise<void> {
+    const failures: string[] = [];
+    for (const route of routes) {
+      try {
+        let oif: number | undefined;
+        if (route.dev !== undefined) {
+          oif = (await getInterface(route.dev))?.index;
+          if (oif === undefined) continue;
+        }
+        const errno = await sendAddressRequest(routeRequest(RTM_DELROUTE, route, oif));
+        if (errno !== undefined && errno !== 'ESRCH' && errno !== 'ENOENT') failures.push(`${formatVirtualRoute(route)}: ${errno}`);
+      } catch (error) {
+        failures.push(`${formatVirtualRoute(route)}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    if (failures.length > 0) throw new VrrpError('route_failed', `cannot remove ${failures.join(', ')}`);
+  }
+
+  /** The index of a route's `dev`, looked up each time (an interface made again has a new one); none without `dev`. */
+  async #routeDevice(route: VirtualRoute): Promise<number | undefined> {
+    if (route.dev === undefined) return undefined;
+    const link = await getInterface(route.dev);
+    if (!link) throw new Error(`interface ${route.dev} does not exist`);
+    return link.index;
+  }
+
   /** See {@link VipManager.announce}: a burst now, then keepalived's second burst and refreshes, until `remove`. */
   async announce(iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
     const announcer = this.#announcer;
@@ -1021,12 +1071,12 @@ let routeSocket: RouteRequestSocket | null | undefined;
  * when it returns. Otherwise through the netlink module, whose acknowledgement comes a loop turn later (the
  * address itself is still applied inside its send).
  */
-export function sendAddressRequest(request: AddressRequest): Promise<string | undefined> {
+export function sendAddressRequest(request: AddressRequest | RouteRequest): Promise<string | undefined> {
   return Promise.resolve(sendAddressRequestNow(request));
 }
 
 /** {@link sendAddressRequest}, answering synchronously when the addon is there (a promise only without it). */
-function sendAddressRequestNow(request: AddressRequest): string | undefined | Promise<string | undefined> {
+function sendAddressRequestNow(request: AddressRequest | RouteRequest): string | undefined | Promise<string | undefined> {
   const routeSocket = routeRequestSocket();
   if (routeSocket !== null) {
     try {

@@ -4,7 +4,7 @@
  * can test their own error handling.
  */
 import type { LinkMonitor, LinkWatch, ReceivedPacket, Transport, TransportOpened, TransportOptions, VipManager } from '../adapters/types.js';
-import type { VirtualAddress } from '../config.js';
+import { formatVirtualRoute, type VirtualAddress, type VirtualRoute } from '../config.js';
 
 /** A packet a {@link FakeTransport} was asked to send. */
 export interface SentPacket {
@@ -78,8 +78,8 @@ export class FakeTransport implements Transport {
 /** One call made to a {@link FakeVipManager}. */
 export interface VipCall {
   /** Which method. */
-  op: 'add' | 'remove' | 'announce';
-  /** Addresses passed (canonical text with prefix). */
+  op: 'add' | 'remove' | 'announce' | 'addRoutes' | 'removeRoutes';
+  /** Addresses passed (canonical text with prefix), or routes (as {@link formatVirtualRoute} writes them). */
   addresses: string[];
 }
 
@@ -114,7 +114,31 @@ export class FakeVipManager implements VipManager {
     this.announcements++;
   }
 
+  /** Routes currently "installed", as {@link formatVirtualRoute} writes them. */
+  readonly routes = new Set<string>();
+
+  /** See {@link VipManager.addRoutes}. */
+  async addRoutes(routes: readonly VirtualRoute[]): Promise<void> {
+    const texts = routes.map(formatVirtualRoute);
+    this.#recordTexts('addRoutes', texts);
+    for (const text of texts) this.routes.add(text);
+  }
+
+  /** See {@link VipManager.removeRoutes}. */
+  async removeRoutes(routes: readonly VirtualRoute[]): Promise<void> {
+    const texts = routes.map(formatVirtualRoute);
+    this.#recordTexts('removeRoutes', texts);
+    for (const text of texts) this.routes.delete(text);
+  }
+
   #record(op: VipCall['op'], addresses: readonly VirtualAddress[]): void {
+    this.#recordTexts(
+      op,
+      addresses.map((vip) => `${vip.address}/${vip.prefixLength}`),
+    );
+  }
+
+  #recordTexts(op: VipCall['op'], texts: string[]): void {
     const failure = this.failNext[op];
     if (failure) {
       delete this.failNext[op];
@@ -122,7 +146,7 @@ export class FakeVipManager implements VipManager {
     }
     const lasting = this.failing[op];
     if (lasting) throw lasting;
-    this.calls.push({ op, addresses: addresses.map((vip) => `${vip.address}/${vip.prefixLength}`) });
+    this.calls.push({ op, addresses: texts });
   }
 }
 

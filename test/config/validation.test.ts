@@ -47,6 +47,7 @@ describe('defaults', () => {
       virtualAddresses: [{ address: '192.0.2.100', prefixLength: 24, family: 'ipv4' }],
       excludedAddresses: [],
       heldAddresses: [{ address: '192.0.2.100', prefixLength: 24, family: 'ipv4' }],
+      virtualRoutes: [],
       preempt: true,
       preemptDelayMs: 0,
       initialState: undefined,

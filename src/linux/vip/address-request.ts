@@ -134,6 +134,6 @@ export function addressRequest(
  * The request's payload after the netlink header, for the netlink module's `request` (the path without our addon).
  * A view made when asked: a request is kept per VIP three times over, and a view costs ~80 bytes.
  */
-export function requestPayload(request: AddressRequest): Uint8Array {
+export function requestPayload(request: Pick<AddressRequest, 'message'>): Uint8Array {
   return request.message.subarray(NLMSG_HDRLEN);
 }

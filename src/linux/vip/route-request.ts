@@ -1,0 +1,112 @@
+/**
+ * The rtnetlink requests that install and remove a virtual route (RTM_NEWROUTE / RTM_DELROUTE), encoded whole —
+ * netlink header, `struct rtmsg`, attributes — by this pure function: no I/O, no native module, unit-tested byte for
+ * byte. Layout (linux/netlink.h, linux/rtnetlink.h), in host byte order:
+ *   nlmsghdr { u32 len; u16 type; u16 flags; u32 seq; u32 pid }                          16 bytes
+ *   rtmsg    { u8 family, dst_len, src_len, tos, table, protocol, scope, type; u32 flags }  12 bytes
+ *   rtattr   { u16 len; u16 type } + payload, padded to 4: RTA_DST, RTA_TABLE, then RTA_GATEWAY, RTA_OIF,
+ *            RTA_PREFSRC, RTA_PRIORITY as the route has them (RTA_DST not for a default route)
+ *
+ * Our routes carry protocol {@link RTPROT_VRRP} (`ip route` shows "proto 112"): a delete names it, and the kernel
+ * then removes only a route of that protocol — never an administrator's route to the same destination — which is
+ * what lets a start remove what a crashed run of ours left without touching anything else.
+ */
+import type { VirtualRoute, VirtualRouteScope, VirtualRouteType } from '../../config.js';
+import { parseIp } from '../../core/ip-address.js';
+
+/** RTM_NEWROUTE / RTM_DELROUTE (linux/rtnetlink.h). */
+export const RTM_NEWROUTE = 24;
+/** See {@link RTM_NEWROUTE}. */
+export const RTM_DELROUTE = 25;
+/**
+ * The rtm_protocol of our routes: VRRP's IP protocol number, unassigned among the kernel's RTPROT_* values and
+ * iproute2's rt_protos (keepalived's own is 18).
+ */
+export const RTPROT_VRRP = 112;
+/** NLM_F_REQUEST | NLM_F_ACK (linux/netlink.h). */
+const NLM_F_REQUEST_ACK = 0x1 | 0x4;
+/** NLM_F_EXCL | NLM_F_CREATE: add, refusing with EEXIST if the route is there. */
+const NLM_F_EXCL_CREATE = 0x200 | 0x400;
+const NLMSG_HDRLEN = 16;
+const RTMSG_LEN = 12;
+const RTA_DST = 1;
+const RTA_OIF = 4;
+const RTA_GATEWAY = 5;
+const RTA_PRIORITY = 6;
+const RTA_PREFSRC = 7;
+const RTA_TABLE = 15;
+const AF_INET = 2;
+const AF_INET6 = 10;
+/** RT_TABLE_UNSPEC: the table travels in RTA_TABLE only (tables above 255 do not fit in rtm_table). */
+const RT_TABLE_UNSPEC = 0;
+/** RT_SCOPE_* (linux/rtnetlink.h). */
+const SCOPES: Readonly<Record<VirtualRouteScope, number>> = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 };
+/** RTN_* (linux/rtnetlink.h). */
+const TYPES: Readonly<Record<VirtualRouteType, number>> = { unicast: 1, blackhole: 6, unreachable: 7, prohibit: 8 };
+
+/** One encoded route request: the whole netlink message. */
+export interface RouteRequest {
+  /** RTM_NEWROUTE or RTM_DELROUTE. */
+  readonly type: typeof RTM_NEWROUTE | typeof RTM_DELROUTE;
+  /** The request's flags besides REQUEST|ACK (create|excl for an add). */
+  readonly flags: number;
+  /** The whole message. */
+  readonly message: Uint8Array;
+}
+
+const align4 = (n: number): number => (n + 3) & ~3;
+
+/**
+ * Encodes the install (create|excl: EEXIST if the route is there) or removal of `route`; `oif` is the index of its
+ * `dev` (undefined without one). A removal describes the route as its install did, with scope nowhere (any scope
+ * matches, as `ip route del` asks), so the kernel removes that route and only it.
+ */
+export function routeRequest(type: typeof RTM_NEWROUTE | typeof RTM_DELROUTE, route: VirtualRoute, oif: number | undefined, littleEndian = true): RouteRequest {
+  const address = (text: string | undefined): Uint8Array | undefined => {
+    if (text === undefined) return undefined;
+    const parsed = parseIp(text);
+    if (!parsed) throw new TypeError(`${text} is not an IP address`);
+    return parsed.bytes;
+  };
+  const dst = address(route.to) as Uint8Array;
+  const gateway = address(route.via);
+  const prefsrc = address(route.src);
+  const attributes: [number, Uint8Array][] = [];
+  const u32 = (value: number): Uint8Array => {
+    const bytes = new Uint8Array(4);
+    new DataView(bytes.buffer).setUint32(0, value, littleEndian);
+    return bytes;
+  };
+  if (route.prefixLength > 0) attributes.push([RTA_DST, dst]);
+  attributes.push([RTA_TABLE, u32(route.table)]);
+  if (gateway) attributes.push([RTA_GATEWAY, gateway]);
+  if (oif !== undefined) attributes.push([RTA_OIF, u32(oif)]);
+  if (prefsrc) attributes.push([RTA_PREFSRC, prefsrc]);
+  // Metric 0 is left out, as `ip route` does: IPv6 then takes its default of 1024.
+  if (route.metric !== 0) attributes.push([RTA_PRIORITY, u32(route.metric)]);
+  let length = NLMSG_HDRLEN + RTMSG_LEN;
+  for (const [, payload] of attributes) length += align4(4 + payload.length);
+  const message = new Uint8Array(length);
+  const view = new DataView(message.buffer);
+  const flags = type === RTM_NEWROUTE ? NLM_F_EXCL_CREATE : 0;
+  view.setUint32(0, length, littleEndian);
+  view.setUint16(4, type, littleEndian);
+  view.setUint16(6, flags | NLM_F_REQUEST_ACK, littleEndian);
+  let at = NLMSG_HDRLEN;
+  message[at] = route.family === 'ipv6' ? AF_INET6 : AF_INET;
+  message[at + 1] = route.prefixLength;
+  message[at + 2] = 0; // src_len
+  message[at + 3] = 0; // tos
+  message[at + 4] = route.table < 256 ? route.table : RT_TABLE_UNSPEC;
+  message[at + 5] = RTPROT_VRRP;
+  message[at + 6] = type === RTM_NEWROUTE ? SCOPES[route.scope] : SCOPES.nowhere;
+  message[at + 7] = TYPES[route.type];
+  at += RTMSG_LEN;
+  for (const [attrType, payload] of attributes) {
+    view.setUint16(at, 4 + payload.length, littleEndian);
+    view.setUint16(at + 2, attrType, littleEndian);
+    message.set(payload, at + 4);
+    at += align4(4 + payload.length);
+  }
+  return { type, flags, message };
+}

@@ -1,0 +1,83 @@
+/**
+ * `virtualRoutes` (keepalived's `virtual_routes`) on a simulated segment: a master installs its routes after its
+ * addresses are up and removes them before its addresses go; a backup holds none; a takeover moves them; a route
+ * that fails is reported and the mastership stands. The Linux lab shows the kernel's side beside keepalived
+ * (test/interop/virtual-routes.test.ts).
+ */
+import { describe, expect, it } from 'vitest';
+import type { VrrpError } from '../../src/errors.js';
+import { SimNetwork } from '../../src/testing/index.js';
+
+const ROUTES = [
+  { to: '10.9.0.0/24', via: '10.0.0.254' },
+  { to: 'default', via: '10.0.0.254', table: 100 },
+  { to: '10.8.0.0/16', type: 'blackhole' as const },
+];
+const INSTALLED = ['10.9.0.0/24 via 10.0.0.254', '0.0.0.0/0 via 10.0.0.254 table 100', 'blackhole 10.8.0.0/16'];
+const config = { interface: 'eth0', vrid: 51, advertIntervalMs: 1000, virtualAddresses: ['10.0.0.100/24'], virtualRoutes: ROUTES };
+
+function cluster() {
+  const net = new SimNetwork({ seed: 5, latencyMs: 0.3 });
+  const a = net.addNode({ ...config, name: 'a', priority: 150 }, { address: '10.0.0.1' });
+  const b = net.addNode({ ...config, name: 'b', priority: 100 }, { address: '10.0.0.2' });
+  const vips = (name: string) => (net.nodes.find((node) => node.name === name) as (typeof net.nodes)[number]).vips;
+  return { net, a, b, vips };
+}
+
+describe('virtual routes', () => {
+  // Given a (150) and b (100) with three routes, when a is master, then a has them installed and b none.
+  it('are installed by the master and by no backup', async () => {
+    const { net, a, vips } = cluster();
+    await net.advance(5000);
+    expect(a.state).toBe('master');
+    expect([...vips('a').routes]).toEqual(INSTALLED);
+    expect([...vips('b').routes]).toEqual([]);
+    await net.stopAll();
+  });
+
+  // The routes follow the addresses in, and leave before them (a route may use a VIP as its source).
+  it('go in after the addresses and out before them', async () => {
+    const { net, a, vips } = cluster();
+    await net.advance(5000);
+    await a.stop();
+    const ops = vips('a').calls.map((call) => call.op).filter((op) => op !== 'announce');
+    // The first removeRoutes is start's cleanup of what a crashed run may have left.
+    expect(ops).toEqual(['removeRoutes', 'add', 'addRoutes', 'removeRoutes', 'remove']);
+    expect([...vips('a').routes]).toEqual([]);
+    await net.stopAll();
+  });
+
+  // Given a master, when it is killed, then b installs the routes, as it takes the addresses.
+  it('move with a takeover', async () => {
+    const { net, a, b, vips } = cluster();
+    await net.advance(5000);
+    await net.kill(a);
+    await net.advance(5000);
+    expect(b.state).toBe('master');
+    expect([...vips('b').routes]).toEqual(INSTALLED);
+    await net.stopAll();
+  });
+
+  // A route the kernel refuses: reported as route_failed naming it, and the instance stays master with its VIP.
+  it('that fail are reported and the mastership stands', async () => {
+    const { net, a, vips } = cluster();
+    const errors: VrrpError[] = [];
+    a.on('error', (error) => errors.push(error));
+    vips('a').failNext.addRoutes = new Error('10.9.0.0/24 via 10.0.0.254: ENETUNREACH');
+    await net.advance(5000);
+    expect(a.state).toBe('master');
+    expect([...vips('a').addresses]).toEqual(['10.0.0.100']);
+    expect(errors.map((error) => `${error.code}: ${error.message}`)).toEqual(['route_failed: could not install virtual routes: 10.9.0.0/24 via 10.0.0.254: ENETUNREACH']);
+    await net.stopAll();
+  });
+
+  // A VIP manager without addRoutes cannot run an instance with routes: start says so instead of dropping them.
+  it('refuse to start on a VIP manager that cannot install them', async () => {
+    const net = new SimNetwork({ seed: 5 });
+    const a = net.addNode({ ...config, name: 'a' }, { address: '10.0.0.1', start: false });
+    (net.node(a).vips as { addRoutes?: unknown }).addRoutes = undefined;
+    await expect(a.start()).rejects.toThrow(/virtualRoutes are configured but the VIP manager cannot install routes/);
+    expect(a.state).toBe('initialize');
+    await net.stopAll();
+  });
+});
