@@ -13,7 +13,7 @@
  * - The instance fields are checked with `resolveConfig`, and its complaints are reported at the keepalived line
  *   that set the field.
  */
-import { NOTIFY_SCRIPTS, resolveConfig, type AuthenticationConfig, type GarpConfig, type NotifyScript, type VirtualAddressConfig, type VrrpConfig } from '../config.js';
+import { NOTIFY_SCRIPTS, resolveConfig, type AuthenticationConfig, type GarpConfig, type NotifyScript, type VirtualAddressConfig, type VirtualRouteConfig, type VrrpConfig } from '../config.js';
 import type { AddressFamily } from '../core/advertisement.js';
 import { parseIp, parseIpPrefix } from '../core/ip-address.js';
 import { ConfigError } from '../errors.js';
@@ -234,6 +234,8 @@ interface InstanceDraft {
   order?: number;
   /** virtual_ipaddress_excluded, as virtualAddresses. */
   excludedAddresses: { value: string | VirtualAddressConfig; family: AddressFamily; position: KeepalivedPosition }[];
+  /** virtual_routes, one a line. */
+  virtualRoutes: VirtualRouteConfig[];
   unicastPeers: string[];
   primaryAddress?: string;
   authentication?: { type: 'PASS' | 'AH'; password?: string; position: KeepalivedPosition };
@@ -966,6 +968,7 @@ function readInstance(statement: KeepalivedStatement, report: Report): InstanceD
     fieldPositions: new Map(),
     virtualAddresses: [],
     excludedAddresses: [],
+    virtualRoutes: [],
     unicastPeers: [],
     garp: {},
     tracks: [],
@@ -973,7 +976,7 @@ function readInstance(statement: KeepalivedStatement, report: Report): InstanceD
     errorLines: new Set(),
   };
   const set = (field: string, entry: KeepalivedStatement): void => {
-    if (draft.fieldPositions.has(field) && field !== 'virtualAddresses' && field !== 'excludedAddresses' && field !== 'unicastPeers') {
+    if (draft.fieldPositions.has(field) && field !== 'virtualAddresses' && field !== 'excludedAddresses' && field !== 'virtualRoutes' && field !== 'unicastPeers') {
       report.warn(entry.position, `${entry.keyword} is set again; the last value is used`);
     }
     draft.fieldPositions.set(field, entry.position);
@@ -1040,6 +1043,10 @@ function readInstance(statement: KeepalivedStatement, report: Report): InstanceD
       case 'virtual_ipaddress_excluded':
         readVirtualAddresses(entry, report, draft, 'excludedAddresses');
         set('excludedAddresses', entry);
+        break;
+      case 'virtual_routes':
+        readVirtualRoutes(entry, report, draft);
+        set('virtualRoutes', entry);
         break;
       case 'unicast_peer':
         for (const peer of blockOf(entry, report)) {
@@ -1218,6 +1225,122 @@ function readVirtualAddresses(statement: KeepalivedStatement, report: Report, dr
     }
     draft.fieldPositions.set(`${list}.${addresses.length}`, entry.position);
     addresses.push({ value: label === undefined ? entry.keyword : { address: entry.keyword, label }, family: prefix.family, position: entry.position });
+  }
+}
+
+/** keepalived's route types (iproute2's rtntype names) that a virtual route may have here. */
+const ROUTE_TYPES = new Set(['unicast', 'blackhole', 'unreachable', 'prohibit']);
+/** iproute2's other route types, which keepalived takes and vrrp does not. */
+const OTHER_ROUTE_TYPES = new Set(['local', 'broadcast', 'anycast', 'multicast', 'throw', 'nat', 'xresolve']);
+/** Route options that change what the route does, which vrrp does not set: refused, since the route would differ. */
+const REFUSED_ROUTE_OPTIONS = new Set([
+  'or', 'nexthop', 'onlink', 'from', 'tos', 'dsfield', 'encap', 'expires', 'mtu', 'hoplimit', 'advmss', 'rtt', 'rttvar', 'reordering',
+  'window', 'cwnd', 'ssthresh', 'realms', 'rto_min', 'initcwnd', 'initrwnd', 'features', 'quickack', 'congctl', 'pref', 'ttl-propagate',
+  'fastopen_no_cookie', 'vrf', 'as',
+]);
+/** Tables iproute2 names in /etc/iproute2/rt_tables on every system. */
+const ROUTE_TABLES: Readonly<Record<string, number>> = { default: 253, main: 254, local: 255 };
+
+/**
+ * A virtual_routes block into `draft.virtualRoutes`: one route a line in keepalived 2.2.7's words (alloc_route in
+ * vrrp_iproute.c) — `[src IP] [to] [TYPE] PREFIX [via|gw IP] [dev IF] [scope S] [table T] [metric N]`. keepalived
+ * tracks a route that has a `dev` unless `no_track` is given (its deletion makes the instance backup); vrrp does not
+ * watch its routes, which is reported for each such route.
+ */
+function readVirtualRoutes(statement: KeepalivedStatement, report: Report, draft: InstanceDraft): void {
+  const keyword = statement.keyword;
+  for (const entry of blockOf(statement, report)) {
+    if (entry.block) report.error(entry.blockPosition ?? entry.position, `${keyword}: expected no block inside it`);
+    const words = [entry.keyword, ...entry.args];
+    const at = (i: number): KeepalivedPosition => (i === 0 ? entry.position : (entry.argPositions[i - 1] ?? entry.position));
+    const line = words.join(' ');
+    const route: Partial<VirtualRouteConfig> & { to?: string } = {};
+    let tracked = true;
+    let failed = false;
+    const value = (i: number, what: string): string | undefined => {
+      const next = words[i + 1];
+      if (next === undefined) {
+        report.error(at(i), `${keyword} "${line}": expected ${what} after ${words[i]}`);
+        failed = true;
+      }
+      return next;
+    };
+    for (let i = 0; i < words.length && !failed; i++) {
+      const word = words[i] as string;
+      if (word === 'inet' || word === 'inet6') continue;
+      if (word === 'no_track') {
+        tracked = false;
+      } else if (word === 'src') {
+        route.src = value(i++, 'an address');
+      } else if (word === 'via' || word === 'gw') {
+        let next = value(i++, 'an address');
+        if (next === 'inet' || next === 'inet6') next = value(i++, 'an address');
+        route.via = next;
+      } else if (word === 'dev' || word === 'oif') {
+        route.dev = value(i++, 'an interface');
+      } else if (word === 'scope') {
+        const scope = value(i++, 'a scope');
+        if (scope === undefined) break;
+        const named = scope === 'universe' ? 'global' : scope;
+        if (named === 'global' || named === 'site' || named === 'link' || named === 'host' || named === 'nowhere') route.scope = named;
+        else {
+          report.error(at(i), `${keyword} "${line}": scope ${scope} is not one of global, site, link, host, nowhere`);
+          failed = true;
+        }
+      } else if (word === 'table') {
+        const table = value(i++, 'a table');
+        if (table === undefined) break;
+        const number = ROUTE_TABLES[table] ?? (/^\d+$/.test(table) ? Number(table) : undefined);
+        if (number === undefined) {
+          report.error(at(i), `${keyword} "${line}": table ${table}: give its number (only default, main and local are known by name here, not /etc/iproute2/rt_tables)`);
+          failed = true;
+        } else route.table = number;
+      } else if (word === 'metric' || word === 'priority' || word === 'preference') {
+        const metric = value(i++, 'a number');
+        if (metric === undefined) break;
+        if (/^\d+$/.test(metric)) route.metric = Number(metric);
+        else {
+          report.error(at(i), `${keyword} "${line}": ${word} ${metric} is not a whole number`);
+          failed = true;
+        }
+      } else if (word === 'protocol') {
+        value(i++, 'a protocol');
+        report.warn(at(i - 1), `${keyword} "${line}": protocol ignored: vrrp marks its routes with protocol 112, by which it finds what a crashed run left`);
+      } else if (REFUSED_ROUTE_OPTIONS.has(word)) {
+        report.error(at(i), `${keyword} "${line}": ${word} is not supported: the route would not be the one keepalived makes`);
+        failed = true;
+      } else {
+        // The destination, as keepalived reads it: an optional `to`, an optional type, then the prefix.
+        if (word === 'to') i++;
+        let destination = words[i];
+        if (destination !== undefined && ROUTE_TYPES.has(destination)) {
+          route.type = destination as VirtualRouteConfig['type'];
+          destination = words[++i];
+        } else if (destination !== undefined && OTHER_ROUTE_TYPES.has(destination)) {
+          report.error(at(i), `${keyword} "${line}": ${destination} routes are not supported (unicast, blackhole, unreachable and prohibit are)`);
+          failed = true;
+          break;
+        }
+        if (destination === undefined || (destination !== 'default' && !parseIpPrefix(destination))) {
+          report.error(at(Math.min(i, words.length - 1)), `${keyword} "${line}": unknown route keyword ${destination ?? '(nothing)'}`);
+          failed = true;
+          break;
+        }
+        route.to = destination;
+      }
+    }
+    if (failed) continue;
+    if (route.to === undefined) {
+      report.error(entry.position, `${keyword} "${line}": a route must have a destination`);
+      continue;
+    }
+    // keepalived's default scope is global whatever the route (ip route would choose link without a gateway).
+    route.scope ??= 'global';
+    if (tracked && route.dev !== undefined) {
+      report.warn(entry.position, `${keyword} "${line}": keepalived tracks this route (it has a dev and no no_track): deleted by hand, it makes the instance backup; vrrp does not watch its routes, and puts it back only at the next takeover`);
+    }
+    draft.fieldPositions.set(`virtualRoutes.${draft.virtualRoutes.length}`, entry.position);
+    draft.virtualRoutes.push(route as VirtualRouteConfig);
   }
 }
 
@@ -1494,6 +1617,7 @@ function finishInstance(
     advertIntervalMs,
     virtualAddresses: draft.virtualAddresses.map((vip) => vip.value),
     ...(draft.excludedAddresses.length > 0 ? { excludedAddresses: draft.excludedAddresses.map((vip) => vip.value) } : {}),
+    ...(draft.virtualRoutes.length > 0 ? { virtualRoutes: draft.virtualRoutes } : {}),
     initialState: startsAsBackup ? 'backup' : initialState,
     preempt,
     preemptDelayMs,

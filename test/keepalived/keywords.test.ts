@@ -772,11 +772,66 @@ describe('vrrp_instance: track_* weight overrides', () => {
   });
 });
 
+describe('vrrp_instance: virtual_routes', () => {
+  // Given keepalived's own examples (keepalived.conf(5)); then each becomes the route keepalived would make.
+  it("reads keepalived's route lines: src, to, via or gw, dev, table, metric, types and default", () => {
+    const text = conf(
+      [
+        'virtual_routes {',
+        '    src 192.0.2.1 to 192.168.109.0/24 via 192.0.2.254 dev eth1 no_track',
+        '    192.168.112.0/24 via 192.0.2.254',
+        '    blackhole 192.168.114.0/24',
+        '    to unreachable 192.168.115.0/24 metric 7',
+        '    0.0.0.0/0 gw 192.0.2.1 table 100',
+        '    default via inet 192.0.2.1 table main scope link',
+        '}',
+      ].join('\n'),
+    );
+    const result = convert(text);
+    expect(result.errors).toEqual([]);
+    expect(only(result).virtualRoutes).toEqual([
+      { src: '192.0.2.1', to: '192.168.109.0/24', via: '192.0.2.254', dev: 'eth1', scope: 'global' },
+      { to: '192.168.112.0/24', via: '192.0.2.254', scope: 'global' },
+      { type: 'blackhole', to: '192.168.114.0/24', scope: 'global' },
+      { type: 'unreachable', to: '192.168.115.0/24', metric: 7, scope: 'global' },
+      { to: '0.0.0.0/0', via: '192.0.2.1', table: 100, scope: 'global' },
+      { to: 'default', via: '192.0.2.1', table: 254, scope: 'link' },
+    ]);
+  });
+
+  // Given a route with a dev and no no_track; then keepalived tracks it, which vrrp does not: a warning says so.
+  it('warns that a route keepalived tracks (dev, no no_track) is not watched here', () => {
+    const text = conf('virtual_routes {\n    192.168.111.0/24 dev eth2\n}');
+    expect(messagesAt(convert(text).warnings, text, '192.168.111.0/24')).toEqual([
+      'virtual_routes "192.168.111.0/24 dev eth2": keepalived tracks this route (it has a dev and no no_track): deleted by hand, it makes the instance backup; vrrp does not watch its routes, and puts it back only at the next takeover',
+    ]);
+  });
+
+  // Given options that change the route (multipath, MTU) or a type vrrp does not make; then each is an error at its line.
+  it.each([
+    ['192.168.113.0/24 via 192.0.2.254 or 192.0.2.253 dev eth1', /: or is not supported: the route would not be the one keepalived makes$/],
+    ['192.168.113.0/24 via 192.0.2.254 mtu 1400', /: mtu is not supported/],
+    ['local 192.168.113.0/24 dev eth1', /: local routes are not supported \(unicast, blackhole, unreachable and prohibit are\)$/],
+    ['192.168.113.0/24 via 192.0.2.254 table bird', /: table bird: give its number/],
+    ['via 192.0.2.254', /: a route must have a destination$/],
+    ['192.168.113.0/24 via', /: expected an address after via$/],
+    ['192.168.113.0/24 frobnicate 1', /: unknown route keyword frobnicate$/],
+  ])('refuses "%s"', (route, message) => {
+    const text = conf(`virtual_routes {\n    ${route}\n}`);
+    expect(messagesAt(convert(text).errors, text, route)).toEqual([expect.stringMatching(message)]);
+  });
+
+  // Given a route the config refuses (host bits set); then the schema's message is reported at the route's line.
+  it("reports the config's objection to a route at the route's line", () => {
+    const text = conf('virtual_routes {\n    10.9.0.5/24 via 192.0.2.254\n}');
+    expect(messagesAt(convert(text).errors, text, '10.9.0.5/24')).toEqual(['vrrp_instance VI_1: virtualRoutes.0.to: 10.9.0.5/24 has host bits set: the network is 10.9.0.0/24']);
+  });
+});
+
 describe('vrrp_instance: refused and unknown keywords', () => {
   // Given keywords whose absence would change the network's view; then each is an error at its line.
   it.each([
     ['use_vmac', /^use_vmac is refused: VMAC interfaces are not supported/],
-    ['virtual_routes {\n    10.9.0.0/16 via 192.0.2.254\n}', /^virtual_routes is refused: virtual routes are not supported/],
     ['virtual_rules {\n    from 10.9.0.0/16 table 1\n}', /^virtual_rules is refused/],
     ['mcast_dst_ip 239.1.1.1', /^mcast_dst_ip is refused/],
     ['track_bfd {\n    b1\n}', /^track_bfd is refused: BFD is not supported/],

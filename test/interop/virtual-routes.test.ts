@@ -1,0 +1,121 @@
+/**
+ * keepalived's `virtual_routes` beside keepalived 2.2.7 on a namespace segment, both nodes running the same
+ * keepalived.conf (ours through `vrrp run keepalived.conf`): the master's kernel has the routes and the backup's has
+ * none; a takeover moves them, the one whose source is the VIP too (it needs the VIP up first); what a crashed run
+ * of ours left is removed at the next start, while an administrator's route to the same destination — another
+ * protocol — stays through all of it; a stop removes ours.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Lab, labAvailable, poll, requireLab } from './lab.js';
+import { startVrrp } from './vrrp-process.js';
+
+requireLab();
+
+/** Destinations of the routes under test; nothing else in the lab routes to them. */
+const VIA = '10.77.0.0/24';
+const SOURCED = '10.78.0.0/24';
+const BLACKHOLE = '10.79.0.0/16';
+
+function conf(lab: Lab, host: string, priority: number): string {
+  return [
+    'global_defs {',
+    `  router_id ${host}`,
+    '}',
+    'vrrp_instance VI_RT {',
+    '  state BACKUP',
+    '  interface eth0',
+    '  virtual_router_id 61',
+    `  priority ${priority}`,
+    '  advert_int 0.1',
+    '  version 3',
+    '  garp_master_delay 0',
+    '  virtual_ipaddress {',
+    `    ${lab.ipv4(100)}/24`,
+    '  }',
+    '  virtual_routes {',
+    `    ${VIA} via ${lab.ipv4(254)}`,
+    `    src ${lab.ipv4(100)} to ${SOURCED} dev eth0 no_track`,
+    `    blackhole ${BLACKHOLE}`,
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+interface JsonRoute {
+  dst: string;
+  type?: string;
+  gateway?: string;
+  prefsrc?: string;
+  protocol?: string;
+  metric?: number;
+}
+
+describe.skipIf(!labAvailable.ok)('virtual_routes beside keepalived', () => {
+  let lab: Lab;
+  beforeEach(async () => {
+    lab = await Lab.create({ hosts: ['ka', 'us'] });
+  });
+  afterEach(async () => {
+    await lab?.destroy();
+  });
+
+  /** The host's routes to the three destinations, as `ip route` words (ip -j leaves out the protocol boot, the default). */
+  async function routes(host: string): Promise<string[]> {
+    const { stdout } = await lab.exec(host, ['ip', '-j', 'route', 'show', 'table', 'main']);
+    return (JSON.parse(stdout) as JsonRoute[])
+      .filter((route) => route.dst === VIA || route.dst === SOURCED || route.dst === BLACKHOLE)
+      .map((route) =>
+        [route.type === 'blackhole' ? 'blackhole' : '', route.dst, route.gateway ? `via ${route.gateway}` : '', route.prefsrc ? `src ${route.prefsrc}` : '', route.metric ? `metric ${route.metric}` : '', `proto ${route.protocol ?? 'boot'}`]
+          .filter(Boolean)
+          .join(' '),
+      )
+      .sort();
+  }
+
+  // Given keepalived (150) master and our `vrrp run` (100) of the same keepalived.conf, with an administrator's route
+  // to one of the destinations on our host (metric 50, proto boot);
+  // then keepalived's kernel has the three routes and ours none of them;
+  // when keepalived stops, then ours has the three, with our protocol, and keepalived's none;
+  // when our process is killed, the routes it does not tie to the VIP stay behind, and the next start — backup
+  // beside keepalived again — removes them; and our stop as master leaves none. The administrator's route stays.
+  it('moves with mastership, and what a crashed run left goes at the next start; no other route is touched', async () => {
+    const vip = lab.ipv4(100);
+    const admin = `${VIA} via ${lab.ipv4(253)} metric 50 proto boot`;
+    await lab.exec('us', ['ip', 'route', 'add', VIA, 'via', lab.ipv4(253), 'metric', '50']);
+    const ours = [`${VIA} via ${lab.ipv4(254)} proto 112`, `${SOURCED} src ${vip} proto 112`, `blackhole ${BLACKHOLE} proto 112`, admin].sort();
+
+    let ka = await lab.startKeepalived('ka', conf(lab, 'ka', 150));
+    await ka.waitForLog(/Entering MASTER STATE/, 5000);
+    let us = startVrrp(lab, 'us', conf(lab, 'us', 100));
+    await us.waitForState('backup', 5000);
+    await poll('keepalived to install its routes', async () => ((await routes('ka')).length === 3 ? true : undefined), 3000);
+    expect(await routes('us')).toEqual([admin]);
+
+    let mark = us.events.length;
+    await ka.stop();
+    await us.waitForState('master', 5000, mark);
+    await poll('our routes', async () => ((await routes('us')).length === 4 ? true : undefined), 2000);
+    expect(await routes('us')).toEqual(ours);
+    expect(await routes('ka')).toEqual([]);
+    expect(us.events.filter((e) => e.event === 'error'), us.describe()).toEqual([]);
+
+    // A crash: the VIP goes with its lease (and the route sourced from it with the VIP), the other two stay.
+    await us.kill();
+    await poll('the VIP to expire with its lease', async () => ((await lab.addresses('us')).includes(vip) ? undefined : true), 10_000);
+    expect(await routes('us')).toEqual([`${VIA} via ${lab.ipv4(254)} proto 112`, `blackhole ${BLACKHOLE} proto 112`, admin].sort());
+
+    ka = await lab.startKeepalived('ka', conf(lab, 'ka', 150));
+    await ka.waitForLog(/Entering MASTER STATE/, 5000);
+    us = startVrrp(lab, 'us', conf(lab, 'us', 100));
+    await us.waitForState('backup', 5000);
+    expect(await routes('us')).toEqual([admin]);
+
+    mark = us.events.length;
+    await ka.stop();
+    await us.waitForState('master', 5000, mark);
+    await poll('our routes again', async () => ((await routes('us')).length === 4 ? true : undefined), 2000);
+    expect(await us.stop(), us.describe()).toBe(0);
+    expect(await routes('us')).toEqual([admin]);
+  });
+});
