@@ -219,6 +219,11 @@ export interface VrrpConfig {
    * (see docs/keepalived.md). Of either family. Default none.
    */
   virtualRoutes?: VirtualRouteConfig[];
+  /**
+   * Policy routing rules a master installs after its routes and removes before them: keepalived's `virtual_rules`
+   * (see docs/keepalived.md). Default none.
+   */
+  virtualRules?: VirtualRuleConfig[];
   /** Preempt a lower-priority master (default true). */
   preempt?: boolean;
   /** Wait this long after first hearing a lower-priority master before preempting it, in ms (default 0). */
@@ -317,6 +322,72 @@ export interface VirtualRoute {
   type: VirtualRouteType;
 }
 
+/**
+ * A policy routing rule that follows mastership, as `ip rule add` would make it: `{ from: '10.0.0.100', table: 100,
+ * priority: 100 }`, `{ fwmark: 7, table: 7 }`, `{ to: '10.8.0.0/16', action: 'blackhole' }`.
+ */
+export interface VirtualRuleConfig {
+  /** Source prefix to match (`from`); an address alone is one host. Default any. */
+  from?: string;
+  /** Destination prefix to match (`to`). Default any. */
+  to?: string;
+  /** Input interface to match (`iif`, `dev`). */
+  iif?: string;
+  /** Output interface to match (`oif`). */
+  oif?: string;
+  /** Firewall mark to match (`fwmark`), 0…4294967295. */
+  fwmark?: number;
+  /** Mask of the mark (`fwmark N/MASK`); default all ones. Only with `fwmark`. */
+  fwmask?: number;
+  /** Match what the selectors do not match (`not`). Default false. */
+  invert?: boolean;
+  /** Preference (`priority`, `preference`, `order`), 0…4294967295; default: the kernel's choice, below the rules there. */
+  priority?: number;
+  /** Routing table to look up (`table`, `lookup`), 1…4294967295; exactly one of `table` and `action`. */
+  table?: number;
+  /** What to do instead of a lookup; exactly one of `table` and `action`. */
+  action?: VirtualRuleAction;
+  /** Family, when neither `from` nor `to` tells it (default `ipv4`, as `ip rule`). */
+  family?: AddressFamily;
+}
+
+/** Rule actions other than a table lookup, named as `ip rule` names them. */
+export type VirtualRuleAction = 'blackhole' | 'unreachable' | 'prohibit';
+
+/** A virtual rule, parsed: prefixes canonical, the family known. */
+export interface VirtualRule {
+  /** The rule's family. */
+  family: AddressFamily;
+  /** Source network, if any. */
+  from: VirtualRuleNetwork | undefined;
+  /** Destination network, if any. */
+  to: VirtualRuleNetwork | undefined;
+  /** Input interface, if any. */
+  iif: string | undefined;
+  /** Output interface, if any. */
+  oif: string | undefined;
+  /** Firewall mark, if any. */
+  fwmark: number | undefined;
+  /** Mask of the mark, if any. */
+  fwmask: number | undefined;
+  /** Inverted match. */
+  invert: boolean;
+  /** Preference, if given. */
+  priority: number | undefined;
+  /** Table looked up; undefined when `action` is set. */
+  table: number | undefined;
+  /** What is done instead of a lookup; undefined when `table` is set. */
+  action: VirtualRuleAction | undefined;
+}
+
+/** A network a virtual rule matches. */
+export interface VirtualRuleNetwork {
+  /** Network address, canonical text. */
+  address: string;
+  /** Prefix length. */
+  prefixLength: number;
+}
+
 /** Announcement knobs, with keepalived's defaults. */
 export interface GarpConfig {
   /** Frames per address sent at once on becoming master (default 5; `garp_master_repeat`). */
@@ -411,6 +482,8 @@ export interface ResolvedConfig {
   heldAddresses: VirtualAddress[];
   /** Parsed {@link VrrpConfig.virtualRoutes} (empty when none). */
   virtualRoutes: VirtualRoute[];
+  /** Parsed {@link VrrpConfig.virtualRules} (empty when none). */
+  virtualRules: VirtualRule[];
   /** See {@link VrrpConfig.preempt}. */
   preempt: boolean;
   /** See {@link VrrpConfig.preemptDelayMs}. */
@@ -670,6 +743,23 @@ const routeSchema = z
   })
   .strict();
 
+/** One virtual rule as given; the prefixes are checked with the other fields (crossCheck). */
+const ruleSchema = z
+  .object({
+    from: z.string({ error: 'must be a string' }).optional(),
+    to: z.string({ error: 'must be a string' }).optional(),
+    iif: interfaceName('must be a string (e.g. "eth0")').optional(),
+    oif: interfaceName('must be a string (e.g. "eth0")').optional(),
+    fwmark: int(0, 0xffffffff).optional(),
+    fwmask: int(0, 0xffffffff).optional(),
+    invert: z.boolean({ error: 'must be true or false' }).default(false),
+    priority: int(0, 0xffffffff).optional(),
+    table: int(1, 0xffffffff).optional(),
+    action: z.enum(['blackhole', 'unreachable', 'prohibit'], { error: "must be 'blackhole', 'unreachable' or 'prohibit'" }).optional(),
+    family: z.enum(['ipv4', 'ipv6'], { error: "must be 'ipv4' or 'ipv6'" }).optional(),
+  })
+  .strict();
+
 const schema = z
   .object({
     name: z.string({ error: 'must be a string' }).min(1, 'must not be empty').optional(),
@@ -681,6 +771,7 @@ const schema = z
     virtualAddresses: addressList.min(1, 'must list at least one address').max(255, 'must list at most 255 addresses'),
     excludedAddresses: addressList.max(255, 'must list at most 255 addresses').default([]),
     virtualRoutes: z.array(routeSchema, { error: 'must be an array of routes' }).max(255, 'must list at most 255 routes').default([]),
+    virtualRules: z.array(ruleSchema, { error: 'must be an array of rules' }).max(255, 'must list at most 255 rules').default([]),
     preempt: z.boolean({ error: 'must be true or false' }).default(true),
     preemptDelayMs: int(0, 3_600_000).default(0),
     initialState: z.enum(['backup', 'master'], { error: "must be 'backup' or 'master'" }).optional(),
@@ -757,6 +848,7 @@ interface CrossChecked {
   virtualAddresses: VirtualAddress[];
   excludedAddresses: VirtualAddress[];
   virtualRoutes: VirtualRoute[];
+  virtualRules: VirtualRule[];
   family: AddressFamily;
   unicastPeers: string[];
   primaryAddress: string | undefined;
@@ -851,7 +943,81 @@ function crossCheck(parsed: PartlyParsed, issues: ConfigIssue[]): CrossChecked {
     trackers.push(resolveTracker(tracker));
   });
   const virtualRoutes = routes(parsed.virtualRoutes ?? [], issues);
-  return { virtualAddresses, excludedAddresses, virtualRoutes, family, unicastPeers, primaryAddress, trackers };
+  const virtualRules = rules(parsed.virtualRules ?? [], issues);
+  return { virtualAddresses, excludedAddresses, virtualRoutes, virtualRules, family, unicastPeers, primaryAddress, trackers };
+}
+
+/**
+ * Checks and canonicalizes the virtual rules: one family per rule, prefixes without host bits, exactly one of a
+ * table and an action, a mask only with a mark — what `ip rule` would refuse or read otherwise.
+ */
+function rules(list: readonly z.output<typeof ruleSchema>[], issues: ConfigIssue[]): VirtualRule[] {
+  const resolved: VirtualRule[] = [];
+  list.forEach((rule, index) => {
+    const path = `virtualRules.${index}`;
+    const problems = issues.length;
+    const prefix = (field: 'from' | 'to'): ParsedIpPrefix | undefined => {
+      const text = rule[field];
+      if (text === undefined || text === 'all') return undefined;
+      const parsed = parseIpPrefix(text);
+      if (!parsed) {
+        issues.push({ path: `${path}.${field}`, message: `"${text}" is not an IPv4/IPv6 address or address/prefix` });
+        return undefined;
+      }
+      const network = networkOf(parsed.bytes, parsed.prefixLength);
+      if (!network.every((byte, i) => byte === parsed.bytes[i])) {
+        issues.push({ path: `${path}.${field}`, message: `${text} has host bits set: the network is ${formatIp(network)}/${parsed.prefixLength}` });
+      }
+      return parsed;
+    };
+    const from = prefix('from');
+    const to = prefix('to');
+    const family = from?.family ?? to?.family ?? rule.family ?? 'ipv4';
+    for (const [field, parsed] of [['from', from], ['to', to]] as const) {
+      if (parsed && parsed.family !== family) issues.push({ path: `${path}.${field}`, message: `${rule[field]} is ${parsed.family} but the rule is ${family}` });
+    }
+    if (rule.family !== undefined && (from ?? to) !== undefined && (from ?? to)?.family !== rule.family) {
+      issues.push({ path: `${path}.family`, message: `is ${rule.family} but the rule's prefixes are ${(from ?? to)?.family}` });
+    }
+    if ((rule.table === undefined) === (rule.action === undefined)) {
+      issues.push({ path, message: 'needs exactly one of table (look it up) and action (blackhole, unreachable, prohibit)' });
+    }
+    if (rule.fwmask !== undefined && rule.fwmark === undefined) issues.push({ path: `${path}.fwmask`, message: 'a mask needs a fwmark' });
+    if (issues.length > problems) return;
+    const network = (parsed: ParsedIpPrefix | undefined) => (parsed === undefined ? undefined : Object.freeze({ address: formatIp(parsed.bytes), prefixLength: parsed.prefixLength }));
+    resolved.push(
+      Object.freeze({
+        family,
+        from: network(from),
+        to: network(to),
+        iif: rule.iif,
+        oif: rule.oif,
+        fwmark: rule.fwmark,
+        fwmask: rule.fwmask,
+        invert: rule.invert,
+        priority: rule.priority,
+        table: rule.table,
+        action: rule.action,
+      }),
+    );
+  });
+  return resolved;
+}
+
+/** A virtual rule as `ip rule` words, for messages: `from 10.0.0.100 lookup 100 pref 100`. */
+export function formatVirtualRule(rule: VirtualRule): string {
+  const words: string[] = [];
+  if (rule.invert) words.push('not');
+  const prefix = (network: VirtualRuleNetwork): string =>
+    network.prefixLength === (rule.family === 'ipv4' ? 32 : 128) ? network.address : `${network.address}/${network.prefixLength}`;
+  words.push(`from ${rule.from === undefined ? 'all' : prefix(rule.from)}`);
+  if (rule.to !== undefined) words.push(`to ${prefix(rule.to)}`);
+  if (rule.fwmark !== undefined) words.push(`fwmark ${rule.fwmark}${rule.fwmask === undefined ? '' : `/${rule.fwmask}`}`);
+  if (rule.iif !== undefined) words.push(`iif ${rule.iif}`);
+  if (rule.oif !== undefined) words.push(`oif ${rule.oif}`);
+  words.push(rule.action ?? `lookup ${rule.table}`);
+  if (rule.priority !== undefined) words.push(`pref ${rule.priority}`);
+  return `${rule.family === 'ipv6' ? '-6 ' : ''}${words.join(' ')}`;
 }
 
 /**
@@ -999,6 +1165,7 @@ export function resolveConfig(config: unknown): ResolvedConfig {
     excludedAddresses: checked.excludedAddresses,
     heldAddresses: Object.freeze([...checked.virtualAddresses, ...checked.excludedAddresses]) as VirtualAddress[],
     virtualRoutes: Object.freeze(checked.virtualRoutes) as VirtualRoute[],
+    virtualRules: Object.freeze(checked.virtualRules) as VirtualRule[],
     preempt: parsed.preempt,
     preemptDelayMs: parsed.preemptDelayMs,
     initialState: parsed.initialState,

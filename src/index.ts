@@ -25,6 +25,7 @@ export {
 export {
   resolveConfig,
   formatVirtualRoute,
+  formatVirtualRule,
   type VrrpConfig,
   type ResolvedConfig,
   type TrackerConfig,
@@ -46,6 +47,10 @@ export {
   type VirtualRouteConfig,
   type VirtualRouteScope,
   type VirtualRouteType,
+  type VirtualRule,
+  type VirtualRuleConfig,
+  type VirtualRuleAction,
+  type VirtualRuleNetwork,
   type GarpConfig,
   type ResolvedTrackerConfig,
   type ResolvedFunctionTrackerConfig,

@@ -4,7 +4,7 @@
  * simulated network. Adapters stay thin: no protocol decisions here, only I/O.
  */
 import type { AddressFamily } from '../core/advertisement.js';
-import type { VirtualAddress, VirtualRoute } from '../config.js';
+import type { VirtualAddress, VirtualRoute, VirtualRule } from '../config.js';
 import type { TrackerHost } from '../trackers/types.js';
 
 /** A monotonic clock and one-shot timers. Times are in milliseconds. */
@@ -309,6 +309,10 @@ export interface VipManager {
    * no failure.
    */
   removeRoutes?(routes: readonly VirtualRoute[]): Promise<void> | void;
+  /** Optional: installs the instance's policy routing rules, after its routes (keepalived's `virtual_rules`); as `addRoutes`. */
+  addRules?(rules: readonly VirtualRule[]): Promise<void> | void;
+  /** Optional, with `addRules`: removes those rules, before the routes; as `removeRoutes`. */
+  removeRules?(rules: readonly VirtualRule[]): Promise<void> | void;
   /** Optional: releases resources (sockets, timers) at stop. */
   close?(): void | Promise<void>;
   /** Optional: where to report failures of work nobody awaits (scheduled announcement bursts). */

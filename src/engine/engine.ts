@@ -377,12 +377,13 @@ export class Engine {
         this.#error('vip_failed', error.message, error);
       });
       await adapters.vipManager.prepare?.(config.interface, config.heldAddresses);
-      if (config.virtualRoutes.length > 0) {
-        if (!adapters.vipManager.addRoutes || !adapters.vipManager.removeRoutes) {
-          throw new VrrpError('route_failed', 'virtualRoutes are configured but the VIP manager cannot install routes (it has no addRoutes / removeRoutes)');
-        }
-        await this.#changeRoutes(false); // what a crashed run of ours left
+      if (config.virtualRoutes.length > 0 && (!adapters.vipManager.addRoutes || !adapters.vipManager.removeRoutes)) {
+        throw new VrrpError('route_failed', 'virtualRoutes are configured but the VIP manager cannot install routes (it has no addRoutes / removeRoutes)');
       }
+      if (config.virtualRules.length > 0 && (!adapters.vipManager.addRules || !adapters.vipManager.removeRules)) {
+        throw new VrrpError('route_failed', 'virtualRules are configured but the VIP manager cannot install rules (it has no addRules / removeRules)');
+      }
+      if (this.#routing) await this.#changeRouting(false); // what a crashed run of ours left
       const source = config.primaryAddress ?? primaryAddress;
       if (source === undefined && (!adapters.linkMonitor || !adapters.transport.resolvePrimaryAddress)) {
         // Nothing would tell us when an address comes, so waiting in Fault would be waiting for ever.
@@ -953,7 +954,7 @@ export class Engine {
           if (both) i++;
           try {
             // Routes go before the addresses they may use (a route whose source is a VIP), as keepalived's do.
-            if (action.type === 'removeVips' && this.#config.virtualRoutes.length > 0) await this.#changeRoutes(false);
+            if (action.type === 'removeVips' && this.#routing) await this.#changeRouting(false);
             const done = both
               ? vipManager.addAndAnnounce?.(iface, heldAddresses)
               : action.type === 'addVips'
@@ -963,7 +964,7 @@ export class Engine {
                   : vipManager.announce(iface, heldAddresses);
             if (done) await done;
             // After the addresses (and their announcement), before the mastership is reported, as keepalived does.
-            if (action.type === 'addVips' && this.#config.virtualRoutes.length > 0) await this.#changeRoutes(true);
+            if (action.type === 'addVips' && this.#routing) await this.#changeRouting(true);
             // After the fact, off the takeover's path: the addresses are up (or gone) and announced already.
             if (action.type !== 'announce') {
               this.#io.vipChanges += this.#vipAddresses.length;
@@ -1010,16 +1011,28 @@ export class Engine {
     if (vipsFailed) this.#vipsFailed();
   }
 
+  /** The instance has virtual routes or rules. */
+  get #routing(): boolean {
+    return this.#config.virtualRoutes.length > 0 || this.#config.virtualRules.length > 0;
+  }
+
   /**
-   * Installs (`add`) or removes the virtual routes through the VIP manager. Never throws: a route that fails is
-   * reported (`route_failed`) and the mastership stands, as in keepalived — the addresses decide, not the routes.
+   * Installs (`add`: routes, then rules) or removes (rules, then routes) the virtual routes and rules through the
+   * VIP manager, in keepalived's order. Never throws: what fails is reported (`route_failed`) and the mastership
+   * stands, as in keepalived — the addresses decide, not the routes.
    */
-  async #changeRoutes(add: boolean): Promise<void> {
+  async #changeRouting(add: boolean): Promise<void> {
     const { vipManager } = this.#adapters;
-    try {
-      await (add ? vipManager.addRoutes?.(this.#config.virtualRoutes) : vipManager.removeRoutes?.(this.#config.virtualRoutes));
-    } catch (cause) {
-      this.#error('route_failed', `could not ${add ? 'install' : 'remove'} virtual routes${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
+    const { virtualRoutes, virtualRules } = this.#config;
+    for (const rules of add ? [false, true] : [true, false]) {
+      if ((rules ? virtualRules : virtualRoutes).length === 0) continue;
+      try {
+        if (rules) await (add ? vipManager.addRules?.(virtualRules) : vipManager.removeRules?.(virtualRules));
+        else await (add ? vipManager.addRoutes?.(virtualRoutes) : vipManager.removeRoutes?.(virtualRoutes));
+      } catch (cause) {
+        const what = rules ? 'rules' : 'routes';
+        this.#error('route_failed', `could not ${add ? 'install' : 'remove'} virtual ${what}${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
+      }
     }
   }
 

@@ -522,7 +522,9 @@ async function releaseVips(config: ResolvedConfig): Promise<void> {
   const { NetlinkVipManager } = await import('../linux/vip-manager.js');
   const manager = new NetlinkVipManager();
   try {
-    // Routes first, as a master leaving its mastership removes them (those of a VIP's source went with it anyway).
+    // Rules and routes first, as a master leaving its mastership removes them (a route sourced from a VIP went
+    // with it anyway).
+    if (config.virtualRules.length > 0) await manager.removeRules(config.virtualRules);
     if (config.virtualRoutes.length > 0) await manager.removeRoutes(config.virtualRoutes);
     await manager.prepare(config.interface, config.heldAddresses);
   } finally {

@@ -33,7 +33,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync
 import { endianness } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TakeoverBurst as TakeoverBurstHandle, VipManager } from '../adapters/types.js';
-import { formatVirtualRoute, type GarpConfig, type VirtualAddress, type VirtualRoute } from '../config.js';
+import { formatVirtualRoute, formatVirtualRule, type GarpConfig, type VirtualAddress, type VirtualRoute, type VirtualRule } from '../config.js';
 import { parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
 import { addressTables, AF, changeRequestSocket, getAllAddresses, getInterface, getInterfaceAddresses, netlinkErrno, type InterfaceAddress } from './interfaces.js';
@@ -45,6 +45,7 @@ import { keptBytes } from './kept-bytes.js';
 import { warmTakeover } from './warm-up.js';
 import { addressRequest as encodeAddressRequest, requestPayload, RTM_DELADDR, RTM_NEWADDR, type AddressRequest } from './vip/address-request.js';
 import { routeRequest, RTM_DELROUTE, RTM_NEWROUTE, type RouteRequest } from './vip/route-request.js';
+import { ruleRequest, RTM_DELRULE, RTM_NEWRULE, type RuleRequest } from './vip/rule-request.js';
 import type { AnnouncementRound } from './announcer.js';
 import { openRouteRequestSocket, PacketSocketError, prepareBurst, type Burst, type BurstOperation, type RouteRequestSocket } from './packet-socket.js';
 
@@ -767,6 +768,29 @@ export class NetlinkVipManager implements VipManager {
     if (failures.length > 0) throw new VrrpError('route_failed', `cannot remove ${failures.join(', ')}`);
   }
 
+  /**
+   * See {@link VipManager.addRules}: each rule installed with our protocol (112), all tried, the failures named
+   * together. A rule that is there already (EEXIST) is not ours, and is left as it is.
+   */
+  async addRules(rules: readonly VirtualRule[]): Promise<void> {
+    const failures: string[] = [];
+    for (const rule of rules) {
+      const errno = await sendAddressRequest(ruleRequest(RTM_NEWRULE, rule)).catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
+      if (errno !== undefined) failures.push(`${formatVirtualRule(rule)}: ${errno === 'EEXIST' ? 'EEXIST (the same rule is there already, not ours; left as it is)' : errno}`);
+    }
+    if (failures.length > 0) throw new VrrpError('route_failed', `cannot install ${failures.join(', ')}`);
+  }
+
+  /** See {@link VipManager.removeRules}: only a rule of our protocol goes; one gone already (ENOENT) is no failure. */
+  async removeRules(rules: readonly VirtualRule[]): Promise<void> {
+    const failures: string[] = [];
+    for (const rule of rules) {
+      const errno = await sendAddressRequest(ruleRequest(RTM_DELRULE, rule)).catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
+      if (errno !== undefined && errno !== 'ENOENT' && errno !== 'ESRCH') failures.push(`${formatVirtualRule(rule)}: ${errno}`);
+    }
+    if (failures.length > 0) throw new VrrpError('route_failed', `cannot remove ${failures.join(', ')}`);
+  }
+
   /** The index of a route's `dev`, looked up each time (an interface made again has a new one); none without `dev`. */
   async #routeDevice(route: VirtualRoute): Promise<number | undefined> {
     if (route.dev === undefined) return undefined;
@@ -1066,17 +1090,17 @@ const HOST_LITTLE_ENDIAN = endianness() === 'LE';
 let routeSocket: RouteRequestSocket | null | undefined;
 
 /**
- * Sends one address request and resolves with the errno name of the kernel's refusal, undefined on success.
- * Through the addon when it loads: the request is sent and acknowledged inside this call, so the address is up
+ * Sends one rtnetlink request (an address's, a virtual route's or rule's) and resolves with the errno name of the
+ * kernel's refusal, undefined on success. Through the addon when it loads: the request is sent and acknowledged inside this call, so the address is up
  * when it returns. Otherwise through the netlink module, whose acknowledgement comes a loop turn later (the
  * address itself is still applied inside its send).
  */
-export function sendAddressRequest(request: AddressRequest | RouteRequest): Promise<string | undefined> {
+export function sendAddressRequest(request: AddressRequest | RouteRequest | RuleRequest): Promise<string | undefined> {
   return Promise.resolve(sendAddressRequestNow(request));
 }
 
 /** {@link sendAddressRequest}, answering synchronously when the addon is there (a promise only without it). */
-function sendAddressRequestNow(request: AddressRequest | RouteRequest): string | undefined | Promise<string | undefined> {
+function sendAddressRequestNow(request: AddressRequest | RouteRequest | RuleRequest): string | undefined | Promise<string | undefined> {
   const routeSocket = routeRequestSocket();
   if (routeSocket !== null) {
     try {

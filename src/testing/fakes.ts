@@ -4,7 +4,7 @@
  * can test their own error handling.
  */
 import type { LinkMonitor, LinkWatch, ReceivedPacket, Transport, TransportOpened, TransportOptions, VipManager } from '../adapters/types.js';
-import { formatVirtualRoute, type VirtualAddress, type VirtualRoute } from '../config.js';
+import { formatVirtualRoute, formatVirtualRule, type VirtualAddress, type VirtualRoute, type VirtualRule } from '../config.js';
 
 /** A packet a {@link FakeTransport} was asked to send. */
 export interface SentPacket {
@@ -78,8 +78,8 @@ export class FakeTransport implements Transport {
 /** One call made to a {@link FakeVipManager}. */
 export interface VipCall {
   /** Which method. */
-  op: 'add' | 'remove' | 'announce' | 'addRoutes' | 'removeRoutes';
-  /** Addresses passed (canonical text with prefix), or routes (as {@link formatVirtualRoute} writes them). */
+  op: 'add' | 'remove' | 'announce' | 'addRoutes' | 'removeRoutes' | 'addRules' | 'removeRules';
+  /** Addresses passed (canonical text with prefix), or routes and rules (as {@link formatVirtualRoute} and {@link formatVirtualRule} write them). */
   addresses: string[];
 }
 
@@ -129,6 +129,23 @@ export class FakeVipManager implements VipManager {
     const texts = routes.map(formatVirtualRoute);
     this.#recordTexts('removeRoutes', texts);
     for (const text of texts) this.routes.delete(text);
+  }
+
+  /** Rules currently "installed", as {@link formatVirtualRule} writes them. */
+  readonly rules = new Set<string>();
+
+  /** See {@link VipManager.addRules}. */
+  async addRules(rules: readonly VirtualRule[]): Promise<void> {
+    const texts = rules.map(formatVirtualRule);
+    this.#recordTexts('addRules', texts);
+    for (const text of texts) this.rules.add(text);
+  }
+
+  /** See {@link VipManager.removeRules}. */
+  async removeRules(rules: readonly VirtualRule[]): Promise<void> {
+    const texts = rules.map(formatVirtualRule);
+    this.#recordTexts('removeRules', texts);
+    for (const text of texts) this.rules.delete(text);
   }
 
   #record(op: VipCall['op'], addresses: readonly VirtualAddress[]): void {

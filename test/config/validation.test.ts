@@ -48,6 +48,7 @@ describe('defaults', () => {
       excludedAddresses: [],
       heldAddresses: [{ address: '192.0.2.100', prefixLength: 24, family: 'ipv4' }],
       virtualRoutes: [],
+      virtualRules: [],
       preempt: true,
       preemptDelayMs: 0,
       initialState: undefined,

@@ -1,7 +1,7 @@
 /**
  * The virtual route requests (src/linux/vip/route-request.ts), checked two ways: the header and rtmsg byte for byte
  * against linux/rtnetlink.h's layout, and every attribute by the netlink module's own decoder, an implementation
- * that is not ours. The kernel's side (the route appears, and goes) is the lab's: test/interop/virtual-routes.test.ts.
+ * that is not ours. The kernel's side (the route appears, and goes) is the lab's: test/interop/virtual-routing.test.ts.
  */
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';

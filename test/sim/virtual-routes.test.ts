@@ -1,8 +1,9 @@
 /**
- * `virtualRoutes` (keepalived's `virtual_routes`) on a simulated segment: a master installs its routes after its
- * addresses are up and removes them before its addresses go; a backup holds none; a takeover moves them; a route
- * that fails is reported and the mastership stands. The Linux lab shows the kernel's side beside keepalived
- * (test/interop/virtual-routes.test.ts).
+ * `virtualRoutes` and `virtualRules` (keepalived's `virtual_routes`, `virtual_rules`) on a simulated segment: a
+ * master installs its routes after its addresses are up, then its rules, and removes them in the reverse order
+ * before its addresses go; a backup holds none; a takeover moves them; a route that fails is reported and the
+ * mastership stands. The Linux lab shows the kernel's side beside keepalived
+ * (test/interop/virtual-routing.test.ts).
  */
 import { describe, expect, it } from 'vitest';
 import type { VrrpError } from '../../src/errors.js';
@@ -14,7 +15,8 @@ const ROUTES = [
   { to: '10.8.0.0/16', type: 'blackhole' as const },
 ];
 const INSTALLED = ['10.9.0.0/24 via 10.0.0.254', '0.0.0.0/0 via 10.0.0.254 table 100', 'blackhole 10.8.0.0/16'];
-const config = { interface: 'eth0', vrid: 51, advertIntervalMs: 1000, virtualAddresses: ['10.0.0.100/24'], virtualRoutes: ROUTES };
+const RULES = [{ from: '10.0.0.100', table: 100, priority: 100 }];
+const config = { interface: 'eth0', vrid: 51, advertIntervalMs: 1000, virtualAddresses: ['10.0.0.100/24'], virtualRoutes: ROUTES, virtualRules: RULES };
 
 function cluster() {
   const net = new SimNetwork({ seed: 5, latencyMs: 0.3 });
@@ -31,19 +33,23 @@ describe('virtual routes', () => {
     await net.advance(5000);
     expect(a.state).toBe('master');
     expect([...vips('a').routes]).toEqual(INSTALLED);
+    expect([...vips('a').rules]).toEqual(['from 10.0.0.100 lookup 100 pref 100']);
     expect([...vips('b').routes]).toEqual([]);
+    expect([...vips('b').rules]).toEqual([]);
     await net.stopAll();
   });
 
-  // The routes follow the addresses in, and leave before them (a route may use a VIP as its source).
-  it('go in after the addresses and out before them', async () => {
+  // Routes, then rules, follow the addresses in, and leave in the reverse order before them (a route may use a VIP
+  // as its source; a rule may send traffic to a route's table), as keepalived orders them.
+  it('go in after the addresses, routes before rules, and out in the reverse order', async () => {
     const { net, a, vips } = cluster();
     await net.advance(5000);
     await a.stop();
     const ops = vips('a').calls.map((call) => call.op).filter((op) => op !== 'announce');
-    // The first removeRoutes is start's cleanup of what a crashed run may have left.
-    expect(ops).toEqual(['removeRoutes', 'add', 'addRoutes', 'removeRoutes', 'remove']);
+    // The first two are start's cleanup of what a crashed run may have left.
+    expect(ops).toEqual(['removeRules', 'removeRoutes', 'add', 'addRoutes', 'addRules', 'removeRules', 'removeRoutes', 'remove']);
     expect([...vips('a').routes]).toEqual([]);
+    expect([...vips('a').rules]).toEqual([]);
     await net.stopAll();
   });
 
@@ -68,6 +74,19 @@ describe('virtual routes', () => {
     expect(a.state).toBe('master');
     expect([...vips('a').addresses]).toEqual(['10.0.0.100']);
     expect(errors.map((error) => `${error.code}: ${error.message}`)).toEqual(['route_failed: could not install virtual routes: 10.9.0.0/24 via 10.0.0.254: ENETUNREACH']);
+    await net.stopAll();
+  });
+
+  // A rule the kernel refuses is reported apart from the routes, which stay installed.
+  it('report a failed rule apart, the routes staying', async () => {
+    const { net, a, vips } = cluster();
+    const errors: VrrpError[] = [];
+    a.on('error', (error) => errors.push(error));
+    vips('a').failNext.addRules = new Error('from 10.0.0.100 lookup 100 pref 100: EINVAL');
+    await net.advance(5000);
+    expect(a.state).toBe('master');
+    expect([...vips('a').routes]).toEqual(INSTALLED);
+    expect(errors.map((error) => `${error.code}: ${error.message}`)).toEqual(['route_failed: could not install virtual rules: from 10.0.0.100 lookup 100 pref 100: EINVAL']);
     await net.stopAll();
   });
 

@@ -1,0 +1,66 @@
+/**
+ * `virtualRules` validation (src/config.ts): rules come out canonical with their family known, and what `ip rule`
+ * would refuse or read otherwise is refused with the field to fix.
+ */
+import { describe, expect, it } from 'vitest';
+import { formatVirtualRule, resolveConfig, type VrrpConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+
+function resolveRules(rules: unknown[]) {
+  return resolveConfig({ interface: 'eth0', vrid: 51, virtualAddresses: ['192.0.2.100/24'], virtualRules: rules } as VrrpConfig).virtualRules;
+}
+
+function problems(rules: unknown[]): string[] {
+  try {
+    resolveRules(rules);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.issues.map((issue) => `${issue.path}: ${issue.message}`);
+    throw error;
+  }
+  throw new Error(`accepted: ${JSON.stringify(rules)}`);
+}
+
+describe('virtualRules', () => {
+  it('come out canonical, their family from their prefixes, else from family, else IPv4', () => {
+    const [bySource, byMark, v6] = resolveRules([
+      { from: '192.0.2.100', table: 100, priority: 100 },
+      { fwmark: 7, fwmask: 255, iif: 'eth1', action: 'prohibit', invert: true },
+      { to: '2001:DB8::/32', oif: 'eth0', table: 1000 },
+    ]);
+    expect(bySource).toEqual({
+      family: 'ipv4',
+      from: { address: '192.0.2.100', prefixLength: 32 },
+      to: undefined,
+      iif: undefined,
+      oif: undefined,
+      fwmark: undefined,
+      fwmask: undefined,
+      invert: false,
+      priority: 100,
+      table: 100,
+      action: undefined,
+    });
+    expect([bySource, byMark, v6].map((rule) => rule && formatVirtualRule(rule))).toEqual([
+      'from 192.0.2.100 lookup 100 pref 100',
+      'not from all fwmark 7/255 iif eth1 prohibit',
+      '-6 from all to 2001:db8::/32 oif eth0 lookup 1000',
+    ]);
+    expect(resolveRules([{ fwmark: 1, table: 5, family: 'ipv6' }])[0]?.family).toBe('ipv6');
+  });
+
+  it('need exactly one of a table and an action', () => {
+    expect(problems([{ from: '10.0.0.0/8' }, { from: '10.0.0.0/8', table: 5, action: 'blackhole' }])).toEqual([
+      'virtualRules.0: needs exactly one of table (look it up) and action (blackhole, unreachable, prohibit)',
+      'virtualRules.1: needs exactly one of table (look it up) and action (blackhole, unreachable, prohibit)',
+    ]);
+  });
+
+  it('refuse mixed families, host bits, and a mask without a mark', () => {
+    expect(problems([{ from: '10.0.0.0/8', to: '2001:db8::/32', table: 5 }, { from: '10.0.0.1/8', table: 5 }, { fwmask: 255, table: 5 }, { from: '10.0.0.0/8', family: 'ipv6', table: 5 }])).toEqual([
+      'virtualRules.0.to: 2001:db8::/32 is ipv6 but the rule is ipv4',
+      'virtualRules.1.from: 10.0.0.1/8 has host bits set: the network is 10.0.0.0/8',
+      'virtualRules.2.fwmask: a mask needs a fwmark',
+      "virtualRules.3.family: is ipv6 but the rule's prefixes are ipv4",
+    ]);
+  });
+});
