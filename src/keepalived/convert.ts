@@ -13,7 +13,7 @@
  * - The instance fields are checked with `resolveConfig`, and its complaints are reported at the keepalived line
  *   that set the field.
  */
-import { NOTIFY_SCRIPTS, resolveConfig, type AuthenticationConfig, type GarpConfig, type NotifyScript, type VirtualAddressConfig, type VirtualRouteConfig, type VrrpConfig } from '../config.js';
+import { NOTIFY_SCRIPTS, resolveConfig, type AuthenticationConfig, type GarpConfig, type NotifyScript, type VirtualAddressConfig, type VirtualRouteConfig, type VirtualRuleConfig, type VrrpConfig } from '../config.js';
 import type { AddressFamily } from '../core/advertisement.js';
 import { parseIp, parseIpPrefix } from '../core/ip-address.js';
 import { ConfigError } from '../errors.js';
@@ -236,6 +236,8 @@ interface InstanceDraft {
   excludedAddresses: { value: string | VirtualAddressConfig; family: AddressFamily; position: KeepalivedPosition }[];
   /** virtual_routes, one a line. */
   virtualRoutes: VirtualRouteConfig[];
+  /** virtual_rules, one a line. */
+  virtualRules: VirtualRuleConfig[];
   unicastPeers: string[];
   primaryAddress?: string;
   authentication?: { type: 'PASS' | 'AH'; password?: string; position: KeepalivedPosition };
@@ -539,9 +541,10 @@ export function keepalivedToConfig(conf: KeepalivedConf, options: KeepalivedConv
   }
 
   const drafts: InstanceDraft[] = [];
+  const rulePreferences: RulePreferences = { ipv4: RULE_START_PREFERENCE, ipv6: RULE_START_PREFERENCE };
   for (const statement of instanceStatements) {
     const errorsBefore = report.errors.length;
-    const draft = readInstance(statement, report);
+    const draft = readInstance(statement, report, rulePreferences);
     if (!draft) continue;
     draft.order = order.get(statement);
     // Counted here, not by the instance's later check: the errors of the instances, groups and trackers read after
@@ -959,7 +962,7 @@ function notifyAs(notify: ImportedNotify, defaults: GlobalDefaults, report: Repo
   return notify;
 }
 
-function readInstance(statement: KeepalivedStatement, report: Report): InstanceDraft | undefined {
+function readInstance(statement: KeepalivedStatement, report: Report, rulePreferences: RulePreferences): InstanceDraft | undefined {
   const name = new Values(statement, report).string(0, 'an instance name');
   if (name === undefined) return undefined;
   const draft: InstanceDraft = {
@@ -969,6 +972,7 @@ function readInstance(statement: KeepalivedStatement, report: Report): InstanceD
     virtualAddresses: [],
     excludedAddresses: [],
     virtualRoutes: [],
+    virtualRules: [],
     unicastPeers: [],
     garp: {},
     tracks: [],
@@ -976,7 +980,7 @@ function readInstance(statement: KeepalivedStatement, report: Report): InstanceD
     errorLines: new Set(),
   };
   const set = (field: string, entry: KeepalivedStatement): void => {
-    if (draft.fieldPositions.has(field) && field !== 'virtualAddresses' && field !== 'excludedAddresses' && field !== 'virtualRoutes' && field !== 'unicastPeers') {
+    if (draft.fieldPositions.has(field) && field !== 'virtualAddresses' && field !== 'excludedAddresses' && field !== 'virtualRoutes' && field !== 'virtualRules' && field !== 'unicastPeers') {
       report.warn(entry.position, `${entry.keyword} is set again; the last value is used`);
     }
     draft.fieldPositions.set(field, entry.position);
@@ -1047,6 +1051,10 @@ function readInstance(statement: KeepalivedStatement, report: Report): InstanceD
       case 'virtual_routes':
         readVirtualRoutes(entry, report, draft);
         set('virtualRoutes', entry);
+        break;
+      case 'virtual_rules':
+        readVirtualRules(entry, report, draft, rulePreferences);
+        set('virtualRules', entry);
         break;
       case 'unicast_peer':
         for (const peer of blockOf(entry, report)) {
@@ -1344,6 +1352,117 @@ function readVirtualRoutes(statement: KeepalivedStatement, report: Report, draft
   }
 }
 
+/** The preference keepalived 2.2.7 gives the first rule without one, counting down per family (vrrp_iprule.c). */
+const RULE_START_PREFERENCE = 16384;
+/** The next preference keepalived would give a rule without one, per family, over the whole file in reading order. */
+interface RulePreferences {
+  ipv4: number;
+  ipv6: number;
+}
+/** Rule options that change what the rule matches or does, which vrrp does not set: refused. */
+const REFUSED_RULE_OPTIONS = new Set([
+  'tos', 'dsfield', 'realms', 'suppress_prefixlength', 'sup_pl', 'suppress_ifgroup', 'sup_group', 'tunnel-id', 'uidrange', 'l3mdev',
+  'ipproto', 'sport', 'dport', 'goto', 'nop',
+]);
+
+/**
+ * A virtual_rules block into `draft.virtualRules`: one rule a line in keepalived 2.2.7's words (alloc_rule in
+ * vrrp_iprule.c) — `[not] [from P] [to P] [table|lookup T | blackhole|unreachable|prohibit] [preference N]
+ * [fwmark M[/MASK]] [iif|dev IF] [oif IF]`. A rule without a preference gets the one keepalived gives it (16384,
+ * then one less per such rule of the family, in reading order), reported as keepalived reports it.
+ */
+function readVirtualRules(statement: KeepalivedStatement, report: Report, draft: InstanceDraft, preferences: RulePreferences): void {
+  const keyword = statement.keyword;
+  for (const entry of blockOf(statement, report)) {
+    if (entry.block) report.error(entry.blockPosition ?? entry.position, `${keyword}: expected no block inside it`);
+    const words = [entry.keyword, ...entry.args];
+    const at = (i: number): KeepalivedPosition => (i === 0 ? entry.position : (entry.argPositions[i - 1] ?? entry.position));
+    const line = words.join(' ');
+    const rule: VirtualRuleConfig = {};
+    let family: AddressFamily | undefined;
+    let tracked = true;
+    let failed = false;
+    const fail = (i: number, message: string): void => {
+      report.error(at(i), `${keyword} "${line}": ${message}`);
+      failed = true;
+    };
+    const value = (i: number, what: string): string | undefined => {
+      const next = words[i + 1];
+      if (next === undefined) fail(i, `expected ${what} after ${words[i]}`);
+      return next;
+    };
+    const number = (text: string): number | undefined => (/^(0x[0-9a-f]+|\d+)$/i.test(text) ? Number(text) : undefined);
+    for (let i = 0; i < words.length && !failed; i++) {
+      const word = words[i] as string;
+      if (word === 'inet' || word === 'inet6') {
+        family = word === 'inet' ? 'ipv4' : 'ipv6';
+      } else if (word === 'no_track') {
+        tracked = false;
+      } else if (word === 'not') {
+        rule.invert = true;
+      } else if (word === 'from' || word === 'to') {
+        const prefix = value(i++, 'a prefix');
+        if (prefix === undefined) break;
+        if (prefix === 'all' || prefix === 'default' || prefix === 'any') continue;
+        if (!parseIpPrefix(prefix)) fail(i, `${word} ${prefix} is not an address or address/prefix`);
+        else rule[word] = prefix;
+      } else if (word === 'table' || word === 'lookup') {
+        const table = value(i++, 'a table');
+        if (table === undefined) break;
+        const id = ROUTE_TABLES[table] ?? number(table);
+        if (id === undefined) fail(i, `table ${table}: give its number (only default, main and local are known by name here, not /etc/iproute2/rt_tables)`);
+        else rule.table = id;
+      } else if (word === 'preference' || word === 'order' || word === 'priority') {
+        const preference = value(i++, 'a number');
+        if (preference === undefined) break;
+        const n = number(preference);
+        if (n === undefined) fail(i, `${word} ${preference} is not a whole number`);
+        else rule.priority = n;
+      } else if (word === 'fwmark') {
+        const mark = value(i++, 'a mark');
+        if (mark === undefined) break;
+        const [markText = '', maskText] = mark.split('/');
+        const fwmark = number(markText);
+        const fwmask = maskText === undefined ? undefined : number(maskText);
+        if (fwmark === undefined || (maskText !== undefined && fwmask === undefined)) fail(i, `fwmark ${mark} is not MARK or MARK/MASK`);
+        else {
+          rule.fwmark = fwmark;
+          if (fwmask !== undefined) rule.fwmask = fwmask;
+        }
+      } else if (word === 'dev' || word === 'iif') {
+        rule.iif = value(i++, 'an interface');
+      } else if (word === 'oif') {
+        rule.oif = value(i++, 'an interface');
+      } else if (word === 'protocol') {
+        value(i++, 'a protocol');
+        report.warn(at(i - 1), `${keyword} "${line}": protocol ignored: vrrp marks its rules with protocol 112, by which it finds what a crashed run left`);
+      } else if (REFUSED_RULE_OPTIONS.has(word)) {
+        fail(i, `${word} is not supported: the rule would not be the one keepalived makes`);
+      } else {
+        const action = word === 'type' ? value(i++, 'an action') : word;
+        if (action === 'blackhole' || action === 'unreachable' || action === 'prohibit') rule.action = action;
+        else if (action !== undefined) fail(i, `unknown rule option ${action}`);
+      }
+    }
+    if (failed) continue;
+    const ruleFamily = family ?? [rule.from, rule.to].map((text) => (text === undefined ? undefined : parseIpPrefix(text)?.family)).find((f) => f !== undefined) ?? 'ipv4';
+    if (family !== undefined) rule.family = family;
+    if (rule.table === undefined && rule.action === undefined) {
+      report.error(entry.position, `${keyword} "${line}": no action (table, blackhole, unreachable, prohibit): keepalived ignores the rule; remove it or give one`);
+      continue;
+    }
+    if (rule.priority === undefined) {
+      rule.priority = preferences[ruleFamily]--;
+      report.warn(entry.position, `${keyword} "${line}": no preference: ${rule.priority}, the one keepalived gives it (16384 and down, in reading order); probably not what you want`);
+    }
+    if (tracked) {
+      report.warn(entry.position, `${keyword} "${line}": keepalived tracks this rule (no no_track): deleted by hand, it makes the instance backup; vrrp does not watch its rules, and puts it back only at the next takeover`);
+    }
+    draft.fieldPositions.set(`virtualRules.${draft.virtualRules.length}`, entry.position);
+    draft.virtualRules.push(rule);
+  }
+}
+
 function readGroup(statement: KeepalivedStatement, report: Report): GroupDraft | undefined {
   const name = new Values(statement, report).string(0, 'a group name');
   if (name === undefined) return undefined;
@@ -1618,6 +1737,7 @@ function finishInstance(
     virtualAddresses: draft.virtualAddresses.map((vip) => vip.value),
     ...(draft.excludedAddresses.length > 0 ? { excludedAddresses: draft.excludedAddresses.map((vip) => vip.value) } : {}),
     ...(draft.virtualRoutes.length > 0 ? { virtualRoutes: draft.virtualRoutes } : {}),
+    ...(draft.virtualRules.length > 0 ? { virtualRules: draft.virtualRules } : {}),
     initialState: startsAsBackup ? 'backup' : initialState,
     preempt,
     preemptDelayMs,

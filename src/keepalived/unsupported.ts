@@ -179,7 +179,6 @@ export const INSTANCE: Readonly<Record<string, Unsupported>> = {
   use_vmac_addr: { refuse: true, why: 'VMAC interfaces are not supported' },
   vmac_xmit_base: { refuse: true, why: 'VMAC interfaces are not supported' },
   use_ipvlan: { refuse: true, why: 'ipvlan interfaces are not supported: the VIPs would be on the base interface' },
-  virtual_rules: { refuse: true, why: 'virtual rules are not supported: the rules would not follow the master' },
   mcast_dst_ip: { refuse: true, why: 'only the IANA groups 224.0.0.18 / ff02::12 are supported: with another group this node would not hear its peers' },
   vrf: { refuse: true, why: 'VRFs are not supported: adverts would go out in the default VRF' },
   track_bfd: { refuse: true, why: 'BFD is not supported: the tracked session would be ignored, and with it a fault or a priority change' },

@@ -1,9 +1,9 @@
 /**
- * keepalived's `virtual_routes` beside keepalived 2.2.7 on a namespace segment, both nodes running the same
- * keepalived.conf (ours through `vrrp run keepalived.conf`): the master's kernel has the routes and the backup's has
- * none; a takeover moves them, the one whose source is the VIP too (it needs the VIP up first); what a crashed run
- * of ours left is removed at the next start, while an administrator's route to the same destination — another
- * protocol — stays through all of it; a stop removes ours.
+ * keepalived's `virtual_routes` and `virtual_rules` beside keepalived 2.2.7 on a namespace segment, both nodes
+ * running the same keepalived.conf (ours through `vrrp run keepalived.conf`): the master's kernel has the routes and
+ * the rule and the backup's has none; a takeover moves them, the route whose source is the VIP too (it needs the VIP
+ * up first); what a crashed run of ours left is removed at the next start, while an administrator's route to the
+ * same destination and rule of the same shape — another protocol — stay through all of it; a stop removes ours.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Lab, labAvailable, poll, requireLab } from './lab.js';
@@ -37,6 +37,9 @@ function conf(lab: Lab, host: string, priority: number): string {
     `    src ${lab.ipv4(100)} to ${SOURCED} dev eth0 no_track`,
     `    blackhole ${BLACKHOLE}`,
     '  }',
+    '  virtual_rules {',
+    `    from ${lab.ipv4(100)} table 100 preference 100 no_track`,
+    '  }',
     '}',
     '',
   ].join('\n');
@@ -51,7 +54,14 @@ interface JsonRoute {
   metric?: number;
 }
 
-describe.skipIf(!labAvailable.ok)('virtual_routes beside keepalived', () => {
+interface JsonRule {
+  priority: number;
+  src?: string;
+  table?: string;
+  protocol?: string;
+}
+
+describe.skipIf(!labAvailable.ok)('virtual_routes and virtual_rules beside keepalived', () => {
   let lab: Lab;
   beforeEach(async () => {
     lab = await Lab.create({ hosts: ['ka', 'us'] });
@@ -73,6 +83,15 @@ describe.skipIf(!labAvailable.ok)('virtual_routes beside keepalived', () => {
       .sort();
   }
 
+  /** The host's IPv4 rules other than the kernel's three, as `ip rule` words (ip -j leaves out the protocol boot). */
+  async function rules(host: string): Promise<string[]> {
+    const { stdout } = await lab.exec(host, ['ip', '-j', '-4', 'rule', 'show']);
+    return (JSON.parse(stdout) as JsonRule[])
+      .filter((rule) => rule.priority !== 0 && rule.priority !== 32766 && rule.priority !== 32767)
+      .map((rule) => `${rule.priority}: from ${rule.src ?? 'all'} lookup ${rule.table} proto ${rule.protocol ?? 'boot'}`)
+      .sort();
+  }
+
   // Given keepalived (150) master and our `vrrp run` (100) of the same keepalived.conf, with an administrator's route
   // to one of the destinations on our host (metric 50, proto boot);
   // then keepalived's kernel has the three routes and ours none of them;
@@ -84,6 +103,9 @@ describe.skipIf(!labAvailable.ok)('virtual_routes beside keepalived', () => {
     const admin = `${VIA} via ${lab.ipv4(253)} metric 50 proto boot`;
     await lab.exec('us', ['ip', 'route', 'add', VIA, 'via', lab.ipv4(253), 'metric', '50']);
     const ours = [`${VIA} via ${lab.ipv4(254)} proto 112`, `${SOURCED} src ${vip} proto 112`, `blackhole ${BLACKHOLE} proto 112`, admin].sort();
+    await lab.exec('us', ['ip', 'rule', 'add', 'from', vip, 'table', '100', 'preference', '200']);
+    const adminRule = `200: from ${vip} lookup 100 proto boot`;
+    const ourRule = `100: from ${vip} lookup 100 proto 112`;
 
     let ka = await lab.startKeepalived('ka', conf(lab, 'ka', 150));
     await ka.waitForLog(/Entering MASTER STATE/, 5000);
@@ -91,6 +113,8 @@ describe.skipIf(!labAvailable.ok)('virtual_routes beside keepalived', () => {
     await us.waitForState('backup', 5000);
     await poll('keepalived to install its routes', async () => ((await routes('ka')).length === 3 ? true : undefined), 3000);
     expect(await routes('us')).toEqual([admin]);
+    expect(await rules('ka')).toEqual([`100: from ${vip} lookup 100 proto boot`]); // no_track: keepalived sets no protocol
+    expect(await rules('us')).toEqual([adminRule]);
 
     let mark = us.events.length;
     await ka.stop();
@@ -98,24 +122,30 @@ describe.skipIf(!labAvailable.ok)('virtual_routes beside keepalived', () => {
     await poll('our routes', async () => ((await routes('us')).length === 4 ? true : undefined), 2000);
     expect(await routes('us')).toEqual(ours);
     expect(await routes('ka')).toEqual([]);
+    expect(await rules('us')).toEqual([ourRule, adminRule]);
+    expect(await rules('ka')).toEqual([]);
     expect(us.events.filter((e) => e.event === 'error'), us.describe()).toEqual([]);
 
     // A crash: the VIP goes with its lease (and the route sourced from it with the VIP), the other two stay.
     await us.kill();
     await poll('the VIP to expire with its lease', async () => ((await lab.addresses('us')).includes(vip) ? undefined : true), 10_000);
     expect(await routes('us')).toEqual([`${VIA} via ${lab.ipv4(254)} proto 112`, `blackhole ${BLACKHOLE} proto 112`, admin].sort());
+    expect(await rules('us')).toEqual([ourRule, adminRule]);
 
     ka = await lab.startKeepalived('ka', conf(lab, 'ka', 150));
     await ka.waitForLog(/Entering MASTER STATE/, 5000);
     us = startVrrp(lab, 'us', conf(lab, 'us', 100));
     await us.waitForState('backup', 5000);
     expect(await routes('us')).toEqual([admin]);
+    expect(await rules('us')).toEqual([adminRule]);
 
     mark = us.events.length;
     await ka.stop();
     await us.waitForState('master', 5000, mark);
     await poll('our routes again', async () => ((await routes('us')).length === 4 ? true : undefined), 2000);
+    expect(await rules('us')).toEqual([ourRule, adminRule]);
     expect(await us.stop(), us.describe()).toBe(0);
     expect(await routes('us')).toEqual([admin]);
+    expect(await rules('us')).toEqual([adminRule]);
   });
 });

@@ -828,11 +828,67 @@ describe('vrrp_instance: virtual_routes', () => {
   });
 });
 
+describe('vrrp_instance: virtual_rules', () => {
+  // Given keepalived's own examples and more; then each becomes the rule keepalived would make.
+  it("reads keepalived's rule lines: from, to, table or lookup, an action, preference, fwmark, iif and oif, not", () => {
+    const text = conf(
+      [
+        'virtual_rules {',
+        '    from 192.168.2.0/24 table 1 preference 100 no_track',
+        '    to 192.168.3.0/24 lookup main priority 101 no_track',
+        '    not from all fwmark 0x10/0xff iif eth1 oif eth0 type prohibit order 102 no_track',
+        '    inet6 fwmark 7 unreachable preference 103 no_track',
+        '}',
+      ].join('\n'),
+    );
+    const result = convert(text);
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([]);
+    expect(only(result).virtualRules).toEqual([
+      { from: '192.168.2.0/24', table: 1, priority: 100 },
+      { to: '192.168.3.0/24', table: 254, priority: 101 },
+      { invert: true, fwmark: 16, fwmask: 255, iif: 'eth1', oif: 'eth0', action: 'prohibit', priority: 102 },
+      { fwmark: 7, action: 'unreachable', priority: 103, family: 'ipv6' },
+    ]);
+  });
+
+  // Given rules without a preference; then each gets the one keepalived 2.2.7 gives it — 16384 and down, per
+  // family, over the file in reading order — reported as keepalived reports it.
+  it('gives a rule without a preference the one keepalived would, and says so', () => {
+    const other = 'vrrp_instance VI_2 {\n    interface eth0\n    virtual_router_id 52\n    virtual_ipaddress {\n        192.0.2.2/24\n    }\n    virtual_rules {\n        from 10.2.0.0/16 table 2 no_track\n    }\n}\n';
+    const text = `${conf('virtual_rules {\n    from 10.1.0.0/16 table 1 no_track\n    from 2001:db8::/32 table 3 no_track\n}')}${other}`;
+    const result = convert(text);
+    expect(result.config.instances.flatMap((instance) => (instance.virtualRules ?? []).map((rule) => rule.priority))).toEqual([16384, 16384, 16383]);
+    expect(messagesAt(result.warnings, text, '10.2.0.0/16')).toEqual([
+      'virtual_rules "from 10.2.0.0/16 table 2 no_track": no preference: 16383, the one keepalived gives it (16384 and down, in reading order); probably not what you want',
+    ]);
+  });
+
+  // Given a rule without no_track; then keepalived tracks it, which vrrp does not: a warning says so.
+  it('warns that a rule keepalived tracks is not watched here', () => {
+    const text = conf('virtual_rules {\n    from 192.168.2.0/24 table 1 preference 100\n}');
+    expect(messagesAt(convert(text).warnings, text, '192.168.2.0/24')).toEqual([
+      'virtual_rules "from 192.168.2.0/24 table 1 preference 100": keepalived tracks this rule (no no_track): deleted by hand, it makes the instance backup; vrrp does not watch its rules, and puts it back only at the next takeover',
+    ]);
+  });
+
+  it.each([
+    ['from 10.0.0.0/8 table 1 preference 5 goto 10', /: goto is not supported: the rule would not be the one keepalived makes$/],
+    ['from 10.0.0.0/8 table 1 sport 80', /: sport is not supported/],
+    ['from 10.0.0.0/8 preference 5', /: no action \(table, blackhole, unreachable, prohibit\): keepalived ignores the rule; remove it or give one$/],
+    ['from 10.0.0.0/8 table 1 preference 5 frobnicate', /: unknown rule option frobnicate$/],
+    ['from 10.0.0.0/8 table bird preference 5', /: table bird: give its number/],
+    ['from ten table 1', /: from ten is not an address or address\/prefix$/],
+  ])('refuses "%s"', (rule, message) => {
+    const text = conf(`virtual_rules {\n    ${rule}\n}`);
+    expect(messagesAt(convert(text).errors, text, rule)).toEqual([expect.stringMatching(message)]);
+  });
+});
+
 describe('vrrp_instance: refused and unknown keywords', () => {
   // Given keywords whose absence would change the network's view; then each is an error at its line.
   it.each([
     ['use_vmac', /^use_vmac is refused: VMAC interfaces are not supported/],
-    ['virtual_rules {\n    from 10.9.0.0/16 table 1\n}', /^virtual_rules is refused/],
     ['mcast_dst_ip 239.1.1.1', /^mcast_dst_ip is refused/],
     ['track_bfd {\n    b1\n}', /^track_bfd is refused: BFD is not supported/],
   ])('refuses %s', (line, message) => {
