@@ -476,6 +476,12 @@ export interface KeepalivedConvertOptions {
    * given this, so does the import (reported). Absent: not checked — an import may be for another host.
    */
   scriptRunnable?: (program: string) => boolean;
+  /**
+   * The MTU of an interface on this host, undefined when unknown. keepalived reads it as it starts, and moves the
+   * virtual addresses that do not fit in one advert at that MTU to the excluded ones; so does the import. Absent,
+   * or unknown: 1500, keepalived's own default for an instance without an interface (reported where it matters).
+   */
+  interfaceMtu?: (ifname: string) => number | undefined;
 }
 
 /**
@@ -596,7 +602,7 @@ export function keepalivedToConfig(conf: KeepalivedConf, options: KeepalivedConv
   const instances: ImportedInstanceConfig[] = [];
   const seenVrids = new Map<string, InstanceDraft>();
   for (const draft of drafts) {
-    const instance = finishInstance(draft, report, defaults, resolver, groupOf.get(draft.name));
+    const instance = finishInstance(draft, report, defaults, resolver, groupOf.get(draft.name), options.interfaceMtu);
     if (!instance) continue;
     const family = draft.virtualAddresses[0]?.family ?? 'ipv4';
     const key = `${instance.interface}/${family}/${instance.vrid}`;
@@ -1643,6 +1649,7 @@ function finishInstance(
   defaults: GlobalDefaults,
   resolver: TrackerResolver,
   group: GroupDraft | undefined,
+  interfaceMtu: ((ifname: string) => number | undefined) | undefined,
 ): ImportedInstanceConfig | undefined {
   const errorsBefore = report.errors.length;
   const where = `vrrp_instance ${draft.name}`;
@@ -1670,6 +1677,8 @@ function finishInstance(
   if (version === 2 && family === 'ipv6') {
     report.error(draft.fieldPositions.get('version') ?? draft.position, `${where}: VRRPv2 over IPv6 (a keepalived extension) is not supported: use version 3 on every node`);
   }
+
+  fitAdvert(draft, family, version, report, interfaceMtu);
 
   const priority = basePriority(draft);
   if (draft.priority === undefined && draft.state === 'master') {
@@ -1754,6 +1763,35 @@ function finishInstance(
   // one of its errors is not blamed twice.
   validate(instance, draft, report);
   return instance;
+}
+
+/** keepalived's MTU for an instance whose interface it does not know (DEFAULT_MTU). */
+const DEFAULT_MTU = 1500;
+
+/**
+ * Moves the virtual addresses that do not fit in one advert to the excluded ones, as keepalived 2.2.7 does
+ * (vrrp_complete_instance): it counts an Ethernet header, the IP header, the VRRP header and, for VRRPv2, the
+ * authentication data against the interface's MTU, and at most 255 addresses — 89 IPv6 addresses at MTU 1500.
+ * Peers must agree on the advertised list (one that differs is dropped), so a keepalived peer with the same
+ * configuration advertises exactly these.
+ */
+function fitAdvert(draft: InstanceDraft, family: AddressFamily, version: 2 | 3, report: Report, interfaceMtu: ((ifname: string) => number | undefined) | undefined): void {
+  const known = draft.interface === undefined ? undefined : interfaceMtu?.(draft.interface);
+  const mtu = known ?? DEFAULT_MTU;
+  const headerBytes = family === 'ipv4' ? 14 + 20 + 8 + (version === 2 ? 8 : 0) : 14 + 40 + 8;
+  const fitting = Math.min(255, Math.max(0, Math.floor((mtu - headerBytes) / (family === 'ipv4' ? 4 : 16))));
+  const count = draft.virtualAddresses.length;
+  if (count <= fitting) return;
+  const moved = draft.virtualAddresses.splice(fitting);
+  for (const vip of moved) {
+    draft.fieldPositions.set(`excludedAddresses.${draft.excludedAddresses.length}`, vip.position);
+    draft.excludedAddresses.push(vip);
+  }
+  const assumed = known === undefined ? ` (assumed: keepalived reads ${draft.interface ?? 'the interface'}'s where it runs)` : '';
+  report.warn(
+    draft.fieldPositions.get('virtualAddresses') ?? draft.position,
+    `vrrp_instance ${draft.name}: ${count} virtual addresses do not fit in one advert at MTU ${mtu}${assumed}, which carries ${fitting}: ${moved.length === 1 ? 'the last one is held as an excluded address' : `the last ${moved.length} are held as excluded addresses`}, never advertised, as keepalived does`,
+  );
 }
 
 /** An instance's priority as keepalived 2.2.7 derives it when none is configured: MASTER means the address owner. */

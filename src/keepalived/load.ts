@@ -20,6 +20,11 @@ export interface KeepalivedLoadOptions {
    * this host (see {@link programRunnable}); for `vrrp run`, which runs the result here. Default: not checked.
    */
   checkScripts?: boolean;
+  /**
+   * Read each instance's interface MTU on this host (/sys/class/net/IF/mtu), as keepalived does when it starts, to
+   * know how many virtual addresses fit in one advert; for `vrrp run`. Default: 1500 is assumed.
+   */
+  readInterfaceMtus?: boolean;
 }
 
 /** keepalived's search path when PATH is not set (glibc's _PATH_DEFPATH). */
@@ -152,7 +157,21 @@ export function loadKeepalivedConf(path: string, options: KeepalivedLoadOptions 
  */
 export function importKeepalivedConf(path: string, options: KeepalivedLoadOptions = {}): KeepalivedImport {
   const env = options.env ?? process.env;
-  return keepalivedToConfig(loadKeepalivedConf(path, options), options.checkScripts === true ? { scriptRunnable: (program) => programRunnable(program, env) } : {});
+  return keepalivedToConfig(loadKeepalivedConf(path, options), {
+    ...(options.checkScripts === true ? { scriptRunnable: (program: string) => programRunnable(program, env) } : {}),
+    ...(options.readInterfaceMtus === true ? { interfaceMtu: interfaceMtu } : {}),
+  });
+}
+
+/** An interface's MTU from sysfs; undefined when there is no such interface (or no sysfs). */
+function interfaceMtu(ifname: string): number | undefined {
+  if (ifname.includes('/') || ifname === '.' || ifname === '..') return undefined;
+  try {
+    const mtu = Number(readFileSync(`/sys/class/net/${ifname}/mtu`, 'utf8').trim());
+    return Number.isInteger(mtu) && mtu > 0 ? mtu : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -828,6 +828,37 @@ describe('vrrp_instance: virtual_routes', () => {
   });
 });
 
+describe('vrrp_instance: virtual addresses beyond one advert', () => {
+  const v6conf = (count: number): string =>
+    `vrrp_instance V6 {\n    interface eth0\n    virtual_router_id 61\n    virtual_ipaddress {\n${Array.from({ length: count }, (_, i) => `        2001:db8::${(i + 1).toString(16)}/64`).join('\n')}\n    }\n    virtual_ipaddress_excluded {\n        192.0.2.9/24\n    }\n}\n`;
+  const convertWith = (text: string, mtu?: number): KeepalivedImport =>
+    keepalivedToConfig(parseKeepalivedConf(text, { file: 'k.conf' }), mtu === undefined ? {} : { interfaceMtu: (ifname) => (ifname === 'eth0' ? mtu : undefined) });
+
+  // keepalived 2.2.7 counts an Ethernet, IPv6 and VRRP header against the MTU: 89 IPv6 addresses at 1500. Peers
+  // must advertise the same list, so the rest go where keepalived puts them, after the configured excluded ones.
+  it('moves the IPv6 addresses past 89 at MTU 1500 to the excluded ones, as keepalived does, and says so', () => {
+    const result = convertWith(v6conf(92), 1500);
+    const instance = only(result);
+    expect(instance.virtualAddresses).toHaveLength(89);
+    expect(instance.virtualAddresses.at(-1)).toBe('2001:db8::59/64');
+    expect(instance.excludedAddresses).toEqual(['192.0.2.9/24', '2001:db8::5a/64', '2001:db8::5b/64', '2001:db8::5c/64']);
+    expect(result.errors).toEqual([]);
+    expect(result.warnings.map((warning) => warning.message)).toEqual([
+      'vrrp_instance V6: 92 virtual addresses do not fit in one advert at MTU 1500, which carries 89: the last 3 are held as excluded addresses, never advertised, as keepalived does',
+    ]);
+  });
+
+  it('keeps them all where the MTU has room (9000: 255), and assumes 1500 when it cannot read the MTU', () => {
+    expect(only(convertWith(v6conf(92), 9000)).virtualAddresses).toHaveLength(92);
+    expect(only(convertWith(v6conf(89), 1500)).excludedAddresses).toEqual(['192.0.2.9/24']);
+    const assumed = convertWith(v6conf(90));
+    expect(only(assumed).virtualAddresses).toHaveLength(89);
+    expect(assumed.warnings.map((warning) => warning.message)).toEqual([
+      "vrrp_instance V6: 90 virtual addresses do not fit in one advert at MTU 1500 (assumed: keepalived reads eth0's where it runs), which carries 89: the last one is held as an excluded address, never advertised, as keepalived does",
+    ]);
+  });
+});
+
 describe('vrrp_instance: virtual_rules', () => {
   // Given keepalived's own examples and more; then each becomes the rule keepalived would make.
   it("reads keepalived's rule lines: from, to, table or lookup, an action, preference, fwmark, iif and oif, not", () => {
