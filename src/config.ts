@@ -282,7 +282,7 @@ export interface VirtualRouteConfig {
   dev?: string;
   /** Preferred source address (`src`), usually a virtual address; same family as `to`. */
   src?: string;
-  /** Metric (`metric`, `priority`), 0…4294967295 (default 0). */
+  /** Metric (`metric`, `priority`), 0…4294967295 (default 0; for IPv6 the kernel makes 0 1024, and so does this). */
   metric?: number;
   /** Routing table, 1…4294967295 (default 254, `main`). */
   table?: number;
@@ -293,7 +293,7 @@ export interface VirtualRouteConfig {
 }
 
 /** Scopes of a virtual route, named as `ip route` names them. */
-export type VirtualRouteScope = 'global' | 'site' | 'link' | 'host' | 'nowhere';
+export type VirtualRouteScope = 'global' | 'site' | 'link' | 'host';
 
 /** Types of a virtual route, named as `ip route` names them. */
 export type VirtualRouteType = 'unicast' | 'blackhole' | 'unreachable' | 'prohibit';
@@ -341,8 +341,11 @@ export interface VirtualRuleConfig {
   fwmask?: number;
   /** Match what the selectors do not match (`not`). Default false. */
   invert?: boolean;
-  /** Preference (`priority`, `preference`, `order`), 0…4294967295; default: the kernel's choice, below the rules there. */
-  priority?: number;
+  /**
+   * Preference (`priority`, `preference`, `order`), 0…4294967295. Required: the kernel would pick one, and a
+   * removal that names none removes the first rule of any preference that matches (keepalived gives one too).
+   */
+  priority: number;
   /** Routing table to look up (`table`, `lookup`), 1…4294967295; exactly one of `table` and `action`. */
   table?: number;
   /** What to do instead of a lookup; exactly one of `table` and `action`. */
@@ -372,8 +375,8 @@ export interface VirtualRule {
   fwmask: number | undefined;
   /** Inverted match. */
   invert: boolean;
-  /** Preference, if given. */
-  priority: number | undefined;
+  /** Preference. */
+  priority: number;
   /** Table looked up; undefined when `action` is set. */
   table: number | undefined;
   /** What is done instead of a lookup; undefined when `table` is set. */
@@ -738,7 +741,8 @@ const routeSchema = z
     src: z.string({ error: 'must be a string' }).optional(),
     metric: int(0, 0xffffffff).default(0),
     table: int(1, 0xffffffff).default(254),
-    scope: z.enum(['global', 'site', 'link', 'host', 'nowhere'], { error: "must be 'global', 'site', 'link', 'host' or 'nowhere'" }).optional(),
+    // Not 'nowhere': the kernel refuses it for a route it is to install ("Invalid scope").
+    scope: z.enum(['global', 'site', 'link', 'host'], { error: "must be 'global', 'site', 'link' or 'host'" }).optional(),
     type: z.enum(['unicast', 'blackhole', 'unreachable', 'prohibit'], { error: "must be 'unicast', 'blackhole', 'unreachable' or 'prohibit'" }).default('unicast'),
   })
   .strict();
@@ -753,7 +757,7 @@ const ruleSchema = z
     fwmark: int(0, 0xffffffff).optional(),
     fwmask: int(0, 0xffffffff).optional(),
     invert: z.boolean({ error: 'must be true or false' }).default(false),
-    priority: int(0, 0xffffffff).optional(),
+    priority: int(0, 0xffffffff),
     table: int(1, 0xffffffff).optional(),
     action: z.enum(['blackhole', 'unreachable', 'prohibit'], { error: "must be 'blackhole', 'unreachable' or 'prohibit'" }).optional(),
     family: z.enum(['ipv4', 'ipv6'], { error: "must be 'ipv4' or 'ipv6'" }).optional(),
@@ -1016,7 +1020,7 @@ export function formatVirtualRule(rule: VirtualRule): string {
   if (rule.iif !== undefined) words.push(`iif ${rule.iif}`);
   if (rule.oif !== undefined) words.push(`oif ${rule.oif}`);
   words.push(rule.action ?? `lookup ${rule.table}`);
-  if (rule.priority !== undefined) words.push(`pref ${rule.priority}`);
+  words.push(`pref ${rule.priority}`);
   return `${rule.family === 'ipv6' ? '-6 ' : ''}${words.join(' ')}`;
 }
 
@@ -1061,7 +1065,10 @@ function routes(list: readonly z.output<typeof routeSchema>[], issues: ConfigIss
     }
     if (issues.length > problems || !to) return;
     const text = formatIp(to.bytes);
-    const key = `${text}/${to.prefixLength} table ${route.table} metric ${route.metric}`;
+    // The kernel stores an IPv6 route of metric 0 at 1024 (IP6_RT_PRIO_USER); said so here, a removal names the
+    // metric the route has — one left out matches the first route of any metric.
+    const metric = to.family === 'ipv6' && route.metric === 0 ? 1024 : route.metric;
+    const key = `${text}/${to.prefixLength} table ${route.table} metric ${metric}`;
     const first = keys.get(key);
     if (first !== undefined) issues.push({ path: `${path}.to`, message: `${key} is virtualRoutes.${first} too: list it once` });
     else keys.set(key, index);
@@ -1073,7 +1080,7 @@ function routes(list: readonly z.output<typeof routeSchema>[], issues: ConfigIss
         via: via === undefined ? undefined : formatIp(via.bytes),
         dev: route.dev,
         src: src === undefined ? undefined : formatIp(src.bytes),
-        metric: route.metric,
+        metric,
         table: route.table,
         // iproute2's choice when no scope is given: a unicast route without a gateway reaches a link.
         scope: route.scope ?? (route.type === 'unicast' && via === undefined ? 'link' : 'global'),

@@ -376,14 +376,15 @@ export class Engine {
         this.#io.vipErrors++;
         this.#error('vip_failed', error.message, error);
       });
-      await adapters.vipManager.prepare?.(config.interface, config.heldAddresses);
       if (config.virtualRoutes.length > 0 && (!adapters.vipManager.addRoutes || !adapters.vipManager.removeRoutes)) {
         throw new VrrpError('route_failed', 'virtualRoutes are configured but the VIP manager cannot install routes (it has no addRoutes / removeRoutes)');
       }
       if (config.virtualRules.length > 0 && (!adapters.vipManager.addRules || !adapters.vipManager.removeRules)) {
         throw new VrrpError('route_failed', 'virtualRules are configured but the VIP manager cannot install rules (it has no addRules / removeRules)');
       }
-      if (this.#routing) await this.#changeRouting(false); // what a crashed run of ours left
+      // What a crashed run of ours left: rules and routes, then addresses, the order a master leaving removes them.
+      if (this.#routing) await this.#changeRouting(false);
+      await adapters.vipManager.prepare?.(config.interface, config.heldAddresses);
       const source = config.primaryAddress ?? primaryAddress;
       if (source === undefined && (!adapters.linkMonitor || !adapters.transport.resolvePrimaryAddress)) {
         // Nothing would tell us when an address comes, so waiting in Fault would be waiting for ever.
@@ -952,8 +953,10 @@ export class Engine {
         case 'announce': {
           const both = action.type === 'addVips' && actions[i + 1]?.type === 'announce' && vipManager.addAndAnnounce !== undefined;
           if (both) i++;
+          // Whether the addresses are up (or gone) after this step: what follows them runs then.
+          let changed = false;
           try {
-            // Routes go before the addresses they may use (a route whose source is a VIP), as keepalived's do.
+            // Routes and rules go before the addresses they may use (a route whose source is a VIP), as keepalived's do.
             if (action.type === 'removeVips' && this.#routing) await this.#changeRouting(false);
             const done = both
               ? vipManager.addAndAnnounce?.(iface, heldAddresses)
@@ -963,24 +966,28 @@ export class Engine {
                   ? vipManager.remove(iface, heldAddresses)
                   : vipManager.announce(iface, heldAddresses);
             if (done) await done;
-            // After the addresses (and their announcement), before the mastership is reported, as keepalived does.
-            if (action.type === 'addVips' && this.#routing) await this.#changeRouting(true);
-            // After the fact, off the takeover's path: the addresses are up (or gone) and announced already.
-            if (action.type !== 'announce') {
-              this.#io.vipChanges += this.#vipAddresses.length;
-              this.#emit({ type: 'vips', action: action.type === 'addVips' ? 'add' : 'remove', addresses: [...this.#vipAddresses] });
-              // The leases changed now, after the step that asked for them: publish, so that a status read once
-              // the transition is seen shows them (it showed none until the next step, up to an interval later).
-              const sink = this.#options.statsSink;
-              if (sink !== undefined && this.#router) this.#publishStats(sink);
-            }
+            changed = true;
           } catch (cause) {
             this.#io.vipErrors++;
             const what = both ? 'add and announce' : action.type === 'addVips' ? 'add' : action.type === 'removeVips' ? 'remove' : 'announce';
             this.#error('vip_failed', `could not ${what} virtual addresses${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
             // Only the addresses decide: an announcement that failed after they were up (announce_failed) keeps
             // the mastership — the next burst may pass, and the clients' ARP caches expire meanwhile anyway.
-            if (action.type === 'addVips' && !(cause instanceof VrrpError && cause.code === 'announce_failed')) vipsFailed = true;
+            const announceOnly = cause instanceof VrrpError && cause.code === 'announce_failed';
+            if (action.type === 'addVips' && !announceOnly) vipsFailed = true;
+            changed = announceOnly;
+          }
+          // After the fact, off the takeover's path: the addresses are up (or gone) and announced already.
+          if (changed && action.type !== 'announce') {
+            // Routes, then rules, after the addresses and before the mastership is reported, as keepalived does
+            // (keepalived announces after them; here the announcement went with the addresses, on the takeover's path).
+            if (action.type === 'addVips' && this.#routing) await this.#changeRouting(true);
+            this.#io.vipChanges += this.#vipAddresses.length;
+            this.#emit({ type: 'vips', action: action.type === 'addVips' ? 'add' : 'remove', addresses: [...this.#vipAddresses] });
+            // The leases changed now, after the step that asked for them: publish, so that a status read once
+            // the transition is seen shows them (it showed none until the next step, up to an interval later).
+            const sink = this.#options.statsSink;
+            if (sink !== undefined && this.#router) this.#publishStats(sink);
           }
           break;
         }

@@ -480,7 +480,11 @@ export class RemoteEngine implements EngineLike {
     const error = new VrrpError('engine_failed', `the engine thread died (${cause.message}); instance ${this.#config.name} stopped`, { cause });
     this.#emit({ type: 'error', code: error.code, message: error.message, cause });
     this.#released = releaseVips(this.#config).then(
-      () => undefined,
+      (routing) => {
+        for (const failure of routing) {
+          this.#emit({ type: 'error', code: 'route_failed', message: `could not remove the virtual routes or rules after the engine thread died: ${failure instanceof Error ? failure.message : String(failure)}`, cause: failure });
+        }
+      },
       (removal: unknown) =>
         this.#emit({ type: 'error', code: 'vip_failed', message: `could not remove the virtual addresses after the engine thread died: ${removal instanceof Error ? removal.message : String(removal)}`, cause: removal }),
     ).finally(() => {
@@ -516,17 +520,21 @@ export class RemoteEngine implements EngineLike {
 
 /**
  * Removes the VIPs that a dead engine thread of this process added, and only those: the VIP manager's own
- * leftover cleanup, which trusts markers naming this very process (see src/linux/vip-manager.ts).
+ * leftover cleanup, which trusts markers naming this very process (see src/linux/vip-manager.ts) — after the
+ * instance's virtual rules and routes (only ours go: they carry our protocol). Resolves with the failures of the
+ * rules and routes; rejects when the addresses could not be removed.
  */
-async function releaseVips(config: ResolvedConfig): Promise<void> {
+async function releaseVips(config: ResolvedConfig): Promise<unknown[]> {
   const { NetlinkVipManager } = await import('../linux/vip-manager.js');
   const manager = new NetlinkVipManager();
   try {
-    // Rules and routes first, as a master leaving its mastership removes them (a route sourced from a VIP went
-    // with it anyway).
-    if (config.virtualRules.length > 0) await manager.removeRules(config.virtualRules);
-    if (config.virtualRoutes.length > 0) await manager.removeRoutes(config.virtualRoutes);
+    // Rules and routes first, as a master leaving its mastership removes them. A failure there is reported and
+    // does not keep the addresses: they go whatever happened to the routes.
+    const routing: unknown[] = [];
+    if (config.virtualRules.length > 0) await manager.removeRules(config.virtualRules).catch((error: unknown) => routing.push(error));
+    if (config.virtualRoutes.length > 0) await manager.removeRoutes(config.virtualRoutes).catch((error: unknown) => routing.push(error));
     await manager.prepare(config.interface, config.heldAddresses);
+    return routing;
   } finally {
     manager.close();
   }

@@ -1271,6 +1271,7 @@ function readVirtualRoutes(statement: KeepalivedStatement, report: Report, draft
     const route: Partial<VirtualRouteConfig> & { to?: string } = {};
     let tracked = true;
     let failed = false;
+    let family: AddressFamily | undefined;
     const value = (i: number, what: string): string | undefined => {
       const next = words[i + 1];
       if (next === undefined) {
@@ -1281,14 +1282,18 @@ function readVirtualRoutes(statement: KeepalivedStatement, report: Report, draft
     };
     for (let i = 0; i < words.length && !failed; i++) {
       const word = words[i] as string;
-      if (word === 'inet' || word === 'inet6') continue;
-      if (word === 'no_track') {
+      if (word === 'inet' || word === 'inet6') {
+        family = word === 'inet' ? 'ipv4' : 'ipv6';
+      } else if (word === 'no_track') {
         tracked = false;
       } else if (word === 'src') {
         route.src = value(i++, 'an address');
       } else if (word === 'via' || word === 'gw') {
         let next = value(i++, 'an address');
-        if (next === 'inet' || next === 'inet6') next = value(i++, 'an address');
+        if (next === 'inet' || next === 'inet6') {
+          family = next === 'inet' ? 'ipv4' : 'ipv6';
+          next = value(i++, 'an address');
+        }
         route.via = next;
       } else if (word === 'dev' || word === 'oif') {
         route.dev = value(i++, 'an interface');
@@ -1296,9 +1301,10 @@ function readVirtualRoutes(statement: KeepalivedStatement, report: Report, draft
         const scope = value(i++, 'a scope');
         if (scope === undefined) break;
         const named = scope === 'universe' ? 'global' : scope;
-        if (named === 'global' || named === 'site' || named === 'link' || named === 'host' || named === 'nowhere') route.scope = named;
+        if (named === 'global' || named === 'site' || named === 'link' || named === 'host') route.scope = named;
         else {
-          report.error(at(i), `${keyword} "${line}": scope ${scope} is not one of global, site, link, host, nowhere`);
+          // keepalived takes `nowhere` (and numbers), which the kernel then refuses for a route to install.
+          report.error(at(i), `${keyword} "${line}": scope ${scope} is not one of global, site, link, host`);
           failed = true;
         }
       } else if (word === 'table') {
@@ -1324,18 +1330,25 @@ function readVirtualRoutes(statement: KeepalivedStatement, report: Report, draft
         report.error(at(i), `${keyword} "${line}": ${word} is not supported: the route would not be the one keepalived makes`);
         failed = true;
       } else {
-        // The destination, as keepalived reads it: an optional `to`, an optional type, then the prefix.
-        if (word === 'to') i++;
-        let destination = words[i];
-        if (destination !== undefined && ROUTE_TYPES.has(destination)) {
-          route.type = destination as VirtualRouteConfig['type'];
+        // The destination, as keepalived 2.2.7 reads it: `to PREFIX`, or `TYPE PREFIX`, or the prefix alone (after
+        // `to` it looks for the type on the word `to` itself, so `to blackhole X` is an unknown keyword there too).
+        let destination: string | undefined = word;
+        if (word === 'to') destination = words[++i];
+        else if (ROUTE_TYPES.has(word)) {
+          route.type = word as VirtualRouteConfig['type'];
           destination = words[++i];
-        } else if (destination !== undefined && OTHER_ROUTE_TYPES.has(destination)) {
-          report.error(at(i), `${keyword} "${line}": ${destination} routes are not supported (unicast, blackhole, unreachable and prohibit are)`);
+        } else if (OTHER_ROUTE_TYPES.has(word)) {
+          report.error(at(i), `${keyword} "${line}": ${word} routes are not supported (unicast, blackhole, unreachable and prohibit are)`);
           failed = true;
           break;
         }
-        if (destination === undefined || (destination !== 'default' && !parseIpPrefix(destination))) {
+        if (destination === 'default' || destination === 'any' || destination === 'all' || destination === 'default6') {
+          // Of the route's family, known once the line is read: inet / inet6, the gateway's or source's, else IPv4.
+          if (destination === 'default6') family = 'ipv6';
+          route.to = 'default';
+          continue;
+        }
+        if (destination === undefined || !parseIpPrefix(destination)) {
           report.error(at(Math.min(i, words.length - 1)), `${keyword} "${line}": unknown route keyword ${destination ?? '(nothing)'}`);
           failed = true;
           break;
@@ -1347,6 +1360,10 @@ function readVirtualRoutes(statement: KeepalivedStatement, report: Report, draft
     if (route.to === undefined) {
       report.error(entry.position, `${keyword} "${line}": a route must have a destination`);
       continue;
+    }
+    if (route.to === 'default') {
+      const known = family ?? [route.via, route.src].map((text) => (text === undefined ? undefined : parseIp(text)?.family)).find((f) => f !== undefined) ?? 'ipv4';
+      route.to = known === 'ipv4' ? '0.0.0.0/0' : '::/0';
     }
     // keepalived's default scope is global whatever the route (ip route would choose link without a gateway).
     route.scope ??= 'global';
@@ -1384,7 +1401,7 @@ function readVirtualRules(statement: KeepalivedStatement, report: Report, draft:
     const words = [entry.keyword, ...entry.args];
     const at = (i: number): KeepalivedPosition => (i === 0 ? entry.position : (entry.argPositions[i - 1] ?? entry.position));
     const line = words.join(' ');
-    const rule: VirtualRuleConfig = {};
+    const rule: Partial<VirtualRuleConfig> = {};
     let family: AddressFamily | undefined;
     let tracked = true;
     let failed = false;
@@ -1465,7 +1482,7 @@ function readVirtualRules(statement: KeepalivedStatement, report: Report, draft:
       report.warn(entry.position, `${keyword} "${line}": keepalived tracks this rule (no no_track): deleted by hand, it makes the instance backup; vrrp does not watch its rules, and puts it back only at the next takeover`);
     }
     draft.fieldPositions.set(`virtualRules.${draft.virtualRules.length}`, entry.position);
-    draft.virtualRules.push(rule);
+    draft.virtualRules.push({ ...rule, priority: rule.priority });
   }
 }
 

@@ -770,13 +770,19 @@ export class NetlinkVipManager implements VipManager {
 
   /**
    * See {@link VipManager.addRules}: each rule installed with our protocol (112), all tried, the failures named
-   * together. A rule that is there already (EEXIST) is not ours, and is left as it is.
+   * together. EEXIST means the same rule of ours is there (the kernel compares the protocol too: an administrator's
+   * identical rule does not stop ours from going in beside it); it is left as it is.
    */
   async addRules(rules: readonly VirtualRule[]): Promise<void> {
     const failures: string[] = [];
     for (const rule of rules) {
-      const errno = await sendAddressRequest(ruleRequest(RTM_NEWRULE, rule)).catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
-      if (errno !== undefined) failures.push(`${formatVirtualRule(rule)}: ${errno === 'EEXIST' ? 'EEXIST (the same rule is there already, not ours; left as it is)' : errno}`);
+      let errno: string | undefined;
+      try {
+        errno = await sendAddressRequest(ruleRequest(RTM_NEWRULE, rule));
+      } catch (error) {
+        errno = error instanceof Error ? error.message : String(error);
+      }
+      if (errno !== undefined) failures.push(`${formatVirtualRule(rule)}: ${errno === 'EEXIST' ? 'EEXIST (the same rule is there already; left as it is)' : errno}`);
     }
     if (failures.length > 0) throw new VrrpError('route_failed', `cannot install ${failures.join(', ')}`);
   }
@@ -785,7 +791,12 @@ export class NetlinkVipManager implements VipManager {
   async removeRules(rules: readonly VirtualRule[]): Promise<void> {
     const failures: string[] = [];
     for (const rule of rules) {
-      const errno = await sendAddressRequest(ruleRequest(RTM_DELRULE, rule)).catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
+      let errno: string | undefined;
+      try {
+        errno = await sendAddressRequest(ruleRequest(RTM_DELRULE, rule));
+      } catch (error) {
+        errno = error instanceof Error ? error.message : String(error);
+      }
       if (errno !== undefined && errno !== 'ENOENT' && errno !== 'ESRCH') failures.push(`${formatVirtualRule(rule)}: ${errno}`);
     }
     if (failures.length > 0) throw new VrrpError('route_failed', `cannot remove ${failures.join(', ')}`);

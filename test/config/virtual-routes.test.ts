@@ -22,9 +22,10 @@ function problems(routes: unknown[]): string[] {
 }
 
 describe('virtualRoutes', () => {
+  // IPv6's metric 0 comes out as 1024, what the kernel stores: a removal must name the metric the route has.
   it('come out canonical, with the table, metric, type and scope ip route would choose', () => {
     expect(resolveRoutes([{ to: '2001:DB8:0::/48', via: '2001:db8:0:0::1' }, { to: '10.9.0.0/24', dev: 'eth1' }, { to: '10.8.0.0/16', type: 'blackhole' }])).toEqual([
-      { family: 'ipv6', to: '2001:db8::', prefixLength: 48, via: '2001:db8::1', dev: undefined, src: undefined, metric: 0, table: 254, scope: 'global', type: 'unicast' },
+      { family: 'ipv6', to: '2001:db8::', prefixLength: 48, via: '2001:db8::1', dev: undefined, src: undefined, metric: 1024, table: 254, scope: 'global', type: 'unicast' },
       { family: 'ipv4', to: '10.9.0.0', prefixLength: 24, via: undefined, dev: 'eth1', src: undefined, metric: 0, table: 254, scope: 'link', type: 'unicast' },
       { family: 'ipv4', to: '10.8.0.0', prefixLength: 16, via: undefined, dev: undefined, src: undefined, metric: 0, table: 254, scope: 'global', type: 'blackhole' },
     ]);
@@ -32,7 +33,7 @@ describe('virtualRoutes', () => {
 
   it("take 'default' in the family of via or src, and an address alone as a host route", () => {
     const [byVia, bySrc, host] = resolveRoutes([{ to: 'default', via: '10.0.0.1', table: 100 }, { to: 'default', src: 'fe80::1', dev: 'eth0' }, { to: '10.1.2.3', dev: 'eth0' }]);
-    expect([byVia, bySrc, host].map((route) => route && formatVirtualRoute(route))).toEqual(['0.0.0.0/0 via 10.0.0.1 table 100', '::/0 dev eth0 src fe80::1', '10.1.2.3/32 dev eth0']);
+    expect([byVia, bySrc, host].map((route) => route && formatVirtualRoute(route))).toEqual(['0.0.0.0/0 via 10.0.0.1 table 100', '::/0 dev eth0 src fe80::1 metric 1024', '10.1.2.3/32 dev eth0']);
   });
 
   it('refuse a destination with host bits set, naming its network', () => {
@@ -61,6 +62,12 @@ describe('virtualRoutes', () => {
     ]);
   });
 
+  it('take an IPv6 route of metric 0 and one of metric 1024 for the one route they are in the kernel', () => {
+    expect(problems([{ to: '2001:db8::/32', via: 'fe80::1', dev: 'eth0' }, { to: '2001:db8::/32', via: 'fe80::2', dev: 'eth0', metric: 1024 }])).toEqual([
+      'virtualRoutes.1.to: 2001:db8::/32 table 254 metric 1024 is virtualRoutes.0 too: list it once',
+    ]);
+  });
+
   it('refuse one route listed twice: same destination, table and metric', () => {
     expect(problems([{ to: '10.9.0.0/24', via: '10.0.0.1' }, { to: '10.9.0.0/24', via: '10.0.0.2', metric: 5 }, { to: '10.9.0.0/24', dev: 'eth0' }])).toEqual([
       'virtualRoutes.2.to: 10.9.0.0/24 table 254 metric 0 is virtualRoutes.0 too: list it once',
@@ -70,7 +77,7 @@ describe('virtualRoutes', () => {
   it('refuse unknown fields and values out of range by their path', () => {
     expect(problems([{ to: '10.9.0.0/24', via: '10.0.0.1', gw: '10.0.0.1', table: 0, scope: 'universe' }])).toEqual([
       'virtualRoutes.0.table: must be at least 1',
-      "virtualRoutes.0.scope: must be 'global', 'site', 'link', 'host' or 'nowhere'",
+      "virtualRoutes.0.scope: must be 'global', 'site', 'link' or 'host'",
       'virtualRoutes.0: unknown field "gw"',
     ]);
   });

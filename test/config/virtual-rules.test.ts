@@ -21,11 +21,16 @@ function problems(rules: unknown[]): string[] {
 }
 
 describe('virtualRules', () => {
+  // A removal that names no preference removes the first matching rule of any: each rule says its own.
+  it('need a preference', () => {
+    expect(problems([{ from: '10.0.0.0/8', table: 5 }])).toEqual(['virtualRules.0.priority: must be a number']);
+  });
+
   it('come out canonical, their family from their prefixes, else from family, else IPv4', () => {
     const [bySource, byMark, v6] = resolveRules([
       { from: '192.0.2.100', table: 100, priority: 100 },
-      { fwmark: 7, fwmask: 255, iif: 'eth1', action: 'prohibit', invert: true },
-      { to: '2001:DB8::/32', oif: 'eth0', table: 1000 },
+      { fwmark: 7, fwmask: 255, iif: 'eth1', action: 'prohibit', invert: true, priority: 101 },
+      { to: '2001:DB8::/32', oif: 'eth0', table: 1000, priority: 102 },
     ]);
     expect(bySource).toEqual({
       family: 'ipv4',
@@ -42,21 +47,22 @@ describe('virtualRules', () => {
     });
     expect([bySource, byMark, v6].map((rule) => rule && formatVirtualRule(rule))).toEqual([
       'from 192.0.2.100 lookup 100 pref 100',
-      'not from all fwmark 7/255 iif eth1 prohibit',
-      '-6 from all to 2001:db8::/32 oif eth0 lookup 1000',
+      'not from all fwmark 7/255 iif eth1 prohibit pref 101',
+      '-6 from all to 2001:db8::/32 oif eth0 lookup 1000 pref 102',
     ]);
-    expect(resolveRules([{ fwmark: 1, table: 5, family: 'ipv6' }])[0]?.family).toBe('ipv6');
+    expect(resolveRules([{ fwmark: 1, table: 5, family: 'ipv6', priority: 1 }])[0]?.family).toBe('ipv6');
   });
 
   it('need exactly one of a table and an action', () => {
-    expect(problems([{ from: '10.0.0.0/8' }, { from: '10.0.0.0/8', table: 5, action: 'blackhole' }])).toEqual([
+    expect(problems([{ from: '10.0.0.0/8', priority: 1 }, { from: '10.0.0.0/8', table: 5, action: 'blackhole', priority: 2 }])).toEqual([
       'virtualRules.0: needs exactly one of table (look it up) and action (blackhole, unreachable, prohibit)',
       'virtualRules.1: needs exactly one of table (look it up) and action (blackhole, unreachable, prohibit)',
     ]);
   });
 
   it('refuse mixed families, host bits, and a mask without a mark', () => {
-    expect(problems([{ from: '10.0.0.0/8', to: '2001:db8::/32', table: 5 }, { from: '10.0.0.1/8', table: 5 }, { fwmask: 255, table: 5 }, { from: '10.0.0.0/8', family: 'ipv6', table: 5 }])).toEqual([
+    const p = { priority: 1 };
+    expect(problems([{ from: '10.0.0.0/8', to: '2001:db8::/32', table: 5, ...p }, { from: '10.0.0.1/8', table: 5, ...p }, { fwmask: 255, table: 5, ...p }, { from: '10.0.0.0/8', family: 'ipv6', table: 5, ...p }])).toEqual([
       'virtualRules.0.to: 2001:db8::/32 is ipv6 but the rule is ipv4',
       'virtualRules.1.from: 10.0.0.1/8 has host bits set: the network is 10.0.0.0/8',
       'virtualRules.2.fwmask: a mask needs a fwmark',

@@ -9,7 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { keepalivedConf, Lab, labAvailable, requireLab } from './lab.js';
+import { keepalivedConf, Lab, labAvailable, poll, requireLab } from './lab.js';
 import { keepalivedSide, ourConfig, vipOf } from './scenario.js';
 import { startVrrp, type VrrpEvent } from './vrrp-process.js';
 import { requestStatus } from '../../src/control.js';
@@ -122,6 +122,12 @@ describe.skipIf(!labAvailable.ok)('the engine thread beside keepalived', () => {
   // then each instance reports engine_failed and ends its run, both VIPs leave our host (removed from the main
   // thread, as the markers tell), and keepalived takes both over.
   /** Keepalived backups of VRIDs 51 and 52 (started first), and our embedded app with masters of both and `flags`. */
+  const BLACKHOLE = '10.79.0.0/16';
+  /** The blackhole routes of ours on us (`ip -j route` names their protocol by number). */
+  const blackholes = async (): Promise<string[]> => {
+    const { stdout } = await lab.exec('us', ['ip', '-j', 'route', 'show', 'type', 'blackhole', 'proto', '112']);
+    return (JSON.parse(stdout) as { dst: string }[]).map((route) => route.dst);
+  };
   const twoMastersBesideKeepalived = async (flags: string[]) => {
     const second = lab.ipv4(101);
     const ka = await lab.startKeepalived(
@@ -135,7 +141,8 @@ describe.skipIf(!labAvailable.ok)('the engine thread beside keepalived', () => {
       }),
     );
     const one = ourConfig(lab, 'us', { priority: 150 });
-    const two = { ...ourConfig(lab, 'us', { priority: 150, vrid: 52 }), name: 'us2', virtualAddresses: [`${second}/24`] };
+    // us2 holds a route too: the main thread removes it with the VIPs when the engine thread dies.
+    const two = { ...ourConfig(lab, 'us', { priority: 150, vrid: 52 }), name: 'us2', virtualAddresses: [`${second}/24`], virtualRoutes: [{ to: BLACKHOLE, type: 'blackhole' }] };
     return { ka, second, us: startVrrp(lab, 'us', { instances: [one, two] }, { embedded: true, flags }) };
   };
 
@@ -144,12 +151,14 @@ describe.skipIf(!labAvailable.ok)('the engine thread beside keepalived', () => {
     await us.waitFor((e) => e.event === 'killing-engine', 8000);
     const mark = ka.lines.length; // keepalived, started first, was master until we preempted it
     expect(await lab.addresses('us')).toEqual(expect.arrayContaining([vipOf(lab), second]));
+    await poll('us2 master: its route', async () => ((await blackholes()).includes(BLACKHOLE) ? true : undefined), 2000);
     await us.waitFor((e) => e.event === 'error' && e.code === 'engine_failed' && e.name === 'us', 5000);
     const failed = await us.waitFor((e) => e.event === 'error' && e.code === 'engine_failed' && e.name === 'us2', 5000);
     expect(String(failed.message)).toMatch(/engine thread died \(injected engine thread crash\)/);
     await lab.waitForAddress('us', vipOf(lab), { present: false, timeoutMs: 2000 });
     await lab.waitForAddress('us', second, { present: false, timeoutMs: 2000 });
     await us.waitFor((e) => e.event === 'stateChange' && e.to === 'initialize' && e.name === 'us2', 2000);
+    expect(await blackholes(), 'after the death: no route left').toEqual([]);
     await ka.waitForLog(/\(VI\) Entering MASTER STATE/, 2000, mark);
     await ka.waitForLog(/\(VJ\) Entering MASTER STATE/, 2000, mark);
     await us.stop();

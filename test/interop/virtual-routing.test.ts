@@ -100,11 +100,14 @@ describe.skipIf(!labAvailable.ok)('virtual_routes and virtual_rules beside keepa
   // beside keepalived again — removes them; and our stop as master leaves none. The administrator's route stays.
   it('moves with mastership, and what a crashed run left goes at the next start; no other route is touched', async () => {
     const vip = lab.ipv4(100);
-    const admin = `${VIA} via ${lab.ipv4(253)} metric 50 proto boot`;
-    await lab.exec('us', ['ip', 'route', 'add', VIA, 'via', lab.ipv4(253), 'metric', '50']);
+    // The administrator's route and rule differ from ours only where a removal of ours does not look: the route
+    // by its metric (ours is 0, which a removal leaves out: any metric matches), the rule not at all. Only the
+    // protocol keeps them from our removals.
+    const admin = `${VIA} via ${lab.ipv4(254)} metric 50 proto boot`;
+    await lab.exec('us', ['ip', 'route', 'add', VIA, 'via', lab.ipv4(254), 'metric', '50']);
     const ours = [`${VIA} via ${lab.ipv4(254)} proto 112`, `${SOURCED} src ${vip} proto 112`, `blackhole ${BLACKHOLE} proto 112`, admin].sort();
-    await lab.exec('us', ['ip', 'rule', 'add', 'from', vip, 'table', '100', 'preference', '200']);
-    const adminRule = `200: from ${vip} lookup 100 proto boot`;
+    await lab.exec('us', ['ip', 'rule', 'add', 'from', vip, 'table', '100', 'preference', '100']);
+    const adminRule = `100: from ${vip} lookup 100 proto boot`;
     const ourRule = `100: from ${vip} lookup 100 proto 112`;
 
     let ka = await lab.startKeepalived('ka', conf(lab, 'ka', 150));

@@ -781,9 +781,11 @@ describe('vrrp_instance: virtual_routes', () => {
         '    src 192.0.2.1 to 192.168.109.0/24 via 192.0.2.254 dev eth1 no_track',
         '    192.168.112.0/24 via 192.0.2.254',
         '    blackhole 192.168.114.0/24',
-        '    to unreachable 192.168.115.0/24 metric 7',
+        '    unreachable 192.168.115.0/24 metric 7',
         '    0.0.0.0/0 gw 192.0.2.1 table 100',
         '    default via inet 192.0.2.1 table main scope link',
+        '    inet6 default dev eth0',
+        '    blackhole any table 5',
         '}',
       ].join('\n'),
     );
@@ -795,7 +797,9 @@ describe('vrrp_instance: virtual_routes', () => {
       { type: 'blackhole', to: '192.168.114.0/24', scope: 'global' },
       { type: 'unreachable', to: '192.168.115.0/24', metric: 7, scope: 'global' },
       { to: '0.0.0.0/0', via: '192.0.2.1', table: 100, scope: 'global' },
-      { to: 'default', via: '192.0.2.1', table: 254, scope: 'link' },
+      { to: '0.0.0.0/0', via: '192.0.2.1', table: 254, scope: 'link' },
+      { to: '::/0', dev: 'eth0', scope: 'global' },
+      { type: 'blackhole', to: '0.0.0.0/0', table: 5, scope: 'global' },
     ]);
   });
 
@@ -816,6 +820,9 @@ describe('vrrp_instance: virtual_routes', () => {
     ['via 192.0.2.254', /: a route must have a destination$/],
     ['192.168.113.0/24 via', /: expected an address after via$/],
     ['192.168.113.0/24 frobnicate 1', /: unknown route keyword frobnicate$/],
+    // keepalived 2.2.7 looks for the type before `to` only: after it, the type is taken for the destination.
+    ['to unreachable 192.168.115.0/24', /: unknown route keyword unreachable$/],
+    ['192.168.113.0/24 via 192.0.2.254 scope nowhere', /: scope nowhere is not one of global, site, link, host$/],
   ])('refuses "%s"', (route, message) => {
     const text = conf(`virtual_routes {\n    ${route}\n}`);
     expect(messagesAt(convert(text).errors, text, route)).toEqual([expect.stringMatching(message)]);

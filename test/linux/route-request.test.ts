@@ -55,12 +55,17 @@ describe('route requests', () => {
     expect([...removal.subarray(28)]).toEqual([...install.subarray(28)]);
   });
 
-  it('a table above 255 travels in RTA_TABLE only; a default route has no RTA_DST; metric 0 is left out', () => {
+  it('a table above 255 travels in RTA_TABLE only; a default route has no RTA_DST; IPv6 metric 0 goes as 1024', () => {
     const m = routeRequest(RTM_NEWROUTE, route({ to: '::/0', via: 'fe80::1', dev: 'eth0', table: 1000 }), 2).message;
     expect([m[16], m[17], m[20]]).toEqual([10, 0, 0]); // AF_INET6, /0, RT_TABLE_UNSPEC
     const { attrs } = decoded(m);
-    expect(Object.keys(attrs).sort()).toEqual(['gateway', 'oif', 'table']);
-    expect(attrs.table).toBe(1000);
+    expect(Object.keys(attrs).sort()).toEqual(['gateway', 'oif', 'priority', 'table']);
+    expect([attrs.table, attrs.priority]).toEqual([1000, 1024]);
+  });
+
+  it('an IPv4 route of metric 0 leaves the metric out, as ip route does', () => {
+    const { attrs } = decoded(routeRequest(RTM_DELROUTE, route({ to: '10.9.0.0/24', via: '10.0.0.1' }), undefined).message);
+    expect(Object.keys(attrs).sort()).toEqual(['dst', 'gateway', 'table']);
   });
 
   it('blackhole, unreachable and prohibit carry their RTN_ type', () => {

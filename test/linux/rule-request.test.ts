@@ -39,7 +39,7 @@ describe('rule requests', () => {
   });
 
   it('a removal: the same rule, no create|excl', () => {
-    const resolved = rule({ from: '10.0.0.100', table: 100 });
+    const resolved = rule({ from: '10.0.0.100', table: 100, priority: 100 });
     const install = ruleRequest(RTM_NEWRULE, resolved).message;
     const removal = ruleRequest(RTM_DELRULE, resolved).message;
     expect([new DataView(removal.buffer).getUint16(4, true), new DataView(removal.buffer).getUint16(6, true)]).toEqual([33, 0x5]);
@@ -47,11 +47,11 @@ describe('rule requests', () => {
   });
 
   it('not sets FIB_RULE_INVERT; an action replaces the table; a table above 255 travels in FRA_TABLE only', () => {
-    const inverted = ruleRequest(RTM_NEWRULE, rule({ fwmark: 1, action: 'unreachable', invert: true, family: 'ipv6' })).message;
+    const inverted = ruleRequest(RTM_NEWRULE, rule({ fwmark: 1, action: 'unreachable', invert: true, family: 'ipv6', priority: 5 })).message;
     expect([inverted[16], inverted[20], inverted[23], new DataView(inverted.buffer).getUint32(24, true)]).toEqual([10, 0, 7, 2]);
-    expect(Object.keys(rt.parseRuleMessage(Buffer.from(inverted.subarray(16))).attrs).sort()).toEqual(['fwmark', 'protocol']);
-    const big = ruleRequest(RTM_NEWRULE, rule({ oif: 'eth0', table: 1000 })).message;
+    expect(Object.keys(rt.parseRuleMessage(Buffer.from(inverted.subarray(16))).attrs).sort()).toEqual(['fwmark', 'priority', 'protocol']);
+    const big = ruleRequest(RTM_NEWRULE, rule({ oif: 'eth0', table: 1000, priority: 7 })).message;
     expect(big[20]).toBe(0);
-    expect(rt.parseRuleMessage(Buffer.from(big.subarray(16))).attrs).toEqual({ oifname: 'eth0', table: 1000, protocol: 112 });
+    expect(rt.parseRuleMessage(Buffer.from(big.subarray(16))).attrs).toEqual({ oifname: 'eth0', priority: 7, table: 1000, protocol: 112 });
   });
 });

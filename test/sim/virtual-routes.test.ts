@@ -6,8 +6,9 @@
  * (test/interop/virtual-routing.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import type { VrrpError } from '../../src/errors.js';
-import { SimNetwork } from '../../src/testing/index.js';
+import type { VirtualAddress } from '../../src/config.js';
+import { VrrpError } from '../../src/errors.js';
+import { type FakeVipManager, SimNetwork } from '../../src/testing/index.js';
 
 const ROUTES = [
   { to: '10.9.0.0/24', via: '10.0.0.254' },
@@ -87,6 +88,26 @@ describe('virtual routes', () => {
     expect(a.state).toBe('master');
     expect([...vips('a').routes]).toEqual(INSTALLED);
     expect(errors.map((error) => `${error.code}: ${error.message}`)).toEqual(['route_failed: could not install virtual rules: from 10.0.0.100 lookup 100 pref 100: EINVAL']);
+    await net.stopAll();
+  });
+
+  // An announcement that fails once the addresses are up keeps the mastership (announce_failed), and with it the
+  // routes and rules go in as after any takeover, and the addresses are reported added.
+  it('go in after an announcement that failed once the addresses were up', async () => {
+    const { net, a, vips } = cluster();
+    const manager: FakeVipManager & { addAndAnnounce?: (iface: string, addresses: readonly VirtualAddress[]) => Promise<void> } = vips('a');
+    manager.addAndAnnounce = async (iface: string, addresses: readonly VirtualAddress[]): Promise<void> => {
+      await manager.add(iface, addresses);
+      throw new VrrpError('announce_failed', 'cannot announce on eth0: ENETDOWN');
+    };
+    const errors: string[] = [];
+    a.on('error', (error) => errors.push(error.code));
+    await net.advance(5000);
+    expect(a.state).toBe('master');
+    expect([...vips('a').routes]).toEqual(INSTALLED);
+    expect([...vips('a').rules]).toEqual(['from 10.0.0.100 lookup 100 pref 100']);
+    expect(errors).toEqual(['vip_failed']);
+    expect(a.stats.vipChanges, 'the addresses counted as added').toBe(1);
     await net.stopAll();
   });
 

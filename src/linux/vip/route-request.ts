@@ -40,7 +40,9 @@ const AF_INET6 = 10;
 /** RT_TABLE_UNSPEC: the table travels in RTA_TABLE only (tables above 255 do not fit in rtm_table). */
 const RT_TABLE_UNSPEC = 0;
 /** RT_SCOPE_* (linux/rtnetlink.h). */
-const SCOPES: Readonly<Record<VirtualRouteScope, number>> = { global: 0, site: 200, link: 253, host: 254, nowhere: 255 };
+const SCOPES: Readonly<Record<VirtualRouteScope, number>> = { global: 0, site: 200, link: 253, host: 254 };
+/** RT_SCOPE_NOWHERE: a removal's scope, which matches any. */
+const RT_SCOPE_NOWHERE = 255;
 /** RTN_* (linux/rtnetlink.h). */
 const TYPES: Readonly<Record<VirtualRouteType, number>> = { unicast: 1, blackhole: 6, unreachable: 7, prohibit: 8 };
 
@@ -82,7 +84,8 @@ export function routeRequest(type: typeof RTM_NEWROUTE | typeof RTM_DELROUTE, ro
   if (gateway) attributes.push([RTA_GATEWAY, gateway]);
   if (oif !== undefined) attributes.push([RTA_OIF, u32(oif)]);
   if (prefsrc) attributes.push([RTA_PREFSRC, prefsrc]);
-  // Metric 0 is left out, as `ip route` does: IPv6 then takes its default of 1024.
+  // Metric 0 (IPv4 only: the config makes an IPv6 one 1024, what the kernel stores) is left out, as `ip route`
+  // does; a removal then matches the route of the lowest metric, which is that one.
   if (route.metric !== 0) attributes.push([RTA_PRIORITY, u32(route.metric)]);
   let length = NLMSG_HDRLEN + RTMSG_LEN;
   for (const [, payload] of attributes) length += align4(4 + payload.length);
@@ -99,7 +102,7 @@ export function routeRequest(type: typeof RTM_NEWROUTE | typeof RTM_DELROUTE, ro
   message[at + 3] = 0; // tos
   message[at + 4] = route.table < 256 ? route.table : RT_TABLE_UNSPEC;
   message[at + 5] = RTPROT_VRRP;
-  message[at + 6] = type === RTM_NEWROUTE ? SCOPES[route.scope] : SCOPES.nowhere;
+  message[at + 6] = type === RTM_NEWROUTE ? SCOPES[route.scope] : RT_SCOPE_NOWHERE;
   message[at + 7] = TYPES[route.type];
   at += RTMSG_LEN;
   for (const [attrType, payload] of attributes) {

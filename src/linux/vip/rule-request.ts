@@ -71,7 +71,7 @@ export function ruleRequest(type: typeof RTM_NEWRULE | typeof RTM_DELRULE, rule:
   if (rule.oif !== undefined) attributes.push([FRA_OIFNAME, name(rule.oif)]);
   if (rule.fwmark !== undefined) attributes.push([FRA_FWMARK, u32(rule.fwmark)]);
   if (rule.fwmask !== undefined) attributes.push([FRA_FWMASK, u32(rule.fwmask)]);
-  if (rule.priority !== undefined) attributes.push([FRA_PRIORITY, u32(rule.priority)]);
+  attributes.push([FRA_PRIORITY, u32(rule.priority)]);
   const { table, action } = rule;
   if (table !== undefined) attributes.push([FRA_TABLE, u32(table)]);
   attributes.push([FRA_PROTOCOL, Uint8Array.of(RTPROT_VRRP)]);
