@@ -1242,6 +1242,71 @@ function readVirtualAddresses(statement: KeepalivedStatement, report: Report, dr
   }
 }
 
+/**
+ * The words of one line of a virtual_routes or virtual_rules block, read one by one as keepalived reads them; a
+ * problem is reported at its word, with the line, and marks the line failed (it is then dropped).
+ */
+class LineWords {
+  readonly words: string[];
+  readonly line: string;
+  failed = false;
+  /** The family `inet` / `inet6` gave, if any. */
+  family: AddressFamily | undefined;
+  /** Tracked by keepalived: no `no_track` on the line. */
+  tracked = true;
+  /** The line's statement. */
+  readonly entry: KeepalivedStatement;
+  readonly #keyword: string;
+  readonly #report: Report;
+
+  constructor(entry: KeepalivedStatement, keyword: string, report: Report) {
+    this.entry = entry;
+    this.#keyword = keyword;
+    this.#report = report;
+    this.words = [entry.keyword, ...entry.args];
+    this.line = this.words.join(' ');
+  }
+
+  /** Where word `i` is. */
+  at(i: number): KeepalivedPosition {
+    return i === 0 ? this.entry.position : (this.entry.argPositions[i - 1] ?? this.entry.position);
+  }
+
+  /** Reports `message` at word `i` and fails the line. */
+  fail(i: number, message: string): void {
+    this.#report.error(this.at(i), `${this.#keyword} "${this.line}": ${message}`);
+    this.failed = true;
+  }
+
+  /** Warns `message` at word `i`. */
+  warn(i: number, message: string): void {
+    this.#report.warn(this.at(i), `${this.#keyword} "${this.line}": ${message}`);
+  }
+
+  /** Takes the words routes and rules share (`inet`, `inet6`, `no_track`); true when `word` was one. */
+  shared(word: string): boolean {
+    if (word === 'inet' || word === 'inet6') this.family = word === 'inet' ? 'ipv4' : 'ipv6';
+    else if (word === 'no_track') this.tracked = false;
+    else return false;
+    return true;
+  }
+
+  /** The word after word `i`, the value of its option; fails the line when there is none. */
+  value(i: number, what: string): string | undefined {
+    const next = this.words[i + 1];
+    if (next === undefined) this.fail(i, `expected ${what} after ${this.words[i]}`);
+    return next;
+  }
+}
+
+/** One {@link LineWords} for each line of a virtual_routes or virtual_rules block. */
+function* lineReaders(statement: KeepalivedStatement, report: Report): Generator<LineWords> {
+  for (const entry of blockOf(statement, report)) {
+    if (entry.block) report.error(entry.blockPosition ?? entry.position, `${statement.keyword}: expected no block inside it`);
+    yield new LineWords(entry, statement.keyword, report);
+  }
+}
+
 /** keepalived's route types (iproute2's rtntype names) that a virtual route may have here. */
 const ROUTE_TYPES = new Set(['unicast', 'blackhole', 'unreachable', 'prohibit']);
 /** iproute2's other route types, which keepalived takes and vrrp does not. */
@@ -1262,36 +1327,19 @@ const ROUTE_TABLES: Readonly<Record<string, number>> = { default: 253, main: 254
  * watch its routes, which is reported for each such route.
  */
 function readVirtualRoutes(statement: KeepalivedStatement, report: Report, draft: InstanceDraft): void {
-  const keyword = statement.keyword;
-  for (const entry of blockOf(statement, report)) {
-    if (entry.block) report.error(entry.blockPosition ?? entry.position, `${keyword}: expected no block inside it`);
-    const words = [entry.keyword, ...entry.args];
-    const at = (i: number): KeepalivedPosition => (i === 0 ? entry.position : (entry.argPositions[i - 1] ?? entry.position));
-    const line = words.join(' ');
+  for (const reader of lineReaders(statement, report)) {
+    const { words, entry } = reader;
+    const value = (i: number, what: string): string | undefined => reader.value(i, what);
     const route: Partial<VirtualRouteConfig> & { to?: string } = {};
-    let tracked = true;
-    let failed = false;
-    let family: AddressFamily | undefined;
-    const value = (i: number, what: string): string | undefined => {
-      const next = words[i + 1];
-      if (next === undefined) {
-        report.error(at(i), `${keyword} "${line}": expected ${what} after ${words[i]}`);
-        failed = true;
-      }
-      return next;
-    };
-    for (let i = 0; i < words.length && !failed; i++) {
+    for (let i = 0; i < words.length && !reader.failed; i++) {
       const word = words[i] as string;
-      if (word === 'inet' || word === 'inet6') {
-        family = word === 'inet' ? 'ipv4' : 'ipv6';
-      } else if (word === 'no_track') {
-        tracked = false;
-      } else if (word === 'src') {
+      if (reader.shared(word)) continue;
+      if (word === 'src') {
         route.src = value(i++, 'an address');
       } else if (word === 'via' || word === 'gw') {
         let next = value(i++, 'an address');
         if (next === 'inet' || next === 'inet6') {
-          family = next === 'inet' ? 'ipv4' : 'ipv6';
+          reader.shared(next);
           next = value(i++, 'an address');
         }
         route.via = next;
@@ -1301,34 +1349,25 @@ function readVirtualRoutes(statement: KeepalivedStatement, report: Report, draft
         const scope = value(i++, 'a scope');
         if (scope === undefined) break;
         const named = scope === 'universe' ? 'global' : scope;
+        // keepalived takes `nowhere` (and numbers), which the kernel then refuses for a route to install.
         if (named === 'global' || named === 'site' || named === 'link' || named === 'host') route.scope = named;
-        else {
-          // keepalived takes `nowhere` (and numbers), which the kernel then refuses for a route to install.
-          report.error(at(i), `${keyword} "${line}": scope ${scope} is not one of global, site, link, host`);
-          failed = true;
-        }
+        else reader.fail(i, `scope ${scope} is not one of global, site, link, host`);
       } else if (word === 'table') {
         const table = value(i++, 'a table');
         if (table === undefined) break;
         const number = ROUTE_TABLES[table] ?? (/^\d+$/.test(table) ? Number(table) : undefined);
-        if (number === undefined) {
-          report.error(at(i), `${keyword} "${line}": table ${table}: give its number (only default, main and local are known by name here, not /etc/iproute2/rt_tables)`);
-          failed = true;
-        } else route.table = number;
+        if (number === undefined) reader.fail(i, `table ${table}: give its number (only default, main and local are known by name here, not /etc/iproute2/rt_tables)`);
+        else route.table = number;
       } else if (word === 'metric' || word === 'priority' || word === 'preference') {
         const metric = value(i++, 'a number');
         if (metric === undefined) break;
         if (/^\d+$/.test(metric)) route.metric = Number(metric);
-        else {
-          report.error(at(i), `${keyword} "${line}": ${word} ${metric} is not a whole number`);
-          failed = true;
-        }
+        else reader.fail(i, `${word} ${metric} is not a whole number`);
       } else if (word === 'protocol') {
         value(i++, 'a protocol');
-        report.warn(at(i - 1), `${keyword} "${line}": protocol ignored: vrrp marks its routes with protocol 112, by which it finds what a crashed run left`);
+        reader.warn(i - 1, 'protocol ignored: vrrp marks its routes with protocol 112, by which it finds what a crashed run left');
       } else if (REFUSED_ROUTE_OPTIONS.has(word)) {
-        report.error(at(i), `${keyword} "${line}": ${word} is not supported: the route would not be the one keepalived makes`);
-        failed = true;
+        reader.fail(i, `${word} is not supported: the route would not be the one keepalived makes`);
       } else {
         // The destination, as keepalived 2.2.7 reads it: `to PREFIX`, or `TYPE PREFIX`, or the prefix alone (after
         // `to` it looks for the type on the word `to` itself, so `to blackhole X` is an unknown keyword there too).
@@ -1338,37 +1377,35 @@ function readVirtualRoutes(statement: KeepalivedStatement, report: Report, draft
           route.type = word as VirtualRouteConfig['type'];
           destination = words[++i];
         } else if (OTHER_ROUTE_TYPES.has(word)) {
-          report.error(at(i), `${keyword} "${line}": ${word} routes are not supported (unicast, blackhole, unreachable and prohibit are)`);
-          failed = true;
+          reader.fail(i, `${word} routes are not supported (unicast, blackhole, unreachable and prohibit are)`);
           break;
         }
         if (destination === 'default' || destination === 'any' || destination === 'all' || destination === 'default6') {
           // Of the route's family, known once the line is read: inet / inet6, the gateway's or source's, else IPv4.
-          if (destination === 'default6') family = 'ipv6';
+          if (destination === 'default6') reader.family = 'ipv6';
           route.to = 'default';
           continue;
         }
         if (destination === undefined || !parseIpPrefix(destination)) {
-          report.error(at(Math.min(i, words.length - 1)), `${keyword} "${line}": unknown route keyword ${destination ?? '(nothing)'}`);
-          failed = true;
+          reader.fail(Math.min(i, words.length - 1), `unknown route keyword ${destination ?? '(nothing)'}`);
           break;
         }
         route.to = destination;
       }
     }
-    if (failed) continue;
+    if (reader.failed) continue;
     if (route.to === undefined) {
-      report.error(entry.position, `${keyword} "${line}": a route must have a destination`);
+      reader.fail(0, 'a route must have a destination');
       continue;
     }
     if (route.to === 'default') {
-      const known = family ?? [route.via, route.src].map((text) => (text === undefined ? undefined : parseIp(text)?.family)).find((f) => f !== undefined) ?? 'ipv4';
+      const known = reader.family ?? [route.via, route.src].map((text) => (text === undefined ? undefined : parseIp(text)?.family)).find((f) => f !== undefined) ?? 'ipv4';
       route.to = known === 'ipv4' ? '0.0.0.0/0' : '::/0';
     }
     // keepalived's default scope is global whatever the route (ip route would choose link without a gateway).
     route.scope ??= 'global';
-    if (tracked && route.dev !== undefined) {
-      report.warn(entry.position, `${keyword} "${line}": keepalived tracks this route (it has a dev and no no_track): deleted by hand, it makes the instance backup; vrrp does not watch its routes, and puts it back only at the next takeover`);
+    if (reader.tracked && route.dev !== undefined) {
+      reader.warn(0, 'keepalived tracks this route (it has a dev and no no_track): deleted by hand, it makes the instance backup; vrrp does not watch its routes, and puts it back only at the next takeover');
     }
     draft.fieldPositions.set(`virtualRoutes.${draft.virtualRoutes.length}`, entry.position);
     draft.virtualRoutes.push(route as VirtualRouteConfig);
@@ -1395,33 +1432,16 @@ const REFUSED_RULE_OPTIONS = new Set([
  * then one less per such rule of the family, in reading order), reported as keepalived reports it.
  */
 function readVirtualRules(statement: KeepalivedStatement, report: Report, draft: InstanceDraft, preferences: RulePreferences): void {
-  const keyword = statement.keyword;
-  for (const entry of blockOf(statement, report)) {
-    if (entry.block) report.error(entry.blockPosition ?? entry.position, `${keyword}: expected no block inside it`);
-    const words = [entry.keyword, ...entry.args];
-    const at = (i: number): KeepalivedPosition => (i === 0 ? entry.position : (entry.argPositions[i - 1] ?? entry.position));
-    const line = words.join(' ');
+  for (const reader of lineReaders(statement, report)) {
+    const { words, entry } = reader;
+    const value = (i: number, what: string): string | undefined => reader.value(i, what);
+    const fail = (i: number, message: string): void => reader.fail(i, message);
     const rule: Partial<VirtualRuleConfig> = {};
-    let family: AddressFamily | undefined;
-    let tracked = true;
-    let failed = false;
-    const fail = (i: number, message: string): void => {
-      report.error(at(i), `${keyword} "${line}": ${message}`);
-      failed = true;
-    };
-    const value = (i: number, what: string): string | undefined => {
-      const next = words[i + 1];
-      if (next === undefined) fail(i, `expected ${what} after ${words[i]}`);
-      return next;
-    };
     const number = (text: string): number | undefined => (/^(0x[0-9a-f]+|\d+)$/i.test(text) ? Number(text) : undefined);
-    for (let i = 0; i < words.length && !failed; i++) {
+    for (let i = 0; i < words.length && !reader.failed; i++) {
       const word = words[i] as string;
-      if (word === 'inet' || word === 'inet6') {
-        family = word === 'inet' ? 'ipv4' : 'ipv6';
-      } else if (word === 'no_track') {
-        tracked = false;
-      } else if (word === 'not') {
+      if (reader.shared(word)) continue;
+      if (word === 'not') {
         rule.invert = true;
       } else if (word === 'from' || word === 'to') {
         const prefix = value(i++, 'a prefix');
@@ -1458,7 +1478,7 @@ function readVirtualRules(statement: KeepalivedStatement, report: Report, draft:
         rule.oif = value(i++, 'an interface');
       } else if (word === 'protocol') {
         value(i++, 'a protocol');
-        report.warn(at(i - 1), `${keyword} "${line}": protocol ignored: vrrp marks its rules with protocol 112, by which it finds what a crashed run left`);
+        reader.warn(i - 1, 'protocol ignored: vrrp marks its rules with protocol 112, by which it finds what a crashed run left');
       } else if (REFUSED_RULE_OPTIONS.has(word)) {
         fail(i, `${word} is not supported: the rule would not be the one keepalived makes`);
       } else {
@@ -1467,19 +1487,20 @@ function readVirtualRules(statement: KeepalivedStatement, report: Report, draft:
         else if (action !== undefined) fail(i, `unknown rule option ${action}`);
       }
     }
-    if (failed) continue;
+    if (reader.failed) continue;
+    const { family } = reader;
     const ruleFamily = family ?? [rule.from, rule.to].map((text) => (text === undefined ? undefined : parseIpPrefix(text)?.family)).find((f) => f !== undefined) ?? 'ipv4';
     if (family !== undefined) rule.family = family;
     if (rule.table === undefined && rule.action === undefined) {
-      report.error(entry.position, `${keyword} "${line}": no action (table, blackhole, unreachable, prohibit): keepalived ignores the rule; remove it or give one`);
+      reader.fail(0, 'no action (table, blackhole, unreachable, prohibit): keepalived ignores the rule; remove it or give one');
       continue;
     }
     if (rule.priority === undefined) {
       rule.priority = preferences[ruleFamily]--;
-      report.warn(entry.position, `${keyword} "${line}": no preference: ${rule.priority}, the one keepalived gives it (16384 and down, in reading order); probably not what you want`);
+      reader.warn(0, `no preference: ${rule.priority}, the one keepalived gives it (16384 and down, in reading order); probably not what you want`);
     }
-    if (tracked) {
-      report.warn(entry.position, `${keyword} "${line}": keepalived tracks this rule (no no_track): deleted by hand, it makes the instance backup; vrrp does not watch its rules, and puts it back only at the next takeover`);
+    if (reader.tracked) {
+      reader.warn(0, 'keepalived tracks this rule (no no_track): deleted by hand, it makes the instance backup; vrrp does not watch its rules, and puts it back only at the next takeover');
     }
     draft.fieldPositions.set(`virtualRules.${draft.virtualRules.length}`, entry.position);
     draft.virtualRules.push({ ...rule, priority: rule.priority });

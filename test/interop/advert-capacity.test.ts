@@ -5,7 +5,7 @@
  * adverts — and a takeover moves all 92 addresses.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Lab, labAvailable, poll, requireLab } from './lab.js';
+import { keepalivedConf, Lab, labAvailable, poll, requireLab } from './lab.js';
 import { requestStatus } from '../../src/control.js';
 import { startVrrp } from './vrrp-process.js';
 
@@ -14,8 +14,8 @@ requireLab();
 const COUNT = 92;
 
 function conf(lab: Lab, host: string, priority: number): string {
-  const addresses = Array.from({ length: COUNT }, (_, i) => `    ${lab.ipv6(100 + i)}/64`);
-  return ['global_defs {', `  router_id ${host}`, '}', 'vrrp_instance VI_6 {', '  state BACKUP', '  interface eth0', '  virtual_router_id 71', `  priority ${priority}`, '  advert_int 0.1', '  garp_master_delay 0', '  virtual_ipaddress {', ...addresses, '  }', '}', ''].join('\n');
+  const vips = Array.from({ length: COUNT }, (_, i) => `${lab.ipv6(100 + i)}/64`);
+  return keepalivedConf({ routerId: host, instances: [{ name: 'VI_6', vrid: 71, priority, advertIntervalS: 0.1, vips, extra: ['garp_master_delay 0'] }] });
 }
 
 describe.skipIf(!labAvailable.ok)('more IPv6 virtual addresses than one advert carries, beside keepalived', () => {

@@ -140,24 +140,26 @@ describe.skipIf(!labAvailable.ok)('the engine thread beside keepalived', () => {
         ],
       }),
     );
-    const one = ourConfig(lab, 'us', { priority: 150 });
-    // us2 holds a route too: the main thread removes it with the VIPs when the engine thread dies.
-    const two = { ...ourConfig(lab, 'us', { priority: 150, vrid: 52 }), name: 'us2', virtualAddresses: [`${second}/24`], virtualRoutes: [{ to: BLACKHOLE, type: 'blackhole' }] };
+    // us holds a route too: the main thread removes it with the VIPs when the engine thread dies.
+    const one = { ...ourConfig(lab, 'us', { priority: 150 }), virtualRoutes: [{ to: BLACKHOLE, type: 'blackhole' }] };
+    const two = { ...ourConfig(lab, 'us', { priority: 150, vrid: 52 }), name: 'us2', virtualAddresses: [`${second}/24`] };
     return { ka, second, us: startVrrp(lab, 'us', { instances: [one, two] }, { embedded: true, flags }) };
   };
 
   it('a dead engine thread is reported on every instance and leaves no VIP', async () => {
     const { ka, second, us } = await twoMastersBesideKeepalived(['--kill-engine']);
+    // Looked for before the kill, which comes once us has been master for 1 s: after it, the route may be gone.
+    await poll('us master: its route', async () => ((await blackholes()).includes(BLACKHOLE) ? true : undefined), 8000);
     await us.waitFor((e) => e.event === 'killing-engine', 8000);
     const mark = ka.lines.length; // keepalived, started first, was master until we preempted it
     expect(await lab.addresses('us')).toEqual(expect.arrayContaining([vipOf(lab), second]));
-    await poll('us2 master: its route', async () => ((await blackholes()).includes(BLACKHOLE) ? true : undefined), 2000);
     await us.waitFor((e) => e.event === 'error' && e.code === 'engine_failed' && e.name === 'us', 5000);
     const failed = await us.waitFor((e) => e.event === 'error' && e.code === 'engine_failed' && e.name === 'us2', 5000);
     expect(String(failed.message)).toMatch(/engine thread died \(injected engine thread crash\)/);
     await lab.waitForAddress('us', vipOf(lab), { present: false, timeoutMs: 2000 });
     await lab.waitForAddress('us', second, { present: false, timeoutMs: 2000 });
     await us.waitFor((e) => e.event === 'stateChange' && e.to === 'initialize' && e.name === 'us2', 2000);
+    await us.waitFor((e) => e.event === 'stateChange' && e.to === 'initialize' && e.name === 'us', 2000);
     expect(await blackholes(), 'after the death: no route left').toEqual([]);
     await ka.waitForLog(/\(VI\) Entering MASTER STATE/, 2000, mark);
     await ka.waitForLog(/\(VJ\) Entering MASTER STATE/, 2000, mark);

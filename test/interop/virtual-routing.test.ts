@@ -6,7 +6,7 @@
  * same destination and rule of the same shape — another protocol — stay through all of it; a stop removes ours.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Lab, labAvailable, poll, requireLab } from './lab.js';
+import { keepalivedConf, Lab, labAvailable, poll, requireLab } from './lab.js';
 import { startVrrp } from './vrrp-process.js';
 
 requireLab();
@@ -17,32 +17,10 @@ const SOURCED = '10.78.0.0/24';
 const BLACKHOLE = '10.79.0.0/16';
 
 function conf(lab: Lab, host: string, priority: number): string {
-  return [
-    'global_defs {',
-    `  router_id ${host}`,
-    '}',
-    'vrrp_instance VI_RT {',
-    '  state BACKUP',
-    '  interface eth0',
-    '  virtual_router_id 61',
-    `  priority ${priority}`,
-    '  advert_int 0.1',
-    '  version 3',
-    '  garp_master_delay 0',
-    '  virtual_ipaddress {',
-    `    ${lab.ipv4(100)}/24`,
-    '  }',
-    '  virtual_routes {',
-    `    ${VIA} via ${lab.ipv4(254)}`,
-    `    src ${lab.ipv4(100)} to ${SOURCED} dev eth0 no_track`,
-    `    blackhole ${BLACKHOLE}`,
-    '  }',
-    '  virtual_rules {',
-    `    from ${lab.ipv4(100)} table 100 preference 100 no_track`,
-    '  }',
-    '}',
-    '',
-  ].join('\n');
+  const vip = lab.ipv4(100);
+  const routes = [`${VIA} via ${lab.ipv4(254)}`, `src ${vip} to ${SOURCED} dev eth0 no_track`, `blackhole ${BLACKHOLE}`];
+  const extra = ['garp_master_delay 0', 'virtual_routes {', ...routes.map((r) => `  ${r}`), '}', 'virtual_rules {', `  from ${vip} table 100 preference 100 no_track`, '}'];
+  return keepalivedConf({ routerId: host, instances: [{ name: 'VI_RT', vrid: 61, priority, advertIntervalS: 0.1, vips: [`${vip}/24`], extra }] });
 }
 
 interface JsonRoute {

@@ -1,11 +1,9 @@
 /**
- * The rtnetlink requests that install and remove a virtual route (RTM_NEWROUTE / RTM_DELROUTE), encoded whole —
- * netlink header, `struct rtmsg`, attributes — by this pure function: no I/O, no native module, unit-tested byte for
- * byte. Layout (linux/netlink.h, linux/rtnetlink.h), in host byte order:
- *   nlmsghdr { u32 len; u16 type; u16 flags; u32 seq; u32 pid }                          16 bytes
- *   rtmsg    { u8 family, dst_len, src_len, tos, table, protocol, scope, type; u32 flags }  12 bytes
- *   rtattr   { u16 len; u16 type } + payload, padded to 4: RTA_DST, RTA_TABLE, then RTA_GATEWAY, RTA_OIF,
- *            RTA_PREFSRC, RTA_PRIORITY as the route has them (RTA_DST not for a default route)
+ * The rtnetlink requests that install and remove a virtual route (RTM_NEWROUTE / RTM_DELROUTE), encoded whole by
+ * this pure function (assembled by netlink-request.ts): no I/O, no native module, unit-tested byte for byte. After
+ * the netlink header, `struct rtmsg` { u8 family, dst_len, src_len, tos, table, protocol, scope, type; u32 flags }
+ * (linux/rtnetlink.h), then RTA_DST, RTA_TABLE, RTA_GATEWAY, RTA_OIF, RTA_PREFSRC, RTA_PRIORITY as the route has
+ * them (RTA_DST not for a default route).
  *
  * Our routes carry protocol {@link RTPROT_VRRP} (`ip route` shows "proto 112"): a delete names it, and the kernel
  * then removes only a route of that protocol — never an administrator's route to the same destination — which is
@@ -13,6 +11,7 @@
  */
 import type { VirtualRoute, VirtualRouteScope, VirtualRouteType } from '../../config.js';
 import { parseIp } from '../../core/ip-address.js';
+import { netlinkRequest, NLM_F_EXCL_CREATE, u32Payload, type NetlinkAttribute, type NetlinkRequest } from './netlink-request.js';
 
 /** RTM_NEWROUTE / RTM_DELROUTE (linux/rtnetlink.h). */
 export const RTM_NEWROUTE = 24;
@@ -23,12 +22,6 @@ export const RTM_DELROUTE = 25;
  * iproute2's rt_protos (keepalived's own is 18).
  */
 export const RTPROT_VRRP = 112;
-/** NLM_F_REQUEST | NLM_F_ACK (linux/netlink.h). */
-const NLM_F_REQUEST_ACK = 0x1 | 0x4;
-/** NLM_F_EXCL | NLM_F_CREATE: add, refusing with EEXIST if the route is there. */
-const NLM_F_EXCL_CREATE = 0x200 | 0x400;
-const NLMSG_HDRLEN = 16;
-const RTMSG_LEN = 12;
 const RTA_DST = 1;
 const RTA_OIF = 4;
 const RTA_GATEWAY = 5;
@@ -46,17 +39,8 @@ const RT_SCOPE_NOWHERE = 255;
 /** RTN_* (linux/rtnetlink.h). */
 const TYPES: Readonly<Record<VirtualRouteType, number>> = { unicast: 1, blackhole: 6, unreachable: 7, prohibit: 8 };
 
-/** One encoded route request: the whole netlink message. */
-export interface RouteRequest {
-  /** RTM_NEWROUTE or RTM_DELROUTE. */
-  readonly type: typeof RTM_NEWROUTE | typeof RTM_DELROUTE;
-  /** The request's flags besides REQUEST|ACK (create|excl for an add). */
-  readonly flags: number;
-  /** The whole message. */
-  readonly message: Uint8Array;
-}
-
-const align4 = (n: number): number => (n + 3) & ~3;
+/** One encoded route request: the whole netlink message (create|excl for an add). */
+export type RouteRequest = NetlinkRequest<typeof RTM_NEWROUTE | typeof RTM_DELROUTE>;
 
 /**
  * Encodes the install (create|excl: EEXIST if the route is there) or removal of `route`; `oif` is the index of its
@@ -73,43 +57,22 @@ export function routeRequest(type: typeof RTM_NEWROUTE | typeof RTM_DELROUTE, ro
   const dst = address(route.to) as Uint8Array;
   const gateway = address(route.via);
   const prefsrc = address(route.src);
-  const attributes: [number, Uint8Array][] = [];
-  const u32 = (value: number): Uint8Array => {
-    const bytes = new Uint8Array(4);
-    new DataView(bytes.buffer).setUint32(0, value, littleEndian);
-    return bytes;
-  };
+  const attributes: NetlinkAttribute[] = [];
   if (route.prefixLength > 0) attributes.push([RTA_DST, dst]);
-  attributes.push([RTA_TABLE, u32(route.table)]);
+  attributes.push([RTA_TABLE, u32Payload(route.table, littleEndian)]);
   if (gateway) attributes.push([RTA_GATEWAY, gateway]);
-  if (oif !== undefined) attributes.push([RTA_OIF, u32(oif)]);
+  if (oif !== undefined) attributes.push([RTA_OIF, u32Payload(oif, littleEndian)]);
   if (prefsrc) attributes.push([RTA_PREFSRC, prefsrc]);
   // Metric 0 (IPv4 only: the config makes an IPv6 one 1024, what the kernel stores) is left out, as `ip route`
   // does; a removal then matches the route of the lowest metric, which is that one.
-  if (route.metric !== 0) attributes.push([RTA_PRIORITY, u32(route.metric)]);
-  let length = NLMSG_HDRLEN + RTMSG_LEN;
-  for (const [, payload] of attributes) length += align4(4 + payload.length);
-  const message = new Uint8Array(length);
-  const view = new DataView(message.buffer);
-  const flags = type === RTM_NEWROUTE ? NLM_F_EXCL_CREATE : 0;
-  view.setUint32(0, length, littleEndian);
-  view.setUint16(4, type, littleEndian);
-  view.setUint16(6, flags | NLM_F_REQUEST_ACK, littleEndian);
-  let at = NLMSG_HDRLEN;
-  message[at] = route.family === 'ipv6' ? AF_INET6 : AF_INET;
-  message[at + 1] = route.prefixLength;
-  message[at + 2] = 0; // src_len
-  message[at + 3] = 0; // tos
-  message[at + 4] = route.table < 256 ? route.table : RT_TABLE_UNSPEC;
-  message[at + 5] = RTPROT_VRRP;
-  message[at + 6] = type === RTM_NEWROUTE ? SCOPES[route.scope] : RT_SCOPE_NOWHERE;
-  message[at + 7] = TYPES[route.type];
-  at += RTMSG_LEN;
-  for (const [attrType, payload] of attributes) {
-    view.setUint16(at, 4 + payload.length, littleEndian);
-    view.setUint16(at + 2, attrType, littleEndian);
-    message.set(payload, at + 4);
-    at += align4(4 + payload.length);
-  }
-  return { type, flags, message };
+  if (route.metric !== 0) attributes.push([RTA_PRIORITY, u32Payload(route.metric, littleEndian)]);
+  // struct rtmsg: family, dst_len, src_len, tos, table, protocol, scope, type; u32 flags (0).
+  const header = new Uint8Array(12);
+  header[0] = route.family === 'ipv6' ? AF_INET6 : AF_INET;
+  header[1] = route.prefixLength;
+  header[4] = route.table < 256 ? route.table : RT_TABLE_UNSPEC;
+  header[5] = RTPROT_VRRP;
+  header[6] = type === RTM_NEWROUTE ? SCOPES[route.scope] : RT_SCOPE_NOWHERE;
+  header[7] = TYPES[route.type];
+  return netlinkRequest(type, type === RTM_NEWROUTE ? NLM_F_EXCL_CREATE : 0, header, attributes, littleEndian);
 }
