@@ -1057,8 +1057,8 @@ function routes(list: readonly z.output<typeof routeSchema>[], issues: ConfigIss
         if (address && address.family !== to.family) issues.push({ path: `${path}.${field}`, message: `${route[field]} is ${address.family} but the route is ${to.family}` });
       }
     }
-    if (route.type === 'unicast' && via === undefined && route.dev === undefined && route.via === undefined) {
-      issues.push({ path: path, message: 'a unicast route needs via or dev (or a type: blackhole, unreachable, prohibit)' });
+    if (route.type === 'unicast' && route.via === undefined && route.dev === undefined) {
+      issues.push({ path, message: 'a unicast route needs via or dev (or a type: blackhole, unreachable, prohibit)' });
     }
     if (route.type !== 'unicast' && (route.via !== undefined || route.dev !== undefined)) {
       issues.push({ path: `${path}.type`, message: `${route.type === 'unreachable' ? 'an' : 'a'} ${route.type} route goes nowhere: it takes neither via nor dev` });

@@ -728,9 +728,9 @@ export class NetlinkVipManager implements VipManager {
   }
 
   /**
-   * See {@link VipManager.addRoutes}: each route installed with our protocol (112, src/linux/vip/route-request.ts), all tried, the
-   * failures named together. A route that is there already (EEXIST) counts as a failure: it is not ours — ours went
-   * at start and on release — and is left as it is.
+   * See {@link VipManager.addRoutes}: each route installed with our protocol (112, src/linux/vip/route-request.ts),
+   * all tried, the failures named together. A route that is there already (EEXIST) counts as a failure: it is not
+   * ours — ours went at start and on release — and is left as it is.
    */
   async addRoutes(routes: readonly VirtualRoute[]): Promise<void> {
     const failures: string[] = [];
@@ -747,8 +747,8 @@ export class NetlinkVipManager implements VipManager {
 
   /**
    * See {@link VipManager.removeRoutes}: only a route of our protocol goes (the kernel matches it). Gone already
-   * (ESRCH: the kernel removes an IPv4 route whose source address or device went) is no failure; nor is a `dev`
-   * that no longer exists, which took its routes with it.
+   * (ESRCH: the kernel removes a main-table IPv4 route whose source address went, and the routes of a device taken
+   * down) is no failure; nor is a `dev` that no longer exists, which took its routes with it.
    */
   async removeRoutes(routes: readonly VirtualRoute[]): Promise<void> {
     const failures: string[] = [];
@@ -1102,9 +1102,9 @@ let routeSocket: RouteRequestSocket | null | undefined;
 
 /**
  * Sends one rtnetlink request (an address's, a virtual route's or rule's) and resolves with the errno name of the
- * kernel's refusal, undefined on success. Through the addon when it loads: the request is sent and acknowledged inside this call, so the address is up
- * when it returns. Otherwise through the netlink module, whose acknowledgement comes a loop turn later (the
- * address itself is still applied inside its send).
+ * kernel's refusal, undefined on success. Through the addon when it loads: the request is sent and acknowledged
+ * inside this call, so the address is up when it returns. Otherwise through the netlink module, whose
+ * acknowledgement comes a loop turn later (the address itself is still applied inside its send).
  */
 export function sendAddressRequest(request: AddressRequest | RouteRequest | RuleRequest): Promise<string | undefined> {
   return Promise.resolve(sendAddressRequestNow(request));
