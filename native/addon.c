@@ -22,7 +22,8 @@
  *   renew.c        VIP lease renewals sent from C, at a master's advert wake-up when one comes: renewOpen,
  *                  renewSet, renewEvery, renewFailures, renewClose, renewRef
  *   events.c       the link monitor's rtnetlink event socket, whose filter drops the notifications it judged
- *                  old news (a VIP's lease renewal): eventsOpen, eventsRecv, eventsIgnore, eventsClose, eventsRef
+ *                  old news (a VIP's lease renewal): eventsOpen, eventsRecv, eventsIgnore, eventsClose, eventsRef;
+ *                  eventsKeepRoutingDeletions for the socket that watches our virtual routes and rules
  *   memory.c       start-up's pages given back once it is over: releaseStartupPages; the executable's mapped
  *                  stretches moved to huge pages: moveExecutableToHugePages; malloc's arenas capped:
  *                  limitMallocArenas
@@ -92,6 +93,7 @@ NAPI_MODULE_INIT() {
       {"eventsOpen", NULL, events_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"eventsRecv", NULL, events_recv, NULL, NULL, NULL, napi_enumerable, NULL},
       {"eventsIgnore", NULL, events_ignore, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"eventsKeepRoutingDeletions", NULL, events_keep_routing_deletions, NULL, NULL, NULL, napi_enumerable, NULL},
       {"eventsClose", NULL, watcher_js_close, NULL, NULL, NULL, napi_enumerable, (void *)&EVENTS_KIND},
       {"eventsRef", NULL, watcher_js_ref, NULL, NULL, NULL, napi_enumerable, (void *)&EVENTS_KIND},
       {"releaseStartupPages", NULL, release_startup_pages, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -1,6 +1,7 @@
 /*
  * events.c: the link monitor's rtnetlink event socket — eventsOpen(groups, onReadable), eventsRecv(handle, buffer),
- * eventsIgnore(handle, entries), eventsClose(handle), eventsRef(handle, ref).
+ * eventsIgnore(handle, entries), eventsClose(handle), eventsRef(handle, ref) — and the same kind of socket with a
+ * fixed filter for the VIP manager's watch of our virtual routes and rules (eventsKeepRoutingDeletions, at the end).
  *
  * Why here and not in the netlink module: the kernel tells every listener of each VIP lease renewal (an RTM_NEWADDR
  * per held VIP every third of the lease, src/linux/vip-manager.ts), and each one woke the engine thread into
@@ -276,5 +277,48 @@ napi_value events_ignore(napi_env env, napi_callback_info info) {
   if (failed != 0) return throw_errno(env, "setsockopt(SO_ATTACH_FILTER)", failed);
   napi_value result;
   NAPI_CALL(env, napi_create_uint32(env, covered, &result));
+  return result;
+}
+
+/* Loads a host-order u16 message type as a classic filter's half-word load sees it (network order). */
+static uint32_t loaded_type(uint16_t type) {
+  uint8_t bytes[2];
+  memcpy(bytes, &type, sizeof(type));
+  return ((uint32_t)bytes[0] << 8) | bytes[1];
+}
+
+/* The protocol our virtual routes carry (src/linux/vip/route-request.ts, RTPROT_VRRP). */
+#define RTPROT_VRRP 112
+
+/* eventsKeepRoutingDeletions(handle): the filter of the socket that watches our virtual routes and rules (joined to
+ * the route and rule groups): it keeps an RTM_DELROUTE whose rtm_protocol is ours and every RTM_DELRULE (a rule's
+ * protocol is an attribute, at no fixed offset: JavaScript looks), and drops the rest in the kernel — on a host whose
+ * routing table moves (a BGP speaker), every route added or removed would otherwise wake the engine thread. */
+napi_value events_keep_routing_deletions(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "eventsKeepRoutingDeletions needs a handle");
+    return NULL;
+  }
+  watcher *events = (watcher *)get_open(env, argv[0], &EVENTS_KIND, "setsockopt");
+  if (events == NULL) return NULL;
+  struct sock_filter code[8];
+  unsigned length = 0;
+  /* The type, a host-order u16 at offset 4 of the message header. */
+  emit(code, &length, BPF_LD | BPF_H | BPF_ABS, 0, 0, 4);
+  emit(code, &length, BPF_JMP | BPF_JEQ | BPF_K, 2, 0, loaded_type(RTM_DELROUTE)); /* to the protocol's load */
+  emit(code, &length, BPF_JMP | BPF_JEQ | BPF_K, 3, 0, loaded_type(RTM_DELRULE));  /* to keep */
+  emit(code, &length, BPF_RET | BPF_K, 0, 0, 0);
+  /* rtm_protocol: byte 5 of the struct rtmsg after the 16-byte header. */
+  emit(code, &length, BPF_LD | BPF_B | BPF_ABS, 0, 0, NLMSG_HDRLEN + 5);
+  emit(code, &length, BPF_JMP | BPF_JEQ | BPF_K, 0, 1, RTPROT_VRRP);
+  emit(code, &length, BPF_RET | BPF_K, 0, 0, 0xffffffff);
+  emit(code, &length, BPF_RET | BPF_K, 0, 0, 0);
+  struct sock_fprog program = {(unsigned short)length, code};
+  if (setsockopt(events->fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) < 0) return throw_errno(env, "setsockopt(SO_ATTACH_FILTER)", errno);
+  napi_value result;
+  NAPI_CALL(env, napi_get_undefined(env, &result));
   return result;
 }

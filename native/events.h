@@ -12,5 +12,6 @@ extern const handle_kind EVENTS_KIND;
 napi_value events_open(napi_env env, napi_callback_info info);
 napi_value events_recv(napi_env env, napi_callback_info info);
 napi_value events_ignore(napi_env env, napi_callback_info info);
+napi_value events_keep_routing_deletions(napi_env env, napi_callback_info info);
 
 #endif

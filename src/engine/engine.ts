@@ -373,6 +373,11 @@ export class Engine {
       );
       this.#channelSrc = config.primaryAddress ?? primaryAddress ?? '';
       adapters.vipManager.setErrorHandler?.((error) => {
+        // A route or rule put back (src/linux/vip/routing-watch.ts) is its own kind of failure, not the addresses'.
+        if (error instanceof VrrpError && error.code === 'route_failed') {
+          this.#error('route_failed', error.message, error);
+          return;
+        }
         this.#io.vipErrors++;
         this.#error('vip_failed', error.message, error);
       });

@@ -1252,8 +1252,6 @@ class LineWords {
   failed = false;
   /** The family `inet` / `inet6` gave, if any. */
   family: AddressFamily | undefined;
-  /** Tracked by keepalived: no `no_track` on the line. */
-  tracked = true;
   /** The line's statement. */
   readonly entry: KeepalivedStatement;
   readonly #keyword: string;
@@ -1283,11 +1281,15 @@ class LineWords {
     this.#report.warn(this.at(i), `${this.#keyword} "${this.line}": ${message}`);
   }
 
-  /** Takes the words routes and rules share (`inet`, `inet6`, `no_track`); true when `word` was one. */
+  /**
+   * Takes the words routes and rules share (`inet`, `inet6`, `no_track`); true when `word` was one. `no_track` says
+   * nothing here: vrrp puts back any route or rule of its own deleted while master, tracked or not (keepalived
+   * makes the instance backup for a tracked one, which installs it again after its skew time, and leaves an
+   * untracked one deleted; docs/keepalived.md).
+   */
   shared(word: string): boolean {
     if (word === 'inet' || word === 'inet6') this.family = word === 'inet' ? 'ipv4' : 'ipv6';
-    else if (word === 'no_track') this.tracked = false;
-    else return false;
+    else if (word !== 'no_track') return false;
     return true;
   }
 
@@ -1404,9 +1406,6 @@ function readVirtualRoutes(statement: KeepalivedStatement, report: Report, draft
     }
     // keepalived's default scope is global whatever the route (ip route would choose link without a gateway).
     route.scope ??= 'global';
-    if (reader.tracked && route.dev !== undefined) {
-      reader.warn(0, 'keepalived tracks this route (it has a dev and no no_track): deleted by hand, it makes the instance backup; vrrp does not watch its routes, and puts it back only at the next takeover');
-    }
     draft.fieldPositions.set(`virtualRoutes.${draft.virtualRoutes.length}`, entry.position);
     draft.virtualRoutes.push(route as VirtualRouteConfig);
   }
@@ -1498,9 +1497,6 @@ function readVirtualRules(statement: KeepalivedStatement, report: Report, draft:
     if (rule.priority === undefined) {
       rule.priority = preferences[ruleFamily]--;
       reader.warn(0, `no preference: ${rule.priority}, the one keepalived gives it (16384 and down, in reading order); probably not what you want`);
-    }
-    if (reader.tracked) {
-      reader.warn(0, 'keepalived tracks this rule (no no_track): deleted by hand, it makes the instance backup; vrrp does not watch its rules, and puts it back only at the next takeover');
     }
     draft.fieldPositions.set(`virtualRules.${draft.virtualRules.length}`, entry.position);
     draft.virtualRules.push({ ...rule, priority: rule.priority });

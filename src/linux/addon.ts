@@ -144,6 +144,8 @@ export interface NativeAddon {
   eventsRecv(handle: unknown, buffer: Uint8Array): number;
   /** Drops, in the kernel, each RTM_NEWADDR whose payload starts with one of `entries`; returns how many fit. */
   eventsIgnore(handle: unknown, entries: readonly Uint8Array[]): number;
+  /** Keeps, of what the socket's groups send, only RTM_DELROUTE of protocol 112 and RTM_DELRULE (a kernel filter). */
+  eventsKeepRoutingDeletions(handle: unknown): void;
   /** Closes the events socket. */
   eventsClose(handle: unknown): void;
   /** Whether the open events socket keeps its thread's loop alive. */

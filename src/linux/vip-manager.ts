@@ -46,6 +46,7 @@ import { warmTakeover } from './warm-up.js';
 import { addressRequest as encodeAddressRequest, requestPayload, RTM_DELADDR, RTM_NEWADDR, type AddressRequest } from './vip/address-request.js';
 import { routeRequest, RTM_DELROUTE, RTM_NEWROUTE, type RouteRequest } from './vip/route-request.js';
 import { ruleRequest, RTM_DELRULE, RTM_NEWRULE, type RuleRequest } from './vip/rule-request.js';
+import { holdRouting, releaseRouting, routeKey, ruleKey, type RoutingHolder } from './vip/routing-watch.js';
 import type { AnnouncementRound } from './announcer.js';
 import { openRouteRequestSocket, PacketSocketError, prepareBurst, type Burst, type BurstOperation, type RouteRequestSocket } from './packet-socket.js';
 
@@ -735,14 +736,58 @@ export class NetlinkVipManager implements VipManager {
   async addRoutes(routes: readonly VirtualRoute[]): Promise<void> {
     const failures: string[] = [];
     for (const route of routes) {
-      try {
-        const errno = await sendAddressRequest(routeRequest(RTM_NEWROUTE, route, await this.#routeDevice(route)));
-        if (errno !== undefined) failures.push(`${formatVirtualRoute(route)}: ${errno === 'EEXIST' ? 'EEXIST (a route to it is there already, not ours; left as it is)' : errno}`);
-      } catch (error) {
-        failures.push(`${formatVirtualRoute(route)}: ${error instanceof Error ? error.message : String(error)}`);
-      }
+      const errno = await this.#installRoute(route);
+      if (errno === undefined) this.#heldRoutes.set(routeKey(route), route);
+      else failures.push(`${formatVirtualRoute(route)}: ${errno === 'EEXIST' ? 'EEXIST (a route to it is there already, not ours; left as it is)' : errno}`);
     }
+    this.#holdRouting();
     if (failures.length > 0) throw new VrrpError('route_failed', `cannot install ${failures.join(', ')}`);
+  }
+
+  /** Installs one route: the errno name of a refusal (or the reason it could not be asked), undefined when done. */
+  async #installRoute(route: VirtualRoute): Promise<string | undefined> {
+    try {
+      return await sendAddressRequest(routeRequest(RTM_NEWROUTE, route, await this.#routeDevice(route)));
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  /** Installs one rule: as {@link #installRoute}. */
+  async #installRule(rule: VirtualRule): Promise<string | undefined> {
+    try {
+      return await sendAddressRequest(ruleRequest(RTM_NEWRULE, rule));
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
+
+  /** The routes and rules this manager installed and has not removed, by key: the ones it puts back when they go. */
+  readonly #heldRoutes = new Map<string, VirtualRoute>();
+  readonly #heldRules = new Map<string, VirtualRule>();
+
+  /**
+   * Told by the thread's routing watch (src/linux/vip/routing-watch.ts) when a route or rule it holds was deleted
+   * behind its back — by hand, or an IPv6 route with its device: installed again at once and reported, as a VIP
+   * removed behind our back is. keepalived makes the instance backup instead, which takes it back after its skew
+   * time and installs them again (docs/linux.md, "Virtual routes and rules").
+   */
+  readonly #routingHolder: RoutingHolder = {
+    routeDeleted: (route) => void this.#putBack(formatVirtualRoute(route), () => this.#installRoute(route), () => this.#heldRoutes.has(routeKey(route))),
+    ruleDeleted: (rule) => void this.#putBack(formatVirtualRule(rule), () => this.#installRule(rule), () => this.#heldRules.has(ruleKey(rule))),
+  };
+
+  async #putBack(what: string, install: () => Promise<string | undefined>, stillHeld: () => boolean): Promise<void> {
+    if (!stillHeld()) return;
+    const errno = await install();
+    if (!stillHeld()) return; // released meanwhile: the removal that follows takes it away again
+    this.#onError(
+      new VrrpError('route_failed', errno === undefined || errno === 'EEXIST' ? `${what} was removed behind our back; installed it again` : `${what} was removed behind our back; could not install it again: ${errno}`),
+    );
+  }
+
+  #holdRouting(): void {
+    holdRouting(this.#routingHolder, [...this.#heldRoutes.values()], [...this.#heldRules.values()]);
   }
 
   /**
@@ -752,6 +797,9 @@ export class NetlinkVipManager implements VipManager {
    */
   async removeRoutes(routes: readonly VirtualRoute[]): Promise<void> {
     const failures: string[] = [];
+    // No longer put back: the deletions that follow are ours.
+    for (const route of routes) this.#heldRoutes.delete(routeKey(route));
+    this.#holdRouting();
     for (const route of routes) {
       try {
         let oif: number | undefined;
@@ -776,20 +824,19 @@ export class NetlinkVipManager implements VipManager {
   async addRules(rules: readonly VirtualRule[]): Promise<void> {
     const failures: string[] = [];
     for (const rule of rules) {
-      let errno: string | undefined;
-      try {
-        errno = await sendAddressRequest(ruleRequest(RTM_NEWRULE, rule));
-      } catch (error) {
-        errno = error instanceof Error ? error.message : String(error);
-      }
-      if (errno !== undefined) failures.push(`${formatVirtualRule(rule)}: ${errno === 'EEXIST' ? 'EEXIST (the same rule is there already; left as it is)' : errno}`);
+      const errno = await this.#installRule(rule);
+      if (errno === undefined) this.#heldRules.set(ruleKey(rule), rule);
+      else failures.push(`${formatVirtualRule(rule)}: ${errno === 'EEXIST' ? 'EEXIST (the same rule is there already; left as it is)' : errno}`);
     }
+    this.#holdRouting();
     if (failures.length > 0) throw new VrrpError('route_failed', `cannot install ${failures.join(', ')}`);
   }
 
   /** See {@link VipManager.removeRules}: only a rule of our protocol goes; one gone already (ENOENT) is no failure. */
   async removeRules(rules: readonly VirtualRule[]): Promise<void> {
     const failures: string[] = [];
+    for (const rule of rules) this.#heldRules.delete(ruleKey(rule));
+    this.#holdRouting();
     for (const rule of rules) {
       let errno: string | undefined;
       try {
@@ -843,6 +890,7 @@ export class NetlinkVipManager implements VipManager {
    * up (its removal failed) stays for the next run to clean.
    */
   close(): void {
+    releaseRouting(this.#routingHolder);
     this.#cancelBursts();
     this.#stopNativeRenewals(false);
     this.#leaveRenewals?.();

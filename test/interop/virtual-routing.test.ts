@@ -2,8 +2,9 @@
  * keepalived's `virtual_routes` and `virtual_rules` beside keepalived 2.2.7 on a namespace segment, both nodes
  * running the same keepalived.conf (ours through `vrrp run keepalived.conf`): the master's kernel has the routes and
  * the rule and the backup's has none; a takeover moves them, the route whose source is the VIP too (it needs the VIP
- * up first); what a crashed run of ours left is removed at the next start, while an administrator's route to the
- * same destination and rule of the same shape — another protocol — stay through all of it; a stop removes ours.
+ * up first); one of ours deleted by hand while master is put back and reported; what a crashed run of ours left is
+ * removed at the next start, while an administrator's route to the same destination and rule of the same shape —
+ * another protocol — stay through all of it; a stop removes ours.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keepalivedConf, Lab, labAvailable, poll, requireLab } from './lab.js';
@@ -106,6 +107,17 @@ describe.skipIf(!labAvailable.ok)('virtual_routes and virtual_rules beside keepa
     expect(await rules('us')).toEqual([ourRule, adminRule]);
     expect(await rules('ka')).toEqual([]);
     expect(us.events.filter((e) => e.event === 'error'), us.describe()).toEqual([]);
+
+    // Deleted by hand while we are master: put back at once and reported, as a VIP is; the administrator's stay.
+    const before = us.events.length;
+    await lab.exec('us', ['ip', 'route', 'del', VIA, 'via', lab.ipv4(254), 'proto', '112']);
+    const route = await us.waitFor((e) => e.event === 'error' && e.code === 'route_failed', 3000, before);
+    expect(String(route.message)).toBe(`${VIA} via ${lab.ipv4(254)} was removed behind our back; installed it again`);
+    await lab.exec('us', ['ip', 'rule', 'del', 'from', vip, 'table', '100', 'pref', '100', 'protocol', '112']);
+    const rule = await us.waitFor((e) => e.event === 'error' && e.code === 'route_failed' && String(e.message).startsWith('from'), 3000, before);
+    expect(String(rule.message)).toBe(`from ${vip} lookup 100 pref 100 was removed behind our back; installed it again`);
+    expect(await routes('us')).toEqual(ours);
+    expect(await rules('us')).toEqual([ourRule, adminRule]);
 
     // A crash: the VIP goes with its lease (and the route sourced from it with the VIP), the other two stay.
     await us.kill();

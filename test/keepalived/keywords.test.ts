@@ -803,12 +803,13 @@ describe('vrrp_instance: virtual_routes', () => {
     ]);
   });
 
-  // Given a route with a dev and no no_track; then keepalived tracks it, which vrrp does not: a warning says so.
-  it('warns that a route keepalived tracks (dev, no no_track) is not watched here', () => {
-    const text = conf('virtual_routes {\n    192.168.111.0/24 dev eth2\n}');
-    expect(messagesAt(convert(text).warnings, text, '192.168.111.0/24')).toEqual([
-      'virtual_routes "192.168.111.0/24 dev eth2": keepalived tracks this route (it has a dev and no no_track): deleted by hand, it makes the instance backup; vrrp does not watch its routes, and puts it back only at the next takeover',
-    ]);
+  // Given routes keepalived tracks (a dev, no no_track) and does not; then both import without a word: vrrp puts
+  // back any of its routes deleted while master (keepalived's tracking comes to that too, through a backup bounce).
+  it('imports tracked and untracked routes alike, without a warning', () => {
+    const text = conf('virtual_routes {\n    192.168.111.0/24 dev eth2\n    192.168.112.0/24 dev eth2 no_track\n}');
+    const result = convert(text);
+    expect([result.warnings, result.errors]).toEqual([[], []]);
+    expect(only(result).virtualRoutes).toHaveLength(2);
   });
 
   // Given options that change the route (multipath, MTU) or a type vrrp does not make; then each is an error at its line.
@@ -902,12 +903,11 @@ describe('vrrp_instance: virtual_rules', () => {
     ]);
   });
 
-  // Given a rule without no_track; then keepalived tracks it, which vrrp does not: a warning says so.
-  it('warns that a rule keepalived tracks is not watched here', () => {
+  // Given a rule keepalived tracks (no no_track); then it imports without a word, as a route does.
+  it('imports a tracked rule without a warning', () => {
     const text = conf('virtual_rules {\n    from 192.168.2.0/24 table 1 preference 100\n}');
-    expect(messagesAt(convert(text).warnings, text, '192.168.2.0/24')).toEqual([
-      'virtual_rules "from 192.168.2.0/24 table 1 preference 100": keepalived tracks this rule (no no_track): deleted by hand, it makes the instance backup; vrrp does not watch its rules, and puts it back only at the next takeover',
-    ]);
+    const result = convert(text);
+    expect([result.warnings, result.errors]).toEqual([[], []]);
   });
 
   it.each([

@@ -1,0 +1,243 @@
+/**
+ * The watch of our virtual routes and rules: which of them the kernel says went (RTM_DELROUTE, RTM_DELRULE) while a
+ * master holds them — deleted by hand, or with an IPv6 route's device — so that the VIP manager puts them back, as
+ * it puts back a VIP removed behind its back (docs/linux.md, "Virtual routes and rules").
+ *
+ * One socket per thread, open only while some manager of the thread holds routes or rules (a backup costs nothing),
+ * joined to the route and rule groups, its kernel filter keeping only deletions of routes of our protocol and of
+ * rules (native/events.c, eventsKeepRoutingDeletions). The parsing and matching below are pure: a deletion and a
+ * configured route or rule meet as the same key.
+ */
+import type { VirtualRoute, VirtualRule } from '../../config.js';
+import { formatIp, parseIp } from '../../core/ip-address.js';
+import { loadAddon } from '../addon.js';
+import { RTPROT_VRRP } from './route-request.js';
+
+/** RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV6_RULE (linux/rtnetlink.h). */
+const ROUTING_GROUPS = [7, 8, 11, 19] as const;
+const RTM_DELROUTE = 25;
+const RTM_DELRULE = 33;
+const NLMSG_HDRLEN = 16;
+const RTA_DST = 1;
+const RTA_PRIORITY = 6;
+const RTA_TABLE = 15;
+const FRA_DST = 1;
+const FRA_SRC = 2;
+const FRA_IIFNAME = 3;
+const FRA_PRIORITY = 6;
+const FRA_FWMARK = 10;
+const FRA_TABLE = 15;
+const FRA_FWMASK = 16;
+const FRA_OIFNAME = 17;
+const FRA_PROTOCOL = 21;
+const FIB_RULE_INVERT = 0x2;
+const FR_ACT_TO_TBL = 1;
+const RULE_ACTIONS: Readonly<Record<number, string>> = { 6: 'blackhole', 7: 'unreachable', 8: 'prohibit' };
+
+/** The key of a route: what the kernel tells it by (family, destination, table, metric). */
+export function routeKey(route: Pick<VirtualRoute, 'family' | 'to' | 'prefixLength' | 'table' | 'metric'>): string {
+  return `${route.family} ${route.to}/${route.prefixLength} table ${route.table} metric ${route.metric}`;
+}
+
+/** The key of a rule: its selectors, its action and its preference, as the kernel reports them. */
+export function ruleKey(rule: VirtualRule): string {
+  const network = (n: VirtualRule['from']): string => (n === undefined || n.prefixLength === 0 ? 'all' : `${n.address}/${n.prefixLength}`);
+  // The kernel reports a mark's mask whenever a mark is set: all ones when none was given.
+  const mask = rule.fwmark === undefined ? undefined : (rule.fwmask ?? 0xffffffff);
+  return [
+    rule.family,
+    `pref ${rule.priority}`,
+    `from ${network(rule.from)}`,
+    `to ${network(rule.to)}`,
+    `fwmark ${rule.fwmark ?? '-'}/${mask ?? '-'}`,
+    `iif ${rule.iif ?? '-'}`,
+    `oif ${rule.oif ?? '-'}`,
+    rule.invert ? 'not' : '',
+    rule.action ?? `lookup ${rule.table}`,
+  ].join(' ');
+}
+
+/** What one datagram of the watch says went: the keys of the routes of our protocol and of the rules of it. */
+export interface RoutingDeletions {
+  /** Keys ({@link routeKey}) of deleted routes of protocol 112. */
+  routes: string[];
+  /** Keys ({@link ruleKey}) of deleted rules of protocol 112. */
+  rules: string[];
+}
+
+/** Reads the deletions in one datagram (one or more netlink messages, host byte order); anything else is skipped. */
+export function routingDeletions(datagram: Uint8Array, littleEndian = true): RoutingDeletions {
+  const found: RoutingDeletions = { routes: [], rules: [] };
+  const view = new DataView(datagram.buffer, datagram.byteOffset, datagram.byteLength);
+  for (let at = 0; at + NLMSG_HDRLEN <= datagram.length; ) {
+    const length = view.getUint32(at, littleEndian);
+    if (length < NLMSG_HDRLEN || at + length > datagram.length) break;
+    const type = view.getUint16(at + 4, littleEndian);
+    const payload = datagram.subarray(at + NLMSG_HDRLEN, at + length);
+    if (type === RTM_DELROUTE) {
+      const key = deletedRouteKey(payload, littleEndian);
+      if (key !== undefined) found.routes.push(key);
+    } else if (type === RTM_DELRULE) {
+      const key = deletedRuleKey(payload, littleEndian);
+      if (key !== undefined) found.rules.push(key);
+    }
+    at += (length + 3) & ~3;
+  }
+  return found;
+}
+
+/** The attributes after a 12-byte header (struct rtmsg, struct fib_rule_hdr), by type. */
+function attributes(payload: Uint8Array, littleEndian: boolean): Map<number, Uint8Array> {
+  const found = new Map<number, Uint8Array>();
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  for (let at = 12; at + 4 <= payload.length; ) {
+    const length = view.getUint16(at, littleEndian);
+    if (length < 4 || at + length > payload.length) break;
+    found.set(view.getUint16(at + 2, littleEndian) & 0x3fff, payload.subarray(at + 4, at + length));
+    at += (length + 3) & ~3;
+  }
+  return found;
+}
+
+function u32(bytes: Uint8Array | undefined, littleEndian: boolean): number | undefined {
+  return bytes === undefined || bytes.length < 4 ? undefined : new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, littleEndian);
+}
+
+function familyOf(code: number | undefined): 'ipv4' | 'ipv6' | undefined {
+  return code === 2 ? 'ipv4' : code === 10 ? 'ipv6' : undefined;
+}
+
+function network(bytes: Uint8Array | undefined, prefixLength: number, family: 'ipv4' | 'ipv6'): string {
+  const zero = parseIp(family === 'ipv4' ? '0.0.0.0' : '::')?.bytes as Uint8Array;
+  return `${formatIp(bytes !== undefined && bytes.length === zero.length ? bytes : zero)}/${prefixLength}`;
+}
+
+function deletedRouteKey(payload: Uint8Array, littleEndian: boolean): string | undefined {
+  const family = familyOf(payload[0]);
+  if (family === undefined || payload.length < 12 || payload[5] !== RTPROT_VRRP) return undefined;
+  const attrs = attributes(payload, littleEndian);
+  const to = network(attrs.get(RTA_DST), payload[1] as number, family);
+  const table = u32(attrs.get(RTA_TABLE), littleEndian) ?? (payload[4] as number);
+  const metric = u32(attrs.get(RTA_PRIORITY), littleEndian) ?? 0;
+  return `${family} ${to} table ${table} metric ${metric}`;
+}
+
+function deletedRuleKey(payload: Uint8Array, littleEndian: boolean): string | undefined {
+  const family = familyOf(payload[0]);
+  if (family === undefined || payload.length < 12) return undefined;
+  const attrs = attributes(payload, littleEndian);
+  if (attrs.get(FRA_PROTOCOL)?.[0] !== RTPROT_VRRP) return undefined;
+  const name = (bytes: Uint8Array | undefined): string => (bytes === undefined ? '-' : new TextDecoder().decode(bytes).replace(/\0.*$/s, ''));
+  const selector = (bytes: Uint8Array | undefined, prefixLength: number): string => (prefixLength === 0 ? 'all' : network(bytes, prefixLength, family));
+  const action = payload[7] as number;
+  const mark = u32(attrs.get(FRA_FWMARK), littleEndian);
+  const mask = u32(attrs.get(FRA_FWMASK), littleEndian);
+  const flags = new DataView(payload.buffer, payload.byteOffset + 8, 4).getUint32(0, littleEndian);
+  return [
+    family,
+    `pref ${u32(attrs.get(FRA_PRIORITY), littleEndian) ?? 0}`,
+    `from ${selector(attrs.get(FRA_SRC), payload[2] as number)}`,
+    `to ${selector(attrs.get(FRA_DST), payload[1] as number)}`,
+    `fwmark ${mark ?? '-'}/${mark === undefined ? '-' : (mask ?? 0xffffffff)}`,
+    `iif ${name(attrs.get(FRA_IIFNAME))}`,
+    `oif ${name(attrs.get(FRA_OIFNAME))}`,
+    (flags & FIB_RULE_INVERT) !== 0 ? 'not' : '',
+    action === FR_ACT_TO_TBL ? `lookup ${u32(attrs.get(FRA_TABLE), littleEndian) ?? payload[4]}` : (RULE_ACTIONS[action] ?? `action ${action}`),
+  ].join(' ');
+}
+
+/** Told when one of the routes or rules it holds went. */
+export interface RoutingHolder {
+  /** A route it holds went. */
+  routeDeleted(route: VirtualRoute): void;
+  /** A rule it holds went. */
+  ruleDeleted(rule: VirtualRule): void;
+}
+
+/** Largest datagram read: a deletion notification is a message of a hundred bytes or so. */
+const BUFFER_BYTES = 8 * 1024;
+
+/** The thread's watch: holders and what each holds, and the socket while any holds something. */
+const held = new Map<RoutingHolder, { routes: Map<string, VirtualRoute>; rules: Map<string, VirtualRule> }>();
+let close: (() => void) | undefined;
+
+/**
+ * Tells `holder` when one of `routes` or `rules` is deleted, from now until {@link releaseRouting}; replaces what it
+ * held. Without the addon nothing is watched (returns false): the kernel's filter is the addon's.
+ */
+export function holdRouting(holder: RoutingHolder, routes: readonly VirtualRoute[], rules: readonly VirtualRule[]): boolean {
+  if (routes.length === 0 && rules.length === 0) {
+    releaseRouting(holder);
+    return true;
+  }
+  if (close === undefined && !open()) return false;
+  held.set(holder, { routes: new Map(routes.map((route) => [routeKey(route), route])), rules: new Map(rules.map((rule) => [ruleKey(rule), rule])) });
+  return true;
+}
+
+/** Stops telling `holder`; the socket closes with the last holder. Call it before removing the routes and rules. */
+export function releaseRouting(holder: RoutingHolder): void {
+  held.delete(holder);
+  if (held.size === 0 && close !== undefined) {
+    close();
+    close = undefined;
+  }
+}
+
+function open(): boolean {
+  let native: ReturnType<typeof loadAddon>;
+  try {
+    native = loadAddon();
+  } catch {
+    return false;
+  }
+  const buffer = new Uint8Array(BUFFER_BYTES);
+  const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+  let handle: unknown;
+  try {
+    handle = native.eventsOpen(ROUTING_GROUPS, () => {
+      for (;;) {
+        let length: number;
+        try {
+          length = native.eventsRecv(handle, buffer);
+        } catch {
+          return;
+        }
+        if (length === -1) return;
+        // A loss (-2, -3) says nothing of which went: the next takeover installs them all again anyway.
+        if (length >= 0) deliver(routingDeletions(buffer.subarray(0, length), littleEndian));
+      }
+    });
+    native.eventsKeepRoutingDeletions(handle);
+    native.eventsRef(handle, false);
+  } catch {
+    if (handle !== undefined) native.eventsClose(handle);
+    return false;
+  }
+  close = () => native.eventsClose(handle);
+  return true;
+}
+
+/** Runs inside a native callback, where a throw would end the thread: a holder's failure is its own. */
+function deliver(deletions: RoutingDeletions): void {
+  for (const [holder, what] of [...held]) {
+    for (const key of deletions.routes) {
+      const route = what.routes.get(key);
+      if (route === undefined) continue;
+      try {
+        holder.routeDeleted(route);
+      } catch {
+        // The holder reports its own failures.
+      }
+    }
+    for (const key of deletions.rules) {
+      const rule = what.rules.get(key);
+      if (rule === undefined) continue;
+      try {
+        holder.ruleDeleted(rule);
+      } catch {
+        // The holder reports its own failures.
+      }
+    }
+  }
+}
