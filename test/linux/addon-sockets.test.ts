@@ -852,6 +852,17 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     });
   });
 
+  // Given the routing watch's socket (route and rule groups) with its filter (native/events.c,
+  // eventsKeepRoutingDeletions), and without it
+  // then with it only the deletions of a route of protocol 112 (IPv4 and IPv6) and of a rule arrive; without it,
+  // every route and rule added or deleted — what a BGP speaker's table changes would cost the engine thread.
+  it.each([
+    ['with the filter', [], { addOurs: [], addTheirs: [], delTheirs: [], delOurs: [25], addOurs6: [], delOurs6: [25], addRule: [], delRule: [33] }],
+    ['without it', ['off'], { addOurs: [24], addTheirs: [24], delTheirs: [25], delOurs: [25], addOurs6: [24], delOurs6: [25], addRule: [32], delRule: [33] }],
+  ])('keeps only deletions of our routes and of rules on the routing watch socket (%s)', (_label, args, expected) => {
+    expect(JSON.parse(inNs(NS_A, process.execPath, join(FIXTURES, 'routing-events.mjs'), ...args))).toEqual(expected);
+  });
+
   // Given an address with a 2 s lifetime and the addon renewing it every 400 ms (native/renew.c, slot 3), beside a
   // request for an interface that does not exist (slot 5)
   // then after 3 s the address is still there (without renewals the kernel removes it after 2 s), each renewal is
