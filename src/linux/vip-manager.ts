@@ -641,6 +641,10 @@ export class NetlinkVipManager implements VipManager {
       const report = (errno: string | undefined): void => {
         const outcome = errno === undefined || errno === 'EEXIST' ? 'added it again' : `could not add it again: ${errno}`;
         this.#onError(new VrrpError('vip_failed', `${vip.address}/${vip.prefixLength} was removed from ${iface} behind our back; ${outcome}`));
+        // The kernel flushed a main-table IPv4 route whose source the VIP was, and the watch's put-back was refused
+        // for want of that source (#putBackRoute): with the VIP back, the held routes and rules are checked (one
+        // still there is no news).
+        if (errno === undefined && this.#heldRoutes.size + this.#heldRules.size > 0) this.#putBackAll();
       };
       if (typeof reply === 'object') void reply.then(report);
       else report(reply);
@@ -737,23 +741,33 @@ export class NetlinkVipManager implements VipManager {
     const failures: string[] = [];
     for (const route of routes) {
       const errno = await this.#installRoute(route);
-      if (errno === undefined) this.#heldRoutes.set(routeKey(route), route);
-      else failures.push(`${formatVirtualRoute(route)}: ${errno === 'EEXIST' ? 'EEXIST (a route to it is there already, not ours; left as it is)' : errno}`);
+      if (errno !== undefined) {
+        failures.push(`${formatVirtualRoute(route)}: ${errno === 'EEXIST' ? 'EEXIST (a route to it is there already, not ours; left as it is)' : errno}`);
+        continue;
+      }
+      // Watched from the moment it is in: a deletion while the others go in is put back too.
+      this.#heldRoutes.set(routeKey(route), route);
+      this.#holdRouting();
     }
-    this.#holdRouting();
     if (failures.length > 0) throw new VrrpError('route_failed', `cannot install ${failures.join(', ')}`);
   }
 
-  /** Installs one route: the errno name of a refusal (or the reason it could not be asked), undefined when done. */
-  async #installRoute(route: VirtualRoute): Promise<string | undefined> {
+  /**
+   * Installs one route: the errno name of a refusal (or the reason it could not be asked), undefined when done.
+   * With `stillWanted`, asked again just before the request goes (the device's index is looked up first, and a
+   * removal may have begun meanwhile): false, and nothing is sent.
+   */
+  async #installRoute(route: VirtualRoute, stillWanted?: () => boolean): Promise<string | undefined> {
     try {
-      return await sendAddressRequest(routeRequest(RTM_NEWROUTE, route, await this.#routeDevice(route)));
+      const request = routeRequest(RTM_NEWROUTE, route, await this.#routeDevice(route));
+      if (stillWanted !== undefined && !stillWanted()) return undefined;
+      return await sendAddressRequest(request);
     } catch (error) {
       return error instanceof Error ? error.message : String(error);
     }
   }
 
-  /** Installs one rule: as {@link #installRoute}. */
+  /** Installs one rule: as {@link #installRoute} (a rule's request needs no look-up). */
   async #installRule(rule: VirtualRule): Promise<string | undefined> {
     try {
       return await sendAddressRequest(ruleRequest(RTM_NEWRULE, rule));
@@ -770,20 +784,53 @@ export class NetlinkVipManager implements VipManager {
    * Told by the thread's routing watch (src/linux/vip/routing-watch.ts) when a route or rule it holds was deleted
    * behind its back — by hand, or an IPv6 route with its device: installed again at once and reported, as a VIP
    * removed behind our back is. keepalived makes the instance backup instead, which takes it back after its skew
-   * time and installs them again (docs/linux.md, "Virtual routes and rules").
+   * time and installs them again (docs/linux.md, "Virtual routes and rules"). After notifications were lost, every
+   * route and rule held is installed again, and the ones that were missing are reported.
    */
   readonly #routingHolder: RoutingHolder = {
-    routeDeleted: (route) => void this.#putBack(formatVirtualRoute(route), () => this.#installRoute(route), () => this.#heldRoutes.has(routeKey(route))),
-    ruleDeleted: (rule) => void this.#putBack(formatVirtualRule(rule), () => this.#installRule(rule), () => this.#heldRules.has(ruleKey(rule))),
+    routeDeleted: (route) => void this.#putBackRoute(route, false),
+    ruleDeleted: (rule) => void this.#putBackRule(rule, false),
+    lost: () => this.#putBackAll(),
   };
 
-  async #putBack(what: string, install: () => Promise<string | undefined>, stillHeld: () => boolean): Promise<void> {
-    if (!stillHeld()) return;
-    const errno = await install();
-    if (!stillHeld()) return; // released meanwhile: the removal that follows takes it away again
-    this.#onError(
-      new VrrpError('route_failed', errno === undefined || errno === 'EEXIST' ? `${what} was removed behind our back; installed it again` : `${what} was removed behind our back; could not install it again: ${errno}`),
-    );
+  /** Puts back every route and rule held: after lost notifications, and after a VIP came back (see #checkHeld). */
+  #putBackAll(): void {
+    for (const route of this.#heldRoutes.values()) void this.#putBackRoute(route, true);
+    for (const rule of this.#heldRules.values()) void this.#putBackRule(rule, true);
+  }
+
+  /**
+   * Installs a held route again and says so. `unsure`: not known to be gone (a check after lost notifications), so
+   * a route that is still there (EEXIST) is no news. Never rejects: a throwing error handler is not ours to tell.
+   */
+  async #putBackRoute(route: VirtualRoute, unsure: boolean): Promise<void> {
+    const held = (): boolean => this.#heldRoutes.has(routeKey(route));
+    if (!held()) return;
+    const errno = await this.#installRoute(route, held);
+    if (!held()) return; // released before the request went: nothing was sent
+    // Its source is a VIP of ours that went too (the kernel flushed the route with it): the VIP's own watch puts the
+    // VIP back and then the routes (#checkHeld), so this first try, refused for want of the source, is no news.
+    if (errno === 'EINVAL' && route.src !== undefined && this.#ours?.has(route.src) === true) return;
+    this.#reportPutBack(formatVirtualRoute(route), errno, unsure);
+  }
+
+  /** As {@link #putBackRoute}, for a rule. */
+  async #putBackRule(rule: VirtualRule, unsure: boolean): Promise<void> {
+    const held = (): boolean => this.#heldRules.has(ruleKey(rule));
+    if (!held()) return;
+    const errno = await this.#installRule(rule);
+    if (!held()) return; // released after the request went: the removal that follows takes it away again
+    this.#reportPutBack(formatVirtualRule(rule), errno, unsure);
+  }
+
+  #reportPutBack(what: string, errno: string | undefined, unsure: boolean): void {
+    if (unsure && errno === 'EEXIST') return;
+    const outcome = errno === undefined ? 'installed it again' : `could not install it again: ${errno === 'EEXIST' ? 'EEXIST (one like it is there, not ours)' : errno}`;
+    try {
+      this.#onError(new VrrpError('route_failed', `${what} was removed behind our back; ${outcome}`));
+    } catch {
+      // The handler's own failure: nobody left to tell.
+    }
   }
 
   #holdRouting(): void {
@@ -825,10 +872,13 @@ export class NetlinkVipManager implements VipManager {
     const failures: string[] = [];
     for (const rule of rules) {
       const errno = await this.#installRule(rule);
-      if (errno === undefined) this.#heldRules.set(ruleKey(rule), rule);
-      else failures.push(`${formatVirtualRule(rule)}: ${errno === 'EEXIST' ? 'EEXIST (the same rule is there already; left as it is)' : errno}`);
+      if (errno !== undefined) {
+        failures.push(`${formatVirtualRule(rule)}: ${errno === 'EEXIST' ? 'EEXIST (the same rule is there already; left as it is)' : errno}`);
+        continue;
+      }
+      this.#heldRules.set(ruleKey(rule), rule);
+      this.#holdRouting();
     }
-    this.#holdRouting();
     if (failures.length > 0) throw new VrrpError('route_failed', `cannot install ${failures.join(', ')}`);
   }
 

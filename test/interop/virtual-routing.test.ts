@@ -119,6 +119,15 @@ describe.skipIf(!labAvailable.ok)('virtual_routes and virtual_rules beside keepa
     expect(await routes('us')).toEqual(ours);
     expect(await rules('us')).toEqual([ourRule, adminRule]);
 
+    // The VIP removed by hand takes the route sourced from it with it; the route cannot go back before the VIP, so
+    // the VIP's return brings it back, reported once (the first, refused try is no news).
+    const beforeVip = us.events.length;
+    await lab.exec('us', ['ip', 'addr', 'del', `${vip}/24`, 'dev', 'eth0']);
+    const sourced = await us.waitFor((e) => e.event === 'error' && e.code === 'route_failed', 3000, beforeVip);
+    expect(String(sourced.message)).toBe(`${SOURCED} dev eth0 src ${vip} was removed behind our back; installed it again`);
+    expect(await routes('us')).toEqual(ours);
+    expect(us.events.slice(beforeVip).filter((e) => e.event === 'error' && e.code === 'route_failed'), us.describe()).toHaveLength(1);
+
     // A crash: the VIP goes with its lease (and the route sourced from it with the VIP), the other two stay.
     await us.kill();
     await poll('the VIP to expire with its lease', async () => ((await lab.addresses('us')).includes(vip) ? undefined : true), 10_000);

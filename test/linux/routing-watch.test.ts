@@ -76,4 +76,29 @@ describe('the routing watch', () => {
     expect(routingDeletions(datagram).rules).toEqual([ruleKey(plain), ruleKey(marked), ruleKey(v6)]);
     expect(ruleKey(marked)).toBe('ipv4 pref 101 from all to all fwmark 7/4294967295 iif eth1 oif - not prohibit');
   });
+
+  // The kernel writes no FRA_FWMARK for a mark of 0, and FRA_FWMASK only when the mark or the mask is set.
+  it('reads a rule of mark 0 as the kernel reports it: no mark, the mask only when one was given', () => {
+    const { virtualRules } = resolved([], [
+      { fwmark: 0, table: 5, priority: 5 },
+      { fwmark: 0, fwmask: 255, table: 6, priority: 6 },
+    ]);
+    const [bare, masked] = virtualRules as [(typeof virtualRules)[number], (typeof virtualRules)[number]];
+    const kernel = (message: Uint8Array, mask: number | undefined): Uint8Array => {
+      // Our request with FRA_FWMARK (type 10) and FRA_FWMASK (16) taken out, and the mask put back when the kernel would.
+      const view = new DataView(message.buffer, message.byteOffset, message.byteLength);
+      const kept: number[] = [...message.subarray(0, 28)];
+      for (let at = 28; at < message.length; ) {
+        const length = view.getUint16(at, true);
+        const type = view.getUint16(at + 2, true);
+        const padded = (length + 3) & ~3;
+        if (type !== 10 && type !== 16) kept.push(...message.subarray(at, at + padded));
+        at += padded;
+      }
+      return asDeletion(Uint8Array.from(kept), 33, mask === undefined ? [] : [[16, u32(mask)]]);
+    };
+    const datagram = new Uint8Array([...kernel(ruleRequest(RTM_NEWRULE, bare).message, undefined), ...kernel(ruleRequest(RTM_NEWRULE, masked).message, 255)]);
+    expect(routingDeletions(datagram).rules).toEqual([ruleKey(bare), ruleKey(masked)]);
+    expect([ruleKey(bare), ruleKey(masked)].map((key) => /fwmark \S+/.exec(key)?.[0])).toEqual(['fwmark 0/0', 'fwmark 0/255']);
+  });
 });

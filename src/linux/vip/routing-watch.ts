@@ -42,14 +42,15 @@ export function routeKey(route: Pick<VirtualRoute, 'family' | 'to' | 'prefixLeng
 /** The key of a rule: its selectors, its action and its preference, as the kernel reports them. */
 export function ruleKey(rule: VirtualRule): string {
   const network = (n: VirtualRule['from']): string => (n === undefined || n.prefixLength === 0 ? 'all' : `${n.address}/${n.prefixLength}`);
-  // The kernel reports a mark's mask whenever a mark is set: all ones when none was given.
-  const mask = rule.fwmark === undefined ? undefined : (rule.fwmask ?? 0xffffffff);
+  // As the kernel keeps them: a mark of 0 is none, and a mark's mask is all ones unless one was given.
+  const mark = rule.fwmark ?? 0;
+  const mask = rule.fwmask ?? (mark !== 0 ? 0xffffffff : 0);
   return [
     rule.family,
     `pref ${rule.priority}`,
     `from ${network(rule.from)}`,
     `to ${network(rule.to)}`,
-    `fwmark ${rule.fwmark ?? '-'}/${mask ?? '-'}`,
+    `fwmark ${mark}/${mask}`,
     `iif ${rule.iif ?? '-'}`,
     `oif ${rule.oif ?? '-'}`,
     rule.invert ? 'not' : '',
@@ -130,15 +131,16 @@ function deletedRuleKey(payload: Uint8Array, littleEndian: boolean): string | un
   const name = (bytes: Uint8Array | undefined): string => (bytes === undefined ? '-' : new TextDecoder().decode(bytes).replace(/\0.*$/s, ''));
   const selector = (bytes: Uint8Array | undefined, prefixLength: number): string => (prefixLength === 0 ? 'all' : network(bytes, prefixLength, family));
   const action = payload[7] as number;
-  const mark = u32(attrs.get(FRA_FWMARK), littleEndian);
-  const mask = u32(attrs.get(FRA_FWMASK), littleEndian);
+  // Absent when 0 (fib_nl_fill_rule writes a mark only when set, its mask when either is).
+  const mark = u32(attrs.get(FRA_FWMARK), littleEndian) ?? 0;
+  const mask = u32(attrs.get(FRA_FWMASK), littleEndian) ?? 0;
   const flags = new DataView(payload.buffer, payload.byteOffset + 8, 4).getUint32(0, littleEndian);
   return [
     family,
     `pref ${u32(attrs.get(FRA_PRIORITY), littleEndian) ?? 0}`,
     `from ${selector(attrs.get(FRA_SRC), payload[2] as number)}`,
     `to ${selector(attrs.get(FRA_DST), payload[1] as number)}`,
-    `fwmark ${mark ?? '-'}/${mark === undefined ? '-' : (mask ?? 0xffffffff)}`,
+    `fwmark ${mark}/${mask}`,
     `iif ${name(attrs.get(FRA_IIFNAME))}`,
     `oif ${name(attrs.get(FRA_OIFNAME))}`,
     (flags & FIB_RULE_INVERT) !== 0 ? 'not' : '',
@@ -152,6 +154,8 @@ export interface RoutingHolder {
   routeDeleted(route: VirtualRoute): void;
   /** A rule it holds went. */
   ruleDeleted(rule: VirtualRule): void;
+  /** Notifications were lost (the socket's buffer overflowed): any of them may have gone. */
+  lost(): void;
 }
 
 /** Largest datagram read: a deletion notification is a message of a hundred bytes or so. */
@@ -204,8 +208,9 @@ function open(): boolean {
           return;
         }
         if (length === -1) return;
-        // A loss (-2, -3) says nothing of which went: the next takeover installs them all again anyway.
+        // A loss (-2: dropped, -3: too long) says nothing of which went: every holder looks at all it holds.
         if (length >= 0) deliver(routingDeletions(buffer.subarray(0, length), littleEndian));
+        else tellLost();
       }
     });
     native.eventsKeepRoutingDeletions(handle);
@@ -216,6 +221,17 @@ function open(): boolean {
   }
   close = () => native.eventsClose(handle);
   return true;
+}
+
+/** Runs inside a native callback, where a throw would end the thread: a holder's failure is its own. */
+function tellLost(): void {
+  for (const holder of [...held.keys()]) {
+    try {
+      holder.lost();
+    } catch {
+      // The holder reports its own failures.
+    }
+  }
 }
 
 /** Runs inside a native callback, where a throw would end the thread: a holder's failure is its own. */
