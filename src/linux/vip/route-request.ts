@@ -22,12 +22,13 @@ export const RTM_DELROUTE = 25;
  * iproute2's rt_protos (keepalived's own is 18).
  */
 export const RTPROT_VRRP = 112;
-const RTA_DST = 1;
+/** RTA_DST, RTA_PRIORITY, RTA_TABLE (linux/rtnetlink.h), which the routing watch reads back too. */
+export const RTA_DST = 1;
 const RTA_OIF = 4;
 const RTA_GATEWAY = 5;
-const RTA_PRIORITY = 6;
+export const RTA_PRIORITY = 6;
 const RTA_PREFSRC = 7;
-const RTA_TABLE = 15;
+export const RTA_TABLE = 15;
 const AF_INET = 2;
 const AF_INET6 = 10;
 /** RT_TABLE_UNSPEC: the table travels in RTA_TABLE only (tables above 255 do not fit in rtm_table). */

@@ -11,28 +11,14 @@
 import type { VirtualRoute, VirtualRule } from '../../config.js';
 import { formatIp, parseIp } from '../../core/ip-address.js';
 import { loadAddon } from '../addon.js';
-import { RTPROT_VRRP } from './route-request.js';
+import { RTA_DST, RTA_PRIORITY, RTA_TABLE, RTM_DELROUTE, RTPROT_VRRP } from './route-request.js';
+import { FIB_RULE_INVERT, FR_ACT_TO_TBL, FRA, RTM_DELRULE, RULE_ACTIONS } from './rule-request.js';
 
 /** RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV4_RULE, RTNLGRP_IPV6_ROUTE, RTNLGRP_IPV6_RULE (linux/rtnetlink.h). */
 const ROUTING_GROUPS = [7, 8, 11, 19] as const;
-const RTM_DELROUTE = 25;
-const RTM_DELRULE = 33;
 const NLMSG_HDRLEN = 16;
-const RTA_DST = 1;
-const RTA_PRIORITY = 6;
-const RTA_TABLE = 15;
-const FRA_DST = 1;
-const FRA_SRC = 2;
-const FRA_IIFNAME = 3;
-const FRA_PRIORITY = 6;
-const FRA_FWMARK = 10;
-const FRA_TABLE = 15;
-const FRA_FWMASK = 16;
-const FRA_OIFNAME = 17;
-const FRA_PROTOCOL = 21;
-const FIB_RULE_INVERT = 0x2;
-const FR_ACT_TO_TBL = 1;
-const RULE_ACTIONS: Readonly<Record<number, string>> = { 6: 'blackhole', 7: 'unreachable', 8: 'prohibit' };
+/** The actions by FR_ACT_* number. */
+const ACTION_NAMES = new Map(Object.entries(RULE_ACTIONS).map(([name, code]) => [code, name]));
 
 /** The key of a route: what the kernel tells it by (family, destination, table, metric). */
 export function routeKey(route: Pick<VirtualRoute, 'family' | 'to' | 'prefixLength' | 'table' | 'metric'>): string {
@@ -127,24 +113,24 @@ function deletedRuleKey(payload: Uint8Array, littleEndian: boolean): string | un
   const family = familyOf(payload[0]);
   if (family === undefined || payload.length < 12) return undefined;
   const attrs = attributes(payload, littleEndian);
-  if (attrs.get(FRA_PROTOCOL)?.[0] !== RTPROT_VRRP) return undefined;
+  if (attrs.get(FRA.PROTOCOL)?.[0] !== RTPROT_VRRP) return undefined;
   const name = (bytes: Uint8Array | undefined): string => (bytes === undefined ? '-' : new TextDecoder().decode(bytes).replace(/\0.*$/s, ''));
   const selector = (bytes: Uint8Array | undefined, prefixLength: number): string => (prefixLength === 0 ? 'all' : network(bytes, prefixLength, family));
   const action = payload[7] as number;
   // Absent when 0 (fib_nl_fill_rule writes a mark only when set, its mask when either is).
-  const mark = u32(attrs.get(FRA_FWMARK), littleEndian) ?? 0;
-  const mask = u32(attrs.get(FRA_FWMASK), littleEndian) ?? 0;
+  const mark = u32(attrs.get(FRA.FWMARK), littleEndian) ?? 0;
+  const mask = u32(attrs.get(FRA.FWMASK), littleEndian) ?? 0;
   const flags = new DataView(payload.buffer, payload.byteOffset + 8, 4).getUint32(0, littleEndian);
   return [
     family,
-    `pref ${u32(attrs.get(FRA_PRIORITY), littleEndian) ?? 0}`,
-    `from ${selector(attrs.get(FRA_SRC), payload[2] as number)}`,
-    `to ${selector(attrs.get(FRA_DST), payload[1] as number)}`,
+    `pref ${u32(attrs.get(FRA.PRIORITY), littleEndian) ?? 0}`,
+    `from ${selector(attrs.get(FRA.SRC), payload[2] as number)}`,
+    `to ${selector(attrs.get(FRA.DST), payload[1] as number)}`,
     `fwmark ${mark}/${mask}`,
-    `iif ${name(attrs.get(FRA_IIFNAME))}`,
-    `oif ${name(attrs.get(FRA_OIFNAME))}`,
+    `iif ${name(attrs.get(FRA.IIFNAME))}`,
+    `oif ${name(attrs.get(FRA.OIFNAME))}`,
     (flags & FIB_RULE_INVERT) !== 0 ? 'not' : '',
-    action === FR_ACT_TO_TBL ? `lookup ${u32(attrs.get(FRA_TABLE), littleEndian) ?? payload[4]}` : (RULE_ACTIONS[action] ?? `action ${action}`),
+    action === FR_ACT_TO_TBL ? `lookup ${u32(attrs.get(FRA.TABLE), littleEndian) ?? payload[4]}` : (ACTION_NAMES.get(action) ?? `action ${action}`),
   ].join(' ');
 }
 
