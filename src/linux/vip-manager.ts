@@ -807,7 +807,7 @@ export class NetlinkVipManager implements VipManager {
     const held = (): boolean => this.#heldRoutes.has(routeKey(route));
     if (!held()) return;
     const errno = await this.#installRoute(route, held);
-    if (!held()) return; // released before the request went: nothing was sent
+    if (!held()) return; // released meanwhile: nothing was sent, or the removal under way takes it away again
     // Its source is a VIP of ours that went too (the kernel flushed the route with it): the VIP's own watch puts the
     // VIP back and then the routes (#checkHeld), so this first try, refused for want of the source, is no news.
     if (errno === 'EINVAL' && route.src !== undefined && this.#ours?.has(route.src) === true) return;
