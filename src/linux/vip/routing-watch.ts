@@ -191,6 +191,7 @@ function open(): boolean {
         try {
           length = native.eventsRecv(handle, buffer);
         } catch {
+          tellLost(); // a failed read says nothing of what went: every holder looks at all it holds
           return;
         }
         if (length === -1) return;
@@ -201,8 +202,12 @@ function open(): boolean {
     });
     native.eventsKeepRoutingDeletions(handle);
     native.eventsRef(handle, false);
-  } catch {
+  } catch (error) {
     if (handle !== undefined) native.eventsClose(handle);
+    process.emitWarning(`virtual routes and rules: cannot watch for their deletion (${error instanceof Error ? error.message : String(error)}); one deleted behind our back stays gone until the next takeover`, {
+      type: 'VrrpWarning',
+      code: 'VRRP_ROUTE_WATCH_FAILED',
+    });
     return false;
   }
   close = () => native.eventsClose(handle);
