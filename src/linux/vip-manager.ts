@@ -44,8 +44,9 @@ import { laterBursts } from './vip/schedule.js';
 import { keptBytes } from './kept-bytes.js';
 import { warmTakeover } from './warm-up.js';
 import { addressRequest as encodeAddressRequest, requestPayload, RTM_DELADDR, RTM_NEWADDR, type AddressRequest } from './vip/address-request.js';
-import { routeRequest, RTM_DELROUTE, RTM_NEWROUTE, type RouteRequest } from './vip/route-request.js';
-import { ruleRequest, RTM_DELRULE, RTM_NEWRULE, type RuleRequest } from './vip/rule-request.js';
+import type { NetlinkRequest } from './vip/netlink-request.js';
+import { routeRequest, RTM_DELROUTE, RTM_NEWROUTE } from './vip/route-request.js';
+import { ruleRequest, RTM_DELRULE, RTM_NEWRULE } from './vip/rule-request.js';
 import { holdRouting, releaseRouting, routeKey, ruleKey, type RoutingHolder } from './vip/routing-watch.js';
 import type { AnnouncementRound } from './announcer.js';
 import { openRouteRequestSocket, PacketSocketError, prepareBurst, type Burst, type BurstOperation, type RouteRequestSocket } from './packet-socket.js';
@@ -348,7 +349,7 @@ export class NetlinkVipManager implements VipManager {
     this.takeoverBurst(iface, addresses);
     await warmTakeover(iface, {
       addAndAnnounce: (name, list) => (takeover ? this.addAndAnnounce(name, list) : undefined),
-      ...(existing ? { refusedAdd: () => sendAddressRequest(addressRequest(RTM_NEWADDR, ifindex, { ...existing, label: undefined })) } : {}),
+      ...(existing ? { refusedAdd: () => sendNetlinkRequest(addressRequest(RTM_NEWADDR, ifindex, { ...existing, label: undefined })) } : {}),
     });
   }
 
@@ -478,7 +479,7 @@ export class NetlinkVipManager implements VipManager {
       const wasOurs = this.#ours?.has(entry.vip.address) === true;
       (this.#ours ??= new Set()).add(entry.vip.address);
       if (!wasOurs) this.#writeMarker(iface, entry, 'adding');
-      requests.push({ entry, reply: sendAddressRequestNow(entry.addRequest), wasOurs });
+      requests.push({ entry, reply: sendNetlinkRequestNow(entry.addRequest), wasOurs });
     }
     return this.#settleAdds(iface, requests);
   }
@@ -609,7 +610,7 @@ export class NetlinkVipManager implements VipManager {
     for (const entry of this.#prepared.values()) {
       const request = this.#renewable(entry);
       if (request === undefined) continue;
-      const reply = sendAddressRequestNow(request);
+      const reply = sendNetlinkRequestNow(request);
       const sentAtMs = performance.now();
       const report = (errno: string | undefined): void => {
         if (errno === undefined) entry.leasedAtMs = sentAtMs; // a record replaced meanwhile kept the time it copied
@@ -637,7 +638,7 @@ export class NetlinkVipManager implements VipManager {
       // at 255 instances those sets were a sixth of what a mass start allocated (docs/linux.md, "Start-up garbage").
       if (addresses.some((address) => address.address === vip.address)) continue;
       const request = entry.renewRequest ?? entry.addRequest;
-      const reply = sendAddressRequestNow(request);
+      const reply = sendNetlinkRequestNow(request);
       const report = (errno: string | undefined): void => {
         const outcome = errno === undefined || errno === 'EEXIST' ? 'added it again' : `could not add it again: ${errno}`;
         this.#onError(new VrrpError('vip_failed', `${vip.address}/${vip.prefixLength} was removed from ${iface} behind our back; ${outcome}`));
@@ -739,8 +740,9 @@ export class NetlinkVipManager implements VipManager {
    */
   async addRoutes(routes: readonly VirtualRoute[]): Promise<void> {
     const failures: string[] = [];
+    const devices: DeviceIndexes = new Map();
     for (const route of routes) {
-      const errno = await this.#installRoute(route);
+      const errno = await this.#installRoute(route, undefined, devices);
       if (errno !== undefined) {
         failures.push(`${formatVirtualRoute(route)}: ${errno === 'EEXIST' ? 'EEXIST (a route to it is there already, not ours; left as it is)' : errno}`);
         continue;
@@ -757,11 +759,16 @@ export class NetlinkVipManager implements VipManager {
    * With `stillWanted`, asked again just before the request goes (the device's index is looked up first, and a
    * removal may have begun meanwhile): false, and nothing is sent.
    */
-  async #installRoute(route: VirtualRoute, stillWanted?: () => boolean): Promise<string | undefined> {
+  async #installRoute(route: VirtualRoute, stillWanted?: () => boolean, devices: DeviceIndexes = new Map()): Promise<string | undefined> {
     try {
-      const request = routeRequest(RTM_NEWROUTE, route, await this.#routeDevice(route));
+      let oif: number | undefined;
+      if (route.dev !== undefined) {
+        oif = await deviceIndex(route.dev, devices);
+        if (oif === undefined) throw new Error(`interface ${route.dev} does not exist`);
+      }
+      const request = routeRequest(RTM_NEWROUTE, route, oif);
       if (stillWanted !== undefined && !stillWanted()) return undefined;
-      return await sendAddressRequest(request);
+      return await sendNetlinkRequest(request);
     } catch (error) {
       return error instanceof Error ? error.message : String(error);
     }
@@ -770,7 +777,7 @@ export class NetlinkVipManager implements VipManager {
   /** Installs one rule: as {@link #installRoute} (a rule's request needs no look-up). */
   async #installRule(rule: VirtualRule): Promise<string | undefined> {
     try {
-      return await sendAddressRequest(ruleRequest(RTM_NEWRULE, rule));
+      return await sendNetlinkRequest(ruleRequest(RTM_NEWRULE, rule));
     } catch (error) {
       return error instanceof Error ? error.message : String(error);
     }
@@ -847,14 +854,15 @@ export class NetlinkVipManager implements VipManager {
     // No longer put back: the deletions that follow are ours.
     for (const route of routes) this.#heldRoutes.delete(routeKey(route));
     this.#holdRouting();
+    const devices: DeviceIndexes = new Map();
     for (const route of routes) {
       try {
         let oif: number | undefined;
         if (route.dev !== undefined) {
-          oif = (await getInterface(route.dev))?.index;
+          oif = await deviceIndex(route.dev, devices);
           if (oif === undefined) continue;
         }
-        const errno = await sendAddressRequest(routeRequest(RTM_DELROUTE, route, oif));
+        const errno = await sendNetlinkRequest(routeRequest(RTM_DELROUTE, route, oif));
         if (errno !== undefined && errno !== 'ESRCH' && errno !== 'ENOENT') failures.push(`${formatVirtualRoute(route)}: ${errno}`);
       } catch (error) {
         failures.push(`${formatVirtualRoute(route)}: ${error instanceof Error ? error.message : String(error)}`);
@@ -890,21 +898,13 @@ export class NetlinkVipManager implements VipManager {
     for (const rule of rules) {
       let errno: string | undefined;
       try {
-        errno = await sendAddressRequest(ruleRequest(RTM_DELRULE, rule));
+        errno = await sendNetlinkRequest(ruleRequest(RTM_DELRULE, rule));
       } catch (error) {
         errno = error instanceof Error ? error.message : String(error);
       }
       if (errno !== undefined && errno !== 'ENOENT' && errno !== 'ESRCH') failures.push(`${formatVirtualRule(rule)}: ${errno}`);
     }
     if (failures.length > 0) throw new VrrpError('route_failed', `cannot remove ${failures.join(', ')}`);
-  }
-
-  /** The index of a route's `dev`, looked up each time (an interface made again has a new one); none without `dev`. */
-  async #routeDevice(route: VirtualRoute): Promise<number | undefined> {
-    if (route.dev === undefined) return undefined;
-    const link = await getInterface(route.dev);
-    if (!link) throw new Error(`interface ${route.dev} does not exist`);
-    return link.index;
   }
 
   /** See {@link VipManager.announce}: a burst now, then keepalived's second burst and refreshes, until `remove`. */
@@ -1159,6 +1159,19 @@ function markerName(address: string): string {
   return address.replaceAll(':', '_');
 }
 
+/** Interface indexes by name, looked up once per call that installs or removes routes (see deviceIndex). */
+type DeviceIndexes = Map<string, Promise<number | undefined>>;
+
+/**
+ * The index of interface `name`, undefined when it does not exist: looked up at each install or removal (an
+ * interface made again has a new one), once per call however many of its routes name it (each look-up is a dump).
+ */
+function deviceIndex(name: string, devices: DeviceIndexes): Promise<number | undefined> {
+  let index = devices.get(name);
+  if (index === undefined) devices.set(name, (index = getInterface(name).then((link) => link?.index)));
+  return index;
+}
+
 /** Creation time (IFA_CACHEINFO cstamp, centiseconds since boot) of every address on an interface. */
 async function addressCreationStamps(index: number): Promise<ReadonlyMap<string, number>> {
   return addressTables(await getAllAddresses()).get(index)?.stamps ?? new Map<string, number>();
@@ -1204,12 +1217,12 @@ let routeSocket: RouteRequestSocket | null | undefined;
  * inside this call, so the address is up when it returns. Otherwise through the netlink module, whose
  * acknowledgement comes a loop turn later (the address itself is still applied inside its send).
  */
-export function sendAddressRequest(request: AddressRequest | RouteRequest | RuleRequest): Promise<string | undefined> {
-  return Promise.resolve(sendAddressRequestNow(request));
+export function sendNetlinkRequest(request: NetlinkRequest): Promise<string | undefined> {
+  return Promise.resolve(sendNetlinkRequestNow(request));
 }
 
-/** {@link sendAddressRequest}, answering synchronously when the addon is there (a promise only without it). */
-function sendAddressRequestNow(request: AddressRequest | RouteRequest | RuleRequest): string | undefined | Promise<string | undefined> {
+/** {@link sendNetlinkRequest}, answering synchronously when the addon is there (a promise only without it). */
+function sendNetlinkRequestNow(request: NetlinkRequest): string | undefined | Promise<string | undefined> {
   const routeSocket = routeRequestSocket();
   if (routeSocket !== null) {
     try {
@@ -1241,7 +1254,7 @@ function routeRequestSocket(): RouteRequestSocket | null {
 
 /** Deletes one address: resolves with the errno name of a failure; an address already gone is not one. */
 async function deleteAddress(request: AddressRequest): Promise<string | undefined> {
-  const errno = await sendAddressRequest(request);
+  const errno = await sendNetlinkRequest(request);
   if (errno === 'EADDRNOTAVAIL' || errno === 'ENOENT' || errno === 'ESRCH') return undefined; // already gone
   return errno;
 }

@@ -22,15 +22,12 @@
  */
 import type { VirtualAddress } from '../../config.js';
 import { parseIp } from '../../core/ip-address.js';
+import { NLM_F_EXCL_CREATE, NLM_F_REQUEST_ACK, type NetlinkRequest } from './netlink-request.js';
 
 /** RTM_NEWADDR / RTM_DELADDR (linux/rtnetlink.h). */
 export const RTM_NEWADDR = 20;
 /** See {@link RTM_NEWADDR}. */
 export const RTM_DELADDR = 21;
-/** NLM_F_REQUEST | NLM_F_ACK (linux/netlink.h). */
-const NLM_F_REQUEST_ACK = 0x1 | 0x4;
-/** NLM_F_EXCL | NLM_F_CREATE: add, refusing with EEXIST if the address is already there. */
-export const NLM_F_EXCL_CREATE = 0x200 | 0x400;
 /** NLM_F_REPLACE | NLM_F_CREATE: set the address's lifetimes, creating it if it is gone (a lease renewal). */
 export const NLM_F_REPLACE_CREATE = 0x100 | 0x400;
 const NLMSG_HDRLEN = 16;
@@ -57,15 +54,8 @@ export interface AddressRequestOptions {
   allocate?: (length: number) => Uint8Array;
 }
 
-/** One encoded address request: the whole netlink message, ready for the addon's route socket. */
-export interface AddressRequest {
-  /** RTM_NEWADDR or RTM_DELADDR. */
-  readonly type: typeof RTM_NEWADDR | typeof RTM_DELADDR;
-  /** The request's flags besides REQUEST|ACK (create|excl for an add). */
-  readonly flags: number;
-  /** The whole message. */
-  readonly message: Uint8Array;
-}
+/** One encoded address request: the whole netlink message (create|excl for an add, create|replace for a renewal). */
+export type AddressRequest = NetlinkRequest<typeof RTM_NEWADDR | typeof RTM_DELADDR>;
 
 const align4 = (n: number): number => (n + 3) & ~3;
 

@@ -8,12 +8,12 @@
  */
 
 /** NLM_F_REQUEST | NLM_F_ACK (linux/netlink.h). */
-const NLM_F_REQUEST_ACK = 0x1 | 0x4;
+export const NLM_F_REQUEST_ACK = 0x1 | 0x4;
 /** NLM_F_EXCL | NLM_F_CREATE: an add that the kernel refuses with EEXIST when the object is there. */
 export const NLM_F_EXCL_CREATE = 0x200 | 0x400;
 const NLMSG_HDRLEN = 16;
 
-/** One encoded request: the whole netlink message, ready for the request socket. */
+/** One encoded request: the whole netlink message, ready for the request socket (an address's, a route's, a rule's). */
 export interface NetlinkRequest<Type extends number = number> {
   /** The message type (RTM_*). */
   readonly type: Type;
