@@ -441,6 +441,10 @@ export function formatRunStatus(run: RunStatus): string {
       details.push(`  ${instance.name}: tracker ${tracker.name} (${tracker.type}) ${tracker.status} ${effect}${tracker.reason ? ` — ${tracker.reason}` : ''}`);
     }
     if (instance.priority.heldByGroup === true) details.push(`  ${instance.name}: held in fault by its sync group`);
+    // `?? []`: a `vrrp run` of a version before routes in status answers without them.
+    for (const [kind, list] of [['route', instance.routes ?? []], ['rule', instance.rules ?? []]] as const) {
+      for (const entry of list) details.push(`  ${instance.name}: ${kind} ${entry.text}${entry.held ? ' held' : ''}`);
+    }
     const error = instance.lastProtocolError;
     if (error) details.push(`  ${instance.name}: last dropped packet: ${error.code} from ${error.src} at ${error.at} (${error.message})`);
     if (details.length > 0) lines.push(...details);

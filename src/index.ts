@@ -90,6 +90,7 @@ export {
   type MasterStatus,
   type TimerStatus,
   type VipStatus,
+  type RoutingStatus,
   type EngineStatus,
   type ProtocolErrorStatus,
   type StatusCounters,

@@ -28,7 +28,7 @@ import { EventEmitter } from 'eventemitter3';
 import './globals.js';
 import { systemClock } from './adapters/system-clock.js';
 import type { Adapters, Clock } from './adapters/types.js';
-import { resolveConfig, type ResolvedConfig, type TrackerType, type VrrpConfig } from './config.js';
+import { formatVirtualRoute, formatVirtualRule, resolveConfig, type ResolvedConfig, type TrackerType, type VrrpConfig } from './config.js';
 import { applyTrackerResult, effectivePriority, initialTrackerState, type TrackerState, type TrackerStatus } from './core/priority.js';
 import type { MasterInfo, ProtocolErrorCode, RouterInput, RouterState, TransitionReason } from './core/router.js';
 import { createStats } from './core/stats.js';
@@ -415,6 +415,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
         leaseMs: remote ? config.vipLeaseMs : null,
         leaseRemainingMs: state === 'master' ? (runtime?.vipLeaseRemainingMs[index] ?? null) : null,
       })),
+      routes: config.virtualRoutes.map((route) => ({ text: formatVirtualRoute(route), held: state === 'master' && runtime?.routesHeld === true })),
+      rules: config.virtualRules.map((rule) => ({ text: formatVirtualRule(rule), held: state === 'master' && runtime?.rulesHeld === true })),
       engine: {
         thread: remote ? 'worker' : 'main',
         timerLateMs: runtime?.timerLateMs ?? 0,

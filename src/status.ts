@@ -1,7 +1,7 @@
 /**
  * What `instance.status()`, `group.status()` and `vrrp status` report: one JSON-serialisable snapshot of an
  * instance — state and since when, term, effective priority and its parts, the master as heard, the timers, the
- * VIPs and their leases, the engine thread's lag, and the counters under their RFC 6527 (VRRPv3 MIB) names.
+ * VIPs and their leases, the virtual routes and rules, the engine thread's lag, and the counters under their RFC 6527 (VRRPv3 MIB) names.
  *
  * Rules:
  * - Plain data only: strings, finite numbers, booleans, arrays, objects and `null` for "none" (never `undefined`,
@@ -105,6 +105,17 @@ export interface VipStatus {
    * held), as of the engine's last step; null when not held, not leased, or the VIP manager does not tell.
    */
   leaseRemainingMs: number | null;
+}
+
+/** One virtual route or rule (`virtualRoutes`, `virtualRules`). */
+export interface RoutingStatus {
+  /** As `ip route` / `ip rule` would write it (the rule with its `pref`). */
+  text: string;
+  /**
+   * Whether this instance has it installed now: master, and its latest installation succeeded (a failure is reported
+   * as `route_failed`), as of the engine's last word; one deleted behind our back is put back at once.
+   */
+  held: boolean;
 }
 
 /** The engine: where it runs and how late its timers fire. */
@@ -283,6 +294,10 @@ export interface VrrpStatus {
   timers: TimerStatus;
   /** The addresses a master holds, in config order: `virtualAddresses`, then `excludedAddresses`. */
   vips: VipStatus[];
+  /** The virtual routes (`virtualRoutes`), in config order. */
+  routes: RoutingStatus[];
+  /** The virtual rules (`virtualRules`), in config order. */
+  rules: RoutingStatus[];
   /** The engine. */
   engine: EngineStatus;
   /** Counters since the last start. */

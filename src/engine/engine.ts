@@ -169,6 +169,10 @@ export interface EngineRuntime {
   vipLeaseRemainingMs: (number | undefined)[];
   /** Each tracker's state as the core holds it, by name. */
   trackers: Record<string, TrackerState>;
+  /** Whether the virtual routes are installed: added at the latest mastership and not removed since (none: false). */
+  routesHeld: boolean;
+  /** Whether the virtual rules are installed, as {@link EngineRuntime.routesHeld} says of the routes. */
+  rulesHeld: boolean;
 }
 
 /** Tracker statuses as the shared buffer codes them (their index). */
@@ -177,11 +181,12 @@ const TRACKER_STATUS_CODES: readonly TrackerStatus[] = ['unknown', 'up', 'down']
 /**
  * Length of a shared buffer (in float64s) that holds an engine's counters and its runtime: the counters in
  * {@link ENGINE_STATS_KEYS} order; the publish instant, the next timer's instant (NaN: none), Master_Adver_Interval,
- * the latest and worst timer lateness, whether repeats are absorbed (1) or not (0); each VIP's lease expiry instant
- * (NaN: none); each tracker's status code and value (NaN: none). Instants are wall-clock ms.
+ * the latest and worst timer lateness, whether repeats are absorbed (1) or not (0), which of the virtual routes (1)
+ * and rules (2) are installed; each VIP's lease expiry instant (NaN: none); each tracker's status code and value
+ * (NaN: none). Instants are wall-clock ms.
  */
 export function runtimeSinkLength(config: Pick<ResolvedConfig, 'heldAddresses' | 'trackers'>): number {
-  return ENGINE_STATS_KEYS.length + 6 + config.heldAddresses.length + 2 * config.trackers.length;
+  return ENGINE_STATS_KEYS.length + 7 + config.heldAddresses.length + 2 * config.trackers.length;
 }
 
 /** Reads the runtime an engine thread published into `sink` (see {@link runtimeSinkLength}), as of now. */
@@ -194,6 +199,7 @@ export function readRuntime(sink: Float64Array, config: Pick<ResolvedConfig, 'he
   const timerLateMs = sink[at++] as number;
   const timerLateMaxMs = sink[at++] as number;
   const absorbingRepeats = sink[at++] === 1;
+  const routing = sink[at++] as number;
   const vipLeaseRemainingMs = config.heldAddresses.map(() => remaining(sink[at++] as number));
   const trackers: Record<string, TrackerState> = {};
   for (const tracker of config.trackers) {
@@ -203,8 +209,22 @@ export function readRuntime(sink: Float64Array, config: Pick<ResolvedConfig, 'he
     if (status === undefined) continue;
     trackers[tracker.name as string] = Number.isNaN(value) ? { status, streak: 0 } : { status, streak: 0, value };
   }
-  return { nextTimerInMs, absorbingRepeats, masterAdverIntervalMs, timerLateMs, timerLateMaxMs, vipLeaseRemainingMs, trackers };
+  return {
+    nextTimerInMs,
+    absorbingRepeats,
+    masterAdverIntervalMs,
+    timerLateMs,
+    timerLateMaxMs,
+    vipLeaseRemainingMs,
+    trackers,
+    routesHeld: (routing & ROUTES_HELD) !== 0,
+    rulesHeld: (routing & RULES_HELD) !== 0,
+  };
 }
+
+/** Bits of the runtime's routing word (see {@link runtimeSinkLength}). */
+const ROUTES_HELD = 1;
+const RULES_HELD = 2;
 
 /** How an engine is hosted: where it learns the main thread's lag, where it publishes its counters. */
 export interface EngineOptions {
@@ -278,6 +298,8 @@ export class Engine {
   /** Wait before the next try after the addresses could not be added; doubles per failure (see #vipsFailed). */
   #vipRetryMs = VIP_RETRY_MIN_MS;
   #cancelVipRetry: (() => void) | undefined;
+  /** Which of the virtual routes and rules are installed (ROUTES_HELD, RULES_HELD; see #changeRouting). */
+  #routingHeld = 0;
   #stopLink: (() => void) | undefined;
   #io = { sendErrors: 0, vipErrors: 0, vipChanges: 0, masterDownExpirations: 0 };
   readonly #options: EngineOptions;
@@ -337,6 +359,8 @@ export class Engine {
       timerLateMaxMs: this.#timerLateMaxMs,
       vipLeaseRemainingMs: this.#config.heldAddresses.map((vip) => (router && leases ? leases.call(this.#adapters.vipManager, this.#config.interface, vip.address) : undefined)),
       trackers,
+      routesHeld: (this.#routingHeld & ROUTES_HELD) !== 0,
+      rulesHeld: (this.#routingHeld & RULES_HELD) !== 0,
     };
   }
 
@@ -1038,14 +1062,20 @@ export class Engine {
     const { virtualRoutes, virtualRules } = this.#config;
     for (const rules of add ? [false, true] : [true, false]) {
       if ((rules ? virtualRules : virtualRoutes).length === 0) continue;
+      const bit = rules ? RULES_HELD : ROUTES_HELD;
+      // Not held from the moment a removal starts, nor after an install that failed (some may be in: not all).
+      this.#routingHeld &= ~bit;
       try {
         if (rules) await (add ? vipManager.addRules?.(virtualRules) : vipManager.removeRules?.(virtualRules));
         else await (add ? vipManager.addRoutes?.(virtualRoutes) : vipManager.removeRoutes?.(virtualRoutes));
+        if (add) this.#routingHeld |= bit;
       } catch (cause) {
         const what = rules ? 'rules' : 'routes';
         this.#error('route_failed', `could not ${add ? 'install' : 'remove'} virtual ${what}${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
       }
     }
+    // No step need follow a change of routing: status() hears of it now, not at the next publish.
+    if (this.#options.statsSink && this.#router) this.#publishStats(this.#options.statsSink);
   }
 
   /**
@@ -1188,6 +1218,7 @@ export class Engine {
     sink[at++] = this.#timerLateMs;
     sink[at++] = this.#timerLateMaxMs;
     sink[at++] = this.#repeat === undefined ? 0 : 1;
+    sink[at++] = this.#routingHeld;
     const { vipManager } = this.#adapters;
     const { interface: iface, heldAddresses, trackers } = this.#config;
     for (let i = 0; i < heldAddresses.length; i++) {

@@ -246,6 +246,26 @@ describe('vrrp status table', () => {
     }
   });
 
+  // Given a master with a virtual route and a virtual rule; then each has a line under the table, said held.
+  it('lists virtual routes and rules below the table, held on the master', async () => {
+    const net = new SimNetwork({ seed: 1 });
+    const config = { interface: 'eth0', vrid: 1, virtualAddresses: ['192.0.2.100/24'], virtualRoutes: [{ to: '198.51.100.0/24', via: '192.0.2.254' }], virtualRules: [{ from: '192.0.2.100', table: 100, priority: 100 }] };
+    const master = net.addNode({ ...config, name: 'A', priority: 150 }, { address: '192.0.2.1' });
+    const backup = net.addNode({ ...config, name: 'B', priority: 100 }, { address: '192.0.2.2' });
+    try {
+      await net.advance(5000);
+      const lines = formatRunStatus({ ...RUN, instances: [master.status(), backup.status()] }).split('\n');
+      expect(lines.filter((line) => / (route|rule) /.test(line))).toEqual([
+        '  A: route 198.51.100.0/24 via 192.0.2.254 held',
+        '  A: rule from 192.0.2.100 lookup 100 pref 100 held',
+        '  B: route 198.51.100.0/24 via 192.0.2.254',
+        '  B: rule from 192.0.2.100 lookup 100 pref 100',
+      ]);
+    } finally {
+      await net.stopAll();
+    }
+  });
+
   it('writes durations as people read them', () => {
     expect([850, 12_340, 245_000, 7_380_000, 277_200_000].map(formatDuration)).toEqual(['850ms', '12.3s', '4m05s', '2h03m', '3d05h']);
   });

@@ -8,6 +8,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { keepalivedConf, Lab, labAvailable, poll, requireLab } from './lab.js';
+import { requestStatus } from '../../src/control.js';
 import { startVrrp } from './vrrp-process.js';
 
 requireLab();
@@ -97,6 +98,8 @@ describe.skipIf(!labAvailable.ok)('virtual_routes and virtual_rules beside keepa
     expect(await routes('us')).toEqual([admin]);
     expect(await rules('ka')).toEqual([`100: from ${vip} lookup 100 proto boot`]); // no_track: keepalived sets no protocol
     expect(await rules('us')).toEqual([adminRule]);
+    const backupStatus = (await requestStatus(us.controlSocket as string)).instances[0];
+    expect([...(backupStatus?.routes ?? []), ...(backupStatus?.rules ?? [])].map((entry) => entry.held), 'held as backup').toEqual([false, false, false, false]);
 
     let mark = us.events.length;
     await ka.stop();
@@ -107,6 +110,14 @@ describe.skipIf(!labAvailable.ok)('virtual_routes and virtual_rules beside keepa
     expect(await rules('us')).toEqual([ourRule, adminRule]);
     expect(await rules('ka')).toEqual([]);
     expect(us.events.filter((e) => e.event === 'error'), us.describe()).toEqual([]);
+    // `vrrp status` as the engine thread publishes it: each route and the rule, held.
+    const status = (await requestStatus(us.controlSocket as string)).instances[0];
+    expect(status?.routes.map((route) => `${route.text}${route.held ? ' held' : ''}`)).toEqual([
+      `${VIA} via ${lab.ipv4(254)} held`,
+      `${SOURCED} dev eth0 src ${lab.ipv4(100)} held`,
+      `blackhole ${BLACKHOLE} held`,
+    ]);
+    expect(status?.rules).toEqual([{ text: `from ${lab.ipv4(100)} lookup 100 pref 100`, held: true }]);
 
     // Deleted by hand while we are master: put back at once and reported, as a VIP is; the administrator's stay.
     const before = us.events.length;

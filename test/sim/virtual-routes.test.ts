@@ -111,6 +111,34 @@ describe('virtual routes', () => {
     await net.stopAll();
   });
 
+  // status() lists each route and rule as configured, held on the master and on no backup.
+  it('are listed by status(), held by the master only', async () => {
+    const { net, a, b } = cluster();
+    await net.advance(5000);
+    expect(a.status().routes).toEqual(INSTALLED.map((text) => ({ text, held: true })));
+    expect(a.status().rules).toEqual([{ text: 'from 10.0.0.100 lookup 100 pref 100', held: true }]);
+    expect(b.status().routes.map((route) => route.held)).toEqual([false, false, false]);
+    expect(b.status().rules).toEqual([{ text: 'from 10.0.0.100 lookup 100 pref 100', held: false }]);
+    await net.stopAll();
+  });
+
+  // A master whose routes failed says so in status() (its rules, installed, are held), and a backup it became
+  // holds none: "held" is what the kernel was told to keep, not the state.
+  it('that failed are not held in status(), and are given up with the mastership', async () => {
+    const { net, a, vips } = cluster();
+    vips('a').failNext.addRoutes = new Error('ENETUNREACH');
+    a.on('error', () => {});
+    await net.advance(5000);
+    expect(a.state).toBe('master');
+    expect(a.status().routes.map((route) => route.held), 'failed routes').toEqual([false, false, false]);
+    expect(a.status().rules.map((rule) => rule.held), 'installed rules').toEqual([true]);
+    net.addNode({ ...config, name: 'c', priority: 200 }, { address: '10.0.0.3' });
+    await net.advance(5000);
+    expect(a.state).toBe('backup');
+    expect(a.status().rules.map((rule) => rule.held), 'after the mastership').toEqual([false]);
+    await net.stopAll();
+  });
+
   // A VIP manager without addRoutes cannot run an instance with routes: start says so instead of dropping them.
   it('refuse to start on a VIP manager that cannot install them', async () => {
     const net = new SimNetwork({ seed: 5 });
