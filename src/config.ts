@@ -261,12 +261,23 @@ export interface VrrpConfig {
   logger?: VrrpLogger;
 }
 
-/** A virtual address with an IPv4 label (keepalived's `label`), e.g. `{ address: '10.0.0.1/24', label: 'eth0:vip' }`. */
+/**
+ * A virtual address with options: an IPv4 label (keepalived's `label`), e.g. `{ address: '10.0.0.1/24', label:
+ * 'eth0:vip' }`, or another interface to hold it on (keepalived's `dev`), e.g. `{ address: '10.1.0.1/24', dev:
+ * 'eth1' }`.
+ */
 export interface VirtualAddressConfig {
   /** `ip` or `ip/prefix`. */
   address: string;
   /** IPv4 address label (≤ 15 characters, conventionally `<interface>:<suffix>`). */
   label?: string;
+  /**
+   * The interface the master holds it on, when not the instance's own (keepalived's `dev`): a two-legged router's
+   * address on its other side. Advertised or not as its list says; added, announced, leased and watched on that
+   * interface, after the instance's own. That interface going down is not tracked unless an `interface` tracker says
+   * so (the keepalived.conf importer adds one, as keepalived tracks it unless `no_track`).
+   */
+  dev?: string;
 }
 
 /**
@@ -411,6 +422,8 @@ export interface VirtualAddress {
   family: AddressFamily;
   /** IPv4 label, if configured. */
   label?: string;
+  /** The interface it goes on when not the instance's own (`dev` given and different); absent: the instance's. */
+  dev?: string;
 }
 
 /** A tracker configuration with every default filled in. */
@@ -715,7 +728,7 @@ function bodyMatchProblem(bodyMatch: string): string | undefined {
   }
 }
 
-/** A list of virtual addresses: `ip`, `ip/prefix` or `{ address, label }` (virtualAddresses, excludedAddresses). */
+/** A list of virtual addresses: `ip`, `ip/prefix` or `{ address, label, dev }` (virtualAddresses, excludedAddresses). */
 const addressList = z.array(
   z.union(
     [
@@ -724,10 +737,11 @@ const addressList = z.array(
         .object({
           address: z.string({ error: 'must be a string' }),
           label: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(15, 'must be at most 15 characters (IFNAMSIZ)').optional(),
+          dev: interfaceName('must be a string (e.g. "eth1")').optional(),
         })
         .strict(),
     ],
-    { error: "must be 'ip', 'ip/prefix' or { address, label }" },
+    { error: "must be 'ip', 'ip/prefix' or { address, label, dev }" },
   ),
   { error: 'must be an array of addresses' },
 );
@@ -872,6 +886,8 @@ function crossCheck(parsed: PartlyParsed, issues: ConfigIssue[]): CrossChecked {
     (parsed[field] ?? []).forEach((entry, index) => {
       const text = typeof entry === 'string' ? entry : entry.address;
       const label = typeof entry === 'string' ? undefined : entry.label;
+      // The instance's own interface named is the same as none: one spelling, so the engine groups by it alone.
+      const dev = typeof entry === 'string' || entry.dev === parsed.interface ? undefined : entry.dev;
       const prefix = parseIpPrefix(text);
       if (!prefix) {
         issues.push({ path: `${field}.${index}`, message: `"${text}" is not an IPv4/IPv6 address or address/prefix` });
@@ -885,7 +901,10 @@ function crossCheck(parsed: PartlyParsed, issues: ConfigIssue[]): CrossChecked {
       if (label !== undefined && prefix.family === 'ipv6') {
         issues.push({ path: `${field}.${index}.label`, message: 'labels exist for IPv4 addresses only' });
       }
-      parsedList.push(label === undefined ? { address, prefixLength: prefix.prefixLength, family: prefix.family } : { address, prefixLength: prefix.prefixLength, family: prefix.family, label });
+      const vip: VirtualAddress = { address, prefixLength: prefix.prefixLength, family: prefix.family };
+      if (label !== undefined) vip.label = label;
+      if (dev !== undefined) vip.dev = dev;
+      parsedList.push(vip);
     });
     return parsedList;
   };

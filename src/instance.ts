@@ -410,6 +410,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       vips: config.heldAddresses.map((vip, index) => ({
         address: vip.address,
         prefixLength: vip.prefixLength,
+        interface: vip.dev ?? config.interface,
         advertised: index < config.virtualAddresses.length,
         held: state === 'master',
         leaseMs: remote ? config.vipLeaseMs : null,

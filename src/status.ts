@@ -94,6 +94,8 @@ export interface VipStatus {
   address: string;
   /** Its prefix length. */
   prefixLength: number;
+  /** The interface it goes on: the instance's, or its own `dev`. */
+  interface: string;
   /** Listed in the advertisements (`virtualAddresses`), or held without (`excludedAddresses`). */
   advertised: boolean;
   /** Whether this instance holds it now (it is master: the addresses are up). */

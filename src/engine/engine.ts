@@ -222,6 +222,17 @@ export function readRuntime(sink: Float64Array, config: Pick<ResolvedConfig, 'he
   };
 }
 
+/** The held addresses that go on one other interface (`dev`), see Engine.#otherVips. */
+interface OtherVips {
+  readonly iface: string;
+  readonly addresses: readonly VirtualAddress[];
+}
+
+/** An announcement that failed once the addresses were up: the mastership stands (see Engine.#apply). */
+function isAnnounceFailure(cause: unknown): boolean {
+  return cause instanceof VrrpError && cause.code === 'announce_failed';
+}
+
 /** Bits of the runtime's routing word (see {@link runtimeSinkLength}). */
 const ROUTES_HELD = 1;
 const RULES_HELD = 2;
@@ -308,6 +319,10 @@ export class Engine {
   #channelSrc = '';
   /** The addresses as the `vips` event names them, built once (the event follows a takeover). */
   readonly #vipAddresses: readonly string[];
+  /** The held addresses that go on the instance's interface: its takeover burst is theirs. */
+  readonly #vips: readonly VirtualAddress[];
+  /** The held addresses on other interfaces (`dev`), by interface in the order first named; undefined: none. */
+  readonly #otherVips: readonly OtherVips[] | undefined;
   /** Made at the first eventLoopLag tracker: most engines have none, and an empty Map costs ~180 bytes. */
   #lagTimers: Map<string, () => void> | undefined;
   /** The sync group this engine's core is a member of (see ./sync-group.ts), while it runs. */
@@ -326,6 +341,21 @@ export class Engine {
     this.#options = options;
     this.#channelInstance = { name: config.name, vrid: config.vrid, family: config.family, interface: config.interface };
     this.#vipAddresses = Object.freeze(config.heldAddresses.map((vip) => vip.address));
+    // The same frozen list as before when no address names another interface (nearly always): one array fewer,
+    // and what the VIP manager's prepared takeover is checked against stays the configuration's own list.
+    if (config.heldAddresses.some((vip) => vip.dev !== undefined)) {
+      const others = new Map<string, VirtualAddress[]>();
+      for (const vip of config.heldAddresses) {
+        if (vip.dev === undefined) continue;
+        let list = others.get(vip.dev);
+        if (list === undefined) others.set(vip.dev, (list = []));
+        list.push(vip);
+      }
+      this.#vips = Object.freeze(config.heldAddresses.filter((vip) => vip.dev === undefined));
+      this.#otherVips = Object.freeze([...others].map(([iface, addresses]) => Object.freeze({ iface, addresses: Object.freeze(addresses) })));
+    } else {
+      this.#vips = config.heldAddresses;
+    }
   }
 
   /** Current effective priority. */
@@ -357,7 +387,7 @@ export class Engine {
       masterAdverIntervalMs: router?.masterAdverIntervalMs ?? this.#config.advertIntervalMs,
       timerLateMs: this.#timerLateMs,
       timerLateMaxMs: this.#timerLateMaxMs,
-      vipLeaseRemainingMs: this.#config.heldAddresses.map((vip) => (router && leases ? leases.call(this.#adapters.vipManager, this.#config.interface, vip.address) : undefined)),
+      vipLeaseRemainingMs: this.#config.heldAddresses.map((vip) => (router && leases ? leases.call(this.#adapters.vipManager, vip.dev ?? this.#config.interface, vip.address) : undefined)),
       trackers,
       routesHeld: (this.#routingHeld & ROUTES_HELD) !== 0,
       rulesHeld: (this.#routingHeld & RULES_HELD) !== 0,
@@ -413,7 +443,8 @@ export class Engine {
       }
       // What a crashed run of ours left: rules and routes, then addresses, the order a master leaving removes them.
       if (this.#routing) await this.#changeRouting(false);
-      await adapters.vipManager.prepare?.(config.interface, config.heldAddresses);
+      if (this.#vips.length > 0) await adapters.vipManager.prepare?.(config.interface, this.#vips);
+      for (const other of this.#otherVips ?? []) await adapters.vipManager.prepare?.(other.iface, other.addresses);
       const source = config.primaryAddress ?? primaryAddress;
       if (source === undefined && (!adapters.linkMonitor || !adapters.transport.resolvePrimaryAddress)) {
         // Nothing would tell us when an address comes, so waiting in Fault would be waiting for ever.
@@ -455,7 +486,8 @@ export class Engine {
     rehearseTakeover(routerConfig(this.#config, undefined));
     this.#rehearseTakeoverPath();
     this.#adapters.transport.warm?.();
-    await this.#adapters.vipManager.warm?.(this.#config.interface, this.#config.heldAddresses);
+    if (this.#vips.length > 0) await this.#adapters.vipManager.warm?.(this.#config.interface, this.#vips);
+    for (const other of this.#otherVips ?? []) await this.#adapters.vipManager.warm?.(other.iface, other.addresses);
   }
 
   /**
@@ -654,8 +686,8 @@ export class Engine {
     const { transport, vipManager } = this.#adapters;
     const sends = router?.takeoverSends;
     if (transport.armTakeover === undefined || sends === undefined) return false;
-    const { interface: iface, heldAddresses } = this.#config;
-    const burst = vipManager.takeoverBurst?.(iface, heldAddresses);
+    // The instance's interface's addresses only: those on other interfaces follow in the step (#apply).
+    const burst = this.#vips.length > 0 ? vipManager.takeoverBurst?.(this.#config.interface, this.#vips) : undefined;
     this.#takeoverSends = transport.armTakeover(sends, deadline - this.#adapters.clock.now(), burst, this.#onTakeoverFired) ? sends : undefined;
     return this.#takeoverSends !== undefined;
   }
@@ -952,7 +984,8 @@ export class Engine {
 
   async #apply(actions: readonly RouterAction[]): Promise<void> {
     const { vipManager } = this.#adapters;
-    const { interface: iface, heldAddresses } = this.#config;
+    const iface = this.#config.interface;
+    const vips = this.#vips;
     // Set when this batch's addresses could not be added: its announcement and its transition to Master are not
     // performed — the owner is never told of a mastership without addresses — and the core is told (#vipsFailed).
     let vipsFailed = false;
@@ -987,14 +1020,27 @@ export class Engine {
           try {
             // Routes and rules go before the addresses they may use (a route whose source is a VIP), as keepalived's do.
             if (action.type === 'removeVips' && this.#routing) await this.#changeRouting(false);
-            const done = both
-              ? vipManager.addAndAnnounce?.(iface, heldAddresses)
-              : action.type === 'addVips'
-                ? vipManager.add(iface, heldAddresses)
-                : action.type === 'removeVips'
-                  ? vipManager.remove(iface, heldAddresses)
-                  : vipManager.announce(iface, heldAddresses);
-            if (done) await done;
+            let failure: unknown;
+            try {
+              const done =
+                vips.length === 0
+                  ? undefined
+                  : both
+                    ? vipManager.addAndAnnounce?.(iface, vips)
+                    : action.type === 'addVips'
+                      ? vipManager.add(iface, vips)
+                      : action.type === 'removeVips'
+                        ? vipManager.remove(iface, vips)
+                        : vipManager.announce(iface, vips);
+              if (done) await done;
+            } catch (cause) {
+              failure = cause;
+            }
+            // Those on other interfaces after the instance's own (unless its add failed: the fault removes them all).
+            if (this.#otherVips !== undefined && (action.type !== 'addVips' || failure === undefined || isAnnounceFailure(failure))) {
+              failure = await this.#applyOtherVips(this.#otherVips, action.type, both, failure);
+            }
+            if (failure !== undefined) throw failure;
             changed = true;
           } catch (cause) {
             this.#io.vipErrors++;
@@ -1045,6 +1091,35 @@ export class Engine {
       }
     }
     if (vipsFailed) this.#vipsFailed();
+  }
+
+  /**
+   * A batch's add, remove or announcement of the addresses on other interfaces (`dev`), one interface after another,
+   * after the instance's own (whose `failure`, if any, is given). Returns what to report: a refused add at once (the
+   * fault that follows removes every address), else the first failure — the others are still tried, so that a
+   * remove that fails on one interface leaves nothing on the rest, and an announcement that fails on one (the
+   * addresses are up: `announce_failed`, the mastership stands) does not keep the next interface's addresses down.
+   */
+  async #applyOtherVips(others: readonly OtherVips[], type: 'addVips' | 'removeVips' | 'announce', announce: boolean, failure: unknown): Promise<unknown> {
+    const { vipManager } = this.#adapters;
+    for (const { iface, addresses } of others) {
+      if (type === 'addVips') {
+        try {
+          const added = vipManager.add(iface, addresses);
+          if (added) await added;
+        } catch (cause) {
+          return cause;
+        }
+      }
+      if (type === 'removeVips' || type === 'announce' || announce) {
+        try {
+          await (type === 'removeVips' ? vipManager.remove(iface, addresses) : vipManager.announce(iface, addresses));
+        } catch (cause) {
+          failure ??= type === 'removeVips' ? cause : new VrrpError('announce_failed', `cannot announce on ${iface}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+        }
+      }
+    }
+    return failure;
   }
 
   /** The instance has virtual routes or rules. */
@@ -1222,7 +1297,8 @@ export class Engine {
     const { vipManager } = this.#adapters;
     const { interface: iface, heldAddresses, trackers } = this.#config;
     for (let i = 0; i < heldAddresses.length; i++) {
-      const remaining = vipManager.leaseRemainingMs?.(iface, (heldAddresses[i] as VirtualAddress).address);
+      const vip = heldAddresses[i] as VirtualAddress;
+      const remaining = vipManager.leaseRemainingMs?.(vip.dev ?? iface, vip.address);
       sink[at++] = remaining === undefined ? Number.NaN : wallMs + remaining;
     }
     const states = router.trackers;

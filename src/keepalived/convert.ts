@@ -229,11 +229,11 @@ interface InstanceDraft {
   advertMicroseconds?: number;
   version?: 2 | 3;
   nativeIpv6?: KeepalivedPosition;
-  virtualAddresses: { value: string | VirtualAddressConfig; family: AddressFamily; position: KeepalivedPosition }[];
+  virtualAddresses: DraftAddress[];
   /** Its place among the top-level statements, in reading order (see TrackerResolver.resolve). */
   order?: number;
   /** virtual_ipaddress_excluded, as virtualAddresses. */
-  excludedAddresses: { value: string | VirtualAddressConfig; family: AddressFamily; position: KeepalivedPosition }[];
+  excludedAddresses: DraftAddress[];
   /** virtual_routes, one a line. */
   virtualRoutes: VirtualRouteConfig[];
   /** virtual_rules, one a line. */
@@ -250,6 +250,15 @@ interface InstanceDraft {
   v3ChecksumAsV2?: boolean;
   /** Where (`file:line`) this instance's own errors are, so far: its schema check does not say them again. */
   errorLines: Set<string>;
+}
+
+/** One line of virtual_ipaddress or virtual_ipaddress_excluded. */
+interface DraftAddress {
+  value: string | VirtualAddressConfig;
+  family: AddressFamily;
+  position: KeepalivedPosition;
+  /** `dev` given: where, and whether `no_track` was too (keepalived then does not track that interface). */
+  dev?: { position: KeepalivedPosition; track: boolean };
 }
 
 interface GroupDraft {
@@ -1182,7 +1191,7 @@ function readAuthentication(statement: KeepalivedStatement, report: Report, draf
 
 /**
  * A virtual_ipaddress or virtual_ipaddress_excluded block into `draft[list]`: one address a line with ip(8)'s
- * options, of which the prefix, the label and dev (the instance's own interface only) are applied.
+ * options, of which the prefix, the label, dev and (with dev) no_track are applied.
  */
 function readVirtualAddresses(statement: KeepalivedStatement, report: Report, draft: InstanceDraft, list: 'virtualAddresses' | 'excludedAddresses'): void {
   const keyword = statement.keyword;
@@ -1197,12 +1206,19 @@ function readVirtualAddresses(statement: KeepalivedStatement, report: Report, dr
       continue;
     }
     let label: string | undefined;
+    let dev: string | undefined;
+    let devPosition: KeepalivedPosition | undefined;
+    let noTrack: string | undefined;
     const ignored: string[] = [];
     for (let i = 0; i < entry.args.length; i++) {
       const option = entry.args[i] ?? '';
       const at = entry.argPositions[i] ?? entry.position;
       if (option === 'use_vmac') {
         report.error(at, `${keyword} ${entry.keyword}: use_vmac is refused: ${INSTANCE.use_vmac?.why ?? ''}`);
+        continue;
+      }
+      if (option === 'no_track') {
+        noTrack = option; // applied with a dev (below), else ignored as the other flags
         continue;
       }
       if (flags.has(option)) {
@@ -1224,21 +1240,23 @@ function readVirtualAddresses(statement: KeepalivedStatement, report: Report, dr
       if (option === 'label' && prefix.family === 'ipv6') report.warn(at, `${keyword} ${entry.keyword}: label ${value} ignored: labels exist for IPv4 addresses only (keepalived ignores it too)`);
       else if (option === 'label') label = value;
       else if (option === 'dev') {
-        if (draft.interface !== undefined && value !== draft.interface) {
-          report.error(at, `${keyword} ${entry.keyword}: dev ${value} is refused: addresses go on the instance's interface (${draft.interface}); another interface is not supported`);
-        } else if (draft.interface === undefined) {
-          // Checked again once the instance's interface is known (it may come after this block).
-          draft.fieldPositions.set(`dev:${keyword}:${addresses.length}:${value}`, at);
-        }
+        // Kept as given: whether it is the instance's own interface is known once the instance is read (its
+        // interface line may come after this block; see finishInstance).
+        dev = value;
+        devPosition = at;
       } else if (option === 'scope' && value === 'global') {
         // The default: nothing to report.
       } else ignored.push(`${option} ${value}`);
     }
+    // keepalived's no_track stops a virtual address's interface from being tracked: it means something only with
+    // a dev (the instance's own interface is tracked or not by dont_track_primary).
+    if (noTrack !== undefined && dev === undefined) ignored.push(noTrack);
     if (ignored.length > 0) {
-      report.warn(entry.argPositions[0] ?? entry.position, `${keyword} ${entry.keyword}: "${ignored.join(' ')}" ignored: the address is added with its prefix and label only`);
+      report.warn(entry.argPositions[0] ?? entry.position, `${keyword} ${entry.keyword}: "${ignored.join(' ')}" ignored: the address is added with its prefix, label and interface only`);
     }
     draft.fieldPositions.set(`${list}.${addresses.length}`, entry.position);
-    addresses.push({ value: label === undefined ? entry.keyword : { address: entry.keyword, label }, family: prefix.family, position: entry.position });
+    const value: string | VirtualAddressConfig = label === undefined && dev === undefined ? entry.keyword : { address: entry.keyword, ...(label === undefined ? {} : { label }), ...(dev === undefined ? {} : { dev }) };
+    addresses.push({ value, family: prefix.family, position: entry.position, ...(devPosition === undefined ? {} : { dev: { position: devPosition, track: noTrack === undefined } }) });
   }
 }
 
@@ -1677,6 +1695,27 @@ class TrackerResolver {
   }
 }
 
+/**
+ * The interfaces of addresses given a `dev`: the instance's own named is dropped (the address goes there anyway);
+ * another one is tracked — down means fault — unless `no_track` was given or a track_interface tracks it already,
+ * as keepalived 2.2.7 tracks a virtual address's interface (vrrp_complete_instance).
+ */
+function addressInterfaces(draft: InstanceDraft): void {
+  for (const vip of [...draft.virtualAddresses, ...draft.excludedAddresses]) {
+    if (vip.dev === undefined || typeof vip.value === 'string') continue;
+    const dev = vip.value.dev;
+    if (dev === undefined) continue;
+    if (draft.interface === undefined || dev === draft.interface) {
+      const { dev: _dev, ...rest } = vip.value;
+      vip.value = rest.label === undefined ? rest.address : rest;
+      continue;
+    }
+    if (vip.dev.track && !draft.tracks.some((ref) => ref.kind === 'interface' && ref.name === dev)) {
+      draft.tracks.push({ kind: 'interface', name: dev, position: vip.dev.position });
+    }
+  }
+}
+
 function finishInstance(
   draft: InstanceDraft,
   report: Report,
@@ -1690,14 +1729,7 @@ function finishInstance(
   if (draft.interface === undefined) report.error(draft.position, `${where}: expected an interface line (vrrp needs the interface even with unicast peers)`);
   if (draft.vrid === undefined) report.error(draft.position, `${where}: expected a virtual_router_id line`);
   if (draft.virtualAddresses.length === 0) report.error(draft.position, `${where}: expected a virtual_ipaddress block with at least one address`);
-  for (const [key, position] of draft.fieldPositions) {
-    const [, keyword, index, dev] = /^dev:([a-z_]+):(\d+):(.*)$/.exec(key) ?? [];
-    if (dev !== undefined && draft.interface !== undefined && dev !== draft.interface) {
-      const value = (keyword === 'virtual_ipaddress' ? draft.virtualAddresses : draft.excludedAddresses)[Number(index)]?.value;
-      const address = typeof value === 'object' ? value.address : value;
-      report.error(position, `${keyword} ${address ?? ''}: dev ${dev} is refused: addresses go on the instance's interface (${draft.interface}); another interface is not supported`);
-    }
-  }
+  addressInterfaces(draft);
 
   const first = draft.virtualAddresses[0];
   const family: AddressFamily = first?.family ?? 'ipv4';

@@ -219,10 +219,11 @@ export class NetlinkVipManager implements VipManager {
   readonly #stateDir: string;
   #onError: (error: Error) => void;
   /**
-   * Later announcement bursts' timers. This and the three sets below are made when first written: each is empty
+   * Later announcement bursts' timers, each with its interface (an instance's addresses may be on several: `dev`,
+   * and announcing on one must not cancel another's). This and the three sets below are made when first written: each is empty
    * most of the time, and an empty Set costs ~150 bytes an instance (docs/linux.md, "Memory per instance").
    */
-  #timers: Set<NodeJS.Timeout> | undefined;
+  #timers: Map<NodeJS.Timeout, string> | undefined;
   /** Acknowledgements of adds still outstanding: `remove` waits for them, so it knows what is ours. */
   #acknowledgements: Promise<void> = Promise.resolve();
   /**
@@ -233,6 +234,11 @@ export class NetlinkVipManager implements VipManager {
   #burstCount = 0;
   /** Takeover bursts by address list (an instance's frozen configuration list). */
   #takeover: TakeoverBurst | undefined;
+  /**
+   * The interface whose addresses get the prepared takeover burst: the first prepared, the instance's own (the
+   * engine prepares it before those on other interfaces, `dev`, which it adds and announces after the burst).
+   */
+  #takeoverIface: string | undefined;
   /** Lease in whole seconds; 0: none. */
   readonly #leaseS: number;
   /** Leaves the thread's lease renewal round (see joinRenewals); set while we hold any address. */
@@ -309,6 +315,7 @@ export class NetlinkVipManager implements VipManager {
    * takeover (requests encoded, markers open, the announcement socket open).
    */
   async prepare(iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
+    this.#takeoverIface ??= iface;
     const link = await getInterface(iface);
     if (!link) return;
     await this.#removeLeftovers(iface, link.index, addresses);
@@ -371,7 +378,7 @@ export class NetlinkVipManager implements VipManager {
       // Ready for the next takeover (the interface may have been recreated, or the socket replaced).
       return announced.finally(() => this.#prepareTakeover(iface, addresses));
     }
-    this.#cancelBursts();
+    this.#cancelBursts(iface);
     const ours = (this.#ours ??= new Set());
     for (const entry of takeover.entries) ours.add(entry.vip.address);
     const results = takeover.burst.run();
@@ -405,7 +412,8 @@ export class NetlinkVipManager implements VipManager {
 
   /** Builds the takeover burst of `addresses` on `iface` when everything it needs is ready. */
   #prepareTakeover(iface: string, addresses: readonly VirtualAddress[]): void {
-    if (addresses.length === 0 || this.#garp.repeat === 0) return;
+    // One burst per manager, the instance's interface's: another interface's would take its place.
+    if (addresses.length === 0 || this.#garp.repeat === 0 || (this.#takeoverIface !== undefined && iface !== this.#takeoverIface)) return;
     const route = routeRequestSocket();
     let round: AnnouncementRound | undefined;
     try {
@@ -699,7 +707,7 @@ export class NetlinkVipManager implements VipManager {
 
   /** See {@link VipManager.remove}. Only addresses this manager added are removed. */
   async remove(iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
-    this.#cancelBursts();
+    this.#cancelBursts(iface);
     await this.#acknowledgements;
     const failures: string[] = [];
     for (const vip of addresses) {
@@ -911,7 +919,7 @@ export class NetlinkVipManager implements VipManager {
   async announce(iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
     const announcer = this.#announcer;
     if (!announcer || this.#garp.repeat === 0) return;
-    this.#cancelBursts();
+    this.#cancelBursts(iface);
     await announcer.announce(iface, addresses, { repeat: this.#garp.repeat });
     this.#scheduleLaterBursts(iface, addresses); // nothing for an empty list (the warm-up's)
   }
@@ -930,7 +938,7 @@ export class NetlinkVipManager implements VipManager {
           );
       }, delayMs);
       timer.unref();
-      (this.#timers ??= new Set()).add(timer);
+      (this.#timers ??= new Map()).set(timer, iface);
     };
     for (const burst of laterBursts(this.#garp)) later(burst.delayMs, burst.repeating);
   }
@@ -973,10 +981,16 @@ export class NetlinkVipManager implements VipManager {
     }
   }
 
-  #cancelBursts(): void {
-    if (this.#timers === undefined) return;
-    for (const timer of this.#timers) clearTimeout(timer);
-    this.#timers = undefined;
+  /** Cancels the later bursts on `iface`, or on every interface. */
+  #cancelBursts(iface?: string): void {
+    const timers = this.#timers;
+    if (timers === undefined) return;
+    for (const [timer, on] of timers) {
+      if (iface !== undefined && on !== iface) continue;
+      clearTimeout(timer);
+      timers.delete(timer);
+    }
+    if (timers.size === 0) this.#timers = undefined;
   }
 
   async #link(iface: string): Promise<number> {

@@ -96,22 +96,38 @@ export class FakeVipManager implements VipManager {
   /** When set, every call of that kind rejects with the error until the entry is deleted (an interface that refuses). */
   readonly failing: Partial<Record<VipCall['op'], Error>> = {};
 
+  /** Addresses currently held, by the interface they were added on (an address with `dev` goes on that one). */
+  readonly byInterface = new Map<string, Set<string>>();
+  /** Announcements made, by interface. */
+  readonly announcementsOn = new Map<string, number>();
+
   /** See {@link VipManager.add}. */
-  async add(_iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
+  async add(iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
     this.#record('add', addresses);
-    for (const vip of addresses) this.addresses.add(vip.address);
+    let on = this.byInterface.get(iface);
+    if (on === undefined) this.byInterface.set(iface, (on = new Set()));
+    for (const vip of addresses) {
+      this.addresses.add(vip.address);
+      on.add(vip.address);
+    }
   }
 
   /** See {@link VipManager.remove}. */
-  async remove(_iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
+  async remove(iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
     this.#record('remove', addresses);
-    for (const vip of addresses) this.addresses.delete(vip.address);
+    const on = this.byInterface.get(iface);
+    for (const vip of addresses) {
+      this.addresses.delete(vip.address);
+      on?.delete(vip.address);
+    }
+    if (on?.size === 0) this.byInterface.delete(iface);
   }
 
   /** See {@link VipManager.announce}. */
-  async announce(_iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
+  async announce(iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
     this.#record('announce', addresses);
     this.announcements++;
+    this.announcementsOn.set(iface, (this.announcementsOn.get(iface) ?? 0) + 1);
   }
 
   /** Routes currently "installed", as {@link formatVirtualRoute} writes them. */

@@ -392,3 +392,20 @@ describe('excludedAddresses', () => {
     expect(issuePaths(config({ excludedAddresses: '2001:db8::1' }))).toEqual(['excludedAddresses']);
   });
 });
+
+describe('an address on another interface (dev)', () => {
+  // keepalived's `virtual_ipaddress { ADDR dev IF }`: kept on the address; the instance's own interface named is
+  // the same as none, so that the engine groups by `dev` alone.
+  it('keeps another interface, and drops the instance\'s own', () => {
+    const resolved = resolveConfig(config({ virtualAddresses: [{ address: '192.0.2.100/24', dev: 'eth0' }, { address: '198.51.100.1/24', dev: 'eth1' }], excludedAddresses: [{ address: '2001:db8::1/64', dev: 'eth1' }] }));
+    expect(resolved.heldAddresses.map((vip) => `${vip.address} ${vip.dev ?? '-'}`)).toEqual(['192.0.2.100 -', '198.51.100.1 eth1', '2001:db8::1 eth1']);
+  });
+
+  it('refuses a name the kernel would not take, by its path', () => {
+    const error = rejection(config({ virtualAddresses: [{ address: '192.0.2.100', dev: 'a-very-long-interface-name' }, { address: '192.0.2.101', dev: '' }] }));
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      'virtualAddresses.0.dev: must be at most 15 bytes (IFNAMSIZ)',
+      'virtualAddresses.1.dev: must not be empty',
+    ]);
+  });
+});

@@ -61,7 +61,7 @@ describe('instance.status() after a scripted failover in SimNetwork', () => {
       preemptDelayMs: 0,
       next: { timer: 'Master_Down_Timer', inMs: lastHeard + B_MASTER_DOWN_MS - 10_000, repeatsAbsorbed: false },
     });
-    expect(status.vips).toEqual([{ address: VIP, prefixLength: 24, advertised: true, held: false, leaseMs: null, leaseRemainingMs: null }]);
+    expect(status.vips).toEqual([{ address: VIP, prefixLength: 24, interface: 'eth0', advertised: true, held: false, leaseMs: null, leaseRemainingMs: null }]);
     expect(status.counters.vrrpv3StatisticsRcvdAdvertisements).toBe(7);
   });
 
@@ -80,7 +80,7 @@ describe('instance.status() after a scripted failover in SimNetwork', () => {
     expect(status.master).toEqual({ address: B, priority: 100, advertIntervalMs: 1000, self: true });
     // A master's adverts leave at its takeover and every interval after: the next at takeover + 3000.
     expect(status.timers.next).toEqual({ timer: 'Adver_Timer', inMs: takeoverAt + 3000 - 15_000, repeatsAbsorbed: false });
-    expect(status.vips).toEqual([{ address: VIP, prefixLength: 24, advertised: true, held: true, leaseMs: null, leaseRemainingMs: null }]);
+    expect(status.vips).toEqual([{ address: VIP, prefixLength: 24, interface: 'eth0', advertised: true, held: true, leaseMs: null, leaseRemainingMs: null }]);
     expect(status.engine).toEqual({ thread: 'main', timerLateMs: 0, timerLateMaxMs: 0, socket: null });
   });
 

@@ -951,11 +951,10 @@ export class Lab {
   }
 
   /**
-   * Captures VRRP (or `filter`) on a host's eth0 (or the bridge's br0) with tcpdump; resolves once tcpdump is
-   * listening, so no packet sent after this returns is missed.
+   * Captures VRRP (or `filter`) on a host's eth0 (or the bridge's br0, or the host's `iface` given) with tcpdump;
+   * resolves once tcpdump is listening, so no packet sent after this returns is missed.
    */
-  async capture(host: string, filter = 'ip proto 112 or ip6 proto 112'): Promise<Capture> {
-    const iface = host === BRIDGE ? 'br0' : 'eth0';
+  async capture(host: string, filter = 'ip proto 112 or ip6 proto 112', iface = host === BRIDGE ? 'br0' : 'eth0'): Promise<Capture> {
     // --immediate-mode -U -l: a line per packet as it arrives (without immediate mode, packets reach us in ~100 ms
     // blocks: timestamps stay right, delivery is late); -e: MACs; -v: TTL/hop limit and VRRP fields; -tt: epoch.
     const tracked = this.#spawnTracked(host, [tools.tcpdump!, '-i', iface, '--immediate-mode', '-U', '-l', '-n', '-tt', '-e', '-v', filter]);

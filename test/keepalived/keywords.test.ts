@@ -462,18 +462,35 @@ describe('vrrp_instance: addresses and peers', () => {
     expect(only(convert(text)).virtualAddresses).toEqual(['192.0.2.1/24', { address: '192.0.2.2/24', label: 'eth0:vip' }]);
   });
 
-  // Given a VIP on another interface; then refused: it would not go where keepalived puts it.
-  it('refuses a virtual address on another interface (dev)', () => {
-    const text = conf('virtual_ipaddress {\n    192.0.2.2/24 dev eth1\n}');
-    expect(messagesAt(convert(text).errors, text, 'dev eth1')).toEqual([
-      "virtual_ipaddress 192.0.2.2/24: dev eth1 is refused: addresses go on the instance's interface (eth0); another interface is not supported",
-    ]);
+  // Given a VIP on another interface; then it goes there, and that interface is tracked (down means fault), as
+  // keepalived 2.2.7 tracks a virtual address's interface.
+  it('imports a virtual address on another interface (dev), tracking that interface', () => {
+    const text = conf('virtual_ipaddress {\n    192.0.2.2/24 dev eth1 label eth1:vip\n    198.51.100.1/24 dev eth1\n}');
+    const result = convert(text);
+    expect(result.errors).toEqual([]);
+    expect(only(result).virtualAddresses).toEqual(['192.0.2.1/24', { address: '192.0.2.2/24', label: 'eth1:vip', dev: 'eth1' }, { address: '198.51.100.1/24', dev: 'eth1' }]);
+    expect(only(result).trackers).toEqual([{ type: 'interface', name: 'eth1', interface: 'eth1', weight: 0, fall: 1, rise: 1, reverse: false, initFail: false }]);
   });
 
-  // Given brd / scope host / no_track; then the address is kept and the options reported.
+  // Given no_track on an address on another interface; then that interface is not tracked, as in keepalived.
+  it('does not track the interface of an address with no_track', () => {
+    const text = conf('virtual_ipaddress {\n    192.0.2.2/24 dev eth1 no_track\n}');
+    const result = convert(text);
+    expect(result.warnings.filter((w) => w.message.includes('no_track'))).toEqual([]);
+    expect(only(result).virtualAddresses).toEqual(['192.0.2.1/24', { address: '192.0.2.2/24', dev: 'eth1' }]);
+    expect(only(result).trackers ?? []).toEqual([]);
+  });
+
+  // Given track_interface with a weight and an address on that interface; then the instance's own entry stands.
+  it('keeps a track_interface of the address interface as written', () => {
+    const text = conf('virtual_ipaddress {\n    192.0.2.2/24 dev eth1\n}\n  track_interface {\n    eth1 weight -20\n}');
+    expect(only(convert(text)).trackers).toEqual([{ type: 'interface', name: 'eth1', interface: 'eth1', weight: -20, fall: 1, rise: 1, reverse: false, initFail: false }]);
+  });
+
+  // Given brd / scope host / no_track (without dev); then the address is kept and the options reported.
   it('warns about address options it does not apply', () => {
     const text = conf('virtual_ipaddress {\n    192.0.2.2/24 brd 192.0.2.255 no_track\n}');
-    expect(messagesAt(convert(text).warnings, text, 'brd')).toEqual(['virtual_ipaddress 192.0.2.2/24: "brd 192.0.2.255 no_track" ignored: the address is added with its prefix and label only']);
+    expect(messagesAt(convert(text).warnings, text, 'brd')).toEqual(['virtual_ipaddress 192.0.2.2/24: "brd 192.0.2.255 no_track" ignored: the address is added with its prefix, label and interface only']);
   });
 
   // Given a bad address; then an error at it.
@@ -509,27 +526,26 @@ describe('vrrp_instance: addresses and peers', () => {
     expect(only(result)).toMatchObject({ virtualAddresses: ['192.0.2.1/24'], excludedAddresses: ['2001:db8::200/64', { address: '192.0.2.200/24', label: 'eth0:ex' }] });
   });
 
-  // Given an excluded address on another interface; then refused as a virtual one is, naming its block.
-  it('refuses an excluded address on another interface (dev)', () => {
+  // Given an excluded address on another interface; then it goes there as a virtual one does.
+  it('imports an excluded address on another interface (dev)', () => {
     const text = conf('virtual_ipaddress_excluded {\n    2001:db8::200/64 dev eth1\n}');
-    expect(messagesAt(convert(text).errors, text, 'dev eth1')).toEqual([
-      "virtual_ipaddress_excluded 2001:db8::200/64: dev eth1 is refused: addresses go on the instance's interface (eth0); another interface is not supported",
-    ]);
+    const result = convert(text);
+    expect(result.errors).toEqual([]);
+    expect(only(result).excludedAddresses).toEqual([{ address: '2001:db8::200/64', dev: 'eth1' }]);
+    expect(only(result).trackers?.map((tracker) => tracker.name)).toEqual(['eth1']);
   });
 
-  // Given the interface line after the address blocks; then dev is checked once it is known, in either block,
-  // naming the block and the address as when the interface came first.
-  it('refuses dev on another interface when the interface line comes after the blocks', () => {
+  // Given the interface line after the address blocks; then dev is judged once it is known, in either block: the
+  // instance's own dropped, another kept and tracked.
+  it('judges dev once the interface line, after the blocks, is read', () => {
     const text =
-      'vrrp_instance VI_1 {\n    virtual_router_id 51\n    virtual_ipaddress {\n        192.0.2.1/24 dev eth1\n    }\n' +
+      'vrrp_instance VI_1 {\n    virtual_router_id 51\n    virtual_ipaddress {\n        192.0.2.1/24 dev eth0\n        192.0.2.2/24 dev eth1\n    }\n' +
       '    virtual_ipaddress_excluded {\n        2001:db8::200/64 dev eth2\n    }\n    interface eth0\n}\n';
-    const errors = convert(text).errors;
-    expect(messagesAt(errors, text, 'dev eth1')).toEqual([
-      "virtual_ipaddress 192.0.2.1/24: dev eth1 is refused: addresses go on the instance's interface (eth0); another interface is not supported",
-    ]);
-    expect(messagesAt(errors, text, 'dev eth2')).toEqual([
-      "virtual_ipaddress_excluded 2001:db8::200/64: dev eth2 is refused: addresses go on the instance's interface (eth0); another interface is not supported",
-    ]);
+    const result = convert(text);
+    expect(result.errors).toEqual([]);
+    expect(only(result).virtualAddresses).toEqual(['192.0.2.1/24', { address: '192.0.2.2/24', dev: 'eth1' }]);
+    expect(only(result).excludedAddresses).toEqual([{ address: '2001:db8::200/64', dev: 'eth2' }]);
+    expect(only(result).trackers?.map((tracker) => tracker.name)).toEqual(['eth1', 'eth2']);
   });
 
   // Given a label on an IPv6 address; then it is dropped with a warning and the address kept, as keepalived 2.2.7
