@@ -418,7 +418,7 @@ export function formatRunStatus(run: RunStatus): string {
     const timer = instance.timers.next;
     const next = timer === null ? '-' : `${timer.timer === 'Adver_Timer' ? 'advert' : 'master down'} in ${timer.repeatsAbsorbed ? '≥ ' : ''}${formatDuration(timer.inMs)}`;
     const vips = instance.vips
-      .map((vip) => `${vip.address}/${vip.prefixLength}${vip.advertised === false ? ' (excluded)' : ''}${vip.held ? (vip.leaseRemainingMs === null ? ' held' : ` held, lease ${formatDuration(vip.leaseRemainingMs)}`) : ''}`)
+      .map((vip) => `${vip.address}/${vip.prefixLength}${vip.interface !== undefined && vip.interface !== instance.interface ? ` on ${vip.interface}` : ''}${vip.advertised === false ? ' (excluded)' : ''}${vip.held ? (vip.leaseRemainingMs === null ? ' held' : ` held, lease ${formatDuration(vip.leaseRemainingMs)}`) : ''}`)
       .join(', ');
     rows.push([
       instance.name,

@@ -246,6 +246,19 @@ describe('vrrp status table', () => {
     }
   });
 
+  // Given a master with an address on another interface; then its VIPS cell names that interface.
+  it('names the interface of an address on another one in the VIPS column', async () => {
+    const net = new SimNetwork({ seed: 1 });
+    const master = net.addNode({ name: 'A', interface: 'eth0', vrid: 1, priority: 150, virtualAddresses: ['192.0.2.100/24', { address: '198.51.100.1/24', dev: 'eth1' }] }, { address: '192.0.2.1' });
+    try {
+      await net.advance(5000);
+      const row = formatRunStatus({ ...RUN, instances: [master.status()] }).split('\n')[2];
+      expect(row).toMatch(/ 192\.0\.2\.100\/24 held, 198\.51\.100\.1\/24 on eth1 held$/);
+    } finally {
+      await net.stopAll();
+    }
+  });
+
   // Given a master with a virtual route and a virtual rule; then each has a line under the table, said held.
   it('lists virtual routes and rules below the table, held on the master', async () => {
     const net = new SimNetwork({ seed: 1 });
