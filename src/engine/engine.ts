@@ -222,10 +222,29 @@ export function readRuntime(sink: Float64Array, config: Pick<ResolvedConfig, 'he
   };
 }
 
-/** The held addresses that go on one other interface (`dev`), see Engine.#otherVips. */
-interface OtherVips {
+/** The held addresses that go on one interface (see {@link vipsByInterface}). */
+export interface VipsOnInterface {
+  /** The interface. */
   readonly iface: string;
+  /** Its addresses, in config order. */
   readonly addresses: readonly VirtualAddress[];
+}
+
+/**
+ * The held addresses by the interface they go on: the instance's own first (possibly none: every address has a
+ * `dev`), then each other interface in the order first named. Without a `dev` (nearly always) the one entry holds
+ * the configuration's own frozen list: no copy, and the VIP manager's prepared takeover is checked against it.
+ */
+export function vipsByInterface(config: Pick<ResolvedConfig, 'interface' | 'heldAddresses'>): readonly VipsOnInterface[] {
+  if (!config.heldAddresses.some((vip) => vip.dev !== undefined)) return [{ iface: config.interface, addresses: config.heldAddresses }];
+  const byInterface = new Map<string, VirtualAddress[]>([[config.interface, []]]);
+  for (const vip of config.heldAddresses) {
+    const iface = vip.dev ?? config.interface;
+    let list = byInterface.get(iface);
+    if (list === undefined) byInterface.set(iface, (list = []));
+    list.push(vip);
+  }
+  return Object.freeze([...byInterface].map(([iface, addresses]) => Object.freeze({ iface, addresses: Object.freeze(addresses) })));
 }
 
 /** An announcement that failed once the addresses were up: the mastership stands (see Engine.#apply). */
@@ -322,7 +341,7 @@ export class Engine {
   /** The held addresses that go on the instance's interface: its takeover burst is theirs. */
   readonly #vips: readonly VirtualAddress[];
   /** The held addresses on other interfaces (`dev`), by interface in the order first named; undefined: none. */
-  readonly #otherVips: readonly OtherVips[] | undefined;
+  readonly #otherVips: readonly VipsOnInterface[] | undefined;
   /** Made at the first eventLoopLag tracker: most engines have none, and an empty Map costs ~180 bytes. */
   #lagTimers: Map<string, () => void> | undefined;
   /** The sync group this engine's core is a member of (see ./sync-group.ts), while it runs. */
@@ -341,21 +360,9 @@ export class Engine {
     this.#options = options;
     this.#channelInstance = { name: config.name, vrid: config.vrid, family: config.family, interface: config.interface };
     this.#vipAddresses = Object.freeze(config.heldAddresses.map((vip) => vip.address));
-    // The same frozen list as before when no address names another interface (nearly always): one array fewer,
-    // and what the VIP manager's prepared takeover is checked against stays the configuration's own list.
-    if (config.heldAddresses.some((vip) => vip.dev !== undefined)) {
-      const others = new Map<string, VirtualAddress[]>();
-      for (const vip of config.heldAddresses) {
-        if (vip.dev === undefined) continue;
-        let list = others.get(vip.dev);
-        if (list === undefined) others.set(vip.dev, (list = []));
-        list.push(vip);
-      }
-      this.#vips = Object.freeze(config.heldAddresses.filter((vip) => vip.dev === undefined));
-      this.#otherVips = Object.freeze([...others].map(([iface, addresses]) => Object.freeze({ iface, addresses: Object.freeze(addresses) })));
-    } else {
-      this.#vips = config.heldAddresses;
-    }
+    const [own, ...others] = vipsByInterface(config);
+    this.#vips = (own as VipsOnInterface).addresses;
+    if (others.length > 0) this.#otherVips = Object.freeze(others);
   }
 
   /** Current effective priority. */
@@ -742,14 +749,18 @@ export class Engine {
     this.#step(TIMEOUT, Math.max(now, this.#timerDeadline ?? now));
     if (router.state === 'master') return;
     if (this.#adapters.transport.settleTakeover?.() !== true) return;
-    this.#queueBatch([{ type: 'addVips' }, { type: 'announce' }, { type: 'removeVips' }]);
+    // The burst's addresses only: those on other interfaces were never added (see #apply).
+    this.#queueBatch([{ type: 'addVips' }, { type: 'announce' }, { type: 'removeVips' }], true);
   }
 
-  /** Applies `actions` after the batches before them, in order. */
-  #queueBatch(actions: readonly RouterAction[]): void {
+  /**
+   * Applies `actions` after the batches before them, in order; `ownInterfaceOnly`: their address actions are for
+   * the instance's interface only (a fired burst's settling).
+   */
+  #queueBatch(actions: readonly RouterAction[], ownInterfaceOnly = false): void {
     this.#batchesInFlight++;
     const run = (): Promise<void> =>
-      this.#apply(actions)
+      this.#apply(actions, ownInterfaceOnly)
         // Self-healing chain: whatever one batch throws, the next batches still run (a stuck queue would keep the
         // VIPs while no advert goes out — a split brain).
         .catch((cause: unknown) => this.#error('transport_failed', 'an action failed unexpectedly', cause))
@@ -982,7 +993,7 @@ export class Engine {
     else this.#step(TIMEOUT);
   };
 
-  async #apply(actions: readonly RouterAction[]): Promise<void> {
+  async #apply(actions: readonly RouterAction[], ownInterfaceOnly = false): Promise<void> {
     const { vipManager } = this.#adapters;
     const iface = this.#config.interface;
     const vips = this.#vips;
@@ -1037,7 +1048,7 @@ export class Engine {
               failure = cause;
             }
             // Those on other interfaces after the instance's own (unless its add failed: the fault removes them all).
-            if (this.#otherVips !== undefined && (action.type !== 'addVips' || failure === undefined || isAnnounceFailure(failure))) {
+            if (this.#otherVips !== undefined && !ownInterfaceOnly && (action.type !== 'addVips' || failure === undefined || isAnnounceFailure(failure))) {
               failure = await this.#applyOtherVips(this.#otherVips, action.type, both, failure);
             }
             if (failure !== undefined) throw failure;
@@ -1100,7 +1111,7 @@ export class Engine {
    * remove that fails on one interface leaves nothing on the rest, and an announcement that fails on one (the
    * addresses are up: `announce_failed`, the mastership stands) does not keep the next interface's addresses down.
    */
-  async #applyOtherVips(others: readonly OtherVips[], type: 'addVips' | 'removeVips' | 'announce', announce: boolean, failure: unknown): Promise<unknown> {
+  async #applyOtherVips(others: readonly VipsOnInterface[], type: 'addVips' | 'removeVips' | 'announce', announce: boolean, failure: unknown): Promise<unknown> {
     const { vipManager } = this.#adapters;
     for (const { iface, addresses } of others) {
       if (type === 'addVips') {

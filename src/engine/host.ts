@@ -25,7 +25,7 @@ import type { AddressFamily } from '../core/advertisement.js';
 import { effectivePriority } from '../core/priority.js';
 import type { RouterState } from '../core/router.js';
 import { VrrpError } from '../errors.js';
-import { ENGINE_STATS_KEYS, readRuntime, runtimeSinkLength, type EngineCommand, type EngineEvent, type EngineRuntime, type EngineStats } from './engine.js';
+import { ENGINE_STATS_KEYS, readRuntime, runtimeSinkLength, vipsByInterface, type EngineCommand, type EngineEvent, type EngineRuntime, type EngineStats } from './engine.js';
 import { plainConfig, type FromEngine, type StatsSlot, type ToEngine } from './messages.js';
 import { ADVERT_FORWARD_POLL_MS, ADVERT_SUBSCRIPTIONS_WATCHED, advertReceivedChannel, advertSentChannel, advertSubscribers, onAdvertSubscriptions } from '../diagnostics.js';
 
@@ -533,7 +533,13 @@ async function releaseVips(config: ResolvedConfig): Promise<unknown[]> {
     const routing: unknown[] = [];
     if (config.virtualRules.length > 0) await manager.removeRules(config.virtualRules).catch((error: unknown) => routing.push(error));
     if (config.virtualRoutes.length > 0) await manager.removeRoutes(config.virtualRoutes).catch((error: unknown) => routing.push(error));
-    await manager.prepare(config.interface, config.heldAddresses);
+    // Each interface's own (an address with `dev` has its markers there), every one tried: one that fails must not
+    // leave the others' addresses up.
+    let failure: unknown;
+    for (const { iface, addresses } of vipsByInterface(config)) {
+      if (addresses.length > 0) await manager.prepare(iface, addresses).catch((error: unknown) => (failure ??= error));
+    }
+    if (failure !== undefined) throw failure;
     return routing;
   } finally {
     manager.close();

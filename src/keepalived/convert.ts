@@ -1697,10 +1697,11 @@ class TrackerResolver {
 
 /**
  * The interfaces of addresses given a `dev`: the instance's own named is dropped (the address goes there anyway);
- * another one is tracked — down means fault — unless `no_track` was given or a track_interface tracks it already,
- * as keepalived 2.2.7 tracks a virtual address's interface (vrrp_complete_instance).
+ * another one is tracked — down means fault — unless `no_track` was given, as keepalived 2.2.7 tracks a virtual
+ * address's interface (vrrp_complete_instance): after the track_interface entries, with weight 0, which replaces
+ * a weight a track_interface gave it (add_vrrp_to_interface).
  */
-function addressInterfaces(draft: InstanceDraft): void {
+function addressInterfaces(draft: InstanceDraft, report: Report): void {
   for (const vip of [...draft.virtualAddresses, ...draft.excludedAddresses]) {
     if (vip.dev === undefined || typeof vip.value === 'string') continue;
     const dev = vip.value.dev;
@@ -1710,8 +1711,13 @@ function addressInterfaces(draft: InstanceDraft): void {
       vip.value = rest.label === undefined ? rest.address : rest;
       continue;
     }
-    if (vip.dev.track && !draft.tracks.some((ref) => ref.kind === 'interface' && ref.name === dev)) {
-      draft.tracks.push({ kind: 'interface', name: dev, position: vip.dev.position });
+    if (!vip.dev.track) continue;
+    const tracked = draft.tracks.find((ref) => ref.kind === 'interface' && ref.name === dev);
+    if (tracked === undefined) draft.tracks.push({ kind: 'interface', name: dev, position: vip.dev.position });
+    else if (tracked.weight !== undefined && tracked.weight !== 0) {
+      report.warn(tracked.position, `track_interface ${dev} weight ${tracked.weight} set to 0 (down means fault): ${vip.value.address} is held on ${dev}, and keepalived faults an instance whose virtual address's interface is down (no_track on the address to keep the weight)`);
+      tracked.weight = 0;
+      tracked.reverse = false; // keepalived resets the multiplier with the weight
     }
   }
 }
@@ -1729,7 +1735,7 @@ function finishInstance(
   if (draft.interface === undefined) report.error(draft.position, `${where}: expected an interface line (vrrp needs the interface even with unicast peers)`);
   if (draft.vrid === undefined) report.error(draft.position, `${where}: expected a virtual_router_id line`);
   if (draft.virtualAddresses.length === 0) report.error(draft.position, `${where}: expected a virtual_ipaddress block with at least one address`);
-  addressInterfaces(draft);
+  addressInterfaces(draft, report);
 
   const first = draft.virtualAddresses[0];
   const family: AddressFamily = first?.family ?? 'ipv4';

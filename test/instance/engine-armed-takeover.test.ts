@@ -96,7 +96,11 @@ class BurstVipManager extends FakeVipManager {
     super();
   }
 
-  takeoverBurst(): TakeoverBurst {
+  /** What each takeoverBurst call asked for: interface and addresses. */
+  readonly burstsAsked: string[] = [];
+
+  takeoverBurst(iface: string, addresses: readonly VirtualAddress[]): TakeoverBurst {
+    this.burstsAsked.push(`${iface} ${addresses.map((vip) => vip.address).join(' ')}`);
     return this.burst;
   }
 
@@ -225,6 +229,23 @@ describe('armed takeovers', () => {
     expect(run.events.some(({ event }) => event.type === 'transition' && event.to === 'master')).toBe(true);
     expect([...run.vips.addresses]).toEqual([]);
     expect(run.transport.sent.length).toBe(1); // the engine's own: priority 0, the takeover's advert was the transport's
+  });
+
+  // Given a backup with an address on another interface (dev eth1) beside its own
+  // then the burst it arms is its own interface's alone, and once the transport fired it the engine adds and
+  // announces the eth1 address after it: both up, each on its interface.
+  it('arms the burst of its own interface only, and adds the other interface\'s addresses after it fired', async () => {
+    const run = setUp({ virtualAddresses: ['192.0.2.100/24', { address: '198.51.100.1/24', dev: 'eth1' }] });
+    await run.engine.start();
+    advertise(run, 500, 5500);
+    await run.clock.advance(10_000);
+    expect([...new Set(run.vips.burstsAsked)]).toEqual(['eth0 192.0.2.100']);
+    expect(run.vips.taken).toBe(1);
+    expect(Object.fromEntries([...run.vips.byInterface].map(([iface, set]) => [iface, [...set]]))).toEqual({ eth1: ['198.51.100.1'] });
+    expect([...run.vips.addresses].sort()).toEqual(['192.0.2.100', '198.51.100.1']);
+    expect(run.vips.announcementsOn.get('eth1')).toBe(1);
+    await run.engine.stop();
+    expect([...run.vips.addresses]).toEqual([]);
   });
 
   // Given a sync group member (it only wishes at the expiry, and waits for its group)

@@ -123,6 +123,12 @@ describe.skipIf(!labAvailable.ok)('the engine thread beside keepalived', () => {
   // thread, as the markers tell), and keepalived takes both over.
   /** Keepalived backups of VRIDs 51 and 52 (started first), and our embedded app with masters of both and `flags`. */
   const BLACKHOLE = '10.79.0.0/16';
+  /** us's address on eth1 (see twoMastersBesideKeepalived). */
+  const ON_ETH1 = '10.98.0.1';
+  const onEth1 = async (): Promise<string[]> => {
+    const { stdout } = await lab.exec('us', ['ip', '-j', '-4', 'addr', 'show', 'dev', 'eth1']);
+    return (JSON.parse(stdout) as { addr_info: { local: string }[] }[]).flatMap((link) => link.addr_info.map((a) => a.local));
+  };
   /** The blackhole routes of ours on us (`ip -j route` names their protocol by number). */
   const blackholes = async (): Promise<string[]> => {
     const { stdout } = await lab.exec('us', ['ip', '-j', 'route', 'show', 'type', 'blackhole', 'proto', '112']);
@@ -140,8 +146,12 @@ describe.skipIf(!labAvailable.ok)('the engine thread beside keepalived', () => {
         ],
       }),
     );
-    // us holds a route too: the main thread removes it with the VIPs when the engine thread dies.
-    const one = { ...ourConfig(lab, 'us', { priority: 150 }), virtualRoutes: [{ to: BLACKHOLE, type: 'blackhole' }] };
+    // us holds a route too, and an address on another interface (eth1, a veth pair inside its namespace): the main
+    // thread removes them with the VIPs when the engine thread dies.
+    await lab.exec('us', ['ip', 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1p']);
+    await lab.exec('us', ['ip', 'link', 'set', 'eth1', 'up']);
+    await lab.exec('us', ['ip', 'link', 'set', 'eth1p', 'up']);
+    const one = { ...ourConfig(lab, 'us', { priority: 150 }), virtualRoutes: [{ to: BLACKHOLE, type: 'blackhole' }], excludedAddresses: [{ address: `${ON_ETH1}/32`, dev: 'eth1' }] };
     const two = { ...ourConfig(lab, 'us', { priority: 150, vrid: 52 }), name: 'us2', virtualAddresses: [`${second}/24`] };
     return { ka, second, us: startVrrp(lab, 'us', { instances: [one, two] }, { embedded: true, flags }) };
   };
@@ -150,6 +160,7 @@ describe.skipIf(!labAvailable.ok)('the engine thread beside keepalived', () => {
     const { ka, second, us } = await twoMastersBesideKeepalived(['--kill-engine']);
     // Looked for before the kill, which comes once us has been master for 1 s: after it, the route may be gone.
     await poll('us master: its route', async () => ((await blackholes()).includes(BLACKHOLE) ? true : undefined), 8000);
+    expect(await onEth1(), 'us master: its address on eth1').toEqual([ON_ETH1]);
     await us.waitFor((e) => e.event === 'killing-engine', 8000);
     const mark = ka.lines.length; // keepalived, started first, was master until we preempted it
     expect(await lab.addresses('us')).toEqual(expect.arrayContaining([vipOf(lab), second]));
@@ -161,6 +172,7 @@ describe.skipIf(!labAvailable.ok)('the engine thread beside keepalived', () => {
     await us.waitFor((e) => e.event === 'stateChange' && e.to === 'initialize' && e.name === 'us2', 2000);
     await us.waitFor((e) => e.event === 'stateChange' && e.to === 'initialize' && e.name === 'us', 2000);
     expect(await blackholes(), 'after the death: no route left').toEqual([]);
+    expect(await onEth1(), 'after the death: nothing left on eth1').toEqual([]);
     await ka.waitForLog(/\(VI\) Entering MASTER STATE/, 2000, mark);
     await ka.waitForLog(/\(VJ\) Entering MASTER STATE/, 2000, mark);
     await us.stop();

@@ -481,9 +481,21 @@ describe('vrrp_instance: addresses and peers', () => {
     expect(only(result).trackers ?? []).toEqual([]);
   });
 
-  // Given track_interface with a weight and an address on that interface; then the instance's own entry stands.
-  it('keeps a track_interface of the address interface as written', () => {
+  // Given track_interface with a weight and an address on that interface; then weight 0 (down means fault), as
+  // keepalived 2.2.7 registers the address's interface after the track_interface entries with weight 0, which
+  // replaces theirs (add_vrrp_to_interface); reported.
+  it('makes a weighted track_interface of the address interface a fault tracker, as keepalived does', () => {
     const text = conf('virtual_ipaddress {\n    192.0.2.2/24 dev eth1\n}\n  track_interface {\n    eth1 weight -20\n}');
+    const result = convert(text);
+    expect(only(result).trackers).toEqual([{ type: 'interface', name: 'eth1', interface: 'eth1', weight: 0, fall: 1, rise: 1, reverse: false, initFail: false }]);
+    expect(messagesAt(result.warnings, text, 'eth1 weight -20')).toEqual([
+      'track_interface eth1 weight -20 set to 0 (down means fault): 192.0.2.2/24 is held on eth1, and keepalived faults an instance whose virtual address\'s interface is down (no_track on the address to keep the weight)',
+    ]);
+  });
+
+  // Given the same with no_track on the address; then the track_interface's weight stands.
+  it('keeps a weighted track_interface of an address interface when the address has no_track', () => {
+    const text = conf('virtual_ipaddress {\n    192.0.2.2/24 dev eth1 no_track\n}\n  track_interface {\n    eth1 weight -20\n}');
     expect(only(convert(text)).trackers).toEqual([{ type: 'interface', name: 'eth1', interface: 'eth1', weight: -20, fall: 1, rise: 1, reverse: false, initFail: false }]);
   });
 

@@ -107,6 +107,50 @@ describe('addresses on other interfaces', () => {
     await net.stopAll();
   });
 
+  // Given a manager that adds and announces in one call (the Linux one), whose announcement on eth2 fails; then
+  // the failure is an announce_failed (the addresses are up) and the instance stays master with every address.
+  it('keep the mastership when an announcement on one interface fails, with an add-and-announce manager', async () => {
+    const { net, a, vips, on } = cluster();
+    const manager = vips('a') as FakeVipManager & { addAndAnnounce?: (iface: string, addresses: readonly VirtualAddress[]) => Promise<void> };
+    const add = manager.add.bind(manager);
+    const announce = manager.announce.bind(manager);
+    manager.announce = async (iface, addresses) => {
+      if (iface === 'eth2') throw new Error('ENETDOWN');
+      return announce(iface, addresses);
+    };
+    manager.addAndAnnounce = async (iface, addresses) => {
+      await add(iface, addresses);
+      await announce(iface, addresses);
+    };
+    const errors: string[] = [];
+    a.on('error', (error) => errors.push(`${error.code}: ${error.message}`));
+    await net.advance(5000);
+    expect(a.state).toBe('master');
+    expect(on('a')).toEqual(HELD);
+    expect(errors).toEqual(['vip_failed: could not add and announce virtual addresses: cannot announce on eth2: ENETDOWN']);
+    await net.stopAll();
+  });
+
+  // Given a master whose eth2 refuses adds after eth0 and eth1 took theirs; then the fault takes every address off,
+  // those already added on eth0 and eth1 too.
+  it('are all taken off when the last interface refuses them after the others were added', async () => {
+    const { net, a, vips, on } = cluster();
+    const manager = vips('a');
+    const add = manager.add.bind(manager);
+    const seen: string[] = [];
+    manager.add = async (iface: string, addresses: readonly VirtualAddress[]) => {
+      seen.push(iface);
+      if (iface === 'eth2') throw new Error('10.2.0.1/24: EPERM');
+      return add(iface, addresses);
+    };
+    a.on('error', () => {});
+    await net.advance(4000);
+    expect(seen.slice(0, 3), 'the add reached eth2 after the others').toEqual(['eth0', 'eth1', 'eth2']);
+    expect(a.state).not.toBe('master');
+    expect(on('a')).toEqual({});
+    await net.stopAll();
+  });
+
   // Given a VIP manager that adds and announces in one call (the Linux one's takeover burst); then that call is for
   // the instance's interface only, and the other interfaces' addresses are added and announced after it.
   it("use a manager's add-and-announce for the instance's interface only", async () => {
