@@ -39,10 +39,10 @@ interface Watcher {
   up: boolean;
   onChange: (up: boolean) => void;
   /**
-   * Told every address of its family after each re-read, and whether the link is up (admin up, carrier) — the VIP
-   * manager's watch, see {@link watchAddresses}.
+   * Told every address of its family after each re-read, whether the link is up (admin up, carrier), and when the
+   * read was asked for (performance.now()): the VIP manager's watch, see {@link watchAddresses}.
    */
-  onAddresses?: (addresses: readonly InterfaceAddress[], linkUp: boolean) => void;
+  onAddresses?: (addresses: readonly InterfaceAddress[], linkUp: boolean, readAtMs: number) => void;
 }
 
 interface Snapshot {
@@ -389,6 +389,9 @@ class LinkHub {
       if (!set || set.size === 0) continue;
       let snapshot: Snapshot;
       let families: ReadonlySet<AddressFamily> = new Set();
+      // Before the dump is asked for: an address added after this instant may be missing from it (the kernel
+      // writes a dump as it is read), and the VIP manager must not take that for a deletion.
+      const readAtMs = performance.now();
       try {
         snapshot = await readInterface(iface, (families = new Set([...set].map((w) => w.family))));
         this.#last.set(iface, { index: snapshot.link?.index, families, addresses: snapshot.addresses });
@@ -423,7 +426,7 @@ class LinkHub {
         }
         if (watcher.onAddresses !== undefined && snapshot.link !== undefined) {
           try {
-            watcher.onAddresses(snapshot.addresses[watcher.family], snapshot.link.adminUp && snapshot.link.running);
+            watcher.onAddresses(snapshot.addresses[watcher.family], snapshot.link.adminUp && snapshot.link.running, readAtMs);
           } catch (error) {
             // One watcher's failure must not stop the others; it is said, as onChange's below.
             process.emitWarning(`link monitor: a watcher of ${iface}'s addresses failed: ${error instanceof Error ? error.message : String(error)}`, { type: 'VrrpWarning' });
@@ -479,7 +482,7 @@ export function closeLinkMonitor(): void {
 export async function watchAddresses(
   iface: string,
   family: AddressFamily,
-  onAddresses: (addresses: readonly InterfaceAddress[], linkUp: boolean) => void,
+  onAddresses: (addresses: readonly InterfaceAddress[], linkUp: boolean, readAtMs: number) => void,
 ): Promise<() => void> {
   hub ??= new LinkHub();
   const { stop } = await hub.add(iface, { family, virtualAddresses: NO_ADDRESSES, onChange: ignoreChange, onAddresses });

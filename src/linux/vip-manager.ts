@@ -104,7 +104,7 @@ export interface NetlinkVipManagerOptions {
    * Watches the addresses of an interface (default: the thread's rtnetlink event socket, see link-monitor.ts);
    * returns a stop function. How a VIP removed behind our back is noticed.
    */
-  watchAddresses?: (iface: string, family: 'ipv4' | 'ipv6', onAddresses: (addresses: readonly InterfaceAddress[], linkUp: boolean) => void) => Promise<() => void>;
+  watchAddresses?: (iface: string, family: 'ipv4' | 'ipv6', onAddresses: (addresses: readonly InterfaceAddress[], linkUp: boolean, readAtMs: number) => void) => Promise<() => void>;
 }
 
 /**
@@ -179,6 +179,8 @@ interface PreparedVip {
   /** The addon's renewal slot of the lease and the request in it; undefined: not renewed by the addon. */
   renewSlot: number | undefined;
   renewMessage: Uint8Array | undefined;
+  /** When we last took the address as ours, on performance.now(): a read of the interface asked before says nothing of it. */
+  oursSinceMs: number | undefined;
 }
 
 /**
@@ -380,7 +382,11 @@ export class NetlinkVipManager implements VipManager {
     }
     this.#cancelBursts(iface);
     const ours = (this.#ours ??= new Set());
-    for (const entry of takeover.entries) ours.add(entry.vip.address);
+    const nowMs = performance.now();
+    for (const entry of takeover.entries) {
+      ours.add(entry.vip.address);
+      entry.oursSinceMs = nowMs;
+    }
     const results = takeover.burst.run();
     this.#burstCount++;
     const requests: AddRequest[] = [];
@@ -486,6 +492,7 @@ export class NetlinkVipManager implements VipManager {
       // request must still leave a trace for the next run.
       const wasOurs = this.#ours?.has(entry.vip.address) === true;
       (this.#ours ??= new Set()).add(entry.vip.address);
+      entry.oursSinceMs = performance.now();
       if (!wasOurs) this.#writeMarker(iface, entry, 'adding');
       requests.push({ entry, reply: sendNetlinkRequestNow(entry.addRequest), wasOurs });
     }
@@ -636,12 +643,16 @@ export class NetlinkVipManager implements VipManager {
    * addresses with the link, and the link monitor faults the instance (which removes its VIPs) — found by the
    * chaos run, where the VIP went back onto the down link.
    */
-  #checkHeld(iface: string, family: 'ipv4' | 'ipv6', addresses: readonly InterfaceAddress[], linkUp: boolean): void {
+  #checkHeld(iface: string, family: 'ipv4' | 'ipv6', addresses: readonly InterfaceAddress[], linkUp: boolean, readAtMs: number): void {
     if (!linkUp) return;
     for (const entry of this.#prepared.values()) {
       const { vip } = entry;
       // `addresses` are the interface's of one family: an address of the other is told by its own watch.
       if (entry.iface !== iface || vip.family !== family || this.#ours?.has(vip.address) !== true || this.#removing?.has(vip.address) === true) continue;
+      // A read asked for before we took it (two instances taking over on one interface in one wake-up: the other's
+      // add set off this read) may miss it without anyone having deleted it; the next read, which its own add sets
+      // off, tells. Found by the dead-engine lab test: a false "removed behind our back" for the second taker.
+      if ((entry.oursSinceMs ?? 0) > readAtMs) continue;
       // A scan, not a set of `addresses` per call: every manager is told after each re-read of the interface, and
       // at 255 instances those sets were a sixth of what a mass start allocated (docs/linux.md, "Start-up garbage").
       if (addresses.some((address) => address.address === vip.address)) continue;
@@ -677,8 +688,8 @@ export class NetlinkVipManager implements VipManager {
     let watch = watches.get(key);
     if (watch === undefined) {
       const managers = new Set<NetlinkVipManager>();
-      const stop = this.#watchAddresses(iface, family, (addresses, linkUp) => {
-        for (const manager of managers) manager.#checkHeld(iface, family, addresses, linkUp);
+      const stop = this.#watchAddresses(iface, family, (addresses, linkUp, readAtMs) => {
+        for (const manager of managers) manager.#checkHeld(iface, family, addresses, linkUp, readAtMs);
       });
       // Without the watch, an address removed behind our back is found only by a lease renewal (if leased): say so.
       stop.catch((error: unknown) => {
@@ -1031,6 +1042,7 @@ export class NetlinkVipManager implements VipManager {
         leasedAtMs: old?.leasedAtMs,
         renewSlot: old?.renewSlot,
         renewMessage: old?.renewMessage,
+        oursSinceMs: old?.oursSinceMs,
       };
       this.#prepared.set(key, entry);
       this.#writeMarker(iface, entry, this.#ours?.has(vip.address) === true ? 'adding' : 'standby');

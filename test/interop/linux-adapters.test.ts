@@ -197,6 +197,20 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     expect(outcome.reports).toEqual(['cannot watch the addresses of eth0 (ipv4): EMFILE (no socket for the watch); an address removed behind our back is not restored until a lease renewal']);
   });
 
+  // Given one of our VIP managers that holds its VIP
+  // when its address watch tells it a read of the interface that was asked for before the add (without the VIP)
+  // then nothing is reported (nobody deleted it: two instances taking over in one wake-up made such reads); a read
+  // asked for after a real deletion is reported and the VIP put back, as before.
+  it('does not take a read of the interface older than its add for a deletion', async () => {
+    const fixture = join(repo, 'test/interop/fixtures/shared-address-watch.mjs');
+    const result = await lab.exec('us', [process.execPath, fixture, join(repo, 'dist'), 'eth0', vipOf(lab), lab.ipv4(101), join(lab.tmpDir, 'markers-stale'), 'stale']);
+    expect(result.code, result.stderr).toBe(0);
+    const outcome = JSON.parse(result.stdout) as { afterStale: string[]; heldAfterStale: boolean; afterFresh: string[] };
+    expect(outcome.afterStale, 'reported after the older read').toEqual([]);
+    expect(outcome.heldAfterStale).toBe(true);
+    expect(outcome.afterFresh, 'reported after a read that followed a real deletion').toEqual([`${vipOf(lab)}/24 was removed from eth0 behind our back; added it again`]);
+  });
+
   // Given garp { repeat: 3, delayMs: 500, refreshMs: 0 }
   // when we become master
   // then the client sees exactly 3 gratuitous ARPs for the VIP at once (ARP requests, sender = target = VIP) and 3
