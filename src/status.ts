@@ -1,7 +1,8 @@
 /**
  * What `instance.status()`, `group.status()` and `vrrp status` report: one JSON-serialisable snapshot of an
  * instance — state and since when, term, effective priority and its parts, the master as heard, the timers, the
- * VIPs and their leases, the virtual routes and rules, the engine thread's lag, and the counters under their RFC 6527 (VRRPv3 MIB) names.
+ * VIPs and their leases, the virtual routes and rules, the engine thread's lag, and the counters under their RFC
+ * 6527 (VRRPv3 MIB) names.
  *
  * Rules:
  * - Plain data only: strings, finite numbers, booleans, arrays, objects and `null` for "none" (never `undefined`,

@@ -179,7 +179,10 @@ interface PreparedVip {
   /** The addon's renewal slot of the lease and the request in it; undefined: not renewed by the addon. */
   renewSlot: number | undefined;
   renewMessage: Uint8Array | undefined;
-  /** When we last took the address as ours, on performance.now(): a read of the interface asked before says nothing of it. */
+  /**
+   * When we last took the address as ours, on performance.now(): a read of the interface asked for before says
+   * nothing of it.
+   */
   oursSinceMs: number | undefined;
 }
 
@@ -222,8 +225,9 @@ export class NetlinkVipManager implements VipManager {
   #onError: (error: Error) => void;
   /**
    * Later announcement bursts' timers, each with its interface (an instance's addresses may be on several: `dev`,
-   * and announcing on one must not cancel another's). This and the three sets below are made when first written: each is empty
-   * most of the time, and an empty Set costs ~150 bytes an instance (docs/linux.md, "Memory per instance").
+   * and announcing on one must not cancel another's). This and the three sets below are made when first written:
+   * each is empty most of the time, and an empty Set costs ~150 bytes an instance (docs/linux.md, "Memory per
+   * instance").
    */
   #timers: Map<NodeJS.Timeout, string> | undefined;
   /** Acknowledgements of adds still outstanding: `remove` waits for them, so it knows what is ours. */
