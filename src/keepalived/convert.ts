@@ -169,6 +169,8 @@ interface TrackRef {
   weight?: number;
   reverse?: boolean;
   position: KeepalivedPosition;
+  /** Made for a virtual address on that interface (`dev`), not written as a track_interface. */
+  forAddress?: boolean;
 }
 
 interface ScriptDef {
@@ -1711,9 +1713,10 @@ function addressInterfaces(draft: InstanceDraft, report: Report): void {
       vip.value = rest.label === undefined ? rest.address : rest;
       continue;
     }
-    if (!vip.dev.track) continue;
+    // A name the kernel would not take is the address's error already (the config names its `dev`): not a tracker's too.
+    if (!vip.dev.track || Buffer.byteLength(dev) > 15) continue;
     const tracked = draft.tracks.find((ref) => ref.kind === 'interface' && ref.name === dev);
-    if (tracked === undefined) draft.tracks.push({ kind: 'interface', name: dev, position: vip.dev.position });
+    if (tracked === undefined) draft.tracks.push({ kind: 'interface', name: dev, position: vip.dev.position, forAddress: true });
     else if (tracked.weight !== undefined && tracked.weight !== 0) {
       report.warn(tracked.position, `track_interface ${dev} weight ${tracked.weight} set to 0 (down means fault): ${vip.value.address} is held on ${dev}, and keepalived faults an instance whose virtual address's interface is down (no_track on the address to keep the weight)`);
       tracked.weight = 0;
@@ -1890,7 +1893,7 @@ function collectTrackers(draft: InstanceDraft, priority: number, report: Report,
   const where = `vrrp_instance ${draft.name}`;
   const trackers: ImportedTracker[] = [];
   /** Each tracked object's tracker, and whether it came from the group. */
-  const seen = new Map<string, { tracker: ImportedTracker; fromGroup: boolean }>();
+  const seen = new Map<string, { tracker: ImportedTracker; fromGroup: boolean; ref: TrackRef }>();
   const owner = priority === 255;
   const syncIgnoresWeights = group !== undefined && !group.trackingWeight;
   const add = (ref: TrackRef, fromGroup: boolean): void => {
@@ -1928,7 +1931,8 @@ function collectTrackers(draft: InstanceDraft, priority: number, report: Report,
       // keepalived 2.2.7 (add_vrrp_to_track_script and its kin): tracked by the instance and by its group, the
       // group's weight and reverse are used — unless the instance's entry is unweighted, which stays so.
       if (earlier.tracker.weight === 0) {
-        report.warn(ref.position, `${where}: track_${ref.kind} ${ref.name} is tracked by the instance and by sync group ${group?.name ?? ''}; the instance's unweighted entry is kept, as keepalived does`);
+        const instanceSide = earlier.ref.forAddress === true ? `is tracked for the instance's virtual address on it (weight 0)` : 'is tracked by the instance';
+        report.warn(ref.position, `${where}: track_${ref.kind} ${ref.name} ${instanceSide} and by sync group ${group?.name ?? ''}; the instance's unweighted entry is kept, as keepalived does`);
       } else {
         earlier.tracker.weight = tracker.weight;
         // A process's reverse is not taken from the group there: only its weight.
@@ -1941,7 +1945,7 @@ function collectTrackers(draft: InstanceDraft, priority: number, report: Report,
       report.warn(ref.position, `${where}: track_${ref.kind} ${ref.name} is tracked twice; the second is ignored, as keepalived does`);
       return;
     }
-    seen.set(key, { tracker, fromGroup });
+    seen.set(key, { tracker, fromGroup, ref });
     if (trackers.some((other) => other.name === tracker.name)) {
       const renamed = `${ref.kind}:${ref.name}`;
       report.warn(ref.position, `${where}: tracker ${ref.name} renamed ${renamed}: another tracker of the instance has that name`);

@@ -538,6 +538,25 @@ describe('vrrp_instance: addresses and peers', () => {
     expect(only(result)).toMatchObject({ virtualAddresses: ['192.0.2.1/24'], excludedAddresses: ['2001:db8::200/64', { address: '192.0.2.200/24', label: 'eth0:ex' }] });
   });
 
+  // Given a sync group tracking eth1 with a weight and a member's address on eth1; then the warning names the
+  // address as what tracks eth1 on the instance's side (it has no track_interface), and the weight is 0.
+  it("names the address, not a track_interface, when a sync group tracks the address's interface too", () => {
+    const text =
+      'vrrp_sync_group G {\n  group {\n    VI_1\n  }\n  track_interface {\n    eth1 weight -20\n  }\n}\n' +
+      'vrrp_instance VI_1 {\n  interface eth0\n  virtual_router_id 51\n  priority 100\n  virtual_ipaddress {\n    192.0.2.1/24\n    192.0.2.2/24 dev eth1\n  }\n}\n';
+    const result = convert(text);
+    expect(result.warnings.map((w) => w.message).filter((m) => m.includes('eth1'))).toEqual([
+      "vrrp_instance VI_1: track_interface eth1 is tracked for the instance's virtual address on it (weight 0) and by sync group G; the instance's unweighted entry is kept, as keepalived does",
+    ]);
+    expect(only(result).trackers?.map((tracker) => `${tracker.name} ${tracker.weight}`)).toEqual(['eth1 0']);
+  });
+
+  // Given an address on an interface whose name is too long for the kernel; then one error, the address's.
+  it('reports a dev name the kernel would not take once, at the address', () => {
+    const text = conf('virtual_ipaddress {\n    192.0.2.2/24 dev averyveryverylongname0\n}');
+    expect(convert(text).errors.map((e) => e.message)).toEqual(['vrrp_instance VI_1: virtualAddresses.1.dev: must be at most 15 bytes (IFNAMSIZ)']);
+  });
+
   // Given an excluded address on another interface; then it goes there as a virtual one does.
   it('imports an excluded address on another interface (dev)', () => {
     const text = conf('virtual_ipaddress_excluded {\n    2001:db8::200/64 dev eth1\n}');
