@@ -238,7 +238,7 @@ export function decodeAddressNotice(payload: Uint8Array): (InterfaceAddress & { 
 }
 
 /** Whether this machine is little-endian: netlink's integers are in host order. */
-const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+export const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** A u16 in host order at `at`. */
 export function readHostU16(bytes: Uint8Array, at: number): number {

@@ -30,13 +30,12 @@
  *   added again at once, and reported.
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { endianness } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TakeoverBurst as TakeoverBurstHandle, VipManager } from '../adapters/types.js';
 import { formatVirtualRoute, formatVirtualRule, type GarpConfig, type VirtualAddress, type VirtualRoute, type VirtualRule } from '../config.js';
 import { parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
-import { addressTables, AF, changeRequestSocket, getAllAddresses, getInterface, getInterfaceAddresses, netlinkErrno, type InterfaceAddress } from './interfaces.js';
+import { addressTables, AF, changeRequestSocket, getAllAddresses, getInterface, getInterfaceAddresses, HOST_LITTLE_ENDIAN, netlinkErrno, type InterfaceAddress } from './interfaces.js';
 import { watchAddresses } from './link-monitor.js';
 import { judgeLeftover, markerDirectory, markerRecord, parseMarker, type MarkerState } from './vip/markers.js';
 import { NativeRenewals } from './vip/native-renewals.js';
@@ -789,7 +788,7 @@ export class NetlinkVipManager implements VipManager {
         oif = await deviceIndex(route.dev, devices);
         if (oif === undefined) throw new Error(`interface ${route.dev} does not exist`);
       }
-      const request = routeRequest(RTM_NEWROUTE, route, oif);
+      const request = routeRequest(RTM_NEWROUTE, route, oif, HOST_LITTLE_ENDIAN);
       if (stillWanted !== undefined && !stillWanted()) return undefined;
       return await sendNetlinkRequest(request);
     } catch (error) {
@@ -800,7 +799,7 @@ export class NetlinkVipManager implements VipManager {
   /** Installs one rule: as {@link #installRoute} (a rule's request needs no look-up). */
   async #installRule(rule: VirtualRule): Promise<string | undefined> {
     try {
-      return await sendNetlinkRequest(ruleRequest(RTM_NEWRULE, rule));
+      return await sendNetlinkRequest(ruleRequest(RTM_NEWRULE, rule, HOST_LITTLE_ENDIAN));
     } catch (error) {
       return error instanceof Error ? error.message : String(error);
     }
@@ -864,7 +863,7 @@ export class NetlinkVipManager implements VipManager {
   }
 
   #holdRouting(): void {
-    holdRouting(this.#routingHolder, [...this.#heldRoutes.values()], [...this.#heldRules.values()]);
+    holdRouting(this.#routingHolder, this.#heldRoutes, this.#heldRules);
   }
 
   /**
@@ -885,7 +884,7 @@ export class NetlinkVipManager implements VipManager {
           oif = await deviceIndex(route.dev, devices);
           if (oif === undefined) continue;
         }
-        const errno = await sendNetlinkRequest(routeRequest(RTM_DELROUTE, route, oif));
+        const errno = await sendNetlinkRequest(routeRequest(RTM_DELROUTE, route, oif, HOST_LITTLE_ENDIAN));
         if (errno !== undefined && errno !== 'ESRCH' && errno !== 'ENOENT') failures.push(`${formatVirtualRoute(route)}: ${errno}`);
       } catch (error) {
         failures.push(`${formatVirtualRoute(route)}: ${error instanceof Error ? error.message : String(error)}`);
@@ -921,7 +920,7 @@ export class NetlinkVipManager implements VipManager {
     for (const rule of rules) {
       let errno: string | undefined;
       try {
-        errno = await sendNetlinkRequest(ruleRequest(RTM_DELRULE, rule));
+        errno = await sendNetlinkRequest(ruleRequest(RTM_DELRULE, rule, HOST_LITTLE_ENDIAN));
       } catch (error) {
         errno = error instanceof Error ? error.message : String(error);
       }
@@ -1237,7 +1236,6 @@ function promotesSecondaries(iface: string): boolean {
   }
 }
 
-const HOST_LITTLE_ENDIAN = endianness() === 'LE';
 
 let routeSocket: RouteRequestSocket | null | undefined;
 

@@ -11,6 +11,7 @@
 import type { VirtualRoute, VirtualRule } from '../../config.js';
 import { formatIp, parseIp } from '../../core/ip-address.js';
 import { loadAddon } from '../addon.js';
+import { HOST_LITTLE_ENDIAN } from '../interfaces.js';
 import { RTA_DST, RTA_PRIORITY, RTA_TABLE, RTM_DELROUTE, RTPROT_VRRP } from './route-request.js';
 import { FIB_RULE_INVERT, FR_ACT_TO_TBL, FRA, RTM_DELRULE, RULE_ACTIONS } from './rule-request.js';
 
@@ -147,21 +148,23 @@ export interface RoutingHolder {
 /** Largest datagram read: a deletion notification is a message of a hundred bytes or so. */
 const BUFFER_BYTES = 8 * 1024;
 
-/** The thread's watch: holders and what each holds, and the socket while any holds something. */
-const held = new Map<RoutingHolder, { routes: Map<string, VirtualRoute>; rules: Map<string, VirtualRule> }>();
+/** The thread's watch: holders and what each holds (its own maps, by key), and the socket while any holds something. */
+const held = new Map<RoutingHolder, { routes: ReadonlyMap<string, VirtualRoute>; rules: ReadonlyMap<string, VirtualRule> }>();
 let close: (() => void) | undefined;
 
 /**
- * Tells `holder` when one of `routes` or `rules` is deleted, from now until {@link releaseRouting}; replaces what it
- * held. Without the addon nothing is watched (returns false): the kernel's filter is the addon's.
+ * Tells `holder` when one of `routes` or `rules` (keyed by {@link routeKey} and {@link ruleKey}) is deleted, from now
+ * until {@link releaseRouting}. The maps are the holder's own, read as they are when a deletion comes: call again
+ * after changing them, so that the socket opens or closes. Without the addon nothing is watched (returns false): the
+ * kernel's filter is the addon's.
  */
-export function holdRouting(holder: RoutingHolder, routes: readonly VirtualRoute[], rules: readonly VirtualRule[]): boolean {
-  if (routes.length === 0 && rules.length === 0) {
+export function holdRouting(holder: RoutingHolder, routes: ReadonlyMap<string, VirtualRoute>, rules: ReadonlyMap<string, VirtualRule>): boolean {
+  if (routes.size === 0 && rules.size === 0) {
     releaseRouting(holder);
     return true;
   }
   if (close === undefined && !open()) return false;
-  held.set(holder, { routes: new Map(routes.map((route) => [routeKey(route), route])), rules: new Map(rules.map((rule) => [ruleKey(rule), rule])) });
+  held.set(holder, { routes, rules });
   return true;
 }
 
@@ -182,7 +185,6 @@ function open(): boolean {
     return false;
   }
   const buffer = new Uint8Array(BUFFER_BYTES);
-  const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
   let handle: unknown;
   try {
     handle = native.eventsOpen(ROUTING_GROUPS, () => {
@@ -196,7 +198,7 @@ function open(): boolean {
         }
         if (length === -1) return;
         // A loss (-2: dropped, -3: too long) says nothing of which went: every holder looks at all it holds.
-        if (length >= 0) deliver(routingDeletions(buffer.subarray(0, length), littleEndian));
+        if (length >= 0) deliver(routingDeletions(buffer.subarray(0, length), HOST_LITTLE_ENDIAN));
         else tellLost();
       }
     });
