@@ -680,11 +680,22 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
   });
 
   // Given three VRIDs declared with silence watches that all run out at the same instant (200, then 51, then 7) and
-  // no repeat ever
+  // no repeat ever, the socket looking for them itself (no kernel timers: one look finds all three due)
   // then JavaScript hears of each once, lowest VRID first, and of none again.
+  // Why without the kernel's timers: each VRID's timer fires on its own, microseconds apart, and a look judges only
+  // the VRIDs whose timer has fired — so under load one look may find two and the next the third ([7, 200, 51] in a
+  // full CI run, 2026-12-05). The order is the order within a look; the kernel's case is the test below.
   it('tells of several VRIDs that fell silent together, each once, lowest first', async () => {
-    const { silences, done } = await silenceExchange({ inMs: 200, afterMs: 1000, expected: 3, also: [200, 7] }, []);
+    const { silences, done } = await silenceExchange({ inMs: 200, afterMs: 1000, expected: 3, also: [200, 7], kernel: false }, []);
     expect(silences.map((silence) => silence.vrid)).toEqual([7, 51, 200]);
+    expect(done).toMatchObject({ event: 'done', silences: 3 });
+  });
+
+  // Given the same with the kernel's silence timers
+  // then JavaScript hears of each once, and of none again (the order follows the timers' firing: see above).
+  it("tells of several VRIDs that fell silent together by the kernel's timers, each once", async () => {
+    const { silences, done } = await silenceExchange({ inMs: 200, afterMs: 1000, expected: 3, also: [200, 7] }, []);
+    expect(silences.map((silence) => silence.vrid).sort((a, b) => a - b)).toEqual([7, 51, 200]);
     expect(done).toMatchObject({ event: 'done', silences: 3 });
   });
 
