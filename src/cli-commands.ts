@@ -140,7 +140,7 @@ function printIssues(kind: 'warning' | 'error', issues: readonly KeepalivedIssue
 async function importCommand(path: string, configId: string | undefined): Promise<number> {
   let imported;
   try {
-    imported = importKeepalivedConf(path, configId !== undefined ? { configId } : {});
+    imported = importKeepalivedConf(path, { readRouteTables: true, ...(configId !== undefined ? { configId } : {}) });
   } catch (error) {
     if (error instanceof KeepalivedSyntaxError) {
       process.stderr.write(`error: ${error.message}\n`);

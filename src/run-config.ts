@@ -243,7 +243,7 @@ export function loadRunConfig(path: string, options: { configId?: string } = {})
   }
   if (isKeepalivedConfText(text)) {
     // Run here: a script keepalived would disable at its start (program not found) is disabled here too.
-    const imported = importKeepalivedConf(path, { checkScripts: true, readInterfaceMtus: true, ...(options.configId !== undefined ? { configId: options.configId } : {}) });
+    const imported = importKeepalivedConf(path, { checkScripts: true, readInterfaceMtus: true, readRouteTables: true, ...(options.configId !== undefined ? { configId: options.configId } : {}) });
     if (imported.errors.length > 0) throw new RunConfigError(path, imported.errors, imported.warnings);
     try {
       return { config: resolveRunConfig(imported.config), format: 'keepalived', warnings: imported.warnings };

@@ -493,6 +493,12 @@ export interface KeepalivedConvertOptions {
    * or unknown: 1500, keepalived's own default for an instance without an interface (reported where it matters).
    */
   interfaceMtu?: (ifname: string) => number | undefined;
+  /**
+   * Routing table names on this host, as /etc/iproute2/rt_tables gives them (see `readRouteTableNames`), for
+   * `table NAME` in virtual_routes and virtual_rules: keepalived reads that file as it starts. Absent: only
+   * iproute2's reserved names are known (default, main, local); a table may always be given by its number.
+   */
+  routeTables?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -561,7 +567,7 @@ export function keepalivedToConfig(conf: KeepalivedConf, options: KeepalivedConv
   const rulePreferences: RulePreferences = { ipv4: RULE_START_PREFERENCE, ipv6: RULE_START_PREFERENCE };
   for (const statement of instanceStatements) {
     const errorsBefore = report.errors.length;
-    const draft = readInstance(statement, report, rulePreferences);
+    const draft = readInstance(statement, report, rulePreferences, options.routeTables);
     if (!draft) continue;
     draft.order = order.get(statement);
     // Counted here, not by the instance's later check: the errors of the instances, groups and trackers read after
@@ -979,7 +985,12 @@ function notifyAs(notify: ImportedNotify, defaults: GlobalDefaults, report: Repo
   return notify;
 }
 
-function readInstance(statement: KeepalivedStatement, report: Report, rulePreferences: RulePreferences): InstanceDraft | undefined {
+function readInstance(
+  statement: KeepalivedStatement,
+  report: Report,
+  rulePreferences: RulePreferences,
+  routeTables: ReadonlyMap<string, number> | undefined,
+): InstanceDraft | undefined {
   const name = new Values(statement, report).string(0, 'an instance name');
   if (name === undefined) return undefined;
   const draft: InstanceDraft = {
@@ -1066,11 +1077,11 @@ function readInstance(statement: KeepalivedStatement, report: Report, rulePrefer
         set('excludedAddresses', entry);
         break;
       case 'virtual_routes':
-        readVirtualRoutes(entry, report, draft);
+        readVirtualRoutes(entry, report, draft, routeTables);
         set('virtualRoutes', entry);
         break;
       case 'virtual_rules':
-        readVirtualRules(entry, report, draft, rulePreferences);
+        readVirtualRules(entry, report, draft, rulePreferences, routeTables);
         set('virtualRules', entry);
         break;
       case 'unicast_peer':
@@ -1339,8 +1350,39 @@ const REFUSED_ROUTE_OPTIONS = new Set([
   'window', 'cwnd', 'ssthresh', 'realms', 'rto_min', 'initcwnd', 'initrwnd', 'features', 'quickack', 'congctl', 'pref', 'ttl-propagate',
   'fastopen_no_cookie', 'vrf', 'as',
 ]);
-/** Tables iproute2 names in /etc/iproute2/rt_tables on every system. */
-const ROUTE_TABLES: Readonly<Record<string, number>> = { default: 253, main: 254, local: 255 };
+/** The table names keepalived 2.2.7 knows whatever /etc/iproute2/rt_tables says (rttable_default in lib/rttables.c). */
+const RESERVED_ROUTE_TABLES: ReadonlyMap<string, number> = new Map([
+  ['default', 253],
+  ['main', 254],
+  ['local', 255],
+]);
+
+/**
+ * A whole number as C's strtoul reads it with base 0 — decimal, `0x` hexadecimal, or octal after a leading `0` —
+ * up to 2^32 − 1; undefined otherwise. keepalived and iproute2 read table numbers so (`table 0x64` is table 100).
+ */
+export function unsignedBase0(text: string): number | undefined {
+  let value: number;
+  if (/^0x[0-9a-f]+$/i.test(text)) value = Number.parseInt(text.slice(2), 16);
+  else if (/^0[0-7]*$/.test(text)) value = Number.parseInt(text, 8);
+  else if (/^[1-9]\d*$/.test(text)) value = Number(text);
+  else return undefined;
+  return value <= 0xffff_ffff ? value : undefined;
+}
+
+/**
+ * Where `table T` / `lookup T` points, as keepalived 2.2.7 finds it (find_rttables_table): a number, else a name of
+ * the host's rt_tables (first line wins), else a reserved name. The message says why not when it is neither.
+ */
+function routeTable(text: string, tables: ReadonlyMap<string, number> | undefined): number | string {
+  const number = unsignedBase0(text);
+  if (number !== undefined) return number;
+  const named = tables?.get(text) ?? RESERVED_ROUTE_TABLES.get(text);
+  if (named !== undefined) return named;
+  return tables === undefined
+    ? `table ${text}: give its number (only default, main and local are known by name to an import that does not read this host's /etc/iproute2/rt_tables)`
+    : `table ${text}: not a number, and not a table named in /etc/iproute2/rt_tables (nor default, main, local)`;
+}
 
 /**
  * A virtual_routes block into `draft.virtualRoutes`: one route a line in keepalived 2.2.7's words (alloc_route in
@@ -1348,7 +1390,7 @@ const ROUTE_TABLES: Readonly<Record<string, number>> = { default: 253, main: 254
  * tracks a route that has a `dev` unless `no_track` is given (its deletion makes the instance backup); vrrp does not
  * watch its routes, which is reported for each such route.
  */
-function readVirtualRoutes(statement: KeepalivedStatement, report: Report, draft: InstanceDraft): void {
+function readVirtualRoutes(statement: KeepalivedStatement, report: Report, draft: InstanceDraft, tables: ReadonlyMap<string, number> | undefined): void {
   for (const reader of lineReaders(statement, report)) {
     const { words, entry } = reader;
     const value = (i: number, what: string): string | undefined => reader.value(i, what);
@@ -1377,9 +1419,11 @@ function readVirtualRoutes(statement: KeepalivedStatement, report: Report, draft
       } else if (word === 'table') {
         const table = value(i++, 'a table');
         if (table === undefined) break;
-        const number = ROUTE_TABLES[table] ?? (/^\d+$/.test(table) ? Number(table) : undefined);
-        if (number === undefined) reader.fail(i, `table ${table}: give its number (only default, main and local are known by name here, not /etc/iproute2/rt_tables)`);
-        else route.table = number;
+        const found = routeTable(table, tables);
+        if (typeof found === 'string') reader.fail(i, found);
+        // The kernel puts a route of table 0 (unspec) in main; a route's table here is 1 and up.
+        else if (found === 0) reader.fail(i, `table ${table} is table 0 (unspec): give main (254) or another table`);
+        else route.table = found;
       } else if (word === 'metric' || word === 'priority' || word === 'preference') {
         const metric = value(i++, 'a number');
         if (metric === undefined) break;
@@ -1450,7 +1494,13 @@ const REFUSED_RULE_OPTIONS = new Set([
  * [fwmark M[/MASK]] [iif|dev IF] [oif IF]`. A rule without a preference gets the one keepalived gives it (16384,
  * then one less per such rule of the family, in reading order), reported as keepalived reports it.
  */
-function readVirtualRules(statement: KeepalivedStatement, report: Report, draft: InstanceDraft, preferences: RulePreferences): void {
+function readVirtualRules(
+  statement: KeepalivedStatement,
+  report: Report,
+  draft: InstanceDraft,
+  preferences: RulePreferences,
+  tables: ReadonlyMap<string, number> | undefined,
+): void {
   for (const reader of lineReaders(statement, report)) {
     const { words, entry } = reader;
     const value = (i: number, what: string): string | undefined => reader.value(i, what);
@@ -1471,9 +1521,11 @@ function readVirtualRules(statement: KeepalivedStatement, report: Report, draft:
       } else if (word === 'table' || word === 'lookup') {
         const table = value(i++, 'a table');
         if (table === undefined) break;
-        const id = ROUTE_TABLES[table] ?? number(table);
-        if (id === undefined) fail(i, `table ${table}: give its number (only default, main and local are known by name here, not /etc/iproute2/rt_tables)`);
-        else rule.table = id;
+        const found = routeTable(table, tables);
+        if (typeof found === 'string') fail(i, found);
+        // keepalived 2.2.7 refuses it too ("Table 0 is not valid").
+        else if (found === 0) fail(i, `table ${table} is table 0 (unspec), which a rule cannot look up`);
+        else rule.table = found;
       } else if (word === 'preference' || word === 'order' || word === 'priority') {
         const preference = value(i++, 'a number');
         if (preference === undefined) break;

@@ -30,5 +30,14 @@ export {
   type ImportedFileTracker,
   type ImportedInterfaceTracker,
 } from './convert.js';
-export { loadKeepalivedConf, importKeepalivedConf, isKeepalivedConfText, globFiles, expandBraces, programRunnable, type KeepalivedLoadOptions } from './load.js';
+export {
+  loadKeepalivedConf,
+  importKeepalivedConf,
+  isKeepalivedConfText,
+  globFiles,
+  expandBraces,
+  programRunnable,
+  readRouteTableNames,
+  type KeepalivedLoadOptions,
+} from './load.js';
 export { printKeepalivedConf, type KeepalivedStatementText } from './print.js';

@@ -6,7 +6,7 @@
 import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
-import { keepalivedToConfig, type KeepalivedImport } from './convert.js';
+import { keepalivedToConfig, type KeepalivedImport, unsignedBase0 } from './convert.js';
 import { parseKeepalivedConf, type KeepalivedConf, type KeepalivedIncludeResult } from './parse.js';
 
 /** Options of {@link loadKeepalivedConf} and {@link importKeepalivedConf}. */
@@ -25,6 +25,38 @@ export interface KeepalivedLoadOptions {
    * know how many virtual addresses fit in one advert; for `vrrp run`. Default: 1500 is assumed.
    */
   readInterfaceMtus?: boolean;
+  /**
+   * Read this host's routing table names (/etc/iproute2/rt_tables, or the file named, see
+   * {@link readRouteTableNames}), as keepalived does when it starts, for `table NAME` in virtual_routes and
+   * virtual_rules. Default: only default, main and local are known by name.
+   */
+  readRouteTables?: boolean | string;
+}
+
+/** The file keepalived 2.2.7 reads routing table names from (lib/rttables.c; not rt_tables.d). */
+export const RT_TABLES_FILE = '/etc/iproute2/rt_tables';
+
+/**
+ * Routing table names from an iproute2 rt_tables file, as keepalived 2.2.7 reads it: a line is `NUMBER NAME`
+ * (the number as strtoul reads it with base 0, at most 2^32 − 1), `#` starts a comment, any other line is skipped,
+ * and the first line naming a table wins. A missing or unreadable file gives none.
+ */
+export function readRouteTableNames(path: string = RT_TABLES_FILE): Map<string, number> {
+  const names = new Map<string, number>();
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return names;
+  }
+  for (const line of text.split('\n')) {
+    const words = (line.split('#')[0] ?? '').trim().split(/\s+/);
+    if (words.length !== 2) continue;
+    const [number = '', name = ''] = words;
+    const id = unsignedBase0(number);
+    if (id !== undefined && !names.has(name)) names.set(name, id);
+  }
+  return names;
 }
 
 /** keepalived's search path when PATH is not set (glibc's _PATH_DEFPATH). */
@@ -160,6 +192,9 @@ export function importKeepalivedConf(path: string, options: KeepalivedLoadOption
   return keepalivedToConfig(loadKeepalivedConf(path, options), {
     ...(options.checkScripts === true ? { scriptRunnable: (program: string) => programRunnable(program, env) } : {}),
     ...(options.readInterfaceMtus === true ? { interfaceMtu: interfaceMtu } : {}),
+    ...(options.readRouteTables === undefined || options.readRouteTables === false
+      ? {}
+      : { routeTables: readRouteTableNames(options.readRouteTables === true ? RT_TABLES_FILE : options.readRouteTables) }),
   });
 }
 

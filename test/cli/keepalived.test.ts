@@ -108,6 +108,18 @@ describe('vrrp import-keepalived', () => {
     ]);
   });
 
+  // keepalived resolves `table NAME` from the host's /etc/iproute2/rt_tables as it starts; so do both commands (a
+  // name no file gives is refused with where it was looked for, which the import without the file does not say).
+  it.each([['import-keepalived'], ['run']])("%s looks up a table's name in this host's /etc/iproute2/rt_tables", async (command) => {
+    const path = file(
+      `tables-${command}.conf`,
+      ['vrrp_instance VI_1 {', '  interface eth0', '  virtual_router_id 51', '  virtual_ipaddress {', '    10.0.0.1', '  }', '  virtual_routes {', '    10.8.0.0/16 via 10.0.0.254 table no-such-table', '  }', '}', ''].join('\n'),
+    );
+    const result = await runCli([command, path]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${path}:8: virtual_routes "10.8.0.0/16 via 10.0.0.254 table no-such-table": table no-such-table: not a number, and not a table named in /etc/iproute2/rt_tables (nor default, main, local)`);
+  });
+
   // Given no file, or a file that does not exist; then usage or the reason, and exit 2.
   it('exits 2 without a readable file', async () => {
     expect((await runCli(['import-keepalived'])).code).toBe(2);

@@ -970,6 +970,62 @@ describe('vrrp_instance: virtual_rules', () => {
   });
 });
 
+describe('vrrp_instance: routing tables by name or number', () => {
+  /** This host's names, as readRouteTableNames gives them from /etc/iproute2/rt_tables. */
+  const hostTables = new Map([
+    ['isp2', 100],
+    ['main', 7], // a file may rename a reserved number's table; its line wins, as in keepalived
+  ]);
+  const convertWith = (text: string, routeTables?: ReadonlyMap<string, number>): KeepalivedImport =>
+    keepalivedToConfig(parseKeepalivedConf(text, { file: 'k.conf' }), routeTables === undefined ? {} : { routeTables });
+  const routing = (route: string, rule: string): string => conf(`virtual_routes {\n    ${route}\n}\nvirtual_rules {\n    ${rule}\n}`);
+
+  // keepalived 2.2.7 resolves `table NAME` from the host's rt_tables as it starts (find_rttables_table).
+  it("resolves a route's and a rule's table named in the host's rt_tables", () => {
+    const result = convertWith(routing('10.8.0.0/16 via 192.0.2.254 table isp2', 'from 10.8.0.0/16 lookup isp2 preference 100'), hostTables);
+    expect(result.errors).toEqual([]);
+    expect(only(result).virtualRoutes?.[0]?.table).toBe(100);
+    expect(only(result).virtualRules?.[0]?.table).toBe(100);
+  });
+
+  it("takes the file's line for a name it gives, and the reserved names for the rest", () => {
+    const result = convertWith(routing('10.8.0.0/16 via 192.0.2.254 table main', 'from 10.8.0.0/16 table local preference 100'), hostTables);
+    expect([only(result).virtualRoutes?.[0]?.table, only(result).virtualRules?.[0]?.table]).toEqual([7, 255]);
+  });
+
+  // strtoul with base 0, as keepalived and iproute2 read a table: 0x64 and 0144 are both table 100.
+  it('reads a table number as keepalived does: decimal, 0x hexadecimal, 0 octal', () => {
+    for (const written of ['100', '0x64', '0144']) {
+      const result = convertWith(routing(`10.8.0.0/16 via 192.0.2.254 table ${written}`, `from 10.8.0.0/16 table ${written} preference 100`));
+      expect([only(result).virtualRoutes?.[0]?.table, only(result).virtualRules?.[0]?.table], written).toEqual([100, 100]);
+    }
+  });
+
+  it('refuses a name the host does not have, saying where it looked', () => {
+    const text = routing('10.8.0.0/16 via 192.0.2.254 table bird', 'from 10.8.0.0/16 table bird preference 100');
+    expect(convertWith(text, hostTables).errors.map((issue) => issue.message)).toEqual([
+      expect.stringMatching(/: table bird: not a number, and not a table named in \/etc\/iproute2\/rt_tables \(nor default, main, local\)$/),
+      expect.stringMatching(/: table bird: not a number, and not a table named in \/etc\/iproute2\/rt_tables \(nor default, main, local\)$/),
+    ]);
+  });
+
+  it('refuses table 0 (unspec) for a route and for a rule, each with its reason', () => {
+    const text = routing('10.8.0.0/16 via 192.0.2.254 table 0', 'from 10.8.0.0/16 table unspec preference 100');
+    expect(convertWith(text, new Map([['unspec', 0]])).errors.map((issue) => issue.message)).toEqual([
+      expect.stringMatching(/: table 0 is table 0 \(unspec\): give main \(254\) or another table$/),
+      expect.stringMatching(/: table unspec is table 0 \(unspec\), which a rule cannot look up$/),
+    ]);
+  });
+
+  it('refuses a number past 2^32 − 1 or not a number at all (08 is not octal)', () => {
+    const text = routing('10.8.0.0/16 via 192.0.2.254 table 4294967296', 'from 10.8.0.0/16 table 08 preference 100');
+    expect(convertWith(text, hostTables).errors.map((issue) => issue.message)).toEqual([
+      expect.stringMatching(/: table 4294967296: not a number, and not a table named/),
+      expect.stringMatching(/: table 08: not a number, and not a table named/),
+    ]);
+  });
+});
+
 describe('vrrp_instance: refused and unknown keywords', () => {
   // Given keywords whose absence would change the network's view; then each is an error at its line.
   it.each([
