@@ -321,21 +321,23 @@ async function run(path: string, options: { metrics?: MetricsListen; exitWithPar
     }
   }
   const statusFile = options.statusFile ?? (socketPath === undefined ? undefined : dumpPathFor(socketPath));
-  // keepalived writes its state on a signal; Node would open the inspector on SIGUSR1, which a listener replaces
-  // (held since the executable's first line: src/early-signals.ts). One that came meanwhile is answered now.
-  const dumpStatus = (): void => {
+  // keepalived writes its state on SIGUSR1 and its counters on SIGUSR2; the status has both. Node would open the
+  // inspector on SIGUSR1 and die of SIGUSR2 (no priority 0 sent), which listeners replace (held since the
+  // executable's first line: src/early-signals.ts). One that came meanwhile is answered now.
+  const dumpStatus = (signal: 'SIGUSR1' | 'SIGUSR2'): void => {
     if (statusFile === undefined) {
       line('error', {}, { code: 'control_failed', message: 'no status file: give --status-file PATH' });
       return;
     }
     try {
       writeStatusDump(statusFile, runStatus());
-      line('statusDumped', {}, { path: statusFile });
+      line('statusDumped', {}, { path: statusFile, signal });
     } catch (error) {
       line('error', {}, { code: 'control_failed', message: `cannot write the status to ${statusFile}: ${error instanceof Error ? error.message : String(error)}` });
     }
   };
-  takeOverSignal('SIGUSR1', dumpStatus);
+  takeOverSignal('SIGUSR1', () => dumpStatus('SIGUSR1'));
+  takeOverSignal('SIGUSR2', () => dumpStatus('SIGUSR2'));
   // keepalived reloads its configuration on SIGHUP (`systemctl reload`); we cannot, and dying of it (Node's
   // default) would leave the VIPs with no priority 0 sent. Said, and the run goes on as it was.
   takeOverSignal('SIGHUP', () => line('reloadUnsupported', {}, { signal: 'SIGHUP', message: 'configuration not reloaded: restart vrrp run to apply a new one' }));

@@ -11,7 +11,7 @@ import { v8FlagsFor } from './jit-tiers.js';
 
 // First of all, for `vrrp run`: no instant in which SIGUSR1 opens Node's inspector or SIGHUP kills it
 // (src/early-signals.ts). The other commands are short and keep Node's defaults.
-if (process.argv[2] === 'run') holdSignals(['SIGUSR1', 'SIGHUP']);
+if (process.argv[2] === 'run') holdSignals(['SIGUSR1', 'SIGUSR2', 'SIGHUP']);
 
 const flags = v8FlagsFor(process.argv.slice(2), process.execArgv);
 if (flags !== undefined) setFlagsFromString(flags);

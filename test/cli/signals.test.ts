@@ -7,7 +7,7 @@
  * test/cli/run-netns.test.ts). Lines are awaited, never slept for; every process started is killed after each test.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -108,6 +108,21 @@ describe('vrrp run and signals', () => {
     await run.waitFor('reloadUnsupported');
     run.child.kill('SIGTERM');
     expect({ code: await run.exited, events: run.events() }).toEqual({ code: 0, events: ['startupDelay', 'reloadUnsupported', 'stopping', 'stopped'] });
+  });
+
+  // Given a run waiting out its start-up delay; when SIGUSR2 comes (keepalived's stats signal); then it writes the
+  // status, counters included, says so, and runs on. Before, Node's default for SIGUSR2 killed it (no priority 0).
+  it('writes the status with its counters on SIGUSR2 and runs on', async () => {
+    const config = join(dir, 'usr2.json');
+    writeFileSync(config, CONFIG);
+    const run = startRun(config);
+    await run.waitFor('startupDelay');
+    run.child.kill('SIGUSR2');
+    await run.waitFor('statusDumped');
+    const dumped = JSON.parse(readFileSync(join(dir, `status-${runs}.json`), 'utf8')) as { instances: { counters?: Record<string, unknown> }[] };
+    expect(dumped.instances[0]?.counters).toMatchObject({ vrrpv3StatisticsMasterTransitions: 0 });
+    run.child.kill('SIGTERM');
+    expect({ code: await run.exited, events: run.events() }).toEqual({ code: 0, events: ['startupDelay', 'statusDumped', 'stopping', 'stopped'] });
   });
 
   // Given a run whose stdout reader went away; when it next writes a line (the SIGUSR1 dump's) and then stops
