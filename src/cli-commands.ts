@@ -547,7 +547,7 @@ Exit codes: 0 stopped cleanly; 1 a start or a stop failed; 2 a bad command line 
       ['--exit-with-parent', 'stop (cleanly) when the process that started this one ends; on by default under npx / npm'],
       ['--metrics [HOST]:PORT', 'serve Prometheus metrics at http://HOST:PORT/metrics, e.g. :9650 (needs prom-client installed)'],
       ['--socket PATH', 'the control socket vrrp status asks (default: /run/vrrp/control/<config name>.sock for root, else $XDG_RUNTIME_DIR/vrrp/control/…)'],
-      ['--status-file PATH', 'where SIGUSR1 writes the status as JSON (default: beside the socket, <name>.status.json)'],
+      ['--status-file PATH', 'where SIGUSR1 and SIGUSR2 write the status as JSON (default: beside the socket, <name>.status.json)'],
     ],
     positionals: { min: 1, max: 1, name: '<config>' },
     handler: (values, [path]) => {
