@@ -219,9 +219,12 @@ function configIdOption(values: Values, command: string): { configId?: string } 
   return { configId: id };
 }
 
-async function run(path: string, options: { metrics?: MetricsListen; exitWithParent: boolean; socket?: string; statusFile?: string; configId?: string }): Promise<number> {
+async function run(
+  path: string,
+  options: { metrics?: MetricsListen; exitWithParent: boolean; socket?: string; statusFile?: string; configId?: string; configTest?: boolean },
+): Promise<number> {
   keepRunningWithoutStdout();
-  await shareMallocArenas();
+  if (options.configTest !== true) await shareMallocArenas();
   let loaded;
   try {
     loaded = loadRunConfig(path, options.configId !== undefined ? { configId: options.configId } : {});
@@ -268,6 +271,13 @@ async function run(path: string, options: { metrics?: MetricsListen; exitWithPar
     if (group.notify) runners.push(attachNotify(vrrpGroup, group.notify));
     return vrrpGroup;
   });
+  if (options.configTest === true) {
+    // keepalived -t: the configuration as this run would take it — read, converted, every value validated, with
+    // this host's checks (scripts runnable, MTUs, routing table names) — and nothing started.
+    const groupCount = groups.length > 0 ? `, ${groups.length} sync group${groups.length === 1 ? '' : 's'}` : '';
+    process.stderr.write(`${path}: configuration valid (${instances.length} instance${instances.length === 1 ? '' : 's'}${groupCount})\n`);
+    return 0;
+  }
   for (const runner of runners) logNotify(runner);
   let metricsServer: MetricsServer | undefined;
   if (options.metrics) {
@@ -534,9 +544,11 @@ Stops cleanly on SIGTERM or SIGINT (a master sends priority 0 and removes its VI
 and exits 0; a second signal exits at once. Under npx or npm, a signal to npm may not reach this process: it
 also stops, the same way, within a second of npm or its parent process ending.
 
-Exit codes: 0 stopped cleanly; 1 a start or a stop failed; 2 a bad command line or config (every problem listed).`,
+Exit codes: 0 stopped cleanly; 1 a start or a stop failed; 2 a bad command line or config (every problem listed).
+With --config-test: 0 valid, 2 not.`,
     options: {
       'config-id': { type: 'string' },
+      'config-test': { type: 'boolean', short: 't' },
       'exit-with-parent': { type: 'boolean' },
       metrics: { type: 'string' },
       socket: { type: 'string' },
@@ -544,6 +556,7 @@ Exit codes: 0 stopped cleanly; 1 a start or a stop failed; 2 a bad command line 
     },
     optionHelp: [
       ['--config-id ID', "a keepalived.conf's config id, for its @ID lines (keepalived -i; default: the host name up to its first dot)"],
+      ['-t, --config-test', "check the config as a run would take it (keepalived -t), print every problem, and exit without starting; what only a start finds (a missing interface, capabilities) is vrrp doctor's"],
       ['--exit-with-parent', 'stop (cleanly) when the process that started this one ends; on by default under npx / npm'],
       ['--metrics [HOST]:PORT', 'serve Prometheus metrics at http://HOST:PORT/metrics, e.g. :9650 (needs prom-client installed)'],
       ['--socket PATH', 'the control socket vrrp status asks (default: /run/vrrp/control/<config name>.sock for root, else $XDG_RUNTIME_DIR/vrrp/control/…)'],
@@ -554,6 +567,7 @@ Exit codes: 0 stopped cleanly; 1 a start or a stop failed; 2 a bad command line 
       for (const flag of ['socket', 'status-file'] as const) if (values[flag] === '') throw new UsageError(`--${flag} must name a path`, 'run');
       return run(path as string, {
         exitWithParent: values['exit-with-parent'] === true, ...metricsOption(values), ...configIdOption(values, 'run'),
+        ...(values['config-test'] === true ? { configTest: true } : {}),
         ...(typeof values.socket === 'string' ? { socket: values.socket } : {}),
         ...(typeof values['status-file'] === 'string' ? { statusFile: values['status-file'] } : {}),
       });
