@@ -107,16 +107,19 @@ export class Announcer {
   }
 
   /**
-   * One announcement round of an all-IPv4 `addresses` list on `ifname`, built now, as a handle its caller keeps
-   * (the VIP manager's takeover burst sends its frames itself); undefined for an empty list or one with IPv6
-   * addresses, whose frames depend on state read at send time (link-local source, Router flag). The handle stays
-   * valid while {@link isCurrent} says so. Throws like {@link announce} when the socket cannot be opened.
+   * One announcement round of `addresses` on `ifname`, built now, as a handle its caller keeps (the VIP manager's
+   * takeover burst sends its frames itself); undefined for an empty list. An IPv6 address's unsolicited NA carries
+   * the link-local source and the Router flag read now, where {@link announce} reads them as it sends: a change in
+   * between (a link-local replaced, forwarding switched) goes out in the takeover's first round only, and the
+   * later rounds, built as they are sent, carry what is current — what keepalived 2.2.7 sends is no fresher (its
+   * source is always the target; its Router flag is read as it starts). The handle stays valid while
+   * {@link isCurrent} says so. Throws like {@link announce} when the socket cannot be opened.
    * Internal: for the VIP manager's takeover burst; a round holds a packet socket, which is not a public type.
    *
    * @internal
    */
   prepareRound(ifname: string, addresses: readonly AnnouncedAddress[]): AnnouncementRound | undefined {
-    if (addresses.length === 0 || addresses.some((a) => a.family !== 'ipv4')) return undefined;
+    if (addresses.length === 0) return undefined;
     const socket = this.#socketFor(ifname);
     return { ifname, socket, frames: this.#frames(socket, ifname, parseTargets(addresses)) };
   }

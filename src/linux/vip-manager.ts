@@ -366,7 +366,7 @@ export class NetlinkVipManager implements VipManager {
   }
 
   /**
-   * See {@link VipManager.addAndAnnounce}. Prepared (always, after `prepare` with the addon and an IPv4 list): the
+   * See {@link VipManager.addAndAnnounce}. Prepared (always, after `prepare` with the addon, of either family): the
    * markers, the address requests and the first announcement burst go out in one native call, nothing in between
    * (measured in a namespace pair, 10 takeovers each: our gratuitous ARP left 0.15–0.23 ms after our advert, median
    * 0.18, against 0.21–0.37, median 0.30, through add and announce; keepalived's 0.08–0.17, median 0.10). Otherwise

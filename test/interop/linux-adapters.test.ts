@@ -159,12 +159,44 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     await capture.stop();
     expect(result.code, result.stderr).toBe(0);
     const { same: prepared, copy, dropped } = JSON.parse(result.stdout) as Record<'same' | 'copy' | 'dropped', Record<string, unknown>>;
-    const same = { heldAtOnce: true, markerAtOnce: 'adding', markerAfter: expect.stringMatching(/^\d+$/), heldAfterRemove: false, markerAfterRemove: 'standby' };
+    const same = { heldAtOnce: [true], markerAtOnce: ['adding'], markerAfter: [expect.stringMatching(/^\d+$/)], heldAfterRemove: [false], markerAfterRemove: ['standby'] };
     expect(prepared).toEqual({ burst: 1, ...same });
     expect(copy).toEqual({ burst: 1, ...same });
     expect(dropped).toEqual({ burst: 0, ...same });
     const vip = vipOf(lab);
     expect(capture.lines.filter((line) => line.includes(`Request who-has ${vip}`) && line.includes(`tell ${vip}`))).toHaveLength(6);
+  });
+
+  // Given the same with an IPv6 address beside the IPv4 one (keepalived's dual-stack shape: an IPv6 excluded
+  // address in an IPv4 instance), and with the IPv6 address alone (an IPv6 instance)
+  // then each takeover is one prepared native burst as well — until now a list with an IPv6 address went through
+  // add and announce — with the same effects: both addresses up and marked `adding` when the call returns, and
+  // each round's gratuitous ARP and unsolicited NA on the wire.
+  it('a takeover of IPv6 addresses, alone or beside IPv4 ones, goes out as one native burst too', async () => {
+    const capture = await lab.capture('client', 'arp or (icmp6 and ip6[40] == 136)');
+    const fixture = join(repo, 'test/interop/fixtures/takeover-burst.mjs');
+    const [vip4, vip6] = [vipOf(lab), lab.ipv6(0x100)];
+    const outcomes: Record<string, unknown> = {};
+    for (const [name, list] of [['mixed', `${vip4},${vip6}`], ['ipv6', vip6]] as const) {
+      const result = await lab.exec('us', [process.execPath, fixture, join(repo, 'dist'), 'eth0', list, join(lab.tmpDir, `markers-${name}`)]);
+      expect(result.code, result.stderr).toBe(0);
+      outcomes[name] = JSON.parse(result.stdout);
+    }
+    await capture.stop();
+    const each = (n: number): Record<string, unknown> => ({
+      heldAtOnce: Array(n).fill(true),
+      markerAtOnce: Array(n).fill('adding'),
+      markerAfter: Array(n).fill(expect.stringMatching(/^\d+$/)),
+      heldAfterRemove: Array(n).fill(false),
+      markerAfterRemove: Array(n).fill('standby'),
+    });
+    expect(outcomes).toEqual({
+      mixed: { same: { burst: 1, ...each(2) }, copy: { burst: 1, ...each(2) }, dropped: { burst: 0, ...each(2) } },
+      ipv6: { same: { burst: 1, ...each(1) }, copy: { burst: 1, ...each(1) }, dropped: { burst: 0, ...each(1) } },
+    });
+    // Two rounds per takeover, three takeovers per list: 6 ARPs (mixed), 12 NAs (mixed and alone).
+    expect(capture.lines.filter((line) => line.includes(`Request who-has ${vip4}`) && line.includes(`tell ${vip4}`))).toHaveLength(6);
+    expect(capture.lines.filter((line) => /neighbor advertisement/.test(line) && line.includes(`tgt is ${vip6}`))).toHaveLength(12);
   });
 
   // Given two of our VIP managers on one interface, each holding a VIP (two instances of one process)
