@@ -418,7 +418,12 @@ const THAWED_ON_CUT_LINK_MAX_ERRORS = 5;
 
 function expectedError(e: OurEvent, name: NodeName, event: ChaosEvent | undefined): string | undefined {
   if (event?.kind !== 'linkDown' || event.node !== name) return undefined;
-  if (e.code === 'send_failed' && /ENETUNREACH|ENETDOWN|EINVAL|EADDRNOTAVAIL/.test(`${String(e.message)} ${String(e.cause)}`)) return 'its link was just cut';
+  const text = `${String(e.message)} ${String(e.cause)}`;
+  if (e.code === 'send_failed' && /ENETUNREACH|ENETDOWN|EINVAL|EADDRNOTAVAIL/.test(text)) return 'its link was just cut';
+  // A master's announcement round due in that window (a GARP refresh, keepalived's second burst) fails the same way
+  // on its packet socket (seed 1926726061, event 142). Announcements only: an address change that fails there is
+  // not excused (an IPv6 VIP re-added onto a down link was a bug this run found).
+  if (e.code === 'vip_failed' && /announce/.test(String(e.message)) && /ENETDOWN/.test(text)) return 'its link was just cut';
   return undefined;
 }
 
