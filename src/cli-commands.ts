@@ -350,7 +350,7 @@ async function run(
   takeOverSignal('SIGUSR2', () => dumpStatus('SIGUSR2'));
   // keepalived reloads its configuration on SIGHUP (`systemctl reload`); we cannot, and dying of it (Node's
   // default) would leave the VIPs with no priority 0 sent. Said, and the run goes on as it was.
-  takeOverSignal('SIGHUP', () => line('reloadUnsupported', {}, { signal: 'SIGHUP', message: 'configuration not reloaded: restart vrrp run to apply a new one' }));
+  takeOverSignal('SIGHUP', () => line('reloadUnsupported', {}, { signal: 'SIGHUP', message: 'configuration not reloaded: restart vrrp run to apply a new one (vrrp run -t checks it first)' }));
 
   let stopping: Promise<number> | undefined;
   let cancelDelay: (() => void) | undefined;
