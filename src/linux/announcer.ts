@@ -111,8 +111,9 @@ export class Announcer {
    * takeover burst sends its frames itself); undefined for an empty list. An IPv6 address's unsolicited NA carries
    * the link-local source and the Router flag read now, where {@link announce} reads them as it sends: a change in
    * between (a link-local replaced, forwarding switched) goes out in the takeover's first round only, and the
-   * later rounds, built as they are sent, carry what is current — what keepalived 2.2.7 sends is no fresher (its
-   * source is always the target; its Router flag is read as it starts). The handle stays valid while
+   * later rounds, built as they are sent, carry what is current. keepalived 2.2.7's source is always the target;
+   * its Router flag is re-read when its last read is more than 5 s old (vrrp_ndisc.c), fresher than this first
+   * round's on a long-settled backup. The handle stays valid while
    * {@link isCurrent} says so. Throws like {@link announce} when the socket cannot be opened.
    * Internal: for the VIP manager's takeover burst; a round holds a packet socket, which is not a public type.
    *
