@@ -70,6 +70,15 @@ function startRun(configPath: string, stderrToStdout = false): Run {
   return { child, events, stderr: () => stderr, waitFor, exited };
 }
 
+/** `vrrp run` of CONFIG, written as `name`, once it waits out its start-up delay (see {@link startRun}). */
+async function waitingRun(name: string, stderrToStdout = false): Promise<Run> {
+  const config = join(dir, name);
+  writeFileSync(config, CONFIG);
+  const run = startRun(config, stderrToStdout);
+  await run.waitFor('startupDelay');
+  return run;
+}
+
 describe('vrrp run and signals', () => {
   // Given `vrrp run` still reading its config (a FIFO nobody has written yet)
   // when SIGUSR1 comes
@@ -100,10 +109,7 @@ describe('vrrp run and signals', () => {
   // Given a run waiting out its start-up delay; when SIGHUP comes; then it says it cannot reload and runs on: a
   // SIGTERM after it still stops it cleanly (stopping, stopped, exit 0). Before, SIGHUP killed it (exit 129).
   it('runs on after SIGHUP, saying that it does not reload', async () => {
-    const config = join(dir, 'hup.json');
-    writeFileSync(config, CONFIG);
-    const run = startRun(config);
-    await run.waitFor('startupDelay');
+    const run = await waitingRun('hup.json');
     run.child.kill('SIGHUP');
     await run.waitFor('reloadUnsupported');
     run.child.kill('SIGTERM');
@@ -113,10 +119,7 @@ describe('vrrp run and signals', () => {
   // Given a run waiting out its start-up delay; when SIGUSR2 comes (keepalived's stats signal); then it writes the
   // status, counters included, says so, and runs on. Before, Node's default for SIGUSR2 killed it (no priority 0).
   it('writes the status with its counters on SIGUSR2 and runs on', async () => {
-    const config = join(dir, 'usr2.json');
-    writeFileSync(config, CONFIG);
-    const run = startRun(config);
-    await run.waitFor('startupDelay');
+    const run = await waitingRun('usr2.json');
     run.child.kill('SIGUSR2');
     await run.waitFor('statusDumped');
     const dumped = JSON.parse(readFileSync(join(dir, `status-${runs}.json`), 'utf8')) as { instances: { counters?: Record<string, unknown> }[] };
@@ -129,10 +132,7 @@ describe('vrrp run and signals', () => {
   // then it stops cleanly and exits 0, having said once on stderr that its lines are dropped. Before, the EPIPE
   // was an unhandled 'error' event: exit 1, in a stop before the VIPs' removal.
   it('stops cleanly after its stdout reader went away', async () => {
-    const config = join(dir, 'epipe.json');
-    writeFileSync(config, CONFIG);
-    const run = startRun(config);
-    await run.waitFor('startupDelay');
+    const run = await waitingRun('epipe.json');
     run.child.stdout?.destroy();
     run.child.kill('SIGUSR1');
     // The dump is written whether or not its line can be: its file appearing says the signal was handled.
@@ -146,10 +146,7 @@ describe('vrrp run and signals', () => {
   // Given the same with stderr on the same pipe (`2>&1 | reader`); then the notice, which now meets a dead pipe too,
   // does not end it either: a clean stop, exit 0. Before, that notice's own EPIPE ended the run (exit 1).
   it('stops cleanly after its reader went away when stderr shares the pipe', async () => {
-    const config = join(dir, 'epipe-2.json');
-    writeFileSync(config, CONFIG);
-    const run = startRun(config, true);
-    await run.waitFor('startupDelay');
+    const run = await waitingRun('epipe-2.json', true);
     run.child.stdout?.destroy();
     run.child.kill('SIGUSR1');
     await statusWritten(join(dir, `status-${runs}.json`), run.stderr);
