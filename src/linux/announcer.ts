@@ -53,7 +53,17 @@ export interface AnnouncementRound {
   readonly socket: PacketSocket;
   /** One frame per address. */
   readonly frames: readonly Uint8Array[];
+  /** The Router flag its unsolicited NAs carry; undefined when it has none (no IPv6 address). */
+  readonly router?: boolean;
+  /** When that flag was last read from the interface's `forwarding` (performance.now() ms; see {@link Announcer.routerFlagCurrent}). */
+  routerReadAtMs?: number;
 }
+
+/**
+ * How old the Router flag of a prepared round may be before {@link Announcer.routerFlagCurrent} reads `forwarding`
+ * again: keepalived 2.2.7 re-reads it before an unsolicited NA when its last read is older than 5 s (vrrp_ndisc.c).
+ */
+const ROUTER_FLAG_MAX_AGE_MS = 5000;
 
 /** Sends gratuitous ARP / unsolicited NA for virtual addresses, with one cached packet socket per interface. */
 export class Announcer {
@@ -108,13 +118,13 @@ export class Announcer {
 
   /**
    * One announcement round of `addresses` on `ifname`, built now, as a handle its caller keeps (the VIP manager's
-   * takeover burst sends its frames itself); undefined for an empty list. An IPv6 address's unsolicited NA carries
-   * the link-local source and the Router flag read now, where {@link announce} reads them as it sends: a change in
-   * between (a link-local replaced, forwarding switched) goes out in the takeover's first round only, and the
-   * later rounds, built as they are sent, carry what is current. keepalived 2.2.7's source is always the target;
-   * its Router flag is re-read when its last read is more than 5 s old (vrrp_ndisc.c), fresher than this first
-   * round's on a long-settled backup. The handle stays valid while
-   * {@link isCurrent} says so. Throws like {@link announce} when the socket cannot be opened.
+   * takeover burst sends its frames itself); undefined for an empty list. A prepared round may be sent long after
+   * it was built, so an IPv6 address's unsolicited NA has the target itself as its source, as keepalived 2.2.7's
+   * always has — the address is added just before, without DAD — where {@link announce} picks the link-local
+   * address usable as it sends (one that was replaced, or is tentative after a link flap, would be stale here); and
+   * its Router flag, read now, is checked by {@link routerFlagCurrent} as keepalived checks its own (re-read when
+   * older than 5 s). The handle stays valid while {@link isCurrent} says so. Throws like {@link announce} when the
+   * socket cannot be opened.
    * Internal: for the VIP manager's takeover burst; a round holds a packet socket, which is not a public type.
    *
    * @internal
@@ -122,7 +132,10 @@ export class Announcer {
   prepareRound(ifname: string, addresses: readonly AnnouncedAddress[]): AnnouncementRound | undefined {
     if (addresses.length === 0) return undefined;
     const socket = this.#socketFor(ifname);
-    return { ifname, socket, frames: this.#frames(socket, ifname, parseTargets(addresses)) };
+    const targets = parseTargets(addresses);
+    if (!targets.some((target) => target.family === 'ipv6')) return { ifname, socket, frames: this.#frames(socket, ifname, targets) };
+    const router = ipv6Forwarding(ifname);
+    return { ifname, socket, frames: this.#frames(socket, ifname, targets, { router }), router, routerReadAtMs: performance.now() };
   }
 
   /**
@@ -135,6 +148,21 @@ export class Announcer {
     return this.#sockets.get(round.ifname) === round.socket;
   }
 
+  /**
+   * Whether `round`'s unsolicited NAs still carry the interface's Router flag: `forwarding` read again once the last
+   * read is 5 s old, so at most every 5 s however often this is asked; true for a round without IPv6 addresses.
+   * Its owner builds a round that is not again (see {@link prepareRound}). Internal, like {@link prepareRound}.
+   *
+   * @internal
+   */
+  routerFlagCurrent(round: AnnouncementRound): boolean {
+    if (round.router === undefined) return true;
+    const now = performance.now();
+    if (now - (round.routerReadAtMs ?? 0) < ROUTER_FLAG_MAX_AGE_MS) return true;
+    round.routerReadAtMs = now;
+    return ipv6Forwarding(round.ifname) === round.router;
+  }
+
   /** Closes the cached socket of `ifname`, or of every interface when none is given. */
   close(ifname?: string): void {
     for (const [name, socket] of this.#sockets) {
@@ -144,8 +172,17 @@ export class Announcer {
     }
   }
 
-  /** The frames announcing `targets` from `socket`: IPv4 ones from the socket's cache, IPv6 ones built now. */
-  #frames(socket: PacketSocket, ifname: string, targets: readonly { family: AddressFamily; bytes: Uint8Array; text: string }[]): Uint8Array[] {
+  /**
+   * The frames announcing `targets` from `socket`: IPv4 ones from the socket's cache, IPv6 ones built now — from the
+   * interface's usable link-local address and its `forwarding` as read now, or, given `prepared`, from the target
+   * itself with that Router flag (see {@link prepareRound}).
+   */
+  #frames(
+    socket: PacketSocket,
+    ifname: string,
+    targets: readonly { family: AddressFamily; bytes: Uint8Array; text: string }[],
+    prepared?: { router: boolean },
+  ): Uint8Array[] {
     let cache = this.#arpFrames.get(socket);
     if (cache === undefined) {
       cache = new Map();
@@ -153,8 +190,8 @@ export class Announcer {
     }
     let hasIpv6 = false;
     for (const target of targets) hasIpv6 ||= target.family === 'ipv6';
-    const linkLocal = hasIpv6 ? usableLinkLocal(ifname) : undefined;
-    const router = hasIpv6 && ipv6Forwarding(ifname);
+    const linkLocal = hasIpv6 && prepared === undefined ? usableLinkLocal(ifname) : undefined;
+    const router = hasIpv6 && (prepared?.router ?? ipv6Forwarding(ifname));
     const frames: Uint8Array[] = [];
     for (const { family, bytes, text } of targets) {
       if (family === 'ipv6') {
@@ -243,6 +280,7 @@ export function threadAnnouncer(): AnnouncementSender {
     warm: (ifname, addresses) => announcer.warm(ifname, addresses),
     prepareRound: (ifname, addresses) => announcer.prepareRound(ifname, addresses),
     isCurrent: (round) => announcer.isCurrent(round),
+    routerFlagCurrent: (round) => announcer.routerFlagCurrent(round),
     close: (ifname) => {
       if (ifname !== undefined) announcer.close(ifname);
     },

@@ -79,6 +79,13 @@ export interface AnnouncementSender {
    * @internal
    */
   isCurrent?(round: AnnouncementRound): boolean;
+  /**
+   * Optional, with `prepareRound`: whether a prepared round's unsolicited NAs still carry the interface's Router
+   * flag (re-read at most every 5 s). Internal, like `prepareRound`.
+   *
+   * @internal
+   */
+  routerFlagCurrent?(round: AnnouncementRound): boolean;
 }
 
 /** Options of {@link NetlinkVipManager}. */
@@ -415,7 +422,14 @@ export class NetlinkVipManager implements VipManager {
    * transport fired it, that `addAndAnnounce` gets the fired run's results from it (native/burst.c, "Fired bursts").
    */
   takeoverBurst(iface: string, addresses: readonly VirtualAddress[]): TakeoverBurstHandle | undefined {
-    const takeover = this.#takeover;
+    let takeover = this.#takeover;
+    // Asked as a takeover is armed: a burst whose unsolicited NAs carry a Router flag that `forwarding` no longer
+    // says is built again now, so that the armed burst and the takeover's addAndAnnounce use the same, current one.
+    if (takeover !== undefined && takeover.iface === iface && this.#announcer?.routerFlagCurrent?.(takeover.round) === false) {
+      this.#takeover = undefined;
+      this.#prepareTakeover(iface, addresses);
+      takeover = this.#takeover;
+    }
     return takeover !== undefined && this.#takeoverValid(takeover, iface, addresses) ? takeover.burst : undefined;
   }
 

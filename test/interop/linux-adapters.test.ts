@@ -171,14 +171,17 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
   // address in an IPv4 instance), and with the IPv6 address alone (an IPv6 instance)
   // then each takeover is one prepared native burst as well — until now a list with an IPv6 address went through
   // add and announce — with the same effects: both addresses up and marked `adding` when the call returns, and
-  // each round's gratuitous ARP and unsolicited NA on the wire.
+  // each round's gratuitous ARP and unsolicited NA on the wire, the NA from the target itself (a prepared frame
+  // may be sent long after it was built: no link-local source that may have gone stale), without the Router flag
+  // while IPv6 forwarding is off; and when forwarding is switched on after the burst was prepared, the takeover
+  // armed 5 s later (the flag's age limit, keepalived's) is a burst built again, whose NAs say Router.
   it('a takeover of IPv6 addresses, alone or beside IPv4 ones, goes out as one native burst too', async () => {
     const capture = await lab.capture('client', 'arp or (icmp6 and ip6[40] == 136)');
     const fixture = join(repo, 'test/interop/fixtures/takeover-burst.mjs');
     const [vip4, vip6] = [vipOf(lab), lab.ipv6(0x100)];
     const outcomes: Record<string, unknown> = {};
-    for (const [name, list] of [['mixed', `${vip4},${vip6}`], ['ipv6', vip6]] as const) {
-      const result = await lab.exec('us', [process.execPath, fixture, join(repo, 'dist'), 'eth0', list, join(lab.tmpDir, `markers-${name}`)]);
+    for (const [name, list, mode] of [['mixed', `${vip4},${vip6}`, []], ['ipv6', vip6, ['forwarding-switched']]] as const) {
+      const result = await lab.exec('us', [process.execPath, fixture, join(repo, 'dist'), 'eth0', list, join(lab.tmpDir, `markers-${name}`), ...mode]);
       expect(result.code, result.stderr).toBe(0);
       outcomes[name] = JSON.parse(result.stdout);
     }
@@ -192,11 +195,17 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     });
     expect(outcomes).toEqual({
       mixed: { same: { burst: 1, ...each(2) }, copy: { burst: 1, ...each(2) }, dropped: { burst: 0, ...each(2) } },
-      ipv6: { same: { burst: 1, ...each(1) }, copy: { burst: 1, ...each(1) }, dropped: { burst: 0, ...each(1) } },
+      ipv6: { same: { burst: 1, ...each(1) }, copy: { burst: 1, ...each(1) }, dropped: { burst: 0, ...each(1) }, switched: { burst: 1, ...each(1) } },
     });
-    // Two rounds per takeover, three takeovers per list: 6 ARPs (mixed), 12 NAs (mixed and alone).
+    // Two rounds per takeover: 6 ARPs (three takeovers of the mixed list), 14 NAs, in the order the takeovers ran:
+    // the mixed list's same, copy, dropped, then the IPv6 list's same, copy, dropped, switched. A burst's come from
+    // the target; the dropped socket's went through announce (the link-local source when usable: not checked).
     expect(capture.lines.filter((line) => line.includes(`Request who-has ${vip4}`) && line.includes(`tell ${vip4}`))).toHaveLength(6);
-    expect(capture.lines.filter((line) => /neighbor advertisement/.test(line) && line.includes(`tgt is ${vip6}`))).toHaveLength(12);
+    const advertisements = capture.lines.filter((line) => /neighbor advertisement/.test(line) && line.includes(`tgt is ${vip6}`));
+    expect(advertisements).toHaveLength(14);
+    const kind = (line: string): string => `${line.includes(` ${vip6} > `) ? 'from target' : 'other source'}${/\[router/.test(line) ? ', router' : ''}`;
+    const burst = [0, 1, 2, 3, 6, 7, 8, 9, 12, 13].map((i) => kind(advertisements[i] ?? ''));
+    expect(burst).toEqual([...Array(8).fill('from target'), 'from target, router', 'from target, router']);
   });
 
   // Given two of our VIP managers on one interface, each holding a VIP (two instances of one process)
