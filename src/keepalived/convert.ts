@@ -1379,6 +1379,7 @@ function routeTable(text: string, tables: ReadonlyMap<string, number> | undefine
   if (number !== undefined) return number;
   const named = tables?.get(text) ?? RESERVED_ROUTE_TABLES.get(text);
   if (named !== undefined) return named;
+  if (/^([1-9]\d*|0x[0-9a-f]+)$/i.test(text)) return `table ${text} is past the largest table number, 4294967295`;
   return tables === undefined
     ? `table ${text}: give its number (only default, main and local are known by name to an import that does not read this host's /etc/iproute2/rt_tables)`
     : `table ${text}: not a number, and not a table named in /etc/iproute2/rt_tables (nor default, main, local)`;
@@ -1421,9 +1422,11 @@ function readVirtualRoutes(statement: KeepalivedStatement, report: Report, draft
         if (table === undefined) break;
         const found = routeTable(table, tables);
         if (typeof found === 'string') reader.fail(i, found);
-        // The kernel puts a route of table 0 (unspec) in main; a route's table here is 1 and up.
-        else if (found === 0) reader.fail(i, `table ${table} is table 0 (unspec): give main (254) or another table`);
-        else route.table = found;
+        else if (found === 0) {
+          // keepalived 2.2.7 takes it, and the kernel puts a route of table 0 (unspec) in main: the same route.
+          route.table = 254;
+          reader.warn(i, `table ${table} is table 0 (unspec), where the kernel puts a route in main: imported as table 254`);
+        } else route.table = found;
       } else if (word === 'metric' || word === 'priority' || word === 'preference') {
         const metric = value(i++, 'a number');
         if (metric === undefined) break;

@@ -37,9 +37,11 @@ export interface KeepalivedLoadOptions {
 export const RT_TABLES_FILE = '/etc/iproute2/rt_tables';
 
 /**
- * Routing table names from an iproute2 rt_tables file, as keepalived 2.2.7 reads it: a line is `NUMBER NAME`
- * (the number as strtoul reads it with base 0, at most 2^32 − 1), `#` starts a comment, any other line is skipped,
- * and the first line naming a table wins. A missing or unreadable file gives none.
+ * Routing table names from an iproute2 rt_tables file, as keepalived 2.2.7 reads it (lib/rttables.c, read_file): a
+ * line of exactly two words, `NUMBER NAME`, the number as strtoul reads it with base 0 and at most 2^32 − 1; any
+ * other line is skipped — a comment line (its first word is not a number), and also a line with a comment after
+ * the name, which iproute2 itself reads but keepalived 2.2.7 does not —, and the first line naming a table wins. A
+ * missing or unreadable file gives none.
  */
 export function readRouteTableNames(path: string = RT_TABLES_FILE): Map<string, number> {
   const names = new Map<string, number>();
@@ -50,7 +52,7 @@ export function readRouteTableNames(path: string = RT_TABLES_FILE): Map<string, 
     return names;
   }
   for (const line of text.split('\n')) {
-    const words = (line.split('#')[0] ?? '').trim().split(/\s+/);
+    const words = line.trim().split(/\s+/);
     if (words.length !== 2) continue;
     const [number = '', name = ''] = words;
     const id = unsignedBase0(number);
