@@ -9,7 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import { holdSignals } from './early-signals.js';
 import { v8FlagsFor } from './jit-tiers.js';
 
-// First of all, for `vrrp run`: no instant in which SIGUSR1 opens Node's inspector or SIGHUP kills it
+// First of all, for `vrrp run`: no instant in which SIGUSR1 opens Node's inspector or SIGUSR2 or SIGHUP kills it
 // (src/early-signals.ts). The other commands are short and keep Node's defaults.
 if (process.argv[2] === 'run') holdSignals(['SIGUSR1', 'SIGUSR2', 'SIGHUP']);
 

@@ -1,8 +1,8 @@
 /**
  * Signals that reach the `vrrp` executable before its command can act on them. Node.js opens its inspector on
  * SIGUSR1 (a debugger port on 127.0.0.1:9229 with no authentication, in a process that may be root) unless a
- * listener is installed, and dies on SIGHUP by default; `vrrp run` installs its own listeners only once its
- * configuration is loaded and its servers are up. So the executable holds both from its first line
+ * listener is installed, and dies on SIGUSR2 and SIGHUP by default; `vrrp run` installs its own listeners only
+ * once its configuration is loaded and its servers are up. So the executable holds them from its first line
  * ({@link holdSignals}), and the command takes them over, its listener answering one that came meanwhile
  * ({@link takeOverSignal}). Imports nothing: src/cli.ts loads it before anything else.
  */

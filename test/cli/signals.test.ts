@@ -31,7 +31,10 @@ interface Run {
   child: ChildProcess;
   events: () => string[];
   stderr: () => string;
-  waitFor: (event: string) => Promise<void>;
+  /** Resolves once `count` lines of `event` came (default 1). */
+  waitFor: (event: string, count?: number) => Promise<void>;
+  /** The signal each `statusDumped` line names, in order. */
+  dumps: () => string[];
   exited: Promise<number | null>;
 }
 
@@ -53,12 +56,14 @@ function startRun(configPath: string, stderrToStdout = false): Run {
     for (const waiter of [...waiters]) waiter();
   });
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const events = (): string[] => lines.filter((line) => line.startsWith('{')).map((line) => (JSON.parse(line) as { event: string }).event);
-  const waitFor = (event: string): Promise<void> =>
+  const parsed = (): { event: string; signal?: string }[] => lines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { event: string; signal?: string });
+  const events = (): string[] => parsed().map((line) => line.event);
+  const dumps = (): string[] => parsed().flatMap((line) => (line.event === 'statusDumped' ? [String(line.signal)] : []));
+  const waitFor = (event: string, count = 1): Promise<void> =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no "${event}" line in 15 s:\n${lines.join('\n')}\nstderr:\n${stderr}`)), 15_000);
+      const timer = setTimeout(() => reject(new Error(`fewer than ${count} "${event}" lines in 15 s:\n${lines.join('\n')}\nstderr:\n${stderr}`)), 15_000);
       const check = (): void => {
-        if (!events().includes(event)) return;
+        if (events().filter((one) => one === event).length < count) return;
         clearTimeout(timer);
         waiters.delete(check);
         resolve();
@@ -67,7 +72,7 @@ function startRun(configPath: string, stderrToStdout = false): Run {
       check();
     });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, events, stderr: () => stderr, waitFor, exited };
+  return { child, events, stderr: () => stderr, waitFor, dumps, exited };
 }
 
 /** `vrrp run` of CONFIG, written as `name`, once it waits out its start-up delay (see {@link startRun}). */
@@ -81,9 +86,9 @@ async function waitingRun(name: string, stderrToStdout = false): Promise<Run> {
 
 describe('vrrp run and signals', () => {
   // Given `vrrp run` still reading its config (a FIFO nobody has written yet)
-  // when SIGUSR1 comes
-  // then no inspector opens, and the status is written once the run is ready.
-  it('never opens the inspector on an early SIGUSR1, and answers it once ready', async () => {
+  // when SIGUSR1 and SIGUSR2 come
+  // then no inspector opens, the process lives, and the status is written for each once the run is ready.
+  it('never opens the inspector on an early SIGUSR1 nor dies of an early SIGUSR2, and answers both once ready', async () => {
     const fifo = join(dir, 'early.json');
     execFileSync('mkfifo', [fifo]);
     const run = startRun(fifo);
@@ -99,11 +104,12 @@ describe('vrrp run and signals', () => {
       }
     }
     run.child.kill('SIGUSR1');
+    run.child.kill('SIGUSR2'); // Node's default would end the process: held from the first line too
     writeSync(writer, CONFIG);
     closeSync(writer);
-    await run.waitFor('statusDumped');
+    await run.waitFor('statusDumped', 2);
     run.child.kill('SIGTERM');
-    expect({ code: await run.exited, inspector: /Debugger listening/.test(run.stderr()) }).toEqual({ code: 0, inspector: false });
+    expect({ code: await run.exited, inspector: /Debugger listening/.test(run.stderr()), dumps: run.dumps().sort() }).toEqual({ code: 0, inspector: false, dumps: ['SIGUSR1', 'SIGUSR2'] });
   });
 
   // Given a run waiting out its start-up delay; when SIGHUP comes; then it says it cannot reload and runs on: a
@@ -122,6 +128,7 @@ describe('vrrp run and signals', () => {
     const run = await waitingRun('usr2.json');
     run.child.kill('SIGUSR2');
     await run.waitFor('statusDumped');
+    expect(run.dumps()).toEqual(['SIGUSR2']);
     const dumped = JSON.parse(readFileSync(join(dir, `status-${runs}.json`), 'utf8')) as { instances: { counters?: Record<string, unknown> }[] };
     expect(dumped.instances[0]?.counters).toMatchObject({ vrrpv3StatisticsMasterTransitions: 0 });
     run.child.kill('SIGTERM');
