@@ -194,9 +194,7 @@ export function importKeepalivedConf(path: string, options: KeepalivedLoadOption
   return keepalivedToConfig(loadKeepalivedConf(path, options), {
     ...(options.checkScripts === true ? { scriptRunnable: (program: string) => programRunnable(program, env) } : {}),
     ...(options.readInterfaceMtus === true ? { interfaceMtu: interfaceMtu } : {}),
-    ...(options.readRouteTables === undefined || options.readRouteTables === false
-      ? {}
-      : { routeTables: readRouteTableNames(options.readRouteTables === true ? RT_TABLES_FILE : options.readRouteTables) }),
+    ...(options.readRouteTables ? { routeTables: readRouteTableNames(options.readRouteTables === true ? RT_TABLES_FILE : options.readRouteTables) } : {}),
   });
 }
 

@@ -1250,7 +1250,6 @@ function promotesSecondaries(iface: string): boolean {
   }
 }
 
-
 let routeSocket: RouteRequestSocket | null | undefined;
 
 /**
