@@ -11,6 +11,7 @@ export {
   type PriorityChangeEvent,
   type ProtocolErrorEvent,
   type HookErrorEvent,
+  type ReconfiguredEvent,
   type TrackerChangeEvent,
   type HookContext,
   type Hook,

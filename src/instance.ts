@@ -32,9 +32,9 @@ import { formatVirtualRoute, formatVirtualRule, resolveConfig, type ResolvedConf
 import { applyTrackerResult, effectivePriority, initialTrackerState, type TrackerState, type TrackerStatus } from './core/priority.js';
 import type { MasterInfo, ProtocolErrorCode, RouterInput, RouterState, TransitionReason } from './core/router.js';
 import { createStats } from './core/stats.js';
-import { Engine, type EngineEvent, type EngineStats } from './engine/engine.js';
+import { Engine, handoverKept, type EngineEvent, type EngineResume, type EngineStats } from './engine/engine.js';
 import { RemoteEngine, type EngineLike } from './engine/host.js';
-import { VrrpError, warnIfUnheard } from './errors.js';
+import { ConfigError, VrrpError, warnIfUnheard } from './errors.js';
 import { createProbe, defaultTrackerHost, type InstanceTrackerConfig } from './trackers/index.js';
 import { enginePlacement, holdResult, syncGroupHold, withSyncHold, type SyncHold } from './sync-hold.js';
 import { errorReason, type Probe, type ProbeResult } from './trackers/types.js';
@@ -150,6 +150,14 @@ export interface HookErrorEvent {
   error: VrrpError;
 }
 
+/** Payload of `reconfigured`, and what {@link VrrpInstance.reconfigure} resolves with. */
+export interface ReconfiguredEvent {
+  /** The configuration's fields that changed (resolved names: `virtualAddresses`, `trackers`, …); empty: none did. */
+  changed: string[];
+  /** Whether the running instance's engine was replaced; false when it was not running or nothing changed. */
+  applied: boolean;
+}
+
 /** Events of a {@link VrrpInstance}, with their payloads. */
 export interface VrrpEvents {
   /** Any state change, after its actions were applied. */
@@ -174,6 +182,8 @@ export interface VrrpEvents {
   protocolError: [event: ProtocolErrorEvent];
   /** A hook threw or timed out; the state machine went on. */
   hookError: [event: HookErrorEvent];
+  /** A new configuration was applied ({@link VrrpInstance.reconfigure}), before any event it causes. */
+  reconfigured: [event: ReconfiguredEvent];
   /**
    * A failure: I/O (send, VIP change), or `whileMaster` work that threw (`while_master_failed`) or did not settle
    * within `hookTimeoutMs` of its signal's abort (`while_master_timeout`). Reported, counted, never fatal.
@@ -223,8 +233,7 @@ interface WhileMasterEntry {
 
 /** One VRRP virtual router inside this process. */
 export class VrrpInstance extends EventEmitter<VrrpEvents> {
-  /** The validated configuration with defaults filled in. */
-  readonly config: ResolvedConfig;
+  #config: ResolvedConfig;
   readonly #givenAdapters: Adapters | undefined;
   #engine: EngineLike | undefined;
   #state: VrrpState = 'initialize';
@@ -254,7 +263,11 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   #whileMasterErrors = 0;
   #transitions = 0;
   /** The app's logger (or NODE_DEBUG's, or silence) with this instance's bindings; see src/logger.ts. */
-  readonly #log: VrrpLogger;
+  #log: VrrpLogger;
+  /** Counters of the engines a reconfiguration replaced in this run, added to the current engine's (see `stats`). */
+  #statsBefore: EngineStats | undefined;
+  /** Set while a reconfigured engine starts: its first transition, out of `initialize`, carries on from this state. */
+  #resumedFrom: VrrpState | undefined;
   /** Masterships of this object so far: never reset, so that it only grows across stop / start. */
   #term = 0;
   /** The master as last heard (frozen: handed to the app as is). */
@@ -281,7 +294,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
    */
   constructor(config: VrrpConfig, adapters?: Adapters) {
     super();
-    this.config = resolveConfig(config);
+    this.#config = resolveConfig(config);
     this.#givenAdapters = adapters;
     this.#createdAtMs = Date.now();
     this.#createdAtClockMs = this.#clock.now();
@@ -291,6 +304,11 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   /** When the object was made, for status() before the first transition (wall clock, and the instance's clock). */
   readonly #createdAtMs: number;
   readonly #createdAtClockMs: number;
+
+  /** The validated configuration with defaults filled in; replaced by {@link reconfigure}. */
+  get config(): ResolvedConfig {
+    return this.#config;
+  }
 
   /** Current state; `master` only once the VIPs are up. */
   get state(): VrrpState {
@@ -309,6 +327,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
    */
   get stats(): InstanceStats {
     const engine = this.#engine?.stats ?? { ...createStats(), sendErrors: 0, vipErrors: 0, vipChanges: 0, masterDownExpirations: 0 };
+    const before = this.#statsBefore;
+    if (before !== undefined) for (const key of Object.keys(before) as (keyof EngineStats)[]) engine[key] += before[key];
     return { ...engine, hookErrors: this.#hookErrors, whileMasterErrors: this.#whileMasterErrors, transitions: this.#transitions };
   }
 
@@ -530,6 +550,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     logSafely(this.#log, 'debug', { interface: this.config.interface, family: this.config.family, priority: this.config.priority }, 'starting');
     // The counters restart with the run (RFC 6527's discontinuity), and what status() tells of them with them.
     this.#countersSinceMs = Date.now();
+    this.#statsBefore = undefined;
     this.#newMasterReason = 'notMaster';
     this.#protoErrReason = 'noError';
     this.#lastProtocolError = null;
@@ -544,17 +565,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       this.#engine = engine;
       this.#stateAbort = undefined;
       await engine.start();
-      const generation = this.#generation;
-      // Trackers run here, in the app; eventLoopLag trackers run in the engine.
-      this.#probes = undefined;
-      this.#trackerStates = undefined;
-      const host = { ...defaultTrackerHost(), ...this.#givenAdapters?.trackerHost };
-      for (const tracker of this.config.trackers) {
-        if (tracker.type === 'eventLoopLag') continue;
-        (this.#probes ??= new Map()).set(tracker.name, { tracker, probe: createProbe(tracker, host) });
-        (this.#trackerStates ??= new Map()).set(tracker.name, initialTrackerState(tracker));
-      }
-      for (const name of this.#probes?.keys() ?? NONE) this.#runTracker(name, generation);
+      this.#startTrackers(undefined);
       await firstTransition;
       await engine.idle();
     } catch (error) {
@@ -563,6 +574,128 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       this.#generation++; // no tracker loop of this failed start may live on
       throw error;
     }
+  }
+
+  /**
+   * Starts this run's tracker checks (here, in the app; `eventLoopLag` trackers run in the engine), each tracker's
+   * state from `kept` when it has one there (a reconfiguration's trackers whose definition did not change).
+   */
+  #startTrackers(kept: ReadonlyMap<string, TrackerState> | undefined): void {
+    const generation = this.#generation;
+    this.#probes = undefined;
+    this.#trackerStates = undefined;
+    const host = { ...defaultTrackerHost(), ...this.#givenAdapters?.trackerHost };
+    for (const tracker of this.config.trackers) {
+      if (tracker.type === 'eventLoopLag') continue;
+      (this.#probes ??= new Map()).set(tracker.name, { tracker, probe: createProbe(tracker, host) });
+      (this.#trackerStates ??= new Map()).set(tracker.name, kept?.get(tracker.name) ?? initialTrackerState(tracker));
+    }
+    for (const name of this.#probes?.keys() ?? NONE) this.#runTracker(name, generation);
+  }
+
+  /**
+   * Applies a new configuration, keeping this instance's place in the election: keepalived's reload, for one
+   * instance. Validated first (throws {@link ConfigError} as the constructor does); the virtual router itself —
+   * `interface`, `vrid`, `family` — cannot change (that is another virtual router: stop this one, make a new one).
+   *
+   * Not running: the configuration is replaced, for the next `start()`. Running, the engine is replaced by one with
+   * the new configuration that carries on from the old one's state, as keepalived's reload does
+   * (docs/architecture.md, "Reconfiguring a running instance"):
+   * - a master stays master: no priority 0, no gap in the addresses both configurations have. It removes the rules,
+   *   routes and addresses the new one drops, sends an advertisement at once (at the new priority), adds what is
+   *   new and announces every address;
+   * - a backup stays backup, its Master_Down_Timer started again; a fault is judged again (it may clear);
+   * - trackers whose definition did not change keep their state; new ones start `unknown` and do not hold the
+   *   instance in `initialize` (it was running); a check starts again for each;
+   * - no `stateChange` unless the state changes (a kept weight-0 tracker is down, say); `priorityChange` when the
+   *   effective priority did; counters carry on.
+   *
+   * Emits `reconfigured` (before any event the new configuration causes) and resolves with the same. Serialized
+   * with `start()` and `stop()`. A failure to start the new engine ends the run as a failed `start()` would: the
+   * instance is in `initialize`, and the promise rejects.
+   */
+  reconfigure(config: VrrpConfig): Promise<ReconfiguredEvent> {
+    let next: ResolvedConfig;
+    try {
+      next = resolveConfig(config);
+      const issues = (['interface', 'vrid', 'family'] as const)
+        .filter((field) => next[field] !== this.#config[field])
+        .map((field) => ({ path: field, message: `cannot change on a running configuration (${String(this.#config[field])} → ${String(next[field])}): that is another virtual router; stop this instance and start a new one` }));
+      if (issues.length > 0) throw new ConfigError(issues);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const run = this.#lifecycle.then(() => this.#reconfigure(next, config));
+    this.#lifecycle = run.catch(() => undefined);
+    return run;
+  }
+
+  async #reconfigure(next: ResolvedConfig, given: VrrpConfig): Promise<ReconfiguredEvent> {
+    const before = this.#config;
+    const changed = changedFields(before, next);
+    const engine = this.#engine;
+    if (changed.length === 0) return this.#reconfigured({ changed, applied: false });
+    if (!this.#running || engine === undefined) {
+      this.#config = next;
+      this.#log = resolveLogger(given.logger, { instance: next.name, vrid: next.vrid });
+      return this.#reconfigured({ changed, applied: false });
+    }
+    // The checks of the run before end here (a result in flight is dropped); kept states carry over.
+    const keptTrackers = keptTrackerStates(before, next, this.#trackerStates);
+    this.#endTrackers('instance reconfigured');
+    const priorityBefore = this.effectivePriority;
+    const kept = handoverKept(before, next);
+    await engine.stop({ keep: kept });
+    // The last transitions of the old engine came before its stop's answer: the state is its last.
+    if (!this.#running) {
+      // Its thread died meanwhile: the run ended, reported as such; the configuration is still taken.
+      this.#config = next;
+      return this.#reconfigured({ changed, applied: false });
+    }
+    const state = this.#state;
+    const resume: EngineResume = { state, ...(keptTrackers.size > 0 ? { trackers: Object.fromEntries(keptTrackers) } : {}), ...(state === 'master' ? { kept } : {}) };
+    const firstTransition = new Promise<void>((resolve, reject) => (this.#firstTransition = { resolve, reject }));
+    firstTransition.catch(() => undefined);
+    let event: ReconfiguredEvent;
+    try {
+      const emit = (engineEvent: EngineEvent): void => this.#onEngineEvent(engineEvent);
+      const config = withSyncHold(next, this.#syncHold);
+      const replacement = this.#givenAdapters ? new Engine(config, this.#givenAdapters, emit) : defaultEngine(config, emit);
+      // The old engine's counters carry on under the new one's: `stats` adds them.
+      const stats = engine.stats;
+      const carried = this.#statsBefore;
+      if (carried !== undefined) for (const key of Object.keys(carried) as (keyof EngineStats)[]) stats[key] += carried[key];
+      this.#statsBefore = stats;
+      this.#engine = replacement;
+      this.#config = next;
+      this.#log = resolveLogger(given.logger, { instance: next.name, vrid: next.vrid });
+      event = this.#reconfigured({ changed, applied: true });
+      this.#resumedFrom = state;
+      await replacement.start(resume);
+      this.#startTrackers(keptTrackers);
+      await firstTransition;
+      await replacement.idle();
+    } catch (error) {
+      this.#resumedFrom = undefined;
+      this.#firstTransition = undefined;
+      this.#endRun('reconfiguration failed');
+      // The run is over: said as a stop would say it, so that hooks and listeners see the instance leave its state.
+      if (this.#state !== 'initialize') this.#applyTransition({ type: 'transition', from: this.#state, to: 'initialize', reason: 'stopped' });
+      throw error;
+    }
+    const priorityAfter = this.effectivePriority;
+    if (priorityAfter !== priorityBefore) {
+      logSafely(this.#log, 'info', { from: priorityBefore, to: priorityAfter }, `priority ${priorityBefore} → ${priorityAfter}`);
+      this.#emitSafely('priorityChange', { from: priorityBefore, to: priorityAfter });
+    }
+    return event;
+  }
+
+  /** Logs and emits `reconfigured`, and returns it. */
+  #reconfigured(event: ReconfiguredEvent): ReconfiguredEvent {
+    if (event.changed.length > 0) logSafely(this.#log, 'info', { changed: event.changed, applied: event.applied }, `reconfigured (${event.changed.join(', ')})`);
+    this.#emitSafely('reconfigured', event);
+    return event;
   }
 
   /**
@@ -604,6 +737,22 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   #onEngineEvent(event: EngineEvent): void {
     switch (event.type) {
       case 'transition':
+        if (this.#resumedFrom !== undefined && event.from === 'initialize') {
+          // A reconfigured engine's first transition carries on from the state of the engine it replaced.
+          const from = this.#resumedFrom;
+          this.#resumedFrom = undefined;
+          if (event.to === from) {
+            const firstTransition = this.#firstTransition;
+            this.#firstTransition = undefined;
+            firstTransition?.resolve();
+            // A master as it advertises now (its priority may be new); a backup keeps the master it heard, whose
+            // next advert the new core reports as a change only if it is one.
+            if (event.master !== undefined) this.#setMaster(event.master);
+            break;
+          }
+          this.#applyTransition({ ...event, from });
+          break;
+        }
         this.#applyTransition(event);
         break;
       case 'priorityChange':
@@ -650,6 +799,11 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   /** Ends the run on this side: no tracker loop of it may live on, and checks in flight are aborted with `why`. */
   #endRun(why: string): void {
     this.#running = false;
+    this.#endTrackers(why);
+  }
+
+  /** Ends the tracker loops of this run (a check finishing later is dropped), aborting checks in flight with `why`. */
+  #endTrackers(why: string): void {
     this.#generation++;
     for (const cancel of this.#trackerTimers?.values() ?? NONE) cancel();
     this.#trackerTimers = undefined;
@@ -992,4 +1146,26 @@ function frozenStateChange(event: StateChangeEvent): Readonly<StateChangeEvent> 
  */
 function frozenMaster(master: MasterInfo): VrrpMaster {
   return Object.freeze({ address: master.address, priority: master.priority, advertIntervalMs: master.advertIntervalMs, self: master.self });
+}
+
+/** The fields of two resolved configurations that differ (functions, such as a logger or a check, not compared). */
+function changedFields(before: ResolvedConfig, after: ResolvedConfig): string[] {
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
+  const record = (config: ResolvedConfig): Record<string, unknown> => config as unknown as Record<string, unknown>;
+  return [...keys].filter((key) => JSON.stringify(record(before)[key]) !== JSON.stringify(record(after)[key]));
+}
+
+/**
+ * The tracker states a reconfiguration keeps: those of trackers whose definition (its name and every field but a
+ * function's check) is the same in both configurations.
+ */
+function keptTrackerStates(before: ResolvedConfig, after: ResolvedConfig, states: ReadonlyMap<string, TrackerState> | undefined): Map<string, TrackerState> {
+  const kept = new Map<string, TrackerState>();
+  if (states === undefined) return kept;
+  const definitions = new Map(before.trackers.map((tracker) => [tracker.name, JSON.stringify(tracker)]));
+  for (const tracker of after.trackers) {
+    const state = states.get(tracker.name);
+    if (state !== undefined && definitions.get(tracker.name) === JSON.stringify(tracker)) kept.set(tracker.name, { ...state });
+  }
+  return kept;
 }

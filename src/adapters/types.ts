@@ -293,6 +293,14 @@ export interface VipManager {
    */
   prepare?(iface: string, addresses: readonly VirtualAddress[]): Promise<void>;
   /**
+   * Optional: takes as this manager's own the addresses that are up already because the engine this one replaces,
+   * in the same process, held them (a Master's handover to a new configuration: `VrrpInstance.reconfigure`). From
+   * then on they are this manager's as if it had added them: renewed, watched, removed when it removes. Called after
+   * `prepare`, before the protocol starts. A manager that tells its addresses from others' needs it (the Linux
+   * manager's `add` of an address that is up leaves it to whoever added it); a fake that does not may leave it out.
+   */
+  adopt?(iface: string, addresses: readonly VirtualAddress[]): Promise<void> | void;
+  /**
    * Optional: runs the takeover path once with nothing to add, as `prepare` did, so that its code is mapped and
    * compiled again (after `releaseStartupPages`, say). Adds, removes and announces nothing.
    */

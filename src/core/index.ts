@@ -21,6 +21,7 @@ export {
   type RouterState,
   type MasterInfo,
   type TransitionReason,
+  type ResumeState,
   type ProtocolErrorCode,
   type Authentication,
 } from './router.js';

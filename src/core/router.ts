@@ -116,6 +116,13 @@ export type RouterInput =
   | {
       /** RFC 9568 §6.4.1's Startup event: leave Initialize (held while a weight-0 tracker has not reported). */
       type: 'start';
+      /**
+       * Carry on from a router of the same virtual router in this process that a new configuration replaced
+       * (keepalived's reload, `VrrpInstance.reconfigure`): a Master goes Master at once (its addresses are still
+       * up), any other state Backup with a fresh Master_Down_Timer, both with reason `reconfigured` — never held
+       * for a tracker that has not reported, since the router was running already. Fault still wins.
+       */
+      resume?: ResumeState;
     }
   | {
       /** The Shutdown event: a Master sends priority 0 and gives up its addresses; every state goes to Initialize. */
@@ -220,6 +227,14 @@ export type RouterInput =
       resign: boolean;
     };
 
+/** What a router replaced by a new configuration hands to the next one (see the `start` input's `resume`). */
+export interface ResumeState {
+  /** The state it was in: `master` resumes as Master; anything else as Backup. */
+  state: RouterState;
+  /** Tracker states to keep, by name; a name the new configuration does not have is ignored. */
+  trackers?: Readonly<Record<string, Readonly<TrackerState>>>;
+}
+
 /** Why a transition happened; stable strings, safe to match on and to log. */
 export type TransitionReason =
   | 'startup'
@@ -233,7 +248,9 @@ export type TransitionReason =
   | 'vip-failed'
   | 'fault-cleared'
   /** Moved by its sync group: another member became master, or left master (see the `sync` input). */
-  | 'sync-group';
+  | 'sync-group'
+  /** Started again in the state it had, with a new configuration (the `start` input's `resume`). */
+  | 'reconfigured';
 
 /** Why a packet was dropped; one code per counter in stats.ts. */
 export type ProtocolErrorCode = DecodeErrorCode | 'ttl' | 'auth-mismatch' | 'auth-failure' | 'address-list';
@@ -528,7 +545,9 @@ export class VirtualRouter {
     const actions: RouterAction[] = [];
     switch (input.type) {
       case 'start':
-        if (this.#state === 'initialize') {
+        if (this.#state !== 'initialize') break;
+        if (input.resume !== undefined) this.#resume(input.resume, now, actions);
+        else {
           this.#startPending = true;
           this.#startup(now, actions, 'startup');
         }
@@ -606,6 +625,34 @@ export class VirtualRouter {
       const { version, advertIntervalMs } = this.#config;
       this.#deadlineMs = now + advertIntervalMs + skewTimeMs(version, OWNER_PRIORITY, advertIntervalMs);
     }
+  }
+
+  /**
+   * A start that carries on from the router this one replaces (see the `start` input): its trackers' states, then
+   * its state. A Master does what a takeover does — advert, addresses, announcement — since a new configuration
+   * may add addresses, and the peers may not have heard the new priority yet.
+   */
+  #resume(resume: ResumeState, now: number, actions: RouterAction[]): void {
+    const states = this.#trackerStates;
+    if (states !== undefined && resume.trackers !== undefined) {
+      for (const [name, state] of Object.entries(resume.trackers)) {
+        if (!states.has(name)) continue;
+        const kept: TrackerState = { status: state.status, streak: state.streak };
+        if (state.value !== undefined) kept.value = state.value;
+        states.set(name, kept);
+      }
+      this.#priority = this.#computePriority();
+    }
+    if (this.#faulted()) {
+      this.#transition(actions, 'fault', this.#faultReason('tracker-down'));
+      return;
+    }
+    if (resume.state === 'master') {
+      this.#becomeMaster(now, actions, 'reconfigured');
+      return;
+    }
+    this.#masterAdverIntervalMs = this.#config.advertIntervalMs;
+    this.#becomeBackup(now, actions, 'reconfigured');
   }
 
   // RFC 9568 §6.4.2 / §6.4.3: "If a Shutdown event is received".

@@ -13,7 +13,7 @@
  * exactly one timer at `nextDeadline()`. A transition is reported only after the actions before it were applied.
  */
 import type { Adapters, CounterTally, ReceivedPacket, SharedSocketStats } from '../adapters/types.js';
-import type { ResolvedConfig, VirtualAddress } from '../config.js';
+import type { ResolvedConfig, VirtualAddress, VirtualRoute, VirtualRule } from '../config.js';
 import { VRRP_MULTICAST_GROUP } from '../core/advertisement.js';
 import { effectivePriority, type TrackerState, type TrackerStatus } from '../core/priority.js';
 import {
@@ -24,6 +24,7 @@ import {
   type RouterConfig,
   type RouterInput,
   type RouterState,
+  type ResumeState,
   type TransitionReason,
 } from '../core/router.js';
 import { createStats, type VrrpStats } from '../core/stats.js';
@@ -54,6 +55,40 @@ export type EngineEvent =
  * src/sync-hold.ts; plain data, so it crosses to the engine thread with the rest).
  */
 export type EngineConfig = ResolvedConfig & { syncGroupId?: string };
+
+/**
+ * What a Master's engine that a new configuration replaces leaves up for the next one (docs/architecture.md,
+ * "Reconfiguring a running instance"): the held addresses, virtual routes and rules of the new configuration that
+ * the old one had too, field for field. Plain data.
+ */
+export interface HandoverKept {
+  /** Held addresses (virtual and excluded) of both configurations. */
+  addresses: readonly VirtualAddress[];
+  /** Virtual routes of both. */
+  routes: readonly VirtualRoute[];
+  /** Virtual rules of both. */
+  rules: readonly VirtualRule[];
+}
+
+/** How an engine starts in place of the one a new configuration replaced (see {@link Engine.start}). */
+export interface EngineResume extends ResumeState {
+  /** What the engine before left up as Master, now this one's; absent when it was not Master. */
+  kept?: HandoverKept;
+}
+
+/** A key that two configurations' addresses, routes or rules share only when every field is the same. */
+function handoverKey(item: VirtualAddress | VirtualRoute | VirtualRule): string {
+  return JSON.stringify(item);
+}
+
+/** What of `before`'s held addresses, routes and rules `after` has too, exactly: what a handover keeps up. */
+export function handoverKept(before: ResolvedConfig, after: ResolvedConfig): HandoverKept {
+  const kept = <T extends VirtualAddress | VirtualRoute | VirtualRule>(old: readonly T[], next: readonly T[]): T[] => {
+    const keys = new Set(old.map(handoverKey));
+    return next.filter((item) => keys.has(handoverKey(item)));
+  };
+  return { addresses: kept(before.heldAddresses, after.heldAddresses), routes: kept(before.virtualRoutes, after.virtualRoutes), rules: kept(before.virtualRules, after.virtualRules) };
+}
 
 /** What the engine accepts from its owner besides start/stop, as plain data. */
 export type EngineCommand = {
@@ -330,6 +365,8 @@ export class Engine {
   #cancelVipRetry: (() => void) | undefined;
   /** Which of the virtual routes and rules are installed (ROUTES_HELD, RULES_HELD; see #changeRouting). */
   #routingHeld = 0;
+  /** The routes and rules a Master's handover left up for this engine, by key, until its first routing change. */
+  #keptRouting: { routes: ReadonlySet<string>; rules: ReadonlySet<string> } | undefined;
   #stopLink: (() => void) | undefined;
   #io = { sendErrors: 0, vipErrors: 0, vipChanges: 0, masterDownExpirations: 0 };
   readonly #options: EngineOptions;
@@ -401,8 +438,13 @@ export class Engine {
     };
   }
 
-  /** Opens the transport, cleans leftovers, starts watching the link and starts the protocol. */
-  async start(): Promise<void> {
+  /**
+   * Opens the transport, cleans leftovers, starts watching the link and starts the protocol. With `resume`, it
+   * carries on from the engine a new configuration replaced (see {@link stop}'s handover): the core starts in the
+   * state that one had, and a Master's addresses, routes and rules that both configurations have are taken over as
+   * they are — never removed and added again.
+   */
+  async start(resume?: EngineResume): Promise<void> {
     const config = this.#config;
     const adapters = this.#adapters;
     this.#stopped = false;
@@ -448,10 +490,13 @@ export class Engine {
       if (config.virtualRules.length > 0 && (!adapters.vipManager.addRules || !adapters.vipManager.removeRules)) {
         throw new VrrpError('route_failed', 'virtualRules are configured but the VIP manager cannot install rules (it has no addRules / removeRules)');
       }
+      const kept = resume?.kept;
       // What a crashed run of ours left: rules and routes, then addresses, the order a master leaving removes them.
-      if (this.#routing) await this.#changeRouting(false);
+      // Not after a Master's handover: the routes and rules up are the engine's before, and those kept are ours now.
+      if (this.#routing && kept === undefined) await this.#changeRouting(false);
       if (this.#vips.length > 0) await adapters.vipManager.prepare?.(config.interface, this.#vips);
       for (const other of this.#otherVips ?? []) await adapters.vipManager.prepare?.(other.iface, other.addresses);
+      if (kept !== undefined) await this.#adoptKept(kept);
       const source = config.primaryAddress ?? primaryAddress;
       if (source === undefined && (!adapters.linkMonitor || !adapters.transport.resolvePrimaryAddress)) {
         // Nothing would tell us when an address comes, so waiting in Fault would be waiting for ever.
@@ -473,7 +518,9 @@ export class Engine {
         if (!link.up) this.#step({ type: 'link', up: false });
         else if (source === undefined) this.#onLink(true);
       }
-      this.#step({ type: 'start' });
+      this.#step(resume === undefined ? START : { type: 'start', resume: resume.trackers === undefined ? { state: resume.state } : { state: resume.state, trackers: resume.trackers } });
+      // A resumed Master that did not go on as one (a kept tracker is down, the link is): what it took over goes.
+      if (kept !== undefined && this.#router.state !== 'master') this.#queueBatch(RELEASE_KEPT);
       this.#startLagTrackers();
     } catch (error) {
       await this.#teardown();
@@ -512,11 +559,79 @@ export class Engine {
     this.#takeFiredTakeover(undefined);
   }
 
-  /** Stops the protocol (a master sends priority 0 and removes its VIPs), then closes the adapters. */
-  async stop(): Promise<void> {
+  /**
+   * The addresses, routes and rules the engine before left up (see {@link start}): the addresses become the VIP
+   * manager's own (their leases renewed from now, removed when this engine leaves Master); the routes and rules are
+   * not installed again by this engine's first mastership (an install of a route that is up is refused).
+   */
+  async #adoptKept(kept: HandoverKept): Promise<void> {
+    const { vipManager } = this.#adapters;
+    if (kept.routes.length > 0 || kept.rules.length > 0) this.#keptRouting = { routes: new Set(kept.routes.map(handoverKey)), rules: new Set(kept.rules.map(handoverKey)) };
+    if (kept.addresses.length === 0 || vipManager.adopt === undefined) return;
+    for (const { iface, addresses } of vipsByInterface({ interface: this.#config.interface, heldAddresses: [...kept.addresses] })) {
+      if (addresses.length === 0) continue;
+      try {
+        await vipManager.adopt(iface, addresses);
+      } catch (cause) {
+        // The takeover's add that follows tries them again, and reports what still fails.
+        this.#io.vipErrors++;
+        this.#error('vip_failed', `could not take over the addresses of the engine before on ${iface}${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
+      }
+    }
+  }
+
+  /**
+   * Stops the protocol (a master sends priority 0 and removes its VIPs), then closes the adapters. With `handover`,
+   * the engine is being replaced by one with a new configuration ({@link start} with `resume`): nothing is sent and
+   * the core is not stopped; a Master removes only the rules, routes and addresses the new configuration does not
+   * keep, and leaves the rest up for the next engine.
+   */
+  async stop(handover?: { keep: HandoverKept }): Promise<void> {
+    if (handover !== undefined) {
+      await this.#handOver(handover.keep);
+      return;
+    }
     this.#step({ type: 'stop' });
     this.#stopped = true;
     await this.#actionQueue;
+    if (this.#options.statsSink && this.#router) this.#publishStats(this.#options.statsSink); // the run's last word
+    await this.#teardown();
+  }
+
+  async #handOver(keep: HandoverKept): Promise<void> {
+    this.#stopped = true;
+    await this.#actionQueue;
+    if (this.#router?.state === 'master') {
+      const { vipManager } = this.#adapters;
+      const keys = new Set([...keep.addresses, ...keep.routes, ...keep.rules].map(handoverKey));
+      const rules = this.#config.virtualRules.filter((rule) => !keys.has(handoverKey(rule)));
+      const routes = this.#config.virtualRoutes.filter((route) => !keys.has(handoverKey(route)));
+      // A master leaving removes rules, routes, then addresses (see #apply); so does a handover, of what goes.
+      try {
+        if (rules.length > 0) await vipManager.removeRules?.(rules);
+        if (routes.length > 0) await vipManager.removeRoutes?.(routes);
+      } catch (cause) {
+        this.#error('route_failed', `could not remove the virtual routes or rules the new configuration drops${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
+      }
+      const dropped = this.#config.heldAddresses.filter((vip) => !keys.has(handoverKey(vip)));
+      if (dropped.length > 0) {
+        let removed = true;
+        for (const { iface, addresses } of vipsByInterface({ interface: this.#config.interface, heldAddresses: dropped })) {
+          if (addresses.length === 0) continue;
+          try {
+            await vipManager.remove(iface, addresses);
+          } catch (cause) {
+            removed = false;
+            this.#io.vipErrors++;
+            this.#error('vip_failed', `could not remove the addresses the new configuration drops${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
+          }
+        }
+        if (removed) {
+          this.#io.vipChanges += dropped.length;
+          this.#emit({ type: 'vips', action: 'remove', addresses: dropped.map((vip) => vip.address) });
+        }
+      }
+    }
     if (this.#options.statsSink && this.#router) this.#publishStats(this.#options.statsSink); // the run's last word
     await this.#teardown();
   }
@@ -1145,10 +1260,22 @@ export class Engine {
    */
   async #changeRouting(add: boolean): Promise<void> {
     const { vipManager } = this.#adapters;
-    const { virtualRoutes, virtualRules } = this.#config;
+    let { virtualRoutes, virtualRules } = this.#config;
+    // The first change after a Master's handover: what the engine before left up is not installed again, and is
+    // ours to remove from now on (the set is dropped either way).
+    const kept = this.#keptRouting;
+    this.#keptRouting = undefined;
+    if (add && kept !== undefined) {
+      virtualRoutes = virtualRoutes.filter((route) => !kept.routes.has(handoverKey(route)));
+      virtualRules = virtualRules.filter((rule) => !kept.rules.has(handoverKey(rule)));
+    }
     for (const rules of add ? [false, true] : [true, false]) {
-      if ((rules ? virtualRules : virtualRoutes).length === 0) continue;
       const bit = rules ? RULES_HELD : ROUTES_HELD;
+      if ((rules ? virtualRules : virtualRoutes).length === 0) {
+        // Nothing (left) to install: held when the configuration has some, the kept ones.
+        if (add && (rules ? this.#config.virtualRules : this.#config.virtualRoutes).length > 0) this.#routingHeld |= bit;
+        continue;
+      }
       // Not held from the moment a removal starts, nor after an install that failed (some may be in: not all).
       this.#routingHeld &= ~bit;
       try {
@@ -1385,6 +1512,11 @@ export class Engine {
     }
   }
 }
+
+/** The plain start input (see Engine.start). */
+const START: RouterInput = Object.freeze({ type: 'start' });
+/** What a resumed engine that did not go on as Master does with what it took over: a Master's leaving, minus the advert. */
+const RELEASE_KEPT: readonly RouterAction[] = Object.freeze([Object.freeze({ type: 'removeVips' })]);
 
 /** First and longest wait before trying the addresses again after they could not be added (see #vipsFailed). */
 const VIP_RETRY_MIN_MS = 1000;

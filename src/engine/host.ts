@@ -25,7 +25,7 @@ import type { AddressFamily } from '../core/advertisement.js';
 import { effectivePriority } from '../core/priority.js';
 import type { RouterState } from '../core/router.js';
 import { VrrpError } from '../errors.js';
-import { ENGINE_STATS_KEYS, readRuntime, runtimeSinkLength, vipsByInterface, type EngineCommand, type EngineEvent, type EngineRuntime, type EngineStats } from './engine.js';
+import { ENGINE_STATS_KEYS, readRuntime, runtimeSinkLength, vipsByInterface, type EngineCommand, type EngineEvent, type EngineResume, type EngineRuntime, type EngineStats, type HandoverKept } from './engine.js';
 import { plainConfig, type FromEngine, type StatsSlot, type ToEngine } from './messages.js';
 import { ADVERT_FORWARD_POLL_MS, ADVERT_SUBSCRIPTIONS_WATCHED, advertReceivedChannel, advertSentChannel, advertSubscribers, onAdvertSubscriptions } from '../diagnostics.js';
 
@@ -39,10 +39,10 @@ export interface EngineLike {
   runtime(): EngineRuntime;
   /** The counters of the receive socket shared with other instances, when there is one (Transport.socketStats). */
   socketStats?(): SharedSocketStats | undefined;
-  /** Opens the adapters and starts the protocol. */
-  start(): Promise<void>;
-  /** Stops the protocol and closes the adapters. */
-  stop(): Promise<void>;
+  /** Opens the adapters and starts the protocol; with `resume`, in place of a replaced engine (see Engine.start). */
+  start(resume?: EngineResume): Promise<void>;
+  /** Stops the protocol and closes the adapters; with `handover`, for a new engine to resume (see Engine.stop). */
+  stop(handover?: { keep: HandoverKept }): Promise<void>;
   /**
    * Resolves once a run that ended on its own is wholly over — a dead engine thread's VIP clean-up and its last
    * transition included — so that a new run cannot meet them (absent: nothing to wait for).
@@ -402,7 +402,7 @@ export class RemoteEngine implements EngineLike {
   }
 
   /** See {@link EngineLike.start}. */
-  start(): Promise<void> {
+  start(resume?: EngineResume): Promise<void> {
     this.#stats.fill(0, 0, ENGINE_STATS_KEYS.length);
     this.#stats.fill(Number.NaN, ENGINE_STATS_KEYS.length);
     const lagTrackers = this.#config.trackers.filter((tracker) => tracker.type === 'eventLoopLag');
@@ -411,16 +411,16 @@ export class RemoteEngine implements EngineLike {
       this.#running = true;
       this.#host.running(1);
       for (const tracker of lagTrackers) this.#host.heartbeat(tracker.thresholdMs);
-      this.#host.post({ type: 'start', id: this.#id, config: plainConfig(this.#config), stats: this.#statsSlot });
+      this.#host.post({ type: 'start', id: this.#id, config: plainConfig(this.#config), stats: this.#statsSlot, ...(resume === undefined ? {} : { resume }) });
     });
   }
 
   /** See {@link EngineLike.stop}. */
-  stop(): Promise<void> {
+  stop(handover?: { keep: HandoverKept }): Promise<void> {
     if (!this.#running) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.#stopped = { resolve, reject };
-      this.#host.post({ type: 'stop', id: this.#id });
+      this.#host.post(handover === undefined ? { type: 'stop', id: this.#id } : { type: 'stop', id: this.#id, handover });
     });
   }
 

@@ -6,7 +6,7 @@
 import type { AddressFamily } from '../core/advertisement.js';
 import type { ResolvedConfig, ResolvedTrackerConfig } from '../config.js';
 import type { VrrpErrorCode } from '../errors.js';
-import type { EngineCommand, EngineEvent } from './engine.js';
+import type { EngineCommand, EngineEvent, EngineResume, HandoverKept } from './engine.js';
 import type { AdvertChannelMessage } from '../diagnostics.js';
 
 /** A config as it crosses to the engine thread: function trackers keep their specs, not their check functions. */
@@ -17,10 +17,12 @@ export type PlainTrackerConfig = Exclude<ResolvedTrackerConfig, { type: 'functio
 
 /** Main thread → engine thread. */
 export type ToEngine =
-  | { type: 'start'; id: number; config: PlainConfig; stats: StatsSlot }
+  /** `resume`: in place of an engine a new configuration replaced (`stop` with `handover`; see Engine.start). */
+  | { type: 'start'; id: number; config: PlainConfig; stats: StatsSlot; resume?: EngineResume }
   /** A buffer of engines' counters (see {@link StatsSlot}), sent once to each worker before any start that uses it. */
   | { type: 'statsSlab'; slab: number; buffer: SharedArrayBuffer }
-  | { type: 'stop'; id: number }
+  /** `handover`: the engine is replaced by one with a new configuration, which resumes it (see Engine.stop). */
+  | { type: 'stop'; id: number; handover?: { keep: HandoverKept } }
   | { type: 'idle'; id: number; request: number }
   | { type: 'command'; id: number; command: EngineCommand }
   | { type: 'heartbeat'; beat: SharedArrayBuffer }

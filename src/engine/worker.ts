@@ -15,7 +15,7 @@ import { VrrpError } from '../errors.js';
 import { createLinuxAdapters, releaseThreadResources } from '../linux/index.js';
 import { releaseStartupPages } from '../linux/memory.js';
 import { onVrrpSocketOpened } from '../linux/transport/vrrp-socket.js';
-import { Engine, type EngineEvent } from './engine.js';
+import { Engine, type EngineEvent, type EngineResume } from './engine.js';
 import { advertReceivedChannel, advertSentChannel } from '../diagnostics.js';
 import type { FromEngine, StatsSlot, ToEngine } from './messages.js';
 
@@ -99,7 +99,7 @@ function forwardAdverts(sent: boolean, received: boolean): void {
 /** The stats slabs the main thread sent (`statsSlab`), by number. */
 const statsSlabs: SharedArrayBuffer[] = [];
 
-async function start(id: number, config: ResolvedConfig, slot: StatsSlot): Promise<void> {
+async function start(id: number, config: ResolvedConfig, slot: StatsSlot, resume: EngineResume | undefined): Promise<void> {
   starting++;
   try {
     const adapters = await createLinuxAdapters(config);
@@ -110,7 +110,7 @@ async function start(id: number, config: ResolvedConfig, slot: StatsSlot): Promi
     const statsSink = new Float64Array(slab, slot.offset * Float64Array.BYTES_PER_ELEMENT, slot.length);
     engine = new Engine(config, adapters, emit, { mainThreadLagMs, statsSink, advertGrid: true });
     engines.set(id, engine);
-    await engine.start();
+    await engine.start(resume);
     post({ type: 'started', id });
   } catch (error) {
     engines.delete(id);
@@ -190,7 +190,7 @@ port.on('message', (message: ToEngine) => {
     case 'start': {
       // Function trackers arrive as specs without their check (it runs on the main thread); the engine only needs
       // the spec, so the plain config is the config.
-      void start(message.id, message.config as ResolvedConfig, message.stats);
+      void start(message.id, message.config as ResolvedConfig, message.stats, message.resume);
       break;
     }
     case 'stop': {
@@ -198,7 +198,7 @@ port.on('message', (message: ToEngine) => {
       engines.delete(message.id);
       // Released before the reply: an app that exits right after its last stop must find the sockets closed — but
       // not under another engine's stop still under way (two stops at once: the first to end would release them).
-      const done: Promise<unknown> = (engine ? engine.stop() : Promise.resolve()).finally(() => {
+      const done: Promise<unknown> = (engine ? engine.stop(message.handover) : Promise.resolve()).finally(() => {
         stopping.delete(done);
         releaseWhenIdle();
         post({ type: 'stopped', id: message.id });

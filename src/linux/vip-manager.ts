@@ -500,6 +500,30 @@ export class NetlinkVipManager implements VipManager {
     });
   }
 
+  /**
+   * See {@link VipManager.adopt}: each address is ours from now on. Its lease is set anew at once by a
+   * create-or-replace request, which also puts back one that went meanwhile; from then on it is renewed, watched and
+   * its marker stamped as `add` does. A refusal (the interface went, say) throws a `vip_failed` VrrpError, as `add`.
+   */
+  adopt(iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
+    return this.#link(iface).then((index) => {
+      this.#prepareRequests(iface, index, addresses);
+      const requests: AddRequest[] = [];
+      const ours = (this.#ours ??= new Set());
+      for (const vip of addresses) {
+        const entry = this.#prepared.get(preparedKey(iface, vip.address)) as PreparedVip;
+        const wasOurs = ours.has(vip.address);
+        ours.add(vip.address);
+        entry.oursSinceMs = performance.now();
+        if (!wasOurs) this.#writeMarker(iface, entry, 'adding');
+        // Not the add request (create|excl): the address is up, and its EEXIST would leave it nobody's.
+        const request = entry.renewRequest ?? addressRequest(RTM_NEWADDR, index, vip, { refresh: true });
+        requests.push({ entry, reply: sendNetlinkRequestNow(request), wasOurs });
+      }
+      return this.#settleAdds(iface, requests);
+    });
+  }
+
   #sendAdds(iface: string, entries: readonly PreparedVip[]): Promise<void> | void {
     // A loop, not map(): no function literal on the takeover's path (see prepare's warm-up).
     const requests: AddRequest[] = [];

@@ -1,0 +1,278 @@
+/**
+ * `VrrpInstance.reconfigure`: a new configuration applied to a running instance keeps its place in the election
+ * (keepalived's reload): a master stays master with no priority 0 and no gap in the addresses both configurations
+ * have, a backup stays backup, kept trackers keep their state, counters carry on.
+ *
+ * Virtual time throughout: the instance harness (a lone instance at priority 100 on 192.0.2.1, master at
+ * 3609.375 ms) and `SimNetwork` for two real instances.
+ */
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
+import type { ReconfiguredEvent, StateChangeEvent, VrrpInstance } from '../../src/instance.js';
+import { SimNetwork } from '../../src/testing/index.js';
+import { MASTER_DOWN_MS, VIP, baseConfig, createHarness, decodeSent, startAsMaster } from './harness.js';
+
+/** Read through a function: an assertion on `instance.state` would narrow it for the rest of the test. */
+const stateOf = (instance: VrrpInstance): string => instance.state;
+
+/** Every address a FakeVipManager was asked to remove, over all its remove calls. */
+function removed(calls: readonly { op: string; addresses: string[] }[], op = 'remove'): string[] {
+  return calls.filter((call) => call.op === op).flatMap((call) => call.addresses);
+}
+
+describe('a running master', () => {
+  // Given a master at priority 100, when it is reconfigured to priority 120,
+  // then it stays master (no stateChange, term unchanged), advertises 120 at once and says priorityChange.
+  it('stays master and advertises its new priority at once', async () => {
+    const harness = createHarness();
+    const { instance, transport, clock } = harness;
+    await startAsMaster(harness);
+    const changes: StateChangeEvent[] = [];
+    const priorities: [number, number][] = [];
+    instance.on('stateChange', (event) => changes.push(event));
+    instance.on('priorityChange', ({ from, to }) => priorities.push([from, to]));
+    const sentBefore = transport.sent.length;
+    await clock.advance(100);
+    const result = await instance.reconfigure(baseConfig({ priority: 120 }));
+    expect(result).toEqual({ changed: ['priority'], applied: true });
+    expect(stateOf(instance)).toBe('master');
+    expect(changes).toEqual([]);
+    expect(instance.term).toBe(1);
+    expect(priorities).toEqual([[100, 120]]);
+    const fresh = transport.sent.slice(sentBefore);
+    expect(fresh.map((packet) => decodeSent(packet).priority)).toEqual([120]);
+    expect(instance.master).toEqual({ address: '192.0.2.1', priority: 120, advertIntervalMs: 1000, self: true });
+    await instance.stop();
+  });
+
+  // Given a master never sending priority 0 across a reconfiguration, when the adverts after it are decoded,
+  // then none has priority 0: a peer is never told to take over.
+  it('sends no priority 0', async () => {
+    const harness = createHarness();
+    const { instance, transport, clock } = harness;
+    await startAsMaster(harness);
+    const sentBefore = transport.sent.length;
+    await instance.reconfigure(baseConfig({ priority: 90 }));
+    await clock.advance(3000);
+    const priorities = transport.sent.slice(sentBefore).map((packet) => decodeSent(packet).priority);
+    expect(priorities.length).toBeGreaterThanOrEqual(3);
+    expect(priorities.every((priority) => priority === 90)).toBe(true);
+    await instance.stop();
+  });
+
+  // Given a master holding 192.0.2.100 and 192.0.2.101, when reconfigured to hold 192.0.2.100 and 192.0.2.102,
+  // then .101 is removed, .102 added, .100 never removed, and every address announced.
+  it('removes only the dropped addresses and adds the new ones', async () => {
+    const harness = createHarness({ virtualAddresses: [`${VIP}/24`, '192.0.2.101/24'] });
+    const { instance, vips } = harness;
+    await startAsMaster(harness);
+    const callsBefore = vips.calls.length;
+    await instance.reconfigure(baseConfig({ virtualAddresses: [`${VIP}/24`, '192.0.2.102/24'] }));
+    const calls = vips.calls.slice(callsBefore);
+    expect(removed(calls)).toEqual(['192.0.2.101/24']);
+    expect([...vips.addresses].sort()).toEqual([VIP, '192.0.2.102']);
+    expect(calls.filter((call) => call.op === 'announce').at(-1)?.addresses).toEqual([`${VIP}/24`, '192.0.2.102/24']);
+    await instance.stop();
+  });
+
+  // Given a master with two virtual routes, when reconfigured with one of them and a new one,
+  // then the dropped route is removed, the new one installed, and the kept one neither removed nor installed again.
+  it('removes the dropped routes, installs the new ones and leaves the kept one alone', async () => {
+    const keptRoute = { to: '198.51.100.0/24', via: '192.0.2.254' };
+    const harness = createHarness({ virtualRoutes: [keptRoute, { to: '203.0.113.0/24', via: '192.0.2.254' }] });
+    const { instance, vips } = harness;
+    await startAsMaster(harness);
+    const callsBefore = vips.calls.length;
+    await instance.reconfigure(baseConfig({ virtualRoutes: [keptRoute, { to: '192.0.2.128/25', via: '192.0.2.254' }] }));
+    const calls = vips.calls.slice(callsBefore);
+    expect(removed(calls, 'removeRoutes').join(' ')).toContain('203.0.113.0/24');
+    expect(removed(calls, 'removeRoutes').join(' ')).not.toContain('198.51.100.0/24');
+    expect(removed(calls, 'addRoutes').join(' ')).toContain('192.0.2.128/25');
+    expect(removed(calls, 'addRoutes').join(' ')).not.toContain('198.51.100.0/24');
+    expect(instance.status().routes.map((route) => route.held)).toEqual([true, true]);
+    await instance.stop();
+  });
+
+  // Given a master whose counters have counted its adverts, when it is reconfigured,
+  // then its counters go on from where they were (keepalived keeps them across a reload).
+  it('keeps its counters', async () => {
+    const harness = createHarness();
+    const { instance, clock } = harness;
+    await startAsMaster(harness);
+    await clock.advance(5000);
+    const sentBefore = instance.stats.advertisementsSent;
+    const transitionsBefore = instance.stats.masterTransitions;
+    await instance.reconfigure(baseConfig({ priority: 110 }));
+    await clock.advance(2000);
+    expect(instance.stats.advertisementsSent).toBeGreaterThan(sentBefore);
+    expect(instance.stats.masterTransitions).toBeGreaterThanOrEqual(transitionsBefore);
+    await instance.stop();
+  });
+});
+
+describe('a running backup', () => {
+  // Given a backup that hears no master, when it is reconfigured halfway to its Master_Down_Timer,
+  // then it stays backup, and its timer starts again: master only a full Master_Down_Interval after the change.
+  it('stays backup and starts its Master_Down_Timer again', async () => {
+    const harness = createHarness();
+    const { instance, clock } = harness;
+    await instance.start();
+    await clock.advance(2000);
+    const changes: StateChangeEvent[] = [];
+    instance.on('stateChange', (event) => changes.push(event));
+    await instance.reconfigure(baseConfig({ preemptDelayMs: 0, priority: 100, advertIntervalMs: 1000, hookTimeoutMs: 4000 }));
+    expect(stateOf(instance)).toBe('backup');
+    expect(changes).toEqual([]);
+    await clock.advance(MASTER_DOWN_MS - 1);
+    expect(stateOf(instance)).toBe('backup');
+    await clock.advance(1);
+    expect(stateOf(instance)).toBe('master');
+    await instance.stop();
+  });
+});
+
+describe('what cannot change, and when nothing runs', () => {
+  // Given a running instance, when asked to change its VRID,
+  // then the promise rejects with a ConfigError naming `vrid`, and the instance goes on as it was.
+  it('refuses another VRID, interface or family, naming the field', async () => {
+    const harness = createHarness();
+    const { instance } = harness;
+    await startAsMaster(harness);
+    const error = await instance.reconfigure(baseConfig({ vrid: 52 })).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map((issue) => issue.path)).toEqual(['vrid']);
+    expect((error as ConfigError).message).toMatch(/another virtual router/);
+    expect(stateOf(instance)).toBe('master');
+    expect(instance.config.vrid).toBe(51);
+    await instance.stop();
+  });
+
+  // Given an invalid configuration, when it is applied, then the ConfigError names the field and nothing changes.
+  it('refuses an invalid configuration as the constructor does', async () => {
+    const harness = createHarness();
+    const { instance } = harness;
+    await startAsMaster(harness);
+    const error = await instance.reconfigure(baseConfig({ priority: 300 })).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map((issue) => issue.path)).toEqual(['priority']);
+    expect(instance.config.priority).toBe(100);
+    await instance.stop();
+  });
+
+  // Given an instance that is not running, when reconfigured, then its configuration is replaced for its next start.
+  it('replaces the configuration of a stopped instance for its next start', async () => {
+    const harness = createHarness();
+    const { instance, transport } = harness;
+    const result = await instance.reconfigure(baseConfig({ priority: 255 }));
+    expect(result).toEqual({ changed: ['priority'], applied: false });
+    await instance.start();
+    expect(stateOf(instance)).toBe('master'); // the owner goes master at once
+    expect(decodeSent(transport.sent[0]).priority).toBe(255);
+    await instance.stop();
+  });
+
+  // Given a running instance, when it is given the same configuration again,
+  // then nothing is replaced: the transport is not closed and opened again.
+  it('does nothing when nothing changed', async () => {
+    const harness = createHarness();
+    const { instance, transport } = harness;
+    await startAsMaster(harness);
+    const opened = transport.options;
+    const events: ReconfiguredEvent[] = [];
+    instance.on('reconfigured', (event) => events.push(event));
+    const result = await instance.reconfigure(baseConfig());
+    expect(result).toEqual({ changed: [], applied: false });
+    expect(events).toEqual([result]);
+    expect(transport.options).toBe(opened);
+    await instance.stop();
+  });
+});
+
+describe('trackers across a reconfiguration', () => {
+  // Given a master at 100 with a function tracker of weight 20 that passes (priority 120),
+  // when reconfigured with only a new preempt delay, then the kept tracker still counts: 120 from the first advert.
+  it('keeps the state of a tracker whose definition did not change', async () => {
+    const check = (): boolean => true;
+    const trackers = [{ type: 'function' as const, name: 'web', check, weight: 20, intervalMs: 1000 }];
+    const harness = createHarness({ trackers });
+    const { instance, transport, clock } = harness;
+    await startAsMaster(harness);
+    await clock.advance(1000);
+    expect(instance.effectivePriority).toBe(120);
+    const sentBefore = transport.sent.length;
+    await instance.reconfigure(baseConfig({ trackers, preemptDelayMs: 500 }));
+    expect(decodeSent(transport.sent[sentBefore]).priority).toBe(120);
+    expect(instance.status().priority.trackers.map((tracker) => tracker.status)).toEqual(['up']);
+    await instance.stop();
+  });
+
+  // Given a master, when a weight-0 tracker is added that has not reported yet,
+  // then the master is not held in initialize waiting for it (it was running): it stays master.
+  it('is not held by a new weight-0 tracker', async () => {
+    const harness = createHarness();
+    const { instance } = harness;
+    await startAsMaster(harness);
+    const changes: StateChangeEvent[] = [];
+    instance.on('stateChange', (event) => changes.push(event));
+    await instance.reconfigure(baseConfig({ trackers: [{ type: 'function', name: 'db', check: () => new Promise<boolean>(() => {}), weight: 0, intervalMs: 1000, timeoutMs: 60_000 }] }));
+    expect(stateOf(instance)).toBe('master');
+    expect(changes).toEqual([]);
+    await instance.stop();
+  });
+
+  // Given a master, when a weight-0 tracker is added that fails, then the instance faults once it reports:
+  // the new configuration applies in full, and the fault is a stateChange master → fault.
+  it('faults when a new weight-0 tracker fails', async () => {
+    const harness = createHarness();
+    const { instance, clock } = harness;
+    await startAsMaster(harness);
+    const changes: string[] = [];
+    instance.on('stateChange', ({ from, to, reason }) => changes.push(`${from}→${to} ${reason}`));
+    await instance.reconfigure(baseConfig({ trackers: [{ type: 'function', name: 'db', check: () => false, weight: 0, intervalMs: 1000 }] }));
+    await clock.advance(0);
+    expect(changes).toEqual(['master→fault tracker-down']);
+    await instance.stop();
+  });
+});
+
+describe('beside a peer (SimNetwork)', () => {
+  // Given A master at 150 and B backup at 100, when B then A are reconfigured with a second address (A at 140),
+  // then over the next 10 s B never leaves backup, A never leaves master, and B hears A at 140. (Both change: a
+  // backup drops a master's adverts whose address list is not its own, RFC 9568 §7.1, as keepalived does.)
+  it('a master reconfigured keeps its backup a backup', async () => {
+    const net = new SimNetwork({ seed: 1 });
+    const config = { interface: 'eth0', vrid: 7, virtualAddresses: ['192.0.2.100/24'] };
+    const a = net.addNode({ ...config, priority: 150 }, { name: 'a', address: '192.0.2.1' });
+    const b = net.addNode({ ...config, priority: 100 }, { name: 'b', address: '192.0.2.2' });
+    await net.advance(5000);
+    expect([stateOf(a), stateOf(b)]).toEqual(['master', 'backup']);
+    const changes: string[] = [];
+    for (const [name, instance] of [['a', a], ['b', b]] as const) instance.on('stateChange', ({ to }) => changes.push(`${name}→${to}`));
+    const addresses = ['192.0.2.100/24', '192.0.2.101/24'];
+    const reconfigured = Promise.all([b.reconfigure({ ...config, priority: 100, virtualAddresses: addresses }), a.reconfigure({ ...config, priority: 140, virtualAddresses: addresses })]);
+    await net.advance(0);
+    await reconfigured;
+    await net.advance(10_000);
+    expect(changes).toEqual([]);
+    expect(b.master).toEqual({ address: '192.0.2.1', priority: 140, advertIntervalMs: 1000, self: false });
+    expect([...net.node(a).vips.addresses].sort()).toEqual(['192.0.2.100', '192.0.2.101']);
+    expect(net.node(b).vips.addresses.size).toBe(0);
+    await net.stopAll();
+  });
+
+  // Given A master at 150 and B backup at 100 (preempting), when A is reconfigured to priority 50,
+  // then B takes over as the election says (A's new adverts carry 50), and A becomes backup.
+  it('a master reconfigured below its backup hands over by election', async () => {
+    const net = new SimNetwork({ seed: 2 });
+    const config = { interface: 'eth0', vrid: 7, virtualAddresses: ['192.0.2.100/24'] };
+    const a = net.addNode({ ...config, priority: 150 }, { name: 'a', address: '192.0.2.1' });
+    const b = net.addNode({ ...config, priority: 100 }, { name: 'b', address: '192.0.2.2' });
+    await net.advance(5000);
+    const reconfigured = a.reconfigure({ ...config, priority: 50 });
+    await net.advance(0);
+    await reconfigured;
+    await net.advance(5000);
+    expect([stateOf(a), stateOf(b)]).toEqual(['backup', 'master']);
+    await net.stopAll();
+  });
+});
