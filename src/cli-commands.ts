@@ -29,8 +29,9 @@ import { VrrpGroup } from './group.js';
 import { VrrpInstance, type VrrpEvents } from './instance.js';
 import { importKeepalivedConf, KeepalivedSyntaxError, type KeepalivedIssue } from './keepalived/index.js';
 import { attachNotify, type NotifyEventBase, type NotifyRunner } from './notify.js';
+import { resolveConfig, type ResolvedNotifyConfig } from './config.js';
 import { launchers, startedByNpm, watchProcesses } from './parent-watch.js';
-import { loadRunConfig, notifyUsers, RunConfigError } from './run-config.js';
+import { loadRunConfig, notifyUsers, RunConfigError, type ResolvedRunConfig } from './run-config.js';
 import { nearest } from './nearest.js';
 import type { MetricsListen, MetricsServer } from './metrics-server.js';
 import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatRunStatus, listControlSockets, requestStatus, startControlServer, writeStatusDump, type ControlServer, type RunStatus } from './control.js';
@@ -241,7 +242,7 @@ async function run(
     throw error;
   }
   printIssues('warning', loaded.warnings);
-  const { config } = loaded;
+  let { config } = loaded;
   const uid = process.getuid?.();
   const users = notifyUsers(config);
   if (uid !== undefined && uid !== 0 && users.length > 0) {
@@ -251,11 +252,20 @@ async function run(
   }
   const instances: VrrpInstance[] = [];
   const runners: NotifyRunner[] = [];
+  /** Each instance's notify runner and what it was made of, for a reload to tell whether it changed. */
+  const notifiers = new Map<VrrpInstance, { runner: NotifyRunner; made: string }>();
+  const notifyFor = (instance: VrrpInstance, notify: ResolvedNotifyConfig | undefined): NotifyRunner | undefined => {
+    if (!notify) return undefined;
+    const runner = attachNotify(instance, notify);
+    runners.push(runner);
+    notifiers.set(instance, { runner, made: JSON.stringify([instance.config.name, notify]) });
+    return runner;
+  };
   try {
     for (const entry of config.instances) {
       const instance = new VrrpInstance(entry.config);
       instances.push(instance);
-      if (entry.notify) runners.push(attachNotify(instance, entry.notify));
+      notifyFor(instance, entry.notify);
     }
   } catch (error) {
     // Validated already; a failure here is a bug, but say it as the config error it is.
@@ -265,10 +275,16 @@ async function run(
     }
     throw error;
   }
+  /** Each sync group's notify runner and what it was made of (see `notifiers`), by the group's name. */
+  const groupNotifiers = new Map<string, { runner: NotifyRunner; made: string }>();
   const groups = config.groups.map((group) => {
     const members = group.members.map((name) => instances.find((instance) => instance.config.name === name) as VrrpInstance);
     const vrrpGroup = new VrrpGroup(group.name, members);
-    if (group.notify) runners.push(attachNotify(vrrpGroup, group.notify));
+    if (group.notify) {
+      const runner = attachNotify(vrrpGroup, group.notify);
+      runners.push(runner);
+      groupNotifiers.set(group.name, { runner, made: JSON.stringify(group.notify) });
+    }
     return vrrpGroup;
   });
   if (options.configTest === true) {
@@ -348,16 +364,141 @@ async function run(
   };
   takeOverSignal('SIGUSR1', () => dumpStatus('SIGUSR1'));
   takeOverSignal('SIGUSR2', () => dumpStatus('SIGUSR2'));
-  // keepalived reloads its configuration on SIGHUP (`systemctl reload`); we cannot, and dying of it (Node's
-  // default) would leave the VIPs with no priority 0 sent. Said, and the run goes on as it was.
-  takeOverSignal('SIGHUP', () => line('reloadUnsupported', {}, { signal: 'SIGHUP', message: 'configuration not reloaded: restart vrrp run to apply a new one (vrrp run -t checks it first)' }));
-
   let stopping: Promise<number> | undefined;
+  // keepalived reloads its configuration on SIGHUP (`systemctl reload`), and so does a run (docs/cli.md, "Reload"):
+  // the file is read and validated again; a bad one changes nothing. Reloads run one at a time, after the start;
+  // signals that come while one runs make one more.
+  let markStarted: () => void = () => {};
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
+  let reloadQueued = false;
+  /** The reload running now, if one is: a stop waits for it (not for one still waiting for the start). */
+  let reloading: Promise<void> | undefined;
+  let reloads: Promise<void> = Promise.resolve();
+  let isStarted = false;
+  takeOverSignal('SIGHUP', () => {
+    if (stopping || reloadQueued) return;
+    reloadQueued = true;
+    if (!isStarted) line('reloadDeferred', {}, { signal: 'SIGHUP', message: 'the instances have not started yet: the configuration is read again once they have' });
+    reloads = reloads
+      .then(() => started)
+      .then(() => {
+        reloadQueued = false;
+        if (stopping) return undefined;
+        reloading = reloadRun().finally(() => (reloading = undefined));
+        return reloading;
+      })
+      .catch((error: unknown) => line('reloadFailed', {}, { message: `the reload failed unexpectedly: ${error instanceof Error ? error.message : String(error)}` }));
+  });
+  const reloadRun = async (): Promise<void> => {
+    line('reloading', {}, { signal: 'SIGHUP', config: path });
+    let next: ResolvedRunConfig;
+    try {
+      const reread = loadRunConfig(path, options.configId !== undefined ? { configId: options.configId } : {});
+      printIssues('warning', reread.warnings);
+      next = reread.config;
+    } catch (error) {
+      if (error instanceof RunConfigError) printIssues('warning', error.warnings);
+      const message = error instanceof KeepalivedSyntaxError ? `invalid config ${path}: ${error.message}` : error instanceof Error ? error.message : String(error);
+      process.stderr.write(`vrrp: reload: ${message}\n`);
+      line('reloadFailed', {}, { message: `configuration not reloaded, the run goes on as it was: ${message}` });
+      return;
+    }
+    const plan = planReload(instances, next);
+    const refused = groupChange(config, next, plan);
+    if (refused !== undefined) {
+      process.stderr.write(`vrrp: reload: ${refused}\n`);
+      line('reloadFailed', {}, { message: `configuration not reloaded, the run goes on as it was: ${refused}` });
+      return;
+    }
+    const failures: { name: string; message: string }[] = [];
+    const failed = (name: string, error: unknown): void => {
+      const message = error instanceof Error ? error.message : String(error);
+      failures.push({ name, message });
+      line('error', { name }, { code: error instanceof VrrpError ? error.code : 'config_invalid', message });
+    };
+    // Removed first, as keepalived does: priority 0 from a master, its addresses, routes and rules gone, its stop
+    // scripts run.
+    for (const instance of plan.removed) {
+      try {
+        await instance.stop();
+      } catch (error) {
+        failed(instance.config.name, error);
+      }
+      notifiers.get(instance)?.runner.detach();
+      notifiers.delete(instance);
+      metricsServer?.remove(instance);
+      instances.splice(instances.indexOf(instance), 1);
+    }
+    const reconfigured: { name: string; changed: string[] }[] = [];
+    let unchanged = 0;
+    for (const { instance, entry } of plan.kept) {
+      try {
+        const result = await instance.reconfigure(entry.config);
+        if (result.changed.length > 0) reconfigured.push({ name: instance.config.name, changed: result.changed });
+        else unchanged++;
+      } catch (error) {
+        failed(entry.name, error);
+      }
+      const made = entry.notify ? JSON.stringify([instance.config.name, entry.notify]) : undefined;
+      const notifier = notifiers.get(instance);
+      if (notifier?.made !== made) {
+        notifier?.runner.detach();
+        notifiers.delete(instance);
+        const runner = notifyFor(instance, entry.notify);
+        if (runner) logNotify(runner);
+      }
+    }
+    for (const entry of plan.added) {
+      let instance: VrrpInstance;
+      try {
+        instance = new VrrpInstance(entry.config);
+      } catch (error) {
+        failed(entry.name, error);
+        continue;
+      }
+      for (const event of Object.keys(INSTANCE_LINES) as (keyof typeof INSTANCE_LINES)[]) instance.on(event, INSTANCE_LINES[event] as never, instance);
+      const runner = notifyFor(instance, entry.notify);
+      if (runner) logNotify(runner);
+      instances.push(instance);
+      metricsServer?.add(instance);
+      try {
+        await instance.start();
+      } catch (error) {
+        failed(entry.name, error);
+      }
+    }
+    // A sync group's notify scripts may change (its membership may not: see groupChange).
+    for (const group of next.groups) {
+      const made = group.notify ? JSON.stringify(group.notify) : undefined;
+      const notifier = groupNotifiers.get(group.name);
+      const vrrpGroup = groups.find((candidate) => candidate.name === group.name);
+      if (notifier?.made === made || vrrpGroup === undefined) continue;
+      notifier?.runner.detach();
+      groupNotifiers.delete(group.name);
+      if (group.notify) {
+        const runner = attachNotify(vrrpGroup, group.notify);
+        runners.push(runner);
+        groupNotifiers.set(group.name, { runner, made: made as string });
+        logNotify(runner);
+      }
+    }
+    config = next;
+    line('reloaded', {}, {
+      added: plan.added.map((entry) => entry.name),
+      removed: plan.removed.map((instance) => instance.config.name),
+      reconfigured,
+      unchanged,
+      ...(failures.length > 0 ? { failed: failures.length, failures } : {}),
+    });
+  };
+
   let cancelDelay: (() => void) | undefined;
   const stopAll = (signal: string): Promise<number> => {
     stopping ??= (async () => {
       line('stopping', {}, { signal });
       cancelDelay?.();
+      // A reload under way ends first: the instances it adds are stopped with the others.
+      await reloading?.catch(() => undefined);
       const results = await Promise.allSettled(instances.map((instance) => instance.stop()));
       // The stop scripts (instances', then groups') run before we exit; each is bounded by its timeout.
       await Promise.all(runners.map((runner) => runner.idle()));
@@ -423,7 +564,56 @@ async function run(
     ...(groups.length > 0 ? { groups: groups.map((g) => ({ group: g.name, members: g.members.map((m) => m.config.name), state: g.state })) } : {}),
   });
   setTimeout(() => void settleStartup(), STARTUP_SETTLE_MS).unref();
+  isStarted = true;
+  markStarted();
   return exit;
+}
+
+/** What a reload does with each instance: the running ones it keeps (with their new entry), removes, and adds. */
+interface ReloadPlan {
+  kept: { instance: VrrpInstance; entry: ResolvedRunConfig['instances'][number] }[];
+  removed: VrrpInstance[];
+  added: ResolvedRunConfig['instances'];
+}
+
+/**
+ * Matches the running instances with the new file's, as keepalived 2.2.7's reload does (vrrp_exist): by the
+ * virtual router — interface, address family and VRID — not by name, so a renamed instance is kept.
+ */
+function planReload(running: readonly VrrpInstance[], next: ResolvedRunConfig): ReloadPlan {
+  const key = (config: { interface: string; family: string; vrid: number }): string => `${config.interface} ${config.family} ${config.vrid}`;
+  const unmatched = new Map(running.map((instance) => [key(instance.config), instance]));
+  const plan: ReloadPlan = { kept: [], removed: [], added: [] };
+  for (const entry of next.instances) {
+    const identity = key(resolveConfig(entry.config));
+    const instance = unmatched.get(identity);
+    if (instance === undefined) {
+      plan.added.push(entry);
+      continue;
+    }
+    unmatched.delete(identity);
+    plan.kept.push({ instance, entry });
+  }
+  plan.removed.push(...unmatched.values());
+  return plan;
+}
+
+/**
+ * Why a reload cannot be applied, if it cannot: a sync group's membership is fixed for the run (its members'
+ * configurations may change, but not which instances they are), so a group added, removed, renamed, or with other
+ * members — or a member that would be another virtual router — needs a restart.
+ */
+function groupChange(running: ResolvedRunConfig, next: ResolvedRunConfig, plan: ReloadPlan): string | undefined {
+  const shape = (config: ResolvedRunConfig): string => JSON.stringify(config.groups.map((group) => ({ ...group, notify: undefined })));
+  if (shape(running) !== shape(next)) return 'the sync groups changed: a reload cannot add, remove or change a sync group; restart vrrp run to apply it';
+  const members = new Set(next.groups.flatMap((group) => group.members));
+  for (const instance of plan.removed) {
+    if (members.has(instance.config.name)) return `sync group member ${instance.config.name} would be another virtual router (interface, family or VRID changed): restart vrrp run to apply it`;
+  }
+  for (const { instance, entry } of plan.kept) {
+    if (instance.config.name !== entry.name && (members.has(entry.name) || members.has(instance.config.name))) return `sync group member ${instance.config.name} would be renamed ${entry.name}: restart vrrp run to apply it`;
+  }
+  return undefined;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import type { VrrpGroup } from './group.js';
 import type { VrrpInstance } from './instance.js';
-import { registerMetrics } from './prometheus.js';
+import { registerMetrics, type MetricsRegistration } from './prometheus.js';
 
 /** Where to listen (`vrrp run --metrics [HOST]:PORT`): `host` undefined means every interface. */
 export interface MetricsListen {
@@ -22,6 +22,10 @@ export interface MetricsListen {
 export interface MetricsServer {
   /** The address and port it listens on (the port chosen when 0 was asked). */
   readonly address: AddressInfo;
+  /** Serves the metrics of `target` too (an instance a reload added); a target served already is left as it is. */
+  add(target: VrrpInstance | VrrpGroup): void;
+  /** Stops serving the metrics of `target` (an instance a reload removed). */
+  remove(target: VrrpInstance | VrrpGroup): void;
   /** Stops listening and unregisters the metrics. */
   close(): Promise<void>;
 }
@@ -29,7 +33,21 @@ export interface MetricsServer {
 /** Registers the metrics of `targets` on a fresh registry and serves them at `/metrics` on `listen`. */
 export async function startMetricsServer(targets: readonly (VrrpInstance | VrrpGroup)[], listen: MetricsListen): Promise<MetricsServer> {
   const registry = new Registry();
-  const registration = registerMetrics(targets, { register: registry });
+  // One registration per target, so that a reload can add and remove them one by one.
+  const registrations = new Map<VrrpInstance | VrrpGroup, MetricsRegistration>();
+  const add = (target: VrrpInstance | VrrpGroup): void => {
+    if (!registrations.has(target)) registrations.set(target, registerMetrics(target, { register: registry }));
+  };
+  const unregisterAll = (): void => {
+    for (const registration of registrations.values()) registration.unregister();
+    registrations.clear();
+  };
+  try {
+    for (const target of targets) add(target);
+  } catch (error) {
+    unregisterAll();
+    throw error;
+  }
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (path !== '/metrics') {
@@ -56,7 +74,7 @@ export async function startMetricsServer(targets: readonly (VrrpInstance | VrrpG
       });
     });
   } catch (error) {
-    registration.unregister();
+    unregisterAll();
     throw error;
   }
   // A failure once listening (an accept refused for want of descriptors) is the server's 'error' event, which,
@@ -64,8 +82,13 @@ export async function startMetricsServer(targets: readonly (VrrpInstance | VrrpG
   server.on('error', (error) => process.emitWarning(`metrics server: ${error.message}`, { type: 'VrrpWarning', code: 'VRRP_METRICS_FAILED' }));
   return {
     address: server.address() as AddressInfo,
+    add,
+    remove: (target) => {
+      registrations.get(target)?.unregister();
+      registrations.delete(target);
+    },
     close: async () => {
-      registration.unregister();
+      unregisterAll();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

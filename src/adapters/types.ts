@@ -295,8 +295,8 @@ export interface VipManager {
   /**
    * Optional: takes as this manager's own the addresses that are up already because the engine this one replaces,
    * in the same process, held them (a Master's handover to a new configuration: `VrrpInstance.reconfigure`). From
-   * then on they are this manager's as if it had added them: renewed, watched, removed when it removes. Called after
-   * `prepare`, before the protocol starts. A manager that tells its addresses from others' needs it (the Linux
+   * then on they are this manager's as if it had added them: renewed, watched, removed when it removes. Called
+   * before `prepare`, whose clean-up of leftovers must leave them alone, and before the protocol starts. A manager that tells its addresses from others' needs it (the Linux
    * manager's `add` of an address that is up leaves it to whoever added it); a fake that does not may leave it out.
    */
   adopt?(iface: string, addresses: readonly VirtualAddress[]): Promise<void> | void;

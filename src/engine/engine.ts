@@ -494,9 +494,10 @@ export class Engine {
       // What a crashed run of ours left: rules and routes, then addresses, the order a master leaving removes them.
       // Not after a Master's handover: the routes and rules up are the engine's before, and those kept are ours now.
       if (this.#routing && kept === undefined) await this.#changeRouting(false);
+      // Adopted before `prepare`, whose clean-up of leftovers would take them for ours of a run that ended.
+      if (kept !== undefined) await this.#adoptKept(kept);
       if (this.#vips.length > 0) await adapters.vipManager.prepare?.(config.interface, this.#vips);
       for (const other of this.#otherVips ?? []) await adapters.vipManager.prepare?.(other.iface, other.addresses);
-      if (kept !== undefined) await this.#adoptKept(kept);
       const source = config.primaryAddress ?? primaryAddress;
       if (source === undefined && (!adapters.linkMonitor || !adapters.transport.resolvePrimaryAddress)) {
         // Nothing would tell us when an address comes, so waiting in Fault would be waiting for ever.

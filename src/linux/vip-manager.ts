@@ -1123,7 +1123,8 @@ export class NetlinkVipManager implements VipManager {
     const wanted = new Map(addresses.map((vip) => [markerName(vip.address), vip]));
     for (const marker of markers) {
       const vip = wanted.get(marker);
-      if (!vip) continue;
+      // Ours now (adopted from the engine this one replaced: VipManager.adopt): not a leftover.
+      if (!vip || this.#ours?.has(vip.address) === true) continue;
       let text: string;
       try {
         text = readFileSync(join(dir, marker), 'utf8');

@@ -112,14 +112,15 @@ describe('vrrp run and signals', () => {
     expect({ code: await run.exited, inspector: /Debugger listening/.test(run.stderr()), dumps: run.dumps().sort() }).toEqual({ code: 0, inspector: false, dumps: ['SIGUSR1', 'SIGUSR2'] });
   });
 
-  // Given a run waiting out its start-up delay; when SIGHUP comes; then it says it cannot reload and runs on: a
-  // SIGTERM after it still stops it cleanly (stopping, stopped, exit 0). Before, SIGHUP killed it (exit 129).
-  it('runs on after SIGHUP, saying that it does not reload', async () => {
+  // Given a run waiting out its start-up delay; when SIGHUP comes; then it says the reload waits for the start and
+  // runs on: a SIGTERM after it still stops it cleanly (stopping, stopped, exit 0), not held by the waiting reload.
+  // Before, SIGHUP killed it (exit 129). Reloads of a started run: test/cli/reload.test.ts.
+  it('runs on after SIGHUP during its start-up delay, the reload deferred to the start', async () => {
     const run = await waitingRun('hup.json');
     run.child.kill('SIGHUP');
-    await run.waitFor('reloadUnsupported');
+    await run.waitFor('reloadDeferred');
     run.child.kill('SIGTERM');
-    expect({ code: await run.exited, events: run.events() }).toEqual({ code: 0, events: ['startupDelay', 'reloadUnsupported', 'stopping', 'stopped'] });
+    expect({ code: await run.exited, events: run.events() }).toEqual({ code: 0, events: ['startupDelay', 'reloadDeferred', 'stopping', 'stopped'] });
   });
 
   // Given a run waiting out its start-up delay; when SIGUSR2 comes (keepalived's stats signal); then it writes the
