@@ -195,7 +195,7 @@ export const INSTANCE: Readonly<Record<string, Unsupported>> = {
   },
   linkbeat_use_polling: { why: 'link state comes from netlink events; no polling' },
   debug: { why: 'not implemented in keepalived either' },
-  notify_deleted: { why: 'there is no reload, so no instance is ever deleted' },
+  notify_deleted: { why: 'an instance a reload removes runs its stop scripts (notify_stop, and notify with STOP), not DELETED ones' },
   notify_master_rx_lower_pri: { why: 'the library reports a master hearing a lower-priority master as an event' },
   notify_priority_changes: { why: "no notify on priority changes: listen to the library's priorityChange event" },
   smtp_alert: email,
