@@ -610,7 +610,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
    * - no `stateChange` unless the state changes (a kept weight-0 tracker is down, say); `priorityChange` when the
    *   effective priority did; counters carry on.
    *
-   * Emits `reconfigured` (before any event the new configuration causes) and resolves with the same. Serialized
+   * `config` is the whole configuration, as the constructor takes it (not `instance.config`, which is the resolved
+   * form). Emits `reconfigured` (before any event the new configuration causes) and resolves with the same. Serialized
    * with `start()` and `stop()`. A failure to start the new engine ends the run as a failed `start()` would: the
    * instance is in `initialize`, and the promise rejects.
    */

@@ -189,3 +189,35 @@ describe('VrrpGroup members change state together', () => {
     expect(() => new VrrpGroup('G', [sim, linux])).toThrow(/members: mixes instances given adapters with instances on the default ones/);
   });
 });
+
+describe('a member reconfigured (VrrpInstance.reconfigure)', () => {
+  // Given A master of both VRIDs and B backup of both; when A's inside member is reconfigured (priority 190, 2 s
+  // adverts) while its group is master
+  // then no member on either host moves, A's group stays master, B hears the new interval, and the group still works
+  // after it: A's outside check failing moves both of A's members and both of B's, as before the change.
+  it('keeps its group master, and the group still moves together after it', async () => {
+    net = new SimNetwork({ seed: 22 });
+    const checkA = { ok: true };
+    const a = host('A', 200, 1, checkA);
+    const b = host('B', 100, 2, { ok: true });
+    await startAll(a, b);
+    await net.advance(5000);
+    const before = [a.changes.length, b.changes.length];
+    const groupChanges: string[] = [];
+    a.group.on('stateChange', ({ from, to }) => groupChanges.push(`${from}>${to}`));
+    // The inside member's configuration as host() made it, with the two changes.
+    const reconfigured = a.inside.reconfigure({ interface: 'eth0', name: 'A_INSIDE', vrid: 2, virtualAddresses: [INSIDE_VIP], priority: 190, advertIntervalMs: 2000 });
+    await net.advance(0);
+    await reconfigured;
+    await net.advance(8000);
+    expect([a.changes.slice(before[0]), b.changes.slice(before[1]), groupChanges]).toEqual([[], [], []]);
+    expect([states(a), states(b)]).toEqual([['master', 'master', 'master'], ['backup', 'backup', 'backup']]);
+    expect(b.inside.master).toMatchObject({ priority: 190, advertIntervalMs: 2000 });
+
+    checkA.ok = false;
+    await net.advance(3000);
+    expect(states(a)).toEqual(['fault', 'fault', 'fault']);
+    expect(states(b)).toEqual(['master', 'master', 'master']);
+    expect([holder(OUTSIDE_VIP), holder(INSIDE_VIP)]).toEqual([['B_OUTSIDE'], ['B_INSIDE']]);
+  });
+});
