@@ -29,7 +29,8 @@ import { VrrpGroup } from './group.js';
 import { VrrpInstance, type VrrpEvents } from './instance.js';
 import { importKeepalivedConf, KeepalivedSyntaxError, type KeepalivedIssue } from './keepalived/index.js';
 import { attachNotify, type NotifyEventBase, type NotifyRunner } from './notify.js';
-import { resolveConfig, type ResolvedNotifyConfig } from './config.js';
+import type { ResolvedNotifyConfig } from './config.js';
+import { groupChange, planReload } from './reload-plan.js';
 import { launchers, startedByNpm, watchProcesses } from './parent-watch.js';
 import { loadRunConfig, notifyUsers, RunConfigError, type ResolvedRunConfig } from './run-config.js';
 import { nearest } from './nearest.js';
@@ -430,12 +431,18 @@ async function run(
       instances.splice(instances.indexOf(instance), 1);
     }
     const reconfigured: { name: string; changed: string[] }[] = [];
+    const restarted: string[] = [];
     let unchanged = 0;
     for (const { instance, entry } of plan.kept) {
       try {
         const result = await instance.reconfigure(entry.config);
         if (result.changed.length > 0) reconfigured.push({ name: instance.config.name, changed: result.changed });
         else unchanged++;
+        // Not running (its start or a reload's failed, or its engine thread died): a reload is the time to try again.
+        if (!instance.running) {
+          await instance.start();
+          restarted.push(instance.config.name);
+        }
       } catch (error) {
         failed(entry.name, error);
       }
@@ -460,10 +467,11 @@ async function run(
       const runner = notifyFor(instance, entry.notify);
       if (runner) logNotify(runner);
       instances.push(instance);
-      metricsServer?.add(instance);
       try {
+        metricsServer?.add(instance);
         await instance.start();
       } catch (error) {
+        // Kept in the run, stopped: the next reload starts it (see the kept ones above).
         failed(entry.name, error);
       }
     }
@@ -488,6 +496,7 @@ async function run(
       removed: plan.removed.map((instance) => instance.config.name),
       reconfigured,
       unchanged,
+      ...(restarted.length > 0 ? { restarted } : {}),
       ...(failures.length > 0 ? { failed: failures.length, failures } : {}),
     });
   };
@@ -569,52 +578,6 @@ async function run(
   return exit;
 }
 
-/** What a reload does with each instance: the running ones it keeps (with their new entry), removes, and adds. */
-interface ReloadPlan {
-  kept: { instance: VrrpInstance; entry: ResolvedRunConfig['instances'][number] }[];
-  removed: VrrpInstance[];
-  added: ResolvedRunConfig['instances'];
-}
-
-/**
- * Matches the running instances with the new file's, as keepalived 2.2.7's reload does (vrrp_exist): by the
- * virtual router — interface, address family and VRID — not by name, so a renamed instance is kept.
- */
-function planReload(running: readonly VrrpInstance[], next: ResolvedRunConfig): ReloadPlan {
-  const key = (config: { interface: string; family: string; vrid: number }): string => `${config.interface} ${config.family} ${config.vrid}`;
-  const unmatched = new Map(running.map((instance) => [key(instance.config), instance]));
-  const plan: ReloadPlan = { kept: [], removed: [], added: [] };
-  for (const entry of next.instances) {
-    const identity = key(resolveConfig(entry.config));
-    const instance = unmatched.get(identity);
-    if (instance === undefined) {
-      plan.added.push(entry);
-      continue;
-    }
-    unmatched.delete(identity);
-    plan.kept.push({ instance, entry });
-  }
-  plan.removed.push(...unmatched.values());
-  return plan;
-}
-
-/**
- * Why a reload cannot be applied, if it cannot: a sync group's membership is fixed for the run (its members'
- * configurations may change, but not which instances they are), so a group added, removed, renamed, or with other
- * members — or a member that would be another virtual router — needs a restart.
- */
-function groupChange(running: ResolvedRunConfig, next: ResolvedRunConfig, plan: ReloadPlan): string | undefined {
-  const shape = (config: ResolvedRunConfig): string => JSON.stringify(config.groups.map((group) => ({ ...group, notify: undefined })));
-  if (shape(running) !== shape(next)) return 'the sync groups changed: a reload cannot add, remove or change a sync group; restart vrrp run to apply it';
-  const members = new Set(next.groups.flatMap((group) => group.members));
-  for (const instance of plan.removed) {
-    if (members.has(instance.config.name)) return `sync group member ${instance.config.name} would be another virtual router (interface, family or VRID changed): restart vrrp run to apply it`;
-  }
-  for (const { instance, entry } of plan.kept) {
-    if (instance.config.name !== entry.name && (members.has(entry.name) || members.has(instance.config.name))) return `sync group member ${instance.config.name} would be renamed ${entry.name}: restart vrrp run to apply it`;
-  }
-  return undefined;
-}
 
 /**
  * The arenas all of the process's threads allocate from (src/linux/memory.ts): one, as keepalived's single thread

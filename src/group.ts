@@ -102,9 +102,10 @@ export interface VrrpGroupEvents {
 
 interface Member {
   readonly instance: VrrpInstance;
-  readonly name: string;
-  /** The member's trackers by name, for the mirror. */
-  readonly trackers: ReadonlyMap<string, ResolvedTrackerConfig>;
+  /** Its name (a reconfiguration may change it). */
+  name: string;
+  /** The member's trackers by name, for the mirror (replaced when the member is reconfigured). */
+  trackers: ReadonlyMap<string, ResolvedTrackerConfig>;
   /** Status of each tracker as its `trackerChange` events tell (eventLoopLag trackers send none). */
   statuses: Map<string, TrackerStatus>;
   /** What the group last asked: held in fault or not. */
@@ -191,6 +192,7 @@ export class VrrpGroup extends EventEmitter<VrrpGroupEvents> {
       void instance[syncGroupHold](this.#holdName, false, groupId);
       instance.on('trackerChange', (event) => this.#onTrackerChange(member, event));
       instance.on('stateChange', (event) => this.#onStateChange(member, event));
+      instance.on('reconfigured', () => this.#onReconfigured(member));
       return member;
     });
   }
@@ -260,6 +262,28 @@ export class VrrpGroup extends EventEmitter<VrrpGroupEvents> {
   #onTrackerChange(member: Member, event: TrackerChangeEvent): void {
     member.statuses.set(event.name, event.to);
     // A faulty member's recovery (or a held member's new fault) changes nothing on the wire: only the group sees it.
+    this.#update(member);
+    this.#reconcile();
+  }
+
+  /**
+   * The member took a new configuration (VrrpInstance.reconfigure): the mirror follows its trackers — a tracker
+   * whose definition is the same keeps its status, as the instance keeps it; one new starts as a fresh one does; one
+   * gone no longer faults the member.
+   */
+  #onReconfigured(member: Member): void {
+    const before = member.trackers;
+    const statuses = member.statuses;
+    const { config } = member.instance;
+    member.name = config.name;
+    member.trackers = new Map(config.trackers.map((tracker) => [tracker.name ?? '', tracker]));
+    member.statuses = new Map();
+    for (const [name, tracker] of member.trackers) {
+      if (tracker.type === 'eventLoopLag') continue;
+      const kept = statuses.get(name);
+      const same = kept !== undefined && JSON.stringify(before.get(name)) === JSON.stringify(tracker);
+      member.statuses.set(name, same ? kept : initialTrackerState(tracker).status);
+    }
     this.#update(member);
     this.#reconcile();
   }

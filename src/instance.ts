@@ -264,6 +264,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   #transitions = 0;
   /** The app's logger (or NODE_DEBUG's, or silence) with this instance's bindings; see src/logger.ts. */
   #log: VrrpLogger;
+  /** The logger as given (not part of the resolved configuration), to tell a reconfiguration's new one. */
+  #givenLogger: VrrpLogger | undefined;
   /** Counters of the engines a reconfiguration replaced in this run, added to the current engine's (see `stats`). */
   #statsBefore: EngineStats | undefined;
   /** Set while a reconfigured engine starts: its first transition, out of `initialize`, carries on from this state. */
@@ -298,6 +300,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     this.#givenAdapters = adapters;
     this.#createdAtMs = Date.now();
     this.#createdAtClockMs = this.#clock.now();
+    this.#givenLogger = config.logger;
     this.#log = resolveLogger(config.logger, { instance: this.config.name, vrid: this.config.vrid });
   }
 
@@ -634,15 +637,29 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   async #reconfigure(next: ResolvedConfig, given: VrrpConfig): Promise<ReconfiguredEvent> {
     const before = this.#config;
     const changed = changedFields(before, next);
+    // The logger is not in the resolved configuration (it stays on this thread): a new one is taken as it is.
+    if (given.logger !== this.#givenLogger) {
+      this.#givenLogger = given.logger;
+      this.#log = resolveLogger(given.logger, { instance: next.name, vrid: next.vrid });
+      changed.push('logger');
+    }
     const engine = this.#engine;
-    if (changed.length === 0) return this.#reconfigured({ changed, applied: false });
+    // Nothing the engine runs changed: no engine to replace.
+    if (changed.every((field) => field === 'logger')) return this.#reconfigured({ changed, applied: false });
     if (!this.#running || engine === undefined) {
       this.#config = next;
       this.#log = resolveLogger(given.logger, { instance: next.name, vrid: next.vrid });
       return this.#reconfigured({ changed, applied: false });
     }
-    // The checks of the run before end here (a result in flight is dropped); kept states carry over.
-    const keptTrackers = keptTrackerStates(before, next, this.#trackerStates);
+    // The checks of the run before end here (a result in flight is dropped); kept states carry over — those the
+    // engine runs (eventLoopLag) as the engine last published them.
+    const states = new Map(this.#trackerStates);
+    const runtime = engine.runtime().trackers;
+    for (const tracker of before.trackers) {
+      const state = runtime[tracker.name];
+      if (tracker.type === 'eventLoopLag' && state !== undefined) states.set(tracker.name, state);
+    }
+    const keptTrackers = keptTrackerStates(before, next, states);
     this.#endTrackers('instance reconfigured');
     const priorityBefore = this.effectivePriority;
     const kept = handoverKept(before, next);
@@ -659,20 +676,26 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     firstTransition.catch(() => undefined);
     let event: ReconfiguredEvent;
     try {
-      const emit = (engineEvent: EngineEvent): void => this.#onEngineEvent(engineEvent);
-      const config = withSyncHold(next, this.#syncHold);
-      const replacement = this.#givenAdapters ? new Engine(config, this.#givenAdapters, emit) : defaultEngine(config, emit);
-      // The old engine's counters carry on under the new one's: `stats` adds them.
+      // The old engine's counters carry on under the new one's: `stats` adds them (no engine in between).
       const stats = engine.stats;
       const carried = this.#statsBefore;
       if (carried !== undefined) for (const key of Object.keys(carried) as (keyof EngineStats)[]) stats[key] += carried[key];
       this.#statsBefore = stats;
-      this.#engine = replacement;
+      this.#engine = undefined;
       this.#config = next;
       this.#log = resolveLogger(given.logger, { instance: next.name, vrid: next.vrid });
+      // Before the new engine is made: a sync group hears of the new trackers and may change its hold now, which
+      // the new engine's configuration then carries (withSyncHold).
       event = this.#reconfigured({ changed, applied: true });
+      const emit = (engineEvent: EngineEvent): void => this.#onEngineEvent(engineEvent);
+      const config = withSyncHold(next, this.#syncHold);
+      const replacement = this.#givenAdapters ? new Engine(config, this.#givenAdapters, emit) : defaultEngine(config, emit);
+      this.#engine = replacement;
       this.#resumedFrom = state;
       await replacement.start(resume);
+      // A hold the group changed while the engine started (a command before its core existed is not heard): again.
+      const hold = this.#syncHold;
+      if (hold !== undefined) replacement.command({ type: 'tracker', name: hold.name, passed: holdResult(hold, hold.held) });
       this.#startTrackers(keptTrackers);
       await firstTransition;
       await replacement.idle();
@@ -1149,11 +1172,22 @@ function frozenMaster(master: MasterInfo): VrrpMaster {
   return Object.freeze({ address: master.address, priority: master.priority, advertIntervalMs: master.advertIntervalMs, self: master.self });
 }
 
-/** The fields of two resolved configurations that differ (functions, such as a logger or a check, not compared). */
+/** The fields of two resolved configurations that differ; a function (a tracker's check) differs unless it is the same one. */
 function changedFields(before: ResolvedConfig, after: ResolvedConfig): string[] {
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
   const record = (config: ResolvedConfig): Record<string, unknown> => config as unknown as Record<string, unknown>;
-  return [...keys].filter((key) => JSON.stringify(record(before)[key]) !== JSON.stringify(record(after)[key]));
+  return [...keys].filter((key) => !sameValue(record(before)[key], record(after)[key]));
+}
+
+/** Deep equality of plain configuration values, functions by identity. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  return keys.every((key) => Object.hasOwn(y, key) && sameValue(x[key], y[key]));
 }
 
 /**

@@ -317,6 +317,12 @@ export interface VipManager {
    * no failure.
    */
   removeRoutes?(routes: readonly VirtualRoute[]): Promise<void> | void;
+  /**
+   * Optional, with `addRoutes`: takes as this manager's the routes and rules the engine this one replaces left
+   * installed (as `adopt` for addresses): held from now on as if `addRoutes` / `addRules` had installed them, and put
+   * in again if they went meanwhile. Called on the new engine's first mastership, instead of installing them.
+   */
+  adoptRouting?(routes: readonly VirtualRoute[], rules: readonly VirtualRule[]): Promise<void> | void;
   /** Optional: installs the instance's policy routing rules, after its routes (keepalived's `virtual_rules`); as `addRoutes`. */
   addRules?(rules: readonly VirtualRule[]): Promise<void> | void;
   /** Optional, with `addRules`: removes those rules, before the routes; as `removeRoutes`. */

@@ -644,6 +644,12 @@ export class VirtualRouter {
       this.#priority = this.#computePriority();
     }
     if (this.#faulted()) {
+      // A Master's addresses are still up: it leaves Master as a Master faulting does — priority 0 (when it has an
+      // address to send from), so that a peer takes over within Skew_Time, and the addresses removed first.
+      if (resume.state === 'master') {
+        if (this.#primaryBytes !== undefined) this.#sendAdvertisement(actions, 0);
+        actions.push({ type: 'removeVips' });
+      }
       this.#transition(actions, 'fault', this.#faultReason('tracker-down'));
       return;
     }
@@ -695,7 +701,8 @@ export class VirtualRouter {
     actions.push({ type: 'addVips' }, { type: 'announce' });
     this.#deadlineMs = now + this.#config.advertIntervalMs;
     this.#masterAdverIntervalMs = this.#config.advertIntervalMs;
-    this.#stats.masterTransitions++;
+    // A resumed mastership is the same one (the counters carry on across a reconfiguration).
+    if (reason !== 'reconfigured') this.#stats.masterTransitions++;
     this.#lowerMaster = undefined;
     this.#transition(actions, 'master', reason, undefined, this.#selfAsMaster());
   }

@@ -30,7 +30,7 @@ import {
 import { createStats, type VrrpStats } from '../core/stats.js';
 import { masterDownIntervalMs, skewTimeMs } from '../core/timers.js';
 import { VrrpError, type VrrpErrorCode } from '../errors.js';
-import { syncGroupLink, type SyncGroupLink, type SyncMember } from './sync-group.js';
+import { abandonHandOff, syncGroupLink, type SyncGroupLink, type SyncMember } from './sync-group.js';
 import { advertReceivedChannel, advertSentChannel, type AdvertChannelMessage, type ChannelInstance } from '../diagnostics.js';
 import { decodeAdvertisement } from '../core/codec.js';
 import type { Advertisement } from '../core/advertisement.js';
@@ -367,6 +367,8 @@ export class Engine {
   #routingHeld = 0;
   /** The routes and rules a Master's handover left up for this engine, by key, until its first routing change. */
   #keptRouting: { routes: ReadonlySet<string>; rules: ReadonlySet<string> } | undefined;
+  /** The addresses a Master's handover left up for this engine, by key, until its first change of addresses. */
+  #keptAddresses: ReadonlySet<string> | undefined;
   #stopLink: (() => void) | undefined;
   #io = { sendErrors: 0, vipErrors: 0, vipChanges: 0, masterDownExpirations: 0 };
   readonly #options: EngineOptions;
@@ -509,9 +511,11 @@ export class Engine {
       this.#rehearseTakeoverPath();
       this.#router = new VirtualRouter(coreConfig);
       const groupId = (config as EngineConfig).syncGroupId;
+      // The group's word to a member handed off to this engine, sent while it was being replaced (see #handOver).
+      let word: RouterInput | undefined;
       if (groupId !== undefined) {
         this.#syncLink = syncGroupLink(groupId);
-        this.#syncLink.join((this.#syncMember ??= { sync: (input) => this.#step(input) }));
+        word = this.#syncLink.join((this.#syncMember ??= { sync: (input) => this.#step(input) }), resume === undefined ? undefined : this.#syncKey);
       }
       if (adapters.linkMonitor) {
         const link = await adapters.linkMonitor.watch(config.interface, (up) => this.#onLink(up));
@@ -519,11 +523,16 @@ export class Engine {
         if (!link.up) this.#step({ type: 'link', up: false });
         else if (source === undefined) this.#onLink(true);
       }
+      // A resumed Master that does not go on as one (a kept tracker is down, the link is) sends priority 0 and
+      // removes what it took over, as the core's resume says.
       this.#step(resume === undefined ? START : { type: 'start', resume: resume.trackers === undefined ? { state: resume.state } : { state: resume.state, trackers: resume.trackers } });
-      // A resumed Master that did not go on as one (a kept tracker is down, the link is): what it took over goes.
-      if (kept !== undefined && this.#router.state !== 'master') this.#queueBatch(RELEASE_KEPT);
+      if (word !== undefined) this.#step(word);
       this.#startLagTrackers();
     } catch (error) {
+      const groupId = (this.#config as EngineConfig).syncGroupId;
+      if (resume !== undefined && groupId !== undefined && this.#syncLink === undefined) abandonHandOff(groupId, this.#syncKey);
+      // What the engine before left up for this one, which no engine holds now: gone, as a stop would take it.
+      if (resume?.kept !== undefined) await this.#releaseKept(resume.kept);
       await this.#teardown();
       throw error instanceof VrrpError
         ? error
@@ -568,6 +577,7 @@ export class Engine {
   async #adoptKept(kept: HandoverKept): Promise<void> {
     const { vipManager } = this.#adapters;
     if (kept.routes.length > 0 || kept.rules.length > 0) this.#keptRouting = { routes: new Set(kept.routes.map(handoverKey)), rules: new Set(kept.rules.map(handoverKey)) };
+    if (kept.addresses.length > 0) this.#keptAddresses = new Set(kept.addresses.map(handoverKey));
     if (kept.addresses.length === 0 || vipManager.adopt === undefined) return;
     for (const { iface, addresses } of vipsByInterface({ interface: this.#config.interface, heldAddresses: [...kept.addresses] })) {
       if (addresses.length === 0) continue;
@@ -599,7 +609,43 @@ export class Engine {
     await this.#teardown();
   }
 
+  /**
+   * A failed resumed start's clean-up: the kept rules, routes and addresses go (the addresses through `adopt` first
+   * when they were not adopted yet: a manager removes only its own). Failures are reported, not thrown: the start's
+   * own failure is what its caller hears.
+   */
+  async #releaseKept(kept: HandoverKept): Promise<void> {
+    const { vipManager } = this.#adapters;
+    try {
+      if (kept.rules.length > 0) await vipManager.removeRules?.(kept.rules);
+      if (kept.routes.length > 0) await vipManager.removeRoutes?.(kept.routes);
+    } catch (cause) {
+      this.#error('route_failed', `could not remove the virtual routes or rules a failed start took over${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
+    }
+    for (const { iface, addresses } of vipsByInterface({ interface: this.#config.interface, heldAddresses: [...kept.addresses] })) {
+      if (addresses.length === 0) continue;
+      try {
+        if (this.#keptAddresses === undefined) await vipManager.adopt?.(iface, addresses);
+        await vipManager.remove(iface, addresses);
+      } catch (cause) {
+        this.#io.vipErrors++;
+        this.#error('vip_failed', `could not remove the addresses a failed start took over on ${iface}${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
+      }
+    }
+  }
+
+  /** This engine's place in its sync group, the same for the engine that replaces it (see #handOver). */
+  get #syncKey(): string {
+    return `${this.#config.interface} ${this.#config.family} ${this.#config.vrid}`;
+  }
+
   async #handOver(keep: HandoverKept): Promise<void> {
+    // A takeover the transport fired already is the core's first: its adverts went and its addresses are up.
+    const router = this.#router;
+    if (router !== undefined && !this.#stopped && (this.#takeoverFired || (this.#takeoverSends !== undefined && this.#adapters.transport.takeoverFired?.() === true))) {
+      this.#takeFiredTakeover(router);
+    }
+    this.#disarmTakeover();
     this.#stopped = true;
     await this.#actionQueue;
     if (this.#router?.state === 'master') {
@@ -634,6 +680,9 @@ export class Engine {
       }
     }
     if (this.#options.statsSink && this.#router) this.#publishStats(this.#options.statsSink); // the run's last word
+    // The sync group keeps this member's place for the engine that replaces it (not a leave: see SyncGroupLink).
+    if (this.#syncMember !== undefined) this.#syncLink?.handOff(this.#syncMember, this.#syncKey);
+    this.#syncLink = undefined;
     await this.#teardown();
   }
 
@@ -1184,8 +1233,12 @@ export class Engine {
             // Routes, then rules, after the addresses and before the mastership is reported, as keepalived does
             // (keepalived announces after them; here the announcement went with the addresses, on the takeover's path).
             if (action.type === 'addVips' && this.#routing) await this.#changeRouting(true);
-            this.#io.vipChanges += this.#vipAddresses.length;
-            this.#emit({ type: 'vips', action: action.type === 'addVips' ? 'add' : 'remove', addresses: [...this.#vipAddresses] });
+            // A resumed mastership's first add: the addresses the engine before left up were not added again.
+            const keptUp = action.type === 'addVips' ? this.#keptAddresses : undefined;
+            this.#keptAddresses = undefined;
+            const addresses = keptUp === undefined ? this.#vipAddresses : this.#config.heldAddresses.filter((vip) => !keptUp.has(handoverKey(vip))).map((vip) => vip.address);
+            this.#io.vipChanges += addresses.length;
+            if (addresses.length > 0) this.#emit({ type: 'vips', action: action.type === 'addVips' ? 'add' : 'remove', addresses: [...addresses] });
             // The leases changed now, after the step that asked for them: publish, so that a status read once
             // the transition is seen shows them (it showed none until the next step, up to an interval later).
             const sink = this.#options.statsSink;
@@ -1267,6 +1320,15 @@ export class Engine {
     const kept = this.#keptRouting;
     this.#keptRouting = undefined;
     if (add && kept !== undefined) {
+      // Held as installed by this engine from now on (watched, put back), not installed again.
+      try {
+        await vipManager.adoptRouting?.(
+          virtualRoutes.filter((route) => kept.routes.has(handoverKey(route))),
+          virtualRules.filter((rule) => kept.rules.has(handoverKey(rule))),
+        );
+      } catch (cause) {
+        this.#error('route_failed', `could not take over the virtual routes or rules of the engine before${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
+      }
       virtualRoutes = virtualRoutes.filter((route) => !kept.routes.has(handoverKey(route)));
       virtualRules = virtualRules.filter((rule) => !kept.rules.has(handoverKey(rule)));
     }
@@ -1516,8 +1578,6 @@ export class Engine {
 
 /** The plain start input (see Engine.start). */
 const START: RouterInput = Object.freeze({ type: 'start' });
-/** What a resumed engine that did not go on as Master does with what it took over: a Master's leaving, minus the advert. */
-const RELEASE_KEPT: readonly RouterAction[] = Object.freeze([Object.freeze({ type: 'removeVips' })]);
 
 /** First and longest wait before trying the addresses again after they could not be added (see #vipsFailed). */
 const VIP_RETRY_MIN_MS = 1000;

@@ -54,9 +54,46 @@ export class SyncGroupLink {
     this.#id = id;
   }
 
-  /** Adds a member whose core just started (in Initialize). */
-  join(member: SyncMember): void {
-    this.#members.set(member, { state: 'initialize', wants: false });
+  /**
+   * Members whose engine a new configuration is replacing (VrrpInstance.reconfigure), by the key both engines give:
+   * a stand-in keeps the member's place — its state counts, as before — and records the group's last word to it, so
+   * that neither a member gone for the handover's few milliseconds nor a word sent meanwhile moves the group.
+   */
+  readonly #handOffs = new Map<string, HandOff>();
+
+  /**
+   * Adds a member whose core just started (in Initialize). With `key`, it takes the place of the member handed off
+   * under it (see {@link handOff}), and gets the group's word that came meanwhile, if one did, to apply once started.
+   */
+  join(member: SyncMember, key?: string): Extract<RouterInput, { type: 'sync' }> | undefined {
+    const handOff = key === undefined ? undefined : this.#handOffs.get(key);
+    if (handOff === undefined) {
+      this.#members.set(member, { state: 'initialize', wants: false });
+      return undefined;
+    }
+    this.#handOffs.delete(key as string);
+    const entry = this.#members.get(handOff.standIn) ?? { state: 'initialize', wants: false };
+    this.#members.delete(handOff.standIn);
+    this.#members.set(member, entry);
+    return handOff.word;
+  }
+
+  /** A member's engine is being replaced: its place is kept under `key` for the next one (see {@link join}). */
+  handOff(member: SyncMember, key: string): void {
+    const entry = this.#members.get(member);
+    if (entry === undefined) return;
+    const handOff: HandOff = { standIn: { sync: (input) => (handOff.word = input) } };
+    this.#members.delete(member);
+    this.#members.set(handOff.standIn, entry);
+    this.#handOffs.set(key, handOff);
+  }
+
+  /** The engine that was to take the place handed off under `key` will not: the member leaves. */
+  abandon(key: string): void {
+    const handOff = this.#handOffs.get(key);
+    if (handOff === undefined) return;
+    this.#handOffs.delete(key);
+    this.leave(handOff.standIn);
   }
 
   /** Removes a member whose engine stopped; the last one out drops the link. */
@@ -159,8 +196,21 @@ function* drain<T>(queue: T[]): Generator<T> {
   for (let item = queue.shift(); item !== undefined; item = queue.shift()) yield item;
 }
 
+/** A member's place kept while its engine is replaced (see SyncGroupLink.handOff). */
+interface HandOff {
+  /** Holds the place; its `sync` records the group's word in `word`. */
+  readonly standIn: SyncMember;
+  /** The group's last word to the member meanwhile. */
+  word?: Extract<RouterInput, { type: 'sync' }>;
+}
+
 /** The links of this thread, by group id. */
 const links = new Map<string, SyncGroupLink>();
+
+/** Gives up the place handed off under `key` in group `id`, if one is kept (see SyncGroupLink.abandon). */
+export function abandonHandOff(id: string, key: string): void {
+  links.get(id)?.abandon(key);
+}
 
 /** The link of the sync group `id` on this thread, made at its first member's start. */
 export function syncGroupLink(id: string): SyncGroupLink {

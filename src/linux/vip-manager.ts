@@ -815,6 +815,28 @@ export class NetlinkVipManager implements VipManager {
   }
 
   /**
+   * See {@link VipManager.adoptRouting}: each route and rule installed again if it went meanwhile, and held —
+   * watched and put back — from now on. Up already (EEXIST) is what is expected here: the engine before installed it
+   * with our protocol, and a rule's EEXIST names ours alone (see addRules).
+   */
+  async adoptRouting(routes: readonly VirtualRoute[], rules: readonly VirtualRule[]): Promise<void> {
+    const failures: string[] = [];
+    const devices: DeviceIndexes = new Map();
+    for (const route of routes) {
+      const errno = await this.#installRoute(route, undefined, devices);
+      if (errno !== undefined && errno !== 'EEXIST') failures.push(`${formatVirtualRoute(route)}: ${errno}`);
+      else this.#heldRoutes.set(routeKey(route), route);
+    }
+    for (const rule of rules) {
+      const errno = await this.#installRule(rule);
+      if (errno !== undefined && errno !== 'EEXIST') failures.push(`${formatVirtualRule(rule)}: ${errno}`);
+      else this.#heldRules.set(ruleKey(rule), rule);
+    }
+    this.#holdRouting();
+    if (failures.length > 0) throw new VrrpError('route_failed', `cannot take over ${failures.join(', ')}`);
+  }
+
+  /**
    * Installs one route: the errno name of a refusal (or the reason it could not be asked), undefined when done.
    * With `stillWanted`, asked again just before the request goes (the device's index is looked up first, and a
    * removal may have begun meanwhile): false, and nothing is sent.

@@ -4,7 +4,8 @@
  * priority 100 on each it has; we run 51 and 52 at 150. The reload (a new keepalived.conf, as `systemctl reload`
  * sends it) changes VI_1 (priority 140, an excluded address added), removes VI_2 and adds VI_3:
  * - VI_1 stays master: keepalived never takes it (no priority 0 went out, no advert was missed), and its VIP is never
- *   deleted, not even for an instant, and outlives its 5 s lease (the new engine renews what the old one added);
+ *   deleted, not even for an instant, and outlives its 5 s lease (the new engine renews what the old one added); its
+ *   kept route is the new engine's: deleted by hand, it is put back;
  * - VI_2 is given up as a stop gives it up (keepalived takes over), VI_3 is started and preempts keepalived;
  * - a bad file on the next SIGHUP changes nothing, said in a `reloadFailed` line.
  */
@@ -51,7 +52,9 @@ describe.skipIf(!labAvailable.ok)('vrrp run reloads on SIGHUP beside keepalived'
       keepalivedConf({ routerId: 'ka', instances: [instance('VI_1', 51, 100, [vip(100)]), instance('VI_2', 52, 100, [vip(110)]), instance('VI_3', 53, 100, [vip(120)])] }),
     );
     const confPath = join(lab.tmpDir, 'keepalived-us.conf');
-    writeFileSync(confPath, keepalivedConf({ routerId: 'us', instances: [instance('VI_1', 51, 150, [vip(100)]), instance('VI_2', 52, 150, [vip(110)])] }));
+    // VI_1's route, kept by the reload; nothing else in the lab routes to 10.77.0.0/24.
+    const route = ['virtual_routes {', `  10.77.0.0/24 via ${lab.ipv4(254)}`, '}'];
+    writeFileSync(confPath, keepalivedConf({ routerId: 'us', instances: [instance('VI_1', 51, 150, [vip(100)], route), instance('VI_2', 52, 150, [vip(110)])] }));
     const us = lab.spawn('us', [process.execPath, cli, 'run', confPath]);
     processes.push(us);
     const lines: Line[] = [];
@@ -96,7 +99,7 @@ describe.skipIf(!labAvailable.ok)('vrrp run reloads on SIGHUP beside keepalived'
       confPath,
       keepalivedConf({
         routerId: 'us',
-        instances: [instance('VI_1', 51, 140, [vip(100)], ['virtual_ipaddress_excluded {', `  ${vip(130)}`, '}']), instance('VI_3', 53, 150, [vip(120)])],
+        instances: [instance('VI_1', 51, 140, [vip(100)], [...route, 'virtual_ipaddress_excluded {', `  ${vip(130)}`, '}']), instance('VI_3', 53, 150, [vip(120)])],
       }),
     );
     let mark = lines.length;
@@ -116,6 +119,11 @@ describe.skipIf(!labAvailable.ok)('vrrp run reloads on SIGHUP beside keepalived'
     expect(addressEvents.filter((event) => event.startsWith('Deleted') && event.includes(`${lab!.ipv4(100)}/`))).toEqual([]);
     expect(ka.lines.slice(kaMark).filter((text) => /\(VI_1\) Entering MASTER STATE/.test(text))).toEqual([]);
     expect(lines.slice(mark).filter((l) => l.event === 'stateChange' && l.name === 'VI_1')).toEqual([]);
+    // The kept route is the new engine's now: deleted by hand, it is put back and reported, as before the reload.
+    const routeMark = lines.length;
+    await lab.exec('us', ['ip', 'route', 'del', '10.77.0.0/24', 'via', lab.ipv4(254), 'proto', '112']);
+    const putBack = await waitFor((l) => l.event === 'error' && l.code === 'route_failed', 5000, routeMark);
+    expect(String(putBack.message)).toBe(`10.77.0.0/24 via ${lab.ipv4(254)} was removed behind our back; installed it again`);
 
     // A file that does not parse: nothing changes, and the run says so.
     writeFileSync(confPath, 'vrrp_instance VI_1 {\n  virtual_router_id 300\n}\n');

@@ -33,11 +33,28 @@ describe('resuming as Master', () => {
   });
 
   // Given a weight-0 tracker that was down before the reload, when the router resumes as Master,
-  // then Fault wins: nothing is sent at the old priority, and no address is claimed.
-  it('goes to Fault when a kept weight-0 tracker is down, sending nothing', () => {
+  // then Fault wins, as a Master faulting: priority 0 (a peer takes over within Skew_Time), the addresses that are
+  // still up removed, then the transition.
+  it('goes to Fault when a kept weight-0 tracker is down, with priority 0 and its addresses removed first', () => {
     const router = new VirtualRouter(makeConfig({ trackers: [tracker('db', 0)] }));
     const actions = router.handle({ type: 'start', resume: { state: 'master', trackers: { db: { status: 'down', streak: 0 } } } }, 0);
+    expect(typesOf(actions)).toEqual(['send', 'removeVips', 'transition']);
+    expect(sentPriorities(actions)).toEqual([0]);
     expect(transitionsOf(actions)).toEqual([{ type: 'transition', from: 'initialize', to: 'fault', reason: 'tracker-down' }]);
+  });
+
+  // Given a resumed mastership, when the counters are read, then it is not counted as a new one.
+  it('does not count a resumed mastership as a new one', () => {
+    const router = new VirtualRouter(makeConfig());
+    router.handle({ type: 'start', resume: { state: 'master' } }, 0);
+    expect(router.stats.masterTransitions).toBe(0);
+  });
+
+  // Given a predecessor that was Backup, when a weight-0 tracker it kept is down, then it goes to Fault sending
+  // nothing and removing nothing: a Backup holds no address.
+  it('goes from a resumed Backup to Fault sending nothing', () => {
+    const router = new VirtualRouter(makeConfig({ trackers: [tracker('db', 0)] }));
+    const actions = router.handle({ type: 'start', resume: { state: 'backup', trackers: { db: { status: 'down', streak: 0 } } } }, 0);
     expect(typesOf(actions)).toEqual(['transition']);
   });
 
@@ -61,10 +78,11 @@ describe('resuming as Master', () => {
   });
 
   // Given an interface with no address to send from, when a Master resumes,
-  // then it goes to Fault (link-down), as a fresh start would: nothing can be sent.
-  it('goes to Fault without a primary address', () => {
+  // then it goes to Fault (link-down), as a fresh start would: nothing can be sent, its addresses are removed.
+  it('goes to Fault without a primary address, removing its addresses', () => {
     const router = new VirtualRouter(makeConfig({ primaryAddress: undefined }));
     const actions = router.handle({ type: 'start', resume: { state: 'master' } }, 0);
+    expect(typesOf(actions)).toEqual(['removeVips', 'transition']);
     expect(transitionsOf(actions)).toEqual([{ type: 'transition', from: 'initialize', to: 'fault', reason: 'link-down' }]);
   });
 });

@@ -221,3 +221,51 @@ describe('a member reconfigured (VrrpInstance.reconfigure)', () => {
     expect([holder(OUTSIDE_VIP), holder(INSIDE_VIP)]).toEqual([['B_OUTSIDE'], ['B_INSIDE']]);
   });
 });
+
+describe('a member reconfigured while its group waits or holds', () => {
+  // Given A (100) backup of both and B (200) master of both; when B's inside member stops (priority 0), so that
+  // A's inside wishes to go master while A's outside still hears B's outside — and then A's outside is reconfigured
+  // then A's inside still waits: the group does not go half master while its sibling is handed over (before, the
+  // handover let the sibling leave the group, which granted the wish: A_INSIDE master, A_OUTSIDE backup).
+  it('keeps its place in the group while its engine is replaced: no wish is granted in between', async () => {
+    net = new SimNetwork({ seed: 5 });
+    const a = host('A', 100, 1, { ok: true });
+    const b = host('B', 200, 2, { ok: true });
+    await startAll(a, b);
+    await net.advance(6000);
+    await Promise.all([b.inside.stop(), net.advance(0)]);
+    await net.advance(6000);
+    expect(states(a)).toEqual(['backup', 'backup', 'backup']);
+    const reconfigured = a.outside.reconfigure({
+      interface: 'eth0',
+      name: 'A_OUTSIDE',
+      vrid: 1,
+      priority: 101,
+      advertIntervalMs: 1000,
+      virtualAddresses: [OUTSIDE_VIP],
+      trackers: [{ type: 'function', name: 'chk', intervalMs: 500, weight: 0, check: () => true }],
+    });
+    await net.advance(0);
+    await reconfigured;
+    await net.advance(10_000);
+    expect(states(a)).toEqual(['backup', 'backup', 'backup']);
+    expect(holder(INSIDE_VIP)).toEqual([]);
+  });
+
+  // Given A whose outside member's weight-0 check fails, so that the group holds its inside member in fault; when
+  // the outside member is reconfigured without that check
+  // then the group lets go: both members leave fault and, with no peer, go master (before, the group kept the
+  // removed check's status and held both in fault for good).
+  it('lets go once the tracker that faulted its member is gone', async () => {
+    net = new SimNetwork({ seed: 6 });
+    const a = host('A', 100, 1, { ok: false });
+    await startAll(a);
+    await net.advance(3000);
+    expect(states(a)).toEqual(['fault', 'fault', 'fault']);
+    const reconfigured = a.outside.reconfigure({ interface: 'eth0', name: 'A_OUTSIDE', vrid: 1, priority: 100, advertIntervalMs: 1000, virtualAddresses: [OUTSIDE_VIP] });
+    await net.advance(0);
+    await reconfigured;
+    await net.advance(10_000);
+    expect(states(a)).toEqual(['master', 'master', 'master']);
+  });
+});

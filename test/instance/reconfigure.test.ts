@@ -101,12 +101,46 @@ describe('a running master', () => {
     await startAsMaster(harness);
     await clock.advance(5000);
     const sentBefore = instance.stats.advertisementsSent;
-    const transitionsBefore = instance.stats.masterTransitions;
+    const { masterTransitions, vipChanges } = instance.stats;
     await instance.reconfigure(baseConfig({ priority: 110 }));
     await clock.advance(2000);
     expect(instance.stats.advertisementsSent).toBeGreaterThan(sentBefore);
-    expect(instance.stats.masterTransitions).toBeGreaterThanOrEqual(transitionsBefore);
+    // The same mastership, the same addresses: neither counted again.
+    expect([instance.stats.masterTransitions, instance.stats.vipChanges]).toEqual([masterTransitions, vipChanges]);
     await instance.stop();
+  });
+
+  // Given a master, when it is reconfigured with a weight-0 tracker that starts failed (initFail),
+  // then it leaves master as a master faulting does: priority 0 at once, its address removed, stateChange to fault.
+  it('faults at once, with priority 0 and its addresses removed, when the new configuration faults it', async () => {
+    const harness = createHarness();
+    const { instance, transport, vips } = harness;
+    await startAsMaster(harness);
+    const changes: string[] = [];
+    instance.on('stateChange', ({ from, to, reason }) => changes.push(`${from}→${to} ${reason}`));
+    const sentBefore = transport.sent.length;
+    await instance.reconfigure(baseConfig({ trackers: [{ type: 'function', name: 'db', check: () => new Promise<boolean>(() => {}), weight: 0, initFail: true, timeoutMs: 60_000 }] }));
+    expect(changes).toEqual(['master→fault tracker-down']);
+    expect(transport.sent.slice(sentBefore).map((packet) => decodeSent(packet).priority)).toEqual([0]);
+    expect(vips.addresses.size).toBe(0);
+    await instance.stop();
+  });
+
+  // Given a master whose new engine cannot start (its transport will not open), when it is reconfigured,
+  // then the promise rejects, the instance is stopped (master → initialize), and the address the old engine left
+  // up for it is removed: nothing holds it any more.
+  it('removes what it kept up when the new engine cannot start, and stops', async () => {
+    const harness = createHarness();
+    const { instance, transport, vips } = harness;
+    await startAsMaster(harness);
+    const changes: string[] = [];
+    instance.on('stateChange', ({ from, to }) => changes.push(`${from}→${to}`));
+    transport.open = () => Promise.reject(new Error('no socket today'));
+    const error = await instance.reconfigure(baseConfig({ priority: 120 })).catch((caught: unknown) => caught);
+    expect(String(error)).toMatch(/no socket today/);
+    expect(changes).toEqual(['master→initialize']);
+    expect(instance.running).toBe(false);
+    expect(vips.addresses.size).toBe(0);
   });
 });
 
@@ -184,6 +218,38 @@ describe('what cannot change, and when nothing runs', () => {
     expect(result).toEqual({ changed: [], applied: false });
     expect(events).toEqual([result]);
     expect(transport.options).toBe(opened);
+    await instance.stop();
+  });
+});
+
+describe('what a reconfiguration compares', () => {
+  // Given a running instance, when it is given the same configuration with another logger,
+  // then only `logger` changed, the engine is not replaced, and the next line goes to the new logger.
+  it('takes a new logger without replacing the engine', async () => {
+    const harness = createHarness();
+    const { instance, transport } = harness;
+    await startAsMaster(harness);
+    const opened = transport.options;
+    const seen: string[] = [];
+    const logger = { trace() {}, debug() {}, info: (_fields: unknown, message: string) => void seen.push(message), warn() {}, error() {}, child: () => logger };
+    const result = await instance.reconfigure(baseConfig({ logger }));
+    expect(result).toEqual({ changed: ['logger'], applied: false });
+    expect(transport.options).toBe(opened);
+    await instance.stop();
+    expect(seen.some((message) => message.includes('initialize'))).toBe(true);
+  });
+
+  // Given a function tracker, when the configuration is the same but for a new check function,
+  // then `trackers` changed and the new check is the one that runs.
+  it('sees a new check function as a change, and runs it', async () => {
+    let runs = 0;
+    const harness = createHarness({ trackers: [{ type: 'function', name: 'web', check: () => true, weight: 10, intervalMs: 1000 }] });
+    const { instance, clock } = harness;
+    await startAsMaster(harness);
+    const result = await instance.reconfigure(baseConfig({ trackers: [{ type: 'function', name: 'web', check: () => (runs++, true), weight: 10, intervalMs: 1000 }] }));
+    expect(result.changed).toEqual(['trackers']);
+    await clock.advance(2000);
+    expect(runs).toBeGreaterThanOrEqual(2);
     await instance.stop();
   });
 });
