@@ -28,7 +28,7 @@ import { ConfigError, VrrpError } from './errors.js';
 import { VrrpGroup } from './group.js';
 import { VrrpInstance, type VrrpEvents } from './instance.js';
 import { importKeepalivedConf, KeepalivedSyntaxError, type KeepalivedIssue } from './keepalived/index.js';
-import { attachNotify, type NotifyEventBase, type NotifyRunner } from './notify.js';
+import { attachNotify, NotifyRunner, type NotifyEventBase } from './notify.js';
 import type { ResolvedNotifyConfig } from './config.js';
 import { groupChange, planReload } from './reload-plan.js';
 import { launchers, startedByNpm, watchProcesses } from './parent-watch.js';
@@ -255,11 +255,13 @@ async function run(
   const runners: NotifyRunner[] = [];
   /** Each instance's notify runner and what it was made of, for a reload to tell whether it changed. */
   const notifiers = new Map<VrrpInstance, { runner: NotifyRunner; made: string }>();
-  const notifyFor = (instance: VrrpInstance, notify: ResolvedNotifyConfig | undefined): NotifyRunner | undefined => {
+  const notifyFor = (instance: VrrpInstance, notify: ResolvedNotifyConfig | undefined, name = instance.config.name): NotifyRunner | undefined => {
     if (!notify) return undefined;
-    const runner = attachNotify(instance, notify);
+    // As attachNotify makes it, under `name`: a reload follows an instance with its new scripts before the new
+    // configuration is applied (its transitions run them), when the instance still has its old name.
+    const runner = new NotifyRunner({ kind: 'instance', name }, notify).follow(instance, () => instance.effectivePriority);
     runners.push(runner);
-    notifiers.set(instance, { runner, made: JSON.stringify([instance.config.name, notify]) });
+    notifiers.set(instance, { runner, made: JSON.stringify([name, notify]) });
     return runner;
   };
   try {
@@ -434,10 +436,20 @@ async function run(
     const restarted: string[] = [];
     let unchanged = 0;
     for (const { instance, entry } of plan.kept) {
+      // The new scripts first: the transitions the new configuration causes run them, not the old ones.
+      const made = entry.notify ? JSON.stringify([entry.name, entry.notify]) : undefined;
+      const notifier = notifiers.get(instance);
+      if (notifier?.made !== made) {
+        notifier?.runner.detach();
+        notifiers.delete(instance);
+        const runner = notifyFor(instance, entry.notify, entry.name);
+        if (runner) logNotify(runner);
+      }
       try {
         const result = await instance.reconfigure(entry.config);
         if (result.changed.length > 0) reconfigured.push({ name: instance.config.name, changed: result.changed });
         else unchanged++;
+        metricsServer?.add(instance); // served already, unless an earlier reload could not add it
         // Not running (its start or a reload's failed, or its engine thread died): a reload is the time to try again.
         if (!instance.running) {
           await instance.start();
@@ -445,14 +457,6 @@ async function run(
         }
       } catch (error) {
         failed(entry.name, error);
-      }
-      const made = entry.notify ? JSON.stringify([instance.config.name, entry.notify]) : undefined;
-      const notifier = notifiers.get(instance);
-      if (notifier?.made !== made) {
-        notifier?.runner.detach();
-        notifiers.delete(instance);
-        const runner = notifyFor(instance, entry.notify);
-        if (runner) logNotify(runner);
       }
     }
     for (const entry of plan.added) {

@@ -676,20 +676,19 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     firstTransition.catch(() => undefined);
     let event: ReconfiguredEvent;
     try {
-      // The old engine's counters carry on under the new one's: `stats` adds them (no engine in between).
-      const stats = engine.stats;
-      const carried = this.#statsBefore;
-      if (carried !== undefined) for (const key of Object.keys(carried) as (keyof EngineStats)[]) stats[key] += carried[key];
-      this.#statsBefore = stats;
-      this.#engine = undefined;
       this.#config = next;
       this.#log = resolveLogger(given.logger, { instance: next.name, vrid: next.vrid });
       // Before the new engine is made: a sync group hears of the new trackers and may change its hold now, which
-      // the new engine's configuration then carries (withSyncHold).
+      // the new engine's configuration then carries (withSyncHold). The old engine, stopped, still answers reads.
       event = this.#reconfigured({ changed, applied: true });
       const emit = (engineEvent: EngineEvent): void => this.#onEngineEvent(engineEvent);
       const config = withSyncHold(next, this.#syncHold);
       const replacement = this.#givenAdapters ? new Engine(config, this.#givenAdapters, emit) : defaultEngine(config, emit);
+      // The old engine's counters carry on under the new one's: `stats` adds them.
+      const stats = engine.stats;
+      const carried = this.#statsBefore;
+      if (carried !== undefined) for (const key of Object.keys(carried) as (keyof EngineStats)[]) stats[key] += carried[key];
+      this.#statsBefore = stats;
       this.#engine = replacement;
       this.#resumedFrom = state;
       await replacement.start(resume);

@@ -90,6 +90,11 @@ export function handoverKept(before: ResolvedConfig, after: ResolvedConfig): Han
   return { addresses: kept(before.heldAddresses, after.heldAddresses), routes: kept(before.virtualRoutes, after.virtualRoutes), rules: kept(before.virtualRules, after.virtualRules) };
 }
 
+/** The key a sync group member's place is handed off under (see SyncGroupLink.handOff): its virtual router. */
+export function handOffKey(config: Pick<ResolvedConfig, 'interface' | 'family' | 'vrid'>): string {
+  return `${config.interface} ${config.family} ${config.vrid}`;
+}
+
 /** What the engine accepts from its owner besides start/stop, as plain data. */
 export type EngineCommand = {
   /** A tracker's result, checked on the owner's thread. */
@@ -515,7 +520,7 @@ export class Engine {
       let word: RouterInput | undefined;
       if (groupId !== undefined) {
         this.#syncLink = syncGroupLink(groupId);
-        word = this.#syncLink.join((this.#syncMember ??= { sync: (input) => this.#step(input) }), resume === undefined ? undefined : this.#syncKey);
+        word = this.#syncLink.join((this.#syncMember ??= { sync: (input) => this.#step(input) }), this.#syncKey, resume !== undefined);
       }
       if (adapters.linkMonitor) {
         const link = await adapters.linkMonitor.watch(config.interface, (up) => this.#onLink(up));
@@ -531,8 +536,12 @@ export class Engine {
     } catch (error) {
       const groupId = (this.#config as EngineConfig).syncGroupId;
       if (resume !== undefined && groupId !== undefined && this.#syncLink === undefined) abandonHandOff(groupId, this.#syncKey);
-      // What the engine before left up for this one, which no engine holds now: gone, as a stop would take it.
-      if (resume?.kept !== undefined) await this.#releaseKept(resume.kept);
+      // What the engine before left up for this one, which no engine holds now: gone, as a stop would take it (no
+      // priority 0: this engine may have nothing to send it with; the peers take over at their Master_Down_Timer).
+      if (resume?.kept !== undefined) {
+        await this.#actionQueue;
+        await this.#releaseKept(resume.kept);
+      }
       await this.#teardown();
       throw error instanceof VrrpError
         ? error
@@ -625,7 +634,8 @@ export class Engine {
     for (const { iface, addresses } of vipsByInterface({ interface: this.#config.interface, heldAddresses: [...kept.addresses] })) {
       if (addresses.length === 0) continue;
       try {
-        if (this.#keptAddresses === undefined) await vipManager.adopt?.(iface, addresses);
+        // Adopted again (no harm if they were): a manager removes only its own, and an adopt that failed left some not.
+        await vipManager.adopt?.(iface, addresses);
         await vipManager.remove(iface, addresses);
       } catch (cause) {
         this.#io.vipErrors++;
@@ -636,7 +646,7 @@ export class Engine {
 
   /** This engine's place in its sync group, the same for the engine that replaces it (see #handOver). */
   get #syncKey(): string {
-    return `${this.#config.interface} ${this.#config.family} ${this.#config.vrid}`;
+    return handOffKey(this.#config);
   }
 
   async #handOver(keep: HandoverKept): Promise<void> {
@@ -647,6 +657,10 @@ export class Engine {
     }
     this.#disarmTakeover();
     this.#stopped = true;
+    // The sync group keeps this member's place for the engine that replaces it (not a leave: see SyncGroupLink),
+    // from now on: a word the group sends while this one finishes goes to the stand-in, not to a stopped step.
+    if (this.#syncMember !== undefined) this.#syncLink?.handOff(this.#syncMember, this.#syncKey);
+    this.#syncLink = undefined;
     await this.#actionQueue;
     if (this.#router?.state === 'master') {
       const { vipManager } = this.#adapters;
@@ -680,9 +694,6 @@ export class Engine {
       }
     }
     if (this.#options.statsSink && this.#router) this.#publishStats(this.#options.statsSink); // the run's last word
-    // The sync group keeps this member's place for the engine that replaces it (not a leave: see SyncGroupLink).
-    if (this.#syncMember !== undefined) this.#syncLink?.handOff(this.#syncMember, this.#syncKey);
-    this.#syncLink = undefined;
     await this.#teardown();
   }
 
@@ -1320,17 +1331,18 @@ export class Engine {
     const kept = this.#keptRouting;
     this.#keptRouting = undefined;
     if (add && kept !== undefined) {
-      // Held as installed by this engine from now on (watched, put back), not installed again.
+      // Held as installed by this engine from now on (watched, put back), not installed again. One that could not
+      // be taken over is installed below as any other (its refusal reported there): nothing is held that is not.
       try {
         await vipManager.adoptRouting?.(
           virtualRoutes.filter((route) => kept.routes.has(handoverKey(route))),
           virtualRules.filter((rule) => kept.rules.has(handoverKey(rule))),
         );
+        virtualRoutes = virtualRoutes.filter((route) => !kept.routes.has(handoverKey(route)));
+        virtualRules = virtualRules.filter((rule) => !kept.rules.has(handoverKey(rule)));
       } catch (cause) {
         this.#error('route_failed', `could not take over the virtual routes or rules of the engine before${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
       }
-      virtualRoutes = virtualRoutes.filter((route) => !kept.routes.has(handoverKey(route)));
-      virtualRules = virtualRules.filter((rule) => !kept.rules.has(handoverKey(rule)));
     }
     for (const rules of add ? [false, true] : [true, false]) {
       const bit = rules ? RULES_HELD : ROUTES_HELD;

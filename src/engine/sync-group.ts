@@ -62,12 +62,20 @@ export class SyncGroupLink {
   readonly #handOffs = new Map<string, HandOff>();
 
   /**
-   * Adds a member whose core just started (in Initialize). With `key`, it takes the place of the member handed off
-   * under it (see {@link handOff}), and gets the group's word that came meanwhile, if one did, to apply once started.
+   * Adds a member whose core just started (in Initialize). `resumed` (a new configuration's engine): it takes the
+   * place handed off under `key` (see {@link handOff}), and gets the group's word that came meanwhile, if one did, to
+   * apply once started. Not resumed, a place still kept under `key` is given up first.
    */
-  join(member: SyncMember, key?: string): Extract<RouterInput, { type: 'sync' }> | undefined {
+  join(member: SyncMember, key?: string, resumed = false): Extract<RouterInput, { type: 'sync' }> | undefined {
     const handOff = key === undefined ? undefined : this.#handOffs.get(key);
-    if (handOff === undefined) {
+    if (handOff === undefined || !resumed) {
+      // A place kept for an engine that never came (its start failed before it joined): this member, fresh, takes it
+      // — in Initialize it holds back a sibling's wish as the member before did (a leave would have granted it).
+      if (handOff !== undefined) {
+        this.#handOffs.delete(key as string);
+        this.#members.delete(handOff.standIn);
+        this.#master = [...this.#members.values()].some((entry) => entry.state === 'master');
+      }
       this.#members.set(member, { state: 'initialize', wants: false });
       return undefined;
     }
@@ -78,11 +86,24 @@ export class SyncGroupLink {
     return handOff.word;
   }
 
-  /** A member's engine is being replaced: its place is kept under `key` for the next one (see {@link join}). */
+  /**
+   * A member's engine is being replaced: its place is kept under `key` for the next one (see {@link join}). The
+   * stand-in takes the group's words as the member would — its state moves with them, so that a later word reaches
+   * it as it would have reached the member — and keeps the last one for the next engine.
+   */
   handOff(member: SyncMember, key: string): void {
     const entry = this.#members.get(member);
     if (entry === undefined) return;
-    const handOff: HandOff = { standIn: { sync: (input) => (handOff.word = input) } };
+    const handOff: HandOff = {
+      standIn: {
+        sync: (input) => {
+          handOff.word = input;
+          entry.wants = false;
+          if (input.to === 'master' && entry.state === 'backup') entry.state = 'master';
+          else if (input.to === 'backup' && entry.state === 'master') entry.state = 'backup';
+        },
+      },
+    };
     this.#members.delete(member);
     this.#members.set(handOff.standIn, entry);
     this.#handOffs.set(key, handOff);
@@ -146,8 +167,13 @@ export class SyncGroupLink {
       if (this.#master || this.#everyoneWants(notice.member)) notice.member.sync({ type: 'sync', to: 'master' });
       return;
     }
+    // A member that resumed after a hand-off (reason `reconfigured`) is where it was: nothing to force — the word it
+    // missed, if any, follows as a step of its own. Only a resumed fault (a new configuration faulted it) moves the
+    // group, as any fault does.
+    const resumed = notice.from === 'initialize' && notice.reason === 'reconfigured' && notice.to !== 'fault';
     entry.state = notice.to;
     entry.wants = false;
+    if (resumed) return;
     if (notice.to === 'master') {
       if (this.#master) return;
       this.#master = true;

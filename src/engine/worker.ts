@@ -15,7 +15,9 @@ import { VrrpError } from '../errors.js';
 import { createLinuxAdapters, releaseThreadResources } from '../linux/index.js';
 import { releaseStartupPages } from '../linux/memory.js';
 import { onVrrpSocketOpened } from '../linux/transport/vrrp-socket.js';
-import { Engine, type EngineEvent, type EngineResume } from './engine.js';
+import { Engine, handOffKey, vipsByInterface, type EngineConfig, type EngineEvent, type EngineResume } from './engine.js';
+import { abandonHandOff } from './sync-group.js';
+import { NetlinkVipManager } from '../linux/vip-manager.js';
 import { advertReceivedChannel, advertSentChannel } from '../diagnostics.js';
 import type { FromEngine, StatsSlot, ToEngine } from './messages.js';
 
@@ -101,9 +103,9 @@ const statsSlabs: SharedArrayBuffer[] = [];
 
 async function start(id: number, config: ResolvedConfig, slot: StatsSlot, resume: EngineResume | undefined): Promise<void> {
   starting++;
+  let engine: Engine | undefined;
   try {
     const adapters = await createLinuxAdapters(config);
-    let engine: Engine | undefined;
     const emit = (event: EngineEvent): void => post({ type: 'event', id, event, priority: engine?.priority ?? config.priority });
     const slab = statsSlabs[slot.slab];
     if (slab === undefined) throw new Error(`stats slab ${slot.slab} never reached the engine thread`);
@@ -114,11 +116,38 @@ async function start(id: number, config: ResolvedConfig, slot: StatsSlot, resume
     post({ type: 'started', id });
   } catch (error) {
     engines.delete(id);
+    // A resumed start that failed before its engine was made: nothing else gives up what was kept for it.
+    if (engine === undefined && resume !== undefined) await releaseHandOver(id, config as EngineConfig, resume);
     const code = error instanceof VrrpError ? error.code : 'transport_failed';
     post({ type: 'startFailed', id, error: { code, message: messageOf(error) } });
   } finally {
     starting--;
     releaseWhenIdle();
+  }
+}
+
+/**
+ * What a replaced engine left for a resumed start that failed before its engine existed (the adapters could not be
+ * made): its sync group place is given up, and the kept rules, routes and addresses removed with a manager of their
+ * own (Engine.start does this itself for a failure after). Failures are reported on the instance.
+ */
+async function releaseHandOver(id: number, config: EngineConfig, resume: EngineResume): Promise<void> {
+  if (config.syncGroupId !== undefined) abandonHandOff(config.syncGroupId, handOffKey(config));
+  const kept = resume.kept;
+  if (kept === undefined) return;
+  const manager = new NetlinkVipManager();
+  try {
+    if (kept.rules.length > 0) await manager.removeRules(kept.rules);
+    if (kept.routes.length > 0) await manager.removeRoutes(kept.routes);
+    for (const { iface, addresses } of vipsByInterface({ interface: config.interface, heldAddresses: [...kept.addresses] })) {
+      if (addresses.length === 0) continue;
+      await manager.adopt(iface, addresses);
+      await manager.remove(iface, addresses);
+    }
+  } catch (error) {
+    reportLate(id, 'clean-up of a failed reconfiguration', error, 0);
+  } finally {
+    manager.close();
   }
 }
 

@@ -5,12 +5,12 @@
  * sends it) changes VI_1 (priority 140, an excluded address added), removes VI_2 and adds VI_3:
  * - VI_1 stays master: keepalived never takes it (no priority 0 went out, no advert was missed), and its VIP is never
  *   deleted, not even for an instant, and outlives its 5 s lease (the new engine renews what the old one added); its
- *   kept route is the new engine's: deleted by hand, it is put back;
+ *   kept route is the new engine's: deleted by hand, it is put back; the notify script it gains runs at its stop;
  * - VI_2 is given up as a stop gives it up (keepalived takes over), VI_3 is started and preempts keepalived;
  * - a bad file on the next SIGHUP changes nothing, said in a `reloadFailed` line.
  */
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -95,11 +95,19 @@ describe.skipIf(!labAvailable.ok)('vrrp run reloads on SIGHUP beside keepalived'
     await new Promise((resolve) => setTimeout(resolve, 300)); // the monitor subscribed (its first read)
     const kaMark = ka.lines.length;
 
+    // A notify script VI_1 gains in the reload: it must follow VI_1 from then on (its stop, below).
+    const recorder = join(lab.tmpDir, 'record.sh');
+    const notifyLog = join(lab.tmpDir, 'notify.log');
+    writeFileSync(recorder, 'log=$1\nshift\necho "$*" >> "$log"\n');
+    writeFileSync(notifyLog, '');
     writeFileSync(
       confPath,
       keepalivedConf({
         routerId: 'us',
-        instances: [instance('VI_1', 51, 140, [vip(100)], [...route, 'virtual_ipaddress_excluded {', `  ${vip(130)}`, '}']), instance('VI_3', 53, 150, [vip(120)])],
+        instances: [
+          instance('VI_1', 51, 140, [vip(100)], [...route, 'virtual_ipaddress_excluded {', `  ${vip(130)}`, '}', `notify "/bin/sh ${recorder} ${notifyLog}"`]),
+          instance('VI_3', 53, 150, [vip(120)]),
+        ],
       }),
     );
     let mark = lines.length;
@@ -137,6 +145,7 @@ describe.skipIf(!labAvailable.ok)('vrrp run reloads on SIGHUP beside keepalived'
 
     us.kill('SIGTERM');
     expect(await exited).toBe(0);
+    expect(readFileSync(notifyLog, 'utf8').trim().split('\n')).toEqual(['INSTANCE VI_1 STOP 140']);
     await ka.stop();
   });
 });

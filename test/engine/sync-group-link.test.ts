@@ -48,3 +48,58 @@ describe('sync group link when a member throws', () => {
   });
 
 });
+
+describe('a member handed off to a new engine (VrrpInstance.reconfigure)', () => {
+  // Given A and B master, when B is handed off and A then hears a higher priority (master → backup), then the group
+  // moves B's place to backup too, and B's new engine gets that word — resuming master forces nobody back to master.
+  it('keeps the word a master missed, and a resumed master forces nobody', () => {
+    const a = member();
+    const b = member();
+    const link = backupGroup(a, b);
+    link.transition(a, 'backup', 'master', 'master-down-timer-expired');
+    link.transition(b, 'backup', 'master', 'sync-group');
+    link.handOff(b, 'eth0 ipv4 2');
+    link.transition(a, 'master', 'backup', 'higher-priority-advertisement');
+    const successor = member();
+    const word = link.join(successor, 'eth0 ipv4 2', true);
+    expect(word).toEqual({ type: 'sync', to: 'backup', resign: false });
+    link.transition(successor, 'initialize', 'master', 'reconfigured');
+    expect(a.told).toEqual([]); // not forced back to master by the resumed mastership
+  });
+
+  // Given a group in backup, when B is handed off, A goes master (B's place is made master) and then A leaves master,
+  // then B's place goes back to backup with the rest: the word B's new engine gets is the last, `backup`.
+  it('moves the stand-in with the group, so the last word is the one kept', () => {
+    const a = member();
+    const b = member();
+    const link = backupGroup(a, b);
+    link.handOff(b, 'eth0 ipv4 2');
+    link.transition(a, 'backup', 'master', 'master-down-timer-expired');
+    link.transition(a, 'master', 'backup', 'higher-priority-advertisement');
+    expect(link.join(member(), 'eth0 ipv4 2', true)).toEqual({ type: 'sync', to: 'backup', resign: false });
+  });
+
+  // Given B handed off while A waits with a wish to go master, when nothing else happens, then A's wish is not
+  // granted: B's place still counts (it neither wishes nor is master), as B did.
+  it('does not grant a sibling’s wish while the place is kept', () => {
+    const a = member();
+    const b = member();
+    const link = backupGroup(a, b);
+    link.handOff(b, 'eth0 ipv4 2');
+    link.wish(a, true);
+    expect(a.told).toEqual([]);
+  });
+
+  // Given B handed off while A wishes, when a plain start (not a resumed one) joins under B's key, then the new
+  // member takes the kept place fresh (no word for it) and, in Initialize, still holds A's wish back.
+  it('gives the kept place up when a plain start comes instead of the resumed engine', () => {
+    const a = member();
+    const b = member();
+    const link = backupGroup(a, b);
+    link.handOff(b, 'eth0 ipv4 2');
+    link.wish(a, true);
+    expect(link.join(member(), 'eth0 ipv4 2', false)).toBeUndefined();
+    // The new member is in initialize (neither wishing nor master): the wish waits for it, as for any start.
+    expect(a.told).toEqual([]);
+  });
+});
