@@ -91,7 +91,7 @@ export function handoverKept(before: ResolvedConfig, after: ResolvedConfig): Han
 }
 
 /** The key a sync group member's place is handed off under (see SyncGroupLink.handOff): its virtual router. */
-export function handOffKey(config: Pick<ResolvedConfig, 'interface' | 'family' | 'vrid'>): string {
+export function syncPlaceKey(config: Pick<ResolvedConfig, 'interface' | 'family' | 'vrid'>): string {
   return `${config.interface} ${config.family} ${config.vrid}`;
 }
 
@@ -580,8 +580,9 @@ export class Engine {
 
   /**
    * The addresses, routes and rules the engine before left up (see {@link start}): the addresses become the VIP
-   * manager's own (their leases renewed from now, removed when this engine leaves Master); the routes and rules are
-   * not installed again by this engine's first mastership (an install of a route that is up is refused).
+   * manager's own now (their leases renewed, removed when this engine leaves Master); the routes and rules are taken
+   * over at this engine's first mastership (`adoptRouting`, see #changeRouting), not installed again (an install of
+   * a route that is up is refused).
    */
   async #adoptKept(kept: HandoverKept): Promise<void> {
     const { vipManager } = this.#adapters;
@@ -619,9 +620,9 @@ export class Engine {
   }
 
   /**
-   * A failed resumed start's clean-up: the kept rules, routes and addresses go (the addresses through `adopt` first
-   * when they were not adopted yet: a manager removes only its own). Failures are reported, not thrown: the start's
-   * own failure is what its caller hears.
+   * A failed resumed start's clean-up: the kept rules, routes and addresses go (the addresses adopted first: a
+   * manager removes only its own). Failures are reported, not thrown: the start's own failure is what its caller
+   * hears.
    */
   async #releaseKept(kept: HandoverKept): Promise<void> {
     const { vipManager } = this.#adapters;
@@ -646,7 +647,7 @@ export class Engine {
 
   /** This engine's place in its sync group, the same for the engine that replaces it (see #handOver). */
   get #syncKey(): string {
-    return handOffKey(this.#config);
+    return syncPlaceKey(this.#config);
   }
 
   async #handOver(keep: HandoverKept): Promise<void> {

@@ -15,7 +15,7 @@ import { VrrpError } from '../errors.js';
 import { createLinuxAdapters, releaseThreadResources } from '../linux/index.js';
 import { releaseStartupPages } from '../linux/memory.js';
 import { onVrrpSocketOpened } from '../linux/transport/vrrp-socket.js';
-import { Engine, handOffKey, vipsByInterface, type EngineConfig, type EngineEvent, type EngineResume } from './engine.js';
+import { Engine, syncPlaceKey, vipsByInterface, type EngineConfig, type EngineEvent, type EngineResume } from './engine.js';
 import { abandonHandOff } from './sync-group.js';
 import { NetlinkVipManager } from '../linux/vip-manager.js';
 import { advertReceivedChannel, advertSentChannel } from '../diagnostics.js';
@@ -132,7 +132,7 @@ async function start(id: number, config: ResolvedConfig, slot: StatsSlot, resume
  * own (Engine.start does this itself for a failure after). Failures are reported on the instance.
  */
 async function releaseHandOver(id: number, config: EngineConfig, resume: EngineResume): Promise<void> {
-  if (config.syncGroupId !== undefined) abandonHandOff(config.syncGroupId, handOffKey(config));
+  if (config.syncGroupId !== undefined) abandonHandOff(config.syncGroupId, syncPlaceKey(config));
   const kept = resume.kept;
   if (kept === undefined) return;
   const manager = new NetlinkVipManager();
