@@ -148,4 +148,72 @@ describe.skipIf(!labAvailable.ok)('vrrp run reloads on SIGHUP beside keepalived'
     expect(readFileSync(notifyLog, 'utf8').trim().split('\n')).toEqual(['INSTANCE VI_1 STOP 140']);
     await ka.stop();
   });
+  // Given a sync group of an IPv4 and an IPv6 instance, master on our side (150) beside keepalived's same group at
+  // 100; when a reload changes both members' priorities and gives the IPv6 one an excluded address
+  // then the group stays master — no member moves, keepalived never takes either VRID — and neither VIP is ever
+  // deleted or lets its lease run out: the members' places in the group and their addresses pass to the new engines.
+  it('keeps a sync group of an IPv4 and an IPv6 member master', async () => {
+    lab = await Lab.create({ hosts: ['ka', 'us'], ipv6: true });
+    const member = (name: string, vrid: number, priority: number, vip: string, extra: string[] = []): KeepalivedInstanceConf => ({ name, vrid, priority, vips: [vip], advertIntervalS: 0.1, extra });
+    const group = 'vrrp_sync_group G {\n  group {\n    VI_4\n    VI_6\n  }\n}\n';
+    const v4 = `${lab.ipv4(100)}/24`;
+    const v6 = `${lab.ipv6(100)}/64`;
+    const ka = await lab.startKeepalived('ka', keepalivedConf({ routerId: 'ka', instances: [member('VI_4', 61, 100, v4), member('VI_6', 62, 100, v6)] }) + group);
+    const confPath = join(lab.tmpDir, 'keepalived-us.conf');
+    writeFileSync(confPath, keepalivedConf({ routerId: 'us', instances: [member('VI_4', 61, 150, v4), member('VI_6', 62, 150, v6)] }) + group);
+    const us = lab.spawn('us', [process.execPath, cli, 'run', confPath]);
+    processes.push(us);
+    const lines: Line[] = [];
+    let stderr = '';
+    const waiters = new Set<() => void>();
+    eachLine(us.stdout!, (text) => {
+      lines.push(JSON.parse(text) as Line);
+      for (const waiter of [...waiters]) waiter();
+    });
+    eachLine(us.stderr!, (text) => (stderr += `${text}\n`));
+    const exited = new Promise<number | null>((resolve) => us.once('exit', (code) => resolve(code)));
+    const waitFor = (match: (line: Line) => boolean, from = 0): Promise<Line> =>
+      new Promise((resolve, reject) => {
+        const check = (): void => {
+          const found = lines.slice(from).find(match);
+          if (!found) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve(found);
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`timed out\n${lines.map((l) => JSON.stringify(l)).join('\n')}\n${stderr}\nkeepalived:\n${ka.lines.slice(-30).join('\n')}`));
+        }, 15_000);
+        waiters.add(check);
+        check();
+      });
+    await waitFor((l) => l.event === 'groupStateChange' && l.to === 'master');
+    await ka.waitForLog(/\(VI_6\) Entering BACKUP STATE/, 10_000);
+    const monitor = lab.spawn('us', ['ip', '-o', 'monitor', 'address']);
+    processes.push(monitor);
+    const addressEvents: string[] = [];
+    eachLine(monitor.stdout!, (text) => addressEvents.push(text));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const kaMark = ka.lines.length;
+    const mark = lines.length;
+
+    const excluded = ['virtual_ipaddress_excluded {', `  ${lab.ipv6(130)}/64`, '}'];
+    writeFileSync(confPath, keepalivedConf({ routerId: 'us', instances: [member('VI_4', 61, 140, v4), member('VI_6', 62, 145, v6, excluded)] }) + group);
+    us.kill('SIGHUP');
+    const reloaded = await waitFor((l) => l.event === 'reloaded', mark);
+    expect((reloaded.reconfigured as { name: string }[]).map((r) => r.name).sort()).toEqual(['VI_4', 'VI_6']);
+    await new Promise((resolve) => setTimeout(resolve, 6000)); // past the 5 s leases
+    const addresses = [...(await lab.addresses('us')), ...(await lab.exec('us', ['ip', '-6', '-o', 'addr', 'show', 'dev', 'eth0'])).stdout.split('\n')];
+    expect(addresses.join(' ')).toContain(lab.ipv4(100));
+    expect(addresses.join(' ')).toContain(`${lab.ipv6(100)}/64`);
+    expect(addresses.join(' ')).toContain(`${lab.ipv6(130)}/64`);
+    expect(addressEvents.filter((event) => event.startsWith('Deleted'))).toEqual([]);
+    expect(ka.lines.slice(kaMark).filter((text) => /Entering MASTER STATE/.test(text))).toEqual([]);
+    expect(lines.slice(mark).filter((l) => l.event === 'stateChange' || l.event === 'groupStateChange')).toEqual([]);
+
+    us.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    await ka.stop();
+  });
 });
