@@ -30,7 +30,7 @@ import { VrrpInstance, type VrrpEvents } from './instance.js';
 import { importKeepalivedConf, KeepalivedSyntaxError, type KeepalivedIssue } from './keepalived/index.js';
 import { attachNotify, NotifyRunner, type NotifyEventBase } from './notify.js';
 import type { ResolvedNotifyConfig } from './config.js';
-import { groupChange, planReload } from './reload-plan.js';
+import { planReload } from './reload-plan.js';
 import { launchers, startedByNpm, watchProcesses } from './parent-watch.js';
 import { loadRunConfig, notifyUsers, RunConfigError, type ResolvedRunConfig } from './run-config.js';
 import { nearest } from './nearest.js';
@@ -406,13 +406,7 @@ async function run(
       line('reloadFailed', {}, { message: `configuration not reloaded, the run goes on as it was: ${message}` });
       return;
     }
-    const plan = planReload(instances, next);
-    const refused = groupChange(config, next, plan);
-    if (refused !== undefined) {
-      process.stderr.write(`vrrp: reload: ${refused}\n`);
-      line('reloadFailed', {}, { message: `configuration not reloaded, the run goes on as it was: ${refused}` });
-      return;
-    }
+    const plan = planReload(instances, config, next);
     const failures: { name: string; message: string }[] = [];
     const failed = (name: string, error: unknown): void => {
       const message = error instanceof Error ? error.message : String(error);
@@ -420,8 +414,8 @@ async function run(
       line('error', { name }, { code: error instanceof VrrpError ? error.code : 'config_invalid', message });
     };
     // Removed first, as keepalived does: priority 0 from a master, its addresses, routes and rules gone, its stop
-    // scripts run.
-    for (const instance of plan.removed) {
+    // scripts run. So are the members of a sync group that changes (they start again below, in their new group).
+    for (const instance of [...plan.removed, ...plan.restarted.map((one) => one.instance)]) {
       try {
         await instance.stop();
       } catch (error) {
@@ -432,8 +426,16 @@ async function run(
       metricsServer?.remove(instance);
       instances.splice(instances.indexOf(instance), 1);
     }
+    for (const name of plan.groupsRemoved) {
+      const group = groups.find((candidate) => candidate.name === name);
+      if (group === undefined) continue;
+      groupNotifiers.get(name)?.runner.detach();
+      groupNotifiers.delete(name);
+      metricsServer?.remove(group);
+      groups.splice(groups.indexOf(group), 1);
+    }
     const reconfigured: { name: string; changed: string[] }[] = [];
-    const restarted: string[] = [];
+    const started: string[] = [];
     let unchanged = 0;
     for (const { instance, entry } of plan.kept) {
       // The new scripts first: the transitions the new configuration causes run them, not the old ones.
@@ -453,13 +455,16 @@ async function run(
         // Not running (its start or a reload's failed, or its engine thread died): a reload is the time to try again.
         if (!instance.running) {
           await instance.start();
-          restarted.push(instance.config.name);
+          started.push(instance.config.name);
         }
       } catch (error) {
         failed(entry.name, error);
       }
     }
-    for (const entry of plan.added) {
+    // New instances, and the restarted ones made again: all made, then their new groups (a group is made before its
+    // members start), then started.
+    const made: VrrpInstance[] = [];
+    for (const entry of [...plan.added, ...plan.restarted.map((one) => one.entry)]) {
       let instance: VrrpInstance;
       try {
         instance = new VrrpInstance(entry.config);
@@ -471,26 +476,53 @@ async function run(
       const runner = notifyFor(instance, entry.notify);
       if (runner) logNotify(runner);
       instances.push(instance);
+      made.push(instance);
+    }
+    for (const group of plan.groupsAdded) {
+      try {
+        const members = group.members.map((name) => {
+          const member = made.find((instance) => instance.config.name === name);
+          if (member === undefined) throw new VrrpError('config_invalid', `sync group ${group.name}: member ${name} could not be made`);
+          return member;
+        });
+        const vrrpGroup = new VrrpGroup(group.name, members);
+        vrrpGroup.on('stateChange', (e) => line('groupStateChange', ofGroup(vrrpGroup), { from: e.from, to: e.to, reason: e.reason, member: e.member, ...(e.detail ? { detail: e.detail } : {}) }));
+        vrrpGroup.on('hold', (e) => line('groupHold', ofGroup(vrrpGroup), { member: e.member, held: e.held, ...(e.reason ? { reason: e.reason } : {}) }));
+        vrrpGroup.on('error', (e) => line('error', ofGroup(vrrpGroup), { code: e.code, message: e.message }));
+        groups.push(vrrpGroup);
+        if (group.notify) {
+          const runner = attachNotify(vrrpGroup, group.notify);
+          runners.push(runner);
+          groupNotifiers.set(group.name, { runner, made: JSON.stringify(group.notify) });
+          logNotify(runner);
+        }
+        metricsServer?.add(vrrpGroup);
+      } catch (error) {
+        failed(group.name, error);
+      }
+    }
+    for (const instance of made) {
       try {
         metricsServer?.add(instance);
         await instance.start();
       } catch (error) {
         // Kept in the run, stopped: the next reload starts it (see the kept ones above).
-        failed(entry.name, error);
+        failed(instance.config.name, error);
       }
     }
-    // A sync group's notify scripts may change (its membership may not: see groupChange).
+    // A kept sync group's notify scripts may change (a group made again above has its new ones).
     for (const group of next.groups) {
-      const made = group.notify ? JSON.stringify(group.notify) : undefined;
+      if (plan.groupsAdded.includes(group)) continue;
+      const scripts = group.notify ? JSON.stringify(group.notify) : undefined;
       const notifier = groupNotifiers.get(group.name);
       const vrrpGroup = groups.find((candidate) => candidate.name === group.name);
-      if (notifier?.made === made || vrrpGroup === undefined) continue;
+      if (notifier?.made === scripts || vrrpGroup === undefined) continue;
       notifier?.runner.detach();
       groupNotifiers.delete(group.name);
       if (group.notify) {
         const runner = attachNotify(vrrpGroup, group.notify);
         runners.push(runner);
-        groupNotifiers.set(group.name, { runner, made: made as string });
+        groupNotifiers.set(group.name, { runner, made: scripts as string });
         logNotify(runner);
       }
     }
@@ -500,7 +532,9 @@ async function run(
       removed: plan.removed.map((instance) => instance.config.name),
       reconfigured,
       unchanged,
-      ...(restarted.length > 0 ? { restarted } : {}),
+      ...(plan.restarted.length > 0 ? { restarted: plan.restarted.map((one) => one.entry.name) } : {}),
+      ...(plan.groupsRemoved.length > 0 || plan.groupsAdded.length > 0 ? { groupsRemoved: plan.groupsRemoved, groupsAdded: plan.groupsAdded.map((group) => group.name) } : {}),
+      ...(started.length > 0 ? { started } : {}),
       ...(failures.length > 0 ? { failed: failures.length, failures } : {}),
     });
   };

@@ -1,58 +1,72 @@
 /**
- * What `vrrp run`'s reload (SIGHUP) does with each instance, decided before anything changes: which running
- * instances it keeps (reconfigured in place), removes and adds, and whether the new file can be applied at all.
+ * What `vrrp run`'s reload (SIGHUP) does with each instance and sync group, decided before anything changes: which
+ * running instances it keeps (reconfigured in place), removes, adds, and restarts because their sync group changed.
  * Pure: no instance is started, stopped or reconfigured here (see src/cli-commands.ts, `reloadRun`).
  */
-import { resolveConfig } from './config.js';
+import { resolveConfig, type ResolvedSyncGroupConfig } from './config.js';
 import type { VrrpInstance } from './instance.js';
 import type { ResolvedRunConfig } from './run-config.js';
 
-/** What a reload does with each instance: the running ones it keeps (with their new entry), removes, and adds. */
+/** One instance's entry in the new file. */
+type Entry = ResolvedRunConfig['instances'][number];
+
+/** What a reload does with each instance and sync group. */
 export interface ReloadPlan {
-  /** Running instances the new file has too (by virtual router), each with its new entry. */
-  kept: { instance: VrrpInstance; entry: ResolvedRunConfig['instances'][number] }[];
-  /** Running instances the new file does not have. */
+  /** Running instances the new file has too (by virtual router), each with its new entry: reconfigured in place. */
+  kept: { instance: VrrpInstance; entry: Entry }[];
+  /** Running instances the new file does not have: stopped. */
   removed: VrrpInstance[];
-  /** Entries of the new file that no running instance is. */
-  added: ResolvedRunConfig['instances'];
+  /** Entries of the new file that no running instance is: made and started. */
+  added: Entry[];
+  /**
+   * Running instances the new file has too, but in a sync group that changed (or that they join or leave): a
+   * group's members are fixed for its life, so these stop and start again, from their new entry, in their new group.
+   */
+  restarted: { instance: VrrpInstance; entry: Entry }[];
+  /** Names of the running file's sync groups that go: removed, or changed (made again from the new file). */
+  groupsRemoved: string[];
+  /** The new file's sync groups to make: added, or changed. */
+  groupsAdded: ResolvedSyncGroupConfig[];
 }
 
 /**
  * Matches the running instances with the new file's, as keepalived 2.2.7's reload does (vrrp_exist): by the
- * virtual router — interface, address family and VRID — not by name, so a renamed instance is kept.
+ * virtual router — interface, address family and VRID — not by name, so a renamed instance is kept. A sync group
+ * changed — added, removed, other members or names, or a member that is another virtual router now — is made again,
+ * and its kept members are restarted into it (keepalived keeps their state; see docs/keepalived.md).
  */
-export function planReload(running: readonly VrrpInstance[], next: ResolvedRunConfig): ReloadPlan {
+export function planReload(running: readonly VrrpInstance[], runningConfig: ResolvedRunConfig, next: ResolvedRunConfig): ReloadPlan {
   const key = (config: { interface: string; family: string; vrid: number }): string => `${config.interface} ${config.family} ${config.vrid}`;
   const unmatched = new Map(running.map((instance) => [key(instance.config), instance]));
-  const plan: ReloadPlan = { kept: [], removed: [], added: [] };
+  const kept: ReloadPlan['kept'] = [];
+  const added: Entry[] = [];
   for (const entry of next.instances) {
     const identity = key(resolveConfig(entry.config));
     const instance = unmatched.get(identity);
     if (instance === undefined) {
-      plan.added.push(entry);
+      added.push(entry);
       continue;
     }
     unmatched.delete(identity);
-    plan.kept.push({ instance, entry });
+    kept.push({ instance, entry });
   }
-  plan.removed.push(...unmatched.values());
-  return plan;
-}
-
-/**
- * Why a reload cannot be applied, if it cannot: a sync group's membership is fixed for the run (its members'
- * configurations may change, but not which instances they are), so a group added, removed, renamed, or with other
- * members — or a member that would be another virtual router — needs a restart.
- */
-export function groupChange(running: ResolvedRunConfig, next: ResolvedRunConfig, plan: ReloadPlan): string | undefined {
-  const shape = (config: ResolvedRunConfig): string => JSON.stringify(config.groups.map((group) => ({ ...group, notify: undefined })));
-  if (shape(running) !== shape(next)) return 'the sync groups changed: a reload cannot add, remove or change a sync group; restart vrrp run to apply it';
-  const members = new Set(next.groups.flatMap((group) => group.members));
-  for (const instance of plan.removed) {
-    if (members.has(instance.config.name)) return `sync group member ${instance.config.name} would be another virtual router (interface, family or VRID changed): restart vrrp run to apply it`;
-  }
-  for (const { instance, entry } of plan.kept) {
-    if (instance.config.name !== entry.name && (members.has(entry.name) || members.has(instance.config.name))) return `sync group member ${instance.config.name} would be renamed ${entry.name}: restart vrrp run to apply it`;
-  }
-  return undefined;
+  const removed = [...unmatched.values()];
+  // A group is the same only if its definition is (notify scripts aside: they may change) and each of its members
+  // is the same running instance under the same name.
+  const removedNames = new Set(removed.map((instance) => instance.config.name));
+  const addedNames = new Set(added.map((entry) => entry.name));
+  const definition = (group: ResolvedSyncGroupConfig): string => JSON.stringify({ ...group, notify: undefined });
+  const before = new Map(runningConfig.groups.map((group) => [group.name, group]));
+  const after = new Map(next.groups.map((group) => [group.name, group]));
+  const same = (name: string): boolean => {
+    const old = before.get(name);
+    const now = after.get(name);
+    return old !== undefined && now !== undefined && definition(old) === definition(now) && !old.members.some((member) => removedNames.has(member) || addedNames.has(member));
+  };
+  const groupsRemoved = [...before.keys()].filter((name) => !same(name));
+  const groupsAdded = next.groups.filter((group) => !same(group.name));
+  const leaving = new Set(groupsRemoved.flatMap((name) => before.get(name)?.members ?? []));
+  const joining = new Set(groupsAdded.flatMap((group) => group.members));
+  const restarted = kept.filter(({ instance, entry }) => leaving.has(instance.config.name) || joining.has(entry.name));
+  return { kept: kept.filter((one) => !restarted.includes(one)), removed, added, restarted, groupsRemoved, groupsAdded };
 }

@@ -152,6 +152,7 @@ describe.skipIf(!labAvailable.ok)('vrrp run reloads on SIGHUP beside keepalived'
   // 100; when a reload changes both members' priorities and gives the IPv6 one an excluded address
   // then the group stays master — no member moves, keepalived never takes either VRID — and neither VIP is ever
   // deleted or lets its lease run out: the members' places in the group and their addresses pass to the new engines.
+  // A second reload that changes the group's members restarts both into the new group.
   it('keeps a sync group of an IPv4 and an IPv6 member master', async () => {
     lab = await Lab.create({ hosts: ['ka', 'us'], ipv6: true });
     const member = (name: string, vrid: number, priority: number, vip: string, extra: string[] = []): KeepalivedInstanceConf => ({ name, vrid, priority, vips: [vip], advertIntervalS: 0.1, extra });
@@ -211,6 +212,17 @@ describe.skipIf(!labAvailable.ok)('vrrp run reloads on SIGHUP beside keepalived'
     expect(addressEvents.filter((event) => event.startsWith('Deleted'))).toEqual([]);
     expect(ka.lines.slice(kaMark).filter((text) => /Entering MASTER STATE/.test(text))).toEqual([]);
     expect(lines.slice(mark).filter((l) => l.event === 'stateChange' || l.event === 'groupStateChange')).toEqual([]);
+
+    // A reload that takes VI_6 out of G: G's members are fixed for its life, so G is made again and both members
+    // restart (a failover each, said in the reloaded line), then take their VRIDs back at their higher priorities.
+    const regroup = lines.length;
+    writeFileSync(confPath, keepalivedConf({ routerId: 'us', instances: [member('VI_4', 61, 140, v4), member('VI_6', 62, 145, v6, excluded)] }) + group.replace('    VI_6\n', ''));
+    us.kill('SIGHUP');
+    const regrouped = await waitFor((l) => l.event === 'reloaded', regroup);
+    expect(regrouped).toMatchObject({ restarted: ['VI_4', 'VI_6'], groupsRemoved: ['G'], groupsAdded: ['G'], reconfigured: [] });
+    await waitFor((l) => l.event === 'stateChange' && l.name === 'VI_4' && l.to === 'master', regroup);
+    await waitFor((l) => l.event === 'stateChange' && l.name === 'VI_6' && l.to === 'master', regroup);
+    await waitFor((l) => l.event === 'groupStateChange' && l.to === 'master', regroup);
 
     us.kill('SIGTERM');
     expect(await exited).toBe(0);
