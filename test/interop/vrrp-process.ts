@@ -40,6 +40,8 @@ export interface VrrpProcess {
   describe(): string;
   /** The control socket of a `vrrp run` (for `requestStatus`); undefined for the embedded app or under a wrapper. */
   readonly controlSocket: string | undefined;
+  /** Where its config was written: rewrite it and send SIGHUP for a reload. */
+  readonly configPath: string;
 }
 
 let configCount = 0;
@@ -148,6 +150,7 @@ export function startVrrp(
   return {
     host,
     controlSocket,
+    configPath,
     events,
     get stderr() {
       return stderr;
