@@ -35,7 +35,7 @@ import { launchers, startedByNpm, watchProcesses } from './parent-watch.js';
 import { loadRunConfig, notifyUsers, RunConfigError, type ResolvedRunConfig } from './run-config.js';
 import { nearest } from './nearest.js';
 import type { MetricsListen, MetricsServer } from './metrics-server.js';
-import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatRunStatus, listControlSockets, requestStatus, startControlServer, writeStatusDump, type ControlServer, type RunStatus } from './control.js';
+import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatRunStatus, listControlSockets, requestStatus, startControlServer, writeStatusDump, type ControlServer, type RunReloadStatus, type RunStatus } from './control.js';
 
 /** The flags of one command, as parseArgs takes them. */
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -319,6 +319,8 @@ async function run(
   // The control socket (`vrrp status`) and the SIGUSR1 dump (src/control.ts): up before the startup delay, so that
   // an operator can already ask; the socket goes at exit, whichever way the process ends.
   const startedAt = new Date().toISOString();
+  /** What the last reload did, for `vrrp status` (a config-management tool may check that its reload took). */
+  let lastReload: RunReloadStatus | null = null;
   const runStatus = (): RunStatus => ({
     pid: process.pid,
     config: resolvePath(path),
@@ -330,6 +332,7 @@ async function run(
       const { name, state, since, holding, members } = group.status();
       return { name, state, since, holding, members: members.map((member) => member.name) };
     }),
+    lastReload,
   });
   let control: ControlServer | undefined;
   const socketPath = options.socket ?? defaultSocketPath(path);
@@ -404,6 +407,7 @@ async function run(
       const message = error instanceof KeepalivedSyntaxError ? `invalid config ${path}: ${error.message}` : error instanceof Error ? error.message : String(error);
       process.stderr.write(`vrrp: reload: ${message}\n`);
       line('reloadFailed', {}, { message: `configuration not reloaded, the run goes on as it was: ${message}` });
+      lastReload = { at: new Date().toISOString(), outcome: 'refused', message };
       return;
     }
     const plan = planReload(instances, config, next);
@@ -527,6 +531,7 @@ async function run(
       }
     }
     config = next;
+    lastReload = { at: new Date().toISOString(), outcome: 'applied', message: failures.length > 0 ? failures.map((failure) => `${failure.name}: ${failure.message}`).join('; ') : null };
     line('reloaded', {}, {
       added: plan.added.map((entry) => entry.name),
       removed: plan.removed.map((instance) => instance.config.name),

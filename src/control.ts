@@ -57,6 +57,22 @@ export interface RunStatus {
   instances: VrrpStatus[];
   /** Each sync group. */
   groups: RunGroupStatus[];
+  /**
+   * The last reload (SIGHUP), when there was one: when it ended, whether the new file was `applied` (in part, when
+   * some instance failed: `message` says which) or `refused` (the run went on as it was; `message` says why).
+   * Optional: a `vrrp run` of a version before reloads answers without it.
+   */
+  lastReload?: RunReloadStatus | null;
+}
+
+/** See {@link RunStatus.lastReload}. */
+export interface RunReloadStatus {
+  /** When it ended, ISO 8601. */
+  at: string;
+  /** `applied`: the file is the run's configuration now; `refused`: it was not taken. */
+  outcome: 'applied' | 'refused';
+  /** Why it was refused, or which instances failed; null when all went well. */
+  message: string | null;
 }
 
 /** Largest request accepted, in bytes. */
@@ -411,6 +427,11 @@ export function formatRunStatus(run: RunStatus): string {
   const lateMs = Math.max(0, ...run.instances.map((instance) => instance.engine.timerLateMaxMs));
   const late = lateMs >= 1 ? `, engine timers late by up to ${formatDuration(lateMs)}` : '';
   lines.push(`vrrp run pid ${run.pid}, ${run.config}, up ${formatDuration(up)}${run.routerId ? `, router_id ${run.routerId}` : ''}${late}`);
+  const reload = run.lastReload;
+  if (reload) {
+    const ago = formatDuration(Math.max(0, Date.parse(run.at) - Date.parse(reload.at)));
+    lines.push(`last reload ${ago} ago: ${reload.outcome === 'applied' ? 'applied' : 'REFUSED, the run goes on as it was'}${reload.message ? ` — ${reload.message}` : ''}`);
+  }
   const rows: string[][] = [['INSTANCE', 'VRID', 'IF', 'STATE', 'FOR', 'TERM', 'PRIO (BASE)', 'MASTER', 'NEXT TIMER', 'VIPS']];
   for (const instance of run.instances) {
     const master = instance.master === null ? '-' : instance.master.self ? 'self' : `${instance.master.address} (${instance.master.priority})`;

@@ -98,7 +98,7 @@ export {
   type NewMasterReason,
   type ProtoErrReason,
 } from './status.js';
-export type { RunStatus, RunGroupStatus } from './control.js';
+export type { RunStatus, RunGroupStatus, RunReloadStatus } from './control.js';
 export {
   attachNotify,
   NotifyRunner,

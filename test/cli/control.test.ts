@@ -39,6 +39,20 @@ function connectAsNobody(path: string): Promise<string> {
   });
 }
 
+describe('formatRunStatus: the last reload', () => {
+  // Given a run whose last reload was refused 5 s before the status; then the header's next line says so, and why.
+  it('says a refused reload and why, under the header', () => {
+    const text = formatRunStatus({ ...RUN, at: '2026-01-01T00:00:10.000Z', lastReload: { at: '2026-01-01T00:00:05.000Z', outcome: 'refused', message: 'instances.0.vrid: must be at most 255' } });
+    expect(text.split('\n')[1]).toBe('last reload 5.0s ago: REFUSED, the run goes on as it was — instances.0.vrid: must be at most 255');
+  });
+
+  // Given a run never reloaded (or a version before reloads, without the field); then no such line.
+  it('says nothing of reloads when there was none', () => {
+    expect(formatRunStatus({ ...RUN, lastReload: null })).not.toContain('reload');
+    expect(formatRunStatus(RUN)).not.toContain('reload');
+  });
+});
+
 describe('control socket', () => {
   it('answers its status to its owner', async () => {
     const path = join(scratch, 'control', 'run.sock');

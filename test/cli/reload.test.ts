@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eachLine, keepalivedConf, Lab, labAvailable, requireLab, type KeepalivedInstanceConf } from '../interop/lab.js';
 import { startVrrp, type VrrpEvent, type VrrpProcess } from '../interop/vrrp-process.js';
+import { requestStatus } from '../../src/control.js';
 import type { ChildProcess } from 'node:child_process';
 
 requireLab();
@@ -89,6 +90,7 @@ describe.skipIf(!labAvailable.ok)('vrrp run reloads on SIGHUP beside keepalived'
       }),
     );
     expect(reloaded, us.describe()).toMatchObject({ event: 'reloaded', added: ['VI_3'], removed: ['VI_2'], unchanged: 0 });
+    expect((await requestStatus(us.controlSocket as string)).lastReload).toMatchObject({ outcome: 'applied', message: null });
     expect((reloaded.reconfigured as { name: string; changed: string[] }[]).map((r) => r.name)).toEqual(['VI_1']);
     expect((reloaded.reconfigured as { name: string; changed: string[] }[])[0]?.changed).toEqual(expect.arrayContaining(['priority', 'excludedAddresses']));
     await master('VI_3', mark);
@@ -113,6 +115,8 @@ describe.skipIf(!labAvailable.ok)('vrrp run reloads on SIGHUP beside keepalived'
     const failed = await reload(us, 'vrrp_instance VI_1 {\n  virtual_router_id 300\n}\n');
     expect(failed.event).toBe('reloadFailed');
     expect(String(failed.message)).toMatch(/the run goes on as it was/);
+    // `vrrp status` says so too, for a config-management tool that checks its reload took.
+    expect((await requestStatus(us.controlSocket as string)).lastReload).toMatchObject({ outcome: 'refused', message: expect.stringContaining('300') });
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(us.events.slice(mark).filter((e) => e.event === 'stateChange')).toEqual([]);
     expect(await lab.addresses('us')).toEqual(expect.arrayContaining([lab.ipv4(100), lab.ipv4(120)]));
