@@ -371,6 +371,7 @@ async function run(
   takeOverSignal('SIGUSR1', () => dumpStatus('SIGUSR1'));
   takeOverSignal('SIGUSR2', () => dumpStatus('SIGUSR2'));
   let stopping: Promise<number> | undefined;
+  const runStopping = (): boolean => stopping !== undefined;
   // keepalived reloads its configuration on SIGHUP (`systemctl reload`), and so does a run (docs/cli.md, "Reload"):
   // the file is read and validated again; a bad one changes nothing. Reloads run one at a time, after the start;
   // signals that come while one runs make one more.
@@ -393,7 +394,11 @@ async function run(
         reloading = reloadRun().finally(() => (reloading = undefined));
         return reloading;
       })
-      .catch((error: unknown) => line('reloadFailed', {}, { message: `the reload failed unexpectedly: ${error instanceof Error ? error.message : String(error)}` }));
+      .catch((error: unknown) => {
+        const message = `the reload failed unexpectedly, part way: ${error instanceof Error ? error.message : String(error)}`;
+        line('reloadFailed', {}, { message });
+        lastReload = { at: new Date().toISOString(), outcome: 'failed', message };
+      });
   });
   const reloadRun = async (): Promise<void> => {
     line('reloading', {}, { signal: 'SIGHUP', config: path });
@@ -419,17 +424,24 @@ async function run(
     };
     // Removed first, as keepalived does: priority 0 from a master, its addresses, routes and rules gone, its stop
     // scripts run. So are the members of a sync group that changes (they start again below, in their new group).
-    for (const instance of [...plan.removed, ...plan.restarted.map((one) => one.instance)]) {
-      try {
-        await instance.stop();
-      } catch (error) {
-        failed(instance.config.name, error);
+    // All at once, as VrrpGroup.stop stops its members: one by one, a group being left would act between them
+    // (release a member it held, and run that member's scripts, just before its own stop).
+    const leaving = [...plan.removed, ...plan.restarted.map((one) => one.instance)];
+    const stops = await Promise.allSettled(leaving.map((instance) => instance.stop()));
+    /** Instances whose stop failed: kept in the run as they are, and not made again (two engines, one VRID). */
+    const stuck = new Set<VrrpInstance>();
+    stops.forEach((result, i) => {
+      const instance = leaving[i] as VrrpInstance;
+      if (result.status === 'rejected') {
+        failed(instance.config.name, result.reason);
+        stuck.add(instance);
+        return;
       }
       notifiers.get(instance)?.runner.detach();
       notifiers.delete(instance);
       metricsServer?.remove(instance);
       instances.splice(instances.indexOf(instance), 1);
-    }
+    });
     for (const name of plan.groupsRemoved) {
       const group = groups.find((candidate) => candidate.name === name);
       if (group === undefined) continue;
@@ -468,7 +480,7 @@ async function run(
     // New instances, and the restarted ones made again: all made, then their new groups (a group is made before its
     // members start), then started.
     const made: VrrpInstance[] = [];
-    for (const entry of [...plan.added, ...plan.restarted.map((one) => one.entry)]) {
+    for (const entry of [...plan.added, ...plan.restarted.filter((one) => !stuck.has(one.instance)).map((one) => one.entry)]) {
       let instance: VrrpInstance;
       try {
         instance = new VrrpInstance(entry.config);
@@ -482,6 +494,8 @@ async function run(
       instances.push(instance);
       made.push(instance);
     }
+    /** Groups that could not be made: their members are not started, and the next reload makes them (see `config`). */
+    const unmade = new Set<string>();
     for (const group of plan.groupsAdded) {
       try {
         const members = group.members.map((name) => {
@@ -503,9 +517,18 @@ async function run(
         metricsServer?.add(vrrpGroup);
       } catch (error) {
         failed(group.name, error);
+        unmade.add(group.name);
       }
     }
+    const groupless = new Set(next.groups.filter((group) => unmade.has(group.name)).flatMap((group) => group.members));
     for (const instance of made) {
+      // A stop that came meanwhile stops what is running; what is not started yet stays so.
+      if (runStopping()) break;
+      // Never alone what should run in a group: a sync group's members fail over together or not at all.
+      if (groupless.has(instance.config.name)) {
+        failed(instance.config.name, new VrrpError('config_invalid', `not started: its sync group could not be made`));
+        continue;
+      }
       try {
         metricsServer?.add(instance);
         await instance.start();
@@ -530,7 +553,8 @@ async function run(
         logNotify(runner);
       }
     }
-    config = next;
+    // A group that could not be made is not the run's: the next reload sees it as new and makes it.
+    config = unmade.size === 0 ? next : { ...next, groups: next.groups.filter((group) => !unmade.has(group.name)) };
     lastReload = { at: new Date().toISOString(), outcome: 'applied', message: failures.length > 0 ? failures.map((failure) => `${failure.name}: ${failure.message}`).join('; ') : null };
     line('reloaded', {}, {
       added: plan.added.map((entry) => entry.name),

@@ -59,7 +59,8 @@ export interface RunStatus {
   groups: RunGroupStatus[];
   /**
    * The last reload (SIGHUP), when there was one: when it ended, whether the new file was `applied` (in part, when
-   * some instance failed: `message` says which) or `refused` (the run went on as it was; `message` says why).
+   * some instance failed: `message` says which), `refused` (the run went on as it was; `message` says why) or
+   * `failed` part way (a bug; `message` says where).
    * Optional: a `vrrp run` of a version before reloads answers without it.
    */
   lastReload?: RunReloadStatus | null;
@@ -69,8 +70,8 @@ export interface RunStatus {
 export interface RunReloadStatus {
   /** When it ended, ISO 8601. */
   at: string;
-  /** `applied`: the file is the run's configuration now; `refused`: it was not taken. */
-  outcome: 'applied' | 'refused';
+  /** `applied`: the file is the run's configuration now; `refused`: it was not taken; `failed`: it stopped part way (a bug). */
+  outcome: 'applied' | 'refused' | 'failed';
   /** Why it was refused, or which instances failed; null when all went well. */
   message: string | null;
 }
@@ -430,7 +431,8 @@ export function formatRunStatus(run: RunStatus): string {
   const reload = run.lastReload;
   if (reload) {
     const ago = formatDuration(Math.max(0, Date.parse(run.at) - Date.parse(reload.at)));
-    lines.push(`last reload ${ago} ago: ${reload.outcome === 'applied' ? 'applied' : 'REFUSED, the run goes on as it was'}${reload.message ? ` — ${reload.message}` : ''}`);
+    const outcome = reload.outcome === 'applied' ? 'applied' : reload.outcome === 'refused' ? 'REFUSED, the run goes on as it was' : 'FAILED part way';
+    lines.push(`last reload ${ago} ago: ${outcome}${reload.message ? ` — ${reload.message}` : ''}`);
   }
   const rows: string[][] = [['INSTANCE', 'VRID', 'IF', 'STATE', 'FOR', 'TERM', 'PRIO (BASE)', 'MASTER', 'NEXT TIMER', 'VIPS']];
   for (const instance of run.instances) {

@@ -51,17 +51,21 @@ export function planReload(running: readonly VrrpInstance[], runningConfig: Reso
     kept.push({ instance, entry });
   }
   const removed = [...unmatched.values()];
-  // A group is the same only if its definition is (notify scripts aside: they may change) and each of its members
-  // is the same running instance under the same name.
-  const removedNames = new Set(removed.map((instance) => instance.config.name));
-  const addedNames = new Set(added.map((entry) => entry.name));
-  const definition = (group: ResolvedSyncGroupConfig): string => JSON.stringify({ ...group, notify: undefined });
+  // A group is the same only if its definition is (notify scripts aside: they may change; members in any order)
+  // and each of its members is the same running instance under the same name: a name that belongs to an instance
+  // removed, added or renamed (two kept instances may swap names) changes the groups it is in.
+  const moved = new Set([
+    ...removed.map((instance) => instance.config.name),
+    ...added.map((entry) => entry.name),
+    ...kept.filter(({ instance, entry }) => instance.config.name !== entry.name).flatMap(({ instance, entry }) => [instance.config.name, entry.name]),
+  ]);
+  const definition = (group: ResolvedSyncGroupConfig): string => JSON.stringify({ ...group, members: [...group.members].sort(), notify: undefined });
   const before = new Map(runningConfig.groups.map((group) => [group.name, group]));
   const after = new Map(next.groups.map((group) => [group.name, group]));
   const same = (name: string): boolean => {
     const old = before.get(name);
     const now = after.get(name);
-    return old !== undefined && now !== undefined && definition(old) === definition(now) && !old.members.some((member) => removedNames.has(member) || addedNames.has(member));
+    return old !== undefined && now !== undefined && definition(old) === definition(now) && !old.members.some((member) => moved.has(member));
   };
   const groupsRemoved = [...before.keys()].filter((name) => !same(name));
   const groupsAdded = next.groups.filter((group) => !same(group.name));

@@ -128,6 +128,8 @@ export function resolveRunConfig(value: unknown): ResolvedRunConfig {
   const prefixOf = (index: number): string => (list.length > 1 ? `instances.${index}.` : '');
   const instances: ResolvedRunConfig['instances'] = [];
   const indexOfName = new Map<string, number>();
+  /** Each resolved instance's tracker names, by instance name: a sync group's hold must not take one. */
+  const trackerNames = new Map<string, string[]>();
   list.forEach((entry, index) => {
     const prefix = prefixOf(index);
     // `"$schema"` points an editor at the JSON Schema (schema/vrrp-config.schema.json offers it on an instance, so
@@ -157,6 +159,7 @@ export function resolveRunConfig(value: unknown): ResolvedRunConfig {
       const first = indexOfName.get(resolved.name);
       if (first !== undefined) issues.push({ path: `${prefix}name`, message: `"${resolved.name}" is the name of instances.${first} too: give each instance a name of its own` });
       else indexOfName.set(resolved.name, index);
+      trackerNames.set(resolved.name, resolved.trackers.map((tracker) => tracker.name));
       instances.push(resolvedNotify ? { config, name: resolved.name, notify: resolvedNotify } : { config, name: resolved.name });
     }
   });
@@ -190,6 +193,10 @@ export function resolveRunConfig(value: unknown): ResolvedRunConfig {
           const count = names.filter((name) => name === member).length;
           if (count === 0) issues.push({ path: where, message: `no instance is named "${member}"` });
           else if (count > 1) issues.push({ path: where, message: `${count} instances are named "${member}": give them distinct names` });
+          // The group holds its members with a hidden tracker of this name (src/group.ts): said here, not at start.
+          else if (typeof raw.name === 'string' && trackerNames.get(member)?.includes(`sync_group:${raw.name}`)) {
+            issues.push({ path: where, message: `"${member}" has a tracker named sync_group:${raw.name}, the name of the group's hold: rename the tracker` });
+          }
           const other = memberOf.get(member);
           if (other !== undefined) {
             if (other !== groupName) issues.push({ path: where, message: `"${member}" is already in group ${other}` });

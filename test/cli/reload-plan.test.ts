@@ -102,3 +102,29 @@ describe('planReload: sync groups', () => {
     expect([result.kept, result.restarted, result.groupsRemoved, result.groupsAdded]).toEqual([['VI_1', 'VI_2'], [], [], []]);
   });
 });
+
+describe('planReload: names and order', () => {
+  // Given a on VRID 1 and b on VRID 2, a in G; when the new file swaps their names (b on 1, a on 2), G [a]
+  // then G is made again, and both are restarted: the instance G holds is another virtual router now.
+  it('makes a group again when kept instances swap names', () => {
+    const result = plan(
+      { instances: [instance('a', 1), instance('b', 2)], groups: [group('G', ['a'])] },
+      { instances: [instance('b', 1), instance('a', 2)], groups: [group('G', ['a'])] },
+    );
+    expect([result.kept, result.restarted.sort(), result.groupsRemoved, result.groupsAdded]).toEqual([[], ['a', 'b'], ['G'], ['G']]);
+  });
+
+  // Given G of VI_1 and VI_2, when the new file lists them the other way round, then nothing changes.
+  it('keeps a group whose members are only listed in another order', () => {
+    const two = [instance('VI_1', 51), instance('VI_2', 52)];
+    const result = plan({ instances: two, groups: [group('G', ['VI_1', 'VI_2'])] }, { instances: two, groups: [group('G', ['VI_2', 'VI_1'])] });
+    expect([result.kept, result.restarted, result.groupsRemoved, result.groupsAdded]).toEqual([['VI_1', 'VI_2'], [], [], []]);
+  });
+
+  // Given G of VI_1 and VI_2, when VI_2 goes from the file (and from G), then G is made again: VI_2 removed, VI_1
+  // restarted.
+  it('makes a group again when a member is removed', () => {
+    const result = plan({ instances: [instance('VI_1', 51), instance('VI_2', 52)], groups: [group('G', ['VI_1', 'VI_2'])] }, { instances: [instance('VI_1', 51)], groups: [group('G', ['VI_1'])] });
+    expect([result.removed, result.restarted, result.groupsRemoved, result.groupsAdded]).toEqual([['VI_2'], ['VI_1'], ['G'], ['G']]);
+  });
+});

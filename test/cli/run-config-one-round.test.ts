@@ -37,6 +37,23 @@ describe('resolveRunConfig', () => {
   });
 });
 
+describe('resolveRunConfig: sync group holds', () => {
+  // Given VI_1 in group G with a tracker named sync_group:G (the name of G's hidden hold tracker); then the file is
+  // refused at the member, as `vrrp run -t` and a reload see it — not only when the group is made at start.
+  it("refuses a member's tracker named as its group's hold", () => {
+    let error: unknown;
+    try {
+      resolveRunConfig({
+        instances: [{ name: 'VI_1', interface: 'eth0', vrid: 51, virtualAddresses: ['192.0.2.1'], trackers: [{ type: 'file', name: 'sync_group:G', path: '/tmp/x', weight: 0 }] }],
+        groups: [{ name: 'G', members: ['VI_1'] }],
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as ConfigError).issues).toEqual([{ path: 'groups.0.members.0', message: '"VI_1" has a tracker named sync_group:G, the name of the group\'s hold: rename the tracker' }]);
+  });
+});
+
 describe('notifyUsers', () => {
   // vrrp run says at load, when not root, which users its notify scripts would switch to.
   it('lists the users of every notify config, instances and groups, once each', () => {
