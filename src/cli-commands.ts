@@ -455,9 +455,9 @@ async function run(
     let unchanged = 0;
     for (const { instance, entry } of plan.kept) {
       // The new scripts first: the transitions the new configuration causes run them, not the old ones.
-      const made = entry.notify ? JSON.stringify([entry.name, entry.notify]) : undefined;
+      const scripts = entry.notify ? JSON.stringify([entry.name, entry.notify]) : undefined;
       const notifier = notifiers.get(instance);
-      if (notifier?.made !== made) {
+      if (notifier?.made !== scripts) {
         notifier?.runner.detach();
         notifiers.delete(instance);
         const runner = notifyFor(instance, entry.notify, entry.name);
