@@ -468,8 +468,10 @@ async function run(
         if (result.changed.length > 0) reconfigured.push({ name: instance.config.name, changed: result.changed });
         else unchanged++;
         metricsServer?.add(instance); // served already, unless an earlier reload could not add it
-        // Not running (its start or a reload's failed, or its engine thread died): a reload is the time to try again.
-        if (!instance.running) {
+        // Not running (its start or a reload's failed, or its engine thread died): a reload is the time to try again
+        // — unless the run is stopping.
+        if (!instance.running && runStopping()) failed(entry.name, new VrrpError('aborted', 'not started: the run is stopping'));
+        else if (!instance.running) {
           await instance.start();
           started.push(instance.config.name);
         }
@@ -504,6 +506,8 @@ async function run(
           return member;
         });
         const vrrpGroup = new VrrpGroup(group.name, members);
+        // What may throw first; the group joins the run only after it (a group half added would be found twice).
+        metricsServer?.add(vrrpGroup);
         vrrpGroup.on('stateChange', (e) => line('groupStateChange', ofGroup(vrrpGroup), { from: e.from, to: e.to, reason: e.reason, member: e.member, ...(e.detail ? { detail: e.detail } : {}) }));
         vrrpGroup.on('hold', (e) => line('groupHold', ofGroup(vrrpGroup), { member: e.member, held: e.held, ...(e.reason ? { reason: e.reason } : {}) }));
         vrrpGroup.on('error', (e) => line('error', ofGroup(vrrpGroup), { code: e.code, message: e.message }));
@@ -514,7 +518,6 @@ async function run(
           groupNotifiers.set(group.name, { runner, made: JSON.stringify(group.notify) });
           logNotify(runner);
         }
-        metricsServer?.add(vrrpGroup);
       } catch (error) {
         failed(group.name, error);
         unmade.add(group.name);
@@ -522,8 +525,11 @@ async function run(
     }
     const groupless = new Set(next.groups.filter((group) => unmade.has(group.name)).flatMap((group) => group.members));
     for (const instance of made) {
-      // A stop that came meanwhile stops what is running; what is not started yet stays so.
-      if (runStopping()) break;
+      // A stop that came meanwhile stops what is running; what is not started yet stays so, said.
+      if (runStopping()) {
+        failed(instance.config.name, new VrrpError('aborted', 'not started: the run is stopping'));
+        continue;
+      }
       // Never alone what should run in a group: a sync group's members fail over together or not at all.
       if (groupless.has(instance.config.name)) {
         failed(instance.config.name, new VrrpError('config_invalid', `not started: its sync group could not be made`));
