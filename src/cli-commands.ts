@@ -758,6 +758,81 @@ async function statusCommand(values: Values): Promise<number> {
 }
 
 /** The subcommands, in the order `vrrp --help` lists them. */
+/** How often `vrrp reload` asks the run whether its reload ended. */
+const RELOAD_POLL_MS = 100;
+
+/**
+ * `vrrp reload`: sends SIGHUP to the run behind a control socket and waits until its status says how the reload
+ * ended (`lastReload`), so that a script — or systemd's ExecReload — learns whether the new file was taken.
+ */
+async function reloadCommand(values: Values): Promise<number> {
+  const given = values.socket as string | undefined;
+  if (given === '') throw new UsageError('--socket must name a socket path', 'reload');
+  const timeoutS = values.timeout === undefined ? 60 : Number(values.timeout);
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError(`--timeout must be a number of seconds above 0, not '${String(values.timeout)}'`, 'reload');
+  let socket = given;
+  if (socket === undefined) {
+    const directory = defaultControlDirectory();
+    if (directory === undefined) throw new UsageError('no default control directory for this user (not root, no XDG_RUNTIME_DIR): give --socket PATH', 'reload');
+    let paths: string[];
+    try {
+      paths = listControlSockets(directory);
+    } catch (error) {
+      if (!(error instanceof ControlError)) throw error;
+      process.stderr.write(`vrrp reload: ${error.message} (give --socket PATH)\n`);
+      return 1;
+    }
+    if (paths.length !== 1) {
+      process.stderr.write(`vrrp reload: ${paths.length === 0 ? `no vrrp run found: no socket in ${directory}` : `${paths.length} runs found in ${directory}`}: give --socket PATH\n`);
+      return 1;
+    }
+    socket = paths[0] as string;
+  }
+  let before: RunStatus;
+  try {
+    before = await requestStatus(socket);
+  } catch (error) {
+    process.stderr.write(`vrrp reload: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+  if (!('lastReload' in before)) {
+    process.stderr.write(`vrrp reload: the run behind ${socket} (pid ${before.pid}) does not report its reloads (a version before them): send it SIGHUP and read its log\n`);
+    return 1;
+  }
+  const sinceAt = before.lastReload?.at;
+  try {
+    process.kill(before.pid, 'SIGHUP');
+  } catch (error) {
+    process.stderr.write(`vrrp reload: cannot signal pid ${before.pid}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+  const deadline = Date.now() + timeoutS * 1000;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, RELOAD_POLL_MS));
+    let now: RunStatus;
+    try {
+      now = await requestStatus(socket);
+    } catch (error) {
+      process.stderr.write(`vrrp reload: ${error instanceof Error ? error.message : String(error)}\n`);
+      return 1;
+    }
+    const reload = now.lastReload;
+    if (reload && reload.at !== sinceAt) {
+      if (reload.outcome === 'applied' && reload.message === null) {
+        process.stdout.write(`vrrp reload: ${before.config} applied (pid ${now.pid})\n`);
+        return 0;
+      }
+      const what = reload.outcome === 'applied' ? 'applied, but not everywhere' : reload.outcome === 'refused' ? 'refused, the run goes on as it was' : 'failed part way';
+      process.stderr.write(`vrrp reload: ${before.config} ${what}: ${reload.message ?? ''}\n`);
+      return 1;
+    }
+    if (Date.now() > deadline) {
+      process.stderr.write(`vrrp reload: no answer within ${timeoutS} s (pid ${before.pid}: a reload waits for the start, and a new instance for its first check): see its log\n`);
+      return 1;
+    }
+  }
+}
+
 const COMMANDS: Record<string, Command> = {
   run: {
     summary: 'run the instance(s) of a JSON config or a keepalived.conf; one JSON line per event on stdout',
@@ -821,6 +896,27 @@ Exit codes: 0 every run asked answered; 1 none found or none answered (or the on
     ],
     positionals: { min: 0, max: 0, name: '' },
     handler: (values) => statusCommand(values),
+  },
+  reload: {
+    summary: 'make a running vrrp run read its config again (SIGHUP) and say whether it took it',
+    usage: 'vrrp reload [--socket PATH] [--timeout SECONDS]',
+    description: `Sends SIGHUP to the \`vrrp run\` behind the control socket given — else the only one in the default
+directory (/run/vrrp/control for root, else $XDG_RUNTIME_DIR/vrrp/control) — and waits until its status says how
+the reload ended. A master stays master through a reload; what changes, and what is refused: docs/cli.md, "Reload".
+For systemd's ExecReload, where \`kill -HUP\` would report success whatever the file.
+
+Exit codes: 0 the new config was applied everywhere; 1 it was refused (the run goes on as it was), applied only in
+part, no run was found, or no answer came in time; 2 a bad command line.`,
+    options: {
+      socket: { type: 'string', short: 's' },
+      timeout: { type: 'string' },
+    },
+    optionHelp: [
+      ['-s, --socket PATH', 'reload the vrrp run behind this socket (needed when several run)'],
+      ['--timeout SECONDS', 'how long to wait for the reload to end (default 60)'],
+    ],
+    positionals: { min: 0, max: 0, name: '' },
+    handler: (values) => reloadCommand(values),
   },
   'import-keepalived': {
     summary: 'print the JSON config a keepalived.conf becomes; warnings and errors (file:line) on stderr',

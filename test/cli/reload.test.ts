@@ -16,9 +16,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { eachLine, keepalivedConf, Lab, labAvailable, requireLab, type KeepalivedInstanceConf } from '../interop/lab.js';
 import { startVrrp, type VrrpEvent, type VrrpProcess } from '../interop/vrrp-process.js';
 import { requestStatus } from '../../src/control.js';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
 requireLab();
+
+const dist = fileURLToPath(new URL('../../dist', import.meta.url));
 
 /** An instance at 100 ms adverts. */
 function instance(name: string, vrid: number, priority: number, vips: string[], extra: string[] = []): KeepalivedInstanceConf {
@@ -41,6 +44,13 @@ async function reload(us: VrrpProcess, config: string): Promise<VrrpEvent> {
   writeFileSync(us.configPath, config);
   us.signal('SIGHUP');
   return us.waitFor((e) => e.event === 'reloaded' || e.event === 'reloadFailed', 15_000, mark);
+}
+
+/** Writes `config` over the run's file and runs `vrrp reload --socket …` for it: its exit code and output. */
+function reloadCommand(us: VrrpProcess, config: string): { code: number | null; stdout: string; stderr: string } {
+  writeFileSync(us.configPath, config);
+  const result = spawnSync(process.execPath, [join(dist, 'cli.js'), 'reload', '--socket', us.controlSocket as string, '--timeout', '20'], { encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 describe.skipIf(!labAvailable.ok)('vrrp run reloads on SIGHUP beside keepalived', () => {
@@ -79,7 +89,8 @@ describe.skipIf(!labAvailable.ok)('vrrp run reloads on SIGHUP beside keepalived'
     writeFileSync(recorder, 'log=$1\nshift\necho "$*" >> "$log"\n');
     writeFileSync(notifyLog, '');
     let mark = us.events.length;
-    const reloaded = await reload(
+    // Through `vrrp reload`: it signals the run and exits 0 once the run says the file was applied everywhere.
+    const command = reloadCommand(
       us,
       keepalivedConf({
         routerId: 'us',
@@ -89,6 +100,8 @@ describe.skipIf(!labAvailable.ok)('vrrp run reloads on SIGHUP beside keepalived'
         ],
       }),
     );
+    expect(command, us.describe()).toMatchObject({ code: 0, stdout: expect.stringContaining('applied') });
+    const reloaded = await us.waitFor((e) => e.event === 'reloaded', 15_000, mark);
     expect(reloaded, us.describe()).toMatchObject({ event: 'reloaded', added: ['VI_3'], removed: ['VI_2'], unchanged: 0 });
     expect((await requestStatus(us.controlSocket as string)).lastReload).toMatchObject({ outcome: 'applied', message: null });
     expect((reloaded.reconfigured as { name: string; changed: string[] }[]).map((r) => r.name)).toEqual(['VI_1']);
@@ -110,10 +123,11 @@ describe.skipIf(!labAvailable.ok)('vrrp run reloads on SIGHUP beside keepalived'
     const putBack = await us.waitFor((e) => e.event === 'error' && e.code === 'route_failed', 5000, routeMark);
     expect(String(putBack.message)).toBe(`10.77.0.0/24 via ${lab.ipv4(254)} was removed behind our back; installed it again`);
 
-    // A file that does not parse: nothing changes, and the run says so.
+    // A file that does not parse: nothing changes, and the run says so — and `vrrp reload` fails with the reason.
     mark = us.events.length;
-    const failed = await reload(us, 'vrrp_instance VI_1 {\n  virtual_router_id 300\n}\n');
-    expect(failed.event).toBe('reloadFailed');
+    const refused = reloadCommand(us, 'vrrp_instance VI_1 {\n  virtual_router_id 300\n}\n');
+    expect(refused, us.describe()).toMatchObject({ code: 1, stderr: expect.stringMatching(/refused, the run goes on as it was: [\s\S]*got "300"/) });
+    const failed = await us.waitFor((e) => e.event === 'reloadFailed', 15_000, mark);
     expect(String(failed.message)).toMatch(/the run goes on as it was/);
     // `vrrp status` says so too, for a config-management tool that checks its reload took.
     expect((await requestStatus(us.controlSocket as string)).lastReload).toMatchObject({ outcome: 'refused', message: expect.stringContaining('300') });
