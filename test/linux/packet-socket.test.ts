@@ -44,6 +44,27 @@ skipLoudly('test/linux/packet-socket.test.ts', 'packet socket on a veth pair', s
 
 
 // Starts tcpdump in B and resolves once it is capturing, so nothing we send afterwards can be missed.
+/**
+ * A capture filter for our announcements of `ipv4` and `ipv6` only: gratuitous ARP requests whose target is `ipv4`
+ * (the target protocol address, arp[24:4]) and Neighbor Advertisements whose target is `ipv6` (ip6[48:16], four
+ * words). Frames the kernel sends by itself meanwhile (its own unsolicited NAs) must not fill the capture's count:
+ * once, in a CI run, they did, and the ARP frames the test waited for were never read.
+ */
+function announcementFilter(ipv4: string, ipv6?: string): string {
+  const v4 = ipv4.split('.').reduce((word, byte) => (word << 8) + Number(byte), 0) >>> 0;
+  const arp = `(arp and arp[6:2] = 1 and arp[24:4] = 0x${v4.toString(16).padStart(8, '0')})`;
+  if (ipv6 === undefined) return arp;
+  const groups = ipv6.split('::');
+  const head = (groups[0] ?? '').split(':').filter(Boolean);
+  const tail = (groups[1] ?? '').split(':').filter(Boolean);
+  const hextets = [...head, ...Array<string>(8 - head.length - tail.length).fill('0'), ...tail].map((h) => h.padStart(4, '0'));
+  const words = [0, 1, 2, 3].map((i) => `ip6[${48 + 4 * i}:4] = 0x${hextets[2 * i]}${hextets[2 * i + 1]}`);
+  return `${arp} or (icmp6 and ip6[40] = 136 and ${words.join(' and ')})`;
+}
+
+/** Gratuitous ARP requests only (sender address = target address): a kernel's own ARP requests do not count. */
+const GRATUITOUS_ARP = 'arp and arp[6:2] = 1 and arp[14:4] = arp[24:4]';
+
 async function startCapture(filter: string, count: number): Promise<{ child: ChildProcess; done: Promise<string> }> {
   const child = spawn('ip', ['netns', 'exec', NS_B, 'tcpdump', '-i', 'eth0', '-e', '-n', '-vv', '-l', '-c', String(count), filter], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -144,7 +165,7 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
       Uint8Array.from(Buffer.from('fe80000000000000009800fffe000001', 'hex')),
       Uint8Array.from(Buffer.from('20010db8009800000000000000000100', 'hex')),
     );
-    const capture = await startCapture('(arp and arp[6:2] = 1) or (icmp6 and ip6[40] = 136)', 2);
+    const capture = await startCapture(announcementFilter('10.98.0.100', '2001:db8:98::100'), 2);
     const output = inNs(NS_A, process.execPath, script, 'eth0', toHex(garp), toHex(na));
     const captured = await finishCapture(capture);
 
@@ -195,7 +216,7 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
     prepopulateStale('10.98.0.101');
     prepopulateStale('2001:db8:98::101');
 
-    const capture = await startCapture('(arp and arp[6:2] = 1) or (icmp6 and ip6[40] = 136)', 4);
+    const capture = await startCapture(announcementFilter('10.98.0.101', '2001:db8:98::101'), 4);
     const result = JSON.parse(inNs(NS_A, process.execPath, script, 'announce')) as Record<string, { code?: string; message?: string; ok?: boolean } | null>;
     const captured = await finishCapture(capture);
 
@@ -232,7 +253,7 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
         'announcer.close();',
       ].join('\n'),
     );
-    const capture = await startCapture('arp and arp[6:2] = 1', 2);
+    const capture = await startCapture(GRATUITOUS_ARP, 2);
     inNs(NS_A, process.execPath, script);
     const captured = await finishCapture(capture);
     const announced = [...captured.matchAll(/Request who-has (10\.98\.0\.\d+) \(ff:ff:ff:ff:ff:ff\) tell \1/g)].map((m) => m[1]);
@@ -327,7 +348,7 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
         "console.log(JSON.stringify({ results: results.map((r) => r ?? 'ok'), present, malformed, content, afterClose, keptResults }));",
       ].join('\n'),
     );
-    const capture = await startCapture('arp and arp[6:2] = 1', 1);
+    const capture = await startCapture(GRATUITOUS_ARP, 1);
     const result = JSON.parse(inNs(NS_A, process.execPath, '--expose-gc', script, add, remove, file)) as Record<string, unknown>;
     const captured = await finishCapture(capture);
     expect(result).toEqual({
