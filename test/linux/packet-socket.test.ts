@@ -223,8 +223,8 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
     expect(result.load).toEqual({ ok: true, origin: { kind: 'source' } }); // the build/ copy, linked in by transpileSources
     expect(result.nodev).toEqual({ code: 'ENODEV', message: 'packet socket on nope0: ENODEV (no such interface)' });
     expect(result.loopback).toEqual({ code: 'EINVAL', message: 'packet socket on lo: EINVAL (not an ethernet interface, hardware type 772)' });
-    expect(captured.match(/Request who-has 10\.98\.0\.101 \(ff:ff:ff:ff:ff:ff\) tell 10\.98\.0\.101/g)).toHaveLength(2);
-    expect(captured.match(new RegExp(`${LINK_LOCAL_A} > ff02::1: \\[icmp6 sum ok\\] ICMP6, neighbor advertisement, length 32, tgt is 2001:db8:98::101, Flags \\[override\\]`, 'g'))).toHaveLength(2);
+    expect(captured.match(/Request who-has 10\.98\.0\.101 \(ff:ff:ff:ff:ff:ff\) tell 10\.98\.0\.101/g), `captured:\n${captured}`).toHaveLength(2);
+    expect(captured.match(new RegExp(`${LINK_LOCAL_A} > ff02::1: \\[icmp6 sum ok\\] ICMP6, neighbor advertisement, length 32, tgt is 2001:db8:98::101, Flags \\[override\\]`, 'g')), `captured:\n${captured}`).toHaveLength(2);
     expect((await neighborInB('10.98.0.101', MAC_A)).lladdr).toBe(MAC_A);
     expect((await neighborInB('2001:db8:98::101', MAC_A)).lladdr).toBe(MAC_A);
 
