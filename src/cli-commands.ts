@@ -725,25 +725,37 @@ async function doctorCommand(values: Values): Promise<number> {
  * directory — for its status and prints a table per run, or a JSON array of them with `--json`. Exit 1 when the
  * socket given, or every socket found, cannot be reached (a stale socket among live ones is only reported).
  */
+/**
+ * The control sockets in this user's default directory, for `command` (status, reload) when no --socket is given;
+ * a string says why they could not be listed. No default directory is a usage error naming --socket.
+ */
+function defaultSockets(command: string): { directory: string; paths: string[] } | string {
+  const directory = defaultControlDirectory();
+  if (directory === undefined) throw new UsageError('no default control directory for this user (not root, no XDG_RUNTIME_DIR): give --socket PATH', command);
+  try {
+    return { directory, paths: listControlSockets(directory) };
+  } catch (error) {
+    if (!(error instanceof ControlError)) throw error;
+    return error.message;
+  }
+}
+
 async function statusCommand(values: Values): Promise<number> {
   const given = values.socket as string | undefined;
   if (given === '') throw new UsageError('--socket must name a socket path', 'status');
   let paths: string[];
   if (given !== undefined) paths = [given];
   else {
-    const directory = defaultControlDirectory();
-    if (directory === undefined) throw new UsageError('no default control directory for this user (not root, no XDG_RUNTIME_DIR): give --socket PATH', 'status');
-    try {
-      paths = listControlSockets(directory);
-    } catch (error) {
-      if (!(error instanceof ControlError)) throw error;
-      process.stderr.write(`vrrp status: ${error.message} (give --socket PATH to ask one run)\n`);
+    const found = defaultSockets('status');
+    if (typeof found === 'string') {
+      process.stderr.write(`vrrp status: ${found} (give --socket PATH to ask one run)\n`);
       return 1;
     }
-    if (paths.length === 0) {
-      process.stderr.write(`vrrp status: no vrrp run found: no socket in ${directory} (is one running, as this user? else give --socket PATH)\n`);
+    if (found.paths.length === 0) {
+      process.stderr.write(`vrrp status: no vrrp run found: no socket in ${found.directory} (is one running, as this user? else give --socket PATH)\n`);
       return 1;
     }
+    paths = found.paths;
   }
   const answers = await Promise.allSettled(paths.map((socket) => requestStatus(socket)));
   const runs: RunStatus[] = [];
@@ -772,21 +784,13 @@ async function reloadCommand(values: Values): Promise<number> {
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError(`--timeout must be a number of seconds above 0, not '${String(values.timeout)}'`, 'reload');
   let socket = given;
   if (socket === undefined) {
-    const directory = defaultControlDirectory();
-    if (directory === undefined) throw new UsageError('no default control directory for this user (not root, no XDG_RUNTIME_DIR): give --socket PATH', 'reload');
-    let paths: string[];
-    try {
-      paths = listControlSockets(directory);
-    } catch (error) {
-      if (!(error instanceof ControlError)) throw error;
-      process.stderr.write(`vrrp reload: ${error.message} (give --socket PATH)\n`);
+    const found = defaultSockets('reload');
+    if (typeof found === 'string' || found.paths.length !== 1) {
+      const why = typeof found === 'string' ? found : found.paths.length === 0 ? `no vrrp run found: no socket in ${found.directory}` : `${found.paths.length} runs found in ${found.directory}`;
+      process.stderr.write(`vrrp reload: ${why}: give --socket PATH\n`);
       return 1;
     }
-    if (paths.length !== 1) {
-      process.stderr.write(`vrrp reload: ${paths.length === 0 ? `no vrrp run found: no socket in ${directory}` : `${paths.length} runs found in ${directory}`}: give --socket PATH\n`);
-      return 1;
-    }
-    socket = paths[0] as string;
+    socket = found.paths[0] as string;
   }
   let before: RunStatus;
   try {

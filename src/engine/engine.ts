@@ -625,24 +625,35 @@ export class Engine {
    * hears.
    */
   async #releaseKept(kept: HandoverKept): Promise<void> {
+    await this.#removeSome(kept.rules, kept.routes, kept.addresses, 'a failed start took over', true);
+  }
+
+  /**
+   * Removes these rules, then routes, then addresses (each interface's), a master's leaving order, reporting each
+   * failure as `what` says (`route_failed`, `vip_failed`) and going on; with `adopt`, each interface's addresses are
+   * adopted first (a manager removes only its own). Resolves whether every address went.
+   */
+  async #removeSome(rules: readonly VirtualRule[], routes: readonly VirtualRoute[], addresses: readonly VirtualAddress[], what: string, adopt: boolean): Promise<boolean> {
     const { vipManager } = this.#adapters;
     try {
-      if (kept.rules.length > 0) await vipManager.removeRules?.(kept.rules);
-      if (kept.routes.length > 0) await vipManager.removeRoutes?.(kept.routes);
+      if (rules.length > 0) await vipManager.removeRules?.(rules);
+      if (routes.length > 0) await vipManager.removeRoutes?.(routes);
     } catch (cause) {
-      this.#error('route_failed', `could not remove the virtual routes or rules a failed start took over${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
+      this.#error('route_failed', `could not remove the virtual routes or rules ${what}${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
     }
-    for (const { iface, addresses } of vipsByInterface({ interface: this.#config.interface, heldAddresses: [...kept.addresses] })) {
-      if (addresses.length === 0) continue;
+    let removed = true;
+    for (const { iface, addresses: onIface } of vipsByInterface({ interface: this.#config.interface, heldAddresses: [...addresses] })) {
+      if (onIface.length === 0) continue;
       try {
-        // Adopted again (no harm if they were): a manager removes only its own, and an adopt that failed left some not.
-        await vipManager.adopt?.(iface, addresses);
-        await vipManager.remove(iface, addresses);
+        if (adopt) await vipManager.adopt?.(iface, onIface);
+        await vipManager.remove(iface, onIface);
       } catch (cause) {
+        removed = false;
         this.#io.vipErrors++;
-        this.#error('vip_failed', `could not remove the addresses a failed start took over on ${iface}${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
+        this.#error('vip_failed', `could not remove the addresses ${what} on ${iface}${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
       }
     }
+    return removed;
   }
 
   /** This engine's place in its sync group, the same for the engine that replaces it (see #handOver). */
@@ -664,34 +675,15 @@ export class Engine {
     this.#syncLink = undefined;
     await this.#actionQueue;
     if (this.#router?.state === 'master') {
-      const { vipManager } = this.#adapters;
+      // A master leaving removes rules, routes, then addresses (see #apply); so does a handover, of what goes.
       const keys = new Set([...keep.addresses, ...keep.routes, ...keep.rules].map(handoverKey));
       const rules = this.#config.virtualRules.filter((rule) => !keys.has(handoverKey(rule)));
       const routes = this.#config.virtualRoutes.filter((route) => !keys.has(handoverKey(route)));
-      // A master leaving removes rules, routes, then addresses (see #apply); so does a handover, of what goes.
-      try {
-        if (rules.length > 0) await vipManager.removeRules?.(rules);
-        if (routes.length > 0) await vipManager.removeRoutes?.(routes);
-      } catch (cause) {
-        this.#error('route_failed', `could not remove the virtual routes or rules the new configuration drops${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
-      }
       const dropped = this.#config.heldAddresses.filter((vip) => !keys.has(handoverKey(vip)));
-      if (dropped.length > 0) {
-        let removed = true;
-        for (const { iface, addresses } of vipsByInterface({ interface: this.#config.interface, heldAddresses: dropped })) {
-          if (addresses.length === 0) continue;
-          try {
-            await vipManager.remove(iface, addresses);
-          } catch (cause) {
-            removed = false;
-            this.#io.vipErrors++;
-            this.#error('vip_failed', `could not remove the addresses the new configuration drops${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
-          }
-        }
-        if (removed) {
-          this.#io.vipChanges += dropped.length;
-          this.#emit({ type: 'vips', action: 'remove', addresses: dropped.map((vip) => vip.address) });
-        }
+      const removed = await this.#removeSome(rules, routes, dropped, 'the new configuration drops', false);
+      if (removed && dropped.length > 0) {
+        this.#io.vipChanges += dropped.length;
+        this.#emit({ type: 'vips', action: 'remove', addresses: dropped.map((vip) => vip.address) });
       }
     }
     if (this.#options.statsSink && this.#router) this.#publishStats(this.#options.statsSink); // the run's last word
