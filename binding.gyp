@@ -18,7 +18,8 @@
         "native/timer.c",
         "native/events.c",
         "native/renew.c",
-        "native/memory.c"
+        "native/memory.c",
+        "native/vmac_guard.c"
       ],
       # Node-API 8 is the first with type tags (napi_type_tag_object) and async cleanup hooks; every supported Node
       # has it.

@@ -27,6 +27,9 @@
  *   memory.c       start-up's pages given back once it is over: releaseStartupPages; the executable's mapped
  *                  stretches moved to huge pages: moveExecutableToHugePages; malloc's arenas capped:
  *                  limitMallocArenas
+ *   vmac_guard.c   what keeps a VMAC's MAC off the wire at a backup: an eBPF classifier at its egress that drops
+ *                  IGMP / MLD reports and router solicitations, and the VRRP group joined on its base:
+ *                  vmacGuardOpen, vmacGuardClose
  *   watcher.c      what vrrp_socket.c, timer.c and events.c share: uv_poll on the opener's loop, the JavaScript call and its
  *                  errors, and the handles' lifetime, including thread teardown; waitDrain (the thread's own wait,
  *                  handled now)
@@ -47,6 +50,7 @@
 #include "renew.h"
 #include "route.h"
 #include "timer.h"
+#include "vmac_guard.h"
 #include "vrrp_socket.h"
 #include "watcher.h"
 
@@ -99,6 +103,8 @@ NAPI_MODULE_INIT() {
       {"releaseStartupPages", NULL, release_startup_pages, NULL, NULL, NULL, napi_enumerable, NULL},
       {"moveExecutableToHugePages", NULL, move_executable_to_huge_pages, NULL, NULL, NULL, napi_enumerable, NULL},
       {"limitMallocArenas", NULL, limit_malloc_arenas, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"vmacGuardOpen", NULL, vmac_guard_open, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"vmacGuardClose", NULL, vmac_guard_close, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties));
   return exports;

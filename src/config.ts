@@ -234,6 +234,13 @@ export interface VrrpConfig {
   unicastPeers?: string[];
   /** Source address of advertisements (default: the interface's primary address, as the transport finds it). */
   primaryAddress?: string;
+  /**
+   * A virtual MAC interface (keepalived's `use_vmac`): a macvlan on `interface` with the virtual router MAC address
+   * of RFC 9568 §7.3 (00-00-5E-00-01-VRID for IPv4, 00-00-5E-00-02-VRID for IPv6), made at start in every state,
+   * which holds the VIPs and sends the adverts, ARP and NA — so hosts and switches never have to learn a new MAC when
+   * the master changes. `true` for the defaults. Linux only; see docs/vmac.md. Default: none (the interface's own MAC).
+   */
+  vmac?: boolean | VmacConfig;
   /** VRRPv2 authentication (default none). */
   authentication?: AuthenticationConfig;
   /** VRRPv3 over IPv4 checksum on send: with the pseudo-header (keepalived, FRR; default) or without (RFC 9568). */
@@ -402,6 +409,29 @@ export interface VirtualRuleNetwork {
   prefixLength: number;
 }
 
+/** A virtual MAC interface's options (see {@link VrrpConfig.vmac}). */
+export interface VmacConfig {
+  /**
+   * Its interface name (≤ 15 bytes). Default: `vrrp.<VRID>`, or the first free of `vrrp6.<VRID>` (IPv6),
+   * `vrrp1.<VRID>`, `vrrp2.<VRID>`… when that name is another VMAC's — keepalived's names; and without a name, a
+   * VMAC of this VRID and family on `interface` that is there already (a crashed run's) is taken whatever its name.
+   */
+  name?: string;
+  /**
+   * Send and receive the adverts on `interface` itself, not on the VMAC (keepalived's `vmac_xmit_base`): they then
+   * carry the interface's own MAC; the VIPs, ARP and NA stay on the VMAC. Needed with `unicastPeers`. Default false.
+   */
+  xmitBase?: boolean;
+}
+
+/** A {@link VmacConfig} with its default filled in. */
+export interface ResolvedVmacConfig {
+  /** See {@link VmacConfig.name}; undefined: chosen at start. */
+  name: string | undefined;
+  /** See {@link VmacConfig.xmitBase}. */
+  xmitBase: boolean;
+}
+
 /** Announcement knobs, with keepalived's defaults. */
 export interface GarpConfig {
   /** Frames per address sent at once on becoming master (default 5; `garp_master_repeat`). */
@@ -510,6 +540,8 @@ export interface ResolvedConfig {
   unicastPeers: string[];
   /** Canonical primary address, if configured. */
   primaryAddress: string | undefined;
+  /** See {@link VrrpConfig.vmac}; undefined: none. */
+  vmac: ResolvedVmacConfig | undefined;
   /** See {@link VrrpConfig.authentication}. */
   authentication: AuthenticationConfig;
   /** See {@link VrrpConfig.v3Ipv4Checksum}. */
@@ -795,6 +827,11 @@ const schema = z
     initialState: z.enum(['backup', 'master'], { error: "must be 'backup' or 'master'" }).optional(),
     unicastPeers: z.array(z.string({ error: 'must be a string' }), { error: 'must be an array of addresses' }).default([]),
     primaryAddress: z.string({ error: 'must be a string' }).optional(),
+    vmac: z
+      .union([flag(), z.object({ name: interfaceName('must be a string').optional(), xmitBase: flag().optional() }).strict()], {
+        error: 'must be true, false or { name?, xmitBase? }',
+      })
+      .optional(),
     authentication: z
       .discriminatedUnion(
         'type',
@@ -967,6 +1004,20 @@ function crossCheck(parsed: PartlyParsed, issues: ConfigIssue[]): CrossChecked {
   });
   const virtualRoutes = routes(parsed.virtualRoutes ?? [], issues);
   const virtualRules = rules(parsed.virtualRules ?? [], issues);
+  if (parsed.vmac !== undefined && parsed.vmac !== false) {
+    const vmac = resolveVmac(parsed.vmac) as ResolvedVmacConfig;
+    if (vmac.name !== undefined) {
+      // The kernel's own test of a name (dev_valid_name), which keepalived's parser repeats.
+      if (vmac.name === '.' || vmac.name === '..' || /[/:\s]/.test(vmac.name)) issues.push({ path: 'vmac.name', message: 'must not be "." or ".." or hold "/", ":" or whitespace (the kernel refuses such a name)' });
+      else if (vmac.name === parsed.interface) issues.push({ path: 'vmac.name', message: `is the instance's interface: the VMAC is an interface of its own on ${parsed.interface}` });
+    }
+    if (unicastPeers.length > 0 && !vmac.xmitBase) {
+      issues.push({ path: 'vmac.xmitBase', message: 'must be true with unicastPeers: unicast adverts go from the interface itself (keepalived turns vmac_xmit_base on for them)' });
+    }
+    // The other family's excluded addresses stay on the interface itself, as keepalived leaves them: an IPv4 VMAC has
+    // IPv6 turned off, and the MAC is the family's own.
+    for (const vip of excludedAddresses) if (vip.family !== family && vip.dev === undefined) vip.dev = parsed.interface as string;
+  }
   return { virtualAddresses, excludedAddresses, virtualRoutes, virtualRules, family, unicastPeers, primaryAddress, trackers };
 }
 
@@ -1148,6 +1199,13 @@ function addressIssues(config: unknown): ConfigIssue[] {
   return issues;
 }
 
+/** `vmac` as given (true, false, options or nothing) with its defaults filled in; undefined: no VMAC. */
+function resolveVmac(vmac: boolean | VmacConfig | undefined): ResolvedVmacConfig | undefined {
+  if (vmac === undefined || vmac === false) return undefined;
+  if (vmac === true) return Object.freeze({ name: undefined, xmitBase: false });
+  return Object.freeze({ name: vmac.name, xmitBase: vmac.xmitBase ?? false });
+}
+
 /**
  * Validates a configuration and fills in defaults. Throws {@link ConfigError} listing every problem with its path.
  */
@@ -1197,6 +1255,7 @@ export function resolveConfig(config: unknown): ResolvedConfig {
     initialState: parsed.initialState,
     unicastPeers: checked.unicastPeers,
     primaryAddress: checked.primaryAddress,
+    vmac: resolveVmac(parsed.vmac),
     authentication: parsed.authentication,
     v3Ipv4Checksum: parsed.v3Ipv4Checksum,
     strictChecksum: parsed.strictChecksum,

@@ -53,6 +53,8 @@ export {
   type VirtualRuleAction,
   type VirtualRuleNetwork,
   type GarpConfig,
+  type VmacConfig,
+  type ResolvedVmacConfig,
   type ResolvedTrackerConfig,
   type ResolvedFunctionTrackerConfig,
   type ResolvedEventLoopLagTrackerConfig,
@@ -143,6 +145,7 @@ export {
   type ReceivedPacket,
   type SharedSocketStats,
   type VipManager,
+  type VmacRequest,
   type LinkMonitor,
   type LinkWatch,
 } from './adapters/types.js';

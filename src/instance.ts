@@ -599,7 +599,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   /**
    * Applies a new configuration, keeping this instance's place in the election: keepalived's reload, for one
    * instance. Validated first (throws {@link ConfigError} as the constructor does); the virtual router itself —
-   * `interface`, `vrid`, `family` — cannot change (that is another virtual router: stop this one, make a new one).
+   * `interface`, `vrid`, `family` — cannot change (that is another virtual router: stop this one, make a new one),
+   * nor can `vmac` (every address would move to another interface and MAC).
    *
    * Not running: the configuration is replaced, for the next `start()`. Running, the engine is replaced by one with
    * the new configuration that carries on from the old one's state, as keepalived's reload does
@@ -624,7 +625,11 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       next = resolveConfig(config);
       const issues = (['interface', 'vrid', 'family'] as const)
         .filter((field) => next[field] !== this.#config[field])
-        .map((field) => ({ path: field, message: `cannot change on a running configuration (${String(this.#config[field])} → ${String(next[field])}): that is another virtual router; stop this instance and start a new one` }));
+        .map((field): { path: string; message: string } => ({ path: field, message: `cannot change on a running configuration (${String(this.#config[field])} → ${String(next[field])}): that is another virtual router; stop this instance and start a new one` }));
+      // A VMAC made, dropped or changed moves every address to another interface and MAC: not done in place.
+      if (JSON.stringify(next.vmac ?? null) !== JSON.stringify(this.#config.vmac ?? null)) {
+        issues.push({ path: 'vmac', message: 'cannot change on a running configuration (the addresses would move to another interface and MAC); stop this instance and start it with the new configuration' });
+      }
       if (issues.length > 0) throw new ConfigError(issues);
     } catch (error) {
       return Promise.reject(error);

@@ -3,7 +3,7 @@
  * running instances it keeps (reconfigured in place), removes, adds, and restarts because their sync group changed.
  * Pure: no instance is started, stopped or reconfigured here (see src/cli-commands.ts, `reloadRun`).
  */
-import { resolveConfig, type ResolvedSyncGroupConfig } from './config.js';
+import { resolveConfig, type ResolvedConfig, type ResolvedSyncGroupConfig } from './config.js';
 import type { VrrpInstance } from './instance.js';
 import type { ResolvedRunConfig } from './run-config.js';
 
@@ -36,7 +36,9 @@ export interface ReloadPlan {
  * and its kept members are restarted into it (keepalived keeps their state; see docs/keepalived.md).
  */
 export function planReload(running: readonly VrrpInstance[], runningConfig: ResolvedRunConfig, next: ResolvedRunConfig): ReloadPlan {
-  const key = (config: { interface: string; family: string; vrid: number }): string => `${config.interface} ${config.family} ${config.vrid}`;
+  // A VMAC changed (made, dropped, renamed, moved to send on its base) is another virtual router here, as for
+  // VrrpInstance.reconfigure: removed and added, so the old VMAC is deleted and the new one made.
+  const key = (config: Pick<ResolvedConfig, 'interface' | 'family' | 'vrid' | 'vmac'>): string => `${config.interface} ${config.family} ${config.vrid} ${JSON.stringify(config.vmac ?? null)}`;
   const unmatched = new Map(running.map((instance) => [key(instance.config), instance]));
   const kept: ReloadPlan['kept'] = [];
   const added: Entry[] = [];

@@ -49,6 +49,11 @@ export interface TransportOptions {
   unicastPeers: readonly string[];
   /** Configured source address, if any. */
   primaryAddress: string | undefined;
+  /**
+   * The interface whose addresses the primary address is picked from, when not `interface`: a VMAC's base, since
+   * the VMAC holds no address of its own but the VIPs (and, IPv6, a copy of the base's link-local address).
+   */
+  addressInterface?: string;
   /** Every address we may hold (canonical; the excluded ones too, of either family): never the primary address. */
   virtualAddresses: readonly string[];
 }
@@ -195,6 +200,20 @@ export interface Transport {
   takeoverFired?(): boolean;
 }
 
+/** What a VMAC is made for ({@link VipManager.createVmac}). */
+export interface VmacRequest {
+  /** The instance's interface, the VMAC's lower device. */
+  base: string;
+  /** The instance's family (the MAC is 00-00-5E-00-01-VRID for IPv4, 00-00-5E-00-02-VRID for IPv6). */
+  family: AddressFamily;
+  /** The instance's VRID. */
+  vrid: number;
+  /** Its configured name; undefined: the manager picks keepalived's. */
+  name: string | undefined;
+  /** The configured advert source, if any (IPv6: put on the VMAC to send from). */
+  source: string | undefined;
+}
+
 /** A VIP manager's takeover prepared for a transport to fire ({@link Transport.armTakeover}); opaque. */
 export interface TakeoverBurst {
   /** What the manager's transport-side counterpart recognises; nothing else reads it. */
@@ -327,6 +346,14 @@ export interface VipManager {
   addRules?(rules: readonly VirtualRule[]): Promise<void> | void;
   /** Optional, with `addRules`: removes those rules, before the routes; as `removeRoutes`. */
   removeRules?(rules: readonly VirtualRule[]): Promise<void> | void;
+  /**
+   * Optional: makes the instance's VMAC (`vmac` in its config; docs/vmac.md), or takes the one there, before the
+   * transport opens; resolves with its interface name, which then holds the instance's addresses. Called again
+   * while it runs when the VMAC or its base may have been lost (a link down): makes it again if it is gone.
+   */
+  createVmac?(vmac: VmacRequest): Promise<string>;
+  /** Optional, with `createVmac`: deletes the VMAC at a stop (not at a handover, which leaves it to the next engine). */
+  removeVmac?(name: string): Promise<void>;
   /** Optional: releases resources (sockets, timers) at stop. */
   close?(): void | Promise<void>;
   /** Optional: where to report failures of work nobody awaits (scheduled announcement bursts). */
@@ -348,8 +375,12 @@ export interface LinkWatch {
 
 /** Reports the interface's link state (up with a usable address, or not). */
 export interface LinkMonitor {
-  /** Starts watching; calls `onChange` whenever the state changes. Returns the state now and a stop function. */
-  watch(iface: string, onChange: (up: boolean) => void): Promise<LinkWatch>;
+  /**
+   * Starts watching; calls `onChange` whenever the state changes. Returns the state now and a stop function.
+   * `linkOnly`: up is the link's own state (there, administratively up, running), whatever its addresses — a VMAC's,
+   * which has none to send from until it is master.
+   */
+  watch(iface: string, onChange: (up: boolean) => void, options?: { linkOnly?: boolean }): Promise<LinkWatch>;
 }
 
 /** The adapters an instance runs on. `linkMonitor` is optional: without it the link is assumed up. */

@@ -386,6 +386,15 @@ export class Engine {
   readonly #vips: readonly VirtualAddress[];
   /** The held addresses on other interfaces (`dev`), by interface in the order first named; undefined: none. */
   readonly #otherVips: readonly VipsOnInterface[] | undefined;
+  /**
+   * The interface the instance's own addresses go on: its interface, or its VMAC once start made it (see
+   * VipManager.createVmac; docs/vmac.md).
+   */
+  #vipIface: string;
+  /** The VMAC this engine made or took at start, until a stop deletes it; undefined: none. */
+  #vmac: string | undefined;
+  /** With a VMAC, its link's state and its base's as the link monitor last said (up only when both are). */
+  #vmacLinks: VmacLinks | undefined;
   /** Made at the first eventLoopLag tracker: most engines have none, and an empty Map costs ~180 bytes. */
   #lagTimers: Map<string, () => void> | undefined;
   /** The sync group this engine's core is a member of (see ./sync-group.ts), while it runs. */
@@ -404,7 +413,9 @@ export class Engine {
     this.#options = options;
     this.#channelInstance = { name: config.name, vrid: config.vrid, family: config.family, interface: config.interface };
     this.#vipAddresses = Object.freeze(config.heldAddresses.map((vip) => vip.address));
-    const [own, ...others] = vipsByInterface(config);
+    this.#vipIface = config.interface;
+    // With a VMAC, the own addresses go on it (named at start); those with the interface as `dev` are others then.
+    const [own, ...others] = vipsByInterface(config.vmac === undefined ? config : { interface: VMAC_NOT_NAMED_YET, heldAddresses: config.heldAddresses });
     this.#vips = (own as VipsOnInterface).addresses;
     if (others.length > 0) this.#otherVips = Object.freeze(others);
   }
@@ -438,7 +449,7 @@ export class Engine {
       masterAdverIntervalMs: router?.masterAdverIntervalMs ?? this.#config.advertIntervalMs,
       timerLateMs: this.#timerLateMs,
       timerLateMaxMs: this.#timerLateMaxMs,
-      vipLeaseRemainingMs: this.#config.heldAddresses.map((vip) => (router && leases ? leases.call(this.#adapters.vipManager, vip.dev ?? this.#config.interface, vip.address) : undefined)),
+      vipLeaseRemainingMs: this.#config.heldAddresses.map((vip) => (router && leases ? leases.call(this.#adapters.vipManager, vip.dev ?? this.#vipIface, vip.address) : undefined)),
       trackers,
       routesHeld: (this.#routingHeld & ROUTES_HELD) !== 0,
       rulesHeld: (this.#routingHeld & RULES_HELD) !== 0,
@@ -464,9 +475,22 @@ export class Engine {
     this.#tallied.receivedExtra = 0;
     this.#tallied.sentExtra = 0;
     try {
+      adapters.vipManager.setErrorHandler?.((error) => {
+        // A route or rule put back (src/linux/vip/routing-watch.ts) is its own kind of failure, not the addresses'.
+        if (error instanceof VrrpError && error.code === 'route_failed') {
+          this.#error('route_failed', error.message, error);
+          return;
+        }
+        this.#io.vipErrors++;
+        this.#error('vip_failed', error.message, error);
+      });
+      if (config.vmac !== undefined) await this.#makeVmac();
+      // The adverts go from the VMAC unless it is to send on its base (keepalived's vmac_xmit_base).
+      const onVmac = this.#vmac !== undefined && config.vmac?.xmitBase !== true;
       const { primaryAddress } = await adapters.transport.open(
         {
-          interface: config.interface,
+          interface: onVmac ? this.#vipIface : config.interface,
+          ...(onVmac ? { addressInterface: config.interface } : {}),
           family: config.family,
           vrid: config.vrid,
           unicastPeers: config.unicastPeers,
@@ -482,15 +506,6 @@ export class Engine {
         },
       );
       this.#channelSrc = config.primaryAddress ?? primaryAddress ?? '';
-      adapters.vipManager.setErrorHandler?.((error) => {
-        // A route or rule put back (src/linux/vip/routing-watch.ts) is its own kind of failure, not the addresses'.
-        if (error instanceof VrrpError && error.code === 'route_failed') {
-          this.#error('route_failed', error.message, error);
-          return;
-        }
-        this.#io.vipErrors++;
-        this.#error('vip_failed', error.message, error);
-      });
       if (config.virtualRoutes.length > 0 && (!adapters.vipManager.addRoutes || !adapters.vipManager.removeRoutes)) {
         throw new VrrpError('route_failed', 'virtualRoutes are configured but the VIP manager cannot install routes (it has no addRoutes / removeRoutes)');
       }
@@ -503,7 +518,7 @@ export class Engine {
       if (this.#routing && kept === undefined) await this.#changeRouting(false);
       // Adopted before `prepare`, whose clean-up of leftovers would take them for ours of a run that ended.
       if (kept !== undefined) await this.#adoptKept(kept);
-      if (this.#vips.length > 0) await adapters.vipManager.prepare?.(config.interface, this.#vips);
+      if (this.#vips.length > 0) await adapters.vipManager.prepare?.(this.#vipIface, this.#vips);
       for (const other of this.#otherVips ?? []) await adapters.vipManager.prepare?.(other.iface, other.addresses);
       const source = config.primaryAddress ?? primaryAddress;
       if (source === undefined && (!adapters.linkMonitor || !adapters.transport.resolvePrimaryAddress)) {
@@ -523,9 +538,19 @@ export class Engine {
         word = this.#syncLink.join((this.#syncMember ??= { sync: (input) => this.#step(input) }), this.#syncKey, resume !== undefined);
       }
       if (adapters.linkMonitor) {
-        const link = await adapters.linkMonitor.watch(config.interface, (up) => this.#onLink(up));
+        const link = await adapters.linkMonitor.watch(config.interface, this.#vmac === undefined ? (up) => this.#onLink(up) : (up) => this.#onVmacLink('base', up));
         this.#stopLink = link.stop;
-        if (!link.up) this.#step({ type: 'link', up: false });
+        let linkUp = link.up;
+        if (this.#vmac !== undefined) {
+          // A VMAC down, or gone, is the link down (keepalived tracks it as it tracks the base).
+          const vmacLinks: VmacLinks = { base: link.up, vmac: true, stopVmac: undefined };
+          this.#vmacLinks = vmacLinks;
+          const watch = await adapters.linkMonitor.watch(this.#vmac, (up) => this.#onVmacLink('vmac', up), { linkOnly: true });
+          vmacLinks.stopVmac = watch.stop;
+          vmacLinks.vmac = watch.up;
+          linkUp &&= watch.up;
+        }
+        if (!linkUp) this.#step({ type: 'link', up: false });
         else if (source === undefined) this.#onLink(true);
       }
       // A resumed Master that does not go on as one (a kept tracker is down, the link is) sends priority 0 and
@@ -543,6 +568,7 @@ export class Engine {
         await this.#releaseKept(resume.kept);
       }
       await this.#teardown();
+      await this.#removeVmac();
       throw error instanceof VrrpError
         ? error
         : new VrrpError('transport_failed', `could not start the transport${error instanceof Error ? `: ${error.message}` : ''}`, { cause: error });
@@ -559,7 +585,7 @@ export class Engine {
     rehearseTakeover(routerConfig(this.#config, undefined));
     this.#rehearseTakeoverPath();
     this.#adapters.transport.warm?.();
-    if (this.#vips.length > 0) await this.#adapters.vipManager.warm?.(this.#config.interface, this.#vips);
+    if (this.#vips.length > 0) await this.#adapters.vipManager.warm?.(this.#vipIface, this.#vips);
     for (const other of this.#otherVips ?? []) await this.#adapters.vipManager.warm?.(other.iface, other.addresses);
   }
 
@@ -589,7 +615,7 @@ export class Engine {
     if (kept.routes.length > 0 || kept.rules.length > 0) this.#keptRouting = { routes: new Set(kept.routes.map(handoverKey)), rules: new Set(kept.rules.map(handoverKey)) };
     if (kept.addresses.length > 0) this.#keptAddresses = new Set(kept.addresses.map(handoverKey));
     if (kept.addresses.length === 0 || vipManager.adopt === undefined) return;
-    for (const { iface, addresses } of vipsByInterface({ interface: this.#config.interface, heldAddresses: [...kept.addresses] })) {
+    for (const { iface, addresses } of vipsByInterface({ interface: this.#vipIface, heldAddresses: [...kept.addresses] })) {
       if (addresses.length === 0) continue;
       try {
         await vipManager.adopt(iface, addresses);
@@ -617,6 +643,56 @@ export class Engine {
     await this.#actionQueue;
     if (this.#options.statsSink && this.#router) this.#publishStats(this.#options.statsSink); // the run's last word
     await this.#teardown();
+    await this.#removeVmac();
+  }
+
+  /**
+   * Makes the VMAC (or takes the one there) through the VIP manager, whose interface then holds the own addresses.
+   * Refused when the VIP manager cannot make one: the addresses would go on the interface with its own MAC, which is
+   * not what the configuration says.
+   */
+  async #makeVmac(): Promise<void> {
+    const config = this.#config;
+    const vipManager = this.#adapters.vipManager;
+    if (vipManager.createVmac === undefined) throw new VrrpError('vip_failed', `vmac is configured but the VIP manager cannot make one (it has no createVmac)`);
+    this.#vmac = await vipManager.createVmac({ base: config.interface, family: config.family, vrid: config.vrid, name: config.vmac?.name, source: config.primaryAddress });
+    this.#vipIface = this.#vmac;
+  }
+
+  /**
+   * The VMAC's or its base's link changed. The link is up for the core only when both are; a VMAC down, and a base
+   * that comes back, have the VIP manager make the VMAC again if it is gone (deleted behind our back, or with its
+   * base) — keepalived does the same, and does not set up a VMAC someone set down, nor does this.
+   */
+  #onVmacLink(which: 'base' | 'vmac', up: boolean): void {
+    const links = this.#vmacLinks;
+    if (links === undefined) return;
+    const before = links.base && links.vmac;
+    links[which] = up;
+    if ((which === 'vmac' && !up) || (which === 'base' && up)) this.#remakeVmac();
+    if ((links.base && links.vmac) !== before) this.#onLink(links.base && links.vmac);
+  }
+
+  #remakeVmac(): void {
+    const vipManager = this.#adapters.vipManager;
+    const config = this.#config;
+    if (this.#vmac === undefined || vipManager.createVmac === undefined || this.#stopped) return;
+    vipManager.createVmac({ base: config.interface, family: config.family, vrid: config.vrid, name: this.#vmac, source: config.primaryAddress }).then(
+      () => undefined,
+      (cause: unknown) => this.#error('vip_failed', `could not make VMAC ${this.#vmac ?? ''} again${cause instanceof Error ? `: ${cause.message}` : ''}`, cause),
+    );
+  }
+
+  /** Deletes the VMAC this engine made or took (a stop, a failed start); a failure is reported, not thrown. */
+  async #removeVmac(): Promise<void> {
+    const name = this.#vmac;
+    this.#vmac = undefined;
+    if (name === undefined) return;
+    try {
+      await this.#adapters.vipManager.removeVmac?.(name);
+    } catch (cause) {
+      this.#error('vip_failed', `could not delete VMAC ${name}${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
+    }
   }
 
   /**
@@ -642,7 +718,7 @@ export class Engine {
       this.#error('route_failed', `could not remove the virtual routes or rules ${what}${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
     }
     let removed = true;
-    for (const { iface, addresses: onIface } of vipsByInterface({ interface: this.#config.interface, heldAddresses: [...addresses] })) {
+    for (const { iface, addresses: onIface } of vipsByInterface({ interface: this.#vipIface, heldAddresses: [...addresses] })) {
       if (onIface.length === 0) continue;
       try {
         if (adopt) await vipManager.adopt?.(iface, onIface);
@@ -863,7 +939,7 @@ export class Engine {
     const sends = router?.takeoverSends;
     if (transport.armTakeover === undefined || sends === undefined) return false;
     // The instance's interface's addresses only: those on other interfaces follow in the step (#apply).
-    const burst = this.#vips.length > 0 ? vipManager.takeoverBurst?.(this.#config.interface, this.#vips) : undefined;
+    const burst = this.#vips.length > 0 ? vipManager.takeoverBurst?.(this.#vipIface, this.#vips) : undefined;
     this.#takeoverSends = transport.armTakeover(sends, deadline - this.#adapters.clock.now(), burst, this.#onTakeoverFired) ? sends : undefined;
     return this.#takeoverSends !== undefined;
   }
@@ -1164,7 +1240,7 @@ export class Engine {
 
   async #apply(actions: readonly RouterAction[], ownInterfaceOnly = false): Promise<void> {
     const { vipManager } = this.#adapters;
-    const iface = this.#config.interface;
+    const iface = this.#vipIface;
     const vips = this.#vips;
     // Set when this batch's addresses could not be added: its announcement and its transition to Master are not
     // performed — the owner is never told of a mastership without addresses — and the core is told (#vipsFailed).
@@ -1501,7 +1577,8 @@ export class Engine {
     sink[at++] = this.#repeat === undefined ? 0 : 1;
     sink[at++] = this.#routingHeld;
     const { vipManager } = this.#adapters;
-    const { interface: iface, heldAddresses, trackers } = this.#config;
+    const { heldAddresses, trackers } = this.#config;
+    const iface = this.#vipIface;
     for (let i = 0; i < heldAddresses.length; i++) {
       const vip = heldAddresses[i] as VirtualAddress;
       const remaining = vipManager.leaseRemainingMs?.(vip.dev ?? iface, vip.address);
@@ -1566,6 +1643,8 @@ export class Engine {
     this.#silent = false;
     this.#stopLink?.();
     this.#stopLink = undefined;
+    this.#vmacLinks?.stopVmac?.();
+    this.#vmacLinks = undefined;
     // Each on its own: a transport that fails to close must not leave the VIP manager's renewals, address watch
     // and timers running (a VIP whose removal failed would then be renewed forever).
     try {
@@ -1580,6 +1659,16 @@ export class Engine {
     }
   }
 }
+
+/** A VMAC's link and its base's, as the link monitor last said, and how to stop watching the VMAC's. */
+interface VmacLinks {
+  base: boolean;
+  vmac: boolean;
+  stopVmac: (() => void) | undefined;
+}
+
+/** The own addresses' interface before start names the VMAC: no interface can have this name (see the constructor). */
+const VMAC_NOT_NAMED_YET = '\0vmac';
 
 /** The plain start input (see Engine.start). */
 const START: RouterInput = Object.freeze({ type: 'start' });

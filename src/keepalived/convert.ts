@@ -13,7 +13,7 @@
  * - The instance fields are checked with `resolveConfig`, and its complaints are reported at the keepalived line
  *   that set the field.
  */
-import { NOTIFY_SCRIPTS, resolveConfig, type AuthenticationConfig, type GarpConfig, type NotifyScript, type VirtualAddressConfig, type VirtualRouteConfig, type VirtualRuleConfig, type VrrpConfig } from '../config.js';
+import { NOTIFY_SCRIPTS, resolveConfig, type AuthenticationConfig, type GarpConfig, type NotifyScript, type VirtualAddressConfig, type VirtualRouteConfig, type VirtualRuleConfig, type VmacConfig, type VrrpConfig } from '../config.js';
 import type { AddressFamily } from '../core/advertisement.js';
 import { parseIp, parseIpPrefix } from '../core/ip-address.js';
 import { ConfigError } from '../errors.js';
@@ -242,6 +242,10 @@ interface InstanceDraft {
   virtualRules: VirtualRuleConfig[];
   unicastPeers: string[];
   primaryAddress?: string;
+  /** use_vmac, with its name if one was given. */
+  vmac?: { name: string | undefined; position: KeepalivedPosition };
+  /** vmac_xmit_base. */
+  vmacXmitBase?: KeepalivedPosition;
   authentication?: { type: 'PASS' | 'AH'; password?: string; position: KeepalivedPosition };
   nopreempt?: KeepalivedPosition;
   preempt?: KeepalivedPosition;
@@ -1099,6 +1103,23 @@ function readInstance(
         }
         set('unicastPeers', entry);
         break;
+      case 'use_vmac': {
+        // keepalived 2.2.7: up to two arguments in either order, the one with a colon a MAC, the other the name.
+        let name: string | undefined;
+        entry.args.forEach((arg, index) => {
+          const at = entry.argPositions[index] ?? entry.position;
+          if (index >= 2) report.error(at, `use_vmac: expected at most a name and a MAC, got "${arg}" too`);
+          else if (arg.includes(':')) report.error(at, `use_vmac ${arg}: a MAC of your own is refused: the VMAC carries the virtual router MAC of RFC 9568 §7.3 (00:00:5e:00:01:VRID, 00:00:5e:00:02:VRID for IPv6), which peers and switches expect`);
+          else name = arg;
+        });
+        draft.vmac = { name, position: entry.position };
+        set('vmac', entry);
+        break;
+      }
+      case 'vmac_xmit_base':
+        values.atMost(0);
+        draft.vmacXmitBase = entry.position;
+        break;
       case 'unicast_src_ip':
       case 'mcast_src_ip': {
         const address = values.atMost(1).string(0, 'an IP address');
@@ -1227,7 +1248,7 @@ function readVirtualAddresses(statement: KeepalivedStatement, report: Report, dr
       const option = entry.args[i] ?? '';
       const at = entry.argPositions[i] ?? entry.position;
       if (option === 'use_vmac') {
-        report.error(at, `${keyword} ${entry.keyword}: use_vmac is refused: ${INSTANCE.use_vmac?.why ?? ''}`);
+        report.error(at, `${keyword} ${entry.keyword}: use_vmac on an address is refused: ${INSTANCE.use_vmac_addr?.why ?? ''}`);
         continue;
       }
       if (option === 'no_track') {
@@ -1882,6 +1903,7 @@ function finishInstance(
     preemptDelayMs,
     unicastPeers: draft.unicastPeers,
     ...(draft.primaryAddress === undefined ? {} : { primaryAddress: draft.primaryAddress }),
+    ...vmacOf(draft, report),
     authentication,
     ...(version === 3 && family === 'ipv4' ? { v3Ipv4Checksum: (draft.v3ChecksumAsV2 ?? defaults.v3ChecksumAsV2) === true ? 'rfc9568' : 'pseudo-header' } : {}),
     garp,
@@ -1893,6 +1915,24 @@ function finishInstance(
   // one of its errors is not blamed twice.
   validate(instance, draft, report);
   return instance;
+}
+
+/**
+ * `use_vmac` and `vmac_xmit_base` as `vmac`, as keepalived 2.2.7 reads them: `vmac_xmit_base` without `use_vmac` is
+ * dropped, and with unicast peers it is turned on (unicast adverts cannot go from a VMAC), each said.
+ */
+function vmacOf(draft: InstanceDraft, report: Report): { vmac?: true | VmacConfig } {
+  if (draft.vmac === undefined) {
+    if (draft.vmacXmitBase !== undefined) report.warn(draft.vmacXmitBase, 'vmac_xmit_base without use_vmac is ignored, as keepalived ignores it');
+    return {};
+  }
+  let xmitBase = draft.vmacXmitBase !== undefined;
+  if (!xmitBase && draft.unicastPeers.length > 0) {
+    report.warn(draft.vmac.position, 'use_vmac with unicast_peer: the adverts go from the interface itself (vmac_xmit_base), as keepalived turns it on');
+    xmitBase = true;
+  }
+  if (draft.vmac.name === undefined && !xmitBase) return { vmac: true };
+  return { vmac: { ...(draft.vmac.name === undefined ? {} : { name: draft.vmac.name }), ...(xmitBase ? { xmitBase: true } : {}) } };
 }
 
 /** keepalived's MTU for an instance whose interface it does not know (DEFAULT_MTU). */

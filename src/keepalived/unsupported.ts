@@ -175,9 +175,7 @@ export const TOP_LEVEL: Readonly<Record<string, Unsupported>> = {
 /** `vrrp_instance` keywords. */
 export const INSTANCE: Readonly<Record<string, Unsupported>> = {
   no_virtual_ipaddress: { refuse: true, why: 'an instance needs at least one virtual address (RFC 9568 §5.2.9)' },
-  use_vmac: { refuse: true, why: 'VMAC interfaces are not supported: the VIPs would answer with the host MAC instead of 00:00:5e:00:01:VRID' },
-  use_vmac_addr: { refuse: true, why: 'VMAC interfaces are not supported' },
-  vmac_xmit_base: { refuse: true, why: 'VMAC interfaces are not supported' },
+  use_vmac_addr: { refuse: true, why: "VMACs for the addresses on other interfaces are not supported (the instance's own VMAC is: use_vmac)" },
   use_ipvlan: { refuse: true, why: 'ipvlan interfaces are not supported: the VIPs would be on the base interface' },
   mcast_dst_ip: { refuse: true, why: 'only the IANA groups 224.0.0.18 / ff02::12 are supported: with another group this node would not hear its peers' },
   vrf: { refuse: true, why: 'VRFs are not supported: adverts would go out in the default VRF' },

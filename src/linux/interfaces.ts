@@ -155,6 +155,67 @@ export async function getInterface(ifname: string): Promise<InterfaceInfo | unde
   };
 }
 
+/** A link as the VMAC code judges it (./vmac.ts): who it is, what kind, and on what. */
+export interface LinkDetails extends InterfaceInfo {
+  /** Its name. */
+  name: string;
+  /** The link it sits on (IFLA_LINK), for a macvlan its lower device; undefined: none. */
+  parentIndex: number | undefined;
+  /** Its kind (IFLA_INFO_KIND: `macvlan`, `veth`…); undefined for a plain device. */
+  kind: string | undefined;
+  /** A macvlan's mode (IFLA_MACVLAN_MODE: 1 private, 2 vepa, 4 bridge, 8 passthru); undefined otherwise. */
+  macvlanMode: number | undefined;
+}
+
+const IFLA_INFO_KIND = 1;
+const IFLA_INFO_DATA = 2;
+const IFLA_MACVLAN_MODE = 1;
+
+/** The attributes of one nested netlink attribute's payload, by type (the last of each type wins). Pure. */
+export function nestedAttributes(payload: Uint8Array): Map<number, Uint8Array> {
+  const attributes = new Map<number, Uint8Array>();
+  let at = 0;
+  while (at + 4 <= payload.length) {
+    const length = readHostU16(payload, at);
+    if (length < 4 || at + length > payload.length) break;
+    attributes.set(readHostU16(payload, at + 2) & 0x3fff, payload.subarray(at + 4, at + length));
+    at += (length + 3) & ~3;
+  }
+  return attributes;
+}
+
+/** A link's kind and macvlan mode from its IFLA_LINKINFO payload. Pure. */
+export function decodeLinkInfo(linkinfo: Uint8Array | undefined): { kind: string | undefined; macvlanMode: number | undefined } {
+  if (linkinfo === undefined) return { kind: undefined, macvlanMode: undefined };
+  const info = nestedAttributes(linkinfo);
+  const kindBytes = info.get(IFLA_INFO_KIND);
+  const kind = kindBytes === undefined ? undefined : new TextDecoder().decode(kindBytes).replace(/\0+$/, '');
+  const data = info.get(IFLA_INFO_DATA);
+  const mode = kind === 'macvlan' && data !== undefined ? nestedAttributes(data).get(IFLA_MACVLAN_MODE) : undefined;
+  return { kind, macvlanMode: mode !== undefined && mode.length >= 4 ? readHostU32(mode, 0) : undefined };
+}
+
+/** Every link of the namespace with its kind, parent and macvlan mode (one link dump). */
+export async function getLinkDetails(): Promise<LinkDetails[]> {
+  const links = await sharedDump('links', (socket) => socket.getLinks());
+  const details: LinkDetails[] = [];
+  for (const link of links) {
+    if (link.data.index === undefined || link.attrs.ifname === undefined) continue;
+    const flags = link.data.flags ?? {};
+    const parent = link.attrs.link;
+    details.push({
+      name: link.attrs.ifname,
+      index: link.data.index,
+      adminUp: flags.up === true,
+      running: flags.running === true,
+      mac: new Uint8Array(link.attrs.address ?? new Uint8Array(6)),
+      parentIndex: parent !== undefined && parent.length >= 4 ? readHostU32(parent, 0) : undefined,
+      ...decodeLinkInfo(link.attrs.linkinfo),
+    });
+  }
+  return details;
+}
+
 /** Every address message of the namespace (all interfaces, both families), read as one serialized dump. */
 export function getAllAddresses(): Promise<NlAddressMessage[]> {
   return sharedDump('addresses', (socket) => socket.getAddresses());

@@ -35,6 +35,8 @@ const NLMSG_HEADER_BYTES = 16;
 
 interface Watcher {
   family: AddressFamily;
+  /** Judged on the link alone, not on its addresses (see LinkMonitor.watch). */
+  linkOnly?: boolean;
   virtualAddresses: ReadonlySet<string> | readonly string[];
   up: boolean;
   onChange: (up: boolean) => void;
@@ -51,10 +53,10 @@ interface Snapshot {
 }
 
 /** Judges whether a watcher's link is up from one read of its interface. Pure. */
-function judge(snapshot: Snapshot, family: AddressFamily, virtualAddresses: ReadonlySet<string> | readonly string[]): boolean {
+function judge(snapshot: Snapshot, family: AddressFamily, virtualAddresses: ReadonlySet<string> | readonly string[], linkOnly = false): boolean {
   const link = snapshot.link;
   if (!link || !link.adminUp || !link.running) return false;
-  return pickPrimaryAddress(snapshot.addresses[family], family, virtualAddresses) !== undefined;
+  return linkOnly || pickPrimaryAddress(snapshot.addresses[family], family, virtualAddresses) !== undefined;
 }
 
 /** One re-read of an interface as the hub keeps it, to judge the notifications that follow it. */
@@ -232,8 +234,9 @@ class LinkHub {
     // Spelled out, not spread: a spread copy got a hidden class of its own per watcher (~100 bytes each, two
     // watchers per master at 255; docs/linux.md, "Memory per instance").
     const entry: Watcher = { family: watcher.family, virtualAddresses: watcher.virtualAddresses, up: true, onChange: watcher.onChange, onAddresses: watcher.onAddresses };
+    if (watcher.linkOnly === true) entry.linkOnly = true;
     try {
-      entry.up = judge(await readInterface(iface, new Set([watcher.family])), watcher.family, watcher.virtualAddresses);
+      entry.up = judge(await readInterface(iface, new Set([watcher.family])), watcher.family, watcher.virtualAddresses, entry.linkOnly);
     } catch (error) {
       this.#maybeClose();
       throw error;
@@ -432,7 +435,7 @@ class LinkHub {
             process.emitWarning(`link monitor: a watcher of ${iface}'s addresses failed: ${error instanceof Error ? error.message : String(error)}`, { type: 'VrrpWarning' });
           }
         }
-        const up = judge(snapshot, watcher.family, watcher.virtualAddresses);
+        const up = judge(snapshot, watcher.family, watcher.virtualAddresses, watcher.linkOnly);
         if (up === watcher.up || !set.has(watcher)) continue;
         watcher.up = up;
         try {
@@ -507,8 +510,8 @@ export class NetlinkLinkMonitor implements LinkMonitor {
   }
 
   /** See {@link LinkMonitor.watch}. */
-  watch(iface: string, onChange: (up: boolean) => void): Promise<LinkWatch> {
+  watch(iface: string, onChange: (up: boolean) => void, options?: { linkOnly?: boolean }): Promise<LinkWatch> {
     hub ??= new LinkHub();
-    return hub.add(iface, { family: this.#family, virtualAddresses: this.#virtualAddresses, onChange });
+    return hub.add(iface, { family: this.#family, virtualAddresses: this.#virtualAddresses, onChange, linkOnly: options?.linkOnly === true });
   }
 }

@@ -34,7 +34,7 @@ export interface NlLinkMessage {
   /** The ifinfomsg header: interface index and IFF_* flags. */
   data: { index?: number; flags?: Record<string, boolean> };
   /** The IFLA_* attributes that matter here. */
-  attrs: { ifname?: string; address?: Buffer; operstate?: number };
+  attrs: { ifname?: string; address?: Buffer; operstate?: number; link?: Buffer; linkinfo?: Buffer };
 }
 
 /** The subset of netlink's rtnetlink socket we use. */

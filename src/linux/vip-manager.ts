@@ -31,24 +31,26 @@
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { TakeoverBurst as TakeoverBurstHandle, VipManager } from '../adapters/types.js';
+import type { TakeoverBurst as TakeoverBurstHandle, VipManager, VmacRequest } from '../adapters/types.js';
 import { formatVirtualRoute, formatVirtualRule, type GarpConfig, type VirtualAddress, type VirtualRoute, type VirtualRule } from '../config.js';
 import { parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
-import { addressTables, AF, changeRequestSocket, getAllAddresses, getInterface, getInterfaceAddresses, HOST_LITTLE_ENDIAN, netlinkErrno, type InterfaceAddress } from './interfaces.js';
+import { addressTables, AF, getAllAddresses, getInterface, getInterfaceAddresses, HOST_LITTLE_ENDIAN, type InterfaceAddress } from './interfaces.js';
 import { watchAddresses } from './link-monitor.js';
 import { judgeLeftover, markerDirectory, markerRecord, parseMarker, type MarkerState } from './vip/markers.js';
 import { NativeRenewals } from './vip/native-renewals.js';
 import { laterBursts } from './vip/schedule.js';
 import { keptBytes } from './kept-bytes.js';
 import { warmTakeover } from './warm-up.js';
-import { addressRequest as encodeAddressRequest, requestPayload, RTM_DELADDR, RTM_NEWADDR, type AddressRequest } from './vip/address-request.js';
+import { addressRequest as encodeAddressRequest, RTM_DELADDR, RTM_NEWADDR, type AddressRequest } from './vip/address-request.js';
 import type { NetlinkRequest } from './vip/netlink-request.js';
 import { routeRequest, RTM_DELROUTE, RTM_NEWROUTE } from './vip/route-request.js';
 import { ruleRequest, RTM_DELRULE, RTM_NEWRULE } from './vip/rule-request.js';
 import { holdRouting, releaseRouting, routeKey, ruleKey, type RoutingHolder } from './vip/routing-watch.js';
 import type { AnnouncementRound } from './announcer.js';
-import { openRouteRequestSocket, PacketSocketError, prepareBurst, type Burst, type BurstOperation, type RouteRequestSocket } from './packet-socket.js';
+import { prepareBurst, type Burst, type BurstOperation } from './packet-socket.js';
+import { routeRequestSocket, sendNetlinkRequest, sendNetlinkRequestNow } from './vip/netlink-send.js';
+import { ensureVmac, removeVmac } from './vmac.js';
 
 /** Sends announcement frames; the Linux implementation uses an AF_PACKET socket. */
 export interface AnnouncementSender {
@@ -1017,6 +1019,25 @@ export class NetlinkVipManager implements VipManager {
     for (const burst of laterBursts(this.#garp)) later(burst.delayMs, burst.repeating);
   }
 
+  /** See {@link VipManager.createVmac}: ./vmac.ts makes it (or takes the one there) and sets its sysctls. */
+  async createVmac(request: VmacRequest): Promise<string> {
+    const vmac = await ensureVmac({ base: request.base, family: request.family, vrid: request.vrid, name: request.name, source: request.source });
+    // Said once per VMAC and index: it works without its guard, less well (see ./vmac.ts).
+    if (vmac.unguarded !== undefined && this.#unguardedSaid !== `${vmac.name} ${vmac.index}`) {
+      this.#unguardedSaid = `${vmac.name} ${vmac.index}`;
+      this.#onError(new VrrpError('vip_failed', vmac.unguarded));
+    }
+    return vmac.name;
+  }
+
+  /** The VMAC (name and index) whose missing guard was reported last. */
+  #unguardedSaid: string | undefined;
+
+  /** See {@link VipManager.removeVmac}. */
+  removeVmac(name: string): Promise<void> {
+    return removeVmac(name);
+  }
+
   /**
    * See {@link VipManager.close}. Markers of addresses we no longer hold are deleted; a marker of an address still
    * up (its removal failed) stays for the next run to clean.
@@ -1295,49 +1316,6 @@ function promotesSecondaries(iface: string): boolean {
   } catch {
     return false;
   }
-}
-
-let routeSocket: RouteRequestSocket | null | undefined;
-
-/**
- * Sends one rtnetlink request (an address's, a virtual route's or rule's) and resolves with the errno name of the
- * kernel's refusal, undefined on success. Through the addon when it loads: the request is sent and acknowledged
- * inside this call, so the address is up when it returns. Otherwise through the netlink module, whose
- * acknowledgement comes a loop turn later (the address itself is still applied inside its send).
- */
-export function sendNetlinkRequest(request: NetlinkRequest): Promise<string | undefined> {
-  return Promise.resolve(sendNetlinkRequestNow(request));
-}
-
-/** {@link sendNetlinkRequest}, answering synchronously when the addon is there (a promise only without it). */
-function sendNetlinkRequestNow(request: NetlinkRequest): string | undefined | Promise<string | undefined> {
-  const routeSocket = routeRequestSocket();
-  if (routeSocket !== null) {
-    try {
-      return routeSocket.request(request.message);
-    } catch (error) {
-      return error instanceof PacketSocketError ? error.code : String(error);
-    }
-  }
-  const payload = requestPayload(request);
-  return changeRequestSocket()
-    .socket.request(request.type, [Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)], { flags: request.flags })
-    .then(
-      () => undefined,
-      (error: unknown) => netlinkErrno(error) ?? String(error),
-    );
-}
-
-/** The process's addon request socket, opened on first use; null without the addon. */
-function routeRequestSocket(): RouteRequestSocket | null {
-  if (routeSocket === undefined) {
-    try {
-      routeSocket = openRouteRequestSocket();
-    } catch {
-      routeSocket = null; // no addon (or no socket): the netlink module does the same, a little later
-    }
-  }
-  return routeSocket;
 }
 
 /** Deletes one address: resolves with the errno name of a failure; an address already gone is not one. */

@@ -3,7 +3,7 @@
  * manager that keeps the addresses in a set, and a link monitor a test can flip. Each can fail on demand, so apps
  * can test their own error handling.
  */
-import type { LinkMonitor, LinkWatch, ReceivedPacket, Transport, TransportOpened, TransportOptions, VipManager } from '../adapters/types.js';
+import type { LinkMonitor, LinkWatch, ReceivedPacket, Transport, TransportOpened, TransportOptions, VipManager, VmacRequest } from '../adapters/types.js';
 import { formatVirtualRoute, formatVirtualRule, type VirtualAddress, type VirtualRoute, type VirtualRule } from '../config.js';
 
 /** A packet a {@link FakeTransport} was asked to send. */
@@ -78,8 +78,11 @@ export class FakeTransport implements Transport {
 /** One call made to a {@link FakeVipManager}. */
 export interface VipCall {
   /** Which method. */
-  op: 'add' | 'remove' | 'announce' | 'addRoutes' | 'removeRoutes' | 'addRules' | 'removeRules';
-  /** Addresses passed (canonical text with prefix), or routes and rules (as {@link formatVirtualRoute} and {@link formatVirtualRule} write them). */
+  op: 'add' | 'remove' | 'announce' | 'addRoutes' | 'removeRoutes' | 'addRules' | 'removeRules' | 'createVmac' | 'removeVmac';
+  /**
+   * Addresses passed (canonical text with prefix), or routes and rules (as {@link formatVirtualRoute} and
+   * {@link formatVirtualRule} write them), or the VMAC's name.
+   */
   addresses: string[];
 }
 
@@ -145,6 +148,23 @@ export class FakeVipManager implements VipManager {
     const texts = routes.map(formatVirtualRoute);
     this.#recordTexts('removeRoutes', texts);
     for (const text of texts) this.routes.delete(text);
+  }
+
+  /** VMACs currently "made" ({@link VipManager.createVmac}), by name, with what each was made for. */
+  readonly vmacs = new Map<string, VmacRequest>();
+
+  /** See {@link VipManager.createVmac}: named as asked, else keepalived's `vrrp.<VRID>`; made again is a no-op. */
+  async createVmac(request: VmacRequest): Promise<string> {
+    const name = request.name ?? `vrrp.${request.vrid}`;
+    this.#recordTexts('createVmac', [name]);
+    this.vmacs.set(name, request);
+    return name;
+  }
+
+  /** See {@link VipManager.removeVmac}. */
+  async removeVmac(name: string): Promise<void> {
+    this.#recordTexts('removeVmac', [name]);
+    this.vmacs.delete(name);
   }
 
   /** Rules currently "installed", as {@link formatVirtualRule} writes them. */

@@ -78,10 +78,10 @@ describe('vrrp run --config-test', () => {
 
   // Given a keepalived.conf with a refused keyword; then exit 2 at its line, and no verdict of valid.
   it('refuses a keepalived.conf with errors, naming the line', async () => {
-    const config = file('vmac.conf', KEEPALIVED.replace('  priority 150\n  smtp_alert', '  priority 150\n  use_vmac'));
+    const config = file('ipvlan.conf', KEEPALIVED.replace('  priority 150\n  smtp_alert', '  priority 150\n  use_ipvlan'));
     const result = await runCli(['run', '--config-test', config]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`${config}:19: use_vmac is refused`);
+    expect(result.stderr).toContain(`${config}:19: use_ipvlan is refused`);
     expect(result.stderr).not.toMatch(/configuration valid/);
   });
 });

@@ -130,16 +130,16 @@ describe('vrrp import-keepalived', () => {
 });
 
 describe('vrrp run keepalived.conf', () => {
-  // Given a keepalived.conf with a refused keyword (use_vmac) and an unknown one; when run
+  // Given a keepalived.conf with a refused keyword (use_ipvlan) and an unknown one; when run
   // then exit 2 before any socket, the error at its file:line, the warning printed too, nothing on stdout.
   it('refuses a configuration with errors, naming the line', async () => {
     const path = file(
-      'vmac.conf',
-      ['vrrp_instance VI_1 {', '  interface eth0', '  virtual_router_id 51', '  use_vmac', '  frobnicate yes', '  virtual_ipaddress {', '    10.0.0.1', '  }', '}', ''].join('\n'),
+      'ipvlan.conf',
+      ['vrrp_instance VI_1 {', '  interface eth0', '  virtual_router_id 51', '  use_ipvlan', '  frobnicate yes', '  virtual_ipaddress {', '    10.0.0.1', '  }', '}', ''].join('\n'),
     );
     const result = await runCli(['run', path]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`- ${path}:4: use_vmac is refused`);
+    expect(result.stderr).toContain(`- ${path}:4: use_ipvlan is refused`);
     expect(result.stderr).toMatch(new RegExp(`warning: ${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:5: .*frobnicate`));
     expect(result.stdout).toBe('');
   });

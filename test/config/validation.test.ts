@@ -409,3 +409,45 @@ describe('an address on another interface (dev)', () => {
     ]);
   });
 });
+
+describe('vmac', () => {
+  // Given vmac as true, as options, as false and absent; then the resolved form is the defaults, the options, or none.
+  it('resolves true to the defaults and false to none', () => {
+    expect(resolveConfig(config({ vmac: true })).vmac).toEqual({ name: undefined, xmitBase: false });
+    expect(resolveConfig(config({ vmac: { name: 'vrrp51', xmitBase: true } })).vmac).toEqual({ name: 'vrrp51', xmitBase: true });
+    expect(resolveConfig(config({ vmac: false })).vmac).toBeUndefined();
+    expect(resolveConfig(config()).vmac).toBeUndefined();
+  });
+
+  // Given names the kernel refuses, or the instance's own interface; then each is an issue at vmac.name.
+  it.each([
+    ['a name too long', 'vrrp.51.too.long', /at most 15 bytes/],
+    ['a slash', 'vrrp/51', /must not be "\." or "\.\." or hold "\/", ":" or whitespace/],
+    ['a colon', 'vrrp:51', /hold "\/", ":" or whitespace/],
+    ['a space', 'vrrp 51', /hold "\/", ":" or whitespace/],
+    ['..', '..', /must not be "\." or "\.\."/],
+    ["the instance's interface", 'eth0', /is the instance's interface/],
+  ])('refuses %s as the VMAC name', (_what, name, message) => {
+    const issues = rejection(config({ vmac: { name } })).issues;
+    expect(issues).toEqual([{ path: 'vmac.name', message: expect.stringMatching(message) }]);
+  });
+
+  // Given unicast peers with a VMAC that would send; then xmitBase is asked for, by path.
+  it('asks for xmitBase with unicast peers', () => {
+    expect(issuePaths(config({ vmac: true, unicastPeers: ['192.0.2.2'] }))).toEqual(['vmac.xmitBase']);
+    expect(resolveConfig(config({ vmac: { xmitBase: true }, unicastPeers: ['192.0.2.2'] })).vmac?.xmitBase).toBe(true);
+  });
+
+  // Given an excluded address of the other family; then with a VMAC it stays on the interface (dev), without one it
+  // has no dev (the instance's own interface either way).
+  it("keeps the other family's excluded addresses on the interface", () => {
+    const excludedAddresses = ['2001:db8::100/64', '192.0.2.101/24'];
+    expect(resolveConfig(config({ vmac: true, excludedAddresses })).excludedAddresses.map((vip) => vip.dev)).toEqual(['eth0', undefined]);
+    expect(resolveConfig(config({ excludedAddresses })).excludedAddresses.map((vip) => vip.dev)).toEqual([undefined, undefined]);
+  });
+
+  // Given a vmac that is neither a boolean nor the options; then one issue says what it may be.
+  it('refuses a vmac of another shape', () => {
+    expect(rejection(config({ vmac: 'yes' })).issues).toEqual([{ path: 'vmac', message: 'must be true, false or { name?, xmitBase? }' }]);
+  });
+});

@@ -862,21 +862,21 @@ export class Lab {
   }
 
   /**
-   * Polls {@link addresses} every `pollMs` (default 10) until `address` is present (or, with `present: false`,
-   * absent); resolves with the time it took, rejects after `timeoutMs` (default 5 s).
+   * Polls {@link addresses} of `dev` (default eth0) every `pollMs` (default 10) until `address` is present (or,
+   * with `present: false`, absent); resolves with the time it took, rejects after `timeoutMs` (default 5 s).
    */
   async waitForAddress(
     host: string,
     address: string,
-    options: { present?: boolean; timeoutMs?: number; pollMs?: number } = {},
+    options: { present?: boolean; timeoutMs?: number; pollMs?: number; dev?: string } = {},
   ): Promise<number> {
     const started = performance.now();
     const want = options.present ?? true;
     const timeoutMs = options.timeoutMs ?? 5_000;
     for (;;) {
-      if ((await this.addresses(host)).includes(address) === want) return performance.now() - started;
+      if ((await this.addresses(host, options.dev)).includes(address) === want) return performance.now() - started;
       if (performance.now() - started > timeoutMs) {
-        throw new Error(`timed out after ${timeoutMs} ms: ${address} ${want ? 'never appeared on' : 'never left'} ${host}`);
+        throw new Error(`timed out after ${timeoutMs} ms: ${address} ${want ? 'never appeared on' : 'never left'} ${host}${options.dev === undefined ? '' : ` ${options.dev}`}`);
       }
       await sleep(options.pollMs ?? 10);
     }

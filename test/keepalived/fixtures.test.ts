@@ -23,7 +23,7 @@ const fixtures: [string, string[]][] = [
   ['conditional.conf', []],
   ['with-includes.conf', []],
   ['lvs-mixed.conf', ['virtual_server']],
-  ['kitchen-sink.conf', ['use_vmac']],
+  ['kitchen-sink.conf', []],
 ];
 
 describe('real-world-style configurations', () => {

@@ -1026,10 +1026,48 @@ describe('vrrp_instance: routing tables by name or number', () => {
   });
 });
 
+describe('vrrp_instance: use_vmac', () => {
+  // Given use_vmac alone; then the instance gets a VMAC of keepalived's default name, and nothing is said.
+  it('imports use_vmac as vmac: true', () => {
+    const result = convert(conf('    use_vmac'));
+    expect(only(result).vmac).toBe(true);
+    expect([...result.errors, ...result.warnings]).toEqual([]);
+  });
+
+  // Given use_vmac with a name, and vmac_xmit_base; then both are kept.
+  it('keeps the VMAC name and vmac_xmit_base', () => {
+    expect(only(convert(conf('    use_vmac vmac51'))).vmac).toEqual({ name: 'vmac51' });
+    expect(only(convert(conf('    use_vmac\n    vmac_xmit_base'))).vmac).toEqual({ xmitBase: true });
+  });
+
+  // Given use_vmac with a MAC of one's own (keepalived takes one); then an error at its line says why not.
+  it('refuses a MAC of your own', () => {
+    const text = conf('    use_vmac vmac51 02:11:22:33:44:55');
+    expect(messagesAt(convert(text).errors, text, 'use_vmac')).toEqual([expect.stringMatching(/^use_vmac 02:11:22:33:44:55: a MAC of your own is refused/)]);
+  });
+
+  // Given use_vmac with unicast peers and no vmac_xmit_base; then xmit base is turned on, as keepalived does, and said.
+  it('turns vmac_xmit_base on for unicast peers, saying so', () => {
+    const text = conf('    use_vmac\n    unicast_peer {\n        192.0.2.2\n    }');
+    const result = convert(text);
+    expect(only(result).vmac).toEqual({ xmitBase: true });
+    expect(messagesAt(result.warnings, text, 'use_vmac')).toEqual([expect.stringMatching(/vmac_xmit_base\), as keepalived turns it on$/)]);
+  });
+
+  // Given vmac_xmit_base without use_vmac; then no VMAC, and a warning that it is ignored.
+  it('ignores vmac_xmit_base without use_vmac, saying so', () => {
+    const text = conf('    vmac_xmit_base');
+    const result = convert(text);
+    expect(only(result).vmac).toBeUndefined();
+    expect(messagesAt(result.warnings, text, 'vmac_xmit_base')).toEqual(['vmac_xmit_base without use_vmac is ignored, as keepalived ignores it']);
+  });
+});
+
 describe('vrrp_instance: refused and unknown keywords', () => {
   // Given keywords whose absence would change the network's view; then each is an error at its line.
   it.each([
-    ['use_vmac', /^use_vmac is refused: VMAC interfaces are not supported/],
+    ['use_ipvlan', /^use_ipvlan is refused: ipvlan interfaces are not supported/],
+    ['use_vmac_addr', /^use_vmac_addr is refused: VMACs for the addresses on other interfaces are not supported/],
     ['mcast_dst_ip 239.1.1.1', /^mcast_dst_ip is refused/],
     ['track_bfd {\n    b1\n}', /^track_bfd is refused: BFD is not supported/],
   ])('refuses %s', (line, message) => {

@@ -81,8 +81,9 @@ export class LinuxTransport implements Transport {
 
   async #pickPrimaryAddress(options: TransportOptions): Promise<string | undefined> {
     if (options.primaryAddress !== undefined) return options.primaryAddress;
-    const link = await getInterface(options.interface);
-    if (!link) throw new VrrpError('transport_failed', `interface ${options.interface} does not exist`);
+    const addressInterface = options.addressInterface ?? options.interface;
+    const link = await getInterface(addressInterface);
+    if (!link) throw new VrrpError('transport_failed', `interface ${addressInterface} does not exist`);
     const addresses = await getInterfaceAddresses(link.index, options.family);
     return pickPrimaryAddress(addresses, options.family, new Set(options.virtualAddresses), options.unicastPeers);
   }

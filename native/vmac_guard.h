@@ -1,0 +1,12 @@
+/*
+ * vmac_guard.h: the classifier and group membership that keep a VMAC quiet (see vmac_guard.c).
+ */
+#ifndef VRRP_VMAC_GUARD_H
+#define VRRP_VMAC_GUARD_H
+
+#include "common.h"
+
+napi_value vmac_guard_open(napi_env env, napi_callback_info info);
+napi_value vmac_guard_close(napi_env env, napi_callback_info info);
+
+#endif

@@ -1,0 +1,407 @@
+/**
+ * VMAC interfaces (keepalived's `use_vmac`; docs/vmac.md): a macvlan on the instance's interface whose MAC is the
+ * virtual router MAC address of RFC 9568 §7.3, 00-00-5E-00-01-VRID (IPv4) or 00-00-5E-00-02-VRID (IPv6). It holds
+ * the VIPs and sends the adverts, gratuitous ARP and unsolicited NA, so that the VIP's MAC never changes: a new
+ * master is learnt by the switches from its first advert, and no host's neighbour cache is ever wrong.
+ *
+ * What keepalived 2.2.7 makes, and so what this makes (its behaviour read in its source; the facts in docs/vmac.md):
+ * - a macvlan in private mode: a frame whose source MAC is a local macvlan's is handed to that macvlan only, so a
+ *   backup's VMAC hears the master's adverts (they carry the same MAC), which the base interface would never see;
+ * - made at start in every state and left up, deleted at a clean stop; a VMAC of the same VRID and family on the
+ *   same interface that is there already (a crashed run's) is taken as it is;
+ * - IPv4: on the VMAC `arp_ignore=1` (it answers ARP only for its own addresses, i.e. on the master),
+ *   `accept_local=1`, `rp_filter=0` (the adverts' sources are routed through the base, which strict reverse-path
+ *   filtering on the VMAC would drop), `promote_secondaries=1`, IPv6 off; on the base `arp_ignore=1` and
+ *   `arp_filter=1` (it must not answer ARP for the VIPs on the VMAC) — and `arp_announce=2`, which keepalived does
+ *   not set (see BASE_ARP_SYSCTLS) — put back when its last VMAC of ours goes;
+ * - IPv6: no address of the kernel's making (`addr_gen_mode` none, set before the link is up), then the base's
+ *   link-local address (or the configured source), deprecated and without DAD, to send the adverts from.
+ *
+ * - and what keepalived's nftables rules do: the VMAC's IGMP and MLD reports and router solicitations dropped, the
+ *   VRRP group joined on the base instead (native/vmac_guard.c says why: each such frame taught a switch that the
+ *   master's MAC was at a backup's port).
+ *
+ * Pure parts (names, MAC, requests, the choice among existing links) are unit-tested without root
+ * (test/linux/vmac.test.ts); the rest is thin I/O, tested in the lab (test/interop/vmac.test.ts).
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import type { AddressFamily } from '../core/advertisement.js';
+import { isIpv6LinkLocal, parseIp } from '../core/ip-address.js';
+import { VrrpError } from '../errors.js';
+import { loadAddon, toPacketSocketError } from './addon.js';
+import { getInterfaceAddresses, getLinkDetails, type LinkDetails } from './interfaces.js';
+import { addressRequest, RTM_NEWADDR } from './vip/address-request.js';
+import { NLM_F_EXCL_CREATE, netlinkRequest, u32Payload, type NetlinkAttribute, type NetlinkRequest } from './vip/netlink-request.js';
+import { sendNetlinkRequest } from './vip/netlink-send.js';
+
+/** RTM_NEWLINK / RTM_DELLINK (linux/rtnetlink.h). */
+export const RTM_NEWLINK = 16;
+/** See {@link RTM_NEWLINK}. */
+export const RTM_DELLINK = 17;
+const IFLA_ADDRESS = 1;
+const IFLA_IFNAME = 3;
+const IFLA_LINK = 5;
+const IFLA_LINKINFO = 18;
+const IFLA_AF_SPEC = 26;
+const IFLA_INFO_KIND = 1;
+const IFLA_INFO_DATA = 2;
+const IFLA_MACVLAN_MODE = 1;
+/** linux/if_link.h: frames between macvlans of one lower device are not passed; see the file comment. */
+export const MACVLAN_MODE_PRIVATE = 1;
+const AF_INET6 = 10;
+const IFLA_INET6_ADDR_GEN_MODE = 8;
+const IN6_ADDR_GEN_MODE_NONE = 1;
+const IFF_UP = 0x1;
+/** sizeof(struct ifinfomsg). */
+const IFINFOMSG_BYTES = 16;
+
+/** The virtual router MAC address of RFC 9568 §7.3 for a family and VRID. Pure. */
+export function vmacAddress(family: AddressFamily, vrid: number): Uint8Array {
+  return Uint8Array.of(0x00, 0x00, 0x5e, 0x00, family === 'ipv4' ? 0x01 : 0x02, vrid);
+}
+
+/**
+ * The names a VMAC without a configured name may take, in keepalived's order: `vrrp.<VRID>`, then (IPv6)
+ * `vrrp6.<VRID>`, then `vrrp1.<VRID>`… `vrrp9.<VRID>` (keepalived goes on; nine other VMACs of one VRID on one
+ * host would be a configuration nobody has). Pure.
+ */
+export function vmacNames(family: AddressFamily, vrid: number): string[] {
+  const names = [`vrrp.${vrid}`];
+  if (family === 'ipv6') names.push(`vrrp6.${vrid}`);
+  for (let n = 1; n <= 9; n++) if (family === 'ipv4' || n !== 6) names.push(`vrrp${n}.${vrid}`);
+  return names;
+}
+
+/** What a VMAC's start is to do: take `name` as it is (`existing`), make it, or delete the link there and make it. */
+export interface VmacChoice {
+  /** The VMAC's name. */
+  name: string;
+  /** The link of that name that is fit to be taken as it is; undefined: to be made. */
+  existing: LinkDetails | undefined;
+  /** A macvlan of that name unfit for this VMAC (another lower device, MAC or mode): deleted before it is made. */
+  replace: LinkDetails | undefined;
+}
+
+/** Whether `link` is this VMAC already: a private macvlan on `baseIndex` with `mac`. Pure. */
+export function isVmacOf(link: LinkDetails, baseIndex: number, mac: Uint8Array): boolean {
+  return link.kind === 'macvlan' && link.parentIndex === baseIndex && link.macvlanMode === MACVLAN_MODE_PRIVATE && sameBytes(link.mac, mac);
+}
+
+/**
+ * Picks the VMAC's name among the links there are (keepalived's choice): a configured name is taken, and a macvlan
+ * of that name that does not fit is replaced, while any other kind of link of that name is a conflict (thrown);
+ * without a name, a VMAC of ours that is there under any name is taken (a crashed run's), else the first default
+ * name that no link has. Pure.
+ */
+export function chooseVmac(links: readonly LinkDetails[], base: LinkDetails, family: AddressFamily, vrid: number, name: string | undefined): VmacChoice {
+  const mac = vmacAddress(family, vrid);
+  if (name !== undefined) {
+    const link = links.find((candidate) => candidate.name === name);
+    if (link === undefined) return { name, existing: undefined, replace: undefined };
+    if (isVmacOf(link, base.index, mac)) return { name, existing: link, replace: undefined };
+    if (link.kind === 'macvlan') return { name, existing: undefined, replace: link };
+    throw new VrrpError('vip_failed', `VMAC ${name}: an interface of that name is there and is not a macvlan (${link.kind ?? 'a device'}); name another`);
+  }
+  const there = links.find((link) => isVmacOf(link, base.index, mac));
+  if (there !== undefined) return { name: there.name, existing: there, replace: undefined };
+  for (const candidate of vmacNames(family, vrid)) {
+    if (!links.some((link) => link.name === candidate)) return { name: candidate, existing: undefined, replace: undefined };
+  }
+  throw new VrrpError('vip_failed', `VMAC of VRID ${vrid} on ${base.name}: every default name is taken (${vmacNames(family, vrid).join(', ')}); name one`);
+}
+
+/** A `struct ifinfomsg` (linux/rtnetlink.h): family unspecified, the link's index, flags and the flags changed. */
+function ifinfo(index: number, flags: number, change: number, littleEndian: boolean): Uint8Array {
+  const header = new Uint8Array(IFINFOMSG_BYTES);
+  const view = new DataView(header.buffer);
+  view.setInt32(4, index, littleEndian);
+  view.setUint32(8, flags, littleEndian);
+  view.setUint32(12, change, littleEndian);
+  return header;
+}
+
+/** One attribute's bytes, padded to 4, for a nested attribute's payload. */
+function packed(attributes: readonly NetlinkAttribute[], littleEndian: boolean): Uint8Array {
+  let length = 0;
+  for (const [, payload] of attributes) length += (4 + payload.length + 3) & ~3;
+  const bytes = new Uint8Array(length);
+  const view = new DataView(bytes.buffer);
+  let at = 0;
+  for (const [type, payload] of attributes) {
+    view.setUint16(at, 4 + payload.length, littleEndian);
+    view.setUint16(at + 2, type, littleEndian);
+    bytes.set(payload, at + 4);
+    at += (4 + payload.length + 3) & ~3;
+  }
+  return bytes;
+}
+
+/** RTM_NEWLINK that makes the VMAC `name` on `baseIndex` with `mac`, in private mode; EEXIST if there. Pure. */
+export function vmacCreateRequest(name: string, baseIndex: number, mac: Uint8Array, littleEndian = true): NetlinkRequest<typeof RTM_NEWLINK> {
+  const info = packed(
+    [
+      [IFLA_INFO_KIND, new TextEncoder().encode('macvlan')],
+      [IFLA_INFO_DATA, packed([[IFLA_MACVLAN_MODE, u32Payload(MACVLAN_MODE_PRIVATE, littleEndian)]], littleEndian)],
+    ],
+    littleEndian,
+  );
+  return netlinkRequest(RTM_NEWLINK, NLM_F_EXCL_CREATE, ifinfo(0, 0, 0, littleEndian), [
+    [IFLA_IFNAME, new TextEncoder().encode(`${name}\0`)],
+    [IFLA_LINK, u32Payload(baseIndex, littleEndian)],
+    [IFLA_ADDRESS, mac],
+    [IFLA_LINKINFO, info],
+  ], littleEndian);
+}
+
+/**
+ * RTM_NEWLINK that turns off the kernel's own IPv6 addresses on link `index` (addr_gen_mode none): a VMAC must
+ * send nothing from an address of its MAC's making (RFC 9568 §7.4); the kernel ignores this at creation. Pure.
+ */
+export function addrGenModeNoneRequest(index: number, littleEndian = true): NetlinkRequest<typeof RTM_NEWLINK> {
+  const inet6 = packed([[IFLA_INET6_ADDR_GEN_MODE, Uint8Array.of(IN6_ADDR_GEN_MODE_NONE)]], littleEndian);
+  return netlinkRequest(RTM_NEWLINK, 0, ifinfo(index, 0, 0, littleEndian), [[IFLA_AF_SPEC, packed([[AF_INET6, inet6]], littleEndian)]], littleEndian);
+}
+
+/** RTM_NEWLINK that sets link `index` administratively up. Pure. */
+export function linkUpRequest(index: number, littleEndian = true): NetlinkRequest<typeof RTM_NEWLINK> {
+  return netlinkRequest(RTM_NEWLINK, 0, ifinfo(index, IFF_UP, IFF_UP, littleEndian), [], littleEndian);
+}
+
+/** RTM_DELLINK of link `index`. Pure. */
+export function linkDeleteRequest(index: number, littleEndian = true): NetlinkRequest<typeof RTM_DELLINK> {
+  return netlinkRequest(RTM_DELLINK, 0, ifinfo(index, 0, 0, littleEndian), [], littleEndian);
+}
+
+/** What a VMAC is made for. */
+export interface VmacSpec {
+  /** The interface it sits on (the instance's). */
+  base: string;
+  /** The instance's family: the MAC's, and which sysctls apply. */
+  family: AddressFamily;
+  /** The instance's VRID. */
+  vrid: number;
+  /** A configured name; undefined: chosen (see {@link chooseVmac}). */
+  name: string | undefined;
+  /** IPv6: the configured source address, put on the VMAC instead of the base's link-local address. */
+  source?: string | undefined;
+}
+
+/** A VMAC this process holds: its name and index, and what it was made for. */
+export interface HeldVmac {
+  /** Its name. */
+  readonly name: string;
+  /** Its index when last made or taken. */
+  readonly index: number;
+  /** What it was made for. */
+  readonly spec: VmacSpec;
+  /** Its guard (native/vmac_guard.c) while one is attached to this index; undefined: none could be. */
+  guard: unknown;
+  /** Why it has no guard, once said: the VIP manager reports it (`ensureVmac`'s `unguarded`). */
+  unguarded?: string;
+}
+
+/** The VMACs this thread holds, by name; and the sysctls of each base it changed, with how many VMACs need them. */
+const held = new Map<string, HeldVmac>();
+const bases = new Map<string, Map<string, string | undefined>>();
+const baseCounts = new Map<string, number>();
+/**
+ * The base's ARP sysctls while it has a VMAC of ours, each put back at its last VMAC's stop: it must not answer ARP
+ * for the VIPs on the VMAC (`arp_ignore`, `arp_filter`, as keepalived sets them), and its own ARP requests must
+ * not name a VIP as their sender (`arp_announce` 2, which keepalived leaves alone): a master's reply to a client on
+ * the VIP's subnet leaves through the base (its prefix route is the older), and the ARP request for that client
+ * taught the client the base's MAC for the VIP — seen in the lab beside keepalived, whose clients then lost the
+ * VIP at its next failover until they asked again.
+ */
+const BASE_ARP_SYSCTLS: readonly (readonly [name: string, value: string])[] = [
+  ['arp_ignore', '1'],
+  ['arp_filter', '1'],
+  ['arp_announce', '2'],
+];
+/** One VMAC change at a time in a thread: two instances of one VRID (IPv4 and IPv6) must not pick one name. */
+let queue: Promise<unknown> = Promise.resolve();
+
+function serialized<T>(task: () => Promise<T>): Promise<T> {
+  const run = queue.then(task, task);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+/**
+ * Makes the VMAC for `spec`, or takes the one there (see {@link chooseVmac}); resolves with its name. Again for a
+ * VMAC held already: made again if it is gone (deleted behind our back), its IPv6 address put back if it lost it,
+ * nothing else — keepalived does not set up a VMAC someone set down either. Refuses a host whose
+ * `net.ipv4.conf.all.rp_filter` is 1: strict reverse-path filtering would drop every advert the VMAC receives.
+ */
+export function ensureVmac(spec: VmacSpec): Promise<HeldVmac> {
+  return serialized(async () => {
+    const links = await getLinkDetails();
+    const base = links.find((link) => link.name === spec.base);
+    if (base === undefined) throw new VrrpError('vip_failed', `VMAC: interface ${spec.base} does not exist`);
+    const mine = [...held.values()].find((vmac) => vmac.spec.base === spec.base && vmac.spec.family === spec.family && vmac.spec.vrid === spec.vrid);
+    const choice = chooseVmac(links, base, spec.family, spec.vrid, spec.name ?? mine?.name);
+    if (spec.family === 'ipv4') await refuseStrictReversePath();
+    let index: number;
+    if (choice.existing !== undefined) {
+      index = choice.existing.index;
+    } else {
+      if (choice.replace !== undefined) await request(linkDeleteRequest(choice.replace.index), `delete the macvlan ${choice.name} that is not this VMAC`);
+      index = await makeVmac(choice.name, base, spec);
+    }
+    const before = held.get(choice.name);
+    const vmac: HeldVmac = { name: choice.name, index, spec, guard: before?.index === index ? before.guard : undefined };
+    if (before !== undefined && before.index !== index) closeGuard(before);
+    if (before === undefined && spec.family === 'ipv4') await holdBase(spec.base);
+    held.set(vmac.name, vmac);
+    // Before the link is up, so that not even its first frames go unguarded.
+    if (vmac.guard === undefined) guard(vmac, base.index);
+    if (choice.existing === undefined) await request(linkUpRequest(index), `set VMAC ${vmac.name} up`);
+    if (spec.family === 'ipv6') await addLinkLocal(vmac, base.index);
+    return vmac;
+  });
+}
+
+/** Deletes a VMAC this thread holds (a clean stop), and puts its base's sysctls back when it was the last there. */
+export function removeVmac(name: string): Promise<void> {
+  return serialized(async () => {
+    const vmac = held.get(name);
+    if (vmac === undefined) return;
+    held.delete(name);
+    closeGuard(vmac);
+    const links = await getLinkDetails();
+    const link = links.find((candidate) => candidate.name === name);
+    const base = links.find((candidate) => candidate.name === vmac.spec.base);
+    try {
+      // Only if it is still ours: a link someone made under its name since is not deleted.
+      if (link !== undefined && base !== undefined && isVmacOf(link, base.index, vmacAddress(vmac.spec.family, vmac.spec.vrid))) {
+        await request(linkDeleteRequest(link.index), `delete VMAC ${name}`);
+      }
+    } finally {
+      if (vmac.spec.family === 'ipv4') await releaseBase(vmac.spec.base);
+    }
+  });
+}
+
+/**
+ * Attaches the VMAC's guard; when it cannot be (no tcx before Linux 6.6, no CAP_BPF), `unguarded` says so and what
+ * it costs, for the VIP manager to report: the VMAC works, but switches may learn its MAC at a backup.
+ */
+function guard(vmac: HeldVmac, baseIndex: number): void {
+  try {
+    vmac.guard = loadAddon().vmacGuardOpen(vmac.index, baseIndex, vmac.spec.family === 'ipv4' ? 4 : 6);
+    vmac.unguarded = undefined;
+  } catch (error) {
+    const cause = toPacketSocketError(`VMAC ${vmac.name}`, error);
+    vmac.unguarded = `${cause instanceof Error ? cause.message : String(cause)}: its IGMP / MLD reports and router solicitations are not kept off the wire, and a switch may take this node for the master until the master's next advert (docs/vmac.md)`;
+  }
+}
+
+function closeGuard(vmac: HeldVmac): void {
+  if (vmac.guard === undefined) return;
+  try {
+    loadAddon().vmacGuardClose(vmac.guard);
+  } catch {
+    // Closed already: nothing is attached.
+  }
+  vmac.guard = undefined;
+}
+
+async function makeVmac(name: string, base: LinkDetails, spec: VmacSpec): Promise<number> {
+  await request(vmacCreateRequest(name, base.index, vmacAddress(spec.family, spec.vrid)), `make VMAC ${name} on ${base.name}`);
+  const made = (await getLinkDetails()).find((link) => link.name === name);
+  if (made === undefined) throw new VrrpError('vip_failed', `VMAC ${name}: made, then not found`);
+  // Before the link is up: no address of the kernel's making, no ARP answered for the base's addresses.
+  if (spec.family === 'ipv4') {
+    await sysctl(`ipv4/conf/${name}/arp_ignore`, '1');
+    await sysctl(`ipv4/conf/${name}/accept_local`, '1');
+    await sysctl(`ipv4/conf/${name}/rp_filter`, '0');
+    await sysctl(`ipv4/conf/${name}/promote_secondaries`, '1');
+    await sysctl(`ipv6/conf/${name}/disable_ipv6`, '1', true);
+  }
+  await request(addrGenModeNoneRequest(made.index), `turn off the kernel's IPv6 addresses on VMAC ${name}`, spec.family === 'ipv4');
+  return made.index; // set up by the caller, once guarded
+
+}
+
+/** Puts the advert source (the configured one, else the base's link-local address) on an IPv6 VMAC. */
+async function addLinkLocal(vmac: HeldVmac, baseIndex: number): Promise<void> {
+  let source = vmac.spec.source;
+  if (source === undefined) {
+    const addresses = await getInterfaceAddresses(baseIndex, 'ipv6');
+    source = addresses.find((address) => !address.tentative && isIpv6LinkLocal(parseIp(address.address)?.bytes ?? EMPTY))?.address;
+  }
+  if (source === undefined) return; // the base has none yet (its link is down): added when it comes up (ensureVmac again)
+  const add = addressRequest(RTM_NEWADDR, vmac.index, { address: source, prefixLength: 64, family: 'ipv6' });
+  const errno = await sendNetlinkRequest(add);
+  if (errno !== undefined && errno !== 'EEXIST') throw new VrrpError('vip_failed', `VMAC ${vmac.name}: cannot add ${source}/64 to send from: ${errno}`);
+}
+
+async function holdBase(base: string): Promise<void> {
+  const count = baseCounts.get(base) ?? 0;
+  baseCounts.set(base, count + 1);
+  if (count > 0) return;
+  const before = new Map<string, string | undefined>();
+  bases.set(base, before);
+  for (const [name, value] of BASE_ARP_SYSCTLS) {
+    const was = await readSysctl(`ipv4/conf/${base}/${name}`);
+    before.set(name, was);
+    if (was !== value) await sysctl(`ipv4/conf/${base}/${name}`, value);
+  }
+}
+
+async function releaseBase(base: string): Promise<void> {
+  const count = (baseCounts.get(base) ?? 1) - 1;
+  if (count > 0) {
+    baseCounts.set(base, count);
+    return;
+  }
+  baseCounts.delete(base);
+  const before = bases.get(base);
+  bases.delete(base);
+  // Only what was changed, and only if nobody changed it since (as keepalived puts rp_filter back).
+  for (const [name, value] of BASE_ARP_SYSCTLS) {
+    const was = before?.get(name);
+    if (was === undefined || was === value) continue;
+    if ((await readSysctl(`ipv4/conf/${base}/${name}`)) === value) await sysctl(`ipv4/conf/${base}/${name}`, was, true);
+  }
+}
+
+async function refuseStrictReversePath(): Promise<void> {
+  if ((await readSysctl('ipv4/conf/all/rp_filter')) === '1') {
+    throw new VrrpError(
+      'vip_failed',
+      'VMAC: net.ipv4.conf.all.rp_filter is 1 (strict), which drops every advert a VMAC receives (their sources are routed through the base); set it to 0 or 2 (loose), raising each interface\'s own rp_filter where strict filtering is wanted',
+    );
+  }
+}
+
+async function readSysctl(path: string): Promise<string | undefined> {
+  try {
+    return (await readFile(`/proc/sys/net/${path}`, 'utf8')).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes a sysctl; a failure is the VMAC's, unless `optional` (IPv6 turned off in the kernel: nothing to turn off). */
+async function sysctl(path: string, value: string, optional = false): Promise<void> {
+  try {
+    await writeFile(`/proc/sys/net/${path}`, value);
+  } catch (error) {
+    if (optional) return;
+    throw new VrrpError('vip_failed', `VMAC: cannot set net.${path.replaceAll('/', '.')} to ${value}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
+}
+
+/** Sends one request; its refusal is thrown, saying what it was to do (unless `optional`). */
+async function request(message: NetlinkRequest, what: string, optional = false): Promise<void> {
+  const errno = await sendNetlinkRequest(message);
+  if (errno !== undefined && !optional) throw new VrrpError('vip_failed', `cannot ${what}: ${errno}`);
+}
+
+const EMPTY = new Uint8Array(0);
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

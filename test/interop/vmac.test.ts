@@ -1,0 +1,155 @@
+/**
+ * VMACs (keepalived's `use_vmac`) beside keepalived 2.2.7 on a namespace segment: both nodes run the same
+ * keepalived.conf with `use_vmac` — keepalived's file as it is, ours through `vrrp run keepalived.conf`. What a VMAC
+ * is for: the VIP's MAC is the virtual router MAC (00:00:5e:00:01:VRID, IPv6 00:00:5e:00:02:VRID) whoever is
+ * master, so a client's neighbour entry never changes at a failover; the adverts carry it as their source MAC; our
+ * VMAC is made at start as a backup's too, and deleted at a stop with the base's sysctls put back; and it sends no
+ * IGMP / MLD report nor router solicitation, which would teach the switch that the master's MAC is at our port.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BRIDGE, Lab, labAvailable, poll, requireLab } from './lab.js';
+import { startVrrp } from './vrrp-process.js';
+
+requireLab();
+
+const VRID = 51;
+const VMAC4 = `00:00:5e:00:01:${VRID.toString(16).padStart(2, '0')}`;
+const VMAC6 = `00:00:5e:00:02:${VRID.toString(16).padStart(2, '0')}`;
+
+/** One VRRPv3 instance at 100 ms with a VMAC, holding `vip`. */
+function conf(host: string, priority: number, vip: string, extra: string[] = []): string {
+  return [
+    'global_defs {',
+    `  router_id ${host}`,
+    '}',
+    'vrrp_instance VI_VMAC {',
+    '  state BACKUP',
+    '  interface eth0',
+    '  use_vmac',
+    `  virtual_router_id ${VRID}`,
+    `  priority ${priority}`,
+    '  advert_int 0.1',
+    '  version 3',
+    '  garp_master_delay 0',
+    ...extra,
+    '  virtual_ipaddress {',
+    `    ${vip}`,
+    '  }',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** `ip -d -j link show dev <name>` of a host, or undefined when there is no such link. */
+async function linkDetails(lab: Lab, host: string, name: string): Promise<{ address: string; flags: string[]; linkinfo?: { info_kind?: string; info_data?: { mode?: string } } } | undefined> {
+  const result = await lab.exec(host, ['ip', '-d', '-j', 'link', 'show', 'dev', name], { check: false });
+  if (result.code !== 0) return undefined;
+  return (JSON.parse(result.stdout) as { address: string; flags: string[]; linkinfo?: { info_kind?: string; info_data?: { mode?: string } } }[])[0];
+}
+
+async function sysctl(lab: Lab, host: string, key: string): Promise<string> {
+  return (await lab.exec(host, ['sysctl', '-n', key])).stdout.trim();
+}
+
+describe.skipIf(!labAvailable.ok)('use_vmac beside keepalived', () => {
+  let lab: Lab;
+  beforeEach(async () => {
+    lab = await Lab.create({ hosts: ['ka', 'us'], ipv6: true, client: true });
+  });
+  afterEach(async () => {
+    await lab?.destroy();
+  });
+
+  // Given keepalived (150) master with use_vmac and our `vrrp run` (100) of the same file
+  // then our backup made vrrp.51 (private macvlan, the VMAC, up, no VIP) and set the base's ARP sysctls;
+  // when keepalived stops, our master holds the VIP on vrrp.51, sends adverts from the VMAC, and the client's
+  // neighbour entry is the VMAC while its pings are answered; when keepalived comes back it takes over, the VIP
+  // leaves our VMAC and the client is answered; and our stop deletes vrrp.51 and puts the base's sysctls back.
+  it('IPv4: our master holds the VIP on the VMAC and is reached through it; a stop deletes the VMAC', async () => {
+    const vip = lab.ipv4(100);
+    const arp = async (): Promise<string[]> => Promise.all(['arp_ignore', 'arp_filter', 'arp_announce'].map((name) => sysctl(lab, 'us', `net.ipv4.conf.eth0.${name}`)));
+    const arpBefore = await arp();
+    expect(arpBefore).toEqual(['0', '0', '0']);
+    const ka = await lab.startKeepalived('ka', conf('ka', 150, `${vip}/24`));
+    await ka.waitForLog(/Entering MASTER STATE/, 5000);
+    // What leaves our host from the VMAC's MAC besides adverts and ARP (keepalived's master sends only those too).
+    const leaks = await lab.capture('us', `ether src ${VMAC4} and not arp and not ip proto 112`);
+    const baseReports = await lab.capture('us', `igmp and ether src ${lab.host('us').mac}`);
+    const us = startVrrp(lab, 'us', conf('us', 100, `${vip}/24`));
+    await us.waitForState('backup', 5000);
+
+    const made = await linkDetails(lab, 'us', `vrrp.${VRID}`);
+    expect(made?.address, 'our VMAC as a backup').toBe(VMAC4);
+    expect(made?.linkinfo?.info_kind).toBe('macvlan');
+    expect(made?.linkinfo?.info_data?.mode).toBe('private');
+    expect(made?.flags).toContain('UP');
+    expect(await lab.addresses('us', `vrrp.${VRID}`)).toEqual([]);
+    expect(await arp()).toEqual(['1', '1', '2']);
+    expect(await sysctl(lab, 'us', `net.ipv4.conf.vrrp/${VRID}.arp_ignore`)).toBe('1');
+
+    // keepalived's own master is not judged here: it leaves arp_announce alone, so its ARP requests from eth0 for
+    // the client name the VIP with eth0's MAC (seen here), which is why ours set arp_announce 2 (src/linux/vmac.ts).
+    const pinger = lab.pinger('client', vip, { intervalMs: 20 });
+    await pinger.waitForReplies(3, 5000);
+
+    const capture = await lab.capture(BRIDGE);
+    const beforeTakeover = us.events.length;
+    await ka.stop();
+    await us.waitForState('master', 5000, beforeTakeover);
+    await lab.waitForAddress('us', vip, { dev: `vrrp.${VRID}`, timeoutMs: 1000 });
+    expect(await lab.addresses('us'), 'nothing on the base').not.toContain(vip);
+    const ours = await capture.waitFor((packet) => packet.vrid === VRID && packet.prio === 100, 2000);
+    expect(ours.srcMac, ours.raw).toBe(VMAC4);
+    expect(ours.src).toBe(lab.host('us').ipv4);
+    await pinger.waitForReplies(5, 5000, Date.now());
+    expect(await lab.neighborMac('client', vip), 'the client never had to learn a new MAC').toBe(VMAC4);
+
+    const ka2 = await lab.startKeepalived('ka', conf('ka', 150, `${vip}/24`));
+    await ka2.waitForLog(/Entering MASTER STATE/, 5000);
+    await us.waitForState('backup', 5000, beforeTakeover + 1);
+    await poll(`${vip} to leave our VMAC`, async () => (!(await lab.addresses('us', `vrrp.${VRID}`)).includes(vip) ? true : undefined), 2000);
+    await pinger.waitForReplies(5, 5000, Date.now());
+    await pinger.stop();
+    await capture.stop();
+    expect(us.events.filter((e) => e.event === 'error'), us.describe()).toEqual([]);
+    // Our VMAC sent no IGMP report (which would teach a switch that the master's MAC is at our port), as a backup
+    // or as a master; our base joined the VRRP group in its stead.
+    await leaks.stop();
+    await baseReports.stop();
+    expect(leaks.lines.filter((line) => /^\d/.test(line)), leaks.lines.join('\n')).toEqual([]);
+    expect(baseReports.lines.join('\n')).toMatch(/224\.0\.0\.18/);
+
+    expect(await us.stop(), us.describe()).toBe(0);
+    expect(await linkDetails(lab, 'us', `vrrp.${VRID}`), 'a stop deletes the VMAC').toBeUndefined();
+    expect(await arp(), 'the base\'s ARP sysctls put back').toEqual(arpBefore);
+  });
+
+  // Given our `vrrp run` (150) with use_vmac over IPv6 and keepalived (100) with the same file
+  // then we are master: our adverts leave from the VMAC 00:00:5e:00:02:33 with our link-local source, keepalived
+  // accepts them (backup), the VIP is on vrrp.51 and the client reaches it through the VMAC.
+  it('IPv6: our master advertises from the IPv6 VMAC with its link-local source, and keepalived stays backup', async () => {
+    const vip = lab.ipv6(100);
+    const leaks = await lab.capture('us', `ether src ${VMAC6} and not ip6 proto 112`);
+    const us = startVrrp(lab, 'us', conf('us', 150, `${vip}/64`));
+    await us.waitForState('master', 5000);
+    const capture = await lab.capture(BRIDGE);
+    const ka = await lab.startKeepalived('ka', conf('ka', 100, `${vip}/64`));
+    await ka.waitForLog(/Entering BACKUP STATE/, 5000);
+    const ours = await capture.waitFor((packet) => packet.vrid === VRID && packet.prio === 150 && packet.family === 6, 2000);
+    expect(ours.srcMac, ours.raw).toBe(VMAC6);
+    expect(ours.src).toBe(lab.host('us').linkLocal);
+    await lab.waitForAddress('us', vip, { dev: `vrrp.${VRID}`, timeoutMs: 1000 });
+    await lab.pingUntil('client', vip, { timeoutMs: 5000 });
+    expect(await lab.neighborMac('client', vip)).toBe(VMAC6);
+    // keepalived heard us all along, through the pings too: still backup, never master.
+    expect(ka.lines.some((line) => /Entering MASTER STATE/.test(line)), ka.lines.join('\n')).toBe(false);
+    await capture.stop();
+    expect(us.events.filter((e) => e.event === 'error'), us.describe()).toEqual([]);
+    // Its NAs went (the VIP's announcements); no MLD report nor router solicitation did.
+    await leaks.stop();
+    expect(leaks.lines.filter((line) => /multicast listener|router solicitation/.test(line)), leaks.lines.join('\n')).toEqual([]);
+    expect(leaks.lines.some((line) => /neighbor advertisement/.test(line)), leaks.lines.join('\n')).toBe(true);
+    expect(await us.stop(), us.describe()).toBe(0);
+    expect(await linkDetails(lab, 'us', `vrrp.${VRID}`)).toBeUndefined();
+  });
+});
