@@ -214,6 +214,8 @@ interface GlobalDefaults {
   version?: 2 | 3;
   garp: GarpConfig;
   v3ChecksumAsV2?: boolean;
+  /** vmac_prefix: a VMAC without a name is `<prefix>.<VRID>` (keepalived's default prefix: vrrp). */
+  vmacPrefix?: string;
   scriptUser?: string;
   /** Whether "notify scripts run as the user running vrrp" was said (once per import). */
   warnedNotifyUser?: boolean;
@@ -707,6 +709,11 @@ function readGlobalDefs(statement: KeepalivedStatement, report: Report, defaults
       case 'v3_checksum_as_v2': {
         const value = values.atMost(1).boolean(0);
         if (value !== undefined) defaults.v3ChecksumAsV2 = value;
+        break;
+      }
+      case 'vmac_prefix': {
+        const prefix = values.atMost(1).string(0, 'a name prefix');
+        if (prefix !== undefined) defaults.vmacPrefix = prefix;
         break;
       }
       case 'vrrp_mcast_group4':
@@ -1903,7 +1910,7 @@ function finishInstance(
     preemptDelayMs,
     unicastPeers: draft.unicastPeers,
     ...(draft.primaryAddress === undefined ? {} : { primaryAddress: draft.primaryAddress }),
-    ...vmacOf(draft, report),
+    ...vmacOf(draft, defaults, report),
     authentication,
     ...(version === 3 && family === 'ipv4' ? { v3Ipv4Checksum: (draft.v3ChecksumAsV2 ?? defaults.v3ChecksumAsV2) === true ? 'rfc9568' : 'pseudo-header' } : {}),
     garp,
@@ -1919,9 +1926,10 @@ function finishInstance(
 
 /**
  * `use_vmac` and `vmac_xmit_base` as `vmac`, as keepalived 2.2.7 reads them: `vmac_xmit_base` without `use_vmac` is
- * dropped, and with unicast peers it is turned on (unicast adverts cannot go from a VMAC), each said.
+ * dropped, and with unicast peers it is turned on (unicast adverts cannot go from a VMAC), each said; a global
+ * `vmac_prefix` names the VMACs that have no name.
  */
-function vmacOf(draft: InstanceDraft, report: Report): { vmac?: true | VmacConfig } {
+function vmacOf(draft: InstanceDraft, defaults: GlobalDefaults, report: Report): { vmac?: true | VmacConfig } {
   if (draft.vmac === undefined) {
     if (draft.vmacXmitBase !== undefined) report.warn(draft.vmacXmitBase, 'vmac_xmit_base without use_vmac is ignored, as keepalived ignores it');
     return {};
@@ -1931,8 +1939,11 @@ function vmacOf(draft: InstanceDraft, report: Report): { vmac?: true | VmacConfi
     report.warn(draft.vmac.position, 'use_vmac with unicast_peer: the adverts go from the interface itself (vmac_xmit_base), as keepalived turns it on');
     xmitBase = true;
   }
-  if (draft.vmac.name === undefined && !xmitBase) return { vmac: true };
-  return { vmac: { ...(draft.vmac.name === undefined ? {} : { name: draft.vmac.name }), ...(xmitBase ? { xmitBase: true } : {}) } };
+  // vmac_prefix names a VMAC that has no name, as keepalived does (its prefix cut to fit the kernel's 15 bytes).
+  const vrid = String(draft.vrid ?? '');
+  const name = draft.vmac.name ?? (defaults.vmacPrefix === undefined ? undefined : `${defaults.vmacPrefix.slice(0, 15 - vrid.length - 1)}.${vrid}`);
+  if (name === undefined && !xmitBase) return { vmac: true };
+  return { vmac: { ...(name === undefined ? {} : { name }), ...(xmitBase ? { xmitBase: true } : {}) } };
 }
 
 /** keepalived's MTU for an instance whose interface it does not know (DEFAULT_MTU). */

@@ -152,4 +152,33 @@ describe.skipIf(!labAvailable.ok)('use_vmac beside keepalived', () => {
     expect(await us.stop(), us.describe()).toBe(0);
     expect(await linkDetails(lab, 'us', `vrrp.${VRID}`)).toBeUndefined();
   });
+
+  // Given our master (150) alone with use_vmac, when its VMAC is deleted by hand, then it reports the link down
+  // (fault), makes the VMAC again and is master on it with the VIP; when the process is killed (a crash), the VMAC
+  // stays, and the next run takes it as it is (same index: not made again) and deletes it at its stop.
+  it('makes a VMAC deleted behind its back again, and the next run takes a crashed run\'s VMAC', async () => {
+    const vip = lab.ipv4(100);
+    const us = startVrrp(lab, 'us', conf('us', 150, `${vip}/24`));
+    await us.waitForState('master', 5000);
+    await lab.waitForAddress('us', vip, { dev: `vrrp.${VRID}`, timeoutMs: 1000 });
+    const mark = us.events.length;
+    await lab.exec('us', ['ip', 'link', 'del', `vrrp.${VRID}`], { check: true });
+    await us.waitForState('fault', 3000, mark);
+    await us.waitForState('master', 5000, mark);
+    await lab.waitForAddress('us', vip, { dev: `vrrp.${VRID}`, timeoutMs: 2000 });
+    expect((await linkDetails(lab, 'us', `vrrp.${VRID}`))?.address).toBe(VMAC4);
+
+    await us.kill();
+    const left = await linkDetails(lab, 'us', `vrrp.${VRID}`);
+    expect(left?.address, 'a crashed run leaves its VMAC, as keepalived does').toBe(VMAC4);
+    const index = (JSON.parse((await lab.exec('us', ['ip', '-j', 'link', 'show', 'dev', `vrrp.${VRID}`])).stdout) as { ifindex: number }[])[0]?.ifindex;
+    const next = startVrrp(lab, 'us', conf('us', 150, `${vip}/24`));
+    await next.waitForState('master', 5000);
+    await lab.waitForAddress('us', vip, { dev: `vrrp.${VRID}`, timeoutMs: 1000 });
+    const taken = (JSON.parse((await lab.exec('us', ['ip', '-j', 'link', 'show', 'dev', `vrrp.${VRID}`])).stdout) as { ifindex: number }[])[0]?.ifindex;
+    expect(taken, 'the same link, taken as it was').toBe(index);
+    expect(next.events.filter((e) => e.event === 'error'), next.describe()).toEqual([]);
+    expect(await next.stop(), next.describe()).toBe(0);
+    expect(await linkDetails(lab, 'us', `vrrp.${VRID}`)).toBeUndefined();
+  });
 });

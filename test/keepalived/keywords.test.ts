@@ -1040,6 +1040,14 @@ describe('vrrp_instance: use_vmac', () => {
     expect(only(convert(conf('    use_vmac\n    vmac_xmit_base'))).vmac).toEqual({ xmitBase: true });
   });
 
+  // Given a global vmac_prefix; then a VMAC without a name is <prefix>.<VRID>, as keepalived names it.
+  it('names a VMAC without a name after vmac_prefix', () => {
+    const result = convert(conf('    use_vmac', 'global_defs {\n    vmac_prefix vmac\n}'));
+    expect(only(result).vmac).toEqual({ name: 'vmac.51' });
+    expect([...result.errors, ...result.warnings]).toEqual([]);
+    expect(only(convert(conf('    use_vmac mine', 'global_defs {\n    vmac_prefix vmac\n}'))).vmac).toEqual({ name: 'mine' });
+  });
+
   // Given use_vmac with a MAC of one's own (keepalived takes one); then an error at its line says why not.
   it('refuses a MAC of your own', () => {
     const text = conf('    use_vmac vmac51 02:11:22:33:44:55');
