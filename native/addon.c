@@ -27,9 +27,8 @@
  *   memory.c       start-up's pages given back once it is over: releaseStartupPages; the executable's mapped
  *                  stretches moved to huge pages: moveExecutableToHugePages; malloc's arenas capped:
  *                  limitMallocArenas
- *   vmac_guard.c   what keeps a VMAC's MAC off the wire at a backup: an eBPF classifier at its egress that drops
- *                  IGMP / MLD reports and router solicitations, and the VRRP group joined on its base:
- *                  vmacGuardOpen, vmacGuardClose
+ *   vmac_guard.c   what keeps a VMAC's MAC off the wire at a backup: an eBPF classifier at its egress that gives
+ *                  IGMP / MLD reports the base's MAC and drops router solicitations: vmacGuardOpen, vmacGuardClose
  *   watcher.c      what vrrp_socket.c, timer.c and events.c share: uv_poll on the opener's loop, the JavaScript call and its
  *                  errors, and the handles' lifetime, including thread teardown; waitDrain (the thread's own wait,
  *                  handled now)

@@ -1,37 +1,39 @@
 /*
  * vmac_guard.c: what keeps a VMAC's MAC off the wire when this node is not the one to send from it:
- *   vmacGuardOpen(vmacIndex, baseIndex, family) -> handle, vmacGuardClose(handle).
+ *   vmacGuardOpen(vmacIndex, baseMac) -> handle, vmacGuardClose(handle).
  *
  * Why (docs/vmac.md, "What a backup's VMAC must not send"): every node's VMAC has the same MAC, and a switch learns
  * a MAC's port from any frame that carries it as its source. The kernel sends some frames from a VMAC of its own
  * accord — IGMP and MLD reports for the VRRP group and for the solicited-node groups of its address, an IPv6 router
  * solicitation when it comes up — and seen in the lab, a backup's VMAC sent eight of them in its first two seconds:
- * each teaches the switch that the master's MAC is at the backup's port, until the master's next advert. keepalived
- * drops them with nftables rules and joins the group on the base instead (its vrrp_nftables.c, read in 2.2.7). Here,
- * with no firewall to depend on:
- * - an eBPF classifier attached at the VMAC's egress (tcx, Linux 6.6+; no qdisc to add, detached when this handle's
- *   link descriptor closes, i.e. at close or when the process dies) drops IGMP, MLD reports and done messages, and
- *   router solicitations, and lets everything else through (adverts, ARP, NA, the VIPs' traffic);
- * - a UDP socket joins the VRRP group on the base, so that the base's own report keeps a snooping switch sending the
- *   adverts to this port.
+ * each teaches the switch that the master's MAC is at the backup's port, until the master's next advert. Yet the
+ * reports must reach a snooping switch, or it stops sending this port the VRRP group (and, for the master, the
+ * solicited-node groups of its IPv6 VIPs). keepalived's nftables rules send the reports out through the base instead
+ * (its vrrp_nftables.c, read in 2.2.7) and drop the solicitations. Here, with no firewall to depend on, an eBPF
+ * classifier attached at the VMAC's egress (tcx, Linux 6.6+; no qdisc to add, detached when this handle's link
+ * descriptor closes, i.e. at close or when the process dies) gives IGMP reports and MLD reports and done messages
+ * the base's MAC as their source, drops router solicitations, and lets everything else through untouched (adverts,
+ * ARP, NA, the VIPs' traffic).
  *
  * The program is assembled here, as silence_bpf.c's is (the instruction set is an ABI); it reads the frame with the
- * classic packet loads (BPF_LD | BPF_ABS / BPF_IND), which a classifier may use and which end the program with 0
- * (pass) on a frame too short to hold what they read. Its return values are tcx's: -1 next (pass on to whatever is
- * attached after it), 2 drop.
+ * classic packet loads (BPF_LD | BPF_ABS / BPF_IND), which a classifier may use and which end the program returning
+ * 0 (TCX_PASS: the frame goes, and no classifier attached after this one sees it) on a frame too short for what they
+ * read; and writes the source MAC with bpf_skb_store_bytes. Its own return values are tcx's: -1 next (on to
+ * whatever is attached after it), 2 drop.
  */
 #include "vmac_guard.h"
 
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #ifndef SYS_bpf
 #define SYS_bpf 321 /* x86-64; the headers name it everywhere else */
+#endif
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the instructions and the MAC's immediates below are laid out for a little-endian host"
 #endif
 
 /* Random tag so vmacGuardClose() rejects any External that did not come from vmacGuardOpen(). */
@@ -65,15 +67,16 @@ typedef struct {
 } insn;
 
 /* Instruction classes and fields (include/uapi/linux/bpf_common.h, bpf.h). */
-enum { LD = 0x00, ALU64 = 0x07, JMP = 0x05 };
-enum { H = 0x08, B = 0x10, ABS = 0x20, IND = 0x40 };
-enum { K = 0x00, X = 0x08, ADD = 0x00, LSH = 0x60, MOV = 0xb0, JEQ = 0x10, JNE = 0x50, JA = 0x00, EXIT = 0x90 };
-enum { R0, R1, R2, R3, R4, R5, R6, R7, R8 };
+enum { LD = 0x00, ST = 0x02, ALU64 = 0x07, JMP = 0x05 };
+enum { W = 0x00, H = 0x08, B = 0x10, ABS = 0x20, IND = 0x40, MEM = 0x60 };
+enum { K = 0x00, X = 0x08, ADD = 0x00, LSH = 0x60, MOV = 0xb0, JEQ = 0x10, JNE = 0x50, JA = 0x00, CALL = 0x80, EXIT = 0x90 };
+enum { R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10 };
+enum { HELPER_SKB_STORE_BYTES = 9, ETHER_SOURCE_AT = 6 };
 
 /* Frame offsets: Ethernet header 14 bytes; IPv4's protocol at 9; IPv6's next header at 6, its header 40 bytes. */
 enum { ETHERTYPE_AT = 12, L3_AT = 14, IPV4_PROTOCOL_AT = L3_AT + 9, IPV6_NEXT_AT = L3_AT + 6, IPV6_PAYLOAD_AT = L3_AT + 40 };
 enum { PROTO_HOP_BY_HOP = 0, PROTO_IGMP = 2, PROTO_ICMPV6 = 58 };
-/* ICMPv6 types dropped: MLDv1 report and done, router solicitation, MLDv2 report. */
+/* ICMPv6 types: MLDv1 report and done and MLDv2 report (given the base's MAC), router solicitation (dropped). */
 enum { MLD_REPORT = 131, MLD_DONE = 132, ROUTER_SOLICITATION = 133, MLD2_REPORT = 143 };
 
 typedef struct {
@@ -95,18 +98,18 @@ static void land(program *p, int jump) {
   p->code[jump].off = (int16_t)(p->count - jump - 1);
 }
 
-static void build(program *p) {
-  int to_drop[8];
-  int drops = 0;
+static void build(program *p, const uint8_t base_mac[6]) {
+  int to_rewrite[8];
+  int rewrites = 0;
   int to_pass[4];
   int passes = 0;
   emit(p, ALU64 | MOV | X, R6, R1, 0, 0); /* the classic loads read the frame through r6 */
   emit(p, LD | ABS | H, 0, 0, 0, ETHERTYPE_AT);
   const int to_ipv6 = emit_jump(p, JMP | JEQ | K, R0, 0x86dd);
   to_pass[passes++] = emit_jump(p, JMP | JNE | K, R0, 0x0800);
-  /* IPv4: IGMP goes. */
+  /* IPv4: IGMP leaves with the base's MAC. */
   emit(p, LD | ABS | B, 0, 0, 0, IPV4_PROTOCOL_AT);
-  to_drop[drops++] = emit_jump(p, JMP | JEQ | K, R0, PROTO_IGMP);
+  to_rewrite[rewrites++] = emit_jump(p, JMP | JEQ | K, R0, PROTO_IGMP);
   to_pass[passes++] = emit_jump(p, JMP | JA, 0, 0);
   /* IPv6: ICMPv6 right after the header, or after a hop-by-hop header (MLD's router alert): its type decides. */
   land(p, to_ipv6);
@@ -122,15 +125,29 @@ static void build(program *p) {
   emit(p, ALU64 | ADD | X, R7, R0, 0, 0);
   land(p, to_icmp);
   emit(p, LD | IND | B, 0, R7, 0, 0); /* the ICMPv6 type, at r7 */
-  to_drop[drops++] = emit_jump(p, JMP | JEQ | K, R0, MLD_REPORT);
-  to_drop[drops++] = emit_jump(p, JMP | JEQ | K, R0, MLD_DONE);
-  to_drop[drops++] = emit_jump(p, JMP | JEQ | K, R0, ROUTER_SOLICITATION);
-  to_drop[drops++] = emit_jump(p, JMP | JEQ | K, R0, MLD2_REPORT);
+  const int to_drop = emit_jump(p, JMP | JEQ | K, R0, ROUTER_SOLICITATION);
+  to_rewrite[rewrites++] = emit_jump(p, JMP | JEQ | K, R0, MLD_REPORT);
+  to_rewrite[rewrites++] = emit_jump(p, JMP | JEQ | K, R0, MLD_DONE);
+  to_rewrite[rewrites++] = emit_jump(p, JMP | JEQ | K, R0, MLD2_REPORT);
   for (int i = 0; i < passes; i++) land(p, to_pass[i]);
   emit(p, ALU64 | MOV | K, R0, 0, 0, TCX_NEXT);
   emit(p, JMP | EXIT, 0, 0, 0, 0);
-  for (int i = 0; i < drops; i++) land(p, to_drop[i]);
+  land(p, to_drop);
   emit(p, ALU64 | MOV | K, R0, 0, 0, TCX_DROP);
+  emit(p, JMP | EXIT, 0, 0, 0, 0);
+  /* The base's MAC onto the stack, then over the frame's source MAC: bpf_skb_store_bytes(skb, 6, r10 - 8, 6, 0). */
+  for (int i = 0; i < rewrites; i++) land(p, to_rewrite[i]);
+  const uint32_t first = (uint32_t)base_mac[0] | (uint32_t)base_mac[1] << 8 | (uint32_t)base_mac[2] << 16 | (uint32_t)base_mac[3] << 24;
+  emit(p, ST | MEM | W, R10, 0, -8, (int32_t)first);
+  emit(p, ST | MEM | H, R10, 0, -4, (int32_t)((uint32_t)base_mac[4] | (uint32_t)base_mac[5] << 8));
+  emit(p, ALU64 | MOV | X, R1, R6, 0, 0);
+  emit(p, ALU64 | MOV | K, R2, 0, 0, ETHER_SOURCE_AT);
+  emit(p, ALU64 | MOV | X, R3, R10, 0, 0);
+  emit(p, ALU64 | ADD | K, R3, 0, 0, -8);
+  emit(p, ALU64 | MOV | K, R4, 0, 0, 6);
+  emit(p, ALU64 | MOV | K, R5, 0, 0, 0);
+  emit(p, JMP | CALL, 0, 0, 0, HELPER_SKB_STORE_BYTES);
+  emit(p, ALU64 | MOV | K, R0, 0, 0, TCX_NEXT);
   emit(p, JMP | EXIT, 0, 0, 0, 0);
 }
 
@@ -140,14 +157,11 @@ static int sys_bpf(int command, bpf_attr_t *attr) {
 
 typedef struct {
   int link_fd; /* the tcx link: the program stays attached while it is open */
-  int join_fd; /* the base's membership of the VRRP group */
 } vmac_guard;
 
 static void close_guard(vmac_guard *guard) {
   if (guard->link_fd >= 0) close(guard->link_fd);
-  if (guard->join_fd >= 0) close(guard->join_fd);
   guard->link_fd = -1;
-  guard->join_fd = -1;
 }
 
 static void finalize_guard(napi_env env, void *data, void *hint) {
@@ -159,9 +173,9 @@ static void finalize_guard(napi_env env, void *data, void *hint) {
 
 /* Loads the classifier and attaches it at `ifindex`'s egress: the link's descriptor, or -1 with errno and
  * *failed set. */
-static int attach(int ifindex, const char **failed) {
+static int attach(int ifindex, const uint8_t base_mac[6], const char **failed) {
   program p = {{{0, 0, 0, 0}}, 0};
-  build(&p);
+  build(&p, base_mac);
   bpf_attr_t attr;
   memset(&attr, 0, sizeof(attr));
   attr.prog.prog_type = PROG_SCHED_CLS;
@@ -186,58 +200,29 @@ static int attach(int ifindex, const char **failed) {
   return link_fd;
 }
 
-/* A UDP socket that joins the VRRP group (224.0.0.18 or ff02::12) on `ifindex`; -1 with errno and *failed set. */
-static int join(int family, int ifindex, const char **failed) {
-  const int fd = socket(family == 4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    *failed = "socket";
-    return -1;
-  }
-  int ok;
-  if (family == 4) {
-    struct ip_mreqn request;
-    memset(&request, 0, sizeof(request));
-    request.imr_multiaddr.s_addr = htonl(0xe0000012); /* 224.0.0.18 */
-    request.imr_ifindex = ifindex;
-    ok = setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &request, sizeof(request));
-  } else {
-    struct ipv6_mreq request;
-    memset(&request, 0, sizeof(request));
-    request.ipv6mr_multiaddr.s6_addr[0] = 0xff; /* ff02::12 */
-    request.ipv6mr_multiaddr.s6_addr[1] = 0x02;
-    request.ipv6mr_multiaddr.s6_addr[15] = 0x12;
-    request.ipv6mr_interface = (unsigned)ifindex;
-    ok = setsockopt(fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &request, sizeof(request));
-  }
-  if (ok != 0) {
-    const int error_number = errno;
-    close(fd);
-    errno = error_number;
-    *failed = "setsockopt(ADD_MEMBERSHIP)";
-    return -1;
-  }
-  return fd;
-}
-
-/* vmacGuardOpen(vmacIndex, baseIndex, family 4 | 6) -> handle. Throws the failed syscall's errno. */
+/* vmacGuardOpen(vmacIndex, baseMac) -> handle. Throws the failed syscall's errno. */
 napi_value vmac_guard_open(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 2;
+  napi_value argv[2];
   NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  int32_t vmac_index = 0, base_index = 0, family = 0;
-  if (argc < 3 || napi_get_value_int32(env, argv[0], &vmac_index) != napi_ok || napi_get_value_int32(env, argv[1], &base_index) != napi_ok ||
-      napi_get_value_int32(env, argv[2], &family) != napi_ok || vmac_index <= 0 || base_index <= 0 || (family != 4 && family != 6)) {
-    napi_throw_type_error(env, NULL, "vmacGuardOpen(vmacIndex, baseIndex, family 4 | 6)");
+  int32_t vmac_index = 0;
+  void *mac = NULL;
+  size_t mac_length = 0;
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &vmac_index) != napi_ok || vmac_index <= 0) {
+    napi_throw_type_error(env, NULL, "vmacGuardOpen(vmacIndex, baseMac)");
+    return NULL;
+  }
+  if (!get_bytes(env, argv[1], "baseMac", &mac, &mac_length)) return NULL;
+  if (mac_length != 6) {
+    napi_throw_range_error(env, NULL, "baseMac must be 6 bytes");
     return NULL;
   }
   const char *failed = NULL;
   vmac_guard *guard = (vmac_guard *)malloc(sizeof(vmac_guard));
   if (guard == NULL) return throw_errno(env, "malloc", ENOMEM);
-  guard->link_fd = attach(vmac_index, &failed);
-  guard->join_fd = guard->link_fd < 0 ? -1 : join(family, base_index, &failed);
-  if (guard->link_fd < 0 || guard->join_fd < 0) {
+  guard->link_fd = attach(vmac_index, (const uint8_t *)mac, &failed);
+  if (guard->link_fd < 0) {
     const int error_number = errno;
-    close_guard(guard);
     free(guard);
     return throw_errno(env, failed, error_number);
   }
@@ -252,7 +237,7 @@ napi_value vmac_guard_open(napi_env env, napi_callback_info info) {
   return external;
 }
 
-/* vmacGuardClose(handle): detaches the classifier and leaves the group now. Idempotent. */
+/* vmacGuardClose(handle): detaches the classifier now. Idempotent. */
 napi_value vmac_guard_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];

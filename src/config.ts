@@ -413,8 +413,9 @@ export interface VirtualRuleNetwork {
 export interface VmacConfig {
   /**
    * Its interface name (≤ 15 bytes). Default: `vrrp.<VRID>`, or the first free of `vrrp6.<VRID>` (IPv6),
-   * `vrrp1.<VRID>`, `vrrp2.<VRID>`… when that name is another VMAC's — keepalived's names; and without a name, a
-   * VMAC of this VRID and family on `interface` that is there already (a crashed run's) is taken whatever its name.
+   * `vrrp1.<VRID>`, `vrrp2.<VRID>`… when an interface has that name (the other family's VMAC, say) — keepalived's
+   * names; and without a name, a VMAC of this VRID and family on `interface` that is there already (a crashed run's)
+   * is taken whatever its name.
    */
   name?: string;
   /**

@@ -286,6 +286,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   #newMasterReason: NewMasterReason = 'notMaster';
   #protoErrReason: ProtoErrReason = 'noError';
   #lastProtocolError: ProtocolErrorStatus | null = null;
+  /** The VMAC the engine holds the own addresses on (its `vmac` event), while it has one. */
+  #vmacName: string | undefined;
   #trackerReasons: Map<string, string> | undefined;
 
   /**
@@ -433,7 +435,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       vips: config.heldAddresses.map((vip, index) => ({
         address: vip.address,
         prefixLength: vip.prefixLength,
-        interface: vip.dev ?? config.interface,
+        interface: vip.dev ?? this.#vmacName ?? config.interface,
         advertised: index < config.virtualAddresses.length,
         held: state === 'master',
         leaseMs: remote ? config.vipLeaseMs : null,
@@ -676,7 +678,12 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       return this.#reconfigured({ changed, applied: false });
     }
     const state = this.#state;
-    const resume: EngineResume = { state, ...(keptTrackers.size > 0 ? { trackers: Object.fromEntries(keptTrackers) } : {}), ...(state === 'master' ? { kept } : {}) };
+    const resume: EngineResume = {
+      state,
+      ...(keptTrackers.size > 0 ? { trackers: Object.fromEntries(keptTrackers) } : {}),
+      ...(state === 'master' ? { kept } : {}),
+      ...(this.#vmacName === undefined ? {} : { vmac: this.#vmacName }),
+    };
     const firstTransition = new Promise<void>((resolve, reject) => (this.#firstTransition = { resolve, reject }));
     firstTransition.catch(() => undefined);
     let event: ReconfiguredEvent;
@@ -789,6 +796,9 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
         break;
       case 'vips':
         this.#vipsChanged(event);
+        break;
+      case 'vmac':
+        this.#vmacName = event.name;
         break;
       case 'protocolError':
         this.#lastProtocolError = { code: event.code, message: event.message, src: event.src, at: new Date().toISOString() };

@@ -128,6 +128,8 @@ export function resolveRunConfig(value: unknown): ResolvedRunConfig {
   const prefixOf = (index: number): string => (list.length > 1 ? `instances.${index}.` : '');
   const instances: ResolvedRunConfig['instances'] = [];
   const indexOfName = new Map<string, number>();
+  /** Each configured VMAC name's instance: one VMAC each (a second would replace the first's at its start). */
+  const indexOfVmac = new Map<string, number>();
   /** Each resolved instance's tracker names, by instance name: a sync group's hold must not take one. */
   const trackerNames = new Map<string, string[]>();
   list.forEach((entry, index) => {
@@ -159,6 +161,10 @@ export function resolveRunConfig(value: unknown): ResolvedRunConfig {
       const first = indexOfName.get(resolved.name);
       if (first !== undefined) issues.push({ path: `${prefix}name`, message: `"${resolved.name}" is the name of instances.${first} too: give each instance a name of its own` });
       else indexOfName.set(resolved.name, index);
+      const vmacName = resolved.vmac?.name;
+      const firstVmac = vmacName === undefined ? undefined : indexOfVmac.get(vmacName);
+      if (firstVmac !== undefined) issues.push({ path: `${prefix}vmac.name`, message: `"${vmacName}" is the VMAC of instances.${firstVmac} too: give each VMAC a name of its own` });
+      else if (vmacName !== undefined) indexOfVmac.set(vmacName, index);
       trackerNames.set(resolved.name, resolved.trackers.map((tracker) => tracker.name));
       instances.push(resolvedNotify ? { config, name: resolved.name, notify: resolvedNotify } : { config, name: resolved.name });
     }

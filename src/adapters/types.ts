@@ -118,6 +118,12 @@ export interface Transport {
    * {@link Transport.send} sends what is queued first. The engine queues only a master's routine adverts.
    */
   queue?(dst: string, bytes: Uint8Array, failed: (dst: string, cause: unknown) => void): void;
+  /**
+   * Optional: the socket opened again for the same interface and family, the VRID registered again — for a link made
+   * again under the same name (a VMAC deleted behind our back), to which the old socket can no longer be bound.
+   * Called while the instance is in Fault: nothing is armed, absorbed or scheduled on the transport then.
+   */
+  reopen?(): void;
   /** Stops receiving and releases the socket. */
   close(): void | Promise<void>;
   /**
@@ -212,6 +218,8 @@ export interface VmacRequest {
   name: string | undefined;
   /** The configured advert source, if any (IPv6: put on the VMAC to send from). */
   source: string | undefined;
+  /** The adverts go from `base` (`vmac.xmitBase`): an IPv6 VMAC needs no address to send from. */
+  xmitBase?: boolean;
 }
 
 /** A VIP manager's takeover prepared for a transport to fire ({@link Transport.armTakeover}); opaque. */

@@ -12,7 +12,7 @@
  * input to the core, queues the actions it returns on one serial queue (so VIP work never interleaves) and re-arms
  * exactly one timer at `nextDeadline()`. A transition is reported only after the actions before it were applied.
  */
-import type { Adapters, CounterTally, ReceivedPacket, SharedSocketStats } from '../adapters/types.js';
+import type { Adapters, CounterTally, ReceivedPacket, SharedSocketStats, VmacRequest } from '../adapters/types.js';
 import type { ResolvedConfig, VirtualAddress, VirtualRoute, VirtualRule } from '../config.js';
 import { VRRP_MULTICAST_GROUP } from '../core/advertisement.js';
 import { effectivePriority, type TrackerState, type TrackerStatus } from '../core/priority.js';
@@ -48,6 +48,8 @@ export type EngineEvent =
   | { type: 'lowerMasterHeard'; src: string; priority: number; advertIntervalMs: number }
   /** The virtual addresses were added (`add`) or removed (`remove`): for logs, the `vrrp:vip` channel, metrics. */
   | { type: 'vips'; action: 'add' | 'remove'; addresses: string[] }
+  /** The VMAC the engine made or took (its name), or deleted (undefined): where the own addresses are. */
+  | { type: 'vmac'; name: string | undefined }
   | { type: 'error'; code: VrrpErrorCode; message: string; cause?: unknown };
 
 /**
@@ -74,6 +76,8 @@ export interface HandoverKept {
 export interface EngineResume extends ResumeState {
   /** What the engine before left up as Master, now this one's; absent when it was not Master. */
   kept?: HandoverKept;
+  /** The VMAC the engine before held (its name), which this one takes — or deletes, if its start fails. */
+  vmac?: string;
 }
 
 /** A key that two configurations' addresses, routes or rules share only when every field is the same. */
@@ -484,6 +488,11 @@ export class Engine {
         this.#io.vipErrors++;
         this.#error('vip_failed', error.message, error);
       });
+      if (resume?.vmac !== undefined) {
+        // Held from here on: a start that fails next removes the kept addresses from it, and deletes it.
+        this.#vmac = resume.vmac;
+        this.#vipIface = resume.vmac;
+      }
       if (config.vmac !== undefined) await this.#makeVmac();
       // The adverts go from the VMAC unless it is to send on its base (keepalived's vmac_xmit_base).
       const onVmac = this.#vmac !== undefined && config.vmac?.xmitBase !== true;
@@ -543,12 +552,14 @@ export class Engine {
         let linkUp = link.up;
         if (this.#vmac !== undefined) {
           // A VMAC down, or gone, is the link down (keepalived tracks it as it tracks the base).
-          const vmacLinks: VmacLinks = { base: link.up, vmac: true, stopVmac: undefined };
+          const vmacLinks: VmacLinks = { base: link.up, vmac: true, remaking: false, retry: undefined, retryMs: VIP_RETRY_MIN_MS, stopVmac: undefined, live: false };
           this.#vmacLinks = vmacLinks;
           const watch = await adapters.linkMonitor.watch(this.#vmac, (up) => this.#onVmacLink('vmac', up), { linkOnly: true });
           vmacLinks.stopVmac = watch.stop;
           vmacLinks.vmac = watch.up;
-          linkUp &&= watch.up;
+          // Both as they are now: the base's may have changed while the VMAC's watch was being set up.
+          linkUp = vmacLinks.base && vmacLinks.vmac;
+          vmacLinks.live = true;
         }
         if (!linkUp) this.#step({ type: 'link', up: false });
         else if (source === undefined) this.#onLink(true);
@@ -655,32 +666,67 @@ export class Engine {
     const config = this.#config;
     const vipManager = this.#adapters.vipManager;
     if (vipManager.createVmac === undefined) throw new VrrpError('vip_failed', `vmac is configured but the VIP manager cannot make one (it has no createVmac)`);
-    this.#vmac = await vipManager.createVmac({ base: config.interface, family: config.family, vrid: config.vrid, name: config.vmac?.name, source: config.primaryAddress });
+    this.#vmac = await vipManager.createVmac(this.#vmacRequest(config.vmac?.name));
     this.#vipIface = this.#vmac;
+    this.#emit({ type: 'vmac', name: this.#vmac });
+  }
+
+  #vmacRequest(name: string | undefined): VmacRequest {
+    const config = this.#config;
+    return { base: config.interface, family: config.family, vrid: config.vrid, name, source: config.primaryAddress, xmitBase: config.vmac?.xmitBase === true };
   }
 
   /**
-   * The VMAC's or its base's link changed. The link is up for the core only when both are; a VMAC down, and a base
-   * that comes back, have the VIP manager make the VMAC again if it is gone (deleted behind our back, or with its
-   * base) — keepalived does the same, and does not set up a VMAC someone set down, nor does this.
+   * The VMAC's or its base's link changed. The link is up for the core only when both are and the VMAC is not being
+   * made again. A VMAC down, and a base that comes back, have the VIP manager make the VMAC again if it is gone
+   * (deleted behind our back, or with its base) — keepalived does the same, and does not set up a VMAC someone set
+   * down, nor does this — after which the transport is opened again: a VMAC made again is a new link, and the
+   * socket stayed bound to the one that went.
    */
   #onVmacLink(which: 'base' | 'vmac', up: boolean): void {
     const links = this.#vmacLinks;
     if (links === undefined) return;
-    const before = links.base && links.vmac;
+    const before = this.#vmacLinkUp(links);
     links[which] = up;
-    if ((which === 'vmac' && !up) || (which === 'base' && up)) this.#remakeVmac();
-    if ((links.base && links.vmac) !== before) this.#onLink(links.base && links.vmac);
+    if ((which === 'vmac' && !up) || (which === 'base' && up)) {
+      links.remaking = true;
+      this.#remakeVmac();
+    }
+    const now = this.#vmacLinkUp(links);
+    if (links.live && now !== before) this.#onLink(now);
+  }
+
+  #vmacLinkUp(links: VmacLinks): boolean {
+    return links.base && links.vmac && !links.remaking;
   }
 
   #remakeVmac(): void {
+    const links = this.#vmacLinks;
     const vipManager = this.#adapters.vipManager;
-    const config = this.#config;
-    if (this.#vmac === undefined || vipManager.createVmac === undefined || this.#stopped) return;
-    vipManager.createVmac({ base: config.interface, family: config.family, vrid: config.vrid, name: this.#vmac, source: config.primaryAddress }).then(
-      () => undefined,
-      (cause: unknown) => this.#error('vip_failed', `could not make VMAC ${this.#vmac ?? ''} again${cause instanceof Error ? `: ${cause.message}` : ''}`, cause),
-    );
+    if (links === undefined || this.#vmac === undefined || vipManager.createVmac === undefined || this.#stopped) return;
+    links.retry?.();
+    links.retry = undefined;
+    const name = this.#vmac;
+    vipManager
+      .createVmac(this.#vmacRequest(name))
+      .then(() => {
+        if (this.#vmacLinks !== links || this.#stopped) return;
+        if (this.#config.vmac?.xmitBase !== true) this.#adapters.transport.reopen?.();
+        links.retryMs = VIP_RETRY_MIN_MS;
+        const before = this.#vmacLinkUp(links);
+        links.remaking = false;
+        if (links.live && this.#vmacLinkUp(links) !== before) this.#onLink(this.#vmacLinkUp(links));
+      })
+      .catch((cause: unknown) => {
+        if (this.#vmacLinks !== links || this.#stopped) return;
+        this.#error('vip_failed', `could not make VMAC ${name} again (trying again in ${links.retryMs / 1000} s)${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
+        // Tried again while it is needed: a base that comes back tries at once.
+        links.retry = this.#adapters.clock.setTimer(links.retryMs, () => {
+          links.retry = undefined;
+          this.#remakeVmac();
+        });
+        links.retryMs = Math.min(links.retryMs * 2, VIP_RETRY_MAX_MS);
+      });
   }
 
   /** Deletes the VMAC this engine made or took (a stop, a failed start); a failure is reported, not thrown. */
@@ -688,6 +734,7 @@ export class Engine {
     const name = this.#vmac;
     this.#vmac = undefined;
     if (name === undefined) return;
+    this.#emit({ type: 'vmac', name: undefined });
     try {
       await this.#adapters.vipManager.removeVmac?.(name);
     } catch (cause) {
@@ -1644,6 +1691,7 @@ export class Engine {
     this.#stopLink?.();
     this.#stopLink = undefined;
     this.#vmacLinks?.stopVmac?.();
+    this.#vmacLinks?.retry?.();
     this.#vmacLinks = undefined;
     // Each on its own: a transport that fails to close must not leave the VIP manager's renewals, address watch
     // and timers running (a VIP whose removal failed would then be renewed forever).
@@ -1660,11 +1708,19 @@ export class Engine {
   }
 }
 
-/** A VMAC's link and its base's, as the link monitor last said, and how to stop watching the VMAC's. */
+/**
+ * A VMAC's link and its base's, as the link monitor last said; whether the VMAC is being made again (the link is
+ * down for the core meanwhile: the transport may be bound to a link that is gone); the retry of a make that failed;
+ * how to stop watching the VMAC's link; and whether changes reach the core yet (not before start has judged both).
+ */
 interface VmacLinks {
   base: boolean;
   vmac: boolean;
+  remaking: boolean;
+  retry: (() => void) | undefined;
+  retryMs: number;
   stopVmac: (() => void) | undefined;
+  live: boolean;
 }
 
 /** The own addresses' interface before start names the VMAC: no interface can have this name (see the constructor). */

@@ -342,6 +342,8 @@ type Pending = { resolve: () => void; reject: (error: unknown) => void };
 /** An {@link Engine} on the engine thread, seen from the main thread. */
 export class RemoteEngine implements EngineLike {
   readonly #config: ResolvedConfig;
+  /** The VMAC the engine thread made for this run (its name, from its `vmac` event); undefined: none. */
+  #vmac: string | undefined;
   readonly #emit: (event: EngineEvent) => void;
   readonly #host: EngineHost;
   readonly #id: number;
@@ -388,7 +390,9 @@ export class RemoteEngine implements EngineLike {
 
   /** See {@link EngineLike.socketStats}: the engine thread's socket for this instance's interface and family. */
   socketStats(): SharedSocketStats | undefined {
-    return this.#host.socketStats(this.#config.interface, this.#config.family);
+    // The socket is the VMAC's when the adverts go from it (not with xmitBase).
+    const onVmac = this.#vmac !== undefined && this.#config.vmac?.xmitBase !== true;
+    return this.#host.socketStats(onVmac ? (this.#vmac as string) : this.#config.interface, this.#config.family);
   }
 
   /** See {@link EngineLike.runtime}: as the engine thread last published it. */
@@ -445,6 +449,7 @@ export class RemoteEngine implements EngineLike {
       case 'event':
         this.#priority = message.priority;
         if (message.event.type === 'transition') this.#state = message.event.to;
+        else if (message.event.type === 'vmac') this.#vmac = message.event.name;
         this.#emit(message.event);
         break;
       case 'started':
@@ -479,7 +484,7 @@ export class RemoteEngine implements EngineLike {
     this.#finish();
     const error = new VrrpError('engine_failed', `the engine thread died (${cause.message}); instance ${this.#config.name} stopped`, { cause });
     this.#emit({ type: 'error', code: error.code, message: error.message, cause });
-    this.#released = releaseVips(this.#config).then(
+    this.#released = releaseVips(this.#config, this.#vmac).then(
       (routing) => {
         for (const failure of routing) {
           this.#emit({ type: 'error', code: 'route_failed', message: `could not remove the virtual routes or rules after the engine thread died: ${failure instanceof Error ? failure.message : String(failure)}`, cause: failure });
@@ -524,7 +529,7 @@ export class RemoteEngine implements EngineLike {
  * instance's virtual rules and routes (only ours go: they carry our protocol). Resolves with the failures of the
  * rules and routes; rejects when the addresses could not be removed.
  */
-async function releaseVips(config: ResolvedConfig): Promise<unknown[]> {
+async function releaseVips(config: ResolvedConfig, vmac: string | undefined): Promise<unknown[]> {
   const { NetlinkVipManager } = await import('../linux/vip-manager.js');
   const manager = new NetlinkVipManager();
   try {
@@ -536,9 +541,11 @@ async function releaseVips(config: ResolvedConfig): Promise<unknown[]> {
     // Each interface's own (an address with `dev` has its markers there), every one tried: one that fails must not
     // leave the others' addresses up.
     let failure: unknown;
-    for (const { iface, addresses } of vipsByInterface(config)) {
+    for (const { iface, addresses } of vipsByInterface({ interface: vmac ?? config.interface, heldAddresses: config.heldAddresses })) {
       if (addresses.length > 0) await manager.prepare(iface, addresses).catch((error: unknown) => (failure ??= error));
     }
+    // The VMAC too, which a clean stop deletes (its holder died with the thread: it is named here).
+    if (vmac !== undefined) await manager.removeVmac(vmac, { base: config.interface, family: config.family, vrid: config.vrid, name: vmac, source: undefined }).catch((error: unknown) => (failure ??= error));
     if (failure !== undefined) throw failure;
     return routing;
   } finally {

@@ -129,21 +129,26 @@ async function start(id: number, config: ResolvedConfig, slot: StatsSlot, resume
 /**
  * What a replaced engine left for a resumed start that failed before its engine existed (the adapters could not be
  * made): its sync group place is given up, and the kept rules, routes and addresses removed with a manager of their
- * own (Engine.start does this itself for a failure after). Failures are reported on the instance.
+ * own, and its VMAC deleted (Engine.start does this itself for a failure after). Failures are reported on the instance.
  */
 async function releaseHandOver(id: number, config: EngineConfig, resume: EngineResume): Promise<void> {
   if (config.syncGroupId !== undefined) abandonHandOff(config.syncGroupId, syncPlaceKey(config));
   const kept = resume.kept;
-  if (kept === undefined) return;
+  const vmac = resume.vmac;
+  if (kept === undefined && vmac === undefined) return;
   const manager = new NetlinkVipManager();
   try {
-    if (kept.rules.length > 0) await manager.removeRules(kept.rules);
-    if (kept.routes.length > 0) await manager.removeRoutes(kept.routes);
-    for (const { iface, addresses } of vipsByInterface({ interface: config.interface, heldAddresses: [...kept.addresses] })) {
-      if (addresses.length === 0) continue;
-      await manager.adopt(iface, addresses);
-      await manager.remove(iface, addresses);
+    if (kept !== undefined) {
+      if (kept.rules.length > 0) await manager.removeRules(kept.rules);
+      if (kept.routes.length > 0) await manager.removeRoutes(kept.routes);
+      for (const { iface, addresses } of vipsByInterface({ interface: vmac ?? config.interface, heldAddresses: [...kept.addresses] })) {
+        if (addresses.length === 0) continue;
+        await manager.adopt(iface, addresses);
+        await manager.remove(iface, addresses);
+      }
     }
+    // The VMAC the engine before held, which no engine holds now: deleted, as a stop would (Engine.stop).
+    if (vmac !== undefined) await manager.removeVmac(vmac, { base: config.interface, family: config.family, vrid: config.vrid, name: vmac, source: undefined });
   } catch (error) {
     reportLate(id, 'clean-up of a failed reconfiguration', error, 0);
   } finally {

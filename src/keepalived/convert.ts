@@ -636,6 +636,7 @@ export function keepalivedToConfig(conf: KeepalivedConf, options: KeepalivedConv
     seenVrids.set(key, draft);
     instances.push(instance);
   }
+  nameVmacs(instances, defaults);
   resolver.reportUnused();
   if (instances.length === 0 && report.errors.length === 0) {
     report.error({ file: conf.files[0] ?? 'keepalived.conf', line: 1, column: 1 }, 'no vrrp_instance: expected at least one');
@@ -1910,7 +1911,7 @@ function finishInstance(
     preemptDelayMs,
     unicastPeers: draft.unicastPeers,
     ...(draft.primaryAddress === undefined ? {} : { primaryAddress: draft.primaryAddress }),
-    ...vmacOf(draft, defaults, report),
+    ...vmacOf(draft, report),
     authentication,
     ...(version === 3 && family === 'ipv4' ? { v3Ipv4Checksum: (draft.v3ChecksumAsV2 ?? defaults.v3ChecksumAsV2) === true ? 'rfc9568' : 'pseudo-header' } : {}),
     garp,
@@ -1926,10 +1927,10 @@ function finishInstance(
 
 /**
  * `use_vmac` and `vmac_xmit_base` as `vmac`, as keepalived 2.2.7 reads them: `vmac_xmit_base` without `use_vmac` is
- * dropped, and with unicast peers it is turned on (unicast adverts cannot go from a VMAC), each said; a global
- * `vmac_prefix` names the VMACs that have no name.
+ * dropped, and with unicast peers it is turned on (unicast adverts cannot go from a VMAC), each said. Names come
+ * after, from the whole file (nameVmacs).
  */
-function vmacOf(draft: InstanceDraft, defaults: GlobalDefaults, report: Report): { vmac?: true | VmacConfig } {
+function vmacOf(draft: InstanceDraft, report: Report): { vmac?: true | VmacConfig } {
   if (draft.vmac === undefined) {
     if (draft.vmacXmitBase !== undefined) report.warn(draft.vmacXmitBase, 'vmac_xmit_base without use_vmac is ignored, as keepalived ignores it');
     return {};
@@ -1939,11 +1940,39 @@ function vmacOf(draft: InstanceDraft, defaults: GlobalDefaults, report: Report):
     report.warn(draft.vmac.position, 'use_vmac with unicast_peer: the adverts go from the interface itself (vmac_xmit_base), as keepalived turns it on');
     xmitBase = true;
   }
-  // vmac_prefix names a VMAC that has no name, as keepalived does (its prefix cut to fit the kernel's 15 bytes).
-  const vrid = String(draft.vrid ?? '');
-  const name = draft.vmac.name ?? (defaults.vmacPrefix === undefined ? undefined : `${defaults.vmacPrefix.slice(0, 15 - vrid.length - 1)}.${vrid}`);
+  const name = draft.vmac.name;
   if (name === undefined && !xmitBase) return { vmac: true };
   return { vmac: { ...(name === undefined ? {} : { name }), ...(xmitBase ? { xmitBase: true } : {}) } };
+}
+
+/**
+ * Names the VMACs without a name as keepalived 2.2.7 would, in file order, where it matters: with a global
+ * `vmac_prefix` (`<prefix>.<VRID>`, its prefix cut to fit the kernel's 15 bytes), and where two instances of one VRID
+ * on one interface (IPv4 and IPv6) both have one — the first takes `<prefix>.<VRID>`, the IPv6 one then
+ * `<prefix>6.<VRID>`, as keepalived's would; left to the run, which one got `vrrp.<VRID>` would depend on which
+ * started first. Configured names are never given twice: another instance's skips to the next one free.
+ */
+function nameVmacs(instances: ImportedInstanceConfig[], defaults: GlobalDefaults): void {
+  const prefix = defaults.vmacPrefix ?? 'vrrp';
+  const used = new Set<string>();
+  const withVmac = instances.filter((instance) => instance.vmac !== undefined && instance.vmac !== false);
+  for (const instance of withVmac) if (typeof instance.vmac === 'object' && instance.vmac.name !== undefined) used.add(instance.vmac.name);
+  const vridsOnInterface = new Map<string, number>();
+  for (const instance of withVmac) vridsOnInterface.set(`${instance.interface} ${instance.vrid}`, (vridsOnInterface.get(`${instance.interface} ${instance.vrid}`) ?? 0) + 1);
+  for (const instance of withVmac) {
+    const vmac = instance.vmac === true ? {} : (instance.vmac as VmacConfig);
+    if (vmac.name !== undefined) continue;
+    if (defaults.vmacPrefix === undefined && (vridsOnInterface.get(`${instance.interface} ${instance.vrid}`) ?? 0) < 2) continue;
+    const first = instance.virtualAddresses[0];
+    const family = parseIpPrefix(typeof first === 'string' ? first : (first?.address ?? ''))?.family ?? 'ipv4';
+    const vrid = String(instance.vrid);
+    const stem = prefix.slice(0, 15 - vrid.length - 2);
+    const candidates = [`${prefix.slice(0, 15 - vrid.length - 1)}.${vrid}`, ...(family === 'ipv6' ? [`${stem}6.${vrid}`] : []), ...[1, 2, 3, 4, 5, 7, 8, 9].map((n) => `${stem}${n}.${vrid}`)];
+    const name = candidates.find((candidate) => !used.has(candidate));
+    if (name === undefined) continue; // the run picks one, or says none is free
+    used.add(name);
+    instance.vmac = { ...vmac, name };
+  }
 }
 
 /** keepalived's MTU for an instance whose interface it does not know (DEFAULT_MTU). */

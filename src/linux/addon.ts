@@ -168,9 +168,9 @@ export interface NativeAddon {
   moveExecutableToHugePages(minResidentPercent: number): Float64Array;
   /** Caps glibc's malloc arenas at `count` for threads that have none yet (native/memory.c); false where malloc is not glibc's. */
   limitMallocArenas(count: number): boolean;
-  /** Drops IGMP / MLD reports and router solicitations leaving `vmacIndex` and joins the VRRP group on `baseIndex` (native/vmac_guard.c). */
-  vmacGuardOpen(vmacIndex: number, baseIndex: number, family: 4 | 6): unknown;
-  /** Detaches the guard's classifier and leaves the group (idempotent). */
+  /** At `vmacIndex`'s egress, IGMP / MLD reports leave with `baseMac` as their source and router solicitations not at all (native/vmac_guard.c). */
+  vmacGuardOpen(vmacIndex: number, baseMac: Uint8Array): unknown;
+  /** Detaches the guard's classifier (idempotent). */
   vmacGuardClose(handle: unknown): void;
 }
 

@@ -50,7 +50,7 @@ import { holdRouting, releaseRouting, routeKey, ruleKey, type RoutingHolder } fr
 import type { AnnouncementRound } from './announcer.js';
 import { prepareBurst, type Burst, type BurstOperation } from './packet-socket.js';
 import { routeRequestSocket, sendNetlinkRequest, sendNetlinkRequestNow } from './vip/netlink-send.js';
-import { ensureVmac, removeVmac } from './vmac.js';
+import { ensureVmac, releaseVmacs, removeVmac } from './vmac.js';
 
 /** Sends announcement frames; the Linux implementation uses an AF_PACKET socket. */
 export interface AnnouncementSender {
@@ -1021,21 +1021,18 @@ export class NetlinkVipManager implements VipManager {
 
   /** See {@link VipManager.createVmac}: ./vmac.ts makes it (or takes the one there) and sets its sysctls. */
   async createVmac(request: VmacRequest): Promise<string> {
-    const vmac = await ensureVmac({ base: request.base, family: request.family, vrid: request.vrid, name: request.name, source: request.source });
-    // Said once per VMAC and index: it works without its guard, less well (see ./vmac.ts).
-    if (vmac.unguarded !== undefined && this.#unguardedSaid !== `${vmac.name} ${vmac.index}`) {
-      this.#unguardedSaid = `${vmac.name} ${vmac.index}`;
+    const vmac = await ensureVmac({ base: request.base, family: request.family, vrid: request.vrid, name: request.name, source: request.source, xmitBase: request.xmitBase }, this);
+    // Said once per VMAC and index, whichever engine holds it: it works without its guard, less well (./vmac.ts).
+    if (vmac.unguarded !== undefined && !vmac.unguardedSaid) {
+      vmac.unguardedSaid = true;
       this.#onError(new VrrpError('vip_failed', vmac.unguarded));
     }
     return vmac.name;
   }
 
-  /** The VMAC (name and index) whose missing guard was reported last. */
-  #unguardedSaid: string | undefined;
-
-  /** See {@link VipManager.removeVmac}. */
-  removeVmac(name: string): Promise<void> {
-    return removeVmac(name);
+  /** See {@link VipManager.removeVmac}; `spec`: what the VMAC was made for, when no hold of this thread says it. */
+  removeVmac(name: string, spec?: VmacRequest): Promise<void> {
+    return removeVmac(name, this, spec === undefined ? undefined : { base: spec.base, family: spec.family, vrid: spec.vrid, name });
   }
 
   /**
@@ -1044,6 +1041,7 @@ export class NetlinkVipManager implements VipManager {
    */
   close(): void {
     releaseRouting(this.#routingHolder);
+    releaseVmacs(this); // held for the next engine after a handover; a stop deletes them next (Engine.stop)
     this.#cancelBursts();
     this.#stopNativeRenewals(false);
     this.#leaveRenewals?.();

@@ -24,7 +24,9 @@
  * Pure parts (names, MAC, requests, the choice among existing links) are unit-tested without root
  * (test/linux/vmac.test.ts); the rest is thin I/O, tested in the lab (test/interop/vmac.test.ts).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readlinkSync } from 'node:fs';
+import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { AddressFamily } from '../core/advertisement.js';
 import { isIpv6LinkLocal, parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
@@ -32,6 +34,7 @@ import { loadAddon, toPacketSocketError } from './addon.js';
 import { getInterfaceAddresses, getLinkDetails, type LinkDetails } from './interfaces.js';
 import { addressRequest, RTM_NEWADDR } from './vip/address-request.js';
 import { NLM_F_EXCL_CREATE, netlinkRequest, u32Payload, type NetlinkAttribute, type NetlinkRequest } from './vip/netlink-request.js';
+import { markerDirectory } from './vip/markers.js';
 import { sendNetlinkRequest } from './vip/netlink-send.js';
 
 /** RTM_NEWLINK / RTM_DELLINK (linux/rtnetlink.h). */
@@ -82,33 +85,47 @@ export interface VmacChoice {
   replace: LinkDetails | undefined;
 }
 
-/** Whether `link` is this VMAC already: a private macvlan on `baseIndex` with `mac`. Pure. */
-export function isVmacOf(link: LinkDetails, baseIndex: number, mac: Uint8Array): boolean {
-  return link.kind === 'macvlan' && link.parentIndex === baseIndex && link.macvlanMode === MACVLAN_MODE_PRIVATE && sameBytes(link.mac, mac);
+/**
+ * The index a VMAC on `base` names as its lower device: the base's, or — a base that is a macvlan itself, as a
+ * container's eth0 often is — the base's own lower device, which the kernel puts a macvlan made on it on (keepalived
+ * says the same in vrrp_vmac.c). Pure.
+ */
+export function lowerIndexOf(base: LinkDetails): number | undefined {
+  return base.kind === 'macvlan' ? base.parentIndex : base.index;
+}
+
+/** Whether `link` is this VMAC already: a private macvlan on `base`'s lower device with `mac`. Pure. */
+export function isVmacOf(link: LinkDetails, base: LinkDetails, mac: Uint8Array): boolean {
+  return link.kind === 'macvlan' && link.index !== base.index && link.parentIndex === lowerIndexOf(base) && link.macvlanMode === MACVLAN_MODE_PRIVATE && sameBytes(link.mac, mac);
 }
 
 /**
- * Picks the VMAC's name among the links there are (keepalived's choice): a configured name is taken, and a macvlan
- * of that name that does not fit is replaced, while any other kind of link of that name is a conflict (thrown);
- * without a name, a VMAC of ours that is there under any name is taken (a crashed run's), else the first default
- * name that no link has. Pure.
+ * Picks the VMAC's name among the links there are (keepalived's choice). A configured name is taken: a macvlan of
+ * that name that does not fit is replaced, any other kind of link of that name is a conflict (thrown), and so is a
+ * name another VMAC of this thread has (`taken`); a VMAC of ours under another name (a crashed run's, before the
+ * name was configured) is replaced by one of the configured name, since the kernel refuses two macvlans with one
+ * MAC on one device. Without a name, a VMAC of ours there under any name is taken (a crashed run's), else the first
+ * default name that no link has. Pure.
  */
-export function chooseVmac(links: readonly LinkDetails[], base: LinkDetails, family: AddressFamily, vrid: number, name: string | undefined): VmacChoice {
+export function chooseVmac(links: readonly LinkDetails[], base: LinkDetails, family: AddressFamily, vrid: number, name: string | undefined, taken: ReadonlySet<string> = NO_NAMES): VmacChoice {
   const mac = vmacAddress(family, vrid);
+  const there = links.find((link) => isVmacOf(link, base, mac));
   if (name !== undefined) {
+    if (taken.has(name)) throw new VrrpError('vip_failed', `VMAC ${name}: another instance's VMAC has that name; name another`);
     const link = links.find((candidate) => candidate.name === name);
-    if (link === undefined) return { name, existing: undefined, replace: undefined };
-    if (isVmacOf(link, base.index, mac)) return { name, existing: link, replace: undefined };
-    if (link.kind === 'macvlan') return { name, existing: undefined, replace: link };
-    throw new VrrpError('vip_failed', `VMAC ${name}: an interface of that name is there and is not a macvlan (${link.kind ?? 'a device'}); name another`);
+    if (link !== undefined && isVmacOf(link, base, mac)) return { name, existing: link, replace: undefined };
+    if (link !== undefined && link.kind !== 'macvlan') throw new VrrpError('vip_failed', `VMAC ${name}: an interface of that name is there and is not a macvlan (${link.kind ?? 'a device'}); name another`);
+    // A macvlan of that name that does not fit; else our VMAC under another name; else nothing to replace.
+    return { name, existing: undefined, replace: link ?? there };
   }
-  const there = links.find((link) => isVmacOf(link, base.index, mac));
   if (there !== undefined) return { name: there.name, existing: there, replace: undefined };
   for (const candidate of vmacNames(family, vrid)) {
-    if (!links.some((link) => link.name === candidate)) return { name: candidate, existing: undefined, replace: undefined };
+    if (!taken.has(candidate) && !links.some((link) => link.name === candidate)) return { name: candidate, existing: undefined, replace: undefined };
   }
   throw new VrrpError('vip_failed', `VMAC of VRID ${vrid} on ${base.name}: every default name is taken (${vmacNames(family, vrid).join(', ')}); name one`);
 }
+
+const NO_NAMES: ReadonlySet<string> = new Set();
 
 /** A `struct ifinfomsg` (linux/rtnetlink.h): family unspecified, the link's index, flags and the flags changed. */
 function ifinfo(index: number, flags: number, change: number, littleEndian: boolean): Uint8Array {
@@ -184,20 +201,29 @@ export interface VmacSpec {
   name: string | undefined;
   /** IPv6: the configured source address, put on the VMAC instead of the base's link-local address. */
   source?: string | undefined;
+  /** The adverts go from the base (`xmitBase`): an IPv6 VMAC then needs no address to send from. */
+  xmitBase?: boolean;
 }
 
-/** A VMAC this process holds: its name and index, and what it was made for. */
+/** A VMAC this thread holds: its name and index, what it was made for, and who holds it now. */
 export interface HeldVmac {
   /** Its name. */
   readonly name: string;
   /** Its index when last made or taken. */
-  readonly index: number;
+  index: number;
   /** What it was made for. */
   readonly spec: VmacSpec;
-  /** Its guard (native/vmac_guard.c) while one is attached to this index; undefined: none could be. */
+  /**
+   * Who holds it (a VIP manager); undefined between a handover's release and the next engine's take. Another
+   * holder of the same VRID, family and interface is refused: its failed start would delete this one's VMAC.
+   */
+  owner: object | undefined;
+  /** Its guard (native/vmac_guard.c) while one is attached to `index`; undefined: none could be. */
   guard: unknown;
-  /** Why it has no guard, once said: the VIP manager reports it (`ensureVmac`'s `unguarded`). */
-  unguarded?: string;
+  /** Why it has no guard, if it has none (for the VIP manager to report). */
+  unguarded: string | undefined;
+  /** Whether `unguarded` was reported (once per VMAC and index, whichever engine holds it). */
+  unguardedSaid: boolean;
 }
 
 /** The VMACs this thread holds, by name; and the sysctls of each base it changed, with how many VMACs need them. */
@@ -226,72 +252,124 @@ function serialized<T>(task: () => Promise<T>): Promise<T> {
   return run;
 }
 
+/** How often a make that met EEXIST (another process made the name meanwhile) chooses again. */
+const MAKE_ATTEMPTS = 3;
+
 /**
- * Makes the VMAC for `spec`, or takes the one there (see {@link chooseVmac}); resolves with its name. Again for a
- * VMAC held already: made again if it is gone (deleted behind our back), its IPv6 address put back if it lost it,
- * nothing else — keepalived does not set up a VMAC someone set down either. Refuses a host whose
- * `net.ipv4.conf.all.rp_filter` is 1: strict reverse-path filtering would drop every advert the VMAC receives.
+ * Makes the VMAC for `spec` on behalf of `owner`, or takes the one there (see {@link chooseVmac}); resolves with
+ * it. Again for a VMAC held already: made again if it is gone (deleted behind our back, or with its base), its
+ * IPv6 address put back if it lost it, nothing else — keepalived does not set up a VMAC someone set down either. A
+ * VMAC taken at a first hold (a crashed run's) gets its sysctls again and is set up. Refuses a VMAC another owner
+ * holds, and a host whose `net.ipv4.conf.all.rp_filter` is 1: strict reverse-path filtering would drop every
+ * advert the VMAC receives. A failure leaves nothing it made: a link made is deleted, a first hold undone.
  */
-export function ensureVmac(spec: VmacSpec): Promise<HeldVmac> {
+export function ensureVmac(spec: VmacSpec, owner: object): Promise<HeldVmac> {
   return serialized(async () => {
-    const links = await getLinkDetails();
-    const base = links.find((link) => link.name === spec.base);
-    if (base === undefined) throw new VrrpError('vip_failed', `VMAC: interface ${spec.base} does not exist`);
     const mine = [...held.values()].find((vmac) => vmac.spec.base === spec.base && vmac.spec.family === spec.family && vmac.spec.vrid === spec.vrid);
-    const choice = chooseVmac(links, base, spec.family, spec.vrid, spec.name ?? mine?.name);
-    if (spec.family === 'ipv4') await refuseStrictReversePath();
-    let index: number;
-    if (choice.existing !== undefined) {
-      index = choice.existing.index;
-    } else {
-      if (choice.replace !== undefined) await request(linkDeleteRequest(choice.replace.index), `delete the macvlan ${choice.name} that is not this VMAC`);
-      index = await makeVmac(choice.name, base, spec);
+    if (mine?.owner !== undefined && mine.owner !== owner) {
+      throw new VrrpError('vip_failed', `VMAC ${mine.name}: VRID ${spec.vrid} (${spec.family}) on ${spec.base} is another instance's`);
     }
-    const before = held.get(choice.name);
-    const vmac: HeldVmac = { name: choice.name, index, spec, guard: before?.index === index ? before.guard : undefined };
-    if (before !== undefined && before.index !== index) closeGuard(before);
-    if (before === undefined && spec.family === 'ipv4') await holdBase(spec.base);
-    held.set(vmac.name, vmac);
-    // Before the link is up, so that not even its first frames go unguarded.
-    if (vmac.guard === undefined) guard(vmac, base.index);
-    if (choice.existing === undefined) await request(linkUpRequest(index), `set VMAC ${vmac.name} up`);
-    if (spec.family === 'ipv6') await addLinkLocal(vmac, base.index);
-    return vmac;
+    if (spec.family === 'ipv4') await refuseStrictReversePath();
+    const taken = new Set([...held.values()].filter((vmac) => vmac !== mine).map((vmac) => vmac.name));
+    for (let attempt = 1; ; attempt++) {
+      const links = await getLinkDetails();
+      const base = links.find((link) => link.name === spec.base);
+      if (base === undefined) throw new VrrpError('vip_failed', `VMAC: interface ${spec.base} does not exist`);
+      const choice = chooseVmac(links, base, spec.family, spec.vrid, spec.name ?? mine?.name, taken);
+      try {
+        return await hold(spec, owner, mine, choice, base);
+      } catch (error) {
+        if (!(error instanceof VrrpError && error.message.endsWith(': EEXIST')) || attempt >= MAKE_ATTEMPTS) throw error;
+      }
+    }
   });
 }
 
-/** Deletes a VMAC this thread holds (a clean stop), and puts its base's sysctls back when it was the last there. */
-export function removeVmac(name: string): Promise<void> {
+/** ensureVmac's work once the name is chosen; undoes what it did when it fails. */
+async function hold(spec: VmacSpec, owner: object, mine: HeldVmac | undefined, choice: VmacChoice, base: LinkDetails): Promise<HeldVmac> {
+  let made: number | undefined;
+  let vmac: HeldVmac | undefined;
+  const firstHold = mine === undefined;
+  try {
+    if (choice.existing === undefined) {
+      if (choice.replace !== undefined) await request(linkDeleteRequest(choice.replace.index), `delete the macvlan ${choice.replace.name} that is not this VMAC`);
+      made = await makeVmac(choice.name, base, spec);
+    } else if (firstHold) {
+      await vmacSysctls(choice.name, spec); // a crashed run's, or someone's: as we would have made it
+    }
+    const index = made ?? (choice.existing as LinkDetails).index;
+    if (mine !== undefined && (mine.name !== choice.name || mine.index !== index)) closeGuard(mine);
+    if (mine !== undefined && mine.name !== choice.name) held.delete(mine.name);
+    vmac = mine !== undefined && mine.name === choice.name ? mine : { name: choice.name, index, spec, owner, guard: undefined, unguarded: undefined, unguardedSaid: false };
+    if (vmac.index !== index) {
+      vmac.index = index;
+      vmac.unguardedSaid = false;
+    }
+    vmac.owner = owner;
+    held.set(vmac.name, vmac);
+    if (firstHold && spec.family === 'ipv4') await holdBase(spec.base);
+    // Before the link is up, so that not even its first frames go unguarded.
+    if (vmac.guard === undefined) guard(vmac, base);
+    if (made !== undefined || (firstHold && choice.existing?.adminUp === false)) await request(linkUpRequest(index), `set VMAC ${vmac.name} up`);
+    if (spec.family === 'ipv6' && spec.xmitBase !== true) await addLinkLocal(vmac, base.index);
+    return vmac;
+  } catch (error) {
+    if (made !== undefined) await sendNetlinkRequest(linkDeleteRequest(made)); // best effort: the failure is the one thrown
+    if (firstHold && vmac !== undefined) {
+      held.delete(vmac.name);
+      closeGuard(vmac);
+      if (spec.family === 'ipv4') await releaseBase(spec.base).catch(() => undefined);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Deletes a VMAC this thread holds (a clean stop, a failed start) for `owner` — or one nobody holds (released by
+ * the manager's close, which a stop does first) — and puts its base's sysctls back when it was the last there.
+ * Without a hold in this thread, `spec` names what to delete (an engine thread that died: its holds died with it):
+ * the link of that name if it is that VMAC, nothing else.
+ */
+export function removeVmac(name: string, owner: object, spec?: VmacSpec): Promise<void> {
   return serialized(async () => {
     const vmac = held.get(name);
-    if (vmac === undefined) return;
-    held.delete(name);
-    closeGuard(vmac);
+    if (vmac !== undefined && vmac.owner !== undefined && vmac.owner !== owner) return;
+    const what = vmac?.spec ?? spec;
+    if (what === undefined) return;
+    if (vmac !== undefined) {
+      held.delete(name);
+      closeGuard(vmac);
+    }
     const links = await getLinkDetails();
     const link = links.find((candidate) => candidate.name === name);
-    const base = links.find((candidate) => candidate.name === vmac.spec.base);
+    const base = links.find((candidate) => candidate.name === what.base);
     try {
-      // Only if it is still ours: a link someone made under its name since is not deleted.
-      if (link !== undefined && base !== undefined && isVmacOf(link, base.index, vmacAddress(vmac.spec.family, vmac.spec.vrid))) {
+      // Only if it is still that VMAC: a link someone made under its name since is not deleted.
+      if (link !== undefined && base !== undefined && isVmacOf(link, base, vmacAddress(what.family, what.vrid))) {
         await request(linkDeleteRequest(link.index), `delete VMAC ${name}`);
       }
     } finally {
-      if (vmac.spec.family === 'ipv4') await releaseBase(vmac.spec.base);
+      if (vmac !== undefined && what.family === 'ipv4') await releaseBase(what.base);
     }
   });
+}
+
+/** Lets go of the VMACs `owner` holds without deleting them: a handover leaves them up for the engine that follows. */
+export function releaseVmacs(owner: object): void {
+  for (const vmac of held.values()) if (vmac.owner === owner) vmac.owner = undefined;
 }
 
 /**
  * Attaches the VMAC's guard; when it cannot be (no tcx before Linux 6.6, no CAP_BPF), `unguarded` says so and what
  * it costs, for the VIP manager to report: the VMAC works, but switches may learn its MAC at a backup.
  */
-function guard(vmac: HeldVmac, baseIndex: number): void {
+function guard(vmac: HeldVmac, base: LinkDetails): void {
   try {
-    vmac.guard = loadAddon().vmacGuardOpen(vmac.index, baseIndex, vmac.spec.family === 'ipv4' ? 4 : 6);
+    vmac.guard = loadAddon().vmacGuardOpen(vmac.index, base.mac);
     vmac.unguarded = undefined;
   } catch (error) {
     const cause = toPacketSocketError(`VMAC ${vmac.name}`, error);
-    vmac.unguarded = `${cause instanceof Error ? cause.message : String(cause)}: its IGMP / MLD reports and router solicitations are not kept off the wire, and a switch may take this node for the master until the master's next advert (docs/vmac.md)`;
+    vmac.unguarded = `${cause instanceof Error ? cause.message : String(cause)}: its IGMP / MLD reports go out with the VMAC's MAC and its router solicitations go out at all, so a switch may take this node for the master until the master's next advert (docs/vmac.md)`;
   }
 }
 
@@ -309,17 +387,25 @@ async function makeVmac(name: string, base: LinkDetails, spec: VmacSpec): Promis
   await request(vmacCreateRequest(name, base.index, vmacAddress(spec.family, spec.vrid)), `make VMAC ${name} on ${base.name}`);
   const made = (await getLinkDetails()).find((link) => link.name === name);
   if (made === undefined) throw new VrrpError('vip_failed', `VMAC ${name}: made, then not found`);
-  // Before the link is up: no address of the kernel's making, no ARP answered for the base's addresses.
-  if (spec.family === 'ipv4') {
-    await sysctl(`ipv4/conf/${name}/arp_ignore`, '1');
-    await sysctl(`ipv4/conf/${name}/accept_local`, '1');
-    await sysctl(`ipv4/conf/${name}/rp_filter`, '0');
-    await sysctl(`ipv4/conf/${name}/promote_secondaries`, '1');
-    await sysctl(`ipv6/conf/${name}/disable_ipv6`, '1', true);
+  try {
+    // Before the link is up: no address of the kernel's making, no ARP answered for the base's addresses.
+    await vmacSysctls(name, spec);
+    await request(addrGenModeNoneRequest(made.index), `turn off the kernel's IPv6 addresses on VMAC ${name}`, spec.family === 'ipv4');
+  } catch (error) {
+    await sendNetlinkRequest(linkDeleteRequest(made.index)); // best effort: the failure is the one thrown
+    throw error;
   }
-  await request(addrGenModeNoneRequest(made.index), `turn off the kernel's IPv6 addresses on VMAC ${name}`, spec.family === 'ipv4');
   return made.index; // set up by the caller, once guarded
+}
 
+/** The VMAC's own sysctls (IPv4; see the file comment). */
+async function vmacSysctls(name: string, spec: VmacSpec): Promise<void> {
+  if (spec.family !== 'ipv4') return;
+  await sysctl(`ipv4/conf/${name}/arp_ignore`, '1');
+  await sysctl(`ipv4/conf/${name}/accept_local`, '1');
+  await sysctl(`ipv4/conf/${name}/rp_filter`, '0');
+  await sysctl(`ipv4/conf/${name}/promote_secondaries`, '1');
+  await sysctl(`ipv6/conf/${name}/disable_ipv6`, '1', true);
 }
 
 /** Puts the advert source (the configured one, else the base's link-local address) on an IPv6 VMAC. */
@@ -330,22 +416,53 @@ async function addLinkLocal(vmac: HeldVmac, baseIndex: number): Promise<void> {
     source = addresses.find((address) => !address.tentative && isIpv6LinkLocal(parseIp(address.address)?.bytes ?? EMPTY))?.address;
   }
   if (source === undefined) return; // the base has none yet (its link is down): added when it comes up (ensureVmac again)
-  const add = addressRequest(RTM_NEWADDR, vmac.index, { address: source, prefixLength: 64, family: 'ipv6' });
+  // A link-local address as the base has it (/64); a configured global source as a host address, so that no second
+  // route to its prefix goes through the VMAC.
+  const linkLocal = isIpv6LinkLocal(parseIp(source)?.bytes ?? EMPTY);
+  const add = addressRequest(RTM_NEWADDR, vmac.index, { address: source, prefixLength: linkLocal ? 64 : 128, family: 'ipv6' });
   const errno = await sendNetlinkRequest(add);
-  if (errno !== undefined && errno !== 'EEXIST') throw new VrrpError('vip_failed', `VMAC ${vmac.name}: cannot add ${source}/64 to send from: ${errno}`);
+  if (errno !== undefined && errno !== 'EEXIST') throw new VrrpError('vip_failed', `VMAC ${vmac.name}: cannot add ${source} to send from: ${errno}`);
+}
+
+/**
+ * Where the base's sysctls as they were before its first VMAC are kept while it has one: a run that crashes leaves
+ * them changed, and the next run must put back the host's values, not the ones the crashed run set. In the marker
+ * directory (src/linux/vip/markers.ts: /run/vrrp, gone at a reboot), by network namespace and interface.
+ */
+function savedSysctlsPath(base: string): string | undefined {
+  let namespace = 'default';
+  try {
+    namespace = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/net'))?.[1] ?? 'default';
+  } catch {
+    // No /proc: one namespace.
+  }
+  const directory = markerDirectory();
+  return base.includes('/') ? undefined : join(directory, 'vmac-sysctls', namespace, `${base}.json`);
 }
 
 async function holdBase(base: string): Promise<void> {
   const count = baseCounts.get(base) ?? 0;
   baseCounts.set(base, count + 1);
   if (count > 0) return;
+  const path = savedSysctlsPath(base);
+  let saved: Record<string, string> | undefined;
+  try {
+    if (path !== undefined) saved = JSON.parse(await readFile(path, 'utf8')) as Record<string, string>;
+  } catch {
+    saved = undefined; // none: no run of ours left this base changed
+  }
   const before = new Map<string, string | undefined>();
   bases.set(base, before);
-  for (const [name, value] of BASE_ARP_SYSCTLS) {
-    const was = await readSysctl(`ipv4/conf/${base}/${name}`);
-    before.set(name, was);
-    if (was !== value) await sysctl(`ipv4/conf/${base}/${name}`, value);
+  for (const [name] of BASE_ARP_SYSCTLS) before.set(name, saved?.[name] ?? (await readSysctl(`ipv4/conf/${base}/${name}`)));
+  if (saved === undefined && path !== undefined) {
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, JSON.stringify(Object.fromEntries(before)));
+    } catch {
+      // Unwritable: the values are still put back at a clean stop; only a crash's are lost (as keepalived's are).
+    }
   }
+  for (const [name, value] of BASE_ARP_SYSCTLS) if (before.get(name) !== value) await sysctl(`ipv4/conf/${base}/${name}`, value);
 }
 
 async function releaseBase(base: string): Promise<void> {
@@ -357,11 +474,24 @@ async function releaseBase(base: string): Promise<void> {
   baseCounts.delete(base);
   const before = bases.get(base);
   bases.delete(base);
+  // Not while another IPv4 VMAC is on that base (another process's, or another thread's: each counts its own).
+  const links = await getLinkDetails();
+  const baseLink = links.find((link) => link.name === base);
+  const others = baseLink === undefined ? [] : links.filter((link) => link.kind === 'macvlan' && link.index !== baseLink.index && link.parentIndex === lowerIndexOf(baseLink) && link.macvlanMode === MACVLAN_MODE_PRIVATE && hex(link.mac).startsWith('00:00:5e:00:01:'));
+  if (others.length > 0) return;
   // Only what was changed, and only if nobody changed it since (as keepalived puts rp_filter back).
+  const failures: string[] = [];
   for (const [name, value] of BASE_ARP_SYSCTLS) {
     const was = before?.get(name);
     if (was === undefined || was === value) continue;
-    if ((await readSysctl(`ipv4/conf/${base}/${name}`)) === value) await sysctl(`ipv4/conf/${base}/${name}`, was, true);
+    if ((await readSysctl(`ipv4/conf/${base}/${name}`)) !== value) continue;
+    await sysctl(`ipv4/conf/${base}/${name}`, was).catch((error: unknown) => failures.push(error instanceof Error ? error.message : String(error)));
+  }
+  if (failures.length > 0) throw new VrrpError('vip_failed', `${base}'s ARP sysctls not all put back: ${failures.join('; ')}`);
+  const path = savedSysctlsPath(base);
+  if (path !== undefined) {
+    await rm(path, { force: true });
+    await rmdir(dirname(path)).catch(() => undefined); // the namespace's directory, once it holds nothing
   }
 }
 
@@ -388,7 +518,7 @@ async function sysctl(path: string, value: string, optional = false): Promise<vo
     await writeFile(`/proc/sys/net/${path}`, value);
   } catch (error) {
     if (optional) return;
-    throw new VrrpError('vip_failed', `VMAC: cannot set net.${path.replaceAll('/', '.')} to ${value}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    throw new VrrpError('vip_failed', `VMAC: cannot set /proc/sys/net/${path} to ${value}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
 }
 
@@ -399,6 +529,8 @@ async function request(message: NetlinkRequest, what: string, optional = false):
 }
 
 const EMPTY = new Uint8Array(0);
+
+const hex = (bytes: Uint8Array): string => [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join(':');
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

@@ -37,6 +37,20 @@ describe('resolveRunConfig', () => {
   });
 });
 
+describe('resolveRunConfig: VMAC names', () => {
+  // Given two instances naming one VMAC; then the second is refused at vmac.name: its start would replace the first's.
+  it('refuses one VMAC name for two instances', () => {
+    const instance = (name: string, vrid: number) => ({ name, interface: 'eth0', vrid, virtualAddresses: ['192.0.2.1'], vmac: { name: 'vmac0' } });
+    let error: unknown;
+    try {
+      resolveRunConfig({ instances: [instance('a', 51), instance('b', 52)] });
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as ConfigError).issues).toEqual([{ path: 'instances.1.vmac.name', message: '"vmac0" is the VMAC of instances.0 too: give each VMAC a name of its own' }]);
+  });
+});
+
 describe('resolveRunConfig: sync group holds', () => {
   // Given VI_1 in group G with a tracker named sync_group:G (the name of G's hidden hold tracker); then the file is
   // refused at the member, as `vrrp run -t` and a reload see it — not only when the group is made at start.

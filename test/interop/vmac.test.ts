@@ -153,32 +153,45 @@ describe.skipIf(!labAvailable.ok)('use_vmac beside keepalived', () => {
     expect(await linkDetails(lab, 'us', `vrrp.${VRID}`)).toBeUndefined();
   });
 
-  // Given our master (150) alone with use_vmac, when its VMAC is deleted by hand, then it reports the link down
-  // (fault), makes the VMAC again and is master on it with the VIP; when the process is killed (a crash), the VMAC
-  // stays, and the next run takes it as it is (same index: not made again) and deletes it at its stop.
-  it('makes a VMAC deleted behind its back again, and the next run takes a crashed run\'s VMAC', async () => {
+  // Given our master (150) and keepalived (100), both with use_vmac; when our VMAC is deleted by hand, then we
+  // go to Fault (keepalived takes over), make the VMAC again and open our socket on it again: keepalived hears our
+  // adverts and gives the VIP back, which we hold on the new VMAC. When our process is killed (a crash), the VMAC
+  // stays, and the next run takes it as it is (same link) and deletes it at its stop, the base's sysctls put back.
+  it("makes a VMAC deleted behind its back again and is heard from it; the next run takes a crashed run's VMAC", async () => {
     const vip = lab.ipv4(100);
+    const arp = async (): Promise<string[]> => Promise.all(['arp_ignore', 'arp_filter', 'arp_announce'].map((name) => sysctl(lab, 'us', `net.ipv4.conf.eth0.${name}`)));
+    const arpBefore = await arp();
     const us = startVrrp(lab, 'us', conf('us', 150, `${vip}/24`));
     await us.waitForState('master', 5000);
+    const ka = await lab.startKeepalived('ka', conf('ka', 100, `${vip}/24`));
+    await ka.waitForLog(/Entering BACKUP STATE/, 5000);
     await lab.waitForAddress('us', vip, { dev: `vrrp.${VRID}`, timeoutMs: 1000 });
     const mark = us.events.length;
+    const kaMark = ka.lines.length;
     await lab.exec('us', ['ip', 'link', 'del', `vrrp.${VRID}`], { check: true });
     await us.waitForState('fault', 3000, mark);
+    await ka.waitForLog(/Entering MASTER STATE/, 3000, kaMark);
     await us.waitForState('master', 5000, mark);
+    // keepalived gives way only to adverts it hears: ours, from the VMAC made again.
+    await ka.waitForLog(/Entering BACKUP STATE/, 3000, kaMark);
     await lab.waitForAddress('us', vip, { dev: `vrrp.${VRID}`, timeoutMs: 2000 });
     expect((await linkDetails(lab, 'us', `vrrp.${VRID}`))?.address).toBe(VMAC4);
+    const errors = us.events.slice(mark).filter((e) => e.event === 'error').map((e) => String(e.message));
+    expect(errors.filter((message) => !/behind our back|cannot (add|announce|send)|could not (send|add|remove)|ENODEV|ENXIO|no such device/i.test(message)), us.describe()).toEqual([]);
 
     await us.kill();
     const left = await linkDetails(lab, 'us', `vrrp.${VRID}`);
     expect(left?.address, 'a crashed run leaves its VMAC, as keepalived does').toBe(VMAC4);
-    const index = (JSON.parse((await lab.exec('us', ['ip', '-j', 'link', 'show', 'dev', `vrrp.${VRID}`])).stdout) as { ifindex: number }[])[0]?.ifindex;
+    const indexOf = async (): Promise<number | undefined> => (JSON.parse((await lab.exec('us', ['ip', '-j', 'link', 'show', 'dev', `vrrp.${VRID}`])).stdout) as { ifindex: number }[])[0]?.ifindex;
+    const index = await indexOf();
     const next = startVrrp(lab, 'us', conf('us', 150, `${vip}/24`));
     await next.waitForState('master', 5000);
     await lab.waitForAddress('us', vip, { dev: `vrrp.${VRID}`, timeoutMs: 1000 });
-    const taken = (JSON.parse((await lab.exec('us', ['ip', '-j', 'link', 'show', 'dev', `vrrp.${VRID}`])).stdout) as { ifindex: number }[])[0]?.ifindex;
-    expect(taken, 'the same link, taken as it was').toBe(index);
+    expect(await indexOf(), 'the same link, taken as it was').toBe(index);
     expect(next.events.filter((e) => e.event === 'error'), next.describe()).toEqual([]);
     expect(await next.stop(), next.describe()).toBe(0);
     expect(await linkDetails(lab, 'us', `vrrp.${VRID}`)).toBeUndefined();
+    // The crash left the base's sysctls as it set them; the next run put back the host's, which the first had kept.
+    expect(await arp()).toEqual(arpBefore);
   });
 });

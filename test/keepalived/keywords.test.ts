@@ -1048,6 +1048,29 @@ describe('vrrp_instance: use_vmac', () => {
     expect(only(convert(conf('    use_vmac mine', 'global_defs {\n    vmac_prefix vmac\n}'))).vmac).toEqual({ name: 'mine' });
   });
 
+  // Given an IPv4 and an IPv6 instance of one VRID, both with use_vmac; then they get keepalived's names in file order
+  // (the run would otherwise give vrrp.51 to whichever started first); a single instance's is left to the run.
+  it('names the VMACs of one VRID in two families in file order, as keepalived does', () => {
+    const text = [
+      'vrrp_instance V4 {\n    interface eth0\n    virtual_router_id 51\n    use_vmac\n    virtual_ipaddress {\n        192.0.2.1/24\n    }\n}',
+      'vrrp_instance V6 {\n    interface eth0\n    virtual_router_id 51\n    use_vmac\n    virtual_ipaddress {\n        2001:db8::1/64\n    }\n}',
+      'vrrp_instance OTHER {\n    interface eth0\n    virtual_router_id 52\n    use_vmac\n    virtual_ipaddress {\n        192.0.2.2/24\n    }\n}',
+    ].join('\n');
+    const result = convert(text);
+    expect(result.errors).toEqual([]);
+    expect(result.config.instances.map((instance) => instance.vmac)).toEqual([{ name: 'vrrp.51' }, { name: 'vrrp6.51' }, true]);
+  });
+
+  // With vmac_prefix, the names of two VMACs of one VRID: <prefix>.N, then <prefix>6.N for the IPv6 one.
+  it('gives the IPv6 VMAC <prefix>6.N beside an IPv4 one with vmac_prefix', () => {
+    const text = [
+      'global_defs {\n    vmac_prefix vm\n}',
+      'vrrp_instance V6 {\n    interface eth0\n    virtual_router_id 51\n    use_vmac\n    virtual_ipaddress {\n        2001:db8::1/64\n    }\n}',
+      'vrrp_instance V4 {\n    interface eth0\n    virtual_router_id 51\n    use_vmac\n    virtual_ipaddress {\n        192.0.2.1/24\n    }\n}',
+    ].join('\n');
+    expect(convert(text).config.instances.map((instance) => instance.vmac)).toEqual([{ name: 'vm.51' }, { name: 'vm1.51' }]);
+  });
+
   // Given use_vmac with a MAC of one's own (keepalived takes one); then an error at its line says why not.
   it('refuses a MAC of your own', () => {
     const text = conf('    use_vmac vmac51 02:11:22:33:44:55');

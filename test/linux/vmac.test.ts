@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodeLinkInfo, nestedAttributes, readHostU16, readHostU32, type LinkDetails } from '../../src/linux/interfaces.js';
-import { addrGenModeNoneRequest, chooseVmac, linkDeleteRequest, linkUpRequest, MACVLAN_MODE_PRIVATE, RTM_DELLINK, RTM_NEWLINK, vmacAddress, vmacCreateRequest, vmacNames } from '../../src/linux/vmac.js';
+import { addrGenModeNoneRequest, chooseVmac, isVmacOf, linkDeleteRequest, lowerIndexOf, linkUpRequest, MACVLAN_MODE_PRIVATE, RTM_DELLINK, RTM_NEWLINK, vmacAddress, vmacCreateRequest, vmacNames } from '../../src/linux/vmac.js';
 
 const hex = (bytes: Uint8Array): string => [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join(':');
 
@@ -51,6 +51,12 @@ describe('choosing the VMAC among the links there are', () => {
     expect(chooseVmac([eth0, vmacOf('vrrp.51', 9, mac4)], eth0, 'ipv6', 51, undefined).name).toBe('vrrp6.51');
   });
 
+  // A name another VMAC of this thread holds is passed over without a name, and refused as a configured one.
+  it("never takes a name another VMAC of the thread holds", () => {
+    expect(chooseVmac([eth0], eth0, 'ipv4', 51, undefined, new Set(['vrrp.51'])).name).toBe('vrrp1.51');
+    expect(() => chooseVmac([eth0], eth0, 'ipv4', 51, 'v51', new Set(['v51']))).toThrow(/VMAC v51: another instance's VMAC has that name/);
+  });
+
   it('takes a configured name that is this VMAC already', () => {
     const there = vmacOf('v51', 9, mac6);
     expect(chooseVmac([eth0, there], eth0, 'ipv6', 51, 'v51')).toEqual({ name: 'v51', existing: there, replace: undefined });
@@ -66,8 +72,24 @@ describe('choosing the VMAC among the links there are', () => {
     expect(chooseVmac([eth0, unfit], eth0, 'ipv4', 51, 'v51')).toEqual({ name: 'v51', existing: undefined, replace: unfit });
   });
 
+  // The kernel refuses a second macvlan with one MAC on one device: our VMAC under the old name goes first.
+  it('replaces our VMAC under another name when a name is configured', () => {
+    const old = vmacOf('vrrp.51', 9, mac4);
+    expect(chooseVmac([eth0, old], eth0, 'ipv4', 51, 'v51')).toEqual({ name: 'v51', existing: undefined, replace: old });
+  });
+
   it('refuses a configured name that another kind of link has', () => {
     expect(() => chooseVmac([eth0, link('v51', 9, { kind: 'dummy' })], eth0, 'ipv4', 51, 'v51')).toThrow(/VMAC v51: an interface of that name is there and is not a macvlan \(dummy\)/);
+  });
+
+  // A container's eth0 is often a macvlan itself: a macvlan made on it sits on its lower device, which IFLA_LINK names.
+  it("knows a VMAC on a base that is a macvlan by the base's lower device", () => {
+    const macvlanBase = link('eth0', 5, { kind: 'macvlan', parentIndex: 2, macvlanMode: 4 });
+    expect(lowerIndexOf(macvlanBase)).toBe(2);
+    expect(lowerIndexOf(eth0)).toBe(2);
+    const ours = vmacOf('vrrp.51', 9, mac4); // parentIndex 2: eth0's lower device
+    expect(isVmacOf(ours, macvlanBase, mac4)).toBe(true);
+    expect(chooseVmac([macvlanBase, ours], macvlanBase, 'ipv4', 51, undefined)).toEqual({ name: 'vrrp.51', existing: ours, replace: undefined });
   });
 });
 

@@ -17,8 +17,10 @@ export class LinuxTransport implements Transport {
   #socket: VrrpSocket | undefined;
   #vrid = 0;
   #source: Uint8Array | null = null;
-  /** What open() was given, to pick the primary address again (see resolvePrimaryAddress). */
+  /** What open() was given, to pick the primary address again (see resolvePrimaryAddress) and to reopen. */
   #options: TransportOptions | undefined;
+  /** Where open() said packets go, for reopen(). */
+  #onPacket: ((packet: ReceivedPacket) => void) | undefined;
 
   /** Drop counters of the shared socket (all instances on the interface and family). */
   get socketStats(): VrrpSocketStats | undefined {
@@ -42,6 +44,7 @@ export class LinuxTransport implements Transport {
     this.#socket = socket;
     this.#vrid = options.vrid;
     this.#options = options;
+    this.#onPacket = onPacket;
     this.#source = primaryAddress === undefined ? null : addressBytes(primaryAddress);
     // Encoded now, not at the first send (a takeover's): parseIp is not free, and a bad peer should fail the open.
     for (const dst of [VRRP_MULTICAST_GROUP[options.family], ...options.unicastPeers]) addressBytes(dst);
@@ -284,6 +287,26 @@ export class LinuxTransport implements Transport {
     const socket = this.#socket;
     const count = socket === undefined ? 0 : socket.takeAbsorbed(this.#vrid);
     return count === 0 ? undefined : { count, ageMs: (socket as VrrpSocket).absorbedAgeMs };
+  }
+
+  /**
+   * See {@link Transport.reopen}: a new socket bound to the interface as it is now (a VMAC made again is a new link).
+   * What was armed, absorbed or scheduled on the old one for our VRID ends with it.
+   */
+  reopen(): void {
+    const socket = this.#socket;
+    const options = this.#options;
+    const onPacket = this.#onPacket;
+    if (socket === undefined || options === undefined || onPacket === undefined) return;
+    if (this.#takeover !== undefined) socket.takeover(this.#vrid, 2);
+    this.#takeover = undefined;
+    this.#silenceListener = undefined;
+    this.#stoppedListener = undefined;
+    socket.unregister(this.#vrid);
+    const next = acquireVrrpSocket(options.interface, options.family);
+    this.#socket = undefined;
+    next.register(options.vrid, { onPacket, onNotice: this.#onNotice }, options.unicastPeers.length === 0);
+    this.#socket = next;
   }
 
   /** See {@link Transport.close}. */
