@@ -1,0 +1,84 @@
+/**
+ * Who holds a VMAC (src/linux/vmac.ts), against the kernel in a namespace lab host: one holder per VRID, family and
+ * interface — a second is refused and cannot delete the first's VMAC — a handover's release lets the next holder
+ * take the same link, and the last removal deletes it and puts the base's sysctls back; a base that is itself a
+ * macvlan (a container's eth0) gets a VMAC on its lower device that is known as ours again and deleted. A script in
+ * the host drives the module of dist/ directly; the engine's use of it is the other lab tests' (vmac.test.ts).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Lab, labAvailable, requireLab } from './lab.js';
+
+requireLab();
+
+const DIST = fileURLToPath(new URL('../../dist/linux/vmac.js', import.meta.url));
+
+/** The script: each step's outcome into one JSON line. */
+const SCRIPT = `
+import { execFileSync } from 'node:child_process';
+import { ensureVmac, releaseVmacs, removeVmac } from ${JSON.stringify(DIST)};
+const base = process.argv[2];
+const link = (name) => { try { return JSON.parse(execFileSync('ip', ['-j', '-d', 'link', 'show', 'dev', name], { encoding: 'utf8' }))[0]; } catch { return undefined; } };
+const sysctls = () => ['arp_ignore', 'arp_filter', 'arp_announce'].map((name) => execFileSync('sysctl', ['-n', \`net.ipv4.conf.\${base}.\${name}\`], { encoding: 'utf8' }).trim());
+const out = { before: sysctls() };
+const a = {}, b = {};
+const spec = { base, family: 'ipv4', vrid: 51, name: undefined };
+const held = await ensureVmac(spec, a);
+out.name = held.name;
+out.guarded = held.unguarded === undefined;
+out.made = link(held.name)?.address;
+out.during = sysctls();
+try { await ensureVmac(spec, b); out.second = 'taken'; } catch (error) { out.second = error.message; }
+await removeVmac(held.name, b);
+out.afterForeignRemove = link(held.name) !== undefined;
+releaseVmacs(a);
+const again = await ensureVmac(spec, b);
+out.handedOver = again.name === held.name && again.index === held.index;
+await removeVmac(held.name, b);
+out.afterRemove = link(held.name) !== undefined;
+out.after = sysctls();
+console.log(JSON.stringify(out));
+`;
+
+describe.skipIf(!labAvailable.ok)('VMAC holds against the kernel', () => {
+  let lab: Lab;
+  beforeEach(async () => {
+    lab = await Lab.create({ hosts: ['us'] });
+  });
+  afterEach(async () => {
+    await lab?.destroy();
+  });
+
+  async function run(base: string): Promise<Record<string, unknown>> {
+    const script = join(lab.tmpDir, 'holds.mjs');
+    writeFileSync(script, SCRIPT);
+    const result = await lab.exec('us', [process.execPath, script, base], { timeoutMs: 20_000 });
+    expect(result.code, result.stderr).toBe(0);
+    return JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+  }
+
+  it('refuses a second holder, lets a released VMAC be taken as it is, and deletes it at the last removal', async () => {
+    const out = await run('eth0');
+    expect(out).toEqual({
+      before: ['0', '0', '0'],
+      name: 'vrrp.51',
+      guarded: true,
+      made: '00:00:5e:00:01:33',
+      during: ['1', '1', '2'],
+      second: 'VMAC vrrp.51: VRID 51 (ipv4) on eth0 is another instance\'s',
+      afterForeignRemove: true,
+      handedOver: true,
+      afterRemove: false,
+      after: ['0', '0', '0'],
+    });
+  });
+
+  it('makes the VMAC of a base that is a macvlan on its lower device, and knows it as ours again', async () => {
+    await lab.exec('us', ['ip', 'link', 'add', 'mb0', 'link', 'eth0', 'type', 'macvlan', 'mode', 'bridge'], { check: true });
+    await lab.exec('us', ['ip', 'link', 'set', 'mb0', 'up'], { check: true });
+    const out = await run('mb0');
+    expect(out).toMatchObject({ name: 'vrrp.51', made: '00:00:5e:00:01:33', second: "VMAC vrrp.51: VRID 51 (ipv4) on mb0 is another instance's", afterForeignRemove: true, handedOver: true, afterRemove: false });
+  });
+});
