@@ -1,5 +1,5 @@
 /*
- * vmac_guard.h: the classifier and group membership that keep a VMAC quiet (see vmac_guard.c).
+ * vmac_guard.h: the classifier that keeps a VMAC's MAC off the reports and solicitations it sends (see vmac_guard.c).
  */
 #ifndef VRRP_VMAC_GUARD_H
 #define VRRP_VMAC_GUARD_H

@@ -477,11 +477,12 @@ export function formatRunStatus(run: RunStatus): string {
   const sockets = new Set<string>();
   for (const instance of run.instances) {
     const socket = instance.engine.socket;
-    const key = `${instance.interface} ${instance.family} ${instance.engine.thread}`;
+    const on = instance.engine.socketInterface ?? instance.interface;
+    const key = `${on} ${instance.family} ${instance.engine.thread}`;
     if (socket === null || sockets.has(key)) continue;
     sockets.add(key);
     if (socket.malformed === 0 && socket.receiveErrors === 0) continue;
-    lines.push(`  socket ${instance.interface} (${instance.family}): ${socket.malformed} malformed, ${socket.receiveErrors} receive errors dropped before any instance (of ${socket.received} read)`);
+    lines.push(`  socket ${on} (${instance.family}): ${socket.malformed} malformed, ${socket.receiveErrors} receive errors dropped before any instance (of ${socket.received} read)`);
   }
   if (run.groups.length > 0) {
     const now = Date.parse(run.at);

@@ -402,6 +402,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     const nextInMs = state === 'master' || state === 'backup' ? runtime?.nextTimerInMs : undefined;
     const since = this.#since;
     const remote = this.#givenAdapters === undefined;
+    const socket = (this.#running ? this.#engine?.socketStats?.() : undefined) ?? null;
     return {
       name: config.name,
       vrid: config.vrid,
@@ -447,7 +448,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
         thread: remote ? 'worker' : 'main',
         timerLateMs: runtime?.timerLateMs ?? 0,
         timerLateMaxMs: runtime?.timerLateMaxMs ?? 0,
-        socket: (this.#running ? engine?.socketStats?.() : undefined) ?? null,
+        socket,
+        socketInterface: socket === null ? null : this.#vmacName !== undefined && config.vmac?.xmitBase !== true ? this.#vmacName : config.interface,
       },
       counters: statusCounters(this.stats as unknown as Record<string, number>, {
         vrrpv3StatisticsNewMasterReason: this.#newMasterReason,

@@ -337,9 +337,9 @@ function createSet(register: MetricsRegistry): MetricSet {
       // One socket serves every instance of a thread on an interface and family: counted once, not per instance.
       const seen = new Set<string>();
       for (const instance of set.instances.keys()) {
-        const { socket, thread } = readOf(instance).engine;
+        const { socket, socketInterface, thread } = readOf(instance).engine;
         if (socket === null) continue;
-        const labels = { interface: instance.config.interface, family: instance.config.family, thread };
+        const labels = { interface: socketInterface ?? instance.config.interface, family: instance.config.family, thread };
         const key = `${labels.interface} ${labels.family} ${thread}`;
         if (seen.has(key)) continue;
         seen.add(key);

@@ -135,6 +135,8 @@ export interface EngineStatus {
    * instance saw it (malformed, another VRID, receive errors). null: not running, or a transport without one.
    */
   socket: SharedSocketStats | null;
+  /** The interface that socket is on: the instance's, or its VMAC when the adverts go from it; null with no socket. */
+  socketInterface: string | null;
 }
 
 /** The most recent dropped packet. */

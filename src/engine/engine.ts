@@ -552,13 +552,14 @@ export class Engine {
         let linkUp = link.up;
         if (this.#vmac !== undefined) {
           // A VMAC down, or gone, is the link down (keepalived tracks it as it tracks the base).
-          const vmacLinks: VmacLinks = { base: link.up, vmac: true, remaking: false, retry: undefined, retryMs: VIP_RETRY_MIN_MS, stopVmac: undefined, live: false };
+          const vmacLinks: VmacLinks = { base: link.up, vmac: true, remaking: false, generation: 0, pending: undefined, retry: undefined, retryMs: VIP_RETRY_MIN_MS, stopVmac: undefined, live: false };
           this.#vmacLinks = vmacLinks;
           const watch = await adapters.linkMonitor.watch(this.#vmac, (up) => this.#onVmacLink('vmac', up), { linkOnly: true });
           vmacLinks.stopVmac = watch.stop;
           vmacLinks.vmac = watch.up;
-          // Both as they are now: the base's may have changed while the VMAC's watch was being set up.
-          linkUp = vmacLinks.base && vmacLinks.vmac;
+          // Both as they are now (the base's may have changed while the VMAC's watch was being set up), and not while
+          // a change meanwhile has the VMAC being made again.
+          linkUp = this.#vmacLinkUp(vmacLinks);
           vmacLinks.live = true;
         }
         if (!linkUp) this.#step({ type: 'link', up: false });
@@ -700,25 +701,40 @@ export class Engine {
     return links.base && links.vmac && !links.remaking;
   }
 
+  /**
+   * Has the VIP manager make the VMAC again (see #onVmacLink), then opens the transport again on it and prepares
+   * the addresses' requests again (they carry the link's index) — all while the link is down for the core, so in
+   * Fault: nothing is armed, absorbed or scheduled on the transport then. Only the latest make counts (a base that
+   * flaps starts another before the first is done); one that fails is reported and tried again later.
+   */
   #remakeVmac(): void {
     const links = this.#vmacLinks;
     const vipManager = this.#adapters.vipManager;
     if (links === undefined || this.#vmac === undefined || vipManager.createVmac === undefined || this.#stopped) return;
     links.retry?.();
     links.retry = undefined;
+    const generation = ++links.generation;
     const name = this.#vmac;
-    vipManager
+    const latest = (): boolean => this.#vmacLinks === links && !this.#stopped && links.generation === generation;
+    links.pending = vipManager
       .createVmac(this.#vmacRequest(name))
-      .then(() => {
-        if (this.#vmacLinks !== links || this.#stopped) return;
-        if (this.#config.vmac?.xmitBase !== true) this.#adapters.transport.reopen?.();
+      .then(async () => {
+        if (!latest()) return;
+        if (this.#config.vmac?.xmitBase !== true) {
+          const transport = this.#adapters.transport;
+          // A transport that cannot reopen stays on the link that went: said, since it hears nothing from now on.
+          if (transport.reopen === undefined) throw new VrrpError('transport_failed', `the transport cannot open again on VMAC ${name} (it has no reopen): it is bound to the link that went`);
+          transport.reopen();
+        }
+        if (this.#vips.length > 0) await vipManager.prepare?.(name, this.#vips);
+        if (!latest()) return;
         links.retryMs = VIP_RETRY_MIN_MS;
         const before = this.#vmacLinkUp(links);
         links.remaking = false;
         if (links.live && this.#vmacLinkUp(links) !== before) this.#onLink(this.#vmacLinkUp(links));
       })
       .catch((cause: unknown) => {
-        if (this.#vmacLinks !== links || this.#stopped) return;
+        if (!latest()) return;
         this.#error('vip_failed', `could not make VMAC ${name} again (trying again in ${links.retryMs / 1000} s)${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
         // Tried again while it is needed: a base that comes back tries at once.
         links.retry = this.#adapters.clock.setTimer(links.retryMs, () => {
@@ -1690,9 +1706,12 @@ export class Engine {
     this.#silent = false;
     this.#stopLink?.();
     this.#stopLink = undefined;
-    this.#vmacLinks?.stopVmac?.();
-    this.#vmacLinks?.retry?.();
+    const vmacLinks = this.#vmacLinks;
+    vmacLinks?.stopVmac?.();
+    vmacLinks?.retry?.();
     this.#vmacLinks = undefined;
+    // A make in flight holds the VMAC for this engine's VIP manager as it ends: done before that manager closes.
+    await vmacLinks?.pending;
     // Each on its own: a transport that fails to close must not leave the VIP manager's renewals, address watch
     // and timers running (a VIP whose removal failed would then be renewed forever).
     try {
@@ -1717,6 +1736,10 @@ interface VmacLinks {
   base: boolean;
   vmac: boolean;
   remaking: boolean;
+  /** Counts the makes begun: a make's answer counts only if no later one began. */
+  generation: number;
+  /** The latest make (awaited before the VIP manager closes: its hold must not outlive the engine). */
+  pending: Promise<void> | undefined;
   retry: (() => void) | undefined;
   retryMs: number;
   stopVmac: (() => void) | undefined;

@@ -407,6 +407,9 @@ export class RemoteEngine implements EngineLike {
 
   /** See {@link EngineLike.start}. */
   start(resume?: EngineResume): Promise<void> {
+    // The VMAC the engine before held is this one's from now on, before its own `vmac` event says so: a thread that
+    // dies meanwhile leaves the kept addresses on it.
+    this.#vmac = resume?.vmac;
     this.#stats.fill(0, 0, ENGINE_STATS_KEYS.length);
     this.#stats.fill(Number.NaN, ENGINE_STATS_KEYS.length);
     const lagTrackers = this.#config.trackers.filter((tracker) => tracker.type === 'eventLoopLag');

@@ -147,7 +147,12 @@ async function releaseHandOver(id: number, config: EngineConfig, resume: EngineR
         await manager.remove(iface, addresses);
       }
     }
-    // The VMAC the engine before held, which no engine holds now: deleted, as a stop would (Engine.stop).
+  } catch (error) {
+    reportLate(id, 'clean-up of a failed reconfiguration', error, 0);
+  }
+  try {
+    // The VMAC the engine before held, which no engine holds now: deleted, as a stop would (Engine.stop), whatever
+    // became of the addresses.
     if (vmac !== undefined) await manager.removeVmac(vmac, { base: config.interface, family: config.family, vrid: config.vrid, name: vmac, source: undefined });
   } catch (error) {
     reportLate(id, 'clean-up of a failed reconfiguration', error, 0);

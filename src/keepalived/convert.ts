@@ -1967,7 +1967,8 @@ function nameVmacs(instances: ImportedInstanceConfig[], defaults: GlobalDefaults
     const family = parseIpPrefix(typeof first === 'string' ? first : (first?.address ?? ''))?.family ?? 'ipv4';
     const vrid = String(instance.vrid);
     const stem = prefix.slice(0, 15 - vrid.length - 2);
-    const candidates = [`${prefix.slice(0, 15 - vrid.length - 1)}.${vrid}`, ...(family === 'ipv6' ? [`${stem}6.${vrid}`] : []), ...[1, 2, 3, 4, 5, 7, 8, 9].map((n) => `${stem}${n}.${vrid}`)];
+    const numbered = family === 'ipv6' ? [6, 1, 2, 3, 4, 5, 7, 8, 9] : [1, 2, 3, 4, 5, 6, 7, 8, 9];
+    const candidates = [`${prefix.slice(0, 15 - vrid.length - 1)}.${vrid}`, ...numbered.map((n) => `${stem}${n}.${vrid}`)];
     const name = candidates.find((candidate) => !used.has(candidate));
     if (name === undefined) continue; // the run picks one, or says none is free
     used.add(name);

@@ -17,9 +17,9 @@
  * - IPv6: no address of the kernel's making (`addr_gen_mode` none, set before the link is up), then the base's
  *   link-local address (or the configured source), deprecated and without DAD, to send the adverts from.
  *
- * - and what keepalived's nftables rules do: the VMAC's IGMP and MLD reports and router solicitations dropped, the
- *   VRRP group joined on the base instead (native/vmac_guard.c says why: each such frame taught a switch that the
- *   master's MAC was at a backup's port).
+ * - and what keepalived's nftables rules do: the VMAC's IGMP and MLD reports sent with the base's MAC, its router
+ *   solicitations dropped (native/vmac_guard.c says why: each such frame taught a switch that the master's MAC was
+ *   at a backup's port).
  *
  * Pure parts (names, MAC, requests, the choice among existing links) are unit-tested without root
  * (test/linux/vmac.test.ts); the rest is thin I/O, tested in the lab (test/interop/vmac.test.ts).
@@ -32,7 +32,7 @@ import { isIpv6LinkLocal, parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
 import { loadAddon, toPacketSocketError } from './addon.js';
 import { getInterfaceAddresses, getLinkDetails, type LinkDetails } from './interfaces.js';
-import { addressRequest, RTM_NEWADDR } from './vip/address-request.js';
+import { addressRequest, RTM_DELADDR, RTM_NEWADDR } from './vip/address-request.js';
 import { NLM_F_EXCL_CREATE, netlinkRequest, u32Payload, type NetlinkAttribute, type NetlinkRequest } from './vip/netlink-request.js';
 import { markerDirectory } from './vip/markers.js';
 import { sendNetlinkRequest } from './vip/netlink-send.js';
@@ -115,6 +115,8 @@ export function chooseVmac(links: readonly LinkDetails[], base: LinkDetails, fam
     const link = links.find((candidate) => candidate.name === name);
     if (link !== undefined && isVmacOf(link, base, mac)) return { name, existing: link, replace: undefined };
     if (link !== undefined && link.kind !== 'macvlan') throw new VrrpError('vip_failed', `VMAC ${name}: an interface of that name is there and is not a macvlan (${link.kind ?? 'a device'}); name another`);
+    // Another virtual router's VMAC (another VRID, family or interface; another process's, maybe) is never deleted.
+    if (link !== undefined && isAnyVmac(link)) throw new VrrpError('vip_failed', `VMAC ${name}: that name is another virtual router's VMAC (${hex(link.mac)}); name another`);
     // A macvlan of that name that does not fit; else our VMAC under another name; else nothing to replace.
     return { name, existing: undefined, replace: link ?? there };
   }
@@ -126,6 +128,12 @@ export function chooseVmac(links: readonly LinkDetails[], base: LinkDetails, fam
 }
 
 const NO_NAMES: ReadonlySet<string> = new Set();
+
+/** Whether `link` is a VMAC at all: a private macvlan with a virtual router MAC (00:00:5e:00:01:xx or :02:xx). Pure. */
+export function isAnyVmac(link: LinkDetails): boolean {
+  const mac = link.mac;
+  return link.kind === 'macvlan' && link.macvlanMode === MACVLAN_MODE_PRIVATE && mac.length === 6 && mac[0] === 0 && mac[1] === 0 && mac[2] === 0x5e && mac[3] === 0 && (mac[4] === 1 || mac[4] === 2);
+}
 
 /** A `struct ifinfomsg` (linux/rtnetlink.h): family unspecified, the link's index, flags and the flags changed. */
 function ifinfo(index: number, flags: number, change: number, littleEndian: boolean): Uint8Array {
@@ -211,8 +219,8 @@ export interface HeldVmac {
   readonly name: string;
   /** Its index when last made or taken. */
   index: number;
-  /** What it was made for. */
-  readonly spec: VmacSpec;
+  /** What it was made for, as its latest holder said (a reconfigure may change the source). */
+  spec: VmacSpec;
   /**
    * Who holds it (a VIP manager); undefined between a handover's release and the next engine's take. Another
    * holder of the same VRID, family and interface is refused: its failed start would delete this one's VMAC.
@@ -295,7 +303,9 @@ async function hold(spec: VmacSpec, owner: object, mine: HeldVmac | undefined, c
       if (choice.replace !== undefined) await request(linkDeleteRequest(choice.replace.index), `delete the macvlan ${choice.replace.name} that is not this VMAC`);
       made = await makeVmac(choice.name, base, spec);
     } else if (firstHold) {
-      await vmacSysctls(choice.name, spec); // a crashed run's, or someone's: as we would have made it
+      // A crashed run's, or someone's: as we would have made it.
+      await vmacSysctls(choice.name, spec);
+      await request(addrGenModeNoneRequest(choice.existing.index), `turn off the kernel's IPv6 addresses on VMAC ${choice.name}`, spec.family === 'ipv4');
     }
     const index = made ?? (choice.existing as LinkDetails).index;
     if (mine !== undefined && (mine.name !== choice.name || mine.index !== index)) closeGuard(mine);
@@ -305,12 +315,15 @@ async function hold(spec: VmacSpec, owner: object, mine: HeldVmac | undefined, c
       vmac.index = index;
       vmac.unguardedSaid = false;
     }
+    const oldSource = vmac.spec.source;
+    vmac.spec = spec;
     vmac.owner = owner;
     held.set(vmac.name, vmac);
     if (firstHold && spec.family === 'ipv4') await holdBase(spec.base);
     // Before the link is up, so that not even its first frames go unguarded.
     if (vmac.guard === undefined) guard(vmac, base);
     if (made !== undefined || (firstHold && choice.existing?.adminUp === false)) await request(linkUpRequest(index), `set VMAC ${vmac.name} up`);
+    if (spec.family === 'ipv6' && oldSource !== undefined && oldSource !== spec.source) await removeSource(vmac, oldSource);
     if (spec.family === 'ipv6' && spec.xmitBase !== true) await addLinkLocal(vmac, base.index);
     return vmac;
   } catch (error) {
@@ -349,7 +362,9 @@ export function removeVmac(name: string, owner: object, spec?: VmacSpec): Promis
         await request(linkDeleteRequest(link.index), `delete VMAC ${name}`);
       }
     } finally {
+      // A hold of this thread counts; a dead thread's left its saved values, put back if no VMAC is on the base now.
       if (vmac !== undefined && what.family === 'ipv4') await releaseBase(what.base);
+      else if (vmac === undefined && what.family === 'ipv4' && !baseCounts.has(what.base)) await restoreBase(what.base, undefined);
     }
   });
 }
@@ -440,6 +455,13 @@ function savedSysctlsPath(base: string): string | undefined {
   return base.includes('/') ? undefined : join(directory, 'vmac-sysctls', namespace, `${base}.json`);
 }
 
+/** Takes an advert source that the configuration no longer names off an IPv6 VMAC. */
+async function removeSource(vmac: HeldVmac, source: string): Promise<void> {
+  const linkLocal = isIpv6LinkLocal(parseIp(source)?.bytes ?? EMPTY);
+  const errno = await sendNetlinkRequest(addressRequest(RTM_DELADDR, vmac.index, { address: source, prefixLength: linkLocal ? 64 : 128, family: 'ipv6' }));
+  if (errno !== undefined && errno !== 'EADDRNOTAVAIL' && errno !== 'ENOENT') throw new VrrpError('vip_failed', `VMAC ${vmac.name}: cannot take ${source} off: ${errno}`);
+}
+
 async function holdBase(base: string): Promise<void> {
   const count = baseCounts.get(base) ?? 0;
   baseCounts.set(base, count + 1);
@@ -474,21 +496,36 @@ async function releaseBase(base: string): Promise<void> {
   baseCounts.delete(base);
   const before = bases.get(base);
   bases.delete(base);
-  // Not while another IPv4 VMAC is on that base (another process's, or another thread's: each counts its own).
+  await restoreBase(base, before);
+}
+
+/**
+ * Puts the base's ARP sysctls back to `before` (undefined: as the saved file has them), unless another IPv4 VMAC
+ * is on that base (another process's, or another thread's: each counts its own); then forgets the saved file.
+ */
+async function restoreBase(base: string, before: ReadonlyMap<string, string | undefined> | undefined): Promise<void> {
   const links = await getLinkDetails();
   const baseLink = links.find((link) => link.name === base);
-  const others = baseLink === undefined ? [] : links.filter((link) => link.kind === 'macvlan' && link.index !== baseLink.index && link.parentIndex === lowerIndexOf(baseLink) && link.macvlanMode === MACVLAN_MODE_PRIVATE && hex(link.mac).startsWith('00:00:5e:00:01:'));
+  const others = baseLink === undefined ? [] : links.filter((link) => isAnyVmac(link) && link.index !== baseLink.index && link.parentIndex === lowerIndexOf(baseLink) && link.mac[4] === 1);
   if (others.length > 0) return;
+  const path = savedSysctlsPath(base);
+  let values = before;
+  if (values === undefined && path !== undefined) {
+    try {
+      values = new Map(Object.entries(JSON.parse(await readFile(path, 'utf8')) as Record<string, string>));
+    } catch {
+      return; // nothing saved: nothing of ours to put back
+    }
+  }
   // Only what was changed, and only if nobody changed it since (as keepalived puts rp_filter back).
   const failures: string[] = [];
   for (const [name, value] of BASE_ARP_SYSCTLS) {
-    const was = before?.get(name);
+    const was = values?.get(name);
     if (was === undefined || was === value) continue;
     if ((await readSysctl(`ipv4/conf/${base}/${name}`)) !== value) continue;
     await sysctl(`ipv4/conf/${base}/${name}`, was).catch((error: unknown) => failures.push(error instanceof Error ? error.message : String(error)));
   }
   if (failures.length > 0) throw new VrrpError('vip_failed', `${base}'s ARP sysctls not all put back: ${failures.join('; ')}`);
-  const path = savedSysctlsPath(base);
   if (path !== undefined) {
     await rm(path, { force: true });
     await rmdir(dirname(path)).catch(() => undefined); // the namespace's directory, once it holds nothing

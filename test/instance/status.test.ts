@@ -81,7 +81,7 @@ describe('instance.status() after a scripted failover in SimNetwork', () => {
     // A master's adverts leave at its takeover and every interval after: the next at takeover + 3000.
     expect(status.timers.next).toEqual({ timer: 'Adver_Timer', inMs: takeoverAt + 3000 - 15_000, repeatsAbsorbed: false });
     expect(status.vips).toEqual([{ address: VIP, prefixLength: 24, interface: 'eth0', advertised: true, held: true, leaseMs: null, leaseRemainingMs: null }]);
-    expect(status.engine).toEqual({ thread: 'main', timerLateMs: 0, timerLateMaxMs: 0, socket: null });
+    expect(status.engine).toEqual({ thread: 'main', timerLateMs: 0, timerLateMaxMs: 0, socket: null, socketInterface: null });
   });
 
   it('counts under RFC 6527 names: the new master transitions once, for want of a response from the old one', async () => {

@@ -112,8 +112,8 @@ describe.skipIf(!labAvailable.ok)('use_vmac beside keepalived', () => {
     await pinger.stop();
     await capture.stop();
     expect(us.events.filter((e) => e.event === 'error'), us.describe()).toEqual([]);
-    // Our VMAC sent no IGMP report (which would teach a switch that the master's MAC is at our port), as a backup
-    // or as a master; our base joined the VRRP group in its stead.
+    // Our VMAC sent no IGMP report with its MAC (which would teach a switch that the master's MAC is at our port),
+    // as a backup or as a master; its reports left with the base's MAC.
     await leaks.stop();
     await baseReports.stop();
     expect(leaks.lines.filter((line) => /^\d/.test(line)), leaks.lines.join('\n')).toEqual([]);

@@ -1061,8 +1061,9 @@ describe('vrrp_instance: use_vmac', () => {
     expect(result.config.instances.map((instance) => instance.vmac)).toEqual([{ name: 'vrrp.51' }, { name: 'vrrp6.51' }, true]);
   });
 
-  // With vmac_prefix, the names of two VMACs of one VRID: <prefix>.N, then <prefix>6.N for the IPv6 one.
-  it('gives the IPv6 VMAC <prefix>6.N beside an IPv4 one with vmac_prefix', () => {
+  // With vmac_prefix, the names of two VMACs of one VRID in file order: the IPv6 one first takes <prefix>.N, the
+  // IPv4 one then <prefix>1.N, as keepalived's would.
+  it('gives the second VMAC of one VRID the next name in file order with vmac_prefix: <prefix>1.N for IPv4', () => {
     const text = [
       'global_defs {\n    vmac_prefix vm\n}',
       'vrrp_instance V6 {\n    interface eth0\n    virtual_router_id 51\n    use_vmac\n    virtual_ipaddress {\n        2001:db8::1/64\n    }\n}',

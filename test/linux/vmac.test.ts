@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodeLinkInfo, nestedAttributes, readHostU16, readHostU32, type LinkDetails } from '../../src/linux/interfaces.js';
-import { addrGenModeNoneRequest, chooseVmac, isVmacOf, linkDeleteRequest, lowerIndexOf, linkUpRequest, MACVLAN_MODE_PRIVATE, RTM_DELLINK, RTM_NEWLINK, vmacAddress, vmacCreateRequest, vmacNames } from '../../src/linux/vmac.js';
+import { addrGenModeNoneRequest, chooseVmac, isAnyVmac, isVmacOf, linkDeleteRequest, lowerIndexOf, linkUpRequest, MACVLAN_MODE_PRIVATE, RTM_DELLINK, RTM_NEWLINK, vmacAddress, vmacCreateRequest, vmacNames } from '../../src/linux/vmac.js';
 
 const hex = (bytes: Uint8Array): string => [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join(':');
 
@@ -62,14 +62,24 @@ describe('choosing the VMAC among the links there are', () => {
     expect(chooseVmac([eth0, there], eth0, 'ipv6', 51, 'v51')).toEqual({ name: 'v51', existing: there, replace: undefined });
   });
 
-  // A macvlan of the configured name on another device, with another MAC or in another mode is made again.
+  // A macvlan of the configured name that is no VMAC (another MAC, or not private) is made again.
   it.each([
-    ['on another device', { parentIndex: 3 }],
-    ['with another MAC', { mac: vmacAddress('ipv4', 52) }],
+    ['with a MAC that is not a virtual router MAC', { mac: Uint8Array.of(2, 0, 0, 0, 0, 9) }],
     ['in bridge mode', { macvlanMode: 4 }],
   ])('replaces a macvlan of the configured name %s', (_what, fields) => {
     const unfit = vmacOf('v51', 9, mac4, fields);
     expect(chooseVmac([eth0, unfit], eth0, 'ipv4', 51, 'v51')).toEqual({ name: 'v51', existing: undefined, replace: unfit });
+  });
+
+  // Another virtual router's VMAC under the configured name (another VRID, or on another interface, another
+  // process's maybe) is never deleted: the name is refused.
+  it.each([
+    ['of another VRID', { mac: vmacAddress('ipv4', 52) }],
+    ['on another device', { parentIndex: 3 }],
+  ])("refuses a configured name that another virtual router's VMAC has (%s)", (_what, fields) => {
+    const theirs = vmacOf('v51', 9, mac4, fields);
+    expect(isAnyVmac(theirs)).toBe(true);
+    expect(() => chooseVmac([eth0, theirs], eth0, 'ipv4', 51, 'v51')).toThrow(/VMAC v51: that name is another virtual router's VMAC/);
   });
 
   // The kernel refuses a second macvlan with one MAC on one device: our VMAC under the old name goes first.

@@ -183,6 +183,23 @@ describe('VMACs and the instance', () => {
     await instance.stop();
   });
 
+  // A transport that cannot open again stays bound to the link that went: said, and tried again, in Fault meanwhile.
+  it('say so when the transport cannot open again on a VMAC made again', async () => {
+    const clock = new VirtualClock();
+    const links = new Links();
+    const instance = new VrrpInstance(config, { transport: new FakeTransport({ primaryAddress: '10.0.0.1' }), vipManager: new FakeVipManager(), clock, linkMonitor: links });
+    const errors: string[] = [];
+    instance.on('error', (error) => errors.push(error.message));
+    await instance.start();
+    await clock.advance(5000);
+    links.set('vrrp.51', false);
+    links.set('vrrp.51', true);
+    await clock.advance(10);
+    expect(instance.state).toBe('fault');
+    expect(errors).toEqual([expect.stringMatching(/could not make VMAC vrrp\.51 again .*the transport cannot open again on VMAC vrrp\.51 \(it has no reopen\)/)]);
+    await instance.stop();
+  });
+
   // Given a running instance with a VMAC; when reconfigured (a new priority), then the VMAC is not deleted but
   // taken by the new engine; a change of vmac itself is refused; a stop deletes it.
   it('keep the VMAC through a reconfigure, and refuse to change it there', async () => {

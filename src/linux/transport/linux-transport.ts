@@ -303,9 +303,15 @@ export class LinuxTransport implements Transport {
     this.#silenceListener = undefined;
     this.#stoppedListener = undefined;
     socket.unregister(this.#vrid);
+    // The old socket stays ours until the new one is registered: a reopen that fails can be tried again, and a send
+    // meanwhile fails on the old one (the link is gone) rather than on none.
     const next = acquireVrrpSocket(options.interface, options.family);
-    this.#socket = undefined;
-    next.register(options.vrid, { onPacket, onNotice: this.#onNotice }, options.unicastPeers.length === 0);
+    try {
+      next.register(options.vrid, { onPacket, onNotice: this.#onNotice }, options.unicastPeers.length === 0);
+    } catch (error) {
+      if (next.receivers === 0) next.close();
+      throw error;
+    }
     this.#socket = next;
   }
 
