@@ -1022,6 +1022,14 @@ export class NetlinkVipManager implements VipManager {
   /** See {@link VipManager.createVmac}: ./vmac.ts makes it (or takes the one there) and sets its sysctls. */
   async createVmac(request: VmacRequest): Promise<string> {
     const vmac = await ensureVmac({ base: request.base, family: request.family, vrid: request.vrid, name: request.name, source: request.source, xmitBase: request.xmitBase }, this);
+    // A VMAC made again is a new link: what was prepared for the old one (requests, markers, the takeover burst) and
+    // the announcer's socket on it would meet ENODEV / ENXIO. The engine's prepare() that follows builds them anew.
+    const before = this.#vmacIndexes.get(vmac.name);
+    if (before !== undefined && before !== vmac.index) {
+      this.#forget(vmac.name);
+      this.#announcer?.close(vmac.name);
+    }
+    this.#vmacIndexes.set(vmac.name, vmac.index);
     // Said once per VMAC and index, whichever engine holds it: it works without its guard, less well (./vmac.ts).
     if (vmac.unguarded !== undefined && !vmac.unguardedSaid) {
       vmac.unguardedSaid = true;
@@ -1029,6 +1037,9 @@ export class NetlinkVipManager implements VipManager {
     }
     return vmac.name;
   }
+
+  /** The index each VMAC had when this manager last made or took it (see createVmac). */
+  readonly #vmacIndexes = new Map<string, number>();
 
   /** See {@link VipManager.removeVmac}; `spec`: what the VMAC was made for, when no hold of this thread says it. */
   removeVmac(name: string, spec?: VmacRequest): Promise<void> {
@@ -1319,7 +1330,8 @@ function promotesSecondaries(iface: string): boolean {
 /** Deletes one address: resolves with the errno name of a failure; an address already gone is not one. */
 async function deleteAddress(request: AddressRequest): Promise<string | undefined> {
   const errno = await sendNetlinkRequest(request);
-  if (errno === 'EADDRNOTAVAIL' || errno === 'ENOENT' || errno === 'ESRCH') return undefined; // already gone
+  // Already gone: with its interface too (ENODEV: a VMAC deleted behind our back takes its addresses with it).
+  if (errno === 'EADDRNOTAVAIL' || errno === 'ENOENT' || errno === 'ESRCH' || errno === 'ENODEV') return undefined;
   return errno;
 }
 
