@@ -28,7 +28,8 @@
  *                  stretches moved to huge pages: moveExecutableToHugePages; malloc's arenas capped:
  *                  limitMallocArenas
  *   vmac_guard.c   what keeps a VMAC's MAC off the wire at a backup: an eBPF classifier at its egress that gives
- *                  IGMP / MLD reports the base's MAC and drops router solicitations: vmacGuardOpen, vmacGuardClose
+ *                  IGMP / MLD reports the base's MAC and drops router solicitations: vmacGuardOpen, vmacGuardClose,
+ *                  vmacGuardProbe
  *   watcher.c      what vrrp_socket.c, timer.c and events.c share: uv_poll on the opener's loop, the JavaScript call and its
  *                  errors, and the handles' lifetime, including thread teardown; waitDrain (the thread's own wait,
  *                  handled now)
@@ -104,6 +105,7 @@ NAPI_MODULE_INIT() {
       {"limitMallocArenas", NULL, limit_malloc_arenas, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vmacGuardOpen", NULL, vmac_guard_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vmacGuardClose", NULL, vmac_guard_close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"vmacGuardProbe", NULL, vmac_guard_probe, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   NAPI_CALL(env, napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties));
   return exports;

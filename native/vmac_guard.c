@@ -237,6 +237,27 @@ napi_value vmac_guard_open(napi_env env, napi_callback_info info) {
   return external;
 }
 
+/* vmacGuardProbe(): 0 when the classifier loads here (CAP_BPF and CAP_NET_ADMIN, a kernel that takes it), else the
+ * errno of the refusal; attaches nothing. Whether tcx attaching works (Linux 6.6+) only an attach says. */
+napi_value vmac_guard_probe(napi_env env, napi_callback_info info) {
+  (void)info;
+  const uint8_t mac[6] = {0, 0, 0, 0, 0, 0};
+  program p = {{{0, 0, 0, 0}}, 0};
+  build(&p, mac);
+  bpf_attr_t attr;
+  memset(&attr, 0, sizeof(attr));
+  attr.prog.prog_type = PROG_SCHED_CLS;
+  attr.prog.insn_cnt = (uint32_t)p.count;
+  attr.prog.insns = (uint64_t)(uintptr_t)p.code;
+  attr.prog.license = (uint64_t)(uintptr_t) "Dual MIT/GPL";
+  const int prog_fd = sys_bpf(CMD_PROG_LOAD, &attr);
+  const int result = prog_fd >= 0 ? 0 : errno;
+  if (prog_fd >= 0) close(prog_fd);
+  napi_value value;
+  NAPI_CALL(env, napi_create_int32(env, result, &value));
+  return value;
+}
+
 /* vmacGuardClose(handle): detaches the classifier now. Idempotent. */
 napi_value vmac_guard_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;

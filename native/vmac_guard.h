@@ -8,5 +8,6 @@
 
 napi_value vmac_guard_open(napi_env env, napi_callback_info info);
 napi_value vmac_guard_close(napi_env env, napi_callback_info info);
+napi_value vmac_guard_probe(napi_env env, napi_callback_info info);
 
 #endif

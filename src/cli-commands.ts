@@ -3,7 +3,7 @@
  *   vrrp run <config>                      run the instances of a JSON config or a keepalived.conf, printing one
  *                                          JSON line per event
  *   vrrp import-keepalived <keepalived.conf>   print the JSON config it becomes; warnings and errors on stderr
- *   vrrp doctor [--interface IF] [--family ipv4|ipv6]   say what this machine lacks
+ *   vrrp doctor [--interface IF] [--family ipv4|ipv6] [--vmac]   say what this machine lacks
  *   vrrp status [--json] [--socket PATH]   what each running `vrrp run` thinks, asked on its control socket
  *                                          (src/control.ts); `kill -USR1` on a run writes the same as JSON
  *
@@ -715,7 +715,7 @@ async function doctorCommand(values: Values): Promise<number> {
   const iface = values.interface as string | undefined;
   if (iface === '') throw new UsageError('--interface must name an interface (e.g. eth0)', 'doctor');
   const { doctor, formatDoctorReport } = await import('./linux/index.js');
-  const report = await doctor({ ...(iface !== undefined ? { interface: iface } : {}), ...(family === 'ipv4' || family === 'ipv6' ? { family } : {}) });
+  const report = await doctor({ ...(iface !== undefined ? { interface: iface } : {}), ...(family === 'ipv4' || family === 'ipv6' ? { family } : {}), ...(values.vmac === true ? { vmac: true } : {}) });
   process.stdout.write(`${formatDoctorReport(report)}\n`);
   return report.ok ? 0 : 1;
 }
@@ -937,18 +937,21 @@ runnable file with refused parts silently dropped) or a bad command line.`,
   },
   doctor: {
     summary: 'say what this machine lacks for VRRP, in plain words, and how to fix it',
-    usage: 'vrrp doctor [--interface IF] [--family ipv4|ipv6]',
+    usage: 'vrrp doctor [--interface IF] [--family ipv4|ipv6] [--vmac]',
     description: `Checks what VRRP needs here — Node.js, the native addon and netlink, capabilities, the marker
-directory, ip_nonlocal_bind, and the interface when given — and says what is missing and how to fix it.
+directory, ip_nonlocal_bind, the interface when given, and what a VMAC needs with --vmac — and says what is
+missing and how to fix it.
 
 Exit codes: 0 ready; 1 something is missing; 2 a bad command line.`,
     options: {
       interface: { type: 'string', short: 'i' },
       family: { type: 'string' },
+      vmac: { type: 'boolean' },
     },
     optionHelp: [
       ['-i, --interface IF', 'the interface VRRP will run on (checked: exists, up, has an address)'],
       ['--family ipv4|ipv6', 'check this family only (default: both sysctls; the interface for ipv4)'],
+      ['--vmac', 'check what a VMAC needs too (use_vmac): rp_filter, and the guard (CAP_BPF, Linux 6.6)'],
     ],
     positionals: { min: 0, max: 0, name: '' },
     handler: (values) => doctorCommand(values),

@@ -172,6 +172,8 @@ export interface NativeAddon {
   vmacGuardOpen(vmacIndex: number, baseMac: Uint8Array): unknown;
   /** Detaches the guard's classifier (idempotent). */
   vmacGuardClose(handle: unknown): void;
+  /** 0 when the guard's classifier loads here, else the errno of the refusal; attaches nothing. */
+  vmacGuardProbe(): number;
 }
 
 /** A failed addon operation: `code` is the errno name (`EPERM`, `ENODEV`…) or `ERR_VRRP_NO_ADDON`. */

@@ -60,8 +60,11 @@ export const RUN_WITHOUT_ROOT_ADVICE = [
   '     ignore NODE_OPTIONS (secure mode), and is lost silently when node is upgraded',
 ].join('\n');
 
-/** Runs every check; pass `interface` (and `family`) to check the interface VRRP will use. */
-export async function doctor(options: { interface?: string; family?: 'ipv4' | 'ipv6' } = {}): Promise<DoctorReport> {
+/**
+ * Runs every check; pass `interface` (and `family`) to check the interface VRRP will use, and `vmac` for what a
+ * VMAC needs (docs/vmac.md).
+ */
+export async function doctor(options: { interface?: string; family?: 'ipv4' | 'ipv6'; vmac?: boolean } = {}): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [];
   const add = (check: DoctorCheck): void => {
     checks.push(check);
@@ -116,6 +119,10 @@ export async function doctor(options: { interface?: string; family?: 'ipv4' | 'i
     );
   }
 
+  if (options.vmac === true) {
+    if (options.family !== 'ipv6') add(checkVmacReversePath(readTrimmed('/proc/sys/net/ipv4/conf/all/rp_filter')));
+    if (addon.ok) add(checkVmacGuard());
+  }
   if (options.interface) add(await checkInterface(options.interface, options.family ?? 'ipv4'));
   return { ok: checks.every((check) => check.status !== 'error'), checks, ...(missing.length > 0 ? { advice: RUN_WITHOUT_ROOT_ADVICE } : {}) };
 }
@@ -176,6 +183,43 @@ export function checkKernelSilence(family: 4 | 6, probe: (family: 4 | 6) => numb
     message: `unavailable (${code}: this kernel, ${release()}, refuses the program; BPF timers need 5.15 or later): a settled backup wakes before each possible silence of its master — the same timing, more CPU`,
     fix: 'optional: a kernel of 5.15 or later',
   };
+}
+
+/** A VMAC's adverts are dropped by strict reverse-path filtering: `net.ipv4.conf.all.rp_filter` must not be 1. */
+export function checkVmacReversePath(allRpFilter: string | undefined): DoctorCheck {
+  const name = 'vmac rp_filter';
+  if (allRpFilter !== '1') return { name, status: 'ok', message: `net.ipv4.conf.all.rp_filter = ${allRpFilter ?? 'unknown'}: a VMAC hears the adverts` };
+  return {
+    name,
+    status: 'error',
+    message: 'net.ipv4.conf.all.rp_filter = 1 (strict): it drops every advert a VMAC receives, and an instance with vmac refuses to start',
+    fix: "sysctl -w net.ipv4.conf.all.rp_filter=0 (or 2), raising each interface's own rp_filter where strict filtering is wanted, and persist it in /etc/sysctl.d/; docs/vmac.md",
+  };
+}
+
+/**
+ * Whether a VMAC's guard can load here (docs/vmac.md, "What a backup's VMAC must not send"): without it a VMAC works,
+ * but its IGMP / MLD reports and router solicitations leave with its MAC, so its absence is a warning. `probe` returns
+ * 0 or the errno the kernel refused with; `kernel` is this kernel's release (tcx needs 6.6).
+ */
+export function checkVmacGuard(probe: () => number = () => loadAddon().vmacGuardProbe(), kernel: string = release()): DoctorCheck {
+  const name = 'vmac guard';
+  let errno: number;
+  try {
+    errno = probe();
+  } catch (error) {
+    return { name, status: 'warning', message: `cannot ask the kernel: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const [major = 0, minor = 0] = kernel.split(/[.-]/).map(Number);
+  const tcx = major > 6 || (major === 6 && minor >= 6);
+  if (errno === 0 && tcx) return { name, status: 'ok', message: "available: a VMAC's reports leave with the base's MAC and its router solicitations not at all" };
+  const cost = "a VMAC's IGMP / MLD reports and router solicitations leave with its MAC, and a switch may take a backup for the master until the master's next advert";
+  if (errno === 0) return { name, status: 'warning', message: `unavailable (this kernel, ${kernel}, has no tcx; it came in 6.6): ${cost}`, fix: 'optional: a kernel of 6.6 or later' };
+  const code = errnoName(errno);
+  if (code === 'EPERM' || code === 'EACCES') {
+    return { name, status: 'warning', message: `unavailable (${code}: CAP_BPF missing): ${cost}`, fix: 'optional: grant CAP_BPF as well (AmbientCapabilities= and CapabilityBoundingSet= of a systemd unit, or --cap-add BPF); docs/running-without-root.md' };
+  }
+  return { name, status: 'warning', message: `unavailable (${code}: this kernel, ${kernel}, refuses the program): ${cost}`, fix: 'optional: a kernel of 6.6 or later' };
 }
 
 function checkCapability(cap: NeededCapability, caps: CapabilitySets | undefined): DoctorCheck {

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { skipLoudly } from '../support/loud-skip.js';
 import { missingCapabilitiesHint, parseCapabilities } from '../../src/linux/capabilities.js';
-import { checkKernelSilence, formatDoctorReport, RUN_WITHOUT_ROOT_ADVICE } from '../../src/linux/doctor.js';
+import { checkKernelSilence, checkVmacGuard, checkVmacReversePath, formatDoctorReport, RUN_WITHOUT_ROOT_ADVICE } from '../../src/linux/doctor.js';
 import { canCreateIn, chooseMarkerDir, RUN_MARKER_DIR } from '../../src/linux/vip/markers.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
@@ -199,3 +199,33 @@ describe.skipIf(systemdAnalyze === undefined)('the systemd unit of docs/running-
   });
 });
 
+
+describe("doctor's VMAC checks (--vmac)", () => {
+  const EPERM = constants.errno.EPERM;
+  const EINVAL = constants.errno.EINVAL;
+
+  it('refuses a strict all.rp_filter, which drops a VMAC\'s adverts, and takes 0 and 2', () => {
+    expect(checkVmacReversePath('1')).toMatchObject({ name: 'vmac rp_filter', status: 'error', fix: expect.stringContaining('rp_filter=0 (or 2)') });
+    expect(checkVmacReversePath('0').status).toBe('ok');
+    expect(checkVmacReversePath('2').status).toBe('ok');
+  });
+
+  it('finds the guard available when it loads on a kernel with tcx (6.6)', () => {
+    expect(checkVmacGuard(() => 0, '6.18.44-fc')).toMatchObject({ name: 'vmac guard', status: 'ok' });
+  });
+
+  it('warns of a kernel without tcx even when the program loads', () => {
+    expect(checkVmacGuard(() => 0, '6.1.0-18-amd64')).toMatchObject({ status: 'warning', message: expect.stringContaining('has no tcx; it came in 6.6') });
+  });
+
+  it('warns of CAP_BPF, and says it is optional, when the kernel answers EPERM', () => {
+    const check = checkVmacGuard(() => EPERM, '6.18.0');
+    expect(check.status).toBe('warning');
+    expect(check.message).toContain('EPERM: CAP_BPF missing');
+    expect(check.fix).toContain('optional: grant CAP_BPF');
+  });
+
+  it('names the kernel when it refuses the program otherwise', () => {
+    expect(checkVmacGuard(() => EINVAL, '6.18.0').message).toContain('EINVAL: this kernel, 6.18.0, refuses the program');
+  });
+});
