@@ -24,6 +24,8 @@
  */
 #include "silence_bpf.h"
 
+#include "bpf_asm.h"
+
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -79,19 +81,7 @@ typedef union {
     uint32_t pad;
     uint64_t key, value, flags;
   } elem;
-  struct {
-    uint32_t prog_type, insn_cnt;
-    uint64_t insns, license;
-    uint32_t log_level, log_size;
-    uint64_t log_buf;
-    uint32_t kern_version, prog_flags;
-    char prog_name[16];
-    uint32_t prog_ifindex, expected_attach_type, prog_btf_fd, func_info_rec_size;
-    uint64_t func_info;
-    uint32_t func_info_cnt, line_info_rec_size;
-    uint64_t line_info;
-    uint32_t line_info_cnt;
-  } prog;
+  bpf_prog_load_attr prog;
   struct {
     uint64_t btf, btf_log_buf;
     uint32_t btf_size, btf_log_size, btf_log_level;
@@ -102,20 +92,6 @@ typedef union {
 static int sys_bpf(int command, bpf_attr_t *attr) {
   return (int)syscall(SYS_bpf, command, attr, sizeof(*attr));
 }
-
-/* One instruction (struct bpf_insn). */
-typedef struct {
-  uint8_t code;
-  uint8_t regs; /* dst in the low nibble, src in the high one */
-  int16_t off;
-  int32_t imm;
-} insn;
-
-/* Instruction classes and fields (include/uapi/linux/bpf_common.h). */
-enum { LD = 0x00, LDX = 0x01, STX = 0x03, ALU64 = 0x07, JMP = 0x05 };
-enum { W = 0x00, B = 0x10, DW = 0x18, IMM = 0x00, MEM = 0x60 };
-enum { K = 0x00, X = 0x08, ADD = 0x00, MOV = 0xb0, JEQ = 0x10, JNE = 0x50, CALL = 0x80, EXIT = 0x90 };
-enum { R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10 };
 
 /* The map value of a VRID (its BTF below): the timer first, then what the program compares. */
 typedef struct {
@@ -252,15 +228,6 @@ static int btf_load(void) {
 }
 
 /* ---- The program ---- */
-
-typedef struct {
-  insn code[96];
-  int count;
-} program;
-
-static void emit(program *p, uint8_t code, int dst, int src, int16_t off, int32_t imm) {
-  p->code[p->count++] = (insn){code, (uint8_t)((dst & 0xf) | ((src & 0xf) << 4)), off, imm};
-}
 
 /* A 64-bit immediate load: two instructions; `kind` says what the kernel puts there (a map, a function). */
 static void emit_load_pseudo(program *p, int dst, int kind, int32_t imm) {

@@ -23,6 +23,8 @@
  */
 #include "vmac_guard.h"
 
+#include "bpf_asm.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,9 +33,6 @@
 
 #ifndef SYS_bpf
 #define SYS_bpf 321 /* x86-64; the headers name it everywhere else */
-#endif
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "the instructions and the MAC's immediates below are laid out for a little-endian host"
 #endif
 
 /* Random tag so vmacGuardClose() rejects any External that did not come from vmacGuardOpen(). */
@@ -45,32 +44,13 @@ enum { CMD_PROG_LOAD = 5, CMD_LINK_CREATE = 28, PROG_SCHED_CLS = 3, ATTACH_TCX_E
 enum { TCX_NEXT = -1, TCX_DROP = 2 };
 
 typedef union {
-  struct {
-    uint32_t prog_type, insn_cnt;
-    uint64_t insns, license;
-    uint32_t log_level, log_size;
-    uint64_t log_buf;
-    uint32_t kern_version, prog_flags;
-    char prog_name[16];
-  } prog;
+  bpf_prog_load_attr prog;
   struct {
     uint32_t prog_fd, target_ifindex, attach_type, flags;
   } link;
   uint8_t bytes[128];
 } bpf_attr_t;
 
-typedef struct {
-  uint8_t code;
-  uint8_t regs; /* dst in the low nibble, src in the high one */
-  int16_t off;
-  int32_t imm;
-} insn;
-
-/* Instruction classes and fields (include/uapi/linux/bpf_common.h, bpf.h). */
-enum { LD = 0x00, ST = 0x02, ALU64 = 0x07, JMP = 0x05 };
-enum { W = 0x00, H = 0x08, B = 0x10, ABS = 0x20, IND = 0x40, MEM = 0x60 };
-enum { K = 0x00, X = 0x08, ADD = 0x00, LSH = 0x60, MOV = 0xb0, JEQ = 0x10, JNE = 0x50, JA = 0x00, CALL = 0x80, EXIT = 0x90 };
-enum { R0, R1, R2, R3, R4, R5, R6, R7, R8, R9, R10 };
 enum { HELPER_SKB_STORE_BYTES = 9, ETHER_SOURCE_AT = 6 };
 
 /* Frame offsets: Ethernet header 14 bytes; IPv4's protocol at 9; IPv6's next header at 6, its header 40 bytes. */
@@ -78,15 +58,6 @@ enum { ETHERTYPE_AT = 12, L3_AT = 14, IPV4_PROTOCOL_AT = L3_AT + 9, IPV6_NEXT_AT
 enum { PROTO_HOP_BY_HOP = 0, PROTO_IGMP = 2, PROTO_ICMPV6 = 58 };
 /* ICMPv6 types: MLDv1 report and done and MLDv2 report (given the base's MAC), router solicitation (dropped). */
 enum { MLD_REPORT = 131, MLD_DONE = 132, ROUTER_SOLICITATION = 133, MLD2_REPORT = 143 };
-
-typedef struct {
-  insn code[40];
-  int count;
-} program;
-
-static void emit(program *p, uint8_t code, int dst, int src, int16_t off, int32_t imm) {
-  p->code[p->count++] = (insn){code, (uint8_t)((dst & 0xf) | ((src & 0xf) << 4)), off, imm};
-}
 
 /* A jump whose offset is patched once its target is known: returns where it is. */
 static int emit_jump(program *p, uint8_t code, int dst, int32_t imm) {
@@ -171,9 +142,8 @@ static void finalize_guard(napi_env env, void *data, void *hint) {
   free(data);
 }
 
-/* Loads the classifier and attaches it at `ifindex`'s egress: the link's descriptor, or -1 with errno and
- * *failed set. */
-static int attach(int ifindex, const uint8_t base_mac[6], const char **failed) {
+/* Loads the classifier for `base_mac`: its descriptor, or -1 with errno set. */
+static int load(const uint8_t base_mac[6]) {
   program p = {{{0, 0, 0, 0}}, 0};
   build(&p, base_mac);
   bpf_attr_t attr;
@@ -183,7 +153,14 @@ static int attach(int ifindex, const uint8_t base_mac[6], const char **failed) {
   attr.prog.insns = (uint64_t)(uintptr_t)p.code;
   attr.prog.license = (uint64_t)(uintptr_t) "Dual MIT/GPL";
   memcpy(attr.prog.prog_name, "vrrp_vmac_guard", 16);
-  const int prog_fd = sys_bpf(CMD_PROG_LOAD, &attr);
+  return sys_bpf(CMD_PROG_LOAD, &attr);
+}
+
+/* Loads the classifier and attaches it at `ifindex`'s egress: the link's descriptor, or -1 with errno and
+ * *failed set. */
+static int attach(int ifindex, const uint8_t base_mac[6], const char **failed) {
+  const int prog_fd = load(base_mac);
+  bpf_attr_t attr;
   if (prog_fd < 0) {
     *failed = "bpf(BPF_PROG_LOAD)";
     return -1;
@@ -242,15 +219,7 @@ napi_value vmac_guard_open(napi_env env, napi_callback_info info) {
 napi_value vmac_guard_probe(napi_env env, napi_callback_info info) {
   (void)info;
   const uint8_t mac[6] = {0, 0, 0, 0, 0, 0};
-  program p = {{{0, 0, 0, 0}}, 0};
-  build(&p, mac);
-  bpf_attr_t attr;
-  memset(&attr, 0, sizeof(attr));
-  attr.prog.prog_type = PROG_SCHED_CLS;
-  attr.prog.insn_cnt = (uint32_t)p.count;
-  attr.prog.insns = (uint64_t)(uintptr_t)p.code;
-  attr.prog.license = (uint64_t)(uintptr_t) "Dual MIT/GPL";
-  const int prog_fd = sys_bpf(CMD_PROG_LOAD, &attr);
+  const int prog_fd = load(mac);
   const int result = prog_fd >= 0 ? 0 : errno;
   if (prog_fd >= 0) close(prog_fd);
   napi_value value;
