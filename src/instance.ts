@@ -839,6 +839,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   /** Ends the run on this side: no tracker loop of it may live on, and checks in flight are aborted with `why`. */
   #endRun(why: string): void {
     this.#running = false;
+    // A run that ends without its engine's word (a dead thread: the host deletes the VMAC) leaves no VMAC named.
+    this.#vmacName = undefined;
     this.#endTrackers(why);
   }
 

@@ -557,6 +557,11 @@ export class Engine {
           const watch = await adapters.linkMonitor.watch(this.#vmac, (up) => this.#onVmacLink('vmac', up), { linkOnly: true });
           vmacLinks.stopVmac = watch.stop;
           vmacLinks.vmac = watch.up;
+          // Gone (or down) already, between its make and its watch: as a change would, it is made again if gone.
+          if (!watch.up) {
+            vmacLinks.remaking = true;
+            this.#remakeVmac();
+          }
           // Both as they are now (the base's may have changed while the VMAC's watch was being set up), and not while
           // a change meanwhile has the VMAC being made again.
           linkUp = this.#vmacLinkUp(vmacLinks);
@@ -735,6 +740,11 @@ export class Engine {
       })
       .catch((cause: unknown) => {
         if (!latest()) return;
+        // Without its base there is nothing to make it on: the base's return makes it (#onVmacLink), not a timer.
+        if (!links.base) {
+          this.#error('vip_failed', `could not make VMAC ${name} again until ${this.#config.interface} is back${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
+          return;
+        }
         this.#error('vip_failed', `could not make VMAC ${name} again (trying again in ${links.retryMs / 1000} s)${cause instanceof Error ? `: ${cause.message}` : ''}`, cause);
         // Tried again while it is needed: a base that comes back tries at once.
         links.retry = this.#adapters.clock.setTimer(links.retryMs, () => {

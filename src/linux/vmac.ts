@@ -81,8 +81,11 @@ export interface VmacChoice {
   name: string;
   /** The link of that name that is fit to be taken as it is; undefined: to be made. */
   existing: LinkDetails | undefined;
-  /** A macvlan of that name unfit for this VMAC (another lower device, MAC or mode): deleted before it is made. */
-  replace: LinkDetails | undefined;
+  /**
+   * What is deleted before it is made: a macvlan of that name unfit for this VMAC (another MAC or mode), and our
+   * VMAC under another name (the kernel refuses two macvlans of one MAC on one device); empty: nothing.
+   */
+  replace: readonly LinkDetails[];
 }
 
 /**
@@ -113,21 +116,22 @@ export function chooseVmac(links: readonly LinkDetails[], base: LinkDetails, fam
   if (name !== undefined) {
     if (taken.has(name)) throw new VrrpError('vip_failed', `VMAC ${name}: another instance's VMAC has that name; name another`);
     const link = links.find((candidate) => candidate.name === name);
-    if (link !== undefined && isVmacOf(link, base, mac)) return { name, existing: link, replace: undefined };
+    if (link !== undefined && isVmacOf(link, base, mac)) return { name, existing: link, replace: NOTHING };
     if (link !== undefined && link.kind !== 'macvlan') throw new VrrpError('vip_failed', `VMAC ${name}: an interface of that name is there and is not a macvlan (${link.kind ?? 'a device'}); name another`);
     // Another virtual router's VMAC (another VRID, family or interface; another process's, maybe) is never deleted.
     if (link !== undefined && isAnyVmac(link)) throw new VrrpError('vip_failed', `VMAC ${name}: that name is another virtual router's VMAC (${hex(link.mac)}); name another`);
-    // A macvlan of that name that does not fit; else our VMAC under another name; else nothing to replace.
-    return { name, existing: undefined, replace: link ?? there };
+    // A macvlan of that name that does not fit, and our VMAC under another name.
+    return { name, existing: undefined, replace: [...(link === undefined ? [] : [link]), ...(there === undefined ? [] : [there])] };
   }
-  if (there !== undefined) return { name: there.name, existing: there, replace: undefined };
+  if (there !== undefined) return { name: there.name, existing: there, replace: NOTHING };
   for (const candidate of vmacNames(family, vrid)) {
-    if (!taken.has(candidate) && !links.some((link) => link.name === candidate)) return { name: candidate, existing: undefined, replace: undefined };
+    if (!taken.has(candidate) && !links.some((link) => link.name === candidate)) return { name: candidate, existing: undefined, replace: NOTHING };
   }
   throw new VrrpError('vip_failed', `VMAC of VRID ${vrid} on ${base.name}: every default name is taken (${vmacNames(family, vrid).join(', ')}); name one`);
 }
 
 const NO_NAMES: ReadonlySet<string> = new Set();
+const NOTHING: readonly LinkDetails[] = Object.freeze([]);
 
 /** Whether `link` is a VMAC at all: a private macvlan with a virtual router MAC (00:00:5e:00:01:xx or :02:xx). Pure. */
 export function isAnyVmac(link: LinkDetails): boolean {
@@ -300,10 +304,10 @@ async function hold(spec: VmacSpec, owner: object, mine: HeldVmac | undefined, c
   const firstHold = mine === undefined;
   try {
     if (choice.existing === undefined) {
-      if (choice.replace !== undefined) await request(linkDeleteRequest(choice.replace.index), `delete the macvlan ${choice.replace.name} that is not this VMAC`);
+      for (const old of choice.replace) await request(linkDeleteRequest(old.index), `delete the macvlan ${old.name} that is not this VMAC`);
       made = await makeVmac(choice.name, base, spec);
-    } else if (firstHold) {
-      // A crashed run's, or someone's: as we would have made it.
+    } else if (firstHold || mine.index !== choice.existing.index) {
+      // A crashed run's, or someone's (made again under our name behind our back): as we would have made it.
       await vmacSysctls(choice.name, spec);
       await request(addrGenModeNoneRequest(choice.existing.index), `turn off the kernel's IPv6 addresses on VMAC ${choice.name}`, spec.family === 'ipv4');
     }
@@ -319,7 +323,9 @@ async function hold(spec: VmacSpec, owner: object, mine: HeldVmac | undefined, c
     vmac.spec = spec;
     vmac.owner = owner;
     held.set(vmac.name, vmac);
-    if (firstHold && spec.family === 'ipv4') await holdBase(spec.base);
+    if (firstHold && spec.family === 'ipv4') await holdBase(spec.base, base.mac);
+    // A base deleted and back (its VMAC went with it) has the kernel's defaults again: ours once more.
+    else if (made !== undefined && spec.family === 'ipv4') await applyBaseSysctls(spec.base);
     // Before the link is up, so that not even its first frames go unguarded.
     if (vmac.guard === undefined) guard(vmac, base);
     if (made !== undefined || (firstHold && choice.existing?.adminUp === false)) await request(linkUpRequest(index), `set VMAC ${vmac.name} up`);
@@ -415,8 +421,14 @@ async function makeVmac(name: string, base: LinkDetails, spec: VmacSpec): Promis
 
 /** The VMAC's own sysctls (IPv4; see the file comment). */
 async function vmacSysctls(name: string, spec: VmacSpec): Promise<void> {
-  if (spec.family !== 'ipv4') return;
+  // Whatever its family, a VMAC answers no ARP for the host's IPv4 addresses (an IPv6 one has no IPv4 address of
+  // its own, and would otherwise answer for the base's with its MAC) and takes no router's word for an address or a
+  // route (a SLAAC address made from its MAC would be every node's, and a default route through it would send with
+  // the master's MAC from a backup).
   await sysctl(`ipv4/conf/${name}/arp_ignore`, '1');
+  await sysctl(`ipv6/conf/${name}/accept_ra`, '0', true);
+  await sysctl(`ipv6/conf/${name}/autoconf`, '0', true);
+  if (spec.family !== 'ipv4') return;
   await sysctl(`ipv4/conf/${name}/accept_local`, '1');
   await sysctl(`ipv4/conf/${name}/rp_filter`, '0');
   await sysctl(`ipv4/conf/${name}/promote_secondaries`, '1');
@@ -462,29 +474,52 @@ async function removeSource(vmac: HeldVmac, source: string): Promise<void> {
   if (errno !== undefined && errno !== 'EADDRNOTAVAIL' && errno !== 'ENOENT') throw new VrrpError('vip_failed', `VMAC ${vmac.name}: cannot take ${source} off: ${errno}`);
 }
 
-async function holdBase(base: string): Promise<void> {
+async function holdBase(base: string, baseMac: Uint8Array): Promise<void> {
   const count = baseCounts.get(base) ?? 0;
   baseCounts.set(base, count + 1);
   if (count > 0) return;
   const path = savedSysctlsPath(base);
-  let saved: Record<string, string> | undefined;
-  try {
-    if (path !== undefined) saved = JSON.parse(await readFile(path, 'utf8')) as Record<string, string>;
-  } catch {
-    saved = undefined; // none: no run of ours left this base changed
-  }
+  const saved = path === undefined ? undefined : await readSaved(path, baseMac);
   const before = new Map<string, string | undefined>();
   bases.set(base, before);
   for (const [name] of BASE_ARP_SYSCTLS) before.set(name, saved?.[name] ?? (await readSysctl(`ipv4/conf/${base}/${name}`)));
   if (saved === undefined && path !== undefined) {
     try {
       await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, JSON.stringify(Object.fromEntries(before)));
-    } catch {
+      // Exclusive: another process (or thread) that got here first kept the host's values; ours would be its.
+      const record = { ...Object.fromEntries(before), baseMac: hex(baseMac) };
+      await writeFile(path, JSON.stringify(record), { flag: 'wx' }).catch(async (error: unknown) => {
+        // Another (a stale one, of a namespace whose number was given again) is replaced.
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST' && (await readSaved(path, baseMac)) === undefined) await writeFile(path, JSON.stringify(record));
+        else throw error;
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+        const first = await readSaved(path, baseMac);
+        for (const [name] of BASE_ARP_SYSCTLS) if (first?.[name] !== undefined) before.set(name, first[name]);
+      }
       // Unwritable: the values are still put back at a clean stop; only a crash's are lost (as keepalived's are).
     }
   }
-  for (const [name, value] of BASE_ARP_SYSCTLS) if (before.get(name) !== value) await sysctl(`ipv4/conf/${base}/${name}`, value);
+  await applyBaseSysctls(base);
+}
+
+/**
+ * The base's sysctls as kept by a run before, if the file is there and is this base's — the same MAC: a namespace's
+ * number is given again after it goes, and its file might outlive it (a run killed with it).
+ */
+async function readSaved(path: string, baseMac: Uint8Array): Promise<Record<string, string> | undefined> {
+  try {
+    const saved = JSON.parse(await readFile(path, 'utf8')) as Record<string, string>;
+    return saved.baseMac === hex(baseMac) ? saved : undefined;
+  } catch {
+    return undefined; // none: no run of ours left this base changed
+  }
+}
+
+/** The base's ARP sysctls as a VMAC needs them (BASE_ARP_SYSCTLS). */
+async function applyBaseSysctls(base: string): Promise<void> {
+  for (const [name, value] of BASE_ARP_SYSCTLS) if ((await readSysctl(`ipv4/conf/${base}/${name}`)) !== value) await sysctl(`ipv4/conf/${base}/${name}`, value);
 }
 
 async function releaseBase(base: string): Promise<void> {
@@ -510,12 +545,10 @@ async function restoreBase(base: string, before: ReadonlyMap<string, string | un
   if (others.length > 0) return;
   const path = savedSysctlsPath(base);
   let values = before;
-  if (values === undefined && path !== undefined) {
-    try {
-      values = new Map(Object.entries(JSON.parse(await readFile(path, 'utf8')) as Record<string, string>));
-    } catch {
-      return; // nothing saved: nothing of ours to put back
-    }
+  if (values === undefined) {
+    const saved = path === undefined || baseLink === undefined ? undefined : await readSaved(path, baseLink.mac);
+    if (saved === undefined) return; // nothing saved: nothing of ours to put back
+    values = new Map(Object.entries(saved));
   }
   // Only what was changed, and only if nobody changed it since (as keepalived puts rp_filter back).
   const failures: string[] = [];

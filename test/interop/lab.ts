@@ -353,7 +353,10 @@ function killNamespacePidsSync(namespaces: string[]): number[] {
 function removeVrrpMarkersSync(namespaces: string[]): void {
   for (const ns of namespaces) {
     try {
-      rmSync(join('/run/vrrp', String(statSync(join('/run/netns', ns)).ino)), { recursive: true, force: true });
+      const inode = String(statSync(join('/run/netns', ns)).ino);
+      rmSync(join('/run/vrrp', inode), { recursive: true, force: true });
+      // A VMAC's base sysctls kept while a run held one (src/linux/vmac.ts), left by a run killed in a test.
+      rmSync(join('/run/vrrp', 'vmac-sysctls', inode), { recursive: true, force: true });
     } catch {
       // already gone
     }

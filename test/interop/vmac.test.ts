@@ -6,11 +6,36 @@
  * VMAC is made at start as a backup's too, and deleted at a stop with the base's sysctls put back; and it sends no
  * IGMP / MLD report nor router solicitation, which would teach the switch that the master's MAC is at our port.
  */
+import { release } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadAddon } from '../../src/linux/addon.js';
 import { BRIDGE, Lab, labAvailable, poll, requireLab } from './lab.js';
-import { startVrrp } from './vrrp-process.js';
+import { startVrrp, type VrrpEvent } from './vrrp-process.js';
 
 requireLab();
+
+/**
+ * Whether the VMAC guard attaches here (tcx: Linux 6.6; CAP_BPF). Without it a VMAC works, reports a `vip_failed`
+ * error once, and sends what the guard would have kept off the wire: the checks of those are left out, said loudly
+ * — and in CI, where the machine has it, a failure.
+ */
+const guard = ((): { ok: boolean; reason?: string } => {
+  if (!labAvailable.ok) return { ok: false, reason: 'no lab' };
+  const [major = 0, minor = 0] = release().split(/[.-]/).map(Number);
+  if (major < 6 || (major === 6 && minor < 6)) return { ok: false, reason: `kernel ${release()} has no tcx (6.6)` };
+  try {
+    const errno = loadAddon().vmacGuardProbe();
+    return errno === 0 ? { ok: true } : { ok: false, reason: `the kernel refuses the classifier: errno ${errno}` };
+  } catch (error) {
+    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+})();
+if (labAvailable.ok && !guard.ok) {
+  if (process.env.CI === 'true') throw new Error(`test/interop/vmac.test.ts: the VMAC guard is unavailable in CI: ${guard.reason}`);
+  process.stderr.write(`NOTE test/interop/vmac.test.ts: the VMAC guard is unavailable (${guard.reason}): its leak checks are left out\n`);
+}
+/** An instance's errors, but the one a missing guard reports (see `guard`). */
+const errorsOf = (events: readonly VrrpEvent[]): VrrpEvent[] => events.filter((e) => e.event === 'error' && (guard.ok || !/IGMP \/ MLD reports go out with the VMAC's MAC/.test(String(e.message))));
 
 const VRID = 51;
 const VMAC4 = `00:00:5e:00:01:${VRID.toString(16).padStart(2, '0')}`;
@@ -111,13 +136,15 @@ describe.skipIf(!labAvailable.ok)('use_vmac beside keepalived', () => {
     await pinger.waitForReplies(5, 5000, Date.now());
     await pinger.stop();
     await capture.stop();
-    expect(us.events.filter((e) => e.event === 'error'), us.describe()).toEqual([]);
+    expect(errorsOf(us.events), us.describe()).toEqual([]);
     // Our VMAC sent no IGMP report with its MAC (which would teach a switch that the master's MAC is at our port),
     // as a backup or as a master; its reports left with the base's MAC.
     await leaks.stop();
     await baseReports.stop();
-    expect(leaks.lines.filter((line) => /^\d/.test(line)), leaks.lines.join('\n')).toEqual([]);
-    expect(baseReports.lines.join('\n')).toMatch(/224\.0\.0\.18/);
+    if (guard.ok) {
+      expect(leaks.lines.filter((line) => /^\d/.test(line)), leaks.lines.join('\n')).toEqual([]);
+      expect(baseReports.lines.join('\n')).toMatch(/224\.0\.0\.18/);
+    }
 
     expect(await us.stop(), us.describe()).toBe(0);
     expect(await linkDetails(lab, 'us', `vrrp.${VRID}`), 'a stop deletes the VMAC').toBeUndefined();
@@ -141,21 +168,25 @@ describe.skipIf(!labAvailable.ok)('use_vmac beside keepalived', () => {
     await lab.waitForAddress('us', vip, { dev: `vrrp.${VRID}`, timeoutMs: 1000 });
     await lab.pingUntil('client', vip, { timeoutMs: 5000 });
     expect(await lab.neighborMac('client', vip)).toBe(VMAC6);
+    // The client asks for our IPv4 address too: only the base answers, never the IPv6 VMAC (below).
+    await lab.pingUntil('client', lab.host('us').ipv4, { timeoutMs: 5000 });
     // keepalived heard us all along, through the pings too: still backup, never master.
     expect(ka.lines.some((line) => /Entering MASTER STATE/.test(line)), ka.lines.join('\n')).toBe(false);
     await capture.stop();
-    expect(us.events.filter((e) => e.event === 'error'), us.describe()).toEqual([]);
-    // Its NAs went (the VIP's announcements); no MLD report nor router solicitation did.
+    expect(errorsOf(us.events), us.describe()).toEqual([]);
+    // Its NAs went (the VIP's announcements); no MLD report nor router solicitation did, nor any ARP reply (an IPv6
+    // VMAC answers no ARP for the host's IPv4 addresses).
     await leaks.stop();
-    expect(leaks.lines.filter((line) => /multicast listener|router solicitation/.test(line)), leaks.lines.join('\n')).toEqual([]);
+    expect(leaks.lines.filter((line) => /ARP/.test(line)), leaks.lines.join('\n')).toEqual([]);
+    if (guard.ok) expect(leaks.lines.filter((line) => /multicast listener|router solicitation/.test(line)), leaks.lines.join('\n')).toEqual([]);
     expect(leaks.lines.some((line) => /neighbor advertisement/.test(line)), leaks.lines.join('\n')).toBe(true);
     expect(await us.stop(), us.describe()).toBe(0);
     expect(await linkDetails(lab, 'us', `vrrp.${VRID}`)).toBeUndefined();
   });
 
   // Given our master (150) and keepalived (100), both with use_vmac; when our VMAC is deleted by hand, then we
-  // go to Fault (keepalived takes over), make the VMAC again and open our socket on it again: keepalived hears our
-  // adverts and gives the VIP back, which we hold on the new VMAC. When our process is killed (a crash), the VMAC
+  // go to Fault (keepalived may take over meanwhile), make the VMAC again and open our socket on it again: our
+  // adverts leave from it and keepalived, hearing them, is silent; we hold the VIP on the new VMAC. When our process is killed (a crash), the VMAC
   // stays, and the next run takes it as it is (same link) and deletes it at its stop, the base's sysctls put back.
   it("makes a VMAC deleted behind its back again and is heard from it; the next run takes a crashed run's VMAC", async () => {
     const vip = lab.ipv4(100);
@@ -167,16 +198,26 @@ describe.skipIf(!labAvailable.ok)('use_vmac beside keepalived', () => {
     await ka.waitForLog(/Entering BACKUP STATE/, 5000);
     await lab.waitForAddress('us', vip, { dev: `vrrp.${VRID}`, timeoutMs: 1000 });
     const mark = us.events.length;
-    const kaMark = ka.lines.length;
+    const capture = await lab.capture(BRIDGE);
     await lab.exec('us', ['ip', 'link', 'del', `vrrp.${VRID}`], { check: true });
     await us.waitForState('fault', 3000, mark);
-    await ka.waitForLog(/Entering MASTER STATE/, 3000, kaMark);
     await us.waitForState('master', 5000, mark);
-    // keepalived gives way only to adverts it hears: ours, from the VMAC made again.
-    await ka.waitForLog(/Entering BACKUP STATE/, 3000, kaMark);
+    // Our adverts go on the wire from the VMAC made again (ten of them, from its MAC), and keepalived — master
+    // meanwhile if our remake was slower than its Master_Down_Timer — is silent after our fifth: it heard them.
+    let from = capture.packets.length;
+    const ours: { timeMs: number; srcMac: string }[] = [];
+    while (ours.length < 10) {
+      const advert = await capture.waitFor((packet) => packet.vrid === VRID && packet.prio === 150, 3000, from);
+      from = capture.packets.indexOf(advert) + 1;
+      ours.push(advert);
+    }
+    expect(ours.every((advert) => advert.srcMac === VMAC4), JSON.stringify(ours)).toBe(true);
+    const fifth = (ours[4] as { timeMs: number }).timeMs;
+    expect(capture.packets.filter((packet) => packet.vrid === VRID && packet.prio === 100 && packet.timeMs > fifth), 'keepalived still master').toEqual([]);
+    await capture.stop();
     await lab.waitForAddress('us', vip, { dev: `vrrp.${VRID}`, timeoutMs: 2000 });
     expect((await linkDetails(lab, 'us', `vrrp.${VRID}`))?.address).toBe(VMAC4);
-    const errors = us.events.slice(mark).filter((e) => e.event === 'error').map((e) => String(e.message));
+    const errors = errorsOf(us.events.slice(mark)).map((e) => String(e.message));
     // What a deleted link costs (the priority 0 it could not send; its VIP seen gone with it), and nothing after:
     // the VMAC made again is taken over without ENODEV or ENXIO (requests and sockets made anew for the new link).
     expect(errors.filter((message) => !/^could not send advertisement to 224\.0\.0\.18$| was removed from vrrp\.51 behind our back/.test(message)), us.describe()).toEqual([]);
@@ -190,7 +231,7 @@ describe.skipIf(!labAvailable.ok)('use_vmac beside keepalived', () => {
     await next.waitForState('master', 5000);
     await lab.waitForAddress('us', vip, { dev: `vrrp.${VRID}`, timeoutMs: 1000 });
     expect(await indexOf(), 'the same link, taken as it was').toBe(index);
-    expect(next.events.filter((e) => e.event === 'error'), next.describe()).toEqual([]);
+    expect(errorsOf(next.events), next.describe()).toEqual([]);
     expect(await next.stop(), next.describe()).toBe(0);
     expect(await linkDetails(lab, 'us', `vrrp.${VRID}`)).toBeUndefined();
     // The crash left the base's sysctls as it set them; the next run put back the host's, which the first had kept.

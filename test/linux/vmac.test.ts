@@ -37,13 +37,13 @@ describe('choosing the VMAC among the links there are', () => {
   const mac6 = vmacAddress('ipv6', 51);
 
   it('makes vrrp.N when nothing is there', () => {
-    expect(chooseVmac([eth0], eth0, 'ipv4', 51, undefined)).toEqual({ name: 'vrrp.51', existing: undefined, replace: undefined });
+    expect(chooseVmac([eth0], eth0, 'ipv4', 51, undefined)).toEqual({ name: 'vrrp.51', existing: undefined, replace: [] });
   });
 
   // A crashed run's VMAC, whatever its name, is taken as it is (keepalived adopts it too).
   it('takes a VMAC of this VRID and family that is there, under any name', () => {
     const left = vmacOf('old51', 9, mac4);
-    expect(chooseVmac([eth0, left], eth0, 'ipv4', 51, undefined)).toEqual({ name: 'old51', existing: left, replace: undefined });
+    expect(chooseVmac([eth0, left], eth0, 'ipv4', 51, undefined)).toEqual({ name: 'old51', existing: left, replace: [] });
   });
 
   // The IPv4 VMAC holds vrrp.51: the IPv6 one of the same VRID takes vrrp6.51, as keepalived's would.
@@ -59,7 +59,7 @@ describe('choosing the VMAC among the links there are', () => {
 
   it('takes a configured name that is this VMAC already', () => {
     const there = vmacOf('v51', 9, mac6);
-    expect(chooseVmac([eth0, there], eth0, 'ipv6', 51, 'v51')).toEqual({ name: 'v51', existing: there, replace: undefined });
+    expect(chooseVmac([eth0, there], eth0, 'ipv6', 51, 'v51')).toEqual({ name: 'v51', existing: there, replace: [] });
   });
 
   // A macvlan of the configured name that is no VMAC (another MAC, or not private) is made again.
@@ -68,7 +68,7 @@ describe('choosing the VMAC among the links there are', () => {
     ['in bridge mode', { macvlanMode: 4 }],
   ])('replaces a macvlan of the configured name %s', (_what, fields) => {
     const unfit = vmacOf('v51', 9, mac4, fields);
-    expect(chooseVmac([eth0, unfit], eth0, 'ipv4', 51, 'v51')).toEqual({ name: 'v51', existing: undefined, replace: unfit });
+    expect(chooseVmac([eth0, unfit], eth0, 'ipv4', 51, 'v51')).toEqual({ name: 'v51', existing: undefined, replace: [unfit] });
   });
 
   // Another virtual router's VMAC under the configured name (another VRID, or on another interface, another
@@ -85,7 +85,14 @@ describe('choosing the VMAC among the links there are', () => {
   // The kernel refuses a second macvlan with one MAC on one device: our VMAC under the old name goes first.
   it('replaces our VMAC under another name when a name is configured', () => {
     const old = vmacOf('vrrp.51', 9, mac4);
-    expect(chooseVmac([eth0, old], eth0, 'ipv4', 51, 'v51')).toEqual({ name: 'v51', existing: undefined, replace: old });
+    expect(chooseVmac([eth0, old], eth0, 'ipv4', 51, 'v51')).toEqual({ name: 'v51', existing: undefined, replace: [old] });
+  });
+
+  // Both at once: the unfit macvlan of the name and our VMAC under another name go, or the make's up meets EADDRINUSE.
+  it('replaces both an unfit macvlan of the configured name and our VMAC under another name', () => {
+    const unfit = vmacOf('v51', 9, mac4, { macvlanMode: 4 });
+    const old = vmacOf('vrrp.51', 10, mac4);
+    expect(chooseVmac([eth0, unfit, old], eth0, 'ipv4', 51, 'v51')).toEqual({ name: 'v51', existing: undefined, replace: [unfit, old] });
   });
 
   it('refuses a configured name that another kind of link has', () => {
@@ -99,7 +106,7 @@ describe('choosing the VMAC among the links there are', () => {
     expect(lowerIndexOf(eth0)).toBe(2);
     const ours = vmacOf('vrrp.51', 9, mac4); // parentIndex 2: eth0's lower device
     expect(isVmacOf(ours, macvlanBase, mac4)).toBe(true);
-    expect(chooseVmac([macvlanBase, ours], macvlanBase, 'ipv4', 51, undefined)).toEqual({ name: 'vrrp.51', existing: ours, replace: undefined });
+    expect(chooseVmac([macvlanBase, ours], macvlanBase, 'ipv4', 51, undefined)).toEqual({ name: 'vrrp.51', existing: ours, replace: [] });
   });
 });
 

@@ -303,8 +303,9 @@ export class LinuxTransport implements Transport {
     this.#silenceListener = undefined;
     this.#stoppedListener = undefined;
     socket.unregister(this.#vrid);
-    // The old socket stays ours until the new one is registered: a reopen that fails can be tried again, and a send
-    // meanwhile fails on the old one (the link is gone) rather than on none.
+    // Our VRID off the old socket, which closes (ours alone: a VMAC's); the VRID on one opened anew. One that fails
+    // leaves the transport on the closed socket — its sends fail, as they would on the link that went — and a later
+    // reopen tries again.
     const next = acquireVrrpSocket(options.interface, options.family);
     try {
       next.register(options.vrid, { onPacket, onNotice: this.#onNotice }, options.unicastPeers.length === 0);
