@@ -390,7 +390,7 @@ function guard(vmac: HeldVmac, base: LinkDetails): void {
     vmac.unguarded = undefined;
   } catch (error) {
     const cause = toPacketSocketError(`VMAC ${vmac.name}`, error);
-    vmac.unguarded = `${cause instanceof Error ? cause.message : String(cause)}: its IGMP / MLD reports go out with the VMAC's MAC and its router solicitations go out at all, so a switch may take this node for the master until the master's next advert (docs/vmac.md)`;
+    vmac.unguarded = `${cause instanceof Error ? cause.message : String(cause)}: its IGMP / MLD reports go out with the VMAC's MAC, and its router solicitations too, so a switch may take this node for the master until the master's next advert (docs/vmac.md)`;
   }
 }
 
