@@ -5,8 +5,9 @@
  * Why (docs/vmac.md, "What a backup's VMAC must not send"): every node's VMAC has the same MAC, and a switch learns
  * a MAC's port from any frame that carries it as its source. The kernel sends some frames from a VMAC of its own
  * accord — IGMP and MLD reports for the VRRP group and for the solicited-node groups of its address, an IPv6 router
- * solicitation when it comes up — and seen in the lab, a backup's VMAC sent eight of them in its first two seconds:
- * each teaches the switch that the master's MAC is at the backup's port, until the master's next advert. Yet the
+ * solicitation when it comes up — and seen in the lab, a backup's VMAC sent two IGMP reports (IPv4), or six MLD
+ * reports and router solicitations (IPv6), in its first two seconds: each teaches the switch that the master's MAC
+ * is at the backup's port, until the master's next advert. Yet the
  * reports must reach a snooping switch, or it stops sending this port the VRRP group (and, for the master, the
  * solicited-node groups of its IPv6 VIPs). keepalived's nftables rules send the reports out through the base instead
  * (its vrrp_nftables.c, read in 2.2.7) and drop the solicitations. Here, with no firewall to depend on, an eBPF
