@@ -128,7 +128,7 @@ export function resolveRunConfig(value: unknown): ResolvedRunConfig {
   const prefixOf = (index: number): string => (list.length > 1 ? `instances.${index}.` : '');
   const instances: ResolvedRunConfig['instances'] = [];
   const indexOfName = new Map<string, number>();
-  /** Each configured VMAC name's instance: one VMAC each (a second would replace the first's at its start). */
+  /** Each configured VMAC name's instance: one VMAC each (the second's start would be refused: the name is taken). */
   const indexOfVmac = new Map<string, number>();
   /** Each resolved instance's tracker names, by instance name: a sync group's hold must not take one. */
   const trackerNames = new Map<string, string[]>();
