@@ -29,7 +29,7 @@
  *   without the addresses. An address of ours that disappears while we hold it (a network manager removed it) is
  *   added again at once, and reported.
  */
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TakeoverBurst as TakeoverBurstHandle, VipManager, VmacRequest } from '../adapters/types.js';
 import { formatVirtualRoute, formatVirtualRule, type GarpConfig, type VirtualAddress, type VirtualRoute, type VirtualRule } from '../config.js';
@@ -37,7 +37,7 @@ import { parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
 import { addressTables, AF, getAllAddresses, getInterface, getInterfaceAddresses, HOST_LITTLE_ENDIAN, type InterfaceAddress } from './interfaces.js';
 import { watchAddresses } from './link-monitor.js';
-import { judgeLeftover, markerDirectory, markerRecord, parseMarker, type MarkerState } from './vip/markers.js';
+import { judgeLeftover, markerDirectory, markerRecord, networkNamespaceId, parseMarker, type MarkerState } from './vip/markers.js';
 import { NativeRenewals } from './vip/native-renewals.js';
 import { laterBursts } from './vip/schedule.js';
 import { keptBytes } from './kept-bytes.js';
@@ -1333,20 +1333,6 @@ async function deleteAddress(request: AddressRequest): Promise<string | undefine
   // Already gone: with its interface too (ENODEV: a VMAC deleted behind our back takes its addresses with it).
   if (errno === 'EADDRNOTAVAIL' || errno === 'ENOENT' || errno === 'ESRCH' || errno === 'ENODEV') return undefined;
   return errno;
-}
-
-let namespaceId: string | undefined;
-
-/** The network namespace's inode (a process cannot change namespace under us, so it is read once). */
-function networkNamespaceId(): string {
-  if (namespaceId === undefined) {
-    try {
-      namespaceId = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/net'))?.[1] ?? 'default';
-    } catch {
-      namespaceId = 'default';
-    }
-  }
-  return namespaceId;
 }
 
 function processAlive(pid: number): boolean {

@@ -24,17 +24,17 @@
  * Pure parts (names, MAC, requests, the choice among existing links) are unit-tested without root
  * (test/linux/vmac.test.ts); the rest is thin I/O, tested in the lab (test/interop/vmac.test.ts).
  */
-import { readlinkSync } from 'node:fs';
 import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { VirtualAddress } from '../config.js';
 import type { AddressFamily } from '../core/advertisement.js';
 import { isIpv6LinkLocal, parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
 import { loadAddon, toPacketSocketError } from './addon.js';
 import { getInterfaceAddresses, getLinkDetails, type LinkDetails } from './interfaces.js';
 import { addressRequest, RTM_DELADDR, RTM_NEWADDR } from './vip/address-request.js';
-import { NLM_F_EXCL_CREATE, netlinkRequest, u32Payload, type NetlinkAttribute, type NetlinkRequest } from './vip/netlink-request.js';
-import { markerDirectory } from './vip/markers.js';
+import { NLM_F_EXCL_CREATE, netlinkRequest, packAttributes, u32Payload, type NetlinkRequest } from './vip/netlink-request.js';
+import { markerDirectory, networkNamespaceId } from './vip/markers.js';
 import { sendNetlinkRequest } from './vip/netlink-send.js';
 
 /** RTM_NEWLINK / RTM_DELLINK (linux/rtnetlink.h). */
@@ -149,28 +149,12 @@ function ifinfo(index: number, flags: number, change: number, littleEndian: bool
   return header;
 }
 
-/** One attribute's bytes, padded to 4, for a nested attribute's payload. */
-function packed(attributes: readonly NetlinkAttribute[], littleEndian: boolean): Uint8Array {
-  let length = 0;
-  for (const [, payload] of attributes) length += (4 + payload.length + 3) & ~3;
-  const bytes = new Uint8Array(length);
-  const view = new DataView(bytes.buffer);
-  let at = 0;
-  for (const [type, payload] of attributes) {
-    view.setUint16(at, 4 + payload.length, littleEndian);
-    view.setUint16(at + 2, type, littleEndian);
-    bytes.set(payload, at + 4);
-    at += (4 + payload.length + 3) & ~3;
-  }
-  return bytes;
-}
-
 /** RTM_NEWLINK that makes the VMAC `name` on `baseIndex` with `mac`, in private mode; EEXIST if there. Pure. */
 export function vmacCreateRequest(name: string, baseIndex: number, mac: Uint8Array, littleEndian = true): NetlinkRequest<typeof RTM_NEWLINK> {
-  const info = packed(
+  const info = packAttributes(
     [
       [IFLA_INFO_KIND, new TextEncoder().encode('macvlan')],
-      [IFLA_INFO_DATA, packed([[IFLA_MACVLAN_MODE, u32Payload(MACVLAN_MODE_PRIVATE, littleEndian)]], littleEndian)],
+      [IFLA_INFO_DATA, packAttributes([[IFLA_MACVLAN_MODE, u32Payload(MACVLAN_MODE_PRIVATE, littleEndian)]], littleEndian)],
     ],
     littleEndian,
   );
@@ -187,8 +171,8 @@ export function vmacCreateRequest(name: string, baseIndex: number, mac: Uint8Arr
  * send nothing from an address of its MAC's making (RFC 9568 §7.4); the kernel ignores this at creation. Pure.
  */
 export function addrGenModeNoneRequest(index: number, littleEndian = true): NetlinkRequest<typeof RTM_NEWLINK> {
-  const inet6 = packed([[IFLA_INET6_ADDR_GEN_MODE, Uint8Array.of(IN6_ADDR_GEN_MODE_NONE)]], littleEndian);
-  return netlinkRequest(RTM_NEWLINK, 0, ifinfo(index, 0, 0, littleEndian), [[IFLA_AF_SPEC, packed([[AF_INET6, inet6]], littleEndian)]], littleEndian);
+  const inet6 = packAttributes([[IFLA_INET6_ADDR_GEN_MODE, Uint8Array.of(IN6_ADDR_GEN_MODE_NONE)]], littleEndian);
+  return netlinkRequest(RTM_NEWLINK, 0, ifinfo(index, 0, 0, littleEndian), [[IFLA_AF_SPEC, packAttributes([[AF_INET6, inet6]], littleEndian)]], littleEndian);
 }
 
 /** RTM_NEWLINK that sets link `index` administratively up. Pure. */
@@ -443,10 +427,7 @@ async function addLinkLocal(vmac: HeldVmac, baseIndex: number): Promise<void> {
     source = addresses.find((address) => !address.tentative && isIpv6LinkLocal(parseIp(address.address)?.bytes ?? EMPTY))?.address;
   }
   if (source === undefined) return; // the base has none yet (its link is down): added when it comes up (ensureVmac again)
-  // A link-local address as the base has it (/64); a configured global source as a host address, so that no second
-  // route to its prefix goes through the VMAC.
-  const linkLocal = isIpv6LinkLocal(parseIp(source)?.bytes ?? EMPTY);
-  const add = addressRequest(RTM_NEWADDR, vmac.index, { address: source, prefixLength: linkLocal ? 64 : 128, family: 'ipv6' });
+  const add = addressRequest(RTM_NEWADDR, vmac.index, sourceAddress(source));
   const errno = await sendNetlinkRequest(add);
   if (errno !== undefined && errno !== 'EEXIST') throw new VrrpError('vip_failed', `VMAC ${vmac.name}: cannot add ${source} to send from: ${errno}`);
 }
@@ -457,21 +438,21 @@ async function addLinkLocal(vmac: HeldVmac, baseIndex: number): Promise<void> {
  * directory (src/linux/vip/markers.ts: /run/vrrp, gone at a reboot), by network namespace and interface.
  */
 function savedSysctlsPath(base: string): string | undefined {
-  let namespace = 'default';
-  try {
-    namespace = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/net'))?.[1] ?? 'default';
-  } catch {
-    // No /proc: one namespace.
-  }
-  const directory = markerDirectory();
-  return base.includes('/') ? undefined : join(directory, 'vmac-sysctls', namespace, `${base}.json`);
+  return base.includes('/') ? undefined : join(markerDirectory(), 'vmac-sysctls', networkNamespaceId(), `${base}.json`);
 }
 
 /** Takes an advert source that the configuration no longer names off an IPv6 VMAC. */
 async function removeSource(vmac: HeldVmac, source: string): Promise<void> {
-  const linkLocal = isIpv6LinkLocal(parseIp(source)?.bytes ?? EMPTY);
-  const errno = await sendNetlinkRequest(addressRequest(RTM_DELADDR, vmac.index, { address: source, prefixLength: linkLocal ? 64 : 128, family: 'ipv6' }));
+  const errno = await sendNetlinkRequest(addressRequest(RTM_DELADDR, vmac.index, sourceAddress(source)));
   if (errno !== undefined && errno !== 'EADDRNOTAVAIL' && errno !== 'ENOENT') throw new VrrpError('vip_failed', `VMAC ${vmac.name}: cannot take ${source} off: ${errno}`);
+}
+
+/**
+ * An advert source as an IPv6 VMAC holds it: a link-local address as the base has it (/64); a configured global
+ * one as a host address, so that no second route to its prefix goes through the VMAC.
+ */
+function sourceAddress(source: string): VirtualAddress {
+  return { address: source, prefixLength: isIpv6LinkLocal(parseIp(source)?.bytes ?? EMPTY) ? 64 : 128, family: 'ipv6' };
 }
 
 async function holdBase(base: string, baseMac: Uint8Array): Promise<void> {

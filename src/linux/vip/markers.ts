@@ -15,7 +15,7 @@
  *   marker directory, was recycled.
  */
 
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readlinkSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 
 /** A marker's state. */
@@ -170,4 +170,21 @@ export function markerDirectory(): string {
   // Unusable: the directory that was refused, so writes fail as the warning says (never a relative path).
   const explicit = process.env.VRRP_STATE_DIR;
   return chosen.dir ?? (explicit !== undefined && isAbsolute(explicit) ? explicit : RUN_MARKER_DIR);
+}
+
+let namespaceId: string | undefined;
+
+/**
+ * The network namespace's inode, which names its directory under the marker directory (the VIP markers', a VMAC's
+ * saved sysctls): a process cannot change namespace under us, so it is read once.
+ */
+export function networkNamespaceId(): string {
+  if (namespaceId === undefined) {
+    try {
+      namespaceId = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/net'))?.[1] ?? 'default';
+    } catch {
+      namespaceId = 'default';
+    }
+  }
+  return namespaceId;
 }

@@ -30,22 +30,32 @@ const align4 = (n: number): number => (n + 3) & ~3;
 
 /** Assembles a request; `header` is copied as it is. */
 export function netlinkRequest<Type extends number>(type: Type, flags: number, header: Uint8Array, attributes: readonly NetlinkAttribute[], littleEndian = true): NetlinkRequest<Type> {
-  let length = NLMSG_HDRLEN + header.length;
-  for (const [, payload] of attributes) length += align4(4 + payload.length);
+  const packed = packAttributes(attributes, littleEndian);
+  const length = NLMSG_HDRLEN + header.length + packed.length;
   const message = new Uint8Array(length);
   const view = new DataView(message.buffer);
   view.setUint32(0, length, littleEndian);
   view.setUint16(4, type, littleEndian);
   view.setUint16(6, flags | NLM_F_REQUEST_ACK, littleEndian);
   message.set(header, NLMSG_HDRLEN);
-  let at = NLMSG_HDRLEN + header.length;
+  message.set(packed, NLMSG_HDRLEN + header.length);
+  return { type, flags, message };
+}
+
+/** Attributes one after another, each padded to 4: a request's, or a nested attribute's payload. */
+export function packAttributes(attributes: readonly NetlinkAttribute[], littleEndian = true): Uint8Array {
+  let length = 0;
+  for (const [, payload] of attributes) length += align4(4 + payload.length);
+  const bytes = new Uint8Array(length);
+  const view = new DataView(bytes.buffer);
+  let at = 0;
   for (const [attrType, payload] of attributes) {
     view.setUint16(at, 4 + payload.length, littleEndian);
     view.setUint16(at + 2, attrType, littleEndian);
-    message.set(payload, at + 4);
+    bytes.set(payload, at + 4);
     at += align4(4 + payload.length);
   }
-  return { type, flags, message };
+  return bytes;
 }
 
 /** A u32 attribute payload in host byte order. */
