@@ -1021,7 +1021,7 @@ export class NetlinkVipManager implements VipManager {
 
   /** See {@link VipManager.createVmac}: ./vmac.ts makes it (or takes the one there) and sets its sysctls. */
   async createVmac(request: VmacRequest): Promise<string> {
-    const vmac = await ensureVmac({ base: request.base, family: request.family, vrid: request.vrid, name: request.name, source: request.source, xmitBase: request.xmitBase }, this);
+    const vmac = await ensureVmac({ base: request.base, family: request.family, vrid: request.vrid, name: request.name, source: request.source, xmitBase: request.xmitBase, stateDir: this.#stateDir }, this);
     // A VMAC made again is a new link: what was prepared for the old one (requests, markers, the takeover burst) and
     // the announcer's socket on it would meet ENODEV / ENXIO. The engine's prepare() that follows builds them anew.
     const before = this.#vmacIndexes.get(vmac.name);
@@ -1043,7 +1043,7 @@ export class NetlinkVipManager implements VipManager {
 
   /** See {@link VipManager.removeVmac}; `spec`: what the VMAC was made for, when no hold of this thread says it. */
   removeVmac(name: string, spec?: VmacRequest): Promise<void> {
-    return removeVmac(name, this, spec === undefined ? undefined : { base: spec.base, family: spec.family, vrid: spec.vrid, name });
+    return removeVmac(name, this, spec === undefined ? undefined : { base: spec.base, family: spec.family, vrid: spec.vrid, name, stateDir: this.#stateDir });
   }
 
   /**

@@ -199,6 +199,8 @@ export interface VmacSpec {
   source?: string | undefined;
   /** The adverts go from the base (`xmitBase`): an IPv6 VMAC then needs no address to send from. */
   xmitBase?: boolean;
+  /** Where the base's sysctls are kept across a crash (the VIP manager's marker directory; default: markerDirectory()). */
+  stateDir?: string | undefined;
 }
 
 /** A VMAC this thread holds: its name and index, what it was made for, and who holds it now. */
@@ -226,6 +228,8 @@ export interface HeldVmac {
 const held = new Map<string, HeldVmac>();
 const bases = new Map<string, Map<string, string | undefined>>();
 const baseCounts = new Map<string, number>();
+/** Where each held base's sysctls were saved: its last release removes that file, whoever releases it. */
+const basePaths = new Map<string, string | undefined>();
 /**
  * The base's ARP sysctls while it has a VMAC of ours, each put back at its last VMAC's stop: it must not answer ARP
  * for the VIPs on the VMAC (`arp_ignore`, `arp_filter`, as keepalived sets them), and its own ARP requests must
@@ -307,7 +311,7 @@ async function hold(spec: VmacSpec, owner: object, mine: HeldVmac | undefined, c
     vmac.spec = spec;
     vmac.owner = owner;
     held.set(vmac.name, vmac);
-    if (firstHold && spec.family === 'ipv4') await holdBase(spec.base, base.mac);
+    if (firstHold && spec.family === 'ipv4') await holdBase(spec.base, base.mac, spec.stateDir);
     // A base deleted and back (its VMAC went with it) has the kernel's defaults again: ours once more.
     else if (made !== undefined && spec.family === 'ipv4') await applyBaseSysctls(spec.base);
     // Before the link is up, so that not even its first frames go unguarded.
@@ -354,7 +358,7 @@ export function removeVmac(name: string, owner: object, spec?: VmacSpec): Promis
     } finally {
       // A hold of this thread counts; a dead thread's left its saved values, put back if no VMAC is on the base now.
       if (vmac !== undefined && what.family === 'ipv4') await releaseBase(what.base);
-      else if (vmac === undefined && what.family === 'ipv4' && !baseCounts.has(what.base)) await restoreBase(what.base, undefined);
+      else if (vmac === undefined && what.family === 'ipv4' && !baseCounts.has(what.base)) await restoreBase(what.base, undefined, savedSysctlsPath(what.base, what.stateDir));
     }
   });
 }
@@ -435,10 +439,11 @@ async function addLinkLocal(vmac: HeldVmac, baseIndex: number): Promise<void> {
 /**
  * Where the base's sysctls as they were before its first VMAC are kept while it has one: a run that crashes leaves
  * them changed, and the next run must put back the host's values, not the ones the crashed run set. In the marker
- * directory (src/linux/vip/markers.ts: /run/vrrp, gone at a reboot), by network namespace and interface.
+ * directory (the VIP manager's `stateDir`, else src/linux/vip/markers.ts's: /run/vrrp, gone at a reboot), by network
+ * namespace and interface.
  */
-function savedSysctlsPath(base: string): string | undefined {
-  return base.includes('/') ? undefined : join(markerDirectory(), 'vmac-sysctls', networkNamespaceId(), `${base}.json`);
+function savedSysctlsPath(base: string, stateDir: string | undefined): string | undefined {
+  return base.includes('/') ? undefined : join(stateDir ?? markerDirectory(), 'vmac-sysctls', networkNamespaceId(), `${base}.json`);
 }
 
 /** Takes an advert source that the configuration no longer names off an IPv6 VMAC. */
@@ -455,11 +460,12 @@ function sourceAddress(source: string): VirtualAddress {
   return { address: source, prefixLength: isIpv6LinkLocal(parseIp(source)?.bytes ?? EMPTY) ? 64 : 128, family: 'ipv6' };
 }
 
-async function holdBase(base: string, baseMac: Uint8Array): Promise<void> {
+async function holdBase(base: string, baseMac: Uint8Array, stateDir: string | undefined): Promise<void> {
   const count = baseCounts.get(base) ?? 0;
   baseCounts.set(base, count + 1);
   if (count > 0) return;
-  const path = savedSysctlsPath(base);
+  const path = savedSysctlsPath(base, stateDir);
+  basePaths.set(base, path);
   const saved = path === undefined ? undefined : await readSaved(path, baseMac);
   const before = new Map<string, string | undefined>();
   bases.set(base, before);
@@ -511,20 +517,21 @@ async function releaseBase(base: string): Promise<void> {
   }
   baseCounts.delete(base);
   const before = bases.get(base);
+  const path = basePaths.get(base);
   bases.delete(base);
-  await restoreBase(base, before);
+  basePaths.delete(base);
+  await restoreBase(base, before, path);
 }
 
 /**
  * Puts the base's ARP sysctls back to `before` (undefined: as the saved file has them), unless another IPv4 VMAC
  * is on that base (another process's, or another thread's: each counts its own); then forgets the saved file.
  */
-async function restoreBase(base: string, before: ReadonlyMap<string, string | undefined> | undefined): Promise<void> {
+async function restoreBase(base: string, before: ReadonlyMap<string, string | undefined> | undefined, path: string | undefined): Promise<void> {
   const links = await getLinkDetails();
   const baseLink = links.find((link) => link.name === base);
   const others = baseLink === undefined ? [] : links.filter((link) => isAnyVmac(link) && link.index !== baseLink.index && link.parentIndex === lowerIndexOf(baseLink) && link.mac[4] === 1);
   if (others.length > 0) return;
-  const path = savedSysctlsPath(base);
   let values = before;
   if (values === undefined) {
     const saved = path === undefined || baseLink === undefined ? undefined : await readSaved(path, baseLink.mac);

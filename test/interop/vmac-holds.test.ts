@@ -66,6 +66,35 @@ await removeVmac(held.name, a);
 console.log(JSON.stringify(out));
 `;
 
+/**
+ * The base's sysctls saved in a VIP manager's own state directory (`stateDir`), not the default one: a first
+ * process holds the VMAC and exits without a stop (a crash); a second, knowing only the spec, deletes the VMAC and
+ * puts the host's values back from that directory.
+ */
+const STATE_DIR_SCRIPT = `
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureVmac, removeVmac } from ${JSON.stringify(DIST)};
+import { markerDirectory, networkNamespaceId } from ${JSON.stringify(DIST.replace(/vmac\.js$/, 'vip/markers.js'))};
+const [, , mode, stateDir] = process.argv;
+const sysctls = () => ['arp_ignore', 'arp_filter', 'arp_announce'].map((name) => execFileSync('sysctl', ['-n', \`net.ipv4.conf.eth0.\${name}\`], { encoding: 'utf8' }).trim());
+const saved = (dir) => existsSync(join(dir, 'vmac-sysctls', networkNamespaceId(), 'eth0.json'));
+const spec = { base: 'eth0', family: 'ipv4', vrid: 51, name: undefined, stateDir };
+const out = {};
+if (mode === 'crash') {
+  await ensureVmac(spec, {});
+  out.during = sysctls();
+  out.savedInStateDir = saved(stateDir);
+  out.savedInDefault = saved(markerDirectory());
+} else {
+  await removeVmac('vrrp.51', {}, spec);
+  out.after = sysctls();
+  out.savedInStateDir = saved(stateDir);
+}
+console.log(JSON.stringify(out));
+`;
+
 describe.skipIf(!labAvailable.ok)('VMAC holds against the kernel', () => {
   let lab: Lab;
   beforeEach(async () => {
@@ -75,10 +104,10 @@ describe.skipIf(!labAvailable.ok)('VMAC holds against the kernel', () => {
     await lab?.destroy();
   });
 
-  async function run(base: string, text = SCRIPT): Promise<Record<string, unknown>> {
+  async function run(base: string, text = SCRIPT, ...args: string[]): Promise<Record<string, unknown>> {
     const script = join(lab.tmpDir, 'holds.mjs');
     writeFileSync(script, text);
-    const result = await lab.exec('us', [process.execPath, script, base], { timeoutMs: 20_000 });
+    const result = await lab.exec('us', [process.execPath, script, base, ...args], { timeoutMs: 20_000 });
     expect(result.code, result.stderr).toBe(0);
     return JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
   }
@@ -109,5 +138,13 @@ describe.skipIf(!labAvailable.ok)('VMAC holds against the kernel', () => {
   // A base deleted takes its VMAC with it; back, it has the kernel's defaults, and the VMAC made again sets ours again.
   it("sets the base's ARP sysctls again when a deleted base is back and its VMAC is made again", async () => {
     expect(await run('v0', BASE_BACK_SCRIPT)).toEqual({ during: ['1', '1', '2'], fresh: ['0', '0', '0'], remade: true, after: ['1', '1', '2'] });
+  });
+
+  // A VIP manager given a stateDir (a non-root run's own directory) keeps the base's sysctls there, and the run
+  // after a crash finds them there.
+  it("keeps the base's sysctls in the VIP manager's state directory, where the run after a crash finds them", async () => {
+    const stateDir = join(lab.tmpDir, 'state');
+    expect(await run('crash', STATE_DIR_SCRIPT, stateDir)).toEqual({ during: ['1', '1', '2'], savedInStateDir: true, savedInDefault: false });
+    expect(await run('after', STATE_DIR_SCRIPT, stateDir)).toEqual({ after: ['0', '0', '0'], savedInStateDir: false });
   });
 });
