@@ -29,7 +29,7 @@ import { resolveNotifyConfig, type NotifyConfig, type NotifyScript, type Resolve
 import { emitVrrpWarning, VrrpError, warnIfUnheard } from './errors.js';
 import { VrrpGroup } from './group.js';
 import type { VrrpInstance } from './instance.js';
-import { runAs, type UserIds } from './trackers/exec.js';
+import { drainAfterExit, runAs, type UserIds } from './trackers/exec.js';
 import { errorReason } from './trackers/types.js';
 
 /** A state notify scripts are run for: `stop` is keepalived's STOP (the instance or group stopped). */
@@ -126,7 +126,7 @@ export interface NotifyOptions {
 }
 
 const DEFAULT_KILL_GRACE_MS = 2000;
-/** How long after a script's exit its output may still arrive before the pipes are cut, in ms. */
+/** How long after a script's exit its output may still count before the pipes are only drained (drainAfterExit), in ms. */
 const OUTPUT_AFTER_EXIT_MS = 100;
 /** After SIGKILL, how long to wait for an exit before giving up on the process (one in D state never exits). */
 const EXIT_AFTER_KILL_MS = 1000;
@@ -258,7 +258,7 @@ export class NotifyRunner extends EventEmitter<NotifyEvents> {
         for (const stream of ['stdout', 'stderr'] as const) {
           const rest = lines[stream].end();
           if (rest !== undefined) this.#emitSafely('output', { ...event, stream, line: rest });
-          child.stdio[stream === 'stdout' ? 1 : 2]?.destroy();
+          drainAfterExit(child[stream]);
         }
         const result: NotifyDoneEvent = {
           ...event,

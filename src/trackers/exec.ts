@@ -9,13 +9,15 @@
  *   `killGraceMs` later (2 s, keepalived's), the group gets SIGKILL. Once the command has exited after a SIGTERM,
  *   the group gets SIGKILL anyway, for children that ignored the SIGTERM (keepalived does the same).
  * - The run settles when the command has exited and its output is read. A command that leaves a background
- *   process holding its stdout does not hold the tracker: the output is cut 100 ms after the exit.
+ *   process holding its stdout does not hold the tracker: the output stops counting 100 ms after the exit, and
+ *   the pipes are drained from then on, never closed (see {@link drainAfterExit}).
  * - stdout and stderr are kept (the last 4 KiB, interleaved as they came); a failure's reason ends with a short
  *   tail of them, so `exit code 1: haproxy: no process found` says why without a log.
  * - `user` switches uid/gid through spawn's options (libuv then drops the supplementary groups). That needs root;
  *   without it the run fails at once with a reason that says so, rather than with spawn's bare EPERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { readFile } from 'node:fs/promises';
 import { errorReason, tail, type Probe, type ProbeResult } from './types.js';
 
@@ -25,7 +27,7 @@ const DEFAULT_KILL_GRACE_MS = 2000;
 const OUTPUT_KEPT_BYTES = 4096;
 /** How much of that output a reason shows, in characters. */
 const REASON_OUTPUT_CHARS = 200;
-/** How long after the command's exit its output may still arrive before the pipes are cut, in ms. */
+/** How long after the command's exit its output may still count before the pipes are only drained, in ms. */
 const OUTPUT_AFTER_EXIT_MS = 100;
 
 /** What an `exec` probe needs from its tracker's configuration. */
@@ -121,8 +123,8 @@ function run(argv: readonly string[], ids: UserIds | undefined, signal: AbortSig
       clearTimeout(graceTimer);
       clearTimeout(outputTimer);
       signal.removeEventListener('abort', onAbort);
-      child.stdout?.destroy();
-      child.stderr?.destroy();
+      drainAfterExit(child.stdout);
+      drainAfterExit(child.stderr);
       resolve(outcome(program, { aborted, exit, spawnError, output: output.text() }));
     };
     child.on('error', (error) => {
@@ -141,6 +143,23 @@ function run(argv: readonly string[], ids: UserIds | undefined, signal: AbortSig
     else signal.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/**
+ * A child's output pipe once the child has exited and what it said is taken: read and thrown away until whatever
+ * holds its other end closes it, without keeping the event loop alive. Not closed: a process the command left
+ * running in the background (`daemon &` in a notify script) would die of SIGPIPE at its next write, or block once
+ * the pipe filled; keepalived gives its scripts /dev/null, where neither happens.
+ */
+export function drainAfterExit(stream: Readable | null | undefined): void {
+  if (!stream) return;
+  stream.removeAllListeners('data');
+  stream.on('data', ignore);
+  stream.on('error', ignore);
+  stream.resume();
+  (stream as Readable & { unref?: () => void }).unref?.();
+}
+
+function ignore(): void {}
 
 /** The result of a finished run. */
 function outcome(

@@ -3,7 +3,7 @@
  * that scripts never overlap, that stale ones are skipped, keepalived's arguments on `any`, the timeout killing the
  * script's whole process group, and the scripts' output reported line by line.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,15 @@ function expectOneAtATime(list: Record[]): void {
 }
 
 /** Whether `pid` is gone (or a zombie waiting for a reaper that is not us) within a second. */
+/** Resolves once `condition()` holds, checked every 20 ms; rejects naming `what` after 5 s of real time. */
+async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after 5000 ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 async function gone(pid: number): Promise<boolean> {
   for (let i = 0; i < 20; i++) {
     let stat: string;
@@ -148,6 +157,23 @@ describe('notify scripts', () => {
     await runner.idle();
     expect(done[1]).toMatchObject({ script: 'fault', timedOut: true, signal: 'SIGKILL' });
     expect(done[1]?.durationMs).toBeGreaterThanOrEqual(450);
+  });
+
+  // Given a notify_master that starts a daemon in the background and exits (a common pattern)
+  // when the daemon writes to the script's stdout 300 ms after the script's `done`
+  // then it is not killed by SIGPIPE: it goes on to write its file; what it says after `done` is not reported.
+  it('leave a process started in the background running, even when it writes to their output', async () => {
+    const file = join(dir, 'daemon-alive');
+    const runner = new NotifyRunner({ kind: 'instance', name: 'VI_1' }, { master: ['/bin/sh', '-c', `(sleep 0.3; echo daemon; echo daemon-err >&2; echo alive > '${file}') & exit 0`] });
+    const done: NotifyDoneEvent[] = [];
+    const output: NotifyOutputEvent[] = [];
+    runner.on('done', (event) => done.push(event));
+    runner.on('output', (event) => output.push(event));
+    runner.transition('master', 100);
+    await runner.idle();
+    expect(done[0]).toMatchObject({ script: 'master', exitCode: 0 });
+    await waitFor(() => existsSync(file), 'the daemon to write its file after writing to stdout');
+    expect(output).toEqual([]);
   });
 
   // Given scripts writing to stdout and stderr, one without a final newline; then each line is an `output` event

@@ -3,7 +3,7 @@
  * carries the exit code and a tail of the output; an abort kills the command's whole process group (SIGTERM, then
  * SIGKILL for what ignores it); `user` switches uid as root and says plainly why it cannot otherwise.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { skipLoudly } from '../support/loud-skip.js';
@@ -67,6 +67,18 @@ describe('exit status', () => {
     const script = join(tmp.dir, 'no-shebang.sh');
     writeFileSync(script, 'exit 4\n', { mode: 0o755 });
     expect(await probeOf([script])(never)).toEqual({ up: false, reason: 'exit code 4' });
+  });
+});
+
+describe('a process the command leaves running', () => {
+  // Given a command that starts a process in the background and exits at once
+  // when that process writes to the command's stdout 300 ms later, after the run has settled
+  // then it is not killed by SIGPIPE: it goes on to write its file (keepalived gives scripts /dev/null).
+  it('outlives the run and may still write to the output it inherited', async () => {
+    const file = join(tmp.dir, 'background-alive');
+    const result = await probeOf(['sh', '-c', `(sleep 0.3; echo log; echo err >&2; echo alive > ${file}) & exit 0`])(never);
+    expect(result).toEqual({ up: true, reason: 'exit code 0' });
+    await until(() => existsSync(file), 'the background process to write its file after writing to stdout', 5000);
   });
 });
 
