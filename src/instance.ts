@@ -572,6 +572,9 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       this.#engine = engine;
       this.#stateAbort = undefined;
       await engine.start();
+      // A hold the group changed while the engine started (a command before its core existed is not heard): again.
+      const hold = this.#syncHold;
+      if (hold !== undefined) engine.command({ type: 'tracker', name: hold.name, passed: holdResult(hold, hold.held) });
       this.#startTrackers(undefined);
       await firstTransition;
       await engine.idle();
@@ -748,8 +751,11 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
 
   async #stop(): Promise<void> {
     if (!this.#running) {
-      // Ended by the engine thread's death: stopped once its VIPs are removed.
+      // Ended by itself (the engine thread's death, a failed reconfigure): stopped once its VIPs are removed and the
+      // onStop hooks and whileMaster work its last transition queued are over, as a stop of a running one waits.
       await this.#engine?.released?.();
+      await this.#hookQueue;
+      await this.#whileMasterReleased();
       return;
     }
     this.#endRun('instance stopped');

@@ -418,7 +418,15 @@ export class RemoteEngine implements EngineLike {
       this.#running = true;
       this.#host.running(1);
       for (const tracker of lagTrackers) this.#host.heartbeat(tracker.thresholdMs);
-      this.#host.post({ type: 'start', id: this.#id, config: plainConfig(this.#config), stats: this.#statsSlot, ...(resume === undefined ? {} : { resume }) });
+      try {
+        this.#host.post({ type: 'start', id: this.#id, config: plainConfig(this.#config), stats: this.#statsSlot, ...(resume === undefined ? {} : { resume }) });
+      } catch (error) {
+        // No thread (no build to start it from, a Worker that could not be made): this run never began, and must
+        // not count as running — the host would keep its thread and the process alive for it.
+        this.#finish();
+        this.#started = undefined;
+        reject(error);
+      }
     });
   }
 
@@ -463,6 +471,10 @@ export class RemoteEngine implements EngineLike {
         this.#finish();
         this.#started?.reject(new VrrpError(message.error.code, message.error.message));
         this.#started = undefined;
+        // As at `stopped`: an idle asked meanwhile (a sync group's hold) is answered after this, to an id no longer
+        // registered, so it is answered here — a group waiting for it would wait for ever.
+        for (const pending of this.#idles?.values() ?? []) pending.resolve();
+        this.#idles = undefined;
         break;
       case 'stopped':
         this.#finish();

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MASTER_DOWN_MS, createHarness, sleep, startAsMaster } from './harness.js';
+import { syncGroupHold } from '../../src/sync-hold.js';
 
 describe('lifecycle calls are serialized', () => {
   // Given a running instance; when stop() is called and start() right after, without awaiting the stop
@@ -31,6 +32,24 @@ describe('lifecycle calls are serialized', () => {
     await starting;
     expect({ running: h.instance.running, state: h.instance.state, open: h.transport.isOpen }).toEqual({ running: false, state: 'initialize', open: false });
     expect(stops).toEqual(['stopped']);
+  });
+});
+
+describe('a sync group changing its hold while a member starts', () => {
+  // Given an instance in a group, released (the group's hold made before start, as VrrpGroup does)
+  // when the group holds it while its engine is still opening the transport (before its core exists)
+  // then the run starts held: in fault, and status says held — not backup on a hold that was dropped.
+  it('a hold set while the engine starts is applied once it has started', async () => {
+    const h = createHarness();
+    void h.instance[syncGroupHold]('sync-hold', false, 'group-under-test');
+    const open = h.transport.open.bind(h.transport);
+    h.transport.open = (...args) => {
+      void h.instance[syncGroupHold]('sync-hold', true, 'group-under-test');
+      return open(...args);
+    };
+    await h.instance.start();
+    expect({ state: h.instance.state, held: h.instance.status().priority.heldByGroup }).toEqual({ state: 'fault', held: true });
+    await h.instance.stop();
   });
 });
 

@@ -144,6 +144,32 @@ describe('a running master', () => {
   });
 });
 
+describe('stop() after a run that ended by itself', () => {
+  // Given a master whose reconfigure failed (the run ended: master → initialize, its onStop hook still running)
+  // when stop() is called
+  // then it resolves only once that onStop hook is over, as a stop of a running instance does.
+  it('waits for the onStop hooks the ended run queued', async () => {
+    const harness = createHarness();
+    const { instance, transport } = harness;
+    let endHook: () => void = () => {};
+    let hookRan = false;
+    instance.onStop(() => {
+      hookRan = true;
+      return new Promise<void>((resolve) => (endHook = resolve));
+    });
+    await startAsMaster(harness);
+    transport.open = () => Promise.reject(new Error('no socket today'));
+    await instance.reconfigure(baseConfig({ priority: 120 })).catch(() => undefined);
+    let stopped = false;
+    const stopping = instance.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect({ hookRan, stopped }, 'stop() resolved while the onStop hook was still running').toEqual({ hookRan: true, stopped: false });
+    endHook();
+    await stopping;
+    expect(stopped).toBe(true);
+  });
+});
+
 describe('a running backup', () => {
   // Given a backup that hears no master, when it is reconfigured halfway to its Master_Down_Timer,
   // then it stays backup, and its timer starts again: master only a full Master_Down_Interval after the change.
