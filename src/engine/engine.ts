@@ -478,6 +478,8 @@ export class Engine {
     this.#tallied.lent = 0;
     this.#tallied.receivedExtra = 0;
     this.#tallied.sentExtra = 0;
+    /** The advert source once the transport is open: a failed resumed Master then has what it needs to resign. */
+    let resignFrom: string | undefined;
     try {
       adapters.vipManager.setErrorHandler?.((error) => {
         // A route or rule put back (src/linux/vip/routing-watch.ts) is its own kind of failure, not the addresses'.
@@ -515,6 +517,7 @@ export class Engine {
         },
       );
       this.#channelSrc = config.primaryAddress ?? primaryAddress ?? '';
+      resignFrom = config.primaryAddress ?? primaryAddress;
       if (config.virtualRoutes.length > 0 && (!adapters.vipManager.addRoutes || !adapters.vipManager.removeRoutes)) {
         throw new VrrpError('route_failed', 'virtualRoutes are configured but the VIP manager cannot install routes (it has no addRoutes / removeRoutes)');
       }
@@ -578,8 +581,11 @@ export class Engine {
     } catch (error) {
       const groupId = (this.#config as EngineConfig).syncGroupId;
       if (resume !== undefined && groupId !== undefined && this.#syncLink === undefined) abandonHandOff(groupId, this.#syncKey);
-      // What the engine before left up for this one, which no engine holds now: gone, as a stop would take it (no
-      // priority 0: this engine may have nothing to send it with; the peers take over at their Master_Down_Timer).
+      // A resumed Master leaves as a stop would have it leave: priority 0 first, so that a peer takes over within
+      // Skew_Time rather than at its Master_Down_Timer — when the transport opened; before that there is nothing
+      // to send it with, and the peers take over at their Master_Down_Timer.
+      if (resume?.state === 'master' && resignFrom !== undefined) await this.#resign(routerConfig(config, resignFrom));
+      // What the engine before left up for this one, which no engine holds now: gone, as a stop would take it.
       if (resume?.kept !== undefined) {
         await this.#actionQueue;
         await this.#releaseKept(resume.kept);
@@ -589,6 +595,25 @@ export class Engine {
       throw error instanceof VrrpError
         ? error
         : new VrrpError('transport_failed', `could not start the transport${error instanceof Error ? `: ${error.message}` : ''}`, { cause: error });
+    }
+  }
+
+  /**
+   * A failed resumed start's priority 0 (see {@link start}): the adverts a Master's stop sends, from a core of their
+   * own that resumes Master and stops at once — this engine's may not exist yet, and must not run its other
+   * actions (the kept addresses' removal follows, reported on its own). A send that fails is reported.
+   */
+  async #resign(config: RouterConfig): Promise<void> {
+    const router = new VirtualRouter(config);
+    const now = this.#adapters.clock.now();
+    router.handle({ type: 'start', resume: { state: 'master' } }, now);
+    for (const action of router.handle({ type: 'stop' }, now)) {
+      if (action.type !== 'send') continue;
+      try {
+        await this.#adapters.transport.send(action.dst, action.bytes);
+      } catch (cause) {
+        this.#sendFailed(action.dst, cause);
+      }
     }
   }
 

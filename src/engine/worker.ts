@@ -137,18 +137,25 @@ async function releaseHandOver(id: number, config: EngineConfig, resume: EngineR
   const vmac = resume.vmac;
   if (kept === undefined && vmac === undefined) return;
   const manager = new NetlinkVipManager();
-  try {
-    if (kept !== undefined) {
-      if (kept.rules.length > 0) await manager.removeRules(kept.rules);
-      if (kept.routes.length > 0) await manager.removeRoutes(kept.routes);
-      for (const { iface, addresses } of vipsByInterface({ interface: vmac ?? config.interface, heldAddresses: [...kept.addresses] })) {
-        if (addresses.length === 0) continue;
+  // Each step tried whatever became of the one before (as releaseVips and Engine's removals do): rules or routes
+  // that cannot go must not keep the addresses up, nor one interface's failure another's.
+  const attempt = async (step: () => Promise<void>): Promise<void> => {
+    try {
+      await step();
+    } catch (error) {
+      reportLate(id, 'clean-up of a failed reconfiguration', error, 0);
+    }
+  };
+  if (kept !== undefined) {
+    if (kept.rules.length > 0) await attempt(() => manager.removeRules(kept.rules));
+    if (kept.routes.length > 0) await attempt(() => manager.removeRoutes(kept.routes));
+    for (const { iface, addresses } of vipsByInterface({ interface: vmac ?? config.interface, heldAddresses: [...kept.addresses] })) {
+      if (addresses.length === 0) continue;
+      await attempt(async () => {
         await manager.adopt(iface, addresses);
         await manager.remove(iface, addresses);
-      }
+      });
     }
-  } catch (error) {
-    reportLate(id, 'clean-up of a failed reconfiguration', error, 0);
   }
   try {
     // The VMAC the engine before held, which no engine holds now: deleted, as a stop would (Engine.stop), whatever

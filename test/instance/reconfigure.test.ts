@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import type { ReconfiguredEvent, StateChangeEvent, VrrpInstance } from '../../src/instance.js';
 import { SimNetwork } from '../../src/testing/index.js';
+import type { VipManager } from '../../src/adapters/types.js';
 import { MASTER_DOWN_MS, VIP, baseConfig, createHarness, decodeSent, startAsMaster } from './harness.js';
 
 /** Read through a function: an assertion on `instance.state` would narrow it for the rest of the test. */
@@ -141,6 +142,23 @@ describe('a running master', () => {
     expect(changes).toEqual(['master→initialize']);
     expect(instance.running).toBe(false);
     expect(vips.addresses.size).toBe(0);
+  });
+});
+
+describe('a master whose new engine fails after its transport opened', () => {
+  // Given a master whose new engine opens its transport and then fails (the VIP manager refuses to prepare)
+  // when it is reconfigured
+  // then it sends priority 0 before it gives up what it kept, so a peer takes over within Skew_Time, and stops.
+  it('sends priority 0 and removes what it kept', async () => {
+    const harness = createHarness();
+    const { instance, transport, vips } = harness;
+    await startAsMaster(harness);
+    (vips as VipManager).prepare = () => Promise.reject(new Error('netlink refused'));
+    const sentBefore = transport.sent.length;
+    const error = await instance.reconfigure(baseConfig({ priority: 120 })).catch((caught: unknown) => caught);
+    expect(String(error)).toMatch(/netlink refused/);
+    expect(transport.sent.slice(sentBefore).map((packet) => decodeSent(packet).priority), 'what the failed Master sent').toEqual([0]);
+    expect({ running: instance.running, vips: vips.addresses.size }).toEqual({ running: false, vips: 0 });
   });
 });
 
