@@ -43,6 +43,7 @@ import { checkLogger, logSafely, resolveLogger, type VrrpLogger } from './logger
 import type { StateChangeEvent, TrackerChangeEvent, VrrpInstance, VrrpState } from './instance.js';
 import type { VrrpGroupStatus } from './status.js';
 import { enginePlacement, syncGroupHold } from './sync-hold.js';
+import { observe, Observers } from './observe.js';
 
 /** The group's state: `initialize` before its members start and after they stopped. */
 export type GroupState = 'initialize' | 'backup' | 'master' | 'fault';
@@ -136,6 +137,8 @@ let groupsMade = 0;
 export class VrrpGroup extends EventEmitter<VrrpGroupEvents> {
   /** The group's name. */
   readonly name: string;
+  /** The library's own listeners (its notify scripts): called before the app's, each apart (src/observe.ts). */
+  readonly #observers = new Observers<VrrpGroupEvents>();
   readonly #members: Member[];
   readonly #holdName: string;
   /** The app's logger (or NODE_DEBUG's, or silence) bound to this group; see src/logger.ts. */
@@ -190,9 +193,10 @@ export class VrrpGroup extends EventEmitter<VrrpGroupEvents> {
       this.#resetTrackers(member);
       // Arms the hold, released: the engine learns it at the member's next start.
       void instance[syncGroupHold](this.#holdName, false, groupId);
-      instance.on('trackerChange', (event) => this.#onTrackerChange(member, event));
-      instance.on('stateChange', (event) => this.#onStateChange(member, event));
-      instance.on('reconfigured', () => this.#onReconfigured(member));
+      // The library's own listeners, apart from the app's: one of those that throws must not blind the group.
+      instance[observe]('trackerChange', (event) => this.#onTrackerChange(member, event));
+      instance[observe]('stateChange', (event) => this.#onStateChange(member, event));
+      instance[observe]('reconfigured', () => this.#onReconfigured(member));
       return member;
     });
   }
@@ -399,7 +403,15 @@ export class VrrpGroup extends EventEmitter<VrrpGroupEvents> {
     this.#emitSafely(to === 'initialize' ? 'stop' : to, event);
   }
 
+  /** @internal See src/observe.ts: a listener of the library's own, apart from the app's. */
+  [observe]<E extends keyof VrrpGroupEvents>(event: E, listener: (...args: VrrpGroupEvents[E]) => void): () => void {
+    return this.#observers.add(event, listener);
+  }
+
   #emitSafely<E extends keyof VrrpGroupEvents>(event: E, ...args: VrrpGroupEvents[E]): void {
+    this.#observers.notify(event, args, (cause) =>
+      this.#emitError(new VrrpError('listener_failed', `vrrp's own sync group ${String(event)} listener threw${cause instanceof Error ? `: ${cause.message}` : ''}`, { cause })),
+    );
     try {
       (this.emit as (event: E, ...args: VrrpGroupEvents[E]) => boolean)(event, ...args);
     } catch (cause) {

@@ -43,6 +43,7 @@ import { trackerAdjustment, trackerFaults } from './core/priority.js';
 import { STATS_PUBLISH_MS } from './engine/engine.js';
 import { newMasterReason, protoErrReason, statusCounters, type NewMasterReason, type ProtoErrReason, type ProtocolErrorStatus, type VrrpStatus } from './status.js';
 import { logSafely, resolveLogger, type VrrpLogger } from './logger.js';
+import { observe, Observers } from './observe.js';
 import { stateChannel, vipChannel, type StateChannelMessage, type VipChannelMessage } from './diagnostics.js';
 
 /** What an absent collection iterates as. */
@@ -234,6 +235,8 @@ interface WhileMasterEntry {
 /** One VRRP virtual router inside this process. */
 export class VrrpInstance extends EventEmitter<VrrpEvents> {
   #config: ResolvedConfig;
+  /** The library's own listeners (notify scripts, a sync group): called before the app's, each apart (src/observe.ts). */
+  readonly #observers = new Observers<VrrpEvents>();
   readonly #givenAdapters: Adapters | undefined;
   #engine: EngineLike | undefined;
   #state: VrrpState = 'initialize';
@@ -868,6 +871,9 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
    * `error` event (`listener_failed`) instead.
    */
   #emitSafely<E extends keyof VrrpEvents>(event: E, ...args: VrrpEvents[E]): void {
+    this.#observers.notify(event, args, (cause) =>
+      this.#emitError(new VrrpError('listener_failed', `vrrp's own ${String(event)} listener threw${cause instanceof Error ? `: ${cause.message}` : ''}`, { cause })),
+    );
     try {
       (this.emit as (event: E, ...args: VrrpEvents[E]) => boolean)(event, ...args);
     } catch (cause) {
@@ -1163,6 +1169,11 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
    * `start()`. Resolves once the engine has applied it: `state` then tells whether the instance is in fault for
    * reasons of its own.
    */
+  /** @internal See src/observe.ts: a listener of the library's own, apart from the app's. */
+  [observe]<E extends keyof VrrpEvents>(event: E, listener: (...args: VrrpEvents[E]) => void): () => void {
+    return this.#observers.add(event, listener);
+  }
+
   async [syncGroupHold](name: string, held: boolean, groupId: string): Promise<void> {
     const hold = (this.#syncHold ??= { name, groupId, held, reverse: true });
     hold.held = held;

@@ -31,6 +31,7 @@ import { VrrpGroup } from './group.js';
 import type { VrrpInstance } from './instance.js';
 import { drainAfterExit, runAs, type UserIds } from './trackers/exec.js';
 import { errorReason } from './trackers/types.js';
+import { observe } from './observe.js';
 
 /** A state notify scripts are run for: `stop` is keepalived's STOP (the instance or group stopped). */
 export type NotifyState = 'master' | 'backup' | 'fault' | 'stop';
@@ -200,11 +201,19 @@ export class NotifyRunner extends EventEmitter<NotifyEvents> {
    */
   follow(source: TransitionSource, priority: () => number): this {
     const listener = (event: { to: string }): void => this.transition(notifyState(event.to), priority());
-    source.on('stateChange', listener);
+    // An instance's or group's own listener where it has one (src/observe.ts): an app's listener that throws must
+    // not keep a script from running.
+    const own = (source as Partial<Record<typeof observe, (event: 'stateChange', listener: (event: { to: string }) => void) => () => void>>)[observe];
+    let off: () => void;
+    if (typeof own === 'function') off = own.call(source, 'stateChange', listener);
+    else {
+      source.on('stateChange', listener);
+      off = () => source.off('stateChange', listener);
+    }
     const previous = this.#unfollow;
     this.#unfollow = () => {
       previous?.();
-      source.off('stateChange', listener);
+      off();
     };
     return this;
   }

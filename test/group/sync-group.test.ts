@@ -109,6 +109,41 @@ describe('VrrpGroup', () => {
     expect(b.events.map((line) => line.split(' ')[0])).toEqual(['initialize→backup', 'backup→master', 'master→backup']);
   });
 
+  // Given A's members with app listeners that throw at every trackerChange and stateChange, registered before the
+  // group was made (eventemitter3 stops at a listener that throws)
+  // when A's outside check fails
+  // then the group still hears it: A's inside member is held in fault, and B takes both VIPs.
+  it('hears its members past app listeners that throw', async () => {
+    net = new SimNetwork({ seed: 7 });
+    const healthA = { ok: true };
+    const base = { interface: 'eth0', priority: 200, advertIntervalMs: 1000 } satisfies Partial<VrrpConfig>;
+    const outside = net.addNode(
+      { ...base, name: 'A_OUTSIDE', vrid: 1, virtualAddresses: [OUTSIDE_VIP], trackers: [{ type: 'function', name: 'chk_db', intervalMs: 500, check: () => healthA.ok }] },
+      { address: '192.0.2.1', start: false },
+    );
+    const inside = net.addNode({ ...base, name: 'A_INSIDE', vrid: 2, virtualAddresses: [INSIDE_VIP] }, { address: '192.0.2.11', start: false });
+    const thrown: string[] = [];
+    for (const member of [outside, inside]) {
+      member.on('error', (error) => thrown.push(error.code));
+      member.on('trackerChange', () => {
+        throw new Error('app bug');
+      });
+      member.on('stateChange', () => {
+        throw new Error('app bug');
+      });
+    }
+    const a = { outside, inside, group: new VrrpGroup('A', [outside, inside]), events: [] };
+    const b = host('B', 100, 2, { ok: true });
+    await startAll(a, b);
+    await net.advance(5000);
+    expect([a.group.state, b.group.state]).toEqual(['master', 'backup']);
+    healthA.ok = false;
+    await net.advance(1600);
+    expect([outside.state, inside.state, a.group.isHolding(inside)]).toEqual(['fault', 'fault', true]);
+    expect([holder(OUTSIDE_VIP), holder(INSIDE_VIP)]).toEqual([['B_OUTSIDE'], ['B_INSIDE']]);
+    expect(new Set(thrown), 'the app listeners\' throws are reported').toEqual(new Set(['listener_failed']));
+  });
+
   // Given A master of both; when A's inside link goes down (a fault the group sees only as a transition), then up
   // then A's outside member faults with it and B serves both; on link up both come back to A.
   it("a member's link down faults the group; link up brings the VIPs back", async () => {

@@ -133,6 +133,30 @@ describe('notify scripts', () => {
     expect(ran.length).toBeLessThan(transitions.length * 2);
   });
 
+  // Given an app's stateChange listener, registered before the notify scripts, that throws at every change
+  // when the instance becomes backup and then master
+  // then the scripts run all the same: an app's listener does not stand between a change and its script.
+  it('run even when an app listener registered before them throws', async () => {
+    const { argv, log } = recorder(0);
+    const net = new SimNetwork({ seed: 4 });
+    const instance = net.addNode({ name: 'VI_1', interface: 'eth0', vrid: 1, priority: 150, virtualAddresses: ['10.0.0.100'] }, { address: '10.0.0.1', start: false });
+    const listenerErrors: string[] = [];
+    instance.on('error', (error) => listenerErrors.push(error.code));
+    instance.on('stateChange', () => {
+      throw new Error('app bug');
+    });
+    const runner = attachNotify(instance, { backup: [...argv, 'b'], master: [...argv, 'm'] });
+    const started = instance.start();
+    await net.advance(10);
+    await started;
+    await net.advance(4000);
+    await runner.idle();
+    expect(records(log).filter((r) => r.what === 'start').map((r) => r.args)).toEqual(['b', 'm']);
+    expect(listenerErrors, 'the app listener\'s throws are reported').toEqual(['listener_failed', 'listener_failed']);
+    await net.stopAll();
+    await runner.idle();
+  });
+
   // Given a script that starts a background sleep and waits, with a 300 ms timeout
   // then at 300 ms its process group gets SIGTERM: the script and its background child are gone, and `done` says
   // it timed out; a script that ignores SIGTERM is SIGKILLed after the grace period.
