@@ -37,7 +37,7 @@
  */
 import { EventEmitter } from 'eventemitter3';
 import type { ResolvedTrackerConfig } from './config.js';
-import { initialTrackerState, trackerFaults, type TrackerStatus } from './core/priority.js';
+import { carryTrackerState, initialTrackerState, trackerFaults, type TrackerStatus } from './core/priority.js';
 import { ConfigError, VrrpError, warnIfUnheard } from './errors.js';
 import { checkLogger, logSafely, resolveLogger, type VrrpLogger } from './logger.js';
 import type { StateChangeEvent, TrackerChangeEvent, VrrpInstance, VrrpState } from './instance.js';
@@ -271,9 +271,9 @@ export class VrrpGroup extends EventEmitter<VrrpGroupEvents> {
   }
 
   /**
-   * The member took a new configuration (VrrpInstance.reconfigure): the mirror follows its trackers — a tracker
-   * whose definition is the same keeps its status, as the instance keeps it; one new starts as a fresh one does; one
-   * gone no longer faults the member.
+   * The member took a new configuration (VrrpInstance.reconfigure): the mirror follows its trackers — a tracker of
+   * the same name and kind keeps its status, as the instance keeps it; one new starts as a fresh one does; one gone
+   * no longer faults the member.
    */
   #onReconfigured(member: Member): void {
     const before = member.trackers;
@@ -284,9 +284,11 @@ export class VrrpGroup extends EventEmitter<VrrpGroupEvents> {
     member.statuses = new Map();
     for (const [name, tracker] of member.trackers) {
       if (tracker.type === 'eventLoopLag') continue;
+      // As the instance carries it (keptTrackerStates in src/instance.ts): by name and kind, whatever else changed.
       const kept = statuses.get(name);
-      const same = kept !== undefined && JSON.stringify(before.get(name)) === JSON.stringify(tracker);
-      member.statuses.set(name, same ? kept : initialTrackerState(tracker).status);
+      const old = before.get(name);
+      const carried = kept !== undefined && old !== undefined && old.type === tracker.type ? carryTrackerState(old, tracker, { status: kept, streak: 0 })?.status : undefined;
+      member.statuses.set(name, carried ?? initialTrackerState(tracker).status);
     }
     this.#update(member);
     this.#reconcile();

@@ -29,7 +29,7 @@ import './globals.js';
 import { systemClock } from './adapters/system-clock.js';
 import type { Adapters, Clock } from './adapters/types.js';
 import { formatVirtualRoute, formatVirtualRule, resolveConfig, type ResolvedConfig, type TrackerType, type VrrpConfig } from './config.js';
-import { applyTrackerResult, effectivePriority, initialTrackerState, type TrackerState, type TrackerStatus } from './core/priority.js';
+import { applyTrackerResult, carryTrackerState, effectivePriority, initialTrackerState, type TrackerState, type TrackerStatus } from './core/priority.js';
 import type { MasterInfo, ProtocolErrorCode, RouterInput, RouterState, TransitionReason } from './core/router.js';
 import { createStats } from './core/stats.js';
 import { Engine, handoverKept, type EngineEvent, type EngineResume, type EngineStats } from './engine/engine.js';
@@ -591,7 +591,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
 
   /**
    * Starts this run's tracker checks (here, in the app; `eventLoopLag` trackers run in the engine), each tracker's
-   * state from `kept` when it has one there (a reconfiguration's trackers whose definition did not change).
+   * state from `kept` when it has one there (a reconfiguration's trackers of the same name and kind).
    */
   #startTrackers(kept: ReadonlyMap<string, TrackerState> | undefined): void {
     const generation = this.#generation;
@@ -619,7 +619,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
    *   routes and addresses the new one drops, sends an advertisement at once (at the new priority), adds what is
    *   new and announces every address;
    * - a backup stays backup, its Master_Down_Timer started again; a fault is judged again (it may clear);
-   * - trackers whose definition did not change keep their state; new ones start `unknown` and do not hold the
+   * - trackers of the same name and kind keep their state (keptTrackerStates); new ones start `unknown` and do not hold the
    *   instance in `initialize` (it was running); a check starts again for each;
    * - no `stateChange` unless the state changes (a kept weight-0 tracker is down, say); `priorityChange` when the
    *   effective priority did; counters carry on.
@@ -1226,16 +1226,20 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 /**
- * The tracker states a reconfiguration keeps: those of trackers whose definition (its name and every field but a
- * function's check) is the same in both configurations.
+ * The tracker states a reconfiguration keeps: those of trackers of the same name and kind in both configurations,
+ * whatever else changed (its command, interval, weight…) — keepalived keeps a script's result across a reload by
+ * its name — carried as {@link carryTrackerState} says. A weight changed applies from the new run on.
  */
 function keptTrackerStates(before: ResolvedConfig, after: ResolvedConfig, states: ReadonlyMap<string, TrackerState> | undefined): Map<string, TrackerState> {
   const kept = new Map<string, TrackerState>();
   if (states === undefined) return kept;
-  const definitions = new Map(before.trackers.map((tracker) => [tracker.name, JSON.stringify(tracker)]));
+  const definitions = new Map(before.trackers.map((tracker) => [tracker.name, tracker]));
   for (const tracker of after.trackers) {
     const state = states.get(tracker.name);
-    if (state !== undefined && definitions.get(tracker.name) === JSON.stringify(tracker)) kept.set(tracker.name, { ...state });
+    const old = definitions.get(tracker.name);
+    if (state === undefined || old === undefined || old.type !== tracker.type) continue;
+    const carried = carryTrackerState(old, tracker, state);
+    if (carried !== undefined) kept.set(tracker.name, carried);
   }
   return kept;
 }

@@ -78,6 +78,23 @@ export function applyTrackerResult(spec: Pick<TrackerSpec, 'rise' | 'fall'>, sta
   return next;
 }
 
+/**
+ * A tracker's state carried into a new configuration of the same tracker (same name and kind), as keepalived
+ * carries a script's result across a reload: its status stays, and a streak under way keeps what it still needs —
+ * a `down` one as many successes from `up` as before (within the new `rise`), an `up` one as many failures from
+ * `down` as before (within the new `fall`). An `unknown` one is not carried (undefined: start afresh); nor is a
+ * valued tracker's state into one that is not valued, or the reverse.
+ */
+export function carryTrackerState(before: Pick<TrackerSpec, 'rise' | 'fall' | 'valued'>, after: Pick<TrackerSpec, 'rise' | 'fall' | 'valued'>, state: TrackerState): TrackerState | undefined {
+  if (state.status === 'unknown' || (before.valued === true) !== (after.valued === true)) return undefined;
+  const carried: TrackerState =
+    state.status === 'down'
+      ? { status: 'down', streak: state.streak === 0 ? 0 : Math.max(0, after.rise - (before.rise - state.streak)) }
+      : { status: 'up', streak: state.streak === 0 ? 0 : Math.max(0, Math.min(after.fall - 1, after.fall - before.fall + state.streak)) };
+  if (state.value !== undefined) carried.value = state.value;
+  return carried;
+}
+
 function nextStatus(spec: Pick<TrackerSpec, 'rise' | 'fall'>, state: TrackerState, up: boolean): TrackerState {
   if (state.status === 'unknown') return { status: up ? 'up' : 'down', streak: 0 };
   const agrees = (state.status === 'up') === up;

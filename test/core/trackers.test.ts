@@ -7,7 +7,7 @@
  * The router under test has base priority 100 and 1 s v3 adverts unless a test says otherwise.
  */
 import { describe, it, expect } from 'vitest';
-import type { TrackerSpec } from '../../src/core/priority.js';
+import { carryTrackerState, type TrackerSpec } from '../../src/core/priority.js';
 import { decodeAdvertisement } from '../../src/core/codec.js';
 import { VirtualRouter } from '../../src/core/router.js';
 import { HIGHER_PEER, SELF, advertFrom, makeConfig, sentPriorities, startedBackup, transitionsOf, typesOf } from './helpers.js';
@@ -416,5 +416,36 @@ describe('link down / up', () => {
     const deadline = router.nextDeadline();
     expect(router.handle({ type: 'link', up: true }, 1000)).toEqual([]);
     expect(router.nextDeadline()).toBe(deadline);
+  });
+});
+
+describe('a tracker carried into a new configuration (a reload)', () => {
+  const spec = (rise: number, fall: number, valued?: boolean): Pick<TrackerSpec, 'rise' | 'fall' | 'valued'> => (valued === undefined ? { rise, fall } : { rise, fall, valued });
+
+  // Given a settled status (no streak), when rise and fall change, then the status is kept, settled.
+  it('keeps a settled status whatever rise and fall become', () => {
+    expect(carryTrackerState(spec(1, 1), spec(5, 5), { status: 'down', streak: 0 })).toEqual({ status: 'down', streak: 0 });
+    expect(carryTrackerState(spec(1, 1), spec(5, 5), { status: 'up', streak: 0 })).toEqual({ status: 'up', streak: 0 });
+  });
+
+  // Given a down tracker 2 successes into a rise of 3 (1 to go), when rise becomes 5,
+  // then it still needs 1 (keepalived: new result = new rise − (old rise − old result)); with rise 1, none past it.
+  it('keeps what a rise under way still needs', () => {
+    expect(carryTrackerState(spec(3, 1), spec(5, 1), { status: 'down', streak: 2 })).toEqual({ status: 'down', streak: 4 });
+    expect(carryTrackerState(spec(3, 1), spec(1, 1), { status: 'down', streak: 2 })).toEqual({ status: 'down', streak: 0 });
+  });
+
+  // Given an up tracker 1 failure into a fall of 3, when fall becomes 5 or 2,
+  // then the failures still needed stay as they were where they fit (keepalived's rescaling), never a fall's worth.
+  it('keeps what a fall under way still needs, within the new fall', () => {
+    expect(carryTrackerState(spec(1, 3), spec(1, 5), { status: 'up', streak: 1 })).toEqual({ status: 'up', streak: 3 });
+    expect(carryTrackerState(spec(1, 3), spec(1, 2), { status: 'up', streak: 2 })).toEqual({ status: 'up', streak: 1 });
+  });
+
+  // Given a tracker that never reported, or one that changed between valued and not, then nothing is carried.
+  it('carries neither an unknown status nor a valued state into a tracker that is not valued', () => {
+    expect(carryTrackerState(spec(1, 1), spec(1, 1), { status: 'unknown', streak: 0 })).toBeUndefined();
+    expect(carryTrackerState(spec(1, 1, true), spec(1, 1), { status: 'up', streak: 0, value: 3 })).toBeUndefined();
+    expect(carryTrackerState(spec(1, 1, true), spec(2, 2, true), { status: 'up', streak: 0, value: 3 })).toEqual({ status: 'up', streak: 0, value: 3 });
   });
 });

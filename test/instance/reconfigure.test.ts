@@ -316,6 +316,25 @@ describe('trackers across a reconfiguration', () => {
     await instance.stop();
   });
 
+  // Given an instance in fault on a failing weight-0 tracker whose next check never answers
+  // when reconfigured with only that tracker's interval, fall and rise changed
+  // then it stays in fault: the tracker keeps its state by name, as keepalived keeps a script's result across a
+  // reload — no fault → backup → fault flap while the new run's first check is under way.
+  it('keeps the state of a tracker of the same name whose other fields changed', async () => {
+    let answer: () => boolean | Promise<boolean> = () => false;
+    const tracker = { type: 'function' as const, name: 'db', check: () => answer(), weight: 0, intervalMs: 1000, timeoutMs: 60_000 };
+    const harness = createHarness({ trackers: [tracker] });
+    const { instance } = harness;
+    await instance.start();
+    expect(stateOf(instance)).toBe('fault');
+    answer = () => new Promise<boolean>(() => {});
+    const changes: string[] = [];
+    instance.on('stateChange', ({ from, to }) => changes.push(`${from}→${to}`));
+    await instance.reconfigure(baseConfig({ trackers: [{ ...tracker, intervalMs: 2000, fall: 3, rise: 2 }] }));
+    expect({ state: stateOf(instance), changes, status: instance.status().priority.trackers.map((t) => t.status) }).toEqual({ state: 'fault', changes: [], status: ['down'] });
+    await instance.stop();
+  });
+
   // Given a master, when a weight-0 tracker is added that has not reported yet,
   // then the master is not held in initialize waiting for it (it was running): it stays master.
   it('is not held by a new weight-0 tracker', async () => {
