@@ -1174,6 +1174,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     return this.#observers.add(event, listener);
   }
 
+  /** @internal A VrrpGroup's hold on this member (src/sync-hold.ts): held in fault, or released. */
   async [syncGroupHold](name: string, held: boolean, groupId: string): Promise<void> {
     const hold = (this.#syncHold ??= { name, groupId, held, reverse: true });
     hold.held = held;
