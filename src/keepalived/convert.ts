@@ -243,6 +243,18 @@ interface InstanceDraft {
   /** virtual_rules, one a line. */
   virtualRules: VirtualRuleConfig[];
   unicastPeers: string[];
+  /**
+   * The first keyword that configured unicast (keepalived's VRRP_FLAG_UNICAST_CONFIGURED: unicast_peer, even an
+   * empty block, unicast_src_ip, unicast_fault_no_peer, check_unicast_src, old_unicast_checksum).
+   */
+  unicastConfigured?: { keyword: string; position: KeepalivedPosition };
+  /** unicast_fault_no_peer. */
+  unicastFaultNoPeer?: KeepalivedPosition;
+  /**
+   * The address family keepalived knows while it reads the block, from the first virtual address, unicast peer,
+   * unicast_src_ip / mcast_src_ip or native_ipv6: a `version 2` after an IPv6 one is ignored there.
+   */
+  familySoFar?: { family: AddressFamily; position: KeepalivedPosition };
   primaryAddress?: string;
   /** use_vmac, with its name if one was given. */
   vmac?: { name: string | undefined; position: KeepalivedPosition };
@@ -365,6 +377,19 @@ class Values {
       return undefined;
     }
     return value;
+  }
+
+  /**
+   * A whole number as keepalived reads one it ignores when out of range: none, or not a number, is an error; one
+   * outside [min, max] is a warning (`kept` says what stays), and undefined.
+   */
+  wholeNumber(index: number, min: number, max: number, kept: string): number | undefined {
+    const text = this.#statement.args[index];
+    if (text === undefined || !/^[+-]?\d+$/.test(text)) return this.integer(index, min, max);
+    const value = Number(text);
+    if (value >= min && value <= max) return value;
+    this.#report.warn(this.#at(index), `${this.#statement.keyword}: expected a whole number from ${min} to ${max}, got "${text}"; ignored (${kept}), as keepalived does`);
+    return undefined;
   }
 
   /** Decimal seconds (keepalived's TIMER values, e.g. `2` or `0.5`), in µs so that callers can round as keepalived. */
@@ -863,14 +888,29 @@ function readProcess(statement: KeepalivedStatement, report: Report): ProcessDef
         else if (option !== undefined) report.warn(entry.argPositions[1] ?? entry.position, `weight: unknown option "${option}" ignored (expected reverse)`);
         break;
       }
+      // keepalived 2.2.7 (vrrp_tprocess_quorum_handler and _quorum_max_handler): a value out of range, a quorum above
+      // quorum_max or a quorum_max below quorum is ignored with a message, whatever the order of the two lines.
       case 'quorum': {
-        const quorum = values.atMost(1).integer(0, 0, 1_000_000);
-        if (quorum !== undefined) process.quorum = quorum;
+        const quorum = values.atMost(1).wholeNumber(0, 1, 65_535, `quorum stays ${process.quorum}`);
+        if (quorum === undefined) break;
+        if (process.quorumMax !== undefined && quorum > process.quorumMax) {
+          report.warn(entry.position, `quorum ${quorum} is above quorum_max ${process.quorumMax}; ignored (quorum stays ${process.quorum}), as keepalived does`);
+          break;
+        }
+        process.quorum = quorum;
         break;
       }
       case 'quorum_max': {
-        const quorumMax = values.atMost(1).integer(0, 0, 1_000_000);
-        if (quorumMax !== undefined) process.quorumMax = quorumMax;
+        const quorumMax = values.atMost(1).wholeNumber(0, 0, 65_535, process.quorumMax === undefined ? 'no limit' : `quorum_max stays ${process.quorumMax}`);
+        if (quorumMax === undefined) break;
+        // keepalived.conf(5): quorum_max 0, with no quorum above 1, means failure while any matching process runs.
+        if ((quorumMax !== 0 || process.quorum > 1) && quorumMax < process.quorum) {
+          report.warn(entry.position, `quorum_max ${quorumMax} is below quorum ${process.quorum}; ignored, as keepalived does`);
+          break;
+        }
+        process.quorumMax = quorumMax;
+        if (quorumMax === 0) process.quorum = 0;
+        else if (process.quorum === 0) process.quorum = 1;
         break;
       }
       case 'delay':
@@ -892,9 +932,6 @@ function readProcess(statement: KeepalivedStatement, report: Report): ProcessDef
       processAt ?? statement.position,
       'compared with the program alone (the first word of the command line), as keepalived does: a space in it matches only a process that rewrote its command line; give the arguments as separate words after it',
     );
-  }
-  if (process.quorumMax !== undefined && process.quorumMax < process.quorum) {
-    report.error(statement.position, `${statement.keyword} ${statement.args[0] ?? ''}: quorum_max ${process.quorumMax} is below quorum ${process.quorum}`);
   }
   return process;
 }
@@ -920,7 +957,7 @@ function readFile(statement: KeepalivedStatement, report: Report): FileDef {
         break;
       }
       case 'init_file':
-        report.warn(entry.position, 'init_file is ignored: create the file before starting vrrp (a missing file counts as down)');
+        report.warn(entry.position, 'init_file is ignored: the file is not created; create it before starting vrrp (until then it reads as 0, as keepalived reads a missing file)');
         break;
       default:
         report.unsupported(entry, undefined, 'track_file');
@@ -1068,22 +1105,48 @@ function readInstance(
       }
       case 'version': {
         const version = values.atMost(1).integer(0, 2, 3);
-        if (version === 2 || version === 3) draft.version = version;
+        if (version !== 2 && version !== 3) {
+          set('version', entry);
+          break;
+        }
+        // keepalived 2.2.7 (vrrp_version_handler): a version that conflicts with one set before (by a version line or
+        // native_ipv6), or version 2 once an IPv6 address made the instance IPv6 (hence VRRPv3), is ignored.
+        const earlier = draft.fieldPositions.get('version');
+        if (draft.version !== undefined && draft.version !== version) {
+          report.warn(entry.position, `version ${version} conflicts with version ${draft.version}${earlier === undefined ? '' : ` set at ${positionPath(earlier)}`}; ignored, as keepalived does (the first one stands)`);
+          break;
+        }
+        if (version === 2 && draft.familySoFar?.family === 'ipv6') {
+          report.warn(entry.position, `version 2 conflicts with version 3, which the IPv6 address at ${positionPath(draft.familySoFar.position)} makes the instance's; ignored, as keepalived does`);
+          break;
+        }
+        draft.version = version;
         set('version', entry);
         break;
       }
       case 'native_ipv6':
         values.atMost(0);
         draft.nativeIpv6 = entry.position;
+        // keepalived 2.2.7 (vrrp_native_ipv6_handler): with no IPv4 address before it, the instance is IPv6 and VRRPv3,
+        // over a version 2 line before it too. After an IPv4 one it is refused (finishInstance).
+        if (draft.familySoFar?.family !== 'ipv4') {
+          draft.familySoFar ??= { family: 'ipv6', position: entry.position };
+          if (draft.version === 2) report.warn(entry.position, `native_ipv6 sets version 3 over the version 2 at ${positionPath(draft.fieldPositions.get('version') ?? entry.position)}, as keepalived does`);
+          draft.version = 3;
+          draft.fieldPositions.set('version', entry.position);
+        }
         break;
       case 'authentication':
         readAuthentication(entry, report, draft);
         set('authentication', entry);
         break;
-      case 'virtual_ipaddress':
+      case 'virtual_ipaddress': {
         readVirtualAddresses(entry, report, draft, 'virtualAddresses');
         set('virtualAddresses', entry);
+        const first = draft.virtualAddresses[0];
+        if (first !== undefined) draft.familySoFar ??= { family: first.family, position: first.position };
         break;
+      }
       case 'virtual_ipaddress_excluded':
         readVirtualAddresses(entry, report, draft, 'excludedAddresses');
         set('excludedAddresses', entry);
@@ -1097,12 +1160,15 @@ function readInstance(
         set('virtualRules', entry);
         break;
       case 'unicast_peer':
+        draft.unicastConfigured ??= { keyword: entry.keyword, position: entry.position };
         for (const peer of blockOf(entry, report)) {
           if (peer.block) report.error(peer.blockPosition ?? peer.position, 'unicast_peer: expected no block inside it');
-          if (!parseIp(peer.keyword)) {
+          const address = parseIp(peer.keyword);
+          if (!address) {
             report.error(peer.position, `unicast_peer: expected an IP address, got "${peer.keyword}"`);
             continue;
           }
+          draft.familySoFar ??= { family: address.family, position: peer.position };
           draft.fieldPositions.set(`unicastPeers.${draft.unicastPeers.length}`, peer.position);
           draft.unicastPeers.push(peer.keyword);
           if (peer.args.length > 0) {
@@ -1130,10 +1196,13 @@ function readInstance(
         break;
       case 'unicast_src_ip':
       case 'mcast_src_ip': {
+        if (entry.keyword === 'unicast_src_ip') draft.unicastConfigured ??= { keyword: entry.keyword, position: entry.position };
         const address = values.atMost(1).string(0, 'an IP address');
         if (address === undefined) break;
-        if (!parseIp(address)) report.error(entry.argPositions[0] ?? entry.position, `${entry.keyword}: expected an IP address, got "${address}"`);
+        const parsed = parseIp(address);
+        if (!parsed) report.error(entry.argPositions[0] ?? entry.position, `${entry.keyword}: expected an IP address, got "${address}"`);
         else {
+          draft.familySoFar ??= { family: parsed.family, position: entry.position };
           if (draft.primaryAddress !== undefined && draft.primaryAddress !== address) {
             report.warn(entry.position, `${entry.keyword} replaces the source address ${draft.primaryAddress} set before`);
           }
@@ -1200,6 +1269,18 @@ function readInstance(
         set('v3Ipv4Checksum', entry);
         break;
       }
+      case 'unicast_fault_no_peer':
+        // Without peers the instance is refused (finishInstance); with them it changes nothing, in keepalived too.
+        values.atMost(0);
+        draft.unicastConfigured ??= { keyword: entry.keyword, position: entry.position };
+        draft.unicastFaultNoPeer = entry.position;
+        break;
+      case 'check_unicast_src':
+      case 'old_unicast_checksum':
+        // Not applied (reported), but they configure unicast in keepalived, which vmac_xmit_base depends on.
+        draft.unicastConfigured ??= { keyword: entry.keyword, position: entry.position };
+        report.unsupported(entry, INSTANCE[entry.keyword], 'vrrp_instance');
+        break;
       default:
         report.unsupported(entry, INSTANCE[entry.keyword], 'vrrp_instance');
     }
@@ -1830,6 +1911,14 @@ function finishInstance(
     if (vip.family !== family) report.error(vip.position, `${where}: ${typeof vip.value === 'string' ? vip.value : vip.value.address} is ${vip.family} but the first address is ${family}: keepalived and vrrp advertise one family per instance (an address of the other family may go in virtual_ipaddress_excluded)`);
   }
   if (draft.nativeIpv6 && family !== 'ipv6') report.error(draft.nativeIpv6, `${where}: native_ipv6 with IPv4 virtual addresses`);
+  if (draft.unicastFaultNoPeer !== undefined && draft.unicastPeers.length === 0) {
+    // keepalived 2.2.7 (vrrp_complete_instance): "Cannot use unicast without any peers - going to fault state", for
+    // good. A fault that never ends cannot be configured here, and running multicast instead could take the VIPs.
+    report.error(
+      draft.unicastFaultNoPeer,
+      `${where}: unicast_fault_no_peer without any unicast_peer is refused: keepalived keeps such an instance in fault state for good (never master), which cannot be configured here, and running it multicast instead could take the virtual addresses; give the peers, or remove unicast_fault_no_peer to run multicast`,
+    );
+  }
 
   // keepalived: IPv6 instances default to VRRPv3, IPv4 ones to vrrp_version (default 2).
   const version: 2 | 3 = draft.version ?? (family === 'ipv6' || draft.nativeIpv6 ? 3 : (defaults.version ?? 2));
@@ -1927,8 +2016,8 @@ function finishInstance(
 
 /**
  * `use_vmac` and `vmac_xmit_base` as `vmac`, as keepalived 2.2.7 reads them: `vmac_xmit_base` without `use_vmac` is
- * dropped, and with unicast peers it is turned on (unicast adverts cannot go from a VMAC), each said. Names come
- * after, from the whole file (nameVmacs).
+ * dropped, and with unicast configured (peers or not) it is turned on (unicast adverts cannot go from a VMAC), each
+ * said. Names come after, from the whole file (nameVmacs).
  */
 function vmacOf(draft: InstanceDraft, report: Report): { vmac?: true | VmacConfig } {
   if (draft.vmac === undefined) {
@@ -1936,8 +2025,10 @@ function vmacOf(draft: InstanceDraft, report: Report): { vmac?: true | VmacConfi
     return {};
   }
   let xmitBase = draft.vmacXmitBase !== undefined;
-  if (!xmitBase && draft.unicastPeers.length > 0) {
-    report.warn(draft.vmac.position, 'use_vmac with unicast_peer: the adverts go from the interface itself (vmac_xmit_base), as keepalived turns it on');
+  // keepalived 2.2.7 (vrrp_end_handler) keys this on unicast being configured, peers or not.
+  if (!xmitBase && draft.unicastConfigured !== undefined) {
+    const { keyword, position } = draft.unicastConfigured;
+    report.warn(draft.vmac.position, `use_vmac with unicast configured (${keyword} at ${positionPath(position)}): the adverts go from the interface itself (vmac_xmit_base), as keepalived turns it on`);
     xmitBase = true;
   }
   const name = draft.vmac.name;

@@ -167,15 +167,23 @@ export function globFiles(pattern: string): string[] {
 }
 
 /**
- * Reads and parses a keepalived configuration file and everything it includes. Throws `KeepalivedSyntaxError`
- * (file, line, column) for a syntax error, including an include that cannot be read.
+ * Reads and parses a keepalived configuration file and everything it includes. An included file with an execute bit
+ * is skipped, as keepalived skips it (a note; a syntax error for `includer` and the other variants, which keepalived
+ * refuses then). Throws `KeepalivedSyntaxError` (file, line, column) for a syntax error, including an include that
+ * cannot be read.
  */
 export function loadKeepalivedConf(path: string, options: KeepalivedLoadOptions = {}): KeepalivedConf {
   const text = readFileSync(path, 'utf8');
   // Absolute, as keepalived's ${_PWD} is, so that a script named relative to it runs from any working directory.
   const file = resolve(path);
-  // The parser has already made a relative pattern relative to the including file's directory.
-  const include = (pattern: string): KeepalivedIncludeResult[] => globFiles(pattern).map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+  // The parser has already made a relative pattern relative to the including file's directory. keepalived 2.2.7
+  // (lib/parser.c, check_glob_file) skips a file with any execute bit, named by a glob or not: so does the parser.
+  const include = (pattern: string): KeepalivedIncludeResult[] =>
+    globFiles(pattern).map((file) => {
+      const mode = statSync(file).mode;
+      if ((mode & 0o111) !== 0) return { file, skipped: `executable (mode ${(mode & 0o7777).toString(8)})` };
+      return { file, text: readFileSync(file, 'utf8') };
+    });
   return parseKeepalivedConf(text, {
     file,
     include,

@@ -6,11 +6,15 @@
  * Theory of operation. keepalived reads its configuration line by line (keepalived.conf(5), and its parser read for
  * facts only), and so does this lexer:
  *
- * 1. Comments start at `#` or `!` anywhere outside double quotes and run to the end of the line; `\#` and `\!`
- *    outside quotes are a literal `#` / `!`.
+ * 1. Comments start at `#` or `!` anywhere outside double quotes and run to the end of the line. So do `\#` and
+ *    `\!` outside quotes, as keepalived 2.2.7's VRRP process reads them: its parent writes each line with comments
+ *    and these backslashes removed to a copy, which the VRRP process reads and decomments again, so the `#` left
+ *    there starts a comment (a note says so). A `#` or `!` that parameter substitution puts outside quotes starts
+ *    one too: keepalived decomments a line again after substituting.
  * 2. A line starting with `@ID` is kept only when ID is the config id (`@^ID`: only when it is not); keepalived's
  *    config id defaults to the host name, so the Node loader passes that and the pure parser takes `configId`.
- * 3. `$NAME=VALUE` defines a parameter (a value ending in `\` continues on the next lines, up to an empty line);
+ * 3. `$NAME=VALUE` defines a parameter (a value ending in `\` continues on the next lines, up to an empty line); no
+ *    blank before the `=`: keepalived 2.2.7 reads `$NAME = VALUE` as an ordinary line (a note says so);
  *    `${NAME}` anywhere and `$NAME` before whitespace, `,`, `)` or the line end are replaced, recursively; undefined
  *    names (and a definition given parameters, `${NAME 1}`) stay as they are.
  *    Built in: `${_PWD}`, `${_HASH}`, `${_BANG}`, `${_INSTANCE}`, `${_ENV NAME}`. `~SEQ` / `~LST` are refused.
@@ -75,8 +79,11 @@ export interface KeepalivedConf {
   notes: KeepalivedIssue[];
 }
 
-/** What an include reader returns for one file: its text, or its name and text (better error positions). */
-export type KeepalivedIncludeResult = string | { file: string; text: string };
+/**
+ * What an include reader returns for one file: its text, or its name and text (better error positions), or its name
+ * and why it is skipped unread (keepalived skips a file with an execute bit: `skipped: 'executable (mode 755)'`).
+ */
+export type KeepalivedIncludeResult = string | { file: string; text: string } | { file: string; skipped: string };
 
 /** Options of {@link parseKeepalivedConf}. */
 export interface KeepalivedParseOptions {
@@ -84,8 +91,8 @@ export interface KeepalivedParseOptions {
   file?: string;
   /**
    * Reads the files an `include` names: given the path (made absolute against the including file's directory when
-   * that is known), returns the text of each matching file; glob expansion is the reader's. An empty array means
-   * nothing matched. Without a reader, an `include` is a syntax error.
+   * that is known), returns the text of each matching file, or why a matching file is skipped; glob expansion is the
+   * reader's. An empty array means nothing matched. Without a reader, an `include` is a syntax error.
    */
   include?: (path: string) => KeepalivedIncludeResult | KeepalivedIncludeResult[];
   /** keepalived's config id (`-i`, default the host name) for `@ID` lines; without it, `@ID` lines are skipped. */
@@ -131,7 +138,10 @@ type Token =
 /** Nesting deeper than this is a loop of includes or of parameters, not a configuration. */
 const MAX_DEPTH = 32;
 const SPACE = /[ \t\v\f\r]/;
-const DEFINITION = /^\$([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*/;
+// keepalived 2.2.7 (check_definition) ends the name at the first character that is not a letter, digit or '_', and
+// that character must be the '=': `$NAME = VALUE` is no definition there, whatever its later blank-skipping suggests.
+const DEFINITION = /^\$([A-Za-z_][A-Za-z0-9_]*)=[ \t]*/;
+const BLANK_BEFORE_EQUALS = /^\$[A-Za-z_][A-Za-z0-9_]*[ \t]+=/;
 const INCLUDE = /^(include[rmwba]?)[ \t]+(\S.*)$/;
 
 /** Dirname of a slash-separated path, without importing `node:path` (this module stays pure). */
@@ -141,8 +151,11 @@ function dirname(path: string): string {
   return index === 0 ? '/' : path.slice(0, index);
 }
 
-/** Splits a physical line at its comment; reports a trailing `\` (continuation) and unterminated quotes. */
-function stripComment(raw: string, position: (column: number) => KeepalivedPosition): { code: string; continued: boolean } {
+/**
+ * Splits a physical line at its comment; reports a trailing `\` (continuation), unterminated quotes, and a comment
+ * that an escaped `\#` / `\!` outside quotes starts (`escaped`: that character).
+ */
+function stripComment(raw: string, position: (column: number) => KeepalivedPosition): { code: string; continued: boolean; escaped?: string } {
   let inQuote = false;
   let quoteAt = 0;
   let end = raw.length;
@@ -151,6 +164,12 @@ function stripComment(raw: string, position: (column: number) => KeepalivedPosit
     const c = raw[i];
     if (c === '\\') {
       if (i + 1 < raw.length) {
+        const next = raw[i + 1] ?? '';
+        // keepalived 2.2.7's parent turns an unquoted \# into # in the copy of the configuration that its VRRP process
+        // reads and decomments again (lib/parser.c, read_line and decomment): there the # starts a comment.
+        if (!inQuote && (next === '#' || next === '!')) {
+          return { code: raw.slice(0, i).replace(/[ \t\v\f\r]+$/, ''), continued: false, escaped: next };
+        }
         i++;
         continue;
       }
@@ -170,6 +189,22 @@ function stripComment(raw: string, position: (column: number) => KeepalivedPosit
   }
   if (inQuote) throw new KeepalivedSyntaxError(position(quoteAt + 1), 'unterminated quoted string: expected a closing "');
   return { code: raw.slice(0, end).replace(/[ \t\v\f\r]+$/, ''), continued };
+}
+
+/**
+ * keepalived's decomment() run again on a line after parameter substitution: a `#` or `!` outside double quotes
+ * (one a parameter's value put there: `${_HASH}`, `${_BANG}`, `${_ENV …}`) starts a comment. A backslash keeps the
+ * character after it, as in the first reading. `cut`: the character that started the comment, if one did.
+ */
+function decommentAgain(text: string): { text: string; cut?: string } {
+  let inQuote = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\\') i++;
+    else if (c === '"') inQuote = !inQuote;
+    else if (!inQuote && (c === '#' || c === '!')) return { text: text.slice(0, i).replace(/[ \t\v\f\r]+$/, ''), cut: c };
+  }
+  return { text };
 }
 
 class Lexer {
@@ -199,7 +234,13 @@ class Lexer {
         multiline = undefined;
         continue;
       }
-      const { code, continued } = stripComment(raw, at);
+      const { code, continued, escaped } = stripComment(raw, at);
+      if (escaped !== undefined) {
+        this.notes.push({
+          path: positionPath(at(1)),
+          message: `\\${escaped} outside double quotes starts a comment, as in keepalived 2.2.7: its VRRP process reads the line again from a copy in which the \\ is gone, so it reads "${code.trim()}"; to keep the ${escaped}, put the value in double quotes`,
+        });
+      }
       if (multiline) {
         const part = code.trim();
         if (part !== '') multiline.lines.push(part);
@@ -252,6 +293,12 @@ class Lexer {
       this.#definitions.set(name, value);
       return undefined;
     }
+    if (expansions === 0 && BLANK_BEFORE_EQUALS.test(rest)) {
+      this.notes.push({
+        path: positionPath(at(offset + 1)),
+        message: `"${rest.trim()}" is not a definition: keepalived 2.2.7 reads one only as $NAME=VALUE, with no blank before the =, and reads this as an ordinary line`,
+      });
+    }
     if (rest.startsWith('~SEQ') || rest.startsWith('~LST')) {
       throw new KeepalivedSyntaxError(at(offset + 1), `${rest.slice(0, 4)} blocks are not supported: expand them into plain lines`);
     }
@@ -262,7 +309,17 @@ class Lexer {
         let result: { name: string; lines: string[] } | undefined;
         const parts = expanded.split('\n');
         parts.forEach((part, index) => {
-          result = this.#line(part, continued && index === parts.length - 1, at, depth, expansions + 1);
+          // keepalived decomments a line again after substituting: a # or ! a value put outside quotes ends it.
+          const { text: decommented, cut } = decommentAgain(part);
+          // A line a value comments out whole (`$OFF=${_HASH}` … `$OFF vrrp_strict`) is the use keepalived's commit
+          // adding ${_HASH} describes: nothing to say. Part of a line cut is what deserves a word.
+          if (cut !== undefined && decommented.trim() !== '') {
+            this.notes.push({
+              path: positionPath(at(offset + 1)),
+              message: `a ${cut} that parameter substitution put outside double quotes starts a comment, as in keepalived 2.2.7 (it reads a line again after substituting): read as "${decommented.trim()}"; to keep the ${cut}, put it in double quotes`,
+            });
+          }
+          result = this.#line(decommented, continued && index === parts.length - 1, at, depth, expansions + 1);
         });
         return result;
       }
@@ -348,6 +405,13 @@ class Lexer {
       throw new KeepalivedSyntaxError(position, `${kind} ${pattern}: expected at least one matching file`);
     }
     found.forEach((entry, index) => {
+      if (typeof entry !== 'string' && 'skipped' in entry) {
+        // keepalived 2.2.7 (check_glob_file) skips such a file whatever the include; for every variant but plain
+        // `include` that is a configuration error (INCLUDE_R), and keepalived does not start.
+        if (kind !== 'include') throw new KeepalivedSyntaxError(position, `${kind} ${pattern}: ${entry.file} is ${entry.skipped}: keepalived skips it, and ${kind} makes that an error (it does not start)`);
+        this.notes.push({ path: positionPath(position), message: `${kind} ${pattern}: ${entry.file} skipped: it is ${entry.skipped}, and keepalived reads only regular non-executable files` });
+        return;
+      }
       const file = typeof entry === 'string' ? (found.length === 1 ? path : `${path}#${index + 1}`) : entry.file;
       const text = typeof entry === 'string' ? entry : entry.text;
       if (this.#fileStack.includes(file)) throw new KeepalivedSyntaxError(position, `${file} includes itself`);
@@ -385,6 +449,8 @@ class Lexer {
           const d = lineText[i] ?? '';
           if (SPACE.test(d) || d === '"' || d === '{' || d === '}') break;
           if (d === '\\' && i + 1 < lineText.length) {
+            // An unquoted \# gets here only from a substituted value (the line's own starts a comment): keepalived's
+            // decomment after substituting makes it a literal #.
             const next = lineText[i + 1] ?? '';
             value += next === '#' || next === '!' ? next : d + next;
             i += 2;

@@ -185,7 +185,6 @@ export const INSTANCE: Readonly<Record<string, Unsupported>> = {
   unicast_ttl: { why: 'unicast adverts are sent with TTL / hop limit 255' },
   check_unicast_src: { why: 'the source of a unicast advert is not checked against unicast_peer' },
   old_unicast_checksum: { why: 'the VRRPv3 checksum follows v3_checksum_as_v2 (pseudo-header by default)' },
-  unicast_fault_no_peer: { why: 'an instance with unicast_peer keywords but no peers is a configuration error here' },
   track_src_ip: { why: 'a missing source address is reported by the transport when sending fails' },
   promote_secondaries: {
     why: 'set net.ipv4.conf.IFACE.promote_secondaries=1 yourself, or use /32 VIPs (a /24 VIP that is primary takes its subnet\'s other addresses with it when removed)',

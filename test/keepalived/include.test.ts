@@ -4,9 +4,9 @@
  * `includer` only. Positions in an included file name that file. On disk, `loadKeepalivedConf` expands globs and
  * csh braces.
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -150,6 +150,47 @@ describe('includes on disk', () => {
     expect(globFiles(join(dir, 'conf.d/*.conf'))).toEqual([join(dir, 'conf.d/a.conf'), join(dir, 'conf.d/b.conf')]);
     expect(globFiles(join(dir, 'conf.d/{*.txt,x?.vrrp}'))).toEqual([join(dir, 'conf.d/c.txt'), join(dir, 'conf.d/x1.vrrp')]);
     expect(globFiles(join(dir, 'conf.d/missing.conf'))).toEqual([]);
+  });
+
+  /** Writes `files` (relative name → text and mode) under a fresh directory `name` of `dir`; returns that directory. */
+  function tree(name: string, files: Record<string, [text: string, mode: number]>): string {
+    const root = join(dir, name);
+    mkdirSync(root);
+    for (const [file, [text, mode]] of Object.entries(files)) {
+      mkdirSync(dirname(join(root, file)), { recursive: true });
+      writeFileSync(join(root, file), text);
+      chmodSync(join(root, file), mode);
+    }
+    return root;
+  }
+
+  // Given a glob matching a file with an execute bit; then that file is skipped, as keepalived 2.2.7's
+  // check_glob_file skips it, with a note at the include naming it; the other matches are read.
+  it('skips an executable file that a glob matches, with a note naming it', () => {
+    const root = tree('glob-exec', { 'main.conf': ['include conf.d/*.conf\n', 0o644], 'conf.d/a.conf': ['a 1\n', 0o644], 'conf.d/b.conf': ['b 2\n', 0o754] });
+    const conf = loadKeepalivedConf(join(root, 'main.conf'));
+    expect(shape(conf.statements)).toEqual([{ keyword: 'a', args: ['1'] }]);
+    expect(conf.notes).toEqual([
+      { path: `${join(root, 'main.conf')}:1`, message: `include conf.d/*.conf: ${join(root, 'conf.d/b.conf')} skipped: it is executable (mode 754), and keepalived reads only regular non-executable files` },
+    ]);
+  });
+
+  // Given a plain include (no glob) of a file with an execute bit; then it is skipped too: keepalived globs every
+  // include's name and checks each match alike.
+  it('skips an executable file named without a glob too', () => {
+    const root = tree('plain-exec', { 'main.conf': ['include other.conf\nc 3\n', 0o644], 'other.conf': ['b 2\n', 0o700] });
+    const conf = loadKeepalivedConf(join(root, 'main.conf'));
+    expect(shape(conf.statements)).toEqual([{ keyword: 'c', args: ['3'] }]);
+    expect(conf.notes.map((note) => note.message)).toEqual([`include other.conf: ${join(root, 'other.conf')} skipped: it is executable (mode 700), and keepalived reads only regular non-executable files`]);
+  });
+
+  // Given includer naming a file with an execute bit; then a syntax error: keepalived skips it and, for includer and
+  // the stricter variants, counts that a configuration error that stops it from starting.
+  it('refuses an executable file for includer', () => {
+    const root = tree('includer-exec', { 'main.conf': ['includer other.conf\n', 0o644], 'other.conf': ['b 2\n', 0o755] });
+    expect(() => loadKeepalivedConf(join(root, 'main.conf'))).toThrow(
+      `${join(root, 'main.conf')}:1:1: includer other.conf: ${join(root, 'other.conf')} is executable (mode 755): keepalived skips it, and includer makes that an error (it does not start)`,
+    );
   });
 
   // Given csh braces, nested; then every alternative comes out in order.

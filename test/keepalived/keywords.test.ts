@@ -285,6 +285,52 @@ describe('vrrp_track_process and track_file', () => {
     expect(tracker(convert(text))).toEqual({ type: 'process', name: 'haproxy', process: 'haproxy', quorum: 2, quorumMax: 8, weight: -20, fall: 1, rise: 1, reverse: false, initFail: false });
   });
 
+  // Given quorum 0 (keepalived takes 1 to 65535); then the line is ignored with a warning at it, quorum stays 1.
+  it('ignores a quorum outside 1..65535 with a warning, as keepalived does', () => {
+    const text = conf('track_process {\n    haproxy\n}', 'vrrp_track_process haproxy {\n    process haproxy\n    quorum 0\n}');
+    const result = convert(text);
+    expect(tracker(result)).toMatchObject({ type: 'process', quorum: 1 });
+    expect(result.errors).toEqual([]);
+    expect(messagesAt(result.warnings, text, 'quorum 0')).toEqual(['quorum: expected a whole number from 1 to 65535, got "0"; ignored (quorum stays 1), as keepalived does']);
+  });
+
+  // Given quorum_max 0 (no quorum above 1); then quorum 0 and quorumMax 0: up only while no matching process runs,
+  // keepalived.conf(5)'s "failure if the matching process were running at all".
+  it('imports quorum_max 0 as quorum 0 and quorumMax 0', () => {
+    const text = conf('track_process {\n    haproxy\n}', 'vrrp_track_process haproxy {\n    process haproxy\n    quorum_max 0\n}');
+    const result = convert(text);
+    expect(result.errors).toEqual([]);
+    expect(tracker(result)).toMatchObject({ type: 'process', quorum: 0, quorumMax: 0 });
+  });
+
+  // Given quorum_max 65536 (keepalived takes 0 to 65535); then the line is ignored with a warning: no upper limit.
+  it('ignores a quorum_max outside 0..65535 with a warning, as keepalived does', () => {
+    const text = conf('track_process {\n    haproxy\n}', 'vrrp_track_process haproxy {\n    process haproxy\n    quorum_max 65536\n}');
+    const result = convert(text);
+    expect(tracker(result)).not.toHaveProperty('quorumMax');
+    expect(messagesAt(result.warnings, text, 'quorum_max')).toEqual(['quorum_max: expected a whole number from 0 to 65535, got "65536"; ignored (no limit), as keepalived does']);
+  });
+
+  // Given a quorum_max below the quorum before it; then that line is ignored with a warning, as keepalived does —
+  // not a refusal of the whole configuration.
+  it('ignores a quorum_max below quorum with a warning, as keepalived does', () => {
+    const text = conf('track_process {\n    haproxy\n}', 'vrrp_track_process haproxy {\n    process haproxy\n    quorum 3\n    quorum_max 2\n}');
+    const result = convert(text);
+    expect(result.errors).toEqual([]);
+    expect(tracker(result)).toMatchObject({ quorum: 3 });
+    expect(tracker(result)).not.toHaveProperty('quorumMax');
+    expect(messagesAt(result.warnings, text, 'quorum_max')).toEqual(['quorum_max 2 is below quorum 3; ignored, as keepalived does']);
+  });
+
+  // Given a quorum above the quorum_max before it; then that line is ignored with a warning, as keepalived does.
+  it('ignores a quorum above an earlier quorum_max with a warning, as keepalived does', () => {
+    const text = conf('track_process {\n    haproxy\n}', 'vrrp_track_process haproxy {\n    process haproxy\n    quorum_max 2\n    quorum 3\n}');
+    const result = convert(text);
+    expect(result.errors).toEqual([]);
+    expect(tracker(result)).toMatchObject({ quorum: 1, quorumMax: 2 });
+    expect(messagesAt(result.warnings, text, 'quorum 3')).toEqual(['quorum 3 is above quorum_max 2; ignored (quorum stays 1), as keepalived does']);
+  });
+
   // Given a process with parameters; then the program and its parameters, compared exactly (keepalived's default).
   it('imports a process with parameters as command and exact params', () => {
     const text = conf('track_process {\n    named\n}', 'vrrp_track_process named {\n    process "/usr/sbin/named" -u bind "-c /etc/named.conf"\n}');
@@ -352,10 +398,13 @@ describe('vrrp_track_process and track_file', () => {
     expect(tracker(convert(text))).toMatchObject({ type: 'file', weight: 5, reverse: true });
   });
 
-  // Given init_file; then a warning: the file is not created.
-  it('warns that init_file does not create the file', () => {
+  // Given init_file; then a warning: the file is not created, and until it is, it reads as 0 (as keepalived reads a
+  // missing file, and as the file tracker does), not as down.
+  it('warns that init_file does not create the file, which reads as 0 until created', () => {
     const text = conf('track_file {\n    f\n}', 'track_file f {\n    file "/run/offset"\n    init_file 0 overwrite\n}');
-    expect(messagesAt(convert(text).warnings, text, 'init_file')).toEqual(['init_file is ignored: create the file before starting vrrp (a missing file counts as down)']);
+    expect(messagesAt(convert(text).warnings, text, 'init_file')).toEqual([
+      'init_file is ignored: the file is not created; create it before starting vrrp (until then it reads as 0, as keepalived reads a missing file)',
+    ]);
   });
 });
 
@@ -523,6 +572,34 @@ describe('vrrp_instance: addresses and peers', () => {
     expect(messagesAt(convert(text).errors, text, 'version 2')).toEqual(['vrrp_instance V6: VRRPv2 over IPv6 (a keepalived extension) is not supported: use version 3 on every node']);
   });
 
+  // Given two version lines that conflict; then the first stands and the second is ignored with a warning at its
+  // line, as keepalived 2.2.7's vrrp_version_handler does.
+  it('keeps the first of two conflicting version lines, warning at the second', () => {
+    const text = conf('version 3\nadvert_int 1\nversion 2');
+    const result = convert(text);
+    expect(only(result).version).toBe(3);
+    expect(messagesAt(result.warnings, text, 'version 2')).toEqual([`version 2 conflicts with version 3 set at ${at(text, 'version 3')}; ignored, as keepalived does (the first one stands)`]);
+  });
+
+  // Given version 2 after IPv6 virtual addresses (which make the instance IPv6, hence VRRPv3, as keepalived reads the
+  // block); then it is ignored with a warning, and the instance runs VRRPv3 — not refused.
+  it('ignores version 2 after IPv6 addresses, with a warning, and runs VRRPv3', () => {
+    const text = 'vrrp_instance V6 {\n  interface eth0\n  virtual_router_id 5\n  virtual_ipaddress {\n    2001:db8::5/64\n  }\n  version 2\n}\n';
+    const result = convert(text);
+    expect(result.errors).toEqual([]);
+    expect(only(result).version).toBe(3);
+    expect(messagesAt(result.warnings, text, 'version 2')).toEqual([`version 2 conflicts with version 3, which the IPv6 address at ${at(text, '2001:db8::5/64')} makes the instance's; ignored, as keepalived does`]);
+  });
+
+  // Given native_ipv6 after a version 2 line; then VRRPv3, as keepalived's native_ipv6 sets it, said at its line.
+  it('lets native_ipv6 set version 3 over an earlier version 2, saying so', () => {
+    const text = 'vrrp_instance V6 {\n  interface eth0\n  version 2\n  native_ipv6\n  virtual_router_id 5\n  virtual_ipaddress {\n    2001:db8::5/64\n  }\n}\n';
+    const result = convert(text);
+    expect(result.errors).toEqual([]);
+    expect(only(result).version).toBe(3);
+    expect(messagesAt(result.warnings, text, 'native_ipv6')).toEqual([`native_ipv6 sets version 3 over the version 2 at ${at(text, 'version 2')}, as keepalived does`]);
+  });
+
   // Given IPv4 and IPv6 VIPs in one instance; then an error at the odd one.
   it('refuses mixed address families in one instance', () => {
     const text = conf('virtual_ipaddress {\n    2001:db8::1\n}');
@@ -601,6 +678,29 @@ describe('vrrp_instance: addresses and peers', () => {
     const result = convert(text);
     expect(only(result)).toMatchObject({ primaryAddress: '192.0.2.11', unicastPeers: ['192.0.2.12', '192.0.2.13'] });
     expect(messagesAt(result.warnings, text, 'min_ttl')).toEqual(['unicast_peer 192.0.2.13: "min_ttl 250" is ignored: TTL limits of unicast adverts are not supported']);
+  });
+
+  // Given unicast_fault_no_peer and no peer — alone, with an empty unicast_peer block or with unicast_src_ip, each
+  // of which configures unicast in keepalived 2.2.7 —; then refused at its line: keepalived keeps such an instance in
+  // fault for good, and run multicast instead it could take the virtual addresses.
+  it.each([
+    ['alone', ''],
+    ['with an empty unicast_peer block', 'unicast_peer {\n}\n'],
+    ['with unicast_src_ip', 'unicast_src_ip 192.0.2.11\n'],
+  ])('refuses unicast_fault_no_peer without peers (%s)', (_case, before) => {
+    const text = conf(`${before}unicast_fault_no_peer`);
+    expect(messagesAt(convert(text).errors, text, 'unicast_fault_no_peer')).toEqual([
+      'vrrp_instance VI_1: unicast_fault_no_peer without any unicast_peer is refused: keepalived keeps such an instance in fault state for good (never master), which cannot be configured here, and running it multicast instead could take the virtual addresses; give the peers, or remove unicast_fault_no_peer to run multicast',
+    ]);
+  });
+
+  // Given unicast_fault_no_peer with peers; then it changes nothing, in keepalived either: accepted without a word.
+  it('accepts unicast_fault_no_peer with peers without a word', () => {
+    const text = conf('unicast_peer {\n    192.0.2.12\n}\nunicast_fault_no_peer');
+    const result = convert(text);
+    expect(only(result).unicastPeers).toEqual(['192.0.2.12']);
+    expect(result.errors).toEqual([]);
+    expect(messagesAt(result.warnings, text, 'unicast_fault_no_peer')).toEqual([]);
   });
 
   // Given mcast_src_ip; then it is the source address, as unicast_src_ip is.
@@ -1086,6 +1186,17 @@ describe('vrrp_instance: use_vmac', () => {
     expect(messagesAt(result.warnings, text, 'use_vmac')).toEqual([expect.stringMatching(/vmac_xmit_base\), as keepalived turns it on$/)]);
   });
 
+  // Given use_vmac with unicast configured (unicast_src_ip) but no peer; then xmit base is turned on all the same, as
+  // keepalived 2.2.7 keys it on unicast being configured, not on peers, and said.
+  it('turns vmac_xmit_base on for unicast configured without peers, saying so', () => {
+    const text = conf('    use_vmac\n    unicast_src_ip 192.0.2.11');
+    const result = convert(text);
+    expect(only(result).vmac).toEqual({ xmitBase: true });
+    expect(messagesAt(result.warnings, text, 'use_vmac')).toEqual([
+      `use_vmac with unicast configured (unicast_src_ip at ${at(text, 'unicast_src_ip')}): the adverts go from the interface itself (vmac_xmit_base), as keepalived turns it on`,
+    ]);
+  });
+
   // Given vmac_xmit_base without use_vmac; then no VMAC, and a warning that it is ignored.
   it('ignores vmac_xmit_base without use_vmac, saying so', () => {
     const text = conf('    vmac_xmit_base');
@@ -1253,6 +1364,16 @@ describe('top level', () => {
   it('refuses static_routes', () => {
     const text = conf('', 'static_routes {\n  10.9.0.0/16 via 192.0.2.254\n}');
     expect(messagesAt(convert(text).errors, text, 'static_routes')).toEqual([expect.stringMatching(/^static_routes is refused/)]);
+  });
+
+  // Given "$VIP = …" (a blank before '='), which keepalived 2.2.7 does not take as a definition; then the line is
+  // reported as an unknown keyword at its line, as any unknown line is, next to the parser's note on how to define.
+  it('reports $NAME = VALUE, with a blank before =, as an unknown line', () => {
+    const text = conf('', '$VIP = 192.0.2.1/24');
+    expect(messagesAt(convert(text).warnings, text, '$VIP')).toEqual([
+      '"$VIP = 192.0.2.1/24" is not a definition: keepalived 2.2.7 reads one only as $NAME=VALUE, with no blank before the =, and reads this as an ordinary line',
+      '$VIP is not a top-level keyword known here; ignored',
+    ]);
   });
 
   // Given no instance at all; then an error: there is nothing to run.

@@ -46,9 +46,27 @@ describe('comments', () => {
     expect(parsed('script "echo #1 !2"\n')).toEqual([{ keyword: 'script', args: ['echo #1 !2'] }]);
   });
 
-  // Given \# outside quotes; then it is a literal '#', as keepalived's comment scan makes it.
-  it('reads \\# and \\! outside quotes as literal characters', () => {
-    expect(parsed('auth_pass ab\\#c\\!d\n')).toEqual([{ keyword: 'auth_pass', args: ['ab#c!d'] }]);
+  // Given \# or \! outside quotes; then, as keepalived 2.2.7's VRRP process reads it (from its parent's copy of the
+  // line, where the backslash is already gone), it starts a comment, and a note at the line says what is read.
+  it.each([
+    ['\\#', '#'],
+    ['\\!', '!'],
+  ])('reads %s outside quotes as the start of a comment, with a note', (escaped, character) => {
+    const conf = parse(`\nauth_pass ab${escaped}cd\n`);
+    expect(shape(conf.statements)).toEqual([{ keyword: 'auth_pass', args: ['ab'] }]);
+    expect(conf.notes).toEqual([
+      {
+        path: 'k.conf:2',
+        message: `\\${character} outside double quotes starts a comment, as in keepalived 2.2.7: its VRRP process reads the line again from a copy in which the \\ is gone, so it reads "auth_pass ab"; to keep the ${character}, put the value in double quotes`,
+      },
+    ]);
+  });
+
+  // Given \# inside double quotes; then it stays as written, backslash and all, and nothing is said.
+  it('keeps \\# inside double quotes as written', () => {
+    const conf = parse('auth_pass "ab\\#cd"\n');
+    expect(shape(conf.statements)).toEqual([{ keyword: 'auth_pass', args: ['ab\\#cd'] }]);
+    expect(conf.notes).toEqual([]);
   });
 });
 
@@ -267,10 +285,50 @@ describe('parameters ($NAME=VALUE)', () => {
     ]);
   });
 
-  // Given the built-ins; then _PWD is the file's directory, _HASH / _BANG the comment characters, _ENV the environment.
+  // Given the built-ins; then _PWD is the file's directory, _HASH / _BANG the comment characters (kept in double
+  // quotes), _ENV the environment.
   it('knows ${_PWD}, ${_HASH}, ${_BANG}, ${_INSTANCE} and ${_ENV NAME}', () => {
-    const conf = parseKeepalivedConf('a ${_PWD} x${_HASH}y${_BANG} ${_INSTANCE} ${_ENV ROLE}\n', { file: '/etc/keepalived/k.conf', configId: 'lb1', env: { ROLE: 'edge' } });
+    const conf = parseKeepalivedConf('a ${_PWD} "x${_HASH}y${_BANG}" ${_INSTANCE} ${_ENV ROLE}\n', { file: '/etc/keepalived/k.conf', configId: 'lb1', env: { ROLE: 'edge' } });
     expect(shape(conf.statements)).toEqual([{ keyword: 'a', args: ['/etc/keepalived', 'x#y!', 'lb1', 'edge'] }]);
+  });
+
+  // Given ${_HASH} outside quotes in a value; then, as keepalived decomments a line again after substituting, the #
+  // starts a comment — the password is cut — and a note at the line says what is read.
+  it('reads a ${_HASH} outside quotes as the start of a comment, with a note', () => {
+    const conf = parse('\nauth_pass ab${_HASH}cd\n');
+    expect(shape(conf.statements)).toEqual([{ keyword: 'auth_pass', args: ['ab'] }]);
+    expect(conf.notes).toEqual([
+      {
+        path: 'k.conf:2',
+        message: 'a # that parameter substitution put outside double quotes starts a comment, as in keepalived 2.2.7 (it reads a line again after substituting): read as "auth_pass ab"; to keep the #, put it in double quotes',
+      },
+    ]);
+  });
+
+  // Given a ! from ${_ENV NAME} outside quotes; then it starts a comment too, as any substituted value's would.
+  it('reads a ! that ${_ENV NAME} puts outside quotes as the start of a comment', () => {
+    expect(parsed('auth_pass ${_ENV PASS}\n', { env: { PASS: 'ab!cd' } })).toEqual([{ keyword: 'auth_pass', args: ['ab'] }]);
+  });
+
+  // Given keepalived's own idiom, a parameter defined as ${_HASH} in front of a line; then the line is commented out,
+  // without a note: nothing is cut that was meant to be read.
+  it('comments a line out with a parameter defined as ${_HASH}, without a note', () => {
+    const conf = parse('$OFF=${_HASH}\n$OFF vrrp_strict\npriority 100\n');
+    expect(shape(conf.statements)).toEqual([{ keyword: 'priority', args: ['100'] }]);
+    expect(conf.notes).toEqual([]);
+  });
+
+  // Given "$NAME = VALUE" (a blank before '='); then it is no definition, as in keepalived 2.2.7: the line is an
+  // ordinary statement, $NAME stays unreplaced later, and a note at the line says how to write a definition.
+  it('does not take $NAME = VALUE, with a blank before =, as a definition, and says so', () => {
+    const conf = parse('\n$VIP = 10.0.0.1/24\nx $VIP\n');
+    expect(shape(conf.statements)).toEqual([
+      { keyword: '$VIP', args: ['=', '10.0.0.1/24'] },
+      { keyword: 'x', args: ['$VIP'] },
+    ]);
+    expect(conf.notes).toEqual([
+      { path: 'k.conf:2', message: '"$VIP = 10.0.0.1/24" is not a definition: keepalived 2.2.7 reads one only as $NAME=VALUE, with no blank before the =, and reads this as an ordinary line' },
+    ]);
   });
 
   // Given ${_RANDOM}; then it is refused: the configuration would differ per run.
