@@ -7,7 +7,9 @@
  *   everything it started — a `sh -c` that forked a `curl` must not leave the `curl` behind.
  * - On abort (the tracker's timeout, or stop) the group gets SIGTERM; if the command has not exited
  *   `killGraceMs` later (2 s, keepalived's), the group gets SIGKILL. Once the command has exited after a SIGTERM,
- *   the group gets SIGKILL anyway, for children that ignored the SIGTERM (keepalived does the same).
+ *   the group gets SIGKILL anyway, for children that ignored the SIGTERM (keepalived does the same). One that has
+ *   not exited 1 s after the SIGKILL (it cannot be signalled, or is stuck in the kernel) is given up: the run ends
+ *   down with a reason that says so, and the tracker's checks go on.
  * - The run settles when the command has exited and its output is read. A command that leaves a background
  *   process holding its stdout does not hold the tracker: the output stops counting 100 ms after the exit, and
  *   the pipes are drained from then on, never closed (see {@link drainAfterExit}).
@@ -29,6 +31,11 @@ const OUTPUT_KEPT_BYTES = 4096;
 const REASON_OUTPUT_CHARS = 200;
 /** How long after the command's exit its output may still count before the pipes are only drained, in ms. */
 const OUTPUT_AFTER_EXIT_MS = 100;
+/**
+ * After SIGKILL, how long to wait for an exit before giving the command up, in ms: one that cannot be killed (in D
+ * state on a dead NFS mount; run as another user by sudo, EPERM) must not stop its tracker's checks for good.
+ */
+const EXIT_AFTER_KILL_MS = 1000;
 
 /** What an `exec` probe needs from its tracker's configuration. */
 export interface ExecProbeConfig {
@@ -102,30 +109,38 @@ function run(argv: readonly string[], ids: UserIds | undefined, signal: AbortSig
     let spawnError: Error | undefined;
     let graceTimer: NodeJS.Timeout | undefined;
     let outputTimer: NodeJS.Timeout | undefined;
+    let giveUpTimer: NodeJS.Timeout | undefined;
+    /** The first signal that could not be sent, and why (ESRCH, a group gone already, is no failure). */
+    let killFailure: string | undefined;
     let done = false;
     const killGroup = (killSignal: NodeJS.Signals): void => {
       if (child.pid === undefined) return;
       try {
         process.kill(-child.pid, killSignal);
-      } catch {
-        // ESRCH: the group is gone already.
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'ESRCH') killFailure ??= `${killSignal}: ${code ?? errorReason(error)}`;
       }
     };
     const onAbort = (): void => {
       if (aborted || exit) return;
       aborted = true;
       killGroup('SIGTERM');
-      graceTimer = setTimeout(() => killGroup('SIGKILL'), killGraceMs);
+      graceTimer = setTimeout(() => {
+        killGroup('SIGKILL');
+        giveUpTimer = setTimeout(finish, EXIT_AFTER_KILL_MS);
+      }, killGraceMs);
     };
     const finish = (): void => {
       if (done) return;
       done = true;
       clearTimeout(graceTimer);
       clearTimeout(outputTimer);
+      clearTimeout(giveUpTimer);
       signal.removeEventListener('abort', onAbort);
       drainAfterExit(child.stdout);
       drainAfterExit(child.stderr);
-      resolve(outcome(program, { aborted, exit, spawnError, output: output.text() }));
+      resolve(outcome(program, { aborted, exit, spawnError, killFailure, output: output.text() }));
     };
     child.on('error', (error) => {
       spawnError ??= error;
@@ -135,6 +150,7 @@ function run(argv: readonly string[], ids: UserIds | undefined, signal: AbortSig
     child.on('exit', (code, exitSignal) => {
       exit = { code, signal: exitSignal };
       clearTimeout(graceTimer);
+      clearTimeout(giveUpTimer);
       if (aborted) killGroup('SIGKILL');
       outputTimer = setTimeout(finish, OUTPUT_AFTER_EXIT_MS);
     });
@@ -164,8 +180,11 @@ function ignore(): void {}
 /** The result of a finished run. */
 function outcome(
   program: string,
-  run: { aborted: boolean; exit: { code: number | null; signal: NodeJS.Signals | null } | undefined; spawnError: Error | undefined; output: string },
+  run: { aborted: boolean; exit: { code: number | null; signal: NodeJS.Signals | null } | undefined; spawnError: Error | undefined; killFailure: string | undefined; output: string },
 ): ProbeResult {
+  if (run.exit === undefined && run.aborted && run.spawnError === undefined) {
+    return { up: false, reason: `did not exit after it was aborted and killed${run.killFailure === undefined ? '' : ` (cannot signal it: ${run.killFailure})`}; left running` };
+  }
   if (run.exit === undefined) return { up: false, reason: `cannot run ${program}: ${errorReason(run.spawnError)}` };
   const output = run.output.trim();
   const said = output === '' ? '' : `: ${tail(output.replace(/\s*\n\s*/g, ' | '), REASON_OUTPUT_CHARS)}`;

@@ -5,7 +5,7 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { skipLoudly } from '../support/loud-skip.js';
 import { commandArgv } from '../../src/trackers/command-line.js';
 import { createExecProbe } from '../../src/trackers/exec.js';
@@ -135,6 +135,32 @@ describe('abort (timeout or stop)', () => {
     expect(Date.now() - abortedAt, 'settled before the grace ran out').toBeGreaterThanOrEqual(190);
     expect(result.reason).toMatch(/^killed \(SIGKILL\) after it was aborted/);
     await until(() => !pids.some(isRunning), 'every process of the group to be gone');
+  });
+
+  // Given a command whose process group cannot be signalled (EPERM: run through sudo as another user, played here
+  // by a process.kill that refuses the group)
+  // when the probe's signal aborts (kill grace 100 ms)
+  // then the run still ends, down, 1 s after the SIGKILL it could not send, with a reason that says so — the
+  // tracker's checks go on instead of waiting for an exit that never comes.
+  it('gives up a command it cannot kill, and says why', async () => {
+    const pidFile = join(tmp.dir, 'unkillable.pid');
+    const controller = new AbortController();
+    const run = probeOf(['sh', '-c', `echo $$ > ${pidFile}; exec sleep 60`], { killGraceMs: 100 })(controller.signal);
+    await until(() => pidsIn(pidFile).length === 1, 'the command to write its pid');
+    const [pid] = pidsIn(pidFile);
+    const realKill = process.kill.bind(process);
+    const refuse = vi.spyOn(process, 'kill').mockImplementation((target: number, signal?: string | number) => {
+      if (target < 0) throw Object.assign(new Error('kill EPERM'), { code: 'EPERM' });
+      return realKill(target, signal);
+    });
+    try {
+      controller.abort();
+      const result = await run;
+      expect(result).toEqual({ up: false, reason: 'did not exit after it was aborted and killed (cannot signal it: SIGTERM: EPERM); left running' });
+    } finally {
+      refuse.mockRestore();
+      if (pid !== undefined && isRunning(pid)) process.kill(pid, 'SIGKILL');
+    }
   });
 
   // Given a signal that is already aborted; when the probe is called; then nothing is started.
