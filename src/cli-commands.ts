@@ -255,11 +255,12 @@ async function run(
   const runners: NotifyRunner[] = [];
   /** Each instance's notify runner and what it was made of, for a reload to tell whether it changed. */
   const notifiers = new Map<VrrpInstance, { runner: NotifyRunner; made: string }>();
-  const notifyFor = (instance: VrrpInstance, notify: ResolvedNotifyConfig | undefined, name = instance.config.name): NotifyRunner | undefined => {
+  const notifyFor = (instance: VrrpInstance, notify: ResolvedNotifyConfig | undefined, name = instance.config.name, replaces?: NotifyRunner): NotifyRunner | undefined => {
     if (!notify) return undefined;
     // As attachNotify makes it, under `name`: a reload follows an instance with its new scripts before the new
-    // configuration is applied (its transitions run them), when the instance still has its old name.
-    const runner = new NotifyRunner({ kind: 'instance', name }, notify).follow(instance, () => instance.effectivePriority);
+    // configuration is applied (its transitions run them), when the instance still has its old name; after the
+    // scripts it replaces (`replaces`), never beside them.
+    const runner = new NotifyRunner({ kind: 'instance', name }, notify, replaces === undefined ? {} : { replaces }).follow(instance, () => instance.effectivePriority);
     runners.push(runner);
     notifiers.set(instance, { runner, made: JSON.stringify([name, notify]) });
     return runner;
@@ -460,7 +461,7 @@ async function run(
       if (notifier?.made !== scripts) {
         notifier?.runner.detach();
         notifiers.delete(instance);
-        const runner = notifyFor(instance, entry.notify, entry.name);
+        const runner = notifyFor(instance, entry.notify, entry.name, notifier?.runner);
         if (runner) logNotify(runner);
       }
       try {
@@ -553,7 +554,7 @@ async function run(
       notifier?.runner.detach();
       groupNotifiers.delete(group.name);
       if (group.notify) {
-        const runner = attachNotify(vrrpGroup, group.notify);
+        const runner = attachNotify(vrrpGroup, group.notify, notifier === undefined ? {} : { replaces: notifier.runner });
         runners.push(runner);
         groupNotifiers.set(group.name, { runner, made: scripts as string });
         logNotify(runner);

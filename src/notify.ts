@@ -124,6 +124,12 @@ export interface NotifyOptions {
   passwdPath?: string;
   /** The group file groups are looked up in (default `/etc/group`). */
   groupPath?: string;
+  /**
+   * The runner this one takes over from (a reload's new scripts for the same instance or group): its script under
+   * way finishes before any of this one's starts, and its queued ones are skipped as stale from this one's first
+   * transition on — one at a time, in transition order, across the change.
+   */
+  replaces?: NotifyRunner;
 }
 
 const DEFAULT_KILL_GRACE_MS = 2000;
@@ -166,6 +172,18 @@ export class NotifyRunner extends EventEmitter<NotifyEvents> {
     this.#passwdPath = options.passwdPath ?? '/etc/passwd';
     this.#groupPath = options.groupPath ?? '/etc/group';
     this.#env = options.env ?? process.env;
+    if (options.replaces !== undefined) {
+      this.#replaced = options.replaces;
+      this.#queue = options.replaces.idle();
+    }
+  }
+
+  /** The runner taken over from (see {@link NotifyOptions.replaces}), until this one's first transition. */
+  #replaced: NotifyRunner | undefined;
+
+  /** A runner that replaces this one has a transition: what is queued here is stale. */
+  #supersede(): void {
+    this.#latest++;
   }
 
   /**
@@ -173,6 +191,10 @@ export class NotifyRunner extends EventEmitter<NotifyEvents> {
    * must be reported, also one to a state without a script, since it makes the scripts queued before it stale.
    */
   transition(state: NotifyState, priority: number): void {
+    if (this.#replaced !== undefined) {
+      this.#replaced.#supersede();
+      this.#replaced = undefined;
+    }
     const seq = ++this.#latest;
     const scripts: NotifyScript[] = [state, 'any'];
     for (const script of scripts) {

@@ -157,6 +157,27 @@ describe('notify scripts', () => {
     await runner.idle();
   });
 
+  // Given a runner whose master script has started and whose `any` script is queued behind it
+  // when a reload replaces it with a runner of new scripts, which then has a transition to backup
+  // then the master script finishes before the new backup script starts, and the old queued `any` is skipped as
+  // stale: one at a time, in transition order, across the change.
+  it('run after the scripts of the runner they replace, whose queued ones go stale', async () => {
+    const { argv, log } = recorder(0.3);
+    const old = new NotifyRunner({ kind: 'instance', name: 'VI_1' }, { master: [...argv, 'm'], any: [...argv, 'any'] });
+    const skipped: NotifySkipEvent[] = [];
+    old.on('skip', (event) => skipped.push(event));
+    old.transition('master', 100);
+    await waitFor(() => records(log).length > 0, 'the master script to start');
+    old.detach();
+    const next = new NotifyRunner({ kind: 'instance', name: 'VI_1' }, { backup: [...argv, 'b'] }, { replaces: old });
+    next.transition('backup', 100);
+    await next.idle();
+    const list = records(log);
+    expectOneAtATime(list);
+    expect(list.filter((r) => r.what === 'start').map((r) => r.args)).toEqual(['m', 'b']);
+    expect(skipped.map((event) => event.script)).toEqual(['any']);
+  });
+
   // Given a script that starts a background sleep and waits, with a 300 ms timeout
   // then at 300 ms its process group gets SIGTERM: the script and its background child are gone, and `done` says
   // it timed out; a script that ignores SIGTERM is SIGKILLed after the grace period.
