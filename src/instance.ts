@@ -565,6 +565,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     this.#protoErrReason = 'noError';
     this.#lastProtocolError = null;
     this.#trackerReasons = undefined;
+    this.#toldPriority = undefined;
     const firstTransition = new Promise<void>((resolve, reject) => (this.#firstTransition = { resolve, reject }));
     // Rejected (engine thread died) perhaps before it is awaited below, while engine.start() is: not unhandled then.
     firstTransition.catch(() => undefined);
@@ -677,6 +678,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     const keptTrackers = keptTrackerStates(before, next, states);
     this.#endTrackers('instance reconfigured');
     const priorityBefore = this.effectivePriority;
+    // The new core starts from its own base: its first change is told from what the app last heard (#tellPriority).
+    this.#toldPriority = priorityBefore;
     const kept = handoverKept(before, next);
     await engine.stop({ keep: kept });
     // The last transitions of the old engine came before its stop's answer: the state is its last.
@@ -726,12 +729,24 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       if (this.#state !== 'initialize') this.#applyTransition({ type: 'transition', from: this.#state, to: 'initialize', reason: 'stopped' });
       throw error;
     }
-    const priorityAfter = this.effectivePriority;
-    if (priorityAfter !== priorityBefore) {
-      logSafely(this.#log, 'info', { from: priorityBefore, to: priorityAfter }, `priority ${priorityBefore} → ${priorityAfter}`);
-      this.#emitSafely('priorityChange', { from: priorityBefore, to: priorityAfter });
-    }
+    // The new core's own changes were told already, from what the app last heard (#tellPriority): only what is left.
+    this.#tellPriority(this.effectivePriority, priorityBefore);
     return event;
+  }
+
+  /**
+   * The last priority a `priorityChange` told the app of; undefined: none yet in this run (the engine's `from` is
+   * then right). Set at a reconfigure, whose new core starts from its own base: its changes are told from here.
+   */
+  #toldPriority: number | undefined;
+
+  /** Tells the app the effective priority is `to` now (`from` when nothing was told before), unless it knows. */
+  #tellPriority(to: number, from: number): void {
+    const told = this.#toldPriority ?? from;
+    this.#toldPriority = to;
+    if (told === to) return;
+    logSafely(this.#log, 'info', { from: told, to }, `priority ${told} → ${to}`);
+    this.#emitSafely('priorityChange', { from: told, to });
   }
 
   /** Logs and emits `reconfigured`, and returns it. */
@@ -802,8 +817,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
         this.#applyTransition(event);
         break;
       case 'priorityChange':
-        logSafely(this.#log, 'info', { from: event.from, to: event.to }, `priority ${event.from} → ${event.to}`);
-        this.#emitSafely('priorityChange', { from: event.from, to: event.to });
+        this.#tellPriority(event.to, event.from);
         break;
       case 'vips':
         this.#vipsChanged(event);

@@ -335,6 +335,21 @@ describe('trackers across a reconfiguration', () => {
     await instance.stop();
   });
 
+  // Given a master at 100 without trackers
+  // when reconfigured with a passing weight-10 tracker (its first result comes during the reconfigure)
+  // then the app hears one priorityChange, 100 → 110: not the new core's and then the reconfigure's own again.
+  it('tells of a priority change once', async () => {
+    const harness = createHarness();
+    const { instance, clock } = harness;
+    await startAsMaster(harness);
+    const changes: string[] = [];
+    instance.on('priorityChange', ({ from, to }) => changes.push(`${from}→${to}`));
+    await instance.reconfigure(baseConfig({ trackers: [{ type: 'function', name: 'web', check: () => true, weight: 10, intervalMs: 1000 }] }));
+    await clock.advance(1000);
+    expect(changes).toEqual(['100→110']);
+    await instance.stop();
+  });
+
   // Given a master, when a weight-0 tracker is added that has not reported yet,
   // then the master is not held in initialize waiting for it (it was running): it stays master.
   it('is not held by a new weight-0 tracker', async () => {
