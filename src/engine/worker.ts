@@ -26,6 +26,8 @@ if (!port) throw new Error('src/engine/worker.ts runs as a worker thread only');
 
 const engines = new Map<number, Engine>();
 let starting = 0;
+/** Starts under way, for the exit's shutdown to wait for (see shutdown). */
+const startsInFlight = new Set<Promise<void>>();
 /** Stops under way: out of `engines` already (no command reaches them), not done yet (their VIPs may be going). */
 const stopping = new Set<Promise<unknown>>();
 /** How long the exit's shutdown gives the engines to stop (the main thread waits a little longer). */
@@ -204,11 +206,17 @@ function messageOf(error: unknown): string {
  * since a thread torn down with a netlink socket open takes the process down with it (see releaseWhenIdle).
  */
 async function shutdown(ack: Int32Array): Promise<void> {
+  const deadline = Date.now() + SHUTDOWN_BUDGET_MS;
+  const inBudget = (work: Promise<unknown>): Promise<boolean> =>
+    Promise.race([work.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), Math.max(0, deadline - Date.now())))]);
+  // Starts under way end first (a reload's new engine, say): stopped half-way, an engine has no core to send priority
+  // 0 with nor VIPs to remove, and its start would go on opening sockets after they are released below.
+  let inTime = startsInFlight.size === 0 || (await inBudget(Promise.allSettled([...startsInFlight])));
   const all = [...engines.values()];
   engines.clear();
   // Stops already under way count too: their VIPs may still be going when the sockets are released.
   const stops = [...all.map((engine) => engine.stop()), ...stopping];
-  const inTime = await Promise.race([Promise.allSettled(stops).then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), SHUTDOWN_BUDGET_MS))]);
+  inTime = (await inBudget(Promise.allSettled(stops))) && inTime;
   releaseThreadResources();
   // A closed netlink socket finishes closing in the loop's close phase: let two turns pass before the main thread
   // may tear this thread down (a thread torn down mid-close crashed the process at a `vrrp run` clean stop, 2 runs
@@ -236,7 +244,9 @@ port.on('message', (message: ToEngine) => {
     case 'start': {
       // Function trackers arrive as specs without their check (it runs on the main thread); the engine only needs
       // the spec, so the plain config is the config.
-      void start(message.id, message.config as ResolvedConfig, message.stats, message.resume);
+      const run = start(message.id, message.config as ResolvedConfig, message.stats, message.resume);
+      startsInFlight.add(run);
+      void run.finally(() => startsInFlight.delete(run));
       break;
     }
     case 'stop': {
