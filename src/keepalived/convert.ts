@@ -1911,6 +1911,11 @@ function finishInstance(
     if (vip.family !== family) report.error(vip.position, `${where}: ${typeof vip.value === 'string' ? vip.value : vip.value.address} is ${vip.family} but the first address is ${family}: keepalived and vrrp advertise one family per instance (an address of the other family may go in virtual_ipaddress_excluded)`);
   }
   if (draft.nativeIpv6 && family !== 'ipv6') report.error(draft.nativeIpv6, `${where}: native_ipv6 with IPv4 virtual addresses`);
+  if (draft.unicastFaultNoPeer === undefined && draft.unicastConfigured !== undefined && draft.unicastPeers.length === 0) {
+    // keepalived 2.2.7 (vrrp_complete_instance) says so too, as a deprecated configuration, and runs multicast.
+    const { keyword, position } = draft.unicastConfigured;
+    report.warn(position, `${where}: ${keyword} without any unicast_peer: the adverts go multicast, as keepalived defaults to (it calls this usage deprecated); give the peers, or add unicast_fault_no_peer to refuse running without them`);
+  }
   if (draft.unicastFaultNoPeer !== undefined && draft.unicastPeers.length === 0) {
     // keepalived 2.2.7 (vrrp_complete_instance): "Cannot use unicast without any peers - going to fault state", for
     // good. A fault that never ends cannot be configured here, and running multicast instead could take the VIPs.

@@ -703,6 +703,17 @@ describe('vrrp_instance: addresses and peers', () => {
     expect(messagesAt(result.warnings, text, 'unicast_fault_no_peer')).toEqual([]);
   });
 
+  // Given unicast_src_ip without any unicast_peer (no unicast_fault_no_peer)
+  // then it runs multicast, as keepalived defaults to, and says so at the unicast_src_ip line.
+  it('warns that unicast configured without peers runs multicast, as keepalived does', () => {
+    const text = conf('unicast_src_ip 192.0.2.11');
+    const result = convert(text);
+    expect(only(result).unicastPeers).toEqual([]);
+    expect(messagesAt(result.warnings, text, 'unicast_src_ip')).toEqual([
+      'vrrp_instance VI_1: unicast_src_ip without any unicast_peer: the adverts go multicast, as keepalived defaults to (it calls this usage deprecated); give the peers, or add unicast_fault_no_peer to refuse running without them',
+    ]);
+  });
+
   // Given mcast_src_ip; then it is the source address, as unicast_src_ip is.
   it('applies mcast_src_ip as primaryAddress', () => {
     expect(only(convert(conf('mcast_src_ip 192.0.2.11'))).primaryAddress).toBe('192.0.2.11');
