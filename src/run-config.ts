@@ -130,6 +130,8 @@ export function resolveRunConfig(value: unknown): ResolvedRunConfig {
   const indexOfName = new Map<string, number>();
   /** Each configured VMAC name's instance: one VMAC each (the second's start would be refused: the name is taken). */
   const indexOfVmac = new Map<string, number>();
+  /** Each virtual router's instance (interface, family, VRID): one socket serves one, and a reload matches by it. */
+  const indexOfRouter = new Map<string, number>();
   /** Each resolved instance's tracker names, by instance name: a sync group's hold must not take one. */
   const trackerNames = new Map<string, string[]>();
   list.forEach((entry, index) => {
@@ -165,6 +167,11 @@ export function resolveRunConfig(value: unknown): ResolvedRunConfig {
       const firstVmac = vmacName === undefined ? undefined : indexOfVmac.get(vmacName);
       if (firstVmac !== undefined) issues.push({ path: `${prefix}vmac.name`, message: `"${vmacName}" is the VMAC of instances.${firstVmac} too: give each VMAC a name of its own` });
       else if (vmacName !== undefined) indexOfVmac.set(vmacName, index);
+      const router = `${resolved.interface} ${resolved.family} ${resolved.vrid}`;
+      const firstRouter = indexOfRouter.get(router);
+      if (firstRouter !== undefined) {
+        issues.push({ path: `${prefix}vrid`, message: `VRID ${resolved.vrid} (${resolved.family}) on ${resolved.interface} is instances.${firstRouter}'s too: one virtual router, one instance (its start would be refused, and a reload could not tell the two apart)` });
+      } else indexOfRouter.set(router, index);
       trackerNames.set(resolved.name, resolved.trackers.map((tracker) => tracker.name));
       instances.push(resolvedNotify ? { config, name: resolved.name, notify: resolvedNotify } : { config, name: resolved.name });
     }

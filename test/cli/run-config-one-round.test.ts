@@ -37,6 +37,35 @@ describe('resolveRunConfig', () => {
   });
 });
 
+describe('resolveRunConfig: virtual routers', () => {
+  // Given two instances of VRID 51 on eth0, both IPv4; then the second is refused at vrid, naming the first: its
+  // start would be refused, and a reload matches instances by interface, family and VRID.
+  it('refuses two instances of one interface, family and VRID', () => {
+    const instance = (name: string) => ({ name, interface: 'eth0', vrid: 51, virtualAddresses: ['192.0.2.1'] });
+    let error: unknown;
+    try {
+      resolveRunConfig({ instances: [instance('a'), instance('b')] });
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as ConfigError).issues).toEqual([
+      { path: 'instances.1.vrid', message: "VRID 51 (ipv4) on eth0 is instances.0's too: one virtual router, one instance (its start would be refused, and a reload could not tell the two apart)" },
+    ]);
+  });
+
+  // Given VRID 51 for IPv4 and for IPv6 on one interface, and VRID 51 on two interfaces; then all are accepted.
+  it('accepts one VRID in two families or on two interfaces', () => {
+    const config = resolveRunConfig({
+      instances: [
+        { name: 'v4', interface: 'eth0', vrid: 51, virtualAddresses: ['192.0.2.1'] },
+        { name: 'v6', interface: 'eth0', vrid: 51, virtualAddresses: ['2001:db8::1'] },
+        { name: 'other', interface: 'eth1', vrid: 51, virtualAddresses: ['192.0.2.2'] },
+      ],
+    });
+    expect(config.instances.map((instance) => instance.name)).toEqual(['v4', 'v6', 'other']);
+  });
+});
+
 describe('resolveRunConfig: VMAC names', () => {
   // Given two instances naming one VMAC; then the second is refused at vmac.name: its start would replace the first's.
   it('refuses one VMAC name for two instances', () => {
