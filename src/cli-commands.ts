@@ -35,7 +35,7 @@ import { launchers, startedByNpm, watchProcesses } from './parent-watch.js';
 import { loadRunConfig, notifyUsers, RunConfigError, type ResolvedRunConfig } from './run-config.js';
 import { nearest } from './nearest.js';
 import type { MetricsListen, MetricsServer } from './metrics-server.js';
-import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatRunStatus, listControlSockets, requestStatus, startControlServer, writeStatusDump, type ControlServer, type RunReloadStatus, type RunStatus } from './control.js';
+import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatRunStatus, listControlSockets, requestStatus, startControlServer, statusExitCode, writeStatusDump, type ControlServer, type RunReloadStatus, type RunStatus } from './control.js';
 
 /** The flags of one command, as parseArgs takes them. */
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -767,7 +767,7 @@ async function statusCommand(values: Values): Promise<number> {
   const text = values.json === true ? `${JSON.stringify(runs, null, 2)}\n` : runs.map(formatRunStatus).join('\n');
   // Written out before the exit that follows: a status of hundreds of instances is more than a pipe takes at once.
   await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
-  return runs.length === 0 || (given !== undefined && runs.length < paths.length) ? 1 : 0;
+  return statusExitCode(answers);
 }
 
 /** The subcommands, in the order `vrrp --help` lists them. */

@@ -330,6 +330,22 @@ function serve(socket: Socket, status: () => RunStatus): void {
   });
 }
 
+/** Whether `error` (from {@link requestStatus}) is a stale socket's: nobody listens there, its run is gone. */
+export function isStaleSocket(error: unknown): boolean {
+  return error instanceof ControlError && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED';
+}
+
+/**
+ * `vrrp status`'s exit code for the answers of the sockets it asked: 0 when every run asked answered — a stale
+ * socket is no run — and at least one did; 1 otherwise (a run that does not answer, or answers wrongly, is a run
+ * a monitoring check must hear about).
+ */
+export function statusExitCode(answers: readonly PromiseSettledResult<unknown>[]): 0 | 1 {
+  const answered = answers.filter((answer) => answer.status === 'fulfilled').length;
+  const failed = answers.filter((answer) => answer.status === 'rejected' && !isStaleSocket(answer.reason)).length;
+  return answered > 0 && failed === 0 ? 0 : 1;
+}
+
 /**
  * Asks the run behind `path` for its status. Rejects with a {@link ControlError} saying why in the user's terms:
  * no such socket, permission denied (the socket is its owner's only), a stale socket (its run is gone), no answer.
@@ -399,8 +415,14 @@ export function listControlSockets(directory: string): string[] {
  */
 export function writeStatusDump(path: string, status: RunStatus): void {
   const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(status, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  renameSync(temporary, path);
+  try {
+    writeFileSync(temporary, `${JSON.stringify(status, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    renameSync(temporary, path);
+  } catch (error) {
+    // Gone with the failure (a full disk, a rename refused): left, it would refuse every later dump of this run.
+    rmSync(temporary, { force: true });
+    throw error;
+  }
 }
 
 /** A duration for people: `850ms`, `12.3s`, `4m05s`, `2h03m`, `3d04h`. */

@@ -9,7 +9,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatDuration, formatRunStatus, listControlSockets, requestStatus, startControlServer, writeStatusDump, type ControlServer, type RunStatus } from '../../src/control.js';
+import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatDuration, formatRunStatus, listControlSockets, requestStatus, startControlServer, statusExitCode, isStaleSocket, writeStatusDump, type ControlServer, type RunStatus } from '../../src/control.js';
 import { SimNetwork } from '../../src/testing/index.js';
 import { VrrpGroup } from '../../src/group.js';
 
@@ -175,6 +175,39 @@ describe('control socket', () => {
   });
 });
 
+describe('vrrp status exit code', () => {
+  /** What asking `paths` gives, as statusCommand collects it. */
+  const ask = (paths: string[]): Promise<PromiseSettledResult<RunStatus>[]> => Promise.allSettled(paths.map((path) => requestStatus(path, 2000)));
+
+  // Given a run that answers, a stale socket (bound, nobody listening: a run that died), and a socket whose run
+  // answers with something that is not a status
+  // then a stale socket beside a live run is no failure (0), but a run that answers wrongly is (1), whatever else
+  // answered: a monitoring check must hear of it.
+  it('is 1 when a run asked did not answer, 0 when only a stale socket did not', async () => {
+    const live = join(scratch, 'live.sock');
+    server = await startControlServer({ path: live, isDefault: false, status: () => RUN });
+    const stale = join(scratch, 'stale.sock');
+    await new Promise<void>((resolve, reject) =>
+      execFile('python3', ['-c', `import socket; socket.socket(socket.AF_UNIX).bind(${JSON.stringify(stale)})`], (error) => (error ? reject(error) : resolve())),
+    );
+    const wrong = join(scratch, 'wrong.sock');
+    const liar = createServer((socket) => {
+      socket.resume(); // read what the client asks, so that the connection can end
+      socket.end('not json\n');
+    });
+    await new Promise<void>((resolve) => liar.listen(wrong, resolve));
+    try {
+      const staleAnswer = await ask([stale]);
+      expect(isStaleSocket(staleAnswer[0]?.status === 'rejected' ? staleAnswer[0].reason : undefined), 'set-up: the stale socket reads as stale').toBe(true);
+      expect(statusExitCode(await ask([live, stale]))).toBe(0);
+      expect(statusExitCode(await ask([live, wrong]))).toBe(1);
+      expect(statusExitCode(await ask([stale]))).toBe(1);
+    } finally {
+      await new Promise((resolve) => liar.close(resolve));
+    }
+  });
+});
+
 describe('finding runs', () => {
   // Given a control directory that cannot be read (a file here: ENOTDIR); then listing it fails naming the reason,
   // where it once read as "no vrrp run found"; a directory that does not exist is no run.
@@ -192,6 +225,18 @@ describe('finding runs', () => {
 });
 
 describe('status dump', () => {
+  // Given a dump that fails (a directory where the file goes: the rename is refused); when the way is clear again
+  // then the next dump is written: the failed one's temporary file did not stay to refuse it.
+  it('writes the next dump after one that failed', () => {
+    const path = join(scratch, 'run.status.json');
+    mkdirSync(path);
+    expect(() => writeStatusDump(path, RUN)).toThrow();
+    rmSync(path, { recursive: true });
+    writeStatusDump(path, RUN);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(RUN);
+    expect(readdirSync(scratch)).toEqual(['run.status.json']);
+  });
+
   it('is written 0600, and replaces a link planted at its path instead of writing through it', () => {
     const target = join(scratch, 'victim');
     writeFileSync(target, 'untouched');
