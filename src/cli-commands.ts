@@ -592,6 +592,8 @@ async function run(
     })();
     return stopping;
   };
+  /** When the first SIGTERM or SIGINT came, and which: the same one again within DUPLICATE_SIGNAL_MS is that one. */
+  let firstSignal: { signal: string; atMs: number } | undefined;
   const exit = new Promise<number>((resolve) => {
     // npx may not pass a signal on, and an npm killed outright leaves us running with the VIPs: when the processes
     // that started us end, stop as on SIGTERM (src/parent-watch.ts).
@@ -604,6 +606,11 @@ async function run(
     }
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       process.on(signal, () => {
+        const now = performance.now();
+        // One signal delivered twice is not a second one: npm and npx pass SIGINT / SIGTERM on to us while the terminal
+        // or systemd (KillMode=control-group) signals our process group too — 2 ms apart, seen with npm 11.
+        if (stopping && firstSignal?.signal === signal && now - firstSignal.atMs < DUPLICATE_SIGNAL_MS) return;
+        firstSignal ??= { signal, atMs: now };
         // A second signal while stopping (a hook or script hanging, say) means "now": exit at once, like most daemons.
         if (stopping) {
           line('forced', {}, { signal });
@@ -614,6 +621,13 @@ async function run(
       });
     }
   });
+
+  // The run lives until it is told to stop, also when no instance runs (a reload whose new instance could not start,
+  // an engine thread that died): the next reload starts them again. Nothing else holds the event loop then — the
+  // engine thread and the control socket are unref'd — and the process would end with 0, which systemd's
+  // Restart=on-failure takes for a wanted stop.
+  const keepAlive = setInterval(() => {}, 2 ** 30);
+  void exit.finally(() => clearInterval(keepAlive));
 
   const { startupDelayMs } = config.global;
   if (startupDelayMs > 0) {
@@ -674,6 +688,9 @@ async function shareMallocArenas(): Promise<void> {
     process.stderr.write(`vrrp: malloc arenas not capped: ${error instanceof Error ? error.message : String(error)}\n`);
   }
 }
+
+/** How soon a repeat of the first SIGTERM / SIGINT is taken for the same signal delivered twice, in ms (see run). */
+const DUPLICATE_SIGNAL_MS = 1000;
 
 /**
  * How long after `started` the start-up's pages are given back: the instances' first election (a backup waits
