@@ -364,13 +364,14 @@ export class NetlinkVipManager implements VipManager {
   }
 
   async #warmTakeover(iface: string, ifindex: number, addresses: readonly VirtualAddress[], takeover = true): Promise<void> {
-    const family = addresses[0]?.family ?? 'ipv4';
-    const existing = (await getInterfaceAddresses(ifindex, family)).find((a) => !addresses.some((vip) => vip.address === a.address));
+    const first = addresses[0];
     // What the engine hands the transport when it arms a takeover (native/vrrp_socket.c, "Armed takeovers").
     this.takeoverBurst(iface, addresses);
     await warmTakeover(iface, {
       addAndAnnounce: (name, list) => (takeover ? this.addAndAnnounce(name, list) : undefined),
-      ...(existing ? { refusedAdd: () => sendNetlinkRequest(addressRequest(RTM_NEWADDR, ifindex, { ...existing, label: undefined })) } : {}),
+      // Refused before any lookup (address-request.ts, `refused`): an add of an address already there, as this was,
+      // made that address again — for ever, unleased — when it went between the read and the request.
+      ...(first ? { refusedAdd: () => sendNetlinkRequest(addressRequest(RTM_NEWADDR, ifindex, { ...first, label: undefined }, { refused: true })) } : {}),
     });
   }
 
@@ -1301,9 +1302,9 @@ async function addressCreationStamps(index: number): Promise<ReadonlyMap<string,
  * An address request for this host (netlink headers are in host byte order), leased for `leaseS` seconds; `kept`
  * for a prepared one, which lives as long as its VIP and goes to the addon (see ./kept-bytes.ts).
  */
-function addressRequest(type: typeof RTM_NEWADDR | typeof RTM_DELADDR, index: number, vip: VirtualAddress, options: { leaseS?: number | undefined; refresh?: boolean; kept?: boolean } = {}): AddressRequest {
-  const { leaseS, refresh = false, kept = false } = options;
-  return encodeAddressRequest(type, index, vip, { littleEndian: HOST_LITTLE_ENDIAN, ...(leaseS === undefined ? {} : { leaseS }), refresh, ...(kept ? { allocate: keptBytes } : {}) });
+function addressRequest(type: typeof RTM_NEWADDR | typeof RTM_DELADDR, index: number, vip: VirtualAddress, options: { leaseS?: number | undefined; refresh?: boolean; kept?: boolean; refused?: boolean } = {}): AddressRequest {
+  const { leaseS, refresh = false, kept = false, refused = false } = options;
+  return encodeAddressRequest(type, index, vip, { littleEndian: HOST_LITTLE_ENDIAN, ...(leaseS === undefined ? {} : { leaseS }), refresh, refused, ...(kept ? { allocate: keptBytes } : {}) });
 }
 
 /** Whether two IPv4 addresses share their first `prefixLength` bits. */

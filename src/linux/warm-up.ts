@@ -69,7 +69,7 @@ export function warmAnnouncement(socket: PacketSocket): void {
 export interface TakeoverRehearsal {
   /** The takeover's entry point (VipManager.addAndAnnounce). */
   addAndAnnounce(iface: string, addresses: readonly VirtualAddress[]): Promise<void> | void;
-  /** Sends a request the kernel refuses without touching anything (create|excl of an address already there). */
+  /** Sends a request the kernel refuses without touching anything (an add with a valid lifetime of 0: EINVAL). */
   refusedAdd?: () => Promise<unknown>;
 }
 
@@ -78,7 +78,7 @@ export interface TakeoverRehearsal {
  * its first call, but not the functions defined inside it, so the path is written without inner functions and one
  * call with nothing to add compiles it: the validity check of the prepared burst, add() and announce() (add()'s
  * first call measured 0.06-0.07 ms at a takeover), the scheduling of later bursts; then an empty burst's run() (no
- * syscall). The address request path is run once with a request the kernel refuses (EEXIST): the first add cost
+ * syscall). The address request path is run once with a request the kernel refuses (EINVAL): the first add cost
  * 0.6 ms, later ones 0.1 ms, all of it between the takeover's advert and its gratuitous ARP. Together with the
  * engine's rehearsal, a first takeover's gratuitous ARP left 0.3-0.4 ms after its advert instead of about 0.75 ms
  * (timed inside the process, in a namespace).

@@ -111,6 +111,31 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     expect(existsSync(dirname(dir)), `${dirname(dir)} is left`).toBe(false);
   });
 
+  // Given an address that is not on eth0 (gone, say, between the warm-up's read and its request)
+  // when the warm-up's refused add is sent for it, in either family
+  // then the kernel refuses it (EINVAL) and nothing is added: the request path is warmed and nothing else.
+  it("sends a warm-up add the kernel refuses whether or not the address is there", async () => {
+    const script = join(lab.tmpDir, 'refused.mjs');
+    writeFileSync(
+      script,
+      `import { addressRequest, RTM_NEWADDR } from ${JSON.stringify(join(repo, 'dist/linux/vip/address-request.js'))};
+import { sendNetlinkRequest } from ${JSON.stringify(join(repo, 'dist/linux/vip/netlink-send.js'))};
+import { readFileSync } from 'node:fs';
+const index = Number(readFileSync('/sys/class/net/eth0/ifindex', 'utf8'));
+const answers = [];
+for (const vip of [{ address: '198.51.100.77', prefixLength: 32, family: 'ipv4' }, { address: '2001:db8:77::7', prefixLength: 128, family: 'ipv6' }]) {
+  answers.push(await sendNetlinkRequest(addressRequest(RTM_NEWADDR, index, vip, { refused: true })));
+}
+console.log(JSON.stringify(answers));
+`,
+    );
+    const result = await lab.exec('us', [process.execPath, script], { timeoutMs: 20_000 });
+    expect(result.stdout.trim(), result.stderr).toBe('["EINVAL","EINVAL"]');
+    const all = (await lab.exec('us', ['ip', 'addr', 'show', 'dev', 'eth0'])).stdout;
+    expect(all).not.toContain('198.51.100.77');
+    expect(all).not.toContain('2001:db8:77::7');
+  });
+
   // Given our process runs without CAP_NET_ADMIN (a common capability mistake; CAP_NET_RAW is kept, so the
   // protocol runs) when it becomes master
   // then the refused VIP is reported as an error naming the address and the kernel's reason (EPERM), and the

@@ -107,6 +107,18 @@ describe('addressRequest', () => {
     expect(new DataView(message.buffer, message.byteOffset).getUint16(6, true)).toBe(0x1 | 0x4 | 0x100 | 0x400);
   });
 
+  // A warm-up's request must change nothing whatever the interface holds: a valid lifetime of 0, which the kernel
+  // refuses (EINVAL) before it looks for the address (test/interop/linux-adapters.test.ts sees it refused).
+  it('gives a refused request a valid lifetime of 0, in either family', () => {
+    for (const vip of [V4_PLAIN, V6]) {
+      const { message } = addressRequest(RTM_NEWADDR, 7, vip, { refused: true });
+      const view = new DataView(message.buffer, message.byteOffset);
+      const cacheInfoAt = message.length - 16;
+      expect(view.getUint16(cacheInfoAt - 2, true), vip.family).toBe(6); // IFA_CACHEINFO
+      expect([view.getUint32(cacheInfoAt, true), view.getUint32(cacheInfoAt + 4, true)], vip.family).toEqual([0, 0]);
+    }
+  });
+
   it('puts no lifetimes on a delete', () => {
     expect(hex(requestPayload(addressRequest(RTM_DELADDR, 7, V4_PLAIN, { leaseS: 5 })))).toBe(netlinkPayload(7, V4_PLAIN, false));
   });

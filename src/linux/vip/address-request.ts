@@ -52,6 +52,12 @@ export interface AddressRequestOptions {
   refresh?: boolean;
   /** Where the message's bytes go: `length` zeroed bytes (a view on a shared buffer is fine); default a new array. */
   allocate?: (length: number) => Uint8Array;
+  /**
+   * A request the kernel refuses before it looks for the address (EINVAL: a valid lifetime of 0), for a warm-up of
+   * the request path that can change nothing — an add meant to meet EEXIST creates the address if it went meanwhile.
+   * Only for RTM_NEWADDR.
+   */
+  refused?: boolean;
 }
 
 /** One encoded address request: the whole netlink message (create|excl for an add, create|replace for a renewal). */
@@ -81,7 +87,8 @@ export function addressRequest(
   const label = type === RTM_NEWADDR && !ipv6 && vip.label !== undefined ? new TextEncoder().encode(`${vip.label}\0`) : undefined;
   // Lifetimes travel in IFA_CACHEINFO: always for IPv6 (deprecated; a delete carries it too, and the kernel ignores
   // it there), for IPv4 only with a lease.
-  const cacheInfo = ipv6 || leaseS !== undefined;
+  const refused = type === RTM_NEWADDR && options.refused === true;
+  const cacheInfo = ipv6 || leaseS !== undefined || refused;
   const addressAttrLength = 4 + parsed.bytes.length;
   let length = NLMSG_HDRLEN + IFADDRMSG_LEN + 2 * align4(addressAttrLength);
   if (label) length += align4(4 + label.length);
@@ -112,7 +119,8 @@ export function addressRequest(
   if (cacheInfo) {
     const bytes = new Uint8Array(16);
     const info = new DataView(bytes.buffer);
-    const validS = leaseS ?? INFINITY_LIFE_TIME;
+    // A valid lifetime of 0 is refused by inet_rtm_newaddr and inet6_rtm_newaddr alike, before any lookup.
+    const validS = refused ? 0 : (leaseS ?? INFINITY_LIFE_TIME);
     info.setUint32(0, ipv6 ? 0 : validS, littleEndian); // ifa_prefered
     info.setUint32(4, validS, littleEndian); // ifa_valid
     attribute(IFA_CACHEINFO, bytes);
