@@ -709,6 +709,12 @@ export class NetlinkVipManager implements VipManager {
         // for want of that source (#putBackRoute): with the VIP back, the held routes and rules are checked (one
         // still there is no news).
         if (errno === undefined && this.#heldRoutes.size + this.#heldRules.size > 0) this.#putBackAll();
+        // Back, it is a new address to the kernel (a new creation stamp): its marker must say so, or the run after
+        // a crash takes it for somebody else's and leaves it up (see #stampMarkers).
+        if (errno === undefined) {
+          const stamped = this.#stampMarkers(iface, [entry]);
+          this.#acknowledgements = this.#acknowledgements.then(() => stamped);
+        }
       };
       if (typeof reply === 'object') void reply.then(report);
       else report(reply);

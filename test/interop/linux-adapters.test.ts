@@ -4,7 +4,7 @@
  * and the reason), link and address events (fault and recovery without polling), gratuitous ARP bursts with
  * keepalived's knobs, and `vrrp doctor` inside a namespace.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -51,6 +51,42 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     expect(await holdsVip()).toBe(true);
     await second.stop();
     expect(await holdsVip()).toBe(false);
+  });
+
+  // Given our master without leases (vipLeaseMs 0: only the marker tells a crashed run's VIP), whose VIP someone
+  // deleted and it put back
+  // when it crashes and is started again
+  // then the new run removes the leftover: the put-back address's marker carries its new creation stamp.
+  it('removes a leftover it had put back after a removal behind its back', async () => {
+    const config = { ...ourConfig(lab, 'us', { priority: 150 }), vipLeaseMs: 0 };
+    const first = startVrrp(lab, 'us', config);
+    await first.waitForState('master', 5000);
+    const marker = join(markerDir(), vipOf(lab));
+    /** Resolves with the marker's content once `done` holds for it, or after 3 s with what it says then. */
+    const markerOnce = async (done: (text: string) => boolean): Promise<string> => {
+      const deadline = Date.now() + 3000;
+      let text = readFileSync(marker, 'utf8').trim();
+      while (!done(text) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        text = readFileSync(marker, 'utf8').trim();
+      }
+      return text;
+    };
+    // Stamped a turn after the add: `<pid> adding` until then.
+    const stampBefore = await markerOnce((text) => /^\d+ \d+$/.test(text));
+    expect(stampBefore, 'set-up: the marker carries the address\'s creation stamp').toMatch(/^\d+ \d+$/);
+    const mark = first.events.length;
+    await lab.exec('us', ['ip', 'addr', 'del', `${vipOf(lab)}/24`, 'dev', 'eth0'], { check: true });
+    await first.waitFor((e) => e.event === 'error' && String(e.message).includes('behind our back'), 5000, mark);
+    await lab.waitForAddress('us', vipOf(lab), { timeoutMs: 2000 });
+    // The put-back address's stamp is written a turn after it is back: wait for it, then crash.
+    expect(await markerOnce((text) => text !== stampBefore), 'the marker still carries the deleted address\'s stamp').not.toBe(stampBefore);
+    await first.kill();
+    expect(await holdsVip(), 'set-up: the killed run left its VIP').toBe(true);
+    const second = startVrrp(lab, 'us', config);
+    await second.waitForState('backup', 5000);
+    expect(await holdsVip(), second.describe()).toBe(false);
+    await second.stop();
   });
 
   // Given the VIP was already on eth0, put there by someone else
