@@ -35,7 +35,7 @@ import { launchers, startedByNpm, watchProcesses } from './parent-watch.js';
 import { loadRunConfig, notifyUsers, RunConfigError, type ResolvedRunConfig } from './run-config.js';
 import { nearest } from './nearest.js';
 import type { MetricsListen, MetricsServer } from './metrics-server.js';
-import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatRunStatus, listControlSockets, requestStatus, startControlServer, statusExitCode, writeStatusDump, type ControlServer, type RunReloadStatus, type RunStatus } from './control.js';
+import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatRunStatus, listControlSockets, requestReload, requestStatus, startControlServer, statusExitCode, writeStatusDump, type ControlServer, type RunReloadStatus, type RunStatus } from './control.js';
 
 /** The flags of one command, as parseArgs takes them. */
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -322,6 +322,8 @@ async function run(
   const startedAt = new Date().toISOString();
   /** What the last reload did, for `vrrp status` (a config-management tool may check that its reload took). */
   let lastReload: RunReloadStatus | null = null;
+  /** Reloads as SIGHUP does (see below), resolving with how the reload that covers this request ended. */
+  let askReload: ((via: 'SIGHUP' | 'control') => Promise<RunReloadStatus>) | undefined;
   const runStatus = (): RunStatus => ({
     pid: process.pid,
     config: resolvePath(path),
@@ -341,7 +343,14 @@ async function run(
     process.stderr.write('vrrp: no control socket (vrrp status cannot reach this run): not root and no XDG_RUNTIME_DIR; give --socket PATH\n');
   } else {
     try {
-      control = await startControlServer({ path: socketPath, isDefault: options.socket === undefined, status: runStatus });
+      control = await startControlServer({
+        path: socketPath,
+        isDefault: options.socket === undefined,
+        status: runStatus,
+        // `vrrp reload` asks here rather than by a signal to the pid the status gives: from a container's host that pid
+        // is another process's.
+        reload: () => askReload?.('control') ?? Promise.reject(new Error('the run is not ready for a reload yet')),
+      });
       process.once('exit', control.removeSocketNow);
     } catch (error) {
       if (!(error instanceof ControlError)) throw error;
@@ -378,31 +387,42 @@ async function run(
   // signals that come while one runs make one more.
   let markStarted: () => void = () => {};
   const started = new Promise<void>((resolve) => (markStarted = resolve));
-  let reloadQueued = false;
+  /** The reload queued and not started yet, which a request now joins; undefined: none. */
+  let queuedReload: Promise<RunReloadStatus> | undefined;
   /** The reload running now, if one is: a stop waits for it (not for one still waiting for the start). */
   let reloading: Promise<void> | undefined;
-  let reloads: Promise<void> = Promise.resolve();
+  let reloads: Promise<unknown> = Promise.resolve();
   let isStarted = false;
-  takeOverSignal('SIGHUP', () => {
-    if (stopping || reloadQueued) return;
-    reloadQueued = true;
-    if (!isStarted) line('reloadDeferred', {}, { signal: 'SIGHUP', message: 'the instances have not started yet: the configuration is read again once they have' });
-    reloads = reloads
-      .then(() => started)
-      .then(() => {
-        reloadQueued = false;
-        if (stopping) return undefined;
-        reloading = reloadRun().finally(() => (reloading = undefined));
-        return reloading;
-      })
-      .catch((error: unknown) => {
+  askReload = (via) => {
+    if (stopping) return Promise.reject(new Error('the run is stopping'));
+    if (queuedReload !== undefined) return queuedReload;
+    if (!isStarted) line('reloadDeferred', {}, { signal: via, message: 'the instances have not started yet: the configuration is read again once they have' });
+    const mine = (async (): Promise<RunReloadStatus> => {
+      await reloads;
+      await started;
+      queuedReload = undefined;
+      if (stopping) throw new Error('the run is stopping');
+      try {
+        reloading = reloadRun(via).finally(() => (reloading = undefined));
+        await reloading;
+      } catch (error) {
         const message = `the reload failed unexpectedly, part way: ${error instanceof Error ? error.message : String(error)}`;
         line('reloadFailed', {}, { message });
         lastReload = { at: new Date().toISOString(), outcome: 'failed', message };
-      });
+      }
+      return lastReload as RunReloadStatus;
+    })();
+    queuedReload = mine;
+    reloads = mine.catch(() => undefined);
+    return mine;
+  };
+  takeOverSignal('SIGHUP', () => {
+    if (stopping) return;
+    // A signal has nobody to tell: the reload's lines and the status say how it ended.
+    askReload?.('SIGHUP').catch(() => undefined);
   });
-  const reloadRun = async (): Promise<void> => {
-    line('reloading', {}, { signal: 'SIGHUP', config: path });
+  const reloadRun = async (via: 'SIGHUP' | 'control'): Promise<void> => {
+    line('reloading', {}, { signal: via, config: path });
     let next: ResolvedRunConfig;
     try {
       const reread = loadRunConfig(path, options.configId !== undefined ? { configId: options.configId } : {});
@@ -821,6 +841,17 @@ async function reloadCommand(values: Values): Promise<number> {
     process.stderr.write(`vrrp reload: the run behind ${socket} (pid ${before.pid}) does not report its reloads (a version before them): send it SIGHUP and read its log\n`);
     return 1;
   }
+  // Through the socket: it reaches the run that answers there, and says how the reload it asked for ended. A run of
+  // a version before that request is signalled, and its status watched, as before.
+  try {
+    const reload = await requestReload(socket, timeoutS * 1000);
+    return reportReload(before, reload);
+  } catch (error) {
+    if (!(error instanceof ControlError && /unknown command "reload"/.test(error.message))) {
+      process.stderr.write(`vrrp reload: ${error instanceof Error ? error.message : String(error)}\n`);
+      return 1;
+    }
+  }
   const sinceAt = before.lastReload?.at;
   try {
     process.kill(before.pid, 'SIGHUP');
@@ -839,20 +870,23 @@ async function reloadCommand(values: Values): Promise<number> {
       return 1;
     }
     const reload = now.lastReload;
-    if (reload && reload.at !== sinceAt) {
-      if (reload.outcome === 'applied' && reload.message === null) {
-        process.stdout.write(`vrrp reload: ${before.config} applied (pid ${now.pid})\n`);
-        return 0;
-      }
-      const what = reload.outcome === 'applied' ? 'applied, but not everywhere' : reload.outcome === 'refused' ? 'refused, the run goes on as it was' : 'failed part way';
-      process.stderr.write(`vrrp reload: ${before.config} ${what}: ${reload.message ?? ''}\n`);
-      return 1;
-    }
+    if (reload && reload.at !== sinceAt) return reportReload(now, reload);
     if (Date.now() > deadline) {
       process.stderr.write(`vrrp reload: no answer within ${timeoutS} s (pid ${before.pid}: a reload waits for the start, and a new instance for its first check): see its log\n`);
       return 1;
     }
   }
+}
+
+/** Says how a reload of the run `run` ended, as `vrrp reload` does; its exit code. */
+function reportReload(run: RunStatus, reload: RunReloadStatus): number {
+  if (reload.outcome === 'applied' && reload.message === null) {
+    process.stdout.write(`vrrp reload: ${run.config} applied (pid ${run.pid})\n`);
+    return 0;
+  }
+  const what = reload.outcome === 'applied' ? 'applied, but not everywhere' : reload.outcome === 'refused' ? 'refused, the run goes on as it was' : 'failed part way';
+  process.stderr.write(`vrrp reload: ${run.config} ${what}: ${reload.message ?? ''}\n`);
+  return 1;
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -920,11 +954,12 @@ Exit codes: 0 every run asked answered; 1 none found or none answered (or the on
     handler: (values) => statusCommand(values),
   },
   reload: {
-    summary: 'make a running vrrp run read its config again (SIGHUP) and say whether it took it',
+    summary: 'make a running vrrp run read its config again (as SIGHUP does) and say whether it took it',
     usage: 'vrrp reload [--socket PATH] [--timeout SECONDS]',
-    description: `Sends SIGHUP to the \`vrrp run\` behind the control socket given — else the only one in the default
-directory (/run/vrrp/control for root, else $XDG_RUNTIME_DIR/vrrp/control) — and waits until its status says how
-the reload ended. A master stays master through a reload; what changes, and what is refused: docs/cli.md, "Reload".
+    description: `Asks the \`vrrp run\` behind the control socket given — else the only one in the default directory
+(/run/vrrp/control for root, else $XDG_RUNTIME_DIR/vrrp/control) — through that socket to reload its config, as
+SIGHUP does, and waits for how that reload ended (a run of an older version is sent SIGHUP, and its status
+watched). A master stays master through a reload; what changes, and what is refused: docs/cli.md, "Reload".
 For systemd's ExecReload, where \`kill -HUP\` would report success whatever the file.
 
 Exit codes: 0 the new config was applied everywhere; 1 it was refused (the run goes on as it was), applied only in

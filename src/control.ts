@@ -217,6 +217,12 @@ export interface ControlServerOptions {
   isDefault: boolean;
   /** Builds the status to answer with; called once per request. */
   status: () => RunStatus;
+  /**
+   * Reloads the run's configuration as SIGHUP does and resolves with how that reload ended (or one queued after the
+   * request, which covers it); rejects when the run cannot reload now (it is stopping). Without it, `reload` is an
+   * unknown command.
+   */
+  reload?: () => Promise<RunReloadStatus>;
 }
 
 /**
@@ -230,7 +236,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
   if (options.isDefault) preparePrivateDirectory(directory);
   else checkGivenDirectory(directory);
   await clearStale(path);
-  const server = createServer({ allowHalfOpen: false }, (socket) => serve(socket, options.status));
+  const server = createServer({ allowHalfOpen: false }, (socket) => serve(socket, options));
   // Bound with the umask narrowed so that the file is born 0600: a chmod after bind would leave a moment in which
   // another user could connect. listen() binds synchronously for a path; the umask is back before it returns.
   // (Process-wide, so the engine thread's marker files made in that instant are 0600 too: harmless, root reads them.)
@@ -292,10 +298,11 @@ export async function startControlServer(options: ControlServerOptions): Promise
 }
 
 /** Answers one connection: reads one JSON line, writes one JSON line, closes. */
-function serve(socket: Socket, status: () => RunStatus): void {
+function serve(socket: Socket, options: Pick<ControlServerOptions, 'status' | 'reload'>): void {
+  const { status, reload } = options;
   let buffer = '';
-  const reply = (answer: { ok: true; status: RunStatus } | { ok: false; error: string }): void => {
-    socket.end(`${JSON.stringify(answer)}\n`);
+  const reply = (answer: { ok: true; status: RunStatus } | { ok: true; reload: RunReloadStatus } | { ok: false; error: string }): void => {
+    if (!socket.destroyed) socket.end(`${JSON.stringify(answer)}\n`);
   };
   socket.setEncoding('utf8');
   socket.setTimeout(REQUEST_TIMEOUT_MS, () => socket.destroy());
@@ -318,8 +325,18 @@ function serve(socket: Socket, status: () => RunStatus): void {
       return;
     }
     const command = typeof request === 'object' && request !== null ? (request as { command?: unknown }).command : undefined;
+    if (command === 'reload' && reload !== undefined) {
+      // A reload takes as long as it takes (a new instance's first check): the request's timeout no longer applies.
+      socket.setTimeout(0);
+      reload().then(
+        (answer) => reply({ ok: true, reload: answer }),
+        (error: unknown) => reply({ ok: false, error: `reload not done: ${error instanceof Error ? error.message : String(error)}` }),
+      );
+      return;
+    }
     if (command !== 'status') {
-      reply({ ok: false, error: `unknown command ${JSON.stringify(command)}: the only command is "status"` });
+      const commands = reload === undefined ? 'the only command is "status"' : 'the commands are "status" and "reload"';
+      reply({ ok: false, error: `unknown command ${JSON.stringify(command)}: ${commands}` });
       return;
     }
     try {
@@ -351,7 +368,22 @@ export function statusExitCode(answers: readonly PromiseSettledResult<unknown>[]
  * no such socket, permission denied (the socket is its owner's only), a stale socket (its run is gone), no answer.
  */
 export function requestStatus(path: string, timeoutMs = REQUEST_TIMEOUT_MS): Promise<RunStatus> {
-  return new Promise<RunStatus>((resolve, reject) => {
+  return request(path, 'status', timeoutMs).then((answer) => answer.status as RunStatus);
+}
+
+/**
+ * Asks the run behind `path` to reload its configuration, as SIGHUP does, and resolves with how that reload ended
+ * — through the socket, so that it reaches the run that answers there whatever its pid is from here (a run in a
+ * container whose socket directory is the host's). Rejects as {@link requestStatus} does; a run of a version
+ * before this request answers `unknown command`.
+ */
+export function requestReload(path: string, timeoutMs: number): Promise<RunReloadStatus> {
+  return request(path, 'reload', timeoutMs).then((answer) => answer.reload as RunReloadStatus);
+}
+
+/** One request to the run behind `path`, and its answer's fields (see {@link requestStatus} for the failures). */
+function request(path: string, command: 'status' | 'reload', timeoutMs: number): Promise<{ status?: unknown; reload?: unknown }> {
+  return new Promise((resolve, reject) => {
     const socket = connect(path);
     let answer = '';
     const fail = (message: string, cause?: unknown): void => {
@@ -360,7 +392,7 @@ export function requestStatus(path: string, timeoutMs = REQUEST_TIMEOUT_MS): Pro
     };
     socket.setEncoding('utf8');
     socket.setTimeout(timeoutMs, () => fail(`${path}: no answer within ${timeoutMs} ms`));
-    socket.once('connect', () => socket.write(`${JSON.stringify({ command: 'status' })}\n`));
+    socket.once('connect', () => socket.write(`${JSON.stringify({ command })}\n`));
     socket.on('data', (chunk: string) => (answer += chunk));
     socket.once('error', (error: NodeJS.ErrnoException) => {
       switch (error.code) {
@@ -377,14 +409,14 @@ export function requestStatus(path: string, timeoutMs = REQUEST_TIMEOUT_MS): Pro
     });
     socket.once('end', () => {
       socket.destroy();
-      let parsed: { ok?: unknown; status?: unknown; error?: unknown };
+      let parsed: { ok?: unknown; status?: unknown; reload?: unknown; error?: unknown };
       try {
         parsed = JSON.parse(answer) as typeof parsed;
       } catch {
         reject(new ControlError(`${path}: the answer is not JSON`));
         return;
       }
-      if (parsed.ok === true) resolve(parsed.status as RunStatus);
+      if (parsed.ok === true) resolve(parsed);
       else reject(new ControlError(`${path}: ${String(parsed.error)}`));
     });
   });

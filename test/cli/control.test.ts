@@ -9,7 +9,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatDuration, formatRunStatus, listControlSockets, requestStatus, startControlServer, statusExitCode, isStaleSocket, writeStatusDump, type ControlServer, type RunStatus } from '../../src/control.js';
+import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatDuration, formatRunStatus, listControlSockets, requestReload, requestStatus, startControlServer, statusExitCode, isStaleSocket, writeStatusDump, type ControlServer, type RunReloadStatus, type RunStatus } from '../../src/control.js';
 import { SimNetwork } from '../../src/testing/index.js';
 import { VrrpGroup } from '../../src/group.js';
 
@@ -167,6 +167,22 @@ describe('control socket', () => {
       socket.on('end', () => resolve(text));
     });
     expect(JSON.parse(answer)).toEqual({ ok: false, error: 'unknown command "reload": the only command is "status"' });
+  });
+
+  // Given a server that reloads on request; then `reload` answers with how that reload ended, and an unknown
+  // command names both commands.
+  it('answers a reload request with how the reload ended', async () => {
+    const path = join(scratch, 'control', 'run.sock');
+    const ended: RunReloadStatus = { at: '2026-01-01T00:00:02.000Z', outcome: 'refused', message: 'invalid config' };
+    server = await startControlServer({ path, isDefault: true, status: () => RUN, reload: () => Promise.resolve(ended) });
+    expect(await requestReload(path, 5000)).toEqual(ended);
+    const failing = join(scratch, 'control', 'stopping.sock');
+    const other = await startControlServer({ path: failing, isDefault: true, status: () => RUN, reload: () => Promise.reject(new Error('the run is stopping')) });
+    try {
+      await expect(requestReload(failing, 5000)).rejects.toThrow(/reload not done: the run is stopping/);
+    } finally {
+      await other.close();
+    }
   });
 
   it('tells a client plainly when nobody serves the path', async () => {

@@ -1,8 +1,13 @@
 /**
- * `vrrp reload` where no run answers, and its flags (no root needed). The reload itself — SIGHUP to a run, exit 0
- * when the file was applied, 1 when refused — is shown in the lab, test/cli/reload.test.ts.
+ * `vrrp reload` where no run answers, its flags, and its request through the socket to a stand-in run (no root
+ * needed). The reload itself — exit 0 when the file was applied, 1 when refused — is shown in the lab,
+ * test/cli/reload.test.ts.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { startControlServer, type RunReloadStatus, type RunStatus } from '../../src/control.js';
 import { runCli } from '../support/run-cli.js';
 
 describe('vrrp reload', () => {
@@ -18,5 +23,31 @@ describe('vrrp reload', () => {
     const result = await runCli(['reload', '--socket', '/nonexistent/vrrp.sock', '--timeout', '0']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("--timeout must be a number of seconds above 0, not '0'");
+  });
+
+  // Given a run whose status names a pid that is another process's here (a run in a container whose socket
+  // directory is the host's: its pid is of its own namespace), and which reloads when asked through its socket
+  // then `vrrp reload` asks it there and reports that reload: exit 0, applied — nothing signalled by that pid.
+  it('reloads the run through its socket, whatever pid the run reports', async () => {
+    const scratch = mkdtempSync(join(tmpdir(), 'vrrp-reload-'));
+    const reloads: string[] = [];
+    const status: RunStatus = { pid: 2 ** 22 + 7, config: '/etc/vrrp/vrrp.json', routerId: null, startedAt: '2026-01-01T00:00:00.000Z', at: '2026-01-01T00:00:01.000Z', instances: [], groups: [], lastReload: null };
+    const server = await startControlServer({
+      path: join(scratch, 'run.sock'),
+      isDefault: false,
+      status: () => status,
+      reload: (): Promise<RunReloadStatus> => {
+        reloads.push('asked');
+        return Promise.resolve({ at: '2026-01-01T00:00:02.000Z', outcome: 'applied', message: null });
+      },
+    });
+    try {
+      const result = await runCli(['reload', '--socket', join(scratch, 'run.sock'), '--timeout', '10']);
+      expect({ code: result.code, stdout: result.stdout.trim(), stderr: result.stderr }).toEqual({ code: 0, stdout: `vrrp reload: /etc/vrrp/vrrp.json applied (pid ${status.pid})`, stderr: '' });
+      expect(reloads).toEqual(['asked']);
+    } finally {
+      await server.close();
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
