@@ -600,13 +600,21 @@ async function run(
     stopping ??= (async () => {
       line('stopping', {}, { signal });
       cancelDelay?.();
-      // A reload under way ends first: the instances it adds are stopped with the others.
+      // The instances running now stop at once, a reload under way or not: a master must not keep its VIPs while a
+      // new instance of the reload waits for its first check. Then the reload ends (it starts nothing new once
+      // stopping), and what it added meanwhile is stopped too.
+      const first = [...instances];
+      // Settled as they end (allSettled now): a stop that fails while the reload ends is no unhandled rejection.
+      const firstStops = Promise.allSettled(first.map((instance) => instance.stop()));
       await reloading?.catch(() => undefined);
-      const results = await Promise.allSettled(instances.map((instance) => instance.stop()));
+      const later = instances.filter((instance) => !first.includes(instance));
+      const laterStops = Promise.allSettled(later.map((instance) => instance.stop()));
+      const stopped = [...first, ...later];
+      const results = [...(await firstStops), ...(await laterStops)];
       // The stop scripts (instances', then groups') run before we exit; each is bounded by its timeout.
       await Promise.all(runners.map((runner) => runner.idle()));
       await metricsServer?.close();
-      const failed = results.flatMap((result, i) => (result.status === 'rejected' ? [{ name: instances[i]?.config.name, reason: result.reason instanceof Error ? result.reason.message : String(result.reason) }] : []));
+      const failed = results.flatMap((result, i) => (result.status === 'rejected' ? [{ name: stopped[i]?.config.name, reason: result.reason instanceof Error ? result.reason.message : String(result.reason) }] : []));
       line('stopped', {}, failed.length > 0 ? { failed: failed.length, failures: failed } : {});
       return failed.length > 0 ? 1 : 0;
     })();

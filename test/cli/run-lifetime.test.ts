@@ -88,4 +88,24 @@ describe.skipIf(!labAvailable.ok)('vrrp run lives until it is told to stop', () 
     expect(await exited(us), us.describe()).toBe(143);
     expect(us.events.slice(mark).map((e) => e.event)).toContain('forced');
   });
+
+  // Given a run of one master, VI_1, and a reload that adds VI_2 with a weight-0 check that takes 4 s (VI_2's start
+  // waits for its first result)
+  // when SIGTERM comes while that start waits
+  // then VI_1 stops at once — its stop comes before anything of VI_2 — and the run exits 0.
+  it('stops its masters at once during a reload that waits for a new instance\'s first check', async () => {
+    lab = await Lab.create({ hosts: ['us'] });
+    us = startVrrp(lab, 'us', alone(lab));
+    await us.waitForState('master', 15_000);
+    const slow: KeepalivedInstanceConf = { name: 'VI_2', vrid: 52, priority: 150, vips: [`${lab.ipv4(101)}/24`], advertIntervalS: 0.1, extra: ['track_script {', '  chk_slow', '}'] };
+    const script = ['vrrp_script chk_slow {', '  script "/bin/sleep 4"', '  interval 15', '  timeout 6', '  weight 0', '}'].join('\n');
+    const mark = us.events.length;
+    writeFileSync(us.configPath, `${script}\n${alone(lab)}${keepalivedConf({ routerId: 'us', instances: [slow] }).replace(/^global_defs \{[^}]*\}\n/, '')}`);
+    us.signal('SIGHUP');
+    await us.waitFor((e) => e.event === 'reloading', 5000, mark);
+    us.signal('SIGTERM');
+    expect(await exited(us), us.describe()).toBe(0);
+    const order = us.events.slice(mark).filter((e) => e.event === 'stateChange').map((e) => `${String(e.name)} ${String(e.to)}`);
+    expect(order[0], us.describe()).toBe('VI_1 initialize');
+  });
 });
