@@ -769,7 +769,13 @@ const addressList = z.array(
       z
         .object({
           address: z.string({ error: 'must be a string' }),
-          label: z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(15, 'must be at most 15 characters (IFNAMSIZ)').optional(),
+          // In bytes, as the kernel counts it (IFA_LABEL, IFNAMSIZ): 15 characters of another alphabet are more.
+          label: z
+            .string({ error: 'must be a string' })
+            .min(1, 'must not be empty')
+            .max(15, 'must be at most 15 bytes (IFNAMSIZ)')
+            .refine((label) => label.length > 15 || utf8.encode(label).length <= 15, 'must be at most 15 bytes (IFNAMSIZ)')
+            .optional(),
           dev: interfaceName('must be a string (e.g. "eth1")').optional(),
         })
         .strict(),

@@ -359,6 +359,25 @@ describe('interface', () => {
   });
 });
 
+describe('address labels', () => {
+  // Given labels of 15 bytes, of 16, and of 15 characters that are 16 bytes in UTF-8
+  // then the first is taken and the others refused at the label: the kernel counts bytes (IFA_LABEL, IFNAMSIZ),
+  // and would refuse the third at every takeover.
+  it('refuses a label over 15 bytes, also one of 15 characters', () => {
+    const message = (label: string): string => {
+      try {
+        resolveConfig({ interface: 'eth0', vrid: 1, virtualAddresses: [{ address: '192.0.2.1', label }] });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(message('x'.repeat(15))).toBe('accepted');
+    expect(message('x'.repeat(16))).toMatch(/virtualAddresses\.0\.label: must be at most 15 bytes \(IFNAMSIZ\)$/m);
+    expect(message(`${'x'.repeat(14)}é`)).toMatch(/virtualAddresses\.0\.label: must be at most 15 bytes \(IFNAMSIZ\)$/m);
+  });
+});
+
 describe('excludedAddresses', () => {
   // Given an IPv4 instance with an IPv6 and an IPv4 address excluded (keepalived's virtual_ipaddress_excluded)
   // then they are accepted whatever their family, canonical, and held after the advertised ones.

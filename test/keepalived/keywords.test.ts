@@ -1246,7 +1246,7 @@ describe('vrrp_instance: refused and unknown keywords', () => {
   // Given a schema problem only visible on the whole instance (a label too long); then an error at its line.
   it('reports a problem the config schema finds at the keepalived line that set the field', () => {
     const text = conf('virtual_ipaddress {\n    192.0.2.2/24 label eth0:a-very-long-label\n}');
-    expect(messagesAt(convert(text).errors, text, 'a-very-long-label')).toEqual(['vrrp_instance VI_1: virtualAddresses.1.label: must be at most 15 characters (IFNAMSIZ)']);
+    expect(messagesAt(convert(text).errors, text, 'a-very-long-label')).toEqual(['vrrp_instance VI_1: virtualAddresses.1.label: must be at most 15 bytes (IFNAMSIZ)']);
   });
 });
 
