@@ -35,7 +35,8 @@
  *   RFC 8200 §8.1 pseudo-header (RFC 9568 §5.2.8). v3 over IPv4 is split in the field: RFC 9568 §5.2.8 covers the
  *   message only, while keepalived 2.2.7 and FRR include the IPv4 pseudo-header (RFC 5798 §5.2.8 read literally).
  *   Encode defaults to the pseudo-header so we interoperate with keepalived out of the box; decode accepts either
- *   unless told to be strict. v3 counts the message length, not the IP length, in the pseudo-header.
+ *   unless told to be strict — and then also keepalived's old unicast form, whose pseudo-header names 224.0.0.18
+ *   as the destination. v3 counts the message length, not the IP length, in the pseudo-header.
  * - Intervals are milliseconds outside this file; seconds (v2) and centiseconds (v3) exist only on the wire.
  */
 
@@ -369,9 +370,17 @@ function checksumAccepted(
     const pseudoHeader = pseudoHeaderFor(bytes.length, version, endpoints, withIpv4PseudoHeader);
     return (pseudoHeader === undefined ? internetChecksum(bytes) : internetChecksum(pseudoHeader, bytes)) === 0;
   };
-  if (version === 3 && endpoints.family === 'ipv4' && mode === 'either') return verifies(true) || verifies(false);
+  if (version === 3 && endpoints.family === 'ipv4' && mode === 'either') {
+    if (verifies(true) || verifies(false)) return true;
+    // keepalived's old unicast form (`old_unicast_checksum`, and its answer to a peer that sends it; built into
+    // Debian's 2.2.7): the pseudo-header's destination is the multicast group whatever the packet's.
+    return endpoints.dst[0] !== 224 && internetChecksum(pseudoHeaderIpv4(endpoints.src, VRRP_GROUP_IPV4, bytes.length), bytes) === 0;
+  }
   return verifies(mode === 'pseudo-header');
 }
+
+/** 224.0.0.18, VRRP's IPv4 multicast group (RFC 9568 §5.1.1.2). */
+const VRRP_GROUP_IPV4 = Uint8Array.of(224, 0, 0, 18);
 
 function pseudoHeaderFor(
   length: number,

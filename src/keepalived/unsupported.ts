@@ -184,7 +184,7 @@ export const INSTANCE: Readonly<Record<string, Unsupported>> = {
   dont_track_primary: { why: 'the instance still goes to fault when its own interface goes down' },
   unicast_ttl: { why: 'unicast adverts are sent with TTL / hop limit 255' },
   check_unicast_src: { why: 'the source of a unicast advert is not checked against unicast_peer' },
-  old_unicast_checksum: { why: 'the VRRPv3 checksum follows v3_checksum_as_v2 (pseudo-header by default)' },
+  old_unicast_checksum: { why: 'adverts are sent with the VRRPv3 checksum v3_checksum_as_v2 asks for (the pseudo-header of the real destination by default); the old form is accepted from peers, not sent' },
   track_src_ip: { why: 'a missing source address is reported by the transport when sending fails' },
   promote_secondaries: {
     why: 'set net.ipv4.conf.IFACE.promote_secondaries=1 yourself, or use /32 VIPs (a /24 VIP that is primary takes its subnet\'s other addresses with it when removed)',

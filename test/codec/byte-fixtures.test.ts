@@ -163,6 +163,20 @@ describe('byte fixture: v3 over IPv4', () => {
     expect(decodeAdvertisement(v3Ipv4Rfc9568Bytes, v3Ipv4Context).ok).toBe(true);
   });
 
+  // keepalived built with OLD_CHKSUM_COMPAT (Debian's 2.2.7 is) sends unicast VRRPv3 adverts with `old_unicast_checksum`
+  // — and after hearing one — with 224.0.0.18 as the pseudo-header's destination, whatever the real one; it takes
+  // both forms itself (vrrp.c, vrrp_check_packet). This advert of VRID 14 from 10.99.0.1 to 10.99.0.2 is one.
+  it("accepts keepalived's old unicast form under the default (either) mode, and only there", () => {
+    const bytes = Uint8Array.from(Buffer.from('310e6401006474aa0a63008c', 'hex'));
+    const unicast = { family: 'ipv4' as const, src: '10.99.0.1', dst: '10.99.0.2' };
+    expect(decodeAdvertisement(bytes, unicast)).toEqual({ ok: true, advertisement: { version: 3, vrid: 14, priority: 100, advertIntervalMs: 1000, addresses: ['10.99.0.140'] } });
+    expect(codeOf(decodeAdvertisement(bytes, { ...unicast, v3Ipv4Checksum: 'pseudo-header' }))).toBe('checksum');
+    // To the multicast group itself, the old form is the ordinary one: a changed byte is still a checksum error.
+    const changed = Uint8Array.from(bytes);
+    changed[11] = 0x8d;
+    expect(codeOf(decodeAdvertisement(changed, unicast))).toBe('checksum');
+  });
+
   it('rejects the rfc9568 form under strict pseudo-header mode', () => {
     const result = decodeAdvertisement(v3Ipv4Rfc9568Bytes, { ...v3Ipv4Context, v3Ipv4Checksum: 'pseudo-header' });
     expect(codeOf(result)).toBe('checksum');
@@ -173,8 +187,10 @@ describe('byte fixture: v3 over IPv4', () => {
     expect(codeOf(result)).toBe('checksum');
   });
 
-  it('rejects the pseudo-header form when the IP destination differs from the one summed', () => {
-    const result = decodeAdvertisement(v3Ipv4PseudoHeaderBytes, { ...v3Ipv4Context, dst: '192.0.2.3' });
+  // Summed for 224.0.0.18 and sent to a unicast address: strict, a checksum error; the default mode takes it for
+  // keepalived's old unicast form (above).
+  it('rejects the pseudo-header form when the IP destination differs from the one summed, in strict mode', () => {
+    const result = decodeAdvertisement(v3Ipv4PseudoHeaderBytes, { ...v3Ipv4Context, dst: '192.0.2.3', v3Ipv4Checksum: 'pseudo-header' });
     expect(codeOf(result)).toBe('checksum');
   });
 });
