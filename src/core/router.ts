@@ -559,7 +559,7 @@ export class VirtualRouter {
         this.#timeout(now, actions);
         break;
       case 'packet':
-        this.#receive(input, now, actions);
+        this.#receive(input, now, nowMs, actions);
         break;
       case 'repeats':
         // What #receive and #backupReceive do with a quiet repeat, and nothing else can: same bytes, same checks
@@ -811,7 +811,8 @@ export class VirtualRouter {
 
 
   // RFC 9568 §7.1 receive checks, then §6.4.2 (Backup) / §6.4.3 (Master) handling.
-  #receive(packet: Extract<RouterInput, { type: 'packet' }>, now: number, actions: RouterAction[]): void {
+  /** `arrivedAtMs`: the step's own time, unclamped — the packet's arrival (see the input's `ageMs`). */
+  #receive(packet: Extract<RouterInput, { type: 'packet' }>, now: number, arrivedAtMs: number, actions: RouterAction[]): void {
     this.#quietMaster = undefined; // set again below only if this packet is accepted quietly
     if (this.#state !== 'backup' && this.#state !== 'master') return; // not listening
     const config = this.#config;
@@ -888,7 +889,11 @@ export class VirtualRouter {
       this.#backupReceive(advert, packet.src, now, actions);
       // A repeat of this packet would do just this again: count it and restart the timer (see repeatIsQuiet).
       if (ourAddresses && advert.priority !== 0 && actions.length === 0 && this.#preemptAtMs === undefined) this.#quietMaster = this.#master;
-    } else this.#masterReceive(advert, packet.src, src.bytes, now, now + (packet.ageMs ?? 0), actions);
+    } else {
+      // Read at arrival + age: from the arrival itself, not from `now`, which a backlog dated before the last step
+      // (a stall's overdue timeout came first) has been clamped up to — its age would count twice.
+      this.#masterReceive(advert, packet.src, src.bytes, now, Math.max(now, arrivedAtMs + (packet.ageMs ?? 0)), actions);
+    }
   }
 
   /** RFC 9568 §6.1 Preempt_Mode: "the exception is that the Virtual Router owner (255) always preempts". */

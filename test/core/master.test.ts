@@ -170,6 +170,22 @@ describe('a lower-priority advertisement', () => {
     expect(router.state).toBe('master');
   });
 
+  // Given the same frozen master whose overdue Adver_Timer is stepped first at the thaw (T + 5100), then the backlog
+  // (dated at its arrivals, before that step), when fresh adverts arrive a second apart afterwards
+  // then each fresh one is answered: the backlog's answer counts as made when it was read (T + 5100), not later by
+  // the backlog's age counted again on a time already clamped to the thaw.
+  it('answers the adverts that come after a backlog read past an overdue timer', () => {
+    const { router, masterSinceMs } = startedMaster(config);
+    const readAtMs = masterSinceMs + 5100;
+    router.handle({ type: 'timeout' }, readAtMs);
+    for (const arrivedMs of [1100, 2100, 3100, 4100]) {
+      const arrivedAtMs = masterSinceMs + arrivedMs;
+      router.handle({ ...advertFrom(config, HIGHER_PEER, 50), ageMs: readAtMs - arrivedAtMs }, arrivedAtMs);
+    }
+    const fresh = [5600, 6600, 7600].map((arrivedMs) => typesOf(router.handle({ ...advertFrom(config, HIGHER_PEER, 50), ageMs: 0.1 }, masterSinceMs + arrivedMs)));
+    expect(fresh.map((types) => types.includes('send'))).toEqual([true, true, true]);
+  });
+
   // Given a master that answered a lower-priority advert read at once, when the next one arrives an interval later
   // (and is read at once), then it is answered too: a one-way partition still gets an answer per advert.
   it('is answered again when it arrived after the previous answer', () => {
