@@ -653,7 +653,15 @@ static void on_wait_prepare(uv_prepare_t *handle) {
     const struct epoll_event *ours = events[0].data.u64 != WAIT_BACKEND ? &events[0] : count > 1 ? &events[1] : NULL;
     if (ours == NULL) break; /* libuv's own news */
     wait_dispatch(ours->data.u64, ours->events);
-    if (timeout == 0 || backend) break;
+    if (timeout == 0) break;
+    if (backend) {
+      /* Libuv's set holds A, so its backend read ready with ours: asked again now that ours is handled, it is still
+       * ready only for news of libuv's own (or more of ours: libuv's turn too, as for a flood). Without asking, every
+       * routine event of ours ended the sleep, and the next woke libuv through A — a whole turn of the loop for
+       * every other advert (found in review). */
+      struct epoll_event again;
+      if (epoll_wait(t->sleepfd, &again, 1, 0) != 0) break;
+    }
   }
   uv_update_time(t->loop);
 }

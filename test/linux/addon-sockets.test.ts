@@ -944,6 +944,17 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     expect(packets.every((packet) => packet.ttl === 255)).toBe(true);
   });
 
+  // Given a schedule every 10 ms for 1 s, in a process whose JavaScript only waits for that second to end
+  // then the firings run in C while the thread sleeps in its wait, not in turns of the event loop: far fewer turns
+  // than firings. The wait once handed each firing back to libuv, which woke for the next through its own set: a
+  // turn of the loop (Node's work at every turn) for every other advert (native/watcher.c, on_wait_prepare).
+  it('sends a schedule without turning the event loop for its firings', () => {
+    const report = JSON.parse(inNs(NS_A, process.execPath, join(FIXTURES, 'vrrp-repeat.mjs'), '10', '1000', '224.0.0.18', ADVERT_V4)) as { fired: number; loopTurns: number; errno: number };
+    expect(report.errno, JSON.stringify(report)).toBe(0);
+    expect(report.fired, JSON.stringify(report)).toBeGreaterThanOrEqual(50);
+    expect(report.loopTurns, JSON.stringify(report)).toBeLessThan(report.fired / 10);
+  });
+
   // Given the same two-message schedule with a tally (count at 5, and the next due time), run until it fired four times
   // then the count grows by two per firing as they go, and the deadline is the next firing's wall-clock instant:
   // after the last firing, within one interval of it.
