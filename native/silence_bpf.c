@@ -440,7 +440,7 @@ static bool update(silence_bpf *b, int vrid, const watch_value *value) {
   attr.elem.map_fd = (uint32_t)b->array_fd;
   attr.elem.key = (uint64_t)(uintptr_t)&key;
   attr.elem.value = (uint64_t)(uintptr_t)value;
-  attr.elem.flags = 0; /* BPF_ANY; the timer field is the kernel's and keeps its state */
+  attr.elem.flags = 0; /* BPF_ANY; replacing the value cancels its timer (the kernel frees the old value's timer) */
   return sys_bpf(CMD_MAP_UPDATE_ELEM, &attr) == 0;
 }
 

@@ -30,10 +30,11 @@ int silence_bpf_socket_fd(const silence_bpf *b);
 
 /* Watches `vrid`: each packet that carries its first 8 VRRP bytes `head` (version and type, VRID, priority, count,
  * interval, checksum) from `source` to `destination` (4 or 16 bytes each, by family) with TTL or hop limit `ttl`
- * restarts its timer of `after_ms`. false (errno) when the kernel refused the update. */
+ * restarts its timer of `after_ms`. The update cancels a timer running for `vrid`: none runs until such a packet
+ * comes. false (errno) when the kernel refused the update. */
 bool silence_bpf_watch(silence_bpf *b, int vrid, double after_ms, const uint8_t *source, const uint8_t *destination, uint8_t ttl, const uint8_t *head);
 
-/* Stops `vrid`'s timer from being restarted (one already running may still fire once). */
+/* Stops `vrid`'s timer: the update cancels one running, and nothing restarts it. */
 void silence_bpf_unwatch(silence_bpf *b, int vrid);
 
 /* Calls `fn(context, vrid)` for each VRID whose timer fired since the last call, oldest first, and empties the ring

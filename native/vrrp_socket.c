@@ -775,10 +775,17 @@ static void kernel_silence_declare(vrrp_socket *s, int vrid) {
   absorb_entry *entry = &s->absorb[vrid];
   entry->kernel_trusted = false;
   if (entry->length < 8) return;
+  if (!silence_bpf_watch(s->silence, vrid, entry->silence_ms + KERNEL_SILENCE_MARGIN_MS, entry->source, entry->destination, entry->ttl, entry->payload)) {
+    entry->kernel_since_ms = 0;
+    return;
+  }
+  /* Read after the update, not before: the update cancels the VRID's timer (the kernel frees an array value's timer
+   * when the value is replaced), so only a repeat that came after it started the timer again — one read between a
+   * clock read taken first and the update would be trusted with no timer running. */
   const double now = wall_now_ms();
-  if (now > 0 && silence_bpf_watch(s->silence, vrid, entry->silence_ms + KERNEL_SILENCE_MARGIN_MS, entry->source, entry->destination, entry->ttl, entry->payload)) {
-    entry->kernel_since_ms = now;
-  } else {
+  if (now > 0) entry->kernel_since_ms = now;
+  else {
+    silence_bpf_unwatch(s->silence, vrid);
     entry->kernel_since_ms = 0;
   }
 }
