@@ -620,8 +620,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
    *   routes and addresses the new one drops, sends an advertisement at once (at the new priority), adds what is
    *   new and announces every address;
    * - a backup stays backup, its Master_Down_Timer started again; a fault is judged again (it may clear);
-   * - trackers of the same name and kind keep their state (keptTrackerStates); new ones start `unknown` and do not hold the
-   *   instance in `initialize` (it was running); a check starts again for each;
+   * - trackers of the same name and kind keep their state (keptTrackerStates); new ones start `unknown` and do not
+   *   hold the instance in `initialize` (it was running); a check starts again for each;
    * - no `stateChange` unless the state changes (a kept weight-0 tracker is down, say); `priorityChange` when the
    *   effective priority did; counters carry on.
    *

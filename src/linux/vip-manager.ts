@@ -369,8 +369,8 @@ export class NetlinkVipManager implements VipManager {
     this.takeoverBurst(iface, addresses);
     await warmTakeover(iface, {
       addAndAnnounce: (name, list) => (takeover ? this.addAndAnnounce(name, list) : undefined),
-      // Refused before any lookup (address-request.ts, `refused`): an add of an address already there, as this was,
-      // made that address again — for ever, unleased — when it went between the read and the request.
+      // Refused before any lookup (address-request.ts, `refused`). The exclusive add of another address read here
+      // before, which this was, made that address again — for ever, unleased — if it went between read and request.
       ...(first ? { refusedAdd: () => sendNetlinkRequest(addressRequest(RTM_NEWADDR, ifindex, { ...first, label: undefined }, { refused: true })) } : {}),
     });
   }
