@@ -59,6 +59,15 @@ function expectOneAtATime(list: Record[]): void {
 }
 
 /** Whether `pid` is gone (or a zombie waiting for a reaper that is not us) within a second. */
+/** The `done` and `output` events `runner` emits from now on, each in its own list as they come. */
+function recordEnds(runner: NotifyRunner): { done: NotifyDoneEvent[]; output: NotifyOutputEvent[] } {
+  const done: NotifyDoneEvent[] = [];
+  const output: NotifyOutputEvent[] = [];
+  runner.on('done', (event) => done.push(event));
+  runner.on('output', (event) => output.push(event));
+  return { done, output };
+}
+
 /** Resolves once `condition()` holds, checked every 20 ms; rejects naming `what` after 5 s of real time. */
 async function waitFor(condition: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 5000;
@@ -187,10 +196,7 @@ describe('notify scripts', () => {
       { master: ['/bin/sh', '-c', 'sleep 30 & echo "child $!"; wait'], fault: ['/bin/sh', '-c', "trap '' TERM; echo ready; sleep 30 & wait; sleep 30"], timeoutMs: 300 },
       { killGraceMs: 200 },
     );
-    const done: NotifyDoneEvent[] = [];
-    const output: NotifyOutputEvent[] = [];
-    runner.on('done', (event) => done.push(event));
-    runner.on('output', (event) => output.push(event));
+    const { done, output } = recordEnds(runner);
     runner.transition('master', 100);
     await runner.idle();
     // timedOut and SIGTERM say the timeout ended it (how soon is not this test's to time).
@@ -210,10 +216,7 @@ describe('notify scripts', () => {
   it('leave a process started in the background running, even when it writes to their output', async () => {
     const file = join(dir, 'daemon-alive');
     const runner = new NotifyRunner({ kind: 'instance', name: 'VI_1' }, { master: ['/bin/sh', '-c', `(sleep 0.3; echo daemon; echo daemon-err >&2; echo alive > '${file}') & exit 0`] });
-    const done: NotifyDoneEvent[] = [];
-    const output: NotifyOutputEvent[] = [];
-    runner.on('done', (event) => done.push(event));
-    runner.on('output', (event) => output.push(event));
+    const { done, output } = recordEnds(runner);
     runner.transition('master', 100);
     await runner.idle();
     expect(done[0]).toMatchObject({ script: 'master', exitCode: 0 });
