@@ -40,7 +40,7 @@
  * - Intervals are milliseconds outside this file; seconds (v2) and centiseconds (v3) exist only on the wire.
  */
 
-import type { AddressFamily, Advertisement, AuthType, VrrpVersion } from './advertisement.js';
+import { VRRP_MULTICAST_GROUP, type AddressFamily, type Advertisement, type AuthType, type VrrpVersion } from './advertisement.js';
 import { internetChecksum, pseudoHeaderIpv4, pseudoHeaderIpv6 } from './checksum.js';
 import { formatIp, parseIp } from './ip-address.js';
 
@@ -379,8 +379,8 @@ function checksumAccepted(
   return verifies(mode === 'pseudo-header');
 }
 
-/** 224.0.0.18, VRRP's IPv4 multicast group (RFC 9568 §5.1.1.2). */
-const VRRP_GROUP_IPV4 = Uint8Array.of(224, 0, 0, 18);
+/** VRRP's IPv4 multicast group as bytes, for keepalived's old unicast checksum form. */
+const VRRP_GROUP_IPV4 = (parseIp(VRRP_MULTICAST_GROUP.ipv4) as { bytes: Uint8Array }).bytes;
 
 function pseudoHeaderFor(
   length: number,

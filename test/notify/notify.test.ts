@@ -11,6 +11,7 @@ import { vrrpWarningsDuring } from '../support/warnings.js';
 import { attachNotify, NotifyRunner, type NotifyDoneEvent, type NotifyOutputEvent, type NotifySkipEvent } from '../../src/notify.js';
 import { SimNetwork } from '../../src/testing/index.js';
 import { skipLoudly } from '../support/loud-skip.js';
+import { until } from '../trackers/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vrrp-notify-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -66,15 +67,6 @@ function recordEnds(runner: NotifyRunner): { done: NotifyDoneEvent[]; output: No
   runner.on('done', (event) => done.push(event));
   runner.on('output', (event) => output.push(event));
   return { done, output };
-}
-
-/** Resolves once `condition()` holds, checked every 20 ms; rejects naming `what` after 5 s of real time. */
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after 5000 ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 async function gone(pid: number): Promise<boolean> {
@@ -176,7 +168,7 @@ describe('notify scripts', () => {
     const skipped: NotifySkipEvent[] = [];
     old.on('skip', (event) => skipped.push(event));
     old.transition('master', 100);
-    await waitFor(() => records(log).length > 0, 'the master script to start');
+    await until(() => records(log).length > 0, 'the master script to start', 5000);
     old.detach();
     const next = new NotifyRunner({ kind: 'instance', name: 'VI_1' }, { backup: [...argv, 'b'] }, { replaces: old });
     next.transition('backup', 100);
@@ -220,7 +212,7 @@ describe('notify scripts', () => {
     runner.transition('master', 100);
     await runner.idle();
     expect(done[0]).toMatchObject({ script: 'master', exitCode: 0 });
-    await waitFor(() => existsSync(file), 'the daemon to write its file after writing to stdout');
+    await until(() => existsSync(file), 'the daemon to write its file after writing to stdout', 5000);
     expect(output).toEqual([]);
   });
 
