@@ -5,7 +5,8 @@
  * - Never remove an address we did not add: an address that already existed when we added it (EEXIST) stays the
  *   user's. What we add is recorded both in memory and in a marker file, so that a run that crashed with VIPs up
  *   can be cleaned by the next run (`prepare`) — only addresses whose marker names a dead process are touched.
- * - Markers live in <marker dir>/<network namespace>/<interface>/<address> (markerDirectory(): /run/vrrp for root), holding the owner's pid and a state:
+ * - Markers live in <marker dir>/<network namespace>/<interface>/<address>@<pid> (markerDirectory(): /run/vrrp for
+ *   root; one file per process, see vip/markers.ts), holding the owner's pid and start time and a state:
  *   `standby` (not held), `adding` (requested), or, once the kernel acknowledged the add, the address's creation
  *   stamp — its identity, so a recycled namespace inode can never make us remove an address configured by hand.
  *   Where /run is a tmpfs, markers vanish at reboot with the addresses; elsewhere a marker naming a dead process
@@ -37,7 +38,7 @@ import { parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
 import { addressTables, AF, getAllAddresses, getInterface, getInterfaceAddresses, HOST_LITTLE_ENDIAN, type InterfaceAddress } from './interfaces.js';
 import { watchAddresses } from './link-monitor.js';
-import { judgeLeftover, markerDirectory, markerRecord, networkNamespaceId, parseMarker, type MarkerState } from './vip/markers.js';
+import { isMarkerOf, judgeLeftover, markerDirectory, markerFileName, markerRecord, networkNamespaceId, ownerAlive, parseMarker, processStartTicks, type MarkerOwner, type MarkerState } from './vip/markers.js';
 import { NativeRenewals } from './vip/native-renewals.js';
 import { laterBursts } from './vip/schedule.js';
 import { keptBytes } from './kept-bytes.js';
@@ -1179,9 +1180,8 @@ export class NetlinkVipManager implements VipManager {
     } catch {
       return;
     }
-    const wanted = new Map(addresses.map((vip) => [markerName(vip.address), vip]));
     for (const marker of markers) {
-      const vip = wanted.get(marker);
+      const vip = addresses.find((candidate) => isMarkerOf(marker, candidate.address));
       // Ours now (adopted from the engine this one replaced: VipManager.adopt): not a leftover.
       if (!vip || this.#ours?.has(vip.address) === true) continue;
       let text: string;
@@ -1191,10 +1191,10 @@ export class NetlinkVipManager implements VipManager {
         continue;
       }
       const parsed = parseMarker(text);
-      const ownerAlive = parsed !== undefined && parsed.owner !== process.pid && processAlive(parsed.owner);
-      if (ownerAlive) continue; // a live process holds it: not a leftover
+      const alive = parsed !== undefined && parsed.owner.pid !== process.pid && ownerAlive(parsed.owner, ownerFacts(parsed.owner.pid));
+      if (alive) continue; // a live process holds it: not a leftover, and not ours to touch
       const stamps = parsed !== undefined && parsed.state !== 'standby' ? await addressCreationStamps(index) : undefined;
-      const verdict = judgeLeftover(parsed, { selfPid: process.pid, ownerAlive, presentStamp: stamps?.get(vip.address) });
+      const verdict = judgeLeftover(parsed, { self: selfOwner(), ownerAlive: alive, presentStamp: stamps?.get(vip.address) });
       if (verdict === 'keep') continue;
       if (verdict === 'remove') {
         const errno = await deleteAddress(addressRequest(RTM_DELADDR, index, { ...vip, label: undefined }));
@@ -1227,7 +1227,7 @@ export class NetlinkVipManager implements VipManager {
   }
 
   #markerPath(iface: string, address: string): string {
-    return join(this.#markerDir(iface), markerName(address));
+    return join(this.#markerDir(iface), markerFileName(address, process.pid));
   }
 
   #openMarker(iface: string, address: string): number | undefined {
@@ -1266,9 +1266,17 @@ export class NetlinkVipManager implements VipManager {
   }
 }
 
-/** One marker line: our pid and the state, padded to the fixed width that lets pwrite replace it in place. */
+let self: MarkerOwner | undefined;
+
+/** This process as markers name it: its pid and start time (read once; without /proc, the pid alone). */
+function selfOwner(): MarkerOwner {
+  if (self === undefined) self = { pid: process.pid, startTicks: ownerFacts(process.pid).startTicksNow };
+  return self;
+}
+
+/** One marker line: this process and the state, padded to the fixed width that lets pwrite replace it in place. */
 function ownRecord(state: MarkerState): Uint8Array {
-  return markerRecord(process.pid, state);
+  return markerRecord(selfOwner(), state);
 }
 
 /** The record a takeover writes, encoded once: its pwrite sits between the advert and the gratuitous ARP. */
@@ -1280,10 +1288,6 @@ function nextTurn(): Promise<void> {
 
 function preparedKey(iface: string, address: string): string {
   return `${iface} ${address}`;
-}
-
-function markerName(address: string): string {
-  return address.replaceAll(':', '_');
 }
 
 /** Interface indexes by name, looked up once per call that installs or removes routes (see deviceIndex). */
@@ -1342,12 +1346,20 @@ async function deleteAddress(request: AddressRequest): Promise<string | undefine
   return errno;
 }
 
-function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
+/** Whether `pid` is alive, and the start time of the process that has it now (see vip/markers.ts, ownerAlive). */
+function ownerFacts(pid: number): { pidAlive: boolean; startTicksNow: number | undefined } {
+  if (!Number.isInteger(pid) || pid <= 0) return { pidAlive: false, startTicksNow: undefined };
+  let pidAlive: boolean;
   try {
     process.kill(pid, 0);
-    return true;
+    pidAlive = true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    pidAlive = (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  if (!pidAlive) return { pidAlive, startTicksNow: undefined };
+  try {
+    return { pidAlive, startTicksNow: processStartTicks(readFileSync(`/proc/${pid}/stat`, 'utf8')) };
+  } catch {
+    return { pidAlive, startTicksNow: undefined };
   }
 }

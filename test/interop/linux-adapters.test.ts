@@ -4,7 +4,7 @@
  * and the reason), link and address events (fault and recovery without polling), gratuitous ARP bursts with
  * keepalived's knobs, and `vrrp doctor` inside a namespace.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { Lab, labAvailable, requireLab } from './lab.js';
 import { ourConfig, vipOf } from './scenario.js';
 import { startVrrp } from './vrrp-process.js';
 import { requestStatus } from '../../src/control.js';
+import { processStartTicks } from '../../src/linux/vip/markers.js';
 
 requireLab();
 
@@ -30,11 +31,15 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
   const holdsVip = async (): Promise<boolean> => (await lab.addresses('us')).includes(vipOf(lab));
   /** Where our library keeps its VIP markers for eth0 of host `us` (named by the namespace's inode). */
   const markerDir = (): string => join('/run/vrrp', String(statSync(join('/run/netns', lab.host('us').ns)).ino), 'eth0');
-  /** Leaves a marker for the VIP, as a run of ours that is no longer alive would have. */
-  const writeMarker = (content: string): void => {
+  /** Leaves a marker for the VIP, as a run of ours (of a version before per-process marker files) would have. */
+  const writeMarker = (content: string, name = vipOf(lab)): void => {
     mkdirSync(markerDir(), { recursive: true });
-    writeFileSync(join(markerDir(), vipOf(lab)), content);
+    writeFileSync(join(markerDir(), name), content);
   };
+  /** The VIP's marker files in the marker directory (`<address>@<pid>` each, or an older version's `<address>`). */
+  const vipMarkers = (): string[] => (existsSync(markerDir()) ? readdirSync(markerDir()).filter((name) => name === vipOf(lab) || name.startsWith(`${vipOf(lab)}@`)) : []);
+  /** This test process's start time in clock ticks since boot (field 22 of /proc/self/stat), as a marker names it. */
+  const ownStartTicks = (): number => processStartTicks(readFileSync('/proc/self/stat', 'utf8')) ?? Number.NaN;
 
   // Given our master crashed (SIGKILL: no priority 0, no cleanup), leaving its VIP on eth0
   // when it is started again
@@ -61,7 +66,8 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     const config = { ...ourConfig(lab, 'us', { priority: 150 }), vipLeaseMs: 0 };
     const first = startVrrp(lab, 'us', config);
     await first.waitForState('master', 5000);
-    const marker = join(markerDir(), vipOf(lab));
+    expect(vipMarkers(), 'set-up: one marker file, the run\'s own').toEqual([expect.stringMatching(/@\d+$/)]);
+    const marker = join(markerDir(), vipMarkers()[0] ?? '');
     /** Resolves with the marker's content once `done` holds for it, or after 3 s with what it says then. */
     const markerOnce = async (done: (text: string) => boolean): Promise<string> => {
       const deadline = Date.now() + 3000;
@@ -72,9 +78,9 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
       }
       return text;
     };
-    // Stamped a turn after the add: `<pid> adding` until then.
-    const stampBefore = await markerOnce((text) => /^\d+ \d+$/.test(text));
-    expect(stampBefore, 'set-up: the marker carries the address\'s creation stamp').toMatch(/^\d+ \d+$/);
+    // Stamped a turn after the add: `<pid>:<start> adding` until then.
+    const stampBefore = await markerOnce((text) => /^\d+:\d+ \d+$/.test(text));
+    expect(stampBefore, 'set-up: the marker carries the address\'s creation stamp').toMatch(/^\d+:\d+ \d+$/);
     const mark = first.events.length;
     await lab.exec('us', ['ip', 'addr', 'del', `${vipOf(lab)}/24`, 'dev', 'eth0'], { check: true });
     await first.waitFor((e) => e.event === 'error' && String(e.message).includes('behind our back'), 5000, mark);
@@ -134,6 +140,38 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     await us.stop();
   });
 
+  // Given the VIP on eth0 and a marker for it in state `adding` whose pid now names a live process that started
+  // later than the marker says (the pid was recycled after the run that wrote it crashed)
+  // when our instance starts, then it removes the leftover: a recycled pid is not a live owner.
+  it('removes the leftover of a run whose pid was recycled', async () => {
+    writeMarker(`${process.pid}:${ownStartTicks() - 1} adding\n`, `${vipOf(lab)}@${process.pid}`);
+    await lab.exec('us', ['ip', 'addr', 'add', `${vipOf(lab)}/24`, 'dev', 'eth0']);
+    const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
+    await us.waitForState('backup', 5000);
+    expect(await holdsVip(), us.describe()).toBe(false);
+    await us.stop();
+  });
+
+  // Given the VIP on eth0 and a live process's marker for it (an older version's file, named by the address alone)
+  // when our instance starts and stops (as backup: the address is not ours)
+  // then the address and that marker are both as they were: a run writes a marker file of its own, and never
+  // truncates or deletes another live process's, which would leave that process's VIP up after it crashed.
+  it("leaves a live process's marker and address alone", async () => {
+    const foreign = `${process.pid}:${ownStartTicks()} adding\n`;
+    writeMarker(foreign);
+    await lab.exec('us', ['ip', 'addr', 'add', `${vipOf(lab)}/24`, 'dev', 'eth0']);
+    try {
+      const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
+      await us.waitForState('backup', 5000);
+      expect(await us.stop(), us.describe()).toBe(0);
+      expect(await holdsVip(), 'the live process\'s address').toBe(true);
+      expect(readFileSync(join(markerDir(), vipOf(lab)), 'utf8'), 'the live process\'s marker').toBe(foreign);
+      expect(vipMarkers(), 'marker files left').toEqual([vipOf(lab)]);
+    } finally {
+      rmSync(dirname(markerDir()), { recursive: true, force: true });
+    }
+  });
+
   // Given an instance that became master and stopped cleanly; then no marker is left behind (they are deleted at a
   // clean stop, and only a crash leaves one for the next run), nor the directories that held it (one per
   // namespace ever used would pile up on a host that makes namespaces by the thousand).
@@ -141,7 +179,7 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     const dir = markerDir();
     const us = startVrrp(lab, 'us', ourConfig(lab, 'us', { priority: 150 }));
     await us.waitForState('master', 5000);
-    expect(readdirSync(dir)).toEqual([vipOf(lab)]);
+    expect(readdirSync(dir)).toEqual([expect.stringMatching(new RegExp(`^${vipOf(lab).replaceAll('.', '\\.')}@\\d+$`))]);
     expect(await us.stop(), us.describe()).toBe(0);
     expect(existsSync(dir), `${dir} is left`).toBe(false);
     expect(existsSync(dirname(dir)), `${dirname(dir)} is left`).toBe(false);

@@ -2,11 +2,16 @@
  * The crash-cleanup markers of the VIP manager, their format and their judgement, pure: what a marker file says,
  * and what a starting run must do about the address it names. The store (files under the marker directory, written
  * in place with pwrite) stays in ../vip-manager.ts; nothing here touches a file or the kernel, except
- * {@link markerDirectory}, which picks that directory (see "Where markers live" below).
+ * {@link markerDirectory}, which picks that directory (see "Where markers live" below), and {@link processStartTicks}'s
+ * caller.
  *
- * A marker is one fixed-width line, `<pid> <state>` padded with spaces to {@link MARKER_WIDTH} bytes, so a takeover
- * rewrites it in place with one pwrite on a descriptor opened at `prepare` (writeFileSync measured 0.26 ms on an
- * ext4 /run, pwrite 2 µs). States:
+ * Each process writes its own marker file per address, `<address>@<pid>` ({@link markerFileName}), so a second
+ * process configured with the same VIP never truncates or deletes the marker of one that holds it; a run still reads
+ * the plain `<address>` files of versions before that. A marker is one fixed-width line, `<pid>:<start> <state>`
+ * padded with spaces to {@link MARKER_WIDTH} bytes, so a takeover rewrites it in place with one pwrite on a
+ * descriptor opened at `prepare` (writeFileSync measured 0.26 ms on an ext4 /run, pwrite 2 µs). `<start>` is the
+ * owner's start time (clock ticks since boot, /proc/<pid>/stat): a pid alone is recycled, and a marker whose pid now
+ * names another process must not pass for a live owner's, or its leftover is never removed. States:
  * - `standby`: we do not hold the address; a later run leaves it alone.
  * - `adding`: we asked for it (written before the request, so a crash right after still leaves a trace); a later
  *   run removes it if present.
@@ -21,22 +26,91 @@ import { dirname, isAbsolute, join } from 'node:path';
 /** A marker's state. */
 export type MarkerState = 'standby' | 'adding' | number;
 
+/** The process a marker names: its pid and, since markers carry it, its start time in clock ticks since boot. */
+export interface MarkerOwner {
+  /** The owner's pid. */
+  pid: number;
+  /** Its start time (field 22 of /proc/<pid>/stat); undefined in a marker of a version that did not write it. */
+  startTicks?: number | undefined;
+}
+
+/** A parsed marker: who wrote it and what it says. */
+export interface Marker {
+  /** The process that wrote it. */
+  owner: MarkerOwner;
+  /** What it says about the address. */
+  state: MarkerState;
+}
+
 /** Bytes of one marker record, newline included. */
 export const MARKER_WIDTH = 40;
 
-/** One marker record: `pid state`, padded to {@link MARKER_WIDTH}, ending in a newline. */
-export function markerRecord(pid: number, state: MarkerState): Uint8Array {
-  return new TextEncoder().encode(`${pid} ${state}`.padEnd(MARKER_WIDTH - 1, ' ') + '\n');
+/** One marker record: `pid:start state` (or `pid state` without a start time), padded to {@link MARKER_WIDTH}, ending in a newline. */
+export function markerRecord(owner: MarkerOwner, state: MarkerState): Uint8Array {
+  const who = owner.startTicks === undefined ? `${owner.pid}` : `${owner.pid}:${owner.startTicks}`;
+  return new TextEncoder().encode(`${who} ${state}`.padEnd(MARKER_WIDTH - 1, ' ') + '\n');
 }
 
 /** What a marker file says; undefined when it is not a marker (then the file is only deleted). */
-export function parseMarker(text: string): { owner: number; state: MarkerState } | undefined {
+export function parseMarker(text: string): Marker | undefined {
   const [ownerText = '', stateText = '', extra] = text.trim().split(/\s+/);
-  const owner = Number(ownerText);
-  if (extra !== undefined || !/^\d+$/.test(ownerText) || owner <= 0) return undefined;
+  const who = /^(\d+)(?::(\d+))?$/.exec(ownerText);
+  if (extra !== undefined || who === null) return undefined;
+  const pid = Number(who[1]);
+  if (pid <= 0) return undefined;
+  const owner: MarkerOwner = who[2] === undefined ? { pid } : { pid, startTicks: Number(who[2]) };
   if (stateText === 'standby' || stateText === 'adding') return { owner, state: stateText };
   if (/^\d+$/.test(stateText)) return { owner, state: Number(stateText) };
   return undefined;
+}
+
+/** The file name of `pid`'s marker for `address` (`:` is `_`, for file systems and tools that mind it). */
+export function markerFileName(address: string, pid: number): string {
+  return `${legacyMarkerFileName(address)}@${pid}`;
+}
+
+/** The file name that versions before per-process markers used for `address`'s marker, read at start to clean up. */
+export function legacyMarkerFileName(address: string): string {
+  return address.replaceAll(':', '_');
+}
+
+/**
+ * Whether file `name` in a marker directory is a marker of `address`: this name of any process, or the plain one
+ * of older versions.
+ */
+export function isMarkerOf(name: string, address: string): boolean {
+  const plain = legacyMarkerFileName(address);
+  return name === plain || (name.startsWith(`${plain}@`) && /^\d+$/.test(name.slice(plain.length + 1)));
+}
+
+/**
+ * The start time of a process from the text of its /proc/<pid>/stat (field 22, clock ticks since boot); undefined
+ * when the text is not such a line. The command name (field 2) may hold spaces and parentheses, so the fields are
+ * counted after its last `)`.
+ */
+export function processStartTicks(statText: string): number | undefined {
+  const end = statText.lastIndexOf(')');
+  if (end < 0) return undefined;
+  // After ") " come field 3 (state) onwards: field 22 is the 20th of them.
+  const field = statText.slice(end + 2).split(' ')[19];
+  return field !== undefined && /^\d+$/.test(field) ? Number(field) : undefined;
+}
+
+/** What a starting run knows of a marker's owner: whether its pid is alive, and that process's start time now. */
+export interface OwnerFacts {
+  /** Whether a process with the marker's pid exists. */
+  pidAlive: boolean;
+  /** The start time of the process that has the pid now (undefined: unknown, such as /proc unreadable). */
+  startTicksNow: number | undefined;
+}
+
+/**
+ * Whether the process that wrote a marker is still running: its pid is alive and, when the marker carries a start
+ * time and the current one is known, they are equal — else the pid was recycled and the writer is dead.
+ */
+export function ownerAlive(owner: MarkerOwner, facts: OwnerFacts): boolean {
+  if (!facts.pidAlive) return false;
+  return owner.startTicks === undefined || facts.startTicksNow === undefined || owner.startTicks === facts.startTicksNow;
 }
 
 /** What a starting run does with a marker of one of its configured addresses. */
@@ -50,21 +124,26 @@ export type LeftoverVerdict =
 
 /** What a starting run knows when it judges a marker. */
 export interface LeftoverFacts {
-  /** This process's pid (a marker naming it is a leftover of this process: a dead engine thread's). */
-  selfPid: number;
-  /** Whether the marker's owner is alive. */
+  /** This process: a marker naming it is a leftover of this process (a dead engine thread's). */
+  self: MarkerOwner;
+  /** Whether the marker's owner is alive ({@link ownerAlive}). */
   ownerAlive: boolean;
   /** The creation stamp of the address on the interface now; undefined when the address is absent. */
   presentStamp: number | undefined;
+}
+
+/** Whether a marker's owner is this very process (its pid, and its start time when both are known). */
+export function isSelf(owner: MarkerOwner, self: MarkerOwner): boolean {
+  return owner.pid === self.pid && (owner.startTicks === undefined || self.startTicks === undefined || owner.startTicks === self.startTicks);
 }
 
 /**
  * The verdict for a parsed marker (undefined: not a marker → forget). With a stamp, only that very address is a
  * leftover; without one (a crash before it was written: `adding`), the marker alone says so.
  */
-export function judgeLeftover(marker: { owner: number; state: MarkerState } | undefined, facts: LeftoverFacts): LeftoverVerdict {
+export function judgeLeftover(marker: Marker | undefined, facts: LeftoverFacts): LeftoverVerdict {
   if (marker === undefined) return 'forget';
-  if (marker.owner !== facts.selfPid && facts.ownerAlive) return 'keep';
+  if (!isSelf(marker.owner, facts.self) && facts.ownerAlive) return 'keep';
   if (marker.state === 'standby' || facts.presentStamp === undefined) return 'forget';
   if (marker.state === 'adding' || marker.state === facts.presentStamp) return 'remove';
   return 'forget';
