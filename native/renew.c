@@ -252,7 +252,7 @@ napi_value renew_open(napi_env env, napi_callback_info info) {
   r->ok_length = ok_length;
   r->base.release = renew_release;
   /* The watcher owns fd and the struct from here, even when it fails: listed only once it watches. */
-  napi_value handle = watcher_start(env, &r->base, fd, argv[1], "vrrp:renew", &RENEW_TAG, renew_ready, true);
+  napi_value handle = watcher_with_alarm(env, &r->base, watcher_start(env, &r->base, fd, argv[1], "vrrp:renew", &RENEW_TAG, renew_ready, true));
   if (handle != NULL) {
     r->next = renewers;
     renewers = r;

@@ -380,6 +380,7 @@ typedef struct {
   int ifindex;
   bool joined;
   bool pending;                   /* `last` holds a datagram read before JavaScript was called (vrrp_ready) */
+  int read_error;                 /* errno of a read that failed in vrrp_ready, for the next vrrpRecv to throw; 0 */
   unsigned absorbing;             /* armed entries */
   unsigned hold_ms;               /* after reading it empty, leave the socket unread this long (vrrpHold) */
   unsigned news;                  /* VRIDs with news for JavaScript: a silence (WATCH_SILENT), a stopped schedule */
@@ -551,7 +552,8 @@ napi_value vrrp_open(napi_env env, napi_callback_info info) {
   socket_handle->silence_unavailable = !kernel_silence;
   socket_handle->base.release = release_socket_parts;
   /* The watcher owns fd and the struct from here, even when it fails. */
-  return watcher_start(env, &socket_handle->base, fd, argv[2], "vrrp:socket", &VRRP_TAG, vrrp_ready, true);
+  napi_value handle = watcher_start(env, &socket_handle->base, fd, argv[2], "vrrp:socket", &VRRP_TAG, vrrp_ready, true);
+  return watcher_with_alarm(env, &socket_handle->base, handle);
 }
 
 /* Reads argv[0] as an open VRRP socket; throws (TypeError, or EBADF naming `syscall` once closed), NULL otherwise. */
@@ -1405,8 +1407,10 @@ static bool ready_pass(vrrp_socket *s) {
       /* A silence not told yet (one that fell while JavaScript was busy) goes with the next readiness. */
       return s->news > 0;
     }
-    /* A datagram to deliver, or a failed read that vrrpRecv will meet again and report. */
+    /* A datagram to deliver, or a failed read: its error is the socket's pending one (sk_err, an ICMP error's),
+     * which the read cleared, so vrrpRecv reports it from here. */
     s->pending = outcome == READ_DELIVER;
+    if (outcome < 0) s->read_error = -outcome;
     return true;
   }
   return false;
@@ -1469,6 +1473,11 @@ napi_value vrrp_recv(napi_env env, napi_callback_info info) {
   }
   napi_value result;
   socket_handle->bounded = false;
+  if (socket_handle->read_error != 0) {
+    const int error_number = socket_handle->read_error;
+    socket_handle->read_error = 0;
+    return throw_errno(env, "recvmsg", error_number);
+  }
   if (!socket_handle->pending) {
     int outcome;
     do {

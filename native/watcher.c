@@ -376,15 +376,19 @@ static bool alarm_open(watcher *w) {
   if (fd < 0) return false;
   if (w->waited) {
     if (!wait_add(w->wait, fd, (uint64_t)(uintptr_t)w | 1)) {
+      const int error_number = errno;
       close(fd);
+      errno = error_number;
       return false;
     }
     w->alarm_fd = fd;
     w->alarm_open = true;
     return true;
   }
-  if (uv_poll_init(w->poll.loop, &w->alarm, fd) != 0) {
+  const int error_number = uv_poll_init(w->poll.loop, &w->alarm, fd);
+  if (error_number != 0) {
     close(fd);
+    errno = -error_number;
     return false;
   }
   w->alarm.data = w;
@@ -392,8 +396,20 @@ static bool alarm_open(watcher *w) {
   w->alarm_open = true;
   w->refs++; /* the uv_poll_t's, until on_alarm_closed */
   if (!uv_has_ref((uv_handle_t *)&w->poll)) uv_unref((uv_handle_t *)&w->alarm);
-  if (uv_poll_start(&w->alarm, UV_READABLE, on_alarm) != 0) return false;
+  const int start_error = uv_poll_start(&w->alarm, UV_READABLE, on_alarm);
+  if (start_error != 0) {
+    errno = -start_error;
+    return false;
+  }
   return true;
+}
+
+napi_value watcher_with_alarm(napi_env env, watcher *w, napi_value handle) {
+  if (handle == NULL || w->alarm_open) return handle;
+  if (!w->closed && alarm_open(w)) return handle;
+  const int error_number = w->closed ? EBADF : errno;
+  watcher_close_now(w);
+  return throw_errno(env, "timerfd_create", error_number);
 }
 
 void watcher_alarm(watcher *w, double ms, void (*fn)(watcher *w)) {

@@ -71,6 +71,12 @@ void watcher_hold(watcher *w, uint64_t ms);
  * to 2 ms late. A no-op when closed; stopped by watcher_alarm_stop or the close. */
 void watcher_alarm(watcher *w, double ms, void (*fn)(watcher *w));
 
+/* Makes the alarm of `w`, whose watcher_start returned `handle`, now: returns `handle`, or NULL with an exception
+ * thrown (and `w` closed) when it cannot be made. For watchers whose alarm does work nobody else would notice missing
+ * (vrrp_socket.c's advert schedules and silence watches, renew.c's rounds): a timerfd that cannot be made at the
+ * first watcher_alarm (EMFILE, say) has nobody to tell, so it must fail here, where the open reports it. */
+napi_value watcher_with_alarm(napi_env env, watcher *w, napi_value handle);
+
 /* A waited watcher's alarm function `fn` also runs whenever `fd` is readable (vrrp_socket.c: the kernel silence
  * timers' ring buffer), from the thread's wait; `fn` must leave `fd` unreadable (level-triggered). false when the
  * watcher is not waited or `fd` cannot join the wait. The caller removes `fd` before closing the watcher. */

@@ -812,6 +812,17 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     }
   });
 
+  // Given a process with exactly one descriptor number free
+  // when it opens a VRRP socket, and then a lease renewer
+  // then each open fails, naming timerfd_create and EMFILE: the socket took the last number, so its alarm — which
+  // sends a master's adverts and finds a backup's silence in C — cannot be made. It was made at the first alarm, and
+  // a failure there was silent: the open succeeded, and the schedule or the silence watch never ran.
+  it('refuses to open a socket or a renewer whose alarm cannot be made, instead of failing silently later', () => {
+    const outcome = JSON.parse(inNs(NS_B, process.execPath, join(FIXTURES, 'alarm-emfile.mjs'))) as Record<string, unknown>;
+    const refused = { name: 'Error', message: 'timerfd_create: Too many open files', errno: 24, syscall: 'timerfd_create' };
+    expect(outcome).toEqual({ socket: refused, renewer: refused });
+  });
+
   // Given the same 255 declarations, probed at VRIDs on both sides of where the filter's blocks change groups (their
   // comparisons share one "not a repeat" return per group of blocks: 36 blocks a group for IPv4, 19 for IPv6)
   // when A sends each probed VRID's exact repeat twice and then an advert that differs in its priority
