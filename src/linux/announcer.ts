@@ -9,6 +9,9 @@
  *   addresses several times, and reopening would redo two ioctls per frame.
  * - A socket that fails to send is dropped from the cache, so the next announcement reopens it (an interface that
  *   was deleted and recreated has a new index).
+ * - A socket whose interface's MAC changed is dropped too, as the link's events tell (a bond's `fail_over_mac`,
+ *   `ip link set address`): its frames say the old MAC, and a client that believed them would send the VIP's traffic
+ *   where nobody answers. keepalived follows IFLA_ADDRESS the same way; like it, nothing is announced again then.
  */
 import type { AnnouncementSender } from './vip-manager.js';
 import { readFileSync } from 'node:fs';
@@ -18,6 +21,8 @@ import { parseIp } from '../core/ip-address.js';
 import { gratuitousArpFrame, unsolicitedNeighborAdvertisementFrame } from './announce-frames.js';
 import { openPacketSocket, type PacketSocket } from './packet-socket.js';
 import { warmAnnouncement } from './warm-up.js';
+import { watchLink } from './link-monitor.js';
+import type { InterfaceInfo } from './interfaces.js';
 
 /** One address to announce. */
 export interface AnnouncedAddress {
@@ -65,9 +70,27 @@ export interface AnnouncementRound {
  */
 const ROUTER_FLAG_MAX_AGE_MS = 5000;
 
+/** How an {@link Announcer} is made. */
+export interface AnnouncerOptions {
+  /**
+   * Follows an interface's link as its events tell (default: the thread's rtnetlink events, {@link watchLink}), to
+   * drop a socket whose MAC changed; `false`: never (the MAC is read once per socket).
+   */
+  followLink?: ((ifname: string, onLink: (link: Pick<InterfaceInfo, 'mac'>) => void) => Promise<() => void>) | false;
+}
+
 /** Sends gratuitous ARP / unsolicited NA for virtual addresses, with one cached packet socket per interface. */
 export class Announcer {
   readonly #sockets = new Map<string, PacketSocket>();
+  readonly #followLink: Exclude<AnnouncerOptions['followLink'], false | undefined> | undefined;
+  /** The link watch of each interface with an open socket: its stop, once it started. */
+  readonly #linkWatches = new Map<string, Promise<(() => void) | undefined>>();
+
+  /** See {@link AnnouncerOptions}. */
+  constructor(options: AnnouncerOptions = {}) {
+    this.#followLink = options.followLink === false ? undefined : (options.followLink ?? watchLink);
+  }
+
   /** Gratuitous ARP frames by socket (its MAC) and address: the same bytes at every takeover. */
   readonly #arpFrames = new WeakMap<PacketSocket, Map<string, Uint8Array>>();
   /**
@@ -163,13 +186,40 @@ export class Announcer {
     return ipv6Forwarding(round.ifname) === round.router;
   }
 
-  /** Closes the cached socket of `ifname`, or of every interface when none is given. */
+  /** Closes the cached socket of `ifname`, or of every interface when none is given, and stops following their links. */
   close(ifname?: string): void {
     for (const [name, socket] of this.#sockets) {
       if (ifname !== undefined && name !== ifname) continue;
       socket.close();
       this.#sockets.delete(name);
     }
+    for (const [name, watch] of this.#linkWatches) {
+      if (ifname !== undefined && name !== ifname) continue;
+      this.#linkWatches.delete(name);
+      void watch.then((stop) => stop?.());
+    }
+  }
+
+  /**
+   * Follows `ifname`'s link while its socket is open: a MAC that is not the socket's drops the socket (and with it
+   * every round prepared on it: {@link isCurrent} says so), so the next announcement reopens it with the new one.
+   * A watch that cannot start (no rtnetlink events) leaves the MAC as read at open, as before.
+   */
+  #followMac(ifname: string): void {
+    const follow = this.#followLink;
+    if (follow === undefined || this.#linkWatches.has(ifname)) return;
+    const watch = follow(ifname, (link) => {
+      const socket = this.#sockets.get(ifname);
+      if (socket !== undefined && !sameBytes(socket.mac, link.mac)) this.close(ifname);
+    }).then(
+      (stop) => {
+        // Closed while the watch started: stop it now.
+        if (this.#linkWatches.get(ifname) !== watch) stop();
+        return stop;
+      },
+      () => undefined,
+    );
+    this.#linkWatches.set(ifname, watch);
   }
 
   /**
@@ -215,9 +265,16 @@ export class Announcer {
     if (socket === undefined) {
       socket = openPacketSocket(ifname);
       this.#sockets.set(ifname, socket);
+      this.#followMac(ifname);
     }
     return socket;
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The addresses parsed; throws RangeError for one whose text is not an address of its family. */

@@ -45,6 +45,8 @@ interface Watcher {
    * read was asked for (performance.now()): the VIP manager's watch, see {@link watchAddresses}.
    */
   onAddresses?: (addresses: readonly InterfaceAddress[], linkUp: boolean, readAtMs: number) => void;
+  /** Told the link as read, after the first read and each re-read: the announcer's MAC watch, see {@link watchLink}. */
+  onLink?: (link: InterfaceInfo) => void;
 }
 
 interface Snapshot {
@@ -235,13 +237,17 @@ class LinkHub {
     // watchers per master at 255; docs/linux.md, "Memory per instance").
     const entry: Watcher = { family: watcher.family, virtualAddresses: watcher.virtualAddresses, up: true, onChange: watcher.onChange, onAddresses: watcher.onAddresses };
     if (watcher.linkOnly === true) entry.linkOnly = true;
+    if (watcher.onLink !== undefined) entry.onLink = watcher.onLink;
+    let first: Snapshot;
     try {
-      entry.up = judge(await readInterface(iface, new Set([watcher.family])), watcher.family, watcher.virtualAddresses, entry.linkOnly);
+      first = await readInterface(iface, new Set([watcher.family]));
+      entry.up = judge(first, watcher.family, watcher.virtualAddresses, entry.linkOnly);
     } catch (error) {
       this.#maybeClose();
       throw error;
     }
     set.add(entry);
+    if (first.link !== undefined) entry.onLink?.(first.link);
     this.#markDirty(iface); // catch a change that raced the first read
     return {
       up: entry.up,
@@ -435,6 +441,13 @@ class LinkHub {
             process.emitWarning(`link monitor: a watcher of ${iface}'s addresses failed: ${error instanceof Error ? error.message : String(error)}`, { type: 'VrrpWarning' });
           }
         }
+        if (watcher.onLink !== undefined && snapshot.link !== undefined && set.has(watcher)) {
+          try {
+            watcher.onLink(snapshot.link);
+          } catch (error) {
+            process.emitWarning(`link monitor: a watcher of ${iface}'s link failed: ${error instanceof Error ? error.message : String(error)}`, { type: 'VrrpWarning' });
+          }
+        }
         const up = judge(snapshot, watcher.family, watcher.virtualAddresses, watcher.linkOnly);
         if (up === watcher.up || !set.has(watcher)) continue;
         watcher.up = up;
@@ -489,6 +502,18 @@ export async function watchAddresses(
 ): Promise<() => void> {
   hub ??= new LinkHub();
   const { stop } = await hub.add(iface, { family, virtualAddresses: NO_ADDRESSES, onChange: ignoreChange, onAddresses });
+  return stop;
+}
+
+/**
+ * Calls `onLink` with what `iface`'s link is (index, flags, MAC) once read, and after each link or address change on
+ * it (coalesced per turn, from the thread's shared event socket); resolves with a stop function. How the announcer
+ * follows a MAC that changes under its socket (a bond's `fail_over_mac`, `ip link set address`), as keepalived
+ * follows RTM_NEWLINK's IFLA_ADDRESS.
+ */
+export async function watchLink(iface: string, onLink: (link: InterfaceInfo) => void): Promise<() => void> {
+  hub ??= new LinkHub();
+  const { stop } = await hub.add(iface, { family: 'ipv4', linkOnly: true, virtualAddresses: NO_ADDRESSES, onChange: ignoreChange, onLink });
   return stop;
 }
 

@@ -428,8 +428,13 @@ export class NetlinkVipManager implements VipManager {
   takeoverBurst(iface: string, addresses: readonly VirtualAddress[]): TakeoverBurstHandle | undefined {
     let takeover = this.#takeover;
     // Asked as a takeover is armed: a burst whose unsolicited NAs carry a Router flag that `forwarding` no longer
-    // says is built again now, so that the armed burst and the takeover's addAndAnnounce use the same, current one.
-    if (takeover !== undefined && takeover.iface === iface && this.#announcer?.routerFlagCurrent?.(takeover.round) === false) {
+    // says, or whose socket was dropped (a failed send; the interface's MAC changed, so its frames say the old one),
+    // is built again now, so that the armed burst and the takeover's addAndAnnounce use the same, current one.
+    if (
+      takeover !== undefined &&
+      takeover.iface === iface &&
+      (this.#announcer?.isCurrent?.(takeover.round) === false || this.#announcer?.routerFlagCurrent?.(takeover.round) === false)
+    ) {
       this.#takeover = undefined;
       this.#prepareTakeover(iface, addresses);
       takeover = this.#takeover;

@@ -307,6 +307,27 @@ console.log(JSON.stringify(answers));
     expect(burst).toEqual([...Array(8).fill('from target'), 'from target, router', 'from target, router']);
   });
 
+  // Given our VIP manager prepared for a takeover of the VIP (its burst's gratuitous ARPs built with eth0's MAC)
+  // when eth0's MAC changes (a bond's fail_over_mac, `ip link set address`) and the takeover is then armed and made
+  // then the armed burst is a new one, and every gratuitous ARP the client sees comes from the new MAC: the frames
+  // said the old MAC for as long as the announcement socket lived, and a client would have sent the VIP's traffic
+  // where nobody answers.
+  it('announces from the new MAC after the interface\'s MAC changed', async () => {
+    const capture = await lab.capture('client', 'arp');
+    const fixture = join(repo, 'test/interop/fixtures/takeover-burst.mjs');
+    const newMac = '02:42:ac:11:00:99';
+    const result = await lab.exec('us', [process.execPath, fixture, join(repo, 'dist'), 'eth0', vipOf(lab), join(lab.tmpDir, 'markers-mac'), `mac-changed=${newMac}`]);
+    await capture.stop();
+    expect(result.code, result.stderr).toBe(0);
+    const { macChanged, rebuilt } = JSON.parse(result.stdout) as { macChanged: Record<string, unknown>; rebuilt: boolean };
+    expect(rebuilt, 'the burst armed after the change is a new one').toBe(true);
+    expect(macChanged).toMatchObject({ burst: 1, heldAtOnce: [true] });
+    const vip = vipOf(lab);
+    const arps = capture.lines.filter((line) => line.includes(`Request who-has ${vip}`) && line.includes(`tell ${vip}`));
+    expect(arps, 'gratuitous ARPs seen').toHaveLength(2);
+    expect(arps.map((line) => line.split(' ')[1]), 'their source MACs').toEqual([newMac, newMac]);
+  });
+
   // Given two of our VIP managers on one interface, each holding a VIP (two instances of one process)
   // when the first releases its VIP and then the second's is deleted behind its back
   // then one address watch served both (made once, not stopped by the first leaving), the second reports the

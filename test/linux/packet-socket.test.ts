@@ -8,7 +8,7 @@
  * 10.98.0.0/24 and 2001:db8:98::/64 exist only inside them, and both are deleted in afterAll (and at exit).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -363,12 +363,13 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
   });
 });
 
-// Node 20 cannot run TypeScript, and the process inside the namespace must run the real modules: transpile each
-// one the announcer needs, unchanged, into <dir>/src and point <dir>/build at the real build, so the addon's
-// relative path (../../build/Release/vrrp_packet.node) resolves exactly as it does from src/ and dist/.
+// Node 20 cannot run TypeScript, and the process inside the namespace must run the real modules: transpile every
+// module of src/, unchanged, into <dir>/src (the announcer's imports reach the link monitor and what it needs: a list
+// of them broke with each new import), and point <dir>/build and <dir>/node_modules at the real ones, so the addon's
+// relative path (../../build/Release/vrrp_packet.node) and the packages resolve exactly as they do from src/ and dist/.
 function transpileSources(dir: string): string {
   const ts = createRequire(import.meta.url)('typescript') as typeof import('typescript');
-  const sources = ['globals.ts', 'core/checksum.ts', 'core/ip-address.ts', 'linux/announce-frames.ts', 'linux/addon.ts', 'linux/packet-socket.ts', 'linux/warm-up.ts', 'linux/announcer.ts'];
+  const sources = (readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' }) as string[]).filter((path) => path.endsWith('.ts') && !path.endsWith('.d.ts'));
   for (const source of sources) {
     const { outputText } = ts.transpileModule(readFileSync(join(ROOT, 'src', source), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true },
@@ -377,6 +378,7 @@ function transpileSources(dir: string): string {
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, outputText);
   }
+  if (!existsSync(join(dir, 'node_modules'))) symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   if (!existsSync(join(dir, 'build'))) symlinkSync(join(ROOT, 'build'), join(dir, 'build'));
   return join(dir, 'src');
 }
