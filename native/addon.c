@@ -11,7 +11,7 @@
  *   burst.c        a takeover's syscalls back to back: burstPrepare(ops) -> prepared, burstRun(prepared) -> results
  *   vrrp_socket.c  raw IP sockets of protocol 112 for the adverts, watched on the opening thread's loop
  *                  vrrpOpen, vrrpJoin, vrrpRecv, vrrpSend, vrrpSendMany, vrrpClose, vrrpRef, vrrpAbsorb,
- *                  vrrpAbsorbed, vrrpFiltered, vrrpHold, vrrpNotice, vrrpRepeat, vrrpRepeated, vrrpArmTakeover,
+ *                  vrrpAbsorbed, vrrpFiltered, vrrpHold, vrrpIfindex, vrrpNotice, vrrpRepeat, vrrpRepeated, vrrpArmTakeover,
  *                  vrrpTakeover, kernelSilenceProbe
  *   repeat_filter.c  the classic socket filter that tells declared repeats from anything else (vrrp_socket.c's
  *                  "Filtered repeats"); vrid_set.h, the VRID sets both use
@@ -74,6 +74,7 @@ NAPI_MODULE_INIT() {
       {"vrrpFiltered", NULL, vrrp_filtered, NULL, NULL, NULL, napi_enumerable, NULL},
       {"kernelSilenceProbe", NULL, kernel_silence_probe, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpHold", NULL, vrrp_hold, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"vrrpIfindex", NULL, vrrp_ifindex, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpNotice", NULL, vrrp_notice, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpRepeat", NULL, vrrp_repeat, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpRepeated", NULL, vrrp_repeated, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -1674,6 +1674,24 @@ napi_value vrrp_hold(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* vrrpIfindex(handle): the index of the interface the socket was bound to at its open (SO_BINDTODEVICE binds the
+ * index, not the name: an interface deleted and made again under the same name has a new one, and the socket hears
+ * nothing from it). */
+napi_value vrrp_ifindex(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "vrrpIfindex needs a handle");
+    return NULL;
+  }
+  vrrp_socket *s = get_open_socket(env, argv[0], "vrrpIfindex");
+  if (s == NULL) return NULL;
+  napi_value result;
+  NAPI_CALL(env, napi_create_int32(env, s->ifindex, &result));
+  return result;
+}
+
 /* vrrpAbsorbed(handle, vrid, meta): the repeats of `vrid` absorbed since the last call (their count is returned and
  * reset), meta[0] the age in ms of the last one; 0 once closed. */
 napi_value vrrp_absorbed(napi_env env, napi_callback_info info) {

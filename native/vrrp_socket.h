@@ -19,6 +19,7 @@ napi_value vrrp_absorbed(napi_env env, napi_callback_info info);
 napi_value vrrp_filtered(napi_env env, napi_callback_info info);
 napi_value kernel_silence_probe(napi_env env, napi_callback_info info);
 napi_value vrrp_hold(napi_env env, napi_callback_info info);
+napi_value vrrp_ifindex(napi_env env, napi_callback_info info);
 napi_value vrrp_notice(napi_env env, napi_callback_info info);
 napi_value vrrp_repeat(napi_env env, napi_callback_info info);
 napi_value vrrp_repeated(napi_env env, napi_callback_info info);

@@ -106,7 +106,8 @@ export interface Transport {
   warm?(): void;
   /**
    * Optional: picks the primary address again and sends from it from now on; resolves with it, or undefined when
-   * the interface still has none. Called when the link comes up while the instance has no primary address.
+   * the interface still has none. Called each time the link monitor reports the link up (the interface may have
+   * been renumbered, or made again, meanwhile).
    */
   resolvePrimaryAddress?(): Promise<string | undefined>;
   /** Sends one VRRP message to `dst`. */
@@ -384,7 +385,9 @@ export interface LinkWatch {
 /** Reports the interface's link state (up with a usable address, or not). */
 export interface LinkMonitor {
   /**
-   * Starts watching; calls `onChange` whenever the state changes. Returns the state now and a stop function.
+   * Starts watching; calls `onChange` whenever the state changes, and with `true` again when a link that stays up
+   * changed what the instance should send from (its address to send from went, or the interface was made again).
+   * Returns the state now and a stop function.
    * `linkOnly`: up is the link's own state (there, administratively up, running), whatever its addresses — a VMAC's,
    * which has none to send from until it is master.
    */

@@ -870,14 +870,16 @@ export class Engine {
   }
 
   /**
-   * A link change from the link monitor. A link that comes up while the router has no primary address (it started,
-   * or went down, without one to send from) first has the transport pick one; the core leaves Fault only with it.
-   * `#linkChanges` drops the answer of a pick that a later change overtook.
+   * A link change from the link monitor. A link that comes up first has the transport pick the address to send
+   * from — every time, not only when the router has none: the interface may have been renumbered (DHCP, an
+   * administrator) or made again while it was down, and adverts from the old address are refused by the kernel
+   * (a master that sends nothing while it holds the VIPs). The core leaves Fault only with one. `#linkChanges` drops
+   * the answer of a pick that a later change overtook.
    */
   #onLink(up: boolean): void {
     const change = ++this.#linkChanges;
     const resolve = this.#adapters.transport.resolvePrimaryAddress;
-    if (!up || this.#router?.primaryAddress !== undefined || resolve === undefined) {
+    if (!up || resolve === undefined) {
       this.#step({ type: 'link', up });
       return;
     }

@@ -120,6 +120,8 @@ export interface NativeAddon {
   kernelSilenceProbe(family: 4 | 6): number;
   /** After a read found only absorbed repeats, leaves the socket unread for `ms`. */
   vrrpHold(handle: unknown, ms: number): void;
+  /** The index of the interface the socket was bound to at its open. */
+  vrrpIfindex(handle: unknown): number;
   /** Closes a VRRP socket (idempotent). */
   vrrpClose(handle: unknown): void;
   /** Whether the open socket keeps its thread's loop alive. */

@@ -74,9 +74,10 @@ const ROUTER_FLAG_MAX_AGE_MS = 5000;
 export interface AnnouncerOptions {
   /**
    * Follows an interface's link as its events tell (default: the thread's rtnetlink events, {@link watchLink}), to
-   * drop a socket whose MAC changed; `false`: never (the MAC is read once per socket).
+   * drop a socket whose MAC changed or whose interface was made again (a new index); `false`: never (both are read
+   * once per socket).
    */
-  followLink?: ((ifname: string, onLink: (link: Pick<InterfaceInfo, 'mac'>) => void) => Promise<() => void>) | false;
+  followLink?: ((ifname: string, onLink: (link: Pick<InterfaceInfo, 'index' | 'mac'>) => void) => Promise<() => void>) | false;
 }
 
 /** Sends gratuitous ARP / unsolicited NA for virtual addresses, with one cached packet socket per interface. */
@@ -201,8 +202,8 @@ export class Announcer {
   }
 
   /**
-   * Follows `ifname`'s link while its socket is open: a MAC that is not the socket's drops the socket (and with it
-   * every round prepared on it: {@link isCurrent} says so), so the next announcement reopens it with the new one.
+   * Follows `ifname`'s link while its socket is open: a MAC or an index that is not the socket's drops the socket
+   * (and with it every round prepared on it: {@link isCurrent} says so), so the next announcement reopens it.
    * A watch that cannot start (no rtnetlink events) leaves the MAC as read at open, as before.
    */
   #followMac(ifname: string): void {
@@ -210,7 +211,7 @@ export class Announcer {
     if (follow === undefined || this.#linkWatches.has(ifname)) return;
     const watch = follow(ifname, (link) => {
       const socket = this.#sockets.get(ifname);
-      if (socket !== undefined && !sameBytes(socket.mac, link.mac)) this.close(ifname);
+      if (socket !== undefined && (socket.ifindex !== link.index || !sameBytes(socket.mac, link.mac))) this.close(ifname);
     }).then(
       (stop) => {
         // Closed while the watch started: stop it now.

@@ -22,7 +22,7 @@ export type { VrrpSocketStats } from './transport/vrrp-socket.js';
 export { NetlinkVipManager, type NetlinkVipManagerOptions, type AnnouncementSender } from './vip-manager.js';
 export type { InterfaceAddress } from './interfaces.js';
 export { NetlinkLinkMonitor } from './link-monitor.js';
-export { Announcer, threadAnnouncer, type AnnouncedAddress, type AnnounceOptions } from './announcer.js';
+export { Announcer, threadAnnouncer, type AnnouncedAddress, type AnnounceOptions, type AnnouncerOptions } from './announcer.js';
 export { PacketSocketError } from './addon.js';
 export { threadClock } from './clock.js';
 export { doctor, formatDoctorReport, type DoctorCheck, type DoctorReport } from './doctor.js';

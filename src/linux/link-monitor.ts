@@ -39,6 +39,8 @@ interface Watcher {
   linkOnly?: boolean;
   virtualAddresses: ReadonlySet<string> | readonly string[];
   up: boolean;
+  /** The address it would send from as last judged (undefined: down, or judged on the link alone). */
+  primary: string | undefined;
   onChange: (up: boolean) => void;
   /**
    * Told every address of its family after each re-read, whether the link is up (admin up, carrier), and when the
@@ -59,6 +61,12 @@ function judge(snapshot: Snapshot, family: AddressFamily, virtualAddresses: Read
   const link = snapshot.link;
   if (!link || !link.adminUp || !link.running) return false;
   return linkOnly || pickPrimaryAddress(snapshot.addresses[family], family, virtualAddresses) !== undefined;
+}
+
+/** The address a watcher would send from, by the same pick as {@link judge}'s; undefined for a link-only watcher. Pure. */
+function primaryOf(snapshot: Snapshot, watcher: Pick<Watcher, 'family' | 'virtualAddresses' | 'linkOnly'>): string | undefined {
+  if (watcher.linkOnly === true) return undefined;
+  return pickPrimaryAddress(snapshot.addresses[watcher.family], watcher.family, watcher.virtualAddresses);
 }
 
 /** One re-read of an interface as the hub keeps it, to judge the notifications that follow it. */
@@ -228,20 +236,21 @@ class LinkHub {
   #retry: NodeJS.Timeout | undefined;
   readonly #retryIfaces = new Set<string>();
 
-  async add(iface: string, watcher: Omit<Watcher, 'up'>): Promise<{ up: boolean; stop: () => void }> {
+  async add(iface: string, watcher: Omit<Watcher, 'up' | 'primary'>): Promise<{ up: boolean; stop: () => void }> {
     this.#open();
     // Listen before the first read, so that a change during that read is not lost.
     let set = this.#watchers.get(iface);
     if (!set) this.#watchers.set(iface, (set = new Set()));
     // Spelled out, not spread: a spread copy got a hidden class of its own per watcher (~100 bytes each, two
     // watchers per master at 255; docs/linux.md, "Memory per instance").
-    const entry: Watcher = { family: watcher.family, virtualAddresses: watcher.virtualAddresses, up: true, onChange: watcher.onChange, onAddresses: watcher.onAddresses };
+    const entry: Watcher = { family: watcher.family, virtualAddresses: watcher.virtualAddresses, up: true, primary: undefined, onChange: watcher.onChange, onAddresses: watcher.onAddresses };
     if (watcher.linkOnly === true) entry.linkOnly = true;
     if (watcher.onLink !== undefined) entry.onLink = watcher.onLink;
     let first: Snapshot;
     try {
       first = await readInterface(iface, new Set([watcher.family]));
       entry.up = judge(first, watcher.family, watcher.virtualAddresses, entry.linkOnly);
+      entry.primary = primaryOf(first, entry);
     } catch (error) {
       this.#maybeClose();
       throw error;
@@ -401,8 +410,12 @@ class LinkHub {
       // Before the dump is asked for: an address added after this instant may be missing from it (the kernel
       // writes a dump as it is read), and the VIP manager must not take that for a deletion.
       const readAtMs = performance.now();
+      let moved = false;
       try {
         snapshot = await readInterface(iface, (families = new Set([...set].map((w) => w.family))));
+        // Another index under the same name: the interface was deleted and made again between two reads.
+        const before = this.#last.get(iface)?.index;
+        moved = before !== undefined && snapshot.link !== undefined && snapshot.link.index !== before;
         this.#last.set(iface, { index: snapshot.link?.index, families, addresses: snapshot.addresses });
         this.#failingIfaces.delete(iface);
       } catch (error) {
@@ -449,13 +462,24 @@ class LinkHub {
           }
         }
         const up = judge(snapshot, watcher.family, watcher.virtualAddresses, watcher.linkOnly);
-        if (up === watcher.up || !set.has(watcher)) continue;
+        const primary = up ? primaryOf(snapshot, watcher) : undefined;
+        // A link made again is a new link: down, then up, as if the two reads had seen it gone (keepalived sees the
+        // RTM_DELLINK); and a link that stays up but whose address to send from changed is told up again, so the
+        // engine picks that address anew (adverts from one that went are refused).
+        const told: boolean[] = [];
+        if (moved && watcher.up && up) told.push(false, true);
+        else if (up !== watcher.up) told.push(up);
+        else if (up && primary !== watcher.primary) told.push(true);
+        watcher.primary = primary;
+        if (told.length === 0 || !set.has(watcher)) continue;
         watcher.up = up;
-        try {
-          watcher.onChange(up);
-        } catch (error) {
-          // As for onAddresses: one watcher's failure must not keep the others from hearing of their link.
-          process.emitWarning(`link monitor: a watcher of ${iface} failed: ${error instanceof Error ? error.message : String(error)}`, { type: 'VrrpWarning' });
+        for (const state of told) {
+          try {
+            watcher.onChange(state);
+          } catch (error) {
+            // As for onAddresses: one watcher's failure must not keep the others from hearing of their link.
+            process.emitWarning(`link monitor: a watcher of ${iface} failed: ${error instanceof Error ? error.message : String(error)}`, { type: 'VrrpWarning' });
+          }
         }
       }
     }

@@ -37,7 +37,7 @@ import { formatVirtualRoute, formatVirtualRule, type GarpConfig, type VirtualAdd
 import { parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
 import { addressTables, AF, getAllAddresses, getInterface, getInterfaceAddresses, HOST_LITTLE_ENDIAN, type InterfaceAddress } from './interfaces.js';
-import { watchAddresses } from './link-monitor.js';
+import { watchAddresses, watchLink } from './link-monitor.js';
 import { isMarkerOf, judgeLeftover, markerDirectory, markerFileName, markerRecord, networkNamespaceId, ownerAlive, parseMarker, processStartTicks, type MarkerOwner, type MarkerState } from './vip/markers.js';
 import { NativeRenewals } from './vip/native-renewals.js';
 import { laterBursts } from './vip/schedule.js';
@@ -333,6 +333,7 @@ export class NetlinkVipManager implements VipManager {
     this.#takeoverIface ??= iface;
     const link = await getInterface(iface);
     if (!link) return;
+    this.#followIndex(iface);
     await this.#removeLeftovers(iface, link.index, addresses);
     if (this.#leaseS > 0 && addresses.some((vip) => vip.family === 'ipv4' && vip.prefixLength < 32)) {
       const hostAddresses = (await getInterfaceAddresses(link.index, 'ipv4')).filter((a) => !addresses.some((vip) => vip.address === a.address));
@@ -1064,6 +1065,7 @@ export class NetlinkVipManager implements VipManager {
    * up (its removal failed) stays for the next run to clean.
    */
   close(): void {
+    this.#stopIndexWatches();
     releaseRouting(this.#routingHolder);
     releaseVmacs(this); // held for the next engine after a handover; a stop deletes them next (Engine.stop)
     this.#cancelBursts();
@@ -1096,6 +1098,49 @@ export class NetlinkVipManager implements VipManager {
         return; // not empty (ENOTEMPTY), already gone, or not ours to remove: leave it
       }
     }
+  }
+
+  /** The link watch of each interface prepared on: its stop, once it started (see #followIndex). */
+  #indexWatches: Map<string, Promise<(() => void) | undefined>> | undefined;
+
+  /**
+   * Follows `iface`'s index: an interface deleted and made again under the same name is a new link, and what was
+   * prepared for the old one (requests carrying its index, the takeover burst) would fail the first takeover with
+   * ENODEV. So it is prepared again for the new one, in the background; a failure is reported. A watch that cannot
+   * start (no rtnetlink events) leaves that to the ENODEV, as before.
+   */
+  #followIndex(iface: string): void {
+    const watches = (this.#indexWatches ??= new Map());
+    if (watches.has(iface)) return;
+    const watch = watchLink(iface, (link) => {
+      // A VMAC of ours is made again by its engine, which prepares it again itself (see createVmac).
+      if (this.#vmacIndexes.has(iface)) return;
+      let vips: VirtualAddress[] | undefined;
+      for (const entry of this.#prepared.values()) {
+        if (entry.iface !== iface || entry.index === link.index) continue;
+        (vips ??= []).push(entry.vip);
+      }
+      if (vips === undefined) return;
+      this.#forget(iface);
+      if (this.#takeover?.iface === iface) this.#takeover = undefined;
+      this.prepare(iface, vips).catch((cause: unknown) =>
+        this.#onError(new VrrpError('vip_failed', `could not prepare ${iface}'s addresses again after it was made anew: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })),
+      );
+    }).then(
+      (stop) => {
+        if (this.#indexWatches?.get(iface) !== watch) stop(); // closed while the watch started
+        return stop;
+      },
+      () => undefined,
+    );
+    watches.set(iface, watch);
+  }
+
+  #stopIndexWatches(): void {
+    const watches = this.#indexWatches;
+    if (watches === undefined) return;
+    this.#indexWatches = undefined;
+    for (const watch of watches.values()) void watch.then((stop) => stop?.());
   }
 
   /** Cancels the later bursts on `iface`, or on every interface. */

@@ -73,10 +73,15 @@ export class LinuxTransport implements Transport {
     }
   }
 
-  /** See {@link Transport.resolvePrimaryAddress}. */
+  /**
+   * See {@link Transport.resolvePrimaryAddress}. Asked when the link comes up: the interface may have been made again
+   * meanwhile (a new index), and the shared socket then opens again on it (VrrpSocket.rebindIfMoved).
+   */
   async resolvePrimaryAddress(): Promise<string | undefined> {
     const options = this.#options;
     if (options === undefined || this.#socket === undefined) return undefined;
+    const link = await getInterface(options.interface);
+    if (link !== undefined) this.#socket?.rebindIfMoved(link.index);
     const primaryAddress = await this.#pickPrimaryAddress(options);
     if (primaryAddress !== undefined) this.#source = addressBytes(primaryAddress);
     return primaryAddress;

@@ -170,6 +170,33 @@ export class VrrpSocket {
     }
   }
 
+  /**
+   * Opens the socket again when the interface of its name now has another index than the one it was bound to: an
+   * interface deleted and made again under the same name (a VLAN, a bond, a veth) is a new link, SO_BINDTODEVICE
+   * bound the old one's index, and the old socket hears nothing more. Its VRIDs stay registered; what was absorbed,
+   * scheduled or armed on the old socket ends with it (the link monitor reports such an interface down and up again,
+   * so every instance on it went through Fault, which ends them). Returns whether it opened a new one; throws a
+   * `transport_failed` VrrpError when it cannot (the old one stays).
+   */
+  rebindIfMoved(ifindex: number): boolean {
+    const old = this.#handle;
+    if (old === undefined || this.#native.vrrpIfindex(old) === ifindex) return false;
+    let next: unknown;
+    try {
+      next = this.#native.vrrpOpen(this.family === 'ipv4' ? 4 : 6, this.ifname, this.drain, process.env.VRRP_KERNEL_SILENCE !== '0');
+      if (this.#joined) this.#native.vrrpJoin(next);
+    } catch (cause) {
+      if (next !== undefined) this.#native.vrrpClose(next);
+      throw new VrrpError('transport_failed', `cannot open the vrrp socket on ${this.ifname} again, made anew with index ${ifindex}: ${(toPacketSocketError('open', cause) as Error).message}`, { cause });
+    }
+    this.#flush(); // handed over before the close: they leave, or fail and are reported
+    this.#handle = next;
+    this.#native.vrrpClose(old);
+    this.#holds.fill(undefined);
+    this.#hold = 0;
+    return true;
+  }
+
   /** Number of registered VRIDs. */
   get receivers(): number {
     return this.#count;
