@@ -14,8 +14,9 @@
  * The test: test/cli/control.test.ts connects as uid 65534 (`setpriv`) and is refused.
  *
  * The protocol is one JSON line each way: `{"command":"status"}` → `{"ok":true,"status":…}` or
- * `{"ok":false,"error":"…"}`; a request is at most {@link MAX_REQUEST_BYTES} and must arrive within
- * {@link REQUEST_TIMEOUT_MS}, so a stuck client cannot hold a connection open.
+ * `{"ok":false,"error":"…"}`; a request is at most {@link MAX_REQUEST_BYTES} bytes and must be whole within
+ * {@link REQUEST_TIMEOUT_MS} of the connection, and a peer answered has {@link REPLY_GRACE_MS} to close, so a stuck
+ * client cannot hold a connection open.
  *
  * Nothing here reads the status itself: the run hands in a function that builds it (`instance.status()` is
  * synchronous, see src/status.ts), so an answer never waits on the engine thread.
@@ -78,8 +79,15 @@ export interface RunReloadStatus {
 
 /** Largest request accepted, in bytes. */
 export const MAX_REQUEST_BYTES = 4096;
-/** How long a connection may take to send its request, and a client waits for the answer, in ms. */
+/** How long a connection may take to send its whole request, from its start, and a client waits for the answer, in ms. */
 export const REQUEST_TIMEOUT_MS = 5000;
+/** How long a peer has to close once answered before its connection is destroyed, in ms. */
+export const REPLY_GRACE_MS = 2000;
+/**
+ * How long the run waits for a reload before it answers that the reload is still under way, in ms: far beyond the
+ * 60 s `vrrp reload` waits by default, so that a reload is answered when it ends, yet not unbounded.
+ */
+export const RELOAD_REPLY_TIMEOUT_MS = 10 * 60_000;
 
 /** Why the control socket could not be served or reached (code `control_failed`): the message says what and where. */
 export class ControlError extends VrrpError {
@@ -297,37 +305,59 @@ export async function startControlServer(options: ControlServerOptions): Promise
   };
 }
 
-/** Answers one connection: reads one JSON line, writes one JSON line, closes. */
+/**
+ * Answers one connection: reads one JSON line, writes one JSON line, closes. Every stage is bounded, so that no peer
+ * holds a connection, and its buffers, for longer than it takes to be answered: the request must be whole within
+ * {@link REQUEST_TIMEOUT_MS} of the connection (one deadline, not an idle timer that each byte would reset), a
+ * reload is answered within {@link RELOAD_REPLY_TIMEOUT_MS}, and once answered the peer has
+ * {@link REPLY_GRACE_MS} to close before the socket is destroyed.
+ */
 function serve(socket: Socket, options: Pick<ControlServerOptions, 'status' | 'reload'>): void {
   const { status, reload } = options;
-  let buffer = '';
-  const reply = (answer: { ok: true; status: RunStatus } | { ok: true; reload: RunReloadStatus } | { ok: false; error: string }): void => {
-    if (!socket.destroyed) socket.end(`${JSON.stringify(answer)}\n`);
+  let buffer = Buffer.alloc(0);
+  let timer: NodeJS.Timeout | undefined;
+  /** Runs `onExpiry` (by default: destroys the socket) after `ms` unless it has closed by then; replaces the bound before. */
+  const bound = (ms: number, onExpiry: () => void = () => socket.destroy()): void => {
+    clearTimeout(timer);
+    timer = setTimeout(onExpiry, ms);
+    // The run's process must not wait on a connection at exit.
+    timer.unref();
   };
-  socket.setEncoding('utf8');
-  socket.setTimeout(REQUEST_TIMEOUT_MS, () => socket.destroy());
+  socket.once('close', () => clearTimeout(timer));
+  const reply = (answer: { ok: true; status: RunStatus } | { ok: true; reload: RunReloadStatus } | { ok: false; error: string }): void => {
+    if (socket.destroyed || socket.writableEnded) return;
+    socket.end(`${JSON.stringify(answer)}\n`);
+    // A peer that has read its answer closes; one that does not must not keep the socket.
+    bound(REPLY_GRACE_MS);
+  };
+  bound(REQUEST_TIMEOUT_MS);
   socket.on('error', () => socket.destroy());
-  socket.on('data', (chunk: string) => {
-    buffer += chunk;
-    if (buffer.length > MAX_REQUEST_BYTES) {
-      reply({ ok: false, error: `request longer than ${MAX_REQUEST_BYTES} bytes` });
+  socket.on('data', (chunk: Buffer) => {
+    // Bytes, not characters: the limit is on what the peer may make us hold (bounded, so the copies are too). A
+    // newline byte is never part of a multi-byte UTF-8 character, so searching the bytes for it is safe.
+    buffer = Buffer.concat([buffer, chunk]);
+    const end = buffer.indexOf(0x0a);
+    if ((end < 0 ? buffer.length : end + 1) > MAX_REQUEST_BYTES) {
       socket.removeAllListeners('data');
+      reply({ ok: false, error: `request longer than ${MAX_REQUEST_BYTES} bytes` });
       return;
     }
-    const end = buffer.indexOf('\n');
     if (end < 0) return;
     socket.removeAllListeners('data');
     let request: unknown;
     try {
-      request = JSON.parse(buffer.slice(0, end));
+      request = JSON.parse(buffer.subarray(0, end).toString('utf8'));
     } catch {
       reply({ ok: false, error: 'request is not JSON: send {"command":"status"} and a newline' });
       return;
     }
     const command = typeof request === 'object' && request !== null ? (request as { command?: unknown }).command : undefined;
     if (command === 'reload' && reload !== undefined) {
-      // A reload takes as long as it takes (a new instance's first check): the request's timeout no longer applies.
-      socket.setTimeout(0);
+      // A reload takes as long as it takes (it waits for the start-up delay, a new instance for its first check), so
+      // the request's deadline gives way to a longer one: a peer still waiting then is told the reload goes on.
+      bound(RELOAD_REPLY_TIMEOUT_MS, () =>
+        reply({ ok: false, error: `reload not done within ${RELOAD_REPLY_TIMEOUT_MS / 1000} s: it goes on; vrrp status says how it ended` }),
+      );
       reload().then(
         (answer) => reply({ ok: true, reload: answer }),
         (error: unknown) => reply({ ok: false, error: `reload not done: ${error instanceof Error ? error.message : String(error)}` }),

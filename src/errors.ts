@@ -77,7 +77,31 @@ export function warnIfUnheard(emitter: ListenerCounter, event: string, error: Vr
   return true;
 }
 
-/** `error` as a process warning of type `VrrpWarning`, its code `VRRP_` and the error's code in capitals. */
+/** How many causes of an error its warning follows: enough for a wrapped errno, bounded against a runaway chain. */
+const MAX_WARNING_CAUSES = 5;
+
+/**
+ * `error` as a process warning of type `VrrpWarning`, its code `VRRP_` and the error's code in capitals. The text is
+ * the message and then each cause's message and code it does not say already (`…; cause: sendmsg EMFILE`): several
+ * engine errors carry their errno only in `cause`, and a warning is all an app without an `error` listener sees.
+ */
 export function emitVrrpWarning(error: VrrpError): void {
-  process.emitWarning(error.message, { type: 'VrrpWarning', code: `VRRP_${error.code.toUpperCase()}` });
+  process.emitWarning(withCauses(error), { type: 'VrrpWarning', code: `VRRP_${error.code.toUpperCase()}` });
+}
+
+/** `error.message` followed by its causes' messages and codes, skipping what the text holds already; cycle-safe. */
+function withCauses(error: Error): string {
+  let text = error.message;
+  const seen = new Set<unknown>([error]);
+  let cause: unknown = error.cause;
+  for (let depth = 0; depth < MAX_WARNING_CAUSES && cause !== undefined && cause !== null && !seen.has(cause); depth += 1) {
+    seen.add(cause);
+    const message = cause instanceof Error ? cause.message : typeof cause === 'object' ? '' : String(cause);
+    const code = typeof cause === 'object' && 'code' in cause && cause.code !== undefined ? String(cause.code) : '';
+    let part = message !== '' && !text.includes(message) ? message : '';
+    if (code !== '' && !text.includes(code) && !part.includes(code)) part = part === '' ? code : `${part} (${code})`;
+    if (part !== '') text += `; cause: ${part}`;
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return text;
 }

@@ -102,15 +102,56 @@ export function debugLogger(): VrrpLogger {
   return make({});
 }
 
-/** JSON of log fields; an Error as its code and message (JSON.stringify would print `{}`), a cycle as a marker. */
+/** How many causes of an error a log line follows: enough for a wrapped errno, bounded against a runaway chain. */
+const MAX_CAUSES = 5;
+
+/**
+ * JSON of log fields; an Error as its name, message and code (JSON.stringify would print `{}`) with its causes the
+ * same way, a cycle as a marker. The causes matter: several engine errors carry their errno only in `cause`.
+ */
 function safeJson(fields: VrrpLogFields): string {
   try {
-    return JSON.stringify(fields, (_key, value: unknown) =>
-      value instanceof Error ? { name: value.name, message: value.message, ...('code' in value ? { code: value.code } : {}) } : typeof value === 'bigint' ? String(value) : value,
-    );
+    return JSON.stringify(fields, (_key, value: unknown) => (value instanceof Error ? errorFields(value) : typeof value === 'bigint' ? String(value) : value));
   } catch {
     return '"(fields not serialisable)"';
   }
+}
+
+/** One error's name, message and code. */
+function ownFields(error: Error): Record<string, unknown> {
+  return { name: error.name, message: error.message, ...('code' in error ? { code: error.code } : {}) };
+}
+
+/**
+ * An error's fields, with `cause` nested likewise down its chain: at most {@link MAX_CAUSES} deep (then
+ * `"(more causes)"`), and a cause met before written `"(cycle)"` — JSON.stringify would recurse on either until the
+ * stack ran out, and the whole line would be lost. A cause that is not an Error is left to JSON as it is.
+ */
+function errorFields(error: Error): Record<string, unknown> {
+  const top = ownFields(error);
+  const seen = new Set<unknown>([error]);
+  let at = top;
+  let cause: unknown = error.cause;
+  for (let depth = 0; cause !== undefined; depth += 1) {
+    if (depth === MAX_CAUSES) {
+      at.cause = '(more causes)';
+      break;
+    }
+    if (seen.has(cause)) {
+      at.cause = '(cycle)';
+      break;
+    }
+    if (!(cause instanceof Error)) {
+      at.cause = cause;
+      break;
+    }
+    seen.add(cause);
+    const next = ownFields(cause);
+    at.cause = next;
+    at = next;
+    cause = cause.cause;
+  }
+  return top;
 }
 
 /**

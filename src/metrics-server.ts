@@ -10,6 +10,13 @@ import type { VrrpGroup } from './group.js';
 import type { VrrpInstance } from './instance.js';
 import { registerMetrics, type MetricsRegistration } from './prometheus.js';
 
+/** Most connections the endpoint holds at once; a connection beyond them is closed as soon as it is accepted. */
+export const METRICS_MAX_CONNECTIONS = 32;
+/** How long a client has, from its connection, to send its whole request, in ms. */
+export const METRICS_REQUEST_TIMEOUT_MS = 5000;
+/** How long a connection may pass with nothing sent or read before it is destroyed, in ms. */
+export const METRICS_IDLE_TIMEOUT_MS = 10_000;
+
 /** Where to listen (`vrrp run --metrics [HOST]:PORT`): `host` undefined means every interface. */
 export interface MetricsListen {
   /** Address to bind, or undefined for all. */
@@ -48,23 +55,43 @@ export async function startMetricsServer(targets: readonly (VrrpInstance | VrrpG
     unregisterAll();
     throw error;
   }
-  const server: Server = createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0];
-    if (path !== '/metrics') {
-      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found: metrics are at /metrics\n');
-      return;
-    }
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
-      return;
-    }
-    registry.metrics().then(
-      (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(request.method === 'HEAD' ? undefined : text),
-      (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`could not collect metrics: ${error instanceof Error ? error.message : String(error)}\n`),
-    );
-  });
+  // Scrapes that arrive while one is being collected share it: a collection walks every instance on the app's
+  // thread, and one per request let a few dozen concurrent GETs a second take that thread. Cleared once settled, so
+  // that the next request gets fresh numbers, never a stored answer.
+  let inFlight: Promise<string> | undefined;
+  const scrape = (): Promise<string> =>
+    (inFlight ??= registry.metrics().finally(() => {
+      inFlight = undefined;
+    }));
+  const server: Server = createServer(
+    // Headers and body within METRICS_REQUEST_TIMEOUT_MS of the request's start, checked every second (Node's default
+    // check runs every 30 s): a client that connects and sends nothing, or dribbles its request, is dropped.
+    { headersTimeout: METRICS_REQUEST_TIMEOUT_MS, requestTimeout: METRICS_REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 },
+    (request, response) => {
+      const path = (request.url ?? '/').split('?')[0];
+      if (path !== '/metrics') {
+        response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found: metrics are at /metrics\n');
+        return;
+      }
+      if (request.method !== 'GET' && request.method !== 'HEAD') {
+        response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
+        return;
+      }
+      scrape().then(
+        (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(request.method === 'HEAD' ? undefined : text),
+        (error: unknown) => response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end(`could not collect metrics: ${error instanceof Error ? error.message : String(error)}\n`),
+      );
+    },
+  );
   // A scrape is a short request; a client that holds a connection open must not hold the process at exit.
   server.keepAliveTimeout = 5000;
+  // A connection with no traffic either way for this long is destroyed (Node destroys a socket that times out when
+  // the server has no 'timeout' listener): a client that sent its GET and never reads the answer no longer holds
+  // its socket, nor the answer's buffers, for ever.
+  server.timeout = METRICS_IDLE_TIMEOUT_MS;
+  // Prometheus needs one connection per server scraping; beyond the cap a new connection is closed at once, so a
+  // flood of them costs a descriptor each for an instant, not the app's thread or its descriptors.
+  server.maxConnections = METRICS_MAX_CONNECTIONS;
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
