@@ -435,7 +435,12 @@ export interface ResolvedVmacConfig {
 
 /** Announcement knobs, with keepalived's defaults. */
 export interface GarpConfig {
-  /** Frames per address sent at once on becoming master (default 5; `garp_master_repeat`). */
+  /**
+   * Frames per address sent at once on becoming master (default 5; `garp_master_repeat`). 0 turns the gratuitous
+   * ARP / unsolicited NA off altogether — no burst at a takeover, no second burst, no refresh — so that clients and
+   * switches learn the move only from the new master's own traffic; keepalived 2.2.7 reads 0 as 1 (as does
+   * `vrrp import-keepalived`).
+   */
   repeat?: number;
   /** Delay before a second burst, in ms; 0 disables it (default 5000; `garp_master_delay`). */
   delayMs?: number;
@@ -1030,10 +1035,12 @@ function crossCheck(parsed: PartlyParsed, issues: ConfigIssue[]): CrossChecked {
 
 /**
  * Checks and canonicalizes the virtual rules: one family per rule, prefixes without host bits, exactly one of a
- * table and an action, a mask only with a mark — what `ip rule` would refuse or read otherwise.
+ * table and an action, a mask only with a mark — what `ip rule` would refuse or read otherwise — and a rule listed
+ * twice, which the kernel refuses (EEXIST) at every takeover.
  */
 function rules(list: readonly z.output<typeof ruleSchema>[], issues: ConfigIssue[]): VirtualRule[] {
   const resolved: VirtualRule[] = [];
+  const keys = new Map<string, number>();
   list.forEach((rule, index) => {
     const path = `virtualRules.${index}`;
     const problems = issues.length;
@@ -1066,21 +1073,26 @@ function rules(list: readonly z.output<typeof ruleSchema>[], issues: ConfigIssue
     if (rule.fwmask !== undefined && rule.fwmark === undefined) issues.push({ path: `${path}.fwmask`, message: 'a mask needs a fwmark' });
     if (issues.length > problems) return;
     const network = (parsed: ParsedIpPrefix | undefined) => (parsed === undefined ? undefined : Object.freeze({ address: formatIp(parsed.bytes), prefixLength: parsed.prefixLength }));
-    resolved.push(
-      Object.freeze({
-        family,
-        from: network(from),
-        to: network(to),
-        iif: rule.iif,
-        oif: rule.oif,
-        fwmark: rule.fwmark,
-        fwmask: rule.fwmask,
-        invert: rule.invert,
-        priority: rule.priority,
-        table: rule.table,
-        action: rule.action,
-      }),
-    );
+    const resolvedRule: VirtualRule = Object.freeze({
+      family,
+      from: network(from),
+      to: network(to),
+      iif: rule.iif,
+      oif: rule.oif,
+      fwmark: rule.fwmark,
+      fwmask: rule.fwmask,
+      invert: rule.invert,
+      priority: rule.priority,
+      table: rule.table,
+      action: rule.action,
+    });
+    // Compared as the kernel stores it: canonical prefixes (10.0.0.100 is 10.0.0.100/32), and a mark's missing
+    // mask as the all-ones one the kernel gives it (as src/linux/vip/routing-watch.ts reads it back).
+    const key = formatVirtualRule({ ...resolvedRule, fwmask: rule.fwmark === undefined ? undefined : (rule.fwmask ?? (rule.fwmark !== 0 ? 0xffffffff : 0)) });
+    const first = keys.get(key);
+    if (first !== undefined) issues.push({ path, message: `${formatVirtualRule(resolvedRule)} is virtualRules.${first} too: list it once` });
+    else keys.set(key, index);
+    resolved.push(resolvedRule);
   });
   return resolved;
 }

@@ -32,15 +32,16 @@
  * - (4) is the importer's (src/keepalived/): it drops the weights as keepalived does and reports each. A library
  *   user's weighted trackers are left alone.
  * - (5): `state` and `stateChange` / `master` / `backup` / `fault` / `stop` events: `fault` as soon as a member is
- *   faulty on its own, `master` / `backup` once every member is, `initialize` (a `stop` event) once every member
- *   stopped; notify with `attachNotify(group, …)`.
+ *   faulty on its own, `master` / `backup` once every running member is (a member stopped alone no longer counts,
+ *   as it no longer holds a sibling back), `initialize` (a `stop` event) once every member stopped; notify with
+ *   `attachNotify(group, …)`.
  */
 import { EventEmitter } from 'eventemitter3';
 import type { ResolvedTrackerConfig } from './config.js';
 import { carryTrackerState, initialTrackerState, trackerFaults, type TrackerStatus } from './core/priority.js';
-import { ConfigError, VrrpError, warnIfUnheard } from './errors.js';
+import { ConfigError, emitVrrpWarning, VrrpError, warnIfUnheard } from './errors.js';
 import { checkLogger, logSafely, resolveLogger, type VrrpLogger } from './logger.js';
-import type { StateChangeEvent, TrackerChangeEvent, VrrpInstance, VrrpState } from './instance.js';
+import { errorListenerFailed, type StateChangeEvent, type TrackerChangeEvent, type VrrpInstance } from './instance.js';
 import type { VrrpGroupStatus } from './status.js';
 import { enginePlacement, syncGroupHold } from './sync-hold.js';
 import { observe, Observers } from './observe.js';
@@ -52,9 +53,12 @@ export type GroupState = 'initialize' | 'backup' | 'master' | 'fault';
 export type GroupTransitionReason =
   /** A member is in fault on its own (`member` says which, `detail` why). */
   | 'member-fault'
-  /** Every member is master now. */
+  /** Every running member is master now. */
   | 'members-master'
-  /** Every member is backup now (after a fault: no member is faulty any more; or a master member heard a higher priority). */
+  /**
+   * Every running member is backup now (after a fault: no member is faulty any more; or a master member heard a
+   * higher priority).
+   */
   | 'members-backup'
   /** Every member stopped. */
   | 'stopped';
@@ -87,9 +91,9 @@ export interface GroupHoldEvent {
 export interface VrrpGroupEvents {
   /** Any change of the group's state. */
   stateChange: [event: GroupStateChangeEvent];
-  /** Every member is master. */
+  /** Every running member is master. */
   master: [event: GroupStateChangeEvent];
-  /** Every member is backup. */
+  /** Every running member is backup. */
   backup: [event: GroupStateChangeEvent];
   /** A member is faulty: the others are being put in fault. */
   fault: [event: GroupStateChangeEvent];
@@ -371,15 +375,24 @@ export class VrrpGroup extends EventEmitter<VrrpGroupEvents> {
     }
   }
 
-  /** Recomputes the group's state after `cause` changed; emits the change. */
+  /**
+   * Recomputes the group's state after `cause` changed; emits the change. Judged on the running members, as the
+   * holds (#ownFault) and the members' link (src/engine/sync-group.ts) judge them: a member stopped alone leaves the
+   * group's state to the others, as keepalived's reload leaves an instance it removed out of its sync group — else
+   * the group would stay as that member left it while its running members move (its notify scripts and status()
+   * telling a state no member is in). A member being stopped (not running, its last transition still to come)
+   * counts no more either; one starting (running, still in `initialize`) holds the state as it is until it joins.
+   */
   #update(cause: Member): void {
-    const states: VrrpState[] = this.#members.map((member) => member.instance.state);
+    const states = this.#members.map((member) => member.instance.state);
+    const running = this.#members.filter((member) => member.instance.running).map((member) => member.instance.state);
     const fault = this.#ownFault();
     let to: GroupState = this.#state;
     let reason: GroupTransitionReason | undefined;
     let member = cause.name;
     let detail: string | undefined;
     if (states.every((state) => state === 'initialize')) {
+      // Stopped once every member is, whatever order they stopped in.
       to = 'initialize';
       reason = 'stopped';
     } else if (fault) {
@@ -387,10 +400,10 @@ export class VrrpGroup extends EventEmitter<VrrpGroupEvents> {
       reason = 'member-fault';
       member = fault.member.name;
       detail = fault.why;
-    } else if (states.every((state) => state === 'master')) {
+    } else if (running.length > 0 && running.every((state) => state === 'master')) {
       to = 'master';
       reason = 'members-master';
-    } else if (states.every((state) => state === 'backup')) {
+    } else if (running.length > 0 && running.every((state) => state === 'backup')) {
       to = 'backup';
       reason = 'members-backup';
     }
@@ -426,8 +439,9 @@ export class VrrpGroup extends EventEmitter<VrrpGroupEvents> {
     if (warnIfUnheard(this, 'error', error)) return;
     try {
       this.emit('error', error);
-    } catch {
-      // An error listener that throws has nobody left to tell.
+    } catch (cause) {
+      // Another `error` would reach the same listener: a process warning, as for an error nobody listens for.
+      emitVrrpWarning(errorListenerFailed(cause, error));
     }
   }
 }

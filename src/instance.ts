@@ -23,6 +23,7 @@
  *   Each result goes to the engine, and to a mirror of the core's tracker state (the same pure functions), which
  *   is what `trackerChange` events, with the result's reason, are emitted from.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'eventemitter3';
 // Declares the globals our public types name, for apps whose lib / @types/node lack them (src/globals.ts).
 import './globals.js';
@@ -34,7 +35,7 @@ import type { MasterInfo, ProtocolErrorCode, RouterInput, RouterState, Transitio
 import { createStats } from './core/stats.js';
 import { Engine, handoverKept, type EngineEvent, type EngineResume, type EngineStats } from './engine/engine.js';
 import { RemoteEngine, type EngineLike } from './engine/host.js';
-import { ConfigError, VrrpError, warnIfUnheard } from './errors.js';
+import { ConfigError, emitVrrpWarning, VrrpError, warnIfUnheard } from './errors.js';
 import { createProbe, defaultTrackerHost, type InstanceTrackerConfig } from './trackers/index.js';
 import { enginePlacement, holdResult, syncGroupHold, withSyncHold, type SyncHold } from './sync-hold.js';
 import { errorReason, type Probe, type ProbeResult } from './trackers/types.js';
@@ -48,6 +49,36 @@ import { stateChannel, vipChannel, type StateChannelMessage, type VipChannelMess
 
 /** What an absent collection iterates as. */
 const NONE: readonly never[] = [];
+
+/**
+ * One run of a hook or of `whileMaster` work, as the code it runs sees it through its async context ({@link ownWork}):
+ * how `stop()` tells that it was called from within the instance's own work, which its waits would wait on.
+ */
+interface OwnWork {
+  readonly instance: VrrpInstance;
+  /** Set once nothing waits for this run any more: it settled, or its hook timed out / its wind-down ran late. */
+  released: boolean;
+  /** The work this one was started from, if any (another instance's hook that stopped this one, say). */
+  readonly outer: OwnWork | undefined;
+}
+
+/**
+ * The hook or `whileMaster` run the current code belongs to. Why async context and not a flag: a hook awaits before
+ * it calls `stop()`, and other code runs meanwhile; only the context follows the hook's own chain. It is entered only
+ * where a hook or whileMaster run starts, so an app with neither never turns it on.
+ */
+const ownWork = new AsyncLocalStorage<OwnWork>();
+
+/**
+ * The run the calling code belongs to, for a new run's `outer`: the nearest one still awaited. Released ones are
+ * passed over, so that a chain holds only runs in progress (a hook that restarted the instance leaves its context
+ * to everything that run does, and a chain kept through it would grow with every restart).
+ */
+function currentWork(): OwnWork | undefined {
+  let work = ownWork.getStore();
+  while (work !== undefined && work.released) work = work.outer;
+  return work;
+}
 
 /** A state of the instance: `initialize` before start and after stop, then `backup`, `master` or `fault`. */
 export type VrrpState = RouterState;
@@ -155,7 +186,10 @@ export interface HookErrorEvent {
 export interface ReconfiguredEvent {
   /** The configuration's fields that changed (resolved names: `virtualAddresses`, `trackers`, …); empty: none did. */
   changed: string[];
-  /** Whether the running instance's engine was replaced; false when it was not running or nothing changed. */
+  /**
+   * Whether the running instance's engine was replaced; false when it was not running, nothing changed, or the new
+   * engine could not start (the run then ended: the configuration is kept for the next start).
+   */
   applied: boolean;
 }
 
@@ -183,7 +217,10 @@ export interface VrrpEvents {
   protocolError: [event: ProtocolErrorEvent];
   /** A hook threw or timed out; the state machine went on. */
   hookError: [event: HookErrorEvent];
-  /** A new configuration was applied ({@link VrrpInstance.reconfigure}), before any event it causes. */
+  /**
+   * A new configuration was taken ({@link VrrpInstance.reconfigure}): once the new engine has started, before any
+   * event it causes; when that engine cannot start, after the run's end, with `applied: false`.
+   */
   reconfigured: [event: ReconfiguredEvent];
   /**
    * A failure: I/O (send, VIP change), or `whileMaster` work that threw (`while_master_failed`) or did not settle
@@ -256,8 +293,18 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   #generation = 0;
   /** start() and stop() run one after the other, never interleaved, whatever the caller awaits. */
   #lifecycle: Promise<unknown> = Promise.resolve();
-  /** The pending start's wait for its first transition: resolved by it, rejected when the engine thread dies first. */
-  #firstTransition: { resolve: () => void; reject: (error: unknown) => void } | undefined;
+  /**
+   * The pending start's (or reconfigure's) wait for its first transition: resolved by it, rejected when the engine
+   * thread dies first; a start's also ends with `abortStart` when stop() is called meanwhile (see #start).
+   */
+  #firstTransition: { resolve: () => void; reject: (error: unknown) => void; abortStart?: () => void } | undefined;
+  /** How many times stop() was called: a start() ends its wait when a stop() came after it (see #start). */
+  #stopCalls = 0;
+  /**
+   * Settles once the engine of the latest stop() asked so far has stopped (its VIPs removed, `stop` emitted), before
+   * that stop waits for hooks; cleared when a run starts. What a stop() from within the run's own work waits for.
+   */
+  #stopRequested: Promise<void> | undefined;
   /** Aborted when the state is left; made when a hook or whileMaster run first asks for the state's signal. */
   #stateAbort: AbortController | undefined;
   /** Hooks by kind, each list made when its first hook is added: most instances have none of most kinds. */
@@ -516,23 +563,28 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     };
   }
 
-  /** Resolves when the instance is in `state` (at once if it already is); rejects if `signal` aborts first. */
+  /**
+   * Resolves when the instance is in `state` (at once if it already is); rejects if `signal` aborts first. It listens
+   * apart from the app's listeners (src/observe.ts), so an app's `stateChange` listener that throws cannot make it
+   * miss the transition.
+   */
   waitFor(state: VrrpState, options: { signal?: AbortSignal } = {}): Promise<void> {
     if (this.#state === state) return Promise.resolve();
     const { signal } = options;
     return new Promise<void>((resolve, reject) => {
+      let stopListening = (): void => {};
       const onAbort = (): void => {
-        this.off('stateChange', onChange);
+        stopListening();
         reject(new VrrpError('aborted', `stopped waiting for ${state}`, { cause: signal?.reason }));
       };
       const onChange = (event: StateChangeEvent): void => {
         if (event.to !== state) return;
-        this.off('stateChange', onChange);
+        stopListening();
         signal?.removeEventListener('abort', onAbort);
         resolve();
       };
       if (signal?.aborted) return onAbort();
-      this.on('stateChange', onChange);
+      stopListening = this.#observers.add('stateChange', onChange);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -540,19 +592,24 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   /**
    * Opens the transport, starts trackers and the protocol. Resolves once the first transition is applied — with a
    * weight-0 tracker, that is after its first result (the instance waits in `initialize` for it, as keepalived does).
-   * Calls to `start()` and `stop()` are serialized.
+   * Calls to `start()` and `stop()` are serialized, but a `stop()` called while a start waits for that first result
+   * ends the wait: the start rejects with `aborted` (it did not start), the instance stays in `initialize` (no `stop`
+   * event: it never left it) and the stop resolves — it does not wait up to the tracker's `timeoutMs`.
    */
   start(): Promise<void> {
-    const run = this.#lifecycle.then(() => this.#start());
+    const stopCalls = this.#stopCalls;
+    const run = this.#lifecycle.then(() => this.#start(stopCalls));
     this.#lifecycle = run.catch(() => undefined);
     return run;
   }
 
-  async #start(): Promise<void> {
+  /** `stopCallsBefore`: how many stop() calls came before this start() was called; one more ends its wait. */
+  async #start(stopCallsBefore: number): Promise<void> {
     // A run that the engine thread's death ended: its VIP clean-up and last transition come first.
     await this.#engine?.released?.();
     if (this.#running) throw new VrrpError('already_started', 'instance is already running');
     this.#running = true;
+    this.#stopRequested = undefined;
     this.#generation++;
     this.#hookErrors = 0;
     this.#whileMasterErrors = 0;
@@ -566,9 +623,18 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     this.#lastProtocolError = null;
     this.#trackerReasons = undefined;
     this.#toldPriority = undefined;
-    const firstTransition = new Promise<void>((resolve, reject) => (this.#firstTransition = { resolve, reject }));
+    // Set when a stop() ends this start's wait for its first transition (see start()).
+    let abortedBy: VrrpError | undefined;
+    const firstTransition = new Promise<void>((resolve, reject) => {
+      const abortStart = (): void => {
+        abortedBy ??= new VrrpError('aborted', 'start() ended by stop() before the first transition');
+        reject(abortedBy);
+      };
+      this.#firstTransition = { resolve, reject, abortStart };
+    });
     // Rejected (engine thread died) perhaps before it is awaited below, while engine.start() is: not unhandled then.
     firstTransition.catch(() => undefined);
+    let started: EngineLike | undefined;
     try {
       const emit = (event: EngineEvent): void => this.#onEngineEvent(event);
       const config = withSyncHold(this.config, this.#syncHold);
@@ -576,6 +642,11 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       this.#engine = engine;
       this.#stateAbort = undefined;
       await engine.start();
+      started = engine;
+      // A stop() called after this start() (before it began, or while the engine opened) ends its wait now, unless
+      // the first transition came already (then the start resolves, and the stop stops the run as any stop does).
+      if (this.#stopCalls !== stopCallsBefore) this.#firstTransition?.abortStart?.();
+      if (abortedBy !== undefined) throw abortedBy;
       // A hold the group changed while the engine started (a command before its core existed is not heard): again.
       const hold = this.#syncHold;
       if (hold !== undefined) engine.command({ type: 'tracker', name: hold.name, passed: holdResult(hold, hold.held) });
@@ -583,8 +654,15 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       await firstTransition;
       await engine.idle();
     } catch (error) {
-      this.#running = false;
       this.#firstTransition = undefined;
+      if (abortedBy !== undefined && started !== undefined) {
+        // Ended by stop() while waiting: the engine runs, in initialize (nothing sent, nothing held), and stops as a
+        // stop would stop it; the stop() that ended the wait finds the run over and waits only for what it left.
+        this.#endRun('instance stopped');
+        await started.stop();
+        throw abortedBy;
+      }
+      this.#running = false;
       this.#generation++; // no tracker loop of this failed start may live on
       throw error;
     }
@@ -626,9 +704,12 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
    *   effective priority did; counters carry on.
    *
    * `config` is the whole configuration, as the constructor takes it (not `instance.config`, which is the resolved
-   * form). Emits `reconfigured` (before any event the new configuration causes) and resolves with the same. Serialized
-   * with `start()` and `stop()`. A failure to start the new engine ends the run as a failed `start()` would: the
-   * instance is in `initialize`, and the promise rejects.
+   * form). Emits `reconfigured` once the new engine has started (before any event the new configuration causes) and
+   * resolves with the same. Serialized with `start()` and `stop()`. A failure to start the new engine ends the run as
+   * a failed `start()` would: the instance is in `initialize`, `reconfigured` says `applied: false` (the configuration
+   * is kept for the next start) and the promise rejects. The address family, which the virtual addresses make, is
+   * refused as `virtualAddresses`; in a sync group, a tracker named as the group's hold (`sync_group:<group>`) is
+   * refused too.
    */
   reconfigure(config: VrrpConfig): Promise<ReconfiguredEvent> {
     let next: ResolvedConfig;
@@ -636,7 +717,19 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       next = resolveConfig(config);
       const issues = (['interface', 'vrid', 'family'] as const)
         .filter((field) => next[field] !== this.#config[field])
-        .map((field): { path: string; message: string } => ({ path: field, message: `cannot change on a running configuration (${String(this.#config[field])} → ${String(next[field])}): that is another virtual router; stop this instance and start a new one` }));
+        .map((field): { path: string; message: string } => ({
+          // The family is no field of the configuration: its virtual addresses make it.
+          path: field === 'family' ? 'virtualAddresses' : field,
+          message: `${field === 'family' ? 'cannot change family' : 'cannot change'} on a running configuration (${String(this.#config[field])} → ${String(next[field])}): that is another virtual router; stop this instance and start a new one`,
+        }));
+      // A tracker of the sync group's hold's name would be fed the group's hold as its own results, and the hold
+      // would read it as held: the member faulted for good. The group refuses it at its making; so here.
+      const hold = this.#syncHold;
+      if (hold !== undefined) {
+        next.trackers.forEach((tracker, index) => {
+          if (tracker.name === hold.name) issues.push({ path: `trackers.${index}.name`, message: `is the name of its sync group's hold (${hold.name}): rename the tracker` });
+        });
+      }
       // A VMAC made, dropped or changed moves every address to another interface and MAC: not done in place.
       if (JSON.stringify(next.vmac ?? null) !== JSON.stringify(this.#config.vmac ?? null)) {
         issues.push({ path: 'vmac', message: 'cannot change on a running configuration (the addresses would move to another interface and MAC); stop this instance and start it with the new configuration' });
@@ -697,13 +790,17 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     };
     const firstTransition = new Promise<void>((resolve, reject) => (this.#firstTransition = { resolve, reject }));
     firstTransition.catch(() => undefined);
-    let event: ReconfiguredEvent;
+    const event: ReconfiguredEvent = { changed, applied: true };
     try {
       this.#config = next;
       this.#log = resolveLogger(given.logger, { instance: next.name, vrid: next.vrid });
-      // Before the new engine is made: a sync group hears of the new trackers and may change its hold now, which
-      // the new engine's configuration then carries (withSyncHold). The old engine, stopped, still answers reads.
-      event = this.#reconfigured({ changed, applied: true });
+      // The library's own listeners hear it before the new engine is made: a sync group hears of the new trackers
+      // and may change its hold now, which the new engine's configuration then carries (withSyncHold). The old
+      // engine, stopped, still answers reads. The app hears it once the new engine has started — or just before the
+      // first event that engine reports, if one comes first (#onEngineEvent) — so that `applied: true` is never told
+      // of an engine that then fails to start, and still comes before anything the new configuration causes.
+      this.#observers.notify('reconfigured', [event], (cause) => this.#ownListenerFailed('reconfigured', cause));
+      this.#untoldReconfigured = event;
       const emit = (engineEvent: EngineEvent): void => this.#onEngineEvent(engineEvent);
       const config = withSyncHold(next, this.#syncHold);
       const replacement = this.#givenAdapters ? new Engine(config, this.#givenAdapters, emit) : defaultEngine(config, emit);
@@ -715,6 +812,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       this.#engine = replacement;
       this.#resumedFrom = state;
       await replacement.start(resume);
+      this.#tellReconfigured();
       // A hold the group changed while the engine started (a command before its core existed is not heard): again.
       const hold = this.#syncHold;
       if (hold !== undefined) replacement.command({ type: 'tracker', name: hold.name, passed: holdResult(hold, hold.held) });
@@ -724,9 +822,14 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     } catch (error) {
       this.#resumedFrom = undefined;
       this.#firstTransition = undefined;
+      // Not told yet: the new engine did not start. The app hears it after the run's end, as what it is — the
+      // configuration taken for the next start, no engine replaced — as a stopped instance's reconfigure says.
+      const untold = this.#untoldReconfigured !== undefined;
+      this.#untoldReconfigured = undefined;
       this.#endRun('reconfiguration failed');
       // The run is over: said as a stop would say it, so that hooks and listeners see the instance leave its state.
       if (this.#state !== 'initialize') this.#applyTransition({ type: 'transition', from: this.#state, to: 'initialize', reason: 'stopped' });
+      if (untold) this.#toldReconfigured({ changed, applied: false });
       throw error;
     }
     // The new core's own changes were told already, from what the app last heard (#tellPriority): only what is left.
@@ -749,29 +852,89 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     this.#emitSafely('priorityChange', { from: told, to });
   }
 
-  /** Logs and emits `reconfigured`, and returns it. */
+  /** Logs and emits `reconfigured` (the library's own listeners and the app's), and returns it. */
   #reconfigured(event: ReconfiguredEvent): ReconfiguredEvent {
+    this.#observers.notify('reconfigured', [event], (cause) => this.#ownListenerFailed('reconfigured', cause));
+    return this.#toldReconfigured(event);
+  }
+
+  /** Logs `reconfigured` and emits it to the app's listeners (the library's own heard it already); returns it. */
+  #toldReconfigured(event: ReconfiguredEvent): ReconfiguredEvent {
     if (event.changed.length > 0) logSafely(this.#log, 'info', { changed: event.changed, applied: event.applied }, `reconfigured (${event.changed.join(', ')})`);
-    this.#emitSafely('reconfigured', event);
+    this.#emitToApp('reconfigured', event);
     return event;
+  }
+
+  /** A reconfiguration's `reconfigured` that the app has not heard yet, while its new engine starts (#reconfigure). */
+  #untoldReconfigured: ReconfiguredEvent | undefined;
+
+  /** Tells the app the pending `reconfigured`, if there is one. */
+  #tellReconfigured(): void {
+    const event = this.#untoldReconfigured;
+    if (event === undefined) return;
+    this.#untoldReconfigured = undefined;
+    this.#toldReconfigured(event);
   }
 
   /**
    * Stops: a master sends priority 0 (RFC 9568 §6.4.3) and removes its VIPs; then the transport closes, trackers
    * and timers stop, running hooks and `whileMaster` work are aborted and awaited (`whileMaster` up to
-   * `hookTimeoutMs`), and the `onStop` hooks run. Safe to call twice.
+   * `hookTimeoutMs`), and the `onStop` hooks run. Safe to call twice. A `start()` still waiting for its first
+   * transition (a weight-0 tracker's first result) is ended: it rejects with `aborted` (see {@link start}).
+   *
+   * Called from one of this instance's own hooks or `whileMaster` runs (or from what they call, a sync group's
+   * `stop()` included), it resolves once the engine has stopped — VIPs removed, `stop` emitted — without waiting for
+   * the hooks and `whileMaster` work still to finish: those wait for the caller, which waits for this call. They
+   * run after the caller returns, in order, the `onStop` hooks last. When a stop is already under way, such a call
+   * waits for that stop's engine to stop.
    */
   stop(): Promise<void> {
-    const run = this.#lifecycle.then(() => this.#stop());
+    this.#stopCalls++;
+    this.#firstTransition?.abortStart?.();
+    if (this.#calledFromOwnWork()) return this.#stopFromOwnWork();
+    let engineStopped: () => void = () => {};
+    const stopped = new Promise<void>((resolve) => (engineStopped = resolve));
+    const run = this.#lifecycle.then(() => this.#stop(engineStopped));
+    // Settled however the stop ends, so that a stop() from a hook waiting on it never waits for ever.
+    void run.then(engineStopped, engineStopped);
+    this.#stopRequested = stopped;
     this.#lifecycle = run.catch(() => undefined);
     return run;
   }
 
-  async #stop(): Promise<void> {
+  /**
+   * stop() called from this run's own hook or whileMaster work: not serialized behind (or made to wait for) what
+   * waits on its caller — a stop already under way waits for its hooks, which wait for the caller. So: a stop under
+   * way is joined at its engine's stop; a run that ended by itself is waited for as far as its engine; else the
+   * run is stopped after the lifecycle calls before it (a start or reconfigure, which wait for no hook), and the
+   * hooks and whileMaster work are left to finish after the caller returns.
+   */
+  #stopFromOwnWork(): Promise<void> {
+    if (this.#stopRequested !== undefined) return this.#stopRequested;
+    if (!this.#running) return Promise.resolve(this.#engine?.released?.()).then(() => undefined);
+    const run = this.#lifecycle.then(() => this.#stop(undefined, true));
+    this.#stopRequested = run.catch(() => undefined);
+    this.#lifecycle = this.#stopRequested;
+    return run;
+  }
+
+  /** Whether the calling code runs in (or was started by) one of this instance's hook or whileMaster runs still awaited. */
+  #calledFromOwnWork(): boolean {
+    for (let work = currentWork(); work !== undefined; work = work.outer) if (work.instance === this && !work.released) return true;
+    return false;
+  }
+
+  /**
+   * Stops the run (see stop()). `engineStopped` is called once the engine has stopped, before the waits for hooks
+   * and whileMaster work; `fromOwnWork` (see #stopFromOwnWork) skips those waits.
+   */
+  async #stop(engineStopped?: () => void, fromOwnWork = false): Promise<void> {
     if (!this.#running) {
       // Ended by itself (the engine thread's death, a failed reconfigure): stopped once its VIPs are removed and the
       // onStop hooks and whileMaster work its last transition queued are over, as a stop of a running one waits.
       await this.#engine?.released?.();
+      engineStopped?.();
+      if (fromOwnWork) return;
       await this.#hookQueue;
       await this.#whileMasterReleased();
       return;
@@ -780,6 +943,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     // start() resolved only after the first transition, so the engine's stop always yields one to `initialize`.
     await this.#engine?.stop();
     this.#stateAbort?.abort(new VrrpError('aborted', 'instance stopped'));
+    engineStopped?.();
+    if (fromOwnWork) return;
     // The onStop hooks on the queue wait for whileMaster work to wind down; this waits for both.
     await this.#hookQueue;
     await this.#whileMasterReleased();
@@ -796,6 +961,9 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   }
 
   #onEngineEvent(event: EngineEvent): void {
+    // A new engine's first word that the app hears comes after `reconfigured` (see #reconfigure). Not an error: a
+    // failed start's errors (its priority 0 not sent) precede its failure, which is no reconfiguration applied.
+    if (this.#untoldReconfigured !== undefined && event.type !== 'error' && event.type !== 'vips' && event.type !== 'vmac') this.#tellReconfigured();
     switch (event.type) {
       case 'transition':
         if (this.#resumedFrom !== undefined && event.from === 'initialize') {
@@ -885,9 +1053,17 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
    * `error` event (`listener_failed`) instead.
    */
   #emitSafely<E extends keyof VrrpEvents>(event: E, ...args: VrrpEvents[E]): void {
-    this.#observers.notify(event, args, (cause) =>
-      this.#emitError(new VrrpError('listener_failed', `vrrp's own ${String(event)} listener threw${cause instanceof Error ? `: ${cause.message}` : ''}`, { cause })),
-    );
+    this.#observers.notify(event, args, (cause) => this.#ownListenerFailed(event, cause));
+    this.#emitToApp(event, ...args);
+  }
+
+  /** Reports a listener of the library's own (src/observe.ts) that threw. */
+  #ownListenerFailed(event: keyof VrrpEvents, cause: unknown): void {
+    this.#emitError(new VrrpError('listener_failed', `vrrp's own ${String(event)} listener threw${cause instanceof Error ? `: ${cause.message}` : ''}`, { cause }));
+  }
+
+  /** The app's half of #emitSafely: its listeners, a throw reported as `listener_failed`. */
+  #emitToApp<E extends keyof VrrpEvents>(event: E, ...args: VrrpEvents[E]): void {
     try {
       (this.emit as (event: E, ...args: VrrpEvents[E]) => boolean)(event, ...args);
     } catch (cause) {
@@ -909,8 +1085,9 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     if (warnIfUnheard(this, 'error', error)) return;
     try {
       this.emit('error', error);
-    } catch {
-      // An error listener that throws has nobody left to tell.
+    } catch (cause) {
+      // Another `error` would reach the same listener: a process warning, as for an error nobody listens for.
+      emitVrrpWarning(errorListenerFailed(cause, error));
     }
   }
 
@@ -1005,6 +1182,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     const { term } = context;
     let started = false;
     let settledYet = false;
+    // The work runs in this context, so that a stop() it calls knows not to wait for it (see stop()).
+    const work: OwnWork = { instance: this, released: false, outer: currentWork() };
     const settled = entry.settled
       .then(async () => {
         // Its mastership ended (or it was disposed) while the previous run wound down: skipped, like the hooks of a
@@ -1012,7 +1191,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
         if (signal.aborted) return;
         started = true;
         try {
-          await entry.work(signal, context);
+          await ownWork.run(work, () => entry.work(signal, context));
         } catch (cause) {
           if (signal.aborted && (cause === signal.reason || (cause as { name?: unknown } | null)?.name === 'AbortError')) return; // its wind-down
           const detail = cause instanceof Error ? `: ${cause.message}` : '';
@@ -1025,7 +1204,11 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       });
     entry.settled = settled;
     // What stop() and the onStop hooks wait for: the run settled, or hookTimeoutMs passed since its abort.
-    const released = new Promise<void>((resolve) => {
+    const released = new Promise<void>((resolveReleased) => {
+      const resolve = (): void => {
+        work.released = true;
+        resolveReleased();
+      };
       void settled.then(resolve);
       const afterAbort = (): void => {
         if (settledYet) return; // it ended while still master: nothing to wait for
@@ -1068,8 +1251,11 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     const timedOut = new Promise<'timeout'>((resolve) => {
       cancelTimeout = this.#clock.setTimer(hookTimeoutMs, () => resolve('timeout'));
     });
+    // The hook runs in this context, so that a stop() it calls knows not to wait for it (see stop()).
+    const work: OwnWork = { instance: this, released: false, outer: currentWork() };
     try {
-      const outcome = await Promise.race([Promise.resolve().then(() => hook({ ...event, signal: controller.signal })), timedOut]);
+      const context: HookContext = { ...event, signal: controller.signal };
+      const outcome = await Promise.race([Promise.resolve().then(() => ownWork.run(work, hook, context)), timedOut]);
       if (outcome === 'timeout') {
         const error = new VrrpError('hook_timeout', `${kind} hook did not finish within ${hookTimeoutMs} ms`);
         controller.abort(error);
@@ -1079,6 +1265,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       const detail = cause instanceof Error ? `: ${cause.message}` : '';
       this.#reportHookError(kind, new VrrpError('hook_failed', `${kind} hook failed${detail}`, { cause }));
     } finally {
+      // Settled or timed out: the queue goes on without it, so a stop() it calls from now on may wait as any does.
+      work.released = true;
       cancelTimeout?.();
       stateSignal.removeEventListener('abort', abort);
     }
@@ -1197,6 +1385,15 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     engine.command({ type: 'tracker', name: hold.name, passed: holdResult(hold, held) });
     await engine.idle();
   }
+}
+
+/**
+ * @internal What a throwing `error` listener of an instance or a sync group is reported as (a process warning): the
+ * listener threw, what it threw, and the error it was being told of.
+ */
+export function errorListenerFailed(cause: unknown, error: VrrpError): VrrpError {
+  const thrown = cause instanceof Error ? cause.message : String(cause);
+  return new VrrpError('listener_failed', `an error listener threw: ${thrown}; the error it was told of: ${error.message}`, { cause });
 }
 
 /** The engine of an instance without adapters: on the engine thread with the Linux adapters. */

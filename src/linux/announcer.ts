@@ -22,7 +22,6 @@ import { gratuitousArpFrame, unsolicitedNeighborAdvertisementFrame } from './ann
 import { openPacketSocket, type PacketSocket } from './packet-socket.js';
 import { warmAnnouncement } from './warm-up.js';
 import { watchLink } from './link-monitor.js';
-import type { InterfaceInfo } from './interfaces.js';
 
 /** One address to announce. */
 export interface AnnouncedAddress {
@@ -73,11 +72,11 @@ const ROUTER_FLAG_MAX_AGE_MS = 5000;
 /** How an {@link Announcer} is made. */
 export interface AnnouncerOptions {
   /**
-   * Follows an interface's link as its events tell (default: the thread's rtnetlink events, {@link watchLink}), to
+   * Follows an interface's link (its index and MAC) as its events tell (default: the thread's rtnetlink events), to
    * drop a socket whose MAC changed or whose interface was made again (a new index); `false`: never (both are read
    * once per socket).
    */
-  followLink?: ((ifname: string, onLink: (link: Pick<InterfaceInfo, 'index' | 'mac'>) => void) => Promise<() => void>) | false;
+  followLink?: ((ifname: string, onLink: (link: { index: number; mac: Uint8Array }) => void) => Promise<() => void>) | false;
 }
 
 /** Sends gratuitous ARP / unsolicited NA for virtual addresses, with one cached packet socket per interface. */

@@ -60,6 +60,24 @@ describe('virtualRules', () => {
     ]);
   });
 
+  // The kernel refuses a second identical rule (NLM_F_EXCL: EEXIST), at every takeover: refused here, by its path.
+  it('refuse a rule listed twice, an address and its /32 alike', () => {
+    expect(problems([{ from: '10.0.0.100', table: 100, priority: 100 }, { from: '10.0.0.100/32', table: 100, priority: 100 }])).toEqual([
+      'virtualRules.1: from 10.0.0.100 lookup 100 pref 100 is virtualRules.0 too: list it once',
+    ]);
+  });
+
+  // A mark with no mask is matched with all ones (the kernel's default), so it is the same rule as one with that mask.
+  it('refuse a rule listed twice, a mark with and without its all-ones mask alike', () => {
+    expect(problems([{ fwmark: 7, table: 7, priority: 7 }, { fwmark: 7, fwmask: 0xffffffff, table: 7, priority: 7 }])).toEqual([
+      'virtualRules.1: from all fwmark 7/4294967295 lookup 7 pref 7 is virtualRules.0 too: list it once',
+    ]);
+  });
+
+  it('take rules that differ in their preference only', () => {
+    expect(resolveRules([{ from: '10.0.0.100', table: 100, priority: 100 }, { from: '10.0.0.100', table: 100, priority: 101 }])).toHaveLength(2);
+  });
+
   it('refuse mixed families, host bits, and a mask without a mark', () => {
     const p = { priority: 1 };
     expect(problems([{ from: '10.0.0.0/8', to: '2001:db8::/32', table: 5, ...p }, { from: '10.0.0.1/8', table: 5, ...p }, { fwmask: 255, table: 5, ...p }, { from: '10.0.0.0/8', family: 'ipv6', table: 5, ...p }])).toEqual([

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { vrrpWarningsDuring } from '../support/warnings.js';
 import type { VrrpConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
 import { VrrpGroup, type GroupStateChangeEvent } from '../../src/group.js';
 import type { VrrpInstance } from '../../src/instance.js';
 import { SimNetwork } from '../../src/testing/index.js';
@@ -265,6 +266,64 @@ describe('VrrpGroup', () => {
     expect(a.group.state).toBe('master');
     expect(warnings.map((warning) => warning.code)).toEqual(['VRRP_LISTENER_FAILED']);
     expect(warnings[0]?.message).toContain('listener kaput');
+  });
+
+  // Given a member's onMaster hook that stops the whole group and awaits it (hookTimeoutMs 30 s, the default)
+  // when the group becomes master
+  // then the group's stop settles within the same second, every member stopped, and no hook is reported late.
+  it("group.stop() called from a member's hook does not wait on that hook", async () => {
+    net = new SimNetwork({ seed: 19 });
+    const a = host('A', 200, 1, { ok: true });
+    const reported: string[] = [];
+    a.inside.on('hookError', (event) => reported.push(event.error.code));
+    let stopSettled = false;
+    a.inside.onMaster(async () => {
+      await a.group.stop();
+      stopSettled = true;
+    });
+    await startAll(a);
+    await net.advance(5000);
+    expect(stopSettled, "group.stop() from the member's hook is still waiting (on that hook)").toBe(true);
+    expect([a.outside.state, a.inside.state, a.group.state]).toEqual(['initialize', 'initialize', 'initialize']);
+    await net.advance(60_000);
+    expect(reported).toEqual([]);
+  });
+
+  // Given a group 'master' listener that throws, and a group 'error' listener that throws too
+  // then the second failure is a process warning naming both, not dropped without a word.
+  it("turns a group 'error' listener that throws into a process warning", async () => {
+    net = new SimNetwork({ seed: 17 });
+    const a = host('A', 200, 1, { ok: true });
+    a.group.on('master', () => {
+      throw new Error('listener kaput');
+    });
+    a.group.on('error', () => {
+      throw new Error('error listener kaput');
+    });
+    const warnings = await vrrpWarningsDuring(async () => {
+      await startAll(a);
+      await net.advance(5000);
+    });
+    expect(a.group.state).toBe('master');
+    expect(warnings.map((warning) => warning.code), "the group's throwing error listener passed unseen").toEqual(['VRRP_LISTENER_FAILED']);
+    expect(warnings[0]?.message).toMatch(/error listener threw: error listener kaput/);
+    expect(warnings[0]?.message).toContain('listener kaput');
+  });
+
+  // Given a member of group A, when it is reconfigured with a tracker named like the group's hidden hold
+  // (`sync_group:A`), then the reconfiguration is refused naming that tracker, as the group's constructor refuses it:
+  // the member would read the group's hold as its own tracker and stay in fault for good.
+  it("refuses a member's reconfiguration with a tracker named like the group's hold", async () => {
+    net = new SimNetwork({ seed: 18 });
+    const a = host('A', 200, 1, { ok: true });
+    await startAll(a);
+    await net.advance(5000);
+    const config = { interface: 'eth0', name: 'A_INSIDE', vrid: 2, priority: 200, virtualAddresses: [INSIDE_VIP] };
+    const reconfiguring = a.inside.reconfigure({ ...config, trackers: [{ type: 'function', name: 'sync_group:A', check: () => true }] });
+    const error = await reconfiguring.catch((caught: unknown) => caught);
+    expect(error, 'the reconfiguration was accepted').toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues).toEqual([{ path: 'trackers.0.name', message: "is the name of its sync group's hold (sync_group:A): rename the tracker" }]);
+    expect([a.inside.state, a.inside.config.trackers]).toEqual(['master', []]);
   });
 
   // Given instances already running, in another group, or listed twice; then the group refuses them, naming each.

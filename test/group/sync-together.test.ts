@@ -161,7 +161,8 @@ describe('VrrpGroup members change state together', () => {
   });
 
   // Given B's inside member wishing to take over (cut from A's) but held back by its outside sibling; when that
-  // sibling is stopped alone; then the wish is granted: a stopped member holds no one back.
+  // sibling is stopped alone; then the wish is granted: a stopped member holds no one back — and the group's state
+  // follows the member still running (master), as its holds and its link already judge only running members.
   it('a member that stops no longer holds back its sibling', async () => {
     net = new SimNetwork({ seed: 26 });
     const a = host('A', 200, 1, { ok: true });
@@ -177,6 +178,42 @@ describe('VrrpGroup members change state together', () => {
     await net.advance(10);
     expect([b.outside.state, b.inside.state]).toEqual(['initialize', 'master']);
     expect(holder(INSIDE_VIP).sort()).toEqual(['A_INSIDE', 'B_INSIDE']); // two segments now, one master on each
+    expect(b.group.state, 'the group kept the state its stopped member had').toBe('master');
+    expect(b.group.status().state).toBe('master');
+  });
+
+  // Given B's group master with one member stopped and the other master; when that other member stops too
+  // then the group stops (initialize, a `stop` event): with no member running there is no state to follow.
+  it('a group whose running members all stop is stopped', async () => {
+    net = new SimNetwork({ seed: 27 });
+    const b = host('B', 100, 2, { ok: true });
+    await startAll(b);
+    await net.advance(5000);
+    expect(states(b)).toEqual(['master', 'master', 'master']);
+    const groupChanges: string[] = [];
+    b.group.on('stateChange', ({ from, to, reason }) => groupChanges.push(`${from}>${to} ${reason}`));
+    await Promise.all([b.outside.stop(), net.advance(10)]);
+    expect(states(b)).toEqual(['initialize', 'master', 'master']);
+    await Promise.all([b.inside.stop(), net.advance(10)]);
+    expect(states(b)).toEqual(['initialize', 'initialize', 'initialize']);
+    expect(groupChanges).toEqual(['master>initialize stopped']);
+  });
+
+  // Given B's group with one member stopped and the other master; when the stopped member starts again
+  // then the group waits for it (no change while it starts), and it joins its sibling as master: the group stays
+  // master throughout, and every member is master again.
+  it('a member started again joins the state its group follows', async () => {
+    net = new SimNetwork({ seed: 28 });
+    const b = host('B', 100, 2, { ok: true });
+    await startAll(b);
+    await net.advance(5000);
+    await Promise.all([b.outside.stop(), net.advance(10)]);
+    const groupChanges: string[] = [];
+    b.group.on('stateChange', ({ from, to, reason }) => groupChanges.push(`${from}>${to} ${reason}`));
+    await Promise.all([b.outside.start(), net.advance(10)]);
+    await net.advance(5000);
+    expect(states(b)).toEqual(['master', 'master', 'master']);
+    expect(groupChanges).toEqual([]);
   });
 
   // Given instances given adapters (SimNetwork's) and one on the default Linux adapters

@@ -252,6 +252,24 @@ describe('I/O errors', () => {
     expect(warnings[0]?.message).toContain('boom');
   });
 
+  // Given an 'error' listener that throws
+  // when adding the VIPs fails
+  // then a process warning says that the listener threw, what it threw, and the error it was told of.
+  it("turns an 'error' listener that throws into a process warning", async () => {
+    const harness = createHarness();
+    harness.vips.failNext.add = new Error('boom');
+    harness.instance.on('error', () => {
+      throw new Error('listener bug');
+    });
+    const warnings = await vrrpWarningsDuring(async () => {
+      await harness.instance.start();
+      await harness.clock.advanceTo(MASTER_DOWN_MS);
+    });
+    expect(warnings.map((warning) => warning.code), 'the throwing error listener passed unseen').toEqual(['VRRP_LISTENER_FAILED']);
+    expect(warnings[0]?.message).toMatch(/error listener threw: listener bug/);
+    expect(warnings[0]?.message).toContain('boom');
+  });
+
   // Given a transport whose next send throws
   // when the instance becomes master and sends its first advertisement
   // then 'error' is emitted with code 'send_failed' and the cause is kept.
@@ -337,6 +355,27 @@ describe('waitFor', () => {
     await harness.instance.start();
     const waiting = harness.instance.waitFor('master', { signal: AbortSignal.abort() });
     await expect(waiting).rejects.toMatchObject({ code: 'aborted' });
+  });
+
+  // Given an app stateChange listener that throws, registered before a waitFor('master')
+  // when the instance becomes master
+  // then waitFor still resolves: eventemitter3 stops calling an event's listeners at the first that throws, and
+  // waitFor listens apart from the app's listeners.
+  it("resolves waitFor('master') past an app stateChange listener that throws", async () => {
+    const harness = createHarness();
+    harness.instance.on('error', () => {}); // the listener_failed report, expected
+    harness.instance.on('stateChange', () => {
+      throw new Error('app bug');
+    });
+    await harness.instance.start();
+    let resolved = false;
+    const waiting = harness.instance.waitFor('master').then(() => {
+      resolved = true;
+    });
+    await harness.clock.advanceTo(MASTER_DOWN_MS);
+    expect(harness.instance.state).toBe('master');
+    expect(resolved, "waitFor missed the transition behind the app's throwing listener").toBe(true);
+    await waiting;
   });
 
   // Given a waitFor('master') whose signal aborted

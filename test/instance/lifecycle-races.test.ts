@@ -33,6 +33,46 @@ describe('lifecycle calls are serialized', () => {
     expect({ running: h.instance.running, state: h.instance.state, open: h.transport.isOpen }).toEqual({ running: false, state: 'initialize', open: false });
     expect(stops).toEqual(['stopped']);
   });
+
+  // Given a start() waiting for the first result of a weight-0 tracker whose check never settles (timeoutMs 60 s)
+  // when stop() is called
+  // then the stop ends that wait: both settle in the same virtual instant, start() rejecting with 'aborted', and
+  // the instance is stopped — not running, in initialize (which it never left: no stop event), transport closed.
+  it('stop() ends a start() still waiting for its weight-0 tracker', async () => {
+    const h = createHarness({ trackers: [{ type: 'function', name: 'db', weight: 0, timeoutMs: 60_000, check: () => new Promise<boolean>(() => {}) }] });
+    const stops: string[] = [];
+    h.instance.on('stop', (event) => stops.push(event.reason));
+    let startOutcome = 'pending';
+    const starting = h.instance.start().then(
+      () => (startOutcome = 'resolved'),
+      (error: unknown) => (startOutcome = `rejected ${(error as { code?: string }).code}`),
+    );
+    await h.clock.advance(10);
+    expect(startOutcome, 'start() should wait for the tracker').toBe('pending');
+    let stopSettled = false;
+    const stopping = h.instance.stop().then(() => (stopSettled = true));
+    await h.clock.advance(0);
+    expect({ startOutcome, stopSettled }, 'stop() waited for the tracker the start waits for').toEqual({ startOutcome: 'rejected aborted', stopSettled: true });
+    expect({ running: h.instance.running, state: h.instance.state, open: h.transport.isOpen, stops }).toEqual({ running: false, state: 'initialize', open: false, stops: [] });
+    await Promise.all([starting, stopping]);
+  });
+
+  // Given stop() called right after start(), before the start has begun, with a weight-0 tracker that never settles
+  // then the start, once it runs, does not wait for that tracker either: it rejects with 'aborted'.
+  it('stop() called before a pending start() begins ends its wait too', async () => {
+    const h = createHarness({ trackers: [{ type: 'function', name: 'db', weight: 0, timeoutMs: 60_000, check: () => new Promise<boolean>(() => {}) }] });
+    let startOutcome = 'pending';
+    const starting = h.instance.start().then(
+      () => (startOutcome = 'resolved'),
+      (error: unknown) => (startOutcome = `rejected ${(error as { code?: string }).code}`),
+    );
+    let stopSettled = false;
+    const stopping = h.instance.stop().then(() => (stopSettled = true));
+    await h.clock.advance(0);
+    expect({ startOutcome, stopSettled }).toEqual({ startOutcome: 'rejected aborted', stopSettled: true });
+    expect({ running: h.instance.running, open: h.transport.isOpen }).toEqual({ running: false, open: false });
+    await Promise.all([starting, stopping]);
+  });
 });
 
 describe('a sync group changing its hold while a member starts', () => {

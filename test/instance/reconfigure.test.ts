@@ -145,6 +145,38 @@ describe('a running master', () => {
   });
 });
 
+describe('what listeners of reconfigured hear', () => {
+  // Given a master whose new engine cannot start (its transport will not open), when it is reconfigured,
+  // then `reconfigured` says applied: false — the run ended, the configuration is only kept for the next start —
+  // and comes after the stop; never applied: true ahead of a promise that rejects.
+  it('hears applied: false, after the stop, when the new engine cannot start', async () => {
+    const harness = createHarness();
+    const { instance, transport } = harness;
+    await startAsMaster(harness);
+    const heard: string[] = [];
+    instance.on('reconfigured', ({ changed, applied }) => heard.push(`reconfigured ${changed.join(',')} applied=${applied}`));
+    instance.on('stop', () => heard.push('stop'));
+    transport.open = () => Promise.reject(new Error('no socket today'));
+    const error = await instance.reconfigure(baseConfig({ priority: 120 })).catch((caught: unknown) => caught);
+    expect(String(error)).toMatch(/no socket today/);
+    expect(heard, 'listeners heard a failed reconfiguration as applied').toEqual(['stop', 'reconfigured priority applied=false']);
+  });
+
+  // Given a master, when it is reconfigured with a weight-0 tracker that starts failed (initFail),
+  // then `reconfigured` (applied: true) comes before the fault that the new configuration causes.
+  it('hears reconfigured before the transition the new configuration causes', async () => {
+    const harness = createHarness();
+    const { instance } = harness;
+    await startAsMaster(harness);
+    const heard: string[] = [];
+    instance.on('reconfigured', ({ applied }) => heard.push(`reconfigured applied=${applied}`));
+    instance.on('stateChange', ({ from, to }) => heard.push(`${from}→${to}`));
+    await instance.reconfigure(baseConfig({ trackers: [{ type: 'function', name: 'db', check: () => new Promise<boolean>(() => {}), weight: 0, initFail: true, timeoutMs: 60_000 }] }));
+    expect(heard).toEqual(['reconfigured applied=true', 'master→fault']);
+    await instance.stop();
+  });
+});
+
 describe('a master whose new engine fails after its transport opened', () => {
   // Given a master whose new engine opens its transport and then fails (the VIP manager refuses to prepare)
   // when it is reconfigured
@@ -222,6 +254,21 @@ describe('what cannot change, and when nothing runs', () => {
     expect((error as ConfigError).message).toMatch(/another virtual router/);
     expect(stateOf(instance)).toBe('master');
     expect(instance.config.vrid).toBe(51);
+    await instance.stop();
+  });
+
+  // Given a running IPv4 instance, when given IPv6 addresses,
+  // then the ConfigError names `virtualAddresses`, the field that sets the family (`family` is no field of the
+  // configuration), and the instance goes on as it was.
+  it('refuses another address family, naming virtualAddresses', async () => {
+    const harness = createHarness();
+    const { instance } = harness;
+    await startAsMaster(harness);
+    const error = await instance.reconfigure(baseConfig({ virtualAddresses: ['2001:db8::100/64'] })).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map((issue) => issue.path)).toEqual(['virtualAddresses']);
+    expect((error as ConfigError).message).toMatch(/ipv4 → ipv6/);
+    expect(stateOf(instance)).toBe('master');
     await instance.stop();
   });
 
