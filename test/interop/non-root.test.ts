@@ -163,7 +163,10 @@ describe.skipIf(!labReady)('without root: uid 65534 with only CAP_NET_RAW and CA
     await ka.stop();
     await us.waitForState('master', 5000, beforeTakeover);
     expect(await holdsVip('us')).toBe(true);
-    expect(readFileSync(join(markerDir(), vip), 'utf8')).toMatch(/^\d+ (adding|\d+) *\n$/);
+    // One marker file per process, `<address>@<pid>`, holding `<pid>:<start time> <state>` (src/linux/vip/markers.ts).
+    const markers = readdirSync(markerDir()).filter((name) => name.startsWith(`${vip}@`));
+    expect(markers, 'marker files of the VIP').toHaveLength(1);
+    expect(readFileSync(join(markerDir(), markers[0] ?? ''), 'utf8')).toMatch(/^\d+:\d+ (adding|\d+) *\n$/);
     await poll('our gratuitous ARP at the client', () => (garpsFrom(capture, usMac, vip).length > 0 ? true : undefined));
     await poll(`the client's ARP entry for ${vip} to move to ${usMac}`, async () => ((await lab.neighborMac('client', vip)) === usMac ? true : undefined));
     await pinger.waitForReplies(5, 5000, Date.now());
@@ -201,7 +204,7 @@ describe.skipIf(!labReady)('without root: uid 65534 with only CAP_NET_RAW and CA
     const wrapper = asUser(WITH_CAPS, { XDG_RUNTIME_DIR: user.xdg });
     const first = startVrrp(lab, 'us', config, { wrapper, ...pkg() });
     await first.waitForState('master', 5000);
-    expect(readdirSync(markerDir())).toEqual([vipOf(lab)]);
+    expect(readdirSync(markerDir())).toEqual([expect.stringMatching(new RegExp(`^${vipOf(lab).replaceAll('.', '\\.')}@\\d+$`))]);
     await first.kill();
     expect(await holdsVip('us')).toBe(true);
     const second = startVrrp(lab, 'us', config, { wrapper, ...pkg() });
