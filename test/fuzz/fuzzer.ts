@@ -136,6 +136,7 @@ const COUNTER_OF_CODE: Record<string, DropCounter> = {
   'auth-mismatch': 'authTypeMismatchErrors',
   'auth-failure': 'authFailures',
   'address-list': 'addressListErrors',
+  destination: 'addressListErrors',
   interval: 'advIntervalErrors',
 };
 
@@ -180,6 +181,11 @@ function expectedOutcome(
     if ((advert.authType ?? 0) !== (simple ? 1 : 0)) return 'authTypeMismatchErrors';
     if (config.authentication.type === 'simple' && advert.authPassword !== config.authentication.password) return 'authFailures';
   }
+  // The destination of the instance's kind (keepalived 2.2.7's check): the group for a multicast instance, any other
+  // address for a unicast one. Judged from the text: IPv4 224-239 in its first byte, IPv6 ff in its first.
+  const first = packet.dst.includes(':') ? parseInt(packet.dst.split(':')[0] || '0', 16) >> 8 : Number(packet.dst.split('.')[0]);
+  const toGroup = packet.dst.includes(':') ? first === 0xff : first >= 224 && first <= 239;
+  if (toGroup !== multicast) return 'addressListErrors';
   // The list, compared as a multiset: the same addresses, each as often (RFC 6527 vrrpv3StatisticsAddressListErrors:
   // "the address list does not match the locally configured list").
   const listDiffers = !sameMultiset(advert.addresses, config.virtualAddresses);
