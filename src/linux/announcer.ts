@@ -96,7 +96,8 @@ export class Announcer {
   /**
    * Sends `repeat` rounds of announcements for `addresses` on `ifname`. Throws RangeError on a bad address or
    * option, and a `PacketSocketError` (exported by `vrrp/linux`) when the socket cannot be opened or a frame
-   * cannot be sent; earlier frames have gone out by then.
+   * cannot be sent; earlier frames have gone out by then, and after a full queue's refusal (EAGAIN, ENOBUFS) the
+   * later ones too.
    */
   async announce(ifname: string, addresses: readonly AnnouncedAddress[], options: AnnounceOptions): Promise<void> {
     const { repeat, delayMs = 0 } = options;
@@ -105,6 +106,10 @@ export class Announcer {
     if (addresses.length === 0) return;
     const socket = this.#socketFor(ifname);
     const frames = this.#frames(socket, ifname, parseTargets(addresses));
+    // A frame the kernel had no room for (EAGAIN, ENOBUFS: a full queue) is skipped, not the rest: the frames are
+    // repeated anyway, and one address's refusal must not leave the next addresses unannounced. It is thrown once
+    // the announcement is done. Any other failure says the socket is bad: it is dropped and thrown at once.
+    let skipped: unknown;
     for (let round = 0; round < repeat; round++) {
       if (round > 0 && delayMs > 0) {
         await sleep(delayMs);
@@ -115,11 +120,17 @@ export class Announcer {
         try {
           socket.send(frame);
         } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          if (code === 'EAGAIN' || code === 'EWOULDBLOCK' || code === 'ENOBUFS') {
+            skipped ??= error;
+            continue;
+          }
           this.close(ifname);
           throw error;
         }
       }
     }
+    if (skipped !== undefined) throw skipped;
   }
 
   /**
