@@ -318,6 +318,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
   #givenLogger: VrrpLogger | undefined;
   /** Counters of the engines a reconfiguration replaced in this run, added to the current engine's (see `stats`). */
   #statsBefore: EngineStats | undefined;
+  /** The latest any engine that a reconfiguration replaced in this run ran a timer, in ms (see status()'s `timerLateMaxMs`). */
+  #timerLateMaxBeforeMs = 0;
   /** Set while a reconfigured engine starts: its first transition, out of `initialize`, carries on from this state. */
   #resumedFrom: VrrpState | undefined;
   /** Masterships of this object so far: never reset, so that it only grows across stop / start. */
@@ -497,7 +499,8 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       engine: {
         thread: remote ? 'worker' : 'main',
         timerLateMs: runtime?.timerLateMs ?? 0,
-        timerLateMaxMs: runtime?.timerLateMaxMs ?? 0,
+        // Since the run started, as its HELP says: the engines a reconfiguration replaced count too.
+        timerLateMaxMs: Math.max(runtime?.timerLateMaxMs ?? 0, this.#timerLateMaxBeforeMs),
         socket,
         socketInterface: socket === null ? null : this.#vmacName !== undefined && config.vmac?.xmitBase !== true ? this.#vmacName : config.interface,
       },
@@ -618,6 +621,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
     // The counters restart with the run (RFC 6527's discontinuity), and what status() tells of them with them.
     this.#countersSinceMs = Date.now();
     this.#statsBefore = undefined;
+    this.#timerLateMaxBeforeMs = 0;
     this.#newMasterReason = 'notMaster';
     this.#protoErrReason = 'noError';
     this.#lastProtocolError = null;
@@ -809,6 +813,7 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
       const carried = this.#statsBefore;
       if (carried !== undefined) for (const key of Object.keys(carried) as (keyof EngineStats)[]) stats[key] += carried[key];
       this.#statsBefore = stats;
+      this.#timerLateMaxBeforeMs = Math.max(this.#timerLateMaxBeforeMs, engine.runtime().timerLateMaxMs);
       this.#engine = replacement;
       this.#resumedFrom = state;
       await replacement.start(resume);

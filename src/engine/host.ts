@@ -122,11 +122,34 @@ class EngineHost {
 
   /** The engine thread's VRRP sockets' counters, by family and interface: the latest socket of each (see socketStats). */
   readonly #socketCounts = new Map<string, Float64Array>();
+  /**
+   * What the sockets before the latest of each family and interface counted, as they last read: a reload closes an
+   * interface's socket when its last instance stops and the next start opens another, whose counts start at 0 — and
+   * counters that go down are wrong to Prometheus (`vrrp_socket_drops_total`) and to `vrrp status` alike.
+   */
+  readonly #socketCountsBefore = new Map<string, Float64Array>();
 
-  /** The counters of the engine thread's VRRP socket for `iface` and `family`, as of now; undefined: none opened. */
+  /** The counters of the engine thread's VRRP sockets for `iface` and `family` since the first opened; undefined: none opened. */
   socketStats(iface: string, family: AddressFamily): SharedSocketStats | undefined {
-    const counts = this.#socketCounts.get(`${family} ${iface}`);
-    return counts === undefined ? undefined : readSharedSocketStats(counts);
+    const key = `${family} ${iface}`;
+    const counts = this.#socketCounts.get(key);
+    if (counts === undefined) return undefined;
+    const before = this.#socketCountsBefore.get(key);
+    if (before === undefined) return readSharedSocketStats(counts);
+    const total = Float64Array.from(counts);
+    for (let i = 0; i < total.length; i++) total[i] = (total[i] as number) + (before[i] ?? 0);
+    return readSharedSocketStats(total);
+  }
+
+  /** Takes the counters of a socket the engine thread opened, keeping what the one it replaces counted. */
+  #socketOpened(key: string, counts: Float64Array): void {
+    const previous = this.#socketCounts.get(key);
+    if (previous !== undefined) {
+      const before = this.#socketCountsBefore.get(key) ?? new Float64Array(previous.length);
+      for (let i = 0; i < before.length; i++) before[i] = (before[i] as number) + (previous[i] ?? 0);
+      this.#socketCountsBefore.set(key, before);
+    }
+    this.#socketCounts.set(key, counts);
   }
 
   /** The stats slabs, by number; every worker gets each of them before any start that uses it. */
@@ -295,7 +318,7 @@ class EngineHost {
         if (channel.hasSubscribers) channel.publish(message.message);
       } else if (message.type === 'fatal') this.#fatal = message.message;
       else if (message.type === 'pagesReleased') this.#releases?.shift()?.(message);
-      else if (message.type === 'socketCounts') this.#socketCounts.set(`${message.family} ${message.interface}`, new Float64Array(message.counts));
+      else if (message.type === 'socketCounts') this.#socketOpened(`${message.family} ${message.interface}`, new Float64Array(message.counts));
       else if ('id' in message) this.#deliver(message);
     });
     worker.on('error', (error) => this.#died(error));

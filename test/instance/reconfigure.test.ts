@@ -8,8 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import type { ReconfiguredEvent, StateChangeEvent, VrrpInstance } from '../../src/instance.js';
-import { SimNetwork } from '../../src/testing/index.js';
+import { VrrpInstance, type ReconfiguredEvent, type StateChangeEvent } from '../../src/instance.js';
+import { FakeTransport, FakeVipManager, SimNetwork, VirtualClock } from '../../src/testing/index.js';
 import type { VipManager } from '../../src/adapters/types.js';
 import { MASTER_DOWN_MS, VIP, baseConfig, createHarness, decodeSent, startAsMaster } from './harness.js';
 
@@ -465,5 +465,34 @@ describe('beside a peer (SimNetwork)', () => {
     await net.advance(5000);
     expect([stateOf(a), stateOf(b)]).toEqual(['backup', 'master']);
     await net.stopAll();
+  });
+});
+
+describe("status()'s latest timer across a reconfiguration", () => {
+  // Given a master whose clock ran one of its timers 300 ms late (a stalled thread), when it is reconfigured (a new
+  // engine), then status() still says the latest was at least 300 ms: "since the instance started", as its HELP and
+  // docs/observability.md say — it read 0 after every reload.
+  it('keeps the latest timer of the engine a reconfiguration replaced', async () => {
+    const clock = new VirtualClock();
+    let lateOnce = false;
+    const stalling = {
+      now: () => clock.now(),
+      setTimer: (delayMs: number, callback: () => void) => {
+        // The first timer after the flag is set fires 300 ms late.
+        const extraMs = lateOnce ? 300 : 0;
+        lateOnce = false;
+        return clock.setTimer(delayMs + extraMs, callback);
+      },
+    };
+    const instance = new VrrpInstance(baseConfig(), { transport: new FakeTransport({ primaryAddress: '192.0.2.1' }), vipManager: new FakeVipManager(), clock: stalling });
+    await instance.start();
+    await clock.advanceTo(MASTER_DOWN_MS);
+    expect(instance.state, 'set-up: master').toBe('master');
+    lateOnce = true;
+    await clock.advance(2500); // the next Adver_Timer is set after the flag: it runs 300 ms late
+    expect(instance.status().engine.timerLateMaxMs, 'set-up: the late timer measured').toBeGreaterThanOrEqual(300);
+    await instance.reconfigure(baseConfig({ priority: 120 }));
+    expect(instance.status().engine.timerLateMaxMs).toBeGreaterThanOrEqual(300);
+    await instance.stop();
   });
 });

@@ -450,6 +450,14 @@ console.log(JSON.stringify(answers));
     }
     expect(after, JSON.stringify(after)).toMatchObject({ malformed: 1, otherVrid: 1, receiveErrors: 0 });
     expect(after?.received, JSON.stringify(after)).toBeGreaterThanOrEqual(2);
+    // A reload that changes the priority replaces the engine, whose socket closes with its last instance and opens
+    // anew: the counts go on from where they were (counters never go down: vrrp_socket_drops_total reads them).
+    const mark = us.events.length;
+    writeFileSync(us.configPath, JSON.stringify(ourConfig(lab, 'us', { priority: 160 })));
+    us.signal('SIGHUP');
+    const reloaded = await us.waitFor((e) => e.event === 'reloaded' || e.event === 'reloadFailed', 15_000, mark);
+    expect(reloaded.event, us.describe()).toBe('reloaded');
+    expect(await socketOf(), 'the counts after the reload').toMatchObject({ malformed: 1, otherVrid: 1, receiveErrors: 0 });
     expect(await us.stop(), us.describe()).toBe(0);
   });
 
