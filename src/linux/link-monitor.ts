@@ -402,23 +402,36 @@ class LinkHub {
   readonly #failingIfaces = new Set<string>();
 
   async #recheck(ifaces: readonly string[]): Promise<void> {
+    // Every interface's read is asked for at once, so that they share their dumps (interfaces.ts, sharedDump): one
+    // of the links and one of the addresses for all of them. One after another, each made two of its own, and with
+    // a VMAC per instance (an interface each) a change cost 2 × (instances + 1) dumps of the whole namespace.
+    const reads: { iface: string; set: Set<Watcher>; families: ReadonlySet<AddressFamily>; readAtMs: number; read: Promise<{ snapshot: Snapshot } | { error: unknown }> }[] = [];
     for (const iface of ifaces) {
       const set = this.#watchers.get(iface);
       if (!set || set.size === 0) continue;
-      let snapshot: Snapshot;
-      let families: ReadonlySet<AddressFamily> = new Set();
+      const families: ReadonlySet<AddressFamily> = new Set([...set].map((w) => w.family));
       // Before the dump is asked for: an address added after this instant may be missing from it (the kernel
       // writes a dump as it is read), and the VIP manager must not take that for a deletion.
       const readAtMs = performance.now();
+      const read = readInterface(iface, families).then(
+        (snapshot) => ({ snapshot }),
+        (error: unknown) => ({ error }),
+      );
+      reads.push({ iface, set, families, readAtMs, read });
+    }
+    for (const { iface, set, families, readAtMs, read } of reads) {
+      const outcome = await read;
+      let snapshot: Snapshot;
       let moved = false;
-      try {
-        snapshot = await readInterface(iface, (families = new Set([...set].map((w) => w.family))));
+      if ('snapshot' in outcome) {
+        snapshot = outcome.snapshot;
         // Another index under the same name: the interface was deleted and made again between two reads.
         const before = this.#last.get(iface)?.index;
         moved = before !== undefined && snapshot.link !== undefined && snapshot.link.index !== before;
         this.#last.set(iface, { index: snapshot.link?.index, families, addresses: snapshot.addresses });
         this.#failingIfaces.delete(iface);
-      } catch (error) {
+      } else {
+        const { error } = outcome;
         this.#last.delete(iface);
         // Said once per run of failures: the watchers keep the state last read until a read works again.
         if (!this.#failingIfaces.has(iface)) {
@@ -439,6 +452,8 @@ class LinkHub {
         }
         continue;
       }
+      // The watchers of the interface now (one may have left during the read, or the last: then none).
+      if (this.#watchers.get(iface) !== set) continue;
       for (const watcher of [...set]) {
         // A watcher that joined during the read, of a family the read did not cover, would be judged on no
         // addresses (a spurious fault at start, found by the chaos run): it gets a read of its own.
