@@ -609,7 +609,16 @@ function buildRows(runs: Run[], counts: number[], rounds: number): Row[] {
           if (errors.length > 0) notes.push(`${tag}: ${errors.length} error events (first: ${errors[0]})`);
         }
       }
-      const ticksRatio = medianOf(perRound((r) => r.cpuPercent));
+      const ticksRatios = perRound((r) => r.cpuPercent);
+      // A round whose keepalived read 0 (or whose seat was not measured) has no ratio: the median is of fewer rounds
+      // than the header says, and that is said (found by review: a median of two read as one of three).
+      for (const [label, used] of [
+        ['ratio (ticks)', ticksRatios.length],
+        ['ratio (run time)', exactRatios.length],
+      ] as const) {
+        if (used < rounds) notes.push(`${label}: of ${used} round${used === 1 ? '' : 's'}, not ${rounds} (the others have no ratio: keepalived read 0, or a seat was not measured)`);
+      }
+      const ticksRatio = medianOf(ticksRatios);
       const exactRatio = medianOf(exactRatios);
       const growthKb = ours?.rssKb !== undefined && refOurs?.rssKb !== undefined ? growthPerInstance(ours.rssKb, count, refOurs.rssKb, reference) : undefined;
       const keepalivedGrowthKb =
