@@ -15,6 +15,7 @@
  *
  * Run: npm run demo
  */
+import { pathToFileURL } from 'node:url';
 import { SimNetwork } from 'vrrp/testing';
 
 /**
@@ -80,7 +81,8 @@ export async function runSeedScenario(options = {}) {
   return { timeline, net, lb1, lb2 };
 }
 
-if (import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+// Run, not imported. pathToFileURL escapes the path: a '#', '?' or '%' in it made `file://${path}` another URL.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const started = performance.now();
   const { net } = await runSeedScenario({ print: (line) => console.log(line) });
   console.log(`\n${(net.clock.now() / 1000).toFixed(0)} s of protocol simulated in ${(performance.now() - started).toFixed(0)} ms of real time.`);

@@ -18,6 +18,7 @@
  *   new VrrpInstance(config, { ...linux, transport: new UdpTransport() });
  */
 import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
 import { systemClock, VrrpInstance } from 'vrrp';
 import { DEFAULT_PORT, UdpTransport } from './udp-transport.js';
 
@@ -72,7 +73,8 @@ export async function startNode(options) {
   return instance;
 }
 
-if (import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+// Run, not imported. pathToFileURL escapes the path: a '#', '?' or '%' in it made `file://${path}` another URL.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values } = parseArgs({
     options: {
       name: { type: 'string' },

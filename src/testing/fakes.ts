@@ -19,8 +19,11 @@ export class FakeTransport implements Transport {
   /** Everything sent, in order. */
   readonly sent: SentPacket[] = [];
   /**
-   * The primary address `open` and `resolvePrimaryAddress` report; undefined plays an interface with none to send
-   * from yet (set it, then bring the link up, to play one arriving).
+   * The interface's address: what `open` and `resolvePrimaryAddress` report when the instance configures no
+   * `primaryAddress` (a configured one comes first, as the Linux transport picks it). Undefined plays an interface
+   * with none to send from yet. To play one arriving, or the interface renumbered, set it and then call
+   * `setUp(true)` on the instance's {@link FakeLinkMonitor} (up already or not): the instance asks again only when
+   * told the link is up.
    */
   primaryAddress: string | undefined;
   /** Options the instance opened with, once open. */
@@ -30,7 +33,10 @@ export class FakeTransport implements Transport {
   /** When set, the next `send` throws this error (once). */
   failNextSend: Error | undefined;
 
-  /** `primaryAddress` is what `open` resolves with; `onSend` sees every packet sent (the simulated wire). */
+  /**
+   * `primaryAddress` is the interface's address (see {@link FakeTransport.primaryAddress}); `onSend` sees every
+   * packet sent (the simulated wire).
+   */
   constructor(options: { primaryAddress: string | undefined; onSend?: (dst: string, bytes: Uint8Array) => void }) {
     this.primaryAddress = options.primaryAddress;
     this.#onSend = options.onSend;
@@ -41,16 +47,22 @@ export class FakeTransport implements Transport {
     return this.#onPacket !== undefined;
   }
 
-  /** See {@link Transport.open}. */
+  /**
+   * See {@link Transport.open}: resolves with the configured `primaryAddress`, else
+   * {@link FakeTransport.primaryAddress}.
+   */
   async open(options: TransportOptions, onPacket: (packet: ReceivedPacket) => void): Promise<TransportOpened> {
     this.options = options;
     this.#onPacket = onPacket;
-    return { primaryAddress: this.primaryAddress };
+    return { primaryAddress: this.#pickPrimaryAddress() };
   }
 
-  /** See {@link Transport.resolvePrimaryAddress}: {@link FakeTransport.primaryAddress} as it is now. */
+  /**
+   * See {@link Transport.resolvePrimaryAddress}: the configured `primaryAddress`, else
+   * {@link FakeTransport.primaryAddress} as it is now.
+   */
   async resolvePrimaryAddress(): Promise<string | undefined> {
-    return this.primaryAddress;
+    return this.#pickPrimaryAddress();
   }
 
   /** See {@link Transport.send}. */
@@ -72,6 +84,12 @@ export class FakeTransport implements Transport {
   /** Delivers a packet to the instance as if it came off the wire (ignored while closed). */
   inject(packet: ReceivedPacket): void {
     this.#onPacket?.(packet);
+  }
+
+  // The Linux transport's order (#pickPrimaryAddress there): a configured address is used whatever the interface
+  // has, so that a link that comes back never swaps it for the interface's own.
+  #pickPrimaryAddress(): string | undefined {
+    return this.options?.primaryAddress ?? this.primaryAddress;
   }
 }
 
@@ -224,9 +242,13 @@ export class FakeLinkMonitor implements LinkMonitor {
     return { up: this.#up, stop: () => this.#listeners.delete(onChange) };
   }
 
-  /** Changes the link state and tells every watcher (no-op when unchanged). */
+  /**
+   * Sets the link state and tells every watcher. Down while down tells nobody; up while up tells up again, as the
+   * real monitor does when the address to send from changed (a renumbering): the instance then asks its transport
+   * for that address anew (see {@link FakeTransport.primaryAddress}).
+   */
   setUp(up: boolean): void {
-    if (up === this.#up) return;
+    if (!up && !this.#up) return;
     this.#up = up;
     for (const listener of this.#listeners) listener(up);
   }

@@ -5,15 +5,17 @@
  *
  * Theory of operation:
  * - A packet sent by a node is copied to every other node that can hear it (alive, link up, same side of every
- *   partition; for unicast only the addressee). Each copy is lost with probability `loss`, else delivered after
- *   `latencyMs` plus up to `jitterMs`, through the shared clock. Reachability is checked again on arrival, so a
- *   partition or crash cuts packets already in flight.
+ *   partition) and would receive it on Linux: of its family and VRID; for multicast only nodes joined to the group
+ *   (no `unicastPeers`), for unicast only the addressee. It leaves from the sender's source address: its config's
+ *   `primaryAddress` when set, else the address it was added with. Each copy is lost with probability `loss`, else
+ *   delivered after `latencyMs` plus up to `jitterMs`, through the shared clock. Reachability is checked again on
+ *   arrival, so a partition or crash cuts packets already in flight.
  * - `kill` models a crash: the node is cut off first, so nothing it says while going down reaches anyone, then its
  *   instance is stopped (its VIPs vanish with it). `revive` reattaches it and starts the same instance again.
  */
 import type { Adapters } from '../adapters/types.js';
 import type { VrrpConfig } from '../config.js';
-import { VRRP_MULTICAST_GROUP } from '../core/advertisement.js';
+import { VRRP_MULTICAST_GROUP, type AddressFamily } from '../core/advertisement.js';
 import { decodeAdvertisement } from '../core/codec.js';
 import { canonicalIp } from '../core/ip-address.js';
 import { VrrpInstance } from '../instance.js';
@@ -50,7 +52,11 @@ export interface TraceEntry {
 
 /** Options of {@link SimNetwork.addNode}. */
 export interface AddNodeOptions {
-  /** The node's primary address on the segment (its source address and tie-break). */
+  /**
+   * The node's address on the segment: its interface's address, which the transport offers as the one to send from.
+   * A `primaryAddress` in the node's config is sent from instead (adverts and tie-break), as the Linux transport
+   * picks it first; unicast sent to either address reaches the node.
+   */
   address: string;
   /** Name in the trace (default: `config.name`, else the address). */
   name?: string;
@@ -62,7 +68,7 @@ export interface AddNodeOptions {
 export interface SimNode {
   /** Name in the trace. */
   name: string;
-  /** Primary address. */
+  /** The address it was added with ({@link AddNodeOptions.address}; canonical). */
   address: string;
   /** The instance. */
   instance: VrrpInstance;
@@ -264,13 +270,31 @@ export class SimNetwork {
     return from !== to && from.alive && to.alive && from.link.up && to.link.up && !this.#blocked.has(`${from.name}|${to.name}`);
   }
 
+  /**
+   * Whether `to`'s socket would take a packet of `family` and `vrid` sent to `dst`, as on Linux: sockets are per
+   * family; only an instance with no unicast peers joins the group; the shared socket hands an instance the packets
+   * of its VRID only (others it counts itself, in `otherVrid`), so another VRID's adverts never reach it here
+   * either. A unicast packet reaches a node at either of its addresses. Read from the config at each packet, which
+   * `reconfigure` may replace.
+   */
+  #receives(to: SimNode, family: AddressFamily, vrid: number | undefined, dst: string): boolean {
+    const config = to.instance.config;
+    if (config.family !== family || config.vrid !== vrid) return false;
+    if (MULTICAST.has(dst)) return config.unicastPeers.length === 0;
+    return dst === to.address || dst === config.primaryAddress;
+  }
+
   #send(from: SimNode, dst: string, bytes: Uint8Array): void {
     if (!from.alive || !from.link.up) return;
     const copy = bytes.slice();
-    if (this.#tracing) this.#log('send', from, `→ ${dst} ${describePacket(copy, from.address, dst)}`);
+    const { family, primaryAddress } = from.instance.config;
+    // The engine sends from the configured primaryAddress, else the transport's (the node's address).
+    const src = primaryAddress ?? from.address;
+    // The VRID is the message's second byte in both versions; a message too short to carry one, Linux drops.
+    const vrid = copy[1];
+    if (this.#tracing) this.#log('send', from, `→ ${dst} ${describePacket(copy, src, dst)}`);
     for (const to of this.#nodes) {
-      if (!this.#canHear(from, to)) continue;
-      if (!MULTICAST.has(dst) && dst !== to.address) continue;
+      if (!this.#canHear(from, to) || !this.#receives(to, family, vrid, dst)) continue;
       if (this.loss > 0 && this.#random() < this.loss) {
         if (this.#tracing) this.#log('lost', to, `from ${from.name}`);
         continue;
@@ -279,7 +303,7 @@ export class SimNetwork {
       this.clock.setTimer(delay, () => {
         if (!this.#canHear(from, to)) return;
         if (this.#tracing) this.#log('deliver', to, `from ${from.name}`);
-        to.transport.inject({ bytes: copy, src: from.address, dst, ttl: 255 });
+        to.transport.inject({ bytes: copy, src, dst, ttl: 255 });
       });
     }
   }

@@ -3,6 +3,7 @@
  * promise chains it started are allowed to settle, so async code (the instance's action queue, hooks awaiting
  * fakes) runs to completion at the virtual instant it belongs to. Ten minutes of protocol take milliseconds.
  */
+import { AsyncResource } from 'node:async_hooks';
 import type { Clock } from '../adapters/types.js';
 import { DeadlineHeap } from '../engine/deadline-heap.js';
 
@@ -10,6 +11,8 @@ interface Timer {
   dueMs: number;
   seq: number;
   callback: () => void;
+  /** The async context the timer was set in, which its callback runs in (see setTimer). */
+  context: AsyncResource;
   cancelled: boolean;
 }
 
@@ -36,12 +39,18 @@ export class VirtualClock implements Clock {
   }
 
   /**
-   * Schedules `callback` at now + `delayMs` (negative delays fire at now). Returns a cancel function. Throws a
-   * RangeError for a delay that is not a finite number: NaN made the clock's time NaN for good.
+   * Schedules `callback` at now + `delayMs` (negative delays fire at now), to run in the async context of this call
+   * (AsyncLocalStorage stores), as a `setTimeout` callback does. Returns a cancel function. Throws a RangeError for
+   * a delay that is not a finite number: NaN made the clock's time NaN for good.
    */
   setTimer(delayMs: number, callback: () => void): () => void {
     if (!Number.isFinite(delayMs)) throw new RangeError(`virtual clock: a timer's delay must be a finite number of ms, not ${delayMs}`);
-    const timer: Timer = { dueMs: this.#nowMs + Math.max(0, delayMs), seq: this.#seq++, callback, cancelled: false };
+    // The context goes with the timer, as with the system clock: code that tells by async context whose work it
+    // is (VrrpInstance.stop() from its own hook) must see in the sim what it sees in production. One AsyncResource
+    // per timer, entered when it fires: no wrapper function per timer (AsyncResource.bind makes one around such a
+    // resource), and it carries the context both where async hooks do (Node 20) and async context frames (later).
+    const context = new AsyncResource('VirtualClockTimer');
+    const timer: Timer = { dueMs: this.#nowMs + Math.max(0, delayMs), seq: this.#seq++, callback, context, cancelled: false };
     this.#heap.push(timer);
     return () => {
       timer.cancelled = true;
@@ -80,7 +89,7 @@ export class VirtualClock implements Clock {
         if (!next || next.dueMs > targetMs) break;
         this.#heap.pop();
         this.#nowMs = Math.max(this.#nowMs, next.dueMs);
-        next.callback();
+        next.context.runInAsyncScope(next.callback);
         await settle();
       }
       this.#nowMs = Math.max(this.#nowMs, targetMs);
