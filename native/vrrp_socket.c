@@ -445,8 +445,29 @@ static bool set_int(napi_env env, int fd, int level, int name, int value, const 
   return false;
 }
 
+#ifndef IPV6_MULTICAST_ALL
+#define IPV6_MULTICAST_ALL 29 /* linux/in6.h, since Linux 4.20; not in every libc's headers */
+#endif
+
+/* Only the groups this socket joined, not every group some socket of the host joined (the kernel's default): a
+ * socket of unicast instances alone joins nothing, and with the default it still heard the VRRP group once another
+ * process on the host (a keepalived, a multicast instance of another run) had joined it — every advert of the
+ * LAN's multicast routers, each a `destination` drop. keepalived sets the same. IPv4 only in effect: an IPv6 raw
+ * socket bound to no address takes any destination before memberships are looked at (raw_v6_match), so there the
+ * instances' `destination` check does it; set anyway, for a kernel that looks. A kernel without the option keeps
+ * its default: not fatal. */
+static void only_joined_groups(int fd, int family) {
+  const int zero = 0;
+  if (family == AF_INET) {
+    (void)setsockopt(fd, IPPROTO_IP, IP_MULTICAST_ALL, &zero, sizeof(zero));
+  } else {
+    (void)setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_ALL, &zero, sizeof(zero));
+  }
+}
+
 /* The options of an IPv4 socket (see the file comment). */
 static bool configure_ipv4(napi_env env, int fd, int ifindex) {
+  only_joined_groups(fd, AF_INET);
   if (!set_int(env, fd, IPPROTO_IP, IP_TTL, 255, "setsockopt(IP_TTL)") ||
       !set_int(env, fd, IPPROTO_IP, IP_MULTICAST_TTL, 255, "setsockopt(IP_MULTICAST_TTL)") ||
       !set_int(env, fd, IPPROTO_IP, IP_MULTICAST_LOOP, 0, "setsockopt(IP_MULTICAST_LOOP)")) {
@@ -466,6 +487,7 @@ static bool configure_ipv4(napi_env env, int fd, int ifindex) {
 
 /* The sending options of an IPv6 socket (see the file comment). */
 static bool configure_ipv6(napi_env env, int fd, int ifindex) {
+  only_joined_groups(fd, AF_INET6);
   return set_int(env, fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, 255, "setsockopt(IPV6_UNICAST_HOPS)") &&
          set_int(env, fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 255, "setsockopt(IPV6_MULTICAST_HOPS)") &&
          set_int(env, fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0, "setsockopt(IPV6_MULTICAST_LOOP)") &&

@@ -812,6 +812,25 @@ describe.skipIf(rootSkip !== undefined)('VRRP sockets between two network namesp
     }
   });
 
+  // Given two VRRP sockets in B, one joined to the VRRP group and one not (a socket of unicast instances alone)
+  // when A sends an advert to the group and then one to B's own address
+  // then the joined socket reads both and the other only the one sent to B: it joined no group, and hears none —
+  // with the kernel's default (IP_MULTICAST_ALL / IPV6_MULTICAST_ALL on) it heard the group that another socket of
+  // the host had joined, and its unicast instances dropped every advert of the LAN's multicast routers.
+  // IPv4 only: an IPv6 raw socket bound to no address takes group traffic whatever it joined (the kernel's
+  // raw_v6_match accepts any destination before it looks at memberships; keepalived notes the same), so there the
+  // instances' `destination` check (src/core/router.ts) is all there is.
+  it('hears no group it did not join, though another socket of the host joined it (IPv4)', async () => {
+    const receiver = await startInNs(NS_B, 'vrrp-unjoined.mjs', ['4', '2']);
+    inNs(NS_A, process.execPath, join(FIXTURES, 'vrrp-send.mjs'), JSON.stringify(['224.0.0.18', '10.97.0.2'].map((dst) => ({ op: 'send', family: 4, dst, payloadHex: ADVERT_V4 }))));
+    const { code, lines } = await receiver.finished;
+    const done = lines.at(-1) as { event: string; joined?: string[]; unjoined?: string[] };
+    expect(done.event, JSON.stringify(lines)).toBe('done');
+    expect(done.joined, 'what the joined socket read').toEqual(['224.0.0.18', '10.97.0.2']);
+    expect(done.unjoined, 'what the socket that joined nothing read').toEqual(['10.97.0.2']);
+    expect(code).toBe(0);
+  });
+
   // Given a process with exactly one descriptor number free
   // when it opens a VRRP socket, and then a lease renewer
   // then each open fails, naming timerfd_create and EMFILE: the socket took the last number, so its alarm — which
