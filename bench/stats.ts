@@ -104,7 +104,9 @@ export interface StallVrid {
  * what a stalled app must not do. Returns `yes`, `yes: …` (why excused) or `NO`.
  */
 export function transitionVerdict(r: StallVrid): string {
-  if (r.transitions.vrrp + r.transitions.keepalived === 0) return 'yes';
+  // None counted is not enough: a transition stamped after the window (our app's main thread stamps ours, and it may
+  // be stalled at the end) is not counted, and the wire shows the takeover all the same (found by review).
+  if (r.transitions.vrrp + r.transitions.keepalived === 0) return r.backupTakeovers.length === 0 ? 'yes' : 'NO: a takeover on the wire, no transition counted';
   const silent = r.backupTakeovers.filter((t) => t.masterSilentMs >= r.masterDownIntervalMs);
   const excused =
     r.master === 'keepalived' &&

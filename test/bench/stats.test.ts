@@ -92,6 +92,10 @@ describe("the stall benchmark's verdict on transitions", () => {
     expect(transitionVerdict(vrid({}))).toBe('yes');
   });
 
+  it('is NO when the wire shows a takeover that no transition counted (one stamped after the window)', () => {
+    expect(transitionVerdict(vrid({ backupTakeovers: [{ masterSilentMs: 500 }] }))).toBe('NO: a takeover on the wire, no transition counted');
+  });
+
   it("excuses our backup's takeover and return after keepalived's master fell silent for its Master_Down_Interval", () => {
     const verdict = transitionVerdict(vrid({ transitions: { vrrp: 2, keepalived: 0 }, backupTakeovers: [{ masterSilentMs: 84 }] }));
     expect(verdict).toBe("yes: after keepalived's master fell silent ≥ the 36.1 ms Master_Down_Interval (longest 84.0 ms)");
