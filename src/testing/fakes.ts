@@ -4,7 +4,9 @@
  * can test their own error handling.
  */
 import type { LinkMonitor, LinkWatch, ReceivedPacket, Transport, TransportOpened, TransportOptions, VipManager, VmacRequest } from '../adapters/types.js';
-import { formatVirtualRoute, formatVirtualRule, type VirtualAddress, type VirtualRoute, type VirtualRule } from '../config.js';
+import { formatVirtualRoute, formatVirtualRule, resolveConfig, type VirtualAddress, type VirtualRoute, type VirtualRouteConfig, type VirtualRule } from '../config.js';
+import { canonicalIp } from '../core/ip-address.js';
+import { VrrpError } from '../errors.js';
 
 /** A packet a {@link FakeTransport} was asked to send. */
 export interface SentPacket {
@@ -29,9 +31,16 @@ export class FakeTransport implements Transport {
   /** Options the instance opened with, once open. */
   options: TransportOptions | undefined;
   #onPacket: ((packet: ReceivedPacket) => void) | undefined;
+  /** What the instance asked to hear when the transport dies (see {@link FakeTransport.fail}). */
+  #onFailure: ((error: Error) => void) | undefined;
   readonly #onSend: ((dst: string, bytes: Uint8Array) => void) | undefined;
   /** When set, the next `send` throws this error (once). */
   failNextSend: Error | undefined;
+  /**
+   * When set, the next `open` rejects with this error (once) and the transport stays closed: the instance's
+   * `start()` then rejects (`transport_failed`, the error as its cause) and it stays in `initialize`.
+   */
+  failNextOpen: Error | undefined;
 
   /**
    * `primaryAddress` is the interface's address (see {@link FakeTransport.primaryAddress}); `onSend` sees every
@@ -49,12 +58,32 @@ export class FakeTransport implements Transport {
 
   /**
    * See {@link Transport.open}: resolves with the configured `primaryAddress`, else
-   * {@link FakeTransport.primaryAddress}.
+   * {@link FakeTransport.primaryAddress}; rejects instead when {@link FakeTransport.failNextOpen} is set.
    */
-  async open(options: TransportOptions, onPacket: (packet: ReceivedPacket) => void): Promise<TransportOpened> {
+  async open(options: TransportOptions, onPacket: (packet: ReceivedPacket) => void, onFailure?: (error: Error) => void): Promise<TransportOpened> {
+    if (this.failNextOpen) {
+      const error = this.failNextOpen;
+      this.failNextOpen = undefined;
+      throw error;
+    }
     this.options = options;
     this.#onPacket = onPacket;
+    this.#onFailure = onFailure;
     return { primaryAddress: this.#pickPrimaryAddress() };
+  }
+
+  /**
+   * Plays the open transport dying under a running instance: calls the `onFailure` the instance gave `open`, which
+   * reports `transport_failed` with this error's message and takes the instance to `fault` (as a link down would;
+   * a master still sends its priority 0). Only the report: sends and {@link FakeTransport.inject} go on working,
+   * so that what the instance does next shows; set {@link FakeTransport.failNextSend} for a transport that cannot
+   * send either. Throws when the transport is not open, or was opened without `onFailure`: nobody would hear.
+   */
+  fail(error: Error): void {
+    // A silent no-op would let a test that kills a closed transport pass without testing anything.
+    if (!this.isOpen) throw new Error('FakeTransport.fail: the transport is not open');
+    if (this.#onFailure === undefined) throw new Error('FakeTransport.fail: open was given no onFailure to call');
+    this.#onFailure(error);
   }
 
   /**
@@ -79,6 +108,7 @@ export class FakeTransport implements Transport {
   /** See {@link Transport.close}. */
   close(): void {
     this.#onPacket = undefined;
+    this.#onFailure = undefined;
   }
 
   /** Delivers a packet to the instance as if it came off the wire (ignored while closed). */
@@ -106,7 +136,7 @@ export interface VipCall {
 
 /** A {@link VipManager} in memory. */
 export class FakeVipManager implements VipManager {
-  /** Addresses currently "on the interface" (canonical text, no prefix). */
+  /** Addresses currently "on the interface" (canonical text, no prefix), ours and {@link FakeVipManager.preset} ones. */
   readonly addresses = new Set<string>();
   /** Every call, in order. */
   readonly calls: VipCall[] = [];
@@ -122,7 +152,33 @@ export class FakeVipManager implements VipManager {
   /** Announcements made, by interface. */
   readonly announcementsOn = new Map<string, number>();
 
-  /** See {@link VipManager.add}. */
+  /** The addresses {@link FakeVipManager.preset} put on each interface: somebody else's, never removed here. */
+  readonly #theirs = new Map<string, Set<string>>();
+
+  /**
+   * Puts addresses on `iface` as if they were there before the instance ran — configured by hand, or the
+   * interface's own address that an address owner (priority 255) lists as its VIP. They are in
+   * {@link FakeVipManager.addresses} from now on, and stay the user's as on Linux: the Linux VIP manager's add of
+   * one meets EEXIST and does not count it as ours, and it never removes an address it did not add, so `add` leaves
+   * them as they are and `remove` leaves them on the interface. Each is `address` or `address/prefix`.
+   */
+  preset(iface: string, addresses: readonly string[]): void {
+    let theirs = this.#theirs.get(iface);
+    if (theirs === undefined) this.#theirs.set(iface, (theirs = new Set()));
+    let on = this.byInterface.get(iface);
+    if (on === undefined) this.byInterface.set(iface, (on = new Set()));
+    for (const text of addresses) {
+      // The prefix is dropped, as the fake keeps addresses: on Linux an IPv4 address there with another prefix is
+      // added beside (no EEXIST) and removed alone, which leaves the address on the interface all the same.
+      const address = canonicalIp(text.includes('/') ? text.slice(0, text.indexOf('/')) : text);
+      if (address === undefined) throw new Error(`FakeVipManager.preset: ${text} is not an IP address`);
+      theirs.add(address);
+      on.add(address);
+      this.addresses.add(address);
+    }
+  }
+
+  /** See {@link VipManager.add}. An address {@link FakeVipManager.preset} on `iface` stays somebody else's. */
   async add(iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
     this.#record('add', addresses);
     let on = this.byInterface.get(iface);
@@ -133,13 +189,21 @@ export class FakeVipManager implements VipManager {
     }
   }
 
-  /** See {@link VipManager.remove}. */
+  /**
+   * See {@link VipManager.remove}: only addresses of ours go; one {@link FakeVipManager.preset} on `iface` stays,
+   * as the Linux VIP manager never removes an address it did not add.
+   */
   async remove(iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
     this.#record('remove', addresses);
     const on = this.byInterface.get(iface);
+    const theirs = this.#theirs.get(iface);
     for (const vip of addresses) {
-      this.addresses.delete(vip.address);
+      if (theirs?.has(vip.address) === true) continue;
       on?.delete(vip.address);
+      // Still "on the interface" while another interface holds it (one preset there, say).
+      let elsewhere = false;
+      for (const held of this.byInterface.values()) if (held.has(vip.address)) elsewhere = true;
+      if (!elsewhere) this.addresses.delete(vip.address);
     }
     if (on?.size === 0) this.byInterface.delete(iface);
   }
@@ -151,21 +215,70 @@ export class FakeVipManager implements VipManager {
     this.announcementsOn.set(iface, (this.announcementsOn.get(iface) ?? 0) + 1);
   }
 
-  /** Routes currently "installed", as {@link formatVirtualRoute} writes them. */
+  /**
+   * Routes currently "installed", as {@link formatVirtualRoute} writes them: ours and
+   * {@link FakeVipManager.presetRoutes} ones.
+   */
   readonly routes = new Set<string>();
+  /** Every installed route by the kernel's key (see routeKey), with its text and whether it is ours. */
+  readonly #routesByKey = new Map<string, { text: string; ours: boolean }>();
 
-  /** See {@link VipManager.addRoutes}. */
+  /**
+   * Installs routes as if somebody else had (an administrator, another routing daemon), written as `virtualRoutes`
+   * are and checked as they are (a `ConfigError` names a bad one). They are in
+   * {@link FakeVipManager.routes} from now on; `addRoutes` of a route with the same destination, table and metric is
+   * refused as the kernel refuses it (EEXIST, a `route_failed` naming it), and `removeRoutes` leaves them, as
+   * the Linux VIP manager removes only routes of its own protocol.
+   */
+  presetRoutes(routes: readonly VirtualRouteConfig[]): void {
+    // Resolved as a config's routes are (the same defaults: table main, an IPv6 metric 0 made 1024), so that a
+    // preset route meets an instance's by the same key; the address is a stand-in for the config's required one.
+    const resolved = resolveConfig({ interface: 'lo', vrid: 1, virtualAddresses: ['192.0.2.1'], virtualRoutes: routes }).virtualRoutes;
+    for (const route of resolved) {
+      const text = formatVirtualRoute(route);
+      this.#routesByKey.set(routeKey(route), { text, ours: false });
+      this.routes.add(text);
+    }
+  }
+
+  /**
+   * See {@link VipManager.addRoutes}: each route is tried, as on Linux. One whose destination, table and metric
+   * (the kernel's key) an installed route has already — a {@link FakeVipManager.presetRoutes} one, or one of ours
+   * not removed — is left out, as the kernel answers EEXIST, and the call then rejects with a `route_failed`
+   * {@link VrrpError} naming each refused route, after the others went in, as the Linux VIP manager does.
+   */
   async addRoutes(routes: readonly VirtualRoute[]): Promise<void> {
     const texts = routes.map(formatVirtualRoute);
     this.#recordTexts('addRoutes', texts);
-    for (const text of texts) this.routes.add(text);
+    const failures: string[] = [];
+    routes.forEach((route, index) => {
+      const text = texts[index] as string;
+      const key = routeKey(route);
+      if (this.#routesByKey.has(key)) {
+        // The Linux VIP manager's words (src/linux/vip-manager.ts, addRoutes), so that a test reads what it would.
+        failures.push(`${text}: EEXIST (a route to it is there already, not ours; left as it is)`);
+        return;
+      }
+      this.#routesByKey.set(key, { text, ours: true });
+      this.routes.add(text);
+    });
+    if (failures.length > 0) throw new VrrpError('route_failed', `cannot install ${failures.join(', ')}`);
   }
 
-  /** See {@link VipManager.removeRoutes}. */
+  /**
+   * See {@link VipManager.removeRoutes}: only routes of ours go; a {@link FakeVipManager.presetRoutes} one with the
+   * same key stays (on Linux the removal names our protocol, so the kernel does not match it: no failure).
+   */
   async removeRoutes(routes: readonly VirtualRoute[]): Promise<void> {
     const texts = routes.map(formatVirtualRoute);
     this.#recordTexts('removeRoutes', texts);
-    for (const text of texts) this.routes.delete(text);
+    for (const route of routes) {
+      const key = routeKey(route);
+      const installed = this.#routesByKey.get(key);
+      if (installed?.ours !== true) continue;
+      this.#routesByKey.delete(key);
+      this.routes.delete(installed.text);
+    }
   }
 
   /** VMACs currently "made" ({@link VipManager.createVmac}), by name, with what each was made for. */
@@ -219,6 +332,14 @@ export class FakeVipManager implements VipManager {
     if (lasting) throw lasting;
     this.calls.push({ op, addresses: texts });
   }
+}
+
+/**
+ * What the kernel tells a route by — family, destination, table and metric — as routeKey in
+ * src/linux/vip/routing-watch.ts (not imported: the kit runs anywhere, without the Linux modules).
+ */
+function routeKey(route: VirtualRoute): string {
+  return `${route.family} ${route.to}/${route.prefixLength} table ${route.table} metric ${route.metric}`;
 }
 
 /** A {@link LinkMonitor} whose state a test sets with {@link FakeLinkMonitor.setUp}. */
