@@ -21,7 +21,8 @@
  * Nothing here reads the status itself: the run hands in a function that builds it (`instance.status()` is
  * synchronous, see src/status.ts), so an answer never waits on the engine thread.
  */
-import { chmodSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { basename, dirname, join } from 'node:path';
 import { VrrpError } from './errors.js';
@@ -476,13 +477,24 @@ export function listControlSockets(directory: string): string[] {
  * through.
  */
 export function writeStatusDump(path: string, status: RunStatus): void {
-  const temporary = `${path}.${process.pid}.tmp`;
+  // A name nobody can guess: with the pid alone, another user of a shared directory (a --status-file in /tmp) who
+  // made that file first refused every dump of the run (its `wx` open met EEXIST).
+  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  let made = false;
   try {
-    writeFileSync(temporary, `${JSON.stringify(status, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+    const fd = openSync(temporary, 'wx', 0o600);
+    made = true;
+    try {
+      writeSync(fd, `${JSON.stringify(status, null, 2)}\n`);
+      // On disk before the rename names it: a crash right after must not leave an empty dump where a whole one was.
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temporary, path);
   } catch (error) {
-    // Gone with the failure (a full disk, a rename refused): left, it would refuse every later dump of this run.
-    rmSync(temporary, { force: true });
+    // Gone with the failure (a full disk, a rename refused) — ours only: a file we did not make is not ours to remove.
+    if (made) rmSync(temporary, { force: true });
     throw error;
   }
 }

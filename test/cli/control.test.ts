@@ -253,6 +253,19 @@ describe('status dump', () => {
     expect(readdirSync(scratch)).toEqual(['run.status.json']);
   });
 
+  // Given a file planted where the temporary file of a dump was named by pid alone (another user of a shared /tmp)
+  // when the run writes its dump, then it is written, and the planted file is left alone: the name was guessable,
+  // and every dump of the run failed (EEXIST), each then deleting the other's file.
+  it('writes its dump beside a file planted at a guessable temporary name, and leaves that file alone', () => {
+    const path = join(scratch, 'run.status.json');
+    const planted = `${path}.${process.pid}.tmp`;
+    writeFileSync(planted, 'theirs');
+    writeStatusDump(path, RUN);
+    expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(RUN);
+    expect(readFileSync(planted, 'utf8')).toBe('theirs');
+    expect(readdirSync(scratch).sort()).toEqual(['run.status.json', `run.status.json.${process.pid}.tmp`]);
+  });
+
   it('is written 0600, and replaces a link planted at its path instead of writing through it', () => {
     const target = join(scratch, 'victim');
     writeFileSync(target, 'untouched');
