@@ -461,7 +461,7 @@ function markdown(schema) {
 }
 
 const INSTANCE_INTRO = [
-  '`new VrrpInstance(config)` takes these fields as a JavaScript object; `vrrp run` takes them as JSON.',
+  '`new VrrpInstance(config)` takes these fields as a JavaScript object, but for `notify` and `$schema`, which only `vrrp run` reads (a library user attaches notify scripts with `attachNotify`); `vrrp run` takes them all as JSON.',
   'Besides the limits in the table, fields are checked together: the addresses are parsed and must be one family,',
   'VRRPv2 intervals are whole seconds and VRRPv3 ones steps of 10 ms, authentication exists in VRRPv2 only, an',
   'address owner (priority 255) cannot have weighted trackers, tracker names are unique.',

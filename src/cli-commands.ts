@@ -948,7 +948,7 @@ master as heard, the next timer, the VIPs and their leases; then each tracker's 
 The socket answers only the user vrrp run runs as (and root). \`kill -USR1\` on a vrrp run writes the same
 status as JSON to a file (it logs where).
 
-Exit codes: 0 every run asked answered; 1 none found or none answered (or the one given did not);
+Exit codes: 0 every run asked answered; 1 none found, or one that was found did not answer (or the one given did not);
 2 a bad command line.`,
     options: {
       json: { type: 'boolean' },

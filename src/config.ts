@@ -342,7 +342,7 @@ export interface VirtualRoute {
 
 /**
  * A policy routing rule that follows mastership, as `ip rule add` would make it: `{ from: '10.0.0.100', table: 100,
- * priority: 100 }`, `{ fwmark: 7, table: 7 }`, `{ to: '10.8.0.0/16', action: 'blackhole' }`.
+ * priority: 100 }`, `{ fwmark: 7, table: 7, priority: 101 }`, `{ to: '10.8.0.0/16', action: 'blackhole', priority: 102 }`.
  */
 export interface VirtualRuleConfig {
   /** Source prefix to match (`from`); an address alone is one host. Default any. */
