@@ -77,8 +77,27 @@ export function warnIfUnheard(emitter: ListenerCounter, event: string, error: Vr
   return true;
 }
 
-/** How many causes of an error its warning follows: enough for a wrapped errno, bounded against a runaway chain. */
-const MAX_WARNING_CAUSES = 5;
+/** How many causes of an error its reports follow: enough for a wrapped errno, bounded against a runaway chain. */
+export const MAX_CAUSES = 5;
+
+/**
+ * The causes of `error`, outermost first, for a report of it (a warning, a log line): `cause` after `cause` down
+ * the chain, ending after one that is not an Error, before one met already, or after {@link MAX_CAUSES}. Returns
+ * why it ended: `end`, `cycle` (the next was met already) or `more` (the chain goes on).
+ */
+export function* causesOf(error: Error): Generator<unknown, 'end' | 'cycle' | 'more'> {
+  const seen = new Set<unknown>([error]);
+  let cause: unknown = error.cause;
+  for (let depth = 0; cause !== undefined; depth += 1) {
+    if (depth === MAX_CAUSES) return 'more';
+    if (seen.has(cause)) return 'cycle';
+    seen.add(cause);
+    yield cause;
+    if (!(cause instanceof Error)) return 'end';
+    cause = cause.cause;
+  }
+  return 'end';
+}
 
 /**
  * `error` as a process warning of type `VrrpWarning`, its code `VRRP_` and the error's code in capitals. The text is
@@ -92,16 +111,13 @@ export function emitVrrpWarning(error: VrrpError): void {
 /** `error.message` followed by its causes' messages and codes, skipping what the text holds already; cycle-safe. */
 function withCauses(error: Error): string {
   let text = error.message;
-  const seen = new Set<unknown>([error]);
-  let cause: unknown = error.cause;
-  for (let depth = 0; depth < MAX_WARNING_CAUSES && cause !== undefined && cause !== null && !seen.has(cause); depth += 1) {
-    seen.add(cause);
+  for (const cause of causesOf(error)) {
+    if (cause === null) break;
     const message = cause instanceof Error ? cause.message : typeof cause === 'object' ? '' : String(cause);
     const code = typeof cause === 'object' && 'code' in cause && cause.code !== undefined ? String(cause.code) : '';
     let part = message !== '' && !text.includes(message) ? message : '';
     if (code !== '' && !text.includes(code) && !part.includes(code)) part = part === '' ? code : `${part} (${code})`;
     if (part !== '') text += `; cause: ${part}`;
-    cause = cause instanceof Error ? cause.cause : undefined;
   }
   return text;
 }

@@ -13,7 +13,7 @@
  */
 import { debuglog } from 'node:util';
 import { z } from 'zod';
-import type { ConfigIssue } from './errors.js';
+import { causesOf, type ConfigIssue } from './errors.js';
 
 /** Fields of one log line: merged by the logger with its bindings (`instance`, `vrid`, `group`). */
 export type VrrpLogFields = Record<string, unknown>;
@@ -102,9 +102,6 @@ export function debugLogger(): VrrpLogger {
   return make({});
 }
 
-/** How many causes of an error a log line follows: enough for a wrapped errno, bounded against a runaway chain. */
-const MAX_CAUSES = 5;
-
 /**
  * JSON of log fields; an Error as its name, message and code (JSON.stringify would print `{}`) with its causes the
  * same way, a cycle as a marker. The causes matter: several engine errors carry their errno only in `cause`.
@@ -123,35 +120,28 @@ function ownFields(error: Error): Record<string, unknown> {
 }
 
 /**
- * An error's fields, with `cause` nested likewise down its chain: at most {@link MAX_CAUSES} deep (then
+ * An error's fields, with `cause` nested likewise down its chain as far as {@link causesOf} follows it (then
  * `"(more causes)"`), and a cause met before written `"(cycle)"` — JSON.stringify would recurse on either until the
  * stack ran out, and the whole line would be lost. A cause that is not an Error is left to JSON as it is.
  */
 function errorFields(error: Error): Record<string, unknown> {
   const top = ownFields(error);
-  const seen = new Set<unknown>([error]);
   let at = top;
-  let cause: unknown = error.cause;
-  for (let depth = 0; cause !== undefined; depth += 1) {
-    if (depth === MAX_CAUSES) {
-      at.cause = '(more causes)';
-      break;
+  const causes = causesOf(error);
+  for (let step = causes.next(); ; step = causes.next()) {
+    if (step.done === true) {
+      if (step.value !== 'end') at.cause = step.value === 'cycle' ? '(cycle)' : '(more causes)';
+      return top;
     }
-    if (seen.has(cause)) {
-      at.cause = '(cycle)';
-      break;
-    }
+    const cause = step.value;
     if (!(cause instanceof Error)) {
       at.cause = cause;
-      break;
+      return top;
     }
-    seen.add(cause);
     const next = ownFields(cause);
     at.cause = next;
     at = next;
-    cause = cause.cause;
   }
-  return top;
 }
 
 /**

@@ -22,6 +22,7 @@ import { gratuitousArpFrame, unsolicitedNeighborAdvertisementFrame } from './ann
 import { openPacketSocket, type PacketSocket } from './packet-socket.js';
 import { warmAnnouncement } from './warm-up.js';
 import { watchLink } from './link-monitor.js';
+import { sameBytes } from './interfaces.js';
 
 /** One address to announce. */
 export interface AnnouncedAddress {
@@ -280,12 +281,6 @@ export class Announcer {
     }
     return socket;
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** The addresses parsed; throws RangeError for one whose text is not an address of its family. */

@@ -141,6 +141,13 @@ export function closeNetlinkSockets(): void {
   changeSocket = undefined;
 }
 
+/** Whether two byte strings (MACs, addresses) are equal. Pure. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** Looks an interface up by name; undefined when it does not exist. */
 export async function getInterface(ifname: string): Promise<InterfaceInfo | undefined> {
   const links = await sharedDump('links', (socket) => socket.getLinks());

@@ -56,17 +56,24 @@ interface Snapshot {
   addresses: Record<AddressFamily, readonly InterfaceAddress[]>;
 }
 
-/** Judges whether a watcher's link is up from one read of its interface. Pure. */
-function judge(snapshot: Snapshot, family: AddressFamily, virtualAddresses: ReadonlySet<string> | readonly string[], linkOnly = false): boolean {
+/** Whether the interface of a read is there, administratively up and running (IFF_RUNNING). Pure. */
+function linkUsable(snapshot: Snapshot): boolean {
   const link = snapshot.link;
-  if (!link || !link.adminUp || !link.running) return false;
-  return linkOnly || pickPrimaryAddress(snapshot.addresses[family], family, virtualAddresses) !== undefined;
+  return link !== undefined && link.adminUp && link.running;
 }
 
-/** The address a watcher would send from, by the same pick as {@link judge}'s; undefined for a link-only watcher. Pure. */
+/**
+ * The address a watcher would send from, picked once per read for both its verdict ({@link judge}) and the change of
+ * it (see #recheck); undefined for a link-only watcher, or a link that is not usable. Pure.
+ */
 function primaryOf(snapshot: Snapshot, watcher: Pick<Watcher, 'family' | 'virtualAddresses' | 'linkOnly'>): string | undefined {
-  if (watcher.linkOnly === true) return undefined;
+  if (watcher.linkOnly === true || !linkUsable(snapshot)) return undefined;
   return pickPrimaryAddress(snapshot.addresses[watcher.family], watcher.family, watcher.virtualAddresses);
+}
+
+/** Judges whether a watcher's link is up from one read of its interface and the address it picked there. Pure. */
+function judge(snapshot: Snapshot, linkOnly: boolean | undefined, primary: string | undefined): boolean {
+  return linkUsable(snapshot) && (linkOnly === true || primary !== undefined);
 }
 
 /** One re-read of an interface as the hub keeps it, to judge the notifications that follow it. */
@@ -249,8 +256,8 @@ class LinkHub {
     let first: Snapshot;
     try {
       first = await readInterface(iface, new Set([watcher.family]));
-      entry.up = judge(first, watcher.family, watcher.virtualAddresses, entry.linkOnly);
       entry.primary = primaryOf(first, entry);
+      entry.up = judge(first, entry.linkOnly, entry.primary);
     } catch (error) {
       this.#maybeClose();
       throw error;
@@ -476,8 +483,8 @@ class LinkHub {
             process.emitWarning(`link monitor: a watcher of ${iface}'s link failed: ${error instanceof Error ? error.message : String(error)}`, { type: 'VrrpWarning' });
           }
         }
-        const up = judge(snapshot, watcher.family, watcher.virtualAddresses, watcher.linkOnly);
-        const primary = up ? primaryOf(snapshot, watcher) : undefined;
+        const primary = primaryOf(snapshot, watcher);
+        const up = judge(snapshot, watcher.linkOnly, primary);
         // A link made again is a new link: down, then up, as if the two reads had seen it gone (keepalived sees the
         // RTM_DELLINK); and a link that stays up but whose address to send from changed is told up again, so the
         // engine picks that address anew (adverts from one that went are refused).
@@ -570,7 +577,8 @@ export class NetlinkLinkMonitor implements LinkMonitor {
 
   /** Reads the state once. */
   async isUp(iface: string): Promise<boolean> {
-    return judge(await readInterface(iface, new Set([this.#family])), this.#family, this.#virtualAddresses);
+    const snapshot = await readInterface(iface, new Set([this.#family]));
+    return judge(snapshot, false, primaryOf(snapshot, { family: this.#family, virtualAddresses: this.#virtualAddresses }));
   }
 
   /** See {@link LinkMonitor.watch}. */

@@ -31,7 +31,7 @@ import type { AddressFamily } from '../core/advertisement.js';
 import { isIpv6LinkLocal, parseIp } from '../core/ip-address.js';
 import { VrrpError } from '../errors.js';
 import { loadAddon, toPacketSocketError } from './addon.js';
-import { getInterfaceAddresses, getLinkDetails, type LinkDetails } from './interfaces.js';
+import { getInterfaceAddresses, getLinkDetails, sameBytes, type LinkDetails } from './interfaces.js';
 import { addressRequest, RTM_DELADDR, RTM_NEWADDR } from './vip/address-request.js';
 import { NLM_F_EXCL_CREATE, netlinkRequest, packAttributes, u32Payload, type NetlinkRequest } from './vip/netlink-request.js';
 import { markerDirectory, networkNamespaceId } from './vip/markers.js';
@@ -589,9 +589,3 @@ async function request(message: NetlinkRequest, what: string, optional = false):
 const EMPTY = new Uint8Array(0);
 
 const hex = (bytes: Uint8Array): string => [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join(':');
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}

@@ -82,15 +82,16 @@ export class LinuxTransport implements Transport {
     if (options === undefined || this.#socket === undefined) return undefined;
     const link = await getInterface(options.interface);
     if (link !== undefined) this.#socket?.rebindIfMoved(link.index);
-    const primaryAddress = await this.#pickPrimaryAddress(options);
+    const primaryAddress = await this.#pickPrimaryAddress(options, link);
     if (primaryAddress !== undefined) this.#source = addressBytes(primaryAddress);
     return primaryAddress;
   }
 
-  async #pickPrimaryAddress(options: TransportOptions): Promise<string | undefined> {
+  /** `known`: `options.interface` as just read, reused when the addresses are on it (no second links dump). */
+  async #pickPrimaryAddress(options: TransportOptions, known?: Awaited<ReturnType<typeof getInterface>>): Promise<string | undefined> {
     if (options.primaryAddress !== undefined) return options.primaryAddress;
     const addressInterface = options.addressInterface ?? options.interface;
-    const link = await getInterface(addressInterface);
+    const link = known !== undefined && addressInterface === options.interface ? known : await getInterface(addressInterface);
     if (!link) throw new VrrpError('transport_failed', `interface ${addressInterface} does not exist`);
     const addresses = await getInterfaceAddresses(link.index, options.family);
     return pickPrimaryAddress(addresses, options.family, new Set(options.virtualAddresses), options.unicastPeers);

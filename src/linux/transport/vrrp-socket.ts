@@ -159,9 +159,7 @@ export class VrrpSocket {
       throw new VrrpError('transport_failed', `cannot open the vrrp socket on ${ifname}: ${(cause as Error).message}`, { cause });
     }
     try {
-      // VRRP_KERNEL_SILENCE=0 turns the kernel's silence timers off (docs/linux.md); read here, not by getenv in
-      // the addon, which on the engine thread could race the main thread's writes to process.env.
-      this.#handle = this.#native.vrrpOpen(family === 'ipv4' ? 4 : 6, ifname, this.drain, process.env.VRRP_KERNEL_SILENCE !== '0');
+      this.#handle = this.#openNative();
     } catch (cause) {
       const error = toPacketSocketError(`raw socket on ${ifname}`, cause);
       const errno = (error as { code?: string }).code;
@@ -183,7 +181,7 @@ export class VrrpSocket {
     if (old === undefined || this.#native.vrrpIfindex(old) === ifindex) return false;
     let next: unknown;
     try {
-      next = this.#native.vrrpOpen(this.family === 'ipv4' ? 4 : 6, this.ifname, this.drain, process.env.VRRP_KERNEL_SILENCE !== '0');
+      next = this.#openNative();
       if (this.#joined) this.#native.vrrpJoin(next);
     } catch (cause) {
       if (next !== undefined) this.#native.vrrpClose(next);
@@ -195,6 +193,13 @@ export class VrrpSocket {
     this.#holds.fill(undefined);
     this.#hold = 0;
     return true;
+  }
+
+  /** A native socket on the interface of this name as it is now. */
+  #openNative(): unknown {
+    // VRRP_KERNEL_SILENCE=0 turns the kernel's silence timers off (docs/linux.md); read here, not by getenv in the
+    // addon, which on the engine thread could race the main thread's writes to process.env.
+    return this.#native.vrrpOpen(this.family === 'ipv4' ? 4 : 6, this.ifname, this.drain, process.env.VRRP_KERNEL_SILENCE !== '0');
   }
 
   /** Number of registered VRIDs. */
