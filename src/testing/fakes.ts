@@ -28,6 +28,15 @@ export class FakeTransport implements Transport {
    * told the link is up.
    */
   primaryAddress: string | undefined;
+  /**
+   * The address the instance was last told to send from (by `open` or `resolvePrimaryAddress`): the one its IPv4
+   * VRRPv3 checksums cover, and what a simulated wire should stamp its packets with. Undefined until opened. It
+   * follows {@link FakeTransport.primaryAddress} only when the instance asks again (a link up).
+   */
+  get sourceAddress(): string | undefined {
+    return this.#told;
+  }
+  #told: string | undefined;
   /** Options the instance opened with, once open. */
   options: TransportOptions | undefined;
   #onPacket: ((packet: ReceivedPacket) => void) | undefined;
@@ -69,7 +78,8 @@ export class FakeTransport implements Transport {
     this.options = options;
     this.#onPacket = onPacket;
     this.#onFailure = onFailure;
-    return { primaryAddress: this.#pickPrimaryAddress() };
+    this.#told = this.#pickPrimaryAddress();
+    return { primaryAddress: this.#told };
   }
 
   /**
@@ -91,7 +101,8 @@ export class FakeTransport implements Transport {
    * {@link FakeTransport.primaryAddress} as it is now.
    */
   async resolvePrimaryAddress(): Promise<string | undefined> {
-    return this.#pickPrimaryAddress();
+    this.#told = this.#pickPrimaryAddress();
+    return this.#told;
   }
 
   /** See {@link Transport.send}. */

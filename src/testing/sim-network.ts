@@ -6,8 +6,9 @@
  * Theory of operation:
  * - A packet sent by a node is copied to every other node that can hear it (alive, link up, same side of every
  *   partition) and would receive it on Linux: of its family and VRID; for multicast only nodes joined to the group
- *   (no `unicastPeers`), for unicast only the addressee. It leaves from the sender's source address: its config's
- *   `primaryAddress` when set, else the address it was added with. Each copy is lost with probability `loss`, else
+ *   (no `unicastPeers`), for unicast only the addressee. It leaves from the address the sender's instance was
+ *   last told to send from ({@link FakeTransport.sourceAddress}: its config's `primaryAddress` when set, else the
+ *   node's address — the one it was added with, or given by `renumber` once the instance asked again). Each copy is lost with probability `loss`, else
  *   delivered after `latencyMs` plus up to `jitterMs`, through the shared clock. Reachability is checked again on
  *   arrival, so a partition or crash cuts packets already in flight.
  * - `kill` models a crash: the node is cut off first, so nothing it says while going down reaches anyone, then its
@@ -68,7 +69,7 @@ export interface AddNodeOptions {
 export interface SimNode {
   /** Name in the trace. */
   name: string;
-  /** The address it was added with ({@link AddNodeOptions.address}; canonical). */
+  /** Its address: the one it was added with ({@link AddNodeOptions.address}), or the last `renumber` (canonical). */
   address: string;
   /** The instance. */
   instance: VrrpInstance;
@@ -203,6 +204,22 @@ export class SimNetwork {
     await settle();
   }
 
+  /**
+   * Gives a node another address, as an interface renumbered under a running instance: unicast to the new address
+   * reaches it from now on, and its transport reports it the next time the instance asks, which the link monitor
+   * telling the link up (again) makes it do, at once. Its packets leave from the new address from then on (unless
+   * its config pins `primaryAddress`).
+   */
+  renumber(instance: VrrpInstance, address: string): void {
+    const node = this.node(instance);
+    const canonical = canonicalIp(address);
+    if (canonical === undefined) throw new Error(`${address} is not an IP address`);
+    this.#log('link', node, `renumbered ${node.address} → ${canonical}`);
+    node.address = canonical;
+    node.transport.primaryAddress = canonical;
+    if (node.link.up) node.link.setUp(true);
+  }
+
   /** Cuts or restores a node's link (the instance sees it through its link monitor: Fault while down). */
   setLink(instance: VrrpInstance, up: boolean): void {
     const node = this.node(instance);
@@ -288,8 +305,9 @@ export class SimNetwork {
     if (!from.alive || !from.link.up) return;
     const copy = bytes.slice();
     const { family, primaryAddress } = from.instance.config;
-    // The engine sends from the configured primaryAddress, else the transport's (the node's address).
-    const src = primaryAddress ?? from.address;
+    // From what the instance was last told to send from (its checksums cover that one): the configured
+    // primaryAddress, else the transport's address when the instance last asked.
+    const src = from.transport.sourceAddress ?? primaryAddress ?? from.address;
     // The VRID is the message's second byte in both versions; a message too short to carry one, Linux drops.
     const vrid = copy[1];
     if (this.#tracing) this.#log('send', from, `→ ${dst} ${describePacket(copy, src, dst)}`);

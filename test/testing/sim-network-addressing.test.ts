@@ -6,7 +6,10 @@
  * - a packet reaches only nodes of its family and VRID (Linux sockets are per family, and the shared socket hands an
  *   instance its VRID's packets only), and multicast only nodes joined to the group (not unicast ones). Every node
  *   got every multicast: `family` errors in a dual-stack network, `destination` errors at a unicast node, and
- *   `vridErrors` counted for another VRID's routers.
+ *   `vridErrors` counted for another VRID's routers;
+ * - a node renumbered under a running instance sends from its new address once the instance asked again (the sim
+ *   kept stamping the address it was added with, which the master's VRRPv3 checksums no longer covered: the backup
+ *   refused every advert and took over).
  */
 import { describe, expect, it } from 'vitest';
 import { decodeAdvertisement } from '../../src/core/codec.js';
@@ -68,6 +71,39 @@ describe('SimNetwork: a node whose config sets primaryAddress', () => {
     const b = net.addNode({ ...ipv4, name: 'b', priority: 100, primaryAddress: '10.0.0.6', unicastPeers: ['10.0.0.5'] }, { address: '10.0.0.2' });
     await net.advance(10_000);
     expect({ a: a.state, b: b.state }, net.failureReport()).toEqual({ a: 'master', b: 'backup' });
+  });
+});
+
+describe('SimNetwork: a renumbered node', () => {
+  // Given a v3 master a (10.0.0.1) and backup b; when a's interface is renumbered to 10.0.0.9 and the link monitor
+  // tells a's instance so; then b hears a's adverts from 10.0.0.9 without a checksum error, and stays backup.
+  it('sends from the new address once the instance asked again', async () => {
+    const net = new SimNetwork({ seed: 1 });
+    const a = net.addNode({ ...ipv4, name: 'a', priority: 150 }, { address: '10.0.0.1' });
+    const b = net.addNode({ ...ipv4, name: 'b', priority: 100 }, { address: '10.0.0.2' });
+    await net.advance(10_000);
+    const errors = protocolErrors(net, [a, b]);
+    net.renumber(a, '10.0.0.9');
+    await net.advance(10_000);
+    expect(errors, 'adverts refused after the renumbering (stamped with the old address)').toEqual([]);
+    expect({ a: a.state, b: b.state }, net.failureReport()).toEqual({ a: 'master', b: 'backup' });
+    expect(b.master?.address, 'the backup names the master by its new address').toBe('10.0.0.9');
+    expect(net.node(a).transport.sourceAddress).toBe('10.0.0.9');
+  });
+
+  // Given the same pair; when a test renumbers a the way FakeTransport documents it (its primaryAddress set, then
+  // the link monitor told up); then the sim stamps a's adverts with the address a's instance was told, as above.
+  it("stamps packets with the address the instance was told, when the transport's address is set directly", async () => {
+    const net = new SimNetwork({ seed: 1 });
+    const a = net.addNode({ ...ipv4, name: 'a', priority: 150 }, { address: '10.0.0.1' });
+    const b = net.addNode({ ...ipv4, name: 'b', priority: 100 }, { address: '10.0.0.2' });
+    await net.advance(10_000);
+    const errors = protocolErrors(net, [a, b]);
+    net.node(a).transport.primaryAddress = '10.0.0.9';
+    net.node(a).link.setUp(true);
+    await net.advance(10_000);
+    expect(errors, 'adverts refused after the renumbering (stamped with the old address)').toEqual([]);
+    expect(b.master?.address).toBe('10.0.0.9');
   });
 });
 
