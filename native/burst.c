@@ -10,7 +10,7 @@
  * handle, bytes), 2 = send(target packet handle, frame). Up to 256 per burst; a malformed one refuses the whole
  * list. A prepared burst keeps the handles it names alive, and writes through a duplicate of each descriptor.
  * burstRun returns an Int32Array with one result per operation: 0, the kernel's acknowledgement errno or the failed
- * syscall's errno.
+ * syscall's errno; ECANCELED for a frame not sent because a route request before it was refused (see run_ops).
  *
  * Fired bursts: a VRRP socket's alarm may run a burst itself, in C, the moment a takeover falls due (burst_fire; see
  * "Armed takeovers" in vrrp_socket.c). Its results are kept, and the next burstRun hands them over instead of
@@ -83,7 +83,11 @@ static void finalize_burst(napi_env env, void *data, void *hint) {
 /* Runs the operations back to back into `result` (see burstRun). */
 static void run_ops(const prepared_burst *prepared, int32_t *result) {
   /* Back to back, nothing else in between: the point of a burst. A failure is recorded and the rest still runs
-   * (one address refused must not keep the others from being added and announced). */
+   * (one address refused must not keep the others from being added), but no frame goes after a route request the
+   * kernel refused (anything but success or EEXIST, the address being there already): the takeover that ran the
+   * burst fails with that refusal and announces nothing (as add then announce does), so a gratuitous ARP would
+   * draw the clients to an address this host does not hold. Such a frame's result is ECANCELED. */
+  bool refused = false;
   for (uint32_t i = 0; i < prepared->count; i++) {
     const burst_op *op = &prepared->ops[i];
     if (op->kind == BURST_PWRITE) {
@@ -97,8 +101,9 @@ static void run_ops(const prepared_burst *prepared, int32_t *result) {
       const char *failed_syscall = NULL;
       int error_number = route_exchange((route_handle *)op->handle, op->data, op->length, &acknowledged, &failed_syscall);
       result[i] = error_number != 0 ? error_number : acknowledged;
+      if (result[i] != 0 && result[i] != EEXIST) refused = true;
     } else {
-      result[i] = frame_send((packet_handle *)op->handle, (const uint8_t *)op->data, op->length);
+      result[i] = refused ? ECANCELED : frame_send((packet_handle *)op->handle, (const uint8_t *)op->data, op->length);
     }
   }
 }

@@ -153,7 +153,9 @@ export type BurstOperation =
 /** Operations checked once and run back to back in one native call. */
 export interface Burst extends TakeoverBurst {
   /**
-   * Runs every operation in order, the rest still running after one fails. Returns one result per operation:
+   * Runs every operation in order, the rest still running after one fails, except that no `frame` goes after a
+   * `route` request the kernel refused (anything but success or `EEXIST`): its result is `ECANCELED` (an
+   * announcement must not draw clients to an address the host does not hold). Returns one result per operation:
    * undefined for success, else the errno name (for `route`, the kernel's acknowledgement, e.g. `EEXIST`). After
    * a VRRP socket's alarm fired it (native/vrrp_socket.c, "Armed takeovers"), the next run returns that run's
    * results and runs nothing.

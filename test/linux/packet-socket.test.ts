@@ -304,13 +304,15 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
   // Given a burst of a marker write, an address add, the same add again and a gratuitous ARP for that address
   // when it runs
   // then each operation's result is its own (ok, ok, EEXIST, ok), the file and the address are there and B sees
-  // the frame; and a burst with one malformed operation throws before running any, leaving the file untouched.
-  it('runs a prepared burst back to back; refuses a malformed one whole; fails operations on a closed socket; keeps the sockets it names open', async () => {
+  // the frame; a burst whose add the kernel refuses (no such interface) sends no frame after it (ECANCELED); and a
+  // burst with one malformed operation throws before running any, leaving the file untouched.
+  it('runs a prepared burst back to back; sends no frame after a refused add; refuses a malformed one whole; fails operations on a closed socket; keeps the sockets it names open', async () => {
     const moduleDir = transpileSources(workDir);
     const index = Number(inNs(NS_A, 'cat', '/sys/class/net/eth0/ifindex').trim());
     const vip = { address: '10.98.0.78', prefixLength: 24, family: 'ipv4' as const, label: undefined };
     const add = toHex(addressRequest(20, index, vip).message);
     const remove = toHex(addressRequest(21, index, vip).message);
+    const refused = toHex(addressRequest(20, 99_999, { ...vip, address: '10.98.0.79' }).message);
     const script = join(workDir, 'burst.mjs');
     const file = join(workDir, 'burst-marker');
     writeFileSync(
@@ -320,7 +322,7 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
         `import { gratuitousArpFrame } from ${JSON.stringify(join(moduleDir, 'linux', 'announce-frames.js'))};`,
         "import { openSync, readFileSync, closeSync } from 'node:fs';",
         "import { execFileSync } from 'node:child_process';",
-        "const [add, remove, file] = process.argv.slice(2);",
+        "const [add, remove, file, refused] = process.argv.slice(2);",
         "const hex = (text) => new Uint8Array(Buffer.from(text, 'hex'));",
         "const route = openRouteRequestSocket();",
         "const packet = openPacketSocket('eth0');",
@@ -334,6 +336,7 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
         "  { kind: 'frame', socket: packet, frame },",
         ']).run();',
         "const present = execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth0'], { encoding: 'utf8' }).includes('10.98.0.78/24');",
+        "const afterRefusal = prepareBurst([{ kind: 'route', socket: route, message: hex(refused) }, { kind: 'frame', socket: packet, frame }]).run();",
         'let malformed = null;',
         "try { prepareBurst([{ kind: 'pwrite', fd, bytes: text('XXXXXX') }, { kind: 'frame', socket: packet, frame: new Uint8Array(10) }]).run(); } catch (e) { malformed = `${e.name}: ${e.message}`; }",
         "const content = readFileSync(file, 'utf8');",
@@ -345,15 +348,16 @@ describe.skipIf(skipReason !== undefined)('packet socket on a veth pair', () => 
         "const keptResults = kept.run().map((r) => r ?? 'ok');",
         'closeSync(fd); route.close(); packet.close();',
         'const afterClose = prepared.run();',
-        "console.log(JSON.stringify({ results: results.map((r) => r ?? 'ok'), present, malformed, content, afterClose, keptResults }));",
+        "console.log(JSON.stringify({ results: results.map((r) => r ?? 'ok'), present, afterRefusal, malformed, content, afterClose, keptResults }));",
       ].join('\n'),
     );
     const capture = await startCapture(GRATUITOUS_ARP, 1);
-    const result = JSON.parse(inNs(NS_A, process.execPath, '--expose-gc', script, add, remove, file)) as Record<string, unknown>;
+    const result = JSON.parse(inNs(NS_A, process.execPath, '--expose-gc', script, add, remove, file, refused)) as Record<string, unknown>;
     const captured = await finishCapture(capture);
     expect(result).toEqual({
       results: ['ok', 'ok', 'EEXIST', 'ok'],
       present: true,
+      afterRefusal: ['ENODEV', 'ECANCELED'],
       malformed: 'RangeError: frame is shorter than an ethernet header',
       content: 'adding',
       afterClose: ['EBADF'],
