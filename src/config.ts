@@ -113,9 +113,14 @@ export interface HttpTrackerConfig extends TrackerCommonConfig {
  * `track_process`), read from /proc every `intervalMs`. Give at least one of `process`, `command`, `args`,
  * `pidFile`; every one given must match. Zombies do not count.
  */
-export interface ProcessTrackerConfig extends TrackerCommonConfig {
+export interface ProcessTrackerConfig extends Omit<TrackerCommonConfig, 'weight'> {
   /** Tracker type. */
   type: 'process';
+  /**
+   * Priority adjustment −254…254 (default 0: a failing check puts the instance in Fault); keepalived's
+   * `track_process` range, where ±254 acts as ±253.
+   */
+  weight?: number;
   /** The process name exactly as in /proc/PID/comm (at most 15 characters), e.g. `haproxy`. */
   process?: string;
   /**
@@ -647,7 +652,9 @@ const trackerSchema = z.discriminatedUnion(
     z
       .object({
         type: z.literal('process'),
-        ...trackerFields(),
+        // keepalived's track_process takes ±254 too (vrrp_tprocess_weight_handler); the priority's clamp to 1–254
+        // makes it the same as ±253. Refusing it refused working keepalived.conf files (found by review).
+        ...trackerFields(int(-254, 254).default(0)),
         // The kernel keeps 15 bytes of a process name (TASK_COMM_LEN); a longer name could never match.
         process: nonEmpty().max(15, 'must be at most 15 characters (the kernel keeps no more of a name); match a longer one with args').optional(),
         command: nonEmpty().optional(),

@@ -285,6 +285,19 @@ describe('vrrp_track_process and track_file', () => {
     expect(tracker(convert(text))).toEqual({ type: 'process', name: 'haproxy', process: 'haproxy', quorum: 2, quorumMax: 8, weight: -20, fall: 1, rise: 1, reverse: false, initFail: false });
   });
 
+  // Given weight -254 in the process's block and 254 where an instance tracks it (keepalived takes ±254 for a
+  // process, vrrp_tprocess_weight_handler); then both import as written and the configuration validates: the
+  // schema refused them (±253, the script limit) with an error at the track_process line.
+  it('takes a process weight of ±254, as keepalived does', () => {
+    const text = conf('track_process {\n    haproxy\n    haproxy2 weight 254\n}', 'vrrp_track_process haproxy {\n    process haproxy\n    weight -254\n}\nvrrp_track_process haproxy2 {\n    process haproxy\n}');
+    const result = convert(text);
+    expect(result.errors).toEqual([]);
+    expect(only(result).trackers?.map((t) => [t.name, t.weight])).toEqual([
+      ['haproxy', -254],
+      ['haproxy2', 254],
+    ]);
+  });
+
   // Given quorum 0 (keepalived takes 1 to 65535); then the line is ignored with a warning at it, quorum stays 1.
   it('ignores a quorum outside 1..65535 with a warning, as keepalived does', () => {
     const text = conf('track_process {\n    haproxy\n}', 'vrrp_track_process haproxy {\n    process haproxy\n    quorum 0\n}');
