@@ -8,7 +8,7 @@
  * keepalived's VRRP side has no such tracker (HTTP_GET belongs to LVS real servers); there, users run
  * `vrrp_script { script "curl -fs http://…" }`.
  */
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { errorReason, type Probe, type ProbeResult } from './types.js';
 
@@ -29,18 +29,21 @@ export interface HttpProbeConfig {
 export function createHttpProbe(config: HttpProbeConfig): Probe {
   const matcher = config.bodyMatch === undefined ? undefined : bodyMatcher(config.bodyMatch);
   const [min, max] = config.status;
-  const request = config.url.startsWith('https:') ? httpsRequest : httpRequest;
+  // By the parsed scheme: validation takes `HTTPS://…` (the URL parser lowers it), which a prefix test sent to
+  // node:http, whose request() then threw ERR_INVALID_PROTOCOL at every check (found by review).
+  const request = schemeOf(config.url) === 'https:' ? httpsRequest : httpRequest;
   return (signal) =>
     new Promise<ProbeResult>((resolve) => {
       if (signal.aborted) return resolve({ up: false, reason: 'aborted before it ran' });
       let done = false;
+      let req: ClientRequest | undefined;
       const finish = (result: ProbeResult): void => {
         if (done) return;
         done = true;
         resolve(result);
-        req.destroy();
+        req?.destroy();
       };
-      const req = request(config.url, { method: 'GET', agent: false, signal, headers: { connection: 'close', 'user-agent': 'vrrp-tracker' } }, (res) => {
+      const onResponse = (res: IncomingMessage): void => {
         const status = res.statusCode ?? 0;
         if (status < min || status > max) {
           finish({ up: false, reason: `status ${status}${min === max ? `, expected ${min}` : `, expected ${min}–${max}`}` });
@@ -59,10 +62,26 @@ export function createHttpProbe(config: HttpProbeConfig): Probe {
             ),
           (error: unknown) => finish({ up: false, reason: `status ${status} but the body failed: ${errorReason(error)}` }),
         );
-      });
+      };
+      try {
+        req = request(config.url, { method: 'GET', agent: false, signal, headers: { connection: 'close', 'user-agent': 'vrrp-tracker' } }, onResponse);
+      } catch (error) {
+        // request() throws for what it cannot even try (a URL it refuses): a failed check, never a rejected probe.
+        finish({ up: false, reason: errorReason(error) });
+        return;
+      }
       req.on('error', (error) => finish({ up: false, reason: signal.aborted ? 'aborted' : errorReason(error) }));
       req.end();
     });
+}
+
+/** The URL's scheme as the URL parser reads it (lower case, with its colon); '' for a URL it refuses. */
+function schemeOf(url: string): string {
+  try {
+    return new URL(url).protocol;
+  } catch {
+    return '';
+  }
 }
 
 /** A body test: `/regex/flags` is a regular expression, anything else a substring. */

@@ -113,6 +113,21 @@ describe('http', () => {
     expect(await createHttpProbe({ url: `http://127.0.0.1:${await closedPort()}/`, status: [200, 299] })(never)).toEqual({ up: false, reason: 'ECONNREFUSED' });
   });
 
+  // Given an https URL written in upper case (validation takes it: the URL parser lowers the scheme); when probed
+  // against a closed port; then node:https tries it and the check fails with ECONNREFUSED. node:http was picked by
+  // a prefix test, and its request() threw ERR_INVALID_PROTOCOL: the probe rejected at every check.
+  it('probes an HTTPS:// URL in upper case with https', async () => {
+    const result = createHttpProbe({ url: `HTTPS://127.0.0.1:${await closedPort()}/`, status: [200, 299] })(never);
+    await expect(result).resolves.toEqual({ up: false, reason: 'ECONNREFUSED' });
+  });
+
+  // Given a URL that request() refuses outright (a scheme it has no client for); when probed; then the check fails
+  // with the reason, and the probe does not reject.
+  it('fails a check whose request cannot even start, without rejecting', async () => {
+    const result = createHttpProbe({ url: 'ftp://127.0.0.1/', status: [200, 299] })(never);
+    await expect(result).resolves.toMatchObject({ up: false, reason: expect.stringMatching(/ERR_INVALID_PROTOCOL|not supported/) });
+  });
+
   // Given a request the server never answers; when the signal aborts; then the probe settles down.
   it('gives up on a hung request when aborted', async () => {
     const controller = new AbortController();
