@@ -136,6 +136,8 @@ type Token =
   | { kind: 'eol' };
 
 /** Nesting deeper than this is a loop of includes or of parameters, not a configuration. */
+/** Which kinds of nothing-matched each include variant makes an error (see #include): M, W and B as keepalived names them. */
+const INCLUDE_FATAL: Readonly<Record<string, string>> = { include: '', includer: '', includem: 'M', includew: 'MW', includeb: 'B', includea: 'MBW' };
 const MAX_DEPTH = 32;
 const SPACE = /[ \t\v\f\r]/;
 // keepalived 2.2.7 (check_definition) ends the name at the first character that is not a letter, digit or '_', and
@@ -397,12 +399,17 @@ class Lexer {
       throw new KeepalivedSyntaxError(position, `cannot include ${path}: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (found.length === 0) {
-      // Plain `include` and `includer` accept a pattern that matches nothing; the other variants make it an error.
-      if (kind === 'include' || kind === 'includer') {
+      // keepalived 2.2.7 (lib/parser.c, open_and_check_glob): a literal path that is missing is a "missing file"
+      // error (of kind B when the pattern has braces, else M), a wildcard that matched nothing a "no match" (W), and
+      // each variant makes only its kinds fatal: includem M, includew M and W, includeb B, includea all; include and
+      // includer none. A wildcard is judged as matching nothing in a directory that exists (keepalived calls a
+      // missing directory M): the parser is not told which.
+      const missing = /[*?[]/.test(pattern) ? 'W' : pattern.includes('{') ? 'B' : 'M';
+      if (!(INCLUDE_FATAL[kind] ?? '').includes(missing)) {
         this.notes.push({ path: positionPath(position), message: `${kind} ${pattern}: no file matched, nothing included` });
         return;
       }
-      throw new KeepalivedSyntaxError(position, `${kind} ${pattern}: expected at least one matching file`);
+      throw new KeepalivedSyntaxError(position, `${kind} ${pattern}: expected at least one matching file (${kind} makes ${missing === 'W' ? 'a wildcard that matches nothing' : 'a missing file'} an error)`);
     }
     found.forEach((entry, index) => {
       if (typeof entry !== 'string' && 'skipped' in entry) {

@@ -113,7 +113,41 @@ describe('include', () => {
   // Given includea (or includem, includew, includeb) matching nothing; then it is an error, as in keepalived.
   it('refuses includea matching nothing', () => {
     const { include } = reader({});
-    expect(() => parseKeepalivedConf('includea /none/*.conf\n', { file: '/k/main.conf', include })).toThrow('/k/main.conf:1:1: includea /none/*.conf: expected at least one matching file');
+    expect(() => parseKeepalivedConf('includea /none/*.conf\n', { file: '/k/main.conf', include })).toThrow(
+      '/k/main.conf:1:1: includea /none/*.conf: expected at least one matching file (includea makes a wildcard that matches nothing an error)',
+    );
+  });
+
+  // Given each variant with a wildcard that matches nothing, a missing file, and a missing file in braces; then
+  // only the kinds keepalived 2.2.7 makes fatal for that variant refuse the file (includem: a missing file;
+  // includew: both; includeb: a missing file in braces; includea: all); the others are notes. Every variant but
+  // include and includer refused all three before.
+  it('refuses what each include variant refuses in keepalived, and notes the rest', () => {
+    const { include } = reader({});
+    const patterns = { wildcard: '/none/*.conf', file: '/none/x.conf', braces: '/none/{a,b}.conf' };
+    const verdicts = Object.fromEntries(
+      ['include', 'includer', 'includem', 'includew', 'includeb', 'includea'].map((kind) => [
+        kind,
+        Object.fromEntries(
+          Object.entries(patterns).map(([label, pattern]) => {
+            try {
+              parseKeepalivedConf(`${kind} ${pattern}\n`, { file: '/k/main.conf', include });
+              return [label, 'note'];
+            } catch {
+              return [label, 'error'];
+            }
+          }),
+        ),
+      ]),
+    );
+    expect(verdicts).toEqual({
+      include: { wildcard: 'note', file: 'note', braces: 'note' },
+      includer: { wildcard: 'note', file: 'note', braces: 'note' },
+      includem: { wildcard: 'note', file: 'error', braces: 'note' },
+      includew: { wildcard: 'error', file: 'error', braces: 'note' },
+      includeb: { wildcard: 'note', file: 'note', braces: 'error' },
+      includea: { wildcard: 'error', file: 'error', braces: 'error' },
+    });
   });
 
   // Given a file that includes itself; then the loop is reported instead of followed.
