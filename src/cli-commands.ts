@@ -32,8 +32,9 @@ import { attachNotify, NotifyRunner, type NotifyEventBase } from './notify.js';
 import type { ResolvedNotifyConfig } from './config.js';
 import { planReload } from './reload-plan.js';
 import { launchers, startedByNpm, watchProcesses } from './parent-watch.js';
-import { loadRunConfig, notifyUsers, RunConfigError, type ResolvedRunConfig } from './run-config.js';
+import { execTrackerUsers, loadRunConfig, notifyUsers, RunConfigError, type ResolvedRunConfig } from './run-config.js';
 import { nearest } from './nearest.js';
+import { runAsRefusal } from './trackers/exec.js';
 import type { MetricsListen, MetricsServer } from './metrics-server.js';
 import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatRunStatus, listControlSockets, requestReload, requestStatus, startControlServer, statusExitCode, writeStatusDump, type ControlServer, type RunReloadStatus, type RunStatus } from './control.js';
 
@@ -250,6 +251,11 @@ async function run(
     process.stderr.write(
       `warning: notify scripts are set to run as ${users.join(', ')}, and this run is uid ${uid}, not root: a script whose user is another than this one will not run (its notify line will say why)\n`,
     );
+  }
+  // A tracker's check that cannot run as its user fails every time: said now, not only in its trackerChange.
+  for (const { instance, tracker, user } of uid === undefined ? [] : execTrackerUsers(config)) {
+    const refusal = runAsRefusal(user, uid ?? 0);
+    if (refusal !== undefined) process.stderr.write(`warning: instance ${instance}, tracker ${tracker}: ${refusal}: every check will fail (with weight 0 the instance stays in fault)\n`);
   }
   const instances: VrrpInstance[] = [];
   const runners: NotifyRunner[] = [];

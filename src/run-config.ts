@@ -288,6 +288,20 @@ export function loadRunConfig(path: string, options: { configId?: string } = {})
 }
 
 /**
+ * The exec trackers of a run config that are set to run as a user (`user`), for `vrrp run` to say at load which of
+ * them a process that is not root cannot run (each check would fail; with weight 0 its instance stays in fault).
+ */
+export function execTrackerUsers(config: ResolvedRunConfig): { instance: string; tracker: string; user: string }[] {
+  const found: { instance: string; tracker: string; user: string }[] = [];
+  for (const instance of config.instances) {
+    for (const tracker of instance.config.trackers ?? []) {
+      if (tracker.type === 'exec' && tracker.user !== undefined) found.push({ instance: instance.name, tracker: tracker.name, user: tracker.user });
+    }
+  }
+  return found;
+}
+
+/**
  * The users a run config's notify scripts are set to run as (`user`, `users`), for `vrrp run` to say at load what a
  * process that is not root cannot do: run a script as another user (each such script would otherwise fail only
  * at its transition, in its notify line).

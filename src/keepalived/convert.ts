@@ -219,6 +219,8 @@ interface GlobalDefaults {
   scriptUser?: string;
   /** Whether "notify scripts run as the user running vrrp" was said (once per import). */
   warnedNotifyUser?: boolean;
+  /** {@link KeepalivedConvertOptions.scriptUserRefusal}. */
+  userRefusal?: ((user: string) => string | undefined) | undefined;
 }
 
 interface InstanceDraft {
@@ -519,6 +521,13 @@ export interface KeepalivedConvertOptions {
    */
   scriptRunnable?: (program: string) => boolean;
   /**
+   * Why a script cannot run as `user` on this host (not found in the passwd file; another user than this process's,
+   * which is not root), or undefined when it can. keepalived disables, as it starts, a `vrrp_script` whose user it
+   * cannot switch to (the instances tracking it run without it) and ignores such a notify script; given this, so
+   * does the import (reported). Absent: not checked — an import may be for another host.
+   */
+  scriptUserRefusal?: (user: string) => string | undefined;
+  /**
    * The MTU of an interface on this host, undefined when unknown. keepalived reads it as it starts, and moves the
    * virtual addresses that do not fit in one advert at that MTU to the excluded ones; so does the import. Absent,
    * or unknown: 1500, keepalived's own default for an instance without an interface (reported where it matters).
@@ -541,7 +550,7 @@ export interface KeepalivedConvertOptions {
 export function keepalivedToConfig(conf: KeepalivedConf, options: KeepalivedConvertOptions = {}): KeepalivedImport {
   const report = new Report();
   for (const note of conf.notes) report.warnings.push(note);
-  const defaults: GlobalDefaults = { garp: {} };
+  const defaults: GlobalDefaults = { garp: {}, userRefusal: options.scriptUserRefusal };
   const global: ImportedGlobalConfig = {};
   const scripts = new Map<string, ScriptDef>();
   const processes = new Map<string, ProcessDef>();
@@ -1009,6 +1018,9 @@ function readNotify(statement: KeepalivedStatement, report: Report, notify: Impo
     return;
   }
   notify[key] = words[0] ?? '';
+  let lines = notifyLines.get(notify);
+  if (lines === undefined) notifyLines.set(notify, (lines = {}));
+  lines[key] = statement.position;
   // keepalived: `notify_master SCRIPT [USER [GROUP]]` (to pass arguments, the script is quoted with them).
   const [, user, group, ...extra] = words;
   if (user !== undefined) (notify.users ??= {})[key] = group === undefined ? user : `${user}:${group}`;
@@ -1017,12 +1029,36 @@ function readNotify(statement: KeepalivedStatement, report: Report, notify: Impo
   }
 }
 
+/** Where each notify script of a block was read, for what is said of it later (see notifyAs). */
+const notifyLines = new WeakMap<ImportedNotify, Partial<Record<NotifyScript, KeepalivedPosition>>>();
+
 /**
  * `notify` with the user its scripts run as: `script_user` for those without a user of their own, as keepalived
  * does. Without either, they run as the user running vrrp, which is said once (keepalived would run them as
- * keepalived_script if that user exists, else as root).
+ * keepalived_script if that user exists, else as root). A script whose user cannot be run as here (when the
+ * import checks: {@link KeepalivedConvertOptions.scriptUserRefusal}) is left out and said, as keepalived ignores it.
  */
-function notifyAs(notify: ImportedNotify, defaults: GlobalDefaults, report: Report, position: KeepalivedPosition): ImportedNotify {
+function notifyAs(given: ImportedNotify, defaults: GlobalDefaults, report: Report, position: KeepalivedPosition): ImportedNotify {
+  let notify = given;
+  if (defaults.userRefusal !== undefined) {
+    for (const script of NOTIFY_SCRIPTS) {
+      const own = notify.users?.[script];
+      const user = own ?? defaults.scriptUser;
+      const refusal = notify[script] === undefined || user === undefined ? undefined : defaults.userRefusal(user);
+      if (refusal === undefined) continue;
+      const keyword = Object.keys(NOTIFY_KEYS).find((k) => NOTIFY_KEYS[k] === script) ?? script;
+      report.warn(
+        notifyLines.get(given)?.[script] ?? position,
+        `${keyword}: ${refusal}: the script is ignored, as keepalived does` +
+          (own === undefined ? '' : ` (the word after the script is the user to run it as; to pass it arguments, quote the script with them: ${keyword} "${notify[script] ?? ''} ${own}")`),
+      );
+      const users = { ...notify.users };
+      delete users[script];
+      notify = { ...notify, users };
+      delete notify[script];
+      if (Object.keys(users).length === 0) delete notify.users;
+    }
+  }
   if (defaults.scriptUser !== undefined) return { ...notify, user: defaults.scriptUser };
   if (!defaults.warnedNotifyUser && NOTIFY_SCRIPTS.some((script) => notify[script] !== undefined && notify.users?.[script] === undefined)) {
     defaults.warnedNotifyUser = true;
@@ -1798,6 +1834,13 @@ class TrackerResolver {
           return undefined;
         }
         const user = def.user ?? this.#defaults.scriptUser;
+        // As keepalived's check_script_secure: a script it cannot switch to the user of is disabled as it starts.
+        const refusal = user === undefined ? undefined : this.#defaults.userRefusal?.(user);
+        if (refusal !== undefined) {
+          def.disabled = true;
+          this.#report.warn(def.position, `vrrp_script ${ref.name}: ${refusal}: disabled, as keepalived does — instances tracking it run without it`);
+          return undefined;
+        }
         if (user === undefined && !this.#warnedDefaultUser) {
           this.#warnedDefaultUser = true;
           this.#report.warn(

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { keepalivedToConfig, type KeepalivedImport, unsignedBase0 } from './convert.js';
 import { parseKeepalivedConf, type KeepalivedConf, type KeepalivedIncludeResult } from './parse.js';
+import { runAsRefusal } from '../trackers/exec.js';
 
 /** Options of {@link loadKeepalivedConf} and {@link importKeepalivedConf}. */
 export interface KeepalivedLoadOptions {
@@ -17,7 +18,9 @@ export interface KeepalivedLoadOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /**
    * Disable, as keepalived does when it starts, each `vrrp_script` whose program is not found or not executable on
-   * this host (see {@link programRunnable}); for `vrrp run`, which runs the result here. Default: not checked.
+   * this host (see {@link programRunnable}), or whose user this process cannot run it as (not in /etc/passwd; another
+   * user, and this process is not root), and leave out such a notify script; for `vrrp run`, which runs the result
+   * here. Default: not checked.
    */
   checkScripts?: boolean;
   /**
@@ -200,7 +203,9 @@ export function loadKeepalivedConf(path: string, options: KeepalivedLoadOptions 
 export function importKeepalivedConf(path: string, options: KeepalivedLoadOptions = {}): KeepalivedImport {
   const env = options.env ?? process.env;
   return keepalivedToConfig(loadKeepalivedConf(path, options), {
-    ...(options.checkScripts === true ? { scriptRunnable: (program: string) => programRunnable(program, env) } : {}),
+    ...(options.checkScripts === true
+      ? { scriptRunnable: (program: string) => programRunnable(program, env), scriptUserRefusal: (user: string) => runAsRefusal(user, process.getuid?.() ?? 0) }
+      : {}),
     ...(options.readInterfaceMtus === true ? { interfaceMtu: interfaceMtu } : {}),
     ...(options.readRouteTables ? { routeTables: readRouteTableNames(options.readRouteTables === true ? RT_TABLES_FILE : options.readRouteTables) } : {}),
   });

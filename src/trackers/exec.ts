@@ -21,6 +21,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { errorReason, tail, type Probe, type ProbeResult } from './types.js';
 
 /** keepalived's grace between SIGTERM and SIGKILL for a script that overran its timeout. */
@@ -76,7 +77,20 @@ export function createExecProbe(config: ExecProbeConfig, options: ExecProbeOptio
  */
 export async function runAs(user: string | undefined, ownUid: number, passwdPath: string, groupPath: string): Promise<{ ids: UserIds | undefined } | { refusal: string }> {
   if (user === undefined) return { ids: undefined };
-  const resolved = await resolveUser(user, passwdPath, groupPath);
+  return judgeRunAs(user, ownUid, await resolveUser(user, passwdPath, groupPath));
+}
+
+/**
+ * Why a command set to run as `user` cannot run in this process (uid `ownUid`), or undefined when it can: as
+ * {@link runAs} judges it, read synchronously. keepalived judges a script's user as it starts and disables the
+ * script when it cannot switch to it; a keepalived.conf import on the host that runs it does the same with this.
+ */
+export function runAsRefusal(user: string, ownUid: number, passwdPath = '/etc/passwd', groupPath = '/etc/group'): string | undefined {
+  const judged = judgeRunAs(user, ownUid, resolveUserIn(user, passwdPath, groupPath, readTableSync));
+  return 'refusal' in judged ? judged.refusal : undefined;
+}
+
+function judgeRunAs(user: string, ownUid: number, resolved: UserIds | { error: string }): { ids: UserIds | undefined } | { refusal: string } {
   if ('error' in resolved) return { refusal: resolved.error };
   if (ownUid === 0) return { ids: resolved };
   if (resolved.uid !== ownUid) return { refusal: `cannot run as user ${user}: switching user needs root (this process runs as uid ${ownUid})` };
@@ -223,8 +237,17 @@ class OutputTail {
  * users up with getpwnam; Node.js has no such call, so NSS sources such as LDAP are not consulted).
  */
 export async function resolveUser(spec: string, passwdPath: string, groupPath: string): Promise<UserIds | { error: string }> {
-  const [user = '', group] = spec.split(':');
+  const group = spec.split(':')[1];
   const passwd = await readTable(passwdPath);
+  // The group file only when a group is named by name, as the lookup below reads it.
+  const groups = group !== undefined && !/^\d+$/.test(group) ? await readTable(groupPath) : [];
+  return resolveUserIn(spec, passwdPath, groupPath, (path) => (path === passwdPath ? passwd : groups));
+}
+
+/** {@link resolveUser} over tables read by `table` (the passwd file's path, then the group file's). */
+function resolveUserIn(spec: string, passwdPath: string, groupPath: string, table: (path: string) => string[][] | { unreadable: string }): UserIds | { error: string } {
+  const [user = '', group] = spec.split(':');
+  const passwd = table(passwdPath);
   if (!Array.isArray(passwd)) return { error: `cannot run as user ${user}: ${passwd.unreadable}` };
   const entry = passwd.find((fields) => (/^\d+$/.test(user) ? fields[2] === user : fields[0] === user));
   let uid: number;
@@ -240,7 +263,7 @@ export async function resolveUser(spec: string, passwdPath: string, groupPath: s
   if (group !== undefined) {
     if (/^\d+$/.test(group)) gid = Number(group);
     else {
-      const groups = await readTable(groupPath);
+      const groups = table(groupPath);
       if (!Array.isArray(groups)) return { error: `cannot run as group ${group}: ${groups.unreadable}` };
       const groupEntry = groups.find((fields) => fields[0] === group);
       if (!groupEntry) return { error: `cannot run as group ${group}: not found in ${groupPath}` };
@@ -255,12 +278,23 @@ export async function resolveUser(spec: string, passwdPath: string, groupPath: s
 
 /** The colon-separated lines of a passwd-style file, or why it cannot be read (so that "not found" is not said of it). */
 async function readTable(path: string): Promise<string[][] | { unreadable: string }> {
-  let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    return tableLines(await readFile(path, 'utf8'));
   } catch (error) {
     return { unreadable: `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
   }
+}
+
+/** {@link readTable}, synchronously. */
+function readTableSync(path: string): string[][] | { unreadable: string } {
+  try {
+    return tableLines(readFileSync(path, 'utf8'));
+  } catch (error) {
+    return { unreadable: `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})` };
+  }
+}
+
+function tableLines(text: string): string[][] {
   return text
     .split('\n')
     .filter((line) => line !== '' && !line.startsWith('#'))

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { notifyUsers, resolveRunConfig } from '../../src/run-config.js';
+import { execTrackerUsers, notifyUsers, resolveRunConfig } from '../../src/run-config.js';
 
 describe('resolveRunConfig', () => {
   it('lists the group and global problems beside an empty instances list', () => {
@@ -109,5 +109,31 @@ describe('notifyUsers', () => {
       groups: [{ name: 'G', members: ['VI_1', 'VI_2'], notify: { fault: '/z.sh', user: 'nobody' } }],
     });
     expect(notifyUsers(config).sort()).toEqual(['keepalived_script', 'nobody', 'postgres']);
+  });
+});
+
+describe('execTrackerUsers', () => {
+  // vrrp run judges at load, when not root, the exec trackers it could not run as their users (every check would fail).
+  it('lists every exec tracker set to run as a user, with its instance', () => {
+    const config = resolveRunConfig({
+      instances: [
+        {
+          name: 'VI_1',
+          interface: 'eth0',
+          vrid: 51,
+          virtualAddresses: ['192.0.2.1'],
+          trackers: [
+            { type: 'exec', name: 'chk', command: '/bin/true', user: 'root' },
+            { type: 'exec', name: 'mine', command: '/bin/true' },
+            { type: 'tcp', name: 'port', host: '127.0.0.1', port: 80 },
+          ],
+        },
+        { name: 'VI_2', interface: 'eth0', vrid: 52, virtualAddresses: ['192.0.2.2'], trackers: [{ type: 'exec', name: 'chk2', command: '/bin/true', user: 'nobody:nogroup' }] },
+      ],
+    });
+    expect(execTrackerUsers(config)).toEqual([
+      { instance: 'VI_1', tracker: 'chk', user: 'root' },
+      { instance: 'VI_2', tracker: 'chk2', user: 'nobody:nogroup' },
+    ]);
   });
 });

@@ -142,6 +142,21 @@ describe('vrrp_script', () => {
     expect(result.errors).toEqual([]);
   });
 
+  // Given a script whose user this host cannot run it as (script_user root, and a `vrrp run` that is not root:
+  // scriptUserRefusal says why, as `vrrp run` asks); then the tracker is disabled with a warning naming the script
+  // and the reason, as keepalived's check_script_secure disables it. Before, every check failed ("switching user
+  // needs root"): with weight 0 the instance stayed in FAULT.
+  it('disables a script whose user cannot be run as here, as keepalived does, and says so', () => {
+    const text = conf(tracking(), `global_defs {\n    script_user root\n}\n${script('')}`);
+    const refusal = (user: string): string | undefined => (user === 'root' ? 'cannot run as user root: switching user needs root (this process runs as uid 1000)' : undefined);
+    const result = keepalivedToConfig(parseKeepalivedConf(text, { file: 'k.conf' }), { scriptUserRefusal: refusal });
+    expect(only(result).trackers).toEqual([]);
+    expect(messagesAt(result.warnings, text, 'vrrp_script chk')).toEqual([
+      'vrrp_script chk: cannot run as user root: switching user needs root (this process runs as uid 1000): disabled, as keepalived does — instances tracking it run without it',
+    ]);
+    expect(result.errors).toEqual([]);
+  });
+
   // Given no scriptRunnable (an import for another host); then the script is kept as written.
   it('keeps a script when nobody says whether it can run here', () => {
     expect(tracker(convert(conf(tracking(), script(''))))).toMatchObject({ type: 'exec', command: '/bin/check' });
@@ -855,6 +870,20 @@ describe('vrrp_instance: notify', () => {
     const result = convert(text);
     expect(only(result).notify).toEqual({ master: '/etc/k/n.sh master', backup: '/etc/k/b.sh', users: { master: 'root', backup: 'postgres:dba' } });
     expect(messagesAt(result.warnings, text, 'notify_master')).toEqual([]);
+  });
+
+  // Given an unquoted notify script with an argument (`notify_master /etc/k/n.sh master`: keepalived reads the word
+  // as the user to run it as) on a host with no user "master" (scriptUserRefusal says so, as `vrrp run` asks);
+  // then the script is left out with a warning at its line that says how to pass an argument, as keepalived ignores
+  // it. Before, it was imported silently and failed at every transition.
+  it('leaves out a notify script whose user cannot be run as here, and says how to pass an argument', () => {
+    const text = conf('notify_master /etc/k/n.sh master\nnotify_backup /etc/k/b.sh');
+    const refusal = (user: string): string | undefined => (user === 'master' ? 'cannot run as user master: not found in /etc/passwd' : undefined);
+    const result = keepalivedToConfig(parseKeepalivedConf(text, { file: 'k.conf' }), { scriptUserRefusal: refusal });
+    expect(only(result).notify).toEqual({ backup: '/etc/k/b.sh' });
+    expect(messagesAt(result.warnings, text, 'notify_master')).toEqual([
+      'notify_master: cannot run as user master: not found in /etc/passwd: the script is ignored, as keepalived does (the word after the script is the user to run it as; to pass it arguments, quote the script with them: notify_master "/etc/k/n.sh master")',
+    ]);
   });
 
   // Given script_user in global_defs; then every notify script without a user of its own runs as it. Before, the

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { skipLoudly } from '../support/loud-skip.js';
 import { commandArgv } from '../../src/trackers/command-line.js';
-import { createExecProbe } from '../../src/trackers/exec.js';
+import { createExecProbe, runAsRefusal } from '../../src/trackers/exec.js';
 import { isRunning, pidsIn, tempDir, until } from './helpers.js';
 
 const tmp = tempDir('exec');
@@ -203,6 +203,17 @@ describe('user', () => {
     expect((await probeOf(['true'], {}, 'no-such-user-here')(never)).reason).toBe('cannot run as user no-such-user-here: not found in /etc/passwd');
     expect((await probeOf(['true'], {}, 'nobody:no-such-group')(never)).reason).toBe('cannot run as group no-such-group: not found in /etc/group');
     expect((await probeOf(['true'], {}, '54321')(never)).reason).toMatch(/give its group too \(54321:GID\)/);
+  });
+
+  // Given the synchronous judgement a keepalived.conf import asks before it runs anything (runAsRefusal); then it
+  // says what a check would say: nothing for a user this process can run as, else the same reason.
+  it('judges synchronously what a check would refuse', () => {
+    expect(runAsRefusal('nobody', 0)).toBeUndefined();
+    expect(runAsRefusal('nobody', 65534)).toBeUndefined();
+    expect(runAsRefusal('nobody', 1000)).toBe('cannot run as user nobody: switching user needs root (this process runs as uid 1000)');
+    expect(runAsRefusal('no-such-user-here', 0)).toBe('cannot run as user no-such-user-here: not found in /etc/passwd');
+    expect(runAsRefusal('nobody:no-such-group', 0)).toBe('cannot run as group no-such-group: not found in /etc/group');
+    expect(runAsRefusal('nobody', 0, '/etc')).toBe('cannot run as user nobody: cannot read /etc (EISDIR)');
   });
 
   // Given a passwd or group file that cannot be read (a directory here: EISDIR); then the reason says so, not "not found".
