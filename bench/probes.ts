@@ -1,8 +1,9 @@
 /**
- * The benchmark's C helpers, compiled once per benchmark process and tracked by the lab (killed on destroy): the
+ * The benchmarks' C helpers, compiled once per benchmark process and tracked by the lab (killed on destroy): the
  * fine pinger on the client host (echo requests on a sub-millisecond grid, bench/icmp-pinger.c: see there why C,
- * and why not iputils ping) and the link cutter in the bridge namespace (a crash's cut at an instant given in
- * advance, bench/link-cutter.c). Captures use {@link Lab.capture}.
+ * and why not iputils ping), the link cutter in the bridge namespace (a crash's cut at an instant given in
+ * advance, bench/link-cutter.c), and the scale benchmark's floor (bench/advert-sender.c). Captures use
+ * {@link Lab.capture}.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,8 +15,8 @@ import { BRIDGE, eachLine, type Lab, Notifier, waitUntil } from '../test/interop
 const binaries = new Map<string, string>();
 let binaryDir: string | undefined;
 
-/** Compiles bench/<name>.c into a temporary directory (removed at exit) on first use. */
-function helper(name: 'icmp-pinger' | 'link-cutter'): string {
+/** Compiles bench/<name>.c into a temporary directory (removed at exit) on first use; returns the binary's path. */
+export function helper(name: 'icmp-pinger' | 'link-cutter' | 'advert-sender'): string {
   const known = binaries.get(name);
   if (known !== undefined) return known;
   if (binaryDir === undefined) {

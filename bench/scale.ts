@@ -4,11 +4,12 @@
  *
  *   npm run bench:scale [-- [--counts 1,50,200,255] [--rounds 3] [--seconds 30] [--interval-ms 100] [--dist DIR]]
  *
- * A benchmark, not a test: it never fails on figures. For each count N it runs three configurations, each in a
+ * A benchmark, not a test: it never fails on figures. For each count N it runs four configurations, each in a
  * fresh lab with the same two seats (host `a` holds the master seat, priority 150; host `b` the backup seat,
- * priority 100): keepalived → keepalived (the baseline), vrrp → keepalived (ours the master) and keepalived → vrrp
- * (ours the backup). Every side is ONE process running N VRRPv3 IPv4 instances, VRIDs 1…N, each with its own VIP
- * 198.18.<lab>.<vrid>/32 (RFC 2544's benchmark range, so that 255 VIPs fit and none collides with the lab's
+ * priority 100): keepalived → keepalived (the baseline), vrrp → keepalived (ours the master), keepalived → vrrp
+ * (ours the backup), and floor → keepalived (FLOOR: bench/advert-sender.c in the master seat, the same adverts from
+ * a C program that does nothing else). Every side is ONE process running N VRRPv3 IPv4 instances, VRIDs 1…N, each
+ * with its own VIP 198.18.<lab>.<vrid>/32 (RFC 2544's benchmark range, so that 255 VIPs fit and none collides with the lab's
  * 10.99.<lab>.0/24; it exists only inside the lab's namespaces), adverts every `--interval-ms` (default 100 ms).
  * The master seat starts first and must hold all N VIPs (`ip -j addr` in its namespace), then the backup starts and
  * must report BACKUP for all N and hold none; after a warm-up (`--warmup`, default 15 s), the CPU and RSS of the
@@ -39,7 +40,8 @@
  * RSS in MB, and our RSS growth per added instance relative to the smallest count (N = 1 by default; target ≤
  * 20 KB) — each the median over the rounds. A configuration that does not settle (our process dies, or the master
  * never holds every VIP) is still measured if its processes live, and flagged; the run goes on. Results: bench/results/scale-latest.md and .json (every sample)
- * for the default run, scale-partial.md and .json for any other.
+ * for the default run; any other goes to scale-partial-<what it selected>.md and .json (e.g.
+ * scale-partial-counts-1-rounds-3.md).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -65,21 +67,31 @@ import {
 } from './cpu.js';
 import { type KeepalivedHandle, keepalivedConf, Lab, LAB_PREFIX, labAvailable, listNamespaces, tools } from '../test/interop/lab.js';
 import { startVrrp, type VrrpProcess } from '../test/interop/vrrp-process.js';
+import { helper } from './probes.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS = join(repo, 'bench/results/scale-latest.md');
 
-type Impl = 'keepalived' | 'vrrp';
+/** 'floor': bench/advert-sender.c, the least a master can be (master seat only; see FLOOR). */
+type Impl = 'keepalived' | 'vrrp' | 'floor';
 type Seat = 'master' | 'backup';
 /** Which implementation sits in which seat. */
 interface Config {
   master: Impl;
   backup: Impl;
 }
+/**
+ * The floor: the master seat held by bench/advert-sender.c, a C program that only sends the same adverts on one
+ * timer (its VIPs added with `ip addr`), beside the same keepalived backup. On this machine a master's CPU is mostly
+ * the kernel's — the wake-up, and the advert's delivery to the peer that veth runs in the sender's time — so this
+ * row is what any implementation pays at least in that seat, measured in the same run as keepalived and ours.
+ */
+const FLOOR: Config = { master: 'floor', backup: 'keepalived' };
 const CONFIGS: readonly Config[] = [
   { master: 'keepalived', backup: 'keepalived' },
   { master: 'vrrp', backup: 'keepalived' },
   { master: 'keepalived', backup: 'vrrp' },
+  FLOOR,
 ];
 const SEATS: readonly Seat[] = ['master', 'backup'];
 const HOST: Record<Seat, string> = { master: 'a', backup: 'b' };
@@ -260,6 +272,10 @@ async function startRouter(lab: Lab, impl: Impl, seat: Seat, count: number, opti
   const { intervalMs } = options;
   const host = HOST[seat];
   const priority = PRIORITY[seat];
+  if (impl === 'floor') {
+    if (seat !== 'master') throw new Error('the floor (bench/advert-sender.c) only sits in the master seat');
+    return startFloor(lab, count, options);
+  }
   if (impl === 'keepalived') {
     const conf = keepalivedConf({
       routerId: host,
@@ -294,6 +310,37 @@ async function startRouter(lab: Lab, impl: Impl, seat: Seat, count: number, opti
     process.stderr.write(`    vrrp in ${host}: no "started" after 30 s, going on (it is alive)\n`);
   });
   return ourRouter(lab, vrrp, seat);
+}
+
+/**
+ * Starts bench/advert-sender.c in the master seat: its N VIPs added with `ip addr` (as a master would hold them, and
+ * as the settle check looks for them), then the sender, whose pid is the measured tree (lab.spawn: setpriv and ip
+ * exec it, one pid throughout).
+ */
+async function startFloor(lab: Lab, count: number, options: Options): Promise<Router> {
+  const host = lab.host(HOST.master);
+  const batch = join(lab.tmpDir, 'floor-vips.batch');
+  writeFileSync(batch, vrids(count).map((vrid) => `addr add ${vipOf(lab, vrid)}/32 dev ${host.ifname}\n`).join(''));
+  await lab.exec(HOST.master, [tools.ip!, '-batch', batch], { check: true });
+  const prefix = vipOf(lab, 0).replace(/\.0$/, '');
+  const child = lab.spawn(HOST.master, [helper('advert-sender'), host.ifname, host.ipv4, String(options.intervalMs), String(PRIORITY.master), String(count), prefix]);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const ready = await pollUntil(() => output.includes('ready') || child.exitCode !== null, 10_000);
+  if (!ready || child.exitCode !== null) throw new Error(`advert-sender did not start: ${output.trim() || 'no output'}`);
+  const all = new Set(vrids(count));
+  return {
+    impl: 'floor',
+    seat: 'master',
+    pid: () => child.pid,
+    parentPid: () => undefined,
+    inState: (state) => (state === 'master' ? all : new Set()),
+    transitions: () => [],
+    alive: () => child.exitCode === null && child.signalCode === null,
+    describe: () => `advert-sender in ${host.name}: ${output.trim().split('\n').slice(-5).join(' | ')}`,
+    errors: () => [],
+  };
 }
 
 /** How many of the N VIPs a host holds on eth0. */
@@ -543,6 +590,12 @@ interface Row {
   exactRatio?: number;
   /** The per-round run-time ratios the median was taken of, in round order. */
   exactRatios: number[];
+  /** The floor in this seat (master only: bench/advert-sender.c, see FLOOR), medians over the rounds. */
+  floor?: SeatSummary;
+  /** floor / keepalived from run time, per round against the same round's baseline, then the median. */
+  floorRatio?: number;
+  /** The per-round floor / keepalived run-time ratios, in round order. */
+  floorRatios: number[];
   growthKb?: number;
   keepalivedGrowthKb?: number;
   notes: string[];
@@ -594,10 +647,18 @@ function buildRows(runs: Run[], counts: number[], rounds: number): Row[] {
           kaRuns.map((r) => figure(r, pick)),
         );
       const exactRatios = perRound((r) => r.cpuExactPercent);
+      const floorRuns = seat === 'master' ? roundList.map((round) => find(count, FLOOR, round)) : [];
+      const floor = summarizeSeat(floorRuns.map((r) => r?.seats[seat]));
+      const floorRatios = ratiosByRound(
+        floorRuns.map((r) => figure(r, (result) => result.cpuExactPercent)),
+        kaRuns.map((r) => figure(r, (result) => result.cpuExactPercent)),
+      );
+      const floorRatio = medianOf(floorRatios);
       const notes: string[] = [];
       for (const [label, list] of [
         ['keepalived→keepalived', kaRuns],
         [configLabel(oursIn(seat)), ourRuns],
+        [configLabel(FLOOR), floorRuns],
       ] as const) {
         for (const r of list) {
           if (r === undefined) continue;
@@ -631,6 +692,9 @@ function buildRows(runs: Run[], counts: number[], rounds: number): Row[] {
         ...(ticksRatio === undefined ? {} : { ratio: ticksRatio }),
         ...(exactRatio === undefined ? {} : { exactRatio }),
         exactRatios,
+        ...(floor === undefined ? {} : { floor }),
+        ...(floorRatio === undefined ? {} : { floorRatio }),
+        floorRatios,
         ...(growthKb === undefined ? {} : { growthKb }),
         ...(keepalivedGrowthKb === undefined ? {} : { keepalivedGrowthKb }),
         notes,
@@ -659,6 +723,8 @@ function resultTable(rows: Row[], reference: number, rounds: number): string {
       'ours CPU (run time)',
       'ratio (run time)',
       ...(rounds > 1 ? ['ratio range (run time)'] : []),
+      'floor CPU (run time)',
+      'floor / keepalived',
       'keepalived RSS MB',
       'ours RSS MB',
       `ours RSS growth KB/instance (vs N=${reference})`,
@@ -676,6 +742,8 @@ function resultTable(rows: Row[], reference: number, rounds: number): string {
       pct(row.ours?.cpuExactPercent),
       row.exactRatio === undefined ? '–' : row.exactRatio.toFixed(2),
       ...(rounds > 1 ? [spread(row.exactRatios)] : []),
+      pct(row.floor?.cpuExactPercent),
+      row.floorRatio === undefined ? '–' : row.floorRatio.toFixed(2),
       mb(row.keepalived?.rssKb),
       mb(row.ours?.rssKb),
       row.growthKb === undefined ? '–' : row.growthKb.toFixed(1),
@@ -825,6 +893,7 @@ async function main(): Promise<number> {
     '  CPU: % of one core over the window (keepalived: its VRRP child; ours: the `vrrp run` process, all threads); RSS: median VmRSS.',
     '  Each figure the median over the rounds; a ratio is taken per round against the same round\'s baseline, then its median.',
     '  ratio –: keepalived used less than one clock tick in the window (no ratio to speak of; lengthen --seconds).',
+    '  floor: bench/advert-sender.c in the master seat (the same adverts from a C program that does nothing else): the least a master pays here.',
     '',
     `our RSS by kind of mapping at the window's end, kB (growth KB/instance vs N=${reference}):`,
     kinds,
@@ -847,7 +916,7 @@ async function main(): Promise<number> {
     `- Machine: ${factsLine}`,
     `- Code: ${codeLine}`,
     `- Run: ${runLine}`,
-    `- Setup: per count N and configuration, a fresh lab of two hosts; one process per host runs N VRRPv3 IPv4 instances (VRIDs 1…N, one VIP 198.18.<lab>.<vrid>/32 each), master seat priority ${PRIORITY.master}, backup seat ${PRIORITY.backup}. Configurations: keepalived→keepalived (baseline), vrrp→keepalived (ours the master), keepalived→vrrp (ours the backup).`,
+    `- Setup: per count N and configuration, a fresh lab of two hosts; one process per host runs N VRRPv3 IPv4 instances (VRIDs 1…N, one VIP 198.18.<lab>.<vrid>/32 each), master seat priority ${PRIORITY.master}, backup seat ${PRIORITY.backup}. Configurations: keepalived→keepalived (baseline), vrrp→keepalived (ours the master), keepalived→vrrp (ours the backup), and floor→keepalived: the master seat held by bench/advert-sender.c, a C program that only sends the same adverts in one sendmmsg per interval on one timer (its VIPs added with \`ip addr\`), the least any master pays on this machine.`,
     `- Measured once settled (master seat holds all N VIPs, backup seat reports BACKUP for all N and holds none) and ${options.warmupS} s of warm-up: CPU over the window in % of one core, twice: from clock ticks (utime + stime of the process tree, /proc/<pid>/stat) and from run time (the scheduler's nanoseconds of every thread of the tree, /proc/<pid>/task/<tid>/schedstat); one tick is 0.033 % of a core over 30 s, so the target is judged on run time; RSS = median of per-second VmRSS readings. keepalived: its VRRP child (the parent only supervises; its figures are in the JSON); ours: the \`vrrp run\` node process with all its threads.`,
     `- Rounds: every configuration ran ${options.rounds} time${options.rounds === 1 ? '' : 's'}, round after round; each figure below is the median over the rounds, a ratio is taken per round against that round's baseline and then its median is judged (the range: its lowest and highest round). Why: one window of one instance moves with the machine's other load (bench/scale.ts, file comment).`,
     `- Targets: CPU ratio ours / keepalived (run time) ≤ ${TARGET_CPU_RATIO.toFixed(1)} in the same seat; our RSS growth ≤ ${TARGET_RSS_GROWTH_KB} KB per instance, relative to N=${reference}.`,
@@ -879,7 +948,17 @@ async function main(): Promise<number> {
     options.warmupS === defaults.warmupS &&
     options.intervalMs === defaults.intervalMs &&
     options.dist === defaults.dist;
-  const target = full ? RESULTS : RESULTS.replace('latest.md', 'partial.md');
+  // A partial run is named for what it selected: docs/benchmarks.md quotes several, and each used to overwrite the
+  // one before under a single name.
+  const selection = [
+    `counts-${options.counts.join('-')}`,
+    `rounds-${options.rounds}`,
+    ...(options.seconds === defaults.seconds ? [] : [`seconds-${options.seconds}`]),
+    ...(options.warmupS === defaults.warmupS ? [] : [`warmup-${options.warmupS}`]),
+    ...(options.intervalMs === defaults.intervalMs ? [] : [`interval-${options.intervalMs}ms`]),
+    ...(options.dist === defaults.dist ? [] : ['other-build']),
+  ].join('-');
+  const target = full ? RESULTS : RESULTS.replace('latest.md', `partial-${selection}.md`);
   writeFileSync(target, markdown);
   const raw = { facts, startedAt: startedAt.toISOString(), options, warmupMs: options.warmupS * 1000, sampleEveryMs: SAMPLE_EVERY_MS, runs, rows: rows.map(({ keepalived: _k, ours: _o, ...rest }) => rest) };
   writeFileSync(target.replace(/\.md$/, '.json'), `${JSON.stringify(raw, null, 1)}\n`);
