@@ -597,7 +597,9 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
    * weight-0 tracker, that is after its first result (the instance waits in `initialize` for it, as keepalived does).
    * Calls to `start()` and `stop()` are serialized, but a `stop()` called while a start waits for that first result
    * ends the wait: the start rejects with `aborted` (it did not start), the instance stays in `initialize` (no `stop`
-   * event: it never left it) and the stop resolves — it does not wait up to the tracker's `timeoutMs`.
+   * event: it never left it) and the stop resolves — it does not wait up to the tracker's `timeoutMs`. A first
+   * transition already under way when the stop came (the result on its way to the engine) is applied before the
+   * stop: then the run did start, and the start resolves.
    */
   start(): Promise<void> {
     const stopCalls = this.#stopCalls;
@@ -664,6 +666,10 @@ export class VrrpInstance extends EventEmitter<VrrpEvents> {
         // stop would stop it; the stop() that ended the wait finds the run over and waits only for what it left.
         this.#endRun('instance stopped');
         await started.stop();
+        // Unless the first transition was under way already (a tracker's result on its way to the engine thread
+        // when stop() came): then the run did start — its events and hooks were told, the stop's with them — and
+        // so the start resolves (found by review: it rejected `aborted` after an onMaster hook had run).
+        if (this.#transitions > 0) return;
         throw abortedBy;
       }
       this.#running = false;

@@ -641,7 +641,8 @@ export class Engine {
     this.#onTimer(true);
     this.#onPacket(undefined);
     this.#armTakeover(undefined, 0);
-    this.#disarmTakeover();
+    // A rehearsal: a takeover armed now stays armed (a warm-up disarmed it, found by review).
+    this.#disarmTakeover(true);
     this.#onTakeoverFired(true);
     this.#takeFiredTakeover(undefined);
   }
@@ -1049,9 +1050,12 @@ export class Engine {
   /** The transport fired the armed takeover, and no step has handled its expiry yet. */
   #takeoverFired = false;
 
-  /** Disarms an armed takeover that has not fired (a fired one waits for the step that handles it). */
-  #disarmTakeover(): void {
-    if (this.#takeoverSends === undefined) return;
+  /**
+   * Disarms an armed takeover that has not fired (a fired one waits for the step that handles it); `rehearsal`: only
+   * runs (for #rehearseTakeoverPath), disarms nothing.
+   */
+  #disarmTakeover(rehearsal = false): void {
+    if (this.#takeoverSends === undefined || rehearsal) return;
     this.#takeoverSends = undefined;
     if (!this.#takeoverFired) this.#adapters.transport.armTakeover?.(undefined);
   }

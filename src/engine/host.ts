@@ -88,6 +88,8 @@ class EngineHost {
   #beat: Int32Array | undefined;
   #beatTimer: NodeJS.Timeout | undefined;
   #beatPeriodMs = Infinity;
+  /** The heartbeat periods the running engines asked for (ms → how many ask): the shortest beats, none: no beat. */
+  readonly #beatPeriods = new Map<number, number>();
   /** Why the worker is about to die, when it said so. */
   #fatal: string | undefined;
   /** What the engine thread was last told to forward of the advert channels, and the look that keeps it true. */
@@ -250,24 +252,51 @@ class EngineHost {
   readonly #checkForwarding = (): void => {
     const now = advertSubscribers();
     if (now.sent === this.#forwarding.sent && now.received === this.#forwarding.received) return;
-    this.#forwarding = now;
+    // Noted once told: a worker that could not be made hears it from the next one (found by review).
     this.#ensureWorker().postMessage({ type: 'forwardAdverts', ...now } satisfies ToEngine);
+    this.#forwarding = now;
   };
 
-  /** Starts (or speeds up) the main thread's heartbeat for a lag threshold. */
+  /** Starts (or speeds up) the main thread's heartbeat for a lag threshold; {@link heartbeatDone} when no longer needed. */
   heartbeat(thresholdMs: number): void {
     const periodMs = heartbeatPeriodMs(thresholdMs);
-    if (this.#beat && periodMs >= this.#beatPeriodMs) return;
+    this.#beatPeriods.set(periodMs, (this.#beatPeriods.get(periodMs) ?? 0) + 1);
+    this.#beatEvery(Math.min(...this.#beatPeriods.keys()));
+  }
+
+  /**
+   * An engine that asked for a heartbeat for `thresholdMs` has stopped: the beat slows to what the others ask, or
+   * stops when none does. It only ever sped up, and a 5 ms beat of an instance long stopped kept waking the app's
+   * main thread for the life of the process (found by review).
+   */
+  heartbeatDone(thresholdMs: number): void {
+    const periodMs = heartbeatPeriodMs(thresholdMs);
+    const count = this.#beatPeriods.get(periodMs);
+    if (count === undefined) return;
+    if (count > 1) this.#beatPeriods.set(periodMs, count - 1);
+    else this.#beatPeriods.delete(periodMs);
+    if (this.#beatPeriods.size === 0) this.#stopHeartbeat();
+    else this.#beatEvery(Math.min(...this.#beatPeriods.keys()));
+  }
+
+  /** Beats every `periodMs` (unchanged when it does already). */
+  #beatEvery(periodMs: number): void {
+    if (this.#beatTimer !== undefined && periodMs === this.#beatPeriodMs) return;
     if (!this.#beat) {
       this.#beat = new Int32Array(new SharedArrayBuffer(4));
       // A worker started from now on is handed the counter as it starts (#ensureWorker).
       this.#worker?.postMessage({ type: 'heartbeat', beat: this.#beat.buffer as SharedArrayBuffer } satisfies ToEngine);
     }
+    const restarting = this.#beatTimer === undefined;
     clearInterval(this.#beatTimer);
     this.#beatPeriodMs = periodMs;
     const beat = this.#beat;
     this.#beatTimer = setInterval(() => Atomics.add(beat, 0, 1), periodMs);
     this.#beatTimer.unref();
+    // A beat now: the engine thread's last look may have been before the heartbeat stopped (no engine ran), and the
+    // counter it saw then has not moved since — its first look would take all that time for lag, and a weight-0
+    // eventLoopLag tracker fault an idle app at its restart (found by review: 1 restart in 8).
+    if (restarting) Atomics.add(beat, 0, 1);
   }
 
   #stopHeartbeat(): void {
@@ -312,7 +341,11 @@ class EngineHost {
     // than with 4 MB, for the same CPU within a tick; 255 masters, about 3.5 MB less again with 2 MB than with 4,
     // and no less with 1). docs/linux.md has the figures.
     const worker = new Worker(workerUrl(), { name: 'vrrp-engine', resourceLimits: { maxYoungGenerationSizeMb: ENGINE_YOUNG_GENERATION_MB } });
+    // Each listener acts for its own worker only: a dead worker's late `exit` (an uncaught error reported first,
+    // its exit a few ms later, a start meanwhile making the next worker) must not be taken for its successor's
+    // death, which reported the successor's engines failed while it ran them (found by review).
     worker.on('message', (message: FromEngine) => {
+      if (this.#worker !== worker) return;
       if (message.type === 'advert') {
         const channel = message.direction === 'sent' ? advertSentChannel : advertReceivedChannel;
         if (channel.hasSubscribers) channel.publish(message.message);
@@ -321,8 +354,12 @@ class EngineHost {
       else if (message.type === 'socketCounts') this.#socketOpened(`${message.family} ${message.interface}`, new Float64Array(message.counts));
       else if ('id' in message) this.#deliver(message);
     });
-    worker.on('error', (error) => this.#died(error));
-    worker.on('exit', (code) => this.#died(new Error(this.#fatal ?? `engine thread exited with code ${code}`)));
+    worker.on('error', (error) => {
+      if (this.#worker === worker) this.#died(error);
+    });
+    worker.on('exit', (code) => {
+      if (this.#worker === worker) this.#died(new Error(this.#fatal ?? `engine thread exited with code ${code}`));
+    });
     process.once('exit', this.#onExit);
     if (this.#running === 0) worker.unref();
     this.#worker = worker;
@@ -338,6 +375,8 @@ class EngineHost {
     this.#fatal = undefined;
     this.#stopHeartbeat();
     this.#beat = undefined;
+    // The engines below end their runs without a heartbeat to give back.
+    this.#beatPeriods.clear();
     // A new worker starts forwarding nothing: tell it afresh at the next start.
     this.#forwarding = { sent: false, received: false };
     this.#stopForwarding();
@@ -383,6 +422,8 @@ export class RemoteEngine implements EngineLike {
   #nextIdle = 1;
   #running = false;
   #dead = false;
+  /** The `eventLoopLag` thresholds this run asked the host's heartbeat for, given back when it ends. */
+  #lagThresholds: number[] | undefined;
   /** Settles when a dead thread's clean-up for this engine is over (see {@link released}). */
   #released: Promise<void> | undefined;
 
@@ -439,9 +480,13 @@ export class RemoteEngine implements EngineLike {
     return new Promise<void>((resolve, reject) => {
       this.#started = { resolve, reject };
       this.#running = true;
-      this.#host.running(1);
-      for (const tracker of lagTrackers) this.#host.heartbeat(tracker.thresholdMs);
       try {
+        // Inside: running(1) makes the thread when an advert channel has a subscriber, and that may fail too.
+        this.#host.running(1);
+        for (const tracker of lagTrackers) {
+          this.#host.heartbeat(tracker.thresholdMs);
+          (this.#lagThresholds ??= []).push(tracker.thresholdMs);
+        }
         this.#host.post({ type: 'start', id: this.#id, config: plainConfig(this.#config), stats: this.#statsSlot, ...(resume === undefined ? {} : { resume }) });
       } catch (error) {
         // No thread (no build to start it from, a Worker that could not be made): this run never began, and must
@@ -553,6 +598,8 @@ export class RemoteEngine implements EngineLike {
     if (!this.#running) return;
     this.#running = false;
     this.#state = 'initialize';
+    for (const thresholdMs of this.#lagThresholds ?? []) this.#host.heartbeatDone(thresholdMs);
+    this.#lagThresholds = undefined;
     this.#host.running(-1);
     // Nothing of this run's thread reaches us from here on; its counters stay readable in a copy of their last word.
     this.#host.unregister(this.#id);

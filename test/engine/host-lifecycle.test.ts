@@ -51,8 +51,14 @@ vi.mock('node:worker_threads', async (importOriginal) => ({ ...(await importOrig
 
 const { RemoteEngine, engineHost } = await import('../../src/engine/host.js');
 const { resolveConfig } = await import('../../src/config.js');
+const { advertSentChannel } = await import('../../src/diagnostics.js');
 
 const config = resolveConfig({ interface: 'eth0', vrid: 51, priority: 100, virtualAddresses: ['192.0.2.10'] });
+
+/** Ends the current thread (no engine runs on it): the next start makes a new one. */
+function loseThread(): void {
+  ScriptedWorker.made.at(-1)?.emit('exit', 0);
+}
 
 afterEach(() => {
   ScriptedWorker.failNext = undefined;
@@ -99,5 +105,110 @@ describe('the engine host', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(idled, 'the idle asked during the failed start is still pending').toBe(true);
     await idle;
+  });
+
+  // Given an advert channel with a subscriber (the host makes the thread as the first run starts, to tell it) and a
+  // thread that cannot be made
+  // when an engine starts, fails, and another then runs on a thread that could be made
+  // then the failed start counts as no run, and the new thread is told to forward adverts. The failed start's run
+  // stayed counted (the thread then held the process for ever) and the new thread was never told.
+  it('counts a start that failed making the thread for a subscriber as no run, and tells the next thread', async () => {
+    const subscriber = (): void => {};
+    advertSentChannel.subscribe(subscriber);
+    try {
+      loseThread();
+      ScriptedWorker.failNext = new Error('cannot make a thread here');
+      const registeredBefore = engineHost().registeredEngines;
+      const failed = new RemoteEngine(config, () => {});
+      await expect(failed.start()).rejects.toThrow('cannot make a thread here');
+      expect(engineHost().registeredEngines, 'the engine of the failed start is still registered').toBe(registeredBefore);
+      const engine = new RemoteEngine(config, () => {});
+      await engine.start();
+      const worker = ScriptedWorker.made.at(-1)!;
+      expect(worker.sent.some((message) => message.type === 'forwardAdverts' && message.sent), 'the new thread was not told to forward sent adverts').toBe(true);
+      await engine.stop();
+      expect(worker.refed, 'after the last run stopped, the thread must not hold the process').toBe(false);
+    } finally {
+      advertSentChannel.unsubscribe(subscriber);
+    }
+  });
+
+  // Given a thread that died with an 'error' (a failed module evaluation), whose 'exit' comes later, and an engine
+  // started meanwhile on the next thread
+  // when the first thread's 'exit' comes
+  // then it is not taken for the second thread's death: the engine there hears no error, and the next start goes
+  // to the same thread. It was reported `engine_failed` while its thread ran it, and the thread was orphaned.
+  it("does not take a dead thread's late exit for its successor's death", async () => {
+    const nowhere = resolveConfig({ interface: 'vrrptest-none', vrid: 61, priority: 100, virtualAddresses: ['192.0.2.61'] });
+    const first = new RemoteEngine(nowhere, () => {});
+    await first.start();
+    const dead = ScriptedWorker.made.at(-1)!;
+    dead.emit('error', new Error('module evaluation failed'));
+    await first.released();
+    const errors: string[] = [];
+    const second = new RemoteEngine({ ...nowhere, vrid: 62 }, (event) => {
+      if (event.type === 'error') errors.push(event.code);
+    });
+    await second.start();
+    const successor = ScriptedWorker.made.at(-1)!;
+    expect(successor, 'the second engine should run on a new thread').not.toBe(dead);
+    dead.emit('exit', 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(errors, "the dead thread's exit was taken for its successor's death").toEqual([]);
+    const third = new RemoteEngine({ ...nowhere, vrid: 63 }, () => {});
+    await third.start();
+    expect(ScriptedWorker.made.at(-1), 'the next start made another thread: the host lost its running one').toBe(successor);
+    await Promise.all([second.stop(), third.stop()]);
+  });
+
+  describe('the heartbeat of eventLoopLag trackers', () => {
+    const lag = (vrid: number, thresholdMs: number) => resolveConfig({ interface: 'eth0', vrid, priority: 100, virtualAddresses: [`192.0.2.${vrid}`], trackers: [{ type: 'eventLoopLag', thresholdMs, weight: -10 }] });
+    const beatOf = (worker: ScriptedWorker): Int32Array => {
+      const message = worker.sent.findLast((m) => m.type === 'heartbeat');
+      if (message?.type !== 'heartbeat') throw new Error('the thread was not handed a heartbeat');
+      return new Int32Array(message.beat);
+    };
+
+    // Given an engine with an eventLoopLag tracker that ran and stopped (the beat stops with the last run)
+    // when it starts again
+    // then the counter moves at once: the thread's last look before the stop saw it, and an unmoved counter at its
+    // first look would read as all the time since — a weight-0 tracker faulted an idle app at its restart.
+    it('beats at once when it starts again', async () => {
+      const engine = new RemoteEngine(lag(71, 400), () => {});
+      await engine.start();
+      const beat = beatOf(ScriptedWorker.made.at(-1)!);
+      await engine.stop();
+      const before = Atomics.load(beat, 0);
+      // A new run is a new engine (as VrrpInstance makes one per start).
+      const again = new RemoteEngine(lag(71, 400), () => {});
+      const restart = again.start();
+      expect(Atomics.load(beat, 0), 'the counter did not move as the heartbeat started again').toBeGreaterThan(before);
+      await restart;
+      await again.stop();
+    });
+
+    // Given an engine with a 40 ms threshold (a 5 ms beat) and another without a lag tracker, both running
+    // when the first stops
+    // then the beat stops with it, the other still running: it kept waking the main thread every 5 ms for good.
+    it('stops beating when the engine that asked for it stops, others running', async () => {
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      try {
+        const fast = new RemoteEngine(lag(72, 40), () => {});
+        const other = new RemoteEngine({ ...config, vrid: 73 }, () => {});
+        await fast.start();
+        await other.start();
+        const beat = beatOf(ScriptedWorker.made.at(-1)!);
+        const atStart = Atomics.load(beat, 0);
+        vi.advanceTimersByTime(100);
+        expect(Atomics.load(beat, 0) - atStart, 'a 40 ms threshold should beat every 5 ms').toBeGreaterThanOrEqual(20);
+        await fast.stop();
+        const afterStop = Atomics.load(beat, 0);
+        vi.advanceTimersByTime(1000);
+        expect(Atomics.load(beat, 0) - afterStop, 'the heartbeat went on after the only engine that needed it stopped').toBe(0);
+        await other.stop();
+      } finally {
+        vi.useRealTimers();
+      }
+    });
   });
 });

@@ -182,6 +182,25 @@ describe('armed takeovers', () => {
     await run.engine.stop();
   });
 
+  // Given the same backup, its takeover armed in the transport (its master silent since 5.5 s)
+  // when the engine warms its takeover path meanwhile (a release of start-up pages asks it to)
+  // then the armed takeover stays armed, and fires from the transport at the deadline. The warm-up's rehearsal
+  // disarmed it: the takeover ran from the engine's fallback timer, 0.5 ms late (found by review).
+  it('keeps an armed takeover armed through a warm-up', async () => {
+    const run = setUp();
+    await run.engine.start();
+    advertise(run, 500, 5500);
+    await run.clock.advance(6000);
+    const armedBefore = run.transport.armings.length;
+    expect(run.transport.armings.at(-1), 'set-up: no takeover armed at 6 s').toBeDefined();
+    await run.engine.warm();
+    expect(run.transport.armings.slice(armedBefore), 'warm() disarmed (or re-armed) the takeover').toEqual([]);
+    await run.clock.advance(4000);
+    const deadline = 5500 + MASTER_DOWN_MS;
+    expect(run.transport.wire.filter((send) => send.atMs < deadline + 500)).toEqual([{ atMs: deadline, bytes: expect.any(Uint8Array), fired: true }]);
+    await run.engine.stop();
+  });
+
   // Given the same backup, whose transport finds a datagram unread at the deadline and leaves the takeover to it
   // then the engine takes over itself, TAKEOVER_FALLBACK_MS (0.5 ms) after the deadline, with its own advert.
   it('takes over itself just after the deadline when the transport leaves the takeover to it', async () => {

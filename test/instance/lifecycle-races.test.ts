@@ -57,6 +57,35 @@ describe('lifecycle calls are serialized', () => {
     await Promise.all([starting, stopping]);
   });
 
+  // Given an address owner (priority 255) whose start() waits for its weight-0 tracker's first result
+  // when stop() is called in the same turn as that result (after it went to the engine, before the transition came)
+  // then the transition is applied and told (master, its onMaster hook), the stop stops that run (a stop event), and
+  // start() resolves: the run did start. It rejected with 'aborted' after the onMaster hook had run (found by
+  // review).
+  it('a stop() that comes after the first result left for the engine lets the start resolve', async () => {
+    const h = createHarness({ priority: 255, trackers: [{ type: 'function', name: 'db', weight: 0, timeoutMs: 5000, check: async () => true }] });
+    const log: string[] = [];
+    let stopping: Promise<void> | undefined;
+    h.instance.on('trackerChange', () => {
+      queueMicrotask(() => {
+        log.push('stop() called');
+        stopping = h.instance.stop();
+      });
+    });
+    h.instance.on('stateChange', (event) => log.push(`${event.from} → ${event.to}`));
+    h.instance.on('stop', () => log.push('stop'));
+    h.instance.onMaster(() => void log.push('onMaster'));
+    let startOutcome = 'pending';
+    const starting = h.instance.start().then(
+      () => (startOutcome = 'resolved'),
+      (error: unknown) => (startOutcome = `rejected ${(error as { code?: string }).code}`),
+    );
+    for (let i = 0; i < 20 && stopping === undefined; i++) await h.clock.advance(10);
+    await starting;
+    await stopping;
+    expect({ startOutcome, log }).toEqual({ startOutcome: 'resolved', log: ['stop() called', 'initialize → master', 'onMaster', 'master → initialize', 'stop'] });
+  });
+
   // Given stop() called right after start(), before the start has begun, with a weight-0 tracker that never settles
   // then the start, once it runs, does not wait for that tracker either: it rejects with 'aborted'.
   it('stop() called before a pending start() begins ends its wait too', async () => {
