@@ -177,14 +177,24 @@ static void on_renew_alarm(watcher *w) {
   tell(r);
 }
 
+/* The alarm renew_poke sets for a refusal its round met: JavaScript is told from the loop, as the alarm's own
+ * rounds tell it, and the next round is waited for again. */
+static void on_renew_news(watcher *w) {
+  renewer *r = (renewer *)w;
+  const double wait = r->due_ms - monotonic_now_ms();
+  watcher_alarm(&r->base, wait > 0 ? wait : 0, on_renew_alarm);
+  tell(r);
+}
+
 void renew_poke(void) {
   if (renewers == NULL) return;
   const double now = monotonic_now_ms();
-  for (renewer *r = renewers, *next; r != NULL; r = next) {
-    next = r->next; /* read first: JavaScript, told of a refusal, may close this renewer */
+  for (renewer *r = renewers; r != NULL; r = r->next) {
     if (r->base.closed || !(r->period_ms > 0) || now < r->due_ms - r->period_ms / 4) continue;
     renew_round(r);
-    tell(r);
+    /* Not told here: renew_poke runs inside another watcher's alarm, which may itself run inside a JavaScript call
+     * (waitDrain), and that watcher calls JavaScript after it — two calls, one nested (found by review). */
+    if (r->untold) watcher_alarm(&r->base, 0, on_renew_news);
   }
 }
 

@@ -1148,6 +1148,11 @@ static int datagram_vrid(int family, const received_datagram *d) {
 static void read_repeats(vrrp_socket *s, const struct timespec *until) {
   repeat_socket *r = &s->repeats;
   if (r->fd < 0) return;
+  /* All that wait is all that had arrived when this read began: a flood of exact repeats (a switching loop, a
+   * spoofer) arriving as fast as they are read would otherwise keep the thread here — no advert sent, no takeover
+   * fired, no timer run (found by review). Later ones are read by the next look. */
+  struct timespec began;
+  if (until == NULL && clock_gettime(CLOCK_REALTIME, &began) == 0) until = &began;
   bool emptied = false;
   unsigned read = 0;
   for (;;) {
@@ -1501,10 +1506,16 @@ napi_value vrrp_recv(napi_env env, napi_callback_info info) {
     return throw_errno(env, "recvmsg", error_number);
   }
   if (!socket_handle->pending) {
+    /* Absorbed repeats are read through up to the first datagram that arrived after this call began: a flood of
+     * them (a switching loop, a spoofer) would otherwise hold the thread in this call (found by review). What came
+     * later keeps the socket readable, and the next readiness reads it. */
+    struct timespec began;
+    const bool dated = clock_gettime(CLOCK_REALTIME, &began) == 0;
     int outcome;
     do {
       outcome = read_one(socket_handle);
-    } while (outcome == READ_ABSORBED);
+    } while (outcome == READ_ABSORBED && !(dated && socket_handle->last.stamped && stamp_after(&socket_handle->last.stamp, &began)));
+    if (outcome == READ_ABSORBED) outcome = READ_EMPTY;
     if (outcome < 0) return throw_errno(env, "recvmsg", -outcome);
     if (outcome == READ_EMPTY) {
       /* -2: empty, and some VRID has news (vrrpNotice names it). */
@@ -1580,6 +1591,9 @@ napi_value vrrp_absorb(napi_env env, napi_callback_info info) {
       watch = silence_type != napi_undefined;
     }
     if (!get_tally(env, argc, argv, 8, true, &next_tally)) return NULL;
+    /* What the repeat socket holds of the declaration before is read while the entry still says it (below too,
+     * for a stop): compared with the new one, those repeats failed and were lost untallied (found by review). */
+    filters_release(s, vrid);
     /* Short of memory, the repeats go to JavaScript, as a longer message's do. */
     if (payload_length <= ABSORB_MAX_PAYLOAD && entry_room(&entry->payload, &entry->capacity, payload_length)) {
       memcpy(entry->payload, payload, payload_length);
