@@ -55,6 +55,15 @@ const { advertSentChannel } = await import('../../src/diagnostics.js');
 
 const config = resolveConfig({ interface: 'eth0', vrid: 51, priority: 100, virtualAddresses: ['192.0.2.10'] });
 
+/** Starts an engine whose thread cannot be made: its start rejects, and it is not left registered. */
+async function failToMakeThread(): Promise<void> {
+  ScriptedWorker.failNext = new Error('cannot make a thread here');
+  const registeredBefore = engineHost().registeredEngines;
+  const failed = new RemoteEngine(config, () => {});
+  await expect(failed.start()).rejects.toThrow('cannot make a thread here');
+  expect(engineHost().registeredEngines, 'the engine of the failed start is still registered').toBe(registeredBefore);
+}
+
 /** Ends the current thread (no engine runs on it): the next start makes a new one. */
 function loseThread(): void {
   ScriptedWorker.made.at(-1)?.emit('exit', 0);
@@ -70,11 +79,7 @@ describe('the engine host', () => {
   // when an engine starts, fails, and another then runs on a thread that could be made and stops
   // then the failed start is not counted as a run: the thread is let go (unref) once the other stops.
   it('counts a start whose thread could not be made as no run', async () => {
-    ScriptedWorker.failNext = new Error('cannot make a thread here');
-    const registeredBefore = engineHost().registeredEngines;
-    const failed = new RemoteEngine(config, () => {});
-    await expect(failed.start()).rejects.toThrow('cannot make a thread here');
-    expect(engineHost().registeredEngines, 'the engine of the failed start is still registered').toBe(registeredBefore);
+    await failToMakeThread();
     const engine = new RemoteEngine(config, () => {});
     await engine.start();
     const worker = ScriptedWorker.made.at(-1);
@@ -117,11 +122,7 @@ describe('the engine host', () => {
     advertSentChannel.subscribe(subscriber);
     try {
       loseThread();
-      ScriptedWorker.failNext = new Error('cannot make a thread here');
-      const registeredBefore = engineHost().registeredEngines;
-      const failed = new RemoteEngine(config, () => {});
-      await expect(failed.start()).rejects.toThrow('cannot make a thread here');
-      expect(engineHost().registeredEngines, 'the engine of the failed start is still registered').toBe(registeredBefore);
+      await failToMakeThread();
       const engine = new RemoteEngine(config, () => {});
       await engine.start();
       const worker = ScriptedWorker.made.at(-1)!;
