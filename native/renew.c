@@ -182,7 +182,7 @@ static void on_renew_alarm(watcher *w) {
 static void on_renew_news(watcher *w) {
   renewer *r = (renewer *)w;
   const double wait = r->due_ms - monotonic_now_ms();
-  watcher_alarm(&r->base, wait > 0 ? wait : 0, on_renew_alarm);
+  if (r->period_ms > 0) watcher_alarm(&r->base, wait > 0 ? wait : 0, on_renew_alarm);
   tell(r);
 }
 
@@ -333,10 +333,12 @@ napi_value renew_every(napi_env env, napi_callback_info info) {
   r->period_ms = period_ms;
   if (period_ms == 0) {
     watcher_alarm_stop(&r->base);
-    return NULL;
+  } else {
+    r->due_ms = monotonic_now_ms() + period_ms;
+    watcher_alarm(&r->base, period_ms, on_renew_alarm);
   }
-  r->due_ms = monotonic_now_ms() + period_ms;
-  watcher_alarm(&r->base, period_ms, on_renew_alarm);
+  /* A refusal renew_poke left for its alarm to tell (on_renew_news) is told still: that alarm was just replaced. */
+  if (r->untold) watcher_alarm(&r->base, 0, on_renew_news);
   return NULL;
 }
 

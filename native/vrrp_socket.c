@@ -1148,16 +1148,19 @@ static int datagram_vrid(int family, const received_datagram *d) {
 static void read_repeats(vrrp_socket *s, const struct timespec *until) {
   repeat_socket *r = &s->repeats;
   if (r->fd < 0) return;
-  /* All that wait is all that had arrived when this read began: a flood of exact repeats (a switching loop, a
-   * spoofer) arriving as fast as they are read would otherwise keep the thread here — no advert sent, no takeover
-   * fired, no timer run (found by review). Later ones are read by the next look. */
+  /* All that wait is read in batches up to the first batch that ends with one that arrived after this read began:
+   * a flood of exact repeats (a switching loop, a spoofer) arriving as fast as they are read would otherwise keep
+   * the thread here — no advert sent, no takeover fired, no timer run (found by review). Checked between batches,
+   * so that none is left half read; later ones are read by the next look. */
   struct timespec began;
-  if (until == NULL && clock_gettime(CLOCK_REALTIME, &began) == 0) until = &began;
+  const bool bounded = until == NULL && clock_gettime(CLOCK_REALTIME, &began) == 0;
+  bool late = false; /* the last one taken arrived after `began` */
   bool emptied = false;
   unsigned read = 0;
   for (;;) {
     if (r->next >= r->count) {
       if (emptied) break; /* the last read came back short: nothing waited then, and this read is for then */
+      if (late) break;
       for (int i = 0; i < REPEAT_READ_BATCH; i++) {
         batch_slot(r->batch, r->vectors, r->sources, r->control[i].bytes, sizeof(r->control[i].bytes), r->data[i],
                    REPEAT_SLOT_BYTES, i);
@@ -1172,6 +1175,7 @@ static void read_repeats(vrrp_socket *s, const struct timespec *until) {
     uint32_t dropped = r->dropped;
     take_datagram(s->family, &r->batch[r->next], &r->sources[r->next], r->data[r->next], &d, &dropped);
     if (until != NULL && d.stamped && stamp_after(&d.stamp, until)) break;
+    if (bounded) late = d.stamped && stamp_after(&d.stamp, &began);
     r->next++;
     r->reads++;
     read++;
@@ -1506,15 +1510,17 @@ napi_value vrrp_recv(napi_env env, napi_callback_info info) {
     return throw_errno(env, "recvmsg", error_number);
   }
   if (!socket_handle->pending) {
-    /* Absorbed repeats are read through up to the first datagram that arrived after this call began: a flood of
-     * them (a switching loop, a spoofer) would otherwise hold the thread in this call (found by review). What came
-     * later keeps the socket readable, and the next readiness reads it. */
+    /* Absorbed repeats are read through, batch after batch, up to the end of a batch whose last one arrived after
+     * this call began: a flood of them (a switching loop, a spoofer) would otherwise hold the thread in this call
+     * (found by review). Only at a batch's end, so that nothing read from the kernel waits unread behind an
+     * "empty": what came later is still in the kernel's queue, which keeps the socket readable. */
     struct timespec began;
     const bool dated = clock_gettime(CLOCK_REALTIME, &began) == 0;
     int outcome;
     do {
       outcome = read_one(socket_handle);
-    } while (outcome == READ_ABSORBED && !(dated && socket_handle->last.stamped && stamp_after(&socket_handle->last.stamp, &began)));
+    } while (outcome == READ_ABSORBED && !(dated && socket_handle->batch_next >= socket_handle->batch_count && socket_handle->last.stamped &&
+                                            stamp_after(&socket_handle->last.stamp, &began)));
     if (outcome == READ_ABSORBED) outcome = READ_EMPTY;
     if (outcome < 0) return throw_errno(env, "recvmsg", -outcome);
     if (outcome == READ_EMPTY) {

@@ -118,7 +118,7 @@ export interface ProcessTrackerConfig extends Omit<TrackerCommonConfig, 'weight'
   type: 'process';
   /**
    * Priority adjustment −254…254 (default 0: a failing check puts the instance in Fault); keepalived's
-   * `track_process` range, where ±254 acts as ±253.
+   * `track_process` range, summed with the other trackers' as given, as keepalived sums it.
    */
   weight?: number;
   /** The process name exactly as in /proc/PID/comm (at most 15 characters), e.g. `haproxy`. */
@@ -652,8 +652,8 @@ const trackerSchema = z.discriminatedUnion(
     z
       .object({
         type: z.literal('process'),
-        // keepalived's track_process takes ±254 too (vrrp_tprocess_weight_handler); the priority's clamp to 1–254
-        // makes it the same as ±253. Refusing it refused working keepalived.conf files (found by review).
+        // keepalived's track_process takes ±254 too (vrrp_tprocess_weight_handler), and sums it as given. Refusing it
+        // refused working keepalived.conf files (found by review).
         ...trackerFields(int(-254, 254).default(0)),
         // The kernel keeps 15 bytes of a process name (TASK_COMM_LEN); a longer name could never match.
         process: nonEmpty().max(15, 'must be at most 15 characters (the kernel keeps no more of a name); match a longer one with args').optional(),

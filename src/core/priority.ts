@@ -27,7 +27,7 @@
 export interface TrackerSpec {
   /** Unique name, used in events and inputs. */
   name: string;
-  /** Priority adjustment, −253…253; 0 means "fault while down". */
+  /** Priority adjustment, −253…253 (−254…254 for a process tracker, as keepalived's track_process); 0 means "fault while down". */
   weight: number;
   /** Consecutive failures that turn an `up` tracker `down`. */
   fall: number;

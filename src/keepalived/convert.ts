@@ -652,7 +652,8 @@ export function keepalivedToConfig(conf: KeepalivedConf, options: KeepalivedConv
       continue;
     }
     if (members.length === 1) report.warn(group.position, `vrrp_sync_group ${group.name} has only one instance (${members[0]}): probably not what was meant`);
-    groupsOut.push({ name: group.name, members, ...(hasNotify(group.notify) ? { notify: notifyAs(group.notify, defaults, report, group.position) } : {}) });
+    const notify = hasNotify(group.notify) ? notifyAs(group.notify, defaults, report, group.position) : undefined;
+    groupsOut.push({ name: group.name, members, ...(notify === undefined ? {} : { notify }) });
   }
 
   const resolver = new TrackerResolver(report, scripts, processes, files, defaults, options.scriptRunnable, definedAt);
@@ -1038,7 +1039,7 @@ const notifyLines = new WeakMap<ImportedNotify, Partial<Record<NotifyScript, Kee
  * keepalived_script if that user exists, else as root). A script whose user cannot be run as here (when the
  * import checks: {@link KeepalivedConvertOptions.scriptUserRefusal}) is left out and said, as keepalived ignores it.
  */
-function notifyAs(given: ImportedNotify, defaults: GlobalDefaults, report: Report, position: KeepalivedPosition): ImportedNotify {
+function notifyAs(given: ImportedNotify, defaults: GlobalDefaults, report: Report, position: KeepalivedPosition): ImportedNotify | undefined {
   let notify = given;
   if (defaults.userRefusal !== undefined) {
     for (const script of NOTIFY_SCRIPTS) {
@@ -1050,7 +1051,7 @@ function notifyAs(given: ImportedNotify, defaults: GlobalDefaults, report: Repor
       report.warn(
         notifyLines.get(given)?.[script] ?? position,
         `${keyword}: ${refusal}: the script is ignored, as keepalived does` +
-          (own === undefined ? '' : ` (the word after the script is the user to run it as; to pass it arguments, quote the script with them: ${keyword} "${notify[script] ?? ''} ${own}")`),
+          (own === undefined ? '' : ` (the word after the script is the user to run it as; to pass it arguments, quote the script with them: ${keyword} "${notify[script] ?? ''} ${own.split(':').join(' ')}")`),
       );
       const users = { ...notify.users };
       delete users[script];
@@ -1058,6 +1059,8 @@ function notifyAs(given: ImportedNotify, defaults: GlobalDefaults, report: Repor
       delete notify[script];
       if (Object.keys(users).length === 0) delete notify.users;
     }
+    // Every script left out: no notify at all (its `user` would have `vrrp run` warn of scripts that are not there).
+    if (!hasNotify(notify)) return undefined;
   }
   if (defaults.scriptUser !== undefined) return { ...notify, user: defaults.scriptUser };
   if (!defaults.warnedNotifyUser && NOTIFY_SCRIPTS.some((script) => notify[script] !== undefined && notify.users?.[script] === undefined)) {
@@ -2032,6 +2035,7 @@ function finishInstance(
   const trackers = collectTrackers(draft, priority, report, resolver, group);
 
   if (draft.interface === undefined || draft.vrid === undefined || draft.virtualAddresses.length === 0) return undefined;
+  const notify = hasNotify(draft.notify) ? notifyAs(draft.notify, defaults, report, draft.position) : undefined;
   const instance: ImportedInstanceConfig = {
     name: draft.name,
     interface: draft.interface,
@@ -2053,7 +2057,7 @@ function finishInstance(
     ...(version === 3 && family === 'ipv4' ? { v3Ipv4Checksum: (draft.v3ChecksumAsV2 ?? defaults.v3ChecksumAsV2) === true ? 'rfc9568' : 'pseudo-header' } : {}),
     garp,
     trackers,
-    ...(hasNotify(draft.notify) ? { notify: notifyAs(draft.notify, defaults, report, draft.position) } : {}),
+    ...(notify === undefined ? {} : { notify }),
   };
   for (const error of report.errors.slice(errorsBefore)) draft.errorLines.add(error.path);
   // Checked even when the instance has errors already, so that every problem is in one report; a line that has

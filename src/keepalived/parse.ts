@@ -135,9 +135,9 @@ type Token =
   | { kind: 'eof'; position: KeepalivedPosition }
   | { kind: 'eol' };
 
-/** Nesting deeper than this is a loop of includes or of parameters, not a configuration. */
 /** Which kinds of nothing-matched each include variant makes an error (see #include): M, W and B as keepalived names them. */
 const INCLUDE_FATAL: Readonly<Record<string, string>> = { include: '', includer: '', includem: 'M', includew: 'MW', includeb: 'B', includea: 'MBW' };
+/** Nesting deeper than this is a loop of includes or of parameters, not a configuration. */
 const MAX_DEPTH = 32;
 const SPACE = /[ \t\v\f\r]/;
 // keepalived 2.2.7 (check_definition) ends the name at the first character that is not a letter, digit or '_', and

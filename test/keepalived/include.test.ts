@@ -118,10 +118,11 @@ describe('include', () => {
     );
   });
 
-  // Given each variant with a wildcard that matches nothing, a missing file, and a missing file in braces; then
-  // only the kinds keepalived 2.2.7 makes fatal for that variant refuse the file (includem: a missing file;
-  // includew: both; includeb: a missing file in braces; includea: all); the others are notes. Every variant but
-  // include and includer refused all three before.
+  // Given each variant with a wildcard that matches nothing (judged as in a directory that exists: the reader does
+  // not say, and keepalived calls a missing directory a missing file), a missing file, and a missing file in
+  // braces; then only the kinds keepalived 2.2.7 makes fatal for that variant refuse the file (includem: a missing
+  // file; includew: both; includeb: a missing file in braces; includea: all); the others are notes. Every variant
+  // but include and includer refused all three before.
   it('refuses what each include variant refuses in keepalived, and notes the rest', () => {
     const { include } = reader({});
     const patterns = { wildcard: '/none/*.conf', file: '/none/x.conf', braces: '/none/{a,b}.conf' };

@@ -878,9 +878,16 @@ describe('vrrp_instance: notify', () => {
   // it. Before, it was imported silently and failed at every transition.
   it('leaves out a notify script whose user cannot be run as here, and says how to pass an argument', () => {
     const text = conf('notify_master /etc/k/n.sh master\nnotify_backup /etc/k/b.sh');
-    const refusal = (user: string): string | undefined => (user === 'master' ? 'cannot run as user master: not found in /etc/passwd' : undefined);
+    const refusal = (user: string): string | undefined => (user.split(':')[0] === 'master' ? 'cannot run as user master: not found in /etc/passwd' : undefined);
     const result = keepalivedToConfig(parseKeepalivedConf(text, { file: 'k.conf' }), { scriptUserRefusal: refusal });
     expect(only(result).notify).toEqual({ backup: '/etc/k/b.sh' });
+    // A block whose every script is left out is no notify at all (its user would be warned of at start).
+    const none = conf('notify_master /etc/k/n.sh master backup');
+    const left = keepalivedToConfig(parseKeepalivedConf(`global_defs {\n    script_user root\n}\n${none}`, { file: 'k.conf' }), { scriptUserRefusal: refusal });
+    expect(only(left)).not.toHaveProperty('notify');
+    expect(left.warnings.map((warning) => warning.message).filter((message) => message.startsWith('notify_master'))).toEqual([
+      'notify_master: cannot run as user master: not found in /etc/passwd: the script is ignored, as keepalived does (the word after the script is the user to run it as; to pass it arguments, quote the script with them: notify_master "/etc/k/n.sh master backup")',
+    ]);
     expect(messagesAt(result.warnings, text, 'notify_master')).toEqual([
       'notify_master: cannot run as user master: not found in /etc/passwd: the script is ignored, as keepalived does (the word after the script is the user to run it as; to pass it arguments, quote the script with them: notify_master "/etc/k/n.sh master")',
     ]);

@@ -115,6 +115,20 @@ describe('LinuxTransport armed takeover', () => {
     transport.close();
   });
 
+  // Given an armed takeover; when the transport warms its send path (a release of start-up pages asks it to)
+  // then the armed takeover is left as it is: no disarm, no send. The warm-up's own send went through the armed
+  // takeover and disarmed it, so the takeover ran from the engine's fallback timer (found by review).
+  it('leaves an armed takeover armed through a warm-up', async () => {
+    const transport = await openTransport();
+    transport.armTakeover([{ dst: GROUP, bytes: advert }], 300);
+    transport.warm();
+    expect(calls).toEqual(['arm 1']);
+    takeoverState = 0; // the alarm fired it at its time, all sent
+    transport.send(GROUP, advert);
+    expect(calls, 'the fired takeover was not the one the engine found').toEqual(['arm 1', 'settle 1']);
+    transport.close();
+  });
+
   it('disarms the armed takeover and sends itself when the engine takes over first', async () => {
     const transport = await openTransport();
     transport.armTakeover([{ dst: GROUP, bytes: advert }], 300);

@@ -57,6 +57,9 @@ export class LinuxTransport implements Transport {
   }
 
   #warm(family: TransportOptions['family'], socket: VrrpSocket): void {
+    // Not while a takeover is armed or fired: the warm-up's send would go through it (#tookOver) and disarm it, and
+    // the takeover then ran from the engine's fallback timer (found by review). Its path is hot then anyway.
+    if (this.#takeover !== undefined) return;
     const group = VRRP_MULTICAST_GROUP[family];
     warmTransportSend(
       () => this.send(group, EMPTY),
@@ -64,13 +67,11 @@ export class LinuxTransport implements Transport {
     );
     // The armed takeover's path (native/vrrp_socket.c, "Armed takeovers"): armed for an hour, looked at by a send
     // (which disarms it and is refused before any syscall), settled. Nothing is sent.
-    if (this.#takeover === undefined) {
-      warmArmedTakeover(
-        () => this.armTakeover([{ dst: group, bytes: EMPTY }], WARM_UP_TAKEOVER_IN_MS),
-        () => this.send(group, EMPTY),
-        () => this.settleTakeover(),
-      );
-    }
+    warmArmedTakeover(
+      () => this.armTakeover([{ dst: group, bytes: EMPTY }], WARM_UP_TAKEOVER_IN_MS),
+      () => this.send(group, EMPTY),
+      () => this.settleTakeover(),
+    );
   }
 
   /**
