@@ -457,6 +457,12 @@ async function run(
     const stops = await Promise.allSettled(leaving.map((instance) => instance.stop()));
     /** Instances whose stop failed: kept in the run as they are, and not made again (two engines, one VRID). */
     const stuck = new Set<VrrpInstance>();
+    /**
+     * The notify runners of what leaves, by name: an instance or group made again under the same name runs its new
+     * scripts after these, never beside them — the old notify_stop and the new notify_master raced (found by review).
+     */
+    const leftRunners = new Map<string, NotifyRunner>();
+    const leftGroupRunners = new Map<string, NotifyRunner>();
     stops.forEach((result, i) => {
       const instance = leaving[i] as VrrpInstance;
       if (result.status === 'rejected') {
@@ -464,7 +470,9 @@ async function run(
         stuck.add(instance);
         return;
       }
-      notifiers.get(instance)?.runner.detach();
+      const left = notifiers.get(instance)?.runner;
+      if (left !== undefined) leftRunners.set(instance.config.name, left);
+      left?.detach();
       notifiers.delete(instance);
       metricsServer?.remove(instance);
       instances.splice(instances.indexOf(instance), 1);
@@ -472,7 +480,9 @@ async function run(
     for (const name of plan.groupsRemoved) {
       const group = groups.find((candidate) => candidate.name === name);
       if (group === undefined) continue;
-      groupNotifiers.get(name)?.runner.detach();
+      const left = groupNotifiers.get(name)?.runner;
+      if (left !== undefined) leftGroupRunners.set(name, left);
+      left?.detach();
       groupNotifiers.delete(name);
       metricsServer?.remove(group);
       groups.splice(groups.indexOf(group), 1);
@@ -518,7 +528,7 @@ async function run(
         continue;
       }
       for (const event of Object.keys(INSTANCE_LINES) as (keyof typeof INSTANCE_LINES)[]) instance.on(event, INSTANCE_LINES[event] as never, instance);
-      const runner = notifyFor(instance, entry.notify);
+      const runner = notifyFor(instance, entry.notify, entry.name, leftRunners.get(entry.name));
       if (runner) logNotify(runner);
       instances.push(instance);
       made.push(instance);
@@ -540,7 +550,8 @@ async function run(
         vrrpGroup.on('error', (e) => line('error', ofGroup(vrrpGroup), { code: e.code, message: e.message }));
         groups.push(vrrpGroup);
         if (group.notify) {
-          const runner = attachNotify(vrrpGroup, group.notify);
+          const left = leftGroupRunners.get(group.name);
+          const runner = attachNotify(vrrpGroup, group.notify, left === undefined ? {} : { replaces: left });
           runners.push(runner);
           groupNotifiers.set(group.name, { runner, made: JSON.stringify(group.notify) });
           logNotify(runner);
@@ -644,7 +655,11 @@ async function run(
         // One signal delivered twice is not a second one: npm and npx pass SIGINT / SIGTERM on to us while the terminal
         // or systemd (KillMode=control-group) signals our process group too — 2 ms apart, seen with npm 11.
         if (stopping && firstSignal?.signal === signal && now - firstSignal.atMs < DUPLICATE_SIGNAL_MS) return;
+        const first = firstSignal === undefined;
         firstSignal ??= { signal, atMs: now };
+        // The first signal during a stop no signal asked for (its parent went) asks for what is under way: only a
+        // later one forces (found by review: systemd's SIGTERM after a parent-gone stop cut it short).
+        if (stopping && first) return;
         // A second signal while stopping (a hook or script hanging, say) means "now": exit at once, like most daemons.
         if (stopping) {
           line('forced', {}, { signal });
@@ -681,6 +696,9 @@ async function run(
   try {
     await Promise.all(instances.map((instance) => instance.start()));
   } catch (error) {
+    // A stop asked meanwhile (SIGTERM, the parent gone) ended a start still waiting (`aborted`): that stop is the
+    // run's end, with its exit code, and a second signal can still force it (found by review: it exited 1).
+    if (stopping) return exit;
     const err = error instanceof VrrpError ? error : new VrrpError('transport_failed', String(error));
     line('error', {}, { code: err.code, message: err.message });
     process.stderr.write(`vrrp: ${err.message}\n`);

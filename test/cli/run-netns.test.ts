@@ -272,4 +272,35 @@ describe.skipIf(!available.ok)('vrrp run', () => {
     expect(await run.stop()).toBe(0);
     expect(existsSync(conf)).toBe(true);
   });
+
+  // Given a run whose instance waits at start for its weight-0 check's first result (a check that sleeps)
+  // when SIGTERM comes before that result
+  // then the run stops as on any SIGTERM and exits 0, no error line. The start's `aborted` was taken for a failed
+  // start: an error line, "vrrp: start() ended by stop()…" and exit 1, which systemd's Restart=on-failure restarts.
+  it('exits 0 on SIGTERM while its start waits for a check', async () => {
+    const marker = `98765${process.pid % 1000}`;
+    const conf = file(
+      'slow-check.json',
+      JSON.stringify({
+        instances: [{ name: 'VI_slow', interface: 'eth0', vrid: 9, virtualAddresses: ['192.168.1.109'], trackers: [{ type: 'exec', name: 'slow', command: ['sleep', marker], weight: 0, intervalMs: 600_000, timeoutMs: 600_000 }] }],
+      }),
+    );
+    const run = runCli(conf);
+    // The check is running (its sleep exists): the start waits for it.
+    const deadline = Date.now() + 10_000;
+    const sleeping = (): boolean => {
+      try {
+        return execFileSync('pgrep', ['-f', `^sleep ${marker}$`], { encoding: 'utf8' }).trim() !== '';
+      } catch {
+        return false;
+      }
+    };
+    while (!sleeping()) {
+      if (Date.now() > deadline) throw new Error(`the check never started\n${run.lines.map((l) => JSON.stringify(l)).join('\n')}\nstderr:\n${run.stderr()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(run.lines.map((l) => l.event), 'set-up: the run started before its check answered').not.toContain('started');
+    const code = await run.stop();
+    expect({ code, errors: run.lines.filter((l) => l.event === 'error'), stderr: run.stderr() }).toEqual({ code: 0, errors: [], stderr: '' });
+  });
 });
