@@ -335,12 +335,7 @@ export class NetlinkVipManager implements VipManager {
     if (!link) return;
     this.#followIndex(iface);
     await this.#removeLeftovers(iface, link.index, addresses);
-    if (this.#leaseS > 0 && addresses.some((vip) => vip.family === 'ipv4' && vip.prefixLength < 32)) {
-      const hostAddresses = (await getInterfaceAddresses(link.index, 'ipv4')).filter((a) => !addresses.some((vip) => vip.address === a.address));
-      for (const vip of addresses) {
-        if (hostAddresses.some((a) => sameSubnet(a.address, vip.address, vip.prefixLength))) (this.#secondaryVips ??= new Set()).add(preparedKey(iface, vip.address));
-      }
-    }
+    await this.#noteSecondaries(iface, link.index, addresses);
     this.#prepareRequests(iface, link.index, addresses);
     try {
       this.#announcer?.warm?.(iface, addresses);
@@ -349,6 +344,20 @@ export class NetlinkVipManager implements VipManager {
     }
     this.#prepareTakeover(iface, addresses);
     await this.#warmTakeover(iface, link.index, addresses);
+  }
+
+  /**
+   * Notes the IPv4 VIPs shorter than /32 that join a subnet where the host has an address of its own: secondaries,
+   * which may be leased (see #leaseFor). Before any request of theirs is made: `prepare`'s, and `adopt`'s, which a
+   * reload's new engine calls first — without it an adopted /24 was judged unleasable, its lease turned to forever,
+   * and a false `vip_failed` said so at every reload (found by review).
+   */
+  async #noteSecondaries(iface: string, index: number, addresses: readonly VirtualAddress[]): Promise<void> {
+    if (this.#leaseS === 0 || !addresses.some((vip) => vip.family === 'ipv4' && vip.prefixLength < 32)) return;
+    const hostAddresses = (await getInterfaceAddresses(index, 'ipv4')).filter((a) => !addresses.some((vip) => vip.address === a.address));
+    for (const vip of addresses) {
+      if (hostAddresses.some((a) => sameSubnet(a.address, vip.address, vip.prefixLength))) (this.#secondaryVips ??= new Set()).add(preparedKey(iface, vip.address));
+    }
   }
 
   /** See {@link VipManager.warm}: the announcer's frames and the takeover path as `prepare` warmed them. */
@@ -516,7 +525,8 @@ export class NetlinkVipManager implements VipManager {
    * its marker stamped as `add` does. A refusal (the interface went, say) throws a `vip_failed` VrrpError, as `add`.
    */
   adopt(iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
-    return this.#link(iface).then((index) => {
+    return this.#link(iface).then(async (index) => {
+      await this.#noteSecondaries(iface, index, addresses);
       this.#prepareRequests(iface, index, addresses);
       const requests: AddRequest[] = [];
       const ours = (this.#ours ??= new Set());
@@ -1381,11 +1391,15 @@ function sameSubnet(a: string, b: string, prefixLength: number): boolean {
 
 /** Whether the interface promotes a secondary address when its subnet's primary goes (sysctl, per interface). */
 function promotesSecondaries(iface: string): boolean {
-  try {
-    return readFileSync(`/proc/sys/net/ipv4/conf/${iface}/promote_secondaries`, 'utf8').trim() === '1';
-  } catch {
-    return false;
-  }
+  // The kernel's IN_DEV_ORCONF: `all` or the interface's own (found by review: `all` alone was not seen).
+  const on = (name: string): boolean => {
+    try {
+      return readFileSync(`/proc/sys/net/ipv4/conf/${name}/promote_secondaries`, 'utf8').trim() === '1';
+    } catch {
+      return false;
+    }
+  };
+  return on('all') || on(iface);
 }
 
 /** Deletes one address: resolves with the errno name of a failure; an address already gone is not one. */

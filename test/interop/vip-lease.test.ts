@@ -4,6 +4,7 @@
  * VIP over and the client's pings move to it (its gratuitous ARP). keepalived itself keeps its VIPs after a kill -9;
  * this is what we do better. Also: a VIP removed behind a live master's back comes back at once, and is reported.
  */
+import { writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Lab, labAvailable, requireLab } from './lab.js';
 import { keepalivedSide, ourConfig, vipOf } from './scenario.js';
@@ -101,6 +102,29 @@ describe.skipIf(!labAvailable.ok)('VIP leases beside keepalived, seen from a cli
     expect(await holdsVip('us')).toBe(true);
     await us.stop();
   });
+  // Given us master with a lease on its /24 VIP (a secondary: the host has an address in its subnet)
+  // when `vrrp run` reloads a changed priority (the master is kept: a new engine adopts the address)
+  // then the VIP keeps a finite lifetime, is renewed past two leases, and no error is reported. The adopting engine
+  // judged the VIP unleasable before its prepare had noted it a secondary: a false `vip_failed` ("gets no lease")
+  // and a lifetime of forever from then on (found by review).
+  it('a leased /24 VIP kept across a reload keeps its lease', async () => {
+    const { us } = await startPair();
+    const lifetime = async (): Promise<number | undefined> => {
+      const shown = JSON.parse((await lab.exec('us', ['ip', '-j', '-4', 'addr', 'show', 'dev', 'eth0'], { check: true })).stdout) as { addr_info: { local: string; valid_life_time: number }[] }[];
+      return shown.flatMap((link) => link.addr_info).find((info) => info.local === vipOf(lab))?.valid_life_time;
+    };
+    expect(await lifetime(), 'set-up: the VIP is not leased before the reload').toBeLessThanOrEqual(LEASE_MS / 1000);
+    const mark = us.events.length;
+    writeFileSync(us.configPath, JSON.stringify({ ...ourConfig(lab, 'us', { priority: 140 }), vipLeaseMs: LEASE_MS }));
+    us.signal('SIGHUP');
+    await us.waitFor((e) => e.event === 'reloaded', 5000, mark);
+    await new Promise((resolve) => setTimeout(resolve, 2 * LEASE_MS));
+    expect(us.events.slice(mark).filter((e) => e.event === 'error').map((e) => String(e.message))).toEqual([]);
+    expect(await lifetime(), 'the VIP lost its lease in the reload (forever is 4294967295)').toBeLessThanOrEqual(LEASE_MS / 1000);
+    expect(await holdsVip('us')).toBe(true);
+    await us.stop();
+  });
+
   // Given us alone with a lease of a day, the longest the config allows (renewed every third of it: 8 h)
   // then it becomes master holding the VIP with about a day's lifetime, and nothing is reported. The addon's renewer
   // once refused periods over an hour: the first master's add failed (vip_failed, then fault) and no lease was ever
