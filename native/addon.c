@@ -64,6 +64,7 @@ NAPI_MODULE_INIT() {
       {"routeClose", NULL, close_handle, NULL, NULL, NULL, napi_enumerable, (void *)&ROUTE_KIND},
       {"burstPrepare", NULL, burst_prepare, NULL, NULL, NULL, napi_enumerable, NULL},
       {"burstRun", NULL, burst_run, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"burstFired", NULL, burst_fired, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpOpen", NULL, vrrp_open, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpJoin", NULL, vrrp_join, NULL, NULL, NULL, napi_enumerable, NULL},
       {"vrrpRecv", NULL, vrrp_recv, NULL, NULL, NULL, napi_enumerable, NULL},

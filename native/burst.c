@@ -256,6 +256,23 @@ napi_value burst_prepare(napi_env env, napi_callback_info info) {
   return external;
 }
 
+/* burstFired(prepared): whether a socket's alarm ran the burst and no burstRun has taken its results yet (see
+ * "Fired bursts" above): whoever took over with it must take them, whatever changed since it was armed. */
+napi_value burst_fired(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_CALL(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) {
+    napi_throw_type_error(env, NULL, "burstFired needs a prepared burst");
+    return NULL;
+  }
+  prepared_burst *prepared = (prepared_burst *)get_tagged(env, argv[0], &BURST_TAG, "expected a prepared burst");
+  if (prepared == NULL) return NULL;
+  napi_value result;
+  NAPI_CALL(env, napi_get_boolean(env, prepared->fired, &result));
+  return result;
+}
+
 /* burstRun(prepared): runs a prepared burst's operations back to back; an Int32Array of their results. */
 napi_value burst_run(napi_env env, napi_callback_info info) {
   size_t argc = 1;

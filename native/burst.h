@@ -6,9 +6,10 @@
 
 #include "common.h"
 
-/* burstPrepare(ops) and burstRun(prepared). */
+/* burstPrepare(ops), burstRun(prepared) and burstFired(prepared). */
 napi_value burst_prepare(napi_env env, napi_callback_info info);
 napi_value burst_run(napi_env env, napi_callback_info info);
+napi_value burst_fired(napi_env env, napi_callback_info info);
 
 /* For a VRRP socket's armed takeover (vrrp_socket.c): the prepared burst behind `value` (throws and returns NULL
  * for anything else); runs it now, keeping the results for the next burstRun (false: not run, out of memory); drops

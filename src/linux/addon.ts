@@ -56,6 +56,8 @@ export interface NativeAddon {
   burstPrepare(ops: readonly (readonly [number, unknown, Uint8Array])[]): unknown;
   /** Runs a prepared burst back to back (or hands over a fired one's kept results): one errno per operation, 0 = done. */
   burstRun(prepared: unknown): Int32Array;
+  /** Whether a VRRP socket's alarm ran the burst and no burstRun has taken its results yet. */
+  burstFired(prepared: unknown): boolean;
   /** A raw protocol-112 socket bound to `ifname` (native/vrrp_socket.c); `onReadable` runs whenever a packet waits; `kernelSilence` false: no kernel silence timers. */
   vrrpOpen(family: 4 | 6, ifname: string, onReadable: () => void, kernelSilence?: boolean): unknown;
   /** Joins 224.0.0.18 / ff02::12 on the socket's interface (once). */

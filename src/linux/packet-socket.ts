@@ -161,6 +161,11 @@ export interface Burst extends TakeoverBurst {
    * results and runs nothing.
    */
   run(): (string | undefined)[];
+  /**
+   * Whether a VRRP socket's alarm ran it (an armed takeover fired) and no {@link Burst.run} has taken those results
+   * yet: whoever takes over with it must take them.
+   */
+  fired(): boolean;
 }
 
 const BURST_KIND = { pwrite: 0, route: 1, frame: 2 } as const;
@@ -191,6 +196,7 @@ export function prepareBurst(operations: readonly BurstOperation[]): Burst {
   }
   return {
     native: prepared,
+    fired: () => native.burstFired(prepared),
     run(): (string | undefined)[] {
       let codes: Int32Array;
       try {

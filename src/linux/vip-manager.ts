@@ -395,7 +395,11 @@ export class NetlinkVipManager implements VipManager {
    */
   addAndAnnounce(iface: string, addresses: readonly VirtualAddress[]): Promise<void> | void {
     const takeover = this.#takeover;
-    if (takeover === undefined || !this.#takeoverValid(takeover, iface, addresses)) {
+    // A burst a socket's alarm fired (an armed takeover) is taken even when its announcement socket was dropped
+    // since (another instance's refused announcement, a MAC change): its addresses are up — an add now met EEXIST
+    // and left them nobody's, unrenewed and never removed (found by review).
+    // (Asked of the addon only when the socket check fails: a native call less on the takeover's path otherwise.)
+    if (takeover === undefined || !(this.#takeoverValid(takeover, iface, addresses) || (takeover.burst.fired() && this.#takeoverValid(takeover, iface, addresses, true)))) {
       const added = this.add(iface, addresses);
       const announce = (): Promise<void> => this.announce(iface, addresses).catch((cause: unknown) => {
         throw new VrrpError('announce_failed', `cannot announce on ${iface}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
@@ -443,6 +447,8 @@ export class NetlinkVipManager implements VipManager {
     if (
       takeover !== undefined &&
       takeover.iface === iface &&
+      // Never one that fired: its results wait for the addAndAnnounce of the takeover it made.
+      !takeover.burst.fired() &&
       (this.#announcer?.isCurrent?.(takeover.round) === false || this.#announcer?.routerFlagCurrent?.(takeover.round) === false)
     ) {
       this.#takeover = undefined;
@@ -486,10 +492,11 @@ export class NetlinkVipManager implements VipManager {
     this.#takeover = { iface, entries, round, burst };
   }
 
-  #takeoverValid(takeover: TakeoverBurst, iface: string, addresses: readonly VirtualAddress[]): boolean {
+  #takeoverValid(takeover: TakeoverBurst, iface: string, addresses: readonly VirtualAddress[], fired = false): boolean {
     // The burst is this manager's (one per instance), checked against what it is asked to take over: the same
-    // interface, the same addresses in the same order, its announcement socket still the interface's.
-    if (takeover.iface !== iface || takeover.entries.length !== addresses.length || this.#announcer?.isCurrent?.(takeover.round) !== true) return false;
+    // interface, the same addresses in the same order, its announcement socket still the interface's (unless it
+    // fired: then it is what happened, whatever the socket now).
+    if (takeover.iface !== iface || takeover.entries.length !== addresses.length || (!fired && this.#announcer?.isCurrent?.(takeover.round) !== true)) return false;
     for (let i = 0; i < addresses.length; i++) if ((takeover.entries[i] as PreparedVip).vip.address !== (addresses[i] as VirtualAddress).address) return false;
     for (const entry of takeover.entries) {
       // Ours already (a takeover without a release in between): add() knows not to rewrite its marker.

@@ -266,6 +266,21 @@ console.log(JSON.stringify(answers));
     expect(capture.lines.filter((line) => line.includes(`Request who-has ${vip}`) && line.includes(`tell ${vip}`))).toHaveLength(6);
   });
 
+  // Given a takeover burst armed in the transport and fired by its alarm, whose announcement socket another
+  // instance's refused announcement then drops
+  // when the takeover's addAndAnnounce runs
+  // then it takes the fired burst's results: the address is ours, marked, and removed at the release. An add ran
+  // instead: EEXIST on the address the burst had just added, judged somebody else's — never renewed nor removed
+  // (found by review).
+  it('takes a fired takeover burst even after its announcement socket was dropped', async () => {
+    const fixture = join(repo, 'test/interop/fixtures/takeover-burst.mjs');
+    const result = await lab.exec('us', [process.execPath, fixture, join(repo, 'dist'), 'eth0', vipOf(lab), join(lab.tmpDir, 'markers'), 'fired-then-dropped']);
+    expect(result.code, result.stderr).toBe(0);
+    const { firedDropped, fired } = JSON.parse(result.stdout) as { firedDropped: Record<string, unknown>; fired: boolean };
+    expect(fired, 'set-up: the armed takeover did not fire').toBe(true);
+    expect(firedDropped).toEqual({ burst: 1, heldAtOnce: [true], markerAtOnce: ['adding'], markerAfter: [expect.stringMatching(/^\d+$/)], heldAfterRemove: [false], markerAfterRemove: ['standby'] });
+  });
+
   // Given the same with an IPv6 address beside the IPv4 one (keepalived's dual-stack shape: an IPv6 excluded
   // address in an IPv4 instance), and with the IPv6 address alone (an IPv6 instance)
   // then each takeover is one prepared native burst as well — until now a list with an IPv6 address went through
