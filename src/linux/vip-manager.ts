@@ -1264,8 +1264,14 @@ export class NetlinkVipManager implements VipManager {
       const verdict = judgeLeftover(parsed, { self: selfOwner(), ownerAlive: alive, presentStamp: stamps?.get(vip.address) });
       if (verdict === 'keep') continue;
       if (verdict === 'remove') {
-        const errno = await deleteAddress(addressRequest(RTM_DELADDR, index, { ...vip, label: undefined }));
-        if (errno !== undefined) throw new VrrpError('vip_failed', `cannot remove the leftover ${vip.address}/${vip.prefixLength} from ${iface}: ${errno}`);
+        // With the prefix it has, not the configured one: the kernel deletes only an exact match, and a run whose
+        // configuration changed the prefix after a crash left its leftover up (found by review).
+        const table = addressTables(await getAllAddresses()).get(index);
+        const present = [...(table?.ipv4 ?? []), ...(table?.ipv6 ?? [])].find((one) => one.address === vip.address);
+        if (present !== undefined) {
+          const errno = await deleteAddress(addressRequest(RTM_DELADDR, index, { ...vip, prefixLength: present.prefixLength, label: undefined }));
+          if (errno !== undefined) throw new VrrpError('vip_failed', `cannot remove the leftover ${vip.address}/${present.prefixLength} from ${iface}: ${errno}`);
+        }
       }
       rmSync(join(dir, marker), { force: true });
     }

@@ -140,6 +140,18 @@ describe.skipIf(!labAvailable.ok)('linux adapters on a namespace segment', () =>
     await us.stop();
   });
 
+  // Given the same leftover, a /24, and a configuration that now says /32 (changed after the crash)
+  // when our instance starts, then it removes the leftover all the same: the kernel deletes an address only with
+  // its own prefix, and a delete with the configured one removed nothing while the marker went (found by review).
+  it('removes a leftover whose prefix the configuration has changed since', async () => {
+    writeMarker('999999999 adding\n');
+    await lab.exec('us', ['ip', 'addr', 'add', `${vipOf(lab)}/24`, 'dev', 'eth0']);
+    const us = startVrrp(lab, 'us', { ...ourConfig(lab, 'us', { priority: 150 }), virtualAddresses: [`${vipOf(lab)}/32`] });
+    await us.waitForState('backup', 5000);
+    expect(await holdsVip(), us.describe()).toBe(false);
+    await us.stop();
+  });
+
   // Given the VIP on eth0 and a marker for it in state `adding` whose pid now names a live process that started
   // later than the marker says (the pid was recycled after the run that wrote it crashed)
   // when our instance starts, then it removes the leftover: a recycled pid is not a live owner.
