@@ -245,7 +245,9 @@ export async function startControlServer(options: ControlServerOptions): Promise
   if (options.isDefault) preparePrivateDirectory(directory);
   else checkGivenDirectory(directory);
   await clearStale(path);
-  const server = createServer({ allowHalfOpen: false }, (socket) => serve(socket, options));
+  // Half-open allowed: a client that ends its side after its request (socat, nc -N) still reads the answer, which
+  // a reload writes later; every socket is bounded by its deadlines (found by review: the answer was dropped).
+  const server = createServer({ allowHalfOpen: true }, (socket) => serve(socket, options));
   // Bound with the umask narrowed so that the file is born 0600: a chmod after bind would leave a moment in which
   // another user could connect. listen() binds synchronously for a path; the umask is back before it returns.
   // (Process-wide, so the engine thread's marker files made in that instant are 0600 too: harmless, root reads them.)
@@ -333,6 +335,10 @@ function serve(socket: Socket, options: Pick<ControlServerOptions, 'status' | 'r
   };
   bound(REQUEST_TIMEOUT_MS);
   socket.on('error', () => socket.destroy());
+  // The peer ended its side before a whole request (half-open sockets are allowed: see startControlServer).
+  socket.once('end', () => {
+    if (socket.listenerCount('data') > 0) reply({ ok: false, error: 'request ended without its newline: send {"command":"status"} and a newline' });
+  });
   socket.on('data', (chunk: Buffer) => {
     // Bytes, not characters: the limit is on what the peer may make us hold (bounded, so the copies are too). A
     // newline byte is never part of a multi-byte UTF-8 character, so searching the bytes for it is safe.

@@ -185,6 +185,25 @@ describe('control socket', () => {
     }
   });
 
+  // Given a server whose reload takes a moment, and a client that sends its request and half-closes (socat, nc -N,
+  // shutdown(SHUT_WR)); then the client gets the reload's answer: the server ended its side at the client's end and
+  // dropped the answer it wrote later (found by review). A request without its newline is told so at the end.
+  it('answers a client that half-closed after its request', async () => {
+    const path = join(scratch, 'control', 'run.sock');
+    const ended: RunReloadStatus = { at: '2026-01-01T00:00:02.000Z', outcome: 'applied', message: null };
+    server = await startControlServer({ path, isDefault: true, status: () => RUN, reload: () => new Promise((resolve) => setTimeout(() => resolve(ended), 50)) });
+    const ask = (request: string): Promise<string> =>
+      new Promise<string>((resolve) => {
+        let text = '';
+        const socket = connect({ path, allowHalfOpen: true }, () => socket.end(request));
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (text += chunk));
+        socket.on('close', () => resolve(text));
+      });
+    expect(JSON.parse(await ask('{"command":"reload"}\n'))).toEqual({ ok: true, reload: ended });
+    expect(JSON.parse(await ask('{"command":"status"}'))).toEqual({ ok: false, error: 'request ended without its newline: send {"command":"status"} and a newline' });
+  });
+
   it('tells a client plainly when nobody serves the path', async () => {
     await expect(requestStatus(join(scratch, 'none.sock'))).rejects.toThrow(ControlError);
     await expect(requestStatus(join(scratch, 'none.sock'))).rejects.toThrow(/no such socket/);
