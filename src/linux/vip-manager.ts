@@ -1251,6 +1251,9 @@ export class NetlinkVipManager implements VipManager {
       const vip = addresses.find((candidate) => isMarkerOf(marker, candidate.address));
       // Ours now (adopted from the engine this one replaced: VipManager.adopt): not a leftover.
       if (!vip || this.#ours?.has(vip.address) === true) continue;
+      // This manager's own open marker (a second prepare: a VMAC made again with the same index): not a dead
+      // thread's — removed, every later write went to an unlinked file (found by review).
+      if (marker === markerFileName(vip.address, process.pid) && this.#prepared.get(preparedKey(iface, vip.address))?.marker !== undefined) continue;
       let text: string;
       try {
         text = readFileSync(join(dir, marker), 'utf8');

@@ -278,6 +278,19 @@ console.log(JSON.stringify(answers));
     expect(capture.lines.filter((line) => line.includes(`Request who-has ${vip}`) && line.includes(`tell ${vip}`))).toHaveLength(6);
   });
 
+  // Given one VIP manager that prepares an address twice on the same interface (a VMAC made again keeps its index)
+  // then its marker file is there after the second as after the first: the second's leftover cleanup took its own
+  // open standby marker for a dead thread's and deleted it, so every later write went to an unlinked file and a
+  // crash left nothing to clean up by (found by review).
+  it("keeps its own marker through a second prepare", async () => {
+    const fixture = join(repo, 'test/interop/fixtures/takeover-burst.mjs');
+    const result = await lab.exec('us', [process.execPath, fixture, join(repo, 'dist'), 'eth0', vipOf(lab), join(lab.tmpDir, 'markers'), 'prepare-twice']);
+    expect(result.code, result.stderr).toBe(0);
+    const { markers } = JSON.parse(result.stdout) as { markers: string[][] };
+    expect(markers[0], 'set-up: no marker after the first prepare').toHaveLength(1);
+    expect(markers[1]).toEqual(markers[0]);
+  });
+
   // Given a takeover burst armed in the transport and fired by its alarm, whose announcement socket another
   // instance's refused announcement then drops
   // when the takeover's addAndAnnounce runs
