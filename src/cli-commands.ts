@@ -368,7 +368,9 @@ async function run(
       process.stderr.write(`vrrp: no control socket (vrrp status cannot reach this run): ${error.message}\n`);
     }
   }
-  const statusFile = options.statusFile ?? (socketPath === undefined ? undefined : dumpPathFor(socketPath));
+  // Beside the socket only when the socket is ours: a default path refused (another run answers there, a directory
+  // open to others) named another run's status file, or one in a directory others may write (found by review).
+  const statusFile = options.statusFile ?? (control === undefined ? undefined : dumpPathFor(control.path));
   // keepalived writes its state on SIGUSR1 and its counters on SIGUSR2; the status has both. Node would open the
   // inspector on SIGUSR1 and die of SIGUSR2 (no priority 0 sent), which listeners replace (held since the
   // executable's first line: src/early-signals.ts). One that came meanwhile is answered now.

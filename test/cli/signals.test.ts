@@ -7,12 +7,13 @@
  * test/cli/run-netns.test.ts). Lines are awaited, never slept for; every process started is killed after each test.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { collectLines } from '../support/run-cli.js';
+import { defaultSocketPath, dumpPathFor } from '../../src/control.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const cli = join(repo, 'dist', 'cli.js');
@@ -42,9 +43,9 @@ interface Run {
  * Starts `vrrp run` on `configPath` with a socket and a status file of its own in the test's directory; with
  * `stderrToStdout`, its stderr is its stdout's pipe (`2>&1`, through an exec'ing shell: the child is vrrp itself).
  */
-function startRun(configPath: string, stderrToStdout = false): Run {
+function startRun(configPath: string, stderrToStdout = false, defaults = false): Run {
   const n = ++runs;
-  const argv = [cli, 'run', '--socket', join(dir, `ctl-${n}.sock`), '--status-file', join(dir, `status-${n}.json`), configPath];
+  const argv = defaults ? [cli, 'run', configPath] : [cli, 'run', '--socket', join(dir, `ctl-${n}.sock`), '--status-file', join(dir, `status-${n}.json`), configPath];
   const child = stderrToStdout
     ? spawn('sh', ['-c', 'exec "$0" "$@" 2>&1', process.execPath, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] })
     : spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -121,6 +122,35 @@ describe('vrrp run and signals', () => {
     await run.waitFor('reloadDeferred');
     run.child.kill('SIGTERM');
     expect({ code: await run.exited, events: run.events() }).toEqual({ code: 0, events: ['startupDelay', 'reloadDeferred', 'stopping', 'stopped'] });
+  });
+
+  // Given two runs of configs of the same name, each with the default socket and no --status-file: the second's
+  // default socket is refused (the first answers there)
+  // when SIGUSR1 comes to the second
+  // then it says it has no status file: it wrote its status into the first run's file, beside a socket not its own
+  // (found by review).
+  it('writes no status beside a default socket that is not its own', async () => {
+    const name = `refused-${process.pid}.json`;
+    mkdirSync(join(dir, 'a'));
+    mkdirSync(join(dir, 'b'));
+    writeFileSync(join(dir, 'a', name), CONFIG);
+    writeFileSync(join(dir, 'b', name), CONFIG);
+    // The default socket's place (root's /run/vrrp/control, else $XDG_RUNTIME_DIR's): nothing of it is left behind.
+    const socket = defaultSocketPath(name);
+    try {
+      const first = startRun(join(dir, 'a', name), false, true);
+      await first.waitFor('startupDelay');
+      const second = startRun(join(dir, 'b', name), false, true);
+      await second.waitFor('startupDelay');
+      second.child.kill('SIGUSR1');
+      await second.waitFor('error');
+      expect(second.events()).not.toContain('statusDumped');
+      first.child.kill('SIGTERM');
+      second.child.kill('SIGTERM');
+      expect([await first.exited, await second.exited]).toEqual([0, 0]);
+    } finally {
+      if (socket !== undefined) for (const path of [socket, dumpPathFor(socket)]) rmSync(path, { force: true });
+    }
   });
 
   // Given a run waiting out its start-up delay; when SIGUSR2 comes (keepalived's stats signal); then it writes the
