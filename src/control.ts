@@ -292,8 +292,15 @@ export async function startControlServer(options: ControlServerOptions): Promise
     try {
       // Only our own socket: a later run may have taken the path since.
       if (lstatSync(path).ino === ino) rmSync(path, { force: true });
-    } catch {
-      // gone already
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // gone already
+      // Said at once and synchronously (this runs at exit): a socket left behind is found by `vrrp status` as a
+      // run that does not answer (found by review: every error was taken for "gone already").
+      try {
+        writeSync(2, `vrrp: cannot remove the control socket ${path}: ${error instanceof Error ? error.message : String(error)}\n`);
+      } catch {
+        // stderr closed: nothing left to tell
+      }
     }
   };
   return {
