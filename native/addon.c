@@ -8,7 +8,8 @@
  *                  open(ifname) -> { handle, ifindex, hatype, mac }, send(handle, frame), close(handle)
  *   route.c        synchronous rtnetlink requests (address add/delete during a takeover)
  *                  routeOpen() -> handle, routeRequest(handle, message) -> ack errno, routeClose(handle)
- *   burst.c        a takeover's syscalls back to back: burstPrepare(ops) -> prepared, burstRun(prepared) -> results
+ *   burst.c        a takeover's syscalls back to back: burstPrepare(ops) -> prepared, burstRun(prepared) -> results,
+ *                  burstFired(prepared) -> whether a socket's alarm ran it and its results wait
  *   vrrp_socket.c  raw IP sockets of protocol 112 for the adverts, watched on the opening thread's loop
  *                  vrrpOpen, vrrpJoin, vrrpRecv, vrrpSend, vrrpSendMany, vrrpClose, vrrpRef, vrrpAbsorb,
  *                  vrrpAbsorbed, vrrpFiltered, vrrpHold, vrrpIfindex, vrrpNotice, vrrpRepeat, vrrpRepeated, vrrpArmTakeover,

@@ -460,10 +460,11 @@ async function run(
     /** Instances whose stop failed: kept in the run as they are, and not made again (two engines, one VRID). */
     const stuck = new Set<VrrpInstance>();
     /**
-     * The notify runners of what leaves, by name: an instance or group made again under the same name runs its new
-     * scripts after these, never beside them — the old notify_stop and the new notify_master raced (found by review).
+     * The notify runners of what leaves: an instance made again (a restart, or one removed and one added under its
+     * name) or a group made again runs its new scripts after these, never beside them — the old notify_stop and the
+     * new notify_master raced (found by review).
      */
-    const leftRunners = new Map<string, NotifyRunner>();
+    const leftRunners = new Map<VrrpInstance, NotifyRunner>();
     const leftGroupRunners = new Map<string, NotifyRunner>();
     stops.forEach((result, i) => {
       const instance = leaving[i] as VrrpInstance;
@@ -473,7 +474,7 @@ async function run(
         return;
       }
       const left = notifiers.get(instance)?.runner;
-      if (left !== undefined) leftRunners.set(instance.config.name, left);
+      if (left !== undefined) leftRunners.set(instance, left);
       left?.detach();
       notifiers.delete(instance);
       metricsServer?.remove(instance);
@@ -521,6 +522,17 @@ async function run(
     // New instances, and the restarted ones made again: all made, then their new groups (a group is made before its
     // members start), then started.
     const made: VrrpInstance[] = [];
+    /** Whose scripts each one made again follows: a restarted instance its own, an added one a removed namesake's. */
+    const follows = new Map<object, NotifyRunner>();
+    for (const one of plan.restarted) {
+      const left = leftRunners.get(one.instance);
+      if (left !== undefined) follows.set(one.entry, left);
+    }
+    for (const entry of plan.added) {
+      const namesake = plan.removed.find((instance) => instance.config.name === entry.name);
+      const left = namesake === undefined ? undefined : leftRunners.get(namesake);
+      if (left !== undefined) follows.set(entry, left);
+    }
     for (const entry of [...plan.added, ...plan.restarted.filter((one) => !stuck.has(one.instance)).map((one) => one.entry)]) {
       let instance: VrrpInstance;
       try {
@@ -530,7 +542,7 @@ async function run(
         continue;
       }
       for (const event of Object.keys(INSTANCE_LINES) as (keyof typeof INSTANCE_LINES)[]) instance.on(event, INSTANCE_LINES[event] as never, instance);
-      const runner = notifyFor(instance, entry.notify, entry.name, leftRunners.get(entry.name));
+      const runner = notifyFor(instance, entry.notify, entry.name, follows.get(entry));
       if (runner) logNotify(runner);
       instances.push(instance);
       made.push(instance);
@@ -699,8 +711,9 @@ async function run(
     await Promise.all(instances.map((instance) => instance.start()));
   } catch (error) {
     // A stop asked meanwhile (SIGTERM, the parent gone) ended a start still waiting (`aborted`): that stop is the
-    // run's end, with its exit code, and a second signal can still force it (found by review: it exited 1).
-    if (stopping) return exit;
+    // run's end, with its exit code, and a second signal can still force it (found by review: it exited 1). A
+    // start that failed of itself is said as ever.
+    if (stopping && error instanceof VrrpError && error.code === 'aborted') return exit;
     const err = error instanceof VrrpError ? error : new VrrpError('transport_failed', String(error));
     line('error', {}, { code: err.code, message: err.message });
     process.stderr.write(`vrrp: ${err.message}\n`);

@@ -399,7 +399,8 @@ export class NetlinkVipManager implements VipManager {
     // since (another instance's refused announcement, a MAC change): its addresses are up — an add now met EEXIST
     // and left them nobody's, unrenewed and never removed (found by review).
     // (Asked of the addon only when the socket check fails: a native call less on the takeover's path otherwise.)
-    if (takeover === undefined || !(this.#takeoverValid(takeover, iface, addresses) || (takeover.burst.fired() && this.#takeoverValid(takeover, iface, addresses, true)))) {
+    const current = takeover !== undefined && this.#takeoverValid(takeover, iface, addresses);
+    if (takeover === undefined || !(current || (takeover.burst.fired() && this.#takeoverValid(takeover, iface, addresses, true)))) {
       const added = this.add(iface, addresses);
       const announce = (): Promise<void> => this.announce(iface, addresses).catch((cause: unknown) => {
         throw new VrrpError('announce_failed', `cannot announce on ${iface}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
@@ -429,6 +430,16 @@ export class NetlinkVipManager implements VipManager {
     if (failure !== undefined) {
       // As the announcer does with a socket that failed: drop it, so that the next announcement reopens it.
       this.#announcer?.close(iface);
+      // A fired burst whose socket was dropped before it fired sent nothing: announced now on a socket opened anew,
+      // then the later bursts as after any takeover (found by a last read: the takeover had no announcement at all).
+      if (!current) {
+        return this.announce(iface, addresses).then(
+          () => this.#scheduleLaterBursts(iface, addresses),
+          (cause: unknown) => {
+            throw new VrrpError('announce_failed', `cannot announce on ${iface}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+          },
+        );
+      }
       // The addresses are up: only the announcement failed (the caller keeps the mastership; the next burst may pass).
       throw new VrrpError('announce_failed', `cannot announce on ${iface}: ${failure}`);
     }
@@ -447,9 +458,9 @@ export class NetlinkVipManager implements VipManager {
     if (
       takeover !== undefined &&
       takeover.iface === iface &&
+      (this.#announcer?.isCurrent?.(takeover.round) === false || this.#announcer?.routerFlagCurrent?.(takeover.round) === false) &&
       // Never one that fired: its results wait for the addAndAnnounce of the takeover it made.
-      !takeover.burst.fired() &&
-      (this.#announcer?.isCurrent?.(takeover.round) === false || this.#announcer?.routerFlagCurrent?.(takeover.round) === false)
+      !takeover.burst.fired()
     ) {
       this.#takeover = undefined;
       this.#prepareTakeover(iface, addresses);
@@ -533,7 +544,8 @@ export class NetlinkVipManager implements VipManager {
    */
   adopt(iface: string, addresses: readonly VirtualAddress[]): Promise<void> {
     return this.#link(iface).then(async (index) => {
-      await this.#noteSecondaries(iface, index, addresses);
+      // Best effort: an adopt that failed here would leave the addresses nobody's (a clean-up adopts, then removes).
+      await this.#noteSecondaries(iface, index, addresses).catch(() => undefined);
       this.#prepareRequests(iface, index, addresses);
       const requests: AddRequest[] = [];
       const ours = (this.#ours ??= new Set());
