@@ -595,6 +595,23 @@ async function run(
         failed(instance.config.name, error);
       }
     }
+    // A sync group made here whose member could not start: its started members are stopped again. A group's members
+    // fail over together or not at all, and a group does not see a member that is not running — they ran alone,
+    // where keepalived would fault the group (found by review). The next reload starts them all again.
+    for (const group of plan.groupsAdded) {
+      if (unmade.has(group.name)) continue;
+      const members = made.filter((instance) => group.members.includes(instance.config.name));
+      const down = members.filter((member) => !member.running).map((member) => member.config.name);
+      if (down.length === 0 || down.length === members.length) continue;
+      for (const member of members.filter((one) => one.running)) {
+        try {
+          await member.stop();
+          failed(member.config.name, new VrrpError('aborted', `stopped again: ${down.join(', ')} of its sync group ${group.name} could not start`));
+        } catch (error) {
+          failed(member.config.name, error);
+        }
+      }
+    }
     // A kept sync group's notify scripts may change (a group made again above has its new ones).
     for (const group of next.groups) {
       if (plan.groupsAdded.includes(group)) continue;

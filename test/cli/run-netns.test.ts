@@ -304,4 +304,28 @@ describe.skipIf(!available.ok)('vrrp run', () => {
     // (stderr may say the control socket could not be had, without root: only the start's end is looked for.)
     expect({ code, errors: run.lines.filter((l) => l.event === 'error'), aborted: run.stderr().includes('start() ended') }).toEqual({ code: 0, errors: [], aborted: false });
   });
+
+  // Given a run of one instance, reloaded with a new sync group of two members, one on eth0 and one on an interface
+  // that does not exist (its start fails)
+  // then the member that started is stopped again, both are named in the reload's failures, and the instance kept
+  // runs on. The started member ran alone, outside a group that no longer saw its failed sibling (found by review).
+  it('stops again the started members of a new sync group whose other member could not start', async () => {
+    const one = { name: 'VI_kept', interface: 'eth0', vrid: 21, virtualAddresses: ['192.168.1.121'] };
+    const conf = file('group-half.json', JSON.stringify({ instances: [one] }));
+    const run = runCli(conf);
+    await run.waitFor((l) => l.event === 'started');
+    writeFileSync(
+      conf,
+      JSON.stringify({
+        instances: [one, { name: 'VI_up', interface: 'eth0', vrid: 22, virtualAddresses: ['192.168.1.122'] }, { name: 'VI_gone', interface: 'nosuch9', vrid: 23, virtualAddresses: ['192.168.1.123'] }],
+        groups: [{ name: 'G', members: ['VI_up', 'VI_gone'] }],
+      }),
+    );
+    run.child.kill('SIGHUP');
+    const reloaded = await run.waitFor((l) => l.event === 'reloaded');
+    const failures = (reloaded.failures as { name: string; message: string }[] | undefined) ?? [];
+    expect(failures.map((failure) => failure.name).sort(), JSON.stringify(reloaded)).toEqual(['VI_gone', 'VI_up']);
+    expect(failures.find((failure) => failure.name === 'VI_up')?.message).toMatch(/stopped again: VI_gone of its sync group G could not start/);
+    expect(await run.stop()).toBe(0);
+  });
 });
