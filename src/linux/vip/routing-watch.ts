@@ -151,6 +151,18 @@ const BUFFER_BYTES = 8 * 1024;
 /** The thread's watch: holders and what each holds (its own maps, by key), and the socket while any holds something. */
 const held = new Map<RoutingHolder, { routes: ReadonlyMap<string, VirtualRoute>; rules: ReadonlyMap<string, VirtualRule> }>();
 let close: (() => void) | undefined;
+/** Whether the failure to watch was said: once until a watch opens (it is tried again at each hold). */
+let failureSaid = false;
+
+/** Says, once until a watch opens, that deletions cannot be watched and why. */
+function sayWatchFailed(why: string): void {
+  if (failureSaid) return;
+  failureSaid = true;
+  process.emitWarning(`virtual routes and rules: cannot watch for their deletion (${why}); one deleted behind our back stays gone until the next takeover`, {
+    type: 'VrrpWarning',
+    code: 'VRRP_ROUTE_WATCH_FAILED',
+  });
+}
 
 /**
  * Tells `holder` when one of `routes` or `rules` (keyed by {@link routeKey} and {@link ruleKey}) is deleted, from now
@@ -181,7 +193,9 @@ function open(): boolean {
   let native: ReturnType<typeof loadAddon>;
   try {
     native = loadAddon();
-  } catch {
+  } catch (error) {
+    // Said as docs/linux.md promises (nothing was said before), once (found by review).
+    sayWatchFailed(error instanceof Error ? error.message : String(error));
     return false;
   }
   const buffer = new Uint8Array(BUFFER_BYTES);
@@ -206,13 +220,12 @@ function open(): boolean {
     native.eventsRef(handle, false);
   } catch (error) {
     if (handle !== undefined) native.eventsClose(handle);
-    process.emitWarning(`virtual routes and rules: cannot watch for their deletion (${error instanceof Error ? error.message : String(error)}); one deleted behind our back stays gone until the next takeover`, {
-      type: 'VrrpWarning',
-      code: 'VRRP_ROUTE_WATCH_FAILED',
-    });
+    // Once, not at every hold (one per installed route at each takeover), found by review.
+    sayWatchFailed(error instanceof Error ? error.message : String(error));
     return false;
   }
   close = () => native.eventsClose(handle);
+  failureSaid = false;
   return true;
 }
 
