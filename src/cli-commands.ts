@@ -34,7 +34,7 @@ import { planReload } from './reload-plan.js';
 import { launchers, startedByNpm, watchProcesses } from './parent-watch.js';
 import { execTrackerUsers, loadRunConfig, notifyUsers, RunConfigError, type ResolvedRunConfig } from './run-config.js';
 import { nearest } from './nearest.js';
-import { runAsRefusal } from './trackers/exec.js';
+import { runAsJudge } from './trackers/exec.js';
 import type { MetricsListen, MetricsServer } from './metrics-server.js';
 import { ControlError, defaultControlDirectory, defaultSocketPath, dumpPathFor, formatRunStatus, listControlSockets, requestReload, requestStatus, startControlServer, statusExitCode, writeStatusDump, type ControlServer, type RunReloadStatus, type RunStatus } from './control.js';
 
@@ -253,8 +253,9 @@ async function run(
     );
   }
   // A tracker's check that cannot run as its user fails every time: said now, not only in its trackerChange.
+  const refusalOf = runAsJudge(uid ?? 0);
   for (const { instance, tracker, user } of uid === undefined ? [] : execTrackerUsers(config)) {
-    const refusal = runAsRefusal(user, uid ?? 0);
+    const refusal = refusalOf(user);
     if (refusal !== undefined) process.stderr.write(`warning: instance ${instance}, tracker ${tracker}: ${refusal}: every check will fail (with weight 0 the instance stays in fault)\n`);
   }
   const instances: VrrpInstance[] = [];

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { keepalivedToConfig, type KeepalivedImport, unsignedBase0 } from './convert.js';
 import { parseKeepalivedConf, type KeepalivedConf, type KeepalivedIncludeResult } from './parse.js';
-import { runAsRefusal } from '../trackers/exec.js';
+import { runAsJudge } from '../trackers/exec.js';
 
 /** Options of {@link loadKeepalivedConf} and {@link importKeepalivedConf}. */
 export interface KeepalivedLoadOptions {
@@ -204,7 +204,7 @@ export function importKeepalivedConf(path: string, options: KeepalivedLoadOption
   const env = options.env ?? process.env;
   return keepalivedToConfig(loadKeepalivedConf(path, options), {
     ...(options.checkScripts === true
-      ? { scriptRunnable: (program: string) => programRunnable(program, env), scriptUserRefusal: (user: string) => runAsRefusal(user, process.getuid?.() ?? 0) }
+      ? { scriptRunnable: (program: string) => programRunnable(program, env), scriptUserRefusal: runAsJudge(process.getuid?.() ?? 0) }
       : {}),
     ...(options.readInterfaceMtus === true ? { interfaceMtu: interfaceMtu } : {}),
     ...(options.readRouteTables ? { routeTables: readRouteTableNames(options.readRouteTables === true ? RT_TABLES_FILE : options.readRouteTables) } : {}),

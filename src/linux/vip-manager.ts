@@ -1275,13 +1275,13 @@ export class NetlinkVipManager implements VipManager {
       const parsed = parseMarker(text);
       const alive = parsed !== undefined && parsed.owner.pid !== process.pid && ownerAlive(parsed.owner, ownerFacts(parsed.owner.pid));
       if (alive) continue; // a live process holds it: not a leftover, and not ours to touch
-      const stamps = parsed !== undefined && parsed.state !== 'standby' ? await addressCreationStamps(index) : undefined;
-      const verdict = judgeLeftover(parsed, { self: selfOwner(), ownerAlive: alive, presentStamp: stamps?.get(vip.address) });
+      // One read of the interface's addresses: the stamp judges the leftover, and its entry gives the prefix to delete.
+      const table = parsed !== undefined && parsed.state !== 'standby' ? addressTables(await getAllAddresses()).get(index) : undefined;
+      const verdict = judgeLeftover(parsed, { self: selfOwner(), ownerAlive: alive, presentStamp: table?.stamps.get(vip.address) });
       if (verdict === 'keep') continue;
       if (verdict === 'remove') {
         // With the prefix it has, not the configured one: the kernel deletes only an exact match, and a run whose
         // configuration changed the prefix after a crash left its leftover up (found by review).
-        const table = addressTables(await getAllAddresses()).get(index);
         const present = [...(table?.ipv4 ?? []), ...(table?.ipv6 ?? [])].find((one) => one.address === vip.address);
         if (present !== undefined) {
           const errno = await deleteAddress(addressRequest(RTM_DELADDR, index, { ...vip, prefixLength: present.prefixLength, label: undefined }));

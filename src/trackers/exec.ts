@@ -90,6 +90,18 @@ export function runAsRefusal(user: string, ownUid: number, passwdPath = '/etc/pa
   return 'refusal' in judged ? judged.refusal : undefined;
 }
 
+/**
+ * {@link runAsRefusal} for one process, each user judged once: a configuration names the same few users for hundreds
+ * of scripts and notify scripts, and each judgement reads the passwd (and group) file.
+ */
+export function runAsJudge(ownUid: number): (user: string) => string | undefined {
+  const judged = new Map<string, string | undefined>();
+  return (user) => {
+    if (!judged.has(user)) judged.set(user, runAsRefusal(user, ownUid));
+    return judged.get(user);
+  };
+}
+
 function judgeRunAs(user: string, ownUid: number, resolved: UserIds | { error: string }): { ids: UserIds | undefined } | { refusal: string } {
   if ('error' in resolved) return { refusal: resolved.error };
   if (ownUid === 0) return { ids: resolved };

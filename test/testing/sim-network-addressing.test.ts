@@ -75,14 +75,19 @@ describe('SimNetwork: a node whose config sets primaryAddress', () => {
 });
 
 describe('SimNetwork: a renumbered node', () => {
-  // Given a v3 master a (10.0.0.1) and backup b; when a's interface is renumbered to 10.0.0.9 and the link monitor
-  // tells a's instance so; then b hears a's adverts from 10.0.0.9 without a checksum error, and stays backup.
-  it('sends from the new address once the instance asked again', async () => {
+  /** A v3 master a (10.0.0.1) and backup b (10.0.0.2), settled, and the protocol errors either meets from then on. */
+  async function settledPair(): Promise<{ net: SimNetwork; a: VrrpInstance; b: VrrpInstance; errors: string[] }> {
     const net = new SimNetwork({ seed: 1 });
     const a = net.addNode({ ...ipv4, name: 'a', priority: 150 }, { address: '10.0.0.1' });
     const b = net.addNode({ ...ipv4, name: 'b', priority: 100 }, { address: '10.0.0.2' });
     await net.advance(10_000);
-    const errors = protocolErrors(net, [a, b]);
+    return { net, a, b, errors: protocolErrors(net, [a, b]) };
+  }
+
+  // Given a v3 master a (10.0.0.1) and backup b; when a's interface is renumbered to 10.0.0.9 and the link monitor
+  // tells a's instance so; then b hears a's adverts from 10.0.0.9 without a checksum error, and stays backup.
+  it('sends from the new address once the instance asked again', async () => {
+    const { net, a, b, errors } = await settledPair();
     net.renumber(a, '10.0.0.9');
     await net.advance(10_000);
     expect(errors, 'adverts refused after the renumbering (stamped with the old address)').toEqual([]);
@@ -94,11 +99,7 @@ describe('SimNetwork: a renumbered node', () => {
   // Given the same pair; when a test renumbers a the way FakeTransport documents it (its primaryAddress set, then
   // the link monitor told up); then the sim stamps a's adverts with the address a's instance was told, as above.
   it("stamps packets with the address the instance was told, when the transport's address is set directly", async () => {
-    const net = new SimNetwork({ seed: 1 });
-    const a = net.addNode({ ...ipv4, name: 'a', priority: 150 }, { address: '10.0.0.1' });
-    const b = net.addNode({ ...ipv4, name: 'b', priority: 100 }, { address: '10.0.0.2' });
-    await net.advance(10_000);
-    const errors = protocolErrors(net, [a, b]);
+    const { net, a, b, errors } = await settledPair();
     net.node(a).transport.primaryAddress = '10.0.0.9';
     net.node(a).link.setUp(true);
     await net.advance(10_000);
